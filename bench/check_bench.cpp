@@ -1,0 +1,39 @@
+// `iwd check` front-end cost: parse + name resolution of generated rulesets.
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+
+#include "bench/ruleset_gen.h"
+#include "compiler/driver/compilation.h"
+
+namespace {
+
+using namespace iwd::compiler;
+
+void run_check(benchmark::State& state, int departments, int processes) {
+  const std::string text = iwd::bench::generate_ruleset(departments, processes);
+  const auto lines = std::count(text.begin(), text.end(), '\n');
+  for (auto _ : state) {
+    SourceManager sm;
+    DiagnosticBag diags;
+    Compilation comp(sm, diags);
+    comp.load_root_text("generated.iwd", text);
+    comp.check();
+    if (diags.has_errors()) state.SkipWithError(diags.all().front().message.c_str());
+    benchmark::DoNotOptimize(diags.all().size());
+  }
+  state.counters["lines"] = static_cast<double>(lines);
+  state.counters["lines/s"] = benchmark::Counter(static_cast<double>(lines) * static_cast<double>(state.iterations()),
+                                                 benchmark::Counter::kIsRate);
+}
+
+// About 10,000 lines: 250 departments of 20 processes.
+void BM_Check10kLines(benchmark::State& state) { run_check(state, 250, 20); }
+// 1,000 processes (the semantics issue's target size).
+void BM_Check1000Processes(benchmark::State& state) { run_check(state, 50, 20); }
+
+}  // namespace
+
+BENCHMARK(BM_Check10kLines)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Check1000Processes)->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();

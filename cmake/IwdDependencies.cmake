@@ -1,0 +1,36 @@
+# Every dependency comes from Debian 12 packages installed by scripts/setup.sh.
+# Nothing is downloaded at build time.
+
+find_package(fmt 9 REQUIRED)
+find_package(nlohmann_json 3 REQUIRED)
+find_package(CLI11 REQUIRED)
+find_package(Threads REQUIRED)
+
+# ANTLR4: the tool (Debian package `antlr4`, 4.7.2) and the C++ runtime
+# (`libantlr4-runtime-dev`, 4.9); checked to work together.
+find_program(ANTLR4_TOOL NAMES antlr4)
+if(NOT ANTLR4_TOOL)
+  message(FATAL_ERROR "The ANTLR4 tool was not found. Install it with: apt-get install antlr4 "
+                      "(or run scripts/setup.sh).")
+endif()
+execute_process(COMMAND ${ANTLR4_TOOL} OUTPUT_VARIABLE _antlr_out ERROR_VARIABLE _antlr_out)
+string(REGEX MATCH "Version ([0-9]+)\\.([0-9]+)\\.([0-9]+)" _antlr_ver "${_antlr_out}")
+if(NOT _antlr_ver)
+  message(FATAL_ERROR "Could not read the version of ${ANTLR4_TOOL}. Install Debian's antlr4 package.")
+endif()
+set(ANTLR4_TOOL_VERSION "${CMAKE_MATCH_1}.${CMAKE_MATCH_2}.${CMAKE_MATCH_3}")
+if(NOT CMAKE_MATCH_1 EQUAL 4 OR CMAKE_MATCH_2 LESS 7)
+  message(FATAL_ERROR "ANTLR4 tool ${ANTLR4_TOOL_VERSION} found; iwd needs 4.7 or newer "
+                      "(apt-get install antlr4).")
+endif()
+message(STATUS "ANTLR4 tool: ${ANTLR4_TOOL} ${ANTLR4_TOOL_VERSION}")
+
+find_path(ANTLR4_INCLUDE_DIR antlr4-runtime.h PATH_SUFFIXES antlr4-runtime)
+find_library(ANTLR4_RUNTIME_LIB NAMES antlr4-runtime)
+if(NOT ANTLR4_INCLUDE_DIR OR NOT ANTLR4_RUNTIME_LIB)
+  message(FATAL_ERROR "The ANTLR4 C++ runtime was not found. Install it with: "
+                      "apt-get install libantlr4-runtime-dev")
+endif()
+add_library(antlr4_runtime INTERFACE)
+target_include_directories(antlr4_runtime SYSTEM INTERFACE ${ANTLR4_INCLUDE_DIR})
+target_link_libraries(antlr4_runtime INTERFACE ${ANTLR4_RUNTIME_LIB})

@@ -1,0 +1,83 @@
+#include "compiler/diag/codes.h"
+
+#include <array>
+
+namespace iwd::compiler {
+namespace {
+
+// Keep sorted by code. E = error, W = warning, I = information (note) by default.
+constexpr std::array kCodes = {
+    // E01xx: lexical and syntax errors
+    DiagCodeInfo{"E0101", "syntax-error", Severity::Error,
+                 "The text does not follow the grammar: something unexpected was found."},
+    DiagCodeInfo{"E0102", "unterminated-string", Severity::Error,
+                 "A string literal is not closed by `\"` before the end of the line."},
+    DiagCodeInfo{"E0103", "invalid-number", Severity::Error,
+                 "A number, duration or percentage is malformed, e.g. `5x` (units: ms s m h d w)."},
+    DiagCodeInfo{"E0104", "invalid-escape", Severity::Error,
+                 "A string contains an escape other than \\\" \\\\ \\n \\t \\u{HEX}."},
+    DiagCodeInfo{"E0105", "unexpected-character", Severity::Error,
+                 "A character that cannot start any token of the language."},
+    DiagCodeInfo{"E0106", "unterminated-comment", Severity::Error,
+                 "A `/*` comment is not closed by `*/`."},
+    DiagCodeInfo{"E0107", "invalid-instant", Severity::Error,
+                 "A date or instant names a day or time that does not exist (e.g. month 13)."},
+    DiagCodeInfo{"E0108", "invalid-time-of-day", Severity::Error,
+                 "A time of day is out of range (hours 00 to 24, minutes 00 to 59)."},
+    DiagCodeInfo{"E0109", "too-many-errors", Severity::Note,
+                 "So many errors were found in a file that the rest were not reported."},
+    DiagCodeInfo{"E0110", "invalid-weekday", Severity::Error,
+                 "A calendar names a weekday other than mon tue wed thu fri sat sun."},
+    DiagCodeInfo{"E0111", "invalid-table", Severity::Error,
+                 "A decision table is malformed: a header that is not a name, or a row whose "
+                 "cell count differs from the header's."},
+    DiagCodeInfo{"E0112", "invalid-type", Severity::Error,
+                 "An attribute type is malformed, e.g. `list<number>` or a nested list."},
+    DiagCodeInfo{"E0113", "invalid-encoding", Severity::Error,
+                 "A file is not valid UTF-8; the bad bytes are read as U+FFFD."},
+    // E02xx: files and imports
+    DiagCodeInfo{"E0201", "import-not-found", Severity::Error,
+                 "An imported file cannot be read."},
+    DiagCodeInfo{"E0202", "import-cycle", Severity::Error,
+                 "Files import each other in a cycle."},
+    DiagCodeInfo{"W0203", "duplicate-import", Severity::Warning,
+                 "A file is imported more than once; later imports have no effect."},
+    // E03xx: declarations and names
+    DiagCodeInfo{"E0301", "duplicate-declaration", Severity::Error,
+                 "Two declarations of the same kind share a name."},
+    DiagCodeInfo{"E0302", "undefined-name", Severity::Error,
+                 "A name is not an attribute, define, enum value or other name known here."},
+    DiagCodeInfo{"E0303", "unknown-calendar", Severity::Error, "A calendar is used but never declared."},
+    DiagCodeInfo{"E0304", "unknown-priority", Severity::Error,
+                 "A priority scheme is used but never declared."},
+    DiagCodeInfo{"E0305", "unknown-targets", Severity::Error, "A targets plan is used but never declared."},
+    DiagCodeInfo{"E0306", "unknown-skill", Severity::Error,
+                 "A skill expression names a skill that the `skills` declaration does not list."},
+    DiagCodeInfo{"E0307", "unknown-function", Severity::Error,
+                 "A call names a function that the standard library does not have."},
+    DiagCodeInfo{"E0308", "unknown-type", Severity::Error,
+                 "An attribute's type is neither a built-in type nor a declared enum."},
+    DiagCodeInfo{"E0309", "duplicate-ruleset", Severity::Error,
+                 "`ruleset` or `timezone` is declared more than once in a ruleset."},
+    DiagCodeInfo{"E0310", "core-attribute-redeclared", Severity::Error,
+                 "A custom attribute takes the name of a core attribute (id, source, media, ...)."},
+    DiagCodeInfo{"E0311", "duplicate-default-process", Severity::Error,
+                 "More than one `default process` is declared."},
+    DiagCodeInfo{"E0312", "unknown-process", Severity::Error,
+                 "A test expects a process that the ruleset does not define."},
+    DiagCodeInfo{"E0313", "define-cycle", Severity::Error, "Defines refer to each other in a cycle."},
+    DiagCodeInfo{"E0314", "unknown-enum-value", Severity::Error,
+                 "A qualified enum value `Enum.Value` names a value the enum does not have."},
+};
+
+}  // namespace
+
+std::span<const DiagCodeInfo> all_diag_codes() { return kCodes; }
+
+const DiagCodeInfo* find_diag_code(std::string_view code) {
+  for (const auto& c : kCodes)
+    if (c.code == code) return &c;
+  return nullptr;
+}
+
+}  // namespace iwd::compiler

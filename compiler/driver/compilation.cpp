@@ -1,0 +1,144 @@
+#include "compiler/driver/compilation.h"
+
+#include <algorithm>
+#include <filesystem>
+#include <set>
+
+#include "compiler/sema/resolver.h"
+#include "compiler/syntax/parse.h"
+
+namespace iwd::compiler {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string normalize(const fs::path& p) {
+  std::error_code ec;
+  fs::path abs = fs::weakly_canonical(p, ec);
+  return (ec ? p.lexically_normal() : abs).string();
+}
+
+// A display path: relative to the current directory when it lies beneath it.
+std::string display_path(const fs::path& p) {
+  std::error_code ec;
+  fs::path rel = fs::relative(p, fs::current_path(ec), ec);
+  if (!ec && !rel.empty() && *rel.begin() != "..") return rel.string();
+  return p.string();
+}
+
+}  // namespace
+
+bool Compilation::load_root(const std::string& path, std::string* io_error) {
+  FileId id = sm_.load(path, io_error);
+  if (id == kNoFile) return false;
+  std::vector<FileId> stack;
+  load(id, stack);
+  return true;
+}
+
+void Compilation::load_root_text(const std::string& path, std::string text) {
+  FileId id = sm_.add(path, std::move(text));
+  std::vector<FileId> stack;
+  load(id, stack);
+}
+
+void Compilation::load(FileId id, std::vector<FileId>& stack) {
+  const std::size_t errors_before = diags_.error_count();
+  parsed_.push_back(parse_file(sm_, id, diags_));
+  if (diags_.error_count() != errors_before) syntax_errors_ = true;
+  const SyntaxFile* file = parsed_.back().get();
+  order_.push_back(file);
+  ids_.push_back(id);
+  stack.push_back(id);
+
+  const fs::path dir = fs::path(sm_.file(id).path).parent_path();
+  std::set<std::string> seen_here;
+  for (const auto& decl : file->decls) {
+    if (decl->kind != SyntaxDeclKind::Import) continue;
+    const auto& imp = as<SyntaxImport>(*decl);
+    if (imp.path.empty()) continue;
+    const fs::path target = dir / imp.path;
+    const std::string key = normalize(target);
+
+    // Already part of this ruleset?
+    FileId existing = kNoFile;
+    for (FileId f : ids_)
+      if (normalize(sm_.file(f).path) == key) existing = f;
+    if (existing != kNoFile) {
+      auto on_stack = std::find(stack.begin(), stack.end(), existing);
+      if (on_stack != stack.end()) {
+        auto& d = diags_.report("E0202", imp.path_range,
+                                fmt::format("importing `{}` makes a cycle", imp.path));
+        std::string chain;
+        for (auto it = on_stack; it != stack.end(); ++it) chain += sm_.file(*it).path + " -> ";
+        chain += sm_.file(existing).path;
+        d.notes.push_back("the cycle: " + chain);
+        d.notes.push_back("move the shared declarations into a file that both can import");
+      } else if (!seen_here.insert(key).second) {
+        // Importing a file twice from one file is a slip; reaching it again through
+        // another file (a diamond) is normal and silent.
+        diags_.report("W0203", imp.path_range,
+                      fmt::format("`{}` is imported twice by this file; this import has no effect",
+                                  imp.path));
+      }
+      continue;
+    }
+    seen_here.insert(key);
+    std::string error;
+    FileId child = sm_.load(display_path(target), &error);
+    if (child == kNoFile) {
+      auto& d = diags_.report("E0201", imp.path_range, fmt::format("cannot import `{}`", imp.path));
+      d.notes.push_back(error);
+      d.notes.push_back("imports are resolved relative to the importing file's folder");
+      continue;
+    }
+    load(child, stack);
+  }
+  stack.pop_back();
+}
+
+void Compilation::check() {
+  if (syntax_errors_) return;  // names in half-parsed text would only add noise
+  Resolver resolver(sm_, diags_);
+  resolver.run(order_);
+}
+
+bool collect_roots(const std::vector<std::string>& paths, std::vector<std::string>* roots,
+                   std::string* io_error) {
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (fs::is_directory(p, ec)) {
+      std::vector<std::string> files;
+      for (fs::recursive_directory_iterator it(p, ec), end; !ec && it != end; it.increment(ec))
+        if (it->is_regular_file(ec) && it->path().extension() == ".iwd") files.push_back(it->path().string());
+      if (ec) {
+        *io_error = fmt::format("cannot read folder '{}': {}", p, ec.message());
+        return false;
+      }
+      std::sort(files.begin(), files.end());
+      // Files imported by another file of the folder are checked through their importer.
+      std::set<std::string> imported;
+      for (const auto& f : files) {
+        SourceManager sm;
+        DiagnosticBag scratch;
+        std::string err;
+        FileId id = sm.load(f, &err);
+        if (id == kNoFile) continue;
+        auto ast = parse_file(sm, id, scratch);
+        for (const auto& d : ast->decls)
+          if (d->kind == SyntaxDeclKind::Import)
+            imported.insert(normalize(fs::path(f).parent_path() / as<SyntaxImport>(*d).path));
+      }
+      for (const auto& f : files)
+        if (!imported.count(normalize(f))) roots->push_back(f);
+    } else if (fs::exists(p, ec)) {
+      roots->push_back(p);
+    } else {
+      *io_error = fmt::format("cannot read '{}': no such file or folder", p);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace iwd::compiler

@@ -1,0 +1,50 @@
+// One ruleset's compilation: a root file and everything it imports, parsed in ruleset
+// order (an imported file's declarations stand where it is imported), then checked.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compiler/diag/diagnostic.h"
+#include "compiler/syntax/syntax_decl.h"
+
+namespace iwd::compiler {
+
+class Compilation {
+ public:
+  Compilation(SourceManager& sm, DiagnosticBag& diags) : sm_(sm), diags_(diags) {}
+
+  // Loads `path` and its imports. Returns false (and sets *io_error to a one-line reason)
+  // when the root file itself cannot be read; problems with imports are diagnostics.
+  bool load_root(const std::string& path, std::string* io_error);
+  // Same, for text already in memory (tests, `iwd check -`).
+  void load_root_text(const std::string& path, std::string text);
+
+  // Name resolution and declaration checks; skipped when the files have syntax errors.
+  void check();
+
+  // Files in ruleset order (each once); an import splices its file in where it stands.
+  const std::vector<const SyntaxFile*>& files() const { return order_; }
+  // Every file read, including files imported through other files.
+  const std::vector<FileId>& file_ids() const { return ids_; }
+  bool has_syntax_errors() const { return syntax_errors_; }
+
+ private:
+  void load(FileId id, std::vector<FileId>& stack);
+
+  SourceManager& sm_;
+  DiagnosticBag& diags_;
+  std::vector<std::unique_ptr<SyntaxFile>> parsed_;
+  std::vector<const SyntaxFile*> order_;
+  std::vector<FileId> ids_;
+  bool syntax_errors_ = false;
+};
+
+// The `.iwd` files that `iwd check` should treat as roots for the given paths: files as
+// given; for a folder, every `.iwd` file below it that no other file there imports.
+// Returns false with *io_error set for a path that does not exist.
+bool collect_roots(const std::vector<std::string>& paths, std::vector<std::string>* roots,
+                   std::string* io_error);
+
+}  // namespace iwd::compiler

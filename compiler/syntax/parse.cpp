@@ -1,0 +1,146 @@
+// Source text to AST: lexical scan, ANTLR parse with analyst-worded errors, AST build.
+#include "compiler/syntax/parse.h"
+
+#include "IwdLexer.h"
+#include "compiler/syntax/builder.h"
+#include "compiler/syntax/syntax_error.h"
+
+namespace iwd::compiler {
+namespace {
+
+using L = iwd_grammar::IwdLexer;
+
+SourceRange token_range(FileId file, antlr4::Token* t) {
+  SourceRange r;
+  r.file = file;
+  r.begin = SourceLoc{static_cast<std::uint32_t>(t->getStartIndex()), static_cast<std::uint32_t>(t->getLine()),
+                      static_cast<std::uint32_t>(t->getCharPositionInLine() + 1)};
+  r.end = r.begin;
+  auto len = static_cast<std::uint32_t>(t->getStopIndex() + 1 - t->getStartIndex());
+  r.end.offset += len;
+  r.end.col += len;
+  return r;
+}
+
+// Reports what the lexer let through as tokens of their own (unknown characters, an
+// unclosed comment) and returns the `{` tokens that are never closed.
+std::vector<antlr4::Token*> lexical_scan(FileId file, antlr4::CommonTokenStream& tokens, DiagnosticBag& diags) {
+  std::vector<antlr4::Token*> open_braces;
+  int reported = 0;
+  bool skip_next = false;
+  for (auto* t : tokens.getTokens()) {
+    if (skip_next) {
+      skip_next = false;
+      continue;
+    }
+    switch (t->getType()) {
+      case L::UNKNOWN_CHAR: {
+        if (++reported > kMaxSyntaxErrors) break;
+        const std::string text = t->getText();
+        SourceRange r = token_range(file, t);
+        if (text == "&") {
+          // `&&` is one mistake, not two.
+          const auto& all = tokens.getTokens();
+          const std::size_t next = t->getTokenIndex() + 1;
+          const bool doubled = next < all.size() && all[next]->getText() == "&" &&
+                               all[next]->getStartIndex() == t->getStopIndex() + 1;
+          if (doubled) {
+            skip_next = true;
+            r.end.offset += 1;
+            r.end.col += 1;
+          }
+          auto& d = diags.report("E0105", r,
+                                 fmt::format("`{}` is not an operator of the language: to join conditions write `and`",
+                                             doubled ? "&&" : "&"));
+          d.fixits.push_back({r, "and", "write `and`"});
+          break;
+        }
+        auto& d = diags.report("E0105", r, fmt::format("unexpected character `{}`", text == "\t" ? "\\t" : text));
+        if (static_cast<unsigned char>(text[0]) >= 0x80)
+          d.notes.push_back("names are made of ASCII letters, digits and `_`; other characters may appear in strings and comments");
+        else if (text == "!") d.notes.push_back("write `not` to negate a condition and `!=` for 'not equal'");
+        else if (text == "'") d.notes.push_back("strings are written in double quotes: \"text\"");
+        else if (text == "#") d.notes.push_back("comments start with `//` or are written /* like this */");
+        break;
+      }
+      case L::UNTERMINATED_COMMENT: {
+        SourceRange r = token_range(file, t);
+        r.end = r.begin;
+        r.end.offset += 2;
+        r.end.col += 2;
+        diags.report("E0106", r, "this comment is never closed: `*/` is missing");
+        break;
+      }
+      case L::LBRACE: open_braces.push_back(t); break;
+      case L::RBRACE: if (!open_braces.empty()) open_braces.pop_back(); break;
+      default: break;
+    }
+  }
+  return open_braces;
+}
+
+// Replaces each byte that is not part of a valid UTF-8 sequence by U+FFFD (so code-point
+// positions stay those of SourceManager's count) and reports the first one.
+std::string valid_utf8(FileId file, const std::string& text, DiagnosticBag& diags) {
+  std::string out;
+  out.reserve(text.size());
+  bool reported = false;
+  std::uint32_t line = 1, col = 1, offset = 0;
+  for (std::size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    std::size_t len = c < 0x80 ? 1 : (c >> 5) == 0x6 ? 2 : (c >> 4) == 0xE ? 3 : (c >> 3) == 0x1E ? 4 : 0;
+    bool ok = len != 0 && i + len <= text.size();
+    for (std::size_t k = 1; ok && k < len; ++k) ok = (static_cast<unsigned char>(text[i + k]) & 0xC0) == 0x80;
+    if (ok && len > 1) {
+      // Reject overlong forms, surrogates and code points past U+10FFFF.
+      std::uint32_t cp = c & (0xFF >> (len + 1));
+      for (std::size_t k = 1; k < len; ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+      static constexpr std::uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+      ok = cp >= kMin[len] && cp <= 0x10FFFF && !(cp >= 0xD800 && cp <= 0xDFFF);
+    }
+    if (!ok) {
+      if (!reported) {
+        reported = true;
+        SourceRange r{file, {offset, line, col}, {offset + 1, line, col + 1}};
+        diags.report("E0113", r, "this file is not valid UTF-8: a byte here is not part of any character")
+            .notes.push_back("save the file as UTF-8");
+      }
+      out += "\xEF\xBF\xBD";
+      len = 1;
+    } else {
+      out.append(text, i, len);
+    }
+    if (c == '\n') ++line, col = 1;
+    else ++col;
+    ++offset;
+    i += len;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, DiagnosticBag& diags) {
+  const SourceFile& src = sm.file(file);
+  antlr4::ANTLRInputStream input(valid_utf8(file, src.text, diags));
+  L lexer(&input);
+  lexer.removeErrorListeners();
+  antlr4::CommonTokenStream tokens(&lexer);
+  tokens.fill();
+
+  SyntaxErrorListener listener(file, diags, lexical_scan(file, tokens, diags));
+  P parser(&tokens);
+  parser.removeErrorListeners();
+  parser.addErrorListener(&listener);
+
+  P::FileContext* tree = nullptr;
+  try {
+    tree = parser.file();
+  } catch (const antlr4::ParseCancellationException&) {
+    return std::make_unique<SyntaxFile>(SyntaxFile{file, {}});  // too many errors to go on
+  }
+  SyntaxBuilder builder(sm, file, diags);
+  return builder.build_file(tree);
+}
+
+}  // namespace iwd::compiler

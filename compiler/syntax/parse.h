@@ -1,0 +1,21 @@
+// Parsing: source text to AST. Syntax errors are collected as diagnostics; the parser
+// recovers so one run reports every error of a file (up to kMaxSyntaxErrors).
+#pragma once
+
+#include <memory>
+#include <ostream>
+
+#include "compiler/diag/diagnostic.h"
+#include "compiler/syntax/syntax_decl.h"
+
+namespace iwd::compiler {
+
+inline constexpr int kMaxSyntaxErrors = 50;
+
+// Parses one file. Always returns a SyntaxFile: whatever could be built despite errors.
+std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, DiagnosticBag& diags);
+
+// Prints the AST in a stable, readable, indented form (`iwd parse --emit=ast`).
+void dump_ast(std::ostream& out, const SourceManager& sm, const SyntaxFile& file);
+
+}  // namespace iwd::compiler

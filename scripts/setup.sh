@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Installs everything iwd needs to build, test and benchmark, from Debian 12 packages.
+# Idempotent: safe to run again; it installs only what is missing.
+set -euo pipefail
+
+PACKAGES=(
+  build-essential cmake ninja-build pkg-config git ccache
+  antlr4 libantlr4-runtime-dev
+  llvm-14-dev clang-14 libclang-rt-14-dev zlib1g-dev libzstd-dev libtinfo-dev libxml2-dev libedit-dev libffi-dev
+  libfmt-dev libcli11-dev nlohmann-json3-dev libre2-dev libsqlite3-dev libcpp-httplib-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  tzdata python3 python3-jsonschema curl
+)
+
+missing=()
+for p in "${PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $SUDO apt-get update -qq
+  $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+# The SARIF 2.1.0 JSON schema, for the test that validates `iwd check --format sarif`
+# (tests/sarif/validate.py). No Debian package ships it; this pinned npm package does
+# (lib/schemas/sarif-2.1.0-rtm.5.json). Installed into .tools/ (ignored by git), only
+# when the pinned version is missing.
+SARIF_PKG=@microsoft/jest-sarif
+SARIF_VERSION=1.0.0-beta.0
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+SARIF_DIR="$ROOT/.tools/sarif"
+SARIF_PKG_JSON="$SARIF_DIR/node_modules/$SARIF_PKG/package.json"
+if ! grep -qs "\"version\": \"$SARIF_VERSION\"" "$SARIF_PKG_JSON" || [ ! -s "$SARIF_DIR/sarif-schema-2.1.0.json" ]; then
+  if ! command -v npm >/dev/null; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm
+  fi
+  mkdir -p "$SARIF_DIR"
+  npm install --prefix "$SARIF_DIR" --no-save --no-package-lock --ignore-scripts --no-audit --no-fund \
+    --loglevel=error "$SARIF_PKG@$SARIF_VERSION"
+  ln -sfn "node_modules/$SARIF_PKG/lib/schemas/sarif-2.1.0-rtm.5.json" "$SARIF_DIR/sarif-schema-2.1.0.json"
+  [ -s "$SARIF_DIR/sarif-schema-2.1.0.json" ] || { echo "setup: the SARIF schema was not installed" >&2; exit 1; }
+fi
+echo "setup: all dependencies present"

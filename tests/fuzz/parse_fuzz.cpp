@@ -1,0 +1,31 @@
+// libFuzzer target: any bytes through the whole front end (parse, names, dumps, renderers)
+// must give diagnostics, never a crash, a hang or a sanitizer report.
+#include <cstddef>
+#include <cstdint>
+#include <sstream>
+#include <string>
+
+#include "compiler/diag/render.h"
+#include "compiler/sema/resolver.h"
+#include "compiler/syntax/parse.h"
+
+using namespace iwd::compiler;
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  SourceManager sm;
+  DiagnosticBag diags;
+  FileId id = sm.add("fuzz.iwd", std::string(reinterpret_cast<const char*>(data), size));
+  auto file = parse_file(sm, id, diags);
+  if (!diags.has_errors()) {
+    // Imports are not followed: the fuzzer must not read the disk.
+    Resolver resolver(sm, diags);
+    resolver.run({file.get()});
+  }
+  std::ostringstream sink;
+  dump_ast(sink, sm, *file);
+  diags.sort();
+  render_text(sink, sm, diags.all());
+  render_json(sink, sm, diags.all());
+  render_sarif(sink, sm, diags.all(), "fuzz");
+  return 0;
+}

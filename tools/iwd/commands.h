@@ -1,0 +1,19 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace iwd::cli {
+
+// Exit codes shared by every subcommand.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFindings = 1;  // errors in the rules (or warnings with --deny-warnings)
+inline constexpr int kExitUsage = 2;     // bad usage or input/output problems
+
+void register_check(CLI::App& app);
+void register_parse(CLI::App& app);
+
+// Set by the subcommand that ran.
+int exit_code();
+void set_exit_code(int code);
+
+}  // namespace iwd::cli
