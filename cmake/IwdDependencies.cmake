@@ -5,6 +5,8 @@ find_package(fmt 9 REQUIRED)
 find_package(nlohmann_json 3 REQUIRED)
 find_package(CLI11 REQUIRED)
 find_package(Threads REQUIRED)
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
 
 # ANTLR4: the tool (Debian package `antlr4`, 4.7.2) and the C++ runtime
 # (`libantlr4-runtime-dev`, 4.9); checked to work together.

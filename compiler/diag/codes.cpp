@@ -68,6 +68,31 @@ constexpr std::array kCodes = {
     DiagCodeInfo{"E0313", "define-cycle", Severity::Error, "Defines refer to each other in a cycle."},
     DiagCodeInfo{"E0314", "unknown-enum-value", Severity::Error,
                  "A qualified enum value `Enum.Value` names a value the enum does not have."},
+    DiagCodeInfo{"E0315", "ambiguous-enum-value", Severity::Error,
+                 "A bare enum value belongs to more than one enum: qualify it as `Enum.Value`."},
+    DiagCodeInfo{"E0316", "skill-needs-item", Severity::Error,
+                 "A skill expression names an item attribute without `item.`."},
+    // E04xx: types
+    DiagCodeInfo{"E0401", "type-mismatch", Severity::Error,
+                 "An operator is applied to values of types it does not combine, e.g. comparing an enum "
+                 "with a string."},
+    DiagCodeInfo{"E0402", "wrong-arguments", Severity::Error,
+                 "A built-in function is called with the wrong number or types of arguments."},
+    DiagCodeInfo{"E0403", "misplaced-percentage", Severity::Error,
+                 "A percentage (a share of the SLA) or a time of day where it makes no sense."},
+    DiagCodeInfo{"E0404", "condition-not-bool", Severity::Error, "A condition is not a bool."},
+    DiagCodeInfo{"W0405", "optional-in-condition", Severity::Warning,
+                 "An optional value reaches a condition without `has` or `??`: when it is absent the "
+                 "condition does not hold."},
+    DiagCodeInfo{"E0406", "enum-value-mismatch", Severity::Error,
+                 "An enum value is compared with a value of another enum."},
+    DiagCodeInfo{"E0407", "wrong-clause-type", Severity::Error,
+                 "A clause's value has the wrong type (an sla that is not a duration, a priority that "
+                 "is not a number, ...) or may be absent."},
+    DiagCodeInfo{"E0408", "invalid-pattern", Severity::Error,
+                 "The pattern of `matches` is not a string literal or not a valid RE2 expression."},
+    DiagCodeInfo{"E0409", "not-a-constant", Severity::Error,
+                 "An attribute default or a test value is not a constant of the attribute's type."},
 };
 
 }  // namespace

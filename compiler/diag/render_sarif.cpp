@@ -147,7 +147,7 @@ void render_sarif(std::ostream& out, const SourceManager& sm, const std::vector<
            {"columnKind", "unicodeCodePoints"},
            {"results", std::move(results)}};
   Json log{{"$schema", kSchema}, {"version", "2.1.0"}, {"runs", Json::array({std::move(run)})}};
-  out << log.dump(2, ' ', false, Json::error_handler_t::replace) << '\n';
+  out << log.dump(-1, ' ', false, Json::error_handler_t::replace) << '\n';  // one line
 }
 
 }  // namespace iwd::compiler

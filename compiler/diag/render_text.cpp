@@ -7,6 +7,7 @@
 //
 // Columns count code points; tabs are expanded to tab stops of 4 in the source line and
 // under it, and East Asian wide characters take two columns, so carets stay aligned.
+// Bytes that are not UTF-8 and control characters are shown as U+FFFD.
 #include <algorithm>
 #include <ostream>
 #include <string_view>
@@ -91,6 +92,9 @@ ExpandedLine expand(std::string_view line) {
       const int w = kTabStop - col % kTabStop;
       out.text.append(static_cast<std::size_t>(w), ' ');
       col += w;
+    } else if (c == 0xFFFD || c < 0x20 || c == 0x7F) {
+      out.text += "\xEF\xBF\xBD";  // invalid bytes and control characters: shown as U+FFFD
+      col += 1;
     } else {
       out.text.append(line.substr(from, i - from));
       col += display_width(c);
@@ -153,11 +157,14 @@ class TextRenderer {
     const SourceFile& file = sm_.file(r.file);
     if (!opts_.show_source || r.begin.line > file.line_count()) return;
     const ExpandedLine line = expand(file.line_text(r.begin.line));
-    const std::size_t first = r.begin.col > 0 ? r.begin.col - 1 : 0;
+    // Code point indexes, 0-based: [first, last) is underlined; one past the end of the
+    // line at most, so a range from a bad column cannot make a huge caret line.
     const std::size_t n = line.starts.size() - 1;
-    std::size_t last = first + 1;  // one past the last underlined code point
+    const std::size_t first = std::min<std::size_t>(r.begin.col > 0 ? r.begin.col - 1 : 0, n);
+    std::size_t last = first + 1;
     if (r.end.line > r.begin.line) last = std::max(last, n);
     else if (r.end.line == r.begin.line && r.end.col > r.begin.col) last = r.end.col - 1;
+    last = std::min(last, std::max(n, first + 1));
     const int from = line.column(first);
     const int width = std::max(1, line.column(last) - from);
 

@@ -4,7 +4,7 @@
 #include <filesystem>
 #include <set>
 
-#include "compiler/sema/resolver.h"
+#include "compiler/sema/binder.h"
 #include "compiler/syntax/parse.h"
 
 namespace iwd::compiler {
@@ -99,8 +99,7 @@ void Compilation::load(FileId id, std::vector<FileId>& stack) {
 
 void Compilation::check() {
   if (syntax_errors_) return;  // names in half-parsed text would only add noise
-  Resolver resolver(sm_, diags_);
-  resolver.run(order_);
+  bound_ = bind_ruleset(sm_, order_, diags_);
 }
 
 bool collect_roots(const std::vector<std::string>& paths, std::vector<std::string>* roots,

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compiler/diag/diagnostic.h"
+#include "compiler/sema/bound.h"
 #include "compiler/syntax/syntax_decl.h"
 
 namespace iwd::compiler {
@@ -21,8 +22,10 @@ class Compilation {
   // Same, for text already in memory (tests, `iwd check -`).
   void load_root_text(const std::string& path, std::string text);
 
-  // Name resolution and declaration checks; skipped when the files have syntax errors.
+  // Binding (names, types) and semantic checks; skipped when the files have syntax errors.
   void check();
+  // The checked ruleset, after check() (null when it was skipped).
+  const BoundRuleset* bound() const { return bound_.get(); }
 
   // Files in ruleset order (each once); an import splices its file in where it stands.
   const std::vector<const SyntaxFile*>& files() const { return order_; }
@@ -39,6 +42,7 @@ class Compilation {
   std::vector<const SyntaxFile*> order_;
   std::vector<FileId> ids_;
   bool syntax_errors_ = false;
+  std::unique_ptr<BoundRuleset> bound_;
 };
 
 // The `.iwd` files that `iwd check` should treat as roots for the given paths: files as

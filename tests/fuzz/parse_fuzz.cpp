@@ -6,7 +6,8 @@
 #include <string>
 
 #include "compiler/diag/render.h"
-#include "compiler/sema/resolver.h"
+#include "compiler/sema/binder.h"
+#include "compiler/sema/bound_dump.h"
 #include "compiler/syntax/parse.h"
 
 using namespace iwd::compiler;
@@ -16,12 +17,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   DiagnosticBag diags;
   FileId id = sm.add("fuzz.iwd", std::string(reinterpret_cast<const char*>(data), size));
   auto file = parse_file(sm, id, diags);
+  std::ostringstream sink;
   if (!diags.has_errors()) {
     // Imports are not followed: the fuzzer must not read the disk.
-    Resolver resolver(sm, diags);
-    resolver.run({file.get()});
+    auto bound = bind_ruleset(sm, {file.get()}, diags);
+    dump_bound(sink, *bound);
   }
-  std::ostringstream sink;
   dump_ast(sink, sm, *file);
   diags.sort();
   render_text(sink, sm, diags.all());

@@ -2,6 +2,8 @@
 #include <iostream>
 
 #include "compiler/diag/render.h"
+#include "compiler/driver/compilation.h"
+#include "compiler/sema/bound_dump.h"
 #include "compiler/syntax/parse.h"
 #include "tools/iwd/commands.h"
 
@@ -17,15 +19,28 @@ int run_parse(const ParseOptions& opts) {
   compiler::SourceManager sm;
   compiler::DiagnosticBag diags;
   std::string error;
-  compiler::FileId id = sm.load(opts.file, &error);
-  if (id == compiler::kNoFile) {
+  if (opts.emit == "ast") {
+    compiler::FileId id = sm.load(opts.file, &error);
+    if (id == compiler::kNoFile) {
+      std::cerr << "iwd parse: " << error << "\n";
+      return kExitUsage;
+    }
+    auto ast = compiler::parse_file(sm, id, diags);
+    diags.sort();
+    compiler::render_text(std::cerr, sm, diags.all());
+    compiler::dump_ast(std::cout, sm, *ast);
+    return diags.has_errors() ? kExitFindings : kExitOk;
+  }
+  // The later stages see the whole ruleset: the file and what it imports.
+  compiler::Compilation comp(sm, diags);
+  if (!comp.load_root(opts.file, &error)) {
     std::cerr << "iwd parse: " << error << "\n";
     return kExitUsage;
   }
-  auto ast = compiler::parse_file(sm, id, diags);
+  comp.check();
   diags.sort();
   compiler::render_text(std::cerr, sm, diags.all());
-  compiler::dump_ast(std::cout, sm, *ast);
+  if (comp.bound() && !diags.has_errors()) compiler::dump_bound(std::cout, *comp.bound());
   return diags.has_errors() ? kExitFindings : kExitOk;
 }
 
@@ -36,7 +51,7 @@ void register_parse(CLI::App& app) {
   auto* cmd = app.add_subcommand("parse", "Print a stage of the compilation of one file");
   cmd->add_option("file", opts->file, "The .iwd file")->required();
   cmd->add_option("--emit", opts->emit, "What to print")
-      ->check(CLI::IsMember({"ast"}))
+      ->check(CLI::IsMember({"ast", "bound"}))
       ->capture_default_str();
   cmd->callback([opts] { set_exit_code(run_parse(*opts)); });
 }

@@ -86,7 +86,7 @@ TEST(DiagnosticBag, NoCap) {
 
 TEST(DiagCodes, CatalogIsWellFormed) {
   std::set<std::string_view> seen;
-  std::string_view previous;
+  std::string_view previous = "E0000";
   const std::regex code_shape("[EW][0-9]{4}");
   const std::regex name_shape("[a-z0-9]+(-[a-z0-9]+)*");
   for (const auto& c : all_diag_codes()) {
@@ -95,7 +95,9 @@ TEST(DiagCodes, CatalogIsWellFormed) {
     EXPECT_FALSE(c.summary.empty()) << c.code;
     EXPECT_TRUE(seen.insert(c.code).second) << "duplicate " << c.code;
     EXPECT_LT(previous.substr(1), c.code.substr(1)) << "codes are kept sorted";
-    if (c.code.front() == 'W') EXPECT_EQ(c.severity, Severity::Warning) << c.code;
+    if (c.code.front() == 'W') {
+      EXPECT_EQ(c.severity, Severity::Warning) << c.code;
+    }
     EXPECT_EQ(find_diag_code(c.code), &c);
     previous = c.code;
   }

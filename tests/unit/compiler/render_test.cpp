@@ -45,7 +45,7 @@ TEST(RenderText, ErrorWithCaretsNotesAndFixIt) {
   EXPECT_EQ(text(sm, {d}),
             "rules/sales.iwd:2:32: error[E0302]: unknown name `Gld`\n"
             "    2 |   process Gold when segment == Gld\n"
-            "      |                               ^~~\n"
+            "      |                                ^~~\n"
             "      = note: names are case-sensitive\n"
             "      = help: did you mean `Gold`?\n");
 }
@@ -119,12 +119,28 @@ TEST(RenderText, EmptyRangesAndRangesPastTheLineGetOneCaret) {
             "t.iwd:1:4: error[E0302]: m\n"
             "    1 | abc\n"
             "      |    ^\n");
+  EXPECT_EQ(one_line("abc", 90, 99),  // bad columns stay next to the line
+            "t.iwd:1:90: error[E0302]: m\n"
+            "    1 | abc\n"
+            "      |    ^\n");
+  EXPECT_EQ(one_line("abc", 2, 99),
+            "t.iwd:1:2: error[E0302]: m\n"
+            "    1 | abc\n"
+            "      |  ^~\n");
   SourceManager sm;  // end of file after a final newline: an empty line
   const FileId f = sm.add("a.iwd", "department Sales {\n");
   EXPECT_EQ(text(sm, {diag("E0101", Severity::Error, rng(f, 2, 1, 2, 1), "expected `}`, found end of file")}),
             "a.iwd:2:1: error[E0101]: expected `}`, found end of file\n"
             "    2 |\n"
             "      | ^\n");
+}
+
+TEST(RenderText, InvalidBytesAndControlCharactersAreShownAsReplacementCharacters) {
+  // `caf\xE9` saved as Latin-1; an escape character must not reach the terminal.
+  EXPECT_EQ(one_line("ruleset caf\xE9 \x1b[2J x", 14, 15),
+            "t.iwd:1:14: error[E0302]: m\n"
+            "    1 | ruleset caf\xEF\xBF\xBD \xEF\xBF\xBD[2J x\n"
+            "      |              ^\n");
 }
 
 TEST(RenderText, CarriageReturnsAreNotShown) {
