@@ -111,7 +111,7 @@ departmentMember
 processDecl: PROCESS name (WHEN expr)? (LBRACE processClause* RBRACE)?;
 defaultProcessDecl: DEFAULT PROCESS name (LBRACE processClause* RBRACE)?;
 processClause
-  : SLA additiveExpr (IN name)? SEMI?                         # clauseSla
+  : SLA slaValue (IN name)? SEMI?                             # clauseSla
   | PRIORITY name (MIN expr)? (MAX expr)? SEMI?               # clausePriorityRef
   | PRIORITY priorityBody SEMI?                               # clausePriorityInline
   | TARGETS name SEMI?                                        # clauseTargetsRef
@@ -121,6 +121,10 @@ processClause
   | COMPLETE WITHIN expr SEMI?                                # clauseCompleteWithin
   | EXPIRE AFTER expr SEMI?                                   # clauseExpireAfter
   ;
+
+// An sla's value stops before `in` (which names its calendar), so it is an expression
+// without comparisons: arithmetic, optionally with `??` fallbacks.
+slaValue: additiveExpr (QQ additiveExpr)*;
 
 // Decision tables: the first row is the header. Rows are separated by line breaks only,
 // which the parser cannot see; rows are told apart because cells within a row are joined

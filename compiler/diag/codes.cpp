@@ -5,7 +5,7 @@
 namespace iwd::compiler {
 namespace {
 
-// Keep sorted by code. E = error, W = warning, I = information (note) by default.
+// Kept in order of the number. The letter is the default severity: E error, W warning, I note.
 constexpr std::array kCodes = {
     // E01xx: lexical and syntax errors
     DiagCodeInfo{"E0101", "syntax-error", Severity::Error,
@@ -24,7 +24,7 @@ constexpr std::array kCodes = {
                  "A date or instant names a day or time that does not exist (e.g. month 13)."},
     DiagCodeInfo{"E0108", "invalid-time-of-day", Severity::Error,
                  "A time of day is out of range (hours 00 to 24, minutes 00 to 59)."},
-    DiagCodeInfo{"E0109", "too-many-errors", Severity::Note,
+    DiagCodeInfo{"I0109", "too-many-errors", Severity::Note,
                  "So many errors were found in a file that the rest were not reported."},
     DiagCodeInfo{"E0110", "invalid-weekday", Severity::Error,
                  "A calendar names a weekday other than mon tue wed thu fri sat sun."},
@@ -93,6 +93,68 @@ constexpr std::array kCodes = {
                  "The pattern of `matches` is not a string literal or not a valid RE2 expression."},
     DiagCodeInfo{"E0409", "not-a-constant", Severity::Error,
                  "An attribute default or a test value is not a constant of the attribute's type."},
+    // E05xx: declarations that do not make sense
+    DiagCodeInfo{"E0501", "unknown-time-zone", Severity::Error,
+                 "A time zone is not in the system's tz database (IANA names like \"Europe/Berlin\")."},
+    DiagCodeInfo{"W0502", "overlapping-hours", Severity::Warning,
+                 "Two opening-hour ranges of a calendar overlap on the same day."},
+    DiagCodeInfo{"E0503", "empty-hours", Severity::Error,
+                 "An hour range or a date range is empty (it ends where or before it starts)."},
+    DiagCodeInfo{"E0504", "calendar-never-open", Severity::Error,
+                 "A calendar has no open hour at all, so business time never passes."},
+    DiagCodeInfo{"E0505", "start-and-curve", Severity::Error,
+                 "A priority scheme has both `start`/`every` and a `curve`; use one or the other."},
+    DiagCodeInfo{"E0506", "min-above-max", Severity::Error, "A priority's `min` is above its `max`."},
+    DiagCodeInfo{"E0507", "curve-out-of-order", Severity::Error,
+                 "The points of a `curve` are not in order of age."},
+    DiagCodeInfo{"E0508", "non-positive-period", Severity::Error,
+                 "An `every` period is zero or negative."},
+    DiagCodeInfo{"E0509", "stage-after-final", Severity::Error,
+                 "A target stage follows a stage without `for`, which never expires."},
+    DiagCodeInfo{"E0510", "shares-above-sla", Severity::Error,
+                 "The `for` shares of a plan's stages add up to more than 100% of the SLA."},
+    DiagCodeInfo{"E0511", "table-cell-type", Severity::Error,
+                 "A decision table cell does not fit its column."},
+    DiagCodeInfo{"E0512", "table-overlap", Severity::Error,
+                 "Two rows of a decision table match the same item; mark the table `table first` if "
+                 "row order should decide."},
+    DiagCodeInfo{"W0513", "table-row-never-matches", Severity::Warning,
+                 "A decision table row can never match an item."},
+    DiagCodeInfo{"W0514", "stages-past-sla", Severity::Warning,
+                 "The target stages' durations add up past the process's SLA."},
+    DiagCodeInfo{"E0515", "duplicate-clause", Severity::Error,
+                 "A clause is given twice in one process, department or priority scheme."},
+    // W06xx / I06xx: lints
+    DiagCodeInfo{"W0601", "unreachable-rule", Severity::Warning,
+                 "A department or process can never take an item: the ones before it take every "
+                 "item its `when` holds for."},
+    DiagCodeInfo{"I0602", "order-decides", Severity::Note,
+                 "Two processes match some of the same items and only their order decides."},
+    DiagCodeInfo{"W0603", "classification-gap", Severity::Warning,
+                 "Some items a department takes match none of its processes, and there is no "
+                 "default process."},
+    DiagCodeInfo{"W0604", "constant-condition", Severity::Warning,
+                 "A condition is always true or always false."},
+    DiagCodeInfo{"I0605", "beyond-exact-analysis", Severity::Note,
+                 "A condition uses something (arithmetic, functions, time) that the exact "
+                 "reachability analysis does not cover; it was not judged."},
+    DiagCodeInfo{"W0606", "max-unreachable", Severity::Warning,
+                 "A priority can never reach its `max`: it is clamped below it at every age."},
+    DiagCodeInfo{"W0607", "overdue-below-max", Severity::Warning,
+                 "A priority's `overdue` value is below its `max`: an overdue item would rank below a "
+                 "fresh one."},
+    DiagCodeInfo{"W0608", "boost-beyond-life", Severity::Warning,
+                 "A boost's age window starts after every item has expired."},
+    DiagCodeInfo{"W0609", "unreachable-stage", Severity::Warning,
+                 "A target stage opens only after the item has expired, or adds no agent that an "
+                 "earlier stage did not already reach."},
+    DiagCodeInfo{"W0610", "unused-define", Severity::Warning, "A define is never used."},
+    DiagCodeInfo{"W0611", "unused-calendar", Severity::Warning, "A calendar is never used."},
+    DiagCodeInfo{"W0612", "unused-priority", Severity::Warning, "A priority scheme is never used."},
+    DiagCodeInfo{"W0613", "unused-targets", Severity::Warning, "A targets plan is never used."},
+    DiagCodeInfo{"W0614", "unused-enum-value", Severity::Warning,
+                 "An enum value is never mentioned (it may still arrive on items: then say so with a "
+                 "rule or allow this lint)."},
 };
 
 }  // namespace

@@ -1,4 +1,5 @@
-// SARIF 2.1.0 rendering: one log, one run of the tool "iwd", a rule for each code used.
+// SARIF 2.1.0 rendering: one log (on one line), one run of the tool "iwd", a rule for each
+// code used.
 // Regions count Unicode code points (run.columnKind "unicodeCodePoints"); end columns
 // are exclusive, as in SourceRange.
 #include <map>

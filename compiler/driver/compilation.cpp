@@ -5,6 +5,7 @@
 #include <set>
 
 #include "compiler/sema/binder.h"
+#include "compiler/sema/checks.h"
 #include "compiler/syntax/parse.h"
 
 namespace iwd::compiler {
@@ -100,6 +101,9 @@ void Compilation::load(FileId id, std::vector<FileId>& stack) {
 void Compilation::check() {
   if (syntax_errors_) return;  // names in half-parsed text would only add noise
   bound_ = bind_ruleset(sm_, order_, diags_);
+  check_semantics(*bound_, diags_);
+  lint_conditions(*bound_, diags_);
+  lint_ruleset(*bound_, diags_);
 }
 
 bool collect_roots(const std::vector<std::string>& paths, std::vector<std::string>* roots,

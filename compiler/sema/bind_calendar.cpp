@@ -1,5 +1,6 @@
 // Binder: calendars. Weekly hours, closed days and special days become per-day open
-// ranges; the zone is checked against the system's tz database.
+// ranges; the clauses are also kept as written for the checks (check_calendar.cpp), which
+// test the zone against the system's tz database, empty and overlapping hours.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -27,9 +28,20 @@ void Binder::bind_calendar(BoundCalendar& out, const SyntaxCalendar& c) {
   out.zone = rs_->timezone;
   for (const auto& clause : c.clauses) {
     switch (clause.kind) {
-      case SyntaxCalendarClauseKind::Timezone: out.zone = clause.zone; break;
+      case SyntaxCalendarClauseKind::Timezone:
+        out.zone = clause.zone;
+        out.zone_range = clause.zone_range;
+        break;
       case SyntaxCalendarClauseKind::Weekly:
         for (const auto& d : clause.days) {
+          for (const auto& h : clause.hours) {
+            BoundCalendar::WrittenHours w{h.from_minute, h.to_minute, {}, false, 0, h.range, d.range};
+            for (int day = d.from_day;; day = (day + 1) % 7) {
+              w.days[static_cast<std::size_t>(day)] = true;
+              if (day == d.to_day) break;
+            }
+            out.written_hours.push_back(w);
+          }
           // A range wraps: fri..mon is fri, sat, sun, mon.
           for (int day = d.from_day;; day = (day + 1) % 7) {
             for (const auto& h : clause.hours) {
@@ -49,14 +61,17 @@ void Binder::bind_calendar(BoundCalendar& out, const SyntaxCalendar& c) {
           if (item.yearly) {
             out.closed_yearly.emplace_back(item.month, item.day);
           } else {
+            out.written_closed.push_back({item.from_day, item.to_day, item.range});
             for (std::int64_t day = item.from_day; day <= item.to_day; ++day) out.closed_days.push_back(day);
           }
         }
         break;
       case SyntaxCalendarClauseKind::SpecialDay: {
         auto& hours = out.special_days[clause.date];
-        for (const auto& h : clause.hours)
+        for (const auto& h : clause.hours) {
+          out.written_hours.push_back({h.from_minute, h.to_minute, {}, true, clause.date, h.range, clause.range});
           if (h.to_minute > h.from_minute) hours.emplace_back(h.from_minute, h.to_minute);
+        }
         break;
       }
     }

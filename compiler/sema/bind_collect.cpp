@@ -82,6 +82,7 @@ void Binder::collect(const SyntaxDecl& d) {
         rs_->version = as<SyntaxRuleset>(d).version.value_or("");
       } else {
         rs_->timezone = as<SyntaxTimezone>(d).zone;
+        rs_->timezone_range = as<SyntaxTimezone>(d).zone_range;
       }
       return;
     }

@@ -625,7 +625,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
             if (!stdlib::is_valid_time_zone(zone)) {
               auto& d = report("E0501", a->range, fmt::format("unknown time zone \"{}\"", zone));
               std::string hint = stdlib::suggest_name(zone, std::span<const std::string>(stdlib::time_zone_names()));
-              if (!hint.empty()) d.fixits.push_back({a->range, "\"" + hint + "\"", fmt::format("did you mean \"{}\"?", hint)});
+              if (!hint.empty()) d.fixits.push_back({a->range, "\"" + hint + "\"", fmt::format("did you mean `\"{}\"`?", hint)});
               ok = false;
             }
             auto z = expr(a, ctx);
@@ -637,8 +637,14 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
           if (a->kind == SyntaxExprKind::Name) {
             undefined(as<SyntaxNameExpr>(*a).name, a->range, names, "calendar", "E0303");
           } else {
-            report("E0402", a->range, fmt::format("argument {} of `{}` is {}", i + 1, fn->name,
-                                                  stdlib::param_kind_description(kind)));
+            auto& d = report("E0402", a->range, fmt::format("argument {} of `{}` is {}", i + 1, fn->name,
+                                                            stdlib::param_kind_description(kind)));
+            // `is_open("office", t)`: the calendar's name, quoted by mistake.
+            if (a->kind == SyntaxExprKind::Literal && as<SyntaxLiteral>(*a).lit == SyntaxLiteralKind::String &&
+                calendars_.count(as<SyntaxLiteral>(*a).string_value)) {
+              const std::string& cal = as<SyntaxLiteral>(*a).string_value;
+              d.fixits.push_back({a->range, cal, fmt::format("write the calendar's name without quotes: `{}`", cal)});
+            }
           }
           ok = false;
           continue;

@@ -102,6 +102,23 @@ struct BoundCalendar {
   std::vector<std::pair<int, int>> closed_yearly;  // (month, day)
   std::map<std::int64_t, DayHours> special_days;  // a date's own hours, replacing its weekday's
   SourceRange range;
+
+  // The clauses as written, for checks and messages (the merged hours above lose them).
+  struct WrittenHours {
+    int from_minute = 0, to_minute = 0;  // to < from: runs past midnight; to == from: empty
+    std::array<bool, 7> days{};          // weekly hours: the weekdays of one day range
+    bool special = false;                // special hours on `date` (days since epoch)
+    std::int64_t date = 0;
+    SourceRange range;                   // the hour range
+    SourceRange days_range;              // the day range (weekly) or the date (special)
+  };
+  struct WrittenClosed {
+    std::int64_t from_day = 0, to_day = 0;  // days since epoch; to < from: empty
+    SourceRange range;
+  };
+  SourceRange zone_range;  // the calendar's own `timezone` string; invalid: the ruleset's zone
+  std::vector<WrittenHours> written_hours;    // in source order
+  std::vector<WrittenClosed> written_closed;  // closed dates and date ranges, in source order
 };
 
 struct BoundEvery {
@@ -214,6 +231,7 @@ struct BoundTest {
 struct BoundRuleset {
   std::string name, version;
   std::string timezone = "UTC";
+  SourceRange timezone_range;  // the `timezone` declaration's string; invalid: the default UTC
   std::vector<BoundEnum> enums;
   std::vector<BoundAttribute> attributes;  // the core attributes first, in LANGUAGE.md order
   std::vector<std::string> skills;

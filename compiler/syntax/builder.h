@@ -34,6 +34,7 @@ class SyntaxBuilder {
   SyntaxExprPtr not_expr(P::NotExprContext* ctx);
   SyntaxExprPtr comparison(P::ComparisonExprContext* ctx);
   SyntaxExprPtr additive(P::AdditiveExprContext* ctx);
+  SyntaxExprPtr sla_value(P::SlaValueContext* ctx);
   SyntaxExprPtr multiplicative(P::MultiplicativeExprContext* ctx);
   SyntaxExprPtr unary(P::UnaryExprContext* ctx);
   SyntaxExprPtr postfix(P::PostfixExprContext* ctx);

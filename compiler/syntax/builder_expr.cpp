@@ -135,6 +135,11 @@ SyntaxExprPtr SyntaxBuilder::additive(P::AdditiveExprContext* ctx) {
                                                  [this](auto* c) { return multiplicative(c); });
 }
 
+SyntaxExprPtr SyntaxBuilder::sla_value(P::SlaValueContext* ctx) {
+  if (missing(ctx)) return nullptr;
+  return fold_left<P::AdditiveExprContext>(*this, ctx, [this](auto* c) { return additive(c); });
+}
+
 SyntaxExprPtr SyntaxBuilder::multiplicative(P::MultiplicativeExprContext* ctx) {
   if (missing(ctx)) return nullptr;
   return fold_left<P::UnaryExprContext>(*this, ctx, [this](auto* c) { return unary(c); });

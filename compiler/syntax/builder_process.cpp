@@ -9,7 +9,7 @@ std::optional<SyntaxProcessClause> SyntaxBuilder::process_clause(P::ProcessClaus
   c.range = range(ctx);
   if (auto* x = dynamic_cast<P::ClauseSlaContext*>(ctx)) {
     c.kind = SyntaxProcessClauseKind::Sla;
-    c.value = additive(x->additiveExpr());
+    c.value = sla_value(x->slaValue());
     if (x->name()) c.calendar = name(x->name());
   } else if (auto* x = dynamic_cast<P::ClausePriorityRefContext*>(ctx)) {
     c.kind = SyntaxProcessClauseKind::Priority;

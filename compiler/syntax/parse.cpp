@@ -131,13 +131,29 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
   SyntaxErrorListener listener(file, diags, lexical_scan(file, tokens, diags));
   P parser(&tokens);
   parser.removeErrorListeners();
-  parser.addErrorListener(&listener);
 
+  // Two stages, the usual way to make ANTLR fast: SLL prediction with no recovery first,
+  // which settles almost every valid file; then, only if that fails, full LL with error
+  // recovery and our worded errors.
   P::FileContext* tree = nullptr;
+  parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
+  parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
   try {
     tree = parser.file();
   } catch (const antlr4::ParseCancellationException&) {
-    return std::make_unique<SyntaxFile>(SyntaxFile{file, {}});  // too many errors to go on
+    tree = nullptr;
+  }
+  if (tree == nullptr) {
+    tokens.seek(0);
+    parser.reset();
+    parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
+    parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
+    parser.addErrorListener(&listener);
+    try {
+      tree = parser.file();
+    } catch (const antlr4::ParseCancellationException&) {
+      return std::make_unique<SyntaxFile>(SyntaxFile{file, {}});  // too many errors to go on
+    }
   }
   SyntaxBuilder builder(sm, file, diags);
   return builder.build_file(tree);

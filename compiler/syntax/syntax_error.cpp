@@ -185,7 +185,7 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
       capped_ = true;
       SourceRange r{file_, {0, static_cast<std::uint32_t>(line), static_cast<std::uint32_t>(col + 1)}, {}};
       r.end = r.begin;
-      diags_.report("E0109", r,
+      diags_.report("I0109", r,
                     fmt::format("stopped after {} syntax errors in this file", kMaxSyntaxErrors));
     }
     throw antlr4::ParseCancellationException();

@@ -31,7 +31,7 @@ TEST(DiagnosticBag, ReportTakesTheCatalogSeverity) {
   EXPECT_EQ(e.range, at(0, 1, 1));
   e.notes.push_back("decorated after reporting");
   EXPECT_EQ(bag.report("W0203", at(0, 2, 1), "imported twice").severity, Severity::Warning);
-  EXPECT_EQ(bag.report("E0109", at(0, 3, 1), "too many errors").severity, Severity::Note);
+  EXPECT_EQ(bag.report("I0109", at(0, 3, 1), "too many errors").severity, Severity::Note);
   ASSERT_EQ(bag.all().size(), 3u);
   EXPECT_EQ(bag.all()[0].notes, std::vector<std::string>{"decorated after reporting"});
 }
@@ -50,7 +50,7 @@ TEST(DiagnosticBag, Counts) {
   EXPECT_FALSE(bag.has_errors());
   bag.report("W0203", at(0, 1, 1), "w");
   EXPECT_FALSE(bag.has_errors());
-  bag.report("E0109", at(0, 1, 1), "n");
+  bag.report("I0109", at(0, 1, 1), "n");
   bag.report("E0302", at(0, 1, 1), "e");
   Diagnostic promoted;
   promoted.code = "W0203";
@@ -87,7 +87,7 @@ TEST(DiagnosticBag, NoCap) {
 TEST(DiagCodes, CatalogIsWellFormed) {
   std::set<std::string_view> seen;
   std::string_view previous = "E0000";
-  const std::regex code_shape("[EW][0-9]{4}");
+  const std::regex code_shape("[EWI][0-9]{4}");
   const std::regex name_shape("[a-z0-9]+(-[a-z0-9]+)*");
   for (const auto& c : all_diag_codes()) {
     EXPECT_TRUE(std::regex_match(std::string(c.code), code_shape)) << c.code;
@@ -97,6 +97,8 @@ TEST(DiagCodes, CatalogIsWellFormed) {
     EXPECT_LT(previous.substr(1), c.code.substr(1)) << "codes are kept sorted";
     if (c.code.front() == 'W') {
       EXPECT_EQ(c.severity, Severity::Warning) << c.code;
+    } else if (c.code.front() == 'I') {
+      EXPECT_EQ(c.severity, Severity::Note) << c.code;
     }
     EXPECT_EQ(find_diag_code(c.code), &c);
     previous = c.code;

@@ -170,7 +170,7 @@ TEST(Parse, CapsTheNumberOfErrors) {
   for (int i = 0; i < 200; ++i) text += "define x = = =\n";
   auto p = parse(text);
   EXPECT_LE(p->diags.error_count(), static_cast<std::size_t>(kMaxSyntaxErrors));
-  EXPECT_EQ(p->diags.all().back().code, "E0109");
+  EXPECT_EQ(p->diags.all().back().code, "I0109");
 }
 
 TEST(Parse, UnclosedBraceGetsALabel) {

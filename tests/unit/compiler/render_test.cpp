@@ -54,11 +54,11 @@ TEST(RenderText, WarningAndNoteSeverities) {
   SourceManager sm;
   const FileId f = sm.add("a.iwd", "import \"b.iwd\"\n");
   EXPECT_EQ(text(sm, {diag("W0203", Severity::Warning, rng(f, 1, 8, 1, 15), "imported twice"),
-                      diag("E0109", Severity::Note, rng(f, 1, 1, 1, 7), "too many errors")}),
+                      diag("I0109", Severity::Note, rng(f, 1, 1, 1, 7), "too many errors")}),
             "a.iwd:1:8: warning[W0203]: imported twice\n"
             "    1 | import \"b.iwd\"\n"
             "      |        ^~~~~~~\n"
-            "a.iwd:1:1: note[E0109]: too many errors\n"
+            "a.iwd:1:1: note[I0109]: too many errors\n"
             "    1 | import \"b.iwd\"\n"
             "      | ^~~~~~\n");
 }

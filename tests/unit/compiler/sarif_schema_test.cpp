@@ -61,7 +61,7 @@ struct Sample {
     eq.fixits.push_back({SourceRange{}, "x", "nowhere to apply"});      // dropped
     diags.push_back(eq);
     diags.push_back(diag("W0203", Severity::Warning, rng(a, 1, 1, 1, 5), "imported twice"));
-    diags.push_back(diag("E0109", Severity::Note, rng(a, 3, 1, 3, 1), "too many errors"));
+    diags.push_back(diag("I0109", Severity::Note, rng(a, 3, 1, 3, 1), "too many errors"));
     diags.push_back(diag("E0201", Severity::Error, SourceRange{}, "cannot import `gone.iwd`"));
     diags.push_back(diag("E0101", Severity::Error, rng(a, 1, 1, 3, 1), "spans lines"));
   }
@@ -89,11 +89,11 @@ TEST(RenderSarif, OneRuleForEachCodeUsedAndResultsPointAtThem) {
   EXPECT_EQ(rules[0], json::parse(R"({"id": "E0101", "name": "SyntaxError",
       "shortDescription": {"text": "The text does not follow the grammar: something unexpected was found."},
       "defaultConfiguration": {"level": "error"}})"));
-  EXPECT_EQ(rules[1]["id"], "E0109");
-  EXPECT_EQ(rules[1]["name"], "TooManyErrors");
-  EXPECT_EQ(rules[1]["defaultConfiguration"]["level"], "note");
-  EXPECT_EQ(rules[2]["name"], "ImportNotFound");
-  EXPECT_EQ(rules[3]["name"], "DuplicateDeclaration");
+  EXPECT_EQ(rules[1]["name"], "ImportNotFound");
+  EXPECT_EQ(rules[2]["name"], "DuplicateDeclaration");
+  EXPECT_EQ(rules[3]["id"], "I0109");
+  EXPECT_EQ(rules[3]["name"], "TooManyErrors");
+  EXPECT_EQ(rules[3]["defaultConfiguration"]["level"], "note");
   EXPECT_EQ(rules[4]["id"], "W0203");
   EXPECT_EQ(rules[4]["defaultConfiguration"]["level"], "warning");
   const json& results = run["results"];
@@ -107,7 +107,7 @@ TEST(RenderSarif, ResultLocationsLabelsAndFixes) {
   Sample s;
   const json results = json::parse(sarif(s.sm, s.diags))["runs"][0]["results"];
   const json expected = json::parse(R"({
-    "ruleId": "E0301", "ruleIndex": 3, "level": "error",
+    "ruleId": "E0301", "ruleIndex": 2, "level": "error",
     "message": {"text": "enum `Segment` is declared twice\nnote: enum names are shared by every file of a ruleset"},
     "locations": [{"physicalLocation": {
       "artifactLocation": {"uri": "file:///srv/my%20rules/t%C3%A9st%231.iwd"},

@@ -1,0 +1,21 @@
+// The checks that run on a bound ruleset, after binding. Each reads the ruleset and adds
+// diagnostics; none changes the ruleset. Declared here so that the driver calls them all.
+#pragma once
+
+#include "compiler/diag/diagnostic.h"
+#include "compiler/sema/bound.h"
+
+namespace iwd::compiler {
+
+// check_*.cpp: calendars (zones, hours, open time), priority schemes (start vs curve,
+// min/max, curve order, periods) and targets (final stages, shares, stages past the SLA).
+void check_semantics(const BoundRuleset& rs, DiagnosticBag& diags);
+
+// lint_conditions*.cpp: exact analysis of department/process/table conditions:
+// unreachable rules, order-dependent overlaps, gaps, constant conditions, table overlaps.
+void lint_conditions(const BoundRuleset& rs, DiagnosticBag& diags);
+
+// lint_*.cpp: priority and target lints, unused declarations.
+void lint_ruleset(const BoundRuleset& rs, DiagnosticBag& diags);
+
+}  // namespace iwd::compiler

@@ -1,0 +1,112 @@
+// The diagnostic catalog against its documentation and its golden tests: every code in
+// compiler/diag/codes.cpp has a `## CODE` section in docs/diagnostics.md or docs/lints.md
+// and a golden file under tests/golden whose trailer expects it; docs and golden files name
+// no code the catalog lacks.
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <regex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "compiler/diag/codes.h"
+
+namespace iwd::compiler {
+namespace {
+
+namespace fs = std::filesystem;
+
+const fs::path kSource = IWD_SOURCE_DIR;
+constexpr std::string_view kMarker = "// ==== expected ====";
+
+// Code -> the docs file that has a `## CODE ...` heading for it.
+std::map<std::string, std::string> documented_codes() {
+  std::map<std::string, std::string> out;
+  const std::regex heading(R"(^## `?([EWI][0-9]{4})`?\b.*)");
+  for (const char* doc : {"docs/diagnostics.md", "docs/lints.md"}) {
+    std::ifstream in(kSource / doc, std::ios::binary);
+    std::string line;
+    while (std::getline(in, line)) {
+      std::smatch m;
+      if (std::regex_match(line, m, heading)) out.emplace(m[1], doc);
+    }
+  }
+  return out;
+}
+
+// Code -> golden files (relative to tests/golden) whose trailer expects it. The trailer's
+// diagnostic lines look like `// warning[W0610] @3:8: message`.
+std::map<std::string, std::vector<std::string>> golden_codes() {
+  std::map<std::string, std::vector<std::string>> out;
+  const std::regex expected(R"(^// (error|warning|note)\[([A-Z][0-9]{4})\] @.*)");
+  const fs::path root = kSource / "tests/golden";
+  for (const auto& entry : fs::recursive_directory_iterator(root)) {
+    if (!entry.is_regular_file() || entry.path().extension() != ".iwd") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::string line;
+    bool trailer = false;
+    while (std::getline(in, line)) {
+      if (!trailer) {
+        trailer = line == kMarker;
+        continue;
+      }
+      if (line == "// ast:" || line == "// text:") break;  // only the expectation lines
+      std::smatch m;
+      if (std::regex_match(line, m, expected)) out[m[2]].push_back(fs::relative(entry.path(), root).string());
+    }
+  }
+  return out;
+}
+
+TEST(Catalog, EveryCodeIsDocumented) {
+  const auto docs = documented_codes();
+  for (const auto& c : all_diag_codes())
+    EXPECT_TRUE(docs.count(std::string(c.code)))
+        << c.code << " (" << c.name << ") has no `## " << c.code << " " << c.name
+        << "` section in docs/diagnostics.md or docs/lints.md";
+}
+
+TEST(Catalog, DocsNameOnlyCatalogCodes) {
+  for (const auto& [code, doc] : documented_codes())
+    EXPECT_NE(find_diag_code(code), nullptr) << doc << " documents " << code << ", which is not in codes.cpp";
+}
+
+TEST(Catalog, EveryCodeHasAGoldenTest) {
+  const auto golden = golden_codes();
+  for (const auto& c : all_diag_codes())
+    EXPECT_TRUE(golden.count(std::string(c.code)))
+        << c.code << " (" << c.name << ") is expected by no golden file under tests/golden: add one whose trailer "
+        << "has a `// " << severity_name(c.severity) << "[" << c.code << "] @LINE:COL: ...` line";
+}
+
+TEST(Catalog, GoldenFilesExpectOnlyCatalogCodes) {
+  for (const auto& [code, files] : golden_codes())
+    EXPECT_NE(find_diag_code(code), nullptr) << files.front() << " expects " << code << ", which is not in codes.cpp";
+}
+
+// The lints of lint_ruleset (W0606 to W0614) are each covered: documented in
+// docs/lints.md and expected by a golden file. A failure here is about this part of the
+// catalog alone, whatever else is still missing.
+TEST(Catalog, RulesetLintsAreCovered) {
+  std::set<std::string> in_lints_md;
+  {
+    std::ifstream in(kSource / "docs/lints.md", std::ios::binary);
+    const std::regex heading(R"(^## `?([EWI][0-9]{4})`?\b.*)");
+    std::string line;
+    std::smatch m;
+    while (std::getline(in, line))
+      if (std::regex_match(line, m, heading)) in_lints_md.insert(m[1]);
+  }
+  const auto golden = golden_codes();
+  for (const char* code : {"W0606", "W0607", "W0608", "W0609", "W0610", "W0611", "W0612", "W0613", "W0614"}) {
+    ASSERT_NE(find_diag_code(code), nullptr) << code;
+    EXPECT_TRUE(in_lints_md.count(code)) << code << " has no section in docs/lints.md";
+    EXPECT_TRUE(golden.count(code)) << code << " is expected by no golden file";
+  }
+}
+
+}  // namespace
+}  // namespace iwd::compiler
