@@ -211,7 +211,7 @@ void Binder::collect(const SyntaxDecl& d) {
 }
 
 void Binder::collect_process(const SourceRange& where, std::int32_t department, const std::string& full,
-                             std::int32_t table, std::int32_t row) {
+                             std::int32_t table, std::int32_t row, bool table_first) {
   const auto index = static_cast<std::int32_t>(rs_->processes.size());
   const bool from_table = table >= 0;
   auto [it, fresh] = processes_.emplace(full, index);
@@ -230,6 +230,7 @@ void Binder::collect_process(const SourceRange& where, std::int32_t department, 
   bp.range = where;
   bp.table = table;
   bp.table_row = row;
+  bp.table_first = table_first;
   rs_->processes.push_back(std::move(bp));
   if (department >= 0) rs_->departments[static_cast<std::size_t>(department)].processes.push_back(index);
   else rs_->default_process = index;
@@ -285,7 +286,7 @@ void Binder::collect_department(const SyntaxDepartment& dep) {
         }
         if (name.empty()) name = fmt::format("row{}", r + 1);
       }
-      collect_process(row.range, index, dep.name.text + "." + name, table_index, static_cast<std::int32_t>(r));
+      collect_process(row.range, index, dep.name.text + "." + name, table_index, static_cast<std::int32_t>(r), t.first);
     }
     ++table_index;
   }

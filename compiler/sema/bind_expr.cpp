@@ -119,6 +119,18 @@ void proven_present(const BoundExpr& e, std::set<std::int32_t>& out) {
   }
 }
 
+// Attributes that a condition proves present when it does NOT hold: not has(x), or of them.
+void proven_present_if_false(const BoundExpr& e, std::set<std::int32_t>& out) {
+  if (e.kind == BoundExprKind::Unary && e.op == BoundOp::Not) {
+    proven_present(e.child(0), out);
+    return;
+  }
+  if (e.kind == BoundExprKind::Binary && e.op == BoundOp::Or) {
+    proven_present_if_false(e.child(0), out);
+    proven_present_if_false(e.child(1), out);
+  }
+}
+
 // The first optional attribute a value depends on without a guard, for messages.
 const BoundExpr* optional_source(const BoundExpr& e) {
   if (!e.type.optional) return nullptr;
@@ -366,7 +378,9 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
       auto lhs = expr(b.lhs.get(), ctx, logical ? Want::Bool : want);
       // `has(x) and x > 1`: the right side sees x as present.
       std::set<std::int32_t> saved = narrowed_;
+      // `not has(x) or x < 1`: likewise, where the left side does not hold.
       if (op == BoundOp::And && lhs) proven_present(*lhs, narrowed_);
+      if (op == BoundOp::Or && lhs) proven_present_if_false(*lhs, narrowed_);
       auto rhs = expr(b.rhs.get(), ctx, logical ? Want::Bool : want);
       narrowed_ = std::move(saved);
       if (!lhs || !rhs || lhs->type.is_error() || rhs->type.is_error()) return error_node(r);
@@ -571,11 +585,13 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
     case SyntaxExprKind::If: {
       const auto& i = as<SyntaxIf>(*e);
       auto cond = condition(i.cond.get(), ctx);
-      std::set<std::int32_t> saved = narrowed_;
+      std::set<std::int32_t> saved = narrowed_, saved_else = narrowed_;
       if (cond) proven_present(*cond, narrowed_);
       auto then_e = expr(i.then_expr.get(), ctx, want);
       narrowed_ = std::move(saved);
+      if (cond) proven_present_if_false(*cond, narrowed_);
       auto else_e = expr(i.else_expr.get(), ctx, want);
+      narrowed_ = std::move(saved_else);
       if (!cond || !then_e || !else_e || cond->type.is_error() || then_e->type.is_error() || else_e->type.is_error())
         return error_node(r);
       unify_numeric(then_e, else_e);

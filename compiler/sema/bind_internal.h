@@ -32,7 +32,7 @@ class Binder {
   void collect_department(const SyntaxDepartment& dep);
   // Registers a process (from a `process`, a table row, or the default process).
   void collect_process(const SourceRange& where, std::int32_t department, const std::string& full,
-                       std::int32_t table = -1, std::int32_t row = -1);
+                       std::int32_t table = -1, std::int32_t row = -1, bool table_first = false);
   void duplicate(const SyntaxName& name, const SourceRange& first, const std::string& what);
   SemaType bind_type(const SyntaxType& t, bool element);
   void order_defines();

@@ -192,6 +192,7 @@ struct BoundProcess {
   BoundExprPtr when;             // null: always holds
   BoundClauses clauses;
   std::int32_t table = -1, table_row = -1;  // for rows of decision tables
+  bool table_first = false;                 // the row's table is `table first`
   SourceRange range;                        // the name, or the table row
 };
 

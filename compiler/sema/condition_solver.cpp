@@ -66,7 +66,8 @@ struct Var {
   bool optional = false;
   Value elem;             // ListElem: the element
   std::string elem_text;  // ListElem: the element as written
-  std::vector<Cell> cells;
+  std::vector<Cell> cells;           // in preference order (constants first, absent last)
+  std::vector<std::int32_t> by_value;  // the cells in value order, absent last
   std::vector<std::int32_t> atoms;
 };
 
@@ -96,6 +97,7 @@ struct Opaque {
 struct Cond {
   const BoundExpr* e = nullptr;
   std::int32_t root = -1;
+  std::int64_t size = 1;  // nodes under root: the cost of one evaluation
   std::vector<std::int32_t> vars, atoms, opaques;
 };
 
@@ -524,6 +526,11 @@ struct ConditionSolver::Impl {
     return opaque_node(e);
   }
 
+  std::int64_t tree_size(std::int32_t n) const {
+    const Node& nd = nodes[static_cast<std::size_t>(n)];
+    return 1 + (nd.a >= 0 ? tree_size(nd.a) : 0) + (nd.b >= 0 ? tree_size(nd.b) : 0);
+  }
+
   // Records the atoms, vars and opaques under a node into a condition.
   void collect_parts(std::int32_t n, Cond& c) {
     const Node& nd = nodes[static_cast<std::size_t>(n)];
@@ -557,6 +564,7 @@ struct ConditionSolver::Impl {
     collect_parts(c.root, full);
     c.atoms = std::move(full.atoms);
     c.vars = std::move(full.vars);
+    c.size = tree_size(c.root);
     c.opaques = std::move(full.opaques);
     conds.push_back(std::move(c));
     const auto id = static_cast<CondId>(conds.size() - 1);
@@ -588,7 +596,7 @@ struct ConditionSolver::Impl {
     }
   }
 
-  void build_cells(Var& v) {
+  void fill_cells(Var& v) {
     v.cells.clear();
     if (v.kind == VarKind::ListElem) {
       v.cells.push_back(Cell{false, Value{1, {}}});  // contains it
@@ -701,6 +709,19 @@ struct ConditionSolver::Impl {
       case Dom::Unsupported: break;
     }
     if (v.optional) v.cells.push_back(Cell{true, {}});
+  }
+
+  void build_cells(Var& v) {
+    fill_cells(v);
+    const Dom d = v.dom;
+    v.by_value.resize(v.cells.size());
+    for (std::size_t i = 0; i < v.cells.size(); ++i) v.by_value[i] = static_cast<std::int32_t>(i);
+    std::stable_sort(v.by_value.begin(), v.by_value.end(), [&v, d](std::int32_t a, std::int32_t b) {
+      const Cell& ca = v.cells[static_cast<std::size_t>(a)];
+      const Cell& cb = v.cells[static_cast<std::size_t>(b)];
+      if (ca.absent != cb.absent) return cb.absent;
+      return !ca.absent && compare(d, ca.v, cb.v) < 0;
+    });
   }
 
   std::uint8_t eval_atom(const Atom& a, const Var& v, const Cell& c) const {
@@ -822,7 +843,7 @@ struct ConditionSolver::Impl {
   static bool definite(const Literal& l, std::uint8_t m) { return l.holds ? m == kT : (m & kT) == 0; }
 
   bool dfs(Query& q, std::size_t k) {
-    if (++q.visited > cap) {
+    if (++q.visited > cap) {  // `visited` counts evaluated nodes: the search's work
       q.capped = true;
       return false;
     }
@@ -843,6 +864,7 @@ struct ConditionSolver::Impl {
       bool ok = true;
       for (auto li : q.lits_of[k]) {
         const Literal& l = q.lits[static_cast<std::size_t>(li)];
+        q.visited += conds[static_cast<std::size_t>(l.cond)].size;
         if (!viable(l, eval(conds[static_cast<std::size_t>(l.cond)].root))) {
           ok = false;
           break;
@@ -928,6 +950,55 @@ struct ConditionSolver::Impl {
     return out;
   }
 
+  // Candidate cells for a query: every atom of the query is constant between two of its
+  // constants, so the cells in value order split into segments at those constants, and one
+  // cell per segment stands for all of it (a constant itself, or the cell just above the
+  // constant before it, or, below every constant, the cell just below the first). Small
+  // domains (bool, enum, lists) keep every cell. Order: the query's constants first, then
+  // the other segments in value order, absent last.
+  std::vector<std::int32_t> segment_representatives(const Var& v, const std::vector<std::int32_t>& query_atoms) const {
+    std::vector<std::int32_t> out;
+    const bool ordered_dom = v.kind == VarKind::Value && (v.dom == Dom::Int || v.dom == Dom::Number || v.dom == Dom::String);
+    if (!ordered_dom) {
+      for (std::size_t i = 0; i < v.cells.size(); ++i) out.push_back(static_cast<std::int32_t>(i));
+      return out;
+    }
+    const std::size_t present = v.by_value.size() - (v.optional ? 1 : 0);
+    const Dom d = v.dom;
+    auto value_at = [&](std::size_t i) -> const Value& { return v.cells[static_cast<std::size_t>(v.by_value[i])].v; };
+    std::vector<std::size_t> bounds = {0, present};
+    for (auto a : query_atoms)
+      for (const auto& c : atoms[static_cast<std::size_t>(a)].consts) {
+        std::size_t lo = 0, hi = present;  // first index with value >= c
+        while (lo < hi) {
+          const std::size_t mid = (lo + hi) / 2;
+          if (compare(d, value_at(mid), c) < 0) lo = mid + 1;
+          else hi = mid;
+        }
+        bounds.push_back(lo);
+        if (lo < present && compare(d, value_at(lo), c) == 0) bounds.push_back(lo + 1);
+      }
+    std::sort(bounds.begin(), bounds.end());
+    bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+    std::vector<std::int32_t> points, others;
+    for (std::size_t i = 0; i + 1 < bounds.size(); ++i) {
+      const std::size_t b = bounds[i], e = bounds[i + 1];
+      if (e - b == 1 && i > 0) {
+        // A single cell right after a boundary: a constant of the query, or a lone gap.
+        bool is_const = false;
+        for (auto a : query_atoms)
+          for (const auto& c : atoms[static_cast<std::size_t>(a)].consts) is_const = is_const || compare(d, value_at(b), c) == 0;
+        (is_const ? points : others).push_back(v.by_value[b]);
+        continue;
+      }
+      others.push_back(v.by_value[b == 0 ? e - 1 : b]);
+    }
+    out = std::move(points);
+    out.insert(out.end(), others.begin(), others.end());
+    if (v.optional) out.push_back(v.by_value.back());
+    return out;
+  }
+
   Result solve_part(std::span<const Literal> lits) {
     if (atom_mask.size() < atoms.size()) atom_mask.resize(atoms.size(), kAll);
     Query q;
@@ -961,22 +1032,39 @@ struct ConditionSolver::Impl {
       auto it = reps_cache.find(key);
       if (it == reps_cache.end()) {
         const Var& v = vars[static_cast<std::size_t>(var)];
-        std::vector<std::int32_t> reps;
-        std::unordered_multimap<std::uint64_t, std::size_t> seen;  // signature hash -> representative
-        auto same = [&](std::size_t x, std::size_t y) {
-          for (auto a : en.atoms)
-            if (atoms[static_cast<std::size_t>(a)].table[x] != atoms[static_cast<std::size_t>(a)].table[y]) return false;
+        auto same = [&](std::int32_t x, std::int32_t y) {
+          for (auto a : en.atoms) {
+            const auto& t = atoms[static_cast<std::size_t>(a)].table;
+            if (t[static_cast<std::size_t>(x)] != t[static_cast<std::size_t>(y)]) return false;
+          }
           return true;
         };
-        for (std::size_t cell = 0; cell < v.cells.size(); ++cell) {
+        const std::vector<std::int32_t> cands = segment_representatives(v, en.atoms);
+        // Keep the first candidate of each signature; signatures are compared by hash
+        // first, then exactly.
+        std::vector<std::pair<std::uint64_t, std::size_t>> by_hash(cands.size());
+        for (std::size_t i = 0; i < cands.size(); ++i) {
           std::uint64_t h = 1469598103934665603ull;
-          for (auto a : en.atoms) h = (h ^ atoms[static_cast<std::size_t>(a)].table[cell]) * 1099511628211ull;
-          bool known = false;
-          for (auto [it, end] = seen.equal_range(h); it != end && !known; ++it) known = same(it->second, cell);
-          if (known) continue;
-          seen.emplace(h, cell);
-          reps.push_back(static_cast<std::int32_t>(cell));
+          for (auto a : en.atoms)
+            h = (h ^ atoms[static_cast<std::size_t>(a)].table[static_cast<std::size_t>(cands[i])]) * 1099511628211ull;
+          by_hash[i] = {h, i};
         }
+        std::sort(by_hash.begin(), by_hash.end());
+        std::vector<char> keep(cands.size(), 0);
+        for (std::size_t i = 0; i < by_hash.size();) {
+          std::size_t j = i;
+          while (j < by_hash.size() && by_hash[j].first == by_hash[i].first) ++j;
+          for (std::size_t k = i; k < j; ++k) {  // in candidate order within one hash
+            bool known = false;
+            for (std::size_t m = i; m < k && !known; ++m)
+              known = keep[by_hash[m].second] && same(cands[by_hash[m].second], cands[by_hash[k].second]);
+            if (!known) keep[by_hash[k].second] = 1;
+          }
+          i = j;
+        }
+        std::vector<std::int32_t> reps;
+        for (std::size_t i = 0; i < cands.size(); ++i)
+          if (keep[i]) reps.push_back(cands[i]);
         it = reps_cache.emplace(std::move(key), std::move(reps)).first;
       }
       en.reps = it->second;

@@ -17,6 +17,10 @@
 // conjunction of "C holds" / "C does not hold"; the search assigns the attributes the query
 // mentions one by one, evaluating the conditions on partial assignments (sets of possible
 // truth values) to prune early, and merges cells that no atom of the query tells apart.
+// A query splits into parts that share no attribute; each part is decided (and cached) on
+// its own, so the "reaches department d" part shared by many queries is searched once.
+// Numbers are doubles (no double lies strictly between two adjacent ones); strings compare
+// bytewise.
 //
 // Anything outside the fragment (arithmetic, other functions, `now`, comparisons of two
 // attributes, if/then/else, ...) becomes an opaque atom that may take any truth value. A
@@ -39,7 +43,9 @@ class ConditionSolver {
  public:
   using CondId = std::int32_t;
 
-  explicit ConditionSolver(const BoundRuleset& rs, std::int64_t search_cap = 200000);
+  // `search_cap`: the most work (condition nodes evaluated) one search may do before it
+  // answers Unknown; the default keeps a search to some milliseconds.
+  explicit ConditionSolver(const BoundRuleset& rs, std::int64_t search_cap = 2000000);
   ~ConditionSolver();
   ConditionSolver(const ConditionSolver&) = delete;
   ConditionSolver& operator=(const ConditionSolver&) = delete;
@@ -86,7 +92,7 @@ class ConditionSolver {
   // parts are joined with ", " and " and ". Empty example: "".
   std::string example_text(const std::vector<ExampleValue>& example) const;
 
-  // Statistics, for tests and benchmarks.
+  // Statistics, for tests and benchmarks: the work done by every search so far.
   std::int64_t nodes_visited() const;
 
  private:

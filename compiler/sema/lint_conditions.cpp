@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <tuple>
 
@@ -23,18 +24,6 @@ using Verdict = ConditionSolver::Verdict;
 using CondId = ConditionSolver::CondId;
 constexpr CondId kAlways = -1;  // no `when`: always holds
 
-// Whether a table is `table first`. The binder records it on the rows' processes as
-// `BoundProcess::table_first`; until it does, every table is taken as `table first`, which
-// never reports an overlap that may be intended.
-template <class P>
-bool table_first_of(const P& p) {
-  if constexpr (requires { p.table_first; }) {
-    return static_cast<bool>(p.table_first);
-  } else {
-    return true;
-  }
-}
-
 // A department or a process.
 struct Rule {
   bool department = false;
@@ -46,7 +35,9 @@ enum class Constancy { Never, Always, Neither, Unknown };
 
 class ConditionLinter {
  public:
-  ConditionLinter(const BoundRuleset& rs, DiagnosticBag& diags) : rs_(rs), diags_(diags), solver_(rs) {}
+  // After an error a department may miss a process that failed to bind: no gaps then.
+  ConditionLinter(const BoundRuleset& rs, DiagnosticBag& diags)
+      : rs_(rs), diags_(diags), solver_(rs), gaps_(!diags.has_errors()) {}
 
   void run() {
     compile();
@@ -66,6 +57,7 @@ class ConditionLinter {
   const BoundRuleset& rs_;
   DiagnosticBag& diags_;
   ConditionSolver solver_;
+  bool gaps_;
   std::vector<CondId> dep_cond_, proc_cond_;
   std::vector<Constancy> dep_const_, proc_const_;
   std::vector<Verdict> dep_state_, proc_state_;  // Sat: reachable; Unsat: never takes an item
@@ -73,6 +65,7 @@ class ConditionLinter {
   std::set<std::tuple<std::uint32_t, std::uint32_t, std::uint32_t>> beyond_reported_;
   std::vector<std::pair<CondId, bool>> blocked_;     // conditions that left a judgement open (, capped)
   std::map<std::int32_t, std::size_t> define_diag_;  // define -> its W0604, by index into the bag
+  std::vector<std::unique_ptr<BoundExpr>> unknown_;  // stand-ins for rows that failed to bind
 
   // ---- names and texts ------------------------------------------------------------
 
@@ -90,7 +83,11 @@ class ConditionLinter {
   std::string name(const Rule& r) const {
     if (r.department) return fmt::format("department `{}`", dep(r.index).name);
     const auto& p = proc(r.index);
-    if (p.table >= 0) return fmt::format("row {} (`{}`)", p.table_row + 1, p.name);
+    if (p.table >= 0) {
+      if (p.short_name == fmt::format("row{}", p.table_row + 1))  // a row named by its number
+        return fmt::format("row {} of `{}`", p.table_row + 1, dep(p.department).name);
+      return fmt::format("row {} (`{}`)", p.table_row + 1, p.name);
+    }
     return fmt::format("`{}`", p.name);
   }
   std::string list_names(const std::vector<Rule>& rules) const {
@@ -124,9 +121,28 @@ class ConditionLinter {
 
   // ---- compilation ----------------------------------------------------------------
 
+  // A table row with a cell that failed to bind lacks that cell's condition: it is taken
+  // as unknown (never judged, never reported) rather than as broader than written.
+  bool row_has_error(const BoundProcess& p) const {
+    if (p.table < 0) return false;
+    for (const auto& d : diags_.all())
+      if (d.severity == Severity::Error && d.range.file == p.range.file && d.range.begin.offset >= p.range.begin.offset &&
+          d.range.end.offset <= p.range.end.offset)
+        return true;
+    return false;
+  }
+
   void compile() {
     for (const auto& d : rs_.departments) dep_cond_.push_back(d.when ? solver_.add(d.when.get()) : kAlways);
-    for (const auto& p : rs_.processes) proc_cond_.push_back(p.department >= 0 && p.when ? solver_.add(p.when.get()) : kAlways);
+    for (const auto& p : rs_.processes) {
+      if (p.department >= 0 && row_has_error(p)) {
+        unknown_.push_back(std::make_unique<BoundExpr>());  // typed Error: opaque, silent
+        unknown_.back()->range = p.range;
+        proc_cond_.push_back(solver_.add(unknown_.back().get()));
+        continue;
+      }
+      proc_cond_.push_back(p.department >= 0 && p.when ? solver_.add(p.when.get()) : kAlways);
+    }
     dep_const_.assign(rs_.departments.size(), Constancy::Neither);
     proc_const_.assign(rs_.processes.size(), Constancy::Neither);
     dep_state_.assign(rs_.departments.size(), Verdict::Unknown);
@@ -319,7 +335,9 @@ class ConditionLinter {
     const std::string subject_text = is_row(subject) ? name(subject) : subject.department ? name(subject) : "`" + proc(subject.index).name + "`";
     const std::string verb = is_row(subject) && std::string(code) == "W0513" ? "can never match" : "can never take an item";
     std::string msg;
-    if (before.empty() && own_dep) {
+    if (rules.empty()) {
+      msg = fmt::format("{} {}", subject_text, verb);
+    } else if (before.empty() && own_dep) {
       const Rule d{true, proc(subject.index).department};
       const std::string sp = phrase(when(subject));
       msg = fmt::format("{} {}: no item that {} takes has {}", subject_text, verb, name(d),
@@ -335,7 +353,8 @@ class ConditionLinter {
         const std::string dp = phrase(when(r));
         d.labels.push_back({range(r), dp.empty() ? "the department's condition" : "the department takes only items with " + dp});
       } else {
-        const char* what = !when(r)      ? "has no `when`: takes every item that reaches it"
+        const char* what = !when(r) && is_row(r) ? "every cell is `-`: it takes every item that reaches it"
+                           : !when(r)      ? "has no `when`: takes every item that reaches it"
                            : r.department ? "this department takes those items first"
                                           : "takes those items first";
         d.labels.push_back({range(r), what});
@@ -411,7 +430,7 @@ class ConditionLinter {
       if (catch_all >= 0) {
         state = Verdict::Unsat;
         if (same_table(catch_all, p)) {
-          if (table_first_of(proc(p))) report_unreachable("W0513", self, {Rule{false, catch_all}});
+          if (proc(p).table_first) report_unreachable("W0513", self, {Rule{false, catch_all}});
         } else {
           report_unreachable("W0601", self, {Rule{false, catch_all}});
         }
@@ -450,7 +469,7 @@ class ConditionLinter {
         if (own == kAlways) catch_all = p;
         continue;
       }
-      if (table_first_of(proc(p))) {
+      if (proc(p).table_first) {
         std::vector<Candidate> all = outside;
         all.insert(all.end(), rows.begin(), rows.end());
         report_unreachable("W0513", self, responsible(base, all));
@@ -516,7 +535,7 @@ class ConditionLinter {
 
   // W0603: items the department takes that no process matches, with no default process.
   void lint_gap(std::int32_t d, const std::vector<Lit>& prefix) {
-    if (rs_.default_process >= 0 || dep_state_[static_cast<std::size_t>(d)] != Verdict::Sat) return;
+    if (!gaps_ || rs_.default_process >= 0 || dep_state_[static_cast<std::size_t>(d)] != Verdict::Sat) return;
     const auto& procs = dep(d).processes;
     for (auto p : procs)
       if (proc_cond_[static_cast<std::size_t>(p)] == kAlways) return;
@@ -543,7 +562,7 @@ class ConditionLinter {
     const auto& procs = dep(d).processes;
     for (std::size_t i = 0; i < procs.size(); ++i) {
       const std::int32_t q = procs[i];
-      if (proc(q).table < 0 || table_first_of(proc(q))) continue;
+      if (proc(q).table < 0 || proc(q).table_first) continue;
       if (proc_const_[static_cast<std::size_t>(q)] == Constancy::Never) continue;
       std::vector<Rule> overlapping;
       std::string example;
@@ -563,7 +582,7 @@ class ConditionLinter {
       if (overlapping.empty()) continue;
       const Rule self{false, q};
       auto& diag = diags_.report("E0512", proc(q).range,
-                                 fmt::format("{} and {} match some of the same items", name(self), list_names(overlapping)));
+                                 fmt::format("{} matches some of the same items as {}", name(self), list_names(overlapping)));
       for (const auto& e : overlapping) diag.labels.push_back({range(e), "also matches them"});
       diag.notes.push_back(fmt::format("for example {} matches both {} and {}",
                                        example.empty() ? "any item" : "an item with " + example,

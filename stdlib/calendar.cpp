@@ -1,0 +1,203 @@
+// Business calendars (see calendar.h for the definition of open time).
+#include "stdlib/calendar.h"
+
+#include <algorithm>
+#include <bit>
+
+#include <fmt/format.h>
+
+namespace iwd::stdlib {
+namespace {
+
+constexpr std::int64_t kSecondsPerDay = 86400;
+
+std::string check_ranges(const std::vector<std::pair<int, int>>& ranges, const std::string& where) {
+  int last_end = -1;
+  for (const auto& [from, to] : ranges) {
+    if (from < 0 || to > kMinutesPerDay || from >= to) {
+      return fmt::format("{}: hours {}-{} are not a range within a day", where, format_time_of_day(std::clamp(from, 0, kMinutesPerDay)),
+                         format_time_of_day(std::clamp(to, 0, kMinutesPerDay)));
+    }
+    if (from < last_end) return fmt::format("{}: hour ranges overlap or are not sorted", where);
+    last_end = to;
+  }
+  return {};
+}
+
+}  // namespace
+
+ParseResult<BusinessCalendar> BusinessCalendar::make(const CalendarSpec& spec) {
+  using R = ParseResult<BusinessCalendar>;
+  BusinessCalendar cal;
+  cal.zone_ = TimeZone::find(spec.zone);
+  if (cal.zone_ == nullptr) return R::failure(fmt::format("unknown time zone `{}`", spec.zone));
+  for (std::size_t d = 0; d < 7; ++d) {
+    if (auto e = check_ranges(spec.weekly[d], std::string(weekday_name(static_cast<Weekday>(d)))); !e.empty()) {
+      return R::failure(e);
+    }
+  }
+  for (const auto& [day, ranges] : spec.special_days) {
+    if (auto e = check_ranges(ranges, format_date(day)); !e.empty()) return R::failure(e);
+  }
+  for (const auto& [month, day] : spec.closed_yearly) {
+    if (month < 1 || month > 12 || day < 1 || day > days_in_month(2000, month)) {
+      return R::failure(fmt::format("closed every {:02}-{:02}: not a day of the year", month, day));
+    }
+    cal.closed_yearly_[static_cast<std::size_t>(month)] |= std::uint32_t{1} << day;
+  }
+  cal.weekly_ = spec.weekly;
+  cal.closed_days_ = spec.closed_days;
+  std::sort(cal.closed_days_.begin(), cal.closed_days_.end());
+  cal.closed_days_.erase(std::unique(cal.closed_days_.begin(), cal.closed_days_.end()), cal.closed_days_.end());
+  cal.special_days_ = spec.special_days;
+
+  int yearly_closed = 0;
+  for (const auto bits : cal.closed_yearly_) yearly_closed += std::popcount(bits);
+  bool open = yearly_closed < 366 &&
+              std::any_of(cal.weekly_.begin(), cal.weekly_.end(), [](const auto& r) { return !r.empty(); });
+  for (const auto& [day, ranges] : cal.special_days_) {
+    if (!open && !ranges.empty() && !cal.hours_on(day).empty()) open = true;
+  }
+  if (!open) return R::failure("the calendar is never open");
+  return R::success(std::move(cal));
+}
+
+std::span<const std::pair<int, int>> BusinessCalendar::hours_on(std::int64_t day) const {
+  if (std::binary_search(closed_days_.begin(), closed_days_.end(), day)) return {};
+  const CivilDate date = civil_from_days(day);
+  if ((closed_yearly_[static_cast<std::size_t>(date.month)] >> date.day) & 1U) return {};
+  if (!special_days_.empty()) {
+    if (auto it = special_days_.find(day); it != special_days_.end()) return it->second;
+  }
+  return weekly_[static_cast<std::size_t>(weekday_from_days(day))];
+}
+
+// The walkers visit open intervals [b, e) (ms) strictly in time order. They go through the
+// zone's spans of constant UTC offset, and through the local days within each span: inside a
+// span local time is UTC plus a constant, so days, and ranges within a day, come in time order
+// even where a zone's clock jumps back across midnight (America/St_Johns until 2011).
+template <typename F>
+bool BusinessCalendar::walk_forward(std::int64_t from_ms, std::int64_t until_ms, std::int64_t max_days, F&& f) const {
+  std::int64_t t = floor_div(from_ms, kMsPerSecond);
+  const std::int64_t until = floor_div(until_ms, kMsPerSecond) + 1;
+  std::int64_t days_left = max_days;
+  while (t < until) {
+    const OffsetSpan s = zone_->span_at(t);
+    const std::int64_t o = s.offset_seconds;
+    const std::int64_t stop = std::min(s.end, until);
+    const std::int64_t last_day = floor_div(stop - 1 + o, kSecondsPerDay);
+    for (std::int64_t day = floor_div(t + o, kSecondsPerDay); day <= last_day; ++day) {
+      if (--days_left < 0) return true;
+      const std::int64_t day_start = day * kSecondsPerDay - o;
+      for (const auto& [from, to] : hours_on(day)) {
+        const std::int64_t b = std::max(day_start + from * 60, s.begin);
+        const std::int64_t e = std::min(day_start + to * 60, s.end);
+        if (b < e && !f(b * kMsPerSecond, e * kMsPerSecond)) return false;
+      }
+    }
+    t = s.end;
+  }
+  return true;
+}
+
+template <typename F>
+bool BusinessCalendar::walk_backward(std::int64_t from_ms, std::int64_t max_days, F&& f) const {
+  std::int64_t t = floor_div(from_ms - 1, kMsPerSecond);
+  std::int64_t days_left = max_days;
+  while (true) {
+    const OffsetSpan s = zone_->span_at(t);
+    const std::int64_t o = s.offset_seconds;
+    const std::int64_t first_day = floor_div(s.begin + o, kSecondsPerDay);
+    for (std::int64_t day = floor_div(t + o, kSecondsPerDay); day >= first_day; --day) {
+      if (--days_left < 0) return true;
+      const std::int64_t day_start = day * kSecondsPerDay - o;
+      const auto hours = hours_on(day);
+      for (auto it = hours.rbegin(); it != hours.rend(); ++it) {
+        const std::int64_t b = std::max(day_start + it->first * 60, s.begin);
+        const std::int64_t e = std::min(day_start + it->second * 60, s.end);
+        if (b < e && !f(b * kMsPerSecond, e * kMsPerSecond)) return false;
+      }
+    }
+    if (s.begin <= kSpanMin) return true;
+    t = s.begin - 1;
+  }
+}
+
+bool BusinessCalendar::is_open(Instant t) const {
+  const std::int64_t local = zone_->local_ms(t);
+  const std::int64_t day = floor_div(local, kMsPerDay);
+  const std::int64_t ms_of_day = local - day * kMsPerDay;
+  for (const auto& [from, to] : hours_on(day)) {
+    if (ms_of_day >= from * kMsPerMinute && ms_of_day < to * kMsPerMinute) return true;
+  }
+  return false;
+}
+
+Duration BusinessCalendar::business_time(Instant from, Instant to) const {
+  if (to < from) return -business_time(to, from);
+  const std::int64_t a = from.ms_since_epoch;
+  const std::int64_t z = to.ms_since_epoch;
+  if (a == z) return {};
+  std::int64_t total = 0;
+  walk_forward(a, z, std::numeric_limits<std::int64_t>::max(), [&](std::int64_t b, std::int64_t e) {
+    b = std::max(b, a);
+    e = std::min(e, z);
+    if (b < e) total += e - b;
+    return true;
+  });
+  return Duration{total};
+}
+
+Instant BusinessCalendar::add_business(Instant t, Duration d) const {
+  if (d.ms == 0) return t;
+  const std::int64_t at = t.ms_since_epoch;
+  std::int64_t remaining = d.ms > 0 ? d.ms : -d.ms;
+  std::int64_t result = 0;
+  bool found = false;
+  if (d.ms > 0) {
+    walk_forward(at, kNever.ms_since_epoch, kMaxSearchDays, [&](std::int64_t b, std::int64_t e) {
+      b = std::max(b, at);
+      if (b >= e) return true;
+      if (remaining <= e - b) {
+        result = b + remaining;
+        found = true;
+        return false;
+      }
+      remaining -= e - b;
+      return true;
+    });
+    return found ? Instant{result} : kNever;
+  }
+  walk_backward(at, kMaxSearchDays, [&](std::int64_t b, std::int64_t e) {
+    e = std::min(e, at);
+    if (b >= e) return true;
+    if (remaining <= e - b) {
+      result = e - remaining;
+      found = true;
+      return false;
+    }
+    remaining -= e - b;
+    return true;
+  });
+  return found ? Instant{result} : kNeverBefore;
+}
+
+Instant BusinessCalendar::next_open(Instant t) const {
+  const std::int64_t at = t.ms_since_epoch;
+  std::int64_t result = 0;
+  bool found = false;
+  walk_forward(at, kNever.ms_since_epoch, kMaxSearchDays, [&](std::int64_t b, std::int64_t e) {
+    if (e <= at) return true;
+    result = std::max(b, at);
+    found = true;
+    return false;
+  });
+  return found ? Instant{result} : kNever;
+}
+
+int hour(Instant t, const BusinessCalendar& cal) { return hour(t, cal.zone()); }
+int minute(Instant t, const BusinessCalendar& cal) { return minute(t, cal.zone()); }
+Weekday weekday(Instant t, const BusinessCalendar& cal) { return weekday(t, cal.zone()); }
+std::int64_t local_date(Instant t, const BusinessCalendar& cal) { return local_date(t, cal.zone()); }
+
+}  // namespace iwd::stdlib

@@ -1,0 +1,107 @@
+// Business calendars (LANGUAGE.md section 6): open hours in a time zone, closed days and
+// special days, and the business-time arithmetic behind `sla 72h in office`, `is_open`,
+// `business_time` and `add_business`.
+//
+// Definition. An instant t is OPEN when, reading t on the calendar zone's wall clock as local
+// date D and time of day m, m lies in one of D's hour ranges [from, to). D's hour ranges are:
+//   - none, when D is a closed day (closed_days) or its (month, day) is in closed_yearly
+//     (February 29 matches only in leap years) -- CLOSED WINS over special hours;
+//   - else special_days[D] when D has special hours (an empty vector closes the day);
+//   - else weekly[weekday(D)].
+// Consequences of reading the wall clock: hours that fall in a spring-forward gap do not exist
+// (a 00:00-24:00 day lasts 23 h), hours repeated by a fall-back overlap are open twice (the
+// same day lasts 25 h), and a range's time of day never shifts with DST. Business time between
+// two instants is the measure of the open instants between them, to the millisecond.
+//
+// A range past midnight (`sun 22:00-02:00`) is given as two ranges, 22:00-24:00 on one day and
+// 00:00-02:00 on the next weekday; the two join into one open stretch.
+//
+// Every query method is allocation-free and lock-free after make(); the work is bounded by the
+// number of local days between the instants involved (one day at a time, never minute by
+// minute). Searches forward or backward give up after kMaxSearchDays local days (100 years)
+// and return kNever / kNeverBefore; this happens only for calendars that are open on a few
+// special days and not weekly, or for absurd durations.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "stdlib/result.h"
+#include "stdlib/time.h"
+#include "stdlib/tz.h"
+
+namespace iwd::stdlib {
+
+struct CalendarSpec {
+  std::string zone = "UTC";  // IANA name
+  // Indexed by Weekday (0 = mon). [from, to) in minutes of the local day, sorted, not
+  // overlapping, 0 <= from < to <= 1440.
+  std::array<std::vector<std::pair<int, int>>, 7> weekly;
+  std::vector<std::int64_t> closed_days;            // local dates, days since 1970-01-01
+  std::vector<std::pair<int, int>> closed_yearly;   // (month, day), every year
+  // A date's own hours, replacing its weekday's; an empty vector closes the day.
+  std::map<std::int64_t, std::vector<std::pair<int, int>>> special_days;
+};
+
+inline constexpr Instant kNever{std::numeric_limits<std::int64_t>::max()};
+inline constexpr Instant kNeverBefore{std::numeric_limits<std::int64_t>::min()};
+inline constexpr std::int64_t kMaxSearchDays = 36525;  // 100 years
+
+class BusinessCalendar {
+ public:
+  // Validates `spec`: the zone must be known (TimeZone::find), ranges well-formed, sorted and
+  // not overlapping (touching is fine), (month, day) pairs real dates, and the calendar must be
+  // open at some instant. closed_days need not be sorted; duplicates are fine.
+  static ParseResult<BusinessCalendar> make(const CalendarSpec& spec);
+
+  const TimeZone& zone() const { return *zone_; }
+
+  bool is_open(Instant t) const;
+
+  // Open time in [from, to); negative (minus the open time in [to, from)) when to < from.
+  Duration business_time(Instant from, Instant to) const;
+
+  // d >= 0: the EARLIEST instant u >= t with business_time(t, u) == d. So d = 0 gives t itself,
+  // open or closed; from a closed t the count starts at the next opening; when the count ends
+  // exactly at a closing time the result is that closing time (18:00), not the next opening.
+  // d < 0: the LATEST instant u <= t with business_time(u, t) == -d (counting backwards).
+  // Round trip: business_time(t, add_business(t, d)) == d for every t and d (open or closed).
+  // kNever / kNeverBefore when not reached within kMaxSearchDays.
+  Instant add_business(Instant t, Duration d) const;
+
+  // t when open; else the start of the next open stretch; kNever if none within the limit.
+  Instant next_open(Instant t) const;
+
+  // The hour ranges of local date `day` after closed days and special days (see above).
+  std::span<const std::pair<int, int>> hours_on(std::int64_t day) const;
+
+ private:
+  // Call f(begin_ms, end_ms) for each open interval, in time order (walk_forward: intervals
+  // ending after from_ms and starting before until_ms; walk_backward: intervals starting
+  // before from_ms, latest first), looking at no more than max_days local days. They stop and
+  // return false as soon as f returns false.
+  template <typename F>
+  bool walk_forward(std::int64_t from_ms, std::int64_t until_ms, std::int64_t max_days, F&& f) const;
+  template <typename F>
+  bool walk_backward(std::int64_t from_ms, std::int64_t max_days, F&& f) const;
+
+  const TimeZone* zone_ = nullptr;
+  std::array<std::vector<std::pair<int, int>>, 7> weekly_;
+  std::vector<std::int64_t> closed_days_;      // sorted, unique
+  std::array<std::uint32_t, 13> closed_yearly_{};  // bit d of [month] set when closed
+  std::map<std::int64_t, std::vector<std::pair<int, int>>> special_days_;
+};
+
+// The time functions of LANGUAGE.md section 4 with a calendar: in the calendar's zone.
+int hour(Instant t, const BusinessCalendar& cal);
+int minute(Instant t, const BusinessCalendar& cal);
+Weekday weekday(Instant t, const BusinessCalendar& cal);
+std::int64_t local_date(Instant t, const BusinessCalendar& cal);
+
+}  // namespace iwd::stdlib

@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# `iwd fmt`: in place, --check, --diff, folders, stdin, syntax errors, exit codes.
+set -u
+source "$(dirname "$0")/lib.sh"
+
+printf 'define  a=1\npriority p { start 1 }\n' >"$TMP/messy.iwd"
+printf 'define a = 1\n\npriority p {\n  start 1\n}\n' >"$TMP/want.iwd"
+cp "$TMP/messy.iwd" "$TMP/messy.orig"
+
+# --check changes nothing, names the file on stderr, exits 1.
+expect_exit 1 "--check on an unformatted file" -- "$IWD" fmt --check "$TMP/messy.iwd"
+expect_in err "messy.iwd" "--check lists the file"
+cmp -s "$TMP/messy.iwd" "$TMP/messy.orig" && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: --check changed the file"; }
+
+# --diff prints a unified diff and changes nothing.
+expect_exit 0 "--diff" -- "$IWD" fmt --diff "$TMP/messy.iwd"
+expect_in out "--- $TMP/messy.iwd" "diff header"
+expect_in out "@@ -1,2 +1,5 @@" "hunk header"
+expect_in out "-define  a=1" "removed line"
+expect_in out "+define a = 1" "added line"
+expect_in out "+  start 1" "added line in the block"
+cmp -s "$TMP/messy.iwd" "$TMP/messy.orig" && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: --diff changed the file"; }
+
+# stdin to stdout.
+expect_exit 0 "stdin" -- sh -c "\"$IWD\" fmt - <\"$TMP/messy.iwd\""
+cmp -s "$TMP/out" "$TMP/want.iwd" && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: stdin output"; cat "$TMP/out"; }
+
+# In place; then the file is formatted: --check passes and a second run changes nothing.
+expect_exit 0 "in place" -- "$IWD" fmt "$TMP/messy.iwd"
+cmp -s "$TMP/messy.iwd" "$TMP/want.iwd" && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: in place result"; cat "$TMP/messy.iwd"; }
+expect_exit 0 "--check on a formatted file" -- "$IWD" fmt --check "$TMP/messy.iwd"
+expect_exit 0 "--diff on a formatted file" -- "$IWD" fmt --diff "$TMP/messy.iwd"
+[ ! -s "$TMP/out" ] && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: empty diff expected"; }
+
+# A folder: every .iwd file below it.
+mkdir -p "$TMP/dir/sub"
+printf 'define b=2\n' >"$TMP/dir/one.iwd"
+printf 'define c = 3\n' >"$TMP/dir/sub/two.iwd"
+printf 'not rules\n' >"$TMP/dir/notes.txt"
+expect_exit 1 "--check a folder" -- "$IWD" fmt --check "$TMP/dir"
+expect_in err "one.iwd" "the unformatted file is listed"
+expect_not_in err "two.iwd" "the formatted file is not listed"
+expect_not_in err "notes.txt" "other files are ignored"
+expect_exit 0 "format a folder" -- "$IWD" fmt "$TMP/dir"
+expect_exit 0 "the folder is formatted" -- "$IWD" fmt --check "$TMP/dir"
+
+# Comments survive.
+printf '// head\ndefine d = 1 // tail\n/* end */\n' >"$TMP/comments.iwd"
+expect_exit 0 "comments" -- "$IWD" fmt --check "$TMP/comments.iwd"
+
+# A syntax error: diagnostics on stderr, file unchanged, exit 1.
+printf 'priority gold {\n  start 400\n  evry 1h add 50\n}\n' >"$TMP/bad.iwd"
+cp "$TMP/bad.iwd" "$TMP/bad.orig"
+expect_exit 1 "a syntax error" -- "$IWD" fmt "$TMP/bad.iwd"
+expect_in err "bad.iwd:3:3: error[E0101]" "the diagnostic is rendered"
+cmp -s "$TMP/bad.iwd" "$TMP/bad.orig" && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: a broken file was changed"; }
+expect_exit 1 "a syntax error with --check" -- "$IWD" fmt --check "$TMP/bad.iwd"
+
+# Unreadable paths and usage.
+expect_exit 2 "a missing file" -- "$IWD" fmt does/not/exist.iwd
+expect_in err "iwd fmt: cannot read 'does/not/exist.iwd'" "one line for a missing file"
+expect_not_in err "terminate called" "no exception escapes"
+expect_exit 2 "no path" -- "$IWD" fmt
+expect_exit 0 "--help" -- "$IWD" fmt --help
+
+# The examples are already formatted the canonical way or can be: --check exits 0 or 1,
+# never 2, and never changes them.
+"$IWD" fmt --check examples/ >/dev/null 2>&1
+rc=$?
+[ "$rc" -le 1 ] && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: --check examples/ exit $rc"; }
+
+finish

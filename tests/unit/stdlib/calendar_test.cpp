@@ -1,0 +1,295 @@
+#include "stdlib/calendar.h"
+
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <random>
+
+namespace iwd::stdlib {
+namespace {
+
+Instant at(std::string_view iso) {
+  auto r = parse_instant(iso);
+  EXPECT_TRUE(r.ok()) << iso << ": " << r.error;
+  return r.value.instant;
+}
+
+std::int64_t date(std::string_view iso) {
+  auto r = parse_date(iso);
+  EXPECT_TRUE(r.ok()) << iso;
+  return r.value;
+}
+
+constexpr int H(int h, int m = 0) { return h * 60 + m; }
+
+BusinessCalendar build(const CalendarSpec& spec) {
+  auto r = BusinessCalendar::make(spec);
+  EXPECT_TRUE(r.ok()) << r.error;
+  return std::move(r.value);
+}
+
+// The contract's own example calendar (LANGUAGE.md section 1).
+CalendarSpec office_spec() {
+  CalendarSpec s;
+  s.zone = "Europe/Berlin";
+  for (int d = 0; d < 5; ++d) s.weekly[static_cast<std::size_t>(d)] = {{H(8), H(18)}};
+  s.weekly[5] = {{H(9), H(13)}};
+  s.closed_days = {date("2026-12-24"), date("2026-12-25"), date("2026-12-26")};
+  return s;
+}
+
+CalendarSpec always_spec(std::string zone) {
+  CalendarSpec s;
+  s.zone = std::move(zone);
+  for (auto& d : s.weekly) d = {{0, 1440}};
+  return s;
+}
+
+TEST(Calendar, ContractSlaExample) {
+  const auto office = build(office_spec());
+  EXPECT_EQ(office.add_business(at("2026-11-23T09:00:00+01:00"), Duration::hours(72)),
+            at("2026-12-01T17:00:00+01:00"));
+  EXPECT_EQ(office.business_time(at("2026-11-23T09:00:00+01:00"), at("2026-12-01T17:00:00+01:00")),
+            Duration::hours(72));
+}
+
+TEST(Calendar, IsOpenEdges) {
+  const auto office = build(office_spec());
+  EXPECT_TRUE(office.is_open(at("2026-11-23T08:00:00+01:00")));
+  EXPECT_FALSE(office.is_open(at("2026-11-23T08:00:00+01:00") - Duration::millis(1)));
+  EXPECT_TRUE(office.is_open(at("2026-11-23T18:00:00+01:00") - Duration::millis(1)));
+  EXPECT_FALSE(office.is_open(at("2026-11-23T18:00:00+01:00")));
+  EXPECT_TRUE(office.is_open(at("2026-11-28T12:59:59+01:00")));   // Saturday
+  EXPECT_FALSE(office.is_open(at("2026-11-28T13:00:00+01:00")));
+  EXPECT_FALSE(office.is_open(at("2026-11-29T12:00:00+01:00")));  // Sunday
+  EXPECT_FALSE(office.is_open(at("2026-12-24T10:00:00+01:00")));  // closed day
+  EXPECT_TRUE(office.is_open(at("2026-07-01T08:00:00+02:00")));   // summer time
+  EXPECT_FALSE(office.is_open(at("2026-07-01T07:59:00+02:00")));
+}
+
+TEST(Calendar, BusinessTimeAcrossWeekend) {
+  const auto office = build(office_spec());
+  const Instant fri = at("2026-11-27T17:00:00+01:00");
+  const Instant mon = at("2026-11-30T09:00:00+01:00");
+  EXPECT_EQ(office.business_time(fri, mon), Duration::hours(6));  // 1h + Sat 4h + 1h
+  EXPECT_EQ(office.business_time(mon, fri), -Duration::hours(6));
+  EXPECT_EQ(office.business_time(fri, fri), Duration{});
+  EXPECT_EQ(office.business_time(at("2026-11-28T20:00:00+01:00"), at("2026-11-29T20:00:00+01:00")), Duration{});
+  EXPECT_EQ(office.business_time(at("2026-11-23T00:00:00+01:00"), at("2026-11-30T00:00:00+01:00")),
+            Duration::hours(54));
+}
+
+TEST(Calendar, Holidays) {
+  const auto office = build(office_spec());
+  EXPECT_EQ(office.business_time(at("2026-12-23T17:00:00+01:00"), at("2026-12-28T09:00:00+01:00")),
+            Duration::hours(2));
+  EXPECT_EQ(office.add_business(at("2026-12-23T17:00:00+01:00"), Duration::hours(2)),
+            at("2026-12-28T09:00:00+01:00"));
+  CalendarSpec yearly = office_spec();
+  yearly.closed_days.clear();
+  yearly.closed_yearly = {{12, 25}, {2, 29}};
+  const auto cal = build(yearly);
+  EXPECT_FALSE(cal.is_open(at("2026-12-25T10:00:00+01:00")));
+  EXPECT_FALSE(cal.is_open(at("2027-12-25T10:00:00+01:00")));  // a Saturday
+  EXPECT_FALSE(cal.is_open(at("2030-12-25T10:00:00+01:00")));
+  EXPECT_TRUE(cal.is_open(at("2026-12-24T10:00:00+01:00")));
+  EXPECT_FALSE(cal.is_open(at("2028-02-29T10:00:00+01:00")));  // a Tuesday in a leap year
+  EXPECT_TRUE(cal.is_open(at("2028-03-01T10:00:00+01:00")));
+  EXPECT_TRUE(cal.is_open(at("2027-02-26T10:00:00+01:00")));
+}
+
+TEST(Calendar, ClosedDayIsAWholeLocalDay) {
+  CalendarSpec s = always_spec("America/New_York");
+  s.closed_days = {date("2026-07-04")};
+  const auto cal = build(s);
+  EXPECT_TRUE(cal.is_open(at("2026-07-03T23:59:59-04:00")));
+  EXPECT_FALSE(cal.is_open(at("2026-07-04T00:00:00-04:00")));
+  EXPECT_FALSE(cal.is_open(at("2026-07-04T23:59:59-04:00")));
+  EXPECT_TRUE(cal.is_open(at("2026-07-05T00:00:00-04:00")));
+  EXPECT_EQ(cal.business_time(at("2026-07-03T00:00:00-04:00"), at("2026-07-06T00:00:00-04:00")),
+            Duration::hours(48));
+}
+
+TEST(Calendar, DstDaysHave23And25Hours) {
+  const auto cal = build(always_spec("Europe/Berlin"));
+  EXPECT_EQ(cal.business_time(at("2026-03-29T00:00:00+01:00"), at("2026-03-30T00:00:00+02:00")), Duration::hours(23));
+  EXPECT_EQ(cal.business_time(at("2026-10-25T00:00:00+02:00"), at("2026-10-26T00:00:00+01:00")), Duration::hours(25));
+  // Hours that fall in the gap do not exist; hours in the overlap happen twice.
+  CalendarSpec night;
+  night.zone = "Europe/Berlin";
+  night.weekly[6] = {{H(1), H(4)}};  // Sundays 01:00-04:00
+  const auto n = build(night);
+  EXPECT_EQ(n.business_time(at("2026-03-28T12:00:00Z"), at("2026-03-29T12:00:00Z")), Duration::hours(2));
+  EXPECT_EQ(n.business_time(at("2026-10-24T12:00:00Z"), at("2026-10-25T12:00:00Z")), Duration::hours(4));
+  EXPECT_EQ(n.add_business(at("2026-03-29T01:30:00+01:00"), Duration::hours(1)), at("2026-03-29T03:30:00+02:00"));
+  EXPECT_EQ(n.add_business(at("2026-10-25T01:30:00+02:00"), Duration::hours(2)), at("2026-10-25T02:30:00+01:00"));
+  EXPECT_TRUE(n.is_open(at("2026-10-25T02:30:00+01:00")));
+  EXPECT_TRUE(n.is_open(at("2026-10-25T02:30:00+02:00")));
+  // Business hours across the DST weekend of the office calendar.
+  const auto office = build(office_spec());
+  EXPECT_EQ(office.business_time(at("2026-03-27T17:00:00+01:00"), at("2026-03-30T09:00:00+02:00")),
+            Duration::hours(6));
+  EXPECT_EQ(office.add_business(at("2026-03-27T17:00:00+01:00"), Duration::hours(6)),
+            at("2026-03-30T09:00:00+02:00"));
+}
+
+TEST(Calendar, PastMidnightHours) {
+  // `sun 22:00-02:00`, as the compiler splits it: sun 22:00-24:00 and mon 00:00-02:00.
+  CalendarSpec s;
+  s.zone = "UTC";
+  s.weekly[6] = {{H(22), H(24)}};
+  s.weekly[0] = {{H(0), H(2)}};
+  const auto cal = build(s);
+  EXPECT_FALSE(cal.is_open(at("2026-11-22T21:59:59Z")));
+  EXPECT_TRUE(cal.is_open(at("2026-11-22T22:00:00Z")));
+  EXPECT_TRUE(cal.is_open(at("2026-11-22T23:59:59Z")));
+  EXPECT_TRUE(cal.is_open(at("2026-11-23T00:00:00Z")));
+  EXPECT_TRUE(cal.is_open(at("2026-11-23T01:59:59Z")));
+  EXPECT_FALSE(cal.is_open(at("2026-11-23T02:00:00Z")));
+  EXPECT_EQ(cal.business_time(at("2026-11-22T21:00:00Z"), at("2026-11-23T03:00:00Z")), Duration::hours(4));
+  EXPECT_EQ(cal.add_business(at("2026-11-22T23:00:00Z"), Duration::hours(2)), at("2026-11-23T01:00:00Z"));
+  EXPECT_EQ(cal.add_business(at("2026-11-23T01:00:00Z"), Duration::hours(2)), at("2026-11-29T23:00:00Z"));
+  EXPECT_EQ(cal.add_business(at("2026-11-23T01:00:00Z"), -Duration::hours(2)), at("2026-11-22T23:00:00Z"));
+}
+
+TEST(Calendar, SpecialDays) {
+  CalendarSpec s = office_spec();
+  s.special_days[date("2026-12-31")] = {{H(8), H(12)}};  // Thursday: short day
+  s.special_days[date("2026-12-30")] = {};                // Wednesday: closed
+  s.special_days[date("2026-12-27")] = {{H(10), H(11)}};  // Sunday: open
+  s.special_days[date("2026-12-24")] = {{H(8), H(12)}};   // also a closed day: closed wins
+  const auto cal = build(s);
+  EXPECT_TRUE(cal.is_open(at("2026-12-31T11:59:00+01:00")));
+  EXPECT_FALSE(cal.is_open(at("2026-12-31T12:00:00+01:00")));
+  EXPECT_FALSE(cal.is_open(at("2026-12-30T10:00:00+01:00")));
+  EXPECT_TRUE(cal.is_open(at("2026-12-27T10:30:00+01:00")));
+  EXPECT_FALSE(cal.is_open(at("2026-12-24T10:00:00+01:00")));
+  EXPECT_TRUE(cal.hours_on(date("2026-12-24")).empty());
+  EXPECT_EQ(cal.business_time(at("2026-12-23T00:00:00+01:00"), at("2027-01-01T00:00:00+01:00")),
+            Duration::hours(10 + 1 + 10 + 10 + 4));  // Wed 23, Sun 27, Mon 28, Tue 29, Thu 31
+}
+
+TEST(Calendar, AddBusinessAtClosedInstants) {
+  const auto office = build(office_spec());
+  const Instant sat_evening = at("2026-11-28T14:00:00+01:00");
+  EXPECT_EQ(office.add_business(sat_evening, Duration{}), sat_evening);  // d = 0: t itself
+  EXPECT_EQ(office.add_business(sat_evening, Duration::hours(1)), at("2026-11-30T09:00:00+01:00"));
+  EXPECT_EQ(office.add_business(sat_evening, -Duration::hours(1)), at("2026-11-28T12:00:00+01:00"));
+  // Ending exactly at closing time gives the closing time, not the next opening.
+  EXPECT_EQ(office.add_business(at("2026-11-23T08:00:00+01:00"), Duration::hours(10)), at("2026-11-23T18:00:00+01:00"));
+  EXPECT_EQ(office.add_business(at("2026-11-30T08:00:00+01:00"), -Duration::hours(4)), at("2026-11-28T09:00:00+01:00"));
+  EXPECT_EQ(office.add_business(at("2026-11-23T10:00:00+01:00"), Duration::millis(1)),
+            at("2026-11-23T10:00:00+01:00") + Duration::millis(1));
+  EXPECT_EQ(office.next_open(sat_evening), at("2026-11-30T08:00:00+01:00"));
+  EXPECT_EQ(office.next_open(at("2026-11-23T10:00:00+01:00")), at("2026-11-23T10:00:00+01:00"));
+  EXPECT_EQ(office.next_open(at("2026-12-23T18:00:00+01:00")), at("2026-12-28T08:00:00+01:00"));
+}
+
+TEST(Calendar, LongSlas) {
+  const auto office = build(office_spec());
+  const Instant t = at("2026-11-23T09:00:00+01:00");
+  // 30 business days of 10 hours (Saturdays count 4 hours).
+  const Instant due = office.add_business(t, Duration::hours(300));
+  EXPECT_EQ(office.business_time(t, due), Duration::hours(300));
+  // A year and more of business time, quickly.
+  const auto start = std::chrono::steady_clock::now();
+  for (int i = 0; i < 200; ++i) {
+    const Instant u = office.add_business(t + Duration::minutes(i * 37), Duration::hours(3000));
+    ASSERT_EQ(office.business_time(t + Duration::minutes(i * 37), u), Duration::hours(3000));
+  }
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(Calendar, SearchLimit) {
+  CalendarSpec s;
+  s.zone = "UTC";
+  s.special_days[date("2026-12-24")] = {{H(8), H(12)}};  // open once, ever
+  const auto cal = build(s);
+  EXPECT_EQ(cal.add_business(at("2026-12-01T00:00:00Z"), Duration::hours(2)), at("2026-12-24T10:00:00Z"));
+  EXPECT_EQ(cal.add_business(at("2026-12-01T00:00:00Z"), Duration::hours(5)), kNever);
+  EXPECT_EQ(cal.add_business(at("2027-12-01T00:00:00Z"), -Duration::hours(5)), kNeverBefore);
+  EXPECT_EQ(cal.next_open(at("2027-01-01T00:00:00Z")), kNever);
+  EXPECT_EQ(cal.business_time(at("2020-01-01T00:00:00Z"), at("2030-01-01T00:00:00Z")), Duration::hours(4));
+}
+
+TEST(Calendar, MakeErrors) {
+  CalendarSpec s = office_spec();
+  s.zone = "Mars/Olympus";
+  EXPECT_EQ(BusinessCalendar::make(s).error, "unknown time zone `Mars/Olympus`");
+  EXPECT_EQ(BusinessCalendar::make(CalendarSpec{}).error, "the calendar is never open");
+  CalendarSpec only_closed_special;
+  only_closed_special.special_days[date("2026-12-24")] = {{H(8), H(12)}};
+  only_closed_special.closed_days = {date("2026-12-24")};
+  EXPECT_EQ(BusinessCalendar::make(only_closed_special).error, "the calendar is never open");
+  CalendarSpec bad = office_spec();
+  bad.weekly[0] = {{H(18), H(8)}};
+  EXPECT_FALSE(BusinessCalendar::make(bad).ok());
+  bad.weekly[0] = {{H(8), H(12)}, {H(11), H(13)}};
+  EXPECT_FALSE(BusinessCalendar::make(bad).ok());
+  bad.weekly[0] = {{H(8), H(12)}, {H(12), H(13)}};
+  EXPECT_TRUE(BusinessCalendar::make(bad).ok());
+  bad.closed_yearly = {{2, 30}};
+  EXPECT_FALSE(BusinessCalendar::make(bad).ok());
+}
+
+TEST(Calendar, TimeFunctionsUseTheCalendarZone) {
+  const auto office = build(office_spec());
+  const Instant t = at("2026-11-22T23:30:00Z");  // Monday 00:30 in Berlin
+  EXPECT_EQ(hour(t, office), 0);
+  EXPECT_EQ(minute(t, office), 30);
+  EXPECT_EQ(weekday(t, office), Weekday::Mon);
+  EXPECT_EQ(local_date(t, office), date("2026-11-23"));
+}
+
+// business_time(t, add_business(t, d)) == d for every t, open or closed, and every d.
+TEST(Calendar, RoundTripProperty) {
+  std::mt19937_64 rng(20261122);
+  std::vector<BusinessCalendar> cals;
+  cals.push_back(build(office_spec()));
+  CalendarSpec night = office_spec();
+  night.zone = "Australia/Sydney";
+  night.weekly[6] = {{H(22), H(24)}};
+  night.weekly[0] = {{H(0), H(3)}, {H(8), H(18)}};
+  night.weekly[3] = {{H(1), H(3)}, {H(9), H(17)}};
+  cals.push_back(build(night));
+  CalendarSpec ny = office_spec();
+  ny.zone = "America/New_York";
+  ny.closed_yearly = {{7, 4}, {12, 25}};
+  ny.special_days[date("2026-11-01")] = {{H(0), H(24)}};
+  cals.push_back(build(ny));
+  const std::int64_t lo = at("2026-01-01T00:00:00Z").ms_since_epoch;
+  const std::int64_t span = Duration::days(3 * 365).ms;
+  int checked = 0;
+  for (const auto& cal : cals) {
+    for (int i = 0; i < 3000; ++i) {
+      Instant t{lo + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(span))};
+      if (i % 3 == 0) t = Instant{t.ms_since_epoch - t.ms_since_epoch % kMsPerMinute};
+      std::int64_t dms = static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(Duration::hours(200).ms));
+      if (i % 4 == 0) dms -= dms % kMsPerHour;
+      const Duration d{i % 2 == 0 ? dms : -dms};
+      const Instant u = cal.add_business(t, d);
+      ASSERT_EQ(cal.business_time(t, u), d) << cal.zone().name() << " " << format_instant(t) << " " << d.ms;
+      // Earliest (latest for d < 0): just before u less business time has passed.
+      if (d.ms > 0) {
+        EXPECT_TRUE(cal.is_open(u - Duration::millis(1)));
+      }
+      if (d.ms < 0) {
+        EXPECT_TRUE(cal.is_open(u));
+      }
+      // From any u, add_business(t, business_time(t, u)) never overshoots u and ends at the same count.
+      const Instant v{t.ms_since_epoch + static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(Duration::days(20).ms))};
+      const Instant w = cal.add_business(t, cal.business_time(t, v));
+      EXPECT_LE(w, v);
+      EXPECT_EQ(cal.business_time(w, v), Duration{});
+      // next_open agrees with is_open.
+      const Instant o = cal.next_open(t);
+      EXPECT_TRUE(cal.is_open(o));
+      EXPECT_EQ(cal.business_time(t, o), Duration{});
+      ++checked;
+    }
+  }
+  EXPECT_EQ(checked, 9000);
+}
+
+}  // namespace
+}  // namespace iwd::stdlib

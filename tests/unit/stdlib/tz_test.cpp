@@ -1,0 +1,158 @@
+#include "stdlib/tz.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+#include <vector>
+
+namespace iwd::stdlib {
+namespace {
+
+Instant at(std::string_view iso) {
+  auto r = parse_instant(iso);
+  EXPECT_TRUE(r.ok()) << iso << ": " << r.error;
+  return r.value.instant;
+}
+
+const TimeZone& zone(std::string_view name) {
+  const TimeZone* z = TimeZone::find(name);
+  EXPECT_NE(z, nullptr) << name;
+  static const TimeZone* utc = TimeZone::find("UTC");
+  return z ? *z : *utc;
+}
+
+constexpr Duration kSec = Duration::seconds(1);
+
+TEST(Tz, FindCachesAndRejectsUnknown) {
+  EXPECT_NE(TimeZone::find("UTC"), nullptr);
+  EXPECT_EQ(TimeZone::find("Europe/Berlin"), TimeZone::find("Europe/Berlin"));
+  EXPECT_EQ(TimeZone::find("Europe/Berln"), nullptr);
+  EXPECT_EQ(TimeZone::find("../etc/passwd"), nullptr);
+  EXPECT_EQ(TimeZone::find(""), nullptr);
+  EXPECT_EQ(TimeZone::find("Europe/Berlin")->name(), "Europe/Berlin");
+  EXPECT_EQ(zone("UTC").offset_minutes(at("2026-07-01T00:00:00Z")), 0);
+}
+
+TEST(Tz, FindIsThreadSafe) {
+  std::vector<std::thread> threads;
+  std::vector<const TimeZone*> got(8);
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    threads.emplace_back([&got, i] { got[i] = TimeZone::find("Asia/Tokyo"); });
+  }
+  for (auto& t : threads) t.join();
+  for (const auto* z : got) EXPECT_EQ(z, got[0]);
+  ASSERT_NE(got[0], nullptr);
+}
+
+TEST(Tz, BerlinDst2026) {
+  const auto& z = zone("Europe/Berlin");
+  EXPECT_EQ(z.offset_minutes(at("2026-01-15T12:00:00Z")), 60);
+  EXPECT_EQ(z.offset_minutes(at("2026-03-29T01:00:00Z") - Duration::millis(1)), 60);
+  EXPECT_EQ(z.offset_minutes(at("2026-03-29T01:00:00Z")), 120);
+  EXPECT_EQ(z.offset_minutes(at("2026-10-25T01:00:00Z") - kSec), 120);
+  EXPECT_EQ(z.offset_minutes(at("2026-10-25T01:00:00Z")), 60);
+  const CivilDateTime l = z.to_local(at("2026-11-23T08:00:00Z"));
+  EXPECT_EQ(l.date, (CivilDate{2026, 11, 23}));
+  EXPECT_EQ(l.hour, 9);
+}
+
+TEST(Tz, NewYorkDst2026) {
+  const auto& z = zone("America/New_York");
+  EXPECT_EQ(z.offset_minutes(at("2026-03-08T07:00:00Z") - kSec), -300);
+  EXPECT_EQ(z.offset_minutes(at("2026-03-08T07:00:00Z")), -240);
+  EXPECT_EQ(z.offset_minutes(at("2026-11-01T06:00:00Z") - kSec), -240);
+  EXPECT_EQ(z.offset_minutes(at("2026-11-01T06:00:00Z")), -300);
+}
+
+TEST(Tz, SydneySouthernHemisphere) {
+  const auto& z = zone("Australia/Sydney");
+  EXPECT_EQ(z.offset_minutes(at("2026-01-15T00:00:00Z")), 660);  // summer: DST
+  EXPECT_EQ(z.offset_minutes(at("2026-07-15T00:00:00Z")), 600);
+  EXPECT_EQ(z.offset_minutes(at("2026-04-04T16:00:00Z") - kSec), 660);
+  EXPECT_EQ(z.offset_minutes(at("2026-04-04T16:00:00Z")), 600);
+  EXPECT_EQ(z.offset_minutes(at("2026-10-03T16:00:00Z") - kSec), 600);
+  EXPECT_EQ(z.offset_minutes(at("2026-10-03T16:00:00Z")), 660);
+  // Far future, from the footer rule; the southern rule wraps the year end.
+  EXPECT_EQ(z.offset_minutes(at("2077-01-01T00:00:00Z")), 660);
+  EXPECT_EQ(z.offset_minutes(at("2077-06-01T00:00:00Z")), 600);
+}
+
+TEST(Tz, KolkataHalfHour) {
+  const auto& z = zone("Asia/Kolkata");
+  EXPECT_EQ(z.offset_minutes(at("2026-06-01T00:00:00Z")), 330);
+  EXPECT_EQ(z.offset_minutes(at("2090-12-01T00:00:00Z")), 330);
+  const CivilDateTime l = z.to_local(at("2026-06-01T00:00:00Z"));
+  EXPECT_EQ(l.hour, 5);
+  EXPECT_EQ(l.minute, 30);
+  EXPECT_EQ(z.from_local(CivilDate{2026, 6, 1}, 5 * 60 + 30), at("2026-06-01T00:00:00Z"));
+  EXPECT_EQ(hour(at("2026-06-01T20:00:00Z"), z), 1);
+  EXPECT_EQ(minute(at("2026-06-01T20:00:00Z"), z), 30);
+  EXPECT_EQ(local_date(at("2026-06-01T20:00:00Z"), z), days_from_civil(2026, 6, 2));
+  EXPECT_EQ(weekday(at("2026-06-01T20:00:00Z"), z), Weekday::Tue);
+}
+
+TEST(Tz, FarFutureFollowsFooterRule) {
+  const auto& berlin = zone("Europe/Berlin");
+  EXPECT_EQ(berlin.offset_minutes(at("2030-07-01T12:00:00Z")), 120);
+  EXPECT_EQ(berlin.offset_minutes(at("2030-12-01T12:00:00Z")), 60);
+  EXPECT_EQ(berlin.offset_minutes(at("2090-03-26T01:00:00Z") - kSec), 60);
+  EXPECT_EQ(berlin.offset_minutes(at("2090-03-26T01:00:00Z")), 120);
+  EXPECT_EQ(berlin.offset_minutes(at("2090-10-29T01:00:00Z") - kSec), 120);
+  EXPECT_EQ(berlin.offset_minutes(at("2090-10-29T01:00:00Z")), 60);
+  const auto& ny = zone("America/New_York");
+  EXPECT_EQ(ny.offset_minutes(at("2100-03-14T07:00:00Z") - kSec), -300);
+  EXPECT_EQ(ny.offset_minutes(at("2100-03-14T07:00:00Z")), -240);
+}
+
+TEST(Tz, FromLocalGapMovesForward) {
+  const auto& z = zone("Europe/Berlin");
+  // 02:30 does not exist on 2026-03-29: read with the offset before the gap -> shown as 03:30.
+  const Instant t = z.from_local(CivilDate{2026, 3, 29}, 2 * 60 + 30);
+  EXPECT_EQ(t, at("2026-03-29T01:30:00Z"));
+  EXPECT_EQ(z.to_local(t).hour, 3);
+  EXPECT_EQ(z.to_local(t).minute, 30);
+  EXPECT_EQ(z.from_local(CivilDate{2026, 3, 29}, 2 * 60), at("2026-03-29T01:00:00Z"));
+  EXPECT_EQ(z.from_local(CivilDate{2026, 3, 29}, 3 * 60), at("2026-03-29T01:00:00Z"));
+  const auto& ny = zone("America/New_York");
+  EXPECT_EQ(ny.from_local(CivilDate{2026, 3, 8}, 2 * 60 + 15), at("2026-03-08T07:15:00Z"));
+}
+
+TEST(Tz, FromLocalOverlapTakesEarlier) {
+  const auto& z = zone("Europe/Berlin");
+  EXPECT_EQ(z.from_local(CivilDate{2026, 10, 25}, 2 * 60 + 30), at("2026-10-25T00:30:00Z"));
+  EXPECT_EQ(z.from_local(CivilDate{2026, 10, 25}, 3 * 60), at("2026-10-25T02:00:00Z"));
+  EXPECT_EQ(z.from_local(CivilDate{2026, 10, 25}, 1 * 60 + 59), at("2026-10-24T23:59:00Z"));
+  const auto& ny = zone("America/New_York");
+  EXPECT_EQ(ny.from_local(CivilDate{2026, 11, 1}, 60 + 30), at("2026-11-01T05:30:00Z"));
+  const auto& syd = zone("Australia/Sydney");
+  EXPECT_EQ(syd.from_local(CivilDate{2026, 4, 5}, 2 * 60 + 30), at("2026-04-04T15:30:00Z"));
+  EXPECT_EQ(syd.from_local(CivilDate{2026, 10, 4}, 2 * 60 + 30), at("2026-10-03T16:30:00Z"));  // gap
+}
+
+TEST(Tz, FromLocalRoundTripsOrdinaryTimes) {
+  const auto& z = zone("Europe/Berlin");
+  for (int m = 0; m <= 1440; m += 7) {
+    const Instant t = z.from_local(CivilDate{2026, 7, 10}, m);
+    const std::int64_t local = z.local_ms(t);
+    EXPECT_EQ(local, days_from_civil(2026, 7, 10) * kMsPerDay + m * kMsPerMinute);
+  }
+  EXPECT_EQ(z.from_local(CivilDate{2026, 7, 10}, 1440), z.from_local(CivilDate{2026, 7, 11}, 0));
+}
+
+TEST(Tz, SamoaSkippedDay) {
+  // Pacific/Apia jumped from 2011-12-29 24:00 (-10) to 2011-12-31 00:00 (+14).
+  const auto& z = zone("Pacific/Apia");
+  const Instant jump = at("2011-12-30T10:00:00Z");
+  EXPECT_EQ(z.offset_minutes(jump - kSec), -600);
+  EXPECT_EQ(z.offset_minutes(jump), 840);
+  EXPECT_EQ(z.from_local(CivilDate{2011, 12, 30}, 12 * 60), jump + Duration::hours(12));
+}
+
+TEST(Tz, ParseTzifRejectsGarbage) {
+  EXPECT_FALSE(TimeZone::parse_tzif("x", "").ok());
+  EXPECT_FALSE(TimeZone::parse_tzif("x", "TZif2").ok());
+  EXPECT_FALSE(TimeZone::parse_tzif("x", std::string(100, 'a')).ok());
+}
+
+}  // namespace
+}  // namespace iwd::stdlib
