@@ -10,6 +10,9 @@ namespace iwd::stdlib {
 namespace {
 
 constexpr std::int64_t kSecondsPerDay = 86400;
+// business_time counts open time from 0000-01-01T00:00Z up to 10000-01-01T00:00Z only.
+constexpr std::int64_t kFirstCountedMs = -719528 * kMsPerDay;
+constexpr std::int64_t kEndCountedMs = 2932897 * kMsPerDay;
 
 std::string check_ranges(const std::vector<std::pair<int, int>>& ranges, const std::string& where) {
   int last_end = -1;
@@ -135,8 +138,9 @@ bool BusinessCalendar::is_open(Instant t) const {
 
 Duration BusinessCalendar::business_time(Instant from, Instant to) const {
   if (to < from) return -business_time(to, from);
-  const std::int64_t a = from.ms_since_epoch;
-  const std::int64_t z = to.ms_since_epoch;
+  // The work is linear in the days between the instants: bound it to the language's years.
+  const std::int64_t a = std::clamp(from.ms_since_epoch, kFirstCountedMs, kEndCountedMs);
+  const std::int64_t z = std::clamp(to.ms_since_epoch, kFirstCountedMs, kEndCountedMs);
   if (a == z) return {};
   std::int64_t total = 0;
   walk_forward(a, z, std::numeric_limits<std::int64_t>::max(), [&](std::int64_t b, std::int64_t e) {

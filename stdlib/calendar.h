@@ -10,17 +10,23 @@
 //   - else weekly[weekday(D)].
 // Consequences of reading the wall clock: hours that fall in a spring-forward gap do not exist
 // (a 00:00-24:00 day lasts 23 h), hours repeated by a fall-back overlap are open twice (the
-// same day lasts 25 h), and a range's time of day never shifts with DST. Business time between
-// two instants is the measure of the open instants between them, to the millisecond.
+// same day lasts 25 h), and a range's time of day never shifts with DST. A range that starts
+// inside a gap opens when the clock first shows a time in it: Europe/Berlin 2026-03-29
+// 02:30-10:00 opens at 03:00 CEST (unlike TimeZone::from_local, which reads 02:30 as 03:30).
+// Business time between two instants is the measure of the open instants between them, to
+// the millisecond.
 //
 // A range past midnight (`sun 22:00-02:00`) is given as two ranges, 22:00-24:00 on one day and
 // 00:00-02:00 on the next weekday; the two join into one open stretch.
 //
 // Every query method is allocation-free and lock-free after make(); the work is bounded by the
-// number of local days between the instants involved (one day at a time, never minute by
-// minute). Searches forward or backward give up after kMaxSearchDays local days (100 years)
-// and return kNever / kNeverBefore; this happens only for calendars that are open on a few
-// special days and not weekly, or for absurd durations.
+// number of local days between the instants involved: the walk goes through the zone's spans
+// of constant UTC offset and the local days within each, a day's ranges at a time (never
+// minute by minute), so open intervals come in time order even where a zone's clock jumps
+// back across midnight (America/St_Johns until 2011, whose change was at 00:01). Searches
+// forward or backward give up after kMaxSearchDays local days (100 years) and return kNever /
+// kNeverBefore; this happens only for calendars that are open on a few special days and not
+// weekly, or for absurd durations.
 #pragma once
 
 #include <array>
@@ -65,6 +71,8 @@ class BusinessCalendar {
   bool is_open(Instant t) const;
 
   // Open time in [from, to); negative (minus the open time in [to, from)) when to < from.
+  // Only open time within the years 0000..9999 (those parse_instant accepts) is counted, so
+  // kNever as an argument is safe; the work is linear in the number of days in between.
   Duration business_time(Instant from, Instant to) const;
 
   // d >= 0: the EARLIEST instant u >= t with business_time(t, u) == d. So d = 0 gives t itself,

@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
-#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -175,6 +174,8 @@ OffsetSpan TimeZone::footer_span(std::int64_t t) const {
     ev[n++] = {rule_instant(footer_.end, y, footer_.dst_offset), footer_.std_offset};
   }
   std::sort(ev.begin(), ev.end(), [](const Event& a, const Event& b) { return a.at < b.at; });
+  // Before the first event the other offset was in force (not reached: t is after the
+  // events of the year before its own).
   OffsetSpan out{kSpanMin, ev[0].at, ev[0].offset == footer_.dst_offset ? footer_.std_offset : footer_.dst_offset};
   for (std::size_t i = 0; i < ev.size(); ++i) {
     if (ev[i].at <= t) out = {ev[i].at, i + 1 < ev.size() ? ev[i + 1].at : kSpanMax, ev[i].offset};

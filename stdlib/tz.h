@@ -40,7 +40,7 @@ class TimeZone {
   // Takes a lock: call it when building things, not per event.
   static const TimeZone* find(std::string_view iana_name);
 
-  // Parses TZif bytes (exposed for tests); nullopt-like: ok() is false on malformed data.
+  // Parses the bytes of a TZif file (exposed for tests); an error on malformed data.
   static ParseResult<TimeZone> parse_tzif(std::string_view name, std::string_view bytes);
 
   const std::string& name() const { return name_; }

@@ -124,6 +124,9 @@ constexpr std::array kCodes = {
                  "The target stages' durations add up past the process's SLA."},
     DiagCodeInfo{"E0515", "duplicate-clause", Severity::Error,
                  "A clause is given twice in one process, department or priority scheme."},
+    DiagCodeInfo{"E0516", "test-missing-required", Severity::Error,
+                 "A test's `given` leaves out a required attribute, so its item would be rejected at "
+                 "capture; give the attribute, or expect the rejection."},
     // W06xx / I06xx: lints
     DiagCodeInfo{"W0601", "unreachable-rule", Severity::Warning,
                  "A department or process can never take an item: the ones before it take every "

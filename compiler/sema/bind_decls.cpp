@@ -356,6 +356,29 @@ void Binder::bind_test(const SyntaxTest& t) {
       }
     }
   }
+  // A required attribute missing from `given` makes the item a rejection: say so unless
+  // the test expects exactly that (`id` defaults to "test" in tests).
+  bool expects_rejection = false;
+  for (const auto& x : bt.expects) expects_rejection = expects_rejection || x.kind == BoundExpectKind::Rejected;
+  if (!expects_rejection) {
+    std::vector<std::string> missing;
+    for (std::size_t i = 0; i < rs_->attributes.size(); ++i) {
+      const auto& a = rs_->attributes[i];
+      if (!a.required || a.name == "id") continue;
+      bool given = false;
+      for (const auto& [attr, _] : bt.given) given = given || attr == static_cast<std::int32_t>(i);
+      if (!given) missing.push_back("`" + a.name + "`");
+    }
+    if (!missing.empty()) {
+      std::string list;
+      for (std::size_t i = 0; i < missing.size(); ++i)
+        list += (i == 0 ? "" : i + 1 == missing.size() ? " and " : ", ") + missing[i];
+      auto& d = report("E0516", t.range,
+                       fmt::format("test \"{}\" gives no {}, which {} required: its item would be rejected at capture",
+                                   t.title, list, missing.size() == 1 ? "is" : "are"));
+      d.notes.push_back("add the attribute to `given`, or `expect rejected \"...\"` if the rejection is the point");
+    }
+  }
   rs_->tests.push_back(std::move(bt));
 }
 

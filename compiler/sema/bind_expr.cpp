@@ -14,15 +14,7 @@ namespace {
 
 constexpr std::array<std::string_view, 7> kWeekdays = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
-BoundExprPtr node(BoundExprKind kind, SemaType type, SourceRange range) {
-  auto e = std::make_unique<BoundExpr>();
-  e->kind = kind;
-  e->type = type;
-  e->range = range;
-  return e;
-}
-
-BoundExprPtr error_node(SourceRange range) { return node(BoundExprKind::Literal, SemaType{}, range); }
+BoundExprPtr error_node(SourceRange range) { return make_bound(BoundExprKind::Literal, SemaType{}, range); }
 
 bool optional_any(const BoundExpr& a, const BoundExpr& b) { return a.type.optional || b.type.optional; }
 
@@ -34,7 +26,7 @@ BoundExprPtr widen(BoundExprPtr e) {
     e->type.kind = TypeKind::Number;
     return e;
   }
-  auto w = node(BoundExprKind::Widen, SemaType::of(TypeKind::Number, e->type.optional), e->range);
+  auto w = make_bound(BoundExprKind::Widen, SemaType::of(TypeKind::Number, e->type.optional), e->range);
   w->children.push_back(std::move(e));
   return w;
 }
@@ -155,7 +147,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
   switch (e->kind) {
     case SyntaxExprKind::Literal: {
       const auto& l = as<SyntaxLiteral>(*e);
-      auto make = [&](TypeKind k) { return node(BoundExprKind::Literal, SemaType::of(k), r); };
+      auto make = [&](TypeKind k) { return make_bound(BoundExprKind::Literal, SemaType::of(k), r); };
       BoundExprPtr out;
       switch (l.lit) {
         case SyntaxLiteralKind::Int: out = make(TypeKind::Int); out->int_value = l.int_value; return out;
@@ -167,7 +159,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
         case SyntaxLiteralKind::String: out = make(TypeKind::String); out->string_value = l.string_value; return out;
         case SyntaxLiteralKind::Percent:
           if (want == Want::Duration && ctx == NameContext::Scheme) {
-            out = node(BoundExprKind::ShareOfSla, SemaType::of(TypeKind::Duration), r);
+            out = make_bound(BoundExprKind::ShareOfSla, SemaType::of(TypeKind::Duration), r);
             out->number_value = l.number_value;
             return out;
           }
@@ -194,7 +186,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
         report("E0403", r, "a share of the SLA is known only in priority schemes and target stages");
         return error_node(r);
       }
-      auto out = node(BoundExprKind::ShareOfSla, SemaType::of(TypeKind::Duration), r);
+      auto out = make_bound(BoundExprKind::ShareOfSla, SemaType::of(TypeKind::Duration), r);
       out->number_value = p.percent;
       return out;
     }
@@ -202,7 +194,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
       const std::string& name = as<SyntaxNameExpr>(*e).name;
       if (ctx == NameContext::Skill) {
         if (auto it = skills_.find(name); it != skills_.end()) {
-          auto out = node(BoundExprKind::Skill, SemaType::of(TypeKind::Int, true), r);
+          auto out = make_bound(BoundExprKind::Skill, SemaType::of(TypeKind::Int, true), r);
           out->index = it->second;
           return out;
         }
@@ -219,7 +211,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
       if (ctx != NameContext::Constant) {
         if (auto it = attributes_.find(name); it != attributes_.end()) {
           const auto& a = rs_->attributes[static_cast<std::size_t>(it->second)];
-          auto out = node(BoundExprKind::Attribute, a.type.as_optional(a.type.optional && !narrowed_.count(it->second)), r);
+          auto out = make_bound(BoundExprKind::Attribute, a.type.as_optional(a.type.optional && !narrowed_.count(it->second)), r);
           out->index = it->second;
           return out;
         }
@@ -246,7 +238,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
             rs_->define_order.push_back(it->second);
           }
           const auto* v = rs_->defines[i].value.get();
-          auto out = node(BoundExprKind::Define, v ? v->type : SemaType{}, r);
+          auto out = make_bound(BoundExprKind::Define, v ? v->type : SemaType{}, r);
           out->index = it->second;
           return out;
         }
@@ -257,7 +249,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
           const bool allowed = (it->second == TimeName::Now) == (ctx == NameContext::Condition);
           if (allowed) {
             const TypeKind k = it->second == TimeName::Now || it->second == TimeName::Due ? TypeKind::Time : TypeKind::Duration;
-            auto out = node(BoundExprKind::Time, SemaType::of(k), r);
+            auto out = make_bound(BoundExprKind::Time, SemaType::of(k), r);
             out->index = static_cast<std::int32_t>(it->second);
             return out;
           }
@@ -271,13 +263,13 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
                                 fmt::format("write `{}.{}`", rs_->enums[static_cast<std::size_t>(en)].name, name)});
           return error_node(r);
         }
-        auto out = node(BoundExprKind::EnumValue, SemaType::enum_type(it->second[0].first), r);
+        auto out = make_bound(BoundExprKind::EnumValue, SemaType::enum_type(it->second[0].first), r);
         out->index = it->second[0].second;
         return out;
       }
       for (std::size_t i = 0; i < kWeekdays.size(); ++i)
         if (kWeekdays[i] == name) {
-          auto out = node(BoundExprKind::Weekday, SemaType::of(TypeKind::Weekday), r);
+          auto out = make_bound(BoundExprKind::Weekday, SemaType::of(TypeKind::Weekday), r);
           out->index = static_cast<std::int32_t>(i);
           return out;
         }
@@ -316,7 +308,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
       if (base == "item" && ctx != NameContext::Constant) {
         if (auto it = attributes_.find(member); it != attributes_.end()) {
           const auto& a = rs_->attributes[static_cast<std::size_t>(it->second)];
-          auto out = node(BoundExprKind::Attribute, a.type.as_optional(a.type.optional && !narrowed_.count(it->second)), r);
+          auto out = make_bound(BoundExprKind::Attribute, a.type.as_optional(a.type.optional && !narrowed_.count(it->second)), r);
           out->index = it->second;
           return out;
         }
@@ -327,7 +319,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
       }
       if (base == "agent") {
         if (ctx == NameContext::Skill) {
-          auto out = node(BoundExprKind::AgentAttribute, SemaType::of(TypeKind::String, true), r);
+          auto out = make_bound(BoundExprKind::AgentAttribute, SemaType::of(TypeKind::String, true), r);
           out->name = member;
           return out;
         }
@@ -338,7 +330,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
         const auto& en = rs_->enums[static_cast<std::size_t>(it->second)];
         for (std::size_t i = 0; i < en.values.size(); ++i)
           if (en.values[i] == member) {
-            auto out = node(BoundExprKind::EnumValue, SemaType::enum_type(it->second), r);
+            auto out = make_bound(BoundExprKind::EnumValue, SemaType::enum_type(it->second), r);
             out->index = static_cast<std::int32_t>(i);
             return out;
           }
@@ -366,7 +358,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
                                        type_str(operand->type)));
         return error_node(r);
       }
-      auto out = node(BoundExprKind::Unary, operand->type, r);
+      auto out = make_bound(BoundExprKind::Unary, operand->type, r);
       out->op = u.op == SyntaxUnaryOp::Not ? BoundOp::Not : BoundOp::Neg;
       out->children.push_back(std::move(operand));
       return out;
@@ -486,7 +478,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
         }
         default: return error_node(r);
       }
-      auto out = node(BoundExprKind::Binary, result, r);
+      auto out = make_bound(BoundExprKind::Binary, result, r);
       out->op = op;
       out->children.push_back(std::move(lhs));
       out->children.push_back(std::move(rhs));
@@ -496,7 +488,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
       const auto& in = as<SyntaxIn>(*e);
       auto value = expr(in.value.get(), ctx);
       if (!value || value->type.is_error()) return error_node(r);
-      auto out = node(BoundExprKind::In, SemaType::of(TypeKind::Bool, value->type.optional), r);
+      auto out = make_bound(BoundExprKind::In, SemaType::of(TypeKind::Bool, value->type.optional), r);
       out->negated = in.negated;
       const SemaType vt = value->type.as_optional(false);
       auto fits = [&](BoundExprPtr& item) -> bool {
@@ -519,7 +511,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
       bool ok = true;
       if (in.target) {
         if (in.target->kind == SyntaxExprKind::List) {
-          auto list = node(BoundExprKind::List, SemaType::list_of(vt.kind, vt.enum_index), in.target->range);
+          auto list = make_bound(BoundExprKind::List, SemaType::list_of(vt.kind, vt.enum_index), in.target->range);
           for (const auto& item : as<SyntaxList>(*in.target).items) {
             auto bi = expr(item.get(), ctx);
             ok = fits(bi) && ok;
@@ -561,7 +553,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
     }
     case SyntaxExprKind::List: {
       const auto& l = as<SyntaxList>(*e);
-      auto out = node(BoundExprKind::List, SemaType::list_of(TypeKind::Error), r);
+      auto out = make_bound(BoundExprKind::List, SemaType::list_of(TypeKind::Error), r);
       SemaType elem;
       for (const auto& item : l.items) {
         auto bi = expr(item.get(), ctx);
@@ -600,7 +592,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
                                        type_str(then_e->type.as_optional(false)), type_str(else_e->type.as_optional(false))));
         return error_node(r);
       }
-      auto out = node(BoundExprKind::If, then_e->type.as_optional(then_e->type.optional || else_e->type.optional), r);
+      auto out = make_bound(BoundExprKind::If, then_e->type.as_optional(then_e->type.optional || else_e->type.optional), r);
       out->children.push_back(std::move(cond));
       out->children.push_back(std::move(then_e));
       out->children.push_back(std::move(else_e));
@@ -621,7 +613,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
             .notes.push_back(fmt::format("{}: {}", fn->signature, fn->doc));
         return error_node(r);
       }
-      auto out = node(BoundExprKind::Call, SemaType{}, r);
+      auto out = make_bound(BoundExprKind::Call, SemaType{}, r);
       out->builtin = fn->id;
       bool ok = true, any_optional = false, any_number = false;
       for (std::size_t i = 0; i < c.args.size(); ++i) {
@@ -630,7 +622,7 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
         using stdlib::ParamKind;
         if (kind == ParamKind::Calendar || kind == ParamKind::CalendarOrZone) {
           if (a->kind == SyntaxExprKind::Name && calendars_.count(as<SyntaxNameExpr>(*a).name)) {
-            auto cal = node(BoundExprKind::Calendar, SemaType::of(TypeKind::Calendar), a->range);
+            auto cal = make_bound(BoundExprKind::Calendar, SemaType::of(TypeKind::Calendar), a->range);
             cal->index = calendars_.at(as<SyntaxNameExpr>(*a).name);
             out->children.push_back(std::move(cal));
             continue;

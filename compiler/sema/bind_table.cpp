@@ -9,37 +9,12 @@
 namespace iwd::compiler {
 namespace {
 
-BoundExprPtr make(BoundExprKind kind, SemaType type, SourceRange range) {
-  auto e = std::make_unique<BoundExpr>();
-  e->kind = kind;
-  e->type = type;
-  e->range = range;
-  return e;
-}
-
 BoundExprPtr binary(BoundOp op, BoundExprPtr a, BoundExprPtr b, SourceRange range) {
-  auto e = make(BoundExprKind::Binary, SemaType::of(TypeKind::Bool, a->type.optional || b->type.optional), range);
+  auto e = make_bound(BoundExprKind::Binary, SemaType::of(TypeKind::Bool, a->type.optional || b->type.optional), range);
   e->op = op;
   e->children.push_back(std::move(a));
   e->children.push_back(std::move(b));
   return e;
-}
-
-BoundExprPtr clone(const BoundExpr& e) {
-  auto c = std::make_unique<BoundExpr>();
-  c->kind = e.kind;
-  c->type = e.type;
-  c->range = e.range;
-  c->int_value = e.int_value;
-  c->number_value = e.number_value;
-  c->string_value = e.string_value;
-  c->index = e.index;
-  c->name = e.name;
-  c->builtin = e.builtin;
-  c->op = e.op;
-  c->negated = e.negated;
-  for (const auto& ch : e.children) c->children.push_back(clone(*ch));
-  return c;
 }
 
 }  // namespace
@@ -150,18 +125,18 @@ void Binder::bind_table(const SyntaxDepartment& dep, const SyntaxTable& t, std::
         }
         if (!ok) break;
         if (hi) {
-          test = make(BoundExprKind::In, SemaType::of(TypeKind::Bool, column_value->type.optional), cell.range);
-          test->children.push_back(clone(*column_value));
+          test = make_bound(BoundExprKind::In, SemaType::of(TypeKind::Bool, column_value->type.optional), cell.range);
+          test->children.push_back(clone_bound(*column_value));
           test->children.push_back(std::move(lo));
           test->children.push_back(std::move(hi));
         } else {
-          test = binary(BoundOp::Eq, clone(*column_value), std::move(lo), cell.range);
+          test = binary(BoundOp::Eq, clone_bound(*column_value), std::move(lo), cell.range);
         }
         any_of = any_of ? binary(BoundOp::Or, std::move(any_of), std::move(test), cell.range) : std::move(test);
       }
       if (!ok || !any_of) continue;
       if (cell.negated) {
-        auto n = make(BoundExprKind::Unary, any_of->type, cell.range);
+        auto n = make_bound(BoundExprKind::Unary, any_of->type, cell.range);
         n->op = BoundOp::Not;
         n->children.push_back(std::move(any_of));
         any_of = std::move(n);

@@ -64,6 +64,31 @@ std::string type_name(const BoundRuleset& rs, const SemaType& t) {
   return t.optional ? s + "?" : s;
 }
 
+BoundExprPtr make_bound(BoundExprKind kind, SemaType type, SourceRange range) {
+  auto e = std::make_unique<BoundExpr>();
+  e->kind = kind;
+  e->type = type;
+  e->range = range;
+  return e;
+}
+
+BoundExprPtr clone_bound(const BoundExpr& e) {
+  auto c = std::make_unique<BoundExpr>();
+  c->kind = e.kind;
+  c->type = e.type;
+  c->range = e.range;
+  c->int_value = e.int_value;
+  c->number_value = e.number_value;
+  c->string_value = e.string_value;
+  c->index = e.index;
+  c->name = e.name;
+  c->builtin = e.builtin;
+  c->op = e.op;
+  c->negated = e.negated;
+  for (const auto& ch : e.children) c->children.push_back(clone_bound(*ch));
+  return c;
+}
+
 EffectiveClauses BoundRuleset::effective(const BoundProcess& p) const {
   EffectiveClauses e;
   const BoundClauses* dep = p.department >= 0 ? &departments[static_cast<std::size_t>(p.department)].clauses : nullptr;

@@ -68,6 +68,10 @@ struct BoundExpr {
 };
 using BoundExprPtr = std::unique_ptr<BoundExpr>;
 
+// A new node with no payload, and a deep copy of a tree.
+BoundExprPtr make_bound(BoundExprKind kind, SemaType type, SourceRange range);
+BoundExprPtr clone_bound(const BoundExpr& e);
+
 struct BoundEnum {
   std::string name;
   std::vector<std::string> values;

@@ -14,7 +14,10 @@ too (asserted), so openness is constant on each 15-minute slot of UTC time; busi
 sums slot overlaps, add_business walks slots. Standard library only; exits 1 on any
 disagreement and prints the first ones.
 
-Usage: crosscheck.py --probe PATH/iwd_calendar_probe [--cases N] [--seed S]
+It also compares UTC offsets and local-to-UTC conversions in every zone of the database at
+random instants from 1900 to 2200 (far beyond the last transitions: the TZif footer rules).
+
+Usage: crosscheck.py --probe PATH/iwd_calendar_probe [--cases N] [--seed S] [--per-zone N]
 """
 import argparse
 import bisect
@@ -32,7 +35,8 @@ EPOCH_ORD = date(1970, 1, 1).toordinal()
 ZONES = [
     "Europe/Berlin", "America/New_York", "Australia/Sydney", "Asia/Kolkata", "America/Sao_Paulo",
     "Australia/Lord_Howe", "Asia/Kathmandu", "Pacific/Apia", "America/St_Johns", "UTC",
-    "Europe/London", "Pacific/Chatham",
+    "Europe/London", "Pacific/Chatham", "Europe/Dublin", "America/Nuuk", "Asia/Jerusalem",
+    "America/Santiago", "Africa/Casablanca", "Antarctica/Troll", "America/Havana",
 ]
 YEARS = (2008, 2040)
 
@@ -227,12 +231,14 @@ def random_calendar(rng, zone, trans_days):
 
 def generate(rng, n_cases):
     cases = []
-    zone_trans = {z: transitions(z) for z in ZONES}
+    import zoneinfo
+    zones = [z for z in ZONES if z in zoneinfo.available_timezones()]
+    zone_trans = {z: transitions(z) for z in zones}
     lo = int((datetime(YEARS[0], 1, 1, tzinfo=timezone.utc) - EPOCH).total_seconds() * 1000)
     hi = int((datetime(YEARS[1], 1, 1, tzinfo=timezone.utc) - EPOCH).total_seconds() * 1000)
     per_cal = 25
     while len(cases) < n_cases:
-        zone = rng.choice(ZONES)
+        zone = rng.choice(zones)
         trans = zone_trans[zone]
         chosen = rng.sample(trans, min(len(trans), 4)) if trans else []
         spec = random_calendar(rng, zone, [x // 86400000 for x in chosen])
@@ -264,6 +270,21 @@ def generate(rng, n_cases):
     return cases
 
 
+def all_zone_cases(rng, per_zone):
+    """UTC offsets and local-time conversions in every zone of the database, 1900..2200."""
+    import zoneinfo
+    lo = int((datetime(1900, 1, 1, tzinfo=timezone.utc) - EPOCH).total_seconds() * 1000)
+    hi = int((datetime(2200, 1, 1, tzinfo=timezone.utc) - EPOCH).total_seconds() * 1000)
+    cases = []
+    for zone in sorted(zoneinfo.available_timezones() - {"localtime", "posixrules"}):
+        for _ in range(per_zone):
+            cases.append({"zone": zone, "op": "offset", "t": rng.randint(lo, hi)})
+        for _ in range(per_zone // 3):
+            cases.append({"zone": zone, "op": "from_local", "day": rng.randint(lo, hi) // 86400000,
+                          "minute": rng.randint(0, 1440)})
+    return cases
+
+
 def expected(q, cals):
     op = q["op"]
     if op == "offset":
@@ -287,10 +308,12 @@ def main():
     ap.add_argument("--probe", required=True)
     ap.add_argument("--cases", type=int, default=4000)
     ap.add_argument("--seed", type=int, default=20261122)
+    ap.add_argument("--per-zone", type=int, default=60,
+                    help="offset probes for each zone of the database (0 to skip)")
     args = ap.parse_args()
     started = time.monotonic()
     rng = random.Random(args.seed)
-    cases = generate(rng, args.cases)
+    cases = generate(rng, args.cases) + all_zone_cases(rng, args.per_zone)
     stdin = "".join(json.dumps(q) + "\n" for q in cases)
     proc = subprocess.run([args.probe], input=stdin, capture_output=True, text=True, check=False)
     if proc.returncode != 0:

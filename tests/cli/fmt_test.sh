@@ -21,6 +21,18 @@ expect_in out "+define a = 1" "added line"
 expect_in out "+  start 1" "added line in the block"
 cmp -s "$TMP/messy.iwd" "$TMP/messy.orig" && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: --diff changed the file"; }
 
+# The diff applies: patch turns the file into its formatted form.
+if command -v patch >/dev/null; then
+  "$IWD" fmt --diff "$TMP/messy.iwd" >"$TMP/messy.diff"
+  cp "$TMP/messy.iwd" "$TMP/patched.iwd"
+  if patch -s "$TMP/patched.iwd" <"$TMP/messy.diff" && cmp -s "$TMP/patched.iwd" "$TMP/want.iwd"; then
+    PASSED=$((PASSED + 1))
+  else
+    FAILED=$((FAILED + 1))
+    echo "FAIL: the diff does not apply"
+  fi
+fi
+
 # stdin to stdout.
 expect_exit 0 "stdin" -- sh -c "\"$IWD\" fmt - <\"$TMP/messy.iwd\""
 cmp -s "$TMP/out" "$TMP/want.iwd" && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: stdin output"; cat "$TMP/out"; }

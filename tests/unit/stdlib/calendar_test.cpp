@@ -125,6 +125,12 @@ TEST(Calendar, DstDaysHave23And25Hours) {
   EXPECT_EQ(n.add_business(at("2026-10-25T01:30:00+02:00"), Duration::hours(2)), at("2026-10-25T02:30:00+01:00"));
   EXPECT_TRUE(n.is_open(at("2026-10-25T02:30:00+01:00")));
   EXPECT_TRUE(n.is_open(at("2026-10-25T02:30:00+02:00")));
+  // A range starting in the gap opens when the clock first shows a time inside it.
+  CalendarSpec gap = night;
+  gap.special_days[date("2026-03-29")] = {{H(2, 30), H(10)}};
+  const auto g = build(gap);
+  EXPECT_EQ(g.next_open(at("2026-03-28T23:00:00Z")), at("2026-03-29T03:00:00+02:00"));
+  EXPECT_EQ(g.business_time(at("2026-03-28T12:00:00Z"), at("2026-03-29T12:00:00Z")), Duration::hours(7));
   // Business hours across the DST weekend of the office calendar.
   const auto office = build(office_spec());
   EXPECT_EQ(office.business_time(at("2026-03-27T17:00:00+01:00"), at("2026-03-30T09:00:00+02:00")),
@@ -210,6 +216,19 @@ TEST(Calendar, SearchLimit) {
   EXPECT_EQ(cal.add_business(at("2027-12-01T00:00:00Z"), -Duration::hours(5)), kNeverBefore);
   EXPECT_EQ(cal.next_open(at("2027-01-01T00:00:00Z")), kNever);
   EXPECT_EQ(cal.business_time(at("2020-01-01T00:00:00Z"), at("2030-01-01T00:00:00Z")), Duration::hours(4));
+}
+
+TEST(Calendar, ExtremeArgumentsStayBounded) {
+  const auto office = build(office_spec());
+  const Instant t = at("2026-11-23T09:00:00+01:00");
+  const auto start = std::chrono::steady_clock::now();
+  const Duration to_end = office.business_time(t, kNever);  // counted up to year 10000
+  EXPECT_GT(to_end, Duration::hours(54 * 52 * 7900));
+  EXPECT_EQ(office.business_time(kNever, t), -to_end);
+  EXPECT_GT(office.business_time(kNeverBefore, t), Duration::hours(54 * 52 * 2000));
+  EXPECT_EQ(office.add_business(t, Duration{std::numeric_limits<std::int64_t>::max()}), kNever);
+  EXPECT_EQ(office.add_business(t, Duration{-std::numeric_limits<std::int64_t>::max()}), kNeverBefore);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
 }
 
 TEST(Calendar, MakeErrors) {

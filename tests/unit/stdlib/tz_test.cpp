@@ -148,6 +148,73 @@ TEST(Tz, SamoaSkippedDay) {
   EXPECT_EQ(z.from_local(CivilDate{2011, 12, 30}, 12 * 60), jump + Duration::hours(12));
 }
 
+// A TZif v2 file with no transitions: one local time type (offset `utoff`) and a footer.
+std::string synthetic_tzif(std::int32_t utoff, std::string_view footer) {
+  std::string out;
+  auto be32 = [&out](std::uint32_t v) {
+    for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<char>((v >> shift) & 0xff));
+  };
+  for (int block = 0; block < 2; ++block) {
+    out += "TZif2";
+    out.append(15, '\0');
+    be32(0);  // isutcnt
+    be32(0);  // isstdcnt
+    be32(0);  // leapcnt
+    be32(0);  // timecnt
+    be32(1);  // typecnt
+    be32(4);  // charcnt
+    be32(static_cast<std::uint32_t>(utoff));
+    out.push_back('\0');  // isdst
+    out.push_back('\0');  // desigidx
+    out.append("XXX", 4);
+  }
+  out += "\n";
+  out += footer;
+  out += "\n";
+  return out;
+}
+
+int footer_offset(std::string_view footer, std::string_view iso) {
+  auto z = TimeZone::parse_tzif("test", synthetic_tzif(0, footer));
+  EXPECT_TRUE(z.ok()) << footer << ": " << z.error;
+  return z.value.offset_minutes(at(iso));
+}
+
+TEST(Tz, FooterRules) {
+  // POSIX default rule when only names are given.
+  EXPECT_EQ(footer_offset("EST5EDT", "2026-03-08T06:59:59Z"), -300);
+  EXPECT_EQ(footer_offset("EST5EDT", "2026-03-08T07:00:00Z"), -240);
+  EXPECT_EQ(footer_offset("EST5EDT", "2026-11-01T06:00:00Z"), -300);
+  // Negative transition times (America/Nuuk).
+  const char* nuuk = "<-03>3<-02>,M3.5.0/-2,M10.5.0/-1";
+  EXPECT_EQ(footer_offset(nuuk, "2026-03-29T00:59:59Z"), -180);
+  EXPECT_EQ(footer_offset(nuuk, "2026-03-29T01:00:00Z"), -120);
+  EXPECT_EQ(footer_offset(nuuk, "2026-10-25T00:59:59Z"), -120);
+  EXPECT_EQ(footer_offset(nuuk, "2026-10-25T01:00:00Z"), -180);
+  // Negative DST (Europe/Dublin): "standard" IST in summer, GMT in winter.
+  const char* dublin = "IST-1GMT0,M10.5.0,M3.5.0/1";
+  EXPECT_EQ(footer_offset(dublin, "2026-07-01T00:00:00Z"), 60);
+  EXPECT_EQ(footer_offset(dublin, "2026-12-01T00:00:00Z"), 0);
+  EXPECT_EQ(footer_offset(dublin, "2026-03-29T00:59:59Z"), 0);
+  EXPECT_EQ(footer_offset(dublin, "2026-03-29T01:00:00Z"), 60);
+  EXPECT_EQ(footer_offset(dublin, "2026-10-25T00:59:59Z"), 60);
+  EXPECT_EQ(footer_offset(dublin, "2026-10-25T01:00:00Z"), 0);
+  // Hours past 24 (TZif v3, Asia/Jerusalem): Thursday 26:00 is Friday 02:00.
+  const char* jerusalem = "IST-2IDT,M3.4.4/26,M10.5.0";
+  EXPECT_EQ(footer_offset(jerusalem, "2026-03-26T23:59:59Z"), 120);
+  EXPECT_EQ(footer_offset(jerusalem, "2026-03-27T00:00:00Z"), 180);
+  EXPECT_EQ(footer_offset(jerusalem, "2026-10-24T22:59:59Z"), 180);
+  EXPECT_EQ(footer_offset(jerusalem, "2026-10-24T23:00:00Z"), 120);
+  // Fixed offsets with minutes, Julian-day rules (J60 is March 1 even in leap years).
+  EXPECT_EQ(footer_offset("<+0330>-3:30", "2090-01-01T00:00:00Z"), 210);
+  EXPECT_EQ(footer_offset("AAA-1BBB,J60/0,J300/0", "2028-02-29T22:59:59Z"), 60);
+  EXPECT_EQ(footer_offset("AAA-1BBB,J60/0,J300/0", "2028-02-29T23:00:00Z"), 120);
+  EXPECT_EQ(footer_offset("AAA-1BBB,59/0,J300/0", "2028-02-28T22:59:59Z"), 60);  // zero-based: Feb 29
+  EXPECT_EQ(footer_offset("AAA-1BBB,59/0,J300/0", "2028-02-28T23:00:00Z"), 120);
+  EXPECT_FALSE(TimeZone::parse_tzif("x", synthetic_tzif(0, "CET-1CEST,M3.5")).ok());
+  EXPECT_FALSE(TimeZone::parse_tzif("x", synthetic_tzif(0, "C-1")).ok());
+}
+
 TEST(Tz, ParseTzifRejectsGarbage) {
   EXPECT_FALSE(TimeZone::parse_tzif("x", "").ok());
   EXPECT_FALSE(TimeZone::parse_tzif("x", "TZif2").ok());
