@@ -39,6 +39,11 @@ class Binder {
 
   // bind_expr.cpp
   BoundExprPtr expr(const SyntaxExpr* e, NameContext ctx, Want want = Want::Any);
+  BoundExprPtr bind_name(const SyntaxExpr* e, NameContext ctx, Want want);    // bind_names.cpp
+  BoundExprPtr bind_member(const SyntaxExpr* e, NameContext ctx, Want want);  // bind_names.cpp
+  BoundExprPtr bind_binary(const SyntaxExpr* e, NameContext ctx, Want want);  // bind_operators.cpp
+  BoundExprPtr bind_in(const SyntaxExpr* e, NameContext ctx, Want want);      // bind_operators.cpp
+  BoundExprPtr bind_call(const SyntaxExpr* e, NameContext ctx, Want want);    // bind_call.cpp
   BoundExprPtr condition(const SyntaxExpr* e, NameContext ctx);  // a bool; warns on optional
   BoundExprPtr duration(const SyntaxExpr* e, NameContext ctx, const char* what);
   BoundExprPtr numeric(const SyntaxExpr* e, NameContext ctx, const char* what);
