@@ -27,6 +27,7 @@
 #include "compiler/diag/lint_config.h"
 #include "compiler/diag/render.h"
 #include "compiler/driver/compilation.h"
+#include "compiler/lower/lower.h"
 #include "compiler/syntax/parse.h"
 
 namespace fs = std::filesystem;
@@ -38,8 +39,8 @@ constexpr std::string_view kMarker = "// ==== expected ====";
 
 struct Expected {
   std::vector<std::string> diags;  // "error[E0101] @3:5: message"
-  bool has_ast = false, has_text = false;
-  std::string ast, text;
+  bool has_ast = false, has_text = false, has_program = false;
+  std::string ast, text, program;
 };
 
 std::string read_file(const fs::path& p) {
@@ -59,15 +60,16 @@ void split(const std::string& content, std::string* body, Expected* exp) {
   *body = content.substr(0, pos);
   std::istringstream trailer(content.substr(pos + kMarker.size() + 1));
   std::string line;
-  enum { Diags, Ast, Text } section = Diags;
+  enum { Diags, Ast, Text, Program } section = Diags;
   while (std::getline(trailer, line)) {
     std::string text = line.rfind("// ", 0) == 0 ? line.substr(3) : line.rfind("//", 0) == 0 ? line.substr(2) : line;
     if (text == "ast:") { section = Ast; exp->has_ast = true; continue; }
     if (text == "text:") { section = Text; exp->has_text = true; continue; }
+    if (text == "program:") { section = Program; exp->has_program = true; continue; }
     if (section == Diags) {
       if (!text.empty()) exp->diags.push_back(text);
     } else {
-      (section == Ast ? exp->ast : exp->text) += text + "\n";
+      (section == Ast ? exp->ast : section == Text ? exp->text : exp->program) += text + "\n";
     }
   }
 }
@@ -123,6 +125,12 @@ bool run_one(const fs::path& file, bool update) {
     render_text(out, sm, diags.all());
     text = out.str();
   }
+  std::string program;
+  if (exp.has_program && comp.bound() && !diags.has_errors()) {
+    std::ostringstream out;
+    dump_program(out, *lower_program(*comp.bound()));
+    program = out.str();
+  }
   fs::current_path(old_cwd);
 
   if (update) {
@@ -136,6 +144,7 @@ bool run_one(const fs::path& file, bool update) {
     };
     if (exp.has_ast) section("ast", ast);
     if (exp.has_text) section("text", text);
+    if (exp.has_program) section("program", program);
     std::ofstream(file, std::ios::binary) << body << trailer;
     return true;
   }
@@ -159,6 +168,8 @@ bool run_one(const fs::path& file, bool update) {
   for (std::size_t i = 0; i < actual.size(); ++i)
     if (!used[i]) fail("unexpected: " + actual[i]);
   if (exp.has_ast && ast != exp.ast) fail("the AST dump differs:\n--- expected\n" + exp.ast + "--- actual\n" + ast);
+  if (exp.has_program && program != exp.program)
+    fail("the program dump differs:\n--- expected\n" + exp.program + "--- actual\n" + program);
   if (exp.has_text && text != exp.text)
     fail("the text rendering differs:\n--- expected\n" + exp.text + "--- actual\n" + text);
   if (!ok) std::cerr << "  (to accept the actual output: iwd_golden --update " << file.string() << ")\n";

@@ -3,6 +3,7 @@
 
 #include "compiler/diag/render.h"
 #include "compiler/driver/compilation.h"
+#include "compiler/lower/lower.h"
 #include "compiler/sema/bound_dump.h"
 #include "compiler/syntax/parse.h"
 #include "tools/iwd/commands.h"
@@ -40,7 +41,14 @@ int run_parse(const ParseOptions& opts) {
   comp.check();
   diags.sort();
   compiler::render_text(std::cerr, sm, diags.all());
-  if (comp.bound() && !diags.has_errors()) compiler::dump_bound(std::cout, *comp.bound());
+  if (comp.bound() && !diags.has_errors()) {
+    if (opts.emit == "bound") {
+      compiler::dump_bound(std::cout, *comp.bound());
+    } else {
+      auto program = compiler::lower_program(*comp.bound());
+      compiler::dump_program(std::cout, *program);
+    }
+  }
   return diags.has_errors() ? kExitFindings : kExitOk;
 }
 
@@ -51,7 +59,7 @@ void register_parse(CLI::App& app) {
   auto* cmd = app.add_subcommand("parse", "Print a stage of the compilation of one file");
   cmd->add_option("file", opts->file, "The .iwd file")->required();
   cmd->add_option("--emit", opts->emit, "What to print")
-      ->check(CLI::IsMember({"ast", "bound"}))
+      ->check(CLI::IsMember({"ast", "bound", "program"}))
       ->capture_default_str();
   cmd->callback([opts] { set_exit_code(run_parse(*opts)); });
 }
