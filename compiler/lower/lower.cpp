@@ -19,6 +19,7 @@ class Lowerer {
   Lowerer(const BoundRuleset& rs, Program& p) : rs_(rs), p_(p), consts_(p) {}
 
   void run() {
+    p_.timezone = rs_.timezone;
     attributes();
     for (const auto& e : rs_.enums) {
       p_.enum_names.push_back(e.name);

@@ -128,6 +128,7 @@ struct ProgramAttribute {
 };
 
 struct Program {
+  std::string timezone = "UTC";                      // for time functions given no zone
   std::vector<ProgramAttribute> attributes;          // the item record's slots, in order
   std::vector<std::string> enum_names;
   std::vector<std::vector<std::string>> enums;       // value names per enum

@@ -1,0 +1,99 @@
+// The reference interpreter (stage: interp): runs a Program's functions instruction by
+// instruction and its decision tables as LANGUAGE.md says. It is the oracle the JIT is
+// tested against, and the fallback when the JIT is off. Speed is not its goal; clarity is.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "compiler/lower/program.h"
+#include "stdlib/calendar.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace iwd::compiler {
+
+// A register's value: an I64 or an F64 payload, and whether it is present.
+struct Value {
+  std::int64_t i = 0;
+  double f = 0;
+  bool present = false;
+  static Value of_int(std::int64_t v) { return Value{v, 0, true}; }
+  static Value of_number(double v) { return Value{0, v, true}; }
+  static Value absent() { return Value{}; }
+};
+
+// What the functions read: the item, the agent (for skill stages), the time inputs, and
+// strings. The runtime implements it over its item records; tests over plain vectors.
+class EvalEnv {
+ public:
+  virtual ~EvalEnv() = default;
+  virtual Value attribute(std::uint32_t slot) const = 0;
+  virtual Value skill(std::uint32_t skill) const = 0;                 // absent: no such skill
+  virtual Value agent_attribute(std::string_view name) const = 0;     // a string id, or absent
+  virtual bool list_contains(std::int64_t list, const Value& v) const = 0;  // list attribute values
+  virtual std::int64_t string_id(std::int64_t constant) const = 0;    // Program::strings[c] -> id
+  virtual std::string_view string_text(std::int64_t id) const = 0;
+  virtual std::int64_t intern(std::string_view s) const = 0;          // for lower() and upper()
+};
+
+struct TimeInputs {
+  std::int64_t now = 0;         // the instant of classification (ms)
+  std::int64_t age = 0;         // ms
+  std::int64_t sla = 0;         // ms
+  std::int64_t due = 0;         // ms since epoch
+  std::int64_t overdue_by = 0;  // ms
+};
+
+// The outcome of classification.
+struct Classification {
+  std::int32_t process = -1;  // -1: rejected
+  std::string reason;         // why it was rejected
+};
+
+class Interpreter {
+ public:
+  explicit Interpreter(const Program& program);
+  ~Interpreter();
+  Interpreter(const Interpreter&) = delete;
+  Interpreter& operator=(const Interpreter&) = delete;
+
+  const Program& program() const { return p_; }
+
+  // One function.
+  Value run(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;
+
+  // Required attributes first, then departments in order, processes in order, then the
+  // default process.
+  Classification classify(const EvalEnv& env, std::int64_t now) const;
+  // The due instant: a source `due_at` wins; else activation (or capture) plus the SLA,
+  // counted in the SLA's calendar when it has one. Absent when the process has no SLA.
+  Value due(std::int32_t process, const EvalEnv& env, std::int64_t now) const;
+  // The priority at an age (LANGUAGE.md section 8).
+  std::int64_t priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const;
+  // The age at which each target stage opens (-1: never; a skipped agent stage opens at
+  // once and adds no agent).
+  std::vector<std::int64_t> stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in) const;
+  // Whether an agent (env's skill/agent_attribute) is eligible at an age: any open stage
+  // takes it. `agent_id` and `groups` are the agent's id and groups as string ids.
+  bool eligible(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
+                const std::vector<std::int64_t>& groups) const;
+
+  const stdlib::BusinessCalendar& calendar(std::int64_t index) const;
+
+ private:
+  Value call(const Instr& in, const std::vector<Value>& regs, const ProgramFunction& f, const EvalEnv& env) const;
+  bool holds(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;
+
+  const Program& p_;
+  std::vector<stdlib::BusinessCalendar> calendars_;
+  std::vector<const stdlib::TimeZone*> zones_;
+  std::vector<std::unique_ptr<re2::RE2>> regexes_;
+};
+
+}  // namespace iwd::compiler

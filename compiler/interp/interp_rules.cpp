@@ -1,0 +1,169 @@
+// Interpreter: the decision tables: classification, due instants, priorities and target
+// stages, as LANGUAGE.md sections 7 to 9 say.
+#include <fmt/format.h>
+#include <re2/re2.h>
+
+#include <cassert>
+#include <cmath>
+#include <limits>
+
+#include "compiler/interp/interp.h"
+
+namespace iwd::compiler {
+namespace {
+
+constexpr std::uint32_t kDueAt = 4, kActivateAt = 5, kCapturedAt = 3;  // core attribute slots
+
+double number_of(const Value& v, VType t) { return t == VType::F64 ? v.f : static_cast<double>(v.i); }
+
+}  // namespace
+
+Interpreter::Interpreter(const Program& program) : p_(program) {
+  for (const auto& spec : p_.calendars) {
+    auto cal = stdlib::BusinessCalendar::make(spec);
+    assert(cal.ok() && "calendars were checked before lowering");
+    calendars_.push_back(std::move(cal.value));
+  }
+  for (const auto& z : p_.zones) zones_.push_back(stdlib::TimeZone::find(z));
+  RE2::Options opts;
+  opts.set_log_errors(false);
+  for (const auto& re : p_.regexes) regexes_.push_back(std::make_unique<RE2>(re, opts));
+}
+
+Interpreter::~Interpreter() = default;
+
+const stdlib::BusinessCalendar& Interpreter::calendar(std::int64_t index) const {
+  return calendars_.at(static_cast<std::size_t>(index));
+}
+
+Classification Interpreter::classify(const EvalEnv& env, std::int64_t now) const {
+  for (std::size_t i = 0; i < p_.attributes.size(); ++i)
+    if (p_.attributes[i].required && !env.attribute(static_cast<std::uint32_t>(i)).present)
+      return {-1, fmt::format("missing required attribute `{}`", p_.attributes[i].name)};
+  TimeInputs in;
+  in.now = now;
+  std::string taken_by;
+  for (const auto& d : p_.departments) {
+    if (!holds(d.when, env, in)) continue;
+    for (auto pi : d.processes)
+      if (holds(p_.processes[static_cast<std::size_t>(pi)].when, env, in)) return {pi, {}};
+    taken_by = d.name;
+    break;
+  }
+  if (p_.default_process >= 0) return {p_.default_process, {}};
+  if (!taken_by.empty())
+    return {-1, fmt::format("no process takes the item: department `{}` takes it, but none of its processes "
+                            "matches, and there is no default process",
+                            taken_by)};
+  return {-1, "no process takes the item: no department matches it and there is no default process"};
+}
+
+Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t now) const {
+  const Value due_at = env.attribute(kDueAt);
+  if (due_at.present) return due_at;
+  const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
+  if (pp.sla < 0) return Value::absent();
+  TimeInputs in;
+  in.now = now;
+  const Value sla = run(pp.sla, env, in);
+  if (!sla.present) return Value::absent();
+  const Value activate = env.attribute(kActivateAt);
+  const std::int64_t start = activate.present ? activate.i : env.attribute(kCapturedAt).i;
+  if (pp.sla_calendar < 0) return Value::of_int(start + sla.i);
+  return Value::of_int(calendar(pp.sla_calendar).add_business(stdlib::Instant{start}, stdlib::Duration{sla.i}).ms_since_epoch);
+}
+
+std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const {
+  const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
+  if (pp.priority < 0) return 0;  // no scheme: every item ranks alike
+  const ProgramPriority& s = p_.priorities[static_cast<std::size_t>(pp.priority)];
+  auto number = [&](FunctionRef f, const TimeInputs& in) {
+    const Value v = run(f, env, in);
+    return v.present ? number_of(v, p_.functions[static_cast<std::size_t>(f)].type) : 0.0;
+  };
+  // From due on, the `overdue` value, not clamped.
+  if (s.overdue >= 0 && at.due != std::numeric_limits<std::int64_t>::max() && at.now >= at.due)
+    return static_cast<std::int64_t>(number(s.overdue, at));
+
+  // Age in open time when the scheme says `age in CALENDAR`.
+  TimeInputs in = at;
+  if (s.age_calendar >= 0) {
+    const std::int64_t start = at.now - at.age;
+    in.age = calendar(s.age_calendar).business_time(stdlib::Instant{start}, stdlib::Instant{at.now}).ms;
+  }
+  const double age = static_cast<double>(in.age);
+  double base = 0;
+  if (!s.curve.empty()) {
+    std::vector<std::pair<double, double>> points;
+    for (const auto& pt : s.curve) points.emplace_back(number(pt.at, in), number(pt.value, in));
+    if (age < points.front().first) {
+      base = points.front().second;
+    } else {
+      base = points.back().second;
+      for (std::size_t i = 0; i + 1 < points.size(); ++i) {
+        const auto [x0, v0] = points[i];
+        const auto [x1, v1] = points[i + 1];
+        if (age >= x0 && age < x1) {
+          base = std::trunc(v0 + (v1 - v0) * (age - x0) / (x1 - x0));
+          break;
+        }
+      }
+    }
+  } else {
+    if (s.start >= 0) base = number(s.start, in);
+    for (const auto& e : s.every) {
+      const double period = number(e.period, in);
+      const double from = e.from >= 0 ? number(e.from, in) : 0;
+      const double until = e.until >= 0 ? number(e.until, in) : std::numeric_limits<double>::infinity();
+      if (age < from || period <= 0) continue;
+      base += number(e.add, in) * std::floor((std::min(age, until) - from) / period);
+    }
+  }
+  for (const auto& b : s.boosts)
+    if (holds(b.when, env, in)) base += number(b.amount, in);
+  if (s.min >= 0) base = std::max(base, number(s.min, in));
+  if (s.max >= 0) base = std::min(base, number(s.max, in));
+  return static_cast<std::int64_t>(std::trunc(base));
+}
+
+std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, const EvalEnv& env,
+                                                      const TimeInputs& in) const {
+  const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
+  std::vector<std::int64_t> opens;
+  std::int64_t t = 0;
+  for (const auto& st : pp.stages) {
+    opens.push_back(t);
+    // A stage whose agent is absent is skipped at once: it does not hold the next one back.
+    if (st.kind == ProgramStage::Agent && !run(st.value, env, in).present) continue;
+    if (st.duration < 0) break;  // the last stage never expires
+    const Value d = run(st.duration, env, in);
+    t += d.present ? d.i : 0;
+  }
+  while (opens.size() < pp.stages.size()) opens.push_back(-1);  // after a final stage: never
+  return opens;
+}
+
+bool Interpreter::eligible(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
+                           const std::vector<std::int64_t>& groups) const {
+  const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
+  const auto opens = stage_openings(process, env, at);
+  for (std::size_t k = 0; k < pp.stages.size(); ++k) {
+    if (opens[k] < 0 || opens[k] > at.age) continue;
+    const auto& st = pp.stages[k];
+    const Value v = run(st.value, env, at);
+    switch (st.kind) {
+      case ProgramStage::Agent:
+        if (v.present && v.i == agent_id) return true;
+        break;
+      case ProgramStage::Group:
+        if (v.present && std::find(groups.begin(), groups.end(), v.i) != groups.end()) return true;
+        break;
+      case ProgramStage::Skill:
+        if (v.present && v.i != 0) return true;
+        break;
+    }
+  }
+  return false;
+}
+
+}  // namespace iwd::compiler

@@ -1,0 +1,311 @@
+// The reference interpreter: the examples' own `test` blocks, and focused semantics.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <map>
+
+#include "compiler/driver/compilation.h"
+#include "compiler/interp/interp.h"
+#include "compiler/lower/lower.h"
+
+namespace iwd::compiler {
+namespace {
+
+// An item, an agent and strings in plain containers.
+class TestEnv : public EvalEnv {
+ public:
+  explicit TestEnv(const Program& p) : p_(p), attrs_(p.attributes.size()) {}
+  Value attribute(std::uint32_t slot) const override { return attrs_[slot]; }
+  Value skill(std::uint32_t s) const override {
+    auto it = skills_.find(s);
+    return it == skills_.end() ? Value::absent() : Value::of_int(it->second);
+  }
+  Value agent_attribute(std::string_view) const override { return Value::absent(); }
+  bool list_contains(std::int64_t list, const Value& v) const override {
+    for (auto x : lists_[static_cast<std::size_t>(list)])
+      if (x == v.i) return true;
+    return false;
+  }
+  std::int64_t string_id(std::int64_t c) const override { return intern(p_.strings[static_cast<std::size_t>(c)]); }
+  std::string_view string_text(std::int64_t id) const override { return texts_[static_cast<std::size_t>(id)]; }
+  std::int64_t intern(std::string_view s) const override {
+    auto [it, fresh] = ids_.emplace(std::string(s), static_cast<std::int64_t>(texts_.size()));
+    if (fresh) texts_.emplace_back(s);
+    return it->second;
+  }
+
+  // Sets an attribute from a bound constant.
+  void set(std::int32_t slot, const BoundExpr& v) {
+    const auto& a = p_.attributes[static_cast<std::size_t>(slot)];
+    if (v.kind == BoundExprKind::List) {
+      std::vector<std::int64_t> items;
+      for (const auto& c : v.children)
+        items.push_back(c->type.kind == TypeKind::String ? intern(c->string_value) : c->kind == BoundExprKind::Literal ? c->int_value : c->index);
+      lists_.push_back(items);
+      attrs_[static_cast<std::size_t>(slot)] = Value::of_int(static_cast<std::int64_t>(lists_.size() - 1));
+    } else if (a.type == VType::F64) {
+      attrs_[static_cast<std::size_t>(slot)] = Value::of_number(v.type.kind == TypeKind::Number ? v.number_value : static_cast<double>(v.int_value));
+    } else if (v.type.kind == TypeKind::String) {
+      attrs_[static_cast<std::size_t>(slot)] = Value::of_int(intern(v.string_value));
+    } else {
+      attrs_[static_cast<std::size_t>(slot)] = Value::of_int(v.kind == BoundExprKind::EnumValue || v.kind == BoundExprKind::Weekday ? v.index : v.int_value);
+    }
+  }
+  void set_raw(std::uint32_t slot, Value v) { attrs_[slot] = v; }
+  void set_skill(std::uint32_t s, std::int64_t level) { skills_[s] = level; }
+  void clear_skills() { skills_.clear(); }
+
+ private:
+  const Program& p_;
+  std::vector<Value> attrs_;
+  std::map<std::uint32_t, std::int64_t> skills_;
+  std::vector<std::vector<std::int64_t>> lists_;
+  mutable std::map<std::string, std::int64_t> ids_;
+  mutable std::vector<std::string> texts_;
+};
+
+constexpr std::int64_t kDefaultAt = 1767603600000;  // 2026-01-05T09:00:00Z
+
+struct Checked {
+  SourceManager sm;
+  DiagnosticBag diags;
+  std::unique_ptr<Compilation> comp;
+  std::unique_ptr<Program> program;
+};
+
+std::unique_ptr<Checked> check_file(const std::string& path) {
+  auto c = std::make_unique<Checked>();
+  c->comp = std::make_unique<Compilation>(c->sm, c->diags);
+  std::string err;
+  EXPECT_TRUE(c->comp->load_root(path, &err)) << err;
+  c->comp->check();
+  EXPECT_FALSE(c->diags.has_errors());
+  c->program = lower_program(*c->comp->bound());
+  return c;
+}
+
+// Runs a ruleset's test blocks; returns the failures as text.
+std::vector<std::string> run_tests(const BoundRuleset& rs, const Program& p) {
+  Interpreter interp(p);
+  std::vector<std::string> failures;
+  for (const auto& t : rs.tests) {
+    TestEnv env(p);
+    // Defaults, then `id`, `source`, `media`, `captured_at`, then the given values.
+    for (std::size_t i = 0; i < rs.attributes.size(); ++i)
+      if (rs.attributes[i].default_value) env.set(static_cast<std::int32_t>(i), *rs.attributes[i].default_value);
+    env.set_raw(0, Value::of_int(env.intern("test")));
+    env.set_raw(1, Value::of_int(env.intern("api")));
+    env.set_raw(2, Value::of_int(env.intern("workitem")));
+    const std::int64_t at = t.at ? t.at->int_value : kDefaultAt;
+    env.set_raw(3, Value::of_int(at));
+    for (const auto& [slot, v] : t.given) env.set(slot, *v);
+    const Classification c = interp.classify(env, at);
+    for (const auto& x : t.expects) {
+      const std::string where = "test \"" + t.title + "\"";
+      if (x.kind == BoundExpectKind::Rejected) {
+        if (c.process >= 0 || c.reason.find(x.text) == std::string::npos)
+          failures.push_back(where + ": expected a rejection with \"" + x.text + "\", got " +
+                             (c.process >= 0 ? p.processes[static_cast<std::size_t>(c.process)].name : c.reason));
+        continue;
+      }
+      if (c.process < 0) {
+        failures.push_back(where + ": rejected: " + c.reason);
+        break;
+      }
+      const Value due = interp.due(c.process, env, at);
+      TimeInputs in;
+      in.now = at;
+      in.due = due.present ? due.i : std::numeric_limits<std::int64_t>::max();
+      const auto& pp = p.processes[static_cast<std::size_t>(c.process)];
+      if (pp.sla >= 0) in.sla = interp.run(pp.sla, env, in).i;
+      if (x.age) {
+        in.age = x.age->int_value;
+        in.now = at + in.age;
+        in.overdue_by = due.present ? std::max<std::int64_t>(0, in.now - due.i) : 0;
+      }
+      switch (x.kind) {
+        case BoundExpectKind::Process:
+          if (c.process != x.process)
+            failures.push_back(where + ": expected process " + rs.processes[static_cast<std::size_t>(x.process)].name +
+                               ", got " + pp.name);
+          break;
+        case BoundExpectKind::Due:
+          if (!due.present || due.i != x.value->int_value)
+            failures.push_back(where + ": expected due " + std::to_string(x.value->int_value) + ", got " +
+                               (due.present ? std::to_string(due.i) : "none"));
+          break;
+        case BoundExpectKind::Priority: {
+          const auto got = interp.priority(c.process, env, in);
+          if (got != x.value->int_value)
+            failures.push_back(where + ": expected priority " + std::to_string(x.value->int_value) + " at " +
+                               std::to_string(in.age) + "ms, got " + std::to_string(got));
+          break;
+        }
+        case BoundExpectKind::Eligible: {
+          env.clear_skills();
+          for (const auto& [skill, level] : x.skills) env.set_skill(static_cast<std::uint32_t>(skill), level);
+          const bool got = interp.eligible(c.process, env, in, env.intern("agent"), {});
+          if (got == x.negated) failures.push_back(where + ": eligibility is not as expected");
+          break;
+        }
+        default: break;
+      }
+    }
+  }
+  return failures;
+}
+
+TEST(Interp, TheExamplesPassTheirOwnTests) {
+  for (const char* name : {"enterprise.iwd", "leads.iwd", "blended.iwd"}) {
+    auto c = check_file(std::string(IWD_SOURCE_DIR) + "/examples/" + name);
+    ASSERT_FALSE(c->comp->bound()->tests.empty()) << name;
+    for (const auto& f : run_tests(*c->comp->bound(), *c->program)) ADD_FAILURE() << name << ": " << f;
+  }
+}
+
+TEST(Interp, TheContractsExampleTestPasses) {
+  // LANGUAGE.md section 1, verbatim: its SLA of 72 business hours gives 2026-12-01 17:00.
+  const std::string path = std::string(IWD_SOURCE_DIR) + "/../shared/LANGUAGE.md";
+  if (!std::filesystem::exists(path)) GTEST_SKIP() << "shared/LANGUAGE.md is not beside the repository";
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto a = text.find("```iwd\n") + 7;
+  const std::string rules = text.substr(a, text.find("```", a) - a);
+  auto c = std::make_unique<Checked>();
+  c->comp = std::make_unique<Compilation>(c->sm, c->diags);
+  c->comp->load_root_text("contract.iwd", rules);
+  c->comp->check();
+  ASSERT_FALSE(c->diags.has_errors());
+  c->program = lower_program(*c->comp->bound());
+  for (const auto& f : run_tests(*c->comp->bound(), *c->program)) ADD_FAILURE() << f;
+}
+
+std::vector<std::string> run_text(const std::string& rules) {
+  Checked c;
+  c.comp = std::make_unique<Compilation>(c.sm, c.diags);
+  c.comp->load_root_text("t.iwd", rules);
+  c.comp->check();
+  for (const auto& d : c.diags.all())
+    if (d.severity == Severity::Error) ADD_FAILURE() << d.message;
+  c.program = lower_program(*c.comp->bound());
+  return run_tests(*c.comp->bound(), *c.program);
+}
+
+// Each ruleset states its semantics as test blocks; the interpreter must pass them all.
+TEST(Interp, ThreeValuedLogicAndAbsence) {
+  const auto failures = run_text(R"(attributes { v: number?  w: int?  tag: string? }
+department D {
+  process OrTrue when v > 1 or true
+  process AndFalse when not (v > 1 and false)
+  process Coalesce when (w ?? 5) == 5 and w == 5 or tag == "x"
+  process Rest
+}
+test "absent or true is true" { expect process D.OrTrue }
+test "present v" { given { v: 0.5 } expect process D.OrTrue }
+)");
+  for (const auto& f : failures) ADD_FAILURE() << f;
+}
+
+TEST(Interp, FirstMatchThenDefaultThenRejection) {
+  auto failures = run_text(R"(attributes { kind: string }
+department A when kind == "a" { process One when kind == "b" }
+department B when kind != "z" { process Two }
+test "department A takes it and has no matching process" { given { kind: "a" } expect rejected "department `A` takes it" }
+test "B" { given { kind: "q" } expect process B.Two }
+test "nobody" { given { kind: "z" } expect rejected "no department matches" }
+test "missing attribute" { expect rejected "missing required attribute `kind`" }
+)");
+  for (const auto& f : failures) ADD_FAILURE() << f;
+  failures = run_text(R"(attributes { kind: string }
+department A when kind == "a" { process One when kind == "b" }
+default process Other
+test "to the default" { given { kind: "a" } expect process Other }
+)");
+  for (const auto& f : failures) ADD_FAILURE() << f;
+}
+
+TEST(Interp, PrioritySchemes) {
+  const auto failures = run_text(R"(attributes { vip: bool = false  due_soon: bool = false }
+priority steps {
+  start 100
+  every 1h add 10 until 3h
+  every 30m add 1 from 2h
+  boost 1000 when vip and age >= 1h
+  max 1500
+  overdue 9999
+}
+priority capped { start 100  every 1h add 500  max 1500 }
+priority curve { curve { 0h: 800, 2d: 400, 6d: 200, 6d: 900, 8d: 900, 8d: 150 }  min 160 }
+department S when not due_soon { sla 10h  priority steps  process P }
+department M when due_soon and vip { priority capped  process R }
+department C { priority curve  process Q }
+test "every, until, from" {
+  expect priority 100 at 0h
+  expect priority 110 at 1h
+  expect priority 121 at 2h30m
+  expect priority 133 at 3h30m
+  expect priority 9999 at 10h
+}
+test "boost" { given { vip: true } expect priority 100 at 59m  expect priority 1110 at 1h  expect priority 1144 at 9h }
+test "max" { given { due_soon: true, vip: true } expect priority 1100 at 2h  expect priority 1500 at 3h  expect priority 1500 at 30h }
+test "curve: linear, steps, clamp" {
+  given { due_soon: true }
+  expect priority 800 at 0h
+  expect priority 600 at 1d
+  expect priority 900 at 6d
+  expect priority 900 at 7d
+  expect priority 160 at 8d
+}
+)");
+  for (const auto& f : failures) ADD_FAILURE() << f;
+}
+
+TEST(Interp, StagesOpenInTurnAndSkipAnAbsentAgent) {
+  const auto failures = run_text(R"(skills { s }
+targets t {
+  agent preferred_agent for 1h
+  skill s > 7 for 50%
+  skill s > 3 for 1h
+  skill s > 0
+}
+department D { sla 4h  targets t  process P }
+test "no preferred agent: the skill stages start at once" {
+  expect eligible { s: 8 } at 0h
+  expect not eligible { s: 5 } at 1h59m
+  expect eligible { s: 5 } at 2h
+  expect not eligible { s: 1 } at 2h59m
+  expect eligible { s: 1 } at 3h
+  expect not eligible { } at 10h
+}
+test "a preferred agent holds the first hour" {
+  given { preferred_agent: "someone" }
+  expect not eligible { s: 9 } at 59m
+  expect eligible { s: 9 } at 1h
+}
+)");
+  for (const auto& f : failures) ADD_FAILURE() << f;
+}
+
+TEST(Interp, DueFromTheSlaOrTheSource) {
+  const auto failures = run_text(R"(calendar office { timezone "Europe/Berlin"  mon..fri 08:00-18:00 }
+department D { sla 12h in office  process P }
+test "business hours over a weekend" {
+  at 2026-11-27T16:00:00+01:00
+  expect due 2026-11-30T18:00:00+01:00
+}
+test "activate_at starts the clock" {
+  given { activate_at: 2026-11-30T08:00:00+01:00 }
+  at 2026-11-27T16:00:00+01:00
+  expect due 2026-12-01T10:00:00+01:00
+}
+test "due_at wins" {
+  given { due_at: 2030-01-01T00:00:00Z }
+  expect due 2030-01-01T00:00:00Z
+}
+)");
+  for (const auto& f : failures) ADD_FAILURE() << f;
+}
+
+}  // namespace
+}  // namespace iwd::compiler
