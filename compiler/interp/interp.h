@@ -74,8 +74,20 @@ class Interpreter {
   // The due instant: a source `due_at` wins; else activation (or capture) plus the SLA,
   // counted in the SLA's calendar when it has one. Absent when the process has no SLA.
   Value due(std::int32_t process, const EvalEnv& env, std::int64_t now) const;
-  // The priority at an age (LANGUAGE.md section 8).
-  std::int64_t priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const;
+  // The priority at an age (LANGUAGE.md section 8). `raw`, when given, receives the value
+  // before the min/max clamp (not set for an overdue item).
+  std::int64_t priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at, double* raw = nullptr) const;
+  // The next age after `at.age` at which the priority changes (LANGUAGE.md section 8: the
+  // runtime needs no periodic sweep). `exact` is false when the scheme uses the age in a way
+  // the analysis does not follow (inside a function call, or as a continuously changing
+  // value); `age` is then a conservative time to look again (at most one minute later).
+  struct NextChange {
+    bool never = false;  // the priority never changes again
+    std::int64_t age = 0;
+    bool exact = true;
+  };
+  NextChange next_priority_change(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const;
+
   // The age at which each target stage opens (-1: never; a skipped agent stage opens at
   // once and adds no agent).
   std::vector<std::int64_t> stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in) const;
@@ -89,6 +101,8 @@ class Interpreter {
  private:
   Value call(const Instr& in, const std::vector<Value>& regs, const ProgramFunction& f, const EvalEnv& env) const;
   bool holds(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;
+  // Every register of a run, for the change analysis.
+  std::vector<Value> run_registers(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;
 
   const Program& p_;
   std::vector<stdlib::BusinessCalendar> calendars_;

@@ -31,6 +31,11 @@ int compare(const Value& a, VType ta, VTag tag, const Value& b, VType tb, const 
 }  // namespace
 
 Value Interpreter::run(FunctionRef ref, const EvalEnv& env, const TimeInputs& inputs) const {
+  const auto regs = run_registers(ref, env, inputs);
+  return regs[p_.functions[static_cast<std::size_t>(ref)].result];
+}
+
+std::vector<Value> Interpreter::run_registers(FunctionRef ref, const EvalEnv& env, const TimeInputs& inputs) const {
   assert(ref >= 0 && static_cast<std::size_t>(ref) < p_.functions.size());
   const ProgramFunction& f = p_.functions[static_cast<std::size_t>(ref)];
   std::vector<Value> r(f.reg_types.size());
@@ -134,7 +139,7 @@ Value Interpreter::run(FunctionRef ref, const EvalEnv& env, const TimeInputs& in
       case Op::Call: out = call(in, r, f, env); break;
     }
   }
-  return r[f.result];
+  return r;
 }
 
 bool Interpreter::holds(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const {

@@ -73,7 +73,7 @@ Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t no
   return Value::of_int(calendar(pp.sla_calendar).add_business(stdlib::Instant{start}, stdlib::Duration{sla.i}).ms_since_epoch);
 }
 
-std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const {
+std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at, double* raw) const {
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   if (pp.priority < 0) return 0;  // no scheme: every item ranks alike
   const ProgramPriority& s = p_.priorities[static_cast<std::size_t>(pp.priority)];
@@ -121,6 +121,7 @@ std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, con
   }
   for (const auto& b : s.boosts)
     if (holds(b.when, env, in)) base += number(b.amount, in);
+  if (raw) *raw = base;
   if (s.min >= 0) base = std::max(base, number(s.min, in));
   if (s.max >= 0) base = std::min(base, number(s.max, in));
   return static_cast<std::int64_t>(std::trunc(base));

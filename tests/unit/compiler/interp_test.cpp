@@ -307,5 +307,54 @@ test "due_at wins" {
   for (const auto& f : failures) ADD_FAILURE() << f;
 }
 
+// The next change is exact: the priority holds still until then and differs there.
+TEST(Interp, NextPriorityChangeIsTheFirstChange) {
+  for (const char* name : {"enterprise.iwd", "leads.iwd", "blended.iwd"}) {
+    auto c = check_file(std::string(IWD_SOURCE_DIR) + "/examples/" + name);
+    const Program& p = *c->program;
+    Interpreter interp(p);
+    for (std::size_t pi = 0; pi < p.processes.size(); ++pi) {
+      for (bool flag : {false, true}) {
+        TestEnv env(p);
+        const auto& rs = *c->comp->bound();
+        for (std::size_t i = 0; i < rs.attributes.size(); ++i)
+          if (rs.attributes[i].default_value) env.set(static_cast<std::int32_t>(i), *rs.attributes[i].default_value);
+        // Vary the item a little: a big deal or not, a cart value.
+        for (std::size_t i = 0; i < p.attributes.size(); ++i) {
+          if (p.attributes[i].type == VType::F64) env.set_raw(static_cast<std::uint32_t>(i), Value::of_number(flag ? 20000 : 50));
+        }
+        const std::int64_t start = kDefaultAt;
+        env.set_raw(3, Value::of_int(start));
+        const Value due = interp.due(static_cast<std::int32_t>(pi), env, start);
+        TimeInputs base;
+        base.due = due.present ? due.i : std::numeric_limits<std::int64_t>::max();
+        if (p.processes[pi].sla >= 0) base.sla = interp.run(p.processes[pi].sla, env, base).i;
+        auto at_age = [&](std::int64_t age) {
+          TimeInputs in = base;
+          in.age = age;
+          in.now = start + age;
+          in.overdue_by = due.present ? std::max<std::int64_t>(0, in.now - due.i) : 0;
+          return in;
+        };
+        for (std::int64_t age = 0; age < 10LL * 24 * 3600 * 1000; age += 37 * 60 * 1000 + 13) {
+          const auto now = interp.priority(static_cast<std::int32_t>(pi), env, at_age(age));
+          const auto next = interp.next_priority_change(static_cast<std::int32_t>(pi), env, at_age(age));
+          ASSERT_TRUE(next.exact) << name << " " << p.processes[pi].name;
+          const std::int64_t until = next.never ? age + 3LL * 24 * 3600 * 1000 : next.age;
+          for (std::int64_t t = age; t < until; t += 5 * 60 * 1000) {
+            ASSERT_EQ(interp.priority(static_cast<std::int32_t>(pi), env, at_age(t)), now)
+                << name << " " << p.processes[pi].name << " changes at " << t << " before " << until;
+          }
+          ASSERT_EQ(interp.priority(static_cast<std::int32_t>(pi), env, at_age(until - 1)), now);
+          if (!next.never) {
+            ASSERT_NE(interp.priority(static_cast<std::int32_t>(pi), env, at_age(until)), now);
+            age = std::max(age, next.age - 37 * 60 * 1000);  // move on faster
+          }
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace iwd::compiler

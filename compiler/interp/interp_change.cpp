@@ -1,0 +1,277 @@
+// Interpreter: the next age at which an item's priority changes. The priority is a step
+// function of the age between "breakpoints": the steps of `every` clauses, the points of a
+// curve and the integer crossings of its slopes, the ages at which a comparison with the age
+// flips (boosts), and the due instant. We list candidate breakpoints (a superset of the true
+// changes), walk them in order and return the first where the priority really differs, so
+// the answer is exact whenever the age is only compared, added, scaled and divided.
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "compiler/interp/interp.h"
+
+namespace iwd::compiler {
+namespace {
+
+constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
+constexpr std::int64_t kRecheck = 60'000;  // when the analysis cannot follow the age: look again in a minute
+constexpr int kMaxSteps = 100'000;
+
+// How a register depends on the age: not at all, as m * age + c, or in a way not followed.
+struct Dep {
+  enum Kind { Fixed, Linear, Opaque } kind = Fixed;
+  double m = 0, c = 0;
+};
+
+double number(const Value& v, VType t) { return t == VType::F64 ? v.f : static_cast<double>(v.i); }
+
+struct AgeUse {
+  std::vector<double> thresholds;  // ages (in the scheme's age) at which something may flip
+  bool continuous = false;         // the result varies continuously with the age
+  bool opaque = false;             // the age is used in a way not followed
+};
+
+// Follows the age through one function, with its registers' values at the current inputs.
+void analyse(const ProgramFunction& f, const std::vector<Value>& regs, double due_age, AgeUse& use) {
+  std::vector<Dep> dep(f.reg_types.size());
+  auto value = [&](std::uint32_t r) { return number(regs[r], f.reg_types[r]); };
+  auto threshold = [&](const Dep& lin, double k) {
+    if (lin.m == 0) return;
+    const double age = (k - lin.c) / lin.m;
+    if (std::isfinite(age)) use.thresholds.push_back(age);
+  };
+  for (const Instr& in : f.code) {
+    Dep& d = dep[in.dst];
+    const Dep& a = dep[in.a];
+    const Dep& b = dep[in.b];
+    const bool any_opaque = a.kind == Dep::Opaque || b.kind == Dep::Opaque;
+    switch (in.op) {
+      case Op::LoadInput:
+        if (in.a == static_cast<std::uint32_t>(Input::Age)) d = {Dep::Linear, 1, 0};
+        else if (in.a == static_cast<std::uint32_t>(Input::OverdueBy)) {
+          d = {Dep::Linear, 1, -due_age};  // from due on; before, 0: due_age is a breakpoint anyway
+          use.thresholds.push_back(due_age);
+        }
+        break;
+      case Op::Neg:
+        d = a.kind == Dep::Linear ? Dep{Dep::Linear, -a.m, -a.c} : a;
+        break;
+      case Op::IntToNumber: d = a; break;
+      case Op::Add:
+      case Op::Sub: {
+        if (any_opaque) { d.kind = Dep::Opaque; break; }
+        if (a.kind == Dep::Fixed && b.kind == Dep::Fixed) break;
+        const double sign = in.op == Op::Add ? 1 : -1;
+        const Dep x = a.kind == Dep::Linear ? a : Dep{Dep::Linear, 0, value(in.a)};
+        const Dep y = b.kind == Dep::Linear ? b : Dep{Dep::Linear, 0, value(in.b)};
+        d = {Dep::Linear, x.m + sign * y.m, x.c + sign * y.c};
+        break;
+      }
+      case Op::Mul:
+        if (any_opaque || (a.kind == Dep::Linear && b.kind == Dep::Linear)) d.kind = Dep::Opaque;
+        else if (a.kind == Dep::Linear) d = {Dep::Linear, a.m * value(in.b), a.c * value(in.b)};
+        else if (b.kind == Dep::Linear) d = {Dep::Linear, b.m * value(in.a), b.c * value(in.a)};
+        break;
+      case Op::Div:
+        if (any_opaque || b.kind == Dep::Linear || (a.kind == Dep::Linear && value(in.b) == 0)) d.kind = Dep::Opaque;
+        else if (a.kind == Dep::Linear) d = {Dep::Linear, a.m / value(in.b), a.c / value(in.b)};
+        break;
+      case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge:
+        if (any_opaque || (a.kind == Dep::Linear && b.kind == Dep::Linear)) d.kind = Dep::Opaque;
+        else if (a.kind == Dep::Linear) threshold(a, value(in.b));
+        else if (b.kind == Dep::Linear) threshold(b, value(in.a));
+        break;  // a comparison is a step function of the age: Fixed between thresholds
+      case Op::InRange: {
+        const Dep& c = dep[in.c];
+        if (any_opaque || c.kind != Dep::Fixed || b.kind != Dep::Fixed) { d.kind = a.kind == Dep::Fixed && b.kind == Dep::Fixed && c.kind == Dep::Fixed ? Dep::Fixed : Dep::Opaque; break; }
+        if (a.kind == Dep::Linear) {
+          threshold(a, value(in.b));
+          threshold(a, value(in.c));
+        }
+        break;
+      }
+      case Op::And: case Op::Or: case Op::Not: case Op::Present:
+        if (any_opaque) d.kind = Dep::Opaque;
+        break;
+      case Op::Coalesce: case Op::Select: case Op::InList: case Op::InAttrList: {
+        const Dep& c = dep[in.c];
+        const bool moving = a.kind != Dep::Fixed || b.kind != Dep::Fixed || (in.op == Op::Select && c.kind != Dep::Fixed);
+        if (moving) d.kind = Dep::Opaque;
+        break;
+      }
+      case Op::Call:
+        for (auto r : in.args)
+          if (dep[r].kind != Dep::Fixed) d.kind = Dep::Opaque;
+        break;
+      default: break;  // constants and loads of the item, skills and agent
+    }
+  }
+  const Dep& result = dep[f.result];
+  if (result.kind == Dep::Opaque) use.opaque = true;
+  if (result.kind == Dep::Linear && result.m != 0) use.continuous = true;
+}
+
+}  // namespace
+
+Interpreter::NextChange Interpreter::next_priority_change(std::int32_t process, const EvalEnv& env,
+                                                          const TimeInputs& at) const {
+  NextChange out;
+  const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
+  if (pp.priority < 0) {
+    out.never = true;
+    return out;
+  }
+  const ProgramPriority& s = p_.priorities[static_cast<std::size_t>(pp.priority)];
+  const std::int64_t start = at.now - at.age;
+  const bool has_due = at.due != std::numeric_limits<std::int64_t>::max();
+  const double due_age = has_due ? static_cast<double>(at.due - start) : std::numeric_limits<double>::infinity();
+  const stdlib::BusinessCalendar* cal = s.age_calendar >= 0 ? &calendar(s.age_calendar) : nullptr;
+
+  // The scheme's age (open time under `age in CALENDAR`) and back to the wall clock.
+  auto scheme_age = [&](std::int64_t wall) -> double {
+    if (!cal) return static_cast<double>(wall);
+    return static_cast<double>(cal->business_time(stdlib::Instant{start}, stdlib::Instant{start + wall}).ms);
+  };
+  auto wall_age = [&](double scheme) -> std::int64_t {
+    const auto ms = static_cast<std::int64_t>(std::ceil(scheme));
+    if (!cal) return ms;
+    return cal->add_business(stdlib::Instant{start}, stdlib::Duration{ms}).ms_since_epoch - start;
+  };
+  auto inputs_at = [&](std::int64_t wall) {
+    TimeInputs in = at;
+    in.age = wall;
+    in.now = start + wall;
+    in.overdue_by = has_due ? std::max<std::int64_t>(0, in.now - at.due) : 0;
+    return in;
+  };
+
+  // Breakpoints that do not move with the age: comparisons with it, curve points, the due instant.
+  AgeUse use, overdue_use;
+  std::vector<FunctionRef> fns = {s.start, s.min, s.max};
+  for (const auto& e : s.every) fns.insert(fns.end(), {e.period, e.add, e.from, e.until});
+  for (const auto& pt : s.curve) fns.insert(fns.end(), {pt.at, pt.value});
+  for (const auto& b : s.boosts) fns.insert(fns.end(), {b.amount, b.when});
+  TimeInputs scheme_in = at;
+  scheme_in.age = static_cast<std::int64_t>(scheme_age(at.age));
+  for (auto f : fns)
+    if (f >= 0) analyse(p_.functions[static_cast<std::size_t>(f)], run_registers(f, env, scheme_in), due_age, use);
+  const bool overdue_rule = has_due && s.overdue >= 0;
+  if (overdue_rule)
+    analyse(p_.functions[static_cast<std::size_t>(s.overdue)], run_registers(s.overdue, env, inputs_at(at.due - start)),
+            due_age, overdue_use);
+  // From due on only the `overdue` value counts: its own breakpoints, in wall-clock age.
+  std::vector<std::int64_t> after_due;
+  for (double t : overdue_use.thresholds)
+    for (double x : {std::floor(t), std::ceil(t), std::ceil(t) + 1})
+      if (x >= due_age) after_due.push_back(static_cast<std::int64_t>(x));
+  std::sort(after_due.begin(), after_due.end());
+  use.opaque = use.opaque || overdue_use.opaque;
+  use.continuous = use.continuous || overdue_use.continuous;
+  std::vector<std::int64_t> fixed;  // wall-clock ages
+  for (double t : use.thresholds)
+    for (double x : {std::floor(t), std::ceil(t), std::ceil(t) + 1})
+      if (x >= 0) fixed.push_back(wall_age(x));
+  if (has_due && s.overdue >= 0) fixed.push_back(at.due - start);
+  auto value_of = [&](FunctionRef f, const TimeInputs& in) {
+    const Value v = run(f, env, in);
+    return v.present ? number(v, p_.functions[static_cast<std::size_t>(f)].type) : 0.0;
+  };
+  std::vector<std::pair<double, double>> curve;  // scheme age, value
+  for (const auto& pt : s.curve) curve.emplace_back(value_of(pt.at, scheme_in), value_of(pt.value, scheme_in));
+  for (const auto& [x, _] : curve) fixed.push_back(wall_age(x));
+  std::sort(fixed.begin(), fixed.end());
+
+  // The next candidate after a wall-clock age.
+  auto next_after = [&](std::int64_t wall) -> std::int64_t {
+    std::int64_t best = kNone;
+    if (overdue_rule && static_cast<double>(wall) >= due_age) {
+      auto it = std::upper_bound(after_due.begin(), after_due.end(), wall);
+      return it == after_due.end() ? kNone : *it;
+    }
+    auto it = std::upper_bound(fixed.begin(), fixed.end(), wall);
+    if (it != fixed.end()) best = *it;
+    const double b = scheme_age(wall);
+    for (const auto& e : s.every) {  // the next step of each `every`
+      const double period = value_of(e.period, scheme_in);
+      const double from = e.from >= 0 ? value_of(e.from, scheme_in) : 0;
+      const double until = e.until >= 0 ? value_of(e.until, scheme_in) : std::numeric_limits<double>::infinity();
+      if (period <= 0) continue;
+      const double k = b < from ? 1 : std::floor((b - from) / period) + 1;
+      const double step = from + k * period;
+      if (step <= until) best = std::min(best, wall_age(step));
+    }
+    for (std::size_t i = 0; i + 1 < curve.size(); ++i) {  // the next integer on a sloped segment
+      const auto [x0, v0] = curve[i];
+      const auto [x1, v1] = curve[i + 1];
+      if (b < x0 || b >= x1 || x1 == x0 || v1 == v0) continue;
+      const double slope = (v1 - v0) / (x1 - x0);
+      const double raw = v0 + slope * (b - x0);
+      const double target = slope > 0 ? std::floor(raw) + 1 : std::ceil(raw) - 1;
+      const double x = x0 + (target - v0) / slope;
+      if (x > b && x < x1) best = std::min(best, wall_age(x));
+    }
+    return best > wall ? best : kNone;
+  };
+
+  // Settled: past every fixed breakpoint and the last curve point, clamped at `max` while
+  // every `add` only raises the value (or at `min` while every `add` lowers it), the value
+  // never changes again (until the due instant, which is a fixed breakpoint).
+  bool adds_up = true, adds_down = true;
+  for (const auto& e : s.every) {
+    const double add = value_of(e.add, scheme_in);
+    adds_up = adds_up && add >= 0;
+    adds_down = adds_down && add <= 0;
+  }
+  // Saturated: clamped at `max` while every `add` only raises the value (or at `min` while
+  // every `add` lowers it), past any sloped curve segment: then nothing changes before the
+  // next fixed breakpoint (a boost condition flipping, the due instant).
+  const double last_point = curve.empty() ? -1 : curve.back().first;
+  auto saturated = [&](std::int64_t wall, std::int64_t value, double raw_value) {
+    if (use.continuous || use.opaque || scheme_age(wall) < last_point) return false;
+    const TimeInputs in = inputs_at(wall);
+    if (s.every.empty()) return true;  // only fixed breakpoints move it
+    if (s.max >= 0 && adds_up && raw_value >= value_of(s.max, in) &&
+        value == static_cast<std::int64_t>(std::trunc(value_of(s.max, in))))
+      return true;
+    return s.min >= 0 && adds_down && raw_value <= value_of(s.min, in) &&
+           value == static_cast<std::int64_t>(std::trunc(value_of(s.min, in)));
+  };
+  double raw = 0;
+  const std::int64_t now_value = priority(process, env, at, &raw);
+  std::int64_t wall = at.age;
+  bool found = false, exhausted = true;
+  for (int step = 0; step < kMaxSteps; ++step) {
+    std::int64_t c = next_after(wall);
+    if (c != kNone && !(overdue_rule && static_cast<double>(wall) >= due_age) && saturated(wall, now_value, raw)) {
+      auto it = std::upper_bound(fixed.begin(), fixed.end(), wall);  // skip to the next fixed breakpoint
+      c = it == fixed.end() ? kNone : *it;
+    }
+    if (c == kNone) {
+      exhausted = false;
+      break;
+    }
+    if (priority(process, env, inputs_at(c), &raw) != now_value) {
+      out.age = c;
+      found = true;
+      exhausted = false;
+      break;
+    }
+    wall = c;
+  }
+  if (exhausted) {  // so many breakpoints without a change: look again from the last one
+    out.age = wall;
+    out.exact = false;
+  } else if (!found) {
+    out.never = true;
+  }
+  if (use.opaque || use.continuous) {
+    out.exact = false;
+    if (out.never || out.age > at.age + kRecheck) {
+      out.never = false;
+      out.age = at.age + kRecheck;
+    }
+  }
+  return out;
+}
+
+}  // namespace iwd::compiler
