@@ -29,6 +29,7 @@ struct AgeUse {
   std::vector<double> thresholds;  // ages (in the scheme's age) at which something may flip
   bool continuous = false;         // the result varies continuously with the age
   bool opaque = false;             // the age is used in a way not followed
+  double m = 0, c = 0;             // when continuous: the result is m * age + c
 };
 
 // Follows the age through one function, with its registers' values at the current inputs.
@@ -108,7 +109,11 @@ void analyse(const ProgramFunction& f, const std::vector<Value>& regs, double du
   }
   const Dep& result = dep[f.result];
   if (result.kind == Dep::Opaque) use.opaque = true;
-  if (result.kind == Dep::Linear && result.m != 0) use.continuous = true;
+  if (result.kind == Dep::Linear && result.m != 0) {
+    use.continuous = true;
+    use.m = result.m;
+    use.c = result.c;
+  }
 }
 
 }  // namespace
@@ -166,7 +171,9 @@ Interpreter::NextChange Interpreter::next_priority_change(std::int32_t process, 
       if (x >= due_age) after_due.push_back(static_cast<std::int64_t>(x));
   std::sort(after_due.begin(), after_due.end());
   use.opaque = use.opaque || overdue_use.opaque;
-  use.continuous = use.continuous || overdue_use.continuous;
+  // An overdue value that grows with overdue_by (`1000 + overdue_by / 1h`) changes where its
+  // truncation crosses an integer: exact, since it is not clamped.
+  const bool overdue_linear = overdue_use.continuous && !overdue_use.opaque;
   std::vector<std::int64_t> fixed;  // wall-clock ages
   for (double t : use.thresholds)
     for (double x : {std::floor(t), std::ceil(t), std::ceil(t) + 1})
@@ -186,7 +193,14 @@ Interpreter::NextChange Interpreter::next_priority_change(std::int32_t process, 
     std::int64_t best = kNone;
     if (overdue_rule && static_cast<double>(wall) >= due_age) {
       auto it = std::upper_bound(after_due.begin(), after_due.end(), wall);
-      return it == after_due.end() ? kNone : *it;
+      std::int64_t next = it == after_due.end() ? kNone : *it;
+      if (overdue_linear) {
+        const double v = overdue_use.m * static_cast<double>(wall) + overdue_use.c;
+        const double target = overdue_use.m > 0 ? std::floor(v) + 1 : std::ceil(v) - 1;
+        const double x = std::ceil((target - overdue_use.c) / overdue_use.m);
+        if (x > static_cast<double>(wall)) next = std::min(next, static_cast<std::int64_t>(x));
+      }
+      return next;
     }
     auto it = std::upper_bound(fixed.begin(), fixed.end(), wall);
     if (it != fixed.end()) best = *it;

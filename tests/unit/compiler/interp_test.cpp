@@ -307,6 +307,45 @@ test "due_at wins" {
   for (const auto& f : failures) ADD_FAILURE() << f;
 }
 
+// Next changes with known answers.
+TEST(Interp, NextPriorityChangeCases) {
+  Checked c;
+  c.comp = std::make_unique<Compilation>(c.sm, c.diags);
+  c.comp->load_root_text("t.iwd", R"(attributes { k: int = 0 }
+priority boosted { start 100  boost 50 when age >= 90m }
+priority late { start 100  overdue 1000 + overdue_by / 1h }
+priority flat { start 7 }
+department A when k == 0 { priority boosted  process P }
+department B when k == 1 { sla 2h  priority late  process Q }
+department C { priority flat  process R })");
+  c.comp->check();
+  ASSERT_FALSE(c.diags.has_errors());
+  c.program = lower_program(*c.comp->bound());
+  Interpreter interp(*c.program);
+  TestEnv env(*c.program);
+  env.set_raw(3, Value::of_int(kDefaultAt));
+  auto at = [](std::int64_t age, std::int64_t due) {
+    TimeInputs in;
+    in.age = age;
+    in.now = kDefaultAt + age;
+    in.due = due;
+    in.overdue_by = std::max<std::int64_t>(0, in.now - due);
+    return in;
+  };
+  const std::int64_t never_due = std::numeric_limits<std::int64_t>::max();
+  auto n = interp.next_priority_change(0, env, at(0, never_due));
+  EXPECT_TRUE(n.exact);
+  EXPECT_EQ(n.age, 90 * 60'000);
+  EXPECT_TRUE(interp.next_priority_change(0, env, at(90 * 60'000, never_due)).never);
+  const std::int64_t due = kDefaultAt + 2 * 3'600'000;
+  n = interp.next_priority_change(1, env, at(0, due));
+  EXPECT_EQ(n.age, 2 * 3'600'000);  // the due instant
+  n = interp.next_priority_change(1, env, at(2 * 3'600'000 + 30 * 60'000, due));
+  EXPECT_TRUE(n.exact);
+  EXPECT_EQ(n.age, 3 * 3'600'000);  // 1000 + 1h/1h: the next whole number an hour after due
+  EXPECT_TRUE(interp.next_priority_change(2, env, at(0, never_due)).never);
+}
+
 // The next change is exact: the priority holds still until then and differs there.
 TEST(Interp, NextPriorityChangeIsTheFirstChange) {
   for (const char* name : {"enterprise.iwd", "leads.iwd", "blended.iwd"}) {
