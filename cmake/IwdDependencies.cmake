@@ -36,3 +36,10 @@ endif()
 add_library(antlr4_runtime INTERFACE)
 target_include_directories(antlr4_runtime SYSTEM INTERFACE ${ANTLR4_INCLUDE_DIR})
 target_link_libraries(antlr4_runtime INTERFACE ${ANTLR4_RUNTIME_LIB})
+
+# LLVM 14 (Debian's llvm-14-dev), for the JIT: linked as Debian's shared libLLVM.
+find_package(LLVM 14 REQUIRED CONFIG PATHS /usr/lib/llvm-14/lib/cmake/llvm NO_DEFAULT_PATH)
+if(NOT LLVM_FOUND)
+  message(FATAL_ERROR "LLVM 14 was not found. Install it with: apt-get install llvm-14-dev")
+endif()
+message(STATUS "LLVM ${LLVM_PACKAGE_VERSION}: ${LLVM_INCLUDE_DIRS}")

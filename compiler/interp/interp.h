@@ -67,6 +67,10 @@ class Interpreter {
 
   // One function.
   Value run(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;
+  // One instruction, given the registers before it (the JIT's slow path runs it this way).
+  Value exec(const ProgramFunction& f, const Instr& in, const std::vector<Value>& regs, const std::vector<VTag>& tags,
+             const EvalEnv& env, const TimeInputs& inputs) const;
+
 
   // Required attributes first, then departments in order, processes in order, then the
   // default process.
@@ -101,9 +105,6 @@ class Interpreter {
  private:
   Value call(const Instr& in, const std::vector<Value>& regs, const ProgramFunction& f, const EvalEnv& env) const;
   bool holds(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;
-  // One instruction, given the registers before it (the JIT's slow path runs it this way).
-  Value exec(const ProgramFunction& f, const Instr& in, const std::vector<Value>& regs, const std::vector<VTag>& tags,
-             const EvalEnv& env, const TimeInputs& inputs) const;
   // Every register of a run, for the change analysis.
   std::vector<Value> run_registers(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;
 

@@ -3,6 +3,7 @@
 
 #include "compiler/diag/render.h"
 #include "compiler/driver/compilation.h"
+#include "compiler/jit/jit.h"
 #include "compiler/lower/lower.h"
 #include "compiler/sema/bound_dump.h"
 #include "compiler/syntax/parse.h"
@@ -46,7 +47,8 @@ int run_parse(const ParseOptions& opts) {
       compiler::dump_bound(std::cout, *comp.bound());
     } else {
       auto program = compiler::lower_program(*comp.bound());
-      compiler::dump_program(std::cout, *program);
+      if (opts.emit == "program") compiler::dump_program(std::cout, *program);
+      else std::cout << compiler::program_ir(*program);
     }
   }
   return diags.has_errors() ? kExitFindings : kExitOk;
@@ -59,7 +61,7 @@ void register_parse(CLI::App& app) {
   auto* cmd = app.add_subcommand("parse", "Print a stage of the compilation of one file");
   cmd->add_option("file", opts->file, "The .iwd file")->required();
   cmd->add_option("--emit", opts->emit, "What to print")
-      ->check(CLI::IsMember({"ast", "bound", "program"}))
+      ->check(CLI::IsMember({"ast", "bound", "program", "ir"}))
       ->capture_default_str();
   cmd->callback([opts] { set_exit_code(run_parse(*opts)); });
 }

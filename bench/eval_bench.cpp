@@ -1,0 +1,139 @@
+// Classification of items through examples/enterprise.iwd: the reference interpreter and the
+// JIT's functions driven by the same decision-table walk. A first look; the runtime's
+// record layout and a JIT-compiled decision walk come next.
+#include <benchmark/benchmark.h>
+
+#include <cstring>
+#include <map>
+
+#include "compiler/driver/compilation.h"
+#include "compiler/interp/interp.h"
+#include "compiler/jit/jit.h"
+#include "compiler/lower/lower.h"
+
+namespace {
+
+using namespace iwd::compiler;
+
+class ItemEnv : public EvalEnv {
+ public:
+  explicit ItemEnv(const Program& p) : p_(p), attrs_(p.attributes.size()), slots_(p.attributes.size()), present_(1) {
+    for (std::size_t c = 0; c < p.strings.size(); ++c) strings_.push_back(string_id(static_cast<std::int64_t>(c)));
+  }
+  void set(const std::string& name, Value v) {
+    for (std::size_t i = 0; i < p_.attributes.size(); ++i)
+      if (p_.attributes[i].name == name) {
+        attrs_[i] = v;
+        present_[0] |= std::uint64_t{1} << i;
+        if (p_.attributes[i].type == VType::F64) std::memcpy(&slots_[i], &v.f, 8);
+        else slots_[i] = v.i;
+      }
+  }
+  Value attribute(std::uint32_t slot) const override { return attrs_[slot]; }
+  Value skill(std::uint32_t) const override { return Value::absent(); }
+  Value agent_attribute(std::string_view) const override { return Value::absent(); }
+  bool list_contains(std::int64_t, const Value&) const override { return false; }
+  std::int64_t string_id(std::int64_t c) const override { return intern(p_.strings[static_cast<std::size_t>(c)]); }
+  std::string_view string_text(std::int64_t id) const override { return texts_[static_cast<std::size_t>(id)]; }
+  std::int64_t intern(std::string_view s) const override {
+    auto [it, fresh] = ids_.emplace(std::string(s), static_cast<std::int64_t>(texts_.size()));
+    if (fresh) texts_.emplace_back(s);
+    return it->second;
+  }
+  JitArgs args(const std::int64_t* inputs, const Interpreter& interp) const {
+    return JitArgs{slots_.data(), present_.data(), inputs, strings_.data(), this, &interp};
+  }
+
+ private:
+  const Program& p_;
+  std::vector<Value> attrs_;
+  std::vector<std::int64_t> slots_, strings_;
+  std::vector<std::uint64_t> present_;
+  mutable std::map<std::string, std::int64_t> ids_;
+  mutable std::vector<std::string> texts_;
+};
+
+struct Fixture {
+  SourceManager sm;
+  DiagnosticBag diags;
+  Compilation comp{sm, diags};
+  std::unique_ptr<Program> program;
+  std::unique_ptr<Interpreter> interp;
+  std::unique_ptr<JitProgram> jit;
+  std::vector<std::unique_ptr<ItemEnv>> items;
+  Fixture() {
+    std::string error;
+    comp.load_root(std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd", &error);
+    comp.check();
+    program = lower_program(*comp.bound());
+    interp = std::make_unique<Interpreter>(*program);
+    jit = JitProgram::compile(*program, &error);
+    const char* departments[] = {"Sales", "Finance", "Legal"};
+    for (int i = 0; i < 64; ++i) {
+      auto item = std::make_unique<ItemEnv>(*program);
+      item->set("id", Value::of_int(item->intern("item")));
+      item->set("department", Value::of_int(item->intern(departments[i % 3])));
+      item->set("segment", Value::of_int(i % 3));
+      if (i % 2) item->set("deal_value", Value::of_number(1000.0 * i));
+      items.push_back(std::move(item));
+    }
+  }
+};
+
+Fixture& fixture() {
+  static Fixture f;
+  return f;
+}
+
+// The decision walk over JIT-compiled conditions (first department, first process, default).
+std::int32_t classify_jit(const Program& p, const JitProgram& jit, const JitArgs& args) {
+  std::int64_t i = 0;
+  double f = 0;
+  auto holds = [&](FunctionRef ref) { return ref < 0 || (jit.function(ref)(&args, &i, &f) && i != 0); };
+  for (const auto& d : p.departments) {
+    if (!holds(d.when)) continue;
+    for (auto pi : d.processes)
+      if (holds(p.processes[static_cast<std::size_t>(pi)].when)) return pi;
+    break;
+  }
+  return p.default_process;
+}
+
+void BM_ClassifyInterpreter(benchmark::State& state) {
+  auto& fx = fixture();
+  std::size_t k = 0;
+  for (auto _ : state) {
+    const auto c = fx.interp->classify(*fx.items[k++ & 63], 0);
+    benchmark::DoNotOptimize(c.process);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void BM_ClassifyJit(benchmark::State& state) {
+  auto& fx = fixture();
+  const std::int64_t inputs[5] = {0, 0, 0, 0, 0};
+  std::vector<JitArgs> args;
+  for (const auto& item : fx.items) args.push_back(item->args(inputs, *fx.interp));
+  std::size_t k = 0;
+  for (auto _ : state) {
+    const auto c = classify_jit(*fx.program, *fx.jit, args[k++ & 63]);
+    benchmark::DoNotOptimize(c);
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
+void BM_CompileEnterpriseToNative(benchmark::State& state) {
+  auto& fx = fixture();
+  for (auto _ : state) {
+    std::string error;
+    auto jit = JitProgram::compile(*fx.program, &error);
+    benchmark::DoNotOptimize(jit.get());
+  }
+}
+
+}  // namespace
+
+BENCHMARK(BM_ClassifyInterpreter);
+BENCHMARK(BM_ClassifyJit);
+BENCHMARK(BM_CompileEnterpriseToNative)->Unit(benchmark::kMillisecond);
+BENCHMARK_MAIN();

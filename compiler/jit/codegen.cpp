@@ -1,0 +1,284 @@
+// LLVM IR for a rule program: one function per ProgramFunction, straight-line like the
+// program itself. Registers live in three small stack arrays (value as i64, value as
+// double, presence) that LLVM's SROA turns into SSA values; instructions that need the
+// environment spill to the arrays and call iwd_jit_slow, which runs the interpreter's code
+// for that one instruction.
+#include "compiler/jit/codegen.h"
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <fmt/format.h>
+
+namespace iwd::compiler {
+namespace {
+
+struct Reg {
+  llvm::Value* i;  // i64
+  llvm::Value* f;  // double
+  llvm::Value* p;  // i1: present
+};
+
+class FunctionCodegen {
+ public:
+  FunctionCodegen(llvm::Module& m, const Program& p, std::size_t index)
+      : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p), index_(index), f_(p.functions[index]) {}
+
+  void emit();
+
+ private:
+  llvm::Module& m_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> b_;
+  const Program& p_;
+  std::size_t index_;
+  const ProgramFunction& f_;
+  std::vector<Reg> regs_;
+  llvm::Value *args_ = nullptr, *slots_ = nullptr, *present_ = nullptr, *inputs_ = nullptr, *strings_ = nullptr;
+  llvm::Value *ri_ = nullptr, *rf_ = nullptr, *rp_ = nullptr;
+
+  llvm::Type* i64() { return llvm::Type::getInt64Ty(ctx_); }
+  llvm::Type* f64() { return llvm::Type::getDoubleTy(ctx_); }
+  llvm::Type* i8() { return llvm::Type::getInt8Ty(ctx_); }
+  llvm::Type* i1() { return llvm::Type::getInt1Ty(ctx_); }
+  llvm::Value* ci(std::int64_t v) { return llvm::ConstantInt::get(i64(), static_cast<std::uint64_t>(v), true); }
+  llvm::Value* cf(double v) { return llvm::ConstantFP::get(f64(), v); }
+  llvm::Value* yes() { return llvm::ConstantInt::getTrue(ctx_); }
+  llvm::Value* no() { return llvm::ConstantInt::getFalse(ctx_); }
+  llvm::Value* load_field(unsigned index);
+  Reg make_i(llvm::Value* v, llvm::Value* present) { return {v, cf(0), present}; }
+  Reg make_f(llvm::Value* v, llvm::Value* present) { return {ci(0), v, present}; }
+  Reg make_bool(llvm::Value* b1, llvm::Value* present) { return make_i(b_.CreateZExt(b1, i64()), present); }
+  llvm::Value* as_double(const Reg& r, VType t) { return t == VType::F64 ? r.f : b_.CreateSIToFP(r.i, f64()); }
+  // lt, gt of two values compared like the interpreter does.
+  std::pair<llvm::Value*, llvm::Value*> compare(std::uint32_t a, std::uint32_t b);
+  Reg instr(const Instr& in, std::size_t at);
+  Reg slow(std::size_t at);
+  void spill(std::uint32_t reg);
+  bool is_string(std::uint32_t reg) const;
+  llvm::Value* string_id(std::int64_t constant);
+};
+
+llvm::Value* FunctionCodegen::load_field(unsigned index) {
+  auto* ptr_ty = llvm::Type::getInt64PtrTy(ctx_);
+  auto* fields = b_.CreateBitCast(args_, ptr_ty->getPointerTo());
+  auto* slot = b_.CreateConstInBoundsGEP1_64(ptr_ty, fields, index);
+  return b_.CreateLoad(ptr_ty, slot);
+}
+
+bool FunctionCodegen::is_string(std::uint32_t reg) const {
+  for (const auto& in : f_.code)
+    if (in.dst == reg) return in.tag == VTag::String;
+  return false;
+}
+
+llvm::Value* FunctionCodegen::string_id(std::int64_t constant) {
+  return b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), strings_, static_cast<std::uint64_t>(constant)));
+}
+
+std::pair<llvm::Value*, llvm::Value*> FunctionCodegen::compare(std::uint32_t a, std::uint32_t b) {
+  const VType ta = f_.reg_types[a], tb = f_.reg_types[b];
+  if (ta == VType::F64 || tb == VType::F64) {
+    auto* x = as_double(regs_[a], ta);
+    auto* y = as_double(regs_[b], tb);
+    return {b_.CreateFCmpOLT(x, y), b_.CreateFCmpOGT(x, y)};
+  }
+  return {b_.CreateICmpSLT(regs_[a].i, regs_[b].i), b_.CreateICmpSGT(regs_[a].i, regs_[b].i)};
+}
+
+void FunctionCodegen::spill(std::uint32_t reg) {
+  const Reg& r = regs_[reg];
+  b_.CreateStore(r.i, b_.CreateConstInBoundsGEP1_64(i64(), ri_, reg));
+  b_.CreateStore(r.f, b_.CreateConstInBoundsGEP1_64(f64(), rf_, reg));
+  b_.CreateStore(b_.CreateZExt(r.p, i8()), b_.CreateConstInBoundsGEP1_64(i8(), rp_, reg));
+}
+
+Reg FunctionCodegen::slow(std::size_t at) {
+  // Every register so far goes to the arrays: the slow path reads what it needs.
+  for (std::uint32_t r = 0; r < regs_.size(); ++r)
+    if (regs_[r].i != nullptr) spill(r);
+  auto* i32 = llvm::Type::getInt32Ty(ctx_);
+  auto* ty = llvm::FunctionType::get(
+      i8(), {args_->getType(), i32, i32, ri_->getType(), rf_->getType(), rp_->getType(), ri_->getType(), rf_->getType()},
+      false);
+  auto callee = m_.getOrInsertFunction("iwd_jit_slow", ty);
+  auto* out_i = b_.CreateAlloca(i64());
+  auto* out_f = b_.CreateAlloca(f64());
+  auto* present = b_.CreateCall(callee, {args_, llvm::ConstantInt::get(i32, index_), llvm::ConstantInt::get(i32, at), ri_,
+                                         rf_, rp_, out_i, out_f});
+  return {b_.CreateLoad(i64(), out_i), b_.CreateLoad(f64(), out_f), b_.CreateICmpNE(present, llvm::ConstantInt::get(i8(), 0))};
+}
+
+Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
+  const Reg& a = regs_[in.a];
+  const Reg& b = regs_[in.b];
+  switch (in.op) {
+    case Op::ConstI:
+      return make_i(in.tag == VTag::String ? string_id(in.imm) : ci(in.imm), yes());
+    case Op::ConstF: return make_f(cf(in.fimm), yes());
+    case Op::Absent: return make_i(ci(0), no());
+    case Op::LoadAttr: {
+      auto* raw = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), slots_, in.a));
+      auto* word = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), present_, in.a / 64));
+      auto* bit = b_.CreateICmpNE(b_.CreateAnd(word, ci(std::int64_t{1} << (in.a % 64))), ci(0));
+      if (in.type == VType::F64) return make_f(b_.CreateBitCast(raw, f64()), bit);
+      return make_i(raw, bit);
+    }
+    case Op::LoadInput:
+      return make_i(b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, in.a)), yes());
+    case Op::Neg:
+      if (in.type == VType::F64) return make_f(b_.CreateFNeg(a.f), a.p);
+      return make_i(b_.CreateNeg(a.i), a.p);
+    case Op::IntToNumber: return make_f(b_.CreateSIToFP(a.i, f64()), a.p);
+    case Op::Add:
+    case Op::Sub:
+    case Op::Mul:
+    case Op::Div: {
+      const VType ta = f_.reg_types[in.a], tb = f_.reg_types[in.b];
+      auto* both = b_.CreateAnd(a.p, b.p);
+      if (in.type == VType::I64 && ta == VType::I64 && tb == VType::I64) {
+        if (in.op == Op::Div) {
+          auto* zero = b_.CreateICmpEQ(b.i, ci(0));
+          auto* safe = b_.CreateSelect(zero, ci(1), b.i);
+          return make_i(b_.CreateSDiv(a.i, safe), b_.CreateAnd(both, b_.CreateNot(zero)));
+        }
+        auto* v = in.op == Op::Add ? b_.CreateAdd(a.i, b.i) : in.op == Op::Sub ? b_.CreateSub(a.i, b.i) : b_.CreateMul(a.i, b.i);
+        return make_i(v, both);
+      }
+      auto* x = as_double(a, ta);
+      auto* y = as_double(b, tb);
+      llvm::Value* ok = both;
+      llvm::Value* v = nullptr;
+      switch (in.op) {
+        case Op::Add: v = b_.CreateFAdd(x, y); break;
+        case Op::Sub: v = b_.CreateFSub(x, y); break;
+        case Op::Mul: v = b_.CreateFMul(x, y); break;
+        default:
+          ok = b_.CreateAnd(both, b_.CreateFCmpUNE(y, cf(0)));
+          v = b_.CreateFDiv(x, y);
+          break;
+      }
+      if (in.type == VType::F64) return make_f(v, ok);
+      // A duration scaled by a number: rounded to the millisecond, like llround.
+      auto llround = m_.getOrInsertFunction("llround", llvm::FunctionType::get(i64(), {f64()}, false));
+      return make_i(b_.CreateCall(llround, {v}), ok);
+    }
+    case Op::Eq:
+    case Op::Ne:
+    case Op::Lt:
+    case Op::Le:
+    case Op::Gt:
+    case Op::Ge: {
+      if ((in.op != Op::Eq && in.op != Op::Ne) && is_string(in.a)) return slow(at);
+      auto [lt, gt] = compare(in.a, in.b);
+      llvm::Value* v = nullptr;
+      switch (in.op) {
+        case Op::Eq: v = b_.CreateNot(b_.CreateOr(lt, gt)); break;
+        case Op::Ne: v = b_.CreateOr(lt, gt); break;
+        case Op::Lt: v = lt; break;
+        case Op::Le: v = b_.CreateNot(gt); break;
+        case Op::Gt: v = gt; break;
+        default: v = b_.CreateNot(lt); break;
+      }
+      return make_bool(v, b_.CreateAnd(a.p, b.p));
+    }
+    case Op::And:
+    case Op::Or: {
+      auto* at_ = b_.CreateICmpNE(a.i, ci(0));
+      auto* bt = b_.CreateICmpNE(b.i, ci(0));
+      if (in.op == Op::And) {
+        // false if either is a present false; true if both present (and true); else absent.
+        auto* a_false = b_.CreateAnd(a.p, b_.CreateNot(at_));
+        auto* b_false = b_.CreateAnd(b.p, b_.CreateNot(bt));
+        auto* any_false = b_.CreateOr(a_false, b_false);
+        auto* both = b_.CreateAnd(a.p, b.p);
+        return make_bool(b_.CreateNot(any_false), b_.CreateOr(any_false, both));
+      }
+      auto* a_true = b_.CreateAnd(a.p, at_);
+      auto* b_true = b_.CreateAnd(b.p, bt);
+      auto* any_true = b_.CreateOr(a_true, b_true);
+      return make_bool(any_true, b_.CreateOr(any_true, b_.CreateAnd(a.p, b.p)));
+    }
+    case Op::Not: return make_bool(b_.CreateICmpEQ(a.i, ci(0)), a.p);
+    case Op::Coalesce:
+      return {b_.CreateSelect(a.p, a.i, b.i), b_.CreateSelect(a.p, a.f, b.f), b_.CreateSelect(a.p, yes(), b.p)};
+    case Op::Present: return make_bool(a.p, yes());
+    case Op::Select: {
+      const Reg& c = regs_[in.c];
+      auto* t = b_.CreateAnd(c.p, b_.CreateICmpNE(c.i, ci(0)));
+      return {b_.CreateSelect(t, a.i, b.i), b_.CreateSelect(t, a.f, b.f), b_.CreateSelect(t, a.p, b.p)};
+    }
+    case Op::InList: {
+      const auto& list = p_.lists[in.b];
+      const bool as_numbers = list.tag == VTag::Number || f_.reg_types[in.a] == VType::F64;
+      llvm::Value* found = no();
+      if (as_numbers) {
+        auto* x = as_double(a, f_.reg_types[in.a]);
+        for (double n : list.numbers) found = b_.CreateOr(found, b_.CreateFCmpOEQ(x, cf(n)));
+        for (std::int64_t n : list.values) found = b_.CreateOr(found, b_.CreateFCmpOEQ(x, cf(static_cast<double>(n))));
+      } else {
+        for (std::int64_t n : list.values)
+          found = b_.CreateOr(found, b_.CreateICmpEQ(a.i, list.tag == VTag::String ? string_id(n) : ci(n)));
+      }
+      return make_bool(found, a.p);
+    }
+    case Op::InRange: {
+      if (is_string(in.a)) return slow(at);
+      const Reg& c = regs_[in.c];
+      auto [lt1, gt1] = compare(in.b, in.a);  // b <= a: not (b > a)
+      auto [lt2, gt2] = compare(in.a, in.c);  // a <= c
+      (void)lt1;
+      (void)lt2;
+      auto* v = b_.CreateAnd(b_.CreateNot(gt1), b_.CreateNot(gt2));
+      return make_bool(v, b_.CreateAnd(a.p, b_.CreateAnd(b.p, c.p)));
+    }
+    case Op::LoadSkill:
+    case Op::LoadAgent:
+    case Op::InAttrList:
+    case Op::Call:
+      return slow(at);
+  }
+  return slow(at);
+}
+
+void FunctionCodegen::emit() {
+  auto* args_ty = i8()->getPointerTo();
+  auto* fn_ty = llvm::FunctionType::get(i8(), {args_ty, llvm::Type::getInt64PtrTy(ctx_), llvm::Type::getDoublePtrTy(ctx_)}, false);
+  auto* fn = llvm::Function::Create(fn_ty, llvm::Function::ExternalLinkage, fmt::format("iwd_f{}", index_), m_);
+  auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
+  b_.SetInsertPoint(entry);
+  args_ = fn->getArg(0);
+  slots_ = load_field(0);
+  present_ = load_field(1);
+  inputs_ = load_field(2);
+  strings_ = load_field(3);
+  const auto n = static_cast<std::uint64_t>(f_.reg_types.size());
+  auto* count = ci(static_cast<std::int64_t>(n == 0 ? 1 : n));
+  ri_ = b_.CreateAlloca(i64(), count, "ri");
+  rf_ = b_.CreateAlloca(f64(), count, "rf");
+  rp_ = b_.CreateAlloca(i8(), count, "rp");
+  regs_.assign(f_.reg_types.size(), Reg{nullptr, nullptr, nullptr});
+  for (std::size_t k = 0; k < f_.code.size(); ++k) regs_[f_.code[k].dst] = instr(f_.code[k], k);
+  const Reg& r = regs_[f_.result];
+  b_.CreateStore(r.i, fn->getArg(1));
+  b_.CreateStore(r.f, fn->getArg(2));
+  b_.CreateRet(b_.CreateZExt(r.p, i8()));
+}
+
+}  // namespace
+
+std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const Program& program) {
+  auto m = std::make_unique<llvm::Module>("iwd_rules", ctx);
+  for (std::size_t i = 0; i < program.functions.size(); ++i) FunctionCodegen(*m, program, i).emit();
+  return m;
+}
+
+std::string module_text(const llvm::Module& m) {
+  std::string s;
+  llvm::raw_string_ostream out(s);
+  m.print(out, nullptr);
+  return out.str();
+}
+
+}  // namespace iwd::compiler

@@ -1,0 +1,149 @@
+// ORC LLJIT: optimize the module at O2, compile it to native code, look the functions up.
+#include "compiler/jit/jit.h"
+
+#include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
+#include <llvm/ExecutionEngine/Orc/LLJIT.h>
+#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
+#include <llvm/IR/Verifier.h>
+#include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/TargetSelect.h>
+#include <llvm/Support/raw_ostream.h>
+
+#include <fmt/format.h>
+
+#include <mutex>
+
+#include "compiler/jit/codegen.h"
+
+extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::uint32_t fn, std::uint32_t at,
+                                     const std::int64_t* ri, const double* rf, const std::uint8_t* rp,
+                                     std::int64_t* out_i, double* out_f);
+
+namespace iwd::compiler {
+namespace {
+
+void init_llvm() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    llvm::InitializeNativeTarget();
+    llvm::InitializeNativeTargetAsmPrinter();
+  });
+}
+
+std::string message(llvm::Error e) {
+  std::string s;
+  llvm::raw_string_ostream out(s);
+  out << e;
+  return out.str();
+}
+
+void optimize(llvm::Module& m) {
+  llvm::LoopAnalysisManager lam;
+  llvm::FunctionAnalysisManager fam;
+  llvm::CGSCCAnalysisManager cgam;
+  llvm::ModuleAnalysisManager mam;
+  llvm::PassBuilder pb;
+  pb.registerModuleAnalyses(mam);
+  pb.registerCGSCCAnalyses(cgam);
+  pb.registerFunctionAnalyses(fam);
+  pb.registerLoopAnalyses(lam);
+  pb.crossRegisterProxies(lam, fam, cgam, mam);
+  pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O2).run(m, mam);
+}
+
+}  // namespace
+
+struct JitProgram::Impl {
+  std::unique_ptr<llvm::orc::LLJIT> jit;
+};
+
+JitProgram::~JitProgram() = default;
+
+std::string program_ir(const Program& program) {
+  llvm::LLVMContext ctx;
+  auto m = build_module(ctx, program);
+  return module_text(*m);
+}
+
+std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::string* error) {
+  init_llvm();
+  auto jit = llvm::orc::LLJITBuilder().create();
+  if (!jit) {
+    *error = message(jit.takeError());
+    return nullptr;
+  }
+  auto& lljit = **jit;
+  auto& dylib = lljit.getMainJITDylib();
+  // `llround` and the like from the process; the slow path by its address.
+  auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(lljit.getDataLayout().getGlobalPrefix());
+  if (!process) {
+    *error = message(process.takeError());
+    return nullptr;
+  }
+  dylib.addGenerator(std::move(*process));
+  llvm::orc::SymbolMap symbols;
+  symbols[lljit.mangleAndIntern("iwd_jit_slow")] =
+      llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(&iwd_jit_slow), llvm::JITSymbolFlags::Exported);
+  if (auto e = dylib.define(llvm::orc::absoluteSymbols(symbols))) {
+    *error = message(std::move(e));
+    return nullptr;
+  }
+
+  auto ctx = std::make_unique<llvm::LLVMContext>();
+  auto module = build_module(*ctx, program);
+  auto out = std::unique_ptr<JitProgram>(new JitProgram());
+  out->ir_ = module_text(*module);
+  std::string verify;
+  llvm::raw_string_ostream vs(verify);
+  if (llvm::verifyModule(*module, &vs)) {
+    *error = "internal error: invalid IR: " + vs.str();
+    return nullptr;
+  }
+  module->setDataLayout(lljit.getDataLayout());
+  optimize(*module);
+  if (auto e = lljit.addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
+    *error = message(std::move(e));
+    return nullptr;
+  }
+  for (std::size_t i = 0; i < program.functions.size(); ++i) {
+    auto sym = lljit.lookup(fmt::format("iwd_f{}", i));
+    if (!sym) {
+      *error = message(sym.takeError());
+      return nullptr;
+    }
+    out->functions_.push_back(reinterpret_cast<JitFunction>(sym->getAddress()));
+  }
+  out->impl_ = std::make_unique<Impl>();
+  out->impl_->jit = std::move(*jit);
+  return out;
+}
+
+JitFunction JitProgram::function(FunctionRef f) const { return functions_.at(static_cast<std::size_t>(f)); }
+
+}  // namespace iwd::compiler
+
+// The slow path: one instruction that needs the environment, run by the interpreter's code.
+extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::uint32_t fn, std::uint32_t at,
+                                     const std::int64_t* ri, const double* rf, const std::uint8_t* rp,
+                                     std::int64_t* out_i, double* out_f) {
+  using namespace iwd::compiler;
+  const Interpreter& interp = *args->interp;
+  const ProgramFunction& f = interp.program().functions[fn];
+  std::vector<Value> regs(f.reg_types.size());
+  std::vector<VTag> tags(f.reg_types.size(), VTag::Int);
+  for (std::uint32_t k = 0; k < at; ++k) {
+    const auto r = f.code[k].dst;
+    regs[r] = Value{ri[r], rf[r], rp[r] != 0};
+    tags[r] = f.code[k].tag;
+  }
+  TimeInputs in;
+  in.now = args->inputs[0];
+  in.age = args->inputs[1];
+  in.sla = args->inputs[2];
+  in.due = args->inputs[3];
+  in.overdue_by = args->inputs[4];
+  const Value v = interp.exec(f, f.code[at], regs, tags, *args->env, in);
+  *out_i = v.i;
+  *out_f = v.f;
+  return v.present ? 1 : 0;
+}
