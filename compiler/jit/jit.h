@@ -38,15 +38,12 @@ class JitProgram {
   ~JitProgram();
 
   JitFunction function(FunctionRef f) const;
-  // The module's LLVM IR, before optimization (`iwd parse --emit=ir`).
-  const std::string& ir() const { return ir_; }
 
  private:
   JitProgram() = default;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::vector<JitFunction> functions_;
-  std::string ir_;
 };
 
 // The IR of a program without compiling it (for `iwd parse --emit=ir`).

@@ -1,0 +1,47 @@
+// Decoding work items from JSON into ItemRecords, and encoding them back.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "runtime/intern.h"
+#include "runtime/item.h"
+#include "runtime/schema.h"
+#include "stdlib/time.h"
+
+namespace iwd::runtime {
+
+struct DecodeOptions {
+  // The capture instant: `captured_at` when the item does not give one.
+  stdlib::Instant captured_at{};
+  // Used for `id` when the item has none (tests use "test"); when unset, `id` is required.
+  std::optional<std::string> default_id;
+  // Deeper JSON nesting is rejected before parsing.
+  std::size_t max_depth = 64;
+};
+
+// A JSON object of attribute names to values: times as ISO 8601 strings, durations like
+// "72h", enum values by name (`Gold` or `Segment.Gold`), lists as arrays; `null` means absent
+// and is allowed only for optional attributes. Ints accept integral numbers only (2.0 is 2;
+// 1.5 is an error). Missing attributes take their defaults. Errors are one sentence naming
+// the attribute and the problem, e.g. "unknown attribute `colour` (did you mean `color`?)",
+// "missing required attribute `department`", "malformed JSON at offset 17: ...".
+// Strings (values and list elements) are interned into `pool`.
+ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std::string_view json,
+                                    const DecodeOptions& options);
+
+// A JSON object of every present attribute in schema order, in the form decode_item
+// accepts (times in UTC ISO 8601, durations as format_duration, enums by bare name).
+std::string encode_item(const Schema& schema, const StringPool& pool, const ItemRecord& item);
+
+namespace detail {
+// "" when `text` has no JSON array/object nesting deeper than max_depth (strings skipped),
+// else "malformed JSON at offset N: nesting deeper than MAX".
+std::string json_nesting_error(std::string_view text, std::size_t max_depth);
+// The message part of an nlohmann exception's what() (after the "[json.exception...] " tag).
+std::string json_error_text(std::string_view what);
+}  // namespace detail
+
+}  // namespace iwd::runtime
