@@ -1,0 +1,107 @@
+// Random items and agents for differential tests: values of every type, absent now and then.
+#pragma once
+
+#include <cstring>
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "compiler/interp/interp.h"
+#include "compiler/jit/jit.h"
+
+namespace iwd::compiler {
+
+class RandomEnv : public EvalEnv {
+ public:
+  RandomEnv(const Program& p, std::mt19937_64& rng) : p_(p), rng_(rng) {}
+
+  void randomize() {
+    const std::size_t n = p_.attributes.size();
+    attrs_.assign(n, Value::absent());
+    lists_.clear();
+    for (std::size_t i = 0; i < n; ++i) {
+      const auto& a = p_.attributes[i];
+      if ((a.optional || !a.required) && pick(5) == 0) continue;  // absent now and then
+      attrs_[i] = random_value(a);
+    }
+    skills_.assign(p_.skills.size(), Value::absent());
+    for (auto& s : skills_)
+      if (pick(3) != 0) s = Value::of_int(static_cast<std::int64_t>(pick(11)));
+    slots_.assign(n, 0);
+    present_.assign(n / 64 + 1, 0);
+    for (std::size_t i = 0; i < n; ++i) {
+      if (!attrs_[i].present) continue;
+      present_[i / 64] |= std::uint64_t{1} << (i % 64);
+      if (p_.attributes[i].type == VType::F64) std::memcpy(&slots_[i], &attrs_[i].f, sizeof(double));
+      else slots_[i] = attrs_[i].i;
+    }
+    strings_.clear();
+    for (std::size_t c = 0; c < p_.strings.size(); ++c) strings_.push_back(string_id(static_cast<std::int64_t>(c)));
+  }
+
+  Value attribute(std::uint32_t slot) const override { return attrs_[slot]; }
+  Value skill(std::uint32_t s) const override { return skills_[s]; }
+  Value agent_attribute(std::string_view name) const override {
+    return name == "region" ? Value::of_int(intern("EU")) : Value::absent();
+  }
+  bool list_contains(std::int64_t list, const Value& v) const override {
+    for (auto x : lists_[static_cast<std::size_t>(list)])
+      if (x == v.i) return true;
+    return false;
+  }
+  std::int64_t string_id(std::int64_t c) const override { return intern(p_.strings[static_cast<std::size_t>(c)]); }
+  std::string_view string_text(std::int64_t id) const override { return texts_[static_cast<std::size_t>(id)]; }
+  std::int64_t intern(std::string_view s) const override {
+    auto [it, fresh] = ids_.emplace(std::string(s), static_cast<std::int64_t>(texts_.size()));
+    if (fresh) texts_.emplace_back(s);
+    return it->second;
+  }
+
+  JitArgs args(const std::int64_t* inputs, const Interpreter& interp) const {
+    return JitArgs{slots_.data(), present_.data(), inputs, strings_.data(), this, &interp};
+  }
+
+ private:
+  std::size_t pick(std::size_t n) { return static_cast<std::size_t>(rng_() % n); }
+
+  std::int64_t random_string() {
+    if (!p_.strings.empty() && pick(3) != 0) return string_id(static_cast<std::int64_t>(pick(p_.strings.size())));
+    static const char* kOthers[] = {"", "x", "Sales", "EU", "zz", "ABC123"};
+    return intern(kOthers[pick(6)]);
+  }
+
+  Value random_value(const ProgramAttribute& a) {
+    constexpr std::int64_t kNow = 1767603600000;  // 2026-01-05T09:00:00Z
+    switch (a.tag) {
+      case VTag::Bool: return Value::of_int(static_cast<std::int64_t>(pick(2)));
+      case VTag::Number: {
+        static const double kNumbers[] = {0, 1, 50, 499.5, 500, 9999.99, 10000, 20000, -3.25};
+        return Value::of_number(kNumbers[pick(9)]);
+      }
+      case VTag::String: return Value::of_int(random_string());
+      case VTag::Time: return Value::of_int(kNow + (static_cast<std::int64_t>(pick(20)) - 10) * 3'600'000 * 7);
+      case VTag::Duration: return Value::of_int(static_cast<std::int64_t>(pick(100)) * 900'000);
+      case VTag::Enum: return Value::of_int(static_cast<std::int64_t>(pick(p_.enums[static_cast<std::size_t>(a.enum_index)].size())));
+      case VTag::List: {
+        std::vector<std::int64_t> items;
+        for (std::size_t k = pick(4); k > 0; --k)
+          items.push_back(a.element == VTag::String ? random_string() : static_cast<std::int64_t>(pick(4)));
+        lists_.push_back(items);
+        return Value::of_int(static_cast<std::int64_t>(lists_.size() - 1));
+      }
+      default: return Value::of_int(static_cast<std::int64_t>(pick(40)) - 10);
+    }
+  }
+
+  const Program& p_;
+  std::mt19937_64& rng_;
+  std::vector<Value> attrs_, skills_;
+  std::vector<std::vector<std::int64_t>> lists_;
+  std::vector<std::int64_t> slots_, strings_;
+  std::vector<std::uint64_t> present_;
+  mutable std::map<std::string, std::int64_t> ids_;
+  mutable std::vector<std::string> texts_;
+};
+
+}  // namespace iwd::compiler
