@@ -65,13 +65,60 @@ void optimize(llvm::Module& m) {
   mpm.run(m, mam);
 }
 
+
+// One LLJIT (and target machine) per process, made on first use; each compiled program
+// lives in a JITDylib of its own, removed with the program.
+class ProcessJit {
+ public:
+  static ProcessJit* get(std::string* error) {
+    static std::mutex mu;
+    static std::unique_ptr<ProcessJit> instance;
+    static std::string failure;
+    std::lock_guard<std::mutex> lock(mu);
+    if (!instance && failure.empty()) {
+      init_llvm();
+      auto host = llvm::orc::JITTargetMachineBuilder::detectHost();
+      if (!host) {
+        failure = message(host.takeError());
+      } else {
+        // Instruction selection dominates compile time for thousands of small functions. The
+        // IR is straight-line and already simplified (optimize()), so the fast instruction
+        // selector of level None loses nothing measurable at run time (bench/RESULTS.md) and
+        // compiles ~4x faster.
+        host->setCodeGenOptLevel(llvm::CodeGenOpt::None);
+        auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*host)).create();
+        if (!jit) failure = message(jit.takeError());
+        else instance.reset(new ProcessJit(std::move(*jit)));
+      }
+    }
+    if (!instance) *error = failure;
+    return instance.get();
+  }
+
+  llvm::orc::LLJIT& jit() { return *jit_; }
+  std::mutex& mutex() { return mu_; }
+  std::uint64_t next_id() { return ++ids_; }
+
+ private:
+  explicit ProcessJit(std::unique_ptr<llvm::orc::LLJIT> jit) : jit_(std::move(jit)) {}
+  std::unique_ptr<llvm::orc::LLJIT> jit_;
+  std::mutex mu_;
+  std::uint64_t ids_ = 0;
+};
+
 }  // namespace
 
 struct JitProgram::Impl {
-  std::unique_ptr<llvm::orc::LLJIT> jit;
+  ProcessJit* process = nullptr;
+  llvm::orc::JITDylib* dylib = nullptr;
 };
 
-JitProgram::~JitProgram() = default;
+JitProgram::~JitProgram() {
+  if (impl_ && impl_->dylib) {
+    std::lock_guard<std::mutex> lock(impl_->process->mutex());
+    llvm::consumeError(impl_->process->jit().getExecutionSession().removeJITDylib(*impl_->dylib));
+  }
+}
 
 std::string program_ir(const Program& program) {
   llvm::LLVMContext ctx;
@@ -80,63 +127,57 @@ std::string program_ir(const Program& program) {
 }
 
 std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::string* error) {
-  init_llvm();
-  auto host = llvm::orc::JITTargetMachineBuilder::detectHost();
-  if (!host) {
-    *error = message(host.takeError());
-    return nullptr;
-  }
-  // Instruction selection dominates compile time for thousands of small functions. The IR is
-  // straight-line and already simplified (optimize()), so the fast instruction selector of
-  // level None loses nothing measurable at run time (bench/RESULTS.md) and compiles ~4x faster.
-  host->setCodeGenOptLevel(llvm::CodeGenOpt::None);
-  auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*host)).create();
-  if (!jit) {
-    *error = message(jit.takeError());
-    return nullptr;
-  }
-  auto& lljit = **jit;
-  auto& dylib = lljit.getMainJITDylib();
-  // `llround` and the like from the process; the slow path by its address.
-  auto process = llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(lljit.getDataLayout().getGlobalPrefix());
-  if (!process) {
-    *error = message(process.takeError());
-    return nullptr;
-  }
-  dylib.addGenerator(std::move(*process));
-  llvm::orc::SymbolMap symbols;
-  symbols[lljit.mangleAndIntern("iwd_jit_slow")] =
-      llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(&iwd_jit_slow), llvm::JITSymbolFlags::Exported);
-  if (auto e = dylib.define(llvm::orc::absoluteSymbols(symbols))) {
-    *error = message(std::move(e));
-    return nullptr;
-  }
-
+  ProcessJit* process = ProcessJit::get(error);
+  if (!process) return nullptr;
   auto ctx = std::make_unique<llvm::LLVMContext>();
   auto module = build_module(*ctx, program);
-  auto out = std::unique_ptr<JitProgram>(new JitProgram());
   std::string verify;
   llvm::raw_string_ostream vs(verify);
   if (llvm::verifyModule(*module, &vs)) {
     *error = "internal error: invalid IR: " + vs.str();
     return nullptr;
   }
+  auto& lljit = process->jit();
+  std::lock_guard<std::mutex> lock(process->mutex());
   module->setDataLayout(lljit.getDataLayout());
   optimize(*module);
-  if (auto e = lljit.addIRModule(llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
+
+  auto dylib = lljit.getExecutionSession().createJITDylib(fmt::format("iwd_program_{}", process->next_id()));
+  if (!dylib) {
+    *error = message(dylib.takeError());
+    return nullptr;
+  }
+  // `llround` and the like from the process; the slow path by its address.
+  auto symbols_of_process =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(lljit.getDataLayout().getGlobalPrefix());
+  if (!symbols_of_process) {
+    *error = message(symbols_of_process.takeError());
+    return nullptr;
+  }
+  dylib->addGenerator(std::move(*symbols_of_process));
+  llvm::orc::SymbolMap symbols;
+  symbols[lljit.mangleAndIntern("iwd_jit_slow")] =
+      llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(&iwd_jit_slow), llvm::JITSymbolFlags::Exported);
+  if (auto e = dylib->define(llvm::orc::absoluteSymbols(symbols))) {
+    *error = message(std::move(e));
+    return nullptr;
+  }
+  auto out = std::unique_ptr<JitProgram>(new JitProgram());
+  out->impl_ = std::make_unique<Impl>();
+  out->impl_->process = process;
+  out->impl_->dylib = &*dylib;
+  if (auto e = lljit.addIRModule(*dylib, llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
     *error = message(std::move(e));
     return nullptr;
   }
   for (std::size_t i = 0; i < program.functions.size(); ++i) {
-    auto sym = lljit.lookup(fmt::format("iwd_f{}", i));
+    auto sym = lljit.lookup(*dylib, fmt::format("iwd_f{}", i));
     if (!sym) {
       *error = message(sym.takeError());
       return nullptr;
     }
     out->functions_.push_back(reinterpret_cast<JitFunction>(sym->getAddress()));
   }
-  out->impl_ = std::make_unique<Impl>();
-  out->impl_->jit = std::move(*jit);
   return out;
 }
 
