@@ -28,7 +28,8 @@ struct DecodeOptions {
 // 1.5 is an error). Missing attributes take their defaults. Errors are one sentence naming
 // the attribute and the problem, e.g. "unknown attribute `colour` (did you mean `color`?)",
 // "missing required attribute `department`", "malformed JSON at offset 17: ...".
-// Strings (values and list elements) are interned into `pool`.
+// Strings (values and list elements) are interned into `pool`. `schema` must be valid
+// (Schema::validate() gives ""), as Schema::parse and Schema::core() ensure.
 ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std::string_view json,
                                     const DecodeOptions& options);
 

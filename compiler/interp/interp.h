@@ -40,7 +40,11 @@ class EvalEnv {
   virtual std::int64_t string_id(std::int64_t constant) const = 0;    // Program::strings[c] -> id
   virtual std::string_view string_text(std::int64_t id) const = 0;
   virtual std::int64_t intern(std::string_view s) const = 0;          // for lower() and upper()
+  // The item in the runtime's record layout (runtime/item.h), when the environment has one:
+  // compiled functions read it directly.
+  virtual const std::uint64_t* record() const { return nullptr; }
 };
+
 
 struct TimeInputs {
   std::int64_t now = 0;         // the instant of classification (ms)
@@ -48,6 +52,15 @@ struct TimeInputs {
   std::int64_t sla = 0;         // ms
   std::int64_t due = 0;         // ms since epoch
   std::int64_t overdue_by = 0;  // ms
+};
+
+// Runs functions in place of the interpreter (the JIT): the interpreter's decision tables
+// then call compiled code.
+class NativeRunner {
+ public:
+  virtual ~NativeRunner() = default;
+  // False when it cannot run this call (the interpreter then does).
+  virtual bool run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const = 0;
 };
 
 // The outcome of classification.
@@ -102,6 +115,9 @@ class Interpreter {
 
   const stdlib::BusinessCalendar& calendar(std::int64_t index) const;
 
+  // Functions run natively when a runner is set (null: interpreted).
+  void set_native(const NativeRunner* runner) { native_ = runner; }
+
  private:
   Value call(const Instr& in, const std::vector<Value>& regs, const ProgramFunction& f, const EvalEnv& env) const;
   bool holds(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;
@@ -109,6 +125,7 @@ class Interpreter {
   std::vector<Value> run_registers(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;
 
   const Program& p_;
+  const NativeRunner* native_ = nullptr;
   std::vector<stdlib::BusinessCalendar> calendars_;
   std::vector<const stdlib::TimeZone*> zones_;
   std::vector<std::unique_ptr<re2::RE2>> regexes_;

@@ -132,6 +132,8 @@ Value Interpreter::exec(const ProgramFunction& f, const Instr& in, const std::ve
 }
 
 Value Interpreter::run(FunctionRef ref, const EvalEnv& env, const TimeInputs& inputs) const {
+  Value out;
+  if (native_ && native_->run(ref, env, inputs, &out)) return out;
   const auto regs = run_registers(ref, env, inputs);
   return regs[p_.functions[static_cast<std::size_t>(ref)].result];
 }

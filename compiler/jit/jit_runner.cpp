@@ -1,0 +1,20 @@
+#include "compiler/jit/jit_runner.h"
+
+namespace iwd::compiler {
+
+bool JitRunner::run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const {
+  const std::uint64_t* record = env.record();
+  if (record == nullptr || f < 0) return false;
+  // runtime/item.h: a header word, the presence words, then the slots.
+  const auto presence_words = static_cast<std::uint32_t>(record[0] >> 32);
+  const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
+  const JitArgs args{reinterpret_cast<const std::int64_t*>(record + 1 + presence_words), record + 1, inputs,
+                     strings_.data(), &env, &interp_};
+  std::int64_t i = 0;
+  double d = 0;
+  const bool present = jit_.function(f)(&args, &i, &d) != 0;
+  *out = present ? Value{i, d, true} : Value::absent();
+  return true;
+}
+
+}  // namespace iwd::compiler

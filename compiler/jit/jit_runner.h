@@ -1,0 +1,23 @@
+// The JIT as a NativeRunner: the interpreter's decision tables call compiled functions for
+// environments that hold a runtime item record.
+#pragma once
+
+#include <vector>
+
+#include "compiler/jit/jit.h"
+
+namespace iwd::compiler {
+
+class JitRunner : public NativeRunner {
+ public:
+  JitRunner(const JitProgram& jit, const Interpreter& interp, std::vector<std::int64_t> string_ids)
+      : jit_(jit), interp_(interp), strings_(std::move(string_ids)) {}
+  bool run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const override;
+
+ private:
+  const JitProgram& jit_;
+  const Interpreter& interp_;
+  std::vector<std::int64_t> strings_;  // Program::strings -> interned ids
+};
+
+}  // namespace iwd::compiler

@@ -1,0 +1,323 @@
+// `iwd eval RULES --item JSON [--at INSTANT] [--ages LIST] [--agent JSON]... [--no-jit]`
+// `iwd eval RULES --items FILE.jsonl|- [--stats] ...`: one result object per item.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <fstream>
+#include <iostream>
+
+#include "compiler/diag/render.h"
+#include "compiler/driver/compilation.h"
+#include "compiler/interp/interp.h"
+#include "compiler/jit/jit.h"
+#include "compiler/jit/jit_runner.h"
+#include "compiler/lower/lower.h"
+#include "compiler/lower/schema_of.h"
+#include "runtime/clock.h"
+#include "runtime/item_json.h"
+#include "stdlib/spelling.h"
+#include "tools/iwd/commands.h"
+
+namespace iwd::cli {
+namespace {
+
+using namespace iwd::compiler;
+using json = nlohmann::ordered_json;
+
+struct EvalOptions {
+  std::string rules;
+  std::string item, items, at, ages = "0h";
+  std::vector<std::string> agents;
+  bool no_jit = false, stats = false;
+};
+
+struct Agent {
+  std::map<std::uint32_t, std::int64_t> skills;
+  std::map<std::string, std::int64_t> attributes;  // values as string ids
+  std::vector<std::int64_t> groups;
+  std::int64_t id = -1;
+};
+
+// An item record and an agent, as the interpreter and compiled code read them.
+class RecordEnv : public EvalEnv {
+ public:
+  RecordEnv(const Program& p, runtime::StringPool& pool, const runtime::ItemRecord& rec, const Agent* agent)
+      : p_(p), pool_(pool), rec_(rec), agent_(agent) {}
+  Value attribute(std::uint32_t slot) const override {
+    if (!rec_.present(slot)) return Value::absent();
+    return p_.attributes[slot].type == VType::F64 ? Value::of_number(rec_.get_number(slot)) : Value::of_int(rec_.get_int(slot));
+  }
+  Value skill(std::uint32_t s) const override {
+    if (!agent_) return Value::absent();
+    auto it = agent_->skills.find(s);
+    return it == agent_->skills.end() ? Value::absent() : Value::of_int(it->second);
+  }
+  Value agent_attribute(std::string_view name) const override {
+    if (!agent_) return Value::absent();
+    auto it = agent_->attributes.find(std::string(name));
+    return it == agent_->attributes.end() ? Value::absent() : Value::of_int(it->second);
+  }
+  bool list_contains(std::int64_t list, const Value& v) const override {
+    const auto& lists = rec_.lists();
+    if (list < 0 || static_cast<std::size_t>(list) >= lists.size()) return false;
+    for (auto x : lists[static_cast<std::size_t>(list)])
+      if (x == v.i) return true;
+    return false;
+  }
+  std::int64_t string_id(std::int64_t c) const override { return pool_.intern(p_.strings[static_cast<std::size_t>(c)]); }
+  std::string_view string_text(std::int64_t id) const override { return pool_.view(static_cast<std::uint32_t>(id)); }
+  std::int64_t intern(std::string_view s) const override { return pool_.intern(s); }
+  const std::uint64_t* record() const override { return rec_.data(); }
+
+ private:
+  const Program& p_;
+  runtime::StringPool& pool_;
+  const runtime::ItemRecord& rec_;
+  const Agent* agent_;
+};
+
+// Everything one run needs: the compiled ruleset and how to evaluate it.
+struct Engine {
+  SourceManager sm;
+  DiagnosticBag diags;
+  std::unique_ptr<Compilation> comp;
+  std::unique_ptr<Program> program;
+  runtime::Schema schema;
+  runtime::StringPool pool;
+  std::unique_ptr<Interpreter> interp;
+  std::unique_ptr<JitProgram> jit;
+  std::unique_ptr<JitRunner> runner;
+};
+
+std::string parse_agent(const Engine& e, const std::string& text, Agent* agent) {
+  json j = json::parse(text, nullptr, false);
+  if (j.is_discarded() || !j.is_object()) return "an --agent is a JSON object like {\"skills\": {\"sales\": 7}, \"id\": \"a1\"}";
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    if (it.key() == "skills") {
+      if (!it->is_object()) return "`skills` of an --agent is an object of skill names to levels";
+      for (auto s = it->begin(); s != it->end(); ++s) {
+        auto pos = std::find(e.program->skills.begin(), e.program->skills.end(), s.key());
+        if (pos == e.program->skills.end()) {
+          std::string hint = stdlib::suggest_name(s.key(), std::span<const std::string>(e.program->skills));
+          return fmt::format("unknown skill `{}` in --agent{}", s.key(), hint.empty() ? "" : fmt::format(" (did you mean `{}`?)", hint));
+        }
+        if (!s->is_number_integer() || s->get<int>() < 0 || s->get<int>() > 10)
+          return fmt::format("skill `{}` of an --agent: a level is a whole number from 0 to 10", s.key());
+        agent->skills[static_cast<std::uint32_t>(pos - e.program->skills.begin())] = s->get<int>();
+      }
+    } else if (it.key() == "groups") {
+      if (!it->is_array()) return "`groups` of an --agent is an array of strings";
+      for (const auto& g : *it) {
+        if (!g.is_string()) return "`groups` of an --agent is an array of strings";
+        agent->groups.push_back(const_cast<runtime::StringPool&>(e.pool).intern(g.get<std::string>()));
+      }
+    } else if (it.key() == "id") {
+      if (!it->is_string()) return "`id` of an --agent is a string";
+      agent->id = const_cast<runtime::StringPool&>(e.pool).intern(it->get<std::string>());
+    } else if (it.key() == "attributes") {
+      if (!it->is_object()) return "`attributes` of an --agent is an object of names to strings";
+      for (auto a = it->begin(); a != it->end(); ++a) {
+        if (!a->is_string()) return fmt::format("agent attribute `{}`: a string", a.key());
+        agent->attributes[a.key()] = const_cast<runtime::StringPool&>(e.pool).intern(a->get<std::string>());
+      }
+    } else {
+      return fmt::format("unknown field `{}` in --agent (skills, groups, id, attributes)", it.key());
+    }
+  }
+  return {};
+}
+
+// One item's result; `eval_ns` gets the time spent evaluating (not decoding or printing).
+json evaluate(Engine& e, const runtime::ItemRecord& rec, const std::vector<std::pair<std::string, std::int64_t>>& ages,
+              const std::vector<Agent>& agents, std::int64_t at, std::int64_t* eval_ns) {
+  const auto t0 = std::chrono::steady_clock::now();
+  RecordEnv env(*e.program, e.pool, rec, nullptr);
+  const Classification c = e.interp->classify(env, at);
+  json out;
+  if (c.process < 0) {
+    *eval_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+    out["rejected"] = c.reason;
+    return out;
+  }
+  const auto& pp = e.program->processes[static_cast<std::size_t>(c.process)];
+  const Value due = e.interp->due(c.process, env, at);
+  TimeInputs base;
+  base.now = at;
+  base.due = due.present ? due.i : std::numeric_limits<std::int64_t>::max();
+  if (pp.sla >= 0) {
+    const Value sla = e.interp->run(pp.sla, env, base);
+    base.sla = sla.present ? sla.i : 0;
+  }
+  const Value activate = env.attribute(runtime::kSlotActivateAt);
+  const std::int64_t start = activate.present ? activate.i : env.attribute(runtime::kSlotCapturedAt).i;
+  auto at_age = [&](std::int64_t age) {
+    TimeInputs in = base;
+    in.age = age;
+    in.now = start + age;
+    in.overdue_by = due.present ? std::max<std::int64_t>(0, in.now - due.i) : 0;
+    return in;
+  };
+  std::vector<std::int64_t> priorities;
+  std::vector<Interpreter::NextChange> changes;
+  for (const auto& [_, age] : ages) {
+    priorities.push_back(e.interp->priority(c.process, env, at_age(age)));
+    changes.push_back(e.interp->next_priority_change(c.process, env, at_age(age)));
+  }
+  std::vector<std::vector<bool>> eligible(agents.size());
+  for (std::size_t k = 0; k < agents.size(); ++k) {
+    RecordEnv agent_env(*e.program, e.pool, rec, &agents[k]);
+    for (const auto& [_, age] : ages)
+      eligible[k].push_back(e.interp->eligible(c.process, agent_env, at_age(age), agents[k].id, agents[k].groups));
+  }
+  *eval_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+
+  out["process"] = pp.name;
+  out["department"] = pp.department >= 0 ? json(e.program->departments[static_cast<std::size_t>(pp.department)].name) : json(nullptr);
+  out["due"] = due.present ? json(stdlib::format_instant(stdlib::Instant{due.i})) : json(nullptr);
+  json prio = json::array(), next = json::array();
+  for (std::size_t i = 0; i < ages.size(); ++i) {
+    prio.push_back({{"age", ages[i].first}, {"value", priorities[i]}});
+    json n = {{"age", ages[i].first}, {"at", changes[i].never ? json(nullptr) : json(stdlib::format_duration(stdlib::Duration{changes[i].age}))}};
+    if (!changes[i].exact) n["exact"] = false;
+    next.push_back(n);
+  }
+  out["priority"] = prio;
+  out["next_change"] = next;
+  if (!agents.empty()) {
+    json el = json::array();
+    for (std::size_t k = 0; k < agents.size(); ++k)
+      for (std::size_t i = 0; i < ages.size(); ++i) el.push_back({{"agent", k}, {"at", ages[i].first}, {"eligible", bool(eligible[k][i])}});
+    out["eligible"] = el;
+  }
+  return out;
+}
+
+int run_eval(const EvalOptions& opts) {
+  if (opts.item.empty() == opts.items.empty()) {
+    std::cerr << "iwd eval: give one of --item JSON and --items FILE\n";
+    return kExitUsage;
+  }
+  Engine e;
+  std::vector<std::string> roots;
+  std::string error;
+  if (!collect_roots({opts.rules}, &roots, &error)) {
+    std::cerr << "iwd eval: " << error << "\n";
+    return kExitUsage;
+  }
+  if (roots.size() != 1) {
+    std::cerr << fmt::format("iwd eval: {} holds {} rulesets (files no other file imports); name one file\n", opts.rules, roots.size());
+    return kExitUsage;
+  }
+  e.comp = std::make_unique<Compilation>(e.sm, e.diags);
+  if (!e.comp->load_root(roots[0], &error)) {
+    std::cerr << "iwd eval: " << error << "\n";
+    return kExitUsage;
+  }
+  e.comp->check();
+  if (e.diags.has_errors()) {
+    e.diags.sort();
+    compiler::render_text(std::cerr, e.sm, e.diags.all());
+    return kExitFindings;
+  }
+  e.program = lower_program(*e.comp->bound());
+  e.schema = schema_of(*e.comp->bound());
+  e.interp = std::make_unique<Interpreter>(*e.program);
+  if (!opts.no_jit) {
+    e.jit = JitProgram::compile(*e.program, &error);
+    if (!e.jit) {
+      std::cerr << "iwd eval: the JIT failed (" << error << "); use --no-jit\n";
+      return kExitUsage;
+    }
+    std::vector<std::int64_t> ids;
+    for (const auto& s : e.program->strings) ids.push_back(e.pool.intern(s));
+    e.runner = std::make_unique<JitRunner>(*e.jit, *e.interp, std::move(ids));
+    e.interp->set_native(e.runner.get());
+  }
+
+  std::int64_t at = runtime::SystemClock().now().ms_since_epoch;
+  if (!opts.at.empty()) {
+    auto r = stdlib::parse_instant(opts.at);
+    if (!r.ok()) {
+      std::cerr << "iwd eval: --at: " << r.error << "\n";
+      return kExitUsage;
+    }
+    at = r.value.instant.ms_since_epoch;
+  }
+  std::vector<std::pair<std::string, std::int64_t>> ages;
+  for (std::size_t pos = 0; pos <= opts.ages.size();) {
+    const std::size_t comma = std::min(opts.ages.find(',', pos), opts.ages.size());
+    const std::string part = opts.ages.substr(pos, comma - pos);
+    auto d = stdlib::parse_duration(part);
+    if (!d.ok()) {
+      std::cerr << "iwd eval: --ages: " << d.error << "\n";
+      return kExitUsage;
+    }
+    ages.emplace_back(part, d.value.ms);
+    pos = comma + 1;
+  }
+  std::vector<Agent> agents(opts.agents.size());
+  for (std::size_t k = 0; k < opts.agents.size(); ++k)
+    if (auto err = parse_agent(e, opts.agents[k], &agents[k]); !err.empty()) {
+      std::cerr << "iwd eval: " << err << "\n";
+      return kExitFindings;
+    }
+
+  runtime::DecodeOptions decode;
+  decode.captured_at = stdlib::Instant{at};
+  decode.default_id = "eval";  // what-if evaluation: items need no source key
+  std::int64_t eval_ns = 0, count = 0;
+  if (!opts.item.empty()) {
+    auto rec = runtime::decode_item(e.schema, e.pool, opts.item, decode);
+    if (!rec.ok()) {
+      std::cerr << "iwd eval: --item: " << rec.error << "\n";
+      return kExitFindings;
+    }
+    std::cout << evaluate(e, rec.value, ages, agents, at, &eval_ns).dump() << "\n";
+    count = 1;
+  } else {
+    std::ifstream file;
+    std::istream* in = &std::cin;
+    if (opts.items != "-") {
+      file.open(opts.items);
+      if (!file) {
+        std::cerr << "iwd eval: cannot read '" << opts.items << "'\n";
+        return kExitUsage;
+      }
+      in = &file;
+    }
+    std::string line;
+    for (std::size_t n = 1; std::getline(*in, line); ++n) {
+      if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+      auto rec = runtime::decode_item(e.schema, e.pool, line, decode);
+      if (!rec.ok()) {
+        std::cout << json{{"error", fmt::format("line {}: {}", n, rec.error)}}.dump() << "\n";
+        continue;
+      }
+      std::cout << evaluate(e, rec.value, ages, agents, at, &eval_ns).dump() << "\n";
+      ++count;
+    }
+  }
+  if (opts.stats)
+    std::cerr << fmt::format("{} item{} evaluated in {} ns per item ({})\n", count, count == 1 ? "" : "s",
+                             count ? eval_ns / count : 0, opts.no_jit ? "interpreter" : "jit");
+  return kExitOk;
+}
+
+}  // namespace
+
+void register_eval(CLI::App& app) {
+  auto opts = std::make_shared<EvalOptions>();
+  auto* cmd = app.add_subcommand("eval", "Classify items and compute their due time, priority and eligible agents");
+  cmd->add_option("rules", opts->rules, "The ruleset: a file, or a folder with one root file")->required();
+  cmd->add_option("--item", opts->item, "One item as a JSON object");
+  cmd->add_option("--items", opts->items, "A file of items, one JSON object a line (- for standard input)");
+  cmd->add_option("--at", opts->at, "The capture instant (default: now)");
+  cmd->add_option("--ages", opts->ages, "Ages at which to report the priority, e.g. 0h,2h,1d")->capture_default_str();
+  cmd->add_option("--agent", opts->agents, "An agent: {\"skills\": {...}, \"groups\": [...], \"id\": \"...\"}");
+  cmd->add_flag("--no-jit", opts->no_jit, "Use the reference interpreter");
+  cmd->add_flag("--stats", opts->stats, "Print the item count and the evaluation time per item on stderr");
+  cmd->callback([opts] { set_exit_code(run_eval(*opts)); });
+}
+
+}  // namespace iwd::cli
