@@ -1,7 +1,12 @@
 #!/usr/bin/env bash
-# The main job on the embedded default: set up, build, and check the example rulesets.
+# The main job on the embedded default: set up, build, check the example rulesets, and
+# evaluate a sample item through examples/enterprise.iwd (compiled to native code).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 bash scripts/build.sh
 ./build/bin/iwd check examples/
+./build/bin/iwd eval examples/enterprise.iwd \
+  --item '{"department": "Sales", "segment": "Gold", "deal_value": 20000}' \
+  --at 2026-11-23T09:00:00+01:00 --ages 0h,11h,3d \
+  --agent '{"id": "ada", "skills": {"sales_processing": 8, "legacy_processing": 2}}'
