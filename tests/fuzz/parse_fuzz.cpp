@@ -6,6 +6,7 @@
 #include <string>
 
 #include "compiler/diag/render.h"
+#include "compiler/lower/lower.h"
 #include "compiler/sema/binder.h"
 #include "compiler/sema/bound_dump.h"
 #include "compiler/syntax/parse.h"
@@ -22,6 +23,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // Imports are not followed: the fuzzer must not read the disk.
     auto bound = bind_ruleset(sm, {file.get()}, diags);
     dump_bound(sink, *bound);
+    if (!diags.has_errors()) dump_program(sink, *lower_program(*bound));
   }
   dump_ast(sink, sm, *file);
   diags.sort();
