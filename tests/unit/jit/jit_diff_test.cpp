@@ -16,6 +16,44 @@
 namespace iwd::compiler {
 namespace {
 
+// Runs every function of `program` through both engines on `trials` random items and
+// agents; returns how many results it compared (a mismatch fails the test, naming `label`).
+std::size_t compare_engines(const Program& program, const JitProgram& jit, std::mt19937_64& rng, int trials,
+                            const std::string& label) {
+  Interpreter interp(program);
+  RandomEnv env(program, rng);
+  std::size_t compared = 0;
+  for (int trial = 0; trial < trials; ++trial) {
+    env.randomize();
+    TimeInputs in;
+    in.now = 1767603600000 + static_cast<std::int64_t>(rng() % 1000) * 600'000;
+    in.age = static_cast<std::int64_t>(rng() % 500) * 600'000;
+    in.sla = static_cast<std::int64_t>(rng() % 100) * 3'600'000;
+    in.due = in.now - in.age + in.sla;
+    in.overdue_by = std::max<std::int64_t>(0, in.now - in.due);
+    const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
+    const JitArgs args = env.args(inputs, interp);
+    for (std::size_t f = 0; f < program.functions.size(); ++f) {
+      const Value want = interp.run(static_cast<FunctionRef>(f), env, in);
+      std::int64_t gi = 0;
+      double gf = 0;
+      const bool present = jit.function(static_cast<FunctionRef>(f))(&args, &gi, &gf) != 0;
+      ++compared;
+      const std::string where = fmt::format("{} f{} ({}) trial {}", label, f, program.functions[f].name, trial);
+      EXPECT_EQ(present, want.present) << where;
+      if (present != want.present || !want.present) continue;
+      if (program.functions[f].type == VType::F64) {
+        if (std::isnan(want.f)) EXPECT_TRUE(std::isnan(gf)) << where;
+        else EXPECT_EQ(gf, want.f) << where;
+      } else {
+        EXPECT_EQ(gi, want.i) << where;
+      }
+      if (::testing::Test::HasFailure()) return compared;
+    }
+  }
+  return compared;
+}
+
 std::vector<std::string> rulesets() {
   std::vector<std::string> files;
   for (const char* dir : {"/examples", "/tests/golden/program", "/tests/golden/types", "/tests/golden/lints", "/tests/golden/lints2", "/tests/golden/semantics"})
@@ -39,35 +77,9 @@ TEST(JitDiff, EveryFunctionMatchesTheInterpreter) {
     auto program = lower_program(*comp.bound());
     auto jit = JitProgram::compile(*program, &error);
     ASSERT_NE(jit, nullptr) << path << ": " << error;
-    Interpreter interp(*program);
-    RandomEnv env(*program, rng);
     ++rulesets_used;
-    for (int trial = 0; trial < 150; ++trial) {
-      env.randomize();
-      TimeInputs in;
-      in.now = 1767603600000 + static_cast<std::int64_t>(rng() % 1000) * 600'000;
-      in.age = static_cast<std::int64_t>(rng() % 500) * 600'000;
-      in.sla = static_cast<std::int64_t>(rng() % 100) * 3'600'000;
-      in.due = in.now - in.age + in.sla;
-      in.overdue_by = std::max<std::int64_t>(0, in.now - in.due);
-      const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
-      const JitArgs args = env.args(inputs, interp);
-      for (std::size_t f = 0; f < program->functions.size(); ++f) {
-        const Value want = interp.run(static_cast<FunctionRef>(f), env, in);
-        std::int64_t gi = 0;
-        double gf = 0;
-        const bool got_present = jit->function(static_cast<FunctionRef>(f))(&args, &gi, &gf) != 0;
-        ++compared;
-        ASSERT_EQ(got_present, want.present) << path << " f" << f << " " << program->functions[f].name << " trial " << trial;
-        if (!want.present) continue;
-        if (program->functions[f].type == VType::F64) {
-          if (std::isnan(want.f)) ASSERT_TRUE(std::isnan(gf));
-          else ASSERT_EQ(gf, want.f) << path << " f" << f << " " << program->functions[f].name;
-        } else {
-          ASSERT_EQ(gi, want.i) << path << " f" << f << " " << program->functions[f].name << " trial " << trial;
-        }
-      }
-    }
+    compared += compare_engines(*program, *jit, rng, 150, path);
+    if (HasFailure()) return;
   }
   EXPECT_GT(rulesets_used, 40u);
   EXPECT_GT(compared, 50'000u);
@@ -84,12 +96,6 @@ TEST(Jit, IrIsAvailableForDumps) {
   const std::string ir = program_ir(*program);
   EXPECT_NE(ir.find("define i8 @iwd_f0"), std::string::npos) << ir;
 }
-
-}  // namespace
-}  // namespace iwd::compiler
-
-namespace iwd::compiler {
-namespace {
 
 // Seeded random rulesets: every function, JIT against interpreter. A failure names the seed;
 // `IWD_DIFF_SEED=N` runs that seed alone and prints its ruleset.
@@ -112,35 +118,9 @@ TEST(JitDiff, RandomRulesetsMatchTheInterpreter) {
     std::string error;
     auto jit = JitProgram::compile(*program, &error);
     ASSERT_NE(jit, nullptr) << "seed " << seed << ": " << error;
-    Interpreter interp(*program);
     std::mt19937_64 rng(seed * 7919);
-    RandomEnv env(*program, rng);
-    for (int trial = 0; trial < 40; ++trial) {
-      env.randomize();
-      TimeInputs in;
-      in.now = 1767603600000 + static_cast<std::int64_t>(rng() % 1000) * 600'000;
-      in.age = static_cast<std::int64_t>(rng() % 500) * 600'000;
-      in.sla = static_cast<std::int64_t>(rng() % 100) * 3'600'000;
-      in.due = in.now - in.age + in.sla;
-      in.overdue_by = std::max<std::int64_t>(0, in.now - in.due);
-      const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
-      const JitArgs args = env.args(inputs, interp);
-      for (std::size_t f = 0; f < program->functions.size(); ++f) {
-        const Value want = interp.run(static_cast<FunctionRef>(f), env, in);
-        std::int64_t gi = 0;
-        double gf = 0;
-        const bool present = jit->function(static_cast<FunctionRef>(f))(&args, &gi, &gf) != 0;
-        ++compared;
-        ASSERT_EQ(present, want.present) << "seed " << seed << " f" << f << " " << program->functions[f].name;
-        if (!want.present) continue;
-        if (program->functions[f].type == VType::F64) {
-          if (std::isnan(want.f)) ASSERT_TRUE(std::isnan(gf)) << "seed " << seed;
-          else ASSERT_EQ(gf, want.f) << "seed " << seed << " f" << f << " " << program->functions[f].name;
-        } else {
-          ASSERT_EQ(gi, want.i) << "seed " << seed << " f" << f << " " << program->functions[f].name;
-        }
-      }
-    }
+    compared += compare_engines(*program, *jit, rng, 40, fmt::format("seed {}", seed));
+    if (HasFailure()) return;
   }
   std::printf("compared %zu function results over %llu random rulesets\n", compared,
               static_cast<unsigned long long>(last - first + 1));
