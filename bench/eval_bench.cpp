@@ -139,6 +139,19 @@ void BM_ClassifyJit(benchmark::State& state) {
 
 // The same classification written by hand in C++ over the same record: the physical limit
 // the JIT is measured against (string ids compared as integers, like compiled rules do).
+// The decision walk compiled as one function, the `when`s inlined into it.
+void BM_ClassifyJitWalk(benchmark::State& state) {
+  auto& fx = fixture();
+  const std::int64_t inputs[5] = {0, 0, 0, 0, 0};
+  std::vector<JitArgs> args;
+  for (const auto& item : fx.items) args.push_back(item->args(inputs, *fx.interp));
+  const JitClassify classify = fx.jit->classify();
+  std::size_t k = 0;
+  std::int32_t detail = 0;
+  for (auto _ : state) benchmark::DoNotOptimize(classify(&args[k++ & 63], &detail));
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 void BM_ClassifyHandWritten(benchmark::State& state) {
   auto& fx = fixture();
   const std::int64_t finance = fx.items[0]->intern("Finance"), sales = fx.items[0]->intern("Sales");
@@ -219,6 +232,7 @@ void BM_Compile1000ProcessesToNative(benchmark::State& state) {
 BENCHMARK(BM_Compile1000ProcessesToNative)->Unit(benchmark::kMillisecond)->Iterations(3);
 BENCHMARK(BM_ClassifyInterpreter);
 BENCHMARK(BM_ClassifyJit);
+BENCHMARK(BM_ClassifyJitWalk);
 BENCHMARK(BM_ClassifyHandWritten);
 BENCHMARK(BM_PriorityInterpreter);
 BENCHMARK(BM_PriorityJit);

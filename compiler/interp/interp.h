@@ -61,6 +61,8 @@ class NativeRunner {
   virtual ~NativeRunner() = default;
   // False when it cannot run this call (the interpreter then does).
   virtual bool run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const = 0;
+  // The whole decision walk: the process, or -1 with `detail` as Interpreter::rejection reads it.
+  virtual bool classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const = 0;
 };
 
 // The outcome of classification.
@@ -88,6 +90,11 @@ class Interpreter {
   // Required attributes first, then departments in order, processes in order, then the
   // default process.
   Classification classify(const EvalEnv& env, std::int64_t now) const;
+  // Why an item was rejected, from a code: a missing required attribute's slot (>= 0),
+  // kNoDepartment, or kDepartmentBase + d (department d took it, no process matched).
+  static constexpr std::int32_t kNoDepartment = -1;
+  static constexpr std::int32_t kDepartmentBase = 1 << 20;
+  std::string rejection(std::int32_t detail) const;
   // The due instant: a source `due_at` wins; else activation (or capture) plus the SLA,
   // counted in the SLA's calendar when it has one. Absent when the process has no SLA.
   Value due(std::int32_t process, const EvalEnv& env, std::int64_t now) const;

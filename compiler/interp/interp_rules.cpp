@@ -36,26 +36,35 @@ const stdlib::BusinessCalendar& Interpreter::calendar(std::int64_t index) const 
   return calendars_.at(static_cast<std::size_t>(index));
 }
 
+std::string Interpreter::rejection(std::int32_t detail) const {
+  if (detail >= 0 && detail < kDepartmentBase)
+    return fmt::format("missing required attribute `{}`", p_.attributes[static_cast<std::size_t>(detail)].name);
+  if (detail >= kDepartmentBase)
+    return fmt::format("no process takes the item: department `{}` takes it, but none of its processes "
+                       "matches, and there is no default process",
+                       p_.departments[static_cast<std::size_t>(detail - kDepartmentBase)].name);
+  return "no process takes the item: no department matches it and there is no default process";
+}
+
 Classification Interpreter::classify(const EvalEnv& env, std::int64_t now) const {
+  std::int32_t process = -1, detail = kNoDepartment;
+  if (native_ && native_->classify(env, now, &process, &detail))
+    return process >= 0 ? Classification{process, {}} : Classification{-1, rejection(detail)};
   for (std::size_t i = 0; i < p_.attributes.size(); ++i)
     if (p_.attributes[i].required && !env.attribute(static_cast<std::uint32_t>(i)).present)
-      return {-1, fmt::format("missing required attribute `{}`", p_.attributes[i].name)};
+      return {-1, rejection(static_cast<std::int32_t>(i))};
   TimeInputs in;
   in.now = now;
-  std::string taken_by;
-  for (const auto& d : p_.departments) {
-    if (!holds(d.when, env, in)) continue;
-    for (auto pi : d.processes)
+  for (std::size_t d = 0; d < p_.departments.size(); ++d) {
+    const auto& dep = p_.departments[d];
+    if (!holds(dep.when, env, in)) continue;
+    for (auto pi : dep.processes)
       if (holds(p_.processes[static_cast<std::size_t>(pi)].when, env, in)) return {pi, {}};
-    taken_by = d.name;
-    break;
+    if (p_.default_process >= 0) return {p_.default_process, {}};
+    return {-1, rejection(kDepartmentBase + static_cast<std::int32_t>(d))};
   }
   if (p_.default_process >= 0) return {p_.default_process, {}};
-  if (!taken_by.empty())
-    return {-1, fmt::format("no process takes the item: department `{}` takes it, but none of its processes "
-                            "matches, and there is no default process",
-                            taken_by)};
-  return {-1, "no process takes the item: no department matches it and there is no default process"};
+  return {-1, rejection(kNoDepartment)};
 }
 
 Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t now) const {

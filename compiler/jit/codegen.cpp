@@ -4,6 +4,7 @@
 // environment spill to the arrays and call iwd_jit_slow, which runs the interpreter's code
 // for that one instruction.
 #include "compiler/jit/codegen.h"
+#include "compiler/jit/jit.h"
 
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Verifier.h>
@@ -268,9 +269,89 @@ void FunctionCodegen::emit() {
 
 }  // namespace
 
+namespace {
+
+// `int32 iwd_classify(const JitArgs* args, int32* detail)`: the decision walk of LANGUAGE.md
+// section 7 as one function, the `when` functions inlined into it. Returns the process, or
+// -1 when the item is rejected; *detail then tells why: the missing required attribute's
+// slot, or kNoDepartment, or the department that took the item but has no matching process.
+void emit_classify(llvm::Module& m, const Program& p) {
+  auto& ctx = m.getContext();
+  llvm::IRBuilder<> b(ctx);
+  auto* i8 = llvm::Type::getInt8Ty(ctx);
+  auto* i32 = llvm::Type::getInt32Ty(ctx);
+  auto* i64 = llvm::Type::getInt64Ty(ctx);
+  auto* args_ty = i8->getPointerTo();
+  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i32, {args_ty, i32->getPointerTo()}, false),
+                                    llvm::Function::ExternalLinkage, "iwd_classify", m);
+  auto* args = fn->getArg(0);
+  auto* detail = fn->getArg(1);
+  auto* entry = llvm::BasicBlock::Create(ctx, "entry", fn);
+  b.SetInsertPoint(entry);
+  auto* out_i = b.CreateAlloca(i64);
+  auto* out_f = b.CreateAlloca(llvm::Type::getDoubleTy(ctx));
+  auto finish = [&](std::int32_t process, std::int32_t why) {
+    b.CreateStore(llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(why), true), detail);
+    b.CreateRet(llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(process), true));
+  };
+  // Required attributes first.
+  auto* fields = b.CreateBitCast(args, llvm::Type::getInt64PtrTy(ctx)->getPointerTo());
+  auto* present = b.CreateLoad(llvm::Type::getInt64PtrTy(ctx), b.CreateConstInBoundsGEP1_64(llvm::Type::getInt64PtrTy(ctx), fields, 1));
+  for (std::size_t a = 0; a < p.attributes.size(); ++a) {
+    if (!p.attributes[a].required) continue;
+    auto* word = b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, present, a / 64));
+    auto* bit = b.CreateICmpNE(b.CreateAnd(word, llvm::ConstantInt::get(i64, std::uint64_t{1} << (a % 64))), llvm::ConstantInt::get(i64, 0));
+    auto* next = llvm::BasicBlock::Create(ctx, "required_ok", fn);
+    auto* missing = llvm::BasicBlock::Create(ctx, "missing", fn);
+    b.CreateCondBr(bit, next, missing);
+    b.SetInsertPoint(missing);
+    finish(-1, static_cast<std::int32_t>(a));
+    b.SetInsertPoint(next);
+  }
+  // A `when`: calls its function; true when present and non-zero.
+  auto holds = [&](FunctionRef f) -> llvm::Value* {
+    if (f < 0) return llvm::ConstantInt::getTrue(ctx);
+    auto* callee = m.getFunction(fmt::format("iwd_f{}", f));
+    auto* present_v = b.CreateCall(callee, {args, out_i, out_f});
+    auto* value = b.CreateLoad(i64, out_i);
+    return b.CreateAnd(b.CreateICmpNE(present_v, llvm::ConstantInt::get(i8, 0)), b.CreateICmpNE(value, llvm::ConstantInt::get(i64, 0)));
+  };
+  for (std::size_t d = 0; d < p.departments.size(); ++d) {
+    const auto& dep = p.departments[d];
+    auto* taken = llvm::BasicBlock::Create(ctx, "department", fn);
+    auto* next_dep = llvm::BasicBlock::Create(ctx, "next_department", fn);
+    b.CreateCondBr(holds(dep.when), taken, next_dep);
+    b.SetInsertPoint(taken);
+    for (auto pi : dep.processes) {
+      auto* match = llvm::BasicBlock::Create(ctx, "process", fn);
+      auto* next_proc = llvm::BasicBlock::Create(ctx, "next_process", fn);
+      b.CreateCondBr(holds(p.processes[static_cast<std::size_t>(pi)].when), match, next_proc);
+      b.SetInsertPoint(match);
+      finish(pi, 0);
+      b.SetInsertPoint(next_proc);
+    }
+    if (p.default_process >= 0) finish(p.default_process, 0);
+    else finish(-1, kClassifyDepartmentBase + static_cast<std::int32_t>(d));
+    b.SetInsertPoint(next_dep);
+  }
+  if (p.default_process >= 0) finish(p.default_process, 0);
+  else finish(-1, kClassifyNoDepartment);
+  // The `when` functions are small: inline them into the walk.
+  for (const auto& dep : p.departments) {
+    for (FunctionRef f : {dep.when}) if (f >= 0) m.getFunction(fmt::format("iwd_f{}", f))->addFnAttr(llvm::Attribute::AlwaysInline);
+    for (auto pi : dep.processes) {
+      const FunctionRef f = p.processes[static_cast<std::size_t>(pi)].when;
+      if (f >= 0) m.getFunction(fmt::format("iwd_f{}", f))->addFnAttr(llvm::Attribute::AlwaysInline);
+    }
+  }
+}
+
+}  // namespace
+
 std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const Program& program) {
   auto m = std::make_unique<llvm::Module>("iwd_rules", ctx);
   for (std::size_t i = 0; i < program.functions.size(); ++i) FunctionCodegen(*m, program, i).emit();
+  emit_classify(*m, program);
   return m;
 }
 

@@ -9,6 +9,7 @@
 #include <llvm/Transforms/InstCombine/InstCombine.h>
 #include <llvm/Transforms/Scalar/EarlyCSE.h>
 #include <llvm/Transforms/Scalar/SROA.h>
+#include <llvm/Transforms/IPO/AlwaysInliner.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
@@ -62,6 +63,11 @@ void optimize(llvm::Module& m) {
   fpm.addPass(llvm::SimplifyCFGPass());
   llvm::ModulePassManager mpm;
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
+  mpm.addPass(llvm::AlwaysInlinerPass());  // the `when` functions into the decision walk
+  llvm::FunctionPassManager after;
+  after.addPass(llvm::InstCombinePass());
+  after.addPass(llvm::SimplifyCFGPass());
+  mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(after)));
   mpm.run(m, mam);
 }
 
@@ -178,6 +184,12 @@ std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::str
     }
     out->functions_.push_back(reinterpret_cast<JitFunction>(sym->getAddress()));
   }
+  auto classify = lljit.lookup(*dylib, "iwd_classify");
+  if (!classify) {
+    *error = message(classify.takeError());
+    return nullptr;
+  }
+  out->classify_ = reinterpret_cast<JitClassify>(classify->getAddress());
   return out;
 }
 

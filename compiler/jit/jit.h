@@ -30,6 +30,14 @@ struct JitArgs {
 // Bool) or *out_f (F64).
 using JitFunction = std::uint8_t (*)(const JitArgs* args, std::int64_t* out_i, double* out_f);
 
+// The decision walk, compiled: returns the process, or -1 when the item is rejected; then
+// *detail is the slot of a missing required attribute (>= 0), kClassifyNoDepartment, or
+// kClassifyDepartmentBase + d when department d took the item but none of its processes
+// matches and there is no default process.
+using JitClassify = std::int32_t (*)(const JitArgs* args, std::int32_t* detail);
+inline constexpr std::int32_t kClassifyNoDepartment = -1;
+inline constexpr std::int32_t kClassifyDepartmentBase = 1 << 20;
+
 class JitProgram {
  public:
   // Compiles every function of `program` into one module. On failure returns null and sets
@@ -38,12 +46,14 @@ class JitProgram {
   ~JitProgram();
 
   JitFunction function(FunctionRef f) const;
+  JitClassify classify() const { return classify_; }
 
  private:
   JitProgram() = default;
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::vector<JitFunction> functions_;
+  JitClassify classify_ = nullptr;
 };
 
 // The IR of a program without compiling it (for `iwd parse --emit=ir`).

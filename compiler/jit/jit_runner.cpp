@@ -2,6 +2,20 @@
 
 namespace iwd::compiler {
 
+static_assert(kClassifyNoDepartment == Interpreter::kNoDepartment && kClassifyDepartmentBase == Interpreter::kDepartmentBase,
+              "the compiled walk and the interpreter give the same rejection codes");
+
+bool JitRunner::classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const {
+  const std::uint64_t* record = env.record();
+  if (record == nullptr) return false;
+  const auto presence_words = static_cast<std::uint32_t>(record[0] >> 32);
+  const std::int64_t inputs[] = {now, 0, 0, 0, 0};  // conditions read `now` only
+  const JitArgs args{reinterpret_cast<const std::int64_t*>(record + 1 + presence_words), record + 1, inputs,
+                     strings_.data(), &env, &interp_};
+  *process = jit_.classify()(&args, detail);
+  return true;
+}
+
 bool JitRunner::run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const {
   const std::uint64_t* record = env.record();
   if (record == nullptr || f < 0) return false;

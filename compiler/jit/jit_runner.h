@@ -13,6 +13,7 @@ class JitRunner : public NativeRunner {
   JitRunner(const JitProgram& jit, const Interpreter& interp, std::vector<std::int64_t> string_ids)
       : jit_(jit), interp_(interp), strings_(std::move(string_ids)) {}
   bool run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const override;
+  bool classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const override;
 
  private:
   const JitProgram& jit_;
