@@ -65,6 +65,7 @@ void optimize(llvm::Module& m) {
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
   mpm.addPass(llvm::AlwaysInlinerPass());  // the `when` functions into the decision walk
   llvm::FunctionPassManager after;
+  after.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/true));  // one load of each argument field
   after.addPass(llvm::InstCombinePass());
   after.addPass(llvm::SimplifyCFGPass());
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(after)));
