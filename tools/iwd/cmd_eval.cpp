@@ -10,6 +10,7 @@
 #include "compiler/diag/render.h"
 #include "compiler/driver/compilation.h"
 #include "compiler/interp/interp.h"
+#include "compiler/interp/record_env.h"
 #include "compiler/jit/jit.h"
 #include "compiler/jit/jit_runner.h"
 #include "compiler/lower/lower.h"
@@ -30,51 +31,6 @@ struct EvalOptions {
   std::string item, items, at, ages = "0h";
   std::vector<std::string> agents;
   bool no_jit = false, stats = false;
-};
-
-struct Agent {
-  std::map<std::uint32_t, std::int64_t> skills;
-  std::map<std::string, std::int64_t> attributes;  // values as string ids
-  std::vector<std::int64_t> groups;
-  std::int64_t id = -1;
-};
-
-// An item record and an agent, as the interpreter and compiled code read them.
-class RecordEnv : public EvalEnv {
- public:
-  RecordEnv(const Program& p, runtime::StringPool& pool, const runtime::ItemRecord& rec, const Agent* agent)
-      : p_(p), pool_(pool), rec_(rec), agent_(agent) {}
-  Value attribute(std::uint32_t slot) const override {
-    if (!rec_.present(slot)) return Value::absent();
-    return p_.attributes[slot].type == VType::F64 ? Value::of_number(rec_.get_number(slot)) : Value::of_int(rec_.get_int(slot));
-  }
-  Value skill(std::uint32_t s) const override {
-    if (!agent_) return Value::absent();
-    auto it = agent_->skills.find(s);
-    return it == agent_->skills.end() ? Value::absent() : Value::of_int(it->second);
-  }
-  Value agent_attribute(std::string_view name) const override {
-    if (!agent_) return Value::absent();
-    auto it = agent_->attributes.find(std::string(name));
-    return it == agent_->attributes.end() ? Value::absent() : Value::of_int(it->second);
-  }
-  bool list_contains(std::int64_t list, const Value& v) const override {
-    const auto& lists = rec_.lists();
-    if (list < 0 || static_cast<std::size_t>(list) >= lists.size()) return false;
-    for (auto x : lists[static_cast<std::size_t>(list)])
-      if (x == v.i) return true;
-    return false;
-  }
-  std::int64_t string_id(std::int64_t c) const override { return pool_.intern(p_.strings[static_cast<std::size_t>(c)]); }
-  std::string_view string_text(std::int64_t id) const override { return pool_.view(static_cast<std::uint32_t>(id)); }
-  std::int64_t intern(std::string_view s) const override { return pool_.intern(s); }
-  const std::uint64_t* record() const override { return rec_.data(); }
-
- private:
-  const Program& p_;
-  runtime::StringPool& pool_;
-  const runtime::ItemRecord& rec_;
-  const Agent* agent_;
 };
 
 // Everything one run needs: the compiled ruleset and how to evaluate it.

@@ -12,6 +12,7 @@ inline constexpr int kExitUsage = 2;     // bad usage or input/output problems
 void register_check(CLI::App& app);
 void register_parse(CLI::App& app);
 void register_eval(CLI::App& app);
+void register_test(CLI::App& app);
 void register_fmt(CLI::App& app);
 
 // Set by the subcommand that ran.

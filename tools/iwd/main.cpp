@@ -13,6 +13,7 @@ int main(int argc, char** argv) {
   iwd::cli::register_check(app);
   iwd::cli::register_parse(app);
   iwd::cli::register_eval(app);
+  iwd::cli::register_test(app);
   iwd::cli::register_fmt(app);
 
   try {

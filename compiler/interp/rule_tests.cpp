@@ -1,0 +1,134 @@
+#include "compiler/interp/rule_tests.h"
+
+#include <fmt/format.h>
+
+#include <limits>
+
+#include "compiler/interp/record_env.h"
+#include "runtime/schema.h"
+#include "stdlib/time.h"
+
+namespace iwd::compiler {
+namespace {
+
+// Puts a constant into a slot of the record.
+void set_slot(runtime::ItemRecord& rec, runtime::StringPool& pool, std::uint32_t slot, const ProgramAttribute& a,
+              const BoundExpr& v) {
+  if (v.kind == BoundExprKind::List) {
+    std::vector<std::int64_t> items;
+    for (const auto& c : v.children)
+      items.push_back(c->type.kind == TypeKind::String ? pool.intern(c->string_value)
+                      : c->kind == BoundExprKind::EnumValue ? c->index
+                                                            : c->int_value);
+    rec.set_list(slot, std::move(items));
+  } else if (a.type == VType::F64) {
+    rec.set_number(slot, v.type.kind == TypeKind::Number ? v.number_value : static_cast<double>(v.int_value));
+  } else if (v.type.kind == TypeKind::String) {
+    rec.set_string(slot, pool.intern(v.string_value));
+  } else {
+    rec.set_int(slot, v.kind == BoundExprKind::EnumValue || v.kind == BoundExprKind::Weekday ? v.index : v.int_value);
+  }
+}
+
+std::string age_text(const BoundExpr* age) {
+  return age ? stdlib::format_duration(stdlib::Duration{age->int_value}) : "0s";
+}
+
+}  // namespace
+
+std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program& program, const Interpreter& interp,
+                                           runtime::StringPool& pool) {
+  std::vector<RuleTestResult> results;
+  for (const auto& t : rs.tests) {
+    RuleTestResult result;
+    result.title = t.title;
+    result.range = t.range;
+    runtime::ItemRecord rec(static_cast<std::uint32_t>(program.attributes.size()));
+    // Defaults, the core attributes a capture gets, then the test's given values.
+    for (std::size_t i = 0; i < rs.attributes.size(); ++i)
+      if (rs.attributes[i].default_value)
+        set_slot(rec, pool, static_cast<std::uint32_t>(i), program.attributes[i], *rs.attributes[i].default_value);
+    rec.set_string(runtime::kSlotId, pool.intern("test"));
+    rec.set_string(runtime::kSlotSource, pool.intern("api"));
+    rec.set_string(runtime::kSlotMedia, pool.intern("workitem"));
+    const std::int64_t at = t.at ? t.at->int_value : kDefaultTestAt;
+    rec.set_int(runtime::kSlotCapturedAt, at);
+    for (const auto& [slot, v] : t.given)
+      set_slot(rec, pool, static_cast<std::uint32_t>(slot), program.attributes[static_cast<std::size_t>(slot)], *v);
+
+    RecordEnv env(program, pool, rec, nullptr);
+    const Classification c = interp.classify(env, at);
+    auto fail = [&](const BoundExpectation& x, std::string expectation, std::string actual) {
+      result.failures.push_back({x.range, std::move(expectation), std::move(actual)});
+    };
+    for (const auto& x : t.expects) {
+      if (x.kind == BoundExpectKind::Rejected) {
+        if (c.process >= 0)
+          fail(x, fmt::format("expect rejected \"{}\"", x.text),
+               fmt::format("taken by process {}", program.processes[static_cast<std::size_t>(c.process)].name));
+        else if (c.reason.find(x.text) == std::string::npos)
+          fail(x, fmt::format("expect rejected \"{}\"", x.text), fmt::format("rejected: {}", c.reason));
+        continue;
+      }
+      if (c.process < 0) {
+        fail(x, "a process", fmt::format("rejected: {}", c.reason));
+        break;
+      }
+      const auto& pp = program.processes[static_cast<std::size_t>(c.process)];
+      const Value due = interp.due(c.process, env, at);
+      TimeInputs in;
+      in.now = at;
+      in.due = due.present ? due.i : std::numeric_limits<std::int64_t>::max();
+      if (pp.sla >= 0) {
+        const Value sla = interp.run(pp.sla, env, in);
+        in.sla = sla.present ? sla.i : 0;
+      }
+      const Value activate = env.attribute(runtime::kSlotActivateAt);
+      const std::int64_t start = activate.present ? activate.i : at;
+      if (x.age) {
+        in.age = x.age->int_value;
+        in.now = start + in.age;
+        in.overdue_by = due.present ? std::max<std::int64_t>(0, in.now - due.i) : 0;
+      }
+      switch (x.kind) {
+        case BoundExpectKind::Process:
+          if (c.process != x.process)
+            fail(x, fmt::format("expect process {}", rs.processes[static_cast<std::size_t>(x.process)].name),
+                 fmt::format("process {}", pp.name));
+          break;
+        case BoundExpectKind::Due:
+          if (!due.present || due.i != x.value->int_value)
+            fail(x, fmt::format("expect due {}", stdlib::format_instant(stdlib::Instant{x.value->int_value})),
+                 due.present ? fmt::format("due {}", stdlib::format_instant(stdlib::Instant{due.i})) : "no due time (no sla)");
+          break;
+        case BoundExpectKind::Priority: {
+          const auto got = interp.priority(c.process, env, in);
+          if (got != x.value->int_value)
+            fail(x, fmt::format("expect priority {} at {}", x.value->int_value, age_text(x.age.get())),
+                 fmt::format("priority {}", got));
+          break;
+        }
+        case BoundExpectKind::Eligible: {
+          Agent agent;
+          for (const auto& [skill, level] : x.skills) agent.skills[static_cast<std::uint32_t>(skill)] = level;
+          agent.id = pool.intern("test-agent");
+          RecordEnv agent_env(program, pool, rec, &agent);
+          const bool got = interp.eligible(c.process, agent_env, in, agent.id, agent.groups);
+          if (got == x.negated) {
+            std::string skills;
+            for (const auto& [skill, level] : x.skills)
+              skills += fmt::format("{}{}: {}", skills.empty() ? "" : ", ", rs.skills[static_cast<std::size_t>(skill)], level);
+            fail(x, fmt::format("expect {}eligible {{ {} }} at {}", x.negated ? "not " : "", skills, age_text(x.age.get())),
+                 got ? "eligible" : "not eligible");
+          }
+          break;
+        }
+        default: break;
+      }
+    }
+    results.push_back(std::move(result));
+  }
+  return results;
+}
+
+}  // namespace iwd::compiler

@@ -1,0 +1,33 @@
+// Running a ruleset's `test` blocks (LANGUAGE.md section 10) with the interpreter, or with
+// compiled functions when the interpreter has a NativeRunner.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "compiler/interp/interp.h"
+#include "compiler/sema/bound.h"
+#include "runtime/intern.h"
+
+namespace iwd::compiler {
+
+struct RuleTestFailure {
+  SourceRange range;        // the expectation
+  std::string expectation;  // "expect priority 500 at 0h"
+  std::string actual;       // "got 499"
+};
+
+struct RuleTestResult {
+  std::string title;
+  SourceRange range;
+  std::vector<RuleTestFailure> failures;
+  bool passed() const { return failures.empty(); }
+};
+
+// The default capture instant of a test without `at`: 2026-01-05T09:00:00Z.
+inline constexpr std::int64_t kDefaultTestAt = 1767603600000;
+
+std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program& program, const Interpreter& interp,
+                                           runtime::StringPool& pool);
+
+}  // namespace iwd::compiler
