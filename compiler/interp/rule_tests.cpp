@@ -37,8 +37,16 @@ std::string age_text(const BoundExpr* age) {
 }  // namespace
 
 std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program& program, const Interpreter& interp,
-                                           runtime::StringPool& pool) {
+                                           runtime::StringPool& pool, RuleCoverage* coverage) {
   std::vector<RuleTestResult> results;
+  if (coverage) {
+    coverage->departments.assign(program.departments.size(), false);
+    coverage->processes.assign(program.processes.size(), false);
+    coverage->boosts.clear();
+    for (const auto& pr : program.priorities) coverage->boosts.emplace_back(pr.boosts.size(), false);
+    coverage->stages.clear();
+    for (const auto& pp : program.processes) coverage->stages.emplace_back(pp.stages.size(), false);
+  }
   for (const auto& t : rs.tests) {
     RuleTestResult result;
     result.title = t.title;
@@ -58,6 +66,11 @@ std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program
 
     RecordEnv env(program, pool, rec, nullptr);
     const Classification c = interp.classify(env, at);
+    if (coverage && c.process >= 0) {
+      coverage->processes[static_cast<std::size_t>(c.process)] = true;
+      const auto d = program.processes[static_cast<std::size_t>(c.process)].department;
+      if (d >= 0) coverage->departments[static_cast<std::size_t>(d)] = true;
+    }
     auto fail = [&](const BoundExpectation& x, std::string expectation, std::string actual) {
       result.failures.push_back({x.range, std::move(expectation), std::move(actual)});
     };
@@ -103,6 +116,13 @@ std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program
           break;
         case BoundExpectKind::Priority: {
           const auto got = interp.priority(c.process, env, in);
+          if (coverage && pp.priority >= 0) {  // the boosts that hold at this age
+            const auto& scheme = program.priorities[static_cast<std::size_t>(pp.priority)];
+            for (std::size_t b = 0; b < scheme.boosts.size(); ++b) {
+              const Value v = scheme.boosts[b].when < 0 ? Value::of_int(1) : interp.run(scheme.boosts[b].when, env, in);
+              if (v.present && v.i != 0) coverage->boosts[static_cast<std::size_t>(pp.priority)][b] = true;
+            }
+          }
           if (got != x.value->int_value)
             fail(x, fmt::format("expect priority {} at {}", x.value->int_value, age_text(x.age.get())),
                  fmt::format("priority {}", got));
@@ -114,6 +134,17 @@ std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program
           agent.id = pool.intern("test-agent");
           RecordEnv agent_env(program, pool, rec, &agent);
           const bool got = interp.eligible(c.process, agent_env, in, agent.id, agent.groups);
+          if (coverage) {  // the open stages that take this agent
+            const auto opens = interp.stage_openings(c.process, agent_env, in);
+            for (std::size_t k = 0; k < pp.stages.size(); ++k) {
+              if (opens[k] < 0 || opens[k] > in.age) continue;
+              const Value v = interp.run(pp.stages[k].value, agent_env, in);
+              const bool takes = pp.stages[k].kind == ProgramStage::Skill ? (v.present && v.i != 0)
+                                 : pp.stages[k].kind == ProgramStage::Agent ? (v.present && v.i == agent.id)
+                                                                            : false;
+              if (takes) coverage->stages[static_cast<std::size_t>(c.process)][k] = true;
+            }
+          }
           if (got == x.negated) {
             std::string skills;
             for (const auto& [skill, level] : x.skills)

@@ -27,7 +27,15 @@ struct RuleTestResult {
 // The default capture instant of a test without `at`: 2026-01-05T09:00:00Z.
 inline constexpr std::int64_t kDefaultTestAt = 1767603600000;
 
+// What the tests reached: per department, process, boost (per priority scheme and
+// boost index) and target stage (per process and stage), whether some test got there.
+struct RuleCoverage {
+  std::vector<bool> departments, processes;
+  std::vector<std::vector<bool>> boosts;  // by Program::priorities index
+  std::vector<std::vector<bool>> stages;  // by process
+};
+
 std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program& program, const Interpreter& interp,
-                                           runtime::StringPool& pool);
+                                           runtime::StringPool& pool, RuleCoverage* coverage = nullptr);
 
 }  // namespace iwd::compiler

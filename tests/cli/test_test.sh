@@ -42,6 +42,15 @@ expect_exit 1 "junit" -- "$IWD" test --format junit "$TMP/wrong.iwd"
 cp "$TMP/out" "$TMP/result.xml"
 expect_exit 0 "the junit parses" -- /usr/bin/python3 -c "import xml.etree.ElementTree as E; r=E.parse('$TMP/result.xml').getroot(); import sys; sys.exit(0 if r.find('testsuite').get('failures')=='4' else 1)"
 
+# Coverage: what no test reached.
+expect_exit 1 "coverage" -- "$IWD" test --coverage "$TMP/wrong.iwd"
+expect_in out "coverage of $TMP/wrong.iwd: 2 of 4 reached (50%)" "departments, processes and stages are counted"
+expect_in out "not reached: $TMP/wrong.iwd:5: process \`Other\`" "the default process no test took"
+expect_in out "stage 1 of targets" "the stage no agent was taken by"
+expect_exit 0 "a threshold met" -- "$IWD" test --coverage-threshold 60 examples/leads.iwd
+expect_exit 1 "a threshold missed" -- "$IWD" test --coverage-threshold 90 examples/leads.iwd
+expect_in err "coverage 66.7% is below the threshold of 90%" "says by how much"
+
 printf 'department {\n' >"$TMP/broken.iwd"
 expect_exit 1 "rules with errors fail" -- "$IWD" test "$TMP/broken.iwd"
 expect_in err "error[E0101]" "their diagnostics on stderr"
