@@ -98,6 +98,15 @@ class Interpreter {
   // The due instant: a source `due_at` wins; else activation (or capture) plus the SLA,
   // counted in the SLA's calendar when it has one. Absent when the process has no SLA.
   Value due(std::int32_t process, const EvalEnv& env, std::int64_t now) const;
+  // A classified item's clock: its due instant, when its age starts (activation, else
+  // capture), and the time inputs of its schemes and stages at any age.
+  struct ItemClock {
+    Value due;
+    std::int64_t start = 0;
+    TimeInputs base;  // now = classification, sla, due
+    TimeInputs at(std::int64_t age) const;
+  };
+  ItemClock clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const;
   // The priority at an age (LANGUAGE.md section 8). `raw`, when given, receives the value
   // before the min/max clamp (not set for an overdue item).
   std::int64_t priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at, double* raw = nullptr) const;
@@ -126,7 +135,8 @@ class Interpreter {
   void set_native(const NativeRunner* runner) { native_ = runner; }
 
  private:
-  Value call(const Instr& in, const std::vector<Value>& regs, const ProgramFunction& f, const EvalEnv& env) const;
+  Value call(const Instr& in, const std::vector<Value>& regs, const std::vector<VTag>& tags, const ProgramFunction& f,
+             const EvalEnv& env) const;
   bool holds(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;
   // Every register of a run, for the change analysis.
   std::vector<Value> run_registers(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;

@@ -20,8 +20,8 @@ std::string ascii_case(std::string_view s, bool upper) {
 
 }  // namespace
 
-Value Interpreter::call(const Instr& in, const std::vector<Value>& r, const ProgramFunction& f,
-                        const EvalEnv& env) const {
+Value Interpreter::call(const Instr& in, const std::vector<Value>& r, const std::vector<VTag>& reg_tags,
+                        const ProgramFunction& f, const EvalEnv& env) const {
   using stdlib::Builtin;
   std::vector<Value> args;
   std::vector<VType> types;
@@ -29,10 +29,7 @@ Value Interpreter::call(const Instr& in, const std::vector<Value>& r, const Prog
   for (auto reg : in.args) {
     args.push_back(r[reg]);
     types.push_back(f.reg_types[reg]);
-    VTag tag = VTag::Int;
-    for (const auto& p : f.code)
-      if (p.dst == reg) tag = p.tag;
-    tags.push_back(tag);
+    tags.push_back(reg_tags[reg]);
   }
   if (in.builtin == Builtin::Has) return Value::of_int(args[0].present ? 1 : 0);
   for (const auto& a : args)

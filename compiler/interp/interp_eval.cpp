@@ -126,7 +126,7 @@ Value Interpreter::exec(const ProgramFunction& f, const Instr& in, const std::ve
                     compare(a, type(in.a), tags[in.a], c, type(in.c), env) <= 0);
       break;
     }
-    case Op::Call: out = call(in, r, f, env); break;
+    case Op::Call: out = call(in, r, tags, f, env); break;
   }
   return out;
 }

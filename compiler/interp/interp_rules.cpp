@@ -82,6 +82,29 @@ Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t no
   return Value::of_int(calendar(pp.sla_calendar).add_business(stdlib::Instant{start}, stdlib::Duration{sla.i}).ms_since_epoch);
 }
 
+Interpreter::ItemClock Interpreter::clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const {
+  ItemClock c;
+  c.due = due(process, env, now);
+  c.base.now = now;
+  c.base.due = c.due.present ? c.due.i : std::numeric_limits<std::int64_t>::max();
+  const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
+  if (pp.sla >= 0) {
+    const Value sla = run(pp.sla, env, c.base);
+    c.base.sla = sla.present ? sla.i : 0;
+  }
+  const Value activate = env.attribute(kActivateAt);
+  c.start = activate.present ? activate.i : env.attribute(kCapturedAt).i;
+  return c;
+}
+
+TimeInputs Interpreter::ItemClock::at(std::int64_t age) const {
+  TimeInputs in = base;
+  in.age = age;
+  in.now = start + age;
+  in.overdue_by = due.present ? std::max<std::int64_t>(0, in.now - due.i) : 0;
+  return in;
+}
+
 std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at, double* raw) const {
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   if (pp.priority < 0) return 0;  // no scheme: every item ranks alike

@@ -66,6 +66,7 @@ std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program
 
     RecordEnv env(program, pool, rec, nullptr);
     const Classification c = interp.classify(env, at);
+    const Interpreter::ItemClock clock = c.process >= 0 ? interp.clock(c.process, env, at) : Interpreter::ItemClock{};
     if (coverage && c.process >= 0) {
       coverage->processes[static_cast<std::size_t>(c.process)] = true;
       const auto d = program.processes[static_cast<std::size_t>(c.process)].department;
@@ -88,21 +89,8 @@ std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program
         break;
       }
       const auto& pp = program.processes[static_cast<std::size_t>(c.process)];
-      const Value due = interp.due(c.process, env, at);
-      TimeInputs in;
-      in.now = at;
-      in.due = due.present ? due.i : std::numeric_limits<std::int64_t>::max();
-      if (pp.sla >= 0) {
-        const Value sla = interp.run(pp.sla, env, in);
-        in.sla = sla.present ? sla.i : 0;
-      }
-      const Value activate = env.attribute(runtime::kSlotActivateAt);
-      const std::int64_t start = activate.present ? activate.i : at;
-      if (x.age) {
-        in.age = x.age->int_value;
-        in.now = start + in.age;
-        in.overdue_by = due.present ? std::max<std::int64_t>(0, in.now - due.i) : 0;
-      }
+      const Value& due = clock.due;
+      const TimeInputs in = x.age ? clock.at(x.age->int_value) : clock.base;
       switch (x.kind) {
         case BoundExpectKind::Process:
           if (c.process != x.process)

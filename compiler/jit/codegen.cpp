@@ -36,6 +36,7 @@ class FunctionCodegen {
   std::size_t index_;
   const ProgramFunction& f_;
   std::vector<Reg> regs_;
+  std::vector<VTag> tags_;  // what each register means
   llvm::Value *args_ = nullptr, *slots_ = nullptr, *present_ = nullptr, *inputs_ = nullptr, *strings_ = nullptr;
   llvm::Value *ri_ = nullptr, *rf_ = nullptr, *rp_ = nullptr;
 
@@ -68,11 +69,7 @@ llvm::Value* FunctionCodegen::load_field(unsigned index) {
   return b_.CreateLoad(ptr_ty, slot);
 }
 
-bool FunctionCodegen::is_string(std::uint32_t reg) const {
-  for (const auto& in : f_.code)
-    if (in.dst == reg) return in.tag == VTag::String;
-  return false;
-}
+bool FunctionCodegen::is_string(std::uint32_t reg) const { return tags_[reg] == VTag::String; }
 
 llvm::Value* FunctionCodegen::string_id(std::int64_t constant) {
   return b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), strings_, static_cast<std::uint64_t>(constant)));
@@ -260,6 +257,8 @@ void FunctionCodegen::emit() {
   rf_ = b_.CreateAlloca(f64(), count, "rf");
   rp_ = b_.CreateAlloca(i8(), count, "rp");
   regs_.assign(f_.reg_types.size(), Reg{nullptr, nullptr, nullptr});
+  tags_.assign(f_.reg_types.size(), VTag::Int);
+  for (const auto& in : f_.code) tags_[in.dst] = in.tag;
   for (std::size_t k = 0; k < f_.code.size(); ++k) regs_[f_.code[k].dst] = instr(f_.code[k], k);
   const Reg& r = regs_[f_.result];
   b_.CreateStore(r.i, fn->getArg(1));

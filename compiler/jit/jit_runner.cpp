@@ -5,25 +5,29 @@ namespace iwd::compiler {
 static_assert(kClassifyNoDepartment == Interpreter::kNoDepartment && kClassifyDepartmentBase == Interpreter::kDepartmentBase,
               "the compiled walk and the interpreter give the same rejection codes");
 
-bool JitRunner::classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const {
+// The argument block of compiled code over the environment's record (runtime/item.h: a
+// header word, the presence words, then the slots); false when it has none.
+bool JitRunner::args_for(const EvalEnv& env, const std::int64_t* inputs, JitArgs* args) const {
   const std::uint64_t* record = env.record();
   if (record == nullptr) return false;
   const auto presence_words = static_cast<std::uint32_t>(record[0] >> 32);
+  *args = JitArgs{reinterpret_cast<const std::int64_t*>(record + 1 + presence_words), record + 1, inputs,
+                  strings_.data(), &env, &interp_};
+  return true;
+}
+
+bool JitRunner::classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const {
   const std::int64_t inputs[] = {now, 0, 0, 0, 0};  // conditions read `now` only
-  const JitArgs args{reinterpret_cast<const std::int64_t*>(record + 1 + presence_words), record + 1, inputs,
-                     strings_.data(), &env, &interp_};
+  JitArgs args;
+  if (!args_for(env, inputs, &args)) return false;
   *process = jit_.classify()(&args, detail);
   return true;
 }
 
 bool JitRunner::run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const {
-  const std::uint64_t* record = env.record();
-  if (record == nullptr || f < 0) return false;
-  // runtime/item.h: a header word, the presence words, then the slots.
-  const auto presence_words = static_cast<std::uint32_t>(record[0] >> 32);
   const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
-  const JitArgs args{reinterpret_cast<const std::int64_t*>(record + 1 + presence_words), record + 1, inputs,
-                     strings_.data(), &env, &interp_};
+  JitArgs args;
+  if (f < 0 || !args_for(env, inputs, &args)) return false;
   std::int64_t i = 0;
   double d = 0;
   const bool present = jit_.function(f)(&args, &i, &d) != 0;

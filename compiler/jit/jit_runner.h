@@ -16,6 +16,8 @@ class JitRunner : public NativeRunner {
   bool classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const override;
 
  private:
+  bool args_for(const EvalEnv& env, const std::int64_t* inputs, JitArgs* args) const;
+
   const JitProgram& jit_;
   const Interpreter& interp_;
   std::vector<std::int64_t> strings_;  // Program::strings -> interned ids

@@ -46,7 +46,7 @@ struct Engine {
   std::unique_ptr<JitRunner> runner;
 };
 
-std::string parse_agent(const Engine& e, const std::string& text, Agent* agent) {
+std::string parse_agent(Engine& e, const std::string& text, Agent* agent) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return "an --agent is a JSON object like {\"skills\": {\"sales\": 7}, \"id\": \"a1\"}";
   for (auto it = j.begin(); it != j.end(); ++it) {
@@ -66,16 +66,16 @@ std::string parse_agent(const Engine& e, const std::string& text, Agent* agent) 
       if (!it->is_array()) return "`groups` of an --agent is an array of strings";
       for (const auto& g : *it) {
         if (!g.is_string()) return "`groups` of an --agent is an array of strings";
-        agent->groups.push_back(const_cast<runtime::StringPool&>(e.pool).intern(g.get<std::string>()));
+        agent->groups.push_back(e.pool.intern(g.get<std::string>()));
       }
     } else if (it.key() == "id") {
       if (!it->is_string()) return "`id` of an --agent is a string";
-      agent->id = const_cast<runtime::StringPool&>(e.pool).intern(it->get<std::string>());
+      agent->id = e.pool.intern(it->get<std::string>());
     } else if (it.key() == "attributes") {
       if (!it->is_object()) return "`attributes` of an --agent is an object of names to strings";
       for (auto a = it->begin(); a != it->end(); ++a) {
         if (!a->is_string()) return fmt::format("agent attribute `{}`: a string", a.key());
-        agent->attributes[a.key()] = const_cast<runtime::StringPool&>(e.pool).intern(a->get<std::string>());
+        agent->attributes[a.key()] = e.pool.intern(a->get<std::string>());
       }
     } else {
       return fmt::format("unknown field `{}` in --agent (skills, groups, id, attributes)", it.key());
@@ -97,23 +97,9 @@ json evaluate(Engine& e, const runtime::ItemRecord& rec, const std::vector<std::
     return out;
   }
   const auto& pp = e.program->processes[static_cast<std::size_t>(c.process)];
-  const Value due = e.interp->due(c.process, env, at);
-  TimeInputs base;
-  base.now = at;
-  base.due = due.present ? due.i : std::numeric_limits<std::int64_t>::max();
-  if (pp.sla >= 0) {
-    const Value sla = e.interp->run(pp.sla, env, base);
-    base.sla = sla.present ? sla.i : 0;
-  }
-  const Value activate = env.attribute(runtime::kSlotActivateAt);
-  const std::int64_t start = activate.present ? activate.i : env.attribute(runtime::kSlotCapturedAt).i;
-  auto at_age = [&](std::int64_t age) {
-    TimeInputs in = base;
-    in.age = age;
-    in.now = start + age;
-    in.overdue_by = due.present ? std::max<std::int64_t>(0, in.now - due.i) : 0;
-    return in;
-  };
+  const Interpreter::ItemClock clock = e.interp->clock(c.process, env, at);
+  const Value& due = clock.due;
+  auto at_age = [&clock](std::int64_t age) { return clock.at(age); };
   std::vector<std::int64_t> priorities;
   std::vector<Interpreter::NextChange> changes;
   for (const auto& [_, age] : ages) {
