@@ -90,6 +90,8 @@ class Interpreter {
   // Required attributes first, then departments in order, processes in order, then the
   // default process.
   Classification classify(const EvalEnv& env, std::int64_t now) const;
+  // The same without the message: the process, or -1 with *detail for rejection().
+  std::int32_t classify_code(const EvalEnv& env, std::int64_t now, std::int32_t* detail) const;
   // Why an item was rejected, from a code: a missing required attribute's slot (>= 0),
   // kNoDepartment, or kDepartmentBase + d (department d took it, no process matched).
   static constexpr std::int32_t kNoDepartment = -1;
@@ -128,6 +130,9 @@ class Interpreter {
   // takes it. `agent_id` and `groups` are the agent's id and groups as string ids.
   bool eligible(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
                 const std::vector<std::int64_t>& groups) const;
+  // Whether stage `stage` admits the agent, open or not.
+  bool admits(std::int32_t process, std::size_t stage, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
+              const std::vector<std::int64_t>& groups) const;
 
   const stdlib::BusinessCalendar& calendar(std::int64_t index) const;
 

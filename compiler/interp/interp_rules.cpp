@@ -47,24 +47,34 @@ std::string Interpreter::rejection(std::int32_t detail) const {
 }
 
 Classification Interpreter::classify(const EvalEnv& env, std::int64_t now) const {
-  std::int32_t process = -1, detail = kNoDepartment;
-  if (native_ && native_->classify(env, now, &process, &detail))
-    return process >= 0 ? Classification{process, {}} : Classification{-1, rejection(detail)};
+  std::int32_t detail = kNoDepartment;
+  const std::int32_t process = classify_code(env, now, &detail);
+  return process >= 0 ? Classification{process, {}} : Classification{-1, rejection(detail)};
+}
+
+std::int32_t Interpreter::classify_code(const EvalEnv& env, std::int64_t now, std::int32_t* detail) const {
+  std::int32_t process = -1;
+  *detail = kNoDepartment;
+  if (native_ && native_->classify(env, now, &process, detail)) return process;
   for (std::size_t i = 0; i < p_.attributes.size(); ++i)
-    if (p_.attributes[i].required && !env.attribute(static_cast<std::uint32_t>(i)).present)
-      return {-1, rejection(static_cast<std::int32_t>(i))};
+    if (p_.attributes[i].required && !env.attribute(static_cast<std::uint32_t>(i)).present) {
+      *detail = static_cast<std::int32_t>(i);
+      return -1;
+    }
   TimeInputs in;
   in.now = now;
   for (std::size_t d = 0; d < p_.departments.size(); ++d) {
     const auto& dep = p_.departments[d];
     if (!holds(dep.when, env, in)) continue;
     for (auto pi : dep.processes)
-      if (holds(p_.processes[static_cast<std::size_t>(pi)].when, env, in)) return {pi, {}};
-    if (p_.default_process >= 0) return {p_.default_process, {}};
-    return {-1, rejection(kDepartmentBase + static_cast<std::int32_t>(d))};
+      if (holds(p_.processes[static_cast<std::size_t>(pi)].when, env, in)) return pi;
+    if (p_.default_process >= 0) return p_.default_process;
+    *detail = kDepartmentBase + static_cast<std::int32_t>(d);
+    return -1;
   }
-  if (p_.default_process >= 0) return {p_.default_process, {}};
-  return {-1, rejection(kNoDepartment)};
+  if (p_.default_process >= 0) return p_.default_process;
+  *detail = kNoDepartment;
+  return -1;
 }
 
 Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t now) const {
@@ -180,21 +190,20 @@ bool Interpreter::eligible(std::int32_t process, const EvalEnv& env, const TimeI
                            const std::vector<std::int64_t>& groups) const {
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   const auto opens = stage_openings(process, env, at);
-  for (std::size_t k = 0; k < pp.stages.size(); ++k) {
-    if (opens[k] < 0 || opens[k] > at.age) continue;
-    const auto& st = pp.stages[k];
-    const Value v = run(st.value, env, at);
-    switch (st.kind) {
-      case ProgramStage::Agent:
-        if (v.present && v.i == agent_id) return true;
-        break;
-      case ProgramStage::Group:
-        if (v.present && std::find(groups.begin(), groups.end(), v.i) != groups.end()) return true;
-        break;
-      case ProgramStage::Skill:
-        if (v.present && v.i != 0) return true;
-        break;
-    }
+  for (std::size_t k = 0; k < pp.stages.size(); ++k)
+    if (opens[k] >= 0 && opens[k] <= at.age && admits(process, k, env, at, agent_id, groups)) return true;
+  return false;
+}
+
+bool Interpreter::admits(std::int32_t process, std::size_t stage, const EvalEnv& env, const TimeInputs& at,
+                         std::int64_t agent_id, const std::vector<std::int64_t>& groups) const {
+  const auto& st = p_.processes.at(static_cast<std::size_t>(process)).stages.at(stage);
+  const Value v = run(st.value, env, at);
+  if (!v.present) return false;
+  switch (st.kind) {
+    case ProgramStage::Agent: return v.i == agent_id;
+    case ProgramStage::Group: return std::find(groups.begin(), groups.end(), v.i) != groups.end();
+    case ProgramStage::Skill: return v.i != 0;
   }
   return false;
 }

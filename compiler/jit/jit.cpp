@@ -3,7 +3,6 @@
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
-#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
@@ -11,10 +10,17 @@
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/IPO/AlwaysInliner.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
+#include <llvm/ADT/StringMap.h>
+#include <llvm/ADT/Triple.h>
+#include <llvm/Support/Host.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/Target/TargetMachine.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <mutex>
 
@@ -93,9 +99,12 @@ class ProcessJit {
         // selector of level None loses nothing measurable at run time (bench/RESULTS.md) and
         // compiles ~4x faster.
         host->setCodeGenOptLevel(llvm::CodeGenOpt::None);
+        JitTarget target{host->getTargetTriple().str(), host->getCPU(), host->getFeatures().getString()};
+        auto tm = host->createTargetMachine();
         auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*host)).create();
-        if (!jit) failure = message(jit.takeError());
-        else instance.reset(new ProcessJit(std::move(*jit)));
+        if (!tm) failure = message(tm.takeError());
+        else if (!jit) failure = message(jit.takeError());
+        else instance.reset(new ProcessJit(std::move(*jit), std::move(*tm), std::move(target)));
       }
     }
     if (!instance) *error = failure;
@@ -103,12 +112,17 @@ class ProcessJit {
   }
 
   llvm::orc::LLJIT& jit() { return *jit_; }
+  llvm::TargetMachine& target_machine() { return *tm_; }
+  const JitTarget& target() const { return target_; }
   std::mutex& mutex() { return mu_; }
   std::uint64_t next_id() { return ++ids_; }
 
  private:
-  explicit ProcessJit(std::unique_ptr<llvm::orc::LLJIT> jit) : jit_(std::move(jit)) {}
+  ProcessJit(std::unique_ptr<llvm::orc::LLJIT> jit, std::unique_ptr<llvm::TargetMachine> tm, JitTarget target)
+      : jit_(std::move(jit)), tm_(std::move(tm)), target_(std::move(target)) {}
   std::unique_ptr<llvm::orc::LLJIT> jit_;
+  std::unique_ptr<llvm::TargetMachine> tm_;
+  JitTarget target_;
   std::mutex mu_;
   std::uint64_t ids_ = 0;
 };
@@ -133,27 +147,53 @@ std::string program_ir(const Program& program) {
   return module_text(*m);
 }
 
-std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::string* error) {
+std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::string* error, std::string* object) {
   ProcessJit* process = ProcessJit::get(error);
   if (!process) return nullptr;
-  auto ctx = std::make_unique<llvm::LLVMContext>();
-  auto module = build_module(*ctx, program);
+  llvm::LLVMContext ctx;
+  auto module = build_module(ctx, program);
   std::string verify;
   llvm::raw_string_ostream vs(verify);
   if (llvm::verifyModule(*module, &vs)) {
     *error = "internal error: invalid IR: " + vs.str();
     return nullptr;
   }
-  auto& lljit = process->jit();
-  std::lock_guard<std::mutex> lock(process->mutex());
-  module->setDataLayout(lljit.getDataLayout());
-  optimize(*module);
+  std::string bytes;
+  {
+    std::lock_guard<std::mutex> lock(process->mutex());
+    module->setDataLayout(process->jit().getDataLayout());
+    module->setTargetTriple(process->target().triple);
+    optimize(*module);
+    // The same code generator LLJIT would use, run here so that the object file can also go
+    // into a bundle.
+    auto buffer = llvm::orc::SimpleCompiler(process->target_machine())(*module);
+    if (!buffer) {
+      *error = message(buffer.takeError());
+      return nullptr;
+    }
+    bytes.assign((*buffer)->getBufferStart(), (*buffer)->getBufferSize());
+  }
+  auto out = load(program, bytes, error);
+  if (out && object) *object = std::move(bytes);
+  return out;
+}
 
+std::unique_ptr<JitProgram> JitProgram::load(const Program& program, std::string_view object, std::string* error) {
+  ProcessJit* process = ProcessJit::get(error);
+  if (!process) return nullptr;
+  auto& lljit = process->jit();
+  // Declared before the lock: on failure it is destroyed (removing its JITDylib, which takes
+  // the lock) after the lock is released.
+  auto out = std::unique_ptr<JitProgram>(new JitProgram());
+  std::lock_guard<std::mutex> lock(process->mutex());
   auto dylib = lljit.getExecutionSession().createJITDylib(fmt::format("iwd_program_{}", process->next_id()));
   if (!dylib) {
     *error = message(dylib.takeError());
     return nullptr;
   }
+  out->impl_ = std::make_unique<Impl>();
+  out->impl_->process = process;
+  out->impl_->dylib = &*dylib;  // removed by the destructor from here on
   // `llround` and the like from the process; the slow path by its address.
   auto symbols_of_process =
       llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(lljit.getDataLayout().getGlobalPrefix());
@@ -169,29 +209,56 @@ std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::str
     *error = message(std::move(e));
     return nullptr;
   }
-  auto out = std::unique_ptr<JitProgram>(new JitProgram());
-  out->impl_ = std::make_unique<Impl>();
-  out->impl_->process = process;
-  out->impl_->dylib = &*dylib;
-  if (auto e = lljit.addIRModule(*dylib, llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
+  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), "iwd-rules.o");
+  if (auto e = lljit.addObjectFile(*dylib, std::move(buffer))) {
     *error = message(std::move(e));
     return nullptr;
   }
-  for (std::size_t i = 0; i < program.functions.size(); ++i) {
-    auto sym = lljit.lookup(*dylib, fmt::format("iwd_f{}", i));
+  auto find = [&](const std::string& name) -> void* {
+    auto sym = lljit.lookup(*dylib, name);
     if (!sym) {
       *error = message(sym.takeError());
       return nullptr;
     }
-    out->functions_.push_back(reinterpret_cast<JitFunction>(sym->getAddress()));
+    return reinterpret_cast<void*>(sym->getAddress());
+  };
+  for (std::size_t i = 0; i < program.functions.size(); ++i) {
+    void* f = find(fmt::format("iwd_f{}", i));
+    if (!f) return nullptr;
+    out->functions_.push_back(reinterpret_cast<JitFunction>(f));
   }
-  auto classify = lljit.lookup(*dylib, "iwd_classify");
-  if (!classify) {
-    *error = message(classify.takeError());
-    return nullptr;
-  }
-  out->classify_ = reinterpret_cast<JitClassify>(classify->getAddress());
+  void* classify = find("iwd_classify");
+  if (!classify) return nullptr;
+  out->classify_ = reinterpret_cast<JitClassify>(classify);
   return out;
+}
+
+JitTarget JitProgram::host_target() {
+  std::string error;
+  ProcessJit* process = ProcessJit::get(&error);
+  if (process) return process->target();
+  return JitTarget{llvm::sys::getProcessTriple(), llvm::sys::getHostCPUName().str(), ""};
+}
+
+std::string JitProgram::check_target(const JitTarget& built) {
+  const JitTarget host = host_target();
+  if (llvm::Triple(built.triple).getArch() != llvm::Triple(host.triple).getArch() ||
+      llvm::Triple(built.triple).getOS() != llvm::Triple(host.triple).getOS())
+    return fmt::format("it was built for {} and this machine is {}", built.triple, host.triple);
+  std::vector<std::string> missing;
+  llvm::StringMap<bool> have;
+  llvm::SmallVector<llvm::StringRef, 64> parts;
+  llvm::StringRef(host.features).split(parts, ',', -1, false);
+  for (auto f : parts)
+    if (f.size() > 1) have[f.drop_front()] = f.front() == '+';
+  parts.clear();
+  llvm::StringRef(built.features).split(parts, ',', -1, false);
+  for (auto f : parts)
+    if (f.size() > 1 && f.front() == '+' && !have.lookup(f.drop_front())) missing.push_back(f.drop_front().str());
+  if (!missing.empty())
+    return fmt::format("it was built for CPU {} and this machine ({}) lacks {}", built.cpu, host.cpu,
+                       fmt::join(missing, ", "));
+  return {};
 }
 
 JitFunction JitProgram::function(FunctionRef f) const { return functions_.at(static_cast<std::size_t>(f)); }

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "compiler/interp/interp.h"
 #include "compiler/lower/program.h"
@@ -38,11 +40,26 @@ using JitClassify = std::int32_t (*)(const JitArgs* args, std::int32_t* detail);
 inline constexpr std::int32_t kClassifyNoDepartment = -1;
 inline constexpr std::int32_t kClassifyDepartmentBase = 1 << 20;
 
+// The machine code is for: what a bundle records, and what a loading machine must offer.
+struct JitTarget {
+  std::string triple;    // "x86_64-pc-linux-gnu"
+  std::string cpu;       // "skylake-avx512"
+  std::string features;  // LLVM's "+sse2,+avx,-avx512f,..." of the compiling machine
+};
+
 class JitProgram {
  public:
-  // Compiles every function of `program` into one module. On failure returns null and sets
-  // *error to LLVM's message.
-  static std::unique_ptr<JitProgram> compile(const Program& program, std::string* error);
+  // Compiles every function of `program` into one module, then one object file, and loads it.
+  // On failure returns null and sets *error to LLVM's message. `object`, when given, receives
+  // the object file (what `iwd build` puts in a bundle).
+  static std::unique_ptr<JitProgram> compile(const Program& program, std::string* error, std::string* object = nullptr);
+  // Loads an object file that compile() made for `program` (from a bundle): no IR, no
+  // optimization, no code generation. The caller has checked the target (check_target()).
+  static std::unique_ptr<JitProgram> load(const Program& program, std::string_view object, std::string* error);
+  // This machine's target, and whether code compiled for `built` runs here: "" when it
+  // does, else why not (another architecture, or CPU features this machine lacks).
+  static JitTarget host_target();
+  static std::string check_target(const JitTarget& built);
   ~JitProgram();
 
   JitFunction function(FunctionRef f) const;

@@ -7,14 +7,9 @@
 #include <fstream>
 #include <iostream>
 
-#include "compiler/diag/render.h"
-#include "compiler/driver/compilation.h"
 #include "compiler/interp/interp.h"
 #include "compiler/interp/record_env.h"
-#include "compiler/jit/jit.h"
-#include "compiler/jit/jit_runner.h"
-#include "compiler/lower/lower.h"
-#include "compiler/lower/schema_of.h"
+#include "compiler/load/loaded_rules.h"
 #include "runtime/clock.h"
 #include "runtime/item_json.h"
 #include "stdlib/spelling.h"
@@ -33,17 +28,12 @@ struct EvalOptions {
   bool no_jit = false, stats = false;
 };
 
-// Everything one run needs: the compiled ruleset and how to evaluate it.
+// Everything one run needs: the loaded ruleset (from source or a bundle).
 struct Engine {
-  SourceManager sm;
-  DiagnosticBag diags;
-  std::unique_ptr<Compilation> comp;
-  std::unique_ptr<Program> program;
-  runtime::Schema schema;
   runtime::StringPool pool;
-  std::unique_ptr<Interpreter> interp;
-  std::unique_ptr<JitProgram> jit;
-  std::unique_ptr<JitRunner> runner;
+  std::unique_ptr<LoadedRules> rules;
+  const Program* program = nullptr;
+  const Interpreter* interp = nullptr;
 };
 
 std::string parse_agent(Engine& e, const std::string& text, Agent* agent) {
@@ -141,41 +131,17 @@ int run_eval(const EvalOptions& opts) {
     return kExitUsage;
   }
   Engine e;
-  std::vector<std::string> roots;
-  std::string error;
-  if (!collect_roots({opts.rules}, &roots, &error)) {
-    std::cerr << "iwd eval: " << error << "\n";
+  LoadOptions load;
+  load.jit = !opts.no_jit;
+  LoadResult loaded = load_rules(opts.rules, e.pool, load, std::cerr);
+  if (loaded.status == LoadStatus::RuleErrors) return kExitFindings;
+  if (!loaded.rules) {
+    std::cerr << "iwd eval: " << loaded.error << "\n";
     return kExitUsage;
   }
-  if (roots.size() != 1) {
-    std::cerr << fmt::format("iwd eval: {} holds {} rulesets (files no other file imports); name one file\n", opts.rules, roots.size());
-    return kExitUsage;
-  }
-  e.comp = std::make_unique<Compilation>(e.sm, e.diags);
-  if (!e.comp->load_root(roots[0], &error)) {
-    std::cerr << "iwd eval: " << error << "\n";
-    return kExitUsage;
-  }
-  e.comp->check();
-  if (e.diags.has_errors()) {
-    e.diags.sort();
-    compiler::render_text(std::cerr, e.sm, e.diags.all());
-    return kExitFindings;
-  }
-  e.program = lower_program(*e.comp->bound());
-  e.schema = schema_of(*e.comp->bound());
-  e.interp = std::make_unique<Interpreter>(*e.program);
-  if (!opts.no_jit) {
-    e.jit = JitProgram::compile(*e.program, &error);
-    if (!e.jit) {
-      std::cerr << "iwd eval: the JIT failed (" << error << "); use --no-jit\n";
-      return kExitUsage;
-    }
-    std::vector<std::int64_t> ids;
-    for (const auto& s : e.program->strings) ids.push_back(e.pool.intern(s));
-    e.runner = std::make_unique<JitRunner>(*e.jit, *e.interp, std::move(ids));
-    e.interp->set_native(e.runner.get());
-  }
+  e.rules = std::move(loaded.rules);
+  e.program = &e.rules->program();
+  e.interp = &e.rules->interpreter();
 
   std::int64_t at = runtime::SystemClock().now().ms_since_epoch;
   if (!opts.at.empty()) {
@@ -210,7 +176,7 @@ int run_eval(const EvalOptions& opts) {
   decode.default_id = "eval";  // what-if evaluation: items need no source key
   std::int64_t eval_ns = 0, count = 0;
   if (!opts.item.empty()) {
-    auto rec = runtime::decode_item(e.schema, e.pool, opts.item, decode);
+    auto rec = runtime::decode_item(e.rules->schema(), e.pool, opts.item, decode);
     if (!rec.ok()) {
       std::cerr << "iwd eval: --item: " << rec.error << "\n";
       return kExitFindings;
@@ -231,7 +197,7 @@ int run_eval(const EvalOptions& opts) {
     std::string line;
     for (std::size_t n = 1; std::getline(*in, line); ++n) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto rec = runtime::decode_item(e.schema, e.pool, line, decode);
+      auto rec = runtime::decode_item(e.rules->schema(), e.pool, line, decode);
       if (!rec.ok()) {
         std::cout << json{{"error", fmt::format("line {}: {}", n, rec.error)}}.dump() << "\n";
         continue;
@@ -251,7 +217,7 @@ int run_eval(const EvalOptions& opts) {
 void register_eval(CLI::App& app) {
   auto opts = std::make_shared<EvalOptions>();
   auto* cmd = app.add_subcommand("eval", "Classify items and compute their due time, priority and eligible agents");
-  cmd->add_option("rules", opts->rules, "The ruleset: a file, or a folder with one root file")->required();
+  cmd->add_option("rules", opts->rules, "The ruleset: a file, a folder with one root file, or a bundle (.iwdb)")->required();
   cmd->add_option("--item", opts->item, "One item as a JSON object");
   cmd->add_option("--items", opts->items, "A file of items, one JSON object a line (- for standard input)");
   cmd->add_option("--at", opts->at, "The capture instant (default: now)");
