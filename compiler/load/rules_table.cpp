@@ -19,6 +19,10 @@ struct LoadedRules::Strings {
   std::vector<std::vector<const char*>> capacity_media;
   std::vector<std::vector<std::int64_t>> capacity_limits;
   std::vector<abi::Capacity> capacities;
+  // Per function: the item slots and skills it reads, and whether it reads time inputs
+  // (RulesV1::expression_reads).
+  std::vector<std::vector<std::uint32_t>> read_slots, read_skills;
+  std::vector<std::uint8_t> reads_inputs;
 };
 
 // Here, where Strings is complete.
@@ -114,6 +118,19 @@ void LoadedRules::fill_table() {
     bool reads = false;
     for (const auto& in : f.code) reads = reads || in.op == Op::LoadAttr || in.op == Op::LoadInput;
     skill_reads_item_.push_back(reads ? 1 : 0);
+    auto& slots = s.read_slots.emplace_back();
+    auto& skills = s.read_skills.emplace_back();
+    std::uint8_t inputs = 0;
+    for (const auto& in : f.code) {
+      if (in.op == Op::LoadAttr) slots.push_back(in.a);
+      if (in.op == Op::LoadSkill) skills.push_back(in.a);
+      if (in.op == Op::LoadInput) inputs = 1;
+    }
+    for (auto* v : {&slots, &skills}) {
+      std::sort(v->begin(), v->end());
+      v->erase(std::unique(v->begin(), v->end()), v->end());
+    }
+    s.reads_inputs.push_back(inputs);
   }
 
   abi::RulesV1& t = table_;
@@ -225,6 +242,21 @@ void LoadedRules::fill_table() {
     const AbiEnv env = TableEntry::env(r, item, agent, r.string_ids_);
     return r.interp_->eligible(process, env, TableEntry::clock_of(*clock).at(age), agent ? agent->id : -1,
                                TableEntry::groups_of(agent));
+  };
+  t.expression_reads = [](void* ctx, std::int32_t expression, abi::ExpressionReads* out) {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const Strings& s = *r.strings_;
+    *out = abi::ExpressionReads{};
+    if (expression < 0 || static_cast<std::size_t>(expression) >= s.read_slots.size()) {
+      out->reads_inputs = 1;  // unknown: the runtime treats each item as its own target
+      return;
+    }
+    const auto e = static_cast<std::size_t>(expression);
+    out->slots = s.read_slots[e].data();
+    out->slot_count = static_cast<std::uint32_t>(s.read_slots[e].size());
+    out->skills = s.read_skills[e].data();
+    out->skill_count = static_cast<std::uint32_t>(s.read_skills[e].size());
+    out->reads_inputs = s.reads_inputs[e];
   };
 }
 
