@@ -244,7 +244,7 @@ TEST_F(BundleDamage, ADamagedSectionWithAGoodChecksumIsStillCaught) {
   EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.program = "garbage"; })),
             "the bundle is damaged: the rule program is not valid CBOR");
   EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.schema = "{}"; })).rfind("the bundle is damaged: its schema", 0), 0u);
-  EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.object = "not an object file"; })).rfind("the bundle's native code does not load", 0), 0u);
+  EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.objects[0] = "not an object file"; })).rfind("the bundle's native code does not load", 0), 0u);
   EXPECT_EQ(error_of(rewritten([](Bundle& b) {
               Program p;
               std::string ignored;
