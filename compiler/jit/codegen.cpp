@@ -240,8 +240,24 @@ Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
       return make_bool(v, b_.CreateAnd(a.p, b_.CreateAnd(b.p, c.p)));
     }
     case Op::LoadSkill:
-    case Op::LoadAgent:
-    case Op::InAttrList:
+    case Op::LoadAgent: {
+      // The agent's skill level or attribute, through the environment (iwd_jit_skill,
+      // iwd_jit_agent_attribute): no spill, no allocation.
+      auto* i32 = llvm::Type::getInt32Ty(ctx_);
+      auto callee = m_.getOrInsertFunction(in.op == Op::LoadSkill ? "iwd_jit_skill" : "iwd_jit_agent_attribute",
+                                           llvm::FunctionType::get(i8(), {args_->getType(), i32, i64()->getPointerTo()}, false));
+      auto* out = b_.CreateAlloca(i64());
+      auto* present = b_.CreateCall(callee, {args_, llvm::ConstantInt::get(i32, in.a), out});
+      return make_i(b_.CreateLoad(i64(), out), b_.CreateICmpNE(present, llvm::ConstantInt::get(i8(), 0)));
+    }
+    case Op::InAttrList: {
+      // Asked only when both are present, as the interpreter does (the helper checks).
+      auto callee = m_.getOrInsertFunction("iwd_jit_list_contains",
+                                           llvm::FunctionType::get(i8(), {args_->getType(), i64(), i64(), i8()}, false));
+      auto* both = b_.CreateAnd(a.p, b.p);
+      auto* found = b_.CreateCall(callee, {args_, b.i, a.i, b_.CreateZExt(both, i8())});
+      return make_bool(b_.CreateICmpNE(found, llvm::ConstantInt::get(i8(), 0)), both);
+    }
     case Op::Call:
       return slow(at);
   }

@@ -30,6 +30,10 @@
 
 extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
                                               std::int64_t from, std::int64_t to);
+extern "C" std::uint8_t iwd_jit_skill(const iwd::compiler::JitArgs* args, std::uint32_t skill, std::int64_t* out);
+extern "C" std::uint8_t iwd_jit_agent_attribute(const iwd::compiler::JitArgs* args, std::uint32_t name, std::int64_t* out);
+extern "C" std::uint8_t iwd_jit_list_contains(const iwd::compiler::JitArgs* args, std::int64_t list, std::int64_t value,
+                                              std::uint8_t present);
 extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::uint32_t fn, std::uint32_t at,
                                      const std::int64_t* ri, const double* rf, const std::uint8_t* rp,
                                      std::int64_t* out_i, double* out_f);
@@ -235,8 +239,13 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::
   llvm::orc::SymbolMap symbols;
   symbols[lljit.mangleAndIntern("iwd_jit_slow")] =
       llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(&iwd_jit_slow), llvm::JITSymbolFlags::Exported);
-  symbols[lljit.mangleAndIntern("iwd_jit_business_time")] =
-      llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(&iwd_jit_business_time), llvm::JITSymbolFlags::Exported);
+  auto helper = [&](const char* name, llvm::JITTargetAddress address) {
+    symbols[lljit.mangleAndIntern(name)] = llvm::JITEvaluatedSymbol(address, llvm::JITSymbolFlags::Exported);
+  };
+  helper("iwd_jit_business_time", llvm::pointerToJITTargetAddress(&iwd_jit_business_time));
+  helper("iwd_jit_skill", llvm::pointerToJITTargetAddress(&iwd_jit_skill));
+  helper("iwd_jit_agent_attribute", llvm::pointerToJITTargetAddress(&iwd_jit_agent_attribute));
+  helper("iwd_jit_list_contains", llvm::pointerToJITTargetAddress(&iwd_jit_list_contains));
   if (auto e = dylib->define(llvm::orc::absoluteSymbols(symbols))) {
     *error = message(std::move(e));
     return nullptr;
@@ -340,4 +349,20 @@ extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::ui
 extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
                                               std::int64_t from, std::int64_t to) {
   return args->interp->calendar(calendar).business_time(iwd::stdlib::Instant{from}, iwd::stdlib::Instant{to}).ms;
+}
+
+// Reads of the agent and of list attributes: the environment's, as the interpreter reads them.
+extern "C" std::uint8_t iwd_jit_skill(const iwd::compiler::JitArgs* args, std::uint32_t skill, std::int64_t* out) {
+  const iwd::compiler::Value v = args->env->skill(skill);
+  *out = v.i;
+  return v.present ? 1 : 0;
+}
+extern "C" std::uint8_t iwd_jit_agent_attribute(const iwd::compiler::JitArgs* args, std::uint32_t name, std::int64_t* out) {
+  const iwd::compiler::Value v = args->env->agent_attribute(args->interp->program().strings[name]);
+  *out = v.i;
+  return v.present ? 1 : 0;
+}
+extern "C" std::uint8_t iwd_jit_list_contains(const iwd::compiler::JitArgs* args, std::int64_t list, std::int64_t value,
+                                              std::uint8_t present) {
+  return present && args->env->list_contains(list, iwd::compiler::Value::of_int(value)) ? 1 : 0;
 }
