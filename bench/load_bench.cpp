@@ -122,6 +122,39 @@ void BM_Classify(benchmark::State& state) {
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
 
+// Whether an agent is eligible for an item at an age (every stage open), and whether one
+// stage admits it: what the runtime asks when it matches agents to targets.
+void BM_Eligible(benchmark::State& state) {
+  TableFixture* fx = fixture_for(state);
+  const abi::RulesV1& t = fx->rules->table();
+  iwd::test::RandomItems gen(*fx->rules, 11);
+  std::vector<abi::Agent> agents;
+  std::vector<std::vector<std::int8_t>> skills;
+  for (int k = 0; k < 16; ++k) {
+    const abi::Agent& a = gen.agent();
+    skills.emplace_back(a.skills, a.skills + a.skill_count);
+    agents.push_back(a);
+    agents.back().skills = skills.back().data();
+    agents.back().group_count = 0;
+  }
+  std::vector<std::pair<std::int32_t, abi::ItemClock>> classified;
+  for (const auto& item : fx->items) {
+    std::int32_t detail = 0;
+    const std::int32_t p = t.classify(t.ctx, &item, 1'795'000'000'000, &detail);
+    abi::ItemClock clock;
+    if (p >= 0) t.clock(t.ctx, p, &item, 1'795'000'000'000, &clock);
+    classified.emplace_back(p, clock);
+  }
+  std::size_t i = 0;
+  for (auto _ : state) {
+    const std::size_t k = i++ & 255;
+    if (classified[k].first < 0) continue;
+    benchmark::DoNotOptimize(t.eligible(t.ctx, classified[k].first, &fx->items[k], &classified[k].second,
+                                        100 * 3'600'000, &agents[i & 15]));
+  }
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 }  // namespace
 
 // Arguments: {0: enterprise.iwd, 1: 1,000 processes}, {0: interpreter, 1: JIT}.
@@ -129,4 +162,5 @@ BENCHMARK(BM_LoadSource)->Arg(0)->Arg(1)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_LoadBundle)->Args({0, 1})->Args({1, 1})->Args({1, 0})->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Classify)->Args({0, 0})->Args({0, 1})->Args({1, 0})->Args({1, 1});
 BENCHMARK(BM_ClassifyDuePriority)->Args({0, 0})->Args({0, 1})->Args({1, 0})->Args({1, 1});
+BENCHMARK(BM_Eligible)->Args({0, 0})->Args({0, 1});
 BENCHMARK_MAIN();

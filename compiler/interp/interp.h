@@ -63,6 +63,13 @@ class NativeRunner {
   virtual bool run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const = 0;
   // The whole decision walk: the process, or -1 with `detail` as Interpreter::rejection reads it.
   virtual bool classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const = 0;
+  // A scheme's priority formula, and a process's stage openings (one per stage, -1: never).
+  virtual bool priority(std::int32_t scheme, const EvalEnv& env, const TimeInputs& in, std::int64_t* out) const {
+    return false;
+  }
+  virtual bool stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in, std::int64_t* opens) const {
+    return false;
+  }
 };
 
 // The outcome of classification.

@@ -118,6 +118,7 @@ TimeInputs Interpreter::ItemClock::at(std::int64_t age) const {
 std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at, double* raw) const {
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   if (pp.priority < 0) return 0;  // no scheme: every item ranks alike
+  if (std::int64_t v = 0; !raw && native_ && native_->priority(pp.priority, env, at, &v)) return v;
   const ProgramPriority& s = p_.priorities[static_cast<std::size_t>(pp.priority)];
   auto number = [&](FunctionRef f, const TimeInputs& in) {
     const Value v = run(f, env, in);
@@ -173,6 +174,11 @@ std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, cons
                                                       const TimeInputs& in) const {
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   std::vector<std::int64_t> opens;
+  if (native_) {
+    opens.resize(pp.stages.size());
+    if (native_->stage_openings(process, env, in, opens.data())) return opens;
+    opens.clear();
+  }
   std::int64_t t = 0;
   for (const auto& st : pp.stages) {
     opens.push_back(t);

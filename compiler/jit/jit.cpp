@@ -17,6 +17,8 @@
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Utils/Cloning.h>
+#include <llvm/Transforms/Utils/ValueMapper.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <fmt/format.h>
@@ -26,6 +28,12 @@
 
 #include "compiler/jit/codegen.h"
 
+extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
+                                              std::int64_t from, std::int64_t to);
+extern "C" std::uint8_t iwd_jit_skill(const iwd::compiler::JitArgs* args, std::uint32_t skill, std::int64_t* out);
+extern "C" std::uint8_t iwd_jit_agent_attribute(const iwd::compiler::JitArgs* args, std::uint32_t name, std::int64_t* out);
+extern "C" std::uint8_t iwd_jit_list_contains(const iwd::compiler::JitArgs* args, std::int64_t list, std::int64_t value,
+                                              std::uint8_t present);
 extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::uint32_t fn, std::uint32_t at,
                                      const std::int64_t* ri, const double* rf, const std::uint8_t* rp,
                                      std::int64_t* out_i, double* out_f);
@@ -71,6 +79,7 @@ void optimize(llvm::Module& m) {
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
   mpm.addPass(llvm::AlwaysInlinerPass());  // the `when` functions into the decision walk
   llvm::FunctionPassManager after;
+  after.addPass(llvm::SROAPass());  // the inlined functions' result slots
   after.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/true));  // one load of each argument field
   after.addPass(llvm::InstCombinePass());
   after.addPass(llvm::SimplifyCFGPass());
@@ -100,11 +109,17 @@ class ProcessJit {
         // compiles ~4x faster.
         host->setCodeGenOptLevel(llvm::CodeGenOpt::None);
         JitTarget target{host->getTargetTriple().str(), host->getCPU(), host->getFeatures().getString()};
-        auto tm = host->createTargetMachine();
+        auto fast = host->createTargetMachine();
+        // The classification walk is one function per ruleset and the hottest code there is:
+        // worth the full instruction selector (bench/RESULTS.md).
+        auto optimizing_builder = *host;
+        optimizing_builder.setCodeGenOptLevel(llvm::CodeGenOpt::Default);
+        auto optimizing = optimizing_builder.createTargetMachine();
         auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*host)).create();
-        if (!tm) failure = message(tm.takeError());
+        if (!fast) failure = message(fast.takeError());
+        else if (!optimizing) failure = message(optimizing.takeError());
         else if (!jit) failure = message(jit.takeError());
-        else instance.reset(new ProcessJit(std::move(*jit), std::move(*tm), std::move(target)));
+        else instance.reset(new ProcessJit(std::move(*jit), std::move(*fast), std::move(*optimizing), std::move(target)));
       }
     }
     if (!instance) *error = failure;
@@ -112,16 +127,18 @@ class ProcessJit {
   }
 
   llvm::orc::LLJIT& jit() { return *jit_; }
-  llvm::TargetMachine& target_machine() { return *tm_; }
+  llvm::TargetMachine& fast_target_machine() { return *fast_; }
+  llvm::TargetMachine& optimizing_target_machine() { return *optimizing_; }
   const JitTarget& target() const { return target_; }
   std::mutex& mutex() { return mu_; }
   std::uint64_t next_id() { return ++ids_; }
 
  private:
-  ProcessJit(std::unique_ptr<llvm::orc::LLJIT> jit, std::unique_ptr<llvm::TargetMachine> tm, JitTarget target)
-      : jit_(std::move(jit)), tm_(std::move(tm)), target_(std::move(target)) {}
+  ProcessJit(std::unique_ptr<llvm::orc::LLJIT> jit, std::unique_ptr<llvm::TargetMachine> fast,
+             std::unique_ptr<llvm::TargetMachine> optimizing, JitTarget target)
+      : jit_(std::move(jit)), fast_(std::move(fast)), optimizing_(std::move(optimizing)), target_(std::move(target)) {}
   std::unique_ptr<llvm::orc::LLJIT> jit_;
-  std::unique_ptr<llvm::TargetMachine> tm_;
+  std::unique_ptr<llvm::TargetMachine> fast_, optimizing_;
   JitTarget target_;
   std::mutex mu_;
   std::uint64_t ids_ = 0;
@@ -141,13 +158,23 @@ JitProgram::~JitProgram() {
   }
 }
 
-std::string program_ir(const Program& program) {
+std::string program_ir(const Program& program, bool optimized) {
   llvm::LLVMContext ctx;
   auto m = build_module(ctx, program);
+  if (optimized) {
+    std::string error;
+    if (ProcessJit* process = ProcessJit::get(&error)) {
+      std::lock_guard<std::mutex> lock(process->mutex());
+      m->setDataLayout(process->jit().getDataLayout());
+      m->setTargetTriple(process->target().triple);
+    }
+    optimize(*m);
+  }
   return module_text(*m);
 }
 
-std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::string* error, std::string* object) {
+std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::string* error,
+                                                std::vector<std::string>* objects) {
   ProcessJit* process = ProcessJit::get(error);
   if (!process) return nullptr;
   llvm::LLVMContext ctx;
@@ -158,27 +185,34 @@ std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::str
     *error = "internal error: invalid IR: " + vs.str();
     return nullptr;
   }
-  std::string bytes;
+  std::vector<std::string> files;
   {
     std::lock_guard<std::mutex> lock(process->mutex());
     module->setDataLayout(process->jit().getDataLayout());
     module->setTargetTriple(process->target().triple);
     optimize(*module);
-    // The same code generator LLJIT would use, run here so that the object file can also go
-    // into a bundle.
-    auto buffer = llvm::orc::SimpleCompiler(process->target_machine())(*module);
-    if (!buffer) {
-      *error = message(buffer.takeError());
-      return nullptr;
+    // The walk (its conditions inlined) goes to a module of its own for the full instruction
+    // selector; the rest keeps a declaration of nothing from it.
+    llvm::ValueToValueMapTy map;
+    auto walk = llvm::CloneModule(*module, map, [](const llvm::GlobalValue* gv) { return gv->getName() == "iwd_classify"; });
+    module->getFunction("iwd_classify")->eraseFromParent();
+    for (auto [m, tm] : {std::pair{module.get(), &process->fast_target_machine()},
+                         std::pair{walk.get(), &process->optimizing_target_machine()}}) {
+      auto buffer = llvm::orc::SimpleCompiler(*tm)(*m);
+      if (!buffer) {
+        *error = message(buffer.takeError());
+        return nullptr;
+      }
+      files.emplace_back((*buffer)->getBufferStart(), (*buffer)->getBufferSize());
     }
-    bytes.assign((*buffer)->getBufferStart(), (*buffer)->getBufferSize());
   }
-  auto out = load(program, bytes, error);
-  if (out && object) *object = std::move(bytes);
+  auto out = load(program, files, error);
+  if (out && objects) *objects = std::move(files);
   return out;
 }
 
-std::unique_ptr<JitProgram> JitProgram::load(const Program& program, std::string_view object, std::string* error) {
+std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::vector<std::string>& objects,
+                                             std::string* error) {
   ProcessJit* process = ProcessJit::get(error);
   if (!process) return nullptr;
   auto& lljit = process->jit();
@@ -205,14 +239,24 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, std::string
   llvm::orc::SymbolMap symbols;
   symbols[lljit.mangleAndIntern("iwd_jit_slow")] =
       llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(&iwd_jit_slow), llvm::JITSymbolFlags::Exported);
+  auto helper = [&](const char* name, llvm::JITTargetAddress address) {
+    symbols[lljit.mangleAndIntern(name)] = llvm::JITEvaluatedSymbol(address, llvm::JITSymbolFlags::Exported);
+  };
+  helper("iwd_jit_business_time", llvm::pointerToJITTargetAddress(&iwd_jit_business_time));
+  helper("iwd_jit_skill", llvm::pointerToJITTargetAddress(&iwd_jit_skill));
+  helper("iwd_jit_agent_attribute", llvm::pointerToJITTargetAddress(&iwd_jit_agent_attribute));
+  helper("iwd_jit_list_contains", llvm::pointerToJITTargetAddress(&iwd_jit_list_contains));
   if (auto e = dylib->define(llvm::orc::absoluteSymbols(symbols))) {
     *error = message(std::move(e));
     return nullptr;
   }
-  auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(object.data(), object.size()), "iwd-rules.o");
-  if (auto e = lljit.addObjectFile(*dylib, std::move(buffer))) {
-    *error = message(std::move(e));
-    return nullptr;
+  for (std::size_t k = 0; k < objects.size(); ++k) {
+    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(objects[k].data(), objects[k].size()),
+                                                       fmt::format("iwd-rules-{}.o", k));
+    if (auto e = lljit.addObjectFile(*dylib, std::move(buffer))) {
+      *error = message(std::move(e));
+      return nullptr;
+    }
   }
   auto find = [&](const std::string& name) -> void* {
     auto sym = lljit.lookup(*dylib, name);
@@ -230,6 +274,16 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, std::string
   void* classify = find("iwd_classify");
   if (!classify) return nullptr;
   out->classify_ = reinterpret_cast<JitClassify>(classify);
+  for (std::size_t k = 0; k < program.priorities.size(); ++k) {
+    void* f = find(fmt::format("iwd_priority{}", k));
+    if (!f) return nullptr;
+    out->priorities_.push_back(reinterpret_cast<JitPriority>(f));
+  }
+  for (std::size_t k = 0; k < program.processes.size(); ++k) {
+    void* f = find(fmt::format("iwd_stages{}", k));
+    if (!f) return nullptr;
+    out->stages_.push_back(reinterpret_cast<JitStages>(f));
+  }
   return out;
 }
 
@@ -289,4 +343,26 @@ extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::ui
   *out_i = v.i;
   *out_f = v.f;
   return v.present ? 1 : 0;
+}
+
+// `age in CALENDAR`: the open time between two instants, by the interpreter's calendar.
+extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
+                                              std::int64_t from, std::int64_t to) {
+  return args->interp->calendar(calendar).business_time(iwd::stdlib::Instant{from}, iwd::stdlib::Instant{to}).ms;
+}
+
+// Reads of the agent and of list attributes: the environment's, as the interpreter reads them.
+extern "C" std::uint8_t iwd_jit_skill(const iwd::compiler::JitArgs* args, std::uint32_t skill, std::int64_t* out) {
+  const iwd::compiler::Value v = args->env->skill(skill);
+  *out = v.i;
+  return v.present ? 1 : 0;
+}
+extern "C" std::uint8_t iwd_jit_agent_attribute(const iwd::compiler::JitArgs* args, std::uint32_t name, std::int64_t* out) {
+  const iwd::compiler::Value v = args->env->agent_attribute(args->interp->program().strings[name]);
+  *out = v.i;
+  return v.present ? 1 : 0;
+}
+extern "C" std::uint8_t iwd_jit_list_contains(const iwd::compiler::JitArgs* args, std::int64_t list, std::int64_t value,
+                                              std::uint8_t present) {
+  return present && args->env->list_contains(list, iwd::compiler::Value::of_int(value)) ? 1 : 0;
 }

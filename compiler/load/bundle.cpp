@@ -75,12 +75,13 @@ bool looks_like_bundle(std::string_view bytes) { return bytes.substr(0, kBundleM
 
 std::string write_bundle(const Bundle& b) {
   const std::string manifest = manifest_json(b.manifest);
-  const std::pair<std::uint32_t, const std::string*> sections[] = {
-      {kManifest, &manifest}, {kSchema, &b.schema}, {kProgram, &b.program}, {kObject, &b.object}};
+  std::vector<std::pair<std::uint32_t, const std::string*>> sections = {
+      {kManifest, &manifest}, {kSchema, &b.schema}, {kProgram, &b.program}};
+  for (const auto& o : b.objects) sections.emplace_back(kObject, &o);
   std::string out(kBundleMagic);
   put32(out, kBundleFormatVersion);
-  put32(out, static_cast<std::uint32_t>(std::size(sections)));
-  std::uint64_t offset = kHeaderBytes + kEntryBytes * std::size(sections);
+  put32(out, static_cast<std::uint32_t>(sections.size()));
+  std::uint64_t offset = kHeaderBytes + kEntryBytes * sections.size();
   for (const auto& [kind, bytes] : sections) {
     put32(out, kind);
     put32(out, 0);
@@ -139,7 +140,7 @@ bool read_bundle(std::string_view b, Bundle* out, std::string* error) {
         break;
       case kSchema: out->schema.assign(bytes); break;
       case kProgram: out->program.assign(bytes); break;
-      case kObject: out->object.assign(bytes); break;
+      case kObject: out->objects.emplace_back(bytes); break;
       default: continue;  // a section a later version added: ignored
     }
     seen[kind] = true;

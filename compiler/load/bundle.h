@@ -11,13 +11,14 @@
 //
 // Sections: the manifest (JSON: compiler version, ruleset name and version, source hash,
 // target triple, CPU and features), the item schema (runtime::Schema text), the rule
-// program (compiler/lower/program_io.h) and the native object file. A bundle is native code:
+// program (compiler/lower/program_io.h) and the native object files (one section each). A bundle is native code:
 // load only bundles you trust, as you would a shared library.
 #pragma once
 
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "compiler/jit/jit.h"
 
@@ -37,7 +38,7 @@ struct Bundle {
   BundleManifest manifest;
   std::string schema;   // runtime::Schema::serialize()
   std::string program;  // serialize_program()
-  std::string object;   // the object file of JitProgram::compile()
+  std::vector<std::string> objects;  // the object files of JitProgram::compile(), in order
 };
 
 std::string write_bundle(const Bundle& b);

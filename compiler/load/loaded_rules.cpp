@@ -20,7 +20,7 @@ const char* compiler_version() { return IWD_VERSION; }
 
 std::unique_ptr<LoadedRules> LoadedRules::make(std::unique_ptr<Program> program, runtime::Schema schema,
                                                BundleManifest manifest, runtime::StringPool& pool,
-                                               const LoadOptions& options, std::string_view object,
+                                               const LoadOptions& options, const std::vector<std::string>& objects,
                                                std::string* error) {
   std::unique_ptr<LoadedRules> r(new LoadedRules(pool));
   r->program_ = std::move(program);
@@ -30,11 +30,11 @@ std::unique_ptr<LoadedRules> LoadedRules::make(std::unique_ptr<Program> program,
   r->interp_ = std::make_unique<Interpreter>(*r->program_);
   for (const auto& s : r->program_->strings) r->string_ids_.push_back(pool.intern(s));
   if (options.jit) {
-    if (object.empty()) {
-      r->jit_ = JitProgram::compile(*r->program_, error, options.keep_object ? &r->object_ : nullptr);
+    if (objects.empty()) {
+      r->jit_ = JitProgram::compile(*r->program_, error, options.keep_object ? &r->objects_ : nullptr);
     } else {
-      r->jit_ = JitProgram::load(*r->program_, object, error);
-      if (options.keep_object) r->object_.assign(object);
+      r->jit_ = JitProgram::load(*r->program_, objects, error);
+      if (options.keep_object) r->objects_ = objects;
     }
     if (!r->jit_) return nullptr;
     r->runner_ = std::make_unique<JitRunner>(*r->jit_, *r->interp_, r->string_ids_);
@@ -49,7 +49,7 @@ std::string LoadedRules::bundle() const {
   b.manifest = manifest_;
   b.schema = schema_text_;
   b.program = serialize_program(*program_);
-  b.object = object_;
+  b.objects = objects_;
   return write_bundle(b);
 }
 
@@ -94,7 +94,7 @@ LoadResult load_bundle(std::string_view bytes, runtime::StringPool& pool, const 
     out.error = "the bundle is damaged: its schema and its rule program disagree on the attributes";
     return out;
   }
-  out.rules = LoadedRules::make(std::move(program), std::move(schema.value), m, pool, options, b.object, &out.error);
+  out.rules = LoadedRules::make(std::move(program), std::move(schema.value), m, pool, options, b.objects, &out.error);
   if (!out.rules) {
     out.error = "the bundle's native code does not load: " + out.error;
     return out;

@@ -39,15 +39,16 @@ class LoadedRules {
   runtime::StringPool& pool() const { return pool_; }
   const BundleManifest& manifest() const { return manifest_; }
   bool uses_jit() const { return jit_ != nullptr; }
-  // The object file, when loaded with keep_object.
-  const std::string& object() const { return object_; }
+  // The object files, when loaded with keep_object.
+  const std::vector<std::string>& objects() const { return objects_; }
   // The bundle of these rules (needs keep_object).
   std::string bundle() const;
 
   // Builds a loaded ruleset from its parts (the loaders below use this).
   static std::unique_ptr<LoadedRules> make(std::unique_ptr<Program> program, runtime::Schema schema,
                                            BundleManifest manifest, runtime::StringPool& pool,
-                                           const LoadOptions& options, std::string_view object, std::string* error);
+                                           const LoadOptions& options, const std::vector<std::string>& objects,
+                                           std::string* error);
 
   struct Strings;  // the table's string storage (loaded_rules.cpp)
 
@@ -63,7 +64,7 @@ class LoadedRules {
   std::unique_ptr<Interpreter> interp_;
   std::unique_ptr<JitProgram> jit_;
   std::unique_ptr<JitRunner> runner_;
-  std::string object_;
+  std::vector<std::string> objects_;
   std::vector<std::int64_t> string_ids_;  // Program::strings -> pool ids
   std::vector<std::uint8_t> skill_reads_item_;  // per function: reads item attributes or time inputs
   std::unique_ptr<Strings> strings_;

@@ -2,6 +2,7 @@
 // EvalEnv over the runtime's item record (and agent) and calls the interpreter, whose
 // functions run as native code when the JIT is on.
 #include <algorithm>
+#include <set>
 
 #include "compiler/interp/record_env.h"
 #include "compiler/load/loaded_rules.h"
@@ -19,8 +20,7 @@ struct LoadedRules::Strings {
   std::vector<std::vector<const char*>> capacity_media;
   std::vector<std::vector<std::int64_t>> capacity_limits;
   std::vector<abi::Capacity> capacities;
-  // Per function: the item slots and skills it reads, and whether it reads time inputs
-  // (RulesV1::expression_reads).
+  // What each function reads (abi::ExpressionReads): slots and skills, ascending.
   std::vector<std::vector<std::uint32_t>> read_slots, read_skills;
   std::vector<std::uint8_t> reads_inputs;
 };
@@ -115,22 +115,17 @@ void LoadedRules::fill_table() {
                                          s.capacity_media[i].data(), s.capacity_limits[i].data(),
                                          p.capacities[i].total < 0 ? abi::kNone : p.capacities[i].total});
   for (const auto& f : p.functions) {
-    bool reads = false;
-    for (const auto& in : f.code) reads = reads || in.op == Op::LoadAttr || in.op == Op::LoadInput;
-    skill_reads_item_.push_back(reads ? 1 : 0);
-    auto& slots = s.read_slots.emplace_back();
-    auto& skills = s.read_skills.emplace_back();
-    std::uint8_t inputs = 0;
+    std::set<std::uint32_t> slots, skills;
+    bool inputs = false;
     for (const auto& in : f.code) {
-      if (in.op == Op::LoadAttr) slots.push_back(in.a);
-      if (in.op == Op::LoadSkill) skills.push_back(in.a);
-      if (in.op == Op::LoadInput) inputs = 1;
+      if (in.op == Op::LoadAttr) slots.insert(in.a);
+      if (in.op == Op::LoadSkill) skills.insert(in.a);
+      inputs = inputs || in.op == Op::LoadInput;
     }
-    for (auto* v : {&slots, &skills}) {
-      std::sort(v->begin(), v->end());
-      v->erase(std::unique(v->begin(), v->end()), v->end());
-    }
-    s.reads_inputs.push_back(inputs);
+    skill_reads_item_.push_back(!slots.empty() || inputs ? 1 : 0);
+    s.read_slots.emplace_back(slots.begin(), slots.end());
+    s.read_skills.emplace_back(skills.begin(), skills.end());
+    s.reads_inputs.push_back(inputs ? 1 : 0);
   }
 
   abi::RulesV1& t = table_;
@@ -154,6 +149,13 @@ void LoadedRules::fill_table() {
   t.classify = [](void* ctx, const runtime::ItemRecord* item, std::int64_t now, std::int32_t* detail) {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    if (r.jit_) {  // the hot path: straight into the compiled walk
+      const std::uint64_t* rec = item->data();
+      const std::int64_t inputs[] = {now, 0, 0, 0, 0};
+      const JitArgs args{reinterpret_cast<const std::int64_t*>(rec + 1 + item->presence_words()), rec + 1, inputs,
+                         r.string_ids_.data(), &env, r.interp_.get()};
+      return r.jit_->classify()(&args, detail);
+    }
     return r.interp_->classify_code(env, now, detail);
   };
   t.rejection = [](void* ctx, std::int32_t detail) -> const char* {
@@ -236,27 +238,22 @@ void LoadedRules::fill_table() {
     return r.interp_->admits(process, stage, env, TableEntry::clock_of(*clock).at(0), agent ? agent->id : -1,
                              TableEntry::groups_of(agent));
   };
+  t.expression_reads = [](void* ctx, std::int32_t expression, abi::ExpressionReads* out) {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const Strings& s = *r.strings_;
+    *out = abi::ExpressionReads{};
+    if (expression < 0 || static_cast<std::size_t>(expression) >= s.read_slots.size()) return;
+    const auto e = static_cast<std::size_t>(expression);
+    *out = abi::ExpressionReads{s.read_slots[e].data(), static_cast<std::uint32_t>(s.read_slots[e].size()),
+                                s.read_skills[e].data(), static_cast<std::uint32_t>(s.read_skills[e].size()),
+                                s.reads_inputs[e]};
+  };
   t.eligible = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                   std::int64_t age, const abi::Agent* agent) -> std::uint8_t {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, agent, r.string_ids_);
     return r.interp_->eligible(process, env, TableEntry::clock_of(*clock).at(age), agent ? agent->id : -1,
                                TableEntry::groups_of(agent));
-  };
-  t.expression_reads = [](void* ctx, std::int32_t expression, abi::ExpressionReads* out) {
-    const LoadedRules& r = TableEntry::self(ctx);
-    const Strings& s = *r.strings_;
-    *out = abi::ExpressionReads{};
-    if (expression < 0 || static_cast<std::size_t>(expression) >= s.read_slots.size()) {
-      out->reads_inputs = 1;  // unknown: the runtime treats each item as its own target
-      return;
-    }
-    const auto e = static_cast<std::size_t>(expression);
-    out->slots = s.read_slots[e].data();
-    out->slot_count = static_cast<std::uint32_t>(s.read_slots[e].size());
-    out->skills = s.read_skills[e].data();
-    out->skill_count = static_cast<std::uint32_t>(s.read_skills[e].size());
-    out->reads_inputs = s.reads_inputs[e];
   };
 }
 

@@ -46,10 +46,12 @@ int run_build(const BuildOptions& opts) {
   if (!opts.quiet) {
     const auto& m = loaded.rules->manifest();
     const auto& p = loaded.rules->program();
+    std::size_t native = 0;
+    for (const auto& o : loaded.rules->objects()) native += o.size();
     std::cout << fmt::format("wrote {}: ruleset {}{}, {} processes, {} functions, {} bytes of native code for {} ({}), {} bytes\n",
                              opts.output, m.ruleset.empty() ? "(unnamed)" : m.ruleset,
                              m.ruleset_version.empty() ? "" : " version " + m.ruleset_version, p.processes.size(),
-                             p.functions.size(), loaded.rules->object().size(), m.target.cpu, m.target.triple, bytes.size());
+                             p.functions.size(), native, m.target.cpu, m.target.triple, bytes.size());
   }
   return kExitOk;
 }

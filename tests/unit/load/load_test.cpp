@@ -244,7 +244,7 @@ TEST_F(BundleDamage, ADamagedSectionWithAGoodChecksumIsStillCaught) {
   EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.program = "garbage"; })),
             "the bundle is damaged: the rule program is not valid CBOR");
   EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.schema = "{}"; })).rfind("the bundle is damaged: its schema", 0), 0u);
-  EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.object = "not an object file"; })).rfind("the bundle's native code does not load", 0), 0u);
+  EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.objects[0] = "not an object file"; })).rfind("the bundle's native code does not load", 0), 0u);
   EXPECT_EQ(error_of(rewritten([](Bundle& b) {
               Program p;
               std::string ignored;
@@ -329,6 +329,24 @@ TEST(Table, RejectionsAndTerms) {
   t.clock(t.ctx, p, &rec.value, decode.captured_at.ms_since_epoch, &clock);
   EXPECT_EQ(clock.sla, 72 * 3'600'000);
   EXPECT_NE(clock.due, abi::kNone);
+  // Sales.Gold's stages: agent preferred_agent, then skill stages (LANGUAGE.md's targets sales).
+  std::vector<abi::Stage> stages(t.stage_counts[p]);
+  t.stages(t.ctx, p, &rec.value, &clock, stages.data());
+  ASSERT_GE(stages.size(), 2u);
+  EXPECT_EQ(stages[0].kind, abi::kStageAgent);
+  EXPECT_EQ(stages[0].value, abi::kNone);  // no preferred agent: skipped
+  EXPECT_EQ(stages[0].opens_at, 0);
+  ASSERT_EQ(stages[1].kind, abi::kStageSkill);
+  EXPECT_EQ(stages[1].reads_item, 0);
+  abi::ExpressionReads reads;
+  t.expression_reads(t.ctx, stages[1].expression, &reads);
+  ASSERT_EQ(reads.skill_count, 2u);  // sales_processing > 7 and legacy_processing > 1
+  EXPECT_STREQ(t.skill_names[reads.skills[0]], "sales_processing");
+  EXPECT_STREQ(t.skill_names[reads.skills[1]], "legacy_processing");
+  EXPECT_EQ(reads.slot_count, 0u);
+  EXPECT_EQ(reads.reads_inputs, 0);
+  t.expression_reads(t.ctx, 99999, &reads);
+  EXPECT_EQ(reads.skill_count, 0u);
   abi::ProcessTerms terms;
   t.terms(t.ctx, p, &rec.value, &clock, &terms);
   EXPECT_EQ(terms.offer_timeout, 30'000);  // the default
