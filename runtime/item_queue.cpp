@@ -6,7 +6,7 @@ namespace iwd::runtime {
 
 void ItemQueue::place_at(std::uint32_t position, const Entry& e, std::vector<WorkItem>& items) {
   heap_[position] = e;
-  items[e.item].stages[e.slot].position = position;
+  items[e.item].stage(e.slot).position = position;
 }
 
 void ItemQueue::sift_up(std::uint32_t position, std::vector<WorkItem>& items) {
@@ -44,7 +44,7 @@ void ItemQueue::erase(std::uint32_t position, std::vector<WorkItem>& items) {
   const Entry gone = heap_[position];
   const Entry last = heap_.back();
   heap_.pop_back();
-  items[gone.item].stages[gone.slot].position = StageSlot::kNotQueued;
+  items[gone.item].stage(gone.slot).position = StageSlot::kNotQueued;
   if (position == heap_.size()) return;
   place_at(position, last, items);
   if (before(last, gone))
@@ -110,7 +110,7 @@ void DeadlineHeap::set(std::uint32_t item, std::int64_t at, std::uint64_t serial
       sift_down(position);
     return;
   }
-  const Entry e{at, serial, item};
+  const Entry e{at, static_cast<std::uint32_t>(serial), item};
   if (position == kNoIndex) {
     heap_.push_back(e);
     sift_up(static_cast<std::uint32_t>(heap_.size() - 1));

@@ -47,7 +47,8 @@ class DeadlineHeap {
  public:
   struct Entry {
     std::int64_t at;
-    std::uint64_t serial;
+    std::uint32_t serial;  // the item's capture serial, low 32 bits: ties at one instant go in
+                           // capture order (after 2^32 captures, still in a fixed order)
     std::uint32_t item;
   };
 
@@ -60,7 +61,9 @@ class DeadlineHeap {
   std::int64_t at(std::uint32_t item) const;
 
  private:
-  static bool before(const Entry& a, const Entry& b) { return a.at != b.at ? a.at < b.at : a.serial < b.serial; }
+  static bool before(const Entry& a, const Entry& b) {
+    return a.at != b.at ? a.at < b.at : a.serial != b.serial ? a.serial < b.serial : a.item < b.item;
+  }
   void put(std::uint32_t position, const Entry& e);
   void sift_up(std::uint32_t position);
   void sift_down(std::uint32_t position);

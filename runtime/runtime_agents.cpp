@@ -24,9 +24,11 @@ Status Runtime::agent(const AgentUpdate& u) {
   }
   // Media first: registering one may republish agents.
   std::vector<std::pair<std::uint32_t, std::int32_t>> limits;
-  const CapacitySpec capacity = u.capacity ? *u.capacity : default_capacity();
-  if (u.capacity || a == kNoIndex)
+  CapacitySpec capacity;
+  if (u.capacity || a == kNoIndex) {
+    capacity = u.capacity ? *u.capacity : default_capacity();
     for (const auto& [media, limit] : capacity.media) limits.emplace_back(media_index(media), limit);
+  }
   if (a != kNoIndex && u.capacity) {
     const Agent& agent = agents_[a];
     for (std::uint32_t m = 0; m < agent.load.size(); ++m) {

@@ -54,7 +54,7 @@ std::string Runtime::check() const {
     if (queued && item.place == 0) return fmt::format("queued item `{}` has no place", who);
     const std::int64_t age = item.age(t);
     for (std::uint32_t k = 0; k < item.stage_count; ++k) {
-      const StageSlot& slot = item.stages[k];
+      const StageSlot& slot = item.stage(k);
       if (slot.target != kNoIndex) ++refs[slot.target];
       const bool should_open = queued && slot.opens_at != abi::kNone && slot.opens_at <= age;
       if (slot.open() != should_open)

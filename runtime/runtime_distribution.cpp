@@ -25,11 +25,11 @@ void Runtime::join_open_stages(std::uint32_t i, bool announce) {
   WorkItem& item = items_[i];
   const std::int64_t age = item.age(now());
   for (std::uint32_t k = 0; k < item.stage_count; ++k) {
-    StageSlot& slot = item.stages[k];
+    StageSlot& slot = item.stage(k);
     if (slot.open() || slot.opens_at == abi::kNone || slot.opens_at > age) continue;
     bool elsewhere = slot.target == kNoIndex;
     for (std::uint32_t j = 0; j < item.stage_count && !elsewhere; ++j)
-      elsewhere = item.stages[j].queued() && item.stages[j].target == slot.target;
+      elsewhere = item.stage(j).queued() && item.stage(j).target == slot.target;
     if (elsewhere) {
       slot.position = StageSlot::kOpenElsewhere;
       continue;
@@ -53,7 +53,7 @@ void Runtime::join_open_stages(std::uint32_t i, bool announce) {
 void Runtime::leave_queues(std::uint32_t i) {
   WorkItem& item = items_[i];
   for (std::uint32_t k = 0; k < item.stage_count; ++k) {
-    StageSlot& slot = item.stages[k];
+    StageSlot& slot = item.stage(k);
     if (slot.queued())
       targets_[slot.target].items_for(item.media).erase(slot.position, items_);
     else
@@ -69,7 +69,7 @@ void Runtime::offer_item(std::uint32_t i) {
   bool found = false;
   AgentRank best;
   for (std::uint32_t k = 0; k < item.stage_count; ++k) {
-    const StageSlot& slot = item.stages[k];
+    const StageSlot& slot = item.stage(k);
     if (!slot.queued()) continue;
     const Target& t = targets_[slot.target];
     if (item.media >= t.agents.size() || t.agents[item.media].empty()) continue;

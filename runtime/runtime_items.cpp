@@ -34,18 +34,18 @@ Runtime::Classification Runtime::classify(const ItemRecord& record, std::int64_t
 void Runtime::commit(std::uint32_t i, ItemRecord record, Classification c) {
   WorkItem& item = items_[i];
   for (std::uint32_t k = 0; k < item.stage_count; ++k) {
-    assert(!item.stages[k].open());
-    if (item.stages[k].target != kNoIndex) release_target(item.stages[k].target);
+    assert(!item.stage(k).open());
+    if (item.stage(k).target != kNoIndex) release_target(item.stage(k).target);
   }
   item.record = std::move(record);
   item.process = c.process;
   item.clock = c.clock;
   item.media = c.media;
-  item.stage_count = static_cast<std::uint32_t>(c.stages.size());
-  item.stages = std::make_unique<StageSlot[]>(item.stage_count);
+  assert(c.stages.size() <= 0xffff);
+  item.set_stage_count(static_cast<std::uint16_t>(c.stages.size()));
   for (std::uint32_t k = 0; k < item.stage_count; ++k) {
-    item.stages[k].opens_at = c.stages[k].opens_at;
-    item.stages[k].target = acquire_target(item, k, c.stages[k]);
+    item.stage(k).opens_at = c.stages[k].opens_at;
+    item.stage(k).target = acquire_target(item, k, c.stages[k]);
   }
   item.priority = rules_.priority(rules_.ctx, item.process, &item.record, &item.clock, std::max<std::int64_t>(0, item.age(now())));
   set_expiry(i, c.terms);
@@ -114,7 +114,7 @@ void Runtime::end(std::uint32_t i, ItemState final_state, Cause cause) {
   item.state = final_state;
   emit_item(item, from, cause, shown);
   for (std::uint32_t k = 0; k < item.stage_count; ++k)
-    if (item.stages[k].target != kNoIndex) release_target(item.stages[k].target);
+    if (item.stage(k).target != kNoIndex) release_target(item.stage(k).target);
   deadlines_.set(i, abi::kNone, item.serial);
   item_by_id_[item.id] = kNoIndex;
   --open_count_;

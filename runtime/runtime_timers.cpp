@@ -67,8 +67,8 @@ void Runtime::on_priority_due(std::uint32_t i) {
     const std::int64_t previous = item.priority;
     item.priority = p;
     for (std::uint32_t k = 0; k < item.stage_count; ++k)
-      if (item.stages[k].queued())
-        targets_[item.stages[k].target].items_for(item.media).reprioritize(item.stages[k].position, p, items_);
+      if (item.stage(k).queued())
+        targets_[item.stage(k).target].items_for(item.media).reprioritize(item.stage(k).position, p, items_);
     Event e;
     e.kind = EventKind::PriorityChanged;
     e.cause = Cause::Age;
@@ -100,7 +100,7 @@ void Runtime::schedule_stage(std::uint32_t i, std::int64_t age) {
   WorkItem& item = items_[i];
   std::int64_t next = abi::kNone;
   for (std::uint32_t k = 0; k < item.stage_count; ++k) {
-    const std::int64_t opens = item.stages[k].opens_at;
+    const std::int64_t opens = item.stage(k).opens_at;
     if (opens != abi::kNone && opens > age && (next == abi::kNone || opens < next)) next = opens;
   }
   set_deadline(i, kDeadlineStage, next == abi::kNone ? abi::kNone : item.clock.start + next);

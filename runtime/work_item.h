@@ -45,17 +45,29 @@ struct WorkItem {
   std::uint64_t place = 0;    // order of entry into distribution (capture, activation,
                               // restart); 0: none yet. Breaks ties between equal priorities
   std::array<std::int64_t, kDeadlineCount> deadlines{abi::kNone, abi::kNone, abi::kNone, abi::kNone};
-  std::unique_ptr<StageSlot[]> stages;  // stage_counts[process] of them
-  std::uint32_t stage_count = 0;
+  StageSlot first_stage;                       // stage 0 lives in the item (most plans are short)
+  std::unique_ptr<StageSlot[]> later_stages;   // stages 1 .. stage_count - 1
   std::uint32_t id = kNoId;            // the source's key, interned
   std::uint32_t agent = kNoIndex;      // Offered, Assigned: the agent; Parked: the workbin's owner
   std::uint32_t media = 0;             // media index the item is distributed as
   std::uint32_t charged_media = 0;     // Offered, Assigned: the media counted against the agent
   std::int32_t process = -1;
+  std::uint16_t stage_count = 0;       // RulesV1::stage_counts[process]
   ItemState state = ItemState::None;
 
   std::int64_t age(std::int64_t now) const { return now - clock.start; }
+  StageSlot& stage(std::uint32_t k) { return k == 0 ? first_stage : later_stages[k - 1]; }
+  const StageSlot& stage(std::uint32_t k) const { return k == 0 ? first_stage : later_stages[k - 1]; }
+  void set_stage_count(std::uint16_t n) {
+    stage_count = n;
+    first_stage = StageSlot{};
+    later_stages = n > 1 ? std::make_unique<StageSlot[]>(n - 1u) : nullptr;
+  }
   std::int64_t next_deadline() const;  // the earliest, or kNone
 };
+
+// 184 bytes: with the record's block (8 + 8 + 8 per attribute), its later stage slots, one queue
+// entry per open stage and one deadline entry, the memory of a queued item (bench/RESULTS.md).
+static_assert(sizeof(WorkItem) <= 184);
 
 }  // namespace iwd::runtime
