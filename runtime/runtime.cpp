@@ -3,6 +3,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+
 namespace iwd::runtime {
 
 std::unique_ptr<Runtime> Runtime::create(const abi::RulesV1& rules, StringPool& pool, Clock& clock, EventSink& sink,
@@ -11,6 +13,17 @@ std::unique_ptr<Runtime> Runtime::create(const abi::RulesV1& rules, StringPool& 
     *error = problem;
     return nullptr;
   }
+  if (rules.process_count < 0 || rules.skill_count < 0 || rules.capacity_count < 0 ||
+      (rules.process_count > 0 && (!rules.process_names || !rules.stage_counts)) ||
+      (rules.skill_count > 0 && !rules.skill_names) || (rules.capacity_count > 0 && !rules.capacities)) {
+    *error = "the rules table's counts and arrays do not agree";
+    return nullptr;
+  }
+  for (std::int32_t p = 0; p < rules.process_count; ++p)
+    if (rules.stage_counts[p] > 0xffff) {
+      *error = fmt::format("process {} of the rules table has {} target stages; at most 65535", p, rules.stage_counts[p]);
+      return nullptr;
+    }
   auto schema = Schema::parse(rules.schema ? rules.schema : "");
   if (!schema.ok()) {
     *error = "the rules table's schema: " + schema.error;
@@ -24,9 +37,6 @@ Runtime::Runtime(const abi::RulesV1& rules, StringPool& pool, Clock& clock, Even
     : rules_(rules), pool_(pool), clock_(clock), sink_(sink), options_(options), schema_(std::move(schema)) {
   rona_ = pool_.intern("rona");
   workitem_ = pool_.intern("workitem");
-  std::uint32_t longest = 0;
-  for (std::int32_t p = 0; p < rules_.process_count; ++p) longest = std::max(longest, rules_.stage_counts[p]);
-  stage_buffer_.resize(longest);
 }
 
 Runtime::~Runtime() = default;
@@ -76,9 +86,9 @@ std::optional<CapacitySpec> Runtime::capacity_named(std::string_view name) const
     const abi::Capacity& cap = rules_.capacities[c];
     if (name != cap.name) continue;
     CapacitySpec spec;
-    for (std::uint32_t k = 0; k < cap.media_count; ++k)
-      spec.media.emplace_back(pool_.intern(cap.media[k]), static_cast<std::int32_t>(cap.limits[k]));
-    spec.total = cap.total == abi::kNone ? kUnlimited : static_cast<std::int32_t>(cap.total);
+    auto limit = [](std::int64_t n) { return static_cast<std::int32_t>(std::clamp<std::int64_t>(n, 0, kUnlimited)); };
+    for (std::uint32_t k = 0; k < cap.media_count; ++k) spec.media.emplace_back(pool_.intern(cap.media[k]), limit(cap.limits[k]));
+    spec.total = cap.total == abi::kNone ? kUnlimited : limit(cap.total);
     return spec;
   }
   return std::nullopt;

@@ -14,7 +14,8 @@
 //   have fired, and no ready agent with room for a media waits while an item of that media
 //   it is eligible for is queued.
 // - Deterministic: the same calls at the same instants give the same events. Not thread-safe:
-//   one thread drives a Runtime.
+//   one thread drives a Runtime. An EventSink must not call the runtime back from on_event();
+//   it collects what it wants to act on and acts after the call returns (as --auto-accept does).
 #pragma once
 
 #include <cstdint>
@@ -156,6 +157,7 @@ class Runtime {
   Classification classify(const ItemRecord& record, std::int64_t now);
   void commit(std::uint32_t i, ItemRecord record, Classification c);
   abi::ProcessTerms terms_of(const WorkItem& item) const;
+  std::int64_t after(std::int64_t duration) const;  // now + duration; kNone for none, 0 if negative
   bool activates_later(const WorkItem& item, std::int64_t now) const;
   void set_expiry(std::uint32_t i, const abi::ProcessTerms& terms);
   void defer(std::uint32_t i);
@@ -225,8 +227,6 @@ class Runtime {
   std::unordered_map<std::uint32_t, std::uint32_t> media_by_id_;
   std::uint32_t rona_ = kNoId;       // the reason code "rona", interned
   std::uint32_t workitem_ = kNoId;   // the default media "workitem", interned
-
-  mutable std::vector<abi::Stage> stage_buffer_;
 };
 
 // Steps a simulated clock through every deadline up to `t`, firing each at its instant, then

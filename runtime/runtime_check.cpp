@@ -33,10 +33,11 @@ std::string Runtime::check() const {
     const bool queued = item.state == ItemState::Queued;
     if (!queued && (item.deadlines[kDeadlineStage] != abi::kNone || item.deadlines[kDeadlinePriority] != abi::kNone))
       return fmt::format("item `{}` is {} but has distribution deadlines", who, item_state_name(item.state));
-    const bool state_deadline = item.state == ItemState::Deferred || item.state == ItemState::Offered;
+    const bool state_deadline = item.state == ItemState::Deferred;
     if (state_deadline && item.deadlines[kDeadlineState] == abi::kNone)
       return fmt::format("item `{}` is {} without its deadline", who, item_state_name(item.state));
-    if (!state_deadline && item.state != ItemState::DonePending && item.deadlines[kDeadlineState] != abi::kNone)
+    if (!state_deadline && item.state != ItemState::DonePending && item.state != ItemState::Offered &&
+        item.deadlines[kDeadlineState] != abi::kNone)
       return fmt::format("item `{}` is {} with a state deadline", who, item_state_name(item.state));
     const bool holds_agent = item.state == ItemState::Offered || item.state == ItemState::Assigned;
     if ((holds_agent || item.state == ItemState::Parked) != (item.agent != kNoIndex))

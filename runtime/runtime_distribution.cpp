@@ -112,7 +112,7 @@ void Runtime::make_offer(std::uint32_t i, std::uint32_t a) {
   item.agent = a;
   item.charged_media = item.media;
   charge(a, i);
-  set_deadline(i, kDeadlineState, now() + terms_of(item).offer_timeout);
+  set_deadline(i, kDeadlineState, after(terms_of(item).offer_timeout));  // kNone: no timeout
   emit_item(item, ItemState::Queued, Cause::Offer, a);
 }
 

@@ -39,8 +39,7 @@ Status Runtime::done(std::uint32_t id) {
   if (item.state != ItemState::Assigned) return Status::fail(item_error(item, "only an assigned item can be marked done"));
   const std::uint32_t a = leave_agent(i);
   item.state = ItemState::DonePending;
-  const std::int64_t within = terms_of(item).complete_within;
-  if (within != abi::kNone) set_deadline(i, kDeadlineState, now() + within);
+  set_deadline(i, kDeadlineState, after(terms_of(item).complete_within));
   emit_item(item, ItemState::Assigned, Cause::Done, a);
   offer_agent(a);
   settle();
