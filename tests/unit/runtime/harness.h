@@ -1,4 +1,5 @@
-// A Runtime over FakeRules on a simulated clock, recording its events as short strings:
+// A Runtime over FakeRules on a simulated clock, recording its events as short strings
+// (describe_event in invariants.h):
 //   "W1 none>queued capture p5000"      an item's state change (with " a1" when an agent is named)
 //   "W1 priority 6000"                 a priority change
 //   "W1 widen 2"                       stage 2 opened
@@ -14,6 +15,7 @@
 #include "runtime/item_json.h"
 #include "runtime/runtime.h"
 #include "tests/unit/runtime/fake_rules.h"
+#include "tests/unit/runtime/invariants.h"
 
 namespace iwd::runtime::testing {
 
@@ -26,23 +28,7 @@ class RecordingSink final : public EventSink {
     all.push_back(e);
     lines.push_back(describe(e));
   }
-  std::string describe(const Event& e) const {
-    auto s = [this](std::uint32_t id) { return std::string(pool_.view(id)); };
-    switch (e.kind) {
-      case EventKind::ItemStateChanged:
-        return fmt::format("{} {}>{} {}{}{}", s(e.item), item_state_name(e.from_item), item_state_name(e.to_item),
-                           cause_name(e.cause), e.agent != kNoId ? " " + s(e.agent) : "",
-                           e.process >= 0 ? fmt::format(" p{}", e.priority) : "");
-      case EventKind::PriorityChanged:
-        return fmt::format("{} priority {}", s(e.item), e.priority);
-      case EventKind::TargetWidened:
-        return fmt::format("{} widen {}", s(e.item), e.stage);
-      case EventKind::AgentStateChanged:
-        return fmt::format("{} {}>{}{}", s(e.agent), agent_state_name(e.from_agent), agent_state_name(e.to_agent),
-                           e.reason != kNoId ? " " + s(e.reason) : "");
-    }
-    return "?";
-  }
+  std::string describe(const Event& e) const { return describe_event(e, pool_); }
   // The lines recorded since the last call.
   std::vector<std::string> take() {
     std::vector<std::string> out(lines.begin() + static_cast<std::ptrdiff_t>(taken_), lines.end());

@@ -1,15 +1,8 @@
 // Property tests: random scripts of every operation over FakeRules, seeded and reproducible
 // (IWD_PROPERTY_SEED=N runs one seed; IWD_PROPERTY_OPS=N sets the operations per seed).
-// After every operation and every deadline step they check:
-//   - no agent beyond its capacity, and every internal index consistent (Runtime::check);
-//   - no offer to an ineligible agent (RulesV1::eligible at the offer's instant);
-//   - no ready agent with room for a media left idle while an item of that media it is
-//     eligible for is queued;
-//   - every item in exactly one state, the one its events say; no item lost: captured =
-//     open + ended;
-//   - the priority of every queued item is exactly the rules' priority at its age;
-//   - an operation that is refused emits nothing.
-// And the same seed gives the same events.
+// After every operation and every deadline step they check the invariants of invariants.h,
+// and that an operation that is refused emits nothing. The same seed gives the same events.
+// (tests/unit/load/runtime_rules_property_test.cpp does the same over the example rulesets.)
 #include <gtest/gtest.h>
 
 #include <cstdlib>
@@ -17,58 +10,15 @@
 #include <random>
 
 #include "tests/unit/runtime/harness.h"
+#include "tests/unit/runtime/invariants.h"
 
 namespace iwd::runtime::testing {
 namespace {
 
-// Follows the events: each item's state, and offers checked against the rules.
-class Model final : public EventSink {
- public:
-  Model(const StringPool& pool, const FakeRules& rules) : pool_(pool), rules_(rules) {}
-  void attach(const Runtime* rt) { rt_ = rt; }
-
-  void on_event(const Event& e) override {
-    ++events;
-    trace.push_back(RecordingSink(pool_).describe(e));
-    if (e.kind != EventKind::ItemStateChanged) return;
-    auto it = state.find(e.item);
-    const bool open_before = it != state.end() && is_open(it->second);
-    if (e.from_item == ItemState::None) {
-      if (open_before) fail("captured an item that is open: " + trace.back());
-      if (e.to_item == ItemState::Rejected) return;
-      ++captured;
-    } else if (!open_before || it->second != e.from_item) {
-      fail("event from a state the item is not in: " + trace.back());
-    }
-    state[e.item] = e.to_item;
-    if (!is_open(e.to_item)) ++ended;
-    if (e.to_item == ItemState::Offered) {
-      const WorkItem* w = rt_->find_item(e.item);
-      const Agent* a = rt_->find_agent(e.agent);
-      const abi::Agent view = a->view();
-      const abi::RulesV1& t = rules_.table();
-      if (!t.eligible(t.ctx, w->process, &w->record, &w->clock, w->age(e.at), &view))
-        fail("offer to an ineligible agent: " + trace.back());
-    }
-  }
-  void fail(const std::string& what) {
-    if (problem.empty()) problem = what;
-  }
-
-  std::map<std::uint32_t, ItemState> state;
-  std::size_t captured = 0, ended = 0, events = 0;
-  std::vector<std::string> trace;
-  std::string problem;
-
- private:
-  const StringPool& pool_;
-  const FakeRules& rules_;
-  const Runtime* rt_ = nullptr;
-};
-
 class RandomScript {
  public:
-  explicit RandomScript(std::uint64_t seed) : rng_(seed), rules_(pool_), model_(pool_, rules_), clock_(stdlib::Instant{kStart}) {
+  explicit RandomScript(std::uint64_t seed)
+      : rng_(seed), rules_(pool_), model_(pool_, rules_.table()), clock_(stdlib::Instant{kStart}) {
     std::string error;
     rt_ = Runtime::create(rules_.table(), pool_, clock_, model_, RuntimeOptions{seed % 2 ? Policy::HighestProficiency : Policy::LongestIdle}, &error);
     model_.attach(rt_.get());
@@ -78,13 +28,9 @@ class RandomScript {
   std::string run(int ops) {
     for (int n = 0; n < ops && model_.problem.empty(); ++n) {
       step();
-      if (std::string p = verify(); !p.empty()) model_.fail(p);
+      if (std::string p = verify(*rt_, model_, clock_.now().ms_since_epoch); !p.empty()) model_.fail(p);
     }
-    if (model_.problem.empty()) return {};
-    std::string tail;
-    for (std::size_t k = model_.trace.size() > 12 ? model_.trace.size() - 12 : 0; k < model_.trace.size(); ++k)
-      tail += "\n  " + model_.trace[k];
-    return model_.problem + "\nlast events:" + tail;
+    return model_.report();
   }
   const std::vector<std::string>& trace() const { return model_.trace; }
   std::size_t captured() const { return model_.captured; }
@@ -166,7 +112,7 @@ class RandomScript {
     for (std::int64_t next = rt_->next_deadline(); next != abi::kNone && next <= target; next = rt_->next_deadline()) {
       clock_.set(stdlib::Instant{next});
       rt_->fire_due();
-      if (std::string p = verify(); !p.empty()) return model_.fail(p);
+      if (std::string p = verify(*rt_, model_, next); !p.empty()) return model_.fail(p);
     }
     clock_.set(stdlib::Instant{target});
   }
@@ -219,37 +165,10 @@ class RandomScript {
     if (!s.ok() && model_.events != before) model_.fail("a refused operation emitted events: " + s.error);
   }
 
-  std::string verify() {
-    if (std::string p = rt_->check(); !p.empty()) return "check: " + p;
-    for (const auto& [item, st] : model_.state) {
-      const WorkItem* w = rt_->find_item(item);
-      const ItemState now = w ? w->state : ItemState::None;
-      if (is_open(st) != (w != nullptr) || (w && now != st))
-        return "item " + std::string(pool_.view(item)) + ": the events say " + std::string(item_state_name(st)) +
-               ", the runtime " + std::string(item_state_name(now));
-    }
-    if (model_.captured != model_.ended + rt_->open_items()) return "an item was lost";
-    const abi::RulesV1& t = rules_.table();
-    const std::int64_t now = clock_.now().ms_since_epoch;
-    for (const auto& w : rt_->items()) {
-      if (w.state != ItemState::Queued) continue;
-      if (w.priority != t.priority(t.ctx, w.process, &w.record, &w.clock, w.age(now)))
-        return "queued item " + std::string(pool_.view(w.id)) + " has a stale priority";
-      for (const Agent& a : rt_->agents()) {
-        if (a.state != AgentState::Ready || !a.has_room(w.media)) continue;
-        const abi::Agent view = a.view();
-        if (t.eligible(t.ctx, w.process, &w.record, &w.clock, w.age(now), &view))
-          return "agent " + std::string(pool_.view(a.id)) + " is ready with room while " + std::string(pool_.view(w.id)) +
-                 ", eligible for it, waits";
-      }
-    }
-    return {};
-  }
-
   std::mt19937_64 rng_;
   StringPool pool_;
   FakeRules rules_;
-  Model model_;
+  EventModel model_;
   SimulatedClock clock_;
   std::unique_ptr<Runtime> rt_;
   int next_id_ = 1;
