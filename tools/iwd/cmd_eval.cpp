@@ -7,18 +7,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "compiler/diag/render.h"
-#include "compiler/driver/compilation.h"
-#include "compiler/interp/interp.h"
-#include "compiler/interp/record_env.h"
-#include "compiler/jit/jit.h"
-#include "compiler/jit/jit_runner.h"
-#include "compiler/lower/lower.h"
-#include "compiler/lower/schema_of.h"
-#include "runtime/clock.h"
-#include "runtime/item_json.h"
-#include "stdlib/spelling.h"
 #include "tools/iwd/commands.h"
+#include "tools/iwd/rules_engine.h"
 
 namespace iwd::cli {
 namespace {
@@ -33,59 +23,8 @@ struct EvalOptions {
   bool no_jit = false, stats = false;
 };
 
-// Everything one run needs: the compiled ruleset and how to evaluate it.
-struct Engine {
-  SourceManager sm;
-  DiagnosticBag diags;
-  std::unique_ptr<Compilation> comp;
-  std::unique_ptr<Program> program;
-  runtime::Schema schema;
-  runtime::StringPool pool;
-  std::unique_ptr<Interpreter> interp;
-  std::unique_ptr<JitProgram> jit;
-  std::unique_ptr<JitRunner> runner;
-};
-
-std::string parse_agent(Engine& e, const std::string& text, Agent* agent) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return "an --agent is a JSON object like {\"skills\": {\"sales\": 7}, \"id\": \"a1\"}";
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() == "skills") {
-      if (!it->is_object()) return "`skills` of an --agent is an object of skill names to levels";
-      for (auto s = it->begin(); s != it->end(); ++s) {
-        auto pos = std::find(e.program->skills.begin(), e.program->skills.end(), s.key());
-        if (pos == e.program->skills.end()) {
-          std::string hint = stdlib::suggest_name(s.key(), std::span<const std::string>(e.program->skills));
-          return fmt::format("unknown skill `{}` in --agent{}", s.key(), hint.empty() ? "" : fmt::format(" (did you mean `{}`?)", hint));
-        }
-        if (!s->is_number_integer() || s->get<int>() < 0 || s->get<int>() > 10)
-          return fmt::format("skill `{}` of an --agent: a level is a whole number from 0 to 10", s.key());
-        agent->skills[static_cast<std::uint32_t>(pos - e.program->skills.begin())] = s->get<int>();
-      }
-    } else if (it.key() == "groups") {
-      if (!it->is_array()) return "`groups` of an --agent is an array of strings";
-      for (const auto& g : *it) {
-        if (!g.is_string()) return "`groups` of an --agent is an array of strings";
-        agent->groups.push_back(e.pool.intern(g.get<std::string>()));
-      }
-    } else if (it.key() == "id") {
-      if (!it->is_string()) return "`id` of an --agent is a string";
-      agent->id = e.pool.intern(it->get<std::string>());
-    } else if (it.key() == "attributes") {
-      if (!it->is_object()) return "`attributes` of an --agent is an object of names to strings";
-      for (auto a = it->begin(); a != it->end(); ++a) {
-        if (!a->is_string()) return fmt::format("agent attribute `{}`: a string", a.key());
-        agent->attributes[a.key()] = e.pool.intern(a->get<std::string>());
-      }
-    } else {
-      return fmt::format("unknown field `{}` in --agent (skills, groups, id, attributes)", it.key());
-    }
-  }
-  return {};
-}
-
 // One item's result; `eval_ns` gets the time spent evaluating (not decoding or printing).
-json evaluate(Engine& e, const runtime::ItemRecord& rec, const std::vector<std::pair<std::string, std::int64_t>>& ages,
+json evaluate(RulesEngine& e, const runtime::ItemRecord& rec, const std::vector<std::pair<std::string, std::int64_t>>& ages,
               const std::vector<Agent>& agents, std::int64_t at, std::int64_t* eval_ns) {
   const auto t0 = std::chrono::steady_clock::now();
   RecordEnv env(*e.program, e.pool, rec, nullptr);
@@ -140,51 +79,13 @@ int run_eval(const EvalOptions& opts) {
     std::cerr << "iwd eval: give one of --item JSON and --items FILE\n";
     return kExitUsage;
   }
-  Engine e;
-  std::vector<std::string> roots;
+  RulesEngine e;
+  if (int code = load_rules(e, opts.rules, opts.no_jit, "iwd eval"); code != kExitOk) return code;
+  std::int64_t at = 0;
   std::string error;
-  if (!collect_roots({opts.rules}, &roots, &error)) {
-    std::cerr << "iwd eval: " << error << "\n";
+  if (!parse_at(opts.at, &at, &error)) {
+    std::cerr << "iwd eval: --at: " << error << "\n";
     return kExitUsage;
-  }
-  if (roots.size() != 1) {
-    std::cerr << fmt::format("iwd eval: {} holds {} rulesets (files no other file imports); name one file\n", opts.rules, roots.size());
-    return kExitUsage;
-  }
-  e.comp = std::make_unique<Compilation>(e.sm, e.diags);
-  if (!e.comp->load_root(roots[0], &error)) {
-    std::cerr << "iwd eval: " << error << "\n";
-    return kExitUsage;
-  }
-  e.comp->check();
-  if (e.diags.has_errors()) {
-    e.diags.sort();
-    compiler::render_text(std::cerr, e.sm, e.diags.all());
-    return kExitFindings;
-  }
-  e.program = lower_program(*e.comp->bound());
-  e.schema = schema_of(*e.comp->bound());
-  e.interp = std::make_unique<Interpreter>(*e.program);
-  if (!opts.no_jit) {
-    e.jit = JitProgram::compile(*e.program, &error);
-    if (!e.jit) {
-      std::cerr << "iwd eval: the JIT failed (" << error << "); use --no-jit\n";
-      return kExitUsage;
-    }
-    std::vector<std::int64_t> ids;
-    for (const auto& s : e.program->strings) ids.push_back(e.pool.intern(s));
-    e.runner = std::make_unique<JitRunner>(*e.jit, *e.interp, std::move(ids));
-    e.interp->set_native(e.runner.get());
-  }
-
-  std::int64_t at = runtime::SystemClock().now().ms_since_epoch;
-  if (!opts.at.empty()) {
-    auto r = stdlib::parse_instant(opts.at);
-    if (!r.ok()) {
-      std::cerr << "iwd eval: --at: " << r.error << "\n";
-      return kExitUsage;
-    }
-    at = r.value.instant.ms_since_epoch;
   }
   std::vector<std::pair<std::string, std::int64_t>> ages;
   for (std::size_t pos = 0; pos <= opts.ages.size();) {
@@ -205,9 +106,7 @@ int run_eval(const EvalOptions& opts) {
       return kExitFindings;
     }
 
-  runtime::DecodeOptions decode;
-  decode.captured_at = stdlib::Instant{at};
-  decode.default_id = "eval";  // what-if evaluation: items need no source key
+  const runtime::DecodeOptions decode = eval_decode_options(at);
   std::int64_t eval_ns = 0, count = 0;
   if (!opts.item.empty()) {
     auto rec = runtime::decode_item(e.schema, e.pool, opts.item, decode);
