@@ -119,6 +119,7 @@ Explanation explain(const ExplainRules& r, const EvalEnv& item, const ExplainReq
 
   const Interpreter::ItemClock clock = r.interp.clock(c.process, item, q.at);
   e.now = instant_text(clock.start + q.age);
+  e.age_from = item.attribute(runtime::kSlotActivateAt).present ? "activate_at" : "captured_at";
   e.due = explain_due(x, c.process, item, q.at, clock);
   e.priority = explain_priority(x, c.process, item, clock, q.age);
   e.targets = explain_targets(x, c.process, item, clock, q.age);

@@ -109,7 +109,8 @@ struct ExplainedBound {
 
 struct ExplainedPriority {
   bool scheme = false;   // false: the process has no scheme, the priority is 0
-  std::string name, location;
+  std::string name, location;  // an inline scheme is named "OWNER/priority"
+  bool inline_scheme = false;
   std::string age;       // the age asked
   std::string scheme_age, age_calendar;  // under `age in CALENDAR`: the open time
   bool overdue = false;  // the `overdue` rule is in force
@@ -121,6 +122,7 @@ struct ExplainedPriority {
     std::string location;
     std::vector<std::pair<std::string, double>> points;  // (age, value)
     std::int32_t segment = -1;  // -1 before the first point; i: from point i to i+1; last: after it
+    std::string offset, span;   // on a sloped segment: the age past its first point, its length
   };
   std::optional<Curve> curve;
   double base = 0;
@@ -147,7 +149,8 @@ struct ExplainedStage {
 
 struct ExplainedTargets {
   bool plan = false;
-  std::string name, location;
+  std::string name, location;  // an inline plan is named "OWNER/targets"
+  bool inline_plan = false;
   std::vector<ExplainedStage> stages;
 };
 
@@ -173,6 +176,7 @@ struct Explanation {
   std::string at;   // the instant of classification
   std::string age;  // the age asked
   std::string now;  // the instant at that age
+  std::string age_from;  // what the age counts from: "activate_at" or "captured_at"
   std::vector<NamedValue> item;
   ExplainedClassification classification;
   std::optional<WhyNot> why_not;

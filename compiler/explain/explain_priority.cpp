@@ -37,6 +37,7 @@ ExplainedPriority explain_priority(const ExprExplainer& x, std::int32_t process,
   const ProgramPriority& ps = r.program.priorities[static_cast<std::size_t>(pp.priority)];
   p.scheme = true;
   p.name = s.name;
+  p.inline_scheme = s.is_inline;
   p.location = x.location(s.range);
   if (clock.due.present) p.due = instant_text(clock.due.i);
   if (s.overdue) p.overdue_rule = x.explain(ps.overdue, *s.overdue, env, at);
@@ -70,6 +71,11 @@ ExplainedPriority explain_priority(const ExprExplainer& x, std::int32_t process,
     c.location = x.location(s.curve.front().range);
     for (const auto& [ms, v] : t.curve) c.points.emplace_back(ms_text(ms), v);
     c.segment = t.curve_segment;
+    if (c.segment >= 0 && static_cast<std::size_t>(c.segment) + 1 < t.curve.size()) {
+      const auto i = static_cast<std::size_t>(c.segment);
+      c.offset = ms_text(static_cast<double>(in.age) - t.curve[i].first);
+      c.span = ms_text(t.curve[i + 1].first - t.curve[i].first);
+    }
     p.curve = std::move(c);
   }
   p.base = t.base;

@@ -29,6 +29,7 @@ ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, c
   if (!plan) return out;
   out.plan = true;
   out.name = plan->name;
+  out.inline_plan = plan->is_inline;
   out.location = x.location(plan->range);
   const TimeInputs at = clock.at(age);
   const ProgramProcess& pp = r.program.processes[static_cast<std::size_t>(process)];

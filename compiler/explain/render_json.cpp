@@ -74,7 +74,8 @@ json bound(const ExplainedBound& b) {
 }
 
 json priority(const ExplainedPriority& p) {
-  json o = {{"age", p.age}, {"value", p.value}, {"scheme", text_or_null(p.name)}, {"location", text_or_null(p.location)}};
+  json o = {{"age", p.age}, {"value", p.value}, {"scheme", text_or_null(p.name)}, {"inline", p.inline_scheme},
+            {"location", text_or_null(p.location)}};
   o["age_calendar"] = text_or_null(p.age_calendar);
   o["scheme_age"] = text_or_null(p.scheme_age);
   o["overdue"] = p.overdue_rule.given() ? json{{"rule", expr(p.overdue_rule)}, {"in_force", p.overdue},
@@ -90,7 +91,8 @@ json priority(const ExplainedPriority& p) {
   if (p.curve) {
     json points = json::array();
     for (const auto& [age, v] : p.curve->points) points.push_back({{"age", age}, {"value", num(v)}});
-    o["curve"] = {{"location", p.curve->location}, {"points", points}, {"segment", p.curve->segment}};
+    o["curve"] = {{"location", p.curve->location}, {"points", points}, {"segment", p.curve->segment},
+                  {"offset", text_or_null(p.curve->offset)}, {"span", text_or_null(p.curve->span)}};
   } else {
     o["curve"] = nullptr;
   }
@@ -116,7 +118,7 @@ json targets(const ExplainedTargets& t) {
                       {"value", expr(s.value)}, {"for", text_or_null(s.duration)}, {"opens", text_or_null(s.opens)},
                       {"opens_at", text_or_null(s.opens_at)}, {"skipped", s.skipped}, {"open", s.open}});
   }
-  return {{"name", t.name}, {"location", text_or_null(t.location)}, {"stages", stages}};
+  return {{"name", t.name}, {"inline", t.inline_plan}, {"location", text_or_null(t.location)}, {"stages", stages}};
 }
 
 json agent(const ExplainedAgent& a) {
@@ -143,6 +145,7 @@ std::string explanation_json(const Explanation& e) {
   o["at"] = e.at;
   o["age"] = e.age;
   o["now"] = text_or_null(e.now);
+  o["age_from"] = text_or_null(e.age_from);
   o["item"] = values(e.item);
   o["classification"] = classification(e.classification);
   if (e.why_not) {

@@ -15,6 +15,13 @@ std::string join(const std::vector<NamedValue>& values, std::string_view sep = "
 
 std::string at_location(const std::string& location) { return location.empty() ? "" : "  [" + location + "]"; }
 
+// "scheme standard", or for a scheme written inside a department or process "the inline
+// scheme of Sales.Gold" (the binder names it "Sales.Gold/priority").
+std::string plan_name(const char* what, const std::string& name, bool is_inline) {
+  if (!is_inline) return fmt::format("{} {}", what, name);
+  return fmt::format("the inline {} of {}", what, name.substr(0, name.rfind('/')));
+}
+
 void parts(std::ostream& out, const std::vector<ExplainedExpr>& ps, int indent) {
   for (const auto& p : ps) {
     out << fmt::format("{:{}}{} -> {}\n", "", indent, p.text, p.value);
@@ -57,11 +64,14 @@ void classification(std::ostream& out, const Explanation& e) {
     indent = s.department ? 2 : 4;
     step(out, s, indent);
   }
-  if (c.by_default)
+  if (c.by_default) {
+    std::string taken_by;  // the department that took the item, if one did
+    for (const auto& s : c.steps)
+      if (s.department && s.holds) taken_by = s.name;
     out << fmt::format("  default process {}: {}\n", c.process,
-                       !c.steps.empty() && c.steps.back().department && c.steps.back().holds
-                           ? "department " + c.steps.back().name + " takes the item but none of its processes does"
-                           : "no department takes the item");
+                       taken_by.empty() ? "no department takes the item"
+                                        : "department " + taken_by + " takes the item but none of its processes does");
+  }
   if (e.why_not) {
     out << fmt::format("\nProcess {}: {}\n", e.why_not->process, e.why_not->verdict);
     for (const auto& s : e.why_not->conditions) step(out, s, 2);
@@ -112,13 +122,33 @@ void term(std::ostream& out, const std::string& left, const std::string& right) 
 
 std::string signed_number(double v) { return (v >= 0 ? "+" : "") + number_text(v); }
 
+// The curve's points, then where the age falls and, on a sloped segment, the interpolation.
+void curve(std::ostream& out, const ExplainedPriority::Curve& c, double value) {
+  std::string points;
+  for (const auto& [age, v] : c.points) points += fmt::format("{}{}: {}", points.empty() ? "" : ", ", age, number_text(v));
+  out << fmt::format("    curve {{ {} }}{}\n", points, at_location(c.location));
+  auto point = [&](std::size_t i) { return fmt::format("{}: {}", c.points[i].first, number_text(c.points[i].second)); };
+  std::string where;
+  if (c.segment < 0) {
+    where = "before the first point " + point(0);
+  } else if (static_cast<std::size_t>(c.segment) + 1 >= c.points.size()) {
+    where = "after the last point " + point(c.points.size() - 1);
+  } else {
+    const auto i = static_cast<std::size_t>(c.segment);
+    const double v0 = c.points[i].second, v1 = c.points[i + 1].second;
+    where = fmt::format("from {} to {}: {} + ({} - {}) x {} / {}", point(i), point(i + 1), number_text(v0),
+                        number_text(v1), number_text(v0), c.offset, c.span);
+  }
+  term(out, "  " + where, number_text(value));
+}
+
 void priority(std::ostream& out, const ExplainedPriority& p) {
   out << fmt::format("\nPriority at age {}: {}\n", p.age, p.value);
   if (!p.scheme) {
     out << "  the process has no priority scheme: every item ranks alike at 0\n";
     return;
   }
-  out << fmt::format("  scheme {}{}\n", p.name, at_location(p.location));
+  out << fmt::format("  {}{}\n", plan_name("scheme", p.name, p.inline_scheme), at_location(p.location));
   if (p.overdue) {
     out << fmt::format("  overdue since {} (by {}): the `overdue` value, not clamped\n", p.due, p.overdue_by);
     term(out, "overdue " + p.overdue_rule.text, p.overdue_rule.value);
@@ -128,21 +158,11 @@ void priority(std::ostream& out, const ExplainedPriority& p) {
       out << fmt::format("  age in calendar {}: {} of open time\n", p.age_calendar, p.scheme_age);
     if (p.start.given()) term(out, "start " + p.start.text, p.start.value);
     for (const auto& ev : p.every) {
-      const std::string steps = ev.started ? fmt::format("{} x {}", ev.steps, number_text(ev.add))
+      const std::string steps = ev.started ? fmt::format("{} step{} x {}", ev.steps, ev.steps == 1 ? "" : "s", number_text(ev.add))
                                            : fmt::format("starts at age {}", ev.from);
       term(out, fmt::format("{}: {}", ev.text, steps), signed_number(ev.amount));
     }
-    if (p.curve) {
-      std::string points;
-      for (const auto& [age, v] : p.curve->points) points += fmt::format("{}{}: {}", points.empty() ? "" : ", ", age, number_text(v));
-      const auto& c = *p.curve;
-      const std::string where = c.segment < 0 ? "before the first point"
-                                : static_cast<std::size_t>(c.segment) + 1 >= c.points.size()
-                                    ? "after the last point"
-                                    : fmt::format("between {} and {}", c.points[static_cast<std::size_t>(c.segment)].first,
-                                                  c.points[static_cast<std::size_t>(c.segment) + 1].first);
-      term(out, fmt::format("curve {{ {} }}: {}", points, where), number_text(p.base));
-    }
+    if (p.curve) curve(out, *p.curve, p.base);
     for (const auto& b : p.boosts) {
       term(out, fmt::format("{}: {}", b.text, b.holds ? "holds" : "does not hold"), b.holds ? signed_number(b.amount) : "+0");
       outcome(out, b.when, 6);
@@ -178,11 +198,12 @@ void targets(std::ostream& out, const Explanation& e) {
     out << fmt::format("\nTargets at age {}: none (the process has no targets)\n", e.priority.age);
     return;
   }
-  out << fmt::format("\nTargets {} at age {}{}\n", t.name, e.priority.age, at_location(t.location));
+  out << fmt::format("\nTargets at age {}: {}{}\n", e.priority.age, plan_name("targets", t.name, t.inline_plan),
+                     at_location(t.location));
   for (std::size_t k = 0; k < t.stages.size(); ++k) {
     const auto& s = t.stages[k];
     out << fmt::format("  {}. {}{}\n       {}\n", k + 1, s.text, at_location(s.location), stage_state(s));
-    if (s.value.given() && !s.skipped) out << fmt::format("       {} -> {}\n", s.value.text, s.value.value);
+    if (s.value.given() && !s.skipped && s.value.text != s.value.value) out << fmt::format("       {} -> {}\n", s.value.text, s.value.value);
   }
 }
 
@@ -196,6 +217,10 @@ void agents(std::ostream& out, const Explanation& e) {
     }
     who += a.skills.empty() ? " no skills" : " skills " + join(a.skills, " ");
     out << fmt::format("\nAgent {}:{}\n", a.index + 1, who);
+    if (!e.targets.plan) {
+      out << "  not eligible: the process has no targets\n";
+      continue;
+    }
     if (a.eligible) out << fmt::format("  eligible at age {} through stage {}\n", e.priority.age, a.stage + 1);
     else out << fmt::format("  not eligible at age {}\n", e.priority.age);
     for (const auto& c : a.checks) {
@@ -218,7 +243,7 @@ void render_explanation_text(std::ostream& out, const Explanation& e) {
   out << fmt::format("Ruleset {}{} ({})\n", e.ruleset.empty() ? "(unnamed)" : e.ruleset,
                      e.version.empty() ? "" : " version " + e.version, e.file);
   out << fmt::format("Classified at {}", e.at);
-  if (!e.now.empty()) out << fmt::format("; age {} is {}", e.age, e.now);
+  if (!e.now.empty()) out << fmt::format("; age {} (since {}) is {}", e.age, e.age_from, e.now);
   out << "\n\nItem\n";
   for (const auto& v : e.item) out << fmt::format("  {} = {}\n", v.name, v.value);
   out << "\n";
