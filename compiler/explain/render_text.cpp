@@ -59,11 +59,7 @@ void classification(std::ostream& out, const Explanation& e) {
   if (!c.missing_required.empty())
     out << fmt::format("  required attributes are checked first: `{}` has no default and the item has no value\n",
                        c.missing_required);
-  int indent = 2;
-  for (const auto& s : c.steps) {
-    indent = s.department ? 2 : 4;
-    step(out, s, indent);
-  }
+  for (const auto& s : c.steps) step(out, s, s.department ? 2 : 4);
   if (c.by_default) {
     std::string taken_by;  // the department that took the item, if one did
     for (const auto& s : c.steps)
