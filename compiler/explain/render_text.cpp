@@ -154,8 +154,16 @@ void priority(std::ostream& out, const ExplainedPriority& p) {
       out << fmt::format("  age in calendar {}: {} of open time\n", p.age_calendar, p.scheme_age);
     if (p.start.given()) term(out, "start " + p.start.text, p.start.value);
     for (const auto& ev : p.every) {
-      const std::string steps = ev.started ? fmt::format("{} step{} x {}", ev.steps, ev.steps == 1 ? "" : "s", number_text(ev.add))
-                                           : fmt::format("starts at age {}", ev.from);
+      std::string steps = fmt::format("starts at age {}", ev.from);
+      if (ev.started) {
+        steps = fmt::format("{} step{} x {}", ev.steps, ev.steps == 1 ? "" : "s", number_text(ev.add));
+        // `from` and `until` as ages, unless written so (`from 75% of sla` is shown as an age).
+        std::string ages;
+        if (ev.from != "0s" && ev.text.find("from " + ev.from) == std::string::npos) ages = "from age " + ev.from;
+        if (!ev.until.empty() && ev.text.find("until " + ev.until) == std::string::npos)
+          ages += (ages.empty() ? "" : ", ") + ("until age " + ev.until);
+        if (!ages.empty()) steps += " (" + ages + ")";
+      }
       term(out, fmt::format("{}: {}", ev.text, steps), signed_number(ev.amount));
     }
     if (p.curve) curve(out, *p.curve, p.base);
