@@ -87,6 +87,17 @@ struct Capacity {
   std::int64_t total = kNone;             // kNone: no total limit
 };
 
+// What one skill expression reads (RulesV1::expression_reads). The arrays stay valid as long
+// as the table.
+struct ExpressionReads {
+  const std::uint32_t* slots = nullptr;   // item attribute slots it reads, ascending, no repeats
+  std::uint32_t slot_count = 0;
+  const std::uint32_t* skills = nullptr;  // skills it reads (RulesV1::skill_names order), ascending
+  std::uint32_t skill_count = 0;
+  std::uint8_t reads_inputs = 0;          // it reads age, sla, due, overdue_by or now: who it admits
+                                          // depends on the item's clock as well
+};
+
 struct RulesV1 {
   std::uint32_t abi_version = kRulesAbiVersion;
   std::uint32_t table_size = sizeof(RulesV1);
@@ -131,6 +142,13 @@ struct RulesV1 {
   // Whether the agent is eligible at an age: some stage open at that age admits it.
   std::uint8_t (*eligible)(void* ctx, std::int32_t process, const ItemRecord* item, const ItemClock* clock,
                            std::int64_t age, const Agent* agent) = nullptr;
+
+  // Optional (null: unknown). What skill expression `expression` (a Stage::expression) reads.
+  // The runtime groups items by target: items whose stage has the same expression and the
+  // same values in the slots it reads admit the same agents, and the highest-proficiency
+  // policy ranks agents by their levels in the skills it reads. Without it, every item whose
+  // stage reads the item is its own target, and proficiency is the sum of all skill levels.
+  void (*expression_reads)(void* ctx, std::int32_t expression, ExpressionReads* out) = nullptr;
 };
 
 // Whether the runtime can use `t`: "" when it can, else why not.

@@ -2,9 +2,9 @@
 // instant was computed, its priority at an age piece by piece, which target stages are open
 // and which agents are eligible, as a typed Explanation (`iwd explain`, docs/explain.md).
 //
-// Nothing here re-implements the rules: the results are the interpreter's own calls
-// (classify, due, clock, priority, next_priority_change, stage_openings, eligible), the
-// breakdowns are the traces those calls fill as they compute, and the values of a
+// Nothing here re-implements the rules: the results are the interpreter's own calls, as
+// `iwd eval` makes them (classify, clock, priority, next_priority_change, stage_openings,
+// eligible), the breakdowns are the traces the same functions fill when given one, and the values of a
 // condition's parts and of the attributes it read are the registers of the rule program's
 // function (Interpreter::registers, located through NodeRegisters). Values are written as
 // the language writes them: `"Sales"`, `Gold`, `1h30m`, instants in UTC ISO 8601, `absent`.

@@ -33,6 +33,9 @@ ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, c
   out.location = x.location(plan->range);
   const TimeInputs at = clock.at(age);
   const ProgramProcess& pp = r.program.processes[static_cast<std::size_t>(process)];
+  // The openings as `iwd eval` gets them; which stages were skipped, and their `for`, from
+  // the same walk run with a trace.
+  const std::vector<std::int64_t> opens = r.interp.stage_openings(process, env, at);
   std::vector<StageTrace> trace;
   r.interp.stage_openings(process, env, at, &trace);
   for (std::size_t k = 0; k < pp.stages.size(); ++k) {
@@ -44,12 +47,12 @@ ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, c
     s.location = x.location(bs.range);
     if (ps.kind != ProgramStage::Skill) s.value = x.explain(ps.value, *bs.expr, env, at);
     if (trace[k].duration.present) s.duration = duration_text(trace[k].duration.i);
-    if (trace[k].opens >= 0) {
-      s.opens = duration_text(trace[k].opens);
-      s.opens_at = instant_text(clock.start + trace[k].opens);
+    if (opens[k] >= 0) {
+      s.opens = duration_text(opens[k]);
+      s.opens_at = instant_text(clock.start + opens[k]);
     }
     s.skipped = trace[k].skipped;
-    s.open = trace[k].opens >= 0 && trace[k].opens <= age && !s.skipped;
+    s.open = opens[k] >= 0 && opens[k] <= age && !s.skipped;
     out.stages.push_back(std::move(s));
   }
   return out;
@@ -75,7 +78,7 @@ ExplainedAgent explain_agent(const ExprExplainer& x, std::int32_t process, const
     ExplainedAgent::Check c;
     c.stage = static_cast<std::int32_t>(k);
     c.open = opens[k] >= 0 && opens[k] <= age;
-    c.takes = r.interp.stage_takes(pp.stages[k], env, at, agent.id, agent.groups);
+    c.takes = r.interp.admits(process, k, env, at, agent.id, agent.groups);
     c.expr = x.explain(pp.stages[k].value, *plan->stages[k].expr, env, at);
     a.checks.push_back(std::move(c));
   }

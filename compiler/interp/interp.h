@@ -70,6 +70,13 @@ class NativeRunner {
   virtual bool run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const = 0;
   // The whole decision walk: the process, or -1 with `detail` as Interpreter::rejection reads it.
   virtual bool classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const = 0;
+  // A scheme's priority formula, and a process's stage openings (one per stage, -1: never).
+  virtual bool priority(std::int32_t scheme, const EvalEnv& env, const TimeInputs& in, std::int64_t* out) const {
+    return false;
+  }
+  virtual bool stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in, std::int64_t* opens) const {
+    return false;
+  }
 };
 
 // The outcome of classification.
@@ -158,6 +165,9 @@ class Interpreter {
   // default process.
   // With a trace, the walk is interpreted (no NativeRunner) and each condition recorded.
   Classification classify(const EvalEnv& env, std::int64_t now, ClassifyTrace* trace = nullptr) const;
+  // The same without the message: the process, or -1 with *detail for rejection().
+  std::int32_t classify_code(const EvalEnv& env, std::int64_t now, std::int32_t* detail,
+                             ClassifyTrace* trace = nullptr) const;
   // Why an item was rejected, from a code: a missing required attribute's slot (>= 0),
   // kNoDepartment, or kDepartmentBase + d (department d took it, no process matched).
   static constexpr std::int32_t kNoDepartment = -1;
@@ -198,12 +208,12 @@ class Interpreter {
   // takes it. `agent_id` and `groups` are the agent's id and groups as string ids.
   bool eligible(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
                 const std::vector<std::int64_t>& groups) const;
-  // The first open stage that takes the agent, or -1: what eligible() decides by.
+  // The first open stage that admits the agent, or -1: what eligible() decides by.
   std::int32_t eligible_stage(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
                               const std::vector<std::int64_t>& groups) const;
-  // Whether one stage takes the agent, open or not.
-  bool stage_takes(const ProgramStage& stage, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
-                   const std::vector<std::int64_t>& groups) const;
+  // Whether stage `stage` admits the agent, open or not.
+  bool admits(std::int32_t process, std::size_t stage, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
+              const std::vector<std::int64_t>& groups) const;
 
   // A function run by the interpreter, with the value of every register: an explanation
   // reads a condition's parts and the attributes it loaded from them.

@@ -48,13 +48,21 @@ std::string Interpreter::rejection(std::int32_t detail) const {
 }
 
 Classification Interpreter::classify(const EvalEnv& env, std::int64_t now, ClassifyTrace* trace) const {
-  std::int32_t process = -1, detail = kNoDepartment;
-  if (!trace && native_ && native_->classify(env, now, &process, &detail))
-    return process >= 0 ? Classification{process, {}} : Classification{-1, rejection(detail)};
+  std::int32_t detail = kNoDepartment;
+  const std::int32_t process = classify_code(env, now, &detail, trace);
+  return process >= 0 ? Classification{process, {}} : Classification{-1, rejection(detail)};
+}
+
+std::int32_t Interpreter::classify_code(const EvalEnv& env, std::int64_t now, std::int32_t* detail,
+                                        ClassifyTrace* trace) const {
+  std::int32_t process = -1;
+  *detail = kNoDepartment;
+  if (!trace && native_ && native_->classify(env, now, &process, detail)) return process;
   for (std::size_t i = 0; i < p_.attributes.size(); ++i)
     if (p_.attributes[i].required && !env.attribute(static_cast<std::uint32_t>(i)).present) {
-      if (trace) trace->missing_required = static_cast<std::int32_t>(i);
-      return {-1, rejection(static_cast<std::int32_t>(i))};
+      *detail = static_cast<std::int32_t>(i);
+      if (trace) trace->missing_required = *detail;
+      return -1;
     }
   TimeInputs in;
   in.now = now;
@@ -63,20 +71,22 @@ Classification Interpreter::classify(const EvalEnv& env, std::int64_t now, Class
     if (trace) trace->steps.push_back({department, static_cast<std::int32_t>(index), h});
     return h;
   };
-  auto by_default = [&]() -> Classification {
+  auto by_default = [&] {
     if (trace) trace->by_default = true;
-    return {p_.default_process, {}};
+    return p_.default_process;
   };
   for (std::size_t d = 0; d < p_.departments.size(); ++d) {
     const auto& dep = p_.departments[d];
     if (!tried(true, d, dep.when)) continue;
     for (auto pi : dep.processes)
-      if (tried(false, static_cast<std::size_t>(pi), p_.processes[static_cast<std::size_t>(pi)].when)) return {pi, {}};
+      if (tried(false, static_cast<std::size_t>(pi), p_.processes[static_cast<std::size_t>(pi)].when)) return pi;
     if (p_.default_process >= 0) return by_default();
-    return {-1, rejection(kDepartmentBase + static_cast<std::int32_t>(d))};
+    *detail = kDepartmentBase + static_cast<std::int32_t>(d);
+    return -1;
   }
   if (p_.default_process >= 0) return by_default();
-  return {-1, rejection(kNoDepartment)};
+  *detail = kNoDepartment;
+  return -1;
 }
 
 Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t now, DueTrace* trace) const {
@@ -130,6 +140,7 @@ std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, con
                                   PriorityTrace* trace) const {
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   if (pp.priority < 0) return 0;  // no scheme: every item ranks alike
+  if (std::int64_t v = 0; !raw && !trace && native_ && native_->priority(pp.priority, env, at, &v)) return v;
   const ProgramPriority& s = p_.priorities[static_cast<std::size_t>(pp.priority)];
   if (trace) trace->scheme = true;
   auto number = [&](FunctionRef f, const TimeInputs& in) {
@@ -226,6 +237,11 @@ std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, cons
                                                       std::vector<StageTrace>* trace) const {
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   std::vector<std::int64_t> opens;
+  if (native_ && !trace) {
+    opens.resize(pp.stages.size());
+    if (native_->stage_openings(process, env, in, opens.data())) return opens;
+    opens.clear();
+  }
   std::int64_t t = 0;
   for (const auto& st : pp.stages) {
     opens.push_back(t);
@@ -247,13 +263,15 @@ std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, cons
   return opens;
 }
 
-bool Interpreter::stage_takes(const ProgramStage& st, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
-                              const std::vector<std::int64_t>& groups) const {
+bool Interpreter::admits(std::int32_t process, std::size_t stage, const EvalEnv& env, const TimeInputs& at,
+                         std::int64_t agent_id, const std::vector<std::int64_t>& groups) const {
+  const auto& st = p_.processes.at(static_cast<std::size_t>(process)).stages.at(stage);
   const Value v = run(st.value, env, at);
+  if (!v.present) return false;
   switch (st.kind) {
-    case ProgramStage::Agent: return v.present && v.i == agent_id;
-    case ProgramStage::Group: return v.present && std::find(groups.begin(), groups.end(), v.i) != groups.end();
-    case ProgramStage::Skill: return v.present && v.i != 0;
+    case ProgramStage::Agent: return v.i == agent_id;
+    case ProgramStage::Group: return std::find(groups.begin(), groups.end(), v.i) != groups.end();
+    case ProgramStage::Skill: return v.i != 0;
   }
   return false;
 }
@@ -264,7 +282,7 @@ std::int32_t Interpreter::eligible_stage(std::int32_t process, const EvalEnv& en
   const auto opens = stage_openings(process, env, at);
   for (std::size_t k = 0; k < pp.stages.size(); ++k) {
     if (opens[k] < 0 || opens[k] > at.age) continue;
-    if (stage_takes(pp.stages[k], env, at, agent_id, groups)) return static_cast<std::int32_t>(k);
+    if (admits(process, k, env, at, agent_id, groups)) return static_cast<std::int32_t>(k);
   }
   return -1;
 }

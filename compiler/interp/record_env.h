@@ -19,15 +19,26 @@ struct Agent {
   std::int64_t id = -1;
 };
 
+// Attribute `slot` of a record, as the interpreter reads it.
+inline Value record_attribute(const Program& p, const runtime::ItemRecord& rec, std::uint32_t slot) {
+  if (!rec.present(slot)) return Value::absent();
+  return p.attributes[slot].type == VType::F64 ? Value::of_number(rec.get_number(slot)) : Value::of_int(rec.get_int(slot));
+}
+// Whether list `list` of a record (a list slot's value) holds v.
+inline bool record_list_contains(const runtime::ItemRecord& rec, std::int64_t list, const Value& v) {
+  const auto& lists = rec.lists();
+  if (list < 0 || static_cast<std::size_t>(list) >= lists.size()) return false;
+  for (auto x : lists[static_cast<std::size_t>(list)])
+    if (x == v.i) return true;
+  return false;
+}
+
 // An item record and an agent, as the interpreter and compiled code read them.
 class RecordEnv : public EvalEnv {
  public:
   RecordEnv(const Program& p, runtime::StringPool& pool, const runtime::ItemRecord& rec, const Agent* agent)
       : p_(p), pool_(pool), rec_(rec), agent_(agent) {}
-  Value attribute(std::uint32_t slot) const override {
-    if (!rec_.present(slot)) return Value::absent();
-    return p_.attributes[slot].type == VType::F64 ? Value::of_number(rec_.get_number(slot)) : Value::of_int(rec_.get_int(slot));
-  }
+  Value attribute(std::uint32_t slot) const override { return record_attribute(p_, rec_, slot); }
   Value skill(std::uint32_t s) const override {
     if (!agent_) return Value::absent();
     auto it = agent_->skills.find(s);
@@ -38,13 +49,7 @@ class RecordEnv : public EvalEnv {
     auto it = agent_->attributes.find(std::string(name));
     return it == agent_->attributes.end() ? Value::absent() : Value::of_int(it->second);
   }
-  bool list_contains(std::int64_t list, const Value& v) const override {
-    const auto& lists = rec_.lists();
-    if (list < 0 || static_cast<std::size_t>(list) >= lists.size()) return false;
-    for (auto x : lists[static_cast<std::size_t>(list)])
-      if (x == v.i) return true;
-    return false;
-  }
+  bool list_contains(std::int64_t list, const Value& v) const override { return record_list_contains(rec_, list, v); }
   bool list_values(std::int64_t list, std::vector<std::int64_t>* out) const override {
     const auto& lists = rec_.lists();
     if (list < 0 || static_cast<std::size_t>(list) >= lists.size()) return false;

@@ -49,6 +49,14 @@ class FunctionCodegen {
   llvm::Value* yes() { return llvm::ConstantInt::getTrue(ctx_); }
   llvm::Value* no() { return llvm::ConstantInt::getFalse(ctx_); }
   llvm::Value* load_field(unsigned index);
+  // A load of memory that no call of a rule function changes (the argument block, the record,
+  // the inputs, the string table): marked invariant, so that LLVM loads it once however many
+  // inlined conditions read it.
+  llvm::LoadInst* load_invariant(llvm::Type* ty, llvm::Value* ptr) {
+    auto* load = b_.CreateLoad(ty, ptr);
+    load->setMetadata(llvm::LLVMContext::MD_invariant_load, llvm::MDNode::get(ctx_, {}));
+    return load;
+  }
   Reg make_i(llvm::Value* v, llvm::Value* present) { return {v, cf(0), present}; }
   Reg make_f(llvm::Value* v, llvm::Value* present) { return {ci(0), v, present}; }
   Reg make_bool(llvm::Value* b1, llvm::Value* present) { return make_i(b_.CreateZExt(b1, i64()), present); }
@@ -66,13 +74,13 @@ llvm::Value* FunctionCodegen::load_field(unsigned index) {
   auto* ptr_ty = llvm::Type::getInt64PtrTy(ctx_);
   auto* fields = b_.CreateBitCast(args_, ptr_ty->getPointerTo());
   auto* slot = b_.CreateConstInBoundsGEP1_64(ptr_ty, fields, index);
-  return b_.CreateLoad(ptr_ty, slot);
+  return load_invariant(ptr_ty, slot);
 }
 
 bool FunctionCodegen::is_string(std::uint32_t reg) const { return tags_[reg] == VTag::String; }
 
 llvm::Value* FunctionCodegen::string_id(std::int64_t constant) {
-  return b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), strings_, static_cast<std::uint64_t>(constant)));
+  return load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), strings_, static_cast<std::uint64_t>(constant)));
 }
 
 std::pair<llvm::Value*, llvm::Value*> FunctionCodegen::compare(std::uint32_t a, std::uint32_t b) {
@@ -117,14 +125,14 @@ Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
     case Op::ConstF: return make_f(cf(in.fimm), yes());
     case Op::Absent: return make_i(ci(0), no());
     case Op::LoadAttr: {
-      auto* raw = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), slots_, in.a));
-      auto* word = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), present_, in.a / 64));
+      auto* raw = load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), slots_, in.a));
+      auto* word = load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), present_, in.a / 64));
       auto* bit = b_.CreateICmpNE(b_.CreateAnd(word, ci(std::int64_t{1} << (in.a % 64))), ci(0));
       if (in.type == VType::F64) return make_f(b_.CreateBitCast(raw, f64()), bit);
       return make_i(raw, bit);
     }
     case Op::LoadInput:
-      return make_i(b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, in.a)), yes());
+      return make_i(load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, in.a)), yes());
     case Op::Neg:
       if (in.type == VType::F64) return make_f(b_.CreateFNeg(a.f), a.p);
       return make_i(b_.CreateNeg(a.i), a.p);
@@ -232,8 +240,24 @@ Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
       return make_bool(v, b_.CreateAnd(a.p, b_.CreateAnd(b.p, c.p)));
     }
     case Op::LoadSkill:
-    case Op::LoadAgent:
-    case Op::InAttrList:
+    case Op::LoadAgent: {
+      // The agent's skill level or attribute, through the environment (iwd_jit_skill,
+      // iwd_jit_agent_attribute): no spill, no allocation.
+      auto* i32 = llvm::Type::getInt32Ty(ctx_);
+      auto callee = m_.getOrInsertFunction(in.op == Op::LoadSkill ? "iwd_jit_skill" : "iwd_jit_agent_attribute",
+                                           llvm::FunctionType::get(i8(), {args_->getType(), i32, i64()->getPointerTo()}, false));
+      auto* out = b_.CreateAlloca(i64());
+      auto* present = b_.CreateCall(callee, {args_, llvm::ConstantInt::get(i32, in.a), out});
+      return make_i(b_.CreateLoad(i64(), out), b_.CreateICmpNE(present, llvm::ConstantInt::get(i8(), 0)));
+    }
+    case Op::InAttrList: {
+      // Asked only when both are present, as the interpreter does (the helper checks).
+      auto callee = m_.getOrInsertFunction("iwd_jit_list_contains",
+                                           llvm::FunctionType::get(i8(), {args_->getType(), i64(), i64(), i8()}, false));
+      auto* both = b_.CreateAnd(a.p, b.p);
+      auto* found = b_.CreateCall(callee, {args_, b.i, a.i, b_.CreateZExt(both, i8())});
+      return make_bool(b_.CreateICmpNE(found, llvm::ConstantInt::get(i8(), 0)), both);
+    }
     case Op::Call:
       return slow(at);
   }
@@ -351,6 +375,7 @@ std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const Program
   auto m = std::make_unique<llvm::Module>("iwd_rules", ctx);
   for (std::size_t i = 0; i < program.functions.size(); ++i) FunctionCodegen(*m, program, i).emit();
   emit_classify(*m, program);
+  emit_schemes(*m, program);
   return m;
 }
 

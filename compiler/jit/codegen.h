@@ -13,5 +13,7 @@ namespace iwd::compiler {
 
 std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const Program& program);
 std::string module_text(const llvm::Module& m);
+// The priority formulas and stage openings (codegen_schemes.cpp).
+void emit_schemes(llvm::Module& m, const Program& program);
 
 }  // namespace iwd::compiler

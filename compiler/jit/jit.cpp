@@ -3,7 +3,6 @@
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
-#include <llvm/ExecutionEngine/Orc/ThreadSafeModule.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Transforms/InstCombine/InstCombine.h>
@@ -11,15 +10,30 @@
 #include <llvm/Transforms/Scalar/SROA.h>
 #include <llvm/Transforms/IPO/AlwaysInliner.h>
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
+#include <llvm/ExecutionEngine/Orc/CompileUtils.h>
+#include <llvm/ADT/StringMap.h>
+#include <llvm/ADT/Triple.h>
+#include <llvm/Support/Host.h>
+#include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
+#include <llvm/Target/TargetMachine.h>
+#include <llvm/Transforms/Utils/Cloning.h>
+#include <llvm/Transforms/Utils/ValueMapper.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include <mutex>
 
 #include "compiler/jit/codegen.h"
 
+extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
+                                              std::int64_t from, std::int64_t to);
+extern "C" std::uint8_t iwd_jit_skill(const iwd::compiler::JitArgs* args, std::uint32_t skill, std::int64_t* out);
+extern "C" std::uint8_t iwd_jit_agent_attribute(const iwd::compiler::JitArgs* args, std::uint32_t name, std::int64_t* out);
+extern "C" std::uint8_t iwd_jit_list_contains(const iwd::compiler::JitArgs* args, std::int64_t list, std::int64_t value,
+                                              std::uint8_t present);
 extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::uint32_t fn, std::uint32_t at,
                                      const std::int64_t* ri, const double* rf, const std::uint8_t* rp,
                                      std::int64_t* out_i, double* out_f);
@@ -65,6 +79,7 @@ void optimize(llvm::Module& m) {
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
   mpm.addPass(llvm::AlwaysInlinerPass());  // the `when` functions into the decision walk
   llvm::FunctionPassManager after;
+  after.addPass(llvm::SROAPass());  // the inlined functions' result slots
   after.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/true));  // one load of each argument field
   after.addPass(llvm::InstCombinePass());
   after.addPass(llvm::SimplifyCFGPass());
@@ -93,9 +108,18 @@ class ProcessJit {
         // selector of level None loses nothing measurable at run time (bench/RESULTS.md) and
         // compiles ~4x faster.
         host->setCodeGenOptLevel(llvm::CodeGenOpt::None);
+        JitTarget target{host->getTargetTriple().str(), host->getCPU(), host->getFeatures().getString()};
+        auto fast = host->createTargetMachine();
+        // The classification walk is one function per ruleset and the hottest code there is:
+        // worth the full instruction selector (bench/RESULTS.md).
+        auto optimizing_builder = *host;
+        optimizing_builder.setCodeGenOptLevel(llvm::CodeGenOpt::Default);
+        auto optimizing = optimizing_builder.createTargetMachine();
         auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*host)).create();
-        if (!jit) failure = message(jit.takeError());
-        else instance.reset(new ProcessJit(std::move(*jit)));
+        if (!fast) failure = message(fast.takeError());
+        else if (!optimizing) failure = message(optimizing.takeError());
+        else if (!jit) failure = message(jit.takeError());
+        else instance.reset(new ProcessJit(std::move(*jit), std::move(*fast), std::move(*optimizing), std::move(target)));
       }
     }
     if (!instance) *error = failure;
@@ -103,12 +127,19 @@ class ProcessJit {
   }
 
   llvm::orc::LLJIT& jit() { return *jit_; }
+  llvm::TargetMachine& fast_target_machine() { return *fast_; }
+  llvm::TargetMachine& optimizing_target_machine() { return *optimizing_; }
+  const JitTarget& target() const { return target_; }
   std::mutex& mutex() { return mu_; }
   std::uint64_t next_id() { return ++ids_; }
 
  private:
-  explicit ProcessJit(std::unique_ptr<llvm::orc::LLJIT> jit) : jit_(std::move(jit)) {}
+  ProcessJit(std::unique_ptr<llvm::orc::LLJIT> jit, std::unique_ptr<llvm::TargetMachine> fast,
+             std::unique_ptr<llvm::TargetMachine> optimizing, JitTarget target)
+      : jit_(std::move(jit)), fast_(std::move(fast)), optimizing_(std::move(optimizing)), target_(std::move(target)) {}
   std::unique_ptr<llvm::orc::LLJIT> jit_;
+  std::unique_ptr<llvm::TargetMachine> fast_, optimizing_;
+  JitTarget target_;
   std::mutex mu_;
   std::uint64_t ids_ = 0;
 };
@@ -127,33 +158,76 @@ JitProgram::~JitProgram() {
   }
 }
 
-std::string program_ir(const Program& program) {
+std::string program_ir(const Program& program, bool optimized) {
   llvm::LLVMContext ctx;
   auto m = build_module(ctx, program);
+  if (optimized) {
+    std::string error;
+    if (ProcessJit* process = ProcessJit::get(&error)) {
+      std::lock_guard<std::mutex> lock(process->mutex());
+      m->setDataLayout(process->jit().getDataLayout());
+      m->setTargetTriple(process->target().triple);
+    }
+    optimize(*m);
+  }
   return module_text(*m);
 }
 
-std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::string* error) {
+std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::string* error,
+                                                std::vector<std::string>* objects) {
   ProcessJit* process = ProcessJit::get(error);
   if (!process) return nullptr;
-  auto ctx = std::make_unique<llvm::LLVMContext>();
-  auto module = build_module(*ctx, program);
+  llvm::LLVMContext ctx;
+  auto module = build_module(ctx, program);
   std::string verify;
   llvm::raw_string_ostream vs(verify);
   if (llvm::verifyModule(*module, &vs)) {
     *error = "internal error: invalid IR: " + vs.str();
     return nullptr;
   }
-  auto& lljit = process->jit();
-  std::lock_guard<std::mutex> lock(process->mutex());
-  module->setDataLayout(lljit.getDataLayout());
-  optimize(*module);
+  std::vector<std::string> files;
+  {
+    std::lock_guard<std::mutex> lock(process->mutex());
+    module->setDataLayout(process->jit().getDataLayout());
+    module->setTargetTriple(process->target().triple);
+    optimize(*module);
+    // The walk (its conditions inlined) goes to a module of its own for the full instruction
+    // selector; the rest keeps a declaration of nothing from it.
+    llvm::ValueToValueMapTy map;
+    auto walk = llvm::CloneModule(*module, map, [](const llvm::GlobalValue* gv) { return gv->getName() == "iwd_classify"; });
+    module->getFunction("iwd_classify")->eraseFromParent();
+    for (auto [m, tm] : {std::pair{module.get(), &process->fast_target_machine()},
+                         std::pair{walk.get(), &process->optimizing_target_machine()}}) {
+      auto buffer = llvm::orc::SimpleCompiler(*tm)(*m);
+      if (!buffer) {
+        *error = message(buffer.takeError());
+        return nullptr;
+      }
+      files.emplace_back((*buffer)->getBufferStart(), (*buffer)->getBufferSize());
+    }
+  }
+  auto out = load(program, files, error);
+  if (out && objects) *objects = std::move(files);
+  return out;
+}
 
+std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::vector<std::string>& objects,
+                                             std::string* error) {
+  ProcessJit* process = ProcessJit::get(error);
+  if (!process) return nullptr;
+  auto& lljit = process->jit();
+  // Declared before the lock: on failure it is destroyed (removing its JITDylib, which takes
+  // the lock) after the lock is released.
+  auto out = std::unique_ptr<JitProgram>(new JitProgram());
+  std::lock_guard<std::mutex> lock(process->mutex());
   auto dylib = lljit.getExecutionSession().createJITDylib(fmt::format("iwd_program_{}", process->next_id()));
   if (!dylib) {
     *error = message(dylib.takeError());
     return nullptr;
   }
+  out->impl_ = std::make_unique<Impl>();
+  out->impl_->process = process;
+  out->impl_->dylib = &*dylib;  // removed by the destructor from here on
   // `llround` and the like from the process; the slow path by its address.
   auto symbols_of_process =
       llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(lljit.getDataLayout().getGlobalPrefix());
@@ -165,33 +239,80 @@ std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::str
   llvm::orc::SymbolMap symbols;
   symbols[lljit.mangleAndIntern("iwd_jit_slow")] =
       llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(&iwd_jit_slow), llvm::JITSymbolFlags::Exported);
+  auto helper = [&](const char* name, llvm::JITTargetAddress address) {
+    symbols[lljit.mangleAndIntern(name)] = llvm::JITEvaluatedSymbol(address, llvm::JITSymbolFlags::Exported);
+  };
+  helper("iwd_jit_business_time", llvm::pointerToJITTargetAddress(&iwd_jit_business_time));
+  helper("iwd_jit_skill", llvm::pointerToJITTargetAddress(&iwd_jit_skill));
+  helper("iwd_jit_agent_attribute", llvm::pointerToJITTargetAddress(&iwd_jit_agent_attribute));
+  helper("iwd_jit_list_contains", llvm::pointerToJITTargetAddress(&iwd_jit_list_contains));
   if (auto e = dylib->define(llvm::orc::absoluteSymbols(symbols))) {
     *error = message(std::move(e));
     return nullptr;
   }
-  auto out = std::unique_ptr<JitProgram>(new JitProgram());
-  out->impl_ = std::make_unique<Impl>();
-  out->impl_->process = process;
-  out->impl_->dylib = &*dylib;
-  if (auto e = lljit.addIRModule(*dylib, llvm::orc::ThreadSafeModule(std::move(module), std::move(ctx)))) {
-    *error = message(std::move(e));
-    return nullptr;
+  for (std::size_t k = 0; k < objects.size(); ++k) {
+    auto buffer = llvm::MemoryBuffer::getMemBufferCopy(llvm::StringRef(objects[k].data(), objects[k].size()),
+                                                       fmt::format("iwd-rules-{}.o", k));
+    if (auto e = lljit.addObjectFile(*dylib, std::move(buffer))) {
+      *error = message(std::move(e));
+      return nullptr;
+    }
   }
-  for (std::size_t i = 0; i < program.functions.size(); ++i) {
-    auto sym = lljit.lookup(*dylib, fmt::format("iwd_f{}", i));
+  auto find = [&](const std::string& name) -> void* {
+    auto sym = lljit.lookup(*dylib, name);
     if (!sym) {
       *error = message(sym.takeError());
       return nullptr;
     }
-    out->functions_.push_back(reinterpret_cast<JitFunction>(sym->getAddress()));
+    return reinterpret_cast<void*>(sym->getAddress());
+  };
+  for (std::size_t i = 0; i < program.functions.size(); ++i) {
+    void* f = find(fmt::format("iwd_f{}", i));
+    if (!f) return nullptr;
+    out->functions_.push_back(reinterpret_cast<JitFunction>(f));
   }
-  auto classify = lljit.lookup(*dylib, "iwd_classify");
-  if (!classify) {
-    *error = message(classify.takeError());
-    return nullptr;
+  void* classify = find("iwd_classify");
+  if (!classify) return nullptr;
+  out->classify_ = reinterpret_cast<JitClassify>(classify);
+  for (std::size_t k = 0; k < program.priorities.size(); ++k) {
+    void* f = find(fmt::format("iwd_priority{}", k));
+    if (!f) return nullptr;
+    out->priorities_.push_back(reinterpret_cast<JitPriority>(f));
   }
-  out->classify_ = reinterpret_cast<JitClassify>(classify->getAddress());
+  for (std::size_t k = 0; k < program.processes.size(); ++k) {
+    void* f = find(fmt::format("iwd_stages{}", k));
+    if (!f) return nullptr;
+    out->stages_.push_back(reinterpret_cast<JitStages>(f));
+  }
   return out;
+}
+
+JitTarget JitProgram::host_target() {
+  std::string error;
+  ProcessJit* process = ProcessJit::get(&error);
+  if (process) return process->target();
+  return JitTarget{llvm::sys::getProcessTriple(), llvm::sys::getHostCPUName().str(), ""};
+}
+
+std::string JitProgram::check_target(const JitTarget& built) {
+  const JitTarget host = host_target();
+  if (llvm::Triple(built.triple).getArch() != llvm::Triple(host.triple).getArch() ||
+      llvm::Triple(built.triple).getOS() != llvm::Triple(host.triple).getOS())
+    return fmt::format("it was built for {} and this machine is {}", built.triple, host.triple);
+  std::vector<std::string> missing;
+  llvm::StringMap<bool> have;
+  llvm::SmallVector<llvm::StringRef, 64> parts;
+  llvm::StringRef(host.features).split(parts, ',', -1, false);
+  for (auto f : parts)
+    if (f.size() > 1) have[f.drop_front()] = f.front() == '+';
+  parts.clear();
+  llvm::StringRef(built.features).split(parts, ',', -1, false);
+  for (auto f : parts)
+    if (f.size() > 1 && f.front() == '+' && !have.lookup(f.drop_front())) missing.push_back(f.drop_front().str());
+  if (!missing.empty())
+    return fmt::format("it was built for CPU {} and this machine ({}) lacks {}", built.cpu, host.cpu,
+                       fmt::join(missing, ", "));
+  return {};
 }
 
 JitFunction JitProgram::function(FunctionRef f) const { return functions_.at(static_cast<std::size_t>(f)); }
@@ -222,4 +343,26 @@ extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::ui
   *out_i = v.i;
   *out_f = v.f;
   return v.present ? 1 : 0;
+}
+
+// `age in CALENDAR`: the open time between two instants, by the interpreter's calendar.
+extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
+                                              std::int64_t from, std::int64_t to) {
+  return args->interp->calendar(calendar).business_time(iwd::stdlib::Instant{from}, iwd::stdlib::Instant{to}).ms;
+}
+
+// Reads of the agent and of list attributes: the environment's, as the interpreter reads them.
+extern "C" std::uint8_t iwd_jit_skill(const iwd::compiler::JitArgs* args, std::uint32_t skill, std::int64_t* out) {
+  const iwd::compiler::Value v = args->env->skill(skill);
+  *out = v.i;
+  return v.present ? 1 : 0;
+}
+extern "C" std::uint8_t iwd_jit_agent_attribute(const iwd::compiler::JitArgs* args, std::uint32_t name, std::int64_t* out) {
+  const iwd::compiler::Value v = args->env->agent_attribute(args->interp->program().strings[name]);
+  *out = v.i;
+  return v.present ? 1 : 0;
+}
+extern "C" std::uint8_t iwd_jit_list_contains(const iwd::compiler::JitArgs* args, std::int64_t list, std::int64_t value,
+                                              std::uint8_t present) {
+  return present && args->env->list_contains(list, iwd::compiler::Value::of_int(value)) ? 1 : 0;
 }

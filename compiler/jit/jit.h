@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "compiler/interp/interp.h"
 #include "compiler/lower/program.h"
@@ -35,18 +37,44 @@ using JitFunction = std::uint8_t (*)(const JitArgs* args, std::int64_t* out_i, d
 // kClassifyDepartmentBase + d when department d took the item but none of its processes
 // matches and there is no default process.
 using JitClassify = std::int32_t (*)(const JitArgs* args, std::int32_t* detail);
+// A scheme's priority formula, compiled: the priority at args' inputs (Interpreter::priority).
+using JitPriority = std::int64_t (*)(const JitArgs* args);
+// A process's stage openings, compiled: one age per stage into `opens`, -1 for never
+// (Interpreter::stage_openings).
+using JitStages = void (*)(const JitArgs* args, std::int64_t* opens);
 inline constexpr std::int32_t kClassifyNoDepartment = -1;
 inline constexpr std::int32_t kClassifyDepartmentBase = 1 << 20;
 
+// The machine code is for: what a bundle records, and what a loading machine must offer.
+struct JitTarget {
+  std::string triple;    // "x86_64-pc-linux-gnu"
+  std::string cpu;       // "skylake-avx512"
+  std::string features;  // LLVM's "+sse2,+avx,-avx512f,..." of the compiling machine
+};
+
 class JitProgram {
  public:
-  // Compiles every function of `program` into one module. On failure returns null and sets
-  // *error to LLVM's message.
-  static std::unique_ptr<JitProgram> compile(const Program& program, std::string* error);
+  // Compiles every function of `program` into one module, optimizes it, and generates object
+  // files: the classification walk (the hot path, small) with the full instruction selector,
+  // everything else with the fast one. On failure returns null and sets *error to LLVM's
+  // message. `objects`, when given, receives the object files (what `iwd build` puts in a
+  // bundle).
+  static std::unique_ptr<JitProgram> compile(const Program& program, std::string* error,
+                                             std::vector<std::string>* objects = nullptr);
+  // Loads the object files that compile() made for `program` (from a bundle): no IR, no
+  // optimization, no code generation. The caller has checked the target (check_target()).
+  static std::unique_ptr<JitProgram> load(const Program& program, const std::vector<std::string>& objects,
+                                          std::string* error);
+  // This machine's target, and whether code compiled for `built` runs here: "" when it
+  // does, else why not (another architecture, or CPU features this machine lacks).
+  static JitTarget host_target();
+  static std::string check_target(const JitTarget& built);
   ~JitProgram();
 
   JitFunction function(FunctionRef f) const;
   JitClassify classify() const { return classify_; }
+  JitPriority priority(std::int32_t scheme) const { return priorities_.at(static_cast<std::size_t>(scheme)); }
+  JitStages stages(std::int32_t process) const { return stages_.at(static_cast<std::size_t>(process)); }
 
  private:
   JitProgram() = default;
@@ -54,9 +82,12 @@ class JitProgram {
   std::unique_ptr<Impl> impl_;
   std::vector<JitFunction> functions_;
   JitClassify classify_ = nullptr;
+  std::vector<JitPriority> priorities_;
+  std::vector<JitStages> stages_;
 };
 
-// The IR of a program without compiling it (for `iwd parse --emit=ir`).
-std::string program_ir(const Program& program);
+// The IR of a program without compiling it (for `iwd parse --emit=ir`); `optimized`: after
+// the JIT's passes, as it goes to the code generator (`--emit=ir-optimized`).
+std::string program_ir(const Program& program, bool optimized = false);
 
 }  // namespace iwd::compiler

@@ -24,6 +24,22 @@ bool JitRunner::classify(const EvalEnv& env, std::int64_t now, std::int32_t* pro
   return true;
 }
 
+bool JitRunner::priority(std::int32_t scheme, const EvalEnv& env, const TimeInputs& in, std::int64_t* out) const {
+  const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
+  JitArgs args;
+  if (!args_for(env, inputs, &args)) return false;
+  *out = jit_.priority(scheme)(&args);
+  return true;
+}
+
+bool JitRunner::stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in, std::int64_t* opens) const {
+  const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
+  JitArgs args;
+  if (!args_for(env, inputs, &args)) return false;
+  jit_.stages(process)(&args, opens);
+  return true;
+}
+
 bool JitRunner::run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const {
   const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
   JitArgs args;

@@ -14,6 +14,8 @@ class JitRunner : public NativeRunner {
       : jit_(jit), interp_(interp), strings_(std::move(string_ids)) {}
   bool run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const override;
   bool classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const override;
+  bool priority(std::int32_t scheme, const EvalEnv& env, const TimeInputs& in, std::int64_t* out) const override;
+  bool stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in, std::int64_t* opens) const override;
 
  private:
   bool args_for(const EvalEnv& env, const std::int64_t* inputs, JitArgs* args) const;

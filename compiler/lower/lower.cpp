@@ -20,6 +20,8 @@ class Lowerer {
       : rs_(rs), p_(p), consts_(p), registers_(registers) {}
 
   void run() {
+    p_.name = rs_.name;
+    p_.version = rs_.version;
     p_.timezone = rs_.timezone;
     attributes();
     for (const auto& e : rs_.enums) {
@@ -37,6 +39,15 @@ class Lowerer {
     }
     for (const auto& bp : rs_.processes) process(bp);
     p_.default_process = rs_.default_process;
+    for (const auto& c : rs_.capacities) {
+      ProgramCapacity pc;
+      pc.name = c.name;
+      for (const auto& [media, n] : c.limits) {
+        if (media == "total") pc.total = n;
+        else pc.limits.emplace_back(media, n);
+      }
+      p_.capacities.push_back(std::move(pc));
+    }
   }
 
  private:

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <ostream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "stdlib/calendar.h"
@@ -127,7 +128,15 @@ struct ProgramAttribute {
   std::int32_t enum_index = -1;
 };
 
+// `capacity NAME { MEDIA N, ..., total N }`.
+struct ProgramCapacity {
+  std::string name;
+  std::vector<std::pair<std::string, std::int64_t>> limits;  // media -> count, in source order
+  std::int64_t total = -1;                                   // -1: no total
+};
+
 struct Program {
+  std::string name, version;                         // `ruleset NAME version "V"`
   std::string timezone = "UTC";                      // for time functions given no zone
   std::vector<ProgramAttribute> attributes;          // the item record's slots, in order
   std::vector<std::string> enum_names;
@@ -149,6 +158,7 @@ struct Program {
   std::vector<ProgramProcess> processes;             // department order, the default last
   std::int32_t default_process = -1;
   std::vector<ProgramPriority> priorities;
+  std::vector<ProgramCapacity> capacities;
 };
 
 // `iwd parse --emit=program`: a stable text form.

@@ -63,6 +63,12 @@ class ProgramDumper {
          << "\n";
     out_ << "processes\n";
     for (const auto& pp : p_.processes) process(pp);
+    for (const auto& c : p_.capacities) {
+      std::string s = "capacity " + c.name;
+      for (const auto& [media, n] : c.limits) s += fmt::format(" {} {}", media, n);
+      if (c.total >= 0) s += fmt::format(" total {}", c.total);
+      out_ << s << "\n";
+    }
   }
 
  private:

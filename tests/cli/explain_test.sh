@@ -85,6 +85,9 @@ expect_exit 2 "a negative --age" -- "$IWD" explain examples/leads.iwd --item '{"
 expect_exit 2 "no --item" -- "$IWD" explain examples/leads.iwd
 expect_exit 2 "a folder of several rulesets" -- "$IWD" explain examples --item '{}'
 expect_exit 2 "a missing file" -- "$IWD" explain does/not/exist.iwd --item '{}'
+expect_exit 0 "a bundle" -- "$IWD" build examples/leads.iwd -o "$TMP/leads.iwdb"
+expect_exit 2 "explanations need the source, not a bundle" -- "$IWD" explain "$TMP/leads.iwdb" --item '{"cart_value":9}'
+expect_in err 'is a bundle: this needs the rules' "says so"
 expect_exit 2 "a bad --format" -- "$IWD" explain examples/leads.iwd --item '{"cart_value":9}' --format xml
 expect_exit 0 "--help" -- "$IWD" explain --help
 expect_in out '--process' "documents --process"

@@ -7,8 +7,12 @@
 #include <fstream>
 #include <iostream>
 
+#include "compiler/interp/interp.h"
+#include "compiler/interp/record_env.h"
+#include "compiler/load/loaded_rules.h"
+#include "runtime/item_json.h"
 #include "tools/iwd/commands.h"
-#include "tools/iwd/rules_engine.h"
+#include "tools/iwd/eval_input.h"
 
 namespace iwd::cli {
 namespace {
@@ -23,8 +27,16 @@ struct EvalOptions {
   bool no_jit = false, stats = false;
 };
 
+// Everything one run needs: the loaded ruleset (from source or a bundle).
+struct Engine {
+  runtime::StringPool pool;
+  std::unique_ptr<LoadedRules> rules;
+  const Program* program = nullptr;
+  const Interpreter* interp = nullptr;
+};
+
 // One item's result; `eval_ns` gets the time spent evaluating (not decoding or printing).
-json evaluate(RulesEngine& e, const runtime::ItemRecord& rec, const std::vector<std::pair<std::string, std::int64_t>>& ages,
+json evaluate(Engine& e, const runtime::ItemRecord& rec, const std::vector<std::pair<std::string, std::int64_t>>& ages,
               const std::vector<Agent>& agents, std::int64_t at, std::int64_t* eval_ns) {
   const auto t0 = std::chrono::steady_clock::now();
   RecordEnv env(*e.program, e.pool, rec, nullptr);
@@ -79,8 +91,19 @@ int run_eval(const EvalOptions& opts) {
     std::cerr << "iwd eval: give one of --item JSON and --items FILE\n";
     return kExitUsage;
   }
-  RulesEngine e;
-  if (int code = load_rules(e, opts.rules, opts.no_jit, "iwd eval"); code != kExitOk) return code;
+  Engine e;
+  LoadOptions load;
+  load.jit = !opts.no_jit;
+  LoadResult loaded = load_rules(opts.rules, e.pool, load, std::cerr);
+  if (loaded.status == LoadStatus::RuleErrors) return kExitFindings;
+  if (!loaded.rules) {
+    std::cerr << "iwd eval: " << loaded.error << "\n";
+    return kExitUsage;
+  }
+  e.rules = std::move(loaded.rules);
+  e.program = &e.rules->program();
+  e.interp = &e.rules->interpreter();
+
   std::int64_t at = 0;
   std::string error;
   if (!parse_at(opts.at, &at, &error)) {
@@ -101,7 +124,7 @@ int run_eval(const EvalOptions& opts) {
   }
   std::vector<Agent> agents(opts.agents.size());
   for (std::size_t k = 0; k < opts.agents.size(); ++k)
-    if (auto err = parse_agent(e, opts.agents[k], &agents[k]); !err.empty()) {
+    if (auto err = parse_agent(*e.program, e.pool, opts.agents[k], &agents[k]); !err.empty()) {
       std::cerr << "iwd eval: " << err << "\n";
       return kExitFindings;
     }
@@ -109,7 +132,7 @@ int run_eval(const EvalOptions& opts) {
   const runtime::DecodeOptions decode = eval_decode_options(at);
   std::int64_t eval_ns = 0, count = 0;
   if (!opts.item.empty()) {
-    auto rec = runtime::decode_item(e.schema, e.pool, opts.item, decode);
+    auto rec = runtime::decode_item(e.rules->schema(), e.pool, opts.item, decode);
     if (!rec.ok()) {
       std::cerr << "iwd eval: --item: " << rec.error << "\n";
       return kExitFindings;
@@ -130,7 +153,7 @@ int run_eval(const EvalOptions& opts) {
     std::string line;
     for (std::size_t n = 1; std::getline(*in, line); ++n) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto rec = runtime::decode_item(e.schema, e.pool, line, decode);
+      auto rec = runtime::decode_item(e.rules->schema(), e.pool, line, decode);
       if (!rec.ok()) {
         std::cout << json{{"error", fmt::format("line {}: {}", n, rec.error)}}.dump() << "\n";
         continue;
@@ -150,7 +173,7 @@ int run_eval(const EvalOptions& opts) {
 void register_eval(CLI::App& app) {
   auto opts = std::make_shared<EvalOptions>();
   auto* cmd = app.add_subcommand("eval", "Classify items and compute their due time, priority and eligible agents");
-  cmd->add_option("rules", opts->rules, "The ruleset: a file, or a folder with one root file")->required();
+  cmd->add_option("rules", opts->rules, "The ruleset: a file, a folder with one root file, or a bundle (.iwdb)")->required();
   cmd->add_option("--item", opts->item, "One item as a JSON object");
   cmd->add_option("--items", opts->items, "A file of items, one JSON object a line (- for standard input)");
   cmd->add_option("--at", opts->at, "The capture instant (default: now)");

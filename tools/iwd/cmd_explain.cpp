@@ -6,9 +6,10 @@
 #include <iostream>
 
 #include "compiler/explain/explain.h"
+#include "compiler/load/loaded_rules.h"
 #include "stdlib/spelling.h"
 #include "tools/iwd/commands.h"
-#include "tools/iwd/rules_engine.h"
+#include "tools/iwd/eval_input.h"
 
 namespace iwd::cli {
 namespace {
@@ -23,8 +24,18 @@ struct ExplainOptions {
 
 int run_explain(const ExplainOptions& opts) {
   const std::string cmd = "iwd explain";
-  RulesEngine e;
-  if (int code = load_rules(e, opts.rules, opts.no_jit, cmd); code != kExitOk) return code;
+  runtime::StringPool pool;
+  SourceRules source;  // explanations show the rules as written: source files only
+  LoadOptions load;
+  load.jit = !opts.no_jit;
+  LoadResult loaded = load_rules(opts.rules, pool, load, std::cerr, &source);
+  if (loaded.status == LoadStatus::RuleErrors) return kExitFindings;
+  if (!loaded.rules) {
+    std::cerr << cmd << ": " << loaded.error << "\n";
+    return kExitUsage;
+  }
+  const LoadedRules& rules = *loaded.rules;
+  const Program& program = rules.program();
   ExplainRequest request;
   std::string error;
   if (!parse_at(opts.at, &request.at, &error)) {
@@ -37,7 +48,7 @@ int run_explain(const ExplainOptions& opts) {
     return kExitUsage;
   }
   request.age = age.value.ms;
-  const BoundRuleset& rs = *e.comp->bound();
+  const BoundRuleset& rs = *source.comp->bound();
   if (!opts.process.empty()) {
     request.process = rs.find_process(opts.process);
     if (request.process < 0) {
@@ -51,26 +62,26 @@ int run_explain(const ExplainOptions& opts) {
   }
   std::vector<Agent> agents(opts.agents.size());
   for (std::size_t k = 0; k < opts.agents.size(); ++k)
-    if (auto err = parse_agent(e, opts.agents[k], &agents[k]); !err.empty()) {
+    if (auto err = parse_agent(program, pool, opts.agents[k], &agents[k]); !err.empty()) {
       std::cerr << cmd << ": " << err << "\n";
       return kExitFindings;
     }
   // The item as `iwd eval` decodes it, except that a missing required attribute is left for
   // the interpreter to reject, so that the explanation shows the rejection.
-  runtime::Schema schema = e.schema;
+  runtime::Schema schema = rules.schema();
   for (auto& a : schema.attributes) a.required = false;
-  auto rec = runtime::decode_item(schema, e.pool, opts.item, eval_decode_options(request.at));
+  auto rec = runtime::decode_item(schema, pool, opts.item, eval_decode_options(request.at));
   if (!rec.ok()) {
     std::cerr << cmd << ": --item: " << rec.error << "\n";
     return kExitFindings;
   }
-  RecordEnv item(*e.program, e.pool, rec.value, nullptr);
+  RecordEnv item(program, pool, rec.value, nullptr);
   std::vector<std::unique_ptr<RecordEnv>> agent_envs;
   for (const auto& a : agents) {
-    agent_envs.push_back(std::make_unique<RecordEnv>(*e.program, e.pool, rec.value, &a));
+    agent_envs.push_back(std::make_unique<RecordEnv>(program, pool, rec.value, &a));
     request.agents.push_back({agent_envs.back().get(), a.id, a.groups});
   }
-  const Explanation x = explain({e.sm, rs, *e.program, e.registers, *e.interp}, item, request);
+  const Explanation x = explain({source.sm, rs, program, source.registers, rules.interpreter()}, item, request);
   if (opts.format == "json") std::cout << explanation_json(x);
   else render_explanation_text(std::cout, x);
   return kExitOk;

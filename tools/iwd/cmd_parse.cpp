@@ -48,7 +48,7 @@ int run_parse(const ParseOptions& opts) {
     } else {
       auto program = compiler::lower_program(*comp.bound());
       if (opts.emit == "program") compiler::dump_program(std::cout, *program);
-      else std::cout << compiler::program_ir(*program);
+      else std::cout << compiler::program_ir(*program, opts.emit == "ir-optimized");
     }
   }
   return diags.has_errors() ? kExitFindings : kExitOk;
@@ -61,7 +61,7 @@ void register_parse(CLI::App& app) {
   auto* cmd = app.add_subcommand("parse", "Print a stage of the compilation of one file");
   cmd->add_option("file", opts->file, "The .iwd file")->required();
   cmd->add_option("--emit", opts->emit, "What to print")
-      ->check(CLI::IsMember({"ast", "bound", "program", "ir"}))
+      ->check(CLI::IsMember({"ast", "bound", "program", "ir", "ir-optimized"}))
       ->capture_default_str();
   cmd->callback([opts] { set_exit_code(run_parse(*opts)); });
 }

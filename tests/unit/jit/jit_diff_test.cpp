@@ -59,6 +59,22 @@ std::size_t compare_engines(const Program& program, const JitProgram& jit, std::
       EXPECT_EQ(interp.rejection(detail), want.reason) << label << " classify, trial " << trial;
     }
     ++compared;
+    // The compiled priority formulas and stage openings against the interpreter's.
+    for (std::size_t p = 0; p < program.processes.size(); ++p) {
+      const auto process = static_cast<std::int32_t>(p);
+      const std::int32_t scheme = program.processes[p].priority;
+      if (scheme >= 0) {
+        EXPECT_EQ(jit.priority(scheme)(&args), interp.priority(process, env, in))
+            << label << " priority of " << program.processes[p].name << ", trial " << trial;
+        ++compared;
+      }
+      std::vector<std::int64_t> opens(program.processes[p].stages.size());
+      jit.stages(process)(&args, opens.data());
+      EXPECT_EQ(opens, interp.stage_openings(process, env, in))
+          << label << " stages of " << program.processes[p].name << ", trial " << trial;
+      ++compared;
+    }
+    if (::testing::Test::HasFailure()) return compared;
   }
   return compared;
 }

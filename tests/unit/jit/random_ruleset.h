@@ -25,9 +25,23 @@ class RandomRuleset {
     out += "calendar cal { mon..fri 08:00-18:00  sat 09:00-12:00 }\n";
     const int departments = 1 + pick(4);
     for (int d = 0; d < departments; ++d) {
-      out += fmt::format("priority p{} {{\n  start {}\n", d, number(2));
-      for (int k = pick(3); k > 0; --k)
-        out += fmt::format("  every {}m add {}{}\n", 1 + pick(120), integer(1), pick(2) ? fmt::format(" from {}h", pick(5)) : "");
+      out += fmt::format("priority p{} {{\n", d);
+      if (pick(3) == 0) {  // a curve: rising, falling and stepping points
+        out += fmt::format("  curve {{ {}h: {}", pick(3), pick(1000));
+        bool stepped = false;  // at most two points share an age
+        for (int k = 1 + pick(4), at = 3; k > 0; --k) {
+          out += fmt::format(", {}h: {}", at, pick(2) ? std::to_string(pick(1000)) : integer(1));
+          stepped = !stepped && pick(2);
+          if (!stepped) at += 1 + pick(30);
+        }
+        out += " }\n";
+      } else {
+        out += fmt::format("  start {}\n", number(2));
+        for (int k = pick(3); k > 0; --k)
+          out += fmt::format("  every {}m add {}{}{}\n", 1 + pick(120), integer(1), pick(2) ? fmt::format(" from {}h", pick(5)) : "",
+                             pick(3) == 0 ? fmt::format(" until {}h", 5 + pick(40)) : "");
+      }
+      if (pick(4) == 0) out += "  age in cal\n";
       for (int k = pick(3); k > 0; --k) out += fmt::format("  boost {} when {}\n", integer(1), age_boolean(2));
       if (pick(2)) out += fmt::format("  min {}\n", pick(100));
       if (pick(2)) out += fmt::format("  max {}\n", 500 + pick(1000));

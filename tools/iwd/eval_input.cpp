@@ -1,60 +1,16 @@
-#include "tools/iwd/rules_engine.h"
+#include "tools/iwd/eval_input.h"
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <iostream>
+#include <algorithm>
 
-#include "compiler/diag/render.h"
-#include "compiler/lower/schema_of.h"
 #include "runtime/clock.h"
 #include "stdlib/spelling.h"
-#include "tools/iwd/commands.h"
 
 namespace iwd::cli {
 
-using namespace iwd::compiler;
 using json = nlohmann::ordered_json;
-
-int load_rules(RulesEngine& e, const std::string& rules, bool no_jit, const std::string& command) {
-  std::vector<std::string> roots;
-  std::string error;
-  if (!collect_roots({rules}, &roots, &error)) {
-    std::cerr << command << ": " << error << "\n";
-    return kExitUsage;
-  }
-  if (roots.size() != 1) {
-    std::cerr << fmt::format("{}: {} holds {} rulesets (files no other file imports); name one file\n", command, rules,
-                             roots.size());
-    return kExitUsage;
-  }
-  e.comp = std::make_unique<Compilation>(e.sm, e.diags);
-  if (!e.comp->load_root(roots[0], &error)) {
-    std::cerr << command << ": " << error << "\n";
-    return kExitUsage;
-  }
-  e.comp->check();
-  if (e.diags.has_errors()) {
-    e.diags.sort();
-    compiler::render_text(std::cerr, e.sm, e.diags.all());
-    return kExitFindings;
-  }
-  e.program = lower_program(*e.comp->bound(), &e.registers);
-  e.schema = schema_of(*e.comp->bound());
-  e.interp = std::make_unique<Interpreter>(*e.program);
-  if (!no_jit) {
-    e.jit = JitProgram::compile(*e.program, &error);
-    if (!e.jit) {
-      std::cerr << command << ": the JIT failed (" << error << "); use --no-jit\n";
-      return kExitUsage;
-    }
-    std::vector<std::int64_t> ids;
-    for (const auto& s : e.program->strings) ids.push_back(e.pool.intern(s));
-    e.runner = std::make_unique<JitRunner>(*e.jit, *e.interp, std::move(ids));
-    e.interp->set_native(e.runner.get());
-  }
-  return kExitOk;
-}
 
 bool parse_at(const std::string& text, std::int64_t* at, std::string* error) {
   if (text.empty()) {
@@ -70,36 +26,37 @@ bool parse_at(const std::string& text, std::int64_t* at, std::string* error) {
   return true;
 }
 
-std::string parse_agent(RulesEngine& e, const std::string& text, Agent* agent) {
+std::string parse_agent(const compiler::Program& program, runtime::StringPool& pool, const std::string& text,
+                        compiler::Agent* agent) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) return "an --agent is a JSON object like {\"skills\": {\"sales\": 7}, \"id\": \"a1\"}";
   for (auto it = j.begin(); it != j.end(); ++it) {
     if (it.key() == "skills") {
       if (!it->is_object()) return "`skills` of an --agent is an object of skill names to levels";
       for (auto s = it->begin(); s != it->end(); ++s) {
-        auto pos = std::find(e.program->skills.begin(), e.program->skills.end(), s.key());
-        if (pos == e.program->skills.end()) {
-          std::string hint = stdlib::suggest_name(s.key(), std::span<const std::string>(e.program->skills));
+        auto pos = std::find(program.skills.begin(), program.skills.end(), s.key());
+        if (pos == program.skills.end()) {
+          std::string hint = stdlib::suggest_name(s.key(), std::span<const std::string>(program.skills));
           return fmt::format("unknown skill `{}` in --agent{}", s.key(), hint.empty() ? "" : fmt::format(" (did you mean `{}`?)", hint));
         }
         if (!s->is_number_integer() || s->get<int>() < 0 || s->get<int>() > 10)
           return fmt::format("skill `{}` of an --agent: a level is a whole number from 0 to 10", s.key());
-        agent->skills[static_cast<std::uint32_t>(pos - e.program->skills.begin())] = s->get<int>();
+        agent->skills[static_cast<std::uint32_t>(pos - program.skills.begin())] = s->get<int>();
       }
     } else if (it.key() == "groups") {
       if (!it->is_array()) return "`groups` of an --agent is an array of strings";
       for (const auto& g : *it) {
         if (!g.is_string()) return "`groups` of an --agent is an array of strings";
-        agent->groups.push_back(e.pool.intern(g.get<std::string>()));
+        agent->groups.push_back(pool.intern(g.get<std::string>()));
       }
     } else if (it.key() == "id") {
       if (!it->is_string()) return "`id` of an --agent is a string";
-      agent->id = e.pool.intern(it->get<std::string>());
+      agent->id = pool.intern(it->get<std::string>());
     } else if (it.key() == "attributes") {
       if (!it->is_object()) return "`attributes` of an --agent is an object of names to strings";
       for (auto a = it->begin(); a != it->end(); ++a) {
         if (!a->is_string()) return fmt::format("agent attribute `{}`: a string", a.key());
-        agent->attributes[a.key()] = e.pool.intern(a->get<std::string>());
+        agent->attributes[a.key()] = pool.intern(a->get<std::string>());
       }
     } else {
       return fmt::format("unknown field `{}` in --agent (skills, groups, id, attributes)", it.key());

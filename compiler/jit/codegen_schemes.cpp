@@ -1,0 +1,214 @@
+// LLVM IR for the fixed parts of a rule program that combine its functions: the priority
+// formula of each scheme (LANGUAGE.md section 8) and the opening ages of each process's
+// target stages (section 9). Both follow Interpreter::priority and
+// Interpreter::stage_openings operation for operation (the differential tests hold them to
+// it); the pieces they combine are the program's compiled functions, called directly.
+//
+//   i64  iwd_priority<k>(const JitArgs*)             the priority of scheme k at args' inputs
+//   void iwd_stages<p>(const JitArgs*, i64* opens)  the opening age of each stage (-1: never)
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+
+#include <fmt/format.h>
+
+#include <functional>
+#include <limits>
+#include <map>
+
+#include "compiler/jit/codegen.h"
+
+namespace iwd::compiler {
+namespace {
+
+class SchemeCodegen {
+ public:
+  SchemeCodegen(llvm::Module& m, const Program& p) : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p) {}
+
+  void priority(std::size_t k) {
+    const ProgramPriority& s = p_.priorities[k];
+    auto* fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr()}, false), llvm::Function::ExternalLinkage,
+                                      fmt::format("iwd_priority{}", k), m_);
+    begin(fn);
+    llvm::Value* args = fn->getArg(0);
+    auto* inputs = field(args, 2);
+    // From due on, the `overdue` value, not clamped.
+    if (s.overdue >= 0) {
+      auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, 0));
+      auto* due = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, 3));
+      auto* overdue = b_.CreateAnd(b_.CreateICmpNE(due, ci(std::numeric_limits<std::int64_t>::max())), b_.CreateICmpSGE(now, due));
+      auto* yes = llvm::BasicBlock::Create(ctx_, "overdue", fn);
+      auto* no = llvm::BasicBlock::Create(ctx_, "in_time", fn);
+      b_.CreateCondBr(overdue, yes, no);
+      b_.SetInsertPoint(yes);
+      b_.CreateRet(b_.CreateFPToSI(number(s.overdue, args), i64()));
+      b_.SetInsertPoint(no);
+    }
+    // Age in open time: the pieces read a copy of the inputs with the business age.
+    if (s.age_calendar >= 0) args = business_age_args(args, inputs, s.age_calendar);
+    auto* age = b_.CreateSIToFP(b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), field(args, 2), 1)), f64());
+    llvm::Value* base = cf(0);
+    if (!s.curve.empty()) {
+      std::vector<std::pair<llvm::Value*, llvm::Value*>> pts;
+      for (const auto& pt : s.curve) pts.emplace_back(number(pt.at, args), number(pt.value, args));
+      // The first segment [x_i, x_{i+1}) that holds the age wins: built from the last.
+      base = pts.back().second;
+      for (std::size_t i = pts.size() - 1; i-- > 0;) {
+        auto [x0, v0] = pts[i];
+        auto [x1, v1] = pts[i + 1];
+        auto* within = b_.CreateAnd(b_.CreateFCmpOGE(age, x0), b_.CreateFCmpOLT(age, x1));
+        auto* slope = b_.CreateFDiv(b_.CreateFMul(b_.CreateFSub(v1, v0), b_.CreateFSub(age, x0)), b_.CreateFSub(x1, x0));
+        base = b_.CreateSelect(within, unary(llvm::Intrinsic::trunc, b_.CreateFAdd(v0, slope)), base);
+      }
+      base = b_.CreateSelect(b_.CreateFCmpOLT(age, pts.front().first), pts.front().second, base);
+    } else {
+      if (s.start >= 0) base = number(s.start, args);
+      for (const auto& e : s.every) {
+        auto* period = number(e.period, args);
+        auto* from = e.from >= 0 ? number(e.from, args) : cf(0);
+        auto* until = e.until >= 0 ? number(e.until, args) : cf(std::numeric_limits<double>::infinity());
+        auto* skip = b_.CreateOr(b_.CreateFCmpOLT(age, from), b_.CreateFCmpOLE(period, cf(0)));
+        auto* upto = b_.CreateSelect(b_.CreateFCmpOLT(until, age), until, age);  // std::min(age, until)
+        auto* steps = unary(llvm::Intrinsic::floor, b_.CreateFDiv(b_.CreateFSub(upto, from), period));
+        base = b_.CreateSelect(skip, base, b_.CreateFAdd(base, b_.CreateFMul(number(e.add, args), steps)));
+      }
+    }
+    for (const auto& boost : s.boosts)
+      base = b_.CreateSelect(holds(boost.when, args), b_.CreateFAdd(base, number(boost.amount, args)), base);
+    if (s.min >= 0) {  // std::max(base, min)
+      auto* lo = number(s.min, args);
+      base = b_.CreateSelect(b_.CreateFCmpOLT(base, lo), lo, base);
+    }
+    if (s.max >= 0) {  // std::min(base, max)
+      auto* hi = number(s.max, args);
+      base = b_.CreateSelect(b_.CreateFCmpOLT(hi, base), hi, base);
+    }
+    b_.CreateRet(b_.CreateFPToSI(base, i64()));  // truncation toward zero
+  }
+
+  void stages(std::size_t process) {
+    const ProgramProcess& pp = p_.processes[process];
+    auto* fn = llvm::Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {ptr(), i64()->getPointerTo()}, false),
+                                      llvm::Function::ExternalLinkage, fmt::format("iwd_stages{}", process), m_);
+    begin(fn);
+    llvm::Value* args = fn->getArg(0);
+    llvm::Value* t = ci(0);
+    llvm::Value* done = b_.getFalse();  // a final stage has been reached: the rest never open
+    for (std::size_t k = 0; k < pp.stages.size(); ++k) {
+      const ProgramStage& st = pp.stages[k];
+      b_.CreateStore(b_.CreateSelect(done, ci(-1), t), b_.CreateConstInBoundsGEP1_64(i64(), fn->getArg(1), k));
+      // A stage whose agent is absent is skipped at once: it does not hold the next one back.
+      llvm::Value* skipped = b_.getFalse();
+      if (st.kind == ProgramStage::Agent) skipped = b_.CreateNot(call(st.value, args).present);
+      if (st.duration < 0) {
+        done = b_.CreateOr(done, b_.CreateNot(skipped));
+        continue;
+      }
+      const Result d = call(st.duration, args);
+      auto* step = b_.CreateSelect(b_.CreateOr(skipped, b_.CreateNot(d.present)), ci(0), d.i);
+      t = b_.CreateAdd(t, step);
+    }
+    b_.CreateRetVoid();
+  }
+
+ private:
+  struct Result {
+    llvm::Value* present;  // i1
+    llvm::Value* i;
+    llvm::Value* f;
+  };
+
+  llvm::Module& m_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> b_;
+  const Program& p_;
+  llvm::Value *out_i_ = nullptr, *out_f_ = nullptr;
+
+  llvm::Type* i64() { return llvm::Type::getInt64Ty(ctx_); }
+  llvm::Type* f64() { return llvm::Type::getDoubleTy(ctx_); }
+  llvm::Type* i8() { return llvm::Type::getInt8Ty(ctx_); }
+  llvm::Type* ptr() { return i8()->getPointerTo(); }
+  llvm::Value* ci(std::int64_t v) { return llvm::ConstantInt::get(i64(), static_cast<std::uint64_t>(v), true); }
+  llvm::Value* cf(double v) { return llvm::ConstantFP::get(f64(), v); }
+
+  void begin(llvm::Function* fn) {
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn));
+    out_i_ = b_.CreateAlloca(i64());
+    out_f_ = b_.CreateAlloca(f64());
+  }
+  // Field `index` of a JitArgs (all pointers).
+  llvm::Value* field(llvm::Value* args, unsigned index) {
+    auto* fields = b_.CreateBitCast(args, i64()->getPointerTo()->getPointerTo());
+    return b_.CreateLoad(i64()->getPointerTo(), b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), fields, index));
+  }
+  Result call(FunctionRef f, llvm::Value* args) {
+    auto* callee = m_.getFunction(fmt::format("iwd_f{}", f));
+    auto* present = b_.CreateCall(callee, {args, out_i_, out_f_});
+    return {b_.CreateICmpNE(present, llvm::ConstantInt::get(i8(), 0)), b_.CreateLoad(i64(), out_i_), b_.CreateLoad(f64(), out_f_)};
+  }
+  // A piece's value as a double; absent counts as 0 (as the interpreter's number()).
+  llvm::Value* number(FunctionRef f, llvm::Value* args) {
+    const Result r = call(f, args);
+    auto* v = p_.functions[static_cast<std::size_t>(f)].type == VType::F64 ? r.f : b_.CreateSIToFP(r.i, f64());
+    return b_.CreateSelect(r.present, v, cf(0));
+  }
+  llvm::Value* holds(FunctionRef f, llvm::Value* args) {
+    if (f < 0) return b_.getTrue();
+    const Result r = call(f, args);
+    return b_.CreateAnd(r.present, b_.CreateICmpNE(r.i, ci(0)));
+  }
+  llvm::Value* unary(llvm::Intrinsic::ID id, llvm::Value* x) {
+    return b_.CreateCall(llvm::Intrinsic::getDeclaration(&m_, id, {f64()}), {x});
+  }
+  // A copy of the argument block whose inputs have the age counted in `calendar`'s open time
+  // (iwd_jit_business_time, the calendar code the interpreter uses).
+  llvm::Value* business_age_args(llvm::Value* args, llvm::Value* inputs, std::int32_t calendar) {
+    constexpr unsigned kFields = 6, kInputs = 5;
+    auto* block = b_.CreateAlloca(i64()->getPointerTo(), ci(kFields));
+    auto* copy = b_.CreateAlloca(i64(), ci(kInputs));
+    auto* fields = b_.CreateBitCast(args, i64()->getPointerTo()->getPointerTo());
+    for (unsigned k = 0; k < kFields; ++k)
+      b_.CreateStore(b_.CreateLoad(i64()->getPointerTo(), b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), fields, k)),
+                     b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), block, k));
+    for (unsigned k = 0; k < kInputs; ++k)
+      b_.CreateStore(b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, k)), b_.CreateConstInBoundsGEP1_64(i64(), copy, k));
+    b_.CreateStore(copy, b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), block, 2));
+    auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, 0));
+    auto* age = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, 1));
+    auto helper = m_.getOrInsertFunction("iwd_jit_business_time",
+                                         llvm::FunctionType::get(i64(), {ptr(), llvm::Type::getInt32Ty(ctx_), i64(), i64()}, false));
+    auto* business = b_.CreateCall(helper, {args, llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx_), static_cast<std::uint64_t>(calendar)),
+                                            b_.CreateSub(now, age), now});
+    b_.CreateStore(business, b_.CreateConstInBoundsGEP1_64(i64(), copy, 1));
+    return b_.CreateBitCast(block, ptr());
+  }
+};
+
+}  // namespace
+
+// Processes often share a scheme's pieces and bounds, or a targets declaration: a formula
+// already emitted is reused under the new name (an alias), so large rulesets compile once
+// per distinct formula.
+void emit_schemes(llvm::Module& m, const Program& program) {
+  SchemeCodegen gen(m, program);
+  std::map<std::string, std::string> seen;  // the formula's references -> its function
+  auto emit_once = [&](const std::string& key, const std::string& name, const std::function<void()>& emit) {
+    auto [it, fresh] = seen.emplace(key, name);
+    if (fresh) return emit();
+    llvm::GlobalAlias::create(name, m.getFunction(it->second));
+  };
+  for (std::size_t k = 0; k < program.priorities.size(); ++k) {
+    const ProgramPriority& s = program.priorities[k];
+    std::string key = fmt::format("p {} {} {} {} {} {}|", s.start, s.min, s.max, s.overdue, s.age_calendar, s.curve.size());
+    for (const auto& e : s.every) key += fmt::format("e{},{},{},{};", e.period, e.add, e.from, e.until);
+    for (const auto& pt : s.curve) key += fmt::format("c{},{};", pt.at, pt.value);
+    for (const auto& b : s.boosts) key += fmt::format("b{},{};", b.amount, b.when);
+    emit_once(key, fmt::format("iwd_priority{}", k), [&] { gen.priority(k); });
+  }
+  for (std::size_t p = 0; p < program.processes.size(); ++p) {
+    std::string key = "s";
+    for (const auto& st : program.processes[p].stages) key += fmt::format("{},{},{};", static_cast<int>(st.kind), st.value, st.duration);
+    emit_once(key, fmt::format("iwd_stages{}", p), [&] { gen.stages(p); });
+  }
+}
+
+}  // namespace iwd::compiler

@@ -1,0 +1,171 @@
+#include "compiler/load/loaded_rules.h"
+
+#include <fmt/format.h>
+
+#include <fstream>
+#include <iterator>
+#include <ostream>
+#include <sstream>
+
+#include "compiler/diag/render.h"
+#include "compiler/driver/compilation.h"
+#include "compiler/lower/lower.h"
+#include "compiler/lower/program_io.h"
+#include "compiler/lower/schema_of.h"
+
+namespace iwd::compiler {
+
+const char* compiler_version() { return IWD_VERSION; }
+
+
+std::unique_ptr<LoadedRules> LoadedRules::make(std::unique_ptr<Program> program, runtime::Schema schema,
+                                               BundleManifest manifest, runtime::StringPool& pool,
+                                               const LoadOptions& options, const std::vector<std::string>& objects,
+                                               std::string* error) {
+  std::unique_ptr<LoadedRules> r(new LoadedRules(pool));
+  r->program_ = std::move(program);
+  r->schema_ = std::move(schema);
+  r->schema_text_ = r->schema_.serialize();
+  r->manifest_ = std::move(manifest);
+  r->interp_ = std::make_unique<Interpreter>(*r->program_);
+  for (const auto& s : r->program_->strings) r->string_ids_.push_back(pool.intern(s));
+  if (options.jit) {
+    if (objects.empty()) {
+      r->jit_ = JitProgram::compile(*r->program_, error, options.keep_object ? &r->objects_ : nullptr);
+    } else {
+      r->jit_ = JitProgram::load(*r->program_, objects, error);
+      if (options.keep_object) r->objects_ = objects;
+    }
+    if (!r->jit_) return nullptr;
+    r->runner_ = std::make_unique<JitRunner>(*r->jit_, *r->interp_, r->string_ids_);
+    r->interp_->set_native(r->runner_.get());
+  }
+  r->fill_table();
+  return r;
+}
+
+std::string LoadedRules::bundle() const {
+  Bundle b;
+  b.manifest = manifest_;
+  b.schema = schema_text_;
+  b.program = serialize_program(*program_);
+  b.objects = objects_;
+  return write_bundle(b);
+}
+
+namespace {
+
+std::string read_file(const std::string& path, bool* ok) {
+  std::ifstream in(path, std::ios::binary);
+  *ok = static_cast<bool>(in);
+  return std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+}
+
+}  // namespace
+
+LoadResult load_bundle(std::string_view bytes, runtime::StringPool& pool, const LoadOptions& options) {
+  LoadResult out;
+  Bundle b;
+  if (!read_bundle(bytes, &b, &out.error)) return out;
+  const auto& m = b.manifest;
+  if (m.compiler_version != compiler_version()) {
+    out.error = fmt::format("the bundle was built by iwd {} and this is iwd {}: rebuild it with `iwd build`",
+                            m.compiler_version, compiler_version());
+    return out;
+  }
+  if (options.jit) {
+    if (auto why = JitProgram::check_target(m.target); !why.empty()) {
+      out.error = fmt::format("the bundle's native code cannot run here: {}; rebuild it on this machine with "
+                              "`iwd build`, or evaluate it with --no-jit", why);
+      return out;
+    }
+  }
+  auto program = std::make_unique<Program>();
+  if (!deserialize_program(b.program, program.get(), &out.error)) {
+    out.error = "the bundle is damaged: " + out.error;
+    return out;
+  }
+  auto schema = runtime::Schema::parse(b.schema);
+  if (!schema.ok()) {
+    out.error = "the bundle is damaged: its schema: " + schema.error;
+    return out;
+  }
+  if (schema.value.attributes.size() != program->attributes.size()) {
+    out.error = "the bundle is damaged: its schema and its rule program disagree on the attributes";
+    return out;
+  }
+  out.rules = LoadedRules::make(std::move(program), std::move(schema.value), m, pool, options, b.objects, &out.error);
+  if (!out.rules) {
+    out.error = "the bundle's native code does not load: " + out.error;
+    return out;
+  }
+  out.status = LoadStatus::Ok;
+  return out;
+}
+
+LoadResult load_rules(const std::string& path, runtime::StringPool& pool, const LoadOptions& options,
+                      std::ostream& diagnostics, SourceRules* source) {
+  LoadResult out;
+  {
+    std::ifstream probe(path, std::ios::binary);
+    char head[8] = {};
+    if (probe && probe.read(head, sizeof head) && looks_like_bundle(std::string_view(head, sizeof head))) {
+      if (source) {
+        out.error = fmt::format("{} is a bundle: this needs the rules' source files", path);
+        return out;
+      }
+      bool ok = false;
+      const std::string bytes = read_file(path, &ok);
+      if (!ok) {
+        out.error = fmt::format("cannot read '{}'", path);
+        return out;
+      }
+      out = load_bundle(bytes, pool, options);
+      if (!out.rules) out.error = fmt::format("{}: {}", path, out.error);
+      return out;
+    }
+  }
+  std::vector<std::string> roots;
+  if (!collect_roots({path}, &roots, &out.error)) return out;
+  if (roots.size() != 1) {
+    out.error = fmt::format("{} holds {} rulesets (files no other file imports); name one file", path, roots.size());
+    return out;
+  }
+  SourceRules local;
+  SourceRules& src = source ? *source : local;
+  src.comp = std::make_unique<Compilation>(src.sm, src.diags);
+  SourceManager& sm = src.sm;
+  DiagnosticBag& diags = src.diags;
+  Compilation& comp = *src.comp;
+  if (!comp.load_root(roots[0], &out.error)) return out;
+  comp.check();
+  if (diags.has_errors()) {
+    diags.sort();
+    render_text(diagnostics, sm, diags.all());
+    out.status = LoadStatus::RuleErrors;
+    out.error = fmt::format("{} has errors", path);
+    return out;
+  }
+  BundleManifest m;
+  m.compiler_version = compiler_version();
+  m.ruleset = comp.bound()->name;
+  m.ruleset_version = comp.bound()->version;
+  std::uint64_t h = fnv1a64("iwd-sources");
+  for (FileId id : comp.file_ids()) {
+    const std::string& text = sm.file(id).text;
+    h = fnv1a64(std::to_string(text.size()) + ":", h);
+    h = fnv1a64(text, h);
+  }
+  m.source_hash = fmt::format("fnv1a64:{:016x}", h);
+  m.target = JitProgram::host_target();
+  out.rules = LoadedRules::make(lower_program(*comp.bound(), source ? &src.registers : nullptr), schema_of(*comp.bound()),
+                                std::move(m), pool, options, {}, &out.error);
+  if (!out.rules) {
+    out.error = "the JIT failed: " + out.error;
+    return out;
+  }
+  out.status = LoadStatus::Ok;
+  return out;
+}
+
+}  // namespace iwd::compiler

@@ -1,0 +1,260 @@
+// The runtime's ABI table (runtime/abi.h) over a loaded ruleset: each entry point builds an
+// EvalEnv over the runtime's item record (and agent) and calls the interpreter, whose
+// functions run as native code when the JIT is on.
+#include <algorithm>
+#include <set>
+
+#include "compiler/interp/record_env.h"
+#include "compiler/load/loaded_rules.h"
+#include "runtime/item.h"
+
+namespace iwd::compiler {
+
+namespace abi = runtime::abi;
+
+struct LoadedRules::Strings {
+  std::vector<std::string> rejections;  // missing attribute per slot, then no department, then per department
+  std::vector<const char*> process_names, department_names, skill_names;
+  std::vector<std::int32_t> process_departments;
+  std::vector<std::uint32_t> stage_counts;
+  std::vector<std::vector<const char*>> capacity_media;
+  std::vector<std::vector<std::int64_t>> capacity_limits;
+  std::vector<abi::Capacity> capacities;
+  // What each function reads (abi::ExpressionReads): slots and skills, ascending.
+  std::vector<std::vector<std::uint32_t>> read_slots, read_skills;
+  std::vector<std::uint8_t> reads_inputs;
+};
+
+// Here, where Strings is complete.
+LoadedRules::LoadedRules(runtime::StringPool& pool) : pool_(pool) {}
+LoadedRules::~LoadedRules() = default;
+
+namespace {
+
+// An item record and an ABI agent, as the interpreter and compiled code read them.
+class AbiEnv final : public EvalEnv {
+ public:
+  AbiEnv(const Program& p, runtime::StringPool& pool, const std::vector<std::int64_t>& strings,
+         const runtime::ItemRecord& rec, const abi::Agent* agent)
+      : p_(p), pool_(pool), strings_(strings), rec_(rec), agent_(agent) {}
+  Value attribute(std::uint32_t slot) const override { return record_attribute(p_, rec_, slot); }
+  Value skill(std::uint32_t s) const override {
+    if (!agent_ || s >= agent_->skill_count || agent_->skills[s] < 0) return Value::absent();
+    return Value::of_int(agent_->skills[s]);
+  }
+  Value agent_attribute(std::string_view name) const override {
+    if (!agent_) return Value::absent();
+    const auto id = pool_.find(name);
+    if (!id) return Value::absent();
+    for (std::uint32_t k = 0; k < agent_->attribute_count; ++k)
+      if (agent_->attribute_names[k] == *id) return Value::of_int(agent_->attribute_values[k]);
+    return Value::absent();
+  }
+  bool list_contains(std::int64_t list, const Value& v) const override { return record_list_contains(rec_, list, v); }
+  std::int64_t string_id(std::int64_t c) const override { return strings_[static_cast<std::size_t>(c)]; }
+  std::string_view string_text(std::int64_t id) const override { return pool_.view(static_cast<std::uint32_t>(id)); }
+  std::int64_t intern(std::string_view s) const override { return pool_.intern(s); }
+  const std::uint64_t* record() const override { return rec_.data(); }
+
+ private:
+  const Program& p_;
+  runtime::StringPool& pool_;
+  const std::vector<std::int64_t>& strings_;
+  const runtime::ItemRecord& rec_;
+  const abi::Agent* agent_;
+};
+
+}  // namespace
+
+// The entry points, as static members of a friend-free helper: each casts ctx back.
+struct TableEntry {
+  static const LoadedRules& self(void* ctx) { return *static_cast<const LoadedRules*>(ctx); }
+  static AbiEnv env(const LoadedRules& r, const runtime::ItemRecord* item, const abi::Agent* agent,
+                    const std::vector<std::int64_t>& strings) {
+    return AbiEnv(r.program(), r.pool(), strings, *item, agent);
+  }
+  static Interpreter::ItemClock clock_of(const abi::ItemClock& c) {
+    Interpreter::ItemClock k;
+    k.due = c.due == abi::kNone ? Value::absent() : Value::of_int(c.due);
+    k.start = c.start;
+    k.base.now = c.classified_at;
+    k.base.sla = c.sla == abi::kNone ? 0 : c.sla;
+    k.base.due = c.due == abi::kNone ? std::numeric_limits<std::int64_t>::max() : c.due;
+    return k;
+  }
+  static std::vector<std::int64_t> groups_of(const abi::Agent* a) {
+    return a ? std::vector<std::int64_t>(a->groups, a->groups + a->group_count) : std::vector<std::int64_t>{};
+  }
+};
+
+void LoadedRules::fill_table() {
+  const Program& p = *program_;
+  strings_ = std::make_unique<Strings>();
+  Strings& s = *strings_;
+  for (std::size_t i = 0; i < p.attributes.size(); ++i) s.rejections.push_back(interp_->rejection(static_cast<std::int32_t>(i)));
+  s.rejections.push_back(interp_->rejection(Interpreter::kNoDepartment));
+  for (std::size_t d = 0; d < p.departments.size(); ++d)
+    s.rejections.push_back(interp_->rejection(Interpreter::kDepartmentBase + static_cast<std::int32_t>(d)));
+  for (const auto& pp : p.processes) {
+    s.process_names.push_back(pp.name.c_str());
+    s.process_departments.push_back(pp.department);
+    s.stage_counts.push_back(static_cast<std::uint32_t>(pp.stages.size()));
+  }
+  for (const auto& d : p.departments) s.department_names.push_back(d.name.c_str());
+  for (const auto& k : p.skills) s.skill_names.push_back(k.c_str());
+  for (const auto& c : p.capacities) {
+    auto& media = s.capacity_media.emplace_back();
+    auto& limits = s.capacity_limits.emplace_back();
+    for (const auto& [m, n] : c.limits) {
+      media.push_back(m.c_str());
+      limits.push_back(n);
+    }
+  }
+  for (std::size_t i = 0; i < p.capacities.size(); ++i)
+    s.capacities.push_back(abi::Capacity{p.capacities[i].name.c_str(), static_cast<std::uint32_t>(s.capacity_media[i].size()),
+                                         s.capacity_media[i].data(), s.capacity_limits[i].data(),
+                                         p.capacities[i].total < 0 ? abi::kNone : p.capacities[i].total});
+  for (const auto& f : p.functions) {
+    std::set<std::uint32_t> slots, skills;
+    bool inputs = false;
+    for (const auto& in : f.code) {
+      if (in.op == Op::LoadAttr) slots.insert(in.a);
+      if (in.op == Op::LoadSkill) skills.insert(in.a);
+      inputs = inputs || in.op == Op::LoadInput;
+    }
+    skill_reads_item_.push_back(!slots.empty() || inputs ? 1 : 0);
+    s.read_slots.emplace_back(slots.begin(), slots.end());
+    s.read_skills.emplace_back(skills.begin(), skills.end());
+    s.reads_inputs.push_back(inputs ? 1 : 0);
+  }
+
+  abi::RulesV1& t = table_;
+  t.ctx = this;
+  t.ruleset_name = manifest_.ruleset.c_str();
+  t.ruleset_version = manifest_.ruleset_version.c_str();
+  t.source_hash = manifest_.source_hash.c_str();
+  t.schema = schema_text_.c_str();
+  t.engine = jit_ ? "jit" : "interpreter";
+  t.process_count = static_cast<std::int32_t>(p.processes.size());
+  t.process_names = s.process_names.data();
+  t.process_departments = s.process_departments.data();
+  t.department_count = static_cast<std::int32_t>(p.departments.size());
+  t.department_names = s.department_names.data();
+  t.skill_count = static_cast<std::int32_t>(p.skills.size());
+  t.skill_names = s.skill_names.data();
+  t.capacity_count = static_cast<std::int32_t>(p.capacities.size());
+  t.capacities = s.capacities.data();
+  t.stage_counts = s.stage_counts.data();
+
+  t.classify = [](void* ctx, const runtime::ItemRecord* item, std::int64_t now, std::int32_t* detail) {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    if (r.jit_) {  // the hot path: straight into the compiled walk
+      const std::uint64_t* rec = item->data();
+      const std::int64_t inputs[] = {now, 0, 0, 0, 0};
+      const JitArgs args{reinterpret_cast<const std::int64_t*>(rec + 1 + item->presence_words()), rec + 1, inputs,
+                         r.string_ids_.data(), &env, r.interp_.get()};
+      return r.jit_->classify()(&args, detail);
+    }
+    return r.interp_->classify_code(env, now, detail);
+  };
+  t.rejection = [](void* ctx, std::int32_t detail) -> const char* {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const auto& rej = r.strings_->rejections;
+    const auto slots = static_cast<std::int32_t>(r.program_->attributes.size());
+    std::size_t at = rej.size();
+    if (detail >= 0 && detail < slots) at = static_cast<std::size_t>(detail);
+    else if (detail == Interpreter::kNoDepartment) at = static_cast<std::size_t>(slots);
+    else if (detail >= Interpreter::kDepartmentBase &&
+             detail - Interpreter::kDepartmentBase < static_cast<std::int32_t>(r.program_->departments.size()))
+      at = static_cast<std::size_t>(slots + 1 + detail - Interpreter::kDepartmentBase);
+    return at < rej.size() ? rej[at].c_str() : "rejected for an unknown reason";
+  };
+  t.clock = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, std::int64_t now, abi::ItemClock* out) {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    const Interpreter::ItemClock c = r.interp_->clock(process, env, now);
+    out->classified_at = now;
+    out->start = c.start;
+    out->due = c.due.present ? c.due.i : abi::kNone;
+    out->sla = r.program_->processes[static_cast<std::size_t>(process)].sla >= 0 ? c.base.sla : abi::kNone;
+  };
+  t.terms = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
+               abi::ProcessTerms* out) {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    const TimeInputs in = TableEntry::clock_of(*clock).at(0);
+    const auto& pp = r.program_->processes[static_cast<std::size_t>(process)];
+    auto value = [&](FunctionRef f, std::int64_t otherwise) {
+      if (f < 0) return otherwise;
+      const Value v = r.interp_->run(f, env, in);
+      return v.present ? v.i : otherwise;
+    };
+    *out = abi::ProcessTerms{};
+    out->offer_timeout = value(pp.offer_timeout, out->offer_timeout);
+    out->complete_within = value(pp.complete_within, abi::kNone);
+    out->expire_after = value(pp.expire_after, abi::kNone);
+    out->media = value(pp.media, abi::kNone);  // a string function: its value is an interned id
+  };
+  t.priority = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
+                  std::int64_t age) {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    return r.interp_->priority(process, env, TableEntry::clock_of(*clock).at(age));
+  };
+  t.next_change = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
+                     std::int64_t age, abi::NextChange* out) {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    const auto n = r.interp_->next_priority_change(process, env, TableEntry::clock_of(*clock).at(age));
+    *out = abi::NextChange{n.age, static_cast<std::uint8_t>(n.never), static_cast<std::uint8_t>(n.exact)};
+  };
+  t.stages = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
+                abi::Stage* out) {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    const TimeInputs in = TableEntry::clock_of(*clock).at(0);
+    const auto& pp = r.program_->processes[static_cast<std::size_t>(process)];
+    const auto opens = r.interp_->stage_openings(process, env, in);
+    for (std::size_t k = 0; k < pp.stages.size(); ++k) {
+      const ProgramStage& st = pp.stages[k];
+      abi::Stage& o = out[k];
+      o = abi::Stage{};
+      o.kind = static_cast<std::uint8_t>(st.kind);
+      o.opens_at = opens[k] < 0 ? abi::kNone : opens[k];
+      if (st.kind == ProgramStage::Skill) {
+        o.expression = st.value;
+        o.reads_item = r.skill_reads_item_[static_cast<std::size_t>(st.value)];
+      } else {
+        const Value v = r.interp_->run(st.value, env, in);
+        o.value = v.present ? v.i : abi::kNone;
+      }
+    }
+  };
+  t.admits = [](void* ctx, std::int32_t process, std::uint32_t stage, const runtime::ItemRecord* item,
+                const abi::ItemClock* clock, const abi::Agent* agent) -> std::uint8_t {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const AbiEnv env = TableEntry::env(r, item, agent, r.string_ids_);
+    return r.interp_->admits(process, stage, env, TableEntry::clock_of(*clock).at(0), agent ? agent->id : -1,
+                             TableEntry::groups_of(agent));
+  };
+  t.expression_reads = [](void* ctx, std::int32_t expression, abi::ExpressionReads* out) {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const Strings& s = *r.strings_;
+    *out = abi::ExpressionReads{};
+    if (expression < 0 || static_cast<std::size_t>(expression) >= s.read_slots.size()) return;
+    const auto e = static_cast<std::size_t>(expression);
+    *out = abi::ExpressionReads{s.read_slots[e].data(), static_cast<std::uint32_t>(s.read_slots[e].size()),
+                                s.read_skills[e].data(), static_cast<std::uint32_t>(s.read_skills[e].size()),
+                                s.reads_inputs[e]};
+  };
+  t.eligible = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
+                  std::int64_t age, const abi::Agent* agent) -> std::uint8_t {
+    const LoadedRules& r = TableEntry::self(ctx);
+    const AbiEnv env = TableEntry::env(r, item, agent, r.string_ids_);
+    return r.interp_->eligible(process, env, TableEntry::clock_of(*clock).at(age), agent ? agent->id : -1,
+                               TableEntry::groups_of(agent));
+  };
+}
+
+}  // namespace iwd::compiler

@@ -1,0 +1,23 @@
+// A Program as bytes, for bundles: a compact, versioned binary form (CBOR), and the structural
+// check a loaded program must pass before anything runs it. The check does not make a hostile
+// bundle safe (a bundle carries native code, which is trusted like a shared library); it turns
+// a damaged or mismatched one into a clear error instead of a crash.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "compiler/lower/program.h"
+
+namespace iwd::compiler {
+
+inline constexpr int kProgramFormatVersion = 1;
+
+std::string serialize_program(const Program& p);
+// False with *error naming the problem when `bytes` is not a valid program of this version.
+bool deserialize_program(std::string_view bytes, Program* out, std::string* error);
+// "" when every index in `p` is in range, every calendar, zone and pattern valid, every call's
+// arity right; else the first problem found.
+std::string validate_program(const Program& p);
+
+}  // namespace iwd::compiler

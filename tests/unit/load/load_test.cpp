@@ -1,0 +1,358 @@
+// compiler/load: the ABI table, program serialization and bundles.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <sstream>
+
+#include "compiler/load/bundle.h"
+#include "compiler/load/loaded_rules.h"
+#include "compiler/lower/program_io.h"
+#include "runtime/item_json.h"
+#include "tests/unit/load/random_items.h"
+
+namespace iwd::compiler {
+namespace {
+
+namespace fs = std::filesystem;
+namespace abi = runtime::abi;
+
+const std::string kSource = IWD_SOURCE_DIR;
+
+std::unique_ptr<LoadedRules> load(const std::string& path, runtime::StringPool& pool, LoadOptions options = {}) {
+  std::ostringstream diags;
+  LoadResult r = load_rules(path, pool, options, diags);
+  EXPECT_TRUE(r.rules) << path << ": " << r.error << "\n" << diags.str();
+  return std::move(r.rules);
+}
+
+std::string dump(const Program& p) {
+  std::ostringstream out;
+  dump_program(out, p);
+  return out.str();
+}
+
+std::vector<std::string> clean_rulesets() {
+  std::vector<std::string> out;
+  for (const auto& dir : {kSource + "/examples", kSource + "/tests/golden"})
+    for (const auto& e : fs::recursive_directory_iterator(dir))
+      if (e.path().extension() == ".iwd" && e.path().filename().string()[0] != '_') out.push_back(e.path().string());
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST(ProgramIo, EveryCleanRulesetRoundTrips) {
+  int checked = 0;
+  for (const auto& path : clean_rulesets()) {
+    runtime::StringPool pool;
+    std::ostringstream diags;
+    LoadOptions options;
+    options.jit = false;
+    LoadResult r = load_rules(path, pool, options, diags);
+    if (r.status == LoadStatus::RuleErrors) continue;
+    ASSERT_TRUE(r.rules) << path << ": " << r.error;
+    const Program& p = r.rules->program();
+    EXPECT_EQ(validate_program(p), "") << path;
+    Program back;
+    std::string error;
+    ASSERT_TRUE(deserialize_program(serialize_program(p), &back, &error)) << path << ": " << error;
+    EXPECT_EQ(dump(back), dump(p)) << path;
+    EXPECT_EQ(serialize_program(back), serialize_program(p)) << path;
+    ++checked;
+  }
+  EXPECT_GT(checked, 100);
+}
+
+TEST(ProgramIo, ValidationNamesWhatIsOutOfRange) {
+  runtime::StringPool pool;
+  auto rules = load(kSource + "/examples/enterprise.iwd", pool, LoadOptions{false, false});
+  ASSERT_TRUE(rules);
+  Program p = rules->program();
+  p.processes[0].priority = 99;
+  EXPECT_EQ(validate_program(p), "process `Finance.Gold`: its priority scheme is missing");
+  p = rules->program();
+  p.functions[3].code[0].dst = 1000;
+  EXPECT_NE(validate_program(p).find("writes a missing register"), std::string::npos);
+  p = rules->program();
+  p.calendars[0].zone = "Mars/Olympus";
+  EXPECT_NE(validate_program(p).find("calendar `office`"), std::string::npos);
+  p = rules->program();
+  p.departments[0].processes.push_back(-4);
+  EXPECT_EQ(validate_program(p), "department `Finance` lists a missing process");
+}
+
+TEST(ProgramIo, RejectsGarbageAndOtherVersions) {
+  Program p;
+  std::string error;
+  EXPECT_FALSE(deserialize_program("not cbor at all", &p, &error));
+  EXPECT_EQ(error, "the rule program is not valid CBOR");
+  const auto v2 = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 2}, {"program", {}}});
+  EXPECT_FALSE(deserialize_program(std::string(v2.begin(), v2.end()), &p, &error));
+  EXPECT_EQ(error, "the rule program has format version 2; this iwd reads version 1");
+  const auto shape = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 1}, {"program", {1, 2}}});
+  EXPECT_FALSE(deserialize_program(std::string(shape.begin(), shape.end()), &p, &error));
+  EXPECT_EQ(error.rfind("the rule program is malformed", 0), 0u) << error;
+}
+
+// Everything the runtime can ask, through two tables, must agree.
+void expect_same_answers(const LoadedRules& a, const LoadedRules& b, std::uint32_t seed, int items) {
+  const abi::RulesV1& ta = a.table();
+  const abi::RulesV1& tb = b.table();
+  ASSERT_STREQ(abi::check_table(&ta), "");
+  ASSERT_STREQ(abi::check_table(&tb), "");
+  ASSERT_EQ(ta.process_count, tb.process_count);
+  test::RandomItems gen(a, seed);
+  runtime::DecodeOptions decode;
+  decode.captured_at = stdlib::Instant{1'795'000'000'000};
+  decode.default_id = "t";
+  const std::int64_t now = decode.captured_at.ms_since_epoch;
+  int classified = 0;
+  for (int n = 0; n < items; ++n) {
+    const std::string json = gen.item();
+    SCOPED_TRACE(json);
+    auto rec = runtime::decode_item(a.schema(), a.pool(), json, decode);
+    ASSERT_TRUE(rec.ok()) << rec.error;
+    const runtime::ItemRecord* item = &rec.value;
+    std::int32_t da = 0, db = 0;
+    const std::int32_t pa = ta.classify(ta.ctx, item, now, &da), pb = tb.classify(tb.ctx, item, now, &db);
+    ASSERT_EQ(pa, pb);
+    if (pa < 0) {
+      EXPECT_STREQ(ta.rejection(ta.ctx, da), tb.rejection(tb.ctx, db));
+      continue;
+    }
+    ++classified;
+    abi::ItemClock ca, cb;
+    ta.clock(ta.ctx, pa, item, now, &ca);
+    tb.clock(tb.ctx, pa, item, now, &cb);
+    ASSERT_EQ(ca.due, cb.due);
+    ASSERT_EQ(ca.start, cb.start);
+    ASSERT_EQ(ca.sla, cb.sla);
+    abi::ProcessTerms ra, rb;
+    ta.terms(ta.ctx, pa, item, &ca, &ra);
+    tb.terms(tb.ctx, pa, item, &ca, &rb);
+    EXPECT_EQ(ra.offer_timeout, rb.offer_timeout);
+    EXPECT_EQ(ra.complete_within, rb.complete_within);
+    EXPECT_EQ(ra.expire_after, rb.expire_after);
+    EXPECT_EQ(ra.media, rb.media);
+    for (int k = 0; k < 3; ++k) {
+      const std::int64_t age = gen.age();
+      EXPECT_EQ(ta.priority(ta.ctx, pa, item, &ca, age), tb.priority(tb.ctx, pa, item, &ca, age)) << "age " << age;
+      abi::NextChange na, nb;
+      ta.next_change(ta.ctx, pa, item, &ca, age, &na);
+      tb.next_change(tb.ctx, pa, item, &ca, age, &nb);
+      EXPECT_EQ(na.never, nb.never);
+      if (!na.never) {
+        EXPECT_EQ(na.age, nb.age);
+      }
+      const abi::Agent& agent = gen.agent();
+      EXPECT_EQ(ta.eligible(ta.ctx, pa, item, &ca, age, &agent), tb.eligible(tb.ctx, pa, item, &ca, age, &agent));
+    }
+    const std::uint32_t stages = ta.stage_counts[pa];
+    std::vector<abi::Stage> sa(stages), sb(stages);
+    ta.stages(ta.ctx, pa, item, &ca, sa.data());
+    tb.stages(tb.ctx, pa, item, &ca, sb.data());
+    for (std::uint32_t k = 0; k < stages; ++k) {
+      EXPECT_EQ(sa[k].kind, sb[k].kind);
+      EXPECT_EQ(sa[k].opens_at, sb[k].opens_at);
+      EXPECT_EQ(sa[k].value, sb[k].value);
+      EXPECT_EQ(sa[k].expression, sb[k].expression);
+      const abi::Agent& agent = gen.agent();
+      EXPECT_EQ(ta.admits(ta.ctx, pa, k, item, &ca, &agent), tb.admits(tb.ctx, pa, k, item, &ca, &agent));
+    }
+  }
+  EXPECT_GT(classified, items / 4);  // the items exercise the processes, not just rejection
+}
+
+TEST(Bundle, ABundleAnswersLikeItsSource) {
+  for (const char* name : {"enterprise", "leads", "blended"}) {
+    SCOPED_TRACE(name);
+    runtime::StringPool pool;
+    const std::string path = kSource + "/examples/" + name + ".iwd";
+    auto source = load(path, pool, LoadOptions{true, true});
+    ASSERT_TRUE(source);
+    const std::string bytes = source->bundle();
+    LoadResult jit = load_bundle(bytes, pool, LoadOptions{});
+    ASSERT_TRUE(jit.rules) << jit.error;
+    EXPECT_EQ(jit.rules->manifest().source_hash, source->manifest().source_hash);
+    EXPECT_STREQ(jit.rules->table().engine, "jit");
+    LoadResult interp = load_bundle(bytes, pool, LoadOptions{false, false});
+    ASSERT_TRUE(interp.rules) << interp.error;
+    EXPECT_STREQ(interp.rules->table().engine, "interpreter");
+    expect_same_answers(*source, *jit.rules, 1, 300);
+    expect_same_answers(*source, *interp.rules, 2, 300);
+  }
+}
+
+TEST(Bundle, TheSourceHashFollowsTheSource) {
+  runtime::StringPool pool;
+  auto a = load(kSource + "/examples/enterprise.iwd", pool, LoadOptions{false, false});
+  auto b = load(kSource + "/examples/leads.iwd", pool, LoadOptions{false, false});
+  auto c = load(kSource + "/examples/enterprise.iwd", pool, LoadOptions{false, false});
+  EXPECT_NE(a->manifest().source_hash, b->manifest().source_hash);
+  EXPECT_EQ(a->manifest().source_hash, c->manifest().source_hash);
+  EXPECT_EQ(a->manifest().source_hash.rfind("fnv1a64:", 0), 0u);
+}
+
+class BundleDamage : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rules_ = load(kSource + "/examples/enterprise.iwd", pool_, LoadOptions{true, true});
+    ASSERT_TRUE(rules_);
+    bytes_ = rules_->bundle();
+  }
+  std::string error_of(const std::string& bytes, LoadOptions options = {}) {
+    LoadResult r = load_bundle(bytes, pool_, options);
+    EXPECT_EQ(r.rules == nullptr, r.status != LoadStatus::Ok);
+    return r.rules ? "" : r.error;
+  }
+  std::string rewritten(const std::function<void(Bundle&)>& change) {
+    Bundle b;
+    std::string error;
+    EXPECT_TRUE(read_bundle(bytes_, &b, &error)) << error;
+    change(b);
+    return write_bundle(b);
+  }
+  runtime::StringPool pool_;
+  std::unique_ptr<LoadedRules> rules_;
+  std::string bytes_;
+};
+
+TEST_F(BundleDamage, EveryFlippedByteIsAnError) {
+  for (std::size_t at = 0; at < bytes_.size(); at += 5) {
+    std::string damaged = bytes_;
+    damaged[at] = static_cast<char>(damaged[at] ^ 0x04);
+    const std::string e = error_of(damaged);
+    EXPECT_FALSE(e.empty()) << "byte " << at;
+    EXPECT_TRUE(e.find("damaged") != std::string::npos || e.find("not an iwd bundle") != std::string::npos ||
+                e.find("format version") != std::string::npos)
+        << "byte " << at << ": " << e;
+  }
+}
+
+TEST_F(BundleDamage, EveryTruncationIsAnError) {
+  for (std::size_t n = 0; n < bytes_.size(); n += 13) {
+    const std::string e = error_of(bytes_.substr(0, n));
+    EXPECT_FALSE(e.empty()) << n;
+  }
+  EXPECT_EQ(error_of(bytes_.substr(0, 20)), "the bundle is truncated (20 bytes)");
+  EXPECT_EQ(error_of(bytes_.substr(0, 2000)), "the bundle is damaged or truncated (its checksum does not match)");
+}
+
+TEST_F(BundleDamage, ADamagedSectionWithAGoodChecksumIsStillCaught) {
+  // Damage that keeps the checksums right (as a bug in a writer would) is caught by the
+  // program's own checks.
+  EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.program = "garbage"; })),
+            "the bundle is damaged: the rule program is not valid CBOR");
+  EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.schema = "{}"; })).rfind("the bundle is damaged: its schema", 0), 0u);
+  EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.objects[0] = "not an object file"; })).rfind("the bundle's native code does not load", 0), 0u);
+  EXPECT_EQ(error_of(rewritten([](Bundle& b) {
+              Program p;
+              std::string ignored;
+              deserialize_program(b.program, &p, &ignored);
+              p.processes[1].sla_calendar = 7;
+              b.program = serialize_program(p);
+            })),
+            "the bundle is damaged: the rule program is inconsistent: process `Finance.Silver`: its SLA calendar is missing");
+}
+
+TEST_F(BundleDamage, AnotherCompilerVersionIsRefused) {
+  const std::string e = error_of(rewritten([](Bundle& b) { b.manifest.compiler_version = "0.0.9"; }));
+  EXPECT_EQ(e, fmt::format("the bundle was built by iwd 0.0.9 and this is iwd {}: rebuild it with `iwd build`", compiler_version()));
+}
+
+TEST_F(BundleDamage, AnotherMachineIsRefusedUnlessInterpreted) {
+  const std::string arm = rewritten([](Bundle& b) { b.manifest.target.triple = "aarch64-unknown-linux-gnu"; });
+  EXPECT_NE(error_of(arm).find("it was built for aarch64-unknown-linux-gnu and this machine is"), std::string::npos)
+      << error_of(arm);
+  const std::string cpu = rewritten([](Bundle& b) {
+    b.manifest.target.cpu = "future-cpu";
+    b.manifest.target.features += ",+quantum-ops";
+  });
+  EXPECT_NE(error_of(cpu).find("it was built for CPU future-cpu and this machine"), std::string::npos) << error_of(cpu);
+  EXPECT_NE(error_of(cpu).find("lacks quantum-ops"), std::string::npos);
+  EXPECT_EQ(error_of(cpu, LoadOptions{false, false}), "");  // the interpreter needs no native code
+}
+
+TEST_F(BundleDamage, NotABundle) {
+  EXPECT_EQ(error_of("ruleset x"), "not an iwd bundle (it does not start with the bundle signature)");
+  EXPECT_FALSE(looks_like_bundle("ruleset x"));
+  EXPECT_TRUE(looks_like_bundle(bytes_));
+}
+
+TEST(Table, CheckTableRefusesWhatItCannotUse) {
+  runtime::StringPool pool;
+  auto rules = load(kSource + "/examples/leads.iwd", pool, LoadOptions{false, false});
+  abi::RulesV1 t = rules->table();
+  EXPECT_STREQ(abi::check_table(&t), "");
+  EXPECT_EQ(t.process_count, static_cast<std::int32_t>(rules->program().processes.size()));
+  t.abi_version = 2;
+  EXPECT_STREQ(abi::check_table(&t), "the rules table has another ABI version");
+  t = rules->table();
+  t.eligible = nullptr;
+  EXPECT_STREQ(abi::check_table(&t), "the rules table lacks an entry point");
+  EXPECT_STREQ(abi::check_table(nullptr), "no rules table");
+}
+
+TEST(Table, MetadataAndCapacities) {
+  runtime::StringPool pool;
+  auto rules = load(kSource + "/examples/enterprise.iwd", pool, LoadOptions{false, false});
+  const abi::RulesV1& t = rules->table();
+  EXPECT_STREQ(t.ruleset_name, "enterprise");
+  EXPECT_STREQ(t.ruleset_version, "2026.11");
+  EXPECT_STREQ(t.process_names[0], "Finance.Gold");
+  EXPECT_EQ(t.process_departments[t.process_count - 1], -1);  // the default process
+  ASSERT_GE(t.capacity_count, 1);
+  EXPECT_STREQ(t.capacities[0].name, "standard");
+  ASSERT_EQ(t.capacities[0].media_count, 4u);
+  EXPECT_STREQ(t.capacities[0].media[1], "chat");
+  EXPECT_EQ(t.capacities[0].limits[1], 3);
+  EXPECT_EQ(t.capacities[0].total, 3);
+  auto parsed = runtime::Schema::parse(t.schema);
+  ASSERT_TRUE(parsed.ok()) << parsed.error;
+  EXPECT_EQ(parsed.value, rules->schema());
+}
+
+TEST(Table, RejectionsAndTerms) {
+  runtime::StringPool pool;
+  auto rules = load(kSource + "/examples/enterprise.iwd", pool, LoadOptions{false, false});
+  const abi::RulesV1& t = rules->table();
+  runtime::DecodeOptions decode;
+  decode.default_id = "x";
+  decode.captured_at = stdlib::Instant{1'795'000'000'000};
+  auto rec = runtime::decode_item(rules->schema(), pool, R"({"department":"Sales","segment":"Gold"})", decode);
+  ASSERT_TRUE(rec.ok()) << rec.error;
+  std::int32_t detail = 0;
+  const std::int32_t p = t.classify(t.ctx, &rec.value, decode.captured_at.ms_since_epoch, &detail);
+  ASSERT_GE(p, 0);
+  EXPECT_STREQ(t.process_names[p], "Sales.Gold");
+  abi::ItemClock clock;
+  t.clock(t.ctx, p, &rec.value, decode.captured_at.ms_since_epoch, &clock);
+  EXPECT_EQ(clock.sla, 72 * 3'600'000);
+  EXPECT_NE(clock.due, abi::kNone);
+  // Sales.Gold's stages: agent preferred_agent, then skill stages (LANGUAGE.md's targets sales).
+  std::vector<abi::Stage> stages(t.stage_counts[p]);
+  t.stages(t.ctx, p, &rec.value, &clock, stages.data());
+  ASSERT_GE(stages.size(), 2u);
+  EXPECT_EQ(stages[0].kind, abi::kStageAgent);
+  EXPECT_EQ(stages[0].value, abi::kNone);  // no preferred agent: skipped
+  EXPECT_EQ(stages[0].opens_at, 0);
+  ASSERT_EQ(stages[1].kind, abi::kStageSkill);
+  EXPECT_EQ(stages[1].reads_item, 0);
+  abi::ExpressionReads reads;
+  t.expression_reads(t.ctx, stages[1].expression, &reads);
+  ASSERT_EQ(reads.skill_count, 2u);  // sales_processing > 7 and legacy_processing > 1
+  EXPECT_STREQ(t.skill_names[reads.skills[0]], "sales_processing");
+  EXPECT_STREQ(t.skill_names[reads.skills[1]], "legacy_processing");
+  EXPECT_EQ(reads.slot_count, 0u);
+  EXPECT_EQ(reads.reads_inputs, 0);
+  t.expression_reads(t.ctx, 99999, &reads);
+  EXPECT_EQ(reads.skill_count, 0u);
+  abi::ProcessTerms terms;
+  t.terms(t.ctx, p, &rec.value, &clock, &terms);
+  EXPECT_EQ(terms.offer_timeout, 30'000);  // the default
+  EXPECT_STREQ(t.rejection(t.ctx, 12345678), "rejected for an unknown reason");
+  EXPECT_NE(std::string(t.rejection(t.ctx, -1)).find("no department matches"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace iwd::compiler
