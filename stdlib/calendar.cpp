@@ -153,25 +153,12 @@ Duration BusinessCalendar::business_time(Instant from, Instant to) const {
 }
 
 Instant BusinessCalendar::add_business(Instant t, Duration d) const {
+  if (d.ms > 0) return add_business(t, d, nullptr);
   if (d.ms == 0) return t;
   const std::int64_t at = t.ms_since_epoch;
-  std::int64_t remaining = d.ms > 0 ? d.ms : -d.ms;
+  std::int64_t remaining = -d.ms;
   std::int64_t result = 0;
   bool found = false;
-  if (d.ms > 0) {
-    walk_forward(at, kNever.ms_since_epoch, kMaxSearchDays, [&](std::int64_t b, std::int64_t e) {
-      b = std::max(b, at);
-      if (b >= e) return true;
-      if (remaining <= e - b) {
-        result = b + remaining;
-        found = true;
-        return false;
-      }
-      remaining -= e - b;
-      return true;
-    });
-    return found ? Instant{result} : kNever;
-  }
   walk_backward(at, kMaxSearchDays, [&](std::int64_t b, std::int64_t e) {
     e = std::min(e, at);
     if (b >= e) return true;
@@ -184,6 +171,36 @@ Instant BusinessCalendar::add_business(Instant t, Duration d) const {
     return true;
   });
   return found ? Instant{result} : kNeverBefore;
+}
+
+Instant BusinessCalendar::add_business(Instant t, Duration d, std::vector<std::pair<Instant, Instant>>* counted) const {
+  if (d.ms <= 0) return add_business(t, d);
+  const std::int64_t at = t.ms_since_epoch;
+  std::int64_t remaining = d.ms;
+  std::int64_t result = 0;
+  bool found = false;
+  walk_forward(at, kNever.ms_since_epoch, kMaxSearchDays, [&](std::int64_t b, std::int64_t e) {
+    b = std::max(b, at);
+    if (b >= e) return true;
+    if (remaining <= e - b) {
+      result = b + remaining;
+      found = true;
+      if (counted) counted->emplace_back(Instant{b}, Instant{result});
+      return false;
+    }
+    if (counted) counted->emplace_back(Instant{b}, Instant{e});
+    remaining -= e - b;
+    return true;
+  });
+  return found ? Instant{result} : kNever;
+}
+
+BusinessCalendar::DayRule BusinessCalendar::day_rule(std::int64_t day) const {
+  if (std::binary_search(closed_days_.begin(), closed_days_.end(), day)) return DayRule::ClosedDate;
+  const CivilDate date = civil_from_days(day);
+  if ((closed_yearly_[static_cast<std::size_t>(date.month)] >> date.day) & 1U) return DayRule::ClosedYearly;
+  if (special_days_.count(day)) return DayRule::Special;
+  return DayRule::Weekly;
 }
 
 Instant BusinessCalendar::next_open(Instant t) const {

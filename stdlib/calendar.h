@@ -82,12 +82,18 @@ class BusinessCalendar {
   // Round trip: business_time(t, add_business(t, d)) == d for every t and d (open or closed).
   // kNever / kNeverBefore when not reached within kMaxSearchDays.
   Instant add_business(Instant t, Duration d) const;
+  // The same for d > 0, also giving the open intervals the count went through, in time order:
+  // the first starts at t or later, the last ends where the count ends (for explanations).
+  Instant add_business(Instant t, Duration d, std::vector<std::pair<Instant, Instant>>* counted) const;
 
   // t when open; else the start of the next open stretch; kNever if none within the limit.
   Instant next_open(Instant t) const;
 
   // The hour ranges of local date `day` after closed days and special days (see above).
   std::span<const std::pair<int, int>> hours_on(std::int64_t day) const;
+  // Which rule gives local date `day` its hours, in the order hours_on() applies them.
+  enum class DayRule : std::uint8_t { ClosedDate, ClosedYearly, Special, Weekly };
+  DayRule day_rule(std::int64_t day) const;
 
  private:
   // Call f(begin_ms, end_ms) for each open interval, in time order (walk_forward: intervals

@@ -43,6 +43,13 @@ class EvalEnv {
   // The item in the runtime's record layout (runtime/item.h), when the environment has one:
   // compiled functions read it directly.
   virtual const std::uint64_t* record() const { return nullptr; }
+  // The values of a list attribute (string ids, ints or enum indexes), for explanations;
+  // false when the environment cannot list them.
+  virtual bool list_values(std::int64_t list, std::vector<std::int64_t>* out) const {
+    (void)list;
+    (void)out;
+    return false;
+  }
 };
 
 
@@ -78,6 +85,66 @@ struct Classification {
   std::string reason;         // why it was rejected
 };
 
+// Records of how the decision tables reached a result, for explanations (compiler/explain).
+// Each is filled by the code that computes the result, as it computes it, so an explanation
+// cannot drift from what the interpreter does.
+
+// Classification: the conditions tried, in order.
+struct ClassifyTrace {
+  std::int32_t missing_required = -1;  // the slot of the missing required attribute that rejected the item
+  struct Step {
+    bool department = true;  // a department's `when`, else a process's
+    std::int32_t index = -1;  // into Program::departments or Program::processes
+    bool holds = false;
+  };
+  std::vector<Step> steps;
+  bool by_default = false;  // the default process took the item
+};
+
+// The due instant: from the source's `due_at`, or start + SLA (in the calendar's open time).
+struct DueTrace {
+  bool from_due_at = false;
+  bool has_sla = false;      // the process has an `sla` clause
+  Value sla;                 // its value (ms)
+  std::int64_t start = 0;    // activation, else capture
+  bool from_activation = false;
+  // Under a calendar: the open intervals counted, the last one ending at the due instant.
+  std::vector<std::pair<stdlib::Instant, stdlib::Instant>> counted;
+};
+
+// The pieces of a priority at one age (LANGUAGE.md section 8).
+struct PriorityTrace {
+  bool scheme = false;    // the process has a scheme (else the priority is 0)
+  bool overdue = false;   // from due on with an `overdue` rule: its value, not clamped
+  TimeInputs inputs;      // what the scheme's functions saw (the age is open time under `age in`)
+  double start = 0;
+  struct Every {
+    double period = 0, from = 0, until = 0, add = 0;  // until: infinity when not given
+    bool started = false;  // age >= from (and period > 0)
+    double steps = 0, amount = 0;
+  };
+  std::vector<Every> every;
+  std::vector<std::pair<double, double>> curve;  // (age ms, value) per point
+  std::int32_t curve_segment = -1;  // -1: before the first point; i: from point i to i+1; last: after it
+  double base = 0;         // start and every steps, or the curve's value
+  struct Boost {
+    bool holds = false;
+    double amount = 0;
+  };
+  std::vector<Boost> boosts;
+  double raw = 0;  // base plus the boosts that hold
+  bool has_min = false, has_max = false;
+  double min = 0, max = 0;
+  std::int64_t value = 0;
+};
+
+// A target stage at one age: when it opens.
+struct StageTrace {
+  std::int64_t opens = -1;  // age; -1: never (after a stage without `for`)
+  bool skipped = false;     // an `agent` stage whose agent is absent: skipped at once
+  Value duration;           // its `for` (absent: none)
+};
+
 class Interpreter {
  public:
   explicit Interpreter(const Program& program);
@@ -96,9 +163,11 @@ class Interpreter {
 
   // Required attributes first, then departments in order, processes in order, then the
   // default process.
-  Classification classify(const EvalEnv& env, std::int64_t now) const;
+  // With a trace, the walk is interpreted (no NativeRunner) and each condition recorded.
+  Classification classify(const EvalEnv& env, std::int64_t now, ClassifyTrace* trace = nullptr) const;
   // The same without the message: the process, or -1 with *detail for rejection().
-  std::int32_t classify_code(const EvalEnv& env, std::int64_t now, std::int32_t* detail) const;
+  std::int32_t classify_code(const EvalEnv& env, std::int64_t now, std::int32_t* detail,
+                             ClassifyTrace* trace = nullptr) const;
   // Why an item was rejected, from a code: a missing required attribute's slot (>= 0),
   // kNoDepartment, or kDepartmentBase + d (department d took it, no process matched).
   static constexpr std::int32_t kNoDepartment = -1;
@@ -106,7 +175,7 @@ class Interpreter {
   std::string rejection(std::int32_t detail) const;
   // The due instant: a source `due_at` wins; else activation (or capture) plus the SLA,
   // counted in the SLA's calendar when it has one. Absent when the process has no SLA.
-  Value due(std::int32_t process, const EvalEnv& env, std::int64_t now) const;
+  Value due(std::int32_t process, const EvalEnv& env, std::int64_t now, DueTrace* trace = nullptr) const;
   // A classified item's clock: its due instant, when its age starts (activation, else
   // capture), and the time inputs of its schemes and stages at any age.
   struct ItemClock {
@@ -118,7 +187,8 @@ class Interpreter {
   ItemClock clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const;
   // The priority at an age (LANGUAGE.md section 8). `raw`, when given, receives the value
   // before the min/max clamp (not set for an overdue item).
-  std::int64_t priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at, double* raw = nullptr) const;
+  std::int64_t priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at, double* raw = nullptr,
+                        PriorityTrace* trace = nullptr) const;
   // The next age after `at.age` at which the priority changes (LANGUAGE.md section 8: the
   // runtime needs no periodic sweep). `exact` is false when the scheme uses the age in a way
   // the analysis does not follow (inside a function call, or as a continuously changing
@@ -132,14 +202,24 @@ class Interpreter {
 
   // The age at which each target stage opens (-1: never; a skipped agent stage opens at
   // once and adds no agent).
-  std::vector<std::int64_t> stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in) const;
+  std::vector<std::int64_t> stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in,
+                                           std::vector<StageTrace>* trace = nullptr) const;
   // Whether an agent (env's skill/agent_attribute) is eligible at an age: any open stage
   // takes it. `agent_id` and `groups` are the agent's id and groups as string ids.
   bool eligible(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
                 const std::vector<std::int64_t>& groups) const;
+  // The first open stage that admits the agent, or -1: what eligible() decides by.
+  std::int32_t eligible_stage(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
+                              const std::vector<std::int64_t>& groups) const;
   // Whether stage `stage` admits the agent, open or not.
   bool admits(std::int32_t process, std::size_t stage, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
               const std::vector<std::int64_t>& groups) const;
+
+  // A function run by the interpreter, with the value of every register: an explanation
+  // reads a condition's parts and the attributes it loaded from them.
+  std::vector<Value> registers(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const {
+    return run_registers(f, env, in);
+  }
 
   const stdlib::BusinessCalendar& calendar(std::int64_t index) const;
 

@@ -25,6 +25,20 @@ struct Dep {
 
 double number(const Value& v, VType t) { return t == VType::F64 ? v.f : static_cast<double>(v.i); }
 
+// The first whole millisecond after `age` at which trunc(v0 + slope * (t - x0)) differs from
+// its value at `age` (slope != 0). The truncation keeps k on [k, k+1) for k > 0, on (-1, 1)
+// for k = 0 and on (k-1, k] for k < 0, so the value leaves by reaching the far bound or by
+// passing the near one. Rounding may put the answer a millisecond early (then it is `age`
+// plus one, and the walk looks again from there) or late (the walk steps back).
+double next_truncation_change(double x0, double v0, double slope, double age) {
+  const double k = std::trunc(v0 + slope * (age - x0));
+  const bool up = slope > 0;
+  const bool reach = up ? k >= 0 : k <= 0;
+  const double bound = up ? (k >= 0 ? k + 1 : k) : (k <= 0 ? k - 1 : k);
+  const double at = x0 + (bound - v0) / slope;
+  return std::max(reach ? std::ceil(at) : std::floor(at) + 1, std::floor(age) + 1);
+}
+
 struct AgeUse {
   std::vector<double> thresholds;  // ages (in the scheme's age) at which something may flip
   bool continuous = false;         // the result varies continuously with the age
@@ -199,10 +213,8 @@ Interpreter::NextChange Interpreter::next_priority_change(std::int32_t process, 
       auto it = std::upper_bound(after_due.begin(), after_due.end(), wall);
       std::int64_t next = it == after_due.end() ? kNone : *it;
       if (overdue_linear) {
-        const double v = overdue_use.m * static_cast<double>(wall) + overdue_use.c;
-        const double target = overdue_use.m > 0 ? std::floor(v) + 1 : std::ceil(v) - 1;
-        const double x = std::ceil((target - overdue_use.c) / overdue_use.m);
-        if (x > static_cast<double>(wall)) next = std::min(next, static_cast<std::int64_t>(x));
+        const double x = next_truncation_change(0, overdue_use.c, overdue_use.m, static_cast<double>(wall));
+        next = std::min(next, static_cast<std::int64_t>(x));
       }
       return next;
     }
@@ -218,15 +230,12 @@ Interpreter::NextChange Interpreter::next_priority_change(std::int32_t process, 
       const double step = from + k * period;
       if (step <= until) best = std::min(best, wall_age(step));
     }
-    for (std::size_t i = 0; i + 1 < curve.size(); ++i) {  // the next integer on a sloped segment
+    for (std::size_t i = 0; i + 1 < curve.size(); ++i) {  // the next whole number on a sloped segment
       const auto [x0, v0] = curve[i];
       const auto [x1, v1] = curve[i + 1];
       if (b < x0 || b >= x1 || x1 == x0 || v1 == v0) continue;
-      const double slope = (v1 - v0) / (x1 - x0);
-      const double raw = v0 + slope * (b - x0);
-      const double target = slope > 0 ? std::floor(raw) + 1 : std::ceil(raw) - 1;
-      const double x = x0 + (target - v0) / slope;
-      if (x > b && x < x1) best = std::min(best, wall_age(x));
+      const double x = next_truncation_change(x0, v0, (v1 - v0) / (x1 - x0), b);
+      if (x < x1) best = std::min(best, wall_age(x));
     }
     return best > wall ? best : kNone;
   };
@@ -269,6 +278,9 @@ Interpreter::NextChange Interpreter::next_priority_change(std::int32_t process, 
       break;
     }
     if (priority(process, env, inputs_at(c), &raw) != now_value) {
+      // A breakpoint computed in floating point (the crossing of a sloped value) may land a
+      // millisecond or two after the change: step back to its first millisecond.
+      for (int back = 0; back < 3 && c - 1 > wall && priority(process, env, inputs_at(c - 1)) != now_value; ++back) --c;
       out.age = c;
       found = true;
       exhausted = false;

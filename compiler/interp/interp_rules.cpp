@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <re2/re2.h>
 
+#include <algorithm>
 #include <cassert>
 #include <cmath>
 #include <limits>
@@ -46,50 +47,70 @@ std::string Interpreter::rejection(std::int32_t detail) const {
   return "no process takes the item: no department matches it and there is no default process";
 }
 
-Classification Interpreter::classify(const EvalEnv& env, std::int64_t now) const {
+Classification Interpreter::classify(const EvalEnv& env, std::int64_t now, ClassifyTrace* trace) const {
   std::int32_t detail = kNoDepartment;
-  const std::int32_t process = classify_code(env, now, &detail);
+  const std::int32_t process = classify_code(env, now, &detail, trace);
   return process >= 0 ? Classification{process, {}} : Classification{-1, rejection(detail)};
 }
 
-std::int32_t Interpreter::classify_code(const EvalEnv& env, std::int64_t now, std::int32_t* detail) const {
+std::int32_t Interpreter::classify_code(const EvalEnv& env, std::int64_t now, std::int32_t* detail,
+                                        ClassifyTrace* trace) const {
   std::int32_t process = -1;
   *detail = kNoDepartment;
-  if (native_ && native_->classify(env, now, &process, detail)) return process;
+  if (!trace && native_ && native_->classify(env, now, &process, detail)) return process;
   for (std::size_t i = 0; i < p_.attributes.size(); ++i)
     if (p_.attributes[i].required && !env.attribute(static_cast<std::uint32_t>(i)).present) {
       *detail = static_cast<std::int32_t>(i);
+      if (trace) trace->missing_required = *detail;
       return -1;
     }
   TimeInputs in;
   in.now = now;
+  auto tried = [&](bool department, std::size_t index, FunctionRef when) {
+    const bool h = holds(when, env, in);
+    if (trace) trace->steps.push_back({department, static_cast<std::int32_t>(index), h});
+    return h;
+  };
+  auto by_default = [&] {
+    if (trace) trace->by_default = true;
+    return p_.default_process;
+  };
   for (std::size_t d = 0; d < p_.departments.size(); ++d) {
     const auto& dep = p_.departments[d];
-    if (!holds(dep.when, env, in)) continue;
+    if (!tried(true, d, dep.when)) continue;
     for (auto pi : dep.processes)
-      if (holds(p_.processes[static_cast<std::size_t>(pi)].when, env, in)) return pi;
-    if (p_.default_process >= 0) return p_.default_process;
+      if (tried(false, static_cast<std::size_t>(pi), p_.processes[static_cast<std::size_t>(pi)].when)) return pi;
+    if (p_.default_process >= 0) return by_default();
     *detail = kDepartmentBase + static_cast<std::int32_t>(d);
     return -1;
   }
-  if (p_.default_process >= 0) return p_.default_process;
+  if (p_.default_process >= 0) return by_default();
   *detail = kNoDepartment;
   return -1;
 }
 
-Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t now) const {
+Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t now, DueTrace* trace) const {
+  DueTrace local;
+  DueTrace& t = trace ? *trace : local;
   const Value due_at = env.attribute(kDueAt);
+  t.from_due_at = due_at.present;
   if (due_at.present) return due_at;
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
+  t.has_sla = pp.sla >= 0;
   if (pp.sla < 0) return Value::absent();
   TimeInputs in;
   in.now = now;
   const Value sla = run(pp.sla, env, in);
+  t.sla = sla;
   if (!sla.present) return Value::absent();
   const Value activate = env.attribute(kActivateAt);
   const std::int64_t start = activate.present ? activate.i : env.attribute(kCapturedAt).i;
+  t.start = start;
+  t.from_activation = activate.present;
   if (pp.sla_calendar < 0) return Value::of_int(start + sla.i);
-  return Value::of_int(calendar(pp.sla_calendar).add_business(stdlib::Instant{start}, stdlib::Duration{sla.i}).ms_since_epoch);
+  return Value::of_int(calendar(pp.sla_calendar)
+                           .add_business(stdlib::Instant{start}, stdlib::Duration{sla.i}, trace ? &t.counted : nullptr)
+                           .ms_since_epoch);
 }
 
 Interpreter::ItemClock Interpreter::clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const {
@@ -115,18 +136,27 @@ TimeInputs Interpreter::ItemClock::at(std::int64_t age) const {
   return in;
 }
 
-std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at, double* raw) const {
+std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at, double* raw,
+                                  PriorityTrace* trace) const {
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   if (pp.priority < 0) return 0;  // no scheme: every item ranks alike
-  if (std::int64_t v = 0; !raw && native_ && native_->priority(pp.priority, env, at, &v)) return v;
+  if (std::int64_t v = 0; !raw && !trace && native_ && native_->priority(pp.priority, env, at, &v)) return v;
   const ProgramPriority& s = p_.priorities[static_cast<std::size_t>(pp.priority)];
+  if (trace) trace->scheme = true;
   auto number = [&](FunctionRef f, const TimeInputs& in) {
     const Value v = run(f, env, in);
     return v.present ? number_of(v, p_.functions[static_cast<std::size_t>(f)].type) : 0.0;
   };
   // From due on, the `overdue` value, not clamped.
-  if (s.overdue >= 0 && at.due != std::numeric_limits<std::int64_t>::max() && at.now >= at.due)
-    return static_cast<std::int64_t>(number(s.overdue, at));
+  if (s.overdue >= 0 && at.due != std::numeric_limits<std::int64_t>::max() && at.now >= at.due) {
+    const auto v = static_cast<std::int64_t>(number(s.overdue, at));
+    if (trace) {
+      trace->overdue = true;
+      trace->inputs = at;
+      trace->value = v;
+    }
+    return v;
+  }
 
   // Age in open time when the scheme says `age in CALENDAR`.
   TimeInputs in = at;
@@ -134,47 +164,80 @@ std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, con
     const std::int64_t start = at.now - at.age;
     in.age = calendar(s.age_calendar).business_time(stdlib::Instant{start}, stdlib::Instant{at.now}).ms;
   }
+  if (trace) trace->inputs = in;
   const double age = static_cast<double>(in.age);
   double base = 0;
   if (!s.curve.empty()) {
     std::vector<std::pair<double, double>> points;
     for (const auto& pt : s.curve) points.emplace_back(number(pt.at, in), number(pt.value, in));
+    std::int32_t segment = -1;
     if (age < points.front().first) {
       base = points.front().second;
     } else {
       base = points.back().second;
+      segment = static_cast<std::int32_t>(points.size() - 1);
       for (std::size_t i = 0; i + 1 < points.size(); ++i) {
         const auto [x0, v0] = points[i];
         const auto [x1, v1] = points[i + 1];
         if (age >= x0 && age < x1) {
           base = std::trunc(v0 + (v1 - v0) * (age - x0) / (x1 - x0));
+          segment = static_cast<std::int32_t>(i);
           break;
         }
       }
     }
+    if (trace) {
+      trace->curve = points;
+      trace->curve_segment = segment;
+    }
   } else {
     if (s.start >= 0) base = number(s.start, in);
+    if (trace) trace->start = base;
     for (const auto& e : s.every) {
       const double period = number(e.period, in);
       const double from = e.from >= 0 ? number(e.from, in) : 0;
       const double until = e.until >= 0 ? number(e.until, in) : std::numeric_limits<double>::infinity();
-      if (age < from || period <= 0) continue;
-      base += number(e.add, in) * std::floor((std::min(age, until) - from) / period);
+      PriorityTrace::Every step{period, from, until, 0, false, 0, 0};
+      if (age >= from && period > 0) {
+        step.started = true;
+        step.add = number(e.add, in);
+        step.steps = std::floor((std::min(age, until) - from) / period);
+        step.amount = step.add * step.steps;
+        base += step.amount;
+      } else if (trace) {
+        step.add = number(e.add, in);
+      }
+      if (trace) trace->every.push_back(step);
     }
   }
-  for (const auto& b : s.boosts)
-    if (holds(b.when, env, in)) base += number(b.amount, in);
+  if (trace) trace->base = base;
+  for (const auto& b : s.boosts) {
+    const bool h = holds(b.when, env, in);
+    if (h) base += number(b.amount, in);
+    if (trace) trace->boosts.push_back({h, number(b.amount, in)});
+  }
   if (raw) *raw = base;
-  if (s.min >= 0) base = std::max(base, number(s.min, in));
-  if (s.max >= 0) base = std::min(base, number(s.max, in));
-  return static_cast<std::int64_t>(std::trunc(base));
+  if (trace) trace->raw = base;
+  if (s.min >= 0) {
+    const double m = number(s.min, in);
+    base = std::max(base, m);
+    if (trace) trace->has_min = true, trace->min = m;
+  }
+  if (s.max >= 0) {
+    const double m = number(s.max, in);
+    base = std::min(base, m);
+    if (trace) trace->has_max = true, trace->max = m;
+  }
+  const auto value = static_cast<std::int64_t>(std::trunc(base));
+  if (trace) trace->value = value;
+  return value;
 }
 
-std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, const EvalEnv& env,
-                                                      const TimeInputs& in) const {
+std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in,
+                                                      std::vector<StageTrace>* trace) const {
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   std::vector<std::int64_t> opens;
-  if (native_) {
+  if (native_ && !trace) {
     opens.resize(pp.stages.size());
     if (native_->stage_openings(process, env, in, opens.data())) return opens;
     opens.clear();
@@ -182,23 +245,22 @@ std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, cons
   std::int64_t t = 0;
   for (const auto& st : pp.stages) {
     opens.push_back(t);
+    if (trace) trace->push_back({t, false, Value::absent()});
     // A stage whose agent is absent is skipped at once: it does not hold the next one back.
-    if (st.kind == ProgramStage::Agent && !run(st.value, env, in).present) continue;
+    if (st.kind == ProgramStage::Agent && !run(st.value, env, in).present) {
+      if (trace) trace->back().skipped = true;
+      continue;
+    }
     if (st.duration < 0) break;  // the last stage never expires
     const Value d = run(st.duration, env, in);
+    if (trace) trace->back().duration = d;
     t += d.present ? d.i : 0;
   }
-  while (opens.size() < pp.stages.size()) opens.push_back(-1);  // after a final stage: never
+  while (opens.size() < pp.stages.size()) {  // after a final stage: never
+    opens.push_back(-1);
+    if (trace) trace->push_back({-1, false, Value::absent()});
+  }
   return opens;
-}
-
-bool Interpreter::eligible(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
-                           const std::vector<std::int64_t>& groups) const {
-  const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
-  const auto opens = stage_openings(process, env, at);
-  for (std::size_t k = 0; k < pp.stages.size(); ++k)
-    if (opens[k] >= 0 && opens[k] <= at.age && admits(process, k, env, at, agent_id, groups)) return true;
-  return false;
 }
 
 bool Interpreter::admits(std::int32_t process, std::size_t stage, const EvalEnv& env, const TimeInputs& at,
@@ -212,6 +274,22 @@ bool Interpreter::admits(std::int32_t process, std::size_t stage, const EvalEnv&
     case ProgramStage::Skill: return v.i != 0;
   }
   return false;
+}
+
+std::int32_t Interpreter::eligible_stage(std::int32_t process, const EvalEnv& env, const TimeInputs& at,
+                                         std::int64_t agent_id, const std::vector<std::int64_t>& groups) const {
+  const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
+  const auto opens = stage_openings(process, env, at);
+  for (std::size_t k = 0; k < pp.stages.size(); ++k) {
+    if (opens[k] < 0 || opens[k] > at.age) continue;
+    if (admits(process, k, env, at, agent_id, groups)) return static_cast<std::int32_t>(k);
+  }
+  return -1;
+}
+
+bool Interpreter::eligible(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
+                           const std::vector<std::int64_t>& groups) const {
+  return eligible_stage(process, env, at, agent_id, groups) >= 0;
 }
 
 }  // namespace iwd::compiler

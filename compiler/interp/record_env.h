@@ -50,6 +50,12 @@ class RecordEnv : public EvalEnv {
     return it == agent_->attributes.end() ? Value::absent() : Value::of_int(it->second);
   }
   bool list_contains(std::int64_t list, const Value& v) const override { return record_list_contains(rec_, list, v); }
+  bool list_values(std::int64_t list, std::vector<std::int64_t>* out) const override {
+    const auto& lists = rec_.lists();
+    if (list < 0 || static_cast<std::size_t>(list) >= lists.size()) return false;
+    out->assign(lists[static_cast<std::size_t>(list)].begin(), lists[static_cast<std::size_t>(list)].end());
+    return true;
+  }
   std::int64_t string_id(std::int64_t c) const override { return pool_.intern(p_.strings[static_cast<std::size_t>(c)]); }
   std::string_view string_text(std::int64_t id) const override { return pool_.view(static_cast<std::uint32_t>(id)); }
   std::int64_t intern(std::string_view s) const override { return pool_.intern(s); }

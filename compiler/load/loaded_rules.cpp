@@ -104,12 +104,16 @@ LoadResult load_bundle(std::string_view bytes, runtime::StringPool& pool, const 
 }
 
 LoadResult load_rules(const std::string& path, runtime::StringPool& pool, const LoadOptions& options,
-                      std::ostream& diagnostics) {
+                      std::ostream& diagnostics, SourceRules* source) {
   LoadResult out;
   {
     std::ifstream probe(path, std::ios::binary);
     char head[8] = {};
     if (probe && probe.read(head, sizeof head) && looks_like_bundle(std::string_view(head, sizeof head))) {
+      if (source) {
+        out.error = fmt::format("{} is a bundle: this needs the rules' source files", path);
+        return out;
+      }
       bool ok = false;
       const std::string bytes = read_file(path, &ok);
       if (!ok) {
@@ -127,9 +131,12 @@ LoadResult load_rules(const std::string& path, runtime::StringPool& pool, const 
     out.error = fmt::format("{} holds {} rulesets (files no other file imports); name one file", path, roots.size());
     return out;
   }
-  SourceManager sm;
-  DiagnosticBag diags;
-  Compilation comp(sm, diags);
+  SourceRules local;
+  SourceRules& src = source ? *source : local;
+  src.comp = std::make_unique<Compilation>(src.sm, src.diags);
+  SourceManager& sm = src.sm;
+  DiagnosticBag& diags = src.diags;
+  Compilation& comp = *src.comp;
   if (!comp.load_root(roots[0], &out.error)) return out;
   comp.check();
   if (diags.has_errors()) {
@@ -151,8 +158,8 @@ LoadResult load_rules(const std::string& path, runtime::StringPool& pool, const 
   }
   m.source_hash = fmt::format("fnv1a64:{:016x}", h);
   m.target = JitProgram::host_target();
-  out.rules = LoadedRules::make(lower_program(*comp.bound()), schema_of(*comp.bound()), std::move(m), pool, options, {},
-                                &out.error);
+  out.rules = LoadedRules::make(lower_program(*comp.bound(), source ? &src.registers : nullptr), schema_of(*comp.bound()),
+                                std::move(m), pool, options, {}, &out.error);
   if (!out.rules) {
     out.error = "the JIT failed: " + out.error;
     return out;

@@ -8,10 +8,12 @@
 #include <memory>
 #include <string>
 
+#include "compiler/driver/compilation.h"
 #include "compiler/interp/interp.h"
 #include "compiler/jit/jit.h"
 #include "compiler/jit/jit_runner.h"
 #include "compiler/load/bundle.h"
+#include "compiler/lower/lower.h"
 #include "compiler/lower/program.h"
 #include "runtime/abi.h"
 #include "runtime/intern.h"
@@ -84,10 +86,22 @@ struct LoadResult {
   std::string error;  // for Failed: one line naming the problem
 };
 
+// The front end's view of rules loaded from source, for tools that show the rules as written
+// (`iwd explain`): the files, the checked ruleset, and where the program keeps each
+// expression's value. Filled by load_rules from source; a bundle has none.
+struct SourceRules {
+  SourceManager sm;
+  DiagnosticBag diags;
+  std::unique_ptr<Compilation> comp;
+  NodeRegisters registers;
+};
+
 // `path`: an .iwd file, a folder with one root file, or a bundle (recognized by its
 // signature, whatever its name). Rule diagnostics go to `diagnostics` as clang-style text.
+// With `source`, the rules must be source files (a bundle is refused) and `source` keeps
+// their front end.
 LoadResult load_rules(const std::string& path, runtime::StringPool& pool, const LoadOptions& options,
-                      std::ostream& diagnostics);
+                      std::ostream& diagnostics, SourceRules* source = nullptr);
 // The same for a bundle already in memory.
 LoadResult load_bundle(std::string_view bytes, runtime::StringPool& pool, const LoadOptions& options);
 

@@ -16,7 +16,8 @@ static_assert(static_cast<int>(TimeName::Now) == static_cast<int>(Input::Now) &&
 
 class Lowerer {
  public:
-  Lowerer(const BoundRuleset& rs, Program& p) : rs_(rs), p_(p), consts_(p) {}
+  Lowerer(const BoundRuleset& rs, Program& p, NodeRegisters* registers)
+      : rs_(rs), p_(p), consts_(p), registers_(registers) {}
 
   void run() {
     p_.name = rs_.name;
@@ -53,12 +54,14 @@ class Lowerer {
   const BoundRuleset& rs_;
   Program& p_;
   ProgramConstants consts_;
+  NodeRegisters* registers_;
   std::map<const BoundExpr*, FunctionRef> cache_;  // an expression shared by processes is one function
 
   FunctionRef function(const BoundExpr* e, const std::string& name) {
     if (!e) return -1;
     if (auto it = cache_.find(e); it != cache_.end()) return it->second;
-    FunctionBuilder b(rs_, consts_, name);
+    if (registers_) registers_->functions.emplace_back();
+    FunctionBuilder b(rs_, consts_, name, registers_ ? &registers_->functions.back() : nullptr);
     p_.functions.push_back(b.build(*e));
     const auto ref = static_cast<FunctionRef>(p_.functions.size() - 1);
     cache_.emplace(e, ref);
@@ -144,9 +147,17 @@ class Lowerer {
 
 }  // namespace
 
-std::unique_ptr<Program> lower_program(const BoundRuleset& rs) {
+std::int64_t NodeRegisters::find(FunctionRef f, const BoundExpr* node) const {
+  if (f < 0 || static_cast<std::size_t>(f) >= functions.size()) return -1;
+  const auto& m = functions[static_cast<std::size_t>(f)];
+  auto it = m.find(node);
+  return it == m.end() ? -1 : static_cast<std::int64_t>(it->second);
+}
+
+std::unique_ptr<Program> lower_program(const BoundRuleset& rs, NodeRegisters* registers) {
   auto p = std::make_unique<Program>();
-  Lowerer(rs, *p).run();
+  if (registers) registers->functions.clear();
+  Lowerer(rs, *p, registers).run();
   return p;
 }
 

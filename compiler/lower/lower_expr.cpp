@@ -77,6 +77,12 @@ std::uint32_t FunctionBuilder::const_i(std::int64_t v, VTag tag) {
 }
 
 std::uint32_t FunctionBuilder::expr(const BoundExpr& e) {
+  const std::uint32_t r = lower_node(e);
+  if (nodes_) nodes_->emplace(&e, r);
+  return r;
+}
+
+std::uint32_t FunctionBuilder::lower_node(const BoundExpr& e) {
   Instr in;
   in.type = vtype_of(e.type);
   in.tag = tag_of(e.type);

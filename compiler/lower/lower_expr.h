@@ -2,6 +2,7 @@
 #pragma once
 
 #include <map>
+#include <unordered_map>
 
 #include "compiler/lower/program.h"
 #include "compiler/sema/bound.h"
@@ -24,15 +25,18 @@ class ProgramConstants {
 
 class FunctionBuilder {
  public:
-  FunctionBuilder(const BoundRuleset& rs, ProgramConstants& consts, std::string name)
-      : rs_(rs), consts_(consts) {
+  // `nodes`, when given, receives the register of every node lowered (NodeRegisters).
+  FunctionBuilder(const BoundRuleset& rs, ProgramConstants& consts, std::string name,
+                  std::unordered_map<const BoundExpr*, std::uint32_t>* nodes = nullptr)
+      : rs_(rs), consts_(consts), nodes_(nodes) {
     f_.name = std::move(name);
   }
   // Lowers `e` as the function's result.
   ProgramFunction build(const BoundExpr& e);
 
  private:
-  std::uint32_t expr(const BoundExpr& e);
+  std::uint32_t expr(const BoundExpr& e);  // lower_node(), recording the node's register
+  std::uint32_t lower_node(const BoundExpr& e);
   std::uint32_t emit(Instr in);
   std::uint32_t const_i(std::int64_t v, VTag tag);
   std::uint32_t binary(const BoundExpr& e);
@@ -41,6 +45,7 @@ class FunctionBuilder {
 
   const BoundRuleset& rs_;
   ProgramConstants& consts_;
+  std::unordered_map<const BoundExpr*, std::uint32_t>* nodes_;
   ProgramFunction f_;
   std::map<std::int32_t, std::uint32_t> defines_;  // define -> its register, once per function
 };

@@ -10,10 +10,9 @@
 #include "compiler/interp/interp.h"
 #include "compiler/interp/record_env.h"
 #include "compiler/load/loaded_rules.h"
-#include "runtime/clock.h"
 #include "runtime/item_json.h"
-#include "stdlib/spelling.h"
 #include "tools/iwd/commands.h"
+#include "tools/iwd/eval_input.h"
 
 namespace iwd::cli {
 namespace {
@@ -35,44 +34,6 @@ struct Engine {
   const Program* program = nullptr;
   const Interpreter* interp = nullptr;
 };
-
-std::string parse_agent(Engine& e, const std::string& text, Agent* agent) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return "an --agent is a JSON object like {\"skills\": {\"sales\": 7}, \"id\": \"a1\"}";
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() == "skills") {
-      if (!it->is_object()) return "`skills` of an --agent is an object of skill names to levels";
-      for (auto s = it->begin(); s != it->end(); ++s) {
-        auto pos = std::find(e.program->skills.begin(), e.program->skills.end(), s.key());
-        if (pos == e.program->skills.end()) {
-          std::string hint = stdlib::suggest_name(s.key(), std::span<const std::string>(e.program->skills));
-          return fmt::format("unknown skill `{}` in --agent{}", s.key(), hint.empty() ? "" : fmt::format(" (did you mean `{}`?)", hint));
-        }
-        if (!s->is_number_integer() || s->get<int>() < 0 || s->get<int>() > 10)
-          return fmt::format("skill `{}` of an --agent: a level is a whole number from 0 to 10", s.key());
-        agent->skills[static_cast<std::uint32_t>(pos - e.program->skills.begin())] = s->get<int>();
-      }
-    } else if (it.key() == "groups") {
-      if (!it->is_array()) return "`groups` of an --agent is an array of strings";
-      for (const auto& g : *it) {
-        if (!g.is_string()) return "`groups` of an --agent is an array of strings";
-        agent->groups.push_back(e.pool.intern(g.get<std::string>()));
-      }
-    } else if (it.key() == "id") {
-      if (!it->is_string()) return "`id` of an --agent is a string";
-      agent->id = e.pool.intern(it->get<std::string>());
-    } else if (it.key() == "attributes") {
-      if (!it->is_object()) return "`attributes` of an --agent is an object of names to strings";
-      for (auto a = it->begin(); a != it->end(); ++a) {
-        if (!a->is_string()) return fmt::format("agent attribute `{}`: a string", a.key());
-        agent->attributes[a.key()] = e.pool.intern(a->get<std::string>());
-      }
-    } else {
-      return fmt::format("unknown field `{}` in --agent (skills, groups, id, attributes)", it.key());
-    }
-  }
-  return {};
-}
 
 // One item's result; `eval_ns` gets the time spent evaluating (not decoding or printing).
 json evaluate(Engine& e, const runtime::ItemRecord& rec, const std::vector<std::pair<std::string, std::int64_t>>& ages,
@@ -143,14 +104,11 @@ int run_eval(const EvalOptions& opts) {
   e.program = &e.rules->program();
   e.interp = &e.rules->interpreter();
 
-  std::int64_t at = runtime::SystemClock().now().ms_since_epoch;
-  if (!opts.at.empty()) {
-    auto r = stdlib::parse_instant(opts.at);
-    if (!r.ok()) {
-      std::cerr << "iwd eval: --at: " << r.error << "\n";
-      return kExitUsage;
-    }
-    at = r.value.instant.ms_since_epoch;
+  std::int64_t at = 0;
+  std::string error;
+  if (!parse_at(opts.at, &at, &error)) {
+    std::cerr << "iwd eval: --at: " << error << "\n";
+    return kExitUsage;
   }
   std::vector<std::pair<std::string, std::int64_t>> ages;
   for (std::size_t pos = 0; pos <= opts.ages.size();) {
@@ -166,14 +124,12 @@ int run_eval(const EvalOptions& opts) {
   }
   std::vector<Agent> agents(opts.agents.size());
   for (std::size_t k = 0; k < opts.agents.size(); ++k)
-    if (auto err = parse_agent(e, opts.agents[k], &agents[k]); !err.empty()) {
+    if (auto err = parse_agent(*e.program, e.pool, opts.agents[k], &agents[k]); !err.empty()) {
       std::cerr << "iwd eval: " << err << "\n";
       return kExitFindings;
     }
 
-  runtime::DecodeOptions decode;
-  decode.captured_at = stdlib::Instant{at};
-  decode.default_id = "eval";  // what-if evaluation: items need no source key
+  const runtime::DecodeOptions decode = eval_decode_options(at);
   std::int64_t eval_ns = 0, count = 0;
   if (!opts.item.empty()) {
     auto rec = runtime::decode_item(e.rules->schema(), e.pool, opts.item, decode);

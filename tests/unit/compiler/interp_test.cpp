@@ -343,7 +343,48 @@ department C { priority flat  process R })");
   n = interp.next_priority_change(1, env, at(2 * 3'600'000 + 30 * 60'000, due));
   EXPECT_TRUE(n.exact);
   EXPECT_EQ(n.age, 3 * 3'600'000);  // 1000 + 1h/1h: the next whole number an hour after due
+  for (std::int64_t hours = 1; hours < 400; ++hours) {  // exact to the millisecond, however late
+    n = interp.next_priority_change(1, env, at((2 + hours) * 3'600'000, due));
+    EXPECT_EQ(n.age, (3 + hours) * 3'600'000) << hours << "h overdue";
+  }
   EXPECT_TRUE(interp.next_priority_change(2, env, at(0, never_due)).never);
+}
+
+// Curves and overdue values that slope up or down, through positive and negative values:
+// the truncated priority changes at the first millisecond the next change says, not later.
+TEST(Interp, NextPriorityChangeOnSlopes) {
+  Checked c;
+  c.comp = std::make_unique<Compilation>(c.sm, c.diags);
+  c.comp->load_root_text("t.iwd", R"(attributes { k: int = 0 }
+priority down { curve { 0h: 800, 2d: 400, 4d: 400, 4d: 900, 6d: 100 } }
+priority across { curve { 0h: -300, 10h: 250, 20h: -90 } }
+priority falling { start 100  overdue 2000 - overdue_by / 1h }
+department A when k == 0 { priority down  process P }
+department B when k == 1 { priority across  process Q }
+department C { sla 2h  priority falling  process R })");
+  c.comp->check();
+  ASSERT_FALSE(c.diags.has_errors());
+  c.program = lower_program(*c.comp->bound());
+  Interpreter interp(*c.program);
+  for (std::int64_t k = 0; k < 3; ++k) {
+    TestEnv env(*c.program);
+    env.set_raw(0, Value::of_int(env.intern("test")));
+    env.set_raw(3, Value::of_int(kDefaultAt));
+    env.set_raw(static_cast<std::uint32_t>(c.comp->bound()->find_attribute("k")), Value::of_int(k));
+    const auto process = interp.classify(env, kDefaultAt).process;
+    ASSERT_GE(process, 0) << interp.classify(env, kDefaultAt).reason;
+    const Interpreter::ItemClock clock = interp.clock(process, env, kDefaultAt);
+    for (std::int64_t age = 0; age < 7LL * 24 * 3'600'000; age += 17 * 60'000 + 7) {
+      const auto now = interp.priority(process, env, clock.at(age));
+      const auto next = interp.next_priority_change(process, env, clock.at(age));
+      ASSERT_TRUE(next.exact);
+      if (next.never) continue;
+      ASSERT_EQ(interp.priority(process, env, clock.at(next.age - 1)), now) << "k " << k << " at " << age;
+      ASSERT_NE(interp.priority(process, env, clock.at(next.age)), now) << "k " << k << " at " << age;
+      for (std::int64_t t = age; t < next.age; t += std::max<std::int64_t>(1, (next.age - age) / 50))
+        ASSERT_EQ(interp.priority(process, env, clock.at(t)), now) << "k " << k << " changes at " << t << " before " << next.age;
+    }
+  }
 }
 
 // The next change is exact: the priority holds still until then and differs there.

@@ -312,3 +312,52 @@ TEST(Calendar, RoundTripProperty) {
 
 }  // namespace
 }  // namespace iwd::stdlib
+
+namespace iwd::stdlib {
+namespace {
+
+// The intervals an SLA count went through (for explanations): in time order, each open,
+// adding up to the duration, the last ending at add_business's answer.
+TEST(Calendar, CountedIntervalsOfAnSla) {
+  const auto office = build(office_spec());
+  std::mt19937_64 rng(7);
+  for (int n = 0; n < 300; ++n) {
+    const Instant t{at("2026-11-20T00:00:00Z").ms_since_epoch + static_cast<std::int64_t>(rng() % (40 * 24)) * 1'800'000};
+    const Duration d{static_cast<std::int64_t>(1 + rng() % 200) * 900'000};
+    std::vector<std::pair<Instant, Instant>> counted;
+    const Instant due = office.add_business(t, d, &counted);
+    ASSERT_EQ(due, office.add_business(t, d));
+    ASSERT_FALSE(counted.empty());
+    std::int64_t total = 0;
+    Instant last = t;
+    for (const auto& [b, e] : counted) {
+      EXPECT_LE(last.ms_since_epoch, b.ms_since_epoch);
+      EXPECT_LT(b.ms_since_epoch, e.ms_since_epoch);
+      EXPECT_TRUE(office.is_open(b));
+      EXPECT_EQ(office.business_time(b, e).ms, e.ms_since_epoch - b.ms_since_epoch);  // open all along
+      total += e.ms_since_epoch - b.ms_since_epoch;
+      last = e;
+    }
+    EXPECT_EQ(total, d.ms);
+    EXPECT_EQ(counted.back().second, due);
+  }
+  std::vector<std::pair<Instant, Instant>> none;
+  EXPECT_EQ(office.add_business(at("2026-11-23T09:00:00Z"), Duration{}, &none), at("2026-11-23T09:00:00Z"));
+  EXPECT_TRUE(none.empty());
+}
+
+TEST(Calendar, DayRules) {
+  CalendarSpec s = office_spec();
+  s.closed_yearly = {{1, 1}};
+  s.special_days[date("2026-12-31")] = {{H(8), H(12)}};
+  const auto office = build(s);
+  using Rule = BusinessCalendar::DayRule;
+  EXPECT_EQ(office.day_rule(date("2026-12-24")), Rule::ClosedDate);
+  EXPECT_EQ(office.day_rule(date("2027-01-01")), Rule::ClosedYearly);
+  EXPECT_EQ(office.day_rule(date("2026-12-31")), Rule::Special);
+  EXPECT_EQ(office.day_rule(date("2026-12-30")), Rule::Weekly);
+  EXPECT_EQ(office.day_rule(date("2026-12-27")), Rule::Weekly);  // a sunday: weekly hours, none
+}
+
+}  // namespace
+}  // namespace iwd::stdlib

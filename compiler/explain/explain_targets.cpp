@@ -1,0 +1,99 @@
+// Explanations: the target stages at an age (when each opens) and, per agent, the stage that
+// makes it eligible or why none does.
+#include "compiler/explain/explain_expr.h"
+
+namespace iwd::compiler {
+namespace {
+
+const char* kind_name(ProgramStage::Kind k) {
+  switch (k) {
+    case ProgramStage::Agent: return "agent";
+    case ProgramStage::Group: return "group";
+    case ProgramStage::Skill: return "skill";
+  }
+  return "skill";
+}
+
+const BoundTargets* plan_of(const ExplainRules& r, std::int32_t process) {
+  const EffectiveClauses e = r.rs.effective(r.rs.processes[static_cast<std::size_t>(process)]);
+  return e.targets >= 0 ? &r.rs.targets[static_cast<std::size_t>(e.targets)] : nullptr;
+}
+
+}  // namespace
+
+ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, const EvalEnv& env,
+                                 const Interpreter::ItemClock& clock, std::int64_t age) {
+  const ExplainRules& r = x.rules();
+  ExplainedTargets out;
+  const BoundTargets* plan = plan_of(r, process);
+  if (!plan) return out;
+  out.plan = true;
+  out.name = plan->name;
+  out.inline_plan = plan->is_inline;
+  out.location = x.location(plan->range);
+  const TimeInputs at = clock.at(age);
+  const ProgramProcess& pp = r.program.processes[static_cast<std::size_t>(process)];
+  // The openings as `iwd eval` gets them; which stages were skipped, and their `for`, from
+  // the same walk run with a trace.
+  const std::vector<std::int64_t> opens = r.interp.stage_openings(process, env, at);
+  std::vector<StageTrace> trace;
+  r.interp.stage_openings(process, env, at, &trace);
+  for (std::size_t k = 0; k < pp.stages.size(); ++k) {
+    const ProgramStage& ps = pp.stages[k];
+    const BoundStage& bs = plan->stages[k];
+    ExplainedStage s;
+    s.kind = kind_name(ps.kind);
+    s.text = x.source_text(bs.range);
+    s.location = x.location(bs.range);
+    if (ps.kind != ProgramStage::Skill) s.value = x.explain(ps.value, *bs.expr, env, at);
+    if (trace[k].duration.present) s.duration = duration_text(trace[k].duration.i);
+    if (opens[k] >= 0) {
+      s.opens = duration_text(opens[k]);
+      s.opens_at = instant_text(clock.start + opens[k]);
+    }
+    s.skipped = trace[k].skipped;
+    s.open = opens[k] >= 0 && opens[k] <= age && !s.skipped;
+    out.stages.push_back(std::move(s));
+  }
+  return out;
+}
+
+ExplainedAgent explain_agent(const ExprExplainer& x, std::int32_t process, const ExplainAgent& agent,
+                             const Interpreter::ItemClock& clock, std::int64_t age) {
+  const ExplainRules& r = x.rules();
+  const EvalEnv& env = *agent.env;
+  ExplainedAgent a;
+  if (agent.id >= 0) a.id = std::string(env.string_text(agent.id));
+  for (auto g : agent.groups) a.groups.emplace_back(env.string_text(g));
+  for (std::uint32_t s = 0; s < r.program.skills.size(); ++s)
+    if (const Value v = env.skill(s); v.present) a.skills.push_back({r.program.skills[s], std::to_string(v.i)});
+  const TimeInputs at = clock.at(age);
+  a.stage = r.interp.eligible_stage(process, env, at, agent.id, agent.groups);
+  a.eligible = r.interp.eligible(process, env, at, agent.id, agent.groups);
+  const BoundTargets* plan = plan_of(r, process);
+  if (!plan) return a;
+  const ProgramProcess& pp = r.program.processes[static_cast<std::size_t>(process)];
+  const std::vector<std::int64_t> opens = r.interp.stage_openings(process, env, at);
+  for (std::size_t k = 0; k < pp.stages.size(); ++k) {
+    ExplainedAgent::Check c;
+    c.stage = static_cast<std::int32_t>(k);
+    c.open = opens[k] >= 0 && opens[k] <= age;
+    c.takes = r.interp.admits(process, k, env, at, agent.id, agent.groups);
+    c.expr = x.explain(pp.stages[k].value, *plan->stages[k].expr, env, at);
+    a.checks.push_back(std::move(c));
+  }
+  if (a.eligible) return a;
+  // Not yet: the first later opening at which the interpreter finds it eligible.
+  for (std::size_t k = 0; k < pp.stages.size(); ++k) {
+    if (opens[k] <= age) continue;
+    const TimeInputs later = clock.at(opens[k]);
+    if (r.interp.eligible(process, env, later, agent.id, agent.groups)) {
+      a.later_age = duration_text(opens[k]);
+      a.later_stage = r.interp.eligible_stage(process, env, later, agent.id, agent.groups);
+      break;
+    }
+  }
+  return a;
+}
+
+}  // namespace iwd::compiler
