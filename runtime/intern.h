@@ -4,6 +4,10 @@
 // Thread-safety:
 //  - intern() and find() may be called from any number of threads; they take an internal
 //    mutex (find() a shared lock, intern() of a new string an exclusive one).
+//
+// Memory: a string of up to 15 bytes costs its std::string slot (32 bytes) and about 12
+// bytes of index (an open-addressing table of 8-byte slots, at most 70% full): the runtime
+// interns every item's id, so this is part of the cost of a queued item.
 //  - view(id) and size() are lock-free: strings live in append-only chunks that never move,
 //    and an id is published (release) only after its string is fully built, so any id a
 //    thread has obtained from intern()/find() (or via any happens-before edge) can be viewed
@@ -18,7 +22,7 @@
 #include <shared_mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
+#include <vector>
 
 namespace iwd::runtime {
 
@@ -48,11 +52,17 @@ class StringPool {
     std::size_t offset;
   };
   static Location locate(std::uint32_t id);
+  static std::uint64_t hash(std::string_view s);
+  std::string_view text(std::uint32_t id) const;  // no bounds assert (the index's own ids)
+  // The index, under mutex_: a slot is 0 (empty) or (upper 32 bits of the hash) << 32 |
+  // (id + 1); linear probing; the capacity is a power of two.
+  std::optional<std::uint32_t> lookup(std::string_view s, std::uint64_t h) const;
+  void insert(std::uint32_t id, std::uint64_t h);
 
   std::array<std::atomic<std::string*>, kMaxChunks> chunks_{};
   std::atomic<std::uint32_t> size_{0};
   mutable std::shared_mutex mutex_;
-  std::unordered_map<std::string_view, std::uint32_t> index_;  // views into chunks_
+  std::vector<std::uint64_t> slots_;
 };
 
 }  // namespace iwd::runtime

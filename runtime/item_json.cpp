@@ -259,7 +259,7 @@ ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std:
       rec.set_string(i, pool.intern(*options.default_id));
     } else if (a.default_value) {
       apply_default(pool, a, i, rec);
-    } else if (a.required) {
+    } else if (a.required && !options.allow_missing_required) {
       return R::failure("missing required attribute `" + a.name + "`");
     }
   }

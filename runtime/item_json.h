@@ -18,6 +18,9 @@ struct DecodeOptions {
   stdlib::Instant captured_at{};
   // Used for `id` when the item has none (tests use "test"); when unset, `id` is required.
   std::optional<std::string> default_id;
+  // Leave a missing required attribute absent instead of failing, so that classification
+  // rejects the item, naming it (the runtime's capture does this).
+  bool allow_missing_required = false;
   // Deeper JSON nesting is rejected before parsing.
   std::size_t max_depth = 64;
 };

@@ -55,10 +55,14 @@ void analyse(const ProgramFunction& f, const std::vector<Value>& regs, double du
     const double age = (k - lin.c) / lin.m;
     if (std::isfinite(age)) use.thresholds.push_back(age);
   };
+  // Operands a and b are registers for most instructions, but a slot, an input, a list or a
+  // constant index for others (LoadAttr, LoadInput, InList...): out of range, they read as Fixed.
+  const Dep fixed;
+  auto operand = [&](std::uint32_t r) -> const Dep& { return r < dep.size() ? dep[r] : fixed; };
   for (const Instr& in : f.code) {
     Dep& d = dep[in.dst];
-    const Dep& a = dep[in.a];
-    const Dep& b = dep[in.b];
+    const Dep& a = operand(in.a);
+    const Dep& b = operand(in.b);
     const bool any_opaque = a.kind == Dep::Opaque || b.kind == Dep::Opaque;
     switch (in.op) {
       case Op::LoadInput:
@@ -97,7 +101,7 @@ void analyse(const ProgramFunction& f, const std::vector<Value>& regs, double du
         else if (b.kind == Dep::Linear) threshold(b, value(in.a));
         break;  // a comparison is a step function of the age: Fixed between thresholds
       case Op::InRange: {
-        const Dep& c = dep[in.c];
+        const Dep& c = operand(in.c);
         if (any_opaque || c.kind != Dep::Fixed || b.kind != Dep::Fixed) { d.kind = a.kind == Dep::Fixed && b.kind == Dep::Fixed && c.kind == Dep::Fixed ? Dep::Fixed : Dep::Opaque; break; }
         if (a.kind == Dep::Linear) {
           threshold(a, value(in.b));
@@ -109,7 +113,7 @@ void analyse(const ProgramFunction& f, const std::vector<Value>& regs, double du
         if (any_opaque) d.kind = Dep::Opaque;
         break;
       case Op::Coalesce: case Op::Select: case Op::InList: case Op::InAttrList: {
-        const Dep& c = dep[in.c];
+        const Dep& c = operand(in.c);
         const bool moving = a.kind != Dep::Fixed || b.kind != Dep::Fixed || (in.op == Op::Select && c.kind != Dep::Fixed);
         if (moving) d.kind = Dep::Opaque;
         break;

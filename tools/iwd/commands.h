@@ -15,6 +15,7 @@ void register_eval(CLI::App& app);
 void register_test(CLI::App& app);
 void register_fmt(CLI::App& app);
 void register_explain(CLI::App& app);
+void register_replay(CLI::App& app);
 void register_build(CLI::App& app);
 
 // Set by the subcommand that ran.

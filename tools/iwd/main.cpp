@@ -16,6 +16,7 @@ int main(int argc, char** argv) {
   iwd::cli::register_test(app);
   iwd::cli::register_fmt(app);
   iwd::cli::register_explain(app);
+  iwd::cli::register_replay(app);
   iwd::cli::register_build(app);
 
   try {

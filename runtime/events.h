@@ -1,0 +1,77 @@
+// What the runtime tells the world: every item state change (an offer is one: queued ->
+// offered), priority change, target widening and agent state change, as typed events in the
+// order they happen. `iwd replay` prints them (docs/replay.md).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+
+namespace iwd::runtime {
+
+// The lifecycle of a work item (docs/lifecycle.md). None is the `from` of a capture.
+enum class ItemState : std::uint8_t {
+  None,
+  Deferred,     // captured, not distributed before its activate_at
+  Queued,       // in distribution
+  Offered,      // offered to one agent, who has `offer timeout` to accept
+  Assigned,     // an agent works on it
+  DonePending,  // the agent marked it done; the source has not confirmed yet
+  Parked,       // in an agent's personal workbin
+  Held,         // no distribution and no reprioritization until resumed
+  Completed,    // ended: the source confirmed
+  Canceled,     // ended: the source withdrew it
+  Expired,      // ended: still open at expire_at or after `expire after`
+  Rejected,     // never entered: classification refused it
+};
+// "deferred", "queued", "offered", "assigned", "done_pending", "parked", "held",
+// "completed", "canceled", "expired", "rejected"; None is "none".
+std::string_view item_state_name(ItemState s);
+constexpr bool is_open(ItemState s) { return s >= ItemState::Deferred && s <= ItemState::Held; }
+
+enum class AgentState : std::uint8_t { LoggedOut, Ready, NotReady };
+std::string_view agent_state_name(AgentState s);  // "logged_out", "ready", "not_ready"
+
+// What made something happen.
+enum class Cause : std::uint8_t {
+  Capture, Activate, Offer, Accept, Reject, OfferTimeout, Done, Complete, CompleteTimeout, Park, Pull,
+  Return, Transfer, Hold, Resume, Cancel, Expire, Update, Restart, Reschedule, Logout, AgentChange,
+  Age,  // the item's age reached an instant of its priority scheme or target plan
+};
+// "capture", "activate", "offer", "accept", "reject", "offer_timeout", "done", "complete",
+// "complete_timeout", "park", "pull", "return", "transfer", "hold", "resume", "cancel",
+// "expire", "update", "restart", "reschedule", "logout", "agent", "age".
+std::string_view cause_name(Cause c);
+
+enum class EventKind : std::uint8_t {
+  ItemStateChanged,  // from_item -> to_item
+  PriorityChanged,   // previous_priority -> priority
+  TargetWidened,     // stage `stage` opened while the item was queued
+  AgentStateChanged, // from_agent -> to_agent
+};
+
+inline constexpr std::uint32_t kNoId = 0xffffffffu;
+
+struct Event {
+  EventKind kind = EventKind::ItemStateChanged;
+  Cause cause = Cause::Capture;
+  std::int64_t at = 0;            // ms since the epoch
+  std::uint32_t item = kNoId;     // the item's id, interned (kNoId for agent events)
+  std::uint32_t agent = kNoId;    // the agent's id, interned: who got the offer, holds the item,
+                                  // or gave it up; the agent of an agent event
+  std::int32_t process = -1;      // -1: none (a rejection)
+  std::int64_t priority = 0;      // the item's priority in force
+  ItemState from_item = ItemState::None, to_item = ItemState::None;
+  AgentState from_agent = AgentState::LoggedOut, to_agent = AgentState::LoggedOut;
+  std::int64_t previous_priority = 0;  // PriorityChanged
+  std::int32_t stage = -1;             // TargetWidened: the stage index in the process's plan
+  std::uint32_t reason = kNoId;        // AgentStateChanged to NotReady: the reason code, interned
+  const char* detail = nullptr;        // to Rejected: why (valid as long as the rules table)
+};
+
+class EventSink {
+ public:
+  virtual ~EventSink() = default;
+  virtual void on_event(const Event& e) = 0;
+};
+
+}  // namespace iwd::runtime

@@ -1,0 +1,233 @@
+// The replay driver: a simulated clock, a Runtime, and each script line turned into an
+// operation. Deadlines up to a line's instant fire first, each at its own instant.
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <istream>
+#include <ostream>
+
+#include "runtime/item_json.h"
+#include "runtime/replay/agent_line.h"
+#include "runtime/replay/replay.h"
+
+namespace iwd::runtime::replay {
+namespace {
+
+using json = nlohmann::json;
+
+class Driver final : public EventSink {
+ public:
+  Driver(const abi::RulesV1& rules, StringPool& pool, std::ostream& out, const ReplayOptions& options,
+         ReplaySummary& summary)
+      : rules_(rules), pool_(pool), out_(out), options_(options), summary_(summary), start_(options.start.ms_since_epoch) {}
+
+  bool init(std::string* error) {
+    runtime_ = Runtime::create(rules_, pool_, clock_, *this, options_.runtime, error);
+    return runtime_ != nullptr;
+  }
+
+  void on_event(const Event& e) override {
+    out_ << event_json(e, rules_, pool_) << '\n';
+    ++summary_.events;
+    if (options_.auto_accept && e.kind == EventKind::ItemStateChanged && e.to_item == ItemState::Offered)
+      pending_.emplace_back(e.item, e.agent);
+  }
+
+  void line(std::size_t n, std::string_view text) {
+    ScriptLine l;
+    std::string problem = parse_line(text, start_, &l);
+    if (problem.empty()) problem = apply(l);
+    if (!problem.empty()) {
+      out_ << json{{"error", problem}, {"line", n}}.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+      ++summary_.errors;
+    }
+  }
+
+ private:
+  std::string apply(const ScriptLine& l) {
+    if (l.op == "start") {
+      if (timed_) return "`start` comes before every line with `at`";
+      const json v = json::parse(l.value);
+      auto t = v.is_string() ? stdlib::parse_instant(v.get<std::string>())
+                             : stdlib::ParseResult<stdlib::ParsedInstant>::failure("expected a string");
+      if (!t.ok()) return "start: an instant like \"2026-11-23T09:00:00Z\" (" + t.error + ")";
+      start_ = t.value.instant.ms_since_epoch;
+      return {};
+    }
+    if (timed_ && l.at < clock_.now().ms_since_epoch)
+      return fmt::format("`at` {} is before the previous line's {}: time does not go back",
+                         stdlib::format_instant(stdlib::Instant{l.at}), stdlib::format_instant(clock_.now()));
+    timed_ = true;
+    advance(l.at);
+    if (l.op.empty()) return {};
+    const json v = json::parse(l.value);
+    std::string problem = operate(l.op, v);
+    if (!problem.empty()) return l.op + ": " + problem;
+    ++summary_.operations;
+    drain();
+    return {};
+  }
+
+  void advance(std::int64_t t) {
+    for (std::int64_t next = runtime_->next_deadline(); next != abi::kNone && next <= t; next = runtime_->next_deadline()) {
+      clock_.set(stdlib::Instant{std::max(next, clock_.now().ms_since_epoch)});
+      runtime_->fire_due();
+      drain();
+    }
+    clock_.set(stdlib::Instant{t});
+  }
+
+  // --auto-accept: every offer made so far is accepted by its agent, at the same instant.
+  void drain() {
+    for (std::size_t k = 0; k < pending_.size(); ++k) {
+      const auto [item, agent] = pending_[k];
+      const WorkItem* w = runtime_->find_item(item);
+      if (w && w->state == ItemState::Offered && runtime_->agents()[w->agent].id == agent) (void)runtime_->accept(item, agent);
+    }
+    pending_.clear();
+  }
+
+  std::string operate(const std::string& op, const json& v) {
+    if (op == "capture") return capture(v);
+    if (op == "update") return update(v);
+    if (op == "agent") {
+      AgentUpdate u;
+      if (std::string e = parse_agent(v, rules_, pool_, *runtime_, &u); !e.empty()) return e;
+      return runtime_->agent(u).error;
+    }
+    if (op == "reschedule") return reschedule(v);
+    if (op == "transfer") return transfer(v);
+    std::uint32_t item = kNoId, agent = kNoId;
+    if (std::string e = item_ref(v, &item, &agent, op != "accept" && op != "reject"); !e.empty()) return e;
+    Status s;
+    if (op == "cancel") s = runtime_->cancel(item);
+    else if (op == "hold") s = runtime_->hold(item);
+    else if (op == "resume") s = runtime_->resume(item);
+    else if (op == "restart") s = runtime_->restart(item);
+    else if (op == "complete") s = runtime_->complete(item);
+    else if (op == "accept") s = runtime_->accept(item, agent);
+    else if (op == "reject") s = runtime_->reject(item, agent);
+    else if (op == "done") s = runtime_->done(item);
+    else if (op == "park") s = runtime_->park(item);
+    else if (op == "pull") s = runtime_->pull(item);
+    else if (op == "return") s = runtime_->return_to_queue(item);
+    return s.error;
+  }
+
+  // "W1", or {"item": "W1"} (with "agent": "a1" for accept and reject).
+  std::string item_ref(const json& v, std::uint32_t* item, std::uint32_t* agent, bool item_only) {
+    if (v.is_string()) {
+      *item = pool_.intern(v.get<std::string>());
+      return {};
+    }
+    const char* shape = item_only ? "the item's id, or {\"item\": ID}" : "the item's id, or {\"item\": ID, \"agent\": ID}";
+    if (!v.is_object()) return fmt::format("expected {}", shape);
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (!it->is_string()) return fmt::format("`{}` is a string", it.key());
+      if (it.key() == "item")
+        *item = pool_.intern(it->get<std::string>());
+      else if (it.key() == "agent" && !item_only)
+        *agent = pool_.intern(it->get<std::string>());
+      else
+        return fmt::format("unknown field `{}`; expected {}", it.key(), shape);
+    }
+    if (*item == kNoId) return fmt::format("expected {}", shape);
+    return {};
+  }
+
+  DecodeOptions decoding() const {
+    DecodeOptions d;
+    d.captured_at = clock_.now();
+    d.allow_missing_required = true;
+    return d;
+  }
+
+  std::string capture(const json& v) {
+    if (!v.is_object()) return "the item is a JSON object of attributes";
+    auto rec = decode_item(runtime_->schema(), pool_, v.dump(), decoding());
+    if (!rec.ok()) return rec.error;
+    if (!rec.value.present(kSlotId)) return "the item needs an `id`";
+    return runtime_->capture(std::move(rec.value)).error;
+  }
+
+  // The item's attributes with the given ones replaced (null: made absent).
+  std::string update(const json& v) {
+    if (!v.is_object() || !v.contains("id") || !v["id"].is_string())
+      return "the changes are a JSON object of attributes with the item's `id`";
+    const WorkItem* item = runtime_->find_item(pool_.intern(v["id"].get<std::string>()));
+    if (!item) return fmt::format("no open item `{}`", v["id"].get<std::string>());
+    const Schema& schema = runtime_->schema();
+    json merged = json::parse(encode_item(schema, pool_, item->record));
+    for (std::uint32_t s = 0; s < schema.attributes.size(); ++s)
+      if (!item->record.present(s) && schema.attributes[s].optional) merged[schema.attributes[s].name] = nullptr;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (it.key() == "captured_at") return "`captured_at` is set by the runtime";
+      merged[it.key()] = *it;
+    }
+    auto rec = decode_item(schema, pool_, merged.dump(), decoding());
+    if (!rec.ok()) return rec.error;
+    return runtime_->update(std::move(rec.value)).error;
+  }
+
+  std::string reschedule(const json& v) {
+    if (!v.is_object() || !v.contains("item") || !v["item"].is_string())
+      return "expected {\"item\": ID, \"activate_at\": INSTANT, \"due_at\": INSTANT}";
+    std::optional<std::int64_t> activate, due;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      if (it.key() == "item") continue;
+      if (it.key() != "activate_at" && it.key() != "due_at")
+        return fmt::format("unknown field `{}`; expected `item`, `activate_at`, `due_at`", it.key());
+      std::int64_t at = abi::kNone;
+      if (!it->is_null()) {
+        auto t = it->is_string() ? stdlib::parse_instant(it->get<std::string>())
+                                 : stdlib::ParseResult<stdlib::ParsedInstant>::failure("expected an instant or null");
+        if (!t.ok()) return fmt::format("`{}`: {}", it.key(), t.error);
+        at = t.value.instant.ms_since_epoch;
+      }
+      (it.key() == "activate_at" ? activate : due) = at;
+    }
+    if (!activate && !due) return "give `activate_at`, `due_at` or both";
+    return runtime_->reschedule(pool_.intern(v["item"].get<std::string>()), activate, due).error;
+  }
+
+  std::string transfer(const json& v) {
+    if (!v.is_object() || !v.contains("item") || !v.contains("to") || !v["item"].is_string() || !v["to"].is_string() ||
+        v.size() != 2)
+      return "expected {\"item\": ID, \"to\": AGENT}";
+    return runtime_->transfer(pool_.intern(v["item"].get<std::string>()), pool_.intern(v["to"].get<std::string>())).error;
+  }
+
+  const abi::RulesV1& rules_;
+  StringPool& pool_;
+  std::ostream& out_;
+  const ReplayOptions& options_;
+  ReplaySummary& summary_;
+  std::int64_t start_;
+  bool timed_ = false;
+  SimulatedClock clock_{stdlib::Instant{0}};
+  std::unique_ptr<Runtime> runtime_;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> pending_;  // offers to accept: item, agent
+};
+
+bool blank_or_comment(std::string_view line) {
+  const auto first = line.find_first_not_of(" \t\r");
+  return first == std::string_view::npos || line.substr(first, 2) == "//";
+}
+
+}  // namespace
+
+bool run(const abi::RulesV1& rules, StringPool& pool, std::istream& script, std::ostream& out,
+         const ReplayOptions& options, ReplaySummary* summary, std::string* error) {
+  *summary = ReplaySummary{};
+  Driver driver(rules, pool, out, options, *summary);
+  if (!driver.init(error)) return false;
+  std::string text;
+  for (std::size_t n = 1; std::getline(script, text); ++n) {
+    if (!text.empty() && text.back() == '\r') text.pop_back();
+    if (blank_or_comment(text)) continue;
+    driver.line(n, text);
+  }
+  return true;
+}
+
+}  // namespace iwd::runtime::replay

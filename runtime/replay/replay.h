@@ -1,0 +1,50 @@
+// `iwd replay`: drives a Runtime on a simulated clock from a script of JSON lines and prints
+// every event as a JSON line. Formats: docs/replay.md. Same script, same output, byte for byte.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <string_view>
+
+#include "runtime/abi.h"
+#include "runtime/events.h"
+#include "runtime/intern.h"
+#include "runtime/runtime.h"
+#include "stdlib/time.h"
+
+namespace iwd::runtime::replay {
+
+struct ReplayOptions {
+  bool auto_accept = false;  // every offer is accepted at once by its agent
+  stdlib::Instant start{1767603600000};  // 2026-01-05T09:00:00Z: the instant of "at": "0s"
+  RuntimeOptions runtime;
+};
+
+struct ReplaySummary {
+  std::size_t operations = 0;  // lines that did something
+  std::size_t events = 0;
+  std::size_t errors = 0;      // lines refused (each printed as an error object)
+};
+
+// Runs the script. False (and *error) only when the rules table cannot be used; bad lines
+// are reported in the output and counted, and the rest of the script goes on.
+bool run(const abi::RulesV1& rules, StringPool& pool, std::istream& script, std::ostream& out,
+         const ReplayOptions& options, ReplaySummary* summary, std::string* error);
+
+// --- The pieces, for tests.
+
+// One line of a script. `op` is empty for a line that only moves the clock.
+struct ScriptLine {
+  std::int64_t at = 0;  // ms since the epoch
+  std::string op;
+  std::string value;    // the operation's JSON value, as text
+};
+// Parses a script line (not blank, not a comment): "" or the problem. `start` is the
+// instant durations count from.
+std::string parse_line(std::string_view text, std::int64_t start, ScriptLine* out);
+
+// An event as one line of JSON (no newline).
+std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPool& pool);
+
+}  // namespace iwd::runtime::replay

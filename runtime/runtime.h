@@ -1,0 +1,236 @@
+// Runtime: every open work item in one universal queue, distributed to agents exactly as the
+// compiled rules say (runtime/abi.h), on any Clock. docs/lifecycle.md describes the states
+// and transitions; this header is the API.
+//
+// - Items are classified at capture (process, clock, terms, priority, target stages) through
+//   the rules table. A queued item's priority and stage openings change at exact instants:
+//   each item has one entry in a deadline heap (its earliest deadline), nothing is swept.
+// - Distribution: items are grouped by target (runtime/target.h) into ordered queues per
+//   media; each logged-in agent's membership in each target is computed once (through
+//   RulesV1::admits) and kept. An agent that can take work is offered the best-ranked item
+//   at the heads of its targets' queues; an item that becomes distributable, or whose target
+//   widens, goes to the best available member of its open targets by the policy.
+// - Every public operation leaves the runtime settled at clock.now(): all deadlines up to now
+//   have fired, and no ready agent with room for a media waits while an item of that media
+//   it is eligible for is queued.
+// - Deterministic: the same calls at the same instants give the same events. Not thread-safe:
+//   one thread drives a Runtime. An EventSink must not call the runtime back from on_event();
+//   it collects what it wants to act on and acts after the call returns (as --auto-accept does).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/abi.h"
+#include "runtime/agent.h"
+#include "runtime/clock.h"
+#include "runtime/events.h"
+#include "runtime/intern.h"
+#include "runtime/item.h"
+#include "runtime/item_queue.h"
+#include "runtime/schema.h"
+#include "runtime/target.h"
+#include "runtime/work_item.h"
+
+namespace iwd::runtime {
+
+// The outcome of an operation: empty when it was done, else one sentence saying why not
+// (nothing changed then).
+struct Status {
+  std::string error;
+  bool ok() const { return error.empty(); }
+  static Status done() { return {}; }
+  static Status fail(std::string message) { return Status{std::move(message)}; }
+};
+
+enum class Policy : std::uint8_t {
+  LongestIdle,         // fair: the agent idle longest (no cherry-picking)
+  HighestProficiency,  // the agent with the highest levels in the skills the stage reads
+};
+
+struct RuntimeOptions {
+  Policy policy = Policy::LongestIdle;
+};
+
+// Login, or a change of an agent. Fields left empty keep their value (a new agent: no
+// skills, no groups, no attributes, the default capacity, ready).
+struct AgentUpdate {
+  std::uint32_t id = kNoId;  // interned
+  std::optional<std::vector<std::int8_t>> skills;  // per skill of the ruleset, -1: lacks it
+  std::optional<std::vector<std::uint32_t>> groups;
+  std::optional<std::vector<std::pair<std::uint32_t, std::uint32_t>>> attributes;  // name, value
+  std::optional<CapacitySpec> capacity;
+  std::optional<AgentState> state;
+  std::uint32_t reason = kNoId;  // with state NotReady: the reason code
+};
+
+class Runtime {
+ public:
+  // Null and *error set when the table cannot be used (abi::check_table) or its schema does
+  // not parse. `rules`, `pool`, `clock` and `sink` must outlive the runtime.
+  static std::unique_ptr<Runtime> create(const abi::RulesV1& rules, StringPool& pool, Clock& clock,
+                                         EventSink& sink, const RuntimeOptions& options, std::string* error);
+  ~Runtime();
+  Runtime(const Runtime&) = delete;
+  Runtime& operator=(const Runtime&) = delete;
+
+  const Schema& schema() const { return schema_; }
+  const abi::RulesV1& rules() const { return rules_; }
+  StringPool& pool() const { return pool_; }
+
+  // --- The source system. Items are named by their `id` (interned).
+  // A new item in the schema's layout; its captured_at becomes now. Rejected by the rules:
+  // a Rejected event, and ok (the rejection is the outcome).
+  Status capture(ItemRecord item);
+  // New attributes for an open item (the whole record, same id; captured_at is kept): the item
+  // is classified again. Refused when the rules reject the new record.
+  Status update(ItemRecord item);
+  Status cancel(std::uint32_t id);
+  Status hold(std::uint32_t id);
+  Status resume(std::uint32_t id);
+  // Classified again as if captured now: it loses its agent and its place.
+  Status restart(std::uint32_t id);
+  // A new activate_at and/or due_at (abi::kNone clears one); it leaves its agent.
+  Status reschedule(std::uint32_t id, std::optional<std::int64_t> activate_at, std::optional<std::int64_t> due_at);
+  // The source confirms the item is done (assigned, done_pending or parked).
+  Status complete(std::uint32_t id);
+
+  // --- Agents. `agent`: kNoId accepts whichever agent holds the item.
+  Status agent(const AgentUpdate& update);
+  Status accept(std::uint32_t item, std::uint32_t agent);
+  Status reject(std::uint32_t item, std::uint32_t agent);
+  Status done(std::uint32_t item);  // the agent marks it done: done_pending until the source confirms
+  Status park(std::uint32_t item);  // into the assigned agent's workbin
+  Status pull(std::uint32_t item);  // out of the workbin, back to its owner
+  Status return_to_queue(std::uint32_t item);  // a supervisor returns a parked item
+  // Assigned: to another agent; parked: into another agent's workbin.
+  Status transfer(std::uint32_t item, std::uint32_t to_agent);
+
+  // --- Time. The earliest deadline of any item (abi::kNone: none); fire_due() handles every
+  // deadline at or before clock.now(), in instant order. A driver of a simulated clock steps
+  // it to each deadline in turn (run_until below).
+  std::int64_t next_deadline() const { return deadlines_.empty() ? abi::kNone : deadlines_.top().at; }
+  void fire_due();
+
+  // --- Inspection.
+  const WorkItem* find_item(std::uint32_t id) const;
+  const Agent* find_agent(std::uint32_t id) const;
+  const std::vector<WorkItem>& items() const { return items_; }  // free slots have state None
+  const std::vector<Agent>& agents() const { return agents_; }
+  std::size_t open_items() const { return open_count_; }
+  std::size_t target_count() const { return target_by_key_.size(); }
+  std::uint32_t media_id(std::uint32_t media_index) const { return media_ids_[media_index]; }
+  // A capacity declaration of the ruleset by name, resolved to interned media names.
+  std::optional<CapacitySpec> capacity_named(std::string_view name) const;
+  // What a new agent gets: the ruleset's first capacity declaration, else one item of any media.
+  CapacitySpec default_capacity() const;
+  // Every internal index checked against the items and agents: "" or the first problem.
+  std::string check() const;
+
+ private:
+  Runtime(const abi::RulesV1& rules, StringPool& pool, Clock& clock, EventSink& sink, const RuntimeOptions& options,
+          Schema schema);
+
+  // What classification gives an item (computed before anything changes).
+  struct Classification {
+    std::int32_t process = -1;
+    abi::ItemClock clock;
+    abi::ProcessTerms terms;
+    std::uint32_t media = 0;  // media index
+    std::vector<abi::Stage> stages;
+    const char* rejection = nullptr;
+  };
+
+  std::int64_t now() const { return clock_.now().ms_since_epoch; }
+  std::uint32_t item_index(std::uint32_t id) const;
+  std::uint32_t agent_index(std::uint32_t id) const;
+  std::string name(std::uint32_t id) const;  // an interned id's text, for messages
+  std::string item_error(const WorkItem& item, std::string_view what) const;
+  std::uint32_t media_index(std::uint32_t media_id);
+
+  // Lifecycle (runtime_items.cpp).
+  Classification classify(const ItemRecord& record, std::int64_t now);
+  void commit(std::uint32_t i, ItemRecord record, Classification c);
+  abi::ProcessTerms terms_of(const WorkItem& item) const;
+  std::int64_t after(std::int64_t duration) const;  // now + duration; kNone for none, 0 if negative
+  bool activates_later(const WorkItem& item, std::int64_t now) const;
+  void set_expiry(std::uint32_t i, const abi::ProcessTerms& terms);
+  void defer(std::uint32_t i);
+  void end(std::uint32_t i, ItemState final_state, Cause cause);
+  std::uint32_t leave_agent(std::uint32_t i);  // frees the agent's capacity; returns the agent
+  void return_offer(std::uint32_t i, Cause cause);  // back to the queue; the agent not ready (rona)
+  void emit_item(const WorkItem& item, ItemState from, Cause cause, std::uint32_t agent) const;
+  void emit_agent(const Agent& a, AgentState from, Cause cause) const;
+  void settle();
+
+  // Distribution (runtime_distribution.cpp).
+  void enter_queue(std::uint32_t i);   // state Queued: priority, open stages, queues, deadlines
+  void leave_queues(std::uint32_t i);  // out of every target queue; stage and priority deadlines off
+  void join_open_stages(std::uint32_t i, bool announce);
+  void offer_item(std::uint32_t i);    // to the best available agent, if any
+  void offer_agent(std::uint32_t a);   // the best items while the agent can take work
+  void make_offer(std::uint32_t i, std::uint32_t a);
+  void charge(std::uint32_t a, std::uint32_t i);    // item i now counts against agent a
+  void uncharge(std::uint32_t a, std::uint32_t i);  // no longer
+  void withdraw(std::uint32_t a);  // out of every target's available agents
+  void publish(std::uint32_t a);   // into them, when ready, per media with room
+  bool can_take(const Agent& a, std::uint32_t media) const { return a.state == AgentState::Ready && a.has_room(media); }
+
+  // Targets and membership (runtime_targets.cpp).
+  std::uint32_t acquire_target(const WorkItem& item, std::uint32_t stage, const abi::Stage& s);
+  void release_target(std::uint32_t t);
+  bool admits(const Target& t, const Agent& a) const;
+  void join_targets(std::uint32_t a);   // computes the agent's memberships (logged in)
+  std::int32_t proficiency(const Target& t, const Agent& a) const;
+
+  // Deadlines (runtime_timers.cpp).
+  void set_deadline(std::uint32_t i, Deadline kind, std::int64_t at);
+  void fire(std::uint32_t i, Deadline kind);
+  void on_priority_due(std::uint32_t i);
+  void on_stage_due(std::uint32_t i);
+  void schedule_priority(std::uint32_t i, std::int64_t age);
+  void schedule_stage(std::uint32_t i, std::int64_t age);
+
+  // Agents (runtime_agents.cpp).
+  void log_out(std::uint32_t a);
+
+  const abi::RulesV1& rules_;
+  StringPool& pool_;
+  Clock& clock_;
+  EventSink& sink_;
+  RuntimeOptions options_;
+  Schema schema_;
+  bool firing_ = false;
+
+  std::vector<WorkItem> items_;
+  std::vector<std::uint32_t> free_items_;
+  std::vector<std::uint32_t> item_by_id_;  // per interned id: item index, or kNoIndex
+  std::size_t open_count_ = 0;
+  std::uint64_t next_serial_ = 1;
+  std::uint64_t next_place_ = 1;
+  DeadlineHeap deadlines_;
+
+  std::vector<Agent> agents_;  // never removed: a logged-out agent keeps its workbin
+  std::vector<std::uint32_t> agent_by_id_;  // per interned id: agent index, or kNoIndex
+  std::uint64_t next_agent_serial_ = 1;
+
+  std::vector<Target> targets_;
+  std::vector<std::uint32_t> free_targets_;
+  std::unordered_map<std::string, std::uint32_t> target_by_key_;
+
+  std::vector<std::uint32_t> media_ids_;  // per media index: the media's name, interned
+  std::unordered_map<std::uint32_t, std::uint32_t> media_by_id_;
+  std::uint32_t rona_ = kNoId;       // the reason code "rona", interned
+  std::uint32_t workitem_ = kNoId;   // the default media "workitem", interned
+};
+
+// Steps a simulated clock through every deadline up to `t`, firing each at its instant, then
+// sets it to `t`. False when `t` is before the clock (nothing happens).
+bool run_until(Runtime& runtime, SimulatedClock& clock, stdlib::Instant t);
+
+}  // namespace iwd::runtime

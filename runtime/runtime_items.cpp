@@ -1,0 +1,239 @@
+// Runtime: the work item lifecycle driven by the source system: capture, update, cancel,
+// hold, resume, restart, reschedule, complete.
+#include <fmt/format.h>
+
+#include <cassert>
+
+#include "runtime/runtime.h"
+
+namespace iwd::runtime {
+
+Status Runtime::capture(ItemRecord record) {
+  if (record.slot_count() != schema_.attributes.size())
+    return Status::fail(fmt::format("the item has {} attribute slots; the rules' schema has {}", record.slot_count(),
+                                    schema_.attributes.size()));
+  if (!record.present(kSlotId)) return Status::fail("a captured item needs an `id`");
+  const std::uint32_t id = record.get_string(kSlotId);
+  if (item_index(id) != kNoIndex) return Status::fail(fmt::format("an open item with id `{}` exists", name(id)));
+  const std::int64_t t = now();
+  record.set_int(kSlotCapturedAt, t);
+  Classification c = classify(record, t);
+  if (c.process < 0) {
+    Event e;
+    e.kind = EventKind::ItemStateChanged;
+    e.cause = Cause::Capture;
+    e.at = t;
+    e.item = id;
+    e.to_item = ItemState::Rejected;
+    e.detail = c.rejection;
+    sink_.on_event(e);
+    settle();
+    return Status::done();
+  }
+  std::uint32_t i;
+  if (!free_items_.empty()) {
+    i = free_items_.back();
+    free_items_.pop_back();
+  } else {
+    i = static_cast<std::uint32_t>(items_.size());
+    items_.emplace_back();
+  }
+  if (id >= item_by_id_.size()) item_by_id_.resize(std::max<std::size_t>(pool_.size(), std::size_t{id} + 1), kNoIndex);
+  item_by_id_[id] = i;
+  ++open_count_;
+  WorkItem& item = items_[i];
+  item.id = id;
+  item.serial = next_serial_++;
+  commit(i, std::move(record), std::move(c));
+  if (activates_later(item, t)) {
+    defer(i);
+    emit_item(item, ItemState::None, Cause::Capture, kNoIndex);
+  } else {
+    enter_queue(i);
+    emit_item(item, ItemState::None, Cause::Capture, kNoIndex);
+    offer_item(i);
+  }
+  settle();
+  return Status::done();
+}
+
+Status Runtime::update(ItemRecord record) {
+  if (record.slot_count() != schema_.attributes.size())
+    return Status::fail(fmt::format("the item has {} attribute slots; the rules' schema has {}", record.slot_count(),
+                                    schema_.attributes.size()));
+  if (!record.present(kSlotId)) return Status::fail("an update needs the item's `id`");
+  const std::uint32_t i = item_index(record.get_string(kSlotId));
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(record.get_string(kSlotId))));
+  const std::int64_t t = now();
+  record.set_int(kSlotCapturedAt, items_[i].record.get_int(kSlotCapturedAt));
+  Classification c = classify(record, t);
+  if (c.process < 0)
+    return Status::fail(fmt::format("update of `{}` refused, the rules reject the new attributes: {}",
+                                    name(items_[i].id), c.rejection));
+  const ItemState from = items_[i].state;
+  if (from == ItemState::Queued) leave_queues(i);
+  commit(i, std::move(record), std::move(c));
+  WorkItem& item = items_[i];
+  switch (from) {
+    case ItemState::Deferred:
+    case ItemState::Queued:
+      if (activates_later(item, t)) {
+        defer(i);
+        emit_item(item, from, Cause::Update, kNoIndex);
+      } else {
+        enter_queue(i);
+        emit_item(item, from, Cause::Update, kNoIndex);
+        offer_item(i);
+      }
+      break;
+    case ItemState::Offered: {
+      const abi::Agent view = agents_[item.agent].view();
+      if (!activates_later(item, t) &&
+          rules_.eligible(rules_.ctx, item.process, &item.record, &item.clock, item.age(t), &view)) {
+        emit_item(item, from, Cause::Update, item.agent);
+        break;
+      }
+      const std::uint32_t a = leave_agent(i);
+      if (activates_later(item, t))
+        defer(i);
+      else
+        enter_queue(i);
+      emit_item(item, from, Cause::Update, a);
+      offer_item(i);
+      offer_agent(a);
+      break;
+    }
+    default:  // held, assigned, parked, done_pending: they stay, with the new classification
+      emit_item(item, from, Cause::Update, item.agent);
+      break;
+  }
+  settle();
+  return Status::done();
+}
+
+Status Runtime::cancel(std::uint32_t id) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  end(i, ItemState::Canceled, Cause::Cancel);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::hold(std::uint32_t id) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  WorkItem& item = items_[i];
+  const ItemState from = item.state;
+  if (from != ItemState::Deferred && from != ItemState::Queued && from != ItemState::Offered)
+    return Status::fail(item_error(item, "only a deferred, queued or offered item can be held"));
+  std::uint32_t freed = kNoIndex;
+  if (from == ItemState::Queued) leave_queues(i);
+  if (from == ItemState::Offered) freed = leave_agent(i);
+  set_deadline(i, kDeadlineState, abi::kNone);
+  item.state = ItemState::Held;
+  emit_item(item, from, Cause::Hold, freed);
+  if (freed != kNoIndex) offer_agent(freed);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::resume(std::uint32_t id) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  WorkItem& item = items_[i];
+  if (item.state != ItemState::Held) return Status::fail(item_error(item, "only a held item can be resumed"));
+  if (activates_later(item, now())) {
+    defer(i);
+    emit_item(item, ItemState::Held, Cause::Resume, kNoIndex);
+  } else {
+    enter_queue(i);
+    emit_item(item, ItemState::Held, Cause::Resume, kNoIndex);
+    offer_item(i);
+  }
+  settle();
+  return Status::done();
+}
+
+Status Runtime::restart(std::uint32_t id) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  const std::int64_t t = now();
+  ItemRecord record = items_[i].record;
+  record.set_int(kSlotCapturedAt, t);
+  Classification c = classify(record, t);
+  if (c.process < 0)
+    return Status::fail(fmt::format("restart of `{}` refused, the rules reject it now: {}", name(id), c.rejection));
+  WorkItem& item = items_[i];
+  const ItemState from = item.state;
+  std::uint32_t freed = kNoIndex;
+  if (from == ItemState::Queued) leave_queues(i);
+  if (from == ItemState::Offered || from == ItemState::Assigned) freed = leave_agent(i);
+  const std::uint32_t shown = freed != kNoIndex ? freed : item.agent;
+  item.agent = kNoIndex;
+  item.place = 0;
+  set_deadline(i, kDeadlineState, abi::kNone);
+  commit(i, std::move(record), std::move(c));
+  if (activates_later(item, t))
+    defer(i);
+  else
+    enter_queue(i);
+  emit_item(item, from, Cause::Restart, shown);
+  offer_item(i);
+  if (freed != kNoIndex) offer_agent(freed);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::reschedule(std::uint32_t id, std::optional<std::int64_t> activate_at, std::optional<std::int64_t> due_at) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  if (items_[i].state == ItemState::DonePending)
+    return Status::fail(item_error(items_[i], "a done item waits for the source; it cannot be rescheduled"));
+  const std::int64_t t = now();
+  ItemRecord record = items_[i].record;
+  auto set = [&record](std::uint32_t slot, std::optional<std::int64_t> v) {
+    if (!v) return;
+    if (*v == abi::kNone)
+      record.clear(slot);
+    else
+      record.set_int(slot, *v);
+  };
+  set(kSlotActivateAt, activate_at);
+  set(kSlotDueAt, due_at);
+  Classification c = classify(record, t);
+  if (c.process < 0)
+    return Status::fail(fmt::format("reschedule of `{}` refused, the rules reject it: {}", name(id), c.rejection));
+  WorkItem& item = items_[i];
+  const ItemState from = item.state;
+  std::uint32_t freed = kNoIndex;
+  if (from == ItemState::Queued) leave_queues(i);
+  if (from == ItemState::Offered || from == ItemState::Assigned) freed = leave_agent(i);
+  const std::uint32_t shown = freed != kNoIndex ? freed : item.agent;
+  if (from != ItemState::Held) item.agent = kNoIndex;
+  set_deadline(i, kDeadlineState, abi::kNone);
+  commit(i, std::move(record), std::move(c));
+  if (from == ItemState::Held)
+    item.state = ItemState::Held;
+  else if (activates_later(item, t))
+    defer(i);
+  else
+    enter_queue(i);
+  emit_item(item, from, Cause::Reschedule, shown);
+  offer_item(i);
+  if (freed != kNoIndex) offer_agent(freed);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::complete(std::uint32_t id) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  const ItemState s = items_[i].state;
+  if (s != ItemState::Assigned && s != ItemState::DonePending && s != ItemState::Parked)
+    return Status::fail(item_error(items_[i], "only an assigned, done or parked item can be completed (cancel withdraws it)"));
+  end(i, ItemState::Completed, Cause::Complete);
+  settle();
+  return Status::done();
+}
+
+}  // namespace iwd::runtime

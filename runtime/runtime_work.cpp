@@ -1,0 +1,122 @@
+// Runtime: what agents (and supervisors) do with items: accept, reject, done, park, pull,
+// return, transfer.
+#include <fmt/format.h>
+
+#include "runtime/runtime.h"
+
+namespace iwd::runtime {
+
+Status Runtime::accept(std::uint32_t id, std::uint32_t agent) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  WorkItem& item = items_[i];
+  if (item.state != ItemState::Offered) return Status::fail(item_error(item, "only an offered item can be accepted"));
+  if (agent != kNoId && agent != agents_[item.agent].id)
+    return Status::fail(fmt::format("item `{}` is offered to `{}`, not to `{}`", name(id), name(agents_[item.agent].id), name(agent)));
+  set_deadline(i, kDeadlineState, abi::kNone);
+  item.state = ItemState::Assigned;
+  emit_item(item, ItemState::Offered, Cause::Accept, item.agent);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::reject(std::uint32_t id, std::uint32_t agent) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  WorkItem& item = items_[i];
+  if (item.state != ItemState::Offered) return Status::fail(item_error(item, "only an offered item can be rejected"));
+  if (agent != kNoId && agent != agents_[item.agent].id)
+    return Status::fail(fmt::format("item `{}` is offered to `{}`, not to `{}`", name(id), name(agents_[item.agent].id), name(agent)));
+  return_offer(i, Cause::Reject);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::done(std::uint32_t id) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  WorkItem& item = items_[i];
+  if (item.state != ItemState::Assigned) return Status::fail(item_error(item, "only an assigned item can be marked done"));
+  const std::uint32_t a = leave_agent(i);
+  item.state = ItemState::DonePending;
+  set_deadline(i, kDeadlineState, after(terms_of(item).complete_within));
+  emit_item(item, ItemState::Assigned, Cause::Done, a);
+  offer_agent(a);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::park(std::uint32_t id) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  WorkItem& item = items_[i];
+  if (item.state != ItemState::Assigned) return Status::fail(item_error(item, "only an assigned item can be parked"));
+  const std::uint32_t a = leave_agent(i);
+  item.agent = a;  // the workbin's owner
+  item.state = ItemState::Parked;
+  emit_item(item, ItemState::Assigned, Cause::Park, a);
+  offer_agent(a);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::pull(std::uint32_t id) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  WorkItem& item = items_[i];
+  if (item.state != ItemState::Parked) return Status::fail(item_error(item, "only a parked item can be pulled"));
+  const std::uint32_t a = item.agent;
+  if (!agents_[a].logged_in()) return Status::fail(fmt::format("agent `{}` is logged out", name(agents_[a].id)));
+  if (!agents_[a].has_room(item.media))
+    return Status::fail(fmt::format("agent `{}` has no room for another `{}` item", name(agents_[a].id), name(media_ids_[item.media])));
+  item.state = ItemState::Assigned;
+  item.charged_media = item.media;
+  charge(a, i);
+  emit_item(item, ItemState::Parked, Cause::Pull, a);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::return_to_queue(std::uint32_t id) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  WorkItem& item = items_[i];
+  if (item.state != ItemState::Parked) return Status::fail(item_error(item, "only a parked item can be returned to the queue"));
+  const std::uint32_t owner = item.agent;
+  enter_queue(i);
+  emit_item(item, ItemState::Parked, Cause::Return, owner);
+  offer_item(i);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::transfer(std::uint32_t id, std::uint32_t to_agent) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  const std::uint32_t b = agent_index(to_agent);
+  if (b == kNoIndex) return Status::fail(fmt::format("no agent `{}`", name(to_agent)));
+  WorkItem& item = items_[i];
+  if (item.state != ItemState::Assigned && item.state != ItemState::Parked)
+    return Status::fail(item_error(item, "only an assigned or parked item can be transferred"));
+  if (item.agent == b) return Status::fail(fmt::format("item `{}` is already with `{}`", name(id), name(to_agent)));
+  if (item.state == ItemState::Parked) {
+    item.agent = b;
+    emit_item(item, ItemState::Parked, Cause::Transfer, b);
+    settle();
+    return Status::done();
+  }
+  if (!agents_[b].logged_in()) return Status::fail(fmt::format("agent `{}` is logged out", name(to_agent)));
+  if (!agents_[b].has_room(item.media))
+    return Status::fail(fmt::format("agent `{}` has no room for another `{}` item", name(to_agent), name(media_ids_[item.media])));
+  const std::uint32_t a = leave_agent(i);
+  item.state = ItemState::Assigned;
+  item.agent = b;
+  item.charged_media = item.media;
+  charge(b, i);
+  emit_item(item, ItemState::Assigned, Cause::Transfer, b);
+  offer_agent(a);
+  settle();
+  return Status::done();
+}
+
+}  // namespace iwd::runtime
