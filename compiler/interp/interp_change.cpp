@@ -55,14 +55,24 @@ void analyse(const ProgramFunction& f, const std::vector<Value>& regs, double du
     const double age = (k - lin.c) / lin.m;
     if (std::isfinite(age)) use.thresholds.push_back(age);
   };
-  // Operands a and b are registers for most instructions, but a slot, an input, a list or a
-  // constant index for others (LoadAttr, LoadInput, InList...): out of range, they read as Fixed.
+  // Operands a, b and c are registers only for the instructions that read them as registers;
+  // elsewhere they are a slot, an input, a list or a constant index, or unused: Fixed.
   const Dep fixed;
-  auto operand = [&](std::uint32_t r) -> const Dep& { return r < dep.size() ? dep[r] : fixed; };
   for (const Instr& in : f.code) {
     Dep& d = dep[in.dst];
-    const Dep& a = operand(in.a);
-    const Dep& b = operand(in.b);
+    std::uint8_t regs_used = 0;  // bit 0: a, 1: b, 2: c
+    switch (in.op) {
+      case Op::ConstI: case Op::ConstF: case Op::Absent: case Op::LoadAttr: case Op::LoadInput:
+      case Op::LoadSkill: case Op::LoadAgent: case Op::Call: break;
+      case Op::Neg: case Op::IntToNumber: case Op::Not: case Op::Present: case Op::InList: regs_used = 1; break;
+      case Op::Select: case Op::InRange: regs_used = 7; break;
+      default: regs_used = 3; break;  // binary operations, Coalesce, InAttrList
+    }
+    auto operand = [&](std::uint32_t r, int bit) -> const Dep& {
+      return (regs_used >> bit) & 1 && r < dep.size() ? dep[r] : fixed;
+    };
+    const Dep& a = operand(in.a, 0);
+    const Dep& b = operand(in.b, 1);
     const bool any_opaque = a.kind == Dep::Opaque || b.kind == Dep::Opaque;
     switch (in.op) {
       case Op::LoadInput:
@@ -101,7 +111,7 @@ void analyse(const ProgramFunction& f, const std::vector<Value>& regs, double du
         else if (b.kind == Dep::Linear) threshold(b, value(in.a));
         break;  // a comparison is a step function of the age: Fixed between thresholds
       case Op::InRange: {
-        const Dep& c = operand(in.c);
+        const Dep& c = operand(in.c, 2);
         if (any_opaque || c.kind != Dep::Fixed || b.kind != Dep::Fixed) { d.kind = a.kind == Dep::Fixed && b.kind == Dep::Fixed && c.kind == Dep::Fixed ? Dep::Fixed : Dep::Opaque; break; }
         if (a.kind == Dep::Linear) {
           threshold(a, value(in.b));
@@ -113,7 +123,7 @@ void analyse(const ProgramFunction& f, const std::vector<Value>& regs, double du
         if (any_opaque) d.kind = Dep::Opaque;
         break;
       case Op::Coalesce: case Op::Select: case Op::InList: case Op::InAttrList: {
-        const Dep& c = operand(in.c);
+        const Dep& c = operand(in.c, 2);
         const bool moving = a.kind != Dep::Fixed || b.kind != Dep::Fixed || (in.op == Op::Select && c.kind != Dep::Fixed);
         if (moving) d.kind = Dep::Opaque;
         break;

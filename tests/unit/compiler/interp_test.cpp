@@ -350,6 +350,30 @@ department C { priority flat  process R })");
   EXPECT_TRUE(interp.next_priority_change(2, env, at(0, never_due)).never);
 }
 
+// Operands that are not registers (a constant list's index, a slot) are not read as
+// registers by the change analysis: `k in [1, 2]` after an age comparison in the same
+// function stays exact (list 0 is not register 0, which holds the age).
+TEST(Interp, NextPriorityChangeIgnoresNonRegisterOperands) {
+  Checked c;
+  c.comp = std::make_unique<Compilation>(c.sm, c.diags);
+  c.comp->load_root_text("t.iwd", R"(attributes { k: int = 1 }
+priority listed { start 100  boost 50 when age >= 90m and k in [1, 2] }
+department A { priority listed  process P })");
+  c.comp->check();
+  ASSERT_FALSE(c.diags.has_errors());
+  c.program = lower_program(*c.comp->bound());
+  Interpreter interp(*c.program);
+  TestEnv env(*c.program);
+  env.set_raw(3, Value::of_int(kDefaultAt));
+  env.set_raw(8, Value::of_int(1));
+  TimeInputs in;
+  in.now = kDefaultAt;
+  in.due = std::numeric_limits<std::int64_t>::max();
+  const auto n = interp.next_priority_change(0, env, in);
+  EXPECT_TRUE(n.exact);
+  EXPECT_EQ(n.age, 90 * 60'000);
+}
+
 // Curves and overdue values that slope up or down, through positive and negative values:
 // the truncated priority changes at the first millisecond the next change says, not later.
 TEST(Interp, NextPriorityChangeOnSlopes) {
