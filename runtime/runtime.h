@@ -162,6 +162,14 @@ class Runtime {
   void set_expiry(std::uint32_t i, const abi::ProcessTerms& terms);
   void defer(std::uint32_t i);
   void end(std::uint32_t i, ItemState final_state, Cause cause);
+  // Deferred when it activates later than t, else queued; true when queued.
+  bool place(std::uint32_t i, std::int64_t t);
+  // Out of the queues, or away from its agent (whose capacity is freed): `freed` is that
+  // agent (kNoIndex: none), `shown` the agent an event names (freed, else the item's own).
+  struct Detached {
+    std::uint32_t freed = kNoIndex, shown = kNoIndex;
+  };
+  Detached detach(std::uint32_t i);
   std::uint32_t leave_agent(std::uint32_t i);  // frees the agent's capacity; returns the agent
   void return_offer(std::uint32_t i, Cause cause);  // back to the queue; the agent not ready (rona)
   void emit_item(const WorkItem& item, ItemState from, Cause cause, std::uint32_t agent) const;

@@ -45,14 +45,9 @@ Status Runtime::capture(ItemRecord record) {
   item.id = id;
   item.serial = next_serial_++;
   commit(i, std::move(record), std::move(c));
-  if (activates_later(item, t)) {
-    defer(i);
-    emit_item(item, ItemState::None, Cause::Capture, kNoIndex);
-  } else {
-    enter_queue(i);
-    emit_item(item, ItemState::None, Cause::Capture, kNoIndex);
-    offer_item(i);
-  }
+  const bool queued = place(i, t);
+  emit_item(item, ItemState::None, Cause::Capture, kNoIndex);
+  if (queued) offer_item(i);
   settle();
   return Status::done();
 }
@@ -77,13 +72,11 @@ Status Runtime::update(ItemRecord record) {
   switch (from) {
     case ItemState::Deferred:
     case ItemState::Queued:
-      if (activates_later(item, t)) {
-        defer(i);
-        emit_item(item, from, Cause::Update, kNoIndex);
-      } else {
-        enter_queue(i);
+      if (place(i, t)) {
         emit_item(item, from, Cause::Update, kNoIndex);
         offer_item(i);
+      } else {
+        emit_item(item, from, Cause::Update, kNoIndex);
       }
       break;
     case ItemState::Offered: {
@@ -94,10 +87,7 @@ Status Runtime::update(ItemRecord record) {
         break;
       }
       const std::uint32_t a = leave_agent(i);
-      if (activates_later(item, t))
-        defer(i);
-      else
-        enter_queue(i);
+      place(i, t);
       emit_item(item, from, Cause::Update, a);
       offer_item(i);
       offer_agent(a);
@@ -142,14 +132,9 @@ Status Runtime::resume(std::uint32_t id) {
   if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
   if (item.state != ItemState::Held) return Status::fail(item_error(item, "only a held item can be resumed"));
-  if (activates_later(item, now())) {
-    defer(i);
-    emit_item(item, ItemState::Held, Cause::Resume, kNoIndex);
-  } else {
-    enter_queue(i);
-    emit_item(item, ItemState::Held, Cause::Resume, kNoIndex);
-    offer_item(i);
-  }
+  const bool queued = place(i, now());
+  emit_item(item, ItemState::Held, Cause::Resume, kNoIndex);
+  if (queued) offer_item(i);
   settle();
   return Status::done();
 }
@@ -165,21 +150,15 @@ Status Runtime::restart(std::uint32_t id) {
     return Status::fail(fmt::format("restart of `{}` refused, the rules reject it now: {}", name(id), c.rejection));
   WorkItem& item = items_[i];
   const ItemState from = item.state;
-  std::uint32_t freed = kNoIndex;
-  if (from == ItemState::Queued) leave_queues(i);
-  if (from == ItemState::Offered || from == ItemState::Assigned) freed = leave_agent(i);
-  const std::uint32_t shown = freed != kNoIndex ? freed : item.agent;
+  const Detached d = detach(i);
   item.agent = kNoIndex;
   item.place = 0;
   set_deadline(i, kDeadlineState, abi::kNone);
   commit(i, std::move(record), std::move(c));
-  if (activates_later(item, t))
-    defer(i);
-  else
-    enter_queue(i);
-  emit_item(item, from, Cause::Restart, shown);
+  place(i, t);
+  emit_item(item, from, Cause::Restart, d.shown);
   offer_item(i);
-  if (freed != kNoIndex) offer_agent(freed);
+  if (d.freed != kNoIndex) offer_agent(d.freed);
   settle();
   return Status::done();
 }
@@ -205,22 +184,17 @@ Status Runtime::reschedule(std::uint32_t id, std::optional<std::int64_t> activat
     return Status::fail(fmt::format("reschedule of `{}` refused, the rules reject it: {}", name(id), c.rejection));
   WorkItem& item = items_[i];
   const ItemState from = item.state;
-  std::uint32_t freed = kNoIndex;
-  if (from == ItemState::Queued) leave_queues(i);
-  if (from == ItemState::Offered || from == ItemState::Assigned) freed = leave_agent(i);
-  const std::uint32_t shown = freed != kNoIndex ? freed : item.agent;
+  const Detached d = detach(i);
   if (from != ItemState::Held) item.agent = kNoIndex;
   set_deadline(i, kDeadlineState, abi::kNone);
   commit(i, std::move(record), std::move(c));
   if (from == ItemState::Held)
     item.state = ItemState::Held;
-  else if (activates_later(item, t))
-    defer(i);
   else
-    enter_queue(i);
-  emit_item(item, from, Cause::Reschedule, shown);
+    place(i, t);
+  emit_item(item, from, Cause::Reschedule, d.shown);
   offer_item(i);
-  if (freed != kNoIndex) offer_agent(freed);
+  if (d.freed != kNoIndex) offer_agent(d.freed);
   settle();
   return Status::done();
 }

@@ -109,12 +109,9 @@ void Runtime::return_offer(std::uint32_t i, Cause cause) {
 void Runtime::end(std::uint32_t i, ItemState final_state, Cause cause) {
   WorkItem& item = items_[i];
   const ItemState from = item.state;
-  std::uint32_t freed = kNoIndex;
-  if (from == ItemState::Queued) leave_queues(i);
-  if (from == ItemState::Offered || from == ItemState::Assigned) freed = leave_agent(i);
-  const std::uint32_t shown = freed != kNoIndex ? freed : item.agent;
+  const Detached d = detach(i);
   item.state = final_state;
-  emit_item(item, from, cause, shown);
+  emit_item(item, from, cause, d.shown);
   for (std::uint32_t k = 0; k < item.stage_count; ++k)
     if (item.stage(k).target != kNoIndex) release_target(item.stage(k).target);
   deadlines_.set(i, abi::kNone, item.serial);
@@ -122,7 +119,29 @@ void Runtime::end(std::uint32_t i, ItemState final_state, Cause cause) {
   --open_count_;
   items_[i] = WorkItem{};
   free_items_.push_back(i);
-  if (freed != kNoIndex) offer_agent(freed);
+  if (d.freed != kNoIndex) offer_agent(d.freed);
+}
+
+}  // namespace iwd::runtime
+
+namespace iwd::runtime {
+
+bool Runtime::place(std::uint32_t i, std::int64_t t) {
+  if (activates_later(items_[i], t)) {
+    defer(i);
+    return false;
+  }
+  enter_queue(i);
+  return true;
+}
+
+Runtime::Detached Runtime::detach(std::uint32_t i) {
+  const ItemState from = items_[i].state;
+  Detached d;
+  if (from == ItemState::Queued) leave_queues(i);
+  if (from == ItemState::Offered || from == ItemState::Assigned) d.freed = leave_agent(i);
+  d.shown = d.freed != kNoIndex ? d.freed : items_[i].agent;
+  return d;
 }
 
 }  // namespace iwd::runtime
