@@ -24,7 +24,7 @@ cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
   -DCMAKE_CXX_COMPILER=clang++-14 -DCMAKE_CXX_FLAGS="$SAN" \
   -DANTLR4_INCLUDE_DIR="$(realpath "$ANTLR_INC")" \
   -DIWD_BUILD_TESTS=OFF -DIWD_BUILD_BENCH=OFF -DIWD_BUILD_FUZZ=ON >/dev/null
-cmake --build "$BUILD_DIR" --target iwd_parse_fuzz iwd_item_json_fuzz -j "$(nproc)"
+cmake --build "$BUILD_DIR" --target iwd_parse_fuzz iwd_item_json_fuzz iwd_program_fuzz -j "$(nproc)"
 
 CORPUS="$BUILD_DIR/fuzz-corpus"
 mkdir -p "$CORPUS"
@@ -39,4 +39,10 @@ mkdir -p "$ITEM_CORPUS"
 printf '%s' '{"id":"a","department":"Sales","segment":"Gold","deal_value":1.5,"tags":["x"]}' >"$ITEM_CORPUS/seed1.json"
 "$BUILD_DIR/tests/fuzz/iwd_item_json_fuzz" "$ITEM_CORPUS" -max_total_time="$(( (SECONDS_TO_RUN + 1) / 2 ))" -max_len=4096 \
   -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$ARTIFACTS" -print_final_stats=1 2>&1 | tail -8
-echo "fuzz: no crash in ${SECONDS_TO_RUN}s of parsing and $(( (SECONDS_TO_RUN + 1) / 2 ))s of item decoding"
+# A bundle's rule program, damaged by edits, a quarter as long.
+PROGRAM_CORPUS="$BUILD_DIR/fuzz-corpus-program"
+mkdir -p "$PROGRAM_CORPUS"
+printf '\x10\x00\x00\x01' >"$PROGRAM_CORPUS/seed1"
+"$BUILD_DIR/tests/fuzz/iwd_program_fuzz" "$PROGRAM_CORPUS" -max_total_time="$(( (SECONDS_TO_RUN + 3) / 4 ))" -max_len=64 \
+  -timeout=10 -rss_limit_mb=2048 -artifact_prefix="$ARTIFACTS" -print_final_stats=1 2>&1 | tail -8
+echo "fuzz: no crash in ${SECONDS_TO_RUN}s of parsing and $(( (SECONDS_TO_RUN + 1) / 2 ))s of item decoding and $(( (SECONDS_TO_RUN + 3) / 4 ))s of damaged programs"

@@ -193,7 +193,14 @@ std::string serialize_program(const Program& p) {
 }
 
 bool deserialize_program(std::string_view bytes, Program* out, std::string* error) {
-  json doc = json::from_cbor(bytes.begin(), bytes.end(), /*strict=*/true, /*allow_exceptions=*/false);
+  json doc;
+  try {
+    // allow_exceptions=false is not enough: a container header announcing more elements than
+    // can exist still throws (nlohmann 3.11's "excessive object size"); found by fuzzing.
+    doc = json::from_cbor(bytes.begin(), bytes.end(), /*strict=*/true, /*allow_exceptions=*/false);
+  } catch (const std::exception&) {
+    doc = json(json::value_t::discarded);
+  }
   if (doc.is_discarded() || !doc.is_object()) {
     *error = "the rule program is not valid CBOR";
     return false;

@@ -86,6 +86,10 @@ TEST(ProgramIo, RejectsGarbageAndOtherVersions) {
   std::string error;
   EXPECT_FALSE(deserialize_program("not cbor at all", &p, &error));
   EXPECT_EQ(error, "the rule program is not valid CBOR");
+  // A map header announcing more entries than memory holds (found by tests/fuzz/program_fuzz).
+  EXPECT_FALSE(deserialize_program(std::string_view("\xbb\x7f\xff\xff\xff\xff\xff\xff\xff", 9), &p, &error));
+  EXPECT_EQ(error, "the rule program is not valid CBOR");
+  EXPECT_FALSE(deserialize_program(std::string_view("\x9b\x7f\xff\xff\xff\xff\xff\xff\xff", 9), &p, &error));
   const auto v2 = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 2}, {"program", {}}});
   EXPECT_FALSE(deserialize_program(std::string(v2.begin(), v2.end()), &p, &error));
   EXPECT_EQ(error, "the rule program has format version 2; this iwd reads version 1");
