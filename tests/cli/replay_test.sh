@@ -45,4 +45,13 @@ printf 'ruleset broken\nattributes { x: nmber }\n' >"$TMP/broken.iwd"
 expect_exit 1 "rules with errors" -- "$IWD" replay "$TMP/broken.iwd" "$TMP/auto.jsonl"
 expect_in err "error[" "the rules' diagnostics"
 
+# The main job's example day (scripts/run.sh): no refused line, and the same through both engines.
+expect_exit 0 "the example day replays cleanly" -- "$IWD" replay examples/enterprise.iwd examples/enterprise_day.jsonl
+cp "$TMP/out" "$TMP/day_jit.jsonl"
+expect_not_in out '"error"' "no line of the example day is refused"
+expect_in out '"event":"widen","item":"S-101"' "S-101's target widens past its preferred agent"
+expect_in out '"reason":"rona"' "and a RONA"
+expect_exit 0 "the example day through the interpreter" -- "$IWD" replay --no-jit examples/enterprise.iwd examples/enterprise_day.jsonl
+cp "$TMP/out" "$TMP/day_interp.jsonl"
+expect_exit 0 "the same output" -- cmp "$TMP/day_jit.jsonl" "$TMP/day_interp.jsonl"
 finish
