@@ -11,15 +11,13 @@
 #include "runtime/replay/replay.h"
 
 namespace iwd::runtime::replay {
-namespace {
 
 using json = nlohmann::json;
 
-class Driver final : public EventSink {
+class Session::Impl final : public EventSink {
  public:
-  Driver(const abi::RulesV1& rules, StringPool& pool, std::ostream& out, const ReplayOptions& options,
-         ReplaySummary& summary)
-      : rules_(rules), pool_(pool), out_(out), options_(options), summary_(summary), start_(options.start.ms_since_epoch) {}
+  Impl(const abi::RulesV1& rules, StringPool& pool, const ReplayOptions& options, EventSink* events)
+      : rules_(rules), pool_(pool), options_(options), events_(events), start_(options.start.ms_since_epoch) {}
 
   bool init(std::string* error) {
     runtime_ = Runtime::create(rules_, pool_, clock_, *this, options_.runtime, error);
@@ -27,23 +25,17 @@ class Driver final : public EventSink {
   }
 
   void on_event(const Event& e) override {
-    out_ << event_json(e, rules_, pool_) << '\n';
-    ++summary_.events;
+    ++events_seen_;
+    if (events_) events_->on_event(e);
     if (options_.auto_accept && e.kind == EventKind::ItemStateChanged && e.to_item == ItemState::Offered)
       pending_.emplace_back(e.item, e.agent);
   }
 
-  void line(std::size_t n, std::string_view text) {
-    ScriptLine l;
-    std::string problem = parse_line(text, start_, &l);
-    if (problem.empty()) problem = apply(l);
-    if (!problem.empty()) {
-      out_ << json{{"error", problem}, {"line", n}}.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
-      ++summary_.errors;
-    }
-  }
+  std::int64_t start() const { return start_; }
+  std::size_t events_seen() const { return events_seen_; }
+  Runtime& runtime() { return *runtime_; }
+  const SimulatedClock& clock() const { return clock_; }
 
- private:
   std::string apply(const ScriptLine& l) {
     if (l.op == "start") {
       if (timed_) return "`start` comes before every line with `at`";
@@ -63,7 +55,6 @@ class Driver final : public EventSink {
     const json v = json::parse(l.value);
     std::string problem = operate(l.op, v);
     if (!problem.empty()) return l.op + ": " + problem;
-    ++summary_.operations;
     drain();
     return {};
   }
@@ -199,9 +190,9 @@ class Driver final : public EventSink {
 
   const abi::RulesV1& rules_;
   StringPool& pool_;
-  std::ostream& out_;
-  const ReplayOptions& options_;
-  ReplaySummary& summary_;
+  ReplayOptions options_;
+  EventSink* events_;
+  std::size_t events_seen_ = 0;
   std::int64_t start_;
   bool timed_ = false;
   SimulatedClock clock_{stdlib::Instant{0}};
@@ -209,24 +200,64 @@ class Driver final : public EventSink {
   std::vector<std::pair<std::uint32_t, std::uint32_t>> pending_;  // offers to accept: item, agent
 };
 
+Session::Session(const abi::RulesV1& rules, StringPool& pool, const ReplayOptions& options, EventSink* events)
+    : impl_(std::make_unique<Impl>(rules, pool, options, events)) {}
+Session::~Session() = default;
+bool Session::init(std::string* error) { return impl_->init(error); }
+std::string Session::apply(const ScriptLine& line) { return impl_->apply(line); }
+std::string Session::apply_text(std::string_view text) {
+  ScriptLine l;
+  std::string problem = parse_line(text, impl_->start(), &l);
+  return problem.empty() ? impl_->apply(l) : problem;
+}
+void Session::advance(std::int64_t t) {
+  if (t > impl_->clock().now().ms_since_epoch) impl_->apply(ScriptLine{t, {}, {}});
+}
+std::int64_t Session::now() const { return impl_->clock().now().ms_since_epoch; }
+Runtime& Session::runtime() { return impl_->runtime(); }
+std::size_t Session::events_seen() const { return impl_->events_seen(); }
+
+namespace {
+
 bool blank_or_comment(std::string_view line) {
   const auto first = line.find_first_not_of(" \t\r");
   return first == std::string_view::npos || line.substr(first, 2) == "//";
 }
+
+// Prints every event as a JSON line.
+class LinePrinter final : public EventSink {
+ public:
+  LinePrinter(const abi::RulesV1& rules, const StringPool& pool, std::ostream& out) : rules_(rules), pool_(pool), out_(out) {}
+  void on_event(const Event& e) override { out_ << event_json(e, rules_, pool_) << '\n'; }
+
+ private:
+  const abi::RulesV1& rules_;
+  const StringPool& pool_;
+  std::ostream& out_;
+};
 
 }  // namespace
 
 bool run(const abi::RulesV1& rules, StringPool& pool, std::istream& script, std::ostream& out,
          const ReplayOptions& options, ReplaySummary* summary, std::string* error) {
   *summary = ReplaySummary{};
-  Driver driver(rules, pool, out, options, *summary);
-  if (!driver.init(error)) return false;
+  LinePrinter printer(rules, pool, out);
+  Session session(rules, pool, options, &printer);
+  if (!session.init(error)) return false;
   std::string text;
   for (std::size_t n = 1; std::getline(script, text); ++n) {
     if (!text.empty() && text.back() == '\r') text.pop_back();
     if (blank_or_comment(text)) continue;
-    driver.line(n, text);
+    ScriptLine l;
+    std::string problem = session.apply_text(text);
+    if (!problem.empty()) {
+      out << json{{"error", problem}, {"line", n}}.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+      ++summary->errors;
+    } else if (!text.empty() && parse_line(text, 0, &l).empty() && !l.op.empty() && l.op != "start") {
+      ++summary->operations;
+    }
   }
+  summary->events = session.events_seen();
   return true;
 }
 

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <iosfwd>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -32,14 +33,37 @@ struct ReplaySummary {
 bool run(const abi::RulesV1& rules, StringPool& pool, std::istream& script, std::ostream& out,
          const ReplayOptions& options, ReplaySummary* summary, std::string* error);
 
-// --- The pieces, for tests.
-
 // One line of a script. `op` is empty for a line that only moves the clock.
 struct ScriptLine {
   std::int64_t at = 0;  // ms since the epoch
   std::string op;
   std::string value;    // the operation's JSON value, as text
 };
+// A runtime on a simulated clock driven by script lines, one at a time: what `run` uses, and
+// what a service replays its journal with (the journal's lines are script lines).
+class Session {
+ public:
+  // Events go to `events` (may be null). Call init() first.
+  Session(const abi::RulesV1& rules, StringPool& pool, const ReplayOptions& options, EventSink* events);
+  ~Session();
+  Session(const Session&) = delete;
+  Session& operator=(const Session&) = delete;
+  bool init(std::string* error);
+  // Moves the clock to the line's instant (every deadline up to it fires, each at its own
+  // instant), then does its operation: "" or why it was refused (nothing changed then).
+  std::string apply(const ScriptLine& line);
+  std::string apply_text(std::string_view text);  // parses first (parse_line)
+  // The clock to `t` (ms since the epoch) when later than now, firing deadlines.
+  void advance(std::int64_t t);
+  std::int64_t now() const;
+  Runtime& runtime();
+  std::size_t events_seen() const;
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
 // Parses a script line (not blank, not a comment): "" or the problem. `start` is the
 // instant durations count from.
 std::string parse_line(std::string_view text, std::int64_t start, ScriptLine* out);
