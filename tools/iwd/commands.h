@@ -17,6 +17,7 @@ void register_fmt(CLI::App& app);
 void register_explain(CLI::App& app);
 void register_replay(CLI::App& app);
 void register_build(CLI::App& app);
+void register_serve(CLI::App& app);
 
 // Set by the subcommand that ran.
 int exit_code();

@@ -18,6 +18,7 @@ int main(int argc, char** argv) {
   iwd::cli::register_explain(app);
   iwd::cli::register_replay(app);
   iwd::cli::register_build(app);
+  iwd::cli::register_serve(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,84 @@
+#include "server/journal.h"
+
+#include <sqlite3.h>
+
+#include <filesystem>
+
+namespace iwd::server {
+
+std::unique_ptr<Journal> Journal::open(const std::string& dir, std::string* error) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) {
+    *error = "cannot create the data folder '" + dir + "': " + ec.message();
+    return nullptr;
+  }
+  const std::string path = dir + "/journal.db";
+  sqlite3* db = nullptr;
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+    *error = "cannot open '" + path + "': " + (db ? sqlite3_errmsg(db) : "out of memory");
+    sqlite3_close(db);
+    return nullptr;
+  }
+  std::unique_ptr<Journal> j(new Journal(db));
+  if (!j->exec("PRAGMA journal_mode=WAL", error) || !j->exec("PRAGMA synchronous=FULL", error) ||
+      !j->exec("CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, line TEXT NOT NULL)", error)) {
+    *error = path + ": " + *error;
+    return nullptr;
+  }
+  return j;
+}
+
+Journal::~Journal() { sqlite3_close(db_); }
+
+bool Journal::exec(const char* sql, std::string* error) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return true;
+  *error = message ? message : sqlite3_errmsg(db_);
+  sqlite3_free(message);
+  return false;
+}
+
+bool Journal::append(const std::vector<std::string>& lines, std::string* error) {
+  if (lines.empty()) return true;
+  if (!exec("BEGIN IMMEDIATE", error)) return false;
+  sqlite3_stmt* insert = nullptr;
+  bool ok = sqlite3_prepare_v2(db_, "INSERT INTO journal (line) VALUES (?1)", -1, &insert, nullptr) == SQLITE_OK;
+  for (std::size_t k = 0; ok && k < lines.size(); ++k) {
+    sqlite3_bind_text(insert, 1, lines[k].data(), static_cast<int>(lines[k].size()), SQLITE_STATIC);
+    ok = sqlite3_step(insert) == SQLITE_DONE;
+    sqlite3_reset(insert);
+  }
+  if (!ok) *error = sqlite3_errmsg(db_);
+  sqlite3_finalize(insert);
+  std::string ignored;
+  if (!ok) {
+    exec("ROLLBACK", &ignored);
+    return false;
+  }
+  if (!exec("COMMIT", error)) {
+    exec("ROLLBACK", &ignored);
+    return false;
+  }
+  count_ += static_cast<std::int64_t>(lines.size());
+  return true;
+}
+
+bool Journal::read(const std::function<void(const std::string&)>& line, std::string* error) {
+  sqlite3_stmt* select = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT line FROM journal ORDER BY seq", -1, &select, nullptr) != SQLITE_OK) {
+    *error = sqlite3_errmsg(db_);
+    return false;
+  }
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(select)) == SQLITE_ROW) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(select, 0));
+    line(text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(select, 0))) : std::string());
+    ++count_;
+  }
+  if (rc != SQLITE_DONE) *error = sqlite3_errmsg(db_);
+  sqlite3_finalize(select);
+  return rc == SQLITE_DONE;
+}
+
+}  // namespace iwd::server
