@@ -48,6 +48,7 @@ HttpFrontEnd::HttpFrontEnd(Service& service) : impl_(std::make_unique<Impl>(serv
   Service& svc = impl_->service;
   httplib::Server& http = impl_->http;
   http.set_payload_max_length(kMaxBody);
+  http.set_tcp_nodelay(true);  // replies go out at once (no Nagle delay on keep-alive connections)
   http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
     if (res.status == 413) send(res, error_reply(413, "too_large", fmt::format("the body is over {} bytes", kMaxBody)));
     else if (res.status == 404 && res.body.empty()) send(res, error_reply(404, "no_route", "no such route"));
