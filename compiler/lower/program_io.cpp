@@ -205,13 +205,16 @@ bool deserialize_program(std::string_view bytes, Program* out, std::string* erro
     *error = "the rule program is not valid CBOR";
     return false;
   }
-  if (doc.value("format", "") != "iwd-program") {
+  // Read without json::value(), which throws when a field has another type (found by fuzzing).
+  const auto format = doc.find("format");
+  if (format == doc.end() || !format->is_string() || format->get<std::string>() != "iwd-program") {
     *error = "the rule program has no `iwd-program` format tag";
     return false;
   }
-  if (doc.value("version", -1) != kProgramFormatVersion) {
-    *error = fmt::format("the rule program has format version {}; this iwd reads version {}", doc.value("version", -1),
-                         kProgramFormatVersion);
+  const auto version = doc.find("version");
+  const long long v = version != doc.end() && version->is_number_integer() ? version->get<long long>() : -1;
+  if (v != kProgramFormatVersion) {
+    *error = fmt::format("the rule program has format version {}; this iwd reads version {}", v, kProgramFormatVersion);
     return false;
   }
   Program p;
