@@ -11,11 +11,14 @@
 #include <sstream>
 #include <thread>
 
-#include "compiler/load/loaded_rules.h"
 #include "runtime/clock.h"
 #include "server/http.h"
 #include "server/journal.h"
-#include "server/service.h"
+#include "server/engine.h"
+#include "server/metrics.h"
+#include "server/offer_hub.h"
+#include "server/ruleset.h"
+#include "server/config.h"
 
 namespace {
 
@@ -29,12 +32,17 @@ void BM_DurableCreates(benchmark::State& state) {
     std::filesystem::remove_all(dir);
     runtime::StringPool pool;
     std::ostringstream diags;
-    auto loaded = compiler::load_rules(std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd", pool, compiler::LoadOptions{}, diags);
     std::string error;
+    server::Ruleset rules;
+    server::load_ruleset_path(std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd", pool, diags, &rules, &error);
     auto journal = server::Journal::open(dir, &error);
     runtime::SystemClock clock;
-    auto service = server::Service::start(loaded.rules->table(), pool, *journal, clock, &error);
-    server::HttpFrontEnd http(*service);
+    server::Metrics metrics;
+    server::OfferHub hub;
+    server::ServerConfig config;
+    server::Authenticator auth({});
+    auto service = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, &error);
+    server::HttpFrontEnd http(server::ServerContext{service.get(), &metrics, &hub, &config, &pool}, auth);
     const int port = http.bind("127.0.0.1", 0);
     std::thread serving([&http] { http.serve(); });
     std::vector<std::vector<double>> latencies(static_cast<std::size_t>(clients));

@@ -54,6 +54,7 @@ std::string_view cause_name(Cause c) {
     case Cause::Logout: return "logout";
     case Cause::AgentChange: return "agent";
     case Cause::Age: return "age";
+    case Cause::Reload: return "reload";
   }
   return "?";
 }

@@ -36,10 +36,11 @@ enum class Cause : std::uint8_t {
   Capture, Activate, Offer, Accept, Reject, OfferTimeout, Done, Complete, CompleteTimeout, Park, Pull,
   Return, Transfer, Hold, Resume, Cancel, Expire, Update, Restart, Reschedule, Logout, AgentChange,
   Age,  // the item's age reached an instant of its priority scheme or target plan
+  Reload,  // carried over to a runtime on a new ruleset (Runtime::adopt)
 };
 // "capture", "activate", "offer", "accept", "reject", "offer_timeout", "done", "complete",
 // "complete_timeout", "park", "pull", "return", "transfer", "hold", "resume", "cancel",
-// "expire", "update", "restart", "reschedule", "logout", "agent", "age".
+// "expire", "update", "restart", "reschedule", "logout", "agent", "age", "reload".
 std::string_view cause_name(Cause c);
 
 enum class EventKind : std::uint8_t {

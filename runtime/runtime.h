@@ -111,6 +111,20 @@ class Runtime {
   // Assigned: to another agent; parked: into another agent's workbin.
   Status transfer(std::uint32_t item, std::uint32_t to_agent);
 
+  // --- Hot reload (a new ruleset): an open item carried over from a runtime on other rules.
+  // `record` is in this runtime's schema and keeps its captured_at; the item is classified
+  // now under these rules (process, clock, priority, targets) and put back where it was:
+  // - deferred or queued: placed again (adopt queued items in their old order to keep it);
+  // - offered to `agent`: the offer stands, with its timeout at `state_deadline`, when that
+  //   agent is logged in, has room and is eligible under these rules; else back to the queue;
+  // - assigned to `agent`, parked in `agent`'s workbin, held, done_pending (its `complete
+  //   within` at `state_deadline`): as it was, with the new classification.
+  // Agents must be adopted first (agent()). One ItemStateChanged event from None, cause
+  // Reload. Refused (nothing changes) when the rules reject the record now.
+  Status adopt(ItemRecord record, ItemState state, std::uint32_t agent, std::int64_t state_deadline);
+  // The instant an item's state times out (offer timeout, `complete within`), or abi::kNone.
+  std::int64_t state_deadline(const WorkItem& item) const { return item.deadlines[kDeadlineState]; }
+
   // --- Time. The earliest deadline of any item (abi::kNone: none); fire_due() handles every
   // deadline at or before clock.now(), in instant order. A driver of a simulated clock steps
   // it to each deadline in turn (run_until below).

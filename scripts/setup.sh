@@ -9,7 +9,7 @@ PACKAGES=(
   llvm-14-dev clang-14 libclang-rt-14-dev zlib1g-dev libzstd-dev libtinfo-dev libxml2-dev libedit-dev libffi-dev
   libfmt-dev libcli11-dev nlohmann-json3-dev libre2-dev libsqlite3-dev libcpp-httplib-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  tzdata python3 python3-jsonschema curl
+  tzdata python3 python3-jsonschema curl wrk
 )
 
 missing=()

@@ -1,163 +1,71 @@
 #include "server/http.h"
 
 #include <fmt/format.h>
-#include <httplib.h>
 
-#include <algorithm>
-#include <map>
-
-#include "runtime/events.h"
+#include <regex>
 
 namespace iwd::server {
 
-using json = nlohmann::json;
-using ojson = nlohmann::ordered_json;
-
-inline constexpr std::size_t kMaxBody = 1 << 20;
-
 struct HttpFrontEnd::Impl {
-  Service& service;
+  ServerContext ctx;
+  const Authenticator& auth;
+  std::vector<Route> routes;
   httplib::Server http;
-  explicit Impl(Service& s) : service(s) {}
+  Impl(ServerContext c, const Authenticator& a) : ctx(c), auth(a) {}
 };
 
 namespace {
 
-void send(httplib::Response& res, const Reply& r) {
-  res.status = r.status;
-  res.set_content(r.body.dump(), "application/json");
-}
-
-// The request's body as a JSON object; false after answering 400.
-bool body_object(const httplib::Request& req, httplib::Response& res, json* out) {
-  *out = json::parse(req.body, nullptr, false);
-  if (out->is_discarded()) {
-    send(res, error_reply(400, "malformed_json", "the body is not valid JSON"));
-    return false;
-  }
-  if (!out->is_object()) {
-    send(res, error_reply(400, "not_an_object", "the body is a JSON object"));
-    return false;
-  }
-  return true;
+// /v1/items/{id}/done -> /v1/items/([^/]+)/done
+std::string path_regex(const std::string& path) {
+  static const std::regex param(R"(\{[a-z_]+\})");
+  return std::regex_replace(path, param, "([^/]+)");
 }
 
 }  // namespace
 
-HttpFrontEnd::HttpFrontEnd(Service& service) : impl_(std::make_unique<Impl>(service)) {
-  Service& svc = impl_->service;
-  httplib::Server& http = impl_->http;
-  http.set_payload_max_length(kMaxBody);
+HttpFrontEnd::HttpFrontEnd(ServerContext ctx, const Authenticator& auth) : impl_(std::make_unique<Impl>(ctx, auth)) {
+  Impl& im = *impl_;
+  const ServerConfig& config = *ctx.config;
+  im.routes = all_routes(im.ctx);
+  httplib::Server& http = im.http;
+  const int threads = config.threads;
+  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
+  http.set_payload_max_length(config.max_body_bytes);
   http.set_tcp_nodelay(true);  // replies go out at once (no Nagle delay on keep-alive connections)
-  http.set_error_handler([](const httplib::Request&, httplib::Response& res) {
-    if (res.status == 413) send(res, error_reply(413, "too_large", fmt::format("the body is over {} bytes", kMaxBody)));
-    else if (res.status == 404 && res.body.empty()) send(res, error_reply(404, "no_route", "no such route"));
+  http.set_keep_alive_max_count(1000000);
+  http.set_keep_alive_timeout(30);
+  const std::size_t max_body = config.max_body_bytes;
+  Metrics* metrics = ctx.metrics;
+  http.set_error_handler([max_body](const httplib::Request&, httplib::Response& res) {
+    if (!res.body.empty()) return;  // a route's own error
+    if (res.status == 413) send(res, error_reply(413, "too_large", fmt::format("the body is over {} bytes", max_body)));
+    else if (res.status == 404) send(res, error_reply(404, "no_route", "no such route"));
+    else send(res, error_reply(res.status, "bad_request", "the request could not be read"));
   });
-
-  http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { send(res, Reply{200, ojson{{"status", "ok"}}}); });
-
-  // Sources.
-  http.Post("/v1/items", [&svc](const httplib::Request& req, httplib::Response& res) {
-    json body;
-    if (!body_object(req, res, &body)) return;
-    if (!body.contains("id") || !body["id"].is_string())
-      return send(res, error_reply(422, "missing_id", "an item needs an `id` (a string): the source system's key"));
-    send(res, svc.change("capture", body));
+  http.set_logger([metrics](const httplib::Request&, const httplib::Response& res) {
+    if (metrics) metrics->count_request(res.status);
   });
-  http.Get(R"(/v1/items/([^/]+))", [&svc](const httplib::Request& req, httplib::Response& res) {
-    const std::string id = req.matches[1];
-    send(res, svc.read([&](runtime::Runtime& rt) {
-      const runtime::WorkItem* item = rt.find_item(svc.pool().intern(id));
-      return item ? Reply{200, Service::item_json(rt, *item)} : error_reply(404, "not_found", fmt::format("no open item `{}`", id));
-    }));
-  });
-  http.Patch(R"(/v1/items/([^/]+))", [&svc](const httplib::Request& req, httplib::Response& res) {
-    json body;
-    if (!body_object(req, res, &body)) return;
-    body["id"] = std::string(req.matches[1]);
-    send(res, svc.change("update", body));
-  });
-  http.Post(R"(/v1/items/([^/]+)/(complete|cancel|hold|resume|restart|done|park|pull|return))",
-            [&svc](const httplib::Request& req, httplib::Response& res) {
-              send(res, svc.change(req.matches[2], json(std::string(req.matches[1]))));
-            });
-  http.Post(R"(/v1/items/([^/]+)/(accept|reject))", [&svc](const httplib::Request& req, httplib::Response& res) {
-    json body;
-    if (!body_object(req, res, &body)) return;
-    if (!body.contains("agent") || !body["agent"].is_string())
-      return send(res, error_reply(422, "missing_agent", "give the answering `agent` (a string)"));
-    send(res, svc.change(req.matches[2], json{{"item", std::string(req.matches[1])}, {"agent", body["agent"]}}));
-  });
-  http.Post(R"(/v1/items/([^/]+)/transfer)", [&svc](const httplib::Request& req, httplib::Response& res) {
-    json body;
-    if (!body_object(req, res, &body)) return;
-    if (!body.contains("to") || !body["to"].is_string())
-      return send(res, error_reply(422, "missing_to", "give the agent to transfer to as `to` (a string)"));
-    send(res, svc.change("transfer", json{{"item", std::string(req.matches[1])}, {"to", body["to"]}}));
-  });
-
-  // Agents.
-  http.Put(R"(/v1/agents/([^/]+))", [&svc](const httplib::Request& req, httplib::Response& res) {
-    json body;
-    if (!body_object(req, res, &body)) return;
-    body["id"] = std::string(req.matches[1]);
-    send(res, svc.change("agent", body));
-  });
-  http.Get(R"(/v1/agents/([^/]+)/offers)", [&svc](const httplib::Request& req, httplib::Response& res) {
-    const std::string id = req.matches[1];
-    send(res, svc.read([&](runtime::Runtime& rt) {
-      const runtime::Agent* a = rt.find_agent(svc.pool().intern(id));
-      if (!a) return error_reply(404, "not_found", fmt::format("no agent `{}`", id));
-      ojson offers = ojson::array();
-      for (const auto& item : rt.items())
-        if (item.state == runtime::ItemState::Offered && rt.agents()[item.agent].id == a->id) offers.push_back(Service::item_json(rt, item));
-      return Reply{200, ojson{{"agent", Service::agent_json(rt, *a)}, {"offers", offers}}};
-    }));
-  });
-
-  // Supervisors: the queue in distribution order (priority, then longest waiting), filtered
-  // by process and paged.
-  http.Get("/v1/queue", [&svc](const httplib::Request& req, httplib::Response& res) {
-    const std::string process = req.has_param("process") ? req.get_param_value("process") : "";
-    const long limit = req.has_param("limit") ? std::strtol(req.get_param_value("limit").c_str(), nullptr, 10) : 50;
-    const long offset = req.has_param("offset") ? std::strtol(req.get_param_value("offset").c_str(), nullptr, 10) : 0;
-    if (limit < 1 || limit > 1000 || offset < 0)
-      return send(res, error_reply(400, "bad_page", "`limit` is 1 to 1000 and `offset` 0 or more"));
-    send(res, svc.read([&](runtime::Runtime& rt) {
-      std::vector<const runtime::WorkItem*> queued;
-      for (const auto& item : rt.items())
-        if (item.state == runtime::ItemState::Queued &&
-            (process.empty() || process == rt.rules().process_names[item.process]))
-          queued.push_back(&item);
-      std::sort(queued.begin(), queued.end(), [](const runtime::WorkItem* a, const runtime::WorkItem* b) {
-        return a->priority != b->priority ? a->priority > b->priority : a->place < b->place;
-      });
-      ojson page = ojson::array();
-      for (std::size_t k = static_cast<std::size_t>(offset); k < queued.size() && page.size() < static_cast<std::size_t>(limit); ++k)
-        page.push_back(Service::item_json(rt, *queued[k]));
-      return Reply{200, ojson{{"total", queued.size()}, {"items", page}}};
-    }));
-  });
-
-  // Prometheus text: open items by process and state, agents by state.
-  http.Get("/metrics", [&svc](const httplib::Request&, httplib::Response& res) {
-    const Reply r = svc.read([&](runtime::Runtime& rt) {
-      std::map<std::pair<std::string, std::string>, long> items;
-      for (const auto& item : rt.items())
-        if (item.state != runtime::ItemState::None && item.process >= 0)
-          ++items[{rt.rules().process_names[item.process], std::string(runtime::item_state_name(item.state))}];
-      std::map<std::string, long> agents;
-      for (const auto& a : rt.agents()) ++agents[std::string(runtime::agent_state_name(a.state))];
-      std::string text = "# HELP iwd_items Open work items by process and state.\n# TYPE iwd_items gauge\n";
-      for (const auto& [key, n] : items)
-        text += fmt::format("iwd_items{{process=\"{}\",state=\"{}\"}} {}\n", key.first, key.second, n);
-      text += "# HELP iwd_agents Agents by state.\n# TYPE iwd_agents gauge\n";
-      for (const auto& [state, n] : agents) text += fmt::format("iwd_agents{{state=\"{}\"}} {}\n", state, n);
-      return Reply{200, ojson(text)};
-    });
-    res.status = r.status;
-    res.set_content(r.body.get<std::string>(), "text/plain; version=0.0.4");
-  });
+  for (const Route& route : im.routes) {
+    const Route* r = &route;
+    const Authenticator* a = &im.auth;
+    auto handler = [r, a](const httplib::Request& req, httplib::Response& res) {
+      Caller caller;
+      if (r->roles != kPublic) {
+        Reply refusal;
+        auto who = a->identify(req.get_header_value("Authorization"), &refusal);
+        if (!who) return send(res, refusal);
+        if (auto forbidden = Authenticator::forbid(*who, r->roles)) return send(res, *forbidden);
+        caller = *who;
+      }
+      r->handler(Call{req, caller}, res);
+    };
+    const std::string pattern = path_regex(route.path);
+    if (route.method == "GET") http.Get(pattern, handler);
+    else if (route.method == "POST") http.Post(pattern, handler);
+    else if (route.method == "PUT") http.Put(pattern, handler);
+    else if (route.method == "PATCH") http.Patch(pattern, handler);
+  }
 }
 
 HttpFrontEnd::~HttpFrontEnd() { stop(); }
@@ -167,6 +75,9 @@ int HttpFrontEnd::bind(const std::string& host, int port) {
   return impl_->http.bind_to_port(host.c_str(), port) ? port : -1;
 }
 void HttpFrontEnd::serve() { impl_->http.listen_after_bind(); }
-void HttpFrontEnd::stop() { impl_->http.stop(); }
+void HttpFrontEnd::stop() {
+  if (impl_->ctx.hub) impl_->ctx.hub->close_all();
+  impl_->http.stop();
+}
 
 }  // namespace iwd::server

@@ -15,21 +15,32 @@ std::unique_ptr<Journal> Journal::open(const std::string& dir, std::string* erro
   }
   const std::string path = dir + "/journal.db";
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
     *error = "cannot open '" + path + "': " + (db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close(db);
     return nullptr;
   }
   std::unique_ptr<Journal> j(new Journal(db));
   if (!j->exec("PRAGMA journal_mode=WAL", error) || !j->exec("PRAGMA synchronous=FULL", error) ||
-      !j->exec("CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, line TEXT NOT NULL)", error)) {
+      !j->exec("CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, line TEXT NOT NULL)", error) ||
+      !j->exec("CREATE TABLE IF NOT EXISTS rulesets (key TEXT PRIMARY KEY, bundle BLOB NOT NULL)", error)) {
     *error = path + ": " + *error;
+    return nullptr;
+  }
+  if (sqlite3_prepare_v2(db, "INSERT INTO journal (line) VALUES (?1)", -1, &j->insert_line_, nullptr) != SQLITE_OK ||
+      sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO rulesets (key, bundle) VALUES (?1, ?2)", -1, &j->insert_ruleset_,
+                         nullptr) != SQLITE_OK) {
+    *error = path + ": " + sqlite3_errmsg(db);
     return nullptr;
   }
   return j;
 }
 
-Journal::~Journal() { sqlite3_close(db_); }
+Journal::~Journal() {
+  sqlite3_finalize(insert_line_);
+  sqlite3_finalize(insert_ruleset_);
+  sqlite3_close(db_);
+}
 
 bool Journal::exec(const char* sql, std::string* error) {
   char* message = nullptr;
@@ -39,20 +50,25 @@ bool Journal::exec(const char* sql, std::string* error) {
   return false;
 }
 
-bool Journal::append(const std::vector<std::string>& lines, std::string* error) {
-  if (lines.empty()) return true;
+bool Journal::append(const std::vector<std::pair<std::string, std::string>>& rulesets,
+                     const std::vector<std::string>& lines, std::string* error) {
+  if (lines.empty() && rulesets.empty()) return true;
   if (!exec("BEGIN IMMEDIATE", error)) return false;
-  sqlite3_stmt* insert = nullptr;
-  bool ok = sqlite3_prepare_v2(db_, "INSERT INTO journal (line) VALUES (?1)", -1, &insert, nullptr) == SQLITE_OK;
-  for (std::size_t k = 0; ok && k < lines.size(); ++k) {
-    sqlite3_bind_text(insert, 1, lines[k].data(), static_cast<int>(lines[k].size()), SQLITE_STATIC);
-    ok = sqlite3_step(insert) == SQLITE_DONE;
-    sqlite3_reset(insert);
+  bool ok = true;
+  for (std::size_t k = 0; ok && k < rulesets.size(); ++k) {
+    sqlite3_bind_text(insert_ruleset_, 1, rulesets[k].first.data(), static_cast<int>(rulesets[k].first.size()), SQLITE_STATIC);
+    sqlite3_bind_blob(insert_ruleset_, 2, rulesets[k].second.data(), static_cast<int>(rulesets[k].second.size()), SQLITE_STATIC);
+    ok = sqlite3_step(insert_ruleset_) == SQLITE_DONE;
+    sqlite3_reset(insert_ruleset_);
   }
-  if (!ok) *error = sqlite3_errmsg(db_);
-  sqlite3_finalize(insert);
+  for (std::size_t k = 0; ok && k < lines.size(); ++k) {
+    sqlite3_bind_text(insert_line_, 1, lines[k].data(), static_cast<int>(lines[k].size()), SQLITE_STATIC);
+    ok = sqlite3_step(insert_line_) == SQLITE_DONE;
+    sqlite3_reset(insert_line_);
+  }
   std::string ignored;
   if (!ok) {
+    *error = sqlite3_errmsg(db_);
     exec("ROLLBACK", &ignored);
     return false;
   }
@@ -79,6 +95,24 @@ bool Journal::read(const std::function<void(const std::string&)>& line, std::str
   if (rc != SQLITE_DONE) *error = sqlite3_errmsg(db_);
   sqlite3_finalize(select);
   return rc == SQLITE_DONE;
+}
+
+std::optional<std::string> Journal::ruleset(const std::string& key, std::string* error) {
+  sqlite3_stmt* select = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT bundle FROM rulesets WHERE key = ?1", -1, &select, nullptr) != SQLITE_OK) {
+    *error = sqlite3_errmsg(db_);
+    return std::nullopt;
+  }
+  sqlite3_bind_text(select, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  std::optional<std::string> out;
+  if (sqlite3_step(select) == SQLITE_ROW) {
+    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(select, 0));
+    out.emplace(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
+  } else {
+    *error = "no ruleset `" + key + "` in the store";
+  }
+  sqlite3_finalize(select);
+  return out;
 }
 
 }  // namespace iwd::server

@@ -1,6 +1,7 @@
-// `iwd serve --rules PATH|BUNDLE [--data DIR] [--listen HOST:PORT] [--port-file FILE]`: the
-// runtime on the real clock behind the HTTP/JSON API of docs/api.md, every accepted change in
-// a durable journal (DIR/journal.db) before it is acknowledged, replayed at start.
+// `iwd serve --rules PATH|BUNDLE [--data DIR] [--listen HOST:PORT] [--config FILE]
+// [--port-file FILE]`: the runtime on the real clock behind the HTTP/JSON API of docs/api.md,
+// every accepted change in a durable journal (DIR/journal.db) before it is acknowledged,
+// replayed at start. Without a configuration (no API tokens) it listens on loopback only.
 #include <fmt/format.h>
 
 #include <csignal>
@@ -8,30 +9,51 @@
 #include <iostream>
 #include <thread>
 
-#include "compiler/load/loaded_rules.h"
 #include "runtime/clock.h"
+#include "server/auth.h"
+#include "server/config.h"
+#include "server/engine.h"
 #include "server/http.h"
 #include "server/journal.h"
-#include "server/service.h"
+#include "server/metrics.h"
+#include "server/offer_hub.h"
+#include "server/ruleset.h"
 #include "tools/iwd/commands.h"
 
 namespace iwd::cli {
 namespace {
 
 struct ServeOptions {
-  std::string rules, data = "iwd-data", listen = "127.0.0.1:8080", port_file;
+  std::string rules, data, listen, config, port_file;
 };
 
+bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
+
 int run_serve(const ServeOptions& opts) {
-  const auto colon = opts.listen.rfind(':');
+  server::ServerConfig config;
+  std::string error;
+  if (!opts.config.empty()) {
+    auto loaded = server::load_config(opts.config, &error);
+    if (!loaded) {
+      std::cerr << "iwd serve: " << error << "\n";
+      return kExitUsage;
+    }
+    config = std::move(*loaded);
+  }
+  const std::string listen = !opts.listen.empty() ? opts.listen : config.listen.value_or("127.0.0.1:8080");
+  const std::string data = !opts.data.empty() ? opts.data : config.data.value_or("iwd-data");
+  const auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "iwd serve: --listen is HOST:PORT, e.g. 127.0.0.1:8080\n";
     return kExitUsage;
   }
-  const std::string host = opts.listen.substr(0, colon);
-  const int port = std::atoi(opts.listen.c_str() + colon + 1);
-  if (host != "127.0.0.1" && host != "localhost" && host != "::1") {
-    std::cerr << "iwd serve: without authentication the server listens on loopback only (127.0.0.1, ::1)\n";
+  const std::string host = listen.substr(0, colon);
+  const int port = std::atoi(listen.c_str() + colon + 1);
+  server::Authenticator auth(config.tokens);
+  if (!auth.enabled() && !loopback(host)) {
+    std::cerr << "iwd serve: no API tokens are configured (--config), so the server listens on loopback only "
+                 "(127.0.0.1, ::1), not on "
+              << host << "\n";
     return kExitUsage;
   }
   // SIGINT and SIGTERM stop the server cleanly; blocked here so every thread inherits it.
@@ -42,36 +64,39 @@ int run_serve(const ServeOptions& opts) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   runtime::StringPool pool;
-  compiler::LoadResult loaded = compiler::load_rules(opts.rules, pool, compiler::LoadOptions{}, std::cerr);
-  if (loaded.status == compiler::LoadStatus::RuleErrors) return kExitFindings;
-  if (!loaded.rules) {
-    std::cerr << "iwd serve: " << loaded.error << "\n";
-    return kExitUsage;
+  server::Ruleset rules;
+  switch (server::load_ruleset_path(opts.rules, pool, std::cerr, &rules, &error)) {
+    case server::RulesetStatus::Ok: break;
+    case server::RulesetStatus::RuleErrors: return kExitFindings;
+    case server::RulesetStatus::Failed: std::cerr << "iwd serve: " << error << "\n"; return kExitUsage;
   }
-  std::string error;
-  auto journal = server::Journal::open(opts.data, &error);
+  auto journal = server::Journal::open(data, &error);
   if (!journal) {
     std::cerr << "iwd serve: " << error << "\n";
     return kExitUsage;
   }
   runtime::SystemClock clock;
-  auto service = server::Service::start(loaded.rules->table(), pool, *journal, clock, &error);
-  if (!service) {
+  server::Metrics metrics;
+  server::OfferHub hub;
+  auto engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, &error);
+  if (!engine) {
     std::cerr << "iwd serve: " << error << "\n";
     return kExitUsage;
   }
-  server::HttpFrontEnd http(*service);
+  server::HttpFrontEnd http(server::ServerContext{engine.get(), &metrics, &hub, &config, &pool}, auth);
   const int bound = http.bind(host, port);
   if (bound < 0) {
     std::cerr << fmt::format("iwd serve: cannot listen on {}:{}\n", host, port);
     return kExitUsage;
   }
   if (!opts.port_file.empty()) std::ofstream(opts.port_file) << bound << "\n";
-  std::cerr << fmt::format("iwd serve: {} ({} processes, {}) on http://{}:{}; journal {}/journal.db ({} lines replayed in {} ms); "
-                           "no authentication configured: loopback only\n",
-                           loaded.rules->manifest().ruleset.empty() ? opts.rules : loaded.rules->manifest().ruleset,
-                           loaded.rules->program().processes.size(), loaded.rules->table().engine, host, bound, opts.data,
-                           service->stats().recovered_lines, service->stats().recovery_ms);
+  const auto& started = engine->start_stats();
+  std::cerr << fmt::format("iwd serve: {} on http://{}:{}; journal {}/journal.db ({} lines replayed in {} ms{})\n",
+                           engine->ruleset_label(), host, bound, data, started.lines, started.ms,
+                           started.reloads ? "; the rules given differ from the journal's: reloaded" : "");
+  if (!auth.enabled())
+    std::cerr << "iwd serve: no authentication configured (no --config with API tokens): listening on loopback only, "
+                 "every caller may do everything\n";
   std::thread stopper([&http, &stop_signals] {
     int signal = 0;
     sigwait(&stop_signals, &signal);
@@ -81,6 +106,7 @@ int run_serve(const ServeOptions& opts) {
   // serve() returned: a stop signal, or the listener failed. Wake the stopper if needed.
   pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
+  engine.reset();  // answers and commits what is in flight
   std::cerr << "iwd serve: stopped\n";
   return kExitOk;
 }
@@ -91,8 +117,9 @@ void register_serve(CLI::App& app) {
   auto opts = std::make_shared<ServeOptions>();
   auto* cmd = app.add_subcommand("serve", "Run the runtime behind an HTTP/JSON API with a durable journal");
   cmd->add_option("--rules", opts->rules, "The ruleset: a file, a folder with one root file, or a bundle")->required();
-  cmd->add_option("--data", opts->data, "The folder of the journal (journal.db)")->capture_default_str();
-  cmd->add_option("--listen", opts->listen, "HOST:PORT (port 0: any free port)")->capture_default_str();
+  cmd->add_option("--data", opts->data, "The folder of the journal (journal.db); default iwd-data");
+  cmd->add_option("--listen", opts->listen, "HOST:PORT (port 0: any free port); default 127.0.0.1:8080");
+  cmd->add_option("--config", opts->config, "The configuration: API tokens and roles, limits (docs/api.md)");
   cmd->add_option("--port-file", opts->port_file, "Write the port listened on to this file");
   cmd->callback([opts] { set_exit_code(run_serve(*opts)); });
 }

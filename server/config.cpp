@@ -1,0 +1,82 @@
+#include "server/config.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+namespace iwd::server {
+
+using json = nlohmann::json;
+
+std::optional<ServerConfig> load_config(const std::string& path, std::string* error) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *error = fmt::format("cannot read the configuration '{}'", path);
+    return std::nullopt;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path, error);
+}
+
+std::optional<ServerConfig> parse_config(const std::string& text, const std::string& origin, std::string* error) {
+  const json j = json::parse(text, nullptr, false);
+  auto fail = [&](const std::string& what) {
+    *error = fmt::format("{}: {}", origin, what);
+    return std::nullopt;
+  };
+  if (j.is_discarded()) return fail("not valid JSON");
+  if (!j.is_object()) return fail("the configuration is a JSON object");
+  ServerConfig c;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& key = it.key();
+    if (key == "listen" || key == "data") {
+      if (!it->is_string() || it->get<std::string>().empty()) return fail(fmt::format("`{}` is a non-empty string", key));
+      (key == "listen" ? c.listen : c.data) = it->get<std::string>();
+    } else if (key == "max_body_bytes" || key == "max_batch" || key == "threads") {
+      if (!it->is_number_unsigned() || it->get<std::uint64_t>() < 1 || it->get<std::uint64_t>() > (1u << 30))
+        return fail(fmt::format("`{}` is a whole number from 1", key));
+      const auto n = it->get<std::uint64_t>();
+      if (key == "max_body_bytes") c.max_body_bytes = n;
+      else if (key == "max_batch") c.max_batch = n;
+      else if (n > 4096) return fail("`threads` is at most 4096");
+      else c.threads = static_cast<int>(n);
+    } else if (key == "tokens") {
+      if (!it->is_array()) return fail("`tokens` is an array of {\"token\", \"role\", \"agent\"} objects");
+      for (std::size_t k = 0; k < it->size(); ++k) {
+        const json& t = (*it)[k];
+        const std::string where = fmt::format("tokens[{}]", k);
+        if (!t.is_object()) return fail(where + " is an object");
+        ApiToken token;
+        for (auto f = t.begin(); f != t.end(); ++f) {
+          if (!f->is_string()) return fail(fmt::format("{}.{} is a string", where, f.key()));
+          const std::string v = f->get<std::string>();
+          if (f.key() == "token") token.token = v;
+          else if (f.key() == "agent") token.agent = v;
+          else if (f.key() == "name") token.name = v;
+          else if (f.key() == "role") {
+            auto role = parse_role(v);
+            if (!role) return fail(fmt::format("{}.role `{}` is not one of source, agent, supervisor, admin", where, v));
+            token.role = *role;
+          } else {
+            return fail(fmt::format("{}: unknown field `{}` (token, role, agent, name)", where, f.key()));
+          }
+        }
+        if (token.token.size() < 16) return fail(where + ".token is at least 16 characters");
+        if (token.role == Role::None) return fail(where + " needs a `role`");
+        if ((token.role == Role::Agent) != !token.agent.empty())
+          return fail(where + ": an `agent` token names its agent (`agent`), and only an agent token does");
+        for (const ApiToken& other : c.tokens)
+          if (other.token == token.token) return fail(where + ".token is given twice");
+        c.tokens.push_back(std::move(token));
+      }
+    } else {
+      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, threads)", key));
+    }
+  }
+  return c;
+}
+
+}  // namespace iwd::server

@@ -1,0 +1,27 @@
+// The service's configuration file (`iwd serve --config FILE`, JSON; docs/api.md,
+// "Configuration"): API tokens with their roles, and limits. Command-line options win over it.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "server/auth.h"
+
+namespace iwd::server {
+
+struct ServerConfig {
+  std::optional<std::string> listen, data;   // HOST:PORT, the data folder
+  std::vector<ApiToken> tokens;              // empty: no authentication (loopback only)
+  std::size_t max_body_bytes = 1 << 20;      // larger bodies: 413
+  std::size_t max_batch = 1000;              // items in one batch create
+  int threads = 64;                          // HTTP worker threads (one per open connection)
+};
+
+// Reads and checks FILE: nullopt and *error naming the file, the field and the problem.
+std::optional<ServerConfig> load_config(const std::string& path, std::string* error);
+// The same from text (`origin` names it in errors).
+std::optional<ServerConfig> parse_config(const std::string& text, const std::string& origin, std::string* error);
+
+}  // namespace iwd::server

@@ -1,0 +1,288 @@
+#include "server/engine.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <chrono>
+
+#include "compiler/load/bundle.h"
+#include "server/views.h"
+#include "stdlib/time.h"
+
+namespace iwd::server {
+
+using json = nlohmann::json;
+using ojson = nlohmann::ordered_json;
+
+class Engine::Tap final : public runtime::EventSink {
+ public:
+  void on_event(const runtime::Event& e) override { events.push_back(e); }
+  std::vector<runtime::Event> events;
+};
+
+Engine::Engine(runtime::StringPool& pool, Journal& journal, runtime::Clock& clock, Metrics& metrics, OfferHub& hub)
+    : pool_(pool), journal_(journal), clock_(clock), metrics_(metrics), hub_(hub), tap_(std::make_unique<Tap>()) {}
+
+Engine::~Engine() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+  committer_.reset();  // commits and answers what was handed over
+  for (auto& c : queue_) c->reply.set_value(error_reply(503, "stopping", "the service is stopping"));
+}
+
+std::string Engine::ruleset_label() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return label_;
+}
+
+void Engine::submit(std::vector<std::unique_ptr<Command>> cs) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (stopping_) {
+      for (auto& c : cs) c->reply.set_value(error_reply(503, "stopping", "the service is stopping"));
+      return;
+    }
+    for (auto& c : cs) queue_.push_back(std::move(c));
+  }
+  wake_.notify_one();
+}
+
+Reply Engine::change(Change c) {
+  auto cmd = std::make_unique<Command>();
+  cmd->change = std::move(c);
+  auto answer = cmd->reply.get_future();
+  std::vector<std::unique_ptr<Command>> one;
+  one.push_back(std::move(cmd));
+  submit(std::move(one));
+  return answer.get();
+}
+
+std::vector<Reply> Engine::changes(std::vector<Change> cs) {
+  std::vector<std::unique_ptr<Command>> cmds;
+  std::vector<std::future<Reply>> answers;
+  for (auto& c : cs) {
+    auto cmd = std::make_unique<Command>();
+    cmd->change = std::move(c);
+    answers.push_back(cmd->reply.get_future());
+    cmds.push_back(std::move(cmd));
+  }
+  submit(std::move(cmds));
+  std::vector<Reply> out;
+  for (auto& a : answers) out.push_back(a.get());
+  return out;
+}
+
+Reply Engine::read(std::function<Reply(const runtime::Runtime&, std::int64_t)> f) {
+  auto cmd = std::make_unique<Command>();
+  cmd->kind = Kind::Read;
+  cmd->read = std::move(f);
+  auto answer = cmd->reply.get_future();
+  std::vector<std::unique_ptr<Command>> one;
+  one.push_back(std::move(cmd));
+  submit(std::move(one));
+  return answer.get();
+}
+
+Reply Engine::reload(Ruleset next) {
+  auto cmd = std::make_unique<Command>();
+  cmd->kind = Kind::Reload;
+  cmd->next = std::move(next);
+  auto answer = cmd->reply.get_future();
+  std::vector<std::unique_ptr<Command>> one;
+  one.push_back(std::move(cmd));
+  submit(std::move(one));
+  return answer.get();
+}
+
+void Engine::loop() {
+  for (;;) {
+    std::deque<std::unique_ptr<Command>> batch;
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      const std::int64_t next = session_->runtime().next_deadline();
+      const std::int64_t now = clock_.now().ms_since_epoch;
+      const std::int64_t wait_ms = next == runtime::abi::kNone ? 1000 : std::clamp<std::int64_t>(next - now, 0, 1000);
+      wake_.wait_for(lock, std::chrono::milliseconds(wait_ms), [this] { return stopping_ || !queue_.empty(); });
+      if (stopping_) return;
+      batch.swap(queue_);
+    }
+    const std::int64_t now = std::max(clock_.now().ms_since_epoch, session_->now());
+    session_->advance(now);
+    auto messages = std::make_shared<std::vector<std::pair<std::string, SseMessage>>>();
+    drain_events(messages.get());
+    if (batch.empty() && messages->empty()) continue;  // a timer wake that changed nothing anyone sees
+    CommitBatch commit;
+    auto answers = std::make_shared<std::vector<std::pair<std::unique_ptr<Command>, Reply>>>();
+    for (auto& c : batch) {
+      Reply r;
+      if (failed_) r = error_reply(503, "journal_failed", "the journal could not store a change; restart the service");
+      else if (c->kind == Kind::Read) r = c->read(session_->runtime(), now);
+      else if (c->kind == Kind::Change) r = apply(c->change, now, &commit);
+      else r = reload_now(std::move(c->next), now, &commit);
+      drain_events(messages.get());
+      answers->emplace_back(std::move(c), std::move(r));
+    }
+    commit.done = [this, answers, messages](bool ok, const std::string& error) {
+      if (!ok) failed_ = true;
+      for (auto& [c, r] : *answers) {
+        if (!ok) r = error_reply(503, "journal_failed", "the journal could not store a change (" + error + "); restart the service");
+        c->reply.set_value(std::move(r));
+      }
+      if (ok)
+        for (const auto& [agent, m] : *messages) hub_.publish(agent, m);
+    };
+    committer_->submit(std::move(commit));
+  }
+}
+
+std::string Engine::line_at(std::int64_t now, const std::string& op, const json& value) const {
+  return json{{"at", stdlib::format_instant(stdlib::Instant{now})}, {op, value}}.dump();
+}
+
+namespace {
+
+// The item a change is about.
+std::string item_of(const Change& c) {
+  const json& v = c.value;
+  if (v.is_string()) return v.get<std::string>();
+  if (v.is_object()) {
+    if (v.contains("item") && v["item"].is_string()) return v["item"].get<std::string>();
+    if (v.contains("id") && v["id"].is_string()) return v["id"].get<std::string>();
+  }
+  return {};
+}
+
+}  // namespace
+
+Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
+  runtime::Runtime& rt = session_->runtime();
+  const std::string id = item_of(c);
+  if (c.op == "capture") {
+    if (id.empty()) return error_reply(422, "missing_id", "an item needs an `id` (a string): the source system's key");
+    const std::uint64_t hash = compiler::fnv1a64(c.value.dump());
+    if (auto it = captured_.find(pool_.intern(id)); it != captured_.end()) {
+      if (it->second.body_hash != hash)
+        return error_reply(409, "conflict", fmt::format("item `{}` was captured before with another body", id));
+      Reply again = outcome(c, id);
+      again.status = 200;  // the same item again: nothing new is stored
+      return again;
+    }
+  } else if (c.op != "agent" && !id.empty()) {
+    // An ended item: say so rather than "no open item".
+    if (auto it = captured_.find(pool_.intern(id)); it != captured_.end() && it->second.ended != runtime::ItemState::None)
+      return error_reply(409, "ended", fmt::format("item `{}` is {}; it cannot be given `{}`", id,
+                                                   runtime::item_state_name(it->second.ended), c.op));
+  }
+  if (!c.acting_agent.empty() && (c.op == "done" || c.op == "park" || c.op == "pull" || c.op == "transfer")) {
+    const runtime::WorkItem* item = rt.find_item(pool_.intern(id));
+    if (item && (item->agent == runtime::kNoIndex || rt.pool().view(rt.agents()[item->agent].id) != c.acting_agent))
+      return error_reply(403, "forbidden", fmt::format("item `{}` is not with agent `{}`", id, c.acting_agent));
+  }
+  const std::string line = line_at(now, c.op, c.value);
+  if (std::string refused = session_->apply_text(line); !refused.empty()) {
+    const bool unknown = refused.find("no open item") != std::string::npos || refused.find(": no agent") != std::string::npos;
+    if (unknown) return error_reply(404, "not_found", refused);
+    const bool illegal = refused.find("only ") != std::string::npos || refused.find("is offered to") != std::string::npos;
+    return error_reply(illegal ? 409 : 422, illegal ? "illegal_transition" : "refused", refused);
+  }
+  batch->lines.push_back(line);
+  if (c.op == "capture") remember_capture(c.value);
+  return outcome(c, id);
+}
+
+void Engine::remember_capture(const json& value) {
+  captured_[pool_.intern(value["id"].get<std::string>())] = CaptureMark{compiler::fnv1a64(value.dump())};
+}
+
+// The item (or agent) a change was about, as it stands after the change.
+Reply Engine::outcome(const Change& c, const std::string& id) {
+  const runtime::Runtime& rt = session_->runtime();
+  const std::int64_t now = session_->now();
+  if (c.op == "agent") {
+    const runtime::Agent* a = rt.find_agent(pool_.intern(id));
+    return a ? Reply{200, agent_view(rt, *a)} : Reply{200, ojson{{"id", id}}};
+  }
+  const int status = c.op == "capture" ? 201 : 200;
+  const std::uint32_t interned = pool_.intern(id);
+  if (const runtime::WorkItem* item = rt.find_item(interned)) return Reply{status, item_view(rt, *item, now)};
+  ojson gone{{"id", id}};
+  for (const runtime::Event& e : tap_->events)  // not drained yet: this change's events
+    if (e.kind == runtime::EventKind::ItemStateChanged && e.item == interned) {
+      gone["state"] = std::string(runtime::item_state_name(e.to_item));
+      if (e.detail) gone["detail"] = e.detail;
+    }
+  if (!gone.contains("state"))
+    if (auto it = captured_.find(interned); it != captured_.end() && it->second.ended != runtime::ItemState::None)
+      gone["state"] = std::string(runtime::item_state_name(it->second.ended));
+  return Reply{status, gone};
+}
+
+void Engine::drain_events(std::vector<std::pair<std::string, SseMessage>>* messages) {
+  const runtime::Runtime& rt = session_->runtime();
+  for (const runtime::Event& e : tap_->events) {
+    if (e.kind != runtime::EventKind::ItemStateChanged) continue;
+    if (!runtime::is_open(e.to_item) && e.to_item != runtime::ItemState::None)
+      if (auto it = captured_.find(e.item); it != captured_.end()) it->second.ended = e.to_item;
+    if (recovering_) continue;
+    metrics_.on_event(e, rt);
+    if (e.agent == runtime::kNoId) continue;
+    const std::string agent(pool_.view(e.agent));
+    if (e.to_item == runtime::ItemState::Offered) {
+      const runtime::WorkItem* item = rt.find_item(e.item);
+      messages->emplace_back(agent, SseMessage{"offer", item ? item_view(rt, *item, e.at).dump() : ojson{{"id", pool_.view(e.item)}}.dump()});
+    } else if (e.from_item == runtime::ItemState::Offered) {
+      messages->emplace_back(agent, SseMessage{"offer_ended", ojson{{"id", pool_.view(e.item)},
+                                                                    {"state", runtime::item_state_name(e.to_item)},
+                                                                    {"reason", runtime::cause_name(e.cause)}}
+                                                                  .dump()});
+    }
+  }
+  tap_->events.clear();
+}
+
+bool Engine::swap_to(Ruleset next, std::int64_t at, SwapReport* report, std::string* error) {
+  auto session = new_session(next, at, error);
+  if (!session) return false;
+  *report = transplant(session_->runtime(), session->runtime());
+  if (!report->ok()) {
+    tap_->events.clear();  // the new session's events: it is discarded
+    return false;
+  }
+  session_ = std::move(session);
+  rules_ = std::move(next);
+  std::lock_guard<std::mutex> lock(mu_);
+  label_ = rules_.label();
+  return true;
+}
+
+Reply Engine::reload_now(Ruleset next, std::int64_t now, CommitBatch* batch) {
+  SwapReport report;
+  std::string error;
+  const std::string key = next.key, bundle = next.bundle, label = next.label();
+  if (!swap_to(std::move(next), now, &report, &error)) {
+    if (!error.empty()) return error_reply(422, "rules_unusable", error);
+    Reply r = error_reply(409, "reload_refused",
+                          fmt::format("the running rules stay: {} open item(s) or agent(s) do not carry over to the new rules",
+                                      report.problems.size() + report.more_problems));
+    r.body["error"]["problems"] = report.problems;
+    return r;
+  }
+  batch->rulesets.emplace_back(key, bundle);
+  batch->lines.push_back(json{{"at", stdlib::format_instant(stdlib::Instant{now})}, {"rules", key}}.dump());
+  ojson body{{"ruleset", label}, {"key", key}, {"agents", report.agents}, {"items_reevaluated", report.items}};
+  body["dropped_attributes"] = report.dropped_attributes;
+  return Reply{200, body};
+}
+
+std::unique_ptr<runtime::replay::Session> Engine::new_session(const Ruleset& rules, std::int64_t now, std::string* error) {
+  auto session = std::make_unique<runtime::replay::Session>(rules.loaded->table(), pool_, runtime::replay::ReplayOptions{}, tap_.get());
+  if (!session->init(error)) return nullptr;
+  session->advance(now);
+  return session;
+}
+
+}  // namespace iwd::server

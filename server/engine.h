@@ -1,0 +1,138 @@
+// The engine: the runtime on the real clock, driven by one thread, with every accepted change
+// in the durable journal before it is acknowledged.
+//
+// The engine thread owns a replay::Session (the runtime on a simulated clock it moves to the
+// system time before each batch, so every deadline fires at its own instant). Requests queue
+// commands; the thread takes every command waiting, applies them in order, and hands the
+// accepted ones to the group committer as journal lines with the instant they were applied;
+// it goes on with the next batch while that one is committed. Replies (and offers pushed to
+// agents) are released only after their batch is durable; reads travel the same way, so no
+// one sees a state that a crash could take back. A change the runtime refuses is answered with
+// its reason and not stored.
+//
+// At start the journal is replayed through the session on the simulated clock (engine_start.cpp):
+// every open item comes back with its state, agent and priority, deadlines firing at their
+// instants (those that fell while the service was down fire at start, each at its own instant).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <future>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/clock.h"
+#include "runtime/intern.h"
+#include "runtime/replay/replay.h"
+#include "server/group_commit.h"
+#include "server/journal.h"
+#include "server/metrics.h"
+#include "server/offer_hub.h"
+#include "server/reply.h"
+#include "server/ruleset.h"
+#include "server/ruleset_swap.h"
+
+namespace iwd::server {
+
+// A change in the replay script's terms: an operation (`capture`, `agent`, `accept`...) and
+// its JSON value (docs/replay.md).
+struct Change {
+  std::string op;
+  nlohmann::json value;
+  // An agent token's agent: for done, park, pull and transfer the item must be with it.
+  std::string acting_agent;
+};
+
+struct StartStats {
+  std::int64_t lines = 0, ms = 0, reloads = 0;
+};
+
+class Engine {
+ public:
+  // Replays the journal (or starts one with `rules`), then runs. When the journal's rules
+  // differ from `rules`, the service reloads to `rules` at start. Null and *error on failure.
+  static std::unique_ptr<Engine> start(Ruleset rules, runtime::StringPool& pool, Journal& journal, runtime::Clock& clock,
+                                       Metrics& metrics, OfferHub& hub, std::string* error);
+  ~Engine();  // stops: queued commands get 503, batches being committed are answered
+
+  // Answered after the change is durable: the item (or agent) after it, or a 4xx naming why not.
+  Reply change(Change c);
+  // Several changes applied together, each answered on its own (batch create).
+  std::vector<Reply> changes(std::vector<Change> cs);
+  // A read on the engine thread; `now` is the runtime's instant.
+  Reply read(std::function<Reply(const runtime::Runtime&, std::int64_t now)> f);
+  // A hot reload to `next`: every open item re-evaluated (server/ruleset_swap.h); on any
+  // problem the running rules stay and the reply names the problems.
+  Reply reload(Ruleset next);
+
+  const StartStats& start_stats() const { return start_stats_; }
+  std::string ruleset_label() const;
+  CommitStats commit_stats() const { return committer_ ? committer_->stats() : CommitStats{}; }
+
+ private:
+  enum class Kind { Change, Read, Reload };
+  struct Command {
+    Kind kind = Kind::Change;
+    Change change;
+    std::function<Reply(const runtime::Runtime&, std::int64_t)> read;
+    Ruleset next;
+    std::promise<Reply> reply;
+  };
+  class Tap;  // the session's event sink
+
+  Engine(runtime::StringPool& pool, Journal& journal, runtime::Clock& clock, Metrics& metrics, OfferHub& hub);
+  std::unique_ptr<runtime::replay::Session> new_session(const Ruleset& rules, std::int64_t now, std::string* error);
+  // Replay (engine_start.cpp).
+  bool recover(Ruleset initial, std::string* error);
+  bool replay_rules_line(const std::string& key, std::int64_t at, Ruleset* initial, std::string* error);
+  bool ruleset_for(const std::string& key, Ruleset* initial, Ruleset* out, std::string* error);
+  void remember_capture(const nlohmann::json& value);
+  // The batch loop (engine.cpp).
+  void loop();
+  void submit(std::vector<std::unique_ptr<Command>> cs);
+  Reply apply(const Change& c, std::int64_t now, CommitBatch* batch);
+  Reply reload_now(Ruleset next, std::int64_t now, CommitBatch* batch);
+  // Swaps to `next` at `at` when every agent and open item carries over; else keeps the rules.
+  bool swap_to(Ruleset next, std::int64_t at, SwapReport* report, std::string* error);
+  Reply outcome(const Change& c, const std::string& id);
+  void drain_events(std::vector<std::pair<std::string, SseMessage>>* messages);
+  std::string line_at(std::int64_t now, const std::string& op, const nlohmann::json& value) const;
+
+  runtime::StringPool& pool_;
+  Journal& journal_;
+  runtime::Clock& clock_;
+  Metrics& metrics_;
+  OfferHub& hub_;
+  Ruleset rules_;
+  std::unique_ptr<Tap> tap_;
+  std::unique_ptr<runtime::replay::Session> session_;
+  StartStats start_stats_;
+  bool recovering_ = false;
+  // Each capture's body by id, as a hash of its canonical JSON: the same body again is
+  // answered with the item, another body with 409. Rebuilt from the journal at start.
+  struct CaptureMark {
+    std::uint64_t body_hash = 0;
+    runtime::ItemState ended = runtime::ItemState::None;  // None while open
+  };
+  std::unordered_map<std::uint32_t, CaptureMark> captured_;  // by interned id
+  std::atomic<bool> failed_{false};
+
+  mutable std::mutex mu_;  // guards queue_, stopping_, label_
+  std::condition_variable wake_;
+  std::deque<std::unique_ptr<Command>> queue_;
+  bool stopping_ = false;
+  std::string label_;
+  std::unique_ptr<GroupCommitter> committer_;
+  std::thread thread_;
+};
+
+}  // namespace iwd::server

@@ -1,0 +1,140 @@
+// The engine's start: the journal replayed through a session on a simulated clock, with the
+// rules each stretch of it was written under (its `rules` lines), then the rules given.
+#include <fmt/format.h>
+
+#include <chrono>
+#include <sstream>
+
+#include "server/engine.h"
+#include "stdlib/time.h"
+
+namespace iwd::server {
+
+using json = nlohmann::json;
+
+std::unique_ptr<Engine> Engine::start(Ruleset rules, runtime::StringPool& pool, Journal& journal, runtime::Clock& clock,
+                                      Metrics& metrics, OfferHub& hub, std::string* error) {
+  std::unique_ptr<Engine> e(new Engine(pool, journal, clock, metrics, hub));
+  if (!e->recover(std::move(rules), error)) return nullptr;
+  e->committer_ = std::make_unique<GroupCommitter>(journal);
+  e->thread_ = std::thread([p = e.get()] { p->loop(); });
+  return e;
+}
+
+bool Engine::ruleset_for(const std::string& key, Ruleset* initial, Ruleset* out, std::string* error) {
+  if (initial->loaded && initial->key == key) {
+    *out = std::move(*initial);
+    return true;
+  }
+  auto bundle = journal_.ruleset(key, error);
+  if (!bundle) return false;
+  std::ostringstream ignored;
+  if (load_ruleset_bytes(*bundle, pool_, ignored, out, error) != RulesetStatus::Ok) {
+    *error = fmt::format("the stored ruleset {} does not load: {}", key, *error);
+    return false;
+  }
+  return true;
+}
+
+bool Engine::replay_rules_line(const std::string& key, std::int64_t at, Ruleset* initial, std::string* error) {
+  if (session_ && key == rules_.key) return true;
+  Ruleset next;
+  if (!ruleset_for(key, initial, &next, error)) return false;
+  if (!session_) {
+    session_ = new_session(next, at, error);
+    rules_ = std::move(next);
+    return session_ != nullptr;
+  }
+  session_->advance(at);
+  SwapReport report;
+  if (!swap_to(std::move(next), at, &report, error)) {
+    if (error->empty()) *error = "the reload does not replay: " + (report.problems.empty() ? "" : report.problems.front());
+    return false;
+  }
+  return true;
+}
+
+bool Engine::recover(Ruleset initial, std::string* error) {
+  const auto t0 = std::chrono::steady_clock::now();
+  const std::string wanted = initial.key;
+  recovering_ = true;
+  std::string problem;
+  std::int64_t n = 0;
+  const bool read_ok = journal_.read(
+      [&](const std::string& line) {
+        ++n;
+        if (!problem.empty()) return;
+        std::string e;
+        if (line.find("\"rules\":") != std::string::npos) {
+          const json j = json::parse(line, nullptr, false);
+          if (j.is_object() && j.size() == 2 && j.contains("rules") && j["rules"].is_string() && j.contains("at") &&
+              j["at"].is_string()) {
+            auto at = stdlib::parse_instant(j["at"].get<std::string>());
+            if (!at.ok()) e = at.error;
+            else replay_rules_line(j["rules"].get<std::string>(), at.value.instant.ms_since_epoch, &initial, &e);
+            if (!e.empty()) problem = fmt::format("journal line {}: {}", n, e);
+            return;
+          }
+        }
+        if (!session_) {  // a journal begun before rules lines existed: written under the rules given
+          if (!ruleset_for(wanted, &initial, &rules_, &e) || !(session_ = new_session(rules_, 0, &e))) {
+            problem = e;
+            return;
+          }
+        }
+        if (e = session_->apply_text(line); !e.empty()) {
+          problem = fmt::format("journal line {} does not replay ({}): the journal and its rules disagree", n, e);
+          return;
+        }
+        if (line.find("\"capture\":") != std::string::npos) {
+          const json j = json::parse(line, nullptr, false);
+          if (j.is_object() && j.contains("capture")) remember_capture(j["capture"]);
+        }
+        drain_events(nullptr);
+      },
+      error);
+  if (!read_ok) return false;
+  if (!problem.empty()) {
+    *error = problem;
+    return false;
+  }
+  const std::int64_t now = clock_.now().ms_since_epoch;
+  if (!session_) {  // a new journal: it begins with the rules in force
+    rules_ = std::move(initial);
+    if (!(session_ = new_session(rules_, now, error))) return false;
+    const std::string line = json{{"at", stdlib::format_instant(stdlib::Instant{now})}, {"rules", rules_.key}}.dump();
+    if (!journal_.append({{rules_.key, rules_.bundle}}, {line}, error)) return false;
+  } else {
+    session_->advance(std::max(now, session_->now()));
+    drain_events(nullptr);
+    if (rules_.key != wanted) {  // other rules given than the journal's: a reload at start
+      Ruleset next;
+      if (!ruleset_for(wanted, &initial, &next, error)) return false;
+      const std::int64_t at = session_->now();
+      const std::string key = next.key, bundle = next.bundle;
+      SwapReport report;
+      if (!swap_to(std::move(next), at, &report, error)) {
+        if (error->empty())
+          *error = fmt::format("the journal's open items do not carry over to the rules given ({}{}); start with the "
+                               "journal's rules and upload the new ones, or fix them",
+                               report.problems.empty() ? "" : report.problems.front(),
+                               report.problems.size() + report.more_problems > 1 ? ", ..." : "");
+        return false;
+      }
+      const std::string line = json{{"at", stdlib::format_instant(stdlib::Instant{at})}, {"rules", key}}.dump();
+      if (!journal_.append({{key, bundle}}, {line}, error)) return false;
+      ++start_stats_.reloads;
+    }
+    drain_events(nullptr);
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    label_ = rules_.label();
+  }
+  recovering_ = false;
+  start_stats_.lines = n;
+  start_stats_.ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
+  return true;
+}
+
+}  // namespace iwd::server

@@ -1,0 +1,55 @@
+// Group commit: one thread stores batches of journal lines, in the order they were handed
+// over. Every batch waiting when the thread comes round goes into one transaction (one fsync),
+// so the more requests arrive at once, the fewer fsyncs each costs. Each batch's `done` runs
+// on this thread after its transaction committed (true) or failed (false, with the error):
+// that is where replies are released, so nothing is acknowledged before it is durable. After a
+// failure every later batch fails too (the service's memory is ahead of its store).
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+#include "server/journal.h"
+
+namespace iwd::server {
+
+struct CommitBatch {
+  std::vector<std::pair<std::string, std::string>> rulesets;  // key, bundle
+  std::vector<std::string> lines;
+  std::function<void(bool ok, const std::string& error)> done;
+};
+
+struct CommitStats {
+  std::uint64_t transactions = 0, lines = 0;
+};
+
+class GroupCommitter {
+ public:
+  explicit GroupCommitter(Journal& journal);
+  ~GroupCommitter();  // commits what is queued, then stops
+  GroupCommitter(const GroupCommitter&) = delete;
+  GroupCommitter& operator=(const GroupCommitter&) = delete;
+
+  void submit(CommitBatch batch);
+  CommitStats stats() const;
+
+ private:
+  void loop();
+  Journal& journal_;
+  mutable std::mutex mu_;
+  std::condition_variable wake_;
+  std::deque<CommitBatch> queue_;
+  bool stopping_ = false;
+  std::string failure_;
+  CommitStats stats_;
+  std::thread thread_;
+};
+
+}  // namespace iwd::server

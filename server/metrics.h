@@ -1,0 +1,51 @@
+// What `GET /metrics` shows, in the Prometheus text format (docs/api.md, "Metrics"):
+// counters of what the runtime did (from its events), latency histograms, and gauges of the
+// queue computed when scraped.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+#include "runtime/events.h"
+#include "runtime/runtime.h"
+
+namespace iwd::server {
+
+// A histogram of durations in seconds with fixed bucket bounds; safe to observe from any thread.
+class LatencyHistogram {
+ public:
+  static constexpr std::array<double, 14> kBounds{0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                  0.1,    0.25,  0.5,    1,     5,    30,   300};
+  void observe(double seconds);
+  // `# HELP`, `# TYPE` and the _bucket, _sum and _count lines.
+  std::string render(const std::string& name, const std::string& help) const;
+
+ private:
+  std::array<std::atomic<std::uint64_t>, kBounds.size() + 1> buckets_{};
+  std::atomic<std::uint64_t> count_{0};
+  std::atomic<std::uint64_t> sum_us_{0};
+};
+
+class Metrics {
+ public:
+  // From the runtime's events (the engine thread only).
+  void on_event(const runtime::Event& e, const runtime::Runtime& rt);
+  // From HTTP threads: a create answered after `seconds` (received to durable).
+  void observe_capture(double seconds) { capture_latency_.observe(seconds); }
+  void count_request(int status);
+
+  // The whole page: counters, histograms, and the gauges of `rt` at `now` (the engine thread).
+  std::string render(const runtime::Runtime& rt, std::int64_t now, std::uint64_t journal_lines,
+                     std::uint64_t transactions) const;
+
+ private:
+  // Engine-thread counters (read by render on the engine thread too).
+  std::uint64_t captures_ = 0, rejected_ = 0, offers_ = 0, rona_ = 0, assignments_ = 0, completed_ = 0,
+                canceled_ = 0, expired_ = 0;
+  LatencyHistogram capture_latency_, offer_latency_;
+  std::array<std::atomic<std::uint64_t>, 6> requests_by_class_{};  // index: status / 100
+};
+
+}  // namespace iwd::server

@@ -1,0 +1,51 @@
+#include "server/routes.h"
+
+#include "runtime/item_json.h"
+
+namespace iwd::server {
+
+std::vector<Route> all_routes(ServerContext& ctx) {
+  std::vector<Route> all;
+  for (auto part : {item_routes, agent_routes, queue_routes, admin_routes, ops_routes})
+    for (Route& r : part(ctx)) all.push_back(std::move(r));
+  return all;
+}
+
+void send(httplib::Response& res, const Reply& r) {
+  res.status = r.status;
+  res.set_content(r.body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), "application/json");
+}
+
+bool body_object(const Call& call, httplib::Response& res, nlohmann::json* out, bool empty_ok) {
+  if (empty_ok && call.req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    *out = nlohmann::json::object();
+    return true;
+  }
+  std::string problem = runtime::detail::json_nesting_error(call.req.body, 64);
+  if (problem.empty()) {
+    try {
+      *out = nlohmann::json::parse(call.req.body);
+    } catch (const nlohmann::json::exception& e) {
+      problem = "malformed JSON: " + runtime::detail::json_error_text(e.what());
+    }
+  }
+  if (!problem.empty()) {
+    send(res, error_reply(400, "malformed_json", problem));
+    return false;
+  }
+  if (!out->is_object()) {
+    send(res, error_reply(400, "not_an_object", "the body is a JSON object"));
+    return false;
+  }
+  return true;
+}
+
+bool own_agent(const Call& call, httplib::Response& res, const std::string& agent) {
+  if (auto refusal = Authenticator::forbid_other_agent(call.caller, agent)) {
+    send(res, *refusal);
+    return false;
+  }
+  return true;
+}
+
+}  // namespace iwd::server

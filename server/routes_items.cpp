@@ -1,0 +1,140 @@
+// Items: what sources do (capture, batch capture, read, update, complete, cancel, hold,
+// resume, restart, reschedule), and what agents and supervisors do to an item (accept,
+// reject, done, park, pull, transfer, return).
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "server/routes.h"
+#include "server/views.h"
+
+namespace iwd::server {
+
+using json = nlohmann::json;
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+constexpr RoleSet kSource = roles({Role::Source});
+constexpr RoleSet kAgent = roles({Role::Agent});
+constexpr RoleSet kAgentOrSupervisor = roles({Role::Agent, Role::Supervisor});
+constexpr RoleSet kSupervisor = roles({Role::Supervisor});
+constexpr RoleSet kReaders = roles({Role::Source, Role::Supervisor});
+
+const char* kItem = "/v1/items/{id}";
+
+// A capture's body, checked for what the HTTP layer can tell: "" or the problem.
+std::string capture_problem(const json& item) {
+  if (!item.is_object()) return "an item is a JSON object of attributes";
+  if (!item.contains("id") || !item["id"].is_string() || item["id"].get<std::string>().empty())
+    return "an item needs an `id` (a non-empty string): the source system's key";
+  return {};
+}
+
+}  // namespace
+
+std::vector<Route> item_routes(ServerContext& ctx) {
+  std::vector<Route> r;
+  r.push_back({"POST", "/v1/items", kSource, [&ctx](const Call& call, httplib::Response& res) {
+                 const auto t0 = std::chrono::steady_clock::now();
+                 json body;
+                 if (!body_object(call, res, &body)) return;
+                 if (std::string p = capture_problem(body); !p.empty()) return send(res, error_reply(422, "missing_id", p));
+                 const Reply reply = ctx.engine->change(Change{"capture", std::move(body), {}});
+                 if (reply.status < 300)
+                   ctx.metrics->observe_capture(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+                 send(res, reply);
+               }});
+  r.push_back({"POST", "/v1/items/batch", kSource, [&ctx](const Call& call, httplib::Response& res) {
+                 json body;
+                 if (!body_object(call, res, &body)) return;
+                 if (!body.contains("items") || !body["items"].is_array() || body.size() != 1)
+                   return send(res, error_reply(422, "bad_batch", "a batch is {\"items\": [ITEM, ...]}"));
+                 json& items = body["items"];
+                 if (items.size() > ctx.config->max_batch)
+                   return send(res, error_reply(413, "too_large", fmt::format("a batch holds at most {} items", ctx.config->max_batch)));
+                 std::vector<Change> changes;
+                 std::vector<std::size_t> positions;
+                 ojson results = ojson::array();
+                 for (std::size_t k = 0; k < items.size(); ++k) {
+                   if (std::string p = capture_problem(items[k]); !p.empty()) {
+                     results.push_back(ojson{{"status", 422}, {"error", {{"code", "missing_id"}, {"message", p}}}});
+                     continue;
+                   }
+                   results.push_back(nullptr);
+                   positions.push_back(k);
+                   changes.push_back(Change{"capture", std::move(items[k]), {}});
+                 }
+                 std::vector<Reply> replies = ctx.engine->changes(std::move(changes));
+                 for (std::size_t k = 0; k < replies.size(); ++k) {
+                   ojson one{{"status", replies[k].status}};
+                   if (replies[k].status < 300) one["item"] = std::move(replies[k].body);
+                   else one["error"] = std::move(replies[k].body["error"]);
+                   results[positions[k]] = std::move(one);
+                 }
+                 send(res, Reply{200, ojson{{"results", std::move(results)}}});
+               }});
+  r.push_back({"GET", kItem, kReaders, [&ctx](const Call& call, httplib::Response& res) {
+                 const std::string id = call.param(1);
+                 send(res, ctx.engine->read([&](const runtime::Runtime& rt, std::int64_t now) {
+                   const auto interned = rt.pool().find(id);
+                   const runtime::WorkItem* item = interned ? rt.find_item(*interned) : nullptr;
+                   return item ? Reply{200, item_view(rt, *item, now)} : error_reply(404, "not_found", fmt::format("no open item `{}`", id));
+                 }));
+               }});
+  r.push_back({"PATCH", kItem, kSource, [&ctx](const Call& call, httplib::Response& res) {
+                 json body;
+                 if (!body_object(call, res, &body)) return;
+                 const std::string id = call.param(1);
+                 if (body.contains("id") && body["id"] != json(id))
+                   return send(res, error_reply(422, "id_mismatch", "the body's `id` differs from the path's"));
+                 body["id"] = id;
+                 send(res, ctx.engine->change(Change{"update", std::move(body), {}}));
+               }});
+  for (const char* op : {"complete", "cancel", "hold", "resume", "restart"})
+    r.push_back({"POST", fmt::format("{}/{}", kItem, op), kSource, [&ctx, op](const Call& call, httplib::Response& res) {
+                   json ignored;
+                   if (!body_object(call, res, &ignored, true)) return;
+                   send(res, ctx.engine->change(Change{op, json(call.param(1)), {}}));
+                 }});
+  r.push_back({"POST", fmt::format("{}/reschedule", kItem), kSource, [&ctx](const Call& call, httplib::Response& res) {
+                 json body;
+                 if (!body_object(call, res, &body)) return;
+                 body["item"] = call.param(1);
+                 send(res, ctx.engine->change(Change{"reschedule", std::move(body), {}}));
+               }});
+  for (const char* op : {"accept", "reject"})
+    r.push_back({"POST", fmt::format("{}/{}", kItem, op), kAgent, [&ctx, op](const Call& call, httplib::Response& res) {
+                   json body;
+                   if (!body_object(call, res, &body, true)) return;
+                   std::string agent = call.caller.agent;
+                   if (body.contains("agent")) {
+                     if (!body["agent"].is_string()) return send(res, error_reply(422, "bad_agent", "`agent` is a string"));
+                     agent = body["agent"].get<std::string>();
+                     if (!own_agent(call, res, agent)) return;
+                   }
+                   json value = agent.empty() ? json(call.param(1)) : json{{"item", call.param(1)}, {"agent", agent}};
+                   send(res, ctx.engine->change(Change{op, std::move(value), {}}));
+                 }});
+  for (const char* op : {"done", "park", "pull"})
+    r.push_back({"POST", fmt::format("{}/{}", kItem, op), kAgent, [&ctx, op](const Call& call, httplib::Response& res) {
+                   json ignored;
+                   if (!body_object(call, res, &ignored, true)) return;
+                   send(res, ctx.engine->change(Change{op, json(call.param(1)), call.caller.agent}));
+                 }});
+  r.push_back({"POST", fmt::format("{}/transfer", kItem), kAgentOrSupervisor, [&ctx](const Call& call, httplib::Response& res) {
+                 json body;
+                 if (!body_object(call, res, &body)) return;
+                 if (!body.contains("to") || !body["to"].is_string() || body.size() != 1)
+                   return send(res, error_reply(422, "missing_to", "give the agent to transfer to: {\"to\": AGENT}"));
+                 send(res, ctx.engine->change(Change{"transfer", json{{"item", call.param(1)}, {"to", body["to"]}}, call.caller.agent}));
+               }});
+  r.push_back({"POST", fmt::format("{}/return", kItem), kSupervisor, [&ctx](const Call& call, httplib::Response& res) {
+                 json ignored;
+                 if (!body_object(call, res, &ignored, true)) return;
+                 send(res, ctx.engine->change(Change{"return", json(call.param(1)), {}}));
+               }});
+  return r;
+}
+
+}  // namespace iwd::server

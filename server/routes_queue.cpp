@@ -1,0 +1,77 @@
+// Supervisors: the universal queue in distribution order, filtered and paged.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <charconv>
+
+#include "server/routes.h"
+#include "server/views.h"
+
+namespace iwd::server {
+
+using ojson = nlohmann::ordered_json;
+
+namespace {
+
+constexpr RoleSet kSupervisor = roles({Role::Supervisor});
+
+bool whole_number(const std::string& text, long* out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
+  return ec == std::errc() && end == text.data() + text.size();
+}
+
+std::optional<runtime::ItemState> state_named(const std::string& name) {
+  for (auto s = static_cast<int>(runtime::ItemState::Deferred); s <= static_cast<int>(runtime::ItemState::Held); ++s)
+    if (runtime::item_state_name(static_cast<runtime::ItemState>(s)) == name) return static_cast<runtime::ItemState>(s);
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::vector<Route> queue_routes(ServerContext& ctx) {
+  std::vector<Route> r;
+  // Open items in distribution order: priority (highest first), then the order they entered
+  // distribution (longest waiting first). `state` (default queued; `open` for every open
+  // state), `process`, `limit` (1 to 1000, default 50), `offset`.
+  r.push_back({"GET", "/v1/queue", kSupervisor, [&ctx](const Call& call, httplib::Response& res) {
+                 const auto& q = call.req;
+                 const std::string process = q.has_param("process") ? q.get_param_value("process") : "";
+                 const std::string state_text = q.has_param("state") ? q.get_param_value("state") : "queued";
+                 long limit = 50, offset = 0;
+                 if ((q.has_param("limit") && !whole_number(q.get_param_value("limit"), &limit)) ||
+                     (q.has_param("offset") && !whole_number(q.get_param_value("offset"), &offset)) || limit < 1 ||
+                     limit > 1000 || offset < 0)
+                   return send(res, error_reply(400, "bad_page", "`limit` is a whole number from 1 to 1000 and `offset` 0 or more"));
+                 const auto state = state_named(state_text);
+                 if (!state && state_text != "open")
+                   return send(res, error_reply(400, "bad_state",
+                                                fmt::format("unknown state `{}` (deferred, queued, offered, assigned, "
+                                                            "done_pending, parked, held, or open)", state_text)));
+                 send(res, ctx.engine->read([&](const runtime::Runtime& rt, std::int64_t now) {
+                   std::int32_t process_index = -1;
+                   if (!process.empty()) {
+                     for (std::int32_t p = 0; p < rt.rules().process_count; ++p)
+                       if (process == rt.rules().process_names[p]) process_index = p;
+                     if (process_index < 0) return error_reply(400, "bad_process", fmt::format("no process `{}` in the rules", process));
+                   }
+                   std::vector<const runtime::WorkItem*> chosen;
+                   for (const auto& item : rt.items())
+                     if (runtime::is_open(item.state) && (state ? item.state == *state : true) &&
+                         (process_index < 0 || item.process == process_index))
+                       chosen.push_back(&item);
+                   const auto end = std::min(chosen.size(), static_cast<std::size_t>(offset + limit));
+                   auto order = [](const runtime::WorkItem* a, const runtime::WorkItem* b) {
+                     if (a->priority != b->priority) return a->priority > b->priority;
+                     const std::uint64_t pa = a->place ? a->place : a->serial, pb = b->place ? b->place : b->serial;
+                     return pa < pb;
+                   };
+                   std::partial_sort(chosen.begin(), chosen.begin() + static_cast<std::ptrdiff_t>(end), chosen.end(), order);
+                   ojson page = ojson::array();
+                   for (std::size_t k = static_cast<std::size_t>(offset); k < end; ++k) page.push_back(item_view(rt, *chosen[k], now));
+                   return Reply{200, ojson{{"total", chosen.size()}, {"offset", offset}, {"items", std::move(page)}}};
+                 }));
+               }});
+  return r;
+}
+
+}  // namespace iwd::server

@@ -1,0 +1,38 @@
+#include "server/views.h"
+
+#include "runtime/item_json.h"
+#include "stdlib/time.h"
+
+namespace iwd::server {
+
+using ojson = nlohmann::ordered_json;
+
+ojson item_view(const runtime::Runtime& rt, const runtime::WorkItem& item, std::int64_t now) {
+  ojson j{{"id", std::string(rt.pool().view(item.id))},
+          {"state", std::string(runtime::item_state_name(item.state))},
+          {"process", item.process >= 0 ? rt.rules().process_names[item.process] : ""},
+          {"priority", item.priority}};
+  if (item.clock.due != runtime::abi::kNone) {
+    j["due"] = stdlib::format_instant(stdlib::Instant{item.clock.due});
+    j["overdue"] = now > item.clock.due;
+  }
+  if (item.agent != runtime::kNoIndex) j["agent"] = std::string(rt.pool().view(rt.agents()[item.agent].id));
+  j["attributes"] = ojson::parse(runtime::encode_item(rt.schema(), rt.pool(), item.record));
+  return j;
+}
+
+ojson agent_view(const runtime::Runtime& rt, const runtime::Agent& a) {
+  ojson j{{"id", std::string(rt.pool().view(a.id))}, {"state", std::string(runtime::agent_state_name(a.state))}};
+  if (a.reason != runtime::kNoId) j["reason"] = std::string(rt.pool().view(a.reason));
+  ojson skills = ojson::object();
+  for (std::size_t s = 0; s < a.skills.size() && s < static_cast<std::size_t>(rt.rules().skill_count); ++s)
+    if (a.skills[s] >= 0) skills[rt.rules().skill_names[s]] = a.skills[s];
+  j["skills"] = skills;
+  ojson groups = ojson::array();
+  for (std::uint32_t g : a.groups) groups.push_back(std::string(rt.pool().view(g)));
+  j["groups"] = groups;
+  j["load"] = a.load_total;
+  return j;
+}
+
+}  // namespace iwd::server
