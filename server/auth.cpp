@@ -62,7 +62,7 @@ std::optional<Reply> Authenticator::forbid(const Caller& caller, RoleSet allowed
   std::string who;
   for (Role r : {Role::Source, Role::Agent, Role::Supervisor, Role::Admin})
     if (allowed & static_cast<RoleSet>(r)) who += (who.empty() ? "" : ", ") + std::string(role_name(r));
-  return error_reply(403, "forbidden", fmt::format("a {} token may not do this (allowed: {})", role_name(caller.role), who));
+  return error_reply(403, "forbidden", fmt::format("a token of role `{}` may not do this (allowed: {})", role_name(caller.role), who));
 }
 
 std::optional<Reply> Authenticator::forbid_other_agent(const Caller& caller, std::string_view agent) {

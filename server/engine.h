@@ -59,7 +59,8 @@ struct StartStats {
 class Engine {
  public:
   // Replays the journal (or starts one with `rules`), then runs. When the journal's rules
-  // differ from `rules`, the service reloads to `rules` at start. Null and *error on failure.
+  // differ from `rules`, the service reloads to `rules` at start; with no `rules` (nothing
+  // loaded) it keeps the journal's. Null and *error on failure.
   static std::unique_ptr<Engine> start(Ruleset rules, runtime::StringPool& pool, Journal& journal, runtime::Clock& clock,
                                        Metrics& metrics, OfferHub& hub, std::string* error);
   ~Engine();  // stops: queued commands get 503, batches being committed are answered

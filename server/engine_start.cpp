@@ -77,6 +77,10 @@ bool Engine::recover(Ruleset initial, std::string* error) {
           }
         }
         if (!session_) {  // a journal begun before rules lines existed: written under the rules given
+          if (wanted.empty()) {
+            problem = "the journal does not say which rules wrote it: give them with --rules";
+            return;
+          }
           if (!ruleset_for(wanted, &initial, &rules_, &e) || !(session_ = new_session(rules_, 0, &e))) {
             problem = e;
             return;
@@ -100,6 +104,10 @@ bool Engine::recover(Ruleset initial, std::string* error) {
   }
   const std::int64_t now = clock_.now().ms_since_epoch;
   if (!session_) {  // a new journal: it begins with the rules in force
+    if (wanted.empty()) {
+      *error = "the journal is empty: give the rules to start with (--rules)";
+      return false;
+    }
     rules_ = std::move(initial);
     if (!(session_ = new_session(rules_, now, error))) return false;
     const std::string line = json{{"at", stdlib::format_instant(stdlib::Instant{now})}, {"rules", rules_.key}}.dump();
@@ -107,7 +115,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
   } else {
     session_->advance(std::max(now, session_->now()));
     drain_events(nullptr);
-    if (rules_.key != wanted) {  // other rules given than the journal's: a reload at start
+    if (!wanted.empty() && rules_.key != wanted) {  // other rules given than the journal's: a reload at start
       Ruleset next;
       if (!ruleset_for(wanted, &initial, &next, error)) return false;
       const std::int64_t at = session_->now();

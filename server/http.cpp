@@ -41,7 +41,7 @@ HttpFrontEnd::HttpFrontEnd(ServerContext ctx, const Authenticator& auth) : impl_
     if (!res.body.empty()) return;  // a route's own error
     if (res.status == 413) send(res, error_reply(413, "too_large", fmt::format("the body is over {} bytes", max_body)));
     else if (res.status == 404) send(res, error_reply(404, "no_route", "no such route"));
-    else send(res, error_reply(res.status, "bad_request", "the request could not be read"));
+    else send(res, error_reply(res.status, "bad_request", "the request could not be read (a POST, PUT or PATCH without a body needs `Content-Length: 0`)"));
   });
   http.set_logger([metrics](const httplib::Request&, const httplib::Response& res) {
     if (metrics) metrics->count_request(res.status);

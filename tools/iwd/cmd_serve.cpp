@@ -1,4 +1,4 @@
-// `iwd serve --rules PATH|BUNDLE [--data DIR] [--listen HOST:PORT] [--config FILE]
+// `iwd serve [--rules PATH|BUNDLE] [--data DIR] [--listen HOST:PORT] [--config FILE]
 // [--port-file FILE]`: the runtime on the real clock behind the HTTP/JSON API of docs/api.md,
 // every accepted change in a durable journal (DIR/journal.db) before it is acknowledged,
 // replayed at start. Without a configuration (no API tokens) it listens on loopback only.
@@ -64,12 +64,12 @@ int run_serve(const ServeOptions& opts) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   runtime::StringPool pool;
-  server::Ruleset rules;
-  switch (server::load_ruleset_path(opts.rules, pool, std::cerr, &rules, &error)) {
-    case server::RulesetStatus::Ok: break;
-    case server::RulesetStatus::RuleErrors: return kExitFindings;
-    case server::RulesetStatus::Failed: std::cerr << "iwd serve: " << error << "\n"; return kExitUsage;
-  }
+  server::Ruleset rules;  // none: the journal's rules in force
+  if (!opts.rules.empty()) switch (server::load_ruleset_path(opts.rules, pool, std::cerr, &rules, &error)) {
+      case server::RulesetStatus::Ok: break;
+      case server::RulesetStatus::RuleErrors: return kExitFindings;
+      case server::RulesetStatus::Failed: std::cerr << "iwd serve: " << error << "\n"; return kExitUsage;
+    }
   auto journal = server::Journal::open(data, &error);
   if (!journal) {
     std::cerr << "iwd serve: " << error << "\n";
@@ -116,7 +116,9 @@ int run_serve(const ServeOptions& opts) {
 void register_serve(CLI::App& app) {
   auto opts = std::make_shared<ServeOptions>();
   auto* cmd = app.add_subcommand("serve", "Run the runtime behind an HTTP/JSON API with a durable journal");
-  cmd->add_option("--rules", opts->rules, "The ruleset: a file, a folder with one root file, or a bundle")->required();
+  cmd->add_option("--rules", opts->rules,
+                  "The ruleset: a file, a folder with one root file, or a bundle. Without it, the rules in force in the "
+                  "journal (the last uploaded)");
   cmd->add_option("--data", opts->data, "The folder of the journal (journal.db); default iwd-data");
   cmd->add_option("--listen", opts->listen, "HOST:PORT (port 0: any free port); default 127.0.0.1:8080");
   cmd->add_option("--config", opts->config, "The configuration: API tokens and roles, limits (docs/api.md)");

@@ -1,0 +1,77 @@
+// The configuration file and token authentication.
+#include <gtest/gtest.h>
+
+#include "server/auth.h"
+#include "server/config.h"
+
+namespace iwd::server {
+namespace {
+
+std::string parse_error(const std::string& text) {
+  std::string error;
+  EXPECT_FALSE(parse_config(text, "c.json", &error).has_value()) << text;
+  return error;
+}
+
+TEST(Config, ReadsTokensAndLimits) {
+  std::string error;
+  auto c = parse_config(R"({"listen": "0.0.0.0:9000", "max_body_bytes": 4096, "threads": 8, "tokens": [
+      {"token": "source-token-0123456789", "role": "source", "name": "crm"},
+      {"token": "agent-token-ada-0123456", "role": "agent", "agent": "ada"}]})",
+                        "c.json", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(*c->listen, "0.0.0.0:9000");
+  EXPECT_EQ(c->max_body_bytes, 4096u);
+  EXPECT_EQ(c->threads, 8);
+  ASSERT_EQ(c->tokens.size(), 2u);
+  EXPECT_EQ(c->tokens[1].role, Role::Agent);
+  EXPECT_EQ(c->tokens[1].agent, "ada");
+}
+
+TEST(Config, NamesTheProblem) {
+  EXPECT_EQ(parse_error("{"), "c.json: not valid JSON");
+  EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, threads)");
+  EXPECT_EQ(parse_error(R"({"tokens": [{"token": "short", "role": "admin"}]})"), "c.json: tokens[0].token is at least 16 characters");
+  EXPECT_EQ(parse_error(R"({"tokens": [{"token": "0123456789abcdef", "role": "boss"}]})"),
+            "c.json: tokens[0].role `boss` is not one of source, agent, supervisor, admin");
+  EXPECT_EQ(parse_error(R"({"tokens": [{"token": "0123456789abcdef", "role": "agent"}]})"),
+            "c.json: tokens[0]: an `agent` token names its agent (`agent`), and only an agent token does");
+  EXPECT_EQ(parse_error(R"({"tokens": [{"token": "0123456789abcdef", "role": "admin"}, {"token": "0123456789abcdef", "role": "source"}]})"),
+            "c.json: tokens[1].token is given twice");
+  EXPECT_EQ(parse_error(R"({"threads": 0})"), "c.json: `threads` is a whole number from 1");
+}
+
+TEST(Auth, IdentifiesByBearerToken) {
+  Authenticator auth({ApiToken{"source-token-0123456789", "crm", "", Role::Source},
+                      ApiToken{"agent-token-ada-0123456", "", "ada", Role::Agent}});
+  ASSERT_TRUE(auth.enabled());
+  Reply refusal;
+  EXPECT_FALSE(auth.identify("", &refusal));
+  EXPECT_EQ(refusal.status, 401);
+  EXPECT_FALSE(auth.identify("Bearer nope-nope-nope-nope", &refusal));
+  EXPECT_EQ(refusal.body["error"]["message"], "unknown API token");
+  EXPECT_FALSE(auth.identify("Basic source-token-0123456789", &refusal));
+  auto caller = auth.identify("Bearer agent-token-ada-0123456", &refusal);
+  ASSERT_TRUE(caller);
+  EXPECT_EQ(caller->role, Role::Agent);
+  EXPECT_EQ(caller->agent, "ada");
+  EXPECT_FALSE(Authenticator::forbid(*caller, roles({Role::Agent})));
+  auto forbidden = Authenticator::forbid(*caller, roles({Role::Source}));
+  ASSERT_TRUE(forbidden);
+  EXPECT_EQ(forbidden->status, 403);
+  EXPECT_EQ(forbidden->body["error"]["message"], "a token of role `agent` may not do this (allowed: source, admin)");
+  EXPECT_FALSE(Authenticator::forbid_other_agent(*caller, "ada"));
+  EXPECT_TRUE(Authenticator::forbid_other_agent(*caller, "bob"));
+}
+
+TEST(Auth, WithoutTokensEveryoneIsAdmin) {
+  Authenticator none({});
+  Reply refusal;
+  auto caller = none.identify("", &refusal);
+  ASSERT_TRUE(caller);
+  EXPECT_EQ(caller->role, Role::Admin);
+  EXPECT_FALSE(Authenticator::forbid(*caller, roles({Role::Source})));
+}
+
+}  // namespace
+}  // namespace iwd::server

@@ -1,0 +1,173 @@
+// The engine on a simulated clock: changes acknowledged after they are durable, idempotent
+// capture, recovery from the journal (states, agents, priorities and timeouts as before), and
+// hot reload (open items re-evaluated, in-flight work kept; refused uploads change nothing).
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "runtime/clock.h"
+#include "server/engine.h"
+#include "server/views.h"
+
+namespace iwd::server {
+namespace {
+
+using json = nlohmann::json;
+using ojson = nlohmann::ordered_json;
+
+const std::string kRules = std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd";
+constexpr std::int64_t kStart = 1795510800000;  // 2026-11-24T09:00:00Z, a Tuesday
+
+Ruleset load(runtime::StringPool& pool, const std::string& path) {
+  Ruleset r;
+  std::ostringstream diags;
+  std::string error;
+  EXPECT_EQ(load_ruleset_path(path, pool, diags, &r, &error), RulesetStatus::Ok) << error << diags.str();
+  return r;
+}
+
+class EngineTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("iwd_engine_test_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override {
+    engine_.reset();
+    journal_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  // (Re)starts the engine on the data folder; `rules` empty: the journal's.
+  void start(const std::string& rules = kRules) {
+    engine_.reset();
+    journal_.reset();
+    std::string error;
+    journal_ = Journal::open(dir_.string(), &error);
+    ASSERT_TRUE(journal_) << error;
+    engine_ = Engine::start(rules.empty() ? Ruleset{} : load(pool_, rules), pool_, *journal_, clock_, metrics_, hub_, &error);
+    ASSERT_TRUE(engine_) << error;
+  }
+  Reply change(const std::string& op, json value, std::string acting = {}) {
+    return engine_->change(Change{op, std::move(value), std::move(acting)});
+  }
+  // Every open item as the API shows it, by id.
+  std::map<std::string, ojson> items() {
+    std::map<std::string, ojson> out;
+    engine_->read([&](const runtime::Runtime& rt, std::int64_t now) {
+      for (const auto& item : rt.items())
+        if (runtime::is_open(item.state)) out[std::string(rt.pool().view(item.id))] = item_view(rt, item, now);
+      return Reply{};
+    });
+    return out;
+  }
+  ojson agent(const std::string& id) {
+    return engine_->read([&](const runtime::Runtime& rt, std::int64_t) {
+      return Reply{200, agent_view(rt, *rt.find_agent(*rt.pool().find(id)))};
+    }).body;
+  }
+
+  std::filesystem::path dir_;
+  runtime::StringPool pool_;
+  runtime::SimulatedClock clock_{stdlib::Instant{kStart}};
+  Metrics metrics_;
+  OfferHub hub_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Engine> engine_;
+};
+
+TEST_F(EngineTest, CaptureIsIdempotentByIdAndRefusalsAreNotStored) {
+  start();
+  const json s1{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}};
+  EXPECT_EQ(change("capture", s1).status, 201);
+  EXPECT_EQ(change("capture", s1).status, 200);
+  Reply other = change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Silver"}});
+  EXPECT_EQ(other.status, 409);
+  EXPECT_EQ(other.body["error"]["code"], "conflict");
+  Reply bad = change("capture", json{{"id", "S2"}, {"departmnt", "Sales"}});
+  EXPECT_EQ(bad.status, 422);
+  EXPECT_NE(bad.body["error"]["message"].get<std::string>().find("did you mean `department`?"), std::string::npos);
+  EXPECT_EQ(change("resume", "S1").status, 409);  // queued, not held
+  EXPECT_EQ(change("cancel", "S1").status, 200);
+  Reply ended = change("complete", "S1");
+  EXPECT_EQ(ended.status, 409);
+  EXPECT_EQ(ended.body["error"]["code"], "ended");
+  EXPECT_EQ(change("cancel", "NOPE").status, 404);
+  // Stored: the rules line, one capture, one cancel.
+  engine_.reset();
+  EXPECT_EQ(journal_->size(), 3);
+}
+
+TEST_F(EngineTest, RecoveryRestoresStatesAgentsPrioritiesAndTimeouts) {
+  start();
+  ASSERT_EQ(change("agent", json{{"id", "ada"}, {"skills", {{"sales_processing", 8}, {"legacy_processing", 2}}}}).status, 200);
+  ASSERT_EQ(change("agent", json{{"id", "fin"}, {"skills", {{"finance_processing", 6}}}}).status, 200);
+  ASSERT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);
+  ASSERT_EQ(change("accept", json{{"item", "S1"}, {"agent", "ada"}}).status, 200);
+  ASSERT_EQ(change("capture", json{{"id", "S2"}, {"department", "Sales"}, {"segment", "Bronze"}}).status, 201);
+  ASSERT_EQ(change("accept", "S2").status, 200);
+  ASSERT_EQ(change("park", "S2").status, 200);
+  ASSERT_EQ(change("capture", json{{"id", "F1"}, {"department", "Finance"}, {"segment", "Bronze"}}).status, 201);
+  EXPECT_EQ(items()["F1"]["state"], "offered");
+  clock_.advance(stdlib::Duration{46'000});  // Finance's offer timeout is 45 s: RONA
+  EXPECT_EQ(items()["F1"]["state"], "queued");
+  EXPECT_EQ(agent("fin")["state"], "not_ready");
+  clock_.advance(stdlib::Duration{3'600'000});  // an hour: priorities climb
+  const auto before = items();
+  EXPECT_EQ(before.at("S1")["state"], "assigned");
+  EXPECT_EQ(before.at("S2")["state"], "parked");
+  EXPECT_GT(before.at("F1")["priority"].get<std::int64_t>(), 100);
+
+  start();  // the same clock instant: the journal replayed
+  EXPECT_EQ(items(), before);
+  EXPECT_EQ(agent("fin")["state"], "not_ready");
+  EXPECT_EQ(agent("ada")["load"], 1);
+  clock_.advance(stdlib::Duration{3'600'000});
+  start();  // later: priorities recomputed from the stored instants
+  EXPECT_GT(items()["F1"]["priority"].get<std::int64_t>(), before.at("F1")["priority"].get<std::int64_t>());
+  EXPECT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 200);
+}
+
+TEST_F(EngineTest, ReloadReevaluatesOpenItemsAndKeepsWorkInFlight) {
+  start();
+  ASSERT_EQ(change("agent", json{{"id", "ada"}, {"skills", {{"sales_processing", 8}, {"legacy_processing", 2}}}}).status, 200);
+  ASSERT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);
+  ASSERT_EQ(change("accept", "S1").status, 200);
+  ASSERT_EQ(change("capture", json{{"id", "S2"}, {"department", "Sales"}, {"segment", "Silver"}}).status, 201);
+  ASSERT_EQ(change("hold", "S2").status, 200);
+  EXPECT_EQ(items()["S2"]["process"], "Sales.Silver");
+
+  // New rules: Silver items join Gold.
+  std::ifstream in(kRules);
+  std::string text((std::istreambuf_iterator<char>(in)), {});
+  const std::string from = "process Gold when segment == Gold {";
+  text.replace(text.find(from), from.size(), "process Gold when segment == Gold or segment == Silver {");
+  const auto path = dir_ / "new.iwd";
+  std::ofstream(path) << text;
+  Reply r = engine_->reload(load(pool_, path.string()));
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["items_reevaluated"], 2);
+  auto now = items();
+  EXPECT_EQ(now["S1"]["state"], "assigned");
+  EXPECT_EQ(now["S1"]["agent"], "ada");
+  EXPECT_EQ(now["S2"]["state"], "held");
+  EXPECT_EQ(now["S2"]["process"], "Sales.Gold");
+
+  // Rules whose schema cannot hold the open items: refused, nothing changes.
+  const auto narrow = dir_ / "narrow.iwd";
+  std::ofstream(narrow) << "ruleset narrow version \"1\"\nattributes { department: number }\ndefault process P { sla 1h }\n";
+  Reply refused = engine_->reload(load(pool_, narrow.string()));
+  EXPECT_EQ(refused.status, 409);
+  EXPECT_EQ(refused.body["error"]["code"], "reload_refused");
+  EXPECT_EQ(items(), now);
+
+  start("");  // no rules given: the journal's (the reloaded ones) stay
+  EXPECT_EQ(items(), now);
+  start();  // the original rules given: reloaded at start
+  EXPECT_EQ(items()["S2"]["process"], "Sales.Silver");
+  EXPECT_EQ(engine_->start_stats().reloads, 1);
+}
+
+}  // namespace
+}  // namespace iwd::server
