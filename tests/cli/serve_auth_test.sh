@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# `iwd serve --config`: API tokens and roles. No token or a wrong one: 401; a role the route
+# does not allow: 403; an agent token acts only for its own agent. Without a configuration
+# the server refuses to listen beyond loopback.
+set -u
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/serve_lib.sh"
+
+cat >"$TMP/config.json" <<'JSON'
+{
+  "tokens": [
+    {"token": "source-token-0123456789", "role": "source", "name": "crm"},
+    {"token": "agent-token-ada-0123456", "role": "agent", "agent": "ada"},
+    {"token": "agent-token-bob-0123456", "role": "agent", "agent": "bob"},
+    {"token": "supervisor-token-012345", "role": "supervisor"},
+    {"token": "admin-token-0123456789a", "role": "admin"}
+  ]
+}
+JSON
+expect_exit 2 "no configuration: loopback only" -- "$IWD" serve --rules examples/enterprise.iwd --data "$TMP/d0" --listen 0.0.0.0:0
+expect_in err "listens on loopback only" "says why"
+echo '{"tokens": [{"token": "short", "role": "admin"}]}' >"$TMP/bad.json"
+expect_exit 2 "a bad configuration" -- "$IWD" serve --rules examples/enterprise.iwd --config "$TMP/bad.json"
+expect_in err "tokens[0].token is at least 16 characters" "names the field"
+
+SERVE_ARGS="--config $TMP/config.json"
+start_server
+expect_exit 0 "no 'no authentication' notice" -- bash -c "! grep -q 'no authentication' '$TMP/serve.log'"
+TOKEN= expect_call 200 "health needs no token" -- GET /healthz
+TOKEN= expect_call 401 "no token" -- POST /v1/items '{"id":"S1","department":"Sales"}'
+expect_in out '"code":"unauthenticated"' "named"
+TOKEN=wrong-token-000000000 expect_call 401 "a wrong token" -- POST /v1/items '{"id":"S1","department":"Sales"}'
+TOKEN=agent-token-ada-0123456 expect_call 403 "an agent may not capture" -- POST /v1/items '{"id":"S1","department":"Sales"}'
+expect_in out '"code":"forbidden"' "forbidden"
+TOKEN=source-token-0123456789 expect_call 403 "a source may not upload rules" -- PUT /v1/admin/rules 'ruleset x version "1"'
+TOKEN=supervisor-token-012345 expect_call 403 "nor may a supervisor" -- PUT /v1/admin/rules 'ruleset x version "1"'
+TOKEN=agent-token-ada-0123456 expect_call 200 "ada logs herself in" -- PUT /v1/agents/ada '{"skills":{"sales_processing":8,"legacy_processing":2}}'
+TOKEN=agent-token-ada-0123456 expect_call 403 "ada may not act for bob" -- PUT /v1/agents/bob '{"skills":{"sales_processing":8}}'
+expect_in out 'acts for agent `ada` only' "says so"
+TOKEN=agent-token-bob-0123456 expect_call 200 "bob logs in" -- PUT /v1/agents/bob '{"skills":{"sales_processing":1}}'
+TOKEN=source-token-0123456789 expect_call 201 "a source captures" -- POST /v1/items '{"id":"S1","department":"Sales","segment":"Gold"}'
+expect_in out '"agent":"ada"' "offered to ada"
+TOKEN=agent-token-bob-0123456 expect_call 403 "bob may not accept as ada" -- POST /v1/items/S1/accept '{"agent":"ada"}'
+TOKEN=agent-token-bob-0123456 expect_call 409 "bob's own accept is refused: it is ada's offer" -- POST /v1/items/S1/accept ''
+expect_in out 'offered to `ada`, not to `bob`' "says so"
+TOKEN=agent-token-bob-0123456 expect_call 403 "bob may not read ada's offers" -- GET /v1/agents/ada/offers
+TOKEN=agent-token-ada-0123456 expect_call 200 "ada accepts" -- POST /v1/items/S1/accept ''
+TOKEN=agent-token-bob-0123456 expect_call 403 "bob may not park ada's item" -- POST /v1/items/S1/park ''
+expect_in out 'item `S1` is not with agent `bob`' "says so"
+TOKEN=agent-token-ada-0123456 expect_call 200 "ada parks it" -- POST /v1/items/S1/park ''
+TOKEN=agent-token-ada-0123456 expect_call 403 "an agent may not read the queue" -- GET /v1/queue
+TOKEN=supervisor-token-012345 expect_call 200 "a supervisor may" -- GET /v1/queue
+TOKEN=supervisor-token-012345 expect_call 200 "and read ada's workbin" -- GET /v1/agents/ada/workbin
+TOKEN=supervisor-token-012345 expect_call 200 "and return the item" -- POST /v1/items/S1/return ''
+TOKEN=source-token-0123456789 expect_call 403 "a source may not read metrics" -- GET /metrics
+TOKEN=supervisor-token-012345 expect_call 200 "a supervisor may" -- GET /metrics
+TOKEN=admin-token-0123456789a expect_call 200 "an admin may do a source's work" -- POST /v1/items/S1/hold ''
+stop_server
+finish

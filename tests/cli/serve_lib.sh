@@ -1,0 +1,39 @@
+# Helpers for the `iwd serve` tests: start the server on loopback, call it with curl.
+# Source after lib.sh. DATA is the data folder; extra serve arguments in SERVE_ARGS.
+DATA="$TMP/data"
+PID=
+SERVE_ARGS=${SERVE_ARGS:-}
+start_server() {
+  rm -f "$TMP/port"
+  # shellcheck disable=SC2086
+  "$IWD" serve --rules "${RULES:-examples/enterprise.iwd}" --data "$DATA" --listen 127.0.0.1:0 --port-file "$TMP/port" \
+    $SERVE_ARGS 2>>"$TMP/serve.log" &
+  PID=$!
+  for _ in $(seq 200); do [ -s "$TMP/port" ] && break; sleep 0.05; done
+  PORT=$(cat "$TMP/port" 2>/dev/null)
+  URL="http://127.0.0.1:$PORT"
+}
+stop_server() {
+  kill -TERM "$PID" 2>/dev/null
+  wait "$PID" 2>/dev/null
+}
+# call METHOD PATH [BODY]: the status in $TMP/status, the body in $TMP/body. TOKEN: a bearer token.
+call() {
+  local auth=()
+  [ -n "${TOKEN:-}" ] && auth=(-H "Authorization: Bearer $TOKEN")
+  if [ $# -ge 3 ]; then
+    curl -s -o "$TMP/body" -w '%{http_code}' "${auth[@]}" -X "$1" "$URL$2" --data-binary "$3" >"$TMP/status"
+  else
+    curl -s -o "$TMP/body" -w '%{http_code}' "${auth[@]}" -X "$1" "$URL$2" >"$TMP/status"
+  fi
+}
+# expect_call STATUS DESCRIPTION -- METHOD PATH [BODY]; the body is then in $TMP/out
+expect_call() {
+  local want=$1 what=$2
+  shift 3
+  call "$@"
+  if [ "$(cat "$TMP/status")" = "$want" ]; then PASSED=$((PASSED + 1)); else
+    FAILED=$((FAILED + 1)); echo "FAIL: $what: status $(cat "$TMP/status"), expected $want"; sed 's/^/  body: /' "$TMP/body"; echo
+  fi
+  cp "$TMP/body" "$TMP/out"
+}
