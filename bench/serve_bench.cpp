@@ -1,6 +1,10 @@
-// `iwd serve` on loopback: durable creates per second and their latency, with clients on
-// keep-alive connections posting items to an in-process server (the same Service and HTTP
-// front end as `iwd serve`, a fresh journal in a temporary folder).
+// `iwd serve` on loopback, in process (the same Engine and HTTP front end as `iwd serve`, a
+// fresh journal in a temporary folder, WAL, synchronous=FULL):
+// - BM_DurableCreates: clients on keep-alive connections posting creates; creates per second
+//   and latency. (The headline figure uses wrk against the real binary: bench/serve_load.sh.)
+// - BM_OffersEndToEnd: sources post creates; agents hold an offer stream (SSE) each and accept
+//   and complete every offer they get. Offers per second end to end, and the latency from a
+//   create being sent to its offer arriving on the agent's stream.
 #include <benchmark/benchmark.h>
 #include <httplib.h>
 
@@ -8,80 +12,184 @@
 #include <atomic>
 #include <chrono>
 #include <filesystem>
+#include <mutex>
 #include <sstream>
 #include <thread>
+#include <unordered_map>
 
 #include "runtime/clock.h"
+#include "server/config.h"
+#include "server/engine.h"
 #include "server/http.h"
 #include "server/journal.h"
-#include "server/engine.h"
 #include "server/metrics.h"
 #include "server/offer_hub.h"
 #include "server/ruleset.h"
-#include "server/config.h"
 
 namespace {
 
 using namespace iwd;
+using Clock = std::chrono::steady_clock;
 
-void BM_DurableCreates(benchmark::State& state) {
-  const int clients = static_cast<int>(state.range(0));
-  const int per_client = 500;
-  for (auto _ : state) {
-    const std::string dir = std::filesystem::temp_directory_path() / ("iwd_serve_bench_" + std::to_string(::getpid()));
+// A server on a free loopback port, torn down (and its folder removed) at the end.
+struct Server {
+  std::string dir = std::filesystem::temp_directory_path() / ("iwd_serve_bench_" + std::to_string(::getpid()));
+  runtime::StringPool pool;
+  runtime::SystemClock clock;
+  server::Metrics metrics;
+  server::OfferHub hub;
+  server::ServerConfig config;
+  server::Authenticator auth{{}};
+  std::unique_ptr<server::Journal> journal;
+  std::unique_ptr<server::Engine> engine;
+  std::unique_ptr<server::HttpFrontEnd> http;
+  std::thread serving;
+  int port = -1;
+
+  Server() {
     std::filesystem::remove_all(dir);
-    runtime::StringPool pool;
     std::ostringstream diags;
     std::string error;
     server::Ruleset rules;
     server::load_ruleset_path(std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd", pool, diags, &rules, &error);
-    auto journal = server::Journal::open(dir, &error);
-    runtime::SystemClock clock;
-    server::Metrics metrics;
-    server::OfferHub hub;
-    server::ServerConfig config;
-    server::Authenticator auth({});
-    auto service = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, &error);
-    server::HttpFrontEnd http(server::ServerContext{service.get(), &metrics, &hub, &config, &pool}, auth);
-    const int port = http.bind("127.0.0.1", 0);
-    std::thread serving([&http] { http.serve(); });
+    journal = server::Journal::open(dir, &error);
+    engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, &error);
+    http = std::make_unique<server::HttpFrontEnd>(server::ServerContext{engine.get(), &metrics, &hub, &config, &pool}, auth);
+    port = http->bind("127.0.0.1", 0);
+    serving = std::thread([this] { http->serve(); });
+  }
+  ~Server() {
+    http->stop();
+    serving.join();
+    http.reset();
+    engine.reset();
+    journal.reset();
+    std::filesystem::remove_all(dir);
+  }
+};
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+void BM_DurableCreates(benchmark::State& state) {
+  const int clients = static_cast<int>(state.range(0));
+  const int per_client = 2000;
+  for (auto _ : state) {
+    Server s;
     std::vector<std::vector<double>> latencies(static_cast<std::size_t>(clients));
     std::atomic<int> failures{0};
-    const auto t0 = std::chrono::steady_clock::now();
+    const auto t0 = Clock::now();
     std::vector<std::thread> threads;
     for (int c = 0; c < clients; ++c)
       threads.emplace_back([&, c] {
-        httplib::Client client("127.0.0.1", port);
+        httplib::Client client("127.0.0.1", s.port);
         client.set_keep_alive(true);
         client.set_tcp_nodelay(true);
         for (int n = 0; n < per_client; ++n) {
           const std::string body = "{\"id\":\"c" + std::to_string(c) + "-" + std::to_string(n) +
                                    "\",\"department\":\"Sales\",\"segment\":\"Silver\"}";
-          const auto s = std::chrono::steady_clock::now();
+          const auto sent = Clock::now();
           auto res = client.Post("/v1/items", body, "application/json");
-          latencies[static_cast<std::size_t>(c)].push_back(
-              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s).count());
-          if (!res || res->status != 201) ++failures;
+          latencies[static_cast<std::size_t>(c)].push_back(std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+          if (!res || res->status != 201) {
+            if (failures++ == 0)
+              std::fprintf(stderr, "first failure: %s\n", res ? (std::to_string(res->status) + " " + res->body).c_str() : httplib::to_string(res.error()).c_str());
+          }
         }
       });
     for (auto& t : threads) t.join();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    http.stop();
-    serving.join();
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
     std::vector<double> all;
     for (const auto& l : latencies) all.insert(all.end(), l.begin(), l.end());
-    std::sort(all.begin(), all.end());
     state.counters["creates_per_s"] = static_cast<double>(all.size()) / seconds;
-    state.counters["p50_ms"] = all[all.size() / 2];
-    state.counters["p99_ms"] = all[all.size() * 99 / 100];
+    state.counters["p50_ms"] = percentile(all, 0.50);
+    state.counters["p99_ms"] = percentile(all, 0.99);
     state.counters["failures"] = failures.load();
-    state.counters["journal_lines"] = static_cast<double>(journal->size());
-    service.reset();
-    std::filesystem::remove_all(dir);
+    const auto commits = s.engine->commit_stats();
+    state.counters["lines_per_commit"] = static_cast<double>(commits.lines) / static_cast<double>(std::max<std::uint64_t>(1, commits.transactions));
+  }
+}
+
+void BM_OffersEndToEnd(benchmark::State& state) {
+  const int agents = static_cast<int>(state.range(0));
+  const int sources = 4, per_source = 2500;
+  const int total = sources * per_source;
+  for (auto _ : state) {
+    Server s;
+    std::mutex mu;
+    std::unordered_map<std::string, Clock::time_point> sent_at;
+    std::vector<double> offer_ms;
+    std::atomic<int> completed{0}, failures{0};
+    std::vector<std::unique_ptr<httplib::Client>> streams;
+    std::vector<std::thread> agent_threads;
+    for (int a = 0; a < agents; ++a) {
+      const std::string id = "agent" + std::to_string(a);
+      httplib::Client setup("127.0.0.1", s.port);
+      setup.Put(("/v1/agents/" + id).c_str(),
+                R"({"skills":{"sales_processing":8,"legacy_processing":2},"capacity":{"workitem":4,"total":4}})", "application/json");
+      agent_threads.emplace_back([&, id] {
+        httplib::Client stream("127.0.0.1", s.port), actions("127.0.0.1", s.port);
+        actions.set_keep_alive(true);
+        actions.set_tcp_nodelay(true);
+        std::string buffer;
+        stream.Get(("/v1/agents/" + id + "/offers/stream").c_str(), [&](const char* data, std::size_t n) {
+          buffer.append(data, n);
+          for (std::size_t end; (end = buffer.find("\n\n")) != std::string::npos; buffer.erase(0, end + 2)) {
+            const std::string message = buffer.substr(0, end);
+            if (message.rfind("event: offer\n", 0) != 0) continue;
+            const auto p = message.find("\"id\":\"") + 6;
+            const std::string item = message.substr(p, message.find('"', p) - p);
+            {
+              std::lock_guard<std::mutex> lock(mu);
+              if (auto it = sent_at.find(item); it != sent_at.end())
+                offer_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - it->second).count());
+            }
+            auto accepted = actions.Post(("/v1/items/" + item + "/accept").c_str(), "", "application/json");
+            auto done = actions.Post(("/v1/items/" + item + "/complete").c_str(), "", "application/json");
+            if (!accepted || accepted->status != 200 || !done || done->status != 200) ++failures;
+            if (++completed >= total) return false;
+          }
+          return true;
+        });
+      });
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));  // the streams are open
+    const auto t0 = Clock::now();
+    std::vector<std::thread> source_threads;
+    for (int c = 0; c < sources; ++c)
+      source_threads.emplace_back([&, c] {
+        httplib::Client client("127.0.0.1", s.port);
+        client.set_keep_alive(true);
+        client.set_tcp_nodelay(true);
+        for (int n = 0; n < per_source; ++n) {
+          const std::string id = "e" + std::to_string(c) + "-" + std::to_string(n);
+          {
+            std::lock_guard<std::mutex> lock(mu);
+            sent_at[id] = Clock::now();
+          }
+          auto res = client.Post("/v1/items", "{\"id\":\"" + id + "\",\"department\":\"Sales\",\"segment\":\"Gold\"}", "application/json");
+          if (!res || res->status != 201) ++failures;
+        }
+      });
+    for (auto& t : source_threads) t.join();
+    const auto deadline = Clock::now() + std::chrono::seconds(60);
+    while (completed < total && Clock::now() < deadline) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    s.hub.close_all();  // ends the streams
+    for (auto& t : agent_threads) t.join();
+    state.counters["offers_accepted_completed_per_s"] = completed.load() / seconds;
+    state.counters["offer_p50_ms"] = percentile(offer_ms, 0.50);
+    state.counters["offer_p99_ms"] = percentile(offer_ms, 0.99);
+    state.counters["completed"] = completed.load();
+    state.counters["failures"] = failures.load();
   }
 }
 
 }  // namespace
 
 BENCHMARK(BM_DurableCreates)->Arg(1)->Arg(8)->Arg(32)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_OffersEndToEnd)->Arg(16)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_MAIN();

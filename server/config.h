@@ -16,7 +16,7 @@ struct ServerConfig {
   std::vector<ApiToken> tokens;              // empty: no authentication (loopback only)
   std::size_t max_body_bytes = 1 << 20;      // larger bodies: 413
   std::size_t max_batch = 1000;              // items in one batch create
-  int threads = 64;                          // HTTP worker threads (one per open connection)
+  int threads = 256;                         // HTTP worker threads: one per open connection (and offer stream)
 };
 
 // Reads and checks FILE: nullopt and *error naming the file, the field and the problem.

@@ -139,10 +139,6 @@ void Engine::loop() {
   }
 }
 
-std::string Engine::line_at(std::int64_t now, const std::string& op, const json& value) const {
-  return json{{"at", stdlib::format_instant(stdlib::Instant{now})}, {op, value}}.dump();
-}
-
 namespace {
 
 // The item a change is about.
@@ -161,9 +157,10 @@ std::string item_of(const Change& c) {
 Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
   runtime::Runtime& rt = session_->runtime();
   const std::string id = item_of(c);
+  std::string value = c.value.dump();  // canonical: keys in order
+  const std::uint64_t hash = compiler::fnv1a64(value);
   if (c.op == "capture") {
     if (id.empty()) return error_reply(422, "missing_id", "an item needs an `id` (a string): the source system's key");
-    const std::uint64_t hash = compiler::fnv1a64(c.value.dump());
     if (auto it = captured_.find(pool_.intern(id)); it != captured_.end()) {
       if (it->second.body_hash != hash)
         return error_reply(409, "conflict", fmt::format("item `{}` was captured before with another body", id));
@@ -182,15 +179,16 @@ Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
     if (item && (item->agent == runtime::kNoIndex || rt.pool().view(rt.agents()[item->agent].id) != c.acting_agent))
       return error_reply(403, "forbidden", fmt::format("item `{}` is not with agent `{}`", id, c.acting_agent));
   }
-  const std::string line = line_at(now, c.op, c.value);
-  if (std::string refused = session_->apply_text(line); !refused.empty()) {
+  // The journal line is the replay line {"at": INSTANT, OP: VALUE}; applied as parsed.
+  std::string line = "{\"at\":\"" + stdlib::format_instant(stdlib::Instant{now}) + "\",\"" + c.op + "\":" + value + "}";
+  if (std::string refused = session_->apply(runtime::replay::ScriptLine{now, c.op, std::move(value)}); !refused.empty()) {
     const bool unknown = refused.find("no open item") != std::string::npos || refused.find(": no agent") != std::string::npos;
     if (unknown) return error_reply(404, "not_found", refused);
     const bool illegal = refused.find("only ") != std::string::npos || refused.find("is offered to") != std::string::npos;
     return error_reply(illegal ? 409 : 422, illegal ? "illegal_transition" : "refused", refused);
   }
-  batch->lines.push_back(line);
-  if (c.op == "capture") remember_capture(c.value);
+  batch->lines.push_back(std::move(line));
+  if (c.op == "capture") captured_[pool_.intern(id)] = CaptureMark{hash};
   return outcome(c, id);
 }
 
@@ -208,7 +206,7 @@ Reply Engine::outcome(const Change& c, const std::string& id) {
   }
   const int status = c.op == "capture" ? 201 : 200;
   const std::uint32_t interned = pool_.intern(id);
-  if (const runtime::WorkItem* item = rt.find_item(interned)) return Reply{status, item_view(rt, *item, now)};
+  if (const runtime::WorkItem* item = rt.find_item(interned)) return Reply{status, {}, item_view_text(rt, *item, now)};
   ojson gone{{"id", id}};
   for (const runtime::Event& e : tap_->events)  // not drained yet: this change's events
     if (e.kind == runtime::EventKind::ItemStateChanged && e.item == interned) {

@@ -106,7 +106,6 @@ class Engine {
   bool swap_to(Ruleset next, std::int64_t at, SwapReport* report, std::string* error);
   Reply outcome(const Change& c, const std::string& id);
   void drain_events(std::vector<std::pair<std::string, SseMessage>>* messages);
-  std::string line_at(std::int64_t now, const std::string& op, const nlohmann::json& value) const;
 
   runtime::StringPool& pool_;
   Journal& journal_;

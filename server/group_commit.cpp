@@ -1,8 +1,11 @@
 #include "server/group_commit.h"
 
+#include <chrono>
+
 namespace iwd::server {
 
-GroupCommitter::GroupCommitter(Journal& journal) : journal_(journal), thread_([this] { loop(); }) {}
+GroupCommitter::GroupCommitter(Journal& journal)
+    : journal_(journal), thread_([this] { loop(); }), checkpointer_([this] { checkpoints(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -10,7 +13,20 @@ GroupCommitter::~GroupCommitter() {
     stopping_ = true;
   }
   wake_.notify_all();
+  stop_checkpoints_.notify_all();
   thread_.join();
+  checkpointer_.join();
+}
+
+void GroupCommitter::checkpoints() {
+  std::unique_lock<std::mutex> lock(mu_);
+  while (!stopping_) {
+    stop_checkpoints_.wait_for(lock, std::chrono::seconds(5), [this] { return stopping_; });
+    lock.unlock();
+    std::string ignored;  // a failed checkpoint loses nothing: the log keeps every change
+    journal_.checkpoint(&ignored);
+    lock.lock();
+  }
 }
 
 void GroupCommitter::submit(CommitBatch batch) {

@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <netinet/in.h>
+#include <sys/socket.h>
+
 #include <regex>
 
 namespace iwd::server {
@@ -70,9 +73,33 @@ HttpFrontEnd::HttpFrontEnd(ServerContext ctx, const Authenticator& auth) : impl_
 
 HttpFrontEnd::~HttpFrontEnd() { stop(); }
 
+namespace {
+
+// Debian's cpp-httplib is a compiled library that listens with a backlog of 5: many clients
+// connecting at once overflow it, and their SYNs wait for a retransmit (1 s, then 3 s). The
+// library does not expose its socket, so the listening socket bound to `port` is found among
+// the process's descriptors and given a deep backlog (listen() again only changes it).
+void deepen_backlog(int port) {
+  for (int fd = 0; fd < 4096; ++fd) {
+    int listening = 0;
+    socklen_t size = sizeof listening;
+    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || !listening) continue;
+    sockaddr_storage address{};
+    socklen_t length = sizeof address;
+    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) continue;
+    const int bound = address.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port)
+                      : address.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port)
+                                                      : -1;
+    if (bound == port) ::listen(fd, 4096);
+  }
+}
+
+}  // namespace
+
 int HttpFrontEnd::bind(const std::string& host, int port) {
-  if (port == 0) return impl_->http.bind_to_any_port(host.c_str());
-  return impl_->http.bind_to_port(host.c_str(), port) ? port : -1;
+  const int bound = port == 0 ? impl_->http.bind_to_any_port(host.c_str()) : impl_->http.bind_to_port(host.c_str(), port) ? port : -1;
+  if (bound > 0) deepen_backlog(bound);
+  return bound;
 }
 void HttpFrontEnd::serve() { impl_->http.listen_after_bind(); }
 void HttpFrontEnd::stop() {

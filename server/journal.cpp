@@ -22,6 +22,7 @@ std::unique_ptr<Journal> Journal::open(const std::string& dir, std::string* erro
   }
   std::unique_ptr<Journal> j(new Journal(db));
   if (!j->exec("PRAGMA journal_mode=WAL", error) || !j->exec("PRAGMA synchronous=FULL", error) ||
+      !j->exec("PRAGMA wal_autocheckpoint=0", error) ||
       !j->exec("CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, line TEXT NOT NULL)", error) ||
       !j->exec("CREATE TABLE IF NOT EXISTS rulesets (key TEXT PRIMARY KEY, bundle BLOB NOT NULL)", error)) {
     *error = path + ": " + *error;
@@ -33,12 +34,25 @@ std::unique_ptr<Journal> Journal::open(const std::string& dir, std::string* erro
     *error = path + ": " + sqlite3_errmsg(db);
     return nullptr;
   }
+  if (sqlite3_open_v2(path.c_str(), &j->checkpoint_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    *error = path + ": " + (j->checkpoint_db_ ? sqlite3_errmsg(j->checkpoint_db_) : "out of memory");
+    return nullptr;
+  }
+  sqlite3_exec(j->checkpoint_db_, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
   return j;
+}
+
+bool Journal::checkpoint(std::string* error) {
+  const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  if (rc == SQLITE_OK || rc == SQLITE_BUSY) return true;  // busy: another time
+  *error = sqlite3_errmsg(checkpoint_db_);
+  return false;
 }
 
 Journal::~Journal() {
   sqlite3_finalize(insert_line_);
   sqlite3_finalize(insert_ruleset_);
+  sqlite3_close(checkpoint_db_);
   sqlite3_close(db_);
 }
 

@@ -38,11 +38,16 @@ class Journal {
   // A stored ruleset's bundle, or nullopt.
   std::optional<std::string> ruleset(const std::string& key, std::string* error);
   std::int64_t size() const { return count_; }
+  // Copies the write-ahead log into the database (a passive checkpoint) through a connection
+  // of its own, so it may run on another thread while append() commits: commits never wait
+  // for a checkpoint (automatic checkpoints are off).
+  bool checkpoint(std::string* error);
 
  private:
   explicit Journal(sqlite3* db) : db_(db) {}
   bool exec(const char* sql, std::string* error);
   sqlite3* db_;
+  sqlite3* checkpoint_db_ = nullptr;
   sqlite3_stmt* insert_line_ = nullptr;
   sqlite3_stmt* insert_ruleset_ = nullptr;
   std::int64_t count_ = 0;

@@ -9,8 +9,12 @@
 namespace iwd::server {
 
 struct Reply {
+  Reply() = default;
+  Reply(int s, nlohmann::ordered_json b, std::string t = {}) : status(s), body(std::move(b)), text(std::move(t)) {}
   int status = 200;
   nlohmann::ordered_json body;
+  std::string text;  // when not empty: the body, already rendered as JSON (the hot paths)
+  nlohmann::ordered_json json() const { return text.empty() ? body : nlohmann::ordered_json::parse(text); }
 };
 
 Reply error_reply(int status, const std::string& code, const std::string& message);

@@ -13,7 +13,8 @@ std::vector<Route> all_routes(ServerContext& ctx) {
 
 void send(httplib::Response& res, const Reply& r) {
   res.status = r.status;
-  res.set_content(r.body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), "application/json");
+  if (!r.text.empty()) res.set_content(r.text, "application/json");
+  else res.set_content(r.body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), "application/json");
 }
 
 bool body_object(const Call& call, httplib::Response& res, nlohmann::json* out, bool empty_ok) {

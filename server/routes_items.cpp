@@ -68,7 +68,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  std::vector<Reply> replies = ctx.engine->changes(std::move(changes));
                  for (std::size_t k = 0; k < replies.size(); ++k) {
                    ojson one{{"status", replies[k].status}};
-                   if (replies[k].status < 300) one["item"] = std::move(replies[k].body);
+                   if (replies[k].status < 300) one["item"] = replies[k].json();
                    else one["error"] = std::move(replies[k].body["error"]);
                    results[positions[k]] = std::move(one);
                  }

@@ -21,6 +21,26 @@ ojson item_view(const runtime::Runtime& rt, const runtime::WorkItem& item, std::
   return j;
 }
 
+namespace {
+std::string quoted(std::string_view s) {
+  return nlohmann::json(s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+}  // namespace
+
+std::string item_view_text(const runtime::Runtime& rt, const runtime::WorkItem& item, std::int64_t now) {
+  std::string out = "{\"id\":" + quoted(rt.pool().view(item.id)) + ",\"state\":\"" +
+                    std::string(runtime::item_state_name(item.state)) + "\",\"process\":" +
+                    quoted(item.process >= 0 ? rt.rules().process_names[item.process] : "") +
+                    ",\"priority\":" + std::to_string(item.priority);
+  if (item.clock.due != runtime::abi::kNone) {
+    out += ",\"due\":\"" + stdlib::format_instant(stdlib::Instant{item.clock.due}) + "\",\"overdue\":";
+    out += now > item.clock.due ? "true" : "false";
+  }
+  if (item.agent != runtime::kNoIndex) out += ",\"agent\":" + quoted(rt.pool().view(rt.agents()[item.agent].id));
+  out += ",\"attributes\":" + runtime::encode_item(rt.schema(), rt.pool(), item.record) + "}";
+  return out;
+}
+
 ojson agent_view(const runtime::Runtime& rt, const runtime::Agent& a) {
   ojson j{{"id", std::string(rt.pool().view(a.id))}, {"state", std::string(runtime::agent_state_name(a.state))}};
   if (a.reason != runtime::kNoId) j["reason"] = std::string(rt.pool().view(a.reason));

@@ -57,7 +57,10 @@ class EngineTest : public ::testing::Test {
     std::map<std::string, ojson> out;
     engine_->read([&](const runtime::Runtime& rt, std::int64_t now) {
       for (const auto& item : rt.items())
-        if (runtime::is_open(item.state)) out[std::string(rt.pool().view(item.id))] = item_view(rt, item, now);
+        if (runtime::is_open(item.state)) {
+          out[std::string(rt.pool().view(item.id))] = item_view(rt, item, now);
+          EXPECT_EQ(ojson::parse(item_view_text(rt, item, now)), item_view(rt, item, now));  // the two renderings agree
+        }
       return Reply{};
     });
     return out;
