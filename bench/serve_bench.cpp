@@ -53,7 +53,7 @@ struct Server {
     server::Ruleset rules;
     server::load_ruleset_path(std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd", pool, diags, &rules, &error);
     journal = server::Journal::open(dir, &error);
-    engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, &error);
+    engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, server::EngineOptions{}, &error);
     http = std::make_unique<server::HttpFrontEnd>(server::ServerContext{engine.get(), &metrics, &hub, &config, &pool}, auth);
     port = http->bind("127.0.0.1", 0);
     serving = std::thread([this] { http->serve(); });

@@ -43,6 +43,9 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
       else if (key == "max_batch") c.max_batch = n;
       else if (n > 4096) return fail("`threads` is at most 4096");
       else c.threads = static_cast<int>(n);
+    } else if (key == "compact_every") {
+      if (!it->is_number_unsigned()) return fail("`compact_every` is a whole number of journal lines (0: never by itself)");
+      c.compact_every = static_cast<std::int64_t>(it->get<std::uint64_t>());
     } else if (key == "tokens") {
       if (!it->is_array()) return fail("`tokens` is an array of {\"token\", \"role\", \"agent\"} objects");
       for (std::size_t k = 0; k < it->size(); ++k) {
@@ -73,7 +76,7 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
         c.tokens.push_back(std::move(token));
       }
     } else {
-      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, threads)", key));
+      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, threads, compact_every)", key));
     }
   }
   return c;

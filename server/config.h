@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ struct ServerConfig {
   std::vector<ApiToken> tokens;              // empty: no authentication (loopback only)
   std::size_t max_body_bytes = 1 << 20;      // larger bodies: 413
   std::size_t max_batch = 1000;              // items in one batch create
+  std::int64_t compact_every = 1'000'000;     // a snapshot after this many journal lines, at least twice the open state (0: never by itself)
   int threads = 256;                         // HTTP worker threads: one per open connection (and offer stream)
 };
 

@@ -87,6 +87,16 @@ Reply Engine::read(std::function<Reply(const runtime::Runtime&, std::int64_t)> f
   return answer.get();
 }
 
+Reply Engine::compact() {
+  auto cmd = std::make_unique<Command>();
+  cmd->kind = Kind::Compact;
+  auto answer = cmd->reply.get_future();
+  std::vector<std::unique_ptr<Command>> one;
+  one.push_back(std::move(cmd));
+  submit(std::move(one));
+  return answer.get();
+}
+
 Reply Engine::reload(Ruleset next) {
   auto cmd = std::make_unique<Command>();
   cmd->kind = Kind::Reload;
@@ -122,9 +132,21 @@ void Engine::loop() {
       if (failed_) r = error_reply(503, "journal_failed", "the journal could not store a change; restart the service");
       else if (c->kind == Kind::Read) r = c->read(session_->runtime(), now);
       else if (c->kind == Kind::Change) r = apply(c->change, now, &commit);
-      else r = reload_now(std::move(c->next), now, &commit);
+      else if (c->kind == Kind::Reload) r = reload_now(std::move(c->next), now, &commit);
+      else if (!commit.snapshot) r = snapshot_now(now, &commit);
+      else r = Reply{200, ojson{{"snapshot_at", stdlib::format_instant(stdlib::Instant{now})}}};  // one a batch is enough
       drain_events(messages.get());
       answers->emplace_back(std::move(c), std::move(r));
+    }
+    lines_since_snapshot_ += static_cast<std::int64_t>(commit.lines.size());
+    // By itself only when the journal since the last snapshot is at least twice the open
+    // state: a snapshot costs time in proportion to the open items (the engine pauses), so it
+    // is taken only when it at least halves what recovery reads.
+    const auto open = static_cast<std::int64_t>(session_->runtime().open_items() + session_->runtime().agents().size());
+    if (!failed_ && !commit.snapshot && options_.compact_every > 0 && lines_since_snapshot_ >= options_.compact_every &&
+        lines_since_snapshot_ >= 2 * open) {
+      snapshot_now(now, &commit);
+      drain_events(messages.get());
     }
     commit.done = [this, answers, messages](bool ok, const std::string& error) {
       if (!ok) failed_ = true;
@@ -242,10 +264,10 @@ void Engine::drain_events(std::vector<std::pair<std::string, SseMessage>>* messa
   tap_->events.clear();
 }
 
-bool Engine::swap_to(Ruleset next, std::int64_t at, SwapReport* report, std::string* error) {
+bool Engine::swap_to(Ruleset next, std::int64_t at, RestoreReport* report, std::string* error) {
   auto session = new_session(next, at, error);
   if (!session) return false;
-  *report = transplant(session_->runtime(), session->runtime());
+  *report = restore(image_of(session_->runtime()), session->runtime());
   if (!report->ok()) {
     tap_->events.clear();  // the new session's events: it is discarded
     return false;
@@ -258,7 +280,7 @@ bool Engine::swap_to(Ruleset next, std::int64_t at, SwapReport* report, std::str
 }
 
 Reply Engine::reload_now(Ruleset next, std::int64_t now, CommitBatch* batch) {
-  SwapReport report;
+  RestoreReport report;
   std::string error;
   const std::string key = next.key, bundle = next.bundle, label = next.label();
   if (!swap_to(std::move(next), now, &report, &error)) {
@@ -274,6 +296,55 @@ Reply Engine::reload_now(Ruleset next, std::int64_t now, CommitBatch* batch) {
   ojson body{{"ruleset", label}, {"key", key}, {"agents", report.agents}, {"items_reevaluated", report.items}};
   body["dropped_attributes"] = report.dropped_attributes;
   return Reply{200, body};
+}
+
+Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch) {
+  const StateImage image = image_of(session_->runtime());
+  std::string error;
+  auto session = new_session(rules_, now, &error);
+  RestoreReport report;
+  if (session) report = restore(image, session->runtime());
+  if (!session || !report.ok()) {  // a bug: the state does not carry over to its own rules
+    tap_->events.clear();
+    return error_reply(500, "snapshot_failed", session ? report.problems.front() : error);
+  }
+  session_ = std::move(session);
+  batch->snapshot = SnapshotRecord{now, rules_.key, image_json(image).dump(), captured_json().dump()};
+  lines_since_snapshot_ = 0;
+  return Reply{200, ojson{{"snapshot_at", stdlib::format_instant(stdlib::Instant{now})},
+                          {"agents", report.agents},
+                          {"items", report.items},
+                          {"ids_remembered", captured_.size()}}};
+}
+
+json Engine::captured_json() const {
+  json out = json::array();
+  for (const auto& [id, mark] : captured_)
+    out.push_back(json::array({pool_.view(id), mark.body_hash, mark.ended == runtime::ItemState::None
+                                                                    ? std::string()
+                                                                    : std::string(runtime::item_state_name(mark.ended))}));
+  return out;
+}
+
+bool Engine::restore_captured(const std::string& text, std::string* error) {
+  const json j = json::parse(text, nullptr, false);
+  if (!j.is_array()) {
+    *error = "the snapshot's idempotency index is damaged";
+    return false;
+  }
+  for (const json& e : j) {
+    if (!e.is_array() || e.size() != 3 || !e[0].is_string() || !e[1].is_number_unsigned() || !e[2].is_string()) {
+      *error = "the snapshot's idempotency index is damaged";
+      return false;
+    }
+    CaptureMark mark{e[1].get<std::uint64_t>()};
+    const std::string ended = e[2].get<std::string>();
+    for (auto s : {runtime::ItemState::Completed, runtime::ItemState::Canceled, runtime::ItemState::Expired,
+                   runtime::ItemState::Rejected})
+      if (ended == runtime::item_state_name(s)) mark.ended = s;
+    captured_[pool_.intern(e[0].get<std::string>())] = mark;
+  }
+  return true;
 }
 
 std::unique_ptr<runtime::replay::Session> Engine::new_session(const Ruleset& rules, std::int64_t now, std::string* error) {

@@ -39,7 +39,7 @@
 #include "server/offer_hub.h"
 #include "server/reply.h"
 #include "server/ruleset.h"
-#include "server/ruleset_swap.h"
+#include "server/state_image.h"
 
 namespace iwd::server {
 
@@ -54,6 +54,13 @@ struct Change {
 
 struct StartStats {
   std::int64_t lines = 0, ms = 0, reloads = 0;
+  bool from_snapshot = false;
+};
+
+struct EngineOptions {
+  // A snapshot after this many journal lines, once they are at least twice the open items and
+  // agents (0: only when asked, POST /v1/admin/compact).
+  std::int64_t compact_every = 1'000'000;
 };
 
 class Engine {
@@ -62,7 +69,7 @@ class Engine {
   // differ from `rules`, the service reloads to `rules` at start; with no `rules` (nothing
   // loaded) it keeps the journal's. Null and *error on failure.
   static std::unique_ptr<Engine> start(Ruleset rules, runtime::StringPool& pool, Journal& journal, runtime::Clock& clock,
-                                       Metrics& metrics, OfferHub& hub, std::string* error);
+                                       Metrics& metrics, OfferHub& hub, const EngineOptions& options, std::string* error);
   ~Engine();  // stops: queued commands get 503, batches being committed are answered
 
   // Answered after the change is durable: the item (or agent) after it, or a 4xx naming why not.
@@ -71,16 +78,20 @@ class Engine {
   std::vector<Reply> changes(std::vector<Change> cs);
   // A read on the engine thread; `now` is the runtime's instant.
   Reply read(std::function<Reply(const runtime::Runtime&, std::int64_t now)> f);
-  // A hot reload to `next`: every open item re-evaluated (server/ruleset_swap.h); on any
+  // A hot reload to `next`: every open item re-evaluated (server/state_image.h); on any
   // problem the running rules stay and the reply names the problems.
   Reply reload(Ruleset next);
+  // A snapshot now (compaction): the state is stored and the journal before it deleted, so
+  // recovery starts from it. Taking one is a reload to the same rules: every agent and open
+  // item carried over as it is (server/state_image.h), on both sides of a restart alike.
+  Reply compact();
 
   const StartStats& start_stats() const { return start_stats_; }
   std::string ruleset_label() const;
   CommitStats commit_stats() const { return committer_ ? committer_->stats() : CommitStats{}; }
 
  private:
-  enum class Kind { Change, Read, Reload };
+  enum class Kind { Change, Read, Reload, Compact };
   struct Command {
     Kind kind = Kind::Change;
     Change change;
@@ -103,7 +114,11 @@ class Engine {
   Reply apply(const Change& c, std::int64_t now, CommitBatch* batch);
   Reply reload_now(Ruleset next, std::int64_t now, CommitBatch* batch);
   // Swaps to `next` at `at` when every agent and open item carries over; else keeps the rules.
-  bool swap_to(Ruleset next, std::int64_t at, SwapReport* report, std::string* error);
+  bool swap_to(Ruleset next, std::int64_t at, RestoreReport* report, std::string* error);
+  // The snapshot: the session rebuilt from its own image, the record into `batch`.
+  Reply snapshot_now(std::int64_t now, CommitBatch* batch);
+  nlohmann::json captured_json() const;
+  bool restore_captured(const std::string& text, std::string* error);
   Reply outcome(const Change& c, const std::string& id);
   void drain_events(std::vector<std::pair<std::string, SseMessage>>* messages);
 
@@ -117,6 +132,8 @@ class Engine {
   std::unique_ptr<runtime::replay::Session> session_;
   StartStats start_stats_;
   bool recovering_ = false;
+  EngineOptions options_;
+  std::int64_t lines_since_snapshot_ = 0;
   // Each capture's body by id, as a hash of its canonical JSON: the same body again is
   // answered with the item, another body with 409. Rebuilt from the journal at start.
   struct CaptureMark {

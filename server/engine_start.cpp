@@ -13,8 +13,9 @@ namespace iwd::server {
 using json = nlohmann::json;
 
 std::unique_ptr<Engine> Engine::start(Ruleset rules, runtime::StringPool& pool, Journal& journal, runtime::Clock& clock,
-                                      Metrics& metrics, OfferHub& hub, std::string* error) {
+                                      Metrics& metrics, OfferHub& hub, const EngineOptions& options, std::string* error) {
   std::unique_ptr<Engine> e(new Engine(pool, journal, clock, metrics, hub));
+  e->options_ = options;
   if (!e->recover(std::move(rules), error)) return nullptr;
   e->committer_ = std::make_unique<GroupCommitter>(journal);
   e->thread_ = std::thread([p = e.get()] { p->loop(); });
@@ -46,7 +47,7 @@ bool Engine::replay_rules_line(const std::string& key, std::int64_t at, Ruleset*
     return session_ != nullptr;
   }
   session_->advance(at);
-  SwapReport report;
+  RestoreReport report;
   if (!swap_to(std::move(next), at, &report, error)) {
     if (error->empty()) *error = "the reload does not replay: " + (report.problems.empty() ? "" : report.problems.front());
     return false;
@@ -60,7 +61,27 @@ bool Engine::recover(Ruleset initial, std::string* error) {
   recovering_ = true;
   std::string problem;
   std::int64_t n = 0;
-  const bool read_ok = journal_.read(
+  // The latest snapshot, if any: its state restored at its instant, then the lines after it.
+  std::int64_t after_seq = 0;
+  if (auto snapshot = journal_.latest_snapshot(error)) {
+    const json image_text = json::parse(snapshot->image, nullptr, false);
+    auto image = image_from_json(image_text, error);
+    if (!image || !ruleset_for(snapshot->rules_key, &initial, &rules_, error) ||
+        !(session_ = new_session(rules_, snapshot->at, error)))
+      return false;
+    const RestoreReport report = restore(*image, session_->runtime());
+    if (!report.ok()) {
+      *error = "the snapshot does not restore: " + report.problems.front();
+      return false;
+    }
+    if (!restore_captured(snapshot->captured, error)) return false;
+    drain_events(nullptr);
+    after_seq = snapshot->journal_seq;
+    start_stats_.from_snapshot = true;
+  } else if (!error->empty()) {
+    return false;
+  }
+  const bool read_ok = journal_.read(after_seq, 
       [&](const std::string& line) {
         ++n;
         if (!problem.empty()) return;
@@ -120,7 +141,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
       if (!ruleset_for(wanted, &initial, &next, error)) return false;
       const std::int64_t at = session_->now();
       const std::string key = next.key, bundle = next.bundle;
-      SwapReport report;
+      RestoreReport report;
       if (!swap_to(std::move(next), at, &report, error)) {
         if (error->empty())
           *error = fmt::format("the journal's open items do not carry over to the rules given ({}{}); start with the "

@@ -1,5 +1,6 @@
 #include "server/group_commit.h"
 
+#include <algorithm>
 #include <chrono>
 
 namespace iwd::server {
@@ -51,25 +52,37 @@ void GroupCommitter::loop() {
       if (queue_.empty()) return;  // stopping, nothing left
       batches.swap(queue_);
     }
-    std::vector<std::pair<std::string, std::string>> rulesets;
-    std::vector<std::string> lines;
-    for (auto& b : batches) {
-      for (auto& r : b.rulesets) rulesets.push_back(std::move(r));
-      for (auto& l : b.lines) lines.push_back(std::move(l));
+    std::size_t lines = 0, snapshots = 0;
+    for (const auto& b : batches) {
+      lines += b.lines.size();
+      snapshots += b.snapshot ? 1 : 0;
     }
     std::string error;
     bool ok = failure_.empty();
     if (!ok) error = failure_;
-    if (ok && !journal_.append(rulesets, lines, &error)) {
-      ok = false;
-      failure_ = error;
+    const bool anything = lines > 0 || snapshots > 0 || std::any_of(batches.begin(), batches.end(), [](const CommitBatch& b) {
+                            return !b.rulesets.empty();
+                          });
+    if (ok && anything) {
+      ok = journal_.begin(&error);
+      for (std::size_t k = 0; ok && k < batches.size(); ++k) {
+        const CommitBatch& b = batches[k];
+        for (std::size_t r = 0; ok && r < b.rulesets.size(); ++r) ok = journal_.add_ruleset(b.rulesets[r].first, b.rulesets[r].second, &error);
+        for (std::size_t l = 0; ok && l < b.lines.size(); ++l) ok = journal_.add_line(b.lines[l], &error);
+        if (ok && b.snapshot)
+          ok = journal_.add_snapshot(b.snapshot->at, b.snapshot->rules_key, b.snapshot->image, b.snapshot->captured, &error);
+      }
+      if (ok) ok = journal_.commit(&error);
+      else journal_.rollback();
+      if (!ok) failure_ = error;
     }
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (ok && !lines.empty()) {
+      if (ok && lines > 0) {
         ++stats_.transactions;
-        stats_.lines += lines.size();
+        stats_.lines += lines;
       }
+      if (ok) stats_.snapshots += snapshots;
     }
     for (auto& b : batches)
       if (b.done) b.done(ok, error);

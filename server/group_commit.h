@@ -13,6 +13,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -22,14 +23,20 @@
 
 namespace iwd::server {
 
+struct SnapshotRecord {
+  std::int64_t at = 0;
+  std::string rules_key, image, captured;
+};
+
 struct CommitBatch {
   std::vector<std::pair<std::string, std::string>> rulesets;  // key, bundle
   std::vector<std::string> lines;
+  std::optional<SnapshotRecord> snapshot;  // after the lines: the journal before it is pruned
   std::function<void(bool ok, const std::string& error)> done;
 };
 
 struct CommitStats {
-  std::uint64_t transactions = 0, lines = 0;
+  std::uint64_t transactions = 0, lines = 0, snapshots = 0;
 };
 
 class GroupCommitter {

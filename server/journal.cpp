@@ -24,7 +24,10 @@ std::unique_ptr<Journal> Journal::open(const std::string& dir, std::string* erro
   if (!j->exec("PRAGMA journal_mode=WAL", error) || !j->exec("PRAGMA synchronous=FULL", error) ||
       !j->exec("PRAGMA wal_autocheckpoint=0", error) ||
       !j->exec("CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, line TEXT NOT NULL)", error) ||
-      !j->exec("CREATE TABLE IF NOT EXISTS rulesets (key TEXT PRIMARY KEY, bundle BLOB NOT NULL)", error)) {
+      !j->exec("CREATE TABLE IF NOT EXISTS rulesets (key TEXT PRIMARY KEY, bundle BLOB NOT NULL)", error) ||
+      !j->exec("CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, journal_seq INTEGER NOT NULL, "
+               "at INTEGER NOT NULL, rules TEXT NOT NULL, image TEXT NOT NULL, captured TEXT NOT NULL)",
+               error)) {
     *error = path + ": " + *error;
     return nullptr;
   }
@@ -64,42 +67,105 @@ bool Journal::exec(const char* sql, std::string* error) {
   return false;
 }
 
-bool Journal::append(const std::vector<std::pair<std::string, std::string>>& rulesets,
-                     const std::vector<std::string>& lines, std::string* error) {
-  if (lines.empty() && rulesets.empty()) return true;
-  if (!exec("BEGIN IMMEDIATE", error)) return false;
-  bool ok = true;
-  for (std::size_t k = 0; ok && k < rulesets.size(); ++k) {
-    sqlite3_bind_text(insert_ruleset_, 1, rulesets[k].first.data(), static_cast<int>(rulesets[k].first.size()), SQLITE_STATIC);
-    sqlite3_bind_blob(insert_ruleset_, 2, rulesets[k].second.data(), static_cast<int>(rulesets[k].second.size()), SQLITE_STATIC);
-    ok = sqlite3_step(insert_ruleset_) == SQLITE_DONE;
-    sqlite3_reset(insert_ruleset_);
+bool Journal::begin(std::string* error) {
+  pending_ = 0;
+  return exec("BEGIN IMMEDIATE", error);
+}
+
+bool Journal::add_ruleset(const std::string& key, const std::string& bundle, std::string* error) {
+  sqlite3_bind_text(insert_ruleset_, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
+  sqlite3_bind_blob(insert_ruleset_, 2, bundle.data(), static_cast<int>(bundle.size()), SQLITE_STATIC);
+  const bool ok = sqlite3_step(insert_ruleset_) == SQLITE_DONE;
+  if (!ok) *error = sqlite3_errmsg(db_);
+  sqlite3_reset(insert_ruleset_);
+  return ok;
+}
+
+bool Journal::add_line(const std::string& line, std::string* error) {
+  sqlite3_bind_text(insert_line_, 1, line.data(), static_cast<int>(line.size()), SQLITE_STATIC);
+  const bool ok = sqlite3_step(insert_line_) == SQLITE_DONE;
+  if (!ok) *error = sqlite3_errmsg(db_);
+  sqlite3_reset(insert_line_);
+  if (ok) ++pending_;
+  return ok;
+}
+
+bool Journal::add_snapshot(std::int64_t at, const std::string& rules_key, const std::string& image,
+                           const std::string& captured, std::string* error) {
+  sqlite3_stmt* insert = nullptr;
+  bool ok = sqlite3_prepare_v2(db_,
+                               "INSERT INTO snapshots (journal_seq, at, rules, image, captured) "
+                               "VALUES ((SELECT COALESCE(MAX(seq), 0) FROM journal), ?1, ?2, ?3, ?4)",
+                               -1, &insert, nullptr) == SQLITE_OK;
+  if (ok) {
+    sqlite3_bind_int64(insert, 1, at);
+    sqlite3_bind_text(insert, 2, rules_key.data(), static_cast<int>(rules_key.size()), SQLITE_STATIC);
+    sqlite3_bind_text(insert, 3, image.data(), static_cast<int>(image.size()), SQLITE_STATIC);
+    sqlite3_bind_text(insert, 4, captured.data(), static_cast<int>(captured.size()), SQLITE_STATIC);
+    ok = sqlite3_step(insert) == SQLITE_DONE;
   }
-  for (std::size_t k = 0; ok && k < lines.size(); ++k) {
-    sqlite3_bind_text(insert_line_, 1, lines[k].data(), static_cast<int>(lines[k].size()), SQLITE_STATIC);
-    ok = sqlite3_step(insert_line_) == SQLITE_DONE;
-    sqlite3_reset(insert_line_);
-  }
-  std::string ignored;
-  if (!ok) {
-    *error = sqlite3_errmsg(db_);
-    exec("ROLLBACK", &ignored);
-    return false;
-  }
+  if (!ok) *error = sqlite3_errmsg(db_);
+  sqlite3_finalize(insert);
+  // The journal keeps its highest seq (a row stays) so that seqs never go back.
+  return ok && exec("DELETE FROM journal WHERE seq < (SELECT journal_seq FROM snapshots ORDER BY seq DESC LIMIT 1)", error) &&
+         exec("DELETE FROM snapshots WHERE seq < (SELECT MAX(seq) FROM snapshots)", error);
+}
+
+bool Journal::commit(std::string* error) {
   if (!exec("COMMIT", error)) {
-    exec("ROLLBACK", &ignored);
+    rollback();
     return false;
   }
-  count_ += static_cast<std::int64_t>(lines.size());
+  count_ += pending_;
+  pending_ = 0;
   return true;
 }
 
-bool Journal::read(const std::function<void(const std::string&)>& line, std::string* error) {
+void Journal::rollback() {
+  std::string ignored;
+  exec("ROLLBACK", &ignored);
+  pending_ = 0;
+}
+
+bool Journal::append(const std::vector<std::pair<std::string, std::string>>& rulesets,
+                     const std::vector<std::string>& lines, std::string* error) {
+  if (lines.empty() && rulesets.empty()) return true;
+  if (!begin(error)) return false;
+  for (const auto& [key, bundle] : rulesets)
+    if (!add_ruleset(key, bundle, error)) return rollback(), false;
+  for (const std::string& line : lines)
+    if (!add_line(line, error)) return rollback(), false;
+  return commit(error);
+}
+
+std::optional<Journal::Snapshot> Journal::latest_snapshot(std::string* error) {
   sqlite3_stmt* select = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT line FROM journal ORDER BY seq", -1, &select, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, "SELECT journal_seq, at, rules, image, captured FROM snapshots ORDER BY seq DESC LIMIT 1", -1,
+                         &select, nullptr) != SQLITE_OK) {
+    *error = sqlite3_errmsg(db_);
+    return std::nullopt;
+  }
+  std::optional<Snapshot> out;
+  auto text = [select](int column) {
+    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(select, column));
+    return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(select, column))) : std::string();
+  };
+  const int rc = sqlite3_step(select);
+  if (rc == SQLITE_ROW)
+    out = Snapshot{sqlite3_column_int64(select, 0), sqlite3_column_int64(select, 1), text(2), text(3), text(4)};
+  else if (rc != SQLITE_DONE)
+    *error = sqlite3_errmsg(db_);
+  sqlite3_finalize(select);
+  return out;
+}
+
+bool Journal::read(std::int64_t after_seq, const std::function<void(const std::string&)>& line, std::string* error) {
+  sqlite3_stmt* select = nullptr;
+  if (sqlite3_prepare_v2(db_, "SELECT line FROM journal WHERE seq > ?1 ORDER BY seq", -1, &select, nullptr) != SQLITE_OK) {
     *error = sqlite3_errmsg(db_);
     return false;
   }
+  sqlite3_bind_int64(select, 1, after_seq);
   int rc = SQLITE_ROW;
   while ((rc = sqlite3_step(select)) == SQLITE_ROW) {
     const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(select, 0));

@@ -2,7 +2,10 @@
 // - `journal`: every accepted change as one line of the replay script format (docs/replay.md)
 //   with its absolute instant, plus `{"at": ..., "rules": KEY}` lines where a ruleset came into
 //   force (the first line of every journal, and each hot reload);
-// - `rulesets`: each ruleset that was ever in force, as a bundle (compiler/load/bundle.h), by key.
+// - `rulesets`: each ruleset that was ever in force, as a bundle (compiler/load/bundle.h), by key;
+// - `snapshots`: the latest snapshot (server/state_image.h): the state at an instant, under
+//   a ruleset, with the idempotency index; storing one deletes the journal lines before it
+//   (and older snapshots), so recovery starts from it.
 // Appends go in batches, one transaction each (group commit: server/group_commit.h); a batch
 // is durable when append() returns true. Not thread-safe: one thread at a time (the group
 // committer while the service runs; recovery before).
@@ -29,12 +32,28 @@ class Journal {
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
 
-  // Stores the rulesets (key, bundle; a key already stored is kept) and the lines in one
-  // transaction; false (and *error) when it could not: then none is.
+  // One transaction: begin(), any number of add_*(), then commit() (or rollback() after a
+  // failed add). Nothing is stored until commit() returns true.
+  bool begin(std::string* error);
+  bool add_ruleset(const std::string& key, const std::string& bundle, std::string* error);  // kept if stored
+  bool add_line(const std::string& line, std::string* error);
+  // A snapshot taken after every line added so far; the lines before it are deleted.
+  bool add_snapshot(std::int64_t at, const std::string& rules_key, const std::string& image, const std::string& captured,
+                    std::string* error);
+  bool commit(std::string* error);
+  void rollback();
+  // The same as one transaction; false (and *error) when it could not: then none is stored.
   bool append(const std::vector<std::pair<std::string, std::string>>& rulesets, const std::vector<std::string>& lines,
               std::string* error);
-  // Every stored line, in order.
-  bool read(const std::function<void(const std::string&)>& line, std::string* error);
+
+  struct Snapshot {
+    std::int64_t journal_seq = 0, at = 0;
+    std::string rules_key, image, captured;
+  };
+  // The latest snapshot, if any (nullopt with *error empty: none).
+  std::optional<Snapshot> latest_snapshot(std::string* error);
+  // Every stored line after `after_seq`, in order.
+  bool read(std::int64_t after_seq, const std::function<void(const std::string&)>& line, std::string* error);
   // A stored ruleset's bundle, or nullopt.
   std::optional<std::string> ruleset(const std::string& key, std::string* error);
   std::int64_t size() const { return count_; }
@@ -50,6 +69,7 @@ class Journal {
   sqlite3* checkpoint_db_ = nullptr;
   sqlite3_stmt* insert_line_ = nullptr;
   sqlite3_stmt* insert_ruleset_ = nullptr;
+  std::int64_t pending_ = 0;  // lines added in the open transaction
   std::int64_t count_ = 0;
 };
 

@@ -33,7 +33,7 @@ std::string LatencyHistogram::render(const std::string& name, const std::string&
 void Metrics::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
   using runtime::Cause;
   using runtime::ItemState;
-  if (e.kind != runtime::EventKind::ItemStateChanged) return;
+  if (e.kind != runtime::EventKind::ItemStateChanged || e.cause == Cause::Reload) return;  // carried over, not new
   if (e.from_item == ItemState::None && e.cause == Cause::Capture) ++(e.to_item == ItemState::Rejected ? rejected_ : captures_);
   switch (e.to_item) {
     case ItemState::Offered:

@@ -1,6 +1,6 @@
 // Admin: the ruleset in force, and uploading a new one (hot reload). The upload is compiled
 // and checked first; with errors the running rules stay and the reply carries the
-// diagnostics. Then every open item is re-evaluated under the new rules (server/ruleset_swap.h).
+// diagnostics. Then every open item is re-evaluated under the new rules (server/state_image.h).
 #include <fmt/format.h>
 
 #include <mutex>
@@ -49,6 +49,9 @@ std::vector<Route> admin_routes(ServerContext& ctx) {
                    return send(res, refused);
                  }
                  send(res, ctx.engine->reload(std::move(next)));
+               }});
+  r.push_back({"POST", "/v1/admin/compact", kAdmin, [&ctx](const Call&, httplib::Response& res) {
+                 send(res, ctx.engine->compact());
                }});
   return r;
 }

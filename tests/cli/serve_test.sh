@@ -122,6 +122,11 @@ expect_in out '"ruleset":"enterprise 2026.12"' "in force"
 expect_in out '"items_reevaluated":3' "the open items re-evaluated"
 expect_call 201 "a capture under the new rules" -- POST /v1/items '{"id":"F3","department":"Finance","segment":"Silver"}'
 expect_in out '"priority":300' "the new minimum"
+
+# Compaction: a snapshot replaces the journal before it; the restart below starts from it.
+expect_call 200 "a snapshot on demand" -- POST /v1/admin/compact ""
+expect_in out '"items":4' "every open item in it"
+expect_call 201 "a capture after the snapshot" -- POST /v1/items '{"id":"F4","department":"Finance","segment":"Gold"}'
 stop_server
 expect_exit 0 "SIGTERM stops it cleanly" -- grep -q "iwd serve: stopped" "$TMP/serve.log"
 
@@ -135,5 +140,7 @@ expect_in out '"ruleset":"enterprise 2026.12"' "the uploaded rules"
 expect_call 200 "S1 is as it was" -- GET /v1/items/S1
 expect_in out '"state":"offered"' "offered"
 expect_in out '"agent":"ada"' "to ada"
+expect_call 200 "F4, captured after the snapshot" -- GET /v1/items/F4
+expect_exit 0 "recovery started from the snapshot" -- grep -q "a snapshot and 1 lines replayed" "$TMP/serve.log"
 stop_server
 finish

@@ -78,7 +78,8 @@ int run_serve(const ServeOptions& opts) {
   runtime::SystemClock clock;
   server::Metrics metrics;
   server::OfferHub hub;
-  auto engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, &error);
+  auto engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub,
+                                       server::EngineOptions{config.compact_every}, &error);
   if (!engine) {
     std::cerr << "iwd serve: " << error << "\n";
     return kExitUsage;
@@ -91,8 +92,9 @@ int run_serve(const ServeOptions& opts) {
   }
   if (!opts.port_file.empty()) std::ofstream(opts.port_file) << bound << "\n";
   const auto& started = engine->start_stats();
-  std::cerr << fmt::format("iwd serve: {} on http://{}:{}; journal {}/journal.db ({} lines replayed in {} ms{})\n",
-                           engine->ruleset_label(), host, bound, data, started.lines, started.ms,
+  std::cerr << fmt::format("iwd serve: {} on http://{}:{}; journal {}/journal.db ({}{} lines replayed in {} ms{})\n",
+                           engine->ruleset_label(), host, bound, data, started.from_snapshot ? "a snapshot and " : "",
+                           started.lines, started.ms,
                            started.reloads ? "; the rules given differ from the journal's: reloaded" : "");
   if (!auth.enabled())
     std::cerr << "iwd serve: no authentication configured (no --config with API tokens): listening on loopback only, "

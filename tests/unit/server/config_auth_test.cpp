@@ -30,7 +30,7 @@ TEST(Config, ReadsTokensAndLimits) {
 
 TEST(Config, NamesTheProblem) {
   EXPECT_EQ(parse_error("{"), "c.json: not valid JSON");
-  EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, threads)");
+  EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, threads, compact_every)");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "short", "role": "admin"}]})"), "c.json: tokens[0].token is at least 16 characters");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "0123456789abcdef", "role": "boss"}]})"),
             "c.json: tokens[0].role `boss` is not one of source, agent, supervisor, admin");

@@ -46,7 +46,8 @@ class EngineTest : public ::testing::Test {
     std::string error;
     journal_ = Journal::open(dir_.string(), &error);
     ASSERT_TRUE(journal_) << error;
-    engine_ = Engine::start(rules.empty() ? Ruleset{} : load(pool_, rules), pool_, *journal_, clock_, metrics_, hub_, &error);
+    engine_ = Engine::start(rules.empty() ? Ruleset{} : load(pool_, rules), pool_, *journal_, clock_, metrics_, hub_, options_,
+                            &error);
     ASSERT_TRUE(engine_) << error;
   }
   Reply change(const std::string& op, json value, std::string acting = {}) {
@@ -76,6 +77,7 @@ class EngineTest : public ::testing::Test {
   runtime::SimulatedClock clock_{stdlib::Instant{kStart}};
   Metrics metrics_;
   OfferHub hub_;
+  EngineOptions options_;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<Engine> engine_;
 };
@@ -170,6 +172,41 @@ TEST_F(EngineTest, ReloadReevaluatesOpenItemsAndKeepsWorkInFlight) {
   start();  // the original rules given: reloaded at start
   EXPECT_EQ(items()["S2"]["process"], "Sales.Silver");
   EXPECT_EQ(engine_->start_stats().reloads, 1);
+}
+
+TEST_F(EngineTest, SnapshotsPruneTheJournalAndRecoveryStartsFromThem) {
+  options_.compact_every = 6;  // a snapshot every six lines or so, by itself
+  start();
+  ASSERT_EQ(change("agent", json{{"id", "ada"}, {"skills", {{"sales_processing", 8}, {"legacy_processing", 2}}}}).status, 200);
+  ASSERT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);
+  ASSERT_EQ(change("accept", "S1").status, 200);
+  ASSERT_EQ(change("capture", json{{"id", "S2"}, {"department", "Sales"}, {"segment", "Silver"}}).status, 201);
+  ASSERT_EQ(change("capture", json{{"id", "S3"}, {"department", "Sales"}, {"segment", "Bronze"}}).status, 201);
+  ASSERT_EQ(change("cancel", "S3").status, 200);  // the sixth line: a snapshot
+  clock_.advance(stdlib::Duration{60'000});
+  ASSERT_EQ(change("capture", json{{"id", "F1"}, {"department", "Finance"}, {"segment", "Bronze"}}).status, 201);
+  Reply asked = engine_->compact();
+  ASSERT_EQ(asked.status, 200) << asked.body.dump();
+  EXPECT_EQ(asked.body["items"], 3);
+  ASSERT_EQ(change("capture", json{{"id", "F2"}, {"department", "Finance"}, {"segment", "Bronze"}}).status, 201);
+  clock_.advance(stdlib::Duration{3'600'000});
+  const auto before = items();
+  ASSERT_EQ(before.size(), 4u);
+  EXPECT_EQ(before.at("S1")["state"], "assigned");
+  EXPECT_EQ(before.at("S2")["state"], "queued");  // its offer timed out within the minute (RONA)
+  EXPECT_EQ(agent("ada")["state"], "not_ready");
+
+  start();
+  EXPECT_TRUE(engine_->start_stats().from_snapshot);
+  EXPECT_EQ(engine_->start_stats().lines, 1);  // only F2's capture after the snapshot
+  EXPECT_EQ(items(), before);
+  EXPECT_EQ(agent("ada")["load"], 1);
+  EXPECT_EQ(agent("ada")["state"], "not_ready");
+  EXPECT_EQ(agent("ada")["reason"], "rona");
+  // Idempotency survives the snapshot: S1 (open) and S3 (canceled before it).
+  EXPECT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 200);
+  EXPECT_EQ(change("capture", json{{"id", "S3"}, {"department", "Sales"}, {"segment", "Silver"}}).status, 409);
+  EXPECT_EQ(change("complete", "S3").body["error"]["code"], "ended");
 }
 
 }  // namespace

@@ -1,0 +1,197 @@
+#include "server/state_image.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "runtime/item_json.h"
+
+namespace iwd::server {
+namespace {
+
+using json = nlohmann::json;
+using runtime::ItemState;
+
+int phase(ItemState s) {
+  switch (s) {
+    case ItemState::Assigned:
+    case ItemState::Parked:
+    case ItemState::DonePending:
+    case ItemState::Held: return 0;
+    case ItemState::Offered: return 1;
+    default: return 2;
+  }
+}
+
+void problem(RestoreReport* r, std::string text) {
+  if (r->problems.size() < RestoreReport::kMaxProblems) r->problems.push_back(std::move(text));
+  else ++r->more_problems;
+}
+
+std::optional<ItemState> item_state_named(const std::string& name) {
+  for (int s = static_cast<int>(ItemState::Deferred); s <= static_cast<int>(ItemState::Held); ++s)
+    if (runtime::item_state_name(static_cast<ItemState>(s)) == name) return static_cast<ItemState>(s);
+  return std::nullopt;
+}
+
+std::optional<runtime::AgentState> agent_state_named(const std::string& name) {
+  for (auto s : {runtime::AgentState::LoggedOut, runtime::AgentState::Ready, runtime::AgentState::NotReady})
+    if (runtime::agent_state_name(s) == name) return s;
+  return std::nullopt;
+}
+
+}  // namespace
+
+StateImage image_of(const runtime::Runtime& rt) {
+  StateImage image;
+  const runtime::StringPool& pool = rt.pool();
+  for (const runtime::Agent& a : rt.agents()) {
+    AgentImage ai;
+    ai.id = pool.view(a.id);
+    for (std::size_t s = 0; s < a.skills.size() && s < static_cast<std::size_t>(rt.rules().skill_count); ++s)
+      if (a.skills[s] >= 0) ai.skills.emplace_back(rt.rules().skill_names[s], a.skills[s]);
+    for (std::uint32_t g : a.groups) ai.groups.emplace_back(pool.view(g));
+    for (std::size_t k = 0; k < a.attribute_names.size(); ++k)
+      ai.attributes.emplace_back(pool.view(a.attribute_names[k]), pool.view(a.attribute_values[k]));
+    for (std::uint32_t m = 0; m < a.limits.size(); ++m) ai.media_limits.emplace_back(pool.view(rt.media_id(m)), a.limits[m]);
+    ai.other_media = a.other_media;
+    ai.total = a.total;
+    ai.state = a.state;
+    if (a.reason != runtime::kNoId) ai.reason = std::string(pool.view(a.reason));
+    image.agents.push_back(std::move(ai));
+  }
+  std::vector<const runtime::WorkItem*> open;
+  for (const runtime::WorkItem& item : rt.items())
+    if (runtime::is_open(item.state)) open.push_back(&item);
+  std::stable_sort(open.begin(), open.end(), [](const runtime::WorkItem* a, const runtime::WorkItem* b) {
+    if (phase(a->state) != phase(b->state)) return phase(a->state) < phase(b->state);
+    const std::uint64_t pa = a->place ? a->place : a->serial, pb = b->place ? b->place : b->serial;
+    return pa < pb;
+  });
+  for (const runtime::WorkItem* item : open) {
+    ItemImage ii;
+    ii.attributes = runtime::encode_item(rt.schema(), pool, item->record);
+    ii.state = item->state;
+    if (item->agent != runtime::kNoIndex) ii.agent = std::string(pool.view(rt.agents()[item->agent].id));
+    ii.state_deadline = rt.state_deadline(*item);
+    image.items.push_back(std::move(ii));
+  }
+  return image;
+}
+
+RestoreReport restore(const StateImage& image, runtime::Runtime& to) {
+  RestoreReport report;
+  runtime::StringPool& pool = to.pool();
+  const auto& rules = to.rules();
+  for (const AgentImage& ai : image.agents) {
+    runtime::AgentUpdate u;
+    u.id = pool.intern(ai.id);
+    std::vector<std::int8_t> skills(static_cast<std::size_t>(rules.skill_count), std::int8_t{-1});
+    for (const auto& [name, level] : ai.skills)
+      for (std::int32_t s = 0; s < rules.skill_count; ++s)
+        if (name == rules.skill_names[s]) skills[static_cast<std::size_t>(s)] = static_cast<std::int8_t>(level);
+    u.skills = std::move(skills);
+    u.groups.emplace();
+    for (const auto& g : ai.groups) u.groups->push_back(pool.intern(g));
+    u.attributes.emplace();
+    for (const auto& [name, value] : ai.attributes) u.attributes->emplace_back(pool.intern(name), pool.intern(value));
+    runtime::CapacitySpec capacity;
+    for (const auto& [media, limit] : ai.media_limits) capacity.media.emplace_back(pool.intern(media), limit);
+    capacity.other_media = ai.other_media;
+    capacity.total = ai.total;
+    u.capacity = std::move(capacity);
+    u.state = ai.state;
+    if (ai.reason) u.reason = pool.intern(*ai.reason);
+    if (runtime::Status s = to.agent(u); !s.ok()) problem(&report, fmt::format("agent `{}`: {}", ai.id, s.error));
+    else ++report.agents;
+  }
+  const runtime::Schema& schema = to.schema();
+  for (const ItemImage& ii : image.items) {
+    json attributes = json::parse(ii.attributes, nullptr, false);
+    if (!attributes.is_object()) {
+      problem(&report, "an item's attributes are not a JSON object");
+      continue;
+    }
+    const std::string id = attributes.contains("id") && attributes["id"].is_string() ? attributes["id"].get<std::string>() : "?";
+    for (auto it = attributes.begin(); it != attributes.end();) {
+      const bool known = std::any_of(schema.attributes.begin(), schema.attributes.end(),
+                                     [&](const auto& a) { return a.name == it.key(); });
+      if (known) {
+        ++it;
+      } else {
+        report.dropped_attributes.insert(it.key());
+        it = attributes.erase(it);
+      }
+    }
+    runtime::DecodeOptions options;
+    options.allow_missing_required = true;
+    auto record = runtime::decode_item(schema, pool, attributes.dump(), options);
+    if (!record.ok()) {
+      problem(&report, fmt::format("item `{}`: {}", id, record.error));
+      continue;
+    }
+    const std::uint32_t agent = ii.agent ? pool.intern(*ii.agent) : runtime::kNoId;
+    if (runtime::Status s = to.adopt(std::move(record.value), ii.state, agent, ii.state_deadline); !s.ok())
+      problem(&report, s.error);
+    else
+      ++report.items;
+  }
+  return report;
+}
+
+json image_json(const StateImage& image) {
+  json agents = json::array();
+  for (const AgentImage& a : image.agents) {
+    json j{{"id", a.id}, {"state", runtime::agent_state_name(a.state)}, {"skills", json::array()}, {"groups", a.groups},
+           {"attributes", json::array()}, {"media_limits", json::array()}, {"other_media", a.other_media}, {"total", a.total}};
+    for (const auto& [n, v] : a.skills) j["skills"].push_back(json::array({n, v}));
+    for (const auto& [n, v] : a.attributes) j["attributes"].push_back(json::array({n, v}));
+    for (const auto& [n, v] : a.media_limits) j["media_limits"].push_back(json::array({n, v}));
+    if (a.reason) j["reason"] = *a.reason;
+    agents.push_back(std::move(j));
+  }
+  json items = json::array();
+  for (const ItemImage& i : image.items) {
+    json j{{"attributes", i.attributes}, {"state", runtime::item_state_name(i.state)}, {"deadline", i.state_deadline}};
+    if (i.agent) j["agent"] = *i.agent;
+    items.push_back(std::move(j));
+  }
+  return json{{"agents", std::move(agents)}, {"items", std::move(items)}};
+}
+
+std::optional<StateImage> image_from_json(const json& j, std::string* error) {
+  StateImage image;
+  try {
+    for (const json& a : j.at("agents")) {
+      AgentImage ai;
+      ai.id = a.at("id").get<std::string>();
+      auto state = agent_state_named(a.at("state").get<std::string>());
+      if (!state) throw std::runtime_error("an agent's state");
+      ai.state = *state;
+      for (const json& s : a.at("skills")) ai.skills.emplace_back(s.at(0).get<std::string>(), s.at(1).get<std::int32_t>());
+      ai.groups = a.at("groups").get<std::vector<std::string>>();
+      for (const json& s : a.at("attributes")) ai.attributes.emplace_back(s.at(0).get<std::string>(), s.at(1).get<std::string>());
+      for (const json& s : a.at("media_limits")) ai.media_limits.emplace_back(s.at(0).get<std::string>(), s.at(1).get<std::int32_t>());
+      ai.other_media = a.at("other_media").get<std::int32_t>();
+      ai.total = a.at("total").get<std::int32_t>();
+      if (a.contains("reason")) ai.reason = a["reason"].get<std::string>();
+      image.agents.push_back(std::move(ai));
+    }
+    for (const json& i : j.at("items")) {
+      ItemImage ii;
+      ii.attributes = i.at("attributes").get<std::string>();
+      auto state = item_state_named(i.at("state").get<std::string>());
+      if (!state) throw std::runtime_error("an item's state");
+      ii.state = *state;
+      ii.state_deadline = i.at("deadline").get<std::int64_t>();
+      if (i.contains("agent")) ii.agent = i["agent"].get<std::string>();
+      image.items.push_back(std::move(ii));
+    }
+  } catch (const std::exception& e) {
+    *error = std::string("the snapshot is damaged: ") + e.what();
+    return std::nullopt;
+  }
+  return image;
+}
+
+}  // namespace iwd::server
