@@ -170,6 +170,8 @@ class Runtime {
   // Lifecycle (runtime_items.cpp).
   Classification classify(const ItemRecord& record, std::int64_t now);
   void commit(std::uint32_t i, ItemRecord record, Classification c);
+  // A slot for a new open item `id` (reused or new), indexed and counted, its record committed.
+  std::uint32_t open_slot(std::uint32_t id, ItemRecord record, Classification c);
   abi::ProcessTerms terms_of(const WorkItem& item) const;
   std::int64_t after(std::int64_t duration) const;  // now + duration; kNone for none, 0 if negative
   bool activates_later(const WorkItem& item, std::int64_t now) const;

@@ -23,21 +23,8 @@ Status Runtime::adopt(ItemRecord record, ItemState state, std::uint32_t agent_id
   if (c.process < 0)
     return Status::fail(fmt::format("item `{}`: the new rules reject it: {}", name(id), c.rejection));
 
-  std::uint32_t i;
-  if (!free_items_.empty()) {
-    i = free_items_.back();
-    free_items_.pop_back();
-  } else {
-    i = static_cast<std::uint32_t>(items_.size());
-    items_.emplace_back();
-  }
-  if (id >= item_by_id_.size()) item_by_id_.resize(std::max<std::size_t>(pool_.size(), std::size_t{id} + 1), kNoIndex);
-  item_by_id_[id] = i;
-  ++open_count_;
+  const std::uint32_t i = open_slot(id, std::move(record), std::move(c));
   WorkItem& item = items_[i];
-  item.id = id;
-  item.serial = next_serial_++;
-  commit(i, std::move(record), std::move(c));
 
   bool queued = false;
   switch (state) {

@@ -8,6 +8,25 @@
 
 namespace iwd::runtime {
 
+std::uint32_t Runtime::open_slot(std::uint32_t id, ItemRecord record, Classification c) {
+  std::uint32_t i;
+  if (!free_items_.empty()) {
+    i = free_items_.back();
+    free_items_.pop_back();
+  } else {
+    i = static_cast<std::uint32_t>(items_.size());
+    items_.emplace_back();
+  }
+  if (id >= item_by_id_.size()) item_by_id_.resize(std::max<std::size_t>(pool_.size(), std::size_t{id} + 1), kNoIndex);
+  item_by_id_[id] = i;
+  ++open_count_;
+  WorkItem& item = items_[i];
+  item.id = id;
+  item.serial = next_serial_++;
+  commit(i, std::move(record), std::move(c));
+  return i;
+}
+
 Status Runtime::capture(ItemRecord record) {
   if (record.slot_count() != schema_.attributes.size())
     return Status::fail(fmt::format("the item has {} attribute slots; the rules' schema has {}", record.slot_count(),
@@ -30,21 +49,8 @@ Status Runtime::capture(ItemRecord record) {
     settle();
     return Status::done();
   }
-  std::uint32_t i;
-  if (!free_items_.empty()) {
-    i = free_items_.back();
-    free_items_.pop_back();
-  } else {
-    i = static_cast<std::uint32_t>(items_.size());
-    items_.emplace_back();
-  }
-  if (id >= item_by_id_.size()) item_by_id_.resize(std::max<std::size_t>(pool_.size(), std::size_t{id} + 1), kNoIndex);
-  item_by_id_[id] = i;
-  ++open_count_;
+  const std::uint32_t i = open_slot(id, std::move(record), std::move(c));
   WorkItem& item = items_[i];
-  item.id = id;
-  item.serial = next_serial_++;
-  commit(i, std::move(record), std::move(c));
   const bool queued = place(i, t);
   emit_item(item, ItemState::None, Cause::Capture, kNoIndex);
   if (queued) offer_item(i);
