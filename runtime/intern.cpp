@@ -30,7 +30,7 @@ std::optional<std::uint32_t> StringPool::lookup(std::string_view s, std::uint64_
   if (slots_.empty()) return std::nullopt;
   const std::size_t mask = slots_.size() - 1;
   const std::uint64_t tag = h >> 32;
-  for (std::size_t i = h & mask;; i = (i + 1) & mask) {
+  for (std::size_t i = (h >> 32) & mask;; i = (i + 1) & mask) {
     const std::uint64_t slot = slots_[i];
     if (slot == 0) return std::nullopt;
     const auto id = static_cast<std::uint32_t>(slot) - 1;
@@ -39,21 +39,22 @@ std::optional<std::uint32_t> StringPool::lookup(std::string_view s, std::uint64_
 }
 
 void StringPool::insert(std::uint32_t id, std::uint64_t h) {
-  // Keep the table at most 70% full: grow (double) and place every id again.
+  // Keep the table at most 70% full: grow (double) and place every id again. A slot's place
+  // comes from the hash bits it stores (the upper 32), so growing reads no string and hashes
+  // nothing: it is a pass over the table, not a pause in proportion to the text interned.
   if ((std::size_t{id} + 1) * 10 > slots_.size() * 7) {
     std::vector<std::uint64_t> old = std::move(slots_);
     slots_.assign(std::max<std::size_t>(1024, old.size() * 2), 0);
+    const std::size_t mask = slots_.size() - 1;
     for (std::uint64_t slot : old)
       if (slot != 0) {
-        const auto existing = static_cast<std::uint32_t>(slot) - 1;
-        const std::size_t mask = slots_.size() - 1;
-        std::size_t i = hash(text(existing)) & mask;
+        std::size_t i = (slot >> 32) & mask;
         while (slots_[i] != 0) i = (i + 1) & mask;
         slots_[i] = slot;
       }
   }
   const std::size_t mask = slots_.size() - 1;
-  std::size_t i = h & mask;
+  std::size_t i = (h >> 32) & mask;
   while (slots_[i] != 0) i = (i + 1) & mask;
   slots_[i] = ((h >> 32) << 32) | (std::uint64_t{id} + 1);
 }

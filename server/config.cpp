@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 
@@ -35,14 +36,16 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
     if (key == "listen" || key == "data") {
       if (!it->is_string() || it->get<std::string>().empty()) return fail(fmt::format("`{}` is a non-empty string", key));
       (key == "listen" ? c.listen : c.data) = it->get<std::string>();
-    } else if (key == "max_body_bytes" || key == "max_batch" || key == "threads") {
+    } else if (key == "max_body_bytes" || key == "max_batch" || key == "max_connections" ||
+               key == "stream_keep_alive_seconds") {
       if (!it->is_number_unsigned() || it->get<std::uint64_t>() < 1 || it->get<std::uint64_t>() > (1u << 30))
         return fail(fmt::format("`{}` is a whole number from 1", key));
       const auto n = it->get<std::uint64_t>();
       if (key == "max_body_bytes") c.max_body_bytes = n;
       else if (key == "max_batch") c.max_batch = n;
-      else if (n > 4096) return fail("`threads` is at most 4096");
-      else c.threads = static_cast<int>(n);
+      else if (key == "stream_keep_alive_seconds") c.stream_keep_alive_seconds = static_cast<int>(std::min<std::uint64_t>(n, 3600));
+      else if (n > 1'000'000) return fail("`max_connections` is at most 1000000");
+      else c.max_connections = static_cast<unsigned>(n);
     } else if (key == "compact_every") {
       if (!it->is_number_unsigned()) return fail("`compact_every` is a whole number of journal lines (0: never by itself)");
       c.compact_every = static_cast<std::int64_t>(it->get<std::uint64_t>());
@@ -76,7 +79,7 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
         c.tokens.push_back(std::move(token));
       }
     } else {
-      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, threads, compact_every)", key));
+      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, stream_keep_alive_seconds, compact_every)", key));
     }
   }
   return c;

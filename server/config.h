@@ -18,7 +18,8 @@ struct ServerConfig {
   std::size_t max_body_bytes = 1 << 20;      // larger bodies: 413
   std::size_t max_batch = 1000;              // items in one batch create
   std::int64_t compact_every = 1'000'000;     // a snapshot after this many journal lines, at least twice the open state (0: never by itself)
-  int threads = 256;                         // HTTP worker threads: one per open connection (and offer stream)
+  int stream_keep_alive_seconds = 15;         // a `: keep-alive` comment on idle offer streams
+  unsigned max_connections = 10000;          // open connections (offer streams included); more wait
 };
 
 // Reads and checks FILE: nullopt and *error naming the file, the field and the problem.

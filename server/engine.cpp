@@ -31,7 +31,7 @@ Engine::~Engine() {
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
   committer_.reset();  // commits and answers what was handed over
-  for (auto& c : queue_) c->reply.set_value(error_reply(503, "stopping", "the service is stopping"));
+  for (auto& c : queue_) c->answer(error_reply(503, "stopping", "the service is stopping"));
 }
 
 std::string Engine::ruleset_label() const {
@@ -43,7 +43,7 @@ void Engine::submit(std::vector<std::unique_ptr<Command>> cs) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (stopping_) {
-      for (auto& c : cs) c->reply.set_value(error_reply(503, "stopping", "the service is stopping"));
+      for (auto& c : cs) c->answer(error_reply(503, "stopping", "the service is stopping"));
       return;
     }
     for (auto& c : cs) queue_.push_back(std::move(c));
@@ -51,61 +51,78 @@ void Engine::submit(std::vector<std::unique_ptr<Command>> cs) {
   wake_.notify_one();
 }
 
-Reply Engine::change(Change c) {
+void Engine::submit_one(Kind kind, Answer done, Change c, ReadFn read, Ruleset next) {
   auto cmd = std::make_unique<Command>();
+  cmd->kind = kind;
   cmd->change = std::move(c);
-  auto answer = cmd->reply.get_future();
+  cmd->read = std::move(read);
+  cmd->next = std::move(next);
+  cmd->answer = std::move(done);
   std::vector<std::unique_ptr<Command>> one;
   one.push_back(std::move(cmd));
   submit(std::move(one));
-  return answer.get();
 }
 
-std::vector<Reply> Engine::changes(std::vector<Change> cs) {
+void Engine::change(Change c, Answer done) { submit_one(Kind::Change, std::move(done), std::move(c)); }
+void Engine::read(ReadFn f, Answer done) { submit_one(Kind::Read, std::move(done), {}, std::move(f)); }
+void Engine::reload(Ruleset next, Answer done) { submit_one(Kind::Reload, std::move(done), {}, {}, std::move(next)); }
+void Engine::compact(Answer done) { submit_one(Kind::Compact, std::move(done)); }
+
+void Engine::changes(std::vector<Change> cs, std::function<void(std::vector<Reply>)> done) {
+  struct Gather {
+    std::mutex mu;
+    std::vector<Reply> replies;
+    std::size_t left;
+    std::function<void(std::vector<Reply>)> done;
+  };
+  auto gather = std::make_shared<Gather>();
+  gather->replies.resize(cs.size());
+  gather->left = cs.size();
+  gather->done = std::move(done);
+  if (cs.empty()) return gather->done({});
   std::vector<std::unique_ptr<Command>> cmds;
-  std::vector<std::future<Reply>> answers;
-  for (auto& c : cs) {
+  for (std::size_t k = 0; k < cs.size(); ++k) {
     auto cmd = std::make_unique<Command>();
-    cmd->change = std::move(c);
-    answers.push_back(cmd->reply.get_future());
+    cmd->change = std::move(cs[k]);
+    cmd->answer = [gather, k](Reply r) {
+      std::unique_lock<std::mutex> lock(gather->mu);
+      gather->replies[k] = std::move(r);
+      if (--gather->left > 0) return;
+      lock.unlock();
+      gather->done(std::move(gather->replies));
+    };
     cmds.push_back(std::move(cmd));
   }
   submit(std::move(cmds));
-  std::vector<Reply> out;
-  for (auto& a : answers) out.push_back(a.get());
-  return out;
 }
 
-Reply Engine::read(std::function<Reply(const runtime::Runtime&, std::int64_t)> f) {
-  auto cmd = std::make_unique<Command>();
-  cmd->kind = Kind::Read;
-  cmd->read = std::move(f);
-  auto answer = cmd->reply.get_future();
-  std::vector<std::unique_ptr<Command>> one;
-  one.push_back(std::move(cmd));
-  submit(std::move(one));
+namespace {
+
+// Waits for an answer: the blocking forms.
+template <typename T, typename Start>
+T wait_for(Start start) {
+  std::promise<T> promise;
+  auto answer = promise.get_future();
+  start([&promise](T r) { promise.set_value(std::move(r)); });
   return answer.get();
 }
 
-Reply Engine::compact() {
-  auto cmd = std::make_unique<Command>();
-  cmd->kind = Kind::Compact;
-  auto answer = cmd->reply.get_future();
-  std::vector<std::unique_ptr<Command>> one;
-  one.push_back(std::move(cmd));
-  submit(std::move(one));
-  return answer.get();
-}
+}  // namespace
 
+Reply Engine::change(Change c) {
+  return wait_for<Reply>([&](Answer a) { change(std::move(c), std::move(a)); });
+}
+std::vector<Reply> Engine::changes(std::vector<Change> cs) {
+  return wait_for<std::vector<Reply>>([&](std::function<void(std::vector<Reply>)> a) { changes(std::move(cs), std::move(a)); });
+}
+Reply Engine::read(ReadFn f) {
+  return wait_for<Reply>([&](Answer a) { read(std::move(f), std::move(a)); });
+}
 Reply Engine::reload(Ruleset next) {
-  auto cmd = std::make_unique<Command>();
-  cmd->kind = Kind::Reload;
-  cmd->next = std::move(next);
-  auto answer = cmd->reply.get_future();
-  std::vector<std::unique_ptr<Command>> one;
-  one.push_back(std::move(cmd));
-  submit(std::move(one));
-  return answer.get();
+  return wait_for<Reply>([&](Answer a) { reload(std::move(next), std::move(a)); });
+}
+Reply Engine::compact() {
+  return wait_for<Reply>([&](Answer a) { compact(std::move(a)); });
 }
 
 void Engine::loop() {
@@ -152,7 +169,7 @@ void Engine::loop() {
       if (!ok) failed_ = true;
       for (auto& [c, r] : *answers) {
         if (!ok) r = error_reply(503, "journal_failed", "the journal could not store a change (" + error + "); restart the service");
-        c->reply.set_value(std::move(r));
+        c->answer(std::move(r));
       }
       if (ok)
         for (const auto& [agent, m] : *messages) hub_.publish(agent, m);
@@ -183,8 +200,8 @@ Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
   const std::uint64_t hash = compiler::fnv1a64(value);
   if (c.op == "capture") {
     if (id.empty()) return error_reply(422, "missing_id", "an item needs an `id` (a string): the source system's key");
-    if (auto it = captured_.find(pool_.intern(id)); it != captured_.end()) {
-      if (it->second.body_hash != hash)
+    if (const CaptureMark* mark = captured_.find(pool_.intern(id))) {
+      if (mark->body_hash != hash)
         return error_reply(409, "conflict", fmt::format("item `{}` was captured before with another body", id));
       Reply again = outcome(c, id);
       again.status = 200;  // the same item again: nothing new is stored
@@ -192,9 +209,9 @@ Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
     }
   } else if (c.op != "agent" && !id.empty()) {
     // An ended item: say so rather than "no open item".
-    if (auto it = captured_.find(pool_.intern(id)); it != captured_.end() && it->second.ended != runtime::ItemState::None)
+    if (const CaptureMark* mark = captured_.find(pool_.intern(id)); mark && mark->ended != runtime::ItemState::None)
       return error_reply(409, "ended", fmt::format("item `{}` is {}; it cannot be given `{}`", id,
-                                                   runtime::item_state_name(it->second.ended), c.op));
+                                                   runtime::item_state_name(mark->ended), c.op));
   }
   if (!c.acting_agent.empty() && (c.op == "done" || c.op == "park" || c.op == "pull" || c.op == "transfer")) {
     const runtime::WorkItem* item = rt.find_item(pool_.intern(id));
@@ -210,12 +227,12 @@ Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
     return error_reply(illegal ? 409 : 422, illegal ? "illegal_transition" : "refused", refused);
   }
   batch->lines.push_back(std::move(line));
-  if (c.op == "capture") captured_[pool_.intern(id)] = CaptureMark{hash};
+  if (c.op == "capture") captured_.set(pool_.intern(id), CaptureMark{hash});
   return outcome(c, id);
 }
 
 void Engine::remember_capture(const json& value) {
-  captured_[pool_.intern(value["id"].get<std::string>())] = CaptureMark{compiler::fnv1a64(value.dump())};
+  captured_.set(pool_.intern(value["id"].get<std::string>()), CaptureMark{compiler::fnv1a64(value.dump())});
 }
 
 // The item (or agent) a change was about, as it stands after the change.
@@ -236,8 +253,8 @@ Reply Engine::outcome(const Change& c, const std::string& id) {
       if (e.detail) gone["detail"] = e.detail;
     }
   if (!gone.contains("state"))
-    if (auto it = captured_.find(interned); it != captured_.end() && it->second.ended != runtime::ItemState::None)
-      gone["state"] = std::string(runtime::item_state_name(it->second.ended));
+    if (const CaptureMark* mark = captured_.find(interned); mark && mark->ended != runtime::ItemState::None)
+      gone["state"] = std::string(runtime::item_state_name(mark->ended));
   return Reply{status, gone};
 }
 
@@ -246,7 +263,7 @@ void Engine::drain_events(std::vector<std::pair<std::string, SseMessage>>* messa
   for (const runtime::Event& e : tap_->events) {
     if (e.kind != runtime::EventKind::ItemStateChanged) continue;
     if (!runtime::is_open(e.to_item) && e.to_item != runtime::ItemState::None)
-      if (auto it = captured_.find(e.item); it != captured_.end()) it->second.ended = e.to_item;
+      if (CaptureMark* mark = captured_.find(e.item)) mark->ended = e.to_item;
     if (recovering_) continue;
     metrics_.on_event(e, rt);
     if (e.agent == runtime::kNoId) continue;
@@ -319,10 +336,11 @@ Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch) {
 
 json Engine::captured_json() const {
   json out = json::array();
-  for (const auto& [id, mark] : captured_)
+  captured_.each([&](std::uint32_t id, const CaptureMark& mark) {
     out.push_back(json::array({pool_.view(id), mark.body_hash, mark.ended == runtime::ItemState::None
                                                                     ? std::string()
                                                                     : std::string(runtime::item_state_name(mark.ended))}));
+  });
   return out;
 }
 
@@ -342,7 +360,7 @@ bool Engine::restore_captured(const std::string& text, std::string* error) {
     for (auto s : {runtime::ItemState::Completed, runtime::ItemState::Canceled, runtime::ItemState::Expired,
                    runtime::ItemState::Rejected})
       if (ended == runtime::item_state_name(s)) mark.ended = s;
-    captured_[pool_.intern(e[0].get<std::string>())] = mark;
+    captured_.set(pool_.intern(e[0].get<std::string>()), mark);
   }
   return true;
 }

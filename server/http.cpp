@@ -1,110 +1,308 @@
 #include "server/http.h"
 
+#include <arpa/inet.h>
 #include <fmt/format.h>
-
 #include <netinet/in.h>
 #include <sys/socket.h>
 
-#include <regex>
+#include <chrono>
+#include <condition_variable>
+#include <cstdlib>
+#include <cstring>
+#include <thread>
+
+#include "server/http_exchange.h"
 
 namespace iwd::server {
+
+namespace {
+
+constexpr auto kStopWait = std::chrono::seconds(30);
+
+// A route's path split at '/': literal segments, and "" where a {parameter} goes.
+struct CompiledRoute {
+  const Route* route;
+  std::vector<std::string> segments;
+};
+
+std::vector<std::string> split_path(const std::string& path) {
+  std::vector<std::string> out;
+  std::size_t start = 1;
+  while (start <= path.size()) {
+    const std::size_t slash = path.find('/', start);
+    const std::size_t end = slash == std::string::npos ? path.size() : slash;
+    out.push_back(path.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string render(const Reply& r) {
+  return r.text.empty() ? r.body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) : r.text;
+}
+
+}  // namespace
+
+void Exchange::answer(int s, std::string type, std::string text, std::shared_ptr<StreamState> st) {
+  std::function<void(int)> counted;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (answered) return;  // a handler answers once; a second answer is a bug, and ignored
+    answered = true;
+    status = s;
+    content_type = std::move(type);
+    body = std::move(text);
+    stream = std::move(st);
+    counted = std::move(on_answer);
+    if (suspended) {
+      suspended = false;
+      MHD_resume_connection(connection);
+    }
+  }
+  if (counted) counted(s);
+}
+
+void Responder::operator()(const Reply& r) const { x_->answer(r.status, "application/json", render(r)); }
+void Responder::text(int status, const std::string& content_type, std::string body) const {
+  x_->answer(status, content_type, std::move(body));
+}
+void Responder::stream(std::shared_ptr<OfferSubscription> subscription, std::vector<SseMessage> initial) const {
+  auto s = std::make_shared<StreamState>();
+  s->connection = x_->connection;
+  s->subscription = std::move(subscription);
+  for (const SseMessage& m : initial) s->pending += m.text();
+  x_->answer(200, "text/event-stream", {}, std::move(s));
+}
 
 struct HttpFrontEnd::Impl {
   ServerContext ctx;
   const Authenticator& auth;
   std::vector<Route> routes;
-  httplib::Server http;
-  Impl(ServerContext c, const Authenticator& a) : ctx(c), auth(a) {}
+  std::vector<CompiledRoute> compiled;
+  MHD_Daemon* daemon = nullptr;
+  StreamRegistry streams;
+  std::atomic<bool> stopping{false};
+  std::atomic<long> in_flight{0};
+  std::mutex mu;
+  std::condition_variable changed;
+  bool stopped = false;
+  std::thread keep_alive;
+
+  Impl(ServerContext c, const Authenticator& a) : ctx(c), auth(a) {
+    routes = all_routes(ctx);
+    for (const Route& r : routes) {
+      std::vector<std::string> segments = split_path(r.path);
+      for (std::string& s : segments)
+        if (s.size() > 1 && s.front() == '{') s.clear();
+      compiled.push_back({&r, std::move(segments)});
+    }
+  }
+
+  void dispatch(const std::shared_ptr<Exchange>& x);
+  MHD_Result queue(Exchange& x);
 };
 
 namespace {
 
-// /v1/items/{id}/done -> /v1/items/([^/]+)/done
-std::string path_regex(const std::string& path) {
-  static const std::regex param(R"(\{[a-z_]+\})");
-  return std::regex_replace(path, param, "([^/]+)");
+MHD_Result collect_query(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  (*static_cast<std::map<std::string, std::string>*>(cls))[key] = value ? value : "";
+  return MHD_YES;
+}
+
+MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method, const char*,
+                      const char* upload, std::size_t* upload_size, void** request_cls) {
+  auto* im = static_cast<HttpFrontEnd::Impl*>(cls);
+  auto*& box = reinterpret_cast<std::shared_ptr<Exchange>*&>(*request_cls);
+  const std::size_t max_body = im->ctx.config->max_body_bytes;
+  if (!box) {  // the headers are in
+    auto x = std::make_shared<Exchange>();
+    x->connection = connection;
+    x->req.method = method;
+    x->req.path = url;
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_query, &x->req.query);
+    if (const char* a = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
+      x->authorization = a;
+    const char* length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    x->too_large = length && std::strtoull(length, nullptr, 10) > max_body;
+    box = new std::shared_ptr<Exchange>(std::move(x));
+    if ((*box)->too_large) {  // answered before the body is read (the connection then closes)
+      (*box)->dispatched = true;
+      Responder{*box}(error_reply(413, "too_large", fmt::format("the body is over {} bytes", max_body)));
+      return im->queue(**box);
+    }
+    return MHD_YES;
+  }
+  Exchange& x = **box;
+  if (*upload_size > 0) {
+    if (!x.too_large && x.req.body.size() + *upload_size > max_body) {
+      x.too_large = true;
+      std::string().swap(x.req.body);
+    }
+    if (!x.too_large) x.req.body.append(upload, *upload_size);
+    *upload_size = 0;
+    return MHD_YES;
+  }
+  if (!x.dispatched) {
+    x.dispatched = true;
+    im->dispatch(*box);
+  }
+  {
+    std::lock_guard<std::mutex> lock(x.mu);
+    if (!x.answered) {  // until Exchange::answer resumes it
+      x.suspended = true;
+      MHD_suspend_connection(connection);
+      return MHD_YES;
+    }
+  }
+  return im->queue(x);
+}
+
+void on_completed(void*, MHD_Connection*, void** request_cls, MHD_RequestTerminationCode) {
+  delete static_cast<std::shared_ptr<Exchange>*>(*request_cls);
+  *request_cls = nullptr;
 }
 
 }  // namespace
 
-HttpFrontEnd::HttpFrontEnd(ServerContext ctx, const Authenticator& auth) : impl_(std::make_unique<Impl>(ctx, auth)) {
-  Impl& im = *impl_;
-  const ServerConfig& config = *ctx.config;
-  im.routes = all_routes(im.ctx);
-  httplib::Server& http = im.http;
-  const int threads = config.threads;
-  http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<std::size_t>(threads)); };
-  http.set_payload_max_length(config.max_body_bytes);
-  http.set_tcp_nodelay(true);  // replies go out at once (no Nagle delay on keep-alive connections)
-  http.set_keep_alive_max_count(1000000);
-  http.set_keep_alive_timeout(30);
-  const std::size_t max_body = config.max_body_bytes;
+void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
+  ++in_flight;
   Metrics* metrics = ctx.metrics;
-  http.set_error_handler([max_body](const httplib::Request&, httplib::Response& res) {
-    if (!res.body.empty()) return;  // a route's own error
-    if (res.status == 413) send(res, error_reply(413, "too_large", fmt::format("the body is over {} bytes", max_body)));
-    else if (res.status == 404) send(res, error_reply(404, "no_route", "no such route"));
-    else send(res, error_reply(res.status, "bad_request", "the request could not be read (a POST, PUT or PATCH without a body needs `Content-Length: 0`)"));
-  });
-  http.set_logger([metrics](const httplib::Request&, const httplib::Response& res) {
-    if (metrics) metrics->count_request(res.status);
-  });
-  for (const Route& route : im.routes) {
-    const Route* r = &route;
-    const Authenticator* a = &im.auth;
-    auto handler = [r, a](const httplib::Request& req, httplib::Response& res) {
-      Caller caller;
-      if (r->roles != kPublic) {
-        Reply refusal;
-        auto who = a->identify(req.get_header_value("Authorization"), &refusal);
-        if (!who) return send(res, refusal);
-        if (auto forbidden = Authenticator::forbid(*who, r->roles)) return send(res, *forbidden);
-        caller = *who;
-      }
-      r->handler(Call{req, caller}, res);
-    };
-    const std::string pattern = path_regex(route.path);
-    if (route.method == "GET") http.Get(pattern, handler);
-    else if (route.method == "POST") http.Post(pattern, handler);
-    else if (route.method == "PUT") http.Put(pattern, handler);
-    else if (route.method == "PATCH") http.Patch(pattern, handler);
+  x->on_answer = [this, metrics](int status) {
+    if (metrics) metrics->count_request(status);
+    if (--in_flight == 0 && stopping) changed.notify_all();
+  };
+  const Responder res(x);
+  if (stopping) return res(error_reply(503, "stopping", "the service is stopping"));
+  const std::size_t max_body = ctx.config->max_body_bytes;
+  if (x->too_large) return res(error_reply(413, "too_large", fmt::format("the body is over {} bytes", max_body)));
+  const std::vector<std::string> segments = split_path(x->req.path);
+  const CompiledRoute* found = nullptr;
+  std::string allowed;
+  for (const CompiledRoute& c : compiled) {
+    if (c.segments.size() != segments.size()) continue;
+    bool match = true;
+    for (std::size_t k = 0; match && k < segments.size(); ++k)
+      match = c.segments[k].empty() ? !segments[k].empty() : c.segments[k] == segments[k];
+    if (!match) continue;
+    if (c.route->method == x->req.method) {
+      found = &c;
+      break;
+    }
+    allowed += (allowed.empty() ? "" : ", ") + c.route->method;
   }
+  if (!found) {
+    if (allowed.empty()) return res(error_reply(404, "no_route", fmt::format("no route {} {}", x->req.method, x->req.path)));
+    return res(error_reply(405, "method_not_allowed", fmt::format("{} takes {}, not {}", x->req.path, allowed, x->req.method)));
+  }
+  for (std::size_t k = 0; k < segments.size(); ++k)
+    if (found->segments[k].empty()) x->req.params.push_back(segments[k]);
+  Caller caller;
+  if (found->route->roles != kPublic) {
+    Reply refusal;
+    auto who = auth.identify(x->authorization, &refusal);
+    if (!who) return res(refusal);
+    if (auto forbidden = Authenticator::forbid(*who, found->route->roles)) return res(*forbidden);
+    caller = *who;
+  }
+  found->route->handler(Call{x->req, caller}, res);
 }
+
+MHD_Result HttpFrontEnd::Impl::queue(Exchange& x) {
+  if (x.queued) return MHD_YES;
+  x.queued = true;
+  MHD_Response* response = nullptr;
+  if (x.stream) {
+    x.stream->hub = ctx.hub;
+    streams.add(x.stream);
+    response = stream_response(x.stream);
+    MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
+  } else {
+    response = MHD_create_response_from_buffer(x.body.size(), x.body.data(), MHD_RESPMEM_MUST_COPY);
+  }
+  if (!response) return MHD_NO;
+  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, x.content_type.c_str());
+  const MHD_Result queued = MHD_queue_response(x.connection, static_cast<unsigned>(x.status), response);
+  MHD_destroy_response(response);
+  return queued;
+}
+
+HttpFrontEnd::HttpFrontEnd(ServerContext ctx, const Authenticator& auth) : impl_(std::make_unique<Impl>(ctx, auth)) {}
 
 HttpFrontEnd::~HttpFrontEnd() { stop(); }
 
-namespace {
-
-// Debian's cpp-httplib is a compiled library that listens with a backlog of 5: many clients
-// connecting at once overflow it, and their SYNs wait for a retransmit (1 s, then 3 s). The
-// library does not expose its socket, so the listening socket bound to `port` is found among
-// the process's descriptors and given a deep backlog (listen() again only changes it).
-void deepen_backlog(int port) {
-  for (int fd = 0; fd < 4096; ++fd) {
-    int listening = 0;
-    socklen_t size = sizeof listening;
-    if (getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &size) != 0 || !listening) continue;
-    sockaddr_storage address{};
-    socklen_t length = sizeof address;
-    if (getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length) != 0) continue;
-    const int bound = address.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in*>(&address)->sin_port)
-                      : address.ss_family == AF_INET6 ? ntohs(reinterpret_cast<sockaddr_in6*>(&address)->sin6_port)
-                                                      : -1;
-    if (bound == port) ::listen(fd, 4096);
+int HttpFrontEnd::bind(const std::string& host, int port, std::string* error) {
+  Impl& im = *impl_;
+  sockaddr_storage address{};
+  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+  const std::string name = host == "localhost" ? "127.0.0.1" : host;
+  auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
+  auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
+  if (inet_pton(AF_INET, name.c_str(), &v4->sin_addr) == 1) {
+    v4->sin_family = AF_INET;
+    v4->sin_port = htons(static_cast<std::uint16_t>(port));
+  } else if (inet_pton(AF_INET6, name.c_str(), &v6->sin6_addr) == 1) {
+    v6->sin6_family = AF_INET6;
+    v6->sin6_port = htons(static_cast<std::uint16_t>(port));
+    flags |= MHD_USE_IPv6;
+  } else {
+    if (error) *error = fmt::format("`{}` is not an IPv4 or IPv6 address", host);
+    return -1;
   }
+  const ServerConfig& config = *im.ctx.config;
+  im.daemon = MHD_start_daemon(flags, static_cast<std::uint16_t>(port), nullptr, nullptr, on_request, &im,
+                               MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
+                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, nullptr,
+                               MHD_OPTION_CONNECTION_TIMEOUT, 30u,
+                               MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(config.max_connections),
+                               MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_END);
+  if (!im.daemon) {
+    if (error) *error = fmt::format("cannot listen on {}:{} ({})", host, port, std::strerror(errno));
+    return -1;
+  }
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(im.daemon, MHD_DAEMON_INFO_BIND_PORT);
+  im.keep_alive = std::thread([&im, every = std::chrono::seconds(config.stream_keep_alive_seconds)] {
+    std::unique_lock<std::mutex> lock(im.mu);
+    while (!im.stopped && !im.stopping) {
+      im.changed.wait_for(lock, every);
+      lock.unlock();
+      im.streams.each([](StreamState& s) { s.wake(true); });
+      lock.lock();
+    }
+  });
+  return info ? info->port : port;
 }
 
-}  // namespace
-
-int HttpFrontEnd::bind(const std::string& host, int port) {
-  const int bound = port == 0 ? impl_->http.bind_to_any_port(host.c_str()) : impl_->http.bind_to_port(host.c_str(), port) ? port : -1;
-  if (bound > 0) deepen_backlog(bound);
-  return bound;
+void HttpFrontEnd::serve() {
+  Impl& im = *impl_;
+  std::unique_lock<std::mutex> lock(im.mu);
+  im.changed.wait(lock, [&im] { return im.stopped; });
 }
-void HttpFrontEnd::serve() { impl_->http.listen_after_bind(); }
+
 void HttpFrontEnd::stop() {
-  if (impl_->ctx.hub) impl_->ctx.hub->close_all();
-  impl_->http.stop();
+  Impl& im = *impl_;
+  if (im.stopping.exchange(true) || !im.daemon) {
+    std::lock_guard<std::mutex> lock(im.mu);
+    im.stopped = true;
+    im.changed.notify_all();
+    return;
+  }
+  im.changed.notify_all();
+  if (im.keep_alive.joinable()) im.keep_alive.join();
+  // The streams end (each is resumed and sends its end), the requests in flight are answered;
+  // libmicrohttpd must not be stopped with a suspended connection.
+  if (im.ctx.hub) im.ctx.hub->close_all();
+  const auto deadline = std::chrono::steady_clock::now() + kStopWait;
+  {
+    std::unique_lock<std::mutex> lock(im.mu);
+    while (std::chrono::steady_clock::now() < deadline &&
+           (im.in_flight > 0 || im.streams.each([](StreamState& s) { s.wake(false); }) > 0))
+      im.changed.wait_for(lock, std::chrono::milliseconds(10));
+  }
+  MHD_stop_daemon(im.daemon);
+  im.daemon = nullptr;
+  std::lock_guard<std::mutex> lock(im.mu);
+  im.stopped = true;
+  im.changed.notify_all();
 }
 
 }  // namespace iwd::server

@@ -1,5 +1,8 @@
-// The HTTP front end (cpp-httplib): every route of server/routes.h behind authentication,
-// body size limits and JSON errors, on a pool of worker threads (one per open connection).
+// The HTTP front end (GNU libmicrohttpd): every route of server/routes.h behind
+// authentication, body size limits and JSON errors, on one event-loop thread (epoll). A
+// request waiting for the engine does not hold a thread: its connection is suspended, and
+// resumed when the answer comes (after its batch is durable). Offer streams (Server-Sent
+// Events) are suspended the same way between messages.
 #pragma once
 
 #include <memory>
@@ -14,13 +17,17 @@ class HttpFrontEnd {
  public:
   HttpFrontEnd(ServerContext ctx, const Authenticator& auth);
   ~HttpFrontEnd();
-  // Binds to `port` on `host` (0: a free port); the port bound, or -1.
-  int bind(const std::string& host, int port);
-  void serve();  // after bind(), until stop()
-  void stop();   // ends the offer streams, then the server
+  // Listens on `port` at `host` (an IPv4 or IPv6 address, or localhost; 0: a free port) and
+  // starts serving; the port bound, or -1 (and *error).
+  int bind(const std::string& host, int port, std::string* error = nullptr);
+  void serve();  // after bind(): waits until stop()
+  // Refuses new requests (503), ends the offer streams, waits for the requests in flight to
+  // be answered, then closes every connection.
+  void stop();
+
+  struct Impl;  // http.cpp (its callbacks reach it)
 
  private:
-  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

@@ -2,12 +2,25 @@
 
 namespace iwd::server {
 
-bool OfferSubscription::next(std::vector<SseMessage>* out, std::chrono::milliseconds timeout) {
-  std::unique_lock<std::mutex> lock(mu_);
-  cv_.wait_for(lock, timeout, [this] { return closed_ || !queue_.empty(); });
-  out->assign(queue_.begin(), queue_.end());
+bool OfferSubscription::take(std::vector<SseMessage>* out) {
+  std::lock_guard<std::mutex> lock(mu_);
+  out->insert(out->end(), queue_.begin(), queue_.end());
   queue_.clear();
   return !closed_;
+}
+
+void OfferSubscription::on_ready(std::function<void()> wake) {
+  std::lock_guard<std::mutex> lock(mu_);
+  wake_ = std::move(wake);
+}
+
+void OfferSubscription::wake() {
+  std::function<void()> w;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    w = wake_;
+  }
+  if (w) w();
 }
 
 void OfferSubscription::push(const SseMessage& m) {
@@ -21,7 +34,7 @@ void OfferSubscription::push(const SseMessage& m) {
       queue_.push_back(m);
     }
   }
-  cv_.notify_one();
+  wake();
 }
 
 void OfferSubscription::close() {
@@ -29,7 +42,7 @@ void OfferSubscription::close() {
     std::lock_guard<std::mutex> lock(mu_);
     closed_ = true;
   }
-  cv_.notify_all();
+  wake();
 }
 
 std::shared_ptr<OfferSubscription> OfferHub::subscribe(const std::string& agent) {

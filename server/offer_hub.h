@@ -6,9 +6,8 @@
 // and gets its current offers first).
 #pragma once
 
-#include <chrono>
-#include <condition_variable>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -27,16 +26,20 @@ class OfferSubscription {
   static constexpr std::size_t kMaxQueued = 10000;
   explicit OfferSubscription(std::string agent) : agent_(std::move(agent)) {}
   const std::string& agent() const { return agent_; }
-  // The next messages, waiting up to `timeout`; false once closed.
-  bool next(std::vector<SseMessage>* out, std::chrono::milliseconds timeout);
+  // The messages queued now (appended to *out); false once closed.
+  bool take(std::vector<SseMessage>* out);
+  // Called (on the pushing thread, outside the subscription's lock) after each push and at
+  // close: the front end resumes the stream's connection. Set before the first push.
+  void on_ready(std::function<void()> wake);
   void push(const SseMessage& m);
   void close();
 
  private:
+  void wake();
   std::string agent_;
   std::mutex mu_;
-  std::condition_variable cv_;
   std::deque<SseMessage> queue_;
+  std::function<void()> wake_;
   bool closed_ = false;
 };
 

@@ -11,13 +11,7 @@ std::vector<Route> all_routes(ServerContext& ctx) {
   return all;
 }
 
-void send(httplib::Response& res, const Reply& r) {
-  res.status = r.status;
-  if (!r.text.empty()) res.set_content(r.text, "application/json");
-  else res.set_content(r.body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace), "application/json");
-}
-
-bool body_object(const Call& call, httplib::Response& res, nlohmann::json* out, bool empty_ok) {
+bool body_object(const Call& call, const Responder& res, nlohmann::json* out, bool empty_ok) {
   if (empty_ok && call.req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
     *out = nlohmann::json::object();
     return true;
@@ -41,7 +35,7 @@ bool body_object(const Call& call, httplib::Response& res, nlohmann::json* out, 
   return true;
 }
 
-bool own_agent(const Call& call, httplib::Response& res, const std::string& agent) {
+bool own_agent(const Call& call, const Responder& res, const std::string& agent) {
   if (auto refusal = Authenticator::forbid_other_agent(call.caller, agent)) {
     send(res, *refusal);
     return false;

@@ -5,10 +5,12 @@
 // routes_admin.cpp, routes_ops.cpp (health, metrics).
 #pragma once
 
-#include <httplib.h>
 #include <nlohmann/json.hpp>
 
 #include <functional>
+#include <map>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,13 +32,41 @@ struct ServerContext {
   runtime::StringPool* pool = nullptr;
 };
 
-struct Call {
-  const httplib::Request& req;
-  const Caller& caller;
-  std::string param(std::size_t k) const { return req.matches[static_cast<int>(k)]; }
+// A request as the routes see it (the HTTP front end fills it in).
+struct Request {
+  std::string method, path, body;
+  std::vector<std::string> params;  // the path's {parameters}, in order
+  std::map<std::string, std::string> query;
+  std::optional<std::string> query_value(const std::string& key) const {
+    auto it = query.find(key);
+    return it == query.end() ? std::nullopt : std::optional<std::string>(it->second);
+  }
 };
 
-using Handler = std::function<void(const Call&, httplib::Response&)>;
+struct Exchange;  // one request in the front end (server/http.cpp)
+
+// How a handler answers, exactly once, on any thread: at once, or later from an engine answer
+// (it is an Engine::Answer). Copies share the one exchange.
+class Responder {
+ public:
+  explicit Responder(std::shared_ptr<Exchange> x) : x_(std::move(x)) {}
+  void operator()(const Reply& r) const;  // JSON
+  void text(int status, const std::string& content_type, std::string body) const;
+  // An offer stream (Server-Sent Events): `initial` first, then what the subscription gets,
+  // until it closes or the client goes; `: keep-alive` comments in between.
+  void stream(std::shared_ptr<OfferSubscription> subscription, std::vector<SseMessage> initial) const;
+
+ private:
+  std::shared_ptr<Exchange> x_;
+};
+
+struct Call {
+  const Request& req;
+  const Caller& caller;
+  std::string param(std::size_t k) const { return req.params.at(k - 1); }  // 1-based, like regex groups
+};
+
+using Handler = std::function<void(const Call&, const Responder&)>;
 
 inline constexpr RoleSet kPublic = 0xff;  // no token needed
 
@@ -55,10 +85,10 @@ std::vector<Route> ops_routes(ServerContext& ctx);
 std::vector<Route> all_routes(ServerContext& ctx);
 
 // Helpers for handlers.
-void send(httplib::Response& res, const Reply& r);
+inline void send(const Responder& res, const Reply& r) { res(r); }
 // The body as a JSON object; false after answering 400 (an empty body is {} when `empty_ok`).
-bool body_object(const Call& call, httplib::Response& res, nlohmann::json* out, bool empty_ok = false);
+bool body_object(const Call& call, const Responder& res, nlohmann::json* out, bool empty_ok = false);
 // A 403 when an agent token acts for another agent: false after answering.
-bool own_agent(const Call& call, httplib::Response& res, const std::string& agent);
+bool own_agent(const Call& call, const Responder& res, const std::string& agent);
 
 }  // namespace iwd::server

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <mutex>
+#include <thread>
 #include <sstream>
 
 #include "server/routes.h"
@@ -21,37 +22,40 @@ std::mutex uploading;  // one compilation at a time
 
 std::vector<Route> admin_routes(ServerContext& ctx) {
   std::vector<Route> r;
-  r.push_back({"GET", "/v1/admin/rules", kSupervisor, [&ctx](const Call&, httplib::Response& res) {
-                 send(res, ctx.engine->read([](const runtime::Runtime& rt, std::int64_t) {
-                   ojson processes = ojson::array();
-                   for (std::int32_t p = 0; p < rt.rules().process_count; ++p) processes.push_back(rt.rules().process_names[p]);
-                   return Reply{200, ojson{{"processes", std::move(processes)}, {"open_items", rt.open_items()}}};
-                 }));
-                 if (res.status == 200) {
-                   auto body = ojson::parse(res.body);
-                   body["ruleset"] = ctx.engine->ruleset_label();
-                   send(res, Reply{200, body});
-                 }
+  r.push_back({"GET", "/v1/admin/rules", kSupervisor, [&ctx](const Call&, const Responder& res) {
+                 Engine* engine = ctx.engine;
+                 engine->read(
+                     [engine](const runtime::Runtime& rt, std::int64_t) {
+                       ojson processes = ojson::array();
+                       for (std::int32_t p = 0; p < rt.rules().process_count; ++p) processes.push_back(rt.rules().process_names[p]);
+                       return Reply{200, ojson{{"ruleset", engine->ruleset_label()},
+                                               {"processes", std::move(processes)},
+                                               {"open_items", rt.open_items()}}};
+                     },
+                     res);
                }});
-  r.push_back({"PUT", "/v1/admin/rules", kAdmin, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"PUT", "/v1/admin/rules", kAdmin, [&ctx](const Call& call, const Responder& res) {
                  if (call.req.body.empty())
                    return send(res, error_reply(400, "empty_body", "send the ruleset: the text of an .iwd file, or a bundle"));
-                 std::lock_guard<std::mutex> one_at_a_time(uploading);
-                 Ruleset next;
-                 std::ostringstream diagnostics;
-                 std::string error;
-                 const RulesetStatus s = load_ruleset_bytes(call.req.body, *ctx.pool, diagnostics, &next, &error);
-                 if (s != RulesetStatus::Ok) {
-                   Reply refused = s == RulesetStatus::RuleErrors
-                                       ? error_reply(422, "rule_errors", "the rules have errors; the running rules stay")
-                                       : error_reply(422, "rules_unusable", error + "; the running rules stay");
-                   refused.body["error"]["diagnostics"] = diagnostics.str();
-                   return send(res, refused);
-                 }
-                 send(res, ctx.engine->reload(std::move(next)));
+                 // Compiling takes a while: on a thread of its own, not the front end's.
+                 std::thread([body = call.req.body, pool = ctx.pool, engine = ctx.engine, res] {
+                   std::lock_guard<std::mutex> one_at_a_time(uploading);
+                   Ruleset next;
+                   std::ostringstream diagnostics;
+                   std::string error;
+                   const RulesetStatus s = load_ruleset_bytes(body, *pool, diagnostics, &next, &error);
+                   if (s != RulesetStatus::Ok) {
+                     Reply refused = s == RulesetStatus::RuleErrors
+                                         ? error_reply(422, "rule_errors", "the rules have errors; the running rules stay")
+                                         : error_reply(422, "rules_unusable", error + "; the running rules stay");
+                     refused.body["error"]["diagnostics"] = diagnostics.str();
+                     return res(refused);
+                   }
+                   engine->reload(std::move(next), res);
+                 }).detach();
                }});
-  r.push_back({"POST", "/v1/admin/compact", kAdmin, [&ctx](const Call&, httplib::Response& res) {
-                 send(res, ctx.engine->compact());
+  r.push_back({"POST", "/v1/admin/compact", kAdmin, [&ctx](const Call&, const Responder& res) {
+                 ctx.engine->compact(res);
                }});
   return r;
 }

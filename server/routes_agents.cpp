@@ -34,7 +34,7 @@ std::vector<const runtime::WorkItem*> offers_of(const runtime::Runtime& rt, cons
 
 std::vector<Route> agent_routes(ServerContext& ctx) {
   std::vector<Route> r;
-  r.push_back({"PUT", "/v1/agents/{id}", kAgentOrSupervisor, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"PUT", "/v1/agents/{id}", kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);
                  if (!own_agent(call, res, id)) return;
                  json body;
@@ -42,9 +42,9 @@ std::vector<Route> agent_routes(ServerContext& ctx) {
                  if (body.contains("id") && body["id"] != json(id))
                    return send(res, error_reply(422, "id_mismatch", "the body's `id` differs from the path's"));
                  body["id"] = id;
-                 send(res, ctx.engine->change(Change{"agent", std::move(body), {}}));
+                 ctx.engine->change(Change{"agent", std::move(body), {}}, res);
                }});
-  r.push_back({"PUT", "/v1/agents/{id}/state", kAgentOrSupervisor, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"PUT", "/v1/agents/{id}/state", kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);
                  if (!own_agent(call, res, id)) return;
                  json body;
@@ -55,80 +55,77 @@ std::vector<Route> agent_routes(ServerContext& ctx) {
                  if (!body.contains("state"))
                    return send(res, error_reply(422, "missing_state", "give `state`: \"ready\", \"not_ready\" or \"logged_out\""));
                  body["id"] = id;
-                 // Only a known agent changes state: a typo must not register a new one.
-                 const Reply known = ctx.engine->read([&](const runtime::Runtime& rt, std::int64_t) {
-                   return agent_named(rt, id) ? Reply{200, {}} : no_agent(id);
-                 });
-                 if (known.status != 200) return send(res, known);
-                 send(res, ctx.engine->change(Change{"agent", std::move(body), {}}));
+                 // Only a known agent changes state: a typo must not register a new one. The check
+                 // and the change are one batch apart; an agent is never removed in between.
+                 Engine* engine = ctx.engine;
+                 engine->read([id](const runtime::Runtime& rt, std::int64_t) { return agent_named(rt, id) ? Reply{200, {}} : no_agent(id); },
+                              [engine, body = std::move(body), res](const Reply& known) mutable {
+                                if (known.status != 200) return res(known);
+                                engine->change(Change{"agent", std::move(body), {}}, res);
+                              });
                }});
-  r.push_back({"GET", "/v1/agents/{id}", kAgentOrSupervisor, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"GET", "/v1/agents/{id}", kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);
                  if (!own_agent(call, res, id)) return;
-                 send(res, ctx.engine->read([&](const runtime::Runtime& rt, std::int64_t) {
-                   const runtime::Agent* a = agent_named(rt, id);
-                   return a ? Reply{200, agent_view(rt, *a)} : no_agent(id);
-                 }));
+                 ctx.engine->read(
+                     [id](const runtime::Runtime& rt, std::int64_t) {
+                       const runtime::Agent* a = agent_named(rt, id);
+                       return a ? Reply{200, agent_view(rt, *a)} : no_agent(id);
+                     },
+                     res);
                }});
-  r.push_back({"GET", "/v1/agents/{id}/offers", kAgentOrSupervisor, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"GET", "/v1/agents/{id}/offers", kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);
                  if (!own_agent(call, res, id)) return;
-                 send(res, ctx.engine->read([&](const runtime::Runtime& rt, std::int64_t now) {
-                   const runtime::Agent* a = agent_named(rt, id);
-                   if (!a) return no_agent(id);
-                   ojson offers = ojson::array();
-                   for (const runtime::WorkItem* item : offers_of(rt, *a)) offers.push_back(item_view(rt, *item, now));
-                   return Reply{200, ojson{{"agent", agent_view(rt, *a)}, {"offers", std::move(offers)}}};
-                 }));
+                 ctx.engine->read(
+                     [id](const runtime::Runtime& rt, std::int64_t now) {
+                       const runtime::Agent* a = agent_named(rt, id);
+                       if (!a) return no_agent(id);
+                       ojson offers = ojson::array();
+                       for (const runtime::WorkItem* item : offers_of(rt, *a)) offers.push_back(item_view(rt, *item, now));
+                       return Reply{200, ojson{{"agent", agent_view(rt, *a)}, {"offers", std::move(offers)}}};
+                     },
+                     res);
                }});
-  r.push_back({"GET", "/v1/agents/{id}/offers/stream", kAgent, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"GET", "/v1/agents/{id}/offers/stream", kAgent, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);
                  if (!own_agent(call, res, id)) return;
                  // Subscribe first, then read the current offers: none is missed (one may come twice).
                  auto subscription = ctx.hub->subscribe(id);
                  auto initial = std::make_shared<std::vector<SseMessage>>();
-                 const Reply known = ctx.engine->read([&](const runtime::Runtime& rt, std::int64_t now) {
-                   const runtime::Agent* a = agent_named(rt, id);
-                   if (!a) return no_agent(id);
-                   for (const runtime::WorkItem* item : offers_of(rt, *a))
-                     initial->push_back(SseMessage{"offer", item_view(rt, *item, now).dump()});
-                   return Reply{200, {}};
-                 });
-                 if (known.status != 200) {
-                   ctx.hub->unsubscribe(subscription);
-                   return send(res, known);
-                 }
                  OfferHub* hub = ctx.hub;
-                 res.set_header("Cache-Control", "no-cache");
-                 res.set_chunked_content_provider(
-                     "text/event-stream",
-                     [subscription, initial](std::size_t, httplib::DataSink& sink) {
-                       std::string text;
-                       for (const SseMessage& m : *initial) text += m.text();
-                       initial->clear();
-                       std::vector<SseMessage> batch;
-                       const bool open = text.empty() ? subscription->next(&batch, std::chrono::seconds(15)) : true;
-                       for (const SseMessage& m : batch) text += m.text();
-                       if (text.empty()) text = ": keep-alive\n\n";
-                       if (!sink.write(text.data(), text.size())) return false;
-                       if (!open) sink.done();
-                       return true;
+                 ctx.engine->read(
+                     [id, initial](const runtime::Runtime& rt, std::int64_t now) {
+                       const runtime::Agent* a = agent_named(rt, id);
+                       if (!a) return no_agent(id);
+                       for (const runtime::WorkItem* item : offers_of(rt, *a))
+                         initial->push_back(SseMessage{"offer", item_view(rt, *item, now).dump()});
+                       return Reply{200, {}};
                      },
-                     [hub, subscription](bool) { hub->unsubscribe(subscription); });
+                     [hub, subscription, initial, res](const Reply& known) {
+                       if (known.status != 200) {
+                         hub->unsubscribe(subscription);
+                         return res(known);
+                       }
+                       res.stream(subscription, std::move(*initial));
+                     });
                }});
-  r.push_back({"GET", "/v1/agents/{id}/workbin", kAgentOrSupervisor, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"GET", "/v1/agents/{id}/workbin", kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);
                  if (!own_agent(call, res, id)) return;
-                 send(res, ctx.engine->read([&](const runtime::Runtime& rt, std::int64_t now) {
-                   const runtime::Agent* a = agent_named(rt, id);
-                   if (!a) return no_agent(id);
-                   const auto index = static_cast<std::uint32_t>(a - rt.agents().data());
-                   ojson parked = ojson::array(), held = ojson::array();
-                   for (const runtime::WorkItem& item : rt.items())
-                     if (item.state == runtime::ItemState::Parked && item.agent == index) parked.push_back(item_view(rt, item, now));
-                   for (std::uint32_t i : a->held) held.push_back(item_view(rt, rt.items()[i], now));
-                   return Reply{200, ojson{{"agent", agent_view(rt, *a)}, {"parked", std::move(parked)}, {"holding", std::move(held)}}};
-                 }));
+                 ctx.engine->read(
+                     [id](const runtime::Runtime& rt, std::int64_t now) {
+                       const runtime::Agent* a = agent_named(rt, id);
+                       if (!a) return no_agent(id);
+                       const auto index = static_cast<std::uint32_t>(a - rt.agents().data());
+                       ojson parked = ojson::array(), held = ojson::array();
+                       for (const runtime::WorkItem& item : rt.items())
+                         if (item.state == runtime::ItemState::Parked && item.agent == index)
+                           parked.push_back(item_view(rt, item, now));
+                       for (std::uint32_t i : a->held) held.push_back(item_view(rt, rt.items()[i], now));
+                       return Reply{200, ojson{{"agent", agent_view(rt, *a)}, {"parked", std::move(parked)}, {"holding", std::move(held)}}};
+                     },
+                     res);
                }});
   return r;
 }

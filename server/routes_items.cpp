@@ -35,17 +35,19 @@ std::string capture_problem(const json& item) {
 
 std::vector<Route> item_routes(ServerContext& ctx) {
   std::vector<Route> r;
-  r.push_back({"POST", "/v1/items", kSource, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"POST", "/v1/items", kSource, [&ctx](const Call& call, const Responder& res) {
                  const auto t0 = std::chrono::steady_clock::now();
                  json body;
                  if (!body_object(call, res, &body)) return;
                  if (std::string p = capture_problem(body); !p.empty()) return send(res, error_reply(422, "missing_id", p));
-                 const Reply reply = ctx.engine->change(Change{"capture", std::move(body), {}});
-                 if (reply.status < 300)
-                   ctx.metrics->observe_capture(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
-                 send(res, reply);
+                 Metrics* metrics = ctx.metrics;
+                 ctx.engine->change(Change{"capture", std::move(body), {}}, [metrics, t0, res](const Reply& reply) {
+                   if (reply.status < 300)
+                     metrics->observe_capture(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+                   res(reply);
+                 });
                }});
-  r.push_back({"POST", "/v1/items/batch", kSource, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"POST", "/v1/items/batch", kSource, [&ctx](const Call& call, const Responder& res) {
                  json body;
                  if (!body_object(call, res, &body)) return;
                  if (!body.contains("items") || !body["items"].is_array() || body.size() != 1)
@@ -65,46 +67,51 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                    positions.push_back(k);
                    changes.push_back(Change{"capture", std::move(items[k]), {}});
                  }
-                 std::vector<Reply> replies = ctx.engine->changes(std::move(changes));
-                 for (std::size_t k = 0; k < replies.size(); ++k) {
-                   ojson one{{"status", replies[k].status}};
-                   if (replies[k].status < 300) one["item"] = replies[k].json();
-                   else one["error"] = std::move(replies[k].body["error"]);
-                   results[positions[k]] = std::move(one);
-                 }
-                 send(res, Reply{200, ojson{{"results", std::move(results)}}});
+                 auto gathered = [results = std::move(results), positions, res](std::vector<Reply> replies) mutable {
+                   for (std::size_t k = 0; k < replies.size(); ++k) {
+                     ojson one{{"status", replies[k].status}};
+                     if (replies[k].status < 300) one["item"] = replies[k].json();
+                     else one["error"] = std::move(replies[k].body["error"]);
+                     results[positions[k]] = std::move(one);
+                   }
+                   res(Reply{200, ojson{{"results", std::move(results)}}});
+                 };
+                 ctx.engine->changes(std::move(changes), std::move(gathered));
                }});
-  r.push_back({"GET", kItem, kReaders, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"GET", kItem, kReaders, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);
-                 send(res, ctx.engine->read([&](const runtime::Runtime& rt, std::int64_t now) {
-                   const auto interned = rt.pool().find(id);
-                   const runtime::WorkItem* item = interned ? rt.find_item(*interned) : nullptr;
-                   return item ? Reply{200, item_view(rt, *item, now)} : error_reply(404, "not_found", fmt::format("no open item `{}`", id));
-                 }));
+                 ctx.engine->read(
+                     [id](const runtime::Runtime& rt, std::int64_t now) {
+                       const auto interned = rt.pool().find(id);
+                       const runtime::WorkItem* item = interned ? rt.find_item(*interned) : nullptr;
+                       return item ? Reply{200, item_view(rt, *item, now)}
+                                   : error_reply(404, "not_found", fmt::format("no open item `{}`", id));
+                     },
+                     res);
                }});
-  r.push_back({"PATCH", kItem, kSource, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"PATCH", kItem, kSource, [&ctx](const Call& call, const Responder& res) {
                  json body;
                  if (!body_object(call, res, &body)) return;
                  const std::string id = call.param(1);
                  if (body.contains("id") && body["id"] != json(id))
                    return send(res, error_reply(422, "id_mismatch", "the body's `id` differs from the path's"));
                  body["id"] = id;
-                 send(res, ctx.engine->change(Change{"update", std::move(body), {}}));
+                 ctx.engine->change(Change{"update", std::move(body), {}}, res);
                }});
   for (const char* op : {"complete", "cancel", "hold", "resume", "restart"})
-    r.push_back({"POST", fmt::format("{}/{}", kItem, op), kSource, [&ctx, op](const Call& call, httplib::Response& res) {
+    r.push_back({"POST", fmt::format("{}/{}", kItem, op), kSource, [&ctx, op](const Call& call, const Responder& res) {
                    json ignored;
                    if (!body_object(call, res, &ignored, true)) return;
-                   send(res, ctx.engine->change(Change{op, json(call.param(1)), {}}));
+                   ctx.engine->change(Change{op, json(call.param(1)), {}}, res);
                  }});
-  r.push_back({"POST", fmt::format("{}/reschedule", kItem), kSource, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"POST", fmt::format("{}/reschedule", kItem), kSource, [&ctx](const Call& call, const Responder& res) {
                  json body;
                  if (!body_object(call, res, &body)) return;
                  body["item"] = call.param(1);
-                 send(res, ctx.engine->change(Change{"reschedule", std::move(body), {}}));
+                 ctx.engine->change(Change{"reschedule", std::move(body), {}}, res);
                }});
   for (const char* op : {"accept", "reject"})
-    r.push_back({"POST", fmt::format("{}/{}", kItem, op), kAgent, [&ctx, op](const Call& call, httplib::Response& res) {
+    r.push_back({"POST", fmt::format("{}/{}", kItem, op), kAgent, [&ctx, op](const Call& call, const Responder& res) {
                    json body;
                    if (!body_object(call, res, &body, true)) return;
                    std::string agent = call.caller.agent;
@@ -114,25 +121,25 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                      if (!own_agent(call, res, agent)) return;
                    }
                    json value = agent.empty() ? json(call.param(1)) : json{{"item", call.param(1)}, {"agent", agent}};
-                   send(res, ctx.engine->change(Change{op, std::move(value), {}}));
+                   ctx.engine->change(Change{op, std::move(value), {}}, res);
                  }});
   for (const char* op : {"done", "park", "pull"})
-    r.push_back({"POST", fmt::format("{}/{}", kItem, op), kAgent, [&ctx, op](const Call& call, httplib::Response& res) {
+    r.push_back({"POST", fmt::format("{}/{}", kItem, op), kAgent, [&ctx, op](const Call& call, const Responder& res) {
                    json ignored;
                    if (!body_object(call, res, &ignored, true)) return;
-                   send(res, ctx.engine->change(Change{op, json(call.param(1)), call.caller.agent}));
+                   ctx.engine->change(Change{op, json(call.param(1)), call.caller.agent}, res);
                  }});
-  r.push_back({"POST", fmt::format("{}/transfer", kItem), kAgentOrSupervisor, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"POST", fmt::format("{}/transfer", kItem), kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
                  json body;
                  if (!body_object(call, res, &body)) return;
                  if (!body.contains("to") || !body["to"].is_string() || body.size() != 1)
                    return send(res, error_reply(422, "missing_to", "give the agent to transfer to: {\"to\": AGENT}"));
-                 send(res, ctx.engine->change(Change{"transfer", json{{"item", call.param(1)}, {"to", body["to"]}}, call.caller.agent}));
+                 ctx.engine->change(Change{"transfer", json{{"item", call.param(1)}, {"to", body["to"]}}, call.caller.agent}, res);
                }});
-  r.push_back({"POST", fmt::format("{}/return", kItem), kSupervisor, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"POST", fmt::format("{}/return", kItem), kSupervisor, [&ctx](const Call& call, const Responder& res) {
                  json ignored;
                  if (!body_object(call, res, &ignored, true)) return;
-                 send(res, ctx.engine->change(Change{"return", json(call.param(1)), {}}));
+                 ctx.engine->change(Change{"return", json(call.param(1)), {}}, res);
                }});
   return r;
 }

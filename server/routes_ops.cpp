@@ -5,19 +5,24 @@ namespace iwd::server {
 
 std::vector<Route> ops_routes(ServerContext& ctx) {
   std::vector<Route> r;
-  r.push_back({"GET", "/healthz", kPublic, [&ctx](const Call&, httplib::Response& res) {
-                 send(res, ctx.engine->read([](const runtime::Runtime& rt, std::int64_t) {
-                   return Reply{200, nlohmann::ordered_json{{"status", "ok"}, {"open_items", rt.open_items()}}};
-                 }));
+  r.push_back({"GET", "/healthz", kPublic, [&ctx](const Call&, const Responder& res) {
+                 ctx.engine->read(
+                     [](const runtime::Runtime& rt, std::int64_t) {
+                       return Reply{200, nlohmann::ordered_json{{"status", "ok"}, {"open_items", rt.open_items()}}};
+                     },
+                     res);
                }});
-  r.push_back({"GET", "/metrics", roles({Role::Supervisor}), [&ctx](const Call&, httplib::Response& res) {
+  r.push_back({"GET", "/metrics", roles({Role::Supervisor}), [&ctx](const Call&, const Responder& res) {
                  const CommitStats commits = ctx.engine->commit_stats();
-                 const Reply r = ctx.engine->read([&](const runtime::Runtime& rt, std::int64_t now) {
-                   return Reply{200, ctx.metrics->render(rt, now, commits.lines, commits.transactions)};
-                 });
-                 res.status = r.status;
-                 if (r.status == 200) res.set_content(r.body.get<std::string>(), "text/plain; version=0.0.4");
-                 else send(res, r);
+                 Metrics* metrics = ctx.metrics;
+                 ctx.engine->read(
+                     [metrics, commits](const runtime::Runtime& rt, std::int64_t now) {
+                       return Reply{200, metrics->render(rt, now, commits.lines, commits.transactions)};
+                     },
+                     [res](const Reply& r) {
+                       if (r.status == 200) res.text(200, "text/plain; version=0.0.4", r.body.get<std::string>());
+                       else res(r);
+                     });
                }});
   return r;
 }

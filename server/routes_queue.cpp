@@ -33,21 +33,21 @@ std::vector<Route> queue_routes(ServerContext& ctx) {
   // Open items in distribution order: priority (highest first), then the order they entered
   // distribution (longest waiting first). `state` (default queued; `open` for every open
   // state), `process`, `limit` (1 to 1000, default 50), `offset`.
-  r.push_back({"GET", "/v1/queue", kSupervisor, [&ctx](const Call& call, httplib::Response& res) {
+  r.push_back({"GET", "/v1/queue", kSupervisor, [&ctx](const Call& call, const Responder& res) {
                  const auto& q = call.req;
-                 const std::string process = q.has_param("process") ? q.get_param_value("process") : "";
-                 const std::string state_text = q.has_param("state") ? q.get_param_value("state") : "queued";
+                 const std::string process = q.query_value("process").value_or("");
+                 const std::string state_text = q.query_value("state").value_or("queued");
                  long limit = 50, offset = 0;
-                 if ((q.has_param("limit") && !whole_number(q.get_param_value("limit"), &limit)) ||
-                     (q.has_param("offset") && !whole_number(q.get_param_value("offset"), &offset)) || limit < 1 ||
-                     limit > 1000 || offset < 0)
+                 const auto limit_text = q.query_value("limit"), offset_text = q.query_value("offset");
+                 if ((limit_text && !whole_number(*limit_text, &limit)) || (offset_text && !whole_number(*offset_text, &offset)) ||
+                     limit < 1 || limit > 1000 || offset < 0)
                    return send(res, error_reply(400, "bad_page", "`limit` is a whole number from 1 to 1000 and `offset` 0 or more"));
                  const auto state = state_named(state_text);
                  if (!state && state_text != "open")
                    return send(res, error_reply(400, "bad_state",
                                                 fmt::format("unknown state `{}` (deferred, queued, offered, assigned, "
                                                             "done_pending, parked, held, or open)", state_text)));
-                 send(res, ctx.engine->read([&](const runtime::Runtime& rt, std::int64_t now) {
+                 ctx.engine->read([process, state, limit, offset](const runtime::Runtime& rt, std::int64_t now) {
                    std::int32_t process_index = -1;
                    if (!process.empty()) {
                      for (std::int32_t p = 0; p < rt.rules().process_count; ++p)
@@ -69,7 +69,7 @@ std::vector<Route> queue_routes(ServerContext& ctx) {
                    ojson page = ojson::array();
                    for (std::size_t k = static_cast<std::size_t>(offset); k < end; ++k) page.push_back(item_view(rt, *chosen[k], now));
                    return Reply{200, ojson{{"total", chosen.size()}, {"offset", offset}, {"items", std::move(page)}}};
-                 }));
+                 }, res);
                }});
   return r;
 }

@@ -14,7 +14,8 @@ cat >"$TMP/config.json" <<'JSON'
     {"token": "agent-token-bob-0123456", "role": "agent", "agent": "bob"},
     {"token": "supervisor-token-012345", "role": "supervisor"},
     {"token": "admin-token-0123456789a", "role": "admin"}
-  ]
+  ],
+  "stream_keep_alive_seconds": 1
 }
 JSON
 expect_exit 2 "no configuration: loopback only" -- "$IWD" serve --rules examples/enterprise.iwd --data "$TMP/d0" --listen 0.0.0.0:0
@@ -55,5 +56,18 @@ TOKEN=supervisor-token-012345 expect_call 200 "and return the item" -- POST /v1/
 TOKEN=source-token-0123456789 expect_call 403 "a source may not read metrics" -- GET /metrics
 TOKEN=supervisor-token-012345 expect_call 200 "a supervisor may" -- GET /metrics
 TOKEN=admin-token-0123456789a expect_call 200 "an admin may do a source's work" -- POST /v1/items/S1/hold ''
+TOKEN=admin-token-0123456789a expect_call 405 "a known path with another method" -- DELETE /v1/items/S1
+expect_in out '"code":"method_not_allowed"' "named"
+expect_in out '/v1/items/S1 takes GET, PATCH, not DELETE' "with the methods it takes"
+
+# An idle offer stream gets keep-alive comments (every second here); stopping the server ends
+# it, and the server stops at once.
+curl -s -N -H "Authorization: Bearer agent-token-bob-0123456" "$URL/v1/agents/bob/offers/stream" >"$TMP/bob" 2>/dev/null &
+STREAM=$!
+sleep 2.5
+expect_in bob ': keep-alive' "keep-alive on an idle stream"
+started=$(date +%s%N)
 stop_server
+expect_exit 0 "the stream ended with the server" -- timeout 5 bash -c "wait_for() { while kill -0 $STREAM 2>/dev/null; do sleep 0.05; done; }; wait_for"
+expect_exit 0 "and the server stopped within two seconds" -- test $((($(date +%s%N) - started) / 1000000)) -lt 2000
 finish

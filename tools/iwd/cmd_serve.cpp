@@ -85,9 +85,9 @@ int run_serve(const ServeOptions& opts) {
     return kExitUsage;
   }
   server::HttpFrontEnd http(server::ServerContext{engine.get(), &metrics, &hub, &config, &pool}, auth);
-  const int bound = http.bind(host, port);
+  const int bound = http.bind(host, port, &error);
   if (bound < 0) {
-    std::cerr << fmt::format("iwd serve: cannot listen on {}:{}\n", host, port);
+    std::cerr << "iwd serve: " << error << "\n";
     return kExitUsage;
   }
   if (!opts.port_file.empty()) std::ofstream(opts.port_file) << bound << "\n";

@@ -15,14 +15,14 @@ std::string parse_error(const std::string& text) {
 
 TEST(Config, ReadsTokensAndLimits) {
   std::string error;
-  auto c = parse_config(R"({"listen": "0.0.0.0:9000", "max_body_bytes": 4096, "threads": 8, "tokens": [
+  auto c = parse_config(R"({"listen": "0.0.0.0:9000", "max_body_bytes": 4096, "max_connections": 8, "tokens": [
       {"token": "source-token-0123456789", "role": "source", "name": "crm"},
       {"token": "agent-token-ada-0123456", "role": "agent", "agent": "ada"}]})",
                         "c.json", &error);
   ASSERT_TRUE(c) << error;
   EXPECT_EQ(*c->listen, "0.0.0.0:9000");
   EXPECT_EQ(c->max_body_bytes, 4096u);
-  EXPECT_EQ(c->threads, 8);
+  EXPECT_EQ(c->max_connections, 8u);
   ASSERT_EQ(c->tokens.size(), 2u);
   EXPECT_EQ(c->tokens[1].role, Role::Agent);
   EXPECT_EQ(c->tokens[1].agent, "ada");
@@ -30,7 +30,7 @@ TEST(Config, ReadsTokensAndLimits) {
 
 TEST(Config, NamesTheProblem) {
   EXPECT_EQ(parse_error("{"), "c.json: not valid JSON");
-  EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, threads, compact_every)");
+  EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, max_connections, stream_keep_alive_seconds, compact_every)");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "short", "role": "admin"}]})"), "c.json: tokens[0].token is at least 16 characters");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "0123456789abcdef", "role": "boss"}]})"),
             "c.json: tokens[0].role `boss` is not one of source, agent, supervisor, admin");
@@ -38,7 +38,7 @@ TEST(Config, NamesTheProblem) {
             "c.json: tokens[0]: an `agent` token names its agent (`agent`), and only an agent token does");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "0123456789abcdef", "role": "admin"}, {"token": "0123456789abcdef", "role": "source"}]})"),
             "c.json: tokens[1].token is given twice");
-  EXPECT_EQ(parse_error(R"({"threads": 0})"), "c.json: `threads` is a whole number from 1");
+  EXPECT_EQ(parse_error(R"({"max_connections": 0})"), "c.json: `max_connections` is a whole number from 1");
 }
 
 TEST(Auth, IdentifiesByBearerToken) {

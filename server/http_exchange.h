@@ -1,0 +1,65 @@
+// Internal to the HTTP front end (http.cpp, http_stream.cpp): one request in flight, and one
+// offer stream. Both are shared between libmicrohttpd's thread and whoever answers (the group
+// committer's thread, the hub's publisher), under their own mutex.
+#pragma once
+
+#include <microhttpd.h>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "server/offer_hub.h"
+#include "server/routes.h"
+
+namespace iwd::server {
+
+struct StreamState {
+  std::mutex mu;
+  MHD_Connection* connection = nullptr;
+  std::shared_ptr<OfferSubscription> subscription;
+  OfferHub* hub = nullptr;
+  std::string pending;  // text not yet handed to the connection
+  std::size_t sent = 0;
+  bool suspended = false, keep_alive_due = false, gone = false;
+
+  // Resumes the connection if it waits for something to send (any thread).
+  void wake(bool keep_alive);
+};
+
+struct Exchange {
+  MHD_Connection* connection = nullptr;
+  Request req;
+  std::string authorization;
+  bool too_large = false;   // the body was over the limit (it is dropped)
+  bool dispatched = false;  // the handler has run (libmicrohttpd's thread only)
+  bool queued = false;      // the response is queued (libmicrohttpd's thread only)
+  std::function<void(int status)> on_answer;  // counts the answer and the request in flight
+
+  std::mutex mu;
+  bool answered = false, suspended = false;
+  int status = 0;
+  std::string content_type, body;
+  std::shared_ptr<StreamState> stream;
+
+  // Records the answer, resumes the connection if it was suspended waiting for it.
+  void answer(int status, std::string content_type, std::string body, std::shared_ptr<StreamState> stream = nullptr);
+};
+
+// The response for an answered exchange (libmicrohttpd's thread): a buffer, or a stream.
+MHD_Response* stream_response(const std::shared_ptr<StreamState>& stream);
+// Every live stream (the keep-alive timer and stop() go through them).
+class StreamRegistry {
+ public:
+  void add(const std::shared_ptr<StreamState>& s);
+  // Calls f for each live stream; forgets the ended ones. The number still live.
+  std::size_t each(const std::function<void(StreamState&)>& f);
+
+ private:
+  std::mutex mu_;
+  std::vector<std::weak_ptr<StreamState>> streams_;
+};
+
+}  // namespace iwd::server
