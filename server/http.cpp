@@ -45,6 +45,7 @@ std::string render(const Reply& r) {
 
 void Exchange::answer(int s, std::string type, std::string text, std::shared_ptr<StreamState> st) {
   std::function<void(int)> counted;
+  bool resume = false;
   {
     std::lock_guard<std::mutex> lock(mu);
     if (answered) return;  // a handler answers once; a second answer is a bug, and ignored
@@ -54,11 +55,11 @@ void Exchange::answer(int s, std::string type, std::string text, std::shared_ptr
     body = std::move(text);
     stream = std::move(st);
     counted = std::move(on_answer);
-    if (suspended) {
-      suspended = false;
-      MHD_resume_connection(connection);
-    }
+    resume = suspended;
+    suspended = false;
   }
+  // Outside the lock: the connection waits suspended for this very call.
+  if (resume) MHD_resume_connection(connection);
   if (counted) counted(s);
 }
 

@@ -53,12 +53,16 @@ void free_stream(void* cls) {
 }  // namespace
 
 void StreamState::wake(bool keep_alive) {
-  std::lock_guard<std::mutex> lock(mu);
-  if (keep_alive) keep_alive_due = true;
-  if (suspended && !gone) {
+  bool resume = false;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (keep_alive) keep_alive_due = true;
+    resume = suspended && !gone;
     suspended = false;
-    MHD_resume_connection(connection);
   }
+  // Outside the lock (libmicrohttpd takes its own): the connection stays suspended until this
+  // call, so nothing else can resume or close it meanwhile.
+  if (resume) MHD_resume_connection(connection);
 }
 
 MHD_Response* stream_response(const std::shared_ptr<StreamState>& stream) {
