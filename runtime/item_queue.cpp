@@ -4,12 +4,12 @@
 
 namespace iwd::runtime {
 
-void ItemQueue::place_at(std::uint32_t position, const Entry& e, std::vector<WorkItem>& items) {
+void ItemQueue::place_at(std::uint32_t position, const Entry& e, ItemTable& items) {
   heap_[position] = e;
   items[e.item].stage(e.slot).position = position;
 }
 
-void ItemQueue::sift_up(std::uint32_t position, std::vector<WorkItem>& items) {
+void ItemQueue::sift_up(std::uint32_t position, ItemTable& items) {
   const Entry e = heap_[position];
   while (position > 0) {
     const std::uint32_t parent = (position - 1) / 2;
@@ -20,7 +20,7 @@ void ItemQueue::sift_up(std::uint32_t position, std::vector<WorkItem>& items) {
   place_at(position, e, items);
 }
 
-void ItemQueue::sift_down(std::uint32_t position, std::vector<WorkItem>& items) {
+void ItemQueue::sift_down(std::uint32_t position, ItemTable& items) {
   const Entry e = heap_[position];
   const auto n = static_cast<std::uint32_t>(heap_.size());
   for (;;) {
@@ -34,12 +34,12 @@ void ItemQueue::sift_down(std::uint32_t position, std::vector<WorkItem>& items) 
   place_at(position, e, items);
 }
 
-void ItemQueue::push(const Entry& e, std::vector<WorkItem>& items) {
+void ItemQueue::push(const Entry& e, ItemTable& items) {
   heap_.push_back(e);
   sift_up(static_cast<std::uint32_t>(heap_.size() - 1), items);
 }
 
-void ItemQueue::erase(std::uint32_t position, std::vector<WorkItem>& items) {
+void ItemQueue::erase(std::uint32_t position, ItemTable& items) {
   assert(position < heap_.size());
   const Entry gone = heap_[position];
   const Entry last = heap_.back();
@@ -53,7 +53,7 @@ void ItemQueue::erase(std::uint32_t position, std::vector<WorkItem>& items) {
     sift_down(position, items);
 }
 
-void ItemQueue::reprioritize(std::uint32_t position, std::int64_t priority, std::vector<WorkItem>& items) {
+void ItemQueue::reprioritize(std::uint32_t position, std::int64_t priority, ItemTable& items) {
   assert(position < heap_.size());
   const std::int64_t old = heap_[position].priority;
   heap_[position].priority = priority;

@@ -28,15 +28,15 @@ class ItemQueue {
   const Entry& top() const { return heap_.front(); }
   const std::vector<Entry>& entries() const { return heap_; }
 
-  void push(const Entry& e, std::vector<WorkItem>& items);
-  void erase(std::uint32_t position, std::vector<WorkItem>& items);
+  void push(const Entry& e, ItemTable& items);
+  void erase(std::uint32_t position, ItemTable& items);
   // The item at `position` now has `priority`.
-  void reprioritize(std::uint32_t position, std::int64_t priority, std::vector<WorkItem>& items);
+  void reprioritize(std::uint32_t position, std::int64_t priority, ItemTable& items);
 
  private:
-  void place_at(std::uint32_t position, const Entry& e, std::vector<WorkItem>& items);
-  void sift_up(std::uint32_t position, std::vector<WorkItem>& items);
-  void sift_down(std::uint32_t position, std::vector<WorkItem>& items);
+  void place_at(std::uint32_t position, const Entry& e, ItemTable& items);
+  void sift_up(std::uint32_t position, ItemTable& items);
+  void sift_down(std::uint32_t position, ItemTable& items);
 
   std::vector<Entry> heap_;
 };

@@ -134,7 +134,7 @@ class Runtime {
   // --- Inspection.
   const WorkItem* find_item(std::uint32_t id) const;
   const Agent* find_agent(std::uint32_t id) const;
-  const std::vector<WorkItem>& items() const { return items_; }  // free slots have state None
+  const ItemTable& items() const { return items_; }  // free slots have state None
   const std::vector<Agent>& agents() const { return agents_; }
   std::size_t open_items() const { return open_count_; }
   std::size_t target_count() const { return target_by_key_.size(); }
@@ -231,7 +231,7 @@ class Runtime {
   Schema schema_;
   bool firing_ = false;
 
-  std::vector<WorkItem> items_;
+  ItemTable items_;
   std::vector<std::uint32_t> free_items_;
   std::vector<std::uint32_t> item_by_id_;  // per interned id: item index, or kNoIndex
   std::size_t open_count_ = 0;

@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "runtime/abi.h"
+#include "runtime/chunked_vector.h"
 #include "runtime/events.h"
 #include "runtime/item.h"
 
@@ -65,6 +66,9 @@ struct WorkItem {
   }
   std::int64_t next_deadline() const;  // the earliest, or kNone
 };
+
+// The runtime's item table: an item's index stays its own while it is open.
+using ItemTable = ChunkedVector<WorkItem>;
 
 // 184 bytes: with the record's block (8 + 8 + 8 per attribute), its later stage slots, one queue
 // entry per open stage and one deadline entry, the memory of a queued item (bench/RESULTS.md).
