@@ -23,6 +23,8 @@ expect_in err "listens on loopback only" "says why"
 echo '{"tokens": [{"token": "short", "role": "admin"}]}' >"$TMP/bad.json"
 expect_exit 2 "a bad configuration" -- "$IWD" serve --rules examples/enterprise.iwd --config "$TMP/bad.json"
 expect_in err "tokens[0].token is at least 16 characters" "names the field"
+expect_exit 2 "a missing rules file, under a low open-file limit" -- bash -c "ulimit -n 200; '$IWD' serve --rules '$TMP/none.iwd' --data '$TMP/d1'"
+expect_in err "the open-file limit (200) allows about 136 connections, not max_connections 10000" "says the limit is short"
 
 SERVE_ARGS="--config $TMP/config.json"
 start_server

@@ -4,6 +4,9 @@
 // replayed at start. Without a configuration (no API tokens) it listens on loopback only.
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+
+#include <algorithm>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -55,6 +58,18 @@ int run_serve(const ServeOptions& opts) {
                  "(127.0.0.1, ::1), not on "
               << host << "\n";
     return kExitUsage;
+  }
+  // Every connection is a file descriptor: raise the soft limit toward max_connections (and
+  // the journal's few), as far as the hard limit allows, and say when that is short.
+  if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0) {
+    const rlim_t wanted = static_cast<rlim_t>(config.max_connections) + 64;
+    if (files.rlim_cur < wanted) {
+      files.rlim_cur = std::min(wanted, files.rlim_max);
+      setrlimit(RLIMIT_NOFILE, &files);
+    }
+    if (files.rlim_cur < wanted)
+      std::cerr << fmt::format("iwd serve: the open-file limit ({}) allows about {} connections, not max_connections {}\n",
+                               files.rlim_cur, files.rlim_cur > 64 ? files.rlim_cur - 64 : 0, config.max_connections);
   }
   // SIGINT and SIGTERM stop the server cleanly; blocked here so every thread inherits it.
   sigset_t stop_signals;
