@@ -208,13 +208,16 @@ Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
       return again;
     }
   } else if (c.op != "agent" && !id.empty()) {
-    // An ended item: say so rather than "no open item".
-    if (const CaptureMark* mark = captured_.find(pool_.intern(id)); mark && mark->ended != runtime::ItemState::None)
+    // An ended item: say so rather than "no open item". (Ids are looked up, not interned: an
+    // unknown id must not grow the pool.)
+    const auto known = pool_.find(id);
+    if (const CaptureMark* mark = known ? captured_.find(*known) : nullptr; mark && mark->ended != runtime::ItemState::None)
       return error_reply(409, "ended", fmt::format("item `{}` is {}; it cannot be given `{}`", id,
                                                    runtime::item_state_name(mark->ended), c.op));
   }
   if (!c.acting_agent.empty() && (c.op == "done" || c.op == "park" || c.op == "pull" || c.op == "transfer")) {
-    const runtime::WorkItem* item = rt.find_item(pool_.intern(id));
+    const auto known = pool_.find(id);
+    const runtime::WorkItem* item = known ? rt.find_item(*known) : nullptr;
     if (item && (item->agent == runtime::kNoIndex || rt.pool().view(rt.agents()[item->agent].id) != c.acting_agent))
       return error_reply(403, "forbidden", fmt::format("item `{}` is not with agent `{}`", id, c.acting_agent));
   }
@@ -239,13 +242,15 @@ void Engine::remember_capture(const json& value) {
 Reply Engine::outcome(const Change& c, const std::string& id) {
   const runtime::Runtime& rt = session_->runtime();
   const std::int64_t now = session_->now();
+  const auto known = pool_.find(id);  // the change succeeded: its item or agent has been interned
   if (c.op == "agent") {
-    const runtime::Agent* a = rt.find_agent(pool_.intern(id));
+    const runtime::Agent* a = known ? rt.find_agent(*known) : nullptr;
     return a ? Reply{200, agent_view(rt, *a)} : Reply{200, ojson{{"id", id}}};
   }
   const int status = c.op == "capture" ? 201 : 200;
-  const std::uint32_t interned = pool_.intern(id);
-  if (const runtime::WorkItem* item = rt.find_item(interned)) return Reply{status, {}, item_view_text(rt, *item, now)};
+  const std::uint32_t interned = known ? *known : runtime::kNoId;
+  if (const runtime::WorkItem* item = known ? rt.find_item(interned) : nullptr)
+    return Reply{status, {}, item_view_text(rt, *item, now)};
   ojson gone{{"id", id}};
   for (const runtime::Event& e : tap_->events)  // not drained yet: this change's events
     if (e.kind == runtime::EventKind::ItemStateChanged && e.item == interned) {

@@ -105,25 +105,33 @@ class Session::Impl final : public EventSink {
     return s.error;
   }
 
+  // The id of an item a change names. An id never interned cannot be open, and is not
+  // interned now: ids that name nothing must not grow the pool (a server takes them from
+  // anyone). The message is the runtime's own for an id it does not hold.
+  std::string item_id(const std::string& name, std::uint32_t* item) {
+    const auto id = pool_.find(name);
+    if (!id) return fmt::format("no open item `{}`", name);
+    *item = *id;
+    return {};
+  }
+
   // "W1", or {"item": "W1"} (with "agent": "a1" for accept and reject).
   std::string item_ref(const json& v, std::uint32_t* item, std::uint32_t* agent, bool item_only) {
-    if (v.is_string()) {
-      *item = pool_.intern(v.get<std::string>());
-      return {};
-    }
+    if (v.is_string()) return item_id(v.get<std::string>(), item);
     const char* shape = item_only ? "the item's id, or {\"item\": ID}" : "the item's id, or {\"item\": ID, \"agent\": ID}";
     if (!v.is_object()) return fmt::format("expected {}", shape);
+    const json* named = nullptr;
     for (auto it = v.begin(); it != v.end(); ++it) {
       if (!it->is_string()) return fmt::format("`{}` is a string", it.key());
       if (it.key() == "item")
-        *item = pool_.intern(it->get<std::string>());
+        named = &*it;
       else if (it.key() == "agent" && !item_only)
         *agent = pool_.intern(it->get<std::string>());
       else
         return fmt::format("unknown field `{}`; expected {}", it.key(), shape);
     }
-    if (*item == kNoId) return fmt::format("expected {}", shape);
-    return {};
+    if (!named) return fmt::format("expected {}", shape);
+    return item_id(named->get<std::string>(), item);
   }
 
   DecodeOptions decoding() const {
@@ -145,7 +153,8 @@ class Session::Impl final : public EventSink {
   std::string update(const json& v) {
     if (!v.is_object() || !v.contains("id") || !v["id"].is_string())
       return "the changes are a JSON object of attributes with the item's `id`";
-    const WorkItem* item = runtime_->find_item(pool_.intern(v["id"].get<std::string>()));
+    const auto id = pool_.find(v["id"].get<std::string>());
+    const WorkItem* item = id ? runtime_->find_item(*id) : nullptr;
     if (!item) return fmt::format("no open item `{}`", v["id"].get<std::string>());
     const Schema& schema = runtime_->schema();
     json merged = json::parse(encode_item(schema, pool_, item->record));
@@ -178,14 +187,18 @@ class Session::Impl final : public EventSink {
       (it.key() == "activate_at" ? activate : due) = at;
     }
     if (!activate && !due) return "give `activate_at`, `due_at` or both";
-    return runtime_->reschedule(pool_.intern(v["item"].get<std::string>()), activate, due).error;
+    std::uint32_t item = kNoId;
+    if (std::string unknown = item_id(v["item"].get<std::string>(), &item); !unknown.empty()) return unknown;
+    return runtime_->reschedule(item, activate, due).error;
   }
 
   std::string transfer(const json& v) {
     if (!v.is_object() || !v.contains("item") || !v.contains("to") || !v["item"].is_string() || !v["to"].is_string() ||
         v.size() != 2)
       return "expected {\"item\": ID, \"to\": AGENT}";
-    return runtime_->transfer(pool_.intern(v["item"].get<std::string>()), pool_.intern(v["to"].get<std::string>())).error;
+    std::uint32_t item = kNoId;
+    if (std::string unknown = item_id(v["item"].get<std::string>(), &item); !unknown.empty()) return unknown;
+    return runtime_->transfer(item, pool_.intern(v["to"].get<std::string>())).error;
   }
 
   const abi::RulesV1& rules_;

@@ -99,6 +99,18 @@ TEST_F(EngineTest, CaptureIsIdempotentByIdAndRefusalsAreNotStored) {
   EXPECT_EQ(ended.status, 409);
   EXPECT_EQ(ended.body["error"]["code"], "ended");
   EXPECT_EQ(change("cancel", "NOPE").status, 404);
+  // Ids that name nothing are looked up, never interned: a stream of them does not grow the pool.
+  const std::uint32_t interned = pool_.size();
+  for (const char* op : {"complete", "hold", "done", "park", "return"}) {
+    Reply unknown = change(op, "NOPE-" + std::string(op));
+    EXPECT_EQ(unknown.status, 404) << op;
+    EXPECT_EQ(unknown.body["error"]["message"], std::string(op) + ": no open item `NOPE-" + op + "`");
+  }
+  EXPECT_EQ(change("accept", json{{"item", "NOPE-accept"}, {"agent", "ada"}}).status, 404);
+  EXPECT_EQ(change("transfer", json{{"item", "NOPE-transfer"}, {"to", "ada"}}).status, 404);
+  EXPECT_EQ(change("reschedule", json{{"item", "NOPE-reschedule"}, {"due_at", "2026-12-01T00:00:00Z"}}).status, 404);
+  EXPECT_EQ(change("update", json{{"id", "NOPE-update"}, {"segment", "Gold"}}).status, 404);
+  EXPECT_EQ(pool_.size(), interned + 1);  // "ada", the agent named in accept and transfer
   // Stored: the rules line, one capture, one cancel.
   engine_.reset();
   EXPECT_EQ(journal_->size(), 3);
