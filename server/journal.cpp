@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <filesystem>
 
 namespace iwd::server {
@@ -26,7 +27,10 @@ std::unique_ptr<Journal> Journal::open(const std::string& dir, std::string* erro
       !j->exec("CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, line TEXT NOT NULL)", error) ||
       !j->exec("CREATE TABLE IF NOT EXISTS rulesets (key TEXT PRIMARY KEY, bundle BLOB NOT NULL)", error) ||
       !j->exec("CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, journal_seq INTEGER NOT NULL, "
-               "at INTEGER NOT NULL, rules TEXT NOT NULL, image TEXT NOT NULL, captured TEXT NOT NULL)",
+               "at INTEGER NOT NULL, rules TEXT NOT NULL)",
+               error) ||
+      !j->exec("CREATE TABLE IF NOT EXISTS snapshot_parts (snapshot INTEGER NOT NULL, field TEXT NOT NULL, "
+               "part INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (snapshot, field, part))",
                error)) {
     *error = path + ": " + *error;
     return nullptr;
@@ -90,25 +94,51 @@ bool Journal::add_line(const std::string& line, std::string* error) {
   return ok;
 }
 
-bool Journal::add_snapshot(std::int64_t at, const std::string& rules_key, const std::string& image,
-                           const std::string& captured, std::string* error) {
-  sqlite3_stmt* insert = nullptr;
-  bool ok = sqlite3_prepare_v2(db_,
-                               "INSERT INTO snapshots (journal_seq, at, rules, image, captured) "
-                               "VALUES ((SELECT COALESCE(MAX(seq), 0) FROM journal), ?1, ?2, ?3, ?4)",
-                               -1, &insert, nullptr) == SQLITE_OK;
+// A statement run once with its bindings; false (and *error) on failure.
+bool Journal::run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error) {
+  sqlite3_stmt* stmt = nullptr;
+  bool ok = sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) == SQLITE_OK;
   if (ok) {
-    sqlite3_bind_int64(insert, 1, at);
-    sqlite3_bind_text(insert, 2, rules_key.data(), static_cast<int>(rules_key.size()), SQLITE_STATIC);
-    sqlite3_bind_text(insert, 3, image.data(), static_cast<int>(image.size()), SQLITE_STATIC);
-    sqlite3_bind_text(insert, 4, captured.data(), static_cast<int>(captured.size()), SQLITE_STATIC);
-    ok = sqlite3_step(insert) == SQLITE_DONE;
+    bind(stmt);
+    ok = sqlite3_step(stmt) == SQLITE_DONE;
   }
   if (!ok) *error = sqlite3_errmsg(db_);
-  sqlite3_finalize(insert);
+  sqlite3_finalize(stmt);
+  return ok;
+}
+
+bool Journal::add_snapshot(std::int64_t at, const std::string& rules_key, const std::string& image,
+                           const std::string& captured, std::string* error) {
+  if (!run("INSERT INTO snapshots (journal_seq, at, rules) VALUES ((SELECT COALESCE(MAX(seq), 0) FROM journal), ?1, ?2)",
+           [&](sqlite3_stmt* st) {
+             sqlite3_bind_int64(st, 1, at);
+             sqlite3_bind_text(st, 2, rules_key.data(), static_cast<int>(rules_key.size()), SQLITE_STATIC);
+           },
+           error))
+    return false;
+  const std::int64_t seq = sqlite3_last_insert_rowid(db_);
+  // In parts: one value of SQLite's is at most 1 GB (about 1.5 million open items of image).
+  for (const auto& [field, text] : {std::pair<const char*, const std::string*>{"image", &image}, {"captured", &captured}}) {
+    std::size_t part = 0, from = 0;
+    do {  // one part at least, even of an empty text
+      const std::size_t n = std::min(snapshot_part_bytes_, text->size() - from);
+      if (!run("INSERT INTO snapshot_parts (snapshot, field, part, text) VALUES (?1, ?2, ?3, ?4)",
+               [&](sqlite3_stmt* st) {
+                 sqlite3_bind_int64(st, 1, seq);
+                 sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+                 sqlite3_bind_int64(st, 3, static_cast<std::int64_t>(part++));
+                 sqlite3_bind_text(st, 4, text->data() + from, static_cast<int>(n), SQLITE_STATIC);
+               },
+               error))
+        return false;
+      from += n;
+    } while (from < text->size());
+  }
   // The journal keeps its highest seq (a row stays) so that seqs never go back.
-  return ok && exec("DELETE FROM journal WHERE seq < (SELECT journal_seq FROM snapshots ORDER BY seq DESC LIMIT 1)", error) &&
-         exec("DELETE FROM snapshots WHERE seq < (SELECT MAX(seq) FROM snapshots)", error);
+  const auto older = [seq](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, seq); };
+  return run("DELETE FROM journal WHERE seq < (SELECT journal_seq FROM snapshots WHERE seq = ?1)", older, error) &&
+         run("DELETE FROM snapshot_parts WHERE snapshot < ?1", older, error) &&
+         run("DELETE FROM snapshots WHERE seq < ?1", older, error);
 }
 
 bool Journal::commit(std::string* error) {
@@ -140,21 +170,38 @@ bool Journal::append(const std::vector<std::pair<std::string, std::string>>& rul
 
 std::optional<Journal::Snapshot> Journal::latest_snapshot(std::string* error) {
   sqlite3_stmt* select = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT journal_seq, at, rules, image, captured FROM snapshots ORDER BY seq DESC LIMIT 1", -1,
-                         &select, nullptr) != SQLITE_OK) {
+  if (sqlite3_prepare_v2(db_, "SELECT seq, journal_seq, at, rules FROM snapshots ORDER BY seq DESC LIMIT 1", -1, &select,
+                         nullptr) != SQLITE_OK) {
     *error = sqlite3_errmsg(db_);
     return std::nullopt;
   }
-  std::optional<Snapshot> out;
-  auto text = [select](int column) {
-    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(select, column));
-    return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(select, column))) : std::string();
+  auto text = [](sqlite3_stmt* st, int column) {
+    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
+    return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(st, column))) : std::string();
   };
-  const int rc = sqlite3_step(select);
-  if (rc == SQLITE_ROW)
-    out = Snapshot{sqlite3_column_int64(select, 0), sqlite3_column_int64(select, 1), text(2), text(3), text(4)};
-  else if (rc != SQLITE_DONE)
+  std::optional<Snapshot> out;
+  std::int64_t seq = 0;
+  int rc = sqlite3_step(select);
+  if (rc == SQLITE_ROW) {
+    seq = sqlite3_column_int64(select, 0);
+    out = Snapshot{sqlite3_column_int64(select, 1), sqlite3_column_int64(select, 2), text(select, 3), {}, {}};
+  } else if (rc != SQLITE_DONE) {
     *error = sqlite3_errmsg(db_);
+  }
+  sqlite3_finalize(select);
+  if (!out) return out;
+  if (sqlite3_prepare_v2(db_, "SELECT field, text FROM snapshot_parts WHERE snapshot = ?1 ORDER BY field, part", -1, &select,
+                         nullptr) != SQLITE_OK) {
+    *error = sqlite3_errmsg(db_);
+    return std::nullopt;
+  }
+  sqlite3_bind_int64(select, 1, seq);
+  while ((rc = sqlite3_step(select)) == SQLITE_ROW)
+    (text(select, 0) == "image" ? out->image : out->captured) += text(select, 1);
+  if (rc != SQLITE_DONE) {
+    *error = sqlite3_errmsg(db_);
+    out.reset();
+  }
   sqlite3_finalize(select);
   return out;
 }

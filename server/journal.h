@@ -3,9 +3,10 @@
 //   with its absolute instant, plus `{"at": ..., "rules": KEY}` lines where a ruleset came into
 //   force (the first line of every journal, and each hot reload);
 // - `rulesets`: each ruleset that was ever in force, as a bundle (compiler/load/bundle.h), by key;
-// - `snapshots`: the latest snapshot (server/state_image.h): the state at an instant, under
-//   a ruleset, with the idempotency index; storing one deletes the journal lines before it
-//   (and older snapshots), so recovery starts from it.
+// - `snapshots` and `snapshot_parts`: the latest snapshot (server/state_image.h): the state at
+//   an instant, under a ruleset, with the idempotency index, its texts in parts of 16 MiB;
+//   storing one deletes the journal lines before it (and older snapshots), so recovery
+//   starts from it.
 // Appends go in batches, one transaction each (group commit: server/group_commit.h); a batch
 // is durable when append() returns true. Not thread-safe: one thread at a time (the group
 // committer while the service runs; recovery before).
@@ -57,6 +58,8 @@ class Journal {
   // A stored ruleset's bundle, or nullopt.
   std::optional<std::string> ruleset(const std::string& key, std::string* error);
   std::int64_t size() const { return count_; }
+  // Snapshots are stored in parts of at most this many bytes (tests make it small).
+  void set_snapshot_part_bytes(std::size_t n) { snapshot_part_bytes_ = n; }
   // Copies the write-ahead log into the database (a passive checkpoint) through a connection
   // of its own, so it may run on another thread while append() commits: commits never wait
   // for a checkpoint (automatic checkpoints are off).
@@ -69,7 +72,9 @@ class Journal {
   sqlite3* checkpoint_db_ = nullptr;
   sqlite3_stmt* insert_line_ = nullptr;
   sqlite3_stmt* insert_ruleset_ = nullptr;
+  bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error);
   std::int64_t pending_ = 0;  // lines added in the open transaction
+  std::size_t snapshot_part_bytes_ = 16 << 20;
   std::int64_t count_ = 0;
 };
 
