@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <map>
+#include <vector>
 
 #include "runtime/item.h"
 
@@ -59,13 +60,24 @@ void Metrics::count_request(int status) {
 
 std::string Metrics::render(const runtime::Runtime& rt, std::int64_t now, std::uint64_t journal_lines,
                             std::uint64_t transactions) const {
-  std::map<std::pair<std::string, std::string>, long> depth;
-  std::map<std::string, long> overdue;
+  // Counted by index in one pass (no string per item: this scan runs on the engine thread).
+  const auto processes = static_cast<std::size_t>(rt.rules().process_count);
+  constexpr std::size_t kStates = static_cast<std::size_t>(runtime::ItemState::Held) + 1;
+  std::vector<long> counts(processes * kStates, 0), late(processes, 0);
   for (const auto& item : rt.items()) {
     if (!runtime::is_open(item.state) || item.process < 0) continue;
-    const std::string process = rt.rules().process_names[item.process];
-    ++depth[{process, std::string(runtime::item_state_name(item.state))}];
-    if (item.clock.due != runtime::abi::kNone && now > item.clock.due) ++overdue[process];
+    const auto p = static_cast<std::size_t>(item.process);
+    ++counts[p * kStates + static_cast<std::size_t>(item.state)];
+    if (item.clock.due != runtime::abi::kNone && now > item.clock.due) ++late[p];
+  }
+  std::map<std::pair<std::string, std::string>, long> depth;
+  std::map<std::string, long> overdue;
+  for (std::size_t p = 0; p < processes; ++p) {
+    const std::string process = rt.rules().process_names[p];
+    for (std::size_t st = 0; st < kStates; ++st)
+      if (counts[p * kStates + st] > 0)
+        depth[{process, std::string(runtime::item_state_name(static_cast<runtime::ItemState>(st)))}] = counts[p * kStates + st];
+    if (late[p] > 0) overdue[process] = late[p];
   }
   std::map<std::string, long> agents;
   for (const auto& a : rt.agents()) ++agents[std::string(runtime::agent_state_name(a.state))];
