@@ -30,6 +30,23 @@ std::vector<const runtime::WorkItem*> offers_of(const runtime::Runtime& rt, cons
   return out;
 }
 
+using AgentRead = std::function<Reply(const runtime::Runtime&, const runtime::Agent&, std::int64_t now)>;
+
+// A read about the agent the path names (the caller's own, for an agent token): 404 when the
+// runtime has no such agent.
+Handler agent_read(ServerContext& ctx, AgentRead f) {
+  return [&ctx, f = std::move(f)](const Call& call, const Responder& res) {
+    const std::string id = call.param(1);
+    if (!own_agent(call, res, id)) return;
+    ctx.engine->read(
+        [id, f](const runtime::Runtime& rt, std::int64_t now) {
+          const runtime::Agent* a = agent_named(rt, id);
+          return a ? f(rt, *a, now) : no_agent(id);
+        },
+        res);
+  };
+}
+
 }  // namespace
 
 std::vector<Route> agent_routes(ServerContext& ctx) {
@@ -64,29 +81,16 @@ std::vector<Route> agent_routes(ServerContext& ctx) {
                                 engine->change(Change{"agent", std::move(body), {}}, res);
                               });
                }});
-  r.push_back({"GET", "/v1/agents/{id}", kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
-                 const std::string id = call.param(1);
-                 if (!own_agent(call, res, id)) return;
-                 ctx.engine->read(
-                     [id](const runtime::Runtime& rt, std::int64_t) {
-                       const runtime::Agent* a = agent_named(rt, id);
-                       return a ? Reply{200, agent_view(rt, *a)} : no_agent(id);
-                     },
-                     res);
-               }});
-  r.push_back({"GET", "/v1/agents/{id}/offers", kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
-                 const std::string id = call.param(1);
-                 if (!own_agent(call, res, id)) return;
-                 ctx.engine->read(
-                     [id](const runtime::Runtime& rt, std::int64_t now) {
-                       const runtime::Agent* a = agent_named(rt, id);
-                       if (!a) return no_agent(id);
-                       ojson offers = ojson::array();
-                       for (const runtime::WorkItem* item : offers_of(rt, *a)) offers.push_back(item_view(rt, *item, now));
-                       return Reply{200, ojson{{"agent", agent_view(rt, *a)}, {"offers", std::move(offers)}}};
-                     },
-                     res);
-               }});
+  r.push_back({"GET", "/v1/agents/{id}", kAgentOrSupervisor,
+               agent_read(ctx, [](const runtime::Runtime& rt, const runtime::Agent& a, std::int64_t) {
+                 return Reply{200, agent_view(rt, a)};
+               })});
+  r.push_back({"GET", "/v1/agents/{id}/offers", kAgentOrSupervisor,
+               agent_read(ctx, [](const runtime::Runtime& rt, const runtime::Agent& a, std::int64_t now) {
+                 ojson offers = ojson::array();
+                 for (const runtime::WorkItem* item : offers_of(rt, a)) offers.push_back(item_view(rt, *item, now));
+                 return Reply{200, ojson{{"agent", agent_view(rt, a)}, {"offers", std::move(offers)}}};
+               })});
   r.push_back({"GET", "/v1/agents/{id}/offers/stream", kAgent, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);
                  if (!own_agent(call, res, id)) return;
@@ -110,23 +114,15 @@ std::vector<Route> agent_routes(ServerContext& ctx) {
                        res.stream(subscription, std::move(*initial));
                      });
                }});
-  r.push_back({"GET", "/v1/agents/{id}/workbin", kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
-                 const std::string id = call.param(1);
-                 if (!own_agent(call, res, id)) return;
-                 ctx.engine->read(
-                     [id](const runtime::Runtime& rt, std::int64_t now) {
-                       const runtime::Agent* a = agent_named(rt, id);
-                       if (!a) return no_agent(id);
-                       const auto index = static_cast<std::uint32_t>(a - rt.agents().data());
-                       ojson parked = ojson::array(), held = ojson::array();
-                       for (const runtime::WorkItem& item : rt.items())
-                         if (item.state == runtime::ItemState::Parked && item.agent == index)
-                           parked.push_back(item_view(rt, item, now));
-                       for (std::uint32_t i : a->held) held.push_back(item_view(rt, rt.items()[i], now));
-                       return Reply{200, ojson{{"agent", agent_view(rt, *a)}, {"parked", std::move(parked)}, {"holding", std::move(held)}}};
-                     },
-                     res);
-               }});
+  r.push_back({"GET", "/v1/agents/{id}/workbin", kAgentOrSupervisor,
+               agent_read(ctx, [](const runtime::Runtime& rt, const runtime::Agent& a, std::int64_t now) {
+                 const auto index = static_cast<std::uint32_t>(&a - rt.agents().data());
+                 ojson parked = ojson::array(), held = ojson::array();
+                 for (const runtime::WorkItem& item : rt.items())
+                   if (item.state == runtime::ItemState::Parked && item.agent == index) parked.push_back(item_view(rt, item, now));
+                 for (std::uint32_t i : a.held) held.push_back(item_view(rt, rt.items()[i], now));
+                 return Reply{200, ojson{{"agent", agent_view(rt, a)}, {"parked", std::move(parked)}, {"holding", std::move(held)}}};
+               })});
   return r;
 }
 
