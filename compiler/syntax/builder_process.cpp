@@ -134,6 +134,7 @@ SyntaxDeclPtr SyntaxBuilder::table(P::TableDeclContext* ctx) {
             if (a->MINUS()) return literal_token(a->stop, true, a->MINUS()->getSymbol());
             if (a->literal()) return literal(a->literal());
             auto names = a->name();
+            if (names.empty()) return nullptr;  // recovered from an error: nothing to build
             auto base = std::make_unique<SyntaxNameExpr>();
             SyntaxName first = name(names[0]);
             base->name = first.text;

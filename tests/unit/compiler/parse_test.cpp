@@ -189,6 +189,16 @@ TEST(Parse, InvalidUtf8IsReportedNotThrown) {
   EXPECT_EQ(p->diags.all()[0].range.begin.line, 1u);
 }
 
+TEST(Parse, ATableCellBrokenMidRangeIsReportedNotCrashed) {
+  // Found by the parser fuzzer: a range whose upper bound is bytes the lexer cannot read left
+  // a cell atom with no name, literal or sign, and the builder read its first name anyway.
+  auto p = parse(std::string("enum Segment { Gold }\nattributes { segment: Segment = Gold  amount: int = 0 }\n"
+                             "department Finance {\n  table {\n    segment | amount | process | sla\n"
+                             "    Gold    | 0..\x8a\x8a" "100 | Small | 72h\n  }\n}\n"));
+  EXPECT_TRUE(p->diags.has_errors());
+  EXPECT_EQ(p->diags.all()[0].range.begin.line, 6u);
+}
+
 TEST(Parse, DumpIsStable) {
   EXPECT_EQ(ast("enum E { A }"), "File t.iwd\n  Enum E @1:1-1:13\n    Value A @1:10-1:11\n");
 }
