@@ -106,29 +106,35 @@ RestoreReport restore(const StateImage& image, runtime::Runtime& to) {
     else ++report.agents;
   }
   const runtime::Schema& schema = to.schema();
+  runtime::DecodeOptions options;
+  options.allow_missing_required = true;
   for (const ItemImage& ii : image.items) {
-    json attributes = json::parse(ii.attributes, nullptr, false);
-    if (!attributes.is_object()) {
-      problem(&report, "an item's attributes are not a JSON object");
-      continue;
-    }
-    const std::string id = attributes.contains("id") && attributes["id"].is_string() ? attributes["id"].get<std::string>() : "?";
-    for (auto it = attributes.begin(); it != attributes.end();) {
-      const bool known = std::any_of(schema.attributes.begin(), schema.attributes.end(),
-                                     [&](const auto& a) { return a.name == it.key(); });
-      if (known) {
-        ++it;
-      } else {
-        report.dropped_attributes.insert(it.key());
-        it = attributes.erase(it);
-      }
-    }
-    runtime::DecodeOptions options;
-    options.allow_missing_required = true;
-    auto record = runtime::decode_item(schema, pool, attributes.dump(), options);
+    // Under the same schema (a snapshot, most reloads) the text decodes as it is; else the
+    // attributes the new schema lacks are dropped first (reported), and decoded again.
+    auto record = runtime::decode_item(schema, pool, ii.attributes, options);
     if (!record.ok()) {
-      problem(&report, fmt::format("item `{}`: {}", id, record.error));
-      continue;
+      json attributes = json::parse(ii.attributes, nullptr, false);
+      if (!attributes.is_object()) {
+        problem(&report, "an item's attributes are not a JSON object");
+        continue;
+      }
+      const std::string id =
+          attributes.contains("id") && attributes["id"].is_string() ? attributes["id"].get<std::string>() : "?";
+      for (auto it = attributes.begin(); it != attributes.end();) {
+        const bool known = std::any_of(schema.attributes.begin(), schema.attributes.end(),
+                                       [&](const auto& a) { return a.name == it.key(); });
+        if (known) {
+          ++it;
+        } else {
+          report.dropped_attributes.insert(it.key());
+          it = attributes.erase(it);
+        }
+      }
+      record = runtime::decode_item(schema, pool, attributes.dump(), options);
+      if (!record.ok()) {
+        problem(&report, fmt::format("item `{}`: {}", id, record.error));
+        continue;
+      }
     }
     const std::uint32_t agent = ii.agent ? pool.intern(*ii.agent) : runtime::kNoId;
     if (runtime::Status s = to.adopt(std::move(record.value), ii.state, agent, ii.state_deadline); !s.ok())
