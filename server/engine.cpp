@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 #include "compiler/load/bundle.h"
 #include "server/views.h"
@@ -146,12 +147,19 @@ void Engine::loop() {
     auto answers = std::make_shared<std::vector<std::pair<std::unique_ptr<Command>, Reply>>>();
     for (auto& c : batch) {
       Reply r;
-      if (failed_) r = error_reply(503, "journal_failed", "the journal could not store a change; restart the service");
-      else if (c->kind == Kind::Read) r = c->read(session_->runtime(), now);
-      else if (c->kind == Kind::Change) r = apply(c->change, now, &commit);
-      else if (c->kind == Kind::Reload) r = reload_now(std::move(c->next), now, &commit);
-      else if (!commit.snapshot) r = snapshot_now(now, &commit);
-      else r = Reply{200, ojson{{"snapshot_at", stdlib::format_instant(stdlib::Instant{now})}}};  // one a batch is enough
+      // One command's exception (a bug) is answered 500 and logged; the engine goes on with the
+      // next. Commands check their input before they change anything, so a throw leaves the
+      // runtime as it was or, past the change, with its journal line already in the batch.
+      try {
+        if (failed_) r = error_reply(503, "journal_failed", "the journal could not store a change; restart the service");
+        else if (c->kind == Kind::Read) r = c->read(session_->runtime(), now);
+        else if (c->kind == Kind::Change) r = apply(c->change, now, &commit);
+        else if (c->kind == Kind::Reload) r = reload_now(std::move(c->next), now, &commit);
+        else if (!commit.snapshot) r = snapshot_now(now, &commit);
+        else r = Reply{200, ojson{{"snapshot_at", stdlib::format_instant(stdlib::Instant{now})}}};  // one a batch is enough
+      } catch (const std::exception& e) {
+        r = internal_error(c->kind == Kind::Change ? c->change.op : "command", e.what());
+      }
       drain_events(messages.get());
       answers->emplace_back(std::move(c), std::move(r));
     }
@@ -176,6 +184,12 @@ void Engine::loop() {
     };
     committer_->submit(std::move(commit));
   }
+}
+
+Reply Engine::internal_error(const std::string& what, const char* message) {
+  metrics_.count_internal_error();
+  std::fprintf(stderr, "iwd serve: internal error in `%s`: %s (answered 500; the engine goes on)\n", what.c_str(), message);
+  return error_reply(500, "internal", fmt::format("an internal error stopped `{}`; nothing was changed", what));
 }
 
 namespace {
@@ -331,7 +345,7 @@ Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch) {
     return error_reply(500, "snapshot_failed", session ? report.problems.front() : error);
   }
   session_ = std::move(session);
-  batch->snapshot = SnapshotRecord{now, rules_.key, image_json(image).dump(), captured_json().dump()};
+  batch->snapshot = SnapshotRecord{batch->lines.size(), now, rules_.key, image_json(image).dump(), captured_json().dump()};
   lines_since_snapshot_ = 0;
   return Reply{200, ojson{{"snapshot_at", stdlib::format_instant(stdlib::Instant{now})},
                           {"agents", report.agents},

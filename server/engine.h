@@ -133,6 +133,8 @@ class Engine {
   nlohmann::json captured_json() const;
   bool restore_captured(const std::string& text, std::string* error);
   Reply outcome(const Change& c, const std::string& id);
+  // A command that threw: logged, counted, answered 500.
+  Reply internal_error(const std::string& what, const char* message);
   void drain_events(std::vector<std::pair<std::string, SseMessage>>* messages);
 
   runtime::StringPool& pool_;

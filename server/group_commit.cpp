@@ -68,9 +68,11 @@ void GroupCommitter::loop() {
       for (std::size_t k = 0; ok && k < batches.size(); ++k) {
         const CommitBatch& b = batches[k];
         for (std::size_t r = 0; ok && r < b.rulesets.size(); ++r) ok = journal_.add_ruleset(b.rulesets[r].first, b.rulesets[r].second, &error);
-        for (std::size_t l = 0; ok && l < b.lines.size(); ++l) ok = journal_.add_line(b.lines[l], &error);
+        const std::size_t split = b.snapshot ? std::min(b.snapshot->after_lines, b.lines.size()) : b.lines.size();
+        for (std::size_t l = 0; ok && l < split; ++l) ok = journal_.add_line(b.lines[l], &error);
         if (ok && b.snapshot)
           ok = journal_.add_snapshot(b.snapshot->at, b.snapshot->rules_key, b.snapshot->image, b.snapshot->captured, &error);
+        for (std::size_t l = split; ok && l < b.lines.size(); ++l) ok = journal_.add_line(b.lines[l], &error);
       }
       if (ok) ok = journal_.commit(&error);
       else journal_.rollback();

@@ -24,6 +24,9 @@
 namespace iwd::server {
 
 struct SnapshotRecord {
+  // How many of the batch's lines come before the snapshot: the snapshot covers exactly the
+  // commands applied before its image was taken, whatever else the batch holds after it.
+  std::size_t after_lines = 0;
   std::int64_t at = 0;
   std::string rules_key, image, captured;
 };
@@ -31,7 +34,7 @@ struct SnapshotRecord {
 struct CommitBatch {
   std::vector<std::pair<std::string, std::string>> rulesets;  // key, bundle
   std::vector<std::string> lines;
-  std::optional<SnapshotRecord> snapshot;  // after the lines: the journal before it is pruned
+  std::optional<SnapshotRecord> snapshot;  // at its place among the lines: the journal before it is pruned
   std::function<void(bool ok, const std::string& error)> done;
 };
 

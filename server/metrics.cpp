@@ -105,6 +105,12 @@ std::string Metrics::render(const runtime::Runtime& rt, std::int64_t now, std::u
   out += "# HELP iwd_http_responses_total HTTP responses by status class.\n# TYPE iwd_http_responses_total counter\n";
   for (std::size_t k = 1; k < requests_by_class_.size(); ++k)
     out += fmt::format("iwd_http_responses_total{{class=\"{}xx\"}} {}\n", k, requests_by_class_[k].load());
+  counter("iwd_internal_errors_total", "Requests that failed on an internal error (answered 500, logged).",
+          internal_errors_.load());
+  out += "# HELP iwd_connections_closed_total Connections the server closed on its own.\n"
+         "# TYPE iwd_connections_closed_total counter\n";
+  out += fmt::format("iwd_connections_closed_total{{reason=\"slow_request\"}} {}\n", slow_closed_.load());
+  out += fmt::format("iwd_connections_closed_total{{reason=\"address_cap\"}} {}\n", over_cap_.load());
   out += capture_latency_.render("iwd_capture_seconds", "Create requests: received to acknowledged (durable).");
   out += offer_latency_.render("iwd_offer_wait_seconds", "Items: captured to first offered (and each later offer).");
   return out;

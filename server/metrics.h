@@ -35,6 +35,10 @@ class Metrics {
   // From HTTP threads: a create answered after `seconds` (received to durable).
   void observe_capture(double seconds) { capture_latency_.observe(seconds); }
   void count_request(int status);
+  // From any thread: a request or command that failed on a bug (answered 500), and a
+  // connection the front end closed on its own (a request too slow, an address over its cap).
+  void count_internal_error() { internal_errors_.fetch_add(1, std::memory_order_relaxed); }
+  void count_connection_refused(bool slow) { (slow ? slow_closed_ : over_cap_).fetch_add(1, std::memory_order_relaxed); }
 
   // The whole page: counters, histograms, and the gauges of `rt` at `now` (the engine thread).
   std::string render(const runtime::Runtime& rt, std::int64_t now, std::uint64_t journal_lines,
@@ -46,6 +50,7 @@ class Metrics {
                 canceled_ = 0, expired_ = 0;
   LatencyHistogram capture_latency_, offer_latency_;
   std::array<std::atomic<std::uint64_t>, 6> requests_by_class_{};  // index: status / 100
+  std::atomic<std::uint64_t> internal_errors_{0}, slow_closed_{0}, over_cap_{0};
 };
 
 }  // namespace iwd::server

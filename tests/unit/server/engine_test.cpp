@@ -5,6 +5,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <future>
 #include <sstream>
 
 #include "runtime/clock.h"
@@ -219,6 +220,52 @@ TEST_F(EngineTest, SnapshotsPruneTheJournalAndRecoveryStartsFromThem) {
   EXPECT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 200);
   EXPECT_EQ(change("capture", json{{"id", "S3"}, {"department", "Sales"}, {"segment", "Silver"}}).status, 409);
   EXPECT_EQ(change("complete", "S3").body["error"]["code"], "ended");
+}
+
+// A compact, a hot reload and later changes that the engine takes in one batch: the snapshot
+// covers exactly the commands before it, so every change after it survives a restart (the
+// snapshot used to record the batch's last line and the changes after it were dropped).
+TEST_F(EngineTest, ASnapshotCoversOnlyTheCommandsBeforeItInItsBatch) {
+  options_.compact_every = 0;
+  start();
+  for (int k = 0; k < 20; ++k)
+    ASSERT_EQ(change("capture", json{{"id", "A" + std::to_string(k)}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);
+  // Hold the engine thread in a read until the compact, the changes and the reload are queued
+  // behind it: the engine then takes them as one batch, in that order.
+  std::promise<void> reading, release;
+  std::shared_future<void> released = release.get_future().share();
+  engine_->read(
+      [&reading, released](const runtime::Runtime&, std::int64_t) {
+        reading.set_value();
+        released.wait();
+        return Reply{200, {}};
+      },
+      [](Reply) {});
+  reading.get_future().wait();
+  std::promise<Reply> compacted, reloaded;
+  std::promise<std::vector<Reply>> created, canceled;
+  engine_->compact([&compacted](Reply r) { compacted.set_value(std::move(r)); });
+  std::vector<Change> creates, cancels;
+  for (int k = 0; k < 50; ++k)
+    creates.push_back(Change{"capture", json{{"id", "B" + std::to_string(k)}, {"department", "Sales"}, {"segment", "Gold"}}, {}});
+  for (int k = 0; k < 5; ++k) cancels.push_back(Change{"cancel", json("A" + std::to_string(k)), {}});
+  engine_->changes(std::move(creates), [&created](std::vector<Reply> r) { created.set_value(std::move(r)); });
+  engine_->reload(load(pool_, kRules), [&reloaded](Reply r) { reloaded.set_value(std::move(r)); });
+  engine_->changes(std::move(cancels), [&canceled](std::vector<Reply> r) { canceled.set_value(std::move(r)); });
+  release.set_value();
+  ASSERT_EQ(compacted.get_future().get().status, 200);
+  for (const Reply& r : created.get_future().get()) ASSERT_EQ(r.status, 201) << r.body.dump();
+  ASSERT_EQ(reloaded.get_future().get().status, 200);
+  for (const Reply& r : canceled.get_future().get()) ASSERT_EQ(r.status, 200) << r.body.dump();
+  const auto before = items();
+  ASSERT_EQ(before.size(), 65u);
+
+  start();  // a clean stop and a restart
+  EXPECT_TRUE(engine_->start_stats().from_snapshot);
+  EXPECT_EQ(engine_->start_stats().lines, 56);  // 50 captures, the reload's rules line, 5 cancels
+  EXPECT_EQ(items(), before);
+  EXPECT_EQ(change("capture", json{{"id", "B7"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 200);  // remembered
+  EXPECT_EQ(change("resume", "A3").body["error"]["code"], "ended");
 }
 
 }  // namespace
