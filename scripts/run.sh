@@ -20,8 +20,8 @@ DATA=$(mktemp -d)
 SERVER=$!
 for _ in $(seq 100); do [ -s "$DATA/port" ] && break; sleep 0.05; done
 URL="http://127.0.0.1:$(cat "$DATA/port")"
-curl -s -X PUT "$URL/v1/agents/ada" -d '{"skills": {"sales_processing": 8, "legacy_processing": 2}}'; echo
-curl -s -X POST "$URL/v1/items" -d '{"id": "S-1", "department": "Sales", "segment": "Gold", "deal_value": 20000}'; echo
+curl -s -X PUT "$URL/v1/agents/ada" --json '{"skills": {"sales_processing": 8, "legacy_processing": 2}}'; echo
+curl -s "$URL/v1/items" --json '{"id": "S-1", "department": "Sales", "segment": "Gold", "deal_value": 20000}'; echo
 curl -s -X POST "$URL/v1/items/S-1/accept" -d ''; echo
 kill -TERM "$SERVER"
 wait "$SERVER"

@@ -46,6 +46,17 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
       else if (key == "stream_keep_alive_seconds") c.stream_keep_alive_seconds = static_cast<int>(std::min<std::uint64_t>(n, 3600));
       else if (n > 1'000'000) return fail("`max_connections` is at most 1000000");
       else c.max_connections = static_cast<unsigned>(n);
+    } else if (key == "reserved_connections" || key == "max_connections_per_address") {
+      if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 100'000)
+        return fail(fmt::format("`{}` is a whole number from 0 to 100000{}", key,
+                                key == "max_connections_per_address" ? " (0: no cap)" : ""));
+      (key == "reserved_connections" ? c.reserved_connections : c.max_connections_per_address) =
+          static_cast<unsigned>(it->get<std::uint64_t>());
+    } else if (key == "request_timeout_seconds" || key == "idle_timeout_seconds") {
+      if (!it->is_number() || it->get<double>() < 0.1 || it->get<double>() > 3600)
+        return fail(fmt::format("`{}` is a number of seconds from 0.1 to 3600", key));
+      (key == "request_timeout_seconds" ? c.request_timeout_ms : c.idle_timeout_ms) =
+          static_cast<std::int64_t>(it->get<double>() * 1000);
     } else if (key == "compact_every") {
       if (!it->is_number_unsigned()) return fail("`compact_every` is a whole number of journal lines (0: never by itself)");
       c.compact_every = static_cast<std::int64_t>(it->get<std::uint64_t>());
@@ -79,7 +90,7 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
         c.tokens.push_back(std::move(token));
       }
     } else {
-      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, stream_keep_alive_seconds, compact_every)", key));
+      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every)", key));
     }
   }
   return c;

@@ -20,6 +20,10 @@ struct ServerConfig {
   std::int64_t compact_every = 1'000'000;     // a snapshot after this many journal lines, at least twice the open state (0: never by itself)
   int stream_keep_alive_seconds = 15;         // a `: keep-alive` comment on idle offer streams
   unsigned max_connections = 10000;          // open connections (offer streams included); more wait
+  unsigned reserved_connections = 16;        // past max_connections, for /healthz, /metrics, supervisors, admins
+  unsigned max_connections_per_address = 256;  // open connections from one client address (0: no cap)
+  std::int64_t request_timeout_ms = 10'000;  // a request's headers, then its body, must arrive within this
+  std::int64_t idle_timeout_ms = 30'000;     // a kept-alive connection waits this long for its next request
 };
 
 // Reads and checks FILE: nullopt and *error naming the file, the field and the problem.

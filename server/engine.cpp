@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 
 #include "compiler/load/bundle.h"
@@ -205,13 +206,40 @@ std::string item_of(const Change& c) {
   return {};
 }
 
+bool has_float(const json& j) {
+  if (j.is_number_float()) return true;
+  if (j.is_structured())
+    for (const json& e : j)
+      if (has_float(e)) return true;
+  return false;
+}
+
+void integral_floats_as_integers(json& j) {
+  if (j.is_number_float()) {
+    const double d = j.get<double>();
+    if (d == std::trunc(d) && d >= -9.2e18 && d <= 9.2e18) j = static_cast<std::int64_t>(d);
+  } else if (j.is_structured()) {
+    for (json& e : j) integral_floats_as_integers(e);
+  }
+}
+
 }  // namespace
+
+// A capture body's identity for idempotency: its canonical JSON (keys in order), with a
+// number that is a whole number written as one (`100.0` is `100`), so a retry that spells a
+// number another way is the same body. `dumped` is `value.dump()`.
+std::uint64_t Engine::body_hash(const json& value, const std::string& dumped) {
+  if (!has_float(value)) return compiler::fnv1a64(dumped);
+  json copy = value;
+  integral_floats_as_integers(copy);
+  return compiler::fnv1a64(copy.dump());
+}
 
 Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
   runtime::Runtime& rt = session_->runtime();
   const std::string id = item_of(c);
   std::string value = c.value.dump();  // canonical: keys in order
-  const std::uint64_t hash = compiler::fnv1a64(value);
+  const std::uint64_t hash = c.op == "capture" ? body_hash(c.value, value) : 0;
   if (c.op == "capture") {
     if (id.empty()) return error_reply(422, "missing_id", "an item needs an `id` (a string): the source system's key");
     if (const CaptureMark* mark = captured_.find(pool_.intern(id))) {
@@ -249,7 +277,7 @@ Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
 }
 
 void Engine::remember_capture(const json& value) {
-  captured_.set(pool_.intern(value["id"].get<std::string>()), CaptureMark{compiler::fnv1a64(value.dump())});
+  captured_.set(pool_.intern(value["id"].get<std::string>()), CaptureMark{body_hash(value, value.dump())});
 }
 
 // The item (or agent) a change was about, as it stands after the change.

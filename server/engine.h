@@ -120,6 +120,7 @@ class Engine {
   bool replay_rules_line(const std::string& key, std::int64_t at, Ruleset* initial, std::string* error);
   bool ruleset_for(const std::string& key, Ruleset* initial, Ruleset* out, std::string* error);
   void remember_capture(const nlohmann::json& value);
+  static std::uint64_t body_hash(const nlohmann::json& value, const std::string& dumped);
   // The batch loop (engine.cpp).
   void loop();
   void submit(std::vector<std::unique_ptr<Command>> cs);

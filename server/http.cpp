@@ -9,9 +9,13 @@
 #include <condition_variable>
 #include <cstdlib>
 #include <cstring>
+#include <optional>
+#include <strings.h>
 #include <thread>
 
 #include "server/http_exchange.h"
+#include "server/http_guard.h"
+#include "server/ids.h"
 
 namespace iwd::server {
 
@@ -88,6 +92,7 @@ struct HttpFrontEnd::Impl {
   std::condition_variable changed;
   bool stopped = false;
   std::thread keep_alive;
+  std::unique_ptr<ConnectionGuard> guard;
 
   Impl(ServerContext c, const Authenticator& a) : ctx(c), auth(a) {
     routes = all_routes(ctx);
@@ -105,9 +110,52 @@ struct HttpFrontEnd::Impl {
 
 namespace {
 
+// libmicrohttpd unescapes nothing (no_unescape): the path is split at its raw `/` and each
+// segment decoded after routing, so `%2F` stays inside a segment; query values are decoded here.
+std::size_t no_unescape(void*, MHD_Connection*, char* s) { return std::strlen(s); }
+
+struct QueryText {
+  std::map<std::string, std::string>* out;
+  std::string problem;
+};
+
 MHD_Result collect_query(void* cls, MHD_ValueKind, const char* key, const char* value) {
-  (*static_cast<std::map<std::string, std::string>*>(cls))[key] = value ? value : "";
+  auto* q = static_cast<QueryText*>(cls);
+  std::string k, v;
+  if (!percent_decode(key ? key : "", &k) || !percent_decode(value ? value : "", &v) || !valid_utf8(k) || !valid_utf8(v)) {
+    if (q->problem.empty()) q->problem = fmt::format("the query parameter `{}` is not percent-encoded UTF-8", key ? key : "");
+    return MHD_YES;
+  }
+  (*q->out)[k] = std::move(v);
   return MHD_YES;
+}
+
+struct HeaderScan {
+  std::string content_length, content_type;
+  bool conflicting_length = false;
+};
+
+MHD_Result scan_header(void* cls, MHD_ValueKind, const char* key, const char* value) {
+  auto* h = static_cast<HeaderScan*>(cls);
+  const std::string v = value ? value : "";
+  if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_LENGTH) == 0) {
+    if (!h->content_length.empty() && h->content_length != v) h->conflicting_length = true;
+    h->content_length = v;
+  } else if (strcasecmp(key, MHD_HTTP_HEADER_CONTENT_TYPE) == 0) {
+    h->content_type = v;
+  }
+  return MHD_YES;
+}
+
+// A JSON media type: application/json or application/*+json, parameters allowed.
+bool json_media_type(std::string type) {
+  type = type.substr(0, type.find(';'));
+  while (!type.empty() && (type.back() == ' ' || type.back() == '\t')) type.pop_back();
+  for (char& c : type) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  const std::string suffix = "+json";
+  return type == "application/json" ||
+         (type.rfind("application/", 0) == 0 && type.size() > suffix.size() &&
+          type.compare(type.size() - suffix.size(), suffix.size(), suffix) == 0);
 }
 
 MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method, const char*,
@@ -116,19 +164,33 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   auto*& box = reinterpret_cast<std::shared_ptr<Exchange>*&>(*request_cls);
   const std::size_t max_body = im->ctx.config->max_body_bytes;
   if (!box) {  // the headers are in
+    im->guard->headers_in(connection);
     auto x = std::make_shared<Exchange>();
     x->connection = connection;
     x->req.method = method;
     x->req.path = url;
-    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_query, &x->req.query);
+    QueryText query{&x->req.query, {}};
+    MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_query, &query);
     if (const char* a = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
       x->authorization = a;
-    const char* length = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
-    x->too_large = length && std::strtoull(length, nullptr, 10) > max_body;
+    HeaderScan headers;
+    MHD_get_connection_values(connection, MHD_HEADER_KIND, scan_header, &headers);
+    x->too_large = !headers.content_length.empty() && std::strtoull(headers.content_length.c_str(), nullptr, 10) > max_body;
+    x->request_type = std::move(headers.content_type);
     box = new std::shared_ptr<Exchange>(std::move(x));
-    if ((*box)->too_large) {  // answered before the body is read (the connection then closes)
+    // Refused before the body is read (the connection then closes).
+    std::optional<Reply> early;
+    if (headers.conflicting_length)
+      early = error_reply(400, "bad_request", "two different Content-Length headers");
+    else if ((*box)->too_large)
+      early = error_reply(413, "too_large", fmt::format("the body is over {} bytes", max_body));
+    else if (!query.problem.empty())
+      early = error_reply(400, "bad_query", query.problem);
+    if (early) {
       (*box)->dispatched = true;
-      Responder{*box}(error_reply(413, "too_large", fmt::format("the body is over {} bytes", max_body)));
+      (*box)->close = true;
+      im->guard->dispatched(connection);
+      Responder{*box}(*early);
       return im->queue(**box);
     }
     return MHD_YES;
@@ -145,7 +207,14 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   }
   if (!x.dispatched) {
     x.dispatched = true;
-    im->dispatch(*box);
+    im->guard->dispatched(connection);
+    try {
+      im->dispatch(*box);
+    } catch (const std::exception& e) {  // a bug in a handler: answered 500, the server goes on
+      if (im->ctx.metrics) im->ctx.metrics->count_internal_error();
+      std::fprintf(stderr, "iwd serve: internal error in %s %s: %s (answered 500)\n", x.req.method.c_str(), x.req.path.c_str(), e.what());
+      Responder{*box}(error_reply(500, "internal", "an internal error stopped this request; nothing was changed"));
+    }
   }
   {
     std::lock_guard<std::mutex> lock(x.mu);
@@ -158,9 +227,24 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
   return im->queue(x);
 }
 
-void on_completed(void*, MHD_Connection*, void** request_cls, MHD_RequestTerminationCode) {
+void on_completed(void* cls, MHD_Connection* connection, void** request_cls, MHD_RequestTerminationCode) {
   delete static_cast<std::shared_ptr<Exchange>*>(*request_cls);
   *request_cls = nullptr;
+  static_cast<HttpFrontEnd::Impl*>(cls)->guard->completed(connection);
+}
+
+MHD_Result on_accept(void* cls, const sockaddr* address, socklen_t length) {
+  return static_cast<HttpFrontEnd::Impl*>(cls)->guard->admit(address, length) ? MHD_YES : MHD_NO;
+}
+
+void on_connection(void* cls, MHD_Connection* connection, void**, MHD_ConnectionNotificationCode code) {
+  ConnectionGuard& guard = *static_cast<HttpFrontEnd::Impl*>(cls)->guard;
+  if (code == MHD_CONNECTION_NOTIFY_CLOSED) return guard.closed(connection);
+  const MHD_ConnectionInfo* fd = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+  const MHD_ConnectionInfo* address = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+  const sockaddr* a = address ? address->client_addr : nullptr;
+  const socklen_t length = !a ? 0 : a->sa_family == AF_INET6 ? sizeof(sockaddr_in6) : sizeof(sockaddr_in);
+  guard.started(connection, fd ? fd->connect_fd : -1, a, length);
 }
 
 }  // namespace
@@ -176,7 +260,17 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
   if (stopping) return res(error_reply(503, "stopping", "the service is stopping"));
   const std::size_t max_body = ctx.config->max_body_bytes;
   if (x->too_large) return res(error_reply(413, "too_large", fmt::format("the body is over {} bytes", max_body)));
-  const std::vector<std::string> segments = split_path(x->req.path);
+  // The path as sent (raw), split at `/`, each segment percent-decoded on its own.
+  const std::string& raw = x->req.path;
+  std::vector<std::string> segments = split_path(raw);
+  for (std::string& segment : segments) {
+    std::string decoded;
+    if (!percent_decode(segment, &decoded))
+      return res(error_reply(400, "bad_path", fmt::format("the path has a `%` that is not followed by two hex digits")));
+    segment = std::move(decoded);
+  }
+  // HEAD is GET without the body (libmicrohttpd sends no body for HEAD).
+  const std::string& method = x->req.method == "HEAD" ? std::string("GET") : x->req.method;
   const CompiledRoute* found = nullptr;
   std::string allowed;
   for (const CompiledRoute& c : compiled) {
@@ -185,18 +279,25 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
     for (std::size_t k = 0; match && k < segments.size(); ++k)
       match = c.segments[k].empty() ? !segments[k].empty() : c.segments[k] == segments[k];
     if (!match) continue;
-    if (c.route->method == x->req.method) {
+    if (c.route->method == method) {
       found = &c;
       break;
     }
-    allowed += (allowed.empty() ? "" : ", ") + c.route->method;
+    allowed += (allowed.empty() ? "" : ", ") + c.route->method + (c.route->method == "GET" ? ", HEAD" : "");
   }
+  const std::string shown = valid_utf8(raw) ? raw : "(a path that is not UTF-8)";
   if (!found) {
-    if (allowed.empty()) return res(error_reply(404, "no_route", fmt::format("no route {} {}", x->req.method, x->req.path)));
-    return res(error_reply(405, "method_not_allowed", fmt::format("{} takes {}, not {}", x->req.path, allowed, x->req.method)));
+    if (allowed.empty()) return res(error_reply(404, "no_route", fmt::format("no route {} {}", x->req.method, shown)));
+    return res(error_reply(405, "method_not_allowed", fmt::format("{} takes {}, not {}", shown, allowed, x->req.method)));
   }
-  for (std::size_t k = 0; k < segments.size(); ++k)
-    if (found->segments[k].empty()) x->req.params.push_back(segments[k]);
+  for (std::size_t k = 0; k < segments.size(); ++k) {
+    if (!found->segments[k].empty()) continue;
+    if (std::string problem = id_problem(segments[k]); !problem.empty()) return res(error_reply(400, "bad_id", problem));
+    x->req.params.push_back(std::move(segments[k]));
+  }
+  if (found->route->json_body && !x->request_type.empty() && !json_media_type(x->request_type) && !x->req.body.empty())
+    return res(error_reply(415, "unsupported_media_type",
+                           fmt::format("the body is JSON: send `Content-Type: application/json`, not `{}`", x->request_type)));
   Caller caller;
   if (found->route->roles != kPublic) {
     Reply refusal;
@@ -204,6 +305,12 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
     if (!who) return res(refusal);
     if (auto forbidden = Authenticator::forbid(*who, found->route->roles)) return res(*forbidden);
     caller = *who;
+  }
+  // On the reserve (more than max_connections open): the operators' requests only.
+  if (guard->over_limit() && found->route->roles != kPublic && caller.role != Role::Admin && caller.role != Role::Supervisor &&
+      found->route->path != "/metrics") {
+    x->close = true;
+    return res(error_reply(503, "busy", "the server is at its connection limit; try again shortly"));
   }
   found->route->handler(Call{x->req, caller}, res);
 }
@@ -222,6 +329,7 @@ MHD_Result HttpFrontEnd::Impl::queue(Exchange& x) {
   }
   if (!response) return MHD_NO;
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, x.content_type.c_str());
+  if (x.close) MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
   const MHD_Result queued = MHD_queue_response(x.connection, static_cast<unsigned>(x.status), response);
   MHD_destroy_response(response);
   return queued;
@@ -250,11 +358,23 @@ int HttpFrontEnd::bind(const std::string& host, int port, std::string* error) {
     return -1;
   }
   const ServerConfig& config = *im.ctx.config;
-  im.daemon = MHD_start_daemon(flags, static_cast<std::uint16_t>(port), nullptr, nullptr, on_request, &im,
+  ConnectionGuard::Limits limits;
+  limits.max_connections = config.max_connections;
+  limits.reserved = config.reserved_connections;
+  limits.per_address = config.max_connections_per_address;
+  limits.header_timeout = limits.body_timeout = std::chrono::milliseconds(config.request_timeout_ms);
+  limits.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
+  im.guard = std::make_unique<ConnectionGuard>(limits, im.ctx.metrics);
+  // libmicrohttpd's own timeout is for idle connections (a slow reader of a reply); the guard
+  // bounds how long a request may take to arrive.
+  const unsigned idle_seconds = static_cast<unsigned>(std::max<std::int64_t>(1, (config.idle_timeout_ms + 999) / 1000));
+  im.daemon = MHD_start_daemon(flags, static_cast<std::uint16_t>(port), on_accept, &im, on_request, &im,
                                MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
-                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, nullptr,
-                               MHD_OPTION_CONNECTION_TIMEOUT, 30u,
-                               MHD_OPTION_CONNECTION_LIMIT, static_cast<unsigned>(config.max_connections),
+                               MHD_OPTION_NOTIFY_COMPLETED, on_completed, &im,
+                               MHD_OPTION_NOTIFY_CONNECTION, on_connection, &im,
+                               MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, nullptr,
+                               MHD_OPTION_CONNECTION_TIMEOUT, idle_seconds,
+                               MHD_OPTION_CONNECTION_LIMIT, im.guard->hard_limit(),
                                MHD_OPTION_LISTEN_BACKLOG_SIZE, 4096u, MHD_OPTION_END);
   if (!im.daemon) {
     if (error) *error = fmt::format("cannot listen on {}:{} ({})", host, port, std::strerror(errno));

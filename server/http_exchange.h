@@ -32,10 +32,11 @@ struct StreamState {
 struct Exchange {
   MHD_Connection* connection = nullptr;
   Request req;
-  std::string authorization;
+  std::string authorization, request_type;  // the request's Authorization and Content-Type
   bool too_large = false;   // the body was over the limit (it is dropped)
   bool dispatched = false;  // the handler has run (libmicrohttpd's thread only)
   bool queued = false;      // the response is queued (libmicrohttpd's thread only)
+  bool close = false;       // the connection closes after the reply (a refused request)
   std::function<void(int status)> on_answer;  // counts the answer and the request in flight
 
   std::mutex mu;

@@ -75,6 +75,9 @@ struct Route {
   std::string path;    // OpenAPI form: /v1/items/{id}
   RoleSet roles;
   Handler handler;
+  // The body is JSON: sent with another Content-Type it is refused (415). False: any body
+  // (an upload of rules text or a bundle).
+  bool json_body = true;
 };
 
 std::vector<Route> item_routes(ServerContext& ctx);

@@ -53,7 +53,8 @@ std::vector<Route> admin_routes(ServerContext& ctx) {
                    }
                    engine->reload(std::move(next), res);
                  }).detach();
-               }});
+               },
+               /*json_body=*/false});
   r.push_back({"POST", "/v1/admin/compact", kAdmin, [&ctx](const Call&, const Responder& res) {
                  ctx.engine->compact(res);
                }});

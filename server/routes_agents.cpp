@@ -47,6 +47,19 @@ Handler agent_read(ServerContext& ctx, AgentRead f) {
   };
 }
 
+// A known agent's state (and reason) changed: a typo must not register a new agent. The check
+// and the change are one batch apart; an agent is never removed in between.
+void change_state(Engine* engine, const std::string& id, json body, const Responder& res) {
+  if (!body.contains("state"))
+    return send(res, error_reply(422, "missing_state", "give `state`: \"ready\", \"not_ready\" or \"logged_out\""));
+  body["id"] = id;
+  engine->read([id](const runtime::Runtime& rt, std::int64_t) { return agent_named(rt, id) ? Reply{200, {}} : no_agent(id); },
+               [engine, body = std::move(body), res](const Reply& known) mutable {
+                 if (known.status != 200) return res(known);
+                 engine->change(Change{"agent", std::move(body), {}}, res);
+               });
+}
+
 }  // namespace
 
 std::vector<Route> agent_routes(ServerContext& ctx) {
@@ -58,6 +71,20 @@ std::vector<Route> agent_routes(ServerContext& ctx) {
                  if (!body_object(call, res, &body, true)) return;
                  if (body.contains("id") && body["id"] != json(id))
                    return send(res, error_reply(422, "id_mismatch", "the body's `id` differs from the path's"));
+                 body.erase("id");
+                 // An agent changes its own state and reason only: skills, groups and capacity
+                 // are a supervisor's (or an admin's) to give.
+                 if (call.caller.is_agent()) {
+                   std::string others;
+                   for (auto it = body.begin(); it != body.end(); ++it)
+                     if (it.key() != "state" && it.key() != "reason") others += (others.empty() ? "`" : ", `") + it.key() + "`";
+                   if (!others.empty())
+                     return send(res, error_reply(403, "forbidden",
+                                                  fmt::format("an agent token may change its agent's `state` and `reason` only, "
+                                                              "not {}: ask a supervisor",
+                                                              others)));
+                   return change_state(ctx.engine, id, std::move(body), res);
+                 }
                  body["id"] = id;
                  ctx.engine->change(Change{"agent", std::move(body), {}}, res);
                }});
@@ -69,17 +96,7 @@ std::vector<Route> agent_routes(ServerContext& ctx) {
                  for (auto it = body.begin(); it != body.end(); ++it)
                    if (it.key() != "state" && it.key() != "reason")
                      return send(res, error_reply(422, "unknown_field", fmt::format("unknown field `{}` (state, reason)", it.key())));
-                 if (!body.contains("state"))
-                   return send(res, error_reply(422, "missing_state", "give `state`: \"ready\", \"not_ready\" or \"logged_out\""));
-                 body["id"] = id;
-                 // Only a known agent changes state: a typo must not register a new one. The check
-                 // and the change are one batch apart; an agent is never removed in between.
-                 Engine* engine = ctx.engine;
-                 engine->read([id](const runtime::Runtime& rt, std::int64_t) { return agent_named(rt, id) ? Reply{200, {}} : no_agent(id); },
-                              [engine, body = std::move(body), res](const Reply& known) mutable {
-                                if (known.status != 200) return res(known);
-                                engine->change(Change{"agent", std::move(body), {}}, res);
-                              });
+                 change_state(ctx.engine, id, std::move(body), res);
                }});
   r.push_back({"GET", "/v1/agents/{id}", kAgentOrSupervisor,
                agent_read(ctx, [](const runtime::Runtime& rt, const runtime::Agent& a, std::int64_t) {

@@ -5,6 +5,7 @@
 
 #include <chrono>
 
+#include "server/ids.h"
 #include "server/routes.h"
 #include "server/views.h"
 
@@ -24,10 +25,20 @@ constexpr RoleSet kReaders = roles({Role::Source, Role::Supervisor});
 const char* kItem = "/v1/items/{id}";
 
 // A capture's body, checked for what the HTTP layer can tell: "" or the problem.
-std::string capture_problem(const json& item) {
+// A capture's body, checked for what the HTTP layer can tell: "" or the problem, with its code.
+std::string capture_problem(const json& item, std::string* code) {
+  *code = "missing_id";
   if (!item.is_object()) return "an item is a JSON object of attributes";
   if (!item.contains("id") || !item["id"].is_string() || item["id"].get<std::string>().empty())
     return "an item needs an `id` (a non-empty string): the source system's key";
+  *code = "bad_id";
+  return id_problem(item["id"].get_ref<const std::string&>());
+}
+
+// A body field naming an agent: "" or why it is not an agent id.
+std::string agent_field_problem(const json& v, const char* field) {
+  if (!v.is_string()) return fmt::format("`{}` is a string: an agent's id", field);
+  if (std::string p = id_problem(v.get_ref<const std::string&>()); !p.empty()) return fmt::format("`{}`: {}", field, p);
   return {};
 }
 
@@ -39,7 +50,8 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  const auto t0 = std::chrono::steady_clock::now();
                  json body;
                  if (!body_object(call, res, &body)) return;
-                 if (std::string p = capture_problem(body); !p.empty()) return send(res, error_reply(422, "missing_id", p));
+                 std::string code;
+                 if (std::string p = capture_problem(body, &code); !p.empty()) return send(res, error_reply(422, code, p));
                  Metrics* metrics = ctx.metrics;
                  ctx.engine->change(Change{"capture", std::move(body), {}}, [metrics, t0, res](const Reply& reply) {
                    if (reply.status < 300)
@@ -59,8 +71,9 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  std::vector<std::size_t> positions;
                  ojson results = ojson::array();
                  for (std::size_t k = 0; k < items.size(); ++k) {
-                   if (std::string p = capture_problem(items[k]); !p.empty()) {
-                     results.push_back(ojson{{"status", 422}, {"error", {{"code", "missing_id"}, {"message", p}}}});
+                   std::string code;
+                   if (std::string p = capture_problem(items[k], &code); !p.empty()) {
+                     results.push_back(ojson{{"status", 422}, {"error", {{"code", code}, {"message", p}}}});
                      continue;
                    }
                    results.push_back(nullptr);
@@ -116,7 +129,8 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                    if (!body_object(call, res, &body, true)) return;
                    std::string agent = call.caller.agent;
                    if (body.contains("agent")) {
-                     if (!body["agent"].is_string()) return send(res, error_reply(422, "bad_agent", "`agent` is a string"));
+                     if (std::string p = agent_field_problem(body["agent"], "agent"); !p.empty())
+                       return send(res, error_reply(422, body["agent"].is_string() ? "bad_id" : "bad_agent", p));
                      agent = body["agent"].get<std::string>();
                      if (!own_agent(call, res, agent)) return;
                    }
@@ -134,6 +148,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  if (!body_object(call, res, &body)) return;
                  if (!body.contains("to") || !body["to"].is_string() || body.size() != 1)
                    return send(res, error_reply(422, "missing_to", "give the agent to transfer to: {\"to\": AGENT}"));
+                 if (std::string p = agent_field_problem(body["to"], "to"); !p.empty()) return send(res, error_reply(422, "bad_id", p));
                  ctx.engine->change(Change{"transfer", json{{"item", call.param(1)}, {"to", body["to"]}}, call.caller.agent}, res);
                }});
   r.push_back({"POST", fmt::format("{}/return", kItem), kSupervisor, [&ctx](const Call& call, const Responder& res) {

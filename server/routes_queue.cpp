@@ -59,7 +59,9 @@ std::vector<Route> queue_routes(ServerContext& ctx) {
                      if (runtime::is_open(item.state) && (state ? item.state == *state : true) &&
                          (process_index < 0 || item.process == process_index))
                        chosen.push_back(&item);
-                   const auto end = std::min(chosen.size(), static_cast<std::size_t>(offset + limit));
+                   // In size_t from the offset clamped to the list: `offset + limit` cannot overflow.
+                   const std::size_t first = std::min(chosen.size(), static_cast<std::size_t>(offset));
+                   const std::size_t end = std::min(chosen.size(), first + static_cast<std::size_t>(limit));
                    auto order = [](const runtime::WorkItem* a, const runtime::WorkItem* b) {
                      if (a->priority != b->priority) return a->priority > b->priority;
                      const std::uint64_t pa = a->place ? a->place : a->serial, pb = b->place ? b->place : b->serial;
@@ -67,7 +69,7 @@ std::vector<Route> queue_routes(ServerContext& ctx) {
                    };
                    std::partial_sort(chosen.begin(), chosen.begin() + static_cast<std::ptrdiff_t>(end), chosen.end(), order);
                    ojson page = ojson::array();
-                   for (std::size_t k = static_cast<std::size_t>(offset); k < end; ++k) page.push_back(item_view(rt, *chosen[k], now));
+                   for (std::size_t k = first; k < end; ++k) page.push_back(item_view(rt, *chosen[k], now));
                    return Reply{200, ojson{{"total", chosen.size()}, {"offset", offset}, {"items", std::move(page)}}};
                  }, res);
                }});

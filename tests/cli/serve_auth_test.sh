@@ -37,10 +37,17 @@ TOKEN=agent-token-ada-0123456 expect_call 403 "an agent may not capture" -- POST
 expect_in out '"code":"forbidden"' "forbidden"
 TOKEN=source-token-0123456789 expect_call 403 "a source may not upload rules" -- PUT /v1/admin/rules 'ruleset x version "1"'
 TOKEN=supervisor-token-012345 expect_call 403 "nor may a supervisor" -- PUT /v1/admin/rules 'ruleset x version "1"'
-TOKEN=agent-token-ada-0123456 expect_call 200 "ada logs herself in" -- PUT /v1/agents/ada '{"skills":{"sales_processing":8,"legacy_processing":2}}'
+TOKEN=agent-token-ada-0123456 expect_call 404 "ada cannot register herself" -- PUT /v1/agents/ada '{"state":"ready"}'
+TOKEN=supervisor-token-012345 expect_call 200 "a supervisor registers ada" -- PUT /v1/agents/ada '{"skills":{"sales_processing":8,"legacy_processing":2},"state":"not_ready"}'
+TOKEN=agent-token-ada-0123456 expect_call 403 "ada may not raise her own skills or capacity" -- PUT /v1/agents/ada '{"skills":{"sales_processing":10},"capacity":100000,"state":"ready"}'
+expect_in out '`state` and `reason` only, not `capacity`, `skills`' "names the fields"
+TOKEN=supervisor-token-012345 expect_call 200 "ada's skills are unchanged" -- GET /v1/agents/ada
+expect_in out '"sales_processing":8' "still 8"
+TOKEN=agent-token-ada-0123456 expect_call 200 "ada logs herself in" -- PUT /v1/agents/ada '{"state":"ready"}'
 TOKEN=agent-token-ada-0123456 expect_call 403 "ada may not act for bob" -- PUT /v1/agents/bob '{"skills":{"sales_processing":8}}'
 expect_in out 'acts for agent `ada` only' "says so"
-TOKEN=agent-token-bob-0123456 expect_call 200 "bob logs in" -- PUT /v1/agents/bob '{"skills":{"sales_processing":1}}'
+TOKEN=supervisor-token-012345 expect_call 200 "a supervisor registers bob" -- PUT /v1/agents/bob '{"skills":{"sales_processing":1},"state":"not_ready"}'
+TOKEN=agent-token-bob-0123456 expect_call 200 "bob logs in" -- PUT /v1/agents/bob '{"state":"ready"}'
 TOKEN=source-token-0123456789 expect_call 201 "a source captures" -- POST /v1/items '{"id":"S1","department":"Sales","segment":"Gold"}'
 expect_in out '"agent":"ada"' "offered to ada"
 TOKEN=agent-token-bob-0123456 expect_call 403 "bob may not accept as ada" -- POST /v1/items/S1/accept '{"agent":"ada"}'
@@ -60,7 +67,7 @@ TOKEN=supervisor-token-012345 expect_call 200 "a supervisor may" -- GET /metrics
 TOKEN=admin-token-0123456789a expect_call 200 "an admin may do a source's work" -- POST /v1/items/S1/hold ''
 TOKEN=admin-token-0123456789a expect_call 405 "a known path with another method" -- DELETE /v1/items/S1
 expect_in out '"code":"method_not_allowed"' "named"
-expect_in out '/v1/items/S1 takes GET, PATCH, not DELETE' "with the methods it takes"
+expect_in out '/v1/items/S1 takes GET, HEAD, PATCH, not DELETE' "with the methods it takes"
 
 # An idle offer stream gets keep-alive comments (every second here); stopping the server ends
 # it, and the server stops at once.

@@ -18,14 +18,14 @@ expect_call 200 "parked" -- POST /v1/items/S2/park ''
 client() {
   local c=$1
   for n in $(seq 1 3000); do
-    code=$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/v1/items" -d "{\"id\":\"W$c-$n\",\"department\":\"Sales\",\"segment\":\"Bronze\"}")
+    code=$(curl -s -o /dev/null -w '%{http_code}' -H 'Content-Type: application/json' -X POST "$URL/v1/items" -d "{\"id\":\"W$c-$n\",\"department\":\"Sales\",\"segment\":\"Bronze\"}")
     [ "$code" = 201 ] && echo "W$c-$n" || break
   done
 }
 batch_client() {
   for n in $(seq 1 500); do
     body=$(python3 -c "import json,sys; print(json.dumps({'items': [{'id': f'B$n-{k}', 'department': 'Finance', 'segment': 'Bronze'} for k in range(20)]}))")
-    curl -s -X POST "$URL/v1/items/batch" -d "$body" >"$TMP/batch.out" || break
+    curl -s -H 'Content-Type: application/json' -X POST "$URL/v1/items/batch" -d "$body" >"$TMP/batch.out" || break
     python3 -c "import json; [print(r['item']['id']) for r in json.load(open('$TMP/batch.out'))['results'] if r['status'] == 201]" 2>/dev/null || break
   done
 }

@@ -22,7 +22,7 @@ call() {
   local auth=()
   [ -n "${TOKEN:-}" ] && auth=(-H "Authorization: Bearer $TOKEN")
   if [ $# -ge 3 ]; then
-    curl -s -o "$TMP/body" -w '%{http_code}' "${auth[@]}" -X "$1" "$URL$2" --data-binary "$3" >"$TMP/status"
+    curl -s -o "$TMP/body" -w '%{http_code}' "${auth[@]}" -H 'Content-Type: application/json' -X "$1" "$URL$2" --data-binary "$3" >"$TMP/status"
   else
     curl -s -o "$TMP/body" -w '%{http_code}' "${auth[@]}" -X "$1" "$URL$2" >"$TMP/status"
   fi

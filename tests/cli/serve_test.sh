@@ -74,7 +74,7 @@ expect_call 404 "an unknown route" -- GET /v1/nothing
 expect_call 400 "bad paging" -- GET '/v1/queue?limit=0'
 expect_call 400 "a bad state filter" -- GET '/v1/queue?state=sleeping'
 python3 -c "print('{\"id\":\"BIG\",\"department\":\"' + 'x' * 2000000 + '\"}')" >"$TMP/big.json"
-curl -s -o "$TMP/out" -w '%{http_code}' -X POST "$URL/v1/items" --data-binary "@$TMP/big.json" >"$TMP/status"
+curl -s -o "$TMP/out" -w '%{http_code}' -H 'Content-Type: application/json' -X POST "$URL/v1/items" --data-binary "@$TMP/big.json" >"$TMP/status"
 expect_exit 0 "an oversize body is 413" -- grep -q 413 "$TMP/status"
 expect_call 404 "nothing was stored" -- GET /v1/items/S2
 expect_call 200 "the server still serves" -- GET /healthz

@@ -7,6 +7,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <charconv>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -50,8 +51,16 @@ int run_serve(const ServeOptions& opts) {
     std::cerr << "iwd serve: --listen is HOST:PORT, e.g. 127.0.0.1:8080\n";
     return kExitUsage;
   }
-  const std::string host = listen.substr(0, colon);
-  const int port = std::atoi(listen.c_str() + colon + 1);
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);  // [::1]:8080
+  const std::string port_text = listen.substr(colon + 1);
+  int port = -1;
+  const auto [port_end, port_error] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
+  if (port_text.empty() || port_error != std::errc() || port_end != port_text.data() + port_text.size() || port < 0 ||
+      port > 65535) {
+    std::cerr << "iwd serve: the port in --listen `" << listen << "` is not a number from 0 to 65535\n";
+    return kExitUsage;
+  }
   server::Authenticator auth(config.tokens);
   if (!auth.enabled() && !loopback(host)) {
     std::cerr << "iwd serve: no API tokens are configured (--config), so the server listens on loopback only "
@@ -62,7 +71,7 @@ int run_serve(const ServeOptions& opts) {
   // Every connection is a file descriptor: raise the soft limit toward max_connections (and
   // the journal's few), as far as the hard limit allows, and say when that is short.
   if (rlimit files{}; getrlimit(RLIMIT_NOFILE, &files) == 0) {
-    const rlim_t wanted = static_cast<rlim_t>(config.max_connections) + 64;
+    const rlim_t wanted = static_cast<rlim_t>(config.max_connections) + config.reserved_connections + 64;
     if (files.rlim_cur < wanted) {
       files.rlim_cur = std::min(wanted, files.rlim_max);
       setrlimit(RLIMIT_NOFILE, &files);

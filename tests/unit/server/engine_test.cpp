@@ -270,3 +270,31 @@ TEST_F(EngineTest, ASnapshotCoversOnlyTheCommandsBeforeItInItsBatch) {
 
 }  // namespace
 }  // namespace iwd::server
+
+namespace iwd::server {
+namespace {
+
+// A retry that writes a whole number as `100.0` where the first capture had `100` is the same
+// body (200, not 409); another value is a conflict.
+TEST_F(EngineTest, IdempotencyComparesNumbersByValue) {
+  start();
+  ASSERT_EQ(change("capture", json::parse(R"({"id":"N1","department":"Sales","segment":"Gold","deal_value":100})")).status, 201);
+  EXPECT_EQ(change("capture", json::parse(R"({"id":"N1","department":"Sales","segment":"Gold","deal_value":100.0})")).status, 200);
+  EXPECT_EQ(change("capture", json::parse(R"({"id":"N1","department":"Sales","segment":"Gold","deal_value":100.5})")).status, 409);
+  ASSERT_EQ(change("capture", json::parse(R"({"id":"N2","department":"Sales","segment":"Gold","deal_value":2.5e3})")).status, 201);
+  start();  // the index rebuilt from the journal agrees
+  EXPECT_EQ(change("capture", json::parse(R"({"id":"N2","department":"Sales","segment":"Gold","deal_value":2500})")).status, 200);
+  EXPECT_EQ(change("capture", json::parse(R"({"id":"N1","department":"Sales","segment":"Gold","deal_value":100.0})")).status, 200);
+}
+
+// A command that throws on the engine thread is answered 500; the engine goes on.
+TEST_F(EngineTest, ACommandThatThrowsIsAnswered500AndTheEngineGoesOn) {
+  start();
+  Reply r = engine_->read([](const runtime::Runtime&, std::int64_t) -> Reply { throw std::runtime_error("a bug"); });
+  EXPECT_EQ(r.status, 500);
+  EXPECT_EQ(r.body["error"]["code"], "internal");
+  EXPECT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);
+}
+
+}  // namespace
+}  // namespace iwd::server
