@@ -50,8 +50,9 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
       if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 100'000)
         return fail(fmt::format("`{}` is a whole number from 0 to 100000{}", key,
                                 key == "max_connections_per_address" ? " (0: no cap)" : ""));
-      (key == "reserved_connections" ? c.reserved_connections : c.max_connections_per_address) =
-          static_cast<unsigned>(it->get<std::uint64_t>());
+      const auto n = static_cast<unsigned>(it->get<std::uint64_t>());
+      if (key == "reserved_connections") c.reserved_connections = n;
+      else c.max_connections_per_address = n;
     } else if (key == "request_timeout_seconds" || key == "idle_timeout_seconds") {
       if (!it->is_number() || it->get<double>() < 0.1 || it->get<double>() > 3600)
         return fail(fmt::format("`{}` is a number of seconds from 0.1 to 3600", key));

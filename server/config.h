@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,7 +22,12 @@ struct ServerConfig {
   int stream_keep_alive_seconds = 15;         // a `: keep-alive` comment on idle offer streams
   unsigned max_connections = 10000;          // open connections (offer streams included); more wait
   unsigned reserved_connections = 16;        // past max_connections, for /healthz, /metrics, supervisors, admins
-  unsigned max_connections_per_address = 256;  // open connections from one client address (0: no cap)
+  // Open connections from one client address (0: no cap); by default half of max_connections,
+  // at most 256, so no one address can hold every connection.
+  std::optional<unsigned> max_connections_per_address;
+  unsigned per_address_cap() const {
+    return max_connections_per_address ? *max_connections_per_address : std::max(1u, std::min(256u, max_connections / 2));
+  }
   std::int64_t request_timeout_ms = 10'000;  // a request's headers, then its body, must arrive within this
   std::int64_t idle_timeout_ms = 30'000;     // a kept-alive connection waits this long for its next request
 };

@@ -361,7 +361,7 @@ int HttpFrontEnd::bind(const std::string& host, int port, std::string* error) {
   ConnectionGuard::Limits limits;
   limits.max_connections = config.max_connections;
   limits.reserved = config.reserved_connections;
-  limits.per_address = config.max_connections_per_address;
+  limits.per_address = config.per_address_cap();
   limits.header_timeout = limits.body_timeout = std::chrono::milliseconds(config.request_timeout_ms);
   limits.idle_timeout = std::chrono::milliseconds(config.idle_timeout_ms);
   im.guard = std::make_unique<ConnectionGuard>(limits, im.ctx.metrics);
