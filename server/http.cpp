@@ -288,6 +288,7 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
   const std::string shown = valid_utf8(raw) ? raw : "(a path that is not UTF-8)";
   if (!found) {
     if (allowed.empty()) return res(error_reply(404, "no_route", fmt::format("no route {} {}", x->req.method, shown)));
+    x->allow = allowed;
     return res(error_reply(405, "method_not_allowed", fmt::format("{} takes {}, not {}", shown, allowed, x->req.method)));
   }
   for (std::size_t k = 0; k < segments.size(); ++k) {
@@ -330,6 +331,7 @@ MHD_Result HttpFrontEnd::Impl::queue(Exchange& x) {
   if (!response) return MHD_NO;
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, x.content_type.c_str());
   if (x.close) MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
+  if (!x.allow.empty()) MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, x.allow.c_str());
   const MHD_Result queued = MHD_queue_response(x.connection, static_cast<unsigned>(x.status), response);
   MHD_destroy_response(response);
   return queued;

@@ -37,6 +37,7 @@ struct Exchange {
   bool dispatched = false;  // the handler has run (libmicrohttpd's thread only)
   bool queued = false;      // the response is queued (libmicrohttpd's thread only)
   bool close = false;       // the connection closes after the reply (a refused request)
+  std::string allow;        // a 405's Allow header: the methods the path takes
   std::function<void(int status)> on_answer;  // counts the answer and the request in flight
 
   std::mutex mu;

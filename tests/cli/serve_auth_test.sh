@@ -68,6 +68,8 @@ TOKEN=admin-token-0123456789a expect_call 200 "an admin may do a source's work" 
 TOKEN=admin-token-0123456789a expect_call 405 "a known path with another method" -- DELETE /v1/items/S1
 expect_in out '"code":"method_not_allowed"' "named"
 expect_in out '/v1/items/S1 takes GET, HEAD, PATCH, not DELETE' "with the methods it takes"
+allow=$(curl -s -o /dev/null -D - -X DELETE -H "Authorization: Bearer admin-token-0123456789a" "$URL/v1/items/S1" | tr -d '\r' | grep -i '^allow:')
+expect_exit 0 "and an Allow header ($allow)" -- test "$allow" = "Allow: GET, HEAD, PATCH"
 
 # An idle offer stream gets keep-alive comments (every second here); stopping the server ends
 # it, and the server stops at once.
