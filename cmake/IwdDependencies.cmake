@@ -7,6 +7,8 @@ find_package(CLI11 REQUIRED)
 find_package(Threads REQUIRED)
 find_package(PkgConfig REQUIRED)
 pkg_check_modules(RE2 REQUIRED IMPORTED_TARGET re2)
+# ICU (libicu-dev): Unicode case mapping for `lower` and `upper`.
+pkg_check_modules(ICU_UC REQUIRED IMPORTED_TARGET icu-uc)
 
 # ANTLR4: the tool (Debian package `antlr4`, 4.7.2) and the C++ runtime
 # (`libantlr4-runtime-dev`, 4.9); checked to work together.

@@ -7,7 +7,7 @@ PACKAGES=(
   build-essential cmake ninja-build pkg-config git ccache
   antlr4 libantlr4-runtime-dev
   llvm-14-dev clang-14 libclang-rt-14-dev zlib1g-dev libzstd-dev libtinfo-dev libxml2-dev libedit-dev libffi-dev
-  libfmt-dev libcli11-dev nlohmann-json3-dev libre2-dev libsqlite3-dev libcpp-httplib-dev libssl-dev libmicrohttpd-dev
+  libfmt-dev libcli11-dev nlohmann-json3-dev libre2-dev libicu-dev libsqlite3-dev libcpp-httplib-dev libssl-dev libmicrohttpd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   tzdata python3 python3-jsonschema curl wrk
 )

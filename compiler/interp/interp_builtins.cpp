@@ -7,16 +7,13 @@
 
 #include "compiler/interp/interp.h"
 #include "compiler/source/source.h"
+#include "stdlib/arith.h"
+#include "stdlib/text.h"
 
 namespace iwd::compiler {
 namespace {
 
-std::string ascii_case(std::string_view s, bool upper) {
-  std::string out(s);
-  for (char& c : out)
-    if (upper ? (c >= 'a' && c <= 'z') : (c >= 'A' && c <= 'Z')) c = static_cast<char>(c ^ 0x20);
-  return out;
-}
+Value of_int(std::optional<std::int64_t> v) { return v ? Value::of_int(*v) : Value::absent(); }
 
 }  // namespace
 
@@ -37,7 +34,6 @@ Value Interpreter::call(const Instr& in, const std::vector<Value>& r, const std:
 
   auto num = [&](std::size_t i) { return types[i] == VType::F64 ? args[i].f : static_cast<double>(args[i].i); };
   auto text = [&](std::size_t i) { return env.string_text(args[i].i); };
-  auto result_number = [&](double v) { return in.type == VType::F64 ? Value::of_number(v) : Value::of_int(static_cast<std::int64_t>(v)); };
   // Time functions: the second argument is a calendar or a zone; without one, the ruleset's zone.
   auto zone_of = [&](std::size_t i) -> const stdlib::TimeZone* {
     if (args.size() <= i) return stdlib::TimeZone::find(p_.timezone);
@@ -46,21 +42,39 @@ Value Interpreter::call(const Instr& in, const std::vector<Value>& r, const std:
   };
   const stdlib::Instant t{args.empty() ? 0 : args[0].i};
 
+  // Numbers: ints stay ints, all 64 bits of them (never through a double); an int result
+  // outside 64 bits is absent (docs/language.md, "Evaluation").
+  const bool ints = in.type == VType::I64;
   switch (in.builtin) {
     case Builtin::Min:
     case Builtin::Max: {
+      const bool lowest = in.builtin == Builtin::Min;
+      if (ints) {
+        std::int64_t best = args[0].i;
+        for (std::size_t i = 1; i < args.size(); ++i) best = lowest ? std::min(best, args[i].i) : std::max(best, args[i].i);
+        return Value::of_int(best);
+      }
       double best = num(0);
-      for (std::size_t i = 1; i < args.size(); ++i)
-        best = in.builtin == Builtin::Min ? std::min(best, num(i)) : std::max(best, num(i));
-      return result_number(best);
+      for (std::size_t i = 1; i < args.size(); ++i) best = lowest ? std::min(best, num(i)) : std::max(best, num(i));
+      return Value::of_number(best);
     }
-    case Builtin::Clamp: return result_number(std::max(num(1), std::min(num(0), num(2))));
-    case Builtin::Abs: return result_number(std::fabs(num(0)));
-    case Builtin::Round: return Value::of_int(static_cast<std::int64_t>(std::round(num(0))));
-    case Builtin::Floor: return Value::of_int(static_cast<std::int64_t>(std::floor(num(0))));
-    case Builtin::Ceil: return Value::of_int(static_cast<std::int64_t>(std::ceil(num(0))));
-    case Builtin::Lower: return Value::of_int(env.intern(ascii_case(text(0), false)));
-    case Builtin::Upper: return Value::of_int(env.intern(ascii_case(text(0), true)));
+    case Builtin::Clamp:  // max(lo, min(x, hi)): with lo > hi, lo
+      if (ints) return Value::of_int(std::max(args[1].i, std::min(args[0].i, args[2].i)));
+      return Value::of_number(std::max(num(1), std::min(num(0), num(2))));
+    case Builtin::Abs:
+      if (ints) return args[0].i < 0 ? of_int(stdlib::checked_neg(args[0].i)) : Value::of_int(args[0].i);
+      return Value::of_number(std::fabs(num(0)));
+    case Builtin::Round:  // halves away from zero
+    case Builtin::Floor:
+    case Builtin::Ceil: {
+      if (types[0] == VType::I64) return Value::of_int(args[0].i);
+      const double x = num(0);
+      return of_int(stdlib::whole_to_int(in.builtin == Builtin::Round   ? std::round(x)
+                                         : in.builtin == Builtin::Floor ? std::floor(x)
+                                                                        : std::ceil(x)));
+    }
+    case Builtin::Lower: return Value::of_int(env.intern(stdlib::to_lower(text(0))));
+    case Builtin::Upper: return Value::of_int(env.intern(stdlib::to_upper(text(0))));
     case Builtin::Len: return Value::of_int(utf8_length(text(0)));
     case Builtin::StartsWith: return Value::of_int(text(0).substr(0, text(1).size()) == text(1));
     case Builtin::EndsWith: {
@@ -96,9 +110,13 @@ Value Interpreter::call(const Instr& in, const std::vector<Value>& r, const std:
     case Builtin::IsOpen: return Value::of_int(calendar(args[0].i).is_open(stdlib::Instant{args[1].i}));
     case Builtin::BusinessTime:
       return Value::of_int(calendar(args[0].i).business_time(stdlib::Instant{args[1].i}, stdlib::Instant{args[2].i}).ms);
-    case Builtin::AddBusiness:
-      return Value::of_int(
-          calendar(args[0].i).add_business(stdlib::Instant{args[1].i}, stdlib::Duration{args[2].i}).ms_since_epoch);
+    case Builtin::AddBusiness: {
+      // A count that does not end within the calendar's search (100 years) has no answer: absent.
+      const stdlib::Instant at =
+          calendar(args[0].i).add_business(stdlib::Instant{args[1].i}, stdlib::Duration{args[2].i});
+      if (at == stdlib::kNever || at == stdlib::kNeverBefore) return Value::absent();
+      return Value::of_int(at.ms_since_epoch);
+    }
     case Builtin::Has: break;
   }
   assert(false && "builtin not interpreted");

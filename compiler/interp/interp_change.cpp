@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "compiler/interp/interp.h"
+#include "stdlib/arith.h"
 
 namespace iwd::compiler {
 namespace {
@@ -268,10 +269,10 @@ Interpreter::NextChange Interpreter::next_priority_change(std::int32_t process, 
     const TimeInputs in = inputs_at(wall);
     if (s.every.empty()) return true;  // only fixed breakpoints move it
     if (s.max >= 0 && adds_up && raw_value >= value_of(s.max, in) &&
-        value == static_cast<std::int64_t>(std::trunc(value_of(s.max, in))))
+        value == stdlib::saturating_truncate(value_of(s.max, in)))
       return true;
     return s.min >= 0 && adds_down && raw_value <= value_of(s.min, in) &&
-           value == static_cast<std::int64_t>(std::trunc(value_of(s.min, in)));
+           value == stdlib::saturating_truncate(value_of(s.min, in));
   };
   double raw = 0;
   const std::int64_t now_value = priority(process, env, at, &raw);

@@ -5,6 +5,7 @@
 #include <cmath>
 
 #include "compiler/interp/interp.h"
+#include "stdlib/arith.h"
 
 namespace iwd::compiler {
 namespace {
@@ -12,6 +13,7 @@ namespace {
 bool is_true(const Value& v) { return v.present && v.i != 0; }
 bool is_false(const Value& v) { return v.present && v.i == 0; }
 Value boolean(bool b) { return Value::of_int(b ? 1 : 0); }
+Value of_int(std::optional<std::int64_t> v) { return v ? Value::of_int(*v) : Value::absent(); }
 
 double as_double(const Value& v, VType t) { return t == VType::F64 ? v.f : static_cast<double>(v.i); }
 
@@ -50,7 +52,9 @@ Value Interpreter::exec(const ProgramFunction& f, const Instr& in, const std::ve
     case Op::LoadSkill: out = env.skill(in.a); break;
     case Op::LoadAgent: out = env.agent_attribute(p_.strings[in.a]); break;
     case Op::Neg:
-      out = !a.present ? Value::absent() : in.type == VType::F64 ? Value::of_number(-a.f) : Value::of_int(-a.i);
+      if (!a.present) out = Value::absent();
+      else if (in.type == VType::F64) out = Value::of_number(-a.f);
+      else out = of_int(stdlib::checked_neg(a.i));  // -(-2^63) does not fit: absent
       break;
     case Op::IntToNumber: out = a.present ? Value::of_number(static_cast<double>(a.i)) : Value::absent(); break;
     case Op::Add:
@@ -62,19 +66,25 @@ Value Interpreter::exec(const ProgramFunction& f, const Instr& in, const std::ve
         break;
       }
       const VType ta = type(in.a), tb = type(in.b);
+      // Results outside 64 bits, or not finite, are absent (docs/language.md, "Evaluation").
       if (in.type == VType::I64 && ta == VType::I64 && tb == VType::I64) {
-        if (in.op == Op::Div && b.i == 0) { out = Value::absent(); break; }
-        out = Value::of_int(in.op == Op::Add   ? a.i + b.i
-                            : in.op == Op::Sub ? a.i - b.i
-                            : in.op == Op::Mul ? a.i * b.i
-                                               : a.i / b.i);
+        // A duration divided by an int is rounded to the millisecond, like one divided by a number.
+        out = of_int(in.op == Op::Add   ? stdlib::checked_add(a.i, b.i)
+                     : in.op == Op::Sub ? stdlib::checked_sub(a.i, b.i)
+                     : in.op == Op::Mul ? stdlib::checked_mul(a.i, b.i)
+                                        : stdlib::divide_rounded(a.i, b.i));
         break;
       }
       const double x = as_double(a, ta), y = as_double(b, tb);
       if (in.op == Op::Div && y == 0) { out = Value::absent(); break; }
       const double v = in.op == Op::Add ? x + y : in.op == Op::Sub ? x - y : in.op == Op::Mul ? x * y : x / y;
       // A duration scaled by a number is rounded to the millisecond.
-      out = in.type == VType::F64 ? Value::of_number(v) : Value::of_int(std::llround(v));
+      if (in.type == VType::F64) {
+        const auto n = stdlib::finite(v);
+        out = n ? Value::of_number(*n) : Value::absent();
+      } else {
+        out = of_int(stdlib::round_to_int(v));
+      }
       break;
     }
     case Op::Eq:

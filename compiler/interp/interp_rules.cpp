@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "compiler/interp/interp.h"
+#include "stdlib/arith.h"
 
 namespace iwd::compiler {
 namespace {
@@ -149,7 +150,7 @@ std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, con
   };
   // From due on, the `overdue` value, not clamped.
   if (s.overdue >= 0 && at.due != std::numeric_limits<std::int64_t>::max() && at.now >= at.due) {
-    const auto v = static_cast<std::int64_t>(number(s.overdue, at));
+    const auto v = stdlib::saturating_truncate(number(s.overdue, at));
     if (trace) {
       trace->overdue = true;
       trace->inputs = at;
@@ -228,7 +229,7 @@ std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, con
     base = std::min(base, m);
     if (trace) trace->has_max = true, trace->max = m;
   }
-  const auto value = static_cast<std::int64_t>(std::trunc(base));
+  const auto value = stdlib::saturating_truncate(base);  // toward zero, held at the 64-bit limits
   if (trace) trace->value = value;
   return value;
 }
@@ -254,7 +255,7 @@ std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, cons
     if (st.duration < 0) break;  // the last stage never expires
     const Value d = run(st.duration, env, in);
     if (trace) trace->back().duration = d;
-    t += d.present ? d.i : 0;
+    t = stdlib::saturating_add(t, d.present ? d.i : 0);
   }
   while (opens.size() < pp.stages.size()) {  // after a final stage: never
     opens.push_back(-1);

@@ -7,10 +7,15 @@
 #include "compiler/jit/jit.h"
 
 #include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
 #include <llvm/IR/Verifier.h>
 #include <llvm/Support/raw_ostream.h>
 
 #include <fmt/format.h>
+
+#include <limits>
+
+#include "stdlib/arith.h"
 
 namespace iwd::compiler {
 namespace {
@@ -63,6 +68,12 @@ class FunctionCodegen {
   llvm::Value* as_double(const Reg& r, VType t) { return t == VType::F64 ? r.f : b_.CreateSIToFP(r.i, f64()); }
   // lt, gt of two values compared like the interpreter does.
   std::pair<llvm::Value*, llvm::Value*> compare(std::uint32_t a, std::uint32_t b);
+  // An llvm.s*.with.overflow call: the result and whether it overflowed.
+  std::pair<llvm::Value*, llvm::Value*> checked(llvm::Intrinsic::ID id, llvm::Value* x, llvm::Value* y) {
+    auto* r = b_.CreateBinaryIntrinsic(id, x, y);
+    return {b_.CreateExtractValue(r, 0), b_.CreateExtractValue(r, 1)};
+  }
+  Reg divide_rounded(const Reg& a, const Reg& b, llvm::Value* both);
   Reg instr(const Instr& in, std::size_t at);
   Reg slow(std::size_t at);
   void spill(std::uint32_t reg);
@@ -116,6 +127,23 @@ Reg FunctionCodegen::slow(std::size_t at) {
   return {b_.CreateLoad(i64(), out_i), b_.CreateLoad(f64(), out_f), b_.CreateICmpNE(present, llvm::ConstantInt::get(i8(), 0))};
 }
 
+// A duration divided by an int: rounded to the millisecond, halves away from zero; absent for
+// a zero divisor and for -2^63 / -1 (stdlib::divide_rounded, operation for operation).
+Reg FunctionCodegen::divide_rounded(const Reg& a, const Reg& b, llvm::Value* both) {
+  auto* bad = b_.CreateOr(b_.CreateICmpEQ(b.i, ci(0)),
+                          b_.CreateAnd(b_.CreateICmpEQ(a.i, ci(std::numeric_limits<std::int64_t>::min())),
+                                       b_.CreateICmpEQ(b.i, ci(-1))));
+  auto* d = b_.CreateSelect(bad, ci(1), b.i);
+  auto* q = b_.CreateSDiv(a.i, d);
+  auto* r = b_.CreateSRem(a.i, d);
+  auto* ur = b_.CreateSelect(b_.CreateICmpSLT(r, ci(0)), b_.CreateSub(ci(0), r), r);  // |r| < 2^63
+  auto* ud = b_.CreateSelect(b_.CreateICmpSLT(d, ci(0)), b_.CreateSub(ci(0), d), d);  // |d| as unsigned
+  auto* half = b_.CreateAnd(b_.CreateICmpNE(r, ci(0)), b_.CreateICmpUGE(ur, b_.CreateSub(ud, ur)));
+  auto* negative = b_.CreateICmpSLT(b_.CreateXor(a.i, d), ci(0));
+  auto* away = b_.CreateAdd(q, b_.CreateSelect(negative, ci(-1), ci(1)));
+  return make_i(b_.CreateSelect(half, away, q), b_.CreateAnd(both, b_.CreateNot(bad)));
+}
+
 Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
   const Reg& a = regs_[in.a];
   const Reg& b = regs_[in.b];
@@ -133,9 +161,11 @@ Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
     }
     case Op::LoadInput:
       return make_i(load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, in.a)), yes());
-    case Op::Neg:
+    case Op::Neg: {
       if (in.type == VType::F64) return make_f(b_.CreateFNeg(a.f), a.p);
-      return make_i(b_.CreateNeg(a.i), a.p);
+      auto [v, overflow] = checked(llvm::Intrinsic::ssub_with_overflow, ci(0), a.i);  // -(-2^63): absent
+      return make_i(v, b_.CreateAnd(a.p, b_.CreateNot(overflow)));
+    }
     case Op::IntToNumber: return make_f(b_.CreateSIToFP(a.i, f64()), a.p);
     case Op::Add:
     case Op::Sub:
@@ -143,14 +173,14 @@ Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
     case Op::Div: {
       const VType ta = f_.reg_types[in.a], tb = f_.reg_types[in.b];
       auto* both = b_.CreateAnd(a.p, b.p);
+      // Results outside 64 bits, or not finite, are absent (stdlib/arith.h, as the interpreter).
       if (in.type == VType::I64 && ta == VType::I64 && tb == VType::I64) {
-        if (in.op == Op::Div) {
-          auto* zero = b_.CreateICmpEQ(b.i, ci(0));
-          auto* safe = b_.CreateSelect(zero, ci(1), b.i);
-          return make_i(b_.CreateSDiv(a.i, safe), b_.CreateAnd(both, b_.CreateNot(zero)));
-        }
-        auto* v = in.op == Op::Add ? b_.CreateAdd(a.i, b.i) : in.op == Op::Sub ? b_.CreateSub(a.i, b.i) : b_.CreateMul(a.i, b.i);
-        return make_i(v, both);
+        if (in.op == Op::Div) return divide_rounded(a, b, both);
+        const auto id = in.op == Op::Add   ? llvm::Intrinsic::sadd_with_overflow
+                        : in.op == Op::Sub ? llvm::Intrinsic::ssub_with_overflow
+                                           : llvm::Intrinsic::smul_with_overflow;
+        auto [v, overflow] = checked(id, a.i, b.i);
+        return make_i(v, b_.CreateAnd(both, b_.CreateNot(overflow)));
       }
       auto* x = as_double(a, ta);
       auto* y = as_double(b, tb);
@@ -165,10 +195,16 @@ Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
           v = b_.CreateFDiv(x, y);
           break;
       }
-      if (in.type == VType::F64) return make_f(v, ok);
-      // A duration scaled by a number: rounded to the millisecond, like llround.
-      auto llround = m_.getOrInsertFunction("llround", llvm::FunctionType::get(i64(), {f64()}, false));
-      return make_i(b_.CreateCall(llround, {v}), ok);
+      if (in.type == VType::F64) {
+        auto* fabs = b_.CreateUnaryIntrinsic(llvm::Intrinsic::fabs, v);
+        return make_f(v, b_.CreateAnd(ok, b_.CreateFCmpONE(fabs, cf(std::numeric_limits<double>::infinity()))));
+      }
+      // A duration scaled by a number: rounded to the millisecond, halves away from zero;
+      // absent outside 64 bits (stdlib::round_to_int).
+      auto* whole = b_.CreateUnaryIntrinsic(llvm::Intrinsic::round, v);
+      auto* fits = b_.CreateAnd(b_.CreateFCmpOGE(whole, cf(stdlib::kMinIntAsDouble)),
+                                b_.CreateFCmpOLT(whole, cf(stdlib::kEndIntAsDouble)));
+      return make_i(b_.CreateFPToSI(b_.CreateSelect(fits, whole, cf(0)), i64()), b_.CreateAnd(ok, fits));
     }
     case Op::Eq:
     case Op::Ne:

@@ -40,7 +40,7 @@ class SchemeCodegen {
       auto* no = llvm::BasicBlock::Create(ctx_, "in_time", fn);
       b_.CreateCondBr(overdue, yes, no);
       b_.SetInsertPoint(yes);
-      b_.CreateRet(b_.CreateFPToSI(number(s.overdue, args), i64()));
+      b_.CreateRet(truncate(number(s.overdue, args)));
       b_.SetInsertPoint(no);
     }
     // Age in open time: the pieces read a copy of the inputs with the business age.
@@ -82,7 +82,7 @@ class SchemeCodegen {
       auto* hi = number(s.max, args);
       base = b_.CreateSelect(b_.CreateFCmpOLT(hi, base), hi, base);
     }
-    b_.CreateRet(b_.CreateFPToSI(base, i64()));  // truncation toward zero
+    b_.CreateRet(truncate(base));
   }
 
   void stages(std::size_t process) {
@@ -105,7 +105,7 @@ class SchemeCodegen {
       }
       const Result d = call(st.duration, args);
       auto* step = b_.CreateSelect(b_.CreateOr(skipped, b_.CreateNot(d.present)), ci(0), d.i);
-      t = b_.CreateAdd(t, step);
+      t = b_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_sat, t, step);  // stdlib::saturating_add
     }
     b_.CreateRetVoid();
   }
@@ -155,6 +155,10 @@ class SchemeCodegen {
     if (f < 0) return b_.getTrue();
     const Result r = call(f, args);
     return b_.CreateAnd(r.present, b_.CreateICmpNE(r.i, ci(0)));
+  }
+  // A priority: truncated toward zero, held at the 64-bit limits (stdlib::saturating_truncate).
+  llvm::Value* truncate(llvm::Value* x) {
+    return b_.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {i64(), f64()}, {x});
   }
   llvm::Value* unary(llvm::Intrinsic::ID id, llvm::Value* x) {
     return b_.CreateCall(llvm::Intrinsic::getDeclaration(&m_, id, {f64()}), {x});

@@ -82,6 +82,14 @@ BoundExprPtr Binder::expr(const SyntaxExpr* e, NameContext ctx, Want want) {
                                        type_str(operand->type)));
         return error_node(r);
       }
+      // A constant (a default, a test's `given` or `expect`, a table cell) is read from its
+      // literal's value: `-2.5` is the literal -2.5, not a negation that reads as 0.
+      if (ctx == NameContext::Constant && u.op == SyntaxUnaryOp::Negate && operand->kind == BoundExprKind::Literal) {
+        operand->int_value = -operand->int_value;  // an int literal is at most 2^63 - 1
+        operand->number_value = -operand->number_value;
+        operand->range = r;
+        return operand;
+      }
       auto out = make_bound(BoundExprKind::Unary, operand->type, r);
       out->op = u.op == SyntaxUnaryOp::Not ? BoundOp::Not : BoundOp::Neg;
       out->children.push_back(std::move(operand));

@@ -81,7 +81,7 @@ std::size_t compare_engines(const Program& program, const JitProgram& jit, std::
 
 std::vector<std::string> rulesets() {
   std::vector<std::string> files;
-  for (const char* dir : {"/examples", "/tests/golden/program", "/tests/golden/types", "/tests/golden/lints", "/tests/golden/lints2", "/tests/golden/semantics"})
+  for (const char* dir : {"/examples", "/tests/golden/program", "/tests/golden/types", "/tests/golden/lints", "/tests/golden/lints2", "/tests/golden/semantics", "/tests/stdlib"})
     for (const auto& e : std::filesystem::directory_iterator(std::string(IWD_SOURCE_DIR) + dir))
       if (e.path().extension() == ".iwd" && e.path().filename().string()[0] != '_') files.push_back(e.path().string());
   std::sort(files.begin(), files.end());
