@@ -106,7 +106,8 @@ class Verifier:
                     return {}
                 total = page["total"]
                 for it in page["items"]:
-                    (dup.append(it["id"]) if it["id"] in seen else None)
+                    if it["id"] in seen:
+                        dup.append(it["id"])
                     seen[it["id"]] = it
                 if len(page["items"]) < 1000:
                     break
@@ -200,7 +201,6 @@ class Verifier:
                           f"{there} there, {sorted(set(ids) - set(there))} not")
 
     def check_agents(self, in_doubt, observed):
-        now = time.time()
         for w in self.worlds:
             for a in w.agents.values():
                 alts = [a] + ([in_doubt[(w.name, "agent", a.id)]] if (w.name, "agent", a.id) in in_doubt else [])
@@ -208,15 +208,16 @@ class Verifier:
                 offers = [x for x in w.items.values() if x.state == "offered" and x.agent == a.id]
                 offers += [x for (wn, kind, _), x in in_doubt.items()
                            if wn == w.name and kind == "item" and x.state == "offered" and x.agent == a.id]
-                may_time_out = any(now >= x.offered_since + OFFER_TIMEOUT for x in offers)
+                status, got = self.get(f"/v1/agents/{quote(a.id, safe='')}")
+                self.checked_agents += 1
+                # Judged at the end of the read (the latest instant the server can have read at).
+                may_time_out = any(time.time() >= x.offered_since + OFFER_TIMEOUT for x in offers)
                 if may_time_out:
                     for alt in list(alts):
                         if alt.state in ("ready", "not_ready"):
                             r = alt.copy()
                             r.state, r.reason = "not_ready", "rona"
                             alts.append(r)
-                status, got = self.get(f"/v1/agents/{quote(a.id, safe='')}")
-                self.checked_agents += 1
                 obs = got if status == 200 else None
                 ok = any((obs is None and alt.state == "absent") or
                          (obs is not None and alt.state == obs.get("state") and alt.reason == obs.get("reason") and
@@ -235,7 +236,9 @@ class Verifier:
                 want_holding = sorted(i for i, v in observed.items()
                                       if v and v.get("agent") == a.id and v["state"] in ("offered", "assigned"))
                 want_parked = sorted(i for i, v in observed.items() if v and v.get("agent") == a.id and v["state"] == "parked")
-                timer_near = any(v and v.get("agent") == a.id and v["state"] == "offered" for v in observed.values()) and may_time_out
+                # An offer read before may have timed out by the time of the workbin's read.
+                timer_near = any(time.time() >= x.offered_since + OFFER_TIMEOUT for x in offers) and \
+                    any(v and v.get("agent") == a.id and v["state"] == "offered" for v in observed.values())
                 if (holding != want_holding or parked != want_parked) and not timer_near:
                     self.fail("workbin", f"agent {a.id}", f"holding {want_holding}, parked {want_parked} (the items read)",
                               f"holding {holding}, parked {parked}")
