@@ -152,7 +152,7 @@ void Engine::loop() {
       // next. Commands check their input before they change anything, so a throw leaves the
       // runtime as it was or, past the change, with its journal line already in the batch.
       try {
-        if (failed_) r = error_reply(503, "journal_failed", "the journal could not store a change; restart the service");
+        if (failed_) r = journal_failed(committer_->failure());
         else if (c->kind == Kind::Read) r = c->read(session_->runtime(), now);
         else if (c->kind == Kind::Change) r = apply(c->change, now, &commit);
         else if (c->kind == Kind::Reload) r = reload_now(std::move(c->next), now, &commit);
@@ -175,9 +175,10 @@ void Engine::loop() {
       drain_events(messages.get());
     }
     commit.done = [this, answers, messages](bool ok, const std::string& error) {
-      if (!ok) failed_ = true;
+      if (!ok && !failed_.exchange(true)) metrics_.on_journal_failure();
       for (auto& [c, r] : *answers) {
-        if (!ok) r = error_reply(503, "journal_failed", "the journal could not store a change (" + error + "); restart the service");
+        if (!ok && c->kind != Kind::Read) metrics_.count_journal_refusal();  // once: every command passes here
+        if (!ok) r = journal_failed(error);
         c->answer(std::move(r));
       }
       if (ok)
@@ -191,6 +192,14 @@ Reply Engine::internal_error(const std::string& what, const char* message) {
   metrics_.count_internal_error();
   std::fprintf(stderr, "iwd serve: internal error in `%s`: %s (answered 500; the engine goes on)\n", what.c_str(), message);
   return error_reply(500, "internal", fmt::format("an internal error stopped `{}`; nothing was changed", what));
+}
+
+// Nothing is acknowledged once the journal failed: the state in memory is ahead of it.
+Reply Engine::journal_failed(const std::string& error) {
+  return error_reply(503, "journal_failed",
+                     fmt::format("the journal could not store a change ({}); nothing is acknowledged until the service "
+                                 "is restarted",
+                                 error));
 }
 
 namespace {

@@ -136,6 +136,8 @@ class Engine {
   Reply outcome(const Change& c, const std::string& id);
   // A command that threw: logged, counted, answered 500.
   Reply internal_error(const std::string& what, const char* message);
+  // A command answered after the journal failed: 503 journal_failed naming `error`.
+  Reply journal_failed(const std::string& error);
   void drain_events(std::vector<std::pair<std::string, SseMessage>>* messages);
 
   runtime::StringPool& pool_;

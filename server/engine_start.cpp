@@ -93,7 +93,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
             auto at = stdlib::parse_instant(j["at"].get<std::string>());
             if (!at.ok()) e = at.error;
             else replay_rules_line(j["rules"].get<std::string>(), at.value.instant.ms_since_epoch, &initial, &e);
-            if (!e.empty()) problem = fmt::format("journal line {}: {}", n, e);
+            if (!e.empty()) problem = fmt::format("{} (line {} replayed): {}", journal_.position(), n, e);
             return;
           }
         }
@@ -108,7 +108,8 @@ bool Engine::recover(Ruleset initial, std::string* error) {
           }
         }
         if (e = session_->apply_text(line); !e.empty()) {
-          problem = fmt::format("journal line {} does not replay ({}): the journal and its rules disagree", n, e);
+          problem = fmt::format("{} (line {} replayed) does not replay ({}): the journal and its rules disagree",
+                                journal_.position(), n, e);
           return;
         }
         if (line.find("\"capture\":") != std::string::npos) {

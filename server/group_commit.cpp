@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 
 namespace iwd::server {
 
@@ -43,6 +44,11 @@ CommitStats GroupCommitter::stats() const {
   return stats_;
 }
 
+std::string GroupCommitter::failure() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failure_;
+}
+
 void GroupCommitter::loop() {
   for (;;) {
     std::deque<CommitBatch> batches;
@@ -58,8 +64,11 @@ void GroupCommitter::loop() {
       snapshots += b.snapshot ? 1 : 0;
     }
     std::string error;
-    bool ok = failure_.empty();
-    if (!ok) error = failure_;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      error = failure_;
+    }
+    bool ok = error.empty();
     const bool anything = lines > 0 || snapshots > 0 || std::any_of(batches.begin(), batches.end(), [](const CommitBatch& b) {
                             return !b.rulesets.empty();
                           });
@@ -76,7 +85,15 @@ void GroupCommitter::loop() {
       }
       if (ok) ok = journal_.commit(&error);
       else journal_.rollback();
-      if (!ok) failure_ = error;
+      if (!ok) {
+        std::fprintf(stderr,
+                     "iwd serve: the journal failed: %s (a transaction of %zu line(s) from %zu request batch(es) not "
+                     "stored); every change and read is now answered 503 journal_failed and /healthz is unhealthy: fix the "
+                     "cause and restart the service\n",
+                     error.c_str(), lines, batches.size());
+        std::lock_guard<std::mutex> lock(mu_);
+        failure_ = error.empty() ? "unknown error" : error;
+      }
     }
     {
       std::lock_guard<std::mutex> lock(mu_);

@@ -3,7 +3,8 @@
 // so the more requests arrive at once, the fewer fsyncs each costs. Each batch's `done` runs
 // on this thread after its transaction committed (true) or failed (false, with the error):
 // that is where replies are released, so nothing is acknowledged before it is durable. After a
-// failure every later batch fails too (the service's memory is ahead of its store). A second
+// failure every later batch fails too (the service's memory is ahead of its store); the first
+// failure is said on stderr, once, naming the error. A second
 // thread checkpoints the write-ahead log every 5 s, off the commit path (a checkpoint's fsync
 // of the database file delays the commits' fsyncs a little: rarer is better for the tail).
 #pragma once
@@ -51,6 +52,8 @@ class GroupCommitter {
 
   void submit(CommitBatch batch);
   CommitStats stats() const;
+  // The error of the transaction that failed (every batch since failed too); empty while none has.
+  std::string failure() const;
 
  private:
   void loop();
@@ -60,7 +63,7 @@ class GroupCommitter {
   std::condition_variable wake_, stop_checkpoints_;
   std::deque<CommitBatch> queue_;
   bool stopping_ = false;
-  std::string failure_;
+  std::string failure_;  // written under mu_ by the committing thread
   CommitStats stats_;
   std::thread thread_, checkpointer_;
 };

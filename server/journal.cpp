@@ -1,52 +1,177 @@
 #include "server/journal.h"
 
+#include <fmt/format.h>
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
 #include <filesystem>
+#include <regex>
+#include <sstream>
+#include <thread>
+
+#include "compiler/load/bundle.h"
+#include "server/ruleset.h"
+#include "stdlib/time.h"
 
 namespace iwd::server {
 
+namespace {
+
+// Checksums are fnv1a64 (as ruleset keys), stored as SQLite's signed 64-bit integers.
+std::int64_t checksum(std::string_view text) { return static_cast<std::int64_t>(compiler::fnv1a64(text)); }
+
+std::string column_text(sqlite3_stmt* st, int column) {
+  const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
+  return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(st, column))) : std::string();
+}
+
+// A snapshot row's own fields, as its checksum covers them.
+std::string snapshot_fields(std::int64_t journal_seq, std::int64_t at, const std::string& rules, std::int64_t image_parts,
+                            std::int64_t captured_parts) {
+  return fmt::format("{}|{}|{}|{}|{}", journal_seq, at, rules, image_parts, captured_parts);
+}
+
+}  // namespace
+
 std::unique_ptr<Journal> Journal::open(const std::string& dir, std::string* error) {
+  JournalFault fault;
+  if (const char* env = std::getenv("IWD_JOURNAL_FAULT"); env && *env) {
+    auto parsed = JournalFault::parse(env, error);
+    if (!parsed) {
+      *error = "IWD_JOURNAL_FAULT: " + *error;
+      return nullptr;
+    }
+    fault = *parsed;
+    std::fprintf(stderr, "iwd: IWD_JOURNAL_FAULT is set: the journal will fail on purpose (%s)\n", fault.describe().c_str());
+  }
+  return open(dir, fault, error);
+}
+
+std::unique_ptr<Journal> Journal::open(const std::string& dir, const JournalFault& fault, std::string* error) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {
     *error = "cannot create the data folder '" + dir + "': " + ec.message();
     return nullptr;
   }
-  const std::string path = dir + "/journal.db";
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    *error = "cannot open '" + path + "': " + (db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
+  std::unique_ptr<Journal> j(new Journal);
+  j->path_ = dir + "/journal.db";
+  j->fault_ = fault;
+  if (fault.kind == JournalFault::Kind::Commit || fault.kind == JournalFault::Kind::Fsync)
+    if (!(j->fault_vfs_ = FaultVfs::create(fault.kind, error))) return nullptr;
+  const char* vfs = j->fault_vfs_ ? j->fault_vfs_->name() : nullptr;
+  const std::string& path = j->path_;
+  const bool existed = std::filesystem::exists(path, ec);
+  if (sqlite3_open_v2(path.c_str(), &j->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, vfs) !=
+      SQLITE_OK) {
+    *error = "cannot open '" + path + "': " + (j->db_ ? sqlite3_errmsg(j->db_) : "out of memory");
     return nullptr;
   }
-  std::unique_ptr<Journal> j(new Journal(db));
+  if (existed && !j->check(error)) return nullptr;
   if (!j->exec("PRAGMA journal_mode=WAL", error) || !j->exec("PRAGMA synchronous=FULL", error) ||
       !j->exec("PRAGMA wal_autocheckpoint=0", error) ||
-      !j->exec("CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, line TEXT NOT NULL)", error) ||
+      !j->exec("CREATE TABLE IF NOT EXISTS journal (seq INTEGER PRIMARY KEY, line TEXT NOT NULL, checksum INTEGER)", error) ||
       !j->exec("CREATE TABLE IF NOT EXISTS rulesets (key TEXT PRIMARY KEY, bundle BLOB NOT NULL)", error) ||
       !j->exec("CREATE TABLE IF NOT EXISTS snapshots (seq INTEGER PRIMARY KEY, journal_seq INTEGER NOT NULL, "
-               "at INTEGER NOT NULL, rules TEXT NOT NULL)",
+               "at INTEGER NOT NULL, rules TEXT NOT NULL, image_parts INTEGER, captured_parts INTEGER, checksum INTEGER)",
                error) ||
       !j->exec("CREATE TABLE IF NOT EXISTS snapshot_parts (snapshot INTEGER NOT NULL, field TEXT NOT NULL, "
-               "part INTEGER NOT NULL, text TEXT NOT NULL, PRIMARY KEY (snapshot, field, part))",
-               error)) {
+               "part INTEGER NOT NULL, text TEXT NOT NULL, checksum INTEGER, PRIMARY KEY (snapshot, field, part))",
+               error) ||
+      !j->migrate(error)) {
     *error = path + ": " + *error;
     return nullptr;
   }
-  if (sqlite3_prepare_v2(db, "INSERT INTO journal (line) VALUES (?1)", -1, &j->insert_line_, nullptr) != SQLITE_OK ||
+  sqlite3* db = j->db_;
+  if (sqlite3_prepare_v2(db, "INSERT INTO journal (line, checksum) VALUES (?1, ?2)", -1, &j->insert_line_, nullptr) !=
+          SQLITE_OK ||
       sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO rulesets (key, bundle) VALUES (?1, ?2)", -1, &j->insert_ruleset_,
                          nullptr) != SQLITE_OK) {
     *error = path + ": " + sqlite3_errmsg(db);
     return nullptr;
   }
-  if (sqlite3_open_v2(path.c_str(), &j->checkpoint_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+  if (sqlite3_open_v2(path.c_str(), &j->checkpoint_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs) != SQLITE_OK) {
     *error = path + ": " + (j->checkpoint_db_ ? sqlite3_errmsg(j->checkpoint_db_) : "out of memory");
     return nullptr;
   }
   sqlite3_exec(j->checkpoint_db_, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
   return j;
+}
+
+// SQLite's quick_check: every b-tree page well formed, cells in order, no page used twice;
+// O(size of the file), without checking that indexes match their tables (integrity_check).
+bool Journal::check(std::string* error) {
+  sqlite3_stmt* st = nullptr;
+  if (sqlite3_prepare_v2(db_, "PRAGMA quick_check", -1, &st, nullptr) != SQLITE_OK) {
+    *error = fmt::format("{} is damaged: {} (SQLite cannot read its header or schema); the server does not start on "
+                         "less than its journal: restore the file from a backup",
+                         path_, sqlite3_errmsg(db_));
+    sqlite3_finalize(st);
+    return false;
+  }
+  std::vector<std::string> problems;
+  int rc = SQLITE_ROW;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+    std::istringstream lines(column_text(st, 0));  // a row may hold several, one a line
+    for (std::string p; std::getline(lines, p);)
+      if (p != "ok" && p != "*** in database main ***") problems.push_back(std::move(p));
+  }
+  if (rc != SQLITE_DONE) problems.push_back(sqlite3_errmsg(db_));
+  sqlite3_finalize(st);
+  if (problems.empty()) return true;
+  // quick_check names pages: say whose they are too (SQLite's dbstat table, when it reads).
+  std::string found;
+  for (std::size_t k = 0; k < problems.size() && k < 5; ++k) {
+    std::string p = problems[k];
+    std::smatch m;
+    if (std::regex_search(p, m, std::regex(R"([Pp]age (\d+))"))) {
+      // The b-tree holding the page (dbstat walks them), or the one whose root it is.
+      for (const char* sql : {"SELECT s.type, d.name FROM dbstat d JOIN sqlite_schema s ON s.name = d.name "
+                              "WHERE d.pageno = ?1 LIMIT 1",
+                              "SELECT type, name FROM sqlite_schema WHERE rootpage = ?1"}) {
+        sqlite3_stmt* owner = nullptr;
+        bool named = false;
+        if (sqlite3_prepare_v2(db_, sql, -1, &owner, nullptr) == SQLITE_OK) {
+          sqlite3_bind_int64(owner, 1, std::stoll(m[1].str()));
+          if ((named = sqlite3_step(owner) == SQLITE_ROW))
+            p = fmt::format("{} {}, page {}: {}", column_text(owner, 0), column_text(owner, 1), m[1].str(), p);
+        }
+        sqlite3_finalize(owner);
+        if (named) break;
+      }
+    }
+    found += (found.empty() ? "" : "; ") + p;
+  }
+  if (problems.size() > 5) found += fmt::format("; and {} more", problems.size() - 5);
+  *error = fmt::format("{} is damaged (SQLite's quick_check): {}; the server does not start on less than its journal: "
+                       "restore the file from a backup",
+                       path_, found);
+  return false;
+}
+
+// Journals written before the checksums get their columns (NULL on the rows already there:
+// those are read unchecked).
+bool Journal::migrate(std::string* error) {
+  static constexpr const char* kColumns[][2] = {{"journal", "checksum"},
+                                                {"snapshots", "image_parts"},
+                                                {"snapshots", "captured_parts"},
+                                                {"snapshots", "checksum"},
+                                                {"snapshot_parts", "checksum"}};
+  for (const auto& [table, column] : kColumns) {
+    bool present = false;
+    if (!run("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
+             [&](sqlite3_stmt* st) {
+               sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+               sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+             },
+             error, [&](sqlite3_stmt*) { present = true; }))
+      return false;
+    if (!present && !exec(fmt::format("ALTER TABLE {} ADD COLUMN {} INTEGER", table, column).c_str(), error)) return false;
+  }
+  return true;
 }
 
 bool Journal::checkpoint(std::string* error) {
@@ -71,12 +196,27 @@ bool Journal::exec(const char* sql, std::string* error) {
   return false;
 }
 
+// A fault of `kind` fires in every transaction after the first fault_.after committed.
+bool Journal::injected(JournalFault::Kind kind, std::string* error) {
+  if (fault_.kind != kind || committed_ < fault_.after) return false;
+  *error = "disk I/O error (injected: IWD_JOURNAL_FAULT write)";
+  return true;
+}
+
 bool Journal::begin(std::string* error) {
   pending_ = 0;
+  if (fault_.kind == JournalFault::Kind::Full && committed_ >= fault_.after) {
+    // The disk is full from here on: SQLite may not grow the file by one page (SQLITE_FULL).
+    std::int64_t pages = 0;
+    if (!run("PRAGMA page_count", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) { pages = sqlite3_column_int64(st, 0); }) ||
+        !exec(fmt::format("PRAGMA max_page_count = {}", pages).c_str(), error))
+      return false;
+  }
   return exec("BEGIN IMMEDIATE", error);
 }
 
 bool Journal::add_ruleset(const std::string& key, const std::string& bundle, std::string* error) {
+  if (injected(JournalFault::Kind::Write, error)) return false;
   sqlite3_bind_text(insert_ruleset_, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
   sqlite3_bind_blob(insert_ruleset_, 2, bundle.data(), static_cast<int>(bundle.size()), SQLITE_STATIC);
   const bool ok = sqlite3_step(insert_ruleset_) == SQLITE_DONE;
@@ -86,7 +226,9 @@ bool Journal::add_ruleset(const std::string& key, const std::string& bundle, std
 }
 
 bool Journal::add_line(const std::string& line, std::string* error) {
+  if (injected(JournalFault::Kind::Write, error)) return false;
   sqlite3_bind_text(insert_line_, 1, line.data(), static_cast<int>(line.size()), SQLITE_STATIC);
+  sqlite3_bind_int64(insert_line_, 2, checksum(line));
   const bool ok = sqlite3_step(insert_line_) == SQLITE_DONE;
   if (!ok) *error = sqlite3_errmsg(db_);
   sqlite3_reset(insert_line_);
@@ -94,40 +236,59 @@ bool Journal::add_line(const std::string& line, std::string* error) {
   return ok;
 }
 
-// A statement run once with its bindings; false (and *error) on failure.
-bool Journal::run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error) {
+// A statement run once with its bindings, `row` called for each row; false (and *error) on failure.
+bool Journal::run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
+                  const std::function<void(sqlite3_stmt*)>& row) {
   sqlite3_stmt* stmt = nullptr;
-  bool ok = sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) == SQLITE_OK;
-  if (ok) {
+  int rc = sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr);
+  if (rc == SQLITE_OK) {
     bind(stmt);
-    ok = sqlite3_step(stmt) == SQLITE_DONE;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+      if (row) row(stmt);
   }
-  if (!ok) *error = sqlite3_errmsg(db_);
+  if (rc != SQLITE_DONE) *error = sqlite3_errmsg(db_);
   sqlite3_finalize(stmt);
-  return ok;
+  return rc == SQLITE_DONE;
 }
 
 bool Journal::add_snapshot(std::int64_t at, const std::string& rules_key, const std::string& image,
                            const std::string& captured, std::string* error) {
-  if (!run("INSERT INTO snapshots (journal_seq, at, rules) VALUES ((SELECT COALESCE(MAX(seq), 0) FROM journal), ?1, ?2)",
+  if (injected(JournalFault::Kind::Write, error)) return false;
+  std::int64_t journal_seq = 0;
+  if (!run("SELECT COALESCE(MAX(seq), 0) FROM journal", [](sqlite3_stmt*) {}, error,
+           [&](sqlite3_stmt* st) { journal_seq = sqlite3_column_int64(st, 0); }))
+    return false;
+  // In parts: one value of SQLite's is at most 1 GB (about 1.5 million open items of image).
+  // One part at least, even of an empty text.
+  const auto parts = [this](const std::string& text) {
+    return static_cast<std::int64_t>(std::max<std::size_t>(1, (text.size() + snapshot_part_bytes_ - 1) / snapshot_part_bytes_));
+  };
+  const std::int64_t image_parts = parts(image), captured_parts = parts(captured);
+  if (!run("INSERT INTO snapshots (journal_seq, at, rules, image_parts, captured_parts, checksum) "
+           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
            [&](sqlite3_stmt* st) {
-             sqlite3_bind_int64(st, 1, at);
-             sqlite3_bind_text(st, 2, rules_key.data(), static_cast<int>(rules_key.size()), SQLITE_STATIC);
+             sqlite3_bind_int64(st, 1, journal_seq);
+             sqlite3_bind_int64(st, 2, at);
+             sqlite3_bind_text(st, 3, rules_key.data(), static_cast<int>(rules_key.size()), SQLITE_STATIC);
+             sqlite3_bind_int64(st, 4, image_parts);
+             sqlite3_bind_int64(st, 5, captured_parts);
+             sqlite3_bind_int64(st, 6, checksum(snapshot_fields(journal_seq, at, rules_key, image_parts, captured_parts)));
            },
            error))
     return false;
   const std::int64_t seq = sqlite3_last_insert_rowid(db_);
-  // In parts: one value of SQLite's is at most 1 GB (about 1.5 million open items of image).
   for (const auto& [field, text] : {std::pair<const char*, const std::string*>{"image", &image}, {"captured", &captured}}) {
     std::size_t part = 0, from = 0;
-    do {  // one part at least, even of an empty text
+    do {
       const std::size_t n = std::min(snapshot_part_bytes_, text->size() - from);
-      if (!run("INSERT INTO snapshot_parts (snapshot, field, part, text) VALUES (?1, ?2, ?3, ?4)",
+      const std::string_view piece(text->data() + from, n);
+      if (!run("INSERT INTO snapshot_parts (snapshot, field, part, text, checksum) VALUES (?1, ?2, ?3, ?4, ?5)",
                [&](sqlite3_stmt* st) {
                  sqlite3_bind_int64(st, 1, seq);
                  sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
                  sqlite3_bind_int64(st, 3, static_cast<std::int64_t>(part++));
-                 sqlite3_bind_text(st, 4, text->data() + from, static_cast<int>(n), SQLITE_STATIC);
+                 sqlite3_bind_text(st, 4, piece.data(), static_cast<int>(piece.size()), SQLITE_STATIC);
+                 sqlite3_bind_int64(st, 5, checksum(piece));
                },
                error))
         return false;
@@ -142,13 +303,39 @@ bool Journal::add_snapshot(std::int64_t at, const std::string& rules_key, const 
 }
 
 bool Journal::commit(std::string* error) {
-  if (!exec("COMMIT", error)) {
+  bool ok = false;
+  {
+    std::optional<FaultVfs::Armed> armed;  // the log's writes or fsync fail in this commit
+    if (fault_vfs_ && committed_ >= fault_.after) armed.emplace(fault_vfs_.get());
+    ok = exec("COMMIT", error);
+  }
+  if (!ok) {
     rollback();
+    discard_failed_frames(error);
     return false;
   }
+  ++committed_;
   count_ += pending_;
   pending_ = 0;
   return true;
+}
+
+// A commit that failed may have left its frames in the write-ahead log, whole: an fsync error
+// comes after they were written. SQLite passes over them while this connection lives, but
+// after a crash a restart would find them valid and replay a transaction that was refused. So
+// what was committed is copied into the database and the log emptied (a TRUNCATE checkpoint:
+// the database is synced before the log is cut). Busy while the checkpointer thread runs a
+// passive one: tried again for up to a second.
+void Journal::discard_failed_frames(std::string* error) {
+  int rc = SQLITE_BUSY;
+  for (int k = 0; k < 100 && rc == SQLITE_BUSY; ++k) {
+    if (k > 0) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    rc = sqlite3_wal_checkpoint_v2(db_, nullptr, SQLITE_CHECKPOINT_TRUNCATE, nullptr, nullptr);
+  }
+  if (rc != SQLITE_OK)
+    *error += fmt::format(" (and the write-ahead log could not be emptied after it: {}; if the process stops without "
+                          "closing the journal, the refused transaction may be found at the next start)",
+                          sqlite3_errmsg(db_));
 }
 
 void Journal::rollback() {
@@ -169,76 +356,144 @@ bool Journal::append(const std::vector<std::pair<std::string, std::string>>& rul
 }
 
 std::optional<Journal::Snapshot> Journal::latest_snapshot(std::string* error) {
-  sqlite3_stmt* select = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT seq, journal_seq, at, rules FROM snapshots ORDER BY seq DESC LIMIT 1", -1, &select,
-                         nullptr) != SQLITE_OK) {
-    *error = sqlite3_errmsg(db_);
-    return std::nullopt;
-  }
-  auto text = [](sqlite3_stmt* st, int column) {
-    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
-    return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(st, column))) : std::string();
-  };
   std::optional<Snapshot> out;
-  std::int64_t seq = 0;
-  int rc = sqlite3_step(select);
-  if (rc == SQLITE_ROW) {
-    seq = sqlite3_column_int64(select, 0);
-    out = Snapshot{sqlite3_column_int64(select, 1), sqlite3_column_int64(select, 2), text(select, 3), {}, {}};
-  } else if (rc != SQLITE_DONE) {
-    *error = sqlite3_errmsg(db_);
-  }
-  sqlite3_finalize(select);
-  if (!out) return out;
-  if (sqlite3_prepare_v2(db_, "SELECT field, text FROM snapshot_parts WHERE snapshot = ?1 ORDER BY field, part", -1, &select,
-                         nullptr) != SQLITE_OK) {
-    *error = sqlite3_errmsg(db_);
+  std::int64_t seq = 0, parts[2] = {-1, -1};  // image, captured: -1 when not recorded (older rows)
+  std::optional<std::int64_t> sum;
+  if (!run("SELECT seq, journal_seq, at, rules, image_parts, captured_parts, checksum FROM snapshots "
+           "ORDER BY seq DESC LIMIT 1",
+           [](sqlite3_stmt*) {}, error,
+           [&](sqlite3_stmt* st) {
+             seq = sqlite3_column_int64(st, 0);
+             out = Snapshot{sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), column_text(st, 3), {}, {}};
+             for (int k = 0; k < 2; ++k)
+               if (sqlite3_column_type(st, 4 + k) != SQLITE_NULL) parts[k] = sqlite3_column_int64(st, 4 + k);
+             if (sqlite3_column_type(st, 6) != SQLITE_NULL) sum = sqlite3_column_int64(st, 6);
+           })) {
+    *error = fmt::format("{}, table snapshots: {}", path_, *error);
     return std::nullopt;
   }
-  sqlite3_bind_int64(select, 1, seq);
-  while ((rc = sqlite3_step(select)) == SQLITE_ROW)
-    (text(select, 0) == "image" ? out->image : out->captured) += text(select, 1);
-  if (rc != SQLITE_DONE) {
-    *error = sqlite3_errmsg(db_);
-    out.reset();
+  if (!out) return out;
+  const std::string which = fmt::format("snapshot {} (taken at {})", seq, stdlib::format_instant(stdlib::Instant{out->at}));
+  const auto damaged = [&](const char* table, const std::string& what) {
+    *error = fmt::format("{}, table {}: {} is damaged: {}; the server does not start on less than its journal: restore "
+                         "the file from a backup",
+                         path_, table, which, what);
+    return std::nullopt;
+  };
+  if (sum && *sum != checksum(snapshot_fields(out->journal_seq, out->at, out->rules_key, parts[0], parts[1])))
+    return damaged("snapshots", "its row does not match its checksum");
+  static constexpr const char* kFields[] = {"image", "captured"};
+  std::string problem;
+  std::int64_t next[2] = {0, 0};  // the part expected next, per field
+  const auto part_name = [&](int f, std::int64_t part) {
+    return parts[f] >= 0 ? fmt::format("{} part {} of {} (row part={})", kFields[f], part + 1, parts[f], part)
+                         : fmt::format("{} part {} (row part={})", kFields[f], part + 1, part);
+  };
+  if (!run("SELECT field, part, text, checksum FROM snapshot_parts WHERE snapshot = ?1 ORDER BY field, part",
+           [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, seq); }, error,
+           [&](sqlite3_stmt* st) {
+             if (!problem.empty()) return;
+             const std::string field = column_text(st, 0);
+             const int f = field == kFields[0] ? 0 : field == kFields[1] ? 1 : -1;
+             const std::int64_t part = sqlite3_column_int64(st, 1);
+             if (f < 0) {
+               problem = fmt::format("a part of field `{}` (row part={}), which a snapshot does not have", field, part);
+               return;
+             }
+             if (part != next[f] || (parts[f] >= 0 && part >= parts[f])) {
+               problem = part > next[f] && (parts[f] < 0 || next[f] < parts[f])
+                             ? part_name(f, next[f]) + " is missing"
+                             : part_name(f, part) + " should not be there";
+               return;
+             }
+             std::string text = column_text(st, 2);
+             if (sqlite3_column_type(st, 3) != SQLITE_NULL && sqlite3_column_int64(st, 3) != checksum(text)) {
+               problem = part_name(f, part) + " does not match its checksum";
+               return;
+             }
+             (f == 0 ? out->image : out->captured) += text;
+             ++next[f];
+           })) {
+    *error = fmt::format("{}, table snapshot_parts: {}: {}", path_, which, *error);
+    return std::nullopt;
   }
-  sqlite3_finalize(select);
+  for (int f = 0; f < 2 && problem.empty(); ++f)
+    if (next[f] < std::max<std::int64_t>(parts[f], 1)) problem = part_name(f, next[f]) + " is missing";
+  if (!problem.empty()) return damaged("snapshot_parts", problem);
   return out;
 }
 
+std::string Journal::position() const { return fmt::format("{}, table journal, seq {}", path_, reading_seq_); }
+
 bool Journal::read(std::int64_t after_seq, const std::function<void(const std::string&)>& line, std::string* error) {
+  // The lines follow one another from after_seq + 1, except those the latest snapshot covers
+  // (up to its journal_seq), which may be deleted, some or all but its own: read from before
+  // it, whatever of them is left is read as it is.
+  std::int64_t expected = after_seq + 1, covered = 0;
+  if (!run("SELECT journal_seq FROM snapshots ORDER BY seq DESC LIMIT 1", [](sqlite3_stmt*) {}, error,
+           [&](sqlite3_stmt* st) { covered = sqlite3_column_int64(st, 0); })) {
+    *error = fmt::format("{}, table snapshots: {}", path_, *error);
+    return false;
+  }
   sqlite3_stmt* select = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT line FROM journal WHERE seq > ?1 ORDER BY seq", -1, &select, nullptr) != SQLITE_OK) {
-    *error = sqlite3_errmsg(db_);
+  if (sqlite3_prepare_v2(db_, "SELECT seq, line, checksum FROM journal WHERE seq > ?1 ORDER BY seq", -1, &select, nullptr) !=
+      SQLITE_OK) {
+    *error = fmt::format("{}, table journal: {}", path_, sqlite3_errmsg(db_));
     return false;
   }
   sqlite3_bind_int64(select, 1, after_seq);
+  std::string problem;
   int rc = SQLITE_ROW;
-  while ((rc = sqlite3_step(select)) == SQLITE_ROW) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(select, 0));
-    line(text ? std::string(text, static_cast<std::size_t>(sqlite3_column_bytes(select, 0))) : std::string());
+  while (problem.empty() && (rc = sqlite3_step(select)) == SQLITE_ROW) {
+    const std::int64_t seq = sqlite3_column_int64(select, 0);
+    reading_seq_ = seq;
+    std::string text = column_text(select, 1);
+    if (seq <= covered || expected <= covered) expected = std::min(seq, covered + 1);
+    if (seq != expected)
+      problem = expected + 1 == seq ? fmt::format("seq {} is missing (the next line stored is seq {})", expected, seq)
+                                    : fmt::format("seqs {} to {} are missing (the next line stored is seq {})", expected,
+                                                  seq - 1, seq);
+    else if (sqlite3_column_type(select, 2) != SQLITE_NULL && sqlite3_column_int64(select, 2) != checksum(text))
+      problem = fmt::format("seq {}: the line is damaged (it does not match its checksum)", seq);
+    if (!problem.empty()) break;
+    line(text);
     ++count_;
+    ++expected;
   }
-  if (rc != SQLITE_DONE) *error = sqlite3_errmsg(db_);
+  if (problem.empty() && rc != SQLITE_DONE)
+    problem = fmt::format("after seq {}: {}", expected - 1, sqlite3_errmsg(db_));
   sqlite3_finalize(select);
-  return rc == SQLITE_DONE;
+  if (problem.empty()) return true;
+  *error = fmt::format("{}, table journal: {}; the server does not start on less than its journal: restore the file from "
+                       "a backup",
+                       path_, problem);
+  return false;
 }
 
 std::optional<std::string> Journal::ruleset(const std::string& key, std::string* error) {
   sqlite3_stmt* select = nullptr;
   if (sqlite3_prepare_v2(db_, "SELECT bundle FROM rulesets WHERE key = ?1", -1, &select, nullptr) != SQLITE_OK) {
-    *error = sqlite3_errmsg(db_);
+    *error = fmt::format("{}, table rulesets: {}", path_, sqlite3_errmsg(db_));
     return std::nullopt;
   }
   sqlite3_bind_text(select, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
   std::optional<std::string> out;
-  if (sqlite3_step(select) == SQLITE_ROW) {
+  if (const int rc = sqlite3_step(select); rc == SQLITE_ROW) {
     const auto* bytes = static_cast<const char*>(sqlite3_column_blob(select, 0));
     out.emplace(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
+  } else if (rc == SQLITE_DONE) {
+    *error = fmt::format("{}, table rulesets: no ruleset `{}` in the store", path_, key);
   } else {
-    *error = "no ruleset `" + key + "` in the store";
+    *error = fmt::format("{}, table rulesets, key {}: {}", path_, key, sqlite3_errmsg(db_));
   }
   sqlite3_finalize(select);
+  // A key is the fnv1a64 of its bundle's bytes: their checksum.
+  if (out && key.rfind("fnv1a64:", 0) == 0 && bundle_key(*out) != key) {
+    *error = fmt::format("{}, table rulesets, key {}: the bundle is damaged (its bytes hash to {}); the server does not "
+                         "start on less than its journal: restore the file from a backup",
+                         path_, key, bundle_key(*out));
+    out.reset();
+  }
   return out;
 }
 

@@ -1,15 +1,23 @@
 // The durable store of a service (DIR/journal.db, SQLite, WAL, synchronous=FULL):
 // - `journal`: every accepted change as one line of the replay script format (docs/replay.md)
 //   with its absolute instant, plus `{"at": ..., "rules": KEY}` lines where a ruleset came into
-//   force (the first line of every journal, and each hot reload);
-// - `rulesets`: each ruleset that was ever in force, as a bundle (compiler/load/bundle.h), by key;
+//   force (the first line of every journal, and each hot reload); each line with a checksum;
+// - `rulesets`: each ruleset that was ever in force, as a bundle (compiler/load/bundle.h), by key
+//   (the fnv1a64 of its bytes, which is its checksum);
 // - `snapshots` and `snapshot_parts`: the latest snapshot (server/state_image.h): the state at
 //   an instant, under a ruleset, with the idempotency index, its texts in parts of 16 MiB;
 //   storing one deletes the journal lines before it (and older snapshots), so recovery
-//   starts from it.
+//   starts from it. The row holds how many parts each text has and a checksum of its own
+//   fields; each part has a checksum of its text.
 // Appends go in batches, one transaction each (group commit: server/group_commit.h); a batch
 // is durable when append() returns true. Not thread-safe: one thread at a time (the group
 // committer while the service runs; recovery before).
+//
+// Damage is found, never passed over: open() runs SQLite's PRAGMA quick_check (the b-trees:
+// a truncated file, a damaged page), and reading checks every checksum and that the lines'
+// seqs follow one another. Each refusal names the file, the table and the position. Rows
+// written before the checksums existed (NULL) are read unchecked.
+// Faults can be injected for tests (server/journal_fault.h).
 #pragma once
 
 #include <cstdint>
@@ -20,6 +28,8 @@
 #include <utility>
 #include <vector>
 
+#include "server/journal_fault.h"
+
 struct sqlite3;
 struct sqlite3_stmt;
 
@@ -27,8 +37,11 @@ namespace iwd::server {
 
 class Journal {
  public:
-  // Opens or creates DIR/journal.db. Null and *error set on failure.
+  // Opens or creates DIR/journal.db, after checking it (quick_check). Null and *error set on
+  // failure or damage. The first form takes a fault from IWD_JOURNAL_FAULT when it is set
+  // (and says so on stderr); the second is given one (tests).
   static std::unique_ptr<Journal> open(const std::string& dir, std::string* error);
+  static std::unique_ptr<Journal> open(const std::string& dir, const JournalFault& fault, std::string* error);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -51,11 +64,15 @@ class Journal {
     std::int64_t journal_seq = 0, at = 0;
     std::string rules_key, image, captured;
   };
-  // The latest snapshot, if any (nullopt with *error empty: none).
+  // The latest snapshot, if any (nullopt with *error empty: none; with *error set: damaged).
   std::optional<Snapshot> latest_snapshot(std::string* error);
-  // Every stored line after `after_seq`, in order.
+  // Every stored line after `after_seq`, in order; false and *error (naming the seq) at the
+  // first damaged or missing line, before it is handed over.
   bool read(std::int64_t after_seq, const std::function<void(const std::string&)>& line, std::string* error);
-  // A stored ruleset's bundle, or nullopt.
+  // Where the line being read is, for messages about it: "DIR/journal.db, table journal, seq N".
+  std::string position() const;
+  const std::string& path() const { return path_; }
+  // A stored ruleset's bundle, or nullopt (missing, or its bytes do not hash to its key).
   std::optional<std::string> ruleset(const std::string& key, std::string* error);
   std::int64_t size() const { return count_; }
   // Snapshots are stored in parts of at most this many bytes (tests make it small).
@@ -66,13 +83,23 @@ class Journal {
   bool checkpoint(std::string* error);
 
  private:
-  explicit Journal(sqlite3* db) : db_(db) {}
+  Journal() = default;
   bool exec(const char* sql, std::string* error);
-  sqlite3* db_;
+  bool check(std::string* error);    // quick_check, at open
+  bool migrate(std::string* error);  // the checksum columns, on a journal older than them
+  bool injected(JournalFault::Kind kind, std::string* error);  // an injected write fault fires now
+  void discard_failed_frames(std::string* error);              // after a failed commit
+  std::string path_;
+  JournalFault fault_;
+  std::unique_ptr<FaultVfs> fault_vfs_;  // outlives the connections (closed in ~Journal)
+  std::int64_t committed_ = 0;           // transactions committed since open
+  std::int64_t reading_seq_ = 0;
+  sqlite3* db_ = nullptr;
   sqlite3* checkpoint_db_ = nullptr;
   sqlite3_stmt* insert_line_ = nullptr;
   sqlite3_stmt* insert_ruleset_ = nullptr;
-  bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error);
+  bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
+           const std::function<void(sqlite3_stmt*)>& row = {});
   std::int64_t pending_ = 0;  // lines added in the open transaction
   std::size_t snapshot_part_bytes_ = 16 << 20;
   std::int64_t count_ = 0;

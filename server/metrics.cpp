@@ -100,8 +100,25 @@ std::string Metrics::render(const runtime::Runtime& rt, std::int64_t now, std::u
   counter("iwd_completed_total", "Items completed by their source.", completed_);
   counter("iwd_canceled_total", "Items canceled by their source.", canceled_);
   counter("iwd_expired_total", "Items that expired.", expired_);
+  return out + render_atomic(journal_lines, transactions);
+}
+
+std::string Metrics::render_failed(std::uint64_t journal_lines, std::uint64_t transactions) const {
+  return render_atomic(journal_lines, transactions);
+}
+
+std::string Metrics::render_atomic(std::uint64_t journal_lines, std::uint64_t transactions) const {
+  std::string out;
+  auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
+    out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, v);
+  };
   counter("iwd_journal_lines_total", "Journal lines stored since start.", journal_lines);
   counter("iwd_journal_transactions_total", "Group-commit transactions since start.", transactions);
+  out += fmt::format("# HELP iwd_journal_failed 1 once a journal transaction failed: every change is refused until the "
+                     "service is restarted.\n# TYPE iwd_journal_failed gauge\niwd_journal_failed {}\n",
+                     journal_failed() ? 1 : 0);
+  counter("iwd_journal_failures_total", "Changes refused because the journal could not store them (503 journal_failed).",
+          journal_refusals_.load());
   out += "# HELP iwd_http_responses_total HTTP responses by status class.\n# TYPE iwd_http_responses_total counter\n";
   for (std::size_t k = 1; k < requests_by_class_.size(); ++k)
     out += fmt::format("iwd_http_responses_total{{class=\"{}xx\"}} {}\n", k, requests_by_class_[k].load());

@@ -39,10 +39,17 @@ class Metrics {
   // connection the front end closed on its own (a request too slow, an address over its cap).
   void count_internal_error() { internal_errors_.fetch_add(1, std::memory_order_relaxed); }
   void count_connection_refused(bool slow) { (slow ? slow_closed_ : over_cap_).fetch_add(1, std::memory_order_relaxed); }
+  // From any thread: the journal failed (once), and a change refused because of it (503).
+  void on_journal_failure() { journal_failed_.store(true, std::memory_order_relaxed); }
+  void count_journal_refusal() { journal_refusals_.fetch_add(1, std::memory_order_relaxed); }
+  bool journal_failed() const { return journal_failed_.load(std::memory_order_relaxed); }
 
   // The whole page: counters, histograms, and the gauges of `rt` at `now` (the engine thread).
   std::string render(const runtime::Runtime& rt, std::int64_t now, std::uint64_t journal_lines,
                      std::uint64_t transactions) const;
+  // Once the journal failed the engine answers no reads (its state is ahead of the journal):
+  // the page without the runtime's gauges and counters, from any thread.
+  std::string render_failed(std::uint64_t journal_lines, std::uint64_t transactions) const;
 
  private:
   // Engine-thread counters (read by render on the engine thread too).
@@ -50,7 +57,10 @@ class Metrics {
                 canceled_ = 0, expired_ = 0;
   LatencyHistogram capture_latency_, offer_latency_;
   std::array<std::atomic<std::uint64_t>, 6> requests_by_class_{};  // index: status / 100
-  std::atomic<std::uint64_t> internal_errors_{0}, slow_closed_{0}, over_cap_{0};
+  std::atomic<std::uint64_t> internal_errors_{0}, slow_closed_{0}, over_cap_{0}, journal_refusals_{0};
+  std::atomic<bool> journal_failed_{false};
+  // What render and render_failed share: counters kept in atomics.
+  std::string render_atomic(std::uint64_t journal_lines, std::uint64_t transactions) const;
 };
 
 }  // namespace iwd::server

@@ -19,8 +19,11 @@ std::vector<Route> ops_routes(ServerContext& ctx) {
                      [metrics, commits](const runtime::Runtime& rt, std::int64_t now) {
                        return Reply{200, metrics->render(rt, now, commits.lines, commits.transactions)};
                      },
-                     [res](const Reply& r) {
+                     [res, metrics, commits](const Reply& r) {
                        if (r.status == 200) res.text(200, "text/plain; version=0.0.4", r.body.get<std::string>());
+                       // The journal failed: the engine reads nothing, the page still says so.
+                       else if (metrics->journal_failed())
+                         res.text(200, "text/plain; version=0.0.4", metrics->render_failed(commits.lines, commits.transactions));
                        else res(r);
                      });
                }});
