@@ -175,7 +175,9 @@ comparisonExpr
   : additiveExpr (compareOp additiveExpr)?                    # compare
   | additiveExpr NOT? IN inTarget                             # membership
   ;
-compareOp: EQEQ | NEQ | LT_ | LE | GT | GE;
+// `=` is not an operator of the language; it is accepted here only so that the AST builder
+// can report it (E0101) without the follow-on errors of error recovery.
+compareOp: EQEQ | NEQ | LT_ | LE | GT | GE | ASSIGN;
 inTarget
   : additiveExpr DOTDOT additiveExpr                          # inRange
   | additiveExpr                                              # inValue

@@ -158,6 +158,18 @@ constexpr std::array kCodes = {
     DiagCodeInfo{"W0614", "unused-enum-value", Severity::Warning,
                  "An enum value is never mentioned (it may still arrive on items: then say so with a "
                  "rule or allow this lint)."},
+    DiagCodeInfo{"W0615", "no-targets", Severity::Warning,
+                 "A process (or the default process) has no targets: its items are never offered to an "
+                 "agent."},
+    DiagCodeInfo{"W0616", "clause-after-due", Severity::Warning,
+                 "A priority clause starts only at or after the due instant, where `overdue` replaces the "
+                 "priority: it never applies."},
+    DiagCodeInfo{"W0617", "stage-after-due", Severity::Warning,
+                 "A target stage opens only at or after the item's due instant: the shares of the SLA "
+                 "before it add up to 100% or more."},
+    DiagCodeInfo{"W0618", "no-complete-within", Severity::Warning,
+                 "Items of a process can be marked done but no `complete within` applies: if the source "
+                 "never confirms one, it stays done and open for good."},
 };
 
 }  // namespace

@@ -91,6 +91,7 @@ void Compilation::load(FileId id, std::vector<FileId>& stack) {
       auto& d = diags_.report("E0201", imp.path_range, fmt::format("cannot import `{}`", imp.path));
       d.notes.push_back(error);
       d.notes.push_back("imports are resolved relative to the importing file's folder");
+      if (missing_import_ < 0) missing_import_ = static_cast<std::ptrdiff_t>(diags_.all().size()) - 1;
       continue;
     }
     load(child, stack);
@@ -100,10 +101,41 @@ void Compilation::load(FileId id, std::vector<FileId>& stack) {
 
 void Compilation::check() {
   if (syntax_errors_) return;  // names in half-parsed text would only add noise
+  const std::size_t before = diags_.all().size();
   bound_ = bind_ruleset(sm_, order_, diags_);
   check_semantics(*bound_, diags_);
   lint_conditions(*bound_, diags_);
   lint_ruleset(*bound_, diags_);
+  if (missing_import_ >= 0) drop_unknown_names(before);
+}
+
+// A file that cannot be imported may well declare the calendars, schemes, skills... that
+// the others use: "unknown" errors about them would only repeat the missing import. They
+// are dropped, and the import's error says so.
+void Compilation::drop_unknown_names(std::size_t first) {
+  static const std::set<std::string> kUnknown = {"E0302", "E0303", "E0304", "E0305", "E0306", "E0308", "E0312"};
+  auto& all = diags_.all();
+  std::vector<std::string> names;
+  std::vector<Diagnostic> kept(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(first));
+  for (std::size_t i = first; i < all.size(); ++i) {
+    if (!kUnknown.count(all[i].code)) {
+      kept.push_back(std::move(all[i]));
+      continue;
+    }
+    // The name is the first `quoted` part of "unknown calendar `office`".
+    const std::string& m = all[i].message;
+    const auto open = m.find('`'), close = open == std::string::npos ? open : m.find('`', open + 1);
+    const std::string name = close == std::string::npos ? m : m.substr(open, close - open + 1);
+    if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+  }
+  all = std::move(kept);
+  if (names.empty()) return;
+  std::string list;
+  for (std::size_t i = 0; i < names.size() && i < 8; ++i) list += (i ? ", " : "") + names[i];
+  if (names.size() > 8) list += fmt::format(" and {} more", names.size() - 8);
+  all[static_cast<std::size_t>(missing_import_)].notes.push_back(
+      fmt::format("names this ruleset uses but does not declare are not reported while an import is missing: {}",
+                  list));
 }
 
 bool collect_roots(const std::vector<std::string>& paths, std::vector<std::string>* roots,

@@ -2,6 +2,7 @@
 // order (an imported file's declarations stand where it is imported), then checked.
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,6 +36,7 @@ class Compilation {
 
  private:
   void load(FileId id, std::vector<FileId>& stack);
+  void drop_unknown_names(std::size_t first);
 
   SourceManager& sm_;
   DiagnosticBag& diags_;
@@ -42,6 +44,7 @@ class Compilation {
   std::vector<const SyntaxFile*> order_;
   std::vector<FileId> ids_;
   bool syntax_errors_ = false;
+  std::ptrdiff_t missing_import_ = -1;  // the first `cannot import` error (E0201) in diags_, if any
   std::unique_ptr<BoundRuleset> bound_;
 };
 

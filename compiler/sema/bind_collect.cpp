@@ -132,6 +132,7 @@ void Binder::collect(const SyntaxDecl& d) {
       }
       return;
     case SyntaxDeclKind::Skills:
+      if (!skills_decl_) skills_decl_ = &as<SyntaxSkills>(d);
       for (const auto& s : as<SyntaxSkills>(d).skills) {
         auto [it, fresh] = skills_.emplace(s.text, static_cast<std::int32_t>(rs_->skills.size()));
         if (!fresh) {

@@ -82,6 +82,7 @@ class Binder {
   const SyntaxDecl* ruleset_decl_ = nullptr;
   const SyntaxDecl* timezone_decl_ = nullptr;
   const SyntaxProcess* default_syntax_ = nullptr;
+  const SyntaxSkills* skills_decl_ = nullptr;  // the first `skills { }`, where a new skill is suggested
 
   // Defines being bound (for cycles) and done (their types).
   std::vector<int> define_state_;  // 0 not yet, 1 in progress, 2 done

@@ -23,7 +23,23 @@ BoundExprPtr Binder::bind_name(const SyntaxExpr* e, NameContext ctx, Want want) 
     }
     std::vector<std::string> names(rs_->skills.begin(), rs_->skills.end());
     undefined(name, r, names, "skill", "E0306");
-    if (rs_->skills.empty()) diags_.all().back().notes.push_back("declare the skills that targets may name: `skills { ... }`");
+    auto& d = diags_.all().back();
+    if (skills_decl_ == nullptr) {
+      d.notes.push_back(fmt::format("declare the skills that targets may name: `skills {{ {} }}`", name));
+    } else if (d.fixits.empty()) {
+      // Not a misspelling of a declared skill: a new one, to declare with the others.
+      const std::string message = fmt::format("declare it in `skills {{ }}`: insert `{}`",
+                                              skills_decl_->skills.empty() ? fmt::format("skills {{ {} }}", name)
+                                                                           : ", " + name);
+      if (skills_decl_->skills.empty()) {
+        d.fixits.push_back({skills_decl_->range, fmt::format("skills {{ {} }}", name), message});
+      } else {
+        SourceRange after_last = skills_decl_->skills.back().range;
+        after_last.begin = after_last.end;
+        d.fixits.push_back({after_last, ", " + name, message});
+      }
+      d.labels.push_back({skills_decl_->range, "the skills are declared here"});
+    }
     return error_node(r);
   }
   if (ctx != NameContext::Constant) {

@@ -1,11 +1,45 @@
 // Binder: operators and membership; mistakes name both types in the analyst's terms.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
+
 #include "compiler/sema/bind_expr_util.h"
 #include "stdlib/spelling.h"
 
 namespace iwd::compiler {
 using namespace bindutil;
+namespace {
+
+// `department == Sales`: an unknown bare name compared with a string attribute (or define)
+// is almost surely text without its quotes. Adds the quoted string as a fix-it to the
+// E0302 already reported for the name.
+void suggest_quoted(const BoundRuleset& rs, DiagnosticBag& diags, const SyntaxExpr* side, const BoundExpr* bound,
+                    const BoundExpr* other) {
+  if (!side || side->kind != SyntaxExprKind::Name || (bound && !bound->type.is_error())) return;
+  if (!other || other->type.is_error() || other->type.kind != TypeKind::String) return;
+  if (other->kind != BoundExprKind::Attribute && other->kind != BoundExprKind::Define) return;
+  const std::string& name = as<SyntaxNameExpr>(*side).name;
+  for (auto it = diags.all().rbegin(); it != diags.all().rend(); ++it) {
+    if (it->code != "E0302" || !(it->range == side->range)) continue;
+    const std::string& whose = other->kind == BoundExprKind::Attribute
+                                   ? rs.attributes[static_cast<std::size_t>(other->index)].name
+                                   : rs.defines[static_cast<std::size_t>(other->index)].name;
+    const std::string quoted = "\"" + name + "\"";
+    // `Sales` for the define `sales`: a name that differs only in case is no better guess.
+    std::erase_if(it->fixits, [&](const FixIt& f) {
+      return f.replacement.size() == name.size() &&
+             std::equal(name.begin(), name.end(), f.replacement.begin(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+             });
+    });
+    it->notes.push_back(fmt::format("`{}` is a string: text is written in double quotes", whose));
+    it->fixits.insert(it->fixits.begin(), FixIt{side->range, quoted, fmt::format("did you mean the string `{}`?", quoted)});
+    return;
+  }
+}
+
+}  // namespace
 
 BoundExprPtr Binder::bind_binary(const SyntaxExpr* e, NameContext ctx, Want want) {
   const SourceRange r = e->range;
@@ -20,6 +54,10 @@ BoundExprPtr Binder::bind_binary(const SyntaxExpr* e, NameContext ctx, Want want
   if (op == BoundOp::Or && lhs) proven_present_if_false(*lhs, narrowed_);
   auto rhs = expr(b.rhs.get(), ctx, logical ? Want::Bool : want);
   narrowed_ = std::move(saved);
+  if (op == BoundOp::Eq || op == BoundOp::Ne) {
+    suggest_quoted(*rs_, diags_, b.lhs.get(), lhs.get(), rhs.get());
+    suggest_quoted(*rs_, diags_, b.rhs.get(), rhs.get(), lhs.get());
+  }
   if (!lhs || !rhs || lhs->type.is_error() || rhs->type.is_error()) return error_node(r);
   SemaType lt = lhs->type, rt = rhs->type;
   auto mismatch = [&](const char* verb) {
@@ -161,6 +199,7 @@ BoundExprPtr Binder::bind_in(const SyntaxExpr* e, NameContext ctx, Want want) {
       auto list = make_bound(BoundExprKind::List, SemaType::list_of(vt.kind, vt.enum_index), in.target->range);
       for (const auto& item : as<SyntaxList>(*in.target).items) {
         auto bi = expr(item.get(), ctx);
+        suggest_quoted(*rs_, diags_, item.get(), bi.get(), value.get());
         ok = fits(bi) && ok;
         if (bi) list->children.push_back(std::move(bi));
       }

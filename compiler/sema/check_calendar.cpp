@@ -1,5 +1,6 @@
 // check_semantics, calendars: unknown time zones (E0501, the ruleset's too), overlapping
-// hours (W0502), empty hour and date ranges (E0503) and calendars that are never open (E0504).
+// hours (W0502), empty hour and date ranges and special hours past midnight (E0503), and
+// calendars that are never open (E0504).
 // Reads the clauses as written (BoundCalendar::written_*), since the merged hours lose them.
 #include <fmt/format.h>
 
@@ -131,20 +132,43 @@ void check_overlap(const BoundCalendar& c, const BoundCalendar::WrittenHours& a,
                           : std::string("merge the two ranges into one, or correct one of them"));
 }
 
+// Special hours are one date's own hours: unlike weekly hours they cannot run past
+// midnight (the next date has hours of its own), so an end before the start is a mistake.
+void check_special_past_midnight(const BoundCalendar::WrittenHours& h, DiagnosticBag& diags) {
+  const std::string date = stdlib::format_date(h.date);
+  auto& d = diags.report("E0503", h.range,
+                         fmt::format("the special hours {} of {} end before they start: special hours cannot run past "
+                                     "midnight, so they open nothing",
+                                     hours_text(h.from_minute, h.to_minute), date));
+  const std::string until_midnight = hours_text(h.from_minute, stdlib::kMinutesPerDay);
+  if (h.to_minute == 0) {
+    d.fixits.push_back({h.range, until_midnight, fmt::format("to stay open until midnight write `{}`", until_midnight)});
+    return;
+  }
+  d.fixits.push_back({h.range, until_midnight, fmt::format("write `{}` for {}", until_midnight, date)});
+  d.notes.push_back(fmt::format("the hours after midnight belong to the next date: `{} {}`",
+                                stdlib::format_date(h.date + 1), hours_text(0, h.to_minute)));
+}
+
 void check_calendar(const BoundCalendar& c, DiagnosticBag& diags) {
   check_zone(c.zone, c.zone_range, fmt::format(" (calendar `{}`)", c.name), diags);
 
   std::set<std::pair<std::uint32_t, std::uint32_t>> reported;  // E0503 once per hour range
   bool empty_weekly = false;
   for (const auto& h : c.written_hours) {
+    if (h.special && h.to_minute < h.from_minute) {
+      check_special_past_midnight(h, diags);
+      continue;
+    }
     if (h.from_minute != h.to_minute) continue;
     empty_weekly = empty_weekly || !h.special;
     if (!reported.insert({h.range.begin.offset, h.range.end.offset}).second) continue;
     auto& d = diags.report("E0503", h.range,
                            fmt::format("the hours {} end where they start, so they open nothing",
                                        hours_text(h.from_minute, h.to_minute)));
-    d.notes.push_back("for a whole day write 00:00-24:00; a range that ends before it starts runs past midnight, "
-                      "like 22:00-06:00");
+    d.notes.push_back(h.special ? "for the whole day write 00:00-24:00"
+                                : "for a whole day write 00:00-24:00; a range that ends before it starts runs past "
+                                  "midnight, like 22:00-06:00");
   }
   for (const auto& cl : c.written_closed) {
     if (cl.to_day >= cl.from_day) continue;

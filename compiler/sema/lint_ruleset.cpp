@@ -1,6 +1,6 @@
-// lint_ruleset: the priority, target and unused-declaration lints (W0606 to W0614), and
-// what they share: constant folding with a process's SLA, who uses which scheme and plan,
-// and the text of numbers, durations and name lists in messages.
+// lint_ruleset: the priority, target, unused-declaration, process and due-instant lints
+// (W0606 to W0618), and what they share: constant folding with a process's SLA, who uses
+// which scheme and plan, and the text of numbers, durations and name lists in messages.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -307,6 +307,8 @@ void lint_ruleset(const BoundRuleset& rs, DiagnosticBag& diags) {
   lints::lint_priorities(ctx, diags);
   lints::lint_targets(ctx, diags);
   lints::lint_unused(ctx, diags);
+  lints::lint_processes(ctx, diags);
+  lints::lint_due(ctx, diags);
 }
 
 }  // namespace iwd::compiler

@@ -66,5 +66,11 @@ void lint_priorities(const LintContext& ctx, DiagnosticBag& diags);
 void lint_targets(const LintContext& ctx, DiagnosticBag& diags);
 // lint_unused.cpp: W0610 to W0614.
 void lint_unused(const LintContext& ctx, DiagnosticBag& diags);
+// True when binding reported an error (about names or types) in one of the ruleset's files.
+bool binding_failed(const BoundRuleset& rs, const DiagnosticBag& diags);
+// lint_process.cpp: W0615, W0618.
+void lint_processes(const LintContext& ctx, DiagnosticBag& diags);
+// lint_due.cpp: W0616, W0617.
+void lint_due(const LintContext& ctx, DiagnosticBag& diags);
 
 }  // namespace iwd::compiler::lints

@@ -74,7 +74,8 @@ struct Uses {
   }
 };
 
-// True when binding reported an error in one of the ruleset's files.
+}  // namespace
+
 bool binding_failed(const BoundRuleset& rs, const DiagnosticBag& diags) {
   std::set<FileId> files;
   auto add = [&files](const SourceRange& r) {
@@ -95,6 +96,8 @@ bool binding_failed(const BoundRuleset& rs, const DiagnosticBag& diags) {
       return true;
   return false;
 }
+
+namespace {
 
 // "`x` is never used", or "... is used only by define `y`, which is never used".
 std::string unused_message(const BoundRuleset& rs, const std::string& what, const std::vector<std::int32_t>& by) {

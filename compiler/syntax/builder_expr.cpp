@@ -24,7 +24,8 @@ std::optional<SyntaxBinaryOp> op_of(std::size_t token_type) {
     case P::QQ: return SyntaxBinaryOp::Coalesce;
     case P::OR: return SyntaxBinaryOp::Or;
     case P::AND: return SyntaxBinaryOp::And;
-    case P::EQEQ: return SyntaxBinaryOp::Eq;
+    case P::EQEQ:
+    case P::ASSIGN: return SyntaxBinaryOp::Eq;  // `=`: reported by comparison()
     case P::NEQ: return SyntaxBinaryOp::Ne;
     case P::LT_: return SyntaxBinaryOp::Lt;
     case P::LE: return SyntaxBinaryOp::Le;
@@ -109,6 +110,10 @@ SyntaxExprPtr SyntaxBuilder::comparison(P::ComparisonExprContext* ctx) {
   if (auto* c = dynamic_cast<P::CompareContext*>(ctx)) {
     auto sides = c->additiveExpr();
     if (!c->compareOp() || sides.size() < 2) return sides.empty() ? nullptr : additive(sides[0]);
+    if (auto* assign = c->compareOp()->ASSIGN()) {
+      const SourceRange r = range(assign);
+      report("E0101", r, "`=` does not compare: to test equality write `==`").fixits.push_back({r, "==", "write `==`"});
+    }
     return make_binary(*this, *op_of(c->compareOp()->start->getType()), additive(sides[0]),
                        additive(sides[1]), c->compareOp()->start);
   }

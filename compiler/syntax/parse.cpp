@@ -4,6 +4,7 @@
 #include "IwdLexer.h"
 #include "compiler/syntax/builder.h"
 #include "compiler/syntax/syntax_error.h"
+#include "compiler/syntax/syntax_hints.h"
 
 namespace iwd::compiler {
 namespace {
@@ -23,12 +24,28 @@ SourceRange token_range(FileId file, antlr4::Token* t) {
 }
 
 // Reports what the lexer let through as tokens of their own (unknown characters, an
-// unclosed comment) and returns the `{` tokens that are never closed.
-std::vector<antlr4::Token*> lexical_scan(FileId file, antlr4::CommonTokenStream& tokens, DiagnosticBag& diags) {
-  std::vector<antlr4::Token*> open_braces;
+// unclosed comment) and matches the braces. `&&`, `&` and `||` are reported here and then
+// read as `and` and `or`, so that the rest of the condition parses without follow-on
+// errors; the indices of the tokens reported here go to *reported_tokens.
+BraceMap lexical_scan(FileId file, antlr4::CommonTokenStream& tokens, DiagnosticBag& diags,
+                      std::set<std::size_t>* reported_tokens) {
   int reported = 0;
   bool skip_next = false;
-  for (auto* t : tokens.getTokens()) {
+  const auto& all = tokens.getTokens();
+  // The second of two glued tokens (`&&`, `||`), or nothing.
+  auto glued_next = [&](antlr4::Token* t, std::size_t type) -> antlr4::Token* {
+    const std::size_t next = t->getTokenIndex() + 1;
+    if (next < all.size() && all[next]->getType() == type && all[next]->getStartIndex() == t->getStopIndex() + 1)
+      return all[next];
+    return nullptr;
+  };
+  // Reads `first` (and `second`, hidden) as the keyword `type`.
+  auto read_as = [&](antlr4::Token* first, antlr4::Token* second, std::size_t type) {
+    if (auto* w = dynamic_cast<antlr4::WritableToken*>(first)) w->setType(type);
+    if (auto* w = dynamic_cast<antlr4::WritableToken*>(second)) w->setChannel(antlr4::Token::HIDDEN_CHANNEL);
+    reported_tokens->insert(first->getTokenIndex());
+  };
+  for (auto* t : all) {
     if (skip_next) {
       skip_next = false;
       continue;
@@ -40,27 +57,43 @@ std::vector<antlr4::Token*> lexical_scan(FileId file, antlr4::CommonTokenStream&
         SourceRange r = token_range(file, t);
         if (text == "&") {
           // `&&` is one mistake, not two.
-          const auto& all = tokens.getTokens();
-          const std::size_t next = t->getTokenIndex() + 1;
-          const bool doubled = next < all.size() && all[next]->getText() == "&" &&
-                               all[next]->getStartIndex() == t->getStopIndex() + 1;
-          if (doubled) {
+          antlr4::Token* second = glued_next(t, L::UNKNOWN_CHAR);
+          if (second && second->getText() != "&") second = nullptr;
+          if (second) {
             skip_next = true;
             r.end.offset += 1;
             r.end.col += 1;
           }
           auto& d = diags.report("E0105", r,
                                  fmt::format("`{}` is not an operator of the language: to join conditions write `and`",
-                                             doubled ? "&&" : "&"));
+                                             second ? "&&" : "&"));
           d.fixits.push_back({r, "and", "write `and`"});
+          read_as(t, second, L::AND);
           break;
         }
+        reported_tokens->insert(t->getTokenIndex());
         auto& d = diags.report("E0105", r, fmt::format("unexpected character `{}`", text == "\t" ? "\\t" : text));
         if (static_cast<unsigned char>(text[0]) >= 0x80)
           d.notes.push_back("names are made of ASCII letters, digits and `_`; other characters may appear in strings and comments");
-        else if (text == "!") d.notes.push_back("write `not` to negate a condition and `!=` for 'not equal'");
+        else if (text == "!") {
+          d.notes.push_back("write `not` to negate a condition and `!=` for 'not equal'");
+          read_as(t, nullptr, L::NOT);
+        }
         else if (text == "'") d.notes.push_back("strings are written in double quotes: \"text\"");
         else if (text == "#") d.notes.push_back("comments start with `//` or are written /* like this */");
+        break;
+      }
+      case L::PIPE: {
+        // `||` never fits the grammar (a table has no empty cell): it is meant as `or`.
+        antlr4::Token* second = glued_next(t, L::PIPE);
+        if (second == nullptr) break;
+        skip_next = true;
+        SourceRange r = token_range(file, t);
+        r.end.offset += 1;
+        r.end.col += 1;
+        diags.report("E0101", r, "`||` is not an operator of the language: to join conditions write `or`")
+            .fixits.push_back({r, "or", "write `or`"});
+        read_as(t, second, L::OR);
         break;
       }
       case L::UNTERMINATED_COMMENT: {
@@ -71,12 +104,10 @@ std::vector<antlr4::Token*> lexical_scan(FileId file, antlr4::CommonTokenStream&
         diags.report("E0106", r, "this comment is never closed: `*/` is missing");
         break;
       }
-      case L::LBRACE: open_braces.push_back(t); break;
-      case L::RBRACE: if (!open_braces.empty()) open_braces.pop_back(); break;
       default: break;
     }
   }
-  return open_braces;
+  return match_braces(all, L::LBRACE, L::RBRACE);
 }
 
 // Replaces each byte that is not part of a valid UTF-8 sequence by U+FFFD (so code-point
@@ -128,7 +159,9 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
 
-  SyntaxErrorListener listener(file, diags, lexical_scan(file, tokens, diags));
+  std::set<std::size_t> reported_tokens;
+  BraceMap braces = lexical_scan(file, tokens, diags, &reported_tokens);
+  SyntaxErrorListener listener(file, diags, std::move(braces), std::move(reported_tokens));
   P parser(&tokens);
   parser.removeErrorListeners();
 

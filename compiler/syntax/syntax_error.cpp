@@ -87,6 +87,12 @@ std::string describe_found(antlr4::Token* t) {
   return quote(text);
 }
 
+std::string join_and(const std::vector<std::string>& parts) {
+  std::string out;
+  for (std::size_t i = 0; i < parts.size(); ++i) out += (i == 0 ? "" : i + 1 == parts.size() ? " and " : ", ") + parts[i];
+  return out;
+}
+
 std::string join_or(const std::vector<std::string>& parts) {
   if (parts.empty()) return "something else";
   if (parts.size() == 1) return parts[0];
@@ -174,11 +180,18 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
                                       std::exception_ptr /*e*/) {
   auto* parser = dynamic_cast<antlr4::Parser*>(recognizer);
   if (parser == nullptr || offending == nullptr) return;
-  // Unknown characters were reported by the lexical scan; recovery skips them.
-  if (offending->getType() == P::UNKNOWN_CHAR) return;
+  // Unknown characters (and `&&`, `||`, `!`) were reported by the lexical scan.
+  if (offending->getType() == P::UNKNOWN_CHAR || reported_.count(offending->getTokenIndex())) return;
   // One error per token: recovery may report the same place twice.
   if (offending->getTokenIndex() == last_index_) return;
   last_index_ = offending->getTokenIndex();
+  // Within a duration already reported as written apart (`1 hour 30 minutes`).
+  if (covered_until_ != kNothingCovered && offending->getTokenIndex() <= covered_until_) return;
+  // After an error, recovery may leave the parser at another depth of braces than the
+  // text: what it reports then only follows from the first error.
+  const std::size_t index = offending->getTokenIndex();
+  const bool after_error = errors_ > 0 || (!reported_.empty() && *reported_.begin() < index);
+  if (after_error && index < braces_.depth.size() && parser_brace_depth(parser) != braces_.depth[index]) return;
 
   if (errors_ >= kMaxSyntaxErrors) {
     if (!capped_) {
@@ -222,6 +235,24 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
 
   std::string message = fmt::format("expected {}, found {}", describe_expected(parser->getVocabulary(), expected, block),
                                     describe_found(offending));
+
+  // A unit written apart or as a word: `every 1 hour`, `sla 3 days`.
+  if (auto spelled = spelled_duration(parser->getTokenStream(), offending)) {
+    SourceRange fr = r;
+    fr.begin = SourceLoc{static_cast<std::uint32_t>(spelled->first->getStartIndex()),
+                         static_cast<std::uint32_t>(spelled->first->getLine()),
+                         static_cast<std::uint32_t>(spelled->first->getCharPositionInLine() + 1)};
+    const auto last_len = static_cast<std::uint32_t>(spelled->last->getStopIndex() + 1 - spelled->last->getStartIndex());
+    fr.end = SourceLoc{static_cast<std::uint32_t>(spelled->last->getStopIndex() + 1),
+                       static_cast<std::uint32_t>(spelled->last->getLine()),
+                       static_cast<std::uint32_t>(spelled->last->getCharPositionInLine() + 1) + last_len};
+    auto& d = diags_.report("E0101", fr,
+                            fmt::format("write `{}`: a duration is a number glued to its unit", spelled->text));
+    d.notes.push_back("the units are ms, s, m, h, d and w: `30s`, `15m`, `1h30m`, `3d`, `2w`");
+    d.fixits.push_back({fr, spelled->text, fmt::format("write `{}`", spelled->text)});
+    covered_until_ = spelled->last->getTokenIndex();
+    return;
+  }
 
   // Operators from other languages: where the text before ends a value, `=` and `||` are
   // almost surely a comparison and a disjunction.
@@ -271,22 +302,69 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
     if (!hint.empty() && hint != offending->getText())
       d.fixits.push_back({r, hint, fmt::format("did you mean `{}`?", hint)});
   }
-  // A `}` fits here and some `{` before this point is never closed: show it.
-  antlr4::Token* open = nullptr;
-  for (auto* brace : unclosed_)
-    if (brace->getTokenIndex() < offending->getTokenIndex()) open = brace;
-  if (expected.count(P::RBRACE) && open != nullptr) {
+  if (expected.count(P::RBRACE)) explain_unclosed(parser, offending, r, d);
+}
+
+void SyntaxErrorListener::explain_unclosed(antlr4::Parser* parser, antlr4::Token* offending, SourceRange r,
+                                           Diagnostic& d) {
+  // The `{` whose block should have ended before this token (told by indentation), not
+  // named in an error yet: the error is that their `}` is missing.
+  const std::size_t index = offending->getTokenIndex();
+  std::vector<const BraceMap::Unclosed*> at_fault;
+  const antlr4::Token* open = nullptr;  // the last unclosed `{` before this point
+  for (const auto& u : braces_.unclosed) {
+    if (u.brace->getTokenIndex() >= index) continue;
+    open = u.brace;
+    if (u.missing_before <= index && !braces_reported_.count(u.brace)) at_fault.push_back(&u);
+  }
+  auto brace_label = [&](const antlr4::Token* brace) {
     DiagLabel label;
     label.range.file = file_;
-    label.range.begin = SourceLoc{static_cast<std::uint32_t>(open->getStartIndex()),
-                                  static_cast<std::uint32_t>(open->getLine()),
-                                  static_cast<std::uint32_t>(open->getCharPositionInLine() + 1)};
+    label.range.begin = SourceLoc{static_cast<std::uint32_t>(brace->getStartIndex()),
+                                  static_cast<std::uint32_t>(brace->getLine()),
+                                  static_cast<std::uint32_t>(brace->getCharPositionInLine() + 1)};
     label.range.end = label.range.begin;
     label.range.end.offset += 1;
     label.range.end.col += 1;
     label.message = "this `{` is never closed";
-    d.labels.push_back(std::move(label));
+    return label;
+  };
+  if (at_fault.empty()) {
+    if (open != nullptr) d.labels.push_back(brace_label(open));
+    return;
   }
+  // The error goes where the first `}` is missing: after the last token before the line
+  // that leaves the block.
+  auto* stream = parser->getTokenStream();
+  std::size_t missing = at_fault.front()->missing_before;
+  for (const auto* u : at_fault) missing = std::min(missing, u->missing_before);
+  for (auto i = static_cast<long>(missing) - 1; i >= 0; --i) {
+    auto* prev = stream->get(static_cast<std::size_t>(i));
+    if (prev->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    const auto len = static_cast<std::uint32_t>(prev->getStopIndex() + 1 - prev->getStartIndex());
+    r.begin = SourceLoc{static_cast<std::uint32_t>(prev->getStopIndex() + 1), static_cast<std::uint32_t>(prev->getLine()),
+                        static_cast<std::uint32_t>(prev->getCharPositionInLine() + 1) + len};
+    r.end = r.begin;
+    break;
+  }
+  std::vector<std::string> which;
+  for (const auto* u : at_fault) {
+    const std::string opener = block_opener(stream, u->brace);
+    which.push_back(opener.empty() ? fmt::format("the `{{` on line {}", u->brace->getLine())
+                                   : fmt::format("the `{{` of {} on line {}", opener, u->brace->getLine()));
+    braces_reported_.insert(u->brace);
+  }
+  std::reverse(which.begin(), which.end());  // innermost first, the order of the `}`s
+  const std::string parser_view = d.message;
+  d.range = r;
+  d.message = at_fault.size() == 1
+                  ? fmt::format("a `}}` is missing: {} is never closed", which[0])
+                  : fmt::format("{} `}}` are missing: {} are never closed", at_fault.size(), join_and(which));
+  d.fixits.clear();
+  d.notes.push_back(offending->getType() == antlr4::Token::EOF
+                        ? std::string("the file ends inside the block")
+                        : fmt::format("on line {}: {}", offending->getLine(), parser_view));
+  for (auto it = at_fault.rbegin(); it != at_fault.rend(); ++it) d.labels.push_back(brace_label((*it)->brace));
 }
 
 }  // namespace iwd::compiler

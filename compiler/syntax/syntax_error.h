@@ -4,14 +4,18 @@
 
 #include <antlr4-runtime.h>
 
+#include <set>
+
 #include "compiler/diag/diagnostic.h"
+#include "compiler/syntax/syntax_hints.h"
 
 namespace iwd::compiler {
 
 class SyntaxErrorListener : public antlr4::BaseErrorListener {
  public:
-  SyntaxErrorListener(FileId file, DiagnosticBag& diags, std::vector<antlr4::Token*> unclosed_braces)
-      : file_(file), diags_(diags), unclosed_(std::move(unclosed_braces)) {}
+  // `braces` from the lexical scan; `reported`: tokens the scan has reported already.
+  SyntaxErrorListener(FileId file, DiagnosticBag& diags, BraceMap braces, std::set<std::size_t> reported)
+      : file_(file), diags_(diags), braces_(std::move(braces)), reported_(std::move(reported)) {}
 
   void syntaxError(antlr4::Recognizer* recognizer, antlr4::Token* offending, size_t line,
                    size_t col, const std::string& msg, std::exception_ptr e) override;
@@ -20,12 +24,19 @@ class SyntaxErrorListener : public antlr4::BaseErrorListener {
   bool capped() const { return capped_; }
 
  private:
+  // Where a `}` fits and an unclosed `{` is at fault: reworded as a missing `}`.
+  void explain_unclosed(antlr4::Parser* parser, antlr4::Token* offending, SourceRange r, Diagnostic& d);
+
+  static constexpr std::size_t kNothingCovered = static_cast<std::size_t>(-1);
   FileId file_;
   DiagnosticBag& diags_;
-  std::vector<antlr4::Token*> unclosed_;
+  BraceMap braces_;
+  std::set<std::size_t> reported_;
+  std::set<const antlr4::Token*> braces_reported_;  // unclosed `{` already named in an error
   int errors_ = 0;
   bool capped_ = false;
   std::size_t last_index_ = static_cast<std::size_t>(-1);
+  std::size_t covered_until_ = kNothingCovered;  // last token of a reported spelled-out duration
 };
 
 // A user-facing description of a token type: "`department`", "a duration like `72h`".

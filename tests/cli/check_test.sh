@@ -57,7 +57,8 @@ cat >"$TMP/lint/rules.iwd" <<'IWD'
 attributes { deal_value: number = 0 }
 define big = deal_value >= 10000
 calendar office { mon..fri 08:00-18:00 }
-default process Everything
+skills { reception }
+default process Everything { targets { skill reception > 0 } complete within 1d }
 IWD
 expect_exit 0 "unused declarations are warnings" -- "$IWD" check "$TMP/lint/rules.iwd"
 expect_in out "warning[W0610]" "the unused define is reported"

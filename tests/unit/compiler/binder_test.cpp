@@ -1,6 +1,8 @@
 // The binder: what the bound ruleset holds (indices, types, inheritance, tables).
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "compiler/driver/compilation.h"
 #include "compiler/sema/bound_dump.h"
 
@@ -102,11 +104,15 @@ TEST(Binder, DefinesAreOrderedByDependency) {
 }
 
 TEST(Binder, HasNarrowsTheRightSideOfAnd) {
+  // (The processes have no targets: W0615 is not what this test counts.)
+  auto optional_warnings = [](const auto& bound) {
+    return std::count_if(bound->diags.all().begin(), bound->diags.all().end(),
+                         [](const Diagnostic& d) { return d.code == "W0405"; });
+  };
   auto b = bind("attributes { v: number? }\ndepartment D when has(v) and v > 1 { process P }");
-  EXPECT_EQ(b->diags.warning_count(), 0u);
+  EXPECT_EQ(optional_warnings(b), 0);
   auto c = bind("attributes { v: number? }\ndepartment D when v > 1 or has(v) { process P }");
-  EXPECT_EQ(c->diags.warning_count(), 1u);
-  EXPECT_EQ(c->diags.all()[0].code, "W0405");
+  EXPECT_EQ(optional_warnings(c), 1);
 }
 
 TEST(Binder, NumbersWidenAndDivisionGivesANumber) {

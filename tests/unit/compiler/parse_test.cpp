@@ -177,7 +177,23 @@ TEST(Parse, UnclosedBraceGetsALabel) {
   auto p = parse("department Sales {\n  process Gold {\n    sla 72h\n");
   ASSERT_EQ(p->diags.all().size(), 1u);
   const auto& d = p->diags.all()[0];
-  EXPECT_NE(d.message.find("end of file"), std::string::npos);
+  // Both blocks are unclosed: two `}` are missing, innermost first.
+  EXPECT_NE(d.message.find("2 `}` are missing"), std::string::npos) << d.message;
+  ASSERT_EQ(d.notes.size(), 1u);
+  EXPECT_NE(d.notes[0].find("the file ends"), std::string::npos);
+  ASSERT_EQ(d.labels.size(), 2u);
+  EXPECT_EQ(d.labels[0].range.begin.line, 2u);
+  EXPECT_EQ(d.labels[1].range.begin.line, 1u);
+}
+
+TEST(Parse, TheUnclosedBraceIsToldByIndentation) {
+  // Counting alone would blame the department's `{`; the indentation says it is Gold's.
+  auto p = parse("department Sales {\n  process Gold {\n    sla 2h\n  process Silver\n}\n");
+  ASSERT_EQ(p->diags.all().size(), 1u);
+  const auto& d = p->diags.all()[0];
+  EXPECT_NE(d.message.find("`process Gold` on line 2"), std::string::npos) << d.message;
+  EXPECT_EQ(d.range.begin.line, 3u);  // where the `}` is missing: after `sla 2h`
+  EXPECT_EQ(d.range.begin.col, 11u);
   ASSERT_EQ(d.labels.size(), 1u);
   EXPECT_EQ(d.labels[0].range.begin.line, 2u);
 }
