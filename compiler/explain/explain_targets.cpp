@@ -46,7 +46,12 @@ ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, c
     s.text = x.source_text(bs.range);
     s.location = x.location(bs.range);
     if (ps.kind != ProgramStage::Skill) s.value = x.explain(ps.value, *bs.expr, env, at);
-    if (trace[k].duration.present) s.duration = duration_text(trace[k].duration.i);
+    // How long it is the newest stage: up to the next opening (on the SLA clock a share's
+    // time depends on where the clock stands when the stage opens).
+    if (trace[k].duration.present)
+      s.duration = duration_text(k + 1 < opens.size() && opens[k] >= 0 && opens[k + 1] >= opens[k] && !trace[k].skipped
+                                     ? opens[k + 1] - opens[k]
+                                     : trace[k].duration.i);
     if (opens[k] >= 0) {
       s.opens = duration_text(opens[k]);
       s.opens_at = instant_text(clock.start + opens[k]);

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -53,12 +54,19 @@ class EvalEnv {
 };
 
 
+// In Input order (program.h): the JIT passes them as an array of kInputCount.
 struct TimeInputs {
   std::int64_t now = 0;         // the instant of classification (ms)
-  std::int64_t age = 0;         // ms
-  std::int64_t sla = 0;         // ms
-  std::int64_t due = 0;         // ms since epoch
+  std::int64_t age = 0;         // ms (open time under `age in CALENDAR`)
+  std::int64_t sla = 0;         // ms: the SLA clause as written (format-1 programs)
+  std::int64_t due = 0;         // ms since epoch (INT64_MAX: no due instant)
   std::int64_t overdue_by = 0;  // ms
+  std::int64_t window = 0;      // ms: due - start, kNoWindow without a due instant
+  std::int64_t start = 0;       // ms since epoch: age 0
+  std::int64_t sla_calendar = -1;  // the calendar the SLA clock runs in; -1: elapsed time
+  std::int64_t age_calendar = -1;  // the calendar `age` is counted in (`age in CAL`); -1: elapsed
+  static constexpr std::int64_t kNoWindow = std::numeric_limits<std::int64_t>::min();
+  bool has_due() const { return due != std::numeric_limits<std::int64_t>::max(); }
 };
 
 // Runs functions in place of the interpreter (the JIT): the interpreter's decision tables
@@ -185,6 +193,12 @@ class Interpreter {
     TimeInputs at(std::int64_t age) const;
   };
   ItemClock clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const;
+  // `share` of the item's SLA clock (0.75 for `75% of sla`; LANGUAGE.md 1.1 section 5): the age
+  // at which that much of the clock has run, in the age's own terms (open time of the age
+  // calendar under `age in CAL`); TimeInputs::kNoWindow without a due instant.
+  std::int64_t share_age(const TimeInputs& in, double share) const;
+  // The calendar the SLA clock of `process` runs in (-1: elapsed time).
+  std::int32_t sla_clock_calendar(std::int32_t process) const;
   // The priority at an age (LANGUAGE.md section 8). `raw`, when given, receives the value
   // before the min/max clamp (not set for an overdue item).
   std::int64_t priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at, double* raw = nullptr,

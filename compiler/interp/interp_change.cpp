@@ -187,6 +187,7 @@ Interpreter::NextChange Interpreter::next_priority_change(std::int32_t process, 
   for (const auto& b : s.boosts) fns.insert(fns.end(), {b.amount, b.when});
   TimeInputs scheme_in = at;
   scheme_in.age = static_cast<std::int64_t>(scheme_age(at.age));
+  scheme_in.age_calendar = s.age_calendar;
   for (auto f : fns)
     if (f >= 0) analyse(p_.functions[static_cast<std::size_t>(f)], run_registers(f, env, scheme_in), due_age, use);
   const bool overdue_rule = has_due && s.overdue >= 0;

@@ -44,9 +44,16 @@ Value Interpreter::exec(const ProgramFunction& f, const Instr& in, const std::ve
     case Op::Absent: out = Value::absent(); break;
     case Op::LoadAttr: out = env.attribute(in.a); break;
     case Op::LoadInput: {
-      static_assert(static_cast<int>(Input::OverdueBy) == 4);
-      const std::int64_t values[] = {inputs.now, inputs.age, inputs.sla, inputs.due, inputs.overdue_by};
-      out = Value::of_int(values[in.a]);
+      static_assert(static_cast<int>(Input::Window) == 5);
+      const std::int64_t values[] = {inputs.now, inputs.age, inputs.sla, inputs.due, inputs.overdue_by, inputs.window};
+      out = in.a == static_cast<std::uint32_t>(Input::Window) && inputs.window == TimeInputs::kNoWindow
+                ? Value::absent()
+                : Value::of_int(values[in.a]);
+      break;
+    }
+    case Op::ShareOfSla: {
+      const std::int64_t age = share_age(inputs, in.fimm);
+      out = age == TimeInputs::kNoWindow ? Value::absent() : Value::of_int(age);
       break;
     }
     case Op::LoadSkill: out = env.skill(in.a); break;

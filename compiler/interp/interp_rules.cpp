@@ -126,7 +126,41 @@ Interpreter::ItemClock Interpreter::clock(std::int32_t process, const EvalEnv& e
   }
   const Value activate = env.attribute(kActivateAt);
   c.start = activate.present ? activate.i : env.attribute(kCapturedAt).i;
+  c.base.start = c.start;
+  c.base.window = c.due.present ? c.due.i - c.start : TimeInputs::kNoWindow;
+  c.base.sla_calendar = sla_clock_calendar(process);
   return c;
+}
+
+std::int32_t Interpreter::sla_clock_calendar(std::int32_t process) const {
+  const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
+  return pp.sla >= 0 ? pp.sla_calendar : -1;
+}
+
+// docs/language.md, "The SLA clock". The clock runs from the start to the due instant, in the
+// open time of the SLA's calendar (elapsed time without one). A share below 1 is the instant
+// that share of the clock's open time has run; 1 is the due instant itself (a `due_at` outside
+// open hours included); past 1, the clock goes on counting from the due instant at the same
+// rate. The age is measured from the start: elapsed, or in the age calendar's open time
+// under `age in CAL`.
+std::int64_t Interpreter::share_age(const TimeInputs& in, double share) const {
+  if (in.window == TimeInputs::kNoWindow) return TimeInputs::kNoWindow;
+  const std::int64_t start = in.start, due = start + in.window;
+  std::int64_t at = 0;  // the instant
+  if (in.sla_calendar < 0 || in.window <= 0) {
+    at = start + static_cast<std::int64_t>(std::round(share * static_cast<double>(in.window)));
+  } else if (share == 1.0) {
+    at = due;
+  } else {
+    const stdlib::BusinessCalendar& cal = calendar(static_cast<std::int32_t>(in.sla_calendar));
+    const std::int64_t open = cal.business_time(stdlib::Instant{start}, stdlib::Instant{due}).ms;
+    const bool before = share < 1.0;
+    const auto part = static_cast<std::int64_t>(std::round((before ? share : share - 1.0) * static_cast<double>(open)));
+    at = cal.add_business(stdlib::Instant{before ? start : due}, stdlib::Duration{part}).ms_since_epoch;
+  }
+  if (in.age_calendar < 0) return at - start;
+  const stdlib::BusinessCalendar& age_cal = calendar(static_cast<std::int32_t>(in.age_calendar));
+  return at <= start ? at - start : age_cal.business_time(stdlib::Instant{start}, stdlib::Instant{at}).ms;
 }
 
 TimeInputs Interpreter::ItemClock::at(std::int64_t age) const {
@@ -164,6 +198,7 @@ std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, con
   if (s.age_calendar >= 0) {
     const std::int64_t start = at.now - at.age;
     in.age = calendar(s.age_calendar).business_time(stdlib::Instant{start}, stdlib::Instant{at.now}).ms;
+    in.age_calendar = s.age_calendar;
   }
   if (trace) trace->inputs = in;
   const double age = static_cast<double>(in.age);
@@ -244,6 +279,8 @@ std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, cons
     opens.clear();
   }
   std::int64_t t = 0;
+  double shares = 0;   // the clock's share run when the stage opens, while every `for` so far is one
+  bool on_clock = true;
   for (const auto& st : pp.stages) {
     opens.push_back(t);
     if (trace) trace->push_back({t, false, Value::absent()});
@@ -255,7 +292,13 @@ std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, cons
     if (st.duration < 0) break;  // the last stage never expires
     const Value d = run(st.duration, env, in);
     if (trace) trace->back().duration = d;
-    t = stdlib::saturating_add(t, d.present ? d.i : 0);
+    on_clock = on_clock && st.share >= 0;
+    if (on_clock && d.present) {  // shares add up on the SLA clock
+      shares += st.share;
+      t = share_age(in, shares);
+    } else {
+      t = stdlib::saturating_add(t, d.present ? d.i : 0);
+    }
   }
   while (opens.size() < pp.stages.size()) {  // after a final stage: never
     opens.push_back(-1);

@@ -76,6 +76,7 @@ class FunctionCodegen {
   Reg divide_rounded(const Reg& a, const Reg& b, llvm::Value* both);
   Reg instr(const Instr& in, std::size_t at);
   Reg slow(std::size_t at);
+  Reg share_of_sla(const Instr& in, std::size_t at);
   void spill(std::uint32_t reg);
   bool is_string(std::uint32_t reg) const;
   llvm::Value* string_id(std::int64_t constant);
@@ -144,6 +145,37 @@ Reg FunctionCodegen::divide_rounded(const Reg& a, const Reg& b, llvm::Value* bot
   return make_i(b_.CreateSelect(half, away, q), b_.CreateAnd(both, b_.CreateNot(bad)));
 }
 
+// `N% of sla` (Interpreter::share_age): inline for an SLA clock in elapsed time measured in
+// elapsed age, `round(share * window)`; through the interpreter's calendar code otherwise.
+Reg FunctionCodegen::share_of_sla(const Instr& in, std::size_t at) {
+  auto input = [&](Input i) { return load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, static_cast<std::uint64_t>(i))); };
+  auto* window = input(Input::Window);
+  auto* elapsed = b_.CreateAnd(b_.CreateICmpSLT(input(Input::SlaCalendar), ci(0)), b_.CreateICmpSLT(input(Input::AgeCalendar), ci(0)));
+  auto* fast_bb = llvm::BasicBlock::Create(ctx_, "share_fast", b_.GetInsertBlock()->getParent());
+  auto* slow_bb = llvm::BasicBlock::Create(ctx_, "share_slow", b_.GetInsertBlock()->getParent());
+  auto* join_bb = llvm::BasicBlock::Create(ctx_, "share_join", b_.GetInsertBlock()->getParent());
+  b_.CreateCondBr(elapsed, fast_bb, slow_bb);
+  b_.SetInsertPoint(fast_bb);
+  auto* scaled = b_.CreateFMul(cf(in.fimm), b_.CreateSIToFP(window, f64()));
+  auto* rounded = b_.CreateCall(llvm::Intrinsic::getDeclaration(&m_, llvm::Intrinsic::round, {f64()}), {scaled});
+  Reg fast = make_i(b_.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {i64(), f64()}, {rounded}),
+                    b_.CreateICmpNE(window, ci(TimeInputs::kNoWindow)));
+  auto* fast_end = b_.GetInsertBlock();
+  b_.CreateBr(join_bb);
+  b_.SetInsertPoint(slow_bb);
+  const Reg slow_value = slow(at);
+  auto* slow_end = b_.GetInsertBlock();
+  b_.CreateBr(join_bb);
+  b_.SetInsertPoint(join_bb);
+  auto* i = b_.CreatePHI(i64(), 2);
+  i->addIncoming(fast.i, fast_end);
+  i->addIncoming(slow_value.i, slow_end);
+  auto* p = b_.CreatePHI(b_.getInt1Ty(), 2);
+  p->addIncoming(fast.p, fast_end);
+  p->addIncoming(slow_value.p, slow_end);
+  return make_i(i, p);
+}
+
 Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
   const Reg& a = regs_[in.a];
   const Reg& b = regs_[in.b];
@@ -159,8 +191,12 @@ Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
       if (in.type == VType::F64) return make_f(b_.CreateBitCast(raw, f64()), bit);
       return make_i(raw, bit);
     }
-    case Op::LoadInput:
-      return make_i(load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, in.a)), yes());
+    case Op::LoadInput: {
+      auto* v = load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, in.a));
+      if (in.a != static_cast<std::uint32_t>(Input::Window)) return make_i(v, yes());
+      return make_i(v, b_.CreateICmpNE(v, ci(TimeInputs::kNoWindow)));  // absent without a due instant
+    }
+    case Op::ShareOfSla: return share_of_sla(in, at);
     case Op::Neg: {
       if (in.type == VType::F64) return make_f(b_.CreateFNeg(a.f), a.p);
       auto [v, overflow] = checked(llvm::Intrinsic::ssub_with_overflow, ci(0), a.i);  // -(-2^63): absent

@@ -93,6 +93,9 @@ class SchemeCodegen {
     llvm::Value* args = fn->getArg(0);
     llvm::Value* t = ci(0);
     llvm::Value* done = b_.getFalse();  // a final stage has been reached: the rest never open
+    // Interpreter::stage_openings: consecutive `for N% of sla` add up on the SLA clock.
+    llvm::Value* shares = llvm::ConstantFP::get(f64(), 0.0);
+    llvm::Value* on_clock = b_.getTrue();
     for (std::size_t k = 0; k < pp.stages.size(); ++k) {
       const ProgramStage& st = pp.stages[k];
       b_.CreateStore(b_.CreateSelect(done, ci(-1), t), b_.CreateConstInBoundsGEP1_64(i64(), fn->getArg(1), k));
@@ -105,7 +108,17 @@ class SchemeCodegen {
       }
       const Result d = call(st.duration, args);
       auto* step = b_.CreateSelect(b_.CreateOr(skipped, b_.CreateNot(d.present)), ci(0), d.i);
-      t = b_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_sat, t, step);  // stdlib::saturating_add
+      llvm::Value* added = b_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_sat, t, step);  // stdlib::saturating_add
+      on_clock = b_.CreateSelect(skipped, on_clock, st.share >= 0 ? on_clock : b_.getFalse());
+      if (st.share < 0) {
+        t = added;
+        continue;
+      }
+      auto* use_clock = b_.CreateAnd(b_.CreateAnd(b_.CreateNot(skipped), on_clock), d.present);
+      shares = b_.CreateSelect(use_clock, b_.CreateFAdd(shares, llvm::ConstantFP::get(f64(), st.share)), shares);
+      auto helper = m_.getOrInsertFunction("iwd_jit_share_age", llvm::FunctionType::get(i64(), {ptr(), f64()}, false));
+      auto* on_the_clock = b_.CreateCall(helper, {args, shares});
+      t = b_.CreateSelect(use_clock, on_the_clock, added);
     }
     b_.CreateRetVoid();
   }
@@ -166,7 +179,7 @@ class SchemeCodegen {
   // A copy of the argument block whose inputs have the age counted in `calendar`'s open time
   // (iwd_jit_business_time, the calendar code the interpreter uses).
   llvm::Value* business_age_args(llvm::Value* args, llvm::Value* inputs, std::int32_t calendar) {
-    constexpr unsigned kFields = 6, kInputs = 5;
+    constexpr unsigned kFields = 6, kInputs = static_cast<unsigned>(kInputCount);
     auto* block = b_.CreateAlloca(i64()->getPointerTo(), ci(kFields));
     auto* copy = b_.CreateAlloca(i64(), ci(kInputs));
     auto* fields = b_.CreateBitCast(args, i64()->getPointerTo()->getPointerTo());
@@ -183,6 +196,7 @@ class SchemeCodegen {
     auto* business = b_.CreateCall(helper, {args, llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx_), static_cast<std::uint64_t>(calendar)),
                                             b_.CreateSub(now, age), now});
     b_.CreateStore(business, b_.CreateConstInBoundsGEP1_64(i64(), copy, 1));
+    b_.CreateStore(ci(calendar), b_.CreateConstInBoundsGEP1_64(i64(), copy, static_cast<std::uint64_t>(Input::AgeCalendar)));
     return b_.CreateBitCast(block, ptr());
   }
 };
@@ -210,7 +224,8 @@ void emit_schemes(llvm::Module& m, const Program& program) {
   }
   for (std::size_t p = 0; p < program.processes.size(); ++p) {
     std::string key = "s";
-    for (const auto& st : program.processes[p].stages) key += fmt::format("{},{},{};", static_cast<int>(st.kind), st.value, st.duration);
+    for (const auto& st : program.processes[p].stages)
+      key += fmt::format("{},{},{},{};", static_cast<int>(st.kind), st.value, st.duration, st.share);
     emit_once(key, fmt::format("iwd_stages{}", p), [&] { gen.stages(p); });
   }
 }

@@ -28,6 +28,7 @@
 
 #include "compiler/jit/codegen.h"
 
+extern "C" std::int64_t iwd_jit_share_age(const iwd::compiler::JitArgs* args, double share);
 extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
                                               std::int64_t from, std::int64_t to);
 extern "C" std::uint8_t iwd_jit_skill(const iwd::compiler::JitArgs* args, std::uint32_t skill, std::int64_t* out);
@@ -243,6 +244,7 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::
     symbols[lljit.mangleAndIntern(name)] = llvm::JITEvaluatedSymbol(address, llvm::JITSymbolFlags::Exported);
   };
   helper("iwd_jit_business_time", llvm::pointerToJITTargetAddress(&iwd_jit_business_time));
+  helper("iwd_jit_share_age", llvm::pointerToJITTargetAddress(&iwd_jit_share_age));
   helper("iwd_jit_skill", llvm::pointerToJITTargetAddress(&iwd_jit_skill));
   helper("iwd_jit_agent_attribute", llvm::pointerToJITTargetAddress(&iwd_jit_agent_attribute));
   helper("iwd_jit_list_contains", llvm::pointerToJITTargetAddress(&iwd_jit_list_contains));
@@ -319,6 +321,24 @@ JitFunction JitProgram::function(FunctionRef f) const { return functions_.at(sta
 
 }  // namespace iwd::compiler
 
+namespace {
+
+// The inputs array of compiled code as the interpreter's TimeInputs (Input order, program.h).
+iwd::compiler::TimeInputs inputs_of(const iwd::compiler::JitArgs* args) {
+  iwd::compiler::TimeInputs in;
+  const std::int64_t* v = args->inputs;
+  in.now = v[0], in.age = v[1], in.sla = v[2], in.due = v[3], in.overdue_by = v[4];
+  in.window = v[5], in.start = v[6], in.sla_calendar = v[7], in.age_calendar = v[8];
+  return in;
+}
+
+}  // namespace
+
+// A share of the SLA clock for target stages (Interpreter::share_age): the age it is run at.
+extern "C" std::int64_t iwd_jit_share_age(const iwd::compiler::JitArgs* args, double share) {
+  return args->interp->share_age(inputs_of(args), share);
+}
+
 // The slow path: one instruction that needs the environment, run by the interpreter's code.
 extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::uint32_t fn, std::uint32_t at,
                                      const std::int64_t* ri, const double* rf, const std::uint8_t* rp,
@@ -333,13 +353,7 @@ extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::ui
     regs[r] = Value{ri[r], rf[r], rp[r] != 0};
     tags[r] = f.code[k].tag;
   }
-  TimeInputs in;
-  in.now = args->inputs[0];
-  in.age = args->inputs[1];
-  in.sla = args->inputs[2];
-  in.due = args->inputs[3];
-  in.overdue_by = args->inputs[4];
-  const Value v = interp.exec(f, f.code[at], regs, tags, *args->env, in);
+  const Value v = interp.exec(f, f.code[at], regs, tags, *args->env, inputs_of(args));
   *out_i = v.i;
   *out_f = v.f;
   return v.present ? 1 : 0;

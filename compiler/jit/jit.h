@@ -5,6 +5,7 @@
 // back into the same C++ code the interpreter runs.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -27,6 +28,9 @@ struct JitArgs {
   const EvalEnv* env = nullptr;
   const Interpreter* interp = nullptr;
 };
+
+// The inputs as compiled code reads them (JitArgs::inputs), in Input order (program.h).
+std::array<std::int64_t, kInputCount> input_array(const TimeInputs& in);
 
 // A compiled function: returns whether the value is present; the value goes to *out_i (I64,
 // Bool) or *out_f (F64).

@@ -1,6 +1,12 @@
 #include "compiler/jit/jit_runner.h"
 
+#include <array>
+
 namespace iwd::compiler {
+
+std::array<std::int64_t, kInputCount> input_array(const TimeInputs& in) {
+  return {in.now, in.age, in.sla, in.due, in.overdue_by, in.window, in.start, in.sla_calendar, in.age_calendar};
+}
 
 static_assert(kClassifyNoDepartment == Interpreter::kNoDepartment && kClassifyDepartmentBase == Interpreter::kDepartmentBase,
               "the compiled walk and the interpreter give the same rejection codes");
@@ -17,7 +23,7 @@ bool JitRunner::args_for(const EvalEnv& env, const std::int64_t* inputs, JitArgs
 }
 
 bool JitRunner::classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const {
-  const std::int64_t inputs[] = {now, 0, 0, 0, 0};  // conditions read `now` only
+  const std::int64_t inputs[kInputCount] = {now};  // conditions read `now` only
   JitArgs args;
   if (!args_for(env, inputs, &args)) return false;
   *process = jit_.classify()(&args, detail);
@@ -25,25 +31,25 @@ bool JitRunner::classify(const EvalEnv& env, std::int64_t now, std::int32_t* pro
 }
 
 bool JitRunner::priority(std::int32_t scheme, const EvalEnv& env, const TimeInputs& in, std::int64_t* out) const {
-  const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
+  const auto inputs = input_array(in);
   JitArgs args;
-  if (!args_for(env, inputs, &args)) return false;
+  if (!args_for(env, inputs.data(), &args)) return false;
   *out = jit_.priority(scheme)(&args);
   return true;
 }
 
 bool JitRunner::stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in, std::int64_t* opens) const {
-  const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
+  const auto inputs = input_array(in);
   JitArgs args;
-  if (!args_for(env, inputs, &args)) return false;
+  if (!args_for(env, inputs.data(), &args)) return false;
   jit_.stages(process)(&args, opens);
   return true;
 }
 
 bool JitRunner::run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const {
-  const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
+  const auto inputs = input_array(in);
   JitArgs args;
-  if (f < 0 || !args_for(env, inputs, &args)) return false;
+  if (f < 0 || !args_for(env, inputs.data(), &args)) return false;
   std::int64_t i = 0;
   double d = 0;
   const bool present = jit_.function(f)(&args, &i, &d) != 0;

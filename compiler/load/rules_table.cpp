@@ -73,13 +73,18 @@ struct TableEntry {
                     const std::vector<std::int64_t>& strings) {
     return AbiEnv(r.program(), r.pool(), strings, *item, agent);
   }
-  static Interpreter::ItemClock clock_of(const abi::ItemClock& c) {
+  // The interpreter's clock of an item in `process` (the SLA clock of LANGUAGE.md 1.1: from
+  // the start to the due instant, in the calendar of the process's SLA).
+  static Interpreter::ItemClock clock_of(const LoadedRules& r, std::int32_t process, const abi::ItemClock& c) {
     Interpreter::ItemClock k;
     k.due = c.due == abi::kNone ? Value::absent() : Value::of_int(c.due);
     k.start = c.start;
     k.base.now = c.classified_at;
     k.base.sla = c.sla == abi::kNone ? 0 : c.sla;
     k.base.due = c.due == abi::kNone ? std::numeric_limits<std::int64_t>::max() : c.due;
+    k.base.start = c.start;
+    k.base.window = c.due == abi::kNone ? TimeInputs::kNoWindow : c.due - c.start;
+    k.base.sla_calendar = r.interpreter().sla_clock_calendar(process);
     return k;
   }
   static std::vector<std::int64_t> groups_of(const abi::Agent* a) {
@@ -183,7 +188,7 @@ void LoadedRules::fill_table() {
                abi::ProcessTerms* out) {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    const TimeInputs in = TableEntry::clock_of(*clock).at(0);
+    const TimeInputs in = TableEntry::clock_of(r, process, *clock).at(0);
     const auto& pp = r.program_->processes[static_cast<std::size_t>(process)];
     auto value = [&](FunctionRef f, std::int64_t otherwise) {
       if (f < 0) return otherwise;
@@ -200,20 +205,20 @@ void LoadedRules::fill_table() {
                   std::int64_t age) {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    return r.interp_->priority(process, env, TableEntry::clock_of(*clock).at(age));
+    return r.interp_->priority(process, env, TableEntry::clock_of(r, process, *clock).at(age));
   };
   t.next_change = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                      std::int64_t age, abi::NextChange* out) {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    const auto n = r.interp_->next_priority_change(process, env, TableEntry::clock_of(*clock).at(age));
+    const auto n = r.interp_->next_priority_change(process, env, TableEntry::clock_of(r, process, *clock).at(age));
     *out = abi::NextChange{n.age, static_cast<std::uint8_t>(n.never), static_cast<std::uint8_t>(n.exact)};
   };
   t.stages = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                 abi::Stage* out) {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    const TimeInputs in = TableEntry::clock_of(*clock).at(0);
+    const TimeInputs in = TableEntry::clock_of(r, process, *clock).at(0);
     const auto& pp = r.program_->processes[static_cast<std::size_t>(process)];
     const auto opens = r.interp_->stage_openings(process, env, in);
     for (std::size_t k = 0; k < pp.stages.size(); ++k) {
@@ -235,7 +240,7 @@ void LoadedRules::fill_table() {
                 const abi::ItemClock* clock, const abi::Agent* agent) -> std::uint8_t {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, agent, r.string_ids_);
-    return r.interp_->admits(process, stage, env, TableEntry::clock_of(*clock).at(0), agent ? agent->id : -1,
+    return r.interp_->admits(process, stage, env, TableEntry::clock_of(r, process, *clock).at(0), agent ? agent->id : -1,
                              TableEntry::groups_of(agent));
   };
   t.expression_reads = [](void* ctx, std::int32_t expression, abi::ExpressionReads* out) {
@@ -252,7 +257,7 @@ void LoadedRules::fill_table() {
                   std::int64_t age, const abi::Agent* agent) -> std::uint8_t {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, agent, r.string_ids_);
-    return r.interp_->eligible(process, env, TableEntry::clock_of(*clock).at(age), agent ? agent->id : -1,
+    return r.interp_->eligible(process, env, TableEntry::clock_of(r, process, *clock).at(age), agent ? agent->id : -1,
                                TableEntry::groups_of(agent));
   };
 }

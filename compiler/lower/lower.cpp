@@ -118,6 +118,7 @@ class Lowerer {
         const std::string where = "targets " + t.name + " stage " + std::to_string(i + 1);
         ps.value = function(s.expr.get(), where);
         ps.duration = function(s.duration.get(), where + ": for");
+        if (s.duration && s.duration->kind == BoundExprKind::ShareOfSla) ps.share = s.duration->number_value / 100.0;
         pp.stages.push_back(ps);
       }
     }

@@ -119,6 +119,7 @@ std::uint32_t FunctionBuilder::lower_node(const BoundExpr& e) {
     case BoundExprKind::Time:
       in.op = Op::LoadInput;
       in.a = static_cast<std::uint32_t>(e.index);  // TimeName and Input share their order
+      if (in.a == static_cast<std::uint32_t>(Input::Sla)) in.a = static_cast<std::uint32_t>(Input::Window);  // 1.1: due - start
       return emit(in);
     case BoundExprKind::Skill:
       in.op = Op::LoadSkill;
@@ -132,23 +133,10 @@ std::uint32_t FunctionBuilder::lower_node(const BoundExpr& e) {
       in.op = Op::IntToNumber;
       in.a = expr(e.child(0));
       return emit(in);
-    case BoundExprKind::ShareOfSla: {
-      Instr sla;
-      sla.op = Op::LoadInput;
-      sla.tag = VTag::Duration;
-      sla.a = static_cast<std::uint32_t>(Input::Sla);
-      const std::uint32_t s = emit(sla);
-      Instr share;
-      share.op = Op::ConstF;
-      share.type = VType::F64;
-      share.tag = VTag::Number;
-      share.fimm = e.number_value / 100.0;
-      const std::uint32_t k = emit(share);
-      in.op = Op::Mul;
-      in.a = s;
-      in.b = k;
+    case BoundExprKind::ShareOfSla:
+      in.op = Op::ShareOfSla;
+      in.fimm = e.number_value / 100.0;
       return emit(in);
-    }
     case BoundExprKind::Unary:
       in.op = e.op == BoundOp::Not ? Op::Not : Op::Neg;
       in.a = expr(e.child(0));

@@ -32,7 +32,11 @@ const char* vtag_name(VTag t);
 
 // Values a function reads besides the item: the instant of classification, and for priority
 // schemes and target stages the item's age, its SLA and due instant, and how long overdue.
-enum class Input : std::uint8_t { Now, Age, Sla, Due, OverdueBy };
+// `Sla` is the process's SLA clause as written (programs of format 1); `Window` is the SLA of
+// LANGUAGE.md 1.1: the due instant minus the start in elapsed time, absent without a due
+// instant. `Start` and the calendars serve ShareOfSla (they are not names of the language).
+enum class Input : std::uint8_t { Now, Age, Sla, Due, OverdueBy, Window, Start, SlaCalendar, AgeCalendar };
+inline constexpr std::size_t kInputCount = 9;
 const char* input_name(Input i);
 
 enum class Op : std::uint8_t {
@@ -57,6 +61,8 @@ enum class Op : std::uint8_t {
   InAttrList,  // dst = a in the list value b
   InRange,     // dst = b <= a <= c
   Call,        // dst = builtin(args...)
+  ShareOfSla,  // dst = the age at which `fimm` (0.75 for 75%) of the item's SLA clock has run
+               // (LANGUAGE.md 1.1 section 5; docs/language.md): absent without a due instant
 };
 const char* op_name(Op op);
 
@@ -88,6 +94,10 @@ struct ProgramStage {
   enum Kind : std::uint8_t { Agent, Group, Skill } kind = Skill;
   FunctionRef value = -1;     // Agent: string? id; Group: string; Skill: bool over the agent
   FunctionRef duration = -1;  // -1: never expires
+  // `for N% of sla`: the share (0.1 for 10%), else -1. Consecutive shares add up on the SLA
+  // clock: after `for 10% of sla` and `for 20% of sla` the next stage opens when 30% of the
+  // clock has run (docs/language.md, "The SLA clock").
+  double share = -1;
 };
 
 struct ProgramPriority {

@@ -13,7 +13,9 @@ const char* vtag_name(VTag t) {
 }
 
 const char* input_name(Input i) {
-  static constexpr const char* kNames[] = {"now", "age", "sla", "due", "overdue_by"};
+  // `sla` is the language's (the window due - start); `sla_clause` the format-1 input.
+  static constexpr const char* kNames[] = {"now", "age", "sla_clause", "due", "overdue_by", "sla", "start", "sla_calendar",
+                                           "age_calendar"};
   return kNames[static_cast<int>(i)];
 }
 
@@ -21,7 +23,7 @@ const char* op_name(Op op) {
   static constexpr const char* kNames[] = {
       "const", "const", "absent", "load_attr", "load_input", "load_skill", "load_agent", "neg", "add", "sub",
       "mul", "div", "int_to_number", "eq", "ne", "lt", "le", "gt", "ge", "and", "or", "not", "coalesce",
-      "present", "select", "in_list", "in_attr_list", "in_range", "call"};
+      "present", "select", "in_list", "in_attr_list", "in_range", "call", "share_of_sla"};
   return kNames[static_cast<int>(op)];
 }
 
@@ -117,6 +119,7 @@ class ProgramDumper {
         case Op::Absent: rhs = "absent"; break;
         case Op::LoadAttr: rhs = fmt::format("load_attr #{} {}", in.a, p_.attributes[in.a].name); break;
         case Op::LoadInput: rhs = fmt::format("load_input {}", input_name(static_cast<Input>(in.a))); break;
+        case Op::ShareOfSla: rhs = fmt::format("share_of_sla {}", in.fimm); break;
         case Op::LoadSkill: rhs = fmt::format("load_skill {}", p_.skills[in.a]); break;
         case Op::LoadAgent: rhs = fmt::format("load_agent \"{}\"", p_.strings[in.a]); break;
         case Op::Neg: case Op::Not: case Op::IntToNumber: case Op::Present:

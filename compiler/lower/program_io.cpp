@@ -37,7 +37,7 @@ json to(const stdlib::CalendarSpec& c) {
 }
 json to(const ProgramProcess& p) {
   json stages = json::array();
-  for (const auto& s : p.stages) stages.push_back(json::array({u8(s.kind), s.value, s.duration}));
+  for (const auto& s : p.stages) stages.push_back(json::array({u8(s.kind), s.value, s.duration, s.share}));
   return json::array({p.name, p.department, p.when, p.sla, p.sla_calendar, p.media, p.offer_timeout, p.complete_within,
                       p.expire_after, p.priority, stages});
 }
@@ -79,7 +79,7 @@ E enum_of(const json& j, unsigned limit, const char* what) {
   if (v > limit) throw std::out_of_range(fmt::format("{} {} is out of range", what, v));
   return static_cast<E>(v);
 }
-constexpr unsigned kLastOp = static_cast<unsigned>(Op::Call);
+constexpr unsigned kLastOp = static_cast<unsigned>(Op::ShareOfSla);
 constexpr unsigned kLastTag = static_cast<unsigned>(VTag::Regex);
 constexpr unsigned kLastBuiltin = static_cast<unsigned>(stdlib::Builtin::Has);
 
@@ -134,7 +134,7 @@ ProgramProcess process_of(const json& j) {
   p.priority = j.at(9).get<std::int32_t>();
   for (const auto& s : j.at(10))
     p.stages.push_back(ProgramStage{enum_of<ProgramStage::Kind>(s.at(0), 2, "stage kind"), s.at(1).get<FunctionRef>(),
-                                    s.at(2).get<FunctionRef>()});
+                                    s.at(2).get<FunctionRef>(), s.size() > 3 ? s.at(3).get<double>() : -1.0});
   return p;
 }
 ProgramPriority priority_of(const json& j) {
@@ -213,7 +213,9 @@ bool deserialize_program(std::string_view bytes, Program* out, std::string* erro
   }
   const auto version = doc.find("version");
   const long long v = version != doc.end() && version->is_number_integer() ? version->get<long long>() : -1;
-  if (v != kProgramFormatVersion) {
+  // Format 1 (before LANGUAGE.md 1.1) reads as it is: its shares of the SLA are shares of the
+  // SLA clause (Input::Sla), as they ran when it was stored.
+  if (v != kProgramFormatVersion && v != 1) {
     *error = fmt::format("the rule program has format version {}; this iwd reads version {}", v, kProgramFormatVersion);
     return false;
   }
@@ -298,7 +300,8 @@ class Validator {
           break;
         case Op::ConstF: case Op::Absent: break;
         case Op::LoadAttr: ok = index_ok(in.a, p_.attributes.size()); break;
-        case Op::LoadInput: ok = in.a <= static_cast<std::uint32_t>(Input::OverdueBy); break;
+        case Op::LoadInput: ok = in.a <= static_cast<std::uint32_t>(Input::Window); break;
+        case Op::ShareOfSla: ok = in.fimm >= 0 && in.fimm <= 1e6; break;
         case Op::LoadSkill: ok = index_ok(in.a, p_.skills.size()); break;
         case Op::LoadAgent: ok = index_ok(in.a, p_.strings.size()); break;
         case Op::Neg: case Op::Not: case Op::IntToNumber: case Op::Present: ok = reg(in.a); break;

@@ -11,7 +11,7 @@
 
 namespace iwd::compiler {
 
-inline constexpr int kProgramFormatVersion = 1;
+inline constexpr int kProgramFormatVersion = 2;  // 2: Input::Window, Op::ShareOfSla (LANGUAGE.md 1.1)
 
 std::string serialize_program(const Program& p);
 // False with *error naming the problem when `bytes` is not a valid program of this version.

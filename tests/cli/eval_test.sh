@@ -8,7 +8,7 @@ AGENTS=(--agent '{"skills":{"sales_processing":8,"legacy_processing":2},"id":"a1
 expect_exit 0 "an item through the JIT" -- "$IWD" eval examples/enterprise.iwd --item "$ITEM" --at 2026-11-23T09:00:00+01:00 --ages 0h,11h,3d "${AGENTS[@]}"
 cp "$TMP/out" "$TMP/jit.json"
 expect_in out '"process":"Sales.Gold","department":"Sales","due":"2026-12-02T10:00:00Z"' "process, department and due (72 office hours)"
-expect_in out '{"age":"0h","value":500},{"age":"11h","value":520},{"age":"3d","value":2000}' "priorities at ages"
+expect_in out '{"age":"0h","value":500},{"age":"11h","value":520},{"age":"3d","value":1740}' "priorities at ages (75% of the SLA clock is at 1w4h: no 15m steps yet at 3d)"
 expect_in out '{"age":"0h","at":"11h"}' "the next change"
 expect_in out '{"agent":1,"at":"11h","eligible":false},{"agent":1,"at":"3d","eligible":true}' "stages open in turn"
 expect_exit 0 "the same item through the interpreter" -- "$IWD" eval --no-jit examples/enterprise.iwd --item "$ITEM" --at 2026-11-23T09:00:00+01:00 --ages 0h,11h,3d "${AGENTS[@]}"

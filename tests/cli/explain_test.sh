@@ -21,7 +21,7 @@ expect_in out 'raised to 500' "the clamp"
 expect_in out 'next change at age 11h (2026-11-23T19:00:00Z): 520' "the next change"
 expect_in out 'skipped at once: preferred_agent is absent' "a skipped agent stage"
 expect_in out 'eligible at age 2h through stage 2' "the first agent"
-expect_in out 'eligible from age 14h24m through stage 3' "the second agent, later"
+expect_in out 'eligible from age 1d4h24m through stage 3' "the second agent, later"
 
 expect_exit 0 "the interpreter explains alike" -- "$IWD" explain --no-jit examples/enterprise.iwd --item "$ITEM" --at "$AT" --age 2h "${AGENTS[@]}"
 cp "$TMP/out" "$TMP/interp.txt"
@@ -40,7 +40,7 @@ assert list(e) == ['ruleset', 'at', 'age', 'now', 'age_from', 'item', 'classific
 assert e['classification']['process'] == 'Sales.Gold' and e['due']['due'] == '2026-12-02T10:00:00Z'
 assert e['priority']['value'] == 500 and e['priority']['min']['applied'] is True
 assert e['item']['department'] == '\"Sales\"' and e['item']['segment'] == 'Gold'
-assert [a['eligible'] for a in e['agents']] == [True, False] and e['agents'][1]['eligible_from'] == {'age': '14h24m', 'stage': 3}
+assert [a['eligible'] for a in e['agents']] == [True, False] and e['agents'][1]['eligible_from'] == {'age': '1d4h24m', 'stage': 3}
 "
 
 # --process: why (not) that process.

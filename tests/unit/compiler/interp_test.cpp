@@ -113,17 +113,11 @@ std::vector<std::string> run_tests(const BoundRuleset& rs, const Program& p) {
         failures.push_back(where + ": rejected: " + c.reason);
         break;
       }
-      const Value due = interp.due(c.process, env, at);
-      TimeInputs in;
-      in.now = at;
-      in.due = due.present ? due.i : std::numeric_limits<std::int64_t>::max();
+      // The item's clock as the runtime has it (the SLA clock of LANGUAGE.md 1.1 included).
+      const Interpreter::ItemClock clock = interp.clock(c.process, env, at);
+      const Value& due = clock.due;
+      const TimeInputs in = x.age ? clock.at(x.age->int_value) : clock.base;
       const auto& pp = p.processes[static_cast<std::size_t>(c.process)];
-      if (pp.sla >= 0) in.sla = interp.run(pp.sla, env, in).i;
-      if (x.age) {
-        in.age = x.age->int_value;
-        in.now = at + in.age;
-        in.overdue_by = due.present ? std::max<std::int64_t>(0, in.now - due.i) : 0;
-      }
       switch (x.kind) {
         case BoundExpectKind::Process:
           if (c.process != x.process)

@@ -66,19 +66,27 @@ department D when e in [A, C] and s in ["x", "y"] and s == "x" { process P })");
   EXPECT_EQ(p->strings, (std::vector<std::string>{"x", "y"}));  // "x" once
 }
 
-TEST(Lower, SharesOfTheSlaReadTheSlaInput) {
+// LANGUAGE.md 1.1: a share of the SLA is a point on the item's SLA clock (ShareOfSla), and a
+// stage's `for N% of sla` records its share; `sla` as a value is the window due - start.
+TEST(Lower, SharesOfTheSlaAreOnTheSlaClock) {
   auto p = lower(R"(skills { s }
 targets t { skill s > 1 for 25%  skill s > 0 }
-department D { sla 8h  targets t  process P })");
+priority q { start 1  boost 5 when age >= sla - 1h }
+department D { sla 8h  targets t  priority q  process P })");
   const auto& stage = p->processes[0].stages[0];
   const auto& f = p->functions[static_cast<std::size_t>(stage.duration)];
-  ASSERT_EQ(f.code.size(), 3u);
-  EXPECT_EQ(f.code[0].op, Op::LoadInput);
-  EXPECT_EQ(f.code[0].a, static_cast<std::uint32_t>(Input::Sla));
-  EXPECT_DOUBLE_EQ(f.code[1].fimm, 0.25);
-  EXPECT_EQ(f.code[2].op, Op::Mul);
+  ASSERT_EQ(f.code.size(), 1u);
+  EXPECT_EQ(f.code[0].op, Op::ShareOfSla);
+  EXPECT_DOUBLE_EQ(f.code[0].fimm, 0.25);
   EXPECT_EQ(f.tag, VTag::Duration);
+  EXPECT_DOUBLE_EQ(stage.share, 0.25);
   EXPECT_EQ(p->processes[0].stages[1].duration, -1);
+  EXPECT_DOUBLE_EQ(p->processes[0].stages[1].share, -1);
+  bool window = false;
+  for (const auto& fn : p->functions)
+    for (const auto& in : fn.code)
+      window = window || (in.op == Op::LoadInput && in.a == static_cast<std::uint32_t>(Input::Window));
+  EXPECT_TRUE(window);
 }
 
 TEST(Lower, CalendarsCarryTheirSpec) {

@@ -31,8 +31,13 @@ std::size_t compare_engines(const Program& program, const JitProgram& jit, std::
     in.sla = static_cast<std::int64_t>(rng() % 100) * 3'600'000;
     in.due = in.now - in.age + in.sla;
     in.overdue_by = std::max<std::int64_t>(0, in.now - in.due);
-    const std::int64_t inputs[] = {in.now, in.age, in.sla, in.due, in.overdue_by};
-    const JitArgs args = env.args(inputs, interp);
+    // The SLA clock (LANGUAGE.md 1.1): sometimes no due instant, sometimes in a calendar.
+    in.start = in.now - in.age;
+    in.window = rng() % 8 == 0 ? TimeInputs::kNoWindow : in.due - in.start;
+    const auto calendars = static_cast<std::int64_t>(program.calendars.size());
+    in.sla_calendar = calendars > 0 && rng() % 2 ? static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(calendars)) : -1;
+    const auto inputs = input_array(in);
+    const JitArgs args = env.args(inputs.data(), interp);
     for (std::size_t f = 0; f < program.functions.size(); ++f) {
       const Value want = interp.run(static_cast<FunctionRef>(f), env, in);
       std::int64_t gi = 0;

@@ -90,9 +90,9 @@ TEST(ProgramIo, RejectsGarbageAndOtherVersions) {
   EXPECT_FALSE(deserialize_program(std::string_view("\xbb\x7f\xff\xff\xff\xff\xff\xff\xff", 9), &p, &error));
   EXPECT_EQ(error, "the rule program is not valid CBOR");
   EXPECT_FALSE(deserialize_program(std::string_view("\x9b\x7f\xff\xff\xff\xff\xff\xff\xff", 9), &p, &error));
-  const auto v2 = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 2}, {"program", {}}});
+  const auto v2 = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 3}, {"program", {}}});
   EXPECT_FALSE(deserialize_program(std::string(v2.begin(), v2.end()), &p, &error));
-  EXPECT_EQ(error, "the rule program has format version 2; this iwd reads version 1");
+  EXPECT_EQ(error, "the rule program has format version 3; this iwd reads version 2");
   // Fields of another type (found by tests/fuzz/program_fuzz): refused, not thrown.
   const auto binary_format = nlohmann::json::to_cbor(
       nlohmann::json{{"format", nlohmann::json::binary({1, 2})}, {"version", 1}, {"program", {}}});
@@ -100,7 +100,7 @@ TEST(ProgramIo, RejectsGarbageAndOtherVersions) {
   EXPECT_EQ(error, "the rule program has no `iwd-program` format tag");
   const auto text_version = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", "1"}, {"program", {}}});
   EXPECT_FALSE(deserialize_program(std::string(text_version.begin(), text_version.end()), &p, &error));
-  EXPECT_EQ(error, "the rule program has format version -1; this iwd reads version 1");
+  EXPECT_EQ(error, "the rule program has format version -1; this iwd reads version 2");
   const auto shape = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 1}, {"program", {1, 2}}});
   EXPECT_FALSE(deserialize_program(std::string(shape.begin(), shape.end()), &p, &error));
   EXPECT_EQ(error.rfind("the rule program is malformed", 0), 0u) << error;

@@ -28,9 +28,27 @@ TEST(Config, ReadsTokensAndLimits) {
   EXPECT_EQ(c->tokens[1].agent, "ada");
 }
 
+// The per-address cap defaults to half of max_connections, at most 256; 0 is no cap.
+TEST(Config, ConnectionLimits) {
+  std::string error;
+  auto c = parse_config(R"({"max_connections": 200})", "c.json", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->per_address_cap(), 100u);
+  EXPECT_EQ(parse_config("{}", "c.json", &error)->per_address_cap(), 256u);
+  c = parse_config(R"({"max_connections_per_address": 0, "request_timeout_seconds": 2.5, "reserved_connections": 4})", "c.json", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->per_address_cap(), 0u);
+  EXPECT_EQ(c->request_timeout_ms, 2500);
+  EXPECT_EQ(c->reserved_connections, 4u);
+}
+
 TEST(Config, NamesTheProblem) {
   EXPECT_EQ(parse_error("{"), "c.json: not valid JSON");
-  EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, max_connections, stream_keep_alive_seconds, compact_every)");
+  EXPECT_EQ(parse_error(R"({"request_timeout_seconds": 0})"), "c.json: `request_timeout_seconds` is a number of seconds from 0.1 to 3600");
+  EXPECT_EQ(parse_error(R"({"max_connections_per_address": -1})"),
+            "c.json: `max_connections_per_address` is a whole number from 0 to 100000 (0: no cap)");
+  EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, "
+            "max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every)");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "short", "role": "admin"}]})"), "c.json: tokens[0].token is at least 16 characters");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "0123456789abcdef", "role": "boss"}]})"),
             "c.json: tokens[0].role `boss` is not one of source, agent, supervisor, admin");
