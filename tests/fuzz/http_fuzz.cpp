@@ -65,12 +65,15 @@ struct Service {
   int port = 0;
   bool allow_5xx = false;
   bool trace = false;  // IWD_HTTP_FUZZ_TRACE=1: every request and reply on stderr
+  std::map<int, long> statuses;  // replies by status (0: none), printed at exit
 };
 Service* g = nullptr;
 
 [[noreturn]] void die(const std::string& what) {
   std::fprintf(stderr, "http_fuzz: %s\n", what.c_str());
   std::fflush(stderr);
+  std::error_code ignored;
+  if (g && !g->dir.empty()) std::filesystem::remove_all(g->dir, ignored);  // the service's files go; it is not stopped
   std::abort();
 }
 
@@ -141,6 +144,9 @@ void start_service() {
   // Registered last, so that it runs before the destructors of the statics made while starting
   // (the rules' JIT): the service stops, then its folder goes.
   std::atexit([] {
+    std::string counts;
+    for (const auto& [status, n] : g->statuses) counts += " " + std::to_string(status) + ":" + std::to_string(n);
+    std::fprintf(stderr, "http_fuzz: replies by status (0: none):%s\n", counts.c_str());
     g->http->stop();
     g->http.reset();
     g->engine.reset();
@@ -326,6 +332,7 @@ void exchange(Connection& c, const FuzzRequest& r) {
   if (g->trace)
     std::fprintf(stderr, "http_fuzz: sent (%s, fd %d)\n%s\n-> %d %s\n", reused ? "kept alive" : "new connection", c.fd,
                  printable(r.text).c_str(), reply.status, printable(reply.body, 300).c_str());
+  ++g->statuses[got == Got::Reply ? reply.status : 0];
   std::string problem;
   if (got == Got::Timeout && r.half_close) c.close();  // given up on, as above
   else if (got == Got::Timeout) problem = "no reply within " + std::to_string(kReplyTimeoutMs / 1000) + " s";

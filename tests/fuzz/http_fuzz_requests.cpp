@@ -57,32 +57,52 @@ std::string token_chars(const std::string& s) {
 }
 
 enum class Shape { None, Capture, Batch, Patch, Reschedule, Answer, Transfer, Agent, AgentState, Rules };
+// The role a route is meant for, by index in kTokens (an agent route: ada or bob at random).
+enum Who : int { kSource = 0, kAnAgent = 1, kSupervisor = 3, kAdmin = 4 };
 struct Template {
   const char* method;
   const char* path;  // `{}`: a segment
   Shape shape;
+  Who who;
 };
 const Template kRoutes[] = {
-    {"POST", "/v1/items", Shape::Capture},           {"POST", "/v1/items/batch", Shape::Batch},
-    {"GET", "/v1/items/{}", Shape::None},            {"PATCH", "/v1/items/{}", Shape::Patch},
-    {"POST", "/v1/items/{}/complete", Shape::None},  {"POST", "/v1/items/{}/cancel", Shape::None},
-    {"POST", "/v1/items/{}/hold", Shape::None},      {"POST", "/v1/items/{}/resume", Shape::None},
-    {"POST", "/v1/items/{}/restart", Shape::None},   {"POST", "/v1/items/{}/reschedule", Shape::Reschedule},
-    {"POST", "/v1/items/{}/accept", Shape::Answer},  {"POST", "/v1/items/{}/reject", Shape::Answer},
-    {"POST", "/v1/items/{}/done", Shape::None},      {"POST", "/v1/items/{}/park", Shape::None},
-    {"POST", "/v1/items/{}/pull", Shape::None},      {"POST", "/v1/items/{}/transfer", Shape::Transfer},
-    {"POST", "/v1/items/{}/return", Shape::None},    {"PUT", "/v1/agents/{}", Shape::Agent},
-    {"PUT", "/v1/agents/{}/state", Shape::AgentState}, {"GET", "/v1/agents/{}", Shape::None},
-    {"GET", "/v1/agents/{}/offers", Shape::None},    {"GET", "/v1/agents/{}/offers/stream", Shape::None},
-    {"GET", "/v1/agents/{}/workbin", Shape::None},   {"GET", "/v1/queue", Shape::None},
-    {"GET", "/v1/admin/rules", Shape::None},         {"PUT", "/v1/admin/rules", Shape::Rules},
-    {"POST", "/v1/admin/compact", Shape::None},      {"GET", "/metrics", Shape::None},
-    {"GET", "/healthz", Shape::None},                {"GET", "/", Shape::None},
-    {"GET", "/v1/items/{}/{}", Shape::None},         {"POST", "/v1//items", Shape::Capture},
-    {"GET", "/v1/agents/{}/", Shape::None},          {"OPTIONS", "*", Shape::None},
+    {"POST", "/v1/items", Shape::Capture, kSource},
+    {"POST", "/v1/items/batch", Shape::Batch, kSource},
+    {"GET", "/v1/items/{}", Shape::None, kSource},
+    {"PATCH", "/v1/items/{}", Shape::Patch, kSource},
+    {"POST", "/v1/items/{}/complete", Shape::None, kSource},
+    {"POST", "/v1/items/{}/cancel", Shape::None, kSource},
+    {"POST", "/v1/items/{}/hold", Shape::None, kSource},
+    {"POST", "/v1/items/{}/resume", Shape::None, kSource},
+    {"POST", "/v1/items/{}/restart", Shape::None, kSource},
+    {"POST", "/v1/items/{}/reschedule", Shape::Reschedule, kSource},
+    {"POST", "/v1/items/{}/accept", Shape::Answer, kAnAgent},
+    {"POST", "/v1/items/{}/reject", Shape::Answer, kAnAgent},
+    {"POST", "/v1/items/{}/done", Shape::None, kAnAgent},
+    {"POST", "/v1/items/{}/park", Shape::None, kAnAgent},
+    {"POST", "/v1/items/{}/pull", Shape::None, kAnAgent},
+    {"POST", "/v1/items/{}/transfer", Shape::Transfer, kAnAgent},
+    {"POST", "/v1/items/{}/return", Shape::None, kSupervisor},
+    {"PUT", "/v1/agents/{}", Shape::Agent, kSupervisor},
+    {"PUT", "/v1/agents/{}/state", Shape::AgentState, kAnAgent},
+    {"GET", "/v1/agents/{}", Shape::None, kSupervisor},
+    {"GET", "/v1/agents/{}/offers", Shape::None, kAnAgent},
+    {"GET", "/v1/agents/{}/offers/stream", Shape::None, kAnAgent},
+    {"GET", "/v1/agents/{}/workbin", Shape::None, kSupervisor},
+    {"GET", "/v1/queue", Shape::None, kSupervisor},
+    {"GET", "/v1/admin/rules", Shape::None, kSupervisor},
+    {"PUT", "/v1/admin/rules", Shape::Rules, kAdmin},
+    {"POST", "/v1/admin/compact", Shape::None, kAdmin},
+    {"GET", "/metrics", Shape::None, kSupervisor},
+    {"GET", "/healthz", Shape::None, kSupervisor},
+    {"GET", "/", Shape::None, kSupervisor},
+    {"GET", "/v1/items/{}/{}", Shape::None, kSource},
+    {"POST", "/v1//items", Shape::Capture, kSource},
+    {"GET", "/v1/agents/{}/", Shape::None, kSupervisor},
+    {"OPTIONS", "*", Shape::None, kAdmin},
 };
 
-const Strings kKnownIds = {"S1", "S2", "F1", "F2", "L1", "ada", "bob", "nobody", "S-1"};
+const Strings kKnownIds = {"S1", "S2", "F1", "F2", "L1", "ada", "bob", "nobody", "S-1", "C0", "C1", "C2"};
 const Strings kOddIds = {"", "a/b", "/", "a\x01", std::string("a\0b", 3), "\xC3\x28", "\xC0\xAF", "\xED\xA0\x80",
                          "\xC2\x85", "\x7F", "\xFF\xFE", "\xF4\x90\x80\x80", "\xE2\x80\xAE", ".", "..", " ", "a b",
                          "%2F", "?", "#", "\t", "\u00e9", std::string(256, 'x'), std::string(257, 'y')};
@@ -115,7 +135,8 @@ const Strings kContentTypes = {"application/json", "application/json; charset=ut
 std::string raw_id(FuzzedDataProvider& f) {
   switch (f.ConsumeIntegralInRange(0, 7)) {
     case 0: case 1: case 2: return pick(f, kKnownIds);
-    case 3: case 4: return "S" + std::to_string(f.ConsumeIntegral<std::uint16_t>());
+    case 3: return "S" + std::to_string(f.ConsumeIntegral<std::uint8_t>());   // a few: later requests name them
+    case 4: return "S" + std::to_string(f.ConsumeIntegral<std::uint16_t>());  // most likely new
     case 5: return f.ConsumeRandomLengthString(24);
     default: return pick(f, kOddIds);
   }
@@ -140,7 +161,7 @@ std::string query(FuzzedDataProvider& f) {
   for (int k = f.ConsumeIntegralInRange(1, 3); k > 0; --k) {
     out += out.empty() ? "?" : "&";
     out += pick(f, kQueryKeys);
-    if (f.ConsumeIntegralInRange(0, 9) == 0) continue;  // a key without `=`
+    if (f.ConsumeIntegralInRange(0, 9) == 9) continue;  // a key without `=`
     out += "=";
     if (f.ConsumeBool()) out += pick(f, kQueryValues);
     else
@@ -203,20 +224,22 @@ struct Obj {
 };
 
 // Mostly right, now and then a wrong type.
-std::string word_or_value(FuzzedDataProvider& f) { return f.ConsumeIntegralInRange(0, 4) ? quote(pick(f, kWords)) : value(f, 2); }
-std::string id_or_value(FuzzedDataProvider& f) { return f.ConsumeIntegralInRange(0, 5) ? quote(raw_id(f)) : value(f, 2); }
+std::string word_or_value(FuzzedDataProvider& f) { return f.ConsumeIntegralInRange(0, 4) < 4 ? quote(pick(f, kWords)) : value(f, 2); }
+std::string id_or_value(FuzzedDataProvider& f) { return f.ConsumeIntegralInRange(0, 5) < 5 ? quote(raw_id(f)) : value(f, 2); }
 std::string time_or_value(FuzzedDataProvider& f) {
   const int k = f.ConsumeIntegralInRange(0, 5);
-  return k == 0 ? "null" : k == 1 ? value(f, 2) : quote(pick(f, kTimes));
+  return k == 5 ? "null" : k == 4 ? value(f, 2) : quote(pick(f, kTimes));
 }
 
 std::string capture(FuzzedDataProvider& f) {
   Obj o;
-  if (f.ConsumeIntegralInRange(0, 7)) o.add("id", id_or_value(f));
-  if (f.ConsumeIntegralInRange(0, 5)) o.add("department", word_or_value(f));
+  const int id = f.ConsumeIntegralInRange(0, 7);  // mostly an id not seen yet, so that captures go through
+  if (id < 5) o.add("id", quote("C" + std::to_string(f.ConsumeIntegral<std::uint16_t>())));
+  else if (id < 7) o.add("id", id_or_value(f));
+  if (f.ConsumeIntegralInRange(0, 5) < 5) o.add("department", word_or_value(f));
   o.maybe(f, "segment", word_or_value(f)).maybe(f, "deal_value", f.ConsumeBool() ? pick(f, kNumbers) : value(f, 2));
-  if (f.ConsumeIntegralInRange(0, 3) == 0) o.add("tags", "[" + quote(pick(f, kWords)) + "]");
-  if (f.ConsumeIntegralInRange(0, 5) == 0) o.add("product", quote(f.ConsumeRandomLengthString(16)));
+  if (f.ConsumeIntegralInRange(0, 3) == 3) o.add("tags", "[" + quote(pick(f, kWords)) + "]");
+  if (f.ConsumeIntegralInRange(0, 5) == 5) o.add("product", quote(f.ConsumeRandomLengthString(16)));
   return o.done(f);
 }
 
@@ -238,7 +261,7 @@ std::string shaped(FuzzedDataProvider& f, Shape shape) {
     case Shape::Batch: {
       std::string items = "[";
       for (int k = f.ConsumeIntegralInRange<int>(0, kMaxBatch + 2); k > 0; --k) items += (items.size() > 1 ? "," : "") + capture(f);
-      return o.add("items", f.ConsumeIntegralInRange(0, 7) ? items + "]" : value(f, 1)).done(f);
+      return o.add("items", f.ConsumeIntegralInRange(0, 7) < 7 ? items + "]" : value(f, 1)).done(f);
     }
     case Shape::Patch: return o.maybe(f, "segment", word_or_value(f)).maybe(f, "department", word_or_value(f))
                             .maybe(f, "deal_value", value(f, 2)).maybe(f, "id", id_or_value(f)).done(f);
@@ -248,10 +271,10 @@ std::string shaped(FuzzedDataProvider& f, Shape shape) {
     case Shape::Agent: {
       Obj skills;
       for (int k = f.ConsumeIntegralInRange(0, 3); k > 0; --k) skills.add(pick(f, kWords), f.ConsumeBool() ? pick(f, kNumbers) : value(f, 2));
-      o.maybe(f, "skills", f.ConsumeIntegralInRange(0, 5) ? "{" + skills.text + "}" : value(f, 2));
+      o.maybe(f, "skills", f.ConsumeIntegralInRange(0, 5) < 5 ? "{" + skills.text + "}" : value(f, 2));
       o.maybe(f, "state", word_or_value(f)).maybe(f, "reason", quote(f.ConsumeRandomLengthString(12)));
-      if (f.ConsumeIntegralInRange(0, 3) == 0) o.add("capacity", f.ConsumeBool() ? quote("standard") : R"({"voice":1,"total":3})");
-      if (f.ConsumeIntegralInRange(0, 3) == 0) o.add("groups", "[" + quote(pick(f, kWords)) + "]");
+      if (f.ConsumeIntegralInRange(0, 3) == 3) o.add("capacity", f.ConsumeBool() ? quote("standard") : R"({"voice":1,"total":3})");
+      if (f.ConsumeIntegralInRange(0, 3) == 3) o.add("groups", "[" + quote(pick(f, kWords)) + "]");
       return o.maybe(f, "id", id_or_value(f)).done(f);
     }
     case Shape::AgentState: return o.maybe(f, "state", word_or_value(f)).maybe(f, "reason", word_or_value(f)).done(f);
@@ -331,32 +354,35 @@ void assemble(FuzzedDataProvider& f, FuzzRequest& r, const std::string& method, 
   }
   if (body.size() > kMaxBody) r.may_close = true;  // 413 before the body is read: the server may reset
   std::string text = method + " " + target + " HTTP/1.1\r\n";
-  if (f.ConsumeIntegralInRange(0, 30)) text += "Host: 127.0.0.1\r\n";
-  else r.strict = false;  // HTTP/1.1 without Host: libmicrohttpd's own 400
+  if (f.ConsumeIntegralInRange(0, 30) < 30) text += "Host: 127.0.0.1\r\n";
+  else r.strict = false;  // HTTP/1.1 without Host: libmicrohttpd may answer its own 400
   for (const std::string& h : headers) text += h + "\r\n";
-  if (f.ConsumeIntegralInRange(0, 19) == 0) {
+  if (f.ConsumeIntegralInRange(0, 19) == 19) {
     text += "Expect: 100-continue\r\n";
     // libmicrohttpd 0.9.75 sends 100 Continue and then closes, unanswered, when bytes it cannot
     // parse follow such a request (its body unframed, or past its length).
     if (r.close_after && !body.empty()) r.may_close = true;
   }
   switch (f.ConsumeIntegralInRange(0, 9)) {
-    case 0: text += "Connection: close\r\n", r.close_after = true; break;
-    case 1: text += "Connection: keep-alive\r\n"; break;
-    case 2: text += "X-" + token_chars(f.ConsumeRandomLengthString(8)) + ": " + header_safe(f.ConsumeRandomLengthString(24)) + "\r\n"; break;
+    case 7: text += "Connection: close\r\n", r.close_after = true; break;
+    case 8: text += "Connection: keep-alive\r\n"; break;
+    case 9: text += "X-" + token_chars(f.ConsumeRandomLengthString(8)) + ": " + header_safe(f.ConsumeRandomLengthString(24)) + "\r\n"; break;
     default: break;
   }
   r.text = text + framing + "\r\n" + sent;
 }
 
-std::string authorization(FuzzedDataProvider& f) {
-  const std::string token = kTokens[f.ConsumeIntegralInRange<std::size_t>(0, std::size(kTokens) - 1)].token;
-  switch (f.ConsumeIntegralInRange(0, 9)) {
-    case 6: return "";
-    case 7: return "Bearer wrong-token-000000000";
-    case 8: return pick(f, {"Basic YWRhOmFkYQ==", "bearer " + token, "Bearer", "Bearer ", "Bearer  " + token,
-                            "Bearer " + token + " ", token, "Bearer " + token + "x", "Bearer " + token.substr(1)});
-    case 9: return "Bearer " + header_safe(f.ConsumeRandomLengthString(30));
+// Half the time the token of the role the route is meant for; else any token, none, or a wrong one.
+std::string authorization(FuzzedDataProvider& f, Who who) {
+  const std::size_t meant = who == kAnAgent ? f.ConsumeIntegralInRange(1, 2) : static_cast<std::size_t>(who);
+  const std::string token = kTokens[!f.ConsumeBool() ? meant : f.ConsumeIntegralInRange<std::size_t>(0, std::size(kTokens) - 1)].token;
+  switch (f.ConsumeIntegralInRange(0, 11)) {
+    case 9: return "";
+    case 10: return "Bearer wrong-token-000000000";
+    case 11:
+      if (f.ConsumeBool()) return "Bearer " + header_safe(f.ConsumeRandomLengthString(30));
+      return pick(f, {"Basic YWRhOmFkYQ==", "bearer " + token, "Bearer", "Bearer ", "Bearer  " + token,
+                      "Bearer " + token + " ", token, "Bearer " + token + "x", "Bearer " + token.substr(1)});
     default: return "Bearer " + token;
   }
 }
@@ -365,10 +391,11 @@ FuzzRequest structured(FuzzedDataProvider& f) {
   FuzzRequest r;
   const Template& route = kRoutes[f.ConsumeIntegralInRange<std::size_t>(0, std::size(kRoutes) - 1)];
   std::string method = route.method;
+  // Out of bytes, FuzzedDataProvider gives the smallest value: 0 is the natural choice throughout.
   const int m = f.ConsumeIntegralInRange(0, 19);
-  if (m == 0) method = pick(f, kMethods);
-  else if (m == 1) method = token_chars(f.ConsumeRandomLengthString(8));
-  else if (m == 2 && method == "GET") method = "HEAD";
+  if (m == 17) method = pick(f, kMethods);
+  else if (m == 18) method = token_chars(f.ConsumeRandomLengthString(8));
+  else if (m == 19 && method == "GET") method = "HEAD";
   if (method.empty()) method = "GET";
   r.head = method == "HEAD";
   std::string target;
@@ -376,23 +403,22 @@ FuzzRequest structured(FuzzedDataProvider& f) {
     if (p[0] == '{' && p[1] == '}') target += segment(f), ++p;
     else target += *p;
   const bool listing = std::string_view(route.path) == "/v1/queue";
-  if (f.ConsumeIntegralInRange(0, listing ? 1 : 9) == 0) target += query(f);
+  if (f.ConsumeIntegralInRange(0, listing ? 1 : 9) == 1) target += query(f);
   std::vector<std::string> headers;
-  if (std::string a = authorization(f); !a.empty()) headers.push_back("Authorization: " + a);
+  if (std::string a = authorization(f, route.who); !a.empty()) headers.push_back("Authorization: " + a);
   switch (f.ConsumeIntegralInRange(0, 9)) {
-    case 0: case 1: case 2: break;
-    case 3: headers.push_back("Content-Type: " + pick(f, kContentTypes)); break;
-    case 4: headers.push_back("Content-Type: " + header_safe(f.ConsumeRandomLengthString(24))); break;
-    default: headers.push_back("Content-Type: application/json");
+    default: headers.push_back("Content-Type: application/json"); break;
+    case 7: case 8: break;
+    case 9: headers.push_back("Content-Type: " + (f.ConsumeBool() ? pick(f, kContentTypes) : header_safe(f.ConsumeRandomLengthString(24)))); break;
   }
   std::string body;
   switch (f.ConsumeIntegralInRange(0, 11)) {
-    case 0: body = value(f, 0); break;
-    case 1: body = f.ConsumeRandomLengthString(4096); break;
-    case 2: body.clear(); break;
-    case 3: body = deep(f); break;
-    case 4: body = about_the_limit(f); break;
-    default: body = shaped(f, route.shape);
+    default: body = shaped(f, route.shape); break;
+    case 7: body = value(f, 0); break;
+    case 8: body = f.ConsumeRandomLengthString(4096); break;
+    case 9: body.clear(); break;
+    case 10: body = deep(f); break;
+    case 11: body = about_the_limit(f); break;
   }
   assemble(f, r, method, target, std::move(headers), body);
   return r;
