@@ -14,6 +14,7 @@ using ojson = nlohmann::ordered_json;
 namespace {
 
 constexpr RoleSet kSupervisor = roles({Role::Supervisor});
+constexpr long kMaxOffset = 1'000'000'000;  // past any queue: a larger offset is a client's mistake
 
 bool whole_number(const std::string& text, long* out) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
@@ -40,8 +41,9 @@ std::vector<Route> queue_routes(ServerContext& ctx) {
                  long limit = 50, offset = 0;
                  const auto limit_text = q.query_value("limit"), offset_text = q.query_value("offset");
                  if ((limit_text && !whole_number(*limit_text, &limit)) || (offset_text && !whole_number(*offset_text, &offset)) ||
-                     limit < 1 || limit > 1000 || offset < 0)
-                   return send(res, error_reply(400, "bad_page", "`limit` is a whole number from 1 to 1000 and `offset` 0 or more"));
+                     limit < 1 || limit > 1000 || offset < 0 || offset > kMaxOffset)
+                   return send(res, error_reply(400, "bad_page",
+                                                "`limit` is a whole number from 1 to 1000 and `offset` from 0 to 1000000000"));
                  const auto state = state_named(state_text);
                  if (!state && state_text != "open")
                    return send(res, error_reply(400, "bad_state",

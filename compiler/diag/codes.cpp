@@ -127,6 +127,8 @@ constexpr std::array kCodes = {
     DiagCodeInfo{"E0516", "test-missing-required", Severity::Error,
                  "A test's `given` leaves out a required attribute, so its item would be rejected at "
                  "capture; give the attribute, or expect the rejection."},
+    DiagCodeInfo{"E0517", "always-redeclared", Severity::Error,
+                 "A calendar is named `always`, the built-in calendar open at every instant."},
     // W06xx / I06xx: lints
     DiagCodeInfo{"W0601", "unreachable-rule", Severity::Warning,
                  "A department or process can never take an item: the ones before it take every "

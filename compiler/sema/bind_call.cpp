@@ -33,9 +33,9 @@ BoundExprPtr Binder::bind_call(const SyntaxExpr* e, NameContext ctx, Want want) 
     const stdlib::ParamKind kind = fn->param(i);
     using stdlib::ParamKind;
     if (kind == ParamKind::Calendar || kind == ParamKind::CalendarOrZone) {
-      if (a->kind == SyntaxExprKind::Name && calendars_.count(as<SyntaxNameExpr>(*a).name)) {
+      if (a->kind == SyntaxExprKind::Name && find_calendar(as<SyntaxNameExpr>(*a).name) >= 0) {
         auto cal = make_bound(BoundExprKind::Calendar, SemaType::of(TypeKind::Calendar), a->range);
-        cal->index = calendars_.at(as<SyntaxNameExpr>(*a).name);
+        cal->index = find_calendar(as<SyntaxNameExpr>(*a).name);
         out->children.push_back(std::move(cal));
         continue;
       }

@@ -152,6 +152,11 @@ void Binder::collect(const SyntaxDecl& d) {
       return;
     }
     case SyntaxDeclKind::Calendar: {
+      if (d.name.text == kAlwaysCalendar) {
+        report("E0517", d.name.range, "`always` is a built-in calendar (open at every instant); it cannot be redeclared")
+            .notes.push_back("give this calendar another name, or use `always` as it is");
+        return;
+      }
       if (!once(calendars_, static_cast<std::int32_t>(rs_->calendars.size()), "calendar", rs_->calendars)) return;
       BoundCalendar c;
       c.name = d.name.text;

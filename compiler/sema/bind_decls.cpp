@@ -14,9 +14,23 @@ std::unique_ptr<BoundRuleset> bind_ruleset(const SourceManager& sm, const std::v
   return binder.run(files);
 }
 
+std::int32_t Binder::find_calendar(const std::string& name) {
+  if (auto it = calendars_.find(name); it != calendars_.end()) return it->second;
+  if (name != kAlwaysCalendar) return -1;
+  BoundCalendar always;
+  always.name = kAlwaysCalendar;
+  always.zone = "UTC";
+  for (auto& day : always.weekly) day = {{0, 24 * 60}};
+  const auto index = static_cast<std::int32_t>(rs_->calendars.size());
+  rs_->calendars.push_back(std::move(always));
+  calendar_syntax_.push_back(nullptr);  // nothing to bind: built in
+  calendars_.emplace(name, index);
+  return index;
+}
+
 std::int32_t Binder::calendar_ref(const SyntaxName& n) {
   if (n.text.empty()) return -1;
-  if (auto it = calendars_.find(n.text); it != calendars_.end()) return it->second;
+  if (const std::int32_t index = find_calendar(n.text); index >= 0) return index;
   std::vector<std::string> names;
   for (const auto& [c, _] : calendars_) names.push_back(c);
   undefined(n.text, n.range, names, "calendar", "E0303");
@@ -59,7 +73,8 @@ void Binder::bind_bodies(const std::vector<const SyntaxFile*>& files) {
     define_state_[i] = 2;
     rs_->define_order.push_back(static_cast<std::int32_t>(i));
   }
-  for (std::size_t i = 0; i < rs_->calendars.size(); ++i) bind_calendar(rs_->calendars[i], *calendar_syntax_[i]);
+  for (std::size_t i = 0; i < rs_->calendars.size(); ++i)
+    if (calendar_syntax_[i]) bind_calendar(rs_->calendars[i], *calendar_syntax_[i]);
   for (std::size_t i = 0; i < rs_->priorities.size(); ++i) bind_priority(rs_->priorities[i], priority_syntax_[i]->body);
   for (std::size_t i = 0; i < rs_->targets.size(); ++i) bind_targets(rs_->targets[i], targets_syntax_[i]->body);
 

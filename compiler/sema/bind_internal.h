@@ -60,6 +60,9 @@ class Binder {
   void bind_calendar(BoundCalendar& out, const SyntaxCalendar& c);
   void bind_test(const SyntaxTest& t);
   std::int32_t calendar_ref(const SyntaxName& n);
+  // The calendar named `name`, or -1. `always` (LANGUAGE.md 1.1 section 6: open at every
+  // instant) is built in: it is added to the ruleset the first time it is named.
+  std::int32_t find_calendar(const std::string& name);
 
   Diagnostic& report(std::string_view code, SourceRange r, std::string message) {
     return diags_.report(code, r, std::move(message));

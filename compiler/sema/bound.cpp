@@ -98,7 +98,10 @@ EffectiveClauses BoundRuleset::effective(const BoundProcess& p) const {
     return dep ? (dep->*member).get() : nullptr;
   };
   e.sla = pick(&BoundClauses::sla);
-  e.sla_calendar = own.sla ? own.sla_calendar : dep ? dep->sla_calendar : -1;
+  // A process's `sla` without `in` keeps its department's calendar (LANGUAGE.md 1.1 section 7);
+  // `in always` counts elapsed time.
+  const std::int32_t dep_calendar = dep ? dep->sla_calendar : -1;
+  e.sla_calendar = own.sla ? (own.sla_calendar >= 0 ? own.sla_calendar : dep_calendar) : dep_calendar;
   e.priority = own.priority >= 0 ? own.priority : dep ? dep->priority : -1;
   // `priority NAME min .. max ..` is one clause: a process that names its own scheme
   // takes its own bounds (or none); otherwise its own bounds win over the department's.

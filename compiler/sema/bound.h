@@ -98,6 +98,9 @@ struct BoundDefine {
 // that runs past midnight is split over the two days.
 using DayHours = std::vector<std::pair<int, int>>;
 
+// The built-in calendar open at every instant (LANGUAGE.md 1.1 section 6).
+inline constexpr const char* kAlwaysCalendar = "always";
+
 struct BoundCalendar {
   std::string name;
   std::string zone;  // IANA name

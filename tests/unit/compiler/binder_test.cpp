@@ -61,7 +61,7 @@ department D {
   EXPECT_EQ(a.offer_timeout->int_value, 45000);
   auto bb = rs.effective(rs.processes[1]);
   EXPECT_EQ(bb.sla->int_value, 5 * 24 * 3600 * 1000);
-  EXPECT_EQ(bb.sla_calendar, -1);  // the process's own sla has no calendar
+  EXPECT_EQ(bb.sla_calendar, 0);  // LANGUAGE.md 1.1: its own sla without `in` keeps the department's calendar
   EXPECT_EQ(bb.priority, 1);
   EXPECT_EQ(bb.priority_min, nullptr);  // its own priority clause: its own (absent) bounds
   auto c = rs.effective(rs.processes[2]);

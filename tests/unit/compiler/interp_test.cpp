@@ -301,6 +301,36 @@ test "due_at wins" {
   for (const auto& f : failures) ADD_FAILURE() << f;
 }
 
+// LANGUAGE.md 1.1 section 7: a process's `sla` without `in` keeps its department's calendar;
+// `in always` (the built-in calendar) counts elapsed time; `is_open(always, t)` always holds.
+TEST(Interp, ProcessSlaKeepsTheDepartmentsCalendar) {
+  const auto failures = run_text(R"(attributes { k: int = 0 }
+calendar office { timezone "Europe/Berlin"  mon..fri 08:00-18:00 }
+department D when is_open(always, now) {
+  sla 12h in office
+  process Inherits when k == 0 { sla 4h }
+  process Elapsed when k == 1 { sla 4h in always }
+  process Own when k == 2
+}
+test "a process sla without in: the department's calendar" {
+  at 2026-11-27T16:00:00+01:00
+  expect process D.Inherits
+  expect due 2026-11-30T10:00:00+01:00
+}
+test "in always: elapsed time" {
+  given { k: 1 }
+  at 2026-11-27T16:00:00+01:00
+  expect due 2026-11-27T20:00:00+01:00
+}
+test "no sla of its own: the department's clause and calendar" {
+  given { k: 2 }
+  at 2026-11-27T16:00:00+01:00
+  expect due 2026-11-30T18:00:00+01:00
+}
+)");
+  for (const auto& f : failures) ADD_FAILURE() << f;
+}
+
 // Next changes with known answers.
 TEST(Interp, NextPriorityChangeCases) {
   Checked c;
