@@ -160,7 +160,10 @@ bool Journal::migrate(std::string* error) {
                                                 {"snapshots", "captured_parts"},
                                                 {"snapshots", "checksum"},
                                                 {"snapshot_parts", "checksum"}};
-  for (const auto& [table, column] : kColumns) {
+  for (const auto& pair : kColumns) {
+    // Plain locals, not structured bindings: clang 14 cannot capture those in a lambda.
+    const char* table = pair.first;
+    const char* column = pair.second;
     bool present = false;
     if (!run("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
              [&](sqlite3_stmt* st) {
@@ -277,7 +280,9 @@ bool Journal::add_snapshot(std::int64_t at, const std::string& rules_key, const 
            error))
     return false;
   const std::int64_t seq = sqlite3_last_insert_rowid(db_);
-  for (const auto& [field, text] : {std::pair<const char*, const std::string*>{"image", &image}, {"captured", &captured}}) {
+  for (const auto& pair : {std::pair<const char*, const std::string*>{"image", &image}, {"captured", &captured}}) {
+    const char* field = pair.first;  // plain locals: clang 14 cannot capture structured bindings
+    const std::string* text = pair.second;
     std::size_t part = 0, from = 0;
     do {
       const std::size_t n = std::min(snapshot_part_bytes_, text->size() - from);
