@@ -81,6 +81,8 @@ struct ExplainedDue {
   ExplainedExpr sla;       // the clause's expression and its value
   bool sla_inherited = false;  // the department's clause
   std::string calendar, zone;  // empty: wall-clock time
+  std::string calendar_from;   // "clause" (written in it) or "department" (a process's sla without `in`)
+  std::string open_time;       // the SLA in open hours (`120h`: `5d` of open time is not five days)
   std::vector<CalendarDay> days;
   std::size_t days_left_out = 0;  // days not listed (very long counts)
 };

@@ -66,8 +66,8 @@ void calendar_days(const stdlib::BusinessCalendar& cal, std::int64_t start,
     }
     total += time;
     if (cd.counted.empty()) cd.closed = closed_reason(cal, day);
-    cd.time = duration_text(time);
-    cd.total = duration_text(total);
+    cd.time = open_hours_text(time);
+    cd.total = open_hours_text(total);
     if (d.days.size() < kMaxDays) d.days.push_back(std::move(cd));
     else ++d.days_left_out;
   }
@@ -104,6 +104,10 @@ ExplainedDue explain_due(const ExprExplainer& x, std::int32_t process, const Eva
   if (pp.sla_calendar < 0) return d;
   const auto& cal = r.interp.calendar(pp.sla_calendar);
   d.calendar = r.program.calendar_names[static_cast<std::size_t>(pp.sla_calendar)];
+  // Where the calendar comes from: the clause itself, or (LANGUAGE.md 1.1 section 7) the
+  // department's `sla` for a process's own `sla` written without `in`.
+  d.calendar_from = d.sla_inherited || bp.clauses.sla_calendar >= 0 ? "clause" : "department";
+  d.open_time = open_hours_text(t.sla.i);
   d.zone = cal.zone().name();
   calendar_days(cal, t.start, t.counted, d);
   return d;

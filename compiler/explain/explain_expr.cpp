@@ -58,6 +58,13 @@ std::string number_text(double v) {
 }
 
 std::string duration_text(std::int64_t ms) { return stdlib::format_duration(stdlib::Duration{ms}); }
+std::string open_hours_text(std::int64_t ms) {
+  // Open time in hours (`28h54m`), never in 24-hour days: a day of open time is not a day.
+  const std::int64_t hours = ms / 3'600'000;
+  const std::int64_t rest = ms % 3'600'000;
+  if (hours == 0) return duration_text(ms);
+  return rest == 0 ? fmt::format("{}h", hours) : fmt::format("{}h{}", hours, duration_text(rest));
+}
 std::string instant_text(std::int64_t ms) { return stdlib::format_instant(stdlib::Instant{ms}); }
 
 std::string ExprExplainer::location(const SourceRange& range) const {

@@ -12,6 +12,7 @@ namespace iwd::compiler {
 std::string number_text(double v);
 std::string duration_text(std::int64_t ms);
 std::string instant_text(std::int64_t ms);
+std::string open_hours_text(std::int64_t ms);  // open time in hours: `28h54m`, never days
 
 class ExprExplainer {
  public:

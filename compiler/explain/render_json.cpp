@@ -63,7 +63,7 @@ json due(const ExplainedDue& d) {
                     {"total", day.total}, {"closed", text_or_null(day.closed)}});
   }
   return {{"source", d.source},       {"due", text_or_null(d.due)},         {"start", text_or_null(d.start)},
-          {"start_from", text_or_null(d.start_from)}, {"sla", expr(d.sla)}, {"sla_inherited", d.sla_inherited},
+          {"start_from", text_or_null(d.start_from)}, {"sla", expr(d.sla)}, {"sla_inherited", d.sla_inherited}, {"calendar_from", text_or_null(d.calendar_from)}, {"open_time", text_or_null(d.open_time)},
           {"calendar", text_or_null(d.calendar)},     {"zone", text_or_null(d.zone)}, {"days", days},
           {"days_left_out", d.days_left_out}};
 }

@@ -84,7 +84,8 @@ void due(std::ostream& out, const ExplainedDue& d) {
     out << "  the process has no sla and the item no due_at\n";
     return;
   }
-  out << fmt::format("  sla {}{}{}{}\n", d.sla.text, d.calendar.empty() ? "" : " in " + d.calendar,
+  out << fmt::format("  sla {}{}{}{}{}\n", d.sla.text, d.calendar.empty() ? "" : " in " + d.calendar,
+                     d.calendar_from == "department" ? " (the calendar of the department's sla)" : "",
                      d.sla_inherited ? " (the department's clause)" : "", at_location(d.sla.location));
   if (!reads(d.sla).empty()) out << "   " << reads(d.sla) << "\n";
   if (d.start.empty()) {
@@ -95,7 +96,7 @@ void due(std::ostream& out, const ExplainedDue& d) {
     out << fmt::format("  {} ({}) + {} = {}\n", d.start, d.start_from, d.sla.value, d.due);
     return;
   }
-  out << fmt::format("  {} of open time in calendar {} from {} ({}), local time in {}:\n", d.sla.value, d.calendar, d.start,
+  out << fmt::format("  {} of open time in calendar {} from {} ({}), local time in {}:\n", d.open_time, d.calendar, d.start,
                      d.start_from, d.zone);
   for (std::size_t i = 0; i < d.days.size(); ++i) {
     const auto& day = d.days[i];
