@@ -162,8 +162,8 @@ bool Journal::migrate(std::string* error) {
                                                 {"snapshot_parts", "checksum"}};
   for (const auto& pair : kColumns) {
     // Plain locals, not structured bindings: clang 14 cannot capture those in a lambda.
-    const char* table = pair.first;
-    const char* column = pair.second;
+    const char* table = pair[0];
+    const char* column = pair[1];
     bool present = false;
     if (!run("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
              [&](sqlite3_stmt* st) {
