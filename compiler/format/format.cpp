@@ -8,6 +8,7 @@
 #include <cctype>
 #include <climits>
 #include <map>
+#include <optional>
 #include <sstream>
 
 #include "compiler/format/lex_comments.h"
@@ -21,6 +22,7 @@ constexpr std::size_t kMaxWidth = 100;
 struct Item {
   enum Kind { Leaf, ListLeaf, Block, Table } kind = Leaf;
   std::uint32_t b = 0, e = 0;  // code-point offsets [b, e)
+  bool commas = false;         // on one line, children are separated by `, ` (attributes)
   std::vector<Item> children;
 };
 
@@ -286,9 +288,11 @@ class Layout {
     switch (d.kind) {
       case SyntaxDeclKind::Enum:
       case SyntaxDeclKind::Skills:
+      case SyntaxDeclKind::Outcomes:
       case SyntaxDeclKind::Capacity: return leaf(d.range, Item::ListLeaf);
       case SyntaxDeclKind::Attributes: {
         Item it = block(d.range);
+        it.commas = true;
         for (const auto& a : as<SyntaxAttributes>(d).attributes) it.children.push_back(leaf(a.range));
         return it;
       }
@@ -366,11 +370,13 @@ class Printer {
     }
     want_blank_ = false;
     flush_leading(UINT32_MAX, 0);
+    align_trailing_comments();
   }
 
   // Blocks, and lists too long for one line, are set apart by blank lines at the top level.
   bool multi_line(const Item& it) const {
-    if (it.kind == Item::Block || it.kind == Item::Table) return true;
+    if (it.kind == Item::Block) return !one_line(it, 0);
+    if (it.kind == Item::Table) return true;
     if (it.kind != Item::ListLeaf) return false;
     return cp_len(join(first_at(it.b), first_at(it.e))) > kMaxWidth;
   }
@@ -404,6 +410,13 @@ class Printer {
   std::uint32_t last_line_ = 0;    // source line of the last thing placed
   bool want_blank_ = false;
   bool block_start_ = true;
+  struct Trail {
+    std::size_t out_line;  // index in lines_
+    std::size_t byte;      // where the ` // comment` starts in that line
+    std::size_t code_col;  // columns of code before it (on the last line of a multi-line entry)
+    std::uint32_t src_line, src_col;
+  };
+  std::vector<Trail> trails_;  // the first trailing comment of each line
 
   std::size_t first_at(std::uint32_t off) const {
     auto it = std::lower_bound(lx_.tokens.begin(), lx_.tokens.end(), off,
@@ -467,6 +480,41 @@ class Printer {
     block_start_ = false;
   }
 
+  // A line of code with the comments that follow it on source line `line` (after offset
+  // `after`). `code` may hold several lines (a list or a construct kept as written).
+  void emit_code(int indent, const std::string& code, std::uint32_t after, std::uint32_t line) {
+    std::uint32_t src_col = 0;
+    const std::string comments = trailing(after, line, &src_col);
+    if (!comments.empty()) {
+      const std::size_t nl = code.rfind('\n');
+      const std::size_t pad = static_cast<std::size_t>(indent) * 2;
+      trails_.push_back({lines_.size(), pad + code.size(),
+                         nl == std::string::npos ? pad + cp_len(code) : cp_len(code.substr(nl + 1)), line, src_col});
+    }
+    emit(indent, code + comments);
+  }
+
+  // Aligned trailing comments stay aligned: a group of trailing comments on consecutive
+  // lines (in the source and in the output) that shared one column in the source stays in
+  // that column if every line's code ends before it, else moves to one space after the
+  // longest line's code. Any other trailing comment stays one space after its code.
+  void align_trailing_comments() {
+    for (std::size_t g = 0; g < trails_.size();) {
+      std::size_t end = g + 1;
+      while (end < trails_.size() && trails_[end].out_line == trails_[end - 1].out_line + 1 &&
+             trails_[end].src_line == trails_[end - 1].src_line + 1 && trails_[end].src_col == trails_[g].src_col)
+        ++end;
+      if (end - g > 1) {
+        std::size_t widest = 0;
+        for (std::size_t k = g; k < end; ++k) widest = std::max(widest, trails_[k].code_col);
+        const std::size_t column = widest < trails_[g].src_col ? trails_[g].src_col : widest + 1;
+        for (std::size_t k = g; k < end; ++k)
+          lines_[trails_[k].out_line].insert(trails_[k].byte, column - 1 - trails_[k].code_col, ' ');
+      }
+      g = end;
+    }
+  }
+
   void separate(std::uint32_t src_line) {
     if (!block_start_ && (want_blank_ || (last_line_ != 0 && src_line > last_line_ + 1))) lines_.emplace_back();
     want_blank_ = false;
@@ -494,14 +542,16 @@ class Printer {
   }
 
   // Comments after offset `after` on source line `line`, before the next code token
-  // (ignoring `;`), appended to the current line.
-  std::string trailing(std::uint32_t after, std::uint32_t line) {
+  // (ignoring `;`), appended to the current line, one space after the code; `*src_col` is
+  // the source column (0-based) of the first one.
+  std::string trailing(std::uint32_t after, std::uint32_t line, std::uint32_t* src_col = nullptr) {
     std::size_t next = first_at(after);
     while (next < lx_.tokens.size() && lx_.tokens[next].text == ";") ++next;
     const std::uint32_t next_begin = next < lx_.tokens.size() ? lx_.tokens[next].begin : UINT32_MAX;
     const auto& cs = comments();
     std::string out;
     while (cur_ < cs.size() && cs[cur_].begin >= after && cs[cur_].line == line && cs[cur_].begin < next_begin) {
+      if (out.empty() && src_col != nullptr) *src_col = cs[cur_].col > 0 ? cs[cur_].col - 1 : 0;
       out += " " + cs[cur_].text;
       last_line_ = std::max(last_line_, cs[cur_].end_line);
       const bool lc = cs[cur_].line_comment;
@@ -516,6 +566,37 @@ class Printer {
     while (comment_before(off)) ++cur_;
   }
 
+  // A short block kept on one line (`targets { skill phone > 0 }`, `process Q { sla 2h }`,
+  // `attributes { id: string, amount: int }`): when the source has its `{` and `}` on one
+  // line, no comment inside, one clause (any number of attributes, `, ` between them), no
+  // nested block, and the line fits in kMaxWidth columns. Returns the line, or nothing.
+  std::optional<std::string> one_line(const Item& it, int indent) const {
+    if (it.kind != Item::Block || it.children.empty() || (it.children.size() > 1 && !it.commas)) return std::nullopt;
+    const std::size_t i = first_at(it.b), j = first_at(it.e);
+    std::size_t lb = i;
+    while (lb < j && !is(lx_.tokens[lb], "{")) ++lb;
+    std::size_t rb = j;
+    while (rb > lb && !is(lx_.tokens[rb - 1], "}")) --rb;
+    if (lb >= j || rb <= lb + 1) return std::nullopt;
+    --rb;
+    if (lx_.tokens[lb].line != lx_.tokens[rb].end_line) return std::nullopt;
+    const auto& cs = comments();
+    auto c = std::lower_bound(cs.begin(), cs.end(), it.b,
+                              [](const LexedToken& t, std::uint32_t o) { return t.begin < o; });
+    if (c != cs.end() && c->begin < it.e) return std::nullopt;
+    std::string line = join(i, lb) + " {";
+    for (std::size_t k = 0; k < it.children.size(); ++k) {
+      const Item& ch = it.children[k];
+      if (ch.kind != Item::Leaf) return std::nullopt;
+      std::string text = join(first_at(ch.b), first_at(ch.e));
+      while (!text.empty() && text.back() == ',') text.pop_back();
+      line += (k > 0 ? ", " : " ") + text;
+    }
+    line += " }";
+    if (static_cast<std::size_t>(indent) * 2 + cp_len(line) > kMaxWidth) return std::nullopt;
+    return line;
+  }
+
   // The construct as written (it holds a comment this layout cannot place).
   void emit_verbatim(const Item& it, int indent, std::size_t i, std::size_t j) {
     separate(lx_.tokens[i].line);
@@ -525,7 +606,7 @@ class Printer {
     last_line_ = lx_.tokens[j - 1].end_line;
     for (std::size_t c = first_comment; c < cur_; ++c)  // a comment may end the construct's last line
       last_line_ = std::max(last_line_, comments()[c].end_line);
-    emit(indent, text + trailing(it.e, last_line_));
+    emit_code(indent, text, it.e, last_line_);
   }
 
   void item(const Item& it, int indent) {
@@ -539,8 +620,13 @@ class Printer {
       if (it.kind == Item::ListLeaf && static_cast<std::size_t>(indent) * 2 + cp_len(text) > kMaxWidth)
         text = list_lines(i, j, indent);
       last_line_ = lx_.tokens[j - 1].end_line;
-      emit(indent, text + trailing(it.e, last_line_));
+      emit_code(indent, text, it.e, last_line_);
       return;
+    }
+    if (auto line = one_line(it, indent)) {
+      separate(lx_.tokens[i].line);
+      last_line_ = lx_.tokens[j - 1].end_line;
+      return emit_code(indent, *line, it.e, last_line_);
     }
     // A block: header `{`, children, `}`.
     std::size_t lb = i, rb = j;
@@ -566,18 +652,18 @@ class Printer {
     separate(lx_.tokens[i].line);
     if (it.children.empty() && !comment_before(lx_.tokens[rb].begin)) {
       last_line_ = lx_.tokens[j - 1].end_line;
-      emit(indent, header + " {}" + trailing(it.e, last_line_));
+      emit_code(indent, header + " {}", it.e, last_line_);
       return;
     }
     last_line_ = lx_.tokens[lb].line;
-    emit(indent, header + " {" + trailing(lx_.tokens[lb].end, last_line_));
+    emit_code(indent, header + " {", lx_.tokens[lb].end, last_line_);
     block_start_ = true;
     if (it.kind == Item::Table) table_rows(it, indent + 1);
     else
       for (const auto& c : it.children) item(c, indent + 1);
     flush_leading(lx_.tokens[rb].begin, indent + 1);
     last_line_ = lx_.tokens[j - 1].end_line;
-    emit(indent, "}" + trailing(it.e, lx_.tokens[rb].line));
+    emit_code(indent, "}", it.e, lx_.tokens[rb].line);
   }
 
   // enum/skills/capacity too long for one line: one item per line.
@@ -649,7 +735,7 @@ class Printer {
         if (k + 1 < rows[r].cells.size()) text += std::string(width[k] - cp_len(rows[r].cells[k]), ' ');
       }
       last_line_ = lx_.tokens[j - 1].end_line;
-      emit(indent, text + trailing(it.e, last_line_));
+      emit_code(indent, text, it.e, last_line_);
     }
   }
 };

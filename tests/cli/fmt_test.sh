@@ -3,19 +3,20 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 
-printf 'define  a=1\npriority p { start 1 }\n' >"$TMP/messy.iwd"
-printf 'define a = 1\n\npriority p {\n  start 1\n}\n' >"$TMP/want.iwd"
+printf 'define  a=1\npriority p { start 1  max 9 }\n' >"$TMP/messy.iwd"
+printf 'define a = 1\n\npriority p {\n  start 1\n  max 9\n}\n' >"$TMP/want.iwd"
 cp "$TMP/messy.iwd" "$TMP/messy.orig"
 
 # --check changes nothing, names the file on stderr, exits 1.
 expect_exit 1 "--check on an unformatted file" -- "$IWD" fmt --check "$TMP/messy.iwd"
 expect_in err "messy.iwd" "--check lists the file"
+expect_in err "\`iwd fmt --diff $TMP/messy.iwd\` shows the change" "--check says how to see the change"
 cmp -s "$TMP/messy.iwd" "$TMP/messy.orig" && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: --check changed the file"; }
 
 # --diff prints a unified diff and changes nothing.
 expect_exit 0 "--diff" -- "$IWD" fmt --diff "$TMP/messy.iwd"
 expect_in out "--- $TMP/messy.iwd" "diff header"
-expect_in out "@@ -1,2 +1,5 @@" "hunk header"
+expect_in out "@@ -1,2 +1,6 @@" "hunk header"
 expect_in out "-define  a=1" "removed line"
 expect_in out "+define a = 1" "added line"
 expect_in out "+  start 1" "added line in the block"
@@ -75,10 +76,14 @@ expect_not_in err "terminate called" "no exception escapes"
 expect_exit 2 "no path" -- "$IWD" fmt
 expect_exit 0 "--help" -- "$IWD" fmt --help
 
-# The examples are already formatted the canonical way or can be: --check exits 0 or 1,
-# never 2, and never changes them.
-"$IWD" fmt --check examples/ >/dev/null 2>&1
-rc=$?
-[ "$rc" -le 1 ] && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: --check examples/ exit $rc"; }
+# Short blocks written on one line stay on one line when they fit; aligned trailing
+# comments stay aligned, a lone one goes one space after its code.
+printf 'priority p {\n  start 1    // a\n  max 20     // b\n  overdue 30   // c\n}\n\nattributes { id: string  n: int = 0 }\ndefault process U { sla 2h  targets { skill s > 0 } }\n' >"$TMP/short.iwd"
+printf 'priority p {\n  start 1    // a\n  max 20     // b\n  overdue 30 // c\n}\n\nattributes { id: string, n: int = 0 }\n\ndefault process U {\n  sla 2h\n  targets { skill s > 0 }\n}\n' >"$TMP/short.want"
+expect_exit 0 "short blocks" -- sh -c "\"$IWD\" fmt - <\"$TMP/short.iwd\""
+cmp -s "$TMP/out" "$TMP/short.want" && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: short blocks"; diff "$TMP/short.want" "$TMP/out"; }
+
+# The examples are in the canonical layout (run `iwd fmt examples/` after editing one).
+expect_exit 0 "--check examples/" -- "$IWD" fmt --check examples/
 
 finish

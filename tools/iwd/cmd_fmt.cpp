@@ -3,11 +3,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <iterator>
 #include <sstream>
+#include <string_view>
 
 #include "compiler/diag/render.h"
 #include "compiler/format/format.h"
@@ -123,6 +125,18 @@ std::string unified_diff(const std::string& path, const std::string& before, con
   return out;
 }
 
+// A path as one shell word: quoted when it holds anything but plain characters.
+std::string shell_word(const std::string& s) {
+  const bool plain = !s.empty() && std::all_of(s.begin(), s.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) ||
+           std::string_view("/._-+:@%,=").find(c) != std::string_view::npos;
+  });
+  if (plain) return s;
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
 bool read_all(std::istream& in, std::string* out) {
   std::ostringstream ss;
   ss << in.rdbuf();
@@ -159,6 +173,7 @@ int run_fmt(const FmtOptions& opts) {
       raise(kExitUsage);
     }
   }
+  std::vector<std::string> to_format;  // with --check: the files that would change
   for (const auto& path : files) {
     compiler::SourceManager sm;
     compiler::DiagnosticBag diags;
@@ -201,6 +216,7 @@ int run_fmt(const FmtOptions& opts) {
     if (opts.check) {
       if (changed) {
         std::cerr << sm.file(id).path << "\n";
+        to_format.push_back(sm.file(id).path);
         raise(kExitFindings);
       }
     }
@@ -218,6 +234,16 @@ int run_fmt(const FmtOptions& opts) {
       raise(kExitUsage);
     }
   }
+  if (!to_format.empty()) {
+    // How to see the change and how to make it: the files, or the paths given when there
+    // are many files (`<stdin>` is named `-`).
+    std::string names;
+    for (const auto& p : to_format.size() <= 5 ? to_format : opts.paths)
+      names += " " + shell_word(p == "<stdin>" ? std::string("-") : p);
+    std::cerr << fmt::format("iwd fmt: {} file{} not in the canonical layout; `iwd fmt --diff{}` shows the change, "
+                             "`iwd fmt{}` makes it\n",
+                             to_format.size(), to_format.size() == 1 ? " is" : "s are", names, names);
+  }
   return code;
 }
 
@@ -227,7 +253,8 @@ void register_fmt(CLI::App& app) {
   auto opts = std::make_shared<FmtOptions>();
   auto* cmd = app.add_subcommand("fmt", "Rewrite rule files in the canonical layout");
   cmd->add_option("paths", opts->paths, "Files or folders (every .iwd file below a folder); - for stdin")->required();
-  cmd->add_flag("--check", opts->check, "Change nothing; list the files that would change and exit 1 if any");
+  cmd->add_flag("--check", opts->check,
+                "Change nothing; list the files that would change (and the command that shows how) and exit 1 if any");
   cmd->add_flag("--diff", opts->diff, "Change nothing; print a unified diff of what would change");
   cmd->callback([opts] { set_exit_code(run_fmt(*opts)); });
 }

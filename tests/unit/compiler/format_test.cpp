@@ -140,10 +140,45 @@ TEST(Format, StringsReEscapedCanonically) {
 TEST(Format, BlocksOneClausePerLine) {
   EXPECT_EQ(fmt_ok("priority p { start 1; every 1h add 5 max 10 }"),
             "priority p {\n  start 1\n  every 1h add 5\n  max 10\n}\n");
-  EXPECT_EQ(fmt_ok("attributes { a: int = 1, b: list<string>? = [] }"),
+  EXPECT_EQ(fmt_ok("attributes { a: int = 1,\n b: list<string>? = [] }"),
             "attributes {\n  a: int = 1\n  b: list<string>? = []\n}\n");
   EXPECT_EQ(fmt_ok("calendar c { mon .. fri 08:00 - 18:00 , 19:00-20:00 closed 2026-12-24 , every 12-25 }"),
             "calendar c {\n  mon..fri 08:00-18:00, 19:00-20:00\n  closed 2026-12-24, every 12-25\n}\n");
+}
+
+TEST(Format, ShortBlocksWrittenOnOneLineStayThere) {
+  // One clause or stage (any number of attributes), written on one line, fitting in 100 columns.
+  EXPECT_EQ(fmt_ok("default process P {\n sla 2h\n targets {skill a>0}\n priority {start 1;}\n}\n"),
+            "default process P {\n  sla 2h\n  targets { skill a > 0 }\n  priority { start 1 }\n}\n");
+  EXPECT_EQ(fmt_ok("department D { process Q {sla 2h} process R }\n"),
+            "department D {\n  process Q { sla 2h }\n  process R\n}\n");
+  EXPECT_EQ(fmt_ok("attributes { id: string  n: int = 0; tags: list<string> = [a, b,] }\n"),
+            "attributes { id: string, n: int = 0, tags: list<string> = [a, b] }\n");
+  // Written over several lines, two clauses, a nested block, a comment inside, or too wide: a block.
+  EXPECT_EQ(fmt_ok("targets t {\n skill a > 0 }\n"), "targets t {\n  skill a > 0\n}\n");
+  EXPECT_EQ(fmt_ok("targets t { skill a > 0 for 1h skill b > 0 }\n"),
+            "targets t {\n  skill a > 0 for 1h\n  skill b > 0\n}\n");
+  EXPECT_EQ(fmt_ok("default process P { targets { skill a > 0 } }\n"),
+            "default process P {\n  targets { skill a > 0 }\n}\n");
+  EXPECT_EQ(fmt_ok("targets t { skill a > 0 /* c */ }\n"), "targets t {\n  skill a > 0 /* c */\n}\n");
+  const std::string wide = "targets t { skill " + std::string(90, 'a') + " > 0 }\n";
+  EXPECT_EQ(fmt_ok(wide), "targets t {\n  skill " + std::string(90, 'a') + " > 0\n}\n");
+  for (const char* s : {"default process P { sla 2h targets { skill a > 0 } }\n", "attributes { a: int, b: int }\n"})
+    check_properties(s, s);
+}
+
+TEST(Format, AlignedTrailingCommentsStayAligned) {
+  // Consecutive trailing comments in one source column keep it while the code ends before it.
+  EXPECT_EQ(fmt_ok("priority p {\n  start   1   // a\n  max 2       // b\n}\n"),
+            "priority p {\n  start 1     // a\n  max 2       // b\n}\n");
+  // Code that reaches the column: the group moves to one space after the longest line.
+  EXPECT_EQ(fmt_ok("priority p {\n  start 1 // a\n  max 2+3 // b\n}\n"),
+            "priority p {\n  start 1   // a\n  max 2 + 3 // b\n}\n");
+  // A lone trailing comment goes one space after its code.
+  EXPECT_EQ(fmt_ok("define a = 1      // a\n\ndefine b = 2   // b\n"), "define a = 1 // a\n\ndefine b = 2 // b\n");
+  for (const char* s : {"priority p {\n  start   1   // a\n  max 2       // b\n}\n",
+                        "priority p {\n  start 1 // a\n  max 2+3 // b\n  min 0 /* c */ // d\n}\n"})
+    check_properties(s, s);
 }
 
 TEST(Format, ShortListsOnOneLineLongOnesOnePerLine) {
@@ -159,8 +194,11 @@ TEST(Format, ShortListsOnOneLineLongOnesOnePerLine) {
 
 TEST(Format, BlankLines) {
   // Blocks are separated by one blank line; single-line declarations keep at most one.
-  EXPECT_EQ(fmt_ok("define a = 1\n\n\n\ndefine b = 2\ndefine c = 3\npriority p { start 1 }\ndefine d = 4\n"),
-            "define a = 1\n\ndefine b = 2\ndefine c = 3\n\npriority p {\n  start 1\n}\n\ndefine d = 4\n");
+  EXPECT_EQ(fmt_ok("define a = 1\n\n\n\ndefine b = 2\ndefine c = 3\npriority p { start 1 max 2 }\ndefine d = 4\n"),
+            "define a = 1\n\ndefine b = 2\ndefine c = 3\n\npriority p {\n  start 1\n  max 2\n}\n\ndefine d = 4\n");
+  // A block kept on one line is a single-line declaration.
+  EXPECT_EQ(fmt_ok("define a = 1\npriority p { start 1 }\ndefine d = 4\n"),
+            "define a = 1\npriority p { start 1 }\ndefine d = 4\n");
   EXPECT_EQ(fmt_ok("\n\n// lead\n\n\ndefine a = 1\n\n\n"), "// lead\n\ndefine a = 1\n");
 }
 
@@ -226,7 +264,7 @@ TEST(Format, CommentsInsideExpressionsKeepTheConstructAsWritten) {
 
 TEST(Format, DepartmentKeepsClauseAndMemberOrder) {
   const std::string in = "department D {\n process A\n sla 1h\n process B { sla 2h }\n media \"x\"\n}\n";
-  EXPECT_EQ(fmt_ok(in), "department D {\n  process A\n  sla 1h\n  process B {\n    sla 2h\n  }\n  media \"x\"\n}\n");
+  EXPECT_EQ(fmt_ok(in), "department D {\n  process A\n  sla 1h\n  process B { sla 2h }\n  media \"x\"\n}\n");
   check_properties(in, "order");
 }
 
