@@ -14,7 +14,7 @@ expect_in out 'department Finance: when department == "Finance"' "each departmen
 expect_in out '-> false  (department = "Sales")' "the value and the attribute that made it fail"
 expect_in out 'Due: 2026-12-02T10:00:00Z' "the due instant (as iwd eval gives it)"
 expect_in out 'sat 2026-11-28  no open hours on sat' "closed days of the calendar"
-expect_in out 'wed 2026-12-02  08:00-11:00       3h  total 3d: the SLA runs out at 11:00' "where the SLA runs out"
+expect_in out 'wed 2026-12-02  08:00-11:00       3h  total 72h: the SLA runs out at 11:00' "where the SLA runs out"
 expect_in out 'every 1h add 20: 2 steps x 20' "every steps"
 expect_in out '(deal_value ?? 0) >= 10000 -> true' "a define's parts"
 expect_in out 'raised to 500' "the clamp"
