@@ -1,4 +1,4 @@
-// Parser of the .iwd rules language (shared/LANGUAGE.md, sections 2 to 10).
+// Parser of the .iwd rules language (shared/LANGUAGE.md, sections 2 to 11).
 // The compiler turns the parse tree into its own AST (compiler/syntax) straight away;
 // no type generated from this grammar leaves the AST builder.
 parser grammar IwdParser;
@@ -25,7 +25,7 @@ options { tokenVocab = IwdLexer; }
     switch (t->getType()) {
       case RULESET: case TIMEZONE: case IMPORT: case ENUM: case ATTRIBUTES: case SKILLS:
       case DEFINE: case CALENDAR: case PRIORITY: case TARGETS: case CAPACITY: case DEPARTMENT:
-      case DEFAULT: case TEST:
+      case DEFAULT: case TEST: case REPORT: case OUTCOMES:
         return true;
       default:
         return false;
@@ -50,6 +50,8 @@ topDecl
   | departmentDecl SEMI?
   | defaultProcessDecl SEMI?
   | testDecl SEMI?
+  | reportDecl SEMI?
+  | outcomesDecl SEMI?
   | SEMI
   ;
 
@@ -62,6 +64,10 @@ attributeDef: name COLON typeRef (ASSIGN expr)? (COMMA | SEMI)?;
 typeRef: (name | LIST LT_ typeRef GT) QUESTION?;
 skillsDecl: SKILLS LBRACE (name (COMMA name)* COMMA?)? RBRACE;
 defineDecl: DEFINE name ASSIGN expr;
+
+// Reporting dimensions and outcomes (section 11).
+reportDecl: REPORT BY name (COMMA name)*;
+outcomesDecl: OUTCOMES LBRACE (name (COMMA name)* COMMA?)? RBRACE;
 
 // Calendars (section 6).
 calendarDecl: CALENDAR name LBRACE calendarClause* RBRACE;
@@ -205,9 +211,9 @@ literal
 // Any identifier, including the soft keywords (keep in sync with IwdLexer.g4).
 name
   : ID
-  | ADD | AFTER | AGE | AGENT | AT | ATTRIBUTES | BOOST | CALENDAR | CAPACITY | CLOSED
+  | ADD | AFTER | AGE | AGENT | AT | ATTRIBUTES | BOOST | BY | CALENDAR | CAPACITY | CLOSED
   | COMPLETE | CURVE | DEFAULT | DEFINE | DEPARTMENT | DUE | ELIGIBLE | ENUM | EVERY | EXPECT
   | EXPIRE | FIRST | FOR | FROM | GIVEN | GROUP | IMPORT | LIST | MAX | MEDIA | MIN | OF
-  | OFFER | OVERDUE | PRIORITY | PROCESS | REJECTED | RULESET | SKILL | SKILLS | SLA | START
+  | OFFER | OUTCOMES | OVERDUE | PRIORITY | PROCESS | REJECTED | REPORT | RULESET | SKILL | SKILLS | SLA | START
   | TABLE | TARGETS | TEST | TIMEOUT | TIMEZONE | UNTIL | VERSION | WHEN | WITHIN
   ;

@@ -16,6 +16,7 @@
 //   the last.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
 
@@ -149,13 +150,31 @@ struct RulesV1 {
   // policy ranks agents by their levels in the skills it reads. Without it, every item whose
   // stage reads the item is its own target, and proficiency is the sum of all skill levels.
   void (*expression_reads)(void* ctx, std::int32_t expression, ExpressionReads* out) = nullptr;
+
+  // Appended for LANGUAGE.md 1.1 section 11 (`report by`, `outcomes`). A table built before
+  // ends above here (its table_size says so): read the counts through report_dimension_count()
+  // and outcome_count() below, which see such a table as declaring neither.
+  std::int32_t report_dimension_count = 0;                 // at most 8
+  const std::uint32_t* report_dimension_slots = nullptr;   // item record slots, in `report by` order
+  const char* const* report_dimension_names = nullptr;     // their attribute names
+  std::int32_t outcome_count = 0;                          // 0: `outcomes` not declared (or empty)
+  const char* const* outcome_names = nullptr;              // in declaration order
 };
+
+// The size of a RulesV1 table without the fields appended after `expression_reads`.
+inline constexpr std::uint32_t kRulesV1BaseSize =
+    static_cast<std::uint32_t>(offsetof(RulesV1, report_dimension_count));
+
+// Whether `t` carries the `report by` and `outcomes` fields (a table that predates them does not).
+inline bool has_reporting(const RulesV1& t) { return t.table_size >= sizeof(RulesV1); }
+inline std::int32_t report_dimension_count(const RulesV1& t) { return has_reporting(t) ? t.report_dimension_count : 0; }
+inline std::int32_t outcome_count(const RulesV1& t) { return has_reporting(t) ? t.outcome_count : 0; }
 
 // Whether the runtime can use `t`: "" when it can, else why not.
 inline const char* check_table(const RulesV1* t) {
   if (t == nullptr) return "no rules table";
   if (t->abi_version != kRulesAbiVersion) return "the rules table has another ABI version";
-  if (t->table_size < sizeof(RulesV1)) return "the rules table is smaller than this runtime expects";
+  if (t->table_size < kRulesV1BaseSize) return "the rules table is smaller than this runtime expects";
   if (!t->classify || !t->rejection || !t->clock || !t->terms || !t->priority || !t->next_change || !t->stages ||
       !t->admits || !t->eligible)
     return "the rules table lacks an entry point";

@@ -67,6 +67,7 @@ struct Event {
   std::int32_t stage = -1;             // TargetWidened: the stage index in the process's plan
   std::uint32_t reason = kNoId;        // AgentStateChanged to NotReady: the reason code, interned
   const char* detail = nullptr;        // to Rejected: why (valid as long as the rules table)
+  std::uint32_t outcome = kNoId;       // Done and Complete: the outcome given, interned (kNoId: none)
 };
 
 class EventSink {

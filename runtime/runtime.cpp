@@ -102,7 +102,8 @@ CapacitySpec Runtime::default_capacity() const {
   return one;
 }
 
-void Runtime::emit_item(const WorkItem& item, ItemState from, Cause cause, std::uint32_t agent) const {
+void Runtime::emit_item(const WorkItem& item, ItemState from, Cause cause, std::uint32_t agent,
+                        std::uint32_t outcome) const {
   Event e;
   e.kind = EventKind::ItemStateChanged;
   e.cause = cause;
@@ -113,6 +114,7 @@ void Runtime::emit_item(const WorkItem& item, ItemState from, Cause cause, std::
   e.priority = item.priority;
   e.from_item = from;
   e.to_item = item.state;
+  e.outcome = outcome;
   sink_.on_event(e);
 }
 

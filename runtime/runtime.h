@@ -98,13 +98,15 @@ class Runtime {
   // A new activate_at and/or due_at (abi::kNone clears one); it leaves its agent.
   Status reschedule(std::uint32_t id, std::optional<std::int64_t> activate_at, std::optional<std::int64_t> due_at);
   // The source confirms the item is done (assigned, done_pending or parked).
-  Status complete(std::uint32_t id);
+  // `outcome` (interned; kNoId: none) must be declared in the rules' `outcomes { }`
+  // (outcome.h), else nothing changes; the Completed event (done: the DonePending one) carries it.
+  Status complete(std::uint32_t id, std::uint32_t outcome = kNoId);
 
   // --- Agents. `agent`: kNoId accepts whichever agent holds the item.
   Status agent(const AgentUpdate& update);
   Status accept(std::uint32_t item, std::uint32_t agent);
   Status reject(std::uint32_t item, std::uint32_t agent);
-  Status done(std::uint32_t item);  // the agent marks it done: done_pending until the source confirms
+  Status done(std::uint32_t item, std::uint32_t outcome = kNoId);  // the agent marks it done: done_pending until the source confirms
   Status park(std::uint32_t item);  // into the assigned agent's workbin
   Status pull(std::uint32_t item);  // out of the workbin, back to its owner
   Status return_to_queue(std::uint32_t item);  // a supervisor returns a parked item
@@ -177,7 +179,7 @@ class Runtime {
   bool activates_later(const WorkItem& item, std::int64_t now) const;
   void set_expiry(std::uint32_t i, const abi::ProcessTerms& terms);
   void defer(std::uint32_t i);
-  void end(std::uint32_t i, ItemState final_state, Cause cause);
+  void end(std::uint32_t i, ItemState final_state, Cause cause, std::uint32_t outcome = kNoId);
   // Deferred when it activates later than t, else queued; true when queued.
   bool place(std::uint32_t i, std::int64_t t);
   // Out of the queues, or away from its agent (whose capacity is freed): `freed` is that
@@ -188,7 +190,8 @@ class Runtime {
   Detached detach(std::uint32_t i);
   std::uint32_t leave_agent(std::uint32_t i);  // frees the agent's capacity; returns the agent
   void return_offer(std::uint32_t i, Cause cause);  // back to the queue; the agent not ready (rona)
-  void emit_item(const WorkItem& item, ItemState from, Cause cause, std::uint32_t agent) const;
+  void emit_item(const WorkItem& item, ItemState from, Cause cause, std::uint32_t agent,
+                 std::uint32_t outcome = kNoId) const;
   void emit_agent(const Agent& a, AgentState from, Cause cause) const;
   void settle();
 

@@ -4,6 +4,7 @@
 
 #include <cassert>
 
+#include "runtime/outcome.h"
 #include "runtime/runtime.h"
 
 namespace iwd::runtime {
@@ -205,13 +206,15 @@ Status Runtime::reschedule(std::uint32_t id, std::optional<std::int64_t> activat
   return Status::done();
 }
 
-Status Runtime::complete(std::uint32_t id) {
+Status Runtime::complete(std::uint32_t id, std::uint32_t outcome) {
   const std::uint32_t i = item_index(id);
   if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
   const ItemState s = items_[i].state;
   if (s != ItemState::Assigned && s != ItemState::DonePending && s != ItemState::Parked)
     return Status::fail(item_error(items_[i], "only an assigned, done or parked item can be completed (cancel withdraws it)"));
-  end(i, ItemState::Completed, Cause::Complete);
+  if (outcome != kNoId)
+    if (std::string problem = outcome_problem(rules_, pool_.view(outcome)); !problem.empty()) return Status::fail(problem);
+  end(i, ItemState::Completed, Cause::Complete, outcome);
   settle();
   return Status::done();
 }

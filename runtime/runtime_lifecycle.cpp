@@ -106,12 +106,12 @@ void Runtime::return_offer(std::uint32_t i, Cause cause) {
   offer_item(i);
 }
 
-void Runtime::end(std::uint32_t i, ItemState final_state, Cause cause) {
+void Runtime::end(std::uint32_t i, ItemState final_state, Cause cause, std::uint32_t outcome) {
   WorkItem& item = items_[i];
   const ItemState from = item.state;
   const Detached d = detach(i);
   item.state = final_state;
-  emit_item(item, from, cause, d.shown);
+  emit_item(item, from, cause, d.shown, outcome);
   for (std::uint32_t k = 0; k < item.stage_count; ++k)
     if (item.stage(k).target != kNoIndex) release_target(item.stage(k).target);
   deadlines_.set(i, abi::kNone, item.serial);

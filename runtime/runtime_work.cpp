@@ -2,6 +2,7 @@
 // return, transfer.
 #include <fmt/format.h>
 
+#include "runtime/outcome.h"
 #include "runtime/runtime.h"
 
 namespace iwd::runtime {
@@ -32,15 +33,17 @@ Status Runtime::reject(std::uint32_t id, std::uint32_t agent) {
   return Status::done();
 }
 
-Status Runtime::done(std::uint32_t id) {
+Status Runtime::done(std::uint32_t id, std::uint32_t outcome) {
   const std::uint32_t i = item_index(id);
   if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
   if (item.state != ItemState::Assigned) return Status::fail(item_error(item, "only an assigned item can be marked done"));
+  if (outcome != kNoId)
+    if (std::string problem = outcome_problem(rules_, pool_.view(outcome)); !problem.empty()) return Status::fail(problem);
   const std::uint32_t a = leave_agent(i);
   item.state = ItemState::DonePending;
   set_deadline(i, kDeadlineState, after(terms_of(item).complete_within));
-  emit_item(item, ItemState::Assigned, Cause::Done, a);
+  emit_item(item, ItemState::Assigned, Cause::Done, a, outcome);
   offer_agent(a);
   settle();
   return Status::done();

@@ -42,6 +42,24 @@ std::string agent_field_problem(const json& v, const char* field) {
   return {};
 }
 
+// The change of `done` and `complete`: the item's id, or {"item": ID, "outcome": OUTCOME}
+// when the body gives an `outcome` (LANGUAGE.md 1.1 section 11; the rules refuse an
+// undeclared one). False when the reply has been sent.
+bool with_outcome(const Call& call, const Responder& res, json* value) {
+  json body;
+  if (!body_object(call, res, &body, true)) return false;
+  if (!body.contains("outcome")) {
+    *value = json(call.param(1));
+    return true;
+  }
+  if (!body["outcome"].is_string()) {
+    send(res, error_reply(422, "bad_outcome", "`outcome` is a string: one of the rules' `outcomes`"));
+    return false;
+  }
+  *value = json{{"item", call.param(1)}, {"outcome", body["outcome"]}};
+  return true;
+}
+
 }  // namespace
 
 std::vector<Route> item_routes(ServerContext& ctx) {
@@ -111,12 +129,17 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  body["id"] = id;
                  ctx.engine->change(Change{"update", std::move(body), {}}, res);
                }});
-  for (const char* op : {"complete", "cancel", "hold", "resume", "restart"})
+  for (const char* op : {"cancel", "hold", "resume", "restart"})
     r.push_back({"POST", fmt::format("{}/{}", kItem, op), kSource, [&ctx, op](const Call& call, const Responder& res) {
                    json ignored;
                    if (!body_object(call, res, &ignored, true)) return;
                    ctx.engine->change(Change{op, json(call.param(1)), {}}, res);
                  }});
+  r.push_back({"POST", fmt::format("{}/complete", kItem), kSource, [&ctx](const Call& call, const Responder& res) {
+                 json value;
+                 if (!with_outcome(call, res, &value)) return;
+                 ctx.engine->change(Change{"complete", std::move(value), {}}, res);
+               }});
   r.push_back({"POST", fmt::format("{}/reschedule", kItem), kSource, [&ctx](const Call& call, const Responder& res) {
                  json body;
                  if (!body_object(call, res, &body)) return;
@@ -137,7 +160,12 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                    json value = agent.empty() ? json(call.param(1)) : json{{"item", call.param(1)}, {"agent", agent}};
                    ctx.engine->change(Change{op, std::move(value), {}}, res);
                  }});
-  for (const char* op : {"done", "park", "pull"})
+  r.push_back({"POST", fmt::format("{}/done", kItem), kAgent, [&ctx](const Call& call, const Responder& res) {
+                 json value;
+                 if (!with_outcome(call, res, &value)) return;
+                 ctx.engine->change(Change{"done", std::move(value), call.caller.agent}, res);
+               }});
+  for (const char* op : {"park", "pull"})
     r.push_back({"POST", fmt::format("{}/{}", kItem, op), kAgent, [&ctx, op](const Call& call, const Responder& res) {
                    json ignored;
                    if (!body_object(call, res, &ignored, true)) return;

@@ -58,7 +58,7 @@ constexpr std::array kCodes = {
     DiagCodeInfo{"E0308", "unknown-type", Severity::Error,
                  "An attribute's type is neither a built-in type nor a declared enum."},
     DiagCodeInfo{"E0309", "duplicate-ruleset", Severity::Error,
-                 "`ruleset` or `timezone` is declared more than once in a ruleset."},
+                 "`ruleset`, `timezone`, `report by` or `outcomes` is declared more than once in a ruleset."},
     DiagCodeInfo{"E0310", "core-attribute-redeclared", Severity::Error,
                  "A custom attribute takes the name of a core attribute (id, source, media, ...)."},
     DiagCodeInfo{"E0311", "duplicate-default-process", Severity::Error,
@@ -72,6 +72,12 @@ constexpr std::array kCodes = {
                  "A bare enum value belongs to more than one enum: qualify it as `Enum.Value`."},
     DiagCodeInfo{"E0316", "skill-needs-item", Severity::Error,
                  "A skill expression names an item attribute without `item.`."},
+    DiagCodeInfo{"E0317", "unknown-report-attribute", Severity::Error,
+                 "`report by` names an attribute the ruleset does not have."},
+    DiagCodeInfo{"E0318", "report-attribute-type", Severity::Error,
+                 "`report by` names an attribute whose type is not bool, int, string or an enum."},
+    DiagCodeInfo{"E0319", "too-many-report-attributes", Severity::Error,
+                 "`report by` names more than 8 attributes."},
     // E04xx: types
     DiagCodeInfo{"E0401", "type-mismatch", Severity::Error,
                  "An operator is applied to values of types it does not combine, e.g. comparing an enum "

@@ -14,7 +14,8 @@ namespace abi = runtime::abi;
 
 struct LoadedRules::Strings {
   std::vector<std::string> rejections;  // missing attribute per slot, then no department, then per department
-  std::vector<const char*> process_names, department_names, skill_names;
+  std::vector<const char*> process_names, department_names, skill_names, report_names, outcome_names;
+  std::vector<std::uint32_t> report_slots;
   std::vector<std::int32_t> process_departments;
   std::vector<std::uint32_t> stage_counts;
   std::vector<std::vector<const char*>> capacity_media;
@@ -107,6 +108,11 @@ void LoadedRules::fill_table() {
   }
   for (const auto& d : p.departments) s.department_names.push_back(d.name.c_str());
   for (const auto& k : p.skills) s.skill_names.push_back(k.c_str());
+  for (auto slot : p.report_by) {
+    s.report_slots.push_back(static_cast<std::uint32_t>(slot));
+    s.report_names.push_back(p.attributes[static_cast<std::size_t>(slot)].name.c_str());
+  }
+  for (const auto& o : p.outcomes) s.outcome_names.push_back(o.c_str());
   for (const auto& c : p.capacities) {
     auto& media = s.capacity_media.emplace_back();
     auto& limits = s.capacity_limits.emplace_back();
@@ -150,6 +156,11 @@ void LoadedRules::fill_table() {
   t.capacity_count = static_cast<std::int32_t>(p.capacities.size());
   t.capacities = s.capacities.data();
   t.stage_counts = s.stage_counts.data();
+  t.report_dimension_count = static_cast<std::int32_t>(s.report_slots.size());
+  t.report_dimension_slots = s.report_slots.data();
+  t.report_dimension_names = s.report_names.data();
+  t.outcome_count = static_cast<std::int32_t>(s.outcome_names.size());
+  t.outcome_names = s.outcome_names.data();
 
   t.classify = [](void* ctx, const runtime::ItemRecord* item, std::int64_t now, std::int32_t* detail) {
     const LoadedRules& r = TableEntry::self(ctx);

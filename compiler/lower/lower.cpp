@@ -29,6 +29,8 @@ class Lowerer {
       p_.enums.push_back(e.values);
     }
     p_.skills = rs_.skills;
+    p_.report_by = rs_.report_by;
+    p_.outcomes = rs_.outcomes;
     for (const auto& c : rs_.calendars) calendar(c);
     for (const auto& d : rs_.departments) {
       ProgramDepartment pd;

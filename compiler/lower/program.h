@@ -169,6 +169,8 @@ struct Program {
   std::int32_t default_process = -1;
   std::vector<ProgramPriority> priorities;
   std::vector<ProgramCapacity> capacities;
+  std::vector<std::int32_t> report_by;               // `report by`: attribute slots, in order
+  std::vector<std::string> outcomes;                 // `outcomes { }`, in order
 };
 
 // `iwd parse --emit=program`: a stable text form.

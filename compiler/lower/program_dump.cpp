@@ -71,6 +71,16 @@ class ProgramDumper {
       if (c.total >= 0) s += fmt::format(" total {}", c.total);
       out_ << s << "\n";
     }
+    if (!p_.report_by.empty()) {
+      std::string s = "report by";
+      for (auto slot : p_.report_by) s += fmt::format(" #{}", slot);
+      out_ << s << "\n";
+    }
+    if (!p_.outcomes.empty()) {
+      std::string s = "outcomes";
+      for (const auto& o : p_.outcomes) s += " " + o;
+      out_ << s << "\n";
+    }
   }
 
  private:

@@ -67,8 +67,15 @@ json to(const Program& p) {
   for (const auto& s : p.priorities) prios.push_back(to(s));
   json caps = json::array();
   for (const auto& c : p.capacities) caps.push_back(json::array({c.name, c.limits, c.total}));
-  return json::array({p.name, p.version, p.timezone, attrs, p.enum_names, p.enums, p.skills, p.strings, lists, p.regexes,
-                      p.zones, cals, p.calendar_names, fns, depts, procs, p.default_process, prios, caps});
+  // `report by` and `outcomes` (LANGUAGE.md 1.1 section 11) come last, and only when declared,
+  // so a program without them reads as before.
+  json out = json::array({p.name, p.version, p.timezone, attrs, p.enum_names, p.enums, p.skills, p.strings, lists,
+                          p.regexes, p.zones, cals, p.calendar_names, fns, depts, procs, p.default_process, prios, caps});
+  if (!p.report_by.empty() || !p.outcomes.empty()) {
+    out.push_back(p.report_by);
+    out.push_back(p.outcomes);
+  }
+  return out;
 }
 
 // Reading: `at(j, i)` throws json errors on a wrong shape; deserialize_program turns them into
@@ -182,6 +189,10 @@ void program_of(const json& j, Program& p) {
     p.capacities.push_back(ProgramCapacity{c.at(0).get<std::string>(),
                                            c.at(1).get<std::vector<std::pair<std::string, std::int64_t>>>(),
                                            c.at(2).get<std::int64_t>()});
+  if (j.size() > 19) {
+    p.report_by = j.at(19).get<std::vector<std::int32_t>>();
+    p.outcomes = j.at(20).get<std::vector<std::string>>();
+  }
 }
 
 }  // namespace
@@ -273,6 +284,8 @@ class Validator {
     if (p_.default_process != -1 && !index_ok(p_.default_process, p_.processes.size())) return "the default process is missing";
     for (const auto& s : p_.priorities)
       if (auto e = priority(s); !e.empty()) return "priority scheme: " + e;
+    for (auto slot : p_.report_by)
+      if (!index_ok(slot, p_.attributes.size())) return "`report by` names a missing attribute";
     return {};
   }
 

@@ -53,6 +53,7 @@ std::unique_ptr<BoundRuleset> Binder::run(const std::vector<const SyntaxFile*>& 
     for (const auto& d : f->decls)
       if (d->kind != SyntaxDeclKind::Enum) collect(*d);
   if (default_syntax_) collect_process(default_syntax_->name.range, -1, default_syntax_->name.text);
+  bind_reporting();
   define_state_.assign(rs_->defines.size(), 0);
   bind_bodies(files);
   return std::move(rs_);
@@ -68,6 +69,19 @@ void Binder::collect(const SyntaxDecl& d) {
     return fresh;
   };
   switch (d.kind) {
+    case SyntaxDeclKind::ReportBy:
+    case SyntaxDeclKind::Outcomes: {
+      const SyntaxDecl* first = d.kind == SyntaxDeclKind::ReportBy ? static_cast<const SyntaxDecl*>(report_decl_)
+                                                                   : static_cast<const SyntaxDecl*>(outcomes_decl_);
+      if (first) {
+        report("E0309", d.range, fmt::format("`{}` is declared more than once in this ruleset", decl_kind_name(d.kind)))
+            .labels.push_back({first->range, "first declared here"});
+        return;
+      }
+      if (d.kind == SyntaxDeclKind::ReportBy) report_decl_ = &as<SyntaxReportBy>(d);
+      else outcomes_decl_ = &as<SyntaxOutcomes>(d);
+      return;
+    }
     case SyntaxDeclKind::Ruleset:
     case SyntaxDeclKind::Timezone: {
       const SyntaxDecl*& slot = d.kind == SyntaxDeclKind::Ruleset ? ruleset_decl_ : timezone_decl_;

@@ -36,6 +36,7 @@ class Binder {
   void duplicate(const SyntaxName& name, const SourceRange& first, const std::string& what);
   SemaType bind_type(const SyntaxType& t, bool element);
   void order_defines();
+  void bind_reporting();  // bind_report.cpp: `report by` and `outcomes`, once attributes are known
 
   // bind_expr.cpp
   BoundExprPtr expr(const SyntaxExpr* e, NameContext ctx, Want want = Want::Any);
@@ -86,6 +87,8 @@ class Binder {
   const SyntaxDecl* timezone_decl_ = nullptr;
   const SyntaxProcess* default_syntax_ = nullptr;
   const SyntaxSkills* skills_decl_ = nullptr;  // the first `skills { }`, where a new skill is suggested
+  const SyntaxReportBy* report_decl_ = nullptr;   // the first `report by`
+  const SyntaxOutcomes* outcomes_decl_ = nullptr;  // the first `outcomes { }`
 
   // Defines being bound (for cycles) and done (their types).
   std::vector<int> define_state_;  // 0 not yet, 1 in progress, 2 done

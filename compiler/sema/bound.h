@@ -236,6 +236,9 @@ struct BoundTest {
   SourceRange range;
 };
 
+// At most this many `report by` attributes (LANGUAGE.md 1.1 section 11).
+inline constexpr std::size_t kMaxReportDimensions = 8;
+
 struct BoundRuleset {
   std::string name, version;
   std::string timezone = "UTC";
@@ -253,6 +256,9 @@ struct BoundRuleset {
   std::vector<BoundProcess> processes;     // department order; the default process last
   std::int32_t default_process = -1;
   std::vector<BoundTest> tests;
+  std::vector<std::int32_t> report_by;     // `report by`: attribute indexes, in order
+  std::vector<std::string> outcomes;       // `outcomes { }`, in order
+  std::vector<SourceRange> outcome_ranges;
 
   EffectiveClauses effective(const BoundProcess& p) const;
   std::int32_t find_attribute(std::string_view name) const;

@@ -76,6 +76,18 @@ class BoundDumper {
                           a.required ? " (required)" : "");
     }
     for (std::size_t i = 0; i < rs_.skills.size(); ++i) out_ << fmt::format("Skill #{} {}\n", i, rs_.skills[i]);
+    if (!rs_.report_by.empty()) {
+      out_ << "ReportBy";
+      for (std::size_t i = 0; i < rs_.report_by.size(); ++i)
+        out_ << (i ? ", #" : " #") << rs_.report_by[i] << " "
+             << rs_.attributes[static_cast<std::size_t>(rs_.report_by[i])].name;
+      out_ << "\n";
+    }
+    if (!rs_.outcomes.empty()) {
+      out_ << "Outcomes {";
+      for (std::size_t i = 0; i < rs_.outcomes.size(); ++i) out_ << (i ? ", " : " ") << rs_.outcomes[i];
+      out_ << " }\n";
+    }
     for (auto i : rs_.define_order) {
       const auto& d = rs_.defines[static_cast<std::size_t>(i)];
       out_ << fmt::format("Define #{} {} = {}\n", i, d.name, expr(d.value.get()));

@@ -126,6 +126,18 @@ SyntaxDeclPtr SyntaxBuilder::top_decl(P::TopDeclContext* ctx) {
     for (auto* n : c->name()) d->skills.push_back(name(n));
     return d;
   }
+  if (auto* c = ctx->reportDecl()) {
+    auto d = std::make_unique<SyntaxReportBy>();
+    d->range = range(c);
+    for (auto* n : c->name()) d->attributes.push_back(name(n));
+    return d;
+  }
+  if (auto* c = ctx->outcomesDecl()) {
+    auto d = std::make_unique<SyntaxOutcomes>();
+    d->range = range(c);
+    for (auto* n : c->name()) d->outcomes.push_back(name(n));
+    return d;
+  }
   if (auto* c = ctx->defineDecl()) {
     auto d = std::make_unique<SyntaxDefine>();
     d->range = range(c);

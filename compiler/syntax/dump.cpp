@@ -306,6 +306,18 @@ class AstDumper {
         for (const auto& s : as<SyntaxSkills>(d).skills) name("Skill", s);
         return;
       }
+      case SyntaxDeclKind::ReportBy: {
+        line("ReportBy", d.range);
+        Indent in(*this);
+        for (const auto& a : as<SyntaxReportBy>(d).attributes) name("Attribute", a);
+        return;
+      }
+      case SyntaxDeclKind::Outcomes: {
+        line("Outcomes", d.range);
+        Indent in(*this);
+        for (const auto& o : as<SyntaxOutcomes>(d).outcomes) name("Outcome", o);
+        return;
+      }
       case SyntaxDeclKind::Define: {
         line("Define " + d.name.text, d.range);
         Indent in(*this);

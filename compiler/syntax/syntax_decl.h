@@ -122,7 +122,7 @@ struct SyntaxTestClause {
 // ---- declarations ------------------------------------------------------------------
 enum class SyntaxDeclKind {
   Ruleset, Timezone, Import, Enum, Attributes, Skills, Define, Calendar, Priority, Targets,
-  Capacity, Department, Process, Table, DefaultProcess, Test
+  Capacity, Department, Process, Table, DefaultProcess, Test, ReportBy, Outcomes
 };
 const char* decl_kind_name(SyntaxDeclKind k);  // "department", "default process", ...
 
@@ -168,6 +168,16 @@ struct SyntaxAttributes : SyntaxDecl {
 struct SyntaxSkills : SyntaxDecl {
   std::vector<SyntaxName> skills;
   SyntaxSkills() : SyntaxDecl(SyntaxDeclKind::Skills) {}
+};
+// `report by a, b` (LANGUAGE.md section 11): the attributes every event carries.
+struct SyntaxReportBy : SyntaxDecl {
+  std::vector<SyntaxName> attributes;
+  SyntaxReportBy() : SyntaxDecl(SyntaxDeclKind::ReportBy) {}
+};
+// `outcomes { converted, ... }`: the codes an item may be done or completed with.
+struct SyntaxOutcomes : SyntaxDecl {
+  std::vector<SyntaxName> outcomes;
+  SyntaxOutcomes() : SyntaxDecl(SyntaxDeclKind::Outcomes) {}
 };
 struct SyntaxDefine : SyntaxDecl {
   SyntaxExprPtr value;

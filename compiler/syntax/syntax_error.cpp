@@ -68,9 +68,10 @@ const std::vector<BlockContext>& blocks() {
        {P::SLA, P::PRIORITY, P::TARGETS, P::MEDIA, P::OFFER, P::COMPLETE, P::EXPIRE}},
       {P::RuleFile,
        "a declaration (`ruleset`, `import`, `enum`, `attributes`, `skills`, `define`, `calendar`, "
-       "`priority`, `targets`, `capacity`, `department`, `default process` or `test`)",
+       "`priority`, `targets`, `capacity`, `department`, `default process`, `test`, `report by` or "
+       "`outcomes`)",
        {P::RULESET, P::TIMEZONE, P::IMPORT, P::ENUM, P::ATTRIBUTES, P::SKILLS, P::DEFINE, P::CALENDAR,
-        P::PRIORITY, P::TARGETS, P::CAPACITY, P::DEPARTMENT, P::DEFAULT, P::TEST}},
+        P::PRIORITY, P::TARGETS, P::CAPACITY, P::DEPARTMENT, P::DEFAULT, P::TEST, P::REPORT, P::OUTCOMES}},
   };
   return b;
 }

@@ -39,6 +39,8 @@ const char* decl_kind_name(SyntaxDeclKind k) {
     case SyntaxDeclKind::Table: return "table";
     case SyntaxDeclKind::DefaultProcess: return "default process";
     case SyntaxDeclKind::Test: return "test";
+    case SyntaxDeclKind::ReportBy: return "report by";
+    case SyntaxDeclKind::Outcomes: return "outcomes";
   }
   return "declaration";
 }

@@ -7,6 +7,7 @@
 #include <ostream>
 
 #include "runtime/item_json.h"
+#include "runtime/outcome.h"
 #include "runtime/replay/agent_line.h"
 #include "runtime/replay/replay.h"
 
@@ -88,17 +89,20 @@ class Session::Impl final : public EventSink {
     }
     if (op == "reschedule") return reschedule(v);
     if (op == "transfer") return transfer(v);
-    std::uint32_t item = kNoId, agent = kNoId;
-    if (std::string e = item_ref(v, &item, &agent, op != "accept" && op != "reject"); !e.empty()) return e;
+    std::uint32_t item = kNoId, agent = kNoId, outcome = kNoId;
+    const bool with_outcome = op == "done" || op == "complete";
+    if (std::string e = item_ref(v, &item, &agent, op != "accept" && op != "reject", with_outcome ? &outcome : nullptr);
+        !e.empty())
+      return e;
     Status s;
     if (op == "cancel") s = runtime_->cancel(item);
     else if (op == "hold") s = runtime_->hold(item);
     else if (op == "resume") s = runtime_->resume(item);
     else if (op == "restart") s = runtime_->restart(item);
-    else if (op == "complete") s = runtime_->complete(item);
+    else if (op == "complete") s = runtime_->complete(item, outcome);
     else if (op == "accept") s = runtime_->accept(item, agent);
     else if (op == "reject") s = runtime_->reject(item, agent);
-    else if (op == "done") s = runtime_->done(item);
+    else if (op == "done") s = runtime_->done(item, outcome);
     else if (op == "park") s = runtime_->park(item);
     else if (op == "pull") s = runtime_->pull(item);
     else if (op == "return") s = runtime_->return_to_queue(item);
@@ -115,22 +119,35 @@ class Session::Impl final : public EventSink {
     return {};
   }
 
-  // "W1", or {"item": "W1"} (with "agent": "a1" for accept and reject).
-  std::string item_ref(const json& v, std::uint32_t* item, std::uint32_t* agent, bool item_only) {
+  // "W1", or {"item": "W1"} (with "agent": "a1" for accept and reject; with "outcome":
+  // "converted" for done and complete, when `outcome` is given). An outcome the rules do not
+  // declare is refused before it is interned, like an unknown id.
+  std::string item_ref(const json& v, std::uint32_t* item, std::uint32_t* agent, bool item_only,
+                       std::uint32_t* outcome = nullptr) {
     if (v.is_string()) return item_id(v.get<std::string>(), item);
-    const char* shape = item_only ? "the item's id, or {\"item\": ID}" : "the item's id, or {\"item\": ID, \"agent\": ID}";
+    const char* shape = outcome ? "the item's id, or {\"item\": ID, \"outcome\": OUTCOME}"
+                        : item_only ? "the item's id, or {\"item\": ID}"
+                                    : "the item's id, or {\"item\": ID, \"agent\": ID}";
     if (!v.is_object()) return fmt::format("expected {}", shape);
     const json* named = nullptr;
+    const json* given = nullptr;
     for (auto it = v.begin(); it != v.end(); ++it) {
       if (!it->is_string()) return fmt::format("`{}` is a string", it.key());
       if (it.key() == "item")
         named = &*it;
       else if (it.key() == "agent" && !item_only)
         *agent = pool_.intern(it->get<std::string>());
+      else if (it.key() == "outcome" && outcome)
+        given = &*it;
       else
         return fmt::format("unknown field `{}`; expected {}", it.key(), shape);
     }
     if (!named) return fmt::format("expected {}", shape);
+    if (given) {
+      const std::string code = given->get<std::string>();
+      if (std::string problem = outcome_problem(rules_, code); !problem.empty()) return problem;
+      *outcome = pool_.intern(code);
+    }
     return item_id(named->get<std::string>(), item);
   }
 

@@ -28,6 +28,7 @@ std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPo
       if (e.agent != kNoId) j["agent"] = text(e.agent);
       process_fields();
       if (e.detail) j["detail"] = e.detail;
+      if (e.outcome != kNoId) j["outcome"] = text(e.outcome);
       break;
     case EventKind::PriorityChanged:
       j["event"] = "priority";

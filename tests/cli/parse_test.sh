@@ -12,5 +12,9 @@ expect_exit 2 "missing file" -- "$IWD" parse --emit=ast nope.iwd
 printf 'department {\n' >"$TMP/bad.iwd"
 expect_exit 1 "syntax errors exit 1" -- "$IWD" parse --emit=ast "$TMP/bad.iwd"
 expect_in err "error[E0101]" "errors go to stderr"
+# `report by` and `outcomes` (LANGUAGE.md 1.1 section 11) in the bound ruleset.
+expect_exit 0 "--emit=bound of report by and outcomes" -- "$IWD" parse --emit=bound tests/replay/rules/leads.iwd
+expect_in out "ReportBy #8 segment, #9 region" "the dimensions, by attribute"
+expect_in out "Outcomes { converted, not_converted, no_answer, duplicate }" "the outcomes, in order"
 
 finish
