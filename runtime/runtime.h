@@ -34,6 +34,7 @@
 #include "runtime/item.h"
 #include "runtime/item_queue.h"
 #include "runtime/schema.h"
+#include "runtime/state_frame.h"
 #include "runtime/target.h"
 #include "runtime/work_item.h"
 
@@ -126,6 +127,17 @@ class Runtime {
   Status adopt(ItemRecord record, ItemState state, std::uint32_t agent, std::int64_t state_deadline);
   // The instant an item's state times out (offer timeout, `complete within`), or abi::kNone.
   std::int64_t state_deadline(const WorkItem& item) const { return item.deadlines[kDeadlineState]; }
+
+  // --- Snapshots (runtime/runtime_state.cpp): the runtime's exact state, everything that
+  // decides what it does next (each item's record, classification, place, priority, deadlines
+  // and slot; each agent with its idle instant and what it holds; the serials), copied without
+  // calling the rules. load_state() into a fresh runtime on the same rules, its clock at the
+  // instant of the save, gives a runtime that does exactly what this one would: the same
+  // events for the same calls. Targets, memberships and queues are derived again (the rules
+  // are asked only which agents each target admits). A state that does not fit (damaged,
+  // other rules) is refused, the runtime left unusable.
+  void save_state(FrameWriter& out) const;
+  Status load_state(FrameReader& in);
 
   // --- Time. The earliest deadline of any item (abi::kNone: none); fire_due() handles every
   // deadline at or before clock.now(), in instant order. A driver of a simulated clock steps

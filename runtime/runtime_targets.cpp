@@ -48,6 +48,8 @@ std::uint32_t Runtime::acquire_target(const WorkItem& item, std::uint32_t stage,
   target.kind = s.kind;
   target.value = s.value;
   target.process = item.process;
+  target.expression = s.expression;
+  target.reads_item = s.reads_item != 0;
   target.stage = stage;
   if (s.kind == abi::kStageSkill) {
     target.sample = item.record;

@@ -27,6 +27,8 @@ struct Target {
   // whether an agent is admitted (RulesV1::admits).
   std::int32_t process = -1;
   std::uint32_t stage = 0;
+  std::int32_t expression = -1;  // Skill: the stage's compiled expression (abi::Stage::expression)
+  bool reads_item = false;       // Skill: abi::Stage::reads_item (both kept for snapshots)
   ItemRecord sample;
   abi::ItemClock clock;
   std::vector<std::uint32_t> skills;  // the skills the expression reads, for proficiency

@@ -32,6 +32,7 @@ Engine::~Engine() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  snapshots_.reset();  // stores the snapshots taken (their batches committed meanwhile)
   committer_.reset();  // commits and answers what was handed over
   for (auto& c : queue_) c->answer(error_reply(503, "stopping", "the service is stopping"));
 }
@@ -156,8 +157,7 @@ void Engine::loop() {
         else if (c->kind == Kind::Read) r = c->read(session_->runtime(), now);
         else if (c->kind == Kind::Change) r = apply(c->change, now, &commit);
         else if (c->kind == Kind::Reload) r = reload_now(std::move(c->next), now, &commit);
-        else if (!commit.snapshot) r = snapshot_now(now, &commit);
-        else r = Reply{200, ojson{{"snapshot_at", stdlib::format_instant(stdlib::Instant{now})}}};  // one a batch is enough
+        else r = snapshot_now(now, &commit, &c->answer);
       } catch (const std::exception& e) {
         r = internal_error(c->kind == Kind::Change ? c->change.op : "command", e.what());
       }
@@ -165,15 +165,18 @@ void Engine::loop() {
       answers->emplace_back(std::move(c), std::move(r));
     }
     lines_since_snapshot_ += static_cast<std::int64_t>(commit.lines.size());
-    // By itself only when the journal since the last snapshot is at least twice the open
-    // state: a snapshot costs time in proportion to the open items (the engine pauses), so it
-    // is taken only when it at least halves what recovery reads.
+    // By itself once the journal since the last snapshot is compact_every lines and at least
+    // as many as the open state (docs/api.md, "Snapshots"), and none is being stored.
     const auto open = static_cast<std::int64_t>(session_->runtime().open_items() + session_->runtime().agents().size());
     if (!failed_ && !commit.snapshot && options_.compact_every > 0 && lines_since_snapshot_ >= options_.compact_every &&
-        lines_since_snapshot_ >= 2 * open) {
-      snapshot_now(now, &commit);
-      drain_events(messages.get());
+        lines_since_snapshot_ >= open && !snapshots_->busy()) {
+      try {
+        snapshot_now(now, &commit, nullptr);
+      } catch (const std::exception& e) {
+        internal_error("snapshot", e.what());
+      }
     }
+    batch_snapshot_.reset();
     commit.done = [this, answers, messages](bool ok, const std::string& error) {
       if (!ok && !failed_.exchange(true)) metrics_.on_journal_failure();
       for (auto& [c, r] : *answers) {
@@ -366,38 +369,49 @@ Reply Engine::reload_now(Ruleset next, std::int64_t now, CommitBatch* batch) {
   }
   batch->rulesets.emplace_back(key, bundle);
   batch->lines.push_back(json{{"at", stdlib::format_instant(stdlib::Instant{now})}, {"rules", key}}.dump());
+  // The state the reload led to, as a snapshot: recovery starts from it and never evaluates
+  // the open items under the new rules again (which costs as much as the reload did).
+  try {
+    snapshot_now(now, batch, nullptr);
+  } catch (const std::exception& e) {  // the reload stands; recovery replays it
+    internal_error("snapshot after a reload", e.what());
+  }
   ojson body{{"ruleset", label}, {"key", key}, {"agents", report.agents}, {"items_reevaluated", report.items}};
   body["dropped_attributes"] = report.dropped_attributes;
   return Reply{200, body};
 }
 
-Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch) {
-  const StateImage image = image_of(session_->runtime());
-  std::string error;
-  auto session = new_session(rules_, now, &error);
-  RestoreReport report;
-  if (session) report = restore(image, session->runtime());
-  if (!session || !report.ok()) {  // a bug: the state does not carry over to its own rules
-    tap_->events.clear();
-    return error_reply(500, "snapshot_failed", session ? report.problems.front() : error);
+Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch, Answer* waiter) {
+  std::shared_ptr<SnapshotJob> job = batch_snapshot_;
+  // A second one with no line between them (two compacts in a batch) is the same snapshot.
+  if (!job || batch->snapshot->after_lines != batch->lines.size()) {
+    job = std::make_shared<SnapshotJob>();
+    job->at = now;
+    job->rules_key = rules_.key;
+    job->state = capture_state(session_->runtime(), captured_);
+    if (batch_snapshot_) {  // a later snapshot in the batch covers what the earlier one did, and more
+      job->waiters = std::move(batch_snapshot_->waiters);
+      snapshots_->drop(batch_snapshot_);
+    }
+    snapshots_->expect(job);
+    batch_snapshot_ = job;
+    batch->snapshot = SnapshotRecord{batch->lines.size(),
+                                     [store = snapshots_.get(), job](bool ok, std::int64_t covered, const std::string& error) {
+                                       store->committed(job, ok, covered, error);
+                                     }};
+    lines_since_snapshot_ = 0;
   }
-  session_ = std::move(session);
-  batch->snapshot = SnapshotRecord{batch->lines.size(), now, rules_.key, image_json(image).dump(), captured_json().dump()};
-  lines_since_snapshot_ = 0;
-  return Reply{200, ojson{{"snapshot_at", stdlib::format_instant(stdlib::Instant{now})},
-                          {"agents", report.agents},
-                          {"items", report.items},
-                          {"ids_remembered", captured_.size()}}};
-}
-
-json Engine::captured_json() const {
-  json out = json::array();
-  captured_.each([&](std::uint32_t id, const CaptureMark& mark) {
-    out.push_back(json::array({pool_.view(id), mark.body_hash, mark.ended == runtime::ItemState::None
-                                                                    ? std::string()
-                                                                    : std::string(runtime::item_state_name(mark.ended))}));
-  });
-  return out;
+  Reply r{200, ojson{{"snapshot_at", stdlib::format_instant(stdlib::Instant{now})},
+                     {"agents", job->state.agents},
+                     {"items", job->state.items},
+                     {"ids_remembered", job->state.captured.size()}}};
+  if (waiter) {  // answered once the snapshot is stored
+    job->waiters.push_back([answer = std::move(*waiter), r](bool ok, const std::string& error) {
+      answer(ok ? r : error_reply(503, "snapshot_failed", "the snapshot was not stored: " + error));
+    });
+    *waiter = [](Reply) {};
+  }
+  return r;
 }
 
 bool Engine::restore_captured(const std::string& text, std::string* error) {

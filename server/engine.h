@@ -13,6 +13,8 @@
 // At start the journal is replayed through the session on the simulated clock (engine_start.cpp):
 // every open item comes back with its state, agent and priority, deadlines firing at their
 // instants (those that fell while the service was down fire at start, each at its own instant).
+// Recovery starts from the latest snapshot (the runtime's exact state at an instant, taken on
+// demand, every compact_every lines and at every hot reload) and replays the lines after it.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -39,6 +41,7 @@
 #include "server/offer_hub.h"
 #include "server/reply.h"
 #include "server/ruleset.h"
+#include "server/snapshot_store.h"
 #include "server/state_image.h"
 
 namespace iwd::server {
@@ -58,9 +61,11 @@ struct StartStats {
 };
 
 struct EngineOptions {
-  // A snapshot after this many journal lines, once they are at least twice the open items and
-  // agents (0: only when asked, POST /v1/admin/compact).
-  std::int64_t compact_every = 1'000'000;
+  // A snapshot after this many journal lines, once they are also at least as many as the open
+  // items and agents (0: only when asked, POST /v1/admin/compact, and at each hot reload).
+  // Recovery then reads a snapshot and at most about max(compact_every, open state) lines, so
+  // its time follows the open state, not the history (docs/api.md, "Snapshots").
+  std::int64_t compact_every = 100'000;
 };
 
 class Engine {
@@ -89,12 +94,13 @@ class Engine {
   void read(ReadFn f, Answer done);
   Reply read(ReadFn f);
   // A hot reload to `next`: every open item re-evaluated (server/state_image.h); on any
-  // problem the running rules stay and the reply names the problems.
+  // problem the running rules stay and the reply names the problems. A reload takes a
+  // snapshot of the state it leads to, so that recovery never re-evaluates it again.
   void reload(Ruleset next, Answer done);
   Reply reload(Ruleset next);
-  // A snapshot now (compaction): the state is stored and the journal before it deleted, so
-  // recovery starts from it. Taking one is a reload to the same rules: every agent and open
-  // item carried over as it is (server/state_image.h), on both sides of a restart alike.
+  // A snapshot now (compaction): the runtime's exact state is stored and the journal before it
+  // deleted, so recovery starts from it. Answered once the snapshot is stored; the engine
+  // only pauses to copy the state (server/snapshot_store.h).
   void compact(Answer done);
   Reply compact();
 
@@ -129,10 +135,11 @@ class Engine {
   Reply reload_now(Ruleset next, std::int64_t now, CommitBatch* batch);
   // Swaps to `next` at `at` when every agent and open item carries over; else keeps the rules.
   bool swap_to(Ruleset next, std::int64_t at, RestoreReport* report, std::string* error);
-  // The snapshot: the session rebuilt from its own image, the record into `batch`.
-  Reply snapshot_now(std::int64_t now, CommitBatch* batch);
-  nlohmann::json captured_json() const;
-  bool restore_captured(const std::string& text, std::string* error);
+  // A snapshot at this place in `batch`: the state copied (the image is put together and
+  // stored off this thread, server/snapshot_store.h). `waiter` (a compact's answer), when
+  // given, is answered with the reply once the snapshot is stored.
+  Reply snapshot_now(std::int64_t now, CommitBatch* batch, Answer* waiter);
+  bool restore_captured(const std::string& text, std::string* error);  // format 1's JSON index
   Reply outcome(const Change& c, const std::string& id);
   // A command that threw: logged, counted, answered 500.
   Reply internal_error(const std::string& what, const char* message);
@@ -153,37 +160,8 @@ class Engine {
   EngineOptions options_;
   std::int64_t lines_since_snapshot_ = 0;
   // Each capture's body by id, as a hash of its canonical JSON: the same body again is
-  // answered with the item, another body with 409. Rebuilt from the journal at start.
-  struct CaptureMark {
-    std::uint64_t body_hash = 0;
-    runtime::ItemState ended = runtime::ItemState::None;  // None while open
-  };
-  // By interned id. Ids are dense, so a vector: growing it moves 16 bytes an id, where a hash
-  // map's rehash relinks every node (a 20 ms pause at 170,000 ids).
-  class CaptureIndex {
-   public:
-    CaptureMark* find(std::uint32_t id) { return id < marks_.size() && known_[id] ? &marks_[id] : nullptr; }
-    void set(std::uint32_t id, CaptureMark m) {
-      if (id >= marks_.size()) {
-        marks_.resize(std::size_t{id} + 1);
-        known_.resize(std::size_t{id} + 1);
-      }
-      count_ += known_[id] ? 0 : 1;
-      known_[id] = true;
-      marks_[id] = m;
-    }
-    std::size_t size() const { return count_; }
-    template <typename F>
-    void each(F f) const {
-      for (std::uint32_t id = 0; id < marks_.size(); ++id)
-        if (known_[id]) f(id, marks_[id]);
-    }
-
-   private:
-    std::vector<CaptureMark> marks_;
-    std::vector<bool> known_;
-    std::size_t count_ = 0;
-  };
+  // answered with the item, another body with 409. Rebuilt from the journal at start
+  // (server/state_image.h).
   CaptureIndex captured_;
   std::atomic<bool> failed_{false};
 
@@ -193,6 +171,8 @@ class Engine {
   bool stopping_ = false;
   std::string label_;
   std::unique_ptr<GroupCommitter> committer_;
+  std::unique_ptr<SnapshotStore> snapshots_;
+  std::shared_ptr<SnapshotJob> batch_snapshot_;  // the snapshot of the batch being applied
   std::thread thread_;
 };
 

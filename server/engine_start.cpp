@@ -18,6 +18,7 @@ std::unique_ptr<Engine> Engine::start(Ruleset rules, runtime::StringPool& pool, 
   e->options_ = options;
   if (!e->recover(std::move(rules), error)) return nullptr;
   e->committer_ = std::make_unique<GroupCommitter>(journal);
+  e->snapshots_ = std::make_unique<SnapshotStore>(*e->committer_, pool);
   e->thread_ = std::thread([p = e.get()] { p->loop(); });
   return e;
 }
@@ -61,20 +62,30 @@ bool Engine::recover(Ruleset initial, std::string* error) {
   recovering_ = true;
   std::string problem;
   std::int64_t n = 0;
+  bool snapshot_at_start = false;
   // The latest snapshot, if any: its state restored at its instant, then the lines after it.
   std::int64_t after_seq = 0;
   if (auto snapshot = journal_.latest_snapshot(error)) {
-    const json image_text = json::parse(snapshot->image, nullptr, false);
-    auto image = image_from_json(image_text, error);
-    if (!image || !ruleset_for(snapshot->rules_key, &initial, &rules_, error) ||
-        !(session_ = new_session(rules_, snapshot->at, error)))
+    if (!ruleset_for(snapshot->rules_key, &initial, &rules_, error) || !(session_ = new_session(rules_, snapshot->at, error)))
       return false;
-    const RestoreReport report = restore(*image, session_->runtime());
-    if (!report.ok()) {
-      *error = "the snapshot does not restore: " + report.problems.front();
-      return false;
+    if (is_binary_image(snapshot->image)) {  // format 2: the runtime's exact state
+      if (std::string e = load_image(snapshot->image, session_->runtime(), &captured_); !e.empty()) {
+        *error = fmt::format("{}: the snapshot of {} does not load: {}", journal_.path(),
+                             stdlib::format_instant(stdlib::Instant{snapshot->at}), e);
+        return false;
+      }
+    } else {  // format 1 (JSON): every item adopted again
+      auto image = image_from_json(json::parse(snapshot->image, nullptr, false), error);
+      if (!image) return false;
+      const RestoreReport report = restore(*image, session_->runtime());
+      if (!report.ok()) {
+        *error = "the snapshot does not restore: " + report.problems.front();
+        return false;
+      }
+      if (!restore_captured(snapshot->captured, error)) return false;
     }
-    if (!restore_captured(snapshot->captured, error)) return false;
+    snapshot->image.clear();
+    snapshot->image.shrink_to_fit();
     drain_events(nullptr);
     after_seq = snapshot->journal_seq;
     start_stats_.from_snapshot = true;
@@ -154,6 +165,20 @@ bool Engine::recover(Ruleset initial, std::string* error) {
       const std::string line = json{{"at", stdlib::format_instant(stdlib::Instant{at})}, {"rules", key}}.dump();
       if (!journal_.append({{key, bundle}}, {line}, error)) return false;
       ++start_stats_.reloads;
+      // As every reload, a snapshot of the state it led to (else each restart would evaluate
+      // the open items under the new rules again).
+      SnapshotJob job;
+      job.at = at;
+      job.rules_key = rules_.key;
+      job.state = capture_state(session_->runtime(), captured_);
+      const auto covered = journal_.last_seq(error);
+      if (!covered) return false;
+      job.covered_seq = *covered;
+      if (!SnapshotStore::store_now(journal_, pool_, job, error)) {
+        *error = "the snapshot after the reload at start could not be stored: " + *error;
+        return false;
+      }
+      snapshot_at_start = true;
     }
     drain_events(nullptr);
   }
@@ -163,6 +188,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
   }
   recovering_ = false;
   start_stats_.lines = n;
+  lines_since_snapshot_ = snapshot_at_start ? 0 : n;  // what the next start would replay
   start_stats_.ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   return true;
 }

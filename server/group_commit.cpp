@@ -54,9 +54,13 @@ void GroupCommitter::loop() {
     std::deque<CommitBatch> batches;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;  // stopping, nothing left
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty() || !steps_.empty(); });
+      if (queue_.empty() && steps_.empty()) return;  // stopping, nothing left
       batches.swap(queue_);
+    }
+    if (batches.empty()) {
+      run_one_step();
+      continue;
     }
     std::size_t lines = 0, snapshots = 0;
     for (const auto& b : batches) {
@@ -69,18 +73,22 @@ void GroupCommitter::loop() {
       error = failure_;
     }
     bool ok = error.empty();
+    std::vector<std::int64_t> covered(batches.size(), 0);
     const bool anything = lines > 0 || snapshots > 0 || std::any_of(batches.begin(), batches.end(), [](const CommitBatch& b) {
                             return !b.rulesets.empty();
                           });
     if (ok && anything) {
       ok = journal_.begin(&error);
       for (std::size_t k = 0; ok && k < batches.size(); ++k) {
-        const CommitBatch& b = batches[k];
+        CommitBatch& b = batches[k];
         for (std::size_t r = 0; ok && r < b.rulesets.size(); ++r) ok = journal_.add_ruleset(b.rulesets[r].first, b.rulesets[r].second, &error);
         const std::size_t split = b.snapshot ? std::min(b.snapshot->after_lines, b.lines.size()) : b.lines.size();
         for (std::size_t l = 0; ok && l < split; ++l) ok = journal_.add_line(b.lines[l], &error);
-        if (ok && b.snapshot)
-          ok = journal_.add_snapshot(b.snapshot->at, b.snapshot->rules_key, b.snapshot->image, b.snapshot->captured, &error);
+        if (ok && b.snapshot) {  // the last line it covers
+          const auto seq = journal_.last_seq(&error);
+          ok = seq.has_value();
+          covered[k] = seq.value_or(0);
+        }
         for (std::size_t l = split; ok && l < b.lines.size(); ++l) ok = journal_.add_line(b.lines[l], &error);
       }
       if (ok) ok = journal_.commit(&error);
@@ -103,9 +111,56 @@ void GroupCommitter::loop() {
       }
       if (ok) stats_.snapshots += snapshots;
     }
-    for (auto& b : batches)
+    for (std::size_t k = 0; k < batches.size(); ++k) {
+      CommitBatch& b = batches[k];
+      if (b.snapshot && b.snapshot->committed) b.snapshot->committed(ok, covered[k], error);
       if (b.done) b.done(ok, error);
+    }
+    run_one_step();
   }
+}
+
+bool GroupCommitter::run_step(const Step& step, std::string* error) {
+  StepRequest request;
+  request.step = &step;
+  std::unique_lock<std::mutex> lock(mu_);
+  if (stopping_) {
+    *error = "the service is stopping";
+    return false;
+  }
+  steps_.push_back(&request);
+  wake_.notify_one();
+  step_done_.wait(lock, [&request] { return request.done; });
+  if (!request.ok) *error = request.error;
+  return request.ok;
+}
+
+// The first step waiting, if any, in a transaction of its own. Its failure is its own: the
+// journal rolls it back and goes on (no acknowledged change depends on it).
+void GroupCommitter::run_one_step() {
+  StepRequest* request = nullptr;
+  std::string failure;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (steps_.empty()) return;
+    request = steps_.front();
+    steps_.pop_front();
+    failure = failure_;
+  }
+  bool ok = failure.empty();
+  std::string error = failure;
+  if (ok) {
+    ok = journal_.begin(&error) && (*request->step)(journal_, &error);
+    if (ok) ok = journal_.commit(&error);
+    else journal_.rollback();
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    request->ok = ok;
+    request->error = ok ? std::string() : (error.empty() ? "unknown error" : error);
+    request->done = true;
+  }
+  step_done_.notify_all();
 }
 
 }  // namespace iwd::server

@@ -7,6 +7,8 @@
 // failure is said on stderr, once, naming the error. A second
 // thread checkpoints the write-ahead log every 5 s, off the commit path (a checkpoint's fsync
 // of the database file delays the commits' fsyncs a little: rarer is better for the tail).
+// Between transactions of batches it runs steps of other journal work, one at a time, each a
+// transaction of its own (run_step: a snapshot's parts, pruning; server/snapshot_store.h).
 #pragma once
 
 #include <condition_variable>
@@ -28,14 +30,16 @@ struct SnapshotRecord {
   // How many of the batch's lines come before the snapshot: the snapshot covers exactly the
   // commands applied before its image was taken, whatever else the batch holds after it.
   std::size_t after_lines = 0;
-  std::int64_t at = 0;
-  std::string rules_key, image, captured;
+  // Called on the committing thread once the batch's transaction is over, before `done`: with
+  // the seq of the last journal line before the snapshot (the last it covers) when it
+  // committed. The image itself is stored afterwards, in steps (server/snapshot_store.h).
+  std::function<void(bool ok, std::int64_t covered_seq, const std::string& error)> committed;
 };
 
 struct CommitBatch {
   std::vector<std::pair<std::string, std::string>> rulesets;  // key, bundle
   std::vector<std::string> lines;
-  std::optional<SnapshotRecord> snapshot;  // at its place among the lines: the journal before it is pruned
+  std::optional<SnapshotRecord> snapshot;  // at its place among the lines
   std::function<void(bool ok, const std::string& error)> done;
 };
 
@@ -52,16 +56,30 @@ class GroupCommitter {
 
   void submit(CommitBatch batch);
   CommitStats stats() const;
+  // Runs `step` on the committing thread in a transaction of its own, after the batches
+  // waiting then (a batch waits for one step at most), and blocks until it ran: true when it
+  // committed; false and *error when it failed (rolled back; the journal goes on), when the
+  // journal had failed before, or when the committer is stopping.
+  using Step = std::function<bool(Journal&, std::string* error)>;
+  bool run_step(const Step& step, std::string* error);
   // The error of the transaction that failed (every batch since failed too); empty while none has.
   std::string failure() const;
 
  private:
   void loop();
+  void run_one_step();
   void checkpoints();
   Journal& journal_;
   mutable std::mutex mu_;
   std::condition_variable wake_, stop_checkpoints_;
   std::deque<CommitBatch> queue_;
+  struct StepRequest {
+    const Step* step = nullptr;
+    bool done = false, ok = false;
+    std::string error;
+  };
+  std::deque<StepRequest*> steps_;
+  std::condition_variable step_done_;
   bool stopping_ = false;
   std::string failure_;  // written under mu_ by the committing thread
   CommitStats stats_;

@@ -307,6 +307,88 @@ bool Journal::add_snapshot(std::int64_t at, const std::string& rules_key, const 
          run("DELETE FROM snapshots WHERE seq < ?1", older, error);
 }
 
+std::optional<std::int64_t> Journal::last_seq(std::string* error) {
+  std::int64_t seq = 0;
+  if (!run("SELECT COALESCE(MAX(seq), 0) FROM journal", [](sqlite3_stmt*) {}, error,
+           [&](sqlite3_stmt* st) { seq = sqlite3_column_int64(st, 0); }))
+    return std::nullopt;
+  return seq;
+}
+
+std::optional<std::int64_t> Journal::begin_snapshot(std::string* error) {
+  std::int64_t next = 1;
+  if (!run("SELECT COALESCE(MAX(seq), 0) + 1 FROM snapshots", [](sqlite3_stmt*) {}, error,
+           [&](sqlite3_stmt* st) { next = sqlite3_column_int64(st, 0); }) ||
+      !run("DELETE FROM snapshot_parts WHERE snapshot >= ?1", [next](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, next); },
+           error))
+    return std::nullopt;
+  return next;
+}
+
+bool Journal::add_snapshot_part(std::int64_t snapshot, const char* field, std::int64_t part, std::string_view bytes,
+                                std::string* error) {
+  if (injected(JournalFault::Kind::Write, error)) return false;
+  return run("INSERT INTO snapshot_parts (snapshot, field, part, text, checksum) VALUES (?1, ?2, ?3, ?4, ?5)",
+             [&](sqlite3_stmt* st) {
+               sqlite3_bind_int64(st, 1, snapshot);
+               sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
+               sqlite3_bind_int64(st, 3, part);
+               sqlite3_bind_blob(st, 4, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
+               sqlite3_bind_int64(st, 5, checksum(bytes));
+             },
+             error);
+}
+
+bool Journal::publish_snapshot(std::int64_t snapshot, std::int64_t journal_seq, std::int64_t at, const std::string& rules_key,
+                               std::int64_t image_parts, std::int64_t captured_parts, std::string* error) {
+  if (injected(JournalFault::Kind::Write, error)) return false;
+  return run("INSERT INTO snapshots (seq, journal_seq, at, rules, image_parts, captured_parts, checksum) "
+             "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+             [&](sqlite3_stmt* st) {
+               sqlite3_bind_int64(st, 1, snapshot);
+               sqlite3_bind_int64(st, 2, journal_seq);
+               sqlite3_bind_int64(st, 3, at);
+               sqlite3_bind_text(st, 4, rules_key.data(), static_cast<int>(rules_key.size()), SQLITE_STATIC);
+               sqlite3_bind_int64(st, 5, image_parts);
+               sqlite3_bind_int64(st, 6, captured_parts);
+               sqlite3_bind_int64(st, 7, checksum(snapshot_fields(journal_seq, at, rules_key, image_parts, captured_parts)));
+             },
+             error);
+}
+
+std::optional<std::int64_t> Journal::prune(std::int64_t limit, std::string* error) {
+  std::int64_t latest = 0, journal_seq = 0;
+  if (!run("SELECT seq, journal_seq FROM snapshots ORDER BY seq DESC LIMIT 1", [](sqlite3_stmt*) {}, error,
+           [&](sqlite3_stmt* st) {
+             latest = sqlite3_column_int64(st, 0);
+             journal_seq = sqlite3_column_int64(st, 1);
+           }))
+    return std::nullopt;
+  if (latest == 0) return 0;
+  std::int64_t deleted = 0;
+  const auto count = [&](bool ok) {
+    if (ok) deleted += sqlite3_changes(db_);
+    return ok;
+  };
+  // Parts are up to megabytes each: a few a call. Then the journal lines, the oldest first.
+  const bool ok =
+      count(run("DELETE FROM snapshot_parts WHERE rowid IN (SELECT rowid FROM snapshot_parts WHERE snapshot < ?1 LIMIT ?2)",
+                [&](sqlite3_stmt* st) {
+                  sqlite3_bind_int64(st, 1, latest);
+                  sqlite3_bind_int64(st, 2, std::max<std::int64_t>(1, limit / 5000));
+                },
+                error)) &&
+      count(run("DELETE FROM snapshots WHERE seq < ?1", [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, latest); }, error)) &&
+      count(run("DELETE FROM journal WHERE seq IN (SELECT seq FROM journal WHERE seq < ?1 ORDER BY seq LIMIT ?2)",
+                [&](sqlite3_stmt* st) {
+                  sqlite3_bind_int64(st, 1, journal_seq);
+                  sqlite3_bind_int64(st, 2, limit);
+                },
+                error));
+  if (!ok) return std::nullopt;
+  return deleted;
+}
+
 bool Journal::commit(std::string* error) {
   bool ok = false;
   {

@@ -5,10 +5,11 @@
 // - `rulesets`: each ruleset that was ever in force, as a bundle (compiler/load/bundle.h), by key
 //   (the fnv1a64 of its bytes, which is its checksum);
 // - `snapshots` and `snapshot_parts`: the latest snapshot (server/state_image.h): the state at
-//   an instant, under a ruleset, with the idempotency index, its texts in parts of 16 MiB;
-//   storing one deletes the journal lines before it (and older snapshots), so recovery
-//   starts from it. The row holds how many parts each text has and a checksum of its own
-//   fields; each part has a checksum of its text.
+//   an instant, under a ruleset, with the idempotency index, its texts in parts (of 16 MiB
+//   stored at once, of 4 MiB when stored in steps while the service runs); recovery starts
+//   from it, and the journal lines before it (and older snapshots) are deleted (at once, or
+//   by prune() afterwards). The row holds how many parts each text has and a checksum of
+//   its own fields; each part has a checksum of its bytes.
 // Appends go in batches, one transaction each (group commit: server/group_commit.h); a batch
 // is durable when append() returns true. Not thread-safe: one thread at a time (the group
 // committer while the service runs; recovery before).
@@ -25,6 +26,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -54,6 +56,20 @@ class Journal {
   // A snapshot taken after every line added so far; the lines before it are deleted.
   bool add_snapshot(std::int64_t at, const std::string& rules_key, const std::string& image, const std::string& captured,
                     std::string* error);
+  // The seq of the last line stored (or added in the open transaction); 0 for none.
+  std::optional<std::int64_t> last_seq(std::string* error);
+  // A snapshot stored in steps, each in a transaction of its own (server/snapshot_store.h):
+  // begin_snapshot() gives the id it will have (and deletes parts an unfinished one left);
+  // its parts, as bytes, which nothing reads until publish_snapshot() writes its row, covering
+  // the lines up to `journal_seq`: it is then the latest. prune() deletes what the latest
+  // snapshot replaced, at most `limit` journal lines (and a part or a few of older snapshots)
+  // a call: how many rows went (0: nothing is left).
+  std::optional<std::int64_t> begin_snapshot(std::string* error);
+  bool add_snapshot_part(std::int64_t snapshot, const char* field, std::int64_t part, std::string_view bytes,
+                         std::string* error);
+  bool publish_snapshot(std::int64_t snapshot, std::int64_t journal_seq, std::int64_t at, const std::string& rules_key,
+                        std::int64_t image_parts, std::int64_t captured_parts, std::string* error);
+  std::optional<std::int64_t> prune(std::int64_t limit, std::string* error);
   bool commit(std::string* error);
   void rollback();
   // The same as one transaction; false (and *error) when it could not: then none is stored.

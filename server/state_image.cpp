@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 
 #include "runtime/item_json.h"
 
@@ -198,6 +199,145 @@ std::optional<StateImage> image_from_json(const json& j, std::string* error) {
     return std::nullopt;
   }
   return image;
+}
+
+}  // namespace iwd::server
+
+// --- Format 2.
+
+namespace iwd::server {
+namespace {
+
+constexpr std::string_view kMagic = "IWDSNAP2";
+constexpr std::uint32_t kFormat = 2;
+
+template <typename T>
+void put(std::string& out, T v) {
+  out.append(reinterpret_cast<const char*>(&v), sizeof v);
+}
+
+// Reads the head's fields; throws runtime::FrameError past its end.
+class HeadReader {
+ public:
+  explicit HeadReader(std::string_view bytes) : bytes_(bytes) {}
+  template <typename T>
+  T get() {
+    T v;
+    need(sizeof v);
+    std::memcpy(&v, bytes_.data() + at_, sizeof v);
+    at_ += sizeof v;
+    return v;
+  }
+  std::string_view take(std::size_t n) {
+    need(n);
+    const std::string_view s = bytes_.substr(at_, n);
+    at_ += n;
+    return s;
+  }
+  std::size_t left() const { return bytes_.size() - at_; }
+
+ private:
+  void need(std::size_t n) const {
+    if (left() < n) throw runtime::FrameError("it ends early");
+  }
+  std::string_view bytes_;
+  std::size_t at_ = 0;
+};
+
+}  // namespace
+
+StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured) {
+  StateCapture c;
+  c.pool_size = rt.pool().size();
+  runtime::FrameWriter out(c.pool_size);
+  rt.save_state(out);
+  c.frame = std::move(out.bytes());
+  c.marks = std::move(out.marks());
+  c.captured = captured;
+  c.agents = rt.agents().size();
+  c.items = rt.open_items();
+  return c;
+}
+
+std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) {
+  c.captured.each([&c](std::uint32_t id, const CaptureMark&) {
+    if (id / 64 < c.marks.size()) c.marks[id / 64] |= std::uint64_t{1} << (id % 64);
+  });
+  std::uint32_t strings = 0;
+  std::size_t bytes = 0;
+  for (std::uint32_t id = 0; id < c.pool_size; ++id)
+    if ((c.marks[id / 64] >> (id % 64)) & 1) {
+      ++strings;
+      bytes += pool.view(id).size();
+    }
+  std::string out;
+  out.reserve(64 + bytes + 8 * std::size_t{strings} + 13 * c.captured.size());
+  out.append(kMagic);
+  put(out, kFormat);
+  put(out, c.pool_size);
+  put(out, strings);
+  for (std::uint32_t id = 0; id < c.pool_size; ++id)
+    if ((c.marks[id / 64] >> (id % 64)) & 1) {
+      const std::string_view s = pool.view(id);
+      put(out, id);
+      put(out, static_cast<std::uint32_t>(s.size()));
+      out.append(s);
+    }
+  put(out, static_cast<std::uint32_t>(c.captured.size()));
+  c.captured.each([&out](std::uint32_t id, const CaptureMark& m) {
+    put(out, id);
+    put(out, m.body_hash);
+    put(out, static_cast<std::uint8_t>(m.ended));
+  });
+  put(out, static_cast<std::uint64_t>(c.frame.size()));
+  return out;
+}
+
+bool is_binary_image(std::string_view image) { return image.substr(0, kMagic.size()) == kMagic; }
+
+std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIndex* captured) {
+  runtime::StringPool& pool = into.pool();
+  std::vector<std::uint32_t> ids;
+  std::string_view frame;
+  try {
+    HeadReader in(image);
+    if (in.take(kMagic.size()) != kMagic) return "it is not a snapshot image of format 2";
+    if (const auto format = in.get<std::uint32_t>(); format != kFormat)
+      return fmt::format("its format is {}; this server reads formats 1 and 2", format);
+    in.get<std::uint32_t>();  // the size of the pool it was taken from (ids are below it)
+    // The strings, by their ids there; a table of those ids to the ones here (as far as the
+    // largest: the pool may have held many more strings than the image names).
+    std::vector<std::pair<std::uint32_t, std::string_view>> strings;
+    std::uint32_t largest = 0;
+    for (std::uint32_t n = in.get<std::uint32_t>(); n > 0; --n) {
+      const auto id = in.get<std::uint32_t>();
+      const auto length = in.get<std::uint32_t>();
+      strings.emplace_back(id, in.take(length));
+      largest = std::max(largest, id);
+    }
+    ids.assign(strings.empty() ? 0 : std::size_t{largest} + 1, runtime::kNoId);
+    for (const auto& [id, text] : strings) {
+      if (ids[id] != runtime::kNoId) throw runtime::FrameError("a string is listed twice");
+      ids[id] = pool.intern(text);
+    }
+    for (std::uint32_t n = in.get<std::uint32_t>(); n > 0; --n) {
+      const auto id = in.get<std::uint32_t>();
+      const auto hash = in.get<std::uint64_t>();
+      const auto ended = in.get<std::uint8_t>();
+      if (id >= ids.size() || ids[id] == runtime::kNoId) throw runtime::FrameError("an id of its index is not among its strings");
+      if (ended != 0 && (ended > static_cast<std::uint8_t>(ItemState::Rejected) || runtime::is_open(static_cast<ItemState>(ended))))
+        throw runtime::FrameError("an id of its index ended in no known way");
+      captured->set(ids[id], CaptureMark{hash, static_cast<ItemState>(ended)});
+    }
+    const auto size = in.get<std::uint64_t>();
+    if (size != in.left()) throw runtime::FrameError("its runtime state is not the size it says");
+    frame = in.take(size);
+  } catch (const runtime::FrameError& e) {
+    return std::string("the image is damaged: ") + e.what();
+  }
+  runtime::FrameReader reader(frame, ids);
+  if (runtime::Status s = into.load_state(reader); !s.ok()) return s.error;
+  return {};
 }
 
 }  // namespace iwd::server

@@ -4,8 +4,15 @@
 // Runtime::agent and Runtime::adopt, so the same image restored at the same instant gives the
 // same state, whatever runtime it came from. Two uses:
 // - hot reload: the image of the running runtime restored into one on the new rules;
-// - snapshots (compaction): the image stored in the journal, restored at recovery instead of
-//   replaying the lines before it.
+// - snapshots (compaction), format 1 (JSON): the image stored in the journal, restored at
+//   recovery instead of replaying the lines before it. Still read; no longer written.
+//
+// Snapshots are written in format 2 (binary; the second half of this header): the runtime's
+// exact state (Runtime::save_state), so that the running runtime is already the one recovery
+// builds and nothing is rebuilt when a snapshot is taken. The engine thread only copies
+// (capture_state: the runtime as flat bytes with interned ids, and the idempotency index);
+// the strings are looked up and the image put together off it (encode_image_head), and
+// loading one restores the runtime without calling the rules' classification (load_image).
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -14,6 +21,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -64,5 +72,60 @@ RestoreReport restore(const StateImage& image, runtime::Runtime& to);
 nlohmann::json image_json(const StateImage& image);
 // Null and *error when the JSON is not an image.
 std::optional<StateImage> image_from_json(const nlohmann::json& j, std::string* error);
+
+// --- Format 2.
+
+// The idempotency index: each captured id's body, as a hash of its canonical JSON, and, once
+// it ended, how. By interned id. Ids are dense, so a vector: growing it moves 16 bytes an id,
+// where a hash map's rehash relinks every node (a 20 ms pause at 170,000 ids).
+struct CaptureMark {
+  std::uint64_t body_hash = 0;
+  runtime::ItemState ended = runtime::ItemState::None;  // None while open
+};
+class CaptureIndex {
+ public:
+  CaptureMark* find(std::uint32_t id) { return id < marks_.size() && known_[id] ? &marks_[id] : nullptr; }
+  void set(std::uint32_t id, CaptureMark m) {
+    if (id >= marks_.size()) {
+      marks_.resize(std::size_t{id} + 1);
+      known_.resize(std::size_t{id} + 1);
+    }
+    count_ += known_[id] ? 0 : 1;
+    known_[id] = true;
+    marks_[id] = m;
+  }
+  std::size_t size() const { return count_; }
+  template <typename F>
+  void each(F f) const {
+    for (std::uint32_t id = 0; id < marks_.size(); ++id)
+      if (known_[id]) f(id, marks_[id]);
+  }
+
+ private:
+  std::vector<CaptureMark> marks_;
+  std::vector<bool> known_;
+  std::size_t count_ = 0;
+};
+
+// What a snapshot copies on the engine thread: no string is looked up.
+struct StateCapture {
+  runtime::FrameBuffer frame;        // Runtime::save_state
+  std::vector<std::uint64_t> marks;  // the ids the frame names (runtime::FrameWriter::marks)
+  CaptureIndex captured;             // a copy of the idempotency index
+  std::uint32_t pool_size = 0;       // every id above is below it
+  std::size_t agents = 0, items = 0;
+};
+StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured);
+
+// The image of a capture, in two pieces to be stored one after the other: this head, then
+// `capture.frame` as it is. The head: "IWDSNAP2", the format (2), the strings the capture
+// names (by their ids in `pool`, which may grow meanwhile: views are lock-free), the
+// idempotency index, the frame's size. Marks the index's ids in `capture.marks`.
+std::string encode_image_head(StateCapture& capture, const runtime::StringPool& pool);
+// Whether a stored image is of format 2 (else: format 1, JSON).
+bool is_binary_image(std::string_view image);
+// Loads a format-2 image into a fresh runtime on the image's rules whose clock is at the
+// image's instant, and its idempotency index into `captured` (empty): "" or the problem.
+std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIndex* captured);
 
 }  // namespace iwd::server

@@ -1,0 +1,311 @@
+// Snapshot images of format 2 (server/state_image.h, Runtime::save_state): a runtime loaded
+// from the image of another does exactly what that one does. Random scripts over
+// examples/enterprise.iwd (captures, agents coming and going, offers taken, refused and timed
+// out, work parked, transferred, done, updates, restarts, reschedules, hours passing) run on a
+// session A; at random points A's image is taken and loaded into a session B on a pool and a
+// rules load of its own (so every string goes through the image's table), and from there the
+// same lines go to both: every event must be the same text, and B's internal indexes sound.
+// Seeded and reproducible (IWD_SNAPSHOT_SEED=N runs one seed).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <sstream>
+
+#include "runtime/replay/replay.h"
+#include "server/ruleset.h"
+#include "server/state_image.h"
+#include "stdlib/time.h"
+
+namespace iwd::server {
+namespace {
+
+using json = nlohmann::json;
+
+const std::string kRules = std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd";
+constexpr std::int64_t kStart = 1795510800000;  // 2026-11-24T09:00:00Z, a Tuesday
+
+// A session on a pool and rules of its own, recording its events as text.
+struct World : runtime::EventSink {
+  explicit World(runtime::Policy policy, std::int64_t at) {
+    std::ostringstream diags;
+    std::string error;
+    EXPECT_EQ(load_ruleset_path(kRules, pool, diags, &rules, &error), RulesetStatus::Ok) << error;
+    runtime::replay::ReplayOptions options;
+    options.runtime.policy = policy;
+    session = std::make_unique<runtime::replay::Session>(rules.loaded->table(), pool, options, this);
+    EXPECT_TRUE(session->init(&error)) << error;
+    session->advance(at);
+  }
+  void on_event(const runtime::Event& e) override {
+    events.push_back(runtime::replay::event_json(e, rules.loaded->table(), pool));
+  }
+  runtime::StringPool pool;
+  Ruleset rules;
+  std::unique_ptr<runtime::replay::Session> session;
+  std::vector<std::string> events;
+};
+
+// A's image loaded into a new world at A's instant.
+std::unique_ptr<World> copy_of(World& a, runtime::Policy policy, const CaptureIndex& captured, CaptureIndex* copied) {
+  StateCapture capture = capture_state(a.session->runtime(), captured);
+  const std::string image = encode_image_head(capture, a.pool) + std::string(capture.frame.view());
+  EXPECT_TRUE(is_binary_image(image));
+  auto b = std::make_unique<World>(policy, a.session->now());
+  const std::string problem = load_image(image, b->session->runtime(), copied);
+  EXPECT_EQ(problem, "");
+  EXPECT_EQ(b->session->runtime().check(), "");
+  return b;
+}
+
+class Script {
+ public:
+  explicit Script(std::uint64_t seed) : rng_(seed) {}
+
+  // The next line, in view of A's runtime.
+  std::string next(const runtime::Runtime& rt) {
+    at_ += pick(10) == 0 ? pick(4 * 3600) * 1000LL : pick(90) * 1000LL + pick(1000);
+    json line{{"at", stdlib::format_instant(stdlib::Instant{at_})}};
+    // Few open items, so that agents often have room and compete for what comes.
+    const bool crowded = rt.open_items() > 25;
+    const int k = pick(100);
+    if (k < 24 && crowded) {
+      line[pick(3) ? "complete" : "cancel"] = open_item(rt, {});
+    } else if (k < 24) {
+      line["capture"] = item();
+    } else if (k < 33) {
+      line["agent"] = agent();
+    } else if (k < 41) {
+      line["accept"] = open_item(rt, {runtime::ItemState::Offered});
+    } else if (k < 44) {
+      line["reject"] = open_item(rt, {runtime::ItemState::Offered});
+    } else if (k < 51) {
+      line["done"] = open_item(rt, {runtime::ItemState::Assigned});
+    } else if (k < 54) {
+      line["park"] = open_item(rt, {runtime::ItemState::Assigned});
+    } else if (k < 57) {
+      line["pull"] = open_item(rt, {runtime::ItemState::Parked});
+    } else if (k < 59) {
+      line["return"] = open_item(rt, {runtime::ItemState::Parked});
+    } else if (k < 62) {
+      line["transfer"] = json{{"item", open_item(rt, {runtime::ItemState::Assigned, runtime::ItemState::Parked})},
+                              {"to", "a" + std::to_string(pick(kAgents))}};
+    } else if (k < 73) {
+      line["complete"] = open_item(rt, {runtime::ItemState::Assigned, runtime::ItemState::DonePending, runtime::ItemState::Parked});
+    } else if (k < 77) {
+      line["cancel"] = open_item(rt, {});
+    } else if (k < 80) {
+      line["hold"] = open_item(rt, {runtime::ItemState::Queued, runtime::ItemState::Offered});
+    } else if (k < 83) {
+      line["resume"] = open_item(rt, {runtime::ItemState::Held});
+    } else if (k < 85) {
+      line["restart"] = open_item(rt, {});
+    } else if (k < 90) {
+      json u = item();
+      u["id"] = open_item(rt, {});
+      u.erase("department");
+      if (pick(2)) u.erase("segment");
+      line["update"] = u;
+    } else if (k < 94) {
+      line["reschedule"] = json{{"item", open_item(rt, {})}, {"due_at", instant_ahead(48)}};
+      if (pick(2)) line["reschedule"]["activate_at"] = pick(2) ? json(instant_ahead(2)) : json(nullptr);
+    }  // else: the clock moves only
+    return line.dump();
+  }
+
+ private:
+  int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+  std::string instant_ahead(int hours) { return stdlib::format_instant(stdlib::Instant{at_ + pick(hours * 3600) * 1000LL + 1000}); }
+
+  json item() {
+    static const char* departments[] = {"Sales", "Sales", "Finance", "Legal"};
+    static const char* segments[] = {"Gold", "Silver", "Bronze"};
+    json j{{"id", "I" + std::to_string(next_id_++)}, {"department", departments[pick(4)]}, {"segment", segments[pick(3)]}};
+    if (pick(4) == 0) j["deal_value"] = pick(20000);
+    if (pick(4) == 0) j["preferred_agent"] = "a" + std::to_string(pick(kAgents));
+    if (pick(5) == 0) j["product"] = "P" + std::to_string(pick(5));
+    if (pick(5) == 0) j["tags"] = json::array({"t" + std::to_string(pick(3)), "x"});
+    if (pick(12) == 0) j["activate_at"] = instant_ahead(3);
+    if (pick(15) == 0) j["expire_at"] = instant_ahead(6);
+    if (pick(10) == 0) j["media"] = pick(2) ? "email" : "chat";
+    return j;
+  }
+
+  json agent() {
+    json j{{"id", "a" + std::to_string(pick(kAgents))}};
+    if (pick(3)) {
+      json skills = json::object();
+      for (const char* s : {"sales_processing", "legacy_processing", "finance_processing", "reception"})
+        if (pick(3)) skills[s] = pick(11);
+      j["skills"] = skills;
+    }
+    if (pick(3) == 0) j["capacity"] = pick(3) == 0 ? json("standard") : json{{"workitem", 2 + pick(3)}, {"email", pick(2)}, {"total", 2 + pick(4)}};
+    if (pick(5) == 0) j["groups"] = json::array({pick(2) ? "east" : "west"});
+    const int s = pick(10);
+    if (s < 6) j["state"] = "ready";
+    else if (s < 9) j["state"] = "not_ready", j["reason"] = pick(2) ? "lunch" : "training";
+    else j["state"] = "logged_out";
+    return j;
+  }
+
+  // An open item in one of `states` (any open one when empty), sometimes an id that is not.
+  std::string open_item(const runtime::Runtime& rt, std::initializer_list<runtime::ItemState> states) {
+    std::vector<std::string> found;
+    for (const auto& w : rt.items())
+      if (runtime::is_open(w.state) && (states.size() == 0 || std::find(states.begin(), states.end(), w.state) != states.end()))
+        found.emplace_back(rt.pool().view(w.id));
+    if (found.empty() || pick(20) == 0) return "I" + std::to_string(pick(next_id_ + 1));
+    return found[static_cast<std::size_t>(pick(static_cast<int>(found.size())))];
+  }
+
+  static constexpr int kAgents = 10;
+  std::mt19937_64 rng_;
+  std::int64_t at_ = kStart;
+  int next_id_ = 0;
+};
+
+// The same lines to A and B from a copy on: the same events, the same refusals.
+std::string run_seed(std::uint64_t seed, int lines) {
+  const runtime::Policy policy = seed % 2 ? runtime::Policy::HighestProficiency : runtime::Policy::LongestIdle;
+  Script script(seed);
+  World a(policy, kStart);
+  std::unique_ptr<World> b;
+  CaptureIndex captured, copied;
+  std::mt19937_64 when(seed * 7 + 1);
+  std::size_t compared = 0, offers = 0;
+  for (int n = 0; n < lines; ++n) {
+    if (std::uniform_int_distribution<int>(0, 59)(when) == 0) {  // a snapshot: B becomes A's copy (again)
+      b = copy_of(a, policy, captured, &copied);
+      if (::testing::Test::HasFailure()) return fmt::format("seed {}: the copy after line {} failed", seed, n);
+      a.events.clear();
+    }
+    const std::string line = script.next(a.session->runtime());
+    const std::string refused_a = a.session->apply_text(line);
+    if (!b) continue;
+    const std::string refused_b = b->session->apply_text(line);
+    if (refused_a != refused_b || a.events != b->events) {
+      std::string out = fmt::format("seed {}, line {}: {}\n  A refused: '{}', B refused: '{}'\n", seed, n, line, refused_a, refused_b);
+      for (std::size_t k = 0; k < std::max(a.events.size(), b->events.size()); ++k)
+        out += fmt::format("  A: {}\n  B: {}\n", k < a.events.size() ? a.events[k] : "-", k < b->events.size() ? b->events[k] : "-");
+      return out;
+    }
+    if (std::string problem = b->session->runtime().check(); !problem.empty())
+      return fmt::format("seed {}, line {}: B's runtime: {}", seed, n, problem);
+    compared += a.events.size();
+    for (const auto& e : a.events) offers += e.find("\"offered\"") != std::string::npos;
+    a.events.clear();
+    b->events.clear();
+  }
+  if (compared < 1000 || offers < 100)  // the script must give the copies something to do
+    return fmt::format("seed {}: only {} events ({} offers) after a copy", seed, compared, offers);
+  return "";
+}
+
+TEST(SnapshotState, ALoadedCopyDoesWhatTheOriginalDoes) {
+  if (const char* one = std::getenv("IWD_SNAPSHOT_SEED")) {
+    EXPECT_EQ(run_seed(std::strtoull(one, nullptr, 10), 3000), "");
+    return;
+  }
+  for (std::uint64_t seed = 1; seed <= 12; ++seed) ASSERT_EQ(run_seed(seed, 1500), "");
+}
+
+// What the random scripts meet rarely: two agents free at once, the one idle longer logged in
+// later (so its serial is not what decides), and two deadlines at one instant.
+TEST(SnapshotState, IdleOrderAndDeadlineOrderCarryOver) {
+  for (const auto policy : {runtime::Policy::LongestIdle, runtime::Policy::HighestProficiency}) {
+    World a(policy, kStart);
+    const auto line = [&](int second, const std::string& op) {
+      return fmt::format(R"({{"at":"{}",{}}})", stdlib::format_instant(stdlib::Instant{kStart + second * 1000LL}), op);
+    };
+    const std::string later = stdlib::format_instant(stdlib::Instant{kStart + 60'000});
+    for (const std::string& l :
+         {line(1, R"("agent":{"id":"a0","skills":{"finance_processing":8}})"),
+          line(2, R"("agent":{"id":"a1","skills":{"finance_processing":8}})"),
+          line(3, R"("capture":{"id":"F1","department":"Finance"})"), line(4, R"("accept":"F1")"),
+          line(5, R"("complete":"F1")"),  // a0 idle since 5 s, a1 since 2 s
+          line(6, fmt::format(R"("capture":{{"id":"F2","department":"Finance","activate_at":"{}"}})", later)),
+          line(7, fmt::format(R"("capture":{{"id":"F3","department":"Finance","activate_at":"{}"}})", later))})
+      ASSERT_EQ(a.session->apply_text(l), "") << l;
+    CaptureIndex captured, copied;
+    auto b = copy_of(a, policy, captured, &copied);
+    a.events.clear();
+    // F2 and F3 activate at one instant, F2 first (captured first): F2 to a1 (idle longest),
+    // F3 to a0. Their offers time out at one instant, F2's first: back to the queue, and
+    // offered to a0, who still has room.
+    for (const std::string& l : {line(200, R"("cancel":"F3")")}) {
+      EXPECT_EQ(a.session->apply_text(l), "") << l;
+      EXPECT_EQ(b->session->apply_text(l), "") << l;
+    }
+    EXPECT_EQ(a.events, b->events);
+    const auto offered = [&a](const char* item, const char* agent) {
+      return std::count_if(a.events.begin(), a.events.end(), [&](const std::string& e) {
+        return e.find(fmt::format("\"item\":\"{}\"", item)) != std::string::npos &&
+               e.find(fmt::format("\"agent\":\"{}\"", agent)) != std::string::npos &&
+               e.find("\"to\":\"offered\"") != std::string::npos;
+      });
+    };
+    EXPECT_EQ(offered("F2", "a1"), 1) << ::testing::PrintToString(a.events);
+    EXPECT_EQ(offered("F3", "a0"), 1);
+    EXPECT_EQ(offered("F2", "a0"), 1);
+  }
+}
+
+// An agent that logs out gives back what it held in the order it took it: the first goes
+// to the one agent with room.
+TEST(SnapshotState, WhatALoggedOutAgentHeldGoesBackInOrder) {
+  World a(runtime::Policy::LongestIdle, kStart);
+  const auto line = [&](int second, const std::string& op) {
+    return fmt::format(R"({{"at":"{}",{}}})", stdlib::format_instant(stdlib::Instant{kStart + second * 1000LL}), op);
+  };
+  for (const std::string& l : {line(1, R"("agent":{"id":"a2","skills":{"reception":5},"capacity":{"workitem":2,"total":2}})"),
+                               line(2, R"("capture":{"id":"L1","department":"Legal"})"),
+                               line(3, R"("capture":{"id":"L2","department":"Legal"})"), line(4, R"("accept":"L2")"),
+                               line(5, R"("accept":"L1")")})
+    ASSERT_EQ(a.session->apply_text(l), "") << l;
+  CaptureIndex captured, copied;
+  auto b = copy_of(a, runtime::Policy::LongestIdle, captured, &copied);
+  a.events.clear();
+  for (const std::string& l : {line(6, R"("agent":{"id":"a3","skills":{"reception":5},"capacity":{"workitem":1,"total":1}})"),
+                               line(7, R"("agent":{"id":"a2","state":"logged_out"})")}) {
+    EXPECT_EQ(a.session->apply_text(l), "") << l;
+    EXPECT_EQ(b->session->apply_text(l), "") << l;
+  }
+  EXPECT_EQ(a.events, b->events);
+  EXPECT_NE(a.events.back().find("\"item\":\"L1\""), std::string::npos) << a.events.back();  // offered to a3
+}
+
+// The frame's memory grows past what was reserved without losing what it holds.
+TEST(SnapshotState, AFrameBufferGrowsKeepingItsBytes) {
+  runtime::FrameBuffer buffer;
+  buffer.reserve(10);
+  std::string expected;
+  for (int k = 0; k < 300'000; ++k) {  // 3 MiB: grown twice from 1 MiB
+    const std::string piece = std::to_string(k) + ",";
+    std::memcpy(buffer.extend(piece.size()), piece.data(), piece.size());
+    expected += piece;
+  }
+  EXPECT_EQ(buffer.view(), expected);
+  runtime::FrameBuffer moved = std::move(buffer);
+  EXPECT_EQ(moved.view(), expected);
+  EXPECT_EQ(buffer.size(), 0u);
+}
+
+// Damage is refused with a reason, not loaded half-way.
+TEST(SnapshotState, ADamagedImageIsRefused) {
+  World a(runtime::Policy::LongestIdle, kStart);
+  ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:01Z","agent":{"id":"ada","skills":{"sales_processing":8}}})"), "");
+  ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:02Z","capture":{"id":"S1","department":"Sales"}})"), "");
+  CaptureIndex captured, copied;
+  StateCapture capture = capture_state(a.session->runtime(), captured);
+  const std::string image = encode_image_head(capture, a.pool) + std::string(capture.frame.view());
+  World b(runtime::Policy::LongestIdle, a.session->now());
+  EXPECT_NE(load_image(image.substr(0, image.size() - 3), b.session->runtime(), &copied).find("damaged"), std::string::npos);
+  World c(runtime::Policy::LongestIdle, a.session->now() + 1);  // another instant
+  EXPECT_NE(load_image(image, c.session->runtime(), &copied).find("the runtime's clock is at"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace iwd::server
