@@ -143,4 +143,8 @@ expect_in out '"agent":"ada"' "to ada"
 expect_call 200 "F4, captured after the snapshot" -- GET /v1/items/F4
 expect_exit 0 "recovery started from the snapshot" -- grep -q "a snapshot and 1 lines replayed" "$TMP/serve.log"
 stop_server
+# A port out of range is refused, not cut to 16 bits (99999 would have bound 34463).
+expect_exit 2 "a port past 65535 is refused" -- "$IWD" serve --rules examples/enterprise.iwd --data "$TMP/data-port" --listen 127.0.0.1:99999
+expect_in err "is not a number from 0 to 65535" "and says why"
+expect_exit 2 "so is a port that is not a number" -- "$IWD" serve --rules examples/enterprise.iwd --data "$TMP/data-port" --listen 127.0.0.1:80x
 finish
