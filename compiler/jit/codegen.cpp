@@ -147,7 +147,7 @@ Reg FunctionCodegen::divide_rounded(const Reg& a, const Reg& b, llvm::Value* bot
 
 // `N% of sla` (Interpreter::share_age): inline for an SLA clock in elapsed time measured in
 // elapsed age, `round(share * window)`; through the interpreter's calendar code otherwise.
-Reg FunctionCodegen::share_of_sla(const Instr& in, std::size_t at) {
+Reg FunctionCodegen::share_of_sla(const Instr& in, std::size_t /*at*/) {
   auto input = [&](Input i) { return load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, static_cast<std::uint64_t>(i))); };
   auto* window = input(Input::Window);
   auto* elapsed = b_.CreateAnd(b_.CreateICmpSLT(input(Input::SlaCalendar), ci(0)), b_.CreateICmpSLT(input(Input::AgeCalendar), ci(0)));
@@ -163,7 +163,10 @@ Reg FunctionCodegen::share_of_sla(const Instr& in, std::size_t at) {
   auto* fast_end = b_.GetInsertBlock();
   b_.CreateBr(join_bb);
   b_.SetInsertPoint(slow_bb);
-  const Reg slow_value = slow(at);
+  // A calendar clock: the interpreter's code through a plain helper (no registers spilled).
+  auto helper = m_.getOrInsertFunction("iwd_jit_share_age", llvm::FunctionType::get(i64(), {args_->getType(), f64()}, false));
+  auto* on_clock = b_.CreateCall(helper, {args_, cf(in.fimm)});
+  const Reg slow_value = make_i(on_clock, b_.CreateICmpNE(on_clock, ci(TimeInputs::kNoWindow)));
   auto* slow_end = b_.GetInsertBlock();
   b_.CreateBr(join_bb);
   b_.SetInsertPoint(join_bb);
