@@ -256,52 +256,25 @@ bool Journal::run(const char* sql, const std::function<void(sqlite3_stmt*)>& bin
 
 bool Journal::add_snapshot(std::int64_t at, const std::string& rules_key, const std::string& image,
                            const std::string& captured, std::string* error) {
-  if (injected(JournalFault::Kind::Write, error)) return false;
-  std::int64_t journal_seq = 0;
-  if (!run("SELECT COALESCE(MAX(seq), 0) FROM journal", [](sqlite3_stmt*) {}, error,
-           [&](sqlite3_stmt* st) { journal_seq = sqlite3_column_int64(st, 0); }))
-    return false;
+  // The steps a snapshot stored off the engine thread takes, in one transaction.
+  const std::optional<std::int64_t> covered = last_seq(error);
+  const std::optional<std::int64_t> id = covered ? begin_snapshot(error) : std::nullopt;
+  if (!id) return false;
   // In parts: one value of SQLite's is at most 1 GB (about 1.5 million open items of image).
-  // One part at least, even of an empty text.
-  const auto parts = [this](const std::string& text) {
-    return static_cast<std::int64_t>(std::max<std::size_t>(1, (text.size() + snapshot_part_bytes_ - 1) / snapshot_part_bytes_));
-  };
-  const std::int64_t image_parts = parts(image), captured_parts = parts(captured);
-  if (!run("INSERT INTO snapshots (journal_seq, at, rules, image_parts, captured_parts, checksum) "
-           "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-           [&](sqlite3_stmt* st) {
-             sqlite3_bind_int64(st, 1, journal_seq);
-             sqlite3_bind_int64(st, 2, at);
-             sqlite3_bind_text(st, 3, rules_key.data(), static_cast<int>(rules_key.size()), SQLITE_STATIC);
-             sqlite3_bind_int64(st, 4, image_parts);
-             sqlite3_bind_int64(st, 5, captured_parts);
-             sqlite3_bind_int64(st, 6, checksum(snapshot_fields(journal_seq, at, rules_key, image_parts, captured_parts)));
-           },
-           error))
-    return false;
-  const std::int64_t seq = sqlite3_last_insert_rowid(db_);
-  for (const auto& pair : {std::pair<const char*, const std::string*>{"image", &image}, {"captured", &captured}}) {
-    const char* field = pair.first;  // plain locals: clang 14 cannot capture structured bindings
-    const std::string* text = pair.second;
-    std::size_t part = 0, from = 0;
-    do {
-      const std::size_t n = std::min(snapshot_part_bytes_, text->size() - from);
-      const std::string_view piece(text->data() + from, n);
-      if (!run("INSERT INTO snapshot_parts (snapshot, field, part, text, checksum) VALUES (?1, ?2, ?3, ?4, ?5)",
-               [&](sqlite3_stmt* st) {
-                 sqlite3_bind_int64(st, 1, seq);
-                 sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
-                 sqlite3_bind_int64(st, 3, static_cast<std::int64_t>(part++));
-                 sqlite3_bind_text(st, 4, piece.data(), static_cast<int>(piece.size()), SQLITE_STATIC);
-                 sqlite3_bind_int64(st, 5, checksum(piece));
-               },
-               error))
-        return false;
+  std::int64_t counts[2] = {0, 0};
+  const std::pair<const char*, const std::string*> fields[] = {{"image", &image}, {"captured", &captured}};
+  for (int f = 0; f < 2; ++f) {
+    const std::string& text = *fields[f].second;
+    std::size_t from = 0;
+    do {  // one part at least, even of an empty text
+      const std::size_t n = std::min(snapshot_part_bytes_, text.size() - from);
+      if (!add_snapshot_part(*id, fields[f].first, counts[f]++, std::string_view(text).substr(from, n), error)) return false;
       from += n;
-    } while (from < text->size());
+    } while (from < text.size());
   }
+  if (!publish_snapshot(*id, *covered, at, rules_key, counts[0], counts[1], error)) return false;
   // The journal keeps its highest seq (a row stays) so that seqs never go back.
-  const auto older = [seq](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, seq); };
+  const auto older = [seq = *id](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, seq); };
   return run("DELETE FROM journal WHERE seq < (SELECT journal_seq FROM snapshots WHERE seq = ?1)", older, error) &&
          run("DELETE FROM snapshot_parts WHERE snapshot < ?1", older, error) &&
          run("DELETE FROM snapshots WHERE seq < ?1", older, error);
