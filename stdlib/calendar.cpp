@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <type_traits>
 
 #include <fmt/format.h>
 
@@ -95,7 +96,13 @@ bool BusinessCalendar::walk_forward(std::int64_t from_ms, std::int64_t until_ms,
       for (const auto& [from, to] : hours_on(day)) {
         const std::int64_t b = std::max(day_start + from * 60, s.begin);
         const std::int64_t e = std::min(day_start + to * 60, s.end);
-        if (b < e && !f(b * kMsPerSecond, e * kMsPerSecond)) return false;
+        if constexpr (std::is_invocable_v<F, std::int64_t, std::int64_t, std::int64_t, std::int64_t>) {
+          // Also the local date and the span's UTC offset (seconds): within one call local
+          // time is the instant plus that offset.
+          if (b < e && !f(b * kMsPerSecond, e * kMsPerSecond, day, o)) return false;
+        } else {
+          if (b < e && !f(b * kMsPerSecond, e * kMsPerSecond)) return false;
+        }
       }
     }
     t = s.end;
@@ -214,6 +221,46 @@ Instant BusinessCalendar::next_open(Instant t) const {
     return false;
   });
   return found ? Instant{result} : kNever;
+}
+
+Instant BusinessCalendar::add_business_days(Instant t, std::int64_t n) const {
+  const std::int64_t at = t.ms_since_epoch;
+  bool started = false;
+  std::int64_t start = 0, day0 = 0, tod = 0;  // s, its local date, its local time of day (ms)
+  std::int64_t counted = 0;                   // open days after day 0 seen so far
+  std::int64_t target = std::numeric_limits<std::int64_t>::min();  // the last of them (the n-th in the end)
+  // The target day's open intervals as (begin, end, local ms of day at begin), in time order.
+  std::vector<std::array<std::int64_t, 3>> hours;
+  walk_forward(at, kNever.ms_since_epoch, kMaxSearchDays,
+               [&](std::int64_t b, std::int64_t e, std::int64_t day, std::int64_t offset) {
+                 if (!started) {
+                   if (e <= at) return true;
+                   started = true;
+                   start = std::max(b, at);
+                   day0 = day;
+                   tod = start + offset * kMsPerSecond - day * kMsPerDay;
+                   return n > 0;
+                 }
+                 if (day == day0) return true;
+                 if (counted < n && day != target) {
+                   ++counted;
+                   target = day;
+                 }
+                 if (counted < n) return true;
+                 if (day != target) return false;  // the target day is complete
+                 hours.push_back({b, e, b + offset * kMsPerSecond - day * kMsPerDay});
+                 return true;
+               });
+  if (!started) return kNever;
+  if (n <= 0) return Instant{start};
+  if (hours.empty()) return kNever;
+  std::int64_t closing = -1;  // the latest closing at or before T
+  for (const auto& [b, e, local_b] : hours) {
+    const std::int64_t local_e = local_b + (e - b);
+    if (tod >= local_b && tod < local_e) return Instant{b + (tod - local_b)};
+    if (local_e <= tod) closing = e;
+  }
+  return Instant{closing >= 0 ? closing : hours.front()[0]};
 }
 
 int hour(Instant t, const BusinessCalendar& cal) { return hour(t, cal.zone()); }

@@ -89,6 +89,17 @@ class BusinessCalendar {
   // t when open; else the start of the next open stretch; kNever if none within the limit.
   Instant next_open(Instant t) const;
 
+  // Business days (`Nbd`, LANGUAGE.md 1.1 section 6; docs/language.md, "Business days").
+  // An OPEN DAY is a local date (in the calendar's zone) with some open time. The count starts
+  // at s = next_open(t) (t itself when open): day 0 is s's local date and the time of day T is
+  // s's local time of day. The result is the instant of local time T on the n-th open day after
+  // day 0, D: when D is open at T, that instant; when D is closed at T, the latest closing time
+  // of D before T (the day closes earlier, or T falls in a break); when D opens after T, D's
+  // first opening. T is a wall-clock time: across a DST change it keeps its local time (a T the
+  // clock skips gives the instant of the change). n <= 0 gives s. kNever when s or D is not
+  // found within kMaxSearchDays.
+  Instant add_business_days(Instant t, std::int64_t n) const;
+
   // The hour ranges of local date `day` after closed days and special days (see above).
   std::span<const std::pair<int, int>> hours_on(std::int64_t day) const;
   // Which rule gives local date `day` its hours, in the order hours_on() applies them.

@@ -359,5 +359,129 @@ TEST(Calendar, DayRules) {
   EXPECT_EQ(office.day_rule(date("2026-12-27")), Rule::Weekly);  // a sunday: weekly hours, none
 }
 
+// Business days (`Nbd`): the same local time of day on the n-th open day after the start
+// (docs/language.md, "Business days").
+CalendarSpec weekdays_spec() {
+  CalendarSpec s;
+  s.zone = "Europe/Berlin";
+  for (int d = 0; d < 5; ++d) s.weekly[static_cast<std::size_t>(d)] = {{H(8), H(18)}};
+  s.closed_days = {date("2026-12-25")};
+  return s;
+}
+
+TEST(CalendarBusinessDays, InsideOpenHoursTheStartDayIsDayZero) {
+  const auto cal = build(weekdays_spec());
+  EXPECT_EQ(cal.add_business_days(at("2026-11-26T10:00:00+01:00"), 1), at("2026-11-27T10:00:00+01:00"));
+  EXPECT_EQ(cal.add_business_days(at("2026-11-23T08:00:00+01:00"), 5), at("2026-11-30T08:00:00+01:00"));
+  EXPECT_EQ(cal.add_business_days(at("2026-11-23T17:59:59.999+01:00"), 1), at("2026-11-24T17:59:59.999+01:00"));
+}
+
+TEST(CalendarBusinessDays, NightsAndWeekends) {
+  const auto cal = build(weekdays_spec());
+  // Over a weekend: thursday 10:00 + 2bd is monday 10:00.
+  EXPECT_EQ(cal.add_business_days(at("2026-11-26T10:00:00+01:00"), 2), at("2026-11-30T10:00:00+01:00"));
+  // A start outside open hours counts from the next opening (its time of day: 08:00).
+  EXPECT_EQ(cal.add_business_days(at("2026-11-27T19:00:00+01:00"), 1), at("2026-12-01T08:00:00+01:00"));
+  EXPECT_EQ(cal.add_business_days(at("2026-11-28T12:00:00+01:00"), 2), at("2026-12-02T08:00:00+01:00"));
+  EXPECT_EQ(cal.add_business_days(at("2026-11-24T06:00:00+01:00"), 1), at("2026-11-25T08:00:00+01:00"));
+  // At closing time the office is closed: the count starts at the next opening.
+  EXPECT_EQ(cal.add_business_days(at("2026-11-24T18:00:00+01:00"), 1), at("2026-11-26T08:00:00+01:00"));
+  // 0bd: the start, or the next opening.
+  EXPECT_EQ(cal.add_business_days(at("2026-11-24T10:00:00+01:00"), 0), at("2026-11-24T10:00:00+01:00"));
+  EXPECT_EQ(cal.add_business_days(at("2026-11-28T10:00:00+01:00"), 0), at("2026-11-30T08:00:00+01:00"));
+}
+
+TEST(CalendarBusinessDays, HolidaysAreNotOpenDays) {
+  const auto cal = build(weekdays_spec());
+  EXPECT_EQ(cal.add_business_days(at("2026-12-24T10:00:00+01:00"), 1), at("2026-12-28T10:00:00+01:00"));
+  const auto office = build(office_spec());  // closed 24-26, open saturdays 09:00-13:00
+  EXPECT_EQ(office.add_business_days(at("2026-12-23T10:00:00+01:00"), 1), at("2026-12-28T10:00:00+01:00"));
+}
+
+TEST(CalendarBusinessDays, ADayThatClosesEarlierOrOpensLater) {
+  CalendarSpec s = office_spec();                                  // saturday 09:00-13:00
+  s.special_days[date("2026-11-30")] = {{H(10), H(12)}};           // a monday, late and short
+  s.special_days[date("2026-12-01")] = {{H(8), H(10)}, {H(15), H(17)}};  // a tuesday with a break
+  const auto office = build(s);
+  // Friday 15:00 + 1bd: saturday closes at 13:00.
+  EXPECT_EQ(office.add_business_days(at("2026-11-27T15:00:00+01:00"), 1), at("2026-11-28T13:00:00+01:00"));
+  // Saturday 09:30 + 1bd: monday opens at 10:00.
+  EXPECT_EQ(office.add_business_days(at("2026-11-28T09:30:00+01:00"), 1), at("2026-11-30T10:00:00+01:00"));
+  // Monday 11:00 + 1bd: tuesday is closed at 11:00 (a break): the closing before it, 10:00.
+  EXPECT_EQ(office.add_business_days(at("2026-11-30T11:00:00+01:00"), 1), at("2026-12-01T10:00:00+01:00"));
+  // ... and at 15:30 it is open again.
+  EXPECT_EQ(office.add_business_days(at("2026-11-27T15:30:00+01:00"), 2), at("2026-11-30T12:00:00+01:00"));
+}
+
+TEST(CalendarBusinessDays, OvernightHoursMakeTwoOpenDates) {
+  CalendarSpec s;
+  s.zone = "UTC";
+  s.weekly[6] = {{H(22), H(24)}};  // sun 22:00-02:00
+  s.weekly[0] = {{H(0), H(2)}};
+  const auto night = build(s);
+  // Sunday 23:00: day 0 is sunday; monday (00:00-02:00) is the next open date, and it closes
+  // before 23:00.
+  EXPECT_EQ(night.add_business_days(at("2026-11-29T23:00:00Z"), 1), at("2026-11-30T02:00:00Z"));
+  EXPECT_EQ(night.add_business_days(at("2026-11-29T23:00:00Z"), 2), at("2026-12-06T23:00:00Z"));
+  // Monday 01:00: the next open date is sunday, which opens after 01:00.
+  EXPECT_EQ(night.add_business_days(at("2026-11-30T01:00:00Z"), 1), at("2026-12-06T22:00:00Z"));
+}
+
+TEST(CalendarBusinessDays, DaylightSavingKeepsTheLocalTime) {
+  const auto cal = build(weekdays_spec());
+  EXPECT_EQ(cal.add_business_days(at("2026-03-27T10:00:00+01:00"), 1), at("2026-03-30T10:00:00+02:00"));
+  EXPECT_EQ(cal.add_business_days(at("2026-10-23T10:00:00+02:00"), 1), at("2026-10-26T10:00:00+01:00"));
+  const auto berlin = build(always_spec("Europe/Berlin"));
+  // A time of day the clock skips gives the instant of the change; a repeated one, the first.
+  EXPECT_EQ(berlin.add_business_days(at("2026-03-28T02:30:00+01:00"), 1), at("2026-03-29T03:00:00+02:00"));
+  EXPECT_EQ(berlin.add_business_days(at("2026-10-24T02:30:00+02:00"), 1), at("2026-10-25T02:30:00+02:00"));
+  EXPECT_EQ(berlin.add_business_days(at("2026-03-28T12:00:00+01:00"), 1), at("2026-03-29T12:00:00+02:00"));
+}
+
+TEST(CalendarBusinessDays, AlwaysOpenInUtcIsWholeDays) {
+  const auto always = build(always_spec("UTC"));
+  std::mt19937_64 rng(11);
+  for (int i = 0; i < 200; ++i) {
+    const Instant t{at("2026-01-01T00:00:00Z").ms_since_epoch + static_cast<std::int64_t>(rng() % (400LL * kMsPerDay))};
+    const std::int64_t n = static_cast<std::int64_t>(rng() % 30);
+    EXPECT_EQ(always.add_business_days(t, n), t + Duration::days(n));
+  }
+}
+
+TEST(CalendarBusinessDays, ResultIsOnTheNthOpenDayAtOrBeforeItsTimeOfDay) {
+  const auto office = build(office_spec());
+  std::mt19937_64 rng(5);
+  for (int i = 0; i < 300; ++i) {
+    const Instant t{at("2026-11-15T00:00:00Z").ms_since_epoch + static_cast<std::int64_t>(rng() % (60 * 24)) * 1'800'000};
+    const std::int64_t n = 1 + static_cast<std::int64_t>(rng() % 12);
+    const Instant s = office.next_open(t);
+    const Instant due = office.add_business_days(t, n);
+    // n open dates lie after s's date up to due's date, the last of them due's own.
+    std::int64_t open_days = 0;
+    for (std::int64_t d = local_date(s, office) + 1; d <= local_date(due, office); ++d)
+      if (!office.hours_on(d).empty()) ++open_days;
+    EXPECT_EQ(open_days, n) << t.ms_since_epoch;
+    EXPECT_FALSE(office.hours_on(local_date(due, office)).empty());
+    // Open at due, or due is a closing (the instant before it open), or the day's opening.
+    EXPECT_TRUE(office.is_open(due) || office.is_open(due - Duration::millis(1))) << due.ms_since_epoch;
+    // Never later than s's time of day on that date.
+    const auto tod = [&](Instant x) { return hour(x, office) * 60 + minute(x, office); };
+    const bool day_opening = office.is_open(due) && !office.is_open(due - Duration::millis(1));
+    if (!day_opening) {
+      EXPECT_LE(tod(due), tod(s));
+    }
+  }
+}
+
+TEST(CalendarBusinessDays, SearchLimit) {
+  CalendarSpec s;
+  s.zone = "UTC";
+  s.special_days[date("2026-12-01")] = {{H(10), H(12)}};
+  auto r = BusinessCalendar::make(s);
+  if (!r.ok()) GTEST_SKIP() << r.error;
+  EXPECT_EQ(r.value.add_business_days(at("2026-11-01T00:00:00Z"), 0), at("2026-12-01T10:00:00Z"));
+  EXPECT_EQ(r.value.add_business_days(at("2026-11-01T00:00:00Z"), 1), kNever);
+}
+
 }  // namespace
 }  // namespace iwd::stdlib
