@@ -28,10 +28,13 @@ struct Reg {
 
 class FunctionCodegen {
  public:
-  FunctionCodegen(llvm::Module& m, const Program& p, std::size_t index)
-      : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p), index_(index), f_(p.functions[index]) {}
+  // `elapsed`: the variant for callers that know the item's SLA clock runs in elapsed time and
+  // its age is elapsed (a share of the clock is then one multiplication: no calendar read, no
+  // branch); see elapsed_clock_function().
+  FunctionCodegen(llvm::Module& m, const Program& p, std::size_t index, bool elapsed = false)
+      : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p), index_(index), f_(p.functions[index]), elapsed_(elapsed) {}
 
-  void emit();
+  llvm::Function* emit();
 
  private:
   llvm::Module& m_;
@@ -40,6 +43,7 @@ class FunctionCodegen {
   const Program& p_;
   std::size_t index_;
   const ProgramFunction& f_;
+  const bool elapsed_;
   std::vector<Reg> regs_;
   std::vector<VTag> tags_;  // what each register means
   llvm::Value *args_ = nullptr, *slots_ = nullptr, *present_ = nullptr, *inputs_ = nullptr, *strings_ = nullptr;
@@ -147,19 +151,18 @@ Reg FunctionCodegen::divide_rounded(const Reg& a, const Reg& b, llvm::Value* bot
 
 // `N% of sla` (Interpreter::share_age): inline for an SLA clock in elapsed time measured in
 // elapsed age, `round(share * window)`; through the interpreter's calendar code otherwise.
+// The elapsed variant of a function (elapsed_) has the inline part only.
 Reg FunctionCodegen::share_of_sla(const Instr& in, std::size_t /*at*/) {
   auto input = [&](Input i) { return load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, static_cast<std::uint64_t>(i))); };
   auto* window = input(Input::Window);
+  if (elapsed_) return make_i(elapsed_share(b_, m_, cf(in.fimm), window), b_.CreateICmpNE(window, ci(TimeInputs::kNoWindow)));
   auto* elapsed = b_.CreateAnd(b_.CreateICmpSLT(input(Input::SlaCalendar), ci(0)), b_.CreateICmpSLT(input(Input::AgeCalendar), ci(0)));
   auto* fast_bb = llvm::BasicBlock::Create(ctx_, "share_fast", b_.GetInsertBlock()->getParent());
   auto* slow_bb = llvm::BasicBlock::Create(ctx_, "share_slow", b_.GetInsertBlock()->getParent());
   auto* join_bb = llvm::BasicBlock::Create(ctx_, "share_join", b_.GetInsertBlock()->getParent());
   b_.CreateCondBr(elapsed, fast_bb, slow_bb);
   b_.SetInsertPoint(fast_bb);
-  auto* scaled = b_.CreateFMul(cf(in.fimm), b_.CreateSIToFP(window, f64()));
-  auto* rounded = b_.CreateCall(llvm::Intrinsic::getDeclaration(&m_, llvm::Intrinsic::round, {f64()}), {scaled});
-  Reg fast = make_i(b_.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {i64(), f64()}, {rounded}),
-                    b_.CreateICmpNE(window, ci(TimeInputs::kNoWindow)));
+  Reg fast = make_i(elapsed_share(b_, m_, cf(in.fimm), window), b_.CreateICmpNE(window, ci(TimeInputs::kNoWindow)));
   auto* fast_end = b_.GetInsertBlock();
   b_.CreateBr(join_bb);
   b_.SetInsertPoint(slow_bb);
@@ -339,10 +342,12 @@ Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
   return slow(at);
 }
 
-void FunctionCodegen::emit() {
+llvm::Function* FunctionCodegen::emit() {
   auto* args_ty = i8()->getPointerTo();
   auto* fn_ty = llvm::FunctionType::get(i8(), {args_ty, llvm::Type::getInt64PtrTy(ctx_), llvm::Type::getDoublePtrTy(ctx_)}, false);
-  auto* fn = llvm::Function::Create(fn_ty, llvm::Function::ExternalLinkage, fmt::format("iwd_f{}", index_), m_);
+  // The elapsed variant is private to the module: only the priority formulas call it.
+  auto* fn = llvm::Function::Create(fn_ty, elapsed_ ? llvm::Function::InternalLinkage : llvm::Function::ExternalLinkage,
+                                    elapsed_ ? fmt::format("iwd_f{}_elapsed", index_) : fmt::format("iwd_f{}", index_), m_);
   auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
   b_.SetInsertPoint(entry);
   args_ = fn->getArg(0);
@@ -363,9 +368,30 @@ void FunctionCodegen::emit() {
   b_.CreateStore(r.i, fn->getArg(1));
   b_.CreateStore(r.f, fn->getArg(2));
   b_.CreateRet(b_.CreateZExt(r.p, i8()));
+  return fn;
 }
 
 }  // namespace
+
+llvm::Value* elapsed_share(llvm::IRBuilder<>& b, llvm::Module& m, llvm::Value* share, llvm::Value* window) {
+  auto* f64 = b.getDoubleTy();
+  auto* scaled = b.CreateFMul(share, b.CreateSIToFP(window, f64));
+  auto* rounded = b.CreateCall(llvm::Intrinsic::getDeclaration(&m, llvm::Intrinsic::round, {f64}), {scaled});
+  return b.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {b.getInt64Ty(), f64}, {rounded});
+}
+
+bool reads_sla_clock(const ProgramFunction& f) {
+  for (const auto& in : f.code)
+    if (in.op == Op::ShareOfSla) return true;
+  return false;
+}
+
+llvm::Function* elapsed_clock_function(llvm::Module& m, const Program& program, FunctionRef f) {
+  const auto index = static_cast<std::size_t>(f);
+  if (!reads_sla_clock(program.functions[index])) return m.getFunction(fmt::format("iwd_f{}", f));
+  if (auto* done = m.getFunction(fmt::format("iwd_f{}_elapsed", f))) return done;
+  return FunctionCodegen(m, program, index, /*elapsed=*/true).emit();
+}
 
 namespace {
 

@@ -15,6 +15,7 @@
 #include <limits>
 #include <map>
 
+#include "compiler/interp/interp.h"
 #include "compiler/jit/codegen.h"
 
 namespace iwd::compiler {
@@ -29,6 +30,9 @@ class SchemeCodegen {
     auto* fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr()}, false), llvm::Function::ExternalLinkage,
                                       fmt::format("iwd_priority{}", k), m_);
     begin(fn);
+    // A scheme of a process whose SLA clock is elapsed time, its age elapsed: each `N% of sla`
+    // of its pieces is one multiplication (the pieces' elapsed variants).
+    elapsed_ = priority_clock_elapsed(p_, k);
     llvm::Value* args = fn->getArg(0);
     auto* inputs = field(args, 2);
     // From due on, the `overdue` value, not clamped.
@@ -90,6 +94,7 @@ class SchemeCodegen {
     auto* fn = llvm::Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {ptr(), i64()->getPointerTo()}, false),
                                       llvm::Function::ExternalLinkage, fmt::format("iwd_stages{}", process), m_);
     begin(fn);
+    elapsed_ = !has_sla_calendar(pp);  // stages count the age in elapsed time
     llvm::Value* args = fn->getArg(0);
     llvm::Value* t = ci(0);
     llvm::Value* done = b_.getFalse();  // a final stage has been reached: the rest never open
@@ -116,8 +121,15 @@ class SchemeCodegen {
       }
       auto* use_clock = b_.CreateAnd(b_.CreateAnd(b_.CreateNot(skipped), on_clock), d.present);
       shares = b_.CreateSelect(use_clock, b_.CreateFAdd(shares, llvm::ConstantFP::get(f64(), st.share)), shares);
-      auto helper = m_.getOrInsertFunction("iwd_jit_share_age", llvm::FunctionType::get(i64(), {ptr(), f64()}, false));
-      auto* on_the_clock = b_.CreateCall(helper, {args, shares});
+      llvm::Value* on_the_clock = nullptr;
+      if (elapsed_) {  // round(shares * window), kNoWindow without a due instant (Interpreter::share_age)
+        auto* window = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), field(args, 2), static_cast<std::uint64_t>(Input::Window)));
+        on_the_clock = b_.CreateSelect(b_.CreateICmpEQ(window, ci(TimeInputs::kNoWindow)), ci(TimeInputs::kNoWindow),
+                                       elapsed_share(b_, m_, shares, window));
+      } else {
+        auto helper = m_.getOrInsertFunction("iwd_jit_share_age", llvm::FunctionType::get(i64(), {ptr(), f64()}, false));
+        on_the_clock = b_.CreateCall(helper, {args, shares});
+      }
       t = b_.CreateSelect(use_clock, on_the_clock, added);
     }
     b_.CreateRetVoid();
@@ -135,6 +147,7 @@ class SchemeCodegen {
   llvm::IRBuilder<> b_;
   const Program& p_;
   llvm::Value *out_i_ = nullptr, *out_f_ = nullptr;
+  bool elapsed_ = false;  // the function being emitted is for an SLA clock and an age in elapsed time
 
   llvm::Type* i64() { return llvm::Type::getInt64Ty(ctx_); }
   llvm::Type* f64() { return llvm::Type::getDoubleTy(ctx_); }
@@ -154,7 +167,7 @@ class SchemeCodegen {
     return b_.CreateLoad(i64()->getPointerTo(), b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), fields, index));
   }
   Result call(FunctionRef f, llvm::Value* args) {
-    auto* callee = m_.getFunction(fmt::format("iwd_f{}", f));
+    auto* callee = elapsed_ ? elapsed_clock_function(m_, p_, f) : m_.getFunction(fmt::format("iwd_f{}", f));
     auto* present = b_.CreateCall(callee, {args, out_i_, out_f_});
     return {b_.CreateICmpNE(present, llvm::ConstantInt::get(i8(), 0)), b_.CreateLoad(i64(), out_i_), b_.CreateLoad(f64(), out_f_)};
   }
@@ -203,6 +216,15 @@ class SchemeCodegen {
 
 }  // namespace
 
+bool has_sla_calendar(const ProgramProcess& pp) { return pp.sla >= 0 && pp.sla_calendar >= 0; }
+
+bool priority_clock_elapsed(const Program& p, std::size_t scheme) {
+  if (p.priorities[scheme].age_calendar >= 0) return false;
+  for (const auto& pp : p.processes)
+    if (pp.priority == static_cast<std::int32_t>(scheme)) return !has_sla_calendar(pp);
+  return false;
+}
+
 // Processes often share a scheme's pieces and bounds, or a targets declaration: a formula
 // already emitted is reused under the new name (an alias), so large rulesets compile once
 // per distinct formula.
@@ -216,14 +238,15 @@ void emit_schemes(llvm::Module& m, const Program& program) {
   };
   for (std::size_t k = 0; k < program.priorities.size(); ++k) {
     const ProgramPriority& s = program.priorities[k];
-    std::string key = fmt::format("p {} {} {} {} {} {}|", s.start, s.min, s.max, s.overdue, s.age_calendar, s.curve.size());
+    std::string key = fmt::format("p {} {} {} {} {} {} {}|", s.start, s.min, s.max, s.overdue, s.age_calendar, s.curve.size(),
+                                  priority_clock_elapsed(program, k));
     for (const auto& e : s.every) key += fmt::format("e{},{},{},{};", e.period, e.add, e.from, e.until);
     for (const auto& pt : s.curve) key += fmt::format("c{},{};", pt.at, pt.value);
     for (const auto& b : s.boosts) key += fmt::format("b{},{};", b.amount, b.when);
     emit_once(key, fmt::format("iwd_priority{}", k), [&] { gen.priority(k); });
   }
   for (std::size_t p = 0; p < program.processes.size(); ++p) {
-    std::string key = "s";
+    std::string key = has_sla_calendar(program.processes[p]) ? "s calendar " : "s elapsed ";
     for (const auto& st : program.processes[p].stages)
       key += fmt::format("{},{},{},{};", static_cast<int>(st.kind), st.value, st.duration, st.share);
     emit_once(key, fmt::format("iwd_stages{}", p), [&] { gen.stages(p); });

@@ -64,18 +64,24 @@ std::size_t compare_engines(const Program& program, const JitProgram& jit, std::
       EXPECT_EQ(interp.rejection(detail), want.reason) << label << " classify, trial " << trial;
     }
     ++compared;
-    // The compiled priority formulas and stage openings against the interpreter's.
+    // The compiled priority formulas and stage openings against the interpreter's, with the
+    // SLA clock in the process's own calendar, as the runtime gives it (a process whose clock
+    // is elapsed time has its shares compiled as multiplications).
     for (std::size_t p = 0; p < program.processes.size(); ++p) {
       const auto process = static_cast<std::int32_t>(p);
+      TimeInputs own = in;
+      own.sla_calendar = interp.sla_clock_calendar(process);
+      const auto own_inputs = input_array(own);
+      const JitArgs own_args = env.args(own_inputs.data(), interp);
       const std::int32_t scheme = program.processes[p].priority;
       if (scheme >= 0) {
-        EXPECT_EQ(jit.priority(scheme)(&args), interp.priority(process, env, in))
+        EXPECT_EQ(jit.priority(scheme)(&own_args), interp.priority(process, env, own))
             << label << " priority of " << program.processes[p].name << ", trial " << trial;
         ++compared;
       }
       std::vector<std::int64_t> opens(program.processes[p].stages.size());
-      jit.stages(process)(&args, opens.data());
-      EXPECT_EQ(opens, interp.stage_openings(process, env, in))
+      jit.stages(process)(&own_args, opens.data());
+      EXPECT_EQ(opens, interp.stage_openings(process, env, own))
           << label << " stages of " << program.processes[p].name << ", trial " << trial;
       ++compared;
     }
@@ -125,6 +131,78 @@ TEST(Jit, IrIsAvailableForDumps) {
   auto program = lower_program(*comp.bound());
   const std::string ir = program_ir(*program);
   EXPECT_NE(ir.find("define i8 @iwd_f0"), std::string::npos) << ir;
+}
+
+// A process whose SLA clock is elapsed time (no calendar) and whose age is elapsed gets its
+// shares of the clock as multiplications: its priority formula calls the elapsed variants of
+// the pieces and its stage openings compute `round(shares * window)` inline; a process whose
+// SLA runs in a calendar keeps the calendar code. Both agree with the interpreter.
+TEST(Jit, SharesOfAnElapsedSlaClockAreMultiplications) {
+  SourceManager sm;
+  DiagnosticBag diags;
+  Compilation comp(sm, diags);
+  comp.load_root_text("t.iwd", R"(ruleset t version "1"
+attributes { n: int = 0 }
+skills { a }
+calendar office { mon..fri 08:00-18:00 }
+priority p {
+  start 100
+  every 1h add 20
+  every 15m add 25 from 75% of sla
+  boost 50 when age >= 90% of sla
+}
+targets shares {
+  skill a > 5 for 10% of sla
+  skill a > 2 for 20% of sla
+  skill a > 0
+}
+department D when n >= 0 {
+  priority p
+  targets shares
+  process Elapsed when n == 1 { sla 5d }
+  process Office { sla 40h in office }
+}
+)");
+  comp.check();
+  ASSERT_FALSE(diags.has_errors());
+  auto program = lower_program(*comp.bound());
+  const std::string ir = program_ir(*program);
+  auto body = [&](const std::string& head) {
+    const auto at = ir.find(head);
+    if (at == std::string::npos) return std::string();
+    return ir.substr(at, ir.find("\n}\n", at) - at);
+  };
+  std::int32_t elapsed = -1, office = -1;
+  for (std::size_t p = 0; p < program->processes.size(); ++p) {
+    if (program->processes[p].name == "D.Elapsed") elapsed = static_cast<std::int32_t>(p);
+    if (program->processes[p].name == "D.Office") office = static_cast<std::int32_t>(p);
+  }
+  ASSERT_GE(elapsed, 0);
+  ASSERT_GE(office, 0);
+  const auto priority_of = [&](std::int32_t p) {
+    return body(fmt::format("define i64 @iwd_priority{}(", program->processes[static_cast<std::size_t>(p)].priority));
+  };
+  const std::string elapsed_priority = priority_of(elapsed), office_priority = priority_of(office);
+  ASSERT_FALSE(elapsed_priority.empty()) << ir;
+  ASSERT_FALSE(office_priority.empty()) << ir;
+  EXPECT_NE(elapsed_priority.find("_elapsed("), std::string::npos) << elapsed_priority;
+  EXPECT_EQ(office_priority.find("_elapsed("), std::string::npos) << office_priority;
+  const std::string elapsed_stages = body(fmt::format("define void @iwd_stages{}(", elapsed));
+  const std::string office_stages = body(fmt::format("define void @iwd_stages{}(", office));
+  ASSERT_FALSE(elapsed_stages.empty()) << ir;
+  ASSERT_FALSE(office_stages.empty()) << ir;
+  EXPECT_EQ(elapsed_stages.find("iwd_jit_share_age"), std::string::npos) << elapsed_stages;
+  EXPECT_NE(office_stages.find("iwd_jit_share_age"), std::string::npos) << office_stages;
+  // The variants read no calendar: no branch to the calendar code.
+  const std::string variant = body("define internal i8 @iwd_f");
+  ASSERT_FALSE(variant.empty()) << ir;
+  EXPECT_EQ(variant.find("iwd_jit_share_age"), std::string::npos) << variant;
+
+  std::string error;
+  auto jit = JitProgram::compile(*program, &error);
+  ASSERT_NE(jit, nullptr) << error;
+  std::mt19937_64 rng(20261206);
+  EXPECT_GT(compare_engines(*program, *jit, rng, 400, "shares"), 400u);
 }
 
 // Seeded random rulesets: every function, JIT against interpreter. A failure names the seed;
