@@ -178,6 +178,9 @@ constexpr std::array kCodes = {
     DiagCodeInfo{"W0618", "no-complete-within", Severity::Warning,
                  "Items of a process can be marked done but no `complete within` applies: if the source "
                  "never confirms one, it stays done and open for good."},
+    DiagCodeInfo{"W0621", "share-without-sla", Severity::Warning,
+                 "A process with no `sla` uses a share of the SLA (or `sla`): for an item without a source "
+                 "`due_at` it is absent."},
 };
 
 }  // namespace

@@ -72,5 +72,7 @@ bool binding_failed(const BoundRuleset& rs, const DiagnosticBag& diags);
 void lint_processes(const LintContext& ctx, DiagnosticBag& diags);
 // lint_due.cpp: W0616, W0617.
 void lint_due(const LintContext& ctx, DiagnosticBag& diags);
+// lint_no_sla.cpp: W0621.
+void lint_no_sla(const LintContext& ctx, DiagnosticBag& diags);
 
 }  // namespace iwd::compiler::lints
