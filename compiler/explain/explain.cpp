@@ -117,7 +117,7 @@ Explanation explain(const ExplainRules& r, const EvalEnv& item, const ExplainReq
   }
   if (c.process < 0) return e;
 
-  const Interpreter::ItemClock clock = r.interp.clock(c.process, item, q.at);
+  const runtime::abi::ItemClock clock = r.interp.clock(c.process, item, q.at);
   e.now = instant_text(clock.start + q.age);
   e.age_from = item.attribute(runtime::kSlotActivateAt).present ? "activate_at" : "captured_at";
   e.due = explain_due(x, c.process, item, q.at, clock);

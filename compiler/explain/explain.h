@@ -200,9 +200,8 @@ struct ExplainRules {
 };
 
 struct ExplainAgent {
-  const EvalEnv* env = nullptr;  // the item with this agent
-  std::int64_t id = -1;          // string ids, as Interpreter::eligible takes them
-  std::vector<std::int64_t> groups;
+  const EvalEnv* env = nullptr;  // the item with this agent (EvalEnv::agent(): runtime::kNoId as
+                                 // its id when it has none)
 };
 
 struct ExplainRequest {

@@ -76,10 +76,10 @@ void calendar_days(const stdlib::BusinessCalendar& cal, std::int64_t start,
 }  // namespace
 
 ExplainedDue explain_due(const ExprExplainer& x, std::int32_t process, const EvalEnv& env, std::int64_t at,
-                         const Interpreter::ItemClock& clock) {
+                         const runtime::abi::ItemClock& clock) {
   const ExplainRules& r = x.rules();
   ExplainedDue d;
-  if (clock.due.present) d.due = instant_text(clock.due.i);
+  if (clock.due != runtime::abi::kNone) d.due = instant_text(clock.due);
   DueTrace t;
   r.interp.due(process, env, at, &t);
   if (t.from_due_at) {

@@ -50,12 +50,12 @@ namespace iwd::compiler {
 // The sections of an explanation of a classified item (explain_due.cpp, explain_priority.cpp,
 // explain_targets.cpp).
 ExplainedDue explain_due(const ExprExplainer& x, std::int32_t process, const EvalEnv& env, std::int64_t at,
-                         const Interpreter::ItemClock& clock);
+                         const runtime::abi::ItemClock& clock);
 ExplainedPriority explain_priority(const ExprExplainer& x, std::int32_t process, const EvalEnv& env,
-                                   const Interpreter::ItemClock& clock, std::int64_t age);
+                                   const runtime::abi::ItemClock& clock, std::int64_t age);
 ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, const EvalEnv& env,
-                                 const Interpreter::ItemClock& clock, std::int64_t age);
+                                 const runtime::abi::ItemClock& clock, std::int64_t age);
 ExplainedAgent explain_agent(const ExprExplainer& x, std::int32_t process, const ExplainAgent& agent,
-                             const Interpreter::ItemClock& clock, std::int64_t age);
+                             const runtime::abi::ItemClock& clock, std::int64_t age);
 
 }  // namespace iwd::compiler

@@ -12,9 +12,9 @@ std::string ms_text(double ms) { return duration_text(static_cast<std::int64_t>(
 }  // namespace
 
 ExplainedPriority explain_priority(const ExprExplainer& x, std::int32_t process, const EvalEnv& env,
-                                   const Interpreter::ItemClock& clock, std::int64_t age) {
+                                   const runtime::abi::ItemClock& clock, std::int64_t age) {
   const ExplainRules& r = x.rules();
-  const TimeInputs at = clock.at(age);
+  const TimeInputs at = r.interp.inputs(process, clock, age);
   ExplainedPriority p;
   p.age = duration_text(age);
   // The value as `iwd eval` gets it (compiled when the JIT is on); the pieces from the same
@@ -23,12 +23,12 @@ ExplainedPriority explain_priority(const ExprExplainer& x, std::int32_t process,
   PriorityTrace t;
   r.interp.priority(process, env, at, nullptr, &t);
 
-  const Interpreter::NextChange next = r.interp.next_priority_change(process, env, at);
+  const runtime::abi::NextChange next = r.interp.next_priority_change(process, env, at);
   if (!next.never) {
     p.changes = true;
     p.next_age = duration_text(next.age);
     p.next_at = instant_text(clock.start + next.age);
-    p.next_value = r.interp.priority(process, env, clock.at(next.age));
+    p.next_value = r.interp.priority(process, env, r.interp.inputs(process, clock, next.age));
     p.next_exact = next.exact;
   }
   if (!t.scheme) return p;
@@ -42,7 +42,7 @@ ExplainedPriority explain_priority(const ExprExplainer& x, std::int32_t process,
   p.name = s.name;
   p.inline_scheme = s.is_inline;
   p.location = x.location(s.range);
-  if (clock.due.present) p.due = instant_text(clock.due.i);
+  if (clock.due != runtime::abi::kNone) p.due = instant_text(clock.due);
   if (s.overdue) p.overdue_rule = x.explain(ps.overdue, *s.overdue, env, at);
   if (t.overdue) {
     p.overdue = true;

@@ -1,6 +1,7 @@
 // Explanations: the target stages at an age (when each opens) and, per agent, the stage that
 // makes it eligible or why none does.
 #include "compiler/explain/explain_expr.h"
+#include "runtime/events.h"
 
 namespace iwd::compiler {
 namespace {
@@ -22,7 +23,7 @@ const BoundTargets* plan_of(const ExplainRules& r, std::int32_t process) {
 }  // namespace
 
 ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, const EvalEnv& env,
-                                 const Interpreter::ItemClock& clock, std::int64_t age) {
+                                 const runtime::abi::ItemClock& clock, std::int64_t age) {
   const ExplainRules& r = x.rules();
   ExplainedTargets out;
   const BoundTargets* plan = plan_of(r, process);
@@ -31,7 +32,7 @@ ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, c
   out.name = plan->name;
   out.inline_plan = plan->is_inline;
   out.location = x.location(plan->range);
-  const TimeInputs at = clock.at(age);
+  const TimeInputs at = r.interp.inputs(process, clock, age);
   const ProgramProcess& pp = r.program.processes[static_cast<std::size_t>(process)];
   // The openings as `iwd eval` gets them; which stages were skipped, and their `for`, from
   // the same walk run with a trace.
@@ -64,17 +65,19 @@ ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, c
 }
 
 ExplainedAgent explain_agent(const ExprExplainer& x, std::int32_t process, const ExplainAgent& agent,
-                             const Interpreter::ItemClock& clock, std::int64_t age) {
+                             const runtime::abi::ItemClock& clock, std::int64_t age) {
   const ExplainRules& r = x.rules();
   const EvalEnv& env = *agent.env;
   ExplainedAgent a;
-  if (agent.id >= 0) a.id = std::string(env.string_text(agent.id));
-  for (auto g : agent.groups) a.groups.emplace_back(env.string_text(g));
+  if (const runtime::abi::Agent* who = env.agent()) {
+    if (who->id != runtime::kNoId) a.id = std::string(env.string_text(who->id));
+    for (std::uint32_t g = 0; g < who->group_count; ++g) a.groups.emplace_back(env.string_text(who->groups[g]));
+  }
   for (std::uint32_t s = 0; s < r.program.skills.size(); ++s)
     if (const Value v = env.skill(s); v.present) a.skills.push_back({r.program.skills[s], std::to_string(v.i)});
-  const TimeInputs at = clock.at(age);
-  a.stage = r.interp.eligible_stage(process, env, at, agent.id, agent.groups);
-  a.eligible = r.interp.eligible(process, env, at, agent.id, agent.groups);
+  const TimeInputs at = r.interp.inputs(process, clock, age);
+  a.stage = r.interp.eligible_stage(process, env, at);
+  a.eligible = r.interp.eligible(process, env, at);
   const BoundTargets* plan = plan_of(r, process);
   if (!plan) return a;
   const ProgramProcess& pp = r.program.processes[static_cast<std::size_t>(process)];
@@ -83,7 +86,7 @@ ExplainedAgent explain_agent(const ExprExplainer& x, std::int32_t process, const
     ExplainedAgent::Check c;
     c.stage = static_cast<std::int32_t>(k);
     c.open = opens[k] >= 0 && opens[k] <= age;
-    c.takes = r.interp.admits(process, k, env, at, agent.id, agent.groups);
+    c.takes = r.interp.admits(process, k, env, at);
     c.expr = x.explain(pp.stages[k].value, *plan->stages[k].expr, env, at);
     a.checks.push_back(std::move(c));
   }
@@ -91,10 +94,10 @@ ExplainedAgent explain_agent(const ExprExplainer& x, std::int32_t process, const
   // Not yet: the first later opening at which the interpreter finds it eligible.
   for (std::size_t k = 0; k < pp.stages.size(); ++k) {
     if (opens[k] <= age) continue;
-    const TimeInputs later = clock.at(opens[k]);
-    if (r.interp.eligible(process, env, later, agent.id, agent.groups)) {
+    const TimeInputs later = r.interp.inputs(process, clock, opens[k]);
+    if (r.interp.eligible(process, env, later)) {
       a.later_age = duration_text(opens[k]);
-      a.later_stage = r.interp.eligible_stage(process, env, later, agent.id, agent.groups);
+      a.later_stage = r.interp.eligible_stage(process, env, later);
       break;
     }
   }

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "compiler/lower/program.h"
+#include "runtime/abi.h"
 #include "stdlib/calendar.h"
 
 namespace re2 {
@@ -44,6 +45,10 @@ class EvalEnv {
   // The item in the runtime's record layout (runtime/item.h), when the environment has one:
   // compiled functions read it directly.
   virtual const std::uint64_t* record() const { return nullptr; }
+  // The agent whose eligibility is asked (`agent` and `group` stages read its id and groups;
+  // skill() and agent_attribute() its levels and attributes), as the runtime hands it to the
+  // rules (runtime/abi.h); null: none.
+  virtual const runtime::abi::Agent* agent() const { return nullptr; }
   // The values of a list attribute (string ids, ints or enum indexes), for explanations;
   // false when the environment cannot list them.
   virtual bool list_values(std::int64_t list, std::vector<std::int64_t>* out) const {
@@ -65,7 +70,7 @@ struct TimeInputs {
   std::int64_t start = 0;       // ms since epoch: age 0
   std::int64_t sla_calendar = -1;  // the calendar the SLA clock runs in; -1: elapsed time
   std::int64_t age_calendar = -1;  // the calendar `age` is counted in (`age in CAL`); -1: elapsed
-  static constexpr std::int64_t kNoWindow = std::numeric_limits<std::int64_t>::min();
+  static constexpr std::int64_t kNoWindow = runtime::abi::kNone;
   bool has_due() const { return due != std::numeric_limits<std::int64_t>::max(); }
 };
 
@@ -184,15 +189,13 @@ class Interpreter {
   // The due instant: a source `due_at` wins; else activation (or capture) plus the SLA,
   // counted in the SLA's calendar when it has one. Absent when the process has no SLA.
   Value due(std::int32_t process, const EvalEnv& env, std::int64_t now, DueTrace* trace = nullptr) const;
-  // A classified item's clock: its due instant, when its age starts (activation, else
-  // capture), and the time inputs of its schemes and stages at any age.
-  struct ItemClock {
-    Value due;
-    std::int64_t start = 0;
-    TimeInputs base;  // now = classification, sla, due
-    TimeInputs at(std::int64_t age) const;
-  };
-  ItemClock clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const;
+  // A classified item's clock, as the runtime keeps it (runtime/abi.h): classified at `now`,
+  // its start (activation, else capture), the process's SLA and the due instant
+  // (runtime::abi::kNone when absent).
+  runtime::abi::ItemClock clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const;
+  // The time inputs of the schemes and stages of an item of `process` with that clock, at an
+  // age (ms from the clock's start).
+  TimeInputs inputs(std::int32_t process, const runtime::abi::ItemClock& clock, std::int64_t age) const;
   // `share` of the item's SLA clock (0.75 for `75% of sla`; LANGUAGE.md 1.1 section 5): the age
   // at which that much of the clock has run, in the age's own terms (open time of the age
   // calendar under `age in CAL`); TimeInputs::kNoWindow without a due instant.
@@ -207,27 +210,19 @@ class Interpreter {
   // runtime needs no periodic sweep). `exact` is false when the scheme uses the age in a way
   // the analysis does not follow (inside a function call, or as a continuously changing
   // value); `age` is then a conservative time to look again (at most one minute later).
-  struct NextChange {
-    bool never = false;  // the priority never changes again
-    std::int64_t age = 0;
-    bool exact = true;
-  };
-  NextChange next_priority_change(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const;
+  runtime::abi::NextChange next_priority_change(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const;
 
   // The age at which each target stage opens (-1: never; a skipped agent stage opens at
   // once and adds no agent).
   std::vector<std::int64_t> stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in,
                                            std::vector<StageTrace>* trace = nullptr) const;
-  // Whether an agent (env's skill/agent_attribute) is eligible at an age: any open stage
-  // takes it. `agent_id` and `groups` are the agent's id and groups as string ids.
-  bool eligible(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
-                const std::vector<std::int64_t>& groups) const;
+  // Whether env's agent (EvalEnv::agent(), skill(), agent_attribute()) is eligible at an age:
+  // any open stage takes it.
+  bool eligible(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const;
   // The first open stage that admits the agent, or -1: what eligible() decides by.
-  std::int32_t eligible_stage(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
-                              const std::vector<std::int64_t>& groups) const;
-  // Whether stage `stage` admits the agent, open or not.
-  bool admits(std::int32_t process, std::size_t stage, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
-              const std::vector<std::int64_t>& groups) const;
+  std::int32_t eligible_stage(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const;
+  // Whether stage `stage` admits env's agent, open or not.
+  bool admits(std::int32_t process, std::size_t stage, const EvalEnv& env, const TimeInputs& at) const;
 
   // A function run by the interpreter, with the value of every register: an explanation
   // reads a condition's parts and the attributes it loaded from them.

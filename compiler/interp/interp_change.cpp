@@ -147,9 +147,9 @@ void analyse(const ProgramFunction& f, const std::vector<Value>& regs, double du
 
 }  // namespace
 
-Interpreter::NextChange Interpreter::next_priority_change(std::int32_t process, const EvalEnv& env,
-                                                          const TimeInputs& at) const {
-  NextChange out;
+runtime::abi::NextChange Interpreter::next_priority_change(std::int32_t process, const EvalEnv& env,
+                                                            const TimeInputs& at) const {
+  runtime::abi::NextChange out;
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   if (pp.priority < 0) {
     out.never = true;

@@ -114,22 +114,36 @@ Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t no
                            .ms_since_epoch);
 }
 
-Interpreter::ItemClock Interpreter::clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const {
-  ItemClock c;
-  c.due = due(process, env, now);
-  c.base.now = now;
-  c.base.due = c.due.present ? c.due.i : std::numeric_limits<std::int64_t>::max();
+runtime::abi::ItemClock Interpreter::clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const {
+  runtime::abi::ItemClock c;
+  c.classified_at = now;
+  const Value due_at = due(process, env, now);
+  c.due = due_at.present ? due_at.i : runtime::abi::kNone;
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   if (pp.sla >= 0) {
-    const Value sla = run(pp.sla, env, c.base);
-    c.base.sla = sla.present ? sla.i : 0;
+    TimeInputs in;
+    in.now = now;
+    in.due = due_at.present ? due_at.i : std::numeric_limits<std::int64_t>::max();
+    const Value sla = run(pp.sla, env, in);
+    c.sla = sla.present ? sla.i : 0;
   }
   const Value activate = env.attribute(kActivateAt);
   c.start = activate.present ? activate.i : env.attribute(kCapturedAt).i;
-  c.base.start = c.start;
-  c.base.window = c.due.present ? c.due.i - c.start : TimeInputs::kNoWindow;
-  c.base.sla_calendar = sla_clock_calendar(process);
   return c;
+}
+
+TimeInputs Interpreter::inputs(std::int32_t process, const runtime::abi::ItemClock& c, std::int64_t age) const {
+  const bool has_due = c.due != runtime::abi::kNone;
+  TimeInputs in;
+  in.sla = c.sla == runtime::abi::kNone ? 0 : c.sla;
+  in.due = has_due ? c.due : std::numeric_limits<std::int64_t>::max();
+  in.start = c.start;
+  in.window = has_due ? c.due - c.start : TimeInputs::kNoWindow;
+  in.sla_calendar = sla_clock_calendar(process);
+  in.age = age;
+  in.now = c.start + age;
+  in.overdue_by = has_due ? std::max<std::int64_t>(0, in.now - c.due) : 0;
+  return in;
 }
 
 std::int32_t Interpreter::sla_clock_calendar(std::int32_t process) const {
@@ -161,14 +175,6 @@ std::int64_t Interpreter::share_age(const TimeInputs& in, double share) const {
   if (in.age_calendar < 0) return at - start;
   const stdlib::BusinessCalendar& age_cal = calendar(static_cast<std::int32_t>(in.age_calendar));
   return at <= start ? at - start : age_cal.business_time(stdlib::Instant{start}, stdlib::Instant{at}).ms;
-}
-
-TimeInputs Interpreter::ItemClock::at(std::int64_t age) const {
-  TimeInputs in = base;
-  in.age = age;
-  in.now = start + age;
-  in.overdue_by = due.present ? std::max<std::int64_t>(0, in.now - due.i) : 0;
-  return in;
 }
 
 std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, const TimeInputs& at, double* raw,
@@ -307,33 +313,32 @@ std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, cons
   return opens;
 }
 
-bool Interpreter::admits(std::int32_t process, std::size_t stage, const EvalEnv& env, const TimeInputs& at,
-                         std::int64_t agent_id, const std::vector<std::int64_t>& groups) const {
+bool Interpreter::admits(std::int32_t process, std::size_t stage, const EvalEnv& env, const TimeInputs& at) const {
   const auto& st = p_.processes.at(static_cast<std::size_t>(process)).stages.at(stage);
   const Value v = run(st.value, env, at);
   if (!v.present) return false;
+  const runtime::abi::Agent* agent = env.agent();
   switch (st.kind) {
-    case ProgramStage::Agent: return v.i == agent_id;
-    case ProgramStage::Group: return std::find(groups.begin(), groups.end(), v.i) != groups.end();
+    case ProgramStage::Agent: return agent && v.i == static_cast<std::int64_t>(agent->id);
+    case ProgramStage::Group:
+      return agent && std::find(agent->groups, agent->groups + agent->group_count, v.i) != agent->groups + agent->group_count;
     case ProgramStage::Skill: return v.i != 0;
   }
   return false;
 }
 
-std::int32_t Interpreter::eligible_stage(std::int32_t process, const EvalEnv& env, const TimeInputs& at,
-                                         std::int64_t agent_id, const std::vector<std::int64_t>& groups) const {
+std::int32_t Interpreter::eligible_stage(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const {
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   const auto opens = stage_openings(process, env, at);
   for (std::size_t k = 0; k < pp.stages.size(); ++k) {
     if (opens[k] < 0 || opens[k] > at.age) continue;
-    if (admits(process, k, env, at, agent_id, groups)) return static_cast<std::int32_t>(k);
+    if (admits(process, k, env, at)) return static_cast<std::int32_t>(k);
   }
   return -1;
 }
 
-bool Interpreter::eligible(std::int32_t process, const EvalEnv& env, const TimeInputs& at, std::int64_t agent_id,
-                           const std::vector<std::int64_t>& groups) const {
-  return eligible_stage(process, env, at, agent_id, groups) >= 0;
+bool Interpreter::eligible(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const {
+  return eligible_stage(process, env, at) >= 0;
 }
 
 }  // namespace iwd::compiler

@@ -2,7 +2,6 @@
 // `iwd eval` and `iwd test` evaluate rules against (and compiled code reads directly).
 #pragma once
 
-#include <map>
 #include <string>
 #include <vector>
 
@@ -12,17 +11,24 @@
 
 namespace iwd::compiler {
 
-struct Agent {
-  std::map<std::uint32_t, std::int64_t> skills;
-  std::map<std::string, std::int64_t> attributes;  // values as string ids
-  std::vector<std::int64_t> groups;
-  std::int64_t id = -1;
-};
-
 // Attribute `slot` of a record, as the interpreter reads it.
 inline Value record_attribute(const Program& p, const runtime::ItemRecord& rec, std::uint32_t slot) {
   if (!rec.present(slot)) return Value::absent();
   return p.attributes[slot].type == VType::F64 ? Value::of_number(rec.get_number(slot)) : Value::of_int(rec.get_int(slot));
+}
+// An agent's level in skill `s` (RulesV1::skill_names order), as the interpreter reads it.
+inline Value agent_skill(const runtime::abi::Agent* agent, std::uint32_t s) {
+  if (!agent || s >= agent->skill_count || agent->skills[s] < 0) return Value::absent();
+  return Value::of_int(agent->skills[s]);
+}
+// An agent's attribute `name` (an interned string), absent when it has none.
+inline Value agent_attribute_of(const runtime::StringPool& pool, const runtime::abi::Agent* agent, std::string_view name) {
+  if (!agent) return Value::absent();
+  const auto id = pool.find(name);
+  if (!id) return Value::absent();
+  for (std::uint32_t k = 0; k < agent->attribute_count; ++k)
+    if (agent->attribute_names[k] == *id) return Value::of_int(agent->attribute_values[k]);
+  return Value::absent();
 }
 // Whether list `list` of a record (a list slot's value) holds v.
 inline bool record_list_contains(const runtime::ItemRecord& rec, std::int64_t list, const Value& v) {
@@ -33,22 +39,17 @@ inline bool record_list_contains(const runtime::ItemRecord& rec, std::int64_t li
   return false;
 }
 
-// An item record and an agent, as the interpreter and compiled code read them.
+// An item record and an agent as the runtime hands them to the rules (runtime/abi.h), as the
+// interpreter and compiled code read them.
 class RecordEnv : public EvalEnv {
  public:
-  RecordEnv(const Program& p, runtime::StringPool& pool, const runtime::ItemRecord& rec, const Agent* agent)
+  RecordEnv(const Program& p, runtime::StringPool& pool, const runtime::ItemRecord& rec,
+            const runtime::abi::Agent* agent)
       : p_(p), pool_(pool), rec_(rec), agent_(agent) {}
   Value attribute(std::uint32_t slot) const override { return record_attribute(p_, rec_, slot); }
-  Value skill(std::uint32_t s) const override {
-    if (!agent_) return Value::absent();
-    auto it = agent_->skills.find(s);
-    return it == agent_->skills.end() ? Value::absent() : Value::of_int(it->second);
-  }
-  Value agent_attribute(std::string_view name) const override {
-    if (!agent_) return Value::absent();
-    auto it = agent_->attributes.find(std::string(name));
-    return it == agent_->attributes.end() ? Value::absent() : Value::of_int(it->second);
-  }
+  Value skill(std::uint32_t s) const override { return agent_skill(agent_, s); }
+  Value agent_attribute(std::string_view name) const override { return agent_attribute_of(pool_, agent_, name); }
+  const runtime::abi::Agent* agent() const override { return agent_; }
   bool list_contains(std::int64_t list, const Value& v) const override { return record_list_contains(rec_, list, v); }
   bool list_values(std::int64_t list, std::vector<std::int64_t>* out) const override {
     const auto& lists = rec_.lists();
@@ -65,7 +66,7 @@ class RecordEnv : public EvalEnv {
   const Program& p_;
   runtime::StringPool& pool_;
   const runtime::ItemRecord& rec_;
-  const Agent* agent_;
+  const runtime::abi::Agent* agent_;
 };
 
 }  // namespace iwd::compiler

@@ -37,7 +37,10 @@ std::string age_text(const BoundExpr* age) {
 }  // namespace
 
 std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program& program, const Interpreter& interp,
-                                           runtime::StringPool& pool, RuleCoverage* coverage) {
+                                           const runtime::abi::RulesV1& table, runtime::StringPool& pool,
+                                           RuleCoverage* coverage) {
+  namespace abi = runtime::abi;
+  const abi::RulesV1& T = table;
   std::vector<RuleTestResult> results;
   if (coverage) {
     coverage->departments.assign(program.departments.size(), false);
@@ -64,12 +67,16 @@ std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program
     for (const auto& [slot, v] : t.given)
       set_slot(rec, pool, static_cast<std::uint32_t>(slot), program.attributes[static_cast<std::size_t>(slot)], *v);
 
-    RecordEnv env(program, pool, rec, nullptr);
-    const Classification c = interp.classify(env, at);
-    const Interpreter::ItemClock clock = c.process >= 0 ? interp.clock(c.process, env, at) : Interpreter::ItemClock{};
-    if (coverage && c.process >= 0) {
-      coverage->processes[static_cast<std::size_t>(c.process)] = true;
-      const auto d = program.processes[static_cast<std::size_t>(c.process)].department;
+    // The answers are the table's, as the runtime calls it.
+    std::int32_t detail = 0;
+    std::int32_t process = T.classify(T.ctx, &rec, at, &detail);
+    if (process >= T.process_count) process = -1;
+    const std::string reason = process < 0 ? T.rejection(T.ctx, detail) : "";
+    abi::ItemClock clock;
+    if (process >= 0) T.clock(T.ctx, process, &rec, at, &clock);
+    if (coverage && process >= 0) {
+      coverage->processes[static_cast<std::size_t>(process)] = true;
+      const auto d = program.processes[static_cast<std::size_t>(process)].department;
       if (d >= 0) coverage->departments[static_cast<std::size_t>(d)] = true;
     }
     auto fail = [&](const BoundExpectation& x, std::string expectation, std::string actual) {
@@ -77,34 +84,36 @@ std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program
     };
     for (const auto& x : t.expects) {
       if (x.kind == BoundExpectKind::Rejected) {
-        if (c.process >= 0)
+        if (process >= 0)
           fail(x, fmt::format("expect rejected \"{}\"", x.text),
-               fmt::format("taken by process {}", program.processes[static_cast<std::size_t>(c.process)].name));
-        else if (c.reason.find(x.text) == std::string::npos)
-          fail(x, fmt::format("expect rejected \"{}\"", x.text), fmt::format("rejected: {}", c.reason));
+               fmt::format("taken by process {}", program.processes[static_cast<std::size_t>(process)].name));
+        else if (reason.find(x.text) == std::string::npos)
+          fail(x, fmt::format("expect rejected \"{}\"", x.text), fmt::format("rejected: {}", reason));
         continue;
       }
-      if (c.process < 0) {
-        fail(x, "a process", fmt::format("rejected: {}", c.reason));
+      if (process < 0) {
+        fail(x, "a process", fmt::format("rejected: {}", reason));
         break;
       }
-      const auto& pp = program.processes[static_cast<std::size_t>(c.process)];
-      const Value& due = clock.due;
-      const TimeInputs in = x.age ? clock.at(x.age->int_value) : clock.base;
+      const auto& pp = program.processes[static_cast<std::size_t>(process)];
+      const std::int64_t age = x.age ? x.age->int_value : 0;
       switch (x.kind) {
         case BoundExpectKind::Process:
-          if (c.process != x.process)
+          if (process != x.process)
             fail(x, fmt::format("expect process {}", rs.processes[static_cast<std::size_t>(x.process)].name),
                  fmt::format("process {}", pp.name));
           break;
         case BoundExpectKind::Due:
-          if (!due.present || due.i != x.value->int_value)
+          if (clock.due != x.value->int_value)
             fail(x, fmt::format("expect due {}", stdlib::format_instant(stdlib::Instant{x.value->int_value})),
-                 due.present ? fmt::format("due {}", stdlib::format_instant(stdlib::Instant{due.i})) : "no due time (no sla)");
+                 clock.due != abi::kNone ? fmt::format("due {}", stdlib::format_instant(stdlib::Instant{clock.due}))
+                                         : "no due time (no sla)");
           break;
         case BoundExpectKind::Priority: {
-          const auto got = interp.priority(c.process, env, in);
+          const auto got = T.priority(T.ctx, process, &rec, &clock, age);
           if (coverage && pp.priority >= 0) {  // the boosts that hold at this age
+            const RecordEnv env(program, pool, rec, nullptr);
+            const TimeInputs in = interp.inputs(process, clock, age);
             const auto& scheme = program.priorities[static_cast<std::size_t>(pp.priority)];
             for (std::size_t b = 0; b < scheme.boosts.size(); ++b) {
               const Value v = scheme.boosts[b].when < 0 ? Value::of_int(1) : interp.run(scheme.boosts[b].when, env, in);
@@ -117,20 +126,21 @@ std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program
           break;
         }
         case BoundExpectKind::Eligible: {
-          Agent agent;
-          for (const auto& [skill, level] : x.skills) agent.skills[static_cast<std::uint32_t>(skill)] = level;
+          // An agent with exactly the listed skills, as the runtime hands agents to the rules.
+          std::vector<std::int8_t> levels(static_cast<std::size_t>(T.skill_count), -1);
+          for (const auto& [skill, level] : x.skills) levels[static_cast<std::size_t>(skill)] = static_cast<std::int8_t>(level);
+          abi::Agent agent;
+          agent.skills = levels.data();
+          agent.skill_count = static_cast<std::uint32_t>(levels.size());
           agent.id = pool.intern("test-agent");
-          RecordEnv agent_env(program, pool, rec, &agent);
-          const bool got = interp.eligible(c.process, agent_env, in, agent.id, agent.groups);
+          const bool got = T.eligible(T.ctx, process, &rec, &clock, age, &agent) != 0;
           if (coverage) {  // the open stages that take this agent
-            const auto opens = interp.stage_openings(c.process, agent_env, in);
-            for (std::size_t k = 0; k < pp.stages.size(); ++k) {
-              if (opens[k] < 0 || opens[k] > in.age) continue;
-              const Value v = interp.run(pp.stages[k].value, agent_env, in);
-              const bool takes = pp.stages[k].kind == ProgramStage::Skill ? (v.present && v.i != 0)
-                                 : pp.stages[k].kind == ProgramStage::Agent ? (v.present && v.i == agent.id)
-                                                                            : false;
-              if (takes) coverage->stages[static_cast<std::size_t>(c.process)][k] = true;
+            std::vector<abi::Stage> stages(T.stage_counts[process]);
+            if (!stages.empty()) T.stages(T.ctx, process, &rec, &clock, stages.data());
+            for (std::uint32_t k = 0; k < stages.size(); ++k) {
+              if (stages[k].opens_at == abi::kNone || stages[k].opens_at > age) continue;
+              if (T.admits(T.ctx, process, k, &rec, &clock, &agent))
+                coverage->stages[static_cast<std::size_t>(process)][k] = true;
             }
           }
           if (got == x.negated) {

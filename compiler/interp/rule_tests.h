@@ -1,5 +1,5 @@
-// Running a ruleset's `test` blocks (LANGUAGE.md section 10) with the interpreter, or with
-// compiled functions when the interpreter has a NativeRunner.
+// Running a ruleset's `test` blocks (LANGUAGE.md section 10) through the rules' table
+// (runtime/abi.h: the interpreter, or compiled code when the JIT filled it).
 #pragma once
 
 #include <string>
@@ -35,7 +35,11 @@ struct RuleCoverage {
   std::vector<std::vector<bool>> stages;  // by process
 };
 
+// The answers (process or rejection, due instant, priority, eligibility) come from `table`, the
+// rules' table as the runtime is handed it (runtime/abi.h), filled over `program` and `interp`
+// and interning into `pool`; `interp` also finds the boosts that hold, for coverage.
 std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program& program, const Interpreter& interp,
-                                           runtime::StringPool& pool, RuleCoverage* coverage = nullptr);
+                                           const runtime::abi::RulesV1& table, runtime::StringPool& pool,
+                                           RuleCoverage* coverage = nullptr);
 
 }  // namespace iwd::compiler

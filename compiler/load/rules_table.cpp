@@ -39,23 +39,14 @@ class AbiEnv final : public EvalEnv {
          const runtime::ItemRecord& rec, const abi::Agent* agent)
       : p_(p), pool_(pool), strings_(strings), rec_(rec), agent_(agent) {}
   Value attribute(std::uint32_t slot) const override { return record_attribute(p_, rec_, slot); }
-  Value skill(std::uint32_t s) const override {
-    if (!agent_ || s >= agent_->skill_count || agent_->skills[s] < 0) return Value::absent();
-    return Value::of_int(agent_->skills[s]);
-  }
-  Value agent_attribute(std::string_view name) const override {
-    if (!agent_) return Value::absent();
-    const auto id = pool_.find(name);
-    if (!id) return Value::absent();
-    for (std::uint32_t k = 0; k < agent_->attribute_count; ++k)
-      if (agent_->attribute_names[k] == *id) return Value::of_int(agent_->attribute_values[k]);
-    return Value::absent();
-  }
+  Value skill(std::uint32_t s) const override { return agent_skill(agent_, s); }
+  Value agent_attribute(std::string_view name) const override { return agent_attribute_of(pool_, agent_, name); }
   bool list_contains(std::int64_t list, const Value& v) const override { return record_list_contains(rec_, list, v); }
   std::int64_t string_id(std::int64_t c) const override { return strings_[static_cast<std::size_t>(c)]; }
   std::string_view string_text(std::int64_t id) const override { return pool_.view(static_cast<std::uint32_t>(id)); }
   std::int64_t intern(std::string_view s) const override { return pool_.intern(s); }
   const std::uint64_t* record() const override { return rec_.data(); }
+  const abi::Agent* agent() const override { return agent_; }
 
  private:
   const Program& p_;
@@ -74,22 +65,10 @@ struct TableEntry {
                     const std::vector<std::int64_t>& strings) {
     return AbiEnv(r.program(), r.pool(), strings, *item, agent);
   }
-  // The interpreter's clock of an item in `process` (the SLA clock of LANGUAGE.md 1.1: from
+  // The time inputs of an item in `process` at an age (the SLA clock of LANGUAGE.md 1.1: from
   // the start to the due instant, in the calendar of the process's SLA).
-  static Interpreter::ItemClock clock_of(const LoadedRules& r, std::int32_t process, const abi::ItemClock& c) {
-    Interpreter::ItemClock k;
-    k.due = c.due == abi::kNone ? Value::absent() : Value::of_int(c.due);
-    k.start = c.start;
-    k.base.now = c.classified_at;
-    k.base.sla = c.sla == abi::kNone ? 0 : c.sla;
-    k.base.due = c.due == abi::kNone ? std::numeric_limits<std::int64_t>::max() : c.due;
-    k.base.start = c.start;
-    k.base.window = c.due == abi::kNone ? TimeInputs::kNoWindow : c.due - c.start;
-    k.base.sla_calendar = r.interpreter().sla_clock_calendar(process);
-    return k;
-  }
-  static std::vector<std::int64_t> groups_of(const abi::Agent* a) {
-    return a ? std::vector<std::int64_t>(a->groups, a->groups + a->group_count) : std::vector<std::int64_t>{};
+  static TimeInputs at(const LoadedRules& r, std::int32_t process, const abi::ItemClock& c, std::int64_t age) {
+    return r.interpreter().inputs(process, c, age);
   }
 };
 
@@ -189,17 +168,13 @@ void LoadedRules::fill_table() {
   t.clock = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, std::int64_t now, abi::ItemClock* out) {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    const Interpreter::ItemClock c = r.interp_->clock(process, env, now);
-    out->classified_at = now;
-    out->start = c.start;
-    out->due = c.due.present ? c.due.i : abi::kNone;
-    out->sla = r.program_->processes[static_cast<std::size_t>(process)].sla >= 0 ? c.base.sla : abi::kNone;
+    *out = r.interp_->clock(process, env, now);
   };
   t.terms = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                abi::ProcessTerms* out) {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    const TimeInputs in = TableEntry::clock_of(r, process, *clock).at(0);
+    const TimeInputs in = TableEntry::at(r, process, *clock, 0);
     const auto& pp = r.program_->processes[static_cast<std::size_t>(process)];
     auto value = [&](FunctionRef f, std::int64_t otherwise) {
       if (f < 0) return otherwise;
@@ -216,20 +191,19 @@ void LoadedRules::fill_table() {
                   std::int64_t age) {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    return r.interp_->priority(process, env, TableEntry::clock_of(r, process, *clock).at(age));
+    return r.interp_->priority(process, env, TableEntry::at(r, process, *clock, age));
   };
   t.next_change = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                      std::int64_t age, abi::NextChange* out) {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    const auto n = r.interp_->next_priority_change(process, env, TableEntry::clock_of(r, process, *clock).at(age));
-    *out = abi::NextChange{n.age, static_cast<std::uint8_t>(n.never), static_cast<std::uint8_t>(n.exact)};
+    *out = r.interp_->next_priority_change(process, env, TableEntry::at(r, process, *clock, age));
   };
   t.stages = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                 abi::Stage* out) {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    const TimeInputs in = TableEntry::clock_of(r, process, *clock).at(0);
+    const TimeInputs in = TableEntry::at(r, process, *clock, 0);
     const auto& pp = r.program_->processes[static_cast<std::size_t>(process)];
     const auto opens = r.interp_->stage_openings(process, env, in);
     for (std::size_t k = 0; k < pp.stages.size(); ++k) {
@@ -251,8 +225,7 @@ void LoadedRules::fill_table() {
                 const abi::ItemClock* clock, const abi::Agent* agent) -> std::uint8_t {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, agent, r.string_ids_);
-    return r.interp_->admits(process, stage, env, TableEntry::clock_of(r, process, *clock).at(0), agent ? agent->id : -1,
-                             TableEntry::groups_of(agent));
+    return r.interp_->admits(process, stage, env, TableEntry::at(r, process, *clock, 0));
   };
   t.expression_reads = [](void* ctx, std::int32_t expression, abi::ExpressionReads* out) {
     const LoadedRules& r = TableEntry::self(ctx);
@@ -268,8 +241,7 @@ void LoadedRules::fill_table() {
                   std::int64_t age, const abi::Agent* agent) -> std::uint8_t {
     const LoadedRules& r = TableEntry::self(ctx);
     const AbiEnv env = TableEntry::env(r, item, agent, r.string_ids_);
-    return r.interp_->eligible(process, env, TableEntry::clock_of(r, process, *clock).at(age), agent ? agent->id : -1,
-                               TableEntry::groups_of(agent));
+    return r.interp_->eligible(process, env, TableEntry::at(r, process, *clock, age));
   };
 }
 

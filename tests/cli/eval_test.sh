@@ -17,25 +17,80 @@ expect_exit 0 "both engines print the same" -- cmp "$TMP/interp.json" "$TMP/jit.
 
 expect_exit 0 "a rejection is a result" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":0}'
 expect_in out '{"rejected":"no process takes the item' "the rejection says why"
-expect_exit 1 "a wrong type" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":"x"}'
-expect_in err 'attribute `cart_value`: expected a number' "the error names the attribute"
-expect_exit 1 "an unknown attribute" -- "$IWD" eval examples/leads.iwd --item '{"cart_valu":3}'
-expect_in err 'did you mean `cart_value`?' "with a suggestion"
-expect_exit 1 "malformed JSON" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":'
-expect_exit 1 "an unknown skill" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":9}' --agent '{"skills":{"insde_sales":3}}'
-expect_in err 'did you mean `inside_sales`?' "skills are checked"
+# What the runtime refuses or rejects at capture is a result, worded as the runtime words it.
+expect_exit 0 "a missing required attribute is the runtime's rejection" -- "$IWD" eval examples/leads.iwd --item '{"channel":"App"}'
+expect_in out '{"rejected":"missing required attribute `cart_value`"}' "named"
+expect_exit 0 "a wrong type is refused as the runtime refuses it" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":"x"}'
+expect_in out '{"rejected":"attribute `cart_value`: expected a number, got a string"}' "the message names the attribute"
+expect_exit 0 "an unknown attribute" -- "$IWD" eval examples/leads.iwd --item '{"cart_valu":3}'
+expect_in out '{"rejected":"unknown attribute `cart_valu` (did you mean `cart_value`?)"}' "with a suggestion"
+# What is not an item, or not an agent, is bad input: exit 2, saying what and where.
+expect_exit 2 "malformed JSON" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":'
+expect_in err 'iwd eval: --item: malformed JSON at offset 14' "says where"
+expect_exit 2 "not an object" -- "$IWD" eval examples/leads.iwd --item '[1]'
+expect_in err 'iwd eval: --item: expected a JSON object of attributes, got a list' "says what it got"
+expect_exit 2 "an unknown skill" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":9}' --agent '{"skills":{"insde_sales":3}}'
+expect_in err 'iwd eval: --agent 1: unknown skill `insde_sales` (did you mean `inside_sales`?)' "skills are checked, by the runtime's decoder"
+expect_exit 2 "a bad level" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":9}' --agent '{"id":"a1"}' --agent '{"skills":{"inside_sales":11}}'
+expect_in err 'iwd eval: --agent 2: skill `inside_sales`: a level is a whole number from 0 to 10' "which agent and which field"
+expect_exit 2 "an unknown agent field" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":9}' --agent '{"skils":{}}'
+expect_in err 'iwd eval: --agent 1: unknown field `skils` (did you mean `skills`?)' "as iwd serve says it"
+expect_exit 2 "an agent that is not an object" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":9}' --agent '[1]'
+expect_in err 'iwd eval: --agent 1: an agent is a JSON object' "says what an agent is"
+expect_exit 0 "an agent as iwd serve takes it: capacity and state are accepted" -- "$IWD" eval examples/blended.iwd --item '{"kind":"Call"}' --agent '{"id":"v","skills":{"phone":3},"capacity":{"voice":1},"state":"not_ready","reason":"lunch"}'
+expect_in out '"eligible":[{"agent":0,"at":"0h","eligible":true}]' "and evaluated"
 expect_exit 2 "bad ages" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":9}' --ages 1x
 expect_exit 2 "a folder of several rulesets" -- "$IWD" eval examples --item '{}'
 expect_exit 2 "neither --item nor --items" -- "$IWD" eval examples/leads.iwd
 
-printf '%s\n' '{"cart_value": 900}' 'not json' '{"cart_value": 0}' '' '{"cart_value": 50, "channel": "Marketplace"}' >"$TMP/items.jsonl"
+printf '%s\n' '{"cart_value": 900}' 'not json' '{"cart_value": 0}' '' '{"cart_value": 50, "channel": "Marketplace"}' \
+  '{"channel": "App"}' '{"cart_value": "x"}' >"$TMP/items.jsonl"
 expect_exit 0 "a batch" -- "$IWD" eval examples/leads.iwd --items "$TMP/items.jsonl" --at 2026-11-23T15:00:00Z --stats
 expect_in out '"process":"Leads.Hot"' "first line"
 expect_in out '{"error":"line 2: malformed JSON' "a bad line gets its own error and the rest go on"
 expect_in out '"process":"Leads.Marketplace"' "the last line"
-expect_in err "3 items evaluated in" "stats on stderr"
-[ "$(wc -l <"$TMP/out")" -eq 4 ] && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: one line per item"; }
+expect_in out '{"rejected":"missing required attribute `cart_value`"}' "a rejection in a batch"
+expect_in out '{"rejected":"attribute `cart_value`: expected a number, got a string"}' "a refusal in a batch"
+expect_in err "5 items evaluated in" "stats on stderr"
+[ "$(wc -l <"$TMP/out")" -eq 6 ] && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: one line per item"; }
 expect_exit 0 "a batch from standard input" -- bash -c "'$IWD' eval examples/leads.iwd --items - < '$TMP/items.jsonl'"
 expect_in out '"process":"Leads.Hot"' "stdin works"
+
+# The same answer as the runtime's: iwd replay captures the same items at the same instant.
+cat >"$TMP/script.jsonl" <<'JSONL'
+{"start": "2026-11-23T08:00:00Z"}
+{"at": "0s", "capture": {"id": "W1", "department": "Sales", "segment": "Silver", "deal_value": 20000}}
+{"at": "0s", "capture": {"id": "W2", "segment": "Silver"}}
+{"at": "0s", "capture": {"id": "W3", "department": "Sales", "segment": 7}}
+{"at": "30d"}
+JSONL
+expect_exit 1 "the runtime's answers (one capture refused)" -- "$IWD" replay examples/enterprise.iwd "$TMP/script.jsonl"
+cp "$TMP/out" "$TMP/replay.jsonl"
+expect_exit 0 "eval agrees with the runtime: process, priority at every change, due, rejections" -- /usr/bin/python3 - "$IWD" "$TMP/replay.jsonl" <<'PY'
+import json, subprocess, sys
+iwd, replay = sys.argv[1], [json.loads(l) for l in open(sys.argv[2])]
+def ev(item, ages="0h", *more):
+    out = subprocess.run([iwd, "eval", "examples/enterprise.iwd", "--at", "2026-11-23T08:00:00Z", "--item", json.dumps(item),
+                          "--ages", ages, *more], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+def age(at):  # from 2026-11-23T08:00:00Z, whole hours or days
+    import datetime
+    d = datetime.datetime.fromisoformat(at.replace("Z", "+00:00")) - datetime.datetime(2026, 11, 23, 8, tzinfo=datetime.timezone.utc)
+    return f"{int(d.total_seconds() * 1000)}ms"
+events = [e for e in replay if e.get("item") == "W1" and e["event"] in ("item", "priority")]
+assert len(events) > 20, events
+ages = ",".join(age(e["at"]) for e in events)
+got = ev({"department": "Sales", "segment": "Silver", "deal_value": 20000}, ages)
+assert got["process"] == events[0]["process"] == "Sales.Silver", (got, events[0])
+for e, p in zip(events, got["priority"]):
+    assert p["value"] == e["priority"], (e, p)
+# The due instant: where the `overdue` value (2000) takes over in the runtime.
+assert [e["at"] for e in events if e["priority"] == 2000][:1] == [got["due"]], (got["due"], events[-1])
+# Rejections and refusals, worded alike.
+rejected = next(e for e in replay if e.get("item") == "W2")
+assert rejected["to"] == "rejected" and ev({"segment": "Silver"}) == {"rejected": rejected["detail"]}, rejected
+refused = next(e for e in replay if "error" in e)
+assert refused["error"] == "capture: " + ev({"department": "Sales", "segment": 7})["rejected"], refused
+PY
 
 finish

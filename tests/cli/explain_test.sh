@@ -63,16 +63,17 @@ expect_not_in out 'Due:' "no due instant for a rejected item"
 expect_exit 0 "a missing required attribute" -- "$IWD" explain examples/leads.iwd --item '{"channel":"App"}' --format json
 expect_in out '"missing_required": "cart_value"' "named in the JSON"
 
-# Bad input: exit 1 with eval's messages.
-expect_exit 1 "malformed JSON" -- "$IWD" explain examples/leads.iwd --item '{"cart_value":'
+# Bad input: exit 2, with the runtime decoder's messages (iwd eval's).
+expect_exit 2 "malformed JSON" -- "$IWD" explain examples/leads.iwd --item '{"cart_value":'
 expect_in err 'iwd explain: --item: malformed JSON at offset' "says where"
-expect_exit 1 "a wrong type" -- "$IWD" explain examples/leads.iwd --item '{"cart_value":"x"}'
-expect_in err 'attribute `cart_value`: expected a number' "names the attribute"
-expect_exit 1 "an unknown attribute" -- "$IWD" explain examples/leads.iwd --item '{"cart_valu":3}'
+expect_exit 2 "a wrong type" -- "$IWD" explain examples/leads.iwd --item '{"cart_value":"x"}'
+expect_in err 'iwd explain: --item: attribute `cart_value`: expected a number' "names the attribute"
+expect_exit 2 "an unknown attribute" -- "$IWD" explain examples/leads.iwd --item '{"cart_valu":3}'
 expect_in err 'did you mean `cart_value`?' "with a suggestion"
-expect_exit 1 "an unknown skill" -- "$IWD" explain examples/leads.iwd --item '{"cart_value":9}' --agent '{"skills":{"insde_sales":3}}'
-expect_in err 'did you mean `inside_sales`?' "skills are checked"
-expect_exit 1 "a bad agent" -- "$IWD" explain examples/leads.iwd --item '{"cart_value":9}' --agent '[1]'
+expect_exit 2 "an unknown skill" -- "$IWD" explain examples/leads.iwd --item '{"cart_value":9}' --agent '{"skills":{"insde_sales":3}}'
+expect_in err 'iwd explain: --agent 1: unknown skill `insde_sales` (did you mean `inside_sales`?)' "skills are checked"
+expect_exit 2 "a bad agent" -- "$IWD" explain examples/leads.iwd --item '{"cart_value":9}' --agent '[1]'
+expect_in err 'iwd explain: --agent 1: an agent is a JSON object' "says what an agent is"
 printf 'attributes { a: int = 0 }\ndepartment D when b > 1 { process P }\n' >"$TMP/broken.iwd"
 expect_exit 1 "rules with errors" -- "$IWD" explain "$TMP/broken.iwd" --item '{}'
 expect_in err 'error[' "the diagnostics"

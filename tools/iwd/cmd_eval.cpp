@@ -7,8 +7,6 @@
 #include <fstream>
 #include <iostream>
 
-#include "compiler/interp/interp.h"
-#include "compiler/interp/record_env.h"
 #include "compiler/load/loaded_rules.h"
 #include "runtime/item_json.h"
 #include "tools/iwd/commands.h"
@@ -27,47 +25,47 @@ struct EvalOptions {
   bool no_jit = false, stats = false;
 };
 
-// Everything one run needs: the loaded ruleset (from source or a bundle).
+// Everything one run needs: the loaded ruleset (from source or a bundle) and the table the
+// runtime is handed (runtime/abi.h), through which every answer is computed.
 struct Engine {
   runtime::StringPool pool;
   std::unique_ptr<LoadedRules> rules;
-  const Program* program = nullptr;
-  const Interpreter* interp = nullptr;
+  const runtime::abi::RulesV1* table = nullptr;
 };
 
-// One item's result; `eval_ns` gets the time spent evaluating (not decoding or printing).
+// One item's result, from the rules' table as the runtime calls it; `eval_ns` gets the time
+// spent evaluating (not decoding or printing).
 json evaluate(Engine& e, const runtime::ItemRecord& rec, const std::vector<std::pair<std::string, std::int64_t>>& ages,
-              const std::vector<Agent>& agents, std::int64_t at, std::int64_t* eval_ns) {
+              const std::vector<runtime::abi::Agent>& agents, std::int64_t at, std::int64_t* eval_ns) {
+  namespace abi = runtime::abi;
+  const abi::RulesV1& t = *e.table;
   const auto t0 = std::chrono::steady_clock::now();
-  RecordEnv env(*e.program, e.pool, rec, nullptr);
-  const Classification c = e.interp->classify(env, at);
+  std::int32_t detail = 0;
+  const std::int32_t process = t.classify(t.ctx, &rec, at, &detail);
   json out;
-  if (c.process < 0) {
+  if (process < 0 || process >= t.process_count) {
     *eval_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
-    out["rejected"] = c.reason;
+    out["rejected"] = t.rejection(t.ctx, detail);
     return out;
   }
-  const auto& pp = e.program->processes[static_cast<std::size_t>(c.process)];
-  const Interpreter::ItemClock clock = e.interp->clock(c.process, env, at);
-  const Value& due = clock.due;
-  auto at_age = [&clock](std::int64_t age) { return clock.at(age); };
+  abi::ItemClock clock;
+  t.clock(t.ctx, process, &rec, at, &clock);
   std::vector<std::int64_t> priorities;
-  std::vector<Interpreter::NextChange> changes;
+  std::vector<abi::NextChange> changes;
   for (const auto& [_, age] : ages) {
-    priorities.push_back(e.interp->priority(c.process, env, at_age(age)));
-    changes.push_back(e.interp->next_priority_change(c.process, env, at_age(age)));
+    priorities.push_back(t.priority(t.ctx, process, &rec, &clock, age));
+    changes.emplace_back();
+    t.next_change(t.ctx, process, &rec, &clock, age, &changes.back());
   }
   std::vector<std::vector<bool>> eligible(agents.size());
-  for (std::size_t k = 0; k < agents.size(); ++k) {
-    RecordEnv agent_env(*e.program, e.pool, rec, &agents[k]);
-    for (const auto& [_, age] : ages)
-      eligible[k].push_back(e.interp->eligible(c.process, agent_env, at_age(age), agents[k].id, agents[k].groups));
-  }
+  for (std::size_t k = 0; k < agents.size(); ++k)
+    for (const auto& [_, age] : ages) eligible[k].push_back(t.eligible(t.ctx, process, &rec, &clock, age, &agents[k]) != 0);
   *eval_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
 
-  out["process"] = pp.name;
-  out["department"] = pp.department >= 0 ? json(e.program->departments[static_cast<std::size_t>(pp.department)].name) : json(nullptr);
-  out["due"] = due.present ? json(stdlib::format_instant(stdlib::Instant{due.i})) : json(nullptr);
+  const std::int32_t department = t.process_departments[process];
+  out["process"] = t.process_names[process];
+  out["department"] = department >= 0 ? json(t.department_names[department]) : json(nullptr);
+  out["due"] = clock.due != abi::kNone ? json(stdlib::format_instant(stdlib::Instant{clock.due})) : json(nullptr);
   json prio = json::array(), next = json::array();
   for (std::size_t i = 0; i < ages.size(); ++i) {
     prio.push_back({{"age", ages[i].first}, {"value", priorities[i]}});
@@ -101,8 +99,7 @@ int run_eval(const EvalOptions& opts) {
     return kExitUsage;
   }
   e.rules = std::move(loaded.rules);
-  e.program = &e.rules->program();
-  e.interp = &e.rules->interpreter();
+  e.table = &e.rules->table();
 
   std::int64_t at = 0;
   std::string error;
@@ -122,22 +119,31 @@ int run_eval(const EvalOptions& opts) {
     ages.emplace_back(part, d.value.ms);
     pos = comma + 1;
   }
-  std::vector<Agent> agents(opts.agents.size());
+  auto agents = EvalAgents::create(*e.table, e.pool, &error);
+  if (!agents) {
+    std::cerr << "iwd eval: " << error << "\n";
+    return kExitUsage;
+  }
   for (std::size_t k = 0; k < opts.agents.size(); ++k)
-    if (auto err = parse_agent(*e.program, e.pool, opts.agents[k], &agents[k]); !err.empty()) {
-      std::cerr << "iwd eval: " << err << "\n";
-      return kExitFindings;
+    if (auto err = agents->add(opts.agents[k]); !err.empty()) {
+      std::cerr << fmt::format("iwd eval: --agent {}: {}\n", k + 1, err);
+      return kExitUsage;
     }
+  const std::vector<runtime::abi::Agent> views = agents->views();
 
-  const runtime::DecodeOptions decode = eval_decode_options(at);
+  // A capture the runtime refuses or rejects is a result: {"rejected": "..."}, worded as the
+  // runtime words it; what is not an item at all is an input error.
   std::int64_t eval_ns = 0, count = 0;
   if (!opts.item.empty()) {
-    auto rec = runtime::decode_item(e.rules->schema(), e.pool, opts.item, decode);
-    if (!rec.ok()) {
-      std::cerr << "iwd eval: --item: " << rec.error << "\n";
-      return kExitFindings;
+    DecodedItem item = decode_eval_item(e.rules->schema(), e.pool, opts.item, at);
+    if (item.status == DecodedItem::BadInput) {
+      std::cerr << "iwd eval: --item: " << item.error << "\n";
+      return kExitUsage;
     }
-    std::cout << evaluate(e, rec.value, ages, agents, at, &eval_ns).dump() << "\n";
+    std::cout << (item.status == DecodedItem::Refused ? json{{"rejected", item.error}}
+                                                      : evaluate(e, item.record, ages, views, at, &eval_ns))
+                     .dump()
+              << "\n";
     count = 1;
   } else {
     std::ifstream file;
@@ -153,12 +159,15 @@ int run_eval(const EvalOptions& opts) {
     std::string line;
     for (std::size_t n = 1; std::getline(*in, line); ++n) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      auto rec = runtime::decode_item(e.rules->schema(), e.pool, line, decode);
-      if (!rec.ok()) {
-        std::cout << json{{"error", fmt::format("line {}: {}", n, rec.error)}}.dump() << "\n";
+      DecodedItem item = decode_eval_item(e.rules->schema(), e.pool, line, at);
+      if (item.status == DecodedItem::BadInput) {
+        std::cout << json{{"error", fmt::format("line {}: {}", n, item.error)}}.dump() << "\n";
         continue;
       }
-      std::cout << evaluate(e, rec.value, ages, agents, at, &eval_ns).dump() << "\n";
+      std::cout << (item.status == DecodedItem::Refused ? json{{"rejected", item.error}}
+                                                        : evaluate(e, item.record, ages, views, at, &eval_ns))
+                       .dump()
+                << "\n";
       ++count;
     }
   }
@@ -178,7 +187,8 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--items", opts->items, "A file of items, one JSON object a line (- for standard input)");
   cmd->add_option("--at", opts->at, "The capture instant (default: now)");
   cmd->add_option("--ages", opts->ages, "Ages at which to report the priority, e.g. 0h,2h,1d")->capture_default_str();
-  cmd->add_option("--agent", opts->agents, "An agent: {\"skills\": {...}, \"groups\": [...], \"id\": \"...\"}");
+  cmd->add_option("--agent", opts->agents,
+                  "An agent as `iwd serve` takes it: {\"id\": \"...\", \"skills\": {...}, \"groups\": [...], \"attributes\": {...}}");
   cmd->add_flag("--no-jit", opts->no_jit, "Use the reference interpreter");
   cmd->add_flag("--stats", opts->stats, "Print the item count and the evaluation time per item on stderr");
   cmd->callback([opts] { set_exit_code(run_eval(*opts)); });

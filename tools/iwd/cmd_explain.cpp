@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "compiler/explain/explain.h"
+#include "compiler/interp/record_env.h"
 #include "compiler/load/loaded_rules.h"
 #include "stdlib/spelling.h"
 #include "tools/iwd/commands.h"
@@ -60,26 +61,29 @@ int run_explain(const ExplainOptions& opts) {
       return kExitUsage;
     }
   }
-  std::vector<Agent> agents(opts.agents.size());
-  for (std::size_t k = 0; k < opts.agents.size(); ++k)
-    if (auto err = parse_agent(program, pool, opts.agents[k], &agents[k]); !err.empty()) {
-      std::cerr << cmd << ": " << err << "\n";
-      return kExitFindings;
-    }
-  // The item as `iwd eval` decodes it, except that a missing required attribute is left for
-  // the interpreter to reject, so that the explanation shows the rejection.
-  runtime::Schema schema = rules.schema();
-  for (auto& a : schema.attributes) a.required = false;
-  auto rec = runtime::decode_item(schema, pool, opts.item, eval_decode_options(request.at));
-  if (!rec.ok()) {
-    std::cerr << cmd << ": --item: " << rec.error << "\n";
-    return kExitFindings;
+  auto agents = EvalAgents::create(rules.table(), pool, &error);
+  if (!agents) {
+    std::cerr << cmd << ": " << error << "\n";
+    return kExitUsage;
   }
-  RecordEnv item(program, pool, rec.value, nullptr);
+  for (std::size_t k = 0; k < opts.agents.size(); ++k)
+    if (auto err = agents->add(opts.agents[k]); !err.empty()) {
+      std::cerr << fmt::format("{}: --agent {}: {}\n", cmd, k + 1, err);
+      return kExitUsage;
+    }
+  const std::vector<runtime::abi::Agent> views = agents->views();
+  // The item as `iwd eval` decodes it (as the runtime's capture does): a missing required
+  // attribute is left for the rules to reject, so that the explanation shows the rejection.
+  DecodedItem rec = decode_eval_item(rules.schema(), pool, opts.item, request.at);
+  if (rec.status != DecodedItem::Ok) {
+    std::cerr << cmd << ": --item: " << rec.error << "\n";
+    return kExitUsage;
+  }
+  RecordEnv item(program, pool, rec.record, nullptr);
   std::vector<std::unique_ptr<RecordEnv>> agent_envs;
-  for (const auto& a : agents) {
-    agent_envs.push_back(std::make_unique<RecordEnv>(program, pool, rec.value, &a));
-    request.agents.push_back({agent_envs.back().get(), a.id, a.groups});
+  for (const auto& a : views) {
+    agent_envs.push_back(std::make_unique<RecordEnv>(program, pool, rec.record, &a));
+    request.agents.push_back({agent_envs.back().get()});
   }
   const Explanation x = explain({source.sm, rs, program, source.registers, rules.interpreter()}, item, request);
   if (opts.format == "json") std::cout << explanation_json(x);
@@ -96,7 +100,8 @@ void register_explain(CLI::App& app) {
   cmd->add_option("--item", opts->item, "The item as a JSON object")->required();
   cmd->add_option("--at", opts->at, "The capture instant (default: now)");
   cmd->add_option("--age", opts->age, "The age at which to explain the priority and the targets")->capture_default_str();
-  cmd->add_option("--agent", opts->agents, "An agent: {\"skills\": {...}, \"groups\": [...], \"id\": \"...\"}");
+  cmd->add_option("--agent", opts->agents,
+                  "An agent as `iwd serve` takes it: {\"id\": \"...\", \"skills\": {...}, \"groups\": [...], \"attributes\": {...}}");
   cmd->add_option("--process", opts->process, "Also say why the item does or does not get this process");
   cmd->add_option("--format", opts->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   cmd->add_flag("--no-jit", opts->no_jit, "Use the reference interpreter");

@@ -4,12 +4,9 @@
 
 #include <iostream>
 
-#include "compiler/diag/render.h"
 #include "compiler/driver/compilation.h"
 #include "compiler/interp/rule_tests.h"
-#include "compiler/jit/jit.h"
-#include "compiler/jit/jit_runner.h"
-#include "compiler/lower/lower.h"
+#include "compiler/load/loaded_rules.h"
 #include "compiler/sema/bound.h"
 #include "tools/iwd/commands.h"
 
@@ -105,41 +102,30 @@ int run_test(const TestOptions& opts) {
   nlohmann::ordered_json json_tests = nlohmann::ordered_json::array();
   std::string junit;
   for (const auto& root : roots) {
-    SourceManager sm;
-    DiagnosticBag diags;
-    Compilation comp(sm, diags);
-    if (!comp.load_root(root, &error)) {
-      std::cerr << "iwd test: " << error << "\n";
-      return kExitUsage;
-    }
-    comp.check();
-    if (diags.has_errors()) {  // a ruleset that does not compile fails as a whole
-      diags.sort();
-      render_text(std::cerr, sm, diags.all());
+    // Loaded as every command that evaluates loads rules: the runtime's table, filled by the JIT
+    // (or the interpreter with --no-jit), is what the tests ask.
+    runtime::StringPool pool;
+    SourceRules source;
+    LoadOptions load;
+    load.jit = !opts.no_jit;
+    LoadResult loaded = load_rules(root, pool, load, std::cerr, &source);
+    if (loaded.status == LoadStatus::RuleErrors) {  // a ruleset that does not compile fails as a whole
       ++failed;
       if (opts.format == "text") std::cout << fmt::format("FAIL {}: the rules have errors\n", root);
       json_tests.push_back({{"file", root}, {"name", "(compile)"}, {"passed", false}});
       junit += fmt::format("  <testsuite name=\"{}\" tests=\"1\" failures=\"1\"><testcase name=\"compile\"><failure message=\"the rules have errors\"/></testcase></testsuite>\n", xml_escape(root));
       continue;
     }
-    auto program = lower_program(*comp.bound());
-    Interpreter interp(*program);
-    runtime::StringPool pool;
-    std::unique_ptr<JitProgram> jit;
-    std::unique_ptr<JitRunner> runner;
-    if (!opts.no_jit) {
-      jit = JitProgram::compile(*program, &error);
-      if (!jit) {
-        std::cerr << "iwd test: the JIT failed (" << error << "); use --no-jit\n";
-        return kExitUsage;
-      }
-      std::vector<std::int64_t> ids;
-      for (const auto& s : program->strings) ids.push_back(pool.intern(s));
-      runner = std::make_unique<JitRunner>(*jit, interp, std::move(ids));
-      interp.set_native(runner.get());
+    if (!loaded.rules) {
+      std::cerr << "iwd test: " << loaded.error << (loaded.error.starts_with("the JIT failed") ? "; use --no-jit" : "") << "\n";
+      return kExitUsage;
     }
+    const SourceManager& sm = source.sm;
+    const Compilation& comp = *source.comp;
+    const LoadedRules& rules = *loaded.rules;
     RuleCoverage reached;
-    const auto results = run_rule_tests(*comp.bound(), *program, interp, pool, &reached);
+    const auto results =
+        run_rule_tests(*comp.bound(), rules.program(), rules.interpreter(), rules.table(), pool, &reached);
     std::size_t suite_failures = 0;
     std::string cases;
     for (const auto& r : results) {

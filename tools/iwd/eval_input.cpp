@@ -1,16 +1,10 @@
 #include "tools/iwd/eval_input.h"
 
-#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-
-#include "runtime/clock.h"
-#include "stdlib/spelling.h"
+#include "runtime/replay/agent_line.h"
 
 namespace iwd::cli {
-
-using json = nlohmann::ordered_json;
 
 bool parse_at(const std::string& text, std::int64_t* at, std::string* error) {
   if (text.empty()) {
@@ -26,50 +20,61 @@ bool parse_at(const std::string& text, std::int64_t* at, std::string* error) {
   return true;
 }
 
-std::string parse_agent(const compiler::Program& program, runtime::StringPool& pool, const std::string& text,
-                        compiler::Agent* agent) {
-  json j = json::parse(text, nullptr, false);
-  if (j.is_discarded() || !j.is_object()) return "an --agent is a JSON object like {\"skills\": {\"sales\": 7}, \"id\": \"a1\"}";
-  for (auto it = j.begin(); it != j.end(); ++it) {
-    if (it.key() == "skills") {
-      if (!it->is_object()) return "`skills` of an --agent is an object of skill names to levels";
-      for (auto s = it->begin(); s != it->end(); ++s) {
-        auto pos = std::find(program.skills.begin(), program.skills.end(), s.key());
-        if (pos == program.skills.end()) {
-          std::string hint = stdlib::suggest_name(s.key(), std::span<const std::string>(program.skills));
-          return fmt::format("unknown skill `{}` in --agent{}", s.key(), hint.empty() ? "" : fmt::format(" (did you mean `{}`?)", hint));
-        }
-        if (!s->is_number_integer() || s->get<int>() < 0 || s->get<int>() > 10)
-          return fmt::format("skill `{}` of an --agent: a level is a whole number from 0 to 10", s.key());
-        agent->skills[static_cast<std::uint32_t>(pos - program.skills.begin())] = s->get<int>();
-      }
-    } else if (it.key() == "groups") {
-      if (!it->is_array()) return "`groups` of an --agent is an array of strings";
-      for (const auto& g : *it) {
-        if (!g.is_string()) return "`groups` of an --agent is an array of strings";
-        agent->groups.push_back(pool.intern(g.get<std::string>()));
-      }
-    } else if (it.key() == "id") {
-      if (!it->is_string()) return "`id` of an --agent is a string";
-      agent->id = pool.intern(it->get<std::string>());
-    } else if (it.key() == "attributes") {
-      if (!it->is_object()) return "`attributes` of an --agent is an object of names to strings";
-      for (auto a = it->begin(); a != it->end(); ++a) {
-        if (!a->is_string()) return fmt::format("agent attribute `{}`: a string", a.key());
-        agent->attributes[a.key()] = pool.intern(a->get<std::string>());
-      }
-    } else {
-      return fmt::format("unknown field `{}` in --agent (skills, groups, id, attributes)", it.key());
-    }
-  }
-  return {};
-}
-
 runtime::DecodeOptions eval_decode_options(std::int64_t at) {
   runtime::DecodeOptions decode;
   decode.captured_at = stdlib::Instant{at};
   decode.default_id = "eval";  // what-if evaluation: items need no source key
+  decode.allow_missing_required = true;  // as the runtime's capture: the rules reject the item
   return decode;
+}
+
+DecodedItem decode_eval_item(const runtime::Schema& schema, runtime::StringPool& pool, const std::string& text,
+                             std::int64_t at) {
+  DecodedItem out;
+  auto rec = runtime::decode_item(schema, pool, text, eval_decode_options(at));
+  if (rec.ok()) {
+    out.record = std::move(rec.value);
+    return out;
+  }
+  out.error = rec.error;
+  // The decoder's messages for what is not an object of attributes (runtime/item_json.h).
+  const bool not_an_object = rec.error.starts_with("malformed JSON") || rec.error.starts_with("expected a JSON object");
+  out.status = not_an_object ? DecodedItem::BadInput : DecodedItem::Refused;
+  return out;
+}
+
+std::unique_ptr<EvalAgents> EvalAgents::create(const runtime::abi::RulesV1& rules, runtime::StringPool& pool,
+                                               std::string* error) {
+  std::unique_ptr<EvalAgents> a(new EvalAgents(rules, pool));
+  a->runtime_ = runtime::Runtime::create(rules, pool, a->clock_, a->events_, runtime::RuntimeOptions{}, error);
+  return a->runtime_ ? std::move(a) : nullptr;
+}
+
+std::string EvalAgents::add(const std::string& text) {
+  nlohmann::json j = nlohmann::json::parse(text, nullptr, false);
+  if (j.is_discarded()) return "malformed JSON: an agent is a JSON object like {\"id\": \"a1\", \"skills\": {\"phone\": 5}}";
+  // What-if evaluation: an agent needs no id (the runtime's decoder asks for one).
+  const bool anonymous = j.is_object() && !j.contains("id");
+  if (anonymous) j["id"] = "";
+  runtime::AgentUpdate u;
+  if (std::string e = runtime::replay::parse_agent(j, rules_, pool_, *runtime_, &u); !e.empty()) return e;
+  // As the runtime registers a new agent (Runtime::agent): no skills unless given.
+  runtime::Agent& agent = agents_.emplace_back();
+  agent.id = anonymous ? runtime::kNoId : u.id;
+  agent.skills = u.skills ? *u.skills : std::vector<std::int8_t>(static_cast<std::size_t>(rules_.skill_count), -1);
+  if (u.groups) agent.groups = *u.groups;
+  if (u.attributes)
+    for (const auto& [name, value] : *u.attributes) {
+      agent.attribute_names.push_back(name);
+      agent.attribute_values.push_back(value);
+    }
+  return {};
+}
+
+std::vector<runtime::abi::Agent> EvalAgents::views() const {
+  std::vector<runtime::abi::Agent> out;
+  for (const auto& a : agents_) out.push_back(a.view());
+  return out;
 }
 
 }  // namespace iwd::cli

@@ -1,26 +1,77 @@
-// What `iwd eval` and `iwd explain` share: the capture instant, agents and items from the
-// command line.
+// What `iwd eval`, `iwd explain` and `iwd test` share: the capture instant, and items and agents
+// decoded as the runtime decodes them (runtime/item_json.h for items; for agents, the decoder of
+// `iwd serve` and `iwd replay`, runtime/replay/agent_line.h), so that what they evaluate is what
+// the runtime would hold.
 #pragma once
 
 #include <cstdint>
+#include <deque>
+#include <memory>
 #include <string>
+#include <vector>
 
-#include "compiler/interp/record_env.h"
-#include "compiler/lower/program.h"
+#include "runtime/abi.h"
+#include "runtime/agent.h"
+#include "runtime/clock.h"
+#include "runtime/events.h"
 #include "runtime/intern.h"
 #include "runtime/item_json.h"
+#include "runtime/runtime.h"
 
 namespace iwd::cli {
 
 // `--at`: an ISO 8601 instant; empty: now. False with `error` set when malformed.
 bool parse_at(const std::string& text, std::int64_t* at, std::string* error);
 
-// `--agent` JSON: {"skills": {...}, "groups": [...], "id": "...", "attributes": {...}}, skills
-// checked against the program's. Empty on success, else the problem in one sentence.
-std::string parse_agent(const compiler::Program& program, runtime::StringPool& pool, const std::string& text,
-                        compiler::Agent* agent);
-
-// Decoding items for what-if evaluation: captured at `at` unless the item says, `id` "eval".
+// Decoding items for what-if evaluation, as the runtime's capture decodes them: captured at
+// `at` unless the item says, `id` "eval" when it has none, and a missing required attribute
+// left absent for the rules to reject (the rejection the runtime makes).
 runtime::DecodeOptions eval_decode_options(std::int64_t at);
+
+// An item decoded for evaluation.
+struct DecodedItem {
+  enum Status {
+    Ok,
+    BadInput,  // not a JSON object (malformed JSON, or another JSON value): an input error
+    Refused,   // a JSON object the runtime refuses to capture (an unknown attribute, a value of
+               // the wrong type): `error` is the runtime's message, a rejection to report
+  };
+  Status status = Ok;
+  runtime::ItemRecord record;
+  std::string error;  // the decoder's message
+};
+DecodedItem decode_eval_item(const runtime::Schema& schema, runtime::StringPool& pool, const std::string& text,
+                             std::int64_t at);
+
+// Agents given as JSON ({"id": ..., "skills": {...}, "groups": [...], "attributes": {...}}),
+// decoded by the runtime's own agent decoder against the rules' table, and held as the
+// runtime holds an agent (runtime::Agent); an agent without `id` has none (runtime::kNoId: an
+// `agent` stage never takes it).
+class EvalAgents {
+ public:
+  // Null and *error set when the runtime cannot use the table.
+  static std::unique_ptr<EvalAgents> create(const runtime::abi::RulesV1& rules, runtime::StringPool& pool,
+                                            std::string* error);
+  // "" when the agent was added, else the decoder's message.
+  std::string add(const std::string& text);
+  // The agents as the rules read them (runtime::Agent::view()), in the order added; valid
+  // until the next add().
+  std::vector<runtime::abi::Agent> views() const;
+  std::size_t size() const { return agents_.size(); }
+
+ private:
+  class NoEvents final : public runtime::EventSink {
+   public:
+    void on_event(const runtime::Event&) override {}
+  };
+  EvalAgents(const runtime::abi::RulesV1& rules, runtime::StringPool& pool) : rules_(rules), pool_(pool) {}
+
+  const runtime::abi::RulesV1& rules_;
+  runtime::StringPool& pool_;
+  runtime::SimulatedClock clock_{stdlib::Instant{0}};
+  NoEvents events_;
+  std::unique_ptr<runtime::Runtime> runtime_;  // for the decoder (capacity declarations by name)
+  std::deque<runtime::Agent> agents_;
+};
 
 }  // namespace iwd::cli

@@ -4,12 +4,14 @@
 // the interpreter on random items is tests/unit/jit/explain_oracle_test.cpp.
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <sstream>
 
 #include "compiler/driver/compilation.h"
 #include "compiler/explain/explain.h"
 #include "compiler/interp/record_env.h"
 #include "compiler/lower/schema_of.h"
+#include "runtime/agent.h"
 #include "runtime/item_json.h"
 
 namespace iwd::compiler {
@@ -28,6 +30,7 @@ struct Loaded {
   runtime::StringPool pool;
   std::unique_ptr<Interpreter> interp;
   std::vector<runtime::ItemRecord> items;  // kept alive for the environments
+  std::deque<std::vector<runtime::abi::Agent>> agents;  // likewise
 };
 
 std::unique_ptr<Loaded> load(const std::string& text) {
@@ -44,7 +47,7 @@ std::unique_ptr<Loaded> load(const std::string& text) {
 }
 
 Explanation explain_json(Loaded& l, const std::string& item, std::int64_t age = 0, const std::string& process = "",
-                         const std::vector<Agent>& agents = {}) {
+                         const std::vector<runtime::Agent>& agents = {}) {
   runtime::DecodeOptions opts;
   opts.captured_at = stdlib::Instant{kAt};
   opts.default_id = "eval";
@@ -58,9 +61,11 @@ Explanation explain_json(Loaded& l, const std::string& item, std::int64_t age = 
   q.at = kAt;
   q.age = age;
   q.process = process.empty() ? -1 : l.comp->bound()->find_process(process);
-  for (const auto& a : agents) {
+  l.agents.emplace_back();
+  for (const auto& a : agents) l.agents.back().push_back(a.view());
+  for (const auto& a : l.agents.back()) {
     envs.push_back(std::make_unique<RecordEnv>(*l.program, l.pool, r, &a));
-    q.agents.push_back({envs.back().get(), a.id, a.groups});
+    q.agents.push_back({envs.back().get()});
   }
   return explain({l.sm, *l.comp->bound(), *l.program, l.registers, *l.interp}, env, q);
 }
@@ -263,10 +268,11 @@ targets t {
 }
 department D { sla 1d  targets t  process P }
 )");
-  Agent member;
+  runtime::Agent member;
+  member.skills.assign(1, -1);
   member.groups.push_back(l->pool.intern("tier1"));
-  Agent expert;
-  expert.skills[0] = 7;
+  runtime::Agent expert;
+  expert.skills.assign(1, 7);
   const Explanation x = explain_json(*l, R"({})", kHour, "", {member, expert});
   ASSERT_EQ(x.targets.stages.size(), 3u);
   EXPECT_TRUE(x.targets.stages[0].skipped);

@@ -114,9 +114,8 @@ std::vector<std::string> run_tests(const BoundRuleset& rs, const Program& p) {
         break;
       }
       // The item's clock as the runtime has it (the SLA clock of LANGUAGE.md 1.1 included).
-      const Interpreter::ItemClock clock = interp.clock(c.process, env, at);
-      const Value& due = clock.due;
-      const TimeInputs in = x.age ? clock.at(x.age->int_value) : clock.base;
+      const runtime::abi::ItemClock clock = interp.clock(c.process, env, at);
+      const TimeInputs in = interp.inputs(c.process, clock, x.age ? x.age->int_value : 0);
       const auto& pp = p.processes[static_cast<std::size_t>(c.process)];
       switch (x.kind) {
         case BoundExpectKind::Process:
@@ -125,9 +124,9 @@ std::vector<std::string> run_tests(const BoundRuleset& rs, const Program& p) {
                                ", got " + pp.name);
           break;
         case BoundExpectKind::Due:
-          if (!due.present || due.i != x.value->int_value)
+          if (clock.due != x.value->int_value)
             failures.push_back(where + ": expected due " + std::to_string(x.value->int_value) + ", got " +
-                               (due.present ? std::to_string(due.i) : "none"));
+                               (clock.due != runtime::abi::kNone ? std::to_string(clock.due) : "none"));
           break;
         case BoundExpectKind::Priority: {
           const auto got = interp.priority(c.process, env, in);
@@ -139,7 +138,7 @@ std::vector<std::string> run_tests(const BoundRuleset& rs, const Program& p) {
         case BoundExpectKind::Eligible: {
           env.clear_skills();
           for (const auto& [skill, level] : x.skills) env.set_skill(static_cast<std::uint32_t>(skill), level);
-          const bool got = interp.eligible(c.process, env, in, env.intern("agent"), {});
+          const bool got = interp.eligible(c.process, env, in);
           if (got == x.negated) failures.push_back(where + ": eligibility is not as expected");
           break;
         }
@@ -421,16 +420,17 @@ department C { sla 2h  priority falling  process R })");
     env.set_raw(static_cast<std::uint32_t>(c.comp->bound()->find_attribute("k")), Value::of_int(k));
     const auto process = interp.classify(env, kDefaultAt).process;
     ASSERT_GE(process, 0) << interp.classify(env, kDefaultAt).reason;
-    const Interpreter::ItemClock clock = interp.clock(process, env, kDefaultAt);
+    const runtime::abi::ItemClock clock = interp.clock(process, env, kDefaultAt);
+    auto at = [&](std::int64_t age) { return interp.inputs(process, clock, age); };
     for (std::int64_t age = 0; age < 7LL * 24 * 3'600'000; age += 17 * 60'000 + 7) {
-      const auto now = interp.priority(process, env, clock.at(age));
-      const auto next = interp.next_priority_change(process, env, clock.at(age));
+      const auto now = interp.priority(process, env, at(age));
+      const auto next = interp.next_priority_change(process, env, at(age));
       ASSERT_TRUE(next.exact);
       if (next.never) continue;
-      ASSERT_EQ(interp.priority(process, env, clock.at(next.age - 1)), now) << "k " << k << " at " << age;
-      ASSERT_NE(interp.priority(process, env, clock.at(next.age)), now) << "k " << k << " at " << age;
+      ASSERT_EQ(interp.priority(process, env, at(next.age - 1)), now) << "k " << k << " at " << age;
+      ASSERT_NE(interp.priority(process, env, at(next.age)), now) << "k " << k << " at " << age;
       for (std::int64_t t = age; t < next.age; t += std::max<std::int64_t>(1, (next.age - age) / 50))
-        ASSERT_EQ(interp.priority(process, env, clock.at(t)), now) << "k " << k << " changes at " << t << " before " << next.age;
+        ASSERT_EQ(interp.priority(process, env, at(t)), now) << "k " << k << " changes at " << t << " before " << next.age;
     }
   }
 }

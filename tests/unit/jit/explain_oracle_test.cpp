@@ -18,6 +18,7 @@
 #include "compiler/jit/jit.h"
 #include "compiler/jit/jit_runner.h"
 #include "random_ruleset.h"
+#include "runtime/agent.h"
 #include "runtime/schema.h"
 
 namespace iwd::compiler {
@@ -44,7 +45,7 @@ class Oracle {
     std::size_t compared = 0;
     for (int n = 0; n < items; ++n) {
       const runtime::ItemRecord rec = random_item();
-      std::vector<Agent> agents(2);
+      std::vector<runtime::Agent> agents(2);
       for (auto& a : agents) a = random_agent();
       const std::int64_t age = static_cast<std::int64_t>(pick(4) == 0 ? pick(5) * 24 : pick(60)) * kHour +
                                static_cast<std::int64_t>(pick(4)) * 900'000;
@@ -103,26 +104,29 @@ class Oracle {
     return rec;
   }
 
-  Agent random_agent() {
-    Agent a;
+  runtime::Agent random_agent() {
+    runtime::Agent a;
+    a.skills.assign(program_->skills.size(), -1);
     for (std::uint32_t s = 0; s < program_->skills.size(); ++s)
-      if (pick(2)) a.skills[s] = static_cast<std::int64_t>(pick(11));
+      if (pick(2)) a.skills[s] = static_cast<std::int8_t>(pick(11));
     if (pick(2)) a.id = pool_.intern(pick(2) ? "a1" : "a2");
     if (pick(2)) a.groups.push_back(random_string());
     return a;
   }
 
-  void check(const runtime::ItemRecord& rec, const std::vector<Agent>& agents, std::int64_t age, const Interpreter& engine,
-             const std::string& what) {
+  void check(const runtime::ItemRecord& rec, const std::vector<runtime::Agent>& agents, std::int64_t age,
+             const Interpreter& engine, const std::string& what) {
     RecordEnv env(*program_, pool_, rec, nullptr);
+    std::vector<runtime::abi::Agent> views;
+    for (const auto& a : agents) views.push_back(a.view());
     std::vector<std::unique_ptr<RecordEnv>> agent_envs;
     ExplainRequest request;
     request.at = kAt;
     request.age = age;
     request.process = static_cast<std::int32_t>(pick(program_->processes.size()));
-    for (const auto& a : agents) {
+    for (const auto& a : views) {
       agent_envs.push_back(std::make_unique<RecordEnv>(*program_, pool_, rec, &a));
-      request.agents.push_back({agent_envs.back().get(), a.id, a.groups});
+      request.agents.push_back({agent_envs.back().get()});
     }
     const Explanation x = explain({sm_, rs_, *program_, registers_, engine}, env, request);
     std::ostringstream text;
@@ -160,13 +164,14 @@ class Oracle {
       EXPECT_TRUE(cl.steps.back().holds) << what;
     }
 
-    const Interpreter::ItemClock clock = plain_.clock(c.process, env, kAt);
-    EXPECT_EQ(x.due.due, clock.due.present ? stdlib::format_instant(stdlib::Instant{clock.due.i}) : "") << what;
-    if (!x.due.days.empty() && x.due.days_left_out == 0 && clock.due.present) {
+    const runtime::abi::ItemClock clock = plain_.clock(c.process, env, kAt);
+    const bool has_due = clock.due != runtime::abi::kNone;
+    EXPECT_EQ(x.due.due, has_due ? stdlib::format_instant(stdlib::Instant{clock.due}) : "") << what;
+    if (!x.due.days.empty() && x.due.days_left_out == 0 && has_due) {
       EXPECT_EQ(x.due.days.back().total, x.due.open_time) << what << ": the days counted add up to the SLA (in open hours)";
       // The count ends at the due instant, read on the calendar's wall clock.
       const auto& zone = plain_.calendar(pp.sla_calendar).zone();
-      const std::int64_t local = zone.local_ms(stdlib::Instant{clock.due.i});
+      const std::int64_t local = zone.local_ms(stdlib::Instant{clock.due});
       std::int64_t day = stdlib::floor_div(local, stdlib::kMsPerDay), ms = local - day * stdlib::kMsPerDay;
       if (ms == 0) --day, ms = stdlib::kMsPerDay;  // a count that ends at midnight ends at 24:00
       EXPECT_EQ(x.due.days.back().date, stdlib::format_date(day)) << what;
@@ -174,7 +179,7 @@ class Oracle {
                 fmt::format("{:02}:{:02}", ms / kHour, ms / 60'000 % 60)) << what;
     }
 
-    const TimeInputs at = clock.at(age);
+    const TimeInputs at = plain_.inputs(c.process, clock, age);
     const auto& p = x.priority;
     EXPECT_EQ(p.value, plain_.priority(c.process, env, at)) << what << " at age " << age;
     if (p.scheme && !p.overdue) {
@@ -192,11 +197,11 @@ class Oracle {
       if (p.max.expr.given()) v = std::min(v, p.max.value);
       EXPECT_EQ(static_cast<std::int64_t>(std::trunc(v)), p.value) << what << ": the clamp";
     }
-    const Interpreter::NextChange next = plain_.next_priority_change(c.process, env, at);
+    const runtime::abi::NextChange next = plain_.next_priority_change(c.process, env, at);
     ASSERT_EQ(p.changes, !next.never) << what;
     if (p.changes) {
       EXPECT_EQ(p.next_age, stdlib::format_duration(stdlib::Duration{next.age})) << what;
-      EXPECT_EQ(p.next_value, plain_.priority(c.process, env, clock.at(next.age))) << what;
+      EXPECT_EQ(p.next_value, plain_.priority(c.process, env, plain_.inputs(c.process, clock, next.age))) << what;
     }
 
     const auto opens = plain_.stage_openings(c.process, env, at);
@@ -206,8 +211,8 @@ class Oracle {
     ASSERT_EQ(x.agents.size(), agents.size()) << what;
     for (std::size_t k = 0; k < agents.size(); ++k) {
       const auto& a = x.agents[k];
-      EXPECT_EQ(a.eligible, plain_.eligible(c.process, *agent_envs[k], at, agents[k].id, agents[k].groups)) << what;
-      EXPECT_EQ(a.stage, plain_.eligible_stage(c.process, *agent_envs[k], at, agents[k].id, agents[k].groups)) << what;
+      EXPECT_EQ(a.eligible, plain_.eligible(c.process, *agent_envs[k], at)) << what;
+      EXPECT_EQ(a.stage, plain_.eligible_stage(c.process, *agent_envs[k], at)) << what;
       std::int32_t first = -1;  // the first open stage the checks say takes it
       for (const auto& check : a.checks)
         if (check.open && check.takes && first < 0) first = check.stage;
