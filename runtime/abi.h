@@ -159,16 +159,28 @@ struct RulesV1 {
   const char* const* report_dimension_names = nullptr;     // their attribute names
   std::int32_t outcome_count = 0;                          // 0: `outcomes` not declared (or empty)
   const char* const* outcome_names = nullptr;              // in declaration order
+
+  // Appended for `last_agent` (LANGUAGE.md 1.1 section 3), which the runtime sets: whether
+  // any rule reads it (a `when`, a define, a clause, a priority scheme, a target stage), so
+  // that the runtime classifies the item again when it changes. A table that ends above here
+  // is read as reading it (reads_last_agent() below).
+  std::uint8_t reads_last_agent = 0;
 };
 
 // The size of a RulesV1 table without the fields appended after `expression_reads`.
 inline constexpr std::uint32_t kRulesV1BaseSize =
     static_cast<std::uint32_t>(offsetof(RulesV1, report_dimension_count));
+// The size of a RulesV1 table with the `report by` and `outcomes` fields, without `reads_last_agent`.
+inline constexpr std::uint32_t kRulesV1ReportingSize = static_cast<std::uint32_t>(offsetof(RulesV1, reads_last_agent));
 
 // Whether `t` carries the `report by` and `outcomes` fields (a table that predates them does not).
-inline bool has_reporting(const RulesV1& t) { return t.table_size >= sizeof(RulesV1); }
+inline bool has_reporting(const RulesV1& t) { return t.table_size >= kRulesV1ReportingSize; }
 inline std::int32_t report_dimension_count(const RulesV1& t) { return has_reporting(t) ? t.report_dimension_count : 0; }
 inline std::int32_t outcome_count(const RulesV1& t) { return has_reporting(t) ? t.outcome_count : 0; }
+// Whether a change of the item's last_agent can change what the rules say of it.
+inline bool reads_last_agent(const RulesV1& t) {
+  return t.table_size >= offsetof(RulesV1, reads_last_agent) + sizeof(t.reads_last_agent) ? t.reads_last_agent != 0 : true;
+}
 
 // Whether the runtime can use `t`: "" when it can, else why not.
 inline const char* check_table(const RulesV1* t) {

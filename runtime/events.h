@@ -68,6 +68,13 @@ struct Event {
   std::uint32_t reason = kNoId;        // AgentStateChanged to NotReady: the reason code, interned
   const char* detail = nullptr;        // to Rejected: why (valid as long as the rules table)
   std::uint32_t outcome = kNoId;       // Done and Complete: the outcome given, interned (kNoId: none)
+  // Item events: the item's `report by` values (LANGUAGE.md section 11) as they were at the
+  // event, in the rules' order (RulesV1::report_dimension_slots). Each as its record slot holds
+  // it: bool 0/1, int, string (interned id), enum (value index). None without `report by`.
+  static constexpr int kMaxDimensions = 8;
+  std::uint8_t dimension_count = 0;
+  std::uint8_t dimensions_present = 0;  // bit k: dimension k has a value (else it is absent)
+  std::int64_t dimensions[kMaxDimensions] = {};
 };
 
 class EventSink {

@@ -29,12 +29,23 @@ std::unique_ptr<Runtime> Runtime::create(const abi::RulesV1& rules, StringPool& 
     *error = "the rules table's schema: " + schema.error;
     return nullptr;
   }
+  if (const std::int32_t n = abi::report_dimension_count(rules); n != 0) {
+    bool fits = n > 0 && n <= Event::kMaxDimensions && rules.report_dimension_slots;
+    for (std::int32_t k = 0; fits && k < n; ++k) fits = rules.report_dimension_slots[k] < schema.value.attributes.size();
+    if (!fits) {
+      *error = fmt::format("the rules table's `report by` dimensions do not fit (at most {}, each a slot of the schema)",
+                           Event::kMaxDimensions);
+      return nullptr;
+    }
+  }
   return std::unique_ptr<Runtime>(new Runtime(rules, pool, clock, sink, options, std::move(schema.value)));
 }
 
 Runtime::Runtime(const abi::RulesV1& rules, StringPool& pool, Clock& clock, EventSink& sink,
                  const RuntimeOptions& options, Schema schema)
     : rules_(rules), pool_(pool), clock_(clock), sink_(sink), options_(options), schema_(std::move(schema)) {
+  reads_last_agent_ = abi::reads_last_agent(rules_);
+  dimension_count_ = abi::report_dimension_count(rules_);
   rona_ = pool_.intern("rona");
   workitem_ = pool_.intern("workitem");
 }
@@ -115,7 +126,19 @@ void Runtime::emit_item(const WorkItem& item, ItemState from, Cause cause, std::
   e.from_item = from;
   e.to_item = item.state;
   e.outcome = outcome;
+  stamp_dimensions(e, item.record);
   sink_.on_event(e);
+}
+
+void Runtime::stamp_dimensions(Event& e, const ItemRecord& record) const {
+  if (dimension_count_ == 0) return;
+  e.dimension_count = static_cast<std::uint8_t>(dimension_count_);
+  for (std::int32_t k = 0; k < dimension_count_; ++k) {
+    const std::uint32_t slot = rules_.report_dimension_slots[k];
+    if (!record.present(slot)) continue;
+    e.dimensions_present |= static_cast<std::uint8_t>(1u << k);
+    e.dimensions[k] = record.get_int(slot);
+  }
 }
 
 void Runtime::emit_agent(const Agent& a, AgentState from, Cause cause) const {

@@ -202,8 +202,15 @@ class Runtime {
   Detached detach(std::uint32_t i);
   std::uint32_t leave_agent(std::uint32_t i);  // frees the agent's capacity; returns the agent
   void return_offer(std::uint32_t i, Cause cause);  // back to the queue; the agent not ready (rona)
+  // Agent `a` holds item i now (assigned to it, or parked in its workbin): its last_agent
+  // (LANGUAGE.md section 3). When that changes and the rules read it, the item is classified
+  // again as for an update (it must be in no queue); when the rules would reject it so, it
+  // keeps its classification.
+  void note_holder(std::uint32_t i, std::uint32_t a);
   void emit_item(const WorkItem& item, ItemState from, Cause cause, std::uint32_t agent,
                  std::uint32_t outcome = kNoId) const;
+  // The item's `report by` values (RulesV1::report_dimension_slots) into an event of it.
+  void stamp_dimensions(Event& e, const ItemRecord& record) const;
   void emit_agent(const Agent& a, AgentState from, Cause cause) const;
   void settle();
 
@@ -264,6 +271,8 @@ class Runtime {
 
   std::vector<std::uint32_t> media_ids_;  // per media index: the media's name, interned
   std::unordered_map<std::uint32_t, std::uint32_t> media_by_id_;
+  bool reads_last_agent_ = false;   // the rules read last_agent (abi::reads_last_agent)
+  std::int32_t dimension_count_ = 0;  // abi::report_dimension_count(rules_), at most Event::kMaxDimensions
   std::uint32_t rona_ = kNoId;       // the reason code "rona", interned
   std::uint32_t workitem_ = kNoId;   // the default media "workitem", interned
 };

@@ -18,6 +18,10 @@ Status Runtime::adopt(ItemRecord record, ItemState state, std::uint32_t agent_id
   const std::uint32_t a = needs_agent ? agent_index(agent_id) : kNoIndex;
   if (needs_agent && a == kNoIndex)
     return Status::fail(fmt::format("item `{}` is with agent `{}`, who is unknown here", name(id), name(agent_id)));
+  // Assigned or parked, the item is held by that agent: its last_agent (the record of rules
+  // built before last_agent existed has none to carry).
+  if (const int slot = schema_.last_agent_slot(); slot >= 0 && (state == ItemState::Assigned || state == ItemState::Parked))
+    record.set_string(static_cast<std::uint32_t>(slot), agents_[a].id);
   const std::int64_t t = now();
   Classification c = classify(record, t);
   if (c.process < 0)

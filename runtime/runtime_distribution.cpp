@@ -44,6 +44,7 @@ void Runtime::join_open_stages(std::uint32_t i, bool announce) {
       e.process = item.process;
       e.priority = item.priority;
       e.stage = static_cast<std::int32_t>(k);
+      stamp_dimensions(e, item.record);
       sink_.on_event(e);
     }
   }

@@ -37,6 +37,7 @@ Status Runtime::capture(ItemRecord record) {
   if (item_index(id) != kNoIndex) return Status::fail(fmt::format("an open item with id `{}` exists", name(id)));
   const std::int64_t t = now();
   record.set_int(kSlotCapturedAt, t);
+  if (const int slot = schema_.last_agent_slot(); slot >= 0) record.clear(static_cast<std::uint32_t>(slot));  // no one held it yet
   Classification c = classify(record, t);
   if (c.process < 0) {
     Event e;
@@ -46,6 +47,7 @@ Status Runtime::capture(ItemRecord record) {
     e.item = id;
     e.to_item = ItemState::Rejected;
     e.detail = c.rejection;
+    stamp_dimensions(e, record);
     sink_.on_event(e);
     settle();
     return Status::done();
@@ -68,6 +70,11 @@ Status Runtime::update(ItemRecord record) {
   if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(record.get_string(kSlotId))));
   const std::int64_t t = now();
   record.set_int(kSlotCapturedAt, items_[i].record.get_int(kSlotCapturedAt));
+  if (const int slot = schema_.last_agent_slot(); slot >= 0) {  // the runtime's to set: kept
+    const auto s = static_cast<std::uint32_t>(slot);
+    if (items_[i].record.present(s)) record.set_string(s, items_[i].record.get_string(s));
+    else record.clear(s);
+  }
   Classification c = classify(record, t);
   if (c.process < 0)
     return Status::fail(fmt::format("update of `{}` refused, the rules reject the new attributes: {}",

@@ -106,6 +106,22 @@ void Runtime::return_offer(std::uint32_t i, Cause cause) {
   offer_item(i);
 }
 
+void Runtime::note_holder(std::uint32_t i, std::uint32_t a) {
+  const int slot = schema_.last_agent_slot();
+  if (slot < 0) return;  // rules built before last_agent existed
+  WorkItem& item = items_[i];
+  const auto s = static_cast<std::uint32_t>(slot);
+  const std::uint32_t id = agents_[a].id;
+  if (item.record.present(s) && item.record.get_string(s) == id) return;
+  item.record.set_string(s, id);
+  if (!reads_last_agent_) return;
+  // As an update of an attribute (Runtime::update) of an item that stays with its agent.
+  Classification c = classify(item.record, now());
+  if (c.process < 0) return;
+  ItemRecord record = item.record;
+  commit(i, std::move(record), std::move(c));
+}
+
 void Runtime::end(std::uint32_t i, ItemState final_state, Cause cause, std::uint32_t outcome) {
   WorkItem& item = items_[i];
   const ItemState from = item.state;

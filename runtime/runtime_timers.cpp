@@ -77,6 +77,7 @@ void Runtime::on_priority_due(std::uint32_t i) {
     e.process = item.process;
     e.priority = p;
     e.previous_priority = previous;
+    stamp_dimensions(e, item.record);
     sink_.on_event(e);
   }
   schedule_priority(i, age);

@@ -16,6 +16,7 @@ Status Runtime::accept(std::uint32_t id, std::uint32_t agent) {
     return Status::fail(fmt::format("item `{}` is offered to `{}`, not to `{}`", name(id), name(agents_[item.agent].id), name(agent)));
   set_deadline(i, kDeadlineState, abi::kNone);
   item.state = ItemState::Assigned;
+  note_holder(i, item.agent);
   emit_item(item, ItemState::Offered, Cause::Accept, item.agent);
   settle();
   return Status::done();
@@ -57,6 +58,7 @@ Status Runtime::park(std::uint32_t id) {
   const std::uint32_t a = leave_agent(i);
   item.agent = a;  // the workbin's owner
   item.state = ItemState::Parked;
+  note_holder(i, a);
   emit_item(item, ItemState::Assigned, Cause::Park, a);
   offer_agent(a);
   settle();
@@ -75,6 +77,7 @@ Status Runtime::pull(std::uint32_t id) {
   item.state = ItemState::Assigned;
   item.charged_media = item.media;
   charge(a, i);
+  note_holder(i, a);
   emit_item(item, ItemState::Parked, Cause::Pull, a);
   settle();
   return Status::done();
@@ -104,6 +107,7 @@ Status Runtime::transfer(std::uint32_t id, std::uint32_t to_agent) {
   if (item.agent == b) return Status::fail(fmt::format("item `{}` is already with `{}`", name(id), name(to_agent)));
   if (item.state == ItemState::Parked) {
     item.agent = b;
+    note_holder(i, b);
     emit_item(item, ItemState::Parked, Cause::Transfer, b);
     settle();
     return Status::done();
@@ -116,6 +120,7 @@ Status Runtime::transfer(std::uint32_t id, std::uint32_t to_agent) {
   item.agent = b;
   item.charged_media = item.media;
   charge(b, i);
+  note_holder(i, b);
   emit_item(item, ItemState::Assigned, Cause::Transfer, b);
   offer_agent(a);
   settle();

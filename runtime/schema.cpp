@@ -109,6 +109,7 @@ Schema Schema::core() {
   s.attributes.push_back(make("activate_at", SlotType::Time, true, false));
   s.attributes.push_back(make("expire_at", SlotType::Time, true, false));
   s.attributes.push_back(make("preferred_agent", SlotType::String, true, false));
+  s.attributes.push_back(make("last_agent", SlotType::String, true, false));
   return s;
 }
 
@@ -126,9 +127,12 @@ int Schema::find_enum(std::string_view name) const {
 
 std::string Schema::validate() const {
   const Schema c = core();
-  if (attributes.size() < c.attributes.size())
+  if (core_count != kCoreSlotCount && core_count != kLegacyCoreSlotCount)
+    return "the schema's count of core attributes is neither 8 nor 9";
+  const auto cores = static_cast<std::size_t>(core_count);
+  if (attributes.size() < cores)
     return "the schema lacks the core attributes";
-  for (std::size_t i = 0; i < c.attributes.size(); ++i)
+  for (std::size_t i = 0; i < cores; ++i)
     if (!(attributes[i] == c.attributes[i]))
       return "core attribute " + std::to_string(i) + " is not `" + c.attributes[i].name + "` as expected";
   std::set<std::string_view> names;
@@ -174,7 +178,7 @@ std::string Schema::validate() const {
 std::string Schema::serialize() const {
   json j;
   j["format"] = "iwd-schema";
-  j["version"] = kFormatVersion;
+  j["version"] = core_count == kLegacyCoreSlotCount ? 1 : kFormatVersion;
   json es = json::array();
   for (const auto& e : enums) es.push_back(json{{"name", e.name}, {"values", e.values}});
   j["enums"] = std::move(es);
@@ -204,11 +208,13 @@ ParseResult<Schema> Schema::parse(std::string_view text) {
       return R::failure("not a schema: the format tag `iwd-schema` is missing");
     if (!j.contains("version") || !j["version"].is_number_integer())
       return R::failure("corrupt schema: no version");
-    if (j["version"].get<std::int64_t>() != kFormatVersion)
+    const std::int64_t version = j["version"].get<std::int64_t>();
+    if (version != 1 && version != kFormatVersion)
       return R::failure("schema format version " + j["version"].dump() +
-                        " is not supported (this runtime reads version " +
+                        " is not supported (this runtime reads versions 1 and " +
                         std::to_string(kFormatVersion) + ")");
     Schema s;
+    s.core_count = version == 1 ? kLegacyCoreSlotCount : kCoreSlotCount;
     auto str = [](const json& o, const char* key) {
       if (!o.is_object() || !o.contains(key) || !o[key].is_string())
         throw std::string("field `") + key + "` is missing or not a string";

@@ -56,18 +56,30 @@ struct AttributeSpec {
   bool operator==(const AttributeSpec&) const = default;
 };
 
-// Indices of the core attributes (LANGUAGE.md section 3); always the first eight.
+// Indices of the core attributes (LANGUAGE.md section 3); always the first nine. A schema
+// of format version 1 (written before LANGUAGE.md 1.1) has only the first eight: its slot 8
+// is its first custom attribute, and the runtime keeps no last_agent for its items.
 enum CoreSlot : int {
   kSlotId = 0, kSlotSource, kSlotMedia, kSlotCapturedAt, kSlotDueAt, kSlotActivateAt,
-  kSlotExpireAt, kSlotPreferredAgent, kCoreSlotCount
+  kSlotExpireAt, kSlotPreferredAgent, kSlotLastAgent, kCoreSlotCount
 };
+inline constexpr int kLegacyCoreSlotCount = 8;  // format version 1: no last_agent
 
 struct Schema {
   std::vector<EnumSpec> enums;
   std::vector<AttributeSpec> attributes;
+  // How many of `attributes` are core: kCoreSlotCount, or kLegacyCoreSlotCount for a schema
+  // of format version 1 (a bundle built before last_agent existed, still loaded).
+  int core_count = kCoreSlotCount;
 
-  // Just the eight core attributes.
+  // Just the nine core attributes.
   static Schema core();
+
+  // The slot of `last_agent`, which the runtime sets (the last agent who held the item), or
+  // -1 for a schema of format version 1.
+  int last_agent_slot() const { return core_count > kSlotLastAgent ? kSlotLastAgent : -1; }
+  // Whether a source may give attribute `slot` (in a capture or an update): not last_agent.
+  bool set_by_runtime(int slot) const { return slot == last_agent_slot() && slot >= 0; }
 
   // The slot of the attribute `name`, or -1. A linear scan: for decoding, not hot paths.
   int find(std::string_view name) const;
@@ -78,9 +90,10 @@ struct Schema {
   std::string validate() const;
 
   // A stable, versioned text form (a JSON document, keys sorted, format "iwd-schema",
-  // version kFormatVersion). parse(serialize()) gives back an equal schema. parse never
+  // version kFormatVersion; a schema of core_count kLegacyCoreSlotCount is written as version
+  // 1). parse(serialize()) gives back an equal schema; parse reads both versions. It never
   // crashes on corrupt input: it reports one clear message.
-  static constexpr int kFormatVersion = 1;
+  static constexpr int kFormatVersion = 2;
   std::string serialize() const;
   static ParseResult<Schema> parse(std::string_view text);
 

@@ -140,6 +140,11 @@ void LoadedRules::fill_table() {
   t.report_dimension_names = s.report_names.data();
   t.outcome_count = static_cast<std::int32_t>(s.outcome_names.size());
   t.outcome_names = s.outcome_names.data();
+  // Whether a rule reads last_agent (the runtime classifies an item again when it changes).
+  if (schema_.last_agent_slot() >= 0)
+    for (const auto& slots : s.read_slots)
+      if (std::binary_search(slots.begin(), slots.end(), static_cast<std::uint32_t>(schema_.last_agent_slot())))
+        t.reads_last_agent = 1;
 
   t.classify = [](void* ctx, const runtime::ItemRecord* item, std::int64_t now, std::int32_t* detail) {
     const LoadedRules& r = TableEntry::self(ctx);

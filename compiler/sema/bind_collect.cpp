@@ -19,6 +19,7 @@ const std::vector<CoreAttribute>& core_attributes() {
       {"activate_at", SemaType::of(TypeKind::Time, true)},
       {"expire_at", SemaType::of(TypeKind::Time, true)},
       {"preferred_agent", SemaType::of(TypeKind::String, true)},
+      {"last_agent", SemaType::of(TypeKind::String, true)},  // set by the runtime
   };
   return attrs;
 }
@@ -127,7 +128,7 @@ void Binder::collect(const SyntaxDecl& d) {
           report("E0310", a.name.range,
                  fmt::format("`{}` is a core attribute that every item has; it cannot be declared again", a.name.text))
               .notes.push_back("the core attributes are id, source, media, captured_at, due_at, activate_at, "
-                               "expire_at and preferred_agent");
+                               "expire_at, preferred_agent and last_agent");
           continue;
         }
         const auto index = static_cast<std::int32_t>(rs_->attributes.size());

@@ -158,8 +158,18 @@ class Session::Impl final : public EventSink {
     return d;
   }
 
+  // A field the runtime sets, which a source may not give: "" or the refusal.
+  std::string runtime_field(const std::string& key) const {
+    const Schema& schema = runtime_->schema();
+    if (const int slot = schema.find(key); slot >= 0 && schema.set_by_runtime(slot))
+      return fmt::format("`{}` is set by the runtime (the last agent who held the item); a source may not give it", key);
+    return {};
+  }
+
   std::string capture(const json& v) {
     if (!v.is_object()) return "the item is a JSON object of attributes";
+    for (auto it = v.begin(); it != v.end(); ++it)
+      if (std::string refused = runtime_field(it.key()); !refused.empty()) return refused;
     auto rec = decode_item(runtime_->schema(), pool_, v.dump(), decoding());
     if (!rec.ok()) return rec.error;
     if (!rec.value.present(kSlotId)) return "the item needs an `id`";
@@ -179,6 +189,7 @@ class Session::Impl final : public EventSink {
       if (!item->record.present(s) && schema.attributes[s].optional) merged[schema.attributes[s].name] = nullptr;
     for (auto it = v.begin(); it != v.end(); ++it) {
       if (it.key() == "captured_at") return "`captured_at` is set by the runtime";
+      if (std::string refused = runtime_field(it.key()); !refused.empty()) return refused;
       merged[it.key()] = *it;
     }
     auto rec = decode_item(schema, pool_, merged.dump(), decoding());
@@ -258,7 +269,8 @@ bool blank_or_comment(std::string_view line) {
 class LinePrinter final : public EventSink {
  public:
   LinePrinter(const abi::RulesV1& rules, const StringPool& pool, std::ostream& out) : rules_(rules), pool_(pool), out_(out) {}
-  void on_event(const Event& e) override { out_ << event_json(e, rules_, pool_) << '\n'; }
+  void on_event(const Event& e) override { out_ << event_json(e, rules_, pool_, schema) << '\n'; }
+  const Schema* schema = nullptr;  // the runtime's, once it exists
 
  private:
   const abi::RulesV1& rules_;
@@ -274,6 +286,7 @@ bool run(const abi::RulesV1& rules, StringPool& pool, std::istream& script, std:
   LinePrinter printer(rules, pool, out);
   Session session(rules, pool, options, &printer);
   if (!session.init(error)) return false;
+  printer.schema = &session.runtime().schema();
   std::string text;
   for (std::size_t n = 1; std::getline(script, text); ++n) {
     if (!text.empty() && text.back() == '\r') text.pop_back();

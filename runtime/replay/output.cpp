@@ -5,7 +5,7 @@
 
 namespace iwd::runtime::replay {
 
-std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPool& pool) {
+std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPool& pool, const Schema* schema) {
   using json = nlohmann::ordered_json;
   auto text = [&pool](std::uint32_t id) { return id < pool.size() ? std::string(pool.view(id)) : std::string("?"); };
   json j;
@@ -18,6 +18,34 @@ std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPo
     j["process"] = rules.process_names[e.process];
     j["priority"] = e.priority;
   };
+  // `report by` values, in the rules' order (docs/replay.md).
+  auto dimension_fields = [&] {
+    if (e.dimension_count == 0 || abi::report_dimension_count(rules) != e.dimension_count) return;
+    json d = json::object();
+    for (int k = 0; k < e.dimension_count; ++k) {
+      json& v = d[rules.report_dimension_names[k]];
+      if (!((e.dimensions_present >> k) & 1)) continue;  // null: absent
+      const std::int64_t x = e.dimensions[k];
+      const std::uint32_t slot = rules.report_dimension_slots[k];
+      const AttributeSpec* a = schema && slot < schema->attributes.size() ? &schema->attributes[slot] : nullptr;
+      if (!a) {
+        v = x;
+        continue;
+      }
+      switch (a->type) {
+        case SlotType::Bool: v = x != 0; break;
+        case SlotType::String: v = text(static_cast<std::uint32_t>(x)); break;
+        case SlotType::Enum: {
+          const auto& values = schema->enums[static_cast<std::size_t>(a->enum_index)].values;
+          if (x >= 0 && static_cast<std::size_t>(x) < values.size()) v = values[static_cast<std::size_t>(x)];
+          else v = x;
+          break;
+        }
+        default: v = x; break;
+      }
+    }
+    j["dimensions"] = std::move(d);
+  };
   switch (e.kind) {
     case EventKind::ItemStateChanged:
       j["event"] = "item";
@@ -29,18 +57,21 @@ std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPo
       process_fields();
       if (e.detail) j["detail"] = e.detail;
       if (e.outcome != kNoId) j["outcome"] = text(e.outcome);
+      dimension_fields();
       break;
     case EventKind::PriorityChanged:
       j["event"] = "priority";
       item_fields();
       process_fields();
       j["previous"] = e.previous_priority;
+      dimension_fields();
       break;
     case EventKind::TargetWidened:
       j["event"] = "widen";
       item_fields();
       process_fields();
       j["stage"] = e.stage;
+      dimension_fields();
       break;
     case EventKind::AgentStateChanged:
       j["event"] = "agent";

@@ -68,7 +68,11 @@ class Session {
 // instant durations count from.
 std::string parse_line(std::string_view text, std::int64_t start, ScriptLine* out);
 
-// An event as one line of JSON (no newline).
-std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPool& pool);
+// An event as one line of JSON (no newline). An item event of rules with `report by` ends
+// with "dimensions": {NAME: VALUE, ...}, each value as the attribute's type writes it (an
+// enum by its value's name; null when absent); `schema` (the rules' item schema) gives the
+// types, and without it every value is written as the number its record slot holds.
+std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPool& pool,
+                       const Schema* schema = nullptr);
 
 }  // namespace iwd::runtime::replay

@@ -212,6 +212,13 @@ def _agent_state(d, agent_id, state, reason, now):
                 _distribute(d, d.item(i), now)
 
 
+def _held_by(it, agent_id):
+    """An agent holds the item (accepted, transferred to it): the runtime sets its `last_agent`
+    (LANGUAGE.md 1.1 section 3), which the item's attributes show and a restart keeps."""
+    if it.attrs is not None:
+        it.attrs = dict(it.attrs, last_agent=agent_id)
+
+
 def predict(world, op, now):
     """The draft of what `op`, applied at `now`, changes in `world` (no timer fires meanwhile)."""
     d = Draft(world)
@@ -257,6 +264,7 @@ def predict(world, op, now):
             _distribute(d, it, now)
         elif k == "accept":
             it.state = "assigned"
+            _held_by(it, it.agent)
         elif k == "reject":
             it.state, it.agent = "queued", None
             a = d.agent(op.agent)
@@ -270,6 +278,7 @@ def predict(world, op, now):
             it.state = "assigned"
         elif k == "transfer":
             it.agent = op.to
+            _held_by(it, op.to)
         elif k == "return":
             it.state, it.agent = "queued", None
             _distribute(d, it, now)

@@ -27,16 +27,21 @@ std::unique_ptr<Bound> bind(const std::string& text) {
 TEST(Binder, CoreAttributesComeFirstInRecordOrder) {
   auto b = bind("attributes { region: string  score: int? }");
   const auto& attrs = b->rs().attributes;
-  ASSERT_EQ(attrs.size(), 10u);
+  ASSERT_EQ(attrs.size(), 11u);
   EXPECT_EQ(attrs[0].name, "id");
   EXPECT_TRUE(attrs[0].required);
   EXPECT_EQ(attrs[7].name, "preferred_agent");
   EXPECT_TRUE(attrs[7].type.optional);
-  EXPECT_EQ(attrs[8].name, "region");
-  EXPECT_TRUE(attrs[8].required);
-  EXPECT_EQ(attrs[9].type.kind, TypeKind::Int);
-  EXPECT_TRUE(attrs[9].type.optional);
-  EXPECT_FALSE(attrs[9].required);
+  EXPECT_EQ(attrs[8].name, "last_agent");  // set by the runtime (LANGUAGE.md 1.1 section 3)
+  EXPECT_TRUE(attrs[8].core);
+  EXPECT_EQ(attrs[8].type.kind, TypeKind::String);
+  EXPECT_TRUE(attrs[8].type.optional);
+  EXPECT_FALSE(attrs[8].required);
+  EXPECT_EQ(attrs[9].name, "region");
+  EXPECT_TRUE(attrs[9].required);
+  EXPECT_EQ(attrs[10].type.kind, TypeKind::Int);
+  EXPECT_TRUE(attrs[10].type.optional);
+  EXPECT_FALSE(attrs[10].required);
 }
 
 TEST(Binder, ProcessesInheritDepartmentClauses) {

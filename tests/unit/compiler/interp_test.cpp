@@ -388,7 +388,7 @@ department A { priority listed  process P })");
   Interpreter interp(*c.program);
   TestEnv env(*c.program);
   env.set_raw(3, Value::of_int(kDefaultAt));
-  env.set_raw(8, Value::of_int(1));
+  env.set_raw(9, Value::of_int(1));  // k: the first custom attribute, after the nine core ones
   TimeInputs in;
   in.now = kDefaultAt;
   in.due = std::numeric_limits<std::int64_t>::max();

@@ -35,8 +35,8 @@ TEST(ReportingTable, CarriesDimensionsAndOutcomes) {
   EXPECT_STREQ(abi::check_table(&t), "");
   EXPECT_TRUE(abi::has_reporting(t));
   ASSERT_EQ(abi::report_dimension_count(t), 2);
-  EXPECT_EQ(t.report_dimension_slots[0], 8u);  // after the 8 core attributes
-  EXPECT_EQ(t.report_dimension_slots[1], 9u);
+  EXPECT_EQ(t.report_dimension_slots[0], 9u);  // after the 9 core attributes
+  EXPECT_EQ(t.report_dimension_slots[1], 10u);
   EXPECT_STREQ(t.report_dimension_names[0], "segment");
   EXPECT_STREQ(t.report_dimension_names[1], "region");
   ASSERT_EQ(abi::outcome_count(t), 4);
@@ -81,6 +81,24 @@ TEST(ReportingTable, AnOlderTableIsAcceptedWithoutThem) {
   EXPECT_STREQ(abi::check_table(&old), "the rules table is smaller than this runtime expects");
 }
 
+// reads_last_agent (appended after the reporting fields): set when a rule reads last_agent,
+// so that the runtime classifies an item again when its last agent changes; a table that ends
+// before it is read as reading it (the safe side), without losing the reporting fields.
+TEST(ReportingTable, SaysWhetherTheRulesReadLastAgent) {
+  const std::string returns = std::string(IWD_SOURCE_DIR) + "/tests/replay/rules/returns.iwd";
+  runtime::StringPool pool;
+  auto reads = load(returns, pool);
+  auto leads = load(kLeads, pool);
+  ASSERT_TRUE(reads && leads);
+  EXPECT_TRUE(abi::reads_last_agent(reads->table()));
+  EXPECT_FALSE(abi::reads_last_agent(leads->table()));
+  abi::RulesV1 older = leads->table();
+  older.table_size = abi::kRulesV1ReportingSize;
+  EXPECT_TRUE(abi::has_reporting(older));
+  EXPECT_EQ(abi::report_dimension_count(older), 2);
+  EXPECT_TRUE(abi::reads_last_agent(older));
+}
+
 TEST(ReportingTable, SurvivesTheProgramFormat) {
   runtime::StringPool pool;
   auto rules = load(kLeads, pool);
@@ -88,7 +106,7 @@ TEST(ReportingTable, SurvivesTheProgramFormat) {
   Program back;
   std::string error;
   ASSERT_TRUE(deserialize_program(serialize_program(rules->program()), &back, &error)) << error;
-  EXPECT_EQ(back.report_by, (std::vector<std::int32_t>{8, 9}));
+  EXPECT_EQ(back.report_by, (std::vector<std::int32_t>{9, 10}));
   EXPECT_EQ(back.outcomes, (std::vector<std::string>{"converted", "not_converted", "no_answer", "duplicate"}));
   // A slot out of range is refused, like any other reference.
   Program bad = rules->program();

@@ -20,8 +20,9 @@ const char* const kCapacityMedia[] = {"voice", "workitem"};
 const std::int64_t kCapacityLimits[] = {1, 2};
 const abi::Capacity kCapacities[] = {{"standard", 2, kCapacityMedia, kCapacityLimits, 2}};
 
-// Expression 3 reads `level` (slot 9) and skill sales; the others read skills only.
-const std::uint32_t kLevelSlotArray[] = {9};
+// Expression 3 reads `level` (slot 10, after the nine core attributes and `kind`) and skill
+// sales; the others read skills only.
+const std::uint32_t kLevelSlotArray[] = {kCoreSlotCount + 1};
 const std::uint32_t kSkillsOf[][2] = {{kPhone, 0}, {kBackOffice, 0}, {kPhone, kBackOffice}, {kSales, 0}, {kSales, 0}};
 const std::uint32_t kSkillCountOf[] = {1, 1, 2, 1, 1};
 

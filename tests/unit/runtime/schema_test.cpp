@@ -21,12 +21,18 @@ Schema sample() {
   return s;
 }
 
-TEST(Schema, CoreHasTheEightCoreAttributesInOrder) {
+TEST(Schema, CoreHasTheNineCoreAttributesInOrder) {
   Schema s = Schema::core();
-  ASSERT_EQ(s.attributes.size(), 8u);
+  ASSERT_EQ(s.attributes.size(), 9u);
   const char* names[] = {"id", "source", "media", "captured_at", "due_at", "activate_at",
-                         "expire_at", "preferred_agent"};
-  for (int i = 0; i < 8; ++i) EXPECT_EQ(s.attributes[static_cast<size_t>(i)].name, names[i]);
+                         "expire_at", "preferred_agent", "last_agent"};
+  for (int i = 0; i < 9; ++i) EXPECT_EQ(s.attributes[static_cast<size_t>(i)].name, names[i]);
+  EXPECT_EQ(s.attributes[kSlotLastAgent].type, SlotType::String);
+  EXPECT_TRUE(s.attributes[kSlotLastAgent].optional);
+  EXPECT_FALSE(s.attributes[kSlotLastAgent].default_value);
+  EXPECT_EQ(s.last_agent_slot(), kSlotLastAgent);
+  EXPECT_TRUE(s.set_by_runtime(kSlotLastAgent));
+  EXPECT_FALSE(s.set_by_runtime(kSlotPreferredAgent));
   EXPECT_TRUE(s.attributes[kSlotId].required);
   EXPECT_EQ(s.attributes[kSlotSource].default_value->text, "api");
   EXPECT_EQ(s.attributes[kSlotMedia].default_value->text, "workitem");
@@ -40,7 +46,7 @@ TEST(Schema, CoreHasTheEightCoreAttributesInOrder) {
 TEST(Schema, Find) {
   Schema s = sample();
   EXPECT_EQ(s.find("id"), 0);
-  EXPECT_EQ(s.find("segment"), 8);
+  EXPECT_EQ(s.find("segment"), 9);
   EXPECT_EQ(s.find("nope"), -1);
   EXPECT_EQ(s.find_enum("Segment"), 0);
 }
@@ -53,7 +59,38 @@ TEST(Schema, SerializeRoundTrips) {
   ASSERT_TRUE(r) << r.error;
   EXPECT_EQ(r.value, s);
   EXPECT_EQ(r.value.serialize(), text);  // stable
+  EXPECT_NE(text.find("\"version\":2"), std::string::npos);
+}
+
+// A schema of format version 1 (a bundle built before last_agent existed) has eight core
+// attributes: it is still read, kept as it is (its slot 8 is its first custom attribute, which
+// may even be called last_agent), and the runtime keeps no last_agent for its items.
+TEST(Schema, Version1HasEightCoreAttributesAndNoLastAgent) {
+  Schema legacy = sample();
+  legacy.attributes.erase(legacy.attributes.begin() + kSlotLastAgent);
+  legacy.core_count = kLegacyCoreSlotCount;
+  ASSERT_EQ(legacy.validate(), "");
+  const std::string text = legacy.serialize();
   EXPECT_NE(text.find("\"version\":1"), std::string::npos);
+  EXPECT_EQ(text.find("last_agent"), std::string::npos);
+  auto r = Schema::parse(text);
+  ASSERT_TRUE(r) << r.error;
+  EXPECT_EQ(r.value, legacy);
+  EXPECT_EQ(r.value.core_count, kLegacyCoreSlotCount);
+  EXPECT_EQ(r.value.last_agent_slot(), -1);
+  EXPECT_FALSE(r.value.set_by_runtime(kSlotLastAgent));
+  EXPECT_EQ(r.value.find("segment"), 8);
+  EXPECT_EQ(r.value.serialize(), text);
+  // Read as version 2, the same attributes lack last_agent in slot 8: refused.
+  std::string as_v2 = text;
+  as_v2.replace(as_v2.find("\"version\":1"), 11, "\"version\":2");
+  EXPECT_NE(Schema::parse(as_v2).error.find("core attribute 8"), std::string::npos);
+  // A custom attribute named last_agent in a version 1 schema is just that.
+  Schema custom = legacy;
+  custom.attributes.push_back({"last_agent", SlotType::Int, false, false, -1, std::nullopt});
+  auto c = Schema::parse(custom.serialize());
+  ASSERT_TRUE(c) << c.error;
+  EXPECT_EQ(c.value.last_agent_slot(), -1);
 }
 
 TEST(Schema, SlotTypeNames) {
@@ -70,9 +107,9 @@ TEST(Schema, ParseRejectsCorruptInputClearly) {
   EXPECT_NE(Schema::parse("{").error.find("corrupt schema"), std::string::npos);
   EXPECT_NE(Schema::parse("[]").error.find("not a schema"), std::string::npos);
   EXPECT_NE(Schema::parse(std::string(100000, '[')).error.find("nesting"), std::string::npos);
-  std::string v2 = good;
-  v2.replace(v2.find("\"version\":1"), 11, "\"version\":2");
-  EXPECT_NE(Schema::parse(v2).error.find("version 2 is not supported"), std::string::npos);
+  std::string v3 = good;
+  v3.replace(v3.find("\"version\":2"), 11, "\"version\":3");
+  EXPECT_NE(Schema::parse(v3).error.find("version 3 is not supported"), std::string::npos);
   std::string badtype = good;
   badtype.replace(badtype.find("\"number\""), 8, "\"float\"");
   EXPECT_NE(Schema::parse(badtype).error.find("unknown type"), std::string::npos);
