@@ -78,6 +78,9 @@ DATE: DATE_;
 TIME: DIGIT DIGIT ':' DIGIT DIGIT;
 DURATION: (NUM_ UNIT_)+;
 PERCENT: NUM_ '%';
+// Business days (`5bd`, LANGUAGE.md 1.1 section 6): a count of open days, not a duration; before
+// BAD_NUMBER, which matches the same text. Fractions are lexed here and refused by the AST builder.
+BUSINESS_DAYS: NUM_ 'bd';
 FLOAT: DIGITS_ '.' DIGITS_;
 INT: DIGITS_;
 // A number glued to letters that are not a duration unit, like `5x` or `3days`: one token,

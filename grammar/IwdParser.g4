@@ -139,7 +139,7 @@ tableDecl: TABLE FIRST? LBRACE tableRow* RBRACE;
 tableRow: tableCell (PIPE tableCell)*;
 tableCell
   : {!minusGluedToNumber()}? MINUS                             # cellAny
-  | NOT? cellValue (COMMA cellValue)*                          # cellValues
+  | NOT? cellValue (COMMA cellValue)* (IN name)?               # cellValues
   ;
 cellValue: cellAtom (DOTDOT cellAtom)?;
 cellAtom
@@ -204,7 +204,7 @@ primary
   | LBRACK (expr (COMMA expr)* COMMA?)? RBRACK                # listExpr
   ;
 literal
-  : INT | FLOAT | STRING | UNTERMINATED_STRING | DURATION | PERCENT | BAD_NUMBER
+  : INT | FLOAT | STRING | UNTERMINATED_STRING | DURATION | BUSINESS_DAYS | PERCENT | BAD_NUMBER
   | TRUE | FALSE | INSTANT | DATE | TIME
   ;
 

@@ -135,6 +135,9 @@ constexpr std::array kCodes = {
                  "capture; give the attribute, or expect the rejection."},
     DiagCodeInfo{"E0517", "always-redeclared", Severity::Error,
                  "A calendar is named `always`, the built-in calendar open at every instant."},
+    DiagCodeInfo{"E0518", "business-days-without-calendar", Severity::Error,
+                 "Business days (`5bd`) are written where no calendar counts them: only `sla 5bd in CAL` "
+                 "(or inheriting the department's calendar) and `add_business(CAL, t, 2bd)` take them."},
     // W06xx / I06xx: lints
     DiagCodeInfo{"W0601", "unreachable-rule", Severity::Warning,
                  "A department or process can never take an item: the ones before it take every "
@@ -181,6 +184,9 @@ constexpr std::array kCodes = {
     DiagCodeInfo{"W0621", "share-without-sla", Severity::Warning,
                  "A process with no `sla` uses a share of the SLA (or `sla`): for an item without a source "
                  "`due_at` it is absent."},
+    DiagCodeInfo{"W0622", "days-of-open-time", Severity::Warning,
+                 "An `sla Nd in CAL` or `sla Nw in CAL` counts days of 24 open hours, not working days: "
+                 "write `Nbd` for working days, or the open hours."},
 };
 
 }  // namespace

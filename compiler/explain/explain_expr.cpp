@@ -124,6 +124,7 @@ std::string ExprExplainer::value_text(const Value& v, VTag tag, std::int32_t enu
     case VTag::Time:
       return v.i == std::numeric_limits<std::int64_t>::max() ? "absent" : instant_text(v.i);
     case VTag::Duration: return duration_text(v.i);
+    case VTag::BusinessDays: return fmt::format("{}bd", v.i);
     case VTag::Date: return stdlib::format_date(v.i);
     case VTag::Weekday: return std::string(stdlib::weekday_name(static_cast<stdlib::Weekday>(v.i)));
     case VTag::Enum:

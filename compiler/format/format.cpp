@@ -464,11 +464,14 @@ class Printer {
     return out;
   }
 
-  // A table cell: a space after `,` and `not` only (a `-` glued to a number stays glued).
+  // A table cell: a space after `,` and `not` and around `in` (`5bd in office`) only (a `-`
+  // glued to a number stays glued).
   std::string join_cell(std::size_t i, std::size_t j) const {
     std::string out;
     for (std::size_t k = i; k < j; ++k) {
-      if (k > i && (lx_.tokens[k - 1].text == "," || lx_.tokens[k - 1].text == "not")) out += ' ';
+      if (k > i && (lx_.tokens[k - 1].text == "," || lx_.tokens[k - 1].text == "not" || lx_.tokens[k - 1].text == "in" ||
+                    lx_.tokens[k].text == "in"))
+        out += ' ';
       const auto& t = lx_.tokens[k].text;
       out += t.front() == '"' ? canonical_string(t) : t;
     }

@@ -112,8 +112,11 @@ Value Interpreter::call(const Instr& in, const std::vector<Value>& r, const std:
       return Value::of_int(calendar(args[0].i).business_time(stdlib::Instant{args[1].i}, stdlib::Instant{args[2].i}).ms);
     case Builtin::AddBusiness: {
       // A count that does not end within the calendar's search (100 years) has no answer: absent.
+      // The count is open time, or business days (`2bd`: docs/language.md, "Business days").
       const stdlib::Instant at =
-          calendar(args[0].i).add_business(stdlib::Instant{args[1].i}, stdlib::Duration{args[2].i});
+          tags[2] == VTag::BusinessDays
+              ? calendar(args[0].i).add_business_days(stdlib::Instant{args[1].i}, args[2].i)
+              : calendar(args[0].i).add_business(stdlib::Instant{args[1].i}, stdlib::Duration{args[2].i});
       if (at == stdlib::kNever || at == stdlib::kNeverBefore) return Value::absent();
       return Value::of_int(at.ms_since_epoch);
     }

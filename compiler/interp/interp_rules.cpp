@@ -109,6 +109,17 @@ Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t no
   t.start = start;
   t.from_activation = activate.present;
   if (pp.sla_calendar < 0) return Value::of_int(start + sla.i);
+  if (p_.functions[static_cast<std::size_t>(pp.sla)].tag == VTag::BusinessDays) {
+    // `sla 5bd in CAL`: the same local time on the 5th open day (docs/language.md, "Business days").
+    const stdlib::BusinessCalendar& cal = calendar(pp.sla_calendar);
+    const stdlib::Instant at = cal.add_business_days(stdlib::Instant{start}, sla.i);
+    if (trace && at != stdlib::kNever) {
+      // The open time the count spans, for explanations.
+      const stdlib::Duration open = cal.business_time(stdlib::Instant{start}, at);
+      if (open.ms > 0) cal.add_business(stdlib::Instant{start}, open, &t.counted);
+    }
+    return Value::of_int(at.ms_since_epoch);
+  }
   return Value::of_int(calendar(pp.sla_calendar)
                            .add_business(stdlib::Instant{start}, stdlib::Duration{sla.i}, trace ? &t.counted : nullptr)
                            .ms_since_epoch);

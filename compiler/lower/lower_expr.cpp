@@ -18,6 +18,7 @@ VTag tag_of(const SemaType& t) {
     case TypeKind::Enum: return VTag::Enum;
     case TypeKind::List: return VTag::List;
     case TypeKind::Calendar: return VTag::Calendar;
+    case TypeKind::BusinessDays: return VTag::BusinessDays;
     default: return VTag::Int;
   }
 }

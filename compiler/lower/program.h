@@ -27,7 +27,10 @@ enum class VType : std::uint8_t { Bool, I64, F64 };
 // A String is a string constant's index in Program::strings when it comes from ConstI, and an
 // interned id at run time (the loader maps constants to ids once); a Zone is an index into
 // Program::zones, a Calendar into Program::calendars, a Regex into Program::regexes.
-enum class VTag : std::uint8_t { Bool, Int, Number, String, Time, Duration, Date, Weekday, Enum, List, Calendar, Zone, Regex };
+// BusinessDays: a count of a calendar's open days (`5bd`): the value of a process's `sla` in
+// business days (its due instant: BusinessCalendar::add_business_days), or add_business's
+// count (program format 3).
+enum class VTag : std::uint8_t { Bool, Int, Number, String, Time, Duration, Date, Weekday, Enum, List, Calendar, Zone, Regex, BusinessDays };
 const char* vtag_name(VTag t);
 
 // Values a function reads besides the item: the instant of classification, and for priority
@@ -116,7 +119,7 @@ struct ProgramProcess {
   std::string name;  // "Sales.Gold"
   std::int32_t department = -1;
   FunctionRef when = -1;
-  FunctionRef sla = -1;
+  FunctionRef sla = -1;  // a duration, or business days (its function's tag is VTag::BusinessDays)
   std::int32_t sla_calendar = -1;
   FunctionRef media = -1, offer_timeout = -1, complete_within = -1, expire_after = -1;
   std::int32_t priority = -1;  // into Program::priorities (one per process: bounds differ)

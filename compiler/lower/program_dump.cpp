@@ -8,7 +8,7 @@ namespace iwd::compiler {
 
 const char* vtag_name(VTag t) {
   static constexpr const char* kNames[] = {"bool", "int",  "number",  "string", "time",     "duration", "date",
-                                           "weekday", "enum", "list", "calendar", "zone", "regex"};
+                                           "weekday", "enum", "list", "calendar", "zone", "regex", "business_days"};
   return kNames[static_cast<int>(t)];
 }
 
@@ -114,6 +114,7 @@ class ProgramDumper {
       case VTag::Calendar: return fmt::format("C{}", v);
       case VTag::Zone: return fmt::format("Z{}", v);
       case VTag::Regex: return fmt::format("R{}", v);
+      case VTag::BusinessDays: return fmt::format("{}bd", v);
       default: return fmt::format("{}", v);
     }
   }
@@ -156,8 +157,9 @@ class ProgramDumper {
       if (f >= 0) out_ << fmt::format("    {} f{}\n", name, f);
     };
     if (pp.sla >= 0)
-      out_ << fmt::format("    sla f{}{}\n", pp.sla,
-                          pp.sla_calendar >= 0 ? " in " + p_.calendar_names[static_cast<std::size_t>(pp.sla_calendar)] : "");
+      out_ << fmt::format("    sla f{}{}{}\n", pp.sla,
+                          pp.sla_calendar >= 0 ? " in " + p_.calendar_names[static_cast<std::size_t>(pp.sla_calendar)] : "",
+                          p_.functions[static_cast<std::size_t>(pp.sla)].tag == VTag::BusinessDays ? " (business days)" : "");
     clause("media", pp.media);
     clause("offer timeout", pp.offer_timeout);
     clause("complete within", pp.complete_within);

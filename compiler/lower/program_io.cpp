@@ -87,7 +87,8 @@ E enum_of(const json& j, unsigned limit, const char* what) {
   return static_cast<E>(v);
 }
 constexpr unsigned kLastOp = static_cast<unsigned>(Op::ShareOfSla);
-constexpr unsigned kLastTag = static_cast<unsigned>(VTag::Regex);
+// Format 3 added VTag::BusinessDays; formats 1 and 2 cannot hold it (the check below refuses it there).
+constexpr unsigned kLastTag = static_cast<unsigned>(VTag::BusinessDays);
 constexpr unsigned kLastBuiltin = static_cast<unsigned>(stdlib::Builtin::Has);
 
 Instr instr_of(const json& j) {
@@ -226,7 +227,7 @@ bool deserialize_program(std::string_view bytes, Program* out, std::string* erro
   const long long v = version != doc.end() && version->is_number_integer() ? version->get<long long>() : -1;
   // Format 1 (before LANGUAGE.md 1.1) reads as it is: its shares of the SLA are shares of the
   // SLA clause (Input::Sla), as they ran when it was stored.
-  if (v != kProgramFormatVersion && v != 1) {
+  if (v != kProgramFormatVersion && v != 1 && v != 2) {
     *error = fmt::format("the rule program has format version {}; this iwd reads version {}", v, kProgramFormatVersion);
     return false;
   }
@@ -237,6 +238,13 @@ bool deserialize_program(std::string_view bytes, Program* out, std::string* erro
     *error = fmt::format("the rule program is malformed: {}", e.what());
     return false;
   }
+  if (v < 3)  // business days came with format 3
+    for (const auto& f : p.functions)
+      for (const auto& in : f.code)
+        if (in.tag == VTag::BusinessDays) {
+          *error = fmt::format("the rule program is malformed: business days in a program of format {}", v);
+          return false;
+        }
   if (auto problem = validate_program(p); !problem.empty()) {
     *error = "the rule program is inconsistent: " + problem;
     return false;
@@ -337,6 +345,8 @@ class Validator {
       if (!ref_ok(f)) return "a clause refers to a missing function";
     if (pp.department != -1 && !index_ok(pp.department, p_.departments.size())) return "its department is missing";
     if (pp.sla_calendar != -1 && !index_ok(pp.sla_calendar, p_.calendars.size())) return "its SLA calendar is missing";
+    if (pp.sla >= 0 && p_.functions[static_cast<std::size_t>(pp.sla)].tag == VTag::BusinessDays && pp.sla_calendar < 0)
+      return "its SLA in business days has no calendar";
     if (pp.priority != -1 && !index_ok(pp.priority, p_.priorities.size())) return "its priority scheme is missing";
     for (const auto& s : pp.stages)
       if (!ref_ok(s.value) || !ref_ok(s.duration)) return "a target stage refers to a missing function";

@@ -11,7 +11,9 @@
 
 namespace iwd::compiler {
 
-inline constexpr int kProgramFormatVersion = 2;  // 2: Input::Window, Op::ShareOfSla (LANGUAGE.md 1.1)
+// 2: Input::Window, Op::ShareOfSla (LANGUAGE.md 1.1); 3: VTag::BusinessDays (`5bd`). Formats 1 and 2
+// are still read.
+inline constexpr int kProgramFormatVersion = 3;
 
 std::string serialize_program(const Program& p);
 // False with *error naming the problem when `bytes` is not a valid program of this version.

@@ -85,12 +85,17 @@ BoundExprPtr Binder::bind_call(const SyntaxExpr* e, NameContext ctx, Want want) 
         continue;
       }
     }
+    // add_business's count may be business days (`add_business(office, t, 2bd)`).
+    const bool business_days = fn->id == stdlib::Builtin::AddBusiness && i == 2;
+    allow_business_days_ = business_days;
     auto arg = expr(a, ctx, kind == ParamKind::Duration ? Want::Duration : Want::Any);
+    allow_business_days_ = false;
     if (!arg || arg->type.is_error()) {
       ok = false;
       continue;
     }
-    if (kind != ParamKind::Any && !stdlib::accepts(kind, value_type(arg->type.kind))) {
+    if (kind != ParamKind::Any && !(business_days && arg->type.kind == TypeKind::BusinessDays) &&
+        !stdlib::accepts(kind, value_type(arg->type.kind))) {
       report("E0402", arg->range, fmt::format("argument {} of `{}` is {}, but this is {}", i + 1, fn->name,
                                               stdlib::param_kind_description(kind), type_str(arg->type.as_optional(false))))
           .notes.push_back(std::string(fn->signature));

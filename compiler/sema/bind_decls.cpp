@@ -100,7 +100,7 @@ void Binder::bind_bodies(const std::vector<const SyntaxFile*>& files) {
           if (bp.range != m->name.range) continue;  // a duplicate, reported
           const auto& sp = as<SyntaxProcess>(*m);
           if (sp.when) bp.when = condition(sp.when.get(), NameContext::Condition);
-          bind_clauses(bp.clauses, sp.clauses, bp.name);
+          bind_clauses(bp.clauses, sp.clauses, bp.name, bd.clauses.sla_calendar);
         }
       } else if (d->kind == SyntaxDeclKind::DefaultProcess && d.get() == default_syntax_) {
         auto& bp = rs_->processes[static_cast<std::size_t>(rs_->default_process)];
@@ -187,7 +187,8 @@ void Binder::bind_targets(BoundTargets& out, const SyntaxTargetsBody& body) {
   }
 }
 
-void Binder::bind_clauses(BoundClauses& out, const std::vector<SyntaxProcessClause>& clauses, const std::string& owner) {
+void Binder::bind_clauses(BoundClauses& out, const std::vector<SyntaxProcessClause>& clauses, const std::string& owner,
+                          std::int32_t inherited_calendar) {
   std::map<SyntaxProcessClauseKind, SourceRange> seen;
   for (const auto& c : clauses) {
     auto [it, fresh] = seen.emplace(c.kind, c.range);
@@ -198,8 +199,9 @@ void Binder::bind_clauses(BoundClauses& out, const std::vector<SyntaxProcessClau
     }
     switch (c.kind) {
       case SyntaxProcessClauseKind::Sla:
-        out.sla = duration(c.value.get(), NameContext::Condition, "an `sla`");
         if (!c.calendar.text.empty()) out.sla_calendar = calendar_ref(c.calendar);
+        out.sla = sla_value(c.value.get(), "an `sla`", !c.calendar.text.empty() || inherited_calendar >= 0,
+                            c.calendar.text.empty() ? inherited_calendar : out.sla_calendar);
         break;
       case SyntaxProcessClauseKind::Priority:
         if (c.priority) {

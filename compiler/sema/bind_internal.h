@@ -47,6 +47,12 @@ class Binder {
   BoundExprPtr bind_call(const SyntaxExpr* e, NameContext ctx, Want want);    // bind_call.cpp
   BoundExprPtr condition(const SyntaxExpr* e, NameContext ctx);  // a bool; warns on optional
   BoundExprPtr duration(const SyntaxExpr* e, NameContext ctx, const char* what);
+  // An `sla` value (a clause or a table cell): a duration, or business days (`5bd`) when the
+  // SLA has a calendar, its own or its department's (`has_calendar`); else E0518. `calendar`:
+  // that calendar's index when known, for W0622 (`sla 5d in office`: days of open time).
+  BoundExprPtr sla_value(const SyntaxExpr* e, const char* what, bool has_calendar, std::int32_t calendar);
+  void warn_days_of_open_time(const SyntaxLiteral& l, std::int32_t calendar);
+  std::string example_calendar() const;  // a declared calendar's name for messages, else "office"
   BoundExprPtr numeric(const SyntaxExpr* e, NameContext ctx, const char* what);
   BoundExprPtr string_value(const SyntaxExpr* e, NameContext ctx, const char* what);
   void undefined(const std::string& name, const SourceRange& r, const std::vector<std::string>& candidates,
@@ -56,7 +62,9 @@ class Binder {
   void bind_bodies(const std::vector<const SyntaxFile*>& files);
   void bind_priority(BoundPriority& out, const SyntaxPriorityBody& body);
   void bind_targets(BoundTargets& out, const SyntaxTargetsBody& body);
-  void bind_clauses(BoundClauses& out, const std::vector<SyntaxProcessClause>& clauses, const std::string& owner);
+  // `inherited_calendar`: the calendar of the department's `sla`, for a process (-1: none).
+  void bind_clauses(BoundClauses& out, const std::vector<SyntaxProcessClause>& clauses, const std::string& owner,
+                    std::int32_t inherited_calendar = -1);
   void bind_table(const SyntaxDepartment& dep, const SyntaxTable& t, std::int32_t dep_index);
   void bind_calendar(BoundCalendar& out, const SyntaxCalendar& c);
   void bind_test(const SyntaxTest& t);
@@ -97,6 +105,9 @@ class Binder {
   std::set<std::int32_t> narrowed_;
   // The process whose clauses are being bound (for messages), if any.
   std::string owner_;
+  // Set by the one place that accepts business days (`sla`, add_business's count) for the
+  // expression bound next; expr() takes it and passes it on only to `if` branches.
+  bool allow_business_days_ = false;
 };
 
 }  // namespace iwd::compiler

@@ -70,6 +70,11 @@ void Binder::bind_table(const SyntaxDepartment& dep, const SyntaxTable& t, std::
     for (std::size_t col = 0; col < t.columns.size(); ++col) {
       const auto& cell = row.cells[col];
       const std::string& column = t.columns[col].text;
+      if (!cell.any && !cell.calendar.text.empty() && column != "sla") {
+        report("E0511", cell.calendar.range, fmt::format("only an `sla` cell takes `in CALENDAR`, not a `{}` cell", column))
+            .notes.push_back("an `sla` cell is written as the clause's value: `48h`, `5bd in office`, `3d in always`");
+        continue;
+      }
       if (cell.any) continue;
       if (kClauses.count(column)) {
         if (cell.negated || cell.values.size() != 1 || cell.values[0].hi) {
@@ -79,7 +84,11 @@ void Binder::bind_table(const SyntaxDepartment& dep, const SyntaxTable& t, std::
         const SyntaxExpr* v = cell.values[0].lo.get();
         if (column == "process") continue;  // the name, used when collecting
         if (column == "sla") {
-          clauses.sla = duration(v, NameContext::Condition, "an `sla` cell");
+          // `D in CAL` (LANGUAGE.md 1.1 section 7); without `in`, the department's calendar.
+          if (!cell.calendar.text.empty()) clauses.sla_calendar = calendar_ref(cell.calendar);
+          const std::int32_t dep_calendar = rs_->departments[static_cast<std::size_t>(dep_index)].clauses.sla_calendar;
+          clauses.sla = sla_value(v, "an `sla` cell", !cell.calendar.text.empty() || dep_calendar >= 0,
+                                  cell.calendar.text.empty() ? dep_calendar : clauses.sla_calendar);
         } else if (column == "min" || column == "max") {
           (column == "min" ? clauses.priority_min : clauses.priority_max) =
               numeric(v, NameContext::Condition, column == "min" ? "a `min` cell" : "a `max` cell");

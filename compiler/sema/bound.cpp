@@ -57,6 +57,7 @@ std::string type_name(const BoundRuleset& rs, const SemaType& t) {
       case TypeKind::List: return "list";
       case TypeKind::Calendar: return "calendar";
       case TypeKind::Absent: return "absent";
+      case TypeKind::BusinessDays: return "business days";
     }
     return "?";
   };

@@ -1278,6 +1278,7 @@ class TextWriter {
           case TypeKind::Duration: return stdlib::format_duration(stdlib::Duration{e.int_value});
           case TypeKind::Time: return stdlib::format_instant(stdlib::Instant{e.int_value});
           case TypeKind::Date: return stdlib::format_date(e.int_value);
+          case TypeKind::BusinessDays: return fmt::format("{}bd", e.int_value);
           default: return "?";
         }
       case BoundExprKind::Attribute:

@@ -20,6 +20,8 @@ enum class TypeKind : std::uint8_t {
   List,      // list<elem>
   Calendar,  // a calendar passed by name to a time function
   Absent,    // known to be absent (an empty optional)
+  BusinessDays,  // `5bd`: a count of a calendar's open days, not a duration; only in an `sla` with
+                 // a calendar and as add_business's count (docs/language.md, "Business days")
 };
 
 struct SemaType {

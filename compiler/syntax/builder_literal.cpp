@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "compiler/syntax/builder.h"
+#include "stdlib/calendar.h"
 #include "stdlib/time.h"
 
 namespace iwd::compiler {
@@ -166,12 +167,31 @@ SyntaxExprPtr SyntaxBuilder::literal_token(antlr4::Token* tok, bool negative, an
       e->int_value = negative ? -r.value.ms : r.value.ms;
       return e;
     }
+    case P::BUSINESS_DAYS: {
+      // A count of open days (LANGUAGE.md 1.1 section 6): whole days only.
+      const std::string digits = strip_underscores(text.substr(0, text.size() - 2));
+      std::int64_t v = 0;
+      auto [p, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
+      if (digits.find('.') != std::string::npos) {
+        report("E0103", e->range, fmt::format("`{}`: business days are whole days", text))
+            .notes.push_back("write a whole number of days (`2bd`), or open time in hours (`12h`)");
+        return e;
+      }
+      if (ec != std::errc() || p != digits.data() + digits.size() || v > stdlib::kMaxSearchDays) {
+        report("E0103", e->range, fmt::format("`{}` is too many business days (at most {})", text, stdlib::kMaxSearchDays));
+        return e;
+      }
+      e->lit = SyntaxLiteralKind::BusinessDays;
+      e->int_value = negative ? -v : v;
+      return e;
+    }
     case P::BAD_NUMBER: {
       auto r = stdlib::parse_duration(text);
       auto& d = report("E0103", e->range,
                        fmt::format("`{}` is not a number or a duration: {}", text,
                                    r.ok() ? std::string("unexpected letters") : r.error));
-      d.notes.push_back("a duration is a number glued to a unit: ms, s, m, h, d or w (`30s`, `1h30m`, `1.5d`)");
+      d.notes.push_back("a duration is a number glued to a unit: ms, s, m, h, d or w (`30s`, `1h30m`, `1.5d`); "
+                        "business days are written `5bd` (with a calendar)");
       return e;
     }
     case P::STRING:

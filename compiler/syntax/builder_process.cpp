@@ -150,6 +150,7 @@ SyntaxDeclPtr SyntaxBuilder::table(P::TableDeclContext* ctx) {
           if (atoms.size() > 1) value.hi = build_atom(atoms[1]);
           c.values.push_back(std::move(value));
         }
+        if (v->name()) c.calendar = name(v->name());
       }
       row.cells.push_back(std::move(c));
     }

@@ -63,6 +63,7 @@ class AstDumper {
       case SyntaxLiteralKind::Bool: v = l.int_value ? "Bool true" : "Bool false"; break;
       case SyntaxLiteralKind::Duration: v = fmt::format("Duration {}ms ({})", l.int_value, l.spelling); break;
       case SyntaxLiteralKind::Percent: v = fmt::format("Percent {}", l.number_value); break;
+      case SyntaxLiteralKind::BusinessDays: v = fmt::format("BusinessDays {} ({})", l.int_value, l.spelling); break;
       case SyntaxLiteralKind::Instant:
         v = fmt::format("Instant {} ({})", stdlib::format_instant(stdlib::Instant{l.int_value}), l.spelling);
         break;
@@ -194,6 +195,7 @@ class AstDumper {
       for (const auto& c : r.cells) {
         line(c.any ? "Any" : c.negated ? "CellNot" : "Cell", c.range);
         Indent cin(*this);
+        if (!c.calendar.text.empty()) name("Calendar", c.calendar);
         for (const auto& v : c.values) {
           if (v.hi) {
             line("Range", join(v.lo ? v.lo->range : v.hi->range, v.hi->range));

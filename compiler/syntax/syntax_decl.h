@@ -221,6 +221,7 @@ struct SyntaxTableCell {
   bool any = false;
   bool negated = false;
   std::vector<SyntaxCellValue> values;
+  SyntaxName calendar;  // `5bd in office` (an `sla` cell); empty text: none
 };
 struct SyntaxTableRow {
   SourceRange range;

@@ -27,7 +27,7 @@ std::string keyword_spelling(const Vocab& v, std::size_t t) {
 // Tokens that can start an expression.
 const TokenSet& expression_starts() {
   static const TokenSet s = [] {
-    TokenSet t = {P::ID, P::INT, P::FLOAT, P::STRING, P::UNTERMINATED_STRING, P::DURATION, P::PERCENT,
+    TokenSet t = {P::ID, P::INT, P::FLOAT, P::STRING, P::UNTERMINATED_STRING, P::DURATION, P::BUSINESS_DAYS, P::PERCENT,
                   P::BAD_NUMBER, P::TRUE, P::FALSE, P::INSTANT, P::DATE, P::TIME, P::LPAREN,
                   P::LBRACK, P::MINUS, P::NOT, P::IF};
     for (std::size_t k = P::ADD; k <= P::WITHIN; ++k) t.insert(k);
@@ -164,6 +164,7 @@ std::string describe_token_type(const antlr4::dfa::Vocabulary& v, std::size_t ty
     case P::FLOAT: return "a number";
     case P::STRING: return "a string";
     case P::DURATION: return "a duration like `72h`";
+    case P::BUSINESS_DAYS: return "business days like `5bd`";
     case P::PERCENT: return "a percentage like `10%`";
     case P::INSTANT: return "an instant like `2026-11-23T09:00:00Z`";
     case P::DATE: return "a date like `2026-12-25`";

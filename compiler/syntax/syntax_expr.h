@@ -28,14 +28,15 @@ struct SyntaxExpr {
 };
 using SyntaxExprPtr = std::unique_ptr<SyntaxExpr>;
 
-enum class SyntaxLiteralKind { Int, Number, String, Bool, Duration, Percent, Instant, Date, TimeOfDay, Invalid };
+enum class SyntaxLiteralKind { Int, Number, String, Bool, Duration, Percent, Instant, Date, TimeOfDay, BusinessDays, Invalid };
 
 // A literal with its decoded value. `Invalid` literals were reported while building and
 // stand in for what the user wrote so that later stages need not special-case errors.
 struct SyntaxLiteral : SyntaxExpr {
   SyntaxLiteralKind lit = SyntaxLiteralKind::Invalid;
   std::string spelling;      // the source text
-  std::int64_t int_value = 0;   // Int; Bool (0/1); Duration and Instant (ms); Date (days since epoch); TimeOfDay (minutes)
+  std::int64_t int_value = 0;   // Int; Bool (0/1); Duration and Instant (ms); Date (days since epoch); TimeOfDay (minutes);
+                                // BusinessDays (the count of open days of `5bd`: not a duration)
   double number_value = 0;      // Number; Percent (12.5 for 12.5%)
   std::string string_value;     // String, decoded
   int utc_offset_minutes = 0;   // Instant: the offset as written

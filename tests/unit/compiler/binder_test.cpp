@@ -174,5 +174,116 @@ test "t" {
   EXPECT_EQ(t.expects[2].skills[0].second, 3);
 }
 
+// Business days (`Nbd`, LANGUAGE.md 1.1 section 6): only where a calendar counts them.
+std::vector<std::string> codes_of(const Bound& b) {
+  std::vector<std::string> out;
+  for (const auto& d : b.diags.all()) out.push_back(d.code);
+  return out;
+}
+
+TEST(Binder, BusinessDaysInSlaClausesAndCells) {
+  auto b = bind(R"(calendar office { mon..fri 08:00-18:00 }
+attributes { kind: string = "" }
+department D {
+  sla 72h in office
+  process A when kind == "a" { sla 5bd }
+  process B when kind == "b" { sla 3bd in always }
+  table {
+    kind | sla
+    "c"  | 2bd in office
+    "d"  | 4bd
+    "e"  | 1d in always
+  }
+  process F when kind == "f" { sla (if kind == "g" then 2bd else 3bd) }
+}
+default process Other { sla 1bd in office })");
+  ASSERT_FALSE(b->diags.has_errors()) << b->diags.all()[0].message;
+  const auto& rs = b->rs();
+  auto check = [&](std::size_t i, TypeKind kind, const std::string& calendar) {
+    const auto e = rs.effective(rs.processes[i]);
+    ASSERT_NE(e.sla, nullptr) << i;
+    EXPECT_EQ(e.sla->type.kind, kind) << rs.processes[i].name;
+    ASSERT_GE(e.sla_calendar, 0) << i;
+    EXPECT_EQ(rs.calendars[static_cast<std::size_t>(e.sla_calendar)].name, calendar) << rs.processes[i].name;
+  };
+  check(0, TypeKind::BusinessDays, "office");  // keeps the department's calendar
+  EXPECT_EQ(rs.effective(rs.processes[0]).sla->int_value, 5);
+  check(1, TypeKind::BusinessDays, "always");
+  check(2, TypeKind::BusinessDays, "office");
+  check(3, TypeKind::BusinessDays, "office");  // a cell without `in`: the department's calendar
+  check(4, TypeKind::Duration, "always");
+  check(5, TypeKind::BusinessDays, "office");
+  check(6, TypeKind::BusinessDays, "office");
+}
+
+TEST(Binder, BusinessDaysWithoutACalendarAreE0518) {
+  for (const char* text : {
+           "department D { sla 5bd }",
+           "department D { sla 72h  process P { sla 5bd } }",
+           "default process O { sla 2bd }",
+           "department D { table {\n  source | sla\n  \"x\" | 2bd\n} }",
+           "default process O { expire after 1bd }",
+           "default process O { offer timeout 1bd }",
+           "priority p { start 1 every 2bd add 1 }",
+           "priority p { start 1 boost 5 when age >= 2bd }",
+           "skills { s }\ntargets t { skill s > 0 for 1bd }",
+           "calendar c { mon 08:00-18:00 }\ndefine x = add_business(c, now, 1h) < now + 2bd",
+       }) {
+    auto b = bind(text);
+    const auto codes = codes_of(*b);
+    EXPECT_TRUE(std::count(codes.begin(), codes.end(), "E0518") == 1) << text;
+    EXPECT_TRUE(std::all_of(codes.begin(), codes.end(), [](const std::string& c) { return c == "E0518" || c[0] != 'E'; }))
+        << text;
+  }
+}
+
+TEST(Binder, AddBusinessTakesBusinessDays) {
+  auto b = bind(R"(calendar office { mon..fri 08:00-18:00 }
+attributes { t: time }
+define due_soon = add_business(office, t, 2bd) < now
+define later = add_business(office, t, 2h) < now
+default process O { sla 1h  media if due_soon or later then "a" else "b" })");
+  ASSERT_FALSE(b->diags.has_errors()) << b->diags.all()[0].message;
+  const auto& call = b->rs().defines[0].value->child(0);
+  ASSERT_EQ(call.kind, BoundExprKind::Call);
+  EXPECT_EQ(call.child(2).type.kind, TypeKind::BusinessDays);
+  EXPECT_EQ(call.type.kind, TypeKind::Time);
+  // Not as the instant, nor in another function.
+  for (const char* text : {"calendar c { mon 08:00-18:00 }\ndefine x = add_business(c, 2bd, 1h) < now",
+                           "calendar c { mon 08:00-18:00 }\ndefine x = business_time(c, now, now) < 2bd"}) {
+    auto bad = bind(text);
+    const auto codes = codes_of(*bad);
+    EXPECT_TRUE(std::count(codes.begin(), codes.end(), "E0518") == 1) << text;
+  }
+}
+
+TEST(Binder, CalendarOnlyInSlaCells) {
+  auto b = bind("calendar c { mon 08:00-18:00 }\npriority p { start 1 }\ndepartment D { table {\n  source | priority\n  \"x\" | p in c\n} }");
+  const auto codes = codes_of(*b);
+  EXPECT_TRUE(std::count(codes.begin(), codes.end(), "E0511") == 1);
+}
+
+TEST(Binder, DaysOfOpenTimeWarnW0622) {
+  auto b = bind(R"(calendar office { mon..fri 08:00-18:00 }
+department D {
+  sla 5d in office
+  process A { sla 1w }
+  process B { sla 120h }
+  process C { sla 5bd }
+  process E { sla 3d in always }
+}
+default process O { sla 2d })");
+  std::vector<const Diagnostic*> w;
+  for (const auto& d : b->diags.all())
+    if (d.code == "W0622") w.push_back(&d);
+  ASSERT_EQ(w.size(), 2u);
+  EXPECT_EQ(w[0]->message, "`5d in office` is 120 open hours: about 12 open days of office's 10-hour days");
+  ASSERT_EQ(w[0]->fixits.size(), 2u);
+  EXPECT_EQ(w[0]->fixits[0].replacement, "5bd");
+  EXPECT_EQ(w[0]->fixits[1].replacement, "120h");
+  EXPECT_EQ(w[1]->message, "`1w in office` is 168 open hours: about 17 open days of office's 10-hour days");
+  EXPECT_EQ(w[1]->fixits[0].replacement, "5bd");  // a week of office's open days
+}
+
 }  // namespace
 }  // namespace iwd::compiler

@@ -131,6 +131,12 @@ TEST(Format, ExpressionSpacingKeepsParenthesesAndSpellings) {
   EXPECT_EQ(fmt_ok("define m = min(min, max)\n"), "define m = min(min, max)\n");
 }
 
+TEST(Format, BusinessDaysAndCalendarCells) {
+  EXPECT_EQ(fmt_ok("default process P {sla 5bd   in office}\n"), "default process P { sla 5bd in office }\n");
+  EXPECT_EQ(fmt_ok("department D {\n  table {\n    source|sla\n    \"x\"|5bd   in office\n    \"yy\"|48h\n  }\n}\n"),
+            "department D {\n  table {\n    source | sla\n    \"x\"    | 5bd in office\n    \"yy\"   | 48h\n  }\n}\n");
+}
+
 TEST(Format, StringsReEscapedCanonically) {
   EXPECT_EQ(fmt_ok("define s = \"a\\u{41}\\u{e9}\\u{1}\\\"\\\\\\n\\t\tx\"\n"),
             "define s = \"aA\xC3\xA9\\u{1}\\\"\\\\\\n\\t\\tx\"\n");

@@ -88,6 +88,29 @@ TEST(Parse, LiteralValues) {
   EXPECT_EQ(as<SyntaxLiteral>(define_value(*p, 5)).int_value, 36 * 3600 * 1000);
 }
 
+// `5bd`: a count of open days, its own literal kind (not a duration); other suffixes stay
+// one E0103 token.
+TEST(Parse, BusinessDays) {
+  auto p = parse("define a = 5bd\ndefine b = 1_0bd\ndefine c = 2bd + 1h");
+  ASSERT_FALSE(p->diags.has_errors());
+  const auto& a = as<SyntaxLiteral>(define_value(*p, 0));
+  EXPECT_EQ(a.lit, SyntaxLiteralKind::BusinessDays);
+  EXPECT_EQ(a.int_value, 5);
+  EXPECT_EQ(a.spelling, "5bd");
+  EXPECT_EQ(as<SyntaxLiteral>(define_value(*p, 1)).int_value, 10);
+  EXPECT_NE(ast("define a = 5bd").find("BusinessDays 5 (5bd)"), std::string::npos) << ast("define a = 5bd");
+  for (const char* bad : {"define x = 1.5bd", "define x = 5bdx", "define x = 5bds", "define x = 1d2bd"}) {
+    auto q = parse(bad);
+    ASSERT_EQ(q->diags.all().size(), 1u) << bad;
+    EXPECT_EQ(q->diags.all()[0].code, "E0103") << bad;
+  }
+  EXPECT_NE(parse("define x = 1.5bd")->diags.all()[0].message.find("whole days"), std::string::npos);
+  // A table cell with a calendar.
+  const std::string t = ast("department D { table {\n  source | sla\n  \"x\" | 5bd in office\n} }");
+  EXPECT_NE(t.find("Calendar office"), std::string::npos) << t;
+  EXPECT_NE(t.find("BusinessDays 5 (5bd)"), std::string::npos) << t;
+}
+
 TEST(Parse, RangesAreOneBasedAndCoverTheNode) {
   auto p = parse("enum Segment { Gold, Silver }\n  define  vip = 1");
   ASSERT_EQ(p->file->decls.size(), 2u);

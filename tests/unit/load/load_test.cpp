@@ -90,9 +90,9 @@ TEST(ProgramIo, RejectsGarbageAndOtherVersions) {
   EXPECT_FALSE(deserialize_program(std::string_view("\xbb\x7f\xff\xff\xff\xff\xff\xff\xff", 9), &p, &error));
   EXPECT_EQ(error, "the rule program is not valid CBOR");
   EXPECT_FALSE(deserialize_program(std::string_view("\x9b\x7f\xff\xff\xff\xff\xff\xff\xff", 9), &p, &error));
-  const auto v2 = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 3}, {"program", {}}});
-  EXPECT_FALSE(deserialize_program(std::string(v2.begin(), v2.end()), &p, &error));
-  EXPECT_EQ(error, "the rule program has format version 3; this iwd reads version 2");
+  const auto v4 = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 4}, {"program", {}}});
+  EXPECT_FALSE(deserialize_program(std::string(v4.begin(), v4.end()), &p, &error));
+  EXPECT_EQ(error, "the rule program has format version 4; this iwd reads version 3");
   // Fields of another type (found by tests/fuzz/program_fuzz): refused, not thrown.
   const auto binary_format = nlohmann::json::to_cbor(
       nlohmann::json{{"format", nlohmann::json::binary({1, 2})}, {"version", 1}, {"program", {}}});
@@ -100,10 +100,44 @@ TEST(ProgramIo, RejectsGarbageAndOtherVersions) {
   EXPECT_EQ(error, "the rule program has no `iwd-program` format tag");
   const auto text_version = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", "1"}, {"program", {}}});
   EXPECT_FALSE(deserialize_program(std::string(text_version.begin(), text_version.end()), &p, &error));
-  EXPECT_EQ(error, "the rule program has format version -1; this iwd reads version 2");
+  EXPECT_EQ(error, "the rule program has format version -1; this iwd reads version 3");
   const auto shape = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 1}, {"program", {1, 2}}});
   EXPECT_FALSE(deserialize_program(std::string(shape.begin(), shape.end()), &p, &error));
   EXPECT_EQ(error.rfind("the rule program is malformed", 0), 0u) << error;
+}
+
+// Format 3 holds business days (`sla 5bd in office`, add_business's `2bd`); formats 1 and 2
+// are still read, and one of them holding business days is refused.
+TEST(ProgramIo, BusinessDaysNeedFormat3) {
+  runtime::StringPool pool;
+  auto rules = load(kSource + "/tests/golden/program/business_days.iwd", pool, LoadOptions{false, false});
+  ASSERT_TRUE(rules);
+  const Program& p = rules->program();
+  ASSERT_EQ(p.functions[static_cast<std::size_t>(p.processes[0].sla)].tag, VTag::BusinessDays);
+  const std::string bytes = serialize_program(p);
+  Program back;
+  std::string error;
+  ASSERT_TRUE(deserialize_program(bytes, &back, &error)) << error;
+  EXPECT_EQ(serialize_program(back), bytes);
+  auto doc = nlohmann::json::from_cbor(bytes);
+  EXPECT_EQ(doc["version"], 3);
+  for (int old : {1, 2}) {
+    doc["version"] = old;
+    const auto v = nlohmann::json::to_cbor(doc);
+    EXPECT_FALSE(deserialize_program(std::string(v.begin(), v.end()), &back, &error));
+    EXPECT_EQ(error, fmt::format("the rule program is malformed: business days in a program of format {}", old));
+  }
+  // A program without business days reads as format 2 too.
+  auto plain = load(kSource + "/examples/enterprise.iwd", pool, LoadOptions{false, false});
+  ASSERT_TRUE(plain);
+  auto doc2 = nlohmann::json::from_cbor(serialize_program(plain->program()));
+  doc2["version"] = 2;
+  const auto v2 = nlohmann::json::to_cbor(doc2);
+  EXPECT_TRUE(deserialize_program(std::string(v2.begin(), v2.end()), &back, &error)) << error;
+  // A process whose SLA counts business days without a calendar is inconsistent.
+  Program broken = p;
+  broken.processes[0].sla_calendar = -1;
+  EXPECT_EQ(validate_program(broken), "process `Sales.Late`: its SLA in business days has no calendar");
 }
 
 // Everything the runtime can ask, through two tables, must agree.
