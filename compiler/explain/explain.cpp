@@ -86,8 +86,8 @@ Explanation explain(const ExplainRules& r, const EvalEnv& item, const ExplainReq
   // The result is the interpreter's classify(), as `iwd eval` calls it; the steps are the
   // same walk, interpreted and recorded.
   ClassifyTrace trace;
-  r.interp.classify(item, q.at, &trace);
-  const Classification c = r.interp.classify(item, q.at);
+  const Classification walked = r.interp.classify(item, q.at, &trace);
+  const Classification c = table_classification(r, q, item, walked, e);
   auto& cl = e.classification;
   for (const auto& s : trace.steps) {
     cl.steps.push_back(step_of(x, s.department, s.index, item, q.at));
@@ -117,7 +117,7 @@ Explanation explain(const ExplainRules& r, const EvalEnv& item, const ExplainReq
   }
   if (c.process < 0) return e;
 
-  const runtime::abi::ItemClock clock = r.interp.clock(c.process, item, q.at);
+  const runtime::abi::ItemClock clock = table_clock(r, q, c.process, item, e);
   e.now = instant_text(clock.start + q.age);
   e.age_from = item.attribute(runtime::kSlotActivateAt).present ? "activate_at" : "captured_at";
   e.due = explain_due(x, c.process, item, q.at, clock);
@@ -127,6 +127,7 @@ Explanation explain(const ExplainRules& r, const EvalEnv& item, const ExplainReq
     e.agents.push_back(explain_agent(x, c.process, q.agents[k], clock, q.age));
     e.agents.back().index = k;
   }
+  table_figures(r, q, c.process, clock, e);
   return e;
 }
 

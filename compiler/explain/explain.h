@@ -2,9 +2,9 @@
 // instant was computed, its priority at an age piece by piece, which target stages are open
 // and which agents are eligible, as a typed Explanation (`iwd explain`, docs/explain.md).
 //
-// Nothing here re-implements the rules: the results are the interpreter's own calls, as
-// `iwd eval` makes them (classify, clock, priority, next_priority_change, stage_openings,
-// eligible), the breakdowns are the traces the same functions fill when given one, and the values of a
+// Nothing here re-implements the rules: the results are the calls `iwd eval` makes, on the
+// runtime's table (runtime/abi.h) when one is given, else on the interpreter (classify, clock,
+// priority, next_priority_change, stage_openings, eligible); the breakdowns are the traces the same functions fill when given one, and the values of a
 // condition's parts and of the attributes it read are the registers of the rule program's
 // function (Interpreter::registers, located through NodeRegisters). Values are written as
 // the language writes them: `"Sales"`, `Gold`, `1h30m`, instants in UTC ISO 8601, `absent`.
@@ -187,6 +187,9 @@ struct Explanation {
   ExplainedPriority priority;
   ExplainedTargets targets;
   std::vector<ExplainedAgent> agents;
+  // With the runtime's table (ExplainRules::table): where the interpreter's trace and the table
+  // disagree on a figure (the figure shown is the table's). Always a bug: `iwd explain` fails.
+  std::vector<std::string> disagreements;
 };
 
 // What an explanation reads; everything must outlive the call. `program` and `registers`
@@ -197,6 +200,11 @@ struct ExplainRules {
   const Program& program;
   const NodeRegisters& registers;
   const Interpreter& interp;
+  // The table the runtime is handed for these rules (runtime/abi.h, filled over `program` and
+  // `interp`): when given with ExplainRequest::record, the figures (process or rejection, due
+  // instant, priority and next change, stage openings, eligibility) are the table's, and the
+  // interpreter's traces only say why.
+  const runtime::abi::RulesV1* table = nullptr;
 };
 
 struct ExplainAgent {
@@ -205,6 +213,7 @@ struct ExplainAgent {
 };
 
 struct ExplainRequest {
+  const runtime::ItemRecord* record = nullptr;  // the item as the runtime holds it (with ExplainRules::table)
   std::int64_t at = 0;    // the instant of classification (ms)
   std::int64_t age = 0;   // ms
   std::int32_t process = -1;  // `--process`: also say why the item did or did not get it

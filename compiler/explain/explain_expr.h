@@ -58,4 +58,14 @@ ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, c
 ExplainedAgent explain_agent(const ExprExplainer& x, std::int32_t process, const ExplainAgent& agent,
                              const runtime::abi::ItemClock& clock, std::int64_t age);
 
+// With the runtime's table (explain_table.cpp): the classification and the clock are the
+// table's, and table_figures() puts the table's figures in place of the interpreter's; each
+// difference is a disagreement. Without a table, the interpreter's.
+Classification table_classification(const ExplainRules& r, const ExplainRequest& q, const EvalEnv& item,
+                                    const Classification& walked, Explanation& e);
+runtime::abi::ItemClock table_clock(const ExplainRules& r, const ExplainRequest& q, std::int32_t process,
+                                    const EvalEnv& item, Explanation& e);
+void table_figures(const ExplainRules& r, const ExplainRequest& q, std::int32_t process,
+                   const runtime::abi::ItemClock& clock, Explanation& e);
+
 }  // namespace iwd::compiler

@@ -17,6 +17,9 @@ namespace {
 
 using namespace iwd::compiler;
 
+// The interpreter's trace and the runtime's table disagree on a figure: a bug.
+constexpr int kExitInternal = 3;
+
 struct ExplainOptions {
   std::string rules, item, at, age = "0h", process, format = "text";
   std::vector<std::string> agents;
@@ -85,9 +88,17 @@ int run_explain(const ExplainOptions& opts) {
     agent_envs.push_back(std::make_unique<RecordEnv>(program, pool, rec.record, &a));
     request.agents.push_back({agent_envs.back().get()});
   }
-  const Explanation x = explain({source.sm, rs, program, source.registers, rules.interpreter()}, item, request);
+  // The figures are the runtime's table's (as `iwd eval` gets them); the traces say why.
+  request.record = &rec.record;
+  const Explanation x =
+      explain({source.sm, rs, program, source.registers, rules.interpreter(), &rules.table()}, item, request);
   if (opts.format == "json") std::cout << explanation_json(x);
   else render_explanation_text(std::cout, x);
+  if (!x.disagreements.empty()) {  // a bug in the interpreter or the JIT: say so, do not hide it
+    for (const auto& d : x.disagreements) std::cerr << cmd << ": internal error: " << d << "\n";
+    std::cerr << cmd << ": the explanation above shows the runtime's figures; please report this\n";
+    return kExitInternal;
+  }
   return kExitOk;
 }
 
