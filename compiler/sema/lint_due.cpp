@@ -1,7 +1,7 @@
 // lint_due: what the due instant cuts off. From the due instant on, a scheme with `overdue`
 // has the `overdue` value, so a clause that can only start then never applies (W0616); a
 // target stage whose earlier stages last 100% of the SLA or more opens only when the item
-// is due (W0617; judged where the SLA counts elapsed time).
+// is due (W0617: consecutive shares add up on the SLA clock, in a calendar or not).
 //
 // Both speak only of ages tied to the item's SLA clock (LANGUAGE.md sections 4 and 5): a
 // share `N% of sla` with N >= 100 and `sla` itself reach the due instant for every item
@@ -139,14 +139,38 @@ std::optional<double> sla_share(const BoundExpr* e) {
   return std::nullopt;
 }
 
+// The same for a duration that is that share of `sla` as a value (due - start, elapsed time):
+// `sla`, `2 * sla`; not a share of the clock (`2 * 50% of sla`), whose age follows open hours.
+std::optional<double> window_share(const BoundExpr* e) {
+  if (!e || e->type.is_error() || e->kind == BoundExprKind::ShareOfSla) return std::nullopt;
+  if (is_time(e, TimeName::Sla)) return 100.0;
+  if (e->kind == BoundExprKind::Binary && e->op == BoundOp::Mul && e->children.size() == 2) {
+    const bool left = e->children[0]->type.kind == TypeKind::Duration;
+    auto share = window_share(e->children[left ? 0 : 1].get());
+    auto n = const_number(e->children[left ? 1 : 0].get());
+    if (share && n && *n >= 0) return *share * *n;
+  }
+  return std::nullopt;
+}
+
 void lint_plan(const LintContext& ctx, std::size_t index, DiagnosticBag& diags) {
   const BoundTargets& t = ctx.rs.targets[index];
-  // With an SLA calendar the ages of two shares need not add up to the age of their sum
-  // (open hours are uneven): judge the plan only where some process using it has an SLA
-  // in elapsed time, where ages are in proportion to the shares.
-  bool elapsed = false;
-  for (auto p : ctx.by_targets[index]) elapsed = elapsed || ctx.processes[p].clauses.sla_calendar < 0;
-  if (!elapsed) return;
+  // Ages on the SLA clock (docs/language.md, "The SLA clock"): consecutive `for N% of sla`
+  // add up on the item's clock, so the stage after shares that reach 100% opens at the due
+  // instant itself, whether the clock runs in a calendar's open time or in elapsed time and
+  // whatever set the due instant; a stage after one that lasts the whole SLA or more (`for
+  // sla`, `for 2 * sla`, `for 100% of sla`) opens at or after it too. In elapsed time every
+  // such age is in proportion to its share, so any mix of them adds up. In a calendar's open
+  // time a duration off the clock (`for 0.5 * sla`) ends the run of shares on the clock, and
+  // a share after it is an age of its own: there only the run on the clock and a single
+  // stage that lasts the whole SLA or more are judged. A plan is judged when a process uses it, by the rule of
+  // a calendar when one of them has an SLA calendar.
+  bool used = false, calendar = false;
+  for (auto p : ctx.by_targets[index]) {
+    used = true;
+    calendar = calendar || ctx.processes[p].clauses.sla_calendar >= 0;
+  }
+  if (!used) return;
 
   // Shares above 100% in all are an error of their own (E0510).
   double written = 0;
@@ -154,10 +178,13 @@ void lint_plan(const LintContext& ctx, std::size_t index, DiagnosticBag& diags) 
     if (s.duration && s.duration->kind == BoundExprKind::ShareOfSla) written += s.duration->number_value;
   if (written > 100 + 1e-9) return;
 
-  double before = 0;  // the least share of the SLA that has passed when the next stage opens
+  double before = 0;     // the least share of the SLA that has passed when the next stage opens
+  double clock = 0;      // the same, of the run of shares on the clock
+  bool on_clock = true;  // every stage so far that may count is a share on the clock
+  bool due = false;      // in a calendar: the next stage opens at or after the due instant
   for (std::size_t i = 0; i < t.stages.size(); ++i) {
     const BoundStage& s = t.stages[i];
-    if (i > 0 && before >= 100 - 1e-9) {
+    if (i > 0 && (calendar ? due : before >= 100 - 1e-9)) {
       auto& d = diags.report("W0617", s.range,
                              fmt::format("this stage of {} opens only when the item is due or later: the stages "
                                          "before it last {}% of the SLA",
@@ -170,9 +197,25 @@ void lint_plan(const LintContext& ctx, std::size_t index, DiagnosticBag& diags) 
     if (!s.duration) return;  // never ends: the stages after it never open (E0509)
     auto share = sla_share(s.duration.get());
     if (!share) return;  // an elapsed duration: not on the SLA clock
-    // An `agent` stage whose agent may be absent is skipped at once: its `for` may not count.
+    const bool on_the_clock = s.duration->kind == BoundExprKind::ShareOfSla;
+    // An `agent` stage whose agent may be absent is skipped at once: its `for` may not count
+    // (and, when it does, it may end the run on the clock).
     const bool may_skip = s.kind == BoundStageKind::Agent && s.expr && s.expr->type.optional;
-    if (!may_skip) before += *share;
+    if (may_skip) {
+      on_clock = on_clock && on_the_clock;
+      continue;
+    }
+    before += *share;
+    if (on_clock && on_the_clock) {
+      clock += *share;
+      due = due || clock >= 100 - 1e-9;
+    } else {
+      // Off the clock: the stage lasts at least the whole SLA when it is a share of 100% or
+      // more (its age is at or after the due instant) or `sla` times 1 or more.
+      on_clock = false;
+      const auto window = window_share(s.duration.get());
+      due = due || (on_the_clock && *share >= 100 - 1e-9) || (window && *window >= 100 - 1e-9);
+    }
   }
 }
 
