@@ -79,6 +79,54 @@ TEST(LastAgent, TheItemIsClassifiedAgainOnlyWhenTheRulesReadIt) {
   }
 }
 
+// Should the rules reject the item with its new last agent (here: any item that has one), it
+// keeps its classification; the accept stands.
+TEST(LastAgent, AnItemTheRulesWouldRejectKeepsItsClassification) {
+  Harness h;
+  abi::RulesV1& t = h.rules.mutable_table();
+  t.reads_last_agent = 1;
+  t.classify = [](void*, const ItemRecord* item, std::int64_t, std::int32_t* detail) -> std::int32_t {
+    if (item->present(kSlotLastAgent)) {
+      *detail = -1;
+      return -1;
+    }
+    return static_cast<std::int32_t>(item->get_int(kCoreSlotCount));  // `kind`: the process
+  };
+  std::string error;
+  h.runtime = Runtime::create(t, h.pool, h.clock, h.sink, {}, &error);
+  ASSERT_TRUE(h.runtime) << error;
+  ASSERT_TRUE(h.agent("a1", -1, 7, -1).ok());
+  ASSERT_TRUE(h.capture(R"({"id": "W1", "kind": "Case", "preferred_agent": "a1"})").ok());
+  h.advance(10 * kSecond);
+  ASSERT_TRUE(h.runtime->accept(h.id("W1"), kNoId).ok());
+  const WorkItem* w = h.runtime->find_item(h.id("W1"));
+  ASSERT_TRUE(w);
+  EXPECT_EQ(w->state, ItemState::Assigned);
+  EXPECT_EQ(w->process, kCases);
+  EXPECT_EQ(w->clock.classified_at, kStart) << "not classified again";
+  EXPECT_EQ(last_agent(h, "W1"), "a1");
+  EXPECT_EQ(h.checked(), "");
+}
+
+// A hot reload (Runtime::adopt) of an assigned or parked item: held by that agent, so its last
+// agent, whatever the carried record says (rules before 1.1 had none to carry).
+TEST(LastAgent, AnAdoptedAssignedOrParkedItemHasItsAgentAsLastAgent) {
+  Harness h;
+  ASSERT_TRUE(h.agent("a1", 5, 7, -1).ok());
+  ASSERT_TRUE(h.agent("a2", 5, 7, -1).ok());
+  ASSERT_TRUE(h.runtime->adopt(h.item(R"({"id": "C1", "kind": "Call"})"), ItemState::Assigned, h.id("a1"), abi::kNone).ok());
+  ASSERT_TRUE(h.runtime->adopt(h.item(R"({"id": "K1", "kind": "Case", "last_agent": "a1"})"), ItemState::Parked, h.id("a2"),
+                               abi::kNone).ok());
+  ASSERT_TRUE(h.runtime->adopt(h.item(R"({"id": "K2", "kind": "Case", "last_agent": "a1"})"), ItemState::Held, kNoId,
+                               abi::kNone).ok());
+  ASSERT_TRUE(h.runtime->adopt(h.item(R"({"id": "K3", "kind": "Case"})"), ItemState::Held, kNoId, abi::kNone).ok());
+  EXPECT_EQ(last_agent(h, "C1"), "a1");
+  EXPECT_EQ(last_agent(h, "K1"), "a2");
+  EXPECT_EQ(last_agent(h, "K2"), "a1") << "carried over as it was";
+  EXPECT_EQ(last_agent(h, "K3"), "");
+  EXPECT_EQ(h.checked(), "");
+}
+
 // A table with `report by kind, team` (slots of FakeRules' schema).
 struct Reporting {
   explicit Reporting(Harness& h) {
