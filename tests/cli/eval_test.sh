@@ -11,6 +11,8 @@ expect_in out '"process":"Sales.Gold","department":"Sales","due":"2026-12-02T10:
 expect_in out '{"age":"0h","value":500},{"age":"11h","value":520},{"age":"3d","value":1740}' "priorities at ages (75% of the SLA clock is at 1w4h: no 15m steps yet at 3d)"
 expect_in out '{"age":"0h","at":"11h"}' "the next change"
 expect_in out '{"agent":1,"at":"11h","eligible":false},{"agent":1,"at":"3d","eligible":true}' "stages open in turn"
+expect_in out '"terms":{"offer_timeout":"30s","complete_within":"2h","expire_after":null,"media":null}' "the process's terms"
+expect_in out '"stages":[{"kind":"agent","opens":"0s","agent":null},{"kind":"skill","opens":"0s"},{"kind":"skill","opens":"1d4h24m"}' "each stage and when it opens (an absent agent: skipped at once)"
 expect_exit 0 "the same item through the interpreter" -- "$IWD" eval --no-jit examples/enterprise.iwd --item "$ITEM" --at 2026-11-23T09:00:00+01:00 --ages 0h,11h,3d "${AGENTS[@]}"
 cp "$TMP/out" "$TMP/interp.json"
 expect_exit 0 "both engines print the same" -- cmp "$TMP/interp.json" "$TMP/jit.json"
@@ -66,7 +68,7 @@ cat >"$TMP/script.jsonl" <<'JSONL'
 JSONL
 expect_exit 1 "the runtime's answers (one capture refused)" -- "$IWD" replay examples/enterprise.iwd "$TMP/script.jsonl"
 cp "$TMP/out" "$TMP/replay.jsonl"
-expect_exit 0 "eval agrees with the runtime: process, priority at every change, due, rejections" -- /usr/bin/python3 - "$IWD" "$TMP/replay.jsonl" <<'PY'
+expect_exit 0 "eval agrees with the runtime: process, priority at every change, due, stage openings, rejections" -- /usr/bin/python3 - "$IWD" "$TMP/replay.jsonl" <<'PY'
 import json, subprocess, sys
 iwd, replay = sys.argv[1], [json.loads(l) for l in open(sys.argv[2])]
 def ev(item, ages="0h", *more):
@@ -77,6 +79,10 @@ def age(at):  # from 2026-11-23T08:00:00Z, whole hours or days
     import datetime
     d = datetime.datetime.fromisoformat(at.replace("Z", "+00:00")) - datetime.datetime(2026, 11, 23, 8, tzinfo=datetime.timezone.utc)
     return f"{int(d.total_seconds() * 1000)}ms"
+def ms(duration):  # "2d5h" -> milliseconds
+    import re
+    units = {"w": 604800000, "d": 86400000, "h": 3600000, "m": 60000, "s": 1000, "ms": 1}
+    return sum(int(n) * units[u] for n, u in re.findall(r"(\d+)(ms|w|d|h|m|s)", duration))
 events = [e for e in replay if e.get("item") == "W1" and e["event"] in ("item", "priority")]
 assert len(events) > 20, events
 ages = ",".join(age(e["at"]) for e in events)
@@ -86,6 +92,11 @@ for e, p in zip(events, got["priority"]):
     assert p["value"] == e["priority"], (e, p)
 # The due instant: where the `overdue` value (2000) takes over in the runtime.
 assert [e["at"] for e in events if e["priority"] == 2000][:1] == [got["due"]], (got["due"], events[-1])
+# The stages: the runtime widens the item's targets when each later stage opens.
+widened = [e for e in replay if e.get("item") == "W1" and e["event"] == "widen"]
+assert len(widened) == len([s for s in got["stages"] if s["opens"] not in (None, "0s")]) > 0, (widened, got["stages"])
+for e in widened:
+    assert age(e["at"]) == f"{ms(got['stages'][e['stage']]['opens'])}ms", (e, got["stages"])
 # Rejections and refusals, worded alike.
 rejected = next(e for e in replay if e.get("item") == "W2")
 assert rejected["to"] == "rejected" and ev({"segment": "Silver"}) == {"rejected": rejected["detail"]}, rejected

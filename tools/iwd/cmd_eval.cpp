@@ -33,8 +33,9 @@ struct Engine {
   const runtime::abi::RulesV1* table = nullptr;
 };
 
-// One item's result, from the rules' table as the runtime calls it; `eval_ns` gets the time
-// spent evaluating (not decoding or printing).
+// One item's result, from the rules' table as the runtime calls it (classify, clock, priority,
+// next_change, terms, stages, eligible); `eval_ns` gets the time spent evaluating (not decoding
+// or printing).
 json evaluate(Engine& e, const runtime::ItemRecord& rec, const std::vector<std::pair<std::string, std::int64_t>>& ages,
               const std::vector<runtime::abi::Agent>& agents, std::int64_t at, std::int64_t* eval_ns) {
   namespace abi = runtime::abi;
@@ -57,6 +58,10 @@ json evaluate(Engine& e, const runtime::ItemRecord& rec, const std::vector<std::
     changes.emplace_back();
     t.next_change(t.ctx, process, &rec, &clock, age, &changes.back());
   }
+  abi::ProcessTerms terms;
+  t.terms(t.ctx, process, &rec, &clock, &terms);
+  std::vector<abi::Stage> stages(t.stage_counts[process]);
+  if (!stages.empty()) t.stages(t.ctx, process, &rec, &clock, stages.data());
   std::vector<std::vector<bool>> eligible(agents.size());
   for (std::size_t k = 0; k < agents.size(); ++k)
     for (const auto& [_, age] : ages) eligible[k].push_back(t.eligible(t.ctx, process, &rec, &clock, age, &agents[k]) != 0);
@@ -75,6 +80,19 @@ json evaluate(Engine& e, const runtime::ItemRecord& rec, const std::vector<std::
   }
   out["priority"] = prio;
   out["next_change"] = next;
+  auto duration = [](std::int64_t ms) { return ms == abi::kNone ? json(nullptr) : json(stdlib::format_duration(stdlib::Duration{ms})); };
+  auto text = [&e](std::int64_t id) { return id == abi::kNone ? json(nullptr) : json(e.pool.view(static_cast<std::uint32_t>(id))); };
+  out["terms"] = {{"offer_timeout", duration(terms.offer_timeout)}, {"complete_within", duration(terms.complete_within)},
+                  {"expire_after", duration(terms.expire_after)}, {"media", text(terms.media)}};
+  json plan = json::array();
+  for (const abi::Stage& st : stages) {
+    static constexpr const char* kKinds[] = {"agent", "group", "skill"};
+    json one = {{"kind", st.kind <= abi::kStageSkill ? kKinds[st.kind] : "skill"}, {"opens", duration(st.opens_at)}};
+    if (st.kind == abi::kStageAgent) one["agent"] = text(st.value);
+    if (st.kind == abi::kStageGroup) one["group"] = text(st.value);
+    plan.push_back(std::move(one));
+  }
+  out["stages"] = plan;
   if (!agents.empty()) {
     json el = json::array();
     for (std::size_t k = 0; k < agents.size(); ++k)
