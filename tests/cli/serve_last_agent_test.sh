@@ -43,6 +43,8 @@ stop_server
 # From the snapshot (no line after it to replay): the record holds it. Returned to the queue,
 # T1 goes to ann first (its stage `agent last_agent for 1h`), though bob has waited longer.
 start_server
+# The start's log line comes just after the port file: wait for it (the third start).
+for _ in $(seq 100); do [ "$(grep -c 'lines replayed' "$TMP/serve.log")" -ge 3 ] && break; sleep 0.05; done
 expect_exit 0 "started from the snapshot" -- bash -c "grep 'lines replayed' '$TMP/serve.log' | tail -1 | grep -q 'a snapshot and 0 lines'"
 expect_call 200 "T1 after a restart from the snapshot" -- GET /v1/items/T1
 expect_in out '"last_agent":"ann"' "its last agent is still ann"
