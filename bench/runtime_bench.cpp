@@ -14,8 +14,13 @@
 //   BM_MemoryPerQueuedItem  heap bytes (glibc mallinfo2: arena in use + mapped blocks) per queued item, measured while the
 //                         1,000,000 items are captured (the interned id included); counters
 //                         bytes_per_item and, without the id string pool, runtime_bytes_per_item.
+//   BM_EventMix/report_by   the event mix on the same rules with `report by queue, region, tier,
+//                         vip` (LANGUAGE.md 1.1 section 11): every item event copies 4 values.
+//   BM_EventMix/reads_last_agent  the same rules with a boost that reads last_agent: each accept
+//                         sets it and classifies the item again (LANGUAGE.md 1.1 section 3).
+//                         Counter event_bytes: sizeof(runtime::Event).
 //
-// The world is built once (about 10 s) and shared; run with --benchmark_filter to pick one.
+// Each world is built once (about 10 s) and shared; run with --benchmark_filter to pick one.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
 
@@ -23,6 +28,7 @@
 #include <chrono>
 #include <cstdio>
 #include <fstream>
+#include <memory>
 #include <random>
 #include <sstream>
 
@@ -40,13 +46,19 @@ constexpr int kItems = 1'000'000;
 constexpr int kWorkers = 1'000;  // agents of the event mix (ready, one item each)
 constexpr std::int64_t kStart = 1767603600000;  // 2026-01-05T09:00:00Z
 
-std::string ruleset_text() {
+// The rules: plain, with `report by`, or with a boost that reads last_agent.
+enum class Variant { Plain, ReportBy, ReadsLastAgent };
+
+std::string ruleset_text(Variant v) {
   std::string s = "ruleset scale version \"1\"\nenum Tier { Gold, Silver, Bronze }\n";
   s += "attributes {\n  queue: int\n  region: string\n  amount: int\n  score: number\n  vip: bool = false\n"
        "  opened: time?\n  handling: duration?\n  tier: Tier = Bronze\n  product: string?\n  country: string = \"DE\"\n}\n";
   s += "skills {";
   for (int k = 0; k < kTargets; ++k) s += (k ? ", s" : " s") + std::to_string(k);
-  s += " }\npriority standard { start 100  every 1h add 10  boost 50 when vip  max 1000 }\n";
+  s += " }\npriority standard { start 100  every 1h add 10  boost 50 when vip";
+  if (v == Variant::ReadsLastAgent) s += "  boost 20 when has(last_agent)";
+  s += "  max 1000 }\n";
+  if (v == Variant::ReportBy) s += "report by queue, region, tier, vip\n";
   s += "department Work {\n  sla 1d\n  priority standard\n";
   for (int k = 0; k < kTargets; ++k) {
     s += "  process Q" + std::to_string(k);
@@ -85,9 +97,9 @@ struct World {
   std::vector<std::uint32_t> regions, products;
   double bytes_per_item = 0, runtime_bytes_per_item = 0;
 
-  World() {
-    const std::string path = "/tmp/iwd_runtime_bench.iwd";
-    std::ofstream(path) << ruleset_text();
+  explicit World(Variant v) {
+    const std::string path = "/tmp/iwd_runtime_bench" + std::to_string(static_cast<int>(v)) + ".iwd";
+    std::ofstream(path) << ruleset_text(v);
     std::ostringstream diags;
     compiler::LoadResult r = compiler::load_rules(path, pool, compiler::LoadOptions{}, diags);
     if (!r.rules) {
@@ -151,9 +163,11 @@ struct World {
   }
 };
 
-World& world() {
-  static World w;
-  return w;
+World& world(Variant v = Variant::Plain) {
+  static std::unique_ptr<World> worlds[3];
+  auto& w = worlds[static_cast<int>(v)];
+  if (!w) w = std::make_unique<World>(v);
+  return *w;
 }
 
 double percentile(std::vector<double> v, double p) {
@@ -192,10 +206,12 @@ void BM_AgentReadyToOffer(benchmark::State& state) {
   state.counters["queued"] = static_cast<double>(w.rt->open_items());
 }
 
-void BM_EventMix(benchmark::State& state) {
-  World& w = world();
+void BM_EventMix(benchmark::State& state, Variant v) {
+  World& w = world(v);
   // The workers: ready, each holding one accepted item.
-  static std::vector<std::uint32_t> held(kWorkers, runtime::kNoId);
+  static std::vector<std::uint32_t> helds[3];
+  std::vector<std::uint32_t>& held = helds[static_cast<int>(v)];
+  if (held.empty()) held.assign(kWorkers, runtime::kNoId);
   for (int a = 0; a < kWorkers; ++a) {
     if (held[a] != runtime::kNoId) continue;
     runtime::AgentUpdate ready;
@@ -223,6 +239,7 @@ void BM_EventMix(benchmark::State& state) {
   state.counters["events_per_s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
   state.counters["events_per_iter"] = events / static_cast<double>(state.iterations());
   state.counters["queued"] = static_cast<double>(w.rt->open_items());
+  state.counters["event_bytes"] = sizeof(runtime::Event);
 }
 
 void BM_MemoryPerQueuedItem(benchmark::State& state) {
@@ -236,6 +253,8 @@ void BM_MemoryPerQueuedItem(benchmark::State& state) {
 
 BENCHMARK(BM_MemoryPerQueuedItem)->Iterations(1);
 BENCHMARK(BM_AgentReadyToOffer)->UseManualTime()->Iterations(100'000);
-BENCHMARK(BM_EventMix)->Iterations(200'000);
+BENCHMARK_CAPTURE(BM_EventMix, plain, Variant::Plain)->Iterations(200'000);
+BENCHMARK_CAPTURE(BM_EventMix, report_by, Variant::ReportBy)->Iterations(200'000);
+BENCHMARK_CAPTURE(BM_EventMix, reads_last_agent, Variant::ReadsLastAgent)->Iterations(200'000);
 
 BENCHMARK_MAIN();
