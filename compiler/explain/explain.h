@@ -83,6 +83,10 @@ struct ExplainedDue {
   std::string calendar, zone;  // empty: wall-clock time
   std::string calendar_from;   // "clause" (written in it) or "department" (a process's sla without `in`)
   std::string open_time;       // the SLA in open hours (`120h`: `5d` of open time is not five days)
+  // `sla 5bd in CAL`: the count of open days (0: the SLA is open time) and the start's local time
+  // of day that the due instant keeps; open_time is then the open time from the start to due.
+  std::int64_t business_days = 0;
+  std::string time_of_day;
   std::vector<CalendarDay> days;
   std::size_t days_left_out = 0;  // days not listed (very long counts)
 };

@@ -107,8 +107,22 @@ ExplainedDue explain_due(const ExprExplainer& x, std::int32_t process, const Eva
   // Where the calendar comes from: the clause itself, or (LANGUAGE.md 1.1 section 7) the
   // department's `sla` for a process's own `sla` written without `in`.
   d.calendar_from = d.sla_inherited || bp.clauses.sla_calendar >= 0 ? "clause" : "department";
-  d.open_time = open_hours_text(t.sla.i);
   d.zone = cal.zone().name();
+  if (r.program.functions[static_cast<std::size_t>(pp.sla)].tag == VTag::BusinessDays) {
+    // Business days (docs/language.md, "Business days"): the count as written, the local time
+    // of day the due instant keeps (the start's, or its next opening's), and the open time it spans.
+    d.business_days = t.sla.i;
+    const stdlib::Instant from = cal.next_open(stdlib::Instant{t.start});
+    if (from != stdlib::kNever) {
+      const std::int64_t local = cal.zone().local_ms(from);
+      d.time_of_day = time_of_day(local - stdlib::floor_div(local, stdlib::kMsPerDay) * stdlib::kMsPerDay);
+    }
+    std::int64_t open = 0;
+    for (const auto& [b, e] : t.counted) open += e.ms_since_epoch - b.ms_since_epoch;
+    d.open_time = open_hours_text(open);
+  } else {
+    d.open_time = open_hours_text(t.sla.i);
+  }
   calendar_days(cal, t.start, t.counted, d);
   return d;
 }

@@ -62,10 +62,16 @@ json due(const ExplainedDue& d) {
     days.push_back({{"date", day.date}, {"weekday", day.weekday}, {"counted", counted}, {"time", day.time},
                     {"total", day.total}, {"closed", text_or_null(day.closed)}});
   }
-  return {{"source", d.source},       {"due", text_or_null(d.due)},         {"start", text_or_null(d.start)},
+  json out = {{"source", d.source},       {"due", text_or_null(d.due)},         {"start", text_or_null(d.start)},
           {"start_from", text_or_null(d.start_from)}, {"sla", expr(d.sla)}, {"sla_inherited", d.sla_inherited}, {"calendar_from", text_or_null(d.calendar_from)}, {"open_time", text_or_null(d.open_time)},
           {"calendar", text_or_null(d.calendar)},     {"zone", text_or_null(d.zone)}, {"days", days},
           {"days_left_out", d.days_left_out}};
+  // `sla Nbd in CAL` only, so that other explanations read as before.
+  if (d.business_days > 0) {
+    out["business_days"] = d.business_days;
+    out["time_of_day"] = d.time_of_day;
+  }
+  return out;
 }
 
 json bound(const ExplainedBound& b) {

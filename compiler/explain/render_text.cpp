@@ -96,8 +96,14 @@ void due(std::ostream& out, const ExplainedDue& d) {
     out << fmt::format("  {} ({}) + {} = {}\n", d.start, d.start_from, d.sla.value, d.due);
     return;
   }
-  out << fmt::format("  {} of open time in calendar {} from {} ({}), local time in {}:\n", d.open_time, d.calendar, d.start,
-                     d.start_from, d.zone);
+  if (d.business_days > 0)
+    out << fmt::format("  {} open day{} of calendar {} after {} ({}): due at {} local time on the last of them "
+                       "(or its closing), {} of open time, local time in {}:\n",
+                       d.business_days, d.business_days == 1 ? "" : "s", d.calendar, d.start, d.start_from, d.time_of_day,
+                       d.open_time, d.zone);
+  else
+    out << fmt::format("  {} of open time in calendar {} from {} ({}), local time in {}:\n", d.open_time, d.calendar, d.start,
+                       d.start_from, d.zone);
   for (std::size_t i = 0; i < d.days.size(); ++i) {
     const auto& day = d.days[i];
     if (day.counted.empty()) {

@@ -117,6 +117,9 @@ Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t no
       // The open time the count spans, for explanations.
       const stdlib::Duration open = cal.business_time(stdlib::Instant{start}, at);
       if (open.ms > 0) cal.add_business(stdlib::Instant{start}, open, &t.counted);
+      // A due instant at its day's opening (the start's time of day is before it) ends no
+      // open interval: the count still ends on that day, at that instant.
+      if (t.counted.empty() || t.counted.back().second != at) t.counted.emplace_back(at, at);
     }
     return Value::of_int(at.ms_since_epoch);
   }

@@ -128,7 +128,7 @@ TEST(ProgramIo, BusinessDaysNeedFormat3) {
     EXPECT_EQ(error, fmt::format("the rule program is malformed: business days in a program of format {}", old));
   }
   // A program without business days reads as format 2 too.
-  auto plain = load(kSource + "/examples/enterprise.iwd", pool, LoadOptions{false, false});
+  auto plain = load(kSource + "/examples/blended.iwd", pool, LoadOptions{false, false});
   ASSERT_TRUE(plain);
   auto doc2 = nlohmann::json::from_cbor(serialize_program(plain->program()));
   doc2["version"] = 2;
