@@ -19,6 +19,16 @@ expect_exit 0 "both engines print the same" -- cmp "$TMP/interp.json" "$TMP/jit.
 
 expect_exit 0 "a rejection is a result" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":0}'
 expect_in out '{"rejected":"no process takes the item' "the rejection says why"
+# Agents as the runtime holds them: an `agent` stage takes the agent it names (an agent given
+# without id: none), `agent.NAME` reads the agent's attributes.
+expect_exit 0 "agent ids and attributes" -- "$IWD" eval tests/explain/rules/claims.iwd --at 2026-11-20T08:00:00Z \
+  --item '{"severity":"Low","tags":["x"],"preferred_agent":"a1"}' --ages 0h,1d1h \
+  --agent '{"id":"a1"}' --agent '{}' --agent '{"id":"b","attributes":{"team":"claims"}}' --agent '{"id":"c","attributes":{"team":"other"}}'
+expect_in out '{"agent":0,"at":"0h","eligible":true}' "the agent the item names"
+expect_in out '{"agent":1,"at":"0h","eligible":false},{"agent":1,"at":"1d1h","eligible":false}' "an agent without id is no one's preferred agent"
+expect_in out '{"agent":2,"at":"0h","eligible":false},{"agent":2,"at":"1d1h","eligible":true}' "agent.team read from its attributes"
+expect_in out '{"agent":3,"at":"1d1h","eligible":false}' "another team"
+
 # What the runtime refuses or rejects at capture is a result, worded as the runtime words it.
 expect_exit 0 "a missing required attribute is the runtime's rejection" -- "$IWD" eval examples/leads.iwd --item '{"channel":"App"}'
 expect_in out '{"rejected":"missing required attribute `cart_value`"}' "named"

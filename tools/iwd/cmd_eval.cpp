@@ -191,7 +191,7 @@ int run_eval(const EvalOptions& opts) {
   }
   if (opts.stats)
     std::cerr << fmt::format("{} item{} evaluated in {} ns per item ({})\n", count, count == 1 ? "" : "s",
-                             count ? eval_ns / count : 0, opts.no_jit ? "interpreter" : "jit");
+                             count ? eval_ns / count : 0, e.table->engine);
   return kExitOk;
 }
 
