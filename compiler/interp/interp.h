@@ -198,7 +198,8 @@ class Interpreter {
   TimeInputs inputs(std::int32_t process, const runtime::abi::ItemClock& clock, std::int64_t age) const;
   // `share` of the item's SLA clock (0.75 for `75% of sla`; LANGUAGE.md 1.1 section 5): the age
   // at which that much of the clock has run, in the age's own terms (open time of the age
-  // calendar under `age in CAL`); TimeInputs::kNoWindow without a due instant.
+  // calendar under `age in CAL`); TimeInputs::kNoWindow without a due instant. Answers in
+  // calendar time are memoized per thread (they depend on the clock and the share only).
   std::int64_t share_age(const TimeInputs& in, double share) const;
   // The calendar the SLA clock of `process` runs in (-1: elapsed time).
   std::int32_t sla_clock_calendar(std::int32_t process) const;
@@ -242,7 +243,11 @@ class Interpreter {
   // Every register of a run, for the change analysis.
   std::vector<Value> run_registers(FunctionRef f, const EvalEnv& env, const TimeInputs& in) const;
 
+  // share_age without the memo.
+  std::int64_t clock_share_age(const TimeInputs& in, double share) const;
+
   const Program& p_;
+  const std::uint64_t serial_;  // this interpreter in share_age's memo
   const NativeRunner* native_ = nullptr;
   std::vector<stdlib::BusinessCalendar> calendars_;
   std::vector<const stdlib::TimeZone*> zones_;

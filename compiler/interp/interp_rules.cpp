@@ -4,8 +4,11 @@
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <array>
+#include <atomic>
 #include <cassert>
 #include <cmath>
+#include <cstring>
 #include <limits>
 
 #include "compiler/interp/interp.h"
@@ -18,9 +21,29 @@ constexpr std::uint32_t kDueAt = 4, kActivateAt = 5, kCapturedAt = 3;  // core a
 
 double number_of(const Value& v, VType t) { return t == VType::F64 ? v.f : static_cast<double>(v.i); }
 
+// Tells interpreters (and so their calendars) apart in the memo of share_age below, even when
+// one is made where another was.
+std::atomic<std::uint64_t> next_serial{1};
+
+// The last answers of share_age in calendar time on this thread. Everything it reads is in the
+// key: the interpreter (its calendars), the clock (start, window, SLA calendar), the age
+// calendar and the share; so a hit is the answer itself. The runtime asks one item's points
+// again and again (its priority, each step of its next change, its stages), and each answer
+// walks the calendar's days.
+struct ShareMemo {
+  struct Entry {
+    std::uint64_t serial = 0;  // 0: empty
+    std::int64_t start = 0, window = 0, sla_calendar = 0, age_calendar = 0;
+    std::uint64_t share = 0;  // the double's bits
+    std::int64_t age = 0;
+  };
+  std::array<Entry, 16> entries;
+};
+thread_local ShareMemo share_memo;
+
 }  // namespace
 
-Interpreter::Interpreter(const Program& program) : p_(program) {
+Interpreter::Interpreter(const Program& program) : p_(program), serial_(next_serial.fetch_add(1)) {
   for (const auto& spec : p_.calendars) {
     auto cal = stdlib::BusinessCalendar::make(spec);
     assert(cal.ok() && "calendars were checked before lowering");
@@ -172,6 +195,23 @@ std::int32_t Interpreter::sla_clock_calendar(std::int32_t process) const {
 // rate. The age is measured from the start: elapsed, or in the age calendar's open time
 // under `age in CAL`.
 std::int64_t Interpreter::share_age(const TimeInputs& in, double share) const {
+  // In elapsed time both ways (or without a due instant): a multiplication, not worth a memo.
+  if (in.window == TimeInputs::kNoWindow || ((in.sla_calendar < 0 || in.window <= 0) && in.age_calendar < 0))
+    return clock_share_age(in, share);
+  std::uint64_t bits = 0;
+  std::memcpy(&bits, &share, sizeof bits);
+  const std::uint64_t h = static_cast<std::uint64_t>(in.start) * 0x9E3779B97F4A7C15ULL ^
+                          static_cast<std::uint64_t>(in.window) * 0xC2B2AE3D27D4EB4FULL ^ bits * 0x165667B19E3779F9ULL;
+  ShareMemo::Entry& e = share_memo.entries[h >> 60];
+  if (e.serial == serial_ && e.start == in.start && e.window == in.window && e.sla_calendar == in.sla_calendar &&
+      e.age_calendar == in.age_calendar && e.share == bits)
+    return e.age;
+  const std::int64_t age = clock_share_age(in, share);
+  e = ShareMemo::Entry{serial_, in.start, in.window, in.sla_calendar, in.age_calendar, bits, age};
+  return age;
+}
+
+std::int64_t Interpreter::clock_share_age(const TimeInputs& in, double share) const {
   if (in.window == TimeInputs::kNoWindow) return TimeInputs::kNoWindow;
   const std::int64_t start = in.start, due = start + in.window;
   std::int64_t at = 0;  // the instant

@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <random>
 
 #include "compiler/driver/compilation.h"
 #include "compiler/interp/interp.h"
@@ -482,6 +483,59 @@ TEST(Interp, NextPriorityChangeIsTheFirstChange) {
       }
     }
   }
+}
+
+// share_age in calendar time is memoized per thread: an answer asked again, or asked of
+// another interpreter whose calendar has other hours, or with one part of the clock changed
+// (start, window, calendars, share), is the answer of an interpreter that never saw it.
+TEST(Interp, ShareAgesInCalendarTimeAreTheSameAskedAgain) {
+  auto compile = [](const std::string& hours) {
+    auto c = std::make_unique<Checked>();
+    c->comp = std::make_unique<Compilation>(c->sm, c->diags);
+    c->comp->load_root_text("t.iwd", "calendar office { " + hours + " }\ndefault process P { sla 8h in office }\n");
+    c->comp->check();
+    EXPECT_FALSE(c->diags.has_errors());
+    c->program = lower_program(*c->comp->bound());
+    return c;
+  };
+  const auto wide = compile("mon..fri 08:00-18:00"), narrow = compile("mon..fri 09:00-12:00  sat 10:00-11:00");
+  Interpreter a(*wide->program), b(*narrow->program);
+  std::mt19937_64 rng(20261206);
+  const double shares[] = {0.1, 0.25, 0.6, 0.75, 1.0, 1.5};
+  std::size_t differ = 0, asked = 0;
+  for (int round = 0; round < 120; ++round) {
+    TimeInputs q;
+    q.start = kDefaultAt + static_cast<std::int64_t>(rng() % (14 * 24 * 4)) * 900'000;
+    q.window = static_cast<std::int64_t>(1 + rng() % (12 * 24)) * 3'600'000;
+    q.due = q.start + q.window;
+    q.sla_calendar = 0;
+    q.age_calendar = rng() % 3 == 0 ? 0 : -1;
+    const double share = shares[rng() % 6];
+    std::vector<std::pair<TimeInputs, double>> asks = {{q, share}, {q, share}};
+    TimeInputs later = q;
+    later.start += 3'600'000;
+    later.due += 3'600'000;
+    TimeInputs longer = q;
+    longer.window += 3'600'000;
+    longer.due += 3'600'000;
+    TimeInputs other_age = q;
+    other_age.age_calendar = q.age_calendar < 0 ? 0 : -1;
+    TimeInputs elapsed = q;
+    elapsed.sla_calendar = -1;
+    asks.insert(asks.end(), {{later, share}, {longer, share}, {other_age, share}, {elapsed, share}, {q, share + 0.05}, {q, share}});
+    for (const auto& [in, s] : asks) {
+      for (const Interpreter* interp : {&a, &b}) {
+        const Interpreter fresh(interp->program());
+        const std::int64_t want = fresh.share_age(in, s);
+        EXPECT_EQ(interp->share_age(in, s), want) << "round " << round << ", start " << in.start << ", window "
+                                                  << in.window << ", share " << s;
+        ++asked;
+      }
+      differ += a.share_age(in, s) != b.share_age(in, s) ? 1 : 0;
+    }
+    if (HasFailure()) return;
+  }
+  EXPECT_GT(differ, asked / 4);  // the two calendars give other answers: a mix-up would show
 }
 
 }  // namespace
