@@ -242,10 +242,44 @@ void priority_bench(benchmark::State& state, bool jit, bool next) {
   fx.interp->set_native(nullptr);
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
 }
+// The priority at an age of Sales.Gold (`sla 72h in office`), and its next change: `75% of
+// sla` is a point on the clock's open time, computed by the calendar code at each evaluation (the elapsed SLA of the
+// default process above is one multiplication). A function of its own, so that the loop
+// above stays as it was measured before.
+void calendar_priority_bench(benchmark::State& state, bool jit, bool next) {
+  auto& fx = fixture();
+  std::vector<std::int64_t> ids;
+  for (const auto& s : fx.program->strings) ids.push_back(fx.items[0]->intern(s));
+  JitRunner runner(*fx.jit, *fx.interp, ids);
+  fx.interp->set_native(jit ? &runner : nullptr);
+  std::int32_t process = -1;
+  for (std::size_t p = 0; p < fx.program->processes.size(); ++p)
+    if (fx.program->processes[p].name == "Sales.Gold") process = static_cast<std::int32_t>(p);
+  TimeInputs in;
+  in.start = 1795417200000;  // 2026-11-23T08:00:00+01:00, a Monday at opening
+  in.due = 1796202000000;    // 2026-12-02T10:00:00+01:00: 72 office hours later
+  in.window = in.due - in.start;
+  in.sla_calendar = fx.interp->sla_clock_calendar(process);
+  std::size_t k = 0;
+  for (auto _ : state) {
+    in.age = static_cast<std::int64_t>(k % 4000) * 60'000;
+    in.now = in.start + in.age;
+    if (next) benchmark::DoNotOptimize(fx.interp->next_priority_change(process, *fx.items[k & 63], in).age);
+    else benchmark::DoNotOptimize(fx.interp->priority(process, *fx.items[k & 63], in));
+    ++k;
+  }
+  fx.interp->set_native(nullptr);
+  state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));
+}
+
 void BM_PriorityInterpreter(benchmark::State& state) { priority_bench(state, false, false); }
 void BM_PriorityJit(benchmark::State& state) { priority_bench(state, true, false); }
 void BM_NextChangeInterpreter(benchmark::State& state) { priority_bench(state, false, true); }
 void BM_NextChangeJit(benchmark::State& state) { priority_bench(state, true, true); }
+void BM_PriorityCalendarSlaInterpreter(benchmark::State& state) { calendar_priority_bench(state, false, false); }
+void BM_PriorityCalendarSlaJit(benchmark::State& state) { calendar_priority_bench(state, true, false); }
+void BM_NextChangeCalendarSlaInterpreter(benchmark::State& state) { calendar_priority_bench(state, false, true); }
+void BM_NextChangeCalendarSlaJit(benchmark::State& state) { calendar_priority_bench(state, true, true); }
 
 void BM_CompileEnterpriseToNative(benchmark::State& state) {
   auto& fx = fixture();
@@ -286,5 +320,9 @@ BENCHMARK(BM_PriorityInterpreter);
 BENCHMARK(BM_PriorityJit);
 BENCHMARK(BM_NextChangeInterpreter);
 BENCHMARK(BM_NextChangeJit);
+BENCHMARK(BM_PriorityCalendarSlaInterpreter);
+BENCHMARK(BM_PriorityCalendarSlaJit);
+BENCHMARK(BM_NextChangeCalendarSlaInterpreter);
+BENCHMARK(BM_NextChangeCalendarSlaJit);
 BENCHMARK(BM_CompileEnterpriseToNative)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
