@@ -3,6 +3,8 @@
 // the table, the explanation says so.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "compiler/explain/explain.h"
@@ -109,6 +111,34 @@ TEST(ExplainTable, TheFiguresAreTheTablesAndTheTraceAgrees) {
     }
   }
   EXPECT_GT(explained, 100);
+}
+
+// Every golden ruleset without errors, through the JIT's table: no disagreement either.
+TEST(ExplainTable, EveryGoldenRulesetAgrees) {
+  namespace fs = std::filesystem;
+  int rulesets = 0, explained = 0;
+  std::vector<std::string> paths;
+  for (const auto& e : fs::recursive_directory_iterator(kSource + "/tests/golden"))
+    if (e.path().extension() == ".iwd" && e.path().filename().string()[0] != '_') paths.push_back(e.path().string());
+  std::sort(paths.begin(), paths.end());
+  for (const auto& path : paths) {
+    auto s = std::make_unique<Source>();
+    std::ostringstream diags;
+    LoadResult r = load_rules(path, s->pool, LoadOptions{}, diags, &s->source);
+    if (!r.rules) continue;  // rules with errors, or an import's root elsewhere
+    s->rules = std::move(r.rules);
+    ++rulesets;
+    test::RandomItems random(*s->rules, 7);
+    for (int n = 0; n < 15; ++n) {
+      const runtime::ItemRecord rec = decode(*s, random.item());
+      const abi::Agent agent = random.agent();
+      const Explanation x = explain_with(*s, s->rules->table(), rec, {agent}, random.age());
+      EXPECT_TRUE(x.disagreements.empty()) << path << " item " << n << ": " << x.disagreements.front();
+      ++explained;
+    }
+  }
+  EXPECT_GT(rulesets, 50);
+  EXPECT_GT(explained, 750);
 }
 
 // A table that answers otherwise than the interpreter's trace (a bug in the JIT, say): the
