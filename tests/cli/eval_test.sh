@@ -114,4 +114,33 @@ refused = next(e for e in replay if "error" in e)
 assert refused["error"] == "capture: " + ev({"department": "Sales", "segment": 7})["rejected"], refused
 PY
 
+# And with iwd serve's answers (loopback, the real clock): the same process, due instant and
+# priority at capture, and the same words for what it rejects or refuses.
+source "$(dirname "$0")/serve_lib.sh"
+start_server
+expect_exit 0 "the server started" -- test -n "$PORT"
+expect_call 201 "a capture" -- POST /v1/items '{"id":"S1","department":"Sales","segment":"Silver","deal_value":20000}'
+cp "$TMP/out" "$TMP/captured.json"
+expect_call 201 "a capture the rules reject" -- POST /v1/items '{"id":"S2","segment":"Silver"}'
+cp "$TMP/out" "$TMP/rejected.json"
+expect_call 422 "a capture the runtime refuses" -- POST /v1/items '{"id":"S3","department":"Sales","segment":7}'
+cp "$TMP/out" "$TMP/refused.json"
+stop_server
+expect_exit 0 "eval agrees with iwd serve" -- /usr/bin/python3 - "$IWD" "$TMP" <<'PY'
+import json, subprocess, sys
+iwd, tmp = sys.argv[1], sys.argv[2]
+captured = json.load(open(f"{tmp}/captured.json"))
+def ev(item, at):
+    out = subprocess.run([iwd, "eval", "examples/enterprise.iwd", "--at", at, "--item", json.dumps(item), "--ages", "0h"],
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+at = captured["attributes"]["captured_at"]
+got = ev({"department": "Sales", "segment": "Silver", "deal_value": 20000}, at)
+assert (got["process"], got["due"], got["priority"][0]["value"]) == (captured["process"], captured["due"], captured["priority"]), (got, captured)
+rejected = json.load(open(f"{tmp}/rejected.json"))
+assert rejected["state"] == "rejected" and ev({"segment": "Silver"}, at) == {"rejected": rejected["detail"]}, rejected
+refused = json.load(open(f"{tmp}/refused.json"))
+assert refused["error"]["message"] == "capture: " + ev({"department": "Sales", "segment": 7}, at)["rejected"], refused
+PY
+
 finish
