@@ -40,12 +40,14 @@ inline bool record_list_contains(const runtime::ItemRecord& rec, std::int64_t li
 }
 
 // An item record and an agent as the runtime hands them to the rules (runtime/abi.h), as the
-// interpreter and compiled code read them.
-class RecordEnv : public EvalEnv {
+// interpreter and compiled code read them: what the rules' table (compiler/load) and the
+// explanations evaluate against. `strings`, when given, are the pool ids of Program::strings
+// (LoadedRules interns them once); else each is interned when read.
+class RecordEnv final : public EvalEnv {
  public:
   RecordEnv(const Program& p, runtime::StringPool& pool, const runtime::ItemRecord& rec,
-            const runtime::abi::Agent* agent)
-      : p_(p), pool_(pool), rec_(rec), agent_(agent) {}
+            const runtime::abi::Agent* agent, const std::vector<std::int64_t>* strings = nullptr)
+      : p_(p), pool_(pool), rec_(rec), agent_(agent), strings_(strings) {}
   Value attribute(std::uint32_t slot) const override { return record_attribute(p_, rec_, slot); }
   Value skill(std::uint32_t s) const override { return agent_skill(agent_, s); }
   Value agent_attribute(std::string_view name) const override { return agent_attribute_of(pool_, agent_, name); }
@@ -57,7 +59,10 @@ class RecordEnv : public EvalEnv {
     out->assign(lists[static_cast<std::size_t>(list)].begin(), lists[static_cast<std::size_t>(list)].end());
     return true;
   }
-  std::int64_t string_id(std::int64_t c) const override { return pool_.intern(p_.strings[static_cast<std::size_t>(c)]); }
+  std::int64_t string_id(std::int64_t c) const override {
+    const auto k = static_cast<std::size_t>(c);
+    return strings_ ? (*strings_)[k] : pool_.intern(p_.strings[k]);
+  }
   std::string_view string_text(std::int64_t id) const override { return pool_.view(static_cast<std::uint32_t>(id)); }
   std::int64_t intern(std::string_view s) const override { return pool_.intern(s); }
   const std::uint64_t* record() const override { return rec_.data(); }
@@ -67,6 +72,7 @@ class RecordEnv : public EvalEnv {
   runtime::StringPool& pool_;
   const runtime::ItemRecord& rec_;
   const runtime::abi::Agent* agent_;
+  const std::vector<std::int64_t>* strings_;
 };
 
 }  // namespace iwd::compiler

@@ -30,40 +30,12 @@ struct LoadedRules::Strings {
 LoadedRules::LoadedRules(runtime::StringPool& pool) : pool_(pool) {}
 LoadedRules::~LoadedRules() = default;
 
-namespace {
-
-// An item record and an ABI agent, as the interpreter and compiled code read them.
-class AbiEnv final : public EvalEnv {
- public:
-  AbiEnv(const Program& p, runtime::StringPool& pool, const std::vector<std::int64_t>& strings,
-         const runtime::ItemRecord& rec, const abi::Agent* agent)
-      : p_(p), pool_(pool), strings_(strings), rec_(rec), agent_(agent) {}
-  Value attribute(std::uint32_t slot) const override { return record_attribute(p_, rec_, slot); }
-  Value skill(std::uint32_t s) const override { return agent_skill(agent_, s); }
-  Value agent_attribute(std::string_view name) const override { return agent_attribute_of(pool_, agent_, name); }
-  bool list_contains(std::int64_t list, const Value& v) const override { return record_list_contains(rec_, list, v); }
-  std::int64_t string_id(std::int64_t c) const override { return strings_[static_cast<std::size_t>(c)]; }
-  std::string_view string_text(std::int64_t id) const override { return pool_.view(static_cast<std::uint32_t>(id)); }
-  std::int64_t intern(std::string_view s) const override { return pool_.intern(s); }
-  const std::uint64_t* record() const override { return rec_.data(); }
-  const abi::Agent* agent() const override { return agent_; }
-
- private:
-  const Program& p_;
-  runtime::StringPool& pool_;
-  const std::vector<std::int64_t>& strings_;
-  const runtime::ItemRecord& rec_;
-  const abi::Agent* agent_;
-};
-
-}  // namespace
-
 // The entry points, as static members of a friend-free helper: each casts ctx back.
 struct TableEntry {
   static const LoadedRules& self(void* ctx) { return *static_cast<const LoadedRules*>(ctx); }
-  static AbiEnv env(const LoadedRules& r, const runtime::ItemRecord* item, const abi::Agent* agent,
-                    const std::vector<std::int64_t>& strings) {
-    return AbiEnv(r.program(), r.pool(), strings, *item, agent);
+  static RecordEnv env(const LoadedRules& r, const runtime::ItemRecord* item, const abi::Agent* agent,
+                       const std::vector<std::int64_t>& strings) {
+    return RecordEnv(r.program(), r.pool(), *item, agent, &strings);
   }
   // The time inputs of an item in `process` at an age (the SLA clock of LANGUAGE.md 1.1: from
   // the start to the due instant, in the calendar of the process's SLA).
@@ -148,7 +120,7 @@ void LoadedRules::fill_table() {
 
   t.classify = [](void* ctx, const runtime::ItemRecord* item, std::int64_t now, std::int32_t* detail) {
     const LoadedRules& r = TableEntry::self(ctx);
-    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
     if (r.jit_) {  // the hot path: straight into the compiled walk
       const std::uint64_t* rec = item->data();
       const std::int64_t inputs[] = {now, 0, 0, 0, 0};
@@ -172,13 +144,13 @@ void LoadedRules::fill_table() {
   };
   t.clock = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, std::int64_t now, abi::ItemClock* out) {
     const LoadedRules& r = TableEntry::self(ctx);
-    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
     *out = r.interp_->clock(process, env, now);
   };
   t.terms = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                abi::ProcessTerms* out) {
     const LoadedRules& r = TableEntry::self(ctx);
-    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
     const TimeInputs in = TableEntry::at(r, process, *clock, 0);
     const auto& pp = r.program_->processes[static_cast<std::size_t>(process)];
     auto value = [&](FunctionRef f, std::int64_t otherwise) {
@@ -195,19 +167,19 @@ void LoadedRules::fill_table() {
   t.priority = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                   std::int64_t age) {
     const LoadedRules& r = TableEntry::self(ctx);
-    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
     return r.interp_->priority(process, env, TableEntry::at(r, process, *clock, age));
   };
   t.next_change = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                      std::int64_t age, abi::NextChange* out) {
     const LoadedRules& r = TableEntry::self(ctx);
-    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
     *out = r.interp_->next_priority_change(process, env, TableEntry::at(r, process, *clock, age));
   };
   t.stages = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                 abi::Stage* out) {
     const LoadedRules& r = TableEntry::self(ctx);
-    const AbiEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
     const TimeInputs in = TableEntry::at(r, process, *clock, 0);
     const auto& pp = r.program_->processes[static_cast<std::size_t>(process)];
     const auto opens = r.interp_->stage_openings(process, env, in);
@@ -229,7 +201,7 @@ void LoadedRules::fill_table() {
   t.admits = [](void* ctx, std::int32_t process, std::uint32_t stage, const runtime::ItemRecord* item,
                 const abi::ItemClock* clock, const abi::Agent* agent) -> std::uint8_t {
     const LoadedRules& r = TableEntry::self(ctx);
-    const AbiEnv env = TableEntry::env(r, item, agent, r.string_ids_);
+    const RecordEnv env = TableEntry::env(r, item, agent, r.string_ids_);
     return r.interp_->admits(process, stage, env, TableEntry::at(r, process, *clock, 0));
   };
   t.expression_reads = [](void* ctx, std::int32_t expression, abi::ExpressionReads* out) {
@@ -245,7 +217,7 @@ void LoadedRules::fill_table() {
   t.eligible = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                   std::int64_t age, const abi::Agent* agent) -> std::uint8_t {
     const LoadedRules& r = TableEntry::self(ctx);
-    const AbiEnv env = TableEntry::env(r, item, agent, r.string_ids_);
+    const RecordEnv env = TableEntry::env(r, item, agent, r.string_ids_);
     return r.interp_->eligible(process, env, TableEntry::at(r, process, *clock, age));
   };
 }
