@@ -89,6 +89,8 @@ TEST(BusinessDaysDiff, DueInstantsAndTheClockAgreeInBothEngines) {
       ASSERT_TRUE(n.present);
       const stdlib::Instant want = interp.calendar(pp.sla_calendar).add_business_days(stdlib::Instant{clock.start}, n.i);
       EXPECT_EQ(clock.due, want.ms_since_epoch) << pp.name << " trial " << trial;
+      // The clock's process SLA is that span in elapsed time, not the count of days.
+      EXPECT_EQ(clock.sla, clock.due - clock.start) << pp.name << " trial " << trial;
       ++bd_items;
     }
     const std::int64_t window = clock.due == runtime::abi::kNone ? 0 : clock.due - clock.start;
