@@ -208,6 +208,7 @@ default process Other { sla 1bd in office })");
   };
   check(0, TypeKind::BusinessDays, "office");  // keeps the department's calendar
   EXPECT_EQ(rs.effective(rs.processes[0]).sla->int_value, 5);
+  EXPECT_EQ(bound_expr_text(rs, rs.effective(rs.processes[0]).sla), "5bd");  // --emit=bound
   check(1, TypeKind::BusinessDays, "always");
   check(2, TypeKind::BusinessDays, "office");
   check(3, TypeKind::BusinessDays, "office");  // a cell without `in`: the department's calendar
