@@ -201,7 +201,7 @@ void Binder::bind_clauses(BoundClauses& out, const std::vector<SyntaxProcessClau
       case SyntaxProcessClauseKind::Sla:
         if (!c.calendar.text.empty()) out.sla_calendar = calendar_ref(c.calendar);
         out.sla = sla_value(c.value.get(), "an `sla`", !c.calendar.text.empty() || inherited_calendar >= 0,
-                            c.calendar.text.empty() ? inherited_calendar : out.sla_calendar);
+                            c.calendar.text.empty() ? inherited_calendar : out.sla_calendar, c.calendar.text.empty());
         break;
       case SyntaxProcessClauseKind::Priority:
         if (c.priority) {

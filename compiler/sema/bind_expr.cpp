@@ -212,7 +212,7 @@ BoundExprPtr Binder::duration(const SyntaxExpr* e, NameContext ctx, const char* 
 // W0622: `sla 5d in office` counts 120 hours of open time, which analysts rarely mean
 // (LANGUAGE.md 1.1 section 6): say how many of the calendar's open days that is, computed
 // from its typical week, and offer `bd` or hours.
-void Binder::warn_days_of_open_time(const SyntaxLiteral& l, std::int32_t calendar) {
+void Binder::warn_days_of_open_time(const SyntaxLiteral& l, std::int32_t calendar, bool inherited) {
   if (calendar < 0 || l.lit != SyntaxLiteralKind::Duration || l.int_value <= 0) return;
   const BoundCalendar& cal = rs_->calendars[static_cast<std::size_t>(calendar)];
   if (cal.name == kAlwaysCalendar) return;
@@ -246,8 +246,10 @@ void Binder::warn_days_of_open_time(const SyntaxLiteral& l, std::int32_t calenda
   if (units == "w" && digits.find('.') == std::string::npos)
     bd = fmt::format("{}bd", std::stoll(digits) * open_days);
   auto& d = report("W0622", l.range,
-                   fmt::format("`{} in {}` is {} open hours: about {} open days of {}", l.spelling, cal.name, number(open_hours),
-                               days >= 10 ? fmt::format("{}", std::llround(days)) : number(days), day_text));
+                   fmt::format("{} is {} open hours: about {} open days of {}",
+                               inherited ? fmt::format("`{}` (in {}, the department's calendar)", l.spelling, cal.name)
+                                         : fmt::format("`{} in {}`", l.spelling, cal.name),
+                               number(open_hours), days >= 10 ? fmt::format("{}", std::llround(days)) : number(days), day_text));
   d.notes.push_back(fmt::format("with a calendar, `d` and `w` count 24 hours and 7 days of open time; {}",
                                 bd.empty() ? fmt::format("write business days (`5bd`) for working days, or `{}`", hours_text)
                                            : fmt::format("write `{}` for {} working days, or `{}`", bd,
@@ -262,7 +264,8 @@ std::string Binder::example_calendar() const {
   return "office";
 }
 
-BoundExprPtr Binder::sla_value(const SyntaxExpr* e, const char* what, bool has_calendar, std::int32_t calendar) {
+BoundExprPtr Binder::sla_value(const SyntaxExpr* e, const char* what, bool has_calendar, std::int32_t calendar,
+                                bool inherited) {
   allow_business_days_ = true;
   auto b = expr(e, NameContext::Condition, Want::Duration);
   allow_business_days_ = false;
@@ -276,7 +279,7 @@ BoundExprPtr Binder::sla_value(const SyntaxExpr* e, const char* what, bool has_c
                                                             : "give a fallback with `??`");
       return error_node(b->range);
     }
-    if (e && e->kind == SyntaxExprKind::Literal) warn_days_of_open_time(as<SyntaxLiteral>(*e), calendar);
+    if (e && e->kind == SyntaxExprKind::Literal) warn_days_of_open_time(as<SyntaxLiteral>(*e), calendar, inherited);
     return b;
   }
   if (!has_calendar) {

@@ -50,8 +50,9 @@ class Binder {
   // An `sla` value (a clause or a table cell): a duration, or business days (`5bd`) when the
   // SLA has a calendar, its own or its department's (`has_calendar`); else E0518. `calendar`:
   // that calendar's index when known, for W0622 (`sla 5d in office`: days of open time).
-  BoundExprPtr sla_value(const SyntaxExpr* e, const char* what, bool has_calendar, std::int32_t calendar);
-  void warn_days_of_open_time(const SyntaxLiteral& l, std::int32_t calendar);
+  // `inherited`: `calendar` is the department's (the value has no `in` of its own).
+  BoundExprPtr sla_value(const SyntaxExpr* e, const char* what, bool has_calendar, std::int32_t calendar, bool inherited);
+  void warn_days_of_open_time(const SyntaxLiteral& l, std::int32_t calendar, bool inherited);
   std::string example_calendar() const;  // a declared calendar's name for messages, else "office"
   BoundExprPtr numeric(const SyntaxExpr* e, NameContext ctx, const char* what);
   BoundExprPtr string_value(const SyntaxExpr* e, NameContext ctx, const char* what);

@@ -88,7 +88,7 @@ void Binder::bind_table(const SyntaxDepartment& dep, const SyntaxTable& t, std::
           if (!cell.calendar.text.empty()) clauses.sla_calendar = calendar_ref(cell.calendar);
           const std::int32_t dep_calendar = rs_->departments[static_cast<std::size_t>(dep_index)].clauses.sla_calendar;
           clauses.sla = sla_value(v, "an `sla` cell", !cell.calendar.text.empty() || dep_calendar >= 0,
-                                  cell.calendar.text.empty() ? dep_calendar : clauses.sla_calendar);
+                                  cell.calendar.text.empty() ? dep_calendar : clauses.sla_calendar, cell.calendar.text.empty());
         } else if (column == "min" || column == "max") {
           (column == "min" ? clauses.priority_min : clauses.priority_max) =
               numeric(v, NameContext::Condition, column == "min" ? "a `min` cell" : "a `max` cell");

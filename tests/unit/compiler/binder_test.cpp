@@ -282,7 +282,8 @@ default process O { sla 2d })");
   ASSERT_EQ(w[0]->fixits.size(), 2u);
   EXPECT_EQ(w[0]->fixits[0].replacement, "5bd");
   EXPECT_EQ(w[0]->fixits[1].replacement, "120h");
-  EXPECT_EQ(w[1]->message, "`1w in office` is 168 open hours: about 17 open days of office's 10-hour days");
+  EXPECT_EQ(w[1]->message,
+            "`1w` (in office, the department's calendar) is 168 open hours: about 17 open days of office's 10-hour days");
   EXPECT_EQ(w[1]->fixits[0].replacement, "5bd");  // a week of office's open days
 }
 
