@@ -249,8 +249,12 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
                        static_cast<std::uint32_t>(spelled->last->getLine()),
                        static_cast<std::uint32_t>(spelled->last->getCharPositionInLine() + 1) + last_len};
     auto& d = diags_.report("E0101", fr,
-                            fmt::format("write `{}`: a duration is a number glued to its unit", spelled->text));
-    d.notes.push_back("the units are ms, s, m, h, d and w: `30s`, `15m`, `1h30m`, `3d`, `2w`");
+                            spelled->business_days
+                                ? fmt::format("write `{}`: business days are a whole number glued to `bd`", spelled->text)
+                                : fmt::format("write `{}`: a duration is a number glued to its unit", spelled->text));
+    d.notes.push_back(spelled->business_days
+                          ? "business days count a calendar's open days: `sla 5bd in office`, `add_business(office, t, 2bd)`"
+                          : "the units are ms, s, m, h, d and w: `30s`, `15m`, `1h30m`, `3d`, `2w`");
     d.fixits.push_back({fr, spelled->text, fmt::format("write `{}`", spelled->text)});
     covered_until_ = spelled->last->getTokenIndex();
     return;

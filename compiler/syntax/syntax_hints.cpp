@@ -76,6 +76,22 @@ std::string block_opener(antlr4::TokenStream* stream, antlr4::Token* brace) {
 std::optional<SpelledDuration> spelled_duration(antlr4::TokenStream* stream, antlr4::Token* unit_word) {
   if (!is_word(unit_word) || unit_word->getTokenIndex() == 0) return std::nullopt;
   auto* number = neighbour(stream, unit_word->getTokenIndex(), -1);
+  // Business days (LANGUAGE.md 1.1 section 6): `5 bd`, `5 workdays`, `5 business days`,
+  // `5 working days`: a whole number.
+  if (is_number(number) && number->getLine() == unit_word->getLine() &&
+      number->getText().find('.') == std::string::npos) {
+    std::string w = unit_word->getText();
+    for (auto& c : w) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    antlr4::Token* last = nullptr;
+    if (w == "bd" || w == "workday" || w == "workdays" || w == "businessday" || w == "businessdays") {
+      last = unit_word;
+    } else if (w == "business" || w == "working" || w == "work") {
+      auto* day = neighbour(stream, unit_word->getTokenIndex(), +1);
+      if (is_word(day) && day->getLine() == unit_word->getLine() && (day->getText() == "day" || day->getText() == "days"))
+        last = day;
+    }
+    if (last) return SpelledDuration{number, last, number->getText() + "bd", true};
+  }
   auto unit = spelled_unit(unit_word->getText());
   if (!is_number(number) || !unit || number->getLine() != unit_word->getLine()) return std::nullopt;
   SpelledDuration out{number, unit_word, number->getText() + *unit};

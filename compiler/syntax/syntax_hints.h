@@ -44,7 +44,8 @@ std::string block_opener(antlr4::TokenStream* stream, antlr4::Token* brace);
 struct SpelledDuration {
   antlr4::Token* first = nullptr;  // the number
   antlr4::Token* last = nullptr;   // the last unit word
-  std::string text;                // as it should be written: `1h`, `1h30m`
+  std::string text;                // as it should be written: `1h`, `1h30m`, `5bd`
+  bool business_days = false;      // `5 business days`, `5 working days`, `5 bd`: `5bd`
 };
 std::optional<SpelledDuration> spelled_duration(antlr4::TokenStream* stream, antlr4::Token* unit_word);
 
