@@ -11,27 +11,11 @@
 namespace iwd::compiler {
 namespace fs = std::filesystem;
 
-namespace {
-
-std::string normalize(const fs::path& p) {
-  std::error_code ec;
-  fs::path abs = fs::weakly_canonical(p, ec);
-  return (ec ? p.lexically_normal() : abs).string();
-}
-
-// A display path: relative to the current directory when it lies beneath it.
-std::string display_path(const fs::path& p) {
-  std::error_code ec;
-  fs::path rel = fs::relative(p, fs::current_path(ec), ec);
-  if (!ec && !rel.empty() && *rel.begin() != "..") return rel.string();
-  return p.string();
-}
-
-}  // namespace
-
 bool Compilation::load_root(const std::string& path, std::string* io_error) {
-  FileId id = sm_.load(path, io_error);
-  if (id == kNoFile) return false;
+  std::string text;
+  if (!files_.read(path, &text, io_error)) return false;
+  FileId id = sm_.add(path, std::move(text));
+  keys_.emplace(files_.key(path), id);
   std::vector<FileId> stack;
   load(id, stack);
   return true;
@@ -39,6 +23,7 @@ bool Compilation::load_root(const std::string& path, std::string* io_error) {
 
 void Compilation::load_root_text(const std::string& path, std::string text) {
   FileId id = sm_.add(path, std::move(text));
+  keys_.emplace(files_.key(path), id);
   std::vector<FileId> stack;
   load(id, stack);
 }
@@ -52,20 +37,28 @@ void Compilation::load(FileId id, std::vector<FileId>& stack) {
   ids_.push_back(id);
   stack.push_back(id);
 
-  const fs::path dir = fs::path(sm_.file(id).path).parent_path();
   std::set<std::string> seen_here;
   for (const auto& decl : file->decls) {
     if (decl->kind != SyntaxDeclKind::Import) continue;
     const auto& imp = as<SyntaxImport>(*decl);
     if (imp.path.empty()) continue;
-    const fs::path target = dir / imp.path;
-    const std::string key = normalize(target);
+    auto cannot_import = [&](const std::string& why) {
+      auto& d = diags_.report("E0201", imp.path_range, fmt::format("cannot import `{}`", imp.path));
+      d.notes.push_back(why);
+      d.notes.push_back("imports are resolved relative to the importing file's folder");
+      if (missing_import_ < 0) missing_import_ = static_cast<std::ptrdiff_t>(diags_.all().size()) - 1;
+    };
+    const SourceFiles::Resolved target = files_.resolve(sm_.file(id).path, imp.path);
+    if (!target.error.empty()) {
+      cannot_import(target.error);
+      continue;
+    }
+    const std::string& key = target.key;
 
     // Already part of this ruleset?
-    FileId existing = kNoFile;
-    for (FileId f : ids_)
-      if (normalize(sm_.file(f).path) == key) existing = f;
-    if (existing != kNoFile) {
+    auto known = keys_.find(key);
+    if (known != keys_.end()) {
+      const FileId existing = known->second;
       auto on_stack = std::find(stack.begin(), stack.end(), existing);
       if (on_stack != stack.end()) {
         auto& d = diags_.report("E0202", imp.path_range,
@@ -85,15 +78,18 @@ void Compilation::load(FileId id, std::vector<FileId>& stack) {
       continue;
     }
     seen_here.insert(key);
-    std::string error;
-    FileId child = sm_.load(display_path(target), &error);
-    if (child == kNoFile) {
-      auto& d = diags_.report("E0201", imp.path_range, fmt::format("cannot import `{}`", imp.path));
-      d.notes.push_back(error);
-      d.notes.push_back("imports are resolved relative to the importing file's folder");
-      if (missing_import_ < 0) missing_import_ = static_cast<std::ptrdiff_t>(diags_.all().size()) - 1;
+    if (stack.size() >= kMaxImportDepth) {
+      cannot_import(fmt::format("imports nest more than {} files deep here: import the shared files from fewer levels",
+                                kMaxImportDepth));
       continue;
     }
+    std::string error, text;
+    if (!files_.read(target.name, &text, &error)) {
+      cannot_import(error);
+      continue;
+    }
+    FileId child = sm_.add(target.name, std::move(text));
+    keys_.emplace(key, child);
     load(child, stack);
   }
   stack.pop_back();
@@ -162,10 +158,10 @@ bool collect_roots(const std::vector<std::string>& paths, std::vector<std::strin
         auto ast = parse_file(sm, id, scratch);
         for (const auto& d : ast->decls)
           if (d->kind == SyntaxDeclKind::Import)
-            imported.insert(normalize(fs::path(f).parent_path() / as<SyntaxImport>(*d).path));
+            imported.insert(disk_files().resolve(f, as<SyntaxImport>(*d).path).key);
       }
       for (const auto& f : files)
-        if (!imported.count(normalize(f))) roots->push_back(f);
+        if (!imported.count(disk_files().key(f))) roots->push_back(f);
     } else if (fs::exists(p, ec)) {
       roots->push_back(p);
     } else {

@@ -3,24 +3,33 @@
 #pragma once
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "compiler/diag/diagnostic.h"
+#include "compiler/source/files.h"
 #include "compiler/sema/bound.h"
 #include "compiler/syntax/syntax_decl.h"
 
 namespace iwd::compiler {
 
+// Imports nest at most this deep (a chain of files each importing the next); a deeper import
+// is an error where it stands.
+inline constexpr std::size_t kMaxImportDepth = 64;
+
 class Compilation {
  public:
-  Compilation(SourceManager& sm, DiagnosticBag& diags) : sm_(sm), diags_(diags) {}
+  // Files are read through `files` (the disk unless told otherwise), which must outlive this.
+  Compilation(SourceManager& sm, DiagnosticBag& diags, const SourceFiles& files = disk_files())
+      : sm_(sm), diags_(diags), files_(files) {}
 
-  // Loads `path` and its imports. Returns false (and sets *io_error to a one-line reason)
-  // when the root file itself cannot be read; problems with imports are diagnostics.
+  // Loads `path` (a name in the file set) and its imports. Returns false (and sets *io_error
+  // to a one-line reason) when the root file itself cannot be read; problems with imports are
+  // diagnostics.
   bool load_root(const std::string& path, std::string* io_error);
-  // Same, for text already in memory (tests, `iwd check -`).
+  // Same, for text already in memory (tests, `iwd check -`); its imports go through the set.
   void load_root_text(const std::string& path, std::string text);
 
   // Binding (names, types) and semantic checks; skipped when the files have syntax errors.
@@ -40,6 +49,8 @@ class Compilation {
 
   SourceManager& sm_;
   DiagnosticBag& diags_;
+  const SourceFiles& files_;
+  std::map<std::string, FileId> keys_;  // the file set's key of every file read
   std::vector<std::unique_ptr<SyntaxFile>> parsed_;
   std::vector<const SyntaxFile*> order_;
   std::vector<FileId> ids_;

@@ -1,12 +1,9 @@
 // Source files, line tables and UTF-8 helpers.
 #include "compiler/source/source.h"
 
-#include <cerrno>
-#include <cstdio>
-#include <cstring>
 #include <tuple>
 
-#include <fmt/format.h>
+#include "compiler/source/files.h"
 
 namespace iwd::compiler {
 namespace {
@@ -64,19 +61,8 @@ FileId SourceManager::add(std::string path, std::string text) {
 }
 
 FileId SourceManager::load(const std::string& path, std::string* error) {
-  auto fail = [&](int err) {
-    if (error) *error = fmt::format("cannot read '{}': {}", path, std::strerror(err));
-    return kNoFile;
-  };
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) return fail(errno);
   std::string text;
-  char buf[1 << 16];
-  std::size_t n = 0;
-  while ((n = std::fread(buf, 1, sizeof buf, f)) > 0) text.append(buf, n);
-  const int err = std::ferror(f) ? errno : 0;
-  std::fclose(f);
-  if (err != 0) return fail(err);
+  if (!disk_files().read(path, &text, error)) return kNoFile;
   return add(path, std::move(text));
 }
 
