@@ -167,8 +167,11 @@ runtime::abi::ItemClock Interpreter::clock(std::int32_t process, const EvalEnv& 
   const Value activate = env.attribute(kActivateAt);
   c.start = activate.present ? activate.i : env.attribute(kCapturedAt).i;
   if (pp.sla >= 0 && p_.functions[static_cast<std::size_t>(pp.sla)].tag == VTag::BusinessDays && c.sla > 0) {
-    // `sla Nbd in CAL`: the process SLA as elapsed time to the N-th open day, not the count.
-    const stdlib::Instant at = calendar(pp.sla_calendar).add_business_days(stdlib::Instant{c.start}, c.sla);
+    // `sla Nbd in CAL`: the process SLA as elapsed time to the N-th open day, not the count
+    // (the due instant itself unless a source `due_at` set it).
+    const stdlib::Instant at = !env.attribute(kDueAt).present && c.due != runtime::abi::kNone
+                                   ? stdlib::Instant{c.due}
+                                   : calendar(pp.sla_calendar).add_business_days(stdlib::Instant{c.start}, c.sla);
     c.sla = at == stdlib::kNever ? 0 : at.ms_since_epoch - c.start;
   }
   return c;
