@@ -331,10 +331,13 @@ void Engine::drain_events(std::vector<std::pair<std::string, SseMessage>>* messa
       const runtime::WorkItem* item = rt.find_item(e.item);
       messages->emplace_back(agent, SseMessage{"offer", item ? item_view(rt, *item, e.at).dump() : ojson{{"id", pool_.view(e.item)}}.dump()});
     } else if (e.from_item == runtime::ItemState::Offered) {
-      messages->emplace_back(agent, SseMessage{"offer_ended", ojson{{"id", pool_.view(e.item)},
-                                                                    {"state", runtime::item_state_name(e.to_item)},
-                                                                    {"reason", runtime::cause_name(e.cause)}}
-                                                                  .dump()});
+      ojson ended{{"id", pool_.view(e.item)},
+                  {"state", runtime::item_state_name(e.to_item)},
+                  {"reason", runtime::cause_name(e.cause)}};
+      // Rules with `report by`: the item's values at the event (LANGUAGE.md 1.1 section 11).
+      if (std::string d = runtime::replay::dimensions_json(e, rt.rules(), pool_, &rt.schema()); !d.empty())
+        ended["dimensions"] = ojson::parse(d);
+      messages->emplace_back(agent, SseMessage{"offer_ended", ended.dump()});
     }
   }
   tap_->events.clear();

@@ -5,6 +5,48 @@
 
 namespace iwd::runtime::replay {
 
+namespace {
+
+using ojson = nlohmann::ordered_json;
+
+// An item event's `report by` values as a JSON object (docs/replay.md, `dimensions`), or
+// an empty object when it carries none.
+ojson dimensions(const Event& e, const abi::RulesV1& rules, const StringPool& pool, const Schema* schema) {
+  ojson d = ojson::object();
+  if (e.dimension_count == 0 || abi::report_dimension_count(rules) != e.dimension_count) return d;
+  auto text = [&pool](std::uint32_t id) { return id < pool.size() ? std::string(pool.view(id)) : std::string("?"); };
+  for (int k = 0; k < e.dimension_count; ++k) {
+    ojson& v = d[rules.report_dimension_names[k]];
+    if (!((e.dimensions_present >> k) & 1)) continue;  // null: absent
+    const std::int64_t x = e.dimensions[k];
+    const std::uint32_t slot = rules.report_dimension_slots[k];
+    const AttributeSpec* a = schema && slot < schema->attributes.size() ? &schema->attributes[slot] : nullptr;
+    if (!a) {
+      v = x;
+      continue;
+    }
+    switch (a->type) {
+      case SlotType::Bool: v = x != 0; break;
+      case SlotType::String: v = text(static_cast<std::uint32_t>(x)); break;
+      case SlotType::Enum: {
+        const auto& values = schema->enums[static_cast<std::size_t>(a->enum_index)].values;
+        if (x >= 0 && static_cast<std::size_t>(x) < values.size()) v = values[static_cast<std::size_t>(x)];
+        else v = x;
+        break;
+      }
+      default: v = x; break;
+    }
+  }
+  return d;
+}
+
+}  // namespace
+
+std::string dimensions_json(const Event& e, const abi::RulesV1& rules, const StringPool& pool, const Schema* schema) {
+  ojson d = dimensions(e, rules, pool, schema);
+  return d.empty() ? std::string() : d.dump(-1, ' ', false, ojson::error_handler_t::replace);
+}
+
 std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPool& pool, const Schema* schema) {
   using json = nlohmann::ordered_json;
   auto text = [&pool](std::uint32_t id) { return id < pool.size() ? std::string(pool.view(id)) : std::string("?"); };
@@ -18,33 +60,8 @@ std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPo
     j["process"] = rules.process_names[e.process];
     j["priority"] = e.priority;
   };
-  // `report by` values, in the rules' order (docs/replay.md).
   auto dimension_fields = [&] {
-    if (e.dimension_count == 0 || abi::report_dimension_count(rules) != e.dimension_count) return;
-    json d = json::object();
-    for (int k = 0; k < e.dimension_count; ++k) {
-      json& v = d[rules.report_dimension_names[k]];
-      if (!((e.dimensions_present >> k) & 1)) continue;  // null: absent
-      const std::int64_t x = e.dimensions[k];
-      const std::uint32_t slot = rules.report_dimension_slots[k];
-      const AttributeSpec* a = schema && slot < schema->attributes.size() ? &schema->attributes[slot] : nullptr;
-      if (!a) {
-        v = x;
-        continue;
-      }
-      switch (a->type) {
-        case SlotType::Bool: v = x != 0; break;
-        case SlotType::String: v = text(static_cast<std::uint32_t>(x)); break;
-        case SlotType::Enum: {
-          const auto& values = schema->enums[static_cast<std::size_t>(a->enum_index)].values;
-          if (x >= 0 && static_cast<std::size_t>(x) < values.size()) v = values[static_cast<std::size_t>(x)];
-          else v = x;
-          break;
-        }
-        default: v = x; break;
-      }
-    }
-    j["dimensions"] = std::move(d);
+    if (auto d = dimensions(e, rules, pool, schema); !d.empty()) j["dimensions"] = std::move(d);
   };
   switch (e.kind) {
     case EventKind::ItemStateChanged:

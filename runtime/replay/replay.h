@@ -74,5 +74,9 @@ std::string parse_line(std::string_view text, std::int64_t start, ScriptLine* ou
 // types, and without it every value is written as the number its record slot holds.
 std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPool& pool,
                        const Schema* schema = nullptr);
+// Just the "dimensions" object of an item event, as event_json writes it, or "" when the
+// event carries none (rules without `report by`, agent events).
+std::string dimensions_json(const Event& e, const abi::RulesV1& rules, const StringPool& pool,
+                            const Schema* schema);
 
 }  // namespace iwd::runtime::replay

@@ -10,9 +10,18 @@ RULES=tests/replay/rules/leads.iwd
 start_server
 expect_exit 0 "the server started" -- test -n "$PORT"
 expect_call 200 "an agent logs in" -- PUT /v1/agents/ana '{"skills":{"sales":3}}'
+# ana's offer stream: with `report by`, an offer's end carries the item's values then.
+curl -s -N "$URL/v1/agents/ana/offers/stream" >"$TMP/sse" 2>/dev/null &
+SSE=$!
+sleep 0.3
 expect_call 201 "a capture" -- POST /v1/items '{"id":"L1","segment":"Gold"}'
 expect_in out '"state":"offered"' "offered to ana"
 expect_call 200 "accept" -- POST /v1/items/L1/accept '{"agent":"ana"}'
+for _ in $(seq 40); do grep -q "offer_ended" "$TMP/sse" && break; sleep 0.05; done
+kill "$SSE" 2>/dev/null
+cp "$TMP/sse" "$TMP/out"
+expect_in out 'event: offer_ended' "the offer's end is streamed"
+expect_in out '"reason":"accept","dimensions":{"segment":"Gold","region":"EU"}' "with the report by values"
 expect_call 422 "an undeclared outcome" -- POST /v1/items/L1/done '{"outcome":"convertd"}'
 expect_in out '"code":"refused"' "refused"
 expect_in out 'the declared outcomes are converted, not_converted, no_answer, duplicate' "with the declared list"

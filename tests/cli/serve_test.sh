@@ -39,6 +39,7 @@ expect_in out 'event: offer' "the stream pushed the offer"
 expect_in out '"id":"S1","state":"offered"' "with the item"
 expect_in out 'event: offer_ended' "and its end"
 expect_in out '"reason":"accept"' "by accept"
+expect_not_in out 'dimensions' "rules without report by: no dimensions"
 
 expect_call 200 "a batch" -- POST /v1/items/batch '{"items":[{"id":"B1","department":"Finance","segment":"Silver"},{"department":"Finance"},{"id":"B2","department":"Finance","segment":"Platinum"}]}'
 expect_in out '{"status":201,"item":{"id":"B1","state":"queued"' "the good one captured"
