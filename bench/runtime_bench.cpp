@@ -164,9 +164,11 @@ struct World {
 };
 
 World& world(Variant v = Variant::Plain) {
-  static std::unique_ptr<World> worlds[3];
-  auto& w = worlds[static_cast<int>(v)];
-  if (!w) w = std::make_unique<World>(v);
+  // Never destroyed: a World holds JIT code, and the JIT's process-wide state may be torn
+  // down first at exit (a static made before it is destroyed after it).
+  static World* worlds[3] = {};
+  World*& w = worlds[static_cast<int>(v)];
+  if (!w) w = new World(v);
   return *w;
 }
 
