@@ -1,4 +1,6 @@
-// ORC LLJIT: optimize the module at O2, compile it to native code, look the functions up.
+// ORC LLJIT: optimize the module with four function passes (SROA, early CSE, instcombine,
+// simplifycfg) before and after inlining the `when` functions -- not the O2 pipeline --, compile
+// it to native code with the fast instruction selector, look the functions up.
 #include "compiler/jit/jit.h"
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
@@ -325,10 +327,12 @@ namespace {
 
 // The inputs array of compiled code as the interpreter's TimeInputs (Input order, program.h).
 iwd::compiler::TimeInputs inputs_of(const iwd::compiler::JitArgs* args) {
+  using iwd::compiler::Input;
   iwd::compiler::TimeInputs in;
-  const std::int64_t* v = args->inputs;
-  in.now = v[0], in.age = v[1], in.sla = v[2], in.due = v[3], in.overdue_by = v[4];
-  in.window = v[5], in.start = v[6], in.sla_calendar = v[7], in.age_calendar = v[8];
+  auto v = [args](Input i) { return args->inputs[static_cast<std::size_t>(i)]; };
+  in.now = v(Input::Now), in.age = v(Input::Age), in.sla = v(Input::Sla), in.due = v(Input::Due);
+  in.overdue_by = v(Input::OverdueBy), in.window = v(Input::Window), in.start = v(Input::Start);
+  in.sla_calendar = v(Input::SlaCalendar), in.age_calendar = v(Input::AgeCalendar);
   return in;
 }
 
