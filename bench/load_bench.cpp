@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "bench/ruleset_gen.h"
+#include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 #include "runtime/item_json.h"
 #include "tests/unit/load/random_items.h"
@@ -32,7 +33,8 @@ std::string rules_path(int which) {
 
 std::unique_ptr<LoadedRules> load_source(const std::string& path, iwd::runtime::StringPool& pool, LoadOptions o) {
   std::ostringstream diags;
-  LoadResult r = load_rules(path, pool, o, diags);
+  LoadResult r = load_rules(path, pool, o);
+  render_text(diags, r.diagnostics);
   if (!r.rules) std::fprintf(stderr, "%s\n%s\n", r.error.c_str(), diags.str().c_str());
   return std::move(r.rules);
 }

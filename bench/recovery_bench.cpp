@@ -63,10 +63,9 @@ double thread_cpu_ms() {
 
 server::Ruleset load(runtime::StringPool& pool, const std::string& path) {
   server::Ruleset r;
-  std::ostringstream diags;
   std::string error;
-  if (server::load_ruleset_path(path, pool, diags, &r, &error) != server::RulesetStatus::Ok)
-    std::fprintf(stderr, "cannot load %s: %s %s\n", path.c_str(), error.c_str(), diags.str().c_str());
+  if (server::load_ruleset_path(path, pool, &r, &error) != server::RulesetStatus::Ok)
+    std::fprintf(stderr, "cannot load %s: %s\n", path.c_str(), error.c_str());
   return r;
 }
 

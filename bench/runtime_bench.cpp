@@ -32,6 +32,7 @@
 #include <random>
 #include <sstream>
 
+#include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 #include "runtime/runtime.h"
 
@@ -101,7 +102,8 @@ struct World {
     const std::string path = "/tmp/iwd_runtime_bench" + std::to_string(static_cast<int>(v)) + ".iwd";
     std::ofstream(path) << ruleset_text(v);
     std::ostringstream diags;
-    compiler::LoadResult r = compiler::load_rules(path, pool, compiler::LoadOptions{}, diags);
+    compiler::LoadResult r = compiler::load_rules(path, pool, compiler::LoadOptions{});
+    compiler::render_text(diags, r.diagnostics);
     if (!r.rules) {
       std::fprintf(stderr, "%s\n%s\n", r.error.c_str(), diags.str().c_str());
       std::abort();

@@ -48,10 +48,9 @@ struct Server {
 
   Server() {
     std::filesystem::remove_all(dir);
-    std::ostringstream diags;
     std::string error;
     server::Ruleset rules;
-    server::load_ruleset_path(std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd", pool, diags, &rules, &error);
+    server::load_ruleset_path(std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd", pool, &rules, &error);
     journal = server::Journal::open(dir, &error);
     engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, server::EngineOptions{}, &error);
     http = std::make_unique<server::HttpFrontEnd>(server::ServerContext{engine.get(), &metrics, &hub, &config, &pool}, auth);

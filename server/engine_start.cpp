@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include <chrono>
-#include <sstream>
 
 #include "server/engine.h"
 #include "stdlib/time.h"
@@ -30,8 +29,7 @@ bool Engine::ruleset_for(const std::string& key, Ruleset* initial, Ruleset* out,
   }
   auto bundle = journal_.ruleset(key, error);
   if (!bundle) return false;
-  std::ostringstream ignored;
-  if (load_ruleset_bytes(*bundle, pool_, ignored, out, error) != RulesetStatus::Ok) {
+  if (load_ruleset_bundle(*bundle, pool_, out, error) != RulesetStatus::Ok) {
     *error = fmt::format("the stored ruleset {} does not load: {}", key, *error);
     return false;
   }

@@ -1,11 +1,10 @@
 // Admin: the ruleset in force, and uploading a new one (hot reload). The upload is compiled
-// and checked first; with errors the running rules stay and the reply carries the
-// diagnostics. Then every open item is re-evaluated under the new rules (server/state_image.h).
+// in memory and checked first (server/ruleset.h); with errors the running rules stay and the
+// reply carries the diagnostics as JSON. Then every open item is re-evaluated under the new rules (server/state_image.h).
 #include <fmt/format.h>
 
 #include <mutex>
 #include <thread>
-#include <sstream>
 
 #include "server/routes.h"
 #include "server/ruleset.h"
@@ -36,19 +35,21 @@ std::vector<Route> admin_routes(ServerContext& ctx) {
                }});
   r.push_back({"PUT", "/v1/admin/rules", kAdmin, [&ctx](const Call& call, const Responder& res) {
                  if (call.req.body.empty())
-                   return send(res, error_reply(400, "empty_body", "send the ruleset: the text of an .iwd file, or a bundle"));
+                   return send(res, error_reply(400, "empty_body",
+                                                "send the ruleset: the text of an .iwd file, its files as JSON, or a bundle"));
                  // Compiling takes a while: on a thread of its own, not the front end's.
                  std::thread([body = call.req.body, pool = ctx.pool, engine = ctx.engine, res] {
                    std::lock_guard<std::mutex> one_at_a_time(uploading);
                    Ruleset next;
-                   std::ostringstream diagnostics;
+                   compiler::Diagnostics diagnostics;
                    std::string error;
-                   const RulesetStatus s = load_ruleset_bytes(body, *pool, diagnostics, &next, &error);
+                   const RulesetStatus s = load_ruleset_upload(body, *pool, &next, &error, &diagnostics);
+                   if (s == RulesetStatus::BadUpload) return res(error_reply(400, "bad_upload", error));
                    if (s != RulesetStatus::Ok) {
                      Reply refused = s == RulesetStatus::RuleErrors
                                          ? error_reply(422, "rule_errors", "the rules have errors; the running rules stay")
                                          : error_reply(422, "rules_unusable", error + "; the running rules stay");
-                     refused.body["error"]["diagnostics"] = diagnostics.str();
+                     refused.body["error"]["diagnostics"] = diagnostics_json(diagnostics);
                      return res(refused);
                    }
                    engine->reload(std::move(next), res);

@@ -1,16 +1,12 @@
 #include "server/ruleset.h"
 
 #include <fmt/format.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 
 #include "compiler/load/bundle.h"
 
 namespace iwd::server {
+
+using ojson = nlohmann::ordered_json;
 
 std::string Ruleset::label() const {
   if (!loaded || loaded->manifest().ruleset.empty()) return key;
@@ -28,7 +24,9 @@ compiler::LoadOptions keeping_objects() {
   return o;
 }
 
-RulesetStatus finish(compiler::LoadResult loaded, std::string bundle, Ruleset* out, std::string* error) {
+RulesetStatus finish(compiler::LoadResult loaded, std::string bundle, Ruleset* out, std::string* error,
+                     compiler::Diagnostics* diagnostics) {
+  if (diagnostics) *diagnostics = std::move(loaded.diagnostics);
   if (loaded.status == compiler::LoadStatus::RuleErrors) {
     *error = "the rules have errors";
     return RulesetStatus::RuleErrors;
@@ -43,41 +41,97 @@ RulesetStatus finish(compiler::LoadResult loaded, std::string bundle, Ruleset* o
   return RulesetStatus::Ok;
 }
 
-}  // namespace
-
-RulesetStatus load_ruleset_path(const std::string& path, runtime::StringPool& pool, std::ostream& diagnostics,
-                                Ruleset* out, std::string* error) {
-  return finish(compiler::load_rules(path, pool, keeping_objects(), diagnostics), {}, out, error);
+RulesetStatus bad_upload(std::string* error, std::string why) {
+  *error = std::move(why);
+  return RulesetStatus::BadUpload;
 }
 
-RulesetStatus load_ruleset_bytes(std::string_view bytes, runtime::StringPool& pool, std::ostream& diagnostics,
-                                 Ruleset* out, std::string* error) {
-  if (compiler::looks_like_bundle(bytes))
-    return finish(compiler::load_bundle(bytes, pool, keeping_objects()), std::string(bytes), out, error);
-  // Source: one file in a folder of its own, so that diagnostics name it `upload.iwd`.
-  std::string dir = (std::filesystem::temp_directory_path() / "iwd-upload-XXXXXX").string();
-  if (!::mkdtemp(dir.data())) {
-    *error = "cannot make a temporary folder for the upload";
-    return RulesetStatus::Failed;
+// `{"files": {NAME: TEXT...}, "root": NAME}` into a file set.
+RulesetStatus read_file_set(std::string_view body, compiler::MemoryFiles* files, std::string* root, std::string* error) {
+  const ojson j = ojson::parse(body, nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded())
+    return bad_upload(error, "the upload starts with `{` but is not JSON: send {\"files\": {\"NAME.iwd\": \"TEXT\", ...}, "
+                             "\"root\": \"NAME.iwd\"}, or the text of one .iwd file");
+  if (!j.is_object()) return bad_upload(error, "the upload is not a JSON object");
+  for (const auto& [key, value] : j.items())
+    if (key != "files" && key != "root")
+      return bad_upload(error, fmt::format("unknown field `{}` in the upload (files, root)", key));
+  auto f = j.find("files");
+  if (f == j.end() || !f->is_object() || f->empty())
+    return bad_upload(error, "the upload's `files` must be an object naming at least one file: {\"NAME.iwd\": \"TEXT\"}");
+  if (f->size() > kMaxUploadFiles)
+    return bad_upload(error, fmt::format("the upload holds {} files; at most {} are taken", f->size(), kMaxUploadFiles));
+  for (const auto& [name, text] : f->items()) {
+    if (!text.is_string()) return bad_upload(error, fmt::format("the file `{}` of the upload is not a string", name));
+    std::string why;
+    if (!files->add(name, text.get<std::string>(), &why)) return bad_upload(error, why);
   }
-  {
-    std::ofstream f(dir + "/upload.iwd", std::ios::binary);
-    f.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!f) {
-      std::filesystem::remove_all(dir);
-      *error = "cannot write the upload to a temporary file";
-      return RulesetStatus::Failed;
-    }
+  auto r = j.find("root");
+  if (r == j.end()) {
+    if (f->size() != 1)
+      return bad_upload(error, "the upload holds several files: name the one the ruleset starts from in `root`");
+    *root = f->begin().key();
+  } else if (!r->is_string()) {
+    return bad_upload(error, "the upload's `root` must be a string naming one of its files");
+  } else {
+    *root = r->get<std::string>();
+    if (!files->contains(*root))
+      return bad_upload(error, fmt::format("the upload's root `{}` is not one of its files", *root));
   }
-  const std::string cwd = std::filesystem::current_path().string();
-  std::ostringstream diags;
-  RulesetStatus s = finish(compiler::load_rules(dir + "/upload.iwd", pool, keeping_objects(), diags), {}, out, error);
-  std::string text = diags.str();
-  for (std::size_t at = text.find(dir + "/"); at != std::string::npos; at = text.find(dir + "/", at))
-    text.erase(at, dir.size() + 1);
-  diagnostics << text;
-  std::filesystem::remove_all(dir);
-  return s;
+  return RulesetStatus::Ok;
+}
+
+ojson place(const compiler::SourceManager& sm, const compiler::SourceRange& r, ojson j) {
+  const bool known = r.valid() && r.file < sm.size();
+  j["file"] = known ? ojson(sm.file(r.file).path) : ojson(nullptr);
+  j["line"] = known ? ojson(r.begin.line) : ojson(nullptr);
+  j["column"] = known ? ojson(r.begin.col) : ojson(nullptr);
+  j["end_line"] = known ? ojson(r.end.line) : ojson(nullptr);
+  j["end_column"] = known ? ojson(r.end.col) : ojson(nullptr);
+  return j;
+}
+
+}  // namespace
+
+RulesetStatus load_ruleset_path(const std::string& path, runtime::StringPool& pool, Ruleset* out, std::string* error,
+                                compiler::Diagnostics* diagnostics) {
+  return finish(compiler::load_rules(path, pool, keeping_objects()), {}, out, error, diagnostics);
+}
+
+RulesetStatus load_ruleset_bundle(std::string_view bundle, runtime::StringPool& pool, Ruleset* out, std::string* error) {
+  return finish(compiler::load_bundle(bundle, pool, keeping_objects()), std::string(bundle), out, error, nullptr);
+}
+
+RulesetStatus load_ruleset_upload(std::string_view body, runtime::StringPool& pool, Ruleset* out, std::string* error,
+                                  compiler::Diagnostics* diagnostics) {
+  if (compiler::looks_like_bundle(body)) return load_ruleset_bundle(body, pool, out, error);
+  compiler::MemoryFiles files;
+  std::string root = "upload.iwd";
+  const std::size_t first = body.find_first_not_of(" \t\r\n");
+  if (first != std::string_view::npos && body[first] == '{') {
+    if (RulesetStatus s = read_file_set(body, &files, &root, error); s != RulesetStatus::Ok) return s;
+  } else {
+    files.add(root, std::string(body), nullptr);
+  }
+  return finish(compiler::load_rules(files, root, pool, keeping_objects()), {}, out, error, diagnostics);
+}
+
+ojson diagnostics_json(const compiler::Diagnostics& diagnostics) {
+  ojson list = ojson::array();
+  if (!diagnostics.sources) return list;
+  const compiler::SourceManager& sm = *diagnostics.sources;
+  for (const auto& d : diagnostics.list) {
+    ojson j{{"code", d.code}, {"severity", std::string(compiler::severity_name(d.severity))}, {"message", d.message}};
+    j = place(sm, d.range, std::move(j));
+    j["labels"] = ojson::array();
+    for (const auto& l : d.labels) j["labels"].push_back(place(sm, l.range, ojson{{"message", l.message}}));
+    j["notes"] = d.notes;
+    j["fixits"] = ojson::array();
+    for (const auto& f : d.fixits)
+      j["fixits"].push_back(place(sm, f.range, ojson{{"replacement", f.replacement}, {"message", f.message}}));
+    list.push_back(std::move(j));
+  }
+  return list;
 }
 
 }  // namespace iwd::server

@@ -4,12 +4,15 @@
 // later without the front end.
 #pragma once
 
-#include <iosfwd>
+#include <cstddef>
 #include <memory>
 #include <string>
 #include <string_view>
 
-#include "compiler/load/loaded_rules.h"
+#include <nlohmann/json.hpp>
+
+#include "compiler/load/load.h"
+#include "compiler/source/files.h"
 #include "runtime/intern.h"
 
 namespace iwd::server {
@@ -21,15 +24,37 @@ struct Ruleset {
   std::string label() const;  // "NAME VERSION" from the manifest, or the key
 };
 
-enum class RulesetStatus { Ok, RuleErrors, Failed };
+// Failed: the rules cannot be used (an unreadable file, a bundle built elsewhere) or, for an
+// upload, the upload itself is malformed (BadUpload: what the client sent is not a ruleset).
+enum class RulesetStatus { Ok, RuleErrors, Failed, BadUpload };
 
-// An .iwd file, a folder with one root file, or a bundle. Rule diagnostics go to `diagnostics`.
-RulesetStatus load_ruleset_path(const std::string& path, runtime::StringPool& pool, std::ostream& diagnostics,
-                                Ruleset* out, std::string* error);
-// An upload: a bundle (by its signature) or the text of one .iwd file (no imports), compiled
-// and checked; diagnostics name the file `upload.iwd`.
-RulesetStatus load_ruleset_bytes(std::string_view bytes, runtime::StringPool& pool, std::ostream& diagnostics,
-                                 Ruleset* out, std::string* error);
+// An .iwd file, a folder with one root file, or a bundle, from the disk. With RuleErrors the
+// rules' diagnostics are in *diagnostics (data: render them at the edge).
+RulesetStatus load_ruleset_path(const std::string& path, runtime::StringPool& pool, Ruleset* out, std::string* error,
+                                compiler::Diagnostics* diagnostics = nullptr);
+
+// A bundle already in memory (the store's).
+RulesetStatus load_ruleset_bundle(std::string_view bundle, runtime::StringPool& pool, Ruleset* out, std::string* error);
+
+// An upload, compiled in memory (nothing is written to or read from the disk):
+//  - a bundle (by its signature);
+//  - a JSON object (the body starts with `{`, which no .iwd file can) holding several files,
+//    `{"files": {"NAME": "TEXT", ...}, "root": "NAME"}`: NAMEs are relative paths with `/`
+//    (compiler/source/files.h), imports resolve among them only, `root` may be left out when
+//    there is one file;
+//  - else the text of one .iwd file, named `upload.iwd` (its imports name no file).
+// Diagnostics name the files as uploaded.
+RulesetStatus load_ruleset_upload(std::string_view body, runtime::StringPool& pool, Ruleset* out, std::string* error,
+                                  compiler::Diagnostics* diagnostics = nullptr);
+
+// At most this many files in one upload.
+inline constexpr std::size_t kMaxUploadFiles = 1000;
+
+// The diagnostics as the upload route answers them: one object each, {code, severity,
+// message, file, line, column, end_line, end_column, labels, notes, fixits} (positions
+// 1-based, columns in code points, the end exclusive; file and positions null for a
+// diagnostic without a place).
+nlohmann::ordered_json diagnostics_json(const compiler::Diagnostics& diagnostics);
 
 std::string bundle_key(std::string_view bundle);
 

@@ -42,6 +42,10 @@ std::size_t DiagnosticBag::warning_count() const {
       diags_.begin(), diags_.end(), [](const Diagnostic& d) { return d.severity == Severity::Warning; }));
 }
 
+bool Diagnostics::has_errors() const {
+  return std::any_of(list.begin(), list.end(), [](const Diagnostic& d) { return d.severity == Severity::Error; });
+}
+
 void DiagnosticBag::sort() {
   // Diagnostics without a file (kNoFile) come last.
   std::stable_sort(diags_.begin(), diags_.end(), [](const Diagnostic& a, const Diagnostic& b) {

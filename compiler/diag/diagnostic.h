@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -36,6 +37,14 @@ struct Diagnostic {
   std::vector<DiagLabel> labels;
   std::vector<std::string> notes;
   std::vector<FixIt> fixits;
+};
+
+// Diagnostics handed over as data (by the loader, to the CLI and the server, which render
+// them): the list, and the files its ranges point into.
+struct Diagnostics {
+  std::vector<Diagnostic> list;
+  std::shared_ptr<const SourceManager> sources;  // set whenever `list` is not empty
+  bool has_errors() const;
 };
 
 // Collects diagnostics; caps the number of errors per file so that one broken file

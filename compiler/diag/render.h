@@ -17,6 +17,8 @@ struct TextRenderOptions {
 
 void render_text(std::ostream& out, const SourceManager& sm, const std::vector<Diagnostic>& diags,
                  const TextRenderOptions& opts = {});
+// The same for diagnostics handed over as data; nothing when there are none.
+void render_text(std::ostream& out, const Diagnostics& diags, const TextRenderOptions& opts = {});
 // JSON Lines: one JSON object per diagnostic.
 void render_json(std::ostream& out, const SourceManager& sm, const std::vector<Diagnostic>& diags);
 // One SARIF 2.1.0 log with one run (tool "iwd"), with a rule entry for every code used.

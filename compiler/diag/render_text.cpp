@@ -195,4 +195,9 @@ void render_text(std::ostream& out, const SourceManager& sm, const std::vector<D
   for (const auto& d : diags) r.render(d);
 }
 
+void render_text(std::ostream& out, const Diagnostics& diags, const TextRenderOptions& opts) {
+  if (diags.list.empty() || !diags.sources) return;
+  render_text(out, *diags.sources, diags.list, opts);
+}
+
 }  // namespace iwd::compiler

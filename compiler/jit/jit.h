@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "compiler/interp/interp.h"
+#include "compiler/jit/target.h"
 #include "compiler/lower/program.h"
 
 namespace iwd::compiler {
@@ -43,18 +44,11 @@ using JitFunction = std::uint8_t (*)(const JitArgs* args, std::int64_t* out_i, d
 using JitClassify = std::int32_t (*)(const JitArgs* args, std::int32_t* detail);
 // A scheme's priority formula, compiled: the priority at args' inputs (Interpreter::priority).
 using JitPriority = std::int64_t (*)(const JitArgs* args);
-// A process's stage openings, compiled: one age per stage into `opens`, -1 for never
-// (Interpreter::stage_openings).
+// A process's stage openings, compiled: one age per stage into `opens`, TimeInputs::kNone
+// for never (Interpreter::stage_openings).
 using JitStages = void (*)(const JitArgs* args, std::int64_t* opens);
 inline constexpr std::int32_t kClassifyNoDepartment = -1;
 inline constexpr std::int32_t kClassifyDepartmentBase = 1 << 20;
-
-// The machine code is for: what a bundle records, and what a loading machine must offer.
-struct JitTarget {
-  std::string triple;    // "x86_64-pc-linux-gnu"
-  std::string cpu;       // "skylake-avx512"
-  std::string features;  // LLVM's "+sse2,+avx,-avx512f,..." of the compiling machine
-};
 
 class JitProgram {
  public:

@@ -20,19 +20,12 @@
 #include <string_view>
 #include <vector>
 
-#include "compiler/jit/jit.h"
+#include "compiler/load/manifest.h"
 
 namespace iwd::compiler {
 
 inline constexpr std::uint32_t kBundleFormatVersion = 1;
 inline constexpr std::string_view kBundleMagic{"IWDBNDL\x1a", 8};
-
-struct BundleManifest {
-  std::string compiler_version;  // the iwd that built it
-  std::string ruleset, ruleset_version;
-  std::string source_hash;       // "fnv1a64:<hex>" over every source file, in ruleset order
-  JitTarget target;
-};
 
 struct Bundle {
   BundleManifest manifest;

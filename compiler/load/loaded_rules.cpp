@@ -4,10 +4,7 @@
 
 #include <fstream>
 #include <iterator>
-#include <ostream>
-#include <sstream>
 
-#include "compiler/diag/render.h"
 #include "compiler/driver/compilation.h"
 #include "compiler/lower/lower.h"
 #include "compiler/lower/program_io.h"
@@ -16,6 +13,9 @@
 namespace iwd::compiler {
 
 const char* compiler_version() { return IWD_VERSION; }
+
+const Program& LoadedRules::program() const { return *program_; }
+const Interpreter& LoadedRules::interpreter() const { return *interp_; }
 
 
 std::unique_ptr<LoadedRules> LoadedRules::make(std::unique_ptr<Program> program, runtime::Schema schema,
@@ -104,7 +104,7 @@ LoadResult load_bundle(std::string_view bytes, runtime::StringPool& pool, const 
 }
 
 LoadResult load_rules(const std::string& path, runtime::StringPool& pool, const LoadOptions& options,
-                      std::ostream& diagnostics, SourceRules* source) {
+                      SourceRules* source) {
   LoadResult out;
   {
     std::ifstream probe(path, std::ios::binary);
@@ -131,19 +131,27 @@ LoadResult load_rules(const std::string& path, runtime::StringPool& pool, const 
     out.error = fmt::format("{} holds {} rulesets (files no other file imports); name one file", path, roots.size());
     return out;
   }
+  out = load_rules(disk_files(), roots[0], pool, options, source);
+  if (out.status == LoadStatus::RuleErrors) out.error = fmt::format("{} has errors", path);
+  return out;
+}
+
+LoadResult load_rules(const SourceFiles& files, const std::string& root, runtime::StringPool& pool,
+                      const LoadOptions& options, SourceRules* source) {
+  LoadResult out;
   SourceRules local;
   SourceRules& src = source ? *source : local;
-  src.comp = std::make_unique<Compilation>(src.sm, src.diags);
-  SourceManager& sm = src.sm;
+  src.comp = std::make_unique<Compilation>(*src.sm, src.diags, files);
+  const SourceManager& sm = *src.sm;
   DiagnosticBag& diags = src.diags;
   Compilation& comp = *src.comp;
-  if (!comp.load_root(roots[0], &out.error)) return out;
+  if (!comp.load_root(root, &out.error)) return out;
   comp.check();
+  diags.sort();
+  if (!diags.all().empty()) out.diagnostics = Diagnostics{diags.all(), src.sm};
   if (diags.has_errors()) {
-    diags.sort();
-    render_text(diagnostics, sm, diags.all());
     out.status = LoadStatus::RuleErrors;
-    out.error = fmt::format("{} has errors", path);
+    out.error = fmt::format("{} has errors", root);
     return out;
   }
   BundleManifest m;

@@ -1,111 +1,29 @@
-// Loading a ruleset for the runtime: from source (checked, lowered and compiled by the JIT)
-// or from a bundle (no front end: the program is read, checked for consistency, and its
-// native code linked). Either way the result fills the runtime's ABI table
-// (runtime/abi.h), which is all the runtime sees.
+// The loader with everything behind it: load.h (the interface the runtime's users need) plus
+// the front end, the program, the interpreter and the JIT, for tools that show the rules as
+// written (`iwd explain`, `iwd test`) or reach into the program. The server includes load.h.
 #pragma once
 
-#include <iosfwd>
 #include <memory>
-#include <string>
 
 #include "compiler/driver/compilation.h"
 #include "compiler/interp/interp.h"
 #include "compiler/jit/jit.h"
 #include "compiler/jit/jit_runner.h"
 #include "compiler/load/bundle.h"
+#include "compiler/load/load.h"
 #include "compiler/lower/lower.h"
 #include "compiler/lower/program.h"
-#include "runtime/abi.h"
-#include "runtime/intern.h"
-#include "runtime/schema.h"
 
 namespace iwd::compiler {
-
-struct LoadOptions {
-  bool jit = true;           // false: the reference interpreter runs everything
-  bool keep_object = false;  // keep the object file (for `iwd build`); needs `jit`
-};
-
-class LoadedRules {
- public:
-  ~LoadedRules();
-  LoadedRules(const LoadedRules&) = delete;
-  LoadedRules& operator=(const LoadedRules&) = delete;
-
-  // The runtime's view. Valid as long as this object.
-  const runtime::abi::RulesV1& table() const { return table_; }
-
-  const Program& program() const { return *program_; }
-  const runtime::Schema& schema() const { return schema_; }
-  const Interpreter& interpreter() const { return *interp_; }
-  runtime::StringPool& pool() const { return pool_; }
-  const BundleManifest& manifest() const { return manifest_; }
-  bool uses_jit() const { return jit_ != nullptr; }
-  // The object files, when loaded with keep_object.
-  const std::vector<std::string>& objects() const { return objects_; }
-  // The bundle of these rules (needs keep_object).
-  std::string bundle() const;
-
-  // Builds a loaded ruleset from its parts (the loaders below use this).
-  static std::unique_ptr<LoadedRules> make(std::unique_ptr<Program> program, runtime::Schema schema,
-                                           BundleManifest manifest, runtime::StringPool& pool,
-                                           const LoadOptions& options, const std::vector<std::string>& objects,
-                                           std::string* error);
-
-  struct Strings;  // the table's string storage (loaded_rules.cpp)
-
- private:
-  explicit LoadedRules(runtime::StringPool& pool);
-  void fill_table();
-
-  runtime::StringPool& pool_;
-  std::unique_ptr<Program> program_;
-  runtime::Schema schema_;
-  BundleManifest manifest_;
-  std::string schema_text_;
-  std::unique_ptr<Interpreter> interp_;
-  std::unique_ptr<JitProgram> jit_;
-  std::unique_ptr<JitRunner> runner_;
-  std::vector<std::string> objects_;
-  std::vector<std::int64_t> string_ids_;  // Program::strings -> pool ids
-  std::vector<std::uint8_t> skill_reads_item_;  // per function: reads item attributes or time inputs
-  std::unique_ptr<Strings> strings_;
-  runtime::abi::RulesV1 table_;
-};
-
-// What load_rules reports.
-enum class LoadStatus {
-  Ok,
-  RuleErrors,   // the rules have errors (printed as diagnostics): exit 1
-  Failed,       // the file could not be read, or the bundle cannot be used here: exit 2
-};
-
-struct LoadResult {
-  std::unique_ptr<LoadedRules> rules;
-  LoadStatus status = LoadStatus::Failed;
-  std::string error;  // for Failed: one line naming the problem
-};
 
 // The front end's view of rules loaded from source, for tools that show the rules as written
 // (`iwd explain`): the files, the checked ruleset, and where the program keeps each
 // expression's value. Filled by load_rules from source; a bundle has none.
 struct SourceRules {
-  SourceManager sm;
+  std::shared_ptr<SourceManager> sm = std::make_shared<SourceManager>();
   DiagnosticBag diags;
   std::unique_ptr<Compilation> comp;
   NodeRegisters registers;
 };
-
-// `path`: an .iwd file, a folder with one root file, or a bundle (recognized by its
-// signature, whatever its name). Rule diagnostics go to `diagnostics` as clang-style text.
-// With `source`, the rules must be source files (a bundle is refused) and `source` keeps
-// their front end.
-LoadResult load_rules(const std::string& path, runtime::StringPool& pool, const LoadOptions& options,
-                      std::ostream& diagnostics, SourceRules* source = nullptr);
-// The same for a bundle already in memory.
-LoadResult load_bundle(std::string_view bytes, runtime::StringPool& pool, const LoadOptions& options);
-
-// This iwd's version, as bundles record it.
-const char* compiler_version();
 
 }  // namespace iwd::compiler

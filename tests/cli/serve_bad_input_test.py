@@ -248,6 +248,13 @@ ROWS = [
     # Uploads that are refused.
     ("an empty upload", "PUT", "/v1/admin/rules", NO_TYPE, "", "admin", 400, "empty_body"),
     ("an upload with errors", "PUT", "/v1/admin/rules", NO_TYPE, 'ruleset broken version "1"\ndefault process P { sla 1h }\nbogus\n', "admin", 422, "rule_errors"),
+    ("an upload over max_body_bytes", "PUT", "/v1/admin/rules", NO_TYPE, "// " + "x" * (MAX_BODY + 10), "admin", 413, "too_large"),
+    ("an upload importing /etc/passwd", "PUT", "/v1/admin/rules", NO_TYPE, 'import "/etc/passwd"\ndefault process P\n', "admin", 422, "rule_errors"),
+    ("an upload whose import leaves it", "PUT", "/v1/admin/rules", JSON, '{"files": {"a.iwd": "import \\"../../x.iwd\\""}}', "admin", 422, "rule_errors"),
+    ("an upload that imports itself", "PUT", "/v1/admin/rules", NO_TYPE, 'import "upload.iwd"\ndefault process P\n', "admin", 422, "rule_errors"),
+    ("an upload that is not UTF-8", "PUT", "/v1/admin/rules", NO_TYPE, b"default process \xff\xfe\n", "admin", 422, "rule_errors"),
+    ("a file set that is not JSON", "PUT", "/v1/admin/rules", JSON, '{"files": ', "admin", 400, "bad_upload"),
+    ("a file set with a name out of it", "PUT", "/v1/admin/rules", JSON, '{"files": {"../a.iwd": "default process P"}}', "admin", 400, "bad_upload", ".."),
     # HEAD where GET (no body: the code is not checked).
     ("HEAD of health", "HEAD", "/healthz", None, None, "none", 200, None),
     ("HEAD of the queue", "HEAD", "/v1/queue?state=open", None, None, "supervisor", 200, None),

@@ -113,12 +113,33 @@ expect_in out 'iwd_offer_wait_seconds_count 2' "offer latency histogram"
 printf 'ruleset broken version "1"\ndefault process P { sla 1h }\nbogus\n' >"$TMP/bad.iwd"
 expect_call 422 "an upload with errors" -- PUT /v1/admin/rules "$(cat "$TMP/bad.iwd")"
 expect_in out '"code":"rule_errors"' "refused"
-expect_in out 'upload.iwd:3:1: error[E0101]' "with the diagnostics"
+expect_in out '"diagnostics":[{"code":"E0101","severity":"error"' "with the diagnostics as data"
+expect_in out '"file":"upload.iwd","line":3,"column":1' "located in the file as uploaded"
+# Uploads are compiled in memory: an import out of the upload is a located error, nothing read.
+expect_call 422 "an upload importing /etc/passwd" -- PUT /v1/admin/rules "$(printf 'import "/etc/passwd"\n'; cat examples/enterprise.iwd)"
+expect_in out '"code":"E0201","severity":"error","message":"cannot import `/etc/passwd`","file":"upload.iwd","line":1,"column":8' "located"
+expect_in out 'is an absolute path' "and says why"
+expect_call 422 "files whose import leaves them" -- PUT /v1/admin/rules '{"files":{"rules/main.iwd":"import \"../../etc/passwd\"\ndefault process P\n"}}'
+expect_in out '"file":"rules/main.iwd","line":1,"column":8' "named as uploaded"
+expect_in out 'leads outside' "and says why"
+expect_call 400 "a file set without files" -- PUT /v1/admin/rules '{"root":"main.iwd"}'
+expect_in out '"code":"bad_upload"' "is a bad upload"
+expect_call 200 "the running rules still stay" -- GET /v1/admin/rules
+expect_in out '"ruleset":"enterprise 2026.11"' "still 2026.11"
 expect_call 200 "the running rules stay" -- GET /v1/admin/rules
 expect_in out '"ruleset":"enterprise 2026.11"' "still 2026.11"
 sed 's/version "2026.11"/version "2026.12"/; s/Silver  | 72h | standard | 200 | 1000/Silver  | 72h | standard | 300 | 1000/' \
   examples/enterprise.iwd >"$TMP/new.iwd"
-expect_call 200 "a new ruleset" -- PUT /v1/admin/rules "$(cat "$TMP/new.iwd")"
+# Several files as JSON: the calendars in a file of their own, imported by the root.
+python3 - "$TMP/new.iwd" >"$TMP/new.json" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+calendars = "".join(re.findall(r"^calendar [^\n]*\{.*?^\}\n", text, re.M | re.S))
+assert calendars, "no calendar in the example"
+main = 'import "lib/calendars.iwd"\n' + text.replace(calendars, "")
+print(json.dumps({"files": {"main.iwd": main, "lib/calendars.iwd": calendars}, "root": "main.iwd"}))
+PY
+expect_call 200 "a new ruleset, in two files" -- PUT /v1/admin/rules "$(cat "$TMP/new.json")"
 expect_in out '"ruleset":"enterprise 2026.12"' "in force"
 expect_in out '"items_reevaluated":3' "the open items re-evaluated"
 expect_call 201 "a capture under the new rules" -- POST /v1/items '{"id":"F3","department":"Finance","segment":"Silver"}'

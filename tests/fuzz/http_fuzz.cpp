@@ -118,9 +118,8 @@ void start_service() {
   std::string rules_path = rules_env ? rules_env : "examples/enterprise.iwd";
   if (!std::filesystem::exists(rules_path)) rules_path = std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd";
   Ruleset rules;
-  std::ostringstream diagnostics;
-  if (load_ruleset_path(rules_path, g->pool, diagnostics, &rules, &error) != RulesetStatus::Ok)
-    die("cannot load " + rules_path + ": " + error + diagnostics.str());
+  if (load_ruleset_path(rules_path, g->pool, &rules, &error) != RulesetStatus::Ok)
+    die("cannot load " + rules_path + ": " + error);
   g->journal = Journal::open(g->dir, &error);
   if (!g->journal) die(error);
   g->engine = Engine::start(std::move(rules), g->pool, *g->journal, g->clock, g->metrics, g->hub,

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 #include "tools/iwd/commands.h"
 
@@ -21,8 +22,11 @@ int run_build(const BuildOptions& opts) {
   runtime::StringPool pool;
   compiler::LoadOptions load;
   load.keep_object = true;
-  compiler::LoadResult loaded = compiler::load_rules(opts.rules, pool, load, std::cerr);
-  if (loaded.status == compiler::LoadStatus::RuleErrors) return kExitFindings;
+  compiler::LoadResult loaded = compiler::load_rules(opts.rules, pool, load);
+  if (loaded.status == compiler::LoadStatus::RuleErrors) {
+    compiler::render_text(std::cerr, loaded.diagnostics);
+    return kExitFindings;
+  }
   if (!loaded.rules) {
     std::cerr << "iwd build: " << loaded.error << "\n";
     return kExitUsage;

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iostream>
 
+#include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 #include "runtime/item_json.h"
 #include "tools/iwd/commands.h"
@@ -110,8 +111,11 @@ int run_eval(const EvalOptions& opts) {
   Engine e;
   LoadOptions load;
   load.jit = !opts.no_jit;
-  LoadResult loaded = load_rules(opts.rules, e.pool, load, std::cerr);
-  if (loaded.status == LoadStatus::RuleErrors) return kExitFindings;
+  LoadResult loaded = load_rules(opts.rules, e.pool, load);
+  if (loaded.status == LoadStatus::RuleErrors) {
+    render_text(std::cerr, loaded.diagnostics);
+    return kExitFindings;
+  }
   if (!loaded.rules) {
     std::cerr << "iwd eval: " << loaded.error << "\n";
     return kExitUsage;

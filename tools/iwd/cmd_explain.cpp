@@ -5,6 +5,7 @@
 
 #include <iostream>
 
+#include "compiler/diag/render.h"
 #include "compiler/explain/explain.h"
 #include "compiler/interp/record_env.h"
 #include "compiler/load/loaded_rules.h"
@@ -32,8 +33,11 @@ int run_explain(const ExplainOptions& opts) {
   SourceRules source;  // explanations show the rules as written: source files only
   LoadOptions load;
   load.jit = !opts.no_jit;
-  LoadResult loaded = load_rules(opts.rules, pool, load, std::cerr, &source);
-  if (loaded.status == LoadStatus::RuleErrors) return kExitFindings;
+  LoadResult loaded = load_rules(opts.rules, pool, load, &source);
+  if (loaded.status == LoadStatus::RuleErrors) {
+    render_text(std::cerr, loaded.diagnostics);
+    return kExitFindings;
+  }
   if (!loaded.rules) {
     std::cerr << cmd << ": " << loaded.error << "\n";
     return kExitUsage;
@@ -91,7 +95,7 @@ int run_explain(const ExplainOptions& opts) {
   // The figures are the runtime's table's (as `iwd eval` gets them); the traces say why.
   request.record = &rec.record;
   const Explanation x =
-      explain({source.sm, rs, program, source.registers, rules.interpreter(), &rules.table()}, item, request);
+      explain({*source.sm, rs, program, source.registers, rules.interpreter(), &rules.table()}, item, request);
   if (opts.format == "json") std::cout << explanation_json(x);
   else render_explanation_text(std::cout, x);
   if (!x.disagreements.empty()) {  // a bug in the interpreter or the JIT: say so, do not hide it

@@ -5,7 +5,8 @@
 #include <fstream>
 #include <iostream>
 
-#include "compiler/load/loaded_rules.h"
+#include "compiler/diag/render.h"
+#include "compiler/load/load.h"
 #include "runtime/replay/replay.h"
 #include "tools/iwd/commands.h"
 
@@ -47,8 +48,11 @@ int run_replay(const ReplayCliOptions& opts) {
   runtime::StringPool pool;
   compiler::LoadOptions load;
   load.jit = !opts.no_jit;
-  compiler::LoadResult loaded = compiler::load_rules(opts.rules, pool, load, std::cerr);
-  if (loaded.status == compiler::LoadStatus::RuleErrors) return kExitFindings;
+  compiler::LoadResult loaded = compiler::load_rules(opts.rules, pool, load);
+  if (loaded.status == compiler::LoadStatus::RuleErrors) {
+    compiler::render_text(std::cerr, loaded.diagnostics);
+    return kExitFindings;
+  }
   if (!loaded.rules) {
     std::cerr << "iwd replay: " << loaded.error << "\n";
     return kExitUsage;

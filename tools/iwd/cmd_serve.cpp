@@ -13,6 +13,7 @@
 #include <iostream>
 #include <thread>
 
+#include "compiler/diag/render.h"
 #include "runtime/clock.h"
 #include "server/auth.h"
 #include "server/config.h"
@@ -89,10 +90,12 @@ int run_serve(const ServeOptions& opts) {
 
   runtime::StringPool pool;
   server::Ruleset rules;  // none: the journal's rules in force
-  if (!opts.rules.empty()) switch (server::load_ruleset_path(opts.rules, pool, std::cerr, &rules, &error)) {
+  compiler::Diagnostics diagnostics;
+  if (!opts.rules.empty()) switch (server::load_ruleset_path(opts.rules, pool, &rules, &error, &diagnostics)) {
       case server::RulesetStatus::Ok: break;
-      case server::RulesetStatus::RuleErrors: return kExitFindings;
-      case server::RulesetStatus::Failed: std::cerr << "iwd serve: " << error << "\n"; return kExitUsage;
+      case server::RulesetStatus::RuleErrors: compiler::render_text(std::cerr, diagnostics); return kExitFindings;
+      case server::RulesetStatus::Failed:
+      case server::RulesetStatus::BadUpload: std::cerr << "iwd serve: " << error << "\n"; return kExitUsage;
     }
   auto journal = server::Journal::open(data, &error);
   if (!journal) {

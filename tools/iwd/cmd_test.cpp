@@ -4,6 +4,7 @@
 
 #include <iostream>
 
+#include "compiler/diag/render.h"
 #include "compiler/driver/compilation.h"
 #include "compiler/interp/rule_tests.h"
 #include "compiler/load/loaded_rules.h"
@@ -108,8 +109,9 @@ int run_test(const TestOptions& opts) {
     SourceRules source;
     LoadOptions load;
     load.jit = !opts.no_jit;
-    LoadResult loaded = load_rules(root, pool, load, std::cerr, &source);
+    LoadResult loaded = load_rules(root, pool, load, &source);
     if (loaded.status == LoadStatus::RuleErrors) {  // a ruleset that does not compile fails as a whole
+      render_text(std::cerr, loaded.diagnostics);
       ++failed;
       if (opts.format == "text") std::cout << fmt::format("FAIL {}: the rules have errors\n", root);
       json_tests.push_back({{"file", root}, {"name", "(compile)"}, {"passed", false}});
@@ -120,7 +122,7 @@ int run_test(const TestOptions& opts) {
       std::cerr << "iwd test: " << loaded.error << (loaded.error.starts_with("the JIT failed") ? "; use --no-jit" : "") << "\n";
       return kExitUsage;
     }
-    const SourceManager& sm = source.sm;
+    const SourceManager& sm = *source.sm;
     const Compilation& comp = *source.comp;
     const LoadedRules& rules = *loaded.rules;
     RuleCoverage reached;

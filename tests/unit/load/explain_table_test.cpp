@@ -9,6 +9,7 @@
 
 #include "compiler/explain/explain.h"
 #include "compiler/interp/record_env.h"
+#include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 #include "runtime/item_json.h"
 #include "tests/unit/load/random_items.h"
@@ -32,7 +33,8 @@ std::unique_ptr<Source> load(const std::string& path, bool jit) {
   std::ostringstream diags;
   LoadOptions options;
   options.jit = jit;
-  LoadResult r = load_rules(path, s->pool, options, diags, &s->source);
+  LoadResult r = load_rules(path, s->pool, options, &s->source);
+  render_text(diags, r.diagnostics);
   EXPECT_TRUE(r.rules) << path << ": " << r.error << "\n" << diags.str();
   s->rules = std::move(r.rules);
   return s;
@@ -61,7 +63,7 @@ Explanation explain_with(Source& s, const abi::RulesV1& table, const runtime::It
     envs.push_back(std::make_unique<RecordEnv>(r.program(), s.pool, rec, &a));
     q.agents.push_back({envs.back().get()});
   }
-  return explain({s.source.sm, *s.source.comp->bound(), r.program(), s.source.registers, r.interpreter(), &table}, item, q);
+  return explain({*s.source.sm, *s.source.comp->bound(), r.program(), s.source.registers, r.interpreter(), &table}, item, q);
 }
 
 // On the examples, through the JIT's table and the interpreter's, on random items, ages and
@@ -124,7 +126,8 @@ TEST(ExplainTable, EveryGoldenRulesetAgrees) {
   for (const auto& path : paths) {
     auto s = std::make_unique<Source>();
     std::ostringstream diags;
-    LoadResult r = load_rules(path, s->pool, LoadOptions{}, diags, &s->source);
+    LoadResult r = load_rules(path, s->pool, LoadOptions{}, &s->source);
+    render_text(diags, r.diagnostics);
     if (!r.rules) continue;  // rules with errors, or an import's root elsewhere
     s->rules = std::move(r.rules);
     ++rulesets;

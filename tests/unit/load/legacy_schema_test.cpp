@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "compiler/load/bundle.h"
+#include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 #include "compiler/lower/program_io.h"
 #include "runtime/item_json.h"
@@ -37,7 +38,8 @@ TEST(LegacySchema, ABundleWithoutLastAgentLoadsAndRuns) {
   std::ofstream(path) << kRules;
   runtime::StringPool pool;
   std::ostringstream diags;
-  LoadResult built = load_rules(path, pool, LoadOptions{true, true}, diags);
+  LoadResult built = load_rules(path, pool, LoadOptions{true, true});
+  render_text(diags, built.diagnostics);
   ASSERT_TRUE(built.rules) << built.error << diags.str();
 
   Bundle b;

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <sstream>
 
+#include "compiler/diag/render.h"
 #include "compiler/load/bundle.h"
 #include "compiler/load/loaded_rules.h"
 #include "compiler/lower/program_io.h"
@@ -21,7 +22,8 @@ const std::string kSource = IWD_SOURCE_DIR;
 
 std::unique_ptr<LoadedRules> load(const std::string& path, runtime::StringPool& pool, LoadOptions options = {}) {
   std::ostringstream diags;
-  LoadResult r = load_rules(path, pool, options, diags);
+  LoadResult r = load_rules(path, pool, options);
+  render_text(diags, r.diagnostics);
   EXPECT_TRUE(r.rules) << path << ": " << r.error << "\n" << diags.str();
   return std::move(r.rules);
 }
@@ -48,7 +50,8 @@ TEST(ProgramIo, EveryCleanRulesetRoundTrips) {
     std::ostringstream diags;
     LoadOptions options;
     options.jit = false;
-    LoadResult r = load_rules(path, pool, options, diags);
+    LoadResult r = load_rules(path, pool, options);
+    render_text(diags, r.diagnostics);
     if (r.status == LoadStatus::RuleErrors) continue;
     ASSERT_TRUE(r.rules) << path << ": " << r.error;
     const Program& p = r.rules->program();

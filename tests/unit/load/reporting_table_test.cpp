@@ -6,6 +6,7 @@
 #include <sstream>
 #include <string>
 
+#include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 #include "compiler/lower/program_io.h"
 #include "runtime/outcome.h"
@@ -22,7 +23,8 @@ std::unique_ptr<LoadedRules> load(const std::string& path, runtime::StringPool& 
   std::ostringstream diags;
   LoadOptions options;
   options.jit = false;
-  LoadResult r = load_rules(path, pool, options, diags);
+  LoadResult r = load_rules(path, pool, options);
+  render_text(diags, r.diagnostics);
   EXPECT_TRUE(r.rules) << path << ": " << r.error << "\n" << diags.str();
   return std::move(r.rules);
 }

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "compiler/interp/rule_tests.h"
+#include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 
 namespace iwd::compiler {
@@ -34,7 +35,8 @@ TEST(RuleTestsTable, TheAnswersAreTheTables) {
     std::ostringstream diags;
     LoadOptions options;
     options.jit = jit;
-    LoadResult r = load_rules(kSource + "/examples/enterprise.iwd", pool, options, diags, &source);
+    LoadResult r = load_rules(kSource + "/examples/enterprise.iwd", pool, options, &source);
+    render_text(diags, r.diagnostics);
     ASSERT_TRUE(r.rules) << r.error << diags.str();
     const LoadedRules& rules = *r.rules;
     const BoundRuleset& rs = *source.comp->bound();

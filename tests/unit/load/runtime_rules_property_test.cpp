@@ -11,6 +11,7 @@
 #include <random>
 #include <sstream>
 
+#include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 #include "runtime/item_json.h"
 #include "tests/unit/load/random_items.h"
@@ -25,7 +26,8 @@ class RulesScript {
  public:
   RulesScript(const std::string& path, std::uint64_t seed) : rng_(seed) {
     std::ostringstream diags;
-    compiler::LoadResult r = compiler::load_rules(path, pool_, compiler::LoadOptions{}, diags);
+    compiler::LoadResult r = compiler::load_rules(path, pool_, compiler::LoadOptions{});
+    compiler::render_text(diags, r.diagnostics);
     if (!r.rules) {
       problem_ = path + ": " + r.error + diags.str();
       return;

@@ -43,8 +43,7 @@ class EngineFaultBase {
     journal_ = Journal::open(dir_.string(), fault, error);
     if (!journal_) return false;
     Ruleset rules;
-    std::ostringstream diags;
-    if (load_ruleset_path(kRules, pool_, diags, &rules, error) != RulesetStatus::Ok) return false;
+    if (load_ruleset_path(kRules, pool_, &rules, error) != RulesetStatus::Ok) return false;
     engine_ = Engine::start(std::move(rules), pool_, *journal_, clock_, metrics_, hub_, EngineOptions{}, error);
     return engine_ != nullptr;
   }

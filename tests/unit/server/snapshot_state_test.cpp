@@ -31,9 +31,8 @@ constexpr std::int64_t kStart = 1795510800000;  // 2026-11-24T09:00:00Z, a Tuesd
 // A session on a pool and rules of its own, recording its events as text.
 struct World : runtime::EventSink {
   explicit World(runtime::Policy policy, std::int64_t at) {
-    std::ostringstream diags;
     std::string error;
-    EXPECT_EQ(load_ruleset_path(kRules, pool, diags, &rules, &error), RulesetStatus::Ok) << error;
+    EXPECT_EQ(load_ruleset_path(kRules, pool, &rules, &error), RulesetStatus::Ok) << error;
     runtime::replay::ReplayOptions options;
     options.runtime.policy = policy;
     session = std::make_unique<runtime::replay::Session>(rules.loaded->table(), pool, options, this);

@@ -1,0 +1,16 @@
+// The machine a JIT's native code was built for (recorded in bundles, compiler/load/manifest.h).
+// A plain struct, apart from jit.h, so that a bundle's manifest can be read without the JIT.
+#pragma once
+
+#include <string>
+
+namespace iwd::compiler {
+
+// The machine code is for: what a bundle records, and what a loading machine must offer.
+struct JitTarget {
+  std::string triple;    // "x86_64-pc-linux-gnu"
+  std::string cpu;       // "skylake-avx512"
+  std::string features;  // LLVM's "+sse2,+avx,-avx512f,..." of the compiling machine
+};
+
+}  // namespace iwd::compiler
