@@ -1,0 +1,290 @@
+// The condition solver's internals (stage: sema), shared by its files: the truth-value masks,
+// the values, variables, atoms and nodes a condition compiles to, and ConditionSolver::Impl,
+// whose members are defined by concern in
+//   condition_compile.cpp  bound conditions -> atoms, variables and a node tree;
+//   condition_cells.cpp    each variable's domain split into cells by the conditions' constants;
+//   condition_search.cpp   deciding a query: evaluation on partial assignments, the search,
+//                          its split into independent parts and their cache;
+//   condition_solver.cpp   examples as text and ConditionSolver's public members.
+// Only those files include this header (condition_solver.h is the interface).
+#pragma once
+
+#include <fmt/format.h>
+
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <map>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "compiler/sema/condition_solver.h"
+
+namespace iwd::compiler {
+namespace solver {
+// Truth values as bits, so that a set of possible values is a mask.
+inline constexpr std::uint8_t kF = 1, kU = 2, kT = 4, kAll = kF | kU | kT;
+
+// A constant or a cell's representative value.
+struct Value {
+  long double num = 0;  // int, number, time, duration, date; also bool (0/1) and enum (index)
+  std::string str;      // strings
+};
+
+enum class Dom : std::uint8_t { Bool, Int, Number, String, Enum, Unsupported };
+
+inline Dom dom_of(TypeKind k) {
+  switch (k) {
+    case TypeKind::Bool: return Dom::Bool;
+    case TypeKind::Int:
+    case TypeKind::Time:
+    case TypeKind::Duration:
+    case TypeKind::Date: return Dom::Int;
+    case TypeKind::Number: return Dom::Number;
+    case TypeKind::String: return Dom::String;
+    case TypeKind::Enum: return Dom::Enum;
+    default: return Dom::Unsupported;
+  }
+}
+
+inline int compare(Dom d, const Value& a, const Value& b) {
+  if (d == Dom::String) return a.str < b.str ? -1 : a.str == b.str ? 0 : 1;
+  return a.num < b.num ? -1 : a.num == b.num ? 0 : 1;
+}
+
+enum class Op : std::uint8_t { Eq, Ne, Lt, Le, Gt, Ge, InList, NotInList, InRange, NotInRange, Has, IsTrue, Elem, Presence };
+
+inline bool ordered_op(Op op) {
+  return op == Op::Lt || op == Op::Le || op == Op::Gt || op == Op::Ge || op == Op::InRange || op == Op::NotInRange;
+}
+
+struct Cell {
+  bool absent = false;
+  Value v;
+};
+
+enum class VarKind : std::uint8_t { Value, ListElem, ListPresence };
+
+struct Var {
+  VarKind kind = VarKind::Value;
+  std::int32_t attr = -1;
+  Dom dom = Dom::Unsupported;  // Value: the attribute's domain; ListElem: the element's
+  TypeKind type = TypeKind::Error;
+  bool optional = false;
+  Value elem;             // ListElem: the element
+  std::string elem_text;  // ListElem: the element as written
+  std::vector<Cell> cells;           // in preference order (constants first, absent last)
+  std::vector<std::int32_t> by_value;  // the cells in value order, absent last
+  std::vector<std::int32_t> atoms;
+};
+
+struct Atom {
+  std::int32_t var = -1;
+  Op op = Op::Eq;
+  std::vector<Value> consts;
+  bool has_fallback = false;
+  Value fallback;
+  std::vector<std::uint8_t> table;  // per cell of the var: the truth value as a bit
+};
+
+enum class NodeKind : std::uint8_t { Const, Atom, Opaque, Not, And, Or, Coalesce, Guard };
+struct Node {
+  NodeKind kind = NodeKind::Const;
+  std::uint8_t mask = kT;  // Const: the value; Opaque: the values it may take
+  std::int32_t a = -1, b = -1;
+  std::int32_t ref = -1;  // Atom: the atom; Opaque: the opaque
+};
+
+struct Opaque {
+  const BoundExpr* e = nullptr;
+  std::string text;  // "`hour(now)`", "`hour(now)` (in define `busy`)"
+  bool error = false;
+};
+
+struct Cond {
+  const BoundExpr* e = nullptr;
+  std::int32_t root = -1;
+  std::int64_t size = 1;  // nodes under root: the cost of one evaluation
+  std::vector<std::int32_t> vars, atoms, opaques;
+};
+
+inline std::string escape_string(const std::string& s) {
+  std::string out = "\"";
+  for (unsigned char c : s) {
+    if (c == '"') out += "\\\"";
+    else if (c == '\\') out += "\\\\";
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20 || c == 0x7f) out += fmt::format("\\u{{{:X}}}", static_cast<unsigned>(c));
+    else out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+
+inline std::string number_text(double d) {
+  if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) return fmt::format("{}", static_cast<std::int64_t>(d));
+  return fmt::format("{}", d);
+}
+
+inline constexpr long double kIntMin = static_cast<long double>(std::numeric_limits<std::int64_t>::min());
+inline constexpr long double kIntMax = static_cast<long double>(std::numeric_limits<std::int64_t>::max());
+
+}  // namespace solver
+using namespace solver;  // NOLINT: the solver's files share these names, as one file did
+
+struct ConditionSolver::Impl {
+  const BoundRuleset& rs;
+  std::int64_t cap;
+  std::int64_t visited_total = 0;
+
+  std::vector<Var> vars;
+  std::vector<Atom> atoms;
+  std::vector<Node> nodes;
+  std::vector<Opaque> opaques;
+  std::vector<Cond> conds;
+  std::map<const BoundExpr*, CondId> cond_of;
+  std::map<std::int32_t, std::int32_t> value_var, presence_var;
+  std::map<std::pair<std::int32_t, std::string>, std::int32_t> elem_var;
+  std::map<std::string, std::int32_t> atom_key;
+  std::map<std::int32_t, std::int32_t> define_node;  // define index -> compiled node
+  bool dirty = false;
+
+  struct KeyHash {
+    std::size_t operator()(const std::vector<std::int32_t>& k) const {
+      std::size_t h = 1469598103934665603ull;
+      for (auto x : k) h = (h ^ static_cast<std::size_t>(static_cast<std::uint32_t>(x))) * 1099511628211ull;
+      return h;
+    }
+  };
+  // Per query: reduced domains, cached by (var, atoms of the query on it).
+  std::unordered_map<std::vector<std::int32_t>, std::vector<std::int32_t>, KeyHash> reps_cache;
+
+  // Compilation state: the define being compiled, for messages; the cond's parts.
+  std::vector<std::string> define_stack;
+  Cond* building = nullptr;
+
+  Impl(const BoundRuleset& r, std::int64_t c) : rs(r), cap(c) {}
+
+  const BoundAttribute& attribute(std::int32_t i) const { return rs.attributes[static_cast<std::size_t>(i)]; }
+
+  // ---- compilation ----------------------------------------------------------------
+
+  std::int32_t push(Node n) {
+    nodes.push_back(n);
+    return static_cast<std::int32_t>(nodes.size() - 1);
+  }
+  std::int32_t constant_node(std::uint8_t mask) { return push(Node{NodeKind::Const, mask, -1, -1, -1}); }
+  std::int32_t unary(NodeKind k, std::int32_t a) { return push(Node{k, 0, a, -1, -1}); }
+  std::int32_t binary(NodeKind k, std::int32_t a, std::int32_t b) { return push(Node{k, 0, a, b, -1}); }
+
+  // A constant: a literal, an enum value, `-literal`, a define whose value is a constant.
+  bool constant(const BoundExpr& e, Value& v, TypeKind& kind) const;
+
+  // A term: an attribute (possibly widened), or `attribute ?? constant`.
+  struct Term {
+    std::int32_t attr = -1;
+    bool has_fallback = false;
+    Value fallback;
+  };
+  bool term(const BoundExpr& e, Term& t) const;
+
+  std::int32_t var_for_value(std::int32_t attr);
+  std::int32_t var_for_presence(std::int32_t attr);
+  std::int32_t var_for_elem(std::int32_t attr, const Value& value, TypeKind kind, const BoundExpr& spelled);
+
+  std::int32_t atom_node(std::int32_t var, Op op, std::vector<Value> consts, const Term* t = nullptr);
+
+  // The smallest part of a condition that puts it beyond the fragment, for messages.
+  const BoundExpr* culprit(const BoundExpr& e) const;
+
+  std::int32_t opaque_node(const BoundExpr& e);
+
+  static bool contains_error(const BoundExpr& e);
+
+  static Op flip(Op op);
+
+  // Evaluates a comparison of two constants.
+  static std::uint8_t fold(Op op, Dom d, const Value& a, const Value& b);
+
+  std::int32_t compile(const BoundExpr& e);
+
+  // The list a target of `in` names: a List of constants, possibly through a define.
+  const BoundExpr* constant_list(const BoundExpr& e) const;
+
+  std::int32_t compile_in(const BoundExpr& e);
+
+  std::int64_t tree_size(std::int32_t n) const;
+
+  // Records the atoms, vars and opaques under a node into a condition.
+  void collect_parts(std::int32_t n, Cond& c);
+
+  CondId add(const BoundExpr* e);
+
+  // ---- domains --------------------------------------------------------------------
+
+  // A readable string strictly between lo and hi (either may be missing), or false.
+  static bool string_between(const std::string* lo, const std::string* hi, std::string& out);
+
+  // The smallest non-negative integer not among the constants, for "any other" number.
+  static long double other_number(const std::vector<Value>& consts);
+
+  void fill_cells(Var& v);
+
+  void build_cells(Var& v);
+
+  std::uint8_t eval_atom(const Atom& a, const Var& v, const Cell& c) const;
+
+  void finalize();
+
+  // ---- search ---------------------------------------------------------------------
+
+  std::vector<std::uint8_t> atom_mask;  // per atom: the values it may take now
+
+  std::uint8_t eval(std::int32_t n) const;
+
+  struct Query {
+    std::vector<Literal> lits;
+    std::vector<std::int32_t> order;                     // vars, in search order
+    std::vector<std::vector<std::int32_t>> reps;         // per position: the cells to try
+    std::vector<std::vector<std::int32_t>> qatoms;       // per position: the query's atoms on the var
+    std::vector<std::vector<std::int32_t>> lits_of;      // per position: the literals mentioning the var
+    std::vector<std::uint8_t> union_mask;                // per atom (indexed like atom ids): over reps
+    std::vector<std::int32_t> chosen;                    // per position: the cell chosen
+    std::vector<std::int32_t> opaque_lits;               // literals whose condition has opaque parts
+    std::vector<char> blocked;                           // per literal: left open at a leaf
+    bool maybe = false, capped = false;
+    std::int64_t visited = 0;
+  };
+
+  static bool viable(const Literal& l, std::uint8_t m) { return l.holds ? (m & kT) != 0 : (m & (kF | kU)) != 0; }
+  static bool definite(const Literal& l, std::uint8_t m) { return l.holds ? m == kT : (m & kT) == 0; }
+
+  bool dfs(Query& q, std::size_t k);
+
+  // Splits the query into parts that share no variable; each part is decided on its own
+  // (the parts are independent) and remembered, so that a part that many queries share
+  // (e.g. "the item reaches department d") is searched once.
+  std::unordered_map<std::vector<std::int32_t>, Result, KeyHash> part_cache;
+
+  Result solve(std::span<const Literal> lits);
+
+  // Candidate cells for a query: every atom of the query is constant between two of its
+  // constants, so the cells in value order split into segments at those constants, and one
+  // cell per segment stands for all of it (a constant itself, or the cell just above the
+  // constant before it, or, below every constant, the cell just below the first). Small
+  // domains (bool, enum, lists) keep every cell. Order: the query's constants first, then
+  // the other segments in value order, absent last.
+  std::vector<std::int32_t> segment_representatives(const Var& v, const std::vector<std::int32_t>& query_atoms) const;
+
+  Result solve_part(std::span<const Literal> lits);
+
+  // ---- examples -------------------------------------------------------------------
+
+  std::string value_text(const Var& v, const Value& x) const;
+
+  std::string example_text(const std::vector<ExampleValue>& ex) const;
+};
+
+}  // namespace iwd::compiler
