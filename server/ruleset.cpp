@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "compiler/load/bundle.h"
+#include "compiler/source/files.h"
 
 namespace iwd::server {
 

@@ -12,7 +12,6 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/load/load.h"
-#include "compiler/source/files.h"
 #include "runtime/intern.h"
 
 namespace iwd::server {
