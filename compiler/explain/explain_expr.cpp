@@ -122,7 +122,7 @@ std::string ExprExplainer::value_text(const Value& v, VTag tag, std::int32_t enu
     case VTag::Number: return number_text(v.f);
     case VTag::String: return quote(env.string_text(v.i));
     case VTag::Time:
-      return v.i == std::numeric_limits<std::int64_t>::max() ? "absent" : instant_text(v.i);
+      return v.i == TimeInputs::kDueNever ? "absent" : instant_text(v.i);  // `due` without a due instant
     case VTag::Duration: return duration_text(v.i);
     case VTag::BusinessDays: return fmt::format("{}bd", v.i);
     case VTag::Date: return stdlib::format_date(v.i);

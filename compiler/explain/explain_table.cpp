@@ -19,7 +19,7 @@ void differ(Explanation& e, const std::string& what, const std::string& trace, c
                                           trace.empty() ? "none" : trace, table.empty() ? "none" : table));
 }
 
-std::string opens_text(std::int64_t opens) { return opens == abi::kNone || opens < 0 ? "" : duration_text(opens); }
+std::string opens_text(std::int64_t opens) { return opens == abi::kNone ? "" : duration_text(opens); }
 
 }  // namespace
 

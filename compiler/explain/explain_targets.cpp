@@ -50,15 +50,15 @@ ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, c
     // How long it is the newest stage: up to the next opening (on the SLA clock a share's
     // time depends on where the clock stands when the stage opens).
     if (trace[k].duration.present)
-      s.duration = duration_text(k + 1 < opens.size() && opens[k] >= 0 && opens[k + 1] >= opens[k] && !trace[k].skipped
+      s.duration = duration_text(k + 1 < opens.size() && opens[k] != runtime::abi::kNone && opens[k + 1] >= opens[k] && !trace[k].skipped
                                      ? opens[k + 1] - opens[k]
                                      : trace[k].duration.i);
-    if (opens[k] >= 0) {
+    if (opens[k] != runtime::abi::kNone) {
       s.opens = duration_text(opens[k]);
       s.opens_at = instant_text(clock.start + opens[k]);
     }
     s.skipped = trace[k].skipped;
-    s.open = opens[k] >= 0 && opens[k] <= age && !s.skipped;
+    s.open = opens[k] != runtime::abi::kNone && opens[k] <= age && !s.skipped;
     out.stages.push_back(std::move(s));
   }
   return out;
@@ -85,7 +85,7 @@ ExplainedAgent explain_agent(const ExprExplainer& x, std::int32_t process, const
   for (std::size_t k = 0; k < pp.stages.size(); ++k) {
     ExplainedAgent::Check c;
     c.stage = static_cast<std::int32_t>(k);
-    c.open = opens[k] >= 0 && opens[k] <= age;
+    c.open = opens[k] != runtime::abi::kNone && opens[k] <= age;
     c.takes = r.interp.admits(process, k, env, at);
     c.expr = x.explain(pp.stages[k].value, *plan->stages[k].expr, env, at);
     a.checks.push_back(std::move(c));

@@ -3,8 +3,10 @@
 // tested against, and the fallback when the JIT is off. Speed is not its goal; clarity is.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -59,20 +61,41 @@ class EvalEnv {
 };
 
 
-// In Input order (program.h): the JIT passes them as an array of kInputCount.
+// In Input order (program.h): the JIT passes them as an array of kInputCount (the
+// static_asserts below hold the order). An absent time is runtime::abi::kNone, as in the ABI.
 struct TimeInputs {
   std::int64_t now = 0;         // the instant of classification (ms)
   std::int64_t age = 0;         // ms (open time under `age in CALENDAR`)
   std::int64_t sla = 0;         // ms: the SLA clause as written (format-1 programs)
-  std::int64_t due = 0;         // ms since epoch (INT64_MAX: no due instant)
+  std::int64_t due = 0;         // ms since epoch (kNone: no due instant)
   std::int64_t overdue_by = 0;  // ms
-  std::int64_t window = 0;      // ms: due - start, kNoWindow without a due instant
+  std::int64_t window = 0;      // ms: due - start, kNone without a due instant
   std::int64_t start = 0;       // ms since epoch: age 0
   std::int64_t sla_calendar = -1;  // the calendar the SLA clock runs in; -1: elapsed time
   std::int64_t age_calendar = -1;  // the calendar `age` is counted in (`age in CAL`); -1: elapsed
-  static constexpr std::int64_t kNoWindow = runtime::abi::kNone;
-  bool has_due() const { return due != std::numeric_limits<std::int64_t>::max(); }
+  static constexpr std::int64_t kNone = runtime::abi::kNone;
+  // What `due` reads in a rule when the item has no due instant: the end of time, a value
+  // (so `due < now + 1h` does not hold), not absent. Not the same as kNone.
+  static constexpr std::int64_t kDueNever = stdlib::kNever.ms_since_epoch;
+  bool has_due() const { return due != kNone; }
+  // The value `due` reads in a rule.
+  std::int64_t due_value() const { return has_due() ? due : kDueNever; }
 };
+static_assert(std::is_standard_layout_v<TimeInputs> && sizeof(TimeInputs) == kInputCount * sizeof(std::int64_t),
+              "TimeInputs is the JIT's inputs array: one int64 per Input, nothing else");
+#define IWD_TIME_INPUT_AT(field, input) \
+  static_assert(offsetof(TimeInputs, field) == static_cast<std::size_t>(Input::input) * sizeof(std::int64_t), \
+                "TimeInputs::" #field " is at Input::" #input)
+IWD_TIME_INPUT_AT(now, Now);
+IWD_TIME_INPUT_AT(age, Age);
+IWD_TIME_INPUT_AT(sla, Sla);
+IWD_TIME_INPUT_AT(due, Due);
+IWD_TIME_INPUT_AT(overdue_by, OverdueBy);
+IWD_TIME_INPUT_AT(window, Window);
+IWD_TIME_INPUT_AT(start, Start);
+IWD_TIME_INPUT_AT(sla_calendar, SlaCalendar);
+IWD_TIME_INPUT_AT(age_calendar, AgeCalendar);
+#undef IWD_TIME_INPUT_AT
 
 // Runs functions in place of the interpreter (the JIT): the interpreter's decision tables
 // then call compiled code.
@@ -83,7 +106,7 @@ class NativeRunner {
   virtual bool run(FunctionRef f, const EvalEnv& env, const TimeInputs& in, Value* out) const = 0;
   // The whole decision walk: the process, or -1 with `detail` as Interpreter::rejection reads it.
   virtual bool classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const = 0;
-  // A scheme's priority formula, and a process's stage openings (one per stage, -1: never).
+  // A scheme's priority formula, and a process's stage openings (one per stage, kNone: never).
   virtual bool priority(std::int32_t scheme, const EvalEnv& env, const TimeInputs& in, std::int64_t* out) const {
     return false;
   }
@@ -153,7 +176,7 @@ struct PriorityTrace {
 
 // A target stage at one age: when it opens.
 struct StageTrace {
-  std::int64_t opens = -1;  // age; -1: never (after a stage without `for`)
+  std::int64_t opens = runtime::abi::kNone;  // age; kNone: never (after a stage without `for`)
   bool skipped = false;     // an `agent` stage whose agent is absent: skipped at once
   Value duration;           // its `for` (absent: none)
 };
@@ -198,7 +221,7 @@ class Interpreter {
   TimeInputs inputs(std::int32_t process, const runtime::abi::ItemClock& clock, std::int64_t age) const;
   // `share` of the item's SLA clock (0.75 for `75% of sla`; LANGUAGE.md 1.1 section 5): the age
   // at which that much of the clock has run, in the age's own terms (open time of the age
-  // calendar under `age in CAL`); TimeInputs::kNoWindow without a due instant. Answers in
+  // calendar under `age in CAL`); TimeInputs::kNone without a due instant. Answers in
   // calendar time are memoized per thread (they depend on the clock and the share only).
   std::int64_t share_age(const TimeInputs& in, double share) const;
   // The calendar the SLA clock of `process` runs in (-1: elapsed time).
@@ -213,8 +236,8 @@ class Interpreter {
   // value); `age` is then a conservative time to look again (at most one minute later).
   runtime::abi::NextChange next_priority_change(std::int32_t process, const EvalEnv& env, const TimeInputs& at) const;
 
-  // The age at which each target stage opens (-1: never; a skipped agent stage opens at
-  // once and adds no agent).
+  // The age at which each target stage opens (runtime::abi::kNone: never; a skipped agent
+  // stage opens at once and adds no agent). An age below 0 has passed: open at once.
   std::vector<std::int64_t> stage_openings(std::int32_t process, const EvalEnv& env, const TimeInputs& in,
                                            std::vector<StageTrace>* trace = nullptr) const;
   // Whether env's agent (EvalEnv::agent(), skill(), agent_attribute()) is eligible at an age:

@@ -14,7 +14,9 @@
 namespace iwd::compiler {
 namespace {
 
-constexpr std::int64_t kNone = std::numeric_limits<std::int64_t>::max();
+// No next candidate: larger than any age, so std::min keeps any real one (not abi::kNone,
+// which means absent).
+constexpr std::int64_t kNoCandidate = std::numeric_limits<std::int64_t>::max();
 constexpr std::int64_t kRecheck = 60'000;  // when the analysis cannot follow the age: look again in a minute
 constexpr int kMaxSteps = 100'000;
 
@@ -157,7 +159,7 @@ runtime::abi::NextChange Interpreter::next_priority_change(std::int32_t process,
   }
   const ProgramPriority& s = p_.priorities[static_cast<std::size_t>(pp.priority)];
   const std::int64_t start = at.now - at.age;
-  const bool has_due = at.due != std::numeric_limits<std::int64_t>::max();
+  const bool has_due = at.has_due();
   const double due_age = has_due ? static_cast<double>(at.due - start) : std::numeric_limits<double>::infinity();
   const stdlib::BusinessCalendar* cal = s.age_calendar >= 0 ? &calendar(s.age_calendar) : nullptr;
 
@@ -220,10 +222,10 @@ runtime::abi::NextChange Interpreter::next_priority_change(std::int32_t process,
 
   // The next candidate after a wall-clock age.
   auto next_after = [&](std::int64_t wall) -> std::int64_t {
-    std::int64_t best = kNone;
+    std::int64_t best = kNoCandidate;
     if (overdue_rule && static_cast<double>(wall) >= due_age) {
       auto it = std::upper_bound(after_due.begin(), after_due.end(), wall);
-      std::int64_t next = it == after_due.end() ? kNone : *it;
+      std::int64_t next = it == after_due.end() ? kNoCandidate : *it;
       if (overdue_linear) {
         const double x = next_truncation_change(0, overdue_use.c, overdue_use.m, static_cast<double>(wall));
         next = std::min(next, static_cast<std::int64_t>(x));
@@ -249,7 +251,7 @@ runtime::abi::NextChange Interpreter::next_priority_change(std::int32_t process,
       const double x = next_truncation_change(x0, v0, (v1 - v0) / (x1 - x0), b);
       if (x < x1) best = std::min(best, wall_age(x));
     }
-    return best > wall ? best : kNone;
+    return best > wall ? best : kNoCandidate;
   };
 
   // Settled: past every fixed breakpoint and the last curve point, clamped at `max` while
@@ -281,11 +283,11 @@ runtime::abi::NextChange Interpreter::next_priority_change(std::int32_t process,
   bool found = false, exhausted = true;
   for (int step = 0; step < kMaxSteps; ++step) {
     std::int64_t c = next_after(wall);
-    if (c != kNone && !(overdue_rule && static_cast<double>(wall) >= due_age) && saturated(wall, now_value, raw)) {
+    if (c != kNoCandidate && !(overdue_rule && static_cast<double>(wall) >= due_age) && saturated(wall, now_value, raw)) {
       auto it = std::upper_bound(fixed.begin(), fixed.end(), wall);  // skip to the next fixed breakpoint
-      c = it == fixed.end() ? kNone : *it;
+      c = it == fixed.end() ? kNoCandidate : *it;
     }
-    if (c == kNone) {
+    if (c == kNoCandidate) {
       exhausted = false;
       break;
     }

@@ -44,16 +44,18 @@ Value Interpreter::exec(const ProgramFunction& f, const Instr& in, const std::ve
     case Op::Absent: out = Value::absent(); break;
     case Op::LoadAttr: out = env.attribute(in.a); break;
     case Op::LoadInput: {
-      static_assert(static_cast<int>(Input::Window) == 5);
-      const std::int64_t values[] = {inputs.now, inputs.age, inputs.sla, inputs.due, inputs.overdue_by, inputs.window};
-      out = in.a == static_cast<std::uint32_t>(Input::Window) && inputs.window == TimeInputs::kNoWindow
+      // Rules read the inputs up to Window; `due` without a due instant is the end of time,
+      // the window (`sla`) is absent.
+      static_assert(static_cast<int>(Input::Window) == 5 && static_cast<int>(Input::Due) == 3);
+      const std::int64_t values[] = {inputs.now, inputs.age, inputs.sla, inputs.due_value(), inputs.overdue_by, inputs.window};
+      out = in.a == static_cast<std::uint32_t>(Input::Window) && inputs.window == TimeInputs::kNone
                 ? Value::absent()
                 : Value::of_int(values[in.a]);
       break;
     }
     case Op::ShareOfSla: {
       const std::int64_t age = share_age(inputs, in.fimm);
-      out = age == TimeInputs::kNoWindow ? Value::absent() : Value::of_int(age);
+      out = age == TimeInputs::kNone ? Value::absent() : Value::of_int(age);
       break;
     }
     case Op::LoadSkill: out = env.skill(in.a); break;

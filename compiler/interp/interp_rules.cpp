@@ -160,7 +160,7 @@ runtime::abi::ItemClock Interpreter::clock(std::int32_t process, const EvalEnv& 
   if (pp.sla >= 0) {
     TimeInputs in;
     in.now = now;
-    in.due = due_at.present ? due_at.i : std::numeric_limits<std::int64_t>::max();
+    in.due = due_at.present ? due_at.i : TimeInputs::kNone;
     const Value sla = run(pp.sla, env, in);
     c.sla = sla.present ? sla.i : 0;
   }
@@ -181,9 +181,9 @@ TimeInputs Interpreter::inputs(std::int32_t process, const runtime::abi::ItemClo
   const bool has_due = c.due != runtime::abi::kNone;
   TimeInputs in;
   in.sla = c.sla == runtime::abi::kNone ? 0 : c.sla;
-  in.due = has_due ? c.due : std::numeric_limits<std::int64_t>::max();
+  in.due = c.due;
   in.start = c.start;
-  in.window = has_due ? c.due - c.start : TimeInputs::kNoWindow;
+  in.window = has_due ? c.due - c.start : TimeInputs::kNone;
   in.sla_calendar = sla_clock_calendar(process);
   in.age = age;
   in.now = c.start + age;
@@ -204,7 +204,7 @@ std::int32_t Interpreter::sla_clock_calendar(std::int32_t process) const {
 // under `age in CAL`.
 std::int64_t Interpreter::share_age(const TimeInputs& in, double share) const {
   // In elapsed time both ways (or without a due instant): a multiplication, not worth a memo.
-  if (in.window == TimeInputs::kNoWindow || ((in.sla_calendar < 0 || in.window <= 0) && in.age_calendar < 0))
+  if (in.window == TimeInputs::kNone || ((in.sla_calendar < 0 || in.window <= 0) && in.age_calendar < 0))
     return clock_share_age(in, share);
   std::uint64_t bits = 0;
   std::memcpy(&bits, &share, sizeof bits);
@@ -220,7 +220,7 @@ std::int64_t Interpreter::share_age(const TimeInputs& in, double share) const {
 }
 
 std::int64_t Interpreter::clock_share_age(const TimeInputs& in, double share) const {
-  if (in.window == TimeInputs::kNoWindow) return TimeInputs::kNoWindow;
+  if (in.window == TimeInputs::kNone) return TimeInputs::kNone;
   const std::int64_t start = in.start, due = start + in.window;
   std::int64_t at = 0;  // the instant
   if (in.sla_calendar < 0 || in.window <= 0) {
@@ -251,7 +251,7 @@ std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, con
     return v.present ? number_of(v, p_.functions[static_cast<std::size_t>(f)].type) : 0.0;
   };
   // From due on, the `overdue` value, not clamped.
-  if (s.overdue >= 0 && at.due != std::numeric_limits<std::int64_t>::max() && at.now >= at.due) {
+  if (s.overdue >= 0 && at.has_due() && at.now >= at.due) {
     const auto v = stdlib::saturating_truncate(number(s.overdue, at));
     if (trace) {
       trace->overdue = true;
@@ -369,8 +369,8 @@ std::vector<std::int64_t> Interpreter::stage_openings(std::int32_t process, cons
     }
   }
   while (opens.size() < pp.stages.size()) {  // after a final stage: never
-    opens.push_back(-1);
-    if (trace) trace->push_back({-1, false, Value::absent()});
+    opens.push_back(runtime::abi::kNone);
+    if (trace) trace->push_back({runtime::abi::kNone, false, Value::absent()});
   }
   return opens;
 }
@@ -393,7 +393,7 @@ std::int32_t Interpreter::eligible_stage(std::int32_t process, const EvalEnv& en
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   const auto opens = stage_openings(process, env, at);
   for (std::size_t k = 0; k < pp.stages.size(); ++k) {
-    if (opens[k] < 0 || opens[k] > at.age) continue;
+    if (opens[k] == runtime::abi::kNone || opens[k] > at.age) continue;
     if (admits(process, k, env, at)) return static_cast<std::int32_t>(k);
   }
   return -1;

@@ -153,23 +153,23 @@ Reg FunctionCodegen::divide_rounded(const Reg& a, const Reg& b, llvm::Value* bot
 // elapsed age, `round(share * window)`; through the interpreter's calendar code otherwise.
 // The elapsed variant of a function (elapsed_) has the inline part only.
 Reg FunctionCodegen::share_of_sla(const Instr& in, std::size_t /*at*/) {
-  auto input = [&](Input i) { return load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, static_cast<std::uint64_t>(i))); };
+  auto input = [&](Input i) { return load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, input_index(i))); };
   auto* window = input(Input::Window);
-  if (elapsed_) return make_i(elapsed_share(b_, m_, cf(in.fimm), window), b_.CreateICmpNE(window, ci(TimeInputs::kNoWindow)));
+  if (elapsed_) return make_i(elapsed_share(b_, m_, cf(in.fimm), window), b_.CreateICmpNE(window, ci(TimeInputs::kNone)));
   auto* elapsed = b_.CreateAnd(b_.CreateICmpSLT(input(Input::SlaCalendar), ci(0)), b_.CreateICmpSLT(input(Input::AgeCalendar), ci(0)));
   auto* fast_bb = llvm::BasicBlock::Create(ctx_, "share_fast", b_.GetInsertBlock()->getParent());
   auto* slow_bb = llvm::BasicBlock::Create(ctx_, "share_slow", b_.GetInsertBlock()->getParent());
   auto* join_bb = llvm::BasicBlock::Create(ctx_, "share_join", b_.GetInsertBlock()->getParent());
   b_.CreateCondBr(elapsed, fast_bb, slow_bb);
   b_.SetInsertPoint(fast_bb);
-  Reg fast = make_i(elapsed_share(b_, m_, cf(in.fimm), window), b_.CreateICmpNE(window, ci(TimeInputs::kNoWindow)));
+  Reg fast = make_i(elapsed_share(b_, m_, cf(in.fimm), window), b_.CreateICmpNE(window, ci(TimeInputs::kNone)));
   auto* fast_end = b_.GetInsertBlock();
   b_.CreateBr(join_bb);
   b_.SetInsertPoint(slow_bb);
   // A calendar clock: the interpreter's code through a plain helper (no registers spilled).
   auto helper = m_.getOrInsertFunction("iwd_jit_share_age", llvm::FunctionType::get(i64(), {args_->getType(), f64()}, false));
   auto* on_clock = b_.CreateCall(helper, {args_, cf(in.fimm)});
-  const Reg slow_value = make_i(on_clock, b_.CreateICmpNE(on_clock, ci(TimeInputs::kNoWindow)));
+  const Reg slow_value = make_i(on_clock, b_.CreateICmpNE(on_clock, ci(TimeInputs::kNone)));
   auto* slow_end = b_.GetInsertBlock();
   b_.CreateBr(join_bb);
   b_.SetInsertPoint(join_bb);
@@ -199,8 +199,12 @@ Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
     }
     case Op::LoadInput: {
       auto* v = load_invariant(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs_, in.a));
+      // Without a due instant (TimeInputs::kNone) `due` reads the end of time and the window
+      // (`sla`) is absent, as Interpreter::exec has it.
+      if (in.a == static_cast<std::uint32_t>(Input::Due))
+        return make_i(b_.CreateSelect(b_.CreateICmpEQ(v, ci(TimeInputs::kNone)), ci(TimeInputs::kDueNever), v), yes());
       if (in.a != static_cast<std::uint32_t>(Input::Window)) return make_i(v, yes());
-      return make_i(v, b_.CreateICmpNE(v, ci(TimeInputs::kNoWindow)));  // absent without a due instant
+      return make_i(v, b_.CreateICmpNE(v, ci(TimeInputs::kNone)));
     }
     case Op::ShareOfSla: return share_of_sla(in, at);
     case Op::Neg: {
@@ -351,10 +355,10 @@ llvm::Function* FunctionCodegen::emit() {
   auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
   b_.SetInsertPoint(entry);
   args_ = fn->getArg(0);
-  slots_ = load_field(0);
-  present_ = load_field(1);
-  inputs_ = load_field(2);
-  strings_ = load_field(3);
+  slots_ = load_field(kArgsSlots);
+  present_ = load_field(kArgsPresent);
+  inputs_ = load_field(kArgsInputs);
+  strings_ = load_field(kArgsStrings);
   const auto n = static_cast<std::uint64_t>(f_.reg_types.size());
   auto* count = ci(static_cast<std::int64_t>(n == 0 ? 1 : n));
   ri_ = b_.CreateAlloca(i64(), count, "ri");
@@ -420,7 +424,7 @@ void emit_classify(llvm::Module& m, const Program& p) {
   };
   // Required attributes first.
   auto* fields = b.CreateBitCast(args, llvm::Type::getInt64PtrTy(ctx)->getPointerTo());
-  auto* present = b.CreateLoad(llvm::Type::getInt64PtrTy(ctx), b.CreateConstInBoundsGEP1_64(llvm::Type::getInt64PtrTy(ctx), fields, 1));
+  auto* present = b.CreateLoad(llvm::Type::getInt64PtrTy(ctx), b.CreateConstInBoundsGEP1_64(llvm::Type::getInt64PtrTy(ctx), fields, kArgsPresent));
   for (std::size_t a = 0; a < p.attributes.size(); ++a) {
     if (!p.attributes[a].required) continue;
     auto* word = b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, present, a / 64));

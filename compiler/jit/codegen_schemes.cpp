@@ -5,7 +5,7 @@
 // it); the pieces they combine are the program's compiled functions, called directly.
 //
 //   i64  iwd_priority<k>(const JitArgs*)             the priority of scheme k at args' inputs
-//   void iwd_stages<p>(const JitArgs*, i64* opens)  the opening age of each stage (-1: never)
+//   void iwd_stages<p>(const JitArgs*, i64* opens)  the opening age of each stage (kNone: never)
 #include <llvm/IR/IRBuilder.h>
 #include <llvm/IR/Intrinsics.h>
 
@@ -34,12 +34,12 @@ class SchemeCodegen {
     // of its pieces is one multiplication (the pieces' elapsed variants).
     elapsed_ = priority_clock_elapsed(p_, k);
     llvm::Value* args = fn->getArg(0);
-    auto* inputs = field(args, 2);
+    auto* inputs = field(args, kArgsInputs);
     // From due on, the `overdue` value, not clamped.
     if (s.overdue >= 0) {
-      auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, 0));
-      auto* due = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, 3));
-      auto* overdue = b_.CreateAnd(b_.CreateICmpNE(due, ci(std::numeric_limits<std::int64_t>::max())), b_.CreateICmpSGE(now, due));
+      auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Now)));
+      auto* due = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Due)));
+      auto* overdue = b_.CreateAnd(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), b_.CreateICmpSGE(now, due));
       auto* yes = llvm::BasicBlock::Create(ctx_, "overdue", fn);
       auto* no = llvm::BasicBlock::Create(ctx_, "in_time", fn);
       b_.CreateCondBr(overdue, yes, no);
@@ -49,7 +49,8 @@ class SchemeCodegen {
     }
     // Age in open time: the pieces read a copy of the inputs with the business age.
     if (s.age_calendar >= 0) args = business_age_args(args, inputs, s.age_calendar);
-    auto* age = b_.CreateSIToFP(b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), field(args, 2), 1)), f64());
+    auto* age = b_.CreateSIToFP(
+        b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), field(args, kArgsInputs), input_index(Input::Age))), f64());
     llvm::Value* base = cf(0);
     if (!s.curve.empty()) {
       std::vector<std::pair<llvm::Value*, llvm::Value*>> pts;
@@ -103,7 +104,7 @@ class SchemeCodegen {
     llvm::Value* on_clock = b_.getTrue();
     for (std::size_t k = 0; k < pp.stages.size(); ++k) {
       const ProgramStage& st = pp.stages[k];
-      b_.CreateStore(b_.CreateSelect(done, ci(-1), t), b_.CreateConstInBoundsGEP1_64(i64(), fn->getArg(1), k));
+      b_.CreateStore(b_.CreateSelect(done, ci(TimeInputs::kNone), t), b_.CreateConstInBoundsGEP1_64(i64(), fn->getArg(1), k));
       // A stage whose agent is absent is skipped at once: it does not hold the next one back.
       llvm::Value* skipped = b_.getFalse();
       if (st.kind == ProgramStage::Agent) skipped = b_.CreateNot(call(st.value, args).present);
@@ -122,9 +123,9 @@ class SchemeCodegen {
       auto* use_clock = b_.CreateAnd(b_.CreateAnd(b_.CreateNot(skipped), on_clock), d.present);
       shares = b_.CreateSelect(use_clock, b_.CreateFAdd(shares, llvm::ConstantFP::get(f64(), st.share)), shares);
       llvm::Value* on_the_clock = nullptr;
-      if (elapsed_) {  // round(shares * window), kNoWindow without a due instant (Interpreter::share_age)
-        auto* window = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), field(args, 2), static_cast<std::uint64_t>(Input::Window)));
-        on_the_clock = b_.CreateSelect(b_.CreateICmpEQ(window, ci(TimeInputs::kNoWindow)), ci(TimeInputs::kNoWindow),
+      if (elapsed_) {  // round(shares * window), kNone without a due instant (Interpreter::share_age)
+        auto* window = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), field(args, kArgsInputs), input_index(Input::Window)));
+        on_the_clock = b_.CreateSelect(b_.CreateICmpEQ(window, ci(TimeInputs::kNone)), ci(TimeInputs::kNone),
                                        elapsed_share(b_, m_, shares, window));
       } else {
         auto helper = m_.getOrInsertFunction("iwd_jit_share_age", llvm::FunctionType::get(i64(), {ptr(), f64()}, false));
@@ -192,7 +193,7 @@ class SchemeCodegen {
   // A copy of the argument block whose inputs have the age counted in `calendar`'s open time
   // (iwd_jit_business_time, the calendar code the interpreter uses).
   llvm::Value* business_age_args(llvm::Value* args, llvm::Value* inputs, std::int32_t calendar) {
-    constexpr unsigned kFields = 6, kInputs = static_cast<unsigned>(kInputCount);
+    constexpr unsigned kFields = kArgsFieldCount, kInputs = static_cast<unsigned>(kInputCount);
     auto* block = b_.CreateAlloca(i64()->getPointerTo(), ci(kFields));
     auto* copy = b_.CreateAlloca(i64(), ci(kInputs));
     auto* fields = b_.CreateBitCast(args, i64()->getPointerTo()->getPointerTo());
@@ -201,15 +202,15 @@ class SchemeCodegen {
                      b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), block, k));
     for (unsigned k = 0; k < kInputs; ++k)
       b_.CreateStore(b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, k)), b_.CreateConstInBoundsGEP1_64(i64(), copy, k));
-    b_.CreateStore(copy, b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), block, 2));
-    auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, 0));
-    auto* age = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, 1));
+    b_.CreateStore(copy, b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), block, kArgsInputs));
+    auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Now)));
+    auto* age = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Age)));
     auto helper = m_.getOrInsertFunction("iwd_jit_business_time",
                                          llvm::FunctionType::get(i64(), {ptr(), llvm::Type::getInt32Ty(ctx_), i64(), i64()}, false));
     auto* business = b_.CreateCall(helper, {args, llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx_), static_cast<std::uint64_t>(calendar)),
                                             b_.CreateSub(now, age), now});
-    b_.CreateStore(business, b_.CreateConstInBoundsGEP1_64(i64(), copy, 1));
-    b_.CreateStore(ci(calendar), b_.CreateConstInBoundsGEP1_64(i64(), copy, static_cast<std::uint64_t>(Input::AgeCalendar)));
+    b_.CreateStore(business, b_.CreateConstInBoundsGEP1_64(i64(), copy, input_index(Input::Age)));
+    b_.CreateStore(ci(calendar), b_.CreateConstInBoundsGEP1_64(i64(), copy, input_index(Input::AgeCalendar)));
     return b_.CreateBitCast(block, ptr());
   }
 };

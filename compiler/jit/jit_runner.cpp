@@ -5,7 +5,12 @@
 namespace iwd::compiler {
 
 std::array<std::int64_t, kInputCount> input_array(const TimeInputs& in) {
-  return {in.now, in.age, in.sla, in.due, in.overdue_by, in.window, in.start, in.sla_calendar, in.age_calendar};
+  std::array<std::int64_t, kInputCount> a{};
+  auto at = [&a](Input i) -> std::int64_t& { return a[static_cast<std::size_t>(i)]; };
+  at(Input::Now) = in.now, at(Input::Age) = in.age, at(Input::Sla) = in.sla, at(Input::Due) = in.due;
+  at(Input::OverdueBy) = in.overdue_by, at(Input::Window) = in.window, at(Input::Start) = in.start;
+  at(Input::SlaCalendar) = in.sla_calendar, at(Input::AgeCalendar) = in.age_calendar;
+  return a;
 }
 
 static_assert(kClassifyNoDepartment == Interpreter::kNoDepartment && kClassifyDepartmentBase == Interpreter::kDepartmentBase,
@@ -17,12 +22,17 @@ bool JitRunner::args_for(const EvalEnv& env, const std::int64_t* inputs, JitArgs
   const std::uint64_t* record = env.record();
   if (record == nullptr) return false;
   const auto presence_words = static_cast<std::uint32_t>(record[0] >> 32);
-  *args = JitArgs{reinterpret_cast<const std::int64_t*>(record + 1 + presence_words), record + 1, inputs,
-                  strings_.data(), &env, &interp_};
+  *args = JitArgs{.slots = reinterpret_cast<const std::int64_t*>(record + 1 + presence_words),
+                  .present = record + 1,
+                  .inputs = inputs,
+                  .strings = strings_.data(),
+                  .env = &env,
+                  .interp = &interp_};
   return true;
 }
 
 bool JitRunner::classify(const EvalEnv& env, std::int64_t now, std::int32_t* process, std::int32_t* detail) const {
+  static_assert(static_cast<int>(Input::Now) == 0);
   const std::int64_t inputs[kInputCount] = {now};  // conditions read `now` only
   JitArgs args;
   if (!args_for(env, inputs, &args)) return false;

@@ -188,7 +188,7 @@ void LoadedRules::fill_table() {
       abi::Stage& o = out[k];
       o = abi::Stage{};
       o.kind = static_cast<std::uint8_t>(st.kind);
-      o.opens_at = opens[k] < 0 ? abi::kNone : opens[k];
+      o.opens_at = opens[k];  // kNone: never
       if (st.kind == ProgramStage::Skill) {
         o.expression = st.value;
         o.reads_item = r.skill_reads_item_[static_cast<std::size_t>(st.value)];

@@ -353,10 +353,10 @@ department C { priority flat  process R })");
     in.age = age;
     in.now = kDefaultAt + age;
     in.due = due;
-    in.overdue_by = std::max<std::int64_t>(0, in.now - due);
+    in.overdue_by = due == TimeInputs::kNone ? 0 : std::max<std::int64_t>(0, in.now - due);
     return in;
   };
-  const std::int64_t never_due = std::numeric_limits<std::int64_t>::max();
+  const std::int64_t never_due = TimeInputs::kNone;
   auto n = interp.next_priority_change(0, env, at(0, never_due));
   EXPECT_TRUE(n.exact);
   EXPECT_EQ(n.age, 90 * 60'000);
@@ -392,7 +392,7 @@ department A { priority listed  process P })");
   env.set_raw(9, Value::of_int(1));  // k: the first custom attribute, after the nine core ones
   TimeInputs in;
   in.now = kDefaultAt;
-  in.due = std::numeric_limits<std::int64_t>::max();
+  in.due = TimeInputs::kNone;
   const auto n = interp.next_priority_change(0, env, in);
   EXPECT_TRUE(n.exact);
   EXPECT_EQ(n.age, 90 * 60'000);
@@ -456,7 +456,7 @@ TEST(Interp, NextPriorityChangeIsTheFirstChange) {
         env.set_raw(3, Value::of_int(start));
         const Value due = interp.due(static_cast<std::int32_t>(pi), env, start);
         TimeInputs base;
-        base.due = due.present ? due.i : std::numeric_limits<std::int64_t>::max();
+        base.due = due.present ? due.i : TimeInputs::kNone;
         if (p.processes[pi].sla >= 0) base.sla = interp.run(p.processes[pi].sla, env, base).i;
         auto at_age = [&](std::int64_t age) {
           TimeInputs in = base;

@@ -207,7 +207,7 @@ class Oracle {
     const auto opens = plain_.stage_openings(c.process, env, at);
     ASSERT_EQ(x.targets.stages.size(), pp.stages.size()) << what;
     for (std::size_t k = 0; k < opens.size(); ++k)
-      EXPECT_EQ(x.targets.stages[k].opens, opens[k] >= 0 ? stdlib::format_duration(stdlib::Duration{opens[k]}) : "") << what;
+      EXPECT_EQ(x.targets.stages[k].opens, opens[k] != TimeInputs::kNone ? stdlib::format_duration(stdlib::Duration{opens[k]}) : "") << what;
     ASSERT_EQ(x.agents.size(), agents.size()) << what;
     for (std::size_t k = 0; k < agents.size(); ++k) {
       const auto& a = x.agents[k];
