@@ -281,6 +281,31 @@ test "a preferred agent holds the first hour" {
   for (const auto& f : failures) ADD_FAILURE() << f;
 }
 
+// A stage whose opening age is below zero has opened already (it was read as "never" when -1
+// meant never): a source due_at before the start makes the SLA clock run backwards, so 25% of
+// it is an hour before the start: the second stage is open at once, the third an hour later.
+TEST(Interp, AStageThatOpenedBeforeTheStartIsOpen) {
+  const auto failures = run_text(R"(skills { s }
+targets t {
+  skill s > 7 for 25% of sla
+  skill s > 3 for 2h
+  skill s > 0
+}
+department D { sla 4h  targets t  process P }
+test "due_at four hours before capture" {
+  given { due_at: 2026-01-05T05:00:00Z }
+  expect eligible { s: 5 } at 0h
+  expect not eligible { s: 1 } at 59m
+  expect eligible { s: 1 } at 1h
+}
+test "the SLA: the second stage opens at 1h" {
+  expect not eligible { s: 5 } at 59m
+  expect eligible { s: 5 } at 1h
+}
+)");
+  for (const auto& f : failures) ADD_FAILURE() << f;
+}
+
 TEST(Interp, DueFromTheSlaOrTheSource) {
   const auto failures = run_text(R"(calendar office { timezone "Europe/Berlin"  mon..fri 08:00-18:00 }
 department D { sla 12h in office  process P }
