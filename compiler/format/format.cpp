@@ -11,7 +11,7 @@
 #include <optional>
 #include <sstream>
 
-#include "compiler/format/lex_comments.h"
+#include "compiler/syntax/lex_comments.h"
 #include "compiler/syntax/parse.h"
 
 namespace iwd::compiler {

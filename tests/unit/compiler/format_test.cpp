@@ -8,7 +8,7 @@
 #include <sstream>
 
 #include "compiler/format/format.h"
-#include "compiler/format/lex_comments.h"
+#include "compiler/syntax/lex_comments.h"
 #include "compiler/syntax/parse.h"
 
 namespace iwd::compiler {

@@ -1,5 +1,5 @@
-// Re-lexing for the formatter (see lex_comments.h).
-#include "compiler/format/lex_comments.h"
+// Re-lexing for the formatter (see lex_comments.h); in syntax, the only stage that sees ANTLR.
+#include "compiler/syntax/lex_comments.h"
 
 #include "IwdLexer.h"
 
