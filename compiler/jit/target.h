@@ -13,4 +13,10 @@ struct JitTarget {
   std::string features;  // LLVM's "+sse2,+avx,-avx512f,..." of the compiling machine
 };
 
+// The conventions of the native code besides the program (what it reads from its inputs and
+// writes for "none"). 2: an absent time is runtime::abi::kNone (no due instant, a stage that
+// never opens). Bundles from before recorded none; they are read as 1 (INT64_MAX and -1), and
+// their native code is compiled again from their program when loaded.
+inline constexpr int kJitCodeVersion = 2;
+
 }  // namespace iwd::compiler

@@ -40,7 +40,8 @@ std::string manifest_json(const BundleManifest& m) {
                               {"ruleset", m.ruleset},
                               {"ruleset_version", m.ruleset_version},
                               {"source_hash", m.source_hash},
-                              {"target", {{"triple", m.target.triple}, {"cpu", m.target.cpu}, {"features", m.target.features}}}};
+                              {"target", {{"triple", m.target.triple}, {"cpu", m.target.cpu}, {"features", m.target.features}}},
+                              {"jit_code_version", m.jit_code_version}};
   return j.dump();
 }
 
@@ -54,6 +55,7 @@ bool manifest_of(std::string_view text, BundleManifest* m, std::string* error) {
     m->source_hash = j.at("source_hash").get<std::string>();
     const auto& t = j.at("target");
     m->target = JitTarget{t.at("triple").get<std::string>(), t.at("cpu").get<std::string>(), t.at("features").get<std::string>()};
+    m->jit_code_version = j.contains("jit_code_version") ? j.at("jit_code_version").get<int>() : 1;  // not recorded before 2
   } catch (const std::exception&) {
     *error = "the bundle's manifest is malformed";
     return false;

@@ -67,6 +67,13 @@ LoadResult load_bundle(std::string_view bytes, runtime::StringPool& pool, const 
   LoadResult out;
   Bundle b;
   if (!read_bundle(bytes, &b, &out.error)) return out;
+  if (b.manifest.jit_code_version != kJitCodeVersion) {
+    // Native code of other conventions (an older build's INT64_MAX and -1 for "none"): compiled
+    // again from the bundle's program, for this machine.
+    b.objects.clear();
+    b.manifest.target = JitProgram::host_target();
+    b.manifest.jit_code_version = kJitCodeVersion;
+  }
   const auto& m = b.manifest;
   if (m.compiler_version != compiler_version()) {
     out.error = fmt::format("the bundle was built by iwd {} and this is iwd {}: rebuild it with `iwd build`",

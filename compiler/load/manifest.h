@@ -13,6 +13,7 @@ struct BundleManifest {
   std::string ruleset, ruleset_version;
   std::string source_hash;       // "fnv1a64:<hex>" over every source file, in ruleset order
   JitTarget target;
+  int jit_code_version = kJitCodeVersion;  // the native code's conventions (1 when not recorded)
 };
 
 }  // namespace iwd::compiler

@@ -322,6 +322,32 @@ TEST_F(BundleDamage, AnotherMachineIsRefusedUnlessInterpreted) {
   EXPECT_EQ(error_of(cpu, LoadOptions{false, false}), "");  // the interpreter needs no native code
 }
 
+// Native code of other conventions than this iwd's (a bundle from before kJitCodeVersion, whose
+// code wrote -1 and INT64_MAX for "none") is not run: the loader compiles the bundle's program
+// again, so the bundle still loads and answers like its source. Code of the current conventions
+// is loaded as it is (a damaged object file then fails).
+TEST_F(BundleDamage, NativeCodeOfOtherConventionsIsCompiledAgain) {
+  Bundle b;
+  std::string error;
+  ASSERT_TRUE(read_bundle(bytes_, &b, &error)) << error;
+  EXPECT_EQ(b.manifest.jit_code_version, kJitCodeVersion);
+  const std::string old = rewritten([](Bundle& b) {
+    b.manifest.jit_code_version = 1;
+    b.manifest.target.cpu = "future-cpu";  // not this machine's: not used either
+    b.objects[0] = "code of other conventions";
+  });
+  LoadResult r = load_bundle(old, pool_, LoadOptions{true, true});
+  ASSERT_TRUE(r.rules) << r.error;
+  EXPECT_STREQ(r.rules->table().engine, "jit");
+  EXPECT_EQ(r.rules->manifest().jit_code_version, kJitCodeVersion);
+  expect_same_answers(*rules_, *r.rules, 3, 200);
+  // Saved again, it carries the code compiled here.
+  ASSERT_TRUE(read_bundle(r.rules->bundle(), &b, &error)) << error;
+  EXPECT_EQ(b.manifest.jit_code_version, kJitCodeVersion);
+  EXPECT_NE(b.objects.at(0), "code of other conventions");
+  EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.objects[0] = "code of other conventions"; })).rfind("the bundle's native code does not load", 0), 0u);
+}
+
 TEST_F(BundleDamage, NotABundle) {
   EXPECT_EQ(error_of("ruleset x"), "not an iwd bundle (it does not start with the bundle signature)");
   EXPECT_FALSE(looks_like_bundle("ruleset x"));
