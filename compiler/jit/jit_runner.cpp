@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "runtime/item.h"
+
 namespace iwd::compiler {
 
 std::array<std::int64_t, kInputCount> input_array(const TimeInputs& in) {
@@ -21,9 +23,13 @@ static_assert(kClassifyNoDepartment == Interpreter::kNoDepartment && kClassifyDe
 bool JitRunner::args_for(const EvalEnv& env, const std::int64_t* inputs, JitArgs* args) const {
   const std::uint64_t* record = env.record();
   if (record == nullptr) return false;
-  const auto presence_words = static_cast<std::uint32_t>(record[0] >> 32);
-  *args = JitArgs{.slots = reinterpret_cast<const std::int64_t*>(record + 1 + presence_words),
-                  .present = record + 1,
+  static_assert(runtime::kPresenceOffsetBytes == runtime::kRecordHeaderBytes &&
+                    runtime::kRecordHeaderBytes % sizeof(std::uint64_t) == 0,
+                "the presence words follow the header, and the slots them, in whole words");
+  const auto& header = *reinterpret_cast<const runtime::RecordHeader*>(record);
+  const std::uint64_t* presence = record + runtime::kPresenceOffsetBytes / sizeof(std::uint64_t);
+  *args = JitArgs{.slots = reinterpret_cast<const std::int64_t*>(presence + header.presence_words),
+                  .present = presence,
                   .inputs = inputs,
                   .strings = strings_.data(),
                   .env = &env,
