@@ -121,7 +121,7 @@ struct Service {
 // N open items: 20 agents registered first take 40 of them (accepted), the rest stay queued.
 void populate(Service& s, int n) {
   for (int a = 0; a < 20; ++a)
-    s.engine->change(server::Change{"agent",
+    s.engine->change(server::Change{runtime::replay::Op::Agent,
                                     json{{"id", "agent" + std::to_string(a)},
                                          {"skills", {{"sales_processing", 8}, {"legacy_processing", 2}, {"finance_processing", 6}}}},
                                     {}});
@@ -133,7 +133,7 @@ void populate(Service& s, int n) {
       if (k % 5 == 0) item["deal_value"] = k % 20000;
       if (k % 7 == 0) item["product"] = "P" + std::to_string(k % 100);
       if (k % 11 == 0) item["tags"] = json::array({"t" + std::to_string(k % 13), "x"});
-      batch.push_back(server::Change{"capture", std::move(item), {}});
+      batch.push_back(server::Change{runtime::replay::Op::Capture, std::move(item), {}});
     }
     for (const server::Reply& r : s.engine->changes(std::move(batch)))
       if (r.status != 201) std::fprintf(stderr, "capture: %d %s\n", r.status, r.body.dump().c_str());
@@ -145,7 +145,7 @@ void populate(Service& s, int n) {
       if (item.state == runtime::ItemState::Offered) offered.emplace_back(rt.pool().view(item.id));
     return server::Reply{200, {}};
   });
-  for (const std::string& id : offered) s.engine->change(server::Change{"accept", json(id), {}});
+  for (const std::string& id : offered) s.engine->change(server::Change{runtime::replay::Op::Accept, json(id), {}});
 }
 
 struct SnapshotFigures {
@@ -273,7 +273,7 @@ void BM_ImageParts(benchmark::State& state) {
       if (k % 5 == 0) item["deal_value"] = k % 20000;
       if (k % 7 == 0) item["product"] = "P" + std::to_string(k % 100);
       if (k % 11 == 0) item["tags"] = json::array({"t" + std::to_string(k % 13), "x"});
-      session.apply(runtime::replay::ScriptLine{kAt, "capture", item.dump()});
+      session.apply(runtime::replay::ScriptLine{kAt, runtime::replay::Op::Capture, item.dump()});
       captured.set(pool.intern("I" + std::to_string(k)), server::CaptureMark{static_cast<std::uint64_t>(k)});
     }
     auto t0 = Clock::now();

@@ -9,8 +9,6 @@
 
 namespace iwd::runtime {
 
-namespace detail {
-
 std::string json_nesting_error(std::string_view text, std::size_t max_depth) {
   std::size_t depth = 0;
   bool in_string = false, escaped = false;
@@ -42,8 +40,6 @@ std::string json_error_text(std::string_view what) {
   }
   return std::string(what);
 }
-
-}  // namespace detail
 
 namespace {
 
@@ -212,7 +208,7 @@ void apply_default(StringPool& pool, const AttributeSpec& a, std::uint32_t i, It
 ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std::string_view text,
                                     const DecodeOptions& options) {
   using R = ParseResult<ItemRecord>;
-  if (std::string e = detail::json_nesting_error(text, options.max_depth); !e.empty())
+  if (std::string e = json_nesting_error(text, options.max_depth); !e.empty())
     return R::failure(e);
   json j;
   try {
@@ -220,9 +216,9 @@ ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std:
   } catch (const json::parse_error& e) {
     const std::size_t offset = e.byte > 0 ? e.byte - 1 : 0;
     return R::failure("malformed JSON at offset " + std::to_string(offset) + ": " +
-                      detail::json_error_text(e.what()));
+                      json_error_text(e.what()));
   } catch (const json::exception& e) {
-    return R::failure("malformed JSON: " + detail::json_error_text(e.what()));
+    return R::failure("malformed JSON: " + json_error_text(e.what()));
   }
   if (!j.is_object()) return R::failure("expected a JSON object of attributes, got " + got(j));
 
@@ -247,7 +243,7 @@ ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std:
       given[i] = true;
     }
   } catch (const json::exception& e) {
-    return R::failure("malformed JSON: " + detail::json_error_text(e.what()));
+    return R::failure("malformed JSON: " + json_error_text(e.what()));
   }
 
   for (std::uint32_t i = 0; i < schema.attributes.size(); ++i) {

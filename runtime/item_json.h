@@ -40,12 +40,14 @@ ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std:
 // accepts (times in UTC ISO 8601, durations as format_duration, enums by bare name).
 std::string encode_item(const Schema& schema, const StringPool& pool, const ItemRecord& item);
 
-namespace detail {
+// JSON text checked and its errors worded the same way wherever the runtime's formats (items,
+// schemas, script lines) and the server's request bodies are read:
 // "" when `text` has no JSON array/object nesting deeper than max_depth (strings skipped),
-// else "malformed JSON at offset N: nesting deeper than MAX".
+// else "malformed JSON at offset N: nesting deeper than MAX". Check before parsing: the
+// parser recurses.
 std::string json_nesting_error(std::string_view text, std::size_t max_depth);
-// The message part of an nlohmann exception's what() (after the "[json.exception...] " tag).
+// The message part of an nlohmann exception's what() (after the "[json.exception...] " tag
+// and the line and column), for "malformed JSON: MESSAGE".
 std::string json_error_text(std::string_view what);
-}  // namespace detail
 
 }  // namespace iwd::runtime

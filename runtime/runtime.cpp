@@ -4,8 +4,29 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace iwd::runtime {
+
+std::string_view refusal_name(Refusal r) {
+  switch (r) {
+    case Refusal::None: return "none";
+    case Refusal::NotFound: return "not_found";
+    case Refusal::IllegalTransition: return "illegal_transition";
+    case Refusal::RefusedByRules: return "refused_by_rules";
+    case Refusal::Conflict: return "conflict";
+    case Refusal::BadInput: return "bad_input";
+    case Refusal::AgentUnavailable: return "agent_unavailable";
+    case Refusal::StateUnusable: return "state_unusable";
+  }
+  return "?";
+}
+
+Status Status::fail(Refusal code, std::string message) {
+  // A refusal without a code would reach a client as the wrong HTTP status: a bug, caught here.
+  if (code == Refusal::None) throw std::logic_error("Status::fail without a refusal code: " + message);
+  return Status(code, std::move(message));
+}
 
 std::unique_ptr<Runtime> Runtime::create(const abi::RulesV1& rules, StringPool& pool, Clock& clock, EventSink& sink,
                                          const RuntimeOptions& options, std::string* error) {

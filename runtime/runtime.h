@@ -40,13 +40,40 @@
 
 namespace iwd::runtime {
 
-// The outcome of an operation: empty when it was done, else one sentence saying why not
+// Why an operation was refused, named for what the caller can do about it. Every refusal
+// carries one (Status::fail requires it); the server answers each with the HTTP status and
+// error code of one table (server/reply.cpp), so rewording a message never changes the API.
+enum class Refusal : std::uint8_t {
+  None,               // not refused: the operation was done
+  NotFound,           // no open item (or no agent) by that id: check the id; the item may have ended
+  IllegalTransition,  // the item's state, or the agent it is offered to, does not allow this now
+  RefusedByRules,     // the rules reject the item as it would be (update, restart, reschedule, adopt)
+  Conflict,           // contradicts what is there: the id is open already, the item is already
+                      // with that agent, the agent holds more than the capacity asked for
+  BadInput,           // malformed or out of range (JSON, attributes, skills, capacity, outcome,
+                      // script line): fix the request
+  AgentUnavailable,   // the agent cannot take the item now (logged out, no room): later, or another
+  StateUnusable,      // a saved state that does not fit this runtime (version, rules, clock, damage)
+};
+inline constexpr Refusal kLastRefusal = Refusal::StateUnusable;
+// "not_found", "illegal_transition", ...: the code's name (for logs and tests).
+std::string_view refusal_name(Refusal r);
+
+// The outcome of an operation: done, or refused with a code and one sentence saying why not
 // (nothing changed then).
-struct Status {
-  std::string error;
-  bool ok() const { return error.empty(); }
+class Status {
+ public:
+  Status() = default;  // done
   static Status done() { return {}; }
-  static Status fail(std::string message) { return Status{std::move(message)}; }
+  // `code` is never Refusal::None and `message` never empty.
+  static Status fail(Refusal code, std::string message);
+  bool ok() const { return code == Refusal::None; }
+
+  Refusal code = Refusal::None;
+  std::string error;  // the message: empty when done
+
+ private:
+  Status(Refusal c, std::string m) : code(c), error(std::move(m)) {}
 };
 
 enum class Policy : std::uint8_t {

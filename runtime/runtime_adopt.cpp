@@ -8,16 +8,16 @@ namespace iwd::runtime {
 
 Status Runtime::adopt(ItemRecord record, ItemState state, std::uint32_t agent_id, std::int64_t state_deadline) {
   if (record.slot_count() != schema_.attributes.size())
-    return Status::fail(fmt::format("the item has {} attribute slots; the rules' schema has {}", record.slot_count(),
+    return Status::fail(Refusal::BadInput, fmt::format("the item has {} attribute slots; the rules' schema has {}", record.slot_count(),
                                     schema_.attributes.size()));
-  if (!record.present(kSlotId)) return Status::fail("an adopted item needs an `id`");
+  if (!record.present(kSlotId)) return Status::fail(Refusal::BadInput, "an adopted item needs an `id`");
   const std::uint32_t id = record.get_string(kSlotId);
-  if (item_index(id) != kNoIndex) return Status::fail(fmt::format("an open item with id `{}` exists", name(id)));
-  if (!is_open(state)) return Status::fail(fmt::format("item `{}`: only an open item can be adopted", name(id)));
+  if (item_index(id) != kNoIndex) return Status::fail(Refusal::Conflict, fmt::format("an open item with id `{}` exists", name(id)));
+  if (!is_open(state)) return Status::fail(Refusal::BadInput, fmt::format("item `{}`: only an open item can be adopted", name(id)));
   const bool needs_agent = state == ItemState::Offered || state == ItemState::Assigned || state == ItemState::Parked;
   const std::uint32_t a = needs_agent ? agent_index(agent_id) : kNoIndex;
   if (needs_agent && a == kNoIndex)
-    return Status::fail(fmt::format("item `{}` is with agent `{}`, who is unknown here", name(id), name(agent_id)));
+    return Status::fail(Refusal::NotFound, fmt::format("item `{}` is with agent `{}`, who is unknown here", name(id), name(agent_id)));
   // Assigned or parked, the item is held by that agent: its last_agent (the record of rules
   // built before last_agent existed has none to carry).
   if (const int slot = schema_.last_agent_slot(); slot >= 0 && (state == ItemState::Assigned || state == ItemState::Parked))
@@ -25,7 +25,7 @@ Status Runtime::adopt(ItemRecord record, ItemState state, std::uint32_t agent_id
   const std::int64_t t = now();
   Classification c = classify(record, t);
   if (c.process < 0)
-    return Status::fail(fmt::format("item `{}`: the new rules reject it: {}", name(id), c.rejection));
+    return Status::fail(Refusal::RefusedByRules, fmt::format("item `{}`: the new rules reject it: {}", name(id), c.rejection));
 
   const std::uint32_t i = open_slot(id, std::move(record), std::move(c));
   WorkItem& item = items_[i];

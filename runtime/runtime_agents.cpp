@@ -6,21 +6,21 @@
 namespace iwd::runtime {
 
 Status Runtime::agent(const AgentUpdate& u) {
-  if (u.id == kNoId) return Status::fail("an agent needs an `id`");
+  if (u.id == kNoId) return Status::fail(Refusal::BadInput, "an agent needs an `id`");
   if (u.skills) {
     if (u.skills->size() != static_cast<std::size_t>(rules_.skill_count))
-      return Status::fail(fmt::format("agent `{}`: {} skill levels given, the rules have {} skills", name(u.id),
+      return Status::fail(Refusal::BadInput, fmt::format("agent `{}`: {} skill levels given, the rules have {} skills", name(u.id),
                                       u.skills->size(), rules_.skill_count));
     for (std::int8_t level : *u.skills)
       if (level < -1 || level > 10)
-        return Status::fail(fmt::format("agent `{}`: a skill level is a whole number from 0 to 10", name(u.id)));
+        return Status::fail(Refusal::BadInput, fmt::format("agent `{}`: a skill level is a whole number from 0 to 10", name(u.id)));
   }
   std::uint32_t a = agent_index(u.id);
   if (u.capacity) {
     for (const auto& [media, limit] : u.capacity->media)
-      if (limit < 0) return Status::fail(fmt::format("agent `{}`: a capacity is not negative", name(u.id)));
+      if (limit < 0) return Status::fail(Refusal::BadInput, fmt::format("agent `{}`: a capacity is not negative", name(u.id)));
     if (u.capacity->other_media < 0 || u.capacity->total < 0)
-      return Status::fail(fmt::format("agent `{}`: a capacity is not negative", name(u.id)));
+      return Status::fail(Refusal::BadInput, fmt::format("agent `{}`: a capacity is not negative", name(u.id)));
   }
   // Media first: registering one may republish agents.
   std::vector<std::pair<std::uint32_t, std::int32_t>> limits;
@@ -36,11 +36,11 @@ Status Runtime::agent(const AgentUpdate& u) {
       for (const auto& [media, l] : limits)
         if (media == m) limit = l;
       if (agent.load[m] > limit)
-        return Status::fail(fmt::format("agent `{}` holds {} `{}` items; a capacity of {} is below that", name(u.id),
+        return Status::fail(Refusal::Conflict, fmt::format("agent `{}` holds {} `{}` items; a capacity of {} is below that", name(u.id),
                                         agent.load[m], name(media_ids_[m]), limit));
     }
     if (agent.load_total > capacity.total)
-      return Status::fail(fmt::format("agent `{}` holds {} items; a total capacity of {} is below that", name(u.id),
+      return Status::fail(Refusal::Conflict, fmt::format("agent `{}` holds {} items; a total capacity of {} is below that", name(u.id),
                                       agent.load_total, capacity.total));
   }
 

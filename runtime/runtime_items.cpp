@@ -30,11 +30,11 @@ std::uint32_t Runtime::open_slot(std::uint32_t id, ItemRecord record, Classifica
 
 Status Runtime::capture(ItemRecord record) {
   if (record.slot_count() != schema_.attributes.size())
-    return Status::fail(fmt::format("the item has {} attribute slots; the rules' schema has {}", record.slot_count(),
+    return Status::fail(Refusal::BadInput, fmt::format("the item has {} attribute slots; the rules' schema has {}", record.slot_count(),
                                     schema_.attributes.size()));
-  if (!record.present(kSlotId)) return Status::fail("a captured item needs an `id`");
+  if (!record.present(kSlotId)) return Status::fail(Refusal::BadInput, "a captured item needs an `id`");
   const std::uint32_t id = record.get_string(kSlotId);
-  if (item_index(id) != kNoIndex) return Status::fail(fmt::format("an open item with id `{}` exists", name(id)));
+  if (item_index(id) != kNoIndex) return Status::fail(Refusal::Conflict, fmt::format("an open item with id `{}` exists", name(id)));
   const std::int64_t t = now();
   record.set_int(kSlotCapturedAt, t);
   if (const int slot = schema_.last_agent_slot(); slot >= 0) record.clear(static_cast<std::uint32_t>(slot));  // no one held it yet
@@ -63,11 +63,11 @@ Status Runtime::capture(ItemRecord record) {
 
 Status Runtime::update(ItemRecord record) {
   if (record.slot_count() != schema_.attributes.size())
-    return Status::fail(fmt::format("the item has {} attribute slots; the rules' schema has {}", record.slot_count(),
+    return Status::fail(Refusal::BadInput, fmt::format("the item has {} attribute slots; the rules' schema has {}", record.slot_count(),
                                     schema_.attributes.size()));
-  if (!record.present(kSlotId)) return Status::fail("an update needs the item's `id`");
+  if (!record.present(kSlotId)) return Status::fail(Refusal::BadInput, "an update needs the item's `id`");
   const std::uint32_t i = item_index(record.get_string(kSlotId));
-  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(record.get_string(kSlotId))));
+  if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(record.get_string(kSlotId))));
   const std::int64_t t = now();
   record.set_int(kSlotCapturedAt, items_[i].record.get_int(kSlotCapturedAt));
   if (const int slot = schema_.last_agent_slot(); slot >= 0) {  // the runtime's to set: kept
@@ -77,7 +77,7 @@ Status Runtime::update(ItemRecord record) {
   }
   Classification c = classify(record, t);
   if (c.process < 0)
-    return Status::fail(fmt::format("update of `{}` refused, the rules reject the new attributes: {}",
+    return Status::fail(Refusal::RefusedByRules, fmt::format("update of `{}` refused, the rules reject the new attributes: {}",
                                     name(items_[i].id), c.rejection));
   const ItemState from = items_[i].state;
   if (from == ItemState::Queued) leave_queues(i);
@@ -117,7 +117,7 @@ Status Runtime::update(ItemRecord record) {
 
 Status Runtime::cancel(std::uint32_t id) {
   const std::uint32_t i = item_index(id);
-  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   end(i, ItemState::Canceled, Cause::Cancel);
   settle();
   return Status::done();
@@ -125,11 +125,11 @@ Status Runtime::cancel(std::uint32_t id) {
 
 Status Runtime::hold(std::uint32_t id) {
   const std::uint32_t i = item_index(id);
-  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
   const ItemState from = item.state;
   if (from != ItemState::Deferred && from != ItemState::Queued && from != ItemState::Offered)
-    return Status::fail(item_error(item, "only a deferred, queued or offered item can be held"));
+    return Status::fail(Refusal::IllegalTransition, item_error(item, "only a deferred, queued or offered item can be held"));
   std::uint32_t freed = kNoIndex;
   if (from == ItemState::Queued) leave_queues(i);
   if (from == ItemState::Offered) freed = leave_agent(i);
@@ -143,9 +143,9 @@ Status Runtime::hold(std::uint32_t id) {
 
 Status Runtime::resume(std::uint32_t id) {
   const std::uint32_t i = item_index(id);
-  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
-  if (item.state != ItemState::Held) return Status::fail(item_error(item, "only a held item can be resumed"));
+  if (item.state != ItemState::Held) return Status::fail(Refusal::IllegalTransition, item_error(item, "only a held item can be resumed"));
   const bool queued = place(i, now());
   emit_item(item, ItemState::Held, Cause::Resume, kNoIndex);
   if (queued) offer_item(i);
@@ -155,13 +155,13 @@ Status Runtime::resume(std::uint32_t id) {
 
 Status Runtime::restart(std::uint32_t id) {
   const std::uint32_t i = item_index(id);
-  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   const std::int64_t t = now();
   ItemRecord record = items_[i].record;
   record.set_int(kSlotCapturedAt, t);
   Classification c = classify(record, t);
   if (c.process < 0)
-    return Status::fail(fmt::format("restart of `{}` refused, the rules reject it now: {}", name(id), c.rejection));
+    return Status::fail(Refusal::RefusedByRules, fmt::format("restart of `{}` refused, the rules reject it now: {}", name(id), c.rejection));
   WorkItem& item = items_[i];
   const ItemState from = item.state;
   const Detached d = detach(i);
@@ -179,9 +179,9 @@ Status Runtime::restart(std::uint32_t id) {
 
 Status Runtime::reschedule(std::uint32_t id, std::optional<std::int64_t> activate_at, std::optional<std::int64_t> due_at) {
   const std::uint32_t i = item_index(id);
-  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   if (items_[i].state == ItemState::DonePending)
-    return Status::fail(item_error(items_[i], "a done item waits for the source; it cannot be rescheduled"));
+    return Status::fail(Refusal::IllegalTransition, item_error(items_[i], "a done item waits for the source; it cannot be rescheduled"));
   const std::int64_t t = now();
   ItemRecord record = items_[i].record;
   auto set = [&record](std::uint32_t slot, std::optional<std::int64_t> v) {
@@ -195,7 +195,7 @@ Status Runtime::reschedule(std::uint32_t id, std::optional<std::int64_t> activat
   set(kSlotDueAt, due_at);
   Classification c = classify(record, t);
   if (c.process < 0)
-    return Status::fail(fmt::format("reschedule of `{}` refused, the rules reject it: {}", name(id), c.rejection));
+    return Status::fail(Refusal::RefusedByRules, fmt::format("reschedule of `{}` refused, the rules reject it: {}", name(id), c.rejection));
   WorkItem& item = items_[i];
   const ItemState from = item.state;
   const Detached d = detach(i);
@@ -215,12 +215,12 @@ Status Runtime::reschedule(std::uint32_t id, std::optional<std::int64_t> activat
 
 Status Runtime::complete(std::uint32_t id, std::uint32_t outcome) {
   const std::uint32_t i = item_index(id);
-  if (i == kNoIndex) return Status::fail(fmt::format("no open item `{}`", name(id)));
+  if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   const ItemState s = items_[i].state;
   if (s != ItemState::Assigned && s != ItemState::DonePending && s != ItemState::Parked)
-    return Status::fail(item_error(items_[i], "only an assigned, done or parked item can be completed (cancel withdraws it)"));
+    return Status::fail(Refusal::IllegalTransition, item_error(items_[i], "only an assigned, done or parked item can be completed (cancel withdraws it)"));
   if (outcome != kNoId)
-    if (std::string problem = outcome_problem(rules_, pool_.view(outcome)); !problem.empty()) return Status::fail(problem);
+    if (std::string problem = outcome_problem(rules_, pool_.view(outcome)); !problem.empty()) return Status::fail(Refusal::BadInput, problem);
   end(i, ItemState::Completed, Cause::Complete, outcome);
   settle();
   return Status::done();

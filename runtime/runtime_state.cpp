@@ -174,16 +174,16 @@ void Runtime::save_state(FrameWriter& out) const {
 
 Status Runtime::load_state(FrameReader& in) {
   if (!items_.empty() || !agents_.empty() || !media_ids_.empty())
-    return Status::fail("a state loads into a fresh runtime only");
+    return Status::fail(Refusal::StateUnusable, "a state loads into a fresh runtime only");
   try {
     if (const std::uint32_t v = in.u32(); v != kStateVersion)
-      return Status::fail(fmt::format("the state is of version {}; this runtime reads version {}", v, kStateVersion));
+      return Status::fail(Refusal::StateUnusable, fmt::format("the state is of version {}; this runtime reads version {}", v, kStateVersion));
     const std::uint32_t slots = in.u32();
     const std::int32_t skills = in.i32(), processes = in.i32();
     if (slots != schema_.attributes.size() || skills != rules_.skill_count || processes != rules_.process_count)
-      return Status::fail("the state was saved under other rules (its schema, skills or processes differ)");
+      return Status::fail(Refusal::StateUnusable, "the state was saved under other rules (its schema, skills or processes differ)");
     if (const std::int64_t at = in.i64(); at != now())
-      return Status::fail(fmt::format("the state is of {}; the runtime's clock is at {}",
+      return Status::fail(Refusal::StateUnusable, fmt::format("the state is of {}; the runtime's clock is at {}",
                                       stdlib::format_instant(stdlib::Instant{at}), stdlib::format_instant(clock_.now())));
     next_serial_ = in.u64();
     next_place_ = in.u64();
@@ -320,7 +320,7 @@ Status Runtime::load_state(FrameReader& in) {
           throw FrameError("an agent holds an item that is not with it");
     if (!in.done()) throw FrameError("bytes are left after its end");
   } catch (const FrameError& e) {
-    return Status::fail(std::string("the state is damaged: ") + e.what());
+    return Status::fail(Refusal::StateUnusable, std::string("the state is damaged: ") + e.what());
   }
   return Status::done();
 }

@@ -195,13 +195,13 @@ std::string Schema::serialize() const {
 
 ParseResult<Schema> Schema::parse(std::string_view text) {
   using R = ParseResult<Schema>;
-  if (std::string e = detail::json_nesting_error(text, 16); !e.empty())
+  if (std::string e = json_nesting_error(text, 16); !e.empty())
     return R::failure("corrupt schema: " + e);
   json j;
   try {
     j = json::parse(text.begin(), text.end());
   } catch (const json::exception& e) {
-    return R::failure("corrupt schema: " + detail::json_error_text(e.what()));
+    return R::failure("corrupt schema: " + json_error_text(e.what()));
   }
   try {
     if (!j.is_object() || !j.contains("format") || j["format"] != "iwd-schema")
@@ -265,7 +265,7 @@ ParseResult<Schema> Schema::parse(std::string_view text) {
   } catch (const std::string& m) {
     return R::failure("corrupt schema: " + m);
   } catch (const json::exception& e) {
-    return R::failure("corrupt schema: " + detail::json_error_text(e.what()));
+    return R::failure("corrupt schema: " + json_error_text(e.what()));
   }
 }
 

@@ -7,14 +7,16 @@
 #include <cmath>
 #include <cstdio>
 
-#include "compiler/load/bundle.h"
 #include "server/views.h"
+#include "stdlib/hash.h"
 #include "stdlib/time.h"
 
 namespace iwd::server {
 
 using json = nlohmann::json;
 using ojson = nlohmann::ordered_json;
+using runtime::replay::Op;
+using runtime::replay::op_name;
 
 class Engine::Tap final : public runtime::EventSink {
  public:
@@ -159,7 +161,7 @@ void Engine::loop() {
         else if (c->kind == Kind::Reload) r = reload_now(std::move(c->next), now, &commit);
         else r = snapshot_now(now, &commit, &c->answer);
       } catch (const std::exception& e) {
-        r = internal_error(c->kind == Kind::Change ? c->change.op : "command", e.what());
+        r = internal_error(c->kind == Kind::Change ? std::string(op_name(c->change.op)) : "command", e.what());
       }
       drain_events(messages.get());
       answers->emplace_back(std::move(c), std::move(r));
@@ -241,18 +243,18 @@ void integral_floats_as_integers(json& j) {
 // number that is a whole number written as one (`100.0` is `100`), so a retry that spells a
 // number another way is the same body. `dumped` is `value.dump()`.
 std::uint64_t Engine::body_hash(const json& value, const std::string& dumped) {
-  if (!has_float(value)) return compiler::fnv1a64(dumped);
+  if (!has_float(value)) return stdlib::fnv1a64(dumped);
   json copy = value;
   integral_floats_as_integers(copy);
-  return compiler::fnv1a64(copy.dump());
+  return stdlib::fnv1a64(copy.dump());
 }
 
 Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
   runtime::Runtime& rt = session_->runtime();
   const std::string id = item_of(c);
   std::string value = c.value.dump();  // canonical: keys in order
-  const std::uint64_t hash = c.op == "capture" ? body_hash(c.value, value) : 0;
-  if (c.op == "capture") {
+  const std::uint64_t hash = c.op == Op::Capture ? body_hash(c.value, value) : 0;
+  if (c.op == Op::Capture) {
     if (id.empty()) return error_reply(422, "missing_id", "an item needs an `id` (a string): the source system's key");
     if (const CaptureMark* mark = captured_.find(pool_.intern(id))) {
       if (mark->body_hash != hash)
@@ -261,30 +263,28 @@ Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
       again.status = 200;  // the same item again: nothing new is stored
       return again;
     }
-  } else if (c.op != "agent" && !id.empty()) {
+  } else if (c.op != Op::Agent && !id.empty()) {
     // An ended item: say so rather than "no open item". (Ids are looked up, not interned: an
     // unknown id must not grow the pool.)
     const auto known = pool_.find(id);
     if (const CaptureMark* mark = known ? captured_.find(*known) : nullptr; mark && mark->ended != runtime::ItemState::None)
       return error_reply(409, "ended", fmt::format("item `{}` is {}; it cannot be given `{}`", id,
-                                                   runtime::item_state_name(mark->ended), c.op));
+                                                   runtime::item_state_name(mark->ended), op_name(c.op)));
   }
-  if (!c.acting_agent.empty() && (c.op == "done" || c.op == "park" || c.op == "pull" || c.op == "transfer")) {
+  if (!c.acting_agent.empty() && (c.op == Op::Done || c.op == Op::Park || c.op == Op::Pull || c.op == Op::Transfer)) {
     const auto known = pool_.find(id);
     const runtime::WorkItem* item = known ? rt.find_item(*known) : nullptr;
     if (item && (item->agent == runtime::kNoIndex || rt.pool().view(rt.agents()[item->agent].id) != c.acting_agent))
       return error_reply(403, "forbidden", fmt::format("item `{}` is not with agent `{}`", id, c.acting_agent));
   }
   // The journal line is the replay line {"at": INSTANT, OP: VALUE}; applied as parsed.
-  std::string line = "{\"at\":\"" + stdlib::format_instant(stdlib::Instant{now}) + "\",\"" + c.op + "\":" + value + "}";
-  if (std::string refused = session_->apply(runtime::replay::ScriptLine{now, c.op, std::move(value)}); !refused.empty()) {
-    const bool unknown = refused.find("no open item") != std::string::npos || refused.find(": no agent") != std::string::npos;
-    if (unknown) return error_reply(404, "not_found", refused);
-    const bool illegal = refused.find("only ") != std::string::npos || refused.find("is offered to") != std::string::npos;
-    return error_reply(illegal ? 409 : 422, illegal ? "illegal_transition" : "refused", refused);
-  }
+  std::string line =
+      fmt::format("{{\"at\":\"{}\",\"{}\":{}}}", stdlib::format_instant(stdlib::Instant{now}), op_name(c.op), value);
+  // A refusal is answered by its code (server/reply.cpp's table), never by its wording.
+  if (runtime::Status s = session_->apply(runtime::replay::ScriptLine{now, c.op, std::move(value)}); !s.ok())
+    return refusal_reply(s);
   batch->lines.push_back(std::move(line));
-  if (c.op == "capture") captured_.set(pool_.intern(id), CaptureMark{hash});
+  if (c.op == Op::Capture) captured_.set(pool_.intern(id), CaptureMark{hash});
   return outcome(c, id);
 }
 
@@ -297,11 +297,11 @@ Reply Engine::outcome(const Change& c, const std::string& id) {
   const runtime::Runtime& rt = session_->runtime();
   const std::int64_t now = session_->now();
   const auto known = pool_.find(id);  // the change succeeded: its item or agent has been interned
-  if (c.op == "agent") {
+  if (c.op == Op::Agent) {
     const runtime::Agent* a = known ? rt.find_agent(*known) : nullptr;
     return a ? Reply{200, agent_view(rt, *a)} : Reply{200, ojson{{"id", id}}};
   }
-  const int status = c.op == "capture" ? 201 : 200;
+  const int status = c.op == Op::Capture ? 201 : 200;
   const std::uint32_t interned = known ? *known : runtime::kNoId;
   if (const runtime::WorkItem* item = known ? rt.find_item(interned) : nullptr)
     return Reply{status, {}, item_view_text(rt, *item, now)};

@@ -46,10 +46,10 @@
 
 namespace iwd::server {
 
-// A change in the replay script's terms: an operation (`capture`, `agent`, `accept`...) and
-// its JSON value (docs/replay.md).
+// A change in the replay script's terms: an operation (capture, agent, accept...) and its JSON
+// value (docs/replay.md).
 struct Change {
-  std::string op;
+  runtime::replay::Op op = runtime::replay::Op::None;
   nlohmann::json value;
   // An agent token's agent: for done, park, pull and transfer the item must be with it.
   std::string acting_agent;

@@ -116,15 +116,13 @@ bool Engine::recover(Ruleset initial, std::string* error) {
             return;
           }
         }
-        if (e = session_->apply_text(line); !e.empty()) {
+        runtime::replay::ScriptLine parsed;
+        if (e = session_->apply_text(line, &parsed).error; !e.empty()) {
           problem = fmt::format("{} (line {} replayed) does not replay ({}): the journal and its rules disagree",
                                 journal_.position(), n, e);
           return;
         }
-        if (line.find("\"capture\":") != std::string::npos) {
-          const json j = json::parse(line, nullptr, false);
-          if (j.is_object() && j.contains("capture")) remember_capture(j["capture"]);
-        }
+        if (parsed.op == runtime::replay::Op::Capture) remember_capture(json::parse(parsed.value));
         drain_events(nullptr);
       },
       error);

@@ -6,6 +6,8 @@
 
 #include <string>
 
+#include "runtime/runtime.h"
+
 namespace iwd::server {
 
 struct Reply {
@@ -18,5 +20,16 @@ struct Reply {
 };
 
 Reply error_reply(int status, const std::string& code, const std::string& message);
+
+// A runtime refusal's HTTP status and error code (docs/api.md): the one table from
+// runtime::Refusal to the API. {0, ""} for Refusal::None (not a refusal) or a code the table
+// lacks (a test walks every code).
+struct RefusalHttp {
+  int status = 0;
+  const char* code = "";
+};
+RefusalHttp refusal_http(runtime::Refusal refusal);
+// The reply to a refused change: its code's status and error code, its message.
+Reply refusal_reply(const runtime::Status& refused);
 
 }  // namespace iwd::server

@@ -16,12 +16,12 @@ bool body_object(const Call& call, const Responder& res, nlohmann::json* out, bo
     *out = nlohmann::json::object();
     return true;
   }
-  std::string problem = runtime::detail::json_nesting_error(call.req.body, 64);
+  std::string problem = runtime::json_nesting_error(call.req.body, 64);
   if (problem.empty()) {
     try {
       *out = nlohmann::json::parse(call.req.body);
     } catch (const nlohmann::json::exception& e) {
-      problem = "malformed JSON: " + runtime::detail::json_error_text(e.what());
+      problem = "malformed JSON: " + runtime::json_error_text(e.what());
     }
   }
   if (!problem.empty()) {

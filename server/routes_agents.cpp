@@ -56,7 +56,7 @@ void change_state(Engine* engine, const std::string& id, json body, const Respon
   engine->read([id](const runtime::Runtime& rt, std::int64_t) { return agent_named(rt, id) ? Reply{200, {}} : no_agent(id); },
                [engine, body = std::move(body), res](const Reply& known) mutable {
                  if (known.status != 200) return res(known);
-                 engine->change(Change{"agent", std::move(body), {}}, res);
+                 engine->change(Change{runtime::replay::Op::Agent, std::move(body), {}}, res);
                });
 }
 
@@ -86,7 +86,7 @@ std::vector<Route> agent_routes(ServerContext& ctx) {
                    return change_state(ctx.engine, id, std::move(body), res);
                  }
                  body["id"] = id;
-                 ctx.engine->change(Change{"agent", std::move(body), {}}, res);
+                 ctx.engine->change(Change{runtime::replay::Op::Agent, std::move(body), {}}, res);
                }});
   r.push_back({"PUT", "/v1/agents/{id}/state", kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);

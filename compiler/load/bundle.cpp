@@ -65,14 +65,6 @@ bool manifest_of(std::string_view text, BundleManifest* m, std::string* error) {
 
 }  // namespace
 
-std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t h) {
-  for (unsigned char c : bytes) {
-    h ^= c;
-    h *= 0x100000001b3ULL;
-  }
-  return h;
-}
-
 bool looks_like_bundle(std::string_view bytes) { return bytes.substr(0, kBundleMagic.size()) == kBundleMagic; }
 
 std::string write_bundle(const Bundle& b) {

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "compiler/load/manifest.h"
+#include "stdlib/hash.h"
 
 namespace iwd::compiler {
 
@@ -42,6 +43,6 @@ bool read_bundle(std::string_view bytes, Bundle* out, std::string* error);
 // Whether `bytes` starts like a bundle (to tell a bundle from a source file).
 bool looks_like_bundle(std::string_view bytes);
 
-std::uint64_t fnv1a64(std::string_view bytes, std::uint64_t h = 0xcbf29ce484222325ULL);
+using stdlib::fnv1a64;  // stdlib/hash.h: the checksums' hash
 
 }  // namespace iwd::compiler

@@ -15,6 +15,11 @@ namespace iwd::runtime::replay {
 
 using json = nlohmann::json;
 
+namespace {
+// A script line, or a value in it, that is not as docs/replay.md says.
+Status bad(std::string message) { return Status::fail(Refusal::BadInput, std::move(message)); }
+}  // namespace
+
 class Session::Impl final : public EventSink {
  public:
   Impl(const abi::RulesV1& rules, StringPool& pool, const ReplayOptions& options, EventSink* events)
@@ -37,25 +42,24 @@ class Session::Impl final : public EventSink {
   Runtime& runtime() { return *runtime_; }
   const SimulatedClock& clock() const { return clock_; }
 
-  std::string apply(const ScriptLine& l) {
-    if (l.op == "start") {
-      if (timed_) return "`start` comes before every line with `at`";
+  Status apply(const ScriptLine& l) {
+    if (l.op == Op::Start) {
+      if (timed_) return bad("`start` comes before every line with `at`");
       const json v = json::parse(l.value);
       auto t = v.is_string() ? stdlib::parse_instant(v.get<std::string>())
                              : stdlib::ParseResult<stdlib::ParsedInstant>::failure("expected a string");
-      if (!t.ok()) return "start: an instant like \"2026-11-23T09:00:00Z\" (" + t.error + ")";
+      if (!t.ok()) return bad("start: an instant like \"2026-11-23T09:00:00Z\" (" + t.error + ")");
       start_ = t.value.instant.ms_since_epoch;
       return {};
     }
     if (timed_ && l.at < clock_.now().ms_since_epoch)
-      return fmt::format("`at` {} is before the previous line's {}: time does not go back",
-                         stdlib::format_instant(stdlib::Instant{l.at}), stdlib::format_instant(clock_.now()));
+      return bad(fmt::format("`at` {} is before the previous line's {}: time does not go back",
+                             stdlib::format_instant(stdlib::Instant{l.at}), stdlib::format_instant(clock_.now())));
     timed_ = true;
     advance(l.at);
-    if (l.op.empty()) return {};
+    if (l.op == Op::None) return {};
     const json v = json::parse(l.value);
-    std::string problem = operate(l.op, v);
-    if (!problem.empty()) return l.op + ": " + problem;
+    if (Status s = operate(l.op, v); !s.ok()) return Status::fail(s.code, fmt::format("{}: {}", op_name(l.op), s.error));
     drain();
     return {};
   }
@@ -79,42 +83,48 @@ class Session::Impl final : public EventSink {
     pending_.clear();
   }
 
-  std::string operate(const std::string& op, const json& v) {
-    if (op == "capture") return capture(v);
-    if (op == "update") return update(v);
-    if (op == "agent") {
-      AgentUpdate u;
-      if (std::string e = parse_agent(v, rules_, pool_, *runtime_, &u); !e.empty()) return e;
-      return runtime_->agent(u).error;
+  Status operate(Op op, const json& v) {
+    switch (op) {
+      case Op::Capture: return capture(v);
+      case Op::Update: return update(v);
+      case Op::Reschedule: return reschedule(v);
+      case Op::Transfer: return transfer(v);
+      case Op::Agent: {
+        AgentUpdate u;
+        if (std::string e = parse_agent(v, rules_, pool_, *runtime_, &u); !e.empty()) return bad(std::move(e));
+        return runtime_->agent(u);
+      }
+      case Op::None:
+      case Op::Start: return {};  // handled by apply
+      default: break;
     }
-    if (op == "reschedule") return reschedule(v);
-    if (op == "transfer") return transfer(v);
     std::uint32_t item = kNoId, agent = kNoId, outcome = kNoId;
-    const bool with_outcome = op == "done" || op == "complete";
-    if (std::string e = item_ref(v, &item, &agent, op != "accept" && op != "reject", with_outcome ? &outcome : nullptr);
-        !e.empty())
-      return e;
-    Status s;
-    if (op == "cancel") s = runtime_->cancel(item);
-    else if (op == "hold") s = runtime_->hold(item);
-    else if (op == "resume") s = runtime_->resume(item);
-    else if (op == "restart") s = runtime_->restart(item);
-    else if (op == "complete") s = runtime_->complete(item, outcome);
-    else if (op == "accept") s = runtime_->accept(item, agent);
-    else if (op == "reject") s = runtime_->reject(item, agent);
-    else if (op == "done") s = runtime_->done(item, outcome);
-    else if (op == "park") s = runtime_->park(item);
-    else if (op == "pull") s = runtime_->pull(item);
-    else if (op == "return") s = runtime_->return_to_queue(item);
-    return s.error;
+    const bool with_outcome = op == Op::Done || op == Op::Complete;
+    if (Status s = item_ref(v, &item, &agent, op != Op::Accept && op != Op::Reject, with_outcome ? &outcome : nullptr);
+        !s.ok())
+      return s;
+    switch (op) {
+      case Op::Cancel: return runtime_->cancel(item);
+      case Op::Hold: return runtime_->hold(item);
+      case Op::Resume: return runtime_->resume(item);
+      case Op::Restart: return runtime_->restart(item);
+      case Op::Complete: return runtime_->complete(item, outcome);
+      case Op::Accept: return runtime_->accept(item, agent);
+      case Op::Reject: return runtime_->reject(item, agent);
+      case Op::Done: return runtime_->done(item, outcome);
+      case Op::Park: return runtime_->park(item);
+      case Op::Pull: return runtime_->pull(item);
+      case Op::Return: return runtime_->return_to_queue(item);
+      default: return {};
+    }
   }
 
   // The id of an item a change names. An id never interned cannot be open, and is not
   // interned now: ids that name nothing must not grow the pool (a server takes them from
   // anyone). The message is the runtime's own for an id it does not hold.
-  std::string item_id(const std::string& name, std::uint32_t* item) {
+  Status item_id(const std::string& name, std::uint32_t* item) {
     const auto id = pool_.find(name);
-    if (!id) return fmt::format("no open item `{}`", name);
+    if (!id) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name));
     *item = *id;
     return {};
   }
@@ -122,17 +132,17 @@ class Session::Impl final : public EventSink {
   // "W1", or {"item": "W1"} (with "agent": "a1" for accept and reject; with "outcome":
   // "converted" for done and complete, when `outcome` is given). An outcome the rules do not
   // declare is refused before it is interned, like an unknown id.
-  std::string item_ref(const json& v, std::uint32_t* item, std::uint32_t* agent, bool item_only,
-                       std::uint32_t* outcome = nullptr) {
+  Status item_ref(const json& v, std::uint32_t* item, std::uint32_t* agent, bool item_only,
+                  std::uint32_t* outcome = nullptr) {
     if (v.is_string()) return item_id(v.get<std::string>(), item);
     const char* shape = outcome ? "the item's id, or {\"item\": ID, \"outcome\": OUTCOME}"
                         : item_only ? "the item's id, or {\"item\": ID}"
                                     : "the item's id, or {\"item\": ID, \"agent\": ID}";
-    if (!v.is_object()) return fmt::format("expected {}", shape);
+    if (!v.is_object()) return bad(fmt::format("expected {}", shape));
     const json* named = nullptr;
     const json* given = nullptr;
     for (auto it = v.begin(); it != v.end(); ++it) {
-      if (!it->is_string()) return fmt::format("`{}` is a string", it.key());
+      if (!it->is_string()) return bad(fmt::format("`{}` is a string", it.key()));
       if (it.key() == "item")
         named = &*it;
       else if (it.key() == "agent" && !item_only)
@@ -140,12 +150,12 @@ class Session::Impl final : public EventSink {
       else if (it.key() == "outcome" && outcome)
         given = &*it;
       else
-        return fmt::format("unknown field `{}`; expected {}", it.key(), shape);
+        return bad(fmt::format("unknown field `{}`; expected {}", it.key(), shape));
     }
-    if (!named) return fmt::format("expected {}", shape);
+    if (!named) return bad(fmt::format("expected {}", shape));
     if (given) {
       const std::string code = given->get<std::string>();
-      if (std::string problem = outcome_problem(rules_, code); !problem.empty()) return problem;
+      if (std::string problem = outcome_problem(rules_, code); !problem.empty()) return bad(std::move(problem));
       *outcome = pool_.intern(code);
     }
     return item_id(named->get<std::string>(), item);
@@ -158,75 +168,75 @@ class Session::Impl final : public EventSink {
     return d;
   }
 
-  // A field the runtime sets, which a source may not give: "" or the refusal.
-  std::string runtime_field(const std::string& key) const {
+  // A field the runtime sets, which a source may not give: done or the refusal.
+  Status runtime_field(const std::string& key) const {
     const Schema& schema = runtime_->schema();
     if (const int slot = schema.find(key); slot >= 0 && schema.set_by_runtime(slot))
-      return fmt::format("`{}` is set by the runtime (the last agent who held the item); a source may not give it", key);
+      return bad(fmt::format("`{}` is set by the runtime (the last agent who held the item); a source may not give it", key));
     return {};
   }
 
-  std::string capture(const json& v) {
-    if (!v.is_object()) return "the item is a JSON object of attributes";
+  Status capture(const json& v) {
+    if (!v.is_object()) return bad("the item is a JSON object of attributes");
     for (auto it = v.begin(); it != v.end(); ++it)
-      if (std::string refused = runtime_field(it.key()); !refused.empty()) return refused;
+      if (Status refused = runtime_field(it.key()); !refused.ok()) return refused;
     auto rec = decode_item(runtime_->schema(), pool_, v.dump(), decoding());
-    if (!rec.ok()) return rec.error;
-    if (!rec.value.present(kSlotId)) return "the item needs an `id`";
-    return runtime_->capture(std::move(rec.value)).error;
+    if (!rec.ok()) return bad(rec.error);
+    if (!rec.value.present(kSlotId)) return bad("the item needs an `id`");
+    return runtime_->capture(std::move(rec.value));
   }
 
   // The item's attributes with the given ones replaced (null: made absent).
-  std::string update(const json& v) {
+  Status update(const json& v) {
     if (!v.is_object() || !v.contains("id") || !v["id"].is_string())
-      return "the changes are a JSON object of attributes with the item's `id`";
+      return bad("the changes are a JSON object of attributes with the item's `id`");
     const auto id = pool_.find(v["id"].get<std::string>());
     const WorkItem* item = id ? runtime_->find_item(*id) : nullptr;
-    if (!item) return fmt::format("no open item `{}`", v["id"].get<std::string>());
+    if (!item) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", v["id"].get<std::string>()));
     const Schema& schema = runtime_->schema();
     json merged = json::parse(encode_item(schema, pool_, item->record));
     for (std::uint32_t s = 0; s < schema.attributes.size(); ++s)
       if (!item->record.present(s) && schema.attributes[s].optional) merged[schema.attributes[s].name] = nullptr;
     for (auto it = v.begin(); it != v.end(); ++it) {
-      if (it.key() == "captured_at") return "`captured_at` is set by the runtime";
-      if (std::string refused = runtime_field(it.key()); !refused.empty()) return refused;
+      if (it.key() == "captured_at") return bad("`captured_at` is set by the runtime");
+      if (Status refused = runtime_field(it.key()); !refused.ok()) return refused;
       merged[it.key()] = *it;
     }
     auto rec = decode_item(schema, pool_, merged.dump(), decoding());
-    if (!rec.ok()) return rec.error;
-    return runtime_->update(std::move(rec.value)).error;
+    if (!rec.ok()) return bad(rec.error);
+    return runtime_->update(std::move(rec.value));
   }
 
-  std::string reschedule(const json& v) {
+  Status reschedule(const json& v) {
     if (!v.is_object() || !v.contains("item") || !v["item"].is_string())
-      return "expected {\"item\": ID, \"activate_at\": INSTANT, \"due_at\": INSTANT}";
+      return bad("expected {\"item\": ID, \"activate_at\": INSTANT, \"due_at\": INSTANT}");
     std::optional<std::int64_t> activate, due;
     for (auto it = v.begin(); it != v.end(); ++it) {
       if (it.key() == "item") continue;
       if (it.key() != "activate_at" && it.key() != "due_at")
-        return fmt::format("unknown field `{}`; expected `item`, `activate_at`, `due_at`", it.key());
+        return bad(fmt::format("unknown field `{}`; expected `item`, `activate_at`, `due_at`", it.key()));
       std::int64_t at = abi::kNone;
       if (!it->is_null()) {
         auto t = it->is_string() ? stdlib::parse_instant(it->get<std::string>())
                                  : stdlib::ParseResult<stdlib::ParsedInstant>::failure("expected an instant or null");
-        if (!t.ok()) return fmt::format("`{}`: {}", it.key(), t.error);
+        if (!t.ok()) return bad(fmt::format("`{}`: {}", it.key(), t.error));
         at = t.value.instant.ms_since_epoch;
       }
       (it.key() == "activate_at" ? activate : due) = at;
     }
-    if (!activate && !due) return "give `activate_at`, `due_at` or both";
+    if (!activate && !due) return bad("give `activate_at`, `due_at` or both");
     std::uint32_t item = kNoId;
-    if (std::string unknown = item_id(v["item"].get<std::string>(), &item); !unknown.empty()) return unknown;
-    return runtime_->reschedule(item, activate, due).error;
+    if (Status unknown = item_id(v["item"].get<std::string>(), &item); !unknown.ok()) return unknown;
+    return runtime_->reschedule(item, activate, due);
   }
 
-  std::string transfer(const json& v) {
+  Status transfer(const json& v) {
     if (!v.is_object() || !v.contains("item") || !v.contains("to") || !v["item"].is_string() || !v["to"].is_string() ||
         v.size() != 2)
-      return "expected {\"item\": ID, \"to\": AGENT}";
+      return bad("expected {\"item\": ID, \"to\": AGENT}");
     std::uint32_t item = kNoId;
-    if (std::string unknown = item_id(v["item"].get<std::string>(), &item); !unknown.empty()) return unknown;
-    return runtime_->transfer(item, pool_.intern(v["to"].get<std::string>())).error;
+    if (Status unknown = item_id(v["item"].get<std::string>(), &item); !unknown.ok()) return unknown;
+    return runtime_->transfer(item, pool_.intern(v["to"].get<std::string>()));
   }
 
   const abi::RulesV1& rules_;
@@ -245,11 +255,12 @@ Session::Session(const abi::RulesV1& rules, StringPool& pool, const ReplayOption
     : impl_(std::make_unique<Impl>(rules, pool, options, events)) {}
 Session::~Session() = default;
 bool Session::init(std::string* error) { return impl_->init(error); }
-std::string Session::apply(const ScriptLine& line) { return impl_->apply(line); }
-std::string Session::apply_text(std::string_view text) {
-  ScriptLine l;
+Status Session::apply(const ScriptLine& line) { return impl_->apply(line); }
+Status Session::apply_text(std::string_view text, ScriptLine* parsed) {
+  ScriptLine own;
+  ScriptLine& l = parsed ? *parsed : own;
   std::string problem = parse_line(text, impl_->start(), &l);
-  return problem.empty() ? impl_->apply(l) : problem;
+  return problem.empty() ? impl_->apply(l) : bad(std::move(problem));
 }
 void Session::advance(std::int64_t t) {
   if (t > impl_->clock().now().ms_since_epoch) impl_->apply(ScriptLine{t, {}, {}});
@@ -292,11 +303,11 @@ bool run(const abi::RulesV1& rules, StringPool& pool, std::istream& script, std:
     if (!text.empty() && text.back() == '\r') text.pop_back();
     if (blank_or_comment(text)) continue;
     ScriptLine l;
-    std::string problem = session.apply_text(text);
-    if (!problem.empty()) {
-      out << json{{"error", problem}, {"line", n}}.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+    const Status refused = session.apply_text(text);
+    if (!refused.ok()) {
+      out << json{{"error", refused.error}, {"line", n}}.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
       ++summary->errors;
-    } else if (!text.empty() && parse_line(text, 0, &l).empty() && !l.op.empty() && l.op != "start") {
+    } else if (!text.empty() && parse_line(text, 0, &l).empty() && l.op != Op::None && l.op != Op::Start) {
       ++summary->operations;
     }
   }

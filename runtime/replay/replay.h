@@ -33,10 +33,22 @@ struct ReplaySummary {
 bool run(const abi::RulesV1& rules, StringPool& pool, std::istream& script, std::ostream& out,
          const ReplayOptions& options, ReplaySummary* summary, std::string* error);
 
-// One line of a script. `op` is empty for a line that only moves the clock.
+// The operations of a script (docs/replay.md), named once where a line or a request is read
+// (parse_line, the server's routes) and dispatched by this enum after that.
+enum class Op : std::uint8_t {
+  None,  // a line that only moves the clock
+  Capture, Update, Cancel, Hold, Resume, Restart, Reschedule, Complete, Agent,
+  Accept, Reject, Done, Park, Pull, Return, Transfer, Start,
+};
+// The operation's name in scripts and journal lines ("capture", ...; "" for None).
+std::string_view op_name(Op op);
+// The operation of that name, or Op::None when there is none.
+Op op_named(std::string_view name);
+
+// One line of a script.
 struct ScriptLine {
   std::int64_t at = 0;  // ms since the epoch
-  std::string op;
+  Op op = Op::None;
   std::string value;    // the operation's JSON value, as text
 };
 // A runtime on a simulated clock driven by script lines, one at a time: what `run` uses, and
@@ -50,9 +62,12 @@ class Session {
   Session& operator=(const Session&) = delete;
   bool init(std::string* error);
   // Moves the clock to the line's instant (every deadline up to it fires, each at its own
-  // instant), then does its operation: "" or why it was refused (nothing changed then).
-  std::string apply(const ScriptLine& line);
-  std::string apply_text(std::string_view text);  // parses first (parse_line)
+  // instant), then does its operation: done, or refused (nothing changed then) with its code
+  // and why, the message starting with the operation's name ("cancel: no open item `W9`").
+  // A line the script's format does not allow (time going back, a malformed value) is BadInput.
+  Status apply(const ScriptLine& line);
+  // Parses first (parse_line; its problem is BadInput); the parsed line into *parsed if given.
+  Status apply_text(std::string_view text, ScriptLine* parsed = nullptr);
   // The clock to `t` (ms since the epoch) when later than now, firing deadlines.
   void advance(std::int64_t t);
   std::int64_t now() const;

@@ -13,19 +13,32 @@ namespace {
 
 using json = nlohmann::json;
 
+// In the order of Op after None.
 constexpr std::array<std::string_view, 17> kOperations = {
     "capture", "update", "cancel", "hold", "resume", "restart", "reschedule", "complete", "agent",
     "accept", "reject", "done", "park", "pull", "return", "transfer", "start"};
+static_assert(kOperations.size() == static_cast<std::size_t>(Op::Start));
 
 }  // namespace
 
+std::string_view op_name(Op op) {
+  const auto k = static_cast<std::size_t>(op);
+  return k == 0 || k > kOperations.size() ? std::string_view{} : kOperations[k - 1];
+}
+
+Op op_named(std::string_view name) {
+  for (std::size_t k = 0; k < kOperations.size(); ++k)
+    if (kOperations[k] == name) return static_cast<Op>(k + 1);
+  return Op::None;
+}
+
 std::string parse_line(std::string_view text, std::int64_t start, ScriptLine* out) {
-  if (std::string e = detail::json_nesting_error(text, 64); !e.empty()) return e;
+  if (std::string e = json_nesting_error(text, 64); !e.empty()) return e;
   json j;
   try {
     j = json::parse(text);
   } catch (const json::exception& e) {
-    return "malformed JSON: " + detail::json_error_text(e.what());
+    return "malformed JSON: " + json_error_text(e.what());
   }
   if (!j.is_object()) return "a script line is a JSON object like {\"at\": \"90s\", \"capture\": {...}}";
   *out = ScriptLine{};
@@ -46,15 +59,17 @@ std::string parse_line(std::string_view text, std::int64_t start, ScriptLine* ou
       has_at = true;
       continue;
     }
-    if (std::find(kOperations.begin(), kOperations.end(), key) == kOperations.end()) {
+    const Op op = op_named(key);
+    if (op == Op::None) {
       std::string hint = stdlib::suggest_name(key, std::span<const std::string_view>(kOperations));
       return fmt::format("unknown operation `{}`{}", key, hint.empty() ? "" : fmt::format(" (did you mean `{}`?)", hint));
     }
-    if (!out->op.empty()) return fmt::format("a line holds one operation; this one has `{}` and `{}`", out->op, key);
-    out->op = key;
+    if (out->op != Op::None)
+      return fmt::format("a line holds one operation; this one has `{}` and `{}`", op_name(out->op), key);
+    out->op = op;
     out->value = it->dump();
   }
-  if (out->op == "start") {
+  if (out->op == Op::Start) {
     if (has_at) return "a `start` line has no `at`";
     return {};
   }

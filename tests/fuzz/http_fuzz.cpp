@@ -127,7 +127,7 @@ void start_service() {
   if (!g->engine) die(error);
   // Agents and items for the routes to find: S1 is offered to ada.
   const auto must = [](const char* op, nlohmann::json value) {
-    const Reply r = g->engine->change(Change{op, std::move(value), {}});
+    const Reply r = g->engine->change(Change{runtime::replay::op_named(op), std::move(value), {}});
     if (r.status >= 300) die(std::string("setup ") + op + ": " + r.json().dump());
   };
   must("agent", {{"id", "ada"}, {"skills", {{"sales_processing", 8}, {"legacy_processing", 2}}}});

@@ -150,7 +150,7 @@ class RandomScript {
     } else if (op < 79) {
       const std::uint32_t item = item_in({});
       const std::string name(pool_.view(item));
-      s = rt_->find_item(item) ? rt_->update(decode(item_json(name))) : Status::fail("unknown");
+      s = rt_->find_item(item) ? rt_->update(decode(item_json(name))) : Status::fail(Refusal::NotFound, "unknown");
     } else if (op < 80) {
       s = rt_->restart(item_in({}));
     } else if (op < 82) {

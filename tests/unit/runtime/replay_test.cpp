@@ -34,11 +34,11 @@ TEST(ReplayScript, ParsesDurationsInstantsAndOneOperation) {
   replay::ScriptLine l;
   EXPECT_EQ(replay::parse_line(R"j({"at": "90s", "cancel": "W1"})j", kStart, &l), "");
   EXPECT_EQ(l.at, kStart + 90'000);
-  EXPECT_EQ(l.op, "cancel");
+  EXPECT_EQ(l.op, replay::Op::Cancel);
   EXPECT_EQ(l.value, "\"W1\"");
   EXPECT_EQ(replay::parse_line(R"j({"at": "2026-01-05T10:00:00+01:00"})j", kStart, &l), "");
   EXPECT_EQ(l.at, kStart);
-  EXPECT_EQ(l.op, "");
+  EXPECT_EQ(l.op, replay::Op::None);
   EXPECT_EQ(replay::parse_line(R"j({"at": "1s", "hold": "A", "resume": "A"})j", kStart, &l),
             "a line holds one operation; this one has `hold` and `resume`");
   EXPECT_EQ(replay::parse_line(R"j({"at": "1s", "rezume": "A"})j", kStart, &l), "unknown operation `rezume` (did you mean `resume`?)");

@@ -48,7 +48,7 @@ class EngineFaultBase {
     return engine_ != nullptr;
   }
   static Change capture(const std::string& id) {
-    return Change{"capture", json{{"id", id}, {"department", "Sales"}, {"segment", "Gold"}}, {}};
+    return Change{runtime::replay::Op::Capture, json{{"id", id}, {"department", "Sales"}, {"segment", "Gold"}}, {}};
   }
   std::set<std::string> open_ids() {
     std::set<std::string> out;

@@ -53,7 +53,7 @@ class EngineTest : public ::testing::Test {
     ASSERT_TRUE(engine_) << error;
   }
   Reply change(const std::string& op, json value, std::string acting = {}) {
-    return engine_->change(Change{op, std::move(value), std::move(acting)});
+    return engine_->change(Change{runtime::replay::op_named(op), std::move(value), std::move(acting)});
   }
   // Every open item as the API shows it, by id.
   std::map<std::string, ojson> items() {
@@ -116,6 +116,33 @@ TEST_F(EngineTest, CaptureIsIdempotentByIdAndRefusalsAreNotStored) {
   // Stored: the rules line, one capture, one cancel.
   engine_.reset();
   EXPECT_EQ(journal_->size(), 3);
+}
+
+// A refusal's HTTP status comes from its code (server/reply.cpp), not from its wording: a
+// message that quotes the client's text with "only " or "no open item" in it is still 422.
+TEST_F(EngineTest, RefusalsAreAnsweredByTheirCodeNotTheirWording) {
+  start();
+  Reply odd = change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"only x", 1}});
+  EXPECT_EQ(odd.status, 422) << odd.body.dump();  // was 409 illegal_transition: "only " in the message
+  EXPECT_EQ(odd.body["error"]["code"], "refused");
+  Reply quoted = change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "no open item"}});
+  EXPECT_EQ(quoted.status, 422) << quoted.body.dump();  // was 404 not_found
+  EXPECT_EQ(quoted.body["error"]["code"], "refused");
+  ASSERT_EQ(change("agent", json{{"id", "ada"}, {"skills", {{"sales_processing", 8}, {"legacy_processing", 2}}}}).status, 200);
+  ASSERT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);
+  Reply other = change("accept", json{{"item", "S1"}, {"agent", "bob"}});
+  EXPECT_EQ(other.status, 409);
+  EXPECT_EQ(other.body["error"]["code"], "illegal_transition");
+  EXPECT_EQ(other.body["error"]["message"], "accept: item `S1` is offered to `ada`, not to `bob`");
+  ASSERT_EQ(change("accept", "S1").status, 200);
+  ASSERT_EQ(change("done", "S1").status, 200);
+  // Done, waiting for the source: an illegal transition (was 422 `refused`: its message has no "only ").
+  Reply late = change("reschedule", json{{"item", "S1"}, {"due_at", "2026-12-01T00:00:00Z"}});
+  EXPECT_EQ(late.status, 409) << late.body.dump();
+  EXPECT_EQ(late.body["error"]["code"], "illegal_transition");
+  Reply self = change("transfer", json{{"item", "S1"}, {"to", "nobody"}});
+  EXPECT_EQ(self.status, 404);
+  EXPECT_EQ(self.body["error"]["message"], "transfer: no agent `nobody`");
 }
 
 TEST_F(EngineTest, RecoveryRestoresStatesAgentsPrioritiesAndTimeouts) {
@@ -248,8 +275,8 @@ TEST_F(EngineTest, ASnapshotCoversOnlyTheCommandsBeforeItInItsBatch) {
   engine_->compact([&compacted](Reply r) { compacted.set_value(std::move(r)); });
   std::vector<Change> creates, cancels;
   for (int k = 0; k < 50; ++k)
-    creates.push_back(Change{"capture", json{{"id", "B" + std::to_string(k)}, {"department", "Sales"}, {"segment", "Gold"}}, {}});
-  for (int k = 0; k < 5; ++k) cancels.push_back(Change{"cancel", json("A" + std::to_string(k)), {}});
+    creates.push_back(Change{runtime::replay::Op::Capture, json{{"id", "B" + std::to_string(k)}, {"department", "Sales"}, {"segment", "Gold"}}, {}});
+  for (int k = 0; k < 5; ++k) cancels.push_back(Change{runtime::replay::Op::Cancel, json("A" + std::to_string(k)), {}});
   engine_->changes(std::move(creates), [&created](std::vector<Reply> r) { created.set_value(std::move(r)); });
   engine_->reload(load(pool_, kRules), [&reloaded](Reply r) { reloaded.set_value(std::move(r)); });
   engine_->changes(std::move(cancels), [&canceled](std::vector<Reply> r) { canceled.set_value(std::move(r)); });

@@ -182,9 +182,9 @@ std::string run_seed(std::uint64_t seed, int lines) {
       a.events.clear();
     }
     const std::string line = script.next(a.session->runtime());
-    const std::string refused_a = a.session->apply_text(line);
+    const std::string refused_a = a.session->apply_text(line).error;
     if (!b) continue;
-    const std::string refused_b = b->session->apply_text(line);
+    const std::string refused_b = b->session->apply_text(line).error;
     if (refused_a != refused_b || a.events != b->events) {
       std::string out = fmt::format("seed {}, line {}: {}\n  A refused: '{}', B refused: '{}'\n", seed, n, line, refused_a, refused_b);
       for (std::size_t k = 0; k < std::max(a.events.size(), b->events.size()); ++k)
@@ -227,7 +227,7 @@ TEST(SnapshotState, IdleOrderAndDeadlineOrderCarryOver) {
           line(5, R"("complete":"F1")"),  // a0 idle since 5 s, a1 since 2 s
           line(6, fmt::format(R"("capture":{{"id":"F2","department":"Finance","activate_at":"{}"}})", later)),
           line(7, fmt::format(R"("capture":{{"id":"F3","department":"Finance","activate_at":"{}"}})", later))})
-      ASSERT_EQ(a.session->apply_text(l), "") << l;
+      ASSERT_EQ(a.session->apply_text(l).error, "") << l;
     CaptureIndex captured, copied;
     auto b = copy_of(a, policy, captured, &copied);
     a.events.clear();
@@ -235,8 +235,8 @@ TEST(SnapshotState, IdleOrderAndDeadlineOrderCarryOver) {
     // F3 to a0. Their offers time out at one instant, F2's first: back to the queue, and
     // offered to a0, who still has room.
     for (const std::string& l : {line(200, R"("cancel":"F3")")}) {
-      EXPECT_EQ(a.session->apply_text(l), "") << l;
-      EXPECT_EQ(b->session->apply_text(l), "") << l;
+      EXPECT_EQ(a.session->apply_text(l).error, "") << l;
+      EXPECT_EQ(b->session->apply_text(l).error, "") << l;
     }
     EXPECT_EQ(a.events, b->events);
     const auto offered = [&a](const char* item, const char* agent) {
@@ -263,14 +263,14 @@ TEST(SnapshotState, WhatALoggedOutAgentHeldGoesBackInOrder) {
                                line(2, R"("capture":{"id":"L1","department":"Legal"})"),
                                line(3, R"("capture":{"id":"L2","department":"Legal"})"), line(4, R"("accept":"L2")"),
                                line(5, R"("accept":"L1")")})
-    ASSERT_EQ(a.session->apply_text(l), "") << l;
+    ASSERT_EQ(a.session->apply_text(l).error, "") << l;
   CaptureIndex captured, copied;
   auto b = copy_of(a, runtime::Policy::LongestIdle, captured, &copied);
   a.events.clear();
   for (const std::string& l : {line(6, R"("agent":{"id":"a3","skills":{"reception":5},"capacity":{"workitem":1,"total":1}})"),
                                line(7, R"("agent":{"id":"a2","state":"logged_out"})")}) {
-    EXPECT_EQ(a.session->apply_text(l), "") << l;
-    EXPECT_EQ(b->session->apply_text(l), "") << l;
+    EXPECT_EQ(a.session->apply_text(l).error, "") << l;
+    EXPECT_EQ(b->session->apply_text(l).error, "") << l;
   }
   EXPECT_EQ(a.events, b->events);
   EXPECT_NE(a.events.back().find("\"item\":\"L1\""), std::string::npos) << a.events.back();  // offered to a3
@@ -295,8 +295,8 @@ TEST(SnapshotState, AFrameBufferGrowsKeepingItsBytes) {
 // Damage is refused with a reason, not loaded half-way.
 TEST(SnapshotState, ADamagedImageIsRefused) {
   World a(runtime::Policy::LongestIdle, kStart);
-  ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:01Z","agent":{"id":"ada","skills":{"sales_processing":8}}})"), "");
-  ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:02Z","capture":{"id":"S1","department":"Sales"}})"), "");
+  ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:01Z","agent":{"id":"ada","skills":{"sales_processing":8}}})").error, "");
+  ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:02Z","capture":{"id":"S1","department":"Sales"}})").error, "");
   CaptureIndex captured, copied;
   StateCapture capture = capture_state(a.session->runtime(), captured);
   const std::string image = encode_image_head(capture, a.pool) + std::string(capture.frame.view());
