@@ -159,7 +159,9 @@ runtime::abi::NextChange Interpreter::next_priority_change(std::int32_t process,
   }
   const ProgramPriority& s = p_.priorities[static_cast<std::size_t>(pp.priority)];
   const std::int64_t start = at.now - at.age;
-  const bool has_due = at.has_due();
+  // A due instant at the end of time (an SLA calendar that never opens: stdlib::kNever) is
+  // never reached: no breakpoint at it, as without a due instant.
+  const bool has_due = at.has_due() && at.due != TimeInputs::kDueNever;
   const double due_age = has_due ? static_cast<double>(at.due - start) : std::numeric_limits<double>::infinity();
   const stdlib::BusinessCalendar* cal = s.age_calendar >= 0 ? &calendar(s.age_calendar) : nullptr;
 

@@ -386,6 +386,12 @@ department C { priority flat  process R })");
   EXPECT_TRUE(n.exact);
   EXPECT_EQ(n.age, 90 * 60'000);
   EXPECT_TRUE(interp.next_priority_change(0, env, at(90 * 60'000, never_due)).never);
+  // Without a due instant, or with one at the end of time (an SLA calendar that never opens),
+  // the overdue value never takes over: no change at all.
+  EXPECT_TRUE(interp.next_priority_change(1, env, at(0, never_due)).never);
+  n = interp.next_priority_change(1, env, at(0, TimeInputs::kDueNever));
+  EXPECT_TRUE(n.never) << n.age;
+  EXPECT_EQ(interp.priority(1, env, at(400 * 3'600'000, TimeInputs::kDueNever)), 100);
   const std::int64_t due = kDefaultAt + 2 * 3'600'000;
   n = interp.next_priority_change(1, env, at(0, due));
   EXPECT_EQ(n.age, 2 * 3'600'000);  // the due instant
