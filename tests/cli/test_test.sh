@@ -4,9 +4,9 @@ set -u
 source "$(dirname "$0")/lib.sh"
 
 expect_exit 0 "the examples' tests pass" -- "$IWD" test examples/
-expect_in out "9 passed, 0 failed" "the closing line"
+expect_in out "11 passed, 0 failed" "the closing line"
 expect_exit 0 "and with the interpreter" -- "$IWD" test --no-jit examples/
-expect_in out "9 passed, 0 failed" "the same count"
+expect_in out "11 passed, 0 failed" "the same count"
 
 cat >"$TMP/wrong.iwd" <<'IWD'
 attributes { kind: string }
