@@ -22,10 +22,10 @@ std::string_view refusal_name(Refusal r) {
   return "?";
 }
 
-Status Status::fail(Refusal code, std::string message) {
+Status Status::fail(Refusal code, std::string message, ItemState state) {
   // A refusal without a code would reach a client as the wrong HTTP status: a bug, caught here.
   if (code == Refusal::None) throw std::logic_error("Status::fail without a refusal code: " + message);
-  return Status(code, std::move(message));
+  return Status(code, std::move(message), state);
 }
 
 std::unique_ptr<Runtime> Runtime::create(const abi::RulesV1& rules, StringPool& pool, Clock& clock, EventSink& sink,
@@ -95,8 +95,9 @@ std::string Runtime::name(std::uint32_t id) const {
   return id < pool_.size() ? std::string(pool_.view(id)) : std::string("?");
 }
 
-std::string Runtime::item_error(const WorkItem& item, std::string_view what) const {
-  return fmt::format("item `{}` is {}: {}", name(item.id), item_state_name(item.state), what);
+Status Runtime::illegal(const WorkItem& item, std::string_view what) const {
+  return Status::fail(Refusal::IllegalTransition,
+                      fmt::format("item `{}` is {}: {}", name(item.id), item_state_name(item.state), what), item.state);
 }
 
 std::uint32_t Runtime::media_index(std::uint32_t media_id) {

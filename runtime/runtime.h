@@ -65,15 +65,17 @@ class Status {
  public:
   Status() = default;  // done
   static Status done() { return {}; }
-  // `code` is never Refusal::None and `message` never empty.
-  static Status fail(Refusal code, std::string message);
+  // `code` is never Refusal::None and `message` never empty. `state`: with IllegalTransition,
+  // the item's state that does not allow the operation.
+  static Status fail(Refusal code, std::string message, ItemState state = ItemState::None);
   bool ok() const { return code == Refusal::None; }
 
   Refusal code = Refusal::None;
   std::string error;  // the message: empty when done
+  ItemState state = ItemState::None;  // IllegalTransition: the item's state then
 
  private:
-  Status(Refusal c, std::string m) : code(c), error(std::move(m)) {}
+  Status(Refusal c, std::string m, ItemState s) : code(c), error(std::move(m)), state(s) {}
 };
 
 enum class Policy : std::uint8_t {
@@ -205,7 +207,8 @@ class Runtime {
   std::uint32_t item_index(std::uint32_t id) const;
   std::uint32_t agent_index(std::uint32_t id) const;
   std::string name(std::uint32_t id) const;  // an interned id's text, for messages
-  std::string item_error(const WorkItem& item, std::string_view what) const;
+  // IllegalTransition with the item's state: "item `W1` is queued: WHAT".
+  Status illegal(const WorkItem& item, std::string_view what) const;
   std::uint32_t media_index(std::uint32_t media_id);
 
   // Lifecycle (runtime_items.cpp).

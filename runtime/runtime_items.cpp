@@ -129,7 +129,7 @@ Status Runtime::hold(std::uint32_t id) {
   WorkItem& item = items_[i];
   const ItemState from = item.state;
   if (from != ItemState::Deferred && from != ItemState::Queued && from != ItemState::Offered)
-    return Status::fail(Refusal::IllegalTransition, item_error(item, "only a deferred, queued or offered item can be held"));
+    return illegal(item, "only a deferred, queued or offered item can be held");
   std::uint32_t freed = kNoIndex;
   if (from == ItemState::Queued) leave_queues(i);
   if (from == ItemState::Offered) freed = leave_agent(i);
@@ -145,7 +145,7 @@ Status Runtime::resume(std::uint32_t id) {
   const std::uint32_t i = item_index(id);
   if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
-  if (item.state != ItemState::Held) return Status::fail(Refusal::IllegalTransition, item_error(item, "only a held item can be resumed"));
+  if (item.state != ItemState::Held) return illegal(item, "only a held item can be resumed");
   const bool queued = place(i, now());
   emit_item(item, ItemState::Held, Cause::Resume, kNoIndex);
   if (queued) offer_item(i);
@@ -181,7 +181,7 @@ Status Runtime::reschedule(std::uint32_t id, std::optional<std::int64_t> activat
   const std::uint32_t i = item_index(id);
   if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   if (items_[i].state == ItemState::DonePending)
-    return Status::fail(Refusal::IllegalTransition, item_error(items_[i], "a done item waits for the source; it cannot be rescheduled"));
+    return illegal(items_[i], "a done item waits for the source; it cannot be rescheduled");
   const std::int64_t t = now();
   ItemRecord record = items_[i].record;
   auto set = [&record](std::uint32_t slot, std::optional<std::int64_t> v) {
@@ -218,7 +218,7 @@ Status Runtime::complete(std::uint32_t id, std::uint32_t outcome) {
   if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   const ItemState s = items_[i].state;
   if (s != ItemState::Assigned && s != ItemState::DonePending && s != ItemState::Parked)
-    return Status::fail(Refusal::IllegalTransition, item_error(items_[i], "only an assigned, done or parked item can be completed (cancel withdraws it)"));
+    return illegal(items_[i], "only an assigned, done or parked item can be completed (cancel withdraws it)");
   if (outcome != kNoId)
     if (std::string problem = outcome_problem(rules_, pool_.view(outcome)); !problem.empty()) return Status::fail(Refusal::BadInput, problem);
   end(i, ItemState::Completed, Cause::Complete, outcome);

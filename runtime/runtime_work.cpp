@@ -11,9 +11,11 @@ Status Runtime::accept(std::uint32_t id, std::uint32_t agent) {
   const std::uint32_t i = item_index(id);
   if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
-  if (item.state != ItemState::Offered) return Status::fail(Refusal::IllegalTransition, item_error(item, "only an offered item can be accepted"));
+  if (item.state != ItemState::Offered) return illegal(item, "only an offered item can be accepted");
   if (agent != kNoId && agent != agents_[item.agent].id)
-    return Status::fail(Refusal::IllegalTransition, fmt::format("item `{}` is offered to `{}`, not to `{}`", name(id), name(agents_[item.agent].id), name(agent)));
+    return Status::fail(Refusal::IllegalTransition,
+                        fmt::format("item `{}` is offered to `{}`, not to `{}`", name(id), name(agents_[item.agent].id), name(agent)),
+                        item.state);
   set_deadline(i, kDeadlineState, abi::kNone);
   item.state = ItemState::Assigned;
   note_holder(i, item.agent);
@@ -26,9 +28,11 @@ Status Runtime::reject(std::uint32_t id, std::uint32_t agent) {
   const std::uint32_t i = item_index(id);
   if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
-  if (item.state != ItemState::Offered) return Status::fail(Refusal::IllegalTransition, item_error(item, "only an offered item can be rejected"));
+  if (item.state != ItemState::Offered) return illegal(item, "only an offered item can be rejected");
   if (agent != kNoId && agent != agents_[item.agent].id)
-    return Status::fail(Refusal::IllegalTransition, fmt::format("item `{}` is offered to `{}`, not to `{}`", name(id), name(agents_[item.agent].id), name(agent)));
+    return Status::fail(Refusal::IllegalTransition,
+                        fmt::format("item `{}` is offered to `{}`, not to `{}`", name(id), name(agents_[item.agent].id), name(agent)),
+                        item.state);
   return_offer(i, Cause::Reject);
   settle();
   return Status::done();
@@ -38,7 +42,7 @@ Status Runtime::done(std::uint32_t id, std::uint32_t outcome) {
   const std::uint32_t i = item_index(id);
   if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
-  if (item.state != ItemState::Assigned) return Status::fail(Refusal::IllegalTransition, item_error(item, "only an assigned item can be marked done"));
+  if (item.state != ItemState::Assigned) return illegal(item, "only an assigned item can be marked done");
   if (outcome != kNoId)
     if (std::string problem = outcome_problem(rules_, pool_.view(outcome)); !problem.empty()) return Status::fail(Refusal::BadInput, problem);
   const std::uint32_t a = leave_agent(i);
@@ -54,7 +58,7 @@ Status Runtime::park(std::uint32_t id) {
   const std::uint32_t i = item_index(id);
   if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
-  if (item.state != ItemState::Assigned) return Status::fail(Refusal::IllegalTransition, item_error(item, "only an assigned item can be parked"));
+  if (item.state != ItemState::Assigned) return illegal(item, "only an assigned item can be parked");
   const std::uint32_t a = leave_agent(i);
   item.agent = a;  // the workbin's owner
   item.state = ItemState::Parked;
@@ -69,7 +73,7 @@ Status Runtime::pull(std::uint32_t id) {
   const std::uint32_t i = item_index(id);
   if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
-  if (item.state != ItemState::Parked) return Status::fail(Refusal::IllegalTransition, item_error(item, "only a parked item can be pulled"));
+  if (item.state != ItemState::Parked) return illegal(item, "only a parked item can be pulled");
   const std::uint32_t a = item.agent;
   if (!agents_[a].logged_in()) return Status::fail(Refusal::AgentUnavailable, fmt::format("agent `{}` is logged out", name(agents_[a].id)));
   if (!agents_[a].has_room(item.media))
@@ -87,7 +91,7 @@ Status Runtime::return_to_queue(std::uint32_t id) {
   const std::uint32_t i = item_index(id);
   if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
-  if (item.state != ItemState::Parked) return Status::fail(Refusal::IllegalTransition, item_error(item, "only a parked item can be returned to the queue"));
+  if (item.state != ItemState::Parked) return illegal(item, "only a parked item can be returned to the queue");
   const std::uint32_t owner = item.agent;
   enter_queue(i);
   emit_item(item, ItemState::Parked, Cause::Return, owner);
@@ -103,7 +107,7 @@ Status Runtime::transfer(std::uint32_t id, std::uint32_t to_agent) {
   if (b == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no agent `{}`", name(to_agent)));
   WorkItem& item = items_[i];
   if (item.state != ItemState::Assigned && item.state != ItemState::Parked)
-    return Status::fail(Refusal::IllegalTransition, item_error(item, "only an assigned or parked item can be transferred"));
+    return illegal(item, "only an assigned or parked item can be transferred");
   if (item.agent == b) return Status::fail(Refusal::Conflict, fmt::format("item `{}` is already with `{}`", name(id), name(to_agent)));
   if (item.state == ItemState::Parked) {
     item.agent = b;

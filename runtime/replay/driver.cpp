@@ -59,7 +59,7 @@ class Session::Impl final : public EventSink {
     advance(l.at);
     if (l.op == Op::None) return {};
     const json v = json::parse(l.value);
-    if (Status s = operate(l.op, v); !s.ok()) return Status::fail(s.code, fmt::format("{}: {}", op_name(l.op), s.error));
+    if (Status s = operate(l.op, v); !s.ok()) return Status::fail(s.code, fmt::format("{}: {}", op_name(l.op), s.error), s.state);
     drain();
     return {};
   }

@@ -61,18 +61,24 @@ void NotFoundCases() {
 void IllegalTransitionCases() {
   Harness h;
   ASSERT_TRUE(h.capture(R"({"id": "W1", "kind": "Case"})").ok());
-  EXPECT_TRUE(refused(h.runtime->accept(h.id("W1"), kNoId), Refusal::IllegalTransition));
+  const Status queued = h.runtime->accept(h.id("W1"), kNoId);
+  EXPECT_TRUE(refused(queued, Refusal::IllegalTransition));
+  EXPECT_EQ(queued.state, ItemState::Queued);  // the state that does not allow it
   EXPECT_TRUE(refused(h.runtime->resume(h.id("W1")), Refusal::IllegalTransition));
   EXPECT_TRUE(refused(h.runtime->complete(h.id("W1")), Refusal::IllegalTransition));
   // Offered to another agent.
   ASSERT_TRUE(h.agent("a1", 5, -1, -1).ok());
   ASSERT_TRUE(h.agent("a2", -1, 1, -1).ok());
   ASSERT_TRUE(h.capture(R"({"id": "C1", "kind": "Call"})").ok());
-  EXPECT_TRUE(refused(h.runtime->accept(h.id("C1"), h.id("a2")), Refusal::IllegalTransition));
+  const Status elsewhere = h.runtime->accept(h.id("C1"), h.id("a2"));
+  EXPECT_TRUE(refused(elsewhere, Refusal::IllegalTransition));
+  EXPECT_EQ(elsewhere.state, ItemState::Offered);
   // Done, waiting for the source: no reschedule.
   ASSERT_TRUE(h.runtime->accept(h.id("C1"), kNoId).ok());
   ASSERT_TRUE(h.runtime->done(h.id("C1")).ok());
-  EXPECT_TRUE(refused(h.runtime->reschedule(h.id("C1"), std::nullopt, kStart + kHour), Refusal::IllegalTransition));
+  const Status waiting = h.runtime->reschedule(h.id("C1"), std::nullopt, kStart + kHour);
+  EXPECT_TRUE(refused(waiting, Refusal::IllegalTransition));
+  EXPECT_EQ(waiting.state, ItemState::DonePending);
   EXPECT_EQ(h.checked(), "");
 }
 
@@ -151,7 +157,10 @@ void ThroughTheReplaySessionCases() {
   EXPECT_TRUE(refused(unknown, Refusal::NotFound));
   EXPECT_EQ(unknown.error, "cancel: no open item `W9`");  // never interned: the driver's own refusal
   EXPECT_TRUE(refused(line(R"({"at": "1s", "update": {"id": "W9", "kind": "Case"}})"), Refusal::NotFound));
-  EXPECT_TRUE(refused(line(R"({"at": "1s", "resume": "W1"})"), Refusal::IllegalTransition));
+  const Status resumed = line(R"({"at": "1s", "resume": "W1"})");
+  EXPECT_TRUE(refused(resumed, Refusal::IllegalTransition));
+  EXPECT_EQ(resumed.state, ItemState::Queued);  // kept behind the operation's name
+  EXPECT_EQ(resumed.error, "resume: item `W1` is queued: only a held item can be resumed");
   EXPECT_TRUE(refused(line(R"({"at": "1s", "capture": {"id": "W1", "kind": "Case"}})"), Refusal::Conflict));
   EXPECT_TRUE(refused(line(R"({"at": "1s", "update": {"id": "W1", "kind": "Lead", "level": -2}})"), Refusal::RefusedByRules));
   // Malformed lines and values, whatever their wording (a message with "only " or "no open
