@@ -8,7 +8,7 @@
 // it goes on with the next batch while that one is committed. Replies (and offers pushed to
 // agents) are released only after their batch is durable; reads travel the same way, so no
 // one sees a state that a crash could take back. A change the runtime refuses is answered with
-// its reason and not stored.
+// its reason, with the HTTP status of its refusal code (server/reply.h), and not stored.
 //
 // At start the journal is replayed through the session on the simulated clock (engine_start.cpp):
 // every open item comes back with its state, agent and priority, deadlines firing at their
