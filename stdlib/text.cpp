@@ -3,7 +3,11 @@
 
 #include <unicode/ucasemap.h>
 
+#include <cmath>
+#include <cstdint>
 #include <memory>
+
+#include <fmt/format.h>
 
 namespace iwd::stdlib {
 namespace {
@@ -46,5 +50,10 @@ std::string convert(std::string_view s, CaseFunction fn) {
 
 std::string to_lower(std::string_view s) { return convert(s, ucasemap_utf8ToLower); }
 std::string to_upper(std::string_view s) { return convert(s, ucasemap_utf8ToUpper); }
+
+std::string format_number(double v) {
+  if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<std::int64_t>(v));
+  return fmt::format("{}", v);
+}
 
 }  // namespace iwd::stdlib

@@ -14,4 +14,8 @@ namespace iwd::stdlib {
 std::string to_lower(std::string_view s);
 std::string to_upper(std::string_view s);
 
+// A number as rules write it, for messages and explanations: an integral value without a
+// fraction (`500`, `-5`), any other in its shortest round-trip form (`2.5`, `0.1`).
+std::string format_number(double v);
+
 }  // namespace iwd::stdlib

@@ -80,7 +80,7 @@ Explanation explain(const ExplainRules& r, const EvalEnv& item, const ExplainReq
   e.version = r.rs.version;
   if (r.sm.size() > 0) e.file = r.sm.file(0).path;
   e.at = instant_text(q.at);
-  e.age = duration_text(q.age);
+  e.age = stdlib::format_duration(stdlib::Duration{q.age});
   e.item = item_values(x, item);
 
   // The result is the interpreter's classify(), as `iwd eval` calls it; the steps are the

@@ -52,18 +52,12 @@ void operands(const BoundRuleset& rs, const BoundExpr& e, std::vector<const Boun
 
 }  // namespace
 
-std::string number_text(double v) {
-  if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<std::int64_t>(v));
-  return fmt::format("{}", v);
-}
-
-std::string duration_text(std::int64_t ms) { return stdlib::format_duration(stdlib::Duration{ms}); }
 std::string open_hours_text(std::int64_t ms) {
   // Open time in hours (`28h54m`), never in 24-hour days: a day of open time is not a day.
   const std::int64_t hours = ms / 3'600'000;
   const std::int64_t rest = ms % 3'600'000;
-  if (hours == 0) return duration_text(ms);
-  return rest == 0 ? fmt::format("{}h", hours) : fmt::format("{}h{}", hours, duration_text(rest));
+  if (hours == 0) return stdlib::format_duration(stdlib::Duration{ms});
+  return rest == 0 ? fmt::format("{}h", hours) : fmt::format("{}h{}", hours, stdlib::format_duration(stdlib::Duration{rest}));
 }
 std::string instant_text(std::int64_t ms) { return stdlib::format_instant(stdlib::Instant{ms}); }
 
@@ -119,11 +113,11 @@ std::string ExprExplainer::value_text(const Value& v, VTag tag, std::int32_t enu
   switch (tag) {
     case VTag::Bool: return v.i ? "true" : "false";
     case VTag::Int: return std::to_string(v.i);
-    case VTag::Number: return number_text(v.f);
+    case VTag::Number: return stdlib::format_number(v.f);
     case VTag::String: return quote(env.string_text(v.i));
     case VTag::Time:
       return v.i == TimeInputs::kDueNever ? "absent" : instant_text(v.i);  // `due` without a due instant
-    case VTag::Duration: return duration_text(v.i);
+    case VTag::Duration: return stdlib::format_duration(stdlib::Duration{v.i});
     case VTag::BusinessDays: return fmt::format("{}bd", v.i);
     case VTag::Date: return stdlib::format_date(v.i);
     case VTag::Weekday: return std::string(stdlib::weekday_name(static_cast<stdlib::Weekday>(v.i)));

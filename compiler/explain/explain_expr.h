@@ -5,12 +5,12 @@
 #include <string>
 
 #include "compiler/explain/explain.h"
+#include "stdlib/text.h"
+#include "stdlib/time.h"
 
 namespace iwd::compiler {
 
-// "20000", "3.5": a number without a needless fraction.
-std::string number_text(double v);
-std::string duration_text(std::int64_t ms);
+// Numbers and durations: stdlib::format_number and stdlib::format_duration.
 std::string instant_text(std::int64_t ms);
 std::string open_hours_text(std::int64_t ms);  // open time in hours: `28h54m`, never days
 

@@ -7,7 +7,7 @@
 namespace iwd::compiler {
 namespace {
 
-std::string ms_text(double ms) { return duration_text(static_cast<std::int64_t>(ms)); }
+std::string ms_text(double ms) { return stdlib::format_duration(stdlib::Duration{static_cast<std::int64_t>(ms)}); }
 
 }  // namespace
 
@@ -16,7 +16,7 @@ ExplainedPriority explain_priority(const ExprExplainer& x, std::int32_t process,
   const ExplainRules& r = x.rules();
   const TimeInputs at = r.interp.inputs(process, clock, age);
   ExplainedPriority p;
-  p.age = duration_text(age);
+  p.age = stdlib::format_duration(stdlib::Duration{age});
   // The value as `iwd eval` gets it (compiled when the JIT is on); the pieces from the same
   // formula run with a trace (the oracle test checks that they add up to this value).
   p.value = r.interp.priority(process, env, at);
@@ -26,7 +26,7 @@ ExplainedPriority explain_priority(const ExprExplainer& x, std::int32_t process,
   const runtime::abi::NextChange next = r.interp.next_priority_change(process, env, at);
   if (!next.never) {
     p.changes = true;
-    p.next_age = duration_text(next.age);
+    p.next_age = stdlib::format_duration(stdlib::Duration{next.age});
     p.next_at = instant_text(clock.start + next.age);
     p.next_value = r.interp.priority(process, env, r.interp.inputs(process, clock, next.age));
     p.next_exact = next.exact;
@@ -46,13 +46,13 @@ ExplainedPriority explain_priority(const ExprExplainer& x, std::int32_t process,
   if (s.overdue) p.overdue_rule = x.explain(ps.overdue, *s.overdue, env, at);
   if (t.overdue) {
     p.overdue = true;
-    p.overdue_by = duration_text(at.overdue_by);
+    p.overdue_by = stdlib::format_duration(stdlib::Duration{at.overdue_by});
     return p;
   }
   const TimeInputs& in = t.inputs;  // what the scheme's functions saw
   if (s.age_calendar >= 0) {
     p.age_calendar = r.program.calendar_names[static_cast<std::size_t>(s.age_calendar)];
-    p.scheme_age = duration_text(in.age);
+    p.scheme_age = stdlib::format_duration(stdlib::Duration{in.age});
   }
   if (s.start) p.start = x.explain(ps.start, *s.start, env, in);
   for (std::size_t k = 0; k < t.every.size(); ++k) {

@@ -19,7 +19,7 @@ void differ(Explanation& e, const std::string& what, const std::string& trace, c
                                           trace.empty() ? "none" : trace, table.empty() ? "none" : table));
 }
 
-std::string opens_text(std::int64_t opens) { return opens == abi::kNone ? "" : duration_text(opens); }
+std::string opens_text(std::int64_t opens) { return opens == abi::kNone ? "" : stdlib::format_duration(stdlib::Duration{opens}); }
 
 }  // namespace
 
@@ -68,13 +68,13 @@ void table_figures(const ExplainRules& r, const ExplainRequest& q, std::int32_t 
   p.value = value;
   abi::NextChange next;
   t.next_change(t.ctx, process, item, &clock, age, &next);
-  differ(e, "the next change", p.changes ? p.next_age : "", next.never ? "" : duration_text(next.age));
+  differ(e, "the next change", p.changes ? p.next_age : "", next.never ? "" : stdlib::format_duration(stdlib::Duration{next.age}));
   p.changes = !next.never;
   p.next_age = p.next_at = {};
   p.next_value = 0;
   p.next_exact = next.exact != 0;
   if (p.changes) {
-    p.next_age = duration_text(next.age);
+    p.next_age = stdlib::format_duration(stdlib::Duration{next.age});
     p.next_at = instant_text(clock.start + next.age);
     p.next_value = t.priority(t.ctx, process, item, &clock, next.age);
   }
@@ -125,7 +125,7 @@ void table_figures(const ExplainRules& r, const ExplainRequest& q, std::int32_t 
     for (std::size_t k = 0; !eligible && k < stages.size(); ++k) {
       if (stages[k].opens_at == abi::kNone || stages[k].opens_at <= age) continue;
       if (t.eligible(t.ctx, process, item, &clock, stages[k].opens_at, agent)) {
-        later_age = duration_text(stages[k].opens_at);
+        later_age = stdlib::format_duration(stdlib::Duration{stages[k].opens_at});
         later_stage = first_stage(stages[k].opens_at);
         break;
       }

@@ -50,11 +50,11 @@ ExplainedTargets explain_targets(const ExprExplainer& x, std::int32_t process, c
     // How long it is the newest stage: up to the next opening (on the SLA clock a share's
     // time depends on where the clock stands when the stage opens).
     if (trace[k].duration.present)
-      s.duration = duration_text(k + 1 < opens.size() && opens[k] != runtime::abi::kNone && opens[k + 1] >= opens[k] && !trace[k].skipped
+      s.duration = stdlib::format_duration(stdlib::Duration{k + 1 < opens.size() && opens[k] != runtime::abi::kNone && opens[k + 1] >= opens[k] && !trace[k].skipped
                                      ? opens[k + 1] - opens[k]
-                                     : trace[k].duration.i);
+                                     : trace[k].duration.i});
     if (opens[k] != runtime::abi::kNone) {
-      s.opens = duration_text(opens[k]);
+      s.opens = stdlib::format_duration(stdlib::Duration{opens[k]});
       s.opens_at = instant_text(clock.start + opens[k]);
     }
     s.skipped = trace[k].skipped;
@@ -96,7 +96,7 @@ ExplainedAgent explain_agent(const ExprExplainer& x, std::int32_t process, const
     if (opens[k] <= age) continue;
     const TimeInputs later = r.interp.inputs(process, clock, opens[k]);
     if (r.interp.eligible(process, env, later)) {
-      a.later_age = duration_text(opens[k]);
+      a.later_age = stdlib::format_duration(stdlib::Duration{opens[k]});
       a.later_stage = r.interp.eligible_stage(process, env, later);
       break;
     }

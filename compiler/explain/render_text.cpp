@@ -123,14 +123,14 @@ void term(std::ostream& out, const std::string& left, const std::string& right) 
   out << fmt::format("    {:<60} {}\n", left, right);
 }
 
-std::string signed_number(double v) { return (v >= 0 ? "+" : "") + number_text(v); }
+std::string signed_number(double v) { return (v >= 0 ? "+" : "") + stdlib::format_number(v); }
 
 // The curve's points, then where the age falls and, on a sloped segment, the interpolation.
 void curve(std::ostream& out, const ExplainedPriority::Curve& c, double value) {
   std::string points;
-  for (const auto& [age, v] : c.points) points += fmt::format("{}{}: {}", points.empty() ? "" : ", ", age, number_text(v));
+  for (const auto& [age, v] : c.points) points += fmt::format("{}{}: {}", points.empty() ? "" : ", ", age, stdlib::format_number(v));
   out << fmt::format("    curve {{ {} }}{}\n", points, at_location(c.location));
-  auto point = [&](std::size_t i) { return fmt::format("{}: {}", c.points[i].first, number_text(c.points[i].second)); };
+  auto point = [&](std::size_t i) { return fmt::format("{}: {}", c.points[i].first, stdlib::format_number(c.points[i].second)); };
   std::string where;
   if (c.segment < 0) {
     where = "before the first point " + point(0);
@@ -139,10 +139,10 @@ void curve(std::ostream& out, const ExplainedPriority::Curve& c, double value) {
   } else {
     const auto i = static_cast<std::size_t>(c.segment);
     const double v0 = c.points[i].second, v1 = c.points[i + 1].second;
-    where = fmt::format("from {} to {}: {} + ({} - {}) x {} / {}", point(i), point(i + 1), number_text(v0),
-                        number_text(v1), number_text(v0), c.offset, c.span);
+    where = fmt::format("from {} to {}: {} + ({} - {}) x {} / {}", point(i), point(i + 1), stdlib::format_number(v0),
+                        stdlib::format_number(v1), stdlib::format_number(v0), c.offset, c.span);
   }
-  term(out, "  " + where, number_text(value));
+  term(out, "  " + where, stdlib::format_number(value));
 }
 
 void priority(std::ostream& out, const ExplainedPriority& p) {
@@ -163,7 +163,7 @@ void priority(std::ostream& out, const ExplainedPriority& p) {
     for (const auto& ev : p.every) {
       std::string steps = fmt::format("starts at age {}", ev.from);
       if (ev.started) {
-        steps = fmt::format("{} step{} x {}", ev.steps, ev.steps == 1 ? "" : "s", number_text(ev.add));
+        steps = fmt::format("{} step{} x {}", ev.steps, ev.steps == 1 ? "" : "s", stdlib::format_number(ev.add));
         // `from` and `until` as ages, unless written so (`from 75% of sla` is shown as an age).
         std::string ages;
         if (ev.from != "0s" && ev.text.find("from " + ev.from) == std::string::npos) ages = "from age " + ev.from;
@@ -178,12 +178,12 @@ void priority(std::ostream& out, const ExplainedPriority& p) {
       term(out, fmt::format("{}: {}", b.text, b.holds ? "holds" : "does not hold"), b.holds ? signed_number(b.amount) : "+0");
       outcome(out, b.when, 6);
     }
-    term(out, "sum", number_text(p.raw));
+    term(out, "sum", stdlib::format_number(p.raw));
     for (const auto* bound : {&p.min, &p.max}) {
       if (!bound->expr.given()) continue;
       const bool is_min = bound == &p.min;
       term(out, fmt::format("{} {}{}", is_min ? "min" : "max", bound->expr.text, at_location(bound->expr.location)),
-           bound->applied ? fmt::format("{} to {}", is_min ? "raised" : "lowered", number_text(bound->value)) : "not reached");
+           bound->applied ? fmt::format("{} to {}", is_min ? "raised" : "lowered", stdlib::format_number(bound->value)) : "not reached");
     }
     if (p.overdue_rule.given())
       term(out, "overdue " + p.overdue_rule.text, p.due.empty() ? "never: no due instant" : "not yet: from due " + p.due);

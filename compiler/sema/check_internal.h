@@ -9,6 +9,8 @@
 
 #include "compiler/diag/diagnostic.h"
 #include "compiler/sema/bound.h"
+#include "stdlib/text.h"
+#include "stdlib/time.h"
 
 namespace iwd::compiler::checks {
 
@@ -26,11 +28,7 @@ std::optional<std::int64_t> constant_duration(const BoundExpr* e);
 // A share of the SLA (`75%`, `75% of sla`): the percentage.
 std::optional<double> constant_share(const BoundExpr* e);
 
-// `500`, `2.5`: a number as an analyst writes it.
-std::string number_text(double v);
-// `72h`, `1h30m`.
-std::string duration_text(std::int64_t ms);
-// `75%`.
+// `75%` (numbers in messages: stdlib::format_number; durations: stdlib::format_duration).
 std::string share_text(double percent);
 
 }  // namespace iwd::compiler::checks

@@ -38,8 +38,8 @@ struct Age {
 };
 Age age_of(const BoundExpr* e) {
   if (auto ms = constant_duration(e)) {
-    if (*ms == 0) return {Age::Zero, 0, duration_text(0)};
-    return {Age::Duration, static_cast<double>(*ms), duration_text(*ms)};
+    if (*ms == 0) return {Age::Zero, 0, stdlib::format_duration(stdlib::Duration{0})};
+    return {Age::Duration, static_cast<double>(*ms), stdlib::format_duration(stdlib::Duration{*ms})};
   }
   if (auto pct = constant_share(e)) {
     if (*pct == 0) return {Age::Zero, 0, share_text(0)};
@@ -103,7 +103,7 @@ void check_periods(const BoundPriority& s, DiagnosticBag& diags) {
   for (const auto& e : s.every) {
     std::string text;
     bool negative = false;
-    if (auto ms = constant_duration(e.period.get()); ms && *ms <= 0) text = duration_text(*ms), negative = *ms < 0;
+    if (auto ms = constant_duration(e.period.get()); ms && *ms <= 0) text = stdlib::format_duration(stdlib::Duration{*ms}), negative = *ms < 0;
     else if (auto pct = constant_share(e.period.get()); pct && *pct <= 0) text = share_text(*pct);
     else continue;
     auto& d = diags.report("E0508", e.period->range,
@@ -127,8 +127,8 @@ void report_own(const BoundExpr* min, const BoundExpr* max, const std::string& o
   auto lo = constant_number(min), hi = constant_number(max);
   if (!lo || !hi || *lo <= *hi) return;
   auto& d = diags.report("E0506", min->range,
-                         fmt::format("`min {}` is above `max {}` for {}", number_text(*lo), number_text(*hi), owner));
-  d.labels.push_back({max->range, fmt::format("`max {}` is set here", number_text(*hi))});
+                         fmt::format("`min {}` is above `max {}` for {}", stdlib::format_number(*lo), stdlib::format_number(*hi), owner));
+  d.labels.push_back({max->range, fmt::format("`max {}` is set here", stdlib::format_number(*hi))});
   d.notes.push_back("the priority is kept between `min` and `max`, and no value is both; swap the two values or "
                     "correct one of them");
 }
@@ -157,13 +157,13 @@ void check_effective_bounds(const BoundRuleset& rs, const BoundProcess& p,
   const char* mine_kw = min_first ? "min" : "max";
   const char* other_kw = min_first ? "max" : "min";
   auto& d = diags.report("E0506", mine.expr->range,
-                         fmt::format("{} sets `{} {}`, {} the `{} {}` of {}", mine.owner, mine_kw, number_text(mine.value),
-                                     min_first ? "above" : "below", other_kw, number_text(other.value), other.owner));
-  d.labels.push_back({other.expr->range, fmt::format("`{} {}` is set here", other_kw, number_text(other.value))});
+                         fmt::format("{} sets `{} {}`, {} the `{} {}` of {}", mine.owner, mine_kw, stdlib::format_number(mine.value),
+                                     min_first ? "above" : "below", other_kw, stdlib::format_number(other.value), other.owner));
+  d.labels.push_back({other.expr->range, fmt::format("`{} {}` is set here", other_kw, stdlib::format_number(other.value))});
   d.notes.push_back(fmt::format("{} gives only `{}`; `{}` still comes from {}, so the priority would have to be at "
                                 "least {} and at most {}",
-                                mine.owner, mine_kw, other_kw, other.owner, number_text(lo->value),
-                                number_text(hi->value)));
+                                mine.owner, mine_kw, other_kw, other.owner, stdlib::format_number(lo->value),
+                                stdlib::format_number(hi->value)));
 }
 
 }  // namespace

@@ -49,14 +49,7 @@ std::optional<double> constant_share(const BoundExpr* e) {
   return e->number_value;
 }
 
-std::string number_text(double v) {
-  if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<std::int64_t>(v));
-  return fmt::format("{}", v);
-}
-
-std::string duration_text(std::int64_t ms) { return stdlib::format_duration(stdlib::Duration{ms}); }
-
-std::string share_text(double percent) { return number_text(percent) + "%"; }
+std::string share_text(double percent) { return stdlib::format_number(percent) + "%"; }
 
 }  // namespace checks
 }  // namespace iwd::compiler

@@ -74,11 +74,11 @@ void check_past_sla(const BoundRuleset& rs, const BoundProcess& p, DiagnosticBag
     if (!s.duration) return;  // never ends: the later stages are E0509
     if (auto ms = constant_duration(s.duration.get())) {
       total += *ms;
-      parts.push_back(duration_text(*ms));
+      parts.push_back(stdlib::format_duration(stdlib::Duration{*ms}));
     } else if (auto pct = constant_share(s.duration.get())) {
       const auto ms_share = static_cast<std::int64_t>(std::llround(static_cast<double>(*sla) * *pct / 100));
       total += ms_share;
-      parts.push_back(fmt::format("{} of {}", share_text(*pct), duration_text(*sla)));
+      parts.push_back(fmt::format("{} of {}", share_text(*pct), stdlib::format_duration(stdlib::Duration{*sla})));
     } else {
       return;  // known only per item
     }
@@ -86,8 +86,8 @@ void check_past_sla(const BoundRuleset& rs, const BoundProcess& p, DiagnosticBag
     auto& d = diags.report("W0514", s.duration->range,
                            fmt::format("for process `{}`, the {} up to this one last {} ({}), past its {} SLA", p.name,
                                        t.is_inline ? std::string("target stages") : "stages of " + plan_text(t),
-                                       duration_text(total), join_plus(parts), duration_text(*sla)));
-    d.labels.push_back({p.range, fmt::format("process `{}` has an SLA of {}", p.name, duration_text(*sla))});
+                                       stdlib::format_duration(stdlib::Duration{total}), join_plus(parts), stdlib::format_duration(stdlib::Duration{*sla})));
+    d.labels.push_back({p.range, fmt::format("process `{}` has an SLA of {}", p.name, stdlib::format_duration(stdlib::Duration{*sla}))});
     if (e.sla_calendar >= 0)
       d.notes.push_back(fmt::format("the SLA counts open time in calendar `{}`; the stage durations are compared with "
                                     "it as written",

@@ -19,7 +19,7 @@ std::string ConditionSolver::Impl::value_text(const Var& v, const Value& x) cons
     }
     case TypeKind::String: return escape_string(x.str);
     case TypeKind::Int: return fmt::format("{}", static_cast<std::int64_t>(x.num));
-    case TypeKind::Number: return number_text(static_cast<double>(x.num));
+    case TypeKind::Number: return stdlib::format_number(static_cast<double>(x.num));
     case TypeKind::Time: return stdlib::format_instant(stdlib::Instant{static_cast<std::int64_t>(x.num)});
     case TypeKind::Duration: return stdlib::format_duration(stdlib::Duration{static_cast<std::int64_t>(x.num)});
     case TypeKind::Date: return stdlib::format_date(static_cast<std::int64_t>(x.num));

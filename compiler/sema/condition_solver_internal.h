@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "compiler/sema/condition_solver.h"
+#include "stdlib/text.h"
 
 namespace iwd::compiler {
 namespace solver {
@@ -121,11 +122,6 @@ inline std::string escape_string(const std::string& s) {
     else out += static_cast<char>(c);
   }
   return out + "\"";
-}
-
-inline std::string number_text(double d) {
-  if (std::isfinite(d) && d == std::floor(d) && std::fabs(d) < 1e15) return fmt::format("{}", static_cast<std::int64_t>(d));
-  return fmt::format("{}", d);
 }
 
 inline constexpr long double kIntMin = static_cast<long double>(std::numeric_limits<std::int64_t>::min());

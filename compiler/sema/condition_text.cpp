@@ -46,7 +46,7 @@ class TextWriter {
         switch (e.type.kind) {
           case TypeKind::Int: return fmt::format("{}", e.int_value);
           case TypeKind::Bool: return e.int_value ? "true" : "false";
-          case TypeKind::Number: return number_text(e.number_value);
+          case TypeKind::Number: return stdlib::format_number(e.number_value);
           case TypeKind::String: return escape_string(e.string_value);
           case TypeKind::Duration: return stdlib::format_duration(stdlib::Duration{e.int_value});
           case TypeKind::Time: return stdlib::format_instant(stdlib::Instant{e.int_value});
@@ -72,7 +72,7 @@ class TextWriter {
       case BoundExprKind::Skill: return rs_.skills[static_cast<std::size_t>(e.index)];
       case BoundExprKind::AgentAttribute: return "agent." + e.name;
       case BoundExprKind::Calendar: return rs_.calendars[static_cast<std::size_t>(e.index)].name;
-      case BoundExprKind::ShareOfSla: return number_text(e.number_value) + "% of sla";
+      case BoundExprKind::ShareOfSla: return stdlib::format_number(e.number_value) + "% of sla";
       case BoundExprKind::Absent: return "absent";
       case BoundExprKind::Widen: return raw(e.child(0));
       case BoundExprKind::Call: {

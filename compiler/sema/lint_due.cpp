@@ -188,7 +188,7 @@ void lint_plan(const LintContext& ctx, std::size_t index, DiagnosticBag& diags) 
       auto& d = diags.report("W0617", s.range,
                              fmt::format("this stage of {} opens only when the item is due or later: the stages "
                                          "before it last {}% of the SLA",
-                                         plan_text(t), number_text(before)));
+                                         plan_text(t), stdlib::format_number(before)));
       d.notes.push_back("until the due instant only the earlier stages reach agents; this one widens the set for "
                         "overdue items only. Shorten the earlier stages' shares, or allow this lint where an "
                         "escalation of overdue items is meant");

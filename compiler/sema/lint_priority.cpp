@@ -43,7 +43,7 @@ std::optional<Peak> base_peak_of_curve(const BoundPriority& s, const ProcessFact
       best = std::max(best, v + (v2 - v) * t);
     }
   }
-  return Peak{false, best, fmt::format("the curve's highest point {}", number_text(std::trunc(best)))};
+  return Peak{false, best, fmt::format("the curve's highest point {}", stdlib::format_number(std::trunc(best)))};
 }
 
 std::optional<Peak> base_peak_of_steps(const BoundPriority& s, const ProcessFacts& p) {
@@ -79,8 +79,8 @@ std::optional<Peak> base_peak_of_steps(const BoundPriority& s, const ProcessFact
       steps += *add * static_cast<double>(*span / *period);
     }
   }
-  std::string how = fmt::format("start {}", number_text(start));
-  if (!s.every.empty()) how += fmt::format(" + {} from `every`", number_text(steps));
+  std::string how = fmt::format("start {}", stdlib::format_number(start));
+  if (!s.every.empty()) how += fmt::format(" + {} from `every`", stdlib::format_number(steps));
   return Peak{false, start + steps, how};
 }
 
@@ -105,7 +105,7 @@ std::optional<Peak> peak(const BoundPriority& s, const ProcessFacts& p) {
     boosts += holds ? *amount : std::max(0.0, *amount);
   }
   base->value = std::trunc(base->value + boosts);
-  if (!s.boosts.empty()) base->how += fmt::format(" + {} from boosts", number_text(boosts));
+  if (!s.boosts.empty()) base->how += fmt::format(" + {} from boosts", stdlib::format_number(boosts));
   else if (!s.curve.empty()) base->how = "the curve's highest point";
   return base;
 }
@@ -147,17 +147,17 @@ void report_unreachable_max(const Findings<MaxKey>& found,
     const auto& [max_expr, peak_value, max_value, expire] = key;
     const bool many = f.processes.size() > 1;
     const std::string life = expire >= 0 ? fmt::format(" ({} after {})", many ? "they expire" : "it expires",
-                                                       duration_text(expire))
+                                                       stdlib::format_duration(stdlib::Duration{expire}))
                                          : "";
     auto& d = diags.report("W0606", max_expr->range,
                            fmt::format("{} {} at {}{} but {} max is {}", name_list(f.processes), many ? "peak" : "peaks",
-                                       number_text(peak_value), life, many ? "their" : "its", number_text(max_value)));
+                                       stdlib::format_number(peak_value), life, many ? "their" : "its", stdlib::format_number(max_value)));
     if (f.scheme->max.get() != max_expr && f.scheme->range.valid())
       d.labels.push_back({f.scheme->range, fmt::format("{} is declared here", scheme_text(*f.scheme))});
-    d.notes.push_back(fmt::format("the highest value before clamping is {} = {}", number_text(peak_value), f.how));
+    d.notes.push_back(fmt::format("the highest value before clamping is {} = {}", stdlib::format_number(peak_value), f.how));
     d.notes.push_back(fmt::format("so this `max` never takes effect: lower it to {} or remove it, or let the priority "
                                   "climb higher",
-                                  number_text(peak_value)));
+                                  stdlib::format_number(peak_value)));
   }
 }
 
@@ -167,18 +167,18 @@ void report_low_overdue(const Findings<OverdueKey>& found,
     const auto& [overdue_expr, overdue_value, threshold, is_peak] = key;
     const bool many = f.processes.size() > 1;
     const std::string reach =
-        is_peak ? fmt::format("the {} that {} {} before {} due", number_text(threshold), name_list(f.processes),
+        is_peak ? fmt::format("the {} that {} {} before {} due", stdlib::format_number(threshold), name_list(f.processes),
                               many ? "reach" : "reaches", many ? "they are" : "it is")
-                : fmt::format("the max of {} of {}", number_text(threshold), name_list(f.processes));
+                : fmt::format("the max of {} of {}", stdlib::format_number(threshold), name_list(f.processes));
     auto& d = diags.report("W0607", overdue_expr->range,
                            fmt::format("`overdue {}` is below {}: an overdue item would rank below one that is not "
                                        "yet due",
-                                       number_text(overdue_value), reach));
+                                       stdlib::format_number(overdue_value), reach));
     if (!is_peak && f.max && f.max->range.valid() && f.max->range != overdue_expr->range)
-      d.labels.push_back({f.max->range, fmt::format("the max of {} is set here", number_text(threshold))});
+      d.labels.push_back({f.max->range, fmt::format("the max of {} is set here", stdlib::format_number(threshold))});
     d.notes.push_back(fmt::format("from its due time on, an item's priority is the `overdue` value, which is not "
                                   "clamped; set `overdue` to at least {} so that overdue items go first",
-                                  number_text(threshold)));
+                                  stdlib::format_number(threshold)));
   }
 }
 
@@ -200,7 +200,7 @@ void lint_boosts(const LintContext& ctx, const BoundPriority& s, const std::vect
     }
     if (all.empty()) continue;
     auto need = [](const AgeFloor& f) {
-      return fmt::format("{} {}", f.strict ? "an age above" : "an age of at least", duration_text(f.ms));
+      return fmt::format("{} {}", f.strict ? "an age above" : "an age of at least", stdlib::format_duration(stdlib::Duration{f.ms}));
     };
     bool same_need = true, same_life = true;
     std::vector<std::string> names;
@@ -212,12 +212,12 @@ void lint_boosts(const LintContext& ctx, const BoundPriority& s, const std::vect
     std::string message;
     if (same_need && same_life) {
       message = fmt::format("this boost needs {}, but {} {} after {}", need(all.front().second), name_list(names),
-                            names.size() == 1 ? "expires" : "expire", duration_text(*all.front().first->expire_ms));
+                            names.size() == 1 ? "expires" : "expire", stdlib::format_duration(stdlib::Duration{*all.front().first->expire_ms}));
     } else {
       std::string list;
       for (const auto& [p, f] : all)
-        list += fmt::format("{}`{}` after {}", list.empty() ? "" : ", ", p->process->name, duration_text(*p->expire_ms)) +
-                (same_need ? "" : fmt::format(" (the boost needs {})", duration_text(f.ms)));
+        list += fmt::format("{}`{}` after {}", list.empty() ? "" : ", ", p->process->name, stdlib::format_duration(stdlib::Duration{*p->expire_ms})) +
+                (same_need ? "" : fmt::format(" (the boost needs {})", stdlib::format_duration(stdlib::Duration{f.ms})));
       message = same_need ? fmt::format("this boost needs {}, but every process using {} expires sooner: {}",
                                         need(all.front().second), scheme_text(s), list)
                           : fmt::format("this boost needs an age that no item reaches: every process using {} expires "

@@ -88,7 +88,7 @@ void lint_no_complete_within(const LintContext& ctx, DiagnosticBag& diags) {
   // How long an unconfirmed item stays open: for good, or until `expire after` ends it.
   auto how_long = [](const ProcessFacts& p) {
     if (p.expire_expr == nullptr) return std::string("for good");
-    return p.expire_ms ? fmt::format("until it expires after {}", duration_text(*p.expire_ms))
+    return p.expire_ms ? fmt::format("until it expires after {}", stdlib::format_duration(stdlib::Duration{*p.expire_ms}))
                        : std::string("until it expires");
   };
   Finding f;

@@ -261,26 +261,6 @@ bool beyond_life(const AgeFloor& floor, const ProcessFacts& p) {
   return floor.ms > *p.expire_ms || (floor.strict && floor.ms >= *p.expire_ms);
 }
 
-std::string number_text(double v) {
-  if (std::isfinite(v) && v == std::trunc(v) && std::fabs(v) < 1e15) return fmt::format("{}", static_cast<std::int64_t>(v));
-  return fmt::format("{}", v);
-}
-
-std::string duration_text(std::int64_t ms) {
-  // As analysts write durations: days rather than weeks (`20d`, not `2w6d`).
-  if (ms == 0) return "0h";
-  std::string out = ms < 0 ? "-" : "";
-  std::uint64_t rest = ms < 0 ? static_cast<std::uint64_t>(-(ms + 1)) + 1 : static_cast<std::uint64_t>(ms);
-  static constexpr std::pair<std::uint64_t, const char*> kUnits[] = {
-      {86'400'000, "d"}, {3'600'000, "h"}, {60'000, "m"}, {1'000, "s"}, {1, "ms"}};
-  for (const auto& [size, unit] : kUnits)
-    if (rest >= size) {
-      out += fmt::format("{}{}", rest / size, unit);
-      rest %= size;
-    }
-  return out;
-}
-
 std::string name_list(const std::vector<std::string>& names) {
   std::string out;
   for (std::size_t i = 0; i < names.size(); ++i) {

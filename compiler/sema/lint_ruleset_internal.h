@@ -10,6 +10,8 @@
 
 #include "compiler/diag/diagnostic.h"
 #include "compiler/sema/bound.h"
+#include "stdlib/text.h"
+#include "stdlib/time.h"
 
 namespace iwd::compiler::lints {
 
@@ -52,9 +54,8 @@ std::optional<AgeFloor> age_floor(const BoundExpr* cond, std::optional<std::int6
 // True when an item of this process can never be old enough for `floor`: it expires first.
 bool beyond_life(const AgeFloor& floor, const ProcessFacts& p);
 
-// Text for messages: `500`, `2.5`; `72h`, `1h30m`; "`A`", "`A` and `B`", "`A`, `B` and `C`".
-std::string number_text(double v);
-std::string duration_text(std::int64_t ms);
+// Text for messages (numbers: stdlib::format_number, durations: stdlib::format_duration):
+// "`A`", "`A` and `B`", "`A`, `B` and `C`".
 std::string name_list(const std::vector<std::string>& names);
 // "priority scheme `gold`" or "the inline priority of `Sales.Gold`".
 std::string scheme_text(const BoundPriority& s);

@@ -61,16 +61,16 @@ bool opens_too_late(const LintContext& ctx, const BoundTargets& t, std::size_t k
   if (same_opening && same_life) {
     message = fmt::format("this stage opens only after {}, when the stages before it have run, but {} {} after {}: "
                           "no item reaches it",
-                          duration_text(all.front().second.ms), name_list(names), names.size() == 1 ? "expires" : "expire",
-                          duration_text(*all.front().first->expire_ms));
+                          stdlib::format_duration(stdlib::Duration{all.front().second.ms}), name_list(names), names.size() == 1 ? "expires" : "expire",
+                          stdlib::format_duration(stdlib::Duration{*all.front().first->expire_ms}));
   } else {
     std::string list;
     for (const auto& [p, o] : all)
-      list += fmt::format("{}`{}` after {}", list.empty() ? "" : ", ", p->process->name, duration_text(*p->expire_ms)) +
-              (same_opening ? "" : fmt::format(" (the stage opens after {})", duration_text(o.ms)));
+      list += fmt::format("{}`{}` after {}", list.empty() ? "" : ", ", p->process->name, stdlib::format_duration(stdlib::Duration{*p->expire_ms})) +
+              (same_opening ? "" : fmt::format(" (the stage opens after {})", stdlib::format_duration(stdlib::Duration{o.ms})));
     message = same_opening ? fmt::format("this stage opens only after {}, when the stages before it have run, but "
                                          "every process using {} expires by then: {}",
-                                         duration_text(all.front().second.ms), plan_text(t), list)
+                                         stdlib::format_duration(stdlib::Duration{all.front().second.ms}), plan_text(t), list)
                            : fmt::format("this stage opens only when every process using {} has expired its items: {}",
                                          plan_text(t), list);
   }
