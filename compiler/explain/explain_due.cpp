@@ -81,7 +81,7 @@ ExplainedDue explain_due(const ExprExplainer& x, std::int32_t process, const Eva
   ExplainedDue d;
   if (clock.due != runtime::abi::kNone) d.due = instant_text(clock.due);
   DueTrace t;
-  r.interp.due(process, env, at, &t);
+  r.interp.due(process, env, stdlib::Instant{at}, &t);
   if (t.from_due_at) {
     d.source = "due_at";
     return d;

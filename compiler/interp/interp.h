@@ -8,6 +8,7 @@
 #include <limits>
 #include <type_traits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -210,8 +211,10 @@ class Interpreter {
   static constexpr std::int32_t kDepartmentBase = 1 << 20;
   std::string rejection(std::int32_t detail) const;
   // The due instant: a source `due_at` wins; else activation (or capture) plus the SLA,
-  // counted in the SLA's calendar when it has one. Absent when the process has no SLA.
-  Value due(std::int32_t process, const EvalEnv& env, std::int64_t now, DueTrace* trace = nullptr) const;
+  // counted in the SLA's calendar when it has one (stdlib::kNever when that calendar never
+  // opens). None when the process has no SLA (or its value is absent).
+  std::optional<stdlib::Instant> due(std::int32_t process, const EvalEnv& env, stdlib::Instant now,
+                                     DueTrace* trace = nullptr) const;
   // A classified item's clock, as the runtime keeps it (runtime/abi.h): classified at `now`,
   // its start (activation, else capture), the process's SLA and the due instant
   // (runtime::abi::kNone when absent).

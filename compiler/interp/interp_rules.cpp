@@ -113,25 +113,26 @@ std::int32_t Interpreter::classify_code(const EvalEnv& env, std::int64_t now, st
   return -1;
 }
 
-Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t now, DueTrace* trace) const {
+std::optional<stdlib::Instant> Interpreter::due(std::int32_t process, const EvalEnv& env, stdlib::Instant now,
+                                               DueTrace* trace) const {
   DueTrace local;
   DueTrace& t = trace ? *trace : local;
   const Value due_at = env.attribute(kDueAt);
   t.from_due_at = due_at.present;
-  if (due_at.present) return due_at;
+  if (due_at.present) return stdlib::Instant{due_at.i};
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   t.has_sla = pp.sla >= 0;
-  if (pp.sla < 0) return Value::absent();
+  if (pp.sla < 0) return std::nullopt;
   TimeInputs in;
-  in.now = now;
+  in.now = now.ms_since_epoch;
   const Value sla = run(pp.sla, env, in);
   t.sla = sla;
-  if (!sla.present) return Value::absent();
+  if (!sla.present) return std::nullopt;
   const Value activate = env.attribute(kActivateAt);
   const std::int64_t start = activate.present ? activate.i : env.attribute(kCapturedAt).i;
   t.start = start;
   t.from_activation = activate.present;
-  if (pp.sla_calendar < 0) return Value::of_int(start + sla.i);
+  if (pp.sla_calendar < 0) return stdlib::Instant{start + sla.i};
   if (p_.functions[static_cast<std::size_t>(pp.sla)].tag == VTag::BusinessDays) {
     // `sla 5bd in CAL`: the same local time on the 5th open day (docs/language.md, "Business days").
     const stdlib::BusinessCalendar& cal = calendar(pp.sla_calendar);
@@ -144,23 +145,21 @@ Value Interpreter::due(std::int32_t process, const EvalEnv& env, std::int64_t no
       // open interval: the count still ends on that day, at that instant.
       if (t.counted.empty() || t.counted.back().second != at) t.counted.emplace_back(at, at);
     }
-    return Value::of_int(at.ms_since_epoch);
+    return at;
   }
-  return Value::of_int(calendar(pp.sla_calendar)
-                           .add_business(stdlib::Instant{start}, stdlib::Duration{sla.i}, trace ? &t.counted : nullptr)
-                           .ms_since_epoch);
+  return calendar(pp.sla_calendar).add_business(stdlib::Instant{start}, stdlib::Duration{sla.i}, trace ? &t.counted : nullptr);
 }
 
 runtime::abi::ItemClock Interpreter::clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const {
   runtime::abi::ItemClock c;
   c.classified_at = now;
-  const Value due_at = due(process, env, now);
-  c.due = due_at.present ? due_at.i : runtime::abi::kNone;
+  const std::optional<stdlib::Instant> due_at = due(process, env, stdlib::Instant{now});
+  c.due = due_at ? due_at->ms_since_epoch : runtime::abi::kNone;
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   if (pp.sla >= 0) {
     TimeInputs in;
     in.now = now;
-    in.due = due_at.present ? due_at.i : TimeInputs::kNone;
+    in.due = c.due;
     const Value sla = run(pp.sla, env, in);
     c.sla = sla.present ? sla.i : 0;
   }

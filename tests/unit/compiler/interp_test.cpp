@@ -485,15 +485,15 @@ TEST(Interp, NextPriorityChangeIsTheFirstChange) {
         }
         const std::int64_t start = kDefaultAt;
         env.set_raw(3, Value::of_int(start));
-        const Value due = interp.due(static_cast<std::int32_t>(pi), env, start);
+        const std::optional<stdlib::Instant> due = interp.due(static_cast<std::int32_t>(pi), env, stdlib::Instant{start});
         TimeInputs base;
-        base.due = due.present ? due.i : TimeInputs::kNone;
+        base.due = due ? due->ms_since_epoch : TimeInputs::kNone;
         if (p.processes[pi].sla >= 0) base.sla = interp.run(p.processes[pi].sla, env, base).i;
         auto at_age = [&](std::int64_t age) {
           TimeInputs in = base;
           in.age = age;
           in.now = start + age;
-          in.overdue_by = due.present ? std::max<std::int64_t>(0, in.now - due.i) : 0;
+          in.overdue_by = due ? std::max<std::int64_t>(0, in.now - due->ms_since_epoch) : 0;
           return in;
         };
         for (std::int64_t age = 0; age < 10LL * 24 * 3600 * 1000; age += 37 * 60 * 1000 + 13) {
