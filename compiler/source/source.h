@@ -67,5 +67,7 @@ class SourceManager {
 std::uint32_t utf8_length(std::string_view s);
 // Byte offset of the code point with index `cp` (clamped to the end).
 std::size_t utf8_byte_offset(std::string_view s, std::uint32_t cp);
+// Appends the UTF-8 encoding of the code point `cp` (at most U+10FFFF) to `out`.
+void append_utf8(std::string& out, std::uint32_t cp);
 
 }  // namespace iwd::compiler

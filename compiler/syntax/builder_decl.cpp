@@ -1,33 +1,18 @@
 // AST builder: ranges, the file, and the simple declarations.
 #include "compiler/syntax/builder.h"
+#include "compiler/syntax/token_loc.h"
 
 namespace iwd::compiler {
-namespace {
-
-SourceLoc begin_of(antlr4::Token* t) {
-  return SourceLoc{static_cast<std::uint32_t>(t->getStartIndex()),
-                   static_cast<std::uint32_t>(t->getLine()),
-                   static_cast<std::uint32_t>(t->getCharPositionInLine() + 1)};
-}
-
-SourceLoc end_of(antlr4::Token* t) {
-  // Tokens never span lines except comments, which never start or end a node.
-  SourceLoc b = begin_of(t);
-  auto len = static_cast<std::uint32_t>(t->getStopIndex() + 1 - t->getStartIndex());
-  return SourceLoc{b.offset + len, b.line, b.col + len};
-}
-
-}  // namespace
 
 SourceRange SyntaxBuilder::range(antlr4::Token* first, antlr4::Token* last) const {
   SourceRange r;
   if (first == nullptr || conjured(first)) return r;
   r.file = file_;
-  r.begin = begin_of(first);
+  r.begin = token_begin(first);
   if (last == nullptr || conjured(last) || last->getType() == antlr4::Token::EOF ||
       last->getStopIndex() < first->getStartIndex())
     last = first;
-  r.end = last->getType() == antlr4::Token::EOF ? r.begin : end_of(last);
+  r.end = last->getType() == antlr4::Token::EOF ? r.begin : token_end(last);
   return r;
 }
 

@@ -5,23 +5,12 @@
 #include "compiler/syntax/builder.h"
 #include "compiler/syntax/syntax_error.h"
 #include "compiler/syntax/syntax_hints.h"
+#include "compiler/syntax/token_loc.h"
 
 namespace iwd::compiler {
 namespace {
 
 using L = iwd_grammar::IwdLexer;
-
-SourceRange token_range(FileId file, antlr4::Token* t) {
-  SourceRange r;
-  r.file = file;
-  r.begin = SourceLoc{static_cast<std::uint32_t>(t->getStartIndex()), static_cast<std::uint32_t>(t->getLine()),
-                      static_cast<std::uint32_t>(t->getCharPositionInLine() + 1)};
-  r.end = r.begin;
-  auto len = static_cast<std::uint32_t>(t->getStopIndex() + 1 - t->getStartIndex());
-  r.end.offset += len;
-  r.end.col += len;
-  return r;
-}
 
 // Reports what the lexer let through as tokens of their own (unknown characters, an
 // unclosed comment) and matches the braces. `&&`, `&` and `||` are reported here and then

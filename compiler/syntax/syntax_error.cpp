@@ -6,6 +6,7 @@
 
 #include "IwdParser.h"
 #include "compiler/syntax/parse.h"
+#include "compiler/syntax/token_loc.h"
 #include "stdlib/spelling.h"
 
 namespace iwd::compiler {
@@ -226,10 +227,7 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
     for (auto i = static_cast<long>(offending->getTokenIndex()) - 1; i >= 0; --i) {
       auto* prev = stream->get(static_cast<std::size_t>(i));
       if (prev->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-      auto len = static_cast<std::uint32_t>(prev->getStopIndex() + 1 - prev->getStartIndex());
-      r.begin = SourceLoc{static_cast<std::uint32_t>(prev->getStopIndex() + 1),
-                          static_cast<std::uint32_t>(prev->getLine()),
-                          static_cast<std::uint32_t>(prev->getCharPositionInLine() + 1 + len)};
+      r.begin = token_end(prev);
       r.end = r.begin;
       break;
     }
@@ -241,13 +239,8 @@ void SyntaxErrorListener::syntaxError(antlr4::Recognizer* recognizer, antlr4::To
   // A unit written apart or as a word: `every 1 hour`, `sla 3 days`.
   if (auto spelled = spelled_duration(parser->getTokenStream(), offending)) {
     SourceRange fr = r;
-    fr.begin = SourceLoc{static_cast<std::uint32_t>(spelled->first->getStartIndex()),
-                         static_cast<std::uint32_t>(spelled->first->getLine()),
-                         static_cast<std::uint32_t>(spelled->first->getCharPositionInLine() + 1)};
-    const auto last_len = static_cast<std::uint32_t>(spelled->last->getStopIndex() + 1 - spelled->last->getStartIndex());
-    fr.end = SourceLoc{static_cast<std::uint32_t>(spelled->last->getStopIndex() + 1),
-                       static_cast<std::uint32_t>(spelled->last->getLine()),
-                       static_cast<std::uint32_t>(spelled->last->getCharPositionInLine() + 1) + last_len};
+    fr.begin = token_begin(spelled->first);
+    fr.end = token_end(spelled->last);
     auto& d = diags_.report("E0101", fr,
                             spelled->business_days
                                 ? fmt::format("write `{}`: business days are a whole number glued to `bd`", spelled->text)
@@ -326,12 +319,8 @@ void SyntaxErrorListener::explain_unclosed(antlr4::Parser* parser, antlr4::Token
   auto brace_label = [&](const antlr4::Token* brace) {
     DiagLabel label;
     label.range.file = file_;
-    label.range.begin = SourceLoc{static_cast<std::uint32_t>(brace->getStartIndex()),
-                                  static_cast<std::uint32_t>(brace->getLine()),
-                                  static_cast<std::uint32_t>(brace->getCharPositionInLine() + 1)};
-    label.range.end = label.range.begin;
-    label.range.end.offset += 1;
-    label.range.end.col += 1;
+    label.range.begin = token_begin(brace);
+    label.range.end = token_end(brace);
     label.message = "this `{` is never closed";
     return label;
   };
@@ -347,9 +336,7 @@ void SyntaxErrorListener::explain_unclosed(antlr4::Parser* parser, antlr4::Token
   for (auto i = static_cast<long>(missing) - 1; i >= 0; --i) {
     auto* prev = stream->get(static_cast<std::size_t>(i));
     if (prev->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-    const auto len = static_cast<std::uint32_t>(prev->getStopIndex() + 1 - prev->getStartIndex());
-    r.begin = SourceLoc{static_cast<std::uint32_t>(prev->getStopIndex() + 1), static_cast<std::uint32_t>(prev->getLine()),
-                        static_cast<std::uint32_t>(prev->getCharPositionInLine() + 1) + len};
+    r.begin = token_end(prev);
     r.end = r.begin;
     break;
   }

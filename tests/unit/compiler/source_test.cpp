@@ -12,6 +12,13 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::string_literals;
 
+TEST(Utf8, AppendEncodesEachLength) {
+  std::string out;
+  for (std::uint32_t cp : {0x61u, 0xE9u, 0x20ACu, 0x1F600u, 0x10FFFFu}) append_utf8(out, cp);
+  EXPECT_EQ(out, "a\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80\xF4\x8F\xBF\xBF");
+  EXPECT_EQ(utf8_length(out), 5u);
+}
+
 TEST(Utf8, Length) {
   EXPECT_EQ(utf8_length(""), 0u);
   EXPECT_EQ(utf8_length("abc"), 3u);
