@@ -35,6 +35,8 @@ constexpr std::array kCodes = {
                  "An attribute type is malformed, e.g. `list<number>` or a nested list."},
     DiagCodeInfo{"E0113", "invalid-encoding", Severity::Error,
                  "A file is not valid UTF-8; the bad bytes are read as U+FFFD."},
+    DiagCodeInfo{"E0114", "nesting-too-deep", Severity::Error,
+                 "An expression nests deeper than the language allows (parentheses, operators, `if`s)."},
     // E02xx: files and imports
     DiagCodeInfo{"E0201", "import-not-found", Severity::Error,
                  "An imported file cannot be read."},

@@ -1,11 +1,31 @@
 // AST builder: expressions (LANGUAGE.md section 4).
+#include <fmt/format.h>
+
+#include <algorithm>
+
 #include "compiler/syntax/builder.h"
+#include "compiler/syntax/parse.h"
 
 namespace iwd::compiler {
 namespace {
 
 using antlr4::tree::ParseTree;
 using antlr4::tree::TerminalNode;
+
+std::uint32_t height_of(const SyntaxExprPtr& e) { return e ? e->height : 0; }
+
+// Sets e's height from its children's.
+template <class... Children>
+void set_height(SyntaxExpr& e, const Children&... children) {
+  std::uint32_t h = 0;
+  ((h = std::max(h, height_of(children))), ...);
+  e.height = h + 1;
+}
+void set_height_list(SyntaxExpr& e, const std::vector<SyntaxExprPtr>& children) {
+  std::uint32_t h = 0;
+  for (const auto& c : children) h = std::max(h, height_of(c));
+  e.height = h + 1;
+}
 
 SyntaxExprPtr make_binary(SyntaxBuilder& b, SyntaxBinaryOp op, SyntaxExprPtr lhs, SyntaxExprPtr rhs,
                           antlr4::Token* op_tok) {
@@ -16,6 +36,7 @@ SyntaxExprPtr make_binary(SyntaxBuilder& b, SyntaxBinaryOp op, SyntaxExprPtr lhs
   else e->range = e->op_range;
   e->lhs = std::move(lhs);
   e->rhs = std::move(rhs);
+  set_height(*e, e->lhs, e->rhs);
   return e;
 }
 
@@ -51,6 +72,14 @@ SyntaxExprPtr fold_left(SyntaxBuilder& b, antlr4::ParserRuleContext* ctx, Fn&& o
         acc = std::move(rhs);
       } else if (pending_op) {
         acc = make_binary(b, *op_of(pending_op->getType()), std::move(acc), std::move(rhs), pending_op);
+        if (acc->height > kMaxNesting) {
+          // A chain of thousands of operators: its left-deep tree would overflow the stack of
+          // every stage that walks it.
+          b.report("E0114", b.range(pending_op),
+                   fmt::format("this expression nests too deeply: more than {} levels of operators", kMaxNesting))
+              .notes.push_back("split it into defines (`define part = ...`) and combine those");
+          return nullptr;
+        }
         pending_op = nullptr;
       }
     } else if (auto* term = dynamic_cast<TerminalNode*>(child)) {
@@ -71,6 +100,7 @@ SyntaxExprPtr SyntaxBuilder::expr(P::ExprContext* ctx) {
     if (parts.size() > 0) e->cond = expr(parts[0]);
     if (parts.size() > 1) e->then_expr = expr(parts[1]);
     if (parts.size() > 2) e->else_expr = expr(parts[2]);
+    set_height(*e, e->cond, e->then_expr, e->else_expr);
     return e;
   }
   if (auto* c = dynamic_cast<P::PlainExprContext*>(ctx)) return coalesce(c->coalesceExpr());
@@ -99,6 +129,7 @@ SyntaxExprPtr SyntaxBuilder::not_expr(P::NotExprContext* ctx) {
     e->op = SyntaxUnaryOp::Not;
     e->range = range(c);
     e->operand = not_expr(c->notExpr());
+    set_height(*e, e->operand);
     return e;
   }
   if (auto* c = dynamic_cast<P::NotPassContext*>(ctx)) return comparison(c->comparisonExpr());
@@ -129,6 +160,7 @@ SyntaxExprPtr SyntaxBuilder::comparison(P::ComparisonExprContext* ctx) {
     } else if (auto* v = dynamic_cast<P::InValueContext*>(c->inTarget())) {
       e->target = additive(v->additiveExpr());
     }
+    set_height(*e, e->value, e->lo, e->hi, e->target);
     return e;
   }
   return nullptr;
@@ -157,6 +189,7 @@ SyntaxExprPtr SyntaxBuilder::unary(P::UnaryExprContext* ctx) {
     e->op = SyntaxUnaryOp::Negate;
     e->range = range(c);
     e->operand = unary(c->unaryExpr());
+    set_height(*e, e->operand);
     return e;
   }
   if (auto* c = dynamic_cast<P::UnaryPassContext*>(ctx)) return postfix(c->postfixExpr());
@@ -171,6 +204,7 @@ SyntaxExprPtr SyntaxBuilder::postfix(P::PostfixExprContext* ctx) {
     e->member = name(n);
     e->range = acc ? join(acc->range, e->member.range) : e->member.range;
     e->base = std::move(acc);
+    set_height(*e, e->base);
     acc = std::move(e);
   }
   return acc;
@@ -193,6 +227,7 @@ SyntaxExprPtr SyntaxBuilder::primary(P::PrimaryContext* ctx) {
     e->callee = name(c->name());
     for (auto* a : c->expr())
       if (auto arg = expr(a)) e->args.push_back(std::move(arg));
+    set_height_list(*e, e->args);
     return e;
   }
   if (auto* c = dynamic_cast<P::NameExprContext*>(ctx)) {
@@ -213,6 +248,7 @@ SyntaxExprPtr SyntaxBuilder::primary(P::PrimaryContext* ctx) {
     e->range = range(c);
     for (auto* item : c->expr())
       if (auto v = expr(item)) e->items.push_back(std::move(v));
+    set_height_list(*e, e->items);
     return e;
   }
   return nullptr;

@@ -138,6 +138,55 @@ std::string valid_utf8(FileId file, const std::string& text, DiagnosticBag& diag
   return out;
 }
 
+// The generated parser with a bound on how deep the parse tree grows. ANTLR parses nested
+// expressions by recursion, and the builder and the binder walk the tree by recursion, so a
+// file of thousands of nested parentheses (or `not`s, or `if`s) or a chain of thousands of
+// operators would overflow the stack. The depth of a rule is its contexts up to the root; a
+// left-recursive rule (`a + b + c`) also grows the tree below it by one at each operator.
+class BoundedParser : public P {
+ public:
+  using P::P;
+  antlr4::Token* too_deep = nullptr;  // where the parse stopped, when it did
+
+  void enterRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule) override {
+    check(depth_of(ctx), ctx);
+    P::enterRule(ctx, state, rule);
+  }
+  void enterRecursionRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule, int precedence) override {
+    const std::size_t d = depth_of(ctx);
+    check(d, ctx);
+    chains_.push_back({d, 0});
+    P::enterRecursionRule(ctx, state, rule, precedence);
+  }
+  void pushNewRecursionContext(antlr4::ParserRuleContext* ctx, size_t state, size_t rule) override {
+    P::pushNewRecursionContext(ctx, state, rule);
+    if (!chains_.empty()) check(chains_.back().first + ++chains_.back().second, ctx);
+  }
+  void unrollRecursionContexts(antlr4::ParserRuleContext* parent) override {
+    if (!chains_.empty()) chains_.pop_back();
+    P::unrollRecursionContexts(parent);
+  }
+  void restart() {
+    chains_.clear();
+    too_deep = nullptr;
+  }
+
+ private:
+  static std::size_t depth_of(antlr4::RuleContext* ctx) {
+    std::size_t d = 0;
+    for (antlr4::RuleContext* c = ctx; c != nullptr && d <= kMaxNesting; c = static_cast<antlr4::RuleContext*>(c->parent))
+      ++d;
+    return d;
+  }
+  void check(std::size_t depth, antlr4::ParserRuleContext*) {
+    if (depth <= kMaxNesting) return;
+    too_deep = getCurrentToken();
+    throw antlr4::ParseCancellationException("nesting too deep");
+  }
+
+  std::vector<std::pair<std::size_t, std::size_t>> chains_;  // per recursion rule: its depth, its operators
+};
+
 }  // namespace
 
 std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, DiagnosticBag& diags) {
@@ -148,10 +197,25 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
   antlr4::CommonTokenStream tokens(&lexer);
   tokens.fill();
 
+  // A run of prefix operators (`- - - x`, `not not x`) makes ANTLR's prediction recurse once
+  // per operator before any rule is entered (where BoundedParser counts): refused first.
+  {
+    std::size_t run = 0;
+    for (auto* t : tokens.getTokens()) {
+      if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+      run = t->getType() == L::MINUS || t->getType() == L::NOT ? run + 1 : 0;
+      if (run > kMaxPrefixRun) {
+        diags.report("E0114", token_range(file, t),
+                     fmt::format("this expression nests too deeply: more than {} `-` or `not` in a row", kMaxPrefixRun))
+            .notes.push_back("split it into defines (`define part = ...`) and combine those");
+        return std::make_unique<SyntaxFile>(SyntaxFile{file, {}});
+      }
+    }
+  }
   std::set<std::size_t> reported_tokens;
   BraceMap braces = lexical_scan(file, tokens, diags, &reported_tokens);
   SyntaxErrorListener listener(file, diags, std::move(braces), std::move(reported_tokens));
-  P parser(&tokens);
+  BoundedParser parser(&tokens);
   parser.removeErrorListeners();
 
   // Two stages, the usual way to make ANTLR fast: SLL prediction with no recovery first,
@@ -160,20 +224,31 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
   P::FileContext* tree = nullptr;
   parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
   parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
+  auto stop_too_deep = [&] {
+    diags.report("E0114", token_range(file, parser.too_deep),
+                 fmt::format("this expression nests too deeply: the parser follows at most {} levels (about {} "
+                             "nested parentheses or `if`s)",
+                             kMaxNesting, kMaxNesting / 11))
+        .notes.push_back("split it into defines (`define part = ...`) and combine those");
+    return std::make_unique<SyntaxFile>(SyntaxFile{file, {}});
+  };
   try {
     tree = parser.file();
   } catch (const antlr4::ParseCancellationException&) {
+    if (parser.too_deep != nullptr) return stop_too_deep();
     tree = nullptr;
   }
   if (tree == nullptr) {
     tokens.seek(0);
     parser.reset();
+    parser.restart();
     parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::LL);
     parser.setErrorHandler(std::make_shared<antlr4::DefaultErrorStrategy>());
     parser.addErrorListener(&listener);
     try {
       tree = parser.file();
     } catch (const antlr4::ParseCancellationException&) {
+      if (parser.too_deep != nullptr) return stop_too_deep();
       return std::make_unique<SyntaxFile>(SyntaxFile{file, {}});  // too many errors to go on
     }
   }

@@ -2,6 +2,7 @@
 // recovers so one run reports every error of a file (up to kMaxSyntaxErrors).
 #pragma once
 
+#include <cstddef>
 #include <memory>
 #include <ostream>
 
@@ -11,6 +12,11 @@
 namespace iwd::compiler {
 
 inline constexpr int kMaxSyntaxErrors = 50;
+// How deep a parse tree may grow (rule contexts from the root, and operators chained in one
+// left-recursive rule): a file past it gets E0114, not a stack overflow (parse.cpp).
+inline constexpr std::size_t kMaxNesting = 1000;
+// How many `-` or `not` may follow each other (E0114 past it).
+inline constexpr std::size_t kMaxPrefixRun = 100;
 
 // Parses one file. Always returns a SyntaxFile: whatever could be built despite errors.
 std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, DiagnosticBag& diags);

@@ -21,6 +21,10 @@ enum class SyntaxExprKind { Literal, Name, Member, Call, Unary, Binary, In, List
 struct SyntaxExpr {
   SyntaxExprKind kind;
   SourceRange range;
+  // The longest path from here to a leaf (1 for a leaf): the builder keeps it under
+  // kMaxNesting (compiler/syntax/parse.h), so the stages that walk the tree by recursion cannot
+  // overflow the stack.
+  std::uint32_t height = 1;
   explicit SyntaxExpr(SyntaxExprKind k) : kind(k) {}
   virtual ~SyntaxExpr() = default;
   SyntaxExpr(const SyntaxExpr&) = delete;

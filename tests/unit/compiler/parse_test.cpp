@@ -244,3 +244,51 @@ TEST(Parse, DumpIsStable) {
 
 }  // namespace
 }  // namespace iwd::compiler
+
+namespace iwd::compiler {
+namespace {
+
+// Deep nesting is E0114, not a stack overflow: each of these crashed `iwd check` (and an
+// upload crashed `iwd serve`) before the bounds (the parser's rule depth, the prefix run before
+// parsing, the height of a chain of operators in the builder).
+std::string repeat(const std::string& s, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += s;
+  return out;
+}
+
+bool only_e0114(const Parsed& p) {
+  if (p.diags.all().empty()) return false;
+  for (const auto& d : p.diags.all())
+    if (d.code != "E0114") return false;
+  return true;
+}
+
+TEST(Parse, DeepNestingIsAnErrorNotACrash) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"parentheses", "define x = " + repeat("(", 5000) + "1" + repeat(")", 5000)},
+      {"a chain of +", "define x = 1" + repeat(" + 1", 20000)},
+      {"a chain of and", "define x = true" + repeat(" and true", 20000)},
+      {"not", "define x = " + repeat("not ", 20000) + "true"},
+      {"negation", "define x = " + repeat("- ", 20000) + "1"},
+      {"else if", "define x = " + repeat("if true then 1 else ", 20000) + "2"},
+      {"chains in parentheses", "define x = " + repeat("(1 + ", 90) + "1" + repeat(" + 1", 990) + repeat(")", 90)},
+  };
+  for (const auto& [what, text] : cases) {
+    auto p = parse(text);
+    EXPECT_TRUE(only_e0114(*p)) << what << ": " << p->diags.all().size() << " diagnostics";
+  }
+}
+
+TEST(Parse, OrdinaryNestingIsWithinTheBounds) {
+  // 60 parentheses, 500 operators in a row, 50 `not`s: far beyond what rules need, accepted.
+  for (const std::string& text : {"define x = " + repeat("(", 60) + "1" + repeat(")", 60),
+                                  "define x = 1" + repeat(" + 1", 500), "define x = " + repeat("not ", 50) + "true"}) {
+    auto p = parse(text);
+    EXPECT_TRUE(p->diags.all().empty()) << text.substr(0, 40);
+    ASSERT_EQ(p->file->decls.size(), 1u);
+  }
+}
+
+}  // namespace
+}  // namespace iwd::compiler
