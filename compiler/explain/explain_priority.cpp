@@ -61,7 +61,7 @@ ExplainedPriority explain_priority(const ExprExplainer& x, std::int32_t process,
     ev.text = x.source_text(s.every[k].range);
     ev.location = x.location(s.every[k].range);
     ev.period = ms_text(te.period);
-    ev.from = ms_text(te.from);
+    if (std::isfinite(te.from)) ev.from = ms_text(te.from);  // empty: absent, the clause never starts
     if (std::isfinite(te.until)) ev.until = ms_text(te.until);
     ev.add = te.add;
     ev.started = te.started;

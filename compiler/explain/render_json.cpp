@@ -90,7 +90,7 @@ json priority(const ExplainedPriority& p) {
   o["start"] = expr(p.start);
   json every = json::array();
   for (const auto& e : p.every)
-    every.push_back({{"text", e.text}, {"location", e.location}, {"period", e.period}, {"from", e.from},
+    every.push_back({{"text", e.text}, {"location", e.location}, {"period", e.period}, {"from", text_or_null(e.from)},
                      {"until", text_or_null(e.until)}, {"add", num(e.add)}, {"started", e.started}, {"steps", e.steps},
                      {"amount", num(e.amount)}});
   o["every"] = every;

@@ -161,7 +161,8 @@ void priority(std::ostream& out, const ExplainedPriority& p) {
       out << fmt::format("  age in calendar {}: {} of open time\n", p.age_calendar, p.scheme_age);
     if (p.start.given()) term(out, "start " + p.start.text, p.start.value);
     for (const auto& ev : p.every) {
-      std::string steps = fmt::format("starts at age {}", ev.from);
+      std::string steps = ev.from.empty() ? std::string("never starts: its `from` is absent (no SLA clock)")
+                                          : fmt::format("starts at age {}", ev.from);
       if (ev.started) {
         steps = fmt::format("{} step{} x {}", ev.steps, ev.steps == 1 ? "" : "s", stdlib::format_number(ev.add));
         // `from` and `until` as ages, unless written so (`from 75% of sla` is shown as an age).

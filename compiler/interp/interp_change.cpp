@@ -213,9 +213,9 @@ runtime::abi::NextChange Interpreter::next_priority_change(std::int32_t process,
     for (double x : {std::floor(t), std::ceil(t), std::ceil(t) + 1})
       if (x >= 0) fixed.push_back(wall_age(x));
   if (has_due && s.overdue >= 0) fixed.push_back(at.due - start);
-  auto value_of = [&](FunctionRef f, const TimeInputs& in) {
+  auto value_of = [&](FunctionRef f, const TimeInputs& in, double absent = 0.0) {
     const Value v = run(f, env, in);
-    return v.present ? number(v, p_.functions[static_cast<std::size_t>(f)].type) : 0.0;
+    return v.present ? number(v, p_.functions[static_cast<std::size_t>(f)].type) : absent;
   };
   std::vector<std::pair<double, double>> curve;  // scheme age, value
   for (const auto& pt : s.curve) curve.emplace_back(value_of(pt.at, scheme_in), value_of(pt.value, scheme_in));
@@ -239,9 +239,11 @@ runtime::abi::NextChange Interpreter::next_priority_change(std::int32_t process,
     const double b = scheme_age(wall);
     for (const auto& e : s.every) {  // the next step of each `every`
       const double period = value_of(e.period, scheme_in);
-      const double from = e.from >= 0 ? value_of(e.from, scheme_in) : 0;
-      const double until = e.until >= 0 ? value_of(e.until, scheme_in) : std::numeric_limits<double>::infinity();
-      if (period <= 0) continue;
+      // An absent `from` never starts the clause; an absent `until` never ends it.
+      constexpr double kInf = std::numeric_limits<double>::infinity();
+      const double from = e.from >= 0 ? value_of(e.from, scheme_in, kInf) : 0;
+      const double until = e.until >= 0 ? value_of(e.until, scheme_in, kInf) : kInf;
+      if (period <= 0 || std::isinf(from)) continue;
       const double k = b < from ? 1 : std::floor((b - from) / period) + 1;
       const double step = from + k * period;
       if (step <= until) best = std::min(best, wall_age(step));

@@ -245,9 +245,9 @@ std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, con
   if (std::int64_t v = 0; !raw && !trace && native_ && native_->priority(pp.priority, env, at, &v)) return v;
   const ProgramPriority& s = p_.priorities[static_cast<std::size_t>(pp.priority)];
   if (trace) trace->scheme = true;
-  auto number = [&](FunctionRef f, const TimeInputs& in) {
+  auto number = [&](FunctionRef f, const TimeInputs& in, double absent = 0.0) {
     const Value v = run(f, env, in);
-    return v.present ? number_of(v, p_.functions[static_cast<std::size_t>(f)].type) : 0.0;
+    return v.present ? number_of(v, p_.functions[static_cast<std::size_t>(f)].type) : absent;
   };
   // From due on, the `overdue` value, not clamped.
   if (s.overdue >= 0 && at.has_due() && at.now >= at.due) {
@@ -298,8 +298,10 @@ std::int64_t Interpreter::priority(std::int32_t process, const EvalEnv& env, con
     if (trace) trace->start = base;
     for (const auto& e : s.every) {
       const double period = number(e.period, in);
-      const double from = e.from >= 0 ? number(e.from, in) : 0;
-      const double until = e.until >= 0 ? number(e.until, in) : std::numeric_limits<double>::infinity();
+      // An absent `from` never starts the clause; an absent `until` never ends it (LANGUAGE.md 5).
+      constexpr double kInf = std::numeric_limits<double>::infinity();
+      const double from = e.from >= 0 ? number(e.from, in, kInf) : 0;
+      const double until = e.until >= 0 ? number(e.until, in, kInf) : kInf;
       PriorityTrace::Every step{period, from, until, 0, false, 0, 0};
       if (age >= from && period > 0) {
         step.started = true;

@@ -69,8 +69,10 @@ class SchemeCodegen {
       if (s.start >= 0) base = number(s.start, args);
       for (const auto& e : s.every) {
         auto* period = number(e.period, args);
-        auto* from = e.from >= 0 ? number(e.from, args) : cf(0);
-        auto* until = e.until >= 0 ? number(e.until, args) : cf(std::numeric_limits<double>::infinity());
+        // An absent `from` never starts the clause; an absent `until` never ends it (LANGUAGE.md 5).
+        constexpr double kInf = std::numeric_limits<double>::infinity();
+        auto* from = e.from >= 0 ? number(e.from, args, kInf) : cf(0);
+        auto* until = e.until >= 0 ? number(e.until, args, kInf) : cf(kInf);
         auto* skip = b_.CreateOr(b_.CreateFCmpOLT(age, from), b_.CreateFCmpOLE(period, cf(0)));
         auto* upto = b_.CreateSelect(b_.CreateFCmpOLT(until, age), until, age);  // std::min(age, until)
         auto* steps = unary(llvm::Intrinsic::floor, b_.CreateFDiv(b_.CreateFSub(upto, from), period));
@@ -173,10 +175,10 @@ class SchemeCodegen {
     return {b_.CreateICmpNE(present, llvm::ConstantInt::get(i8(), 0)), b_.CreateLoad(i64(), out_i_), b_.CreateLoad(f64(), out_f_)};
   }
   // A piece's value as a double; absent counts as 0 (as the interpreter's number()).
-  llvm::Value* number(FunctionRef f, llvm::Value* args) {
+  llvm::Value* number(FunctionRef f, llvm::Value* args, double absent = 0) {
     const Result r = call(f, args);
     auto* v = p_.functions[static_cast<std::size_t>(f)].type == VType::F64 ? r.f : b_.CreateSIToFP(r.i, f64());
-    return b_.CreateSelect(r.present, v, cf(0));
+    return b_.CreateSelect(r.present, v, cf(absent));
   }
   llvm::Value* holds(FunctionRef f, llvm::Value* args) {
     if (f < 0) return b_.getTrue();
