@@ -83,7 +83,9 @@ Status Runtime::agent(const AgentUpdate& u) {
     return Status::done();
   }
   agent.state = next;
-  agent.reason = next == AgentState::NotReady ? u.reason : kNoId;
+  // A line that gives no state changes only the fields it gives: a not-ready agent keeps its
+  // reason (docs/replay.md); one that sets the state sets the reason with it.
+  agent.reason = next != AgentState::NotReady ? kNoId : u.state ? u.reason : was_reason;
   if (next == AgentState::Ready && was != AgentState::Ready) agent.idle_since = now();
   if (was == AgentState::LoggedOut || rules_view)
     join_targets(a);  // publishes
