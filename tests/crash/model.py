@@ -240,9 +240,12 @@ def predict(world, op, now):
             a.skills = dict(op.body["skills"])
         if "groups" in op.body:
             a.groups = list(op.body["groups"])
-        # A change that does not give `reason` leaves a not_ready agent without one (the
-        # runtime's agent line sets the reason it is given: none).
-        reason = op.body.get("reason") if state == "not_ready" else None
+        # A change that gives `state` sets the reason with it (none given: none); one that does
+        # not keeps a not_ready agent's reason (docs/replay.md: only the fields it gives).
+        if "state" in op.body:
+            reason = op.body.get("reason") if state == "not_ready" else None
+        else:
+            reason = a.reason if state == "not_ready" else None
         _agent_state(d, op.agent, state, reason, now)
     elif k == "agent_state":
         _agent_state(d, op.agent, op.body["state"], op.body.get("reason"), now)
