@@ -19,15 +19,7 @@ using Json = nlohmann::ordered_json;
 
 constexpr std::string_view kSchema = "https://json.schemastore.org/sarif-2.1.0.json";
 constexpr std::string_view kInformationUri = "https://github.com/iwd-project/iwd";
-
-std::string_view sarif_level(Severity s) {
-  switch (s) {
-    case Severity::Error: return "error";
-    case Severity::Warning: return "warning";
-    case Severity::Note: return "note";
-  }
-  return "error";
-}
+// SARIF's levels "error", "warning" and "note" are our severities' names (severity_name).
 
 // "syntax-error" -> "SyntaxError".
 std::string pascal_case(std::string_view kebab) {
@@ -86,12 +78,12 @@ Json rule(std::string_view code, Severity severity_if_unknown) {
   Json r;
   r["id"] = std::string(code);
   if (info == nullptr) {
-    r["defaultConfiguration"] = Json{{"level", sarif_level(severity_if_unknown)}};
+    r["defaultConfiguration"] = Json{{"level", severity_name(severity_if_unknown)}};
     return r;
   }
   r["name"] = pascal_case(info->name);
   r["shortDescription"] = Json{{"text", std::string(info->summary)}};
-  r["defaultConfiguration"] = Json{{"level", sarif_level(info->severity)}};
+  r["defaultConfiguration"] = Json{{"level", severity_name(info->severity)}};
   return r;
 }
 
@@ -99,7 +91,7 @@ Json result(const SourceManager& sm, const Diagnostic& d, std::size_t rule_index
   Json r;
   r["ruleId"] = d.code;
   r["ruleIndex"] = rule_index;
-  r["level"] = sarif_level(d.severity);
+  r["level"] = severity_name(d.severity);
   r["message"] = Json{{"text", message_text(d)}};
   if (has_file(sm, d.range))
     r["locations"] = Json::array({Json{{"physicalLocation", physical_location(sm, d.range)}}});

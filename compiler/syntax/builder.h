@@ -71,6 +71,7 @@ class SyntaxBuilder {
   Diagnostic& report(std::string_view code, SourceRange r, std::string message) {
     return diags_.report(code, r, std::move(message));
   }
+  DiagnosticBag& diags() { return diags_; }
 
  private:
   const SourceManager& sm_;

@@ -75,9 +75,7 @@ SyntaxExprPtr fold_left(SyntaxBuilder& b, antlr4::ParserRuleContext* ctx, Fn&& o
         if (acc->height > kMaxNesting) {
           // A chain of thousands of operators: its left-deep tree would overflow the stack of
           // every stage that walks it.
-          b.report("E0114", b.range(pending_op),
-                   fmt::format("this expression nests too deeply: more than {} levels of operators", kMaxNesting))
-              .notes.push_back("split it into defines (`define part = ...`) and combine those");
+          report_too_deep(b.diags(), b.range(pending_op), fmt::format("more than {} levels of operators", kMaxNesting));
           return nullptr;
         }
         pending_op = nullptr;

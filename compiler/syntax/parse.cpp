@@ -189,6 +189,11 @@ class BoundedParser : public P {
 
 }  // namespace
 
+void report_too_deep(DiagnosticBag& diags, SourceRange range, std::string_view why) {
+  diags.report("E0114", range, fmt::format("this expression nests too deeply: {}", why))
+      .notes.push_back("split it into defines (`define part = ...`) and combine those");
+}
+
 std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, DiagnosticBag& diags) {
   const SourceFile& src = sm.file(file);
   antlr4::ANTLRInputStream input(valid_utf8(file, src.text, diags));
@@ -205,9 +210,7 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
       if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
       run = t->getType() == L::MINUS || t->getType() == L::NOT ? run + 1 : 0;
       if (run > kMaxPrefixRun) {
-        diags.report("E0114", token_range(file, t),
-                     fmt::format("this expression nests too deeply: more than {} `-` or `not` in a row", kMaxPrefixRun))
-            .notes.push_back("split it into defines (`define part = ...`) and combine those");
+        report_too_deep(diags, token_range(file, t), fmt::format("more than {} `-` or `not` in a row", kMaxPrefixRun));
         return std::make_unique<SyntaxFile>(SyntaxFile{file, {}});
       }
     }
@@ -225,11 +228,9 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
   parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
   parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());
   auto stop_too_deep = [&] {
-    diags.report("E0114", token_range(file, parser.too_deep),
-                 fmt::format("this expression nests too deeply: the parser follows at most {} levels (about {} "
-                             "nested parentheses or `if`s)",
-                             kMaxNesting, kMaxNesting / 11))
-        .notes.push_back("split it into defines (`define part = ...`) and combine those");
+    report_too_deep(diags, token_range(file, parser.too_deep),
+                    fmt::format("the parser follows at most {} levels (about {} nested parentheses or `if`s)",
+                                kMaxNesting, kMaxNesting / 11));
     return std::make_unique<SyntaxFile>(SyntaxFile{file, {}});
   };
   try {

@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <memory>
 #include <ostream>
+#include <string_view>
 
 #include "compiler/diag/diagnostic.h"
 #include "compiler/syntax/syntax_decl.h"
@@ -17,6 +18,10 @@ inline constexpr int kMaxSyntaxErrors = 50;
 inline constexpr std::size_t kMaxNesting = 1000;
 // How many `-` or `not` may follow each other (E0114 past it).
 inline constexpr std::size_t kMaxPrefixRun = 100;
+
+// Reports E0114 at `range`: "this expression nests too deeply: " and `why`, with the note on
+// how to split the expression (the parser and the builder each find one shape of it).
+void report_too_deep(DiagnosticBag& diags, SourceRange range, std::string_view why);
 
 // Parses one file. Always returns a SyntaxFile: whatever could be built despite errors.
 std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, DiagnosticBag& diags);
