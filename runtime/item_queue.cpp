@@ -3,6 +3,38 @@
 #include <cassert>
 
 namespace iwd::runtime {
+namespace {
+
+// The two moves of a binary heap, shared by ItemQueue and DeadlineHeap: `before` orders two
+// entries, `place(position, entry)` stores an entry and records where it now is.
+template <class Entry, class Before, class Place>
+void heap_sift_up(const std::vector<Entry>& heap, std::uint32_t position, Before before, Place place) {
+  const Entry e = heap[position];
+  while (position > 0) {
+    const std::uint32_t parent = (position - 1) / 2;
+    if (!before(e, heap[parent])) break;
+    place(position, heap[parent]);
+    position = parent;
+  }
+  place(position, e);
+}
+
+template <class Entry, class Before, class Place>
+void heap_sift_down(const std::vector<Entry>& heap, std::uint32_t position, Before before, Place place) {
+  const Entry e = heap[position];
+  const auto n = static_cast<std::uint32_t>(heap.size());
+  for (;;) {
+    std::uint32_t child = 2 * position + 1;
+    if (child >= n) break;
+    if (child + 1 < n && before(heap[child + 1], heap[child])) ++child;
+    if (!before(heap[child], e)) break;
+    place(position, heap[child]);
+    position = child;
+  }
+  place(position, e);
+}
+
+}  // namespace
 
 void ItemQueue::place_at(std::uint32_t position, const Entry& e, ItemTable& items) {
   heap_[position] = e;
@@ -10,28 +42,11 @@ void ItemQueue::place_at(std::uint32_t position, const Entry& e, ItemTable& item
 }
 
 void ItemQueue::sift_up(std::uint32_t position, ItemTable& items) {
-  const Entry e = heap_[position];
-  while (position > 0) {
-    const std::uint32_t parent = (position - 1) / 2;
-    if (!before(e, heap_[parent])) break;
-    place_at(position, heap_[parent], items);
-    position = parent;
-  }
-  place_at(position, e, items);
+  heap_sift_up(heap_, position, before, [&](std::uint32_t at, const Entry& e) { place_at(at, e, items); });
 }
 
 void ItemQueue::sift_down(std::uint32_t position, ItemTable& items) {
-  const Entry e = heap_[position];
-  const auto n = static_cast<std::uint32_t>(heap_.size());
-  for (;;) {
-    std::uint32_t child = 2 * position + 1;
-    if (child >= n) break;
-    if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
-    if (!before(heap_[child], e)) break;
-    place_at(position, heap_[child], items);
-    position = child;
-  }
-  place_at(position, e, items);
+  heap_sift_down(heap_, position, before, [&](std::uint32_t at, const Entry& e) { place_at(at, e, items); });
 }
 
 void ItemQueue::push(const Entry& e, ItemTable& items) {
@@ -69,28 +84,11 @@ void DeadlineHeap::put(std::uint32_t position, const Entry& e) {
 }
 
 void DeadlineHeap::sift_up(std::uint32_t position) {
-  const Entry e = heap_[position];
-  while (position > 0) {
-    const std::uint32_t parent = (position - 1) / 2;
-    if (!before(e, heap_[parent])) break;
-    put(position, heap_[parent]);
-    position = parent;
-  }
-  put(position, e);
+  heap_sift_up(heap_, position, before, [this](std::uint32_t at, const Entry& e) { put(at, e); });
 }
 
 void DeadlineHeap::sift_down(std::uint32_t position) {
-  const Entry e = heap_[position];
-  const auto n = static_cast<std::uint32_t>(heap_.size());
-  for (;;) {
-    std::uint32_t child = 2 * position + 1;
-    if (child >= n) break;
-    if (child + 1 < n && before(heap_[child + 1], heap_[child])) ++child;
-    if (!before(heap_[child], e)) break;
-    put(position, heap_[child]);
-    position = child;
-  }
-  put(position, e);
+  heap_sift_down(heap_, position, before, [this](std::uint32_t at, const Entry& e) { put(at, e); });
 }
 
 void DeadlineHeap::set(std::uint32_t item, std::int64_t at, std::uint64_t serial) {

@@ -137,19 +137,24 @@ CapacitySpec Runtime::default_capacity() const {
 
 void Runtime::emit_item(const WorkItem& item, ItemState from, Cause cause, std::uint32_t agent,
                         std::uint32_t outcome) const {
-  Event e;
-  e.kind = EventKind::ItemStateChanged;
-  e.cause = cause;
-  e.at = now();
-  e.item = item.id;
+  Event e = item_event(EventKind::ItemStateChanged, cause, item);
   e.agent = agent == kNoIndex ? kNoId : agents_[agent].id;
-  e.process = item.process;
-  e.priority = item.priority;
   e.from_item = from;
   e.to_item = item.state;
   e.outcome = outcome;
-  stamp_dimensions(e, item.record);
   sink_.on_event(e);
+}
+
+Event Runtime::item_event(EventKind kind, Cause cause, const WorkItem& item) const {
+  Event e;
+  e.kind = kind;
+  e.cause = cause;
+  e.at = now();
+  e.item = item.id;
+  e.process = item.process;
+  e.priority = item.priority;
+  stamp_dimensions(e, item.record);
+  return e;
 }
 
 void Runtime::stamp_dimensions(Event& e, const ItemRecord& record) const {

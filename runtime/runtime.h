@@ -241,6 +241,8 @@ class Runtime {
                  std::uint32_t outcome = kNoId) const;
   // The item's `report by` values (RulesV1::report_dimension_slots) into an event of it.
   void stamp_dimensions(Event& e, const ItemRecord& record) const;
+  // An event of `kind` about the item now: its id, process, priority and dimensions set.
+  Event item_event(EventKind kind, Cause cause, const WorkItem& item) const;
   void emit_agent(const Agent& a, AgentState from, Cause cause) const;
   void settle();
 

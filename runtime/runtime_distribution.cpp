@@ -36,15 +36,8 @@ void Runtime::join_open_stages(std::uint32_t i, bool announce) {
     }
     targets_[slot.target].items_for(item.media).push(ItemQueue::Entry{item.priority, item.place, i, k}, items_);
     if (announce) {
-      Event e;
-      e.kind = EventKind::TargetWidened;
-      e.cause = Cause::Age;
-      e.at = now();
-      e.item = item.id;
-      e.process = item.process;
-      e.priority = item.priority;
+      Event e = item_event(EventKind::TargetWidened, Cause::Age, item);
       e.stage = static_cast<std::int32_t>(k);
-      stamp_dimensions(e, item.record);
       sink_.on_event(e);
     }
   }

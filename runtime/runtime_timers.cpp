@@ -69,15 +69,8 @@ void Runtime::on_priority_due(std::uint32_t i) {
     for (std::uint32_t k = 0; k < item.stage_count; ++k)
       if (item.stage(k).queued())
         targets_[item.stage(k).target].items_for(item.media).reprioritize(item.stage(k).position, p, items_);
-    Event e;
-    e.kind = EventKind::PriorityChanged;
-    e.cause = Cause::Age;
-    e.at = now();
-    e.item = item.id;
-    e.process = item.process;
-    e.priority = p;
+    Event e = item_event(EventKind::PriorityChanged, Cause::Age, item);  // item.priority is p now
     e.previous_priority = previous;
-    stamp_dimensions(e, item.record);
     sink_.on_event(e);
   }
   schedule_priority(i, age);
