@@ -1,0 +1,308 @@
+#include "history/store.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+namespace iwd::history {
+
+namespace {
+
+// docs/reporting.md documents each column. Plain types only (PostgreSQL: INTEGER as BIGINT).
+constexpr const char* kSchema[] = {
+    "CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, "
+    "item TEXT NOT NULL, reason TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, agent TEXT NOT NULL, "
+    "department TEXT NOT NULL, process TEXT NOT NULL, priority INTEGER NOT NULL, previous_priority INTEGER NOT NULL, "
+    "stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, dimensions TEXT NOT NULL, outcome TEXT NOT NULL, "
+    "detail TEXT NOT NULL, actor TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS history_at ON history (at, seq)",
+    "CREATE INDEX IF NOT EXISTS history_item ON history (item, seq)",
+    "CREATE INDEX IF NOT EXISTS history_agent ON history (agent, seq)",
+    "CREATE INDEX IF NOT EXISTS history_process_at ON history (process, at)",
+    "CREATE TABLE IF NOT EXISTS history_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS history_marks (snapshot INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL)",
+};
+
+constexpr const char* kColumns =
+    "seq, at, kind, item, reason, from_state, to_state, agent, department, process, priority, previous_priority, stage, "
+    "due, overdue, dimensions, outcome, detail, actor";
+
+std::string column_text(sqlite3_stmt* st, int column) {
+  const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
+  return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(st, column))) : std::string();
+}
+
+// The `report by` values as a JSON object in the rules' order, or "" when there are none.
+std::string dimensions_text(const Record& r) {
+  if (r.dimensions.empty()) return {};
+  nlohmann::ordered_json d = nlohmann::ordered_json::object();
+  for (const auto& [name, value] : r.dimensions) d[name] = value;
+  return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+RecordKind kind_named(const std::string& name) {
+  for (RecordKind k : {RecordKind::Item, RecordKind::Priority, RecordKind::Widen, RecordKind::Agent})
+    if (name == record_kind_name(k)) return k;
+  return RecordKind::Item;
+}
+
+Record record_from(sqlite3_stmt* st) {
+  Record r;
+  r.seq = sqlite3_column_int64(st, 0);
+  r.at = sqlite3_column_int64(st, 1);
+  r.kind = kind_named(column_text(st, 2));
+  r.item = column_text(st, 3);
+  r.reason = column_text(st, 4);
+  r.from = column_text(st, 5);
+  r.to = column_text(st, 6);
+  r.agent = column_text(st, 7);
+  r.department = column_text(st, 8);
+  r.process = column_text(st, 9);
+  r.priority = sqlite3_column_int64(st, 10);
+  r.previous_priority = sqlite3_column_int64(st, 11);
+  r.stage = static_cast<int>(sqlite3_column_int64(st, 12));
+  if (sqlite3_column_type(st, 13) != SQLITE_NULL) r.due = sqlite3_column_int64(st, 13);
+  r.overdue = sqlite3_column_int64(st, 14) != 0;
+  if (std::string d = column_text(st, 15); !d.empty()) {
+    const auto j = nlohmann::ordered_json::parse(d, nullptr, false);
+    if (j.is_object())
+      for (const auto& [name, value] : j.items())
+        r.dimensions.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
+  }
+  r.outcome = column_text(st, 16);
+  r.detail = column_text(st, 17);
+  r.actor = column_text(st, 18);
+  return r;
+}
+
+}  // namespace
+
+std::unique_ptr<Store> Store::on(sqlite3* db, const std::string& where, std::string* error) {
+  std::unique_ptr<Store> s(new Store);
+  s->db_ = db;
+  s->where_ = where;
+  if (!s->init_schema(error)) return nullptr;
+  return s;
+}
+
+std::unique_ptr<Store> Store::create(const std::string& path, std::string* error) {
+  std::unique_ptr<Store> s(new Store);
+  s->where_ = path;
+  s->owns_ = true;
+  if (sqlite3_open_v2(path.c_str(), &s->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK) {
+    *error = fmt::format("cannot open '{}': {}", path, s->db_ ? sqlite3_errmsg(s->db_) : "out of memory");
+    return nullptr;
+  }
+  if (!s->exec("PRAGMA journal_mode=WAL", error) || !s->init_schema(error)) return nullptr;
+  return s;
+}
+
+std::unique_ptr<Store> Store::open_reader(const std::string& path, std::string* error) {
+  std::error_code ec;
+  const std::string file = std::filesystem::is_directory(path, ec) ? path + "/journal.db" : path;
+  if (!std::filesystem::exists(file, ec)) {
+    *error = fmt::format("no history at '{}': give a server's data folder or a history file", path);
+    return nullptr;
+  }
+  std::unique_ptr<Store> s(new Store);
+  s->where_ = file;
+  s->owns_ = true;
+  if (sqlite3_open_v2(file.c_str(), &s->db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    *error = fmt::format("cannot open '{}': {}", file, s->db_ ? sqlite3_errmsg(s->db_) : "out of memory");
+    return nullptr;
+  }
+  bool present = false;
+  if (!s->run("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'history'", [](sqlite3_stmt*) {}, error,
+              [&](sqlite3_stmt*) { return present = true; }))
+    return nullptr;
+  if (!present) {
+    *error = fmt::format("'{}' holds no event history (no table `history`)", file);
+    return nullptr;
+  }
+  return s;
+}
+
+Store::~Store() {
+  sqlite3_finalize(insert_);
+  if (owns_) sqlite3_close(db_);
+}
+
+bool Store::init_schema(std::string* error) {
+  for (const char* sql : kSchema)
+    if (!exec(sql, error)) return false;
+  if (sqlite3_prepare_v2(db_, fmt::format("INSERT INTO history ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+                                          "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                                          kColumns)
+                                  .c_str(),
+                         -1, &insert_, nullptr) != SQLITE_OK) {
+    *error = fmt::format("{}, table history: {}", where_, sqlite3_errmsg(db_));
+    return false;
+  }
+  return true;
+}
+
+bool Store::exec(const char* sql, std::string* error) {
+  char* message = nullptr;
+  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return true;
+  *error = fmt::format("{}: {}", where_, message ? message : sqlite3_errmsg(db_));
+  sqlite3_free(message);
+  return false;
+}
+
+bool Store::run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
+                const std::function<bool(sqlite3_stmt*)>& row) {
+  sqlite3_stmt* st = nullptr;
+  int rc = sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
+  if (rc == SQLITE_OK) {
+    bind(st);
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+      if (row && !row(st)) {
+        rc = SQLITE_DONE;
+        break;
+      }
+  }
+  if (rc != SQLITE_DONE) *error = fmt::format("{}, table history: {}", where_, sqlite3_errmsg(db_));
+  sqlite3_finalize(st);
+  return rc == SQLITE_DONE;
+}
+
+bool Store::append(const std::vector<Record>& records, std::string* error) {
+  if (records.empty()) return true;
+  if (owns_ && !exec("BEGIN IMMEDIATE", error)) return false;
+  bool ok = true;
+  for (std::size_t k = 0; ok && k < records.size(); ++k) {
+    const Record& r = records[k];
+    const std::string dimensions = dimensions_text(r);
+    sqlite3_stmt* st = insert_;
+    const auto text = [st](int column, const std::string& s) {
+      sqlite3_bind_text(st, column, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+    };
+    sqlite3_bind_int64(st, 1, r.seq);
+    sqlite3_bind_int64(st, 2, r.at);
+    sqlite3_bind_text(st, 3, record_kind_name(r.kind), -1, SQLITE_STATIC);
+    text(4, r.item);
+    text(5, r.reason);
+    text(6, r.from);
+    text(7, r.to);
+    text(8, r.agent);
+    text(9, r.department);
+    text(10, r.process);
+    sqlite3_bind_int64(st, 11, r.priority);
+    sqlite3_bind_int64(st, 12, r.previous_priority);
+    sqlite3_bind_int64(st, 13, r.stage);
+    if (r.due) sqlite3_bind_int64(st, 14, *r.due);
+    else sqlite3_bind_null(st, 14);
+    sqlite3_bind_int64(st, 15, r.overdue ? 1 : 0);
+    text(16, dimensions);
+    text(17, r.outcome);
+    text(18, r.detail);
+    text(19, r.actor);
+    ok = sqlite3_step(st) == SQLITE_DONE;
+    if (!ok) *error = fmt::format("{}, table history, seq {}: {}", where_, r.seq, sqlite3_errmsg(db_));
+    sqlite3_reset(st);
+  }
+  const std::int64_t last = records.back().seq;
+  ok = ok && run("INSERT INTO history_meta (name, value) VALUES ('last_seq', ?1) "
+                 "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+                 [last](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, last); }, error);
+  if (owns_) {
+    if (ok) return exec("COMMIT", error);
+    std::string ignored;
+    exec("ROLLBACK", &ignored);
+  }
+  return ok;
+}
+
+std::optional<std::int64_t> Store::last_seq(std::string* error) {
+  std::int64_t seq = 0;
+  if (!run("SELECT value FROM history_meta WHERE name = 'last_seq'", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
+        seq = sqlite3_column_int64(st, 0);
+        return true;
+      }))
+    return std::nullopt;
+  return seq;
+}
+
+bool Store::read(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, const Visit& f, std::string* error) {
+  return run(sql, bind, error, [&f](sqlite3_stmt* st) { return f(record_from(st)); });
+}
+
+bool Store::read_range(std::int64_t from, std::int64_t to, const Visit& f, std::string* error) {
+  // Instants never go back as seq grows (the runtime's clock), so (at, seq) order is seq order.
+  const std::string sql = fmt::format("SELECT {} FROM history WHERE at >= ?1 AND at < ?2 ORDER BY at, seq", kColumns);
+  return read(sql.c_str(),
+              [&](sqlite3_stmt* st) {
+                sqlite3_bind_int64(st, 1, from);
+                sqlite3_bind_int64(st, 2, to);
+              },
+              f, error);
+}
+
+bool Store::read_item(const std::string& item, const Visit& f, std::string* error) {
+  const std::string sql = fmt::format("SELECT {} FROM history WHERE item = ?1 ORDER BY seq", kColumns);
+  return read(sql.c_str(), [&](sqlite3_stmt* st) { sqlite3_bind_text(st, 1, item.c_str(), -1, SQLITE_TRANSIENT); }, f,
+              error);
+}
+
+bool Store::read_agent(const std::string& agent, const Visit& f, std::string* error) {
+  const std::string sql = fmt::format("SELECT {} FROM history WHERE agent = ?1 ORDER BY seq", kColumns);
+  return read(sql.c_str(), [&](sqlite3_stmt* st) { sqlite3_bind_text(st, 1, agent.c_str(), -1, SQLITE_TRANSIENT); }, f,
+              error);
+}
+
+std::optional<std::int64_t> Store::first_at(std::string* error) {
+  std::optional<std::int64_t> at;
+  if (!run("SELECT at FROM history ORDER BY at, seq LIMIT 1", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
+        at = sqlite3_column_int64(st, 0);
+        return true;
+      }))
+    return std::nullopt;
+  if (!at) error->clear();
+  return at;
+}
+
+std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit, std::string* error) {
+  if (owns_ && !exec("BEGIN IMMEDIATE", error)) return std::nullopt;
+  const bool ok = run("DELETE FROM history WHERE seq IN (SELECT seq FROM history WHERE at < ?1 ORDER BY at, seq LIMIT ?2)",
+                      [&](sqlite3_stmt* st) {
+                        sqlite3_bind_int64(st, 1, before);
+                        sqlite3_bind_int64(st, 2, limit);
+                      },
+                      error);
+  const std::int64_t deleted = ok ? sqlite3_changes(db_) : 0;
+  if (owns_) {
+    std::string ignored;
+    if (!ok) exec("ROLLBACK", &ignored);
+    else if (!exec("COMMIT", error)) return std::nullopt;
+  }
+  if (!ok) return std::nullopt;
+  return deleted;
+}
+
+bool Store::mark_snapshot(std::int64_t snapshot, std::int64_t last_seq, std::string* error) {
+  const auto bind = [&](sqlite3_stmt* st) {
+    sqlite3_bind_int64(st, 1, snapshot);
+    sqlite3_bind_int64(st, 2, last_seq);
+  };
+  return run("INSERT INTO history_marks (snapshot, last_seq) VALUES (?1, ?2) "
+             "ON CONFLICT (snapshot) DO UPDATE SET last_seq = excluded.last_seq",
+             bind, error) &&
+         run("DELETE FROM history_marks WHERE snapshot < ?1", bind, error);
+}
+
+std::optional<std::int64_t> Store::snapshot_mark(std::int64_t snapshot, std::string* error) {
+  std::optional<std::int64_t> mark;
+  error->clear();
+  if (!run("SELECT last_seq FROM history_marks WHERE snapshot = ?1",
+           [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, snapshot); }, error, [&](sqlite3_stmt* st) {
+             mark = sqlite3_column_int64(st, 0);
+             return true;
+           }))
+    return std::nullopt;
+  return mark;
+}
+
+}  // namespace iwd::history

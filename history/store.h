@@ -1,0 +1,80 @@
+// The event history in SQLite (docs/reporting.md, "The event history": the tables, their
+// columns and indexes, written so that PostgreSQL can hold the same tables).
+//
+// Three ways to have one:
+// - on(db): on a connection someone else owns, the tables created if missing; append() then
+//   writes in the transaction the owner has open. `iwd serve` puts its history in journal.db
+//   this way, so that a batch's history rows commit in the journal's transaction with the
+//   lines that caused them (one file: SQLite's WAL makes a transaction atomic per file only);
+// - create(path): a history file of its own (`iwd replay --history FILE`), each append and
+//   purge a transaction of its own;
+// - open_reader(path): read-only, on a server's data folder (its journal.db) or a history file.
+//
+// Not thread-safe: one thread at a time per Store (SQLite's own connection rules).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "history/record.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace iwd::history {
+
+class Store {
+ public:
+  static std::unique_ptr<Store> on(sqlite3* db, const std::string& where, std::string* error);
+  static std::unique_ptr<Store> create(const std::string& path, std::string* error);
+  static std::unique_ptr<Store> open_reader(const std::string& path, std::string* error);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  // Appends records numbered after every record stored so far (seq > last_seq()), in order.
+  bool append(const std::vector<Record>& records, std::string* error);
+  // The highest seq ever appended (kept when purge() deletes it); 0 for none.
+  std::optional<std::int64_t> last_seq(std::string* error);
+
+  // Readers: `f` is called with each record in seq order, one at a time (nothing is held in
+  // memory), until it returns false. False and *error when the store cannot be read.
+  using Visit = std::function<bool(const Record&)>;
+  // Records with from <= at < to.
+  bool read_range(std::int64_t from, std::int64_t to, const Visit& f, std::string* error);
+  bool read_item(const std::string& item, const Visit& f, std::string* error);  // one item's timeline
+  bool read_agent(const std::string& agent, const Visit& f, std::string* error);  // one agent's events
+  // The earliest instant held (nullopt: none), e.g. to tell a range older than the retention.
+  std::optional<std::int64_t> first_at(std::string* error);
+
+  // Retention: deletes at most `limit` of the oldest records with at < before (in a
+  // transaction of its own with create(); in the owner's with on()): how many went (0: none
+  // is left before that instant).
+  std::optional<std::int64_t> purge(std::int64_t before, std::int64_t limit, std::string* error);
+
+  // Recovery's bookmark (docs/reporting.md, "Recovery"): the last seq recorded when the
+  // journal's snapshot `snapshot` was taken; marks of older snapshots are deleted.
+  bool mark_snapshot(std::int64_t snapshot, std::int64_t last_seq, std::string* error);
+  // The mark of `snapshot` (nullopt with *error empty: none).
+  std::optional<std::int64_t> snapshot_mark(std::int64_t snapshot, std::string* error);
+
+  const std::string& where() const { return where_; }
+
+ private:
+  Store() = default;
+  bool init_schema(std::string* error);
+  bool exec(const char* sql, std::string* error);
+  bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
+           const std::function<bool(sqlite3_stmt*)>& row = {});
+  bool read(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, const Visit& f, std::string* error);
+  std::string where_;       // the file, for messages
+  sqlite3* db_ = nullptr;
+  bool owns_ = false;       // db_ is ours: close it, and run our own transactions
+  sqlite3_stmt* insert_ = nullptr;
+};
+
+}  // namespace iwd::history

@@ -1,0 +1,183 @@
+// history::Store: append, read by time range, item and agent, purge in steps, reopen, and
+// reading a server's data folder as well as a history file.
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+
+#include "history/store.h"
+
+namespace iwd::history {
+namespace {
+
+namespace fs = std::filesystem;
+
+fs::path fresh_dir(const std::string& name) {
+  fs::path d = fs::temp_directory_path() / ("iwd_history_" + name + "_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  return d;
+}
+
+Record rec(std::int64_t seq, std::int64_t at, const std::string& item, const std::string& agent, RecordKind kind = RecordKind::Item) {
+  Record r;
+  r.seq = seq;
+  r.at = at;
+  r.kind = kind;
+  r.item = item;
+  r.agent = agent;
+  r.reason = kind == RecordKind::Agent ? "lunch" : "capture";
+  r.from = "none";
+  r.to = "queued";
+  r.department = "Sales";
+  r.process = "Sales.Any";
+  r.priority = 100 + seq;
+  r.previous_priority = kind == RecordKind::Priority ? 90 : 0;
+  r.stage = kind == RecordKind::Widen ? 2 : -1;
+  if (seq % 2 == 0) r.due = at + 1000;
+  r.overdue = seq % 3 == 0;
+  if (!item.empty()) r.dimensions = {{"segment", "Gold"}, {"score", "7"}};
+  r.outcome = seq == 3 ? "converted" : "";
+  r.detail = "";
+  r.actor = "crm";
+  return r;
+}
+
+std::vector<Record> all(Store& s, std::int64_t from = 0, std::int64_t to = 1LL << 62) {
+  std::vector<Record> out;
+  std::string error;
+  EXPECT_TRUE(s.read_range(from, to, [&](const Record& r) { out.push_back(r); return true; }, &error)) << error;
+  return out;
+}
+
+void expect_same(const Record& a, const Record& b) {
+  EXPECT_EQ(a.seq, b.seq);
+  EXPECT_EQ(a.at, b.at);
+  EXPECT_EQ(a.kind, b.kind);
+  EXPECT_EQ(a.item, b.item);
+  EXPECT_EQ(a.reason, b.reason);
+  EXPECT_EQ(a.from, b.from);
+  EXPECT_EQ(a.to, b.to);
+  EXPECT_EQ(a.agent, b.agent);
+  EXPECT_EQ(a.department, b.department);
+  EXPECT_EQ(a.process, b.process);
+  EXPECT_EQ(a.priority, b.priority);
+  EXPECT_EQ(a.previous_priority, b.previous_priority);
+  EXPECT_EQ(a.stage, b.stage);
+  EXPECT_EQ(a.due, b.due);
+  EXPECT_EQ(a.overdue, b.overdue);
+  EXPECT_EQ(a.dimensions, b.dimensions);
+  EXPECT_EQ(a.outcome, b.outcome);
+  EXPECT_EQ(a.detail, b.detail);
+  EXPECT_EQ(a.actor, b.actor);
+}
+
+TEST(HistoryStore, AppendReadRangeItemAgentReopen) {
+  const fs::path dir = fresh_dir("store");
+  const std::string file = (dir / "h.db").string();
+  std::vector<Record> written = {rec(1, 1000, "W1", ""), rec(2, 1000, "W1", "ann"), rec(3, 2000, "W2", "bob"),
+                                 rec(4, 3000, "", "ann", RecordKind::Agent), rec(5, 3000, "W1", "ann", RecordKind::Priority),
+                                 rec(6, 4000, "W2", "", RecordKind::Widen)};
+  std::string error;
+  {
+    auto s = Store::create(file, &error);
+    ASSERT_TRUE(s) << error;
+    ASSERT_TRUE(s->append({written.begin(), written.begin() + 3}, &error)) << error;
+    ASSERT_TRUE(s->append({written.begin() + 3, written.end()}, &error)) << error;
+    EXPECT_EQ(s->last_seq(&error), 6);
+  }
+  auto s = Store::open_reader(file, &error);  // reopened, read-only
+  ASSERT_TRUE(s) << error;
+  const auto back = all(*s);
+  ASSERT_EQ(back.size(), written.size());
+  for (std::size_t k = 0; k < back.size(); ++k) expect_same(back[k], written[k]);
+
+  const auto range = all(*s, 1000, 3000);  // [from, to)
+  ASSERT_EQ(range.size(), 3u);
+  EXPECT_EQ(range[2].seq, 3);
+
+  std::vector<std::int64_t> seqs;
+  ASSERT_TRUE(s->read_item("W1", [&](const Record& r) { seqs.push_back(r.seq); return true; }, &error));
+  EXPECT_EQ(seqs, (std::vector<std::int64_t>{1, 2, 5}));
+  seqs.clear();
+  ASSERT_TRUE(s->read_agent("ann", [&](const Record& r) { seqs.push_back(r.seq); return true; }, &error));
+  EXPECT_EQ(seqs, (std::vector<std::int64_t>{2, 4, 5}));
+  seqs.clear();  // a reader may stop early
+  ASSERT_TRUE(s->read_range(0, 1LL << 62, [&](const Record& r) { seqs.push_back(r.seq); return seqs.size() < 2; }, &error));
+  EXPECT_EQ(seqs.size(), 2u);
+  EXPECT_EQ(s->first_at(&error), 1000);
+}
+
+TEST(HistoryStore, PurgeInStepsKeepsTheLastSeq) {
+  const fs::path dir = fresh_dir("purge");
+  std::string error;
+  auto s = Store::create((dir / "h.db").string(), &error);
+  ASSERT_TRUE(s) << error;
+  std::vector<Record> rs;
+  for (int k = 1; k <= 10; ++k) rs.push_back(rec(k, k * 1000, "W" + std::to_string(k), ""));
+  ASSERT_TRUE(s->append(rs, &error)) << error;
+  EXPECT_EQ(s->purge(7000, 4, &error), 4);  // the oldest first, at most 4 a step
+  EXPECT_EQ(s->first_at(&error), 5000);
+  EXPECT_EQ(s->purge(7000, 4, &error), 2);
+  EXPECT_EQ(s->purge(7000, 4, &error), 0);
+  EXPECT_EQ(all(*s).size(), 4u);
+  EXPECT_EQ(s->purge(1LL << 62, 100, &error), 4);
+  EXPECT_EQ(s->last_seq(&error), 10);  // seqs never go back, even when every record went
+  EXPECT_FALSE(s->first_at(&error));
+  EXPECT_TRUE(error.empty());
+}
+
+TEST(HistoryStore, SnapshotMarks) {
+  const fs::path dir = fresh_dir("marks");
+  std::string error;
+  auto s = Store::create((dir / "h.db").string(), &error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_FALSE(s->snapshot_mark(1, &error));
+  EXPECT_TRUE(error.empty());
+  ASSERT_TRUE(s->mark_snapshot(1, 40, &error));
+  ASSERT_TRUE(s->mark_snapshot(2, 55, &error));
+  EXPECT_EQ(s->snapshot_mark(2, &error), 55);
+  EXPECT_FALSE(s->snapshot_mark(1, &error));  // an older snapshot's mark went with it
+}
+
+// On a connection someone else owns (the server's journal.db): appends go in its
+// transaction, and a rollback takes them back with the rest.
+TEST(HistoryStore, OnAnotherConnectionInItsTransaction) {
+  const fs::path dir = fresh_dir("on");
+  const std::string file = (dir / "journal.db").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  std::string error;
+  {
+    auto s = Store::on(db, file, &error);
+    ASSERT_TRUE(s) << error;
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    ASSERT_TRUE(s->append({rec(1, 1000, "W1", "")}, &error)) << error;
+    sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+    EXPECT_EQ(all(*s).size(), 0u);
+    EXPECT_EQ(s->last_seq(&error), 0);
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    ASSERT_TRUE(s->append({rec(1, 1000, "W1", "")}, &error)) << error;
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  sqlite3_close(db);
+  auto reader = Store::open_reader(dir.string(), &error);  // the data folder
+  ASSERT_TRUE(reader) << error;
+  EXPECT_EQ(all(*reader).size(), 1u);
+}
+
+TEST(HistoryStore, ReaderNamesWhatIsMissing) {
+  const fs::path dir = fresh_dir("missing");
+  std::string error;
+  EXPECT_FALSE(Store::open_reader((dir / "none.db").string(), &error));
+  EXPECT_NE(error.find("no history at"), std::string::npos) << error;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open((dir / "other.db").string().c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "CREATE TABLE t (x INTEGER)", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_FALSE(Store::open_reader((dir / "other.db").string(), &error));
+  EXPECT_NE(error.find("holds no event history"), std::string::npos) << error;
+}
+
+}  // namespace
+}  // namespace iwd::history
