@@ -220,6 +220,12 @@ ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std:
   } catch (const json::exception& e) {
     return R::failure("malformed JSON: " + json_error_text(e.what()));
   }
+  return decode_item_object(schema, pool, j, options);
+}
+
+ParseResult<ItemRecord> decode_item_object(const Schema& schema, StringPool& pool, const json& j,
+                                           const DecodeOptions& options) {
+  using R = ParseResult<ItemRecord>;
   if (!j.is_object()) return R::failure("expected a JSON object of attributes, got " + got(j));
 
   ItemRecord rec(schema);
@@ -262,9 +268,11 @@ ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std:
   return R::success(std::move(rec));
 }
 
-std::string encode_item(const Schema& schema, const StringPool& pool, const ItemRecord& item) {
-  std::string result = "{";
-  bool first = true;
+namespace {
+
+// Each present attribute in schema order, with its value as decode_item accepts it.
+template <typename F>
+void each_attribute(const Schema& schema, const StringPool& pool, const ItemRecord& item, F&& f) {
   const auto n = std::min<std::size_t>(schema.attributes.size(), item.slot_count());
   for (std::uint32_t i = 0; i < n; ++i) {
     if (!item.present(i)) continue;
@@ -302,13 +310,27 @@ std::string encode_item(const Schema& schema, const StringPool& pool, const Item
         for (auto x : item.list(i)) v.push_back(enum_name(x));
         break;
     }
-    if (!first) result += ",";
-    first = false;
-    result += json(a.name).dump(-1, ' ', false, json::error_handler_t::replace);
+    f(a.name, std::move(v));
+  }
+}
+
+}  // namespace
+
+std::string encode_item(const Schema& schema, const StringPool& pool, const ItemRecord& item) {
+  std::string result = "{";
+  each_attribute(schema, pool, item, [&result](const std::string& name, const json& v) {
+    if (result.size() > 1) result += ",";
+    result += json(name).dump(-1, ' ', false, json::error_handler_t::replace);
     result += ":";
     result += v.dump(-1, ' ', false, json::error_handler_t::replace);
-  }
+  });
   result += "}";
+  return result;
+}
+
+json encode_item_object(const Schema& schema, const StringPool& pool, const ItemRecord& item) {
+  json result = json::object();
+  each_attribute(schema, pool, item, [&result](const std::string& name, json v) { result[name] = std::move(v); });
   return result;
 }
 

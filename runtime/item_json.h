@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "runtime/intern.h"
 #include "runtime/item.h"
 #include "runtime/schema.h"
@@ -35,10 +37,17 @@ struct DecodeOptions {
 // (Schema::validate() gives ""), as Schema::parse and Schema::core() ensure.
 ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std::string_view json,
                                     const DecodeOptions& options);
+// The same from a value already parsed (a script line's, a request body's), so that an item
+// is parsed once on its way to the runtime. Same results and messages; the nesting bound was
+// the parser's caller's (options.max_depth is not used).
+ParseResult<ItemRecord> decode_item_object(const Schema& schema, StringPool& pool, const nlohmann::json& item,
+                                           const DecodeOptions& options);
 
 // A JSON object of every present attribute in schema order, in the form decode_item
 // accepts (times in UTC ISO 8601, durations as format_duration, enums by bare name).
 std::string encode_item(const Schema& schema, const StringPool& pool, const ItemRecord& item);
+// The same as a JSON value (what parsing encode_item's text gives), to change and decode again.
+nlohmann::json encode_item_object(const Schema& schema, const StringPool& pool, const ItemRecord& item);
 
 // JSON text checked and its errors worded the same way wherever the runtime's formats (items,
 // schemas, script lines) and the server's request bodies are read:

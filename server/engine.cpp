@@ -157,7 +157,7 @@ void Engine::loop() {
       try {
         if (failed_) r = journal_failed(committer_->failure());
         else if (c->kind == Kind::Read) r = c->read(session_->runtime(), now);
-        else if (c->kind == Kind::Change) r = apply(c->change, now, &commit);
+        else if (c->kind == Kind::Change) r = apply(c->change, now, &commit);  // takes the change's value
         else if (c->kind == Kind::Reload) r = reload_now(std::move(c->next), now, &commit);
         else r = snapshot_now(now, &commit, &c->answer);
       } catch (const std::exception& e) {
@@ -249,10 +249,12 @@ std::uint64_t Engine::body_hash(const json& value, const std::string& dumped) {
   return stdlib::fnv1a64(copy.dump());
 }
 
-Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
+// The value is parsed once (by the route) and serialized once (for the journal line and the
+// capture's identity); the session takes the parsed value itself.
+Reply Engine::apply(Change& c, std::int64_t now, CommitBatch* batch) {
   runtime::Runtime& rt = session_->runtime();
   const std::string id = item_of(c);
-  std::string value = c.value.dump();  // canonical: keys in order
+  const std::string value = c.value.dump();  // canonical: keys in order
   const std::uint64_t hash = c.op == Op::Capture ? body_hash(c.value, value) : 0;
   if (c.op == Op::Capture) {
     if (id.empty()) return error_reply(422, "missing_id", "an item needs an `id` (a string): the source system's key");
@@ -281,7 +283,7 @@ Reply Engine::apply(const Change& c, std::int64_t now, CommitBatch* batch) {
   std::string line =
       fmt::format("{{\"at\":\"{}\",\"{}\":{}}}", stdlib::format_instant(stdlib::Instant{now}), op_name(c.op), value);
   // A refusal is answered by its code (server/reply.cpp's table), never by its wording.
-  if (runtime::Status s = session_->apply(runtime::replay::ScriptLine{now, c.op, std::move(value)}); !s.ok())
+  if (runtime::Status s = session_->apply(runtime::replay::ScriptLine{now, c.op, std::move(c.value)}); !s.ok())
     return refusal_reply(s);
   batch->lines.push_back(std::move(line));
   if (c.op == Op::Capture) captured_.set(pool_.intern(id), CaptureMark{hash});

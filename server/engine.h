@@ -131,7 +131,7 @@ class Engine {
   void loop();
   void submit(std::vector<std::unique_ptr<Command>> cs);
   void submit_one(Kind kind, Answer done, Change c = {}, ReadFn read = {}, Ruleset next = {});
-  Reply apply(const Change& c, std::int64_t now, CommitBatch* batch);
+  Reply apply(Change& c, std::int64_t now, CommitBatch* batch);  // moves c.value into the session
   Reply reload_now(Ruleset next, std::int64_t now, CommitBatch* batch);
   // Swaps to `next` at `at` when every agent and open item carries over; else keeps the rules.
   bool swap_to(Ruleset next, std::int64_t at, RestoreReport* report, std::string* error);

@@ -122,7 +122,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
                                 journal_.position(), n, e);
           return;
         }
-        if (parsed.op == runtime::replay::Op::Capture) remember_capture(json::parse(parsed.value));
+        if (parsed.op == runtime::replay::Op::Capture) remember_capture(parsed.value);
         drain_events(nullptr);
       },
       error);

@@ -131,7 +131,7 @@ RestoreReport restore(const StateImage& image, runtime::Runtime& to) {
           it = attributes.erase(it);
         }
       }
-      record = runtime::decode_item(schema, pool, attributes.dump(), options);
+      record = runtime::decode_item_object(schema, pool, attributes, options);
       if (!record.ok()) {
         problem(&report, fmt::format("item `{}`: {}", id, record.error));
         continue;

@@ -45,7 +45,7 @@ class Session::Impl final : public EventSink {
   Status apply(const ScriptLine& l) {
     if (l.op == Op::Start) {
       if (timed_) return bad("`start` comes before every line with `at`");
-      const json v = json::parse(l.value);
+      const json& v = l.value;
       auto t = v.is_string() ? stdlib::parse_instant(v.get<std::string>())
                              : stdlib::ParseResult<stdlib::ParsedInstant>::failure("expected a string");
       if (!t.ok()) return bad("start: an instant like \"2026-11-23T09:00:00Z\" (" + t.error + ")");
@@ -58,8 +58,7 @@ class Session::Impl final : public EventSink {
     timed_ = true;
     advance(l.at);
     if (l.op == Op::None) return {};
-    const json v = json::parse(l.value);
-    if (Status s = operate(l.op, v); !s.ok()) return Status::fail(s.code, fmt::format("{}: {}", op_name(l.op), s.error), s.state);
+    if (Status s = operate(l.op, l.value); !s.ok()) return Status::fail(s.code, fmt::format("{}: {}", op_name(l.op), s.error), s.state);
     drain();
     return {};
   }
@@ -180,7 +179,7 @@ class Session::Impl final : public EventSink {
     if (!v.is_object()) return bad("the item is a JSON object of attributes");
     for (auto it = v.begin(); it != v.end(); ++it)
       if (Status refused = runtime_field(it.key()); !refused.ok()) return refused;
-    auto rec = decode_item(runtime_->schema(), pool_, v.dump(), decoding());
+    auto rec = decode_item_object(runtime_->schema(), pool_, v, decoding());
     if (!rec.ok()) return bad(rec.error);
     if (!rec.value.present(kSlotId)) return bad("the item needs an `id`");
     return runtime_->capture(std::move(rec.value));
@@ -194,7 +193,7 @@ class Session::Impl final : public EventSink {
     const WorkItem* item = id ? runtime_->find_item(*id) : nullptr;
     if (!item) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", v["id"].get<std::string>()));
     const Schema& schema = runtime_->schema();
-    json merged = json::parse(encode_item(schema, pool_, item->record));
+    json merged = encode_item_object(schema, pool_, item->record);
     for (std::uint32_t s = 0; s < schema.attributes.size(); ++s)
       if (!item->record.present(s) && schema.attributes[s].optional) merged[schema.attributes[s].name] = nullptr;
     for (auto it = v.begin(); it != v.end(); ++it) {
@@ -202,7 +201,7 @@ class Session::Impl final : public EventSink {
       if (Status refused = runtime_field(it.key()); !refused.ok()) return refused;
       merged[it.key()] = *it;
     }
-    auto rec = decode_item(schema, pool_, merged.dump(), decoding());
+    auto rec = decode_item_object(schema, pool_, merged, decoding());
     if (!rec.ok()) return bad(rec.error);
     return runtime_->update(std::move(rec.value));
   }
@@ -303,11 +302,11 @@ bool run(const abi::RulesV1& rules, StringPool& pool, std::istream& script, std:
     if (!text.empty() && text.back() == '\r') text.pop_back();
     if (blank_or_comment(text)) continue;
     ScriptLine l;
-    const Status refused = session.apply_text(text);
+    const Status refused = session.apply_text(text, &l);
     if (!refused.ok()) {
       out << json{{"error", refused.error}, {"line", n}}.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
       ++summary->errors;
-    } else if (!text.empty() && parse_line(text, 0, &l).empty() && l.op != Op::None && l.op != Op::Start) {
+    } else if (l.op != Op::None && l.op != Op::Start) {
       ++summary->operations;
     }
   }

@@ -8,6 +8,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json.hpp>
+
 #include "runtime/abi.h"
 #include "runtime/events.h"
 #include "runtime/intern.h"
@@ -49,7 +51,9 @@ Op op_named(std::string_view name);
 struct ScriptLine {
   std::int64_t at = 0;  // ms since the epoch
   Op op = Op::None;
-  std::string value;    // the operation's JSON value, as text
+  // The operation's JSON value, parsed once where the line or request was read and handed
+  // to the runtime as it is (no text in between).
+  nlohmann::json value;
 };
 // A runtime on a simulated clock driven by script lines, one at a time: what `run` uses, and
 // what a service replays its journal with (the journal's lines are script lines).

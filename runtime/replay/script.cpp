@@ -67,7 +67,7 @@ std::string parse_line(std::string_view text, std::int64_t start, ScriptLine* ou
     if (out->op != Op::None)
       return fmt::format("a line holds one operation; this one has `{}` and `{}`", op_name(out->op), key);
     out->op = op;
-    out->value = it->dump();
+    out->value = std::move(*it);
   }
   if (out->op == Op::Start) {
     if (has_at) return "a `start` line has no `at`";

@@ -1,6 +1,7 @@
 #include <string>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "runtime/item_json.h"
 
@@ -146,6 +147,35 @@ TEST_F(ItemJson, ErrorMessages) {
   const std::string m = error(R"({"department": "X",, })");
   EXPECT_EQ(m.rfind("malformed JSON at offset 19: ", 0), 0u) << m;
   EXPECT_EQ(error("").rfind("malformed JSON at offset 0: ", 0), 0u);
+}
+
+// The runtime decodes script lines and request bodies from their parsed values
+// (decode_item_object) and merges updates into encode_item_object: each must be the text
+// form's exact equal, results and messages.
+TEST_F(ItemJson, ParsedFormsAgreeWithTheText) {
+  const char* corpus[] = {
+      R"({"id":"A-1","vip":true,"count":2.0,"deal_value":12.5,"department":"Sales","opened":"2026-11-23T10:00:00+01:00",
+          "wait":"72h","segment":"Segment.Gold","tags":["x","y"],"codes":[1,-2,3],"segments":["Bronze","Segment.Silver"]})",
+      R"({"department":"X","vip":null,"due_at":null,"tags":null,"count":-9223372036854775808,"deal_value":1e308})",
+      R"({"department":"X","colour":"red"})",
+      R"({"department":"X","count":1.5})",
+      R"({"department":"X","count":18446744073709551615})",
+      R"({"department":"X","segments":["Gold",{}]})",
+      R"({"department":null})",
+      R"({"id":"a"})",
+      R"([1])",
+  };
+  for (const char* text : corpus) {
+    const auto from_text = decode(text);
+    const auto from_value = decode_item_object(s, pool, nlohmann::json::parse(text), opts());
+    EXPECT_EQ(from_value.ok(), from_text.ok()) << text;
+    EXPECT_EQ(from_value.error, from_text.error) << text;
+    if (!from_text.ok()) continue;
+    EXPECT_EQ(from_value.value, from_text.value) << text;
+    EXPECT_EQ(encode_item_object(s, pool, from_text.value), nlohmann::json::parse(encode_item(s, pool, from_text.value))) << text;
+  }
+  // An item with nothing present is an empty object, not null.
+  EXPECT_EQ(encode_item_object(s, pool, ItemRecord(s)), nlohmann::json::object());
 }
 
 TEST_F(ItemJson, DidYouMeanForEnumValues) {
