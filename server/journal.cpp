@@ -12,8 +12,8 @@
 #include <sstream>
 #include <thread>
 
-#include "compiler/load/bundle.h"
-#include "server/ruleset.h"
+#include "server/bundle_key.h"
+#include "stdlib/hash.h"
 #include "stdlib/time.h"
 
 namespace iwd::server {
@@ -21,7 +21,7 @@ namespace iwd::server {
 namespace {
 
 // Checksums are fnv1a64 (as ruleset keys), stored as SQLite's signed 64-bit integers.
-std::int64_t checksum(std::string_view text) { return static_cast<std::int64_t>(compiler::fnv1a64(text)); }
+std::int64_t checksum(std::string_view text) { return static_cast<std::int64_t>(stdlib::fnv1a64(text)); }
 
 std::string column_text(sqlite3_stmt* st, int column) {
   const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, column));

@@ -15,8 +15,6 @@ std::string Ruleset::label() const {
   return m.ruleset_version.empty() ? m.ruleset : m.ruleset + " " + m.ruleset_version;
 }
 
-std::string bundle_key(std::string_view bundle) { return fmt::format("fnv1a64:{:016x}", compiler::fnv1a64(bundle)); }
-
 namespace {
 
 compiler::LoadOptions keeping_objects() {

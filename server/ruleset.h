@@ -13,6 +13,7 @@
 
 #include "compiler/load/load.h"
 #include "runtime/intern.h"
+#include "server/bundle_key.h"  // a Ruleset's key
 
 namespace iwd::server {
 
@@ -54,7 +55,5 @@ inline constexpr std::size_t kMaxUploadFiles = 1000;
 // 1-based, columns in code points, the end exclusive; file and positions null for a
 // diagnostic without a place).
 nlohmann::ordered_json diagnostics_json(const compiler::Diagnostics& diagnostics);
-
-std::string bundle_key(std::string_view bundle);
 
 }  // namespace iwd::server
