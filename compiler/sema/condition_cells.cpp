@@ -51,6 +51,13 @@ void ConditionSolver::Impl::fill_cells(Var& v) {
   consts.erase(std::unique(consts.begin(), consts.end(), [d](const Value& a, const Value& b) { return compare(d, a, b) == 0; }),
                consts.end());
   auto point = [&](Value x) { v.cells.push_back(Cell{false, std::move(x)}); };
+  // After an int's or a number's constants: one compared only for equality needs one other
+  // value, and one with no constants a single value; true when those are all its cells.
+  auto few_numbers = [&] {
+    if (!ordered) point(Value{other_number(consts), {}});
+    else if (consts.empty()) point(Value{0, {}});
+    return !ordered || consts.empty();
+  };
   switch (d) {
     case Dom::Bool:
       point(Value{1, {}});
@@ -64,14 +71,7 @@ void ConditionSolver::Impl::fill_cells(Var& v) {
     case Dom::Int: {
       for (const auto& c : consts)
         if (c.num == std::floor(c.num) && c.num >= kIntMin && c.num <= kIntMax) point(c);
-      if (!ordered) {
-        point(Value{other_number(consts), {}});
-        break;
-      }
-      if (consts.empty()) {
-        point(Value{0, {}});
-        break;
-      }
+      if (few_numbers()) break;
       // Intervals: below the first, between two, above the last; an integer in each.
       const long double first = consts.front().num;
       const long double below = first > 0 ? 0 : std::ceil(first) - 1;
@@ -86,14 +86,7 @@ void ConditionSolver::Impl::fill_cells(Var& v) {
     }
     case Dom::Number: {
       for (const auto& c : consts) point(c);
-      if (!ordered) {
-        point(Value{other_number(consts), {}});
-        break;
-      }
-      if (consts.empty()) {
-        point(Value{0, {}});
-        break;
-      }
+      if (few_numbers()) break;
       const double first = static_cast<double>(consts.front().num);
       if (first > -HUGE_VAL) {
         double w = first > 0 ? 0.0 : first - 1;
