@@ -33,6 +33,7 @@ class Session::Impl final : public EventSink {
   void on_event(const Event& e) override {
     ++events_seen_;
     if (events_) events_->on_event(e);
+    if (options_.observe) options_.observe(e, *runtime_);
     if (options_.auto_accept && e.kind == EventKind::ItemStateChanged && e.to_item == ItemState::Offered)
       pending_.emplace_back(e.item, e.agent);
   }

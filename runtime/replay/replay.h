@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <iosfwd>
 #include <memory>
 #include <string>
@@ -22,6 +23,9 @@ struct ReplayOptions {
   bool auto_accept = false;  // every offer is accepted at once by its agent
   stdlib::Instant start{1767603600000};  // 2026-01-05T09:00:00Z: the instant of "at": "0s"
   RuntimeOptions runtime;
+  // Called with each event as it is emitted, and the runtime emitting it, which still holds
+  // what the event is about (`iwd replay --history`: history/recorder.h).
+  std::function<void(const Event&, const Runtime&)> observe;
 };
 
 struct ReplaySummary {

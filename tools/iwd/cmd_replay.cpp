@@ -1,12 +1,16 @@
 // `iwd replay RULES SCRIPT.jsonl [--auto-accept] [--policy longest-idle|proficiency]
-//  [--start INSTANT] [--no-jit]`: the runtime on a simulated clock (docs/replay.md).
+//  [--start INSTANT] [--no-jit] [--history FILE]`: the runtime on a simulated clock
+// (docs/replay.md); --history writes the event history too (docs/reporting.md).
 #include <fmt/format.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 
 #include "compiler/diag/render.h"
 #include "compiler/load/load.h"
+#include "history/recorder.h"
+#include "history/store.h"
 #include "runtime/replay/replay.h"
 #include "tools/iwd/commands.h"
 
@@ -14,7 +18,7 @@ namespace iwd::cli {
 namespace {
 
 struct ReplayCliOptions {
-  std::string rules, script, start, policy = "longest-idle";
+  std::string rules, script, start, policy = "longest-idle", history;
   bool auto_accept = false, no_jit = false;
 };
 
@@ -57,10 +61,38 @@ int run_replay(const ReplayCliOptions& opts) {
     std::cerr << "iwd replay: " << loaded.error << "\n";
     return kExitUsage;
   }
-  runtime::replay::ReplaySummary summary;
   std::string error;
+  // --history: the same records `iwd serve` keeps, the script's lines by the actor "replay";
+  // written in transactions of kHistoryBatch records (a replayed day can be millions).
+  std::unique_ptr<history::Store> store;
+  history::Recorder recorder;
+  std::vector<history::Record> pending;
+  std::string history_error;
+  constexpr std::size_t kHistoryBatch = 10'000;
+  if (!opts.history.empty()) {
+    std::error_code ec;
+    std::filesystem::remove(opts.history, ec);  // a new history: seqs start at 1
+    for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(opts.history + suffix, ec);
+    if (!(store = history::Store::create(opts.history, &error))) {
+      std::cerr << "iwd replay: --history: " << error << "\n";
+      return kExitUsage;
+    }
+    options.observe = [&](const runtime::Event& e, const runtime::Runtime& rt) {
+      pending.push_back(recorder.record(e, rt, "replay"));
+      if (pending.size() >= kHistoryBatch && history_error.empty()) {
+        store->append(pending, &history_error);
+        pending.clear();
+      }
+    };
+  }
+  runtime::replay::ReplaySummary summary;
   if (!runtime::replay::run(loaded.rules->table(), pool, *script, std::cout, options, &summary, &error)) {
     std::cerr << "iwd replay: " << error << "\n";
+    return kExitUsage;
+  }
+  if (store && history_error.empty()) store->append(pending, &history_error);
+  if (!history_error.empty()) {
+    std::cerr << "iwd replay: --history: " << history_error << "\n";
     return kExitUsage;
   }
   std::cout.flush();
@@ -84,6 +116,8 @@ void register_replay(CLI::App& app) {
       ->capture_default_str();
   cmd->add_option("--start", opts->start, "The instant durations in `at` count from (default 2026-01-05T09:00:00Z)");
   cmd->add_flag("--no-jit", opts->no_jit, "Use the reference interpreter");
+  cmd->add_option("--history", opts->history,
+                  "Also write the event history to this SQLite file (replaced; docs/reporting.md)");
   cmd->callback([opts] { set_exit_code(run_replay(*opts)); });
 }
 
