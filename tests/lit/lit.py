@@ -151,6 +151,9 @@ def run_modes(case):
         except subprocess.TimeoutExpired as e:
             failures.append((line, f"`{' '.join(map(str, e.cmd))}` ran longer than {e.timeout} s"))
             continue
+        except OSError as e:  # the binary is missing or being rebuilt
+            failures.append((line, f"mode `{argv[0]}` cannot run a command: {e}"))
+            continue
         for name, text in got.items():
             if name in sections:
                 failures.append((line, f"two RUN lines produce section `{name}`"))

@@ -99,8 +99,9 @@ def matches(e, a):
 
 
 def literal(message):
-    # A message substring stops before `}}` (it would close the braces) and at a line's end.
-    return message.split("}}")[0].split("\n")[0]
+    # A message substring stops before `}}` (it would close the braces; so would a last `}`)
+    # and at a line's end.
+    return message.split("}}")[0].split("\n")[0].rstrip("}")
 
 
 def expectation_text(severity, where, code, message):
