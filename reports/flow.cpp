@@ -1,0 +1,286 @@
+// The item-flow reports: intraday-process, segment-service-level and outcome share one pass
+// that counts, per group (process, department or a `report by` value) and interval, the items
+// that enter and end, the open ones at each interval's end and the times of the completed ones.
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <optional>
+#include <queue>
+
+#include "reports/builders.h"
+
+namespace iwd::reports::detail {
+namespace {
+
+struct Cell {
+  std::int64_t entered = 0, completed = 0, canceled = 0, expired = 0, rejected = 0;
+  std::int64_t backlog = 0, overdue = 0;  // at the interval's end
+  std::int64_t completed_overdue = 0;
+  std::vector<std::int64_t> complete_ms;  // capture to completion, of the completed items
+  std::int64_t handle_ms = 0, handled = 0;
+  std::int64_t first_offer_ms = 0, first_offers = 0;
+  std::map<std::string, std::int64_t> outcomes;
+
+  bool empty() const {
+    return entered == 0 && completed == 0 && canceled == 0 && expired == 0 && rejected == 0 && backlog == 0 &&
+           first_offers == 0;
+  }
+};
+
+struct Item {
+  std::size_t group = 0;
+  std::optional<std::int64_t> captured_at;  // unknown for an item seen first after its capture
+  std::optional<std::int64_t> queued_at;    // when it first entered distribution
+  bool offered = false;                     // its first offer is counted
+  std::optional<std::int64_t> assigned_since;
+  std::int64_t handle_ms = 0;               // time assigned, over every agent
+  std::optional<std::int64_t> due;
+  bool overdue_counted = false;             // counted in overdue_[group]
+  std::uint32_t version = 0;                // of its entry in the due heap
+  std::string outcome;                      // the last outcome given (done, complete)
+};
+
+struct DueEntry {
+  std::int64_t due;
+  std::uint32_t slot, version;
+  bool operator>(const DueEntry& o) const { return due > o.due; }
+};
+
+class FlowBuilder final : public Builder {
+ public:
+  explicit FlowBuilder(const Options& o)
+      : o_(o), intervals_(o.from, o.to, o.interval, *o.zone),
+        by_(o.by.empty() ? std::string("process") : o.by) {}
+
+  void add(const history::Record& r) override {
+    dims_.add(r);
+    if (r.at >= o_.to) return;
+    advance(r.at);
+    if (r.kind != history::RecordKind::Item) return;
+    const std::ptrdiff_t iv = intervals_.index_of(r.at);
+    const std::size_t g = groups_.id(group_value(r, by_, by_seen_));
+    if (r.to == "rejected") {
+      if (iv >= 0) cell(g, iv).rejected++;
+      return;
+    }
+    std::uint32_t slot = 0;
+    Item* it = items_.find(r.item);
+    if (r.from == "none" || it == nullptr) {
+      // A capture; a reload (or an item whose earlier records are gone) is open, not new.
+      if (it != nullptr) drop(*it, items_.slot_of(r.item));
+      it = &items_.open(r.item, &slot);
+      it->group = g;
+      open_[g]++;
+      if (r.from == "none" && r.reason != "reload") {
+        it->captured_at = r.at;
+        if (iv >= 0) cell(g, iv).entered++;
+      }
+    } else {
+      slot = items_.slot_of(r.item);
+    }
+    // A new item, a new group or a new due: (re)enter the due heap under a new version.
+    bool reenter = r.from == "none" || it->version == 0;
+    if (it->group != g) {  // reclassified into another group
+      uncount_overdue(*it);
+      open_[it->group]--;
+      open_[g]++;
+      it->group = g;
+      reenter = true;
+    }
+    if (it->due != r.due) {
+      uncount_overdue(*it);
+      it->due = r.due;
+      reenter = true;
+    }
+    if (reenter && it->due) {
+      it->version = ++versions_;
+      due_heap_.push({*it->due, slot, it->version});
+    }
+    if (!r.outcome.empty()) it->outcome = r.outcome;
+    if (r.from == r.to) return;
+    if (r.to == "queued" && !it->queued_at) it->queued_at = r.at;
+    if (r.to == "offered" && !it->offered) {
+      it->offered = true;
+      if (iv >= 0 && it->queued_at) {
+        cell(g, iv).first_offer_ms += r.at - *it->queued_at;
+        cell(g, iv).first_offers++;
+      }
+    }
+    if (r.from == "assigned" && it->assigned_since) it->handle_ms += r.at - *it->assigned_since;
+    it->assigned_since.reset();
+    if (r.to == "assigned") it->assigned_since = r.at;
+    if (is_end_state(r.to)) end(*it, slot, r, iv);
+  }
+
+  stdlib::ParseResult<Table> finish() override {
+    using R = stdlib::ParseResult<Table>;
+    if (!by_seen_ && by_ != "process" && by_ != "department")
+      return R::failure(unknown_dimension(by_, dims_.names()));
+    advance(o_.to);
+    switch (o_.kind) {
+      case ReportKind::SegmentServiceLevel: return R::success(service_level());
+      case ReportKind::Outcome: return R::success(outcome());
+      default: return R::success(intraday());
+    }
+  }
+
+ private:
+  Cell& cell(std::size_t g, std::ptrdiff_t iv) {
+    if (cells_.size() <= g) cells_.resize(g + 1);
+    auto& row = cells_[g];
+    if (row.empty()) row.resize(intervals_.size());
+    return row[static_cast<std::size_t>(iv)];
+  }
+
+  void uncount_overdue(Item& it) {
+    if (it.overdue_counted) overdue_[it.group]--;
+    it.overdue_counted = false;
+    it.version = ++versions_;
+  }
+
+  void drop(Item& it, std::uint32_t slot) {
+    uncount_overdue(it);
+    open_[it.group]--;
+  }
+
+  void end(Item& it, std::uint32_t slot, const history::Record& r, std::ptrdiff_t iv) {
+    if (iv >= 0) {
+      Cell& c = cell(it.group, iv);
+      if (r.to == "canceled") c.canceled++;
+      if (r.to == "expired") c.expired++;
+      if (r.to == "completed") {
+        c.completed++;
+        if (r.overdue) c.completed_overdue++;
+        if (it.captured_at) c.complete_ms.push_back(r.at - *it.captured_at);
+        c.handle_ms += it.handle_ms;
+        c.handled++;
+        c.outcomes[it.outcome.empty() ? std::string(kNone) : it.outcome]++;
+      }
+    }
+    drop(it, slot);
+    items_.close(r.item);
+  }
+
+  // Closes every interval that ends at or before `t`: the backlog and overdue at its end.
+  void advance(std::int64_t t) {
+    while (next_end_ < intervals_.size() && intervals_.end(next_end_) <= t) {
+      const std::int64_t b = intervals_.end(next_end_);
+      // An open item is overdue at b when its due is before b.
+      while (!due_heap_.empty() && due_heap_.top().due < b) {
+        const DueEntry e = due_heap_.top();
+        due_heap_.pop();
+        Item& it = items_.at(e.slot);
+        if (it.version != e.version || it.overdue_counted) continue;
+        it.overdue_counted = true;
+        overdue_[it.group]++;
+      }
+      for (std::size_t g = 0; g < groups_.size(); ++g) {
+        if (open_[g] == 0 && (cells_.size() <= g || cells_[g].empty())) continue;
+        Cell& c = cell(g, static_cast<std::ptrdiff_t>(next_end_));
+        c.backlog = open_[g];
+        c.overdue = overdue_[g];
+      }
+      ++next_end_;
+    }
+  }
+
+  std::string title(std::string_view what) const {
+    return std::string(what) + ", " + intervals_.label(0) + " to " + local_time(o_.to, *o_.zone) + ", every " +
+           std::string(interval_name(o_.interval)) + " (" + o_.zone->name() + ")";
+  }
+
+  // The cells with something in them, by interval then group name.
+  template <typename F>
+  void rows(F&& f) {
+    std::vector<std::size_t> order(groups_.size());
+    for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
+    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return groups_.name(a) < groups_.name(b); });
+    for (std::size_t i = 0; i < intervals_.size(); ++i)
+      for (std::size_t g : order)
+        if (g < cells_.size() && !cells_[g].empty() && !cells_[g][i].empty()) f(i, groups_.name(g), cells_[g][i]);
+  }
+
+  static reports::Cell mean(std::int64_t sum, std::int64_t n) {
+    if (n == 0) return std::monostate{};
+    return static_cast<double>(sum) / static_cast<double>(n);
+  }
+  // Nearest rank: the smallest value with at least 90% of the values at or below it.
+  static reports::Cell p90(std::vector<std::int64_t>& v) {
+    if (v.empty()) return std::monostate{};
+    const auto rank = static_cast<std::size_t>(std::ceil(0.9 * static_cast<double>(v.size())));
+    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank - 1), v.end());
+    return v[rank - 1];
+  }
+
+  Table intraday() {
+    Table t;
+    t.title = title("Intraday process");
+    t.columns = {{"interval", CellType::Text},      {by_, CellType::Text},
+                 {"new", CellType::Count},          {"completed", CellType::Count},
+                 {"canceled", CellType::Count},     {"expired", CellType::Count},
+                 {"rejected", CellType::Count},     {"backlog", CellType::Count},
+                 {"overdue", CellType::Count},      {"completed_overdue", CellType::Count},
+                 {"avg_complete", CellType::Duration}, {"p90_complete", CellType::Duration},
+                 {"avg_handle", CellType::Duration},   {"avg_first_offer", CellType::Duration}};
+    rows([&](std::size_t i, const std::string& g, Cell& c) {
+      std::int64_t sum = 0;
+      for (auto v : c.complete_ms) sum += v;
+      t.rows.push_back({intervals_.label(i), g, c.entered, c.completed, c.canceled, c.expired, c.rejected, c.backlog,
+                        c.overdue, c.completed_overdue, mean(sum, static_cast<std::int64_t>(c.complete_ms.size())),
+                        p90(c.complete_ms), mean(c.handle_ms, c.handled), mean(c.first_offer_ms, c.first_offers)});
+    });
+    return t;
+  }
+
+  Table service_level() {
+    Table t;
+    t.title = title("Customer segment service level by " + by_);
+    t.columns = {{"interval", CellType::Text},         {by_, CellType::Text},
+                 {"new", CellType::Count},             {"completed", CellType::Count},
+                 {"completed_in_sla", CellType::Count}, {"service_level", CellType::Percent},
+                 {"backlog", CellType::Count},         {"backlog_overdue", CellType::Count}};
+    rows([&](std::size_t i, const std::string& g, Cell& c) {
+      const std::int64_t in_sla = c.completed - c.completed_overdue;
+      reports::Cell level = std::monostate{};
+      if (c.completed > 0) level = 100.0 * static_cast<double>(in_sla) / static_cast<double>(c.completed);
+      t.rows.push_back({intervals_.label(i), g, c.entered, c.completed, in_sla, level, c.backlog, c.overdue});
+    });
+    return t;
+  }
+
+  Table outcome() {
+    Table t;
+    t.title = title("Outcomes by " + by_);
+    t.columns = {{"interval", CellType::Text}, {by_, CellType::Text}, {"outcome", CellType::Text},
+                 {"items", CellType::Count}};
+    rows([&](std::size_t i, const std::string& g, Cell& c) {
+      for (const auto& [code, n] : c.outcomes) t.rows.push_back({intervals_.label(i), g, code, n});
+    });
+    return t;
+  }
+
+  Options o_;
+  Intervals intervals_;
+  std::string by_;
+  bool by_seen_ = false;
+  DimensionNames dims_;
+  Names groups_;
+  OpenItems<Item> items_;
+  std::vector<std::vector<Cell>> cells_;  // [group][interval]; empty for a group never counted
+  struct Counter {
+    std::vector<std::int64_t> v;
+    std::int64_t& operator[](std::size_t g) {
+      if (v.size() <= g) v.resize(g + 1);
+      return v[g];
+    }
+  } open_, overdue_;  // per group, now
+  std::priority_queue<DueEntry, std::vector<DueEntry>, std::greater<>> due_heap_;
+  std::size_t next_end_ = 0;  // the first interval whose end is not reached
+  std::uint32_t versions_ = 0;  // the last version given: unique over slots and their reuse
+};
+
+}  // namespace
+
+std::unique_ptr<Builder> make_flow_builder(const Options& o) { return std::make_unique<FlowBuilder>(o); }
+
+}  // namespace iwd::reports::detail
