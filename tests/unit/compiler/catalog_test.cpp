@@ -1,6 +1,6 @@
 // The diagnostic catalog against its documentation and its golden tests: every code in
 // compiler/diag/codes.cpp has a `## CODE` section in docs/diagnostics.md or docs/lints.md
-// and a golden file under tests/golden whose trailer expects it; docs and golden files name
+// and a golden file under tests/golden that expects it; docs and golden files name
 // no code the catalog lacks.
 #include <filesystem>
 #include <fstream>
@@ -20,7 +20,6 @@ namespace {
 namespace fs = std::filesystem;
 
 const fs::path kSource = IWD_SOURCE_DIR;
-constexpr std::string_view kMarker = "// ==== expected ====";
 
 // Code -> the docs file that has a `## CODE ...` heading for it.
 std::map<std::string, std::string> documented_codes() {
@@ -37,25 +36,19 @@ std::map<std::string, std::string> documented_codes() {
   return out;
 }
 
-// Code -> golden files (relative to tests/golden) whose trailer expects it. The trailer's
-// diagnostic lines look like `// warning[W0610] @3:8: message`.
+// Code -> golden files (relative to tests/golden) that expect it: inline expectations of the
+// data-file runner (docs/testing.md), `// expected-warning@+1:8 {{W0610}} {{message}}`.
 std::map<std::string, std::vector<std::string>> golden_codes() {
   std::map<std::string, std::vector<std::string>> out;
-  const std::regex expected(R"(^// (error|warning|note)\[([A-Z][0-9]{4})\] @.*)");
+  const std::regex expected(R"(//\s*expected-(error|warning|note)(@\S*)?\s+\{\{([A-Z][0-9]{4})\}\})");
   const fs::path root = kSource / "tests/golden";
   for (const auto& entry : fs::recursive_directory_iterator(root)) {
     if (!entry.is_regular_file() || entry.path().extension() != ".iwd") continue;
     std::ifstream in(entry.path(), std::ios::binary);
     std::string line;
-    bool trailer = false;
     while (std::getline(in, line)) {
-      if (!trailer) {
-        trailer = line == kMarker;
-        continue;
-      }
-      if (line == "// ast:" || line == "// text:") break;  // only the expectation lines
       std::smatch m;
-      if (std::regex_match(line, m, expected)) out[m[2]].push_back(fs::relative(entry.path(), root).string());
+      if (std::regex_search(line, m, expected)) out[m[3]].push_back(fs::relative(entry.path(), root).string());
     }
   }
   return out;
@@ -78,8 +71,8 @@ TEST(Catalog, EveryCodeHasAGoldenTest) {
   const auto golden = golden_codes();
   for (const auto& c : all_diag_codes())
     EXPECT_TRUE(golden.count(std::string(c.code)))
-        << c.code << " (" << c.name << ") is expected by no golden file under tests/golden: add one whose trailer "
-        << "has a `// " << severity_name(c.severity) << "[" << c.code << "] @LINE:COL: ...` line";
+        << c.code << " (" << c.name << ") is expected by no golden file under tests/golden: add one with a "
+        << "`// expected-" << severity_name(c.severity) << "@+1:COL {{" << c.code << "}}` line (docs/testing.md)";
 }
 
 TEST(Catalog, GoldenFilesExpectOnlyCatalogCodes) {
