@@ -118,7 +118,7 @@ void BM_ClassifyInterpreter(benchmark::State& state) {
   auto& fx = fixture();
   std::size_t k = 0;
   for (auto _ : state) {
-    const auto c = fx.interp->classify(*fx.items[k++ & 63], 0);
+    const auto c = fx.interp->classify(*fx.items[k++ & 63], iwd::stdlib::Instant{0});
     benchmark::DoNotOptimize(c.process);
   }
   state.SetItemsProcessed(static_cast<std::int64_t>(state.iterations()));

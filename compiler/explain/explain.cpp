@@ -86,7 +86,7 @@ Explanation explain(const ExplainRules& r, const EvalEnv& item, const ExplainReq
   // The result is the interpreter's classify(), as `iwd eval` calls it; the steps are the
   // same walk, interpreted and recorded.
   ClassifyTrace trace;
-  const Classification walked = r.interp.classify(item, q.at, &trace);
+  const Classification walked = r.interp.classify(item, stdlib::Instant{q.at}, &trace);
   const Classification c = table_classification(r, q, item, walked, e);
   auto& cl = e.classification;
   for (const auto& s : trace.steps) {

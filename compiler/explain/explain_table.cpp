@@ -25,7 +25,7 @@ std::string opens_text(std::int64_t opens) { return opens == abi::kNone ? "" : s
 
 Classification table_classification(const ExplainRules& r, const ExplainRequest& q, const EvalEnv& item,
                                     const Classification& walked, Explanation& e) {
-  if (!with_table(r, q)) return r.interp.classify(item, q.at);
+  if (!with_table(r, q)) return r.interp.classify(item, stdlib::Instant{q.at});
   const abi::RulesV1& t = *r.table;
   std::int32_t detail = 0;
   Classification c;
@@ -43,7 +43,7 @@ Classification table_classification(const ExplainRules& r, const ExplainRequest&
 
 abi::ItemClock table_clock(const ExplainRules& r, const ExplainRequest& q, std::int32_t process, const EvalEnv& item,
                            Explanation& e) {
-  const abi::ItemClock traced = r.interp.clock(process, item, q.at);
+  const abi::ItemClock traced = r.interp.clock(process, item, stdlib::Instant{q.at});
   if (!with_table(r, q)) return traced;
   const abi::RulesV1& t = *r.table;
   abi::ItemClock c;

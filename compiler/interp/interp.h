@@ -201,9 +201,9 @@ class Interpreter {
   // Required attributes first, then departments in order, processes in order, then the
   // default process.
   // With a trace, the walk is interpreted (no NativeRunner) and each condition recorded.
-  Classification classify(const EvalEnv& env, std::int64_t now, ClassifyTrace* trace = nullptr) const;
+  Classification classify(const EvalEnv& env, stdlib::Instant now, ClassifyTrace* trace = nullptr) const;
   // The same without the message: the process, or -1 with *detail for rejection().
-  std::int32_t classify_code(const EvalEnv& env, std::int64_t now, std::int32_t* detail,
+  std::int32_t classify_code(const EvalEnv& env, stdlib::Instant now, std::int32_t* detail,
                              ClassifyTrace* trace = nullptr) const;
   // Why an item was rejected, from a code: a missing required attribute's slot (>= 0),
   // kNoDepartment, or kDepartmentBase + d (department d took it, no process matched).
@@ -218,7 +218,7 @@ class Interpreter {
   // A classified item's clock, as the runtime keeps it (runtime/abi.h): classified at `now`,
   // its start (activation, else capture), the process's SLA and the due instant
   // (runtime::abi::kNone when absent).
-  runtime::abi::ItemClock clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const;
+  runtime::abi::ItemClock clock(std::int32_t process, const EvalEnv& env, stdlib::Instant now) const;
   // The time inputs of the schemes and stages of an item of `process` with that clock, at an
   // age (ms from the clock's start).
   TimeInputs inputs(std::int32_t process, const runtime::abi::ItemClock& clock, std::int64_t age) const;

@@ -71,17 +71,17 @@ std::string Interpreter::rejection(std::int32_t detail) const {
   return "no process takes the item: no department matches it and there is no default process";
 }
 
-Classification Interpreter::classify(const EvalEnv& env, std::int64_t now, ClassifyTrace* trace) const {
+Classification Interpreter::classify(const EvalEnv& env, stdlib::Instant now, ClassifyTrace* trace) const {
   std::int32_t detail = kNoDepartment;
   const std::int32_t process = classify_code(env, now, &detail, trace);
   return process >= 0 ? Classification{process, {}} : Classification{-1, rejection(detail)};
 }
 
-std::int32_t Interpreter::classify_code(const EvalEnv& env, std::int64_t now, std::int32_t* detail,
+std::int32_t Interpreter::classify_code(const EvalEnv& env, stdlib::Instant now, std::int32_t* detail,
                                         ClassifyTrace* trace) const {
   std::int32_t process = -1;
   *detail = kNoDepartment;
-  if (!trace && native_ && native_->classify(env, now, &process, detail)) return process;
+  if (!trace && native_ && native_->classify(env, now.ms_since_epoch, &process, detail)) return process;
   for (std::size_t i = 0; i < p_.attributes.size(); ++i)
     if (p_.attributes[i].required && !env.attribute(static_cast<std::uint32_t>(i)).present) {
       *detail = static_cast<std::int32_t>(i);
@@ -89,7 +89,7 @@ std::int32_t Interpreter::classify_code(const EvalEnv& env, std::int64_t now, st
       return -1;
     }
   TimeInputs in;
-  in.now = now;
+  in.now = now.ms_since_epoch;
   auto tried = [&](bool department, std::size_t index, FunctionRef when) {
     const bool h = holds(when, env, in);
     if (trace) trace->steps.push_back({department, static_cast<std::int32_t>(index), h});
@@ -150,15 +150,15 @@ std::optional<stdlib::Instant> Interpreter::due(std::int32_t process, const Eval
   return calendar(pp.sla_calendar).add_business(stdlib::Instant{start}, stdlib::Duration{sla.i}, trace ? &t.counted : nullptr);
 }
 
-runtime::abi::ItemClock Interpreter::clock(std::int32_t process, const EvalEnv& env, std::int64_t now) const {
+runtime::abi::ItemClock Interpreter::clock(std::int32_t process, const EvalEnv& env, stdlib::Instant now) const {
   runtime::abi::ItemClock c;
-  c.classified_at = now;
-  const std::optional<stdlib::Instant> due_at = due(process, env, stdlib::Instant{now});
+  c.classified_at = now.ms_since_epoch;
+  const std::optional<stdlib::Instant> due_at = due(process, env, now);
   c.due = due_at ? due_at->ms_since_epoch : runtime::abi::kNone;
   const auto& pp = p_.processes.at(static_cast<std::size_t>(process));
   if (pp.sla >= 0) {
     TimeInputs in;
-    in.now = now;
+    in.now = now.ms_since_epoch;
     in.due = c.due;
     const Value sla = run(pp.sla, env, in);
     c.sla = sla.present ? sla.i : 0;

@@ -128,7 +128,7 @@ void LoadedRules::fill_table() {
                          r.string_ids_.data(), &env, r.interp_.get()};
       return r.jit_->classify()(&args, detail);
     }
-    return r.interp_->classify_code(env, now, detail);
+    return r.interp_->classify_code(env, stdlib::Instant{now}, detail);
   };
   t.rejection = [](void* ctx, std::int32_t detail) -> const char* {
     const LoadedRules& r = TableEntry::self(ctx);
@@ -145,7 +145,7 @@ void LoadedRules::fill_table() {
   t.clock = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, std::int64_t now, abi::ItemClock* out) {
     const LoadedRules& r = TableEntry::self(ctx);
     const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    *out = r.interp_->clock(process, env, now);
+    *out = r.interp_->clock(process, env, stdlib::Instant{now});
   };
   t.terms = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                abi::ProcessTerms* out) {

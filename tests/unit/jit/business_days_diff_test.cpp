@@ -77,10 +77,10 @@ TEST(BusinessDaysDiff, DueInstantsAndTheClockAgreeInBothEngines) {
   for (int trial = 0; trial < 1500; ++trial) {
     env.randomize();
     const std::int64_t now = 1767603600000 + static_cast<std::int64_t>(rng() % 200) * 1'800'000;
-    const Classification c = interp.classify(env, now);
+    const Classification c = interp.classify(env, stdlib::Instant{now});
     if (c.process < 0) continue;
     const ProgramProcess& pp = program->processes[static_cast<std::size_t>(c.process)];
-    const runtime::abi::ItemClock clock = interp.clock(c.process, env, now);
+    const runtime::abi::ItemClock clock = interp.clock(c.process, env, stdlib::Instant{now});
     // The due instant is the calendar's business-day count from the start (no item has due_at
     // or activate_at here but by chance: those win or move the start).
     if (pp.sla >= 0 && program->functions[static_cast<std::size_t>(pp.sla)].tag == VTag::BusinessDays &&

@@ -135,7 +135,7 @@ class Oracle {
     ASSERT_FALSE(text.str().empty() || json.empty()) << what;
 
     // The oracle: the plain interpreter.
-    const Classification c = plain_.classify(env, kAt);
+    const Classification c = plain_.classify(env, stdlib::Instant{kAt});
     const auto& cl = x.classification;
     ASSERT_EQ(cl.rejected, c.process < 0) << what;
     ASSERT_TRUE(x.why_not.has_value()) << what;
@@ -164,7 +164,7 @@ class Oracle {
       EXPECT_TRUE(cl.steps.back().holds) << what;
     }
 
-    const runtime::abi::ItemClock clock = plain_.clock(c.process, env, kAt);
+    const runtime::abi::ItemClock clock = plain_.clock(c.process, env, stdlib::Instant{kAt});
     const bool has_due = clock.due != runtime::abi::kNone;
     EXPECT_EQ(x.due.due, has_due ? stdlib::format_instant(stdlib::Instant{clock.due}) : "") << what;
     if (!x.due.days.empty() && x.due.days_left_out == 0 && has_due) {

@@ -65,7 +65,7 @@ std::size_t compare_engines(const Program& program, const JitProgram& jit, std::
     // The compiled decision walk against the interpreter's.
     std::int32_t detail = 0;
     const std::int32_t native = jit.classify()(&args, &detail);
-    const Classification want = interp.classify(env, in.now);
+    const Classification want = interp.classify(env, stdlib::Instant{in.now});
     EXPECT_EQ(native, want.process) << label << " classify, trial " << trial;
     if (native < 0) {
       EXPECT_EQ(interp.rejection(detail), want.reason) << label << " classify, trial " << trial;

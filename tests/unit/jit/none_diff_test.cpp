@@ -63,9 +63,9 @@ TEST(NoneDiff, NoDueInstantNeverOpeningStageAndAbsentShareAgreeInBothEngines) {
   for (int trial = 0; trial < 400; ++trial) {
     env.randomize();
     const std::int64_t now = 1767603600000 + static_cast<std::int64_t>(rng() % 200) * 1'800'000;
-    const Classification c = interp.classify(env, now);
+    const Classification c = interp.classify(env, stdlib::Instant{now});
     ASSERT_EQ(c.process, 0) << c.reason;
-    const runtime::abi::ItemClock clock = interp.clock(c.process, env, now);
+    const runtime::abi::ItemClock clock = interp.clock(c.process, env, stdlib::Instant{now});
     const bool has_due = clock.due != runtime::abi::kNone;
     ++(has_due ? with_due : no_due);
     for (const std::int64_t age : {std::int64_t{0}, kHour / 2 + 7, 2 * kHour, 5 * kHour + 1, 30 * kHour, 900 * kHour}) {
