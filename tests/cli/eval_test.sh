@@ -1,59 +1,9 @@
 #!/usr/bin/env bash
-# `iwd eval`: one item, batches, the JIT and the interpreter agree, errors.
+# `iwd eval`: batches, standard input, and the same answers as iwd replay and iwd serve. One
+# item's answer, rejections and bad input, each through the JIT and the interpreter, are the
+# data-file cases in tests/eval/ (mode `eval`, docs/testing.md).
 set -u
 source "$(dirname "$0")/lib.sh"
-
-ITEM='{"department":"Sales","segment":"Gold","deal_value":20000}'
-AGENTS=(--agent '{"skills":{"sales_processing":8,"legacy_processing":2},"id":"a1"}' --agent '{"skills":{"sales_processing":5}}')
-expect_exit 0 "an item through the JIT" -- "$IWD" eval examples/enterprise.iwd --item "$ITEM" --at 2026-11-23T09:00:00+01:00 --ages 0h,11h,3d "${AGENTS[@]}"
-cp "$TMP/out" "$TMP/jit.json"
-expect_in out '"process":"Sales.Gold","department":"Sales","due":"2026-12-02T10:00:00Z"' "process, department and due (72 office hours)"
-expect_in out '{"age":"0h","value":500},{"age":"11h","value":520},{"age":"3d","value":1740}' "priorities at ages (75% of the SLA clock is at 1w4h: no 15m steps yet at 3d)"
-expect_in out '{"age":"0h","at":"11h"}' "the next change"
-expect_in out '{"agent":1,"at":"11h","eligible":false},{"agent":1,"at":"3d","eligible":true}' "stages open in turn"
-expect_in out '"terms":{"offer_timeout":"30s","complete_within":"2h","expire_after":null,"media":null}' "the process's terms"
-expect_in out '"stages":[{"kind":"agent","opens":"0s","agent":null},{"kind":"skill","opens":"0s"},{"kind":"skill","opens":"1d4h24m"}' "each stage and when it opens (an absent agent: skipped at once)"
-expect_exit 0 "the same item through the interpreter" -- "$IWD" eval --no-jit examples/enterprise.iwd --item "$ITEM" --at 2026-11-23T09:00:00+01:00 --ages 0h,11h,3d "${AGENTS[@]}"
-cp "$TMP/out" "$TMP/interp.json"
-expect_exit 0 "both engines print the same" -- cmp "$TMP/interp.json" "$TMP/jit.json"
-
-expect_exit 0 "a rejection is a result" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":0}'
-expect_in out '{"rejected":"no process takes the item' "the rejection says why"
-# Agents as the runtime holds them: an `agent` stage takes the agent it names (an agent given
-# without id: none), `agent.NAME` reads the agent's attributes.
-expect_exit 0 "agent ids and attributes" -- "$IWD" eval tests/explain/rules/claims.iwd --at 2026-11-20T08:00:00Z \
-  --item '{"severity":"Low","tags":["x"],"preferred_agent":"a1"}' --ages 0h,1d1h \
-  --agent '{"id":"a1"}' --agent '{}' --agent '{"id":"b","attributes":{"team":"claims"}}' --agent '{"id":"c","attributes":{"team":"other"}}'
-expect_in out '{"agent":0,"at":"0h","eligible":true}' "the agent the item names"
-expect_in out '{"agent":1,"at":"0h","eligible":false},{"agent":1,"at":"1d1h","eligible":false}' "an agent without id is no one's preferred agent"
-expect_in out '{"agent":2,"at":"0h","eligible":false},{"agent":2,"at":"1d1h","eligible":true}' "agent.team read from its attributes"
-expect_in out '{"agent":3,"at":"1d1h","eligible":false}' "another team"
-
-# What the runtime refuses or rejects at capture is a result, worded as the runtime words it.
-expect_exit 0 "a missing required attribute is the runtime's rejection" -- "$IWD" eval examples/leads.iwd --item '{"channel":"App"}'
-expect_in out '{"rejected":"missing required attribute `cart_value`"}' "named"
-expect_exit 0 "a wrong type is refused as the runtime refuses it" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":"x"}'
-expect_in out '{"rejected":"attribute `cart_value`: expected a number, got a string"}' "the message names the attribute"
-expect_exit 0 "an unknown attribute" -- "$IWD" eval examples/leads.iwd --item '{"cart_valu":3}'
-expect_in out '{"rejected":"unknown attribute `cart_valu` (did you mean `cart_value`?)"}' "with a suggestion"
-# What is not an item, or not an agent, is bad input: exit 2, saying what and where.
-expect_exit 2 "malformed JSON" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":'
-expect_in err 'iwd eval: --item: malformed JSON at offset 14' "says where"
-expect_exit 2 "not an object" -- "$IWD" eval examples/leads.iwd --item '[1]'
-expect_in err 'iwd eval: --item: expected a JSON object of attributes, got a list' "says what it got"
-expect_exit 2 "an unknown skill" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":9}' --agent '{"skills":{"insde_sales":3}}'
-expect_in err 'iwd eval: --agent 1: unknown skill `insde_sales` (did you mean `inside_sales`?)' "skills are checked, by the runtime's decoder"
-expect_exit 2 "a bad level" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":9}' --agent '{"id":"a1"}' --agent '{"skills":{"inside_sales":11}}'
-expect_in err 'iwd eval: --agent 2: skill `inside_sales`: a level is a whole number from 0 to 10' "which agent and which field"
-expect_exit 2 "an unknown agent field" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":9}' --agent '{"skils":{}}'
-expect_in err 'iwd eval: --agent 1: unknown field `skils` (did you mean `skills`?)' "as iwd serve says it"
-expect_exit 2 "an agent that is not an object" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":9}' --agent '[1]'
-expect_in err 'iwd eval: --agent 1: an agent is a JSON object' "says what an agent is"
-expect_exit 0 "an agent as iwd serve takes it: capacity and state are accepted" -- "$IWD" eval examples/blended.iwd --item '{"kind":"Call"}' --agent '{"id":"v","skills":{"phone":3},"capacity":{"voice":1},"state":"not_ready","reason":"lunch"}'
-expect_in out '"eligible":[{"agent":0,"at":"0h","eligible":true}]' "and evaluated"
-expect_exit 2 "bad ages" -- "$IWD" eval examples/leads.iwd --item '{"cart_value":9}' --ages 1x
-expect_exit 2 "a folder of several rulesets" -- "$IWD" eval examples --item '{}'
-expect_exit 2 "neither --item nor --items" -- "$IWD" eval examples/leads.iwd
 
 printf '%s\n' '{"cart_value": 900}' 'not json' '{"cart_value": 0}' '' '{"cart_value": 50, "channel": "Marketplace"}' \
   '{"channel": "App"}' '{"cart_value": "x"}' >"$TMP/items.jsonl"

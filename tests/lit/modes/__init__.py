@@ -7,6 +7,7 @@ text in the order to write them, failures a list of (line, message), new_body th
 under --update (or None). docs/testing.md has the table of modes.
 """
 from . import check, dump
+from . import evaluate, explain, explain_doc, fmt, fmt_corpus, replay, test
 
 MODES = {
     "check": check,
@@ -15,4 +16,11 @@ MODES = {
     "program": dump,
     "ir": dump,
     "ir-optimized": dump,
+    "replay": replay,
+    "explain": explain,
+    "explain-doc": explain_doc,
+    "fmt": fmt,
+    "fmt-corpus": fmt_corpus,
+    "test": test,
+    "eval": evaluate,
 }
