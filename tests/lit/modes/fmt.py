@@ -70,7 +70,7 @@ def formatted(case, line, text, name):
                                      "before", "formatted")
     if comments(out) != comments(text):
         failures.append((line, f"{name}: the formatted text has other comments"))
-    twice, fails = outputs.iwd(case, line, ["fmt", str(after)], ok=(0, 1))
+    _, fails = outputs.iwd(case, line, ["fmt", str(after)], ok=(0, 1))
     again = after.read_bytes().decode("utf-8", errors="surrogateescape")
     failures += fails or outputs.disagree(line, f"{name}: formatting the formatted text changes it (fmt --check fails)",
                                           out, again, "formatted once", "formatted twice")
