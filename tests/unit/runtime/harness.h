@@ -15,7 +15,7 @@
 #include "runtime/item_json.h"
 #include "runtime/runtime.h"
 #include "tests/unit/runtime/fake_rules.h"
-#include "tests/unit/runtime/invariants.h"
+#include "tests/support/invariants.h"
 
 namespace iwd::runtime::testing {
 
