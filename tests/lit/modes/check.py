@@ -7,8 +7,9 @@ inline expectations (clang `-verify` style), and with `--text` also the text ren
 
 SEVERITY is error, warning or note. Without @WHERE the diagnostic is on the comment's own line
 (a comment after code). WHERE is +N or -N (lines after or before the comment), N (a line of
-the case), PATH:N (a line of another file, the path as the diagnostic names it) or * (a
-diagnostic without a location); a column may follow (`@+1:5`), and is then checked too.
+the case) or PATH:N (a line of another file, the path as the diagnostic names it); a column
+may follow (`@+1:5`), and is then checked too. A diagnostic without a location cannot be
+expected (the compiler reports none: it would show as unexpected).
 Every diagnostic must be expected and every expectation reported.
 """
 import json
@@ -22,7 +23,6 @@ WHERE = [  # (pattern, kind) tried in order
     (re.compile(r"^([+-]\d+)(?::(\d+))?$"), "relative"),
     (re.compile(r"^(\d+)(?::(\d+))?$"), "absolute"),
     (re.compile(r"^(.+?):(\d+)(?::(\d+))?$"), "file"),
-    (re.compile(r"^\*$"), "none"),
 ]
 
 
@@ -30,7 +30,7 @@ class Expectation:
     def __init__(self, line, severity, file, target, col, code, message):
         self.line = line        # the comment's line in the case
         self.severity, self.code, self.message = severity, code, message
-        self.file = file        # None: the case itself; "": no location
+        self.file = file        # None: the case itself
         self.target, self.col = target, col
 
 
@@ -46,10 +46,8 @@ def parse_where(where, line):
             return None, line + int(m.group(1)), int(m.group(2)) if m.group(2) else None
         if kind == "absolute":
             return None, int(m.group(1)), int(m.group(2)) if m.group(2) else None
-        if kind == "file":
-            return m.group(1), int(m.group(2)), int(m.group(3)) if m.group(3) else None
-        return "", 0, None
-    return f"`@{where}` is not a place: write @+N, @-N, @N, @FILE:N or @* (and :COL)"
+        return m.group(1), int(m.group(2)), int(m.group(3)) if m.group(3) else None
+    return f"`@{where}` is not a place: write @+N, @-N, @N or @FILE:N (and :COL)"
 
 
 def parse_expectations(body):
@@ -111,9 +109,9 @@ def expectation_text(severity, where, code, message):
 
 def rewrite(body, actual, kept):
     """The body with one own-line expectation for each actual diagnostic, placed just before
-    its line (other files and no location: absolute, at the end); kept[i] is the expectation
-    that matched actual[i], whose column choice and message substring stay. None when a
-    diagnostic lies on an expectation line (the rewrite would move what it points at)."""
+    its line (other files: absolute, at the end); kept[i] is the expectation that matched
+    actual[i], whose column choice and message substring stay. None when a diagnostic lies on
+    an expectation line (the rewrite would move what it points at) or has no location."""
     lines = body.splitlines(keepends=True)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
@@ -122,14 +120,14 @@ def rewrite(body, actual, kept):
     for a, e in zip(actual, kept):
         col = "" if e is not None and e.col is None else f":{a.col}"
         message = e.message if e is not None else literal(a.message)
-        if a.file is None and a.line in dropped:
+        if a.file == "" or (a.file is None and a.line in dropped):
             return None
         if a.file is None and a.line <= len(lines):
             by_line.setdefault(a.line, []).append((a, col, message))
         elif a.file is None:
             at_end.append((a, col, message))
         else:
-            where = "@*" if a.file == "" else f"@{a.file}:{a.line}{col}"
+            where = f"@{a.file}:{a.line}{col}"
             elsewhere.append(expectation_text(a.severity, where, a.code, message) + "\n")
 
     def block(group, indent):
@@ -174,10 +172,11 @@ def run(case, argv):
     for j, e in enumerate(expected):
         if not used[j]:
             there = [a.describe() for a in actual if a.file == e.file and a.line == e.target]
-            where = "(no location)" if e.file == "" else f"{e.file + ':' if e.file else ''}{e.target}"
+            where = f"{e.file + ':' if e.file else ''}{e.target}"
             col = f":{e.col}" if e.col is not None else ""
             hint = f" (reported there: {'; '.join(there)})" if there else ""
-            failures.append((e.line, f"missing {e.severity}[{e.code}] at {where}{col}: {e.message}{hint}"))
+            message = f": {e.message}" if e.message else ""
+            failures.append((e.line, f"missing {e.severity}[{e.code}] at {where}{col}{message}{hint}"))
     for a, e in zip(actual, kept):
         if e is None:
             failures.append((a.line if a.file is None else 1, f"unexpected {a.describe()}"))
@@ -186,7 +185,8 @@ def run(case, argv):
     if case.update and failures:
         new_body = rewrite(case.body, actual, kept)
         if new_body is None:
-            failures.append((1, "a diagnostic lies on an expectation line: update the expectations by hand"))
+            failures.append((1, "a diagnostic lies on an expectation line or has no location: "
+                                "update the expectations by hand"))
         else:
             failures = []
     return sections, failures, new_body
