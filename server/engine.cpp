@@ -322,6 +322,7 @@ Reply Engine::outcome(const Change& c, const std::string& id) {
 void Engine::drain_events(std::vector<std::pair<std::string, SseMessage>>* messages) {
   const runtime::Runtime& rt = session_->runtime();
   for (const runtime::Event& e : tap_->events) {
+    if (!recovering_) stats_.on_event(e, rt);
     if (e.kind != runtime::EventKind::ItemStateChanged) continue;
     if (!runtime::is_open(e.to_item) && e.to_item != runtime::ItemState::None)
       if (CaptureMark* mark = captured_.find(e.item)) mark->ended = e.to_item;

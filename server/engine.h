@@ -43,6 +43,7 @@
 #include "server/ruleset.h"
 #include "server/snapshot_store.h"
 #include "server/state_image.h"
+#include "stats/tracker.h"
 
 namespace iwd::server {
 
@@ -107,6 +108,9 @@ class Engine {
   const StartStats& start_stats() const { return start_stats_; }
   std::string ruleset_label() const;
   CommitStats commit_stats() const { return committer_ ? committer_->stats() : CommitStats{}; }
+  // The real-time views (stats/tracker.h), fed every event after recovery: use it only on the
+  // engine thread, inside a read.
+  stats::Tracker& stats() { return stats_; }
 
  private:
   enum class Kind { Change, Read, Reload, Compact };
@@ -163,6 +167,7 @@ class Engine {
   // answered with the item, another body with 409. Rebuilt from the journal at start
   // (server/state_image.h).
   CaptureIndex captured_;
+  stats::Tracker stats_;  // rebuilt from the runtime at the end of recovery
   std::atomic<bool> failed_{false};
 
   mutable std::mutex mu_;  // guards queue_, stopping_, label_

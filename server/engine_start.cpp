@@ -182,6 +182,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
     std::lock_guard<std::mutex> lock(mu_);
     label_ = rules_.label();
   }
+  stats_.rebuild(session_->runtime(), session_->now());  // one scan: recovery fed it nothing
   recovering_ = false;
   start_stats_.lines = n;
   lines_since_snapshot_ = snapshot_at_start ? 0 : n;  // what the next start would replay

@@ -58,26 +58,45 @@ void Metrics::count_request(int status) {
   requests_by_class_[k].fetch_add(1, std::memory_order_relaxed);
 }
 
-std::string Metrics::render(const runtime::Runtime& rt, std::int64_t now, std::uint64_t journal_lines,
+namespace {
+
+// Per process and per department of the rules (a bounded set: a series each, 0 when empty):
+// queued items, overdue items, and the oldest open item's age.
+std::string group_gauges(const runtime::Runtime& rt, stats::QueueStats& queue, std::int64_t now, const char* by) {
+  std::vector<std::string> names;
+  if (std::string_view(by) == "process") names.assign(rt.rules().process_names, rt.rules().process_names + rt.rules().process_count);
+  else names.assign(rt.rules().department_names, rt.rules().department_names + rt.rules().department_count);
+  std::map<std::string, stats::GroupFigures> groups;
+  for (const std::string& n : names) groups[n];
+  const auto figures = queue.figures(rt, by, now);
+  for (const auto& g : *figures) groups[g.name] = g;  // "": the default process, in no department
+  std::string out;
+  auto family = [&](const char* name, const char* help, const char* type, auto value) {
+    out += fmt::format("# HELP iwd_{}_{} {}\n# TYPE iwd_{}_{} {}\n", by, name, help, by, name, type);
+    for (const auto& [group, g] : groups) out += fmt::format("iwd_{}_{}{{{}=\"{}\"}} {}\n", by, name, by, group, value(g));
+  };
+  family("queued_items", "Items queued (waiting for an agent).", "gauge",
+         [](const stats::GroupFigures& g) { return g.by_state[static_cast<std::size_t>(runtime::ItemState::Queued) - 1]; });
+  family("overdue_items", "Open items past their due instant.", "gauge", [](const stats::GroupFigures& g) { return g.overdue; });
+  family("oldest_age_seconds", "Age of the oldest open item (since its capture); 0 without one.", "gauge",
+         [](const stats::GroupFigures& g) { return g.open > 0 ? static_cast<double>(g.oldest_age) / 1000.0 : 0.0; });
+  return out;
+}
+
+}  // namespace
+
+std::string Metrics::render(const runtime::Runtime& rt, stats::QueueStats& queue, std::int64_t now, std::uint64_t journal_lines,
                             std::uint64_t transactions) const {
-  // Counted by index in one pass (no string per item: this scan runs on the engine thread).
-  const auto processes = static_cast<std::size_t>(rt.rules().process_count);
-  constexpr std::size_t kStates = static_cast<std::size_t>(runtime::ItemState::Held) + 1;
-  std::vector<long> counts(processes * kStates, 0), late(processes, 0);
-  for (const auto& item : rt.items()) {
-    if (!runtime::is_open(item.state) || item.process < 0) continue;
-    const auto p = static_cast<std::size_t>(item.process);
-    ++counts[p * kStates + static_cast<std::size_t>(item.state)];
-    if (item.clock.due != runtime::abi::kNone && now > item.clock.due) ++late[p];
-  }
+  // From the queue's statistics (stats/queue_stats.h): kept from the events, so a scrape does
+  // not scan the items on the engine thread.
   std::map<std::pair<std::string, std::string>, long> depth;
   std::map<std::string, long> overdue;
-  for (std::size_t p = 0; p < processes; ++p) {
-    const std::string process = rt.rules().process_names[p];
-    for (std::size_t st = 0; st < kStates; ++st)
-      if (counts[p * kStates + st] > 0)
-        depth[{process, std::string(runtime::item_state_name(static_cast<runtime::ItemState>(st)))}] = counts[p * kStates + st];
-    if (late[p] > 0) overdue[process] = late[p];
+  const auto processes = queue.figures(rt, "process", now);
+  for (const stats::GroupFigures& g : *processes) {
+    for (int st = 0; st < stats::kOpenStates; ++st)
+      if (g.by_state[static_cast<std::size_t>(st)] > 0)
+        depth[{g.name, std::string(runtime::item_state_name(static_cast<runtime::ItemState>(st + 1)))}] = g.by_state[static_cast<std::size_t>(st)];
+    if (g.overdue > 0) overdue[g.name] = g.overdue;
   }
   std::map<std::string, long> agents;
   for (const auto& a : rt.agents()) ++agents[std::string(runtime::agent_state_name(a.state))];
@@ -89,6 +108,7 @@ std::string Metrics::render(const runtime::Runtime& rt, std::int64_t now, std::u
   for (const auto& [process, n] : overdue) out += fmt::format("iwd_overdue_items{{process=\"{}\"}} {}\n", process, n);
   out += "# HELP iwd_agents Agents by state.\n# TYPE iwd_agents gauge\n";
   for (const auto& [state, n] : agents) out += fmt::format("iwd_agents{{state=\"{}\"}} {}\n", state, n);
+  out += group_gauges(rt, queue, now, "process") + group_gauges(rt, queue, now, "department");
   auto counter = [&out](const char* name, const char* help, std::uint64_t v) {
     out += fmt::format("# HELP {} {}\n# TYPE {} counter\n{} {}\n", name, help, name, name, v);
   };

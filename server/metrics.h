@@ -10,6 +10,7 @@
 
 #include "runtime/events.h"
 #include "runtime/runtime.h"
+#include "stats/queue_stats.h"
 
 namespace iwd::server {
 
@@ -44,8 +45,9 @@ class Metrics {
   void count_journal_refusal() { journal_refusals_.fetch_add(1, std::memory_order_relaxed); }
   bool journal_failed() const { return journal_failed_.load(std::memory_order_relaxed); }
 
-  // The whole page: counters, histograms, and the gauges of `rt` at `now` (the engine thread).
-  std::string render(const runtime::Runtime& rt, std::int64_t now, std::uint64_t journal_lines,
+  // The whole page: counters, histograms, and the gauges of `rt` at `now` from the queue's
+  // statistics (the engine thread; no scan of the items).
+  std::string render(const runtime::Runtime& rt, stats::QueueStats& queue, std::int64_t now, std::uint64_t journal_lines,
                      std::uint64_t transactions) const;
   // Once the journal failed the engine answers no reads (its state is ahead of the journal):
   // the page without the runtime's gauges and counters, from any thread.

@@ -85,6 +85,7 @@ std::vector<Route> agent_routes(ServerContext& ctx);
 std::vector<Route> queue_routes(ServerContext& ctx);
 std::vector<Route> admin_routes(ServerContext& ctx);
 std::vector<Route> ops_routes(ServerContext& ctx);
+std::vector<Route> stats_routes(ServerContext& ctx);  // routes_stats.cpp: real-time views
 std::vector<Route> all_routes(ServerContext& ctx);
 
 // Helpers for handlers.

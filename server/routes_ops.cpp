@@ -15,9 +15,10 @@ std::vector<Route> ops_routes(ServerContext& ctx) {
   r.push_back({"GET", "/metrics", roles({Role::Supervisor}), [&ctx](const Call&, const Responder& res) {
                  const CommitStats commits = ctx.engine->commit_stats();
                  Metrics* metrics = ctx.metrics;
+                 Engine* engine = ctx.engine;
                  ctx.engine->read(
-                     [metrics, commits](const runtime::Runtime& rt, std::int64_t now) {
-                       return Reply{200, metrics->render(rt, now, commits.lines, commits.transactions)};
+                     [metrics, engine, commits](const runtime::Runtime& rt, std::int64_t now) {
+                       return Reply{200, metrics->render(rt, engine->stats().queue, now, commits.lines, commits.transactions)};
                      },
                      [res, metrics, commits](const Reply& r) {
                        if (r.status == 200) res.text(200, "text/plain; version=0.0.4", r.body.get<std::string>());

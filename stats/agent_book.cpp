@@ -1,0 +1,95 @@
+#include "stats/agent_book.h"
+
+#include <algorithm>
+
+namespace iwd::stats {
+
+void AgentBook::rebuild(const runtime::Runtime& rt, std::int64_t now) {
+  rt_ = &rt;
+  since_.clear();
+  parked_with_.clear();
+  workbins_.clear();
+  for (const runtime::Agent& a : rt.agents()) {
+    if (a.id >= since_.size()) since_.resize(a.id + 1);
+    since_[a.id] = Since{a.state, a.state == runtime::AgentState::NotReady ? a.reason : runtime::kNoId, now, true};
+  }
+  for (const runtime::WorkItem& w : rt.items())
+    if (w.state == runtime::ItemState::Parked) refresh_item(w.id, rt);
+}
+
+void AgentBook::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
+  if (&rt != rt_) {  // a reload: the new runtime's events bring the parked items back
+    rt_ = &rt;
+    parked_with_.clear();
+    workbins_.clear();
+  }
+  if (e.kind == runtime::EventKind::AgentStateChanged) {
+    // The event's state, not the agent's now: a later event of the same batch may change it again.
+    const std::uint32_t reason = e.to_agent == runtime::AgentState::NotReady ? e.reason : runtime::kNoId;
+    if (e.agent >= since_.size()) since_.resize(e.agent + 1);
+    Since& s = since_[e.agent];
+    if (!s.known || s.state != e.to_agent || s.reason != reason) s = Since{e.to_agent, reason, e.at, true};
+    return;
+  }
+  if (e.item != runtime::kNoId) refresh_item(e.item, rt);
+}
+
+void AgentBook::refresh_item(std::uint32_t id, const runtime::Runtime& rt) {
+  if (id >= parked_with_.size()) parked_with_.resize(std::max<std::size_t>(id + 1, parked_with_.size() * 2), kNone);
+  const runtime::WorkItem* w = rt.find_item(id);
+  const std::uint32_t owner =
+      w && w->state == runtime::ItemState::Parked && w->agent != runtime::kNoIndex ? rt.agents()[w->agent].id : kNone;
+  std::uint32_t& was = parked_with_[id];
+  if (was == owner) return;
+  if (was != kNone) workbins_.erase({was, id});
+  if (owner != kNone) workbins_.insert({owner, id});
+  was = owner;
+}
+
+std::int64_t AgentBook::since(std::uint32_t agent, std::int64_t fallback) const {
+  return agent < since_.size() && since_[agent].known ? since_[agent].at : fallback;
+}
+
+std::vector<std::uint32_t> AgentBook::parked(std::uint32_t agent) const {
+  std::vector<std::uint32_t> out;
+  for (auto it = workbins_.lower_bound({agent, 0}); it != workbins_.end() && it->first == agent; ++it) out.push_back(it->second);
+  return out;
+}
+
+std::vector<std::uint32_t> AgentBook::agents(const runtime::Runtime& rt, const AgentFilter& filter, std::uint32_t from,
+                                             std::size_t limit, std::optional<std::uint32_t>* next) {
+  std::vector<std::uint32_t> out;
+  *next = std::nullopt;
+  const auto& all = rt.agents();
+  for (auto i = static_cast<std::size_t>(from); i < all.size(); ++i) {
+    const runtime::Agent& a = all[i];
+    if (filter.state && a.state != *filter.state) continue;
+    if (filter.group && std::find(a.groups.begin(), a.groups.end(), *filter.group) == a.groups.end()) continue;
+    if (filter.skill && (static_cast<std::size_t>(*filter.skill) >= a.skills.size() || a.skills[static_cast<std::size_t>(*filter.skill)] < 0))
+      continue;
+    if (out.size() == limit) {
+      *next = static_cast<std::uint32_t>(i);
+      break;
+    }
+    out.push_back(static_cast<std::uint32_t>(i));
+  }
+  return out;
+}
+
+std::vector<std::pair<std::uint32_t, std::uint32_t>> AgentBook::workbins(
+    std::optional<std::pair<std::uint32_t, std::uint32_t>> after, std::optional<std::uint32_t> agent, std::size_t limit,
+    std::optional<std::pair<std::uint32_t, std::uint32_t>>* next) const {
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> out;
+  *next = std::nullopt;
+  auto it = after ? workbins_.upper_bound(*after) : workbins_.lower_bound({agent.value_or(0), 0});
+  for (; it != workbins_.end() && (!agent || it->first == *agent); ++it) {
+    if (out.size() == limit) {
+      *next = out.back();
+      break;
+    }
+    out.push_back(*it);
+  }
+  return out;
+}
+
+}  // namespace iwd::stats

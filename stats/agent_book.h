@@ -1,0 +1,69 @@
+// What the agents' views need beyond the runtime (issue 15, "Real-time views"): since when
+// each agent is in its state, and every agent's workbin (its parked items), both kept from
+// the runtime's events so that no request scans the items.
+//
+// - Time in state: an agent's state (with its not-ready reason) starts when an event brings
+//   another state or reason. A hot reload carries the agents over in their states (an event
+//   from logged_out to the same state): the time goes on. After a restart the time counts
+//   from the start (rebuild()), as nothing before it says when the state began.
+// - Workbins: each item event brings the item up to date from the runtime (parked with its
+//   owner, or not); a new runtime (a reload) starts them over from its events.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "runtime/runtime.h"
+
+namespace iwd::stats {
+
+// Which agents GET /v1/agents lists.
+struct AgentFilter {
+  std::optional<runtime::AgentState> state;
+  std::optional<std::uint32_t> group;  // interned group name
+  std::optional<std::int32_t> skill;   // a skill index of the rules: the agent has it (level >= 0)
+};
+
+class AgentBook {
+ public:
+  void on_event(const runtime::Event& e, const runtime::Runtime& rt);
+  // Starts over from the runtime at `now`: every agent in its state since `now`.
+  void rebuild(const runtime::Runtime& rt, std::int64_t now);
+
+  // Since when the agent (interned id) is in its state; `fallback` when unknown.
+  std::int64_t since(std::uint32_t agent, std::int64_t fallback) const;
+  // The agent's parked items (interned ids), in id order.
+  std::vector<std::uint32_t> parked(std::uint32_t agent) const;
+  // Up to `limit` agents (indices in rt.agents(), login order) that pass `filter`, from index
+  // `from` on; *next: the index to continue from, or none at the end.
+  static std::vector<std::uint32_t> agents(const runtime::Runtime& rt, const AgentFilter& filter, std::uint32_t from,
+                                           std::size_t limit, std::optional<std::uint32_t>* next);
+  // Up to `limit` parked items as (agent, item) interned ids in that order, after `after`
+  // (exclusive; none: from the first), of one agent when `agent` is given; *next: the last
+  // pair returned when more follow.
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> workbins(std::optional<std::pair<std::uint32_t, std::uint32_t>> after,
+                                                                std::optional<std::uint32_t> agent, std::size_t limit,
+                                                                std::optional<std::pair<std::uint32_t, std::uint32_t>>* next) const;
+  std::size_t parked_count() const { return workbins_.size(); }
+
+ private:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  struct Since {
+    runtime::AgentState state = runtime::AgentState::LoggedOut;
+    std::uint32_t reason = runtime::kNoId;
+    std::int64_t at = 0;
+    bool known = false;
+  };
+  void refresh_item(std::uint32_t id, const runtime::Runtime& rt);
+
+  const runtime::Runtime* rt_ = nullptr;
+  std::vector<Since> since_;                   // per interned agent id
+  std::vector<std::uint32_t> parked_with_;     // per interned item id: the owner's id, or kNone
+  std::set<std::pair<std::uint32_t, std::uint32_t>> workbins_;  // (agent, item)
+};
+
+}  // namespace iwd::stats

@@ -1,0 +1,310 @@
+#include "stats/queue_stats.h"
+
+#include <algorithm>
+#include <bit>
+#include <cassert>
+#include <functional>
+
+#include "stats/values.h"
+
+namespace iwd::stats {
+
+using runtime::ItemState;
+using runtime::WorkItem;
+
+namespace {
+
+std::uint8_t age_bucket(std::int64_t age) {
+  std::uint8_t b = 0;
+  while (b + 1 < kAgeBuckets && age >= kAgeBounds[b + 1]) ++b;
+  return b;
+}
+
+// kFar, kSoon, kOverdue or kNever (the Phase values) of a due instant at `now`.
+std::uint8_t due_phase(std::int64_t due, std::int64_t now) {
+  if (due == runtime::abi::kNone) return 3;
+  if (now > due) return 2;
+  return due < now + kHourMs ? 1 : 0;
+}
+
+// What an open item is counted by: the instant it was captured (its clock's start when the
+// record has none, as for a record built by hand), and its due instant.
+std::int64_t captured_of(const WorkItem& w) {
+  return w.record.present(runtime::kSlotCapturedAt) ? w.record.get_int(runtime::kSlotCapturedAt) : w.clock.start;
+}
+
+// A heap entry for a cell's oldest capture: (captured, entry << 32 | stamp).
+std::array<std::int64_t, 2> oldest_key(std::int64_t captured, std::uint32_t entry, std::uint32_t stamp) {
+  return {captured, static_cast<std::int64_t>((std::uint64_t{entry} << 32) | stamp)};
+}
+const auto kEarliestOnTop = std::greater<std::array<std::int64_t, 2>>();
+
+}  // namespace
+
+void QueueStats::reset(const runtime::Runtime& rt) {
+  *this = QueueStats();
+  rt_ = &rt;
+  processes_.resize(static_cast<std::size_t>(rt.rules().process_count));
+  dimensions_ = std::min(runtime::abi::report_dimension_count(rt.rules()), runtime::Event::kMaxDimensions);
+  dims_.resize(static_cast<std::size_t>(dimensions_));
+}
+
+void QueueStats::rebuild(const runtime::Runtime& rt, std::int64_t now) {
+  reset(rt);
+  now_ = now;
+  for (const WorkItem& w : rt.items())
+    if (runtime::is_open(w.state)) refresh(w.id, rt, now);
+}
+
+void QueueStats::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
+  if (&rt != rt_) reset(rt);  // a reload: the new runtime's events bring every open item back
+  if (e.item == runtime::kNoId) return;
+  if (e.at > now_) advance(e.at);
+  refresh(e.item, rt, now_);
+}
+
+void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt, std::int64_t at) {
+  if (id >= slot_of_id_.size()) slot_of_id_.resize(std::max<std::size_t>(id + 1, slot_of_id_.size() * 2), kNone);
+  std::uint32_t& slot = slot_of_id_[id];
+  const WorkItem* w = rt.find_item(id);
+  if (w && !runtime::is_open(w->state)) w = nullptr;
+  if (!w) {
+    if (slot != kNone) {
+      remove(slot);
+      free_.push_back(slot);
+      slot = kNone;
+    }
+    return;
+  }
+  if (slot != kNone) {
+    Entry& e = entries_[slot];
+    bool same = e.process == w->process && e.captured == captured_of(*w) && e.due == w->clock.due;
+    for (int k = 0; same && k < dimensions_; ++k)
+      same = dim_groups_[slot * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)] == dimension_group(k, *w);
+    if (same) {  // the usual case: a state or priority change
+      const auto state = static_cast<std::uint8_t>(w->state);
+      if (e.state != state || e.priority != w->priority) {
+        const std::int64_t old_priority = e.priority;
+        const std::uint8_t old_state = e.state;
+        e.state = state;
+        e.priority = w->priority;
+        each_cell(slot, [&](Cell& c) {
+          --c.by_state[old_state - 1u];
+          ++c.by_state[state - 1u];
+          if (old_priority != e.priority) {
+            if (auto it = c.priorities.find(old_priority); --it->second == 0) c.priorities.erase(it);
+            ++c.priorities[e.priority];
+          }
+        });
+      }
+      return;
+    }
+    remove(slot);
+  } else if (!free_.empty()) {
+    slot = free_.back();
+    free_.pop_back();
+  } else {
+    slot = static_cast<std::uint32_t>(entries_.size());
+    entries_.emplace_back();
+    dim_groups_.resize(entries_.size() * static_cast<std::size_t>(dimensions_), kNone);
+  }
+  entries_[slot].id = id;
+  insert(slot, *w, at);
+}
+
+std::uint32_t QueueStats::dimension_group(int k, const WorkItem& w) {
+  Dimension& d = dims_[static_cast<std::size_t>(k)];
+  const std::uint32_t s = rt_->rules().report_dimension_slots[k];
+  auto add = [&d](std::int64_t value) {
+    d.values.push_back(value);
+    d.cells.emplace_back();
+    return static_cast<std::uint32_t>(d.cells.size() - 1);
+  };
+  if (!w.record.present(s)) {
+    if (d.absent == kNone) d.absent = add(0);
+    return d.absent;
+  }
+  const std::int64_t v = w.record.get_int(s);
+  auto [it, fresh] = d.group_of.try_emplace(v, 0);
+  if (fresh) it->second = add(v);
+  return it->second;
+}
+
+template <typename F>
+void QueueStats::each_cell(std::uint32_t slot, F f) {
+  f(processes_[static_cast<std::size_t>(entries_[slot].process)]);
+  for (int k = 0; k < dimensions_; ++k)
+    f(dims_[static_cast<std::size_t>(k)].cells[dim_groups_[slot * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)]]);
+}
+
+void QueueStats::insert(std::uint32_t slot, const WorkItem& w, std::int64_t at) {
+  Entry& e = entries_[slot];
+  assert(w.process >= 0 && static_cast<std::size_t>(w.process) < processes_.size());
+  e.process = w.process;
+  e.captured = captured_of(w);
+  e.due = w.clock.due;
+  e.priority = w.priority;
+  e.state = static_cast<std::uint8_t>(w.state);
+  e.age = age_bucket(at - e.captured);
+  e.phase = static_cast<Phase>(due_phase(e.due, at));
+  for (int k = 0; k < dimensions_; ++k)
+    dim_groups_[slot * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)] = dimension_group(k, w);
+  const std::uint32_t stamp = e.stamp;
+  each_cell(slot, [&](Cell& c) {
+    ++c.open;
+    ++c.by_state[e.state - 1u];
+    ++c.ages[e.age];
+    if (e.phase == kSoon) ++c.due_soon;
+    if (e.phase == kOverdue) ++c.overdue;
+    ++c.priorities[e.priority];
+    c.oldest.push_back(oldest_key(e.captured, slot, stamp));
+    std::push_heap(c.oldest.begin(), c.oldest.end(), kEarliestOnTop);
+  });
+  ++live_;
+  push_crossing(slot, false);
+  push_crossing(slot, true);
+}
+
+void QueueStats::remove(std::uint32_t slot) {
+  Entry& e = entries_[slot];
+  each_cell(slot, [&](Cell& c) {
+    --c.open;
+    --c.by_state[e.state - 1u];
+    --c.ages[e.age];
+    if (e.phase == kSoon) --c.due_soon;
+    if (e.phase == kOverdue) --c.overdue;
+    if (auto it = c.priorities.find(e.priority); --it->second == 0) c.priorities.erase(it);
+    // The heap's entries of gone items are dropped at its top; past twice its live items it is
+    // rebuilt, so it stays within a constant of them.
+    if (c.oldest.size() > 2 * static_cast<std::size_t>(c.open) + 16) {
+      ++e.stamp;  // this entry's own key goes stale too
+      std::erase_if(c.oldest, [this](const auto& k) {
+        const auto packed = static_cast<std::uint64_t>(k[1]);
+        return entries_[packed >> 32].stamp != static_cast<std::uint32_t>(packed);
+      });
+      --e.stamp;
+      std::make_heap(c.oldest.begin(), c.oldest.end(), kEarliestOnTop);
+    }
+  });
+  ++e.stamp;
+  --live_;
+}
+
+void QueueStats::push_crossing(std::uint32_t slot, bool due) {
+  const Entry& e = entries_[slot];
+  std::int64_t at = 0;
+  if (due) {
+    if (e.phase == kOverdue || e.phase == kNever) return;
+    at = e.phase == kFar ? e.due - kHourMs + 1 : e.due + 1;  // due < now + 1h; now > due
+  } else {
+    if (e.age + 1 >= kAgeBuckets) return;
+    at = e.captured + kAgeBounds[e.age + 1u];
+  }
+  crossings_.push_back(Crossing{at, slot, e.stamp, due});
+  std::push_heap(crossings_.begin(), crossings_.end(), std::greater<>());
+  // Crossings of items gone or changed are dropped when they come up; past twice the live
+  // items' (two each at most) the heap is rebuilt without them.
+  if (crossings_.size() > 4 * live_ + 1024) {
+    std::erase_if(crossings_, [this](const Crossing& c) { return entries_[c.entry].stamp != c.stamp; });
+    std::make_heap(crossings_.begin(), crossings_.end(), std::greater<>());
+  }
+}
+
+void QueueStats::advance(std::int64_t now) {
+  now_ = std::max(now_, now);
+  while (!crossings_.empty() && crossings_.front().at <= now_) {
+    std::pop_heap(crossings_.begin(), crossings_.end(), std::greater<>());
+    const Crossing c = crossings_.back();
+    crossings_.pop_back();
+    Entry& e = entries_[c.entry];
+    if (e.stamp != c.stamp) continue;
+    if (c.due) {
+      const auto from = e.phase;
+      e.phase = static_cast<Phase>(due_phase(e.due, c.at));
+      each_cell(c.entry, [&](Cell& cell) {
+        cell.due_soon += (e.phase == kSoon) - (from == kSoon);
+        cell.overdue += (e.phase == kOverdue) - (from == kOverdue);
+      });
+    } else {
+      const std::uint8_t from = e.age;
+      e.age = age_bucket(c.at - e.captured);
+      each_cell(c.entry, [&](Cell& cell) {
+        --cell.ages[from];
+        ++cell.ages[e.age];
+      });
+    }
+    push_crossing(c.entry, c.due);
+  }
+}
+
+std::int64_t QueueStats::oldest_of(Cell& c, const std::vector<Entry>& entries) {
+  while (!c.oldest.empty()) {
+    const auto packed = static_cast<std::uint64_t>(c.oldest.front()[1]);
+    if (entries[packed >> 32].stamp == static_cast<std::uint32_t>(packed)) return c.oldest.front()[0];
+    std::pop_heap(c.oldest.begin(), c.oldest.end(), kEarliestOnTop);
+    c.oldest.pop_back();
+  }
+  return 0;
+}
+
+std::vector<std::string> QueueStats::groupings(const runtime::Runtime& rt) {
+  std::vector<std::string> out{"department", "process"};
+  const int n = std::min(runtime::abi::report_dimension_count(rt.rules()), runtime::Event::kMaxDimensions);
+  for (int k = 0; k < n; ++k) out.emplace_back(rt.rules().report_dimension_names[k]);
+  return out;
+}
+
+void QueueStats::merge(GroupFigures& into, const Cell& c, std::int64_t oldest_age) {
+  if (c.open == 0) return;
+  const bool first = into.open == 0;
+  for (int s = 0; s < kOpenStates; ++s) into.by_state[static_cast<std::size_t>(s)] += c.by_state[static_cast<std::size_t>(s)];
+  for (int b = 0; b < kAgeBuckets; ++b) into.ages[static_cast<std::size_t>(b)] += c.ages[static_cast<std::size_t>(b)];
+  into.open += c.open;
+  into.overdue += c.overdue;
+  into.due_next_hour += c.due_soon;
+  const std::int64_t lo = c.priorities.begin()->first, hi = c.priorities.rbegin()->first;
+  into.oldest_age = first ? oldest_age : std::max(into.oldest_age, oldest_age);
+  into.priority_min = first ? lo : std::min(into.priority_min, lo);
+  into.priority_max = first ? hi : std::max(into.priority_max, hi);
+}
+
+std::optional<std::vector<GroupFigures>> QueueStats::figures(const runtime::Runtime& rt, std::string_view by,
+                                                             std::int64_t now) {
+  const std::vector<std::string> names = groupings(rt);
+  const auto which = std::find(names.begin(), names.end(), by);
+  if (which == names.end()) return std::nullopt;
+  if (&rt != rt_) rebuild(rt, now);  // nothing fed yet (a test, or a runtime with no events)
+  advance(now);
+  std::vector<GroupFigures> out;
+  const auto& rules = rt.rules();
+  auto figure = [&](Cell& c, std::string name, GroupFigures* into) {
+    if (c.open == 0) return;
+    GroupFigures fresh;
+    if (!into) into = &fresh;
+    if (into->open == 0) into->name = std::move(name);
+    merge(*into, c, now_ - oldest_of(c, entries_));
+    if (into == &fresh) out.push_back(std::move(fresh));
+  };
+  if (by == "process") {
+    for (std::size_t p = 0; p < processes_.size(); ++p) figure(processes_[p], rules.process_names[p], nullptr);
+  } else if (by == "department") {
+    // A department's figures are its processes' together (the default process has none: "").
+    std::vector<GroupFigures> departments(static_cast<std::size_t>(rules.department_count) + 1);
+    for (std::size_t p = 0; p < processes_.size(); ++p) {
+      const std::int32_t d = rules.process_departments[p];
+      figure(processes_[p], d < 0 ? "" : rules.department_names[d],
+             &departments[d < 0 ? departments.size() - 1 : static_cast<std::size_t>(d)]);
+    }
+    for (auto& g : departments)
+      if (g.open > 0) out.push_back(std::move(g));
+  } else {
+    const auto k = static_cast<std::size_t>(which - names.begin() - 2);
+    Dimension& d = dims_[k];
+    for (std::size_t g = 0; g < d.cells.size(); ++g)
+      figure(d.cells[g], g == d.absent ? "" : value_text(rt, rules.report_dimension_slots[k], d.values[g]), nullptr);
+  }
+  std::sort(out.begin(), out.end(), [](const GroupFigures& a, const GroupFigures& b) { return a.name < b.name; });
+  return out;
+}
+
+}  // namespace iwd::stats

@@ -1,0 +1,125 @@
+// Queue statistics (issue 15, "Real-time views"): the open items counted per group of a
+// grouping (department, process, or a `report by` dimension of the rules, LANGUAGE.md
+// section 11), kept up to date from the runtime's events instead of scanning the items for
+// each request.
+//
+// - Every event names an item; the item is brought up to date from the runtime as it is then
+//   (its state, process, dimensions, capture and due instants, priority). So what the stats
+//   hold of an item is what the runtime holds once the events of an operation are fed.
+// - What changes with time and not with events (age buckets, due within the next hour,
+//   overdue) moves at exact instants: each item has its next crossing of each kind in one
+//   heap, and the stats are advanced through the crossings up to the instant asked. The
+//   oldest capture of a group is the top of a heap per group. A request costs
+//   O(groups + crossings since the last one x log n); an event O(log n).
+// - A hot reload (Runtime::adopt, events with cause reload) comes as events of a new runtime:
+//   the stats start over from them. A restart: rebuild() from the recovered runtime (a scan).
+//
+// Definitions (docs/api.md, "Queue statistics"): the age of an item is now - its captured_at;
+// an item is overdue when now is after its due instant, and due within the next hour when
+// its due instant is in [now, now + 1 h). Items without a due instant are never either.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "runtime/runtime.h"
+
+namespace iwd::stats {
+
+inline constexpr int kOpenStates = 7;  // deferred .. held (runtime::ItemState 1 .. 7)
+inline constexpr int kAgeBuckets = 5;  // under 1h, 1h-4h, 4h-1d, 1d-3d, 3d and over
+inline constexpr std::int64_t kHourMs = 3'600'000;
+// The lower bound of each age bucket, ms.
+inline constexpr std::array<std::int64_t, kAgeBuckets> kAgeBounds{0, kHourMs, 4 * kHourMs, 24 * kHourMs, 72 * kHourMs};
+
+// One group's figures at an instant.
+struct GroupFigures {
+  std::string name;                            // the process, department or dimension value ("" absent)
+  std::array<std::int64_t, kOpenStates> by_state{};  // index: ItemState - 1
+  std::int64_t open = 0, overdue = 0, due_next_hour = 0;
+  std::array<std::int64_t, kAgeBuckets> ages{};
+  std::int64_t oldest_age = 0;                 // ms; meaningful when open > 0
+  std::int64_t priority_min = 0, priority_max = 0;  // meaningful when open > 0
+  bool operator==(const GroupFigures&) const = default;
+};
+
+class QueueStats {
+ public:
+  // From the runtime's events, in order (the engine thread).
+  void on_event(const runtime::Event& e, const runtime::Runtime& rt);
+  // Starts over from the runtime's open items at `now` (one scan: at start).
+  void rebuild(const runtime::Runtime& rt, std::int64_t now);
+
+  // The names `by` accepts: "department", "process", then the rules' `report by` dimensions.
+  static std::vector<std::string> groupings(const runtime::Runtime& rt);
+  // The non-empty groups of grouping `by` at `now` (not before the last event), by name;
+  // nullopt when `by` is not one of groupings().
+  std::optional<std::vector<GroupFigures>> figures(const runtime::Runtime& rt, std::string_view by, std::int64_t now);
+  std::size_t tracked() const { return live_; }
+
+ private:
+  static constexpr std::uint32_t kNone = 0xffffffffu;
+  // A group's counts: one per process (grouping 0) and one per value of each dimension.
+  struct Cell {
+    std::array<std::int64_t, kOpenStates> by_state{};
+    std::int64_t open = 0, overdue = 0, due_soon = 0;
+    std::array<std::int64_t, kAgeBuckets> ages{};
+    std::map<std::int64_t, std::uint32_t> priorities;  // priority -> items
+    // (captured, entry, stamp), earliest on top; entries gone stale are dropped lazily.
+    std::vector<std::array<std::int64_t, 2>> oldest;
+  };
+  enum Phase : std::uint8_t { kFar, kSoon, kOverdue, kNever };  // of the due instant
+  struct Entry {
+    std::int64_t captured = 0, due = 0, priority = 0;
+    std::uint32_t id = kNone, stamp = 0;  // stamp: bumped when the keys change (stale heap entries)
+    std::int32_t process = -1;
+    std::uint8_t state = 0, age = 0;
+    Phase phase = kNever;
+  };
+  struct Crossing {
+    std::int64_t at;
+    std::uint32_t entry, stamp;
+    bool due;  // else an age bucket
+    bool operator>(const Crossing& o) const { return at > o.at; }
+  };
+
+  void reset(const runtime::Runtime& rt);
+  void refresh(std::uint32_t id, const runtime::Runtime& rt, std::int64_t at);
+  void insert(std::uint32_t slot, const runtime::WorkItem& w, std::int64_t at);
+  void remove(std::uint32_t slot);
+  void advance(std::int64_t now);
+  std::uint32_t dimension_group(int k, const runtime::WorkItem& w);
+  // The cells an entry counts in: its process, then its value of each dimension.
+  template <typename F>
+  void each_cell(std::uint32_t slot, F f);
+  void push_crossing(std::uint32_t slot, bool due);
+  static std::int64_t oldest_of(Cell& c, const std::vector<Entry>& entries);
+  static void merge(GroupFigures& into, const Cell& c, std::int64_t oldest);
+
+  const runtime::Runtime* rt_ = nullptr;  // the runtime fed: another one (a reload) starts over
+  std::int64_t now_ = 0;
+  std::vector<std::uint32_t> slot_of_id_;  // interned item id -> entry, or kNone
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> free_;
+  std::size_t live_ = 0;
+  int dimensions_ = 0;
+  std::vector<std::uint32_t> dim_groups_;  // entry * dimensions_ + k -> cell index in dims_[k]
+  std::vector<Cell> processes_;
+  struct Dimension {
+    std::unordered_map<std::int64_t, std::uint32_t> group_of;  // present value -> cell
+    std::uint32_t absent = kNone;
+    std::vector<std::int64_t> values;  // per cell: the value (absent: see absent)
+    std::vector<Cell> cells;
+  };
+  std::vector<Dimension> dims_;
+  std::vector<Crossing> crossings_;  // a min-heap on `at`
+  std::size_t live_crossings_ = 0;
+};
+
+}  // namespace iwd::stats

@@ -1,0 +1,24 @@
+// The real-time views' state in one place, fed the runtime's events on the engine thread
+// (server/engine.cpp) and read there by the routes (server/routes_stats.cpp).
+#pragma once
+
+#include "stats/agent_book.h"
+#include "stats/queue_stats.h"
+
+namespace iwd::stats {
+
+class Tracker final {
+ public:
+  void on_event(const runtime::Event& e, const runtime::Runtime& rt) {
+    queue.on_event(e, rt);
+    agents.on_event(e, rt);
+  }
+  void rebuild(const runtime::Runtime& rt, std::int64_t now) {
+    queue.rebuild(rt, now);
+    agents.rebuild(rt, now);
+  }
+  QueueStats queue;
+  AgentBook agents;
+};
+
+}  // namespace iwd::stats

@@ -1,0 +1,266 @@
+// Queue statistics against a brute-force scan of the runtime: random scripts of operations,
+// clock advances and hot reloads (Runtime::adopt into a new runtime, as the server does),
+// the incremental figures equal to the scan after every step, for every grouping.
+// IWD_STATS_SEED=N runs one seed.
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <map>
+#include <random>
+
+#include "stats/tracker.h"
+#include "stats/values.h"
+#include "tests/unit/runtime/harness.h"
+
+namespace iwd::stats {
+namespace {
+
+using namespace runtime;
+using runtime::testing::FakeRules;
+using runtime::testing::kDay;
+using runtime::testing::kHour;
+using runtime::testing::kStart;
+
+// What the engine does: events gathered during an operation, fed once it returns.
+class Buffer final : public EventSink {
+ public:
+  void on_event(const Event& e) override { events.push_back(e); }
+  std::vector<Event> events;
+};
+
+// The figures of grouping `by` as a scan of every open item computes them.
+std::vector<GroupFigures> scan(const Runtime& rt, const std::string& by, std::int64_t now) {
+  std::map<std::string, GroupFigures> groups;
+  const auto& rules = rt.rules();
+  for (const WorkItem& w : rt.items()) {
+    if (!is_open(w.state)) continue;
+    std::string name;
+    if (by == "process") {
+      name = rules.process_names[w.process];
+    } else if (by == "department") {
+      const std::int32_t d = rules.process_departments[w.process];
+      name = d < 0 ? "" : rules.department_names[d];
+    } else {
+      const std::uint32_t slot = rules.report_dimension_slots[0];
+      name = w.record.present(slot) ? value_text(rt, slot, w.record.get_int(slot)) : "";
+    }
+    GroupFigures& g = groups[name];
+    g.name = name;
+    const std::int64_t age = now - w.record.get_int(kSlotCapturedAt);
+    const bool first = g.open++ == 0;
+    ++g.by_state[static_cast<std::size_t>(w.state) - 1];
+    g.oldest_age = first ? age : std::max(g.oldest_age, age);
+    g.priority_min = first ? w.priority : std::min(g.priority_min, w.priority);
+    g.priority_max = first ? w.priority : std::max(g.priority_max, w.priority);
+    ++g.ages[age < kHour ? 0 : age < 4 * kHour ? 1 : age < kDay ? 2 : age < 3 * kDay ? 3 : 4];
+    if (w.clock.due != abi::kNone && now > w.clock.due) ++g.overdue;
+    if (w.clock.due != abi::kNone && w.clock.due >= now && w.clock.due < now + kHour) ++g.due_next_hour;
+  }
+  std::vector<GroupFigures> out;
+  for (auto& [name, g] : groups) out.push_back(g);
+  return out;
+}
+
+std::string describe(const std::vector<GroupFigures>& gs) {
+  std::string s;
+  for (const auto& g : gs) {
+    s += fmt::format("[{} open {} states", g.name, g.open);
+    for (auto n : g.by_state) s += fmt::format(" {}", n);
+    s += fmt::format(" overdue {} soon {} oldest {} prio {}..{} ages", g.overdue, g.due_next_hour, g.oldest_age,
+                     g.priority_min, g.priority_max);
+    for (auto n : g.ages) s += fmt::format(" {}", n);
+    s += "] ";
+  }
+  return s;
+}
+
+class Script {
+ public:
+  explicit Script(std::uint64_t seed) : rng_(seed), rules_(pool_), other_(pool_), clock_(stdlib::Instant{kStart}) {
+    // `report by team` in the first rules, `report by kind` in the second (a reload changes it).
+    static const std::uint32_t team[] = {rules_.team_slot()}, kind[] = {other_.kind_slot()};
+    static const char* const team_name[] = {"team"};
+    static const char* const kind_name[] = {"kind"};
+    rules_.mutable_table().report_dimension_count = 1;
+    rules_.mutable_table().report_dimension_slots = team;
+    rules_.mutable_table().report_dimension_names = team_name;
+    other_.mutable_table().report_dimension_count = 1;
+    other_.mutable_table().report_dimension_slots = kind;
+    other_.mutable_table().report_dimension_names = kind_name;
+    std::string error;
+    rt_ = Runtime::create(rules_.table(), pool_, clock_, buffer_, {}, &error);
+    EXPECT_TRUE(rt_) << error;
+  }
+
+  // "" or the first difference, after `ops` random steps.
+  std::string run(int ops) {
+    for (int n = 0; n < ops; ++n) {
+      step();
+      if (std::string p = compare(); !p.empty()) return fmt::format("step {}: {}", n, p);
+    }
+    return "";
+  }
+  std::size_t reloads = 0, peak = 0;
+
+ private:
+  int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
+  bool chance(int percent) { return pick(100) < percent; }
+  std::uint32_t id(const std::string& s) { return pool_.intern(s); }
+  std::int64_t now() const { return clock_.now().ms_since_epoch; }
+
+  void feed() {
+    for (const Event& e : buffer_.events) tracker_.on_event(e, *rt_);
+    buffer_.events.clear();
+  }
+
+  std::uint32_t some_item() {
+    std::vector<std::uint32_t> open;
+    for (const WorkItem& w : rt_->items())
+      if (is_open(w.state)) open.push_back(w.id);
+    return open.empty() ? id("none") : open[static_cast<std::size_t>(pick(static_cast<int>(open.size())))];
+  }
+
+  ItemRecord item(const std::string& name) {
+    std::string j = fmt::format(R"({{"id": "{}", "kind": "{}", "level": {})", name,
+                                std::array{"Call", "Case", "Lead"}[static_cast<std::size_t>(pick(3))], pick(4));
+    if (chance(60)) j += chance(50) ? R"(, "team": "red")" : R"(, "team": "blue")";
+    if (chance(40)) j += fmt::format(R"(, "due_at": "{}")", stdlib::format_instant(clock_.now() + stdlib::Duration{pick(9000) * 1000LL}));
+    if (chance(10)) j += fmt::format(R"(, "activate_at": "{}")", stdlib::format_instant(clock_.now() + stdlib::Duration{pick(7200) * 1000LL}));
+    DecodeOptions d;
+    d.captured_at = clock_.now();
+    d.allow_missing_required = true;
+    auto r = decode_item(rt_->schema(), pool_, j + "}", d);
+    EXPECT_TRUE(r.ok()) << r.error;
+    return std::move(r.value);
+  }
+
+  void step() {
+    const int op = pick(100);
+    const std::uint32_t w = some_item();
+    if (op < 30) {
+      (void)rt_->capture(item("W" + std::to_string(next_++)));
+    } else if (op < 38) {
+      AgentUpdate u;
+      u.id = id("a" + std::to_string(pick(5)));
+      u.skills = std::vector<std::int8_t>{static_cast<std::int8_t>(pick(10)), static_cast<std::int8_t>(pick(10)),
+                                          static_cast<std::int8_t>(pick(10))};
+      u.state = chance(75) ? AgentState::Ready : chance(50) ? AgentState::NotReady : AgentState::LoggedOut;
+      (void)rt_->agent(u);
+    } else if (op < 48) {
+      (void)rt_->accept(w, kNoId);
+    } else if (op < 53) {
+      (void)rt_->reject(w, kNoId);
+    } else if (op < 58) {
+      (void)rt_->done(w);
+    } else if (op < 62) {
+      (void)rt_->complete(w);
+    } else if (op < 66) {
+      (void)rt_->park(w);
+    } else if (op < 68) {
+      (void)rt_->pull(w);
+    } else if (op < 70) {
+      (void)rt_->hold(w);
+    } else if (op < 72) {
+      (void)rt_->resume(w);
+    } else if (op < 74) {
+      (void)rt_->cancel(w);
+    } else if (op < 76) {
+      if (rt_->find_item(w)) (void)rt_->update(item(std::string(pool_.view(w))));
+    } else if (op < 77) {
+      (void)rt_->restart(w);
+    } else if (op < 79) {
+      (void)rt_->reschedule(w, std::nullopt, now() + pick(7200) * 1000LL - 1800 * 1000LL);
+    } else if (op < 81) {
+      reload();
+    } else if (op < 88) {
+      // To an instant where an item changes group of age or due-ness, a ms before or after it.
+      if (const WorkItem* item = rt_->find_item(w)) {
+        const std::int64_t captured = item->record.get_int(kSlotCapturedAt), due = item->clock.due;
+        const std::int64_t marks[] = {captured + kHour, captured + 4 * kHour, captured + kDay, captured + 3 * kDay,
+                                      due == abi::kNone ? 0 : due - kHour, due == abi::kNone ? 0 : due};
+        const std::int64_t t = marks[pick(6)] + pick(3) - 1;
+        if (t > now()) {
+          ASSERT_TRUE(run_until(*rt_, clock_, stdlib::Instant{t}));
+        }
+      }
+    } else {
+      // Short steps, and now and then hours or days: items cross the age buckets and due instants.
+      const std::int64_t ms = chance(10) ? pick(80) * kHour + pick(3600) * 1000LL : pick(600) * 1000LL;
+      ASSERT_TRUE(run_until(*rt_, clock_, clock_.now() + stdlib::Duration{ms}));
+    }
+    feed();
+    peak = std::max(peak, rt_->open_items());
+  }
+
+  // A hot reload as the server's does it (server/state_image.cpp): the agents, then every open
+  // item adopted by a new runtime on the other rules, which becomes the one fed.
+  void reload() {
+    FakeRules& next = flip_ ? rules_ : other_;
+    flip_ = !flip_;
+    std::string error;
+    auto rt = Runtime::create(next.table(), pool_, clock_, buffer_, {}, &error);
+    ASSERT_TRUE(rt) << error;
+    for (const Agent& a : rt_->agents()) {
+      AgentUpdate u;
+      u.id = a.id;
+      u.skills = a.skills;
+      u.groups = a.groups;
+      u.state = a.state;
+      u.reason = a.reason;
+      ASSERT_TRUE(rt->agent(u).ok());
+    }
+    for (const WorkItem& w : rt_->items())
+      if (is_open(w.state)) {
+        const std::uint32_t agent = w.agent == kNoIndex ? kNoId : rt_->agents()[w.agent].id;
+        ASSERT_TRUE(rt->adopt(w.record, w.state, agent, rt_->state_deadline(w)).ok());
+      }
+    old_.push_back(std::move(rt_));  // kept alive: the tracker must not mistake a new one for it
+    rt_ = std::move(rt);
+    ++reloads;
+  }
+
+  std::string compare() {
+    for (const std::string& by : QueueStats::groupings(*rt_)) {
+      const auto got = tracker_.queue.figures(*rt_, by, now());
+      if (!got) return "no grouping " + by;
+      const auto want = scan(*rt_, by, now());
+      if (*got != want) return fmt::format("by {} at +{} s:\n got  {}\n want {}", by, (now() - kStart) / 1000, describe(*got), describe(want));
+    }
+    std::size_t parked = 0;
+    for (const WorkItem& w : rt_->items()) parked += w.state == ItemState::Parked;
+    if (tracker_.agents.parked_count() != parked) return fmt::format("{} parked, the book says {}", parked, tracker_.agents.parked_count());
+    return "";
+  }
+
+  std::mt19937_64 rng_;
+  StringPool pool_;
+  FakeRules rules_, other_;
+  SimulatedClock clock_;
+  Buffer buffer_;
+  Tracker tracker_;
+  std::unique_ptr<Runtime> rt_;
+  std::vector<std::unique_ptr<Runtime>> old_;
+  bool flip_ = false;
+  int next_ = 1;
+};
+
+int env_int(const char* name, int otherwise) {
+  const char* v = std::getenv(name);
+  return v ? std::atoi(v) : otherwise;
+}
+
+TEST(QueueStats, EqualAScanOfTheRuntimeAfterEveryStepOfRandomScripts) {
+  const int only = env_int("IWD_STATS_SEED", -1);
+  std::size_t reloads = 0, peak = 0;
+  for (int seed = only >= 0 ? only : 1; seed <= (only >= 0 ? only : 16); ++seed) {
+    Script script(static_cast<std::uint64_t>(seed));
+    ASSERT_EQ(script.run(400), "") << "seed " << seed << " (IWD_STATS_SEED=" << seed << " reproduces it)";
+    reloads += script.reloads;
+    peak = std::max(peak, script.peak);
+  }
+  EXPECT_GT(reloads, 10u);
+  EXPECT_GT(peak, 20u) << "the scripts should keep items open";
+}
+
+}  // namespace
+}  // namespace iwd::stats
