@@ -6,6 +6,7 @@
 #include "bench/ruleset_gen.h"
 #include "compiler/driver/compilation.h"
 #include "compiler/syntax/parse.h"
+#include "tests/support/checked_rules.h"
 
 namespace {
 
@@ -15,13 +16,9 @@ void run_check(benchmark::State& state, int departments, int processes) {
   const std::string text = iwd::bench::generate_ruleset(departments, processes);
   const auto lines = std::count(text.begin(), text.end(), '\n');
   for (auto _ : state) {
-    SourceManager sm;
-    DiagnosticBag diags;
-    Compilation comp(sm, diags);
-    comp.load_root_text("generated.iwd", text);
-    comp.check();
-    if (diags.has_errors()) state.SkipWithError(diags.all().front().message.c_str());
-    benchmark::DoNotOptimize(diags.all().size());
+    auto rules = iwd::test::check_text("generated.iwd", text);
+    if (rules->diags.has_errors()) state.SkipWithError(rules->diags.all().front().message.c_str());
+    benchmark::DoNotOptimize(rules->diags.all().size());
   }
   state.counters["lines"] = static_cast<double>(lines);
   state.counters["lines/s"] = benchmark::Counter(static_cast<double>(lines) * static_cast<double>(state.iterations()),

@@ -12,14 +12,16 @@
 #include "compiler/jit/jit.h"
 #include "compiler/jit/jit_runner.h"
 #include "compiler/lower/lower.h"
+#include "tests/support/checked_rules.h"
+#include "tests/support/strings_env.h"
 
 namespace {
 
 using namespace iwd::compiler;
 
-class ItemEnv : public EvalEnv {
+class ItemEnv : public iwd::test::StringsEnv {
  public:
-  explicit ItemEnv(const Program& p) : p_(p), attrs_(p.attributes.size()), slots_(p.attributes.size()), present_(1) {
+  explicit ItemEnv(const Program& p) : StringsEnv(p), attrs_(p.attributes.size()), slots_(p.attributes.size()), present_(1) {
     for (std::size_t c = 0; c < p.strings.size(); ++c) strings_.push_back(string_id(static_cast<std::int64_t>(c)));
   }
   void set(const std::string& name, Value v) {
@@ -34,14 +36,7 @@ class ItemEnv : public EvalEnv {
   Value attribute(std::uint32_t slot) const override { return attrs_[slot]; }
   Value skill(std::uint32_t) const override { return Value::absent(); }
   Value agent_attribute(std::string_view) const override { return Value::absent(); }
-  bool list_contains(std::int64_t, const Value&) const override { return false; }
-  std::int64_t string_id(std::int64_t c) const override { return intern(p_.strings[static_cast<std::size_t>(c)]); }
-  std::string_view string_text(std::int64_t id) const override { return texts_[static_cast<std::size_t>(id)]; }
-  std::int64_t intern(std::string_view s) const override {
-    auto [it, fresh] = ids_.emplace(std::string(s), static_cast<std::int64_t>(texts_.size()));
-    if (fresh) texts_.emplace_back(s);
-    return it->second;
-  }
+  bool list_contains(std::int64_t, const Value&) const override { return false; }  // its items have no lists
   const std::uint64_t* record() const override { return record_.data(); }
   // The runtime's record layout (runtime/item.h): header, presence, slots.
   void build_record() {
@@ -57,28 +52,20 @@ class ItemEnv : public EvalEnv {
   }
 
  private:
-  const Program& p_;
   std::vector<Value> attrs_;
   std::vector<std::int64_t> slots_, strings_;
   std::vector<std::uint64_t> present_;
   std::vector<std::uint64_t> record_;
-  mutable std::map<std::string, std::int64_t> ids_;
-  mutable std::vector<std::string> texts_;
 };
 
 struct Fixture {
-  SourceManager sm;
-  DiagnosticBag diags;
-  Compilation comp{sm, diags};
-  std::unique_ptr<Program> program;
+  std::unique_ptr<iwd::test::CheckedRules> rules = iwd::test::check_file(std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd");
+  Program* program = &rules->lower();
   std::unique_ptr<Interpreter> interp;
   std::unique_ptr<JitProgram> jit;
   std::vector<std::unique_ptr<ItemEnv>> items;
   Fixture() {
     std::string error;
-    comp.load_root(std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd", &error);
-    comp.check();
-    program = lower_program(*comp.bound());
     interp = std::make_unique<Interpreter>(*program);
     jit = JitProgram::compile(*program, &error);
     const char* departments[] = {"Sales", "Finance", "Legal"};
@@ -295,14 +282,9 @@ void BM_CompileEnterpriseToNative(benchmark::State& state) {
 void BM_Compile1000ProcessesToNative(benchmark::State& state) {
   const std::string text = iwd::bench::generate_ruleset(50, 20);
   for (auto _ : state) {
-    SourceManager sm;
-    DiagnosticBag diags;
-    Compilation comp(sm, diags);
-    comp.load_root_text("generated.iwd", text);
-    comp.check();
-    auto program = lower_program(*comp.bound());
+    auto rules = iwd::test::check_text("generated.iwd", text);
     std::string error;
-    auto jit = JitProgram::compile(*program, &error);
+    auto jit = JitProgram::compile(rules->lower(), &error);
     if (!jit) state.SkipWithError(error.c_str());
     benchmark::DoNotOptimize(jit.get());
   }

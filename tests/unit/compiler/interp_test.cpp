@@ -10,32 +10,22 @@
 #include "compiler/driver/compilation.h"
 #include "compiler/interp/interp.h"
 #include "compiler/lower/lower.h"
+#include "tests/support/checked_rules.h"
+#include "tests/support/strings_env.h"
 
 namespace iwd::compiler {
 namespace {
 
 // An item, an agent and strings in plain containers.
-class TestEnv : public EvalEnv {
+class TestEnv : public iwd::test::StringsEnv {
  public:
-  explicit TestEnv(const Program& p) : p_(p), attrs_(p.attributes.size()) {}
+  explicit TestEnv(const Program& p) : StringsEnv(p), attrs_(p.attributes.size()) {}
   Value attribute(std::uint32_t slot) const override { return attrs_[slot]; }
   Value skill(std::uint32_t s) const override {
     auto it = skills_.find(s);
     return it == skills_.end() ? Value::absent() : Value::of_int(it->second);
   }
   Value agent_attribute(std::string_view) const override { return Value::absent(); }
-  bool list_contains(std::int64_t list, const Value& v) const override {
-    for (auto x : lists_[static_cast<std::size_t>(list)])
-      if (x == v.i) return true;
-    return false;
-  }
-  std::int64_t string_id(std::int64_t c) const override { return intern(p_.strings[static_cast<std::size_t>(c)]); }
-  std::string_view string_text(std::int64_t id) const override { return texts_[static_cast<std::size_t>(id)]; }
-  std::int64_t intern(std::string_view s) const override {
-    auto [it, fresh] = ids_.emplace(std::string(s), static_cast<std::int64_t>(texts_.size()));
-    if (fresh) texts_.emplace_back(s);
-    return it->second;
-  }
 
   // Sets an attribute from a bound constant.
   void set(std::int32_t slot, const BoundExpr& v) {
@@ -44,8 +34,7 @@ class TestEnv : public EvalEnv {
       std::vector<std::int64_t> items;
       for (const auto& c : v.children)
         items.push_back(c->type.kind == TypeKind::String ? intern(c->string_value) : c->kind == BoundExprKind::Literal ? c->int_value : c->index);
-      lists_.push_back(items);
-      attrs_[static_cast<std::size_t>(slot)] = Value::of_int(static_cast<std::int64_t>(lists_.size() - 1));
+      attrs_[static_cast<std::size_t>(slot)] = add_list(std::move(items));
     } else if (a.type == VType::F64) {
       attrs_[static_cast<std::size_t>(slot)] = Value::of_number(v.type.kind == TypeKind::Number ? v.number_value : static_cast<double>(v.int_value));
     } else if (v.type.kind == TypeKind::String) {
@@ -59,12 +48,8 @@ class TestEnv : public EvalEnv {
   void clear_skills() { skills_.clear(); }
 
  private:
-  const Program& p_;
   std::vector<Value> attrs_;
   std::map<std::uint32_t, std::int64_t> skills_;
-  std::vector<std::vector<std::int64_t>> lists_;
-  mutable std::map<std::string, std::int64_t> ids_;
-  mutable std::vector<std::string> texts_;
 };
 
 constexpr std::int64_t kDefaultAt = 1767603600000;  // 2026-01-05T09:00:00Z
@@ -82,23 +67,17 @@ static_assert(!std::is_invocable_v<decltype(&Interpreter::clock), const Interpre
 static_assert(!std::is_invocable_v<decltype(&Interpreter::due), const Interpreter&, std::int32_t, const EvalEnv&,
                                    std::int64_t, DueTrace*>);
 
-struct Checked {
-  SourceManager sm;
-  DiagnosticBag diags;
-  std::unique_ptr<Compilation> comp;
-  std::unique_ptr<Program> program;
-};
+using Checked = std::unique_ptr<iwd::test::CheckedRules>;
 
-std::unique_ptr<Checked> check_file(const std::string& path) {
-  auto c = std::make_unique<Checked>();
-  c->comp = std::make_unique<Compilation>(c->sm, c->diags);
-  std::string err;
-  EXPECT_TRUE(c->comp->load_root(path, &err)) << err;
-  c->comp->check();
-  EXPECT_FALSE(c->diags.has_errors());
-  c->program = lower_program(*c->comp->bound());
+// A ruleset checked without errors (a failure otherwise) and lowered.
+Checked lowered(Checked c) {
+  EXPECT_TRUE(c->ok()) << c->first_problem();
+  if (c->ok()) c->lower();
   return c;
 }
+
+Checked check_file(const std::string& path) { return lowered(iwd::test::check_file(path)); }
+Checked check_text(std::string text) { return lowered(iwd::test::check_text("t.iwd", std::move(text))); }
 
 // Runs a ruleset's test blocks; returns the failures as text.
 std::vector<std::string> run_tests(const BoundRuleset& rs, const Program& p) {
@@ -167,8 +146,8 @@ std::vector<std::string> run_tests(const BoundRuleset& rs, const Program& p) {
 TEST(Interp, TheExamplesPassTheirOwnTests) {
   for (const char* name : {"enterprise.iwd", "leads.iwd", "blended.iwd"}) {
     auto c = check_file(std::string(IWD_SOURCE_DIR) + "/examples/" + name);
-    ASSERT_FALSE(c->comp->bound()->tests.empty()) << name;
-    for (const auto& f : run_tests(*c->comp->bound(), *c->program)) ADD_FAILURE() << name << ": " << f;
+    ASSERT_FALSE(c->comp.bound()->tests.empty()) << name;
+    for (const auto& f : run_tests(*c->comp.bound(), *c->program)) ADD_FAILURE() << name << ": " << f;
   }
 }
 
@@ -180,24 +159,18 @@ TEST(Interp, TheContractsExampleTestPasses) {
   std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   const auto a = text.find("```iwd\n") + 7;
   const std::string rules = text.substr(a, text.find("```", a) - a);
-  auto c = std::make_unique<Checked>();
-  c->comp = std::make_unique<Compilation>(c->sm, c->diags);
-  c->comp->load_root_text("contract.iwd", rules);
-  c->comp->check();
-  ASSERT_FALSE(c->diags.has_errors());
-  c->program = lower_program(*c->comp->bound());
-  for (const auto& f : run_tests(*c->comp->bound(), *c->program)) ADD_FAILURE() << f;
+  auto c = iwd::test::check_text("contract.iwd", rules);
+  ASSERT_TRUE(c->ok()) << c->first_problem();
+  c->lower();
+  for (const auto& f : run_tests(*c->comp.bound(), *c->program)) ADD_FAILURE() << f;
 }
 
 std::vector<std::string> run_text(const std::string& rules) {
-  Checked c;
-  c.comp = std::make_unique<Compilation>(c.sm, c.diags);
-  c.comp->load_root_text("t.iwd", rules);
-  c.comp->check();
-  for (const auto& d : c.diags.all())
+  auto c = iwd::test::check_text("t.iwd", rules);
+  for (const auto& d : c->diags.all())
     if (d.severity == Severity::Error) ADD_FAILURE() << d.message;
-  c.program = lower_program(*c.comp->bound());
-  return run_tests(*c.comp->bound(), *c.program);
+  c->lower();
+  return run_tests(*c->comp.bound(), *c->program);
 }
 
 // Each ruleset states its semantics as test blocks; the interpreter must pass them all.
@@ -372,20 +345,16 @@ test "no sla of its own: the department's clause and calendar" {
 
 // Next changes with known answers.
 TEST(Interp, NextPriorityChangeCases) {
-  Checked c;
-  c.comp = std::make_unique<Compilation>(c.sm, c.diags);
-  c.comp->load_root_text("t.iwd", R"(attributes { k: int = 0 }
+  const Checked c = check_text(R"(attributes { k: int = 0 }
 priority boosted { start 100  boost 50 when age >= 90m }
 priority late { start 100  overdue 1000 + overdue_by / 1h }
 priority flat { start 7 }
 department A when k == 0 { priority boosted  process P }
 department B when k == 1 { sla 2h  priority late  process Q }
 department C { priority flat  process R })");
-  c.comp->check();
-  ASSERT_FALSE(c.diags.has_errors());
-  c.program = lower_program(*c.comp->bound());
-  Interpreter interp(*c.program);
-  TestEnv env(*c.program);
+  ASSERT_TRUE(c->ok());
+  Interpreter interp(*c->program);
+  TestEnv env(*c->program);
   env.set_raw(3, Value::of_int(kDefaultAt));
   auto at = [](std::int64_t age, std::int64_t due) {
     TimeInputs in;
@@ -423,16 +392,12 @@ department C { priority flat  process R })");
 // registers by the change analysis: `k in [1, 2]` after an age comparison in the same
 // function stays exact (list 0 is not register 0, which holds the age).
 TEST(Interp, NextPriorityChangeIgnoresNonRegisterOperands) {
-  Checked c;
-  c.comp = std::make_unique<Compilation>(c.sm, c.diags);
-  c.comp->load_root_text("t.iwd", R"(attributes { k: int = 1 }
+  const Checked c = check_text(R"(attributes { k: int = 1 }
 priority listed { start 100  boost 50 when age >= 90m and k in [1, 2] }
 department A { priority listed  process P })");
-  c.comp->check();
-  ASSERT_FALSE(c.diags.has_errors());
-  c.program = lower_program(*c.comp->bound());
-  Interpreter interp(*c.program);
-  TestEnv env(*c.program);
+  ASSERT_TRUE(c->ok());
+  Interpreter interp(*c->program);
+  TestEnv env(*c->program);
   env.set_raw(3, Value::of_int(kDefaultAt));
   env.set_raw(9, Value::of_int(1));  // k: the first custom attribute, after the nine core ones
   TimeInputs in;
@@ -446,24 +411,20 @@ department A { priority listed  process P })");
 // Curves and overdue values that slope up or down, through positive and negative values:
 // the truncated priority changes at the first millisecond the next change says, not later.
 TEST(Interp, NextPriorityChangeOnSlopes) {
-  Checked c;
-  c.comp = std::make_unique<Compilation>(c.sm, c.diags);
-  c.comp->load_root_text("t.iwd", R"(attributes { k: int = 0 }
+  const Checked c = check_text(R"(attributes { k: int = 0 }
 priority down { curve { 0h: 800, 2d: 400, 4d: 400, 4d: 900, 6d: 100 } }
 priority across { curve { 0h: -300, 10h: 250, 20h: -90 } }
 priority falling { start 100  overdue 2000 - overdue_by / 1h }
 department A when k == 0 { priority down  process P }
 department B when k == 1 { priority across  process Q }
 department C { sla 2h  priority falling  process R })");
-  c.comp->check();
-  ASSERT_FALSE(c.diags.has_errors());
-  c.program = lower_program(*c.comp->bound());
-  Interpreter interp(*c.program);
+  ASSERT_TRUE(c->ok());
+  Interpreter interp(*c->program);
   for (std::int64_t k = 0; k < 3; ++k) {
-    TestEnv env(*c.program);
+    TestEnv env(*c->program);
     env.set_raw(0, Value::of_int(env.intern("test")));
     env.set_raw(3, Value::of_int(kDefaultAt));
-    env.set_raw(static_cast<std::uint32_t>(c.comp->bound()->find_attribute("k")), Value::of_int(k));
+    env.set_raw(static_cast<std::uint32_t>(c->comp.bound()->find_attribute("k")), Value::of_int(k));
     const auto process = interp.classify(env, stdlib::Instant{kDefaultAt}).process;
     ASSERT_GE(process, 0) << interp.classify(env, stdlib::Instant{kDefaultAt}).reason;
     const runtime::abi::ItemClock clock = interp.clock(process, env, stdlib::Instant{kDefaultAt});
@@ -490,7 +451,7 @@ TEST(Interp, NextPriorityChangeIsTheFirstChange) {
     for (std::size_t pi = 0; pi < p.processes.size(); ++pi) {
       for (bool flag : {false, true}) {
         TestEnv env(p);
-        const auto& rs = *c->comp->bound();
+        const auto& rs = *c->comp.bound();
         for (std::size_t i = 0; i < rs.attributes.size(); ++i)
           if (rs.attributes[i].default_value) env.set(static_cast<std::int32_t>(i), *rs.attributes[i].default_value);
         // Vary the item a little: a big deal or not, a cart value.
@@ -535,13 +496,7 @@ TEST(Interp, NextPriorityChangeIsTheFirstChange) {
 // (start, window, calendars, share), is the answer of an interpreter that never saw it.
 TEST(Interp, ShareAgesInCalendarTimeAreTheSameAskedAgain) {
   auto compile = [](const std::string& hours) {
-    auto c = std::make_unique<Checked>();
-    c->comp = std::make_unique<Compilation>(c->sm, c->diags);
-    c->comp->load_root_text("t.iwd", "calendar office { " + hours + " }\ndefault process P { sla 8h in office }\n");
-    c->comp->check();
-    EXPECT_FALSE(c->diags.has_errors());
-    c->program = lower_program(*c->comp->bound());
-    return c;
+    return check_text("calendar office { " + hours + " }\ndefault process P { sla 8h in office }\n");
   };
   const auto wide = compile("mon..fri 08:00-18:00"), narrow = compile("mon..fri 09:00-12:00  sat 10:00-11:00");
   Interpreter a(*wide->program), b(*narrow->program);

@@ -10,6 +10,7 @@
 #include "compiler/driver/compilation.h"
 #include "compiler/jit/jit.h"
 #include "compiler/lower/lower.h"
+#include "tests/support/checked_rules.h"
 #include "tests/unit/jit/random_env.h"
 
 namespace iwd::compiler {
@@ -59,13 +60,9 @@ default process Always {
 )";
 
 TEST(BusinessDaysDiff, DueInstantsAndTheClockAgreeInBothEngines) {
-  SourceManager sm;
-  DiagnosticBag diags;
-  Compilation comp(sm, diags);
-  comp.load_root_text("bd.iwd", kRules);
-  comp.check();
-  ASSERT_FALSE(diags.has_errors()) << diags.all()[0].message;
-  auto program = lower_program(*comp.bound());
+  auto rules = iwd::test::check_text("bd.iwd", kRules);
+  ASSERT_TRUE(rules->ok()) << rules->first_problem();
+  Program* program = &rules->lower();
   std::string error;
   auto jit = JitProgram::compile(*program, &error);
   ASSERT_NE(jit, nullptr) << error;

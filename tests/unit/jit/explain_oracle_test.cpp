@@ -20,6 +20,7 @@
 #include "random_ruleset.h"
 #include "runtime/agent.h"
 #include "runtime/schema.h"
+#include "tests/support/checked_rules.h"
 
 namespace iwd::compiler {
 namespace {
@@ -232,28 +233,19 @@ class Oracle {
 };
 
 std::vector<std::string> rulesets() {
-  std::vector<std::string> files;
-  for (const char* dir : {"/examples", "/tests/explain/rules", "/tests/golden/program", "/tests/golden/types",
-                          "/tests/golden/lints", "/tests/golden/lints2", "/tests/golden/semantics"})
-    for (const auto& e : std::filesystem::directory_iterator(std::string(IWD_SOURCE_DIR) + dir))
-      if (e.path().extension() == ".iwd" && e.path().filename().string()[0] != '_') files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
-  return files;
+  return iwd::test::iwd_files(IWD_SOURCE_DIR, {"/examples", "/tests/explain/rules", "/tests/golden/program", "/tests/golden/types",
+                                               "/tests/golden/lints", "/tests/golden/lints2", "/tests/golden/semantics"});
 }
 
 TEST(ExplainOracle, EveryRulesetOnRandomItems) {
   std::size_t compared = 0, used = 0;
   std::uint64_t seed = 20261123;
   for (const auto& path : rulesets()) {
-    SourceManager sm;
-    DiagnosticBag diags;
-    Compilation comp(sm, diags);
-    std::string error;
-    ASSERT_TRUE(comp.load_root(path, &error)) << error;
-    comp.check();
-    if (diags.has_errors() || !comp.bound()) continue;  // golden files that show mistakes
+    auto rules = iwd::test::check_file(path);
+    ASSERT_EQ(rules->error, "");
+    if (!rules->ok()) continue;  // golden files that show mistakes
     ++used;
-    compared += Oracle(sm, *comp.bound(), ++seed).run(40, path);
+    compared += Oracle(rules->sm, *rules->comp.bound(), ++seed).run(40, path);
     if (HasFailure()) return;
   }
   EXPECT_GT(used, 40u);
@@ -263,13 +255,9 @@ TEST(ExplainOracle, EveryRulesetOnRandomItems) {
 TEST(ExplainOracle, RandomRulesets) {
   std::size_t compared = 0;
   for (std::uint64_t seed = 1; seed <= 30; ++seed) {
-    SourceManager sm;
-    DiagnosticBag diags;
-    Compilation comp(sm, diags);
-    comp.load_root_text(fmt::format("random{}.iwd", seed), RandomRuleset(seed).generate());
-    comp.check();
-    ASSERT_FALSE(diags.has_errors()) << "seed " << seed;
-    compared += Oracle(sm, *comp.bound(), seed * 31).run(30, fmt::format("seed {}", seed));
+    auto rules = iwd::test::check_text(fmt::format("random{}.iwd", seed), RandomRuleset(seed).generate());
+    ASSERT_FALSE(rules->diags.has_errors()) << "seed " << seed;
+    compared += Oracle(rules->sm, *rules->comp.bound(), seed * 31).run(30, fmt::format("seed {}", seed));
     if (HasFailure()) return;
   }
   EXPECT_GT(compared, 1000u);

@@ -10,6 +10,7 @@
 #include "compiler/driver/compilation.h"
 #include "compiler/jit/jit.h"
 #include "compiler/lower/lower.h"
+#include "tests/support/checked_rules.h"
 #include "tests/unit/jit/random_env.h"
 #include "tests/unit/jit/random_ruleset.h"
 
@@ -98,30 +99,23 @@ std::size_t compare_engines(const Program& program, const JitProgram& jit, std::
 }
 
 std::vector<std::string> rulesets() {
-  std::vector<std::string> files;
-  for (const char* dir : {"/examples", "/tests/golden/program", "/tests/golden/types", "/tests/golden/lints", "/tests/golden/lints2", "/tests/golden/semantics", "/tests/stdlib"})
-    for (const auto& e : std::filesystem::directory_iterator(std::string(IWD_SOURCE_DIR) + dir))
-      if (e.path().extension() == ".iwd" && e.path().filename().string()[0] != '_') files.push_back(e.path().string());
-  std::sort(files.begin(), files.end());
-  return files;
+  return iwd::test::iwd_files(IWD_SOURCE_DIR, {"/examples", "/tests/golden/program", "/tests/golden/types", "/tests/golden/lints",
+                                               "/tests/golden/lints2", "/tests/golden/semantics", "/tests/stdlib"});
 }
 
 TEST(JitDiff, EveryFunctionMatchesTheInterpreter) {
   std::mt19937_64 rng(20261122);
   std::size_t compared = 0, rulesets_used = 0;
   for (const auto& path : rulesets()) {
-    SourceManager sm;
-    DiagnosticBag diags;
-    Compilation comp(sm, diags);
+    auto rules = iwd::test::check_file(path);
+    ASSERT_EQ(rules->error, "");
+    if (!rules->ok()) continue;  // golden files that show mistakes
+    const Program& program = rules->lower();
     std::string error;
-    ASSERT_TRUE(comp.load_root(path, &error)) << error;
-    comp.check();
-    if (diags.has_errors() || !comp.bound()) continue;  // golden files that show mistakes
-    auto program = lower_program(*comp.bound());
-    auto jit = JitProgram::compile(*program, &error);
+    auto jit = JitProgram::compile(program, &error);
     ASSERT_NE(jit, nullptr) << path << ": " << error;
     ++rulesets_used;
-    compared += compare_engines(*program, *jit, rng, 150, path);
+    compared += compare_engines(program, *jit, rng, 150, path);
     if (HasFailure()) return;
   }
   EXPECT_GT(rulesets_used, 40u);
@@ -130,13 +124,8 @@ TEST(JitDiff, EveryFunctionMatchesTheInterpreter) {
 }
 
 TEST(Jit, IrIsAvailableForDumps) {
-  SourceManager sm;
-  DiagnosticBag diags;
-  Compilation comp(sm, diags);
-  comp.load_root_text("t.iwd", "attributes { n: int = 0 }\ndepartment D when n > 3 { process P }");
-  comp.check();
-  auto program = lower_program(*comp.bound());
-  const std::string ir = program_ir(*program);
+  auto rules = iwd::test::check_text("t.iwd", "attributes { n: int = 0 }\ndepartment D when n > 3 { process P }");
+  const std::string ir = program_ir(rules->lower());
   EXPECT_NE(ir.find("define i8 @iwd_f0"), std::string::npos) << ir;
 }
 
@@ -145,10 +134,7 @@ TEST(Jit, IrIsAvailableForDumps) {
 // the pieces and its stage openings compute `round(shares * window)` inline; a process whose
 // SLA runs in a calendar keeps the calendar code. Both agree with the interpreter.
 TEST(Jit, SharesOfAnElapsedSlaClockAreMultiplications) {
-  SourceManager sm;
-  DiagnosticBag diags;
-  Compilation comp(sm, diags);
-  comp.load_root_text("t.iwd", R"(ruleset t version "1"
+  auto rules = iwd::test::check_text("t.iwd", R"(ruleset t version "1"
 attributes { n: int = 0 }
 skills { a }
 calendar office { mon..fri 08:00-18:00 }
@@ -170,9 +156,8 @@ department D when n >= 0 {
   process Office { sla 40h in office }
 }
 )");
-  comp.check();
-  ASSERT_FALSE(diags.has_errors());
-  auto program = lower_program(*comp.bound());
+  ASSERT_TRUE(rules->ok()) << rules->first_problem();
+  Program* program = &rules->lower();
   const std::string ir = program_ir(*program);
   auto body = [&](const std::string& head) {
     const auto at = ir.find(head);
@@ -221,15 +206,11 @@ TEST(JitDiff, RandomRulesetsMatchTheInterpreter) {
   for (std::uint64_t seed = first; seed <= last; ++seed) {
     const std::string text = RandomRuleset(seed).generate();
     if (first == last) std::printf("%s\n", text.c_str());
-    SourceManager sm;
-    DiagnosticBag diags;
-    Compilation comp(sm, diags);
-    comp.load_root_text(fmt::format("random{}.iwd", seed), text);
-    comp.check();
-    for (const auto& d : diags.all())
+    auto rules = iwd::test::check_text(fmt::format("random{}.iwd", seed), text);
+    for (const auto& d : rules->diags.all())
       ASSERT_NE(d.severity, Severity::Error) << "seed " << seed << ": the generator wrote an error: " << d.message
                                              << " at line " << d.range.begin.line << "\n" << text;
-    auto program = lower_program(*comp.bound());
+    Program* program = &rules->lower();
     std::string error;
     auto jit = JitProgram::compile(*program, &error);
     ASSERT_NE(jit, nullptr) << "seed " << seed << ": " << error;

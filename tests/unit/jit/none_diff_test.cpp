@@ -13,6 +13,7 @@
 #include "compiler/driver/compilation.h"
 #include "compiler/jit/jit.h"
 #include "compiler/lower/lower.h"
+#include "tests/support/checked_rules.h"
 #include "tests/unit/jit/random_env.h"
 
 namespace iwd::compiler {
@@ -39,13 +40,9 @@ default process Always { priority p  targets t }
 )";
 
 TEST(NoneDiff, NoDueInstantNeverOpeningStageAndAbsentShareAgreeInBothEngines) {
-  SourceManager sm;
-  DiagnosticBag diags;
-  Compilation comp(sm, diags);
-  comp.load_root_text("none.iwd", kRules);
-  comp.check();
-  ASSERT_FALSE(diags.has_errors()) << diags.all()[0].message;
-  auto program = lower_program(*comp.bound());
+  auto rules = iwd::test::check_text("none.iwd", kRules);
+  ASSERT_TRUE(rules->ok()) << rules->first_problem();
+  Program* program = &rules->lower();
   ASSERT_EQ(program->processes.size(), 1u);
   ProgramProcess& pp = program->processes[0];
   ASSERT_EQ(pp.stages.size(), 3u);

@@ -2,24 +2,24 @@
 #pragma once
 
 #include <cstring>
-#include <map>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "compiler/interp/interp.h"
 #include "compiler/jit/jit.h"
+#include "tests/support/strings_env.h"
 
 namespace iwd::compiler {
 
-class RandomEnv : public EvalEnv {
+class RandomEnv : public iwd::test::StringsEnv {
  public:
-  RandomEnv(const Program& p, std::mt19937_64& rng) : p_(p), rng_(rng) {}
+  RandomEnv(const Program& p, std::mt19937_64& rng) : StringsEnv(p), rng_(rng) {}
 
   void randomize() {
     const std::size_t n = p_.attributes.size();
     attrs_.assign(n, Value::absent());
-    lists_.clear();
+    clear_lists();
     for (std::size_t i = 0; i < n; ++i) {
       const auto& a = p_.attributes[i];
       if ((a.optional || !a.required) && pick(5) == 0) continue;  // absent now and then
@@ -45,19 +45,6 @@ class RandomEnv : public EvalEnv {
   Value agent_attribute(std::string_view name) const override {
     return name == "region" ? Value::of_int(intern("EU")) : Value::absent();
   }
-  bool list_contains(std::int64_t list, const Value& v) const override {
-    for (auto x : lists_[static_cast<std::size_t>(list)])
-      if (x == v.i) return true;
-    return false;
-  }
-  std::int64_t string_id(std::int64_t c) const override { return intern(p_.strings[static_cast<std::size_t>(c)]); }
-  std::string_view string_text(std::int64_t id) const override { return texts_[static_cast<std::size_t>(id)]; }
-  std::int64_t intern(std::string_view s) const override {
-    auto [it, fresh] = ids_.emplace(std::string(s), static_cast<std::int64_t>(texts_.size()));
-    if (fresh) texts_.emplace_back(s);
-    return it->second;
-  }
-
   JitArgs args(const std::int64_t* inputs, const Interpreter& interp) const {
     return JitArgs{slots_.data(), present_.data(), inputs, strings_.data(), this, &interp};
   }
@@ -87,21 +74,16 @@ class RandomEnv : public EvalEnv {
         std::vector<std::int64_t> items;
         for (std::size_t k = pick(4); k > 0; --k)
           items.push_back(a.element == VTag::String ? random_string() : static_cast<std::int64_t>(pick(4)));
-        lists_.push_back(items);
-        return Value::of_int(static_cast<std::int64_t>(lists_.size() - 1));
+        return add_list(std::move(items));
       }
       default: return Value::of_int(static_cast<std::int64_t>(pick(40)) - 10);
     }
   }
 
-  const Program& p_;
   std::mt19937_64& rng_;
   std::vector<Value> attrs_, skills_;
-  std::vector<std::vector<std::int64_t>> lists_;
   std::vector<std::int64_t> slots_, strings_;
   std::vector<std::uint64_t> present_;
-  mutable std::map<std::string, std::int64_t> ids_;
-  mutable std::vector<std::string> texts_;
 };
 
 }  // namespace iwd::compiler
