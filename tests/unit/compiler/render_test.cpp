@@ -6,22 +6,13 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/diag/render.h"
+#include "tests/support/diagnostics.h"
 
 namespace iwd::compiler {
 namespace {
 
-SourceRange rng(FileId f, std::uint32_t l1, std::uint32_t c1, std::uint32_t l2, std::uint32_t c2) {
-  return SourceRange{f, SourceLoc{0, l1, c1}, SourceLoc{0, l2, c2}};
-}
-
-Diagnostic diag(std::string code, Severity s, SourceRange r, std::string message) {
-  Diagnostic d;
-  d.code = std::move(code);
-  d.severity = s;
-  d.range = r;
-  d.message = std::move(message);
-  return d;
-}
+using iwd::test::diag;
+using iwd::test::range_of;
 
 std::string text(const SourceManager& sm, const std::vector<Diagnostic>& diags, TextRenderOptions opts = {}) {
   std::ostringstream out;
@@ -33,15 +24,15 @@ std::string text(const SourceManager& sm, const std::vector<Diagnostic>& diags, 
 std::string one_line(std::string line, std::uint32_t c1, std::uint32_t c2) {
   SourceManager sm;
   const FileId f = sm.add("t.iwd", std::move(line) + "\n");
-  return text(sm, {diag("E0302", Severity::Error, rng(f, 1, c1, 1, c2), "m")});
+  return text(sm, {diag("E0302", Severity::Error, range_of(f, 1, c1, 1, c2), "m")});
 }
 
 TEST(RenderText, ErrorWithCaretsNotesAndFixIt) {
   SourceManager sm;
   const FileId f = sm.add("rules/sales.iwd", "department Sales {\n  process Gold when segment == Gld\n}\n");
-  Diagnostic d = diag("E0302", Severity::Error, rng(f, 2, 32, 2, 35), "unknown name `Gld`");
+  Diagnostic d = diag("E0302", Severity::Error, range_of(f, 2, 32, 2, 35), "unknown name `Gld`");
   d.notes.push_back("names are case-sensitive");
-  d.fixits.push_back({rng(f, 2, 32, 2, 35), "Gold", "did you mean `Gold`?"});
+  d.fixits.push_back({range_of(f, 2, 32, 2, 35), "Gold", "did you mean `Gold`?"});
   EXPECT_EQ(text(sm, {d}),
             "rules/sales.iwd:2:32: error[E0302]: unknown name `Gld`\n"
             "    2 |   process Gold when segment == Gld\n"
@@ -53,8 +44,8 @@ TEST(RenderText, ErrorWithCaretsNotesAndFixIt) {
 TEST(RenderText, WarningAndNoteSeverities) {
   SourceManager sm;
   const FileId f = sm.add("a.iwd", "import \"b.iwd\"\n");
-  EXPECT_EQ(text(sm, {diag("W0203", Severity::Warning, rng(f, 1, 8, 1, 15), "imported twice"),
-                      diag("I0109", Severity::Note, rng(f, 1, 1, 1, 7), "too many errors")}),
+  EXPECT_EQ(text(sm, {diag("W0203", Severity::Warning, range_of(f, 1, 8, 1, 15), "imported twice"),
+                      diag("I0109", Severity::Note, range_of(f, 1, 1, 1, 7), "too many errors")}),
             "a.iwd:1:8: warning[W0203]: imported twice\n"
             "    1 | import \"b.iwd\"\n"
             "      |        ^~~~~~~\n"
@@ -104,7 +95,7 @@ TEST(RenderText, TabsAreExpandedInTheLineAndUnderIt) {
 TEST(RenderText, RangeSpanningLinesIsUnderlinedToTheEndOfTheFirstLine) {
   SourceManager sm;
   const FileId f = sm.add("a.iwd", "department Sales {\n  process X\n}\n");
-  EXPECT_EQ(text(sm, {diag("E0301", Severity::Error, rng(f, 1, 12, 3, 2), "twice")}),
+  EXPECT_EQ(text(sm, {diag("E0301", Severity::Error, range_of(f, 1, 12, 3, 2), "twice")}),
             "a.iwd:1:12: error[E0301]: twice\n"
             "    1 | department Sales {\n"
             "      |            ^~~~~~~\n");
@@ -129,7 +120,7 @@ TEST(RenderText, EmptyRangesAndRangesPastTheLineGetOneCaret) {
             "      |  ^~\n");
   SourceManager sm;  // end of file after a final newline: an empty line
   const FileId f = sm.add("a.iwd", "department Sales {\n");
-  EXPECT_EQ(text(sm, {diag("E0101", Severity::Error, rng(f, 2, 1, 2, 1), "expected `}`, found end of file")}),
+  EXPECT_EQ(text(sm, {diag("E0101", Severity::Error, range_of(f, 2, 1, 2, 1), "expected `}`, found end of file")}),
             "a.iwd:2:1: error[E0101]: expected `}`, found end of file\n"
             "    2 |\n"
             "      | ^\n");
@@ -146,7 +137,7 @@ TEST(RenderText, InvalidBytesAndControlCharactersAreShownAsReplacementCharacters
 TEST(RenderText, CarriageReturnsAreNotShown) {
   SourceManager sm;
   const FileId f = sm.add("w.iwd", "a == b\r\nc\r\n");
-  EXPECT_EQ(text(sm, {diag("E0302", Severity::Error, rng(f, 1, 6, 1, 7), "m")}),
+  EXPECT_EQ(text(sm, {diag("E0302", Severity::Error, range_of(f, 1, 6, 1, 7), "m")}),
             "w.iwd:1:6: error[E0302]: m\n"
             "    1 | a == b\n"
             "      |      ^\n");
@@ -156,9 +147,9 @@ TEST(RenderText, SecondaryLabelsShowTheirOwnLines) {
   SourceManager sm;
   const FileId a = sm.add("a.iwd", "enum Segment { Gold }\n");
   const FileId b = sm.add("sub/b.iwd", "// two\n\nenum Segment { A }\n");
-  Diagnostic d = diag("E0301", Severity::Error, rng(b, 3, 6, 3, 13), "enum `Segment` is declared twice");
-  d.labels.push_back({rng(a, 1, 6, 1, 13), "first declared here"});
-  d.labels.push_back({rng(b, 1, 1, 1, 3), ""});
+  Diagnostic d = diag("E0301", Severity::Error, range_of(b, 3, 6, 3, 13), "enum `Segment` is declared twice");
+  d.labels.push_back({range_of(a, 1, 6, 1, 13), "first declared here"});
+  d.labels.push_back({range_of(b, 1, 1, 1, 3), ""});
   EXPECT_EQ(text(sm, {d}),
             "sub/b.iwd:3:6: error[E0301]: enum `Segment` is declared twice\n"
             "    3 | enum Segment { A }\n"
@@ -181,19 +172,19 @@ TEST(RenderText, DiagnosticsWithoutARange) {
             "      = note: cannot read 'x.iwd': No such file or directory\n"
             "iwd: note: imported from here\n");
   // A range into a file that the manager does not have is treated as no range.
-  EXPECT_EQ(text(sm, {diag("E0201", Severity::Error, rng(3, 1, 1, 1, 2), "gone")}), "iwd: error[E0201]: gone\n");
+  EXPECT_EQ(text(sm, {diag("E0201", Severity::Error, range_of(3, 1, 1, 1, 2), "gone")}), "iwd: error[E0201]: gone\n");
 }
 
 TEST(RenderText, FixItsAlwaysShowTheReplacement) {
   SourceManager sm;
   const FileId f = sm.add("a.iwd", "x = 1\n");
-  Diagnostic d = diag("E0101", Severity::Error, rng(f, 1, 3, 1, 4), "m");
-  d.fixits.push_back({rng(f, 1, 3, 1, 4), "==", "to compare, write `==`"});  // already shown
-  d.fixits.push_back({rng(f, 1, 3, 1, 4), "==", "to compare"});
-  d.fixits.push_back({rng(f, 1, 3, 1, 4), "==", ""});
-  d.fixits.push_back({rng(f, 1, 6, 1, 6), " }", ""});
-  d.fixits.push_back({rng(f, 1, 1, 1, 3), "", ""});
-  d.fixits.push_back({rng(f, 1, 1, 1, 3), "", "remove `x `"});
+  Diagnostic d = diag("E0101", Severity::Error, range_of(f, 1, 3, 1, 4), "m");
+  d.fixits.push_back({range_of(f, 1, 3, 1, 4), "==", "to compare, write `==`"});  // already shown
+  d.fixits.push_back({range_of(f, 1, 3, 1, 4), "==", "to compare"});
+  d.fixits.push_back({range_of(f, 1, 3, 1, 4), "==", ""});
+  d.fixits.push_back({range_of(f, 1, 6, 1, 6), " }", ""});
+  d.fixits.push_back({range_of(f, 1, 1, 1, 3), "", ""});
+  d.fixits.push_back({range_of(f, 1, 1, 1, 3), "", "remove `x `"});
   EXPECT_EQ(text(sm, {d}, {.color = false, .show_source = false}),
             "a.iwd:1:3: error[E0101]: m\n"
             "      = help: to compare, write `==`\n"
@@ -210,7 +201,7 @@ TEST(RenderText, GutterGrowsWithLargeLineNumbers) {
   src += "bad\n";
   SourceManager sm;
   const FileId f = sm.add("big.iwd", src);
-  Diagnostic d = diag("E0105", Severity::Error, rng(f, 123456, 1, 123456, 2), "m");
+  Diagnostic d = diag("E0105", Severity::Error, range_of(f, 123456, 1, 123456, 2), "m");
   d.notes.push_back("n");
   EXPECT_EQ(text(sm, {d}),
             "big.iwd:123456:1: error[E0105]: m\n"
@@ -222,9 +213,9 @@ TEST(RenderText, GutterGrowsWithLargeLineNumbers) {
 TEST(RenderText, Color) {
   SourceManager sm;
   const FileId f = sm.add("a.iwd", "abc\n");
-  Diagnostic d = diag("W0203", Severity::Warning, rng(f, 1, 1, 1, 3), "w");
+  Diagnostic d = diag("W0203", Severity::Warning, range_of(f, 1, 1, 1, 3), "w");
   d.notes.push_back("n");
-  d.labels.push_back({rng(f, 1, 3, 1, 4), "here"});
+  d.labels.push_back({range_of(f, 1, 3, 1, 4), "here"});
   EXPECT_EQ(text(sm, {d, diag("E0101", Severity::Error, SourceRange{}, "e")}, {.color = true}),
             "\x1b[1ma.iwd:1:1:\x1b[0m \x1b[1;35mwarning[W0203]\x1b[0m\x1b[1m: w\x1b[0m\n"
             "    1 | abc\n"
@@ -255,11 +246,11 @@ TEST(RenderJson, OneObjectPerLineWithEveryField) {
   SourceManager sm;
   const FileId a = sm.add("a.iwd", "enum E { X }\n");
   const FileId b = sm.add("b.iwd", "enum E { Y }\n");
-  Diagnostic d = diag("E0301", Severity::Error, rng(b, 1, 6, 1, 7), "enum `E` is declared twice");
-  d.labels.push_back({rng(a, 1, 6, 1, 7), "first declared here"});
+  Diagnostic d = diag("E0301", Severity::Error, range_of(b, 1, 6, 1, 7), "enum `E` is declared twice");
+  d.labels.push_back({range_of(a, 1, 6, 1, 7), "first declared here"});
   d.notes.push_back("rename one of them");
-  d.fixits.push_back({rng(b, 1, 6, 1, 7), "E2", "rename to `E2`"});
-  const auto lines = json_lines(sm, {d, diag("W0203", Severity::Warning, rng(a, 1, 1, 1, 1), "w")});
+  d.fixits.push_back({range_of(b, 1, 6, 1, 7), "E2", "rename to `E2`"});
+  const auto lines = json_lines(sm, {d, diag("W0203", Severity::Warning, range_of(a, 1, 1, 1, 1), "w")});
   ASSERT_EQ(lines.size(), 2u);
   const nlohmann::json expected = nlohmann::json::parse(R"({
     "code": "E0301", "severity": "error", "message": "enum `E` is declared twice", "file": "b.iwd",
@@ -292,7 +283,7 @@ TEST(RenderJson, KeysInDocumentedOrderAndNullsWithoutRange) {
 TEST(RenderJson, InvalidUtf8InMessagesIsReplaced) {
   SourceManager sm;
   const FileId f = sm.add("a.iwd", "\xFF\n");
-  const auto lines = json_lines(sm, {diag("E0105", Severity::Error, rng(f, 1, 1, 1, 2), "unexpected `\xFF`")});
+  const auto lines = json_lines(sm, {diag("E0105", Severity::Error, range_of(f, 1, 1, 1, 2), "unexpected `\xFF`")});
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["message"], "unexpected `\xEF\xBF\xBD`");
 }

@@ -15,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/diag/render.h"
+#include "tests/support/diagnostics.h"
 
 namespace iwd::compiler {
 namespace {
@@ -22,18 +23,8 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-SourceRange rng(FileId f, std::uint32_t l1, std::uint32_t c1, std::uint32_t l2, std::uint32_t c2) {
-  return SourceRange{f, SourceLoc{0, l1, c1}, SourceLoc{0, l2, c2}};
-}
-
-Diagnostic diag(std::string code, Severity s, SourceRange r, std::string message) {
-  Diagnostic d;
-  d.code = std::move(code);
-  d.severity = s;
-  d.range = r;
-  d.message = std::move(message);
-  return d;
-}
+using iwd::test::diag;
+using iwd::test::range_of;
 
 std::string sarif(const SourceManager& sm, const std::vector<Diagnostic>& diags) {
   std::ostringstream out;
@@ -49,21 +40,21 @@ struct Sample {
   Sample() {
     const FileId a = sm.add("rules/main.iwd", "enum Segment { Gold }\nx = 1\n");
     const FileId b = sm.add("/srv/my rules/t\xC3\xA9st#1.iwd", "enum Segment { A }\n");
-    Diagnostic dup = diag("E0301", Severity::Error, rng(b, 1, 6, 1, 13), "enum `Segment` is declared twice");
-    dup.labels.push_back({rng(a, 1, 6, 1, 13), "first declared here"});
+    Diagnostic dup = diag("E0301", Severity::Error, range_of(b, 1, 6, 1, 13), "enum `Segment` is declared twice");
+    dup.labels.push_back({range_of(a, 1, 6, 1, 13), "first declared here"});
     dup.labels.push_back({SourceRange{}, "a label without a place"});
     dup.notes.push_back("enum names are shared by every file of a ruleset");
-    dup.fixits.push_back({rng(b, 1, 6, 1, 13), "Segment2", "rename to `Segment2`"});
+    dup.fixits.push_back({range_of(b, 1, 6, 1, 13), "Segment2", "rename to `Segment2`"});
     diags.push_back(dup);
-    Diagnostic eq = diag("E0101", Severity::Error, rng(a, 2, 3, 2, 4), "expected a clause, found `=`");
-    eq.fixits.push_back({rng(a, 2, 3, 2, 4), "==", ""});
-    eq.fixits.push_back({rng(a, 2, 6, 2, 6), ";", "end the clause"});  // an insertion
+    Diagnostic eq = diag("E0101", Severity::Error, range_of(a, 2, 3, 2, 4), "expected a clause, found `=`");
+    eq.fixits.push_back({range_of(a, 2, 3, 2, 4), "==", ""});
+    eq.fixits.push_back({range_of(a, 2, 6, 2, 6), ";", "end the clause"});  // an insertion
     eq.fixits.push_back({SourceRange{}, "x", "nowhere to apply"});      // dropped
     diags.push_back(eq);
-    diags.push_back(diag("W0203", Severity::Warning, rng(a, 1, 1, 1, 5), "imported twice"));
-    diags.push_back(diag("I0109", Severity::Note, rng(a, 3, 1, 3, 1), "too many errors"));
+    diags.push_back(diag("W0203", Severity::Warning, range_of(a, 1, 1, 1, 5), "imported twice"));
+    diags.push_back(diag("I0109", Severity::Note, range_of(a, 3, 1, 3, 1), "too many errors"));
     diags.push_back(diag("E0201", Severity::Error, SourceRange{}, "cannot import `gone.iwd`"));
-    diags.push_back(diag("E0101", Severity::Error, rng(a, 1, 1, 3, 1), "spans lines"));
+    diags.push_back(diag("E0101", Severity::Error, range_of(a, 1, 1, 3, 1), "spans lines"));
   }
 };
 
@@ -185,8 +176,8 @@ TEST_F(SarifSchema, EmptyLogIsValid) {
 TEST_F(SarifSchema, UnknownCodesAndOddTextStillGiveAValidLog) {
   SourceManager sm;
   const FileId f = sm.add("C:odd name?.iwd", "\xFF\n");
-  Diagnostic d = diag("X9999", Severity::Warning, rng(f, 1, 1, 1, 2), "bad byte `\xFF`");
-  d.labels.push_back({rng(f, 1, 1, 1, 2), ""});
+  Diagnostic d = diag("X9999", Severity::Warning, range_of(f, 1, 1, 1, 2), "bad byte `\xFF`");
+  d.labels.push_back({range_of(f, 1, 1, 1, 2), ""});
   EXPECT_EQ(validate("odd", sarif(sm, {d})), 0);
 }
 

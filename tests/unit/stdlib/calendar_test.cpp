@@ -5,14 +5,12 @@
 #include <chrono>
 #include <random>
 
+#include "tests/support/instants.h"
+
 namespace iwd::stdlib {
 namespace {
 
-Instant at(std::string_view iso) {
-  auto r = parse_instant(iso);
-  EXPECT_TRUE(r.ok()) << iso << ": " << r.error;
-  return r.value.instant;
-}
+using iwd::test::at;
 
 std::int64_t date(std::string_view iso) {
   auto r = parse_date(iso);

@@ -5,14 +5,12 @@
 #include <thread>
 #include <vector>
 
+#include "tests/support/instants.h"
+
 namespace iwd::stdlib {
 namespace {
 
-Instant at(std::string_view iso) {
-  auto r = parse_instant(iso);
-  EXPECT_TRUE(r.ok()) << iso << ": " << r.error;
-  return r.value.instant;
-}
+using iwd::test::at;
 
 const TimeZone& zone(std::string_view name) {
   const TimeZone* z = TimeZone::find(name);
