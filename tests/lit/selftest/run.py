@@ -8,7 +8,7 @@
   and nothing else.
 - `--update` (and IWD_UPDATE=1) must turn every fail case into a passing one, except those
   marked `// unfixable: why`, and must leave every pass/*.iwd byte for byte as it is.
-- A binary that cannot run is a failure, not a pass.
+- A binary that cannot run is a failure, not a pass, and --update then leaves the case alone.
 """
 import argparse
 import os
@@ -97,6 +97,11 @@ def main():
     rc, out = lit("/nonexistent/iwd", HERE / "pass" / "forms.iwd")
     if rc != 1 or "cannot run a command" not in out:
         problems.append(f"a binary that cannot run: lit.py exited with {rc}:\n{out}")
+    with tempfile.TemporaryDirectory(prefix="iwd-lit-selftest-") as tmp:
+        case = Path(shutil.copytree(HERE / "pass", Path(tmp) / "pass")) / "forms.iwd"
+        rc, out = lit("/nonexistent/iwd", "--update", case)
+        if rc != 1 or case.read_bytes() != (HERE / "pass" / "forms.iwd").read_bytes():
+            problems.append(f"--update with a binary that cannot run changed the case ({rc}):\n{out}")
     for p in problems:
         print(p)
     print(f"{len(cases)} failing cases checked, {len(problems)} problems")
