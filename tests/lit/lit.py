@@ -29,7 +29,8 @@ from modes import MODES  # noqa: E402
 MARKER = "// ==== expected ===="
 SECTION = re.compile(r"^---- (\S+) ----$")
 DIRECTIVE = re.compile(r"^\s*//\s*([A-Za-z][\w-]*):\s?(.*)$")
-TIMEOUT = 120  # seconds for one command a mode runs; ctest bounds the whole case as well
+# Seconds for one command a mode runs (IWD_LIT_TIMEOUT to change); ctest bounds the whole case too.
+TIMEOUT = float(os.environ.get("IWD_LIT_TIMEOUT", "120"))
 
 
 def read_text(path):

@@ -8,7 +8,8 @@
   and nothing else.
 - `--update` (and IWD_UPDATE=1) must turn every fail case into a passing one, except those
   marked `// unfixable: why`, and must leave every pass/*.iwd byte for byte as it is.
-- A binary that cannot run is a failure, not a pass, and --update then leaves the case alone.
+- A binary that cannot run is a failure, not a pass, and --update then leaves the case alone;
+  so is a command that runs longer than IWD_LIT_TIMEOUT. --keep-tmp keeps what a mode ran on.
 """
 import argparse
 import os
@@ -97,6 +98,14 @@ def main():
     rc, out = lit("/nonexistent/iwd", HERE / "pass" / "forms.iwd")
     if rc != 1 or "cannot run a command" not in out:
         problems.append(f"a binary that cannot run: lit.py exited with {rc}:\n{out}")
+    rc, out = lit(iwd, HERE / "pass" / "forms.iwd", env=dict(os.environ, IWD_LIT_TIMEOUT="0.001"))
+    if rc != 1 or "ran longer than 0.001 s" not in out:
+        problems.append(f"a command that runs too long: lit.py exited with {rc}:\n{out}")
+    with tempfile.TemporaryDirectory(prefix="iwd-lit-selftest-") as tmp:
+        rc, out = lit(iwd, "--keep-tmp", tmp, HERE / "pass" / "forms.iwd")
+        kept = list(Path(tmp).glob("*/run/src/forms.iwd"))
+        if rc != 0 or len(kept) != 1 or "==== expected" in kept[0].read_text():
+            problems.append(f"--keep-tmp kept no copy of the case's body ({rc}, {kept}):\n{out}")
     with tempfile.TemporaryDirectory(prefix="iwd-lit-selftest-") as tmp:
         case = Path(shutil.copytree(HERE / "pass", Path(tmp) / "pass")) / "forms.iwd"
         rc, out = lit("/nonexistent/iwd", "--update", case)
