@@ -54,7 +54,7 @@ std::optional<Caller> Authenticator::identify(std::string_view authorization, Re
     *refusal = error_reply(401, "unauthenticated", "unknown API token");
     return std::nullopt;
   }
-  return Caller{found->role, found->agent};
+  return Caller{found->role, found->agent, found->name.empty() ? std::string(role_name(found->role)) : found->name};
 }
 
 std::optional<Reply> Authenticator::forbid(const Caller& caller, RoleSet allowed) {

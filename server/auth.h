@@ -36,6 +36,7 @@ struct ApiToken {
 struct Caller {
   Role role = Role::Admin;
   std::string agent;  // an agent token's agent
+  std::string name;   // the token's name (its role's when it has none): the event history's actor
   bool is_agent() const { return role == Role::Agent; }
 };
 

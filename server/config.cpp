@@ -61,6 +61,13 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
     } else if (key == "compact_every") {
       if (!it->is_number_unsigned()) return fail("`compact_every` is a whole number of journal lines (0: never by itself)");
       c.compact_every = static_cast<std::int64_t>(it->get<std::uint64_t>());
+    } else if (key == "history") {
+      if (!it->is_boolean()) return fail("`history` is true (keep the event history) or false");
+      c.history = it->get<bool>();
+    } else if (key == "history_retention_days") {
+      if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 100'000)
+        return fail("`history_retention_days` is a whole number of days from 0 to 100000 (0: kept for ever)");
+      c.history_retention_days = static_cast<std::int64_t>(it->get<std::uint64_t>());
     } else if (key == "tokens") {
       if (!it->is_array()) return fail("`tokens` is an array of {\"token\", \"role\", \"agent\"} objects");
       for (std::size_t k = 0; k < it->size(); ++k) {
@@ -91,7 +98,7 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
         c.tokens.push_back(std::move(token));
       }
     } else {
-      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every)", key));
+      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, history, history_retention_days)", key));
     }
   }
   return c;

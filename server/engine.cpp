@@ -20,12 +20,19 @@ using runtime::replay::op_name;
 
 class Engine::Tap final : public runtime::EventSink {
  public:
-  void on_event(const runtime::Event& e) override { events.push_back(e); }
+  explicit Tap(Engine& engine) : engine_(engine) {}
+  void on_event(const runtime::Event& e) override {
+    events.push_back(e);
+    engine_.record(e);  // now: the runtime still holds what the event is about
+  }
   std::vector<runtime::Event> events;
+
+ private:
+  Engine& engine_;
 };
 
 Engine::Engine(runtime::StringPool& pool, Journal& journal, runtime::Clock& clock, Metrics& metrics, OfferHub& hub)
-    : pool_(pool), journal_(journal), clock_(clock), metrics_(metrics), hub_(hub), tap_(std::make_unique<Tap>()) {}
+    : pool_(pool), journal_(journal), clock_(clock), metrics_(metrics), hub_(hub), tap_(std::make_unique<Tap>(*this)) {}
 
 Engine::~Engine() {
   {
@@ -34,6 +41,7 @@ Engine::~Engine() {
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  retention_.reset();  // its steps run on the committer
   snapshots_.reset();  // stores the snapshots taken (their batches committed meanwhile)
   committer_.reset();  // commits and answers what was handed over
   for (auto& c : queue_) c->answer(error_reply(503, "stopping", "the service is stopping"));
@@ -146,7 +154,7 @@ void Engine::loop() {
     session_->advance(now);
     auto messages = std::make_shared<std::vector<std::pair<std::string, SseMessage>>>();
     drain_events(messages.get());
-    if (batch.empty() && messages->empty()) continue;  // a timer wake that changed nothing anyone sees
+    if (batch.empty() && messages->empty() && records_.empty()) continue;  // a timer wake that changed nothing
     CommitBatch commit;
     auto answers = std::make_shared<std::vector<std::pair<std::unique_ptr<Command>, Reply>>>();
     for (auto& c : batch) {
@@ -157,12 +165,16 @@ void Engine::loop() {
       try {
         if (failed_) r = journal_failed(committer_->failure());
         else if (c->kind == Kind::Read) r = c->read(session_->runtime(), now);
-        else if (c->kind == Kind::Change) r = apply(c->change, now, &commit);  // takes the change's value
+        else if (c->kind == Kind::Change) {
+          requester_ = c->change.actor.empty() ? "api" : c->change.actor;  // the history's actor
+          r = apply(c->change, now, &commit);  // takes the change's value
+        }
         else if (c->kind == Kind::Reload) r = reload_now(std::move(c->next), now, &commit);
         else r = snapshot_now(now, &commit, &c->answer);
       } catch (const std::exception& e) {
         r = internal_error(c->kind == Kind::Change ? std::string(op_name(c->change.op)) : "command", e.what());
       }
+      requester_.clear();
       drain_events(messages.get());
       answers->emplace_back(std::move(c), std::move(r));
     }
@@ -179,6 +191,8 @@ void Engine::loop() {
       }
     }
     batch_snapshot_.reset();
+    commit.history = std::move(records_);
+    records_.clear();
     commit.done = [this, answers, messages](bool ok, const std::string& error) {
       if (!ok && !failed_.exchange(true)) metrics_.on_journal_failure();
       for (auto& [c, r] : *answers) {
@@ -349,7 +363,9 @@ void Engine::drain_events(std::vector<std::pair<std::string, SseMessage>>* messa
 bool Engine::swap_to(Ruleset next, std::int64_t at, RestoreReport* report, std::string* error) {
   auto session = new_session(next, at, error);
   if (!session) return false;
+  recording_ = false;  // carried over, not events
   *report = restore(image_of(session_->runtime()), session->runtime());
+  recording_ = true;
   if (!report->ok()) {
     tap_->events.clear();  // the new session's events: it is discarded
     return false;
@@ -395,6 +411,7 @@ Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch, Answer* waiter)
     job->at = now;
     job->rules_key = rules_.key;
     job->state = capture_state(session_->runtime(), captured_);
+    mark_snapshot(*job);
     if (batch_snapshot_) {  // a later snapshot in the batch covers what the earlier one did, and more
       job->waiters = std::move(batch_snapshot_->waiters);
       snapshots_->drop(batch_snapshot_);

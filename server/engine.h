@@ -20,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -32,10 +33,13 @@
 #include <unordered_map>
 #include <vector>
 
+#include "history/recorder.h"
+#include "history/store.h"
 #include "runtime/clock.h"
 #include "runtime/intern.h"
 #include "runtime/replay/replay.h"
 #include "server/group_commit.h"
+#include "server/history_retention.h"
 #include "server/journal.h"
 #include "server/metrics.h"
 #include "server/offer_hub.h"
@@ -54,6 +58,8 @@ struct Change {
   nlohmann::json value;
   // An agent token's agent: for done, park, pull and transfer the item must be with it.
   std::string acting_agent;
+  // Who asked: the API token's name, the event history's actor (empty: "api", no tokens).
+  std::string actor = {};
 };
 
 struct StartStats {
@@ -67,6 +73,12 @@ struct EngineOptions {
   // Recovery then reads a snapshot and at most about max(compact_every, open state) lines, so
   // its time follows the open state, not the history (docs/api.md, "Snapshots").
   std::int64_t compact_every = 100'000;
+  // The event history (docs/reporting.md): kept in journal.db with the lines that cause it;
+  // records older than history_retention_days deleted (0: kept), a pass every
+  // history_purge_interval (0: only when asked, purge_history()).
+  bool history = true;
+  std::int64_t history_retention_days = 0;
+  std::chrono::milliseconds history_purge_interval{60'000};
 };
 
 class Engine {
@@ -111,6 +123,8 @@ class Engine {
   // The real-time views (stats/tracker.h), fed every event after recovery: use it only on the
   // engine thread, inside a read.
   stats::Tracker& stats() { return stats_; }
+  // A retention pass now (history_retention_days > 0): how many records went.
+  std::optional<std::int64_t> purge_history(std::string* error);
 
  private:
   enum class Kind { Change, Read, Reload, Compact };
@@ -150,6 +164,11 @@ class Engine {
   // A command answered after the journal failed: 503 journal_failed naming `error`.
   Reply journal_failed(const std::string& error);
   void drain_events(std::vector<std::pair<std::string, SseMessage>>* messages);
+  // The event history (engine_history.cpp): each event's record, made as it is emitted.
+  void record(const runtime::Event& e);
+  bool open_history(std::string* error);                  // at start, before recovery
+  bool store_recovered_history(std::string* error);       // recovery's records not stored yet
+  void mark_snapshot(SnapshotJob& job);                   // the history's mark of a snapshot
 
   runtime::StringPool& pool_;
   Journal& journal_;
@@ -169,6 +188,17 @@ class Engine {
   CaptureIndex captured_;
   stats::Tracker stats_;  // rebuilt from the runtime at the end of recovery
   std::atomic<bool> failed_{false};
+  // The event history: records numbered in the order the runtime emits the events, those of
+  // a batch committed with its lines. recording_ is off while state is carried over or
+  // restored (not events); stored_seq_: the last seq stored before this start (recovery does
+  // not store those again); requester_: the actor of the command being applied.
+  std::unique_ptr<history::Store> history_;
+  history::Recorder recorder_;
+  std::vector<history::Record> records_;
+  std::int64_t stored_seq_ = 0;
+  bool recording_ = true;
+  std::string requester_;
+  std::unique_ptr<HistoryRetention> retention_;
 
   mutable std::mutex mu_;  // guards queue_, stopping_, label_
   std::condition_variable wake_;

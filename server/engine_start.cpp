@@ -15,8 +15,11 @@ std::unique_ptr<Engine> Engine::start(Ruleset rules, runtime::StringPool& pool, 
                                       Metrics& metrics, OfferHub& hub, const EngineOptions& options, std::string* error) {
   std::unique_ptr<Engine> e(new Engine(pool, journal, clock, metrics, hub));
   e->options_ = options;
-  if (!e->recover(std::move(rules), error)) return nullptr;
-  e->committer_ = std::make_unique<GroupCommitter>(journal);
+  if (!e->open_history(error) || !e->recover(std::move(rules), error)) return nullptr;
+  e->committer_ = std::make_unique<GroupCommitter>(journal, e->history_.get());
+  if (e->history_ && options.history_retention_days > 0)
+    e->retention_ = std::make_unique<HistoryRetention>(*e->committer_, *e->history_, clock, options.history_retention_days,
+                                                       options.history_purge_interval);
   e->snapshots_ = std::make_unique<SnapshotStore>(*e->committer_, pool);
   e->thread_ = std::thread([p = e.get()] { p->loop(); });
   return e;
@@ -66,6 +69,12 @@ bool Engine::recover(Ruleset initial, std::string* error) {
   if (auto snapshot = journal_.latest_snapshot(error)) {
     if (!ruleset_for(snapshot->rules_key, &initial, &rules_, error) || !(session_ = new_session(rules_, snapshot->at, error)))
       return false;
+    if (history_) {  // the history's numbering where the snapshot left it (none: a snapshot older than the history)
+      const auto mark = history_->snapshot_mark(snapshot->id, error);
+      if (!mark && !error->empty()) return false;
+      recorder_.set_last_seq(mark.value_or(0));
+    }
+    recording_ = false;  // the state restored is not events
     if (is_binary_image(snapshot->image)) {  // format 2: the runtime's exact state
       if (std::string e = load_image(snapshot->image, session_->runtime(), &captured_); !e.empty()) {
         *error = fmt::format("{}: the snapshot of {} does not load: {}", journal_.path(),
@@ -85,6 +94,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
     snapshot->image.clear();
     snapshot->image.shrink_to_fit();
     drain_events(nullptr);
+    recording_ = true;
     after_seq = snapshot->journal_seq;
     start_stats_.from_snapshot = true;
   } else if (!error->empty()) {
@@ -117,7 +127,10 @@ bool Engine::recover(Ruleset initial, std::string* error) {
           }
         }
         runtime::replay::ScriptLine parsed;
-        if (e = session_->apply_text(line, &parsed).error; !e.empty()) {
+        requester_ = "journal";  // the actor of a line whose records were not stored (a journal older than its history)
+        e = session_->apply_text(line, &parsed).error;
+        requester_.clear();
+        if (!e.empty()) {
           problem = fmt::format("{} (line {} replayed) does not replay ({}): the journal and its rules disagree",
                                 journal_.position(), n, e);
           return;
@@ -144,6 +157,8 @@ bool Engine::recover(Ruleset initial, std::string* error) {
   } else {
     session_->advance(std::max(now, session_->now()));
     drain_events(nullptr);
+    // Before a snapshot (below) marks the numbering: the records it covers must be stored.
+    if (!store_recovered_history(error)) return false;
     if (!wanted.empty() && rules_.key != wanted) {  // other rules given than the journal's: a reload at start
       Ruleset next;
       if (!ruleset_for(wanted, &initial, &next, error)) return false;
@@ -167,6 +182,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
       job.at = at;
       job.rules_key = rules_.key;
       job.state = capture_state(session_->runtime(), captured_);
+      mark_snapshot(job);
       const auto covered = journal_.last_seq(error);
       if (!covered) return false;
       job.covered_seq = *covered;
@@ -178,6 +194,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
     }
     drain_events(nullptr);
   }
+  if (!store_recovered_history(error)) return false;
   {
     std::lock_guard<std::mutex> lock(mu_);
     label_ = rules_.label();

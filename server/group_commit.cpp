@@ -6,8 +6,8 @@
 
 namespace iwd::server {
 
-GroupCommitter::GroupCommitter(Journal& journal)
-    : journal_(journal), thread_([this] { loop(); }), checkpointer_([this] { checkpoints(); }) {}
+GroupCommitter::GroupCommitter(Journal& journal, history::Store* history)
+    : journal_(journal), history_(history), thread_([this] { loop(); }), checkpointer_([this] { checkpoints(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -75,7 +75,7 @@ void GroupCommitter::loop() {
     bool ok = error.empty();
     std::vector<std::int64_t> covered(batches.size(), 0);
     const bool anything = lines > 0 || snapshots > 0 || std::any_of(batches.begin(), batches.end(), [](const CommitBatch& b) {
-                            return !b.rulesets.empty();
+                            return !b.rulesets.empty() || !b.history.empty();
                           });
     if (ok && anything) {
       ok = journal_.begin(&error);
@@ -90,6 +90,7 @@ void GroupCommitter::loop() {
           covered[k] = seq.value_or(0);
         }
         for (std::size_t l = split; ok && l < b.lines.size(); ++l) ok = journal_.add_line(b.lines[l], &error);
+        if (ok && history_) ok = history_->append(b.history, &error);
       }
       if (ok) ok = journal_.commit(&error);
       else journal_.rollback();

@@ -22,6 +22,8 @@
 #include <utility>
 #include <vector>
 
+#include "history/record.h"
+#include "history/store.h"
 #include "server/journal.h"
 
 namespace iwd::server {
@@ -40,6 +42,9 @@ struct CommitBatch {
   std::vector<std::pair<std::string, std::string>> rulesets;  // key, bundle
   std::vector<std::string> lines;
   std::optional<SnapshotRecord> snapshot;  // at its place among the lines
+  // The event history's records of the batch (docs/reporting.md): in the same transaction
+  // as its lines, so that no change is acknowledged without its history.
+  std::vector<history::Record> history;
   std::function<void(bool ok, const std::string& error)> done;
 };
 
@@ -49,7 +54,8 @@ struct CommitStats {
 
 class GroupCommitter {
  public:
-  explicit GroupCommitter(Journal& journal);
+  // `history` (may be null: none kept) works on the journal's connection.
+  explicit GroupCommitter(Journal& journal, history::Store* history = nullptr);
   ~GroupCommitter();  // commits what is queued, then stops
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -70,6 +76,7 @@ class GroupCommitter {
   void run_one_step();
   void checkpoints();
   Journal& journal_;
+  history::Store* history_;
   mutable std::mutex mu_;
   std::condition_variable wake_, stop_checkpoints_;
   std::deque<CommitBatch> queue_;

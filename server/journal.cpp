@@ -424,7 +424,7 @@ std::optional<Journal::Snapshot> Journal::latest_snapshot(std::string* error) {
            [](sqlite3_stmt*) {}, error,
            [&](sqlite3_stmt* st) {
              seq = sqlite3_column_int64(st, 0);
-             out = Snapshot{sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), column_text(st, 3), {}, {}};
+             out = Snapshot{sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), column_text(st, 3), {}, {}, seq};
              for (int k = 0; k < 2; ++k)
                if (sqlite3_column_type(st, 4 + k) != SQLITE_NULL) parts[k] = sqlite3_column_int64(st, 4 + k);
              if (sqlite3_column_type(st, 6) != SQLITE_NULL) sum = sqlite3_column_int64(st, 6);

@@ -79,6 +79,7 @@ class Journal {
   struct Snapshot {
     std::int64_t journal_seq = 0, at = 0;
     std::string rules_key, image, captured;
+    std::int64_t id = 0;  // its row's seq (the event history marks it: history/store.h)
   };
   // The latest snapshot, if any (nullopt with *error empty: none; with *error set: damaged).
   std::optional<Snapshot> latest_snapshot(std::string* error);
@@ -93,6 +94,9 @@ class Journal {
   std::int64_t size() const { return count_; }
   // Snapshots are stored in parts of at most this many bytes (tests make it small).
   void set_snapshot_part_bytes(std::size_t n) { snapshot_part_bytes_ = n; }
+  // The connection, for the event history's tables in this file (history::Store::on): its
+  // rows go in this journal's transactions, on the thread that runs them.
+  sqlite3* connection() const { return db_; }
   // Copies the write-ahead log into the database (a passive checkpoint) through a connection
   // of its own, so it may run on another thread while append() commits: commits never wait
   // for a checkpoint (automatic checkpoints are off).

@@ -49,14 +49,14 @@ Handler agent_read(ServerContext& ctx, AgentRead f) {
 
 // A known agent's state (and reason) changed: a typo must not register a new agent. The check
 // and the change are one batch apart; an agent is never removed in between.
-void change_state(Engine* engine, const std::string& id, json body, const Responder& res) {
+void change_state(Engine* engine, const std::string& id, json body, const Responder& res, std::string actor) {
   if (!body.contains("state"))
     return send(res, error_reply(422, "missing_state", "give `state`: \"ready\", \"not_ready\" or \"logged_out\""));
   body["id"] = id;
   engine->read([id](const runtime::Runtime& rt, std::int64_t) { return agent_named(rt, id) ? Reply{200, {}} : no_agent(id); },
-               [engine, body = std::move(body), res](const Reply& known) mutable {
+               [engine, body = std::move(body), res, actor = std::move(actor)](const Reply& known) mutable {
                  if (known.status != 200) return res(known);
-                 engine->change(Change{runtime::replay::Op::Agent, std::move(body), {}}, res);
+                 engine->change(Change{runtime::replay::Op::Agent, std::move(body), {}, std::move(actor)}, res);
                });
 }
 
@@ -83,10 +83,10 @@ std::vector<Route> agent_routes(ServerContext& ctx) {
                                                   fmt::format("an agent token may change its agent's `state` and `reason` only, "
                                                               "not {}: ask a supervisor",
                                                               others)));
-                   return change_state(ctx.engine, id, std::move(body), res);
+                   return change_state(ctx.engine, id, std::move(body), res, call.caller.name);
                  }
                  body["id"] = id;
-                 ctx.engine->change(Change{runtime::replay::Op::Agent, std::move(body), {}}, res);
+                 ctx.engine->change(Change{runtime::replay::Op::Agent, std::move(body), {}, call.caller.name}, res);
                }});
   r.push_back({"PUT", "/v1/agents/{id}/state", kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);
@@ -96,7 +96,7 @@ std::vector<Route> agent_routes(ServerContext& ctx) {
                  for (auto it = body.begin(); it != body.end(); ++it)
                    if (it.key() != "state" && it.key() != "reason")
                      return send(res, error_reply(422, "unknown_field", fmt::format("unknown field `{}` (state, reason)", it.key())));
-                 change_state(ctx.engine, id, std::move(body), res);
+                 change_state(ctx.engine, id, std::move(body), res, call.caller.name);
                }});
   r.push_back({"GET", "/v1/agents/{id}", kAgentOrSupervisor,
                agent_read(ctx, [](const runtime::Runtime& rt, const runtime::Agent& a, std::int64_t) {

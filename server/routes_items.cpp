@@ -73,7 +73,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  std::string code;
                  if (std::string p = capture_problem(body, &code); !p.empty()) return send(res, error_reply(422, code, p));
                  Metrics* metrics = ctx.metrics;
-                 ctx.engine->change(Change{Op::Capture, std::move(body), {}}, [metrics, t0, res](const Reply& reply) {
+                 ctx.engine->change(Change{Op::Capture, std::move(body), {}, call.caller.name}, [metrics, t0, res](const Reply& reply) {
                    if (reply.status < 300)
                      metrics->observe_capture(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
                    res(reply);
@@ -98,7 +98,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                    }
                    results.push_back(nullptr);
                    positions.push_back(k);
-                   changes.push_back(Change{Op::Capture, std::move(items[k]), {}});
+                   changes.push_back(Change{Op::Capture, std::move(items[k]), {}, call.caller.name});
                  }
                  auto gathered = [results = std::move(results), positions, res](std::vector<Reply> replies) mutable {
                    for (std::size_t k = 0; k < replies.size(); ++k) {
@@ -129,24 +129,24 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  if (body.contains("id") && body["id"] != json(id))
                    return send(res, error_reply(422, "id_mismatch", "the body's `id` differs from the path's"));
                  body["id"] = id;
-                 ctx.engine->change(Change{Op::Update, std::move(body), {}}, res);
+                 ctx.engine->change(Change{Op::Update, std::move(body), {}, call.caller.name}, res);
                }});
   for (Op op : {Op::Cancel, Op::Hold, Op::Resume, Op::Restart})
     r.push_back({"POST", fmt::format("{}/{}", kItem, op_name(op)), kSource, [&ctx, op](const Call& call, const Responder& res) {
                    json ignored;
                    if (!body_object(call, res, &ignored, true)) return;
-                   ctx.engine->change(Change{op, json(call.param(1)), {}}, res);
+                   ctx.engine->change(Change{op, json(call.param(1)), {}, call.caller.name}, res);
                  }});
   r.push_back({"POST", fmt::format("{}/complete", kItem), kSource, [&ctx](const Call& call, const Responder& res) {
                  json value;
                  if (!with_outcome(call, res, &value)) return;
-                 ctx.engine->change(Change{Op::Complete, std::move(value), {}}, res);
+                 ctx.engine->change(Change{Op::Complete, std::move(value), {}, call.caller.name}, res);
                }});
   r.push_back({"POST", fmt::format("{}/reschedule", kItem), kSource, [&ctx](const Call& call, const Responder& res) {
                  json body;
                  if (!body_object(call, res, &body)) return;
                  body["item"] = call.param(1);
-                 ctx.engine->change(Change{Op::Reschedule, std::move(body), {}}, res);
+                 ctx.engine->change(Change{Op::Reschedule, std::move(body), {}, call.caller.name}, res);
                }});
   for (Op op : {Op::Accept, Op::Reject})
     r.push_back({"POST", fmt::format("{}/{}", kItem, op_name(op)), kAgent, [&ctx, op](const Call& call, const Responder& res) {
@@ -160,18 +160,18 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                      if (!own_agent(call, res, agent)) return;
                    }
                    json value = agent.empty() ? json(call.param(1)) : json{{"item", call.param(1)}, {"agent", agent}};
-                   ctx.engine->change(Change{op, std::move(value), {}}, res);
+                   ctx.engine->change(Change{op, std::move(value), {}, call.caller.name}, res);
                  }});
   r.push_back({"POST", fmt::format("{}/done", kItem), kAgent, [&ctx](const Call& call, const Responder& res) {
                  json value;
                  if (!with_outcome(call, res, &value)) return;
-                 ctx.engine->change(Change{Op::Done, std::move(value), call.caller.agent}, res);
+                 ctx.engine->change(Change{Op::Done, std::move(value), call.caller.agent, call.caller.name}, res);
                }});
   for (Op op : {Op::Park, Op::Pull})
     r.push_back({"POST", fmt::format("{}/{}", kItem, op_name(op)), kAgent, [&ctx, op](const Call& call, const Responder& res) {
                    json ignored;
                    if (!body_object(call, res, &ignored, true)) return;
-                   ctx.engine->change(Change{op, json(call.param(1)), call.caller.agent}, res);
+                   ctx.engine->change(Change{op, json(call.param(1)), call.caller.agent, call.caller.name}, res);
                  }});
   r.push_back({"POST", fmt::format("{}/transfer", kItem), kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
                  json body;
@@ -179,12 +179,12 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  if (!body.contains("to") || !body["to"].is_string() || body.size() != 1)
                    return send(res, error_reply(422, "missing_to", "give the agent to transfer to: {\"to\": AGENT}"));
                  if (std::string p = agent_field_problem(body["to"], "to"); !p.empty()) return send(res, error_reply(422, "bad_id", p));
-                 ctx.engine->change(Change{Op::Transfer, json{{"item", call.param(1)}, {"to", body["to"]}}, call.caller.agent}, res);
+                 ctx.engine->change(Change{Op::Transfer, json{{"item", call.param(1)}, {"to", body["to"]}}, call.caller.agent, call.caller.name}, res);
                }});
   r.push_back({"POST", fmt::format("{}/return", kItem), kSupervisor, [&ctx](const Call& call, const Responder& res) {
                  json ignored;
                  if (!body_object(call, res, &ignored, true)) return;
-                 ctx.engine->change(Change{Op::Return, json(call.param(1)), {}}, res);
+                 ctx.engine->change(Change{Op::Return, json(call.param(1)), {}, call.caller.name}, res);
                }});
   return r;
 }

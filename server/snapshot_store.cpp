@@ -42,7 +42,8 @@ bool write(const std::function<bool(const std::function<bool(Journal&, std::stri
   return run(
       [&](Journal& j, std::string* e) {
         return j.add_snapshot_part(id, "captured", 0, "", e) &&
-               j.publish_snapshot(id, job.covered_seq, job.at, job.rules_key, parts, 1, e);
+               j.publish_snapshot(id, job.covered_seq, job.at, job.rules_key, parts, 1, e) &&
+               (!job.published || job.published(id, e));
       },
       error);
 }

@@ -37,6 +37,9 @@ struct SnapshotJob {
   std::string rules_key;
   StateCapture state;
   std::int64_t covered_seq = 0;  // the last journal line it covers, once its batch is durable
+  // Run in the transaction that publishes its row, with the row's seq: the event history's
+  // mark of it (docs/reporting.md, "Recovery"). May be empty.
+  std::function<bool(std::int64_t snapshot, std::string* error)> published;
   // Each called once, on the store's thread: stored (true), or not (false and why).
   std::vector<std::function<void(bool ok, const std::string& error)>> waiters;
 };

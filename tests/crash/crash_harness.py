@@ -26,11 +26,11 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from driver import Admin, Driver  # noqa: E402
 from model import Op, World, predict  # noqa: E402
 from serve import Client, Lost, Server  # noqa: E402
-from verify import Failure, item_view_of, verify  # noqa: E402
+from verify import Failure, item_view_of, verify, verify_history  # noqa: E402
 
 AGENTS_PER_THREAD = 3
 LOSS_KINDS = ("lost", "wrong state", "resurrected", "forgotten end", "batch not atomic", "agent", "phantom", "duplicate",
-              "lost during the run")
+              "lost during the run", "history lost", "history duplicate")
 
 
 def rules_variants(rules_path, workdir):
@@ -59,7 +59,7 @@ class Run:
         self.timers = {}  # timer transitions seen (an offer timed out, an item activated), and when
         self.worlds = []
         self.totals = {"trials": 0, "passed": 0, "acked": 0, "admin": 0, "ops": 0, "doubts": 0, "items": 0, "agents": 0,
-                       "losses": 0, "failures": 0}
+                       "history": 0, "losses": 0, "failures": 0}
 
     def fresh_worlds(self, trial):
         self.data = os.path.join(self.workdir, f"data-{trial}")
@@ -91,7 +91,7 @@ class Run:
                 shutil.rmtree(self.data, ignore_errors=True)
             self.fresh_worlds(i)
         self.started = time.time()
-        self.counts = dict(ops=0, acked=0, admin=0, doubts=0, items=0, agents=0)
+        self.counts = dict(ops=0, acked=0, admin=0, doubts=0, items=0, agents=0, history=0)
         failures = []
         log_from = self.server.log_size()
         self.server.start(p.rules, self.data, p.config)
@@ -161,6 +161,9 @@ class Run:
 
     def check(self, p, doubts):
         failures, items, agents, timers = verify(self.server.port, self.worlds, doubts, p.label, p.rng, self.started)
+        history_failures, history_checked = verify_history(self.data, self.worlds)
+        failures += history_failures
+        self.counts["history"] += history_checked
         self.count_timers("after a restart", timers)
         self.counts["items"] += items
         self.counts["agents"] += agents
@@ -169,7 +172,7 @@ class Run:
     def tally(self, p, n, failures):
         c, t = self.counts, self.totals
         losses = sum(1 for x in failures if x.what in LOSS_KINDS)
-        for k in ("ops", "doubts", "items", "agents", "admin"):
+        for k in ("ops", "doubts", "items", "agents", "admin", "history"):
             t[k] += c[k]
         t["trials"] += 1
         t["passed"] += 0 if failures else 1
@@ -215,6 +218,7 @@ class Run:
                     w.live.discard(it.id)
                     continue
                 it.attrs, it.view = item["attributes"], item_view_of(item)
+                w.acked.append((b["id"], "capture"))
                 self.counts["acked"] += 1
 
         def body(n):
@@ -306,7 +310,8 @@ def main():
             run.data = None  # start the next trial on a fresh folder
     t = run.totals
     print(f"{t['trials']} trials, {t['acked']} acknowledged changes checked ({t['admin']} of them snapshots/reloads; "
-          f"{t['ops']} requests, {t['doubts']} in doubt at a kill; {t['items']} item and {t['agents']} agent checks), "
+          f"{t['ops']} requests, {t['doubts']} in doubt at a kill; {t['items']} item and {t['agents']} agent checks, "
+          f"{t['history']} history checks), "
           f"{t['losses']} lost, {t['failures']} failure(s), {time.time() - t0:.0f}s")
     print("acknowledged by kind: " + ", ".join(f"{k} {v}" for k, v in sorted(run.kinds.items())))
     print("timers seen: " + (", ".join(f"{k} {v}" for k, v in sorted(run.timers.items())) or "none"))

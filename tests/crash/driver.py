@@ -335,6 +335,7 @@ class Driver(threading.Thread):
             self.kinds[op.kind] += 1
             self.note(op, draft, now, f"{status} {self.summary(reply)}")
             self.take(op, draft, reply, now)
+            self.world.note_acked(op, status, reply)
         else:
             self.note(op, draft, now, f"refused {status} {reply}")
             self.surprise(op, "a 2xx answer", f"{status} {reply}", now, self.entities(op, draft))

@@ -124,6 +124,19 @@ class World:
         self.items = {}
         self.agents = {a: Agent(a) for a in agent_ids}
         self.live = set()  # ids of open items
+        self.acked = []  # (item id, the cause its history record carries) of each acknowledged item change
+
+    def note_acked(self, op, status, reply):
+        """An acknowledged change, for the history check (verify.verify_history). A create
+        answered 200 (the same body again) changed nothing; agent changes are not checked (a
+        change of skills alone is no event)."""
+        if op.kind == "batch":
+            self.acked += [(b["id"], "capture") for b, r in zip(op.bodies, reply["results"]) if r["status"] == 201]
+        elif op.kind == "capture":
+            if status == 201:
+                self.acked.append((op.body["id"], "capture"))
+        elif op.kind not in ("agent_put", "agent_state"):
+            self.acked.append((op.id, op.kind))  # the operation's name is its event's cause
 
     def open_items(self):
         return [self.items[i] for i in self.live]

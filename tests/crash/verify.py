@@ -2,8 +2,11 @@
 GET /v1/items/{id}, GET /v1/agents/{id} and its workbin, re-captures of ended ids) and
 compares each item and agent with what was acknowledged, or with the "after" of the one
 operation per thread whose reply never came, or with what a timer can have made of either
-(model.py says which timers). Then the worlds take what was found, for the next trial."""
+(model.py says which timers). Then the worlds take what was found, for the next trial.
+verify_history checks the event history in the data folder's journal.db the same way."""
+import sqlite3
 import time
+from collections import Counter
 from urllib.parse import quote
 
 from model import ANY, OFFER_TIMEOUT, OPEN_STATES
@@ -319,3 +322,38 @@ def verify(port, worlds, doubts, expected_rules, rng, since):
     failures = v.run()
     return failures, v.checked_items, v.checked_agents, v.timers
 
+
+
+def verify_history(data, worlds):
+    """The event history after a restart (docs/reporting.md): every acknowledged item change
+    has its record (the item, its operation's cause), and recovery stored nothing twice: seqs
+    1, 2, ... without a gap, one capture per item, and each timeout or activation of an item
+    at an instant once. Returns (failures, how many acknowledged changes were checked)."""
+    failures, checked = [], 0
+    db = sqlite3.connect(f"file:{data}/journal.db?mode=ro", uri=True, timeout=60)
+    try:
+        rows = db.execute("SELECT seq, at, item, reason, from_state FROM history ORDER BY seq").fetchall()
+    finally:
+        db.close()
+    for k, row in enumerate(rows):
+        if row[0] != k + 1:
+            failures.append(Failure("history duplicate" if row[0] <= k else "history lost", f"history seq {k + 1}",
+                                    "seqs 1, 2, ... without a gap", f"seq {row[0]} at position {k + 1}"))
+            break
+    recorded = {(r[2], r[3]) for r in rows}
+    for w in worlds:
+        for item, cause in sorted(set(w.acked)):
+            checked += 1
+            if (item, cause) not in recorded:
+                it = w.items.get(item)
+                failures.append(Failure("history lost", f"history of {item}", f"a `{cause}` record (acknowledged)",
+                                        "none", it.history if it else ()))
+    captures = Counter(r[2] for r in rows if r[3] == "capture" and r[4] == "none")
+    timers = Counter((r[2], r[1], r[3]) for r in rows if r[3] in ("offer_timeout", "activate", "expire"))
+    for item, n in captures.items():
+        if n > 1:
+            failures.append(Failure("history duplicate", f"history of {item}", "one capture record", f"{n}"))
+    for (item, at, cause), n in timers.items():
+        if n > 1:
+            failures.append(Failure("history duplicate", f"history of {item}", f"one `{cause}` record at {at}", f"{n}"))
+    return failures, checked

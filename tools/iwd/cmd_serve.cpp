@@ -105,8 +105,11 @@ int run_serve(const ServeOptions& opts) {
   runtime::SystemClock clock;
   server::Metrics metrics;
   server::OfferHub hub;
-  auto engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub,
-                                       server::EngineOptions{config.compact_every}, &error);
+  server::EngineOptions engine_options;
+  engine_options.compact_every = config.compact_every;
+  engine_options.history = config.history;
+  engine_options.history_retention_days = config.history_retention_days;
+  auto engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, engine_options, &error);
   if (!engine) {
     std::cerr << "iwd serve: " << error << "\n";
     return kExitUsage;

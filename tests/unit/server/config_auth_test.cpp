@@ -28,6 +28,19 @@ TEST(Config, ReadsTokensAndLimits) {
   EXPECT_EQ(c->tokens[1].agent, "ada");
 }
 
+// The event history: kept by default, for ever; a retention in days.
+TEST(Config, History) {
+  std::string error;
+  auto c = parse_config("{}", "c.json", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_TRUE(c->history);
+  EXPECT_EQ(c->history_retention_days, 0);
+  c = parse_config(R"({"history": false, "history_retention_days": 30})", "c.json", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_FALSE(c->history);
+  EXPECT_EQ(c->history_retention_days, 30);
+}
+
 // The per-address cap defaults to half of max_connections, at most 256; 0 is no cap.
 TEST(Config, ConnectionLimits) {
   std::string error;
@@ -48,7 +61,11 @@ TEST(Config, NamesTheProblem) {
   EXPECT_EQ(parse_error(R"({"max_connections_per_address": -1})"),
             "c.json: `max_connections_per_address` is a whole number from 0 to 100000 (0: no cap)");
   EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, "
-            "max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every)");
+            "max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, "
+            "history, history_retention_days)");
+  EXPECT_EQ(parse_error(R"({"history_retention_days": -3})"),
+            "c.json: `history_retention_days` is a whole number of days from 0 to 100000 (0: kept for ever)");
+  EXPECT_EQ(parse_error(R"({"history": "yes"})"), "c.json: `history` is true (keep the event history) or false");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "short", "role": "admin"}]})"), "c.json: tokens[0].token is at least 16 characters");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "0123456789abcdef", "role": "boss"}]})"),
             "c.json: tokens[0].role `boss` is not one of source, agent, supervisor, admin");
@@ -73,6 +90,8 @@ TEST(Auth, IdentifiesByBearerToken) {
   ASSERT_TRUE(caller);
   EXPECT_EQ(caller->role, Role::Agent);
   EXPECT_EQ(caller->agent, "ada");
+  EXPECT_EQ(caller->name, "agent");  // no name: its role (the event history's actor)
+  EXPECT_EQ(auth.identify("Bearer source-token-0123456789", &refusal)->name, "crm");
   EXPECT_FALSE(Authenticator::forbid(*caller, roles({Role::Agent})));
   auto forbidden = Authenticator::forbid(*caller, roles({Role::Source}));
   ASSERT_TRUE(forbidden);

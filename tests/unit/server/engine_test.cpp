@@ -13,6 +13,7 @@
 #include "runtime/clock.h"
 #include "server/engine.h"
 #include "server/views.h"
+#include "tests/unit/server/engine_fixture.h"
 
 namespace iwd::server {
 namespace {
@@ -23,35 +24,12 @@ using ojson = nlohmann::ordered_json;
 const std::string kRules = std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd";
 constexpr std::int64_t kStart = 1795510800000;  // 2026-11-24T09:00:00Z, a Tuesday
 
-Ruleset load(runtime::StringPool& pool, const std::string& path) {
-  Ruleset r;
-  std::string error;
-  EXPECT_EQ(load_ruleset_path(path, pool, &r, &error), RulesetStatus::Ok) << error;
-  return r;
-}
+using testing::load;
 
-class EngineTest : public ::testing::Test {
+class EngineTest : public testing::EngineFixture {
  protected:
-  void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() / ("iwd_engine_test_" + std::to_string(::getpid()));
-    std::filesystem::remove_all(dir_);
-  }
-  void TearDown() override {
-    engine_.reset();
-    journal_.reset();
-    std::filesystem::remove_all(dir_);
-  }
-  // (Re)starts the engine on the data folder; `rules` empty: the journal's.
-  void start(const std::string& rules = kRules) {
-    engine_.reset();
-    journal_.reset();
-    std::string error;
-    journal_ = Journal::open(dir_.string(), &error);
-    ASSERT_TRUE(journal_) << error;
-    engine_ = Engine::start(rules.empty() ? Ruleset{} : load(pool_, rules), pool_, *journal_, clock_, metrics_, hub_, options_,
-                            &error);
-    ASSERT_TRUE(engine_) << error;
-  }
+  EngineTest() : EngineFixture("engine_test", kStart) {}
+  void start(const std::string& rules = kRules) { start_on(rules); }
   Reply change(const std::string& op, json value, std::string acting = {}) {
     return engine_->change(Change{runtime::replay::op_named(op), std::move(value), std::move(acting)});
   }
@@ -73,15 +51,6 @@ class EngineTest : public ::testing::Test {
       return Reply{200, agent_view(rt, *rt.find_agent(*rt.pool().find(id)))};
     }).body;
   }
-
-  std::filesystem::path dir_;
-  runtime::StringPool pool_;
-  runtime::SimulatedClock clock_{stdlib::Instant{kStart}};
-  Metrics metrics_;
-  OfferHub hub_;
-  EngineOptions options_;
-  std::unique_ptr<Journal> journal_;
-  std::unique_ptr<Engine> engine_;
 };
 
 TEST_F(EngineTest, CaptureIsIdempotentByIdAndRefusalsAreNotStored) {

@@ -1,0 +1,64 @@
+// The engine's event history (docs/reporting.md): every event the runtime emits becomes a
+// record as it is emitted (history/recorder.h), numbered in emission order; a batch's records
+// go to the group committer with its lines, in the same transaction. Recovery replays the
+// journal from the latest snapshot, whose mark says where the numbering stood then, so the
+// replayed events get the numbers they had: those already stored are not stored again, and
+// those the service emitted but had not stored (or that fell while it was down) are.
+#include <cstdio>
+
+#include "server/engine.h"
+
+namespace iwd::server {
+
+void Engine::record(const runtime::Event& e) {
+  if (!history_ || !recording_ || !session_ || e.cause == runtime::Cause::Reload) return;
+  history::Record r = recorder_.record(e, session_->runtime(), requester_);
+  if (r.seq > stored_seq_) records_.push_back(std::move(r));
+}
+
+bool Engine::open_history(std::string* error) {
+  if (!options_.history) return true;
+  history_ = history::Store::on(journal_.connection(), journal_.path(), error);
+  if (!history_) return false;
+  const auto stored = history_->last_seq(error);
+  if (!stored) return false;
+  stored_seq_ = *stored;
+  return true;
+}
+
+bool Engine::store_recovered_history(std::string* error) {
+  if (!history_) return true;
+  if (recorder_.last_seq() < stored_seq_) {
+    // The journal replayed to fewer events than the history holds (a journal restored from an
+    // older backup): later records go on after the stored ones rather than overwrite them.
+    std::fprintf(stderr,
+                 "iwd serve: the journal replays to %lld history records but %lld are stored; new records are "
+                 "numbered after them\n",
+                 static_cast<long long>(recorder_.last_seq()), static_cast<long long>(stored_seq_));
+    recorder_.set_last_seq(stored_seq_);
+  }
+  if (records_.empty()) return true;
+  if (!journal_.begin(error)) return false;
+  if (!history_->append(records_, error)) {
+    journal_.rollback();
+    return false;
+  }
+  if (!journal_.commit(error)) return false;
+  stored_seq_ = records_.back().seq;
+  records_.clear();
+  return true;
+}
+
+void Engine::mark_snapshot(SnapshotJob& job) {
+  if (!history_) return;
+  job.published = [store = history_.get(), seq = recorder_.last_seq()](std::int64_t snapshot, std::string* e) {
+    return store->mark_snapshot(snapshot, seq, e);
+  };
+}
+
+std::optional<std::int64_t> Engine::purge_history(std::string* error) {
+  if (!retention_) return 0;
+  return retention_->purge(error);
+}
+
+}  // namespace iwd::server

@@ -1,0 +1,59 @@
+// An engine on a simulated clock over a data folder of its own, (re)started at will: the
+// fixture of the engine's tests (engine_test.cpp, history_test.cpp).
+#pragma once
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "runtime/clock.h"
+#include "server/engine.h"
+
+namespace iwd::server::testing {
+
+inline Ruleset load(runtime::StringPool& pool, const std::string& path) {
+  Ruleset r;
+  std::string error;
+  EXPECT_EQ(load_ruleset_path(path, pool, &r, &error), RulesetStatus::Ok) << error;
+  return r;
+}
+
+class EngineFixture : public ::testing::Test {
+ protected:
+  // `name`: the data folder's, unique per test binary and process.
+  EngineFixture(std::string name, std::int64_t start) : name_(std::move(name)), clock_{stdlib::Instant{start}} {}
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("iwd_" + name_ + "_" + std::to_string(::getpid()));
+    std::filesystem::remove_all(dir_);
+  }
+  void TearDown() override {
+    engine_.reset();
+    journal_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+  // (Re)starts the engine on the data folder; `rules` empty: the journal's.
+  void start_on(const std::string& rules) {
+    engine_.reset();
+    journal_.reset();
+    std::string error;
+    journal_ = Journal::open(dir_.string(), &error);
+    ASSERT_TRUE(journal_) << error;
+    engine_ = Engine::start(rules.empty() ? Ruleset{} : load(pool_, rules), pool_, *journal_, clock_, metrics_, hub_, options_,
+                            &error);
+    ASSERT_TRUE(engine_) << error;
+  }
+
+  std::string name_;
+  std::filesystem::path dir_;
+  runtime::StringPool pool_;
+  runtime::SimulatedClock clock_;
+  Metrics metrics_;
+  OfferHub hub_;
+  EngineOptions options_;
+  std::unique_ptr<Journal> journal_;
+  std::unique_ptr<Engine> engine_;
+};
+
+}  // namespace iwd::server::testing
