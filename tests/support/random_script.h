@@ -82,6 +82,18 @@ class RandomScript {
   std::int64_t steps(const ScriptSteps& s) { return pick(s.count) * s.unit_ms; }
   std::uint32_t id(const std::string& s) { return pool_.intern(s); }
   std::string agent_name() { return "a" + std::to_string(pick(odds_.agents)); }
+  // Ready six times in ten, not ready three, logged out once.
+  AgentState agent_state() {
+    const int s = pick(10);
+    return s < 6 ? AgentState::Ready : s < 9 ? AgentState::NotReady : AgentState::LoggedOut;
+  }
+  // A capacity's other media (none or one) and total (unlimited half the time), after the
+  // media the test lists.
+  CapacitySpec& other_limits(CapacitySpec& c) {
+    c.other_media = pick(2);
+    c.total = chance(50) ? kUnlimited : pick(3);
+    return c;
+  }
 
   std::mt19937_64 rng_;
   ScriptOdds odds_;

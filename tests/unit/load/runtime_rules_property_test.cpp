@@ -80,15 +80,10 @@ class RulesScript final : public RandomScript {
         CapacitySpec c;
         for (const char* m : {"voice", "chat", "email", "workitem"})
           if (chance(60)) c.media.emplace_back(id(m), pick(3));
-        c.other_media = pick(2);
-        c.total = chance(50) ? kUnlimited : pick(3);
-        u.capacity = c;
+        u.capacity = other_limits(c);
       }
     }
-    if (chance(70)) {
-      const int s = pick(10);
-      u.state = s < 6 ? AgentState::Ready : s < 9 ? AgentState::NotReady : AgentState::LoggedOut;
-    }
+    if (chance(70)) u.state = agent_state();
     return u;
   }
 

@@ -186,11 +186,9 @@ TEST(Distribution, ChangingSkillsChangesMembership) {
 TEST(Distribution, LogoutReturnsOffersAndAssignmentsAndKeepsTheWorkbin) {
   Harness h;
   ASSERT_TRUE(h.agent("a1", 5, 7, -1).ok());
-  ASSERT_TRUE(h.capture(R"({"id": "W1", "kind": "Case", "preferred_agent": "a1"})").ok());
-  ASSERT_TRUE(h.runtime->accept(h.id("W1"), kNoId).ok());
+  ASSERT_TRUE(h.take_case("W1", "a1").ok());
   ASSERT_TRUE(h.runtime->park(h.id("W1")).ok());
-  ASSERT_TRUE(h.capture(R"({"id": "W2", "kind": "Case", "preferred_agent": "a1"})").ok());
-  ASSERT_TRUE(h.runtime->accept(h.id("W2"), kNoId).ok());
+  ASSERT_TRUE(h.take_case("W2", "a1").ok());
   ASSERT_TRUE(h.capture(R"({"id": "C1", "kind": "Call"})").ok());
   ASSERT_TRUE(h.agent("a2", 5, -1, -1).ok());
   h.sink.take();

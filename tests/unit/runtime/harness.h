@@ -63,6 +63,11 @@ class Harness {
     return std::move(r.value);
   }
   Status capture(const std::string& json) { return runtime->capture(item(json)); }
+  // A case captured for `agent` (its preferred agent: offered to it at once) and accepted.
+  Status take_case(std::string_view item_id, std::string_view agent) {
+    Status s = capture(fmt::format(R"({{"id": "{}", "kind": "Case", "preferred_agent": "{}"}})", item_id, agent));
+    return s.ok() ? runtime->accept(id(item_id), kNoId) : s;
+  }
   // An agent with levels for phone, back_office, sales (-1: lacks it).
   Status agent(std::string_view name, std::int8_t phone, std::int8_t back_office, std::int8_t sales,
                std::vector<std::string> groups = {}) {

@@ -94,8 +94,7 @@ TEST(Lifecycle, AcceptByAnotherAgentIsRefused) {
 TEST(Lifecycle, DoneWithoutConfirmationGoesBackWithItsPriority) {
   Harness h;
   ASSERT_TRUE(h.agent("a1", -1, 7, -1).ok());
-  ASSERT_TRUE(h.capture(R"({"id": "W1", "kind": "Case", "preferred_agent": "a1"})").ok());
-  ASSERT_TRUE(h.runtime->accept(h.id("W1"), kNoId).ok());
+  ASSERT_TRUE(h.take_case("W1", "a1").ok());
   h.advance(2 * kHour);  // two hours in work: priority 1020 from age 2h
   ASSERT_TRUE(h.runtime->done(h.id("W1")).ok());
   h.sink.take();
@@ -123,8 +122,7 @@ TEST(Lifecycle, ParkPullReturnTransfer) {
   ASSERT_TRUE(h.agent("a1", -1, 7, -1).ok());
   ASSERT_TRUE(h.agent("a2", -1, 7, -1).ok());
   ASSERT_TRUE(h.agent_state("a2", AgentState::NotReady).ok());
-  ASSERT_TRUE(h.capture(R"({"id": "W1", "kind": "Case", "preferred_agent": "a1"})").ok());
-  ASSERT_TRUE(h.runtime->accept(h.id("W1"), kNoId).ok());
+  ASSERT_TRUE(h.take_case("W1", "a1").ok());
   h.sink.take();
   ASSERT_TRUE(h.runtime->park(h.id("W1")).ok());
   ASSERT_TRUE(h.runtime->pull(h.id("W1")).ok());
@@ -148,8 +146,7 @@ TEST(Lifecycle, ParkPullReturnTransfer) {
 TEST(Lifecycle, PullNeedsRoom) {
   Harness h;
   ASSERT_TRUE(h.agent("a1", 5, 7, -1).ok());
-  ASSERT_TRUE(h.capture(R"({"id": "W1", "kind": "Case", "preferred_agent": "a1"})").ok());
-  ASSERT_TRUE(h.runtime->accept(h.id("W1"), kNoId).ok());
+  ASSERT_TRUE(h.take_case("W1", "a1").ok());
   ASSERT_TRUE(h.runtime->park(h.id("W1")).ok());
   ASSERT_TRUE(h.capture(R"({"id": "W2", "kind": "Case", "preferred_agent": "a1"})").ok());
   ASSERT_TRUE(h.capture(R"({"id": "W3", "kind": "Case", "preferred_agent": "a1"})").ok());

@@ -75,13 +75,10 @@ class FakeRulesScript final : public RandomScript {
       CapacitySpec c;
       if (chance(70)) c.media.emplace_back(rules_.voice(), pick(2));
       if (chance(70)) c.media.emplace_back(rules_.workitem(), pick(3));
-      c.other_media = pick(2);
-      c.total = chance(50) ? kUnlimited : pick(3);
-      u.capacity = c;
+      u.capacity = other_limits(c);
     }
     if (chance(70)) {
-      const int s = pick(10);
-      u.state = s < 6 ? AgentState::Ready : s < 9 ? AgentState::NotReady : AgentState::LoggedOut;
+      u.state = agent_state();
       if (u.state == AgentState::NotReady && chance(50)) u.reason = id("break");
     }
     return u;

@@ -53,8 +53,7 @@ void NotFoundCases() {
   ASSERT_TRUE(h.agent("a1", -1, 7, -1).ok());
   EXPECT_TRUE(refused(h.runtime->cancel(h.id("nope")), Refusal::NotFound));
   EXPECT_TRUE(refused(h.runtime->accept(h.id("nope"), kNoId), Refusal::NotFound));
-  ASSERT_TRUE(h.capture(R"({"id": "W1", "kind": "Case", "preferred_agent": "a1"})").ok());
-  ASSERT_TRUE(h.runtime->accept(h.id("W1"), kNoId).ok());
+  ASSERT_TRUE(h.take_case("W1", "a1").ok());
   EXPECT_TRUE(refused(h.runtime->transfer(h.id("W1"), h.id("a9")), Refusal::NotFound));
 }
 
@@ -117,8 +116,7 @@ void AgentUnavailableCases() {
   Harness h;
   ASSERT_TRUE(h.agent("a1", 5, 7, -1).ok());
   ASSERT_TRUE(h.agent("a2", -1, 7, -1).ok());
-  ASSERT_TRUE(h.capture(R"({"id": "W1", "kind": "Case", "preferred_agent": "a1"})").ok());
-  ASSERT_TRUE(h.runtime->accept(h.id("W1"), kNoId).ok());
+  ASSERT_TRUE(h.take_case("W1", "a1").ok());
   ASSERT_TRUE(h.runtime->park(h.id("W1")).ok());
   ASSERT_TRUE(h.capture(R"({"id": "W2", "kind": "Case", "preferred_agent": "a1"})").ok());
   ASSERT_TRUE(h.capture(R"({"id": "W3", "kind": "Case", "preferred_agent": "a1"})").ok());
@@ -127,8 +125,7 @@ void AgentUnavailableCases() {
   ASSERT_TRUE(g.agent("a1", -1, 7, -1).ok());
   ASSERT_TRUE(g.agent("a2", -1, 7, -1).ok());
   ASSERT_TRUE(g.agent_state("a2", AgentState::LoggedOut).ok());
-  ASSERT_TRUE(g.capture(R"({"id": "W1", "kind": "Case", "preferred_agent": "a1"})").ok());
-  ASSERT_TRUE(g.runtime->accept(g.id("W1"), kNoId).ok());
+  ASSERT_TRUE(g.take_case("W1", "a1").ok());
   EXPECT_TRUE(refused(g.runtime->transfer(g.id("W1"), g.id("a2")), Refusal::AgentUnavailable));  // logged out
 }
 
