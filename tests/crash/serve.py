@@ -117,6 +117,7 @@ class Client:
         self.port = port
         self.timeout = timeout
         self.conn = None
+        self.headers = {}  # sent with every request (Authorization)
 
     def close(self):
         if self.conn is not None:
@@ -132,7 +133,7 @@ class Client:
             except OSError as e:
                 self.close()
                 raise Lost(False, f"connect: {e}")
-        headers = {}
+        headers = dict(self.headers)
         payload = None
         if body is not None:
             payload = json.dumps(body).encode()
