@@ -1,4 +1,5 @@
 // Allowing and denying: `iwd:allow(...)` comments, --allow, --deny, --deny-warnings.
+#include <set>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,14 @@ Diagnostic diag(const std::string& code, Severity severity, FileId file, std::ui
   d.message = code;
   d.range = SourceRange{file, SourceLoc{0, line, 1}, SourceLoc{1, line, 2}};
   return d;
+}
+
+// What normalize_lint_config says of these --allow and --deny codes ("" when it accepts them).
+std::string refusal(std::set<std::string> allow, std::set<std::string> deny) {
+  LintConfig c;
+  c.allow = std::move(allow);
+  c.deny = std::move(deny);
+  return normalize_lint_config(c);
 }
 
 std::vector<std::string> codes(const std::vector<Diagnostic>& diags) {
@@ -44,20 +53,14 @@ TEST(LintConfig, NormalizesTheCommandLine) {
 }
 
 TEST(LintConfig, ErrorsCannotBeAllowedOrDenied) {
-  LintConfig c;
-  c.allow = {"E0101"};
-  const std::string problem = normalize_lint_config(c);
+  const std::string problem = refusal({"E0101"}, {});
   EXPECT_NE(problem.find("--allow E0101"), std::string::npos) << problem;
   EXPECT_NE(problem.find("cannot be allowed"), std::string::npos) << problem;
-  LintConfig d;
-  d.deny = {"E0302"};
-  EXPECT_NE(normalize_lint_config(d).find("--deny E0302"), std::string::npos);
+  EXPECT_NE(refusal({}, {"E0302"}).find("--deny E0302"), std::string::npos);
 }
 
 TEST(LintConfig, UnknownCodesAreUsageErrors) {
-  LintConfig c;
-  c.deny = {"W9999"};
-  const std::string problem = normalize_lint_config(c);
+  const std::string problem = refusal({}, {"W9999"});
   EXPECT_NE(problem.find("W9999"), std::string::npos) << problem;
   EXPECT_NE(problem.find("no such diagnostic code"), std::string::npos) << problem;
 }
