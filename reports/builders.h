@@ -68,12 +68,14 @@ class Names {
 template <typename T>
 class OpenItems {
  public:
-  // The item's slot, or nullptr when it is not open.
-  T* find(const std::string& id) {
+  OpenItems() { slots_.reserve(1 << 16); }  // a busy day has tens of thousands open at once
+  // The item's state (and its slot), or nullptr when it is not open.
+  T* find(const std::string& id, std::uint32_t* slot = nullptr) {
     auto it = slots_.find(id);
-    return it == slots_.end() ? nullptr : &items_[it->second];
+    if (it == slots_.end()) return nullptr;
+    if (slot) *slot = it->second;
+    return &items_[it->second];
   }
-  std::uint32_t slot_of(const std::string& id) const { return slots_.at(id); }
   T& at(std::uint32_t slot) { return items_[slot]; }
   // A fresh state for the item (replacing one it had).
   T& open(const std::string& id, std::uint32_t* slot = nullptr) {

@@ -5,7 +5,6 @@
 #include <cmath>
 #include <map>
 #include <optional>
-#include <queue>
 
 #include "reports/builders.h"
 
@@ -40,34 +39,36 @@ struct Item {
   std::string outcome;                      // the last outcome given (done, complete)
 };
 
-struct DueEntry {
-  std::int64_t due;
+struct DueEntry {  // an open item that becomes overdue at the end of the interval it waits in
   std::uint32_t slot, version;
-  bool operator>(const DueEntry& o) const { return due > o.due; }
 };
 
 class FlowBuilder final : public Builder {
  public:
   explicit FlowBuilder(const Options& o)
       : o_(o), intervals_(o.from, o.to, o.interval, *o.zone),
-        by_(o.by.empty() ? std::string("process") : o.by) {}
+        by_(o.by.empty() ? std::string("process") : o.by), due_at_end_(intervals_.size()) {}
 
   void add(const history::Record& r) override {
-    dims_.add(r);
+    if (!by_seen_) dims_.add(r);  // the names only tell an unknown --by what there is
     if (r.at >= o_.to) return;
     advance(r.at);
     if (r.kind != history::RecordKind::Item) return;
-    const std::ptrdiff_t iv = intervals_.index_of(r.at);
+    // After advance(), the interval of an instant in the range is the first one not closed
+    // (unless the history went back in time: then search).
+    std::ptrdiff_t iv = -1;
+    if (r.at >= o_.from)
+      iv = r.at >= intervals_.begin(next_end_) ? static_cast<std::ptrdiff_t>(next_end_) : intervals_.index_of(r.at);
     const std::size_t g = groups_.id(group_value(r, by_, by_seen_));
     if (r.to == "rejected") {
       if (iv >= 0) cell(g, iv).rejected++;
       return;
     }
     std::uint32_t slot = 0;
-    Item* it = items_.find(r.item);
+    Item* it = items_.find(r.item, &slot);
     if (r.from == "none" || it == nullptr) {
       // A capture; a reload (or an item whose earlier records are gone) is open, not new.
-      if (it != nullptr) drop(*it, items_.slot_of(r.item));
+      if (it != nullptr) drop(*it);
       it = &items_.open(r.item, &slot);
       it->group = g;
       open_[g]++;
@@ -75,8 +76,6 @@ class FlowBuilder final : public Builder {
         it->captured_at = r.at;
         if (iv >= 0) cell(g, iv).entered++;
       }
-    } else {
-      slot = items_.slot_of(r.item);
     }
     // A new item, a new group or a new due: (re)enter the due heap under a new version.
     bool reenter = r.from == "none" || it->version == 0;
@@ -94,7 +93,7 @@ class FlowBuilder final : public Builder {
     }
     if (reenter && it->due) {
       it->version = ++versions_;
-      due_heap_.push({*it->due, slot, it->version});
+      wait_for_due(*it->due, slot, it->version);
     }
     if (!r.outcome.empty()) it->outcome = r.outcome;
     if (r.from == r.to) return;
@@ -109,7 +108,7 @@ class FlowBuilder final : public Builder {
     if (r.from == "assigned" && it->assigned_since) it->handle_ms += r.at - *it->assigned_since;
     it->assigned_since.reset();
     if (r.to == "assigned") it->assigned_since = r.at;
-    if (is_end_state(r.to)) end(*it, slot, r, iv);
+    if (is_end_state(r.to)) end(*it, r, iv);
   }
 
   stdlib::ParseResult<Table> finish() override {
@@ -132,18 +131,28 @@ class FlowBuilder final : public Builder {
     return row[static_cast<std::size_t>(iv)];
   }
 
+  // The item becomes overdue at the end of the first interval that ends after its due, unless
+  // that end is passed (then at the next end to come) or it is after the range (never here).
+  // Buckets by interval rather than a heap by due: one pass over each at its end.
+  void wait_for_due(std::int64_t due, std::uint32_t slot, std::uint32_t version) {
+    if (due >= intervals_.to()) return;
+    std::size_t k = due < intervals_.from() ? 0 : static_cast<std::size_t>(intervals_.index_of(due));
+    k = std::max(k, next_end_);
+    if (k < due_at_end_.size()) due_at_end_[k].push_back({slot, version});
+  }
+
   void uncount_overdue(Item& it) {
     if (it.overdue_counted) overdue_[it.group]--;
     it.overdue_counted = false;
     it.version = ++versions_;
   }
 
-  void drop(Item& it, std::uint32_t slot) {
+  void drop(Item& it) {
     uncount_overdue(it);
     open_[it.group]--;
   }
 
-  void end(Item& it, std::uint32_t slot, const history::Record& r, std::ptrdiff_t iv) {
+  void end(Item& it, const history::Record& r, std::ptrdiff_t iv) {
     if (iv >= 0) {
       Cell& c = cell(it.group, iv);
       if (r.to == "canceled") c.canceled++;
@@ -157,23 +166,21 @@ class FlowBuilder final : public Builder {
         c.outcomes[it.outcome.empty() ? std::string(kNone) : it.outcome]++;
       }
     }
-    drop(it, slot);
+    drop(it);
     items_.close(r.item);
   }
 
   // Closes every interval that ends at or before `t`: the backlog and overdue at its end.
   void advance(std::int64_t t) {
     while (next_end_ < intervals_.size() && intervals_.end(next_end_) <= t) {
-      const std::int64_t b = intervals_.end(next_end_);
-      // An open item is overdue at b when its due is before b.
-      while (!due_heap_.empty() && due_heap_.top().due < b) {
-        const DueEntry e = due_heap_.top();
-        due_heap_.pop();
+      // The open items whose due is before this end are overdue at it.
+      for (const DueEntry& e : due_at_end_[next_end_]) {
         Item& it = items_.at(e.slot);
         if (it.version != e.version || it.overdue_counted) continue;
         it.overdue_counted = true;
         overdue_[it.group]++;
       }
+      std::vector<DueEntry>().swap(due_at_end_[next_end_]);
       for (std::size_t g = 0; g < groups_.size(); ++g) {
         if (open_[g] == 0 && (cells_.size() <= g || cells_[g].empty())) continue;
         Cell& c = cell(g, static_cast<std::ptrdiff_t>(next_end_));
@@ -274,7 +281,7 @@ class FlowBuilder final : public Builder {
       return v[g];
     }
   } open_, overdue_;  // per group, now
-  std::priority_queue<DueEntry, std::vector<DueEntry>, std::greater<>> due_heap_;
+  std::vector<std::vector<DueEntry>> due_at_end_;  // [interval]: the items to check at its end
   std::size_t next_end_ = 0;  // the first interval whose end is not reached
   std::uint32_t versions_ = 0;  // the last version given: unique over slots and their reuse
 };

@@ -8,8 +8,10 @@
 //
 // Feed it the history from its beginning (or as far back as it is kept), not from `from`:
 // the records before `from` say which items are open (the backlog) and what agents are doing
-// when the range starts; they are not counted. Records at or after `to` are not counted either
-// (the reader may stop there).
+// when the range starts; they are not counted. Records at or after `to` are not counted either:
+// the reader may stop at the first of them, which tells that the history goes on to `to` (what
+// is still going on, an agent's state or work in hand, is counted up to `to`; without such a
+// record, up to the history's last instant).
 #pragma once
 
 #include <cstdint>

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   iwd::cli::register_replay(app);
   iwd::cli::register_build(app);
   iwd::cli::register_serve(app);
+  iwd::cli::register_report(app);
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# `iwd report` over the history of a replayed day (tests/cli/report/day.jsonl, 09:00-12:00
+# Berlin time): every report kind against numbers computed by hand (docs/reporting.md,
+# "Measures"), the formats, and bad input (exit 2, nothing on standard output).
+set -u
+source "$(dirname "$0")/lib.sh"
+
+D=tests/cli/report
+expect_exit 0 "replay the day with --history" -- "$IWD" replay $D/day.iwd $D/day.jsonl --history "$TMP/day.db"
+H=(--history "$TMP/day.db" --from 2026-01-05 --to 2026-01-05T12:00:00+01:00 --rules $D/day.iwd)
+
+# expect_report DESCRIPTION EXPECTED_CSV -- ARGS...: the report as CSV is exactly EXPECTED_CSV.
+expect_report() {
+  local what=$1 want=$2
+  shift 3
+  expect_exit 0 "$what" -- "$IWD" report "$@" "${H[@]}" --format csv
+  if [ "$(cat "$TMP/out")" == "$want" ]; then
+    PASSED=$((PASSED + 1))
+  else
+    FAILED=$((FAILED + 1))
+    echo "FAIL: $what: the report differs"
+    diff <(echo "$want") "$TMP/out" | sed 's/^/  /'
+  fi
+}
+
+# Sales 09-10: S1 captured 09:00, accepted 09:01, done 09:31 and completed 09:32 (32m from
+# capture, 30m assigned); S2 (due 09:50) offered to bob at 09:05 and timed out at 09:10, parked
+# by ana at 10:00: backlog 1, overdue 1. Claims 09-10: C1 canceled, C2 held (due 10:00: not
+# overdue at 10:00, only after); C3 rejected (no process). 10-11: C2 expired on hold at 10:15;
+# S2 completed at 10:50, late: 1h45m from capture, 8m + 40m assigned; S3 captured and
+# offered at 10:40. 11-12: S3 open, overdue since 11:25.
+expect_report "intraday-process by hour" "interval,process,new,completed,canceled,expired,rejected,backlog,overdue,completed_overdue,avg_complete,p90_complete,avg_handle,avg_first_offer
+2026-01-05T09:00:00+01:00,(none),0,0,0,0,1,0,0,0,,,,
+2026-01-05T09:00:00+01:00,Claims.Files,2,0,1,0,0,1,0,0,,,,
+2026-01-05T09:00:00+01:00,Sales.Orders,2,1,0,0,0,1,1,0,1920,1920,1800,0
+2026-01-05T10:00:00+01:00,Claims.Files,0,0,0,1,0,0,0,0,,,,
+2026-01-05T10:00:00+01:00,Sales.Orders,1,1,0,0,0,1,0,1,6300,6300,2880,0
+2026-01-05T11:00:00+01:00,Sales.Orders,0,0,0,0,0,1,1,0,,,," -- intraday-process --interval 1h
+
+# ana 09-10: S1 (30m, done) and S2 (09:32-09:40), ready all hour. bob 09-10: logged in at 09:05,
+# S2's offer timed out at 09:10 (RONA), not ready until 09:35. ana 10-11: S2 pulled 10:10,
+# transferred 10:20; S3 rejected at 10:41, not ready (rona) until 11:00. bob 10-11: S2 from
+# 10:20 to its completion at 10:50, S3 from 10:51. 11-12: ana ready; bob on S3 all hour (the
+# history goes on to 12:00: ana's lunch).
+expect_report "resource-performance by hour" "interval,agent,offered,accepted,rejected,rona,completed,handle,avg_handle,ready,not_ready,busy,occupancy,not_ready_rona
+2026-01-05T09:00:00+01:00,ana,2,2,0,0,1,2280,1800,3600,0,2280,63.33,0
+2026-01-05T09:00:00+01:00,bob,1,0,0,1,0,0,,1800,1500,0,0,1500
+2026-01-05T10:00:00+01:00,ana,1,0,1,0,0,600,,2460,1140,600,16.67,1140
+2026-01-05T10:00:00+01:00,bob,1,1,0,0,1,2340,1800,3600,0,2340,65,0
+2026-01-05T11:00:00+01:00,ana,0,0,0,0,0,0,,3600,0,0,0,0
+2026-01-05T11:00:00+01:00,bob,0,0,0,0,0,3600,,3600,0,3600,100,0" -- resource-performance --interval 1h
+
+# Gold: S1 in time, S3 open and overdue at 12:00; Silver: S2 late, the claims never done.
+expect_report "segment-service-level over the day" "interval,segment,new,completed,completed_in_sla,service_level,backlog,backlog_overdue
+2026-01-05T00:00:00+01:00,Gold,2,1,1,100,1,1
+2026-01-05T00:00:00+01:00,Silver,3,1,0,0,0,0" -- segment-service-level --by segment --interval 1d
+
+expect_report "outcome: from done (S1) and from complete (S2)" "interval,process,outcome,items
+2026-01-05T00:00:00+01:00,Sales.Orders,lost,1
+2026-01-05T00:00:00+01:00,Sales.Orders,won,1" -- outcome --interval 1d
+
+expect_report "task-work-detail: S2, the one item with two agents" "item,process,agent,start,end,duration,began_by,ended_by
+S2,Sales.Orders,ana,2026-01-05T09:32:00+01:00,2026-01-05T09:40:00+01:00,480,accept,park
+S2,Sales.Orders,ana,2026-01-05T10:10:00+01:00,2026-01-05T10:20:00+01:00,600,pull,transfer
+S2,Sales.Orders,bob,2026-01-05T10:20:00+01:00,2026-01-05T10:50:00+01:00,1800,transfer,complete" -- task-work-detail
+
+# task-detail: S2's nine events, read through the item index; text is an aligned table.
+expect_exit 0 "task-detail as text" -- "$IWD" report task-detail --item S2 "${H[@]}"
+expect_in out "Task detail of S2" "a title"
+expect_in out "offered   queued     offer_timeout  bob" "the timeout, aligned"
+expect_in out "assigned  completed  complete       bob    Sales.Orders       100  2026-01-05T09:50:00+01:00  yes      lost" "the late completion and its outcome"
+[ "$(grep -c ' item ' "$TMP/out")" -eq 9 ] && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: task-detail: not 9 events"; }
+expect_exit 0 "JSON" -- "$IWD" report outcome --interval 1d "${H[@]}" --format json
+expect_in out '"rows":[{"interval":"2026-01-05T00:00:00+01:00","process":"Sales.Orders","outcome":"lost","items":1}' "rows are objects"
+
+# Bad input: exit 2, a message naming the problem, nothing on standard output.
+expect_bad() {  # expect_bad DESCRIPTION MESSAGE -- ARGS...
+  local what=$1 message=$2
+  shift 3
+  expect_exit 2 "$what" -- "$IWD" report "$@"
+  expect_in err "$message" "$what: the message"
+  [ ! -s "$TMP/out" ] && PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: $what: wrote output"; }
+}
+R=(--history "$TMP/day.db" --from 2026-01-05 --to 2026-01-06)
+expect_bad "an unknown kind" "unknown report \`intraday\` (the reports are intraday-process," -- intraday "${R[@]}"
+expect_bad "an unknown interval" "--interval: unknown interval \`30m\` (expected 15m, 1h, 1d, 1w or 1mo)" -- intraday-process "${R[@]}" --interval 30m
+expect_bad "an unknown dimension" "unknown dimension \`segmnt\` for --by (the history has: process, department, segment)" -- segment-service-level "${R[@]}" --by segmnt
+expect_bad "--from after --to" "--from 2026-01-06T00:00:00Z is not before --to 2026-01-05T00:00:00Z" -- intraday-process --history "$TMP/day.db" --from 2026-01-06 --to 2026-01-05
+expect_bad "a bad instant" "--to: " -- intraday-process --history "$TMP/day.db" --from 2026-01-05 --to 2026-13-05
+expect_bad "an unknown zone" "unknown time zone \`Europe/Berlni\`" -- intraday-process "${R[@]}" --tz Europe/Berlni
+expect_bad "a missing history file" "--history: no history file '$TMP/nope.db'" -- intraday-process --history "$TMP/nope.db" --from 2026-01-05 --to 2026-01-06
+expect_bad "a folder that is no data folder" "--data: no service data in '$TMP' (no journal.db)" -- intraday-process --data "$TMP" --from 2026-01-05 --to 2026-01-06
+echo "not sqlite" >"$TMP/junk.db"
+expect_bad "a file that is no history" "junk.db" -- intraday-process --history "$TMP/junk.db" --from 2026-01-05 --to 2026-01-06
+expect_bad "no source" "give one of --history FILE or --data DIR" -- intraday-process --from 2026-01-05 --to 2026-01-06
+expect_bad "task-detail without --item" "task-detail needs --item" -- task-detail "${R[@]}"
+
+finish
