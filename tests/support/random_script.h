@@ -9,11 +9,13 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdlib>
 #include <initializer_list>
 #include <memory>
 #include <optional>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "runtime/runtime.h"
@@ -38,6 +40,18 @@ struct ScriptOdds {
   ScriptSteps long_step;   // one clock step in twenty
   ScriptSteps short_step;  // the others
 };
+
+// A number from the environment (IWD_PROPERTY_SEED, IWD_PROPERTY_OPS), or `otherwise`.
+inline int property_env(const char* name, int otherwise) {
+  const char* v = std::getenv(name);
+  return v ? std::atoi(v) : otherwise;
+}
+
+// The seeds a property test runs, first and last: 1 to `count`, or only IWD_PROPERTY_SEED's.
+inline std::pair<int, int> property_seeds(int count) {
+  const int only = property_env("IWD_PROPERTY_SEED", -1);
+  return only >= 0 ? std::pair{only, only} : std::pair{1, count};
+}
 
 class RandomScript {
  public:

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "compiler/source/source.h"
+#include "tests/support/diagnostics.h"
 
 namespace iwd::compiler {
 namespace {
@@ -115,9 +116,7 @@ TEST(SourceManager, LoadErrors) {
   EXPECT_EQ(sm.load("no/such/file.iwd", nullptr), kNoFile);  // the reason is optional
 }
 
-SourceRange range(FileId f, std::uint32_t l1, std::uint32_t c1, std::uint32_t l2, std::uint32_t c2) {
-  return SourceRange{f, SourceLoc{0, l1, c1}, SourceLoc{0, l2, c2}};
-}
+constexpr auto range = iwd::test::range_of;
 
 TEST(SourceRange, Join) {
   const SourceRange a = range(0, 1, 5, 1, 9);

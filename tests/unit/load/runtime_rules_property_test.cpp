@@ -8,7 +8,6 @@
 // `priority`. IWD_PROPERTY_SEED=N reruns one seed.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <sstream>
 
 #include "compiler/diag/render.h"
@@ -94,10 +93,9 @@ class RulesScript final : public RandomScript {
 class RuntimeOverRules : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(RuntimeOverRules, InvariantsHoldAfterEveryEvent) {
-  const char* env = std::getenv("IWD_PROPERTY_SEED");
-  const int only = env ? std::atoi(env) : -1;
+  const auto [first, last] = property_seeds(4);
   std::size_t captured = 0, events = 0;
-  for (int seed = only >= 0 ? only : 1; seed <= (only >= 0 ? only : 4); ++seed) {
+  for (int seed = first; seed <= last; ++seed) {
     RulesScript script(std::string(IWD_SOURCE_DIR) + "/" + GetParam(), static_cast<std::uint64_t>(seed));
     const std::string problem = script.run(200);
     ASSERT_EQ(problem, "") << GetParam() << ", seed " << seed << " (IWD_PROPERTY_SEED=" << seed << " reproduces it)";

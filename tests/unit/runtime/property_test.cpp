@@ -6,8 +6,6 @@
 // over the example rulesets). The same seed gives the same events.
 #include <gtest/gtest.h>
 
-#include <cstdlib>
-
 #include "tests/support/random_script.h"
 #include "tests/unit/runtime/harness.h"
 
@@ -87,16 +85,11 @@ class FakeRulesScript final : public RandomScript {
   FakeRules rules_;
 };
 
-int env_int(const char* name, int otherwise) {
-  const char* v = std::getenv(name);
-  return v ? std::atoi(v) : otherwise;
-}
-
 TEST(RuntimeProperties, HoldAfterEveryEventOfRandomScripts) {
-  const int ops = env_int("IWD_PROPERTY_OPS", 250);
-  const int only = env_int("IWD_PROPERTY_SEED", -1);
+  const int ops = property_env("IWD_PROPERTY_OPS", 250);
+  const auto [first, last] = property_seeds(24);
   std::size_t captured = 0;
-  for (int seed = only >= 0 ? only : 1; seed <= (only >= 0 ? only : 24); ++seed) {
+  for (int seed = first; seed <= last; ++seed) {
     FakeRulesScript script(static_cast<std::uint64_t>(seed));
     const std::string problem = script.run(ops);
     ASSERT_EQ(problem, "") << "seed " << seed << " (IWD_PROPERTY_SEED=" << seed << " reproduces it)";
