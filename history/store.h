@@ -36,7 +36,8 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Appends records numbered after every record stored so far (seq > last_seq()), in order.
+  // Appends records numbered after every record stored so far (seq > last_seq()), in order:
+  // their rows only (no other row is written, so a commit touches as few pages as can be).
   bool append(const std::vector<Record>& records, std::string* error);
   // The highest seq ever appended (kept when purge() deletes it); 0 for none.
   std::optional<std::int64_t> last_seq(std::string* error);
