@@ -95,7 +95,8 @@ TEST(RuntimeProperties, HoldAfterEveryEventOfRandomScripts) {
     ASSERT_EQ(problem, "") << "seed " << seed << " (IWD_PROPERTY_SEED=" << seed << " reproduces it)";
     captured += script.captured();
   }
-  EXPECT_GT(captured, 100u) << "the scripts should capture items";
+  // About 50 items a seed: the floor scales with the seeds run (IWD_PROPERTY_SEED runs one).
+  EXPECT_GT(captured, 4u * static_cast<std::size_t>(last - first + 1)) << "the scripts should capture items";
 }
 
 TEST(RuntimeProperties, TheSameScriptGivesTheSameEvents) {
