@@ -55,6 +55,8 @@ std::string_view cause_name(Cause c) {
     case Cause::AgentChange: return "agent";
     case Cause::Age: return "age";
     case Cause::Reload: return "reload";
+    case Cause::Assign: return "assign";
+    case Cause::Requeue: return "requeue";
   }
   return "?";
 }

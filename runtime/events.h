@@ -37,10 +37,13 @@ enum class Cause : std::uint8_t {
   Return, Transfer, Hold, Resume, Cancel, Expire, Update, Restart, Reschedule, Logout, AgentChange,
   Age,  // the item's age reached an instant of its priority scheme or target plan
   Reload,  // carried over to a runtime on a new ruleset (Runtime::adopt)
+  Assign,  // a supervisor offered a queued item to a named agent (Runtime::assign)
+  Requeue,  // a supervisor pulled an offered item back to the queue (Runtime::requeue)
 };
 // "capture", "activate", "offer", "accept", "reject", "offer_timeout", "done", "complete",
 // "complete_timeout", "park", "pull", "return", "transfer", "hold", "resume", "cancel",
-// "expire", "update", "restart", "reschedule", "logout", "agent", "age", "reload".
+// "expire", "update", "restart", "reschedule", "logout", "agent", "age", "reload", "assign",
+// "requeue".
 std::string_view cause_name(Cause c);
 
 enum class EventKind : std::uint8_t {

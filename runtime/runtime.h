@@ -140,6 +140,14 @@ class Runtime {
   Status park(std::uint32_t item);  // into the assigned agent's workbin
   Status pull(std::uint32_t item);  // out of the workbin, back to its owner
   Status return_to_queue(std::uint32_t item);  // a supervisor returns a parked item
+  // A supervisor offers a queued item to `agent`, even one outside the item's targets: the
+  // agent must be ready and have room for the item's media. An offer like any other (offer
+  // timeout, accept, reject), caused by Assign.
+  Status assign(std::uint32_t item, std::uint32_t agent);
+  // A supervisor pulls an offered item back to the queue (cause Requeue): unlike a rejection
+  // the agent stays as it is, and the item goes to the best available agent again (which may
+  // be the same one when it is in the item's targets).
+  Status requeue(std::uint32_t item);
   // Assigned: to another agent; parked: into another agent's workbin.
   Status transfer(std::uint32_t item, std::uint32_t to_agent);
 
@@ -252,7 +260,7 @@ class Runtime {
   void join_open_stages(std::uint32_t i, bool announce);
   void offer_item(std::uint32_t i);    // to the best available agent, if any
   void offer_agent(std::uint32_t a);   // the best items while the agent can take work
-  void make_offer(std::uint32_t i, std::uint32_t a);
+  void make_offer(std::uint32_t i, std::uint32_t a, Cause cause = Cause::Offer);
   void charge(std::uint32_t a, std::uint32_t i);    // item i now counts against agent a
   void uncharge(std::uint32_t a, std::uint32_t i);  // no longer
   void withdraw(std::uint32_t a);  // out of every target's available agents

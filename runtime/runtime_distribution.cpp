@@ -98,7 +98,7 @@ void Runtime::offer_agent(std::uint32_t a) {
   }
 }
 
-void Runtime::make_offer(std::uint32_t i, std::uint32_t a) {
+void Runtime::make_offer(std::uint32_t i, std::uint32_t a, Cause cause) {
   WorkItem& item = items_[i];
   assert(item.state == ItemState::Queued && can_take(agents_[a], item.media));
   leave_queues(i);
@@ -107,7 +107,7 @@ void Runtime::make_offer(std::uint32_t i, std::uint32_t a) {
   item.charged_media = item.media;
   charge(a, i);
   set_deadline(i, kDeadlineState, after(terms_of(item).offer_timeout));  // kNone: no timeout
-  emit_item(item, ItemState::Queued, Cause::Offer, a);
+  emit_item(item, ItemState::Queued, cause, a);
 }
 
 void Runtime::charge(std::uint32_t a, std::uint32_t i) {

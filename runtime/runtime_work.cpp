@@ -1,5 +1,5 @@
 // Runtime: what agents (and supervisors) do with items: accept, reject, done, park, pull,
-// return, transfer.
+// return, transfer, assign, requeue.
 #include <fmt/format.h>
 
 #include "runtime/outcome.h"
@@ -96,6 +96,38 @@ Status Runtime::return_to_queue(std::uint32_t id) {
   enter_queue(i);
   emit_item(item, ItemState::Parked, Cause::Return, owner);
   offer_item(i);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::assign(std::uint32_t id, std::uint32_t agent) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
+  const std::uint32_t a = agent_index(agent);
+  if (a == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no agent `{}`", name(agent)));
+  WorkItem& item = items_[i];
+  if (item.state != ItemState::Queued) return illegal(item, "only a queued item can be assigned to an agent");
+  const Agent& to = agents_[a];
+  if (to.state != AgentState::Ready)
+    return Status::fail(Refusal::AgentUnavailable, fmt::format("agent `{}` is {}: only a ready agent can be assigned an item", name(agent),
+                                                               agent_state_name(to.state)));
+  if (!to.has_room(item.media))
+    return Status::fail(Refusal::AgentUnavailable, fmt::format("agent `{}` has no room for another `{}` item", name(agent), name(media_ids_[item.media])));
+  make_offer(i, a, Cause::Assign);
+  settle();
+  return Status::done();
+}
+
+Status Runtime::requeue(std::uint32_t id) {
+  const std::uint32_t i = item_index(id);
+  if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
+  WorkItem& item = items_[i];
+  if (item.state != ItemState::Offered) return illegal(item, "only an offered item can be pulled back to the queue");
+  const std::uint32_t a = leave_agent(i);
+  enter_queue(i);
+  emit_item(item, ItemState::Offered, Cause::Requeue, a);
+  offer_item(i);
+  offer_agent(a);
   settle();
   return Status::done();
 }

@@ -89,6 +89,7 @@ class Session::Impl final : public EventSink {
       case Op::Update: return update(v);
       case Op::Reschedule: return reschedule(v);
       case Op::Transfer: return transfer(v);
+      case Op::Assign: return assign(v);
       case Op::Agent: {
         AgentUpdate u;
         if (std::string e = parse_agent(v, rules_, pool_, *runtime_, &u); !e.empty()) return bad(std::move(e));
@@ -115,6 +116,7 @@ class Session::Impl final : public EventSink {
       case Op::Park: return runtime_->park(item);
       case Op::Pull: return runtime_->pull(item);
       case Op::Return: return runtime_->return_to_queue(item);
+      case Op::Requeue: return runtime_->requeue(item);
       default: return {};
     }
   }
@@ -237,6 +239,20 @@ class Session::Impl final : public EventSink {
     std::uint32_t item = kNoId;
     if (Status unknown = item_id(v["item"].get<std::string>(), &item); !unknown.ok()) return unknown;
     return runtime_->transfer(item, pool_.intern(v["to"].get<std::string>()));
+  }
+
+  // A supervisor's offer of a queued item to a named agent. An agent id never interned names
+  // no agent, and is not interned now (like an item's).
+  Status assign(const json& v) {
+    if (!v.is_object() || !v.contains("item") || !v.contains("agent") || !v["item"].is_string() || !v["agent"].is_string() ||
+        v.size() != 2)
+      return bad("expected {\"item\": ID, \"agent\": AGENT}");
+    std::uint32_t item = kNoId;
+    if (Status unknown = item_id(v["item"].get<std::string>(), &item); !unknown.ok()) return unknown;
+    const std::string& agent = v["agent"].get_ref<const std::string&>();
+    const auto id = pool_.find(agent);
+    if (!id) return Status::fail(Refusal::NotFound, fmt::format("no agent `{}`", agent));
+    return runtime_->assign(item, *id);
   }
 
   const abi::RulesV1& rules_;

@@ -58,7 +58,7 @@ class EventModel final : public EventSink {
     }
     state[e.item] = e.to_item;
     if (!is_open(e.to_item)) ++ended;
-    if (e.to_item == ItemState::Offered) {
+    if (e.to_item == ItemState::Offered && e.cause != Cause::Assign) {  // a supervisor's assign overrides the targets
       const WorkItem* w = rt_->find_item(e.item);
       const abi::Agent view = rt_->find_agent(e.agent)->view();
       if (!rules_.eligible(rules_.ctx, w->process, &w->record, &w->clock, w->age(e.at), &view))
