@@ -173,6 +173,8 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
     MHD_get_connection_values(connection, MHD_GET_ARGUMENT_KIND, collect_query, &query);
     if (const char* a = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_AUTHORIZATION))
       x->authorization = a;
+    if (const char* a = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT))
+      x->req.accept = a;
     HeaderScan headers;
     MHD_get_connection_values(connection, MHD_HEADER_KIND, scan_header, &headers);
     x->too_large = !headers.content_length.empty() && std::strtoull(headers.content_length.c_str(), nullptr, 10) > max_body;

@@ -37,6 +37,7 @@ struct Request {
   std::string method, path, body;
   std::vector<std::string> params;  // the path's {parameters}, in order
   std::map<std::string, std::string> query;
+  std::string accept;  // the Accept header (a report as CSV: text/csv)
   std::optional<std::string> query_value(const std::string& key) const {
     auto it = query.find(key);
     return it == query.end() ? std::nullopt : std::optional<std::string>(it->second);
@@ -86,6 +87,7 @@ std::vector<Route> queue_routes(ServerContext& ctx);
 std::vector<Route> admin_routes(ServerContext& ctx);
 std::vector<Route> ops_routes(ServerContext& ctx);
 std::vector<Route> stats_routes(ServerContext& ctx);  // routes_stats.cpp: real-time views
+std::vector<Route> report_routes(ServerContext& ctx);  // routes_reports.cpp: historical reports
 std::vector<Route> all_routes(ServerContext& ctx);
 
 // Helpers for handlers.

@@ -95,4 +95,30 @@ expect_bad "a file that is no history" "junk.db" -- intraday-process --history "
 expect_bad "no source" "give one of --history FILE or --data DIR" -- intraday-process --from 2026-01-05 --to 2026-01-06
 expect_bad "task-detail without --item" "task-detail needs --item" -- task-detail "${R[@]}"
 
+# GET /v1/reports/{kind} on a running service: the same table as `iwd report --data` on its
+# data folder, as JSON, or as CSV with Accept: text/csv; bad input is a 400.
+source "$(dirname "$0")/serve_lib.sh"
+RULES=$D/day.iwd start_server
+expect_call 200 "an agent" -- PUT /v1/agents/ana '{"skills":{"sales":5}}'
+expect_call 201 "a sale, offered to ana" -- POST /v1/items '{"id":"S1","kind":"Sale","segment":"Gold"}'
+expect_call 201 "a claim" -- POST /v1/items '{"id":"C1","kind":"Claim"}'
+expect_call 200 "the claim canceled" -- POST /v1/items/C1/cancel '{}'
+TODAY=$(date -u +%F)
+TOMORROW=$(date -u -d tomorrow +%F)
+Q="from=$TODAY&to=$TOMORROW&tz=Europe/Berlin&interval=1d"
+expect_call 200 "the report over HTTP" -- GET "/v1/reports/intraday-process?$Q"
+expect_exit 0 "the same report from the data folder" -- "$IWD" report intraday-process --data "$DATA" --from "$TODAY" --to "$TOMORROW" --tz Europe/Berlin --interval 1d --format json
+expect_in out '"process":"Claims.Files","new":1,"completed":0,"canceled":1' "the canceled claim"
+cp "$TMP/out" "$TMP/cli.json"
+expect_exit 0 "HTTP and the CLI give the same JSON" -- cmp "$TMP/cli.json" "$TMP/body"
+curl -s -H 'Accept: text/csv' "$URL/v1/reports/outcome?$Q" >"$TMP/http.csv"
+"$IWD" report outcome --data "$DATA" --from "$TODAY" --to "$TOMORROW" --tz Europe/Berlin --interval 1d --format csv >"$TMP/cli.csv"
+expect_exit 0 "CSV with Accept: text/csv" -- cmp "$TMP/cli.csv" "$TMP/http.csv"
+expect_call 400 "an unknown kind over HTTP" -- GET "/v1/reports/intraday?$Q"
+expect_in out '"code":"bad_report"' "its code"
+expect_in out 'unknown report `intraday`' "names the kind"
+expect_call 400 "from after to over HTTP" -- GET "/v1/reports/outcome?from=$TOMORROW&to=$TODAY"
+expect_in out "is not before to" "names the parameters"
+stop_server
+
 finish

@@ -47,6 +47,7 @@ int run_serve(const ServeOptions& opts) {
   }
   const std::string listen = !opts.listen.empty() ? opts.listen : config.listen.value_or("127.0.0.1:8080");
   const std::string data = !opts.data.empty() ? opts.data : config.data.value_or("iwd-data");
+  config.data = data;  // the folder in force: GET /v1/reports/{kind} reads its history
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "iwd serve: --listen is HOST:PORT, e.g. 127.0.0.1:8080\n";
