@@ -64,31 +64,24 @@ void QueueStats::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
 }
 
 void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt, std::int64_t at) {
-  if (id >= slot_of_id_.size()) slot_of_id_.resize(std::max<std::size_t>(id + 1, slot_of_id_.size() * 2), kNone);
-  std::uint32_t& slot = slot_of_id_[id];
+  while (entries_.size() <= id) entries_.emplace_back();  // by the interned id: no lookup on the way
   const WorkItem* w = rt.find_item(id);
   if (w && !runtime::is_open(w->state)) w = nullptr;
+  Entry& e = entries_[id];
   if (!w) {
-    if (slot != kNone) {
-      remove(slot);
-      free_.push_back(slot);
-      slot = kNone;
-    }
+    if (e.state != 0) remove(id);
     return;
   }
-  if (slot != kNone) {
-    Entry& e = entries_[slot];
-    bool same = e.process == w->process && e.captured == captured_of(*w) && e.due == w->clock.due;
-    for (int k = 0; same && k < dimensions_; ++k)
-      same = dim_groups_[slot * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)] == dimension_group(k, *w);
-    if (same) {  // the usual case: a state or priority change
+  if (e.state != 0) {
+    if (e.process == w->process && e.captured == captured_of(*w) && e.due == w->clock.due && same_dimensions(id, *w)) {
+      // The usual case: a state or priority change.
       const auto state = static_cast<std::uint8_t>(w->state);
       if (e.state != state || e.priority != w->priority) {
         const std::int64_t old_priority = e.priority;
         const std::uint8_t old_state = e.state;
         e.state = state;
         e.priority = w->priority;
-        each_cell(slot, [&](Cell& c) {
+        each_cell(id, [&](Cell& c) {
           --c.by_state[old_state - 1u];
           ++c.by_state[state - 1u];
           if (old_priority != e.priority) {
@@ -99,17 +92,13 @@ void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt, std::int6
       }
       return;
     }
-    remove(slot);
-  } else if (!free_.empty()) {
-    slot = free_.back();
-    free_.pop_back();
-  } else {
-    slot = static_cast<std::uint32_t>(entries_.size());
-    entries_.emplace_back();
-    dim_groups_.resize(entries_.size() * static_cast<std::size_t>(dimensions_), kNone);
+    remove(id);
   }
-  entries_[slot].id = id;
-  insert(slot, *w, at);
+  if (dimensions_ > 0 && dim_groups_.size() <= std::size_t{id} * static_cast<std::size_t>(dimensions_)) {
+    dim_groups_.resize(std::max(dim_groups_.size() * 2, (std::size_t{id} + 1) * static_cast<std::size_t>(dimensions_)), kNone);
+    dim_values_.resize(dim_groups_.size(), 0);
+  }
+  insert(id, *w, at);
 }
 
 std::uint32_t QueueStats::dimension_group(int k, const WorkItem& w) {
@@ -130,15 +119,27 @@ std::uint32_t QueueStats::dimension_group(int k, const WorkItem& w) {
   return it->second;
 }
 
-template <typename F>
-void QueueStats::each_cell(std::uint32_t slot, F f) {
-  f(processes_[static_cast<std::size_t>(entries_[slot].process)]);
-  for (int k = 0; k < dimensions_; ++k)
-    f(dims_[static_cast<std::size_t>(k)].cells[dim_groups_[slot * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)]]);
+bool QueueStats::same_dimensions(std::uint32_t id, const WorkItem& w) const {
+  const Entry& e = entries_[id];
+  for (int k = 0; k < dimensions_; ++k) {
+    const std::uint32_t s = rt_->rules().report_dimension_slots[k];
+    const bool present = w.record.present(s);
+    if (present != ((e.dims_present >> k) & 1)) return false;
+    if (present && w.record.get_int(s) != dim_values_[id * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)])
+      return false;
+  }
+  return true;
 }
 
-void QueueStats::insert(std::uint32_t slot, const WorkItem& w, std::int64_t at) {
-  Entry& e = entries_[slot];
+template <typename F>
+void QueueStats::each_cell(std::uint32_t id, F f) {
+  f(processes_[static_cast<std::size_t>(entries_[id].process)]);
+  for (int k = 0; k < dimensions_; ++k)
+    f(dims_[static_cast<std::size_t>(k)].cells[dim_groups_[id * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)]]);
+}
+
+void QueueStats::insert(std::uint32_t id, const WorkItem& w, std::int64_t at) {
+  Entry& e = entries_[id];
   assert(w.process >= 0 && static_cast<std::size_t>(w.process) < processes_.size());
   e.process = w.process;
   e.captured = captured_of(w);
@@ -147,27 +148,33 @@ void QueueStats::insert(std::uint32_t slot, const WorkItem& w, std::int64_t at) 
   e.state = static_cast<std::uint8_t>(w.state);
   e.age = age_bucket(at - e.captured);
   e.phase = static_cast<Phase>(due_phase(e.due, at));
-  for (int k = 0; k < dimensions_; ++k)
-    dim_groups_[slot * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)] = dimension_group(k, w);
+  e.dims_present = 0;
+  for (int k = 0; k < dimensions_; ++k) {
+    const std::size_t at_k = id * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k);
+    const std::uint32_t s = rt_->rules().report_dimension_slots[k];
+    dim_groups_[at_k] = dimension_group(k, w);
+    if (w.record.present(s)) e.dims_present |= static_cast<std::uint8_t>(1u << k);
+    dim_values_[at_k] = w.record.present(s) ? w.record.get_int(s) : 0;
+  }
   const std::uint32_t stamp = e.stamp;
-  each_cell(slot, [&](Cell& c) {
+  each_cell(id, [&](Cell& c) {
     ++c.open;
     ++c.by_state[e.state - 1u];
     ++c.ages[e.age];
     if (e.phase == kSoon) ++c.due_soon;
     if (e.phase == kOverdue) ++c.overdue;
     ++c.priorities[e.priority];
-    c.oldest.push_back(oldest_key(e.captured, slot, stamp));
+    c.oldest.push_back(oldest_key(e.captured, id, stamp));
     std::push_heap(c.oldest.begin(), c.oldest.end(), kEarliestOnTop);
   });
   ++live_;
-  push_crossing(slot, false);
-  push_crossing(slot, true);
+  push_crossing(id, false);
+  push_crossing(id, true);
 }
 
-void QueueStats::remove(std::uint32_t slot) {
-  Entry& e = entries_[slot];
-  each_cell(slot, [&](Cell& c) {
+void QueueStats::remove(std::uint32_t id) {
+  Entry& e = entries_[id];
+  each_cell(id, [&](Cell& c) {
     --c.open;
     --c.by_state[e.state - 1u];
     --c.ages[e.age];
@@ -187,11 +194,12 @@ void QueueStats::remove(std::uint32_t slot) {
     }
   });
   ++e.stamp;
+  e.state = 0;
   --live_;
 }
 
-void QueueStats::push_crossing(std::uint32_t slot, bool due) {
-  const Entry& e = entries_[slot];
+void QueueStats::push_crossing(std::uint32_t id, bool due) {
+  const Entry& e = entries_[id];
   std::int64_t at = 0;
   if (due) {
     if (e.phase == kOverdue || e.phase == kNever) return;
@@ -200,7 +208,7 @@ void QueueStats::push_crossing(std::uint32_t slot, bool due) {
     if (e.age + 1 >= kAgeBuckets) return;
     at = e.captured + kAgeBounds[e.age + 1u];
   }
-  crossings_.push_back(Crossing{at, slot, e.stamp, due});
+  crossings_.push_back(Crossing{at, id, e.stamp, due});
   std::push_heap(crossings_.begin(), crossings_.end(), std::greater<>());
   // Crossings of items gone or changed are dropped when they come up; past twice the live
   // items' (two each at most) the heap is rebuilt without them.
@@ -237,7 +245,7 @@ void QueueStats::advance(std::int64_t now) {
   }
 }
 
-std::int64_t QueueStats::oldest_of(Cell& c, const std::vector<Entry>& entries) {
+std::int64_t QueueStats::oldest_of(Cell& c, const runtime::ChunkedVector<Entry>& entries) {
   while (!c.oldest.empty()) {
     const auto packed = static_cast<std::uint64_t>(c.oldest.front()[1]);
     if (entries[packed >> 32].stamp == static_cast<std::uint32_t>(packed)) return c.oldest.front()[0];

@@ -28,6 +28,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "runtime/chunked_vector.h"
 #include "runtime/runtime.h"
 
 namespace iwd::stats {
@@ -77,10 +78,11 @@ class QueueStats {
   enum Phase : std::uint8_t { kFar, kSoon, kOverdue, kNever };  // of the due instant
   struct Entry {
     std::int64_t captured = 0, due = 0, priority = 0;
-    std::uint32_t id = kNone, stamp = 0;  // stamp: bumped when the keys change (stale heap entries)
+    std::uint32_t stamp = 0;  // bumped when the keys change (stale heap entries)
     std::int32_t process = -1;
-    std::uint8_t state = 0, age = 0;
+    std::uint8_t state = 0, age = 0;  // state 0: no open item by that id
     Phase phase = kNever;
+    std::uint8_t dims_present = 0;  // bit k: dimension k has a value (dim_values_)
   };
   struct Crossing {
     std::int64_t at;
@@ -91,25 +93,25 @@ class QueueStats {
 
   void reset(const runtime::Runtime& rt);
   void refresh(std::uint32_t id, const runtime::Runtime& rt, std::int64_t at);
-  void insert(std::uint32_t slot, const runtime::WorkItem& w, std::int64_t at);
-  void remove(std::uint32_t slot);
+  void insert(std::uint32_t id, const runtime::WorkItem& w, std::int64_t at);
+  void remove(std::uint32_t id);
   void advance(std::int64_t now);
   std::uint32_t dimension_group(int k, const runtime::WorkItem& w);
+  bool same_dimensions(std::uint32_t id, const runtime::WorkItem& w) const;
   // The cells an entry counts in: its process, then its value of each dimension.
   template <typename F>
-  void each_cell(std::uint32_t slot, F f);
-  void push_crossing(std::uint32_t slot, bool due);
-  static std::int64_t oldest_of(Cell& c, const std::vector<Entry>& entries);
+  void each_cell(std::uint32_t id, F f);
+  void push_crossing(std::uint32_t id, bool due);
+  static std::int64_t oldest_of(Cell& c, const runtime::ChunkedVector<Entry>& entries);
   static void merge(GroupFigures& into, const Cell& c, std::int64_t oldest);
 
   const runtime::Runtime* rt_ = nullptr;  // the runtime fed: another one (a reload) starts over
   std::int64_t now_ = 0;
-  std::vector<std::uint32_t> slot_of_id_;  // interned item id -> entry, or kNone
-  std::vector<Entry> entries_;
-  std::vector<std::uint32_t> free_;
+  runtime::ChunkedVector<Entry> entries_;  // per interned item id (grows without moving)
   std::size_t live_ = 0;
   int dimensions_ = 0;
   std::vector<std::uint32_t> dim_groups_;  // entry * dimensions_ + k -> cell index in dims_[k]
+  std::vector<std::int64_t> dim_values_;   // entry * dimensions_ + k -> the value (compared, not hashed)
   std::vector<Cell> processes_;
   struct Dimension {
     std::unordered_map<std::int64_t, std::uint32_t> group_of;  // present value -> cell

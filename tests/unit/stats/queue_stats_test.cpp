@@ -1,6 +1,7 @@
 // Queue statistics against a brute-force scan of the runtime: random scripts of operations,
 // clock advances and hot reloads (Runtime::adopt into a new runtime, as the server does),
-// the incremental figures equal to the scan after every step, for every grouping.
+// the incremental figures equal to the scan after every step, for every grouping; now and then
+// figures rebuilt from the runtime (a restart) as well.
 // IWD_STATS_SEED=N runs one seed.
 #include <gtest/gtest.h>
 
@@ -225,6 +226,12 @@ class Script {
       if (!got) return "no grouping " + by;
       const auto want = scan(*rt_, by, now());
       if (*got != want) return fmt::format("by {} at +{} s:\n got  {}\n want {}", by, (now() - kStart) / 1000, describe(*got), describe(want));
+      // What a restart builds: one scan of the runtime.
+      if (pick(20) == 0) {
+        QueueStats rebuilt;
+        rebuilt.rebuild(*rt_, now());
+        if (*rebuilt.figures(*rt_, by, now()) != want) return "rebuilt by " + by + ": " + describe(*rebuilt.figures(*rt_, by, now()));
+      }
     }
     std::size_t parked = 0;
     for (const WorkItem& w : rt_->items()) parked += w.state == ItemState::Parked;
