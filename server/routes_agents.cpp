@@ -1,5 +1,6 @@
 // Agents: register or change (skills, groups, capacity, state), set state, read, offers by
-// polling and as a Server-Sent Events stream, the workbin.
+// polling and as a Server-Sent Events stream, the workbin, and a supervisor's return of a
+// whole workbin to the queue.
 #include <fmt/format.h>
 
 #include "server/routes.h"
@@ -14,6 +15,7 @@ namespace {
 
 constexpr RoleSet kAgentOrSupervisor = roles({Role::Agent, Role::Supervisor});
 constexpr RoleSet kAgent = roles({Role::Agent});
+constexpr RoleSet kSupervisor = roles({Role::Supervisor});
 
 const runtime::Agent* agent_named(const runtime::Runtime& rt, const std::string& id) {
   const auto interned = rt.pool().find(id);
@@ -58,6 +60,43 @@ void change_state(Engine* engine, const std::string& id, json body, const Respon
                  if (known.status != 200) return res(known);
                  engine->change(Change{runtime::replay::Op::Agent, std::move(body), {}, std::move(actor)}, res);
                });
+}
+
+// Every parked item of an agent back to the queue, at most `limit` a request: one `return`
+// change (journal line, history record) per item, each applied or refused on its own (an item
+// may have moved since the read). The reply lists each item's status and how many are left.
+void return_workbin(Engine* engine, const std::string& id, std::size_t limit, std::string actor, const Responder& res) {
+  auto parked = std::make_shared<std::vector<std::string>>();
+  auto total = std::make_shared<std::size_t>(0);
+  engine->read(
+      [id, parked, total](const runtime::Runtime& rt, std::int64_t) {
+        const runtime::Agent* a = agent_named(rt, id);
+        if (!a) return no_agent(id);
+        const auto index = static_cast<std::uint32_t>(a - rt.agents().data());
+        for (const runtime::WorkItem& item : rt.items())
+          if (item.state == runtime::ItemState::Parked && item.agent == index) parked->emplace_back(rt.pool().view(item.id));
+        *total = parked->size();
+        return Reply{200, {}};
+      },
+      [engine, id, limit, parked, total, actor = std::move(actor), res](const Reply& known) {
+        if (known.status != 200) return res(known);
+        if (parked->size() > limit) parked->resize(limit);
+        std::vector<Change> changes;
+        for (const std::string& item : *parked) changes.push_back(Change{runtime::replay::Op::Return, json(item), {}, actor});
+        const std::size_t remaining = *total - parked->size();
+        auto gathered = [id, parked, remaining, res](std::vector<Reply> replies) {
+          ojson results = ojson::array();
+          std::size_t returned = 0;
+          for (std::size_t k = 0; k < replies.size(); ++k) {
+            ojson one{{"item", (*parked)[k]}, {"status", replies[k].status}};
+            if (replies[k].status < 300) ++returned;
+            else one["error"] = std::move(replies[k].body["error"]);
+            results.push_back(std::move(one));
+          }
+          res(Reply{200, ojson{{"agent", id}, {"returned", returned}, {"remaining", remaining}, {"results", std::move(results)}}});
+        };
+        engine->changes(std::move(changes), std::move(gathered));
+      });
 }
 
 }  // namespace
@@ -140,6 +179,11 @@ std::vector<Route> agent_routes(ServerContext& ctx) {
                  for (std::uint32_t i : a.held) held.push_back(item_view(rt, rt.items()[i], now));
                  return Reply{200, ojson{{"agent", agent_view(rt, a)}, {"parked", std::move(parked)}, {"holding", std::move(held)}}};
                })});
+  r.push_back({"POST", "/v1/agents/{id}/workbin/return", kSupervisor, [&ctx](const Call& call, const Responder& res) {
+                 json ignored;
+                 if (!body_object(call, res, &ignored, true)) return;
+                 return_workbin(ctx.engine, call.param(1), ctx.config->max_batch, call.caller.name, res);
+               }});
   return r;
 }
 

@@ -1,6 +1,7 @@
 // Items: what sources do (capture, batch capture, read, update, complete, cancel, hold,
 // resume, restart, reschedule), and what agents and supervisors do to an item (accept,
-// reject, done, park, pull, transfer, return).
+// reject, done, park, pull, transfer, return; a supervisor's cancel, hold, resume, assign,
+// requeue).
 #include <fmt/format.h>
 
 #include <chrono>
@@ -23,6 +24,8 @@ constexpr RoleSet kAgent = roles({Role::Agent});
 constexpr RoleSet kAgentOrSupervisor = roles({Role::Agent, Role::Supervisor});
 constexpr RoleSet kSupervisor = roles({Role::Supervisor});
 constexpr RoleSet kReaders = roles({Role::Source, Role::Supervisor});
+// Cancel, hold and resume: the source's, and a supervisor's (docs/lifecycle.md, "Supervisors").
+constexpr RoleSet kSourceOrSupervisor = roles({Role::Source, Role::Supervisor});
 
 const char* kItem = "/v1/items/{id}";
 
@@ -131,8 +134,10 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  body["id"] = id;
                  ctx.engine->change(Change{Op::Update, std::move(body), {}, call.caller.name}, res);
                }});
-  for (Op op : {Op::Cancel, Op::Hold, Op::Resume, Op::Restart})
-    r.push_back({"POST", fmt::format("{}/{}", kItem, op_name(op)), kSource, [&ctx, op](const Call& call, const Responder& res) {
+  for (Op op : {Op::Cancel, Op::Hold, Op::Resume, Op::Restart, Op::Requeue})
+    r.push_back({"POST", fmt::format("{}/{}", kItem, op_name(op)),
+                 op == Op::Restart ? kSource : op == Op::Requeue ? kSupervisor : kSourceOrSupervisor,
+                 [&ctx, op](const Call& call, const Responder& res) {
                    json ignored;
                    if (!body_object(call, res, &ignored, true)) return;
                    ctx.engine->change(Change{op, json(call.param(1)), {}, call.caller.name}, res);
@@ -180,6 +185,15 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                    return send(res, error_reply(422, "missing_to", "give the agent to transfer to: {\"to\": AGENT}"));
                  if (std::string p = agent_field_problem(body["to"], "to"); !p.empty()) return send(res, error_reply(422, "bad_id", p));
                  ctx.engine->change(Change{Op::Transfer, json{{"item", call.param(1)}, {"to", body["to"]}}, call.caller.agent, call.caller.name}, res);
+               }});
+  r.push_back({"POST", fmt::format("{}/assign", kItem), kSupervisor, [&ctx](const Call& call, const Responder& res) {
+                 json body;
+                 if (!body_object(call, res, &body)) return;
+                 if (!body.contains("agent") || body.size() != 1)
+                   return send(res, error_reply(422, "missing_agent", "give the agent to offer the item to: {\"agent\": AGENT}"));
+                 if (std::string p = agent_field_problem(body["agent"], "agent"); !p.empty())
+                   return send(res, error_reply(422, body["agent"].is_string() ? "bad_id" : "bad_agent", p));
+                 ctx.engine->change(Change{Op::Assign, json{{"item", call.param(1)}, {"agent", body["agent"]}}, {}, call.caller.name}, res);
                }});
   r.push_back({"POST", fmt::format("{}/return", kItem), kSupervisor, [&ctx](const Call& call, const Responder& res) {
                  json ignored;

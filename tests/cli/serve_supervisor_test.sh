@@ -1,0 +1,115 @@
+#!/usr/bin/env bash
+# A supervisor's actions over HTTP (issue 16, docs/lifecycle.md "Supervisors"): assign a queued
+# item to a named agent (outside its targets), pull an offer back (requeue), hold, resume and
+# cancel, set an agent not ready with a reason, return a whole workbin. Each is refused to a
+# source or agent token (403) and when illegal (4xx), with nothing changed; each is journaled
+# (a restart replays it) and in the event history with the supervisor token's name as actor.
+set -u
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/serve_lib.sh"
+
+cat >"$TMP/config.json" <<'JSON'
+{
+  "tokens": [
+    {"token": "source-token-0123456789", "role": "source", "name": "crm"},
+    {"token": "agent-token-fin-0123456", "role": "agent", "agent": "fin", "name": "fin-desk"},
+    {"token": "supervisor-token-012345", "role": "supervisor", "name": "sam"}
+  ]
+}
+JSON
+SERVE_ARGS="--config $TMP/config.json"
+start_server
+SRC=source-token-0123456789
+FIN=agent-token-fin-0123456
+SUP=supervisor-token-012345
+state_of() { TOKEN=$SUP call GET "/v1/items/$1"; python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(j.get("state"), j.get("agent"))' "$TMP/body"; }
+
+# fin does finance only: no Sales item's target takes her.
+TOKEN=$SUP expect_call 200 "a supervisor registers fin" -- PUT /v1/agents/fin '{"skills":{"finance_processing":3},"state":"ready"}'
+for id in S1 S2 S3 S4; do
+  TOKEN=$SRC expect_call 201 "capture $id" -- POST /v1/items "{\"id\":\"$id\",\"department\":\"Sales\",\"segment\":\"Gold\"}"
+done
+expect_exit 0 "S1 waits in the queue" -- test "$(state_of S1)" = "queued None"
+
+# Assign and requeue.
+TOKEN=$SRC expect_call 403 "a source may not assign" -- POST /v1/items/S1/assign '{"agent":"fin"}'
+TOKEN=$FIN expect_call 403 "nor may an agent" -- POST /v1/items/S1/assign '{"agent":"fin"}'
+expect_exit 0 "nothing changed" -- test "$(state_of S1)" = "queued None"
+TOKEN=$SUP expect_call 422 "assign without an agent" -- POST /v1/items/S1/assign '{}'
+expect_in out '"code":"missing_agent"' "named"
+TOKEN=$SUP expect_call 422 "assign to a number" -- POST /v1/items/S1/assign '{"agent":5}'
+expect_in out '"code":"bad_agent"' "named"
+TOKEN=$SUP expect_call 404 "assign to no agent" -- POST /v1/items/S1/assign '{"agent":"zed"}'
+expect_in out 'no agent `zed`' "says which"
+TOKEN=$SUP expect_call 404 "assign no item" -- POST /v1/items/S9/assign '{"agent":"fin"}'
+TOKEN=$SUP expect_call 200 "a supervisor offers S1 to fin, outside its targets" -- POST /v1/items/S1/assign '{"agent":"fin"}'
+expect_in out '"state":"offered"' "offered"
+expect_in out '"agent":"fin"' "to fin"
+TOKEN=$SUP expect_call 409 "S1 is offered: it cannot be assigned again" -- POST /v1/items/S1/assign '{"agent":"fin"}'
+expect_in out 'only a queued item can be assigned' "says why"
+TOKEN=$SRC expect_call 403 "a source may not requeue" -- POST /v1/items/S1/requeue ''
+TOKEN=$SUP expect_call 200 "the supervisor pulls the offer back" -- POST /v1/items/S1/requeue ''
+expect_in out '"state":"queued"' "queued again"
+TOKEN=$SUP expect_call 409 "a queued item cannot be requeued" -- POST /v1/items/S1/requeue ''
+TOKEN=$SUP expect_call 200 "fin is still ready (no rona)" -- GET /v1/agents/fin
+expect_in out '"state":"ready"' "ready"
+
+# An agent's state with a reason, by a supervisor.
+TOKEN=$SUP expect_call 200 "the supervisor sets fin not ready" -- PUT /v1/agents/fin/state '{"state":"not_ready","reason":"coaching"}'
+TOKEN=$SUP expect_call 422 "a not-ready agent cannot be assigned" -- POST /v1/items/S1/assign '{"agent":"fin"}'
+expect_in out 'agent `fin` is not_ready' "says why"
+expect_exit 0 "nothing changed" -- test "$(state_of S1)" = "queued None"
+TOKEN=$FIN expect_call 200 "fin is ready again" -- PUT /v1/agents/fin/state '{"state":"ready"}'
+TOKEN=$SUP expect_call 200 "assign S1" -- POST /v1/items/S1/assign '{"agent":"fin"}'
+TOKEN=$SUP expect_call 200 "assign S2" -- POST /v1/items/S2/assign '{"agent":"fin"}'
+TOKEN=$SUP expect_call 422 "fin has no room for a third workitem" -- POST /v1/items/S3/assign '{"agent":"fin"}'
+expect_in out 'has no room' "says why"
+
+# Hold, resume, cancel by a supervisor; restart stays the source's.
+TOKEN=$SUP expect_call 200 "a supervisor holds S3" -- POST /v1/items/S3/hold ''
+expect_in out '"state":"held"' "held"
+TOKEN=$SUP expect_call 200 "and resumes it" -- POST /v1/items/S3/resume ''
+expect_in out '"state":"queued"' "queued"
+TOKEN=$SUP expect_call 403 "a supervisor may not restart" -- POST /v1/items/S3/restart ''
+TOKEN=$FIN expect_call 403 "an agent may not cancel" -- POST /v1/items/S3/cancel ''
+TOKEN=$FIN expect_call 200 "fin accepts S1" -- POST /v1/items/S1/accept ''
+TOKEN=$SUP expect_call 409 "an assigned item cannot be held" -- POST /v1/items/S1/hold ''
+TOKEN=$SUP expect_call 200 "a supervisor cancels an assigned item" -- POST /v1/items/S1/cancel ''
+expect_in out '"state":"canceled"' "canceled"
+
+# Bulk return of a workbin.
+TOKEN=$FIN expect_call 200 "fin accepts S2" -- POST /v1/items/S2/accept ''
+TOKEN=$FIN expect_call 200 "and parks it" -- POST /v1/items/S2/park ''
+TOKEN=$SUP expect_call 200 "assign S4" -- POST /v1/items/S4/assign '{"agent":"fin"}'
+TOKEN=$FIN expect_call 200 "fin accepts S4" -- POST /v1/items/S4/accept ''
+TOKEN=$FIN expect_call 200 "and parks it" -- POST /v1/items/S4/park ''
+TOKEN=$FIN expect_call 403 "an agent may not return its workbin" -- POST /v1/agents/fin/workbin/return ''
+TOKEN=$SUP expect_call 404 "no such agent" -- POST /v1/agents/zed/workbin/return ''
+TOKEN=$SUP expect_call 200 "the supervisor returns fin's workbin" -- POST /v1/agents/fin/workbin/return ''
+expect_in out '"returned":2' "both items"
+expect_in out '"remaining":0' "none left"
+expect_exit 0 "S2 queued" -- test "$(state_of S2)" = "queued None"
+expect_exit 0 "S4 queued" -- test "$(state_of S4)" = "queued None"
+TOKEN=$SUP expect_call 200 "an empty workbin returns nothing" -- POST /v1/agents/fin/workbin/return ''
+expect_in out '"returned":0' "none"
+
+# Journaled: a restart replays every action.
+stop_server
+start_server
+expect_exit 0 "after a restart: S1 canceled (gone)" -- test "$(state_of S1)" = "None None"
+expect_exit 0 "S2 queued" -- test "$(state_of S2)" = "queued None"
+expect_exit 0 "S3 queued" -- test "$(state_of S3)" = "queued None"
+stop_server
+history() { sqlite3 "$DATA/journal.db" "SELECT $1 FROM history WHERE $2 ORDER BY seq"; }
+expect_exit 0 "the journal has the assign and requeue lines" -- \
+  bash -c "sqlite3 '$DATA/journal.db' 'SELECT line FROM journal' | grep -c '\"assign\":{\"agent\":\"fin\",\"item\":\"S' | grep -qx 4 &&
+           sqlite3 '$DATA/journal.db' 'SELECT line FROM journal' | grep -q '\"requeue\":\"S1\"'"
+expect_exit 0 "the history: S1's assign, requeue and cancel by sam" -- \
+  test "$(history "reason || ' ' || actor" "item = 'S1' AND reason IN ('assign', 'requeue', 'cancel')" | tr '\n' ,)" = "assign sam,requeue sam,assign sam,cancel sam,"
+expect_exit 0 "the history: one return per item, by sam" -- \
+  test "$(history "item || ' ' || actor" "reason = 'return'" | tr '\n' ,)" = "S2 sam,S4 sam,"
+expect_exit 0 "the history: hold and resume by sam" -- \
+  test "$(history "reason || ' ' || actor" "item = 'S3' AND reason IN ('hold', 'resume')" | tr '\n' ,)" = "hold sam,resume sam,"
+expect_exit 0 "the history: fin set not ready (coaching) by sam" -- \
+  test "$(history "reason || ' ' || actor" "kind = 'agent' AND agent = 'fin' AND to_state = 'not_ready'" | tr '\n' ,)" = "coaching sam,"
+finish
