@@ -41,6 +41,10 @@ def http_of(op):
         return "POST", path_of(op.id, k), {"agent": op.agent}
     if k == "transfer":
         return "POST", path_of(op.id, k), {"to": op.to}
+    if k == "assign":
+        return "POST", path_of(op.id, k), {"agent": op.to}
+    if k == "return_workbin":
+        return "POST", f"/v1/agents/{quote(op.agent, safe='')}/workbin/return", None
     if k == "agent_put":
         return "PUT", f"/v1/agents/{quote(op.agent, safe='')}", op.body
     if k == "agent_state":
@@ -233,7 +237,16 @@ class Driver(threading.Thread):
         if by["parked"] and len(known) > 1:
             cands.append((2, "transfer_parked"))
         if by["parked"]:
-            cands.append((2, "return"))
+            cands += [(2, "return"), (1, "return_workbin")]
+        # A supervisor's assign takes items no stage offers to anyone (Finance, Legal, HR): a
+        # Sales item's timed-out offer would go on to its preferred agent, which the verifier's
+        # timers do not foresee.
+        assignable = [it for it in by["queued"] if not it.preferred]
+        ready = [a for a in agents if a.state == "ready"]
+        if assignable and ready:
+            cands.append((3, "assign"))
+        if by["offered"]:
+            cands.append((2, "requeue"))
         completable = by["assigned"] + by["done_pending"] + by["parked"]
         if completable:
             cands.append((6 if len(live) < MAX_OPEN else 12, "complete"))
@@ -257,6 +270,12 @@ class Driver(threading.Thread):
             return Op(kind, id=pick(completable).id)
         if kind == "pull":
             return Op(kind, id=pick(pullable).id)
+        if kind == "assign":
+            return Op(kind, id=pick(assignable).id, to=pick(ready).id)
+        if kind == "requeue":
+            return Op(kind, id=pick(by["offered"]).id)
+        if kind == "return_workbin":
+            return Op(kind, agent=pick(sorted({it.agent for it in by["parked"]})))
         if kind in ("accept", "reject"):
             it = pick(by["offered"])
             return Op(kind, id=it.id, agent=it.agent)
@@ -343,7 +362,8 @@ class Driver(threading.Thread):
 
     def note(self, op, draft, now, outcome):
         """The operation in the history of each item it names (the draft's copies share it)."""
-        ids = [b["id"] for b in op.bodies] if op.kind == "batch" else [op.body["id"]] if op.kind == "capture" else [op.id]
+        ids = [b["id"] for b in op.bodies] if op.kind == "batch" else [op.body["id"]] if op.kind == "capture" else \
+            list(draft.items) if op.kind == "return_workbin" else [op.id]
         for i in ids:
             it = draft.items.get(i) or self.world.items.get(i)
             if it is not None:
@@ -351,6 +371,8 @@ class Driver(threading.Thread):
 
     @staticmethod
     def summary(reply):
+        if isinstance(reply, dict) and "returned" in reply:
+            return f"returned {[r['item'] for r in reply['results'] if r['status'] == 200]}"
         if isinstance(reply, dict) and "results" in reply:
             return "[" + ", ".join(f"{r['status']} {r.get('item', {}).get('state')}" for r in reply["results"]) + "]"
         if isinstance(reply, dict):
@@ -377,6 +399,15 @@ class Driver(threading.Thread):
                               excused)
             return
         draft.apply()
+        if op.kind == "return_workbin":
+            returned = sorted(r["item"] for r in reply["results"] if r["status"] == 200)
+            if returned != sorted(draft.items) or reply.get("remaining") != 0:
+                self.surprise(op, f"returned {sorted(draft.items)}, none remaining",
+                              f"returned {returned}, remaining {reply.get('remaining')}", now, list(draft.items))
+            for i in draft.items:  # their priority and place are the queue's now: read them
+                if w.items[i].state in OPEN_STATES:
+                    self.reread_item(w.items[i])
+            return
         if op.kind == "batch":
             for body, result in zip(op.bodies, reply["results"]):
                 it = w.items[body["id"]]

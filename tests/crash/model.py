@@ -15,6 +15,10 @@ operations (examples/enterprise.iwd):
   is offered to its preferred agent the moment that agent is logged in and ready, and a ready
   agent never has a queued Sales item of its own waiting.
 
+A supervisor's `assign` (driver.py) takes only Finance and Unclassified items: their offer to
+an agent outside every target is ended by its timeout, by an update (the agent is not
+eligible) or by a hot reload (the same), each back to the queue and never offered on.
+
 Timers that can fire within a run, accepted from the acknowledged state (here and in verify.py):
 - the Sales offer timeout (30 s: enterprise.iwd sets none for Sales): offered -> queued, and
   the agent becomes not_ready `rona` (the item is not offered again: its only agent is not ready);
@@ -112,7 +116,9 @@ class Op:
             return f"create {self.body['id']} {self.body}"
         if self.kind in ("agent_put", "agent_state"):
             return f"{self.kind} {self.agent} {self.body}"
-        extra = {"update": f" {self.patch}", "transfer": f" to {self.to}"}.get(self.kind, "")
+        if self.kind == "return_workbin":
+            return f"return of {self.agent}'s workbin"
+        extra = {"update": f" {self.patch}", "transfer": f" to {self.to}", "assign": f" to {self.to}"}.get(self.kind, "")
         return f"{self.kind} {self.id}{extra}" + (f" by {self.agent}" if self.agent else "")
 
 
@@ -132,6 +138,8 @@ class World:
         change of skills alone is no event)."""
         if op.kind == "batch":
             self.acked += [(b["id"], "capture") for b, r in zip(op.bodies, reply["results"]) if r["status"] == 201]
+        elif op.kind == "return_workbin":
+            self.acked += [(r["item"], "return") for r in reply["results"] if r["status"] == 200]
         elif op.kind == "capture":
             if status == 201:
                 self.acked.append((op.body["id"], "capture"))
@@ -262,6 +270,13 @@ def predict(world, op, now):
         _agent_state(d, op.agent, state, reason, now)
     elif k == "agent_state":
         _agent_state(d, op.agent, op.body["state"], op.body.get("reason"), now)
+    elif k == "return_workbin":
+        # One `return` per parked item of the agent, in one batch (docs/api.md).
+        for i in sorted(world.live):
+            if world.items[i].state == "parked" and world.items[i].agent == op.agent:
+                it = d.item(i)
+                it.state, it.agent = "queued", None
+                _distribute(d, it, now)
     else:
         it = d.item(op.id)
         if k == "update":
@@ -271,6 +286,11 @@ def predict(world, op, now):
                 else:
                     it.attrs[key] = value
             it.view = None
+            if it.state == "offered" and not it.preferred:
+                # Only a supervisor's assign offers an item without a preferred agent (no stage
+                # takes the harness's agents otherwise): an update finds the agent outside the
+                # targets and returns the item to the queue, the agent as it is.
+                it.state, it.agent = "queued", None
         elif k in ("cancel", "complete"):
             it.state, it.agent = ("canceled" if k == "cancel" else "completed"), None
         elif k == "hold":
@@ -296,6 +316,16 @@ def predict(world, op, now):
             it.agent = op.to
             _held_by(it, op.to)
         elif k == "return":
+            it.state, it.agent = "queued", None
+            _distribute(d, it, now)
+        elif k == "assign":
+            # A supervisor's offer to a named agent, outside the item's targets (ready, with room).
+            # A hot reload re-checks offers against the targets and returns this one to the
+            # queue (the agent as it is): it may end at any moment, as an offer about to time out.
+            it.state, it.agent, it.offered_since = "offered", op.to, now - OFFER_TIMEOUT
+        elif k == "requeue":
+            # The offer pulled back; the agent stays as it is; the item goes to its preferred
+            # agent again when that one is ready.
             it.state, it.agent = "queued", None
             _distribute(d, it, now)
         else:
