@@ -19,6 +19,11 @@
 //   BM_EventMix/reads_last_agent  the same rules with a boost that reads last_agent: each accept
 //                         sets it and classifies the item again (LANGUAGE.md 1.1 section 3).
 //                         Counter event_bytes: sizeof(runtime::Event).
+//   BM_EventMix/plain_stats, report_by_stats  the mix with the real-time views fed
+//                         (stats/tracker.h), as `iwd serve` feeds them: the events of each call
+//                         gathered, then given to the tracker (built from the 1,000,000 items
+//                         first, untimed); with `report by`, 4 dimensions grouped as well.
+//                         plain_again, report_by_again: the mix without them once more, after.
 //
 // Each world is built once (about 10 s) and shared; run with --benchmark_filter to pick one.
 #include <benchmark/benchmark.h>
@@ -35,6 +40,7 @@
 #include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 #include "runtime/runtime.h"
+#include "stats/tracker.h"
 
 namespace {
 
@@ -81,9 +87,18 @@ class CountingSink final : public runtime::EventSink {
   void on_event(const runtime::Event& e) override {
     ++events;
     if (e.kind == runtime::EventKind::ItemStateChanged && e.to_item == runtime::ItemState::Offered) last_offered = e.item;
+    if (stats) pending.push_back(e);
+  }
+  // With the views on: the events of the last call to the tracker (not from on_event: a sink
+  // must not read the runtime in the middle of a call).
+  void flush(const runtime::Runtime& rt) {
+    for (const runtime::Event& e : pending) stats->on_event(e, rt);
+    pending.clear();
   }
   std::uint64_t events = 0;
   std::uint32_t last_offered = runtime::kNoId;
+  stats::Tracker* stats = nullptr;
+  std::vector<runtime::Event> pending;
 };
 
 struct World {
@@ -210,7 +225,7 @@ void BM_AgentReadyToOffer(benchmark::State& state) {
   state.counters["queued"] = static_cast<double>(w.rt->open_items());
 }
 
-void BM_EventMix(benchmark::State& state, Variant v) {
+void BM_EventMix(benchmark::State& state, Variant v, bool with_stats = false) {
   World& w = world(v);
   // The workers: ready, each holding one accepted item.
   static std::vector<std::uint32_t> helds[3];
@@ -227,18 +242,32 @@ void BM_EventMix(benchmark::State& state, Variant v) {
     held[a] = w.sink.last_offered;
     if (!w.rt->accept(held[a], runtime::kNoId).ok()) std::abort();
   }
+  stats::Tracker tracker;
+  if (with_stats) {
+    tracker.rebuild(*w.rt, w.clock.now().ms_since_epoch);
+    w.sink.stats = &tracker;
+  }
+  auto flush = [&w, with_stats] {
+    if (with_stats) w.sink.flush(*w.rt);
+  };
   const std::uint64_t events_before = w.sink.events;
   std::size_t a = 0;
   for (auto _ : state) {
     if (!w.rt->capture(w.item()).ok()) std::abort();
+    flush();
     w.sink.last_offered = runtime::kNoId;
     if (!w.rt->complete(held[a]).ok()) std::abort();
+    flush();
     if (w.sink.last_offered == runtime::kNoId) std::abort();
     held[a] = w.sink.last_offered;
     if (!w.rt->accept(held[a], runtime::kNoId).ok()) std::abort();
+    flush();
     a = a + 1 < kWorkers ? a + 1 : 0;
     runtime::run_until(*w.rt, w.clock, w.clock.now() + stdlib::Duration{1});
+    flush();
   }
+  w.sink.stats = nullptr;
+  if (with_stats) state.counters["tracked"] = static_cast<double>(tracker.queue.tracked());
   const auto events = static_cast<double>(w.sink.events - events_before);
   state.counters["events_per_s"] = benchmark::Counter(events, benchmark::Counter::kIsRate);
   state.counters["events_per_iter"] = events / static_cast<double>(state.iterations());
@@ -258,7 +287,11 @@ void BM_MemoryPerQueuedItem(benchmark::State& state) {
 BENCHMARK(BM_MemoryPerQueuedItem)->Iterations(1);
 BENCHMARK(BM_AgentReadyToOffer)->UseManualTime()->Iterations(100'000);
 BENCHMARK_CAPTURE(BM_EventMix, plain, Variant::Plain)->Iterations(200'000);
+BENCHMARK_CAPTURE(BM_EventMix, plain_stats, Variant::Plain, true)->Iterations(200'000);
+BENCHMARK_CAPTURE(BM_EventMix, plain_again, Variant::Plain)->Iterations(200'000);
 BENCHMARK_CAPTURE(BM_EventMix, report_by, Variant::ReportBy)->Iterations(200'000);
+BENCHMARK_CAPTURE(BM_EventMix, report_by_stats, Variant::ReportBy, true)->Iterations(200'000);
+BENCHMARK_CAPTURE(BM_EventMix, report_by_again, Variant::ReportBy)->Iterations(200'000);
 BENCHMARK_CAPTURE(BM_EventMix, reads_last_agent, Variant::ReadsLastAgent)->Iterations(200'000);
 
 BENCHMARK_MAIN();
