@@ -10,6 +10,7 @@ PACKAGES=(
   libfmt-dev libcli11-dev nlohmann-json3-dev libre2-dev libicu-dev libsqlite3-dev libcpp-httplib-dev libssl-dev libmicrohttpd-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   tzdata python3 python3-jsonschema curl wrk
+  chromium
 )
 
 missing=()
@@ -44,5 +45,26 @@ if ! grep -qs "\"version\": \"$SARIF_VERSION\"" "$SARIF_PKG_JSON" || [ ! -s "$SA
     --loglevel=error "$SARIF_PKG@$SARIF_VERSION"
   ln -sfn "node_modules/$SARIF_PKG/lib/schemas/sarif-2.1.0-rtm.5.json" "$SARIF_DIR/sarif-schema-2.1.0.json"
   [ -s "$SARIF_DIR/sarif-schema-2.1.0.json" ] || { echo "setup: the SARIF schema was not installed" >&2; exit 1; }
+fi
+# The supervisor console (console/, docs/console.md): uPlot, the chart library embedded into
+# the binary at build time, and puppeteer-core, which drives Debian's chromium in the browser
+# tests (tests/browser/). Pinned versions, into .tools/console (ignored by git); puppeteer-core
+# downloads no browser of its own.
+CONSOLE_DIR="$ROOT/.tools/console"
+CONSOLE_PKGS=(uplot@1.6.32 puppeteer-core@24.43.1)
+console_ok=1
+for spec in "${CONSOLE_PKGS[@]}"; do
+  grep -qs "\"version\": \"${spec##*@}\"" "$CONSOLE_DIR/node_modules/${spec%@*}/package.json" || console_ok=0
+done
+if [ "$console_ok" -eq 0 ]; then
+  if ! command -v npm >/dev/null; then
+    SUDO=""
+    [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends npm
+  fi
+  mkdir -p "$CONSOLE_DIR"
+  PUPPETEER_SKIP_DOWNLOAD=1 npm install --prefix "$CONSOLE_DIR" --no-save --no-package-lock --ignore-scripts --no-audit --no-fund \
+    --loglevel=error "${CONSOLE_PKGS[@]}"
+  [ -s "$CONSOLE_DIR/node_modules/uplot/dist/uPlot.esm.js" ] || { echo "setup: uPlot was not installed" >&2; exit 1; }
 fi
 echo "setup: all dependencies present"

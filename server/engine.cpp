@@ -52,6 +52,11 @@ std::string Engine::ruleset_label() const {
   return label_;
 }
 
+std::string Engine::ruleset_timezone() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return timezone_;
+}
+
 void Engine::submit(std::vector<std::unique_ptr<Command>> cs) {
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -374,6 +379,7 @@ bool Engine::swap_to(Ruleset next, std::int64_t at, RestoreReport* report, std::
   rules_ = std::move(next);
   std::lock_guard<std::mutex> lock(mu_);
   label_ = rules_.label();
+  timezone_ = rules_.timezone();
   return true;
 }
 

@@ -119,6 +119,7 @@ class Engine {
 
   const StartStats& start_stats() const { return start_stats_; }
   std::string ruleset_label() const;
+  std::string ruleset_timezone() const;  // the rules' zone, for the console's dates
   CommitStats commit_stats() const { return committer_ ? committer_->stats() : CommitStats{}; }
   // The real-time views (stats/tracker.h), fed every event after recovery: use it only on the
   // engine thread, inside a read.
@@ -200,11 +201,11 @@ class Engine {
   std::string requester_;
   std::unique_ptr<HistoryRetention> retention_;
 
-  mutable std::mutex mu_;  // guards queue_, stopping_, label_
+  mutable std::mutex mu_;  // guards queue_, stopping_, label_, timezone_
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Command>> queue_;
   bool stopping_ = false;
-  std::string label_;
+  std::string label_, timezone_;
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<SnapshotStore> snapshots_;
   std::shared_ptr<SnapshotJob> batch_snapshot_;  // the snapshot of the batch being applied

@@ -198,6 +198,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
   {
     std::lock_guard<std::mutex> lock(mu_);
     label_ = rules_.label();
+    timezone_ = rules_.timezone();
   }
   stats_.rebuild(session_->runtime(), session_->now());  // one scan: recovery fed it nothing
   recovering_ = false;

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <thread>
 
+#include "console/ui.h"
 #include "server/http_exchange.h"
 #include "server/http_guard.h"
 #include "server/ids.h"
@@ -175,6 +176,8 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
       x->authorization = a;
     if (const char* a = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_ACCEPT))
       x->req.accept = a;
+    if (const char* e = MHD_lookup_connection_value(connection, MHD_HEADER_KIND, MHD_HTTP_HEADER_IF_NONE_MATCH))
+      x->if_none_match = e;
     HeaderScan headers;
     MHD_get_connection_values(connection, MHD_HEADER_KIND, scan_header, &headers);
     x->too_large = !headers.content_length.empty() && std::strtoull(headers.content_length.c_str(), nullptr, 10) > max_body;
@@ -264,6 +267,13 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
   if (x->too_large) return res(error_reply(413, "too_large", fmt::format("the body is over {} bytes", max_body)));
   // The path as sent (raw), split at `/`, each segment percent-decoded on its own.
   const std::string& raw = x->req.path;
+  // The supervisor console's files (console/ui.h): public, as the pages hold no data; what
+  // they show comes from the API with the signed-in token.
+  if (console::is_console_path(raw)) {
+    console::Response page = console::serve(x->req.method, raw, x->if_none_match);
+    x->headers = std::move(page.headers);
+    return res.text(page.status, page.content_type, std::move(page.body));
+  }
   std::vector<std::string> segments = split_path(raw);
   for (std::string& segment : segments) {
     std::string decoded;
@@ -334,6 +344,7 @@ MHD_Result HttpFrontEnd::Impl::queue(Exchange& x) {
   MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, x.content_type.c_str());
   if (x.close) MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
   if (!x.allow.empty()) MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, x.allow.c_str());
+  for (const auto& [name, value] : x.headers) MHD_add_response_header(response, name.c_str(), value.c_str());
   const MHD_Result queued = MHD_queue_response(x.connection, static_cast<unsigned>(x.status), response);
   MHD_destroy_response(response);
   return queued;

@@ -10,6 +10,8 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "server/offer_hub.h"
 #include "server/routes.h"
@@ -38,6 +40,8 @@ struct Exchange {
   bool queued = false;      // the response is queued (libmicrohttpd's thread only)
   bool close = false;       // the connection closes after the reply (a refused request)
   std::string allow;        // a 405's Allow header: the methods the path takes
+  std::string if_none_match;  // the request's If-None-Match (the console's files revalidate)
+  std::vector<std::pair<std::string, std::string>> headers;  // more response headers (the console's)
   std::function<void(int status)> on_answer;  // counts the answer and the request in flight
 
   std::mutex mu;

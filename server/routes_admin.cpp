@@ -27,8 +27,13 @@ std::vector<Route> admin_routes(ServerContext& ctx) {
                      [engine](const runtime::Runtime& rt, std::int64_t) {
                        ojson processes = ojson::array();
                        for (std::int32_t p = 0; p < rt.rules().process_count; ++p) processes.push_back(rt.rules().process_names[p]);
+                       ojson report_by = ojson::array();
+                       for (std::int32_t d = 0; d < runtime::abi::report_dimension_count(rt.rules()); ++d)
+                         report_by.push_back(rt.rules().report_dimension_names[d]);
                        return Reply{200, ojson{{"ruleset", engine->ruleset_label()},
+                                               {"timezone", engine->ruleset_timezone()},
                                                {"processes", std::move(processes)},
+                                               {"report_by", std::move(report_by)},
                                                {"open_items", rt.open_items()}}};
                      },
                      res);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "compiler/load/bundle.h"
+#include "compiler/lower/program.h"
 #include "compiler/source/files.h"
 
 namespace iwd::server {
@@ -14,6 +15,8 @@ std::string Ruleset::label() const {
   const auto& m = loaded->manifest();
   return m.ruleset_version.empty() ? m.ruleset : m.ruleset + " " + m.ruleset_version;
 }
+
+std::string Ruleset::timezone() const { return loaded ? loaded->program().timezone : "UTC"; }
 
 namespace {
 

@@ -22,6 +22,7 @@ struct Ruleset {
   std::string key;
   std::string bundle;
   std::string label() const;  // "NAME VERSION" from the manifest, or the key
+  std::string timezone() const;  // the rules' `timezone` (IANA name; UTC without one)
 };
 
 // Failed: the rules cannot be used (an unreadable file, a bundle built elsewhere) or, for an

@@ -1,0 +1,122 @@
+// The console's shell: sign-in, the header (the ruleset in force, navigation, the live
+// state), and the hash router (#/queue, #/items/ID, ...: the fragment never reaches the
+// server, and holds no token). Each page is a module with render(view, params, app).
+import {api, ApiError, session} from './api.js';
+import {h, notice, replace} from './dom.js';
+import {poll} from './live.js';
+import * as signIn from './pages/signin.js';
+import * as queue from './pages/queue.js';
+import * as queueItems from './pages/queue_items.js';
+import * as item from './pages/item.js';
+import * as agents from './pages/agents.js';
+import * as rules from './pages/rules.js';
+
+const routes = [
+  [/^\/queue$/, queue],
+  [/^\/queue\/items$/, queueItems],
+  [/^\/items\/([^/]+)$/, item],
+  [/^\/agents$/, agents],
+  [/^\/rules$/, rules],
+];
+
+const main = document.getElementById('main');
+const top = document.getElementById('top');
+let current = null;  // the page's cleanup (its polling)
+let rulesInForce = null;
+
+const app = {
+  get rules() { return rulesInForce; },
+  // The page's polling (live.js): stopped when the page changes.
+  live(fn) {
+    const stop = poll(fn, showLive);
+    const previous = current;
+    current = () => { stop(); if (previous) previous(); };
+  },
+  // A failed request: a 401 signs out with the reason; anything else becomes a notice.
+  failed(err, what) {
+    if (err instanceof ApiError && err.status === 401) {
+      signOut('Your token was not accepted any more. Sign in again.');
+      return null;
+    }
+    if (err instanceof ApiError && err.status === 403)
+      return notice('error', `You may not see ${what}.`, 'This token\'s role does not allow it: the console needs a supervisor or admin token.');
+    if (err instanceof ApiError && err.status === 0)
+      return notice('error', `Could not load ${what}.`, 'The service did not answer. It may be restarting; try again in a moment.');
+    return notice('error', `Could not load ${what}.`, err.message || String(err));
+  },
+  go(hash) { location.hash = hash; },
+};
+
+function showLive(state) {
+  const el = document.getElementById('live');
+  el.dataset.state = state;
+  el.textContent = state === 'live' ? `Live · ${new Date().toLocaleTimeString()}` : state === 'paused' ? 'Paused while hidden' : '';
+}
+app.updated = () => showLive('live');
+
+function signOut(message) {
+  session.clear();
+  rulesInForce = null;
+  route(message);
+}
+
+// The header's ruleset: the name and version in force, and its zone.
+async function loadRules() {
+  rulesInForce = await api('/v1/admin/rules');
+  replace(document.getElementById('ruleset'),
+    h('span', {class: 'ruleset-name', title: 'The ruleset in force'}, rulesInForce.ruleset),
+    h('span', {class: 'muted'}, ` · rules' zone ${rulesInForce.timezone}`));
+}
+
+function parse() {
+  const raw = location.hash.replace(/^#/, '') || '/queue';
+  const [path, q = ''] = raw.split('?');
+  return {path, params: new URLSearchParams(q)};
+}
+
+async function route(message) {
+  if (current) current();
+  current = null;
+  showLive('off');
+  if (!session.token()) {
+    top.hidden = true;
+    return signIn.render(main, {message, onToken: signedIn});
+  }
+  top.hidden = false;
+  try {
+    if (!rulesInForce) await loadRules();
+  } catch (err) {
+    const shown = app.failed(err, 'the ruleset in force');
+    if (shown) replace(main, shown);
+    return;
+  }
+  const {path, params} = parse();
+  for (const a of document.querySelectorAll('[data-nav]'))
+    a.toggleAttribute('aria-current', path.startsWith('/' + a.dataset.nav) || (a.dataset.nav === 'queue' && path.startsWith('/items')));
+  for (const [pattern, page] of routes) {
+    const m = path.match(pattern);
+    if (!m) continue;
+    replace(main, h('p', {class: 'muted'}, 'Loading…'));
+    return page.render(main, {params, match: m.slice(1).map(decodeURIComponent)}, app);
+  }
+  replace(main, notice('empty', 'No such page.', 'Use the navigation above.'));
+}
+
+// Sign-in: the token is tried on the API before it is kept.
+async function signedIn(token) {
+  try {
+    await api('/v1/admin/rules', {token});
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 401) return 'That token was not accepted. Check it and try again.';
+    if (err instanceof ApiError && err.status === 403) return 'That token\'s role cannot use the console: it needs a supervisor or admin token.';
+    return err.message || String(err);
+  }
+  session.set(token);
+  if (!location.hash || location.hash === '#') history.replaceState(null, '', '#/queue');
+  route();
+  return null;
+}
+
+document.getElementById('sign-out').addEventListener('click', () => signOut('Signed out.'));
+window.addEventListener('hashchange', () => route());
+route();

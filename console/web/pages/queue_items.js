@@ -1,0 +1,54 @@
+// A process's items in distribution order (GET /v1/queue), 50 a page: the drill-down from the
+// queue page. The API never lists more than a page, so a million open items cost one page.
+import {api, query} from '../api.js';
+import {h, notice, replace} from '../dom.js';
+import {count, instant, stateName} from '../format.js';
+
+export const PAGE = 50;
+const STATES = ['open', 'queued', 'offered', 'assigned', 'parked', 'held', 'deferred', 'done_pending'];
+
+export async function render(view, {params}, app) {
+  const process = params.get('process') || '';
+  const state = STATES.includes(params.get('state')) ? params.get('state') : 'open';
+  const offset = Math.max(0, Number.parseInt(params.get('offset') || '0', 10) || 0);
+  const link = (changes) => '#/queue/items' + query({process, state, offset, ...changes});
+  const select = h('select', {id: 'state', name: 'state'}, STATES.map((s) => h('option', {value: s, selected: s === state}, stateName(s))));
+  select.addEventListener('change', () => app.go(link({state: select.value, offset: 0})));
+  const body = h('div', {});
+  replace(view,
+    h('nav', {class: 'crumbs', 'aria-label': 'Breadcrumbs'}, h('a', {href: '#/queue'}, 'Queue'), ' › ', process || 'all processes'),
+    h('div', {class: 'page-head'}, h('h1', {}, process ? `Items of ${process}` : 'Items'), h('label', {class: 'inline'}, 'State ', select)),
+    body);
+  let page;
+  try {
+    page = await api('/v1/queue' + query({process, state, limit: PAGE, offset}));
+  } catch (err) {
+    const shown = app.failed(err, `the items of ${process || 'the queue'}`);
+    if (shown) replace(body, shown);
+    return;
+  }
+  if (page.items.length === 0) {
+    replace(body, offset > 0
+      ? notice('empty', 'No items on this page.', 'The list has fewer items now than when you paged here.')
+      : notice('empty', `No ${stateName(state)} items${process ? ' in ' + process : ''}.`, 'Choose another state, or go back to the queue.'));
+    if (offset > 0) body.append(h('p', {}, h('a', {href: link({offset: 0})}, 'Back to the first page')));
+    return;
+  }
+  const last = offset + page.items.length;
+  replace(body,
+    h('p', {class: 'muted', id: 'items-range'}, `Items ${count(offset + 1)}–${count(last)} of ${count(page.total)}, in the order they are offered (priority, then time waiting).`),
+    h('div', {class: 'table-wrap'},
+      h('table', {class: 'grid', id: 'items-table'},
+        h('thead', {}, h('tr', {},
+          h('th', {scope: 'col'}, 'Item'), h('th', {scope: 'col'}, 'State'), h('th', {scope: 'col', class: 'num'}, 'Priority'),
+          h('th', {scope: 'col'}, 'Due'), h('th', {scope: 'col'}, 'Agent'))),
+        h('tbody', {}, page.items.map((it) => h('tr', {dataset: {item: it.id}},
+          h('th', {scope: 'row'}, h('a', {href: '#/items/' + encodeURIComponent(it.id)}, it.id)),
+          h('td', {}, stateName(it.state)),
+          h('td', {class: 'num'}, count(it.priority)),
+          h('td', {class: it.overdue ? 'alert' : ''}, instant(it.due), it.overdue ? ' (overdue)' : ''),
+          h('td', {}, it.agent || h('span', {class: 'muted'}, '–'))))))),
+    h('nav', {class: 'pager', 'aria-label': 'Pages'},
+      offset > 0 ? h('a', {href: link({offset: Math.max(0, offset - PAGE)}), rel: 'prev'}, '‹ Previous 50') : null,
+      last < page.total ? h('a', {href: link({offset: last}), rel: 'next'}, 'Next 50 ›') : null));
+}

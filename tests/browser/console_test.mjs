@@ -1,0 +1,244 @@
+// The console's pages in Debian's chromium, headless, through puppeteer-core (no browser of
+// its own), against the `iwd serve` that console_test.sh started and seeded. Every step and
+// the whole run are bounded in time; screenshots of each page at 1280x800 go to IWD_SHOTS.
+import {createRequire} from 'node:module';
+import {join} from 'node:path';
+
+const {IWD_URL: base, IWD_SUPERVISOR: supervisor, IWD_SOURCE: source, IWD_NPM_DIR: npmDir, IWD_SHOTS: shots} = process.env;
+const require = createRequire(join(npmDir, 'package.json'));
+const puppeteer = require('puppeteer-core');
+
+const STEP_MS = 20000;
+setTimeout(() => { console.log('FAIL: the run took over 200 s'); process.exit(1); }, 200000).unref();
+
+let passed = 0, failed = 0;
+function check(ok, what, detail = '') {
+  if (ok) ++passed;
+  else { ++failed; console.log(`FAIL: ${what}${detail ? ': ' + detail : ''}`); }
+}
+async function step(name, fn) {
+  let timer;
+  try {
+    await Promise.race([fn(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`over ${STEP_MS} ms`)), STEP_MS); })]);
+  } catch (e) {
+    check(false, name, e.message.split('\n')[0]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+async function api(path, token, init = {}) {
+  const res = await fetch(base + path, {...init, headers: {Authorization: `Bearer ${token}`, 'Content-Type': 'application/json'},
+    signal: AbortSignal.timeout(5000)});
+  return res.json();
+}
+
+// Chromium refuses to run as root with its sandbox, which needs user namespaces that a root
+// container seldom grants: only then is it started without.
+const args = ['--headless=new', '--lang=en-US', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check'];
+if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
+const browser = await puppeteer.launch({executablePath: '/usr/bin/chromium', headless: true, args, protocolTimeout: 30000, timeout: 30000});
+const page = await browser.newPage();
+page.setDefaultTimeout(10000);
+await page.setViewport({width: 1280, height: 800});
+// The viewer in another zone than the rules' (Europe/Berlin): the item page shows both.
+await page.emulateTimezone('America/New_York');
+const urls = [], errors = [];
+let statsRequests = 0;
+page.on('request', (r) => { urls.push(r.url()); if (r.url().includes('/v1/stats/queue')) ++statsRequests; });
+page.on('pageerror', (e) => errors.push(e.message));
+// A refused request is logged as an error too: the API's 4xx are expected here, script errors
+// and Content-Security-Policy violations are not.
+page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
+const shot = (name) => page.screenshot({path: join(shots, `${name}.png`)});
+const text = (sel) => page.$eval(sel, (e) => e.textContent.trim());
+
+try {
+  await step('sign-in refuses a wrong token', async () => {
+    await page.goto(base + '/ui/', {waitUntil: 'networkidle0'});
+    await page.waitForSelector('#token');
+    await shot('signin');
+    await page.type('#token', 'not-a-token-at-all-0000');
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#signin-message').textContent.includes('not accepted'));
+    check(!(await page.$('#queue-body')), 'no queue after a wrong token');
+  });
+
+  await step('sign-in with the supervisor token', async () => {
+    await page.$eval('#token', (e) => { e.value = ''; });
+    await page.type('#token', supervisor);
+    await page.click('button[type=submit]');
+    await page.waitForSelector('#queue-table');
+    check((await text('#ruleset')).includes('reportday 1.0'), 'the header names the ruleset', await text('#ruleset'));
+    check((await text('#ruleset')).includes('Europe/Berlin'), "the header shows the rules' zone");
+  });
+
+  // Each group's row against GET /v1/stats/queue, number by number.
+  const compare = async (by) => {
+    const stats = await api(`/v1/stats/queue?by=${by}`, supervisor);
+    const shown = await page.$$eval('#queue-table tbody tr', (rows) => rows.map((r) => {
+      const cells = {};
+      for (const td of r.querySelectorAll('td[data-field]')) cells[td.dataset.field] = td.textContent.trim();
+      return {group: r.dataset.group, cells};
+    }));
+    check(shown.length === stats.groups.length, `${by}: a row per group`, `${shown.length} rows, ${stats.groups.length} groups`);
+    const n = (v) => new Intl.NumberFormat('en-US').format(v);
+    for (const g of stats.groups) {
+      const row = shown.find((r) => r.group === (g.name ?? ''));
+      if (!row) { check(false, `${by}: a row for ${g.name}`); continue; }
+      const want = {open: g.open, queued: g.states.queued, offered: g.states.offered, assigned: g.states.assigned,
+        parked: g.states.parked, held: g.states.held + g.states.deferred, overdue: g.overdue, due_next_hour: g.due_next_hour};
+      for (const [k, b] of Object.entries(g.ages)) want['age_' + k] = b;
+      for (const [field, value] of Object.entries(want))
+        check(row.cells[field] === n(value), `${by} ${g.name} ${field}`, `shown ${row.cells[field]}, API ${value}`);
+      check(/\d+ (h|min|s|d)/.test(row.cells.oldest_age_ms), `${by} ${g.name} oldest age with its unit`, row.cells.oldest_age_ms);
+    }
+    return stats;
+  };
+
+  await step('the queue by process equals GET /v1/stats/queue', async () => {
+    const stats = await compare('process');
+    const sales = stats.groups.find((g) => g.name === 'Sales.Orders');
+    check(sales && sales.open === 60 && sales.overdue === 20, 'the seeded sales: 60 open, 20 overdue', JSON.stringify(sales));
+    const align = await page.$eval('#queue-table td[data-field=open]', (e) => getComputedStyle(e).textAlign);
+    check(align === 'right', 'numbers right-aligned', align);
+    await shot('queue');
+  });
+
+  await step('the queue by department and by a report-by dimension', async () => {
+    await page.select('#by', 'department');
+    await page.waitForFunction(() => document.querySelector('#queue-table caption')?.textContent.includes('department'));
+    await compare('department');
+    await page.select('#by', 'segment');
+    await page.waitForFunction(() => document.querySelector('#queue-table caption')?.textContent.includes('segment'));
+    await compare('segment');
+    await page.select('#by', 'process');
+    await page.waitForFunction(() => document.querySelector('#queue-table caption')?.textContent.includes('process'));
+  });
+
+  await step('live: a capture changes the count without a reload', async () => {
+    await page.evaluate(() => { window.__sameDocument = true; });
+    const before = await text('#queue-table tr[data-group="Claims.Files"] td[data-field=open]');
+    await api('/v1/items', source, {method: 'POST', body: JSON.stringify({id: 'C-live', kind: 'Claim', tier: 2})});
+    await page.waitForFunction((b) => document.querySelector('#queue-table tr[data-group="Claims.Files"] td[data-field=open]')?.textContent.trim() !== b,
+      {timeout: 8000}, before);
+    check(before === '5' && await text('#queue-table tr[data-group="Claims.Files"] td[data-field=open]') === '6', 'claims 5, then 6', before);
+    check(await page.evaluate(() => window.__sameDocument === true), 'the same document (no reload)');
+  });
+
+  await step('live polling: every 2 s at most, none while the tab is hidden', async () => {
+    const wait = (ms) => new Promise((r) => setTimeout(r, ms));
+    let start = statsRequests;
+    await wait(5000);
+    const visible = statsRequests - start;
+    check(visible >= 1 && visible <= 3, 'two or three polls in 5 s', `${visible}`);
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'hidden'});
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    check((await text('#live')).includes('Paused'), 'the header says paused');
+    start = statsRequests;
+    await wait(4500);
+    check(statsRequests === start, 'no poll while hidden', `${statsRequests - start}`);
+    await page.evaluate(() => {
+      Object.defineProperty(document, 'visibilityState', {configurable: true, get: () => 'visible'});
+      document.dispatchEvent(new Event('visibilitychange'));
+    });
+    await page.waitForFunction(() => document.querySelector('#live').dataset.state === 'live');
+    await wait(300);
+    check(statsRequests > start, 'polls again once visible');
+  });
+
+  await step('drill-down: a process, by keyboard, 50 a page', async () => {
+    await page.focus('#queue-table tr[data-group="Sales.Orders"] a');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('#items-table');
+    const rows = await page.$$eval('#items-table tbody tr', (r) => r.length);
+    check(rows === 50, '50 items on the first page', `${rows}`);
+    check((await text('#items-range')).includes('of 60'), 'the total', await text('#items-range'));
+    const api50 = await api('/v1/queue?process=Sales.Orders&state=open&limit=50&offset=0', supervisor);
+    const ids = await page.$$eval('#items-table tbody tr', (r) => r.map((x) => x.dataset.item));
+    check(JSON.stringify(ids) === JSON.stringify(api50.items.map((i) => i.id)), 'in the API\'s order');
+    await shot('queue_items');
+    await page.click('a[rel=next]');
+    await page.waitForFunction(() => document.querySelectorAll('#items-table tbody tr').length === 10);
+    check((await text('#items-range')).includes('51–60'), 'the second page', await text('#items-range'));
+  });
+
+  await step('an item\'s page', async () => {
+    await page.click('#items-table tbody tr a');
+    await page.waitForSelector('#item-facts');
+    const id = decodeURIComponent(page.url().split('#/items/')[1]);
+    const item = await api('/v1/items/' + encodeURIComponent(id), supervisor);
+    check((await text('#item-state')) === item.state.replace(/_/g, ' '), 'its state', await text('#item-state'));
+    check((await text('[data-field=process] dd')) === item.process, 'its process');
+    check((await text('[data-field=priority] dd')) === String(item.priority), 'its priority');
+    const due = await text('[data-field=due] dd');
+    const at = new Date(item.due);
+    const inZone = (zone) => new Intl.DateTimeFormat('en-US', {dateStyle: 'medium', timeStyle: 'short', timeZone: zone}).format(at);
+    check(due.includes(`${inZone('America/New_York')} (America/New_York)`) && due.includes(`${inZone('Europe/Berlin')} (Europe/Berlin`),
+      "due in the viewer's zone and in the rules' zone", due);
+    check((await text('#item-attributes tr[data-attribute=segment] td')) === item.attributes.segment, 'its attributes');
+    await shot('item');
+    await page.goto(base + '/ui/#/items/NO-SUCH-ITEM');
+    await page.waitForFunction(() => document.querySelector('.notice')?.textContent.includes('No open item NO-SUCH-ITEM'));
+  });
+
+  await step('the agents', async () => {
+    await page.click('a[data-nav=agents]');
+    await page.waitForSelector('#agents-table');
+    const listed = await api('/v1/agents', supervisor);
+    const rows = await page.$$eval('#agents-table tbody tr', (r) => r.map((x) => ({id: x.dataset.agent, text: x.textContent})));
+    check(JSON.stringify(rows.map((r) => r.id)) === JSON.stringify(listed.agents.map((a) => a.id)), 'every agent, in order',
+      rows.map((r) => r.id).join());
+    const carl = rows.find((r) => r.id === 'carl');
+    check(carl && carl.text.includes('not ready') && carl.text.includes('training'), 'carl: not ready, training');
+    for (const a of listed.agents) {
+      const holding = await text(`#agents-table tr[data-agent="${a.id}"] td[data-field=holding]`);
+      check(holding === String(a.holding.length), `${a.id} holds ${a.holding.length}`, holding);
+    }
+    await shot('agents');
+    await page.select('#agent-state', 'not_ready');
+    await page.click('form.filters button');
+    await page.waitForFunction(() => document.querySelectorAll('#agents-table tbody tr').length === 1);
+    await page.$eval('#agent-skill', (e) => { e.value = 'no_such_skill'; });
+    await page.click('form.filters button');
+    await page.waitForFunction(() => document.querySelector('.notice.error')?.textContent.includes('no_such_skill'));
+  });
+
+  await step('the rules in force', async () => {
+    await page.click('a[data-nav=rules]');
+    await page.waitForSelector('#rules-facts');
+    check((await text('#rules-processes')).includes('Sales.Orders'), 'its processes');
+    await shot('rules');
+  });
+
+  await step('readable on a tablet', async () => {
+    await page.setViewport({width: 768, height: 1024});
+    await page.click('a[data-nav=queue]');
+    await page.waitForSelector('#queue-table');
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(wide <= 768, 'no sideways scrolling of the page at 768 px', `${wide}`);
+    await shot('queue_tablet');
+    await page.setViewport({width: 1280, height: 800});
+  });
+
+  await step('the token is in no URL and not in localStorage', async () => {
+    check(!urls.some((u) => u.includes(supervisor)), 'no URL holds the token');
+    const stored = await page.evaluate(() => JSON.stringify({...localStorage}) + document.cookie);
+    check(!stored.includes(supervisor), 'not in localStorage or a cookie');
+    check(await page.evaluate(() => sessionStorage.getItem('iwd.token')) === supervisor, 'kept in the session');
+  });
+
+  await step('a revoked token: back to sign-in with a message', async () => {
+    await page.evaluate(() => sessionStorage.setItem('iwd.token', 'revoked-token-000000000'));
+    await page.click('a[data-nav=agents]');
+    await page.waitForFunction(() => document.querySelector('#signin-message')?.textContent.includes('not accepted'));
+    check(await page.evaluate(() => sessionStorage.getItem('iwd.token')) === null, 'the token forgotten');
+  });
+
+  check(errors.length === 0, 'no script error or policy violation in the console', errors.join(' | '));
+} finally {
+  await browser.close();
+}
+console.log(`${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
