@@ -1,9 +1,7 @@
 #include "stats/queue_stats.h"
 
 #include <algorithm>
-#include <bit>
 #include <cassert>
-#include <functional>
 
 #include "stats/values.h"
 
@@ -33,11 +31,6 @@ std::int64_t captured_of(const WorkItem& w) {
   return w.record.present(runtime::kSlotCapturedAt) ? w.record.get_int(runtime::kSlotCapturedAt) : w.clock.start;
 }
 
-// A heap entry for a cell's oldest capture: (captured, entry << 32 | stamp).
-std::array<std::int64_t, 2> oldest_key(std::int64_t captured, std::uint32_t entry, std::uint32_t stamp) {
-  return {captured, static_cast<std::int64_t>((std::uint64_t{entry} << 32) | stamp)};
-}
-const auto kEarliestOnTop = std::greater<std::array<std::int64_t, 2>>();
 
 }  // namespace
 
@@ -164,8 +157,7 @@ void QueueStats::insert(std::uint32_t id, const WorkItem& w, std::int64_t at) {
     if (e.phase == kSoon) ++c.due_soon;
     if (e.phase == kOverdue) ++c.overdue;
     ++c.priorities[e.priority];
-    c.oldest.push_back(oldest_key(e.captured, id, stamp));
-    std::push_heap(c.oldest.begin(), c.oldest.end(), kEarliestOnTop);
+    c.oldest.push(Stamped{e.captured, id, stamp});
   });
   ++live_;
   push_crossing(id, false);
@@ -181,16 +173,12 @@ void QueueStats::remove(std::uint32_t id) {
     if (e.phase == kSoon) --c.due_soon;
     if (e.phase == kOverdue) --c.overdue;
     if (auto it = c.priorities.find(e.priority); --it->second == 0) c.priorities.erase(it);
-    // The heap's entries of gone items are dropped at its top; past twice its live items it is
-    // rebuilt, so it stays within a constant of them.
+    // Entries of gone items are dropped at the front; past twice the live items they are
+    // dropped all at once, so the queue stays within a constant of them.
     if (c.oldest.size() > 2 * static_cast<std::size_t>(c.open) + 16) {
-      ++e.stamp;  // this entry's own key goes stale too
-      std::erase_if(c.oldest, [this](const auto& k) {
-        const auto packed = static_cast<std::uint64_t>(k[1]);
-        return entries_[packed >> 32].stamp != static_cast<std::uint32_t>(packed);
-      });
+      ++e.stamp;  // this entry's own goes stale too
+      c.oldest.compact([this](const Stamped& s) { return live(s); });
       --e.stamp;
-      std::make_heap(c.oldest.begin(), c.oldest.end(), kEarliestOnTop);
     }
   });
   ++e.stamp;
@@ -200,59 +188,68 @@ void QueueStats::remove(std::uint32_t id) {
 
 void QueueStats::push_crossing(std::uint32_t id, bool due) {
   const Entry& e = entries_[id];
-  std::int64_t at = 0;
   if (due) {
     if (e.phase == kOverdue || e.phase == kNever) return;
-    at = e.phase == kFar ? e.due - kHourMs + 1 : e.due + 1;  // due < now + 1h; now > due
+    // Into `due < now + 1h` at due - 1h + 1, into `now > due` at due + 1.
+    due_crossings_.push(Stamped{e.phase == kFar ? e.due - kHourMs + 1 : e.due + 1, id, e.stamp});
   } else {
     if (e.age + 1 >= kAgeBuckets) return;
-    at = e.captured + kAgeBounds[e.age + 1u];
+    age_crossings_[e.age + 1u].push(Stamped{e.captured + kAgeBounds[e.age + 1u], id, e.stamp});
   }
-  crossings_.push_back(Crossing{at, id, e.stamp, due});
-  std::push_heap(crossings_.begin(), crossings_.end(), std::greater<>());
   // Crossings of items gone or changed are dropped when they come up; past twice the live
-  // items' (two each at most) the heap is rebuilt without them.
-  if (crossings_.size() > 4 * live_ + 1024) {
-    std::erase_if(crossings_, [this](const Crossing& c) { return entries_[c.entry].stamp != c.stamp; });
-    std::make_heap(crossings_.begin(), crossings_.end(), std::greater<>());
+  // items' (two each at most) they are dropped all at once.
+  std::size_t queued = due_crossings_.size();
+  for (const auto& q : age_crossings_) queued += q.size();
+  if (queued > 4 * live_ + 1024) {
+    const auto is_live = [this](const Stamped& s) { return live(s); };
+    due_crossings_.compact(is_live);
+    for (auto& q : age_crossings_) q.compact(is_live);
   }
+}
+
+void QueueStats::cross(const Stamped& c, bool due) {
+  Entry& e = entries_[c.entry];
+  if (due) {
+    const auto from = e.phase;
+    e.phase = static_cast<Phase>(due_phase(e.due, c.at));
+    each_cell(c.entry, [&](Cell& cell) {
+      cell.due_soon += (e.phase == kSoon) - (from == kSoon);
+      cell.overdue += (e.phase == kOverdue) - (from == kOverdue);
+    });
+  } else {
+    const std::uint8_t from = e.age;
+    e.age = age_bucket(c.at - e.captured);
+    each_cell(c.entry, [&](Cell& cell) {
+      --cell.ages[from];
+      ++cell.ages[e.age];
+    });
+  }
+  push_crossing(c.entry, due);
 }
 
 void QueueStats::advance(std::int64_t now) {
   now_ = std::max(now_, now);
-  while (!crossings_.empty() && crossings_.front().at <= now_) {
-    std::pop_heap(crossings_.begin(), crossings_.end(), std::greater<>());
-    const Crossing c = crossings_.back();
-    crossings_.pop_back();
-    Entry& e = entries_[c.entry];
-    if (e.stamp != c.stamp) continue;
-    if (c.due) {
-      const auto from = e.phase;
-      e.phase = static_cast<Phase>(due_phase(e.due, c.at));
-      each_cell(c.entry, [&](Cell& cell) {
-        cell.due_soon += (e.phase == kSoon) - (from == kSoon);
-        cell.overdue += (e.phase == kOverdue) - (from == kOverdue);
-      });
-    } else {
-      const std::uint8_t from = e.age;
-      e.age = age_bucket(c.at - e.captured);
-      each_cell(c.entry, [&](Cell& cell) {
-        --cell.ages[from];
-        ++cell.ages[e.age];
-      });
+  const auto is_live = [this](const Stamped& s) { return live(s); };
+  // Each crossing may queue the entry's next one (in another age queue, or the due queue):
+  // round again until none is due.
+  for (bool crossed = true; crossed;) {
+    crossed = false;
+    for (int k = 0; k <= kAgeBuckets; ++k) {
+      MinQueue<Stamped>& q = k < kAgeBuckets ? age_crossings_[static_cast<std::size_t>(k)] : due_crossings_;
+      while (const Stamped* t = q.top(is_live)) {
+        if (t->at > now_) break;
+        const Stamped c = *t;
+        q.pop(t);
+        cross(c, k == kAgeBuckets);
+        crossed = true;
+      }
     }
-    push_crossing(c.entry, c.due);
   }
 }
 
-std::int64_t QueueStats::oldest_of(Cell& c, const runtime::ChunkedVector<Entry>& entries) {
-  while (!c.oldest.empty()) {
-    const auto packed = static_cast<std::uint64_t>(c.oldest.front()[1]);
-    if (entries[packed >> 32].stamp == static_cast<std::uint32_t>(packed)) return c.oldest.front()[0];
-    std::pop_heap(c.oldest.begin(), c.oldest.end(), kEarliestOnTop);
-    c.oldest.pop_back();
-  }
-  return 0;
+std::int64_t QueueStats::oldest_of(Cell& c) const {
+  const Stamped* t = c.oldest.top([this](const Stamped& s) { return live(s); });
+  return t ? t->at : 0;
 }
 
 std::vector<std::string> QueueStats::groupings(const runtime::Runtime& rt) {
@@ -290,7 +287,7 @@ std::optional<std::vector<GroupFigures>> QueueStats::figures(const runtime::Runt
     GroupFigures fresh;
     if (!into) into = &fresh;
     if (into->open == 0) into->name = std::move(name);
-    merge(*into, c, now_ - oldest_of(c, entries_));
+    merge(*into, c, now_ - oldest_of(c));
     if (into == &fresh) out.push_back(std::move(fresh));
   };
   if (by == "process") {

@@ -7,10 +7,11 @@
 //   (its state, process, dimensions, capture and due instants, priority). So what the stats
 //   hold of an item is what the runtime holds once the events of an operation are fed.
 // - What changes with time and not with events (age buckets, due within the next hour,
-//   overdue) moves at exact instants: each item has its next crossing of each kind in one
-//   heap, and the stats are advanced through the crossings up to the instant asked. The
-//   oldest capture of a group is the top of a heap per group. A request costs
-//   O(groups + crossings since the last one x log n); an event O(log n).
+//   overdue) moves at exact instants: each item has its next crossing of each kind queued
+//   (stats/min_queue.h: instants that come in order cost no heap), and the stats are advanced
+//   through the crossings up to the instant asked. The oldest capture of a group is the front
+//   of a queue per group. A request costs O(groups + crossings since the last one x log n);
+//   an event O(log n) at most.
 // - A hot reload (Runtime::adopt, events with cause reload) comes as events of a new runtime:
 //   the stats start over from them. A restart: rebuild() from the recovered runtime (a scan).
 //
@@ -30,6 +31,7 @@
 
 #include "runtime/chunked_vector.h"
 #include "runtime/runtime.h"
+#include "stats/min_queue.h"
 
 namespace iwd::stats {
 
@@ -66,14 +68,18 @@ class QueueStats {
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
+  // An entry's instant, valid while the entry's stamp is `stamp`.
+  struct Stamped {
+    std::int64_t at;
+    std::uint32_t entry, stamp;
+  };
   // A group's counts: one per process (grouping 0) and one per value of each dimension.
   struct Cell {
     std::array<std::int64_t, kOpenStates> by_state{};
     std::int64_t open = 0, overdue = 0, due_soon = 0;
     std::array<std::int64_t, kAgeBuckets> ages{};
     std::map<std::int64_t, std::uint32_t> priorities;  // priority -> items
-    // (captured, entry, stamp), earliest on top; entries gone stale are dropped lazily.
-    std::vector<std::array<std::int64_t, 2>> oldest;
+    MinQueue<Stamped> oldest;  // at: captured; entries gone stale are dropped lazily
   };
   enum Phase : std::uint8_t { kFar, kSoon, kOverdue, kNever };  // of the due instant
   struct Entry {
@@ -83,12 +89,6 @@ class QueueStats {
     std::uint8_t state = 0, age = 0;  // state 0: no open item by that id
     Phase phase = kNever;
     std::uint8_t dims_present = 0;  // bit k: dimension k has a value (dim_values_)
-  };
-  struct Crossing {
-    std::int64_t at;
-    std::uint32_t entry, stamp;
-    bool due;  // else an age bucket
-    bool operator>(const Crossing& o) const { return at > o.at; }
   };
 
   void reset(const runtime::Runtime& rt);
@@ -102,7 +102,9 @@ class QueueStats {
   template <typename F>
   void each_cell(std::uint32_t id, F f);
   void push_crossing(std::uint32_t id, bool due);
-  static std::int64_t oldest_of(Cell& c, const runtime::ChunkedVector<Entry>& entries);
+  std::int64_t oldest_of(Cell& c) const;
+  bool live(const Stamped& s) const { return entries_[s.entry].stamp == s.stamp; }
+  void cross(const Stamped& c, bool due);
   static void merge(GroupFigures& into, const Cell& c, std::int64_t oldest);
 
   const runtime::Runtime* rt_ = nullptr;  // the runtime fed: another one (a reload) starts over
@@ -120,8 +122,10 @@ class QueueStats {
     std::vector<Cell> cells;
   };
   std::vector<Dimension> dims_;
-  std::vector<Crossing> crossings_;  // a min-heap on `at`
-  std::size_t live_crossings_ = 0;
+  // Each open entry's next crossing into an age bucket (by the bucket crossed into, so that
+  // each queue's instants come in capture order) and of its due instant.
+  std::array<MinQueue<Stamped>, kAgeBuckets> age_crossings_;
+  MinQueue<Stamped> due_crossings_;
 };
 
 }  // namespace iwd::stats
