@@ -17,7 +17,6 @@ constexpr const char* kSchema[] = {
     "department TEXT NOT NULL, process TEXT NOT NULL, priority INTEGER NOT NULL, previous_priority INTEGER NOT NULL, "
     "stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, dimensions TEXT NOT NULL, outcome TEXT NOT NULL, "
     "detail TEXT NOT NULL, actor TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS history_at ON history (at, seq)",
     // Partial: agent events have no item, most item events no agent, rejections no process;
     // an index a transaction does not touch is a page less written and synced per commit.
     "CREATE INDEX IF NOT EXISTS history_item ON history (item, seq) WHERE item <> ''",
@@ -175,8 +174,25 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
   if (records.empty()) return true;
   if (owns_ && !exec("BEGIN IMMEDIATE", error)) return false;
   bool ok = true;
+  if (!last_) {  // the last record stored: each record follows it (the bisection by instant relies on it)
+    last_.emplace(0, INT64_MIN);
+    ok = run("SELECT seq, at FROM history ORDER BY seq DESC LIMIT 1", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
+      *last_ = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
+      return false;
+    });
+    if (!ok) last_.reset();
+  }
+  std::pair<std::int64_t, std::int64_t> last = last_.value_or(std::pair<std::int64_t, std::int64_t>{0, INT64_MIN});
   for (std::size_t k = 0; ok && k < records.size(); ++k) {
     const Record& r = records[k];
+    if (r.seq <= last.first || r.at < last.second) {
+      *error = fmt::format("{}, table history: record seq {} at {} does not follow seq {} at {} (seqs grow, instants never "
+                           "go back)",
+                           where_, r.seq, r.at, last.first, last.second);
+      ok = false;
+      break;
+    }
+    last = {r.seq, r.at};
     const std::string dimensions = dimensions_text(r);
     sqlite3_stmt* st = insert_;
     const auto text = [st](int column, const std::string& s) {
@@ -207,10 +223,15 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
     sqlite3_reset(st);
   }
   if (owns_) {
-    if (ok) return exec("COMMIT", error);
-    std::string ignored;
-    exec("ROLLBACK", &ignored);
+    ok = ok && exec("COMMIT", error);
+    if (!ok) {
+      std::string ignored;
+      exec("ROLLBACK", &ignored);
+    }
   }
+  // In the owner's transaction the rows may still be rolled back: read the last one again then.
+  if (ok && owns_) last_ = last;
+  else last_.reset();
   return ok;
 }
 
@@ -232,13 +253,42 @@ bool Store::read(const char* sql, const std::function<void(sqlite3_stmt*)>& bind
   return run(sql, bind, error, [&f](sqlite3_stmt* st) { return f(record_from(st)); });
 }
 
+// Instants never go back as seq grows (append() refuses a record that would), so the records
+// at or after an instant are those from one seq on, found by bisection on the primary key: the
+// history needs no index by instant (a page less written at each commit).
+std::optional<std::int64_t> Store::first_seq_at(std::int64_t at, std::string* error) {
+  std::int64_t lo = 0, hi = 0;  // the seqs held: [lo, hi)
+  if (!run("SELECT COALESCE(MIN(seq), 1), COALESCE(MAX(seq), 0) + 1 FROM history", [](sqlite3_stmt*) {}, error,
+           [&](sqlite3_stmt* st) {
+             lo = sqlite3_column_int64(st, 0);
+             hi = sqlite3_column_int64(st, 1);
+             return true;
+           }))
+    return std::nullopt;
+  while (lo < hi) {  // the first seq from which every record is at or after `at`
+    const std::int64_t mid = lo + (hi - lo) / 2;
+    std::int64_t found = at;  // the instant of the first record from mid on (there is one: mid < hi)
+    if (!run("SELECT at FROM history WHERE seq >= ?1 ORDER BY seq LIMIT 1",
+             [mid](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, mid); }, error, [&](sqlite3_stmt* st) {
+               found = sqlite3_column_int64(st, 0);
+               return false;
+             }))
+      return std::nullopt;
+    if (found >= at) hi = mid;
+    else lo = mid + 1;
+  }
+  return lo;
+}
+
 bool Store::read_range(std::int64_t from, std::int64_t to, const Visit& f, std::string* error) {
-  // Instants never go back as seq grows (the runtime's clock), so (at, seq) order is seq order.
-  const std::string sql = fmt::format("SELECT {} FROM history WHERE at >= ?1 AND at < ?2 ORDER BY at, seq", kColumns);
+  const auto first = first_seq_at(from, error);
+  const auto end = first ? first_seq_at(to, error) : std::nullopt;
+  if (!end) return false;
+  const std::string sql = fmt::format("SELECT {} FROM history WHERE seq >= ?1 AND seq < ?2 ORDER BY seq", kColumns);
   return read(sql.c_str(),
               [&](sqlite3_stmt* st) {
-                sqlite3_bind_int64(st, 1, from);
-                sqlite3_bind_int64(st, 2, to);
+                sqlite3_bind_int64(st, 1, *first);
+                sqlite3_bind_int64(st, 2, *end);
               },
               f, error);
 }
@@ -257,7 +307,7 @@ bool Store::read_agent(const std::string& agent, const Visit& f, std::string* er
 
 std::optional<std::int64_t> Store::first_at(std::string* error) {
   std::optional<std::int64_t> at;
-  if (!run("SELECT at FROM history ORDER BY at, seq LIMIT 1", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
+  if (!run("SELECT at FROM history ORDER BY seq LIMIT 1", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
         at = sqlite3_column_int64(st, 0);
         return true;
       }))
@@ -269,13 +319,14 @@ std::optional<std::int64_t> Store::first_at(std::string* error) {
 std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit, std::string* error) {
   if (owns_ && !exec("BEGIN IMMEDIATE", error)) return std::nullopt;
   const std::optional<std::int64_t> last = last_seq(error);
-  const bool ok = last &&
+  const std::optional<std::int64_t> end = last ? first_seq_at(before, error) : std::nullopt;
+  const bool ok = end &&
                   run("INSERT INTO history_meta (name, value) VALUES ('last_seq', ?1) "
                       "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                       [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, *last); }, error) &&
-                  run("DELETE FROM history WHERE seq IN (SELECT seq FROM history WHERE at < ?1 ORDER BY at, seq LIMIT ?2)",
+                  run("DELETE FROM history WHERE seq IN (SELECT seq FROM history WHERE seq < ?1 ORDER BY seq LIMIT ?2)",
                       [&](sqlite3_stmt* st) {
-                        sqlite3_bind_int64(st, 1, before);
+                        sqlite3_bind_int64(st, 1, *end);
                         sqlite3_bind_int64(st, 2, limit);
                       },
                       error);

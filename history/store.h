@@ -18,6 +18,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "history/record.h"
@@ -36,8 +37,9 @@ class Store {
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
 
-  // Appends records numbered after every record stored so far (seq > last_seq()), in order:
-  // their rows only (no other row is written, so a commit touches as few pages as can be).
+  // Appends records numbered after every record stored so far (seq > last_seq()), in order,
+  // none at an instant before the one before it (refused: time ranges rely on it): their rows
+  // only (no other row is written, so a commit touches as few pages as can be).
   bool append(const std::vector<Record>& records, std::string* error);
   // The highest seq ever appended (kept when purge() deletes it); 0 for none.
   std::optional<std::int64_t> last_seq(std::string* error);
@@ -72,10 +74,12 @@ class Store {
   bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
            const std::function<bool(sqlite3_stmt*)>& row = {});
   bool read(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, const Visit& f, std::string* error);
+  std::optional<std::int64_t> first_seq_at(std::int64_t at, std::string* error);
   std::string where_;       // the file, for messages
   sqlite3* db_ = nullptr;
   bool owns_ = false;       // db_ is ours: close it, and run our own transactions
   sqlite3_stmt* insert_ = nullptr;
+  std::optional<std::pair<std::int64_t, std::int64_t>> last_;  // seq and instant of the last record, when known
 };
 
 }  // namespace iwd::history

@@ -127,6 +127,39 @@ TEST(HistoryStore, PurgeInStepsKeepsTheLastSeq) {
   EXPECT_TRUE(error.empty());
 }
 
+// Time ranges are found by bisection on seq: instants never go back, and a range read after
+// a purge starts where the records do.
+TEST(HistoryStore, RangesByInstantAndRecordsThatGoBack) {
+  const fs::path dir = fresh_dir("ranges");
+  std::string error;
+  auto s = Store::create((dir / "h.db").string(), &error);
+  ASSERT_TRUE(s) << error;
+  std::vector<Record> rs;
+  const std::int64_t at[] = {100, 100, 100, 250, 250, 300, 700, 700, 900};
+  for (int k = 0; k < 9; ++k) rs.push_back(rec(k + 1, at[k], "W" + std::to_string(k), ""));
+  ASSERT_TRUE(s->append(rs, &error)) << error;
+  const auto seqs = [&](std::int64_t from, std::int64_t to) {
+    std::vector<std::int64_t> out;
+    for (const Record& r : all(*s, from, to)) out.push_back(r.seq);
+    return out;
+  };
+  EXPECT_EQ(seqs(100, 101), (std::vector<std::int64_t>{1, 2, 3}));
+  EXPECT_EQ(seqs(101, 300), (std::vector<std::int64_t>{4, 5}));
+  EXPECT_EQ(seqs(250, 701), (std::vector<std::int64_t>{4, 5, 6, 7, 8}));
+  EXPECT_EQ(seqs(0, 100), (std::vector<std::int64_t>{}));
+  EXPECT_EQ(seqs(901, 5000), (std::vector<std::int64_t>{}));
+  EXPECT_EQ(seqs(0, 5000).size(), 9u);
+  EXPECT_EQ(s->purge(260, 100, &error), 5);
+  EXPECT_EQ(seqs(0, 701), (std::vector<std::int64_t>{6, 7, 8}));
+  EXPECT_EQ(s->first_at(&error), 300);
+  // A record before the last one's instant, or not after its seq, is refused (nothing stored).
+  EXPECT_FALSE(s->append({rec(10, 899, "late", "")}, &error));
+  EXPECT_NE(error.find("instants never go back"), std::string::npos) << error;
+  EXPECT_FALSE(s->append({rec(9, 950, "again", "")}, &error));
+  EXPECT_TRUE(s->append({rec(10, 900, "same instant", "")}, &error)) << error;
+  EXPECT_EQ(seqs(0, 5000).size(), 5u);
+}
+
 TEST(HistoryStore, SnapshotMarks) {
   const fs::path dir = fresh_dir("marks");
   std::string error;
