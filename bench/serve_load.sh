@@ -4,6 +4,7 @@
 # each request a create with an id of its own (bench/load/create.lua). Prints wrk's report
 # and the server's journal counters. Bounded: wrk stops after SECONDS, the server after it.
 # Usage: bench/serve_load.sh [IWD] [SECONDS] [CONNECTIONS]
+# SERVE_CONFIG=FILE passes --config FILE (e.g. {"history": false} to measure the history's cost).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IWD=${1:-build/bin/iwd}
@@ -12,9 +13,17 @@ CONNECTIONS=${3:-64}
 command -v wrk >/dev/null || { echo "serve_load: wrk is missing (scripts/setup.sh installs it)" >&2; exit 2; }
 DATA=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$DATA"' EXIT
-"$IWD" serve --rules examples/enterprise.iwd --data "$DATA" --listen 127.0.0.1:0 --port-file "$DATA/port" 2>"$DATA/log" &
+"$IWD" serve --rules examples/enterprise.iwd --data "$DATA" --listen 127.0.0.1:0 --port-file "$DATA/port" \
+  ${SERVE_CONFIG:+--config "$SERVE_CONFIG"} 2>"$DATA/log" &
 SERVER=$!
 for _ in $(seq 200); do [ -s "$DATA/port" ] && break; sleep 0.05; done
 URL="http://127.0.0.1:$(cat "$DATA/port")"
 wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_}s" --latency -s bench/load/create.lua "$URL"
 curl -s "$URL/metrics" | grep -E '^iwd_(journal|captures_total|http_responses_total)'
+# The server's CPU time (user + system, all threads): per create, less sensitive than the
+# rate to what else runs on the machine.
+TICKS=$(getconf CLK_TCK)
+read -r UT ST < <(awk '{print $14, $15}' "/proc/$SERVER/stat")
+CREATES=$(curl -s "$URL/metrics" | awk '/^iwd_captures_total/ {print $2}')
+awk -v u="$UT" -v s="$ST" -v t="$TICKS" -v n="$CREATES" \
+  'BEGIN {printf "server CPU: %.2f s user, %.2f s system; %.1f us per create\n", u/t, s/t, (u+s)/t*1e6/(n>0?n:1)}'
