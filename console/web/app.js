@@ -9,6 +9,7 @@ import * as queue from './pages/queue.js';
 import * as queueItems from './pages/queue_items.js';
 import * as item from './pages/item.js';
 import * as agents from './pages/agents.js';
+import * as agent from './pages/agent.js';
 import * as rules from './pages/rules.js';
 
 const routes = [
@@ -16,6 +17,7 @@ const routes = [
   [/^\/queue\/items$/, queueItems],
   [/^\/items\/([^/]+)$/, item],
   [/^\/agents$/, agents],
+  [/^\/agents\/([^/]+)$/, agent],
   [/^\/rules$/, rules],
 ];
 

@@ -205,6 +205,23 @@ try {
     await page.waitForFunction(() => document.querySelector('.notice.error')?.textContent.includes('no_such_skill'));
   });
 
+  await step("an agent's page", async () => {
+    await page.click('a[data-nav=agents]');
+    await page.waitForSelector('#agents-table');
+    await page.click('#agents-table tr[data-agent=ada] a');
+    await page.waitForSelector('#agent-facts');
+    const workbin = await api('/v1/agents/ada/workbin', supervisor);
+    const ids = async (sel) => page.$$eval(`${sel} tbody tr`, (r) => r.map((x) => x.dataset.item));
+    check(workbin.parked.length === 1 && JSON.stringify(await ids('#agent-parked')) === JSON.stringify(workbin.parked.map((i) => i.id)),
+      'her parked item', JSON.stringify(workbin.parked.map((i) => i.id)));
+    check(workbin.holding.length === 1 && JSON.stringify(await ids('#agent-holding')) === JSON.stringify(workbin.holding.map((i) => i.id)),
+      'the item she holds');
+    check((await text('[data-field=skills] dd')) === 'sales 5', 'her skills', await text('[data-field=skills] dd'));
+    await shot('agent');
+    await page.goto(base + '/ui/#/agents/nobody');
+    await page.waitForFunction(() => document.querySelector('.notice')?.textContent.includes('No agent nobody'));
+  });
+
   await step('the rules in force', async () => {
     await page.click('a[data-nav=rules]');
     await page.waitForSelector('#rules-facts');

@@ -65,6 +65,11 @@ done
 for k in $(seq 1 5); do items+=("{\"id\":\"C-$k\",\"kind\":\"Claim\",\"tier\":2}"); done
 TOKEN=$SOURCE expect_call 200 "the items" -- POST /v1/items/batch "{\"items\":[$(IFS=,; echo "${items[*]}")]}"
 expect_not_in out '"error"' "every item captured"
+# ada accepts her offer and parks it: a parked item in her workbin, and a new offer.
+TOKEN=console-agent-token-ada-0123 expect_call 200 "ada's offers" -- GET /v1/agents/ada/offers
+OFFERED=$(grep -o '"id":"S-[0-9]*"' "$TMP/out" | head -1 | cut -d'"' -f4)
+TOKEN=console-agent-token-ada-0123 expect_call 200 "ada accepts $OFFERED" -- POST /v1/items/$OFFERED/accept ''
+TOKEN=console-agent-token-ada-0123 expect_call 200 "and parks it" -- POST /v1/items/$OFFERED/park ''
 
 mkdir -p "$SHOTS"
 expect_exit 0 "the console in chromium (console_test.mjs)" -- \

@@ -47,7 +47,7 @@ function list(page, filters, cursor) {
         h('th', {scope: 'col'}, 'By media'), h('th', {scope: 'col', class: 'num'}, 'Holding'),
         h('th', {scope: 'col', class: 'num'}, 'Parked'))),
       h('tbody', {}, page.agents.map((a) => h('tr', {dataset: {agent: a.id}},
-        h('th', {scope: 'row'}, a.id),
+        h('th', {scope: 'row'}, h('a', {href: '#/agents/' + encodeURIComponent(a.id)}, a.id)),
         h('td', {}, h('span', {class: `badge agent-${a.state}`}, stateName(a.state))),
         h('td', {}, a.reason || h('span', {class: 'muted'}, '–')),
         h('td', {class: 'num'}, duration(a.time_in_state_ms)),

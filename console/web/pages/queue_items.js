@@ -2,7 +2,8 @@
 // queue page. The API never lists more than a page, so a million open items cost one page.
 import {api, query} from '../api.js';
 import {h, notice, replace} from '../dom.js';
-import {count, instant, stateName} from '../format.js';
+import {count, stateName} from '../format.js';
+import {itemsTable} from './items_table.js';
 
 export const PAGE = 50;
 const STATES = ['open', 'queued', 'offered', 'assigned', 'parked', 'held', 'deferred', 'done_pending'];
@@ -37,17 +38,7 @@ export async function render(view, {params}, app) {
   const last = offset + page.items.length;
   replace(body,
     h('p', {class: 'muted', id: 'items-range'}, `Items ${count(offset + 1)}–${count(last)} of ${count(page.total)}, in the order they are offered (priority, then time waiting).`),
-    h('div', {class: 'table-wrap'},
-      h('table', {class: 'grid', id: 'items-table'},
-        h('thead', {}, h('tr', {},
-          h('th', {scope: 'col'}, 'Item'), h('th', {scope: 'col'}, 'State'), h('th', {scope: 'col', class: 'num'}, 'Priority'),
-          h('th', {scope: 'col'}, 'Due'), h('th', {scope: 'col'}, 'Agent'))),
-        h('tbody', {}, page.items.map((it) => h('tr', {dataset: {item: it.id}},
-          h('th', {scope: 'row'}, h('a', {href: '#/items/' + encodeURIComponent(it.id)}, it.id)),
-          h('td', {}, stateName(it.state)),
-          h('td', {class: 'num'}, count(it.priority)),
-          h('td', {class: it.overdue ? 'alert' : ''}, instant(it.due), it.overdue ? ' (overdue)' : ''),
-          h('td', {}, it.agent || h('span', {class: 'muted'}, '–'))))))),
+    itemsTable(page.items, 'items-table'),
     h('nav', {class: 'pager', 'aria-label': 'Pages'},
       offset > 0 ? h('a', {href: link({offset: Math.max(0, offset - PAGE)}), rel: 'prev'}, '‹ Previous 50') : null,
       last < page.total ? h('a', {href: link({offset: last}), rel: 'next'}, 'Next 50 ›') : null));
