@@ -146,53 +146,21 @@ iwd::reports::Options intraday() {
   return o;
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-  std::int64_t events = 10'000'000;
-  std::string store_path;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--store" && i + 1 < argc) store_path = argv[++i];
-    else events = std::stoll(a);
-  }
-  // The day's records in memory (about 450 bytes each), so that the report's pass is timed alone.
-  std::vector<Record> day;
-  day.reserve(static_cast<std::size_t>(events) + events / 10);
-  auto t0 = Clock::now();
-  DayGenerator(events).run([&](const Record& r) { day.push_back(r); });
-  fmt::print("generated {} records of one day in {:.2f} s\n", day.size(), seconds_since(t0));
-  for (int run = 0; run < 3; ++run) {
-    auto builder = iwd::reports::make_builder(intraday());
-    t0 = Clock::now();
-    const double cpu0 = cpu_seconds();
-    for (const Record& r : day) builder.value->add(r);
-    auto table = builder.value->finish();
-    fmt::print("intraday-process, 15m, Europe/Berlin, from records in memory (run {}): {:.2f} s ({:.2f} s CPU, {} rows)\n",
-               run + 1, seconds_since(t0), cpu_seconds() - cpu0, table.value.rows.size());
-  }
-  if (store_path.empty()) return 0;
-
+// The report read back from a history file, and the task detail of sampled items.
+int measure_store(const std::string& store_path, std::int64_t events) {
   std::string error;
-  std::filesystem::remove(store_path);
-  auto store = iwd::history::Store::create(store_path, &error);
-  if (!store) return fmt::print(stderr, "{}\n", error), 1;
-  std::vector<Record> batch;
-  t0 = Clock::now();
-  for (const Record& r : day) {
-    batch.push_back(r);
-    batch.back().seq = 0;
-    if (batch.size() == 10'000) {
-      if (!store->append(batch, &error)) return fmt::print(stderr, "{}\n", error), 1;
-      batch.clear();
-    }
-  }
-  store->append(batch, &error);
-  fmt::print("wrote the history file in {:.1f} s ({:.1f} GB)\n", seconds_since(t0),
-             static_cast<double>(std::filesystem::file_size(store_path)) / 1e9);
-  store.reset();
+  Clock::time_point t0;
   auto reader = iwd::history::Store::open_reader(store_path, &error);
   if (!reader) return fmt::print(stderr, "{}\n", error), 1;
+  {  // the store's own part: the records read, nothing computed
+    std::int64_t read = 0;
+    t0 = Clock::now();
+    const double cpu0 = cpu_seconds();
+    reader->read_range(std::numeric_limits<std::int64_t>::min(), kDayStart + kDay,
+                       [&](const Record&) { return ++read > 0; }, &error);
+    fmt::print("the day's records read from the history file, no report: {:.2f} s ({:.2f} s CPU) for {} records\n",
+               seconds_since(t0), cpu_seconds() - cpu0, read);
+  }
   for (int run = 0; run < 2; ++run) {  // the second run with the file in the page cache
     auto b = iwd::reports::make_builder(intraday());
     std::int64_t read = 0;
@@ -224,5 +192,60 @@ int main(int argc, char** argv) {
   std::sort(ms.begin(), ms.end());
   fmt::print("task-detail of one item through the item index: median {:.3f} ms, p99 {:.3f} ms, max {:.3f} ms\n",
              ms[ms.size() / 2], ms[ms.size() * 99 / 100], ms.back());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::int64_t events = 10'000'000;
+  std::string store_path;
+  bool read_only = false;  // --read FILE: only the measures on a history file written before
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    if ((a == "--store" || a == "--read") && i + 1 < argc) {
+      read_only = a == "--read";
+      store_path = argv[++i];
+    } else {
+      events = std::stoll(a);
+    }
+  }
+  if (read_only) return measure_store(store_path, events);
+  // The day's records in memory (about 450 bytes each), so that the report's pass is timed alone.
+  std::vector<Record> day;
+  day.reserve(static_cast<std::size_t>(events) + events / 10);
+  auto t0 = Clock::now();
+  DayGenerator(events).run([&](const Record& r) { day.push_back(r); });
+  fmt::print("generated {} records of one day in {:.2f} s\n", day.size(), seconds_since(t0));
+  for (int run = 0; run < 3; ++run) {
+    auto builder = iwd::reports::make_builder(intraday());
+    t0 = Clock::now();
+    const double cpu0 = cpu_seconds();
+    for (const Record& r : day) builder.value->add(r);
+    auto table = builder.value->finish();
+    fmt::print("intraday-process, 15m, Europe/Berlin, from records in memory (run {}): {:.2f} s ({:.2f} s CPU, {} rows)\n",
+               run + 1, seconds_since(t0), cpu_seconds() - cpu0, table.value.rows.size());
+  }
+  if (store_path.empty()) return 0;
+
+  std::string error;
+  std::filesystem::remove(store_path);
+  for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(store_path + suffix);
+  auto store = iwd::history::Store::create(store_path, &error);
+  if (!store) return fmt::print(stderr, "{}\n", error), 1;
+  std::vector<Record> batch;
+  t0 = Clock::now();
+  for (const Record& r : day) {
+    batch.push_back(r);  // its seq: 1, 2, ... as the store wants them
+    if (batch.size() == 10'000) {
+      if (!store->append(batch, &error)) return fmt::print(stderr, "{}\n", error), 1;
+      batch.clear();
+    }
+  }
+  store->append(batch, &error);
+  fmt::print("wrote the history file in {:.1f} s ({:.1f} GB)\n", seconds_since(t0),
+             static_cast<double>(std::filesystem::file_size(store_path)) / 1e9);
+  store.reset();
+  return measure_store(store_path, events);
   return 0;
 }
