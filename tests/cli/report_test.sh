@@ -95,6 +95,13 @@ expect_bad "a file that is no history" "junk.db" -- intraday-process --history "
 expect_bad "no source" "give one of --history FILE or --data DIR" -- intraday-process --from 2026-01-05 --to 2026-01-06
 expect_bad "task-detail without --item" "task-detail needs --item" -- task-detail "${R[@]}"
 
+# Retention: once the oldest records are purged, a range that starts before what is kept is
+# refused (its backlog would miss the purged items); one that starts after is computed.
+cp "$TMP/day.db" "$TMP/purged.db"
+sqlite3 "$TMP/purged.db" "DELETE FROM history WHERE at < $(date -u -d 2026-01-05T08:20:00Z +%s)000"
+expect_bad "a range before the retention" "the range starts at 2026-01-04T23:00:00Z, before the history kept (retention): its oldest record is at 2026-01-05T08:20:00Z" -- intraday-process --history "$TMP/purged.db" --from 2026-01-05 --to 2026-01-06 --tz Europe/Berlin
+expect_exit 0 "a range within it" -- "$IWD" report intraday-process --history "$TMP/purged.db" --from 2026-01-05T09:30:00+01:00 --to 2026-01-06 --tz Europe/Berlin
+
 # GET /v1/reports/{kind} on a running service: the same table as `iwd report --data` on its
 # data folder, as JSON, or as CSV with Accept: text/csv; bad input is a 400.
 source "$(dirname "$0")/serve_lib.sh"
