@@ -24,10 +24,16 @@
 //                         gathered, then given to the tracker (built from the 1,000,000 items
 //                         first, untimed); with `report by`, 4 dimensions grouped as well.
 //                         plain_again, report_by_again: the mix without them once more, after.
+//   BM_EventMixViews/plain, report_by  the cost of the views under the same load: blocks of
+//                         1,000 iterations alternate, the events of one block fed to the tracker
+//                         inside its timed stretch, of the next after it (untimed: the tracker
+//                         stays whole); the thread's CPU time per iteration of each kind
+//                         (cpu_ns_without, cpu_ns_with) and views_pct, the difference.
 //
 // Each world is built once (about 10 s) and shared; run with --benchmark_filter to pick one.
 #include <benchmark/benchmark.h>
 #include <malloc.h>
+#include <time.h>
 
 #include <algorithm>
 #include <chrono>
@@ -195,6 +201,9 @@ double percentile(std::vector<double> v, double p) {
   return v[static_cast<std::size_t>(p * static_cast<double>(v.size() - 1))];
 }
 
+// Per Variant: the item each worker of the event mix holds (BM_EventMix readies them).
+std::vector<std::uint32_t> workers_held[3];
+
 void BM_AgentReadyToOffer(benchmark::State& state) {
   World& w = world();
   std::vector<double> samples;
@@ -228,8 +237,7 @@ void BM_AgentReadyToOffer(benchmark::State& state) {
 void BM_EventMix(benchmark::State& state, Variant v, bool with_stats = false) {
   World& w = world(v);
   // The workers: ready, each holding one accepted item.
-  static std::vector<std::uint32_t> helds[3];
-  std::vector<std::uint32_t>& held = helds[static_cast<int>(v)];
+  std::vector<std::uint32_t>& held = workers_held[static_cast<int>(v)];
   if (held.empty()) held.assign(kWorkers, runtime::kNoId);
   for (int a = 0; a < kWorkers; ++a) {
     if (held[a] != runtime::kNoId) continue;
@@ -275,6 +283,53 @@ void BM_EventMix(benchmark::State& state, Variant v, bool with_stats = false) {
   state.counters["event_bytes"] = sizeof(runtime::Event);
 }
 
+double thread_cpu_ns() {
+  timespec t{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return static_cast<double>(t.tv_sec) * 1e9 + static_cast<double>(t.tv_nsec);
+}
+
+void BM_EventMixViews(benchmark::State& state, Variant v) {
+  World& w = world(v);
+  std::vector<std::uint32_t>& held = workers_held[static_cast<int>(v)];
+  if (held.empty()) {
+    state.SkipWithError("run BM_EventMix on these rules first (it readies the workers)");
+    return;
+  }
+  stats::Tracker tracker;
+  tracker.rebuild(*w.rt, w.clock.now().ms_since_epoch);
+  w.sink.stats = &tracker;
+  double ns[2] = {0, 0};
+  std::int64_t blocks[2] = {0, 0};
+  std::size_t a = 0;
+  for (auto _ : state) {
+    for (int with = 0; with < 2; ++with) {
+      const double t0 = thread_cpu_ns();
+      for (int n = 0; n < 1000; ++n) {
+        if (!w.rt->capture(w.item()).ok()) std::abort();
+        if (with) w.sink.flush(*w.rt);
+        w.sink.last_offered = runtime::kNoId;
+        if (!w.rt->complete(held[a]).ok()) std::abort();
+        if (with) w.sink.flush(*w.rt);
+        held[a] = w.sink.last_offered;
+        if (!w.rt->accept(held[a], runtime::kNoId).ok()) std::abort();
+        if (with) w.sink.flush(*w.rt);
+        a = a + 1 < kWorkers ? a + 1 : 0;
+        runtime::run_until(*w.rt, w.clock, w.clock.now() + stdlib::Duration{1});
+        if (with) w.sink.flush(*w.rt);
+      }
+      ns[with] += thread_cpu_ns() - t0;
+      ++blocks[with];
+      w.sink.flush(*w.rt);  // the block without: fed now, untimed
+    }
+  }
+  w.sink.stats = nullptr;
+  const double without = ns[0] / static_cast<double>(blocks[0] * 1000), with = ns[1] / static_cast<double>(blocks[1] * 1000);
+  state.counters["cpu_ns_without"] = without;
+  state.counters["cpu_ns_with"] = with;
+  state.counters["views_pct"] = 100.0 * (with - without) / without;
+}
+
 void BM_MemoryPerQueuedItem(benchmark::State& state) {
   World& w = world();
   for (auto _ : state) benchmark::DoNotOptimize(w.bytes_per_item);
@@ -293,5 +348,7 @@ BENCHMARK_CAPTURE(BM_EventMix, report_by, Variant::ReportBy)->Iterations(200'000
 BENCHMARK_CAPTURE(BM_EventMix, report_by_stats, Variant::ReportBy, true)->Iterations(200'000);
 BENCHMARK_CAPTURE(BM_EventMix, report_by_again, Variant::ReportBy)->Iterations(200'000);
 BENCHMARK_CAPTURE(BM_EventMix, reads_last_agent, Variant::ReadsLastAgent)->Iterations(200'000);
+BENCHMARK_CAPTURE(BM_EventMixViews, plain, Variant::Plain)->Iterations(100);
+BENCHMARK_CAPTURE(BM_EventMixViews, report_by, Variant::ReportBy)->Iterations(100);
 
 BENCHMARK_MAIN();

@@ -87,10 +87,7 @@ void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt, std::int6
     }
     remove(id);
   }
-  if (dimensions_ > 0 && dim_groups_.size() <= std::size_t{id} * static_cast<std::size_t>(dimensions_)) {
-    dim_groups_.resize(std::max(dim_groups_.size() * 2, (std::size_t{id} + 1) * static_cast<std::size_t>(dimensions_)), kNone);
-    dim_values_.resize(dim_groups_.size(), 0);
-  }
+  while (dim_slots_.size() < (std::size_t{id} + 1) * static_cast<std::size_t>(dimensions_)) dim_slots_.emplace_back();
   insert(id, *w, at);
 }
 
@@ -118,7 +115,7 @@ bool QueueStats::same_dimensions(std::uint32_t id, const WorkItem& w) const {
     const std::uint32_t s = rt_->rules().report_dimension_slots[k];
     const bool present = w.record.present(s);
     if (present != ((e.dims_present >> k) & 1)) return false;
-    if (present && w.record.get_int(s) != dim_values_[id * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)])
+    if (present && w.record.get_int(s) != dim_slots_[id * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)].value)
       return false;
   }
   return true;
@@ -128,7 +125,7 @@ template <typename F>
 void QueueStats::each_cell(std::uint32_t id, F f) {
   f(processes_[static_cast<std::size_t>(entries_[id].process)]);
   for (int k = 0; k < dimensions_; ++k)
-    f(dims_[static_cast<std::size_t>(k)].cells[dim_groups_[id * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)]]);
+    f(dims_[static_cast<std::size_t>(k)].cells[dim_slots_[id * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)].group]);
 }
 
 void QueueStats::insert(std::uint32_t id, const WorkItem& w, std::int64_t at) {
@@ -145,9 +142,9 @@ void QueueStats::insert(std::uint32_t id, const WorkItem& w, std::int64_t at) {
   for (int k = 0; k < dimensions_; ++k) {
     const std::size_t at_k = id * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k);
     const std::uint32_t s = rt_->rules().report_dimension_slots[k];
-    dim_groups_[at_k] = dimension_group(k, w);
+    dim_slots_[at_k].group = dimension_group(k, w);
     if (w.record.present(s)) e.dims_present |= static_cast<std::uint8_t>(1u << k);
-    dim_values_[at_k] = w.record.present(s) ? w.record.get_int(s) : 0;
+    dim_slots_[at_k].value = w.record.present(s) ? w.record.get_int(s) : 0;
   }
   const std::uint32_t stamp = e.stamp;
   each_cell(id, [&](Cell& c) {

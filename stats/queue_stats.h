@@ -88,7 +88,7 @@ class QueueStats {
     std::int32_t process = -1;
     std::uint8_t state = 0, age = 0;  // state 0: no open item by that id
     Phase phase = kNever;
-    std::uint8_t dims_present = 0;  // bit k: dimension k has a value (dim_values_)
+    std::uint8_t dims_present = 0;  // bit k: dimension k has a value (dim_slots_)
   };
 
   void reset(const runtime::Runtime& rt);
@@ -112,8 +112,13 @@ class QueueStats {
   runtime::ChunkedVector<Entry> entries_;  // per interned item id (grows without moving)
   std::size_t live_ = 0;
   int dimensions_ = 0;
-  std::vector<std::uint32_t> dim_groups_;  // entry * dimensions_ + k -> cell index in dims_[k]
-  std::vector<std::int64_t> dim_values_;   // entry * dimensions_ + k -> the value (compared, not hashed)
+  // An entry's value of one dimension (compared on each event, not hashed) and its cell in
+  // dims_[k]; entry * dimensions_ + k, together so that an event reads one place.
+  struct DimSlot {
+    std::int64_t value = 0;
+    std::uint32_t group = kNone;
+  };
+  runtime::ChunkedVector<DimSlot> dim_slots_;
   std::vector<Cell> processes_;
   struct Dimension {
     std::unordered_map<std::int64_t, std::uint32_t> group_of;  // present value -> cell
