@@ -3,7 +3,6 @@
 #include <fmt/format.h>
 
 #include "compiler/load/bundle.h"
-#include "compiler/lower/program.h"
 #include "compiler/source/files.h"
 
 namespace iwd::server {
@@ -16,7 +15,7 @@ std::string Ruleset::label() const {
   return m.ruleset_version.empty() ? m.ruleset : m.ruleset + " " + m.ruleset_version;
 }
 
-std::string Ruleset::timezone() const { return loaded ? loaded->program().timezone : "UTC"; }
+std::string Ruleset::timezone() const { return loaded ? loaded->timezone() : "UTC"; }
 
 namespace {
 

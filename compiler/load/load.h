@@ -45,6 +45,8 @@ class LoadedRules {
   const runtime::abi::RulesV1& table() const { return table_; }
 
   const Program& program() const;
+  // The rules' `timezone` (an IANA name; "UTC" without one), for those who see only this header.
+  const std::string& timezone() const;
   const runtime::Schema& schema() const { return schema_; }
   const Interpreter& interpreter() const;
   runtime::StringPool& pool() const { return pool_; }

@@ -15,6 +15,7 @@ namespace iwd::compiler {
 const char* compiler_version() { return IWD_VERSION; }
 
 const Program& LoadedRules::program() const { return *program_; }
+const std::string& LoadedRules::timezone() const { return program_->timezone; }
 const Interpreter& LoadedRules::interpreter() const { return *interp_; }
 
 
