@@ -1,7 +1,14 @@
 // Supervisors: the historical reports (docs/reporting.md, "Measures") over the service's own
-// event history. Each request opens a reader of its own on journal.db (SQLite's WAL lets it
-// read beside the journal's writer) and computes the report on the HTTP thread, never on the
-// engine's: a report over a long history takes seconds, and the engine goes on meanwhile.
+// event history. A report over a long history takes seconds: it is computed on a thread of its
+// own, never on the engine's or on the HTTP front end's one thread (which would hold every other
+// request meanwhile), from a reader of its own on journal.db (SQLite's WAL lets it read beside
+// the journal's writer), and answered from there (the connection waits suspended; stopping the
+// server waits for it like for any request in flight).
+#include <fmt/format.h>
+
+#include <atomic>
+#include <thread>
+
 #include "reports/run.h"
 #include "server/routes.h"
 
@@ -9,6 +16,21 @@ namespace iwd::server {
 namespace {
 
 constexpr RoleSet kSupervisor = roles({Role::Supervisor});
+// Reports computed at once; more are refused (503) rather than queued behind them.
+constexpr int kMaxRunning = 2;
+std::atomic<int> running{0};
+
+void compute(const reports::Options& options, const std::string& data, bool csv, const Responder& res) {
+  std::string error;
+  auto store = history::Store::open_reader(data, &error);
+  if (!store) return send(res, error_reply(503, "history_unavailable", error));
+  bool failed = false;
+  auto table = reports::run_report(*store, options, &failed);
+  if (!table.ok())
+    return send(res, failed ? error_reply(503, "history_unavailable", table.error) : error_reply(400, "bad_report", table.error));
+  if (csv) return res.text(200, "text/csv; charset=utf-8", reports::render(table.value, reports::Format::Csv));
+  res.text(200, "application/json", reports::render(table.value, reports::Format::Json));
+}
 
 }  // namespace
 
@@ -24,17 +46,16 @@ std::vector<Route> report_routes(ServerContext& ctx) {
                  if (!options.ok()) return send(res, error_reply(400, "bad_report", options.error));
                  if (!ctx.config->history || !ctx.config->data)
                    return send(res, error_reply(404, "no_history", "this service keeps no event history (history: false)"));
-                 std::string error;
-                 auto store = history::Store::open_reader(*ctx.config->data, &error);
-                 if (!store) return send(res, error_reply(503, "history_unavailable", error));
-                 bool failed = false;
-                 auto table = reports::run_report(*store, options.value, &failed);
-                 if (!table.ok())
-                   return send(res, failed ? error_reply(503, "history_unavailable", table.error)
-                                           : error_reply(400, "bad_report", table.error));
-                 if (q.accept.find("text/csv") != std::string::npos)
-                   return res.text(200, "text/csv; charset=utf-8", reports::render(table.value, reports::Format::Csv));
-                 res.text(200, "application/json", reports::render(table.value, reports::Format::Json));
+                 if (running.fetch_add(1) >= kMaxRunning) {
+                   running.fetch_sub(1);
+                   return send(res, error_reply(503, "reports_busy",
+                                                fmt::format("{} reports are being computed; ask again later", kMaxRunning)));
+                 }
+                 const bool csv = q.accept.find("text/csv") != std::string::npos;
+                 std::thread([options = options.value, data = *ctx.config->data, csv, res] {
+                   compute(options, data, csv, res);
+                   running.fetch_sub(1);
+                 }).detach();
                }});
   return r;
 }
