@@ -57,6 +57,7 @@ std::string_view cause_name(Cause c) {
     case Cause::Reload: return "reload";
     case Cause::Assign: return "assign";
     case Cause::Requeue: return "requeue";
+    case Cause::Override: return "override";
   }
   return "?";
 }

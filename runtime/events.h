@@ -39,11 +39,12 @@ enum class Cause : std::uint8_t {
   Reload,  // carried over to a runtime on a new ruleset (Runtime::adopt)
   Assign,  // a supervisor offered a queued item to a named agent (Runtime::assign)
   Requeue,  // a supervisor pulled an offered item back to the queue (Runtime::requeue)
+  Override,  // a supervisor set or cleared an item's priority override
 };
 // "capture", "activate", "offer", "accept", "reject", "offer_timeout", "done", "complete",
 // "complete_timeout", "park", "pull", "return", "transfer", "hold", "resume", "cancel",
 // "expire", "update", "restart", "reschedule", "logout", "agent", "age", "reload", "assign",
-// "requeue".
+// "requeue", "override".
 std::string_view cause_name(Cause c);
 
 enum class EventKind : std::uint8_t {

@@ -99,6 +99,19 @@ struct AgentUpdate {
   std::uint32_t reason = kNoId;  // with state NotReady: the reason code
 };
 
+// A supervisor's override of an item's priority (docs/lifecycle.md, "Priority overrides"),
+// applied after the rules' priority (the rules' table is not asked anything new): a fixed
+// value replaces it, a boost is added to it, as the scheme moves with the item's age.
+struct PriorityOverride {
+  enum class Kind : std::uint8_t { Fixed, Boost };
+  Kind kind = Kind::Fixed;
+  std::int64_t value = 0;           // the priority (Fixed), or what is added to the rules' (Boost)
+  std::int64_t until = abi::kNone;  // it ends at this instant (kNone: not by time)
+  bool until_handled = false;       // it ends when an agent next accepts the item
+  // The largest value or boost taken: far beyond any scheme's, and no sum can overflow.
+  static constexpr std::int64_t kLimit = 1'000'000'000'000'000;
+};
+
 class Runtime {
  public:
   // Null and *error set when the table cannot be used (abi::check_table) or its schema does
@@ -151,6 +164,15 @@ class Runtime {
   // Assigned: to another agent; parked: into another agent's workbin.
   Status transfer(std::uint32_t item, std::uint32_t to_agent);
 
+  // --- Priority overrides (runtime_override.cpp), of an open item in any state. Each emits a
+  // PriorityChanged event with cause Override (also when the priority stays the same: the
+  // history records the supervisor's action). A queued item moves in its queues at once.
+  // Refused: no open item; `until` not after now, a value beyond PriorityOverride::kLimit.
+  Status override_priority(std::uint32_t item, const PriorityOverride& o);
+  Status clear_priority_override(std::uint32_t item);  // refused when the item has none
+  // The override in force on the item, or null.
+  const PriorityOverride* priority_override(const WorkItem& item) const;
+
   // --- Hot reload (a new ruleset): an open item carried over from a runtime on other rules.
   // `record` is in this runtime's schema and keeps its captured_at; the item is classified
   // now under these rules (process, clock, priority, targets) and put back where it was:
@@ -161,7 +183,9 @@ class Runtime {
   //   within` at `state_deadline`): as it was, with the new classification.
   // Agents must be adopted first (agent()). One ItemStateChanged event from None, cause
   // Reload. Refused (nothing changes) when the rules reject the record now.
-  Status adopt(ItemRecord record, ItemState state, std::uint32_t agent, std::int64_t state_deadline);
+  // `override`: the item's priority override in the old runtime, kept (its `until` passed: dropped).
+  Status adopt(ItemRecord record, ItemState state, std::uint32_t agent, std::int64_t state_deadline,
+               const PriorityOverride* override = nullptr);
   // The instant an item's state times out (offer timeout, `complete within`), or abi::kNone.
   std::int64_t state_deadline(const WorkItem& item) const { return item.deadlines[kDeadlineState]; }
 
@@ -285,6 +309,18 @@ class Runtime {
   // Agents (runtime_agents.cpp).
   void log_out(std::uint32_t a);
 
+  // Priority overrides (runtime_override.cpp). The rules' priority `p` of item i with its
+  // override applied (an override whose `until` has come is dropped first). With no override
+  // anywhere this is one test of an empty map: the cost of the feature when unused.
+  std::int64_t with_override(std::uint32_t i, std::int64_t p) {
+    return overrides_.empty() ? p : apply_override(i, p);
+  }
+  std::int64_t apply_override(std::uint32_t i, std::int64_t p);
+  // The priority computed again now and, when it changed (or `always`), a PriorityChanged event.
+  void reprioritize(std::uint32_t i, Cause cause, bool always);
+  // An override `until_handled` ends when the item is accepted.
+  void end_override_when_handled(std::uint32_t i);
+
   const abi::RulesV1& rules_;
   StringPool& pool_;
   Clock& clock_;
@@ -311,6 +347,7 @@ class Runtime {
 
   std::vector<std::uint32_t> media_ids_;  // per media index: the media's name, interned
   std::unordered_map<std::uint32_t, std::uint32_t> media_by_id_;
+  std::unordered_map<std::uint32_t, PriorityOverride> overrides_;  // by item index: open items only
   bool reads_last_agent_ = false;   // the rules read last_agent (abi::reads_last_agent)
   std::int32_t dimension_count_ = 0;  // abi::report_dimension_count(rules_), at most Event::kMaxDimensions
   std::uint32_t rona_ = kNoId;       // the reason code "rona", interned

@@ -6,7 +6,8 @@
 
 namespace iwd::runtime {
 
-Status Runtime::adopt(ItemRecord record, ItemState state, std::uint32_t agent_id, std::int64_t state_deadline) {
+Status Runtime::adopt(ItemRecord record, ItemState state, std::uint32_t agent_id, std::int64_t state_deadline,
+                      const PriorityOverride* override) {
   if (record.slot_count() != schema_.attributes.size())
     return Status::fail(Refusal::BadInput, fmt::format("the item has {} attribute slots; the rules' schema has {}", record.slot_count(),
                                     schema_.attributes.size()));
@@ -29,6 +30,10 @@ Status Runtime::adopt(ItemRecord record, ItemState state, std::uint32_t agent_id
 
   const std::uint32_t i = open_slot(id, std::move(record), std::move(c));
   WorkItem& item = items_[i];
+  if (override && (override->until == abi::kNone || override->until > t)) {
+    overrides_[i] = *override;
+    item.priority = with_override(i, item.priority);  // the rules' priority, as commit() computed it
+  }
 
   bool queued = false;
   switch (state) {

@@ -125,6 +125,8 @@ std::string Runtime::check() const {
       for (const AgentRank& r : set)
         if (r.agent >= agents_.size() || agents_[r.agent].state != AgentState::Ready)
           return fmt::format("target {} offers an agent who is not ready", ti);
+  for (const auto& [i, o] : overrides_)
+    if (i >= items_.size() || !is_open(items_[i].state)) return fmt::format("a priority override of item slot {}, which is not open", i);
   return {};
 }
 

@@ -16,7 +16,7 @@ void Runtime::enter_queue(std::uint32_t i) {
   if (item.place == 0) item.place = next_place_++;
   set_deadline(i, kDeadlineState, abi::kNone);
   const std::int64_t age = item.age(now());
-  item.priority = rules_.priority(rules_.ctx, item.process, &item.record, &item.clock, age);
+  item.priority = with_override(i, rules_.priority(rules_.ctx, item.process, &item.record, &item.clock, age));
   schedule_priority(i, age);
   join_open_stages(i, false);
 }

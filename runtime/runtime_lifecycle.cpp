@@ -45,7 +45,8 @@ void Runtime::commit(std::uint32_t i, ItemRecord record, Classification c) {
     item.stage(k).opens_at = c.stages[k].opens_at;
     item.stage(k).target = acquire_target(item, k, c.stages[k]);
   }
-  item.priority = rules_.priority(rules_.ctx, item.process, &item.record, &item.clock, std::max<std::int64_t>(0, item.age(now())));
+  item.priority =
+      with_override(i, rules_.priority(rules_.ctx, item.process, &item.record, &item.clock, std::max<std::int64_t>(0, item.age(now()))));
   set_expiry(i, c.terms);
 }
 
@@ -131,6 +132,7 @@ void Runtime::end(std::uint32_t i, ItemState final_state, Cause cause, std::uint
   for (std::uint32_t k = 0; k < item.stage_count; ++k)
     if (item.stage(k).target != kNoIndex) release_target(item.stage(k).target);
   deadlines_.set(i, abi::kNone, item.serial);
+  if (!overrides_.empty()) overrides_.erase(i);
   item_by_id_[item.id] = kNoIndex;
   --open_count_;
   items_[i] = WorkItem{};

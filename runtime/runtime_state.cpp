@@ -9,6 +9,8 @@
 //   or agent or group, opening age), agents' memberships and seats, the target queues and the
 //   deadline heap. Their internal order differs from the running runtime's, but every choice made from
 //   them is by a total order (priority and place; idle instant and serial; instant and serial).
+// - version 2: after the items, the priority overrides (index, kind, until handled, value,
+//   until) in index order; a version 1 state (before overrides) has none and still loads.
 // No event is emitted and no deadline fires: the saved runtime was settled at its instant.
 #include <fmt/format.h>
 
@@ -21,7 +23,8 @@ namespace {
 
 // The layout's version: a change to what is saved bumps it, and load_state keeps reading the
 // versions before (a snapshot is all a journal has of its history).
-constexpr std::uint32_t kStateVersion = 1;
+constexpr std::uint32_t kStateVersion = 2;
+constexpr std::uint32_t kFirstVersionWithOverrides = 2;
 
 enum StagePosition : std::uint8_t { kStageClosed = 0, kStageQueued = 1, kStageElsewhere = 2 };
 
@@ -170,14 +173,28 @@ void Runtime::save_state(FrameWriter& out) const {
       }
     }
   }
+  std::vector<std::uint32_t> overridden;
+  for (const auto& [i, o] : overrides_) overridden.push_back(i);
+  std::sort(overridden.begin(), overridden.end());  // the same state, the same bytes
+  out.u32(static_cast<std::uint32_t>(overridden.size()));
+  for (std::uint32_t i : overridden) {
+    const PriorityOverride& o = overrides_.at(i);
+    out.u32(i);
+    out.u8(static_cast<std::uint8_t>(o.kind));
+    out.u8(o.until_handled ? 1 : 0);
+    out.i64(o.value);
+    out.i64(o.until);
+  }
 }
 
 Status Runtime::load_state(FrameReader& in) {
   if (!items_.empty() || !agents_.empty() || !media_ids_.empty())
     return Status::fail(Refusal::StateUnusable, "a state loads into a fresh runtime only");
   try {
-    if (const std::uint32_t v = in.u32(); v != kStateVersion)
-      return Status::fail(Refusal::StateUnusable, fmt::format("the state is of version {}; this runtime reads version {}", v, kStateVersion));
+    const std::uint32_t version = in.u32();
+    if (version < 1 || version > kStateVersion)
+      return Status::fail(Refusal::StateUnusable,
+                          fmt::format("the state is of version {}; this runtime reads versions 1 to {}", version, kStateVersion));
     const std::uint32_t slots = in.u32();
     const std::int32_t skills = in.i32(), processes = in.i32();
     if (slots != schema_.attributes.size() || skills != rules_.skill_count || processes != rules_.process_count)
@@ -318,6 +335,20 @@ Status Runtime::load_state(FrameReader& in) {
         if (i >= table || items_[i].agent != a ||
             (items_[i].state != ItemState::Offered && items_[i].state != ItemState::Assigned))
           throw FrameError("an agent holds an item that is not with it");
+    if (version >= kFirstVersionWithOverrides) {
+      for (std::uint32_t k = 0, n = in.count(22); k < n; ++k) {
+        const std::uint32_t i = in.u32();
+        PriorityOverride o;
+        const std::uint8_t kind = in.u8(), handled = in.u8();
+        o.value = in.i64();
+        o.until = in.i64();
+        if (i >= table || !is_open(items_[i].state) || kind > 1 || handled > 1 || overrides_.count(i))
+          throw FrameError("a priority override does not fit its item");
+        o.kind = static_cast<PriorityOverride::Kind>(kind);
+        o.until_handled = handled != 0;
+        overrides_[i] = o;
+      }
+    }
     if (!in.done()) throw FrameError("bytes are left after its end");
   } catch (const FrameError& e) {
     return Status::fail(Refusal::StateUnusable, std::string("the state is damaged: ") + e.what());

@@ -62,7 +62,7 @@ void Runtime::fire(std::uint32_t i, Deadline kind) {
 void Runtime::on_priority_due(std::uint32_t i) {
   WorkItem& item = items_[i];
   const std::int64_t age = item.age(now());
-  const std::int64_t p = rules_.priority(rules_.ctx, item.process, &item.record, &item.clock, age);
+  const std::int64_t p = with_override(i, rules_.priority(rules_.ctx, item.process, &item.record, &item.clock, age));
   if (p != item.priority) {
     const std::int64_t previous = item.priority;
     item.priority = p;
@@ -87,6 +87,8 @@ void Runtime::schedule_priority(std::uint32_t i, std::int64_t age) {
   rules_.next_change(rules_.ctx, item.process, &item.record, &item.clock, age, &next);
   std::int64_t at = abi::kNone;
   if (!next.never) at = std::max(item.clock.start + next.age, now() + 1);  // always forward
+  if (const PriorityOverride* o = overrides_.empty() ? nullptr : priority_override(item); o && o->until != abi::kNone)
+    at = at == abi::kNone ? o->until : std::min(at, o->until);  // the override ends: the rules' priority again
   set_deadline(i, kDeadlinePriority, at);
 }
 

@@ -18,6 +18,7 @@ Status Runtime::accept(std::uint32_t id, std::uint32_t agent) {
                         item.state);
   set_deadline(i, kDeadlineState, abi::kNone);
   item.state = ItemState::Assigned;
+  if (!overrides_.empty()) end_override_when_handled(i);
   note_holder(i, item.agent);
   emit_item(item, ItemState::Offered, Cause::Accept, item.agent);
   settle();

@@ -90,6 +90,7 @@ class Session::Impl final : public EventSink {
       case Op::Reschedule: return reschedule(v);
       case Op::Transfer: return transfer(v);
       case Op::Assign: return assign(v);
+      case Op::Priority: return priority(v);
       case Op::Agent: {
         AgentUpdate u;
         if (std::string e = parse_agent(v, rules_, pool_, *runtime_, &u); !e.empty()) return bad(std::move(e));
@@ -253,6 +254,45 @@ class Session::Impl final : public EventSink {
     const auto id = pool_.find(agent);
     if (!id) return Status::fail(Refusal::NotFound, fmt::format("no agent `{}`", agent));
     return runtime_->assign(item, *id);
+  }
+
+  // A supervisor's priority override: {"item": ID, "set": N or "boost": N, "until": INSTANT or
+  // "handled" (optional)}, or {"item": ID, "clear": true}.
+  Status priority(const json& v) {
+    const char* shape = "expected {\"item\": ID, \"set\": N or \"boost\": N, \"until\": INSTANT or \"handled\"}, or {\"item\": ID, \"clear\": true}";
+    if (!v.is_object() || !v.contains("item") || !v["item"].is_string()) return bad(shape);
+    PriorityOverride o;
+    int given = 0;
+    bool clear = false;
+    for (auto it = v.begin(); it != v.end(); ++it) {
+      const std::string& key = it.key();
+      if (key == "item") continue;
+      if (key == "set" || key == "boost") {
+        if (!it->is_number_integer()) return bad(fmt::format("`{}` is a whole number", key));
+        o.kind = key == "set" ? PriorityOverride::Kind::Fixed : PriorityOverride::Kind::Boost;
+        o.value = it->get<std::int64_t>();
+        ++given;
+      } else if (key == "clear") {
+        if (*it != json(true)) return bad("`clear` is true");
+        clear = true;
+        ++given;
+      } else if (key == "until") {
+        if (*it == json("handled")) {
+          o.until_handled = true;
+          continue;
+        }
+        auto t = it->is_string() ? stdlib::parse_instant(it->get<std::string>())
+                                 : stdlib::ParseResult<stdlib::ParsedInstant>::failure("expected an instant or \"handled\"");
+        if (!t.ok()) return bad(fmt::format("`until`: {}", t.error));
+        o.until = t.value.instant.ms_since_epoch;
+      } else {
+        return bad(fmt::format("unknown field `{}`; {}", key, shape));
+      }
+    }
+    if (given != 1 || (clear && v.size() != 2)) return bad(shape);
+    std::uint32_t item = kNoId;
+    if (Status unknown = item_id(v["item"].get<std::string>(), &item); !unknown.ok()) return unknown;
+    return clear ? runtime_->clear_priority_override(item) : runtime_->override_priority(item, o);
   }
 
   const abi::RulesV1& rules_;

@@ -81,6 +81,7 @@ std::string event_json(const Event& e, const abi::RulesV1& rules, const StringPo
       item_fields();
       process_fields();
       j["previous"] = e.previous_priority;
+      if (e.cause == Cause::Override) j["reason"] = "override";  // a supervisor's; the scheme's steps have none
       dimension_fields();
       break;
     case EventKind::TargetWidened:

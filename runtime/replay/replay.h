@@ -44,7 +44,7 @@ bool run(const abi::RulesV1& rules, StringPool& pool, std::istream& script, std:
 enum class Op : std::uint8_t {
   None,  // a line that only moves the clock
   Capture, Update, Cancel, Hold, Resume, Restart, Reschedule, Complete, Agent,
-  Accept, Reject, Done, Park, Pull, Return, Transfer, Assign, Requeue, Start,
+  Accept, Reject, Done, Park, Pull, Return, Transfer, Assign, Requeue, Priority, Start,
 };
 // The operation's name in scripts and journal lines ("capture", ...; "" for None).
 std::string_view op_name(Op op);

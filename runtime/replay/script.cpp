@@ -14,9 +14,9 @@ namespace {
 using json = nlohmann::json;
 
 // In the order of Op after None.
-constexpr std::array<std::string_view, 19> kOperations = {
+constexpr std::array<std::string_view, 20> kOperations = {
     "capture", "update", "cancel", "hold", "resume", "restart", "reschedule", "complete", "agent",
-    "accept", "reject", "done", "park", "pull", "return", "transfer", "assign", "requeue", "start"};
+    "accept", "reject", "done", "park", "pull", "return", "transfer", "assign", "requeue", "priority", "start"};
 static_assert(kOperations.size() == static_cast<std::size_t>(Op::Start));
 
 }  // namespace
