@@ -11,7 +11,6 @@
 #include <fmt/format.h>
 
 #include "compiler/load/load.h"
-#include "compiler/lower/program.h"
 #include "history/store.h"
 #include "reports/run.h"
 #include "tools/iwd/commands.h"
@@ -40,7 +39,7 @@ bool zone_name(const ReportCliOptions& o, std::string* name, std::string* error)
     *error = "--rules: cannot load '" + o.rules + "'" + (loaded.error.empty() ? " (it has errors)" : ": " + loaded.error);
     return false;
   }
-  *name = loaded.rules->program().timezone;
+  *name = loaded.rules->timezone();
   return true;
 }
 
