@@ -163,6 +163,28 @@ TEST(ScenarioTest, RecordsBeforeTheRangeMakeTheOpeningBacklog) {
             "2026-01-05T10:00:00Z,Sales,1,1,0,0,0,1,1,1,6300,6300,2880,0\n");
 }
 
+TEST(ScenarioTest, TheRepeatedHourOfAFallBackIsTwoRows) {
+  // Europe/Berlin, 2026-10-25: 02:30 CEST (00:30Z) and 02:30 CET (01:30Z) are two captures in
+  // two intervals that both read 02:00 on the clock.
+  History h;
+  const ItemInfo info{"Sales", "Retail", {}, std::nullopt};
+  h.item("00:30", "A", info, "none", "queued", "capture");
+  h.item("01:30", "B", info, "none", "queued", "capture");
+  for (auto& r : h.records) r.at += at("00:00", "2026-10-25") - at("00:00");
+  Options o = options(ReportKind::IntradayProcess);
+  o.from = at("00:00", "2026-10-25");
+  o.to = at("03:00", "2026-10-25");
+  o.zone = stdlib::TimeZone::find("Europe/Berlin");
+  const auto rows = rows_of(run(o, h.records));
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(std::get<std::string>(rows[0].at("interval")), "2026-10-25T02:00:00+02:00");
+  EXPECT_EQ(std::get<std::int64_t>(rows[0].at("new")), 1);
+  EXPECT_EQ(std::get<std::string>(rows[1].at("interval")), "2026-10-25T02:00:00+01:00");
+  EXPECT_EQ(std::get<std::int64_t>(rows[1].at("new")), 1);
+  EXPECT_EQ(std::get<std::int64_t>(rows[1].at("backlog")), 2);
+  EXPECT_EQ(std::get<std::string>(rows[2].at("interval")), "2026-10-25T03:00:00+01:00");
+}
+
 TEST(ScenarioTest, UnknownDimensionIsNamed) {
   auto o = options(ReportKind::SegmentServiceLevel);
   o.by = "segmnt";
