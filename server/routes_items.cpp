@@ -195,6 +195,16 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                    return send(res, error_reply(422, body["agent"].is_string() ? "bad_id" : "bad_agent", p));
                  ctx.engine->change(Change{Op::Assign, json{{"item", call.param(1)}, {"agent", body["agent"]}}, {}, call.caller.name}, res);
                }});
+  // A supervisor's priority override: {"set": N} or {"boost": N}, with "until": INSTANT or
+  // "handled" (optional); {"clear": true}. The replay line checks the shape (422 `refused`).
+  r.push_back({"POST", fmt::format("{}/priority", kItem), kSupervisor, [&ctx](const Call& call, const Responder& res) {
+                 json body;
+                 if (!body_object(call, res, &body)) return;
+                 if (body.contains("item"))
+                   return send(res, error_reply(422, "unknown_field", "the item is the path's: no `item` in the body"));
+                 body["item"] = call.param(1);
+                 ctx.engine->change(Change{Op::Priority, std::move(body), {}, call.caller.name}, res);
+               }});
   r.push_back({"POST", fmt::format("{}/return", kItem), kSupervisor, [&ctx](const Call& call, const Responder& res) {
                  json ignored;
                  if (!body_object(call, res, &ignored, true)) return;

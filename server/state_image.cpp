@@ -75,6 +75,7 @@ StateImage image_of(const runtime::Runtime& rt) {
     ii.state = item->state;
     if (item->agent != runtime::kNoIndex) ii.agent = std::string(pool.view(rt.agents()[item->agent].id));
     ii.state_deadline = rt.state_deadline(*item);
+    if (const runtime::PriorityOverride* o = rt.priority_override(*item)) ii.priority_override = *o;
     image.items.push_back(std::move(ii));
   }
   return image;
@@ -138,7 +139,8 @@ RestoreReport restore(const StateImage& image, runtime::Runtime& to) {
       }
     }
     const std::uint32_t agent = ii.agent ? pool.intern(*ii.agent) : runtime::kNoId;
-    if (runtime::Status s = to.adopt(std::move(record.value), ii.state, agent, ii.state_deadline); !s.ok())
+    const runtime::PriorityOverride* override = ii.priority_override ? &*ii.priority_override : nullptr;
+    if (runtime::Status s = to.adopt(std::move(record.value), ii.state, agent, ii.state_deadline, override); !s.ok())
       problem(&report, s.error);
     else
       ++report.items;

@@ -45,6 +45,9 @@ struct ItemImage {
   runtime::ItemState state = runtime::ItemState::Queued;
   std::optional<std::string> agent;  // offered, assigned: the agent; parked: the workbin's owner
   std::int64_t state_deadline = runtime::abi::kNone;
+  // A supervisor's priority override in force, carried through a hot reload (not written in
+  // the JSON images of format 1: binary snapshots keep it in the runtime's state).
+  std::optional<runtime::PriorityOverride> priority_override;
 };
 
 struct StateImage {

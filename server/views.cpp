@@ -7,11 +7,23 @@ namespace iwd::server {
 
 using ojson = nlohmann::ordered_json;
 
+namespace {
+// A supervisor's priority override in force: {"kind": "fixed"|"boost", "value", "until"
+// (an instant or null), "until_handled"}.
+ojson override_view(const runtime::PriorityOverride& o) {
+  ojson j{{"kind", o.kind == runtime::PriorityOverride::Kind::Fixed ? "fixed" : "boost"}, {"value", o.value}};
+  j["until"] = o.until == runtime::abi::kNone ? ojson(nullptr) : ojson(stdlib::format_instant(stdlib::Instant{o.until}));
+  j["until_handled"] = o.until_handled;
+  return j;
+}
+}  // namespace
+
 ojson item_view(const runtime::Runtime& rt, const runtime::WorkItem& item, std::int64_t now) {
   ojson j{{"id", std::string(rt.pool().view(item.id))},
           {"state", std::string(runtime::item_state_name(item.state))},
           {"process", item.process >= 0 ? rt.rules().process_names[item.process] : ""},
           {"priority", item.priority}};
+  if (const runtime::PriorityOverride* o = rt.priority_override(item)) j["priority_override"] = override_view(*o);
   if (item.clock.due != runtime::abi::kNone) {
     j["due"] = stdlib::format_instant(stdlib::Instant{item.clock.due});
     j["overdue"] = now > item.clock.due;
@@ -32,6 +44,7 @@ std::string item_view_text(const runtime::Runtime& rt, const runtime::WorkItem& 
                     std::string(runtime::item_state_name(item.state)) + "\",\"process\":" +
                     quoted(item.process >= 0 ? rt.rules().process_names[item.process] : "") +
                     ",\"priority\":" + std::to_string(item.priority);
+  if (const runtime::PriorityOverride* o = rt.priority_override(item)) out += ",\"priority_override\":" + override_view(*o).dump();
   if (item.clock.due != runtime::abi::kNone) {
     out += ",\"due\":\"" + stdlib::format_instant(stdlib::Instant{item.clock.due}) + "\",\"overdue\":";
     out += now > item.clock.due ? "true" : "false";

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A supervisor's actions over HTTP (issue 16, docs/lifecycle.md "Supervisors"): assign a queued
 # item to a named agent (outside its targets), pull an offer back (requeue), hold, resume and
-# cancel, set an agent not ready with a reason, return a whole workbin. Each is refused to a
+# cancel, set an agent not ready with a reason, return a whole workbin, override a priority. Each is refused to a
 # source or agent token (403) and when illegal (4xx), with nothing changed; each is journaled
 # (a restart replays it) and in the event history with the supervisor token's name as actor.
 set -u
@@ -13,7 +13,8 @@ cat >"$TMP/config.json" <<'JSON'
   "tokens": [
     {"token": "source-token-0123456789", "role": "source", "name": "crm"},
     {"token": "agent-token-fin-0123456", "role": "agent", "agent": "fin", "name": "fin-desk"},
-    {"token": "supervisor-token-012345", "role": "supervisor", "name": "sam"}
+    {"token": "supervisor-token-012345", "role": "supervisor", "name": "sam"},
+    {"token": "admin-token-0123456789a", "role": "admin", "name": "root"}
   ]
 }
 JSON
@@ -93,17 +94,45 @@ expect_exit 0 "S4 queued" -- test "$(state_of S4)" = "queued None"
 TOKEN=$SUP expect_call 200 "an empty workbin returns nothing" -- POST /v1/agents/fin/workbin/return ''
 expect_in out '"returned":0' "none"
 
+# Priority overrides: shown by GET of the item, kept by a snapshot, a hot reload and a restart.
+ADM=admin-token-0123456789a
+TOKEN=$SRC expect_call 201 "capture P1" -- POST /v1/items '{"id":"P1","department":"Sales","segment":"Gold"}'
+TOKEN=$SRC expect_call 403 "a source may not override a priority" -- POST /v1/items/P1/priority '{"set":4000}'
+TOKEN=$SUP expect_call 422 "a priority that is not a number" -- POST /v1/items/P1/priority '{"set":"high"}'
+expect_in out '`set` is a whole number' "says why"
+TOKEN=$SUP expect_call 422 "an until in the past" -- POST /v1/items/P1/priority '{"set":4000,"until":"2001-01-01T00:00:00Z"}'
+expect_in out 'is not after now' "says why"
+TOKEN=$SUP expect_call 422 "an item in the body" -- POST /v1/items/P1/priority '{"item":"P2","set":4000}'
+TOKEN=$SUP expect_call 404 "no such item" -- POST /v1/items/P9/priority '{"set":4000}'
+TOKEN=$SUP expect_call 200 "a fixed priority until 2099" -- POST /v1/items/P1/priority '{"set":4000,"until":"2099-01-01T00:00:00Z"}'
+expect_in out '"priority":4000,"priority_override":{"kind":"fixed","value":4000,"until":"2099-01-01T00:00:00Z","until_handled":false}' "in force, shown"
+TOKEN=$SUP expect_call 200 "cleared" -- POST /v1/items/P1/priority '{"clear":true}'
+expect_not_in out 'priority_override' "gone"
+TOKEN=$SUP expect_call 422 "nothing left to clear" -- POST /v1/items/P1/priority '{"clear":true}'
+expect_in out 'has no priority override' "says why"
+TOKEN=$SUP expect_call 200 "a boost until handled" -- POST /v1/items/P1/priority '{"boost":7,"until":"handled"}'
+expect_in out '"priority_override":{"kind":"boost","value":7,"until":null,"until_handled":true}' "shown"
+boosted=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["priority"])' "$TMP/out")
+# (Before the snapshot, which compacts the journal.)
+expect_exit 0 "the journal has the assign and requeue lines" -- \
+  bash -c "sqlite3 '$DATA/journal.db' 'SELECT line FROM journal' | grep -c '\"assign\":{\"agent\":\"fin\",\"item\":\"S' | grep -qx 4 &&
+           sqlite3 '$DATA/journal.db' 'SELECT line FROM journal' | grep -q '\"requeue\":\"S1\"'"
+TOKEN=$ADM expect_call 200 "a snapshot" -- POST /v1/admin/compact ''
+sed 's/ruleset enterprise version "2026.11"/ruleset enterprise version "2026.11-b"/' examples/enterprise.iwd >"$TMP/enterprise-b.iwd"
+TOKEN=$ADM expect_call 200 "a hot reload" -- PUT /v1/admin/rules "$(cat "$TMP/enterprise-b.iwd")"
+TOKEN=$SUP expect_call 200 "the override survives the reload" -- GET /v1/items/P1
+expect_in out "\"priority\":$boosted,\"priority_override\":{\"kind\":\"boost\"" "same priority, same override"
+
 # Journaled: a restart replays every action.
 stop_server
 start_server
 expect_exit 0 "after a restart: S1 canceled (gone)" -- test "$(state_of S1)" = "None None"
 expect_exit 0 "S2 queued" -- test "$(state_of S2)" = "queued None"
 expect_exit 0 "S3 queued" -- test "$(state_of S3)" = "queued None"
+TOKEN=$SUP expect_call 200 "P1 after the restart" -- GET /v1/items/P1
+expect_in out "\"priority\":$boosted,\"priority_override\":{\"kind\":\"boost\",\"value\":7" "keeps its override"
 stop_server
 history() { sqlite3 "$DATA/journal.db" "SELECT $1 FROM history WHERE $2 ORDER BY seq"; }
-expect_exit 0 "the journal has the assign and requeue lines" -- \
-  bash -c "sqlite3 '$DATA/journal.db' 'SELECT line FROM journal' | grep -c '\"assign\":{\"agent\":\"fin\",\"item\":\"S' | grep -qx 4 &&
-           sqlite3 '$DATA/journal.db' 'SELECT line FROM journal' | grep -q '\"requeue\":\"S1\"'"
 expect_exit 0 "the history: S1's assign, requeue and cancel by sam" -- \
   test "$(history "reason || ' ' || actor" "item = 'S1' AND reason IN ('assign', 'requeue', 'cancel')" | tr '\n' ,)" = "assign sam,requeue sam,assign sam,cancel sam,"
 expect_exit 0 "the history: one return per item, by sam" -- \
@@ -112,4 +141,6 @@ expect_exit 0 "the history: hold and resume by sam" -- \
   test "$(history "reason || ' ' || actor" "item = 'S3' AND reason IN ('hold', 'resume')" | tr '\n' ,)" = "hold sam,resume sam,"
 expect_exit 0 "the history: fin set not ready (coaching) by sam" -- \
   test "$(history "reason || ' ' || actor" "kind = 'agent' AND agent = 'fin' AND to_state = 'not_ready'" | tr '\n' ,)" = "coaching sam,"
+expect_exit 0 "the history: P1's overrides by sam" -- \
+  test "$(history "reason || ' ' || actor" "item = 'P1' AND kind = 'priority'" | tr '\n' ,)" = "override sam,override sam,override sam,"
 finish
