@@ -185,6 +185,23 @@ TEST(ScenarioTest, TheRepeatedHourOfAFallBackIsTwoRows) {
   EXPECT_EQ(std::get<std::string>(rows[2].at("interval")), "2026-10-25T03:00:00+01:00");
 }
 
+TEST(ScenarioTest, TwoItemsAtOnceCountTwiceInHandleOnceInBusy) {
+  // a1 holds W1 09:00-09:30 and W2 09:10-09:40: 60m of handle, 40m busy, ready all hour.
+  History h;
+  h.agent("09:00", "a1", "logged_out", "ready");
+  h.item("09:00", "W1", W1, "offered", "assigned", "accept", "a1");
+  h.item("09:10", "W2", W2, "offered", "assigned", "accept", "a1");
+  h.item("09:30", "W1", W1, "assigned", "done_pending", "done", "a1");
+  h.item("09:40", "W2", W2, "assigned", "done_pending", "done", "a1");
+  h.agent("10:00", "a1", "ready", "logged_out");
+  auto o = options(ReportKind::ResourcePerformance);
+  o.to = at("10:00");
+  EXPECT_EQ(render(run(o, h.records), Format::Csv),
+            "interval,agent,offered,accepted,rejected,rona,completed,handle,avg_handle,ready,not_ready,busy,"
+            "occupancy\n"
+            "2026-01-05T09:00:00Z,a1,0,2,0,0,2,3600,1800,3600,0,2400,66.67\n");
+}
+
 TEST(ScenarioTest, UnknownDimensionIsNamed) {
   auto o = options(ReportKind::SegmentServiceLevel);
   o.by = "segmnt";
