@@ -86,7 +86,9 @@ async function route(message) {
   }
   top.hidden = false;
   try {
+    // First sign-in: wait for it; later, refreshed on the way (a hot reload changes the header).
     if (!rulesInForce) await loadRules();
+    else loadRules().catch(() => {});
   } catch (err) {
     const shown = app.failed(err, 'the ruleset in force');
     if (shown) replace(main, shown);
@@ -120,5 +122,9 @@ async function signedIn(token) {
 }
 
 document.getElementById('sign-out').addEventListener('click', () => signOut('Signed out.'));
-window.addEventListener('hashchange', () => route());
+// After a navigation the keyboard continues in the new page, not in the old page's place.
+window.addEventListener('hashchange', () => {
+  route();
+  if (session.token()) main.focus({preventScroll: true});  // (the sign-in focuses its own field)
+});
 route();

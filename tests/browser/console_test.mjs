@@ -152,6 +152,7 @@ try {
     await page.focus('#queue-table tr[data-group="Sales.Orders"] a');
     await page.keyboard.press('Enter');
     await page.waitForSelector('#items-table');
+    check(await page.evaluate(() => document.activeElement.id === 'main'), 'the keyboard continues in the new page');
     const rows = await page.$$eval('#items-table tbody tr', (r) => r.length);
     check(rows === 50, '50 items on the first page', `${rows}`);
     check((await text('#items-range')).includes('of 60'), 'the total', await text('#items-range'));
