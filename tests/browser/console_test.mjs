@@ -63,6 +63,14 @@ try {
     check(!(await page.$('#queue-body')), 'no queue after a wrong token');
   });
 
+  await step("sign-in refuses a source token: its role can't read the console", async () => {
+    await page.$eval('#token', (e) => { e.value = ''; });
+    await page.type('#token', source);
+    await page.keyboard.press('Enter');
+    await page.waitForFunction(() => document.querySelector('#signin-message').textContent.includes('supervisor or admin token'));
+    check(await page.evaluate(() => sessionStorage.getItem('iwd.token')) === null, 'a refused token is not kept');
+  });
+
   await step('sign-in with the supervisor token', async () => {
     await page.$eval('#token', (e) => { e.value = ''; });
     await page.type('#token', supervisor);
@@ -146,6 +154,13 @@ try {
     await page.waitForFunction(() => document.querySelector('#live').dataset.state === 'live');
     await wait(300);
     check(statsRequests > start, 'polls again once visible');
+  });
+
+  await step('the service unreachable: a notice, then the figures again', async () => {
+    await page.setOfflineMode(true);
+    await page.waitForFunction(() => document.querySelector('#queue-body .notice.error')?.textContent.includes('did not answer'), {timeout: 8000});
+    await page.setOfflineMode(false);
+    await page.waitForSelector('#queue-table', {timeout: 8000});
   });
 
   await step('drill-down: a process, by keyboard, 50 a page', async () => {
