@@ -216,6 +216,10 @@ try {
     await page.select('#agent-state', 'not_ready');
     await page.click('form.filters button');
     await page.waitForFunction(() => document.querySelectorAll('#agents-table tbody tr').length === 1);
+    await page.$eval('#agent-group', (e) => { e.value = 'night_shift'; });
+    await page.click('form.filters button');
+    await page.waitForFunction(() => document.querySelector('.notice.empty')?.textContent.includes('No agent matches these filters'));
+    await page.$eval('#agent-group', (e) => { e.value = ''; });
     await page.$eval('#agent-skill', (e) => { e.value = 'no_such_skill'; });
     await page.click('form.filters button');
     await page.waitForFunction(() => document.querySelector('.notice.error')?.textContent.includes('no_such_skill'));
