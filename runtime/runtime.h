@@ -318,7 +318,7 @@ class Runtime {
   std::int64_t apply_override(std::uint32_t i, std::int64_t p);
   // The priority computed again now and, when it changed (or `always`), a PriorityChanged event.
   void reprioritize(std::uint32_t i, Cause cause, bool always);
-  // An override `until_handled` ends when the item is accepted.
+  // An override `until_handled` ends when the item is accepted: the rules' priority again.
   void end_override_when_handled(std::uint32_t i);
 
   const abi::RulesV1& rules_;

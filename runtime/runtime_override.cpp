@@ -73,8 +73,11 @@ Status Runtime::clear_priority_override(std::uint32_t id) {
 
 void Runtime::end_override_when_handled(std::uint32_t i) {
   const auto it = overrides_.find(i);
-  // The item's priority stays the last one computed until it is queued again (work_item.h).
-  if (it != overrides_.end() && it->second.until_handled) overrides_.erase(it);
+  if (it == overrides_.end() || !it->second.until_handled) return;
+  overrides_.erase(it);
+  // The rules' priority at once (an event when it differs), not at the next queueing: what
+  // the item shows is what a reload or a restart would compute for it.
+  reprioritize(i, Cause::Override, false);
 }
 
 }  // namespace iwd::runtime

@@ -18,9 +18,9 @@ Status Runtime::accept(std::uint32_t id, std::uint32_t agent) {
                         item.state);
   set_deadline(i, kDeadlineState, abi::kNone);
   item.state = ItemState::Assigned;
-  if (!overrides_.empty()) end_override_when_handled(i);
   note_holder(i, item.agent);
   emit_item(item, ItemState::Offered, Cause::Accept, item.agent);
+  if (!overrides_.empty()) end_override_when_handled(i);
   settle();
   return Status::done();
 }

@@ -80,7 +80,9 @@ TEST(PriorityOverride, ABoostUntilHandledEndsAtAccept) {
   h.advance(kHour);
   EXPECT_EQ(h.runtime->find_item(h.id("W1"))->priority, 1310);  // added to each step of the scheme
   ASSERT_TRUE(h.agent("a1", -1, 7, -1).ok());
+  h.sink.take();
   ASSERT_TRUE(h.runtime->accept(h.id("W1"), kNoId).ok());
+  EXPECT_THAT(h.sink.take(), ElementsAre("W1 offered>assigned accept a1 p1310", "W1 priority 1010"));
   EXPECT_EQ(h.runtime->priority_override(*h.runtime->find_item(h.id("W1"))), nullptr);
   ASSERT_TRUE(h.runtime->park(h.id("W1")).ok());
   ASSERT_TRUE(h.runtime->return_to_queue(h.id("W1")).ok());
