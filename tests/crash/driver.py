@@ -45,6 +45,8 @@ def http_of(op):
         return "POST", path_of(op.id, k), {"agent": op.to}
     if k == "return_workbin":
         return "POST", f"/v1/agents/{quote(op.agent, safe='')}/workbin/return", None
+    if k == "priority":
+        return "POST", path_of(op.id, k), op.body
     if k == "agent_put":
         return "PUT", f"/v1/agents/{quote(op.agent, safe='')}", op.body
     if k == "agent_state":
@@ -247,6 +249,8 @@ class Driver(threading.Thread):
             cands.append((3, "assign"))
         if by["offered"]:
             cands.append((2, "requeue"))
+        if live:
+            cands.append((3, "priority"))
         completable = by["assigned"] + by["done_pending"] + by["parked"]
         if completable:
             cands.append((6 if len(live) < MAX_OPEN else 12, "complete"))
@@ -274,6 +278,18 @@ class Driver(threading.Thread):
             return Op(kind, id=pick(assignable).id, to=pick(ready).id)
         if kind == "requeue":
             return Op(kind, id=pick(by["offered"]).id)
+        if kind == "priority":
+            # Never until an instant within the run: no timer of its own to foresee.
+            it = pick(live)
+            if it.override and rng.random() < 0.4:
+                return Op(kind, id=it.id, body={"clear": True})
+            body = {"set": rng.randint(0, 5000)} if rng.random() < 0.5 else {"boost": rng.randint(-200, 800)}
+            r = rng.random()
+            if r < 0.3:
+                body["until"] = "handled"
+            elif r < 0.6:
+                body["until"] = iso(math.ceil(now) + 30 * 86400)
+            return Op(kind, id=it.id, body=body)
         if kind == "return_workbin":
             return Op(kind, agent=pick(sorted({it.agent for it in by["parked"]})))
         if kind in ("accept", "reject"):

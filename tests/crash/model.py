@@ -63,6 +63,7 @@ class Item:
         self.attrs = None  # the item's attributes as the server answered them
         self.view = None  # {"process", "priority", "due"} as answered; None: not known (in doubt)
         self.offered_since = None  # a lower bound of the instant of its current offer
+        self.override = None  # a supervisor's priority override in force: "fixed", "boost" or "handled"
         self.history = []  # (what, when) of the operations on it, newest last
 
     def copy(self):
@@ -118,7 +119,8 @@ class Op:
             return f"{self.kind} {self.agent} {self.body}"
         if self.kind == "return_workbin":
             return f"return of {self.agent}'s workbin"
-        extra = {"update": f" {self.patch}", "transfer": f" to {self.to}", "assign": f" to {self.to}"}.get(self.kind, "")
+        extra = {"update": f" {self.patch}", "transfer": f" to {self.to}", "assign": f" to {self.to}",
+                 "priority": f" {self.body}"}.get(self.kind, "")
         return f"{self.kind} {self.id}{extra}" + (f" by {self.agent}" if self.agent else "")
 
 
@@ -143,6 +145,8 @@ class World:
         elif op.kind == "capture":
             if status == 201:
                 self.acked.append((op.body["id"], "capture"))
+        elif op.kind == "priority":
+            self.acked.append((op.id, "override"))  # a priority record, reason `override`
         elif op.kind not in ("agent_put", "agent_state"):
             self.acked.append((op.id, op.kind))  # the operation's name is its event's cause
 
@@ -301,6 +305,13 @@ def predict(world, op, now):
         elif k == "accept":
             it.state = "assigned"
             _held_by(it, it.agent)
+            if it.override == "handled":
+                it.override = None  # an override until handled ends when an agent accepts the item
+        elif k == "priority":
+            # A supervisor's override: the state stays; the priority is the reply's.
+            it.override = None if "clear" in op.body else "handled" if op.body.get("until") == "handled" else \
+                "fixed" if "set" in op.body else "boost"
+            it.view = None
         elif k == "reject":
             it.state, it.agent = "queued", None
             a = d.agent(op.agent)
