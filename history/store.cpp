@@ -229,8 +229,8 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
       exec("ROLLBACK", &ignored);
     }
   }
-  // In the owner's transaction the rows may still be rolled back: read the last one again then.
-  if (ok && owns_) last_ = last;
+  // In the owner's transaction the rows may still be rolled back: it says so (rolled_back()).
+  if (ok) last_ = last;
   else last_.reset();
   return ok;
 }

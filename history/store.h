@@ -41,6 +41,8 @@ class Store {
   // none at an instant before the one before it (refused: time ranges rely on it): their rows
   // only (no other row is written, so a commit touches as few pages as can be).
   bool append(const std::vector<Record>& records, std::string* error);
+  // on(): the owner rolled back a transaction that had appends (the last record is read again).
+  void rolled_back() { last_.reset(); }
   // The highest seq ever appended (kept when purge() deletes it); 0 for none.
   std::optional<std::int64_t> last_seq(std::string* error);
 

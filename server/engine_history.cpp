@@ -41,9 +41,13 @@ bool Engine::store_recovered_history(std::string* error) {
   if (!journal_.begin(error)) return false;
   if (!history_->append(records_, error)) {
     journal_.rollback();
+    history_->rolled_back();
     return false;
   }
-  if (!journal_.commit(error)) return false;
+  if (!journal_.commit(error)) {  // rolled back by the journal
+    history_->rolled_back();
+    return false;
+  }
   stored_seq_ = records_.back().seq;
   records_.clear();
   return true;

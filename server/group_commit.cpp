@@ -94,6 +94,7 @@ void GroupCommitter::loop() {
       }
       if (ok) ok = journal_.commit(&error);
       else journal_.rollback();
+      if (!ok && history_) history_->rolled_back();
       if (!ok) {
         std::fprintf(stderr,
                      "iwd serve: the journal failed: %s (a transaction of %zu line(s) from %zu request batch(es) not "
