@@ -6,7 +6,7 @@ namespace iwd::server {
 
 std::vector<Route> all_routes(ServerContext& ctx) {
   std::vector<Route> all;
-  for (auto part : {item_routes, agent_routes, queue_routes, stats_routes, report_routes, admin_routes, ops_routes})
+  for (auto part : {item_routes, agent_routes, queue_routes, stats_routes, report_routes, item_history_routes, admin_routes, ops_routes})
     for (Route& r : part(ctx)) all.push_back(std::move(r));
   return all;
 }

@@ -88,6 +88,7 @@ std::vector<Route> admin_routes(ServerContext& ctx);
 std::vector<Route> ops_routes(ServerContext& ctx);
 std::vector<Route> stats_routes(ServerContext& ctx);  // routes_stats.cpp: real-time views
 std::vector<Route> report_routes(ServerContext& ctx);  // routes_reports.cpp: historical reports
+std::vector<Route> item_history_routes(ServerContext& ctx);  // routes_item_history.cpp: an item's audit trail
 std::vector<Route> all_routes(ServerContext& ctx);
 
 // Helpers for handlers.
@@ -96,5 +97,12 @@ inline void send(const Responder& res, const Reply& r) { res(r); }
 bool body_object(const Call& call, const Responder& res, nlohmann::json* out, bool empty_ok = false);
 // A 403 when an agent token acts for another agent: false after answering.
 bool own_agent(const Call& call, const Responder& res, const std::string& agent);
+// A 403 when a source token reads or changes an item another source captured (a source is its
+// token's name: docs/api.md, "Authentication"); nothing for other roles.
+std::optional<Reply> forbid_other_source(const Caller& caller, const std::string& id, const std::string& source);
+// GET /v1/items/{id} of an item that is not open (`not_open`, the 404 to give otherwise): its
+// final state from the event history (routes_item_history.cpp).
+void answer_ended_item(const ServerContext& ctx, const Caller& caller, const std::string& id, Reply not_open,
+                       const Responder& res);
 
 }  // namespace iwd::server

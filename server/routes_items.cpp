@@ -123,7 +123,11 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                        return item ? Reply{200, item_view(rt, *item, now)}
                                    : error_reply(404, "not_found", fmt::format("no open item `{}`", id));
                      },
-                     res);
+                     [&ctx, caller = call.caller, id, res](const Reply& reply) {
+                       // Not open: an item that ended is told from the history.
+                       if (reply.status == 404) return answer_ended_item(ctx, caller, id, reply, res);
+                       res(reply);
+                     });
                }});
   r.push_back({"PATCH", kItem, kSource, [&ctx](const Call& call, const Responder& res) {
                  json body;

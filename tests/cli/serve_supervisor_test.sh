@@ -126,7 +126,7 @@ expect_in out "\"priority\":$boosted,\"priority_override\":{\"kind\":\"boost\"" 
 # Journaled: a restart replays every action.
 stop_server
 start_server
-expect_exit 0 "after a restart: S1 canceled (gone)" -- test "$(state_of S1)" = "None None"
+expect_exit 0 "after a restart: S1 canceled (told from the history)" -- test "$(state_of S1)" = "canceled fin"
 expect_exit 0 "S2 queued" -- test "$(state_of S2)" = "queued None"
 expect_exit 0 "S3 queued" -- test "$(state_of S3)" = "queued None"
 TOKEN=$SUP expect_call 200 "P1 after the restart" -- GET /v1/items/P1
