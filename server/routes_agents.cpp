@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include "server/routes.h"
+#include "server/routes_actions.h"
 #include "server/views.h"
 
 namespace iwd::server {
@@ -85,14 +86,8 @@ void return_workbin(Engine* engine, const std::string& id, std::size_t limit, st
         for (const std::string& item : *parked) changes.push_back(Change{runtime::replay::Op::Return, json(item), {}, actor});
         const std::size_t remaining = *total - parked->size();
         auto gathered = [id, parked, remaining, res](std::vector<Reply> replies) {
-          ojson results = ojson::array();
           std::size_t returned = 0;
-          for (std::size_t k = 0; k < replies.size(); ++k) {
-            ojson one{{"item", (*parked)[k]}, {"status", replies[k].status}};
-            if (replies[k].status < 300) ++returned;
-            else one["error"] = std::move(replies[k].body["error"]);
-            results.push_back(std::move(one));
-          }
+          ojson results = change_results(*parked, replies, &returned);
           res(Reply{200, ojson{{"agent", id}, {"returned", returned}, {"remaining", remaining}, {"results", std::move(results)}}});
         };
         engine->changes(std::move(changes), std::move(gathered));

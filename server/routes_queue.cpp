@@ -1,10 +1,12 @@
-// Supervisors: the universal queue in distribution order, filtered and paged.
+// Supervisors: the universal queue in distribution order, filtered and paged; bulk actions on a
+// filter of it (routes_actions.cpp).
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <charconv>
 
 #include "server/routes.h"
+#include "server/routes_actions.h"
 #include "server/views.h"
 
 namespace iwd::server {
@@ -75,6 +77,7 @@ std::vector<Route> queue_routes(ServerContext& ctx) {
                    return Reply{200, ojson{{"total", chosen.size()}, {"offset", offset}, {"items", std::move(page)}}};
                  }, res);
                }});
+  append_action_routes(ctx, r);
   return r;
 }
 

@@ -94,6 +94,37 @@ expect_exit 0 "S4 queued" -- test "$(state_of S4)" = "queued None"
 TOKEN=$SUP expect_call 200 "an empty workbin returns nothing" -- POST /v1/agents/fin/workbin/return ''
 expect_in out '"returned":0' "none"
 
+# Bulk actions on a filter: preview, then apply with the count seen, in batches.
+for id in B1 B2 B3 B4 B5; do
+  TOKEN=$SRC expect_call 201 "capture $id (no department: no target takes it)" -- POST /v1/items "{\"id\":\"$id\",\"department\":\"Legal\"}"
+done
+HOLD_ALL='"filter":{"process":"Unclassified"},"action":{"op":"hold"}'
+TOKEN=$SRC expect_call 403 "a source may not preview" -- POST /v1/actions/preview "{$HOLD_ALL}"
+TOKEN=$SUP expect_call 200 "preview" -- POST /v1/actions/preview "{$HOLD_ALL}"
+expect_in out '"count":5,"sample":["B1","B2","B3","B4","B5"]' "five, in the queue's order"
+TOKEN=$SUP expect_call 422 "an unknown process" -- POST /v1/actions/preview '{"filter":{"process":"Nope"},"action":{"op":"hold"}}'
+expect_in out 'no process `Nope`' "says which"
+TOKEN=$SUP expect_call 422 "an unknown filter field" -- POST /v1/actions/preview '{"filter":{"colour":"red"},"action":{"op":"hold"}}'
+TOKEN=$SUP expect_call 422 "not a bulk action" -- POST /v1/actions/preview '{"filter":{},"action":{"op":"explode"}}'
+TOKEN=$SUP expect_call 422 "an apply without the count" -- POST /v1/actions/apply "{$HOLD_ALL}"
+expect_in out '"code":"missing_count"' "named"
+TOKEN=$SUP expect_call 409 "an apply with another count than the filter's now" -- POST /v1/actions/apply "{$HOLD_ALL,\"count\":4}"
+expect_in out 'matches 5 items now, not 4' "says both"
+expect_exit 0 "nothing held" -- test "$(state_of B1)" = "queued None"
+TOKEN=$SUP expect_call 200 "apply, two at a time" -- POST /v1/actions/apply "{$HOLD_ALL,\"count\":5,\"limit\":2}"
+expect_in out '"applied":2' "two"
+expect_in out '"remaining":3,"next":{"count":3}' "three to go"
+TOKEN=$SUP expect_call 200 "apply the rest" -- POST /v1/actions/apply "{$HOLD_ALL,\"count\":3}"
+expect_in out '"applied":3' "three"
+expect_in out '"remaining":0,"next":null' "done"
+expect_exit 0 "B5 held" -- test "$(state_of B5)" = "held None"
+TOKEN=$SUP expect_call 200 "a priority for every held one" -- POST /v1/actions/apply '{"filter":{"state":"held","process":"Unclassified"},"action":{"op":"priority","set":9000},"count":5}'
+expect_in out '"applied":5' "five"
+TOKEN=$SUP expect_call 200 "none older than an hour" -- POST /v1/actions/preview '{"filter":{"state":"open","older_than":"1h"},"action":{"op":"cancel"}}'
+expect_in out '"count":0' "none"
+TOKEN=$SUP expect_call 200 "from source api" -- POST /v1/actions/preview '{"filter":{"state":"held","source":"api"},"action":{"op":"resume"}}'
+expect_in out '"count":5' "the five"
+
 # Priority overrides: shown by GET of the item, kept by a snapshot, a hot reload and a restart.
 ADM=admin-token-0123456789a
 TOKEN=$SRC expect_call 201 "capture P1" -- POST /v1/items '{"id":"P1","department":"Sales","segment":"Gold"}'
@@ -143,4 +174,6 @@ expect_exit 0 "the history: fin set not ready (coaching) by sam" -- \
   test "$(history "reason || ' ' || actor" "kind = 'agent' AND agent = 'fin' AND to_state = 'not_ready'" | tr '\n' ,)" = "coaching sam,"
 expect_exit 0 "the history: P1's overrides by sam" -- \
   test "$(history "reason || ' ' || actor" "item = 'P1' AND kind = 'priority'" | tr '\n' ,)" = "override sam,override sam,override sam,"
+expect_exit 0 "the history: one hold per item of the bulk action, by sam" -- \
+  test "$(history "item || ' ' || actor" "reason = 'hold' AND item LIKE 'B%'" | tr '\n' ,)" = "B1 sam,B2 sam,B3 sam,B4 sam,B5 sam,"
 finish
