@@ -143,6 +143,7 @@ bool Outbox::add(const std::vector<history::Record>& records, std::int64_t now_m
                     error);
       if (!ok) return false;
       if (full || sqlite3_changes(db_) == 0) continue;
+      added_ = true;
       std::lock_guard<std::mutex> lock(mu_);
       const std::int64_t now_pending = ++pending_[s.name];
       if (now_pending >= limits_.warn_pending && !warned_[s.name]) {
@@ -184,6 +185,22 @@ bool Outbox::remove(const std::string& name, std::string* error) {
   pending_.erase(name);
   warned_.erase(name);
   return true;
+}
+
+void Outbox::committed() {
+  if (!added_) return;
+  added_ = false;
+  std::function<void()> listener;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    listener = listener_;
+  }
+  if (listener) listener();  // outside mu_: the sender takes its own lock, then ours
+}
+
+void Outbox::set_listener(std::function<void()> listener) {
+  std::lock_guard<std::mutex> lock(mu_);
+  listener_ = std::move(listener);
 }
 
 std::vector<Subscription> Outbox::subscriptions() const {

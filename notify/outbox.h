@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,11 @@ class Outbox {
   std::vector<Subscription> subscriptions() const;
   std::optional<Subscription> subscription(const std::string& name) const;
 
+  // After the owner's transaction committed: calls the listener (the sender's wake) when add()
+  // wrote rows since the last call.
+  void committed();
+  void set_listener(std::function<void()> listener);
+
   // Pending rows per subscription (the metric iwd_outbox_pending).
   std::map<std::string, std::int64_t> pending() const;
   void delivered(const std::string& subscription, std::int64_t rows);  // the sender took rows out of pending
@@ -65,6 +71,8 @@ class Outbox {
   std::vector<Subscription> subs_;
   std::map<std::string, std::int64_t> pending_;
   std::map<std::string, bool> warned_;
+  std::function<void()> listener_;
+  bool added_ = false;  // committer thread only
   // An open item's source (the actor of its capture) and last process, by id (committer thread only).
   std::unordered_map<std::string, ItemFacts> items_;
 };

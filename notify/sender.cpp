@@ -35,6 +35,9 @@ sqlite3* open_db(const std::string& path, std::string* error) {
     return nullptr;
   }
   sqlite3_busy_timeout(db, 30'000);  // the committer's transactions are short
+  // A delivery's row deleted without an fsync: a power cut may bring it back (delivered again:
+  // at least once). Checkpoints are the committer's (server/group_commit.h).
+  sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
   return db;
 }
 
@@ -62,10 +65,12 @@ std::unique_ptr<Sender> Sender::start(const std::string& db_path, Outbox& outbox
   s->admin_ = open_db(db_path, error);
   if (!s->admin_) return nullptr;
   s->manager_ = std::thread([p = s.get()] { p->manage(); });
+  outbox.set_listener([p = s.get()] { p->wake(); });
   return s;
 }
 
 Sender::~Sender() {
+  outbox_->set_listener({});
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
@@ -270,6 +275,8 @@ std::optional<bool> Sender::retry(std::int64_t id, std::string* error) {
              [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, id); }, error, [&](sqlite3_stmt* st) { sub = text(st, 0); }))
       return std::nullopt;
     if (sub.empty()) return false;
+    // Counted before the row is pending: a worker may deliver it (and count it out) at once.
+    outbox_->requeued(sub, 1);
     if (!run(admin_,
              "UPDATE notify_outbox SET state = 'pending', attempts = 0, created_at = ?, next_at = 0 WHERE id = ? AND state = "
              "'failed'",
@@ -277,11 +284,12 @@ std::optional<bool> Sender::retry(std::int64_t id, std::string* error) {
                sqlite3_bind_int64(st, 1, now_ms());
                sqlite3_bind_int64(st, 2, id);
              },
-             error))
+             error)) {
+      outbox_->delivered(sub, 1);
       return std::nullopt;
-    if (sqlite3_changes(admin_) == 0) return false;
+    }
+    if (sqlite3_changes(admin_) == 0) return outbox_->delivered(sub, 1), false;
   }
-  outbox_->requeued(sub, 1);
   wake();
   return true;
 }
@@ -304,14 +312,17 @@ std::optional<std::int64_t> Sender::retry_all(const std::string& subscription, s
                      sqlite3_bind_int64(st, 2, now_ms());
                    },
                    error);
+    // Counted before the rows are pending (the commit): a worker may deliver them at once.
+    for (const auto& [sub, n] : counts) outbox_->requeued(sub, n);
     std::string ignored;
     if (!ok || !run(admin_, "COMMIT", {}, error)) {
       run(admin_, "ROLLBACK", {}, &ignored);
+      for (const auto& [sub, n] : counts) outbox_->delivered(sub, n);
       return std::nullopt;
     }
   }
   std::int64_t total = 0;
-  for (const auto& [sub, n] : counts) outbox_->requeued(sub, n), total += n;
+  for (const auto& [sub, n] : counts) total += n;
   wake();
   return total;
 }

@@ -11,6 +11,40 @@ namespace iwd::server {
 
 using json = nlohmann::json;
 
+namespace {
+
+// `notifications`: {"retry_initial_seconds", "retry_max_seconds", "retry_for_seconds",
+// "timeout_seconds", "max_pending", "warn_pending"}.
+bool parse_notifications(const json& j, ServerConfig* c, std::string* error) {
+  if (!j.is_object()) return *error = "`notifications` is an object", false;
+  for (auto it = j.begin(); it != j.end(); ++it) {
+    const std::string& key = it.key();
+    const std::string where = "notifications." + key;
+    if (key == "max_pending" || key == "warn_pending") {
+      if (!it->is_number_unsigned() || it->get<std::uint64_t>() < 1 || it->get<std::uint64_t>() > 100'000'000)
+        return *error = fmt::format("`{}` is a whole number from 1 to 100000000", where), false;
+      (key == "max_pending" ? c->outbox.max_pending : c->outbox.warn_pending) = static_cast<std::int64_t>(it->get<std::uint64_t>());
+      continue;
+    }
+    const double limit = key == "retry_for_seconds" ? 365.0 * 86'400 : 86'400;  // a year; a day
+    if (key != "retry_initial_seconds" && key != "retry_max_seconds" && key != "retry_for_seconds" && key != "timeout_seconds")
+      return *error = fmt::format("unknown field `{}` (retry_initial_seconds, retry_max_seconds, retry_for_seconds, "
+                                  "timeout_seconds, max_pending, warn_pending)", where), false;
+    if (!it->is_number() || it->get<double>() < 0.01 || it->get<double>() > limit)
+      return *error = fmt::format("`{}` is a number from 0.01 to {}", where, limit), false;
+    const double v = it->get<double>();
+    if (key == "retry_initial_seconds") c->retry.initial_ms = static_cast<std::int64_t>(v * 1000);
+    else if (key == "retry_max_seconds") c->retry.max_ms = static_cast<std::int64_t>(v * 1000);
+    else if (key == "retry_for_seconds") c->retry.retry_for_ms = static_cast<std::int64_t>(v * 1000);
+    else c->retry.timeout_ms = static_cast<std::int64_t>(v * 1000);
+  }
+  if (c->retry.max_ms < c->retry.initial_ms)
+    return *error = "`notifications.retry_max_seconds` is at least `retry_initial_seconds`", false;
+  return true;
+}
+
+}  // namespace
+
 std::optional<ServerConfig> load_config(const std::string& path, std::string* error) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
@@ -31,6 +65,7 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
   if (j.is_discarded()) return fail("not valid JSON");
   if (!j.is_object()) return fail("the configuration is a JSON object");
   ServerConfig c;
+  std::string fail_text;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& key = it.key();
     if (key == "listen" || key == "data") {
@@ -68,6 +103,16 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
       if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 100'000)
         return fail("`history_retention_days` is a whole number of days from 0 to 100000 (0: kept for ever)");
       c.history_retention_days = static_cast<std::int64_t>(it->get<std::uint64_t>());
+    } else if (key == "subscriptions") {
+      if (!it->is_object()) return fail("`subscriptions` is an object: each subscription by its name");
+      for (auto s = it->begin(); s != it->end(); ++s) {
+        std::string why;
+        auto sub = notify::parse_subscription(s.key(), *s, &why);
+        if (!sub) return fail(why);
+        c.subscriptions.push_back(std::move(*sub));
+      }
+    } else if (key == "notifications") {
+      if (!parse_notifications(*it, &c, &fail_text)) return fail(fail_text);
     } else if (key == "tokens") {
       if (!it->is_array()) return fail("`tokens` is an array of {\"token\", \"role\", \"agent\"} objects");
       for (std::size_t k = 0; k < it->size(); ++k) {
@@ -98,9 +143,10 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
         c.tokens.push_back(std::move(token));
       }
     } else {
-      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, history, history_retention_days)", key));
+      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, history, history_retention_days, subscriptions, notifications)", key));
     }
   }
+  if (!c.subscriptions.empty() && !c.history) return fail("`subscriptions` need the event history (`history`: true)");
   return c;
 }
 

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "notify/outbox.h"
+#include "notify/sender.h"
 #include "server/auth.h"
 
 namespace iwd::server {
@@ -32,6 +34,11 @@ struct ServerConfig {
   }
   std::int64_t request_timeout_ms = 10'000;  // a request's headers, then its body, must arrive within this
   std::int64_t idle_timeout_ms = 30'000;     // a kept-alive connection waits this long for its next request
+  // Notifications (docs/notifications.md): `subscriptions` by name, and `notifications`: the
+  // sender's retries and the outbox's bounds.
+  std::vector<notify::Subscription> subscriptions;
+  notify::RetryPolicy retry;
+  notify::OutboxLimits outbox;
 };
 
 // Reads and checks FILE: nullopt and *error naming the file, the field and the problem.

@@ -44,6 +44,8 @@ Engine::~Engine() {
   retention_.reset();  // its steps run on the committer
   snapshots_.reset();  // stores the snapshots taken (their batches committed meanwhile)
   committer_.reset();  // commits and answers what was handed over
+  sender_.reset();     // after the committer, which wakes it
+  outbox_.reset();
   for (auto& c : queue_) c->answer(error_reply(503, "stopping", "the service is stopping"));
 }
 

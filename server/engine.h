@@ -35,6 +35,8 @@
 
 #include "history/recorder.h"
 #include "history/store.h"
+#include "notify/outbox.h"
+#include "notify/sender.h"
 #include "runtime/clock.h"
 #include "runtime/intern.h"
 #include "runtime/replay/replay.h"
@@ -79,6 +81,12 @@ struct EngineOptions {
   bool history = true;
   std::int64_t history_retention_days = 0;
   std::chrono::milliseconds history_purge_interval{60'000};
+  // Notifications (docs/notifications.md): the configuration's subscriptions (put at each
+  // start; those put over the API are kept in journal.db), the outbox's bounds and the
+  // sender's retries. They need the history: its records are the events notified.
+  std::vector<notify::Subscription> subscriptions;
+  notify::OutboxLimits outbox;
+  notify::RetryPolicy retry;
 };
 
 class Engine {
@@ -126,6 +134,14 @@ class Engine {
   stats::Tracker& stats() { return stats_; }
   // A retention pass now (history_retention_days > 0): how many records went.
   std::optional<std::int64_t> purge_history(std::string* error);
+
+  // Notifications (server/engine_notify.cpp): null without the history. A subscription's
+  // change is stored on the committer's thread, in a transaction of its own.
+  notify::Outbox* outbox() { return outbox_.get(); }
+  notify::Sender* sender() { return sender_.get(); }
+  bool put_subscription(const notify::Subscription& s, std::string* error);
+  bool remove_subscription(const std::string& name, std::string* error);
+  std::string notify_metrics() const;  // Prometheus lines: iwd_outbox_pending{subscription}, deliveries
 
  private:
   enum class Kind { Change, Read, Reload, Compact };
@@ -200,6 +216,9 @@ class Engine {
   bool recording_ = true;
   std::string requester_;
   std::unique_ptr<HistoryRetention> retention_;
+  bool open_outbox(std::string* error);
+  std::unique_ptr<notify::Outbox> outbox_;  // on the journal's connection, written by the committer
+  std::unique_ptr<notify::Sender> sender_;
 
   mutable std::mutex mu_;  // guards queue_, stopping_, label_, timezone_
   std::condition_variable wake_;

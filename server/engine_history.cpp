@@ -3,7 +3,9 @@
 // go to the group committer with its lines, in the same transaction. Recovery replays the
 // journal from the latest snapshot, whose mark says where the numbering stood then, so the
 // replayed events get the numbers they had: those already stored are not stored again, and
-// those the service emitted but had not stored (or that fell while it was down) are.
+// those the service emitted but had not stored (or that fell while it was down) are, with the
+// notifications they owe (server/engine_notify.cpp).
+#include <chrono>
 #include <cstdio>
 
 #include "server/engine.h"
@@ -39,7 +41,9 @@ bool Engine::store_recovered_history(std::string* error) {
   }
   if (records_.empty()) return true;
   if (!journal_.begin(error)) return false;
-  if (!history_->append(records_, error)) {
+  if (!history_->append(records_, error) ||
+      (outbox_ && !outbox_->add(records_, std::chrono::duration_cast<std::chrono::milliseconds>(
+                                              std::chrono::system_clock::now().time_since_epoch()).count(), error))) {
     journal_.rollback();
     history_->rolled_back();
     return false;

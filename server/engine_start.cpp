@@ -15,8 +15,9 @@ std::unique_ptr<Engine> Engine::start(Ruleset rules, runtime::StringPool& pool, 
                                       Metrics& metrics, OfferHub& hub, const EngineOptions& options, std::string* error) {
   std::unique_ptr<Engine> e(new Engine(pool, journal, clock, metrics, hub));
   e->options_ = options;
-  if (!e->open_history(error) || !e->recover(std::move(rules), error)) return nullptr;
-  e->committer_ = std::make_unique<GroupCommitter>(journal, e->history_.get());
+  if (!e->open_history(error) || !e->open_outbox(error) || !e->recover(std::move(rules), error)) return nullptr;
+  e->committer_ = std::make_unique<GroupCommitter>(journal, e->history_.get(), e->outbox_.get());
+  if (e->outbox_ && !(e->sender_ = notify::Sender::start(journal.path(), *e->outbox_, options.retry, error))) return nullptr;
   if (e->history_ && options.history_retention_days > 0)
     e->retention_ = std::make_unique<HistoryRetention>(*e->committer_, *e->history_, clock, options.history_retention_days,
                                                        options.history_purge_interval);

@@ -6,8 +6,15 @@
 
 namespace iwd::server {
 
-GroupCommitter::GroupCommitter(Journal& journal, history::Store* history)
-    : journal_(journal), history_(history), thread_([this] { loop(); }), checkpointer_([this] { checkpoints(); }) {}
+namespace {
+// The outbox's rows are dated by the wall clock: their retries run on it (notify/sender.h).
+std::int64_t wall_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+}  // namespace
+
+GroupCommitter::GroupCommitter(Journal& journal, history::Store* history, notify::Outbox* outbox)
+    : journal_(journal), history_(history), outbox_(outbox), thread_([this] { loop(); }), checkpointer_([this] { checkpoints(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -91,9 +98,11 @@ void GroupCommitter::loop() {
         }
         for (std::size_t l = split; ok && l < b.lines.size(); ++l) ok = journal_.add_line(b.lines[l], &error);
         if (ok && history_) ok = history_->append(b.history, &error);
+        if (ok && outbox_) ok = outbox_->add(b.history, wall_ms(), &error);
       }
       if (ok) ok = journal_.commit(&error);
       else journal_.rollback();
+      if (ok && outbox_) outbox_->committed();
       if (!ok && history_) history_->rolled_back();
       if (!ok) {
         std::fprintf(stderr,

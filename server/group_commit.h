@@ -24,6 +24,7 @@
 
 #include "history/record.h"
 #include "history/store.h"
+#include "notify/outbox.h"
 #include "server/journal.h"
 
 namespace iwd::server {
@@ -54,8 +55,9 @@ struct CommitStats {
 
 class GroupCommitter {
  public:
-  // `history` (may be null: none kept) works on the journal's connection.
-  explicit GroupCommitter(Journal& journal, history::Store* history = nullptr);
+  // `history` (may be null: none kept) works on the journal's connection; so does `outbox`
+  // (may be null: no notifications), which adds the rows the batch's records owe.
+  explicit GroupCommitter(Journal& journal, history::Store* history = nullptr, notify::Outbox* outbox = nullptr);
   ~GroupCommitter();  // commits what is queued, then stops
   GroupCommitter(const GroupCommitter&) = delete;
   GroupCommitter& operator=(const GroupCommitter&) = delete;
@@ -77,6 +79,7 @@ class GroupCommitter {
   void checkpoints();
   Journal& journal_;
   history::Store* history_;
+  notify::Outbox* outbox_;
   mutable std::mutex mu_;
   std::condition_variable wake_, stop_checkpoints_;
   std::deque<CommitBatch> queue_;

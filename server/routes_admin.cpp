@@ -19,6 +19,8 @@ constexpr RoleSet kSupervisor = roles({Role::Supervisor});
 std::mutex uploading;  // one compilation at a time
 }  // namespace
 
+std::vector<Route> notify_routes(ServerContext& ctx);  // routes_notify.cpp: subscriptions, deliveries
+
 std::vector<Route> admin_routes(ServerContext& ctx) {
   std::vector<Route> r;
   r.push_back({"GET", "/v1/admin/rules", kSupervisor, [&ctx](const Call&, const Responder& res) {
@@ -64,6 +66,7 @@ std::vector<Route> admin_routes(ServerContext& ctx) {
   r.push_back({"POST", "/v1/admin/compact", kAdmin, [&ctx](const Call&, const Responder& res) {
                  ctx.engine->compact(res);
                }});
+  for (Route& n : notify_routes(ctx)) r.push_back(std::move(n));
   return r;
 }
 

@@ -18,7 +18,8 @@ std::vector<Route> ops_routes(ServerContext& ctx) {
                  Engine* engine = ctx.engine;
                  ctx.engine->read(
                      [metrics, engine, commits](const runtime::Runtime& rt, std::int64_t now) {
-                       return Reply{200, metrics->render(rt, engine->stats().queue, now, commits.lines, commits.transactions)};
+                       return Reply{200, metrics->render(rt, engine->stats().queue, now, commits.lines, commits.transactions) +
+                                             engine->notify_metrics()};
                      },
                      [res, metrics, commits](const Reply& r) {
                        if (r.status == 200) res.text(200, "text/plain; version=0.0.4", r.body.get<std::string>());

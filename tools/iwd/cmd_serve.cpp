@@ -110,6 +110,9 @@ int run_serve(const ServeOptions& opts) {
   engine_options.compact_every = config.compact_every;
   engine_options.history = config.history;
   engine_options.history_retention_days = config.history_retention_days;
+  engine_options.subscriptions = config.subscriptions;
+  engine_options.retry = config.retry;
+  engine_options.outbox = config.outbox;
   auto engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, engine_options, &error);
   if (!engine) {
     std::cerr << "iwd serve: " << error << "\n";

@@ -55,6 +55,39 @@ TEST(Config, ConnectionLimits) {
   EXPECT_EQ(c->reserved_connections, 4u);
 }
 
+TEST(Config, Subscriptions) {
+  std::string error;
+  auto c = parse_config(R"({"subscriptions": {"crm": {"url": "https://crm.example/hooks", "events": ["done", "completed"],
+                            "sources": ["crm"], "secret": "0123456789abcdef"}},
+                          "notifications": {"retry_initial_seconds": 0.5, "retry_max_seconds": 60, "retry_for_seconds": 7200,
+                            "timeout_seconds": 3, "max_pending": 500, "warn_pending": 100}})",
+                        "c.json", &error);
+  ASSERT_TRUE(c) << error;
+  ASSERT_EQ(c->subscriptions.size(), 1u);
+  EXPECT_EQ(c->subscriptions[0].name, "crm");
+  EXPECT_EQ(c->subscriptions[0].sources, std::vector<std::string>{"crm"});
+  EXPECT_EQ(c->retry.initial_ms, 500);
+  EXPECT_EQ(c->retry.max_ms, 60'000);
+  EXPECT_EQ(c->retry.retry_for_ms, 7'200'000);
+  EXPECT_EQ(c->retry.timeout_ms, 3000);
+  EXPECT_EQ(c->outbox.max_pending, 500);
+  EXPECT_EQ(c->outbox.warn_pending, 100);
+  EXPECT_EQ(parse_error(R"({"subscriptions": {"crm": {"url": "ftp://x/", "events": ["done"], "secret": "0123456789abcdef"}}})"),
+            "c.json: subscription `crm`: `url` `ftp://x/` is not an http:// or https:// URL with a host");
+  EXPECT_EQ(parse_error(R"({"subscriptions": []})"), "c.json: `subscriptions` is an object: each subscription by its name");
+  EXPECT_EQ(parse_error(R"({"history": false, "subscriptions": {"crm": {"url": "http://x/", "events": ["done"], "secret": "0123456789abcdef"}}})"),
+            "c.json: `subscriptions` need the event history (`history`: true)");
+  EXPECT_EQ(parse_error(R"({"notifications": {"retry_for_seconds": 0}})"),
+            "c.json: `notifications.retry_for_seconds` is a number from 0.01 to 31536000");
+  EXPECT_EQ(parse_error(R"({"notifications": {"max_pending": 0}})"),
+            "c.json: `notifications.max_pending` is a whole number from 1 to 100000000");
+  EXPECT_EQ(parse_error(R"({"notifications": {"retry_initial_seconds": 10, "retry_max_seconds": 5}})"),
+            "c.json: `notifications.retry_max_seconds` is at least `retry_initial_seconds`");
+  EXPECT_EQ(parse_error(R"({"notifications": {"backoff": 2}})"),
+            "c.json: unknown field `notifications.backoff` (retry_initial_seconds, retry_max_seconds, retry_for_seconds, "
+            "timeout_seconds, max_pending, warn_pending)");
+}
+
 TEST(Config, NamesTheProblem) {
   EXPECT_EQ(parse_error("{"), "c.json: not valid JSON");
   EXPECT_EQ(parse_error(R"({"request_timeout_seconds": 0})"), "c.json: `request_timeout_seconds` is a number of seconds from 0.1 to 3600");
@@ -62,7 +95,7 @@ TEST(Config, NamesTheProblem) {
             "c.json: `max_connections_per_address` is a whole number from 0 to 100000 (0: no cap)");
   EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, "
             "max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, "
-            "history, history_retention_days)");
+            "history, history_retention_days, subscriptions, notifications)");
   EXPECT_EQ(parse_error(R"({"history_retention_days": -3})"),
             "c.json: `history_retention_days` is a whole number of days from 0 to 100000 (0: kept for ever)");
   EXPECT_EQ(parse_error(R"({"history": "yes"})"), "c.json: `history` is true (keep the event history) or false");
