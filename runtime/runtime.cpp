@@ -176,7 +176,7 @@ void Runtime::emit_agent(const Agent& a, AgentState from, Cause cause) const {
   e.agent = a.id;
   e.from_agent = from;
   e.to_agent = a.state;
-  e.reason = a.state == AgentState::NotReady ? a.reason : kNoId;
+  e.reason = a.state != AgentState::Ready ? a.reason : kNoId;  // not ready, or logged out with a reason
   sink_.on_event(e);
 }
 

@@ -96,7 +96,7 @@ struct AgentUpdate {
   std::optional<std::vector<std::pair<std::uint32_t, std::uint32_t>>> attributes;  // name, value
   std::optional<CapacitySpec> capacity;
   std::optional<AgentState> state;
-  std::uint32_t reason = kNoId;  // with state NotReady: the reason code
+  std::uint32_t reason = kNoId;  // with state NotReady or LoggedOut: the reason code
 };
 
 // A supervisor's override of an item's priority (docs/lifecycle.md, "Priority overrides"),
@@ -307,7 +307,7 @@ class Runtime {
   void schedule_stage(std::uint32_t i, std::int64_t age);
 
   // Agents (runtime_agents.cpp).
-  void log_out(std::uint32_t a);
+  void log_out(std::uint32_t a, std::uint32_t reason = kNoId);  // reason: why (a supervisor's), or none
 
   // Priority overrides (runtime_override.cpp). The rules' priority `p` of item i with its
   // override applied (an override whose `until` has come is dropped first). With no override

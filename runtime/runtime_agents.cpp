@@ -78,7 +78,8 @@ Status Runtime::agent(const AgentUpdate& u) {
   const std::uint32_t was_reason = agent.reason;
   const AgentState next = u.state ? *u.state : (fresh ? AgentState::Ready : was);
   if (next == AgentState::LoggedOut) {
-    if (was != AgentState::LoggedOut) log_out(a);
+    if (was != AgentState::LoggedOut) log_out(a, u.reason);
+    else if (u.state) agent.reason = u.reason;  // (an agent restored logged out keeps its reason)
     settle();
     return Status::done();
   }
@@ -99,11 +100,11 @@ Status Runtime::agent(const AgentUpdate& u) {
 
 // The agent leaves: its offers and assignments go back to the queue (they keep their place);
 // its workbin stays.
-void Runtime::log_out(std::uint32_t a) {
+void Runtime::log_out(std::uint32_t a, std::uint32_t reason) {
   Agent& agent = agents_[a];
   const AgentState was = agent.state;
   agent.state = AgentState::LoggedOut;
-  agent.reason = kNoId;
+  agent.reason = reason;  // kept while logged out: shown with the agent, in the event and the history
   agent.targets.clear();
   emit_agent(agent, was, Cause::Logout);
   const std::vector<std::uint32_t> held = agent.held;

@@ -106,7 +106,8 @@ std::string parse_agent(const nlohmann::json& v, const abi::RulesV1& rules, Stri
   }
   if (u.id == kNoId) return "an agent needs an `id`";
   if (!reason.empty()) {
-    if (u.state != AgentState::NotReady) return "`reason` goes with \"state\": \"not_ready\"";
+    if (u.state != AgentState::NotReady && u.state != AgentState::LoggedOut)
+      return "`reason` goes with \"state\": \"not_ready\" or \"logged_out\"";
     u.reason = pool.intern(reason);
   }
   *out = std::move(u);

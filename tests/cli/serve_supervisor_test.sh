@@ -154,6 +154,11 @@ TOKEN=$ADM expect_call 200 "a hot reload" -- PUT /v1/admin/rules "$(cat "$TMP/en
 TOKEN=$SUP expect_call 200 "the override survives the reload" -- GET /v1/items/P1
 expect_in out "\"priority\":$boosted,\"priority_override\":{\"kind\":\"boost\"" "same priority, same override"
 
+# A supervisor logs an agent out with a reason: kept while logged out, in the history.
+TOKEN=$SUP expect_call 200 "the supervisor logs fin out (sick)" -- PUT /v1/agents/fin/state '{"state":"logged_out","reason":"sick"}'
+expect_in out '"state":"logged_out","reason":"sick"' "with the reason"
+TOKEN=$SUP expect_call 422 "a reason with ready" -- PUT /v1/agents/fin/state '{"state":"ready","reason":"back"}'
+
 # Journaled: a restart replays every action.
 stop_server
 start_server
@@ -176,4 +181,6 @@ expect_exit 0 "the history: P1's overrides by sam" -- \
   test "$(history "reason || ' ' || actor" "item = 'P1' AND kind = 'priority'" | tr '\n' ,)" = "override sam,override sam,override sam,"
 expect_exit 0 "the history: one hold per item of the bulk action, by sam" -- \
   test "$(history "item || ' ' || actor" "reason = 'hold' AND item LIKE 'B%'" | tr '\n' ,)" = "B1 sam,B2 sam,B3 sam,B4 sam,B5 sam,"
+expect_exit 0 "the history: fin logged out (sick) by sam" -- \
+  test "$(history "reason || ' ' || actor" "kind = 'agent' AND agent = 'fin' AND to_state = 'logged_out'" | tr '\n' ,)" = "sick sam,"
 finish

@@ -102,7 +102,7 @@ TEST(Replay, BadLinesAreReportedAndTheRestGoesOn) {
       R"j({"error":"`at` 2026-01-05T09:00:30Z is before the previous line's 2026-01-05T09:01:00Z: time does not go back","line":2})j",
       R"j({"error":"agent: unknown field `skils` (did you mean `skills`?)","line":3})j",
       R"j({"error":"agent: no capacity `standrd` in the rules (did you mean `standard`?)","line":4})j",
-      R"j({"error":"agent: `reason` goes with \"state\": \"not_ready\"","line":5})j",
+      R"j({"error":"agent: `reason` goes with \"state\": \"not_ready\" or \"logged_out\"","line":5})j",
       HasSubstr(R"j({"error":"update: update of `C1` refused, the rules reject the new attributes: no process)j"),
       R"j({"error":"transfer: expected {\"item\": ID, \"to\": AGENT}","line":7})j",
       R"j({"error":"a `start` line has no `at`","line":8})j",
