@@ -1,9 +1,9 @@
 #include "history/store.h"
 
 #include <fmt/format.h>
-#include <nlohmann/json.hpp>
 #include <sqlite3.h>
 
+#include <cstring>
 #include <filesystem>
 
 namespace iwd::history {
@@ -11,71 +11,49 @@ namespace iwd::history {
 namespace {
 
 // docs/reporting.md documents each column. Plain types only (PostgreSQL: INTEGER as BIGINT).
+// Version 2: the `report by` values of a row are the id of a row of history_dimensions (a
+// handful of distinct sets, each written once) rather than a JSON object in every row: a
+// smaller row to write, and no JSON to parse per row when reading. The view history_v shows
+// the rows with the values joined back.
+constexpr std::int64_t kSchemaVersion = 2;
 constexpr const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, "
     "item TEXT NOT NULL, reason TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, agent TEXT NOT NULL, "
     "department TEXT NOT NULL, process TEXT NOT NULL, priority INTEGER NOT NULL, previous_priority INTEGER NOT NULL, "
-    "stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, dimensions TEXT NOT NULL, outcome TEXT NOT NULL, "
+    "stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, dimension_set INTEGER NOT NULL, outcome TEXT NOT NULL, "
     "detail TEXT NOT NULL, actor TEXT NOT NULL)",
-    // Partial: agent events have no item, most item events no agent, rejections no process;
-    // an index a transaction does not touch is a page less written and synced per commit.
+    // Partial: agent events have no item; an index a transaction does not touch is a page
+    // less written and synced per commit. The reports scan by seq and need no other index.
     "CREATE INDEX IF NOT EXISTS history_item ON history (item, seq) WHERE item <> ''",
-    "CREATE INDEX IF NOT EXISTS history_agent ON history (agent, seq) WHERE agent <> ''",
-    "CREATE INDEX IF NOT EXISTS history_process_at ON history (process, at) WHERE process <> ''",
+    "CREATE TABLE IF NOT EXISTS history_dimensions (id INTEGER PRIMARY KEY, dimensions TEXT NOT NULL UNIQUE)",
+    "CREATE VIEW IF NOT EXISTS history_v AS SELECT h.seq, h.at, h.kind, h.item, h.reason, h.from_state, h.to_state, "
+    "h.agent, h.department, h.process, h.priority, h.previous_priority, h.stage, h.due, h.overdue, "
+    "COALESCE(d.dimensions, '') AS dimensions, h.outcome, h.detail, h.actor "
+    "FROM history h LEFT JOIN history_dimensions d ON d.id = h.dimension_set",
     "CREATE TABLE IF NOT EXISTS history_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
+    "INSERT OR IGNORE INTO history_meta (name, value) VALUES ('schema', 2)",
     "CREATE TABLE IF NOT EXISTS history_marks (snapshot INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL)",
 };
 
 constexpr const char* kColumns =
     "seq, at, kind, item, reason, from_state, to_state, agent, department, process, priority, previous_priority, stage, "
+    "due, overdue, dimension_set, outcome, detail, actor";
+// Version 1 had the `report by` values as JSON in each row: still read.
+constexpr const char* kColumnsVersion1 =
+    "seq, at, kind, item, reason, from_state, to_state, agent, department, process, priority, previous_priority, stage, "
     "due, overdue, dimensions, outcome, detail, actor";
 
-std::string column_text(sqlite3_stmt* st, int column) {
+// Into a string a reader reuses from row to row: no allocation once it is long enough.
+void column_text(sqlite3_stmt* st, int column, std::string* out) {
   const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
-  return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(st, column))) : std::string();
+  if (t) out->assign(t, static_cast<std::size_t>(sqlite3_column_bytes(st, column)));
+  else out->clear();
 }
 
-// The `report by` values as a JSON object in the rules' order, or "" when there are none.
-std::string dimensions_text(const Record& r) {
-  if (r.dimensions.empty()) return {};
-  nlohmann::ordered_json d = nlohmann::ordered_json::object();
-  for (const auto& [name, value] : r.dimensions) d[name] = value;
-  return d.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
-}
-
-RecordKind kind_named(const std::string& name) {
+RecordKind kind_named(const char* name) {
   for (RecordKind k : {RecordKind::Item, RecordKind::Priority, RecordKind::Widen, RecordKind::Agent})
-    if (name == record_kind_name(k)) return k;
+    if (name && std::strcmp(name, record_kind_name(k)) == 0) return k;
   return RecordKind::Item;
-}
-
-Record record_from(sqlite3_stmt* st) {
-  Record r;
-  r.seq = sqlite3_column_int64(st, 0);
-  r.at = sqlite3_column_int64(st, 1);
-  r.kind = kind_named(column_text(st, 2));
-  r.item = column_text(st, 3);
-  r.reason = column_text(st, 4);
-  r.from = column_text(st, 5);
-  r.to = column_text(st, 6);
-  r.agent = column_text(st, 7);
-  r.department = column_text(st, 8);
-  r.process = column_text(st, 9);
-  r.priority = sqlite3_column_int64(st, 10);
-  r.previous_priority = sqlite3_column_int64(st, 11);
-  r.stage = static_cast<int>(sqlite3_column_int64(st, 12));
-  if (sqlite3_column_type(st, 13) != SQLITE_NULL) r.due = sqlite3_column_int64(st, 13);
-  r.overdue = sqlite3_column_int64(st, 14) != 0;
-  if (std::string d = column_text(st, 15); !d.empty()) {
-    const auto j = nlohmann::ordered_json::parse(d, nullptr, false);
-    if (j.is_object())
-      for (const auto& [name, value] : j.items())
-        r.dimensions.emplace_back(name, value.is_string() ? value.get<std::string>() : value.dump());
-  }
-  r.outcome = column_text(st, 16);
-  r.detail = column_text(st, 17);
-  r.actor = column_text(st, 18);
-  return r;
 }
 
 }  // namespace
@@ -84,6 +62,7 @@ std::unique_ptr<Store> Store::on(sqlite3* db, const std::string& where, std::str
   std::unique_ptr<Store> s(new Store);
   s->db_ = db;
   s->where_ = where;
+  s->dimensions_.attach(db, where);
   if (!s->init_schema(error)) return nullptr;
   return s;
 }
@@ -97,6 +76,7 @@ std::unique_ptr<Store> Store::create(const std::string& path, std::string* error
     *error = fmt::format("cannot open '{}': {}", path, s->db_ ? sqlite3_errmsg(s->db_) : "out of memory");
     return nullptr;
   }
+  s->dimensions_.attach(s->db_, path);
   if (!s->exec("PRAGMA journal_mode=WAL", error) || !s->init_schema(error)) return nullptr;
   return s;
 }
@@ -115,23 +95,58 @@ std::unique_ptr<Store> Store::open_reader(const std::string& path, std::string* 
     *error = fmt::format("cannot open '{}': {}", file, s->db_ ? sqlite3_errmsg(s->db_) : "out of memory");
     return nullptr;
   }
-  bool present = false;
-  if (!s->run("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'history'", [](sqlite3_stmt*) {}, error,
-              [&](sqlite3_stmt*) { return present = true; }))
-    return nullptr;
-  if (!present) {
+  s->dimensions_.attach(s->db_, file);
+  const std::optional<std::int64_t> version = s->stored_version(error);
+  if (!version) return nullptr;
+  if (*version == 0) {
     *error = fmt::format("'{}' holds no event history (no table `history`)", file);
     return nullptr;
   }
+  if (*version > kSchemaVersion) {
+    *error = fmt::format("'{}' holds an event history of schema version {}, newer than this iwd reads (1 to {})", file,
+                         *version, kSchemaVersion);
+    return nullptr;
+  }
+  s->version_ = *version;
   return s;
+}
+
+std::optional<std::int64_t> Store::stored_version(std::string* error) {
+  bool history = false, meta = false;
+  if (!run("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('history', 'history_meta')",
+           [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
+             const std::string name = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+             (name == "history" ? history : meta) = true;
+             return true;
+           }))
+    return std::nullopt;
+  std::int64_t version = history ? 1 : 0;
+  if (meta && !run("SELECT value FROM history_meta WHERE name = 'schema'", [](sqlite3_stmt*) {}, error,
+                   [&](sqlite3_stmt* st) {
+                     version = sqlite3_column_int64(st, 0);
+                     return false;
+                   }))
+    return std::nullopt;
+  return version;
 }
 
 Store::~Store() {
   sqlite3_finalize(insert_);
+  dimensions_.detach();
   if (owns_) sqlite3_close(db_);
 }
 
 bool Store::init_schema(std::string* error) {
+  const std::optional<std::int64_t> version = stored_version(error);
+  if (!version) return false;
+  if (*version != 0 && *version != kSchemaVersion) {
+    *error = fmt::format("'{}' holds an event history of schema version {}; this iwd writes version {} only "
+                         "(docs/reporting.md, \"Schema versions\": `iwd report` still reads it; move the file aside "
+                         "to start a new history)",
+                         where_, *version, kSchemaVersion);
+    return false;
+  }
+  version_ = kSchemaVersion;
   for (const char* sql : kSchema)
     if (!exec(sql, error)) return false;
   if (sqlite3_prepare_v2(db_, fmt::format("INSERT INTO history ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
@@ -193,7 +208,11 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
       break;
     }
     last = {r.seq, r.at};
-    const std::string dimensions = dimensions_text(r);
+    const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
+    if (!set) {
+      ok = false;
+      break;
+    }
     sqlite3_stmt* st = insert_;
     const auto text = [st](int column, const std::string& s) {
       sqlite3_bind_text(st, column, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
@@ -214,7 +233,7 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
     if (r.due) sqlite3_bind_int64(st, 14, *r.due);
     else sqlite3_bind_null(st, 14);
     sqlite3_bind_int64(st, 15, r.overdue ? 1 : 0);
-    text(16, dimensions);
+    sqlite3_bind_int64(st, 16, *set);
     text(17, r.outcome);
     text(18, r.detail);
     text(19, r.actor);
@@ -230,8 +249,12 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
     }
   }
   // In the owner's transaction the rows may still be rolled back: it says so (rolled_back()).
-  if (ok) last_ = last;
-  else last_.reset();
+  if (ok) {
+    last_ = last;
+  } else {
+    last_.reset();
+    dimensions_.forget();  // sets written in the transaction rolled back
+  }
   return ok;
 }
 
@@ -249,8 +272,51 @@ std::optional<std::int64_t> Store::last_seq(std::string* error) {
   return seq;
 }
 
+const char* Store::columns() const { return version_ == 1 ? kColumnsVersion1 : kColumns; }
+
+// Into the record of the previous row: strings keep their buffers, and the dimensions are
+// copied only when the set changes (`set`: the id of the one the record holds).
+bool Store::decode(sqlite3_stmt* st, Record* r, std::int64_t* set, std::string* error) {
+  r->seq = sqlite3_column_int64(st, 0);
+  r->at = sqlite3_column_int64(st, 1);
+  r->kind = kind_named(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)));
+  column_text(st, 3, &r->item);
+  column_text(st, 4, &r->reason);
+  column_text(st, 5, &r->from);
+  column_text(st, 6, &r->to);
+  column_text(st, 7, &r->agent);
+  column_text(st, 8, &r->department);
+  column_text(st, 9, &r->process);
+  r->priority = sqlite3_column_int64(st, 10);
+  r->previous_priority = sqlite3_column_int64(st, 11);
+  r->stage = static_cast<int>(sqlite3_column_int64(st, 12));
+  if (sqlite3_column_type(st, 13) != SQLITE_NULL) r->due = sqlite3_column_int64(st, 13);
+  else r->due.reset();
+  r->overdue = sqlite3_column_int64(st, 14) != 0;
+  if (version_ == 1) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 15));
+    r->dimensions = DimensionSets::parse(text ? text : "");
+  } else if (const std::int64_t id = sqlite3_column_int64(st, 15); id != *set) {
+    const DimensionSets::Set* values = dimensions_.set_of(id, error);
+    if (!values) return false;
+    r->dimensions = *values;
+    *set = id;
+  }
+  column_text(st, 16, &r->outcome);
+  column_text(st, 17, &r->detail);
+  column_text(st, 18, &r->actor);
+  return true;
+}
+
 bool Store::read(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, const Visit& f, std::string* error) {
-  return run(sql, bind, error, [&f](sqlite3_stmt* st) { return f(record_from(st)); });
+  Record r;
+  std::int64_t set = 0;
+  bool decoded = true;
+  const bool ok = run(sql, bind, error, [&](sqlite3_stmt* st) {
+    decoded = decode(st, &r, &set, error);
+    return decoded && f(r);
+  });
+  return ok && decoded;
 }
 
 // Instants never go back as seq grows (append() refuses a record that would), so the records
@@ -284,7 +350,7 @@ bool Store::read_range(std::int64_t from, std::int64_t to, const Visit& f, std::
   const auto first = first_seq_at(from, error);
   const auto end = first ? first_seq_at(to, error) : std::nullopt;
   if (!end) return false;
-  const std::string sql = fmt::format("SELECT {} FROM history WHERE seq >= ?1 AND seq < ?2 ORDER BY seq", kColumns);
+  const std::string sql = fmt::format("SELECT {} FROM history WHERE seq >= ?1 AND seq < ?2 ORDER BY seq", columns());
   return read(sql.c_str(),
               [&](sqlite3_stmt* st) {
                 sqlite3_bind_int64(st, 1, *first);
@@ -294,14 +360,8 @@ bool Store::read_range(std::int64_t from, std::int64_t to, const Visit& f, std::
 }
 
 bool Store::read_item(const std::string& item, const Visit& f, std::string* error) {
-  const std::string sql = fmt::format("SELECT {} FROM history WHERE item = ?1 AND item <> '' ORDER BY seq", kColumns);
+  const std::string sql = fmt::format("SELECT {} FROM history WHERE item = ?1 AND item <> '' ORDER BY seq", columns());
   return read(sql.c_str(), [&](sqlite3_stmt* st) { sqlite3_bind_text(st, 1, item.c_str(), -1, SQLITE_TRANSIENT); }, f,
-              error);
-}
-
-bool Store::read_agent(const std::string& agent, const Visit& f, std::string* error) {
-  const std::string sql = fmt::format("SELECT {} FROM history WHERE agent = ?1 AND agent <> '' ORDER BY seq", kColumns);
-  return read(sql.c_str(), [&](sqlite3_stmt* st) { sqlite3_bind_text(st, 1, agent.c_str(), -1, SQLITE_TRANSIENT); }, f,
               error);
 }
 

@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "history/dimension_sets.h"
 #include "history/record.h"
 
 struct sqlite3;
@@ -42,17 +43,21 @@ class Store {
   // only (no other row is written, so a commit touches as few pages as can be).
   bool append(const std::vector<Record>& records, std::string* error);
   // on(): the owner rolled back a transaction that had appends (the last record is read again).
-  void rolled_back() { last_.reset(); }
+  void rolled_back() {
+    last_.reset();
+    dimensions_.forget();
+  }
   // The highest seq ever appended (kept when purge() deletes it); 0 for none.
   std::optional<std::int64_t> last_seq(std::string* error);
 
   // Readers: `f` is called with each record in seq order, one at a time (nothing is held in
-  // memory), until it returns false. False and *error when the store cannot be read.
+  // memory), until it returns false. False and *error when the store cannot be read. The
+  // record is the same object from call to call (its strings keep their buffers): copy what
+  // outlives the call.
   using Visit = std::function<bool(const Record&)>;
   // Records with from <= at < to.
   bool read_range(std::int64_t from, std::int64_t to, const Visit& f, std::string* error);
   bool read_item(const std::string& item, const Visit& f, std::string* error);  // one item's timeline
-  bool read_agent(const std::string& agent, const Visit& f, std::string* error);  // one agent's events
   // The earliest instant held (nullopt: none), e.g. to tell a range older than the retention.
   std::optional<std::int64_t> first_at(std::string* error);
 
@@ -72,6 +77,10 @@ class Store {
  private:
   Store() = default;
   bool init_schema(std::string* error);
+  // The schema version the file holds: 0 without a history, 1 before history_meta had one.
+  std::optional<std::int64_t> stored_version(std::string* error);
+  const char* columns() const;  // the record's columns in the version read
+  bool decode(sqlite3_stmt* st, Record* r, std::int64_t* set, std::string* error);
   bool exec(const char* sql, std::string* error);
   bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
            const std::function<bool(sqlite3_stmt*)>& row = {});
@@ -82,6 +91,8 @@ class Store {
   bool owns_ = false;       // db_ is ours: close it, and run our own transactions
   sqlite3_stmt* insert_ = nullptr;
   std::optional<std::pair<std::int64_t, std::int64_t>> last_;  // seq and instant of the last record, when known
+  std::int64_t version_ = 0;  // of the schema read and written (docs/reporting.md, "Schema versions")
+  DimensionSets dimensions_;
 };
 
 }  // namespace iwd::history

@@ -66,7 +66,7 @@ def operate(port):
 def rows(path):
     db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
     try:
-        return db.execute(f"SELECT {COLUMNS} FROM history ORDER BY seq").fetchall(), \
+        return db.execute(f"SELECT {COLUMNS} FROM history_v ORDER BY seq").fetchall(), \
             db.execute("SELECT item, reason, actor FROM history ORDER BY seq").fetchall()
     finally:
         db.close()

@@ -1,5 +1,5 @@
-// history::Store: append, read by time range, item and agent, purge in steps, reopen, and
-// reading a server's data folder as well as a history file.
+// history::Store: append, read by time range and item, purge in steps, reopen, reading a
+// server's data folder as well as a history file, the dimension sets and schema versions.
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
@@ -72,7 +72,7 @@ void expect_same(const Record& a, const Record& b) {
   EXPECT_EQ(a.actor, b.actor);
 }
 
-TEST(HistoryStore, AppendReadRangeItemAgentReopen) {
+TEST(HistoryStore, AppendReadRangeItemReopen) {
   const fs::path dir = fresh_dir("store");
   const std::string file = (dir / "h.db").string();
   std::vector<Record> written = {rec(1, 1000, "W1", ""), rec(2, 1000, "W1", "ann"), rec(3, 2000, "W2", "bob"),
@@ -99,9 +99,6 @@ TEST(HistoryStore, AppendReadRangeItemAgentReopen) {
   std::vector<std::int64_t> seqs;
   ASSERT_TRUE(s->read_item("W1", [&](const Record& r) { seqs.push_back(r.seq); return true; }, &error));
   EXPECT_EQ(seqs, (std::vector<std::int64_t>{1, 2, 5}));
-  seqs.clear();
-  ASSERT_TRUE(s->read_agent("ann", [&](const Record& r) { seqs.push_back(r.seq); return true; }, &error));
-  EXPECT_EQ(seqs, (std::vector<std::int64_t>{2, 4, 5}));
   seqs.clear();  // a reader may stop early
   ASSERT_TRUE(s->read_range(0, 1LL << 62, [&](const Record& r) { seqs.push_back(r.seq); return seqs.size() < 2; }, &error));
   EXPECT_EQ(seqs.size(), 2u);
@@ -174,7 +171,7 @@ TEST(HistoryStore, SnapshotMarks) {
 }
 
 // On a connection someone else owns (the server's journal.db): appends go in its
-// transaction, and a rollback takes them back with the rest.
+// transaction, and a rollback takes them back with the rest (a dimension set's row too).
 TEST(HistoryStore, OnAnotherConnectionInItsTransaction) {
   const fs::path dir = fresh_dir("on");
   const std::string file = (dir / "journal.db").string();
@@ -197,7 +194,9 @@ TEST(HistoryStore, OnAnotherConnectionInItsTransaction) {
   sqlite3_close(db);
   auto reader = Store::open_reader(dir.string(), &error);  // the data folder
   ASSERT_TRUE(reader) << error;
-  EXPECT_EQ(all(*reader).size(), 1u);
+  const auto back = all(*reader);
+  ASSERT_EQ(back.size(), 1u);
+  expect_same(back[0], rec(1, 1000, "W1", ""));  // its dimension set written again after the rollback
 }
 
 TEST(HistoryStore, ReaderNamesWhatIsMissing) {
@@ -211,6 +210,104 @@ TEST(HistoryStore, ReaderNamesWhatIsMissing) {
   sqlite3_close(db);
   EXPECT_FALSE(Store::open_reader((dir / "other.db").string(), &error));
   EXPECT_NE(error.find("holds no event history"), std::string::npos) << error;
+}
+
+std::vector<std::string> column(const std::string& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::vector<std::string> out;
+  EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  EXPECT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &st, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  while (sqlite3_step(st) == SQLITE_ROW) {
+    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    out.emplace_back(t ? t : "NULL");
+  }
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
+
+// Each distinct set of `report by` values is one row of history_dimensions, written once; the
+// rows hold its id, the view history_v the values, and a reader gets each record's own set
+// (the record it hands out is reused from row to row).
+TEST(HistoryStore, DimensionSetsWrittenOnceAndReadBack) {
+  const fs::path dir = fresh_dir("sets");
+  const std::string file = (dir / "h.db").string();
+  std::vector<Record> written;
+  for (int k = 1; k <= 8; ++k) {
+    Record r = rec(k, k * 1000, k == 4 ? "" : "W" + std::to_string(k), "ann", k == 4 ? RecordKind::Agent : RecordKind::Item);
+    if (k == 4) r.dimensions.clear();
+    if (k % 3 == 0) r.dimensions = {{"segment", "Silver"}, {"score", "7"}};
+    written.push_back(r);
+  }
+  std::string error;
+  {
+    auto s = Store::create(file, &error);
+    ASSERT_TRUE(s) << error;
+    ASSERT_TRUE(s->append({written.begin(), written.begin() + 5}, &error)) << error;
+  }
+  EXPECT_FALSE(fs::exists(file + "-wal")) << "closed, its WAL checkpointed: no statement left open";
+  {
+    auto s = Store::create(file, &error);  // reopened: the sets stored are known again
+    ASSERT_TRUE(s) << error;
+    ASSERT_TRUE(s->append({written.begin() + 5, written.end()}, &error)) << error;
+  }
+  EXPECT_EQ(column(file, "SELECT dimensions FROM history_dimensions ORDER BY id"),
+            (std::vector<std::string>{"{\"segment\":\"Gold\",\"score\":\"7\"}", "{\"segment\":\"Silver\",\"score\":\"7\"}"}));
+  EXPECT_EQ(column(file, "SELECT dimension_set FROM history ORDER BY seq"),
+            (std::vector<std::string>{"1", "1", "2", "0", "1", "2", "1", "1"}));
+  EXPECT_EQ(column(file, "SELECT dimensions FROM history_v WHERE seq IN (3, 4) ORDER BY seq"),
+            (std::vector<std::string>{"{\"segment\":\"Silver\",\"score\":\"7\"}", ""}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"2"}));
+  auto s = Store::open_reader(file, &error);
+  ASSERT_TRUE(s) << error;
+  const auto back = all(*s);
+  ASSERT_EQ(back.size(), written.size());
+  for (std::size_t k = 0; k < back.size(); ++k) expect_same(back[k], written[k]);
+}
+
+// A history of schema version 1 (before history_meta had a version: the values as JSON in
+// each row, an index by process) is still read; a writer refuses it, naming the version, and
+// a version newer than this store's is refused.
+TEST(HistoryStore, SchemaVersions) {
+  const fs::path dir = fresh_dir("versions");
+  const std::string file = (dir / "v1.db").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "CREATE TABLE history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, "
+                         "item TEXT NOT NULL, reason TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, "
+                         "agent TEXT NOT NULL, department TEXT NOT NULL, process TEXT NOT NULL, priority INTEGER NOT NULL, "
+                         "previous_priority INTEGER NOT NULL, stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, "
+                         "dimensions TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, actor TEXT NOT NULL);"
+                         "CREATE TABLE history_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+                         "INSERT INTO history VALUES (1, 1000, 'item', 'W1', 'capture', 'none', 'queued', '', 'Sales', "
+                         "'Sales.Any', 101, 0, -1, NULL, 0, '{\"segment\":\"Gold\",\"score\":\"7\"}', '', '', 'crm');"
+                         "INSERT INTO history VALUES (2, 2000, 'agent', '', 'lunch', 'none', 'queued', 'ann', 'Sales', "
+                         "'Sales.Any', 102, 0, -1, 3000, 0, '', '', '', 'crm');",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  std::string error;
+  auto reader = Store::open_reader(file, &error);
+  ASSERT_TRUE(reader) << error;
+  const auto back = all(*reader);
+  ASSERT_EQ(back.size(), 2u);
+  Record first = rec(1, 1000, "W1", "");
+  first.due.reset();
+  first.overdue = false;
+  expect_same(back[0], first);
+  expect_same(back[1], rec(2, 2000, "", "ann", RecordKind::Agent));
+  reader.reset();
+
+  EXPECT_FALSE(Store::create(file, &error));
+  EXPECT_NE(error.find("schema version 1; this iwd writes version 2"), std::string::npos) << error;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  sqlite3_exec(db, "INSERT INTO history_meta VALUES ('schema', 3)", nullptr, nullptr, nullptr);
+  sqlite3_close(db);
+  EXPECT_FALSE(Store::open_reader(file, &error));
+  EXPECT_NE(error.find("schema version 3, newer than this iwd reads (1 to 2)"), std::string::npos) << error;
 }
 
 }  // namespace
