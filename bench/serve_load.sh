@@ -19,7 +19,7 @@ SERVER=$!
 for _ in $(seq 200); do [ -s "$DATA/port" ] && break; sleep 0.05; done
 URL="http://127.0.0.1:$(cat "$DATA/port")"
 wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_}s" --latency -s bench/load/create.lua "$URL"
-curl -s "$URL/metrics" | grep -E '^iwd_(journal|captures_total|http_responses_total)'
+curl -s "$URL/metrics" | grep -E '^iwd_(journal|captures_total|http_responses_total|outbox_pending)'
 # The server's CPU time (user + system, all threads): per create, less sensitive than the
 # rate to what else runs on the machine.
 TICKS=$(getconf CLK_TCK)
@@ -27,3 +27,8 @@ read -r UT ST < <(awk '{print $14, $15}' "/proc/$SERVER/stat")
 CREATES=$(curl -s "$URL/metrics" | awk '/^iwd_captures_total/ {print $2}')
 awk -v u="$UT" -v s="$ST" -v t="$TICKS" -v n="$CREATES" \
   'BEGIN {printf "server CPU: %.2f s user, %.2f s system; %.1f us per create\n", u/t, s/t, (u+s)/t*1e6/(n>0?n:1)}'
+# What the server wrote (write() bytes: the WAL and its checkpoints, the responses), per create.
+WCHAR=$(awk '/^wchar:/ {print $2}' "/proc/$SERVER/io")
+COMMITS=$(curl -s "$URL/metrics" | awk '/^iwd_journal_transactions_total/ {print $2}')
+awk -v w="$WCHAR" -v n="$CREATES" -v c="$COMMITS" \
+  'BEGIN {printf "server writes: %.0f bytes per create, %.1f KiB per commit\n", w/(n>0?n:1), w/1024/(c>0?c:1)}'

@@ -83,6 +83,8 @@ std::unique_ptr<Outbox> Outbox::on(sqlite3* db, history::Store* history, OutboxL
   return o;
 }
 
+Outbox::~Outbox() { sqlite3_finalize(insert_); }
+
 Outbox::ItemFacts* Outbox::facts_of(const history::Record& r) {
   auto it = items_.find(r.item);
   if (it != items_.end()) return &it->second;
@@ -126,7 +128,7 @@ bool Outbox::add(const std::vector<history::Record>& records, std::int64_t now_m
       const bool full = pending >= limits_.max_pending;
       const std::string delivery = fmt::format("{}-{}", s.name, r.seq);
       const std::string body = notification_body(r, *kind, source, delivery);
-      bool ok = run(db_,
+      bool ok = sql::run_cached(db_, &insert_,
                     "INSERT OR IGNORE INTO notify_outbox(subscription, seq, item, event, body, state, created_at, next_at, last_error) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     [&](sqlite3_stmt* st) {

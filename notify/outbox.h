@@ -24,6 +24,7 @@
 #include "notify/subscription.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace iwd::notify {
 
@@ -38,6 +39,9 @@ class Outbox {
   // subscriptions stored there loaded. `history` (may be null) tells an item's source and
   // process when the outbox has not seen its capture since it started.
   static std::unique_ptr<Outbox> on(sqlite3* db, history::Store* history, OutboxLimits limits, std::string* error);
+  ~Outbox();  // before the connection closes
+  Outbox(const Outbox&) = delete;
+  Outbox& operator=(const Outbox&) = delete;
 
   // The rows `records` owe, in the transaction the owner has open (records in seq order).
   bool add(const std::vector<history::Record>& records, std::int64_t now_ms, std::string* error);
@@ -65,6 +69,7 @@ class Outbox {
   };
   ItemFacts* facts_of(const history::Record& r);
   sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;  // the row's insert, prepared once
   history::Store* history_ = nullptr;
   OutboxLimits limits_;
   mutable std::mutex mu_;  // subs_ and pending_

@@ -23,6 +23,26 @@ bool run(sqlite3* db, const char* sql, const std::function<void(sqlite3_stmt*)>&
   return true;
 }
 
+bool run_cached(sqlite3* db, sqlite3_stmt** st, const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
+                std::string* error) {
+  if (!*st && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, nullptr) != SQLITE_OK) {
+    *error = fmt::format("the outbox: {}", sqlite3_errmsg(db));
+    return false;
+  }
+  sqlite3_reset(*st);
+  sqlite3_clear_bindings(*st);
+  bind(*st);
+  int rc;
+  while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
+  }
+  sqlite3_reset(*st);
+  if (rc != SQLITE_DONE) {
+    *error = fmt::format("the outbox: {}", sqlite3_errmsg(db));
+    return false;
+  }
+  return true;
+}
+
 std::string text(sqlite3_stmt* st, int col) {
   const auto* p = sqlite3_column_text(st, col);
   return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();

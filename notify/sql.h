@@ -13,6 +13,10 @@ namespace iwd::notify::sql {
 // ("the outbox: ...") on failure.
 bool run(sqlite3* db, const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
          const std::function<void(sqlite3_stmt*)>& row = {});
+// The same with a statement prepared once (`*st`, prepared on first use from `sql`; the
+// caller finalizes it): a hot statement is not parsed again on every call.
+bool run_cached(sqlite3* db, sqlite3_stmt** st, const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
+                std::string* error);
 std::string text(sqlite3_stmt* st, int col);
 void bind_text(sqlite3_stmt* st, int col, const std::string& s);
 
