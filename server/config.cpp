@@ -1,10 +1,12 @@
 #include "server/config.h"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 #include <sstream>
 
 namespace iwd::server {
@@ -147,6 +149,13 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
     }
   }
   if (!c.subscriptions.empty() && !c.history) return fail("`subscriptions` need the event history (`history`: true)");
+  // Which source captured an item is read from the history after a restart (server/engine_sources.cpp).
+  std::set<std::string> sources;
+  for (const ApiToken& t : c.tokens)
+    if (t.role == Role::Source) sources.insert(t.name.empty() ? std::string(role_name(t.role)) : t.name);
+  if (sources.size() > 1 && !c.history)
+    return fail(fmt::format("two sources (`{}`) need the event history (`history`: true): it says which source captured an item",
+                            fmt::join(sources, "`, `")));
   return c;
 }
 

@@ -277,6 +277,9 @@ Reply Engine::apply(Change& c, std::int64_t now, CommitBatch* batch) {
   const std::string id = item_of(c);
   const std::string value = c.value.dump();  // canonical: keys in order
   const std::uint64_t hash = c.op == Op::Capture ? body_hash(c.value, value) : 0;
+  // Before anything else: another source learns nothing of the item, not even its state.
+  if (c.op != Op::Agent)
+    if (auto forbidden = forbid_other_source(c, id)) return *forbidden;
   if (c.op == Op::Capture) {
     if (id.empty()) return error_reply(422, "missing_id", "an item needs an `id` (a string): the source system's key");
     if (const CaptureMark* mark = captured_.find(pool_.intern(id))) {
@@ -307,7 +310,7 @@ Reply Engine::apply(Change& c, std::int64_t now, CommitBatch* batch) {
   if (runtime::Status s = session_->apply(runtime::replay::ScriptLine{now, c.op, std::move(c.value)}); !s.ok())
     return refusal_reply(s);
   batch->lines.push_back(std::move(line));
-  if (c.op == Op::Capture) captured_.set(pool_.intern(id), CaptureMark{hash});
+  if (c.op == Op::Capture) captured_.set(pool_.intern(id), CaptureMark{hash, runtime::ItemState::None, pool_.intern(requester_)});
   return outcome(c, id);
 }
 

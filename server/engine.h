@@ -62,6 +62,8 @@ struct Change {
   std::string acting_agent;
   // Who asked: the API token's name, the event history's actor (empty: "api", no tokens).
   std::string actor = {};
+  // A source token's name: the change may touch only items that source captured (403).
+  std::string source = {};
 };
 
 struct StartStats {
@@ -134,6 +136,9 @@ class Engine {
   stats::Tracker& stats() { return stats_; }
   // A retention pass now (history_retention_days > 0): how many records went.
   std::optional<std::int64_t> purge_history(std::string* error);
+  // The source that captured item `id` ("" when not known: an id never captured, or a capture
+  // record no longer in the history). Only on the engine thread, inside a read.
+  std::string item_source(const std::string& id);
 
   // Notifications (server/engine_notify.cpp): null without the history. A subscription's
   // change is stored on the committer's thread, in a transaction of its own.
@@ -186,6 +191,11 @@ class Engine {
   bool open_history(std::string* error);                  // at start, before recovery
   bool store_recovered_history(std::string* error);       // recovery's records not stored yet
   void mark_snapshot(SnapshotJob& job);                   // the history's mark of a snapshot
+  // Item ownership (engine_sources.cpp): the source of a capture mark, looked up in the
+  // history's capture record the first time after a restart; a 403 when a source token's
+  // change is about another source's item.
+  std::uint32_t source_of(CaptureMark& mark, const std::string& id);
+  std::optional<Reply> forbid_other_source(const Change& c, const std::string& id);
 
   runtime::StringPool& pool_;
   Journal& journal_;
@@ -216,6 +226,7 @@ class Engine {
   bool recording_ = true;
   std::string requester_;
   std::unique_ptr<HistoryRetention> retention_;
+  std::unique_ptr<history::Store> source_reader_;  // the engine thread's reader, for source_of
   bool open_outbox(std::string* error);
   std::unique_ptr<notify::Outbox> outbox_;  // on the journal's connection, written by the committer
   std::unique_ptr<notify::Sender> sender_;

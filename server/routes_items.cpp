@@ -65,6 +65,10 @@ bool with_outcome(const Call& call, const Responder& res, json* value) {
   return true;
 }
 
+// A source token's name: its changes touch only the items its source captured (the engine
+// checks, server/engine_sources.cpp); empty for other roles.
+std::string scope(const Call& call) { return call.caller.role == Role::Source ? call.caller.name : std::string(); }
+
 }  // namespace
 
 std::vector<Route> item_routes(ServerContext& ctx) {
@@ -76,7 +80,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  std::string code;
                  if (std::string p = capture_problem(body, &code); !p.empty()) return send(res, error_reply(422, code, p));
                  Metrics* metrics = ctx.metrics;
-                 ctx.engine->change(Change{Op::Capture, std::move(body), {}, call.caller.name}, [metrics, t0, res](const Reply& reply) {
+                 ctx.engine->change(Change{Op::Capture, std::move(body), {}, call.caller.name, scope(call)}, [metrics, t0, res](const Reply& reply) {
                    if (reply.status < 300)
                      metrics->observe_capture(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
                    res(reply);
@@ -101,7 +105,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                    }
                    results.push_back(nullptr);
                    positions.push_back(k);
-                   changes.push_back(Change{Op::Capture, std::move(items[k]), {}, call.caller.name});
+                   changes.push_back(Change{Op::Capture, std::move(items[k]), {}, call.caller.name, scope(call)});
                  }
                  auto gathered = [results = std::move(results), positions, res](std::vector<Reply> replies) mutable {
                    for (std::size_t k = 0; k < replies.size(); ++k) {
@@ -117,11 +121,14 @@ std::vector<Route> item_routes(ServerContext& ctx) {
   r.push_back({"GET", kItem, kReaders, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);
                  ctx.engine->read(
-                     [id](const runtime::Runtime& rt, std::int64_t now) {
+                     [engine = ctx.engine, id, source = scope(call)](const runtime::Runtime& rt, std::int64_t now) {
                        const auto interned = rt.pool().find(id);
                        const runtime::WorkItem* item = interned ? rt.find_item(*interned) : nullptr;
-                       return item ? Reply{200, item_view(rt, *item, now)}
-                                   : error_reply(404, "not_found", fmt::format("no open item `{}`", id));
+                       if (!item) return error_reply(404, "not_found", fmt::format("no open item `{}`", id));
+                       if (!source.empty())
+                         if (const std::string owner = engine->item_source(id); !owner.empty() && owner != source)
+                           return error_reply(403, "forbidden", fmt::format("item `{}` is not source `{}`'s", id, source));
+                       return Reply{200, item_view(rt, *item, now)};
                      },
                      [&ctx, caller = call.caller, id, res](const Reply& reply) {
                        // Not open: an item that ended is told from the history.
@@ -136,7 +143,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  if (body.contains("id") && body["id"] != json(id))
                    return send(res, error_reply(422, "id_mismatch", "the body's `id` differs from the path's"));
                  body["id"] = id;
-                 ctx.engine->change(Change{Op::Update, std::move(body), {}, call.caller.name}, res);
+                 ctx.engine->change(Change{Op::Update, std::move(body), {}, call.caller.name, scope(call)}, res);
                }});
   for (Op op : {Op::Cancel, Op::Hold, Op::Resume, Op::Restart, Op::Requeue})
     r.push_back({"POST", fmt::format("{}/{}", kItem, op_name(op)),
@@ -144,18 +151,18 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  [&ctx, op](const Call& call, const Responder& res) {
                    json ignored;
                    if (!body_object(call, res, &ignored, true)) return;
-                   ctx.engine->change(Change{op, json(call.param(1)), {}, call.caller.name}, res);
+                   ctx.engine->change(Change{op, json(call.param(1)), {}, call.caller.name, scope(call)}, res);
                  }});
   r.push_back({"POST", fmt::format("{}/complete", kItem), kSource, [&ctx](const Call& call, const Responder& res) {
                  json value;
                  if (!with_outcome(call, res, &value)) return;
-                 ctx.engine->change(Change{Op::Complete, std::move(value), {}, call.caller.name}, res);
+                 ctx.engine->change(Change{Op::Complete, std::move(value), {}, call.caller.name, scope(call)}, res);
                }});
   r.push_back({"POST", fmt::format("{}/reschedule", kItem), kSource, [&ctx](const Call& call, const Responder& res) {
                  json body;
                  if (!body_object(call, res, &body)) return;
                  body["item"] = call.param(1);
-                 ctx.engine->change(Change{Op::Reschedule, std::move(body), {}, call.caller.name}, res);
+                 ctx.engine->change(Change{Op::Reschedule, std::move(body), {}, call.caller.name, scope(call)}, res);
                }});
   for (Op op : {Op::Accept, Op::Reject})
     r.push_back({"POST", fmt::format("{}/{}", kItem, op_name(op)), kAgent, [&ctx, op](const Call& call, const Responder& res) {
@@ -169,18 +176,18 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                      if (!own_agent(call, res, agent)) return;
                    }
                    json value = agent.empty() ? json(call.param(1)) : json{{"item", call.param(1)}, {"agent", agent}};
-                   ctx.engine->change(Change{op, std::move(value), {}, call.caller.name}, res);
+                   ctx.engine->change(Change{op, std::move(value), {}, call.caller.name, scope(call)}, res);
                  }});
   r.push_back({"POST", fmt::format("{}/done", kItem), kAgent, [&ctx](const Call& call, const Responder& res) {
                  json value;
                  if (!with_outcome(call, res, &value)) return;
-                 ctx.engine->change(Change{Op::Done, std::move(value), call.caller.agent, call.caller.name}, res);
+                 ctx.engine->change(Change{Op::Done, std::move(value), call.caller.agent, call.caller.name, scope(call)}, res);
                }});
   for (Op op : {Op::Park, Op::Pull})
     r.push_back({"POST", fmt::format("{}/{}", kItem, op_name(op)), kAgent, [&ctx, op](const Call& call, const Responder& res) {
                    json ignored;
                    if (!body_object(call, res, &ignored, true)) return;
-                   ctx.engine->change(Change{op, json(call.param(1)), call.caller.agent, call.caller.name}, res);
+                   ctx.engine->change(Change{op, json(call.param(1)), call.caller.agent, call.caller.name, scope(call)}, res);
                  }});
   r.push_back({"POST", fmt::format("{}/transfer", kItem), kAgentOrSupervisor, [&ctx](const Call& call, const Responder& res) {
                  json body;
@@ -188,7 +195,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  if (!body.contains("to") || !body["to"].is_string() || body.size() != 1)
                    return send(res, error_reply(422, "missing_to", "give the agent to transfer to: {\"to\": AGENT}"));
                  if (std::string p = agent_field_problem(body["to"], "to"); !p.empty()) return send(res, error_reply(422, "bad_id", p));
-                 ctx.engine->change(Change{Op::Transfer, json{{"item", call.param(1)}, {"to", body["to"]}}, call.caller.agent, call.caller.name}, res);
+                 ctx.engine->change(Change{Op::Transfer, json{{"item", call.param(1)}, {"to", body["to"]}}, call.caller.agent, call.caller.name, scope(call)}, res);
                }});
   r.push_back({"POST", fmt::format("{}/assign", kItem), kSupervisor, [&ctx](const Call& call, const Responder& res) {
                  json body;
@@ -197,7 +204,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                    return send(res, error_reply(422, "missing_agent", "give the agent to offer the item to: {\"agent\": AGENT}"));
                  if (std::string p = agent_field_problem(body["agent"], "agent"); !p.empty())
                    return send(res, error_reply(422, body["agent"].is_string() ? "bad_id" : "bad_agent", p));
-                 ctx.engine->change(Change{Op::Assign, json{{"item", call.param(1)}, {"agent", body["agent"]}}, {}, call.caller.name}, res);
+                 ctx.engine->change(Change{Op::Assign, json{{"item", call.param(1)}, {"agent", body["agent"]}}, {}, call.caller.name, scope(call)}, res);
                }});
   // A supervisor's priority override: {"set": N} or {"boost": N}, with "until": INSTANT or
   // "handled" (optional); {"clear": true}. The replay line checks the shape (422 `refused`).
@@ -207,12 +214,12 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  if (body.contains("item"))
                    return send(res, error_reply(422, "unknown_field", "the item is the path's: no `item` in the body"));
                  body["item"] = call.param(1);
-                 ctx.engine->change(Change{Op::Priority, std::move(body), {}, call.caller.name}, res);
+                 ctx.engine->change(Change{Op::Priority, std::move(body), {}, call.caller.name, scope(call)}, res);
                }});
   r.push_back({"POST", fmt::format("{}/return", kItem), kSupervisor, [&ctx](const Call& call, const Responder& res) {
                  json ignored;
                  if (!body_object(call, res, &ignored, true)) return;
-                 ctx.engine->change(Change{Op::Return, json(call.param(1)), {}, call.caller.name}, res);
+                 ctx.engine->change(Change{Op::Return, json(call.param(1)), {}, call.caller.name, scope(call)}, res);
                }});
   return r;
 }

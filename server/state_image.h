@@ -84,6 +84,10 @@ std::optional<StateImage> image_from_json(const nlohmann::json& j, std::string* 
 struct CaptureMark {
   std::uint64_t body_hash = 0;
   runtime::ItemState ended = runtime::ItemState::None;  // None while open
+  // The source that captured it (the actor's interned name), or one of these: not looked up yet
+  // (recovery and snapshots do not carry it: the history's capture record says it), or not known.
+  static constexpr std::uint32_t kSourceUnread = 0xffffffffu, kSourceNone = 0xfffffffeu;
+  std::uint32_t source = kSourceUnread;
 };
 class CaptureIndex {
  public:

@@ -7,19 +7,7 @@ set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
 
-cat >"$TMP/config.json" <<'JSON'
-{
-  "tokens": [
-    {"token": "crm-token-0123456789ab", "role": "source", "name": "crm"},
-    {"token": "cases-token-0123456789", "role": "source", "name": "cases"},
-    {"token": "supervisor-token-012345", "role": "supervisor", "name": "sam"}
-  ]
-}
-JSON
-SERVE_ARGS="--config $TMP/config.json"
-CRM=crm-token-0123456789ab
-CASES=cases-token-0123456789
-SUP=supervisor-token-012345
+two_sources_config
 # field FILE KEY...: a value of the JSON in $TMP/FILE
 field() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1]))
 for k in sys.argv[2:]: j = j[int(k)] if isinstance(j, list) else j.get(k)

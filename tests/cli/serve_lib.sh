@@ -37,3 +37,21 @@ expect_call() {
   fi
   cp "$TMP/body" "$TMP/out"
 }
+# Two sources (crm, with two tokens, and cases), a supervisor and an admin: $TMP/config.json,
+# served with it (SERVE_ARGS), the tokens in CRM, CRM2, CASES, SUP and ADMIN.
+two_sources_config() {
+  cat >"$TMP/config.json" <<'JSON'
+{
+  "tokens": [
+    {"token": "crm-token-0123456789ab", "role": "source", "name": "crm"},
+    {"token": "crm-token-rotated-0123", "role": "source", "name": "crm"},
+    {"token": "cases-token-0123456789", "role": "source", "name": "cases"},
+    {"token": "supervisor-token-012345", "role": "supervisor", "name": "sam"},
+    {"token": "admin-token-0123456789a", "role": "admin", "name": "root"}
+  ]
+}
+JSON
+  SERVE_ARGS="--config $TMP/config.json"
+  CRM=crm-token-0123456789ab CRM2=crm-token-rotated-0123 CASES=cases-token-0123456789
+  SUP=supervisor-token-012345 ADMIN=admin-token-0123456789a
+}
