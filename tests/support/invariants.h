@@ -101,9 +101,12 @@ inline std::string verify(const Runtime& rt, const EventModel& model, std::int64
   const abi::RulesV1& t = rt.rules();
   for (const auto& w : rt.items()) {
     if (w.state != ItemState::Queued) continue;
-    if (w.priority != t.priority(t.ctx, w.process, &w.record, &w.clock, w.age(now)))
-      return fmt::format("queued item {} has priority {}; the rules say {}", pool.view(w.id), w.priority,
-                         t.priority(t.ctx, w.process, &w.record, &w.clock, w.age(now)));
+    // The rules' priority, with a supervisor's override in force on top (runtime_override.cpp).
+    std::int64_t want = t.priority(t.ctx, w.process, &w.record, &w.clock, w.age(now));
+    if (const PriorityOverride* o = rt.priority_override(w))
+      want = o->kind == PriorityOverride::Kind::Fixed ? o->value : want + o->value;
+    if (w.priority != want)
+      return fmt::format("queued item {} has priority {}; the rules (and its override) say {}", pool.view(w.id), w.priority, want);
     for (const Agent& a : rt.agents()) {
       if (a.state != AgentState::Ready || !a.has_room(w.media)) continue;
       const abi::Agent view = a.view();

@@ -32,8 +32,9 @@ struct ScriptSteps {
 struct ScriptOdds {
   // Percent of the steps for each operation in the order capture, agent, accept, reject,
   // done, complete, park, pull, return, transfer, hold, resume, cancel, update, restart,
-  // reschedule; the rest of the hundred advance the clock.
-  std::array<int, 16> percent;
+  // reschedule, and a supervisor's assign, requeue, priority override (set or clear); the rest
+  // of the hundred advance the clock. Those not given are 0 (never drawn: the same events).
+  std::array<int, 19> percent;
   int agents;              // agents are named a0, a1, ... below this
   int accept_by_name = 0;  // percent of accepts that name an agent (0: none, and no draw)
   ScriptSteps due;         // how far ahead a reschedule sets the due instant
@@ -179,6 +180,22 @@ class RandomScript {
         if (chance(70)) activate = chance(20) ? abi::kNone : clock_.now().ms_since_epoch + pick(7200) * 1000LL;
         if (chance(50)) due = clock_.now().ms_since_epoch + steps(odds_.due);
         s = rt_->reschedule(item_in({}), activate, due);
+        break;
+      }
+      case 16: s = rt_->assign(item_in({ItemState::Queued}), id(agent_name())); break;
+      case 17: s = rt_->requeue(item_in({ItemState::Offered})); break;
+      case 18: {
+        const std::uint32_t item = item_in({});
+        if (chance(30)) {
+          s = rt_->clear_priority_override(item);
+          break;
+        }
+        PriorityOverride o;
+        o.kind = chance(50) ? PriorityOverride::Kind::Fixed : PriorityOverride::Kind::Boost;
+        o.value = pick(4000) - 1000;
+        if (chance(40)) o.until = clock_.now().ms_since_epoch + steps(odds_.due);
+        o.until_handled = chance(30);
+        s = rt_->override_priority(item, o);
         break;
       }
       default:

@@ -20,7 +20,7 @@ class FakeRulesScript final : public RandomScript {
   }
 
  private:
-  static constexpr ScriptOdds kOdds{.percent = {25, 10, 10, 5, 7, 4, 3, 2, 2, 2, 2, 2, 2, 3, 1, 2},
+  static constexpr ScriptOdds kOdds{.percent = {25, 10, 10, 5, 7, 4, 3, 2, 2, 2, 2, 2, 2, 3, 1, 2, 2, 2, 3},
                                     .agents = 6,
                                     .accept_by_name = 10,
                                     .due = {7200, 1000},
