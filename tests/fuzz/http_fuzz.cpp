@@ -286,12 +286,31 @@ Got read_reply(Connection& c, bool head, int timeout_ms, HttpReply* out) {
 }
 
 // What a reply to a well-formed request must be; "" or the problem.
+// Whether a request's target is the console's (`/ui` or below it, before any query), as
+// console::is_console_path decides on the server's side.
+bool is_console_request(const std::string& text) {
+  const std::size_t start = text.find(' ');
+  if (start == std::string::npos) return false;
+  const std::size_t end = text.find_first_of(" ?\r\n", start + 1);
+  const std::string target = text.substr(start + 1, end == std::string::npos ? std::string::npos : end - start - 1);
+  return target == "/ui" || target.rfind("/ui/", 0) == 0;
+}
+
 std::string judge(const FuzzRequest& r, const HttpReply& reply, std::uint64_t lines_before) {
   if (reply.status >= 500 && !g->allow_5xx) return "a 5xx reply";
   if (reply.stream) return reply.status == 200 ? "" : "a stream with status " + std::to_string(reply.status);
   if (r.head) return "";
   const std::string type = reply.headers.count("content-type") ? reply.headers.at("content-type") : "";
   const bool json_type = type.rfind("application/json", 0) == 0;
+  if (is_console_request(r.text) && !json_type) {
+    // The console's files (console/ui.h) answer as a web server does, for a browser: a page, a
+    // redirect to /ui/, 304, or a plain-text 404 or 405 (what the front end refuses before, such
+    // as a body over the limit, is a JSON error as anywhere); never a change.
+    const int s = reply.status;
+    if (s != 200 && s != 304 && s != 308 && s != 404 && s != 405) return "a console reply with status " + std::to_string(s);
+    if (g->engine->commit_stats().lines != lines_before) return "a console request stored journal lines";
+    return "";
+  }
   if (reply.status >= 300) {
     if (!json_type) return "an error reply that is not application/json";
     const auto body = nlohmann::json::parse(reply.body, nullptr, false);
