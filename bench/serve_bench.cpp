@@ -17,14 +17,8 @@
 #include <thread>
 #include <unordered_map>
 
-#include "runtime/clock.h"
-#include "server/config.h"
-#include "server/engine.h"
-#include "server/http.h"
-#include "server/journal.h"
-#include "server/metrics.h"
-#include "server/offer_hub.h"
-#include "server/ruleset.h"
+#include "bench/loopback_server.h"
+
 
 namespace {
 
@@ -32,46 +26,11 @@ using namespace iwd;
 using Clock = std::chrono::steady_clock;
 
 // A server on a free loopback port, torn down (and its folder removed) at the end.
-struct Server {
-  std::string dir = std::filesystem::temp_directory_path() / ("iwd_serve_bench_" + std::to_string(::getpid()));
-  runtime::StringPool pool;
-  runtime::SystemClock clock;
-  server::Metrics metrics;
-  server::OfferHub hub;
-  server::ServerConfig config;
-  server::Authenticator auth{{}};
-  std::unique_ptr<server::Journal> journal;
-  std::unique_ptr<server::Engine> engine;
-  std::unique_ptr<server::HttpFrontEnd> http;
-  std::thread serving;
-  int port = -1;
-
-  Server() {
-    std::filesystem::remove_all(dir);
-    std::string error;
-    server::Ruleset rules;
-    server::load_ruleset_path(std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd", pool, &rules, &error);
-    journal = server::Journal::open(dir, &error);
-    engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, server::EngineOptions{}, &error);
-    http = std::make_unique<server::HttpFrontEnd>(server::ServerContext{engine.get(), &metrics, &hub, &config, &pool}, auth);
-    port = http->bind("127.0.0.1", 0);
-    serving = std::thread([this] { http->serve(); });
-  }
-  ~Server() {
-    http->stop();
-    serving.join();
-    http.reset();
-    engine.reset();
-    journal.reset();
-    std::filesystem::remove_all(dir);
-  }
+struct Server : bench::LoopbackServer {
+  Server() : LoopbackServer("iwd_serve_bench") {}
 };
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
+using bench::percentile;
 
 void BM_DurableCreates(benchmark::State& state) {
   const int clients = static_cast<int>(state.range(0));

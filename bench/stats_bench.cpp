@@ -23,14 +23,7 @@
 #include <filesystem>
 #include <thread>
 
-#include "runtime/clock.h"
-#include "server/config.h"
-#include "server/engine.h"
-#include "server/http.h"
-#include "server/journal.h"
-#include "server/metrics.h"
-#include "server/offer_hub.h"
-#include "server/ruleset.h"
+#include "bench/loopback_server.h"
 #include "stdlib/time.h"
 
 namespace {
@@ -41,45 +34,17 @@ using json = nlohmann::json;
 
 double ms_since(Clock::time_point t0) { return std::chrono::duration<double, std::milli>(Clock::now() - t0).count(); }
 
-double percentile(std::vector<double> v, double p) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0 : v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+using bench::percentile;
+
+// Snapshots only when asked: the figures measure the views, not a compaction meanwhile.
+server::EngineOptions without_snapshots() {
+  server::EngineOptions options;
+  options.compact_every = 0;
+  return options;
 }
 
-struct Service {
-  std::string dir = std::filesystem::temp_directory_path() / ("iwd_stats_bench_" + std::to_string(::getpid()));
-  runtime::StringPool pool;
-  runtime::SystemClock clock;
-  server::Metrics metrics;
-  server::OfferHub hub;
-  server::ServerConfig config;
-  server::Authenticator auth{{}};
-  std::unique_ptr<server::Journal> journal;
-  std::unique_ptr<server::Engine> engine;
-  std::unique_ptr<server::HttpFrontEnd> http;
-  std::thread serving;
-  int port = -1;
-
-  Service() {
-    std::filesystem::remove_all(dir);
-    std::string error;
-    server::Ruleset rules;
-    server::load_ruleset_path(std::string(IWD_SOURCE_DIR) + "/examples/enterprise.iwd", pool, &rules, &error);
-    journal = server::Journal::open(dir, &error);
-    engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, server::EngineOptions{0}, &error);
-    if (!engine) std::fprintf(stderr, "start failed: %s\n", error.c_str());
-    http = std::make_unique<server::HttpFrontEnd>(server::ServerContext{engine.get(), &metrics, &hub, &config, &pool}, auth);
-    port = http->bind("127.0.0.1", 0);
-    serving = std::thread([this] { http->serve(); });
-  }
-  ~Service() {
-    http->stop();
-    serving.join();
-    http.reset();
-    engine.reset();
-    journal.reset();
-    std::filesystem::remove_all(dir);
-  }
+struct Service : bench::LoopbackServer {
+  Service() : LoopbackServer("iwd_stats_bench", without_snapshots()) {}
 
   void apply(std::vector<server::Change> batch, int expected) {
     for (const server::Reply& r : engine->changes(std::move(batch)))

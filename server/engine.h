@@ -86,9 +86,11 @@ struct EngineOptions {
   // Notifications (docs/notifications.md): the configuration's subscriptions (put at each
   // start; those put over the API are kept in journal.db), the outbox's bounds and the
   // sender's retries. They need the history: its records are the events notified.
-  std::vector<notify::Subscription> subscriptions;
-  notify::OutboxLimits outbox;
-  notify::RetryPolicy retry;
+  // (Each with an initializer, like the fields above, so that `EngineOptions{n}` names
+  // only what it sets.)
+  std::vector<notify::Subscription> subscriptions{};
+  notify::OutboxLimits outbox{};
+  notify::RetryPolicy retry{};
 };
 
 class Engine {

@@ -3,13 +3,14 @@
 the per-address cap refuses the excess at once, other addresses are served meanwhile, the
 request deadline closes the slow connections, and on the reserve past max_connections only
 operators are served. Usage: serve_slow_test.py IWD. Prints `N passed, M failed`."""
-import json
 import os
 import socket
-import subprocess
 import sys
 import tempfile
 import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from serve_lib import start_serve  # noqa: E402
 
 IWD = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="iwd_slow_")
@@ -26,20 +27,7 @@ def check(ok, what):
 
 
 def start(config):
-    path = os.path.join(TMP, "config.json")
-    with open(path, "w") as f:
-        json.dump(config, f)
-    port_file = os.path.join(TMP, "port")
-    if os.path.exists(port_file):
-        os.remove(port_file)
-    log = open(os.path.join(TMP, "serve.log"), "a")
-    proc = subprocess.Popen([IWD, "serve", "--rules", "examples/enterprise.iwd", "--data", os.path.join(TMP, "data"),
-                             "--listen", "127.0.0.1:0", "--port-file", port_file, "--config", path], stderr=log)
-    for _ in range(200):
-        if os.path.exists(port_file) and open(port_file).read().strip():
-            return proc, int(open(port_file).read())
-        time.sleep(0.05)
-    raise SystemExit("the server did not start")
+    return start_serve(IWD, TMP, config)
 
 
 def connect(port, source="127.0.0.1"):
