@@ -24,3 +24,23 @@ def start_serve(iwd, tmp, config, rules="examples/enterprise.iwd"):
             break
         time.sleep(0.05)
     raise SystemExit("the server did not start: " + open(os.path.join(tmp, "serve.log")).read())
+
+
+class Checks:
+    """A test script's tally: check(ok, what) prints each failure; finish() prints
+    `N passed, M failed` and exits 1 when any failed."""
+
+    def __init__(self):
+        self.passed = self.failed = 0
+
+    def __call__(self, ok, what):
+        if ok:
+            self.passed += 1
+        else:
+            self.failed += 1
+            print("FAIL:", what)
+
+    def finish(self):
+        import sys
+        print(f"{self.passed} passed, {self.failed} failed")
+        sys.exit(1 if self.failed else 0)

@@ -17,22 +17,15 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_lib import start_serve  # noqa: E402
+from serve_lib import Checks, start_serve  # noqa: E402
 
 IWD = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="iwd_notify_")
 SECRET = "whsec-0123456789abcdef"
 SOURCE, ADMIN = "source-token-0123456789", "admin-token-0123456789a"
-passed = failed = 0
 
 
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
+check = Checks()
 
 
 def verify(secret, header, body, tolerance=300):
@@ -174,5 +167,4 @@ finally:
     proc.wait()
     receiver.shutdown()
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()

@@ -10,20 +10,13 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_lib import start_serve  # noqa: E402
+from serve_lib import Checks, start_serve  # noqa: E402
 
 IWD = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="iwd_slow_")
-passed = failed = 0
 
 
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-    else:
-        failed += 1
-        print("FAIL:", what)
+check = Checks()
 
 
 def start(config):
@@ -146,5 +139,4 @@ finally:
     proc.terminate()
     proc.wait()
 
-print(f"{passed} passed, {failed} failed")
-sys.exit(1 if failed else 0)
+check.finish()
