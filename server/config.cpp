@@ -113,6 +113,14 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
         if (!sub) return fail(why);
         c.subscriptions.push_back(std::move(*sub));
       }
+    } else if (key == "mappings") {
+      if (!it->is_object()) return fail("`mappings` is an object: each source's mapping by the source's name");
+      for (auto m = it->begin(); m != it->end(); ++m) {
+        std::string why;
+        auto mapping = mapping::parse_mapping(m.key(), *m, &why);
+        if (!mapping) return fail(why);
+        c.mappings.emplace(m.key(), std::move(*mapping));
+      }
     } else if (key == "notifications") {
       if (!parse_notifications(*it, &c, &fail_text)) return fail(fail_text);
     } else if (key == "tokens") {
@@ -145,7 +153,7 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
         c.tokens.push_back(std::move(token));
       }
     } else {
-      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, history, history_retention_days, subscriptions, notifications)", key));
+      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, history, history_retention_days, subscriptions, notifications, mappings)", key));
     }
   }
   if (!c.subscriptions.empty() && !c.history) return fail("`subscriptions` need the event history (`history`: true)");
@@ -153,6 +161,10 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
   std::set<std::string> sources;
   for (const ApiToken& t : c.tokens)
     if (t.role == Role::Source) sources.insert(t.name.empty() ? std::string(role_name(t.role)) : t.name);
+  for (const auto& [source, _] : c.mappings)  // a mapping no token uses is a misspelt source
+    if (!sources.count(source))
+      return fail(fmt::format("`mappings.{}`: no source token is named `{}` (the sources: {})", source, source,
+                              sources.empty() ? "none" : fmt::format("`{}`", fmt::join(sources, "`, `"))));
   if (sources.size() > 1 && !c.history)
     return fail(fmt::format("two sources (`{}`) need the event history (`history`: true): it says which source captured an item",
                             fmt::join(sources, "`, `")));

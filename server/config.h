@@ -5,10 +5,12 @@
 #include <cstddef>
 #include <algorithm>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "mapping/mapping.h"
 #include "notify/outbox.h"
 #include "notify/sender.h"
 #include "server/auth.h"
@@ -39,6 +41,9 @@ struct ServerConfig {
   std::vector<notify::Subscription> subscriptions;
   notify::RetryPolicy retry;
   notify::OutboxLimits outbox;
+  // `mappings`: a source's own payload turned into the rules' fields (docs/sources.md), by
+  // source (its token's name); applied to that source's creates.
+  std::map<std::string, mapping::Mapping> mappings;
 };
 
 // Reads and checks FILE: nullopt and *error naming the file, the field and the problem.

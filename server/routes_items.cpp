@@ -6,6 +6,8 @@
 
 #include <chrono>
 
+#include "mapping/mapping.h"
+#include "server/config.h"
 #include "server/ids.h"
 #include "server/routes.h"
 #include "server/views.h"
@@ -38,6 +40,17 @@ std::string capture_problem(const json& item, std::string* code) {
     return "an item needs an `id` (a non-empty string): the source system's key";
   *code = "bad_id";
   return id_problem(item["id"].get_ref<const std::string&>());
+}
+
+// A source with a mapping (the configuration's `mappings`, docs/sources.md) posts its own
+// payload: it is mapped here, before anything else sees it. "" or the problem (422).
+std::string map_capture(const ServerContext& ctx, const Call& call, json* body) {
+  const auto it = call.caller.role == Role::Source ? ctx.config->mappings.find(call.caller.name) : ctx.config->mappings.end();
+  if (it == ctx.config->mappings.end()) return {};
+  std::string problem;
+  auto mapped = mapping::apply(it->second, *body, &problem);
+  if (mapped) *body = std::move(*mapped);
+  return problem;
 }
 
 // A body field naming an agent: "" or why it is not an agent id.
@@ -77,6 +90,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  const auto t0 = std::chrono::steady_clock::now();
                  json body;
                  if (!body_object(call, res, &body)) return;
+                 if (std::string p = map_capture(ctx, call, &body); !p.empty()) return send(res, error_reply(422, "mapping_failed", p));
                  std::string code;
                  if (std::string p = capture_problem(body, &code); !p.empty()) return send(res, error_reply(422, code, p));
                  Metrics* metrics = ctx.metrics;
@@ -98,8 +112,10 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  std::vector<std::size_t> positions;
                  ojson results = ojson::array();
                  for (std::size_t k = 0; k < items.size(); ++k) {
-                   std::string code;
-                   if (std::string p = capture_problem(items[k], &code); !p.empty()) {
+                   std::string code = "mapping_failed";
+                   std::string p = map_capture(ctx, call, &items[k]);
+                   if (p.empty()) p = capture_problem(items[k], &code);
+                   if (!p.empty()) {
                      results.push_back(ojson{{"status", 422}, {"error", {{"code", code}, {"message", p}}}});
                      continue;
                    }

@@ -88,6 +88,24 @@ TEST(Config, Subscriptions) {
             "timeout_seconds, max_pending, warn_pending)");
 }
 
+// A source's field mapping (docs/sources.md): checked at start, by a source a token names.
+TEST(Config, Mappings) {
+  const std::string tokens = R"("tokens": [{"token": "source-token-0123456789", "role": "source", "name": "crm"}])";
+  std::string error;
+  auto c = parse_config("{" + tokens + R"(, "mappings": {"crm": {"rules": [{"to": "id", "from": "Id"}]}}})", "c.json", &error);
+  ASSERT_TRUE(c) << error;
+  ASSERT_EQ(c->mappings.count("crm"), 1u);
+  EXPECT_EQ(c->mappings.at("crm").rules[0].from, "Id");
+  EXPECT_EQ(parse_error("{" + tokens + R"(, "mappings": {"crn": {"rules": [{"to": "id", "from": "Id"}]}}})"),
+            "c.json: `mappings.crn`: no source token is named `crn` (the sources: `crm`)");
+  EXPECT_EQ(parse_error(R"({"mappings": {"crm": {"rules": [{"to": "id", "from": "Id"}]}}})"),
+            "c.json: `mappings.crm`: no source token is named `crm` (the sources: none)");
+  EXPECT_EQ(parse_error("{" + tokens + R"(, "mappings": {"crm": {"rules": [{"to": "id", "from": "Id", "map": []}]}}})"),
+            "c.json: `mappings.crm.rules[0].map` (source `crm`, the rule giving `id`): `map` is an object from the source's "
+            "values to ours ({\"P1\": \"Gold\"})");
+  EXPECT_EQ(parse_error(R"({"mappings": []})"), "c.json: `mappings` is an object: each source's mapping by the source's name");
+}
+
 TEST(Config, NamesTheProblem) {
   EXPECT_EQ(parse_error("{"), "c.json: not valid JSON");
   EXPECT_EQ(parse_error(R"({"request_timeout_seconds": 0})"), "c.json: `request_timeout_seconds` is a number of seconds from 0.1 to 3600");
@@ -95,7 +113,7 @@ TEST(Config, NamesTheProblem) {
             "c.json: `max_connections_per_address` is a whole number from 0 to 100000 (0: no cap)");
   EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, "
             "max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, "
-            "history, history_retention_days, subscriptions, notifications)");
+            "history, history_retention_days, subscriptions, notifications, mappings)");
   EXPECT_EQ(parse_error(R"({"history_retention_days": -3})"),
             "c.json: `history_retention_days` is a whole number of days from 0 to 100000 (0: kept for ever)");
   EXPECT_EQ(parse_error(R"({"history": "yes"})"), "c.json: `history` is true (keep the event history) or false");
