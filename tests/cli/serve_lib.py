@@ -3,6 +3,8 @@ import json
 import os
 import subprocess
 import time
+import urllib.error
+import urllib.request
 
 
 def start_serve(iwd, tmp, config, rules="examples/enterprise.iwd"):
@@ -24,6 +26,19 @@ def start_serve(iwd, tmp, config, rules="examples/enterprise.iwd"):
             break
         time.sleep(0.05)
     raise SystemExit("the server did not start: " + open(os.path.join(tmp, "serve.log")).read())
+
+
+def call(port, method, path, body, token):
+    """A JSON request to the server on loopback port `port` with a bearer token: (status, body
+    parsed, or None when empty); an HTTP error's status and body too."""
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
+                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return r.status, json.loads(r.read() or b"null")
+    except urllib.error.HTTPError as e:
+        return e.code, json.loads(e.read() or b"null")
 
 
 class Checks:

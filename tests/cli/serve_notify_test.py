@@ -17,6 +17,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import serve_lib  # noqa: E402
 from serve_lib import Checks, start_serve  # noqa: E402
 
 IWD = sys.argv[1]
@@ -84,14 +85,7 @@ def start(retry_for):
 
 
 def call(port, method, path, body=None, token=ADMIN):
-    data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", data=data, method=method,
-                                 headers={"Authorization": "Bearer " + token, "Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, json.loads(r.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, json.loads(e.read() or b"null")
+    return serve_lib.call(port, method, path, body, token)
 
 
 proc, port = start(retry_for=60)
