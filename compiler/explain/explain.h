@@ -20,6 +20,7 @@
 #include "compiler/lower/lower.h"
 #include "compiler/sema/bound.h"
 #include "compiler/source/source.h"
+#include "runtime/runtime.h"
 
 namespace iwd::compiler {
 
@@ -55,6 +56,7 @@ struct ExplainedClassification {
   std::string process, department;  // department: empty for the default process
   std::string location;          // the process's declaration
   bool by_default = false;       // the default process took the item
+  bool source_completes = false;  // its process says `complete by source`: agents cannot mark it done
   std::vector<ClassificationStep> steps;
 };
 
@@ -113,6 +115,17 @@ struct ExplainedBound {
   bool applied = false;  // it changed the value
 };
 
+// A supervisor's priority override of the item (runtime::PriorityOverride), as the runtime
+// applies it on top of the rules' priority: a fixed value replaces it, a boost is added.
+struct ExplainedOverride {
+  bool fixed = true;          // else a boost
+  std::int64_t amount = 0;    // the value, or what is added
+  std::string until;          // the instant it ends; empty: not by time
+  bool until_handled = false; // it ends when an agent next accepts the item
+  bool in_force = false;      // at the age asked (an `until` at or before that instant: ended)
+  std::int64_t rules_value = 0;  // the rules' priority at the age, without it
+};
+
 struct ExplainedPriority {
   bool scheme = false;   // false: the process has no scheme, the priority is 0
   std::string name, location;  // an inline scheme is named "OWNER/priority"
@@ -140,6 +153,9 @@ struct ExplainedPriority {
   std::string next_age, next_at;
   std::int64_t next_value = 0;
   bool next_exact = true;
+  // Given with ExplainRequest::override: `value` and the next change are then the item's,
+  // with the override applied.
+  std::optional<ExplainedOverride> override;
 };
 
 struct ExplainedStage {
@@ -222,7 +238,30 @@ struct ExplainRequest {
   std::int64_t age = 0;   // ms
   std::int32_t process = -1;  // `--process`: also say why the item did or did not get it
   std::vector<ExplainAgent> agents;
+  const runtime::PriorityOverride* override = nullptr;  // a supervisor's, on the item (or none)
 };
+
+// The item's priority over its life, for a chart (`iwd serve`'s GET /v1/items/{id}/explain
+// ?curve=N): at `points` ages spread evenly from 0 to the end, plus the age asked and the due
+// instant's age exactly. The end is the due instant when it is later than the age asked, else
+// the age asked and a quarter more (at least an hour). Each value is the rules' (the table's
+// when given with a record, else the interpreter's) and, where the override is in force, the
+// override's on top: what the runtime would hold at that age.
+struct CurvePoint {
+  std::int64_t age = 0;  // ms from the clock's start
+  std::int64_t rules_value = 0;
+  std::int64_t value = 0;
+  bool overridden = false;
+};
+struct PriorityCurve {
+  bool classified = false;  // false: the item is rejected, no curve
+  std::int64_t start = 0;   // the instant age 0 is (activate_at or captured_at)
+  std::int64_t due = runtime::abi::kNone;
+  std::vector<CurvePoint> points;  // by age
+};
+inline constexpr std::int32_t kMaxCurvePoints = 1000;
+PriorityCurve priority_curve(const ExplainRules& rules, const EvalEnv& item, const ExplainRequest& request,
+                             std::int32_t points);
 
 Explanation explain(const ExplainRules& rules, const EvalEnv& item, const ExplainRequest& request);
 

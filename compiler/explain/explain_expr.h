@@ -67,5 +67,9 @@ runtime::abi::ItemClock table_clock(const ExplainRules& r, const ExplainRequest&
                                     const EvalEnv& item, Explanation& e);
 void table_figures(const ExplainRules& r, const ExplainRequest& q, std::int32_t process,
                    const runtime::abi::ItemClock& clock, Explanation& e);
+// A supervisor's override (ExplainRequest::override) applied to the priority's figures, last
+// (explain_override.cpp): the value and next change become the item's.
+void explain_override(const ExplainRules& r, const ExplainRequest& q, std::int32_t process, const EvalEnv& item,
+                      const runtime::abi::ItemClock& clock, ExplainedPriority& p);
 
 }  // namespace iwd::compiler

@@ -44,14 +44,17 @@ json step(const ClassificationStep& s) {
 json classification(const ExplainedClassification& c) {
   json steps = json::array();
   for (const auto& s : c.steps) steps.push_back(step(s));
-  return {{"result", c.rejected ? "rejected" : "process"},
-          {"process", text_or_null(c.process)},
-          {"department", text_or_null(c.department)},
-          {"location", text_or_null(c.location)},
-          {"by_default", c.by_default},
-          {"rejection", text_or_null(c.rejection)},
-          {"missing_required", text_or_null(c.missing_required)},
-          {"steps", steps}};
+  json out = {{"result", c.rejected ? "rejected" : "process"},
+              {"process", text_or_null(c.process)},
+              {"department", text_or_null(c.department)},
+              {"location", text_or_null(c.location)},
+              {"by_default", c.by_default},
+              {"rejection", text_or_null(c.rejection)},
+              {"missing_required", text_or_null(c.missing_required)},
+              {"steps", steps}};
+  // Only when the process says so, so that explanations of other rules read as before.
+  if (c.source_completes) out["source_completes"] = true;
+  return out;
 }
 
 json due(const ExplainedDue& d) {
@@ -82,6 +85,12 @@ json bound(const ExplainedBound& b) {
 json priority(const ExplainedPriority& p) {
   json o = {{"age", p.age}, {"value", p.value}, {"scheme", text_or_null(p.name)}, {"inline", p.inline_scheme},
             {"location", text_or_null(p.location)}};
+  // Only with a supervisor's override, so that other explanations read as before.
+  if (p.override) {
+    const ExplainedOverride& x = *p.override;
+    o["override"] = {{"kind", x.fixed ? "fixed" : "boost"}, {"value", x.amount}, {"until", text_or_null(x.until)},
+                     {"until_handled", x.until_handled}, {"in_force", x.in_force}, {"rules_value", x.rules_value}};
+  }
   o["age_calendar"] = text_or_null(p.age_calendar);
   o["scheme_age"] = text_or_null(p.scheme_age);
   o["overdue"] = p.overdue_rule.given() ? json{{"rule", expr(p.overdue_rule)}, {"in_force", p.overdue},

@@ -56,6 +56,7 @@ void classification(std::ostream& out, const Explanation& e) {
   const auto& c = e.classification;
   if (c.rejected) out << "Rejected: " << c.rejection << "\n";
   else out << fmt::format("Process: {}{}\n", c.process, at_location(c.location));
+  if (c.source_completes) out << "  complete by source: only the source completes the item; an agent cannot mark it done\n";
   if (!c.missing_required.empty())
     out << fmt::format("  required attributes are checked first: `{}` has no default and the item has no value\n",
                        c.missing_required);
@@ -145,10 +146,24 @@ void curve(std::ostream& out, const ExplainedPriority::Curve& c, double value) {
   term(out, "  " + where, stdlib::format_number(value));
 }
 
+// A supervisor's override: what it is, until when, and the priority it gives (or that it ended).
+void override_line(std::ostream& out, const ExplainedOverride& x, std::int64_t value) {
+  std::string what = x.fixed ? fmt::format("fixed {}", x.amount) : fmt::format("boost {}", signed_number(static_cast<double>(x.amount)));
+  if (!x.until.empty()) what += " until " + x.until;
+  if (x.until_handled) what += x.until.empty() ? " until an agent accepts the item" : " or until an agent accepts the item";
+  if (!x.in_force) {
+    out << fmt::format("  a supervisor's override ({}) is over: the rules' priority\n", what);
+    return;
+  }
+  out << fmt::format("  a supervisor's override: {} (the rules give {})\n", what, x.rules_value);
+  term(out, "priority with the override", std::to_string(value));
+}
+
 void priority(std::ostream& out, const ExplainedPriority& p) {
   out << fmt::format("\nPriority at age {}: {}\n", p.age, p.value);
   if (!p.scheme) {
     out << "  the process has no priority scheme: every item ranks alike at 0\n";
+    if (p.override) override_line(out, *p.override, p.value);
     return;
   }
   out << fmt::format("  {}{}\n", plan_name("scheme", p.name, p.inline_scheme), at_location(p.location));
@@ -188,8 +203,9 @@ void priority(std::ostream& out, const ExplainedPriority& p) {
     }
     if (p.overdue_rule.given())
       term(out, "overdue " + p.overdue_rule.text, p.due.empty() ? "never: no due instant" : "not yet: from due " + p.due);
-    term(out, "priority (a whole number)", std::to_string(p.value));
+    term(out, "priority (a whole number)", std::to_string(p.override ? p.override->rules_value : p.value));
   }
+  if (p.override) override_line(out, *p.override, p.value);
   if (p.changes)
     out << fmt::format("  next change at age {} ({}): {}{}\n", p.next_age, p.next_at, p.next_value,
                        p.next_exact ? "" : " (approximate: look again then)");

@@ -1,7 +1,9 @@
 // `iwd explain RULES --item JSON [--at INSTANT] [--age DURATION] [--agent JSON]... [--process NAME]
-// [--format text|json] [--no-jit]`: why an item gets its process, its due instant, its priority
+// [--override JSON] [--format text|json] [--no-jit]`: why an item gets its process, its due instant, its priority
 // at an age, its open target stages and eligible agents (compiler/explain, docs/explain.md).
 #include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
 
 #include <iostream>
 
@@ -10,6 +12,7 @@
 #include "compiler/interp/record_env.h"
 #include "compiler/load/loaded_rules.h"
 #include "stdlib/spelling.h"
+#include "stdlib/time.h"
 #include "tools/iwd/commands.h"
 #include "tools/iwd/eval_input.h"
 
@@ -22,10 +25,39 @@ using namespace iwd::compiler;
 constexpr int kExitInternal = 3;
 
 struct ExplainOptions {
-  std::string rules, item, at, age = "0h", process, format = "text";
+  std::string rules, item, at, age = "0h", process, format = "text", override_json;
   std::vector<std::string> agents;
   bool no_jit = false;
 };
+
+// `--override`: a supervisor's priority override as POST /v1/items/{id}/priority takes it,
+// {"set": N} or {"boost": N}, with "until": INSTANT or "handled" (docs/explain.md). "" or why not.
+std::string parse_override(const std::string& text, runtime::PriorityOverride* o) {
+  const auto j = nlohmann::json::parse(text, nullptr, false);
+  if (!j.is_object()) return "expected a JSON object: {\"set\": N} or {\"boost\": N}, with \"until\": INSTANT or \"handled\"";
+  int given = 0;
+  for (const auto& [key, v] : j.items()) {
+    if (key == "set" || key == "boost") {
+      if (!v.is_number_integer()) return fmt::format("`{}` is a whole number", key);
+      o->kind = key == "set" ? runtime::PriorityOverride::Kind::Fixed : runtime::PriorityOverride::Kind::Boost;
+      o->value = v.get<std::int64_t>();
+      ++given;
+    } else if (key == "until" && v == "handled") {
+      o->until_handled = true;
+    } else if (key == "until") {
+      const auto t = v.is_string() ? stdlib::parse_instant(v.get<std::string>())
+                                   : stdlib::ParseResult<stdlib::ParsedInstant>::failure("expected an instant or \"handled\"");
+      if (!t.ok()) return "`until`: " + t.error;
+      o->until = t.value.instant.ms_since_epoch;
+    } else {
+      return fmt::format("unknown field `{}` (set, boost, until)", key);
+    }
+  }
+  if (given != 1) return "give one of `set` and `boost`";
+  if (o->value > runtime::PriorityOverride::kLimit || o->value < -runtime::PriorityOverride::kLimit)
+    return fmt::format("{} is out of range (at most {} either way)", o->value, runtime::PriorityOverride::kLimit);
+  return {};
+}
 
 int run_explain(const ExplainOptions& opts) {
   const std::string cmd = "iwd explain";
@@ -56,6 +88,14 @@ int run_explain(const ExplainOptions& opts) {
     return kExitUsage;
   }
   request.age = age.value.ms;
+  runtime::PriorityOverride override;
+  if (!opts.override_json.empty()) {
+    if (std::string e = parse_override(opts.override_json, &override); !e.empty()) {
+      std::cerr << cmd << ": --override: " << e << "\n";
+      return kExitUsage;
+    }
+    request.override = &override;
+  }
   const BoundRuleset& rs = *source.comp->bound();
   if (!opts.process.empty()) {
     request.process = rs.find_process(opts.process);
@@ -117,6 +157,8 @@ void register_explain(CLI::App& app) {
   cmd->add_option("--age", opts->age, "The age at which to explain the priority and the targets")->capture_default_str();
   cmd->add_option("--agent", opts->agents,
                   "An agent as `iwd serve` takes it: {\"id\": \"...\", \"skills\": {...}, \"groups\": [...], \"attributes\": {...}}");
+  cmd->add_option("--override", opts->override_json,
+                  "A supervisor's priority override: {\"set\": N} or {\"boost\": N}, with \"until\": INSTANT or \"handled\"");
   cmd->add_option("--process", opts->process, "Also say why the item does or does not get this process");
   cmd->add_option("--format", opts->format, "Output format")->check(CLI::IsMember({"text", "json"}))->capture_default_str();
   cmd->add_flag("--no-jit", opts->no_jit, "Use the reference interpreter");
