@@ -38,11 +38,17 @@ struct Record {
   // rules' order; an absent value is left out.
   std::vector<std::pair<std::string, std::string>> dimensions;
   std::string outcome;  // done/complete: the outcome code given, or empty
-  std::string detail;   // a rejection's reason text, or empty
+  std::string detail;   // a rejection's reason text; done/complete: the note given (holds_note); or empty
   // Who did it: the API token's name, or "rules" (classification, priority, widening, offers)
   // or "timer" (timeouts, expiry, activation) for what the runtime did by itself; "replay" in a
   // replay's history for the script's lines.
   std::string actor;
 };
+
+// Whether `r`'s detail is a note: the free text an agent's done or a source's complete gave
+// with its outcome (docs/reporting.md); those records have no other detail.
+inline bool holds_note(const Record& r) {
+  return r.kind == RecordKind::Item && (r.reason == "done" || r.reason == "complete");
+}
 
 }  // namespace iwd::history

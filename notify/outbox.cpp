@@ -51,7 +51,7 @@ std::string notification_body(const history::Record& r, const std::string& kind,
   json j = {{"delivery", delivery}, {"event", kind},        {"item", r.item},       {"source", source},
             {"state", r.to},        {"previous_state", r.from}, {"process", r.process}, {"agent", r.agent},
             {"outcome", r.outcome}, {"priority", r.priority}, {"at", utc_text(r.at)}, {"seq", r.seq}};
-  if (!r.detail.empty()) j["detail"] = r.detail;
+  if (!r.detail.empty()) j[history::holds_note(r) ? "note" : "detail"] = r.detail;
   return j.dump();
 }
 

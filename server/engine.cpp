@@ -174,6 +174,7 @@ void Engine::loop() {
         else if (c->kind == Kind::Read) r = c->read(session_->runtime(), now);
         else if (c->kind == Kind::Change) {
           requester_ = c->change.actor.empty() ? "api" : c->change.actor;  // the history's actor
+          note_ = note_in(c->change.op, c->change.value);
           r = apply(c->change, now, &commit);  // takes the change's value
         }
         else if (c->kind == Kind::Reload) r = reload_now(std::move(c->next), now, &commit);
@@ -182,6 +183,7 @@ void Engine::loop() {
         r = internal_error(c->kind == Kind::Change ? std::string(op_name(c->change.op)) : "command", e.what());
       }
       requester_.clear();
+      note_.clear();
       drain_events(messages.get());
       answers->emplace_back(std::move(c), std::move(r));
     }

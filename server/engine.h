@@ -190,6 +190,10 @@ class Engine {
   void drain_events(std::vector<std::pair<std::string, SseMessage>>* messages);
   // The event history (engine_history.cpp): each event's record, made as it is emitted.
   void record(const runtime::Event& e);
+  // A done's or complete's `note` (free text the runtime does not keep): from its value, or
+  // from a journal line being replayed ("" when none).
+  static std::string note_in(runtime::replay::Op op, const nlohmann::json& value);
+  static std::string note_in_line(const std::string& line);
   bool open_history(std::string* error);                  // at start, before recovery
   bool store_recovered_history(std::string* error);       // recovery's records not stored yet
   void mark_snapshot(SnapshotJob& job);                   // the history's mark of a snapshot
@@ -227,6 +231,8 @@ class Engine {
   std::int64_t stored_seq_ = 0;
   bool recording_ = true;
   std::string requester_;
+  // The note of the done or complete being applied, for its record's detail (engine_history.cpp).
+  std::string note_;
   std::unique_ptr<HistoryRetention> retention_;
   std::unique_ptr<history::Store> source_reader_;  // the engine thread's reader, for source_of
   bool open_outbox(std::string* error);

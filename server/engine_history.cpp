@@ -4,7 +4,8 @@
 // journal from the latest snapshot, whose mark says where the numbering stood then, so the
 // replayed events get the numbers they had: those already stored are not stored again, and
 // those the service emitted but had not stored (or that fell while it was down) are, with the
-// notifications they owe (server/engine_notify.cpp).
+// notifications they owe (server/engine_notify.cpp). A done's or complete's note, which the
+// runtime does not keep, goes to its record's detail from the change (or the journal line).
 #include <chrono>
 #include <cstdio>
 
@@ -15,7 +16,25 @@ namespace iwd::server {
 void Engine::record(const runtime::Event& e) {
   if (!history_ || !recording_ || !session_ || e.cause == runtime::Cause::Reload) return;
   history::Record r = recorder_.record(e, session_->runtime(), requester_);
+  if (!note_.empty() && history::holds_note(r)) r.detail = note_;
   if (r.seq > stored_seq_) records_.push_back(std::move(r));
+}
+
+std::string Engine::note_in(runtime::replay::Op op, const nlohmann::json& value) {
+  using runtime::replay::Op;
+  if ((op != Op::Done && op != Op::Complete) || !value.is_object()) return {};
+  const auto it = value.find("note");
+  return it != value.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+// Only a line that may hold a note is parsed again (recovery reads every line once already).
+std::string Engine::note_in_line(const std::string& line) {
+  if (line.find("\"note\"") == std::string::npos) return {};
+  const nlohmann::json j = nlohmann::json::parse(line, nullptr, false);
+  if (!j.is_object()) return {};
+  for (auto op : {runtime::replay::Op::Done, runtime::replay::Op::Complete})
+    if (auto it = j.find(std::string(runtime::replay::op_name(op))); it != j.end()) return note_in(op, *it);
+  return {};
 }
 
 bool Engine::open_history(std::string* error) {

@@ -129,8 +129,10 @@ bool Engine::recover(Ruleset initial, std::string* error) {
         }
         runtime::replay::ScriptLine parsed;
         requester_ = "journal";  // the actor of a line whose records were not stored (a journal older than its history)
+        note_ = note_in_line(line);
         e = session_->apply_text(line, &parsed).error;
         requester_.clear();
+        note_.clear();
         if (!e.empty()) {
           problem = fmt::format("{} (line {} replayed) does not replay ({}): the journal and its rules disagree",
                                 journal_.position(), n, e);

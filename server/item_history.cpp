@@ -32,7 +32,7 @@ ojson record_view(const history::Record& r) {
   if (r.due) v["due"] = instant(*r.due);
   if (r.overdue) v["overdue"] = true;
   if (!r.outcome.empty()) v["outcome"] = r.outcome;
-  if (!r.detail.empty()) v["detail"] = r.detail;
+  if (!r.detail.empty()) v[history::holds_note(r) ? "note" : "detail"] = r.detail;
   v["actor"] = r.actor;
   return v;
 }

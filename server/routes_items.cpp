@@ -60,21 +60,39 @@ std::string agent_field_problem(const json& v, const char* field) {
   return {};
 }
 
-// The change of `done` and `complete`: the item's id, or {"item": ID, "outcome": OUTCOME}
-// when the body gives an `outcome` (LANGUAGE.md 1.1 section 11; the rules refuse an
-// undeclared one). False when the reply has been sent.
+// A note's bound: free text for the history and the source, not a document.
+constexpr std::size_t kMaxNoteBytes = 1000;
+
+// The change of `done` and `complete`: the item's id, or {"item": ID, "outcome": OUTCOME,
+// "note": TEXT} with those the body gives: an `outcome` (LANGUAGE.md 1.1 section 11; the rules
+// refuse an undeclared one) and a free `note` (docs/reporting.md: its record's detail). False
+// when the reply has been sent.
 bool with_outcome(const Call& call, const Responder& res, json* value) {
   json body;
   if (!body_object(call, res, &body, true)) return false;
-  if (!body.contains("outcome")) {
+  if (!body.contains("outcome") && !body.contains("note")) {
     *value = json(call.param(1));
     return true;
   }
-  if (!body["outcome"].is_string()) {
-    send(res, error_reply(422, "bad_outcome", "`outcome` is a string: one of the rules' `outcomes`"));
-    return false;
+  *value = json{{"item", call.param(1)}};
+  if (body.contains("outcome")) {
+    if (!body["outcome"].is_string()) {
+      send(res, error_reply(422, "bad_outcome", "`outcome` is a string: one of the rules' `outcomes`"));
+      return false;
+    }
+    (*value)["outcome"] = body["outcome"];
   }
-  *value = json{{"item", call.param(1)}, {"outcome", body["outcome"]}};
+  if (body.contains("note")) {  // the parser has checked it is UTF-8
+    if (!body["note"].is_string() || body["note"].get_ref<const std::string&>().size() > kMaxNoteBytes) {
+      send(res, error_reply(422, "bad_note",
+                            body["note"].is_string()
+                                ? fmt::format("`note` is at most {} bytes of UTF-8; this one is {}", kMaxNoteBytes,
+                                              body["note"].get_ref<const std::string&>().size())
+                                : fmt::format("`note` is a string: free text of at most {} bytes", kMaxNoteBytes)));
+      return false;
+    }
+    if (!body["note"].get_ref<const std::string&>().empty()) (*value)["note"] = body["note"];
+  }
   return true;
 }
 

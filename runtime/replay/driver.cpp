@@ -133,12 +133,13 @@ class Session::Impl final : public EventSink {
   }
 
   // "W1", or {"item": "W1"} (with "agent": "a1" for accept and reject; with "outcome":
-  // "converted" for done and complete, when `outcome` is given). An outcome the rules do not
-  // declare is refused before it is interned, like an unknown id.
+  // "converted" and "note": TEXT for done and complete, when given). An outcome the rules do
+  // not declare is refused before it is interned, like an unknown id. The note is free text for
+  // the history (iwd serve records it, docs/reporting.md): the runtime does not keep it.
   Status item_ref(const json& v, std::uint32_t* item, std::uint32_t* agent, bool item_only,
                   std::uint32_t* outcome = nullptr) {
     if (v.is_string()) return item_id(v.get<std::string>(), item);
-    const char* shape = outcome ? "the item's id, or {\"item\": ID, \"outcome\": OUTCOME}"
+    const char* shape = outcome ? "the item's id, or {\"item\": ID, \"outcome\": OUTCOME, \"note\": TEXT}"
                         : item_only ? "the item's id, or {\"item\": ID}"
                                     : "the item's id, or {\"item\": ID, \"agent\": ID}";
     if (!v.is_object()) return bad(fmt::format("expected {}", shape));
@@ -152,6 +153,8 @@ class Session::Impl final : public EventSink {
         *agent = pool_.intern(it->get<std::string>());
       else if (it.key() == "outcome" && outcome)
         given = &*it;
+      else if (it.key() == "note" && outcome)
+        continue;
       else
         return bad(fmt::format("unknown field `{}`; expected {}", it.key(), shape));
     }

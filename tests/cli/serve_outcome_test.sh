@@ -2,6 +2,8 @@
 # `iwd serve`: outcomes of `done` and `complete` (LANGUAGE.md 1.1 section 11). An optional
 # {"outcome": CODE} body; an undeclared code is 422 with the declared list and a did-you-mean,
 # and changes nothing (not journaled); a declared one is journaled, so a restart replays it.
+# A free `note` (at most 1000 bytes) goes with it to the history, its route and the task detail
+# report, journaled too.
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
@@ -30,8 +32,17 @@ expect_call 422 "an outcome that is not a string" -- POST /v1/items/L1/done '{"o
 expect_in out '"code":"bad_outcome"' "named"
 expect_call 200 "nothing changed" -- GET /v1/items/L1
 expect_in out '"state":"assigned"' "still assigned"
-expect_call 200 "done with a declared outcome" -- POST /v1/items/L1/done '{"outcome":"converted"}'
+expect_call 422 "a note that is not a string" -- POST /v1/items/L1/done '{"outcome":"converted","note":["x"]}'
+expect_in out '"code":"bad_note"' "named"
+expect_in out '`note` is a string: free text of at most 1000 bytes' "with its bound"
+LONG=$(printf 'é%.0s' $(seq 501))  # 1002 bytes of UTF-8
+expect_call 422 "a note over 1000 bytes" -- POST /v1/items/L1/done "{\"note\":\"$LONG\"}"
+expect_in out '`note` is at most 1000 bytes of UTF-8; this one is 1002' "says how long"
+expect_call 200 "done with a declared outcome and a note" -- POST /v1/items/L1/done '{"outcome":"converted","note":"called back, wants the Gold plan"}'
 expect_in out '"state":"done_pending"' "done, pending the source"
+expect_call 200 "L1's history" -- GET /v1/items/L1/history
+expect_in out '"reason":"done","from":"assigned","to":"done_pending","agent":"ana"' "the done record"
+expect_in out '"outcome":"converted","note":"called back, wants the Gold plan"' "with its outcome and note"
 expect_call 201 "another capture" -- POST /v1/items '{"id":"L2"}'
 expect_call 200 "accept it" -- POST /v1/items/L2/accept '{"agent":"ana"}'
 expect_call 200 "done without an outcome, as before" -- POST /v1/items/L2/done ''
@@ -43,8 +54,11 @@ stop_server
 start_server
 expect_call 200 "L1 after a restart" -- GET /v1/items/L1
 expect_in out '"state":"done_pending"' "done, as before"
-expect_call 200 "the source completes it with an outcome" -- POST /v1/items/L1/complete '{"outcome":"no_answer"}'
+expect_call 200 "the source completes it with an outcome and a note" -- POST /v1/items/L1/complete '{"outcome":"no_answer","note":"né à Zürich"}'
 expect_in out '"state":"completed"' "completed"
+expect_call 200 "the task detail report" -- GET '/v1/reports/task-detail?item=L1&from=2000-01-01&to=2100-01-01'
+expect_in out 'called back, wants the Gold plan' "holds the done's note (detail)"
+expect_in out 'né à Zürich' "and the complete's"
 expect_call 200 "L2 completed without one" -- POST /v1/items/L2/complete '{}'
 stop_server
 python3 - "$DATA/journal.db" >"$TMP/out" <<'PY'
@@ -52,12 +66,23 @@ import sqlite3, sys
 for (line,) in sqlite3.connect(sys.argv[1]).execute("SELECT line FROM journal ORDER BY seq"):
     print(line)
 PY
-expect_in out '"done":{"item":"L1","outcome":"converted"}' "the journal holds the done with its outcome"
-expect_in out '"complete":{"item":"L1","outcome":"no_answer"}' "and the complete with its own"
+expect_in out '"done":{"item":"L1","note":"called back, wants the Gold plan","outcome":"converted"}' "the journal holds the done with its outcome and note"
+expect_in out '"complete":{"item":"L1","note":"né à Zürich","outcome":"no_answer"}' "and the complete with its own"
 expect_not_in out 'convertd' "not the refused outcome"
 expect_not_in out 'no-answer' "nor the other"
+# The notes come back from the journal: with the history's records gone (a journal older than
+# its history), recovery stores them again, notes included.
+python3 - "$DATA/journal.db" <<'PY'
+import sqlite3, sys
+db = sqlite3.connect(sys.argv[1])
+db.execute("DELETE FROM history")
+db.commit()
+PY
 start_server
 expect_call 409 "L1 stays completed after another restart" -- POST /v1/items/L1/done ''
 expect_in out 'item `L1` is completed' "says so"
+expect_call 200 "L1's history, stored again by recovery" -- GET /v1/items/L1/history
+expect_in out '"outcome":"converted","note":"called back, wants the Gold plan","actor":"journal"' "the done's note from the journal"
+expect_in out '"outcome":"no_answer","note":"né à Zürich","actor":"journal"' "the complete's"
 stop_server
 finish
