@@ -7,7 +7,7 @@ namespace iwd::stats {
 void AgentBook::rebuild(const runtime::Runtime& rt, std::int64_t now) {
   rt_ = &rt;
   since_.clear();
-  parked_with_.clear();
+  parked_with_ = {};
   workbins_.clear();
   for (const runtime::Agent& a : rt.agents()) {
     if (a.id >= since_.size()) since_.resize(a.id + 1);
@@ -20,7 +20,7 @@ void AgentBook::rebuild(const runtime::Runtime& rt, std::int64_t now) {
 void AgentBook::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
   if (&rt != rt_) {  // a reload: the new runtime's events bring the parked items back
     rt_ = &rt;
-    parked_with_.clear();
+    parked_with_ = {};
     workbins_.clear();
   }
   if (e.kind == runtime::EventKind::AgentStateChanged) {
@@ -35,14 +35,14 @@ void AgentBook::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
 }
 
 void AgentBook::refresh_item(std::uint32_t id, const runtime::Runtime& rt) {
-  if (id >= parked_with_.size()) parked_with_.resize(std::max<std::size_t>(id + 1, parked_with_.size() * 2), kNone);
+  while (parked_with_.size() <= id) parked_with_.emplace_back();
   const runtime::WorkItem* w = rt.find_item(id);
   const std::uint32_t owner =
-      w && w->state == runtime::ItemState::Parked && w->agent != runtime::kNoIndex ? rt.agents()[w->agent].id : kNone;
+      w && w->state == runtime::ItemState::Parked && w->agent != runtime::kNoIndex ? rt.agents()[w->agent].id + 1 : 0;
   std::uint32_t& was = parked_with_[id];
   if (was == owner) return;
-  if (was != kNone) workbins_.erase({was, id});
-  if (owner != kNone) workbins_.insert({owner, id});
+  if (was != 0) workbins_.erase({was - 1, id});
+  if (owner != 0) workbins_.insert({owner - 1, id});
   was = owner;
 }
 

@@ -17,6 +17,7 @@
 #include <utility>
 #include <vector>
 
+#include "runtime/chunked_vector.h"
 #include "runtime/runtime.h"
 
 namespace iwd::stats {
@@ -51,7 +52,6 @@ class AgentBook {
   std::size_t parked_count() const { return workbins_.size(); }
 
  private:
-  static constexpr std::uint32_t kNone = 0xffffffffu;
   struct Since {
     runtime::AgentState state = runtime::AgentState::LoggedOut;
     std::uint32_t reason = runtime::kNoId;
@@ -62,7 +62,9 @@ class AgentBook {
 
   const runtime::Runtime* rt_ = nullptr;
   std::vector<Since> since_;                   // per interned agent id
-  std::vector<std::uint32_t> parked_with_;     // per interned item id: the owner's id, or kNone
+  // Per interned item id: its owner's id + 1 when parked, else 0. Chunks: growing with the
+  // ids never copies what is there (a vector's doubling did, in the middle of an event).
+  runtime::ChunkedVector<std::uint32_t> parked_with_;
   std::set<std::pair<std::uint32_t, std::uint32_t>> workbins_;  // (agent, item)
 };
 

@@ -3,72 +3,133 @@
 // heap to sift through cold memory; the few that come early (an item moved to another group,
 // a rebuild in item-table order) go to a heap beside it. Entries are dropped lazily: top()
 // skips those `live` rejects, and compact() drops them all when they outnumber the others.
+//
+// The FIFO is kept in fixed blocks (BlockFifo): a vector's doubling copied a queue of a million
+// entries, and faulted in twice its memory, in the middle of an event; blocks never move, and
+// those emptied at the front or by compact() are reused at the back.
 #pragma once
 
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 namespace iwd::stats {
+
+template <typename T>
+class BlockFifo {
+ public:
+  static constexpr std::size_t kBlock = 2048;  // entries: 32 KiB of 16-byte ones
+
+  bool empty() const { return blocks_.empty(); }
+  std::size_t size() const { return empty() ? 0 : blocks_.size() * kBlock - head_ - (kBlock - tail_); }
+  T& front() { return blocks_.front()[head_]; }
+  T& back() { return blocks_.back()[tail_ - 1]; }
+  void push_back(const T& v) {
+    if (empty() || tail_ == kBlock) {
+      blocks_.push_back(take_block());
+      tail_ = 0;
+    }
+    blocks_.back()[tail_++] = v;
+  }
+  void pop_front() {
+    ++head_;
+    if (head_ == kBlock || (blocks_.size() == 1 && head_ == tail_)) drop_front();
+  }
+  // Keeps the entries `keep` accepts, in order.
+  template <typename Keep>
+  void filter(Keep keep) {
+    const std::size_t n = size();
+    std::size_t rb = 0, ri = head_, wb = 0, wi = head_;  // read and write positions
+    for (std::size_t k = 0; k < n; ++k) {
+      const T& v = blocks_[rb][ri];
+      if (keep(v)) {
+        blocks_[wb][wi] = v;
+        if (++wi == kBlock) wi = 0, ++wb;
+      }
+      if (++ri == kBlock) ri = 0, ++rb;
+    }
+    // (wb, wi): one past the last entry kept; the blocks after it are emptied.
+    while (blocks_.size() > wb + (wi != 0)) {
+      give_back(std::move(blocks_.back()));
+      blocks_.pop_back();
+    }
+    tail_ = wi == 0 ? kBlock : wi;
+    if (empty()) head_ = tail_ = 0;
+    else if (blocks_.size() == 1 && head_ == tail_) drop_front();
+  }
+
+ private:
+  std::unique_ptr<T[]> take_block() {
+    if (spare_.empty()) return std::make_unique_for_overwrite<T[]>(kBlock);
+    std::unique_ptr<T[]> b = std::move(spare_.back());
+    spare_.pop_back();
+    return b;
+  }
+  // A block emptied: kept for the back while the spares are fewer than the blocks in use
+  // (the queue may grow back to that), freed otherwise.
+  void give_back(std::unique_ptr<T[]> b) {
+    if (spare_.size() <= blocks_.size()) spare_.push_back(std::move(b));
+  }
+  void drop_front() {
+    give_back(std::move(blocks_.front()));
+    blocks_.erase(blocks_.begin());  // a few hundred pointers moved once per kBlock pops
+    head_ = 0;
+    if (blocks_.empty()) tail_ = 0;
+  }
+
+  std::vector<std::unique_ptr<T[]>> blocks_;  // none when empty
+  std::size_t head_ = 0;  // the first entry in blocks_.front()
+  std::size_t tail_ = 0;  // one past the last in blocks_.back() (kBlock: it is full)
+  std::vector<std::unique_ptr<T[]>> spare_;
+};
 
 // T has `std::int64_t at`.
 template <typename T>
 class MinQueue {
  public:
   void push(const T& v) {
-    if (head_ == fifo_.size() || fifo_.back().at <= v.at) {
+    if (fifo_.empty() || fifo_.back().at <= v.at) {
       fifo_.push_back(v);
     } else {
       late_.push_back(v);
       std::push_heap(late_.begin(), late_.end(), later);
     }
   }
-  std::size_t size() const { return fifo_.size() - head_ + late_.size(); }
+  std::size_t size() const { return fifo_.size() + late_.size(); }
 
   // The earliest entry `live` accepts (those it rejects before it are dropped); null: none.
   template <typename Live>
   const T* top(Live live) {
-    while (head_ < fifo_.size() && !live(fifo_[head_])) advance();
+    while (!fifo_.empty() && !live(fifo_.front())) fifo_.pop_front();
     while (!late_.empty() && !live(late_.front())) pop_late();
-    const T* a = head_ < fifo_.size() ? &fifo_[head_] : nullptr;
+    const T* a = fifo_.empty() ? nullptr : &fifo_.front();
     const T* b = late_.empty() ? nullptr : &late_.front();
     return !a ? b : !b ? a : b->at < a->at ? b : a;
   }
   // Drops the entry top() returned.
   void pop(const T* t) {
-    if (head_ < fifo_.size() && t == &fifo_[head_]) advance();
+    if (!fifo_.empty() && t == &fifo_.front()) fifo_.pop_front();
     else pop_late();
   }
   // Every entry `live` rejects dropped at once.
   template <typename Live>
   void compact(Live live) {
-    fifo_.erase(fifo_.begin(), fifo_.begin() + static_cast<std::ptrdiff_t>(head_));
-    head_ = 0;
-    std::erase_if(fifo_, [&](const T& v) { return !live(v); });
+    fifo_.filter(live);
     std::erase_if(late_, [&](const T& v) { return !live(v); });
     std::make_heap(late_.begin(), late_.end(), later);
   }
 
  private:
   static bool later(const T& a, const T& b) { return a.at > b.at; }
-  void advance() {
-    if (++head_ == fifo_.size()) {
-      fifo_.clear();
-      head_ = 0;
-    } else if (head_ >= 1024 && 2 * head_ >= fifo_.size()) {
-      fifo_.erase(fifo_.begin(), fifo_.begin() + static_cast<std::ptrdiff_t>(head_));
-      head_ = 0;
-    }
-  }
   void pop_late() {
     std::pop_heap(late_.begin(), late_.end(), later);
     late_.pop_back();
   }
 
-  std::vector<T> fifo_;  // non-decreasing `at` from head_ on
-  std::size_t head_ = 0;
+  BlockFifo<T> fifo_;  // non-decreasing `at`
   std::vector<T> late_;  // a min-heap on `at`
 };
 

@@ -1,7 +1,8 @@
 // Queue statistics against a brute-force scan of the runtime: random scripts of operations,
 // clock advances and hot reloads (Runtime::adopt into a new runtime, as the server does),
-// the incremental figures equal to the scan after every step, for every grouping; now and then
-// figures rebuilt from the runtime (a restart) as well.
+// the incremental figures equal to the scan after every step, for every grouping (four
+// `report by` dimensions, then three in another order after a reload); now and then figures
+// rebuilt from the runtime (a restart) as well.
 // IWD_STATS_SEED=N runs one seed.
 #include <gtest/gtest.h>
 
@@ -42,7 +43,9 @@ std::vector<GroupFigures> scan(const Runtime& rt, const std::string& by, std::in
       const std::int32_t d = rules.process_departments[w.process];
       name = d < 0 ? "" : rules.department_names[d];
     } else {
-      const std::uint32_t slot = rules.report_dimension_slots[0];
+      int k = 0;
+      while (rules.report_dimension_names[k] != by) ++k;
+      const std::uint32_t slot = rules.report_dimension_slots[k];
       name = w.record.present(slot) ? value_text(rt, slot, w.record.get_int(slot)) : "";
     }
     GroupFigures& g = groups[name];
@@ -78,16 +81,18 @@ std::string describe(const std::vector<GroupFigures>& gs) {
 class Script {
  public:
   explicit Script(std::uint64_t seed) : rng_(seed), rules_(pool_), other_(pool_), clock_(stdlib::Instant{kStart}) {
-    // `report by team` in the first rules, `report by kind` in the second (a reload changes it).
-    static const std::uint32_t team[] = {rules_.team_slot()}, kind[] = {other_.kind_slot()};
-    static const char* const team_name[] = {"team"};
-    static const char* const kind_name[] = {"kind"};
-    rules_.mutable_table().report_dimension_count = 1;
-    rules_.mutable_table().report_dimension_slots = team;
-    rules_.mutable_table().report_dimension_names = team_name;
-    other_.mutable_table().report_dimension_count = 1;
-    other_.mutable_table().report_dimension_slots = kind;
-    other_.mutable_table().report_dimension_names = kind_name;
+    // `report by team, kind, level, due_at` in the first rules, `report by kind, level, team`
+    // in the second (a reload changes them).
+    static const std::uint32_t first[] = {rules_.team_slot(), rules_.kind_slot(), rules_.level_slot(), kSlotDueAt};
+    static const std::uint32_t second[] = {other_.kind_slot(), other_.level_slot(), other_.team_slot()};
+    static const char* const first_names[] = {"team", "kind", "level", "due_at"};
+    static const char* const second_names[] = {"kind", "level", "team"};
+    rules_.mutable_table().report_dimension_count = 4;
+    rules_.mutable_table().report_dimension_slots = first;
+    rules_.mutable_table().report_dimension_names = first_names;
+    other_.mutable_table().report_dimension_count = 3;
+    other_.mutable_table().report_dimension_slots = second;
+    other_.mutable_table().report_dimension_names = second_names;
     std::string error;
     rt_ = Runtime::create(rules_.table(), pool_, clock_, buffer_, {}, &error);
     EXPECT_TRUE(rt_) << error;
