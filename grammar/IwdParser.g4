@@ -125,6 +125,7 @@ processClause
   | MEDIA expr SEMI?                                          # clauseMedia
   | OFFER TIMEOUT expr SEMI?                                  # clauseOfferTimeout
   | COMPLETE WITHIN expr SEMI?                                # clauseCompleteWithin
+  | COMPLETE BY name SEMI?                                    # clauseCompleteBy
   | EXPIRE AFTER expr SEMI?                                   # clauseExpireAfter
   ;
 

@@ -165,6 +165,13 @@ struct RulesV1 {
   // that the runtime classifies the item again when it changes. A table that ends above here
   // is read as reading it (reads_last_agent() below).
   std::uint8_t reads_last_agent = 0;
+
+  // Appended for `complete by source` (docs/language.md): per process, 1 when only the source
+  // completes its items, so that an agent's `done` is refused. Appending keeps every field
+  // above where it was, so the ABI stays version 1 as for the fields appended before: a table
+  // that ends above here (its table_size says so) is read as letting agents mark done, which
+  // is all rules before the clause could say (source_completes() below).
+  const std::uint8_t* process_source_completes = nullptr;  // process_count entries
 };
 
 // The size of a RulesV1 table without the fields appended after `expression_reads`.
@@ -180,6 +187,14 @@ inline std::int32_t outcome_count(const RulesV1& t) { return has_reporting(t) ? 
 // Whether a change of the item's last_agent can change what the rules say of it.
 inline bool reads_last_agent(const RulesV1& t) {
   return t.table_size >= offsetof(RulesV1, reads_last_agent) + sizeof(t.reads_last_agent) ? t.reads_last_agent != 0 : true;
+}
+
+// Whether only the source completes the items of `process` (`complete by source`): an agent
+// cannot mark them done.
+inline bool source_completes(const RulesV1& t, std::int32_t process) {
+  return t.table_size >= offsetof(RulesV1, process_source_completes) + sizeof(t.process_source_completes) &&
+         t.process_source_completes != nullptr && process >= 0 && process < t.process_count &&
+         t.process_source_completes[process] != 0;
 }
 
 // Whether the runtime can use `t`: "" when it can, else why not.

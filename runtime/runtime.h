@@ -47,7 +47,8 @@ enum class Refusal : std::uint8_t {
   None,               // not refused: the operation was done
   NotFound,           // no open item (or no agent) by that id: check the id; the item may have ended
   IllegalTransition,  // the item's state, or the agent it is offered to, does not allow this now
-  RefusedByRules,     // the rules reject the item as it would be (update, restart, reschedule, adopt)
+  RefusedByRules,     // the rules reject the item as it would be (update, restart, reschedule, adopt),
+                      // or do not let this be done to it (an agent's done where `complete by source`)
   Conflict,           // contradicts what is there: the id is open already, the item is already
                       // with that agent, the agent holds more than the capacity asked for
   BadInput,           // malformed or out of range (JSON, attributes, skills, capacity, outcome,
@@ -211,6 +212,9 @@ class Runtime {
   const Agent* find_agent(std::uint32_t id) const;
   const ItemTable& items() const { return items_; }  // free slots have state None
   const std::vector<Agent>& agents() const { return agents_; }
+  // Carries an agent's Agent::state_since over (a hot reload restores the agents into a new
+  // runtime, which would otherwise count their time in state from the reload).
+  void set_state_since(std::uint32_t id, std::int64_t at);
   std::size_t open_items() const { return open_count_; }
   std::size_t target_count() const { return target_by_key_.size(); }
   std::uint32_t media_id(std::uint32_t media_index) const { return media_ids_[media_index]; }

@@ -43,6 +43,12 @@ Status Runtime::done(std::uint32_t id, std::uint32_t outcome) {
   const std::uint32_t i = item_index(id);
   if (i == kNoIndex) return Status::fail(Refusal::NotFound, fmt::format("no open item `{}`", name(id)));
   WorkItem& item = items_[i];
+  // Whatever its state: the rules, not the moment, keep agents from ending such an item.
+  if (abi::source_completes(rules_, item.process))
+    return Status::fail(Refusal::RefusedByRules,
+                        fmt::format("item `{}` cannot be marked done by an agent: only the source completes the items of "
+                                    "process `{}` (`complete by source`); the source completes it, or a supervisor cancels it",
+                                    name(id), rules_.process_names[item.process]));
   if (item.state != ItemState::Assigned) return illegal(item, "only an assigned item can be marked done");
   if (outcome != kNoId)
     if (std::string problem = outcome_problem(rules_, pool_.view(outcome)); !problem.empty()) return Status::fail(Refusal::BadInput, problem);

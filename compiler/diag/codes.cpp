@@ -80,6 +80,9 @@ constexpr std::array kCodes = {
                  "`report by` names an attribute whose type is not bool, int, string or an enum."},
     DiagCodeInfo{"E0319", "too-many-report-attributes", Severity::Error,
                  "`report by` names more than 8 attributes."},
+    DiagCodeInfo{"E0320", "unknown-completer", Severity::Error,
+                 "`complete by` names someone other than `source` (only the source completes an item) or "
+                 "`agent` (an agent marks it done, the source confirms)."},
     // E04xx: types
     DiagCodeInfo{"E0401", "type-mismatch", Severity::Error,
                  "An operator is applied to values of types it does not combine, e.g. comparing an enum "
@@ -189,6 +192,9 @@ constexpr std::array kCodes = {
     DiagCodeInfo{"W0622", "days-of-open-time", Severity::Warning,
                  "An `sla Nd in CAL` or `sla Nw in CAL` counts days of 24 open hours, not working days: "
                  "write `Nbd` for working days, or the open hours."},
+    DiagCodeInfo{"W0623", "complete-within-never-applies", Severity::Warning,
+                 "A `complete within` applies only to processes whose items only the source completes "
+                 "(`complete by source`): no agent marks one done, so it never waits for the source."},
 };
 
 }  // namespace

@@ -104,6 +104,7 @@ Explanation explain(const ExplainRules& r, const EvalEnv& item, const ExplainReq
     if (pp.department >= 0) cl.department = r.program.departments[static_cast<std::size_t>(pp.department)].name;
     cl.location = x.location(r.rs.processes[static_cast<std::size_t>(c.process)].range);
     cl.by_default = c.process == r.program.default_process;
+    cl.source_completes = pp.source_completes;
   }
 
   if (q.process >= 0) {

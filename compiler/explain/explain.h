@@ -56,6 +56,7 @@ struct ExplainedClassification {
   std::string process, department;  // department: empty for the default process
   std::string location;          // the process's declaration
   bool by_default = false;       // the default process took the item
+  bool source_completes = false;  // its process says `complete by source`: agents cannot mark it done
   std::vector<ClassificationStep> steps;
 };
 

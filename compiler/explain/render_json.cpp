@@ -44,14 +44,17 @@ json step(const ClassificationStep& s) {
 json classification(const ExplainedClassification& c) {
   json steps = json::array();
   for (const auto& s : c.steps) steps.push_back(step(s));
-  return {{"result", c.rejected ? "rejected" : "process"},
-          {"process", text_or_null(c.process)},
-          {"department", text_or_null(c.department)},
-          {"location", text_or_null(c.location)},
-          {"by_default", c.by_default},
-          {"rejection", text_or_null(c.rejection)},
-          {"missing_required", text_or_null(c.missing_required)},
-          {"steps", steps}};
+  json out = {{"result", c.rejected ? "rejected" : "process"},
+              {"process", text_or_null(c.process)},
+              {"department", text_or_null(c.department)},
+              {"location", text_or_null(c.location)},
+              {"by_default", c.by_default},
+              {"rejection", text_or_null(c.rejection)},
+              {"missing_required", text_or_null(c.missing_required)},
+              {"steps", steps}};
+  // Only when the process says so, so that explanations of other rules read as before.
+  if (c.source_completes) out["source_completes"] = true;
+  return out;
 }
 
 json due(const ExplainedDue& d) {

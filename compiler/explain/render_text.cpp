@@ -56,6 +56,7 @@ void classification(std::ostream& out, const Explanation& e) {
   const auto& c = e.classification;
   if (c.rejected) out << "Rejected: " << c.rejection << "\n";
   else out << fmt::format("Process: {}{}\n", c.process, at_location(c.location));
+  if (c.source_completes) out << "  complete by source: only the source completes the item; an agent cannot mark it done\n";
   if (!c.missing_required.empty())
     out << fmt::format("  required attributes are checked first: `{}` has no default and the item has no value\n",
                        c.missing_required);

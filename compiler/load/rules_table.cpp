@@ -18,6 +18,7 @@ struct LoadedRules::Strings {
   std::vector<std::uint32_t> report_slots;
   std::vector<std::int32_t> process_departments;
   std::vector<std::uint32_t> stage_counts;
+  std::vector<std::uint8_t> source_completes;  // per process: `complete by source`
   std::vector<std::vector<const char*>> capacity_media;
   std::vector<std::vector<std::int64_t>> capacity_limits;
   std::vector<abi::Capacity> capacities;
@@ -56,6 +57,7 @@ void LoadedRules::fill_table() {
     s.process_names.push_back(pp.name.c_str());
     s.process_departments.push_back(pp.department);
     s.stage_counts.push_back(static_cast<std::uint32_t>(pp.stages.size()));
+    s.source_completes.push_back(pp.source_completes ? 1 : 0);
   }
   for (const auto& d : p.departments) s.department_names.push_back(d.name.c_str());
   for (const auto& k : p.skills) s.skill_names.push_back(k.c_str());
@@ -107,6 +109,7 @@ void LoadedRules::fill_table() {
   t.capacity_count = static_cast<std::int32_t>(p.capacities.size());
   t.capacities = s.capacities.data();
   t.stage_counts = s.stage_counts.data();
+  t.process_source_completes = s.source_completes.data();
   t.report_dimension_count = static_cast<std::int32_t>(s.report_slots.size());
   t.report_dimension_slots = s.report_slots.data();
   t.report_dimension_names = s.report_names.data();

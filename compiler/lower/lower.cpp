@@ -108,6 +108,7 @@ class Lowerer {
     pp.offer_timeout = function(e.offer_timeout, bp.name + ": offer timeout");
     pp.complete_within = function(e.complete_within, bp.name + ": complete within");
     pp.expire_after = function(e.expire_after, bp.name + ": expire after");
+    pp.source_completes = e.source_completes;
     if (e.priority >= 0) pp.priority = priority(rs_.priorities[static_cast<std::size_t>(e.priority)], e, bp.name);
     if (e.targets >= 0) {
       const auto& t = rs_.targets[static_cast<std::size_t>(e.targets)];

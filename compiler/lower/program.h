@@ -124,6 +124,7 @@ struct ProgramProcess {
   FunctionRef media = -1, offer_timeout = -1, complete_within = -1, expire_after = -1;
   std::int32_t priority = -1;  // into Program::priorities (one per process: bounds differ)
   std::vector<ProgramStage> stages;
+  bool source_completes = false;  // `complete by source`: an agent cannot mark its items done (format 4)
 };
 
 struct ProgramDepartment {

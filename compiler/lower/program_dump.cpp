@@ -164,6 +164,7 @@ class ProgramDumper {
     clause("offer timeout", pp.offer_timeout);
     clause("complete within", pp.complete_within);
     clause("expire after", pp.expire_after);
+    if (pp.source_completes) out_ << "    complete by source\n";
     if (pp.priority >= 0) {
       const auto& pr = p_.priorities[static_cast<std::size_t>(pp.priority)];
       std::string s = "    priority";

@@ -39,7 +39,7 @@ json to(const ProgramProcess& p) {
   json stages = json::array();
   for (const auto& s : p.stages) stages.push_back(json::array({u8(s.kind), s.value, s.duration, s.share}));
   return json::array({p.name, p.department, p.when, p.sla, p.sla_calendar, p.media, p.offer_timeout, p.complete_within,
-                      p.expire_after, p.priority, stages});
+                      p.expire_after, p.priority, stages, p.source_completes});
 }
 json to(const ProgramPriority& s) {
   json every = json::array(), curve = json::array(), boosts = json::array();
@@ -143,6 +143,7 @@ ProgramProcess process_of(const json& j) {
   for (const auto& s : j.at(10))
     p.stages.push_back(ProgramStage{enum_of<ProgramStage::Kind>(s.at(0), 2, "stage kind"), s.at(1).get<FunctionRef>(),
                                     s.at(2).get<FunctionRef>(), s.size() > 3 ? s.at(3).get<double>() : -1.0});
+  if (j.size() > 11) p.source_completes = j.at(11).get<bool>();  // format 4
   return p;
 }
 ProgramPriority priority_of(const json& j) {
@@ -227,7 +228,7 @@ bool deserialize_program(std::string_view bytes, Program* out, std::string* erro
   const long long v = version != doc.end() && version->is_number_integer() ? version->get<long long>() : -1;
   // Format 1 (before LANGUAGE.md 1.1) reads as it is: its shares of the SLA are shares of the
   // SLA clause (Input::Sla), as they ran when it was stored.
-  if (v != kProgramFormatVersion && v != 1 && v != 2) {
+  if (v != kProgramFormatVersion && v != 1 && v != 2 && v != 3) {
     *error = fmt::format("the rule program has format version {}; this iwd reads version {}", v, kProgramFormatVersion);
     return false;
   }
@@ -238,6 +239,12 @@ bool deserialize_program(std::string_view bytes, Program* out, std::string* erro
     *error = fmt::format("the rule program is malformed: {}", e.what());
     return false;
   }
+  if (v < 4)  // `complete by source` came with format 4
+    for (const auto& pp : p.processes)
+      if (pp.source_completes) {
+        *error = fmt::format("the rule program is malformed: `complete by source` in a program of format {}", v);
+        return false;
+      }
   if (v < 3)  // business days came with format 3
     for (const auto& f : p.functions)
       for (const auto& in : f.code)

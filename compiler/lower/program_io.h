@@ -11,9 +11,10 @@
 
 namespace iwd::compiler {
 
-// 2: Input::Window, Op::ShareOfSla (LANGUAGE.md 1.1); 3: VTag::BusinessDays (`5bd`). Formats 1 and 2
-// are still read.
-inline constexpr int kProgramFormatVersion = 3;
+// 2: Input::Window, Op::ShareOfSla (LANGUAGE.md 1.1); 3: VTag::BusinessDays (`5bd`); 4: a process's
+// `complete by source` (ProgramProcess::source_completes, so that an iwd that cannot honour it
+// refuses the program rather than let agents mark its items done). Formats 1 to 3 are still read.
+inline constexpr int kProgramFormatVersion = 4;
 
 std::string serialize_program(const Program& p);
 // False with *error naming the problem when `bytes` is not a valid program of this version.

@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <set>
+#include <span>
 
 #include "compiler/sema/bind_internal.h"
+#include "stdlib/spelling.h"
 
 namespace iwd::compiler {
 
@@ -187,6 +189,19 @@ void Binder::bind_targets(BoundTargets& out, const SyntaxTargetsBody& body) {
   }
 }
 
+// `complete by source` or `complete by agent`; another word is E0320 (with the one meant).
+CompleteBy Binder::complete_by(const SyntaxProcessClause& c) {
+  if (c.ref.text == "source") return CompleteBy::Source;
+  if (c.ref.text == "agent") return CompleteBy::Agent;
+  const std::vector<std::string> words = {"source", "agent"};
+  const std::string hint = stdlib::suggest_name(c.ref.text, std::span<const std::string>(words));
+  auto& d = report("E0320", c.ref.range, fmt::format("`complete by` takes `source` or `agent`, not `{}`", c.ref.text));
+  d.notes.push_back("`complete by source`: only the source completes an item, an agent cannot mark it done; "
+                    "`complete by agent` (the default): an agent marks it done and the source confirms");
+  if (!hint.empty()) d.fixits.push_back({c.ref.range, hint, fmt::format("did you mean `{}`?", hint)});
+  return CompleteBy::Unset;
+}
+
 void Binder::bind_clauses(BoundClauses& out, const std::vector<SyntaxProcessClause>& clauses, const std::string& owner,
                           std::int32_t inherited_calendar) {
   std::map<SyntaxProcessClauseKind, SourceRange> seen;
@@ -249,6 +264,7 @@ void Binder::bind_clauses(BoundClauses& out, const std::vector<SyntaxProcessClau
       case SyntaxProcessClauseKind::ExpireAfter:
         out.expire_after = duration(c.value.get(), NameContext::Condition, "`expire after`");
         break;
+      case SyntaxProcessClauseKind::CompleteBy: out.complete_by = complete_by(c); break;
     }
   }
 }

@@ -64,6 +64,7 @@ class Binder {
   void bind_priority(BoundPriority& out, const SyntaxPriorityBody& body);
   void bind_targets(BoundTargets& out, const SyntaxTargetsBody& body);
   // `inherited_calendar`: the calendar of the department's `sla`, for a process (-1: none).
+  CompleteBy complete_by(const SyntaxProcessClause& c);
   void bind_clauses(BoundClauses& out, const std::vector<SyntaxProcessClause>& clauses, const std::string& owner,
                     std::int32_t inherited_calendar = -1);
   void bind_table(const SyntaxDepartment& dep, const SyntaxTable& t, std::int32_t dep_index);

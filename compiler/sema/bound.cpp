@@ -118,6 +118,8 @@ EffectiveClauses BoundRuleset::effective(const BoundProcess& p) const {
   e.offer_timeout = pick(&BoundClauses::offer_timeout);
   e.complete_within = pick(&BoundClauses::complete_within);
   e.expire_after = pick(&BoundClauses::expire_after);
+  const CompleteBy by = own.complete_by != CompleteBy::Unset ? own.complete_by : dep ? dep->complete_by : CompleteBy::Unset;
+  e.source_completes = by == CompleteBy::Source;
   return e;
 }
 

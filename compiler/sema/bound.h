@@ -173,6 +173,11 @@ struct BoundCapacity {
   SourceRange range;
 };
 
+// `complete by source` / `complete by agent` (docs/language.md): who ends an item's work.
+// Unset: the clause is not written here (a process takes its department's; with neither, an
+// agent may mark an item done, as without the clause).
+enum class CompleteBy : std::uint8_t { Unset, Agent, Source };
+
 // The clauses of a department or process; a process's own clauses win over its
 // department's (see effective()).
 struct BoundClauses {
@@ -182,6 +187,7 @@ struct BoundClauses {
   BoundExprPtr priority_min, priority_max;
   std::int32_t targets = -1;         // into BoundRuleset::targets
   BoundExprPtr media, offer_timeout, complete_within, expire_after;
+  CompleteBy complete_by = CompleteBy::Unset;
 };
 
 struct BoundDepartment {
@@ -215,6 +221,7 @@ struct EffectiveClauses {
   const BoundExpr* offer_timeout = nullptr;
   const BoundExpr* complete_within = nullptr;
   const BoundExpr* expire_after = nullptr;
+  bool source_completes = false;  // `complete by source`: agents cannot mark its items done
 };
 
 enum class BoundExpectKind : std::uint8_t { Process, Rejected, Due, Priority, Eligible };

@@ -194,6 +194,7 @@ class BoundDumper {
     if (e.offer_timeout) out_ << indent << "offer timeout " << expr(e.offer_timeout) << "\n";
     if (e.complete_within) out_ << indent << "complete within " << expr(e.complete_within) << "\n";
     if (e.expire_after) out_ << indent << "expire after " << expr(e.expire_after) << "\n";
+    if (e.source_completes) out_ << indent << "complete by source\n";
   }
 };
 

@@ -1,13 +1,15 @@
 // lint_process: what becomes of a process's items once classified. A process without
 // targets never offers its items to an agent (W0615); a process whose items an agent can
 // mark done, but where no `complete within` applies, keeps an item the source never
-// confirms open for good (W0618). When every process of a department has the finding,
-// it is reported once, at the department, whose clause would fix them all; a ruleset with
-// no targets at all has one W0615.
+// confirms open for good (W0618), unless only the source completes them (`complete by
+// source`), where a `complete within` never applies (W0623). When every process of a
+// department has the finding, it is reported once, at the department, whose clause would fix
+// them all; a ruleset with no targets at all has one W0615.
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <functional>
+#include <map>
 #include <vector>
 
 #include "compiler/sema/lint_ruleset_internal.h"
@@ -110,10 +112,40 @@ void lint_no_complete_within(const LintContext& ctx, DiagnosticBag& diags) {
     d.notes.push_back("add `complete within` (like `complete within 4h`) to the department for all its processes: "
                       "an item not confirmed in time goes back to distribution with its priority");
   };
-  // Only an item that reaches an agent can be marked done: a process with targets.
-  report_by_department(
-      ctx, diags, "W0618",
-      [](const ProcessFacts& p) { return p.clauses.targets >= 0 && p.clauses.complete_within == nullptr; }, f);
+  // Only an item that reaches an agent can be marked done: a process with targets, whose items
+  // are not the source's alone to complete (`complete by source`).
+  report_by_department(ctx, diags, "W0618",
+                       [](const ProcessFacts& p) {
+                         return p.clauses.targets >= 0 && !p.clauses.source_completes && p.clauses.complete_within == nullptr;
+                       },
+                       f);
+}
+
+// ---- W0623 ----------------------------------------------------------------------------
+// A `complete within` (a process's own or its department's) that every process it applies to
+// makes pointless with `complete by source`: no item of theirs waits for the source. Once per
+// clause, naming the processes.
+void lint_complete_within_never_applies(const LintContext& ctx, DiagnosticBag& diags) {
+  std::map<const BoundExpr*, std::vector<const ProcessFacts*>> users;  // the clause -> the processes it applies to
+  std::vector<const BoundExpr*> order;
+  for (const auto& p : ctx.processes) {
+    const BoundExpr* within = p.clauses.complete_within;
+    if (within == nullptr) continue;
+    auto [it, fresh] = users.try_emplace(within);
+    if (fresh) order.push_back(within);
+    it->second.push_back(&p);
+  }
+  for (const BoundExpr* within : order) {
+    const auto& ps = users[within];
+    if (!std::all_of(ps.begin(), ps.end(), [](const ProcessFacts* p) { return p->clauses.source_completes; })) continue;
+    const std::string which = ps.size() == 1 ? process_text(*ps.front()->process)
+                                             : fmt::format("the {} processes it applies to", ps.size());
+    auto& d = diags.report("W0623", within->range,
+                           fmt::format("this `complete within` never applies: only the source completes the items of {} "
+                                       "(`complete by source`), so none waits for the source after an agent's done",
+                                       which));
+    d.notes.push_back("remove it, or write `complete by agent` where agents should mark items done");
+  }
 }
 
 }  // namespace
@@ -124,6 +156,7 @@ void lint_processes(const LintContext& ctx, DiagnosticBag& diags) {
   if (binding_failed(ctx.rs, diags)) return;
   lint_no_targets(ctx, diags);
   lint_no_complete_within(ctx, diags);
+  lint_complete_within_never_applies(ctx, diags);
 }
 
 }  // namespace iwd::compiler::lints

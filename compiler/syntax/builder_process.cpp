@@ -43,6 +43,11 @@ std::optional<SyntaxProcessClause> SyntaxBuilder::process_clause(P::ProcessClaus
   } else if (auto* x = dynamic_cast<P::ClauseCompleteWithinContext*>(ctx)) {
     c.kind = SyntaxProcessClauseKind::CompleteWithin;
     c.value = expr(x->expr());
+  } else if (auto* x = dynamic_cast<P::ClauseCompleteByContext*>(ctx)) {
+    // `complete by source` or `complete by agent`: the word is checked by the binder (E0320),
+    // which can suggest the one meant.
+    c.kind = SyntaxProcessClauseKind::CompleteBy;
+    c.ref = name(x->name());
   } else if (auto* x = dynamic_cast<P::ClauseExpireAfterContext*>(ctx)) {
     c.kind = SyntaxProcessClauseKind::ExpireAfter;
     c.value = expr(x->expr());

@@ -171,13 +171,13 @@ class AstDumper {
   }
 
   void process_clauses(const std::vector<SyntaxProcessClause>& clauses) {
-    static constexpr const char* kNames[] = {"Sla", "Priority", "Targets", "Media", "OfferTimeout", "CompleteWithin", "ExpireAfter"};
+    static constexpr const char* kNames[] = {"Sla", "Priority", "Targets", "Media", "OfferTimeout", "CompleteWithin", "ExpireAfter", "CompleteBy"};
     for (const auto& c : clauses) {
       line(kNames[static_cast<int>(c.kind)], c.range);
       Indent in(*this);
       if (c.value) expr(*c.value);
       if (!c.calendar.text.empty()) name("Calendar", c.calendar);
-      if (!c.ref.text.empty()) name("Ref", c.ref);
+      if (!c.ref.text.empty()) name(c.kind == SyntaxProcessClauseKind::CompleteBy ? "By" : "Ref", c.ref);
       expr_or_missing("Min", c.min);
       expr_or_missing("Max", c.max);
       if (c.priority) priority_body(*c.priority);

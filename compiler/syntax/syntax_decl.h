@@ -87,14 +87,14 @@ struct SyntaxCalendarClause {
 };
 
 // ---- process clauses (section 7) ---------------------------------------------------
-enum class SyntaxProcessClauseKind { Sla, Priority, Targets, Media, OfferTimeout, CompleteWithin, ExpireAfter };
+enum class SyntaxProcessClauseKind { Sla, Priority, Targets, Media, OfferTimeout, CompleteWithin, ExpireAfter, CompleteBy };
 
 struct SyntaxProcessClause {
   SyntaxProcessClauseKind kind;
   SourceRange range;
   SyntaxExprPtr value;      // sla duration, media, offer timeout, complete within, expire after
   SyntaxName calendar;      // sla ... in CALENDAR (empty text: none)
-  SyntaxName ref;           // priority NAME / targets NAME (empty text: inline)
+  SyntaxName ref;           // priority NAME / targets NAME (empty text: inline); complete by WHO
   SyntaxExprPtr min, max;   // priority NAME min .. max ..
   std::unique_ptr<SyntaxPriorityBody> priority;  // inline `priority { ... }`
   std::unique_ptr<SyntaxTargetsBody> targets;    // inline `targets { ... }`

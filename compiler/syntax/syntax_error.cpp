@@ -57,15 +57,15 @@ const std::vector<BlockContext>& blocks() {
       {P::RuleTestDecl, "a test clause (`given`, `at` or `expect`)", {P::GIVEN, P::AT, P::EXPECT}},
       {P::RuleDepartmentDecl,
        "a process, a `table` or a clause (`sla`, `priority`, `targets`, `media`, `offer timeout`, "
-       "`complete within`, `expire after`)",
+       "`complete within`, `complete by`, `expire after`)",
        {P::PROCESS, P::TABLE, P::SLA, P::PRIORITY, P::TARGETS, P::MEDIA, P::OFFER, P::COMPLETE, P::EXPIRE}},
       {P::RuleProcessDecl,
        "a process clause (`sla`, `priority`, `targets`, `media`, `offer timeout`, `complete within`, "
-       "`expire after`)",
+       "`complete by`, `expire after`)",
        {P::SLA, P::PRIORITY, P::TARGETS, P::MEDIA, P::OFFER, P::COMPLETE, P::EXPIRE}},
       {P::RuleDefaultProcessDecl,
        "a process clause (`sla`, `priority`, `targets`, `media`, `offer timeout`, `complete within`, "
-       "`expire after`)",
+       "`complete by`, `expire after`)",
        {P::SLA, P::PRIORITY, P::TARGETS, P::MEDIA, P::OFFER, P::COMPLETE, P::EXPIRE}},
       {P::RuleFile,
        "a declaration (`ruleset`, `import`, `enum`, `attributes`, `skills`, `define`, `calendar`, "

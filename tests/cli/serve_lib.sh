@@ -37,6 +37,14 @@ expect_call() {
   fi
   cp "$TMP/body" "$TMP/out"
 }
+# journal_lines: the journal's lines, in order, into $TMP/out (the server stopped).
+journal_lines() {
+  python3 - "$DATA/journal.db" >"$TMP/out" <<'PY'
+import sqlite3, sys
+for (line,) in sqlite3.connect(sys.argv[1]).execute("SELECT line FROM journal ORDER BY seq"):
+    print(line)
+PY
+}
 # Two sources (crm, with two tokens, and cases), a supervisor and an admin: $TMP/config.json,
 # served with it (SERVE_ARGS), the tokens in CRM, CRM2, CASES, SUP and ADMIN.
 two_sources_config() {

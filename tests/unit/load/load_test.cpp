@@ -93,9 +93,9 @@ TEST(ProgramIo, RejectsGarbageAndOtherVersions) {
   EXPECT_FALSE(deserialize_program(std::string_view("\xbb\x7f\xff\xff\xff\xff\xff\xff\xff", 9), &p, &error));
   EXPECT_EQ(error, "the rule program is not valid CBOR");
   EXPECT_FALSE(deserialize_program(std::string_view("\x9b\x7f\xff\xff\xff\xff\xff\xff\xff", 9), &p, &error));
-  const auto v4 = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 4}, {"program", {}}});
-  EXPECT_FALSE(deserialize_program(std::string(v4.begin(), v4.end()), &p, &error));
-  EXPECT_EQ(error, "the rule program has format version 4; this iwd reads version 3");
+  const auto v5 = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 5}, {"program", {}}});
+  EXPECT_FALSE(deserialize_program(std::string(v5.begin(), v5.end()), &p, &error));
+  EXPECT_EQ(error, "the rule program has format version 5; this iwd reads version 4");
   // Fields of another type (found by tests/fuzz/program_fuzz): refused, not thrown.
   const auto binary_format = nlohmann::json::to_cbor(
       nlohmann::json{{"format", nlohmann::json::binary({1, 2})}, {"version", 1}, {"program", {}}});
@@ -103,7 +103,7 @@ TEST(ProgramIo, RejectsGarbageAndOtherVersions) {
   EXPECT_EQ(error, "the rule program has no `iwd-program` format tag");
   const auto text_version = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", "1"}, {"program", {}}});
   EXPECT_FALSE(deserialize_program(std::string(text_version.begin(), text_version.end()), &p, &error));
-  EXPECT_EQ(error, "the rule program has format version -1; this iwd reads version 3");
+  EXPECT_EQ(error, "the rule program has format version -1; this iwd reads version 4");
   const auto shape = nlohmann::json::to_cbor(nlohmann::json{{"format", "iwd-program"}, {"version", 1}, {"program", {1, 2}}});
   EXPECT_FALSE(deserialize_program(std::string(shape.begin(), shape.end()), &p, &error));
   EXPECT_EQ(error.rfind("the rule program is malformed", 0), 0u) << error;
@@ -123,7 +123,7 @@ TEST(ProgramIo, BusinessDaysNeedFormat3) {
   ASSERT_TRUE(deserialize_program(bytes, &back, &error)) << error;
   EXPECT_EQ(serialize_program(back), bytes);
   auto doc = nlohmann::json::from_cbor(bytes);
-  EXPECT_EQ(doc["version"], 3);
+  EXPECT_EQ(doc["version"], 4);
   for (int old : {1, 2}) {
     doc["version"] = old;
     const auto v = nlohmann::json::to_cbor(doc);
@@ -141,6 +141,45 @@ TEST(ProgramIo, BusinessDaysNeedFormat3) {
   Program broken = p;
   broken.processes[0].sla_calendar = -1;
   EXPECT_EQ(validate_program(broken), "process `Sales.Late`: its SLA in business days has no calendar");
+}
+
+// Format 4 holds `complete by source` (a process's flag); formats 1 to 3 are still read, and one
+// of them holding it is refused. The flag reaches the rules table of both engines, from the
+// source and from a bundle alike.
+TEST(ProgramIo, CompleteBySourceNeedsFormat4) {
+  runtime::StringPool pool;
+  auto rules = load(kSource + "/tests/replay/rules/claims.iwd", pool, LoadOptions{true, true});
+  ASSERT_TRUE(rules);
+  const Program& p = rules->program();
+  ASSERT_EQ(p.processes.size(), 2u);
+  EXPECT_TRUE(p.processes[0].source_completes) << p.processes[0].name;    // Claims.Payout: the department's
+  EXPECT_FALSE(p.processes[1].source_completes) << p.processes[1].name;   // Claims.Review: `complete by agent`
+  const std::string bytes = serialize_program(p);
+  Program back;
+  std::string error;
+  ASSERT_TRUE(deserialize_program(bytes, &back, &error)) << error;
+  EXPECT_TRUE(back.processes[0].source_completes);
+  EXPECT_FALSE(back.processes[1].source_completes);
+  auto doc = nlohmann::json::from_cbor(bytes);
+  for (int old : {1, 2, 3}) {
+    doc["version"] = old;
+    const auto v = nlohmann::json::to_cbor(doc);
+    EXPECT_FALSE(deserialize_program(std::string(v.begin(), v.end()), &back, &error));
+    EXPECT_EQ(error, fmt::format("the rule program is malformed: `complete by source` in a program of format {}", old));
+  }
+  LoadResult jit = load_bundle(rules->bundle(), pool, LoadOptions{});
+  ASSERT_TRUE(jit.rules) << jit.error;
+  LoadResult interp = load_bundle(rules->bundle(), pool, LoadOptions{false, false});
+  ASSERT_TRUE(interp.rules) << interp.error;
+  for (const LoadedRules* r : {rules.get(), jit.rules.get(), interp.rules.get()}) {
+    SCOPED_TRACE(r->table().engine);
+    EXPECT_TRUE(abi::source_completes(r->table(), 0));
+    EXPECT_FALSE(abi::source_completes(r->table(), 1));
+  }
+  // Rules without the clause: no process is the source's alone.
+  auto plain = load(kSource + "/examples/enterprise.iwd", pool, LoadOptions{false, false});
+  ASSERT_TRUE(plain);
+  for (std::int32_t k = 0; k < plain->table().process_count; ++k) EXPECT_FALSE(abi::source_completes(plain->table(), k));
 }
 
 // Everything the runtime can ask, through two tables, must agree.
