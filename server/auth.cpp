@@ -9,6 +9,7 @@ std::optional<Role> parse_role(std::string_view name) {
   if (name == "agent") return Role::Agent;
   if (name == "supervisor") return Role::Supervisor;
   if (name == "admin") return Role::Admin;
+  if (name == "viewer") return Role::Viewer;
   return std::nullopt;
 }
 
@@ -18,6 +19,7 @@ std::string_view role_name(Role r) {
     case Role::Agent: return "agent";
     case Role::Supervisor: return "supervisor";
     case Role::Admin: return "admin";
+    case Role::Viewer: return "viewer";
     case Role::None: break;
   }
   return "none";
@@ -58,10 +60,12 @@ std::optional<Caller> Authenticator::identify(std::string_view authorization, Re
 }
 
 std::optional<Reply> Authenticator::forbid(const Caller& caller, RoleSet allowed) {
-  if (static_cast<RoleSet>(caller.role) & allowed) return std::nullopt;
+  if (allows(allowed, caller.role)) return std::nullopt;
   std::string who;
-  for (Role r : {Role::Source, Role::Agent, Role::Supervisor, Role::Admin})
+  for (Role r : {Role::Source, Role::Agent, Role::Supervisor, Role::Viewer, Role::Admin})
     if (allowed & static_cast<RoleSet>(r)) who += (who.empty() ? "" : ", ") + std::string(role_name(r));
+  if (caller.role == Role::Viewer)
+    return error_reply(403, "forbidden", fmt::format("a `viewer` token reads only and changes nothing (this needs: {})", who));
   return error_reply(403, "forbidden", fmt::format("a token of role `{}` may not do this (allowed: {})", role_name(caller.role), who));
 }
 

@@ -1,6 +1,7 @@
 // Authentication and roles (docs/api.md, "Authentication"). Callers send
 // `Authorization: Bearer TOKEN`; a token has one role. No token or an unknown one: 401; a
-// role the route does not allow: 403. An agent token acts only for its own agent. Without
+// role the route does not allow: 403. An agent token acts only for its own agent; a viewer
+// reads what a supervisor reads and changes nothing (server/routes.cpp). Without
 // tokens configured there is no authentication (every caller may do everything) and the
 // server listens on loopback only.
 #pragma once
@@ -15,7 +16,7 @@
 
 namespace iwd::server {
 
-enum class Role : std::uint8_t { None = 0, Source = 1, Agent = 2, Supervisor = 4, Admin = 8 };
+enum class Role : std::uint8_t { None = 0, Source = 1, Agent = 2, Supervisor = 4, Admin = 8, Viewer = 16 };
 std::optional<Role> parse_role(std::string_view name);
 std::string_view role_name(Role r);
 
@@ -26,6 +27,7 @@ constexpr RoleSet roles(std::initializer_list<Role> rs) {
   for (Role r : rs) s = static_cast<RoleSet>(s | static_cast<RoleSet>(r));
   return s;
 }
+constexpr bool allows(RoleSet allowed, Role r) { return (allowed & static_cast<RoleSet>(r)) != 0; }
 
 struct ApiToken {
   std::string token, name, agent;  // agent: for Role::Agent

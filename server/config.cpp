@@ -138,7 +138,7 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
           else if (f.key() == "name") token.name = v;
           else if (f.key() == "role") {
             auto role = parse_role(v);
-            if (!role) return fail(fmt::format("{}.role `{}` is not one of source, agent, supervisor, admin", where, v));
+            if (!role) return fail(fmt::format("{}.role `{}` is not one of source, agent, supervisor, viewer, admin", where, v));
             token.role = *role;
           } else {
             return fail(fmt::format("{}: unknown field `{}` (token, role, agent, name)", where, f.key()));

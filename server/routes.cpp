@@ -6,8 +6,15 @@ namespace iwd::server {
 
 std::vector<Route> all_routes(ServerContext& ctx) {
   std::vector<Route> all;
-  for (auto part : {item_routes, agent_routes, queue_routes, stats_routes, report_routes, item_history_routes, admin_routes, ops_routes})
+  for (auto part : {item_routes, agent_routes, queue_routes, stats_routes, report_routes, item_history_routes, admin_routes, ops_routes,
+                    me_routes})
     for (Route& r : part(ctx)) all.push_back(std::move(r));
+  for (Route& r : item_explain_routes(ctx)) all.push_back(std::move(r));  // routes_item_explain.cpp
+  // A viewer reads what a supervisor reads (every GET open to supervisors) and changes nothing:
+  // one rule here rather than a role to remember on each new route.
+  for (Route& r : all)
+    if (r.method == "GET" && r.roles != kPublic && allows(r.roles, Role::Supervisor))
+      r.roles = static_cast<RoleSet>(r.roles | static_cast<RoleSet>(Role::Viewer));
   return all;
 }
 

@@ -119,7 +119,7 @@ TEST(Config, NamesTheProblem) {
   EXPECT_EQ(parse_error(R"({"history": "yes"})"), "c.json: `history` is true (keep the event history) or false");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "short", "role": "admin"}]})"), "c.json: tokens[0].token is at least 16 characters");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "0123456789abcdef", "role": "boss"}]})"),
-            "c.json: tokens[0].role `boss` is not one of source, agent, supervisor, admin");
+            "c.json: tokens[0].role `boss` is not one of source, agent, supervisor, viewer, admin");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "0123456789abcdef", "role": "agent"}]})"),
             "c.json: tokens[0]: an `agent` token names its agent (`agent`), and only an agent token does");
   EXPECT_EQ(parse_error(R"({"tokens": [{"token": "0123456789abcdef", "role": "admin"}, {"token": "0123456789abcdef", "role": "source"}]})"),

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
 #include <memory>
@@ -18,6 +19,20 @@ inline Ruleset load(runtime::StringPool& pool, const std::string& path) {
   std::string error;
   EXPECT_EQ(load_ruleset_path(path, pool, &r, &error), RulesetStatus::Ok) << error;
   return r;
+}
+
+// Rows of a table of a service's journal.db, read beside it (WAL: a reader does not block).
+inline std::int64_t table_rows(const std::filesystem::path& dir, const char* table) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* st = nullptr;
+  std::int64_t n = -1;
+  if (sqlite3_open_v2((dir / "journal.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
+      sqlite3_prepare_v2(db, (std::string("SELECT COUNT(*) FROM ") + table).c_str(), -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW)
+    n = sqlite3_column_int64(st, 0);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return n;
 }
 
 class EngineFixture : public ::testing::Test {

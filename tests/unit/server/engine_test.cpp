@@ -301,20 +301,6 @@ TEST_F(EngineTest, ACommandThatThrowsIsAnswered500AndTheEngineGoesOn) {
 namespace iwd::server {
 namespace {
 
-// Rows of a journal table, read beside the service.
-std::int64_t table_rows(const std::filesystem::path& dir, const char* table) {
-  sqlite3* db = nullptr;
-  sqlite3_stmt* st = nullptr;
-  std::int64_t n = -1;
-  if (sqlite3_open_v2((dir / "journal.db").c_str(), &db, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
-      sqlite3_prepare_v2(db, (std::string("SELECT COUNT(*) FROM ") + table).c_str(), -1, &st, nullptr) == SQLITE_OK &&
-      sqlite3_step(st) == SQLITE_ROW)
-    n = sqlite3_column_int64(st, 0);
-  sqlite3_finalize(st);
-  sqlite3_close(db);
-  return n;
-}
-
 // Each hot reload leaves a snapshot of the state it led to: recovery restores the last one
 // and replays only the lines after it (it used to evaluate every open item again for each
 // reload in the journal), to the same state; the journal before it is deleted.
@@ -355,8 +341,8 @@ TEST_F(EngineTest, RecoveryAfterReloadsStartsFromTheLastReloadsSnapshot) {
   EXPECT_EQ(agent("ada"), ada);
   EXPECT_EQ(agent("fin"), fin);
   engine_.reset();
-  EXPECT_LE(table_rows(dir_, "journal"), 3);  // the lines before the snapshot deleted (its last one stays)
-  EXPECT_EQ(table_rows(dir_, "snapshots"), 1);
+  EXPECT_LE(testing::table_rows(dir_, "journal"), 3);  // the lines before the snapshot deleted (its last one stays)
+  EXPECT_EQ(testing::table_rows(dir_, "snapshots"), 1);
   // Idempotency came through the snapshot: F1 (canceled after it) and F3 (open).
   start("");
   EXPECT_EQ(change("capture", json{{"id", "F3"}, {"department", "Finance"}, {"segment", "Bronze"}}).status, 200);

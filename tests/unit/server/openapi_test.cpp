@@ -19,7 +19,7 @@ std::string lower(std::string s) {
 std::set<std::string> role_names(RoleSet set) {
   if (set == kPublic) return {"public"};
   std::set<std::string> out;
-  for (Role r : {Role::Source, Role::Agent, Role::Supervisor})
+  for (Role r : {Role::Source, Role::Agent, Role::Supervisor, Role::Viewer})
     if (set & static_cast<RoleSet>(r)) out.insert(std::string(role_name(r)));
   if (out.empty()) out.insert("admin");  // admin only
   return out;
