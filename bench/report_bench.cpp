@@ -1,14 +1,16 @@
 // The historical reports at scale (issue 15, "Scale"): the intraday-process report over a day
 // of a 10M-event history, target under 2 s, and one item's task detail, target under 10 ms.
 //
-//   report_bench [EVENTS] [--store FILE]
+//   report_bench [EVENTS] [--store FILE | --read FILE | --upgrade FILE]
 //
 // A day's history is generated in seq order from a simulation of items (capture, offer, RONA, accept, park and pull,
 // done, complete, cancel, priority changes) and agents (ready / not ready). Without --store
 // it measures the computing part: the day's records are generated into memory first, then the
 // report's pass over them is timed. With --store FILE it also writes the history into a SQLite history file
 // (history::Store, the schema of `iwd serve`) and measures the report read back from it, and
-// the task detail of sampled items through the store's item index.
+// the task detail of sampled items through the store's item index, and the report as `iwd
+// report` computes it (run_report: from the aggregates the writer keeps). --upgrade FILE
+// opens a history of an older schema with a writer first (the aggregates built) and measures.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -24,6 +26,7 @@
 
 #include "history/store.h"
 #include "reports/report.h"
+#include "reports/run.h"
 #include "stdlib/time.h"
 
 namespace {
@@ -177,6 +180,15 @@ int measure_store(const std::string& store_path, std::int64_t events) {
     fmt::print("intraday-process, 15m, from the history file (run {}): {:.2f} s ({:.2f} s CPU) for {} records\n",
                run + 1, seconds_since(t0), cpu_seconds() - cpu0, read);
   }
+  for (int run = 0; run < 3; ++run) {  // what `iwd report` does: the aggregates answer (docs/reporting.md)
+    bool failed = false;
+    t0 = Clock::now();
+    const double cpu0 = cpu_seconds();
+    auto t = iwd::reports::run_report(*reader, intraday(), &failed);
+    if (!t.ok()) return fmt::print(stderr, "{}\n", t.error), 1;
+    fmt::print("intraday-process, 15m, through run_report (the aggregates) (run {}): {:.3f} s ({:.3f} s CPU, {} rows)\n",
+               run + 1, seconds_since(t0), cpu_seconds() - cpu0, t.value.rows.size());
+  }
   std::vector<double> ms;
   std::mt19937_64 rng(7);
   for (int i = 0; i < 200; ++i) {
@@ -201,14 +213,24 @@ int main(int argc, char** argv) {
   std::int64_t events = 10'000'000;
   std::string store_path;
   bool read_only = false;  // --read FILE: only the measures on a history file written before
+  bool upgrade = false;    // --upgrade FILE: a writer opens it first (an older schema brought up to date)
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if ((a == "--store" || a == "--read") && i + 1 < argc) {
-      read_only = a == "--read";
+    if ((a == "--store" || a == "--read" || a == "--upgrade") && i + 1 < argc) {
+      read_only = a != "--store";
+      upgrade = a == "--upgrade";
       store_path = argv[++i];
     } else {
       events = std::stoll(a);
     }
+  }
+  if (upgrade) {
+    std::string error;
+    auto t0 = Clock::now();
+    const double cpu0 = cpu_seconds();
+    if (!iwd::history::Store::create(store_path, &error)) return fmt::print(stderr, "{}\n", error), 1;
+    fmt::print("opened by a writer (schema brought up to date, aggregates built): {:.1f} s ({:.1f} s CPU)\n",
+               seconds_since(t0), cpu_seconds() - cpu0);
   }
   if (read_only) return measure_store(store_path, events);
   // The day's records in memory (about 450 bytes each), so that the report's pass is timed alone.

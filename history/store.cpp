@@ -5,6 +5,7 @@
 
 #include <cstring>
 #include <filesystem>
+#include <limits>
 
 namespace iwd::history {
 
@@ -15,7 +16,9 @@ namespace {
 // handful of distinct sets, each written once) rather than a JSON object in every row: a
 // smaller row to write, and no JSON to parse per row when reading. The view history_v shows
 // the rows with the values joined back.
-constexpr std::int64_t kSchemaVersion = 2;
+// Version 3: the item-flow aggregates (history/aggregates.h) beside the records, written in
+// their transaction; a file of version 1 or 2 is brought to 3 when a writer opens it.
+constexpr std::int64_t kSchemaVersion = 3;
 constexpr const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, "
     "item TEXT NOT NULL, reason TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, agent TEXT NOT NULL, "
@@ -31,7 +34,6 @@ constexpr const char* kSchema[] = {
     "COALESCE(d.dimensions, '') AS dimensions, h.outcome, h.detail, h.actor "
     "FROM history h LEFT JOIN history_dimensions d ON d.id = h.dimension_set",
     "CREATE TABLE IF NOT EXISTS history_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-    "INSERT OR IGNORE INTO history_meta (name, value) VALUES ('schema', 2)",
     "CREATE TABLE IF NOT EXISTS history_marks (snapshot INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL)",
 };
 
@@ -63,6 +65,7 @@ std::unique_ptr<Store> Store::on(sqlite3* db, const std::string& where, std::str
   s->db_ = db;
   s->where_ = where;
   s->dimensions_.attach(db, where);
+  s->aggregates_.attach(db, where, &s->dimensions_);
   if (!s->init_schema(error)) return nullptr;
   return s;
 }
@@ -77,6 +80,7 @@ std::unique_ptr<Store> Store::create(const std::string& path, std::string* error
     return nullptr;
   }
   s->dimensions_.attach(s->db_, path);
+  s->aggregates_.attach(s->db_, path, &s->dimensions_);
   if (!s->exec("PRAGMA journal_mode=WAL", error) || !s->init_schema(error)) return nullptr;
   return s;
 }
@@ -96,6 +100,7 @@ std::unique_ptr<Store> Store::open_reader(const std::string& path, std::string* 
     return nullptr;
   }
   s->dimensions_.attach(s->db_, file);
+  s->aggregates_.attach(s->db_, file, &s->dimensions_);
   // A report reads the file from one end to the other: pages mapped rather than copied in by a
   // read() each (SQLite falls back to reads where it cannot map).
   if (!s->exec("PRAGMA mmap_size = 17179869184", error)) return nullptr;
@@ -136,23 +141,52 @@ std::optional<std::int64_t> Store::stored_version(std::string* error) {
 Store::~Store() {
   sqlite3_finalize(insert_);
   dimensions_.detach();
+  aggregates_.detach();
   if (owns_) sqlite3_close(db_);
 }
 
 bool Store::init_schema(std::string* error) {
   const std::optional<std::int64_t> version = stored_version(error);
   if (!version) return false;
-  if (*version != 0 && *version != kSchemaVersion) {
-    *error = fmt::format("'{}' holds an event history of schema version {}; this iwd writes version {} only "
-                         "(docs/reporting.md, \"Schema versions\": `iwd report` still reads it; move the file aside "
-                         "to start a new history)",
+  if (*version > kSchemaVersion) {
+    *error = fmt::format("'{}' holds an event history of schema version {}, newer than this iwd writes ({}): "
+                         "use the iwd that wrote it, or move the file aside to start a new history",
                          where_, *version, kSchemaVersion);
     return false;
+  }
+  // One transaction (docs/reporting.md, "Schema versions"): the tables, a version-1 history's
+  // rows moved into version 2's, and the aggregates of the records held, or nothing of it.
+  const bool own = sqlite3_get_autocommit(db_) != 0;
+  if (own && !exec("BEGIN IMMEDIATE", error)) return false;
+  bool ok = upgrade(*version, error);
+  if (own) {
+    std::string ignored;
+    ok = ok ? exec("COMMIT", error) : (exec("ROLLBACK", &ignored), false);
+  }
+  if (!ok) {
+    aggregates_.forget();
+    dimensions_.forget();
+    if (*version != kSchemaVersion)
+      *error = fmt::format("'{}': the event history of schema version {} could not be brought to version {} "
+                           "(nothing changed): {}",
+                           where_, *version, kSchemaVersion, *error);
+  }
+  return ok;
+}
+
+bool Store::upgrade(std::int64_t from_version, std::string* error) {
+  if (from_version == 1) {  // its table aside (with its three indexes), to be copied into version 2's
+    for (const char* sql : {"ALTER TABLE history RENAME TO history_v1", "DROP INDEX IF EXISTS history_item",
+                            "DROP INDEX IF EXISTS history_agent", "DROP INDEX IF EXISTS history_process_at"})
+      if (!exec(sql, error)) return false;
   }
   version_ = kSchemaVersion;
   for (const char* sql : kSchema)
     if (!exec(sql, error)) return false;
-  if (sqlite3_prepare_v2(db_, fmt::format("INSERT INTO history ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+  for (const char* sql : Aggregates::kSchema)
+    if (!exec(sql, error)) return false;
+  if (!insert_ &&
+      sqlite3_prepare_v2(db_, fmt::format("INSERT INTO history ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
                                           "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
                                           kColumns)
                                   .c_str(),
@@ -160,7 +194,31 @@ bool Store::init_schema(std::string* error) {
     *error = fmt::format("{}, table history: {}", where_, sqlite3_errmsg(db_));
     return false;
   }
-  return true;
+  if (from_version == 1) {
+    version_ = 1;  // decode() reads the JSON of version 1's rows
+    const std::string sql = fmt::format("SELECT {} FROM history_v1 ORDER BY seq", kColumnsVersion1);
+    bool copied = true;
+    const bool ok = read(sql.c_str(), [](sqlite3_stmt*) {}, [&](const Record& r) {
+      const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
+      return copied = set && insert_row(r, *set, error);
+    }, error);
+    version_ = kSchemaVersion;
+    if (!ok || !copied || !exec("DROP TABLE history_v1", error)) return false;
+  }
+  if (from_version == 1 || from_version == 2) {  // the aggregates of the records already held
+    std::int64_t counted = 0;
+    bool added = true;
+    const bool ok = read_range(std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max(),
+                               [&](const Record& r) {
+                                 const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
+                                 added = set && aggregates_.add(r, *set, error);
+                                 if (added && ++counted % 1'000'000 == 0) added = aggregates_.flush(error);
+                                 return added;
+                               },
+                               error);
+    if (!ok || !added || !aggregates_.flush(error)) return false;
+  }
+  return exec("INSERT OR REPLACE INTO history_meta (name, value) VALUES ('schema', 3)", error);
 }
 
 bool Store::exec(const char* sql, std::string* error) {
@@ -212,38 +270,9 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
     }
     last = {r.seq, r.at};
     const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
-    if (!set) {
-      ok = false;
-      break;
-    }
-    sqlite3_stmt* st = insert_;
-    const auto text = [st](int column, const std::string& s) {
-      sqlite3_bind_text(st, column, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-    };
-    sqlite3_bind_int64(st, 1, r.seq);
-    sqlite3_bind_int64(st, 2, r.at);
-    sqlite3_bind_text(st, 3, record_kind_name(r.kind), -1, SQLITE_STATIC);
-    text(4, r.item);
-    text(5, r.reason);
-    text(6, r.from);
-    text(7, r.to);
-    text(8, r.agent);
-    text(9, r.department);
-    text(10, r.process);
-    sqlite3_bind_int64(st, 11, r.priority);
-    sqlite3_bind_int64(st, 12, r.previous_priority);
-    sqlite3_bind_int64(st, 13, r.stage);
-    if (r.due) sqlite3_bind_int64(st, 14, *r.due);
-    else sqlite3_bind_null(st, 14);
-    sqlite3_bind_int64(st, 15, r.overdue ? 1 : 0);
-    sqlite3_bind_int64(st, 16, *set);
-    text(17, r.outcome);
-    text(18, r.detail);
-    text(19, r.actor);
-    ok = sqlite3_step(st) == SQLITE_DONE;
-    if (!ok) *error = fmt::format("{}, table history, seq {}: {}", where_, r.seq, sqlite3_errmsg(db_));
-    sqlite3_reset(st);
+    ok = set && insert_row(r, *set, error) && aggregates_.add(r, *set, error);
   }
+  ok = ok && aggregates_.flush(error);
   if (owns_) {
     ok = ok && exec("COMMIT", error);
     if (!ok) {
@@ -257,7 +286,39 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
   } else {
     last_.reset();
     dimensions_.forget();  // sets written in the transaction rolled back
+    aggregates_.forget();
   }
+  return ok;
+}
+
+bool Store::insert_row(const Record& r, std::int64_t set, std::string* error) {
+  sqlite3_stmt* st = insert_;
+  const auto text = [st](int column, const std::string& s) {
+    sqlite3_bind_text(st, column, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
+  };
+  sqlite3_bind_int64(st, 1, r.seq);
+  sqlite3_bind_int64(st, 2, r.at);
+  sqlite3_bind_text(st, 3, record_kind_name(r.kind), -1, SQLITE_STATIC);
+  text(4, r.item);
+  text(5, r.reason);
+  text(6, r.from);
+  text(7, r.to);
+  text(8, r.agent);
+  text(9, r.department);
+  text(10, r.process);
+  sqlite3_bind_int64(st, 11, r.priority);
+  sqlite3_bind_int64(st, 12, r.previous_priority);
+  sqlite3_bind_int64(st, 13, r.stage);
+  if (r.due) sqlite3_bind_int64(st, 14, *r.due);
+  else sqlite3_bind_null(st, 14);
+  sqlite3_bind_int64(st, 15, r.overdue ? 1 : 0);
+  sqlite3_bind_int64(st, 16, set);
+  text(17, r.outcome);
+  text(18, r.detail);
+  text(19, r.actor);
+  const bool ok = sqlite3_step(st) == SQLITE_DONE;
+  if (!ok) *error = fmt::format("{}, table history, seq {}: {}", where_, r.seq, sqlite3_errmsg(db_));
+  sqlite3_reset(st);
   return ok;
 }
 
@@ -383,8 +444,8 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
   if (owns_ && !exec("BEGIN IMMEDIATE", error)) return std::nullopt;
   const std::optional<std::int64_t> last = last_seq(error);
   const std::optional<std::int64_t> end = last ? first_seq_at(before, error) : std::nullopt;
-  const bool ok = end &&
-                  run("INSERT INTO history_meta (name, value) VALUES ('last_seq', ?1) "
+  bool ok = end &&
+            run("INSERT INTO history_meta (name, value) VALUES ('last_seq', ?1) "
                       "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                       [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, *last); }, error) &&
                   run("DELETE FROM history WHERE seq IN (SELECT seq FROM history WHERE seq < ?1 ORDER BY seq LIMIT ?2)",
@@ -394,6 +455,14 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
                       },
                       error);
   const std::int64_t deleted = ok ? sqlite3_changes(db_) : 0;
+  // The aggregates of the buckets no record is left in go too (their backlog and overdue
+  // changes kept); with no record left they wait for the next one.
+  std::optional<std::int64_t> first;
+  if (ok && deleted > 0)
+    ok = run("SELECT at FROM history ORDER BY seq LIMIT 1", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
+      first = sqlite3_column_int64(st, 0);
+      return false;
+    }) && (!first || aggregates_.purge_before(*first, error));
   if (owns_) {
     std::string ignored;
     if (!ok) exec("ROLLBACK", &ignored);

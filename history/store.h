@@ -21,6 +21,7 @@
 #include <utility>
 #include <vector>
 
+#include "history/aggregates.h"
 #include "history/dimension_sets.h"
 #include "history/record.h"
 
@@ -46,6 +47,7 @@ class Store {
   void rolled_back() {
     last_.reset();
     dimensions_.forget();
+    aggregates_.forget();
   }
   // The highest seq ever appended (kept when purge() deletes it); 0 for none.
   std::optional<std::int64_t> last_seq(std::string* error);
@@ -72,11 +74,17 @@ class Store {
   // The mark of `snapshot` (nullopt with *error empty: none).
   std::optional<std::int64_t> snapshot_mark(std::int64_t snapshot, std::string* error);
 
+  // The item-flow aggregates (history/aggregates.h) to read, or nullptr when the file has none
+  // (a reader on a history of schema version 1 or 2, which a writer has not opened since).
+  Aggregates* aggregates() { return version_ >= 3 ? &aggregates_ : nullptr; }
+
   const std::string& where() const { return where_; }
 
  private:
   Store() = default;
   bool init_schema(std::string* error);
+  bool upgrade(std::int64_t from_version, std::string* error);  // in the transaction init_schema holds
+  bool insert_row(const Record& r, std::int64_t dimension_set, std::string* error);
   // The schema version the file holds: 0 without a history, 1 before history_meta had one.
   std::optional<std::int64_t> stored_version(std::string* error);
   const char* columns() const;  // the record's columns in the version read
@@ -93,6 +101,7 @@ class Store {
   std::optional<std::pair<std::int64_t, std::int64_t>> last_;  // seq and instant of the last record, when known
   std::int64_t version_ = 0;  // of the schema read and written (docs/reporting.md, "Schema versions")
   DimensionSets dimensions_;
+  Aggregates aggregates_;
 };
 
 }  // namespace iwd::history

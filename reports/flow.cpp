@@ -7,24 +7,10 @@
 #include <optional>
 
 #include "reports/builders.h"
+#include "reports/flow_table.h"
 
 namespace iwd::reports::detail {
 namespace {
-
-struct Cell {
-  std::int64_t entered = 0, completed = 0, canceled = 0, expired = 0, rejected = 0;
-  std::int64_t backlog = 0, overdue = 0;  // at the interval's end
-  std::int64_t completed_overdue = 0;
-  std::vector<std::int64_t> complete_ms;  // capture to completion, of the completed items
-  std::int64_t handle_ms = 0, handled = 0;
-  std::int64_t first_offer_ms = 0, first_offers = 0;
-  std::map<std::string, std::int64_t> outcomes;
-
-  bool empty() const {
-    return entered == 0 && completed == 0 && canceled == 0 && expired == 0 && rejected == 0 && backlog == 0 &&
-           first_offers == 0;
-  }
-};
 
 struct Item {
   std::size_t group = 0;
@@ -116,15 +102,11 @@ class FlowBuilder final : public Builder {
     if (!by_seen_ && by_ != "process" && by_ != "department")
       return R::failure(unknown_dimension(by_, dims_.names()));
     advance(o_.to);
-    switch (o_.kind) {
-      case ReportKind::SegmentServiceLevel: return R::success(service_level());
-      case ReportKind::Outcome: return R::success(outcome());
-      default: return R::success(intraday());
-    }
+    return R::success(flow_table(o_, intervals_, by_, groups_, cells_));
   }
 
  private:
-  Cell& cell(std::size_t g, std::ptrdiff_t iv) {
+  FlowCell& cell(std::size_t g, std::ptrdiff_t iv) {
     if (cells_.size() <= g) cells_.resize(g + 1);
     auto& row = cells_[g];
     if (row.empty()) row.resize(intervals_.size());
@@ -154,7 +136,7 @@ class FlowBuilder final : public Builder {
 
   void end(Item& it, const history::Record& r, std::ptrdiff_t iv) {
     if (iv >= 0) {
-      Cell& c = cell(it.group, iv);
+      FlowCell& c = cell(it.group, iv);
       if (r.to == "canceled") c.canceled++;
       if (r.to == "expired") c.expired++;
       if (r.to == "completed") {
@@ -183,87 +165,12 @@ class FlowBuilder final : public Builder {
       std::vector<DueEntry>().swap(due_at_end_[next_end_]);
       for (std::size_t g = 0; g < groups_.size(); ++g) {
         if (open_[g] == 0 && (cells_.size() <= g || cells_[g].empty())) continue;
-        Cell& c = cell(g, static_cast<std::ptrdiff_t>(next_end_));
+        FlowCell& c = cell(g, static_cast<std::ptrdiff_t>(next_end_));
         c.backlog = open_[g];
         c.overdue = overdue_[g];
       }
       ++next_end_;
     }
-  }
-
-  std::string title(std::string_view what) const {
-    return std::string(what) + ", " + intervals_.label(0) + " to " + local_time(o_.to, *o_.zone) + ", every " +
-           std::string(interval_name(o_.interval)) + " (" + o_.zone->name() + ")";
-  }
-
-  // The cells with something in them, by interval then group name.
-  template <typename F>
-  void rows(F&& f) {
-    std::vector<std::size_t> order(groups_.size());
-    for (std::size_t g = 0; g < order.size(); ++g) order[g] = g;
-    std::sort(order.begin(), order.end(), [&](auto a, auto b) { return groups_.name(a) < groups_.name(b); });
-    for (std::size_t i = 0; i < intervals_.size(); ++i)
-      for (std::size_t g : order)
-        if (g < cells_.size() && !cells_[g].empty() && !cells_[g][i].empty()) f(i, groups_.name(g), cells_[g][i]);
-  }
-
-  static reports::Cell mean(std::int64_t sum, std::int64_t n) {
-    if (n == 0) return std::monostate{};
-    return static_cast<double>(sum) / static_cast<double>(n);
-  }
-  // Nearest rank: the smallest value with at least 90% of the values at or below it.
-  static reports::Cell p90(std::vector<std::int64_t>& v) {
-    if (v.empty()) return std::monostate{};
-    const auto rank = static_cast<std::size_t>(std::ceil(0.9 * static_cast<double>(v.size())));
-    std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank - 1), v.end());
-    return v[rank - 1];
-  }
-
-  Table intraday() {
-    Table t;
-    t.title = title("Intraday process");
-    t.columns = {{"interval", CellType::Text},      {by_, CellType::Text},
-                 {"new", CellType::Count},          {"completed", CellType::Count},
-                 {"canceled", CellType::Count},     {"expired", CellType::Count},
-                 {"rejected", CellType::Count},     {"backlog", CellType::Count},
-                 {"overdue", CellType::Count},      {"completed_overdue", CellType::Count},
-                 {"avg_complete", CellType::Duration}, {"p90_complete", CellType::Duration},
-                 {"avg_handle", CellType::Duration},   {"avg_first_offer", CellType::Duration}};
-    rows([&](std::size_t i, const std::string& g, Cell& c) {
-      std::int64_t sum = 0;
-      for (auto v : c.complete_ms) sum += v;
-      t.rows.push_back({intervals_.label(i), g, c.entered, c.completed, c.canceled, c.expired, c.rejected, c.backlog,
-                        c.overdue, c.completed_overdue, mean(sum, static_cast<std::int64_t>(c.complete_ms.size())),
-                        p90(c.complete_ms), mean(c.handle_ms, c.handled), mean(c.first_offer_ms, c.first_offers)});
-    });
-    return t;
-  }
-
-  Table service_level() {
-    Table t;
-    t.title = title("Customer segment service level by " + by_);
-    t.columns = {{"interval", CellType::Text},         {by_, CellType::Text},
-                 {"new", CellType::Count},             {"completed", CellType::Count},
-                 {"completed_in_sla", CellType::Count}, {"service_level", CellType::Percent},
-                 {"backlog", CellType::Count},         {"backlog_overdue", CellType::Count}};
-    rows([&](std::size_t i, const std::string& g, Cell& c) {
-      const std::int64_t in_sla = c.completed - c.completed_overdue;
-      reports::Cell level = std::monostate{};
-      if (c.completed > 0) level = 100.0 * static_cast<double>(in_sla) / static_cast<double>(c.completed);
-      t.rows.push_back({intervals_.label(i), g, c.entered, c.completed, in_sla, level, c.backlog, c.overdue});
-    });
-    return t;
-  }
-
-  Table outcome() {
-    Table t;
-    t.title = title("Outcomes by " + by_);
-    t.columns = {{"interval", CellType::Text}, {by_, CellType::Text}, {"outcome", CellType::Text},
-                 {"items", CellType::Count}};
-    rows([&](std::size_t i, const std::string& g, Cell& c) {
-      for (const auto& [code, n] : c.outcomes) t.rows.push_back({intervals_.label(i), g, code, n});
-    });
-    return t;
   }
 
   Options o_;
@@ -273,7 +180,7 @@ class FlowBuilder final : public Builder {
   DimensionNames dims_;
   Names groups_;
   OpenItems<Item> items_;
-  std::vector<std::vector<Cell>> cells_;  // [group][interval]; empty for a group never counted
+  std::vector<std::vector<FlowCell>> cells_;  // [group][interval]; empty for a group never counted
   struct Counter {
     std::vector<std::int64_t> v;
     std::int64_t& operator[](std::size_t g) {

@@ -49,6 +49,9 @@ struct Options {
   // segment-service-level (required there): "process", "department" or a `report by` name.
   std::string by;
   std::string item;  // task-detail: the item's id
+  // run_report: from the records even where the history's aggregates could answer (tests
+  // and benchmarks compare the two).
+  bool records_only = false;
 };
 
 class Builder {

@@ -258,7 +258,7 @@ TEST(HistoryStore, DimensionSetsWrittenOnceAndReadBack) {
             (std::vector<std::string>{"1", "1", "2", "0", "1", "2", "1", "1"}));
   EXPECT_EQ(column(file, "SELECT dimensions FROM history_v WHERE seq IN (3, 4) ORDER BY seq"),
             (std::vector<std::string>{"{\"segment\":\"Silver\",\"score\":\"7\"}", ""}));
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"2"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"3"}));
   auto s = Store::open_reader(file, &error);
   ASSERT_TRUE(s) << error;
   const auto back = all(*s);
@@ -267,8 +267,10 @@ TEST(HistoryStore, DimensionSetsWrittenOnceAndReadBack) {
 }
 
 // A history of schema version 1 (before history_meta had a version: the values as JSON in
-// each row, an index by process) is still read; a writer refuses it, naming the version, and
-// a version newer than this store's is refused.
+// each row, an index by process) is still read; a writer (`iwd serve` on its journal.db's
+// connection) migrates it to the current version in one transaction: the same records, the
+// values as dimension sets, the old table and indexes gone, the aggregates built. A version
+// newer than this store's is refused by readers and writers, naming the file and the version.
 TEST(HistoryStore, SchemaVersions) {
   const fs::path dir = fresh_dir("versions");
   const std::string file = (dir / "v1.db").string();
@@ -281,6 +283,9 @@ TEST(HistoryStore, SchemaVersions) {
                          "previous_priority INTEGER NOT NULL, stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, "
                          "dimensions TEXT NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, actor TEXT NOT NULL);"
                          "CREATE TABLE history_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL);"
+                         "CREATE INDEX history_item ON history (item, seq) WHERE item <> '';"
+                         "CREATE INDEX history_agent ON history (agent, seq) WHERE agent <> '';"
+                         "CREATE INDEX history_process_at ON history (process, at) WHERE process <> '';"
                          "INSERT INTO history VALUES (1, 1000, 'item', 'W1', 'capture', 'none', 'queued', '', 'Sales', "
                          "'Sales.Any', 101, 0, -1, NULL, 0, '{\"segment\":\"Gold\",\"score\":\"7\"}', '', '', 'crm');"
                          "INSERT INTO history VALUES (2, 2000, 'agent', '', 'lunch', 'none', 'queued', 'ann', 'Sales', "
@@ -301,13 +306,42 @@ TEST(HistoryStore, SchemaVersions) {
   expect_same(back[1], rec(2, 2000, "", "ann", RecordKind::Agent));
   reader.reset();
 
-  EXPECT_FALSE(Store::create(file, &error));
-  EXPECT_NE(error.find("schema version 1; this iwd writes version 2"), std::string::npos) << error;
+  {  // migrated on a connection someone else owns, as `iwd serve` opens its journal.db
+    ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    auto writer = Store::on(db, file, &error);
+    ASSERT_TRUE(writer) << error;
+    const auto migrated = all(*writer);
+    ASSERT_EQ(migrated.size(), 2u);
+    expect_same(migrated[0], first);
+    expect_same(migrated[1], rec(2, 2000, "", "ann", RecordKind::Agent));
+    Record next = rec(3, 3000, "W1", "ann");
+    next.from = "queued";
+    next.to = "canceled";
+    next.reason = "cancel";
+    ASSERT_TRUE(writer->append({next}, &error)) << error;  // it writes the new version now
+    writer.reset();
+    sqlite3_close(db);
+  }
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"3"}));
+  EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name IN ('history_v1', 'history_agent', "
+                         "'history_process_at') OR name LIKE 'history_agg%' ORDER BY name"),
+            (std::vector<std::string>{"history_agg", "history_agg_bucket", "history_agg_groupings", "history_agg_items"}));
+  EXPECT_EQ(column(file, "SELECT dimension_set FROM history ORDER BY seq"), (std::vector<std::string>{"1", "0", "1"}));
+  // The migrated capture counted (entered, then canceled by the record written after).
+  EXPECT_EQ(column(file, "SELECT bucket || ' ' || value || ' ' || entered || ' ' || canceled || ' ' || backlog_change "
+                         "FROM history_agg WHERE by_name = 'process'"),
+            (std::vector<std::string>{"0 Sales.Any 1 1 0"}));
+  EXPECT_EQ(column(file, "SELECT COUNT(*) FROM history_agg_items"), (std::vector<std::string>{"0"}));
+
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "INSERT INTO history_meta VALUES ('schema', 3)", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "UPDATE history_meta SET value = 4 WHERE name = 'schema'", nullptr, nullptr, nullptr);
   sqlite3_close(db);
   EXPECT_FALSE(Store::open_reader(file, &error));
-  EXPECT_NE(error.find("schema version 3, newer than this iwd reads (1 to 2)"), std::string::npos) << error;
+  EXPECT_NE(error.find("schema version 4, newer than this iwd reads (1 to 3)"), std::string::npos) << error;
+  EXPECT_FALSE(Store::create(file, &error));
+  EXPECT_NE(error.find("v1.db' holds an event history of schema version 4, newer than this iwd writes (3)"),
+            std::string::npos)
+      << error;
 }
 
 }  // namespace

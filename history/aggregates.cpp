@@ -1,0 +1,418 @@
+#include "history/aggregates.h"
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace iwd::history {
+
+// docs/reporting.md, "Aggregates", documents each column.
+const char* const Aggregates::kSchema[4] = {
+    "CREATE TABLE IF NOT EXISTS history_agg (by_name TEXT NOT NULL, bucket INTEGER NOT NULL, value TEXT NOT NULL, "
+    "records INTEGER NOT NULL, entered INTEGER NOT NULL, completed INTEGER NOT NULL, canceled INTEGER NOT NULL, "
+    "expired INTEGER NOT NULL, rejected INTEGER NOT NULL, completed_overdue INTEGER NOT NULL, handle_ms INTEGER NOT NULL, "
+    "handled INTEGER NOT NULL, first_offer_ms INTEGER NOT NULL, first_offers INTEGER NOT NULL, "
+    "backlog_change INTEGER NOT NULL, overdue_change INTEGER NOT NULL, complete_ms BLOB NOT NULL, outcomes TEXT NOT NULL, "
+    "PRIMARY KEY (by_name, bucket, value))",
+    "CREATE TABLE IF NOT EXISTS history_agg_groupings (by_name TEXT PRIMARY KEY, since_seq INTEGER NOT NULL, "
+    "since_at INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS history_agg_items (item TEXT PRIMARY KEY, process TEXT NOT NULL, department TEXT NOT NULL, "
+    "dimension_set INTEGER NOT NULL, captured_at INTEGER, queued_at INTEGER, offered INTEGER NOT NULL, "
+    "assigned_since INTEGER, handle_ms INTEGER NOT NULL, due INTEGER, outcome TEXT NOT NULL)",
+    "CREATE INDEX IF NOT EXISTS history_agg_bucket ON history_agg (bucket)",
+};
+
+// The counts in the table's column order (records .. overdue_change).
+constexpr std::int64_t AggregateCell::*kCounts[] = {
+    &AggregateCell::records,        &AggregateCell::entered,        &AggregateCell::completed,
+    &AggregateCell::canceled,       &AggregateCell::expired,        &AggregateCell::rejected,
+    &AggregateCell::completed_overdue, &AggregateCell::handle_ms,   &AggregateCell::handled,
+    &AggregateCell::first_offer_ms, &AggregateCell::first_offers,   &AggregateCell::backlog_change,
+    &AggregateCell::overdue_change};
+
+namespace {
+
+constexpr const char* kNone = "(none)";  // reports/builders.h's kNone: a group without a value
+
+bool is_end_state(const std::string& s) { return s == "completed" || s == "canceled" || s == "expired"; }
+
+void bind_optional(sqlite3_stmt* st, int column, const std::optional<std::int64_t>& v) {
+  if (v) sqlite3_bind_int64(st, column, *v);
+  else sqlite3_bind_null(st, column);
+}
+
+std::optional<std::int64_t> column_optional(sqlite3_stmt* st, int column) {
+  if (sqlite3_column_type(st, column) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_int64(st, column);
+}
+
+std::string text_of(sqlite3_stmt* st, int column) {
+  const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
+  return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(st, column))) : std::string();
+}
+
+// The cell's columns from `first` on, in the table's order (records .. outcomes).
+void read_cell(sqlite3_stmt* st, int first, AggregateCell* c) {
+  int column = first;
+  for (auto count : kCounts) c->*count = sqlite3_column_int64(st, column++);
+  // The durations in host byte order (little-endian wherever iwd builds).
+  const auto bytes = static_cast<std::size_t>(sqlite3_column_bytes(st, column));
+  c->complete_ms.resize(bytes / sizeof(std::int64_t));
+  if (bytes) std::memcpy(c->complete_ms.data(), sqlite3_column_blob(st, column), c->complete_ms.size() * sizeof(std::int64_t));
+  ++column;
+  c->outcomes.clear();
+  const std::string outcomes = text_of(st, column);
+  if (outcomes.empty()) return;
+  const nlohmann::json codes = nlohmann::json::parse(outcomes, nullptr, false);
+  if (!codes.is_object()) return;
+  for (auto it = codes.begin(); it != codes.end(); ++it) c->outcomes[it.key()] = it.value().get<std::int64_t>();
+}
+
+}  // namespace
+
+std::int64_t bucket_of(std::int64_t at) {
+  const std::int64_t r = at % kBucketMs;
+  return at - (r < 0 ? r + kBucketMs : r);
+}
+
+void AggregateCell::add(const AggregateCell& c) {
+  for (auto count : kCounts) this->*count += c.*count;
+  complete_ms.insert(complete_ms.end(), c.complete_ms.begin(), c.complete_ms.end());
+  for (const auto& [code, n] : c.outcomes) outcomes[code] += n;
+}
+
+bool AggregateCell::zero() const {
+  for (auto count : kCounts)
+    if (this->*count != 0) return false;
+  return complete_ms.empty() && outcomes.empty();
+}
+
+void Aggregates::detach() {
+  for (auto& [sql, st] : statements_) sqlite3_finalize(st);
+  statements_.clear();
+}
+
+bool Aggregates::run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
+                     const std::function<bool(sqlite3_stmt*)>& row) {
+  sqlite3_stmt*& st = statements_[sql];  // prepared once: the writer runs these per batch
+  if (!st && sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) {
+    *error = fmt::format("{}, history aggregates: {}", where_, sqlite3_errmsg(db_));
+    sqlite3_finalize(st);
+    st = nullptr;
+    return false;
+  }
+  bind(st);
+  int rc;
+  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+    if (row && !row(st)) {
+      rc = SQLITE_DONE;
+      break;
+    }
+  if (rc != SQLITE_DONE) *error = fmt::format("{}, history aggregates: {}", where_, sqlite3_errmsg(db_));
+  sqlite3_reset(st);
+  sqlite3_clear_bindings(st);
+  return rc == SQLITE_DONE;
+}
+
+void Aggregates::forget() {
+  loaded_ = false;
+  bys_.clear();
+  open_.clear();
+  pending_.clear();
+  touched_.clear();
+}
+
+bool Aggregates::load(std::string* error) {
+  forget();
+  auto groupings = this->groupings(error);
+  if (!groupings) return false;
+  for (const char* by : {"process", "department"})
+    if (groupings->count(by)) bys_.push_back(by);
+  for (const auto& [by, g] : *groupings)
+    if (by != "process" && by != "department") bys_.push_back(by);
+  bool ok = true;
+  if (!run("SELECT item, process, department, dimension_set, captured_at, queued_at, offered, assigned_since, "
+           "handle_ms, due, outcome FROM history_agg_items",
+           [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
+             ItemState& s = open_[text_of(st, 0)];
+             s.process = text_of(st, 1);
+             s.department = text_of(st, 2);
+             s.dimension_set = sqlite3_column_int64(st, 3);
+             const DimensionSets::Set* set = sets_->set_of(s.dimension_set, error);
+             if (!set) return ok = false;
+             s.dimensions = *set;
+             s.captured_at = column_optional(st, 4);
+             s.queued_at = column_optional(st, 5);
+             s.offered = sqlite3_column_int64(st, 6) != 0;
+             s.assigned_since = column_optional(st, 7);
+             s.handle_ms = sqlite3_column_int64(st, 8);
+             s.due = column_optional(st, 9);
+             s.outcome = text_of(st, 10);
+             return true;
+           }) ||
+      !ok) {
+    forget();
+    return false;
+  }
+  loaded_ = true;
+  return true;
+}
+
+std::optional<std::map<std::string, Grouping>> Aggregates::groupings(std::string* error) {
+  std::map<std::string, Grouping> out;
+  if (!run("SELECT by_name, since_seq, since_at FROM history_agg_groupings", [](sqlite3_stmt*) {}, error,
+           [&](sqlite3_stmt* st) {
+             out[text_of(st, 0)] = {sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2)};
+             return true;
+           }))
+    return std::nullopt;
+  return out;
+}
+
+bool Aggregates::grouping_seen(const std::string& by, const Record& r, std::string* error) {
+  if (std::find(bys_.begin(), bys_.end(), by) != bys_.end()) return true;
+  bys_.push_back(by);
+  return run("INSERT INTO history_agg_groupings (by_name, since_seq, since_at) VALUES (?1, ?2, ?3)",
+             [&](sqlite3_stmt* st) {
+               sqlite3_bind_text(st, 1, by.c_str(), -1, SQLITE_TRANSIENT);
+               sqlite3_bind_int64(st, 2, r.seq);
+               sqlite3_bind_int64(st, 3, r.at);
+             },
+             error);
+}
+
+// reports::detail::group_value: the process, the department or the first value of the name.
+std::string Aggregates::value_of(const std::string& by, const std::string& process, const std::string& department,
+                                 const DimensionSets::Set& dimensions) {
+  const std::string* v = nullptr;
+  if (by == "process") v = &process;
+  else if (by == "department") v = &department;
+  else
+    for (const auto& [name, value] : dimensions)
+      if (name == by) {
+        v = &value;
+        break;
+      }
+  return v == nullptr || v->empty() ? std::string(kNone) : *v;
+}
+
+AggregateCell& Aggregates::cell(std::int64_t at, const std::string& by, const std::string& value) {
+  return pending_[Key{bucket_of(at), by, value}];
+}
+
+// The item counts in the backlog of its groups from `t` on, and in their overdue count from
+// the later of `t` and its due (sign +1); or no longer (sign -1).
+void Aggregates::open_changes(const ItemState& s, std::int64_t t, int sign) {
+  for (const std::string& by : bys_) {
+    const std::string v = value_of(by, s.process, s.department, s.dimensions);
+    cell(t, by, v).backlog_change += sign;
+    if (s.due) cell(std::max(t, *s.due), by, v).overdue_change += sign;
+  }
+}
+
+// reports/flow.cpp's FlowBuilder::add, with changes in buckets for its counts at interval ends.
+bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* error) {
+  if (r.kind != RecordKind::Item) return true;
+  if (!loaded_ && !load(error)) return false;
+  for (const char* by : {"process", "department"})
+    if (!grouping_seen(by, r, error)) return false;
+  for (const auto& [name, value] : r.dimensions)
+    if (!grouping_seen(name, r, error)) return false;
+  std::vector<std::string> values;
+  values.reserve(bys_.size());
+  for (const std::string& by : bys_) values.push_back(value_of(by, r.process, r.department, r.dimensions));
+  auto each = [&](auto&& f) {
+    for (std::size_t k = 0; k < bys_.size(); ++k) f(cell(r.at, bys_[k], values[k]));
+  };
+  each([](AggregateCell& c) { c.records++; });
+  if (r.to == "rejected") {
+    each([](AggregateCell& c) { c.rejected++; });
+    return true;
+  }
+  touched_.insert(r.item);
+  auto found = open_.find(r.item);
+  ItemState* s = found == open_.end() ? nullptr : &found->second;
+  const bool moved = s && (s->process != r.process || s->department != r.department ||
+                           s->dimension_set != dimension_set || s->due != r.due);
+  const bool fresh = r.from == "none" || s == nullptr;
+  if (fresh || moved) {
+    // A capture (or a reload, or an item seen first after its capture) opens the item afresh;
+    // a change of group or due moves its counts.
+    if (s) open_changes(*s, r.at, -1);
+    if (fresh) s = &(open_[r.item] = ItemState{});
+    s->process = r.process;
+    s->department = r.department;
+    s->dimension_set = dimension_set;
+    s->dimensions = r.dimensions;
+    s->due = r.due;
+    open_changes(*s, r.at, +1);
+    if (r.from == "none" && r.reason != "reload") {
+      s->captured_at = r.at;
+      each([](AggregateCell& c) { c.entered++; });
+    }
+  }
+  if (!r.outcome.empty()) s->outcome = r.outcome;
+  if (r.from == r.to) return true;
+  if (r.to == "queued" && !s->queued_at) s->queued_at = r.at;
+  if (r.to == "offered" && !s->offered) {
+    s->offered = true;
+    if (s->queued_at)
+      each([&](AggregateCell& c) {
+        c.first_offer_ms += r.at - *s->queued_at;
+        c.first_offers++;
+      });
+  }
+  if (r.from == "assigned" && s->assigned_since) s->handle_ms += r.at - *s->assigned_since;
+  s->assigned_since.reset();
+  if (r.to == "assigned") s->assigned_since = r.at;
+  if (!is_end_state(r.to)) return true;
+  each([&](AggregateCell& c) {
+    if (r.to == "canceled") c.canceled++;
+    if (r.to == "expired") c.expired++;
+    if (r.to != "completed") return;
+    c.completed++;
+    if (r.overdue) c.completed_overdue++;
+    if (s->captured_at) c.complete_ms.push_back(r.at - *s->captured_at);
+    c.handle_ms += s->handle_ms;
+    c.handled++;
+    c.outcomes[s->outcome.empty() ? std::string(kNone) : s->outcome]++;
+  });
+  open_changes(*s, r.at, -1);
+  open_.erase(r.item);
+  return true;
+}
+
+bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::string* error) {
+  AggregateCell c;
+  const auto bind_key = [&](sqlite3_stmt* st) {
+    sqlite3_bind_text(st, 1, k.by.data(), static_cast<int>(k.by.size()), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, k.bucket);
+    sqlite3_bind_text(st, 3, k.value.data(), static_cast<int>(k.value.size()), SQLITE_STATIC);
+  };
+  if (!run("SELECT records, entered, completed, canceled, expired, rejected, completed_overdue, handle_ms, handled, "
+           "first_offer_ms, first_offers, backlog_change, overdue_change, complete_ms, outcomes FROM history_agg "
+           "WHERE by_name = ?1 AND bucket = ?2 AND value = ?3",
+           bind_key, error, [&](sqlite3_stmt* st) {
+             read_cell(st, 0, &c);
+             return false;
+           }))
+    return false;
+  c.add(change);
+  if (c.zero())
+    return run("DELETE FROM history_agg WHERE by_name = ?1 AND bucket = ?2 AND value = ?3", bind_key, error);
+  const std::string outcomes = c.outcomes.empty() ? std::string() : nlohmann::json(c.outcomes).dump();
+  return run("INSERT OR REPLACE INTO history_agg (by_name, bucket, value, records, entered, completed, canceled, expired, "
+             "rejected, completed_overdue, handle_ms, handled, first_offer_ms, first_offers, backlog_change, "
+             "overdue_change, complete_ms, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
+             "?14, ?15, ?16, ?17, ?18)",
+             [&](sqlite3_stmt* st) {
+               bind_key(st);
+               int column = 4;
+               for (auto count : kCounts) sqlite3_bind_int64(st, column++, c.*count);
+               if (c.complete_ms.empty()) sqlite3_bind_zeroblob(st, column++, 0);  // a null pointer would bind NULL
+               else
+                 sqlite3_bind_blob(st, column++, c.complete_ms.data(),
+                                   static_cast<int>(c.complete_ms.size() * sizeof(std::int64_t)), SQLITE_TRANSIENT);
+               sqlite3_bind_text(st, column, outcomes.c_str(), -1, SQLITE_TRANSIENT);
+             },
+             error);
+}
+
+bool Aggregates::write_item(const std::string& item, const ItemState* s, std::string* error) {
+  if (!s)
+    return run("DELETE FROM history_agg_items WHERE item = ?1",
+               [&](sqlite3_stmt* st) { sqlite3_bind_text(st, 1, item.c_str(), -1, SQLITE_STATIC); }, error);
+  return run("INSERT OR REPLACE INTO history_agg_items (item, process, department, dimension_set, captured_at, queued_at, "
+             "offered, assigned_since, handle_ms, due, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+             [&](sqlite3_stmt* st) {
+               sqlite3_bind_text(st, 1, item.c_str(), -1, SQLITE_STATIC);
+               sqlite3_bind_text(st, 2, s->process.c_str(), -1, SQLITE_STATIC);
+               sqlite3_bind_text(st, 3, s->department.c_str(), -1, SQLITE_STATIC);
+               sqlite3_bind_int64(st, 4, s->dimension_set);
+               bind_optional(st, 5, s->captured_at);
+               bind_optional(st, 6, s->queued_at);
+               sqlite3_bind_int64(st, 7, s->offered ? 1 : 0);
+               bind_optional(st, 8, s->assigned_since);
+               sqlite3_bind_int64(st, 9, s->handle_ms);
+               bind_optional(st, 10, s->due);
+               sqlite3_bind_text(st, 11, s->outcome.c_str(), -1, SQLITE_STATIC);
+             },
+             error);
+}
+
+bool Aggregates::flush(std::string* error) {
+  bool ok = true;
+  for (const auto& [key, change] : pending_)
+    if (!change.zero() && !(ok = write_cell(key, change, error))) break;
+  for (auto it = touched_.begin(); ok && it != touched_.end(); ++it) {
+    auto s = open_.find(*it);
+    ok = write_item(*it, s == open_.end() ? nullptr : &s->second, error);
+  }
+  pending_.clear();
+  touched_.clear();
+  if (!ok) forget();  // the transaction goes back: so does what was counted in it
+  return ok;
+}
+
+bool Aggregates::purge_before(std::int64_t cutoff, std::string* error) {
+  const std::int64_t end = bucket_of(cutoff);
+  std::map<Key, AggregateCell> carry;
+  const auto bind = [&](sqlite3_stmt* st) {
+    sqlite3_bind_int64(st, 1, kCarryBucket);
+    sqlite3_bind_int64(st, 2, end);
+  };
+  if (!run("SELECT by_name, value, SUM(backlog_change), SUM(overdue_change) FROM history_agg "
+           "WHERE bucket > ?1 AND bucket < ?2 GROUP BY by_name, value",
+           bind, error,
+           [&](sqlite3_stmt* st) {
+             AggregateCell& c = carry[Key{kCarryBucket, text_of(st, 0), text_of(st, 1)}];
+             c.backlog_change = sqlite3_column_int64(st, 2);
+             c.overdue_change = sqlite3_column_int64(st, 3);
+             return true;
+           }) ||
+      !run("DELETE FROM history_agg WHERE bucket > ?1 AND bucket < ?2", bind, error))
+    return false;
+  for (const auto& [key, change] : carry)
+    if (!change.zero() && !write_cell(key, change, error)) return false;
+  return true;
+}
+
+bool Aggregates::changes_before(const std::string& by, std::int64_t before,
+                                const std::function<void(const std::string&, std::int64_t, std::int64_t)>& f,
+                                std::string* error) {
+  return run("SELECT value, SUM(backlog_change), SUM(overdue_change) FROM history_agg WHERE by_name = ?1 AND bucket < ?2 "
+             "GROUP BY value",
+             [&](sqlite3_stmt* st) {
+               sqlite3_bind_text(st, 1, by.c_str(), -1, SQLITE_STATIC);
+               sqlite3_bind_int64(st, 2, before);
+             },
+             error, [&](sqlite3_stmt* st) {
+               f(text_of(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+               return true;
+             });
+}
+
+bool Aggregates::read(const std::string& by, std::int64_t from, std::int64_t to,
+                      const std::function<void(std::int64_t, const std::string&, AggregateCell&)>& f, std::string* error) {
+  AggregateCell c;
+  std::string value;
+  return run("SELECT bucket, value, records, entered, completed, canceled, expired, rejected, completed_overdue, "
+             "handle_ms, handled, first_offer_ms, first_offers, backlog_change, overdue_change, complete_ms, outcomes "
+             "FROM history_agg WHERE by_name = ?1 AND bucket >= ?2 AND bucket < ?3 ORDER BY bucket",
+             [&](sqlite3_stmt* st) {
+               sqlite3_bind_text(st, 1, by.c_str(), -1, SQLITE_STATIC);
+               sqlite3_bind_int64(st, 2, from);
+               sqlite3_bind_int64(st, 3, to);
+             },
+             error, [&](sqlite3_stmt* st) {
+               value = text_of(st, 1);
+               read_cell(st, 2, &c);
+               f(sqlite3_column_int64(st, 0), value, c);
+               return true;
+             });
+}
+
+}  // namespace iwd::history

@@ -1,0 +1,132 @@
+// The item-flow aggregates of the event history (docs/reporting.md, "Aggregates"): what the
+// intraday-process, segment-service-level and outcome reports count, kept per 15-minute UTC
+// bucket and group (per process, department and `report by` value) by the writer, in the
+// transaction of the records they come from, so that a day's report reads a few thousand
+// rows instead of its records. The counting mirrors reports/flow.cpp record for record: the
+// reports' property test (tests/unit/reports/aggregates_test.cpp) holds them byte-identical.
+//
+// The backlog and the overdue count at an interval's end are kept as changes: +1 in the bucket
+// of the instant an item opens (or becomes overdue: the later of its due and the instant its
+// due or group was set), -1 in the bucket of the instant it ends, moves or loses its due; the
+// count at a boundary E is the sum of the changes of the buckets before E. A change may fall in
+// a bucket to come (a due not reached yet) and be cancelled by the item's end before it.
+//
+// The state of each open item (its groups, capture, first queueing, time assigned, due,
+// outcome) is a row of history_agg_items, so that a restart goes on where the last commit
+// stopped; the writer holds those rows in memory and writes the ones a batch changed.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "history/dimension_sets.h"
+#include "history/record.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace iwd::history {
+
+inline constexpr std::int64_t kBucketMs = 15 * 60 * 1000;
+// The bucket that holds the backlog and overdue changes of the buckets purged (retention).
+inline constexpr std::int64_t kCarryBucket = INT64_MIN;
+std::int64_t bucket_of(std::int64_t at);  // the bucket's start: `at` rounded down to 15 minutes UTC
+
+// One bucket of one group: the counts of reports/flow.cpp's cell, with the backlog and the
+// overdue count as changes.
+struct AggregateCell {
+  std::int64_t records = 0;  // item records of the group in the bucket
+  std::int64_t entered = 0, completed = 0, canceled = 0, expired = 0, rejected = 0, completed_overdue = 0;
+  std::int64_t handle_ms = 0, handled = 0, first_offer_ms = 0, first_offers = 0;
+  std::int64_t backlog_change = 0, overdue_change = 0;
+  std::vector<std::int64_t> complete_ms;  // capture to completion, each completed item's (exact p90)
+  std::map<std::string, std::int64_t> outcomes;
+
+  void add(const AggregateCell& c);
+  bool zero() const;
+};
+
+// The groupings kept: "process", "department" and each `report by` name, with the first item
+// record they saw (a name that appears later lacks the records before it: reports on it scan).
+struct Grouping {
+  std::int64_t since_seq = 0, since_at = 0;
+};
+
+class Aggregates {
+ public:
+  static const char* const kSchema[4];  // the tables (created with the history's)
+
+  void attach(sqlite3* db, const std::string& where, DimensionSets* sets) {
+    db_ = db;
+    where_ = where;
+    sets_ = sets;
+  }
+  void detach();
+
+  // Counts one record (in seq order, after every record counted before) in memory, then
+  // flush() writes what the records changed, in the transaction the connection has open.
+  bool add(const Record& r, std::int64_t dimension_set, std::string* error);
+  bool flush(std::string* error);
+  // The transaction that flushed was rolled back: read the state again from the tables.
+  void forget();
+
+  // Retention: the buckets that end at or before `cutoff` (the first instant still held) go,
+  // their backlog and overdue changes kept in the carry bucket, so that later counts stay right.
+  bool purge_before(std::int64_t cutoff, std::string* error);
+
+  // Readers.
+  std::optional<std::map<std::string, Grouping>> groupings(std::string* error);
+  // Per value of grouping `by`: the sums of the backlog and overdue changes before `before`.
+  bool changes_before(const std::string& by, std::int64_t before,
+                      const std::function<void(const std::string&, std::int64_t, std::int64_t)>& f, std::string* error);
+  // The cells of `by` with from <= bucket < to, in bucket order.
+  bool read(const std::string& by, std::int64_t from, std::int64_t to,
+            const std::function<void(std::int64_t, const std::string&, AggregateCell&)>& f, std::string* error);
+
+ private:
+  struct ItemState {
+    std::string process, department;
+    std::int64_t dimension_set = 0;
+    DimensionSets::Set dimensions;
+    std::optional<std::int64_t> captured_at, queued_at, assigned_since, due;
+    bool offered = false;
+    std::int64_t handle_ms = 0;
+    std::string outcome;
+  };
+  struct Key {
+    std::int64_t bucket;
+    std::string by, value;
+    bool operator<(const Key& o) const {
+      return bucket != o.bucket ? bucket < o.bucket : by != o.by ? by < o.by : value < o.value;
+    }
+  };
+
+  bool load(std::string* error);
+  bool grouping_seen(const std::string& by, const Record& r, std::string* error);
+  static std::string value_of(const std::string& by, const std::string& process, const std::string& department,
+                              const DimensionSets::Set& dimensions);
+  AggregateCell& cell(std::int64_t at, const std::string& by, const std::string& value);
+  void open_changes(const ItemState& s, std::int64_t t, int sign);  // backlog and overdue of an item
+  bool write_cell(const Key& k, const AggregateCell& c, std::string* error);
+  bool write_item(const std::string& item, const ItemState* s, std::string* error);
+  bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
+           const std::function<bool(sqlite3_stmt*)>& row = {});
+
+  sqlite3* db_ = nullptr;
+  std::string where_;
+  DimensionSets* sets_ = nullptr;
+  bool loaded_ = false;
+  std::vector<std::string> bys_;  // the groupings, "process" and "department" first
+  std::unordered_map<std::string, ItemState> open_;
+  std::map<Key, AggregateCell> pending_;  // the changes of the records added since the last flush
+  std::set<std::string> touched_;          // items whose state changed since then
+  std::map<const char*, sqlite3_stmt*> statements_;  // prepared once, by their text's address
+};
+
+}  // namespace iwd::history

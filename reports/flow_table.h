@@ -1,0 +1,38 @@
+// Private to reports/: the item-flow reports' cells (per group and interval) and the tables
+// made of them, shared by the pass over records (flow.cpp) and the reading of the history's
+// aggregates (aggregated.cpp), so that both print the same bytes for the same counts.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "reports/builders.h"
+#include "reports/intervals.h"
+#include "reports/table.h"
+
+namespace iwd::reports::detail {
+
+struct FlowCell {
+  std::int64_t entered = 0, completed = 0, canceled = 0, expired = 0, rejected = 0;
+  std::int64_t backlog = 0, overdue = 0;  // at the interval's end
+  std::int64_t completed_overdue = 0;
+  std::vector<std::int64_t> complete_ms;  // capture to completion, of the completed items
+  std::int64_t handle_ms = 0, handled = 0;
+  std::int64_t first_offer_ms = 0, first_offers = 0;
+  std::map<std::string, std::int64_t> outcomes;
+
+  bool empty() const {
+    return entered == 0 && completed == 0 && canceled == 0 && expired == 0 && rejected == 0 && backlog == 0 &&
+           first_offers == 0;
+  }
+};
+
+// The report of kind o.kind (intraday-process, segment-service-level or outcome) from the
+// cells [group][interval] (a group's row empty when it was never counted): the cells with
+// something in them, by interval then group name.
+Table flow_table(const Options& o, const Intervals& intervals, const std::string& by, const Names& groups,
+                 std::vector<std::vector<FlowCell>>& cells);
+
+}  // namespace iwd::reports::detail

@@ -1,0 +1,227 @@
+// The item-flow reports answered from the history's aggregates (history/aggregates.h) print
+// the same bytes as the pass over the records (docs/reporting.md, "Aggregates"), for random
+// histories written as `iwd serve` writes them (batches in the owner's transactions on one
+// connection), across a restart (the store and its connection closed and opened again), a
+// transaction rolled back (recovery writes its records again), and a retention purge (then
+// compared with the pass over every record written, the purged ones included).
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <filesystem>
+#include <random>
+
+#include "history/store.h"
+#include "lifecycles.h"
+#include "reports/aggregated.h"
+#include "reports/run.h"
+
+namespace iwd::reports::test {
+namespace {
+
+namespace fs = std::filesystem;
+
+// A day of 300 random lifecycles from 06:00 UTC with what the generator does not make: items
+// without the `segment` value, rejections, reloads (a capture record of an open item, not
+// new), and agent events.
+std::vector<history::Record> random_history(std::mt19937& rng) {
+  const std::int64_t from = at("06:00"), to = at("06:00", "2026-01-06");
+  // The first item record has every grouping (a dimension first seen later is not aggregated).
+  std::vector<Life> lives = {lifecycle(rng, 1000, from, to)};
+  for (int n = 0; n < 300; ++n) {
+    const std::int64_t start = from + minutes(std::uniform_int_distribution<int>(0, 20 * 60)(rng));
+    Life l = lifecycle(rng, n, start, to);
+    if (n % 7 == 0)
+      for (auto& r : l.events) r.dimensions.clear();
+    if (n % 11 == 0) {
+      l.events.resize(1);
+      l.events[0].to = "rejected";
+      l.events[0].reason = "reject";
+      l.events[0].process.clear();
+      l.events[0].department.clear();
+    } else if (n % 13 == 0 && l.events.size() > 1) {
+      history::Record reload = l.events[1];
+      reload.from = "none";
+      reload.to = l.events[0].to;
+      reload.reason = "reload";
+      l.events.insert(l.events.begin() + 1, reload);
+    }
+    lives.push_back(std::move(l));
+  }
+  Life agents{"", {}};
+  for (std::int64_t t = from; t < to; t += minutes(53)) {
+    history::Record& r = agents.events.emplace_back();
+    r.kind = history::RecordKind::Agent;
+    r.at = t;
+    r.agent = "a1";
+    r.from = "ready";
+    r.to = "not_ready";
+  }
+  lives.push_back(std::move(agents));
+  return in_seq_order(lives);
+}
+
+class Writer {
+ public:
+  explicit Writer(std::string file) : file_(std::move(file)) { open(); }
+  ~Writer() { close(); }
+  void open() {
+    ASSERT_EQ(sqlite3_open(file_.c_str(), &db_), SQLITE_OK);
+    std::string error;
+    store_ = history::Store::on(db_, file_, &error);
+    ASSERT_TRUE(store_) << error;
+  }
+  void close() {
+    store_.reset();
+    sqlite3_close(db_);
+    db_ = nullptr;
+  }
+  void exec(const char* sql) { ASSERT_EQ(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql; }
+  // One batch in a transaction of the owner's; rolled back first when `fail_first`.
+  void append(const std::vector<history::Record>& batch, bool fail_first) {
+    std::string error;
+    if (fail_first) {
+      exec("BEGIN IMMEDIATE");
+      ASSERT_TRUE(store_->append(batch, &error)) << error;
+      exec("ROLLBACK");
+      store_->rolled_back();
+    }
+    exec("BEGIN IMMEDIATE");
+    ASSERT_TRUE(store_->append(batch, &error)) << error;
+    exec("COMMIT");
+  }
+  std::int64_t purge(std::int64_t before, std::int64_t limit) {
+    std::string error;
+    exec("BEGIN IMMEDIATE");
+    const auto n = store_->purge(before, limit, &error);
+    EXPECT_TRUE(n) << error;
+    exec("COMMIT");
+    return n.value_or(0);
+  }
+  history::Store& store() { return *store_; }
+
+ private:
+  std::string file_;
+  sqlite3* db_ = nullptr;
+  std::unique_ptr<history::Store> store_;
+};
+
+std::int64_t quarter_hours(std::mt19937& rng, std::int64_t lo, std::int64_t hi) {  // a quarter hour in [lo, hi]
+  return lo + history::kBucketMs * std::uniform_int_distribution<std::int64_t>(0, (hi - lo) / history::kBucketMs)(rng);
+}
+
+// Reports of each kind, grouping, interval and zone over random ranges on quarter hours from
+// `earliest`: from the aggregates (which must answer) and from `reference` (the records).
+void compare(history::Store& store, std::mt19937& rng, std::int64_t earliest,
+             const std::function<Table(const Options&)>& reference) {
+  const std::int64_t day_end = at("08:00", "2026-01-06");
+  for (const char* zone : {"UTC", "Europe/Berlin", "Asia/Kathmandu", "America/St_Johns"})
+    for (IntervalKind interval : {IntervalKind::Minutes15, IntervalKind::Hour, IntervalKind::Day})
+      for (auto [kind, by] : {std::pair{ReportKind::IntradayProcess, ""}, {ReportKind::IntradayProcess, "department"},
+                              {ReportKind::SegmentServiceLevel, "segment"}, {ReportKind::Outcome, ""}}) {
+        Options o;
+        o.kind = kind;
+        o.by = by;
+        o.interval = interval;
+        o.zone = stdlib::TimeZone::find(zone);
+        ASSERT_NE(o.zone, nullptr) << zone;
+        o.from = quarter_hours(rng, earliest, at("20:00"));
+        o.to = quarter_hours(rng, o.from + history::kBucketMs, day_end);
+        if (interval == IntervalKind::Day) {  // local midnights: whole quarter hours in these zones
+          o.from = earliest;
+          o.to = day_end;
+        }
+        SCOPED_TRACE(fmt::format("{} by '{}', {} {}, from {} to {}", report_kind_name(kind), by,
+                                 interval_name(interval), zone, o.from, o.to));
+        bool failed = false;
+        ASSERT_TRUE(detail::aggregated_report(*store.aggregates(), o, &failed).has_value()) << "the aggregates answer";
+        const auto answer = run_report(store, o, &failed);
+        ASSERT_TRUE(answer.ok()) << answer.error;
+        const Table expected = reference(o);
+        EXPECT_EQ(render(answer.value, Format::Csv), render(expected, Format::Csv));
+        EXPECT_EQ(render(answer.value, Format::Text), render(expected, Format::Text));
+      }
+}
+
+TEST(AggregatesTest, ReportsFromAggregatesEqualThePassOverRecords) {
+  const fs::path dir = fs::temp_directory_path() / ("iwd_aggregates_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (unsigned seed = 1; seed <= 12; ++seed) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    std::mt19937 rng(seed);
+    const std::vector<history::Record> records = random_history(rng);
+    const std::string file = (dir / ("h" + std::to_string(seed) + ".db")).string();
+    Writer w(file);
+    const std::size_t restart_at = std::uniform_int_distribution<std::size_t>(0, records.size())(rng);
+    for (std::size_t k = 0; k < records.size();) {
+      const std::size_t n = std::min(records.size() - k, std::uniform_int_distribution<std::size_t>(1, 40)(rng));
+      w.append({records.begin() + static_cast<std::ptrdiff_t>(k), records.begin() + static_cast<std::ptrdiff_t>(k + n)},
+               rng() % 5 == 0);
+      if (k < restart_at && restart_at <= k + n) {  // a restart: the item states read back from the file
+        w.close();
+        w.open();
+      }
+      k += n;
+    }
+    const std::int64_t start = at("06:00");
+    compare(w.store(), rng, start, [&](const Options& o) {
+      Options scan = o;
+      scan.records_only = true;
+      bool failed = false;
+      auto t = run_report(w.store(), scan, &failed);
+      EXPECT_TRUE(t.ok()) << t.error;
+      return t.value;
+    });
+    compare(w.store(), rng, start, [&](const Options& o) { return run(o, records); });
+
+    // Retention: a part of the records before noon deleted; the later reports still count the
+    // items open across the cut as the records did (the scan of what is left cannot: their
+    // capture is gone).
+    w.purge(at("12:00"), std::uniform_int_distribution<std::int64_t>(1, 2000)(rng));
+    std::string error;
+    const std::int64_t first = w.store().first_at(&error).value_or(at("12:00"));
+    const std::int64_t earliest = history::bucket_of(first + history::kBucketMs - 1);
+    w.close();
+    w.open();
+    compare(w.store(), rng, earliest, [&](const Options& o) { return run(o, records); });
+  }
+  fs::remove_all(dir);
+}
+
+// What the aggregates cannot answer exactly goes to the records: a range off the quarter
+// hours, a dimension that appeared after the first item record, an unknown one (its error
+// names the dimensions the records have).
+TEST(AggregatesTest, OtherRequestsScanTheRecords) {
+  const fs::path dir = fs::temp_directory_path() / ("iwd_aggregates_other_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::mt19937 rng(99);
+  std::vector<history::Record> records = random_history(rng);
+  for (std::size_t k = records.size() / 2; k < records.size(); ++k)  // `region` from the middle of the day on
+    if (records[k].kind == history::RecordKind::Item) records[k].dimensions.emplace_back("region", "North");
+  Writer w((dir / "h.db").string());
+  w.append(records, false);
+  Options o;
+  o.zone = stdlib::TimeZone::find("UTC");
+  o.from = at("09:07");
+  o.to = at("17:00");
+  bool failed = false;
+  EXPECT_FALSE(detail::aggregated_report(*w.store().aggregates(), o, &failed).has_value());
+  auto t = run_report(w.store(), o, &failed);
+  EXPECT_EQ(render(t.value, Format::Csv), render(run(o, records), Format::Csv));
+  o.from = at("09:00");
+  o.by = "region";
+  o.kind = ReportKind::SegmentServiceLevel;
+  EXPECT_FALSE(detail::aggregated_report(*w.store().aggregates(), o, &failed).has_value());
+  t = run_report(w.store(), o, &failed);
+  EXPECT_EQ(render(t.value, Format::Csv), render(run(o, records), Format::Csv));
+  o.by = "tier";
+  t = run_report(w.store(), o, &failed);
+  EXPECT_FALSE(t.ok());
+  EXPECT_EQ(t.error, "unknown dimension `tier` for --by (the history has: process, department, segment, region)");
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace iwd::reports::test
