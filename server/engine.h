@@ -132,6 +132,8 @@ class Engine {
   const StartStats& start_stats() const { return start_stats_; }
   std::string ruleset_label() const;
   std::string ruleset_timezone() const;  // the rules' zone, for the console's dates
+  // The rules in force: only on the engine thread, inside a read (a reload replaces them).
+  const Ruleset& ruleset_in_force() const { return rules_; }
   CommitStats commit_stats() const { return committer_ ? committer_->stats() : CommitStats{}; }
   // The real-time views (stats/tracker.h), fed every event after recovery: use it only on the
   // engine thread, inside a read.

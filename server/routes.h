@@ -89,6 +89,7 @@ std::vector<Route> ops_routes(ServerContext& ctx);
 std::vector<Route> stats_routes(ServerContext& ctx);  // routes_stats.cpp: real-time views
 std::vector<Route> report_routes(ServerContext& ctx);  // routes_reports.cpp: historical reports
 std::vector<Route> item_history_routes(ServerContext& ctx);  // routes_item_history.cpp: an item's audit trail
+std::vector<Route> item_explain_routes(ServerContext& ctx);  // routes_item_explain.cpp: an item's explanation
 std::vector<Route> me_routes(ServerContext& ctx);  // routes_me.cpp: who the caller is (GET /v1/me)
 std::vector<Route> all_routes(ServerContext& ctx);
 

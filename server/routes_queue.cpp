@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <limits>
 
 #include "server/routes.h"
 #include "server/routes_actions.h"
@@ -35,7 +36,10 @@ std::vector<Route> queue_routes(ServerContext& ctx) {
   std::vector<Route> r;
   // Open items in distribution order: priority (highest first), then the order they entered
   // distribution (longest waiting first). `state` (default queued; `open` for every open
-  // state), `process`, `limit` (1 to 1000, default 50), `offset`.
+  // state), `process`, `limit` (1 to 1000, default 50), `offset`; `sort`: `priority` (that
+  // order, the default), `age` (the oldest first: the earliest start of its age) or `due` (the
+  // soonest due first, items without a due time last), ties in distribution order. One page is
+  // sorted out of the matching items (a partial sort), never the whole list.
   r.push_back({"GET", "/v1/queue", kSupervisor, [&ctx](const Call& call, const Responder& res) {
                  const auto& q = call.req;
                  const std::string process = q.query_value("process").value_or("");
@@ -46,12 +50,15 @@ std::vector<Route> queue_routes(ServerContext& ctx) {
                      limit < 1 || limit > 1000 || offset < 0 || offset > kMaxOffset)
                    return send(res, error_reply(400, "bad_page",
                                                 "`limit` is a whole number from 1 to 1000 and `offset` from 0 to 1000000000"));
+                 const std::string sort = q.query_value("sort").value_or("priority");
+                 if (sort != "priority" && sort != "age" && sort != "due")
+                   return send(res, error_reply(400, "bad_sort", fmt::format("unknown sort `{}` (priority, age or due)", sort)));
                  const auto state = state_named(state_text);
                  if (!state && state_text != "open")
                    return send(res, error_reply(400, "bad_state",
                                                 fmt::format("unknown state `{}` (deferred, queued, offered, assigned, "
                                                             "done_pending, parked, held, or open)", state_text)));
-                 ctx.engine->read([process, state, limit, offset](const runtime::Runtime& rt, std::int64_t now) {
+                 ctx.engine->read([process, state, limit, offset, sort](const runtime::Runtime& rt, std::int64_t now) {
                    std::int32_t process_index = -1;
                    if (!process.empty()) {
                      for (std::int32_t p = 0; p < rt.rules().process_count; ++p)
@@ -66,15 +73,24 @@ std::vector<Route> queue_routes(ServerContext& ctx) {
                    // In size_t from the offset clamped to the list: `offset + limit` cannot overflow.
                    const std::size_t first = std::min(chosen.size(), static_cast<std::size_t>(offset));
                    const std::size_t end = std::min(chosen.size(), first + static_cast<std::size_t>(limit));
-                   auto order = [](const runtime::WorkItem* a, const runtime::WorkItem* b) {
+                   auto distribution = [](const runtime::WorkItem* a, const runtime::WorkItem* b) {
                      if (a->priority != b->priority) return a->priority > b->priority;
                      const std::uint64_t pa = a->place ? a->place : a->serial, pb = b->place ? b->place : b->serial;
                      return pa < pb;
                    };
+                   // kNone (no due time) is the smallest int64: after every due instant.
+                   auto due_key = [](const runtime::WorkItem* a) {
+                     return a->clock.due == runtime::abi::kNone ? std::numeric_limits<std::int64_t>::max() : a->clock.due;
+                   };
+                   auto order = [&](const runtime::WorkItem* a, const runtime::WorkItem* b) {
+                     if (sort == "age" && a->clock.start != b->clock.start) return a->clock.start < b->clock.start;
+                     if (sort == "due" && due_key(a) != due_key(b)) return due_key(a) < due_key(b);
+                     return distribution(a, b);
+                   };
                    std::partial_sort(chosen.begin(), chosen.begin() + static_cast<std::ptrdiff_t>(end), chosen.end(), order);
                    ojson page = ojson::array();
                    for (std::size_t k = first; k < end; ++k) page.push_back(item_view(rt, *chosen[k], now));
-                   return Reply{200, ojson{{"total", chosen.size()}, {"offset", offset}, {"items", std::move(page)}}};
+                   return Reply{200, ojson{{"total", chosen.size()}, {"offset", offset}, {"sort", sort}, {"items", std::move(page)}}};
                  }, res);
                }});
   append_action_routes(ctx, r);

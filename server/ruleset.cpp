@@ -2,6 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
+
+#include "compiler/inspect/item_explain.h"
 #include "compiler/load/bundle.h"
 #include "compiler/source/files.h"
 
@@ -26,7 +29,7 @@ compiler::LoadOptions keeping_objects() {
 }
 
 RulesetStatus finish(compiler::LoadResult loaded, std::string bundle, Ruleset* out, std::string* error,
-                     compiler::Diagnostics* diagnostics) {
+                     compiler::Diagnostics* diagnostics, std::shared_ptr<compiler::RulesSource> source = nullptr) {
   if (diagnostics) *diagnostics = std::move(loaded.diagnostics);
   if (loaded.status == compiler::LoadStatus::RuleErrors) {
     *error = "the rules have errors";
@@ -39,6 +42,7 @@ RulesetStatus finish(compiler::LoadResult loaded, std::string bundle, Ruleset* o
   out->bundle = bundle.empty() ? loaded.rules->bundle() : std::move(bundle);
   out->key = bundle_key(out->bundle);
   out->loaded = std::move(loaded.rules);
+  out->source = std::move(source);
   return RulesetStatus::Ok;
 }
 
@@ -96,7 +100,13 @@ ojson place(const compiler::SourceManager& sm, const compiler::SourceRange& r, o
 
 RulesetStatus load_ruleset_path(const std::string& path, runtime::StringPool& pool, Ruleset* out, std::string* error,
                                 compiler::Diagnostics* diagnostics) {
-  return finish(compiler::load_rules(path, pool, keeping_objects()), {}, out, error, diagnostics);
+  char head[8] = {};
+  std::ifstream probe(path, std::ios::binary);
+  if (probe && probe.read(head, sizeof head) && compiler::looks_like_bundle(std::string_view(head, sizeof head)))
+    return finish(compiler::load_rules(path, pool, keeping_objects()), {}, out, error, diagnostics);
+  // Source files: their front end is kept for explanations.
+  auto source = std::make_shared<compiler::RulesSource>();
+  return finish(compiler::load_rules(path, pool, keeping_objects(), source->source()), {}, out, error, diagnostics, source);
 }
 
 RulesetStatus load_ruleset_bundle(std::string_view bundle, runtime::StringPool& pool, Ruleset* out, std::string* error) {
@@ -114,7 +124,9 @@ RulesetStatus load_ruleset_upload(std::string_view body, runtime::StringPool& po
   } else {
     files.add(root, std::string(body), nullptr);
   }
-  return finish(compiler::load_rules(files, root, pool, keeping_objects()), {}, out, error, diagnostics);
+  auto source = std::make_shared<compiler::RulesSource>();
+  return finish(compiler::load_rules(files, root, pool, keeping_objects(), source->source()), {}, out, error, diagnostics,
+                source);
 }
 
 ojson diagnostics_json(const compiler::Diagnostics& diagnostics) {

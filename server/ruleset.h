@@ -15,10 +15,18 @@
 #include "runtime/intern.h"
 #include "server/bundle_key.h"  // a Ruleset's key
 
+namespace iwd::compiler {
+class RulesSource;  // compiler/inspect/item_explain.h
+}
+
 namespace iwd::server {
 
 struct Ruleset {
   std::unique_ptr<compiler::LoadedRules> loaded;
+  // The rules' front end, for explanations (GET /v1/items/{id}/explain); null for rules loaded
+  // from a bundle (the store's after a restart without --rules, an uploaded bundle): a bundle
+  // holds no source to show.
+  std::shared_ptr<const compiler::RulesSource> source;
   std::string key;
   std::string bundle;
   std::string label() const;  // "NAME VERSION" from the manifest, or the key
