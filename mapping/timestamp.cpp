@@ -39,6 +39,21 @@ std::int64_t digits(std::string_view text, std::size_t* at, int min, int max, in
   return n < min ? -1 : v;
 }
 
+// What a directive reads, for errors.
+std::string_view directive_name(char c) {
+  switch (c) {
+    case 'Y': case 'y': return "year";
+    case 'm': case 'b': return "month";
+    case 'd': return "day";
+    case 'H': case 'I': return "hour";
+    case 'M': return "minute";
+    case 'S': return "second";
+    case 'f': return "fraction";
+    case 'p': return "AM/PM";
+    default: return "offset";  // 'z'
+  }
+}
+
 std::string range(const char* what, std::int64_t v, int lo, int hi) {
   return fmt::format("{} {} is out of range ({}..{})", what, v, lo, hi);
 }
@@ -177,9 +192,7 @@ Result TimeFormat::read_pattern(const std::string& text) const {
       }
     }
     if (n < 0) {
-      static const std::string_view names = "Yyear yyear mmonth dday Hhour Ihour Mminute Ssecond ffraction pAM/PM bmonth zoffset";
-      const std::size_t p = names.find(c);
-      const std::string_view what = names.substr(p + 1, names.find(' ', p) - p - 1);
+      const std::string_view what = directive_name(c);
       return Result::failure(start >= text.size() ? fmt::format("it ends where the {} (%{}) is expected", what, c)
                                                   : fmt::format("no {} (%{}) at \"{}\"", what, c, text.substr(start)));
     }

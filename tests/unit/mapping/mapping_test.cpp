@@ -116,6 +116,11 @@ TEST(Mapping, ReadsOffsetsFractionsTwelveHourClocksAndMonthNames) {
   ASSERT_TRUE(sn) << error;
   EXPECT_EQ(stdlib::format_instant(sn->read("2026-11-23 09:15:00").value), "2026-11-23T09:15:00Z");
   EXPECT_EQ(sn->read("2026-11-23 09:15").error, "it ends where `:` is expected");
+  auto short_year = TimeFormat::make("%d.%m.%y", "UTC", &error);
+  ASSERT_TRUE(short_year) << error;
+  EXPECT_EQ(stdlib::format_instant(short_year->read("24.11.26").value), "2026-11-24T00:00:00Z");
+  EXPECT_EQ(short_year->read("24.11.2x").error, "no year (%y) at \"2x\"");
+  EXPECT_EQ(short_year->read("24.11.").error, "it ends where the year (%y) is expected");
 }
 
 TEST(Mapping, ReadsIso8601AndEpochs) {
