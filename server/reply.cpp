@@ -13,9 +13,11 @@ RefusalHttp refusal_http(runtime::Refusal refusal) {
     case Refusal::NotFound: return {404, "not_found"};
     case Refusal::IllegalTransition: return {409, "illegal_transition"};
     case Refusal::RefusedByRules: return {422, "refused"};
-    case Refusal::Conflict: return {422, "refused"};
+    // A conflict with what is there now (an agent's room or state, a clear with nothing to
+    // clear): 409 as HTTP APIs answer state conflicts; the code stays `refused`.
+    case Refusal::Conflict: return {409, "refused"};
     case Refusal::BadInput: return {422, "refused"};
-    case Refusal::AgentUnavailable: return {422, "refused"};
+    case Refusal::AgentUnavailable: return {409, "refused"};
     case Refusal::StateUnusable: return {422, "refused"};
   }
   return {};

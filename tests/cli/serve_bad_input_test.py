@@ -108,7 +108,7 @@ ROWS = [
     ("a priority override until nonsense", "POST", "/v1/items/L1/priority", JSON, '{"set":1,"until":"soon"}', "supervisor", 422, "refused"),
     ("a priority override beyond the limit", "POST", "/v1/items/L1/priority", JSON, '{"set":1000000000000000001}', "supervisor", 422, "refused", "out of range"),
     ("a priority override naming an item", "POST", "/v1/items/L1/priority", JSON, '{"item":"S1","set":1}', "supervisor", 422, "unknown_field"),
-    ("a clear of no override", "POST", "/v1/items/L1/priority", JSON, '{"clear":true}', "supervisor", 422, "refused", "no priority override"),
+    ("a clear of no override", "POST", "/v1/items/L1/priority", JSON, '{"clear":true}', "supervisor", 409, "refused", "no priority override"),
     ("a priority override of an unknown item", "POST", "/v1/items/NOPE/priority", JSON, '{"set":1}', "supervisor", 404, "not_found"),
     ("a source overrides a priority", "POST", "/v1/items/L1/priority", JSON, '{"set":1}', "source", 403, "forbidden"),
     ("an agent overrides a priority", "POST", "/v1/items/S1/priority", JSON, '{"set":1}', "ada", 403, "forbidden"),

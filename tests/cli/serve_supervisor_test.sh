@@ -57,13 +57,13 @@ expect_in out '"state":"ready"' "ready"
 
 # An agent's state with a reason, by a supervisor.
 TOKEN=$SUP expect_call 200 "the supervisor sets fin not ready" -- PUT /v1/agents/fin/state '{"state":"not_ready","reason":"coaching"}'
-TOKEN=$SUP expect_call 422 "a not-ready agent cannot be assigned" -- POST /v1/items/S1/assign '{"agent":"fin"}'
+TOKEN=$SUP expect_call 409 "a not-ready agent cannot be assigned" -- POST /v1/items/S1/assign '{"agent":"fin"}'
 expect_in out 'agent `fin` is not_ready' "says why"
 expect_exit 0 "nothing changed" -- test "$(state_of S1)" = "queued None"
 TOKEN=$FIN expect_call 200 "fin is ready again" -- PUT /v1/agents/fin/state '{"state":"ready"}'
 TOKEN=$SUP expect_call 200 "assign S1" -- POST /v1/items/S1/assign '{"agent":"fin"}'
 TOKEN=$SUP expect_call 200 "assign S2" -- POST /v1/items/S2/assign '{"agent":"fin"}'
-TOKEN=$SUP expect_call 422 "fin has no room for a third workitem" -- POST /v1/items/S3/assign '{"agent":"fin"}'
+TOKEN=$SUP expect_call 409 "fin has no room for a third workitem" -- POST /v1/items/S3/assign '{"agent":"fin"}'
 expect_in out 'has no room' "says why"
 
 # Hold, resume, cancel by a supervisor; restart stays the source's.
@@ -139,7 +139,7 @@ TOKEN=$SUP expect_call 200 "a fixed priority until 2099" -- POST /v1/items/P1/pr
 expect_in out '"priority":4000,"priority_override":{"kind":"fixed","value":4000,"until":"2099-01-01T00:00:00Z","until_handled":false}' "in force, shown"
 TOKEN=$SUP expect_call 200 "cleared" -- POST /v1/items/P1/priority '{"clear":true}'
 expect_not_in out 'priority_override' "gone"
-TOKEN=$SUP expect_call 422 "nothing left to clear" -- POST /v1/items/P1/priority '{"clear":true}'
+TOKEN=$SUP expect_call 409 "nothing left to clear" -- POST /v1/items/P1/priority '{"clear":true}'
 expect_in out 'has no priority override' "says why"
 TOKEN=$SUP expect_call 200 "a boost until handled" -- POST /v1/items/P1/priority '{"boost":7,"until":"handled"}'
 expect_in out '"priority_override":{"kind":"boost","value":7,"until":null,"until_handled":true}' "shown"

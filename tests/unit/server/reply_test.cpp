@@ -27,8 +27,15 @@ TEST(RefusalHttp, TheAnswersAreTheApis) {
   EXPECT_STREQ(refusal_http(Refusal::NotFound).code, "not_found");
   EXPECT_EQ(refusal_http(Refusal::IllegalTransition).status, 409);
   EXPECT_STREQ(refusal_http(Refusal::IllegalTransition).code, "illegal_transition");
-  for (Refusal r : {Refusal::RefusedByRules, Refusal::Conflict, Refusal::BadInput, Refusal::AgentUnavailable}) {
+  // The request is fine but cannot be done: the rules refuse it, or it is malformed.
+  for (Refusal r : {Refusal::RefusedByRules, Refusal::BadInput}) {
     EXPECT_EQ(refusal_http(r).status, 422) << runtime::refusal_name(r);
+    EXPECT_STREQ(refusal_http(r).code, "refused") << runtime::refusal_name(r);
+  }
+  // It conflicts with the state there is now (an agent's room, state or capacity; an override
+  // to clear): 409, the code kept.
+  for (Refusal r : {Refusal::Conflict, Refusal::AgentUnavailable}) {
+    EXPECT_EQ(refusal_http(r).status, 409) << runtime::refusal_name(r);
     EXPECT_STREQ(refusal_http(r).code, "refused") << runtime::refusal_name(r);
   }
 }
