@@ -30,15 +30,24 @@ void set_slot(runtime::ItemRecord& rec, runtime::StringPool& pool, std::uint32_t
   }
 }
 
-std::string age_text(const BoundExpr* age) {
-  return age ? stdlib::format_duration(stdlib::Duration{age->int_value}) : "0s";
+// The age of an expectation as the test writes it (`at 28h23m`, not its value's `1d4h23m`), so
+// that a failure repeats the line the analyst wrote; without the source, the value.
+std::string age_text(const BoundExpr* age, const SourceManager* sm) {
+  if (!age) return "0s";
+  const SourceRange& r = age->range;
+  if (sm && r.valid() && r.begin.line == r.end.line && r.end.col > r.begin.col) {
+    const std::string_view line = sm->file(r.file).line_text(r.begin.line);
+    const std::size_t from = utf8_byte_offset(line, r.begin.col - 1), to = utf8_byte_offset(line, r.end.col - 1);
+    return std::string(line.substr(from, to - from));
+  }
+  return stdlib::format_duration(stdlib::Duration{age->int_value});
 }
 
 }  // namespace
 
 std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program& program, const Interpreter& interp,
                                            const runtime::abi::RulesV1& table, runtime::StringPool& pool,
-                                           RuleCoverage* coverage) {
+                                           RuleCoverage* coverage, const SourceManager* sm) {
   namespace abi = runtime::abi;
   const abi::RulesV1& T = table;
   std::vector<RuleTestResult> results;
@@ -121,7 +130,7 @@ std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program
             }
           }
           if (got != x.value->int_value)
-            fail(x, fmt::format("expect priority {} at {}", x.value->int_value, age_text(x.age.get())),
+            fail(x, fmt::format("expect priority {} at {}", x.value->int_value, age_text(x.age.get(), sm)),
                  fmt::format("priority {}", got));
           break;
         }
@@ -147,7 +156,7 @@ std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program
             std::string skills;
             for (const auto& [skill, level] : x.skills)
               skills += fmt::format("{}{}: {}", skills.empty() ? "" : ", ", rs.skills[static_cast<std::size_t>(skill)], level);
-            fail(x, fmt::format("expect {}eligible {{ {} }} at {}", x.negated ? "not " : "", skills, age_text(x.age.get())),
+            fail(x, fmt::format("expect {}eligible {{ {} }} at {}", x.negated ? "not " : "", skills, age_text(x.age.get(), sm)),
                  got ? "eligible" : "not eligible");
           }
           break;

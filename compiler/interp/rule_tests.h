@@ -37,9 +37,10 @@ struct RuleCoverage {
 
 // The answers (process or rejection, due instant, priority, eligibility) come from `table`, the
 // rules' table as the runtime is handed it (runtime/abi.h), filled over `program` and `interp`
-// and interning into `pool`; `interp` also finds the boosts that hold, for coverage.
+// and interning into `pool`; `interp` also finds the boosts that hold, for coverage. With `sm`
+// (the rules' source), a failure repeats an expectation's age as the test writes it.
 std::vector<RuleTestResult> run_rule_tests(const BoundRuleset& rs, const Program& program, const Interpreter& interp,
                                            const runtime::abi::RulesV1& table, runtime::StringPool& pool,
-                                           RuleCoverage* coverage = nullptr);
+                                           RuleCoverage* coverage = nullptr, const SourceManager* sm = nullptr);
 
 }  // namespace iwd::compiler

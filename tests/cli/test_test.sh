@@ -25,6 +25,7 @@ test "wrong" {
   expect priority 16 at 1h
   expect eligible { s: 2 } at 0h
   expect due 2026-01-05T10:00:00Z
+  expect priority 99 at 28h23m
 }
 IWD
 expect_exit 1 "a failing test exits 1" -- "$IWD" test "$TMP/wrong.iwd"
@@ -32,15 +33,16 @@ expect_in out "PASS $TMP/wrong.iwd:6 right" "a passing test"
 expect_in out "FAIL $TMP/wrong.iwd:11 wrong" "a failing test with its place"
 expect_in out "wrong.iwd:13:3: expect process Other: got process D.P" "expectation and actual value"
 expect_in out "wrong.iwd:14:3: expect priority 16 at 1h: got priority 15" "priority"
-expect_in out "expect eligible { s: 2 } at 0s: got not eligible" "eligibility"
+expect_in out "expect eligible { s: 2 } at 0h: got not eligible" "eligibility, at the age as written"
 expect_in out "expect due 2026-01-05T10:00:00Z: got due 2026-01-05T11:00:00Z" "due"
+expect_in out "wrong.iwd:17:3: expect priority 99 at 28h23m: got priority" "hours stay hours, as the test writes them"
 expect_in out "1 passed, 1 failed" "the closing line counts tests"
 expect_exit 1 "json" -- "$IWD" test --format json "$TMP/wrong.iwd"
 cp "$TMP/out" "$TMP/result.json"
 expect_exit 0 "the json parses" -- /usr/bin/python3 -c "import json,sys; d=json.load(open('$TMP/result.json')); sys.exit(0 if d['failed']==1 and d['passed']==1 else 1)"
 expect_exit 1 "junit" -- "$IWD" test --format junit "$TMP/wrong.iwd"
 cp "$TMP/out" "$TMP/result.xml"
-expect_exit 0 "the junit parses" -- /usr/bin/python3 -c "import xml.etree.ElementTree as E; r=E.parse('$TMP/result.xml').getroot(); import sys; sys.exit(0 if r.find('testsuite').get('failures')=='4' else 1)"
+expect_exit 0 "the junit parses" -- /usr/bin/python3 -c "import xml.etree.ElementTree as E; r=E.parse('$TMP/result.xml').getroot(); import sys; sys.exit(0 if r.find('testsuite').get('failures')=='5' else 1)"
 
 # Coverage: what no test reached.
 expect_exit 1 "coverage" -- "$IWD" test --coverage "$TMP/wrong.iwd"

@@ -127,7 +127,7 @@ int run_test(const TestOptions& opts) {
     const LoadedRules& rules = *loaded.rules;
     RuleCoverage reached;
     const auto results =
-        run_rule_tests(*comp.bound(), rules.program(), rules.interpreter(), rules.table(), pool, &reached);
+        run_rule_tests(*comp.bound(), rules.program(), rules.interpreter(), rules.table(), pool, &reached, &sm);
     std::size_t suite_failures = 0;
     std::string cases;
     for (const auto& r : results) {
