@@ -64,6 +64,9 @@ struct Agent {
   std::int32_t load_total = 0;
   std::vector<std::uint32_t> held;   // the items offered or assigned to it (item indices)
   std::int64_t idle_since = 0;       // became ready, got an offer, or gave up an item
+  // When the agent entered its state (with its reason): the instant of the event that brought
+  // them (GET /v1/agents' time in state). Saved with the runtime's state, so a restart keeps it.
+  std::int64_t state_since = 0;
   std::uint64_t serial = 0;          // order of first login
   std::vector<Membership> targets;   // while logged in
   std::vector<Seat> seats;           // while published

@@ -91,6 +91,10 @@ const Agent* Runtime::find_agent(std::uint32_t id) const {
   return a == kNoIndex ? nullptr : &agents_[a];
 }
 
+void Runtime::set_state_since(std::uint32_t id, std::int64_t at) {
+  if (const std::uint32_t a = agent_index(id); a != kNoIndex) agents_[a].state_since = at;
+}
+
 std::string Runtime::name(std::uint32_t id) const {
   return id < pool_.size() ? std::string(pool_.view(id)) : std::string("?");
 }

@@ -52,6 +52,7 @@ Status Runtime::agent(const AgentUpdate& u) {
     agent.id = u.id;
     agent.skills.assign(static_cast<std::size_t>(rules_.skill_count), -1);
     agent.serial = next_agent_serial_++;
+    agent.state_since = now();
     if (u.id >= agent_by_id_.size()) agent_by_id_.resize(std::max<std::size_t>(pool_.size(), std::size_t{u.id} + 1), kNoIndex);
     agent_by_id_[u.id] = a;
   }
@@ -92,7 +93,10 @@ Status Runtime::agent(const AgentUpdate& u) {
     join_targets(a);  // publishes
   else
     publish(a);
-  if (was != next || agent.reason != was_reason) emit_agent(agents_[a], was, Cause::AgentChange);
+  if (was != next || agent.reason != was_reason) {
+    agents_[a].state_since = now();
+    emit_agent(agents_[a], was, Cause::AgentChange);
+  }
   offer_agent(a);
   settle();
   return Status::done();
@@ -105,6 +109,7 @@ void Runtime::log_out(std::uint32_t a, std::uint32_t reason) {
   const AgentState was = agent.state;
   agent.state = AgentState::LoggedOut;
   agent.reason = reason;  // kept while logged out: shown with the agent, in the event and the history
+  agent.state_since = now();
   agent.targets.clear();
   emit_agent(agent, was, Cause::Logout);
   const std::vector<std::uint32_t> held = agent.held;

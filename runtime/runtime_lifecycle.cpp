@@ -103,7 +103,10 @@ void Runtime::return_offer(std::uint32_t i, Cause cause) {
   agent.reason = rona_;
   enter_queue(i);
   emit_item(items_[i], ItemState::Offered, cause, a);
-  if (was != AgentState::NotReady || was_reason != rona_) emit_agent(agent, was, cause);
+  if (was != AgentState::NotReady || was_reason != rona_) {
+    agent.state_since = now();
+    emit_agent(agent, was, cause);
+  }
   offer_item(i);
 }
 

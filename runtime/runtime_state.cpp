@@ -11,6 +11,8 @@
 //   them is by a total order (priority and place; idle instant and serial; instant and serial).
 // - version 2: after the items, the priority overrides (index, kind, until handled, value,
 //   until) in index order; a version 1 state (before overrides) has none and still loads.
+// - version 3: then each agent's state_since, in login order (what a restart needs for the
+//   time in state); a state before it gives each agent the instant of the state.
 // No event is emitted and no deadline fires: the saved runtime was settled at its instant.
 #include <fmt/format.h>
 
@@ -23,8 +25,9 @@ namespace {
 
 // The layout's version: a change to what is saved bumps it, and load_state keeps reading the
 // versions before (a snapshot is all a journal has of its history).
-constexpr std::uint32_t kStateVersion = 2;
+constexpr std::uint32_t kStateVersion = 3;
 constexpr std::uint32_t kFirstVersionWithOverrides = 2;
+constexpr std::uint32_t kFirstVersionWithStateSince = 3;
 
 enum StagePosition : std::uint8_t { kStageClosed = 0, kStageQueued = 1, kStageElsewhere = 2 };
 
@@ -185,6 +188,7 @@ void Runtime::save_state(FrameWriter& out) const {
     out.i64(o.value);
     out.i64(o.until);
   }
+  for (const Agent& a : agents_) out.i64(a.state_since);
 }
 
 Status Runtime::load_state(FrameReader& in) {
@@ -349,6 +353,7 @@ Status Runtime::load_state(FrameReader& in) {
         overrides_[i] = o;
       }
     }
+    for (Agent& a : agents_) a.state_since = version >= kFirstVersionWithStateSince ? in.i64() : now();
     if (!in.done()) throw FrameError("bytes are left after its end");
   } catch (const FrameError& e) {
     return Status::fail(Refusal::StateUnusable, std::string("the state is damaged: ") + e.what());

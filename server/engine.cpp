@@ -382,6 +382,10 @@ bool Engine::swap_to(Ruleset next, std::int64_t at, RestoreReport* report, std::
     tap_->events.clear();  // the new session's events: it is discarded
     return false;
   }
+  // The agents go on in their states: their time in state counts from before the reload.
+  for (const runtime::Agent& a : session_->runtime().agents())
+    if (const runtime::Agent* now_a = session->runtime().find_agent(a.id); now_a && now_a->state == a.state && now_a->reason == a.reason)
+      session->runtime().set_state_since(a.id, a.state_since);
   session_ = std::move(session);
   rules_ = std::move(next);
   std::lock_guard<std::mutex> lock(mu_);

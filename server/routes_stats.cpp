@@ -7,6 +7,7 @@
 
 #include "server/routes.h"
 #include "server/views.h"
+#include "stdlib/time.h"
 #include "stats/tracker.h"
 
 namespace iwd::server {
@@ -68,7 +69,9 @@ ojson agent_row(const runtime::Runtime& rt, const stats::AgentBook& book, const 
   ojson j{{"id", std::string(rt.pool().view(a.id))}, {"state", std::string(runtime::agent_state_name(a.state))}};
   j["reason"] = a.state == runtime::AgentState::NotReady && a.reason != runtime::kNoId ? ojson(std::string(rt.pool().view(a.reason)))
                                                                                          : ojson(nullptr);
-  j["time_in_state_ms"] = now - book.since(a.id, now);
+  // Since the event that brought the state (and reason): the runtime keeps it through restarts.
+  j["since"] = stdlib::format_instant(stdlib::Instant{a.state_since});
+  j["time_in_state_ms"] = std::max<std::int64_t>(0, now - a.state_since);
   ojson media = ojson::object();
   for (std::uint32_t m = 0; m < std::max(a.limits.size(), a.load.size()); ++m) {
     const std::int32_t limit = a.limit(m);

@@ -4,15 +4,10 @@
 
 namespace iwd::stats {
 
-void AgentBook::rebuild(const runtime::Runtime& rt, std::int64_t now) {
+void AgentBook::rebuild(const runtime::Runtime& rt) {
   rt_ = &rt;
-  since_.clear();
   parked_with_ = {};
   workbins_.clear();
-  for (const runtime::Agent& a : rt.agents()) {
-    if (a.id >= since_.size()) since_.resize(a.id + 1);
-    since_[a.id] = Since{a.state, a.state == runtime::AgentState::NotReady ? a.reason : runtime::kNoId, now, true};
-  }
   for (const runtime::WorkItem& w : rt.items())
     if (w.state == runtime::ItemState::Parked) refresh_item(w.id, rt);
 }
@@ -22,14 +17,6 @@ void AgentBook::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
     rt_ = &rt;
     parked_with_ = {};
     workbins_.clear();
-  }
-  if (e.kind == runtime::EventKind::AgentStateChanged) {
-    // The event's state, not the agent's now: a later event of the same batch may change it again.
-    const std::uint32_t reason = e.to_agent == runtime::AgentState::NotReady ? e.reason : runtime::kNoId;
-    if (e.agent >= since_.size()) since_.resize(e.agent + 1);
-    Since& s = since_[e.agent];
-    if (!s.known || s.state != e.to_agent || s.reason != reason) s = Since{e.to_agent, reason, e.at, true};
-    return;
   }
   if (e.item != runtime::kNoId) refresh_item(e.item, rt);
 }
@@ -44,10 +31,6 @@ void AgentBook::refresh_item(std::uint32_t id, const runtime::Runtime& rt) {
   if (was != 0) workbins_.erase({was - 1, id});
   if (owner != 0) workbins_.insert({owner - 1, id});
   was = owner;
-}
-
-std::int64_t AgentBook::since(std::uint32_t agent, std::int64_t fallback) const {
-  return agent < since_.size() && since_[agent].known ? since_[agent].at : fallback;
 }
 
 std::vector<std::uint32_t> AgentBook::parked(std::uint32_t agent) const {

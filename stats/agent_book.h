@@ -1,13 +1,10 @@
-// What the agents' views need beyond the runtime (issue 15, "Real-time views"): since when
-// each agent is in its state, and every agent's workbin (its parked items), both kept from
-// the runtime's events so that no request scans the items.
+// What the agents' views need beyond the runtime (issue 15, "Real-time views"): every
+// agent's workbin (its parked items), kept from the runtime's events so that no request scans
+// the items. Since when an agent is in its state is the runtime's (Agent::state_since: saved
+// with its state, so a restart keeps it).
 //
-// - Time in state: an agent's state (with its not-ready reason) starts when an event brings
-//   another state or reason. A hot reload carries the agents over in their states (an event
-//   from logged_out to the same state): the time goes on. After a restart the time counts
-//   from the start (rebuild()), as nothing before it says when the state began.
-// - Workbins: each item event brings the item up to date from the runtime (parked with its
-//   owner, or not); a new runtime (a reload) starts them over from its events.
+// Workbins: each item event brings the item up to date from the runtime (parked with its
+// owner, or not); a new runtime (a reload) starts them over from its events.
 #pragma once
 
 #include <cstdint>
@@ -32,11 +29,9 @@ struct AgentFilter {
 class AgentBook {
  public:
   void on_event(const runtime::Event& e, const runtime::Runtime& rt);
-  // Starts over from the runtime at `now`: every agent in its state since `now`.
-  void rebuild(const runtime::Runtime& rt, std::int64_t now);
+  // Starts over from the runtime.
+  void rebuild(const runtime::Runtime& rt);
 
-  // Since when the agent (interned id) is in its state; `fallback` when unknown.
-  std::int64_t since(std::uint32_t agent, std::int64_t fallback) const;
   // The agent's parked items (interned ids), in id order.
   std::vector<std::uint32_t> parked(std::uint32_t agent) const;
   // Up to `limit` agents (indices in rt.agents(), login order) that pass `filter`, from index
@@ -52,16 +47,9 @@ class AgentBook {
   std::size_t parked_count() const { return workbins_.size(); }
 
  private:
-  struct Since {
-    runtime::AgentState state = runtime::AgentState::LoggedOut;
-    std::uint32_t reason = runtime::kNoId;
-    std::int64_t at = 0;
-    bool known = false;
-  };
   void refresh_item(std::uint32_t id, const runtime::Runtime& rt);
 
   const runtime::Runtime* rt_ = nullptr;
-  std::vector<Since> since_;                   // per interned agent id
   // Per interned item id: its owner's id + 1 when parked, else 0. Chunks: growing with the
   // ids never copies what is there (a vector's doubling did, in the middle of an event).
   runtime::ChunkedVector<std::uint32_t> parked_with_;

@@ -15,7 +15,7 @@ class Tracker final {
   }
   void rebuild(const runtime::Runtime& rt, std::int64_t now) {
     queue.rebuild(rt, now);
-    agents.rebuild(rt, now);
+    agents.rebuild(rt);
   }
   QueueStats queue;
   AgentBook agents;

@@ -168,10 +168,10 @@ TEST(PriorityOverride, AVersionOneStateStillLoads) {
   ASSERT_TRUE(l.load(v1).ok());
   EXPECT_EQ(l.runtime->find_item(h.id("W1"))->priority, 1000);
   Loaded future(h);
-  std::string v3 = v2;
-  const std::uint32_t three = 3;
-  std::memcpy(v3.data(), &three, 4);
-  EXPECT_EQ(future.load(v3).code, Refusal::StateUnusable);
+  std::string v4 = v2;  // (version 3 adds the agents' state_since: none here)
+  const std::uint32_t four = 4;
+  std::memcpy(v4.data(), &four, 4);
+  EXPECT_EQ(future.load(v4).code, Refusal::StateUnusable);
 }
 
 }  // namespace

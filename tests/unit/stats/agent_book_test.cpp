@@ -1,5 +1,5 @@
-// The agents' book: since when each agent is in its state (kept across a hot reload, counted
-// from the start after a restart), workbins and their pages, and the agent filters.
+// The agents' book: workbins and their pages, and the agent filters. (Since when an agent is
+// in its state is the runtime's: tests/unit/runtime/agent_since_test.cpp.)
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -11,9 +11,6 @@ namespace {
 
 using namespace runtime;
 using runtime::testing::Harness;
-using runtime::testing::RecordingSink;
-using runtime::testing::kMinute;
-using runtime::testing::kStart;
 using ::testing::ElementsAre;
 
 // Feeds the book what the harness's runtime emitted since the last call, as the engine does
@@ -26,49 +23,7 @@ struct Fed {
     for (; fed < h.sink.all.size(); ++fed) book.on_event(h.sink.all[fed], rt);
   }
   void feed() { feed(*h.runtime); }
-  std::int64_t now() { return h.clock.now().ms_since_epoch; }
-  std::int64_t since(const char* agent) { return book.since(h.id(agent), -1); }
 };
-
-TEST(AgentBook, TimeInStateStartsAtAChangeOfStateOrReason) {
-  Fed f;
-  ASSERT_TRUE(f.h.agent("a1", 5, -1, -1).ok());
-  f.feed();
-  EXPECT_EQ(f.since("a1"), kStart);
-  f.h.advance(5 * kMinute);
-  ASSERT_TRUE(f.h.agent_state("a1", AgentState::NotReady, "lunch").ok());
-  f.feed();
-  EXPECT_EQ(f.since("a1"), kStart + 5 * kMinute);
-  f.h.advance(kMinute);
-  ASSERT_TRUE(f.h.agent_state("a1", AgentState::NotReady, "training").ok());  // another reason
-  f.feed();
-  EXPECT_EQ(f.since("a1"), kStart + 6 * kMinute);
-  EXPECT_EQ(f.since("nobody"), -1);
-}
-
-TEST(AgentBook, AHotReloadKeepsTheTimeARestartCountsFromTheStart) {
-  Fed f;
-  ASSERT_TRUE(f.h.agent("a1", 5, -1, -1).ok());
-  ASSERT_TRUE(f.h.agent_state("a1", AgentState::NotReady, "lunch").ok());
-  f.feed();
-  f.h.advance(10 * kMinute);
-  // A new runtime adopts the agent in its state (an event from logged_out to not_ready).
-  RecordingSink sink(f.h.pool);
-  std::string error;
-  auto next = Runtime::create(f.h.rules.table(), f.h.pool, f.h.clock, sink, {}, &error);
-  ASSERT_TRUE(next) << error;
-  AgentUpdate u;
-  u.id = f.h.id("a1");
-  u.skills = std::vector<std::int8_t>{5, -1, -1};
-  u.state = AgentState::NotReady;
-  u.reason = f.h.id("lunch");
-  ASSERT_TRUE(next->agent(u).ok());
-  ASSERT_EQ(sink.all.size(), 1u);
-  f.book.on_event(sink.all[0], *next);
-  EXPECT_EQ(f.since("a1"), kStart);
-  f.book.rebuild(*next, f.now());
-  EXPECT_EQ(f.since("a1"), kStart + 10 * kMinute);
-}
 
 TEST(AgentBook, WorkbinsInPagesAndAgentFilters) {
   Fed f;
