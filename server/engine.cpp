@@ -18,6 +18,10 @@ using ojson = nlohmann::ordered_json;
 using runtime::replay::Op;
 using runtime::replay::op_name;
 
+// Idempotency-window captures looked at per batch (server/capture_window.h): well under a
+// millisecond, and more than a batch can capture.
+constexpr std::size_t kExpiryPerBatch = 4096;
+
 class Engine::Tap final : public runtime::EventSink {
  public:
   explicit Tap(Engine& engine) : engine_(engine) {}
@@ -161,6 +165,7 @@ void Engine::loop() {
     session_->advance(now);
     auto messages = std::make_shared<std::vector<std::pair<std::string, SseMessage>>>();
     drain_events(messages.get());
+    window_.expire(now, captured_, kExpiryPerBatch);  // bounded: a quiet spell's backlog goes over several wakes
     if (batch.empty() && messages->empty() && records_.empty()) continue;  // a timer wake that changed nothing
     CommitBatch commit;
     auto answers = std::make_shared<std::vector<std::pair<std::unique_ptr<Command>, Reply>>>();
@@ -284,13 +289,7 @@ Reply Engine::apply(Change& c, std::int64_t now, CommitBatch* batch) {
     if (auto forbidden = forbid_other_source(c, id)) return *forbidden;
   if (c.op == Op::Capture) {
     if (id.empty()) return error_reply(422, "missing_id", "an item needs an `id` (a string): the source system's key");
-    if (const CaptureMark* mark = captured_.find(pool_.intern(id))) {
-      if (mark->body_hash != hash)
-        return error_reply(409, "conflict", fmt::format("item `{}` was captured before with another body", id));
-      Reply again = outcome(c, id);
-      again.status = 200;  // the same item again: nothing new is stored
-      return again;
-    }
+    if (auto again = capture_again(id, hash, now)) return *again;  // engine_capture.cpp
   } else if (c.op != Op::Agent && !id.empty()) {
     // An ended item: say so rather than "no open item". (Ids are looked up, not interned: an
     // unknown id must not grow the pool.)
@@ -311,13 +310,18 @@ Reply Engine::apply(Change& c, std::int64_t now, CommitBatch* batch) {
   // A refusal is answered by its code (server/reply.cpp's table), never by its wording.
   if (runtime::Status s = session_->apply(runtime::replay::ScriptLine{now, c.op, std::move(c.value)}); !s.ok())
     return refusal_reply(s);
-  batch->lines.push_back(std::move(line));
-  if (c.op == Op::Capture) captured_.set(pool_.intern(id), CaptureMark{hash, runtime::ItemState::None, pool_.intern(requester_)});
+  batch->lines.push_back(std::move(line));  // a rejected capture too: its history record is replayed
+  if (c.op == Op::Capture) return captured(c, id, hash, now);
   return outcome(c, id);
 }
 
-void Engine::remember_capture(const json& value) {
-  captured_.set(pool_.intern(value["id"].get<std::string>()), CaptureMark{body_hash(value, value.dump())});
+std::optional<std::string> Engine::rejection(const std::string& id) const {
+  const auto known = pool_.find(id);
+  if (!known) return std::nullopt;
+  for (const runtime::Event& e : tap_->events)  // not drained yet: this change's events
+    if (e.kind == runtime::EventKind::ItemStateChanged && e.item == *known && e.to_item == runtime::ItemState::Rejected)
+      return std::string(e.detail ? e.detail : "the rules classify it into no process");
+  return std::nullopt;
 }
 
 // The item (or agent) a change was about, as it stands after the change.
@@ -350,8 +354,12 @@ void Engine::drain_events(std::vector<std::pair<std::string, SseMessage>>* messa
   for (const runtime::Event& e : tap_->events) {
     if (!recovering_) stats_.on_event(e, rt);
     if (e.kind != runtime::EventKind::ItemStateChanged) continue;
-    if (!runtime::is_open(e.to_item) && e.to_item != runtime::ItemState::None)
-      if (CaptureMark* mark = captured_.find(e.item)) mark->ended = e.to_item;
+    // (A rejected capture has no mark: an earlier life's, if any, stays as it ended.)
+    if (!runtime::is_open(e.to_item) && e.to_item != runtime::ItemState::None && e.to_item != runtime::ItemState::Rejected)
+      if (CaptureMark* mark = captured_.find(e.item)) {
+        mark->ended = e.to_item;
+        window_.ended(e.item, e.at, captured_);
+      }
     if (recovering_) continue;
     metrics_.on_event(e, rt);
     if (e.agent == runtime::kNoId) continue;
@@ -427,6 +435,7 @@ Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch, Answer* waiter)
     job = std::make_shared<SnapshotJob>();
     job->at = now;
     job->rules_key = rules_.key;
+    window_.expire(now, captured_, SIZE_MAX);  // the snapshot keeps only what the window still needs
     job->state = capture_state(session_->runtime(), captured_);
     mark_snapshot(*job);
     if (batch_snapshot_) {  // a later snapshot in the batch covers what the earlier one did, and more

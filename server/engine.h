@@ -42,6 +42,7 @@
 #include "runtime/replay/replay.h"
 #include "server/group_commit.h"
 #include "server/history_retention.h"
+#include "server/capture_window.h"
 #include "server/journal.h"
 #include "server/metrics.h"
 #include "server/offer_hub.h"
@@ -91,6 +92,9 @@ struct EngineOptions {
   std::vector<notify::Subscription> subscriptions{};
   notify::OutboxLimits outbox{};
   notify::RetryPolicy retry{};
+  // How long a capture's body and first answer are remembered (docs/api.md, "Idempotency"):
+  // a retried identical create within it answers as the first did.
+  std::int64_t idempotency_window_ms = 86'400'000;
 };
 
 class Engine {
@@ -143,6 +147,9 @@ class Engine {
   // The source that captured item `id` ("" when not known: an id never captured, or a capture
   // record no longer in the history). Only on the engine thread, inside a read.
   std::string item_source(const std::string& id);
+  // How many ids the idempotency index holds (open items and the window's captures). Only on
+  // the engine thread, inside a read.
+  std::size_t ids_remembered() const { return captured_.size(); }
 
   // Notifications (server/engine_notify.cpp): null without the history. A subscription's
   // change is stored on the committer's thread, in a transaction of its own.
@@ -169,7 +176,16 @@ class Engine {
   bool recover(Ruleset initial, std::string* error);
   bool replay_rules_line(const std::string& key, std::int64_t at, Ruleset* initial, std::string* error);
   bool ruleset_for(const std::string& key, Ruleset* initial, Ruleset* out, std::string* error);
-  void remember_capture(const nlohmann::json& value);
+  // The capture path (engine_capture.cpp). A capture of an id the index knows: the first
+  // answer again (an identical body within the window), 409 (an open item), or nothing (a new
+  // life of an ended item's id).
+  std::optional<Reply> capture_again(const std::string& id, std::uint64_t hash, std::int64_t now);
+  // After the runtime took the capture: 422 when the rules rejected it (the id stays free),
+  // else the item, remembered in the index and the window.
+  Reply captured(const Change& c, const std::string& id, std::uint64_t hash, std::int64_t now);
+  // The rules' reason when the change being applied rejected `id`'s capture.
+  std::optional<std::string> rejection(const std::string& id) const;
+  void remember_capture(const nlohmann::json& value, std::int64_t at);  // recovery: not a rejected one
   static std::uint64_t body_hash(const nlohmann::json& value, const std::string& dumped);
   // The batch loop (engine.cpp).
   void loop();
@@ -217,10 +233,12 @@ class Engine {
   bool recovering_ = false;
   EngineOptions options_;
   std::int64_t lines_since_snapshot_ = 0;
-  // Each capture's body by id, as a hash of its canonical JSON: the same body again is
-  // answered with the item, another body with 409. Rebuilt from the journal at start
-  // (server/state_image.h).
+  // Each capture's body by id, as a hash of its canonical JSON, while its item is open and
+  // for the idempotency window (engine_capture.cpp: the same body again is answered as the
+  // first was, another body of an open item with 409). Rebuilt from the snapshot and the
+  // journal at start (server/state_image.h).
   CaptureIndex captured_;
+  CaptureWindow window_;  // the index's captures by instant, and their first answers
   stats::Tracker stats_;  // rebuilt from the runtime at the end of recovery
   std::atomic<bool> failed_{false};
   // The event history: records numbered in the order the runtime emits the events, those of

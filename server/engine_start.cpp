@@ -15,6 +15,7 @@ std::unique_ptr<Engine> Engine::start(Ruleset rules, runtime::StringPool& pool, 
                                       Metrics& metrics, OfferHub& hub, const EngineOptions& options, std::string* error) {
   std::unique_ptr<Engine> e(new Engine(pool, journal, clock, metrics, hub));
   e->options_ = options;
+  e->window_.set_window(options.idempotency_window_ms);
   if (!e->open_history(error) || !e->open_outbox(error) || !e->recover(std::move(rules), error)) return nullptr;
   e->committer_ = std::make_unique<GroupCommitter>(journal, e->history_.get(), e->outbox_.get());
   if (e->outbox_ && !(e->sender_ = notify::Sender::start(journal.path(), *e->outbox_, options.retry, error))) return nullptr;
@@ -92,6 +93,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
       }
       if (!restore_captured(snapshot->captured, error)) return false;
     }
+    window_.restored(captured_, snapshot->at);  // the snapshot does not say when each was captured
     snapshot->image.clear();
     snapshot->image.shrink_to_fit();
     drain_events(nullptr);
@@ -138,7 +140,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
                                 journal_.position(), n, e);
           return;
         }
-        if (parsed.op == runtime::replay::Op::Capture) remember_capture(parsed.value);
+        if (parsed.op == runtime::replay::Op::Capture) remember_capture(parsed.value, parsed.at);
         drain_events(nullptr);
       },
       error);
@@ -148,6 +150,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
     return false;
   }
   const std::int64_t now = clock_.now().ms_since_epoch;
+  window_.expire(now, captured_, SIZE_MAX);  // captures replayed from before the window
   if (!session_) {  // a new journal: it begins with the rules in force
     if (wanted.empty()) {
       *error = "the journal is empty: give the rules to start with (--rules)";

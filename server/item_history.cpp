@@ -16,6 +16,9 @@ bool open_state(const std::string& s) {
          s == "held";
 }
 
+// The record that begins a life of the id: its capture (a rejected one too).
+bool is_capture(const history::Record& r) { return r.kind == history::RecordKind::Item && r.reason == "capture"; }
+
 }  // namespace
 
 ojson record_view(const history::Record& r) {
@@ -39,11 +42,12 @@ ojson record_view(const history::Record& r) {
 
 bool read_item_page(history::Store& store, const std::string& id, std::int64_t after, std::size_t limit,
                     ItemHistoryPage* page, std::string* error) {
-  std::int64_t last = 0;
-  // The item index visits the whole timeline from its first record (its capture names the
-  // source); records up to `after` are skipped, and one past the page says there is more.
+  std::int64_t last = 0, life = 0;
+  // The item index visits the whole timeline from its first record (each capture begins a
+  // life of the id and names its source); records up to `after` are skipped, and one past the
+  // page says there is more.
   return store.read_item(id, [&](const history::Record& r) {
-    if (!page->seen && r.reason == "capture") page->source = r.actor;
+    if (is_capture(r)) page->source = r.actor, ++life;
     page->seen = true;
     if (r.seq <= after) return true;
     if (page->records.size() == limit) {
@@ -51,6 +55,7 @@ bool read_item_page(history::Store& store, const std::string& id, std::int64_t a
       return false;
     }
     page->records.push_back(record_view(r));
+    page->records.back()["life"] = life;
     last = r.seq;
     return true;
   }, error);
@@ -62,7 +67,10 @@ std::optional<EndedItem> ended_item(history::Store& store, const std::string& id
   std::int64_t at = 0;
   bool seen = false;
   const bool ok = store.read_item(id, [&](const history::Record& r) {
-    if (!seen && r.reason == "capture") e.source = r.actor;
+    if (is_capture(r)) {  // a new life: the last one is told
+      e.source = r.actor;
+      process.clear(), agent.clear(), outcome.clear();
+    }
     seen = true;
     if (r.kind != history::RecordKind::Item) return true;
     if (!r.to.empty()) state = r.to, at = r.at;

@@ -79,8 +79,10 @@ std::optional<StateImage> image_from_json(const nlohmann::json& j, std::string* 
 // --- Format 2.
 
 // The idempotency index: each captured id's body, as a hash of its canonical JSON, and, once
-// it ended, how. By interned id. Ids are dense, so a vector: growing it moves 16 bytes an id,
-// where a hash map's rehash relinks every node (a 20 ms pause at 170,000 ids).
+// it ended, how; kept while the item is open and for the idempotency window after its capture
+// (server/capture_window.h), then erased. By interned id. Ids are dense, so a vector: growing
+// it moves 24 bytes an id, where a hash map's rehash relinks every node (a 20 ms pause at
+// 170,000 ids).
 struct CaptureMark {
   std::uint64_t body_hash = 0;
   runtime::ItemState ended = runtime::ItemState::None;  // None while open
@@ -88,6 +90,9 @@ struct CaptureMark {
   // (recovery and snapshots do not carry it: the history's capture record says it), or not known.
   static constexpr std::uint32_t kSourceUnread = 0xffffffffu, kSourceNone = 0xfffffffeu;
   std::uint32_t source = kSourceUnread;
+  // When it was captured (this life), on the server's clock: the idempotency window counts
+  // from it. Snapshots do not keep it: restored marks count from the snapshot's instant.
+  std::int64_t at = 0;
 };
 class CaptureIndex {
  public:
@@ -101,9 +106,19 @@ class CaptureIndex {
     known_[id] = true;
     marks_[id] = m;
   }
+  void erase(std::uint32_t id) {
+    if (id >= marks_.size() || !known_[id]) return;
+    known_[id] = false;
+    --count_;
+  }
   std::size_t size() const { return count_; }
   template <typename F>
   void each(F f) const {
+    for (std::uint32_t id = 0; id < marks_.size(); ++id)
+      if (known_[id]) f(id, marks_[id]);
+  }
+  template <typename F>
+  void each_mutable(F f) {
     for (std::uint32_t id = 0; id < marks_.size(); ++id)
       if (known_[id]) f(id, marks_[id]);
   }

@@ -225,6 +225,9 @@ ROWS = [
     ("complete of a canceled item", "POST", "/v1/items/C1/complete", None, "", "source", 409, "ended", "canceled"),
     ("hold of a canceled item", "POST", "/v1/items/C1/hold", None, "", "source", 409, "ended"),
     ("a captured id with another body", "POST", "/v1/items", JSON, capture("S1", segment="Silver"), "source", 409, "conflict"),
+    # Retries within the idempotency window: the first answer again, nothing stored.
+    ("a captured id with the same body", "POST", "/v1/items", JSON, capture("S1", segment="Gold"), "source", 201, None),
+    ("a canceled item's id with the same body", "POST", "/v1/items", JSON, '{"id":"C1","department":"Legal"}', "source", 201, None),
     # Unknown ids and routes.
     ("read of an unknown item", "GET", "/v1/items/NOPE", None, None, "supervisor", 404, "not_found"),
     ("complete of an unknown item", "POST", "/v1/items/NOPE/complete", None, "", "source", 404, "not_found"),
@@ -516,6 +519,16 @@ def main():
             stored = s.call("POST", "/v1/items", capture("OK1"), "source").status
             checks.append(("an allowed capture stores one line (the check sees writes)",
                            stored == 201 and journal_state(s.data)[0] == after[0] + 1))
+            # A capture the rules reject: 422 `rejected` with the reason, journaled (its history
+            # record goes with its line) and kept as no item: the corrected one is accepted.
+            lines = journal_state(s.data)[0]
+            r = s.call("POST", "/v1/items", '{"id":"RJ1","segment":"Gold"}', "source")
+            error = (r.json() or {}).get("error") or {}
+            checks.append(("a rejected capture answers 422 `rejected` with the rules' reason, one line stored",
+                           r.status == 422 and error.get("code") == "rejected" and "department" in error.get("reason", "") and
+                           journal_state(s.data)[0] == lines + 1))
+            checks.append(("the rejected id is free: its corrected capture is accepted",
+                           s.call("POST", "/v1/items", capture("RJ1"), "source").status == 201))
             for name, ok in checks:
                 if ok:
                     passed += 1

@@ -77,7 +77,7 @@ def eventually(f, seconds=10):
 
 def start(retry_for):
     config = {"tokens": [{"token": SOURCE, "role": "source", "name": "crm"}, {"token": ADMIN, "role": "admin"}],
-              "subscriptions": {"crm": {"url": HOOK + "/crm", "events": ["captured", "canceled", "completed"],
+              "subscriptions": {"crm": {"url": HOOK + "/crm", "events": ["captured", "rejected", "canceled", "completed"],
                                         "sources": ["crm"], "secret": SECRET}},
               "notifications": {"retry_initial_seconds": 0.1, "retry_max_seconds": 0.5, "timeout_seconds": 2,
                                 "retry_for_seconds": retry_for}}
@@ -98,6 +98,15 @@ try:
     check(verified, "its signature verifies with the docs' example")
     check(delivery == body["delivery"] and delivery.startswith("crm-"), f"Iwd-Delivery is the body's delivery: {delivery}")
     check(body["source"] == "crm" and body["state"] == "queued" and body["process"] != "", f"the body: {body}")
+    # A capture the rules reject: 422, notified as `rejected` to its source; the corrected one is captured.
+    status, _ = call(port, "POST", "/v1/items", {"id": "R1", "segment": "Gold"}, SOURCE)
+    check(status == 422, f"a capture without its department is rejected: {status}")
+    check(eventually(lambda: seen("/crm", "rejected", "R1")), "R1's rejected notification arrives")
+    rejected = seen("/crm", "rejected", "R1")[0][1] if seen("/crm", "rejected", "R1") else {}
+    check(rejected.get("source") == "crm" and rejected.get("state") == "rejected", f"the rejection's body: {rejected}")
+    status, _ = call(port, "POST", "/v1/items", {"id": "R1", "department": "Sales", "segment": "Gold"}, SOURCE)
+    check(status == 201, f"the corrected capture of R1: {status}")
+    check(eventually(lambda: seen("/crm", "captured", "R1")), "R1's captured notification arrives")
 
     # A subscription over the API: every source, offers only; listed, then deleted.
     status, put = call(port, "PUT", "/v1/admin/subscriptions/ops", {"url": HOOK + "/ops", "events": ["captured"],

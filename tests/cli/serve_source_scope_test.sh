@@ -35,7 +35,7 @@ refused_everywhere R1 queued "running"
 TOKEN=$CRM expect_call 200 "crm reads its own item" -- GET /v1/items/R1
 TOKEN=$CRM2 expect_call 200 "crm's other token (the same source) holds it" -- POST /v1/items/R1/hold ''
 TOKEN=$SUP expect_call 200 "a supervisor resumes any item" -- POST /v1/items/R1/resume ''
-TOKEN=$CRM expect_call 200 "the same body again from crm is the item" -- POST /v1/items '{"id":"R1","department":"Sales","segment":"Gold"}'
+TOKEN=$CRM expect_call 201 "the same body again from crm is the item" -- POST /v1/items '{"id":"R1","department":"Sales","segment":"Gold"}'
 TOKEN=$CRM expect_call 403 "crm may not touch the batch item cases captured" -- POST /v1/items/R1-new/cancel ''
 stop_server
 

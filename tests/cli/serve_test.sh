@@ -25,7 +25,7 @@ sleep 0.3
 expect_call 201 "a capture" -- POST /v1/items '{"id":"S1","department":"Sales","segment":"Gold"}'
 expect_in out '"state":"offered","process":"Sales.Gold","priority":500' "classified and offered at once"
 expect_in out '"agent":"ada"' "to ada"
-expect_call 200 "the same capture again is fine" -- POST /v1/items '{"id":"S1","department":"Sales","segment":"Gold"}'
+expect_call 201 "the same capture again is fine (the first answer)" -- POST /v1/items '{"id":"S1","department":"Sales","segment":"Gold"}'
 expect_call 409 "the same id with another body" -- POST /v1/items '{"id":"S1","department":"Sales","segment":"Silver"}'
 expect_in out '"code":"conflict"' "a conflict"
 expect_call 200 "the agent's offers by polling" -- GET /v1/agents/ada/offers

@@ -216,6 +216,14 @@ class Driver(threading.Thread):
         cands = []
         if len(live) < MAX_OPEN:
             cands += [(10, "capture"), (3, "batch")]
+            # Item identity (docs/api.md): a rejected id captured again, corrected; an ended
+            # item's id captured again with another body, a new life.
+            rejected = [it for it in w.items.values() if it.state == "rejected"]
+            ended = [it for it in w.items.values() if it.state in ("completed", "canceled", "expired")]
+            if rejected:
+                cands.append((2, "correct"))
+            if ended:
+                cands.append((2, "relive"))
         if live:
             cands += [(6, "update"), (3 if len(live) < MAX_OPEN else 12, "cancel")]
         if by["deferred"] or by["queued"] or by["offered"]:
@@ -258,6 +266,14 @@ class Driver(threading.Thread):
         pick = rng.choice
         if kind == "capture":
             return Op("capture", body=self.new_body(self.body_kind(), now))
+        if kind in ("correct", "relive"):
+            it = pick(sorted((i for i in w.items.values() if i.state == "rejected") if kind == "correct" else
+                             (i for i in w.items.values() if i.state in ("completed", "canceled", "expired")),
+                             key=lambda i: i.id))
+            body = self.new_body("S" if kind == "correct" else self.rng.choice("SFLX"), now)
+            body["id"] = it.id
+            body["product"] = f"life-{self.seq}"  # never the ended life's body: not a retry
+            return Op("capture", body=body)
         if kind == "batch":
             return Op("batch", bodies=[self.new_body(self.body_kind(), now) for _ in range(rng.randint(2, 6))])
         if kind == "update":
@@ -365,7 +381,7 @@ class Driver(threading.Thread):
                 self.note(op, draft, now, f"in doubt ({e})")
             self.errors.append((time.monotonic(), f"{op.describe()}: {e}"))
             return False
-        if 200 <= status < 300:
+        if 200 <= status < 300 or self.rejected_as_predicted(op, draft, status, reply):
             self.acked += len(op.bodies) if op.kind == "batch" else 1
             self.kinds[op.kind] += 1
             self.note(op, draft, now, f"{status} {self.summary(reply)}")
@@ -375,6 +391,12 @@ class Driver(threading.Thread):
             self.note(op, draft, now, f"refused {status} {reply}")
             self.surprise(op, "a 2xx answer", f"{status} {reply}", now, self.entities(op, draft))
         return True
+
+    @staticmethod
+    def rejected_as_predicted(op, draft, status, reply):
+        """A capture the rules reject answers 422 `rejected` and keeps nothing (docs/api.md)."""
+        return op.kind == "capture" and status == 422 and draft.items[op.body["id"]].state == "rejected" and \
+            isinstance(reply, dict) and reply.get("error", {}).get("code") == "rejected"
 
     def note(self, op, draft, now, outcome):
         """The operation in the history of each item it names (the draft's copies share it)."""
@@ -429,11 +451,15 @@ class Driver(threading.Thread):
                 it = w.items[body["id"]]
                 if result["status"] == 201:
                     self.take_item(it, result["item"], op, now)
+                elif it.state == "rejected" and result["status"] == 422 and result["error"]["code"] == "rejected":
+                    w.live.discard(it.id)  # as predicted: nothing kept
                 else:
                     it.state = "absent"
                     w.live.discard(it.id)
                     self.surprise(op, f"{body['id']} created (201)", result, now, [])
             return
+        if op.kind == "capture" and w.items[op.body["id"]].state == "rejected" and "error" in reply:
+            return  # rejected as predicted (rejected_as_predicted)
         self.take_item(w.items[op.body["id"] if op.kind == "capture" else op.id], reply, op, now)
 
     def take_item(self, it, reply, op, now):

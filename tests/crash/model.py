@@ -135,15 +135,15 @@ class World:
         self.acked = []  # (item id, the cause its history record carries) of each acknowledged item change
 
     def note_acked(self, op, status, reply):
-        """An acknowledged change, for the history check (verify.verify_history). A create
-        answered 200 (the same body again) changed nothing; agent changes are not checked (a
-        change of skills alone is no event)."""
+        """An acknowledged change, for the history check (verify.verify_history). A capture
+        answered 201 or 422 `rejected` has its capture record (the rejection is journaled with
+        its record); agent changes are not checked (a change of skills alone is no event)."""
         if op.kind == "batch":
-            self.acked += [(b["id"], "capture") for b, r in zip(op.bodies, reply["results"]) if r["status"] == 201]
+            self.acked += [(b["id"], "capture") for b, r in zip(op.bodies, reply["results"]) if r["status"] in (201, 422)]
         elif op.kind == "return_workbin":
             self.acked += [(r["item"], "return") for r in reply["results"] if r["status"] == 200]
         elif op.kind == "capture":
-            if status == 201:
+            if status in (201, 422):
                 self.acked.append((op.body["id"], "capture"))
         elif op.kind == "priority":
             self.acked.append((op.id, "override"))  # a priority record, reason `override`
@@ -203,8 +203,11 @@ def _distribute(d, it, now):
 
 def _capture(d, body, now):
     it = Item(body["id"], body)
+    earlier = d.peek_item(body["id"])
+    if earlier is not None:  # a corrected capture of a rejected id, or a new life of an ended one
+        it.history = earlier.history
     if "department" not in body:
-        it.state = "rejected"  # a required attribute is missing: nothing is kept but the id
+        it.state = "rejected"  # a required attribute is missing: 422, nothing is kept, the id stays free
     else:
         it.attrs = {"id": body["id"], "source": "api", "media": "workitem", "captured_at": ANY, "segment": "Bronze",
                     "tags": []}

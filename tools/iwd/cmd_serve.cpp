@@ -110,6 +110,7 @@ int run_serve(const ServeOptions& opts) {
   engine_options.compact_every = config.compact_every;
   engine_options.history = config.history;
   engine_options.history_retention_days = config.history_retention_days;
+  engine_options.idempotency_window_ms = config.idempotency_window_ms;
   engine_options.subscriptions = config.subscriptions;
   engine_options.retry = config.retry;
   engine_options.outbox = config.outbox;

@@ -41,6 +41,17 @@ TEST(Config, History) {
   EXPECT_EQ(c->history_retention_days, 30);
 }
 
+// The idempotency window: a day by default, in seconds (0: a retry is not recognized).
+TEST(Config, IdempotencyWindow) {
+  std::string error;
+  auto c = parse_config("{}", "c.json", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->idempotency_window_ms, 86'400'000);
+  c = parse_config(R"({"idempotency_window_seconds": 90.5})", "c.json", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_EQ(c->idempotency_window_ms, 90'500);
+}
+
 // The per-address cap defaults to half of max_connections, at most 256; 0 is no cap.
 TEST(Config, ConnectionLimits) {
   std::string error;
@@ -113,7 +124,9 @@ TEST(Config, NamesTheProblem) {
             "c.json: `max_connections_per_address` is a whole number from 0 to 100000 (0: no cap)");
   EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, "
             "max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, "
-            "history, history_retention_days, subscriptions, notifications, mappings)");
+            "history, history_retention_days, idempotency_window_seconds, subscriptions, notifications, mappings)");
+  EXPECT_EQ(parse_error(R"({"idempotency_window_seconds": -1})"),
+            "c.json: `idempotency_window_seconds` is a number of seconds from 0 to 31536000 (a year)");
   EXPECT_EQ(parse_error(R"({"history_retention_days": -3})"),
             "c.json: `history_retention_days` is a whole number of days from 0 to 100000 (0: kept for ever)");
   EXPECT_EQ(parse_error(R"({"history": "yes"})"), "c.json: `history` is true (keep the event history) or false");

@@ -57,7 +57,7 @@ TEST_F(EngineTest, CaptureIsIdempotentByIdAndRefusalsAreNotStored) {
   start();
   const json s1{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}};
   EXPECT_EQ(change("capture", s1).status, 201);
-  EXPECT_EQ(change("capture", s1).status, 200);
+  EXPECT_EQ(change("capture", s1).status, 201);  // a retry: the first answer again
   Reply other = change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Silver"}});
   EXPECT_EQ(other.status, 409);
   EXPECT_EQ(other.body["error"]["code"], "conflict");
@@ -141,7 +141,7 @@ TEST_F(EngineTest, RecoveryRestoresStatesAgentsPrioritiesAndTimeouts) {
   clock_.advance(stdlib::Duration{3'600'000});
   start();  // later: priorities recomputed from the stored instants
   EXPECT_GT(items()["F1"]["priority"].get<std::int64_t>(), before.at("F1")["priority"].get<std::int64_t>());
-  EXPECT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 200);
+  EXPECT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);
 }
 
 TEST_F(EngineTest, ReloadReevaluatesOpenItemsAndKeepsWorkInFlight) {
@@ -214,9 +214,12 @@ TEST_F(EngineTest, SnapshotsPruneTheJournalAndRecoveryStartsFromThem) {
   EXPECT_EQ(agent("ada")["state"], "not_ready");
   EXPECT_EQ(agent("ada")["reason"], "rona");
   // Idempotency survives the snapshot: S1 (open) and S3 (canceled before it).
-  EXPECT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 200);
-  EXPECT_EQ(change("capture", json{{"id", "S3"}, {"department", "Sales"}, {"segment", "Silver"}}).status, 409);
+  EXPECT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);
+  EXPECT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Silver"}}).status, 409);
   EXPECT_EQ(change("complete", "S3").body["error"]["code"], "ended");
+  EXPECT_EQ(change("capture", json{{"id", "S3"}, {"department", "Sales"}, {"segment", "Bronze"}}).status, 201);  // the retry
+  EXPECT_EQ(change("complete", "S3").body["error"]["code"], "ended");  // nothing new: still canceled
+  EXPECT_EQ(change("capture", json{{"id", "S3"}, {"department", "Sales"}, {"segment", "Silver"}}).status, 201);  // a new life
 }
 
 // A compact, a hot reload and later changes that the engine takes in one batch: the snapshot
@@ -263,7 +266,7 @@ TEST_F(EngineTest, ASnapshotCoversOnlyTheCommandsBeforeItInItsBatch) {
   // 5 cancels after it are replayed.
   EXPECT_EQ(engine_->start_stats().lines, 5);
   EXPECT_EQ(items(), before);
-  EXPECT_EQ(change("capture", json{{"id", "B7"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 200);  // remembered
+  EXPECT_EQ(change("capture", json{{"id", "B7"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);  // remembered
   EXPECT_EQ(change("resume", "A3").body["error"]["code"], "ended");
 }
 
@@ -274,16 +277,16 @@ namespace iwd::server {
 namespace {
 
 // A retry that writes a whole number as `100.0` where the first capture had `100` is the same
-// body (200, not 409); another value is a conflict.
+// body (the first answer again, not 409); another value is a conflict.
 TEST_F(EngineTest, IdempotencyComparesNumbersByValue) {
   start();
   ASSERT_EQ(change("capture", json::parse(R"({"id":"N1","department":"Sales","segment":"Gold","deal_value":100})")).status, 201);
-  EXPECT_EQ(change("capture", json::parse(R"({"id":"N1","department":"Sales","segment":"Gold","deal_value":100.0})")).status, 200);
+  EXPECT_EQ(change("capture", json::parse(R"({"id":"N1","department":"Sales","segment":"Gold","deal_value":100.0})")).status, 201);
   EXPECT_EQ(change("capture", json::parse(R"({"id":"N1","department":"Sales","segment":"Gold","deal_value":100.5})")).status, 409);
   ASSERT_EQ(change("capture", json::parse(R"({"id":"N2","department":"Sales","segment":"Gold","deal_value":2.5e3})")).status, 201);
   start();  // the index rebuilt from the journal agrees
-  EXPECT_EQ(change("capture", json::parse(R"({"id":"N2","department":"Sales","segment":"Gold","deal_value":2500})")).status, 200);
-  EXPECT_EQ(change("capture", json::parse(R"({"id":"N1","department":"Sales","segment":"Gold","deal_value":100.0})")).status, 200);
+  EXPECT_EQ(change("capture", json::parse(R"({"id":"N2","department":"Sales","segment":"Gold","deal_value":2500})")).status, 201);
+  EXPECT_EQ(change("capture", json::parse(R"({"id":"N1","department":"Sales","segment":"Gold","deal_value":100.0})")).status, 201);
 }
 
 // A command that throws on the engine thread is answered 500; the engine goes on.
@@ -345,7 +348,7 @@ TEST_F(EngineTest, RecoveryAfterReloadsStartsFromTheLastReloadsSnapshot) {
   EXPECT_EQ(testing::table_rows(dir_, "snapshots"), 1);
   // Idempotency came through the snapshot: F1 (canceled after it) and F3 (open).
   start("");
-  EXPECT_EQ(change("capture", json{{"id", "F3"}, {"department", "Finance"}, {"segment", "Bronze"}}).status, 200);
+  EXPECT_EQ(change("capture", json{{"id", "F3"}, {"department", "Finance"}, {"segment", "Bronze"}}).status, 201);
   EXPECT_EQ(change("complete", "F1").body["error"]["code"], "ended");
   // And with the other rules given, the reload at start leaves its snapshot too.
   start(other.string());
@@ -394,7 +397,7 @@ TEST_F(EngineTest, AFormatOneSnapshotStillLoads) {
   EXPECT_EQ(engine_->start_stats().lines, 0);
   EXPECT_EQ(items(), before);
   EXPECT_EQ(agent("ada")["load"], 1);
-  EXPECT_EQ(change("capture", s2).status, 200);
+  EXPECT_EQ(change("capture", s2).status, 201);
   EXPECT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Bronze"}}).status, 409);
   EXPECT_EQ(change("resume", "S3").body["error"]["code"], "ended");
   // The next snapshot is of format 2, and starts the service the same.

@@ -1,0 +1,52 @@
+// The idempotency window (docs/api.md, "Idempotency"): what the engine remembers of a capture
+// for `idempotency_window` after it, on the server's clock. Within the window a retried
+// identical create answers as the first did (its status and body, kept here); after it the
+// body is forgotten, and the id's mark in the index (server/state_image.h) is dropped once its
+// item has ended, so the index holds the open items and the window's captures, not every id
+// ever seen. Expiry walks the captures in the order they were made (a queue by instant), a
+// bounded number per engine batch, so no batch pays for a long quiet spell at once.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <utility>
+
+#include "server/state_image.h"
+
+namespace iwd::server {
+
+class CaptureWindow {
+ public:
+  explicit CaptureWindow(std::int64_t window_ms = 86'400'000) : window_ms_(window_ms) {}
+  void set_window(std::int64_t window_ms) { window_ms_ = window_ms; }
+  std::int64_t window_ms() const { return window_ms_; }
+
+  // Whether a capture made at `at` is still within the window at `now`.
+  bool within(std::int64_t at, std::int64_t now) const { return now - at < window_ms_; }
+  // A capture of `id` at `at` (the mark's `at`), with its first answer's body when known
+  // (empty: a capture replayed at recovery, whose answer was not rendered).
+  void captured(std::uint32_t id, std::int64_t at, std::string answer);
+  // Every mark of `index` restored from a snapshot, which does not say when each capture was
+  // made: counted from `at` (the snapshot's instant), so the window only lengthens.
+  void restored(CaptureIndex& index, std::int64_t at);
+  // The first answer's body of `id`'s capture made at `at`, if kept.
+  const std::string* answer(std::uint32_t id, std::int64_t at) const;
+  // Captures past the window at `now`, oldest first, at most `max`: their answers dropped,
+  // and their marks erased from `index` when their items have ended (an item still open keeps
+  // its mark: its source and that it is open). How many were looked at.
+  std::size_t expire(std::int64_t now, CaptureIndex& index, std::size_t max);
+  // Item `id` ended at `now`: its mark goes at once when its capture is past the window.
+  void ended(std::uint32_t id, std::int64_t now, CaptureIndex& index) const;
+  std::size_t pending() const { return queue_.size(); }
+
+ private:
+  std::int64_t window_ms_;
+  std::deque<std::pair<std::int64_t, std::uint32_t>> queue_;  // (capture instant, id), oldest first
+  std::unordered_map<std::uint32_t, std::pair<std::int64_t, std::string>> answers_;  // id: (capture instant, body)
+};
+
+}  // namespace iwd::server

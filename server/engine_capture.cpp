@@ -1,0 +1,58 @@
+// The capture path's identity rules (docs/api.md, "Idempotency"; docs/lifecycle.md): an id is
+// an open item's while it is open; a retried identical create within the idempotency window
+// answers as the first did; a capture the rules reject keeps nothing, so the corrected body is
+// a new capture of the same id; an ended item's id may be captured again, a new life. A
+// rejection is still journaled: its history record (and its notification) is numbered by the
+// replay of the journal, which must emit the same events; recovery keeps no mark for it.
+#include <fmt/format.h>
+
+#include "server/engine.h"
+#include "stdlib/time.h"
+
+namespace iwd::server {
+
+using runtime::ItemState;
+
+std::optional<Reply> Engine::capture_again(const std::string& id, std::uint64_t hash, std::int64_t now) {
+  const auto known = pool_.find(id);
+  const CaptureMark* mark = known ? captured_.find(*known) : nullptr;
+  // A rejected mark comes from a journal written before rejections kept the id free.
+  if (!mark || mark->ended == ItemState::Rejected) return std::nullopt;
+  const bool within = window_.within(mark->at, now);
+  if (within && mark->body_hash == hash) {  // a retry: the first answer, nothing stored
+    if (const std::string* first = window_.answer(*known, mark->at)) return Reply{201, {}, *first};
+    Change asked;
+    asked.op = runtime::replay::Op::Capture;
+    Reply again = outcome(asked, id);  // its first answer was not kept (captured before a restart)
+    again.status = 201;
+    return again;
+  }
+  if (mark->ended != ItemState::None) return std::nullopt;  // ended: a new life of the id
+  if (within) return error_reply(409, "conflict", fmt::format("item `{}` was captured before with another body", id));
+  return error_reply(409, "conflict", fmt::format("item `{}` is open (captured at {}, before the idempotency window); "
+                                                  "it cannot be captured again until it ends",
+                                                  id, stdlib::format_instant(stdlib::Instant{mark->at})));
+}
+
+Reply Engine::captured(const Change& c, const std::string& id, std::uint64_t hash, std::int64_t now) {
+  if (auto why = rejection(id)) {
+    Reply r = error_reply(422, "rejected", fmt::format("item `{}` is rejected: {}", id, *why));
+    r.body["error"]["reason"] = *why;
+    return r;
+  }
+  Reply r = outcome(c, id);
+  const std::uint32_t interned = pool_.intern(id);
+  captured_.set(interned, CaptureMark{hash, ItemState::None, pool_.intern(requester_), now});
+  window_.captured(interned, now, r.text.empty() ? r.body.dump() : r.text);
+  return r;
+}
+
+void Engine::remember_capture(const nlohmann::json& value, std::int64_t at) {
+  const std::string& id = value["id"].get_ref<const std::string&>();
+  if (rejection(id)) return;
+  const std::uint32_t interned = pool_.intern(id);
+  captured_.set(interned, CaptureMark{body_hash(value, value.dump()), ItemState::None, CaptureMark::kSourceUnread, at});
+  window_.captured(interned, at, {});
+}
+
+}  // namespace iwd::server
