@@ -55,12 +55,27 @@ Engine::~Engine() {
 
 std::string Engine::ruleset_label() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return label_;
+  return in_force_.label;
 }
 
 std::string Engine::ruleset_timezone() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return timezone_;
+  return in_force_.timezone;
+}
+
+Engine::RulesInForce Engine::rules_in_force() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return in_force_;
+}
+
+void Engine::publish_rules(std::int64_t at) {
+  RulesInForce r{rules_.label(), rules_.timezone(), "", "", rules_.key, at};
+  if (rules_.loaded) {
+    r.name = rules_.loaded->manifest().ruleset;
+    r.version = rules_.loaded->manifest().ruleset_version;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  in_force_ = std::move(r);
 }
 
 void Engine::submit(std::vector<std::unique_ptr<Command>> cs) {
@@ -396,9 +411,7 @@ bool Engine::swap_to(Ruleset next, std::int64_t at, RestoreReport* report, std::
       session->runtime().set_state_since(a.id, a.state_since);
   session_ = std::move(session);
   rules_ = std::move(next);
-  std::lock_guard<std::mutex> lock(mu_);
-  label_ = rules_.label();
-  timezone_ = rules_.timezone();
+  publish_rules(at);
   return true;
 }
 

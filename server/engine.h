@@ -136,6 +136,14 @@ class Engine {
   const StartStats& start_stats() const { return start_stats_; }
   std::string ruleset_label() const;
   std::string ruleset_timezone() const;  // the rules' zone, for the console's dates
+  // The ruleset in force as GET /v1/admin/rules names it: its manifest's name and version,
+  // its key (the bundle's hash) and when this service put it in force (its start, or the hot
+  // reload that loaded it; a restart loads again).
+  struct RulesInForce {
+    std::string label, timezone, name, version, key;
+    std::int64_t loaded_at = 0;
+  };
+  RulesInForce rules_in_force() const;
   // The rules in force: only on the engine thread, inside a read (a reload replaces them).
   const Ruleset& ruleset_in_force() const { return rules_; }
   CommitStats commit_stats() const { return committer_ ? committer_->stats() : CommitStats{}; }
@@ -193,6 +201,8 @@ class Engine {
   void submit_one(Kind kind, Answer done, Change c = {}, ReadFn read = {}, Ruleset next = {});
   Reply apply(Change& c, std::int64_t now, CommitBatch* batch);  // moves c.value into the session
   Reply reload_now(Ruleset next, std::int64_t now, CommitBatch* batch);
+  // rules_ is in force from `at`: what rules_in_force() answers.
+  void publish_rules(std::int64_t at);
   // Swaps to `next` at `at` when every agent and open item carries over; else keeps the rules.
   bool swap_to(Ruleset next, std::int64_t at, RestoreReport* report, std::string* error);
   // A snapshot at this place in `batch`: the state copied (the image is put together and
@@ -259,11 +269,11 @@ class Engine {
   std::unique_ptr<notify::Outbox> outbox_;  // on the journal's connection, written by the committer
   std::unique_ptr<notify::Sender> sender_;
 
-  mutable std::mutex mu_;  // guards queue_, stopping_, label_, timezone_
+  mutable std::mutex mu_;  // guards queue_, stopping_, in_force_
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Command>> queue_;
   bool stopping_ = false;
-  std::string label_, timezone_;
+  RulesInForce in_force_;
   std::unique_ptr<GroupCommitter> committer_;
   std::unique_ptr<SnapshotStore> snapshots_;
   std::shared_ptr<SnapshotJob> batch_snapshot_;  // the snapshot of the batch being applied

@@ -201,11 +201,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
     drain_events(nullptr);
   }
   if (!store_recovered_history(error)) return false;
-  {
-    std::lock_guard<std::mutex> lock(mu_);
-    label_ = rules_.label();
-    timezone_ = rules_.timezone();
-  }
+  publish_rules(clock_.now().ms_since_epoch);  // loaded by this start, whenever the journal's rules came
   stats_.rebuild(session_->runtime(), session_->now());  // one scan: recovery fed it nothing
   recovering_ = false;
   start_stats_.lines = n;
