@@ -10,29 +10,40 @@ export const session = {
 };
 
 export class ApiError extends Error {
-  constructor(status, code, message) {
+  constructor(status, code, message, details = null) {
     super(message);
     this.status = status;  // 0: no answer (the service is down or restarting)
     this.code = code;
+    this.details = details;  // the API's whole error object (an upload's diagnostics, a reload's problems)
   }
 }
 
 // A GET of the API: the JSON body, or an ApiError with the API's own message.
-export async function api(path, {token = session.token(), signal} = {}) {
+export function api(path, {token = session.token(), signal} = {}) {
+  return request(path, {token, signal});
+}
+
+// Any request of the API: `body` (text) sent with `method`; `accept: 'text/csv'` answers the
+// text itself (a report's CSV), else the JSON body. A refusal is an ApiError.
+export async function request(path, {method = 'GET', body, type, accept, token = session.token(), signal} = {}) {
+  const headers = token ? {Authorization: `Bearer ${token}`} : {};
+  if (accept) headers.Accept = accept;
+  if (body !== undefined) headers['Content-Type'] = type || 'text/plain; charset=utf-8';
   let res;
   try {
-    res = await fetch(path, {headers: token ? {Authorization: `Bearer ${token}`} : {}, signal, cache: 'no-store'});
+    res = await fetch(path, {method, headers, body, signal, cache: 'no-store'});
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'unreachable', 'The service did not answer. It may be restarting.');
   }
-  let body = null;
-  try { body = await res.json(); } catch { body = null; }
+  if (res.ok && accept && accept !== 'application/json') return res.text();
+  let json = null;
+  try { json = await res.json(); } catch { json = null; }
   if (!res.ok) {
-    const err = body && body.error ? body.error : {code: 'http_' + res.status, message: res.statusText};
-    throw new ApiError(res.status, err.code, err.message);
+    const err = json && json.error ? json.error : {code: 'http_' + res.status, message: res.statusText};
+    throw new ApiError(res.status, err.code, err.message, err);
   }
-  return body;
+  return json;
 }
 
 // A query string from an object, leaving out empty values.

@@ -11,6 +11,7 @@ import * as item from './pages/item.js';
 import * as agents from './pages/agents.js';
 import * as agent from './pages/agent.js';
 import * as rules from './pages/rules.js';
+import * as reports from './pages/reports.js';
 
 const routes = [
   [/^\/queue$/, queue],
@@ -19,6 +20,7 @@ const routes = [
   [/^\/agents$/, agents],
   [/^\/agents\/([^/]+)$/, agent],
   [/^\/rules$/, rules],
+  [/^\/reports$/, reports],
 ];
 
 const main = document.getElementById('main');
@@ -47,6 +49,8 @@ const app = {
     return notice('error', `Could not load ${what}.`, err.message || String(err));
   },
   go(hash) { location.hash = hash; },
+  // After a hot reload: the header names the new ruleset.
+  refreshRules() { return loadRules().catch(() => {}); },
 };
 
 function showLive(state) {
