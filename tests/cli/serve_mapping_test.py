@@ -7,6 +7,7 @@ source without a mapping posts the rules' fields; a mapping with a bad rule refu
 Usage: serve_mapping_test.py IWD. Prints `N passed, M failed`."""
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -134,4 +135,6 @@ run = subprocess.run([IWD, "serve", "--rules", "examples/enterprise.iwd", "--dat
                       "127.0.0.1:0", "--config", path], capture_output=True, text=True, timeout=30)
 check(run.returncode != 0 and "`mappings.cases.rules[1].time` (source `cases`, the rule giving `due_at`)" in run.stderr
       and "give the `zone`" in run.stderr, f"a bad mapping refuses the start: {run.returncode} {run.stderr}")
+if not check.failed:
+    shutil.rmtree(TMP, ignore_errors=True)  # kept when something failed: serve.log says why
 check.finish()
