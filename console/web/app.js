@@ -27,9 +27,15 @@ const main = document.getElementById('main');
 const top = document.getElementById('top');
 let current = null;  // the page's cleanup (its polling)
 let rulesInForce = null;
+let me = null;  // GET /v1/me: the token's name, role, agent, and what it may do
 
 const app = {
   get rules() { return rulesInForce; },
+  get me() { return me; },
+  // The supervisor's actions are shown only to a token that may take them (not a viewer's or
+  // an agent's); the API refuses them to the others anyway.
+  get canAct() { return Boolean(me && me.can_act); },
+  reload() { route(); },
   // The page's polling (live.js): stopped when the page changes.
   live(fn) {
     const stop = poll(fn, showLive);
@@ -63,6 +69,7 @@ app.updated = () => showLive('live');
 function signOut(message) {
   session.clear();
   rulesInForce = null;
+  me = null;
   route(message);
 }
 
@@ -90,15 +97,25 @@ async function route(message) {
   }
   top.hidden = false;
   try {
+    if (!me) showWho(me = await api('/v1/me'));
+    // An agent token reads no ruleset (a supervisor's view): its header names the agent only.
     // First sign-in: wait for it; later, refreshed on the way (a hot reload changes the header).
-    if (!rulesInForce) await loadRules();
-    else loadRules().catch(() => {});
+    if (me.role !== 'agent') {
+      if (!rulesInForce) await loadRules();
+      else loadRules().catch(() => {});
+    }
   } catch (err) {
-    const shown = app.failed(err, 'the ruleset in force');
+    const shown = app.failed(err, me ? 'the ruleset in force' : 'who you are');
     if (shown) replace(main, shown);
     return;
   }
   const {path, params} = parse();
+  // An agent token sees its own items only: its agent's page, whatever the address says.
+  const own = me.role === 'agent' ? '/agents/' + encodeURIComponent(me.agent) : null;
+  if (own && path !== own) {
+    history.replaceState(null, '', '#' + own);
+    return route();
+  }
   for (const a of document.querySelectorAll('[data-nav]'))
     a.toggleAttribute('aria-current', path.startsWith('/' + a.dataset.nav) || (a.dataset.nav === 'queue' && path.startsWith('/items')));
   for (const [pattern, page] of routes) {
@@ -110,16 +127,28 @@ async function route(message) {
   replace(main, notice('empty', 'No such page.', 'Use the navigation above.'));
 }
 
-// Sign-in: the token is tried on the API before it is kept.
+// The header's who-am-I: the token's name and role (never the token), and the pages its role
+// reads (an agent token: its own page only).
+function showWho(who) {
+  const role = who.role === 'viewer' ? 'viewer, read only' : who.role === 'agent' ? `agent ${who.agent}` : who.role;
+  replace(document.getElementById('whoami'), who.name ? `${who.name} · ${role}` : role);
+  for (const a of document.querySelectorAll('[data-nav]')) a.hidden = who.role === 'agent';
+}
+
+// Sign-in: the token is tried on the API (who it is) before it is kept. A source token reads
+// none of the console's pages.
 async function signedIn(token) {
+  let who;
   try {
-    await api('/v1/admin/rules', {token});
+    who = await api('/v1/me', {token});
   } catch (err) {
     if (err instanceof ApiError && err.status === 401) return 'That token was not accepted. Check it and try again.';
-    if (err instanceof ApiError && err.status === 403) return 'That token\'s role cannot use the console: it needs a supervisor or admin token.';
     return err.message || String(err);
   }
+  if (!who.can_read && who.role !== 'agent')
+    return 'That token\'s role cannot use the console: it needs a supervisor or admin token (a viewer\'s to look only, an agent\'s for its own items).';
   session.set(token);
+  me = null;  // read again by route(), which shows it
   if (!location.hash || location.hash === '#') history.replaceState(null, '', '#/queue');
   route();
   return null;

@@ -3,6 +3,7 @@
 import {api} from '../api.js';
 import {h, notice, replace} from '../dom.js';
 import {count, instant, stateName, viewerZone} from '../format.js';
+import {itemActions} from './item_actions.js';
 
 export async function render(view, {match}, app) {
   const id = match[0];
@@ -41,6 +42,7 @@ export async function render(view, {match}, app) {
         h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Attribute'), h('th', {scope: 'col'}, 'Value'))),
         h('tbody', {}, attributes.map(([k, v]) => h('tr', {dataset: {attribute: k}},
           h('th', {scope: 'row'}, k), h('td', {class: 'mono'}, shown(k, v, zone))))))));
+  view.querySelector('.page-head')?.after(itemActions(it, app) ?? '');  // the supervisor's actions (item_actions.js)
 }
 
 // A value as people read it: instants in both zones, lists joined, the rest as JSON.

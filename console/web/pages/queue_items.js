@@ -3,6 +3,7 @@
 import {api, query} from '../api.js';
 import {h, notice, replace} from '../dom.js';
 import {count, stateName} from '../format.js';
+import {bulkActions} from './bulk_actions.js';
 import {itemsTable} from './items_table.js';
 
 export const PAGE = 50;
@@ -19,7 +20,7 @@ export async function render(view, {params}, app) {
   replace(view,
     h('nav', {class: 'crumbs', 'aria-label': 'Breadcrumbs'}, h('a', {href: '#/queue'}, 'Queue'), ' › ', process || 'all processes'),
     h('div', {class: 'page-head'}, h('h1', {}, process ? `Items of ${process}` : 'Items'), h('label', {class: 'inline'}, 'State ', select)),
-    body);
+    bulkActions({process, state}, app), body);
   let page;
   try {
     page = await api('/v1/queue' + query({process, state, limit: PAGE, offset}));

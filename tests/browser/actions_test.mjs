@@ -1,0 +1,289 @@
+// The supervisor's actions in the console (actions_test.sh started and seeded the service):
+// each action taken from the item, agent and drill-down pages through its confirmation dialog,
+// its effect checked through the API; refusals (an illegal state, an agent not ready, a bulk
+// count that changed) shown in words with nothing changed; a viewer sees no button and the API
+// refuses it; an agent token sees its own page only. 1280x800 screenshots.
+import {api, bound, check, env, finish, launch, signedIn, step} from './lib.mjs';
+
+bound(220);
+const sup = env.IWD_SUPERVISOR;
+const item = async (id) => (await api('/v1/items/' + id, sup)).json;
+const agentOf = async (id) => (await api('/v1/agents/' + id, sup)).json;
+const queued = async () => (await api('/v1/queue?process=Sales.Orders&state=queued&limit=1000', sup)).json.items.map((i) => i.id);
+const historyOf = async (id) => (await api(`/v1/items/${id}/history`, sup)).json.records;
+const browser = await launch();
+let exit = 1;
+try {
+  const {page, errors, shot, text} = await signedIn(browser, sup);
+  const ada = (await api('/v1/agents/ada/workbin', sup)).json;
+  const [parked1, parked2] = ada.parked.map((i) => i.id);
+  const waiting = await queued();
+  check(ada.parked.length === 2 && ada.holding.length === 1 && waiting.length === 9, 'the seeded day: 2 parked, 1 offered, 9 queued',
+    JSON.stringify({parked: ada.parked.length, holding: ada.holding.length, waiting: waiting.length}));
+
+  // An item's page, its actions drawn.
+  const open = async (hash, ready) => {
+    await page.goto(env.IWD_URL + '/ui/#' + hash);
+    await page.waitForSelector(ready);
+  };
+  const openItem = (id) => open('/items/' + encodeURIComponent(id), '#item-facts');
+  const stateShown = (s) => page.waitForFunction((want) => document.querySelector('#item-state')?.textContent.trim() === want, {}, s);
+  // A button by its action, then the dialog: confirmed, and closed when the service accepted.
+  const act = async (action) => {
+    await page.click(`[data-action="${action}"]`);
+    await page.waitForSelector('dialog[open] [data-confirm]');
+  };
+  const confirm = async () => {
+    await page.click('dialog[open] [data-confirm]');
+    await page.waitForFunction(() => !document.querySelector('dialog[open]'));
+  };
+  const refusedWith = () => page.waitForFunction(() => document.querySelector('dialog[open] .dialog-error')?.textContent.trim())
+    .then(() => text('dialog[open] .dialog-error'));
+
+  await step('who am I: the header names the token and its role', async () => {
+    check((await text('#whoami')) === 'sue · supervisor', 'sue, supervisor', await text('#whoami'));
+  });
+
+  const [held, stale, assigned, fixed, boosted, canceled] = waiting;
+  await step('hold, by keyboard, then resume', async () => {
+    await openItem(held);
+    const labels = await page.$$eval('#item-actions button', (b) => b.map((x) => x.textContent.trim()));
+    check(labels.length >= 4 && labels.every((l) => l.length > 0), 'every button labelled', labels.join(' | '));
+    await page.focus('[data-action=hold]');
+    await page.keyboard.press('Enter');
+    await page.waitForSelector('dialog[open]');
+    const says = await text('dialog[open] .dialog-text');
+    check(says.includes('held') && says.includes('resumes'), 'the dialog says what will happen', says);
+    check(await page.evaluate(() => document.activeElement.closest('dialog[open]') !== null), 'the keyboard is in the dialog');
+    await shot('action_dialog');
+    await page.keyboard.press('Enter');
+    await stateShown('held');
+    check((await item(held)).state === 'held', 'held through the API');
+    const last = (await historyOf(held)).at(-1);
+    check(last.actor === 'sue' && last.to === 'held', 'the history has sue holding it', JSON.stringify(last));
+    await act('resume');
+    await confirm();
+    await stateShown('queued');
+    check((await item(held)).state === 'queued', 'resumed: queued again');
+  });
+
+  await step('Escape cancels a dialog: nothing changes', async () => {
+    await act('cancel');
+    await page.keyboard.press('Escape');
+    await page.waitForFunction(() => !document.querySelector('dialog[open]'));
+    check((await item(held)).state === 'queued', 'still queued');
+  });
+
+  await step('a refused action (an illegal state) shows its error, nothing changed', async () => {
+    await openItem(stale);
+    const before = (await historyOf(stale)).length;
+    await api(`/v1/items/${stale}/hold`, sup, {method: 'POST'});  // held meanwhile: the page still offers Hold
+    await act('hold');
+    await page.click('dialog[open] [data-confirm]');
+    const shown = await refusedWith();
+    check(shown.startsWith('Refused:') && shown.includes('held'), "the service's refusal in words", shown);
+    await shot('action_refused');
+    await page.keyboard.press('Escape');
+    check((await historyOf(stale)).length === before + 1, 'only the API\'s hold happened');
+  });
+
+  await step('assign to a named agent: refused for an agent not ready, then offered to carl', async () => {
+    await openItem(assigned);
+    await act('assign');
+    await page.select('#assign-agent', 'bob');
+    await page.click('dialog[open] [data-confirm]');
+    const shown = await refusedWith();
+    check(shown.includes('bob'), 'bob is not ready: said in the dialog', shown);
+    check((await item(assigned)).state === 'queued', 'nothing changed');
+    await page.select('#assign-agent', 'carl');
+    await confirm();
+    await stateShown('offered');
+    const it = await item(assigned);
+    check(it.state === 'offered' && it.agent === 'carl', 'offered to carl, outside the targets', JSON.stringify([it.state, it.agent]));
+    const last = (await historyOf(assigned)).at(-1);
+    check(last.reason === 'assign' && last.actor === 'sue', 'the history has the assign', JSON.stringify(last));
+  });
+
+  await step('pull back an offer', async () => {
+    await act('requeue');
+    await confirm();
+    await stateShown('queued');
+    const it = await item(assigned);
+    check(it.state === 'queued' && !it.agent, 'back in the queue', JSON.stringify([it.state, it.agent]));
+    check((await historyOf(assigned)).some((r) => r.reason === 'requeue' && r.actor === 'sue'), 'the history has the requeue');
+  });
+
+  await step('priority override: a fixed value until handled, then cleared', async () => {
+    await openItem(fixed);
+    await act('priority');
+    await page.select('#priority-kind', 'set');
+    await page.type('#priority-value', '900');
+    await page.select('#priority-until', 'handled');
+    await confirm();
+    await page.waitForSelector('[data-action=clear-priority]');
+    let it = await item(fixed);
+    check(it.priority === 900 && it.priority_override?.kind === 'fixed' && it.priority_override?.until_handled === true,
+      'fixed at 900 until handled', JSON.stringify(it.priority_override));
+    check((await text('[data-field=priority] dd .num')) === '900', 'the page shows 900', await text('[data-field=priority] dd'));
+    await act('clear-priority');
+    await confirm();
+    await page.waitForFunction(() => !document.querySelector('[data-action=clear-priority]'));
+    it = await item(fixed);
+    check(!it.priority_override && it.priority === 100, "cleared: the rules' 100", JSON.stringify([it.priority, it.priority_override]));
+  });
+
+  await step('priority override: a boost until a date and time (in the viewer\'s zone)', async () => {
+    await openItem(boosted);
+    await act('priority');
+    await page.select('#priority-kind', 'boost');
+    await page.type('#priority-value', '25');
+    await page.select('#priority-until', 'instant');
+    const local = await page.evaluate(() => {
+      const d = new Date(Date.now() + 86400000);
+      const p = (n) => String(n).padStart(2, '0');
+      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+    });
+    await page.$eval('#priority-at', (e, v) => { e.value = v; e.dispatchEvent(new Event('input')); }, local);
+    const want = await page.evaluate((v) => new Date(v).toISOString(), local);
+    await confirm();
+    await page.waitForSelector('[data-action=clear-priority]');
+    const o = (await item(boosted)).priority_override;
+    check(o?.kind === 'boost' && o?.value === 25 && new Date(o.until).getTime() === new Date(want).getTime(),
+      'a boost of 25 until that instant', JSON.stringify(o) + ' ' + want);
+  });
+
+  await step('a parked item: moved to another workbin, then returned to the queue', async () => {
+    await openItem(parked1);
+    await act('transfer');
+    await page.select('#transfer-agent', 'carl');
+    await confirm();
+    await page.waitForFunction((id) => document.querySelector('[data-field=agent] dd')?.textContent.trim() === 'carl', {}, parked1);
+    let it = await item(parked1);
+    check(it.state === 'parked' && it.agent === 'carl', "parked in carl's workbin", JSON.stringify([it.state, it.agent]));
+    await act('return');
+    await confirm();
+    await stateShown('queued');
+    it = await item(parked1);
+    check(it.state === 'queued', 'returned to the queue', it.state);
+    check((await historyOf(parked1)).some((r) => r.reason === 'return' || r.kind === 'return' || (r.from === 'parked' && r.to === 'queued')),
+      'the history has the return');
+  });
+
+  await step('cancel an item', async () => {
+    await openItem(canceled);
+    await act('cancel');
+    check((await text('dialog[open] .dialog-text')).includes('cannot be undone'), 'the dialog warns');
+    await confirm();
+    await page.waitForFunction(() => document.querySelector('.notice') || document.querySelector('#item-state')?.textContent.includes('cancel'));
+    const it = await item(canceled);
+    check(it.state === 'canceled', 'canceled through the API', JSON.stringify(it));
+  });
+
+  await step("an agent's page: return the workbin, not ready with a reason, log out with a reason", async () => {
+    await open('/agents/ada', '#agent-actions');
+    await shot('agent_actions');
+    await act('return-workbin');
+    check((await text('dialog[open] .dialog-text')).includes('(1 now)'), 'the dialog counts the parked items');
+    await confirm();
+    await page.waitForFunction(() => !document.querySelector('[data-action=return-workbin]'));
+    const wb = (await api('/v1/agents/ada/workbin', sup)).json;
+    check(wb.parked.length === 0 && (await item(parked2)).state === 'queued', "ada's workbin returned", JSON.stringify(wb.parked));
+
+    await open('/agents/carl', '#agent-actions');
+    await act('not-ready');
+    await page.type('#state-reason', 'training');
+    await confirm();
+    await page.waitForFunction(() => document.querySelector('#agent-state')?.textContent.trim() === 'not ready');
+    let a = await agentOf('carl');
+    check(a.state === 'not_ready' && a.reason === 'training', 'carl not ready: training', JSON.stringify([a.state, a.reason]));
+
+    await open('/agents/bob', '#agent-actions');
+    await act('log-out');
+    await page.type('#state-reason', 'end of shift');
+    await confirm();
+    await page.waitForFunction(() => document.querySelector('#agent-state')?.textContent.trim() === 'logged out');
+    a = await agentOf('bob');
+    check(a.state === 'logged_out' && a.reason === 'end of shift', 'bob logged out: end of shift', JSON.stringify([a.state, a.reason]));
+  });
+
+  await step('bulk: a count that changed is refused; then preview and apply', async () => {
+    await open('/queue/items?process=Sales.Orders&state=queued', '#bulk-actions');
+    await page.click('#bulk-actions summary');
+    await page.select('#bulk-op', 'hold');
+    await page.click('[data-action=bulk-preview]');
+    await page.waitForSelector('[data-action=bulk-apply]');
+    const n = (await queued()).length;
+    check((await text('#bulk-count')).startsWith(`${n} items match now`), 'the preview counts the queued items', await text('#bulk-count'));
+    await shot('bulk_preview');
+    const late = await fetch(env.IWD_URL + '/v1/items', {method: 'POST', body: JSON.stringify({id: 'S-late', kind: 'Sale'}),
+      headers: {Authorization: `Bearer ${env.IWD_SOURCE}`, 'Content-Type': 'application/json'}, signal: AbortSignal.timeout(10000)});
+    check(late.status === 201, 'another sale captured meanwhile', `${late.status}`);
+    await page.click('[data-action=bulk-apply]');
+    await page.waitForSelector('dialog[open] [data-confirm]');
+    await page.click('dialog[open] [data-confirm]');
+    const shown = await refusedWith();
+    check(shown.includes('preview again'), 'the changed count refused in words', shown);
+    check((await queued()).length === n + 1, 'nothing held');
+    await page.keyboard.press('Escape');
+    await page.click('[data-action=bulk-preview]');
+    await page.waitForFunction((m) => document.querySelector('#bulk-count')?.textContent.startsWith(`${m} items`), {}, n + 1);
+    await page.click('[data-action=bulk-apply]');
+    await page.waitForSelector('dialog[open] [data-confirm]');
+    await confirm();
+    await page.waitForSelector('#bulk-done');
+    check((await text('#bulk-done')).includes(`Applied to ${n + 1} items`), 'applied', await text('#bulk-done'));
+    const heldNow = (await api('/v1/queue?process=Sales.Orders&state=held&limit=1000', sup)).json.items.length;
+    check((await queued()).length === 0 && heldNow >= n + 1, 'every queued sale held', `${heldNow}`);
+  });
+
+  // Another tab (a session of its own) signed in with `token`, once `ready` shows.
+  const another = async (token, ready) => {
+    const tab = await browser.newPage();
+    await tab.setViewport({width: 1280, height: 800});
+    await tab.goto(env.IWD_URL + '/ui/', {waitUntil: 'networkidle0'});
+    await tab.waitForSelector('#token');
+    await tab.type('#token', token);
+    await tab.keyboard.press('Enter');
+    await tab.waitForSelector(ready);
+    return tab;
+  };
+
+  await step('a viewer: no buttons anywhere, and the API refuses the action', async () => {
+    const viewer = await another(env.IWD_VIEWER, '#queue-table');
+    check((await viewer.$eval('#whoami', (e) => e.textContent)) === 'wallboard · viewer, read only', 'the header says read only');
+    await viewer.goto(env.IWD_URL + '/ui/#/items/' + held);
+    await viewer.waitForSelector('#item-facts');
+    check(!(await viewer.$('#item-actions')) && !(await viewer.$('[data-action]')), 'no action on the item page');
+    await viewer.screenshot({path: `${env.IWD_SHOTS}/viewer_item.png`});
+    await viewer.goto(env.IWD_URL + '/ui/#/agents/ada');
+    await viewer.waitForSelector('#agent-facts');
+    check(!(await viewer.$('[data-action]')), 'none on the agent page');
+    await viewer.goto(env.IWD_URL + '/ui/#/queue/items?process=Sales.Orders&state=open');
+    await viewer.waitForSelector('#items-table');
+    check(!(await viewer.$('#bulk-actions')), 'no bulk actions');
+    const r = await api(`/v1/items/${held}/cancel`, env.IWD_VIEWER, {method: 'POST'});
+    check(r.status === 403 && r.json.error.message.includes('reads only'), 'the API refuses the viewer', r.text);
+    check((await item(held)).state !== 'canceled', 'nothing changed');
+    await viewer.close();
+  });
+
+  await step('an agent token: its own page only, no buttons, its items not linked', async () => {
+    const agent = await another(env.IWD_AGENT, '#agent-facts');
+    check(agent.url().endsWith('#/agents/ada'), 'on her own page', agent.url());
+    check(await agent.$$eval('[data-nav]', (a) => a.every((x) => x.hidden)), 'no other page in the navigation');
+    check(!(await agent.$('[data-action]')), 'no action button');
+    check(!(await agent.$('#agent-holding a[href^="#/items/"]')), 'her items are not linked to pages she cannot read');
+    await agent.screenshot({path: `${env.IWD_SHOTS}/agent_own.png`});
+    await agent.goto(env.IWD_URL + '/ui/#/agents/bob');
+    await agent.waitForFunction(() => location.hash === '#/agents/ada');
+    await agent.goto(env.IWD_URL + '/ui/#/queue');
+    await agent.waitForFunction(() => location.hash === '#/agents/ada' && document.querySelector('#agent-facts'));
+    await agent.close();
+  });
+
+  check(errors.length === 0, 'no script error or policy violation', errors.join(' | '));
+  exit = finish();
+} finally {
+  await browser.close();
+}
+process.exit(exit);
