@@ -82,6 +82,19 @@ try {
     await shot('reports_resource');
   });
 
+  await step("the day in the rules' zone", async () => {
+    await page.select('#report-zone', 'rules');
+    await page.waitForFunction(() => document.querySelector('#report-body')?.dataset.query.includes('Europe%2FBerlin') &&
+      document.querySelector('#report-table'));
+    const path = await page.$eval('#report-body', (e) => e.dataset.query);
+    const berlin = new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date());
+    check(new URLSearchParams(path.split('?')[1]).get('from') === berlin, "today in the rules' zone", path);
+    check((await text('#report-range')).includes("Europe/Berlin (the rules' zone)"), 'the range says so', await text('#report-range'));
+    await page.select('#report-zone', 'viewer');
+    await page.waitForFunction(() => document.querySelector('#report-body')?.dataset.query.includes('New_York') &&
+      document.querySelector('#report-table'));
+  });
+
   await step('the CSV downloaded equals the API\'s, fetched with the token in a header', async () => {
     await page.select('#report-kind', 'intraday-process');
     await page.waitForFunction(() => document.querySelector('#report-body')?.dataset.query.includes('intraday-process') &&

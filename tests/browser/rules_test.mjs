@@ -82,6 +82,22 @@ try {
     await sup.page.close();
   });
 
+  await step('rules the open items do not fit: checked, the load refused with its problems, nothing changed', async () => {
+    // The open claims carry `tier` as a number: a schema that reads it as text cannot take them.
+    const misfit = rulesText.replace('version "1.0"', 'version "1.5"').replace('tier: int = 1', 'tier: string = "1"')
+      .replace('when tier > 0', 'when tier != "0"');
+    await paste(misfit);
+    await page.waitForSelector('#rules-load');
+    await page.click('#rules-load');
+    await page.waitForSelector('#rules-problems li');
+    check((await text('#rules-refused .notice')).includes('were not loaded'), 'the notice says the rules were not loaded', await text('#rules-refused .notice'));
+    const problems = await page.$$eval('#rules-problems li', (li) => li.map((x) => x.textContent));
+    check(problems.some((p) => p.includes('C-2')), 'the claims that do not fit are named', problems.join(' | '));
+    check(JSON.stringify(await inForce()) === JSON.stringify(first), 'nothing changed: version 1.0 still');
+    await page.$eval('#rules-refused', (e) => e.scrollIntoView());
+    await shot('rules_refused');
+  });
+
   await step('a good upload from a file: checked (nothing changed), then loaded', async () => {
     const path = join(env.IWD_TMP, 'next.iwd');
     writeFileSync(path, rulesText.replace('version "1.0"', 'version "2.0"'));

@@ -48,7 +48,7 @@ function uploadForm(result, facts, app) {
   const text = h('textarea', {id: 'rules-text', rows: 12, spellcheck: 'false', class: 'mono',
     placeholder: 'ruleset name version "1"\n…', 'aria-describedby': 'rules-upload-help'});
   const file = h('input', {type: 'file', id: 'rules-file', accept: '.iwd,text/plain'});
-  text.addEventListener('input', () => { bytes = null; });
+  text.addEventListener('input', () => { bytes = null; file.value = ''; });  // edited: the text is what is sent
   file.addEventListener('change', async () => {
     const f = file.files[0];
     if (!f) return;
