@@ -164,6 +164,7 @@ int measure_store(const std::string& store_path, std::int64_t events) {
     fmt::print("the day's records read from the history file, no report: {:.2f} s ({:.2f} s CPU) for {} records\n",
                seconds_since(t0), cpu_seconds() - cpu0, read);
   }
+  std::string from_records;  // the report of the pass over the records, as CSV
   for (int run = 0; run < 2; ++run) {  // the second run with the file in the page cache
     auto b = iwd::reports::make_builder(intraday());
     std::int64_t read = 0;
@@ -179,6 +180,7 @@ int measure_store(const std::string& store_path, std::int64_t events) {
     auto t = b.value->finish();
     fmt::print("intraday-process, 15m, from the history file (run {}): {:.2f} s ({:.2f} s CPU) for {} records\n",
                run + 1, seconds_since(t0), cpu_seconds() - cpu0, read);
+    from_records = iwd::reports::render(t.value, iwd::reports::Format::Csv);
   }
   for (int run = 0; run < 3; ++run) {  // what `iwd report` does: the aggregates answer (docs/reporting.md)
     bool failed = false;
@@ -186,8 +188,10 @@ int measure_store(const std::string& store_path, std::int64_t events) {
     const double cpu0 = cpu_seconds();
     auto t = iwd::reports::run_report(*reader, intraday(), &failed);
     if (!t.ok()) return fmt::print(stderr, "{}\n", t.error), 1;
-    fmt::print("intraday-process, 15m, through run_report (the aggregates) (run {}): {:.3f} s ({:.3f} s CPU, {} rows)\n",
-               run + 1, seconds_since(t0), cpu_seconds() - cpu0, t.value.rows.size());
+    fmt::print("intraday-process, 15m, through run_report (the aggregates) (run {}): {:.3f} s ({:.3f} s CPU, {} rows, "
+               "{} the pass over the records)\n",
+               run + 1, seconds_since(t0), cpu_seconds() - cpu0, t.value.rows.size(),
+               iwd::reports::render(t.value, iwd::reports::Format::Csv) == from_records ? "the same CSV as" : "NOT the same as");
   }
   std::vector<double> ms;
   std::mt19937_64 rng(7);

@@ -388,7 +388,10 @@ bool Store::read(const char* sql, const std::function<void(sqlite3_stmt*)>& bind
 // history needs no index by instant (a page less written at each commit).
 std::optional<std::int64_t> Store::first_seq_at(std::int64_t at, std::string* error) {
   std::int64_t lo = 0, hi = 0;  // the seqs held: [lo, hi)
-  if (!run("SELECT COALESCE(MIN(seq), 1), COALESCE(MAX(seq), 0) + 1 FROM history", [](sqlite3_stmt*) {}, error,
+  // Two subqueries: SQLite reads MIN or MAX of the key from one end of the b-tree only when
+  // the query has that aggregate alone (both in one query scan the table: 0.4 s at 10M rows).
+  if (!run("SELECT COALESCE((SELECT MIN(seq) FROM history), 1), COALESCE((SELECT MAX(seq) FROM history), 0) + 1",
+           [](sqlite3_stmt*) {}, error,
            [&](sqlite3_stmt* st) {
              lo = sqlite3_column_int64(st, 0);
              hi = sqlite3_column_int64(st, 1);

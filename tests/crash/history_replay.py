@@ -20,6 +20,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import history_aggregates  # noqa: E402
 from serve import Client, Server  # noqa: E402
 
 RULES = "tests/replay/rules/leads.iwd"
@@ -116,6 +117,10 @@ def main():
                           ("", "lunch"): "sup"}.items():
             if actors.get(key) != want:
                 problems.append(f"actor of {key}: {actors.get(key)}, expected {want}")
+        for path in (os.path.join(data, "journal.db"), replayed):  # the aggregates agree with the records
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            problems += [f"{os.path.basename(path)}: {x}" for x in history_aggregates.check(db)]
+            db.close()
         if {a for _, _, a in replay_actors} - {"replay", "rules", "timer"}:
             problems.append(f"replay actors: {sorted({a for _, _, a in replay_actors})}")
         for x in problems[:20]:

@@ -9,6 +9,7 @@ import time
 from collections import Counter
 from urllib.parse import quote
 
+import history_aggregates
 from model import ANY, OFFER_TIMEOUT, OPEN_STATES
 from serve import Client
 
@@ -338,6 +339,9 @@ def verify_history(data, worlds):
     db = sqlite3.connect(f"file:{data}/journal.db?mode=ro", uri=True, timeout=60)
     try:
         rows = db.execute("SELECT seq, at, item, reason, from_state FROM history ORDER BY seq").fetchall()
+        # The aggregates written in the records' transactions agree with them (history_aggregates.py).
+        failures += [Failure("history aggregates", "history_agg", "the records' counts", x, ())
+                     for x in history_aggregates.check(db)]
     finally:
         db.close()
     for k, row in enumerate(rows):
