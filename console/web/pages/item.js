@@ -1,9 +1,22 @@
-// An item (GET /v1/items/{id}): state, process, agent, due and priority, and every attribute.
-// Dates in the viewer's zone, the rules' zone beside them.
+// An item (GET /v1/items/{id}): state, process, agent, due and priority now; its priority over
+// its life as a chart and the explanation (GET /v1/items/{id}/explain?curve=N); the timeline
+// (GET /v1/items/{id}/history); every attribute. Dates in the viewer's zone, the rules' zone
+// beside them.
 import {api} from '../api.js';
 import {h, notice, replace} from '../dom.js';
 import {count, instant, stateName, viewerZone} from '../format.js';
 import {itemActions} from './item_actions.js';
+import {explanation} from './item_explain.js';
+import {timeline} from './item_timeline.js';
+import {priorityChart} from './priority_chart.js';
+
+export const CURVE_POINTS = 120;
+
+// "fixed 900 until …" / "boost +100 until an agent accepts it"
+export function overrideText(o) {
+  const value = o.kind === 'fixed' ? `fixed ${count(o.value)}` : `boost ${o.value >= 0 ? '+' : ''}${count(o.value)}`;
+  return value + (o.until ? ` until ${instant(o.until)}` : '') + (o.until_handled ? ' until an agent accepts it' : '');
+}
 
 export async function render(view, {match}, app) {
   const id = match[0];
@@ -14,19 +27,24 @@ export async function render(view, {match}, app) {
   } catch (err) {
     if (err.status === 404)
       return replace(view, crumbs, notice('empty', `No open item ${id}.`,
-        'It may have been completed or canceled, or the id is misspelled. The console shows open items only.'));
+        'No item has this id, open or in the history: the id may be misspelled.'));
     const shown = app.failed(err, `item ${id}`);
     if (shown) replace(view, crumbs, shown);
     return;
   }
   const zone = app.rules.timezone;
+  const open = !it.ended_at;
   const row = (label, value, field) => h('div', {class: 'field', dataset: {field}}, h('dt', {}, label), h('dd', {}, value));
   const due = it.due
     ? [h('span', {}, instant(it.due), ` (${viewerZone()})`), h('br', {}),
        h('span', {class: 'muted'}, instant(it.due, zone), ` (${zone}, the rules' zone)`),
        it.overdue ? h('span', {class: 'badge alert'}, 'overdue') : null]
     : h('span', {class: 'muted'}, 'no due time');
+  const priority = [h('span', {class: 'num'}, count(it.priority)),
+    it.priority_override ? h('span', {class: 'badge override', id: 'item-override'}, `override: ${overrideText(it.priority_override)}`) : null];
   const attributes = Object.entries(it.attributes || {}).sort(([a], [b]) => a.localeCompare(b));
+  const chartBox = h('div', {id: 'item-chart'}, h('p', {class: 'muted'}, 'Loading the priority curve…'));
+  const explainBox = h('div', {id: 'item-explanation'});
   replace(view, crumbs,
     h('div', {class: 'page-head'}, h('h1', {}, 'Item ', h('span', {class: 'mono'}, it.id)),
       h('span', {class: `badge state-${it.state}`, id: 'item-state'}, stateName(it.state))),
@@ -34,8 +52,10 @@ export async function render(view, {match}, app) {
       row('Process', it.process ? h('a', {href: '#/queue/items?process=' + encodeURIComponent(it.process) + '&state=open'}, it.process) : '–', 'process'),
       row('State', stateName(it.state), 'state'),
       row('Agent', it.agent || h('span', {class: 'muted'}, 'none'), 'agent'),
-      row('Priority', h('span', {class: 'num'}, count(it.priority)), 'priority'),
-      row('Due', due, 'due')),
+      open ? row('Priority now', priority, 'priority') : row('Ended', instant(it.ended_at), 'ended_at'),
+      open ? row('Due', due, 'due') : row('Outcome', it.outcome || h('span', {class: 'muted'}, 'none'), 'outcome')),
+    open ? [h('h2', {}, 'Priority over its life'), chartBox, h('h2', {}, 'Why: the explanation'), explainBox] : null,
+    h('h2', {}, 'Timeline'), timeline(id, app),
     h('h2', {}, 'Attributes'),
     attributes.length === 0 ? notice('empty', 'No attributes.', null) :
       h('div', {class: 'table-wrap'}, h('table', {class: 'grid attrs', id: 'item-attributes'},
@@ -43,6 +63,25 @@ export async function render(view, {match}, app) {
         h('tbody', {}, attributes.map(([k, v]) => h('tr', {dataset: {attribute: k}},
           h('th', {scope: 'row'}, k), h('td', {class: 'mono'}, shown(k, v, zone))))))));
   view.querySelector('.page-head')?.after(itemActions(it, app) ?? '');  // the supervisor's actions (item_actions.js)
+  if (open) explain(id, it, chartBox, explainBox, zone, app);
+}
+
+// The chart and the explanation, from one request.
+async function explain(id, it, chartBox, explainBox, zone, app) {
+  let x;
+  try {
+    x = await api(`/v1/items/${encodeURIComponent(id)}/explain?curve=${CURVE_POINTS}`);
+  } catch (err) {
+    const why = err.code === 'no_source' ? notice('empty', 'No explanation for this item.', err.message)
+      : err.code === 'not_open' ? notice('empty', 'This item is no longer open.', err.message)
+      : app.failed(err, 'the explanation');
+    replace(chartBox);
+    if (why) replace(explainBox, why);
+    return;
+  }
+  if (x.curve) replace(chartBox, ...priorityChart(x.curve, chartBox, {zone, override: it.priority_override ? overrideText(it.priority_override) : null}));
+  else replace(chartBox, notice('empty', 'No priority curve.', 'The rules reject the item as it is now.'));
+  replace(explainBox, explanation(x.explanation, x.agents_left_out));
 }
 
 // A value as people read it: instants in both zones, lists joined, the rest as JSON.

@@ -4,7 +4,7 @@ import {api, query} from '../api.js';
 import {h, notice, replace} from '../dom.js';
 import {count, stateName} from '../format.js';
 import {bulkActions} from './bulk_actions.js';
-import {itemsTable} from './items_table.js';
+import {itemsTable, SORTS} from './items_table.js';
 
 export const PAGE = 50;
 const STATES = ['open', 'queued', 'offered', 'assigned', 'parked', 'held', 'deferred', 'done_pending'];
@@ -13,7 +13,8 @@ export async function render(view, {params}, app) {
   const process = params.get('process') || '';
   const state = STATES.includes(params.get('state')) ? params.get('state') : 'open';
   const offset = Math.max(0, Number.parseInt(params.get('offset') || '0', 10) || 0);
-  const link = (changes) => '#/queue/items' + query({process, state, offset, ...changes});
+  const sort = SORTS[params.get('sort')] ? params.get('sort') : 'priority';
+  const link = (changes) => '#/queue/items' + query({process, state, offset, sort: sort === 'priority' ? '' : sort, ...changes});
   const select = h('select', {id: 'state', name: 'state'}, STATES.map((s) => h('option', {value: s, selected: s === state}, stateName(s))));
   select.addEventListener('change', () => app.go(link({state: select.value, offset: 0})));
   const body = h('div', {});
@@ -23,7 +24,7 @@ export async function render(view, {params}, app) {
     bulkActions({process, state}, app), body);
   let page;
   try {
-    page = await api('/v1/queue' + query({process, state, limit: PAGE, offset}));
+    page = await api('/v1/queue' + query({process, state, sort, limit: PAGE, offset}));
   } catch (err) {
     const shown = app.failed(err, `the items of ${process || 'the queue'}`);
     if (shown) replace(body, shown);
@@ -38,8 +39,9 @@ export async function render(view, {params}, app) {
   }
   const last = offset + page.items.length;
   replace(body,
-    h('p', {class: 'muted', id: 'items-range'}, `Items ${count(offset + 1)}–${count(last)} of ${count(page.total)}, in the order they are offered (priority, then time waiting).`),
-    itemsTable(page.items, 'items-table'),
+    h('p', {class: 'muted', id: 'items-range'}, `Items ${count(offset + 1)}–${count(last)} of ${count(page.total)}, sorted by `,
+      h('strong', {id: 'items-sort', dataset: {sort}}, SORTS[sort].label), '. Choose another order with the Priority, Age and Due headings.'),
+    itemsTable(page.items, 'items-table', {sort: {key: sort, link: (key) => link({sort: key === 'priority' ? '' : key, offset: 0})}}),
     h('nav', {class: 'pager', 'aria-label': 'Pages'},
       offset > 0 ? h('a', {href: link({offset: Math.max(0, offset - PAGE)}), rel: 'prev'}, '‹ Previous 50') : null,
       last < page.total ? h('a', {href: link({offset: last}), rel: 'next'}, 'Next 50 ›') : null));
