@@ -104,9 +104,17 @@ def check(db):
     tables = {r[0] for r in db.execute("SELECT name FROM sqlite_schema WHERE type = 'table'")}
     if "history_agg" not in tables or db.execute("SELECT COUNT(*) FROM history_meta WHERE name = 'last_seq'").fetchone()[0]:
         return []
-    rows = db.execute("SELECT at, kind, item, reason, from_state, to_state, process, due, overdue, outcome "
-                      "FROM history ORDER BY seq").fetchall()
-    want, got = expected(rows), stored(db)
+    # One read transaction: a running server commits records and their cells between two reads.
+    in_transaction = db.in_transaction
+    if not in_transaction:
+        db.execute("BEGIN")
+    try:
+        rows = db.execute("SELECT at, kind, item, reason, from_state, to_state, process, due, overdue, outcome "
+                          "FROM history ORDER BY seq").fetchall()
+        want, got = expected(rows), stored(db)
+    finally:
+        if not in_transaction:
+            db.rollback()
     failures = []
     for key in sorted(set(want) | set(got)):
         if want.get(key) != got.get(key):
