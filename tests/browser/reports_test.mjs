@@ -119,6 +119,17 @@ try {
     check(!urls.some((u) => u.startsWith('blob:') && u.includes('token')), 'nor the download');
   });
 
+  await step('readable on a tablet', async () => {
+    await page.setViewport({width: 768, height: 1024});
+    await page.goto(env.IWD_URL + `/ui/#/reports?kind=segment-service-level&day=${today}&interval=1h`);
+    await page.waitForFunction(() => document.querySelector('#report-body')?.dataset.query.includes('segment-service-level') &&
+      document.querySelector('#report-chart canvas'));
+    const wide = await page.evaluate(() => document.documentElement.scrollWidth);
+    check(wide <= 768, 'no sideways scrolling of the page at 768 px', `${wide}`);
+    await shot('reports_tablet');
+    await page.setViewport({width: 1280, height: 800});
+  });
+
   await step('a day without activity is said for people', async () => {
     await page.goto(env.IWD_URL + '/ui/#/reports?kind=intraday-process&day=2020-01-06&interval=1h');
     await page.waitForFunction(() => document.querySelector('#report-body .notice.empty')?.textContent.includes('No activity that day'));

@@ -86,7 +86,7 @@ export async function render(view, {params}, app) {
       `Nothing was captured, worked or waiting on ${day} (${zone}) in the service's history. Choose another day.`));
     return;
   }
-  replace(body, chart(report, spec.chart, zone, view), table(report, interval));
+  replace(body, chart(report, spec.chart, zone), table(report, interval));
 }
 
 // Why a report did not come, for people; a busy report server is worth a retry.
@@ -152,7 +152,7 @@ function table(report, interval) {
 }
 
 // The measures summed over the groups, per interval, on a time axis in the report's zone.
-function chart(report, measures, zone, view) {
+function chart(report, measures, zone) {
   const starts = [...new Set(report.rows.map((r) => r.interval))];
   const x = starts.map((s) => Date.parse(s.length === 10 ? s + 'T00:00:00Z' : s) / 1000);
   const series = measures.filter((m) => report.columns.some((c) => c.name === m)).map((m) => {
@@ -162,10 +162,9 @@ function chart(report, measures, zone, view) {
   });
   const box = h('figure', {class: 'chart', id: 'report-chart', 'aria-label': `${measures.map((m) => HEADINGS[m]).join(', ')} per interval`},
     h('figcaption', {class: 'muted'}, `${series.map((s) => HEADINGS[s.m]).join(', ')} per interval, all groups together (${zone})`));
-  const width = Math.max(320, Math.min((view.clientWidth || 1200) - 2, 1352));
-  // uPlot draws into the figure once it is in the page (it measures its legend there).
+  // uPlot draws into the figure once it is in the page: as wide as the figure's content box.
   queueMicrotask(() => new uPlot({
-    width, height: 260,
+    width: Math.max(300, box.clientWidth - 24), height: 260,
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
     scales: {x: {time: true}, y: {range: (_u, _min, max) => [0, Math.max(1, max)]}},  // counts: from 0, whole ticks
     series: [{}, ...series.map((s, k) => ({label: HEADINGS[s.m], stroke: COLORS[k % COLORS.length], width: 2,
