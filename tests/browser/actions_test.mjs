@@ -87,6 +87,23 @@ try {
     check((await historyOf(stale)).length === before + 1, 'only the API\'s hold happened');
   });
 
+  await step('the agents cannot be listed: the picker says why', async () => {
+    await openItem(boosted);
+    const refuse = (r) => (r.url().includes('/v1/agents?') ? r.respond({status: 503, contentType: 'application/json',
+      body: JSON.stringify({error: {code: 'busy', message: 'the server is at its connection limit'}})}) : r.continue());
+    await page.setRequestInterception(true);
+    page.on('request', refuse);
+    try {
+      await act('assign');
+      const said = await text('#assign-agent');
+      check(said.includes('Could not list the agents') && said.includes('connection limit'), 'the reason in the picker', said);
+      await page.keyboard.press('Escape');
+    } finally {
+      page.off('request', refuse);
+      await page.setRequestInterception(false);
+    }
+  });
+
   await step('assign to a named agent: refused for an agent not ready, then offered to carl', async () => {
     await openItem(assigned);
     await act('assign');

@@ -4,7 +4,7 @@
 // the API would refuse them anyway. Kept apart from item.js, which only calls itemActions().
 import {api, send} from '../api.js';
 import {actionButton, confirmAction, field} from '../actions.js';
-import {h} from '../dom.js';
+import {h, replace} from '../dom.js';
 import {count, stateName} from '../format.js';
 
 // The open states (runtime/events.h): an item that ended takes no action.
@@ -45,12 +45,17 @@ export function itemActions(it, app) {
     h('h2', {}, 'Actions'), h('div', {class: 'action-bar'}, buttons));
 }
 
-// The agents to choose from (the first 1000 in login order), with their state in the label.
+// The agents to choose from (the first 1000 in login order), with their state in the label;
+// when they cannot be listed, the select says why (the dialog still opens, and cancels).
 async function agentPicker(id, except) {
   const select = h('select', {id, name: 'agent', required: true}, h('option', {value: ''}, 'Choose an agent'));
-  const page = await api('/v1/agents?limit=1000');
-  for (const a of page.agents)
-    if (a.id !== except) select.append(h('option', {value: a.id}, `${a.id} (${stateName(a.state)}${a.reason ? ', ' + a.reason : ''})`));
+  try {
+    const page = await api('/v1/agents?limit=1000');
+    for (const a of page.agents)
+      if (a.id !== except) select.append(h('option', {value: a.id}, `${a.id} (${stateName(a.state)}${a.reason ? ', ' + a.reason : ''})`));
+  } catch (err) {
+    replace(select, h('option', {value: ''}, `Could not list the agents: ${err.message}`));
+  }
   return select;
 }
 
