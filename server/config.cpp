@@ -105,6 +105,10 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
       if (!it->is_number_unsigned() || it->get<std::uint64_t>() > 100'000)
         return fail("`history_retention_days` is a whole number of days from 0 to 100000 (0: kept for ever)");
       c.history_retention_days = static_cast<std::int64_t>(it->get<std::uint64_t>());
+    } else if (key == "id_scope") {
+      if (!it->is_string() || (*it != "global" && *it != "source"))
+        return fail("`id_scope` is \"global\" (one id space, the default) or \"source\" (each source's keys its own)");
+      c.ids_by_source = *it == "source";
     } else if (key == "idempotency_window_seconds") {
       if (!it->is_number() || it->get<double>() < 0 || it->get<double>() > 365.0 * 86'400)
         return fail("`idempotency_window_seconds` is a number of seconds from 0 to 31536000 (a year)");
@@ -157,7 +161,7 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
         c.tokens.push_back(std::move(token));
       }
     } else {
-      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, history, history_retention_days, idempotency_window_seconds, subscriptions, notifications, mappings)", key));
+      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, history, history_retention_days, idempotency_window_seconds, id_scope, subscriptions, notifications, mappings)", key));
     }
   }
   if (!c.subscriptions.empty() && !c.history) return fail("`subscriptions` need the event history (`history`: true)");

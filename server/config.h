@@ -26,6 +26,7 @@ struct ServerConfig {
   bool history = true;                        // keep the event history (docs/reporting.md)
   std::int64_t history_retention_days = 0;    // history records older than this many days deleted (0: kept)
   std::int64_t idempotency_window_ms = 86'400'000;  // a capture's body and first answer kept this long (docs/api.md)
+  bool ids_by_source = false;                 // `id_scope`: "source": a source's key is `SOURCE:KEY` (docs/api.md)
   int stream_keep_alive_seconds = 15;         // a `: keep-alive` comment on idle offer streams
   unsigned max_connections = 10000;          // open connections (offer streams included); more wait
   unsigned reserved_connections = 16;        // past max_connections, for /healthz, /metrics, supervisors, admins

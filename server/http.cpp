@@ -319,6 +319,12 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
     if (auto forbidden = Authenticator::forbid(*who, found->route->roles)) return res(*forbidden);
     caller = *who;
   }
+  // Ids scoped by source: a source names its items by its own key (docs/api.md, "Ids").
+  if (caller.role == Role::Source && ctx.config && ctx.config->ids_by_source && found->route->path.rfind("/v1/items/{id}", 0) == 0) {
+    std::string problem;
+    x->req.params[0] = scoped_id(caller.name, x->req.params[0], &problem);
+    if (!problem.empty()) return res(error_reply(400, "bad_id", problem));
+  }
   // On the reserve (more than max_connections open): the operators' requests only.
   if (guard->over_limit() && found->route->roles != kPublic && caller.role != Role::Admin && caller.role != Role::Supervisor &&
       found->route->path != "/metrics") {

@@ -58,6 +58,12 @@ bool percent_decode(std::string_view in, std::string* out) {
   return true;
 }
 
+std::string scoped_id(std::string_view source, std::string_view key, std::string* problem) {
+  std::string id = fmt::format("{}:{}", source, key);
+  if (std::string p = id_problem(id); !p.empty()) *problem = fmt::format("`{}` in source `{}`'s id space: {}", key, source, p);
+  return id;
+}
+
 std::string id_problem(std::string_view id) {
   constexpr const char* kRule = "an id is 1 to 256 bytes of UTF-8 without control characters or `/`";
   if (id.empty()) return fmt::format("the id is empty ({})", kRule);

@@ -18,5 +18,8 @@ std::string id_problem(std::string_view id);
 bool valid_utf8(std::string_view s);
 // `%XX` escapes decoded (nothing else changes); false on a `%` not followed by two hex digits.
 bool percent_decode(std::string_view in, std::string* out);
+// A source's own key in the service's id space when ids are scoped by source (`id_scope`:
+// "source", docs/api.md): `SOURCE:KEY`. *problem set when that is no id (too long).
+std::string scoped_id(std::string_view source, std::string_view key, std::string* problem);
 
 }  // namespace iwd::server

@@ -53,6 +53,15 @@ std::string map_capture(const ServerContext& ctx, const Call& call, json* body) 
   return problem;
 }
 
+// With ids scoped by source (`id_scope`: "source"), a source's capture is of `SOURCE:KEY`
+// (its paths are scoped by the front end, server/http.cpp). "" or the problem (422 bad_id).
+std::string scope_capture(const ServerContext& ctx, const Call& call, json* body) {
+  if (call.caller.role != Role::Source || !ctx.config->ids_by_source) return {};
+  std::string problem;
+  (*body)["id"] = scoped_id(call.caller.name, (*body)["id"].get_ref<const std::string&>(), &problem);
+  return problem;
+}
+
 // A body field naming an agent: "" or why it is not an agent id.
 std::string agent_field_problem(const json& v, const char* field) {
   if (!v.is_string()) return fmt::format("`{}` is a string: an agent's id", field);
@@ -111,6 +120,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  if (std::string p = map_capture(ctx, call, &body); !p.empty()) return send(res, error_reply(422, "mapping_failed", p));
                  std::string code;
                  if (std::string p = capture_problem(body, &code); !p.empty()) return send(res, error_reply(422, code, p));
+                 if (std::string p = scope_capture(ctx, call, &body); !p.empty()) return send(res, error_reply(422, "bad_id", p));
                  Metrics* metrics = ctx.metrics;
                  ctx.engine->change(Change{Op::Capture, std::move(body), {}, call.caller.name, scope(call)}, [metrics, t0, res](const Reply& reply) {
                    if (reply.status < 300)
@@ -133,6 +143,7 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                    std::string code = "mapping_failed";
                    std::string p = map_capture(ctx, call, &items[k]);
                    if (p.empty()) p = capture_problem(items[k], &code);
+                   if (p.empty()) code = "bad_id", p = scope_capture(ctx, call, &items[k]);
                    if (!p.empty()) {
                      results.push_back(ojson{{"status", 422}, {"error", {{"code", code}, {"message", p}}}});
                      continue;
@@ -174,7 +185,8 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  json body;
                  if (!body_object(call, res, &body)) return;
                  const std::string id = call.param(1);
-                 if (body.contains("id") && body["id"] != json(id))
+                 if (body.contains("id") && body["id"] != json(id) &&
+                     !(body["id"].is_string() && scope_capture(ctx, call, &body).empty() && body["id"] == json(id)))
                    return send(res, error_reply(422, "id_mismatch", "the body's `id` differs from the path's"));
                  body["id"] = id;
                  ctx.engine->change(Change{Op::Update, std::move(body), {}, call.caller.name, scope(call)}, res);

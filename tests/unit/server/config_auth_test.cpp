@@ -3,6 +3,7 @@
 
 #include "server/auth.h"
 #include "server/config.h"
+#include "server/ids.h"
 
 namespace iwd::server {
 namespace {
@@ -50,6 +51,26 @@ TEST(Config, IdempotencyWindow) {
   c = parse_config(R"({"idempotency_window_seconds": 90.5})", "c.json", &error);
   ASSERT_TRUE(c) << error;
   EXPECT_EQ(c->idempotency_window_ms, 90'500);
+}
+
+// Ids: one space by default; each source's own with "source".
+TEST(Config, IdScope) {
+  std::string error;
+  auto c = parse_config("{}", "c.json", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_FALSE(c->ids_by_source);
+  c = parse_config(R"({"id_scope": "source"})", "c.json", &error);
+  ASSERT_TRUE(c) << error;
+  EXPECT_TRUE(c->ids_by_source);
+}
+
+// A source's key in its own id space: SOURCE:KEY, while that is an id.
+TEST(Ids, ScopedBySource) {
+  std::string problem;
+  EXPECT_EQ(scoped_id("crm", "1001", &problem), "crm:1001");
+  EXPECT_EQ(problem, "");
+  scoped_id("crm", std::string(253, 'k'), &problem);
+  EXPECT_NE(problem.find("256 bytes"), std::string::npos) << problem;
 }
 
 // The per-address cap defaults to half of max_connections, at most 256; 0 is no cap.
@@ -124,7 +145,9 @@ TEST(Config, NamesTheProblem) {
             "c.json: `max_connections_per_address` is a whole number from 0 to 100000 (0: no cap)");
   EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, "
             "max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, "
-            "history, history_retention_days, idempotency_window_seconds, subscriptions, notifications, mappings)");
+            "history, history_retention_days, idempotency_window_seconds, id_scope, subscriptions, notifications, mappings)");
+  EXPECT_EQ(parse_error(R"({"id_scope": "tenant"})"),
+            "c.json: `id_scope` is \"global\" (one id space, the default) or \"source\" (each source's keys its own)");
   EXPECT_EQ(parse_error(R"({"idempotency_window_seconds": -1})"),
             "c.json: `idempotency_window_seconds` is a number of seconds from 0 to 31536000 (a year)");
   EXPECT_EQ(parse_error(R"({"history_retention_days": -3})"),
