@@ -22,6 +22,15 @@ try {
     await page.$eval('#rules-text', (e, v) => { e.value = v; e.dispatchEvent(new Event('input')); }, t);
     await page.click('#rules-check-button');
   };
+  // `bytes` written to a file NAME, chosen with the file picker (the text shows `marker`), then "Check".
+  const choose = async (name, bytes, marker) => {
+    const path = join(env.IWD_TMP, name);
+    writeFileSync(path, bytes);
+    await page.$eval('#rules-text', (e) => { e.value = ''; });
+    await (await page.$('#rules-file')).uploadFile(path);
+    await page.waitForFunction((m) => document.querySelector('#rules-text').value.includes(m), {}, marker);
+    await page.click('#rules-check-button');
+  };
   // The diagnostic shown for `code`: its text, as `iwd check` lays it out.
   const diagnostic = (code) => page.$eval(`.diagnostic[data-code="${code}"] pre`, (e) => e.textContent);
 
@@ -61,12 +70,8 @@ try {
   });
 
   await step('a file that is not UTF-8: the bad byte located', async () => {
-    const path = join(env.IWD_TMP, 'latin1.iwd');
-    writeFileSync(path, Buffer.concat([Buffer.from('ruleset latin version "1"\n// caf'), Buffer.from([0xe9]), Buffer.from('\ndefault process P { sla 1h }\n')]));
-    const input = await page.$('#rules-file');
-    await input.uploadFile(path);
-    await page.waitForFunction(() => document.querySelector('#rules-text').value.includes('caf'));
-    await page.click('#rules-check-button');
+    await choose('latin1.iwd', Buffer.concat([Buffer.from('ruleset latin version "1"\n// caf'), Buffer.from([0xe9]),
+      Buffer.from('\ndefault process P { sla 1h }\n')]), 'caf');
     await page.waitForSelector('.diagnostic[data-code=E0113]');
     check((await diagnostic('E0113')).startsWith('upload.iwd:2:7: error[E0113]'), 'E0113 at line 2, column 7', await diagnostic('E0113'));
     check(JSON.stringify(await inForce()) === JSON.stringify(first), 'nothing changed');
@@ -99,13 +104,7 @@ try {
   });
 
   await step('a good upload from a file: checked (nothing changed), then loaded', async () => {
-    const path = join(env.IWD_TMP, 'next.iwd');
-    writeFileSync(path, rulesText.replace('version "1.0"', 'version "2.0"'));
-    await page.$eval('#rules-text', (e) => { e.value = ''; });
-    const input = await page.$('#rules-file');
-    await input.uploadFile(path);
-    await page.waitForFunction(() => document.querySelector('#rules-text').value.includes('version "2.0"'));
-    await page.click('#rules-check-button');
+    await choose('next.iwd', rulesText.replace('version "1.0"', 'version "2.0"'), 'version "2.0"');
     await page.waitForSelector('#rules-check-ok');
     check((await text('#rules-check-ok')).includes('reportday 2.0 has no errors'), 'the check names the new version', await text('#rules-check-ok'));
     const warnings = await page.$$eval('.diagnostic.warning', (ds) => ds.length);
