@@ -99,6 +99,16 @@ try {
     check(!(await page.$('#item-override')), 'no override shown');
   });
 
+  await step('an item that ended: its final state and timeline, no chart', async () => {
+    await page.goto(base + '/ui/#/items/T-30');
+    await page.waitForSelector('#timeline-table');
+    const item = await api('/v1/items/T-30');
+    check(item.state === 'canceled' && (await text('#item-state')) === 'canceled', 'canceled', await text('#item-state'));
+    check(!!(await page.$('[data-field=ended_at]')) && !(await page.$('#priority-chart')), 'when it ended, no chart');
+    const h = await api('/v1/items/T-30/history');
+    check((await page.$$eval('#timeline-table tbody tr', (r) => r.length)) === h.records.length, 'its records');
+  });
+
   check(errors.length === 0, 'no script error or policy violation', errors.join(' | '));
 } finally {
   await browser.close();
