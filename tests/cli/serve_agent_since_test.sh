@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `iwd serve`: an agent's time in state survives a restart (GET /v1/agents `since`, the instant
 # it entered its state): after a graceful stop, after a snapshot (POST /v1/admin/compact: the
-# state loaded from it) and after kill -9 (the journal replayed), the same instant comes back.
+# state loaded from it), across a hot reload and after kill -9 (the journal replayed), the same
+# instant comes back.
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
@@ -43,6 +44,14 @@ start_server
 expect_call 200 "after a restart from the snapshot" -- GET /v1/agents
 expect_since ana "$ANA" "from the snapshot"
 expect_since bob "$BOB" "from the snapshot"
+
+# A hot reload: the agents carried over into a runtime on the new rules, in their states.
+sed -e 's/version "1.0"/version "1.1"/' tests/replay/rules/leads.iwd >"$TMP/leads2.iwd"
+curl -s -o "$TMP/out" -w '%{http_code}' -X PUT "$URL/v1/admin/rules" --data-binary "@$TMP/leads2.iwd" >"$TMP/status"
+expect_exit 0 "the hot reload" -- test "$(cat "$TMP/status")" = 200
+expect_call 200 "after the hot reload" -- GET /v1/agents
+expect_since ana "$ANA" "after a hot reload"
+expect_since bob "$BOB" "after a hot reload"
 
 expect_call 200 "bob goes not ready" -- PUT /v1/agents/bob '{"state":"not_ready","reason":"training"}'
 expect_call 200 "the agents" -- GET /v1/agents
