@@ -2,8 +2,8 @@
 # `iwd serve` with a damaged page in the history (issue 15): the start checks the journal's own
 # tables only (the history shares journal.db and grows with it), so the server starts, every
 # item acknowledged is there, and captures go on (the history grows at its end); reading the
-# damaged records answers 503 history_unavailable naming the file, the table and the damage. A damaged journal is still refused at
-# start (tests/unit/server/journal_damage_test.cpp).
+# damaged records answers 503 history_unavailable naming the file, the table and the damage.
+# A damaged journal is still refused at start (tests/unit/server/journal_damage_test.cpp).
 set -u
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/serve_lib.sh"
