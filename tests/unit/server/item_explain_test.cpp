@@ -4,6 +4,9 @@
 // agents; refusals (not open, another agent's item, rules from a bundle).
 #include <gtest/gtest.h>
 
+#include <fstream>
+#include <sstream>
+
 #include "compiler/load/load.h"
 #include "server/item_explain.h"
 #include "server/views.h"
@@ -133,6 +136,29 @@ TEST_F(ItemExplainTest, RefusalsSayWhy) {
   // With the source files again: explained.
   start_on(kRules);
   EXPECT_EQ(explain("S2").status, 200);
+}
+
+TEST_F(ItemExplainTest, AHotReloadKeepsTheUploadsSourceButABundleHasNone) {
+  start_on(kRules);
+  ASSERT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);
+  std::string error;
+  Ruleset bundled;
+  ASSERT_EQ(load_ruleset_upload(engine_->read([&](const runtime::Runtime&, std::int64_t) {
+              return Reply{200, ojson(engine_->ruleset_in_force().bundle)};
+            }).body.get<std::string>(), pool_, &bundled, &error), RulesetStatus::Ok) << error;
+  EXPECT_FALSE(bundled.source);
+  ASSERT_EQ(engine_->reload(std::move(bundled)).status, 200);
+  EXPECT_EQ(explain("S1").body["error"]["code"], "no_source");
+  std::ifstream in(kRules);
+  std::stringstream text;
+  text << in.rdbuf();
+  Ruleset uploaded;
+  ASSERT_EQ(load_ruleset_upload(text.str(), pool_, &uploaded, &error), RulesetStatus::Ok) << error;
+  EXPECT_TRUE(uploaded.source);
+  ASSERT_EQ(engine_->reload(std::move(uploaded)).status, 200);
+  const Reply r = explain("S1");
+  ASSERT_EQ(r.status, 200) << r.body.dump();
+  EXPECT_EQ(r.body["explanation"]["ruleset"]["file"], "upload.iwd");  // the files as uploaded
 }
 
 TEST_F(ItemExplainTest, KeepingTheSourceDoesNotChangeTheRulesKey) {
