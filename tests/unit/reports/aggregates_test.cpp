@@ -189,6 +189,27 @@ TEST(AggregatesTest, ReportsFromAggregatesEqualThePassOverRecords) {
   fs::remove_all(dir);
 }
 
+// A history of schema version 2 (records, no aggregates) opened by a writer gets the
+// aggregates of every record it holds, once, before the writer appends.
+TEST(AggregatesTest, BuiltForTheRecordsOfAVersion2History) {
+  const fs::path dir = fs::temp_directory_path() / ("iwd_aggregates_v2_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::mt19937 rng(7);
+  const std::vector<history::Record> records = random_history(rng);
+  const std::size_t half = records.size() / 2;
+  const std::string file = (dir / "h.db").string();
+  Writer w(file);
+  w.append({records.begin(), records.begin() + static_cast<std::ptrdiff_t>(half)}, false);
+  w.exec("DROP TABLE history_agg; DROP TABLE history_agg_groupings; DROP TABLE history_agg_items; "
+         "UPDATE history_meta SET value = 2 WHERE name = 'schema'");
+  w.close();
+  w.open();  // brought to version 3: the aggregates of the first half built
+  w.append({records.begin() + static_cast<std::ptrdiff_t>(half), records.end()}, false);
+  compare(w.store(), rng, at("06:00"), [&](const Options& o) { return run(o, records); });
+  fs::remove_all(dir);
+}
+
 // What the aggregates cannot answer exactly goes to the records: a range off the quarter
 // hours, a dimension that appeared after the first item record, an unknown one (its error
 // names the dimensions the records have).
