@@ -71,7 +71,7 @@ start_server
 expect_exit 0 "the server started" -- test -n "$PORT"
 expect_call 201 "a capture" -- POST /v1/items '{"id":"S1","department":"Sales","segment":"Silver","deal_value":20000}'
 cp "$TMP/out" "$TMP/captured.json"
-expect_call 201 "a capture the rules reject" -- POST /v1/items '{"id":"S2","segment":"Silver"}'
+expect_call 422 "a capture the rules reject (422 rejected, the id not burnt)" -- POST /v1/items '{"id":"S2","segment":"Silver"}'
 cp "$TMP/out" "$TMP/rejected.json"
 expect_call 422 "a capture the runtime refuses" -- POST /v1/items '{"id":"S3","department":"Sales","segment":7}'
 cp "$TMP/out" "$TMP/refused.json"
@@ -88,7 +88,7 @@ at = captured["attributes"]["captured_at"]
 got = ev({"department": "Sales", "segment": "Silver", "deal_value": 20000}, at)
 assert (got["process"], got["due"], got["priority"][0]["value"]) == (captured["process"], captured["due"], captured["priority"]), (got, captured)
 rejected = json.load(open(f"{tmp}/rejected.json"))
-assert rejected["state"] == "rejected" and ev({"segment": "Silver"}, at) == {"rejected": rejected["detail"]}, rejected
+assert rejected["error"]["code"] == "rejected" and ev({"segment": "Silver"}, at) == {"rejected": rejected["error"]["reason"]}, rejected
 refused = json.load(open(f"{tmp}/refused.json"))
 assert refused["error"]["message"] == "capture: " + ev({"department": "Sales", "segment": 7}, at)["rejected"], refused
 PY

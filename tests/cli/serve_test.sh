@@ -84,13 +84,13 @@ expect_call 200 "the server still serves" -- GET /healthz
 expect_call 201 "another capture" -- POST /v1/items '{"id":"F1","department":"Finance","segment":"Gold"}'
 expect_call 201 "and another" -- POST /v1/items '{"id":"F2","department":"Finance","segment":"Bronze"}'
 expect_call 200 "the queue in distribution order" -- GET '/v1/queue?limit=10'
-expect_in out '"total":2,"offset":0,"items":[{"id":"F1","state":"queued"' "F1 first (higher priority)"
+expect_in out '"total":2,"offset":0,"sort":"priority","items":[{"id":"F1","state":"queued"' "F1 first (higher priority)"
 expect_call 200 "filtered by process" -- GET '/v1/queue?process=Finance.Bronze'
-expect_in out '"total":1,"offset":0,"items":[{"id":"F2"' "only F2"
+expect_in out '"total":1,"offset":0,"sort":"priority","items":[{"id":"F2"' "only F2"
 expect_call 200 "paged" -- GET '/v1/queue?limit=1&offset=1'
 expect_in out '"items":[{"id":"F2"' "the second page"
 expect_call 200 "filtered by state" -- GET '/v1/queue?state=assigned'
-expect_in out '"total":1,"offset":0,"items":[{"id":"S1"' "S1 is assigned"
+expect_in out '"total":1,"offset":0,"sort":"priority","items":[{"id":"S1"' "S1 is assigned"
 expect_call 200 "park" -- POST /v1/items/S1/park ''
 expect_call 200 "the workbin" -- GET /v1/agents/ada/workbin
 expect_in out '"parked":[{"id":"S1","state":"parked"' "S1 is in ada's workbin"
