@@ -325,9 +325,10 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
     x->req.params[0] = scoped_id(caller.name, x->req.params[0], &problem);
     if (!problem.empty()) return res(error_reply(400, "bad_id", problem));
   }
-  // On the reserve (more than max_connections open): the operators' requests only.
+  // On the reserve (more than max_connections open): the operators' requests only. A viewer
+  // is one (a wallboard or a read-only console must stay usable under a flood of sources).
   if (guard->over_limit() && found->route->roles != kPublic && caller.role != Role::Admin && caller.role != Role::Supervisor &&
-      found->route->path != "/metrics") {
+      caller.role != Role::Viewer && found->route->path != "/metrics") {
     x->close = true;
     return res(error_reply(503, "busy", "the server is at its connection limit; try again shortly"));
   }

@@ -68,7 +68,10 @@ def closed_by_server(s):
 
 SOURCE = "source-token-0123456789"
 SUPERVISOR = "supervisor-token-012345"
-tokens = [{"token": SOURCE, "role": "source"}, {"token": SUPERVISOR, "role": "supervisor"}]
+VIEWER = "viewer-token-0123456789"
+AGENT = "agent-token-ada-0123456"
+tokens = [{"token": SOURCE, "role": "source"}, {"token": SUPERVISOR, "role": "supervisor"},
+          {"token": VIEWER, "role": "viewer"}, {"token": AGENT, "role": "agent", "agent": "ada"}]
 
 # 1. The cap per address and the request deadline.
 proc, port = start({"tokens": tokens, "max_connections": 40, "reserved_connections": 4,
@@ -130,6 +133,10 @@ try:
     check(status == 200, f"/healthz is served on the reserve (status {status})")
     status, _ = request(port, "/v1/queue", token=SUPERVISOR, source="127.0.2.3")
     check(status == 200, f"a supervisor is served on the reserve (status {status})")
+    status, _ = request(port, "/v1/queue", token=VIEWER, source="127.0.2.5")
+    check(status == 200, f"a viewer (a read-only console) is served on the reserve (status {status})")
+    status, _ = request(port, "/v1/agents/ada/offers", token=AGENT, source="127.0.2.6")
+    check(status == 503, f"an agent on the reserve is refused 503 (status {status})")
     for s in held:
         s.close()
     time.sleep(0.3)
