@@ -10,19 +10,20 @@
 namespace iwd::history {
 
 // docs/reporting.md, "Aggregates", documents each column.
-const char* const Aggregates::kSchema[4] = {
+// WITHOUT ROWID: one b-tree each, keyed as they are read and written (a rowid table with a
+// primary key of text is two, and a commit writes the pages of both).
+const char* const Aggregates::kSchema[3] = {
     "CREATE TABLE IF NOT EXISTS history_agg (by_name TEXT NOT NULL, bucket INTEGER NOT NULL, value TEXT NOT NULL, "
     "records INTEGER NOT NULL, entered INTEGER NOT NULL, completed INTEGER NOT NULL, canceled INTEGER NOT NULL, "
     "expired INTEGER NOT NULL, rejected INTEGER NOT NULL, completed_overdue INTEGER NOT NULL, handle_ms INTEGER NOT NULL, "
     "handled INTEGER NOT NULL, first_offer_ms INTEGER NOT NULL, first_offers INTEGER NOT NULL, "
     "backlog_change INTEGER NOT NULL, overdue_change INTEGER NOT NULL, complete_ms BLOB NOT NULL, outcomes TEXT NOT NULL, "
-    "PRIMARY KEY (by_name, bucket, value))",
+    "PRIMARY KEY (by_name, bucket, value)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS history_agg_groupings (by_name TEXT PRIMARY KEY, since_seq INTEGER NOT NULL, "
     "since_at INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS history_agg_items (item TEXT PRIMARY KEY, process TEXT NOT NULL, department TEXT NOT NULL, "
     "dimension_set INTEGER NOT NULL, captured_at INTEGER, queued_at INTEGER, offered INTEGER NOT NULL, "
-    "assigned_since INTEGER, handle_ms INTEGER NOT NULL, due INTEGER, outcome TEXT NOT NULL)",
-    "CREATE INDEX IF NOT EXISTS history_agg_bucket ON history_agg (bucket)",
+    "assigned_since INTEGER, handle_ms INTEGER NOT NULL, due INTEGER, outcome TEXT NOT NULL) WITHOUT ROWID",
 };
 
 // The counts in the table's column order (records .. overdue_change).
@@ -359,22 +360,27 @@ bool Aggregates::flush(std::string* error) {
 
 bool Aggregates::purge_before(std::int64_t cutoff, std::string* error) {
   const std::int64_t end = bucket_of(cutoff);
+  const auto groupings = this->groupings(error);
+  if (!groupings) return false;
   std::map<Key, AggregateCell> carry;
-  const auto bind = [&](sqlite3_stmt* st) {
-    sqlite3_bind_int64(st, 1, kCarryBucket);
-    sqlite3_bind_int64(st, 2, end);
-  };
-  if (!run("SELECT by_name, value, SUM(backlog_change), SUM(overdue_change) FROM history_agg "
-           "WHERE bucket > ?1 AND bucket < ?2 GROUP BY by_name, value",
-           bind, error,
-           [&](sqlite3_stmt* st) {
-             AggregateCell& c = carry[Key{kCarryBucket, text_of(st, 0), text_of(st, 1)}];
-             c.backlog_change = sqlite3_column_int64(st, 2);
-             c.overdue_change = sqlite3_column_int64(st, 3);
-             return true;
-           }) ||
-      !run("DELETE FROM history_agg WHERE bucket > ?1 AND bucket < ?2", bind, error))
-    return false;
+  for (const auto& [by, since] : *groupings) {  // by the primary key's prefix: no index by bucket
+    const auto bind = [&](sqlite3_stmt* st) {
+      sqlite3_bind_int64(st, 1, kCarryBucket);
+      sqlite3_bind_int64(st, 2, end);
+      sqlite3_bind_text(st, 3, by.c_str(), -1, SQLITE_STATIC);
+    };
+    if (!run("SELECT value, SUM(backlog_change), SUM(overdue_change) FROM history_agg "
+             "WHERE by_name = ?3 AND bucket > ?1 AND bucket < ?2 GROUP BY value",
+             bind, error,
+             [&](sqlite3_stmt* st) {
+               AggregateCell& c = carry[Key{kCarryBucket, by, text_of(st, 0)}];
+               c.backlog_change = sqlite3_column_int64(st, 1);
+               c.overdue_change = sqlite3_column_int64(st, 2);
+               return true;
+             }) ||
+        !run("DELETE FROM history_agg WHERE by_name = ?3 AND bucket > ?1 AND bucket < ?2", bind, error))
+      return false;
+  }
   for (const auto& [key, change] : carry)
     if (!change.zero() && !write_cell(key, change, error)) return false;
   return true;

@@ -60,7 +60,7 @@ struct Grouping {
 
 class Aggregates {
  public:
-  static const char* const kSchema[4];  // the tables (created with the history's)
+  static const char* const kSchema[3];  // the tables (created with the history's)
 
   void attach(sqlite3* db, const std::string& where, DimensionSets* sets) {
     db_ = db;

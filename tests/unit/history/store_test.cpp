@@ -325,7 +325,7 @@ TEST(HistoryStore, SchemaVersions) {
   EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"3"}));
   EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name IN ('history_v1', 'history_agent', "
                          "'history_process_at') OR name LIKE 'history_agg%' ORDER BY name"),
-            (std::vector<std::string>{"history_agg", "history_agg_bucket", "history_agg_groupings", "history_agg_items"}));
+            (std::vector<std::string>{"history_agg", "history_agg_groupings", "history_agg_items"}));
   EXPECT_EQ(column(file, "SELECT dimension_set FROM history ORDER BY seq"), (std::vector<std::string>{"1", "0", "1"}));
   // The migrated capture counted (entered, then canceled by the record written after).
   EXPECT_EQ(column(file, "SELECT bucket || ' ' || value || ' ' || entered || ' ' || canceled || ' ' || backlog_change "
