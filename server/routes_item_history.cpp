@@ -49,6 +49,8 @@ void answer_ended_item(const ServerContext& ctx, const Caller& caller, const std
   if (!error.empty()) return res(error_reply(503, "history_unavailable", error));
   if (!ended) return res(not_open);
   if (auto forbidden = forbid_other_source(caller, id, ended->source)) return res(*forbidden);
+  // An agent reads only the items it holds: an ended item is with nobody.
+  if (caller.is_agent()) return res(error_reply(403, "forbidden", fmt::format("item `{}` is not with agent `{}`", id, caller.agent)));
   res(Reply{200, std::move(ended->view)});
 }
 

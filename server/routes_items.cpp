@@ -26,6 +26,9 @@ constexpr RoleSet kAgent = roles({Role::Agent});
 constexpr RoleSet kAgentOrSupervisor = roles({Role::Agent, Role::Supervisor});
 constexpr RoleSet kSupervisor = roles({Role::Supervisor});
 constexpr RoleSet kReaders = roles({Role::Source, Role::Supervisor});
+// An item's read: an agent reads the items it holds (offered, assigned, parked), so its own
+// console view can link them.
+constexpr RoleSet kItemReaders = roles({Role::Source, Role::Agent, Role::Supervisor});
 // Cancel, hold and resume: the source's, and a supervisor's (docs/lifecycle.md, "Supervisors").
 constexpr RoleSet kSourceOrSupervisor = roles({Role::Source, Role::Supervisor});
 
@@ -163,13 +166,16 @@ std::vector<Route> item_routes(ServerContext& ctx) {
                  };
                  ctx.engine->changes(std::move(changes), std::move(gathered));
                }});
-  r.push_back({"GET", kItem, kReaders, [&ctx](const Call& call, const Responder& res) {
+  r.push_back({"GET", kItem, kItemReaders, [&ctx](const Call& call, const Responder& res) {
                  const std::string id = call.param(1);
+                 const std::string agent = call.caller.is_agent() ? call.caller.agent : "";
                  ctx.engine->read(
-                     [engine = ctx.engine, id, source = scope(call)](const runtime::Runtime& rt, std::int64_t now) {
+                     [engine = ctx.engine, id, source = scope(call), agent](const runtime::Runtime& rt, std::int64_t now) {
                        const auto interned = rt.pool().find(id);
                        const runtime::WorkItem* item = interned ? rt.find_item(*interned) : nullptr;
                        if (!item) return error_reply(404, "not_found", fmt::format("no open item `{}`", id));
+                       if (!agent.empty() && (item->agent == runtime::kNoIndex || rt.pool().view(rt.agents()[item->agent].id) != agent))
+                         return error_reply(403, "forbidden", fmt::format("item `{}` is not with agent `{}`", id, agent));
                        if (!source.empty())
                          if (const std::string owner = engine->item_source(id); !owner.empty() && owner != source)
                            return error_reply(403, "forbidden", fmt::format("item `{}` is not source `{}`'s", id, source));

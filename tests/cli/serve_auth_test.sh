@@ -54,10 +54,24 @@ TOKEN=agent-token-bob-0123456 expect_call 403 "bob may not accept as ada" -- POS
 TOKEN=agent-token-bob-0123456 expect_call 409 "bob's own accept is refused: it is ada's offer" -- POST /v1/items/S1/accept ''
 expect_in out 'offered to `ada`, not to `bob`' "says so"
 TOKEN=agent-token-bob-0123456 expect_call 403 "bob may not read ada's offers" -- GET /v1/agents/ada/offers
+TOKEN=agent-token-ada-0123456 expect_call 200 "ada reads her offer" -- GET /v1/items/S1
+expect_in out '"state":"offered"' "offered"
+TOKEN=agent-token-bob-0123456 expect_call 403 "bob may not read it" -- GET /v1/items/S1
+expect_in out 'item `S1` is not with agent `bob`' "says so"
+TOKEN=source-token-0123456789 expect_call 201 "a legal item (nobody handles legal)" -- POST /v1/items '{"id":"L2","department":"Legal"}'
+TOKEN=agent-token-ada-0123456 expect_call 403 "ada may not read an item not with her" -- GET /v1/items/L2
+TOKEN=agent-token-ada-0123456 expect_call 404 "nor learn of an unknown one more than 404" -- GET /v1/items/NOPE
 TOKEN=agent-token-ada-0123456 expect_call 200 "ada accepts" -- POST /v1/items/S1/accept ''
+TOKEN=agent-token-ada-0123456 expect_call 200 "and reads it assigned" -- GET /v1/items/S1
+expect_in out '"state":"assigned"' "assigned"
 TOKEN=agent-token-bob-0123456 expect_call 403 "bob may not park ada's item" -- POST /v1/items/S1/park ''
 expect_in out 'item `S1` is not with agent `bob`' "says so"
 TOKEN=agent-token-ada-0123456 expect_call 200 "ada parks it" -- POST /v1/items/S1/park ''
+TOKEN=agent-token-ada-0123456 expect_call 200 "and reads it in her workbin" -- GET /v1/items/S1
+expect_in out '"state":"parked"' "parked"
+TOKEN=agent-token-bob-0123456 expect_call 403 "bob may not" -- GET /v1/items/S1
+TOKEN=source-token-0123456789 expect_call 200 "L2 canceled" -- POST /v1/items/L2/cancel ''
+TOKEN=agent-token-ada-0123456 expect_call 403 "an ended item is with nobody" -- GET /v1/items/L2
 TOKEN=agent-token-ada-0123456 expect_call 403 "an agent may not read the queue" -- GET /v1/queue
 TOKEN=supervisor-token-012345 expect_call 200 "a supervisor may" -- GET /v1/queue
 TOKEN=supervisor-token-012345 expect_call 200 "and read ada's workbin" -- GET /v1/agents/ada/workbin
