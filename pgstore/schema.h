@@ -1,0 +1,18 @@
+// The tables of iwd in PostgreSQL (docs/deployment.md, "What is in PostgreSQL"):
+// - iwd_lease: one row per workspace: its holder (NULL once released), its epoch (the fencing
+//   token, raised by every takeover) and when the lease expires, by the database's clock;
+// - iwd_journal: the journal lines of each workspace, numbered by seq, each with the epoch of
+//   the lease it was written under. A trigger refuses (SQLSTATE IW001) a row whose epoch is not
+//   the lease's epoch at that moment, or whose lease is released or expired, whatever statement
+//   writes it: the fencing is the database's, not a check in iwd alone.
+#pragma once
+
+#include "pgstore/connection.h"
+
+namespace iwd::pgstore {
+
+// Creates what is missing (tables, the trigger); safe to call from several nodes at once (they
+// take turns on an advisory lock).
+Status create_schema(Connection& c);
+
+}  // namespace iwd::pgstore

@@ -1,0 +1,133 @@
+// The fenced journal against a real PostgreSQL 15 cluster: lines appended and read back in
+// order, and the database refusing a write whose epoch is stale.
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "pgstore/journal.h"
+#include "tests/unit/pgstore/pg_test.h"
+
+namespace iwd::pgstore::testing {
+namespace {
+
+using namespace std::chrono_literals;
+
+class JournalTest : public PgTest {
+ protected:
+  std::vector<JournalLine> read(const std::string& ws, std::int64_t after, std::int64_t limit = 1000) {
+    std::vector<JournalLine> out;
+    const Status s = read_after(*db, ws, after, limit, &out);
+    EXPECT_TRUE(s.ok()) << s.message;
+    return out;
+  }
+};
+
+TEST_F(JournalTest, LinesComeBackInTheOrderAppendedAfterASeq) {
+  Lease a;
+  ASSERT_TRUE(acquire(*db, "w1", "node-a", 60s, &a).ok());
+  std::int64_t last = 0;
+  // Text that needs quoting in an array literal goes through unchanged.
+  const std::vector<std::string> first = {"create 1", "quote \" and backslash \\ and {braces}, commas", ""};
+  Status s = append(*db, a, first, &last);
+  ASSERT_TRUE(s.ok()) << s.message;
+  EXPECT_EQ(last, 3);
+  ASSERT_TRUE(append(*db, a, {"update 1", "done 1"}, &last).ok());
+  EXPECT_EQ(last, 5);
+
+  const auto all = read("w1", 0);
+  ASSERT_EQ(all.size(), 5u);
+  const std::vector<std::string> texts = {first[0], first[1], first[2], "update 1", "done 1"};
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    EXPECT_EQ(all[i].seq, static_cast<std::int64_t>(i + 1));
+    EXPECT_EQ(all[i].epoch, 1);
+    EXPECT_EQ(all[i].text, texts[i]);
+  }
+  const auto tail = read("w1", 3);
+  ASSERT_EQ(tail.size(), 2u);
+  EXPECT_EQ(tail[0].text, "update 1");
+  const auto page = read("w1", 1, 2);
+  ASSERT_EQ(page.size(), 2u);
+  EXPECT_EQ(page[0].seq, 2);
+  EXPECT_EQ(page[1].seq, 3);
+  EXPECT_TRUE(read("w1", 5).empty());
+  EXPECT_TRUE(read("w2", 0).empty());  // workspaces do not share a journal
+}
+
+// The holder is paused past its lease (no renewal), another node takes the workspace over;
+// when the first resumes, its write at the old epoch is refused by the database and nothing
+// of it is stored, while the new holder goes on after the old holder's lines.
+TEST_F(JournalTest, APausedHoldersWriteAfterATakeoverIsRefusedByTheDatabase) {
+  auto node_a = connect(), node_b = connect();
+  Lease a, b;
+  ASSERT_TRUE(acquire(*node_a, "w1", "node-a", 300ms, &a).ok());
+  std::int64_t last = 0;
+  ASSERT_TRUE(append(*node_a, a, {"a1", "a2"}, &last).ok());
+
+  std::this_thread::sleep_for(400ms);  // node-a paused
+  ASSERT_TRUE(acquire(*node_b, "w1", "node-b", 60s, &b).ok());
+  ASSERT_EQ(b.epoch, 2);
+  std::vector<JournalLine> loaded;
+  ASSERT_TRUE(read_after(*node_b, "w1", 0, 1000, &loaded).ok());
+  ASSERT_EQ(loaded.size(), 2u);  // node-a's acknowledged lines are there for node-b
+
+  Status s = append(*node_a, a, {"a3 (stale)"}, &last);  // node-a resumes
+  EXPECT_EQ(s.code, Code::Fenced);
+  EXPECT_NE(s.message.find("epoch 1 of workspace w1 is stale: the lease is at epoch 2, held by node-b"),
+            std::string::npos)
+      << s.message;
+  ASSERT_TRUE(append(*node_b, b, {"b1"}, &last).ok());
+  EXPECT_EQ(last, 3);
+
+  const auto all = read("w1", 0);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].text, "a1");
+  EXPECT_EQ(all[1].text, "a2");
+  EXPECT_EQ(all[2].text, "b1");
+  EXPECT_EQ(all[2].epoch, 2);
+}
+
+// The refusal is the database's, not append()'s: a plain INSERT with a stale epoch, an UPDATE
+// to one, or a row for a workspace without a lease, all fail with SQLSTATE IW001.
+TEST_F(JournalTest, TheDatabaseRefusesAnyStatementWritingAStaleEpoch) {
+  Lease a, b;
+  ASSERT_TRUE(acquire(*db, "w1", "node-a", 100ms, &a).ok());
+  std::int64_t last = 0;
+  ASSERT_TRUE(append(*db, a, {"a1"}, &last).ok());
+  std::this_thread::sleep_for(200ms);
+  ASSERT_TRUE(acquire(*db, "w1", "node-b", 60s, &b).ok());
+
+  Status s = db->exec("write a stale line by hand",
+                      "INSERT INTO iwd_journal (workspace, seq, epoch, line) VALUES ('w1', 2, 1, 'stale')");
+  EXPECT_EQ(s.code, Code::Fenced) << s.message;
+  s = db->exec("move a line to a stale epoch by hand", "UPDATE iwd_journal SET epoch = 1, line = 'x' WHERE seq = 1");
+  EXPECT_EQ(s.code, Code::Fenced) << s.message;
+  s = db->exec("write a line without a lease",
+               "INSERT INTO iwd_journal (workspace, seq, epoch, line) VALUES ('nobody', 1, 1, 'x')");
+  EXPECT_EQ(s.code, Code::Fenced);
+  EXPECT_NE(s.message.find("workspace nobody has no lease"), std::string::npos) << s.message;
+  ASSERT_TRUE(db->exec("write a line at the current epoch by hand",
+                       "INSERT INTO iwd_journal (workspace, seq, epoch, line) VALUES ('w1', 2, 2, 'b1')")
+                  .ok());
+  EXPECT_EQ(read("w1", 0).size(), 2u);
+}
+
+TEST_F(JournalTest, AnExpiredOrReleasedLeaseCannotWriteEvenIfNobodyTookItOver) {
+  Lease a;
+  ASSERT_TRUE(acquire(*db, "w1", "node-a", 100ms, &a).ok());
+  std::this_thread::sleep_for(200ms);
+  std::int64_t last = 0;
+  Status s = append(*db, a, {"late"}, &last);
+  EXPECT_EQ(s.code, Code::Fenced);
+  EXPECT_NE(s.message.find("expired"), std::string::npos) << s.message;
+
+  Lease again;
+  ASSERT_TRUE(acquire(*db, "w1", "node-a", 60s, &again).ok());
+  ASSERT_TRUE(release(*db, again).ok());
+  s = append(*db, again, {"after release"}, &last);
+  EXPECT_EQ(s.code, Code::Fenced);
+  EXPECT_NE(s.message.find("released"), std::string::npos) << s.message;
+  EXPECT_TRUE(read("w1", 0).empty());
+}
+
+}  // namespace
+}  // namespace iwd::pgstore::testing
