@@ -1,4 +1,4 @@
-// A throwaway PostgreSQL 15 cluster for a test (docs/testing.md): initdb and pg_ctl of Debian's
+// A throwaway PostgreSQL 15 cluster for a test (docs/deployment.md, "Tests"): initdb and pg_ctl of Debian's
 // postgresql-15 in a fresh folder /tmp/iwd-pg-XXXXXX, reachable through a Unix socket in that
 // folder only (no TCP), trust authentication for the user `iwd`. Run as the package's
 // `postgres` user (runuser) when the test runs as root, which PostgreSQL refuses to be; as the
