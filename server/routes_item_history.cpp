@@ -34,8 +34,11 @@ std::unique_ptr<history::Store> reader(const ServerContext& ctx, Reply* refusal)
 
 }  // namespace
 
+// One rule with the engine's (server/engine_sources.cpp): an item whose source is not known (its
+// capture record deleted by retention, or replayed without one: "journal") may be read by any
+// source, as it may be changed by any.
 std::optional<Reply> forbid_other_source(const Caller& caller, const std::string& id, const std::string& source) {
-  if (caller.role != Role::Source || source == caller.name) return std::nullopt;
+  if (caller.role != Role::Source || source.empty() || source == "journal" || source == caller.name) return std::nullopt;
   return error_reply(403, "forbidden", fmt::format("item `{}` is not source `{}`'s", id, caller.name));
 }
 
@@ -64,18 +67,29 @@ std::vector<Route> item_history_routes(ServerContext& ctx) {
                    return send(res, error_reply(400, "bad_page", "`limit` is a whole number from 1 to 1000"));
                  if (auto text = call.req.query_value("cursor"); text && (!whole_number(*text, &after) || after > INT64_MAX))
                    return send(res, error_reply(400, "bad_cursor", fmt::format("`cursor` `{}` is not one this listing gave (pass `next_cursor` back as it is)", *text)));
-                 Reply refusal;
-                 auto store = reader(ctx, &refusal);
-                 if (!store) return send(res, refusal);
-                 ItemHistoryPage page;
-                 std::string error;
-                 if (!read_item_page(*store, id, static_cast<std::int64_t>(after), limit, &page, &error))
-                   return send(res, error_reply(503, "history_unavailable", error));
-                 if (!page.seen) return send(res, error_reply(404, "not_found", fmt::format("no item `{}` in the history", id)));
-                 if (auto forbidden = forbid_other_source(call.caller, id, page.source)) return send(res, *forbidden);
-                 nlohmann::ordered_json body{{"id", id}, {"records", std::move(page.records)}};
-                 if (page.next_cursor) body["next_cursor"] = std::to_string(*page.next_cursor);
-                 send(res, Reply{200, std::move(body)});
+                 auto page_of = [&ctx, caller = call.caller, id, limit, after, res](const std::string& owner) {
+                   Reply refusal;
+                   auto store = reader(ctx, &refusal);
+                   if (!store) return res(refusal);
+                   ItemHistoryPage page;
+                   std::string error;
+                   if (!read_item_page(*store, id, static_cast<std::int64_t>(after), limit, &page, &error))
+                     return res(error_reply(503, "history_unavailable", error));
+                   if (!page.seen) return res(error_reply(404, "not_found", fmt::format("no item `{}` in the history", id)));
+                   if (auto forbidden = forbid_other_source(caller, id, owner.empty() ? page.source : owner)) return res(*forbidden);
+                   nlohmann::ordered_json body{{"id", id}, {"records", std::move(page.records)}};
+                   if (page.next_cursor) body["next_cursor"] = std::to_string(*page.next_cursor);
+                   res(Reply{200, std::move(body)});
+                 };
+                 if (call.caller.role != Role::Source) return page_of("");
+                 // A source: whose the item is, as the engine tells it (the capture it applied, or the
+                 // capture record it read once), so that the history's retention does not change it.
+                 ctx.engine->read([engine = ctx.engine, id](const runtime::Runtime&, std::int64_t) {
+                   return Reply{200, nlohmann::ordered_json(engine->item_source(id))};
+                 }, [page_of, res](const Reply& owner) {
+                   if (owner.status != 200 || !owner.body.is_string()) return res(owner);  // the engine stopping
+                   page_of(owner.body.get<std::string>());
+                 });
                }});
   return r;
 }
