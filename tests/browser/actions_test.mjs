@@ -232,8 +232,7 @@ try {
     const n = (await queued()).length;
     check((await text('#bulk-count')).startsWith(`${n} items match now`), 'the preview counts the queued items', await text('#bulk-count'));
     await shot('bulk_preview');
-    const late = await fetch(env.IWD_URL + '/v1/items', {method: 'POST', body: JSON.stringify({id: 'S-late', kind: 'Sale'}),
-      headers: {Authorization: `Bearer ${env.IWD_SOURCE}`, 'Content-Type': 'application/json'}, signal: AbortSignal.timeout(10000)});
+    const late = await api('/v1/items', env.IWD_SOURCE, {method: 'POST', body: JSON.stringify({id: 'S-late', kind: 'Sale'})});
     check(late.status === 201, 'another sale captured meanwhile', `${late.status}`);
     await page.click('[data-action=bulk-apply]');
     await page.waitForSelector('dialog[open] [data-confirm]');
@@ -284,17 +283,43 @@ try {
     await viewer.close();
   });
 
-  await step('an agent token: its own page only, no buttons, its items not linked', async () => {
+  await step("an agent token: its own page and its items' pages only, no buttons", async () => {
+    // ada holds an item (offered or parked); if not, a held sale resumed is offered to her.
+    let wb = (await api('/v1/agents/ada/workbin', sup)).json;
+    if (!wb.holding.length && !wb.parked.length) {
+      await api('/v1/agents/ada', sup, {method: 'PUT', body: JSON.stringify({state: 'ready'})});
+      const sale = (await api('/v1/queue?process=Sales.Orders&state=held&limit=1', sup)).json.items[0].id;
+      await api(`/v1/items/${sale}/resume`, sup, {method: 'POST'});
+      for (let k = 0; k < 50 && !wb.holding.length; ++k) {
+        await new Promise((r) => setTimeout(r, 100));
+        wb = (await api('/v1/agents/ada/workbin', sup)).json;
+      }
+    }
+    const mine = [...wb.holding, ...wb.parked][0];
+    check(Boolean(mine), 'ada holds an item', JSON.stringify(wb));
     const agent = await another(env.IWD_AGENT, '#agent-facts');
+    const tabErrors = [];
+    agent.on('pageerror', (e) => tabErrors.push(e.message));
     check(agent.url().endsWith('#/agents/ada'), 'on her own page', agent.url());
     check(await agent.$$eval('[data-nav]', (a) => a.every((x) => x.hidden)), 'no other page in the navigation');
     check(!(await agent.$('[data-action]')), 'no action button');
-    check(!(await agent.$('#agent-holding a[href^="#/items/"]')), 'her items are not linked to pages she cannot read');
     await agent.screenshot({path: `${env.IWD_SHOTS}/agent_own.png`});
+    await agent.click(`a[href="#/items/${encodeURIComponent(mine.id)}"]`);
+    await agent.waitForSelector('#item-facts');
+    check((await agent.$eval('#item-state', (e) => e.textContent.trim())) === (await item(mine.id)).state.replace(/_/g, ' '),
+      'her item links to its page, with its state');
+    check(!(await agent.$('#item-timeline')) && !(await agent.$('[data-action]')), 'no timeline and no action there');
+    check(await agent.$eval('.crumbs a', (a) => a.getAttribute('href')) === '#/agents/ada', 'the way back is her page');
+    await agent.screenshot({path: `${env.IWD_SHOTS}/agent_item.png`});
+    const other = (await api('/v1/queue?process=Sales.Orders&state=open&limit=1000', sup)).json.items.find((i) => i.agent !== 'ada').id;
+    await agent.goto(env.IWD_URL + '/ui/#/items/' + other);
+    await agent.waitForFunction((id) => document.querySelector('main')?.textContent.includes(`You may not see item ${id}`), {}, other);
+    check(!(await agent.$('#item-facts')), 'an item not hers is not shown');
     await agent.goto(env.IWD_URL + '/ui/#/agents/bob');
     await agent.waitForFunction(() => location.hash === '#/agents/ada');
     await agent.goto(env.IWD_URL + '/ui/#/queue');
     await agent.waitForFunction(() => location.hash === '#/agents/ada' && document.querySelector('#agent-facts'));
+    check(tabErrors.length === 0, 'no script error in her tab', tabErrors.join(' | '));
     await agent.close();
   });
 

@@ -4,30 +4,13 @@
 # API (agents ada, ready, bob, away, and carl, outside the sales' targets; sales waiting, one
 # offered to ada, two in her workbin), then Debian's chromium, headless, driven by puppeteer-core (actions_test.mjs).
 # Usage: actions_test.sh IWD NPM_DIR SHOTS_DIR
-set -u
-source "$(dirname "$0")/../cli/lib.sh"
-source "$(dirname "$0")/../cli/serve_lib.sh"
-NPM_DIR=${2:?usage: $0 IWD NPM_DIR SHOTS_DIR}
-SHOTS=${3:?usage: $0 IWD NPM_DIR SHOTS_DIR}
+source "$(dirname "$0")/browser_lib.sh"
 
 SUPERVISOR=actions-supervisor-token-0123
 VIEWER=actions-viewer-token-01234567
 SOURCE=actions-source-token-01234567
 ADA=actions-agent-token-ada-01234
-cat >"$TMP/config.json" <<JSON
-{
-  "tokens": [
-    {"token": "$SUPERVISOR", "role": "supervisor", "name": "sue"},
-    {"token": "$VIEWER", "role": "viewer", "name": "wallboard"},
-    {"token": "$SOURCE", "role": "source", "name": "crm"},
-    {"token": "$ADA", "role": "agent", "agent": "ada"}
-  ]
-}
-JSON
-RULES=tests/cli/report/day.iwd
-SERVE_ARGS="--config $TMP/config.json"
-start_server
-[ -n "$PORT" ] || { echo "FAIL: iwd serve did not start"; cat "$TMP/serve.log"; exit 1; }
+serve_with_tokens tests/cli/report/day.iwd supervisor:sue:$SUPERVISOR viewer:wallboard:$VIEWER source:crm:$SOURCE agent:ada:$ADA
 
 TOKEN=$SUPERVISOR expect_call 200 "ada" -- PUT /v1/agents/ada '{"skills":{"sales":5},"state":"ready"}'
 TOKEN=$SUPERVISOR expect_call 200 "bob" -- PUT /v1/agents/bob '{"skills":{"sales":3},"state":"not_ready","reason":"lunch"}'
@@ -40,17 +23,9 @@ expect_not_in out '"error"' "every item captured"
 # ada accepts two offers in turn and parks them (one item at a time: the rules declare no
 # capacity): two items in her workbin, and a third offered to her.
 for _ in 1 2; do
-  TOKEN=$ADA expect_call 200 "ada's offers" -- GET /v1/agents/ada/offers
-  OFFERED=$(grep -o '"id":"S-[0-9]*"' "$TMP/out" | head -1 | cut -d'"' -f4)
-  TOKEN=$ADA expect_call 200 "ada accepts $OFFERED" -- POST /v1/items/$OFFERED/accept ''
+  take_offer $ADA ada
   TOKEN=$ADA expect_call 200 "and parks it" -- POST /v1/items/$OFFERED/park ''
 done
 
-mkdir -p "$SHOTS"
-expect_exit 0 "the console's actions in chromium (actions_test.mjs)" -- \
-  env IWD_URL="$URL" IWD_SUPERVISOR="$SUPERVISOR" IWD_VIEWER="$VIEWER" IWD_SOURCE="$SOURCE" IWD_AGENT="$ADA" \
-  IWD_NPM_DIR="$NPM_DIR" IWD_SHOTS="$SHOTS" timeout 240 node "$(dirname "$0")/actions_test.mjs"
-sed 's/^/  /' "$TMP/out"
-[ -s "$TMP/err" ] && sed 's/^/  stderr: /' "$TMP/err" | head -40
-stop_server
-finish
+run_in_browser "the console's actions" actions_test.mjs 240 \
+  IWD_SUPERVISOR="$SUPERVISOR" IWD_VIEWER="$VIEWER" IWD_SOURCE="$SOURCE" IWD_AGENT="$ADA"

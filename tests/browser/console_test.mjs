@@ -1,42 +1,15 @@
 // The console's pages in Debian's chromium, headless, through puppeteer-core (no browser of
 // its own), against the `iwd serve` that console_test.sh started and seeded. Every step and
 // the whole run are bounded in time; screenshots of each page at 1280x800 go to IWD_SHOTS.
-import {createRequire} from 'node:module';
 import {join} from 'node:path';
+import {api, bound, check, env, finish, launch, step} from './lib.mjs';
 
-const {IWD_URL: base, IWD_SUPERVISOR: supervisor, IWD_SOURCE: source, IWD_NPM_DIR: npmDir, IWD_SHOTS: shots} = process.env;
-const require = createRequire(join(npmDir, 'package.json'));
-const puppeteer = require('puppeteer-core');
+const {IWD_URL: base, IWD_SUPERVISOR: supervisor, IWD_SOURCE: source, IWD_SHOTS: shots} = env;
+bound(200);
+// A supervisor's read of the API: its JSON.
+const read = async (path) => (await api(path, supervisor)).json;
 
-const STEP_MS = 20000;
-setTimeout(() => { console.log('FAIL: the run took over 200 s'); process.exit(1); }, 200000).unref();
-
-let passed = 0, failed = 0;
-function check(ok, what, detail = '') {
-  if (ok) ++passed;
-  else { ++failed; console.log(`FAIL: ${what}${detail ? ': ' + detail : ''}`); }
-}
-async function step(name, fn) {
-  let timer;
-  try {
-    await Promise.race([fn(), new Promise((_, reject) => { timer = setTimeout(() => reject(new Error(`over ${STEP_MS} ms`)), STEP_MS); })]);
-  } catch (e) {
-    check(false, name, e.message.split('\n')[0]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-async function api(path, token, init = {}) {
-  const res = await fetch(base + path, {...init, headers: {Authorization: `Bearer ${token}`, 'Content-Type': 'application/json'},
-    signal: AbortSignal.timeout(5000)});
-  return res.json();
-}
-
-// Chromium refuses to run as root with its sandbox, which needs user namespaces that a root
-// container seldom grants: only then is it started without.
-const args = ['--headless=new', '--lang=en-US', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run', '--no-default-browser-check'];
-if (process.getuid && process.getuid() === 0) args.push('--no-sandbox');
-const browser = await puppeteer.launch({executablePath: '/usr/bin/chromium', headless: true, args, protocolTimeout: 30000, timeout: 30000});
+const browser = await launch();
 const page = await browser.newPage();
 page.setDefaultTimeout(10000);
 await page.setViewport({width: 1280, height: 800});
@@ -82,7 +55,7 @@ try {
 
   // Each group's row against GET /v1/stats/queue, number by number.
   const compare = async (by) => {
-    const stats = await api(`/v1/stats/queue?by=${by}`, supervisor);
+    const stats = await read(`/v1/stats/queue?by=${by}`);
     const shown = await page.$$eval('#queue-table tbody tr', (rows) => rows.map((r) => {
       const cells = {};
       for (const td of r.querySelectorAll('td[data-field]')) cells[td.dataset.field] = td.textContent.trim();
@@ -171,7 +144,7 @@ try {
     const rows = await page.$$eval('#items-table tbody tr', (r) => r.length);
     check(rows === 50, '50 items on the first page', `${rows}`);
     check((await text('#items-range')).includes('of 60'), 'the total', await text('#items-range'));
-    const api50 = await api('/v1/queue?process=Sales.Orders&state=open&limit=50&offset=0', supervisor);
+    const api50 = await read('/v1/queue?process=Sales.Orders&state=open&limit=50&offset=0');
     const ids = await page.$$eval('#items-table tbody tr', (r) => r.map((x) => x.dataset.item));
     check(JSON.stringify(ids) === JSON.stringify(api50.items.map((i) => i.id)), 'in the API\'s order');
     await shot('queue_items');
@@ -184,7 +157,7 @@ try {
     await page.click('#items-table tbody tr a');
     await page.waitForSelector('#item-facts');
     const id = decodeURIComponent(page.url().split('#/items/')[1]);
-    const item = await api('/v1/items/' + encodeURIComponent(id), supervisor);
+    const item = await read('/v1/items/' + encodeURIComponent(id));
     check((await text('#item-state')) === item.state.replace(/_/g, ' '), 'its state', await text('#item-state'));
     check((await text('[data-field=process] dd')) === item.process, 'its process');
     check((await text('[data-field=priority] dd')) === String(item.priority), 'its priority');
@@ -202,7 +175,7 @@ try {
   await step('the agents', async () => {
     await page.click('a[data-nav=agents]');
     await page.waitForSelector('#agents-table');
-    const listed = await api('/v1/agents', supervisor);
+    const listed = await read('/v1/agents');
     const rows = await page.$$eval('#agents-table tbody tr', (r) => r.map((x) => ({id: x.dataset.agent, text: x.textContent})));
     check(JSON.stringify(rows.map((r) => r.id)) === JSON.stringify(listed.agents.map((a) => a.id)), 'every agent, in order',
       rows.map((r) => r.id).join());
@@ -230,7 +203,7 @@ try {
     await page.waitForSelector('#agents-table');
     await page.click('#agents-table tr[data-agent=ada] a');
     await page.waitForSelector('#agent-facts');
-    const workbin = await api('/v1/agents/ada/workbin', supervisor);
+    const workbin = await read('/v1/agents/ada/workbin');
     const ids = async (sel) => page.$$eval(`${sel} tbody tr`, (r) => r.map((x) => x.dataset.item));
     check(workbin.parked.length === 1 && JSON.stringify(await ids('#agent-parked')) === JSON.stringify(workbin.parked.map((i) => i.id)),
       'her parked item', JSON.stringify(workbin.parked.map((i) => i.id)));
@@ -277,5 +250,4 @@ try {
 } finally {
   await browser.close();
 }
-console.log(`${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+process.exit(finish());

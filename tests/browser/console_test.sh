@@ -3,29 +3,14 @@
 # with tokens, seeded over the API, the /ui/ files' headers over HTTP, then Debian's chromium,
 # headless, driven by puppeteer-core (console_test.mjs) through the pages.
 # Usage: console_test.sh IWD NPM_DIR SHOTS_DIR
-set -u
-source "$(dirname "$0")/../cli/lib.sh"
-source "$(dirname "$0")/../cli/serve_lib.sh"
-NPM_DIR=${2:?usage: $0 IWD NPM_DIR SHOTS_DIR}
-SHOTS=${3:?usage: $0 IWD NPM_DIR SHOTS_DIR}
+source "$(dirname "$0")/browser_lib.sh"
 
 SUPERVISOR=console-supervisor-token-0123
 SOURCE=console-source-token-01234567
-cat >"$TMP/config.json" <<JSON
-{
-  "tokens": [
-    {"token": "$SOURCE", "role": "source", "name": "crm"},
-    {"token": "console-agent-token-ada-0123", "role": "agent", "agent": "ada"},
-    {"token": "$SUPERVISOR", "role": "supervisor", "name": "sue"}
-  ]
-}
-JSON
+ADA=console-agent-token-ada-0123
 # Sales go to agents with the `sales` skill, claims to `claims`; `report by segment`, and the
 # rules' zone is Europe/Berlin.
-RULES=tests/cli/report/day.iwd
-SERVE_ARGS="--config $TMP/config.json"
-start_server
-[ -n "$PORT" ] || { echo "FAIL: iwd serve did not start"; cat "$TMP/serve.log"; exit 1; }
+serve_with_tokens tests/cli/report/day.iwd source:crm:$SOURCE agent:ada:$ADA supervisor:sue:$SUPERVISOR
 
 # The files over HTTP: public (the pages hold no data), with their headers.
 curl -s -D "$TMP/headers" -o "$TMP/index" "$URL/ui/"
@@ -66,16 +51,7 @@ for k in $(seq 1 5); do items+=("{\"id\":\"C-$k\",\"kind\":\"Claim\",\"tier\":2}
 TOKEN=$SOURCE expect_call 200 "the items" -- POST /v1/items/batch "{\"items\":[$(IFS=,; echo "${items[*]}")]}"
 expect_not_in out '"error"' "every item captured"
 # ada accepts her offer and parks it: a parked item in her workbin, and a new offer.
-TOKEN=console-agent-token-ada-0123 expect_call 200 "ada's offers" -- GET /v1/agents/ada/offers
-OFFERED=$(grep -o '"id":"S-[0-9]*"' "$TMP/out" | head -1 | cut -d'"' -f4)
-TOKEN=console-agent-token-ada-0123 expect_call 200 "ada accepts $OFFERED" -- POST /v1/items/$OFFERED/accept ''
-TOKEN=console-agent-token-ada-0123 expect_call 200 "and parks it" -- POST /v1/items/$OFFERED/park ''
+take_offer $ADA ada
+TOKEN=$ADA expect_call 200 "and parks it" -- POST /v1/items/$OFFERED/park ''
 
-mkdir -p "$SHOTS"
-expect_exit 0 "the console in chromium (console_test.mjs)" -- \
-  env IWD_URL="$URL" IWD_SUPERVISOR="$SUPERVISOR" IWD_SOURCE="$SOURCE" IWD_NPM_DIR="$NPM_DIR" IWD_SHOTS="$SHOTS" \
-  timeout 240 node "$(dirname "$0")/console_test.mjs"
-sed 's/^/  /' "$TMP/out"
-[ -s "$TMP/err" ] && sed 's/^/  stderr: /' "$TMP/err" | head -40
-stop_server
-finish
+run_in_browser "the console" console_test.mjs 240 IWD_SUPERVISOR="$SUPERVISOR" IWD_SOURCE="$SOURCE"

@@ -4,32 +4,15 @@
 # A real `iwd serve` on loopback with tokens, seeded over the API, then Debian's chromium,
 # headless, driven by puppeteer-core (item_test.mjs).
 # Usage: item_test.sh IWD NPM_DIR SHOTS_DIR
-set -u
-source "$(dirname "$0")/../cli/lib.sh"
-source "$(dirname "$0")/../cli/serve_lib.sh"
-NPM_DIR=${2:?usage: $0 IWD NPM_DIR SHOTS_DIR}
-SHOTS=${3:?usage: $0 IWD NPM_DIR SHOTS_DIR}
+source "$(dirname "$0")/browser_lib.sh"
 
 SUPERVISOR=item-supervisor-token-012345
 SOURCE=item-source-crm-token-0123456
 OTHER=item-source-web-token-0123456
 ADA=item-agent-token-ada-01234567
-cat >"$TMP/config.json" <<JSON
-{
-  "tokens": [
-    {"token": "$SOURCE", "role": "source", "name": "crm"},
-    {"token": "$OTHER", "role": "source", "name": "web"},
-    {"token": "$ADA", "role": "agent", "agent": "ada"},
-    {"token": "$SUPERVISOR", "role": "supervisor", "name": "sue"}
-  ]
-}
-JSON
 # Sales items: a priority that climbs every hour (scheme standard), due in open office hours
 # (Europe/Berlin).
-RULES=examples/enterprise.iwd
-SERVE_ARGS="--config $TMP/config.json"
-start_server
-[ -n "$PORT" ] || { echo "FAIL: iwd serve did not start"; cat "$TMP/serve.log"; exit 1; }
+serve_with_tokens examples/enterprise.iwd source:crm:$SOURCE source:web:$OTHER agent:ada:$ADA supervisor:sue:$SUPERVISOR
 
 # 30 items of Sales.Silver: ages from 0 to 29 hours (activate_at in the past), every third with
 # its own due_at in the next days, so that the three orders differ.
@@ -83,11 +66,4 @@ expect_exit 0 "activate_at ascending: the oldest first" -- python3 -c '
 import json,sys; items=json.load(open(sys.argv[1]))["items"]
 keys=[i["attributes"]["activate_at"] for i in items]; assert keys==sorted(keys) and len(items)==29, keys' "$TMP/by_age.json"
 
-mkdir -p "$SHOTS"
-expect_exit 0 "the item page and the drill-down in chromium (item_test.mjs)" -- \
-  env IWD_URL="$URL" IWD_SUPERVISOR="$SUPERVISOR" IWD_NPM_DIR="$NPM_DIR" IWD_SHOTS="$SHOTS" \
-  timeout 200 node "$(dirname "$0")/item_test.mjs"
-sed 's/^/  /' "$TMP/out"
-[ -s "$TMP/err" ] && sed 's/^/  stderr: /' "$TMP/err" | head -40
-stop_server
-finish
+run_in_browser "the item page and the drill-down" item_test.mjs 200 IWD_SUPERVISOR="$SUPERVISOR"

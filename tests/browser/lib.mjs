@@ -34,10 +34,12 @@ export function finish() {
   return failed === 0 ? 0 : 1;
 }
 
-// The API: the JSON body (or the text with `accept`), and the status.
+// The API: the JSON body (or the text with `accept`), and the status. A body is JSON (the
+// server answers 415 to a body of another type).
 export async function api(path, token, {method = 'GET', body, accept} = {}) {
   const headers = {Authorization: `Bearer ${token}`};
   if (accept) headers.Accept = accept;
+  if (body !== undefined) headers['Content-Type'] = 'application/json';
   const res = await fetch(env.IWD_URL + path, {method, body, headers, signal: AbortSignal.timeout(10000)});
   const text = await res.text();
   let json = null;
