@@ -110,9 +110,10 @@ async function route(message) {
     return;
   }
   const {path, params} = parse();
-  // An agent token sees its own items only: its agent's page, whatever the address says.
+  // An agent token sees its own items only: its agent's page and its items' pages (the API
+  // refuses it any other item), whatever the address says.
   const own = me.role === 'agent' ? '/agents/' + encodeURIComponent(me.agent) : null;
-  if (own && path !== own) {
+  if (own && path !== own && !path.startsWith('/items/')) {
     history.replaceState(null, '', '#' + own);
     return route();
   }

@@ -1,7 +1,7 @@
 // One agent (GET /v1/agents/{id} and its workbin, GET /v1/agents/{id}/workbin), live: state
 // and reason, load, skills and groups, the items it holds (offered or assigned) and those
 // parked in its workbin; a supervisor's actions (agent_actions.js). An agent token sees its
-// own page only, its items not linked (their pages are a supervisor's to read).
+// own page, its items linked (the API lets an agent read the items it holds).
 import {api} from '../api.js';
 import {h, notice, replace} from '../dom.js';
 import {count, stateName} from '../format.js';
@@ -20,7 +20,7 @@ export function render(view, {match}, app) {
     const path = '/v1/agents/' + encodeURIComponent(id);
     try {
       const [agent, workbin] = await Promise.all([api(path), api(path + '/workbin')]);
-      const [top, ...rest] = page(agent, workbin, own);
+      const [top, ...rest] = page(agent, workbin);
       replace(head, top);
       replace(body, rest);
       const key = JSON.stringify([agent.state, workbin.holding.length, workbin.parked.length]);
@@ -38,7 +38,7 @@ export function render(view, {match}, app) {
   });
 }
 
-function page(agent, workbin, own) {
+function page(agent, workbin) {
   const row = (label, value, field) => h('div', {class: 'field', dataset: {field}}, h('dt', {}, label), h('dd', {}, value));
   const skills = Object.entries(agent.skills || {});
   return [
@@ -50,8 +50,8 @@ function page(agent, workbin, own) {
       row('Skills', skills.length ? skills.map(([k, v]) => `${k} ${v}`).join(', ') : h('span', {class: 'muted'}, 'none'), 'skills'),
       row('Groups', agent.groups.length ? agent.groups.join(', ') : h('span', {class: 'muted'}, 'none'), 'groups')),
     h('h2', {}, `Holding (${count(workbin.holding.length)})`),
-    workbin.holding.length ? itemsTable(workbin.holding, 'agent-holding', {link: !own}) : notice('empty', 'Nothing offered or assigned now.', null),
+    workbin.holding.length ? itemsTable(workbin.holding, 'agent-holding') : notice('empty', 'Nothing offered or assigned now.', null),
     h('h2', {}, `Parked (${count(workbin.parked.length)})`),
-    workbin.parked.length ? itemsTable(workbin.parked, 'agent-parked', {link: !own}) : notice('empty', 'The workbin is empty.', null),
+    workbin.parked.length ? itemsTable(workbin.parked, 'agent-parked') : notice('empty', 'The workbin is empty.', null),
   ];
 }

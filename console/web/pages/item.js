@@ -20,7 +20,11 @@ export function overrideText(o) {
 
 export async function render(view, {match}, app) {
   const id = match[0];
-  const crumbs = h('nav', {class: 'crumbs', 'aria-label': 'Breadcrumbs'}, h('a', {href: '#/queue'}, 'Queue'), ' › ', id);
+  // An agent token reads its own items only: back to its page; no rules' zone and no timeline
+  // (a supervisor's or the source's to read).
+  const agent = app.me && app.me.role === 'agent' ? app.me.agent : null;
+  const crumbs = h('nav', {class: 'crumbs', 'aria-label': 'Breadcrumbs'},
+    agent ? h('a', {href: '#/agents/' + encodeURIComponent(agent)}, 'My items') : h('a', {href: '#/queue'}, 'Queue'), ' › ', id);
   let it;
   try {
     it = await api('/v1/items/' + encodeURIComponent(id));
@@ -32,12 +36,12 @@ export async function render(view, {match}, app) {
     if (shown) replace(view, crumbs, shown);
     return;
   }
-  const zone = app.rules.timezone;
+  const zone = app.rules ? app.rules.timezone : null;
   const open = !it.ended_at;
   const row = (label, value, field) => h('div', {class: 'field', dataset: {field}}, h('dt', {}, label), h('dd', {}, value));
   const due = it.due
-    ? [h('span', {}, instant(it.due), ` (${viewerZone()})`), h('br', {}),
-       h('span', {class: 'muted'}, instant(it.due, zone), ` (${zone}, the rules' zone)`),
+    ? [h('span', {}, instant(it.due), ` (${viewerZone()})`),
+       zone ? [h('br', {}), h('span', {class: 'muted'}, instant(it.due, zone), ` (${zone}, the rules' zone)`)] : null,
        it.overdue ? h('span', {class: 'badge alert'}, 'overdue') : null]
     : h('span', {class: 'muted'}, 'no due time');
   const priority = [h('span', {class: 'num'}, count(it.priority)),
@@ -49,13 +53,13 @@ export async function render(view, {match}, app) {
     h('div', {class: 'page-head'}, h('h1', {}, 'Item ', h('span', {class: 'mono'}, it.id)),
       h('span', {class: `badge state-${it.state}`, id: 'item-state'}, stateName(it.state))),
     h('dl', {class: 'facts', id: 'item-facts'},
-      row('Process', it.process ? h('a', {href: '#/queue/items?process=' + encodeURIComponent(it.process) + '&state=open'}, it.process) : '–', 'process'),
+      row('Process', it.process && !agent ? h('a', {href: '#/queue/items?process=' + encodeURIComponent(it.process) + '&state=open'}, it.process) : it.process || '–', 'process'),
       row('State', stateName(it.state), 'state'),
       row('Agent', it.agent || h('span', {class: 'muted'}, 'none'), 'agent'),
       open ? row('Priority now', priority, 'priority') : row('Ended', instant(it.ended_at), 'ended_at'),
       open ? row('Due', due, 'due') : row('Outcome', it.outcome || h('span', {class: 'muted'}, 'none'), 'outcome')),
     open ? [h('h2', {}, 'Priority over its life'), chartBox, h('h2', {}, 'Why: the explanation'), explainBox] : null,
-    h('h2', {}, 'Timeline'), timeline(id, app),
+    agent ? null : [h('h2', {}, 'Timeline'), timeline(id, app)],
     h('h2', {}, 'Attributes'),
     attributes.length === 0 ? notice('empty', 'No attributes.', null) :
       h('div', {class: 'table-wrap'}, h('table', {class: 'grid attrs', id: 'item-attributes'},
@@ -79,14 +83,14 @@ async function explain(id, it, chartBox, explainBox, zone, app) {
     if (why) replace(explainBox, why);
     return;
   }
-  if (x.curve) replace(chartBox, ...priorityChart(x.curve, chartBox, {zone, override: it.priority_override ? overrideText(it.priority_override) : null}));
+  if (x.curve) replace(chartBox, ...priorityChart(x.curve, chartBox, {zone: zone || viewerZone(), override: it.priority_override ? overrideText(it.priority_override) : null}));
   else replace(chartBox, notice('empty', 'No priority curve.', 'The rules reject the item as it is now.'));
   replace(explainBox, explanation(x.explanation, x.agents_left_out));
 }
 
 // A value as people read it: instants in both zones, lists joined, the rest as JSON.
 function shown(name, v, zone) {
-  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) return `${instant(v)} (${instant(v, zone)} ${zone})`;
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) return zone ? `${instant(v)} (${instant(v, zone)} ${zone})` : instant(v);
   if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : '(empty)';
   if (typeof v === 'string') return v;
   return JSON.stringify(v);

@@ -25,9 +25,8 @@ function age(it, now) {
   return Number.isNaN(from) ? '–' : duration(Math.max(0, now - from));
 }
 
-// `link`: false for a token that may not read items' pages (an agent's own list).
 // `sort`: the drill-down's order ({key, link(key)}): sortable headers and an Age column.
-export function itemsTable(items, id, {link = true, sort = null} = {}) {
+export function itemsTable(items, id, {sort = null} = {}) {
   const now = Date.now();
   return h('div', {class: 'table-wrap'},
     h('table', {class: 'grid', id},
@@ -36,7 +35,7 @@ export function itemsTable(items, id, {link = true, sort = null} = {}) {
         header('Priority', 'priority', 'num', sort), sort ? header('Age', 'age', 'num', sort) : null, header('Due', 'due', null, sort),
         h('th', {scope: 'col'}, 'Agent'))),
       h('tbody', {}, items.map((it) => h('tr', {dataset: {item: it.id}},
-        h('th', {scope: 'row'}, link ? h('a', {href: '#/items/' + encodeURIComponent(it.id)}, it.id) : it.id),
+        h('th', {scope: 'row'}, h('a', {href: '#/items/' + encodeURIComponent(it.id)}, it.id)),
         h('td', {}, stateName(it.state)),
         h('td', {}, it.process || h('span', {class: 'muted'}, '–')),
         h('td', {class: 'num', dataset: {field: 'priority'}}, count(it.priority)),
