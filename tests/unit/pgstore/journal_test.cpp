@@ -2,6 +2,7 @@
 // order, and the database refusing a write whose epoch is stale.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <thread>
 
 #include "pgstore/journal.h"
@@ -109,6 +110,38 @@ TEST_F(JournalTest, TheDatabaseRefusesAnyStatementWritingAStaleEpoch) {
                        "INSERT INTO iwd_journal (workspace, seq, epoch, line) VALUES ('w1', 2, 2, 'b1')")
                   .ok());
   EXPECT_EQ(read("w1", 0).size(), 2u);
+}
+
+// A write in flight when the lease expires holds the lease row (FOR SHARE in the trigger): a
+// takeover waits for it to end, then finds its lines when it loads the journal. So a write is
+// either before the takeover and seen by the new holder, or refused: never after it.
+TEST_F(JournalTest, ATakeoverWaitsForAWriteInFlightAndThenSeesIt) {
+  auto node_b = connect();
+  Lease a;
+  ASSERT_TRUE(acquire(*db, "w1", "node-a", 300ms, &a).ok());
+  ASSERT_TRUE(db->exec("begin node-a's transaction", "BEGIN").ok());
+  std::int64_t last = 0;
+  ASSERT_TRUE(append(*db, a, {"a1 in flight"}, &last).ok());
+  std::this_thread::sleep_for(400ms);  // the lease has expired; node-a's transaction is open
+
+  std::atomic<bool> done{false};
+  Lease b;
+  Status taken;
+  std::thread takeover([&] {
+    taken = acquire(*node_b, "w1", "node-b", 60s, &b);
+    done = true;
+  });
+  std::this_thread::sleep_for(500ms);
+  EXPECT_FALSE(done.load());  // waiting on node-a's lock
+  ASSERT_TRUE(db->exec("commit node-a's transaction", "COMMIT").ok());
+  takeover.join();
+  ASSERT_TRUE(taken.ok()) << taken.message;
+  EXPECT_EQ(b.epoch, 2);
+  std::vector<JournalLine> loaded;
+  ASSERT_TRUE(read_after(*node_b, "w1", 0, 1000, &loaded).ok());
+  ASSERT_EQ(loaded.size(), 1u);
+  EXPECT_EQ(loaded[0].text, "a1 in flight");
+  EXPECT_EQ(append(*db, a, {"a2"}, &last).code, Code::Fenced);
 }
 
 TEST_F(JournalTest, AnExpiredOrReleasedLeaseCannotWriteEvenIfNobodyTookItOver) {
