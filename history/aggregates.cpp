@@ -363,7 +363,8 @@ bool Aggregates::purge_before(std::int64_t cutoff, std::string* error) {
   const auto groupings = this->groupings(error);
   if (!groupings) return false;
   std::map<Key, AggregateCell> carry;
-  for (const auto& [by, since] : *groupings) {  // by the primary key's prefix: no index by bucket
+  for (const auto& grouping : *groupings) {  // by the primary key's prefix: no index by bucket
+    const std::string& by = grouping.first;   // (not a structured binding: clang 14 cannot capture one)
     const auto bind = [&](sqlite3_stmt* st) {
       sqlite3_bind_int64(st, 1, kCarryBucket);
       sqlite3_bind_int64(st, 2, end);
