@@ -1,6 +1,7 @@
 // The idempotency window (docs/api.md, "Idempotency"): what the engine remembers of a capture
 // for `idempotency_window` after it, on the server's clock. Within the window a retried
-// identical create answers as the first did (its status and body, kept here); after it the
+// identical create answers as the first did (its status and body, kept here, and in snapshots;
+// recovery renders them again as it replays the capture lines after the snapshot); after it the
 // body is forgotten, and the id's mark in the index (server/state_image.h) is dropped once its
 // item has ended, so the index holds the open items and the window's captures, not every id
 // ever seen. Expiry walks the captures in the order they were made (a queue by instant), a
@@ -10,10 +11,12 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 #include "server/state_image.h"
 
@@ -28,13 +31,17 @@ class CaptureWindow {
   // Whether a capture made at `at` is still within the window at `now`.
   bool within(std::int64_t at, std::int64_t now) const { return now - at < window_ms_; }
   // A capture of `id` at `at` (the mark's `at`), with its first answer's body when known
-  // (empty: a capture replayed at recovery, whose answer was not rendered).
+  // (empty: a capture replayed at recovery from before the window, whose answer is not needed).
   void captured(std::uint32_t id, std::int64_t at, std::string answer);
-  // Every mark of `index` restored from a snapshot, which does not say when each capture was
-  // made: counted from `at` (the snapshot's instant), so the window only lengthens.
-  void restored(CaptureIndex& index, std::int64_t at);
+  // Every mark of `index` restored from a snapshot, with the first answers it kept (by id).
+  // A mark whose capture instant the snapshot does not say (format 1 and 2 images) counts
+  // from `at` (the snapshot's instant), so the window only lengthens.
+  void restored(CaptureIndex& index, std::int64_t at, std::vector<std::pair<std::uint32_t, std::string>> answers);
   // The first answer's body of `id`'s capture made at `at`, if kept.
   const std::string* answer(std::uint32_t id, std::int64_t at) const;
+  // The first answers kept of the captures `index` marks (this life's), for a snapshot: shared,
+  // so the engine thread copies no text.
+  std::vector<std::pair<std::uint32_t, std::shared_ptr<const std::string>>> answers_of(const CaptureIndex& index) const;
   // Captures past the window at `now`, oldest first, at most `max`: their answers dropped,
   // and their marks erased from `index` when their items have ended (an item still open keeps
   // its mark: its source and that it is open). How many were looked at.
@@ -46,7 +53,7 @@ class CaptureWindow {
  private:
   std::int64_t window_ms_;
   std::deque<std::pair<std::int64_t, std::uint32_t>> queue_;  // (capture instant, id), oldest first
-  std::unordered_map<std::uint32_t, std::pair<std::int64_t, std::string>> answers_;  // id: (capture instant, body)
+  std::unordered_map<std::uint32_t, std::pair<std::int64_t, std::shared_ptr<const std::string>>> answers_;  // id: (capture instant, body)
 };
 
 }  // namespace iwd::server

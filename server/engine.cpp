@@ -449,7 +449,7 @@ Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch, Answer* waiter)
     job->at = now;
     job->rules_key = rules_.key;
     window_.expire(now, captured_, SIZE_MAX);  // the snapshot keeps only what the window still needs
-    job->state = capture_state(session_->runtime(), captured_);
+    job->state = capture_state(session_->runtime(), captured_, window_.answers_of(captured_));
     mark_snapshot(*job);
     if (batch_snapshot_) {  // a later snapshot in the batch covers what the earlier one did, and more
       job->waiters = std::move(batch_snapshot_->waiters);

@@ -23,7 +23,7 @@ std::optional<Reply> Engine::capture_again(const std::string& id, std::uint64_t 
     if (const std::string* first = window_.answer(*known, mark->at)) return Reply{201, {}, *first};
     Change asked;
     asked.op = runtime::replay::Op::Capture;
-    Reply again = outcome(asked, id);  // its first answer was not kept (captured before a restart)
+    Reply again = outcome(asked, id);  // its first answer was not kept (restored from a snapshot of format 1 or 2)
     again.status = 201;
     return again;
   }
@@ -47,12 +47,23 @@ Reply Engine::captured(const Change& c, const std::string& id, std::uint64_t has
   return r;
 }
 
-void Engine::remember_capture(const nlohmann::json& value, std::int64_t at) {
+// The first answer is a function of the capture and the state it met, and replaying the line
+// rebuilds that state: rendered now, it is the answer the capture had (status and body), so a
+// retry after a restart, kill -9 included, answers as the first did. Only within the window:
+// older captures need no answer.
+void Engine::remember_capture(const nlohmann::json& value, std::int64_t at, std::int64_t now) {
   const std::string& id = value["id"].get_ref<const std::string&>();
   if (rejection(id)) return;
+  std::string answer;
+  if (window_.within(at, now)) {
+    Change asked;
+    asked.op = runtime::replay::Op::Capture;
+    const Reply r = outcome(asked, id);  // before the mark, as captured() renders it
+    answer = r.text.empty() ? r.body.dump() : r.text;
+  }
   const std::uint32_t interned = pool_.intern(id);
   captured_.set(interned, CaptureMark{body_hash(value, value.dump()), ItemState::None, CaptureMark::kSourceUnread, at});
-  window_.captured(interned, at, {});
+  window_.captured(interned, at, std::move(answer));
 }
 
 }  // namespace iwd::server

@@ -77,8 +77,9 @@ bool Engine::recover(Ruleset initial, std::string* error) {
       recorder_.set_last_seq(mark.value_or(0));
     }
     recording_ = false;  // the state restored is not events
-    if (is_binary_image(snapshot->image)) {  // format 2: the runtime's exact state
-      if (std::string e = load_image(snapshot->image, session_->runtime(), &captured_); !e.empty()) {
+    std::vector<std::pair<std::uint32_t, std::string>> answers;  // the first answers it kept
+    if (is_binary_image(snapshot->image)) {  // formats 2 and 3: the runtime's exact state
+      if (std::string e = load_image(snapshot->image, session_->runtime(), &captured_, &answers); !e.empty()) {
         *error = fmt::format("{}: the snapshot of {} does not load: {}", journal_.path(),
                              stdlib::format_instant(stdlib::Instant{snapshot->at}), e);
         return false;
@@ -93,7 +94,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
       }
       if (!restore_captured(snapshot->captured, error)) return false;
     }
-    window_.restored(captured_, snapshot->at);  // the snapshot does not say when each was captured
+    window_.restored(captured_, snapshot->at, std::move(answers));
     snapshot->image.clear();
     snapshot->image.shrink_to_fit();
     drain_events(nullptr);
@@ -103,6 +104,8 @@ bool Engine::recover(Ruleset initial, std::string* error) {
   } else if (!error->empty()) {
     return false;
   }
+  // Captures replayed within the window of this instant get their first answers again.
+  const std::int64_t recovery_now = clock_.now().ms_since_epoch;
   const bool read_ok = journal_.read(after_seq, 
       [&](const std::string& line) {
         ++n;
@@ -140,7 +143,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
                                 journal_.position(), n, e);
           return;
         }
-        if (parsed.op == runtime::replay::Op::Capture) remember_capture(parsed.value, parsed.at);
+        if (parsed.op == runtime::replay::Op::Capture) remember_capture(parsed.value, parsed.at, recovery_now);
         drain_events(nullptr);
       },
       error);
@@ -187,7 +190,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
       SnapshotJob job;
       job.at = at;
       job.rules_key = rules_.key;
-      job.state = capture_state(session_->runtime(), captured_);
+      job.state = capture_state(session_->runtime(), captured_, window_.answers_of(captured_));
       mark_snapshot(job);
       const auto covered = journal_.last_seq(error);
       if (!covered) return false;

@@ -211,7 +211,7 @@ namespace iwd::server {
 namespace {
 
 constexpr std::string_view kMagic = "IWDSNAP2";
-constexpr std::uint32_t kFormat = 2;
+constexpr std::uint32_t kFormat = 3;  // 2: the index without capture instants and answers
 
 template <typename T>
 void put(std::string& out, T v) {
@@ -248,8 +248,10 @@ class HeadReader {
 
 }  // namespace
 
-StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured) {
+StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured,
+                           std::vector<std::pair<std::uint32_t, std::shared_ptr<const std::string>>> answers) {
   StateCapture c;
+  c.answers = std::move(answers);
   c.pool_size = rt.pool().size();
   runtime::FrameWriter out(c.pool_size);
   rt.save_state(out);
@@ -272,8 +274,11 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) 
       ++strings;
       bytes += pool.view(id).size();
     }
+  // The answers in the index's order (by id), to be written beside their marks.
+  std::sort(c.answers.begin(), c.answers.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  for (const auto& [id, body] : c.answers) bytes += body->size();
   std::string out;
-  out.reserve(64 + bytes + 8 * std::size_t{strings} + 13 * c.captured.size());
+  out.reserve(64 + bytes + 8 * std::size_t{strings} + 25 * c.captured.size());
   out.append(kMagic);
   put(out, kFormat);
   put(out, c.pool_size);
@@ -286,10 +291,16 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) 
       out.append(s);
     }
   put(out, static_cast<std::uint32_t>(c.captured.size()));
-  c.captured.each([&out](std::uint32_t id, const CaptureMark& m) {
+  auto answer = c.answers.begin();
+  c.captured.each([&](std::uint32_t id, const CaptureMark& m) {
     put(out, id);
     put(out, m.body_hash);
     put(out, static_cast<std::uint8_t>(m.ended));
+    put(out, m.at);
+    while (answer != c.answers.end() && answer->first < id) ++answer;
+    const std::string_view body = answer != c.answers.end() && answer->first == id ? std::string_view(*answer->second) : "";
+    put(out, static_cast<std::uint32_t>(body.size()));
+    out.append(body);
   });
   put(out, static_cast<std::uint64_t>(c.frame.size()));
   return out;
@@ -297,15 +308,17 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) 
 
 bool is_binary_image(std::string_view image) { return image.substr(0, kMagic.size()) == kMagic; }
 
-std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIndex* captured) {
+std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIndex* captured,
+                       std::vector<std::pair<std::uint32_t, std::string>>* answers) {
   runtime::StringPool& pool = into.pool();
   std::vector<std::uint32_t> ids;
   std::string_view frame;
   try {
     HeadReader in(image);
-    if (in.take(kMagic.size()) != kMagic) return "it is not a snapshot image of format 2";
-    if (const auto format = in.get<std::uint32_t>(); format != kFormat)
-      return fmt::format("its format is {}; this server reads formats 1 and 2", format);
+    if (in.take(kMagic.size()) != kMagic) return "it is not a binary snapshot image";
+    const auto format = in.get<std::uint32_t>();
+    if (format != 2 && format != kFormat)
+      return fmt::format("its format is {}; this server reads formats 1 to {}", format, kFormat);
     in.get<std::uint32_t>();  // the size of the pool it was taken from (ids are below it)
     // The strings, by their ids there; a table of those ids to the ones here (as far as the
     // largest: the pool may have held many more strings than the image names).
@@ -329,7 +342,13 @@ std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIn
       if (id >= ids.size() || ids[id] == runtime::kNoId) throw runtime::FrameError("an id of its index is not among its strings");
       if (ended != 0 && (ended > static_cast<std::uint8_t>(ItemState::Rejected) || runtime::is_open(static_cast<ItemState>(ended))))
         throw runtime::FrameError("an id of its index ended in no known way");
-      captured->set(ids[id], CaptureMark{hash, static_cast<ItemState>(ended)});
+      CaptureMark mark{hash, static_cast<ItemState>(ended)};
+      if (format >= 3) {
+        mark.at = in.get<std::int64_t>();
+        const std::string_view body = in.take(in.get<std::uint32_t>());
+        if (!body.empty() && answers) answers->emplace_back(ids[id], std::string(body));
+      }
+      captured->set(ids[id], mark);
     }
     const auto size = in.get<std::uint64_t>();
     if (size != in.left()) throw runtime::FrameError("its runtime state is not the size it says");

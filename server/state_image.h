@@ -7,7 +7,8 @@
 // - snapshots (compaction), format 1 (JSON): the image stored in the journal, restored at
 //   recovery instead of replaying the lines before it. Still read; no longer written.
 //
-// Snapshots are written in format 2 (binary; the second half of this header): the runtime's
+// Snapshots are written in binary (format 3, format 2 still read; the second half of this
+// header; 3 adds the idempotency index's capture instants and first answers): the runtime's
 // exact state (Runtime::save_state), so that the running runtime is already the one recovery
 // builds and nothing is rebuilt when a snapshot is taken. The engine thread only copies
 // (capture_state: the runtime as flat bytes with interned ids, and the idempotency index);
@@ -18,6 +19,8 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <limits>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -91,12 +94,15 @@ struct CaptureMark {
   static constexpr std::uint32_t kSourceUnread = 0xffffffffu, kSourceNone = 0xfffffffeu;
   std::uint32_t source = kSourceUnread;
   // When it was captured (this life), on the server's clock: the idempotency window counts
-  // from it. Snapshots do not keep it: restored marks count from the snapshot's instant.
-  std::int64_t at = 0;
+  // from it. Snapshots keep it from format 3 on; older ones do not say (kAtUnknown), and their
+  // marks count from the snapshot's instant.
+  static constexpr std::int64_t kAtUnknown = std::numeric_limits<std::int64_t>::min();
+  std::int64_t at = kAtUnknown;
 };
 class CaptureIndex {
  public:
   CaptureMark* find(std::uint32_t id) { return id < marks_.size() && known_[id] ? &marks_[id] : nullptr; }
+  const CaptureMark* find(std::uint32_t id) const { return id < marks_.size() && known_[id] ? &marks_[id] : nullptr; }
   void set(std::uint32_t id, CaptureMark m) {
     if (id >= marks_.size()) {
       marks_.resize(std::size_t{id} + 1);
@@ -134,20 +140,27 @@ struct StateCapture {
   runtime::FrameBuffer frame;        // Runtime::save_state
   std::vector<std::uint64_t> marks;  // the ids the frame names (runtime::FrameWriter::marks)
   CaptureIndex captured;             // a copy of the idempotency index
+  // The first answers of the index's captures still in the window (server/capture_window.h).
+  std::vector<std::pair<std::uint32_t, std::shared_ptr<const std::string>>> answers;
   std::uint32_t pool_size = 0;       // every id above is below it
   std::size_t agents = 0, items = 0;
 };
-StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured);
+StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured,
+                           std::vector<std::pair<std::uint32_t, std::shared_ptr<const std::string>>> answers = {});
 
 // The image of a capture, in two pieces to be stored one after the other: this head, then
-// `capture.frame` as it is. The head: "IWDSNAP2", the format (2), the strings the capture
+// `capture.frame` as it is. The head: "IWDSNAP2", the format (3), the strings the capture
 // names (by their ids in `pool`, which may grow meanwhile: views are lock-free), the
-// idempotency index, the frame's size. Marks the index's ids in `capture.marks`.
+// idempotency index (each mark with its capture instant and its first answer, if kept), the
+// frame's size. Marks the index's ids in `capture.marks`. (Format 2, still read, had neither
+// instant nor answer.)
 std::string encode_image_head(StateCapture& capture, const runtime::StringPool& pool);
-// Whether a stored image is of format 2 (else: format 1, JSON).
+// Whether a stored image is binary, of format 2 or 3 (else: format 1, JSON).
 bool is_binary_image(std::string_view image);
-// Loads a format-2 image into a fresh runtime on the image's rules whose clock is at the
-// image's instant, and its idempotency index into `captured` (empty): "" or the problem.
-std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIndex* captured);
+// Loads a binary image into a fresh runtime on the image's rules whose clock is at the image's
+// instant, its idempotency index into `captured` (empty) and, when given, the first answers it
+// kept into `answers` (by the ids here): "" or the problem.
+std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIndex* captured,
+                       std::vector<std::pair<std::uint32_t, std::string>>* answers = nullptr);
 
 }  // namespace iwd::server

@@ -26,6 +26,9 @@ class EngineIdentity : public testing::EngineFixture {
   Reply change(const std::string& op, json value, const std::string& actor = "crm") {
     return engine_->change(Change{runtime::replay::op_named(op), std::move(value), {}, actor});
   }
+  Reply login(const std::string& agent) {  // an agent who can take the Sales items below
+    return change("agent", json{{"id", agent}, {"skills", {{"sales_processing", 8}, {"legacy_processing", 2}}}});
+  }
   static json item(const std::string& id, const std::string& segment) {
     return json{{"id", id}, {"department", "Sales"}, {"segment", segment}};
   }
@@ -118,7 +121,7 @@ TEST_F(EngineIdentity, ARetryWithinTheWindowAnswersAsTheFirstAndAfterItTheIdIsFr
   ASSERT_EQ(first.status, 201);
   EXPECT_EQ(first.json()["state"], "queued");
   clock_.advance(stdlib::Duration{10 * kMinute});
-  ASSERT_EQ(change("agent", json{{"id", "ada"}, {"skills", {{"sales_processing", 8}, {"legacy_processing", 2}}}}).status, 200);
+  ASSERT_EQ(login("ada").status, 200);
   Reply again = change("capture", item("W1", "Gold"));
   EXPECT_EQ(again.status, 201);
   EXPECT_EQ(again.json(), first.json());  // the first answer, not the item as it stands
@@ -134,6 +137,62 @@ TEST_F(EngineIdentity, ARetryWithinTheWindowAnswersAsTheFirstAndAfterItTheIdIsFr
   EXPECT_NE(late.body["error"]["message"].get<std::string>().find("idempotency window"), std::string::npos);
   EXPECT_EQ(change("capture", item("W1", "Gold")).status, 201);
   EXPECT_NE(state("W1"), "");  // a new life
+}
+
+// The first answer survives restarts: recovery renders it again as it replays the capture
+// line (the state it met is rebuilt), and a snapshot keeps the answers of its window. Before,
+// a retry after a restart answered with the item as it stood then (here: offered to ada).
+TEST_F(EngineIdentity, ARetryAfterARestartAnswersAsTheFirst) {
+  options_.idempotency_window_ms = kHour;
+  start();
+  Reply first = change("capture", item("F1", "Gold"));
+  ASSERT_EQ(first.status, 201);
+  ASSERT_EQ(first.json()["state"], "queued");
+  clock_.advance(stdlib::Duration{kMinute});
+  ASSERT_EQ(login("ada").status, 200);
+  Reply second = change("capture", item("F2", "Silver"));  // met ada busy with F1 or offered: its own first answer
+  ASSERT_EQ(second.status, 201);
+  clock_.advance(stdlib::Duration{kMinute});
+  ASSERT_EQ(login("bob").status, 200);
+  ASSERT_EQ(state("F1"), "offered");
+  auto same = [&](const std::string& id, const std::string& segment, const Reply& was) {
+    Reply again = change("capture", item(id, segment));
+    EXPECT_EQ(again.status, was.status) << id;
+    EXPECT_EQ(again.json(), was.json()) << id;
+  };
+  start();  // from the journal's lines
+  same("F1", "Gold", first);
+  same("F2", "Silver", second);
+  ASSERT_EQ(change("cancel", "F1").status, 200);
+  Reply third = change("capture", item("F3", "Bronze"));
+  ASSERT_EQ(third.status, 201);
+  ASSERT_EQ(engine_->compact().status, 200);
+  start();  // from the snapshot: it kept the answers
+  same("F1", "Gold", first);  // ended since, still within the window: the first answer
+  same("F2", "Silver", second);
+  same("F3", "Bronze", third);
+  EXPECT_EQ(state("F1"), "");
+  clock_.advance(stdlib::Duration{kHour});
+  EXPECT_EQ(change("capture", item("F2", "Silver")).status, 409);  // past the window, open: taken
+}
+
+// A snapshot keeps each mark's capture instant: after a restore the window ends when it would
+// have (before, restored marks counted from the snapshot's instant: here F1 stayed a retry).
+TEST_F(EngineIdentity, TheWindowIsExactAfterARestoreFromASnapshot) {
+  options_.idempotency_window_ms = kHour;
+  start();
+  ASSERT_EQ(change("capture", item("X1", "Gold")).status, 201);
+  ASSERT_EQ(change("cancel", "X1").status, 200);
+  clock_.advance(stdlib::Duration{50 * kMinute});
+  ASSERT_EQ(change("capture", item("X2", "Gold")).status, 201);
+  ASSERT_EQ(change("cancel", "X2").status, 200);
+  ASSERT_EQ(engine_->compact().status, 200);
+  start();
+  clock_.advance(stdlib::Duration{11 * kMinute});  // X1's capture an hour and a minute ago, X2's 11 minutes
+  EXPECT_EQ(change("capture", item("X1", "Gold")).status, 201);
+  EXPECT_EQ(state("X1"), "queued");  // a new life
+  EXPECT_EQ(change("capture", item("X2", "Gold")).status, 201);
+  EXPECT_EQ(state("X2"), "");  // a retry: nothing new
 }
 
 // Without the window every id ever captured stayed in the index (and in every snapshot): a

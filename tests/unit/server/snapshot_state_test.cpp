@@ -306,5 +306,79 @@ TEST(SnapshotState, ADamagedImageIsRefused) {
   EXPECT_NE(load_image(image, c.session->runtime(), &copied).find("the runtime's clock is at"), std::string::npos);
 }
 
+// Format 3 keeps each mark of the idempotency index with its capture instant and its first
+// answer (server/capture_window.h); format 2 images, without them, still load (their marks'
+// instants unknown: the engine counts them from the snapshot's).
+// `image` (format 3) written as format 2 was: the index's entries without instant and answer.
+std::string as_format_2(const std::string& image) {
+  std::string out = image.substr(0, 8);
+  std::size_t at = 8;
+  auto copy = [&](std::size_t n) {
+    out.append(image, at, n);
+    at += n;
+  };
+  auto u32 = [&] {
+    std::uint32_t v;
+    std::memcpy(&v, image.data() + at, 4);
+    return v;
+  };
+  const std::uint32_t two = 2;
+  out.append(reinterpret_cast<const char*>(&two), 4);
+  at += 4;
+  copy(4);  // the pool's size
+  std::uint32_t strings = u32();
+  copy(4);
+  for (; strings > 0; --strings) {
+    copy(4);
+    const std::uint32_t length = u32();
+    copy(4 + length);
+  }
+  std::uint32_t marks = u32();
+  copy(4);
+  for (; marks > 0; --marks) {
+    copy(4 + 8 + 1);  // id, hash, how it ended
+    at += 8;          // its instant
+    at += 4 + u32();  // its answer
+  }
+  copy(image.size() - at);  // the frame's size, the frame
+  return out;
+}
+
+TEST(SnapshotState, TheIndexKeepsInstantsAndAnswersAndFormat2StillLoads) {
+  World a(runtime::Policy::LongestIdle, kStart);
+  ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:02Z","capture":{"id":"S1","department":"Sales"}})").error, "");
+  ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:03Z","capture":{"id":"S2","department":"Sales"}})").error, "");
+  CaptureIndex captured;
+  const std::uint32_t s1 = a.pool.intern("S1"), s2 = a.pool.intern("S2");
+  captured.set(s1, CaptureMark{11, runtime::ItemState::None, CaptureMark::kSourceUnread, kStart + 2000});
+  captured.set(s2, CaptureMark{22, runtime::ItemState::None, CaptureMark::kSourceUnread, kStart + 3000});
+  StateCapture capture = capture_state(a.session->runtime(), captured, {{s2, std::make_shared<const std::string>("{\"first\":2}")}});
+  const std::string image = encode_image_head(capture, a.pool) + std::string(capture.frame.view());
+
+  World b(runtime::Policy::LongestIdle, a.session->now());
+  CaptureIndex copied;
+  std::vector<std::pair<std::uint32_t, std::string>> answers;
+  ASSERT_EQ(load_image(image, b.session->runtime(), &copied, &answers), "");
+  const CaptureMark* m1 = copied.find(*b.pool.find("S1"));
+  const CaptureMark* m2 = copied.find(*b.pool.find("S2"));
+  ASSERT_TRUE(m1 && m2);
+  EXPECT_EQ(m1->body_hash, 11u);
+  EXPECT_EQ(m1->at, kStart + 2000);
+  EXPECT_EQ(m2->at, kStart + 3000);
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].first, *b.pool.find("S2"));
+  EXPECT_EQ(answers[0].second, "{\"first\":2}");
+
+  World c(runtime::Policy::LongestIdle, a.session->now());
+  CaptureIndex old;
+  answers.clear();
+  ASSERT_EQ(load_image(as_format_2(image), c.session->runtime(), &old, &answers), "");
+  EXPECT_EQ(c.session->runtime().open_items(), 2u);
+  ASSERT_TRUE(old.find(*c.pool.find("S2")));
+  EXPECT_EQ(old.find(*c.pool.find("S2"))->body_hash, 22u);
+  EXPECT_EQ(old.find(*c.pool.find("S2"))->at, CaptureMark::kAtUnknown);
+  EXPECT_TRUE(answers.empty());
+}
+
 }  // namespace
 }  // namespace iwd::server
