@@ -25,6 +25,7 @@ namespace {
 compiler::LoadOptions keeping_objects() {
   compiler::LoadOptions o;
   o.keep_object = true;
+  o.keep_sources = true;  // into the bundle stored: explanations after a restart
   return o;
 }
 
@@ -41,6 +42,8 @@ RulesetStatus finish(compiler::LoadResult loaded, std::string bundle, Ruleset* o
   }
   out->bundle = bundle.empty() ? loaded.rules->bundle() : std::move(bundle);
   out->key = bundle_key(out->bundle);
+  if (!source && !loaded.rules->sources().empty())  // a bundle that kept its sources: made when asked
+    source = std::make_shared<compiler::RulesSource>(loaded.rules->sources());
   out->loaded = std::move(loaded.rules);
   out->source = std::move(source);
   return RulesetStatus::Ok;

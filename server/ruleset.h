@@ -22,10 +22,13 @@ class RulesSource;  // compiler/inspect/item_explain.h
 namespace iwd::server {
 
 struct Ruleset {
-  std::unique_ptr<compiler::LoadedRules> loaded;
-  // The rules' front end, for explanations (GET /v1/items/{id}/explain); null for rules loaded
-  // from a bundle (the store's after a restart without --rules, an uploaded bundle): a bundle
-  // holds no source to show.
+  // Shared: an explanation computed off the engine thread keeps the rules it began with, even
+  // when a hot reload replaces them meanwhile.
+  std::shared_ptr<compiler::LoadedRules> loaded;
+  // The rules' front end, for explanations (GET /v1/items/{id}/explain): rules loaded from
+  // source keep their files in their bundle (compiler/load/sources.h), which the store keeps, so
+  // that it is made again from the bundle after a restart; null for a bundle without them
+  // (built by `iwd build` without --sources, or stored by an iwd older than them).
   std::shared_ptr<const compiler::RulesSource> source;
   std::string key;
   std::string bundle;

@@ -5,6 +5,8 @@
 #include "compiler/explain/explain.h"
 #include "compiler/interp/record_env.h"
 #include "compiler/load/loaded_rules.h"
+#include "compiler/load/sources.h"
+#include "compiler/lower/program_io.h"
 #include "stdlib/time.h"
 
 namespace iwd::compiler {
@@ -12,7 +14,33 @@ namespace iwd::compiler {
 using ojson = nlohmann::ordered_json;
 
 RulesSource::RulesSource() : source_(std::make_unique<SourceRules>()) {}
+RulesSource::RulesSource(std::string sources) : sources_(std::move(sources)) {}
 RulesSource::~RulesSource() = default;
+
+const SourceRules* RulesSource::front_end(const LoadedRules& rules, std::string* why) const {
+  const std::lock_guard<std::mutex> lock(mutex_);
+  if (!source_ && why_.empty()) {
+    // The kept files compiled again, on the interpreter (no JIT) and a pool of their own: only
+    // the front end and the registers are kept, and only if they are these rules'.
+    StoredFiles files;
+    auto made = std::make_unique<SourceRules>();
+    runtime::StringPool pool;
+    LoadOptions options;
+    options.jit = false;
+    if (files.parse(sources_, &why_)) {
+      const LoadResult again = load_rules(files, files.root(), pool, options, made.get());
+      if (!again.rules)
+        why_ = "the sources kept with the rules do not compile here: " + again.error;
+      else if (again.rules->manifest().source_hash != rules.manifest().source_hash ||
+               serialize_program(again.rules->program()) != serialize_program(rules.program()))
+        why_ = "the sources kept with the rules are not those they were built from";
+      else
+        source_ = std::move(made);
+    }
+  }
+  if (!source_) *why = why_;
+  return source_.get();
+}
 
 namespace {
 
@@ -32,7 +60,10 @@ ojson curve_json(const PriorityCurve& c, std::int64_t age) {
 }  // namespace
 
 ItemExplanation explain_item(const LoadedRules& rules, const RulesSource& source, const ItemExplainRequest& in) {
-  const SourceRules& src = source.rules();
+  ItemExplanation out;
+  const SourceRules* front = source.front_end(rules, &out.no_source);
+  if (!front) return out;
+  const SourceRules& src = *front;
   const Program& program = rules.program();
   runtime::StringPool& pool = rules.pool();
   RecordEnv item(program, pool, *in.record, nullptr);
@@ -48,7 +79,6 @@ ItemExplanation explain_item(const LoadedRules& rules, const RulesSource& source
   }
   const ExplainRules with{*src.sm, *src.comp->bound(), program, src.registers, rules.interpreter(), &rules.table()};
   const Explanation x = explain(with, item, request);
-  ItemExplanation out;
   out.explanation = ojson::parse(explanation_json(x));
   out.disagreements = x.disagreements;
   if (in.curve_points > 0) {

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -20,18 +21,28 @@ namespace iwd::compiler {
 
 // The front end of rules loaded from source (the files, the checked ruleset, the program's
 // registers), kept beside the loaded rules so that their items can be explained with the rules
-// as written. Filled by load_rules(..., source()) together with the LoadedRules it explains.
+// as written. Either filled by load_rules(..., source()) together with the LoadedRules it
+// explains, or made from the sources a bundle kept (LoadedRules::sources()) the first time it
+// is asked for: a restart, which loads the store's bundle, pays for it only when an item is
+// explained.
 class RulesSource {
  public:
   RulesSource();
+  explicit RulesSource(std::string sources);  // compiler/load/sources.h
   ~RulesSource();
   RulesSource(const RulesSource&) = delete;
   RulesSource& operator=(const RulesSource&) = delete;
   SourceRules* source() { return source_.get(); }
-  const SourceRules& rules() const { return *source_; }
+  // The front end of `rules` (those it was made for). From kept sources, made once (any
+  // thread; a second caller waits for the first): null with *why when they do not make
+  // `rules` again (other texts, another program), which would explain other rules.
+  const SourceRules* front_end(const LoadedRules& rules, std::string* why) const;
 
  private:
-  std::unique_ptr<SourceRules> source_;
+  mutable std::mutex mutex_;
+  mutable std::unique_ptr<SourceRules> source_;
+  std::string sources_;      // what source_ is made from
+  mutable std::string why_;  // they do not make the rules
 };
 
 struct ItemExplainRequest {
@@ -49,9 +60,11 @@ struct ItemExplanation {
   // Where the interpreter's trace and the rules' table disagree: a bug (the figures shown are
   // the table's); the caller reports it.
   std::vector<std::string> disagreements;
+  std::string no_source;  // not explained: why the front end cannot be had (RulesSource::front_end)
 };
 
-// `rules` and `source` from one load_rules() call; `rules`' pool is the record's.
+// `source` is `rules`' front end; `rules`' pool is the record's. Any thread: what it reads of
+// the rules is immutable, the pool is thread-safe, the record and agents are the caller's.
 ItemExplanation explain_item(const LoadedRules& rules, const RulesSource& source, const ItemExplainRequest& request);
 
 }  // namespace iwd::compiler

@@ -9,7 +9,7 @@
 namespace iwd::compiler {
 namespace {
 
-enum SectionKind : std::uint32_t { kManifest = 1, kSchema = 2, kProgram = 3, kObject = 4 };
+enum SectionKind : std::uint32_t { kManifest = 1, kSchema = 2, kProgram = 3, kObject = 4, kSources = 5 };
 constexpr std::size_t kHeaderBytes = 16, kEntryBytes = 32, kTrailerBytes = 8;
 
 const char* section_name(std::uint32_t kind) {
@@ -18,6 +18,7 @@ const char* section_name(std::uint32_t kind) {
     case kSchema: return "schema";
     case kProgram: return "rule program";
     case kObject: return "native code";
+    case kSources: return "sources";
   }
   return "unknown";
 }
@@ -72,6 +73,7 @@ std::string write_bundle(const Bundle& b) {
   std::vector<std::pair<std::uint32_t, const std::string*>> sections = {
       {kManifest, &manifest}, {kSchema, &b.schema}, {kProgram, &b.program}};
   for (const auto& o : b.objects) sections.emplace_back(kObject, &o);
+  if (!b.sources.empty()) sections.emplace_back(kSources, &b.sources);
   std::string out(kBundleMagic);
   put32(out, kBundleFormatVersion);
   put32(out, static_cast<std::uint32_t>(sections.size()));
@@ -114,7 +116,7 @@ bool read_bundle(std::string_view b, Bundle* out, std::string* error) {
     *error = "the bundle is damaged or truncated (its checksum does not match)";
     return false;
   }
-  bool seen[5] = {};
+  bool seen[kSources + 1] = {};
   for (std::size_t i = 0; i < count; ++i) {
     const std::size_t e = kHeaderBytes + kEntryBytes * i;
     const auto kind = static_cast<std::uint32_t>(get(b, e, 4));
@@ -135,6 +137,7 @@ bool read_bundle(std::string_view b, Bundle* out, std::string* error) {
       case kSchema: out->schema.assign(bytes); break;
       case kProgram: out->program.assign(bytes); break;
       case kObject: out->objects.emplace_back(bytes); break;
+      case kSources: out->sources.assign(bytes); break;
       default: continue;  // a section a later version added: ignored
     }
     seen[kind] = true;

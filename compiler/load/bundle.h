@@ -11,7 +11,10 @@
 //
 // Sections: the manifest (JSON: compiler version, ruleset name and version, source hash,
 // target triple, CPU and features), the item schema (runtime::Schema text), the rule
-// program (compiler/lower/program_io.h) and the native object files (one section each). A bundle is native code:
+// program (compiler/lower/program_io.h), the native object files (one section each) and,
+// optionally, the source files (compiler/load/sources.h: `iwd build --sources`, and every
+// ruleset `iwd serve` stores), for explanations; readers older than it skip that section, as
+// any kind they do not know. A bundle is native code:
 // load only bundles you trust, as you would a shared library.
 #pragma once
 
@@ -33,6 +36,7 @@ struct Bundle {
   std::string schema;   // runtime::Schema::serialize()
   std::string program;  // serialize_program()
   std::vector<std::string> objects;  // the object files of JitProgram::compile(), in order
+  std::string sources;  // compiler/load/sources.h; empty: not kept (no section)
 };
 
 std::string write_bundle(const Bundle& b);

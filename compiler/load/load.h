@@ -13,6 +13,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "compiler/diag/diagnostic.h"
@@ -33,6 +34,8 @@ struct SourceRules;
 struct LoadOptions {
   bool jit = true;           // false: the reference interpreter runs everything
   bool keep_object = false;  // keep the object file (for `iwd build`); needs `jit`
+  // From source: keep the source files (LoadedRules::sources()), so that the bundle carries them.
+  bool keep_sources = false;
 };
 
 class LoadedRules {
@@ -54,8 +57,12 @@ class LoadedRules {
   bool uses_jit() const { return jit_ != nullptr; }
   // The object files, when loaded with keep_object.
   const std::vector<std::string>& objects() const { return objects_; }
-  // The bundle of these rules (needs keep_object).
+  // The bundle of these rules (needs keep_object), with their sources when kept.
   std::string bundle() const;
+  // The source files (compiler/load/sources.h) when kept (LoadOptions::keep_sources) or read
+  // from a bundle that has them; else empty.
+  const std::string& sources() const { return sources_; }
+  void set_sources(std::string text) { sources_ = std::move(text); }  // the loaders below
 
   // Builds a loaded ruleset from its parts (the loaders below use this).
   static std::unique_ptr<LoadedRules> make(std::unique_ptr<Program> program, runtime::Schema schema,
@@ -78,6 +85,7 @@ class LoadedRules {
   std::unique_ptr<JitProgram> jit_;
   std::unique_ptr<JitRunner> runner_;
   std::vector<std::string> objects_;
+  std::string sources_;
   std::vector<std::int64_t> string_ids_;  // Program::strings -> pool ids
   std::vector<std::uint8_t> skill_reads_item_;  // per function: reads item attributes or time inputs
   std::unique_ptr<Strings> strings_;

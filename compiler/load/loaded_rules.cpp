@@ -9,6 +9,7 @@
 #include "compiler/lower/lower.h"
 #include "compiler/lower/program_io.h"
 #include "compiler/lower/schema_of.h"
+#include "compiler/load/sources.h"
 
 namespace iwd::compiler {
 
@@ -51,6 +52,7 @@ std::string LoadedRules::bundle() const {
   b.schema = schema_text_;
   b.program = serialize_program(*program_);
   b.objects = objects_;
+  b.sources = sources_;
   return write_bundle(b);
 }
 
@@ -107,6 +109,7 @@ LoadResult load_bundle(std::string_view bytes, runtime::StringPool& pool, const 
     out.error = "the bundle's native code does not load: " + out.error;
     return out;
   }
+  out.rules->set_sources(std::move(b.sources));
   out.status = LoadStatus::Ok;
   return out;
 }
@@ -149,7 +152,8 @@ LoadResult load_rules(const SourceFiles& files, const std::string& root, runtime
   LoadResult out;
   SourceRules local;
   SourceRules& src = source ? *source : local;
-  src.comp = std::make_unique<Compilation>(*src.sm, src.diags, files);
+  const RecordingFiles recording(files);
+  src.comp = std::make_unique<Compilation>(*src.sm, src.diags, options.keep_sources ? recording : files);
   const SourceManager& sm = *src.sm;
   DiagnosticBag& diags = src.diags;
   Compilation& comp = *src.comp;
@@ -180,6 +184,7 @@ LoadResult load_rules(const SourceFiles& files, const std::string& root, runtime
     out.error = "the JIT failed: " + out.error;
     return out;
   }
+  if (options.keep_sources) out.rules->set_sources(recording.sources(root, sm, comp.file_ids()));
   out.status = LoadStatus::Ok;
   return out;
 }

@@ -1,5 +1,6 @@
-// `iwd build RULES -o NAME.iwdb`: checks and compiles a ruleset into a bundle that the runtime
-// loads without the front end (compiler/load/bundle.h).
+// `iwd build RULES -o NAME.iwdb [--sources]`: checks and compiles a ruleset into a bundle that the
+// runtime loads without the front end (compiler/load/bundle.h); with --sources the bundle also
+// carries the source files, so that `iwd serve` running it can explain its items.
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -15,13 +16,14 @@ namespace {
 
 struct BuildOptions {
   std::string rules, output;
-  bool quiet = false;
+  bool quiet = false, sources = false;
 };
 
 int run_build(const BuildOptions& opts) {
   runtime::StringPool pool;
   compiler::LoadOptions load;
   load.keep_object = true;
+  load.keep_sources = opts.sources;
   compiler::LoadResult loaded = compiler::load_rules(opts.rules, pool, load);
   if (loaded.status == compiler::LoadStatus::RuleErrors) {
     compiler::render_text(std::cerr, loaded.diagnostics);
@@ -68,6 +70,8 @@ void register_build(CLI::App& app) {
   cmd->add_option("rules", opts->rules, "The ruleset: a file, or a folder with one root file")->required();
   cmd->add_option("-o,--output", opts->output, "The bundle to write (NAME.iwdb)")->required();
   cmd->add_flag("-q,--quiet", opts->quiet, "Print nothing on success");
+  cmd->add_flag("--sources", opts->sources,
+                "Keep the source files in the bundle, so that `iwd serve` can explain its items (GET /v1/items/{id}/explain)");
   cmd->callback([opts] { set_exit_code(run_build(*opts)); });
 }
 
