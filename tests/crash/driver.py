@@ -451,6 +451,7 @@ class Driver(threading.Thread):
                 it = w.items[body["id"]]
                 if result["status"] == 201:
                     self.take_item(it, result["item"], op, now)
+                    it.first_answer = result["item"]
                 elif it.state == "rejected" and result["status"] == 422 and result["error"]["code"] == "rejected":
                     w.live.discard(it.id)  # as predicted: nothing kept
                 else:
@@ -461,6 +462,8 @@ class Driver(threading.Thread):
         if op.kind == "capture" and w.items[op.body["id"]].state == "rejected" and "error" in reply:
             return  # rejected as predicted (rejected_as_predicted)
         self.take_item(w.items[op.body["id"] if op.kind == "capture" else op.id], reply, op, now)
+        if op.kind == "capture":
+            w.items[op.body["id"]].first_answer = reply
 
     def take_item(self, it, reply, op, now):
         predicted = (it.state, it.agent)

@@ -56,6 +56,7 @@ class Item:
     def __init__(self, item_id, body):
         self.id = item_id
         self.body = body  # the capture body, sent again to check idempotency
+        self.first_answer = None  # the capture's 201 body: a retry within the window answers it again
         self.preferred = body.get("preferred_agent")
         self.activate_at = parse_iso(body["activate_at"]) if "activate_at" in body else None
         self.state = "absent"
