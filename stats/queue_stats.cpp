@@ -66,7 +66,8 @@ void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt, std::int6
     return;
   }
   if (e.state != 0) {
-    if (e.process == w->process && e.captured == captured_of(*w) && e.due == w->clock.due && same_dimensions(id, *w)) {
+    if (e.cells[0] == static_cast<std::uint32_t>(w->process) && e.captured == captured_of(*w) && e.due == w->clock.due &&
+        same_dimensions(id, *w)) {
       // The usual case: a state or priority change.
       const auto state = static_cast<std::uint8_t>(w->state);
       if (e.state != state || e.priority != w->priority) {
@@ -87,7 +88,8 @@ void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt, std::int6
     }
     remove(id);
   }
-  while (dim_slots_.size() < (std::size_t{id} + 1) * static_cast<std::size_t>(dimensions_)) dim_slots_.emplace_back();
+  if (dimensions_ >= kInline)
+    while (extra_cells_.size() < (std::size_t{id} + 1) * kExtra) extra_cells_.emplace_back();
   insert(id, *w, at);
 }
 
@@ -104,49 +106,40 @@ std::uint32_t QueueStats::dimension_group(int k, const WorkItem& w) {
     return d.absent;
   }
   const std::int64_t v = w.record.get_int(s);
-  auto [it, fresh] = d.group_of.try_emplace(v, 0);
-  if (fresh) it->second = add(v);
-  return it->second;
+  return d.group_of.find_or_add(v, [&] { return add(v); });
 }
 
 bool QueueStats::same_dimensions(std::uint32_t id, const WorkItem& w) const {
-  const Entry& e = entries_[id];
   for (int k = 0; k < dimensions_; ++k) {
     const std::uint32_t s = rt_->rules().report_dimension_slots[k];
-    const bool present = w.record.present(s);
-    if (present != ((e.dims_present >> k) & 1)) return false;
-    if (present && w.record.get_int(s) != dim_slots_[id * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)].value)
+    const Dimension& d = dims_[static_cast<std::size_t>(k)];
+    const std::uint32_t g = group(id, k);
+    if (!w.record.present(s)) {
+      if (g != d.absent) return false;
+    } else if (g == d.absent || d.values[g] != w.record.get_int(s)) {
       return false;
+    }
   }
   return true;
 }
 
 template <typename F>
 void QueueStats::each_cell(std::uint32_t id, F f) {
-  f(processes_[static_cast<std::size_t>(entries_[id].process)]);
-  for (int k = 0; k < dimensions_; ++k)
-    f(dims_[static_cast<std::size_t>(k)].cells[dim_slots_[id * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k)].group]);
+  f(processes_[entries_[id].cells[0]]);
+  for (int k = 0; k < dimensions_; ++k) f(dims_[static_cast<std::size_t>(k)].cells[group(id, k)]);
 }
 
 void QueueStats::insert(std::uint32_t id, const WorkItem& w, std::int64_t at) {
   Entry& e = entries_[id];
   assert(w.process >= 0 && static_cast<std::size_t>(w.process) < processes_.size());
-  e.process = w.process;
+  e.cells[0] = static_cast<std::uint32_t>(w.process);
   e.captured = captured_of(w);
   e.due = w.clock.due;
   e.priority = w.priority;
   e.state = static_cast<std::uint8_t>(w.state);
   e.age = age_bucket(at - e.captured);
   e.phase = static_cast<Phase>(due_phase(e.due, at));
-  e.dims_present = 0;
-  for (int k = 0; k < dimensions_; ++k) {
-    const std::size_t at_k = id * static_cast<std::size_t>(dimensions_) + static_cast<std::size_t>(k);
-    const std::uint32_t s = rt_->rules().report_dimension_slots[k];
-    dim_slots_[at_k].group = dimension_group(k, w);
-    if (w.record.present(s)) e.dims_present |= static_cast<std::uint8_t>(1u << k);
-    dim_slots_[at_k].value = w.record.present(s) ? w.record.get_int(s) : 0;
-  }
-  const std::uint32_t stamp = e.stamp;
+  for (int k = 0; k < dimensions_; ++k) group(id, k) = dimension_group(k, w);
   each_cell(id, [&](Cell& c) {
     ++c.open;
     ++c.by_state[e.state - 1u];
@@ -154,7 +147,7 @@ void QueueStats::insert(std::uint32_t id, const WorkItem& w, std::int64_t at) {
     if (e.phase == kSoon) ++c.due_soon;
     if (e.phase == kOverdue) ++c.overdue;
     ++c.priorities[e.priority];
-    c.oldest.push(Stamped{e.captured, id, stamp});
+    push_capture(c.oldest, id);
   });
   ++live_;
   push_crossing(id, false);
@@ -174,7 +167,8 @@ void QueueStats::remove(std::uint32_t id) {
     // dropped all at once, so the queue stays within a constant of them.
     if (c.oldest.size() > 2 * static_cast<std::size_t>(c.open) + 16) {
       ++e.stamp;  // this entry's own goes stale too
-      c.oldest.compact([this](const Stamped& s) { return live(s); });
+      c.oldest.in_order.filter([this](const Ref& r) { return entries_[r.entry].stamp == r.stamp; });
+      c.oldest.late.compact([this](const Stamped& s) { return live(s); });
       --e.stamp;
     }
   });
@@ -244,9 +238,23 @@ void QueueStats::advance(std::int64_t now) {
   }
 }
 
+void QueueStats::push_capture(Captures& c, std::uint32_t id) {
+  const Entry& e = entries_[id];
+  if (c.in_order.empty() || c.last <= e.captured) {
+    c.in_order.push_back(Ref{id, e.stamp});
+    c.last = e.captured;
+  } else {
+    c.late.push(Stamped{e.captured, id, e.stamp});
+  }
+}
+
 std::int64_t QueueStats::oldest_of(Cell& c) const {
-  const Stamped* t = c.oldest.top([this](const Stamped& s) { return live(s); });
-  return t ? t->at : 0;
+  BlockFifo<Ref>& q = c.oldest.in_order;
+  while (!q.empty() && entries_[q.front().entry].stamp != q.front().stamp) q.pop_front();
+  const Stamped* t = c.oldest.late.top([this](const Stamped& s) { return live(s); });
+  if (q.empty()) return t ? t->at : 0;
+  const std::int64_t at = entries_[q.front().entry].captured;
+  return t ? std::min(t->at, at) : at;
 }
 
 std::vector<std::string> QueueStats::groupings(const runtime::Runtime& rt) {

@@ -26,12 +26,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "runtime/chunked_vector.h"
 #include "runtime/runtime.h"
 #include "stats/min_queue.h"
+#include "stats/value_index.h"
 
 namespace iwd::stats {
 
@@ -73,23 +73,42 @@ class QueueStats {
     std::int64_t at;
     std::uint32_t entry, stamp;
   };
+  // A group's open items by capture, for the oldest: those captured in order (nearly all) in
+  // a FIFO of 8 bytes each (their instant is the entry's while the stamp holds, so it is not
+  // copied: a capture writes to five of these), the rest in a heap with their instant. Entries
+  // gone stale are dropped lazily.
+  struct Ref {
+    std::uint32_t entry, stamp;
+  };
+  struct Captures {
+    BlockFifo<Ref> in_order;
+    std::int64_t last = 0;  // the instant of in_order's back
+    MinQueue<Stamped> late;
+    std::size_t size() const { return in_order.size() + late.size(); }
+  };
   // A group's counts: one per process (grouping 0) and one per value of each dimension.
   struct Cell {
     std::array<std::int64_t, kOpenStates> by_state{};
     std::int64_t open = 0, overdue = 0, due_soon = 0;
     std::array<std::int64_t, kAgeBuckets> ages{};
     std::map<std::int64_t, std::uint32_t> priorities;  // priority -> items
-    MinQueue<Stamped> oldest;  // at: captured; entries gone stale are dropped lazily
+    Captures oldest;
   };
   enum Phase : std::uint8_t { kFar, kSoon, kOverdue, kNever };  // of the due instant
-  struct Entry {
+  // Cells kept in an entry: its process's, then its group's in each of the first kInline - 1
+  // dimensions; the rest (an eighth dimension) in extra_cells_.
+  static constexpr int kInline = 8;
+  // One cache line per item: an event on an item read cold (the one offered is among the
+  // oldest) brings its keys and all of its cells in at once. Its values of the dimensions are
+  // not kept: a group's value is (Dimension::values), in memory every event touches.
+  struct alignas(64) Entry {
     std::int64_t captured = 0, due = 0, priority = 0;
     std::uint32_t stamp = 0;  // bumped when the keys change (stale heap entries)
-    std::int32_t process = -1;
     std::uint8_t state = 0, age = 0;  // state 0: no open item by that id
     Phase phase = kNever;
-    std::uint8_t dims_present = 0;  // bit k: dimension k has a value (dim_slots_)
+    std::array<std::uint32_t, kInline> cells{};  // [0] the process, [1 + k] dims_[k]'s group
   };
+  static_assert(sizeof(Entry) == 64);
 
   void reset(const runtime::Runtime& rt);
   void refresh(std::uint32_t id, const runtime::Runtime& rt, std::int64_t at);
@@ -97,11 +116,17 @@ class QueueStats {
   void remove(std::uint32_t id);
   void advance(std::int64_t now);
   std::uint32_t dimension_group(int k, const runtime::WorkItem& w);
+  std::uint32_t& group(std::uint32_t id, int k) {
+    return k + 1 < kInline ? entries_[id].cells[static_cast<std::size_t>(k) + 1]
+                           : extra_cells_[std::size_t{id} * kExtra + static_cast<std::size_t>(k - (kInline - 1))];
+  }
+  std::uint32_t group(std::uint32_t id, int k) const { return const_cast<QueueStats*>(this)->group(id, k); }
   bool same_dimensions(std::uint32_t id, const runtime::WorkItem& w) const;
   // The cells an entry counts in: its process, then its value of each dimension.
   template <typename F>
   void each_cell(std::uint32_t id, F f);
   void push_crossing(std::uint32_t id, bool due);
+  void push_capture(Captures& c, std::uint32_t id);
   std::int64_t oldest_of(Cell& c) const;
   bool live(const Stamped& s) const { return entries_[s.entry].stamp == s.stamp; }
   void cross(const Stamped& c, bool due);
@@ -112,16 +137,11 @@ class QueueStats {
   runtime::ChunkedVector<Entry> entries_;  // per interned item id (grows without moving)
   std::size_t live_ = 0;
   int dimensions_ = 0;
-  // An entry's value of one dimension (compared on each event, not hashed) and its cell in
-  // dims_[k]; entry * dimensions_ + k, together so that an event reads one place.
-  struct DimSlot {
-    std::int64_t value = 0;
-    std::uint32_t group = kNone;
-  };
-  runtime::ChunkedVector<DimSlot> dim_slots_;
+  runtime::ChunkedVector<std::uint32_t> extra_cells_;  // entry * kExtra + k - (kInline - 1): dims_[k]'s group
+  static constexpr int kExtra = runtime::Event::kMaxDimensions - (kInline - 1);
   std::vector<Cell> processes_;
   struct Dimension {
-    std::unordered_map<std::int64_t, std::uint32_t> group_of;  // present value -> cell
+    ValueIndex group_of;  // present value -> cell
     std::uint32_t absent = kNone;
     std::vector<std::int64_t> values;  // per cell: the value (absent: see absent)
     std::vector<Cell> cells;
