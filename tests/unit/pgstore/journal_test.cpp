@@ -60,11 +60,12 @@ TEST_F(JournalTest, LinesComeBackInTheOrderAppendedAfterASeq) {
 TEST_F(JournalTest, APausedHoldersWriteAfterATakeoverIsRefusedByTheDatabase) {
   auto node_a = connect(), node_b = connect();
   Lease a, b;
-  ASSERT_TRUE(acquire(*node_a, "w1", "node-a", 300ms, &a).ok());
+  // Leases long enough for a loaded machine to write within them.
+  ASSERT_TRUE(acquire(*node_a, "w1", "node-a", 1s, &a).ok());
   std::int64_t last = 0;
   ASSERT_TRUE(append(*node_a, a, {"a1", "a2"}, &last).ok());
 
-  std::this_thread::sleep_for(400ms);  // node-a paused
+  std::this_thread::sleep_for(1200ms);  // node-a paused
   ASSERT_TRUE(acquire(*node_b, "w1", "node-b", 60s, &b).ok());
   ASSERT_EQ(b.epoch, 2);
   std::vector<JournalLine> loaded;
@@ -91,10 +92,10 @@ TEST_F(JournalTest, APausedHoldersWriteAfterATakeoverIsRefusedByTheDatabase) {
 // to one, or a row for a workspace without a lease, all fail with SQLSTATE IW001.
 TEST_F(JournalTest, TheDatabaseRefusesAnyStatementWritingAStaleEpoch) {
   Lease a, b;
-  ASSERT_TRUE(acquire(*db, "w1", "node-a", 100ms, &a).ok());
+  ASSERT_TRUE(acquire(*db, "w1", "node-a", 1s, &a).ok());
   std::int64_t last = 0;
   ASSERT_TRUE(append(*db, a, {"a1"}, &last).ok());
-  std::this_thread::sleep_for(200ms);
+  std::this_thread::sleep_for(1200ms);
   ASSERT_TRUE(acquire(*db, "w1", "node-b", 60s, &b).ok());
 
   Status s = db->exec("write a stale line by hand",
@@ -118,11 +119,11 @@ TEST_F(JournalTest, TheDatabaseRefusesAnyStatementWritingAStaleEpoch) {
 TEST_F(JournalTest, ATakeoverWaitsForAWriteInFlightAndThenSeesIt) {
   auto node_b = connect();
   Lease a;
-  ASSERT_TRUE(acquire(*db, "w1", "node-a", 300ms, &a).ok());
+  ASSERT_TRUE(acquire(*db, "w1", "node-a", 1s, &a).ok());
   ASSERT_TRUE(db->exec("begin node-a's transaction", "BEGIN").ok());
   std::int64_t last = 0;
   ASSERT_TRUE(append(*db, a, {"a1 in flight"}, &last).ok());
-  std::this_thread::sleep_for(400ms);  // the lease has expired; node-a's transaction is open
+  std::this_thread::sleep_for(1200ms);  // the lease has expired; node-a's transaction is open
 
   std::atomic<bool> done{false};
   Lease b;

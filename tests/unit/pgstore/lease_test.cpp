@@ -39,14 +39,14 @@ TEST_F(LeaseTest, FirstAcquireIsEpochOneAndAHeldLeaseIsRefused) {
 
 TEST_F(LeaseTest, RenewKeepsTheLeasePastItsFirstExpiry) {
   Lease a;
-  ASSERT_TRUE(acquire(*db, "w1", "node-a", 400ms, &a).ok());
-  for (int i = 0; i < 4; ++i) {  // 800 ms in all: twice the ttl
-    std::this_thread::sleep_for(200ms);
-    const Status s = renew(*db, &a, 400ms);
+  ASSERT_TRUE(acquire(*db, "w1", "node-a", 1s, &a).ok());
+  for (int i = 0; i < 5; ++i) {  // 1.25 s in all, past the first expiry
+    std::this_thread::sleep_for(250ms);
+    const Status s = renew(*db, &a, 1s);
     ASSERT_TRUE(s.ok()) << s.message;
   }
   Lease b;
-  EXPECT_EQ(acquire(*db, "w1", "node-b", 400ms, &b).code, Code::Held);
+  EXPECT_EQ(acquire(*db, "w1", "node-b", 1s, &b).code, Code::Held);
   EXPECT_EQ(a.epoch, 1);  // a renewal keeps the epoch
 }
 
@@ -87,9 +87,16 @@ TEST_F(LeaseTest, OfNodesRacingForOneLeaseExactlyOneWins) {
   for (int n = 0; n < kNodes; ++n) conns.push_back(connect());
   for (int round = 0; round < kRounds; ++round) {
     // Odd rounds race for a lease that exists and has expired (the ON CONFLICT path), even
-    // rounds for a workspace that has no row yet (the INSERT path).
+    // rounds for a workspace that has no row yet (the INSERT path). The leases are long, so
+    // that on a loaded machine no loser finds the winner's lease expired already; the odd
+    // rounds expire the even round's by hand.
     const std::string ws = "race" + std::to_string(round / 2);
-    if (round % 2 == 1) std::this_thread::sleep_for(60ms);  // the even round's 50 ms lease expires
+    if (round % 2 == 1) {
+      ASSERT_TRUE(db->exec("expire a lease by hand",
+                           "UPDATE iwd_lease SET expires_at = now() - interval '1 millisecond' WHERE workspace = $1",
+                           {ws})
+                      .ok());
+    }
     std::barrier start(kNodes);
     std::atomic<int> winners{0}, held{0};
     std::vector<std::int64_t> epochs(kNodes, 0);
@@ -98,7 +105,7 @@ TEST_F(LeaseTest, OfNodesRacingForOneLeaseExactlyOneWins) {
       nodes.emplace_back([&, n] {
         start.arrive_and_wait();
         Lease l;
-        const Status s = acquire(*conns[static_cast<std::size_t>(n)], ws, "node-" + std::to_string(n), 50ms, &l);
+        const Status s = acquire(*conns[static_cast<std::size_t>(n)], ws, "node-" + std::to_string(n), 60s, &l);
         if (s.ok()) {
           ++winners;
           epochs[static_cast<std::size_t>(n)] = l.epoch;
