@@ -3,7 +3,10 @@
 #include <fmt/format.h>
 #include <libpq-fe.h>
 
+#include <poll.h>
+
 #include <cassert>
+#include <cerrno>
 #include <charconv>
 #include <cstring>
 
@@ -91,12 +94,49 @@ Status Connection::connect(const std::string& what) {
   return s;
 }
 
+// PQexecParams would wait for ever on a server that stopped answering (a frozen machine, a
+// SIGSTOPped backend: statement_timeout is the server's own and never fires then). So the query
+// is sent and its answer awaited with poll() up to the statement timeout and a grace second;
+// past that the connection is dropped (the next call connects again) and the call is
+// Unavailable. *r: the first result (null when libpq has none: the connection failed).
+Status Connection::send_and_wait(const std::string& what, const char* sql, const std::vector<const char*>& values,
+                                 pg_result** r) {
+  if (PQsendQueryParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0)) {
+    const auto deadline = std::chrono::steady_clock::now() + options_.statement_timeout + std::chrono::seconds(1);
+    while (PQisBusy(conn_)) {
+      const auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()).count();
+      pollfd fd{PQsocket(conn_), POLLIN, 0};
+      const int ready = left > 0 ? poll(&fd, 1, static_cast<int>(left)) : 0;
+      if (ready == 0) {
+        PQfinish(conn_);
+        conn_ = nullptr;
+        return Status::fail(Code::Unavailable,
+                            fmt::format("cannot {}: PostgreSQL did not answer within {} ms", what,
+                                        (options_.statement_timeout + std::chrono::seconds(1)).count()));
+      }
+      if (ready < 0 && errno == EINTR) continue;
+      if (ready < 0) {
+        const std::string why = std::strerror(errno);
+        PQfinish(conn_);
+        conn_ = nullptr;
+        return Status::fail(Code::Unavailable, fmt::format("cannot {}: cannot wait for PostgreSQL: {}", what, why));
+      }
+      if (!PQconsumeInput(conn_)) break;  // the connection failed: PQgetResult has the error
+    }
+  }
+  *r = PQgetResult(conn_);
+  while (PGresult* more = PQgetResult(conn_)) PQclear(more);  // one statement: nothing more, but libpq wants NULL
+  return {};
+}
+
 Status Connection::exec(const std::string& what, const char* sql, const Params& params, Rows* rows) {
   if (Status s = connect(what); !s.ok()) return s;
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* r = PQexecParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+  PGresult* r = nullptr;
+  if (Status s = send_and_wait(what, sql, values, &r); !s.ok()) return s;
   Rows result(r);  // cleared whatever happens
   const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
@@ -107,7 +147,7 @@ Status Connection::exec(const std::string& what, const char* sql, const Params& 
   const std::string sqlstate = state ? state : "";
   const char* primary = r ? PQresultErrorField(r, PG_DIAG_MESSAGE_PRIMARY) : nullptr;
   const std::string words = one_line(primary ? primary : PQerrorMessage(conn_));
-  if (PQstatus(conn_) != CONNECTION_OK || unavailable_state(sqlstate))
+  if (PQstatus(conn_) != CONNECTION_OK || unavailable_state(sqlstate) || !r)
     return Status::fail(Code::Unavailable, fmt::format("cannot {}: PostgreSQL is unavailable: {}", what, words));
   if (sqlstate == kFencedState) return Status::fail(Code::Fenced, fmt::format("cannot {}: {}", what, words));
   return Status::fail(Code::Failed, fmt::format("cannot {}: PostgreSQL refused: {} (SQLSTATE {})", what, words,

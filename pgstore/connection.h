@@ -1,6 +1,7 @@
 // One libpq connection that reconnects by itself: a call made while the database is down
 // answers Code::Unavailable, and the first call after it is back connects again. Every call
-// is bounded in time (connect_timeout, statement_timeout). Not thread-safe: one thread at a
+// is bounded in time: connect_timeout, then statement_timeout (the server's) and a grace
+// second on our side for a server that does not answer at all. Not thread-safe: one thread at a
 // time per Connection (libpq's rule); take one Connection per thread.
 #pragma once
 
@@ -62,6 +63,7 @@ class Connection {
 
  private:
   Status connect(const std::string& what);
+  Status send_and_wait(const std::string& what, const char* sql, const std::vector<const char*>& values, pg_result** r);
 
   std::string conninfo_;
   ConnectionOptions options_;

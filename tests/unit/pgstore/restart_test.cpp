@@ -2,6 +2,9 @@
 // words while it is down, then work again on the same Connection (it reconnects); what was
 // committed before is still there.
 #include <gtest/gtest.h>
+#include <signal.h>
+
+#include <thread>
 
 #include "pgstore/journal.h"
 #include "pgstore/lease.h"
@@ -42,6 +45,43 @@ TEST_F(RestartTest, CallsFailWithAStatusWhileTheDatabaseIsDownThenWorkAgain) {
   ASSERT_EQ(all.size(), 2u);
   EXPECT_EQ(all[0].text, "before");
   EXPECT_EQ(all[1].text, "after");  // nothing of the call that failed
+}
+
+// A server that stops answering altogether (its backend frozen, as on a hung machine) does not
+// hang the call: it is Unavailable after the statement timeout and a grace second, and the
+// next call connects again.
+TEST_F(RestartTest, AServerThatDoesNotAnswerIsUnavailableInBoundedTime) {
+  ConnectionOptions options;
+  options.statement_timeout = std::chrono::milliseconds(300);
+  Connection c(cluster->conninfo(), options);
+  Rows rows;
+  ASSERT_TRUE(c.exec("read the backend's pid", "SELECT pg_backend_pid()", {}, &rows).ok());
+  const auto backend = static_cast<pid_t>(rows.integer(0, 0));
+  ASSERT_EQ(kill(backend, SIGSTOP), 0);
+  const auto start = std::chrono::steady_clock::now();
+  Lease l;
+  const Status s = acquire(c, "w1", "node-a", 60s, &l);
+  const auto took = std::chrono::steady_clock::now() - start;
+  kill(backend, SIGCONT);
+  EXPECT_EQ(s.code, Code::Unavailable);
+  EXPECT_NE(s.message.find("cannot acquire the lease of workspace w1 for node-a: PostgreSQL did not answer within "
+                           "1300 ms"),
+            std::string::npos)
+      << s.message;
+  EXPECT_GE(took, 1200ms);  // poll() counts in whole milliseconds
+  EXPECT_LT(took, 5s);
+  // The backend, once resumed, still runs the acquire it had read and commits it: an
+  // Unavailable write has an unknown outcome (status.h), and the lease row says what happened.
+  Status again;
+  for (int i = 0; i < 50; ++i) {
+    again = c.exec("read the lease", "SELECT holder, epoch FROM iwd_lease WHERE workspace = 'w1'", {}, &rows);
+    if (!again.ok() || rows.size() == 1) break;
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(again.ok()) << again.message;  // connected again
+  ASSERT_EQ(rows.size(), 1);
+  EXPECT_EQ(rows.at(0, 0), "node-a");
+  EXPECT_EQ(acquire(c, "w1", "node-b", 60s, &l).code, Code::Held);
 }
 
 TEST(ConnectionTest, NoServerAtTheAddressIsUnavailableWithLibpqsWords) {
