@@ -114,7 +114,7 @@ bool explain_off_thread(std::shared_ptr<const PreparedExplain> p, std::function<
     explaining.fetch_sub(1);
     return false;
   }
-  std::thread([p = std::move(p), done = std::move(done), before = std::move(before)] {
+  std::thread([p = std::move(p), done = std::move(done), before = std::move(before)]() mutable {
     if (before) before();
     Reply r;
     try {
@@ -123,6 +123,9 @@ bool explain_off_thread(std::shared_ptr<const PreparedExplain> p, std::function<
       std::fprintf(stderr, "iwd serve: internal error explaining `%s`: %s\n", p->id.c_str(), e.what());
       r = error_reply(500, "internal", fmt::format("explaining `{}` failed: {}", p->id, e.what()));
     }
+    // The rules let go before the answer: stopping the server waits for the answer, and must
+    // not find this thread still tearing down rules a reload replaced.
+    p.reset();
     explaining.fetch_sub(1);
     done(r);
   }).detach();

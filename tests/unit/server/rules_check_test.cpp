@@ -109,9 +109,16 @@ TEST_F(RulesRoutes, ACheckNamesWhatWouldLoadAndChangesNothing) {
   EXPECT_TRUE(a.body["diagnostics"].is_array());
   EXPECT_EQ(in_force(), before);  // checked, not loaded
 
+  // The key covers the source files the bundle keeps, names included: the service runs
+  // examples/enterprise.iwd from the disk, the same text uploaded is upload.iwd, another key.
+  // Once uploaded, the same upload again is the rules in force.
+  const Answer renamed = request(server.port, "POST", "/v1/admin/rules/check", enterprise());
+  ASSERT_EQ(renamed.status, 200) << renamed.body.dump();
+  EXPECT_EQ(renamed.body["in_force"], false);
+  ASSERT_EQ(request(server.port, "PUT", "/v1/admin/rules", enterprise()).status, 200);
   const Answer same = request(server.port, "POST", "/v1/admin/rules/check", enterprise());
   ASSERT_EQ(same.status, 200) << same.body.dump();
-  EXPECT_EQ(same.body["key"], before["key"]);
+  EXPECT_EQ(same.body["key"], in_force()["key"]);
   EXPECT_EQ(same.body["in_force"], true);
 }
 
