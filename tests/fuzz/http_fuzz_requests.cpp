@@ -58,7 +58,7 @@ std::string token_chars(const std::string& s) {
 
 enum class Shape { None, Capture, Batch, Patch, Reschedule, Answer, Transfer, Agent, AgentState, Rules };
 // The role a route is meant for, by index in kTokens (an agent route: ada or bob at random).
-enum Who : int { kSource = 0, kAnAgent = 1, kSupervisor = 3, kAdmin = 4 };
+enum Who : int { kSource = 0, kAnAgent = 1, kSupervisor = 3, kAdmin = 4, kViewer = static_cast<int>(kViewerToken) };
 struct Template {
   const char* method;
   const char* path;  // `{}`: a segment
@@ -100,6 +100,14 @@ const Template kRoutes[] = {
     {"POST", "/v1//items", Shape::Capture, kSource},
     {"GET", "/v1/agents/{}/", Shape::None, kSupervisor},
     {"OPTIONS", "*", Shape::None, kAdmin},
+    // A viewer's tries at changes (every one refused, nothing stored: http_fuzz.cpp) and reads.
+    {"POST", "/v1/items/{}/cancel", Shape::None, kViewer},
+    {"POST", "/v1/items/{}/return", Shape::None, kViewer},
+    {"POST", "/v1/items/{}/priority", Shape::None, kViewer},
+    {"PUT", "/v1/agents/{}", Shape::Agent, kViewer},
+    {"PUT", "/v1/admin/rules", Shape::Rules, kViewer},
+    {"POST", "/v1/items", Shape::Capture, kViewer},
+    {"GET", "/v1/queue", Shape::None, kViewer},
 };
 
 const Strings kKnownIds = {"S1", "S2", "F1", "F2", "L1", "ada", "bob", "nobody", "S-1", "C0", "C1", "C2"};

@@ -18,8 +18,9 @@ struct TokenSpec {
 inline constexpr TokenSpec kTokens[] = {
     {"source-token-0123456789", "source", ""},      {"agent-token-ada-0123456", "agent", "ada"},
     {"agent-token-bob-0123456", "agent", "bob"},    {"supervisor-token-012345", "supervisor", ""},
-    {"admin-token-0123456789a", "admin", ""},
+    {"admin-token-0123456789a", "admin", ""},       {"viewer-token-0123456789", "viewer", ""},
 };
+inline constexpr std::size_t kViewerToken = 5;  // reads what a supervisor reads, changes nothing
 inline constexpr std::size_t kMaxBody = 8192;  // max_body_bytes: bodies cross it within -max_len
 inline constexpr std::size_t kMaxBatch = 8;    // max_batch
 
