@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <limits>
 
 namespace iwd::history {
 
@@ -124,9 +125,11 @@ void Aggregates::forget() {
   open_.clear();
   pending_.clear();
   touched_.clear();
+  last_seq_ = since_checkpoint_ = 0;
+  checkpoint_due_ = false;
 }
 
-bool Aggregates::load(std::string* error) {
+bool Aggregates::load(std::int64_t before, std::string* error) {
   forget();
   auto groupings = this->groupings(error);
   if (!groupings) return false;
@@ -158,7 +161,33 @@ bool Aggregates::load(std::string* error) {
     forget();
     return false;
   }
+  std::optional<std::int64_t> checkpoint;
+  if (!run("SELECT value FROM history_meta WHERE name = 'agg_items_seq'", [](sqlite3_stmt*) {}, error,
+           [&](sqlite3_stmt* st) {
+             checkpoint = sqlite3_column_int64(st, 0);
+             return false;
+           })) {
+    forget();
+    return false;
+  }
   loaded_ = true;
+  // Without a checkpoint the rows are those of a writer that wrote them in every commit (or
+  // there are none yet): the state after every record stored; the next flush writes one.
+  checkpoint_due_ = !checkpoint;
+  if (!checkpoint) return true;
+  // The records after the checkpoint change the items' state again; their cells are stored.
+  replaying_ = true;
+  bool added = true;
+  ok = tail_(*checkpoint, before, [&](const Record& r) {
+    const std::optional<std::int64_t> set = sets_->id_of(r.dimensions, error);
+    return added = set && add(r, *set, error);
+  }, error);
+  replaying_ = false;
+  pending_.clear();
+  if (!ok || !added) {
+    forget();
+    return false;
+  }
   return true;
 }
 
@@ -216,8 +245,10 @@ void Aggregates::open_changes(const ItemState& s, std::int64_t t, int sign) {
 
 // reports/flow.cpp's FlowBuilder::add, with changes in buckets for its counts at interval ends.
 bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* error) {
+  if (!loaded_ && !load(r.seq, error)) return false;
+  last_seq_ = r.seq;
   if (r.kind != RecordKind::Item) return true;
-  if (!loaded_ && !load(error)) return false;
+  ++since_checkpoint_;
   for (const char* by : {"process", "department"})
     if (!grouping_seen(by, r, error)) return false;
   for (const auto& [name, value] : r.dimensions)
@@ -348,14 +379,33 @@ bool Aggregates::flush(std::string* error) {
   bool ok = true;
   for (const auto& [key, change] : pending_)
     if (!change.zero() && !(ok = write_cell(key, change, error))) break;
-  for (auto it = touched_.begin(); ok && it != touched_.end(); ++it) {
-    auto s = open_.find(*it);
-    ok = write_item(*it, s == open_.end() ? nullptr : &s->second, error);
-  }
   pending_.clear();
-  touched_.clear();
+  if (ok && (checkpoint_due_ || since_checkpoint_ >= checkpoint_records_)) ok = write_items(error);
   if (!ok) forget();  // the transaction goes back: so does what was counted in it
   return ok;
+}
+
+bool Aggregates::checkpoint(std::string* error) {
+  const bool ok = (loaded_ || load(std::numeric_limits<std::int64_t>::max(), error)) && write_items(error);
+  if (!ok) forget();
+  return ok;
+}
+
+// The items changed since the last checkpoint (in key order: neighbours share pages), and
+// the record the state is after.
+bool Aggregates::write_items(std::string* error) {
+  for (const std::string& item : touched_) {
+    auto s = open_.find(item);
+    if (!write_item(item, s == open_.end() ? nullptr : &s->second, error)) return false;
+  }
+  if (!run("INSERT INTO history_meta (name, value) VALUES ('agg_items_seq', ?1) "
+           "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+           [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, last_seq_); }, error))
+    return false;
+  touched_.clear();
+  since_checkpoint_ = 0;
+  checkpoint_due_ = false;
+  return true;
 }
 
 bool Aggregates::purge_before(std::int64_t cutoff, std::string* error) {

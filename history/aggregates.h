@@ -12,8 +12,14 @@
 // a bucket to come (a due not reached yet) and be cancelled by the item's end before it.
 //
 // The state of each open item (its groups, capture, first queueing, time assigned, due,
-// outcome) is a row of history_agg_items, so that a restart goes on where the last commit
-// stopped; the writer holds those rows in memory and writes the ones a batch changed.
+// outcome) is held in memory by the writer. A restart goes on from a checkpoint: the rows of
+// history_agg_items are the state after the record history_meta's 'agg_items_seq' names, and
+// the writer, when it starts, reads them and counts the records after it again (their cells
+// committed with them: only the items' state is rebuilt). Writing every changed item in every
+// commit cost more than the rest of the history together (a row per create in a b-tree keyed by
+// item: a page written per create), so a checkpoint writes the items changed since the last
+// one every kCheckpointRecords item records, in the transaction of the batch that reaches it,
+// and before a purge (the records after a checkpoint must stay to rebuild the state).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +29,7 @@
 #include <set>
 #include <string>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "history/dimension_sets.h"
@@ -62,17 +69,32 @@ class Aggregates {
  public:
   static const char* const kSchema[3];  // the tables (created with the history's)
 
-  void attach(sqlite3* db, const std::string& where, DimensionSets* sets) {
+  // Item records between two checkpoints: a restart counts at most this many records again,
+  // and a batch that reaches it writes the items changed since the last one. Tests set fewer.
+  static constexpr std::int64_t kCheckpointRecords = 16384;
+  void set_checkpoint_records(std::int64_t n) { checkpoint_records_ = n; }
+
+  // Calls `f` with each record with after < seq < before, in seq order, until it returns false.
+  using Tail = std::function<bool(std::int64_t after, std::int64_t before,
+                                  const std::function<bool(const Record&)>& f, std::string* error)>;
+  void attach(sqlite3* db, const std::string& where, DimensionSets* sets, Tail tail) {
     db_ = db;
     where_ = where;
     sets_ = sets;
+    tail_ = std::move(tail);
   }
   void detach();
 
   // Counts one record (in seq order, after every record counted before) in memory, then
-  // flush() writes what the records changed, in the transaction the connection has open.
+  // flush() writes what the records changed, in the transaction the connection has open (the
+  // cells, and the items at a checkpoint).
   bool add(const Record& r, std::int64_t dimension_set, std::string* error);
   bool flush(std::string* error);
+  // Writes the items changed since the last checkpoint now (before a purge), in the
+  // transaction open, the records stored up to now all counted.
+  bool checkpoint(std::string* error);
+  // Items counted since the last checkpoint (a writer's; a reader's never are).
+  bool dirty() const { return loaded_ && (since_checkpoint_ > 0 || checkpoint_due_ || !touched_.empty()); }
   // The transaction that flushed was rolled back: read the state again from the tables.
   void forget();
 
@@ -107,7 +129,9 @@ class Aggregates {
     }
   };
 
-  bool load(std::string* error);
+  // The state at the checkpoint, then the records after it up to `before` (not counted yet).
+  bool load(std::int64_t before, std::string* error);
+  bool write_items(std::string* error);
   bool grouping_seen(const std::string& by, const Record& r, std::string* error);
   static std::string value_of(const std::string& by, const std::string& process, const std::string& department,
                               const DimensionSets::Set& dimensions);
@@ -125,7 +149,13 @@ class Aggregates {
   std::vector<std::string> bys_;  // the groupings, "process" and "department" first
   std::unordered_map<std::string, ItemState> open_;
   std::map<Key, AggregateCell> pending_;  // the changes of the records added since the last flush
-  std::set<std::string> touched_;          // items whose state changed since then
+  std::set<std::string> touched_;          // items whose state changed since the last checkpoint
+  std::int64_t last_seq_ = 0;              // of the last record counted
+  std::int64_t since_checkpoint_ = 0;      // item records counted since the last checkpoint
+  std::int64_t checkpoint_records_ = kCheckpointRecords;
+  bool checkpoint_due_ = false;            // the next flush writes one (none was found at load)
+  bool replaying_ = false;                 // load() counts the records after the checkpoint again
+  Tail tail_;
   std::map<const char*, sqlite3_stmt*> statements_;  // prepared once, by their text's address
 };
 

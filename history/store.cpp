@@ -65,7 +65,7 @@ std::unique_ptr<Store> Store::on(sqlite3* db, const std::string& where, std::str
   s->db_ = db;
   s->where_ = where;
   s->dimensions_.attach(db, where);
-  s->aggregates_.attach(db, where, &s->dimensions_);
+  s->aggregates_.attach(db, where, &s->dimensions_, s->tail());
   if (!s->init_schema(error)) return nullptr;
   return s;
 }
@@ -80,7 +80,7 @@ std::unique_ptr<Store> Store::create(const std::string& path, std::string* error
     return nullptr;
   }
   s->dimensions_.attach(s->db_, path);
-  s->aggregates_.attach(s->db_, path, &s->dimensions_);
+  s->aggregates_.attach(s->db_, path, &s->dimensions_, s->tail());
   if (!s->exec("PRAGMA journal_mode=WAL", error) || !s->init_schema(error)) return nullptr;
   return s;
 }
@@ -100,7 +100,7 @@ std::unique_ptr<Store> Store::open_reader(const std::string& path, std::string* 
     return nullptr;
   }
   s->dimensions_.attach(s->db_, file);
-  s->aggregates_.attach(s->db_, file, &s->dimensions_);
+  s->aggregates_.attach(s->db_, file, &s->dimensions_, s->tail());
   // A report reads the file from one end to the other: pages mapped rather than copied in by a
   // read() each (SQLite falls back to reads where it cannot map).
   if (!s->exec("PRAGMA mmap_size = 17179869184", error)) return nullptr;
@@ -139,6 +139,14 @@ std::optional<std::int64_t> Store::stored_version(std::string* error) {
 }
 
 Store::~Store() {
+  // A clean close writes the aggregates' checkpoint, so that the next start counts no record
+  // again: it reads none of them (a damaged page of old records then stops no capture).
+  // Nothing is lost when it cannot: the next start counts the records after the last one.
+  if (aggregates_.dirty() && sqlite3_get_autocommit(db_)) {
+    std::string error, ignored;
+    if (exec("BEGIN IMMEDIATE", &error) && !(aggregates_.checkpoint(&error) && exec("COMMIT", &error)))
+      exec("ROLLBACK", &ignored);
+  }
   sqlite3_finalize(insert_);
   dimensions_.detach();
   aggregates_.detach();
@@ -372,6 +380,19 @@ bool Store::decode(sqlite3_stmt* st, Record* r, std::int64_t* set, std::string* 
   return true;
 }
 
+// The records the aggregates count again at a restart (history/aggregates.h).
+Aggregates::Tail Store::tail() {
+  return [this](std::int64_t after, std::int64_t before, const std::function<bool(const Record&)>& f, std::string* error) {
+    const std::string sql = fmt::format("SELECT {} FROM history WHERE seq > ?1 AND seq < ?2 ORDER BY seq", columns());
+    return read(sql.c_str(),
+                [&](sqlite3_stmt* st) {
+                  sqlite3_bind_int64(st, 1, after);
+                  sqlite3_bind_int64(st, 2, before);
+                },
+                f, error);
+  };
+}
+
 bool Store::read(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, const Visit& f, std::string* error) {
   Record r;
   std::int64_t set = 0;
@@ -447,7 +468,9 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
   if (owns_ && !exec("BEGIN IMMEDIATE", error)) return std::nullopt;
   const std::optional<std::int64_t> last = last_seq(error);
   const std::optional<std::int64_t> end = last ? first_seq_at(before, error) : std::nullopt;
-  bool ok = end &&
+  // The aggregates' items at a checkpoint first: the records after it are what a restart
+  // rebuilds their state from, and some of them may be purged now.
+  bool ok = end && aggregates_.checkpoint(error) &&
             run("INSERT INTO history_meta (name, value) VALUES ('last_seq', ?1) "
                       "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
                       [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, *last); }, error) &&
@@ -469,8 +492,10 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
   if (owns_) {
     std::string ignored;
     if (!ok) exec("ROLLBACK", &ignored);
-    else if (!exec("COMMIT", error)) return std::nullopt;
+    else if (!exec("COMMIT", error)) ok = false;
   }
+  // The transaction goes back (ours, or the owner's on our failure): so does the checkpoint.
+  if (!ok) aggregates_.forget();
   if (!ok) return std::nullopt;
   return deleted;
 }

@@ -93,6 +93,7 @@ class Store {
   bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
            const std::function<bool(sqlite3_stmt*)>& row = {});
   bool read(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, const Visit& f, std::string* error);
+  Aggregates::Tail tail();
   std::optional<std::int64_t> first_seq_at(std::int64_t at, std::string* error);
   std::string where_;       // the file, for messages
   sqlite3* db_ = nullptr;

@@ -164,6 +164,7 @@ void GroupCommitter::run_one_step() {
     ok = journal_.begin(&error) && (*request->step)(journal_, &error);
     if (ok) ok = journal_.commit(&error);
     else journal_.rollback();
+    if (!ok && history_) history_->rolled_back();  // e.g. a purge's checkpoint of the aggregates
   }
   {
     std::lock_guard<std::mutex> lock(mu_);

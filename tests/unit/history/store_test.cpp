@@ -331,7 +331,10 @@ TEST(HistoryStore, SchemaVersions) {
   EXPECT_EQ(column(file, "SELECT bucket || ' ' || value || ' ' || entered || ' ' || canceled || ' ' || backlog_change "
                          "FROM history_agg WHERE by_name = 'process'"),
             (std::vector<std::string>{"0 Sales.Any 1 1 0"}));
+  // The items' state at the checkpoint the writer's clean close wrote: after seq 3, none open.
   EXPECT_EQ(column(file, "SELECT COUNT(*) FROM history_agg_items"), (std::vector<std::string>{"0"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'agg_items_seq'"),
+            (std::vector<std::string>{"3"}));
 
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
   sqlite3_exec(db, "UPDATE history_meta SET value = 4 WHERE name = 'schema'", nullptr, nullptr, nullptr);

@@ -10,6 +10,7 @@
 
 #include <filesystem>
 #include <random>
+#include <set>
 
 #include "history/store.h"
 #include "lifecycles.h"
@@ -70,13 +71,35 @@ class Writer {
     std::string error;
     store_ = history::Store::on(db_, file_, &error);
     ASSERT_TRUE(store_) << error;
+    if (checkpoint_records_ > 0) store_->aggregates()->set_checkpoint_records(checkpoint_records_);
+  }
+  // Item records between checkpoints of the items' state (history/aggregates.h), from now on.
+  void set_checkpoint_records(std::int64_t n) {
+    checkpoint_records_ = n;
+    store_->aggregates()->set_checkpoint_records(n);
   }
   void close() {
     store_.reset();
     sqlite3_close(db_);
     db_ = nullptr;
   }
+  // A stop without the clean close's checkpoint (a transaction is open: the store leaves it),
+  // as after a kill: the next open counts the records after the last checkpoint again.
+  void crash() {
+    exec("BEGIN IMMEDIATE");
+    store_.reset();
+    exec("ROLLBACK");
+    close();
+  }
   void exec(const char* sql) { ASSERT_EQ(sqlite3_exec(db_, sql, nullptr, nullptr, nullptr), SQLITE_OK) << sql; }
+  std::string query(const char* sql) {  // the first column of the first row ("" for none)
+    std::string out;
+    sqlite3_stmt* st = nullptr;
+    EXPECT_EQ(sqlite3_prepare_v2(db_, sql, -1, &st, nullptr), SQLITE_OK) << sql;
+    if (st && sqlite3_step(st) == SQLITE_ROW) out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    sqlite3_finalize(st);
+    return out;
+  }
   // One batch in a transaction of the owner's; rolled back first when `fail_first`.
   void append(const std::vector<history::Record>& batch, bool fail_first) {
     std::string error;
@@ -102,6 +125,7 @@ class Writer {
 
  private:
   std::string file_;
+  std::int64_t checkpoint_records_ = 0;
   sqlite3* db_ = nullptr;
   std::unique_ptr<history::Store> store_;
 };
@@ -153,13 +177,17 @@ TEST(AggregatesTest, ReportsFromAggregatesEqualThePassOverRecords) {
     const std::vector<history::Record> records = random_history(rng);
     const std::string file = (dir / ("h" + std::to_string(seed) + ".db")).string();
     Writer w(file);
+    // Checkpoints every few hundred item records (a day has about 3000): a restart rebuilds the
+    // items' state from the last one and the records after it.
+    w.set_checkpoint_records(1 + seed * 37 % 400);
     const std::size_t restart_at = std::uniform_int_distribution<std::size_t>(0, records.size())(rng);
     for (std::size_t k = 0; k < records.size();) {
       const std::size_t n = std::min(records.size() - k, std::uniform_int_distribution<std::size_t>(1, 40)(rng));
       w.append({records.begin() + static_cast<std::ptrdiff_t>(k), records.begin() + static_cast<std::ptrdiff_t>(k + n)},
                rng() % 5 == 0);
       if (k < restart_at && restart_at <= k + n) {  // a restart: the item states read back from the file
-        w.close();
+        if (seed % 2) w.crash();
+        else w.close();
         w.open();
       }
       k += n;
@@ -186,6 +214,45 @@ TEST(AggregatesTest, ReportsFromAggregatesEqualThePassOverRecords) {
     w.open();
     compare(w.store(), rng, earliest, [&](const Options& o) { return run(o, records); });
   }
+  fs::remove_all(dir);
+}
+
+// The items' state is written at checkpoints, not in every commit: between two, a commit
+// writes the records and their cells only; a restart from any batch rebuilds the state from
+// the last checkpoint and the records after it, and the reports stay those of the records.
+TEST(AggregatesTest, ItemStatesWrittenAtCheckpointsOnly) {
+  const fs::path dir = fs::temp_directory_path() / ("iwd_aggregates_checkpoints_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  std::mt19937 rng(5);
+  const std::vector<history::Record> records = random_history(rng);
+  const std::string file = (dir / "h.db").string();
+  Writer w(file);
+  w.set_checkpoint_records(500);
+  std::set<std::string> checkpoints;  // the values of agg_items_seq seen after each batch
+  std::size_t batches = 0;
+  for (std::size_t k = 0; k < records.size(); k += 10, ++batches) {
+    const std::size_t n = std::min<std::size_t>(10, records.size() - k);
+    w.append({records.begin() + static_cast<std::ptrdiff_t>(k), records.begin() + static_cast<std::ptrdiff_t>(k + n)},
+             false);
+    const std::string seq = w.query("SELECT value FROM history_meta WHERE name = 'agg_items_seq'");
+    ASSERT_FALSE(seq.empty()) << "a checkpoint from the first batch on";
+    checkpoints.insert(seq);
+    if (batches % 37 == 0) {  // a restart between checkpoints, after a kill or a clean stop
+      const std::string before = w.query("SELECT value FROM history_meta WHERE name = 'agg_items_seq'");
+      if (batches % 2) w.crash();
+      else w.close();
+      w.open();
+      const std::string last = w.query("SELECT MAX(seq) FROM history");
+      if (batches % 2) EXPECT_EQ(w.query("SELECT value FROM history_meta WHERE name = 'agg_items_seq'"), before);
+      else EXPECT_EQ(w.query("SELECT value FROM history_meta WHERE name = 'agg_items_seq'"), last) << "closed cleanly";
+    }
+  }
+  // Item records are most of the day's: about one checkpoint per 500 records.
+  EXPECT_GE(checkpoints.size(), records.size() / 1000);
+  EXPECT_LE(checkpoints.size(), records.size() / 400 + 1);
+  EXPECT_LT(checkpoints.size(), batches / 10);
+  compare(w.store(), rng, at("06:00"), [&](const Options& o) { return run(o, records); });
   fs::remove_all(dir);
 }
 
