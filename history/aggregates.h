@@ -19,7 +19,8 @@
 // commit cost more than the rest of the history together (a row per create in a b-tree keyed by
 // item: a page written per create), so a checkpoint writes the items changed since the last
 // one every kCheckpointRecords item records, in the transaction of the batch that reaches it,
-// and before a purge (the records after a checkpoint must stay to rebuild the state).
+// before a purge (the records after a checkpoint must stay to rebuild the state), and at a
+// clean close (Store's destructor: the next start then reads no record).
 #pragma once
 
 #include <cstdint>
