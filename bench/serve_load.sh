@@ -19,7 +19,7 @@ SERVER=$!
 for _ in $(seq 200); do [ -s "$DATA/port" ] && break; sleep 0.05; done
 URL="http://127.0.0.1:$(cat "$DATA/port")"
 wrk -t1 -c"$CONNECTIONS" -d"${SECONDS_}s" --latency -s bench/load/create.lua "$URL"
-curl -s "$URL/metrics" | grep -E '^iwd_(journal|captures_total|http_responses_total|outbox_pending)'
+curl -s "$URL/metrics" | grep -E '^iwd_(journal|captures_total|http_responses_total|outbox_pending|notifications_delivered)'
 # The server's CPU time (user + system, all threads): per create, less sensitive than the
 # rate to what else runs on the machine.
 TICKS=$(getconf CLK_TCK)
@@ -32,3 +32,5 @@ WCHAR=$(awk '/^wchar:/ {print $2}' "/proc/$SERVER/io")
 COMMITS=$(curl -s "$URL/metrics" | awk '/^iwd_journal_transactions_total/ {print $2}')
 awk -v w="$WCHAR" -v n="$CREATES" -v c="$COMMITS" \
   'BEGIN {printf "server writes: %.0f bytes per create, %.1f KiB per commit\n", w/(n>0?n:1), w/1024/(c>0?c:1)}'
+# What the server said on stderr about its journal (a failure makes every later change 503).
+grep -E 'the journal failed' "$DATA/log" | cut -c1-200 || true

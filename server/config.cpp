@@ -16,12 +16,18 @@ using json = nlohmann::json;
 namespace {
 
 // `notifications`: {"retry_initial_seconds", "retry_max_seconds", "retry_for_seconds",
-// "timeout_seconds", "max_pending", "warn_pending"}.
+// "timeout_seconds", "concurrency", "max_pending", "warn_pending"}.
 bool parse_notifications(const json& j, ServerConfig* c, std::string* error) {
   if (!j.is_object()) return *error = "`notifications` is an object", false;
   for (auto it = j.begin(); it != j.end(); ++it) {
     const std::string& key = it.key();
     const std::string where = "notifications." + key;
+    if (key == "concurrency") {  // requests in flight per subscription (notify/sender.h)
+      if (!it->is_number_unsigned() || it->get<std::uint64_t>() < 1 || it->get<std::uint64_t>() > 64)
+        return *error = fmt::format("`{}` is a whole number from 1 to 64", where), false;
+      c->retry.concurrency = static_cast<int>(it->get<std::uint64_t>());
+      continue;
+    }
     if (key == "max_pending" || key == "warn_pending") {
       if (!it->is_number_unsigned() || it->get<std::uint64_t>() < 1 || it->get<std::uint64_t>() > 100'000'000)
         return *error = fmt::format("`{}` is a whole number from 1 to 100000000", where), false;
@@ -31,7 +37,7 @@ bool parse_notifications(const json& j, ServerConfig* c, std::string* error) {
     const double limit = key == "retry_for_seconds" ? 365.0 * 86'400 : 86'400;  // a year; a day
     if (key != "retry_initial_seconds" && key != "retry_max_seconds" && key != "retry_for_seconds" && key != "timeout_seconds")
       return *error = fmt::format("unknown field `{}` (retry_initial_seconds, retry_max_seconds, retry_for_seconds, "
-                                  "timeout_seconds, max_pending, warn_pending)", where), false;
+                                  "timeout_seconds, concurrency, max_pending, warn_pending)", where), false;
     if (!it->is_number() || it->get<double>() < 0.01 || it->get<double>() > limit)
       return *error = fmt::format("`{}` is a number from 0.01 to {}", where, limit), false;
     const double v = it->get<double>();

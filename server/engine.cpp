@@ -47,6 +47,7 @@ Engine::~Engine() {
   if (thread_.joinable()) thread_.join();
   retention_.reset();  // its steps run on the committer
   snapshots_.reset();  // stores the snapshots taken (their batches committed meanwhile)
+  if (sender_) sender_->stop();  // its last writes go through the committer
   committer_.reset();  // commits and answers what was handed over
   sender_.reset();     // after the committer, which wakes it
   outbox_.reset();

@@ -8,7 +8,9 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "notify/outbox.h"
@@ -27,11 +29,18 @@ const std::string kSecret = "a-secret-of-sixteen-or-more";
 // status of request number n (0, 1, ...): a status, or -1 to sleep past the sender's timeout.
 class Receiver {
  public:
+  // -2: 200 after 200 ms.
   std::function<int(int n, const json& body)> answer = [](int, const json&) { return 200; };
   Receiver() {
     server_.Post("/hook", [this](const httplib::Request& req, httplib::Response& res) {
       int n, status;
       const json body = json::parse(req.body, nullptr, false);
+      const std::string item = body.value("item", "");
+      {
+        std::lock_guard<std::mutex> lock(flight_mu_);
+        if (!items_in_flight_.insert(item).second) overlapped_ = true;
+        max_in_flight_ = std::max(max_in_flight_, items_in_flight_.size());
+      }
       {
         std::lock_guard<std::mutex> lock(mu_);
         n = static_cast<int>(requests_.size());
@@ -43,7 +52,11 @@ class Receiver {
         requests_.push_back({body, req.get_header_value("Iwd-Delivery"), verified});
         status = answer(n, body);
       }
-      if (status < 0) std::this_thread::sleep_for(1500ms);
+      if (status < 0) std::this_thread::sleep_for(status == -2 ? 200ms : 1500ms);
+      {
+        std::lock_guard<std::mutex> lock(flight_mu_);
+        items_in_flight_.erase(item);
+      }
       res.status = status < 0 ? 200 : status;
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
@@ -63,6 +76,15 @@ class Receiver {
     std::lock_guard<std::mutex> lock(mu_);
     return requests_;
   }
+  // The most requests it held at once; whether two of one item ever overlapped.
+  std::size_t max_in_flight() {
+    std::lock_guard<std::mutex> lock(flight_mu_);
+    return max_in_flight_;
+  }
+  bool overlapped() {
+    std::lock_guard<std::mutex> lock(flight_mu_);
+    return overlapped_;
+  }
 
  private:
   httplib::Server server_;
@@ -70,6 +92,10 @@ class Receiver {
   std::thread thread_;
   std::mutex mu_;
   std::vector<Seen> requests_;
+  std::mutex flight_mu_;
+  std::set<std::string> items_in_flight_;
+  std::size_t max_in_flight_ = 0;
+  bool overlapped_ = false;
 };
 
 class NotifyDelivery : public ::testing::Test {
@@ -101,9 +127,9 @@ class NotifyDelivery : public ::testing::Test {
     ASSERT_TRUE(s) << error;
     ASSERT_TRUE(outbox_->put(*s, &error)) << error;
   }
-  void start(RetryPolicy policy) {
+  void start(RetryPolicy policy, Sender::Writer writer = {}) {
     std::string error;
-    sender_ = Sender::start(path_, *outbox_, policy, &error);
+    sender_ = Sender::start(path_, *outbox_, policy, &error, std::move(writer));
     ASSERT_TRUE(sender_) << error;
   }
   // A committed batch of records: each (item, cause, to), numbered after the last.
@@ -160,7 +186,9 @@ TEST_F(NotifyDelivery, SignedInOrderPerItemOnlyTheKindsWanted) {
   Receiver& rx = receiver();
   open();
   subscribe(rx.url(), {"captured", "done", "completed"});
-  start(fast());
+  RetryPolicy one = fast();
+  one.concurrency = 1;  // one request at a time: the outbox's order across items too
+  start(one);
   commit({{"1", "capture", "queued"}, {"2", "capture", "queued"}, {"1", "offer", "offered"}});
   commit({{"1", "done", "done_pending"}, {"2", "cancel", "canceled"}, {"1", "complete", "completed"}});
   ASSERT_TRUE(eventually([&] { return rx.requests().size() >= 4; }));
@@ -204,6 +232,106 @@ TEST_F(NotifyDelivery, RetriesAfter500sAndTimeoutsWithoutReordering) {
   EXPECT_EQ(std::vector<std::string>(order.end() - 2, order.end()), (std::vector<std::string>{"offered", "done"}));
   for (const auto& s : seen) EXPECT_EQ(s.delivery, s.body["delivery"]);
   EXPECT_GE(sender_->stats().failed_attempts, 3u);
+}
+
+TEST_F(NotifyDelivery, ConcurrentRequestsPerSubscriptionOneAtATimePerItem) {
+  Receiver& rx = receiver();
+  std::atomic<bool> item3_down = true;  // read by the receiver's thread
+  rx.answer = [&](int, const json& body) { return body["item"] == "3" && item3_down ? 500 : -2; };
+  open();
+  subscribe(rx.url(), {"captured", "offered"});
+  RetryPolicy p = fast();
+  p.concurrency = 4;
+  start(p);
+  std::vector<std::tuple<std::string, std::string, std::string>> events;
+  for (const char* item : {"1", "2", "3", "4", "5", "6"}) events.emplace_back(item, "capture", "queued");
+  for (const char* item : {"1", "2", "3", "4", "5", "6"}) events.emplace_back(item, "offer", "offered");
+  commit(events);
+  // Every item but the failing one gets both its notifications while item 3 still fails:
+  // a failing notification holds back its own item's, not the subscription's.
+  ASSERT_TRUE(eventually([&] {
+    std::size_t others = 0;
+    for (const auto& r : rx.requests()) others += r.body["item"] != "3";
+    return others == 10;
+  }));
+  for (const auto& r : rx.requests()) {
+    if (r.body["item"] == "3") {
+      EXPECT_EQ(r.body["event"], "captured");  // its offer waits
+    }
+  }
+  item3_down = false;
+  ASSERT_TRUE(eventually([&] { return outbox_->pending().at("crm") == 0; }));
+  EXPECT_GE(rx.max_in_flight(), 2u);  // requests of several items at once
+  EXPECT_LE(rx.max_in_flight(), 4u);
+  EXPECT_FALSE(rx.overlapped());  // never two of one item
+  std::map<std::string, std::vector<std::string>> by_item;
+  for (const auto& r : rx.requests()) {  // each item's events, a retry's repeat counted once
+    std::vector<std::string>& kinds = by_item[r.body["item"].get<std::string>()];
+    const std::string kind = r.body["event"].get<std::string>();
+    if (kinds.empty() || kinds.back() != kind) kinds.push_back(kind);
+  }
+  for (const auto& [item, kinds] : by_item) EXPECT_EQ(kinds, (std::vector<std::string>{"captured", "offered"})) << item;
+  // The delivered rows leave the store (in batches).
+  EXPECT_TRUE(eventually([&] {
+    int rows = -1;
+    sqlite3_exec(db_, "SELECT COUNT(*) FROM notify_outbox", [](void* out, int, char** v, char**) {
+      *static_cast<int*>(out) = std::atoi(v[0]);
+      return 0;
+    }, &rows, nullptr);
+    return rows == 0;
+  }));
+}
+
+// The owner's transactions never find journal.db locked by the sender: its writes go through
+// the owner's writer. Here the owner is a thread committing batches without a busy timeout
+// (as the server's committer does) while a fast receiver takes every notification.
+TEST_F(NotifyDelivery, TheSendersWritesNeverLockTheOwnersTransactions) {
+  Receiver& rx = receiver();
+  open();
+  subscribe(rx.url(), {"captured"});
+  sqlite3_busy_timeout(db_, 0);
+  // The committer's thread: one transaction at a time on db_ (shared: the sender's last flush,
+  // at TearDown, may come after this body returned).
+  auto owner = std::make_shared<std::mutex>();
+  auto steps = std::make_shared<std::atomic<int>>(0);
+  start(fast(), [this, owner, steps](const Sender::Step& step, std::string* error) {
+    std::lock_guard<std::mutex> lock(*owner);
+    ++*steps;
+    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return *error = sqlite3_errmsg(db_), false;
+    if (!step(db_, error)) return sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr), false;
+    return sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
+  });
+  int busy = 0, items = 0;
+  for (auto until = std::chrono::steady_clock::now() + 1500ms; std::chrono::steady_clock::now() < until;) {
+    {
+      std::lock_guard<std::mutex> lock(*owner);
+      if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) {
+        ++busy;
+        continue;
+      }
+      std::vector<history::Record> records;
+      for (int k = 0; k < 5; ++k) {
+        history::Record r;
+        r.seq = ++seq_;
+        r.at = 1'700'000'000'000 + seq_;
+        r.item = std::to_string(++items);
+        r.reason = "capture";
+        r.to = "queued";
+        r.actor = "crm";
+        records.push_back(r);
+      }
+      std::string error;
+      ASSERT_TRUE(outbox_->add(records, 0, &error)) << error;
+      ASSERT_EQ(sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+    }
+    sender_->wake();
+    std::this_thread::sleep_for(1ms);
+  }
+  EXPECT_EQ(busy, 0);
+  ASSERT_TRUE(eventually([&] { return sender_->stats().delivered >= static_cast<std::uint64_t>(items); }))
+      << sender_->stats().delivered << " of " << items;
+  EXPECT_GT(steps->load(), 0);
+  EXPECT_LT(steps->load(), items / 4);  // in batches, not one write per delivery
 }
 
 TEST_F(NotifyDelivery, DeadLetterAfterTheBudgetThenManualRetry) {

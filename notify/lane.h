@@ -1,0 +1,61 @@
+// One subscription's pending notifications as the sender sees them (notify/sender.h): a window
+// of the first pending rows of the outbox, in outbox order, kept in memory, from which the
+// subscription's sender threads take rows to send. A row is taken only when it is the first
+// pending row of its item in the window and no row of that item is in flight, so an item's
+// notifications go one at a time, in order, while other items' go alongside. A delivered or
+// dead row leaves the window at once (its row in journal.db is written later, in a batch:
+// notify/sender.h); a failed one stays, due again at its retry.
+//
+// The window is a prefix of the pending rows: it is extended with rows of higher ids (new rows
+// get higher ids), and reloaded from the start when dead letters were put back to pending.
+// All members are guarded by the sender's lane mutex (the caller's).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+struct sqlite3;
+
+namespace iwd::notify {
+
+struct OutboxRow {
+  std::int64_t id = 0, seq = 0, attempts = 0, created_at = 0, next_at = 0;
+  std::string item, body;
+  bool in_flight = false;
+};
+
+class Lane {
+ public:
+  static constexpr std::size_t kWindow = 4096;  // rows kept in memory, at most
+
+  explicit Lane(std::string subscription) : subscription_(std::move(subscription)) {}
+
+  // Reads rows after the last one loaded, up to the window's size; from the start when
+  // `reload` (rows not in flight are read again). `settled(id, row)` says what the sender knows
+  // of a row that its store does not hold yet: false drops it (delivered or dead), or it
+  // updates the row's attempts and next_at. False and *error when the read failed.
+  bool fill(sqlite3* db, bool reload, const std::function<bool(OutboxRow&)>& settled, std::string* error);
+
+  // The first row due at `now` that may go (see above), marked in flight; otherwise nothing,
+  // and *next_due the earliest next_at among the rows that wait for their retry (0: none).
+  std::optional<OutboxRow> take(std::int64_t now, std::int64_t* next_due);
+
+  // A taken row's end: gone (delivered or dead) or due again at `next_at` after `attempts`;
+  // or put back as it was (`abandon`: the send was cut short).
+  void gone(std::int64_t id);
+  void retry_at(std::int64_t id, std::int64_t attempts, std::int64_t next_at);
+  void abandon(std::int64_t id);
+
+  bool full() const { return rows_.size() >= kWindow; }
+  std::size_t size() const { return rows_.size(); }
+
+ private:
+  std::string subscription_;
+  std::map<std::int64_t, OutboxRow> rows_;  // by id: outbox order
+  std::int64_t last_loaded_ = 0;
+};
+
+}  // namespace iwd::notify
