@@ -32,7 +32,11 @@ TOKENS = {
     "bob": "agent-token-bob-0123456",
     "supervisor": "supervisor-token-012345",
     "admin": "admin-token-0123456789a",
+    "mapped": "mapped-token-0123456789",  # the source `cases`, whose captures go through MAPPING
 }
+# The mapped source's mapping (docs/sources.md): its due date read in a format of its own.
+MAPPING = {"rules": [{"to": "id", "from": "number"}, {"to": "department", "set": "Sales"},
+                     {"to": "due_at", "from": "due_date", "time": "%d/%m/%Y %H:%M", "zone": "Europe/Berlin"}]}
 # Authorization header values by role; "none": no header.
 AUTH = {role: "Bearer " + token for role, token in TOKENS.items()}
 AUTH.update({
@@ -296,6 +300,13 @@ ROWS = [
     ("a source accepts", "POST", "/v1/items/S2/accept", None, "", "source", 403, "forbidden"),
     ("ada accepts as bob", "POST", "/v1/items/S2/accept", JSON, '{"agent":"bob"}', "ada", 403, "forbidden"),
     ("bob parks ada's item", "POST", "/v1/items/S1/park", None, "", "bob", 403, "forbidden"),
+    # A done or complete's note (docs/api.md): at most 1000 bytes, a string.
+    ("done with a note over 1000 bytes", "POST", "/v1/items/S1/done", JSON, json.dumps({"note": "x" * 1001}), "ada", 422, "bad_note", "1000"),
+    ("complete with a number for the note", "POST", "/v1/items/S1/complete", JSON, '{"note":5}', "source", 422, "bad_note", "`note`"),
+    # A mapped source's payload its mapping cannot read (docs/sources.md).
+    ("a mapped payload with an impossible hour", "POST", "/v1/items", JSON, '{"number":"M1","due_date":"31/12/2026 25:00"}', "mapped", 422,
+     "mapping_failed", "due_date"),
+    ("a mapped payload without its id", "POST", "/v1/items", JSON, '{"due_date":"31/12/2026 10:00"}', "mapped", 422, "mapping_failed", "number"),
     ("bob marks ada's item done", "POST", "/v1/items/S1/done", None, "", "bob", 403, "forbidden"),
     ("ada transfers bob's parked item", "POST", "/v1/items/F1/transfer", JSON, '{"to":"ada"}', "ada", 403, "forbidden"),
     ("ada reads bob", "GET", "/v1/agents/bob", None, None, "ada", 403, "forbidden"),
@@ -393,8 +404,10 @@ class Server:
         config = os.path.join(tmp, "config.json")
         tokens = [{"token": TOKENS[r], "role": r} for r in ("source", "supervisor", "admin")]
         tokens += [{"token": TOKENS[a], "role": "agent", "agent": a} for a in ("ada", "bob")]
+        tokens.append({"token": TOKENS["mapped"], "role": "source", "name": "cases"})
         with open(config, "w") as f:
-            json.dump({"tokens": tokens, "max_body_bytes": MAX_BODY, "max_batch": MAX_BATCH, "compact_every": 0}, f)
+            json.dump({"tokens": tokens, "max_body_bytes": MAX_BODY, "max_batch": MAX_BATCH, "compact_every": 0,
+                       "mappings": {"cases": MAPPING}}, f)
         port_file = os.path.join(tmp, "port")
         self.log = open(os.path.join(tmp, "serve.log"), "w+")
         self.proc = subprocess.Popen([iwd, "serve", "--rules", os.path.join(ROOT, "examples", "enterprise.iwd"), "--data", self.data,
