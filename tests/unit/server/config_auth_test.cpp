@@ -92,7 +92,7 @@ TEST(Config, Subscriptions) {
   auto c = parse_config(R"({"subscriptions": {"crm": {"url": "https://crm.example/hooks", "events": ["done", "completed"],
                             "sources": ["crm"], "secret": "0123456789abcdef"}},
                           "notifications": {"retry_initial_seconds": 0.5, "retry_max_seconds": 60, "retry_for_seconds": 7200,
-                            "timeout_seconds": 3, "max_pending": 500, "warn_pending": 100}})",
+                            "timeout_seconds": 3, "concurrency": 8, "max_pending": 500, "warn_pending": 100}})",
                         "c.json", &error);
   ASSERT_TRUE(c) << error;
   ASSERT_EQ(c->subscriptions.size(), 1u);
@@ -102,6 +102,7 @@ TEST(Config, Subscriptions) {
   EXPECT_EQ(c->retry.max_ms, 60'000);
   EXPECT_EQ(c->retry.retry_for_ms, 7'200'000);
   EXPECT_EQ(c->retry.timeout_ms, 3000);
+  EXPECT_EQ(c->retry.concurrency, 8);
   EXPECT_EQ(c->outbox.max_pending, 500);
   EXPECT_EQ(c->outbox.warn_pending, 100);
   EXPECT_EQ(parse_error(R"({"subscriptions": {"crm": {"url": "ftp://x/", "events": ["done"], "secret": "0123456789abcdef"}}})"),
@@ -117,7 +118,9 @@ TEST(Config, Subscriptions) {
             "c.json: `notifications.retry_max_seconds` is at least `retry_initial_seconds`");
   EXPECT_EQ(parse_error(R"({"notifications": {"backoff": 2}})"),
             "c.json: unknown field `notifications.backoff` (retry_initial_seconds, retry_max_seconds, retry_for_seconds, "
-            "timeout_seconds, max_pending, warn_pending)");
+            "timeout_seconds, concurrency, max_pending, warn_pending)");
+  EXPECT_EQ(parse_error(R"({"notifications": {"concurrency": 0}})"), "c.json: `notifications.concurrency` is a whole number from 1 to 64");
+  EXPECT_EQ(parse_error(R"({"notifications": {"concurrency": 2.5}})"), "c.json: `notifications.concurrency` is a whole number from 1 to 64");
 }
 
 // A source's field mapping (docs/sources.md): checked at start, by a source a token names.
