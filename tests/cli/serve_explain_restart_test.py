@@ -5,17 +5,15 @@ files in the ruleset it stores, so after a graceful restart and after kill -9, b
 bundle built with `iwd build --sources` explains too, one built without answers 409 no_source
 saying how to fix it. The item is deferred (activate_at in 2030): its age stays 0, so its
 explanation does not change with the clock. Usage: serve_explain_restart_test.py IWD."""
-import json
 import os
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from serve_lib import Checks, call  # noqa: E402
+from serve_lib import Checks, call, start_serve  # noqa: E402
 
 IWD = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="iwd_explain_restart_")
@@ -28,22 +26,7 @@ check = Checks()
 
 def start(rules=None, data="data"):
     """`iwd serve` on TMP/DATA, with --rules when given: (process, port) once it listens."""
-    config = os.path.join(TMP, "config.json")
-    with open(config, "w") as f:
-        json.dump(CONFIG, f)
-    port_file = os.path.join(TMP, "port")
-    if os.path.exists(port_file):
-        os.remove(port_file)
-    args = [IWD, "serve", "--data", os.path.join(TMP, data), "--listen", "127.0.0.1:0", "--port-file", port_file,
-            "--config", config] + (["--rules", rules] if rules else [])
-    proc = subprocess.Popen(args, stderr=open(os.path.join(TMP, "serve.log"), "a"))
-    for _ in range(200):
-        if os.path.exists(port_file) and open(port_file).read().strip():
-            return proc, int(open(port_file).read())
-        if proc.poll() is not None:
-            break
-        time.sleep(0.05)
-    raise SystemExit("the server did not start: " + open(os.path.join(TMP, "serve.log")).read())
+    return start_serve(IWD, TMP, CONFIG, rules, data)
 
 
 def stop(proc, sig=signal.SIGTERM):

@@ -7,9 +7,10 @@ import urllib.error
 import urllib.request
 
 
-def start_serve(iwd, tmp, config, rules="examples/enterprise.iwd"):
-    """`iwd serve` with `config` (written to TMP/config.json) and its data in TMP/data, its
-    stderr appended to TMP/serve.log: (process, port) once it listens."""
+def start_serve(iwd, tmp, config, rules="examples/enterprise.iwd", data="data"):
+    """`iwd serve` with `config` (written to TMP/config.json) and its data in TMP/DATA, its
+    stderr appended to TMP/serve.log: (process, port) once it listens. `rules` None: no
+    --rules (the rules the data folder's store keeps)."""
     path = os.path.join(tmp, "config.json")
     with open(path, "w") as f:
         json.dump(config, f)
@@ -17,8 +18,9 @@ def start_serve(iwd, tmp, config, rules="examples/enterprise.iwd"):
     if os.path.exists(port_file):
         os.remove(port_file)
     log = open(os.path.join(tmp, "serve.log"), "a")
-    proc = subprocess.Popen([iwd, "serve", "--rules", rules, "--data", os.path.join(tmp, "data"), "--listen", "127.0.0.1:0",
-                             "--port-file", port_file, "--config", path], stderr=log)
+    proc = subprocess.Popen([iwd, "serve"] + (["--rules", rules] if rules else []) +
+                            ["--data", os.path.join(tmp, data), "--listen", "127.0.0.1:0", "--port-file", port_file,
+                             "--config", path], stderr=log)
     for _ in range(200):
         if os.path.exists(port_file) and open(port_file).read().strip():
             return proc, int(open(port_file).read())
