@@ -22,6 +22,14 @@ export function duration(ms) {
 
 export const viewerZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
+// Today in `zone`, as YYYY-MM-DD; the day after `day` (YYYY-MM-DD).
+export const today = (zone) => new Intl.DateTimeFormat('en-CA', {timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date());
+export function nextDay(day) {
+  const d = new Date(day + 'T00:00:00Z');
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
+}
+
 // An ISO instant in the viewer's zone, or in `zone` when given.
 export function instant(iso, zone) {
   if (!iso) return '–';

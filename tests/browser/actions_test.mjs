@@ -196,6 +196,26 @@ try {
     check(it.state === 'canceled', 'canceled through the API', JSON.stringify(it));
   });
 
+  await step("an agent's page: today's figures equal the resource performance report's row", async () => {
+    await open('/agents/ada', '#agent-today-facts');
+    const [zone, day, next] = await page.evaluate(() => {
+      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+      const day = new Intl.DateTimeFormat('en-CA', {timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date());
+      const d = new Date(day + 'T00:00:00Z');
+      d.setUTCDate(d.getUTCDate() + 1);
+      return [zone, day, d.toISOString().slice(0, 10)];
+    });
+    check((await text('#agent-today h2')).includes(day) && (await text('#agent-today h2')).includes(zone), "titled with the viewer's day and zone");
+    const q = new URLSearchParams({from: day, to: next, tz: zone, interval: '1d'});
+    const rows = (await api('/v1/reports/resource-performance?' + q, sup)).json.rows.filter((r) => r.agent === 'ada');
+    check(rows.length === 1 && rows[0].offered > 0, 'the API has one row for ada, with offers', JSON.stringify(rows));
+    for (const key of ['offered', 'accepted', 'rejected', 'rona', 'completed']) {
+      const shown = await text(`#agent-today-facts [data-field=${key}] dd`);
+      check(shown === String(rows[0][key]), `${key} as the report says`, `${shown} vs ${rows[0][key]}`);
+    }
+    await shot('agent_today');
+  });
+
   await step("an agent's page: return the workbin, not ready with a reason, log out with a reason", async () => {
     await open('/agents/ada', '#agent-actions');
     await shot('agent_actions');

@@ -6,7 +6,7 @@
 import uPlot from '../vendor/uPlot.esm.js';
 import {ApiError, query, request} from '../api.js';
 import {h, notice, replace} from '../dom.js';
-import {count, duration, viewerZone} from '../format.js';
+import {count, duration, nextDay, today, viewerZone} from '../format.js';
 
 // [kind, name, the groups it can be by (null: none), the measures charted]
 const KINDS = {
@@ -24,14 +24,6 @@ const HEADINGS = {
   ready: 'Ready', not_ready: 'Not ready', busy: 'Busy', occupancy: 'Occupancy',
 };
 const COLORS = ['#1f5fbf', '#1b7a3e', '#b3261e'];
-
-// Today in `zone`, as YYYY-MM-DD.
-const today = (zone) => new Intl.DateTimeFormat('en-CA', {timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date());
-function nextDay(day) {
-  const d = new Date(day + 'T00:00:00Z');
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
-}
 
 export async function render(view, {params}, app) {
   const kind = KINDS[params.get('kind')] ? params.get('kind') : 'intraday-process';
