@@ -149,7 +149,10 @@ bool Sender::flush(std::string* error) {
     sqlite3_stmt* del = nullptr;
     sqlite3_stmt* upd = nullptr;
     bool good = true;
-    for (const auto& [id, s] : batch) {
+    for (const auto& entry : batch) {
+      // Named, not a structured binding: clang 14 (the fuzz tree's compiler) cannot capture one.
+      const auto id = entry.first;
+      const auto& s = entry.second;
       if (s.deleted) {
         good = sql::run_cached(db, &del, "DELETE FROM notify_outbox WHERE id = ?", [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, id); }, e);
       } else {
