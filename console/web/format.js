@@ -24,6 +24,20 @@ export const viewerZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone
 
 // Today in `zone`, as YYYY-MM-DD; the day after `day` (YYYY-MM-DD).
 export const today = (zone) => new Intl.DateTimeFormat('en-CA', {timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date());
+// The instant (ms) at which `day` (YYYY-MM-DD) begins in `zone`: the UTC midnight moved by the
+// zone's offset, found twice so a day that begins next to a change of offset comes out right.
+export function dayStart(day, zone) {
+  const offset = (t) => {
+    const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', {timeZone: zone, hourCycle: 'h23', year: 'numeric',
+      month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit'}).formatToParts(new Date(t))
+      .map((x) => [x.type, x.value]));
+    return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - t;
+  };
+  const utc = Date.parse(day + 'T00:00:00Z');
+  const guess = utc - offset(utc);
+  return utc - offset(guess);
+}
+
 export function nextDay(day) {
   const d = new Date(day + 'T00:00:00Z');
   d.setUTCDate(d.getUTCDate() + 1);

@@ -55,6 +55,23 @@ try {
     check(range.includes('America/New_York') && range.includes('Europe/Berlin'), "the day in the viewer's zone, the rules' zone shown", range);
     const sales = await page.$$eval('#report-table tbody tr', (trs) => trs.filter((tr) => tr.textContent.includes('Sales.Orders')).length);
     check(sales > 0, 'the seeded sales are in it');
+    // The time axis spans the whole day in the viewer's zone, not only its active intervals.
+    const axis = await page.waitForFunction(() => {
+      const p = document.querySelector('#report-chart')?.plot;
+      return p && [p.scales.x.min, p.scales.x.max];
+    }).then((h) => h.jsonValue());
+    const zoneMidnight = (day) => {  // the hour whose wall clock in New York reads DAY 00:00
+      const wall = new Intl.DateTimeFormat('en-CA', {timeZone: 'America/New_York', hourCycle: 'h23', year: 'numeric',
+        month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit'});
+      for (let h = -14; h <= 14; ++h) {
+        const t = Date.parse(day + 'T00:00:00Z') + h * 3600e3;
+        if (wall.format(new Date(t)) === `${day}, 00:00`) return t / 1000;
+      }
+      return NaN;
+    };
+    const tomorrow = new Date(Date.parse(today + 'T00:00:00Z') + 86400e3).toISOString().slice(0, 10);
+    check(axis[0] === zoneMidnight(today) && axis[1] === zoneMidnight(tomorrow), "the chart's axis is the whole day, midnight to midnight",
+      `${axis} vs ${zoneMidnight(today)},${zoneMidnight(tomorrow)}`);
     await shot('reports_intraday');
   });
 

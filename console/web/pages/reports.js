@@ -6,7 +6,7 @@
 import uPlot from '../vendor/uPlot.esm.js';
 import {ApiError, query, request} from '../api.js';
 import {h, notice, replace} from '../dom.js';
-import {count, duration, nextDay, today, viewerZone} from '../format.js';
+import {count, dayStart, duration, nextDay, today, viewerZone} from '../format.js';
 
 // [kind, name, the groups it can be by (null: none), the measures charted]
 const KINDS = {
@@ -78,7 +78,7 @@ export async function render(view, {params}, app) {
       `Nothing was captured, worked or waiting on ${day} (${zone}) in the service's history. Choose another day.`));
     return;
   }
-  replace(body, chart(report, spec.chart, zone), table(report, interval));
+  replace(body, chart(report, spec.chart, zone, day), table(report, interval));
 }
 
 // Why a report did not come, for people; a busy report server is worth a retry.
@@ -143,8 +143,10 @@ function table(report, interval) {
         }))))));
 }
 
-// The measures summed over the groups, per interval, on a time axis in the report's zone.
-function chart(report, measures, zone) {
+// The measures summed over the groups, per interval, on a time axis in the report's zone that
+// spans the whole day, midnight to midnight, whichever intervals had rows.
+function chart(report, measures, zone, day) {
+  const from = dayStart(day, zone) / 1000, to = dayStart(nextDay(day), zone) / 1000;
   const starts = [...new Set(report.rows.map((r) => r.interval))];
   const x = starts.map((s) => Date.parse(s.length === 10 ? s + 'T00:00:00Z' : s) / 1000);
   const series = measures.filter((m) => report.columns.some((c) => c.name === m)).map((m) => {
@@ -154,11 +156,12 @@ function chart(report, measures, zone) {
   });
   const box = h('figure', {class: 'chart', id: 'report-chart', 'aria-label': `${measures.map((m) => HEADINGS[m]).join(', ')} per interval`},
     h('figcaption', {class: 'muted'}, `${series.map((s) => HEADINGS[s.m]).join(', ')} per interval, all groups together (${zone})`));
-  // uPlot draws into the figure once it is in the page: as wide as the figure's content box.
-  queueMicrotask(() => new uPlot({
+  // uPlot draws into the figure once it is in the page: as wide as the figure's content box
+  // (kept on the figure as `plot`, which the browser test reads the time axis from).
+  queueMicrotask(() => box.plot = new uPlot({
     width: Math.max(300, box.clientWidth - 24), height: 260,
     tzDate: (ts) => uPlot.tzDate(new Date(ts * 1000), zone),
-    scales: {x: {time: true}, y: {range: (_u, _min, max) => [0, Math.max(1, max)]}},  // counts: from 0, whole ticks
+    scales: {x: {time: true, range: () => [from, to]}, y: {range: (_u, _min, max) => [0, Math.max(1, max)]}},  // counts: from 0, whole ticks
     series: [{}, ...series.map((s, k) => ({label: HEADINGS[s.m], stroke: COLORS[k % COLORS.length], width: 2,
       value: (_u, v) => (v === null ? '–' : count(v))}))],
     axes: [{}, {incrs: [1, 2, 5, 10, 20, 50, 100, 200, 500, 1e3, 2e3, 5e3, 1e4, 1e5, 1e6], values: (_u, ticks) => ticks.map((t) => count(t))}],
