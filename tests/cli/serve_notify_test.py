@@ -77,7 +77,7 @@ def eventually(f, seconds=10):
 
 def start(retry_for):
     config = {"tokens": [{"token": SOURCE, "role": "source", "name": "crm"}, {"token": ADMIN, "role": "admin"}],
-              "subscriptions": {"crm": {"url": HOOK + "/crm", "events": ["captured", "rejected", "canceled", "completed"],
+              "subscriptions": {"crm": {"url": HOOK + "/crm", "events": ["captured", "rejected", "canceled", "done", "completed"],
                                         "sources": ["crm"], "secret": SECRET}},
               "notifications": {"retry_initial_seconds": 0.1, "retry_max_seconds": 0.5, "timeout_seconds": 2,
                                 "retry_for_seconds": retry_for}}
@@ -123,6 +123,36 @@ try:
     check(status == 200, f"DELETE it: {status}")
     status, _ = call(port, "DELETE", "/v1/admin/subscriptions/ops")
     check(status == 404, f"DELETE it again: {status}")
+
+    # A done's and a complete's note (docs/notifications.md, `note`): in the notification's body
+    # as given (UTF-8, quotes), and in the item's history.
+    done_note, complete_note = 'called back: wants the "Gold" plan', "closed in the CRM, né à Zürich"
+    status, _ = call(port, "PUT", "/v1/agents/ada", {"skills": {"sales_processing": 9}})
+    check(status in (200, 201), f"ada logs in: {status}")
+    status, _ = call(port, "PUT", "/v1/agents/ada/state", {"state": "ready"})
+    check(status == 200, f"ada is ready: {status}")
+    status, _ = call(port, "POST", "/v1/items", {"id": "N1", "department": "Sales", "segment": "Gold"}, SOURCE)
+    check(status == 201, f"capture N1: {status}")
+    status, r = call(port, "POST", "/v1/items/N1/assign", {"agent": "ada"})
+    check(status in (200, 409), f"N1 offered to ada (409: the rules offered it already): {status} {r}")
+    status, r = call(port, "POST", "/v1/items/N1/accept", {"agent": "ada"})
+    check(status == 200, f"ada accepts N1: {status} {r}")
+    status, r = call(port, "POST", "/v1/items/N1/done", {"note": done_note})
+    check(status == 200, f"done with a note: {status} {r}")
+    status, r = call(port, "POST", "/v1/items/N1/complete", {"note": complete_note}, SOURCE)
+    check(status == 200, f"the source completes it with its own note: {status} {r}")
+    check(eventually(lambda: seen("/crm", "completed", "N1")), "N1's completed notification arrives")
+    done = seen("/crm", "done", "N1")
+    check(len(done) >= 1 and done[0][3] and done[0][1].get("note") == done_note and done[0][1].get("agent") == "ada",
+          f"the done notification carries the note, signed: {done}")
+    completed = seen("/crm", "completed", "N1")[0]
+    check(completed[3] and completed[1].get("note") == complete_note and completed[1]["state"] == "completed",
+          f"the completed one carries the complete's note: {completed}")
+    captured = seen("/crm", "captured", "N1")
+    check(captured and "note" not in captured[0][1], f"no note on an event without one: {captured}")
+    status, history = call(port, "GET", "/v1/items/N1/history")
+    notes = [r.get("note") for r in (history or {}).get("records", []) if r.get("note")]
+    check(status == 200 and notes == [done_note, complete_note], f"the history holds both notes: {status} {history}")
 
     # kill -9 after the cancel is acknowledged and before the receiver took its notification.
     Receiver.status = 500
