@@ -86,7 +86,7 @@ Status Connection::connect(const std::string& what) {
   const char* keys[] = {"connect_timeout", "options", "dbname", nullptr};
   const char* values[] = {timeout.c_str(), opts.c_str(), conninfo_.c_str(), nullptr};
   conn_ = PQconnectdbParams(keys, values, 1);
-  if (conn_ && PQstatus(conn_) == CONNECTION_OK) return {};
+  if (conn_ && PQstatus(conn_) == CONNECTION_OK) return ++generation_, Status{};
   Status s = Status::fail(Code::Unavailable, fmt::format("cannot {}: cannot connect to PostgreSQL: {}", what,
                                                          conn_ ? one_line(PQerrorMessage(conn_)) : "out of memory"));
   if (conn_) PQfinish(conn_);
@@ -99,9 +99,8 @@ Status Connection::connect(const std::string& what) {
 // is sent and its answer awaited with poll() up to the statement timeout and a grace second;
 // past that the connection is dropped (the next call connects again) and the call is
 // Unavailable. *r: the first result (null when libpq has none: the connection failed).
-Status Connection::send_and_wait(const std::string& what, const char* sql, const std::vector<const char*>& values,
-                                 pg_result** r) {
-  if (PQsendQueryParams(conn_, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0)) {
+Status Connection::send_and_wait(const std::string& what, const std::function<int(pg_conn*)>& send, pg_result** r) {
+  if (send(conn_)) {
     const auto deadline = std::chrono::steady_clock::now() + options_.statement_timeout + std::chrono::seconds(1);
     while (PQisBusy(conn_)) {
       const auto left =
@@ -131,12 +130,21 @@ Status Connection::send_and_wait(const std::string& what, const char* sql, const
 }
 
 Status Connection::exec(const std::string& what, const char* sql, const Params& params, Rows* rows) {
-  if (Status s = connect(what); !s.ok()) return s;
   std::vector<const char*> values;
   values.reserve(params.size());
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
+  return call(
+      what,
+      [&](pg_conn* conn) {
+        return PQsendQueryParams(conn, sql, static_cast<int>(values.size()), nullptr, values.data(), nullptr, nullptr, 0);
+      },
+      rows);
+}
+
+Status Connection::call(const std::string& what, const std::function<int(pg_conn*)>& send, Rows* rows) {
+  if (Status s = connect(what); !s.ok()) return s;
   PGresult* r = nullptr;
-  if (Status s = send_and_wait(what, sql, values, &r); !s.ok()) return s;
+  if (Status s = send_and_wait(what, send, &r); !s.ok()) return s;
   Rows result(r);  // cleared whatever happens
   const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
   if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {

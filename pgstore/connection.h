@@ -6,6 +6,8 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -37,6 +39,7 @@ class Rows {
   int size() const;
   std::optional<std::string> at(int row, int column) const;
   std::int64_t integer(int row, int column) const;  // asserts a non-NULL integer column
+  pg_result* native() const { return r_; }  // for callers reading types or bytes (sqlstore/)
 
  private:
   pg_result* r_ = nullptr;
@@ -61,13 +64,22 @@ class Connection {
   // status of the failure, the server's words included.
   Status exec(const std::string& what, const char* sql, const Params& params = {}, Rows* rows = nullptr);
 
- private:
+  // The same for a query sent by `send` (PQsendPrepare, PQsendQueryPrepared...: libpq's 1 on
+  // success) on the connection, made first if needed: bounded and classified as exec() is.
+  Status call(const std::string& what, const std::function<int(pg_conn*)>& send, Rows* rows = nullptr);
+  // Counts the connections made: a caller keeping server-side state (prepared statements,
+  // session settings) makes it again when this changed since it did.
+  std::uint64_t generation() const { return generation_; }
+  // Connects now unless connected (every call does it first): Unavailable when it cannot.
   Status connect(const std::string& what);
-  Status send_and_wait(const std::string& what, const char* sql, const std::vector<const char*>& values, pg_result** r);
+
+ private:
+  Status send_and_wait(const std::string& what, const std::function<int(pg_conn*)>& send, pg_result** r);
 
   std::string conninfo_;
   ConnectionOptions options_;
   pg_conn* conn_ = nullptr;
+  std::uint64_t generation_ = 0;
 };
 
 // A text[] parameter: PostgreSQL's array literal of `values`, each quoted and escaped.

@@ -1,0 +1,76 @@
+// A database-neutral SQL layer (docs/deployment.md, "Store"): the journal, the event history
+// and the outbox write their SQL once, with `?` (or `?N`) placeholders, and run on SQLite (the
+// embedded default) or PostgreSQL (several nodes). What differs stays small and explicit:
+// - placeholders are rewritten to PostgreSQL's `$n` outside quotes (rewrite_placeholders);
+// - DDL names a few types that each backend spells its own way (Database::ddl);
+// - `INSERT ... ON CONFLICT` is common to both; anything else that differs the caller writes
+//   twice, choosing by dialect().
+// Failures are pgstore's statuses, named for what the caller can do: Unavailable (retry; a
+// write's outcome is unknown), Fenced (the database refused a stale lease epoch: stop), Failed.
+// Not thread-safe: a Database and its statements belong to one thread at a time.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "pgstore/status.h"
+
+namespace iwd::sqlstore {
+
+using Code = pgstore::Code;
+using Status = pgstore::Status;
+
+enum class Dialect { SQLite, PostgreSQL };
+const char* dialect_name(Dialect d);  // "SQLite", "PostgreSQL"
+
+enum class Step { Row, Done, Failure };
+
+// A prepared statement. Parameters are bound by 1-based index and stay bound across reset();
+// step() runs it (the first call) and moves to the next row. Column accessors read the current
+// row (0-based); a NULL reads as 0 or empty.
+class Statement {
+ public:
+  virtual ~Statement() = default;
+  virtual void bind_int64(int index, std::int64_t v) = 0;
+  virtual void bind_double(int index, double v) = 0;
+  virtual void bind_text(int index, std::string_view v) = 0;
+  virtual void bind_blob(int index, std::string_view v) = 0;  // bytes, NULs included
+  virtual void bind_null(int index) = 0;
+  // Row: a row is there to read; Done: no more rows (the statement ran to its end); Failure:
+  // *status says why (the statement is to be reset before it runs again).
+  virtual Step step(Status* status) = 0;
+  virtual bool is_null(int column) const = 0;
+  virtual std::int64_t column_int64(int column) const = 0;
+  virtual double column_double(int column) const = 0;
+  virtual std::string column_text(int column) const = 0;  // a text or a blob's bytes
+  // Rows inserted, updated or deleted by the last run (once it is Done).
+  virtual std::int64_t changes() const = 0;
+  // Back to before its first step, its parameters kept.
+  virtual void reset() = 0;
+};
+
+class Database {
+ public:
+  virtual ~Database() = default;
+  virtual Dialect dialect() const = 0;
+  // Null and *status set when the SQL does not prepare (or, for PostgreSQL, when the database
+  // cannot be reached: Unavailable).
+  virtual std::unique_ptr<Statement> prepare(std::string_view sql, Status* status) = 0;
+  // One statement or more, without parameters or rows (DDL, PRAGMA, SET).
+  virtual Status exec(std::string_view sql) = 0;
+  virtual Status begin() { return exec("BEGIN"); }
+  virtual Status commit() { return exec("COMMIT"); }
+  virtual Status rollback() { return exec("ROLLBACK"); }
+  // DDL written with SQLite's type names, in this dialect: for PostgreSQL, BLOB is bytea,
+  // INTEGER bigint (SQLite's integers are 64-bit) and REAL double precision, as whole words
+  // outside quotes. SQLite's is the text unchanged.
+  std::string ddl(std::string_view sql) const;
+};
+
+// `?` and `?N` placeholders as PostgreSQL's `$n` (a bare `?` numbered after the highest so
+// far, as SQLite does), outside '...' strings, "..." names and -- comments.
+std::string rewrite_placeholders(std::string_view sql);
+
+}  // namespace iwd::sqlstore

@@ -1,0 +1,19 @@
+// sqlstore over SQLite (sqlite3*): the embedded store.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "sqlstore/database.h"
+
+struct sqlite3;
+
+namespace iwd::sqlstore {
+
+// Over a connection that the caller opened and keeps (server::Journal: its pragmas, its
+// fault-injecting VFS): the Database does not close it.
+std::unique_ptr<Database> over_sqlite(sqlite3* db);
+// Opens (or creates) the file; null and *error when it cannot.
+std::unique_ptr<Database> open_sqlite(const std::string& path, std::string* error);
+
+}  // namespace iwd::sqlstore

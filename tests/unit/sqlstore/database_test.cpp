@@ -1,0 +1,201 @@
+// sqlstore's Database and Statement: the same cases on SQLite and PostgreSQL.
+#include "sqlstore/database.h"
+
+#include <gtest/gtest.h>
+
+#include <limits>
+
+#include "tests/unit/sqlstore/backend.h"
+
+namespace iwd::sqlstore::testing {
+namespace {
+
+// Runs `sql` (no rows) and expects it to succeed.
+void run(Database& db, const std::string& sql) {
+  const Status s = db.exec(sql);
+  ASSERT_TRUE(s.ok()) << s.message;
+}
+
+std::unique_ptr<Statement> prepared(Database& db, const std::string& sql) {
+  Status s;
+  auto st = db.prepare(sql, &s);
+  EXPECT_TRUE(st) << s.message;
+  return st;
+}
+
+Step step(Statement& st) {
+  Status s;
+  const Step out = st.step(&s);
+  EXPECT_NE(out, Step::Failure) << s.message;
+  return out;
+}
+
+TEST(Placeholders, AreNumberedForPostgreSqlOutsideQuotesAndComments) {
+  EXPECT_EQ(rewrite_placeholders("SELECT ?, ?"), "SELECT $1, $2");
+  EXPECT_EQ(rewrite_placeholders("WHERE a = ?2 AND b = ?1 OR c = ?2"), "WHERE a = $2 AND b = $1 OR c = $2");
+  EXPECT_EQ(rewrite_placeholders("?3, ?"), "$3, $4");  // a bare ? after the highest, as SQLite numbers it
+  EXPECT_EQ(rewrite_placeholders("SELECT '?', 'it''s ?', \"a?\" -- what?\n, ?"),
+            "SELECT '?', 'it''s ?', \"a?\" -- what?\n, $1");
+}
+
+class DatabaseTest : public BackendTest {};
+
+TEST_P(DatabaseTest, ValuesOfEveryKindComeBackAsBound) {
+  run(*db, db->ddl("CREATE TABLE t (id INTEGER PRIMARY KEY, i INTEGER, d REAL, s TEXT, b BLOB)"));
+  auto insert = prepared(*db, "INSERT INTO t (id, i, d, s, b) VALUES (?1, ?2, ?3, ?4, ?5)");
+  const std::string bytes("\0\x01\xff\\x'\"", 7);
+  const std::string text = "quote ' \" and backslash \\ and é, ?1";
+  insert->bind_int64(1, 1);
+  insert->bind_int64(2, std::numeric_limits<std::int64_t>::min());
+  insert->bind_double(3, 0.1);
+  insert->bind_text(4, text);
+  insert->bind_blob(5, bytes);
+  EXPECT_EQ(step(*insert), Step::Done);
+  EXPECT_EQ(insert->changes(), 1);
+  insert->reset();
+  insert->bind_int64(1, 2);
+  for (int k = 2; k <= 5; ++k) insert->bind_null(k);
+  EXPECT_EQ(step(*insert), Step::Done);
+
+  auto select = prepared(*db, "SELECT i, d, s, b FROM t ORDER BY id");
+  ASSERT_EQ(step(*select), Step::Row);
+  EXPECT_EQ(select->column_int64(0), std::numeric_limits<std::int64_t>::min());
+  EXPECT_EQ(select->column_double(1), 0.1);
+  EXPECT_EQ(select->column_text(2), text);
+  EXPECT_EQ(select->column_text(3), bytes);
+  EXPECT_FALSE(select->is_null(0));
+  ASSERT_EQ(step(*select), Step::Row);
+  for (int c = 0; c < 4; ++c) EXPECT_TRUE(select->is_null(c)) << c;
+  EXPECT_EQ(select->column_int64(0), 0);
+  EXPECT_EQ(select->column_text(3), "");
+  EXPECT_EQ(step(*select), Step::Done);
+}
+
+TEST_P(DatabaseTest, AResetStatementRunsAgainWithItsParameters) {
+  run(*db, db->ddl("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"));
+  auto insert = prepared(*db, "INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING");
+  insert->bind_int64(1, 7);
+  insert->bind_text(2, "first");
+  EXPECT_EQ(step(*insert), Step::Done);
+  EXPECT_EQ(insert->changes(), 1);
+  insert->reset();
+  EXPECT_EQ(step(*insert), Step::Done);  // the same key: ON CONFLICT, common to both, keeps the first
+  EXPECT_EQ(insert->changes(), 0);
+
+  auto count = prepared(*db, "SELECT count(*), max(v) FROM t WHERE k = ?1 OR k = ?1 + 1");
+  count->bind_int64(1, 7);
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_EQ(step(*count), Step::Row);
+    EXPECT_EQ(count->column_int64(0), 1);
+    EXPECT_EQ(count->column_text(1), "first");
+    EXPECT_EQ(step(*count), Step::Done);
+    count->reset();
+  }
+}
+
+TEST_P(DatabaseTest, ATransactionIsAllOrNothing) {
+  run(*db, db->ddl("CREATE TABLE t (k INTEGER PRIMARY KEY)"));
+  auto insert = prepared(*db, "INSERT INTO t (k) VALUES (?1)");
+  const auto add = [&](std::int64_t k) {
+    insert->reset();
+    insert->bind_int64(1, k);
+    Status s;
+    return insert->step(&s) == Step::Done;
+  };
+  ASSERT_TRUE(db->begin().ok());
+  ASSERT_TRUE(add(1));
+  ASSERT_TRUE(add(2));
+  ASSERT_TRUE(db->rollback().ok());
+  ASSERT_TRUE(db->begin().ok());
+  ASSERT_TRUE(add(3));
+  ASSERT_TRUE(db->commit().ok());
+  auto keys = prepared(*db, "SELECT k FROM t ORDER BY k");
+  ASSERT_EQ(step(*keys), Step::Row);
+  EXPECT_EQ(keys->column_int64(0), 3);
+  EXPECT_EQ(step(*keys), Step::Done);
+}
+
+TEST_P(DatabaseTest, RefusalsAreFailedWithTheDatabasesWords) {
+  run(*db, db->ddl("CREATE TABLE t (k INTEGER PRIMARY KEY)"));
+  auto insert = prepared(*db, "INSERT INTO t (k) VALUES (?1)");
+  insert->bind_int64(1, 1);
+  EXPECT_EQ(step(*insert), Step::Done);
+  insert->reset();
+  Status s;
+  EXPECT_EQ(insert->step(&s), Step::Failure);
+  EXPECT_EQ(s.code, Code::Failed);
+  std::string words = s.message;  // SQLite's "UNIQUE constraint failed", PostgreSQL's "violates unique constraint"
+  for (char& c : words) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  EXPECT_NE(words.find("unique constraint"), std::string::npos) << s.message;
+  const Status bad = db->exec("SELEKT 1");
+  EXPECT_EQ(bad.code, Code::Failed);
+  EXPECT_NE(bad.message.find("syntax error"), std::string::npos) << bad.message;
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, ::testing::Values(Dialect::SQLite, Dialect::PostgreSQL), backend_name);
+
+// What only PostgreSQL does: go away and come back, refuse a stale epoch, keep session settings.
+class PostgresqlTest : public BackendTest {};
+
+TEST_P(PostgresqlTest, ATriggerRaisingTheFenceStateIsFenced) {
+  run(*db, "CREATE TABLE t (k bigint)");
+  run(*db, "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN RAISE EXCEPTION 'stale epoch' "
+           "USING ERRCODE = 'IW001'; END $f$");
+  run(*db, "CREATE TRIGGER refuse BEFORE INSERT ON t FOR EACH ROW EXECUTE FUNCTION refuse()");
+  auto insert = prepared(*db, "INSERT INTO t VALUES (?)");
+  insert->bind_int64(1, 1);
+  Status s;
+  EXPECT_EQ(insert->step(&s), Step::Failure);
+  EXPECT_EQ(s.code, Code::Fenced);
+  EXPECT_NE(s.message.find("stale epoch"), std::string::npos) << s.message;
+}
+
+// A restart of the server: Unavailable while it is down; then the prepared statements and the
+// session's settings are made again on the new connection, and a transaction begun before it
+// is not finished statement by statement on the new one.
+TEST_P(PostgresqlTest, AfterARestartStatementsAndSettingsAreMadeAgainAndATransactionIsNotHalved) {
+  run(*db, "CREATE TABLE t (k bigint PRIMARY KEY, who text DEFAULT current_setting('iwd.test'))");
+  ASSERT_TRUE(pg().set_session("iwd.test", "node-a").ok());
+  auto insert = prepared(*db, "INSERT INTO t (k) VALUES (?1)");
+  const auto add = [&](std::int64_t k) {
+    insert->reset();
+    insert->bind_int64(1, k);
+    Status s;
+    insert->step(&s);
+    return s;
+  };
+  ASSERT_TRUE(add(1).ok());
+  ASSERT_TRUE(db->begin().ok());
+  ASSERT_TRUE(add(2).ok());
+  std::string error;
+  ASSERT_TRUE(cluster->stop(&error)) << error;
+  EXPECT_EQ(add(3).code, Code::Unavailable);
+  ASSERT_TRUE(cluster->start_again(&error)) << error;
+  const Status lost = add(4);
+  EXPECT_EQ(lost.code, Code::Unavailable) << lost.message;  // not run on its own
+  EXPECT_NE(lost.message.find("broke in the transaction"), std::string::npos) << lost.message;
+  EXPECT_EQ(db->commit().code, Code::Unavailable);
+  EXPECT_TRUE(db->rollback().ok());
+  const Status again = add(5);  // prepared again, with the setting
+  ASSERT_TRUE(again.ok()) << again.message;
+
+  auto rows = prepared(*db, "SELECT k, who FROM t ORDER BY k");
+  std::vector<std::pair<std::int64_t, std::string>> got;
+  while (step(*rows) == Step::Row) got.emplace_back(rows->column_int64(0), rows->column_text(1));
+  EXPECT_EQ(got, (std::vector<std::pair<std::int64_t, std::string>>{{1, "node-a"}, {5, "node-a"}}));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, PostgresqlTest, ::testing::Values(Dialect::PostgreSQL), backend_name);
+
+TEST(Ddl, NamesSqliteTypesForPostgresqlAsWholeWordsOutsideQuotes) {
+  pgstore::Connection unused("host=/nonexistent");
+  PgDatabase pg(unused);
+  EXPECT_EQ(pg.ddl("CREATE TABLE t (a INTEGER PRIMARY KEY, b BLOB, c REAL, d INTEGERS, e TEXT DEFAULT 'BLOB')"),
+            "CREATE TABLE t (a bigint PRIMARY KEY, b bytea, c double precision, d INTEGERS, e TEXT DEFAULT 'BLOB')");
+  std::string error;
+  auto lite = open_sqlite(":memory:", &error);
+  EXPECT_EQ(lite->ddl("CREATE TABLE t (b BLOB)"), "CREATE TABLE t (b BLOB)");
+}
+
+}  // namespace
+}  // namespace iwd::sqlstore::testing
