@@ -22,9 +22,11 @@ const char* const Aggregates::kSchema[3] = {
     "PRIMARY KEY (by_name, bucket, value)) WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS history_agg_groupings (by_name TEXT PRIMARY KEY, since_seq INTEGER NOT NULL, "
     "since_at INTEGER NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS history_agg_items (item TEXT PRIMARY KEY, process TEXT NOT NULL, department TEXT NOT NULL, "
-    "dimension_set INTEGER NOT NULL, captured_at INTEGER, queued_at INTEGER, offered INTEGER NOT NULL, "
-    "assigned_since INTEGER, handle_ms INTEGER NOT NULL, due INTEGER, outcome TEXT NOT NULL) WITHOUT ROWID",
+    // Keyed by a number given in the items' creation order (schema version 4; by the item's id
+    // before): new items' rows go at the b-tree's end. Read whole at a start, never by item.
+    "CREATE TABLE IF NOT EXISTS history_agg_items (row INTEGER PRIMARY KEY, item TEXT NOT NULL, process TEXT NOT NULL, "
+    "department TEXT NOT NULL, dimension_set INTEGER NOT NULL, captured_at INTEGER, queued_at INTEGER, "
+    "offered INTEGER NOT NULL, assigned_since INTEGER, handle_ms INTEGER NOT NULL, due INTEGER, outcome TEXT NOT NULL)",
 };
 
 // The counts in the table's column order (records .. overdue_change).
@@ -123,8 +125,9 @@ void Aggregates::forget() {
   loaded_ = false;
   bys_.clear();
   open_.clear();
+  next_row_ = 1;
+  sets_seen_.clear();
   pending_.clear();
-  touched_.clear();
   last_seq_ = since_checkpoint_ = 0;
   checkpoint_due_ = false;
 }
@@ -138,23 +141,26 @@ bool Aggregates::load(std::int64_t before, std::string* error) {
   for (const auto& [by, g] : *groupings)
     if (by != "process" && by != "department") bys_.push_back(by);
   bool ok = true;
-  if (!run("SELECT item, process, department, dimension_set, captured_at, queued_at, offered, assigned_since, "
+  if (!run("SELECT row, item, process, department, dimension_set, captured_at, queued_at, offered, assigned_since, "
            "handle_ms, due, outcome FROM history_agg_items",
            [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
-             ItemState& s = open_[text_of(st, 0)];
-             s.process = text_of(st, 1);
-             s.department = text_of(st, 2);
-             s.dimension_set = sqlite3_column_int64(st, 3);
+             const std::int64_t row = sqlite3_column_int64(st, 0);
+             next_row_ = std::max(next_row_, row + 1);
+             ItemState& s = open_.insert(text_of(st, 1), row);
+             s.written = true;
+             s.process = text_of(st, 2);
+             s.department = text_of(st, 3);
+             s.dimension_set = sqlite3_column_int64(st, 4);
              const DimensionSets::Set* set = sets_->set_of(s.dimension_set, error);
              if (!set) return ok = false;
-             s.dimensions = *set;
-             s.captured_at = column_optional(st, 4);
-             s.queued_at = column_optional(st, 5);
-             s.offered = sqlite3_column_int64(st, 6) != 0;
-             s.assigned_since = column_optional(st, 7);
-             s.handle_ms = sqlite3_column_int64(st, 8);
-             s.due = column_optional(st, 9);
-             s.outcome = text_of(st, 10);
+             s.dimensions = set_of(s.dimension_set, *set);
+             s.captured_at = column_optional(st, 5);
+             s.queued_at = column_optional(st, 6);
+             s.offered = sqlite3_column_int64(st, 7) != 0;
+             s.assigned_since = column_optional(st, 8);
+             s.handle_ms = sqlite3_column_int64(st, 9);
+             s.due = column_optional(st, 10);
+             s.outcome = text_of(st, 11);
              return true;
            }) ||
       !ok) {
@@ -177,18 +183,82 @@ bool Aggregates::load(std::int64_t before, std::string* error) {
   if (!checkpoint) return true;
   // The records after the checkpoint change the items' state again; their cells are stored.
   replaying_ = true;
-  bool added = true;
-  ok = tail_(*checkpoint, before, [&](const Record& r) {
-    const std::optional<std::int64_t> set = sets_->id_of(r.dimensions, error);
-    return added = set && add(r, *set, error);
-  }, error);
+  ok = count_tail(*checkpoint, before, error);
   replaying_ = false;
   pending_.clear();
-  if (!ok || !added) {
-    forget();
-    return false;
+  if (!ok) forget();
+  return ok;
+}
+
+bool Aggregates::count_tail(std::int64_t after, std::int64_t before, std::string* error) {
+  for (;;) {
+    std::int64_t seen = after;  // the last record read
+    bool added = true;
+    const bool ok = tail_(after, before, [&](const Record& r) {
+      seen = r.seq;
+      const std::optional<std::int64_t> set = sets_->id_of(r.dimensions, error);
+      return added = set && add(r, *set, error);
+    }, error);
+    if (ok || !added) return ok && added;
+    // Only damage is gone around (SQLite says the file is malformed); any other failure (I/O,
+    // memory, a lock) stays one: the same start may succeed later.
+    const int code = sqlite3_errcode(db_);
+    if (code != SQLITE_CORRUPT && code != SQLITE_NOTADB) return false;
+    const std::string damage = *error;
+    const std::optional<std::int64_t> next = readable_after(seen, before, error);
+    if (!next) return false;
+    warn_(fmt::format("{}, table history: the records after seq {} cannot be read ({}); the aggregates' items are "
+                      "rebuilt without seq {} to {}: items whose records were there count as seen first at their next "
+                      "record",
+                      where_, seen, damage, seen + 1, *next - 1));
+    error->clear();
+    checkpoint_due_ = true;  // a checkpoint past the damage, at once (Store::recover_aggregates)
+    if (*next >= before) return true;
+    after = *next - 1;
   }
-  return true;
+}
+
+// Reading from a seq that lies in a damaged page fails; from a later page it does not. Steps
+// doubling from `seen` find a readable start (before - 1 the last tried), then a bisection the
+// first one: the seq of the first record read from there (`before` when none can be).
+std::optional<std::int64_t> Aggregates::readable_after(std::int64_t seen, std::int64_t before, std::string* error) {
+  std::int64_t first = before;
+  const auto readable = [&](std::int64_t from) {
+    first = before;
+    std::string ignored;
+    return tail_(from - 1, before, [&](const Record& r) {
+      first = r.seq;
+      return false;
+    }, &ignored);
+  };
+  std::int64_t bad = seen;
+  std::optional<std::int64_t> good;
+  for (std::int64_t step = 1;; step *= 2) {
+    const std::int64_t from = std::min(seen + step, before - 1);
+    if (from <= bad) break;
+    if (readable(from)) {
+      good = from;
+      break;
+    }
+    bad = from;
+  }
+  if (!good) return before;
+  while (*good - bad > 1) {
+    const std::int64_t mid = bad + (*good - bad) / 2;
+    if (readable(mid)) good = mid;
+    else bad = mid;
+  }
+  if (!readable(*good)) {  // it was a moment ago: not damage that stays put
+    *error = fmt::format("{}, table history: the records after seq {} cannot be read", where_, seen);
+    return std::nullopt;
+  }
+  return first;
+}
+
+const DimensionSets::Set* Aggregates::set_of(std::int64_t id, const DimensionSets::Set& values) {
+  auto found = sets_seen_.find(id);
+  if (found == sets_seen_.end()) found = sets_seen_.emplace(id, values).first;
+  return &found->second;
 }
 
 std::optional<std::map<std::string, Grouping>> Aggregates::groupings(std::string* error) {
@@ -237,7 +307,7 @@ AggregateCell& Aggregates::cell(std::int64_t at, const std::string& by, const st
 // the later of `t` and its due (sign +1); or no longer (sign -1).
 void Aggregates::open_changes(const ItemState& s, std::int64_t t, int sign) {
   for (const std::string& by : bys_) {
-    const std::string v = value_of(by, s.process, s.department, s.dimensions);
+    const std::string v = value_of(by, s.process, s.department, *s.dimensions);
     cell(t, by, v).backlog_change += sign;
     if (s.due) cell(std::max(t, *s.due), by, v).overdue_change += sign;
   }
@@ -264,9 +334,7 @@ bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* e
     each([](AggregateCell& c) { c.rejected++; });
     return true;
   }
-  touched_.insert(r.item);
-  auto found = open_.find(r.item);
-  ItemState* s = found == open_.end() ? nullptr : &found->second;
+  ItemState* s = open_.find(r.item);
   const bool moved = s && (s->process != r.process || s->department != r.department ||
                            s->dimension_set != dimension_set || s->due != r.due);
   const bool fresh = r.from == "none" || s == nullptr;
@@ -274,11 +342,12 @@ bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* e
     // A capture (or a reload, or an item seen first after its capture) opens the item afresh;
     // a change of group or due moves its counts.
     if (s) open_changes(*s, r.at, -1);
-    if (fresh) s = &(open_[r.item] = ItemState{});
+    if (fresh && s) open_.erase(*s);  // opened again: a state of its own, a row of its own
+    if (fresh) s = &open_.insert(r.item, next_row_++);
     s->process = r.process;
     s->department = r.department;
     s->dimension_set = dimension_set;
-    s->dimensions = r.dimensions;
+    s->dimensions = set_of(dimension_set, r.dimensions);
     s->due = r.due;
     open_changes(*s, r.at, +1);
     if (r.from == "none" && r.reason != "reload") {
@@ -286,6 +355,7 @@ bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* e
       each([](AggregateCell& c) { c.entered++; });
     }
   }
+  open_.touch(*s);
   if (!r.outcome.empty()) s->outcome = r.outcome;
   if (r.from == r.to) return true;
   if (r.to == "queued" && !s->queued_at) s->queued_at = r.at;
@@ -313,7 +383,7 @@ bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* e
     c.outcomes[s->outcome.empty() ? std::string(kNone) : s->outcome]++;
   });
   open_changes(*s, r.at, -1);
-  open_.erase(r.item);
+  open_.erase(*s);
   return true;
 }
 
@@ -324,6 +394,39 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
     sqlite3_bind_int64(st, 2, k.bucket);
     sqlite3_bind_text(st, 3, k.value.data(), static_cast<int>(k.value.size()), SQLITE_STATIC);
   };
+  const auto bind_counts = [&](sqlite3_stmt* st, const AggregateCell& counts) {  // the next column's number
+    bind_key(st);
+    int column = 4;
+    for (auto count : kCounts) sqlite3_bind_int64(st, column++, counts.*count);
+    return column;
+  };
+  static constexpr const char* kDelete = "DELETE FROM history_agg WHERE by_name = ?1 AND bucket = ?2 AND value = ?3";
+  if (change.complete_ms.empty() && change.outcomes.empty()) {
+    // Counts only (a batch of creates): added to the row in one statement, no read first.
+    // (Not RETURNING the sums to test them: SQLite gathers returned rows in a temporary
+    // b-tree it opens per execution, which cost more than the read it saves.)
+    if (!run("INSERT INTO history_agg (by_name, bucket, value, records, entered, completed, canceled, expired, rejected, "
+             "completed_overdue, handle_ms, handled, first_offer_ms, first_offers, backlog_change, overdue_change, "
+             "complete_ms, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, X'', '') "
+             "ON CONFLICT (by_name, bucket, value) DO UPDATE SET records = records + excluded.records, "
+             "entered = entered + excluded.entered, completed = completed + excluded.completed, "
+             "canceled = canceled + excluded.canceled, expired = expired + excluded.expired, "
+             "rejected = rejected + excluded.rejected, completed_overdue = completed_overdue + excluded.completed_overdue, "
+             "handle_ms = handle_ms + excluded.handle_ms, handled = handled + excluded.handled, "
+             "first_offer_ms = first_offer_ms + excluded.first_offer_ms, first_offers = first_offers + excluded.first_offers, "
+             "backlog_change = backlog_change + excluded.backlog_change, "
+             "overdue_change = overdue_change + excluded.overdue_change",
+             [&](sqlite3_stmt* st) { bind_counts(st, change); }, error))
+      return false;
+    // A row is kept only while a count is not 0: with records added it is not; without, the
+    // changes may have met their opposites (an item's +1 and -1), and the row goes if so.
+    if (change.records > 0) return true;
+    return run("DELETE FROM history_agg WHERE by_name = ?1 AND bucket = ?2 AND value = ?3 AND records = 0 AND entered = 0 "
+               "AND completed = 0 AND canceled = 0 AND expired = 0 AND rejected = 0 AND completed_overdue = 0 "
+               "AND handle_ms = 0 AND handled = 0 AND first_offer_ms = 0 AND first_offers = 0 AND backlog_change = 0 "
+               "AND overdue_change = 0 AND length(complete_ms) = 0 AND length(outcomes) = 0",
+               bind_key, error);
+  }
   if (!run("SELECT records, entered, completed, canceled, expired, rejected, completed_overdue, handle_ms, handled, "
            "first_offer_ms, first_offers, backlog_change, overdue_change, complete_ms, outcomes FROM history_agg "
            "WHERE by_name = ?1 AND bucket = ?2 AND value = ?3",
@@ -333,17 +436,14 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
            }))
     return false;
   c.add(change);
-  if (c.zero())
-    return run("DELETE FROM history_agg WHERE by_name = ?1 AND bucket = ?2 AND value = ?3", bind_key, error);
+  if (c.zero()) return run(kDelete, bind_key, error);
   const std::string outcomes = c.outcomes.empty() ? std::string() : nlohmann::json(c.outcomes).dump();
   return run("INSERT OR REPLACE INTO history_agg (by_name, bucket, value, records, entered, completed, canceled, expired, "
              "rejected, completed_overdue, handle_ms, handled, first_offer_ms, first_offers, backlog_change, "
              "overdue_change, complete_ms, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
              "?14, ?15, ?16, ?17, ?18)",
              [&](sqlite3_stmt* st) {
-               bind_key(st);
-               int column = 4;
-               for (auto count : kCounts) sqlite3_bind_int64(st, column++, c.*count);
+               int column = bind_counts(st, c);
                if (c.complete_ms.empty()) sqlite3_bind_zeroblob(st, column++, 0);  // a null pointer would bind NULL
                else
                  sqlite3_bind_blob(st, column++, c.complete_ms.data(),
@@ -353,24 +453,23 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
              error);
 }
 
-bool Aggregates::write_item(const std::string& item, const ItemState* s, std::string* error) {
-  if (!s)
-    return run("DELETE FROM history_agg_items WHERE item = ?1",
-               [&](sqlite3_stmt* st) { sqlite3_bind_text(st, 1, item.c_str(), -1, SQLITE_STATIC); }, error);
-  return run("INSERT OR REPLACE INTO history_agg_items (item, process, department, dimension_set, captured_at, queued_at, "
-             "offered, assigned_since, handle_ms, due, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+bool Aggregates::write_item(const ItemState& s, std::string* error) {
+  return run("INSERT OR REPLACE INTO history_agg_items (row, item, process, department, dimension_set, captured_at, "
+             "queued_at, offered, assigned_since, handle_ms, due, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+             "?10, ?11, ?12)",
              [&](sqlite3_stmt* st) {
-               sqlite3_bind_text(st, 1, item.c_str(), -1, SQLITE_STATIC);
-               sqlite3_bind_text(st, 2, s->process.c_str(), -1, SQLITE_STATIC);
-               sqlite3_bind_text(st, 3, s->department.c_str(), -1, SQLITE_STATIC);
-               sqlite3_bind_int64(st, 4, s->dimension_set);
-               bind_optional(st, 5, s->captured_at);
-               bind_optional(st, 6, s->queued_at);
-               sqlite3_bind_int64(st, 7, s->offered ? 1 : 0);
-               bind_optional(st, 8, s->assigned_since);
-               sqlite3_bind_int64(st, 9, s->handle_ms);
-               bind_optional(st, 10, s->due);
-               sqlite3_bind_text(st, 11, s->outcome.c_str(), -1, SQLITE_STATIC);
+               sqlite3_bind_int64(st, 1, s.row);
+               sqlite3_bind_text(st, 2, s.item.c_str(), -1, SQLITE_STATIC);
+               sqlite3_bind_text(st, 3, s.process.c_str(), -1, SQLITE_STATIC);
+               sqlite3_bind_text(st, 4, s.department.c_str(), -1, SQLITE_STATIC);
+               sqlite3_bind_int64(st, 5, s.dimension_set);
+               bind_optional(st, 6, s.captured_at);
+               bind_optional(st, 7, s.queued_at);
+               sqlite3_bind_int64(st, 8, s.offered ? 1 : 0);
+               bind_optional(st, 9, s.assigned_since);
+               sqlite3_bind_int64(st, 10, s.handle_ms);
+               bind_optional(st, 11, s.due);
+               sqlite3_bind_text(st, 12, s.outcome.c_str(), -1, SQLITE_STATIC);
              },
              error);
 }
@@ -391,18 +490,20 @@ bool Aggregates::checkpoint(std::string* error) {
   return ok;
 }
 
-// The items changed since the last checkpoint (in key order: neighbours share pages), and
-// the record the state is after.
+// The rows of the items ended since the last checkpoint deleted, those of the items changed
+// written (in row order: the new ones at the table's end), and the record the state is after.
 bool Aggregates::write_items(std::string* error) {
-  for (const std::string& item : touched_) {
-    auto s = open_.find(item);
-    if (!write_item(item, s == open_.end() ? nullptr : &s->second, error)) return false;
-  }
+  for (std::int64_t row : open_.gone())
+    if (!run("DELETE FROM history_agg_items WHERE row = ?1", [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, row); },
+             error))
+      return false;
+  for (const ItemState* s : open_.changed())
+    if (!write_item(*s, error)) return false;
   if (!run("INSERT INTO history_meta (name, value) VALUES ('agg_items_seq', ?1) "
            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
            [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, last_seq_); }, error))
     return false;
-  touched_.clear();
+  open_.checkpointed();
   since_checkpoint_ = 0;
   checkpoint_due_ = false;
   return true;

@@ -20,20 +20,28 @@
 // item: a page written per create), so a checkpoint writes the items changed since the last
 // one every kCheckpointRecords item records, in the transaction of the batch that reaches it,
 // before a purge (the records after a checkpoint must stay to rebuild the state), and at a
-// clean close (Store's destructor: the next start then reads no record).
+// clean close (Store's destructor: the next start then reads no record). The rows are numbered
+// in the items' creation order (history/open_items.h): a checkpoint appends the new ones.
+//
+// A record after the checkpoint that cannot be read (a damaged page, found after a kill) does
+// not stop the writer: the state is rebuilt from the records that can be, the unreadable run
+// named in a warning (the items whose records were in it count as seen first at their next
+// record), and a checkpoint is written at once (Store, at the writer's start) so that no later
+// start meets it.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <map>
 #include <optional>
-#include <set>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
 #include "history/dimension_sets.h"
+#include "history/open_items.h"
 #include "history/record.h"
 
 struct sqlite3;
@@ -78,11 +86,14 @@ class Aggregates {
   // Calls `f` with each record with after < seq < before, in seq order, until it returns false.
   using Tail = std::function<bool(std::int64_t after, std::int64_t before,
                                   const std::function<bool(const Record&)>& f, std::string* error)>;
-  void attach(sqlite3* db, const std::string& where, DimensionSets* sets, Tail tail) {
+  // What the writer has to say that is no error (the damage it went around), one sentence.
+  using Warn = std::function<void(const std::string&)>;
+  void attach(sqlite3* db, const std::string& where, DimensionSets* sets, Tail tail, Warn warn) {
     db_ = db;
     where_ = where;
     sets_ = sets;
     tail_ = std::move(tail);
+    warn_ = std::move(warn);
   }
   void detach();
 
@@ -94,8 +105,14 @@ class Aggregates {
   // Writes the items changed since the last checkpoint now (before a purge), in the
   // transaction open, the records stored up to now all counted.
   bool checkpoint(std::string* error);
+  // A writer's start, outside any transaction: the state read now (the records after the
+  // checkpoint too, in read transactions of their own: once SQLite has met a damaged page in a
+  // write transaction, every later write to that table in it fails as malformed). True when a
+  // checkpoint is due at once (damage was gone around, or the file had none).
+  bool load_at_start(std::string* error) { return loaded_ || load(std::numeric_limits<std::int64_t>::max(), error); }
+  bool checkpoint_due() const { return loaded_ && checkpoint_due_; }
   // Items counted since the last checkpoint (a writer's; a reader's never are).
-  bool dirty() const { return loaded_ && (since_checkpoint_ > 0 || checkpoint_due_ || !touched_.empty()); }
+  bool dirty() const { return loaded_ && (since_checkpoint_ > 0 || checkpoint_due_); }
   // The transaction that flushed was rolled back: read the state again from the tables.
   void forget();
 
@@ -113,15 +130,7 @@ class Aggregates {
             const std::function<void(std::int64_t, const std::string&, AggregateCell&)>& f, std::string* error);
 
  private:
-  struct ItemState {
-    std::string process, department;
-    std::int64_t dimension_set = 0;
-    DimensionSets::Set dimensions;
-    std::optional<std::int64_t> captured_at, queued_at, assigned_since, due;
-    bool offered = false;
-    std::int64_t handle_ms = 0;
-    std::string outcome;
-  };
+  using ItemState = OpenItems::State;
   struct Key {
     std::int64_t bucket;
     std::string by, value;
@@ -132,6 +141,11 @@ class Aggregates {
 
   // The state at the checkpoint, then the records after it up to `before` (not counted yet).
   bool load(std::int64_t before, std::string* error);
+  // The records after `after` up to `before` counted again, those that cannot be read skipped.
+  bool count_tail(std::int64_t after, std::int64_t before, std::string* error);
+  // The first seq after `seen` (and before `before`) from which the records can be read again.
+  std::optional<std::int64_t> readable_after(std::int64_t seen, std::int64_t before, std::string* error);
+  const DimensionSets::Set* set_of(std::int64_t id, const DimensionSets::Set& values);
   bool write_items(std::string* error);
   bool grouping_seen(const std::string& by, const Record& r, std::string* error);
   static std::string value_of(const std::string& by, const std::string& process, const std::string& department,
@@ -139,7 +153,7 @@ class Aggregates {
   AggregateCell& cell(std::int64_t at, const std::string& by, const std::string& value);
   void open_changes(const ItemState& s, std::int64_t t, int sign);  // backlog and overdue of an item
   bool write_cell(const Key& k, const AggregateCell& c, std::string* error);
-  bool write_item(const std::string& item, const ItemState* s, std::string* error);
+  bool write_item(const ItemState& s, std::string* error);
   bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
            const std::function<bool(sqlite3_stmt*)>& row = {});
 
@@ -148,15 +162,17 @@ class Aggregates {
   DimensionSets* sets_ = nullptr;
   bool loaded_ = false;
   std::vector<std::string> bys_;  // the groupings, "process" and "department" first
-  std::unordered_map<std::string, ItemState> open_;
+  OpenItems open_;
+  std::int64_t next_row_ = 1;              // of history_agg_items, for the next item opened
+  std::unordered_map<std::int64_t, DimensionSets::Set> sets_seen_;  // by id: the states point to them
   std::map<Key, AggregateCell> pending_;  // the changes of the records added since the last flush
-  std::set<std::string> touched_;          // items whose state changed since the last checkpoint
   std::int64_t last_seq_ = 0;              // of the last record counted
   std::int64_t since_checkpoint_ = 0;      // item records counted since the last checkpoint
   std::int64_t checkpoint_records_ = kCheckpointRecords;
   bool checkpoint_due_ = false;            // the next flush writes one (none was found at load)
   bool replaying_ = false;                 // load() counts the records after the checkpoint again
   Tail tail_;
+  Warn warn_;
   std::map<const char*, sqlite3_stmt*> statements_;  // prepared once, by their text's address
 };
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <limits>
@@ -18,7 +19,9 @@ namespace {
 // the rows with the values joined back.
 // Version 3: the item-flow aggregates (history/aggregates.h) beside the records, written in
 // their transaction; a file of version 1 or 2 is brought to 3 when a writer opens it.
-constexpr std::int64_t kSchemaVersion = 3;
+// Version 4: history_agg_items keyed by a number in the items' creation order rather than by
+// their id (a checkpoint appends its new rows); a file of version 1 to 3 is brought to 4.
+constexpr std::int64_t kSchemaVersion = 4;
 constexpr const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, "
     "item TEXT NOT NULL, reason TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, agent TEXT NOT NULL, "
@@ -65,8 +68,9 @@ std::unique_ptr<Store> Store::on(sqlite3* db, const std::string& where, std::str
   s->db_ = db;
   s->where_ = where;
   s->dimensions_.attach(db, where);
-  s->aggregates_.attach(db, where, &s->dimensions_, s->tail());
+  s->aggregates_.attach(db, where, &s->dimensions_, s->tail(), s->warning());
   if (!s->init_schema(error)) return nullptr;
+  s->recover_aggregates();
   return s;
 }
 
@@ -80,8 +84,9 @@ std::unique_ptr<Store> Store::create(const std::string& path, std::string* error
     return nullptr;
   }
   s->dimensions_.attach(s->db_, path);
-  s->aggregates_.attach(s->db_, path, &s->dimensions_, s->tail());
+  s->aggregates_.attach(s->db_, path, &s->dimensions_, s->tail(), s->warning());
   if (!s->exec("PRAGMA journal_mode=WAL", error) || !s->init_schema(error)) return nullptr;
+  s->recover_aggregates();
   return s;
 }
 
@@ -100,7 +105,7 @@ std::unique_ptr<Store> Store::open_reader(const std::string& path, std::string* 
     return nullptr;
   }
   s->dimensions_.attach(s->db_, file);
-  s->aggregates_.attach(s->db_, file, &s->dimensions_, s->tail());
+  s->aggregates_.attach(s->db_, file, &s->dimensions_, s->tail(), s->warning());
   // A report reads the file from one end to the other: pages mapped rather than copied in by a
   // read() each (SQLite falls back to reads where it cannot map).
   if (!s->exec("PRAGMA mmap_size = 17179869184", error)) return nullptr;
@@ -182,7 +187,23 @@ bool Store::init_schema(std::string* error) {
   return ok;
 }
 
+// The aggregates' state read before the first append's transaction (Aggregates::load_at_start),
+// and the checkpoint written at once when it is due (a damaged page gone around: no later
+// transaction reads it again). A connection in a transaction already, or a failure here,
+// leaves it to the first append, as before (which then answers the error).
+void Store::recover_aggregates() {
+  if (!sqlite3_get_autocommit(db_)) return;
+  std::string error, ignored;
+  if (!aggregates_.load_at_start(&error) || !aggregates_.checkpoint_due()) return;
+  if (exec("BEGIN IMMEDIATE", &error) && !(aggregates_.checkpoint(&error) && exec("COMMIT", &error))) {
+    exec("ROLLBACK", &ignored);
+    aggregates_.forget();
+  }
+}
+
 bool Store::upgrade(std::int64_t from_version, std::string* error) {
+  // Version 3's items keyed by id: aside, to be copied into version 4's table (numbered as read).
+  if (from_version == 3 && !exec("ALTER TABLE history_agg_items RENAME TO history_agg_items_v3", error)) return false;
   if (from_version == 1) {  // its table aside (with its three indexes), to be copied into version 2's
     for (const char* sql : {"ALTER TABLE history RENAME TO history_v1", "DROP INDEX IF EXISTS history_item",
                             "DROP INDEX IF EXISTS history_agent", "DROP INDEX IF EXISTS history_process_at"})
@@ -213,6 +234,13 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
     version_ = kSchemaVersion;
     if (!ok || !copied || !exec("DROP TABLE history_v1", error)) return false;
   }
+  if (from_version == 3 &&
+      !(exec("INSERT INTO history_agg_items (item, process, department, dimension_set, captured_at, queued_at, offered, "
+             "assigned_since, handle_ms, due, outcome) SELECT item, process, department, dimension_set, captured_at, "
+             "queued_at, offered, assigned_since, handle_ms, due, outcome FROM history_agg_items_v3",
+             error) &&
+        exec("DROP TABLE history_agg_items_v3", error)))
+    return false;
   if (from_version == 1 || from_version == 2) {  // the aggregates of the records already held
     std::int64_t counted = 0;
     bool added = true;
@@ -226,7 +254,8 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
                                error);
     if (!ok || !added || !aggregates_.flush(error)) return false;
   }
-  return exec("INSERT OR REPLACE INTO history_meta (name, value) VALUES ('schema', 3)", error);
+  return exec(fmt::format("INSERT OR REPLACE INTO history_meta (name, value) VALUES ('schema', {})", kSchemaVersion).c_str(),
+              error);
 }
 
 bool Store::exec(const char* sql, std::string* error) {
@@ -380,10 +409,18 @@ bool Store::decode(sqlite3_stmt* st, Record* r, std::int64_t* set, std::string* 
   return true;
 }
 
+// The aggregates' warnings (the damage they went around): on stderr, where `iwd serve` and
+// `iwd replay` say what they do.
+Aggregates::Warn Store::warning() {
+  return [](const std::string& message) { std::fprintf(stderr, "iwd: %s\n", message.c_str()); };
+}
+
 // The records the aggregates count again at a restart (history/aggregates.h).
 Aggregates::Tail Store::tail() {
   return [this](std::int64_t after, std::int64_t before, const std::function<bool(const Record&)>& f, std::string* error) {
-    const std::string sql = fmt::format("SELECT {} FROM history WHERE seq > ?1 AND seq < ?2 ORDER BY seq", columns());
+    // `seq >= after + 1`, not `seq > after`: SQLite then seeks to the first seq wanted, not to
+    // `after` and past it (a page holding `after` may be a damaged one: Aggregates::readable_after).
+    const std::string sql = fmt::format("SELECT {} FROM history WHERE seq >= ?1 + 1 AND seq < ?2 ORDER BY seq", columns());
     return read(sql.c_str(),
                 [&](sqlite3_stmt* st) {
                   sqlite3_bind_int64(st, 1, after);
@@ -419,16 +456,28 @@ std::optional<std::int64_t> Store::first_seq_at(std::int64_t at, std::string* er
              return true;
            }))
     return std::nullopt;
+  std::optional<std::int64_t> found;  // the instant of the first record from a seq on
+  const auto first_from = [&](std::int64_t seq) {
+    return run("SELECT at FROM history WHERE seq >= ?1 ORDER BY seq LIMIT 1",
+               [seq](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, seq); }, error, [&](sqlite3_stmt* st) {
+                 found = sqlite3_column_int64(st, 0);
+                 return false;
+               });
+  };
+  // The first and the last record first: a range from before the first or to after the last
+  // (a report's check of the retention, a report from the aggregates) reads no page in the
+  // middle, where a damaged one would fail it.
+  if (lo < hi) {
+    if (!first_from(lo)) return std::nullopt;
+    if (found.value_or(at) >= at) return lo;
+    if (!first_from(hi - 1)) return std::nullopt;
+    if (found.value_or(at) < at) return hi;
+  }
   while (lo < hi) {  // the first seq from which every record is at or after `at`
     const std::int64_t mid = lo + (hi - lo) / 2;
-    std::int64_t found = at;  // the instant of the first record from mid on (there is one: mid < hi)
-    if (!run("SELECT at FROM history WHERE seq >= ?1 ORDER BY seq LIMIT 1",
-             [mid](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, mid); }, error, [&](sqlite3_stmt* st) {
-               found = sqlite3_column_int64(st, 0);
-               return false;
-             }))
-      return std::nullopt;
-    if (found >= at) hi = mid;
+    found.reset();
+    if (!first_from(mid)) return std::nullopt;
+    if (found.value_or(at) >= at) hi = mid;  // (there is one: mid < hi)
     else lo = mid + 1;
   }
   return lo;

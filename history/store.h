@@ -83,6 +83,7 @@ class Store {
  private:
   Store() = default;
   bool init_schema(std::string* error);
+  void recover_aggregates();
   bool upgrade(std::int64_t from_version, std::string* error);  // in the transaction init_schema holds
   bool insert_row(const Record& r, std::int64_t dimension_set, std::string* error);
   // The schema version the file holds: 0 without a history, 1 before history_meta had one.
@@ -94,6 +95,7 @@ class Store {
            const std::function<bool(sqlite3_stmt*)>& row = {});
   bool read(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, const Visit& f, std::string* error);
   Aggregates::Tail tail();
+  static Aggregates::Warn warning();  // to stderr
   std::optional<std::int64_t> first_seq_at(std::int64_t at, std::string* error);
   std::string where_;       // the file, for messages
   sqlite3* db_ = nullptr;

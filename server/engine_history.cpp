@@ -17,7 +17,11 @@ void Engine::record(const runtime::Event& e) {
   if (!history_ || !recording_ || !session_ || e.cause == runtime::Cause::Reload) return;
   history::Record r = recorder_.record(e, session_->runtime(), requester_);
   if (!note_.empty() && history::holds_note(r)) r.detail = note_;
-  if (r.seq > stored_seq_) records_.push_back(std::move(r));
+  if (r.seq <= stored_seq_) return;
+  // The batch's records leave with its commit (moved out): room for a batch's worth at once
+  // rather than a reallocation and a move of every record at each doubling (1.5% of a create).
+  if (records_.capacity() == 0) records_.reserve(64);
+  records_.push_back(std::move(r));
 }
 
 std::string Engine::note_in(runtime::replay::Op op, const nlohmann::json& value) {

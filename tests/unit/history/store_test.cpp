@@ -258,7 +258,7 @@ TEST(HistoryStore, DimensionSetsWrittenOnceAndReadBack) {
             (std::vector<std::string>{"1", "1", "2", "0", "1", "2", "1", "1"}));
   EXPECT_EQ(column(file, "SELECT dimensions FROM history_v WHERE seq IN (3, 4) ORDER BY seq"),
             (std::vector<std::string>{"{\"segment\":\"Silver\",\"score\":\"7\"}", ""}));
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"3"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"4"}));
   auto s = Store::open_reader(file, &error);
   ASSERT_TRUE(s) << error;
   const auto back = all(*s);
@@ -322,7 +322,7 @@ TEST(HistoryStore, SchemaVersions) {
     writer.reset();
     sqlite3_close(db);
   }
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"3"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"4"}));
   EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name IN ('history_v1', 'history_agent', "
                          "'history_process_at') OR name LIKE 'history_agg%' ORDER BY name"),
             (std::vector<std::string>{"history_agg", "history_agg_groupings", "history_agg_items"}));
@@ -337,12 +337,12 @@ TEST(HistoryStore, SchemaVersions) {
             (std::vector<std::string>{"3"}));
 
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "UPDATE history_meta SET value = 4 WHERE name = 'schema'", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "UPDATE history_meta SET value = 5 WHERE name = 'schema'", nullptr, nullptr, nullptr);
   sqlite3_close(db);
   EXPECT_FALSE(Store::open_reader(file, &error));
-  EXPECT_NE(error.find("schema version 4, newer than this iwd reads (1 to 3)"), std::string::npos) << error;
+  EXPECT_NE(error.find("schema version 5, newer than this iwd reads (1 to 4)"), std::string::npos) << error;
   EXPECT_FALSE(Store::create(file, &error));
-  EXPECT_NE(error.find("v1.db' holds an event history of schema version 4, newer than this iwd writes (3)"),
+  EXPECT_NE(error.find("v1.db' holds an event history of schema version 5, newer than this iwd writes (4)"),
             std::string::npos)
       << error;
 }

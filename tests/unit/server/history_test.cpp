@@ -1,15 +1,20 @@
 // The engine's event history (docs/reporting.md): each change's records stored with it, the
 // actor, recovery that stores each event once (from the journal or from a snapshot's mark),
-// compaction that leaves the history, the same records as a replay of the journal, retention.
+// compaction that leaves the history, the same records as a replay of the journal, retention,
+// a damaged page of records after a kill.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <filesystem>
+#include <fstream>
 #include <set>
 
 #include "history/recorder.h"
 #include "history/store.h"
+#include "reports/run.h"
 #include "runtime/clock.h"
 #include "server/engine.h"
+#include "stdlib/tz.h"
 #include "tests/unit/server/engine_fixture.h"
 
 namespace iwd::server {
@@ -20,6 +25,28 @@ using json = nlohmann::json;
 const std::string kRules = std::string(IWD_SOURCE_DIR) + "/tests/replay/rules/desk.iwd";
 constexpr std::int64_t kStart = 1795510800000;  // 2026-11-24T09:00:00Z
 constexpr std::int64_t kDay = 86'400'000;
+
+// SQL on a service's journal.db beside it, and the first column of a query's first row.
+void sql(const std::string& file, const std::string& text) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  char* message = nullptr;
+  EXPECT_EQ(sqlite3_exec(db, text.c_str(), nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "") << text;
+  sqlite3_free(message);
+  sqlite3_close(db);
+}
+
+std::string one(const std::string& file, const char* text) {
+  sqlite3* db = nullptr;
+  sqlite3_stmt* st = nullptr;
+  std::string out;
+  if (sqlite3_open(file.c_str(), &db) == SQLITE_OK && sqlite3_prepare_v2(db, text, -1, &st, nullptr) == SQLITE_OK &&
+      sqlite3_step(st) == SQLITE_ROW && sqlite3_column_text(st, 0))
+    out = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  return out;
+}
 
 class EngineHistory : public testing::EngineFixture {
  protected:
@@ -229,6 +256,71 @@ TEST_F(EngineHistory, CanBeTurnedOff) {
   std::string error;
   EXPECT_FALSE(history::Store::open_reader(dir_.string(), &error));
   EXPECT_NE(error.find("holds no event history"), std::string::npos) << error;
+}
+
+// A damaged page of records after the aggregates' last checkpoint, as a kill can leave one
+// (docs/reporting.md, "Aggregates"), does not take the journal down: the service starts,
+// rebuilds the open items' state from the records it can read, says on stderr which it could
+// not (the file, the table, the seqs), accepts changes, and the reports answer.
+TEST_F(EngineHistory, ADamagedRecordsPageAfterAKillStopsNoCreate) {
+  const std::string file = (dir_ / "journal.db").string();
+  start();
+  for (int k = 0; k < 10; ++k) ASSERT_EQ(change("capture", json{{"id", "A" + std::to_string(k)}, {"kind", "Call"}}).status, 201);
+  engine_.reset();  // a clean stop: the aggregates' checkpoint after the last record
+  journal_.reset();
+  // What a kill after the next captures leaves: their records and cells committed, the
+  // items' state still the checkpoint's of now (the one before the clean close of the test).
+  sql(file, "CREATE TABLE saved_items AS SELECT * FROM history_agg_items; "
+            "CREATE TABLE saved_seq AS SELECT value FROM history_meta WHERE name = 'agg_items_seq'");
+  start();
+  for (int k = 0; k < 600; ++k) {
+    clock_.advance(stdlib::Duration{1000});
+    ASSERT_EQ(change("capture", json{{"id", "B" + std::to_string(k)}, {"kind", "Call"}}).status, 201);
+  }
+  engine_.reset();
+  journal_.reset();
+  sql(file, "BEGIN; DELETE FROM history_agg_items; INSERT INTO history_agg_items SELECT * FROM saved_items; "
+            "UPDATE history_meta SET value = (SELECT value FROM saved_seq) WHERE name = 'agg_items_seq'; "
+            "DROP TABLE saved_items; DROP TABLE saved_seq; COMMIT");
+  const std::int64_t checkpoint = std::stoll(one(file, "SELECT value FROM history_meta WHERE name = 'agg_items_seq'"));
+  // A leaf of the records in the middle of those after the checkpoint, its header overwritten.
+  const std::int64_t page = std::stoll(one(file, "SELECT pageno FROM dbstat WHERE name = 'history' AND pagetype = 'leaf' "
+                                                 "ORDER BY path LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM dbstat "
+                                                 "WHERE name = 'history' AND pagetype = 'leaf')"));
+  const std::int64_t page_size = std::stoll(one(file, "PRAGMA page_size"));
+  const std::int64_t records = std::stoll(one(file, "SELECT MAX(seq) FROM history"));
+  ASSERT_GT(records, checkpoint + 600);
+  {
+    std::fstream f(file, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp((page - 1) * page_size);
+    const std::string garbage(16, '\xff');
+    f.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+  }
+  ASSERT_EQ(one(file, "SELECT COUNT(*) FROM history"), "") << "the page is damaged";
+
+  ::testing::internal::CaptureStderr();
+  start();
+  clock_.advance(stdlib::Duration{1000});
+  const Reply created = change("capture", json{{"id", "C1"}, {"kind", "Call"}});
+  const std::string said = ::testing::internal::GetCapturedStderr();
+  EXPECT_EQ(created.status, 201) << created.body;
+  EXPECT_NE(said.find(file + ", table history: the records after seq"), std::string::npos) << said;
+  EXPECT_NE(said.find("cannot be read"), std::string::npos) << said;
+  ASSERT_EQ(change("cancel", "C1").status, 200);
+  EXPECT_GE(std::stoll(one(file, "SELECT value FROM history_meta WHERE name = 'agg_items_seq'")), records)
+      << "the checkpoint moved past the damage at start";
+
+  std::string error;
+  auto reader = history::Store::open_reader(dir_.string(), &error);
+  ASSERT_TRUE(reader) << error;
+  reports::Options o;
+  o.zone = stdlib::TimeZone::find("UTC");
+  o.from = kStart - 3'600'000;
+  o.to = kStart + 3'600'000;
+  bool failed = false;
+  const auto report = reports::run_report(*reader, o, &failed);
+  ASSERT_TRUE(report.ok()) << report.error;
+  EXPECT_FALSE(report.value.rows.empty());
 }
 
 }  // namespace
