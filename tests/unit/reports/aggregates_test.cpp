@@ -274,7 +274,7 @@ TEST(AggregatesTest, BuiltForTheRecordsOfAVersion2History) {
   w.exec("DROP TABLE history_agg; DROP TABLE history_agg_groupings; DROP TABLE history_agg_items; "
          "UPDATE history_meta SET value = 2 WHERE name = 'schema'");
   w.close();
-  w.open();  // brought to version 3: the aggregates of the first half built
+  w.open();  // brought to the current version: the aggregates of the first half built
   w.append({records.begin() + static_cast<std::ptrdiff_t>(half), records.end()}, false);
   compare(w.store(), rng, at("06:00"), [&](const Options& o) { return run(o, records); });
   fs::remove_all(dir);
