@@ -86,7 +86,12 @@ Status Connection::connect(const std::string& what) {
   const char* keys[] = {"connect_timeout", "options", "dbname", nullptr};
   const char* values[] = {timeout.c_str(), opts.c_str(), conninfo_.c_str(), nullptr};
   conn_ = PQconnectdbParams(keys, values, 1);
-  if (conn_ && PQstatus(conn_) == CONNECTION_OK) return ++generation_, Status{};
+  if (conn_ && PQstatus(conn_) == CONNECTION_OK) {
+    // The server's notices ("relation ... already exists, skipping") are not for the user:
+    // libpq would print them on stderr.
+    PQsetNoticeProcessor(conn_, [](void*, const char*) {}, nullptr);
+    return ++generation_, Status{};
+  }
   Status s = Status::fail(Code::Unavailable, fmt::format("cannot {}: cannot connect to PostgreSQL: {}", what,
                                                          conn_ ? one_line(PQerrorMessage(conn_)) : "out of memory"));
   if (conn_) PQfinish(conn_);

@@ -51,8 +51,105 @@ BEGIN
 END
 $do$)sql";
 
+// The store of server::Journal (sqlstore/): the SQLite journal's tables, per workspace. Each
+// row carries its workspace and the epoch it was written at, taken by default from the
+// session's settings iwd.workspace and iwd.epoch (sqlstore::PgDatabase::set_session), and the
+// fence refuses it when stale. Views under the SQLite tables' names show the session's
+// workspace, so that the journal's SQL is the same on both: an INSERT through a view fills
+// in the workspace and epoch; a journal line without a seq gets the next of its workspace (as
+// SQLite's INTEGER PRIMARY KEY does). A DELETE is fenced per statement, at the session's
+// epoch (a row's own epoch is its writer's, which may be older): a node that lost its lease
+// cannot prune what the new holder reads.
+constexpr const char* kStoreSchema = R"sql(
+DO $do$
+DECLARE
+  t text;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('iwd_pgstore_schema'));
+  -- Once (an ALTER locks the table against every writer, and nodes start while others write).
+  IF NOT EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'iwd_journal' AND column_name = 'checksum')
+  THEN
+    ALTER TABLE iwd_journal ADD COLUMN checksum bigint;
+    ALTER TABLE iwd_journal ALTER COLUMN workspace SET DEFAULT current_setting('iwd.workspace', true);
+    ALTER TABLE iwd_journal ALTER COLUMN epoch SET DEFAULT current_setting('iwd.epoch', true)::bigint;
+  END IF;
+  CREATE TABLE IF NOT EXISTS iwd_rulesets (
+    workspace text NOT NULL DEFAULT current_setting('iwd.workspace', true),
+    key text NOT NULL,
+    epoch bigint NOT NULL DEFAULT current_setting('iwd.epoch', true)::bigint,
+    bundle bytea NOT NULL,
+    PRIMARY KEY (workspace, key));
+  CREATE TABLE IF NOT EXISTS iwd_snapshots (
+    workspace text NOT NULL DEFAULT current_setting('iwd.workspace', true),
+    seq bigint NOT NULL,
+    epoch bigint NOT NULL DEFAULT current_setting('iwd.epoch', true)::bigint,
+    journal_seq bigint NOT NULL,
+    at bigint NOT NULL,
+    rules text NOT NULL,
+    image_parts bigint,
+    captured_parts bigint,
+    checksum bigint,
+    PRIMARY KEY (workspace, seq));
+  CREATE TABLE IF NOT EXISTS iwd_snapshot_parts (
+    workspace text NOT NULL DEFAULT current_setting('iwd.workspace', true),
+    snapshot bigint NOT NULL,
+    field text NOT NULL,
+    part bigint NOT NULL,
+    epoch bigint NOT NULL DEFAULT current_setting('iwd.epoch', true)::bigint,
+    text bytea NOT NULL,
+    checksum bigint,
+    PRIMARY KEY (workspace, snapshot, field, part));
+  CREATE OR REPLACE FUNCTION iwd_journal_seq() RETURNS trigger LANGUAGE plpgsql AS $f$
+  BEGIN
+    IF NEW.seq IS NULL THEN
+      SELECT coalesce(max(seq), 0) + 1 INTO NEW.seq FROM iwd_journal WHERE workspace = NEW.workspace;
+    END IF;
+    RETURN NEW;
+  END
+  $f$;
+  CREATE OR REPLACE TRIGGER iwd_journal_seq BEFORE INSERT ON iwd_journal
+    FOR EACH ROW EXECUTE FUNCTION iwd_journal_seq();
+  CREATE OR REPLACE FUNCTION iwd_fence_session() RETURNS trigger LANGUAGE plpgsql AS $f$
+  DECLARE
+    ws text := current_setting('iwd.workspace', true);
+    ep bigint := nullif(current_setting('iwd.epoch', true), '')::bigint;
+    l iwd_lease%ROWTYPE;
+  BEGIN
+    SELECT * INTO l FROM iwd_lease WHERE workspace = ws FOR SHARE;
+    IF NOT FOUND OR ep IS NULL THEN
+      RAISE EXCEPTION 'no lease for this session (workspace %, epoch %): acquire it before deleting', ws, ep
+        USING ERRCODE = 'IW001';
+    ELSIF l.epoch <> ep OR l.holder IS NULL OR l.expires_at <= clock_timestamp() THEN
+      RAISE EXCEPTION 'epoch % of workspace % is stale: the lease is at epoch %, held by %, expiring at %', ep, ws,
+        l.epoch, coalesce(l.holder, 'nobody'), l.expires_at USING ERRCODE = 'IW001';
+    END IF;
+    RETURN NULL;
+  END
+  $f$;
+  FOREACH t IN ARRAY ARRAY['iwd_journal', 'iwd_rulesets', 'iwd_snapshots', 'iwd_snapshot_parts'] LOOP
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE INSERT OR UPDATE ON %I FOR EACH ROW EXECUTE FUNCTION iwd_fence()',
+                   t || '_fence', t);
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE DELETE ON %I FOR EACH STATEMENT EXECUTE FUNCTION iwd_fence_session()',
+                   t || '_fence_delete', t);
+  END LOOP;
+  CREATE OR REPLACE VIEW journal AS
+    SELECT seq, line, checksum FROM iwd_journal WHERE workspace = current_setting('iwd.workspace', true);
+  CREATE OR REPLACE VIEW rulesets AS
+    SELECT key, bundle FROM iwd_rulesets WHERE workspace = current_setting('iwd.workspace', true);
+  CREATE OR REPLACE VIEW snapshots AS
+    SELECT seq, journal_seq, at, rules, image_parts, captured_parts, checksum FROM iwd_snapshots
+    WHERE workspace = current_setting('iwd.workspace', true);
+  CREATE OR REPLACE VIEW snapshot_parts AS
+    SELECT snapshot, field, part, text, checksum FROM iwd_snapshot_parts
+    WHERE workspace = current_setting('iwd.workspace', true);
+END
+$do$)sql";
+
 }  // namespace
 
-Status create_schema(Connection& c) { return c.exec("create the tables of iwd", kSchema); }
+Status create_schema(Connection& c) {
+  if (Status s = c.exec("create the tables of iwd", kSchema); !s.ok()) return s;
+  return c.exec("create the tables of the journal store", kStoreSchema);
+}
 
 }  // namespace iwd::pgstore

@@ -5,6 +5,9 @@
 //   the lease it was written under. A trigger refuses (SQLSTATE IW001) a row whose epoch is not
 //   the lease's epoch at that moment, or whose lease is released or expired, whatever statement
 //   writes it: the fencing is the database's, not a check in iwd alone.
+// - iwd_rulesets, iwd_snapshots, iwd_snapshot_parts, and iwd_journal's checksum: the rest of
+//   server::Journal's store, fenced as iwd_journal is, with views named as SQLite's tables
+//   (journal, rulesets, snapshots, snapshot_parts) showing the session's workspace.
 #pragma once
 
 #include "pgstore/connection.h"

@@ -3,6 +3,9 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <thread>
+
+#include <fmt/format.h>
 
 namespace iwd::server {
 
@@ -85,25 +88,7 @@ void GroupCommitter::loop() {
                             return !b.rulesets.empty() || !b.history.empty();
                           });
     if (ok && anything) {
-      ok = journal_.begin(&error);
-      for (std::size_t k = 0; ok && k < batches.size(); ++k) {
-        CommitBatch& b = batches[k];
-        for (std::size_t r = 0; ok && r < b.rulesets.size(); ++r) ok = journal_.add_ruleset(b.rulesets[r].first, b.rulesets[r].second, &error);
-        const std::size_t split = b.snapshot ? std::min(b.snapshot->after_lines, b.lines.size()) : b.lines.size();
-        for (std::size_t l = 0; ok && l < split; ++l) ok = journal_.add_line(b.lines[l], &error);
-        if (ok && b.snapshot) {  // the last line it covers
-          const auto seq = journal_.last_seq(&error);
-          ok = seq.has_value();
-          covered[k] = seq.value_or(0);
-        }
-        for (std::size_t l = split; ok && l < b.lines.size(); ++l) ok = journal_.add_line(b.lines[l], &error);
-        if (ok && history_) ok = history_->append(b.history, &error);
-        if (ok && outbox_) ok = outbox_->add(b.history, wall_ms(), &error);
-      }
-      if (ok) ok = journal_.commit(&error);
-      else journal_.rollback();
-      if (ok && outbox_) outbox_->committed();
-      if (!ok && history_) history_->rolled_back();
+      ok = journal_.retry_until() ? store_retrying(batches, lines, &covered, &error) : store(batches, &covered, &error);
       if (!ok) {
         std::fprintf(stderr,
                      "iwd serve: the journal failed: %s (a transaction of %zu line(s) from %zu request batch(es) not "
@@ -128,6 +113,76 @@ void GroupCommitter::loop() {
       if (b.done) b.done(ok, error);
     }
     run_one_step();
+  }
+}
+
+// The batches in one transaction: true once it committed.
+bool GroupCommitter::store(std::deque<CommitBatch>& batches, std::vector<std::int64_t>* covered, std::string* error) {
+  bool ok = journal_.begin(error);
+  for (std::size_t k = 0; ok && k < batches.size(); ++k) {
+    CommitBatch& b = batches[k];
+    for (std::size_t r = 0; ok && r < b.rulesets.size(); ++r) ok = journal_.add_ruleset(b.rulesets[r].first, b.rulesets[r].second, error);
+    const std::size_t split = b.snapshot ? std::min(b.snapshot->after_lines, b.lines.size()) : b.lines.size();
+    for (std::size_t l = 0; ok && l < split; ++l) ok = journal_.add_line(b.lines[l], error);
+    if (ok && b.snapshot) {  // the last line it covers
+      const auto seq = journal_.last_seq(error);
+      ok = seq.has_value();
+      (*covered)[k] = seq.value_or(0);
+    }
+    for (std::size_t l = split; ok && l < b.lines.size(); ++l) ok = journal_.add_line(b.lines[l], error);
+    if (ok && history_) ok = history_->append(b.history, error);
+    if (ok && outbox_) ok = outbox_->add(b.history, wall_ms(), error);
+  }
+  if (ok) ok = journal_.commit(error);
+  else journal_.rollback();
+  if (ok && outbox_) outbox_->committed();
+  if (!ok && history_) history_->rolled_back();
+  return ok;
+}
+
+// A store that can be Unavailable for a while (PostgreSQL restarting, a network blip): the
+// transaction is tried again until the lease's deadline. A commit whose answer never came may
+// have landed, so the journal's last seq is read back first: the lines after it are the
+// batch's (landed), or none are (stored again); anything else fails the batch.
+bool GroupCommitter::store_retrying(std::deque<CommitBatch>& batches, std::size_t lines,
+                                    std::vector<std::int64_t>* covered, std::string* error) {
+  using namespace std::chrono_literals;
+  const Journal::Deadline& until = journal_.retry_until();
+  const auto wait = [&](std::string* why) {  // true: try again; false: past the deadline
+    if (std::chrono::steady_clock::now() + 100ms >= until()) {
+      *error = *why + "; tried again until the lease's deadline";
+      return false;
+    }
+    std::this_thread::sleep_for(100ms);
+    return true;
+  };
+  std::optional<std::int64_t> before;
+  while (!(before = journal_.committed_seq(error)))
+    if (journal_.failure_code() != sqlstore::Code::Unavailable || !wait(error)) return false;
+  for (;;) {
+    if (store(batches, covered, error)) return true;
+    if (journal_.failure_code() != sqlstore::Code::Unavailable) return false;
+    std::optional<std::int64_t> now;
+    std::string read_error = *error;
+    do {
+      if (!wait(&read_error)) return false;
+    } while (!(now = journal_.committed_seq(&read_error)) && journal_.failure_code() == sqlstore::Code::Unavailable);
+    if (!now) return *error = read_error, false;
+    if (*now == *before + static_cast<std::int64_t>(lines)) {
+      // Landed: the snapshots cover the lines before them, counted from where the batch began.
+      std::int64_t seq = *before;
+      for (std::size_t k = 0; k < batches.size(); ++k) {
+        const CommitBatch& b = batches[k];
+        if (b.snapshot) (*covered)[k] = seq + static_cast<std::int64_t>(std::min(b.snapshot->after_lines, b.lines.size()));
+        seq += static_cast<std::int64_t>(b.lines.size());
+      }
+      return true;
+    }
+    if (*now != *before) {
+      *error = fmt::format("{}; then the journal's last seq was {}, neither {} (before the batch) nor {} (after it)", *error,
+                           *now, *before, *before + static_cast<std::int64_t>(lines));
+      return false;
+    }
   }
 }
 

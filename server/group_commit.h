@@ -7,6 +7,8 @@
 // failure is said on stderr, once, naming the error. A second
 // thread checkpoints the write-ahead log every 5 s, off the commit path (a checkpoint's fsync
 // of the database file delays the commits' fsyncs a little: rarer is better for the tail).
+// On a store that may be Unavailable for a while (PostgreSQL: Journal::retry_until), a batch
+// is tried again until the lease's deadline, after reading back whether it landed.
 // Between transactions of batches it runs steps of other journal work, one at a time, each a
 // transaction of its own (run_step: a snapshot's parts, pruning; server/snapshot_store.h).
 #pragma once
@@ -75,6 +77,9 @@ class GroupCommitter {
 
  private:
   void loop();
+  bool store(std::deque<CommitBatch>& batches, std::vector<std::int64_t>* covered, std::string* error);
+  bool store_retrying(std::deque<CommitBatch>& batches, std::size_t lines, std::vector<std::int64_t>* covered,
+                      std::string* error);
   void run_one_step();
   void checkpoints();
   Journal& journal_;

@@ -12,7 +12,11 @@
 #include <sstream>
 #include <thread>
 
+#include "pgstore/connection.h"
+#include "pgstore/schema.h"
 #include "server/bundle_key.h"
+#include "sqlstore/postgresql.h"
+#include "sqlstore/sqlite.h"
 #include "stdlib/hash.h"
 #include "stdlib/time.h"
 
@@ -70,6 +74,7 @@ std::unique_ptr<Journal> Journal::open(const std::string& dir, const JournalFaul
     *error = "cannot open '" + path + "': " + (j->db_ ? sqlite3_errmsg(j->db_) : "out of memory");
     return nullptr;
   }
+  j->store_ = sqlstore::over_sqlite(j->db_);
   if (existed && !j->check(error)) return nullptr;
   if (!j->exec("PRAGMA journal_mode=WAL", error) || !j->exec("PRAGMA synchronous=FULL", error) ||
       !j->exec("PRAGMA wal_autocheckpoint=0", error) ||
@@ -81,16 +86,8 @@ std::unique_ptr<Journal> Journal::open(const std::string& dir, const JournalFaul
       !j->exec("CREATE TABLE IF NOT EXISTS snapshot_parts (snapshot INTEGER NOT NULL, field TEXT NOT NULL, "
                "part INTEGER NOT NULL, text TEXT NOT NULL, checksum INTEGER, PRIMARY KEY (snapshot, field, part))",
                error) ||
-      !j->migrate(error)) {
+      !j->migrate(error) || !j->prepare_statements(error)) {
     *error = path + ": " + *error;
-    return nullptr;
-  }
-  sqlite3* db = j->db_;
-  if (sqlite3_prepare_v2(db, "INSERT INTO journal (line, checksum) VALUES (?1, ?2)", -1, &j->insert_line_, nullptr) !=
-          SQLITE_OK ||
-      sqlite3_prepare_v2(db, "INSERT OR IGNORE INTO rulesets (key, bundle) VALUES (?1, ?2)", -1, &j->insert_ruleset_,
-                         nullptr) != SQLITE_OK) {
-    *error = path + ": " + sqlite3_errmsg(db);
     return nullptr;
   }
   if (sqlite3_open_v2(path.c_str(), &j->checkpoint_db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, vfs) != SQLITE_OK) {
@@ -99,6 +96,53 @@ std::unique_ptr<Journal> Journal::open(const std::string& dir, const JournalFaul
   }
   sqlite3_exec(j->checkpoint_db_, "PRAGMA synchronous=FULL", nullptr, nullptr, nullptr);
   return j;
+}
+
+std::unique_ptr<Journal> Journal::open_postgresql(const std::string& conninfo, const std::string& workspace,
+                                                  std::int64_t epoch, std::string* error) {
+  std::unique_ptr<Journal> j(new Journal);
+  j->path_ = fmt::format("PostgreSQL, workspace {}", workspace);
+  j->pg_ = std::make_unique<pgstore::Connection>(conninfo);
+  auto pg = std::make_unique<sqlstore::PgDatabase>(*j->pg_);
+  sqlstore::Status s = pgstore::create_schema(*j->pg_);
+  if (s.ok()) s = pg->set_session("iwd.workspace", workspace);
+  if (s.ok()) s = pg->set_session("iwd.epoch", std::to_string(epoch));
+  j->store_ = std::move(pg);
+  if (!s.ok() || !j->prepare_statements(error)) {
+    if (!s.ok()) *error = s.message;
+    *error = j->path_ + ": " + *error;
+    return nullptr;
+  }
+  return j;
+}
+
+namespace {
+constexpr const char* kInsertLine = "INSERT INTO journal (line, checksum) VALUES (?1, ?2)";
+// ON CONFLICT DO NOTHING: SQLite's INSERT OR IGNORE, in words PostgreSQL knows too.
+constexpr const char* kInsertRuleset = "INSERT INTO rulesets (key, bundle) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
+}  // namespace
+
+bool Journal::prepare_statements(std::string* error) {
+  return statement(kInsertLine, error) && statement(kInsertRuleset, error);
+}
+
+sqlstore::Statement* Journal::statement(std::string_view sql, std::string* error) {
+  auto& slot = statements_[sql];
+  if (!slot) {
+    sqlstore::Status s;
+    if (!(slot = store_->prepare(sql, &s))) {
+      statements_.erase(sql);
+      failed(s, error);
+      return nullptr;
+    }
+  }
+  return slot.get();
+}
+
+bool Journal::failed(const sqlstore::Status& s, std::string* error) {
+  *error = s.message;
+  failure_code_ = s.code;
+  return false;
 }
 
 // SQLite's quick_check of the journal's own tables: every b-tree page of each well formed,
@@ -188,18 +232,19 @@ bool Journal::migrate(std::string* error) {
     const char* column = pair[1];
     bool present = false;
     if (!run("SELECT 1 FROM pragma_table_info(?1) WHERE name = ?2",
-             [&](sqlite3_stmt* st) {
-               sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-               sqlite3_bind_text(st, 2, column, -1, SQLITE_STATIC);
+             [&](sqlstore::Statement& st) {
+               st.bind_text(1, table);
+               st.bind_text(2, column);
              },
-             error, [&](sqlite3_stmt*) { present = true; }))
+             error, [&](sqlstore::Statement&) { present = true; }))
       return false;
-    if (!present && !exec(fmt::format("ALTER TABLE {} ADD COLUMN {} INTEGER", table, column).c_str(), error)) return false;
+    if (!present && !exec(fmt::format("ALTER TABLE {} ADD COLUMN {} INTEGER", table, column), error)) return false;
   }
   return true;
 }
 
 bool Journal::checkpoint(std::string* error) {
+  if (!checkpoint_db_) return true;  // PostgreSQL checkpoints by itself
   const int rc = sqlite3_wal_checkpoint_v2(checkpoint_db_, nullptr, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
   if (rc == SQLITE_OK || rc == SQLITE_BUSY) return true;  // busy: another time
   *error = sqlite3_errmsg(checkpoint_db_);
@@ -207,18 +252,15 @@ bool Journal::checkpoint(std::string* error) {
 }
 
 Journal::~Journal() {
-  sqlite3_finalize(insert_line_);
-  sqlite3_finalize(insert_ruleset_);
+  statements_.clear();  // before their connection
+  store_.reset();
   sqlite3_close(checkpoint_db_);
   sqlite3_close(db_);
 }
 
-bool Journal::exec(const char* sql, std::string* error) {
-  char* message = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return true;
-  *error = message ? message : sqlite3_errmsg(db_);
-  sqlite3_free(message);
-  return false;
+bool Journal::exec(const std::string& sql, std::string* error) {
+  const sqlstore::Status s = store_->exec(sql);
+  return s.ok() || failed(s, error);
 }
 
 // A fault of `kind` fires in every transaction after the first fault_.after committed.
@@ -228,52 +270,76 @@ bool Journal::injected(JournalFault::Kind kind, std::string* error) {
   return true;
 }
 
+void Journal::fence(const std::string& why) {
+  std::lock_guard<std::mutex> lock(fence_mu_);
+  fenced_ = why;
+}
+
+std::optional<std::int64_t> Journal::committed_seq(std::string* error) {
+  if (!committed_seq_) committed_seq_ = last_seq(error);
+  return committed_seq_;
+}
+
 bool Journal::begin(std::string* error) {
   pending_ = 0;
+  {
+    std::lock_guard<std::mutex> lock(fence_mu_);
+    if (!fenced_.empty()) return failed(sqlstore::Status::fail(sqlstore::Code::Fenced, fenced_), error);
+  }
+  // Past the lease's deadline nothing more is written, even before its renewing thread says
+  // so (it may be waiting for an answer): the database may let another node take over.
+  if (retry_until_ && std::chrono::steady_clock::now() >= retry_until_())
+    return failed(sqlstore::Status::fail(sqlstore::Code::Fenced,
+                                         "the lease's deadline passed without a renewal: another node may take over"),
+                  error);
   if (fault_.kind == JournalFault::Kind::Full && committed_ >= fault_.after) {
     // The disk is full from here on: SQLite may not grow the file by one page (SQLITE_FULL).
     std::int64_t pages = 0;
-    if (!run("PRAGMA page_count", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) { pages = sqlite3_column_int64(st, 0); }) ||
-        !exec(fmt::format("PRAGMA max_page_count = {}", pages).c_str(), error))
+    if (!run("PRAGMA page_count", [](sqlstore::Statement&) {}, error,
+             [&](sqlstore::Statement& st) { pages = st.column_int64(0); }) ||
+        !exec(fmt::format("PRAGMA max_page_count = {}", pages), error))
       return false;
   }
-  return exec("BEGIN IMMEDIATE", error);
+  if (store_->dialect() == sqlstore::Dialect::SQLite) return exec("BEGIN IMMEDIATE", error);  // the write lock now
+  const sqlstore::Status s = store_->begin();
+  return s.ok() || failed(s, error);
 }
 
 bool Journal::add_ruleset(const std::string& key, const std::string& bundle, std::string* error) {
   if (injected(JournalFault::Kind::Write, error)) return false;
-  sqlite3_bind_text(insert_ruleset_, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
-  sqlite3_bind_blob(insert_ruleset_, 2, bundle.data(), static_cast<int>(bundle.size()), SQLITE_STATIC);
-  const bool ok = sqlite3_step(insert_ruleset_) == SQLITE_DONE;
-  if (!ok) *error = sqlite3_errmsg(db_);
-  sqlite3_reset(insert_ruleset_);
-  return ok;
+  return run(kInsertRuleset,
+             [&](sqlstore::Statement& st) {
+               st.bind_text(1, key);
+               st.bind_blob(2, bundle);
+             },
+             error);
 }
 
 bool Journal::add_line(const std::string& line, std::string* error) {
   if (injected(JournalFault::Kind::Write, error)) return false;
-  sqlite3_bind_text(insert_line_, 1, line.data(), static_cast<int>(line.size()), SQLITE_STATIC);
-  sqlite3_bind_int64(insert_line_, 2, checksum(line));
-  const bool ok = sqlite3_step(insert_line_) == SQLITE_DONE;
-  if (!ok) *error = sqlite3_errmsg(db_);
-  sqlite3_reset(insert_line_);
+  const bool ok = run(kInsertLine,
+                      [&](sqlstore::Statement& st) {
+                        st.bind_text(1, line);
+                        st.bind_int64(2, checksum(line));
+                      },
+                      error);
   if (ok) ++pending_;
   return ok;
 }
 
-// A statement run once with its bindings, `row` called for each row; false (and *error) on failure.
-bool Journal::run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
-                  const std::function<void(sqlite3_stmt*)>& row) {
-  sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr);
-  if (rc == SQLITE_OK) {
-    bind(stmt);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
-      if (row) row(stmt);
-  }
-  if (rc != SQLITE_DONE) *error = sqlite3_errmsg(db_);
-  sqlite3_finalize(stmt);
-  return rc == SQLITE_DONE;
+// A statement (prepared once) run with its bindings, `row` called for each row; false (and
+// *error) on failure.
+bool Journal::run(const char* sql, const Bind& bind, std::string* error, const Bind& row) {
+  sqlstore::Statement* st = statement(sql, error);
+  if (!st) return false;
+  bind(*st);
+  sqlstore::Status s;
+  sqlstore::Step step;
+  while ((step = st->step(&s)) == sqlstore::Step::Row)
+    if (row) row(*st);
+  changes_ = st->changes();
+  st->reset();
+  return step == sqlstore::Step::Done || failed(s, error);
 }
 
 bool Journal::add_snapshot(std::int64_t at, const std::string& rules_key, const std::string& image,
@@ -296,7 +362,7 @@ bool Journal::add_snapshot(std::int64_t at, const std::string& rules_key, const 
   }
   if (!publish_snapshot(*id, *covered, at, rules_key, counts[0], counts[1], error)) return false;
   // The journal keeps its highest seq (a row stays) so that seqs never go back.
-  const auto older = [seq = *id](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, seq); };
+  const auto older = [seq = *id](sqlstore::Statement& st) { st.bind_int64(1, seq); };
   return run("DELETE FROM journal WHERE seq < (SELECT journal_seq FROM snapshots WHERE seq = ?1)", older, error) &&
          run("DELETE FROM snapshot_parts WHERE snapshot < ?1", older, error) &&
          run("DELETE FROM snapshots WHERE seq < ?1", older, error);
@@ -304,17 +370,17 @@ bool Journal::add_snapshot(std::int64_t at, const std::string& rules_key, const 
 
 std::optional<std::int64_t> Journal::last_seq(std::string* error) {
   std::int64_t seq = 0;
-  if (!run("SELECT COALESCE(MAX(seq), 0) FROM journal", [](sqlite3_stmt*) {}, error,
-           [&](sqlite3_stmt* st) { seq = sqlite3_column_int64(st, 0); }))
+  if (!run("SELECT COALESCE(MAX(seq), 0) FROM journal", [](sqlstore::Statement&) {}, error,
+           [&](sqlstore::Statement& st) { seq = st.column_int64(0); }))
     return std::nullopt;
   return seq;
 }
 
 std::optional<std::int64_t> Journal::begin_snapshot(std::string* error) {
   std::int64_t next = 1;
-  if (!run("SELECT COALESCE(MAX(seq), 0) + 1 FROM snapshots", [](sqlite3_stmt*) {}, error,
-           [&](sqlite3_stmt* st) { next = sqlite3_column_int64(st, 0); }) ||
-      !run("DELETE FROM snapshot_parts WHERE snapshot >= ?1", [next](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, next); },
+  if (!run("SELECT COALESCE(MAX(seq), 0) + 1 FROM snapshots", [](sqlstore::Statement&) {}, error,
+           [&](sqlstore::Statement& st) { next = st.column_int64(0); }) ||
+      !run("DELETE FROM snapshot_parts WHERE snapshot >= ?1", [next](sqlstore::Statement& st) { st.bind_int64(1, next); },
            error))
     return std::nullopt;
   return next;
@@ -324,12 +390,12 @@ bool Journal::add_snapshot_part(std::int64_t snapshot, const char* field, std::i
                                 std::string* error) {
   if (injected(JournalFault::Kind::Write, error)) return false;
   return run("INSERT INTO snapshot_parts (snapshot, field, part, text, checksum) VALUES (?1, ?2, ?3, ?4, ?5)",
-             [&](sqlite3_stmt* st) {
-               sqlite3_bind_int64(st, 1, snapshot);
-               sqlite3_bind_text(st, 2, field, -1, SQLITE_STATIC);
-               sqlite3_bind_int64(st, 3, part);
-               sqlite3_bind_blob(st, 4, bytes.data(), static_cast<int>(bytes.size()), SQLITE_STATIC);
-               sqlite3_bind_int64(st, 5, checksum(bytes));
+             [&](sqlstore::Statement& st) {
+               st.bind_int64(1, snapshot);
+               st.bind_text(2, field);
+               st.bind_int64(3, part);
+               st.bind_blob(4, bytes);
+               st.bind_int64(5, checksum(bytes));
              },
              error);
 }
@@ -339,45 +405,47 @@ bool Journal::publish_snapshot(std::int64_t snapshot, std::int64_t journal_seq, 
   if (injected(JournalFault::Kind::Write, error)) return false;
   return run("INSERT INTO snapshots (seq, journal_seq, at, rules, image_parts, captured_parts, checksum) "
              "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-             [&](sqlite3_stmt* st) {
-               sqlite3_bind_int64(st, 1, snapshot);
-               sqlite3_bind_int64(st, 2, journal_seq);
-               sqlite3_bind_int64(st, 3, at);
-               sqlite3_bind_text(st, 4, rules_key.data(), static_cast<int>(rules_key.size()), SQLITE_STATIC);
-               sqlite3_bind_int64(st, 5, image_parts);
-               sqlite3_bind_int64(st, 6, captured_parts);
-               sqlite3_bind_int64(st, 7, checksum(snapshot_fields(journal_seq, at, rules_key, image_parts, captured_parts)));
+             [&](sqlstore::Statement& st) {
+               st.bind_int64(1, snapshot);
+               st.bind_int64(2, journal_seq);
+               st.bind_int64(3, at);
+               st.bind_text(4, rules_key);
+               st.bind_int64(5, image_parts);
+               st.bind_int64(6, captured_parts);
+               st.bind_int64(7, checksum(snapshot_fields(journal_seq, at, rules_key, image_parts, captured_parts)));
              },
              error);
 }
 
 std::optional<std::int64_t> Journal::prune(std::int64_t limit, std::string* error) {
   std::int64_t latest = 0, journal_seq = 0;
-  if (!run("SELECT seq, journal_seq FROM snapshots ORDER BY seq DESC LIMIT 1", [](sqlite3_stmt*) {}, error,
-           [&](sqlite3_stmt* st) {
-             latest = sqlite3_column_int64(st, 0);
-             journal_seq = sqlite3_column_int64(st, 1);
+  if (!run("SELECT seq, journal_seq FROM snapshots ORDER BY seq DESC LIMIT 1", [](sqlstore::Statement&) {}, error,
+           [&](sqlstore::Statement& st) {
+             latest = st.column_int64(0);
+             journal_seq = st.column_int64(1);
            }))
     return std::nullopt;
   if (latest == 0) return 0;
   std::int64_t deleted = 0;
   const auto count = [&](bool ok) {
-    if (ok) deleted += sqlite3_changes(db_);
+    if (ok) deleted += changes_;
     return ok;
   };
   // Parts are up to megabytes each: a few a call. Then the journal lines, the oldest first.
+  // (A row value names a part: PostgreSQL has no rowid.)
   const bool ok =
-      count(run("DELETE FROM snapshot_parts WHERE rowid IN (SELECT rowid FROM snapshot_parts WHERE snapshot < ?1 LIMIT ?2)",
-                [&](sqlite3_stmt* st) {
-                  sqlite3_bind_int64(st, 1, latest);
-                  sqlite3_bind_int64(st, 2, std::max<std::int64_t>(1, limit / 5000));
+      count(run("DELETE FROM snapshot_parts WHERE (snapshot, field, part) IN "
+                "(SELECT snapshot, field, part FROM snapshot_parts WHERE snapshot < ?1 LIMIT ?2)",
+                [&](sqlstore::Statement& st) {
+                  st.bind_int64(1, latest);
+                  st.bind_int64(2, std::max<std::int64_t>(1, limit / 5000));
                 },
                 error)) &&
-      count(run("DELETE FROM snapshots WHERE seq < ?1", [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, latest); }, error)) &&
+      count(run("DELETE FROM snapshots WHERE seq < ?1", [&](sqlstore::Statement& st) { st.bind_int64(1, latest); }, error)) &&
       count(run("DELETE FROM journal WHERE seq IN (SELECT seq FROM journal WHERE seq < ?1 ORDER BY seq LIMIT ?2)",
-                [&](sqlite3_stmt* st) {
-                  sqlite3_bind_int64(st, 1, journal_seq);
-                  sqlite3_bind_int64(st, 2, limit);
+                [&](sqlstore::Statement& st) {
+                  st.bind_int64(1, journal_seq);
+                  st.bind_int64(2, limit);
                 },
                 error));
   if (!ok) return std::nullopt;
@@ -389,15 +457,18 @@ bool Journal::commit(std::string* error) {
   {
     std::optional<FaultVfs::Armed> armed;  // the log's writes or fsync fail in this commit
     if (fault_vfs_ && committed_ >= fault_.after) armed.emplace(fault_vfs_.get());
-    ok = exec("COMMIT", error);
+    const sqlstore::Status s = store_->commit();
+    ok = s.ok() || failed(s, error);
   }
   if (!ok) {
     rollback();
-    discard_failed_frames(error);
+    committed_seq_.reset();  // a commit whose answer never came may have landed: read it again
+    if (db_) discard_failed_frames(error);
     return false;
   }
   ++committed_;
   count_ += pending_;
+  if (committed_seq_) *committed_seq_ += pending_;
   pending_ = 0;
   return true;
 }
@@ -421,8 +492,7 @@ void Journal::discard_failed_frames(std::string* error) {
 }
 
 void Journal::rollback() {
-  std::string ignored;
-  exec("ROLLBACK", &ignored);
+  store_->rollback();  // a failure leaves nothing to undo: the transaction is gone either way
   pending_ = 0;
 }
 
@@ -443,13 +513,13 @@ std::optional<Journal::Snapshot> Journal::latest_snapshot(std::string* error) {
   std::optional<std::int64_t> sum;
   if (!run("SELECT seq, journal_seq, at, rules, image_parts, captured_parts, checksum FROM snapshots "
            "ORDER BY seq DESC LIMIT 1",
-           [](sqlite3_stmt*) {}, error,
-           [&](sqlite3_stmt* st) {
-             seq = sqlite3_column_int64(st, 0);
-             out = Snapshot{sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2), column_text(st, 3), {}, {}, seq};
+           [](sqlstore::Statement&) {}, error,
+           [&](sqlstore::Statement& st) {
+             seq = st.column_int64(0);
+             out = Snapshot{st.column_int64(1), st.column_int64(2), st.column_text(3), {}, {}, seq};
              for (int k = 0; k < 2; ++k)
-               if (sqlite3_column_type(st, 4 + k) != SQLITE_NULL) parts[k] = sqlite3_column_int64(st, 4 + k);
-             if (sqlite3_column_type(st, 6) != SQLITE_NULL) sum = sqlite3_column_int64(st, 6);
+               if (!st.is_null(4 + k)) parts[k] = st.column_int64(4 + k);
+             if (!st.is_null(6)) sum = st.column_int64(6);
            })) {
     *error = fmt::format("{}, table snapshots: {}", path_, *error);
     return std::nullopt;
@@ -472,12 +542,12 @@ std::optional<Journal::Snapshot> Journal::latest_snapshot(std::string* error) {
                          : fmt::format("{} part {} (row part={})", kFields[f], part + 1, part);
   };
   if (!run("SELECT field, part, text, checksum FROM snapshot_parts WHERE snapshot = ?1 ORDER BY field, part",
-           [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, seq); }, error,
-           [&](sqlite3_stmt* st) {
+           [&](sqlstore::Statement& st) { st.bind_int64(1, seq); }, error,
+           [&](sqlstore::Statement& st) {
              if (!problem.empty()) return;
-             const std::string field = column_text(st, 0);
+             const std::string field = st.column_text(0);
              const int f = field == kFields[0] ? 0 : field == kFields[1] ? 1 : -1;
-             const std::int64_t part = sqlite3_column_int64(st, 1);
+             const std::int64_t part = st.column_int64(1);
              if (f < 0) {
                problem = fmt::format("a part of field `{}` (row part={}), which a snapshot does not have", field, part);
                return;
@@ -488,8 +558,8 @@ std::optional<Journal::Snapshot> Journal::latest_snapshot(std::string* error) {
                              : part_name(f, part) + " should not be there";
                return;
              }
-             std::string text = column_text(st, 2);
-             if (sqlite3_column_type(st, 3) != SQLITE_NULL && sqlite3_column_int64(st, 3) != checksum(text)) {
+             std::string text = st.column_text(2);
+             if (!st.is_null(3) && st.column_int64(3) != checksum(text)) {
                problem = part_name(f, part) + " does not match its checksum";
                return;
              }
@@ -512,39 +582,43 @@ bool Journal::read(std::int64_t after_seq, const std::function<void(const std::s
   // (up to its journal_seq), which may be deleted, some or all but its own: read from before
   // it, whatever of them is left is read as it is.
   std::int64_t expected = after_seq + 1, covered = 0;
-  if (!run("SELECT journal_seq FROM snapshots ORDER BY seq DESC LIMIT 1", [](sqlite3_stmt*) {}, error,
-           [&](sqlite3_stmt* st) { covered = sqlite3_column_int64(st, 0); })) {
+  if (!run("SELECT journal_seq FROM snapshots ORDER BY seq DESC LIMIT 1", [](sqlstore::Statement&) {}, error,
+           [&](sqlstore::Statement& st) { covered = st.column_int64(0); })) {
     *error = fmt::format("{}, table snapshots: {}", path_, *error);
     return false;
   }
-  sqlite3_stmt* select = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT seq, line, checksum FROM journal WHERE seq > ?1 ORDER BY seq", -1, &select, nullptr) !=
-      SQLITE_OK) {
-    *error = fmt::format("{}, table journal: {}", path_, sqlite3_errmsg(db_));
-    return false;
-  }
-  sqlite3_bind_int64(select, 1, after_seq);
+  // In pages: PostgreSQL hands a query's rows over all at once.
+  constexpr std::int64_t kPage = 10'000;
   std::string problem;
-  int rc = SQLITE_ROW;
-  while (problem.empty() && (rc = sqlite3_step(select)) == SQLITE_ROW) {
-    const std::int64_t seq = sqlite3_column_int64(select, 0);
-    reading_seq_ = seq;
-    std::string text = column_text(select, 1);
-    if (seq <= covered || expected <= covered) expected = std::min(seq, covered + 1);
-    if (seq != expected)
-      problem = expected + 1 == seq ? fmt::format("seq {} is missing (the next line stored is seq {})", expected, seq)
-                                    : fmt::format("seqs {} to {} are missing (the next line stored is seq {})", expected,
-                                                  seq - 1, seq);
-    else if (sqlite3_column_type(select, 2) != SQLITE_NULL && sqlite3_column_int64(select, 2) != checksum(text))
-      problem = fmt::format("seq {}: the line is damaged (it does not match its checksum)", seq);
-    if (!problem.empty()) break;
-    line(text);
-    ++count_;
-    ++expected;
+  for (std::int64_t from = after_seq, rows = kPage; problem.empty() && rows == kPage;) {
+    rows = 0;
+    std::string failure;
+    const bool ok = run(
+        "SELECT seq, line, checksum FROM journal WHERE seq > ?1 ORDER BY seq LIMIT ?2",
+        [&](sqlstore::Statement& st) {
+          st.bind_int64(1, from);
+          st.bind_int64(2, kPage);
+        },
+        &failure,
+        [&](sqlstore::Statement& st) {
+          if (!problem.empty()) return;
+          ++rows;
+          const std::int64_t seq = from = reading_seq_ = st.column_int64(0);
+          std::string text = st.column_text(1);
+          if (seq <= covered || expected <= covered) expected = std::min(seq, covered + 1);
+          if (seq != expected)
+            problem = expected + 1 == seq ? fmt::format("seq {} is missing (the next line stored is seq {})", expected, seq)
+                                          : fmt::format("seqs {} to {} are missing (the next line stored is seq {})",
+                                                        expected, seq - 1, seq);
+          else if (!st.is_null(2) && st.column_int64(2) != checksum(text))
+            problem = fmt::format("seq {}: the line is damaged (it does not match its checksum)", seq);
+          if (!problem.empty()) return;
+          line(text);
+          ++count_;
+          ++expected;
+        });
+    if (!ok && problem.empty()) problem = fmt::format("after seq {}: {}", expected - 1, failure);
   }
-  if (problem.empty() && rc != SQLITE_DONE)
-    problem = fmt::format("after seq {}: {}", expected - 1, sqlite3_errmsg(db_));
-  sqlite3_finalize(select);
   if (problem.empty()) return true;
   *error = fmt::format("{}, table journal: {}; the server does not start on less than its journal: restore the file from "
                        "a backup",
@@ -553,22 +627,13 @@ bool Journal::read(std::int64_t after_seq, const std::function<void(const std::s
 }
 
 std::optional<std::string> Journal::ruleset(const std::string& key, std::string* error) {
-  sqlite3_stmt* select = nullptr;
-  if (sqlite3_prepare_v2(db_, "SELECT bundle FROM rulesets WHERE key = ?1", -1, &select, nullptr) != SQLITE_OK) {
-    *error = fmt::format("{}, table rulesets: {}", path_, sqlite3_errmsg(db_));
-    return std::nullopt;
-  }
-  sqlite3_bind_text(select, 1, key.data(), static_cast<int>(key.size()), SQLITE_STATIC);
   std::optional<std::string> out;
-  if (const int rc = sqlite3_step(select); rc == SQLITE_ROW) {
-    const auto* bytes = static_cast<const char*>(sqlite3_column_blob(select, 0));
-    out.emplace(bytes ? bytes : "", static_cast<std::size_t>(sqlite3_column_bytes(select, 0)));
-  } else if (rc == SQLITE_DONE) {
+  std::string failure;
+  if (!run("SELECT bundle FROM rulesets WHERE key = ?1", [&](sqlstore::Statement& st) { st.bind_text(1, key); }, &failure,
+           [&](sqlstore::Statement& st) { out = st.column_text(0); }))
+    *error = fmt::format("{}, table rulesets, key {}: {}", path_, key, failure);
+  else if (!out)
     *error = fmt::format("{}, table rulesets: no ruleset `{}` in the store", path_, key);
-  } else {
-    *error = fmt::format("{}, table rulesets, key {}: {}", path_, key, sqlite3_errmsg(db_));
-  }
-  sqlite3_finalize(select);
   // A key is the fnv1a64 of its bundle's bytes: their checksum.
   if (out && key.rfind("fnv1a64:", 0) == 0 && bundle_key(*out) != key) {
     *error = fmt::format("{}, table rulesets, key {}: the bundle is damaged (its bytes hash to {}); the server does not "

@@ -1,4 +1,6 @@
-// The durable store of a service (DIR/journal.db, SQLite, WAL, synchronous=FULL):
+// The durable store of a service: DIR/journal.db (SQLite, WAL, synchronous=FULL), or a
+// workspace's rows in PostgreSQL (`iwd serve --store postgresql://...`, docs/deployment.md),
+// through one SQL layer (sqlstore/) and the same statements:
 // - `journal`: every accepted change as one line of the replay script format (docs/replay.md)
 //   with its absolute instant, plus `{"at": ..., "rules": KEY}` lines where a ruleset came into
 //   force (the first line of every journal, and each hot reload); each line with a checksum;
@@ -19,10 +21,17 @@
 // seqs follow one another. Each refusal names the file, the table and the position. Rows
 // written before the checksums existed (NULL) are read unchecked.
 // Faults can be injected for tests (server/journal_fault.h).
+// On PostgreSQL every row carries the workspace and the lease epoch it was written at, and the
+// database refuses a write at a stale epoch (pgstore/schema.h): failure_code() is then Fenced;
+// Unavailable when the database could not be reached (the outcome of a commit is then unknown:
+// read last_seq() back). Damage is found by the checksums there too (there is no quick_check).
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <functional>
+#include <mutex>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -31,9 +40,13 @@
 #include <vector>
 
 #include "server/journal_fault.h"
+#include "sqlstore/database.h"
 
 struct sqlite3;
-struct sqlite3_stmt;
+
+namespace iwd::pgstore {
+class Connection;
+}
 
 namespace iwd::server {
 
@@ -44,6 +57,11 @@ class Journal {
   // (and says so on stderr); the second is given one (tests).
   static std::unique_ptr<Journal> open(const std::string& dir, std::string* error);
   static std::unique_ptr<Journal> open(const std::string& dir, const JournalFault& fault, std::string* error);
+  // A workspace's journal in PostgreSQL (`conninfo`: libpq's key=value or a postgresql:// URI),
+  // written at `epoch`, the lease the caller holds (pgstore/lease.h); its tables are made if
+  // missing. Null and *error when the database cannot be reached or refuses.
+  static std::unique_ptr<Journal> open_postgresql(const std::string& conninfo, const std::string& workspace,
+                                                  std::int64_t epoch, std::string* error);
   ~Journal();
   Journal(const Journal&) = delete;
   Journal& operator=(const Journal&) = delete;
@@ -95,8 +113,23 @@ class Journal {
   // Snapshots are stored in parts of at most this many bytes (tests make it small).
   void set_snapshot_part_bytes(std::size_t n) { snapshot_part_bytes_ = n; }
   // The connection, for the event history's tables in this file (history::Store::on): its
-  // rows go in this journal's transactions, on the thread that runs them.
+  // rows go in this journal's transactions, on the thread that runs them. Null on PostgreSQL.
   sqlite3* connection() const { return db_; }
+  sqlstore::Dialect dialect() const { return store_->dialect(); }
+  // What the last failure was, for the caller to act on: Unavailable (retry after reading
+  // back), Fenced (stop: another node holds the workspace), Failed (anything else).
+  sqlstore::Code failure_code() const { return failure_code_; }
+  // The store's lease is lost (another thread may say so): every transaction from now on is
+  // refused (Fenced, with `why`), whatever the database would answer.
+  void fence(const std::string& why);
+  // Until when a batch whose store was Unavailable is tried again (server/group_commit.h):
+  // the lease's own deadline. Unset (SQLite): never.
+  using Deadline = std::function<std::chrono::steady_clock::time_point()>;
+  void set_retry_until(Deadline until) { retry_until_ = std::move(until); }
+  const Deadline& retry_until() const { return retry_until_; }
+  // The seq of the last line committed, read once from the store and then counted (so that a
+  // caller may ask before every transaction); nullopt when the store cannot say.
+  std::optional<std::int64_t> committed_seq(std::string* error);
   // Copies the write-ahead log into the database (a passive checkpoint) through a connection
   // of its own, so it may run on another thread while append() commits: commits never wait
   // for a checkpoint (automatic checkpoints are off).
@@ -104,7 +137,10 @@ class Journal {
 
  private:
   Journal() = default;
-  bool exec(const char* sql, std::string* error);
+  bool exec(const std::string& sql, std::string* error);
+  bool failed(const sqlstore::Status& s, std::string* error);  // *error and failure_code_ from s
+  bool prepare_statements(std::string* error);  // those of every transaction, at open
+  sqlstore::Statement* statement(std::string_view sql, std::string* error);  // prepared once, kept
   bool check(std::string* error);    // quick_check, at open
   bool migrate(std::string* error);  // the checksum columns, on a journal older than them
   bool injected(JournalFault::Kind kind, std::string* error);  // an injected write fault fires now
@@ -114,12 +150,19 @@ class Journal {
   std::unique_ptr<FaultVfs> fault_vfs_;  // outlives the connections (closed in ~Journal)
   std::int64_t committed_ = 0;           // transactions committed since open
   std::int64_t reading_seq_ = 0;
-  sqlite3* db_ = nullptr;
+  sqlite3* db_ = nullptr;  // SQLite only
   sqlite3* checkpoint_db_ = nullptr;
-  sqlite3_stmt* insert_line_ = nullptr;
-  sqlite3_stmt* insert_ruleset_ = nullptr;
-  bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
-           const std::function<void(sqlite3_stmt*)>& row = {});
+  std::unique_ptr<pgstore::Connection> pg_;  // PostgreSQL only
+  std::unique_ptr<sqlstore::Database> store_;
+  std::map<std::string_view, std::unique_ptr<sqlstore::Statement>> statements_;  // by their SQL, a literal
+  sqlstore::Code failure_code_ = sqlstore::Code::Ok;
+  std::mutex fence_mu_;
+  std::string fenced_;  // why, once fence() was called
+  Deadline retry_until_;
+  std::optional<std::int64_t> committed_seq_;
+  std::int64_t changes_ = 0;  // rows the last run() changed
+  using Bind = std::function<void(sqlstore::Statement&)>;
+  bool run(const char* sql, const Bind& bind, std::string* error, const Bind& row = {});
   std::int64_t pending_ = 0;  // lines added in the open transaction
   std::size_t snapshot_part_bytes_ = 16 << 20;
   std::int64_t count_ = 0;

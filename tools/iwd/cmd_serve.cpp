@@ -4,9 +4,12 @@
 // replayed at start. Without a configuration (no API tokens) it listens on loopback only.
 #include <fmt/format.h>
 
+#include <signal.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <charconv>
 #include <csignal>
 #include <fstream>
@@ -23,14 +26,49 @@
 #include "server/metrics.h"
 #include "server/offer_hub.h"
 #include "server/ruleset.h"
+#include "server/store_lease.h"
 #include "tools/iwd/commands.h"
 
 namespace iwd::cli {
 namespace {
 
 struct ServeOptions {
-  std::string rules, data, listen, config, port_file;
+  std::string rules, data, listen, config, port_file, store;
 };
+
+// `--store`: a PostgreSQL URI or libpq's key=value conninfo (docs/deployment.md, "Store").
+bool postgresql_store(const std::string& store) {
+  return store.starts_with("postgresql://") || store.starts_with("postgres://") || store.find('=') != std::string::npos;
+}
+
+// The journal in PostgreSQL, under the lease of workspace `default` (server/store_lease.h).
+// What is not kept there yet is refused, not ignored. The exit status when not: 1 (held by
+// another node, or the database unavailable: a supervisor tries again) or kExitUsage.
+int open_postgresql_store(const std::string& store, const server::ServerConfig& config,
+                          std::unique_ptr<server::StoreLease>* lease, std::unique_ptr<server::Journal>* journal) {
+  if (config.history || !config.subscriptions.empty()) {
+    std::cerr << "iwd serve: --store postgresql://: the event history and notifications are not kept in PostgreSQL "
+                 "yet: set \"history\": false (and no subscriptions) in the configuration (--config), or keep the "
+                 "journal in SQLite (no --store)\n";
+    return kExitUsage;
+  }
+  std::string error;
+  pgstore::Code code = pgstore::Code::Ok;
+  *lease = server::StoreLease::acquire({store, "default", server::node_name()}, &code, &error);
+  if (!*lease) {
+    std::cerr << "iwd serve: " << error
+              << (code == pgstore::Code::Held ? " (another iwd serve holds it: it is renewed while that one runs)" : "")
+              << "\n";
+    return code == pgstore::Code::Failed ? kExitUsage : 1;
+  }
+  *journal = server::Journal::open_postgresql(store, "default", (*lease)->epoch(), &error);
+  if (!*journal) {
+    std::cerr << "iwd serve: " << error << "\n";
+    return 1;
+  }
+  (*journal)->set_retry_until([l = lease->get()] { return l->deadline(); });
+  return kExitOk;
+}
 
 bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
 
@@ -98,8 +136,25 @@ int run_serve(const ServeOptions& opts) {
       case server::RulesetStatus::Failed:
       case server::RulesetStatus::BadUpload: std::cerr << "iwd serve: " << error << "\n"; return kExitUsage;
     }
-  auto journal = server::Journal::open(data, &error);
-  if (!journal) {
+  std::unique_ptr<server::Journal> journal;
+  std::unique_ptr<server::StoreLease> lease;  // with --store postgresql://: stopped before the journal goes
+  std::atomic<bool> lost{false};
+  if (!opts.store.empty()) {
+    if (!postgresql_store(opts.store)) {
+      std::cerr << "iwd serve: --store is a PostgreSQL URI (postgresql://...) or conninfo (host=... dbname=...), not `"
+                << opts.store << "`\n";
+      return kExitUsage;
+    }
+    if (const int status = open_postgresql_store(opts.store, config, &lease, &journal); status != kExitOk) return status;
+    // Lost: nothing more is acknowledged (503), and the service stops as a SIGTERM stops it.
+    lease->keep([&lost, j = journal.get()](const std::string& why) {
+      j->fence(why);
+      lost = true;
+      std::cerr << "iwd serve: the lease of workspace default is lost: " << why
+                << "; nothing more is acknowledged, stopping (start it again to take the lease once it is free)\n";
+      kill(getpid(), SIGTERM);
+    });
+  } else if (!(journal = server::Journal::open(data, &error))) {
     std::cerr << "iwd serve: " << error << "\n";
     return kExitUsage;
   }
@@ -127,8 +182,11 @@ int run_serve(const ServeOptions& opts) {
   }
   if (!opts.port_file.empty()) std::ofstream(opts.port_file) << bound << "\n";
   const auto& started = engine->start_stats();
-  std::cerr << fmt::format("iwd serve: {} on http://{}:{}; journal {}/journal.db ({}{} lines replayed in {} ms{})\n",
-                           engine->ruleset_label(), host, bound, data, started.from_snapshot ? "a snapshot and " : "",
+  const std::string where = lease ? fmt::format("in PostgreSQL, workspace default at epoch {} held by {}", lease->epoch(),
+                                                lease->holder())
+                                  : data + "/journal.db";
+  std::cerr << fmt::format("iwd serve: {} on http://{}:{}; journal {} ({}{} lines replayed in {} ms{})\n",
+                           engine->ruleset_label(), host, bound, where, started.from_snapshot ? "a snapshot and " : "",
                            started.lines, started.ms,
                            started.reloads ? "; the rules given differ from the journal's: reloaded" : "");
   if (!auth.enabled())
@@ -144,6 +202,10 @@ int run_serve(const ServeOptions& opts) {
   pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
   engine.reset();  // answers and commits what is in flight
+  if (lost) {
+    std::cerr << "iwd serve: stopped: the lease of workspace default was lost\n";
+    return 1;
+  }
   std::cerr << "iwd serve: stopped\n";
   return kExitOk;
 }
@@ -160,6 +222,10 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--listen", opts->listen, "HOST:PORT (port 0: any free port); default 127.0.0.1:8080");
   cmd->add_option("--config", opts->config, "The configuration: API tokens and roles, limits (docs/api.md)");
   cmd->add_option("--port-file", opts->port_file, "Write the port listened on to this file");
+  cmd->add_option("--store", opts->store,
+                  "Keep the journal in PostgreSQL (a postgresql:// URI or a conninfo) under the lease of workspace "
+                  "default, instead of DIR/journal.db (docs/deployment.md)");
+
   cmd->callback([opts] { set_exit_code(run_serve(*opts)); });
 }
 
