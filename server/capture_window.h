@@ -5,19 +5,20 @@
 // body is forgotten, and the id's mark in the index (server/state_image.h) is dropped once its
 // item has ended, so the index holds the open items and the window's captures, not every id
 // ever seen. Expiry walks the captures in the order they were made (a queue by instant), a
-// bounded number per engine batch, so no batch pays for a long quiet spell at once.
+// bounded number per engine batch, so no batch pays for a long quiet spell at once. The
+// captures and their answers are one queue (server/answer_log.h): about 24 bytes a capture and
+// its answer's bytes, shortened, rather than a heap node and a string each.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <deque>
-#include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "server/answer_log.h"
 #include "server/state_image.h"
 
 namespace iwd::server {
@@ -30,30 +31,34 @@ class CaptureWindow {
 
   // Whether a capture made at `at` is still within the window at `now`.
   bool within(std::int64_t at, std::int64_t now) const { return now - at < window_ms_; }
-  // A capture of `id` at `at` (the mark's `at`), with its first answer's body when known
-  // (empty: a capture replayed at recovery from before the window, whose answer is not needed).
-  void captured(std::uint32_t id, std::int64_t at, std::string answer);
-  // Every mark of `index` restored from a snapshot, with the first answers it kept (by id).
-  // A mark whose capture instant the snapshot does not say (format 1 and 2 images) counts
-  // from `at` (the snapshot's instant), so the window only lengthens.
-  void restored(CaptureIndex& index, std::int64_t at, std::vector<std::pair<std::uint32_t, std::string>> answers);
+  // A capture of `id` (`id_text`) at `at` (the mark's `at`, not before the last capture's),
+  // with its first answer's body when known (empty: a capture replayed at recovery from
+  // before the window, whose answer is not needed).
+  void captured(std::uint32_t id, std::string_view id_text, std::int64_t at, std::string_view answer);
+  // Every mark of `index` restored from a snapshot, with the first answers it kept (by id),
+  // before any capture. A mark whose capture instant the snapshot does not say (format 1 and 2
+  // images) counts from `at` (the snapshot's instant), so the window only lengthens.
+  void restored(CaptureIndex& index, std::int64_t at, std::vector<std::pair<std::uint32_t, std::string>> answers,
+                const runtime::StringPool& pool);
   // The first answer's body of `id`'s capture made at `at`, if kept.
-  const std::string* answer(std::uint32_t id, std::int64_t at) const;
-  // The first answers kept of the captures `index` marks (this life's), for a snapshot: shared,
-  // so the engine thread copies no text.
-  std::vector<std::pair<std::uint32_t, std::shared_ptr<const std::string>>> answers_of(const CaptureIndex& index) const;
+  std::optional<std::string> answer(std::uint32_t id, std::string_view id_text, std::int64_t at) const {
+    return log_.find(id, id_text, at);
+  }
+  // The first answers kept of the captures `index` marks (this life's), for a snapshot: they
+  // share the log's bytes, so the engine thread copies 24 bytes an answer and no text.
+  AnswerLog::View answers_of(const CaptureIndex& index) const;
   // Captures past the window at `now`, oldest first, at most `max`: their answers dropped,
   // and their marks erased from `index` when their items have ended (an item still open keeps
   // its mark: its source and that it is open). How many were looked at.
   std::size_t expire(std::int64_t now, CaptureIndex& index, std::size_t max);
   // Item `id` ended at `now`: its mark goes at once when its capture is past the window.
   void ended(std::uint32_t id, std::int64_t now, CaptureIndex& index) const;
-  std::size_t pending() const { return queue_.size(); }
+  std::size_t pending() const { return log_.size(); }
+  const AnswerLog& log() const { return log_; }
 
  private:
   std::int64_t window_ms_;
-  std::deque<std::pair<std::int64_t, std::uint32_t>> queue_;  // (capture instant, id), oldest first
-  std::unordered_map<std::uint32_t, std::pair<std::int64_t, std::shared_ptr<const std::string>>> answers_;  // id: (capture instant, body)
+  AnswerLog log_;  // every capture of the window, oldest first
 };
 
 }  // namespace iwd::server

@@ -323,6 +323,9 @@ Reply Engine::apply(Change& c, std::int64_t now, CommitBatch* batch) {
   // The journal line is the replay line {"at": INSTANT, OP: VALUE}; applied as parsed.
   std::string line =
       fmt::format("{{\"at\":\"{}\",\"{}\":{}}}", stdlib::format_instant(stdlib::Instant{now}), op_name(c.op), value);
+  // A capture's line names its source: recovery knows whose the item is without the history
+  // (whose capture record retention may have deleted: engine_sources.cpp).
+  if (c.op == Op::Capture) line.insert(line.size() - 1, ",\"by\":" + json(requester_).dump());
   // A refusal is answered by its code (server/reply.cpp's table), never by its wording.
   if (runtime::Status s = session_->apply(runtime::replay::ScriptLine{now, c.op, std::move(c.value)}); !s.ok())
     return refusal_reply(s);

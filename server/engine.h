@@ -193,7 +193,9 @@ class Engine {
   Reply captured(const Change& c, const std::string& id, std::uint64_t hash, std::int64_t now);
   // The rules' reason when the change being applied rejected `id`'s capture.
   std::optional<std::string> rejection(const std::string& id) const;
-  void remember_capture(const nlohmann::json& value, std::int64_t at, std::int64_t now);  // recovery: not a rejected one
+  // Recovery: a capture line replayed (not a rejected one), `by` its source (the line's `by`;
+  // empty in a journal written before lines named it).
+  void remember_capture(const nlohmann::json& value, std::int64_t at, std::int64_t now, const std::string& by);
   static std::uint64_t body_hash(const nlohmann::json& value, const std::string& dumped);
   // The batch loop (engine.cpp).
   void loop();

@@ -20,7 +20,7 @@ std::optional<Reply> Engine::capture_again(const std::string& id, std::uint64_t 
   if (!mark || mark->ended == ItemState::Rejected) return std::nullopt;
   const bool within = window_.within(mark->at, now);
   if (within && mark->body_hash == hash) {  // a retry: the first answer, nothing stored
-    if (const std::string* first = window_.answer(*known, mark->at)) return Reply{201, {}, *first};
+    if (auto first = window_.answer(*known, id, mark->at)) return Reply{201, {}, std::move(*first)};
     Change asked;
     asked.op = runtime::replay::Op::Capture;
     Reply again = outcome(asked, id);  // its first answer was not kept (restored from a snapshot of format 1 or 2)
@@ -43,7 +43,7 @@ Reply Engine::captured(const Change& c, const std::string& id, std::uint64_t has
   Reply r = outcome(c, id);
   const std::uint32_t interned = pool_.intern(id);
   captured_.set(interned, CaptureMark{hash, ItemState::None, pool_.intern(requester_), now});
-  window_.captured(interned, now, r.text.empty() ? r.body.dump() : r.text);
+  window_.captured(interned, id, now, r.text.empty() ? r.body.dump() : r.text);
   return r;
 }
 
@@ -51,7 +51,7 @@ Reply Engine::captured(const Change& c, const std::string& id, std::uint64_t has
 // rebuilds that state: rendered now, it is the answer the capture had (status and body), so a
 // retry after a restart, kill -9 included, answers as the first did. Only within the window:
 // older captures need no answer.
-void Engine::remember_capture(const nlohmann::json& value, std::int64_t at, std::int64_t now) {
+void Engine::remember_capture(const nlohmann::json& value, std::int64_t at, std::int64_t now, const std::string& by) {
   const std::string& id = value["id"].get_ref<const std::string&>();
   if (rejection(id)) return;
   std::string answer;
@@ -62,8 +62,9 @@ void Engine::remember_capture(const nlohmann::json& value, std::int64_t at, std:
     answer = r.text.empty() ? r.body.dump() : r.text;
   }
   const std::uint32_t interned = pool_.intern(id);
-  captured_.set(interned, CaptureMark{body_hash(value, value.dump()), ItemState::None, CaptureMark::kSourceUnread, at});
-  window_.captured(interned, at, std::move(answer));
+  const std::uint32_t source = by.empty() ? CaptureMark::kSourceUnread : pool_.intern(by);  // else the history says
+  captured_.set(interned, CaptureMark{body_hash(value, value.dump()), ItemState::None, source, at});
+  window_.captured(interned, id, at, answer);
 }
 
 }  // namespace iwd::server

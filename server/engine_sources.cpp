@@ -1,6 +1,8 @@
 // Which source an item is (docs/api.md, "Authentication"): the actor of its capture, the
-// source token's name. A capture applied by this service marks its item with it; an item known
-// from recovery or a snapshot (neither carries it) is looked up once in the history's capture
+// source token's name. A capture applied by this service marks its item with it, and so does
+// recovery, from the capture's journal line (`"by"`) or the snapshot's index (format 4), so
+// that neither retention nor compaction forgets it. Only an item an older iwd wrote (a line
+// without `by`, a snapshot of format 3 or before) is looked up once in the history's capture
 // record, which was committed with the capture's journal line. A source token's change to an
 // item another source captured is refused (403) before anything is applied.
 #include <fmt/format.h>

@@ -82,7 +82,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
     }
     recording_ = false;  // the state restored is not events
     std::vector<std::pair<std::uint32_t, std::string>> answers;  // the first answers it kept
-    if (is_binary_image(snapshot->image)) {  // formats 2 and 3: the runtime's exact state
+    if (is_binary_image(snapshot->image)) {  // formats 2 to 4: the runtime's exact state
       if (std::string e = load_image(snapshot->image, session_->runtime(), &captured_, &answers); !e.empty()) {
         *error = fmt::format("{}: the snapshot of {} does not load: {}", journal_.path(),
                              stdlib::format_instant(stdlib::Instant{snapshot->at}), e);
@@ -98,7 +98,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
       }
       if (!restore_captured(snapshot->captured, error)) return false;
     }
-    window_.restored(captured_, snapshot->at, std::move(answers));
+    window_.restored(captured_, snapshot->at, std::move(answers), pool_);
     snapshot->image.clear();
     snapshot->image.shrink_to_fit();
     drain_events(nullptr);
@@ -147,7 +147,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
                                 journal_.position(), n, e);
           return;
         }
-        if (parsed.op == runtime::replay::Op::Capture) remember_capture(parsed.value, parsed.at, recovery_now);
+        if (parsed.op == runtime::replay::Op::Capture) remember_capture(parsed.value, parsed.at, recovery_now, parsed.by);
         drain_events(nullptr);
       },
       error);

@@ -211,7 +211,8 @@ namespace iwd::server {
 namespace {
 
 constexpr std::string_view kMagic = "IWDSNAP2";
-constexpr std::uint32_t kFormat = 3;  // 2: the index without capture instants and answers
+// 2: the index without capture instants and answers; 3: without the marks' sources.
+constexpr std::uint32_t kFormat = 4;
 
 template <typename T>
 void put(std::string& out, T v) {
@@ -248,8 +249,7 @@ class HeadReader {
 
 }  // namespace
 
-StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured,
-                           std::vector<std::pair<std::uint32_t, std::shared_ptr<const std::string>>> answers) {
+StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured, AnswerLog::View answers) {
   StateCapture c;
   c.answers = std::move(answers);
   c.pool_size = rt.pool().size();
@@ -264,8 +264,12 @@ StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captu
 }
 
 std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) {
-  c.captured.each([&c](std::uint32_t id, const CaptureMark&) {
+  auto name = [&c](std::uint32_t id) {
     if (id / 64 < c.marks.size()) c.marks[id / 64] |= std::uint64_t{1} << (id % 64);
+  };
+  c.captured.each([&name](std::uint32_t id, const CaptureMark& m) {
+    name(id);
+    if (m.source < CaptureMark::kSourceNone) name(m.source);  // its source's name, as a string of the image
   });
   std::uint32_t strings = 0;
   std::size_t bytes = 0;
@@ -275,10 +279,10 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) 
       bytes += pool.view(id).size();
     }
   // The answers in the index's order (by id), to be written beside their marks.
-  std::sort(c.answers.begin(), c.answers.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  for (const auto& [id, body] : c.answers) bytes += body->size();
+  c.answers.sort_by_id();
+  for (std::size_t k = 0; k < c.answers.size(); ++k) bytes += c.answers.entry(k).bytes();
   std::string out;
-  out.reserve(64 + bytes + 8 * std::size_t{strings} + 25 * c.captured.size());
+  out.reserve(64 + bytes + 8 * std::size_t{strings} + 33 * c.captured.size());
   out.append(kMagic);
   put(out, kFormat);
   put(out, c.pool_size);
@@ -291,14 +295,19 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) 
       out.append(s);
     }
   put(out, static_cast<std::uint32_t>(c.captured.size()));
-  auto answer = c.answers.begin();
+  std::size_t answer = 0;
   c.captured.each([&](std::uint32_t id, const CaptureMark& m) {
     put(out, id);
     put(out, m.body_hash);
     put(out, static_cast<std::uint8_t>(m.ended));
     put(out, m.at);
-    while (answer != c.answers.end() && answer->first < id) ++answer;
-    const std::string_view body = answer != c.answers.end() && answer->first == id ? std::string_view(*answer->second) : "";
+    put(out, m.source);  // by its id here, as the index's ids (or kSourceUnread, kSourceNone)
+    // (Of two captures of the id at the mark's instant, the later: this life's.)
+    while (answer < c.answers.size() && (c.answers.entry(answer).id < id ||
+                                         (answer + 1 < c.answers.size() && c.answers.entry(answer + 1).id == id)))
+      ++answer;
+    const std::string body =
+        answer < c.answers.size() && c.answers.entry(answer).id == id ? c.answers.answer(answer, pool.view(id)) : "";
     put(out, static_cast<std::uint32_t>(body.size()));
     out.append(body);
   });
@@ -317,7 +326,7 @@ std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIn
     HeadReader in(image);
     if (in.take(kMagic.size()) != kMagic) return "it is not a binary snapshot image";
     const auto format = in.get<std::uint32_t>();
-    if (format != 2 && format != kFormat)
+    if (format < 2 || format > kFormat)
       return fmt::format("its format is {}; this server reads formats 1 to {}", format, kFormat);
     in.get<std::uint32_t>();  // the size of the pool it was taken from (ids are below it)
     // The strings, by their ids there; a table of those ids to the ones here (as far as the
@@ -335,6 +344,12 @@ std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIn
       if (ids[id] != runtime::kNoId) throw runtime::FrameError("a string is listed twice");
       ids[id] = pool.intern(text);
     }
+    auto source_here = [&ids](std::uint32_t source) {
+      if (source >= CaptureMark::kSourceNone) return source;
+      if (source >= ids.size() || ids[source] == runtime::kNoId)
+        throw runtime::FrameError("a source of its index is not among its strings");
+      return ids[source];
+    };
     for (std::uint32_t n = in.get<std::uint32_t>(); n > 0; --n) {
       const auto id = in.get<std::uint32_t>();
       const auto hash = in.get<std::uint64_t>();
@@ -345,6 +360,8 @@ std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIn
       CaptureMark mark{hash, static_cast<ItemState>(ended)};
       if (format >= 3) {
         mark.at = in.get<std::int64_t>();
+        // Format 3 did not say whose (kSourceUnread: the history's capture record is read).
+        if (format >= 4) mark.source = source_here(in.get<std::uint32_t>());
         const std::string_view body = in.take(in.get<std::uint32_t>());
         if (!body.empty() && answers) answers->emplace_back(ids[id], std::string(body));
       }

@@ -7,8 +7,9 @@
 // - snapshots (compaction), format 1 (JSON): the image stored in the journal, restored at
 //   recovery instead of replaying the lines before it. Still read; no longer written.
 //
-// Snapshots are written in binary (format 3, format 2 still read; the second half of this
-// header; 3 adds the idempotency index's capture instants and first answers): the runtime's
+// Snapshots are written in binary (format 4, formats 2 and 3 still read; the second half of
+// this header; 3 adds the idempotency index's capture instants and first answers, 4 each mark's
+// source, so that whose an open item is survives a restart without the history): the runtime's
 // exact state (Runtime::save_state), so that the running runtime is already the one recovery
 // builds and nothing is rebuilt when a snapshot is taken. The engine thread only copies
 // (capture_state: the runtime as flat bytes with interned ids, and the idempotency index);
@@ -29,6 +30,7 @@
 #include <vector>
 
 #include "runtime/runtime.h"
+#include "server/answer_log.h"
 
 namespace iwd::server {
 
@@ -90,7 +92,8 @@ struct CaptureMark {
   std::uint64_t body_hash = 0;
   runtime::ItemState ended = runtime::ItemState::None;  // None while open
   // The source that captured it (the actor's interned name), or one of these: not looked up yet
-  // (recovery and snapshots do not carry it: the history's capture record says it), or not known.
+  // (a snapshot of format 2 or 3, a journal line without `by`: the history's capture record
+  // says it), or not known.
   static constexpr std::uint32_t kSourceUnread = 0xffffffffu, kSourceNone = 0xfffffffeu;
   std::uint32_t source = kSourceUnread;
   // When it was captured (this life), on the server's clock: the idempotency window counts
@@ -141,21 +144,20 @@ struct StateCapture {
   std::vector<std::uint64_t> marks;  // the ids the frame names (runtime::FrameWriter::marks)
   CaptureIndex captured;             // a copy of the idempotency index
   // The first answers of the index's captures still in the window (server/capture_window.h).
-  std::vector<std::pair<std::uint32_t, std::shared_ptr<const std::string>>> answers;
+  AnswerLog::View answers;
   std::uint32_t pool_size = 0;       // every id above is below it
   std::size_t agents = 0, items = 0;
 };
-StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured,
-                           std::vector<std::pair<std::uint32_t, std::shared_ptr<const std::string>>> answers = {});
+StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured, AnswerLog::View answers = {});
 
 // The image of a capture, in two pieces to be stored one after the other: this head, then
-// `capture.frame` as it is. The head: "IWDSNAP2", the format (3), the strings the capture
+// `capture.frame` as it is. The head: "IWDSNAP2", the format (4), the strings the capture
 // names (by their ids in `pool`, which may grow meanwhile: views are lock-free), the
-// idempotency index (each mark with its capture instant and its first answer, if kept), the
-// frame's size. Marks the index's ids in `capture.marks`. (Format 2, still read, had neither
-// instant nor answer.)
+// idempotency index (each mark with its capture instant, its source and its first answer, if
+// kept), the frame's size. Marks the index's ids and sources in `capture.marks`. (Format 2,
+// still read, had neither instant, source nor answer; format 3 no source.)
 std::string encode_image_head(StateCapture& capture, const runtime::StringPool& pool);
-// Whether a stored image is binary, of format 2 or 3 (else: format 1, JSON).
+// Whether a stored image is binary, of format 2, 3 or 4 (else: format 1, JSON).
 bool is_binary_image(std::string_view image);
 // Loads a binary image into a fresh runtime on the image's rules whose clock is at the image's
 // instant, its idempotency index into `captured` (empty) and, when given, the first answers it

@@ -58,6 +58,9 @@ struct ScriptLine {
   // The operation's JSON value, parsed once where the line or request was read and handed
   // to the runtime as it is (no text in between).
   nlohmann::json value;
+  // `"by"`: who made the change (a service's journal names the source of each capture, so
+  // that recovery knows whose the item is: docs/api.md); the runtime does not read it.
+  std::string by = {};  // (an initializer: lines made without it need not say so)
 };
 // A runtime on a simulated clock driven by script lines, one at a time: what `run` uses, and
 // what a service replays its journal with (the journal's lines are script lines).

@@ -59,6 +59,11 @@ std::string parse_line(std::string_view text, std::int64_t start, ScriptLine* ou
       has_at = true;
       continue;
     }
+    if (key == "by") {
+      if (!it->is_string()) return "`by` names who made the change (a string)";
+      out->by = it->get<std::string>();
+      continue;
+    }
     const Op op = op_named(key);
     if (op == Op::None) {
       std::string hint = stdlib::suggest_name(key, std::span<const std::string_view>(kOperations));

@@ -51,6 +51,18 @@ TEST(ReplayScript, ParsesDurationsInstantsAndOneOperation) {
   EXPECT_EQ(replay::parse_line(R"j({"start": "2026-01-05T09:00:00Z", "at": "1s"})j", kStart, &l), "a `start` line has no `at`");
 }
 
+// A service's journal names who captured each item (`by`): read, and refused when not a name.
+TEST(ReplayScript, ByNamesWhoMadeTheChange) {
+  replay::ScriptLine l;
+  EXPECT_EQ(replay::parse_line(R"j({"at": "1s", "capture": {"id": "C1"}, "by": "crm"})j", kStart, &l), "");
+  EXPECT_EQ(l.op, replay::Op::Capture);
+  EXPECT_EQ(l.by, "crm");
+  EXPECT_EQ(replay::parse_line(R"j({"at": "1s", "cancel": "C1"})j", kStart, &l), "");
+  EXPECT_EQ(l.by, "");
+  EXPECT_EQ(replay::parse_line(R"j({"at": "1s", "cancel": "C1", "by": 3})j", kStart, &l),
+            "`by` names who made the change (a string)");
+}
+
 TEST(Replay, PrintsEveryEventAsOneJsonLine) {
   const auto lines = replay(R"j(// a comment
 {"at": "0s", "agent": {"id": "a1", "skills": {"phone": 3}}}

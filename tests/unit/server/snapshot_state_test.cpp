@@ -307,10 +307,12 @@ TEST(SnapshotState, ADamagedImageIsRefused) {
 }
 
 // Format 3 keeps each mark of the idempotency index with its capture instant and its first
-// answer (server/capture_window.h); format 2 images, without them, still load (their marks'
-// instants unknown: the engine counts them from the snapshot's).
-// `image` (format 3) written as format 2 was: the index's entries without instant and answer.
-std::string as_format_2(const std::string& image) {
+// answer (server/capture_window.h), format 4 its source too; format 2 images, without them,
+// still load (their marks' instants unknown: the engine counts them from the snapshot's), and
+// format 3 images (their marks' sources unknown: the engine reads the history's records).
+// `image` (format 4) written as format 2 or 3 was: the index's entries without source, and for
+// 2 without instant and answer either.
+std::string as_format(const std::string& image, std::uint32_t format) {
   std::string out = image.substr(0, 8);
   std::size_t at = 8;
   auto copy = [&](std::size_t n) {
@@ -322,8 +324,7 @@ std::string as_format_2(const std::string& image) {
     std::memcpy(&v, image.data() + at, 4);
     return v;
   };
-  const std::uint32_t two = 2;
-  out.append(reinterpret_cast<const char*>(&two), 4);
+  out.append(reinterpret_cast<const char*>(&format), 4);
   at += 4;
   copy(4);  // the pool's size
   std::uint32_t strings = u32();
@@ -337,11 +338,22 @@ std::string as_format_2(const std::string& image) {
   copy(4);
   for (; marks > 0; --marks) {
     copy(4 + 8 + 1);  // id, hash, how it ended
-    at += 8;          // its instant
-    at += 4 + u32();  // its answer
+    if (format == 3) copy(8);
+    else at += 8;     // its instant
+    at += 4;          // its source
+    if (format == 3) copy(4 + u32());
+    else at += 4 + u32();  // its answer
   }
   copy(image.size() - at);  // the frame's size, the frame
   return out;
+}
+
+// A's image with the index `captured` and a first answer of S2's capture (at 09:00:03).
+std::string image_with_answer(World& a, const CaptureIndex& captured, std::uint32_t s2) {
+  AnswerLog log;
+  log.append(s2, "S2", kStart + 3000, "{\"first\":2}");
+  StateCapture capture = capture_state(a.session->runtime(), captured, log.view([](const AnswerLog::Entry&) { return true; }));
+  return encode_image_head(capture, a.pool) + std::string(capture.frame.view());
 }
 
 TEST(SnapshotState, TheIndexKeepsInstantsAndAnswersAndFormat2StillLoads) {
@@ -352,8 +364,7 @@ TEST(SnapshotState, TheIndexKeepsInstantsAndAnswersAndFormat2StillLoads) {
   const std::uint32_t s1 = a.pool.intern("S1"), s2 = a.pool.intern("S2");
   captured.set(s1, CaptureMark{11, runtime::ItemState::None, CaptureMark::kSourceUnread, kStart + 2000});
   captured.set(s2, CaptureMark{22, runtime::ItemState::None, CaptureMark::kSourceUnread, kStart + 3000});
-  StateCapture capture = capture_state(a.session->runtime(), captured, {{s2, std::make_shared<const std::string>("{\"first\":2}")}});
-  const std::string image = encode_image_head(capture, a.pool) + std::string(capture.frame.view());
+  const std::string image = image_with_answer(a, captured, s2);
 
   World b(runtime::Policy::LongestIdle, a.session->now());
   CaptureIndex copied;
@@ -372,12 +383,50 @@ TEST(SnapshotState, TheIndexKeepsInstantsAndAnswersAndFormat2StillLoads) {
   World c(runtime::Policy::LongestIdle, a.session->now());
   CaptureIndex old;
   answers.clear();
-  ASSERT_EQ(load_image(as_format_2(image), c.session->runtime(), &old, &answers), "");
+  ASSERT_EQ(load_image(as_format(image, 2), c.session->runtime(), &old, &answers), "");
   EXPECT_EQ(c.session->runtime().open_items(), 2u);
   ASSERT_TRUE(old.find(*c.pool.find("S2")));
   EXPECT_EQ(old.find(*c.pool.find("S2"))->body_hash, 22u);
   EXPECT_EQ(old.find(*c.pool.find("S2"))->at, CaptureMark::kAtUnknown);
   EXPECT_TRUE(answers.empty());
+}
+
+// Format 4 keeps whose each mark is (docs/api.md, "Authentication": a restart must not open an
+// item to every source); a format 3 image still loads, its marks' sources to be read.
+TEST(SnapshotState, TheIndexKeepsSourcesAndFormat3StillLoads) {
+  World a(runtime::Policy::LongestIdle, kStart);
+  ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:02Z","capture":{"id":"S1","department":"Sales"}})").error, "");
+  ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:03Z","capture":{"id":"S2","department":"Sales"}})").error, "");
+  ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:04Z","capture":{"id":"S3","department":"Sales"}})").error, "");
+  CaptureIndex captured;
+  // Sources interned after the items' ids, and one no item names: the image carries their names.
+  const std::uint32_t s1 = a.pool.intern("S1"), s2 = a.pool.intern("S2"), s3 = a.pool.intern("S3");
+  const std::uint32_t crm = a.pool.intern("crm-source-never-an-id");
+  captured.set(s1, CaptureMark{11, runtime::ItemState::None, crm, kStart + 2000});
+  captured.set(s2, CaptureMark{22, runtime::ItemState::None, CaptureMark::kSourceNone, kStart + 3000});
+  captured.set(s3, CaptureMark{33, runtime::ItemState::None, CaptureMark::kSourceUnread, kStart + 4000});
+  const std::string image = image_with_answer(a, captured, s2);
+
+  World b(runtime::Policy::LongestIdle, a.session->now());
+  b.pool.intern("something else first");  // the source's id here is not the one there
+  CaptureIndex copied;
+  ASSERT_EQ(load_image(image, b.session->runtime(), &copied), "");
+  const CaptureMark* m1 = copied.find(*b.pool.find("S1"));
+  ASSERT_TRUE(m1 && b.pool.find("crm-source-never-an-id"));
+  EXPECT_EQ(m1->source, *b.pool.find("crm-source-never-an-id"));
+  EXPECT_EQ(copied.find(*b.pool.find("S2"))->source, CaptureMark::kSourceNone);
+  EXPECT_EQ(copied.find(*b.pool.find("S3"))->source, CaptureMark::kSourceUnread);
+
+  World c(runtime::Policy::LongestIdle, a.session->now());
+  CaptureIndex old;
+  std::vector<std::pair<std::uint32_t, std::string>> answers;
+  ASSERT_EQ(load_image(as_format(image, 3), c.session->runtime(), &old, &answers), "");
+  EXPECT_EQ(c.session->runtime().open_items(), 3u);
+  ASSERT_TRUE(old.find(*c.pool.find("S1")));
+  EXPECT_EQ(old.find(*c.pool.find("S1"))->source, CaptureMark::kSourceUnread);
+  EXPECT_EQ(old.find(*c.pool.find("S1"))->at, kStart + 2000);
+  ASSERT_EQ(answers.size(), 1u);
+  EXPECT_EQ(answers[0].second, "{\"first\":2}");
 }
 
 }  // namespace
