@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <iterator>
 #include <set>
 #include <sstream>
 
@@ -51,7 +52,79 @@ bool parse_notifications(const json& j, ServerConfig* c, std::string* error) {
   return true;
 }
 
+// `tokens`: an array of {"token", "role", "agent", "name"}.
+bool parse_tokens(const json& j, std::vector<ApiToken>* out, std::string* error) {
+  auto fail = [error](std::string what) { return *error = std::move(what), false; };
+  if (!j.is_array()) return fail("`tokens` is an array of {\"token\", \"role\", \"agent\"} objects");
+  for (std::size_t k = 0; k < j.size(); ++k) {
+    const json& t = j[k];
+    const std::string where = fmt::format("tokens[{}]", k);
+    if (!t.is_object()) return fail(where + " is an object");
+    ApiToken token;
+    for (auto f = t.begin(); f != t.end(); ++f) {
+      if (!f->is_string()) return fail(fmt::format("{}.{} is a string", where, f.key()));
+      const std::string v = f->get<std::string>();
+      if (f.key() == "token") token.token = v;
+      else if (f.key() == "agent") token.agent = v;
+      else if (f.key() == "name") token.name = v;
+      else if (f.key() == "role") {
+        auto role = parse_role(v);
+        if (!role) return fail(fmt::format("{}.role `{}` is not one of source, agent, supervisor, viewer, admin", where, v));
+        token.role = *role;
+      } else {
+        return fail(fmt::format("{}: unknown field `{}` (token, role, agent, name)", where, f.key()));
+      }
+    }
+    if (token.token.size() < 16) return fail(where + ".token is at least 16 characters");
+    if (token.role == Role::None) return fail(where + " needs a `role`");
+    if ((token.role == Role::Agent) != !token.agent.empty())
+      return fail(where + ": an `agent` token names its agent (`agent`), and only an agent token does");
+    for (const ApiToken& other : *out)
+      if (other.token == token.token) return fail(where + ".token is given twice");
+    out->push_back(std::move(token));
+  }
+  return true;
+}
+
+// `admin_tokens`: the deployment's administrators, [{"token", "name"}] (the role is admin).
+bool parse_admin_tokens(const json& j, std::vector<ApiToken>* out, std::string* error) {
+  if (!j.is_array()) return *error = "`admin_tokens` is an array of {\"token\", \"name\"} objects", false;
+  json with_role = json::array();
+  for (json t : j) {
+    if (t.is_object() && t.contains("role"))
+      return *error = "`admin_tokens`: a deployment token has no `role` (it creates and deletes workspaces)", false;
+    if (t.is_object()) t["role"] = "admin";
+    with_role.push_back(std::move(t));
+  }
+  if (!parse_tokens(with_role, out, error)) return *error = "admin_" + *error, false;  // admin_tokens[0]...
+  return true;
+}
+
 }  // namespace
+
+std::string workspace_name_problem(std::string_view name) {
+  const auto ok = [](char ch, bool first) {
+    return (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') || (!first && ch == '-');
+  };
+  bool good = !name.empty() && name.size() <= 63;
+  for (std::size_t k = 0; good && k < name.size(); ++k) good = ok(name[k], k == 0);
+  if (good) return "";
+  return fmt::format("`{}` is not a workspace name: 1 to 63 characters, lowercase letters, digits and `-`, not starting with `-`",
+                     name.size() > 80 || !std::all_of(name.begin(), name.end(), [](char ch) { return ch >= 0x20 && ch < 0x7f; })
+                         ? std::string("(a name that cannot be shown)")
+                         : std::string(name));
+}
+
+std::optional<ServerConfig> parse_workspace_settings(const json& j, const std::string& origin, std::string* error) {
+  if (!j.is_object()) return *error = fmt::format("{}: the settings are a JSON object", origin), std::nullopt;
+  for (auto it = j.begin(); it != j.end(); ++it)
+    if (std::find_if(std::begin(kWorkspaceFields), std::end(kWorkspaceFields),
+                     [&it](const char* f) { return it.key() == f; }) == std::end(kWorkspaceFields))
+      return *error = fmt::format("{}: `{}` is not a workspace's own (a workspace has: rules, {})", origin, it.key(),
+                                  fmt::join(kWorkspaceFields, ", ")),
+             std::nullopt;
+  return parse_config(j.dump(), origin, error);
+}
 
 std::optional<ServerConfig> load_config(const std::string& path, std::string* error) {
   std::ifstream in(path, std::ios::binary);
@@ -138,36 +211,30 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
     } else if (key == "notifications") {
       if (!parse_notifications(*it, &c, &fail_text)) return fail(fail_text);
     } else if (key == "tokens") {
-      if (!it->is_array()) return fail("`tokens` is an array of {\"token\", \"role\", \"agent\"} objects");
-      for (std::size_t k = 0; k < it->size(); ++k) {
-        const json& t = (*it)[k];
-        const std::string where = fmt::format("tokens[{}]", k);
-        if (!t.is_object()) return fail(where + " is an object");
-        ApiToken token;
-        for (auto f = t.begin(); f != t.end(); ++f) {
-          if (!f->is_string()) return fail(fmt::format("{}.{} is a string", where, f.key()));
-          const std::string v = f->get<std::string>();
-          if (f.key() == "token") token.token = v;
-          else if (f.key() == "agent") token.agent = v;
-          else if (f.key() == "name") token.name = v;
-          else if (f.key() == "role") {
-            auto role = parse_role(v);
-            if (!role) return fail(fmt::format("{}.role `{}` is not one of source, agent, supervisor, viewer, admin", where, v));
-            token.role = *role;
-          } else {
-            return fail(fmt::format("{}: unknown field `{}` (token, role, agent, name)", where, f.key()));
-          }
+      if (!parse_tokens(*it, &c.tokens, &fail_text)) return fail(fail_text);
+    } else if (key == "admin_tokens") {
+      if (!parse_admin_tokens(*it, &c.admin_tokens, &fail_text)) return fail(fail_text);
+    } else if (key == "workspaces") {
+      if (!it->is_object()) return fail("`workspaces` is an object: each workspace's rules and settings by its name");
+      for (auto w = it->begin(); w != it->end(); ++w) {
+        WorkspaceDecl decl;
+        decl.name = w.key();
+        if (std::string why = workspace_name_problem(decl.name); !why.empty()) return fail(fmt::format("`workspaces.{}`: {}", decl.name, why));
+        if (decl.name == "default") return fail("`workspaces.default`: `default` is the deployment's own workspace (the fields at the top)");
+        if (!w->is_object()) return fail(fmt::format("`workspaces.{}` is an object", decl.name));
+        json settings = *w;
+        if (auto r = settings.find("rules"); r != settings.end()) {
+          if (!r->is_string() || r->get<std::string>().empty()) return fail(fmt::format("`workspaces.{}.rules` is a path", decl.name));
+          decl.rules = r->get<std::string>();
+          settings.erase(r);
         }
-        if (token.token.size() < 16) return fail(where + ".token is at least 16 characters");
-        if (token.role == Role::None) return fail(where + " needs a `role`");
-        if ((token.role == Role::Agent) != !token.agent.empty())
-          return fail(where + ": an `agent` token names its agent (`agent`), and only an agent token does");
-        for (const ApiToken& other : c.tokens)
-          if (other.token == token.token) return fail(where + ".token is given twice");
-        c.tokens.push_back(std::move(token));
+        auto parsed = parse_workspace_settings(settings, fmt::format("`workspaces.{}`", decl.name), &fail_text);
+        if (!parsed) return fail(fail_text);
+        decl.config = std::move(*parsed);
+        c.workspaces.push_back(std::move(decl));
       }
     } else {
-      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, history, history_retention_days, idempotency_window_seconds, id_scope, subscriptions, notifications, mappings)", key));
+      return fail(fmt::format("unknown field `{}` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, history, history_retention_days, idempotency_window_seconds, id_scope, subscriptions, notifications, mappings, workspaces, admin_tokens)", key));
     }
   }
   if (!c.subscriptions.empty() && !c.history) return fail("`subscriptions` need the event history (`history`: true)");
@@ -182,6 +249,17 @@ std::optional<ServerConfig> parse_config(const std::string& text, const std::str
   if (sources.size() > 1 && !c.history)
     return fail(fmt::format("two sources (`{}`) need the event history (`history`: true): it says which source captured an item",
                             fmt::join(sources, "`, `")));
+  // A token opens one workspace only: the same secret twice would let a workspace's token
+  // name another's (and the deployment's tokens are no workspace's).
+  std::set<std::string> secrets;
+  auto once = [&secrets](const std::vector<ApiToken>& tokens) {
+    for (const ApiToken& t : tokens)
+      if (!secrets.insert(t.token).second) return false;
+    return true;
+  };
+  bool unique = once(c.tokens) && once(c.admin_tokens);
+  for (const WorkspaceDecl& w : c.workspaces) unique = unique && once(w.config.tokens);
+  if (!unique) return fail("a token is given to two workspaces (or to a workspace and `admin_tokens`): each token opens one");
   return c;
 }
 

@@ -2,12 +2,15 @@
 // "Configuration"): API tokens with their roles, and limits. Command-line options win over it.
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstddef>
 #include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "mapping/mapping.h"
@@ -16,6 +19,8 @@
 #include "server/auth.h"
 
 namespace iwd::server {
+
+struct WorkspaceDecl;  // below
 
 struct ServerConfig {
   std::optional<std::string> listen, data;   // HOST:PORT, the data folder
@@ -46,7 +51,32 @@ struct ServerConfig {
   // `mappings`: a source's own payload turned into the rules' fields (docs/sources.md), by
   // source (its token's name); applied to that source's creates.
   std::map<std::string, mapping::Mapping> mappings;
+  // Workspaces (docs/deployment.md, "Workspaces"): `workspaces` declared by name, each with
+  // its own rules and settings, and `admin_tokens`, the deployment's administrators (they
+  // create and delete workspaces at run time; no workspace's token does).
+  std::vector<WorkspaceDecl> workspaces;
+  std::vector<ApiToken> admin_tokens;
+  // Set by the server, never read from a file: the workspace these settings are ("": the
+  // default, at the top of the paths).
+  std::string workspace;
 };
+
+// One workspace of `workspaces`: its rules (a path, as --rules) and its own settings (the
+// fields a workspace may have: tokens, history, subscriptions, mappings, ...).
+struct WorkspaceDecl {
+  std::string name;
+  std::optional<std::string> rules;
+  ServerConfig config;
+};
+
+// The fields of the configuration a workspace has of its own; the others are the deployment's.
+inline constexpr const char* kWorkspaceFields[] = {"tokens", "compact_every", "history", "history_retention_days",
+                                                   "idempotency_window_seconds", "id_scope", "subscriptions",
+                                                   "notifications", "mappings"};
+// Why `name` cannot name a workspace ("" when it can): [a-z0-9][a-z0-9-]{0,62}.
+std::string workspace_name_problem(std::string_view name);
+// A workspace's settings from JSON (`origin` names it in errors): only kWorkspaceFields.
+std::optional<ServerConfig> parse_workspace_settings(const nlohmann::json& j, const std::string& origin, std::string* error);
 
 // Reads and checks FILE: nullopt and *error naming the file, the field and the problem.
 std::optional<ServerConfig> load_config(const std::string& path, std::string* error);

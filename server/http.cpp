@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "console/ui.h"
+#include "server/config.h"
 #include "server/http_exchange.h"
 #include "server/http_guard.h"
 #include "server/ids.h"
@@ -23,12 +24,6 @@ namespace iwd::server {
 namespace {
 
 constexpr auto kStopWait = std::chrono::seconds(30);
-
-// A route's path split at '/': literal segments, and "" where a {parameter} goes.
-struct CompiledRoute {
-  const Route* route;
-  std::vector<std::string> segments;
-};
 
 std::vector<std::string> split_path(const std::string& path) {
   std::vector<std::string> out;
@@ -80,11 +75,23 @@ void Responder::stream(std::shared_ptr<OfferSubscription> subscription, std::vec
   x_->answer(200, "text/event-stream", {}, std::move(s));
 }
 
+RouteTable::RouteTable(ServerContext context, const Authenticator& authenticator,
+                       const std::function<std::vector<Route>(ServerContext&)>& make)
+    : ctx(std::move(context)), auth(authenticator) {
+  routes = make(ctx);
+  for (const Route& r : routes) {
+    std::vector<std::string> segments = split_path(r.path);
+    for (std::string& s : segments)
+      if (s.size() > 1 && s.front() == '{') s.clear();
+    compiled.push_back({&r, std::move(segments)});
+  }
+}
+
 struct HttpFrontEnd::Impl {
   ServerContext ctx;
   const Authenticator& auth;
-  std::vector<Route> routes;
-  std::vector<CompiledRoute> compiled;
+  RouteTable main;  // the default workspace's
+  WorkspaceDirectory* workspaces = nullptr;
   MHD_Daemon* daemon = nullptr;
   StreamRegistry streams;
   std::atomic<bool> stopping{false};
@@ -95,17 +102,12 @@ struct HttpFrontEnd::Impl {
   std::thread keep_alive;
   std::unique_ptr<ConnectionGuard> guard;
 
-  Impl(ServerContext c, const Authenticator& a) : ctx(c), auth(a) {
-    routes = all_routes(ctx);
-    for (const Route& r : routes) {
-      std::vector<std::string> segments = split_path(r.path);
-      for (std::string& s : segments)
-        if (s.size() > 1 && s.front() == '{') s.clear();
-      compiled.push_back({&r, std::move(segments)});
-    }
-  }
+  Impl(const ServerContext& c, const Authenticator& a) : ctx(c), auth(a), main(c, a) {}
 
   void dispatch(const std::shared_ptr<Exchange>& x);
+  // `/v1/workspaces/{ws}/...`: the workspace's table (and *segments, *raw its own path), or
+  // null after answering (a bad name, no such workspace).
+  const RouteTable* workspace(Exchange& x, std::vector<std::string>* segments, std::string* raw, const Responder& res);
   MHD_Result queue(Exchange& x);
 };
 
@@ -254,19 +256,68 @@ void on_connection(void* cls, MHD_Connection* connection, void**, MHD_Connection
 
 }  // namespace
 
+namespace {
+
+// The route of `table` for `segments` and `method`, or null (then *allowed: the methods the
+// path takes, if any).
+const RouteTable::Compiled* match(const RouteTable& table, const std::vector<std::string>& segments, const std::string& method,
+                                  std::string* allowed) {
+  for (const RouteTable::Compiled& c : table.compiled) {
+    if (c.segments.size() != segments.size()) continue;
+    bool match = true;
+    for (std::size_t k = 0; match && k < segments.size(); ++k)
+      match = c.segments[k].empty() ? !segments[k].empty() : c.segments[k] == segments[k];
+    if (!match) continue;
+    if (c.route->method == method) return &c;
+    *allowed += (allowed->empty() ? "" : ", ") + c.route->method + (c.route->method == "GET" ? ", HEAD" : "");
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+const RouteTable* HttpFrontEnd::Impl::workspace(Exchange& x, std::vector<std::string>* segments, std::string* raw,
+                                                const Responder& res) {
+  const std::string& name = (*segments)[2];
+  if (std::string problem = workspace_name_problem(name); !problem.empty()) {
+    res(error_reply(400, "bad_workspace", problem));
+    return nullptr;
+  }
+  const RouteTable* table = &main;
+  if (name != "default") {
+    std::shared_ptr<const RouteTable> found = workspaces ? workspaces->find(name) : nullptr;
+    if (!found) {
+      res(error_reply(404, "no_workspace", fmt::format("there is no workspace `{}`", name)));
+      return nullptr;
+    }
+    table = found.get();
+    x.keep = std::move(found);  // alive until this request is done
+  }
+  // Its own path: `/v1/...` for the API, `/healthz`, `/metrics` and `/ui/...` as they are.
+  std::size_t cut = 0;
+  for (int k = 0; k < 4 && cut != std::string::npos; ++k) cut = raw->find('/', cut + (k > 0));
+  *raw = cut == std::string::npos ? std::string() : raw->substr(cut);
+  segments->erase(segments->begin(), segments->begin() + 3);
+  if (segments->empty() || ((*segments)[0] != "healthz" && (*segments)[0] != "metrics" && (*segments)[0] != "ui"))
+    segments->insert(segments->begin(), "v1");
+  return table;
+}
+
 void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
   ++in_flight;
-  Metrics* metrics = ctx.metrics;
-  x->on_answer = [this, metrics](int status) {
-    if (metrics) metrics->count_request(status);
-    if (--in_flight == 0 && stopping) changed.notify_all();
+  auto count_in = [this, &x](Metrics* metrics) {
+    x->on_answer = [this, metrics](int status) {
+      if (metrics) metrics->count_request(status);
+      if (--in_flight == 0 && stopping) changed.notify_all();
+    };
   };
+  count_in(ctx.metrics);
   const Responder res(x);
   if (stopping) return res(error_reply(503, "stopping", "the service is stopping"));
   const std::size_t max_body = ctx.config->max_body_bytes;
   if (x->too_large) return res(error_reply(413, "too_large", fmt::format("the body is over {} bytes", max_body)));
   // The path as sent (raw), split at `/`, each segment percent-decoded on its own.
-  const std::string& raw = x->req.path;
+  std::string raw = x->req.path;
   // The supervisor console's files (console/ui.h): public, as the pages hold no data; what
   // they show comes from the API with the signed-in token.
   if (console::is_console_path(raw)) {
@@ -283,21 +334,28 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
   }
   // HEAD is GET without the body (libmicrohttpd sends no body for HEAD).
   const std::string& method = x->req.method == "HEAD" ? std::string("GET") : x->req.method;
-  const CompiledRoute* found = nullptr;
+  const std::string shown = valid_utf8(x->req.path) ? x->req.path : "(a path that is not UTF-8)";
+  // Which workspace: the deployment's routes, a workspace's by its prefix, else the default's.
+  const RouteTable* table = &main;
+  const RouteTable::Compiled* found = nullptr;
   std::string allowed;
-  for (const CompiledRoute& c : compiled) {
-    if (c.segments.size() != segments.size()) continue;
-    bool match = true;
-    for (std::size_t k = 0; match && k < segments.size(); ++k)
-      match = c.segments[k].empty() ? !segments[k].empty() : c.segments[k] == segments[k];
-    if (!match) continue;
-    if (c.route->method == method) {
-      found = &c;
-      break;
+  if (workspaces) found = match(*(table = &workspaces->deployment()), segments, method, &allowed);
+  if (!found && allowed.empty()) {
+    table = &main;
+    if (segments.size() >= 3 && segments[0] == "v1" && segments[1] == "workspaces") {
+      if (!(table = workspace(*x, &segments, &raw, res))) return;
+      count_in(table->ctx.metrics);
+      x->hub = table->ctx.hub;
+      if (console::is_console_path(raw)) {  // its console: the same files, its API beside them
+        console::Response page = console::serve(x->req.method, raw, x->if_none_match);
+        for (auto& [name, value] : page.headers)
+          if (name == "Location") value = x->req.path.substr(0, x->req.path.size() - raw.size()) + value;
+        x->headers = std::move(page.headers);
+        return res.text(page.status, page.content_type, std::move(page.body));
+      }
     }
-    allowed += (allowed.empty() ? "" : ", ") + c.route->method + (c.route->method == "GET" ? ", HEAD" : "");
+    found = match(*table, segments, method, &allowed);
   }
-  const std::string shown = valid_utf8(raw) ? raw : "(a path that is not UTF-8)";
   if (!found) {
     if (allowed.empty()) return res(error_reply(404, "no_route", fmt::format("no route {} {}", x->req.method, shown)));
     x->allow = allowed;
@@ -314,13 +372,21 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
   Caller caller;
   if (found->route->roles != kPublic) {
     Reply refusal;
-    auto who = auth.identify(x->authorization, &refusal);
+    auto who = table->auth.identify(x->authorization, &refusal);
+    // A token of another workspace: it is known, but not here.
+    if (!who && workspaces && !x->authorization.empty() && workspaces->token_elsewhere(x->authorization, *table))
+      return res(error_reply(403, "other_workspace",
+                             table == &workspaces->deployment()
+                                 ? std::string("this is a workspace's token: managing workspaces needs one of `admin_tokens`")
+                                 : fmt::format("this token is not one of workspace `{}`'s",
+                                               table == &main ? "default" : table->ctx.config->workspace)));
     if (!who) return res(refusal);
     if (auto forbidden = Authenticator::forbid(*who, found->route->roles)) return res(*forbidden);
     caller = *who;
   }
   // Ids scoped by source: a source names its items by its own key (docs/api.md, "Ids").
-  if (caller.role == Role::Source && ctx.config && ctx.config->ids_by_source && found->route->path.rfind("/v1/items/{id}", 0) == 0) {
+  const ServerConfig* config = table->ctx.config;
+  if (caller.role == Role::Source && config && config->ids_by_source && found->route->path.rfind("/v1/items/{id}", 0) == 0) {
     std::string problem;
     x->req.params[0] = scoped_id(caller.name, x->req.params[0], &problem);
     if (!problem.empty()) return res(error_reply(400, "bad_id", problem));
@@ -340,7 +406,8 @@ MHD_Result HttpFrontEnd::Impl::queue(Exchange& x) {
   x.queued = true;
   MHD_Response* response = nullptr;
   if (x.stream) {
-    x.stream->hub = ctx.hub;
+    x.stream->hub = x.hub ? x.hub : ctx.hub;  // its workspace's
+    x.stream->keep = x.keep;
     streams.add(x.stream);
     response = stream_response(x.stream);
     MHD_add_response_header(response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
@@ -360,6 +427,8 @@ MHD_Result HttpFrontEnd::Impl::queue(Exchange& x) {
 HttpFrontEnd::HttpFrontEnd(ServerContext ctx, const Authenticator& auth) : impl_(std::make_unique<Impl>(ctx, auth)) {}
 
 HttpFrontEnd::~HttpFrontEnd() { stop(); }
+
+void HttpFrontEnd::serve_workspaces(WorkspaceDirectory* workspaces) { impl_->workspaces = workspaces; }
 
 int HttpFrontEnd::bind(const std::string& host, int port, std::string* error) {
   Impl& im = *impl_;
@@ -434,6 +503,7 @@ void HttpFrontEnd::stop() {
   // The streams end (each is resumed and sends its end), the requests in flight are answered;
   // libmicrohttpd must not be stopped with a suspended connection.
   if (im.ctx.hub) im.ctx.hub->close_all();
+  if (im.workspaces) im.workspaces->close_streams();
   const auto deadline = std::chrono::steady_clock::now() + kStopWait;
   {
     std::unique_lock<std::mutex> lock(im.mu);

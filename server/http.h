@@ -5,17 +5,56 @@
 // Events) are suspended the same way between messages.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "server/auth.h"
 #include "server/routes.h"
 
 namespace iwd::server {
 
+// One workspace's routes as the front end dispatches them: its context, its tokens, and the
+// routes made for that context (they keep a reference to `ctx`, so a table does not move).
+struct RouteTable {
+  // `make`: the routes (all_routes: a workspace's API).
+  RouteTable(ServerContext context, const Authenticator& authenticator,
+             const std::function<std::vector<Route>(ServerContext&)>& make = all_routes);
+  RouteTable(const RouteTable&) = delete;
+  RouteTable& operator=(const RouteTable&) = delete;
+  struct Compiled {
+    const Route* route;
+    std::vector<std::string> segments;  // the path split at `/`: literals, and "" for a {parameter}
+  };
+  ServerContext ctx;
+  const Authenticator& auth;
+  std::vector<Route> routes;
+  std::vector<Compiled> compiled;
+};
+
+// The workspaces besides the default (server/workspaces.h): `/v1/workspaces/{ws}/v1-path` is
+// workspace ws's `/v1/v1-path` (and `/v1/workspaces/{ws}/healthz`, `/metrics`, `/ui/` its own);
+// `/v1/workspaces/default/...` is the default workspace, whose routes are also at the top.
+class WorkspaceDirectory {
+ public:
+  virtual ~WorkspaceDirectory() = default;
+  // Workspace `name`'s routes (a valid name, not `default`), null when there is no such
+  // workspace. The pointer keeps the workspace alive while a request to it is in flight.
+  virtual std::shared_ptr<const RouteTable> find(const std::string& name) const = 0;
+  // The deployment's own routes (/v1/admin/workspaces...), matched before the default's.
+  virtual const RouteTable& deployment() const = 0;
+  // A token that `except` refuses but another workspace (or the deployment) takes: 403, not 401.
+  virtual bool token_elsewhere(std::string_view authorization, const RouteTable& except) const = 0;
+  virtual void close_streams() = 0;  // at stop: every workspace's offer streams end
+};
+
 class HttpFrontEnd {
  public:
   HttpFrontEnd(ServerContext ctx, const Authenticator& auth);
+  // With workspaces (before bind()); `workspaces` outlives the front end.
+  void serve_workspaces(WorkspaceDirectory* workspaces);
   ~HttpFrontEnd();
   // Listens on `port` at `host` (an IPv4 or IPv6 address, or localhost; 0: a free port) and
   // starts serving; the port bound, or -1 (and *error).

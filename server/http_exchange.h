@@ -23,6 +23,7 @@ struct StreamState {
   MHD_Connection* connection = nullptr;
   std::shared_ptr<OfferSubscription> subscription;
   OfferHub* hub = nullptr;
+  std::shared_ptr<const void> keep;  // its workspace, alive while the stream is
   std::string pending;  // text not yet handed to the connection
   std::size_t sent = 0;
   bool suspended = false, keep_alive_due = false, gone = false;
@@ -43,6 +44,8 @@ struct Exchange {
   std::string if_none_match;  // the request's If-None-Match (the console's files revalidate)
   std::vector<std::pair<std::string, std::string>> headers;  // more response headers (the console's)
   std::function<void(int status)> on_answer;  // counts the answer and the request in flight
+  OfferHub* hub = nullptr;             // a workspace's offer hub (null: the default's)
+  std::shared_ptr<const void> keep;    // a workspace's routes, alive while its request is
 
   std::mutex mu;
   bool answered = false, suspended = false;

@@ -153,4 +153,23 @@ std::string Metrics::render_atomic(std::uint64_t journal_lines, std::uint64_t tr
   return out;
 }
 
+std::string label_workspace(const std::string& page, const std::string& workspace) {
+  const std::string label = fmt::format("workspace=\"{}\"", workspace);  // a workspace's name needs no escape
+  std::string out;
+  out.reserve(page.size() + page.size() / 8);
+  std::size_t start = 0;
+  while (start < page.size()) {
+    std::size_t end = page.find('\n', start);
+    if (end == std::string::npos) end = page.size();
+    const std::string_view line(page.data() + start, end - start);
+    const std::size_t cut = line.find_first_of("{ ");
+    if (line.empty() || line[0] == '#' || cut == std::string_view::npos) out += line;
+    else if (line[cut] == '{') out.append(line.substr(0, cut + 1)).append(label).append(line[cut + 1] == '}' ? "" : ",").append(line.substr(cut + 1));
+    else out.append(line.substr(0, cut)).append("{").append(label).append("}").append(line.substr(cut));
+    out += '\n';
+    start = end + 1;
+  }
+  return out;
+}
+
 }  // namespace iwd::server

@@ -65,4 +65,8 @@ class Metrics {
   std::string render_atomic(std::uint64_t journal_lines, std::uint64_t transactions) const;
 };
 
+// A workspace's page (GET /v1/workspaces/{ws}/metrics): every series labelled
+// `workspace="ws"`, so that one scrape configuration tells the workspaces apart.
+std::string label_workspace(const std::string& page, const std::string& workspace);
+
 }  // namespace iwd::server

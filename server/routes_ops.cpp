@@ -7,8 +7,10 @@ std::vector<Route> ops_routes(ServerContext& ctx) {
   std::vector<Route> r;
   r.push_back({"GET", "/healthz", kPublic, [&ctx](const Call&, const Responder& res) {
                  ctx.engine->read(
-                     [](const runtime::Runtime& rt, std::int64_t) {
-                       return Reply{200, nlohmann::ordered_json{{"status", "ok"}, {"open_items", rt.open_items()}}};
+                     [workspace = ctx.config ? ctx.config->workspace : std::string()](const runtime::Runtime& rt, std::int64_t) {
+                       nlohmann::ordered_json body{{"status", "ok"}, {"open_items", rt.open_items()}};
+                       if (!workspace.empty()) body["workspace"] = workspace;  // /v1/workspaces/{ws}/healthz
+                       return Reply{200, std::move(body)};
                      },
                      res);
                }});
@@ -21,11 +23,14 @@ std::vector<Route> ops_routes(ServerContext& ctx) {
                        return Reply{200, metrics->render(rt, engine->stats().queue, now, commits.lines, commits.transactions) +
                                              engine->notify_metrics()};
                      },
-                     [res, metrics, commits](const Reply& r) {
-                       if (r.status == 200) res.text(200, "text/plain; version=0.0.4", r.body.get<std::string>());
+                     [res, metrics, commits, workspace = ctx.config ? ctx.config->workspace : std::string()](const Reply& r) {
+                       auto page = [&workspace](std::string text) {
+                         return workspace.empty() ? text : label_workspace(text, workspace);
+                       };
+                       if (r.status == 200) res.text(200, "text/plain; version=0.0.4", page(r.body.get<std::string>()));
                        // The journal failed: the engine reads nothing, the page still says so.
                        else if (metrics->journal_failed())
-                         res.text(200, "text/plain; version=0.0.4", metrics->render_failed(commits.lines, commits.transactions));
+                         res.text(200, "text/plain; version=0.0.4", page(metrics->render_failed(commits.lines, commits.transactions)));
                        else res(r);
                      });
                }});

@@ -1,7 +1,12 @@
 // The API with the signed-in token. The token lives in sessionStorage (this tab only, gone
 // when it closes), never in localStorage, a cookie or a URL: it goes out only as the
 // Authorization header of the API's own requests.
-const KEY = 'iwd.token';
+// A workspace's console (/v1/workspaces/{ws}/ui/) reads that workspace's API, at its base, and
+// keeps its token apart (a token opens one workspace).
+const base = (location.pathname.match(/^\/v1\/workspaces\/[a-z0-9][a-z0-9-]*(?=\/ui\/)/) || [''])[0];
+const KEY = base ? 'iwd.token:' + base : 'iwd.token';
+// The API's path in this workspace: `/v1/items` is `/v1/workspaces/{ws}/items` there.
+const apiPath = (path) => !base ? path : base + (path.startsWith('/v1/') ? path.slice(3) : path);
 
 export const session = {
   token: () => sessionStorage.getItem(KEY),
@@ -31,7 +36,7 @@ export async function request(path, {method = 'GET', body, type, accept, token =
   if (body !== undefined) headers['Content-Type'] = type || 'text/plain; charset=utf-8';
   let res;
   try {
-    res = await fetch(path, {method, headers, body, signal, cache: 'no-store'});
+    res = await fetch(apiPath(path), {method, headers, body, signal, cache: 'no-store'});
   } catch (e) {
     if (e.name === 'AbortError') throw e;
     throw new ApiError(0, 'unreachable', 'The service did not answer. It may be restarting.');

@@ -11,6 +11,7 @@
 #include <algorithm>
 #include <atomic>
 #include <charconv>
+#include <chrono>
 #include <csignal>
 #include <fstream>
 #include <iostream>
@@ -27,6 +28,7 @@
 #include "server/offer_hub.h"
 #include "server/ruleset.h"
 #include "server/store_lease.h"
+#include "server/workspaces.h"
 #include "tools/iwd/commands.h"
 
 namespace iwd::cli {
@@ -161,20 +163,21 @@ int run_serve(const ServeOptions& opts) {
   runtime::SystemClock clock;
   server::Metrics metrics;
   server::OfferHub hub;
-  server::EngineOptions engine_options;
-  engine_options.compact_every = config.compact_every;
-  engine_options.history = config.history;
-  engine_options.history_retention_days = config.history_retention_days;
-  engine_options.idempotency_window_ms = config.idempotency_window_ms;
-  engine_options.subscriptions = config.subscriptions;
-  engine_options.retry = config.retry;
-  engine_options.outbox = config.outbox;
-  auto engine = server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, engine_options, &error);
+  auto engine =
+      server::Engine::start(std::move(rules), pool, *journal, clock, metrics, hub, server::engine_options(config), &error);
   if (!engine) {
     std::cerr << "iwd serve: " << error << "\n";
     return kExitUsage;
   }
+  // The other workspaces (server/workspaces.h): DIR/workspaces/{ws}, each its own engine.
+  const auto workspaces_started = std::chrono::steady_clock::now();
+  auto workspaces = server::WorkspaceRegistry::open({data, &config, &auth, &metrics, engine.get(), !auth.enabled()}, clock, &error);
+  if (!workspaces) {
+    std::cerr << "iwd serve: " << error << "\n";
+    return kExitUsage;
+  }
   server::HttpFrontEnd http(server::ServerContext{engine.get(), &metrics, &hub, &config, &pool}, auth);
+  http.serve_workspaces(workspaces.get());
   const int bound = http.bind(host, port, &error);
   if (bound < 0) {
     std::cerr << "iwd serve: " << error << "\n";
@@ -189,6 +192,10 @@ int run_serve(const ServeOptions& opts) {
                            engine->ruleset_label(), host, bound, where, started.from_snapshot ? "a snapshot and " : "",
                            started.lines, started.ms,
                            started.reloads ? "; the rules given differ from the journal's: reloaded" : "");
+  if (workspaces->size() > 0)
+    std::cerr << fmt::format("iwd serve: {} more workspaces under {}/workspaces, started in {} ms\n", workspaces->size(), data,
+                             std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
+                                                                                   workspaces_started).count());
   if (!auth.enabled())
     std::cerr << "iwd serve: no authentication configured (no --config with API tokens): listening on loopback only, "
                  "every caller may do everything\n";
@@ -201,6 +208,7 @@ int run_serve(const ServeOptions& opts) {
   // serve() returned: a stop signal, or the listener failed. Wake the stopper if needed.
   pthread_kill(stopper.native_handle(), SIGTERM);
   stopper.join();
+  workspaces.reset();  // each workspace's engine answers and commits what is in flight
   engine.reset();  // answers and commits what is in flight
   if (lost) {
     std::cerr << "iwd serve: stopped: the lease of workspace default was lost\n";

@@ -148,7 +148,8 @@ TEST(Config, NamesTheProblem) {
             "c.json: `max_connections_per_address` is a whole number from 0 to 100000 (0: no cap)");
   EXPECT_EQ(parse_error(R"({"listn": "x"})"), "c.json: unknown field `listn` (listen, data, tokens, max_body_bytes, max_batch, max_connections, reserved_connections, "
             "max_connections_per_address, request_timeout_seconds, idle_timeout_seconds, stream_keep_alive_seconds, compact_every, "
-            "history, history_retention_days, idempotency_window_seconds, id_scope, subscriptions, notifications, mappings)");
+            "history, history_retention_days, idempotency_window_seconds, id_scope, subscriptions, notifications, mappings, "
+            "workspaces, admin_tokens)");
   EXPECT_EQ(parse_error(R"({"id_scope": "tenant"})"),
             "c.json: `id_scope` is \"global\" (one id space, the default) or \"source\" (each source's keys its own)");
   EXPECT_EQ(parse_error(R"({"idempotency_window_seconds": -1})"),

@@ -1,0 +1,397 @@
+#include "server/workspaces.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "server/journal.h"
+#include "server/ruleset.h"
+
+namespace iwd::server {
+
+namespace fs = std::filesystem;
+using ojson = nlohmann::ordered_json;
+
+EngineOptions engine_options(const ServerConfig& config) {
+  EngineOptions o;
+  o.compact_every = config.compact_every;
+  o.history = config.history;
+  o.history_retention_days = config.history_retention_days;
+  o.idempotency_window_ms = config.idempotency_window_ms;
+  o.subscriptions = config.subscriptions;
+  o.retry = config.retry;
+  o.outbox = config.outbox;
+  return o;
+}
+
+// One workspace besides the default: everything it runs on, its own. Members in the order
+// they stop in reverse: the routes, the engine (answering what is in flight), then its hub,
+// journal and pool; `doomed` last, after the files are closed.
+class Workspace {
+ public:
+  enum class Origin { Config, Api };
+  Workspace(std::string name, fs::path folder, ServerConfig settings, Origin origin)
+      : name_(std::move(name)), folder_(std::move(folder)), origin_(origin), config_(std::move(settings)) {
+    config_.data = folder_.string();  // its reports and item histories read its own history
+    config_.workspace = name_;
+  }
+  ~Workspace() {
+    table_.reset();
+    engine_.reset();
+    journal_.reset();
+    if (!doomed_.empty()) {  // deleted: the folder renamed aside before the delete answered
+      std::error_code ignored;
+      fs::remove_all(doomed_, ignored);
+    }
+  }
+  // Opens its journal and starts its engine with `rules` (none: the journal's).
+  bool start(Ruleset rules, runtime::Clock& clock, std::string* error) {
+    std::error_code ec;
+    fs::create_directories(folder_, ec);
+    if (!(journal_ = Journal::open(folder_.string(), error))) return false;
+    engine_ = Engine::start(std::move(rules), pool_, *journal_, clock, metrics_, hub_, engine_options(config_), error);
+    if (!engine_) return false;
+    auth_ = std::make_unique<Authenticator>(config_.tokens);
+    table_ = std::make_unique<RouteTable>(ServerContext{engine_.get(), &metrics_, &hub_, &config_, &pool_}, *auth_);
+    return true;
+  }
+
+  const std::string& name() const { return name_; }
+  const fs::path& folder() const { return folder_; }
+  Origin origin() const { return origin_; }
+  const ServerConfig& config() const { return config_; }
+  runtime::StringPool& pool() { return pool_; }
+  const RouteTable& table() const { return *table_; }
+  Engine& engine() const { return *engine_; }
+  OfferHub& hub() { return hub_; }
+  void doom(fs::path renamed) { doomed_ = std::move(renamed); }
+
+ private:
+  std::string name_;
+  fs::path folder_, doomed_;
+  Origin origin_;
+  ServerConfig config_;
+  runtime::StringPool pool_;
+  std::unique_ptr<Journal> journal_;
+  Metrics metrics_;
+  OfferHub hub_;
+  std::unique_ptr<Engine> engine_;
+  std::unique_ptr<Authenticator> auth_;
+  std::unique_ptr<RouteTable> table_;
+};
+
+namespace {
+
+constexpr const char* kSettingsFile = "workspace.json";
+
+// fsync of a file or a folder (a rename or a new entry durable in its folder).
+bool sync_path(const fs::path& p) {
+  const int fd = ::open(p.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool ok = ::fsync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// `text` as `file`, durably: written beside it, synced, renamed over it, its folder synced.
+bool write_durably(const fs::path& file, const std::string& text, std::string* error) {
+  const fs::path temp = file.string() + ".tmp";
+  {
+    std::ofstream out(temp, std::ios::binary | std::ios::trunc);
+    out << text;
+    if (!out.flush()) return *error = fmt::format("cannot write {}", temp.string()), false;
+  }
+  std::error_code ec;
+  if (!sync_path(temp) || (fs::rename(temp, file, ec), ec) || !sync_path(file.parent_path()))
+    return *error = fmt::format("cannot store {}{}", file.string(), ec ? ": " + ec.message() : ""), false;
+  return true;
+}
+
+ojson describe(const std::string& name, const char* origin, const std::string& ruleset) {
+  return ojson{{"name", name}, {"origin", origin}, {"ruleset", ruleset},
+               {"base", name == "default" ? std::string() : "/v1/workspaces/" + name}};
+}
+
+const char* origin_name(Workspace::Origin o) { return o == Workspace::Origin::Config ? "config" : "api"; }
+
+}  // namespace
+
+WorkspaceRegistry::WorkspaceRegistry(Deployment deployment, runtime::Clock& clock) : d_(std::move(deployment)), clock_(clock) {
+  admin_auth_ = std::make_unique<Authenticator>(d_.config->admin_tokens);
+  deployment_ = std::make_unique<RouteTable>(ServerContext{nullptr, d_.metrics, nullptr, d_.config, nullptr}, *admin_auth_,
+                                             [this](ServerContext&) { return admin_routes(); });
+  reaper_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(mu_);
+    while (!stopping_) {
+      changed_.wait_for(lock, std::chrono::milliseconds(100));
+      // A retired workspace no request holds any more stops here, off the front end's thread.
+      std::vector<std::shared_ptr<Workspace>> done;
+      for (auto it = retired_.begin(); it != retired_.end();)
+        if (it->use_count() == 1) done.push_back(std::move(*it)), it = retired_.erase(it);
+        else ++it;
+      for (auto c = creators_.begin(); c != creators_.end();)
+        if (*c->done) c->thread.join(), c = creators_.erase(c);  // finished creates
+        else ++c;
+      lock.unlock();
+      done.clear();
+      lock.lock();
+    }
+  });
+}
+
+WorkspaceRegistry::~WorkspaceRegistry() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    changed_.notify_all();
+  }
+  reaper_.join();
+  for (Creator& c : creators_) c.thread.join();  // each answers (its front end may be gone: no one reads it)
+  std::lock_guard<std::mutex> lock(mu_);
+  live_.clear();
+  retired_.clear();
+}
+
+std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment, runtime::Clock& clock, std::string* error) {
+  std::unique_ptr<WorkspaceRegistry> r(new WorkspaceRegistry(std::move(deployment), clock));
+  const fs::path root = fs::path(r->d_.data) / "workspaces";
+  std::error_code ec;
+  fs::create_directories(root, ec);
+  if (ec) return *error = fmt::format("cannot create {}: {}", root.string(), ec.message()), nullptr;
+  std::map<std::string, const WorkspaceDecl*> declared;
+  for (const WorkspaceDecl& w : r->d_.config->workspaces) declared[w.name] = &w;
+  auto fail = [error](const std::string& name, const std::string& why) {
+    *error = fmt::format("workspace `{}`: {}", name, why);
+    return nullptr;
+  };
+  auto start = [&r, &clock, &fail](std::shared_ptr<Workspace> ws, const std::optional<std::string>& rules_path) -> bool {
+    std::string why;
+    Ruleset rules;
+    if (rules_path && load_ruleset_path(*rules_path, ws->pool(), &rules, &why) != RulesetStatus::Ok)
+      return fail(ws->name(), why.empty() ? fmt::format("the rules {} have errors (iwd check {})", *rules_path, *rules_path) : why),
+             false;
+    if (!r->d_.open && ws->config().tokens.empty())
+      return fail(ws->name(), "it has no `tokens`: with authentication, every workspace has its own"), false;
+    if (!ws->start(std::move(rules), clock, &why)) return fail(ws->name(), why), false;
+    r->live_[ws->name()] = std::move(ws);
+    return true;
+  };
+  for (const fs::directory_entry& entry : fs::directory_iterator(root, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (!entry.is_directory()) continue;
+    // A leading `.`: a delete (renamed aside) cut short; no settings: a create cut short.
+    const bool settings = fs::exists(entry.path() / kSettingsFile);
+    if (name.front() == '.' || (!settings && !declared.count(name))) {
+      std::fprintf(stderr, "iwd serve: removing %s (a workspace's %s cut short)\n", entry.path().c_str(),
+                   name.front() == '.' ? "delete" : "create");
+      fs::remove_all(entry.path(), ec);
+      continue;
+    }
+    if (std::string why = workspace_name_problem(name); !why.empty() || name == "default")
+      return fail(name, fmt::format("{} holds a folder that is no workspace's", root.string()));
+    if (declared.count(name)) {
+      if (settings) return fail(name, "declared in the configuration and also created over the API: delete one of them");
+      continue;  // started below
+    }
+    std::ifstream in(entry.path() / kSettingsFile, std::ios::binary);
+    std::ostringstream text;
+    text << in.rdbuf();
+    std::string why;
+    auto parsed = parse_workspace_settings(nlohmann::json::parse(text.str(), nullptr, false),
+                                           (entry.path() / kSettingsFile).string(), &why);
+    if (!parsed) return fail(name, why);
+    if (!start(std::make_shared<Workspace>(name, entry.path(), std::move(*parsed), Workspace::Origin::Api), std::nullopt))
+      return nullptr;
+  }
+  if (ec) return *error = fmt::format("cannot read {}: {}", root.string(), ec.message()), nullptr;
+  for (const auto& [name, decl] : declared)
+    if (!start(std::make_shared<Workspace>(name, root / name, decl->config, Workspace::Origin::Config), decl->rules))
+      return nullptr;
+  return r;
+}
+
+std::shared_ptr<Workspace> WorkspaceRegistry::live(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = live_.find(name);
+  return it == live_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<const RouteTable> WorkspaceRegistry::find(const std::string& name) const {
+  std::shared_ptr<Workspace> ws = live(name);
+  if (!ws) return nullptr;
+  const RouteTable* table = &ws->table();
+  return std::shared_ptr<const RouteTable>(std::move(ws), table);  // holds the workspace
+}
+
+std::size_t WorkspaceRegistry::size() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return live_.size();
+}
+
+bool WorkspaceRegistry::token_elsewhere(std::string_view authorization, const RouteTable& except) const {
+  Reply ignored;
+  auto takes = [&](const Authenticator& a) { return a.enabled() && a.identify(authorization, &ignored).has_value(); };
+  if (&except != deployment_.get() && takes(*admin_auth_)) return true;
+  if (&except.auth != d_.default_auth && takes(*d_.default_auth)) return true;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [name, ws] : live_)
+    if (&ws->table() != &except && takes(ws->table().auth)) return true;
+  return false;
+}
+
+void WorkspaceRegistry::close_streams() {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [name, ws] : live_) ws->hub().close_all();
+  for (const auto& ws : retired_) ws->hub().close_all();
+}
+
+void WorkspaceRegistry::retire(std::shared_ptr<Workspace> ws) {
+  ws->hub().close_all();  // its offer streams end (their clients find it gone)
+  std::lock_guard<std::mutex> lock(mu_);
+  retired_.push_back(std::move(ws));
+  changed_.notify_all();
+}
+
+Reply WorkspaceRegistry::create(const std::string& name, const nlohmann::json& body) {
+  const fs::path folder = fs::path(d_.data) / "workspaces" / name;
+  nlohmann::json settings = body;
+  settings.erase("rules");
+  std::string why;
+  auto config = parse_workspace_settings(settings, "the workspace's settings", &why);
+  if (!config) return error_reply(422, "bad_settings", why);
+  if (!d_.open && config->tokens.empty())
+    return error_reply(422, "no_tokens", "a workspace has its own `tokens` (this deployment authenticates every request)");
+  {  // each token opens one workspace
+    std::lock_guard<std::mutex> lock(mu_);
+    std::vector<const std::vector<ApiToken>*> taken{&d_.config->tokens, &d_.config->admin_tokens};
+    for (const auto& [other, ws] : live_) taken.push_back(&ws->config().tokens);
+    for (std::size_t k = 0; k < config->tokens.size(); ++k)
+      for (const auto* tokens : taken)
+        for (const ApiToken& t : *tokens)
+          if (t.token == config->tokens[k].token)
+            return error_reply(409, "token_in_use", fmt::format("tokens[{}].token is already another workspace's: each token opens one", k));
+  }
+  auto ws = std::make_shared<Workspace>(name, folder, std::move(*config), Workspace::Origin::Api);
+  const nlohmann::json& rules_json = body["rules"];
+  Ruleset rules;
+  compiler::Diagnostics diagnostics;
+  const RulesetStatus s = load_ruleset_upload(rules_json.is_string() ? rules_json.get<std::string>() : rules_json.dump(),
+                                              ws->pool(), &rules, &why, &diagnostics);
+  if (s == RulesetStatus::BadUpload) return error_reply(400, "bad_upload", "`rules`: " + why);
+  if (s != RulesetStatus::Ok) {
+    Reply refused = s == RulesetStatus::RuleErrors ? error_reply(422, "rule_errors", "the rules have errors; no workspace was created")
+                                                   : error_reply(422, "rules_unusable", why);
+    refused.body["error"]["diagnostics"] = diagnostics_json(diagnostics);
+    return refused;
+  }
+  std::error_code ec;
+  fs::remove_all(folder, ec);  // a create cut short left it (no workspace.json: never acknowledged)
+  ojson stored(settings);
+  if (!ws->start(std::move(rules), clock_, &why) || !write_durably(folder / kSettingsFile, stored.dump(2) + "\n", &why) ||
+      !sync_path(folder.parent_path())) {
+    ws.reset();
+    fs::remove_all(folder, ec);
+    return error_reply(503, "create_failed", fmt::format("workspace `{}` was not created: {}", name, why));
+  }
+  const std::string label = ws->engine().ruleset_label();
+  std::lock_guard<std::mutex> lock(mu_);
+  live_[name] = std::move(ws);
+  return Reply{201, describe(name, "api", label)};
+}
+
+Reply WorkspaceRegistry::remove(const std::string& name) {
+  std::shared_ptr<Workspace> ws;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto it = live_.find(name);
+    if (it == live_.end()) return error_reply(404, "no_workspace", fmt::format("there is no workspace `{}`", name));
+    if (it->second->origin() == Workspace::Origin::Config)
+      return error_reply(409, "declared", fmt::format("workspace `{}` is declared in the configuration: remove it there", name));
+    // Out of the names first: no request reaches it any more, the folder can go aside.
+    const fs::path aside =
+        it->second->folder().parent_path() / fmt::format(".deleted-{}-{}-{}", name, ::getpid(), ++deletes_);
+    std::error_code ec;
+    fs::rename(it->second->folder(), aside, ec);
+    if (ec || !sync_path(aside.parent_path()))
+      return error_reply(503, "delete_failed", fmt::format("workspace `{}` stays: {}", name, ec ? ec.message() : "cannot sync"));
+    ws = std::move(it->second);
+    live_.erase(it);
+    ws->doom(aside);
+  }
+  retire(std::move(ws));
+  return Reply{200, ojson{{"deleted", name}}};
+}
+
+std::vector<Route> WorkspaceRegistry::admin_routes() {
+  constexpr RoleSet kAdmin = roles({});
+  // Without `admin_tokens` the admin routes are open only when nothing is authenticated.
+  auto allowed = [this](const Responder& res) {
+    if (admin_auth_->enabled() || d_.open) return true;
+    res(error_reply(403, "no_admin_tokens", "workspaces are managed with a deployment token: none is configured (`admin_tokens`)"));
+    return false;
+  };
+  auto name_of = [](const Call& call, const Responder& res) -> std::optional<std::string> {
+    std::string name = call.param(1);
+    if (std::string why = workspace_name_problem(name); !why.empty()) return res(error_reply(400, "bad_workspace", why)), std::nullopt;
+    return name;
+  };
+  std::vector<Route> r;
+  r.push_back({"GET", "/v1/admin/workspaces", kAdmin, [this, allowed](const Call&, const Responder& res) {
+                 if (!allowed(res)) return;
+                 ojson list = ojson::array();
+                 list.push_back(describe("default", "default", d_.default_engine ? d_.default_engine->ruleset_label() : ""));
+                 std::lock_guard<std::mutex> lock(mu_);
+                 for (const auto& [name, ws] : live_)
+                   list.push_back(describe(name, origin_name(ws->origin()), ws->engine().ruleset_label()));
+                 res(Reply{200, ojson{{"workspaces", std::move(list)}}});
+               }});
+  r.push_back({"GET", "/v1/admin/workspaces/{ws}", kAdmin, [this, allowed, name_of](const Call& call, const Responder& res) {
+                 auto name = name_of(call, res);
+                 if (!name || !allowed(res)) return;
+                 if (*name == "default")
+                   return res(Reply{200, describe("default", "default", d_.default_engine ? d_.default_engine->ruleset_label() : "")});
+                 auto ws = live(*name);
+                 if (!ws) return res(error_reply(404, "no_workspace", fmt::format("there is no workspace `{}`", *name)));
+                 res(Reply{200, describe(*name, origin_name(ws->origin()), ws->engine().ruleset_label())});
+               }});
+  r.push_back({"PUT", "/v1/admin/workspaces/{ws}", kAdmin, [this, allowed, name_of](const Call& call, const Responder& res) {
+                 auto name = name_of(call, res);
+                 nlohmann::json body;
+                 if (!name || !allowed(res) || !body_object(call, res, &body)) return;
+                 if (!body.contains("rules") || !(body["rules"].is_string() || body["rules"].is_object()))
+                   return res(error_reply(422, "no_rules", "`rules` is the workspace's rules: the text of an .iwd file, or "
+                                                           "{\"files\": {NAME: TEXT}, \"root\": NAME}"));
+                 std::lock_guard<std::mutex> lock(mu_);
+                 if (*name == "default" || live_.count(*name) || creating_.count(*name))
+                   return res(error_reply(409, "workspace_exists",
+                                          fmt::format("workspace `{}` exists{}", *name, creating_.count(*name) ? " (being created)" : "")));
+                 creating_.insert(*name);
+                 auto done = std::make_shared<std::atomic<bool>>(false);
+                 creators_.push_back({std::thread([this, name = *name, body = std::move(body), res, done] {
+                                        Reply reply = create(name, body);
+                                        {
+                                          std::lock_guard<std::mutex> relock(mu_);
+                                          creating_.erase(name);
+                                        }
+                                        res(reply);
+                                        *done = true;
+                                      }),
+                                      done});
+               }});
+  r.push_back({"DELETE", "/v1/admin/workspaces/{ws}", kAdmin, [this, allowed, name_of](const Call& call, const Responder& res) {
+                 auto name = name_of(call, res);
+                 if (!name || !allowed(res)) return;
+                 if (*name == "default")
+                   return res(error_reply(409, "default", "the default workspace is the deployment's own: it is not deleted"));
+                 res(remove(*name));
+               }});
+  return r;
+}
+
+}  // namespace iwd::server
