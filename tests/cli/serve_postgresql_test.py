@@ -3,8 +3,9 @@
 (as tests/support/pg_cluster.h starts one: a temporary folder, its Unix socket only): creates
 acknowledged, kill -9, a restart once the lease expired, every acknowledged create present; a
 second serve on the same store refused while the first holds the lease, naming the holder and
-how long; a clean stop releases the lease at once; the event history is refused (not kept in
-PostgreSQL yet), as is a --store that is not PostgreSQL's. Usage: serve_postgresql_test.py IWD."""
+how long; a clean stop releases the lease at once; a serve whose lease another node took over
+exits 1 saying so; the event history is refused (not kept in PostgreSQL yet), as is a --store
+that is not PostgreSQL's. Usage: serve_postgresql_test.py IWD."""
 import json
 import os
 import shutil
@@ -48,6 +49,10 @@ class Cluster:
     def run(self, cmd):
         subprocess.run(["timeout", "60"] + self.as_user + [os.path.join(PG, cmd[0])] + cmd[1:], check=True,
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def sql(self, statement):
+        subprocess.run([os.path.join(PG, "psql"), "-h", self.dir, "-U", "iwd", "-d", "postgres", "-v", "ON_ERROR_STOP=1",
+                        "-q", "-c", statement], check=True, timeout=30, stdout=subprocess.DEVNULL)
 
     def close(self):
         try:
@@ -132,6 +137,18 @@ try:
     check(port is not None and "at epoch 3" in open(log_d).read(), "the next start takes the released lease at once")
     if port is not None:
         check(call(port, "GET", "/v1/items/C1000", None, SUP)[0] == 200, "with what the stopped one acknowledged")
+
+    # Another node takes the lease over (expired by hand, as after a pause): d's next renewal
+    # is refused, it acknowledges nothing more and exits 1 saying why.
+    cluster.sql("UPDATE iwd_lease SET expires_at = now() - interval '1 second'; "
+                "UPDATE iwd_lease SET holder = 'node-x', epoch = epoch + 1, expires_at = now() + interval '1 minute'")
+    try:
+        status = d.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        status = None
+    text = open(log_d).read()
+    check(status == 1, f"a serve whose lease was taken over exits 1: {status}")
+    check("the lease of workspace default is lost" in text and "held by node-x" in text, "saying why: " + text[-400:])
 finally:
     for p in procs:
         if p.poll() is None:
