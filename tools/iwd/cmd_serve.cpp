@@ -139,8 +139,8 @@ int run_serve(const ServeOptions& opts) {
       case server::RulesetStatus::BadUpload: std::cerr << "iwd serve: " << error << "\n"; return kExitUsage;
     }
   std::unique_ptr<server::Journal> journal;
-  std::unique_ptr<server::StoreLease> lease;  // with --store postgresql://: stopped before the journal goes
   std::atomic<bool> lost{false};
+  std::unique_ptr<server::StoreLease> lease;  // with --store postgresql://: stopped before `lost` and the journal go
   if (!opts.store.empty()) {
     if (!postgresql_store(opts.store)) {
       std::cerr << "iwd serve: --store is a PostgreSQL URI (postgresql://...) or conninfo (host=... dbname=...), not `"
