@@ -50,6 +50,19 @@ struct ItemClock {
   std::int64_t due = kNone;        // due_at, else start + SLA (in its calendar); kNone: never due
 };
 
+// One item's answers from RulesV1::evaluate_batch.
+struct BatchResult {
+  std::int32_t process = -1;  // -1: rejected; `detail` then says why (RulesV1::rejection)
+  std::int32_t detail = 0;    // 0 when classified
+  ItemClock clock;            // unset (its defaults) when rejected
+  std::int64_t priority = 0;  // at the age asked; 0 when rejected
+};
+static_assert(sizeof(BatchResult) == 48 && offsetof(BatchResult, clock) == 8 && offsetof(BatchResult, priority) == 40,
+              "generated code writes BatchResult as six words");
+static_assert(sizeof(ItemClock) == 32 && offsetof(ItemClock, start) == 8 && offsetof(ItemClock, sla) == 16 &&
+                  offsetof(ItemClock, due) == 24,
+              "generated code writes ItemClock as four words");
+
 // A process's lifecycle clauses (LANGUAGE.md section 7), evaluated for one item.
 struct ProcessTerms {
   std::int64_t offer_timeout = 30'000;  // ms an agent has to accept an offer
@@ -172,7 +185,17 @@ struct RulesV1 {
   // that ends above here (its table_size says so) is read as letting agents mark done, which
   // is all rules before the clause could say (source_completes() below).
   const std::uint8_t* process_source_completes = nullptr;  // process_count entries
+
+  // Appended for issue 19: classify, clock and priority of `count` items in one call (capture
+  // bursts, `iwd eval --items`, the server's batch create), so that a JIT table runs one
+  // generated loop instead of three calls and their setup per item. out[i] answers items[i]:
+  // what classify, clock (at `now`) and priority (at `age` on that clock) return for it, one
+  // by one. A table that ends above here has none: evaluate_batch() below then calls those
+  // three per item, with the same answers.
+  void (*evaluate_batch)(void* ctx, const ItemRecord* const* items, std::uint32_t count, std::int64_t now,
+                         std::int64_t age, BatchResult* out) = nullptr;
 };
+
 
 // The size of a RulesV1 table without the fields appended after `expression_reads`.
 inline constexpr std::uint32_t kRulesV1BaseSize =
@@ -195,6 +218,25 @@ inline bool source_completes(const RulesV1& t, std::int32_t process) {
   return t.table_size >= offsetof(RulesV1, process_source_completes) + sizeof(t.process_source_completes) &&
          t.process_source_completes != nullptr && process >= 0 && process < t.process_count &&
          t.process_source_completes[process] != 0;
+}
+
+// Whether `t` has the batch entry point.
+inline bool has_batch(const RulesV1& t) {
+  return t.table_size >= offsetof(RulesV1, evaluate_batch) + sizeof(t.evaluate_batch) && t.evaluate_batch != nullptr;
+}
+// Classify, clock at `now` and priority at `age` of `count` items: through the table's batch
+// entry point when it has one, else item by item (the same answers).
+inline void evaluate_batch(const RulesV1& t, const ItemRecord* const* items, std::uint32_t count, std::int64_t now,
+                           std::int64_t age, BatchResult* out) {
+  if (has_batch(t)) return t.evaluate_batch(t.ctx, items, count, now, age, out);
+  for (std::uint32_t i = 0; i < count; ++i) {
+    BatchResult& r = out[i] = BatchResult{};
+    r.process = t.classify(t.ctx, items[i], now, &r.detail);
+    if (r.process < 0) continue;
+    r.detail = 0;
+    t.clock(t.ctx, r.process, items[i], now, &r.clock);
+    r.priority = t.priority(t.ctx, r.process, items[i], &r.clock, age);
+  }
 }
 
 // Whether the runtime can use `t`: "" when it can, else why not.

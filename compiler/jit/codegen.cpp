@@ -481,6 +481,7 @@ std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const Program
   for (std::size_t i = 0; i < program.functions.size(); ++i) FunctionCodegen(*m, program, i).emit();
   emit_classify(*m, program);
   emit_schemes(*m, program);
+  emit_batch(*m, program);
   return m;
 }
 

@@ -42,6 +42,13 @@ bool has_sla_calendar(const ProgramProcess& pp);
 // the age elapsed: its process's SLA has no calendar and the scheme no `age in`.
 bool priority_clock_elapsed(const Program& p, std::size_t scheme);
 
+// The items' clocks and the batch entry point (codegen_batch.cpp): iwd_clock<p> for each
+// process whose clock compiles, and iwd_batch. After emit_schemes (it calls the priorities).
+void emit_batch(llvm::Module& m, const Program& program);
+// Whether process `process`'s clock is generated (iwd_clock<p>): no SLA, or one in elapsed
+// time that reads no input; else the interpreter computes it (calendars, business days).
+bool clock_compiles(const Program& p, std::size_t process);
+
 // A share (a double) of an SLA clock in elapsed time, its age elapsed (Interpreter::share_age):
 // round(share * window) as an i64, held at the 64-bit limits. `window` is present.
 llvm::Value* elapsed_share(llvm::IRBuilder<>& b, llvm::Module& m, llvm::Value* share, llvm::Value* window);

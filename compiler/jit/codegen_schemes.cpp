@@ -171,6 +171,9 @@ class SchemeCodegen {
   }
   Result call(FunctionRef f, llvm::Value* args) {
     auto* callee = elapsed_ ? elapsed_clock_function(m_, p_, f) : m_.getFunction(fmt::format("iwd_f{}", f));
+    // The pieces are small (most a constant): inlined, a formula is a few instructions instead
+    // of a call per piece with its result through memory (issue 19: half of an item's priority).
+    callee->addFnAttr(llvm::Attribute::AlwaysInline);
     auto* present = b_.CreateCall(callee, {args, out_i_, out_f_});
     return {b_.CreateICmpNE(present, llvm::ConstantInt::get(i8(), 0)), b_.CreateLoad(i64(), out_i_), b_.CreateLoad(f64(), out_f_)};
   }

@@ -37,6 +37,8 @@ extern "C" std::uint8_t iwd_jit_skill(const iwd::compiler::JitArgs* args, std::u
 extern "C" std::uint8_t iwd_jit_agent_attribute(const iwd::compiler::JitArgs* args, std::uint32_t name, std::int64_t* out);
 extern "C" std::uint8_t iwd_jit_list_contains(const iwd::compiler::JitArgs* args, std::int64_t list, std::int64_t value,
                                               std::uint8_t present);
+extern "C" void iwd_jit_clock(const iwd::compiler::JitArgs* args, std::int32_t process, std::int64_t now,
+                              iwd::runtime::abi::ItemClock* out);
 extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::uint32_t fn, std::uint32_t at,
                                      const std::int64_t* ri, const double* rf, const std::uint8_t* rp,
                                      std::int64_t* out_i, double* out_f);
@@ -198,7 +200,7 @@ std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::str
     // selector; the rest keeps a declaration of nothing from it.
     llvm::ValueToValueMapTy map;
     auto walk = llvm::CloneModule(*module, map, [](const llvm::GlobalValue* gv) { return gv->getName() == "iwd_classify"; });
-    module->getFunction("iwd_classify")->eraseFromParent();
+    module->getFunction("iwd_classify")->deleteBody();  // iwd_batch calls it: a declaration here
     for (auto [m, tm] : {std::pair{module.get(), &process->fast_target_machine()},
                          std::pair{walk.get(), &process->optimizing_target_machine()}}) {
       auto buffer = llvm::orc::SimpleCompiler(*tm)(*m);
@@ -250,6 +252,7 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::
   helper("iwd_jit_skill", llvm::pointerToJITTargetAddress(&iwd_jit_skill));
   helper("iwd_jit_agent_attribute", llvm::pointerToJITTargetAddress(&iwd_jit_agent_attribute));
   helper("iwd_jit_list_contains", llvm::pointerToJITTargetAddress(&iwd_jit_list_contains));
+  helper("iwd_jit_clock", llvm::pointerToJITTargetAddress(&iwd_jit_clock));
   if (auto e = dylib->define(llvm::orc::absoluteSymbols(symbols))) {
     *error = message(std::move(e));
     return nullptr;
@@ -288,6 +291,20 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::
     if (!f) return nullptr;
     out->stages_.push_back(reinterpret_cast<JitStages>(f));
   }
+  // Compiled clocks and the batch entry point (issue 19): absent from the native code of a
+  // bundle built before them, which then runs as it did (the interpreter's clock, no batch).
+  auto optional = [&](const std::string& name) -> void* {
+    auto sym = lljit.lookup(*dylib, name);
+    if (!sym) {
+      llvm::consumeError(sym.takeError());
+      return nullptr;
+    }
+    return reinterpret_cast<void*>(sym->getAddress());
+  };
+  out->batch_ = reinterpret_cast<JitBatch>(optional("iwd_batch"));
+  for (std::size_t k = 0; k < program.processes.size(); ++k)
+    out->clocks_.push_back(out->batch_ && clock_compiles(program, k) ? reinterpret_cast<JitClock>(optional(fmt::format("iwd_clock{}", k)))
+                                                                     : nullptr);
   return out;
 }
 
@@ -364,6 +381,12 @@ extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::ui
 }
 
 // `age in CALENDAR`: the open time between two instants, by the interpreter's calendar.
+// A clock the generated code does not compute (a calendar, business days): the interpreter's.
+extern "C" void iwd_jit_clock(const iwd::compiler::JitArgs* args, std::int32_t process, std::int64_t now,
+                              iwd::runtime::abi::ItemClock* out) {
+  *out = args->interp->clock(process, *args->env, iwd::stdlib::Instant{now});
+}
+
 extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
                                               std::int64_t from, std::int64_t to) {
   return args->interp->calendar(calendar).business_time(iwd::stdlib::Instant{from}, iwd::stdlib::Instant{to}).ms;

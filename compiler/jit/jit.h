@@ -47,6 +47,13 @@ using JitPriority = std::int64_t (*)(const JitArgs* args);
 // A process's stage openings, compiled: one age per stage into `opens`, TimeInputs::kNone
 // for never (Interpreter::stage_openings).
 using JitStages = void (*)(const JitArgs* args, std::int64_t* opens);
+// A process's clock, compiled (runtime::abi::ItemClock as four words, at inputs[Now]).
+using JitClock = void (*)(const JitArgs* args, std::int64_t* clock);
+// Classify, clock at `now` and priority at `age` of `count` items (runtime::abi::BatchResult
+// per item, six words): `items` are their argument blocks, whose `inputs` it ignores (it
+// sets its own); `env` and `interp` serve the slow paths as for every function.
+using JitBatch = void (*)(const JitArgs* items, std::int64_t count, std::int64_t now, std::int64_t age,
+                          std::int64_t* out);
 inline constexpr std::int32_t kClassifyNoDepartment = -1;
 inline constexpr std::int32_t kClassifyDepartmentBase = 1 << 20;
 
@@ -73,6 +80,11 @@ class JitProgram {
   JitClassify classify() const { return classify_; }
   JitPriority priority(std::int32_t scheme) const { return priorities_.at(static_cast<std::size_t>(scheme)); }
   JitStages stages(std::int32_t process) const { return stages_.at(static_cast<std::size_t>(process)); }
+  // Null when the process's clock is the interpreter's (codegen: clock_compiles), or when the
+  // native code predates compiled clocks (a bundle of an older iwd).
+  JitClock clock(std::int32_t process) const { return clocks_.at(static_cast<std::size_t>(process)); }
+  // Null for native code that predates it.
+  JitBatch batch() const { return batch_; }
 
  private:
   JitProgram() = default;
@@ -82,6 +94,8 @@ class JitProgram {
   JitClassify classify_ = nullptr;
   std::vector<JitPriority> priorities_;
   std::vector<JitStages> stages_;
+  std::vector<JitClock> clocks_;
+  JitBatch batch_ = nullptr;
 };
 
 // The IR of a program without compiling it (for `iwd parse --emit=ir`); `optimized`: after

@@ -73,6 +73,7 @@ class LoadedRules {
   struct Strings;  // the table's string storage (loaded_rules.cpp)
 
  private:
+  friend struct TableEntry;  // the table's entry points (rules_table.cpp)
   explicit LoadedRules(runtime::StringPool& pool);
   void fill_table();
 

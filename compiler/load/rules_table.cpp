@@ -2,6 +2,8 @@
 // EvalEnv over the runtime's item record (and agent) and calls the interpreter, whose
 // functions run as native code when the JIT is on.
 #include <algorithm>
+#include <memory>
+#include <new>
 #include <set>
 
 #include "compiler/interp/record_env.h"
@@ -42,6 +44,29 @@ struct TableEntry {
   // the start to the due instant, in the calendar of the process's SLA).
   static TimeInputs at(const LoadedRules& r, std::int32_t process, const abi::ItemClock& c, std::int64_t age) {
     return r.interpreter().inputs(process, c, age);
+  }
+  // The argument block of compiled code over an item's record (runtime/item.h).
+  static JitArgs args(const LoadedRules& r, const runtime::ItemRecord* item, const std::int64_t* inputs, const EvalEnv* env) {
+    const std::uint64_t* rec = item->data();
+    return JitArgs{reinterpret_cast<const std::int64_t*>(rec + 1 + item->presence_words()), rec + 1, inputs,
+                   r.string_ids_.data(), env, r.interp_.get()};
+  }
+  // RulesV1::evaluate_batch with the JIT: the generated loop (iwd_batch) over argument blocks
+  // made here a chunk at a time, each with its item's environment for the slow paths.
+  static void batch(const LoadedRules& r, JitBatch run, const runtime::ItemRecord* const* items, std::uint32_t count,
+                    std::int64_t now, std::int64_t age, abi::BatchResult* out) {
+    constexpr std::uint32_t kChunk = 64;
+    alignas(RecordEnv) unsigned char envs[kChunk * sizeof(RecordEnv)];
+    JitArgs args[kChunk];
+    for (std::uint32_t at = 0; at < count; at += kChunk) {
+      const std::uint32_t n = std::min(kChunk, count - at);
+      for (std::uint32_t k = 0; k < n; ++k) {
+        const auto* env = new (envs + k * sizeof(RecordEnv)) RecordEnv(TableEntry::env(r, items[at + k], nullptr, r.string_ids_));
+        args[k] = TableEntry::args(r, items[at + k], nullptr, env);
+      }
+      run(args, n, now, age, reinterpret_cast<std::int64_t*>(out + at));
+      for (std::uint32_t k = 0; k < n; ++k) std::destroy_at(reinterpret_cast<RecordEnv*>(envs + k * sizeof(RecordEnv)));
+    }
   }
 };
 
@@ -125,10 +150,8 @@ void LoadedRules::fill_table() {
     const LoadedRules& r = TableEntry::self(ctx);
     const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
     if (r.jit_) {  // the hot path: straight into the compiled walk
-      const std::uint64_t* rec = item->data();
-      const std::int64_t inputs[] = {now, 0, 0, 0, 0};
-      const JitArgs args{reinterpret_cast<const std::int64_t*>(rec + 1 + item->presence_words()), rec + 1, inputs,
-                         r.string_ids_.data(), &env, r.interp_.get()};
+      const std::int64_t inputs[kInputCount] = {now};
+      const JitArgs args = TableEntry::args(r, item, inputs, &env);
       return r.jit_->classify()(&args, detail);
     }
     return r.interp_->classify_code(env, stdlib::Instant{now}, detail);
@@ -148,6 +171,12 @@ void LoadedRules::fill_table() {
   t.clock = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, std::int64_t now, abi::ItemClock* out) {
     const LoadedRules& r = TableEntry::self(ctx);
     const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
+    if (const JitClock compiled = r.jit_ ? r.jit_->clock(process) : nullptr) {  // an elapsed clock: generated code
+      static_assert(static_cast<int>(Input::Now) == 0);
+      const std::int64_t inputs[kInputCount] = {now};
+      const JitArgs args = TableEntry::args(r, item, inputs, &env);
+      return compiled(&args, reinterpret_cast<std::int64_t*>(out));
+    }
     *out = r.interp_->clock(process, env, stdlib::Instant{now});
   };
   t.terms = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
@@ -171,7 +200,28 @@ void LoadedRules::fill_table() {
                   std::int64_t age) {
     const LoadedRules& r = TableEntry::self(ctx);
     const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    return r.interp_->priority(process, env, TableEntry::at(r, process, *clock, age));
+    const TimeInputs in = TableEntry::at(r, process, *clock, age);
+    const std::int32_t scheme = r.program_->processes[static_cast<std::size_t>(process)].priority;
+    if (r.jit_ && scheme >= 0) {  // the formula's code, without the interpreter's dispatch
+      const JitArgs args = TableEntry::args(r, item, reinterpret_cast<const std::int64_t*>(&in), &env);
+      return r.jit_->priority(scheme)(&args);
+    }
+    return r.interp_->priority(process, env, in);
+  };
+  // Batch: the generated loop with the JIT; else (the interpreter) item by item, the oracle.
+  t.evaluate_batch = [](void* ctx, const runtime::ItemRecord* const* items, std::uint32_t count, std::int64_t now,
+                        std::int64_t age, abi::BatchResult* out) {
+    const LoadedRules& r = TableEntry::self(ctx);
+    if (const JitBatch run = r.jit_ ? r.jit_->batch() : nullptr) return TableEntry::batch(r, run, items, count, now, age, out);
+    for (std::uint32_t i = 0; i < count; ++i) {
+      const RecordEnv env = TableEntry::env(r, items[i], nullptr, r.string_ids_);
+      abi::BatchResult& o = out[i] = abi::BatchResult{};
+      o.process = r.interp_->classify_code(env, stdlib::Instant{now}, &o.detail);
+      if (o.process < 0) continue;
+      o.detail = 0;  // what classify leaves in it otherwise is not an answer
+      o.clock = r.interp_->clock(o.process, env, stdlib::Instant{now});
+      o.priority = r.interp_->priority(o.process, env, TableEntry::at(r, o.process, o.clock, age));
+    }
   };
   t.next_change = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                      std::int64_t age, abi::NextChange* out) {

@@ -10,6 +10,7 @@
 #include "compiler/load/loaded_rules.h"
 #include "compiler/lower/program_io.h"
 #include "runtime/item_json.h"
+#include "tests/unit/load/clean_rulesets.h"
 #include "tests/unit/load/random_items.h"
 
 namespace iwd::compiler {
@@ -34,14 +35,7 @@ std::string dump(const Program& p) {
   return out.str();
 }
 
-std::vector<std::string> clean_rulesets() {
-  std::vector<std::string> out;
-  for (const auto& dir : {kSource + "/examples", kSource + "/tests/golden"})
-    for (const auto& e : fs::recursive_directory_iterator(dir))
-      if (e.path().extension() == ".iwd" && e.path().filename().string()[0] != '_') out.push_back(e.path().string());
-  std::sort(out.begin(), out.end());
-  return out;
-}
+std::vector<std::string> clean_rulesets() { return test::clean_rulesets(kSource); }
 
 TEST(ProgramIo, EveryCleanRulesetRoundTrips) {
   int checked = 0;
