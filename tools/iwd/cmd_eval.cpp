@@ -36,14 +36,16 @@ struct Engine {
 
 // One item's result, from the rules' table as the runtime calls it (classify, clock, priority,
 // next_change, terms, stages, eligible); `eval_ns` gets the time spent evaluating (not decoding
-// or printing).
+// or printing). `first`: the item's classification, clock and priority at the first age, from
+// the table's batch entry point (evaluate_batch); null: asked here.
 json evaluate(Engine& e, const runtime::ItemRecord& rec, const std::vector<std::pair<std::string, std::int64_t>>& ages,
-              const std::vector<runtime::abi::Agent>& agents, std::int64_t at, std::int64_t* eval_ns) {
+              const std::vector<runtime::abi::Agent>& agents, std::int64_t at, std::int64_t* eval_ns,
+              const runtime::abi::BatchResult* first = nullptr) {
   namespace abi = runtime::abi;
   const abi::RulesV1& t = *e.table;
   const auto t0 = std::chrono::steady_clock::now();
-  std::int32_t detail = 0;
-  const std::int32_t process = t.classify(t.ctx, &rec, at, &detail);
+  std::int32_t detail = first ? first->detail : 0;
+  const std::int32_t process = first ? first->process : t.classify(t.ctx, &rec, at, &detail);
   json out;
   if (process < 0 || process >= t.process_count) {
     *eval_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
@@ -51,11 +53,12 @@ json evaluate(Engine& e, const runtime::ItemRecord& rec, const std::vector<std::
     return out;
   }
   abi::ItemClock clock;
-  t.clock(t.ctx, process, &rec, at, &clock);
+  if (first) clock = first->clock;
+  else t.clock(t.ctx, process, &rec, at, &clock);
   std::vector<std::int64_t> priorities;
   std::vector<abi::NextChange> changes;
   for (const auto& [_, age] : ages) {
-    priorities.push_back(t.priority(t.ctx, process, &rec, &clock, age));
+    priorities.push_back(first && priorities.empty() ? first->priority : t.priority(t.ctx, process, &rec, &clock, age));
     changes.emplace_back();
     t.next_change(t.ctx, process, &rec, &clock, age, &changes.back());
   }
@@ -178,20 +181,42 @@ int run_eval(const EvalOptions& opts) {
       }
       in = &file;
     }
+    // Items a block at a time: their classification, clock and first priority in one call of
+    // the table's batch entry point (runtime/abi.h), the rest per item; printed in input order.
+    constexpr std::size_t kBlock = 256;
+    std::vector<std::pair<std::size_t, DecodedItem>> block;
+    std::vector<const runtime::ItemRecord*> records;
+    std::vector<runtime::abi::BatchResult> results;
+    auto flush = [&] {
+      records.clear();
+      for (const auto& [_, item] : block)
+        if (item.status == DecodedItem::Ok) records.push_back(&item.record);
+      results.resize(records.size());
+      const auto t0 = std::chrono::steady_clock::now();
+      runtime::abi::evaluate_batch(*e.table, records.data(), static_cast<std::uint32_t>(records.size()), at, ages.front().second,
+                                   results.data());
+      eval_ns += std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
+      std::size_t k = 0;
+      for (const auto& [n, item] : block) {
+        if (item.status == DecodedItem::BadInput) {
+          std::cout << json{{"error", fmt::format("line {}: {}", n, item.error)}}.dump() << "\n";
+          continue;
+        }
+        std::cout << (item.status == DecodedItem::Refused ? json{{"rejected", item.error}}
+                                                          : evaluate(e, item.record, ages, views, at, &eval_ns, &results[k++]))
+                         .dump()
+                  << "\n";
+        ++count;
+      }
+      block.clear();
+    };
     std::string line;
     for (std::size_t n = 1; std::getline(*in, line); ++n) {
       if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
-      DecodedItem item = decode_eval_item(e.rules->schema(), e.pool, line, at);
-      if (item.status == DecodedItem::BadInput) {
-        std::cout << json{{"error", fmt::format("line {}: {}", n, item.error)}}.dump() << "\n";
-        continue;
-      }
-      std::cout << (item.status == DecodedItem::Refused ? json{{"rejected", item.error}}
-                                                        : evaluate(e, item.record, ages, views, at, &eval_ns))
-                       .dump()
-                << "\n";
-      ++count;
+      block.emplace_back(n, decode_eval_item(e.rules->schema(), e.pool, line, at));
+      if (block.size() == kBlock) flush();
     }
+    flush();
   }
   if (opts.stats)
     std::cerr << fmt::format("{} item{} evaluated in {} ns per item ({})\n", count, count == 1 ? "" : "s",
