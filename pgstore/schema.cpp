@@ -25,6 +25,14 @@ BEGIN
     epoch bigint NOT NULL,
     line text NOT NULL,
     PRIMARY KEY (workspace, seq));
+  -- The nodes (cluster/store.h): one row per process (name: the configured name, '#', a
+  -- start id), alive while its heartbeat, by the database's clock, is fresh.
+  CREATE TABLE IF NOT EXISTS iwd_node (
+    name text PRIMARY KEY,
+    base text NOT NULL,
+    address text NOT NULL,
+    started_at timestamptz NOT NULL,
+    heartbeat timestamptz NOT NULL);
   CREATE OR REPLACE FUNCTION iwd_fence() RETURNS trigger LANGUAGE plpgsql AS $f$
   DECLARE
     l iwd_lease%ROWTYPE;

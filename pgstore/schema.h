@@ -4,7 +4,9 @@
 // - iwd_journal: the journal lines of each workspace, numbered by seq, each with the epoch of
 //   the lease it was written under. A trigger refuses (SQLSTATE IW001) a row whose epoch is not
 //   the lease's epoch at that moment, or whose lease is released or expired, whatever statement
-//   writes it: the fencing is the database's, not a check in iwd alone.
+//   writes it: the fencing is the database's, not a check in iwd alone;
+// - iwd_node: the nodes of the deployment, each with its advertised address and a heartbeat
+//   (cluster/store.h).
 // - iwd_rulesets, iwd_snapshots, iwd_snapshot_parts, and iwd_journal's checksum: the rest of
 //   server::Journal's store, fenced as iwd_journal is, with views named as SQLite's tables
 //   (journal, rulesets, snapshots, snapshot_parts) showing the session's workspace.

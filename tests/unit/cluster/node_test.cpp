@@ -1,0 +1,258 @@
+// Nodes in one process against a real PostgreSQL cluster: placement of 12 workspaces over 3
+// nodes, a joining node taking its share, a clean stop handing over at once, an acquire whose
+// answer was lost read back, a lease stopped at its own deadline or at once when fenced, and
+// PostgreSQL restarted under the nodes without two owners at once.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <memory>
+#include <set>
+#include <thread>
+
+#include "cluster/node.h"
+#include "cluster/rendezvous.h"
+#include "tests/unit/cluster/cluster_test.h"
+
+namespace iwd::cluster::testing {
+namespace {
+
+using iwd::pgstore::Rows;
+using std::chrono::milliseconds;
+using namespace std::chrono_literals;
+
+std::vector<std::string> workspaces(int n) {
+  std::vector<std::string> out;
+  for (int i = 1; i <= n; ++i) out.push_back("w" + std::to_string(i));
+  return out;
+}
+
+// A clock the test moves by hand.
+class ManualClock final : public iwd::cluster::Clock {
+ public:
+  using steady = std::chrono::steady_clock;
+  steady::time_point now() const override { return steady::time_point(steady::duration(at_.load())); }
+  void advance(steady::duration d) { at_ += d.count(); }
+
+ private:
+  std::atomic<steady::rep> at_{steady::now().time_since_epoch().count()};
+};
+
+// A real store with faults put in: the answer of the first acquire lost after it committed,
+// renewals that never come back.
+class FaultyStore final : public Store {
+ public:
+  explicit FaultyStore(const std::string& conninfo) : real_(conninfo) {}
+  std::atomic<bool> lose_first_acquire{false};
+  std::atomic<bool> drop_renewals{false};
+
+  Status heartbeat(const NodeRow& me) override { return real_.heartbeat(me); }
+  Status leave(const std::string& name) override { return real_.leave(name); }
+  Status nodes(milliseconds fresh_for, std::vector<NodeRow>* out) override { return real_.nodes(fresh_for, out); }
+  Status leases(const std::vector<std::string>& ws, std::vector<LeaseRow>* out) override {
+    return real_.leases(ws, out);
+  }
+  Status acquire(const std::string& ws, const std::string& node, milliseconds ttl, Lease* out) override {
+    Status s = real_.acquire(ws, node, ttl, out);
+    if (lose_first_acquire.exchange(false))
+      return Status::fail(Code::Unavailable, "cannot acquire: the connection broke (the test's fault)");
+    return s;
+  }
+  Status renew(Lease* lease, milliseconds ttl) override {
+    if (drop_renewals) return Status::fail(Code::Unavailable, "cannot renew: no answer (the test's fault)");
+    return real_.renew(lease, ttl);
+  }
+  Status release(const Lease& lease) override { return real_.release(lease); }
+
+ private:
+  PgStore real_;
+};
+
+class NodeTest : public ClusterTest {
+ protected:
+  // A node named `name` over `list`, reporting to events_ under its configured name.
+  std::unique_ptr<Node> start(const std::string& name, std::vector<std::string> list, milliseconds ttl,
+                              std::unique_ptr<Store> store = nullptr,
+                              std::shared_ptr<const iwd::cluster::Clock> clock = nullptr) {
+    NodeOptions o;
+    o.name = name;
+    o.address = "http://" + name + ":8080";
+    o.lease_ttl = ttl;
+    o.clock = std::move(clock);
+    o.workspaces = [list] { return list; };
+    o.acquired = [this, name](const std::string& ws, std::int64_t epoch) {
+      events_.add({name, ws, true, epoch, "", Clock::now()});
+    };
+    o.lost = [this, name](const std::string& ws, const Loss& why) {
+      events_.add({name, ws, false, 0, why_name(why.why), Clock::now()});
+    };
+    return std::make_unique<Node>(std::move(o), cluster->conninfo(), std::move(store));
+  }
+  bool all_served(const std::vector<std::string>& list, milliseconds timeout) {
+    return events_.wait([&](const std::vector<Event>& e) { return each_served_once(e, list); }, timeout);
+  }
+  // Served once each and by its placed node among `nodes`.
+  bool all_placed(const std::vector<std::string>& list, const std::vector<std::string>& nodes,
+                  milliseconds timeout) {
+    return events_.wait(
+        [&](const std::vector<Event>& e) {
+          if (!each_served_once(e, list)) return false;
+          const auto s = serving(e);
+          for (const std::string& ws : list)
+            if (s.at(ws)[0] != nodes[place(ws, nodes)]) return false;
+          return true;
+        },
+        timeout);
+  }
+
+  Events events_;
+};
+
+TEST_F(NodeTest, ThreeNodesSpreadTwelveWorkspacesEachOnItsPlacedNode) {
+  const auto list = workspaces(12);
+  auto a = start("a", list, 2s), b = start("b", list, 2s), c = start("c", list, 2s);
+  ASSERT_TRUE(all_placed(list, {"a", "b", "c"}, 20s)) << ::testing::PrintToString(serving(events_.all()));
+  std::map<std::string, int> count;
+  for (const auto& [ws, nodes] : serving(events_.all())) ++count[nodes[0]];
+  for (const std::string n : {"a", "b", "c"}) {
+    EXPECT_GE(count[n], 2) << n;  // 4 each, within 2 of even
+    EXPECT_LE(count[n], 6) << n;
+  }
+  // Every node names every workspace's owner by its advertised address, once it scanned.
+  std::this_thread::sleep_for(500ms);
+  const auto owners = serving(events_.all());
+  for (const auto* n : {a.get(), b.get(), c.get()})
+    for (const std::string& ws : list) EXPECT_EQ(n->owner_of(ws), "http://" + owners.at(ws)[0] + ":8080") << ws;
+  EXPECT_EQ(a->owner_of("w-unknown"), std::nullopt);
+  EXPECT_EQ(overlaps(events_.all()), "");
+}
+
+TEST_F(NodeTest, AJoiningNodeGetsItsShareAndNothingElseMoves) {
+  const auto list = workspaces(12);
+  auto a = start("a", list, 2s), b = start("b", list, 2s);
+  ASSERT_TRUE(all_placed(list, {"a", "b"}, 20s));
+  const auto before = serving(events_.all());
+  const std::size_t mark = events_.all().size();
+  auto c = start("c", list, 2s);
+  ASSERT_TRUE(all_placed(list, {"a", "b", "c"}, 20s)) << ::testing::PrintToString(serving(events_.all()));
+  const auto after = serving(events_.all());
+  int moved = 0;
+  for (const std::string& ws : list) {
+    if (after.at(ws) != before.at(ws)) {
+      EXPECT_EQ(after.at(ws)[0], "c") << ws;  // only to the new node
+      ++moved;
+    }
+  }
+  EXPECT_GE(moved, 2);
+  // Handed over: a `moved` loss, never an expiry, for each workspace that went to c.
+  int handed = 0;
+  const auto since = events_.all();
+  for (std::size_t i = mark; i < since.size(); ++i) {
+    const Event& e = since[i];
+    if (!e.acquired) {
+      EXPECT_EQ(e.why, "moved") << e.node << " " << e.workspace;
+      ++handed;
+    }
+  }
+  EXPECT_EQ(handed, moved);
+  EXPECT_EQ(overlaps(events_.all()), "");
+}
+
+TEST_F(NodeTest, ACleanStopReleasesSoThatTheOthersTakeOverWithoutWaitingForTheLease) {
+  const auto list = workspaces(6);
+  // A lease of 20 s: a takeover by expiry would take that long.
+  auto a = start("a", list, 20s), b = start("b", list, 20s);
+  ASSERT_TRUE(all_placed(list, {"a", "b"}, 20s));
+  const auto had = a->owned();
+  ASSERT_FALSE(had.empty());
+  const auto stopped = Clock::now();
+  const std::size_t mark = events_.all().size();
+  a->stop();
+  EXPECT_TRUE(a->owned().empty());
+  ASSERT_TRUE(all_served(list, 10s));
+  for (const auto& [ws, epoch] : had) EXPECT_EQ(b->owned().at(ws), epoch + 1) << ws;
+  EXPECT_LT(Clock::now() - stopped, 10s);
+  const auto since = events_.all();
+  for (std::size_t i = mark; i < since.size(); ++i) {
+    if (!since[i].acquired) {
+      EXPECT_EQ(since[i].why, "stopping");
+    }
+  }
+  Rows rows;
+  ASSERT_TRUE(db->exec("read the nodes", "SELECT base FROM iwd_node", {}, &rows).ok());
+  ASSERT_EQ(rows.size(), 1);  // a's row removed
+  EXPECT_EQ(rows.at(0, 0), "b");
+  EXPECT_EQ(overlaps(events_.all()), "");
+}
+
+TEST_F(NodeTest, AnAcquireWhoseAnswerNeverCameIsReadBackAndKeptAtItsEpoch) {
+  auto store = std::make_unique<FaultyStore>(cluster->conninfo());
+  store->lose_first_acquire = true;
+  auto a = start("a", {"w1"}, 2s, std::move(store));
+  ASSERT_TRUE(all_served({"w1"}, 10s));
+  std::this_thread::sleep_for(1s);  // renewed meanwhile
+  const auto e = events_.all();
+  ASSERT_EQ(e.size(), 1u);  // acquired once, never lost
+  EXPECT_EQ(e[0].epoch, 1);  // the row its acquire wrote, not a second acquire
+  Rows rows;
+  ASSERT_TRUE(db->exec("read the lease", "SELECT holder, epoch FROM iwd_lease", {}, &rows).ok());
+  EXPECT_EQ(rows.at(0, 0), a->name());
+  EXPECT_EQ(rows.integer(0, 1), 1);
+}
+
+TEST_F(NodeTest, RenewalsThatDoNotComeBackStopTheWorkspaceATenthOfTheTtlBeforeTheLeaseEnds) {
+  auto clock = std::make_shared<ManualClock>();
+  auto store = std::make_unique<FaultyStore>(cluster->conninfo());
+  store->drop_renewals = true;
+  auto a = start("a", {"w1"}, 10s, std::move(store), clock);
+  ASSERT_TRUE(all_served({"w1"}, 10s));  // acquired with the clock standing: its deadline is now + 9 s
+  clock->advance(9s - 1ms);
+  std::this_thread::sleep_for(300ms);
+  EXPECT_EQ(a->owned().size(), 1u);
+  clock->advance(1ms);
+  ASSERT_TRUE(events_.wait([](const std::vector<Event>& e) { return e.size() == 2; }, 5s));
+  EXPECT_EQ(events_.all()[1].why, "deadline");
+  EXPECT_TRUE(a->owned().empty());
+  EXPECT_EQ(a->owner_of("w1"), std::nullopt);
+}
+
+TEST_F(NodeTest, AFencedRenewalStopsTheWorkspaceAtOnce) {
+  auto clock = std::make_shared<ManualClock>();
+  auto a = start("a", {"w1"}, 9s, nullptr, clock);
+  ASSERT_TRUE(all_served({"w1"}, 10s));
+  // Taken from under it (as by a node that found it expired): the next renewal is refused.
+  ASSERT_TRUE(db->exec("take the lease", "UPDATE iwd_lease SET holder = 'intruder', epoch = epoch + 1").ok());
+  clock->advance(3s);  // ttl/3: the renewal is due, the deadline (9 s less a tenth) far
+  ASSERT_TRUE(events_.wait([](const std::vector<Event>& e) { return e.size() == 2; }, 10s));
+  EXPECT_EQ(events_.all()[1].why, "fenced");
+  EXPECT_TRUE(a->owned().empty());
+}
+
+TEST_F(NodeTest, PostgresRestartedNodesWaitAndServeAgainWithoutTwoOwnersAtOnce) {
+  const auto list = workspaces(6);
+  auto a = start("a", list, 1s), b = start("b", list, 1s), c = start("c", list, 1s);
+  ASSERT_TRUE(all_placed(list, {"a", "b", "c"}, 20s));
+  std::string error;
+  const std::size_t mark = events_.all().size();
+  ASSERT_TRUE(cluster->stop(&error)) << error;
+  std::this_thread::sleep_for(2500ms);  // past every lease
+  const auto down = events_.all();
+  ASSERT_TRUE(cluster->start_again(&error)) << error;
+  // Every workspace was given up at its deadline while the database was away...
+  std::set<std::string> lost;
+  for (std::size_t i = mark; i < down.size(); ++i) {
+    EXPECT_FALSE(down[i].acquired) << down[i].workspace;
+    EXPECT_EQ(down[i].why, "deadline") << down[i].workspace;
+    lost.insert(down[i].workspace);
+  }
+  EXPECT_EQ(lost.size(), list.size());
+  // ...and is served again, once each, on its placed node.
+  ASSERT_TRUE(all_placed(list, {"a", "b", "c"}, 30s)) << ::testing::PrintToString(serving(events_.all()));
+  EXPECT_EQ(overlaps(events_.all()), "");
+  db->exec("connect again", "SELECT 1");  // the restart broke the test's connection
+  int epochs = 0;
+  EXPECT_EQ(lease_history_overlaps(&epochs), "");
+  EXPECT_GE(epochs, 12);  // two holdings at least of each workspace
+}
+
+}  // namespace
+}  // namespace iwd::cluster::testing
