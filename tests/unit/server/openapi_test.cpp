@@ -1,12 +1,18 @@
-// docs/openapi.json lists exactly the server's routes, each with the roles that may call it.
+// docs/openapi.json lists exactly the server's routes, each with the roles that may call it
+// (the deployment's workspace routes: `deployment`).
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include <unistd.h>
+
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <set>
 
+#include "runtime/clock.h"
 #include "server/routes.h"
+#include "server/workspaces.h"
 
 namespace iwd::server {
 namespace {
@@ -46,6 +52,24 @@ TEST(OpenApi, ListsEveryRouteWithItsRoles) {
     ASSERT_TRUE(op.contains("x-iwd-roles")) << key;
     EXPECT_EQ(op["x-iwd-roles"].get<std::set<std::string>>(), role_names(r.roles)) << key;
   }
+  // The deployment's own routes (server/workspaces.h), for its `admin_tokens`.
+  const auto dir = std::filesystem::temp_directory_path() / ("iwd_openapi_" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  {
+    ServerConfig config;
+    Authenticator nobody({});
+    runtime::SimulatedClock clock{stdlib::Instant{0}};
+    std::string error;
+    auto registry = WorkspaceRegistry::open({dir.string(), &config, &nobody, nullptr, nullptr, true}, clock, &error);
+    ASSERT_TRUE(registry) << error;
+    for (const Route& r : registry->deployment().routes) {
+      const std::string key = lower(r.method) + " " + r.path;
+      EXPECT_TRUE(served.insert(key).second) << "route served twice: " << key;
+      ASSERT_TRUE(documented.count(key)) << "route not in docs/openapi.json: " << key;
+      EXPECT_EQ(spec["paths"][r.path][lower(r.method)]["x-iwd-roles"], nlohmann::json::array({"deployment"})) << key;
+    }
+  }
+  std::filesystem::remove_all(dir);
   for (const std::string& key : documented) EXPECT_TRUE(served.count(key)) << "documented but not served: " << key;
 }
 
