@@ -89,6 +89,7 @@ class Workspace {
 namespace {
 
 constexpr const char* kSettingsFile = "workspace.json";
+constexpr std::size_t kStartThreads = 4;  // workspaces started at once at start
 
 // fsync of a file or a folder (a rename or a new entry durable in its folder).
 bool sync_path(const fs::path& p) {
@@ -170,18 +171,14 @@ std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment
     *error = fmt::format("workspace `{}`: {}", name, why);
     return nullptr;
   };
-  auto start = [&r, &clock, &fail](std::shared_ptr<Workspace> ws, const std::optional<std::string>& rules_path) -> bool {
-    std::string why;
-    Ruleset rules;
-    if (rules_path && load_ruleset_path(*rules_path, ws->pool(), &rules, &why) != RulesetStatus::Ok)
-      return fail(ws->name(), why.empty() ? fmt::format("the rules {} have errors (iwd check {})", *rules_path, *rules_path) : why),
-             false;
-    if (!r->d_.open && ws->config().tokens.empty())
-      return fail(ws->name(), "it has no `tokens`: with authentication, every workspace has its own"), false;
-    if (!ws->start(std::move(rules), clock, &why)) return fail(ws->name(), why), false;
-    r->live_[ws->name()] = std::move(ws);
-    return true;
+  // Each workspace's rules loaded and its engine started on a few threads at once (below:
+  // their journals, pools and engines are their own), so the start grows with N / threads.
+  struct Job {
+    std::shared_ptr<Workspace> ws;
+    std::optional<std::string> rules_path;
+    std::string error;  // "workspace `x`: ..." when it did not start
   };
+  std::vector<Job> jobs;
   for (const fs::directory_entry& entry : fs::directory_iterator(root, ec)) {
     const std::string name = entry.path().filename().string();
     if (!entry.is_directory()) continue;
@@ -206,13 +203,34 @@ std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment
     auto parsed = parse_workspace_settings(nlohmann::json::parse(text.str(), nullptr, false),
                                            (entry.path() / kSettingsFile).string(), &why);
     if (!parsed) return fail(name, why);
-    if (!start(std::make_shared<Workspace>(name, entry.path(), std::move(*parsed), Workspace::Origin::Api), std::nullopt))
-      return nullptr;
+    jobs.push_back({std::make_shared<Workspace>(name, entry.path(), std::move(*parsed), Workspace::Origin::Api), std::nullopt, {}});
   }
   if (ec) return *error = fmt::format("cannot read {}: {}", root.string(), ec.message()), nullptr;
   for (const auto& [name, decl] : declared)
-    if (!start(std::make_shared<Workspace>(name, root / name, decl->config, Workspace::Origin::Config), decl->rules))
-      return nullptr;
+    jobs.push_back({std::make_shared<Workspace>(name, root / name, decl->config, Workspace::Origin::Config), decl->rules, {}});
+  std::atomic<std::size_t> next{0};
+  auto work = [&jobs, &next, &clock, open = r->d_.open] {
+    for (std::size_t k; (k = next++) < jobs.size();) {
+      Job& job = jobs[k];
+      std::string why;
+      Ruleset rules;
+      if (job.rules_path && load_ruleset_path(*job.rules_path, job.ws->pool(), &rules, &why) != RulesetStatus::Ok)
+        why = why.empty() ? fmt::format("the rules {} have errors (iwd check {})", *job.rules_path, *job.rules_path) : why;
+      else if (!open && job.ws->config().tokens.empty())
+        why = "it has no `tokens`: with authentication, every workspace has its own";
+      else if (job.ws->start(std::move(rules), clock, &why))
+        continue;
+      job.error = fmt::format("workspace `{}`: {}", job.ws->name(), why);
+    }
+  };
+  std::vector<std::thread> threads;
+  for (unsigned t = 1; t < std::min<std::size_t>(jobs.size(), kStartThreads); ++t) threads.emplace_back(work);
+  work();
+  for (std::thread& t : threads) t.join();
+  for (Job& job : jobs) {
+    if (!job.error.empty()) return *error = job.error, nullptr;  // the others stop with `r`
+    r->live_[job.ws->name()] = std::move(job.ws);
+  }
   return r;
 }
 

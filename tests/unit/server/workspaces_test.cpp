@@ -3,6 +3,7 @@
 // case, unknown names: a 4xx naming the problem); metrics and /healthz per workspace; the
 // admin routes create, list and delete workspaces with a deployment token, durably (a restart
 // finds the created ones, not the deleted ones, and removes what a create cut short).
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -224,6 +225,26 @@ TEST_F(Workspaces, CreatedWorkspacesSurviveARestartDeletedOnesAndCutShortOnesDoN
   EXPECT_FALSE(fs::exists(dir_ / "workspaces" / "e"));
   EXPECT_FALSE(fs::exists(dir_ / "workspaces" / ".deleted-f-1-1"));
   EXPECT_EQ(registry_->size(), 3u);  // a, b, c
+}
+
+TEST_F(Workspaces, AWorkspaceThatCannotStartRefusesTheStartNamingIt) {
+  // Six workspaces started on several threads at once, the fifth without usable rules.
+  std::string error, decls;
+  for (int k = 0; k < 6; ++k)
+    decls += (k ? ", " : "") + fmt::format(R"("w{}": {{"rules": "{}", "tokens": [{{"token": "workspace-w{}-token-00001", "role": "admin"}}]}})",
+                                           k, k == 4 ? "/nonexistent/rules.iwd" : kRules, k);
+  auto config = parse_config(R"({"workspaces": {)" + decls + "}}", "test", &error);
+  ASSERT_TRUE(config) << error;
+  config->data = dir_.string();
+  Authenticator nobody({});
+  auto registry = WorkspaceRegistry::open({dir_.string(), &*config, &nobody, &metrics_, nullptr, true}, clock_, &error);
+  EXPECT_FALSE(registry);
+  EXPECT_NE(error.find("workspace `w4`"), std::string::npos) << error;
+  EXPECT_NE(error.find("/nonexistent/rules.iwd"), std::string::npos) << error;
+  config->workspaces.erase(config->workspaces.begin() + 4);
+  registry = WorkspaceRegistry::open({dir_.string(), &*config, &nobody, &metrics_, nullptr, true}, clock_, &error);
+  ASSERT_TRUE(registry) << error;
+  EXPECT_EQ(registry->size(), 5u);
 }
 
 TEST_F(Workspaces, OfferStreamsArePerWorkspace) {
