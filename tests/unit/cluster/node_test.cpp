@@ -44,12 +44,15 @@ class FaultyStore final : public Store {
   explicit FaultyStore(const std::string& conninfo) : real_(conninfo) {}
   std::atomic<bool> lose_first_acquire{false};
   std::atomic<bool> drop_renewals{false};
+  std::atomic<bool> cut_off{false};  // every call unanswered, as for a node that died
 
-  Status heartbeat(const NodeRow& me) override { return real_.heartbeat(me); }
-  Status leave(const std::string& name) override { return real_.leave(name); }
-  Status nodes(milliseconds fresh_for, std::vector<NodeRow>* out) override { return real_.nodes(fresh_for, out); }
+  Status heartbeat(const NodeRow& me) override { return cut_off ? gone() : real_.heartbeat(me); }
+  Status leave(const std::string& name) override { return cut_off ? gone() : real_.leave(name); }
+  Status nodes(milliseconds fresh_for, std::vector<NodeRow>* out) override {
+    return cut_off ? gone() : real_.nodes(fresh_for, out);
+  }
   Status leases(const std::vector<std::string>& ws, std::vector<LeaseRow>* out) override {
-    return real_.leases(ws, out);
+    return cut_off ? gone() : real_.leases(ws, out);
   }
   Status acquire(const std::string& ws, const std::string& node, milliseconds ttl, Lease* out) override {
     Status s = real_.acquire(ws, node, ttl, out);
@@ -58,12 +61,13 @@ class FaultyStore final : public Store {
     return s;
   }
   Status renew(Lease* lease, milliseconds ttl) override {
-    if (drop_renewals) return Status::fail(Code::Unavailable, "cannot renew: no answer (the test's fault)");
+    if (cut_off || drop_renewals) return Status::fail(Code::Unavailable, "cannot renew: no answer (the test's fault)");
     return real_.renew(lease, ttl);
   }
-  Status release(const Lease& lease) override { return real_.release(lease); }
+  Status release(const Lease& lease) override { return cut_off ? gone() : real_.release(lease); }
 
  private:
+  static Status gone() { return Status::fail(Code::Unavailable, "no answer (the test's fault)"); }
   PgStore real_;
 };
 
@@ -72,8 +76,10 @@ class NodeTest : public ClusterTest {
   // A node named `name` over `list`, reporting to events_ under its configured name.
   std::unique_ptr<Node> start(const std::string& name, std::vector<std::string> list, milliseconds ttl,
                               std::unique_ptr<Store> store = nullptr,
-                              std::shared_ptr<const iwd::cluster::Clock> clock = nullptr) {
+                              std::shared_ptr<const iwd::cluster::Clock> clock = nullptr,
+                              milliseconds node_ttl = milliseconds(0)) {
     NodeOptions o;
+    o.node_ttl = node_ttl;
     o.name = name;
     o.address = "http://" + name + ":8080";
     o.lease_ttl = ttl;
@@ -181,6 +187,30 @@ TEST_F(NodeTest, ACleanStopReleasesSoThatTheOthersTakeOverWithoutWaitingForTheLe
   ASSERT_TRUE(db->exec("read the nodes", "SELECT base FROM iwd_node", {}, &rows).ok());
   ASSERT_EQ(rows.size(), 1);  // a's row removed
   EXPECT_EQ(rows.at(0, 0), "b");
+  EXPECT_EQ(overlaps(events_.all()), "");
+}
+
+// A node gone silent whose row others still count as alive (b reads heartbeats as fresh for
+// a minute): its workspace is placed on it, yet b takes the expired lease after the grace
+// rather than waiting for the placed node.
+TEST_F(NodeTest, AnExpiredLeaseIsTakenByAnotherNodeEvenWhileItsPlacedNodeSeemsAlive) {
+  std::string ws;
+  for (int i = 1; ws.empty(); ++i)
+    if (place("w" + std::to_string(i), {"a", "b"}) == 0) ws = "w" + std::to_string(i);
+  auto store = std::make_unique<FaultyStore>(cluster->conninfo());
+  auto* faults = store.get();
+  auto a = start("a", {ws}, 1s, std::move(store));
+  auto b = start("b", {ws}, 1s, nullptr, nullptr, 60s);
+  ASSERT_TRUE(all_placed({ws}, {"a", "b"}, 20s));
+  faults->cut_off = true;
+  const auto cut = Clock::now();
+  ASSERT_TRUE(events_.wait(
+      [&](const std::vector<Event>& e) { return std::any_of(e.begin(), e.end(), [&](const Event& x) {
+        return x.node == "b" && x.acquired && x.at > cut;
+      }); },
+      10s));
+  EXPECT_LT(Clock::now() - cut, 5s);  // the lease (1 s) and the grace, not b's minute
+  EXPECT_EQ(b->owned().count(ws), 1u);
   EXPECT_EQ(overlaps(events_.all()), "");
 }
 
