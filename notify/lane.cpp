@@ -1,15 +1,11 @@
 #include "notify/lane.h"
 
-#include <sqlite3.h>
-
 #include <algorithm>
 #include <cassert>
 
-#include "notify/sql.h"
-
 namespace iwd::notify {
 
-bool Lane::fill(sqlite3* db, bool reload, const std::function<bool(OutboxRow&)>& settled, std::string* error) {
+bool Lane::fill(sql::Statements& db, bool reload, const std::function<bool(OutboxRow&)>& settled, std::string* error) {
   if (reload) {
     std::vector<std::int64_t> idle;
     for (const auto& entry : rows_)
@@ -19,19 +15,18 @@ bool Lane::fill(sqlite3* db, bool reload, const std::function<bool(OutboxRow&)>&
   }
   if (full()) return true;
   const std::int64_t room = static_cast<std::int64_t>(std::min(kWindow - (rows_.size() - retrying_), kHeld - rows_.size()));
-  return sql::run(
-      db,
+  return db.run(
       "SELECT id, seq, attempts, created_at, next_at, item, body FROM notify_outbox WHERE subscription = ? AND state = "
       "'pending' AND id > ? ORDER BY id LIMIT ?",
-      [&](sqlite3_stmt* st) {
-        sql::bind_text(st, 1, subscription_);
-        sqlite3_bind_int64(st, 2, last_loaded_);
-        sqlite3_bind_int64(st, 3, room);
+      [&](sqlstore::Statement& st) {
+        st.bind_text(1, subscription_);
+        st.bind_int64(2, last_loaded_);
+        st.bind_int64(3, room);
       },
       error,
-      [&](sqlite3_stmt* st) {
-        OutboxRow row{sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2),
-                      sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4), sql::text(st, 5), sql::text(st, 6)};
+      [&](sqlstore::Statement& st) {
+        OutboxRow row{st.column_int64(0), st.column_int64(1), st.column_int64(2), st.column_int64(3),
+                      st.column_int64(4), st.column_text(5), st.column_text(6)};
         last_loaded_ = row.id;
         if (rows_.count(row.id) || !settled(row)) return;  // in flight, or already delivered or dead
         add(std::move(row));

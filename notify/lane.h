@@ -29,7 +29,7 @@
 #include <unordered_map>
 #include <utility>
 
-struct sqlite3;
+#include "notify/sql.h"
 
 namespace iwd::notify {
 
@@ -50,7 +50,7 @@ class Lane {
   // `reload` (rows not in flight are read again). `settled(id, row)` says what the sender knows
   // of a row that its store does not hold yet: false drops it (delivered or dead), or it
   // updates the row's attempts and next_at. False and *error when the read failed.
-  bool fill(sqlite3* db, bool reload, const std::function<bool(OutboxRow&)>& settled, std::string* error);
+  bool fill(sql::Statements& db, bool reload, const std::function<bool(OutboxRow&)>& settled, std::string* error);
   // A row as fill() reads it (tests: a window without a database).
   void add(OutboxRow row);
 

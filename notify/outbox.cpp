@@ -3,7 +3,6 @@
 #include "notify/sql.h"
 
 #include <fmt/format.h>
-#include <sqlite3.h>
 
 #include <cstdio>
 #include <ctime>
@@ -12,12 +11,11 @@
 namespace iwd::notify {
 
 using json = nlohmann::json;
-using sql::bind_text;
-using sql::run;
-using sql::text;
 
 namespace {
 
+// SQLite's tables (PostgreSQL's: pgstore/schema.cpp, the same columns with a workspace and an
+// epoch, under views of these names).
 const char* kSchema = R"(
 CREATE TABLE IF NOT EXISTS notify_subscriptions(name TEXT PRIMARY KEY, spec TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS notify_outbox(
@@ -55,21 +53,20 @@ std::string notification_body(const history::Record& r, const std::string& kind,
   return j.dump();
 }
 
-std::unique_ptr<Outbox> Outbox::on(sqlite3* db, history::Store* history, OutboxLimits limits, std::string* error) {
+std::unique_ptr<Outbox> Outbox::on(sqlstore::Database& db, history::Store* history, OutboxLimits limits, std::string* error) {
   std::unique_ptr<Outbox> o(new Outbox());
-  o->db_ = db;
+  o->db_ = std::make_unique<sql::Statements>(db);
   o->history_ = history;
   o->limits_ = limits;
-  char* message = nullptr;
-  if (sqlite3_exec(db, kSchema, nullptr, nullptr, &message) != SQLITE_OK) {
-    *error = fmt::format("the outbox's tables: {}", message ? message : "unknown error");
-    sqlite3_free(message);
-    return nullptr;
-  }
+  if (db.dialect() == sqlstore::Dialect::SQLite)
+    if (const sqlstore::Status s = db.exec(kSchema); !s.ok()) {
+      *error = fmt::format("the outbox's tables: {}", s.message);
+      return nullptr;
+    }
   bool good = true;
-  if (!run(db, "SELECT name, spec FROM notify_subscriptions ORDER BY name", {}, error, [&](sqlite3_stmt* st) {
-        const std::string name = text(st, 0);
-        const json spec = json::parse(text(st, 1), nullptr, false);
+  if (!o->db_->run("SELECT name, spec FROM notify_subscriptions ORDER BY name", {}, error, [&](sqlstore::Statement& st) {
+        const std::string name = st.column_text(0);
+        const json spec = json::parse(st.column_text(1), nullptr, false);
         std::string why;
         auto s = parse_subscription(name, spec, &why);
         if (s) o->subs_.push_back(std::move(*s));
@@ -77,13 +74,11 @@ std::unique_ptr<Outbox> Outbox::on(sqlite3* db, history::Store* history, OutboxL
       }))
     return nullptr;
   if (!good) return nullptr;
-  if (!run(db, "SELECT subscription, COUNT(*) FROM notify_outbox WHERE state = 'pending' GROUP BY subscription", {}, error,
-           [&](sqlite3_stmt* st) { o->pending_[text(st, 0)] = sqlite3_column_int64(st, 1); }))
+  if (!o->db_->run("SELECT subscription, COUNT(*) FROM notify_outbox WHERE state = 'pending' GROUP BY subscription", {},
+                   error, [&](sqlstore::Statement& st) { o->pending_[st.column_text(0)] = st.column_int64(1); }))
     return nullptr;
   return o;
 }
-
-Outbox::~Outbox() { sqlite3_finalize(insert_); }
 
 Outbox::ItemFacts* Outbox::facts_of(const history::Record& r) {
   auto it = items_.find(r.item);
@@ -128,23 +123,25 @@ bool Outbox::add(const std::vector<history::Record>& records, std::int64_t now_m
       const bool full = pending >= limits_.max_pending;
       const std::string delivery = fmt::format("{}-{}", s.name, r.seq);
       const std::string body = notification_body(r, *kind, source, delivery);
-      bool ok = sql::run_cached(db_, &insert_,
-                    "INSERT OR IGNORE INTO notify_outbox(subscription, seq, item, event, body, state, created_at, next_at, last_error) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [&](sqlite3_stmt* st) {
-                      bind_text(st, 1, s.name);
-                      sqlite3_bind_int64(st, 2, r.seq);
-                      bind_text(st, 3, r.item);
-                      bind_text(st, 4, *kind);
-                      bind_text(st, 5, body);
-                      bind_text(st, 6, full ? "failed" : "pending");
-                      sqlite3_bind_int64(st, 7, now_ms);
-                      sqlite3_bind_int64(st, 8, now_ms);
-                      bind_text(st, 9, full ? fmt::format("the outbox held {} pending notifications", pending) : "");
-                    },
-                    error);
+      // ON CONFLICT DO NOTHING: SQLite's INSERT OR IGNORE (a row recovery writes again), in
+      // words PostgreSQL knows too.
+      const bool ok = db_->run(
+          "INSERT INTO notify_outbox(subscription, seq, item, event, body, state, created_at, next_at, last_error) "
+          "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+          [&](sqlstore::Statement& st) {
+            st.bind_text(1, s.name);
+            st.bind_int64(2, r.seq);
+            st.bind_text(3, r.item);
+            st.bind_text(4, *kind);
+            st.bind_text(5, body);
+            st.bind_text(6, full ? "failed" : "pending");
+            st.bind_int64(7, now_ms);
+            st.bind_int64(8, now_ms);
+            st.bind_text(9, full ? fmt::format("the outbox held {} pending notifications", pending) : "");
+          },
+          error);
       if (!ok) return false;
-      if (full || sqlite3_changes(db_) == 0) continue;
+      if (full || db_->changes() == 0) continue;
       added_ = true;
       std::lock_guard<std::mutex> lock(mu_);
       const std::int64_t now_pending = ++pending_[s.name];
@@ -164,12 +161,16 @@ bool Outbox::put(const Subscription& s, std::string* error) {
   json j = to_json(s, true);
   j.erase("name");  // the row's key
   const std::string spec = j.dump();
-  if (!run(db_, "INSERT OR REPLACE INTO notify_subscriptions(name, spec) VALUES (?, ?)",
-           [&](sqlite3_stmt* st) {
-             bind_text(st, 1, s.name);
-             bind_text(st, 2, spec);
-           },
-           error))
+  // A delete and an insert (SQLite's INSERT OR REPLACE): PostgreSQL's view has no unique
+  // index of its own for an ON CONFLICT to name.
+  if (!db_->run("DELETE FROM notify_subscriptions WHERE name = ?", [&](sqlstore::Statement& st) { st.bind_text(1, s.name); },
+                error) ||
+      !db_->run("INSERT INTO notify_subscriptions(name, spec) VALUES (?, ?)",
+                [&](sqlstore::Statement& st) {
+                  st.bind_text(1, s.name);
+                  st.bind_text(2, spec);
+                },
+                error))
     return false;
   std::lock_guard<std::mutex> lock(mu_);
   for (Subscription& old : subs_)
@@ -179,9 +180,9 @@ bool Outbox::put(const Subscription& s, std::string* error) {
 }
 
 bool Outbox::remove(const std::string& name, std::string* error) {
-  auto bind = [&](sqlite3_stmt* st) { bind_text(st, 1, name); };
-  if (!run(db_, "DELETE FROM notify_subscriptions WHERE name = ?", bind, error)) return false;
-  if (!run(db_, "DELETE FROM notify_outbox WHERE subscription = ?", bind, error)) return false;
+  auto bind = [&](sqlstore::Statement& st) { st.bind_text(1, name); };
+  if (!db_->run("DELETE FROM notify_subscriptions WHERE name = ?", bind, error)) return false;
+  if (!db_->run("DELETE FROM notify_outbox WHERE subscription = ?", bind, error)) return false;
   std::lock_guard<std::mutex> lock(mu_);
   std::erase_if(subs_, [&](const Subscription& s) { return s.name == name; });
   pending_.erase(name);

@@ -1,6 +1,8 @@
 // The durable outbox (docs/notifications.md): one row per notification owed to a
 // subscription, written on the journal's connection in the transaction of the batch whose
 // history records caused it, so a change is never acknowledged without its notifications.
+// On sqlstore: SQLite's tables are made here; PostgreSQL's, per workspace and fenced by the
+// lease's epoch, by pgstore/schema.h, with views under the same names, so the SQL is one.
 // Rows are numbered by the history record's seq: recovery re-records the events the journal
 // replays with the numbers they had, and only those the history did not hold are stored
 // again, so the outbox neither loses nor doubles a row (docs/reporting.md, "Recovery").
@@ -21,10 +23,9 @@
 
 #include "history/record.h"
 #include "history/store.h"
+#include "notify/sql.h"
 #include "notify/subscription.h"
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "sqlstore/database.h"
 
 namespace iwd::notify {
 
@@ -35,11 +36,11 @@ struct OutboxLimits {
 
 class Outbox {
  public:
-  // On `db` (owned by the caller, e.g. the journal's), tables created if missing; the
-  // subscriptions stored there loaded. `history` (may be null) tells an item's source and
+  // On `db` (owned by the caller, e.g. the journal's), tables created if missing (SQLite; on
+  // PostgreSQL pgstore::create_schema made them); the subscriptions stored there loaded. `history` (may be null) tells an item's source and
   // process when the outbox has not seen its capture since it started.
-  static std::unique_ptr<Outbox> on(sqlite3* db, history::Store* history, OutboxLimits limits, std::string* error);
-  ~Outbox();  // before the connection closes
+  static std::unique_ptr<Outbox> on(sqlstore::Database& db, history::Store* history, OutboxLimits limits, std::string* error);
+  ~Outbox() = default;  // before the connection closes
   Outbox(const Outbox&) = delete;
   Outbox& operator=(const Outbox&) = delete;
 
@@ -68,8 +69,7 @@ class Outbox {
     std::string source, process;
   };
   ItemFacts* facts_of(const history::Record& r);
-  sqlite3* db_ = nullptr;
-  sqlite3_stmt* insert_ = nullptr;  // the row's insert, prepared once
+  std::unique_ptr<sql::Statements> db_;  // the owner's connection
   history::Store* history_ = nullptr;
   OutboxLimits limits_;
   mutable std::mutex mu_;  // subs_ and pending_

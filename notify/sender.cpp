@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 #include <httplib.h>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <chrono>
@@ -13,33 +12,15 @@
 
 #include "notify/lane.h"
 #include "notify/signature.h"
-#include "notify/sql.h"
 
 namespace iwd::notify {
 
 using json = nlohmann::json;
-using sql::bind_text;
-using sql::run;
-using sql::text;
 
 namespace {
 
 std::int64_t now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
-}
-
-sqlite3* open_db(const std::string& path, std::string* error) {
-  sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    *error = fmt::format("the outbox: cannot open '{}': {}", path, db ? sqlite3_errmsg(db) : "out of memory");
-    sqlite3_close(db);
-    return nullptr;
-  }
-  sqlite3_busy_timeout(db, 30'000);  // the committer's transactions are short
-  // A delivery's row deleted without an fsync: a power cut may bring it back (delivered again:
-  // at least once). Checkpoints are the committer's (server/group_commit.h).
-  sqlite3_exec(db, "PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0", nullptr, nullptr, nullptr);
-  return db;
 }
 
 }  // namespace
@@ -63,38 +44,59 @@ struct Sender::Worker {
   }
 };
 
+// A connection of the sender's own and its statements (which go first).
+struct Sender::Link {
+  explicit Link(std::unique_ptr<sqlstore::Database> d) : db(std::move(d)), statements(*db) {}
+  std::unique_ptr<sqlstore::Database> db;
+  sql::Statements statements;
+};
+
+std::unique_ptr<Sender::Link> Sender::link(std::string* error) {
+  std::unique_ptr<sqlstore::Database> db = open_(error);
+  if (!db) return *error = "the outbox: " + *error, nullptr;
+  // SQLite: the committer's transactions are short. A delivery's row deleted without an fsync
+  // (when the sender writes on its own): a power cut may bring it back (delivered again: at
+  // least once). Checkpoints are the committer's (server/group_commit.h).
+  if (db->dialect() == sqlstore::Dialect::SQLite)
+    if (const sqlstore::Status s = db->exec("PRAGMA busy_timeout=30000; PRAGMA synchronous=NORMAL; PRAGMA wal_autocheckpoint=0");
+        !s.ok())
+      return *error = "the outbox: " + s.message, nullptr;
+  return std::make_unique<Link>(std::move(db));
+}
+
+sql::Statements& Sender::statements_on(sqlstore::Database& db) {
+  if (admin_ && admin_->db.get() == &db) return admin_->statements;
+  if (!steps_ || &steps_->db() != &db) steps_ = std::make_unique<sql::Statements>(db);
+  return *steps_;
+}
+
 // A subscription's lane and the connection its fills read on, shared by its workers.
 struct Sender::Subscriber {
   explicit Subscriber(const std::string& n) : name(n), lane(n) {}
   std::string name;
   std::mutex mu;  // lane, db, reloads_seen, filled_generation, last_fill
   Lane lane;
-  sqlite3* db = nullptr;
+  std::unique_ptr<Link> db;
   std::uint64_t reloads_seen = 0, filled_generation = ~std::uint64_t{0};
   std::chrono::steady_clock::time_point last_fill{};
   std::vector<std::unique_ptr<Worker>> workers;
-  ~Subscriber() { sqlite3_close(db); }
 };
 
-std::unique_ptr<Sender> Sender::start(const std::string& db_path, Outbox& outbox, RetryPolicy policy, std::string* error,
-                                      Writer writer) {
+std::unique_ptr<Sender> Sender::start(Open open, Outbox& outbox, RetryPolicy policy, std::string* error, Writer writer) {
   std::unique_ptr<Sender> s(new Sender());
-  s->db_path_ = db_path;
+  s->open_ = std::move(open);
   s->outbox_ = &outbox;
   s->policy_ = policy;
   s->policy_.concurrency = std::clamp(policy.concurrency, 1, 64);
   s->writer_ = std::move(writer);
-  s->admin_ = open_db(db_path, error);
+  s->admin_ = s->link(error);
   if (!s->admin_) return nullptr;
   s->manager_ = std::thread([p = s.get()] { p->manage(); });
   outbox.set_listener([p = s.get()] { p->wake(); });
   return s;
 }
 
-Sender::~Sender() {
-  stop();
-  sqlite3_close(admin_);
-}
+Sender::~Sender() { stop(); }
 
 void Sender::stop() {
   {
@@ -122,10 +124,7 @@ Sender::Stats Sender::stats() const { return Stats{delivered_.load(), failed_att
 bool Sender::write(const Step& step, std::string* error) {
   if (writer_) return writer_(step, error);
   std::lock_guard<std::mutex> lock(admin_mu_);
-  if (!run(admin_, "BEGIN IMMEDIATE", {}, error)) return false;
-  std::string ignored;
-  if (!step(admin_, error) || !run(admin_, "COMMIT", {}, error)) return run(admin_, "ROLLBACK", {}, &ignored), false;
-  return true;
+  return admin_->statements.transaction([&](std::string* e) { return step(*admin_->db, e); }, error);
 }
 
 void Sender::settle(std::int64_t id, Settled s) {
@@ -145,32 +144,26 @@ bool Sender::flush(std::string* error) {
     batch = settled_;
   }
   if (batch.empty()) return true;
-  const bool ok = write([&](sqlite3* db, std::string* e) {
-    sqlite3_stmt* del = nullptr;
-    sqlite3_stmt* upd = nullptr;
-    bool good = true;
+  const bool ok = write([&](sqlstore::Database& db, std::string* e) {
+    sql::Statements& st = statements_on(db);
     for (const auto& entry : batch) {
       // Named, not a structured binding: clang 14 (the fuzz tree's compiler) cannot capture one.
       const auto id = entry.first;
       const auto& s = entry.second;
-      if (s.deleted) {
-        good = sql::run_cached(db, &del, "DELETE FROM notify_outbox WHERE id = ?", [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, id); }, e);
-      } else {
-        good = sql::run_cached(db, &upd, "UPDATE notify_outbox SET attempts = ?, next_at = ?, last_error = ?, state = ? WHERE id = ?",
-                               [&](sqlite3_stmt* st) {
-                                 sqlite3_bind_int64(st, 1, s.attempts);
-                                 sqlite3_bind_int64(st, 2, s.next_at);
-                                 bind_text(st, 3, s.error);
-                                 bind_text(st, 4, s.dead ? "failed" : "pending");
-                                 sqlite3_bind_int64(st, 5, id);
-                               },
-                               e);
-      }
-      if (!good) break;
+      const bool good =
+          s.deleted ? st.run("DELETE FROM notify_outbox WHERE id = ?", [&](sqlstore::Statement& q) { q.bind_int64(1, id); }, e)
+                    : st.run("UPDATE notify_outbox SET attempts = ?, next_at = ?, last_error = ?, state = ? WHERE id = ?",
+                             [&](sqlstore::Statement& q) {
+                               q.bind_int64(1, s.attempts);
+                               q.bind_int64(2, s.next_at);
+                               q.bind_text(3, s.error);
+                               q.bind_text(4, s.dead ? "failed" : "pending");
+                               q.bind_int64(5, id);
+                             },
+                             e);
+      if (!good) return false;
     }
-    sqlite3_finalize(del);
-    sqlite3_finalize(upd);
-    return good;
+    return true;
   }, error);
   if (!ok) return false;
   std::lock_guard<std::mutex> lock(settled_mu_);
@@ -202,7 +195,7 @@ void Sender::manage() {
     for (const std::string& name : wanted) {
       if (subscribers_.count(name)) continue;
       auto sub = std::make_unique<Subscriber>(name);
-      if (!(sub->db = open_db(db_path_, &error))) {
+      if (!(sub->db = link(&error))) {
         std::fprintf(stderr, "iwd serve: the sender of subscription `%s` waits: %s\n", name.c_str(), error.c_str());
         continue;
       }
@@ -272,7 +265,7 @@ void Sender::work(Subscriber& sub, Worker& w) {
                                                                now - sub.last_fill >= std::chrono::milliseconds(200)))) {
         // Under settled_mu_ (see flush()): a row's entry leaves only once its write is visible.
         std::lock_guard<std::mutex> s(settled_mu_);
-        read = sub.lane.fill(sub.db, reloads != sub.reloads_seen, known, &error);
+        read = sub.lane.fill(sub.db->statements, reloads != sub.reloads_seen, known, &error);
         if (read) sub.reloads_seen = reloads, sub.filled_generation = generation, sub.last_fill = now;
       }
       if (read) row = sub.lane.take(now_ms(), &next_due);
@@ -356,28 +349,28 @@ std::optional<json> Sender::list(const std::string& state, std::int64_t after, s
   if (!flush(error)) return std::nullopt;  // the rows as the workers know them
   std::lock_guard<std::mutex> lock(admin_mu_);
   json out = json::array();
-  if (!run(admin_,
-           "SELECT id, subscription, seq, item, event, attempts, created_at, next_at, last_error, body FROM notify_outbox "
-           "WHERE state = ? AND id > ? ORDER BY id LIMIT ?",
-           [&](sqlite3_stmt* st) {
-             bind_text(st, 1, state);
-             sqlite3_bind_int64(st, 2, after);
-             sqlite3_bind_int64(st, 3, limit);
-           },
-           error, [&](sqlite3_stmt* st) {
-             const std::string sub = text(st, 1);
-             out.push_back({{"id", sqlite3_column_int64(st, 0)},
-                            {"subscription", sub},
-                            {"delivery", fmt::format("{}-{}", sub, sqlite3_column_int64(st, 2))},
-                            {"item", text(st, 3)},
-                            {"event", text(st, 4)},
-                            {"state", state},
-                            {"attempts", sqlite3_column_int64(st, 5)},
-                            {"created_at", utc_text(sqlite3_column_int64(st, 6))},
-                            {"next_at", utc_text(sqlite3_column_int64(st, 7))},
-                            {"last_error", text(st, 8)},
-                            {"body", json::parse(text(st, 9), nullptr, false)}});
-           }))
+  if (!admin_->statements.run(
+          "SELECT id, subscription, seq, item, event, attempts, created_at, next_at, last_error, body FROM notify_outbox "
+          "WHERE state = ? AND id > ? ORDER BY id LIMIT ?",
+          [&](sqlstore::Statement& st) {
+            st.bind_text(1, state);
+            st.bind_int64(2, after);
+            st.bind_int64(3, limit);
+          },
+          error, [&](sqlstore::Statement& st) {
+            const std::string sub = st.column_text(1);
+            out.push_back({{"id", st.column_int64(0)},
+                           {"subscription", sub},
+                           {"delivery", fmt::format("{}-{}", sub, st.column_int64(2))},
+                           {"item", st.column_text(3)},
+                           {"event", st.column_text(4)},
+                           {"state", state},
+                           {"attempts", st.column_int64(5)},
+                           {"created_at", utc_text(st.column_int64(6))},
+                           {"next_at", utc_text(st.column_int64(7))},
+                           {"last_error", st.column_text(8)},
+                           {"body", json::parse(st.column_text(9), nullptr, false)}});
+          }))
     return std::nullopt;
   return out;
 }
@@ -388,20 +381,23 @@ std::optional<json> Sender::list(const std::string& state, std::int64_t after, s
 std::optional<std::int64_t> Sender::requeue(std::int64_t id, const std::string& subscription, std::string* error) {
   if (!flush(error)) return std::nullopt;
   std::map<std::string, std::int64_t> counts;
-  const bool ok = write([&](sqlite3* db, std::string* e) {
+  const bool ok = write([&](sqlstore::Database& db, std::string* e) {
     counts.clear();
-    auto bind = [&](sqlite3_stmt* st) {
-      sqlite3_bind_int64(st, 1, id);
-      bind_text(st, 2, subscription);
-      sqlite3_bind_int64(st, 3, now_ms());
+    sql::Statements& st = statements_on(db);
+    auto which = [&](sqlstore::Statement& q) {
+      q.bind_int64(1, id);
+      q.bind_text(2, subscription);
     };
-    const char* where = "state = 'failed' AND (?1 = 0 OR id = ?1) AND (?2 = '' OR subscription = ?2)";
-    return run(db, fmt::format("SELECT subscription, COUNT(*) FROM notify_outbox WHERE {} GROUP BY subscription", where).c_str(),
-               bind, e, [&](sqlite3_stmt* st) { counts[text(st, 0)] = sqlite3_column_int64(st, 1); }) &&
-           run(db,
-               fmt::format("UPDATE notify_outbox SET state = 'pending', attempts = 0, created_at = ?3, next_at = 0 WHERE {}", where)
-                   .c_str(),
-               bind, e);
+    // Each parameter compared with a column first, which gives it its type on PostgreSQL.
+    const char* where = "state = 'failed' AND (id = ?1 OR ?1 = 0) AND (subscription = ?2 OR ?2 = '')";
+    return st.run(fmt::format("SELECT subscription, COUNT(*) FROM notify_outbox WHERE {} GROUP BY subscription", where), which,
+                  e, [&](sqlstore::Statement& q) { counts[q.column_text(0)] = q.column_int64(1); }) &&
+           st.run(fmt::format("UPDATE notify_outbox SET state = 'pending', attempts = 0, created_at = ?3, next_at = 0 WHERE {}", where),
+                  [&](sqlstore::Statement& q) {
+                    which(q);
+                    q.bind_int64(3, now_ms());
+                  },
+                  e);
   }, error);
   if (!ok) return std::nullopt;
   std::int64_t total = 0;

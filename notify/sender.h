@@ -11,7 +11,8 @@
 // kept in memory and written in batches, every 100 ms at most, through the `Writer` the owner
 // gives (the server's: a step of its group committer, server/group_commit.h). A crash before a
 // batch is written sends its rows again: at least once, as before. Reads (the lanes' fills, the
-// admin lists) have connections of their own (WAL: readers never wait for the writer).
+// admin lists) have connections of their own (WAL: readers never wait for the writer), opened
+// by the owner's `Open`: a file of SQLite's, or a session of the workspace in PostgreSQL.
 #pragma once
 
 #include <atomic>
@@ -28,8 +29,8 @@
 #include <nlohmann/json.hpp>
 
 #include "notify/outbox.h"
-
-struct sqlite3;
+#include "notify/sql.h"
+#include "sqlstore/database.h"
 
 namespace iwd::notify {
 
@@ -49,12 +50,15 @@ class Sender {
  public:
   // Runs `step` in a write transaction on a connection to the journal's database (the one the
   // outbox writes on, or any): true when it committed.
-  using Step = std::function<bool(sqlite3* db, std::string* error)>;
+  using Step = std::function<bool(sqlstore::Database& db, std::string* error)>;
   using Writer = std::function<bool(const Step& step, std::string* error)>;
+  // A new connection to the database where `outbox` writes its rows (null and *error when it
+  // cannot be had now).
+  using Open = std::function<std::unique_ptr<sqlstore::Database>(std::string* error)>;
 
-  // `db_path`: the journal's database, where `outbox` writes its rows. Without a writer the
-  // sender writes on a connection of its own (for a store no one else writes).
-  static std::unique_ptr<Sender> start(const std::string& db_path, Outbox& outbox, RetryPolicy policy, std::string* error,
+  // Without a writer the sender writes on a connection of its own (for a store no one else
+  // writes).
+  static std::unique_ptr<Sender> start(Open open, Outbox& outbox, RetryPolicy policy, std::string* error,
                                        Writer writer = {});
   ~Sender();  // stop()
   // Stops the workers (a request in flight is cut short; its row stays pending) and writes
@@ -83,6 +87,7 @@ class Sender {
  private:
   struct Worker;
   struct Subscriber;
+  struct Link;
   // A row's end not yet written: deleted (delivered), or its attempts, next_at, error and state.
   struct Settled {
     bool deleted = false, dead = false;
@@ -96,12 +101,16 @@ class Sender {
   void settle(std::int64_t id, Settled s);
   bool write(const Step& step, std::string* error);
   std::optional<std::int64_t> requeue(std::int64_t id, const std::string& subscription, std::string* error);
-  std::string db_path_;
+  std::unique_ptr<Link> link(std::string* error);  // a connection of the sender's own
+  sql::Statements& statements_on(sqlstore::Database& db);  // in a step: the statements of its connection
+  Open open_;
   Outbox* outbox_ = nullptr;
   RetryPolicy policy_;
   Writer writer_;
   std::mutex admin_mu_;
-  sqlite3* admin_ = nullptr;  // the admin lists' reads, and the writes when no writer was given
+  std::unique_ptr<Link> admin_;  // the admin lists' reads, and the writes when no writer was given
+  // The statements of the steps, on the writer's connection (the steps run one at a time).
+  std::unique_ptr<sql::Statements> steps_;
   std::mutex flush_mu_;       // one flush at a time; held across the write
   std::mutex settled_mu_;     // settled_ (taken after a lane's mutex, never before)
   std::map<std::int64_t, Settled> settled_;  // by row id: not yet written

@@ -4,52 +4,35 @@
 
 namespace iwd::notify::sql {
 
-bool run(sqlite3* db, const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
-         const std::function<void(sqlite3_stmt*)>& row) {
-  sqlite3_stmt* st = nullptr;
-  if (sqlite3_prepare_v2(db, sql, -1, &st, nullptr) != SQLITE_OK) {
-    *error = fmt::format("the outbox: {}", sqlite3_errmsg(db));
+bool Statements::run(const std::string& sql, const Bind& bind, std::string* error, const Bind& row) {
+  auto& st = prepared_[sql];
+  sqlstore::Status s;
+  if (!st && !(st = db_.prepare(sql, &s))) {
+    prepared_.erase(sql);
+    *error = fmt::format("the outbox: {}", s.message);
     return false;
   }
-  if (bind) bind(st);
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    if (row) row(st);
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) {
-    *error = fmt::format("the outbox: {}", sqlite3_errmsg(db));
-    return false;
-  }
-  return true;
+  if (bind) bind(*st);
+  sqlstore::Step step;
+  while ((step = st->step(&s)) == sqlstore::Step::Row)
+    if (row) row(*st);
+  changes_ = st->changes();
+  st->reset();
+  if (step == sqlstore::Step::Done) return true;
+  *error = fmt::format("the outbox: {}", s.message);
+  return false;
 }
 
-bool run_cached(sqlite3* db, sqlite3_stmt** st, const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
-                std::string* error) {
-  if (!*st && sqlite3_prepare_v3(db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, nullptr) != SQLITE_OK) {
-    *error = fmt::format("the outbox: {}", sqlite3_errmsg(db));
-    return false;
-  }
-  sqlite3_reset(*st);
-  sqlite3_clear_bindings(*st);
-  bind(*st);
-  int rc;
-  while ((rc = sqlite3_step(*st)) == SQLITE_ROW) {
-  }
-  sqlite3_reset(*st);
-  if (rc != SQLITE_DONE) {
-    *error = fmt::format("the outbox: {}", sqlite3_errmsg(db));
-    return false;
-  }
-  return true;
-}
-
-std::string text(sqlite3_stmt* st, int col) {
-  const auto* p = sqlite3_column_text(st, col);
-  return p ? std::string(reinterpret_cast<const char*>(p)) : std::string();
-}
-
-void bind_text(sqlite3_stmt* st, int col, const std::string& s) {
-  sqlite3_bind_text(st, col, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+bool Statements::transaction(const std::function<bool(std::string*)>& step, std::string* error) {
+  const sqlstore::Status begun =
+      db_.dialect() == sqlstore::Dialect::SQLite ? db_.exec("BEGIN IMMEDIATE") : db_.begin();
+  if (!begun.ok()) return *error = fmt::format("the outbox: {}", begun.message), false;
+  if (!step(error)) return db_.rollback(), false;
+  const sqlstore::Status committed = db_.commit();
+  if (committed.ok()) return true;
+  db_.rollback();
+  *error = fmt::format("the outbox: {}", committed.message);
+  return false;
 }
 
 }  // namespace iwd::notify::sql

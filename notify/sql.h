@@ -1,23 +1,35 @@
-// The few SQLite helpers the outbox and the sender share (one statement at a time; the
-// outbox's tables are small and their statements few).
+// The statements of the outbox and the sender, on sqlstore (SQLite or PostgreSQL): each
+// prepared once per connection and kept, since on PostgreSQL a statement prepared again on
+// every call would be one more prepared statement on the server each time.
 #pragma once
 
-#include <sqlite3.h>
-
 #include <functional>
+#include <map>
+#include <memory>
 #include <string>
+
+#include "sqlstore/database.h"
 
 namespace iwd::notify::sql {
 
-// Prepares `sql`, binds, steps to the end calling `row` on each row: false and *error
-// ("the outbox: ...") on failure.
-bool run(sqlite3* db, const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
-         const std::function<void(sqlite3_stmt*)>& row = {});
-// The same with a statement prepared once (`*st`, prepared on first use from `sql`; the
-// caller finalizes it): a hot statement is not parsed again on every call.
-bool run_cached(sqlite3* db, sqlite3_stmt** st, const char* sql, const std::function<void(sqlite3_stmt*)>& bind,
-                std::string* error);
-std::string text(sqlite3_stmt* st, int col);
-void bind_text(sqlite3_stmt* st, int col, const std::string& s);
+using Bind = std::function<void(sqlstore::Statement&)>;
+
+class Statements {
+ public:
+  explicit Statements(sqlstore::Database& db) : db_(db) {}
+  sqlstore::Database& db() { return db_; }
+  // Runs `sql` (prepared on its first use) with `bind`, calling `row` on each row: false and
+  // *error ("the outbox: ...") on failure. changes() is then what it inserted, updated or deleted.
+  bool run(const std::string& sql, const Bind& bind, std::string* error, const Bind& row = {});
+  std::int64_t changes() const { return changes_; }
+  // A transaction on this connection (SQLite's write lock taken at its start); the step's
+  // failure rolls it back.
+  bool transaction(const std::function<bool(std::string*)>& step, std::string* error);
+
+ private:
+  sqlstore::Database& db_;
+  std::map<std::string, std::unique_ptr<sqlstore::Statement>> prepared_;
+  std::int64_t changes_ = 0;
+};
 
 }  // namespace iwd::notify::sql

@@ -13,7 +13,7 @@ bool Engine::open_outbox(std::string* error) {
     *error = "subscriptions need the event history (`history`: true): its records are the events notified";
     return false;
   }
-  outbox_ = notify::Outbox::on(journal_.connection(), history_.get(), options_.outbox, error);
+  outbox_ = notify::Outbox::on(journal_.store(), history_.get(), options_.outbox, error);
   if (!outbox_) return false;
   if (options_.subscriptions.empty()) return true;
   // The configuration's subscriptions win over what is stored under their names.

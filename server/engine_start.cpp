@@ -20,9 +20,10 @@ std::unique_ptr<Engine> Engine::start(Ruleset rules, runtime::StringPool& pool, 
   e->committer_ = std::make_unique<GroupCommitter>(journal, e->history_.get(), e->outbox_.get());
   // The sender's writes go through the committer: journal.db has one writer (notify/sender.h).
   auto writer = [c = e->committer_.get()](const notify::Sender::Step& step, std::string* err) {
-    return c->run_step([&](Journal& j, std::string* e2) { return step(j.connection(), e2); }, err);
+    return c->run_step([&](Journal& j, std::string* e2) { return step(j.store(), e2); }, err);
   };
-  if (e->outbox_ && !(e->sender_ = notify::Sender::start(journal.path(), *e->outbox_, options.retry, error, writer))) return nullptr;
+  auto open = [j = &journal](std::string* err) { return j->open_another(err); };
+  if (e->outbox_ && !(e->sender_ = notify::Sender::start(open, *e->outbox_, options.retry, error, writer))) return nullptr;
   if (e->history_ && options.history_retention_days > 0)
     e->retention_ = std::make_unique<HistoryRetention>(*e->committer_, *e->history_, clock, options.history_retention_days,
                                                        options.history_purge_interval);

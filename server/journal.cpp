@@ -102,6 +102,8 @@ std::unique_ptr<Journal> Journal::open_postgresql(const std::string& conninfo, c
                                                   std::int64_t epoch, std::string* error) {
   std::unique_ptr<Journal> j(new Journal);
   j->path_ = fmt::format("PostgreSQL, workspace {}", workspace);
+  j->conninfo_ = conninfo;
+  j->workspace_ = workspace;
   j->pg_ = std::make_unique<pgstore::Connection>(conninfo);
   auto pg = std::make_unique<sqlstore::PgDatabase>(*j->pg_);
   sqlstore::Status s = pgstore::create_schema(*j->pg_);
@@ -114,6 +116,29 @@ std::unique_ptr<Journal> Journal::open_postgresql(const std::string& conninfo, c
     return nullptr;
   }
   return j;
+}
+
+namespace {
+
+// A PostgreSQL Database with a connection of its own (the base made first, gone last).
+struct OwnConnection {
+  explicit OwnConnection(const std::string& conninfo) : connection(conninfo) {}
+  pgstore::Connection connection;
+};
+class OwnPgDatabase : private OwnConnection, public sqlstore::PgDatabase {
+ public:
+  explicit OwnPgDatabase(const std::string& conninfo) : OwnConnection(conninfo), PgDatabase(connection) {}
+};
+
+}  // namespace
+
+std::unique_ptr<sqlstore::Database> Journal::open_another(std::string* error) const {
+  if (!pg_) return sqlstore::open_sqlite(path_, error);
+  auto db = std::make_unique<OwnPgDatabase>(conninfo_);
+  // Unavailable now: the setting is made when it connects, at its first statement.
+  const sqlstore::Status s = db->set_session("iwd.workspace", workspace_);
+  if (!s.ok() && s.code != sqlstore::Code::Unavailable) return *error = s.message, nullptr;
+  return db;
 }
 
 namespace {

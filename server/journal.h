@@ -115,6 +115,13 @@ class Journal {
   // The connection, for the event history's tables in this file (history::Store::on): its
   // rows go in this journal's transactions, on the thread that runs them. Null on PostgreSQL.
   sqlite3* connection() const { return db_; }
+  // The store itself (SQLite's file or PostgreSQL's workspace), for rows written in this
+  // journal's transactions on the thread that runs them (the outbox's: notify/outbox.h).
+  sqlstore::Database& store() { return *store_; }
+  // Another connection to the same store, for readers on threads of their own (the sender's:
+  // notify/sender.h): the file, or a session of the same workspace, which holds no epoch (its
+  // writes are refused: a node writes through its journal's connection only).
+  std::unique_ptr<sqlstore::Database> open_another(std::string* error) const;
   sqlstore::Dialect dialect() const { return store_->dialect(); }
   // What the last failure was, for the caller to act on: Unavailable (retry after reading
   // back), Fenced (stop: another node holds the workspace), Failed (anything else).
@@ -153,6 +160,7 @@ class Journal {
   sqlite3* db_ = nullptr;  // SQLite only
   sqlite3* checkpoint_db_ = nullptr;
   std::unique_ptr<pgstore::Connection> pg_;  // PostgreSQL only
+  std::string conninfo_, workspace_;         // PostgreSQL only
   std::unique_ptr<sqlstore::Database> store_;
   std::map<std::string_view, std::unique_ptr<sqlstore::Statement>> statements_;  // by their SQL, a literal
   sqlstore::Code failure_code_ = sqlstore::Code::Ok;

@@ -16,6 +16,7 @@
 #include "notify/outbox.h"
 #include "notify/sender.h"
 #include "notify/signature.h"
+#include "sqlstore/sqlite.h"
 
 namespace iwd::notify {
 namespace {
@@ -108,17 +109,19 @@ class NotifyDelivery : public ::testing::Test {
     ASSERT_EQ(sqlite3_open(path_.c_str(), &db_), SQLITE_OK);
     sqlite3_exec(db_, "PRAGMA journal_mode=WAL", nullptr, nullptr, nullptr);
     sqlite3_busy_timeout(db_, 10'000);
+    store_ = sqlstore::over_sqlite(db_);
   }
   void TearDown() override {
     sender_.reset();
     receiver_.reset();  // after the sender: its kept-alive connection closed, the server stops at once
     outbox_.reset();
+    store_.reset();
     sqlite3_close(db_);
     for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path_ + suffix);
   }
   void open(OutboxLimits limits = {}) {
     std::string error;
-    outbox_ = Outbox::on(db_, nullptr, limits, &error);
+    outbox_ = Outbox::on(*store_, nullptr, limits, &error);
     ASSERT_TRUE(outbox_) << error;
   }
   void subscribe(const std::string& url, std::vector<std::string> events = {"captured", "offered", "done", "completed"}) {
@@ -129,7 +132,8 @@ class NotifyDelivery : public ::testing::Test {
   }
   void start(RetryPolicy policy, Sender::Writer writer = {}) {
     std::string error;
-    sender_ = Sender::start(path_, *outbox_, policy, &error, std::move(writer));
+    sender_ = Sender::start([path = path_](std::string* e) { return sqlstore::open_sqlite(path, e); }, *outbox_, policy, &error,
+                            std::move(writer));
     ASSERT_TRUE(sender_) << error;
   }
   // A committed batch of records: each (item, cause, to), numbered after the last.
@@ -168,6 +172,7 @@ class NotifyDelivery : public ::testing::Test {
   std::unique_ptr<Receiver> receiver_;
   std::string path_;
   sqlite3* db_ = nullptr;
+  std::unique_ptr<sqlstore::Database> store_;  // over db_
   std::unique_ptr<Outbox> outbox_;
   std::unique_ptr<Sender> sender_;
   std::int64_t seq_ = 0;
@@ -298,7 +303,7 @@ TEST_F(NotifyDelivery, TheSendersWritesNeverLockTheOwnersTransactions) {
     std::lock_guard<std::mutex> lock(*owner);
     ++*steps;
     if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return *error = sqlite3_errmsg(db_), false;
-    if (!step(db_, error)) return sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr), false;
+    if (!step(*store_, error)) return sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr), false;
     return sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) == SQLITE_OK;
   });
   int busy = 0, items = 0;

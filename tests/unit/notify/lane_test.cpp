@@ -3,10 +3,12 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "notify/lane.h"
+#include "sqlstore/sqlite.h"
 
 namespace iwd::notify {
 namespace {
@@ -123,7 +125,9 @@ TEST(NotifyLane, FillReadsPendingRowsInOrderAndAReloadFromTheStart) {
   Lane lane("s");
   std::string error;
   auto keep = [](OutboxRow&) { return true; };
-  ASSERT_TRUE(lane.fill(db, false, keep, &error)) << error;
+  const auto store = sqlstore::over_sqlite(db);
+  auto statements = std::make_unique<sql::Statements>(*store);
+  ASSERT_TRUE(lane.fill(*statements, false, keep, &error)) << error;
   EXPECT_EQ(lane.size(), 2u);
   std::int64_t next_due = 0;
   auto first = lane.take(10, &next_due);
@@ -134,9 +138,10 @@ TEST(NotifyLane, FillReadsPendingRowsInOrderAndAReloadFromTheStart) {
   // Row 1 put back to pending while 2 is in flight: a reload reads it, and it goes first.
   ASSERT_EQ(sqlite3_exec(db, "UPDATE notify_outbox SET state = 'pending', attempts = 0 WHERE id = 1", nullptr, nullptr, nullptr),
             SQLITE_OK);
-  ASSERT_TRUE(lane.fill(db, true, keep, &error)) << error;
+  ASSERT_TRUE(lane.fill(*statements, true, keep, &error)) << error;
   EXPECT_EQ(lane.size(), 3u);
   EXPECT_EQ(take_all(lane, 100), (std::vector<std::int64_t>{1, 4}));
+  statements.reset();  // its statements before the connection
   sqlite3_close(db);
 }
 
