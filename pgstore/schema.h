@@ -10,6 +10,8 @@
 // - iwd_rulesets, iwd_snapshots, iwd_snapshot_parts, and iwd_journal's checksum: the rest of
 //   server::Journal's store, fenced as iwd_journal is, with views named as SQLite's tables
 //   (journal, rulesets, snapshots, snapshot_parts) showing the session's workspace.
+// - iwd_notify_outbox and iwd_notify_subscriptions: the notifications' (notify/outbox.h),
+//   fenced and viewed the same way (notify_outbox, notify_subscriptions).
 #pragma once
 
 #include "pgstore/connection.h"
