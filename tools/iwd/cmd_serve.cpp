@@ -48,10 +48,11 @@ bool postgresql_store(const std::string& store) {
 // another node, or the database unavailable: a supervisor tries again) or kExitUsage.
 int open_postgresql_store(const std::string& store, const server::ServerConfig& config,
                           std::unique_ptr<server::StoreLease>* lease, std::unique_ptr<server::Journal>* journal) {
-  if (config.history || !config.subscriptions.empty()) {
-    std::cerr << "iwd serve: --store postgresql://: the event history and notifications are not kept in PostgreSQL "
-                 "yet: set \"history\": false (and no subscriptions) in the configuration (--config), or keep the "
-                 "journal in SQLite (no --store)\n";
+  // Notifications are (notify/ is on sqlstore), but their events are the history's records.
+  if (config.history) {
+    std::cerr << "iwd serve: --store postgresql://: the event history (and so notifications, whose events are its "
+                 "records) is not kept in PostgreSQL yet: set \"history\": false (and no subscriptions) in the "
+                 "configuration (--config), or keep the journal in SQLite (no --store)\n";
     return kExitUsage;
   }
   std::string error;
