@@ -261,6 +261,39 @@ TEST_P(PostgresqlOutboxStoreTest, AStaleEpochWritesNoOutboxRow) {
   EXPECT_TRUE(outbox_->subscriptions().empty());
 }
 
+// Workspaces side by side in one database: each sees its own subscriptions and rows (the
+// views show the session's workspace), and a row's seq may be the same in both.
+TEST_P(PostgresqlOutboxStoreTest, WorkspacesKeepTheirOwnOutbox) {
+  std::string error;
+  pgstore::Lease other;
+  ASSERT_TRUE(pgstore::acquire(*admin_, "w2", "node-b", 60s, &other).ok());
+  auto w2 = Journal::open_postgresql(cluster_->conninfo(), "w2", other.epoch, &error);
+  ASSERT_TRUE(w2) << error;
+  auto outbox = notify::Outbox::on(w2->store(), nullptr, {}, &error);
+  ASSERT_TRUE(outbox) << error;
+  EXPECT_TRUE(outbox->subscriptions().empty());
+  auto s = notify::parse_subscription("crm", json{{"url", "http://127.0.0.1:9/w2"}, {"events", {"captured"}}, {"secret", kSecret}},
+                                      &error);
+  ASSERT_TRUE(s) << error;
+  history::Record r;
+  r.seq = 1, r.item = "w2-item", r.reason = "capture", r.to = "queued", r.actor = "crm";
+  ASSERT_TRUE(w2->begin(&error) && outbox->put(*s, &error) && outbox->add({r}, 1'000, &error) && w2->commit(&error)) << error;
+  ASSERT_TRUE(journal_->begin(&error) && add({"a"}, &error) && journal_->commit(&error)) << error;  // seq 1 too
+  EXPECT_EQ(pending_items(), std::vector<std::string>{"a"});
+  EXPECT_EQ(outbox->pending().at("crm"), 1);
+  outbox_ = notify::Outbox::on(journal_->store(), nullptr, {}, &error);
+  ASSERT_TRUE(outbox_) << error;
+  ASSERT_EQ(outbox_->subscriptions().size(), 1u);
+  EXPECT_EQ(outbox_->subscriptions()[0].url, "http://127.0.0.1:9/hook");
+  // Removing default's subscription leaves w2's and its row.
+  ASSERT_TRUE(journal_->begin(&error) && outbox_->remove("crm", &error) && journal_->commit(&error)) << error;
+  outbox.reset();
+  outbox = notify::Outbox::on(w2->store(), nullptr, {}, &error);
+  ASSERT_TRUE(outbox) << error;
+  EXPECT_EQ(outbox->pending().at("crm"), 1);
+  outbox.reset();
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, PostgresqlOutboxStoreTest, ::testing::Values(Dialect::PostgreSQL), backend_name);
 
 }  // namespace
