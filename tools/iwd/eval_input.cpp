@@ -1,5 +1,11 @@
 #include "tools/iwd/eval_input.h"
 
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 #include "runtime/replay/agent_line.h"
@@ -28,7 +34,7 @@ runtime::DecodeOptions eval_decode_options(std::int64_t at) {
   return decode;
 }
 
-DecodedItem decode_eval_item(const runtime::Schema& schema, runtime::StringPool& pool, const std::string& text,
+DecodedItem decode_eval_item(const runtime::Schema& schema, runtime::StringPool& pool, std::string_view text,
                              std::int64_t at) {
   DecodedItem out;
   auto rec = runtime::decode_item(schema, pool, text, eval_decode_options(at));
@@ -41,6 +47,43 @@ DecodedItem decode_eval_item(const runtime::Schema& schema, runtime::StringPool&
   const bool not_an_object = rec.error.starts_with("malformed JSON") || rec.error.starts_with("expected a JSON object");
   out.status = not_an_object ? DecodedItem::BadInput : DecodedItem::Refused;
   return out;
+}
+
+bool LineReader::fill() {
+  if (eof_) return false;
+  // Drop the lines already returned, then read after what remains of a partial line.
+  buf_.erase(0, pos_);
+  pos_ = 0;
+  const std::size_t kept = buf_.size();
+  buf_.resize(kept + 64 * 1024);
+  ssize_t n;
+  do n = ::read(fd_, buf_.data() + kept, buf_.size() - kept);
+  while (n < 0 && errno == EINTR);
+  buf_.resize(kept + static_cast<std::size_t>(n > 0 ? n : 0));
+  if (n < 0) error_ = std::strerror(errno);
+  if (n <= 0) eof_ = true;
+  return n > 0;
+}
+
+bool LineReader::next(std::string_view* line) {
+  for (;;) {
+    if (const std::size_t nl = buf_.find('\n', pos_); nl != std::string::npos) {
+      *line = std::string_view(buf_).substr(pos_, nl - pos_);
+      pos_ = nl + 1;
+      return true;
+    }
+    if (!fill()) break;
+  }
+  if (pos_ == buf_.size()) return false;
+  *line = std::string_view(buf_).substr(pos_);  // the last line, without its '\n'
+  pos_ = buf_.size();
+  return true;
+}
+
+bool LineReader::ready() {
+  if (eof_ || buf_.find('\n', pos_) != std::string::npos) return true;
+  pollfd p{fd_, POLLIN, 0};
+  return ::poll(&p, 1, 0) != 0;  // an error too: next() will not wait to report it
 }
 
 std::unique_ptr<EvalAgents> EvalAgents::create(const runtime::abi::RulesV1& rules, runtime::StringPool& pool,

@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "runtime/abi.h"
@@ -40,8 +41,32 @@ struct DecodedItem {
   runtime::ItemRecord record;
   std::string error;  // the decoder's message
 };
-DecodedItem decode_eval_item(const runtime::Schema& schema, runtime::StringPool& pool, const std::string& text,
+DecodedItem decode_eval_item(const runtime::Schema& schema, runtime::StringPool& pool, std::string_view text,
                              std::int64_t at);
+
+// Lines of a file descriptor, read in large blocks without copying each line, for `--items`:
+// a pipe fed a line at a time must still be answered a line at a time, so the caller asks
+// ready() before waiting on next() and answers what it holds when no more input is there.
+class LineReader {
+ public:
+  explicit LineReader(int fd) : fd_(fd) {}
+  // The next line without its '\n' (a last line may lack it), valid until the next call;
+  // false at the end of the input or on a read error (then error() says which).
+  bool next(std::string_view* line);
+  // True when next() would not wait: a whole line is buffered, or the input is at its end or
+  // has bytes ready (poll with no timeout; a regular file always has).
+  bool ready();
+  const std::string& error() const { return error_; }
+
+ private:
+  bool fill();  // reads more after what is buffered; false at the end or on an error
+
+  int fd_;
+  std::string buf_;
+  std::size_t pos_ = 0;  // the start of the first line not yet returned
+  bool eof_ = false;
+  std::string error_;
+};
 
 // Agents given as JSON ({"id": ..., "skills": {...}, "groups": [...], "attributes": {...}}),
 // decoded by the runtime's own agent decoder against the rules' table, and held as the
