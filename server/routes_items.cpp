@@ -25,7 +25,6 @@ constexpr RoleSet kSource = roles({Role::Source});
 constexpr RoleSet kAgent = roles({Role::Agent});
 constexpr RoleSet kAgentOrSupervisor = roles({Role::Agent, Role::Supervisor});
 constexpr RoleSet kSupervisor = roles({Role::Supervisor});
-constexpr RoleSet kReaders = roles({Role::Source, Role::Supervisor});
 // An item's read: an agent reads the items it holds (offered, assigned, parked), so its own
 // console view can link them.
 constexpr RoleSet kItemReaders = roles({Role::Source, Role::Agent, Role::Supervisor});
