@@ -186,6 +186,8 @@ std::string decode_value(const Schema& s, StringPool& pool, const AttributeSpec&
   return {};
 }
 
+}  // namespace
+
 void apply_default(StringPool& pool, const AttributeSpec& a, std::uint32_t i, ItemRecord& rec) {
   const DefaultValue& d = *a.default_value;
   switch (a.type) {
@@ -202,8 +204,6 @@ void apply_default(StringPool& pool, const AttributeSpec& a, std::uint32_t i, It
     default: rec.set_int(i, d.integer); break;
   }
 }
-
-}  // namespace
 
 ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std::string_view text,
                                     const DecodeOptions& options) {

@@ -43,6 +43,10 @@ ParseResult<ItemRecord> decode_item(const Schema& schema, StringPool& pool, std:
 ParseResult<ItemRecord> decode_item_object(const Schema& schema, StringPool& pool, const nlohmann::json& item,
                                            const DecodeOptions& options);
 
+// Slot i set to attribute a's declared default (a.default_value must be set), as decode_item
+// sets an attribute the item does not give; for decoders of their own (iwd eval's).
+void apply_default(StringPool& pool, const AttributeSpec& a, std::uint32_t i, ItemRecord& rec);
+
 // A JSON object of every present attribute in schema order, in the form decode_item
 // accepts (times in UTC ISO 8601, durations as format_duration, enums by bare name).
 std::string encode_item(const Schema& schema, const StringPool& pool, const ItemRecord& item);

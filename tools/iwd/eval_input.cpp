@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 #include <nlohmann/json.hpp>
@@ -34,9 +35,177 @@ runtime::DecodeOptions eval_decode_options(std::int64_t at) {
   return decode;
 }
 
+namespace {
+
+// One pass over a flat JSON object straight into the record, for the items that are plain
+// (what `--items` files hold): keys and string values without escapes, control or non-ASCII
+// bytes, numbers, true and false. False at anything else (an error, null, a list, a float for
+// an integer, a key twice, an unknown name, a value the slot refuses), and the caller then
+// decodes the line with the runtime's decoder, which gives the same record or its message.
+class FlatReader {
+ public:
+  FlatReader(const runtime::Schema& schema, runtime::StringPool& pool, std::string_view text)
+      : schema_(schema), pool_(pool), p_(text.data()), end_(text.data() + text.size()) {}
+
+  bool read(runtime::ItemRecord& rec, std::vector<bool>& given) {
+    if (!eat('{')) return false;
+    if (eat('}')) return at_end();
+    do {
+      std::string_view key;
+      if (!string(&key) || !eat(':')) return false;
+      const int slot = schema_.find(key);
+      if (slot < 0 || given[static_cast<std::size_t>(slot)]) return false;
+      if (!value(static_cast<std::uint32_t>(slot), rec)) return false;
+      given[static_cast<std::size_t>(slot)] = true;
+    } while (eat(','));
+    return eat('}') && at_end();
+  }
+
+ private:
+  void space() {
+    while (p_ < end_ && (*p_ == ' ' || *p_ == '\t' || *p_ == '\n' || *p_ == '\r')) ++p_;
+  }
+  bool eat(char c) {
+    space();
+    if (p_ == end_ || *p_ != c) return false;
+    ++p_;
+    return true;
+  }
+  bool at_end() {
+    space();
+    return p_ == end_;
+  }
+  bool string(std::string_view* out) {
+    if (!eat('"')) return false;
+    const char* start = p_;
+    for (; p_ < end_ && *p_ != '"'; ++p_)
+      if (*p_ == '\\' || static_cast<unsigned char>(*p_) < 0x20 || static_cast<unsigned char>(*p_) >= 0x80) return false;
+    if (p_ == end_) return false;
+    *out = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    ++p_;
+    return true;
+  }
+  // A JSON number's text (RFC 8259's grammar); `integral`: without fraction or exponent.
+  bool number(std::string_view* out, bool* integral) {
+    const char* start = p_;
+    auto digits = [this] {
+      const char* d = p_;
+      while (p_ < end_ && *p_ >= '0' && *p_ <= '9') ++p_;
+      return p_ > d;
+    };
+    if (p_ < end_ && *p_ == '-') ++p_;
+    if (p_ < end_ && *p_ == '0') ++p_;
+    else if (!digits()) return false;
+    *integral = true;
+    if (p_ < end_ && *p_ == '.') {
+      ++p_;
+      if (!digits()) return false;
+      *integral = false;
+    }
+    if (p_ < end_ && (*p_ == 'e' || *p_ == 'E')) {
+      ++p_;
+      if (p_ < end_ && (*p_ == '+' || *p_ == '-')) ++p_;
+      if (!digits()) return false;
+      *integral = false;
+    }
+    *out = std::string_view(start, static_cast<std::size_t>(p_ - start));
+    return true;
+  }
+  bool word(std::string_view w) {
+    if (static_cast<std::size_t>(end_ - p_) < w.size() || std::string_view(p_, w.size()) != w) return false;
+    p_ += w.size();
+    return true;
+  }
+  bool value(std::uint32_t i, runtime::ItemRecord& rec) {
+    using runtime::SlotType;
+    const runtime::AttributeSpec& a = schema_.attributes[i];
+    space();
+    if (p_ == end_) return false;
+    if (a.type == SlotType::Bool) {
+      if (word("true")) rec.set_int(i, 1);
+      else if (word("false")) rec.set_int(i, 0);
+      else return false;
+      return true;
+    }
+    if (a.type == SlotType::Int || a.type == SlotType::Number) {
+      std::string_view text;
+      bool integral = false;
+      if (!number(&text, &integral)) return false;
+      const char* last = text.data() + text.size();
+      if (integral) {  // as the JSON parser holds it: an int64, then converted for a number
+        std::int64_t v = 0;
+        if (std::from_chars(text.data(), last, v).ec != std::errc{}) return false;
+        if (a.type == SlotType::Int) rec.set_int(i, v);
+        else rec.set_number(i, static_cast<double>(v));
+        return true;
+      }
+      double d = 0;  // correctly rounded, as the JSON parser's strtod
+      if (a.type == SlotType::Int || std::from_chars(text.data(), last, d).ec != std::errc{}) return false;
+      rec.set_number(i, d);
+      return true;
+    }
+    std::string_view text;
+    if (!string(&text)) return false;
+    switch (a.type) {
+      case SlotType::String: rec.set_string(i, pool_.intern(text)); return true;
+      case SlotType::Time: {
+        auto r = stdlib::parse_instant(text);
+        if (!r) return false;
+        rec.set_int(i, r.value.instant.ms_since_epoch);
+        return true;
+      }
+      case SlotType::Duration: {
+        auto r = stdlib::parse_duration(text);
+        if (!r) return false;
+        rec.set_int(i, r.value.ms);
+        return true;
+      }
+      case SlotType::Enum: {
+        const runtime::EnumSpec& e = schema_.enums[static_cast<std::size_t>(a.enum_index)];
+        if (text.size() > e.name.size() + 1 && text.substr(0, e.name.size()) == e.name && text[e.name.size()] == '.')
+          text.remove_prefix(e.name.size() + 1);
+        for (std::size_t k = 0; k < e.values.size(); ++k)
+          if (e.values[k] == text) {
+            rec.set_int(i, static_cast<std::int64_t>(k));
+            return true;
+          }
+        return false;
+      }
+      default: return false;
+    }
+  }
+
+  const runtime::Schema& schema_;
+  runtime::StringPool& pool_;
+  const char* p_;
+  const char* end_;
+};
+
+// The record decode_item gives for a plain line, or false (see FlatReader).
+bool decode_flat(const runtime::Schema& schema, runtime::StringPool& pool, std::string_view text, std::int64_t at,
+                 runtime::ItemRecord* out) {
+  runtime::ItemRecord rec(schema);
+  std::vector<bool> given(schema.attributes.size(), false);
+  if (!FlatReader(schema, pool, text).read(rec, given)) return false;
+  // What the item does not give, as decode_item_object with these options.
+  const runtime::DecodeOptions options = eval_decode_options(at);
+  for (std::uint32_t i = 0; i < schema.attributes.size(); ++i) {
+    if (given[i]) continue;
+    const runtime::AttributeSpec& a = schema.attributes[i];
+    if (i == runtime::kSlotCapturedAt) rec.set_int(i, options.captured_at.ms_since_epoch);
+    else if (i == runtime::kSlotId) rec.set_string(i, pool.intern(*options.default_id));
+    else if (a.default_value) runtime::apply_default(pool, a, i, rec);
+  }
+  *out = std::move(rec);
+  return true;
+}
+
+}  // namespace
+
 DecodedItem decode_eval_item(const runtime::Schema& schema, runtime::StringPool& pool, std::string_view text,
                              std::int64_t at) {
   DecodedItem out;
+  if (decode_flat(schema, pool, text, at, &out.record)) return out;
   auto rec = runtime::decode_item(schema, pool, text, eval_decode_options(at));
   if (rec.ok()) {
     out.record = std::move(rec.value);

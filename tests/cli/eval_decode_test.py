@@ -1,0 +1,120 @@
+#!/usr/bin/env python3
+"""`iwd eval --items` decodes plain lines in one pass of its own (tools/iwd/eval_input.cpp,
+issue 19) and hands anything else to the runtime's decoder: each line here is evaluated as
+written and again with its first key spelt with a JSON escape (which the one-pass reader
+leaves to the runtime's decoder), and both must answer byte for byte alike: every slot type,
+integers and floats at their edges, enum prefixes, defaults, null, lists, keys twice,
+unknown names, values a slot refuses, trailing text."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+
+IWD = sys.argv[1]
+RULES = """ruleset types version "1"
+
+enum Level { Low, High }
+
+attributes {
+  flag: bool = false
+  count: int = 3
+  amount: number
+  name: string?
+  when: time?
+  wait: duration = 2h
+  level: Level = Low
+  tags: list<string> = ["a"]
+}
+
+priority p {
+  start count * 1000 + amount * 10 + (if flag then 5 else 0) + (if level == High then 7 else 0) + (if (name ?? "") == "x" then 11 else 0) + wait / 1h + (if "b" in tags then 13 else 0) + (if has(when) then 17 else 0)
+  every 1h add 1
+}
+
+department Ops when amount >= 0 {
+  sla 1d
+  priority p
+  process Main when has(amount) {
+    priority p
+  }
+}
+"""
+LINES = [
+    '{"amount": 1.5, "flag": true, "count": -7, "name": "x", "when": "2026-01-05T10:00:00Z", "wait": "3h", "level": "Level.High"}',
+    '{"amount": 0}',
+    '  { "amount" : 2 , "flag" : false }  ',
+    '{"amount": -0, "count": -0}',
+    '{"amount": 1e2, "count": 9223372036854775807}',
+    '{"amount": 12345678901234567890}',
+    '{"amount": 0.1, "count": 2.0}',
+    '{"amount": 1.5E-3, "count": 1e1}',
+    '{"amount": 1, "count": 1.5}',
+    '{"amount": 1, "count": 9223372036854775808}',
+    '{"amount": 1e400}',
+    '{"amount": 1, "level": "High"}',
+    '{"amount": 1, "level": "Level.Hgh"}',
+    '{"amount": 1, "level": "Levelx.High"}',
+    '{"amount": 1, "name": null}',
+    '{"amount": 1, "flag": null}',
+    '{"amount": 1, "tags": ["b"]}',
+    '{"amount": 1, "amount": 2}',
+    '{"amount": 1, "colour": "red"}',
+    '{"amount": "1"}',
+    '{"amount": 1, "flag": 1}',
+    '{"amount": 1, "when": "yesterday"}',
+    '{"amount": 1, "wait": "3 hours"}',
+    '{"amount": 1, "name": "caf\u00e9"}',
+    '{"amount": 1, "name": "a\\\\nb"}',
+    '{"amount": 1, "id": "X1", "captured_at": "2026-01-05T08:00:00Z"}',
+    '{"count": 4}',
+    '{}',
+    '{"amount": 1} x',
+    '{"amount": 01}',
+    '{"amount": 1,}',
+    '{"amount": .5}',
+    '{"amount": -}',
+    '{"amount": 1, "flag": tru}',
+    '[1]',
+]
+
+
+def escaped(line):
+    """The line with its first key's first letter as a \\u escape (the same JSON value)."""
+    k = line.find('"')
+    if k < 0 or k + 1 >= len(line):
+        return line
+    return line[:k + 1] + "\\u%04x" % ord(line[k + 1]) + line[k + 2:]
+
+
+failed = 0
+with tempfile.TemporaryDirectory() as tmp:
+    rules = os.path.join(tmp, "types.iwd")
+    open(rules, "w").write(RULES)
+    answers = []
+    for variant in (LINES, [escaped(l) for l in LINES]):
+        items = os.path.join(tmp, "items.jsonl")
+        open(items, "w", encoding="utf-8").write("\n".join(variant) + "\n")
+        r = subprocess.run([IWD, "eval", rules, "--items", items, "--at", "2026-01-05T09:00:00Z", "--ages", "0h,2h"],
+                           capture_output=True, timeout=60)
+        if r.returncode != 0:
+            print("FAIL: exit", r.returncode, r.stderr.decode())
+            sys.exit(1)
+        answers.append(r.stdout.decode("utf-8").splitlines())
+    for n, (line, plain, other) in enumerate(zip(LINES, *answers), 1):
+        try:
+            json.loads(line)
+        except ValueError:  # not JSON: the runtime's decoder's message, its offsets the line's own
+            if not plain.startswith('{"error":"line %d: malformed JSON' % n):
+                failed += 1
+                print(f"FAIL: line {n} {line}: {plain}")
+            continue
+        if plain != other:
+            failed += 1
+            print(f"FAIL: line {n} {line}:\n  {plain}\n  {other}")
+    if len(answers[0]) != len(LINES):
+        failed += 1
+        print("FAIL: one answer a line")
+
+print("eval_decode:", "FAILED" if failed else "passed")
+sys.exit(1 if failed else 0)
