@@ -1,6 +1,7 @@
 // ORC LLJIT: optimize the module with four function passes (SROA, early CSE, instcombine,
-// simplifycfg) before and after inlining the `when` functions -- not the O2 pipeline --, compile
-// it to native code with the fast instruction selector, look the functions up.
+// simplifycfg) before inlining the `when` functions and again on the functions that took them
+// -- not the O2 pipeline --, compile it to native code with the fast instruction selector, look
+// the functions up.
 #include "compiler/jit/jit.h"
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
@@ -83,13 +84,26 @@ void optimize(llvm::Module& m) {
   llvm::ModulePassManager mpm;
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
   mpm.addPass(llvm::AlwaysInlinerPass());  // the `when` functions into the decision walk
+  // Only the functions that take inlined bodies change from here on (the walk, the batch, the
+  // formulas that call shared pieces): the second round goes over them alone, not over the
+  // thousands of functions of a large ruleset that the first round already simplified.
+  std::vector<llvm::Function*> callers;
+  for (llvm::Function& f : m) {
+    bool inlines = false;
+    for (const llvm::BasicBlock& b : f)
+      for (const llvm::Instruction& i : b)
+        if (const auto* call = llvm::dyn_cast<llvm::CallBase>(&i); call && call->getCalledFunction() &&
+                                                                    call->getCalledFunction()->hasFnAttribute(llvm::Attribute::AlwaysInline))
+          inlines = true;
+    if (inlines) callers.push_back(&f);
+  }
+  mpm.run(m, mam);
   llvm::FunctionPassManager after;
   after.addPass(llvm::SROAPass());  // the inlined functions' result slots
   after.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/true));  // one load of each argument field
   after.addPass(llvm::InstCombinePass());
   after.addPass(llvm::SimplifyCFGPass());
-  mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(after)));
-  mpm.run(m, mam);
+  for (llvm::Function* f : callers) after.run(*f, fam);
 }
 
 
