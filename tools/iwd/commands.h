@@ -19,6 +19,7 @@ void register_replay(CLI::App& app);
 void register_build(CLI::App& app);
 void register_serve(CLI::App& app);
 void register_report(CLI::App& app);
+void register_simulate(CLI::App& app);
 
 // Set by the subcommand that ran.
 int exit_code();

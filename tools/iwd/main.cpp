@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   iwd::cli::register_build(app);
   iwd::cli::register_serve(app);
   iwd::cli::register_report(app);
+  iwd::cli::register_simulate(app);
 
   try {
     app.parse(argc, argv);

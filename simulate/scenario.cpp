@@ -1,0 +1,262 @@
+// The scenario's reader: JSON with `//` comment lines (blanked, so line numbers hold), every
+// field checked, names checked against the rules with a did-you-mean.
+#include "simulate/scenario.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <span>
+
+#include "stdlib/spelling.h"
+#include "stdlib/time.h"
+
+namespace iwd::simulate {
+namespace {
+
+using json = nlohmann::json;
+
+// Thrown inside the reader only, caught by parse_scenario: the message names the line.
+struct Problem {
+  std::string message;
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string text) : text_(std::move(text)) {}
+
+  // The line of the first `"name"` at or after `from` (nlohmann keeps no positions: the
+  // key's first spelling after its section's is the best a reader of the text can point at).
+  int line_of(std::string_view name, std::size_t from = 0) const {
+    const std::size_t at = text_.find(fmt::format("\"{}\"", name), from);
+    if (at == std::string::npos) return 1;
+    return 1 + static_cast<int>(std::count(text_.begin(), text_.begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+  }
+  std::size_t offset_of(std::string_view name, std::size_t from = 0) const {
+    const std::size_t at = text_.find(fmt::format("\"{}\"", name), from);
+    return at == std::string::npos ? from : at;
+  }
+  [[noreturn]] void fail(int line, std::string message) const {
+    throw Problem{fmt::format("line {}: {}", line, message)};
+  }
+
+  const std::string& text() const { return text_; }
+
+ private:
+  std::string text_;
+};
+
+std::string hint(std::string_view wrong, std::span<const std::string_view> names) {
+  std::string h = stdlib::suggest_name(wrong, names);
+  return h.empty() ? std::string() : fmt::format(" (did you mean `{}`?)", h);
+}
+
+void only_fields(const Reader& r, const json& v, std::span<const std::string_view> fields, std::string_view what,
+                 std::size_t from) {
+  if (!v.is_object()) r.fail(r.line_of(what, from), fmt::format("`{}` is an object", what));
+  for (auto it = v.begin(); it != v.end(); ++it)
+    if (std::find(fields.begin(), fields.end(), it.key()) == fields.end())
+      r.fail(r.line_of(it.key(), from), fmt::format("unknown field `{}` in `{}`{}", it.key(), what, hint(it.key(), fields)));
+}
+
+std::int64_t duration(const Reader& r, const json& v, std::string_view key, std::size_t from, bool positive) {
+  auto d = v.is_string() ? stdlib::parse_duration(v.get<std::string>())
+                         : stdlib::ParseResult<stdlib::Duration>::failure("expected a duration like \"3m\"");
+  if (!d.ok()) r.fail(r.line_of(key, from), fmt::format("`{}`: {}", key, d.error));
+  if (d.value.ms < 0 || (positive && d.value.ms == 0))
+    r.fail(r.line_of(key, from), fmt::format("`{}`: a duration above zero", key));
+  return d.value.ms;
+}
+
+HandleTime handle_time(const Reader& r, const json& v, std::size_t from) {
+  static constexpr std::string_view kKinds[] = {"exponential", "lognormal", "fixed"};
+  if (!v.is_object() || v.size() != 1)
+    r.fail(r.line_of("handle", from), "`handle` is {\"exponential\": MEAN}, {\"lognormal\": {\"mean\": MEAN, \"spread\": S}} or {\"fixed\": D}");
+  const std::string kind = v.begin().key();
+  HandleTime h;
+  if (kind == "exponential" || kind == "fixed") {
+    h.kind = kind == "fixed" ? HandleTime::Kind::Fixed : HandleTime::Kind::Exponential;
+    h.mean_ms = static_cast<double>(duration(r, v.begin().value(), kind, from, true));
+  } else if (kind == "lognormal") {
+    static constexpr std::string_view kFields[] = {"mean", "spread"};
+    const json& p = v.begin().value();
+    only_fields(r, p, kFields, "lognormal", from);
+    if (!p.contains("mean") || !p.contains("spread")) r.fail(r.line_of("lognormal", from), "`lognormal` needs `mean` and `spread`");
+    h.kind = HandleTime::Kind::Lognormal;
+    h.mean_ms = static_cast<double>(duration(r, p["mean"], "mean", from, true));
+    if (!p["spread"].is_number() || p["spread"].get<double>() <= 0)
+      r.fail(r.line_of("spread", from), "`spread` is a number above zero (the standard deviation over the mean)");
+    h.spread = p["spread"].get<double>();
+  } else {
+    r.fail(r.line_of(kind, from), fmt::format("unknown handle time `{}`{}", kind, hint(kind, kKinds)));
+  }
+  return h;
+}
+
+// A value of attribute `a` as the scenario gives it: for an enum, one of its values.
+void check_value(const Reader& r, const json& value, const runtime::AttributeSpec& a, const runtime::Schema& schema,
+                 std::size_t from) {
+  if (a.type != runtime::SlotType::Enum) return;  // the runtime's decoder checks the rest at the first capture
+  const auto& values = schema.enums[static_cast<std::size_t>(a.enum_index)].values;
+  const std::string given = value.is_string() ? value.get<std::string>() : value.dump();
+  if (std::find(values.begin(), values.end(), given) != values.end()) return;
+  std::vector<std::string_view> names(values.begin(), values.end());
+  r.fail(r.line_of(given, from), fmt::format("`{}` is not a value of `{}`{}", given, a.name, hint(given, names)));
+}
+
+std::vector<AttributeDraw> attributes(const Reader& r, const json& v, const runtime::Schema& schema, std::size_t from) {
+  if (!v.is_object()) r.fail(r.line_of("attributes", from), "`attributes` is an object of attribute names to values");
+  std::vector<std::string_view> names;
+  for (const auto& a : schema.attributes) names.emplace_back(a.name);
+  std::vector<AttributeDraw> out;
+  for (auto it = v.begin(); it != v.end(); ++it) {
+    const int slot = schema.find(it.key());
+    if (slot < 0) r.fail(r.line_of(it.key(), from), fmt::format("the rules declare no attribute `{}`{}", it.key(), hint(it.key(), names)));
+    if (it.key() == "id" || it.key() == "captured_at")
+      r.fail(r.line_of(it.key(), from), fmt::format("`{}` is set by the simulation", it.key()));
+    const auto& spec = schema.attributes[static_cast<std::size_t>(slot)];
+    AttributeDraw d{it.key(), {}};
+    if (it->is_object() && it->contains("choices")) {
+      const json& c = (*it)["choices"];
+      if (!c.is_object() || c.empty())
+        r.fail(r.line_of("choices", from), "`choices` is an object of values to weights");
+      for (auto ch = c.begin(); ch != c.end(); ++ch) {
+        if (!ch->is_number() || ch->get<double>() < 0)
+          r.fail(r.line_of(ch.key(), from), fmt::format("the weight of `{}` is a number not below zero", ch.key()));
+        check_value(r, json(ch.key()), spec, schema, from);
+        d.choices.emplace_back(json(ch.key()), ch->get<double>());
+      }
+    } else {
+      check_value(r, *it, spec, schema, from);
+      d.choices.emplace_back(*it, 1.0);
+    }
+    out.push_back(std::move(d));
+  }
+  return out;
+}
+
+Stream stream(const Reader& r, const json& v, const runtime::Schema& schema, std::size_t from) {
+  static constexpr std::string_view kFields[] = {"name", "attributes", "rates", "handle"};
+  only_fields(r, v, kFields, "streams", from);
+  Stream s;
+  if (!v.contains("name") || !v["name"].is_string()) r.fail(r.line_of("streams", from), "a stream needs a `name`");
+  s.name = v["name"].get<std::string>();
+  if (v.contains("attributes")) s.attributes = attributes(r, v["attributes"], schema, from);
+  if (!v.contains("rates") || !v["rates"].is_array() || v["rates"].empty())
+    r.fail(r.line_of("rates", from), "`rates` is an array of arrivals per hour, one per 15-minute interval");
+  for (const json& x : v["rates"]) {
+    if (!x.is_number()) r.fail(r.line_of("rates", from), "`rates`: each is a number of arrivals per hour");
+    if (x.get<double>() < 0)
+      r.fail(r.line_of("rates", from), fmt::format("`rates`: {} is negative (a rate is arrivals per hour, 0 or more)", x.dump()));
+    s.rates_per_hour.push_back(x.get<double>());
+  }
+  if (!v.contains("handle")) r.fail(r.line_of("name", from), fmt::format("stream `{}` needs a `handle` time", s.name));
+  s.handle = handle_time(r, v["handle"], from);
+  return s;
+}
+
+AgentGroup group(const Reader& r, const json& v, const runtime::abi::RulesV1& rules, std::size_t from) {
+  static constexpr std::string_view kFields[] = {"group", "count", "skills", "capacity"};
+  only_fields(r, v, kFields, "agents", from);
+  AgentGroup g;
+  if (!v.contains("group") || !v["group"].is_string()) r.fail(r.line_of("agents", from), "an agent group needs a `group` name");
+  g.name = v["group"].get<std::string>();
+  if (v.contains("count")) {
+    if (!v["count"].is_number_integer() || v["count"].get<std::int64_t>() < 1 || v["count"].get<std::int64_t>() > 100000)
+      r.fail(r.line_of("count", from), "`count` is a whole number from 1 to 100000");
+    g.count = v["count"].get<int>();
+  }
+  if (v.contains("skills")) {
+    if (!v["skills"].is_object()) r.fail(r.line_of("skills", from), "`skills` is an object of skill names to levels");
+    std::vector<std::string_view> names(rules.skill_names, rules.skill_names + rules.skill_count);
+    for (auto it = v["skills"].begin(); it != v["skills"].end(); ++it)
+      if (std::find(names.begin(), names.end(), it.key()) == names.end())
+        r.fail(r.line_of(it.key(), from), fmt::format("the rules declare no skill `{}`{}", it.key(), hint(it.key(), names)));
+    g.skills = v["skills"];
+  }
+  if (v.contains("capacity")) g.capacity = v["capacity"];
+  return g;
+}
+
+Run run(const Reader& r, const json& v) {
+  static constexpr std::string_view kFields[] = {"start", "length", "warmup", "replications", "seed", "answer_within"};
+  const std::size_t from = r.offset_of("run");
+  only_fields(r, v, kFields, "run", from);
+  Run out;
+  if (v.contains("start")) {
+    auto t = v["start"].is_string() ? stdlib::parse_instant(v["start"].get<std::string>())
+                                    : stdlib::ParseResult<stdlib::ParsedInstant>::failure("expected a string");
+    if (!t.ok()) r.fail(r.line_of("start", from), "`start`: an instant like \"2026-11-23T09:00:00Z\" (" + t.error + ")");
+    out.start = t.value.instant.ms_since_epoch;
+  }
+  if (v.contains("length")) out.length_ms = duration(r, v["length"], "length", from, true);
+  if (v.contains("warmup")) out.warmup_ms = duration(r, v["warmup"], "warmup", from, false);
+  if (out.warmup_ms >= out.length_ms) r.fail(r.line_of("warmup", from), "`warmup` is shorter than `length`");
+  if (v.contains("answer_within")) out.answer_within_ms = duration(r, v["answer_within"], "answer_within", from, false);
+  if (v.contains("replications")) {
+    if (!v["replications"].is_number_integer() || v["replications"].get<std::int64_t>() < 1 ||
+        v["replications"].get<std::int64_t>() > 1000)
+      r.fail(r.line_of("replications", from), "`replications` is a whole number from 1 to 1000");
+    out.replications = v["replications"].get<int>();
+  }
+  if (v.contains("seed")) {
+    if (!v["seed"].is_number_unsigned()) r.fail(r.line_of("seed", from), "`seed` is a whole number from 0");
+    out.seed = v["seed"].get<std::uint64_t>();
+  }
+  return out;
+}
+
+// Blanks `//` comment lines, keeping their line breaks.
+std::string without_comments(std::string_view text) {
+  std::string out;
+  std::size_t pos = 0;
+  while (pos <= text.size()) {
+    std::size_t end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(pos, end - pos);
+    const auto first = line.find_first_not_of(" \t\r");
+    if (first == std::string_view::npos || line.substr(first, 2) != "//") out.append(line);
+    if (end < text.size()) out.push_back('\n');
+    pos = end + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+stdlib::ParseResult<Scenario> parse_scenario(std::string_view text, const runtime::abi::RulesV1& rules,
+                                             const runtime::Schema& schema) {
+  Reader r(without_comments(text));
+  json doc;
+  try {
+    doc = json::parse(r.text());
+  } catch (const json::parse_error& e) {
+    const std::size_t at = std::min<std::size_t>(e.byte, r.text().size());
+    const int line = 1 + static_cast<int>(std::count(r.text().begin(), r.text().begin() + static_cast<std::ptrdiff_t>(at), '\n'));
+    return stdlib::ParseResult<Scenario>::failure(fmt::format("line {}: not JSON ({})", line, e.what()));
+  }
+  try {
+    static constexpr std::string_view kFields[] = {"streams", "agents", "run"};
+    only_fields(r, doc, kFields, "scenario", 0);
+    Scenario s;
+    if (doc.contains("run")) s.run = run(r, doc["run"]);
+    if (!doc.contains("streams") || !doc["streams"].is_array() || doc["streams"].empty())
+      r.fail(1, "the scenario needs `streams`, an array of arrival streams");
+    std::size_t from = r.offset_of("streams");
+    for (const json& v : doc["streams"]) {
+      from = r.offset_of("name", from + 1);
+      s.streams.push_back(stream(r, v, schema, from));
+    }
+    if (!doc.contains("agents") || !doc["agents"].is_array() || doc["agents"].empty())
+      r.fail(1, "the scenario needs `agents`, an array of agent groups");
+    from = r.offset_of("agents");
+    for (const json& v : doc["agents"]) {
+      from = r.offset_of("group", from + 1);
+      s.agents.push_back(group(r, v, rules, from));
+    }
+    return stdlib::ParseResult<Scenario>::success(std::move(s));
+  } catch (const Problem& p) {
+    return stdlib::ParseResult<Scenario>::failure(p.message);
+  }
+}
+
+}  // namespace iwd::simulate

@@ -1,0 +1,68 @@
+// A simulation scenario (docs/simulate.md): arrival streams, handle times, agent groups and
+// the run's settings, read from JSON (with `//` comment lines) and checked against the rules
+// before anything runs.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "runtime/abi.h"
+#include "runtime/schema.h"
+#include "stdlib/result.h"
+
+namespace iwd::simulate {
+
+// An attribute of the items a stream captures: one value, or a weighted choice of values.
+struct AttributeDraw {
+  std::string name;
+  std::vector<std::pair<nlohmann::json, double>> choices;  // one entry with weight 1: fixed
+};
+
+struct HandleTime {
+  enum class Kind { Exponential, Lognormal, Fixed } kind = Kind::Exponential;
+  double mean_ms = 0;
+  double spread = 0;  // lognormal: the standard deviation over the mean
+};
+
+struct Stream {
+  std::string name;
+  std::vector<AttributeDraw> attributes;
+  std::vector<double> rates_per_hour;  // one per 15-minute interval from the start; the last repeats
+  HandleTime handle;
+};
+
+struct AgentGroup {
+  std::string name;
+  int count = 1;
+  nlohmann::json skills = nlohmann::json::object();
+  nlohmann::json capacity;  // null: the rules' default
+};
+
+struct Run {
+  std::int64_t start = 1767603600000;  // 2026-01-05T09:00:00Z, as replay's
+  std::int64_t length_ms = 8 * 3600'000;
+  std::int64_t warmup_ms = 0;   // items captured before it are not measured
+  int replications = 1;
+  std::uint64_t seed = 1;
+  std::int64_t answer_within_ms = 20'000;  // the threshold of P(wait <= t)
+};
+
+struct Scenario {
+  std::vector<Stream> streams;
+  std::vector<AgentGroup> agents;
+  Run run;
+};
+
+inline constexpr std::int64_t kIntervalMs = 15 * 60'000;
+
+// The scenario in `text`, checked against the rules (attributes and their values, skills):
+// or the first problem as "line N: what (did you mean `x`?)".
+stdlib::ParseResult<Scenario> parse_scenario(std::string_view text, const runtime::abi::RulesV1& rules,
+                                             const runtime::Schema& schema);
+
+}  // namespace iwd::simulate

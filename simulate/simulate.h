@@ -1,0 +1,46 @@
+// `iwd simulate`: the real runtime on a simulated clock, fed by a scenario's arrivals and
+// worked by its simulated agents (docs/simulate.md). Same scenario and seed, same results.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "runtime/abi.h"
+#include "runtime/events.h"
+#include "runtime/intern.h"
+#include "runtime/runtime.h"
+#include "simulate/scenario.h"
+
+namespace iwd::simulate {
+
+// What one replication measured over its window [start + warmup, start + length): waits are
+// from capture to the first offer, of the items captured in the window.
+struct Replication {
+  std::int64_t arrivals = 0;        // items captured in the window
+  std::int64_t waited = 0;          // of them, not offered at once
+  std::int64_t answered_within = 0; // of them, offered within run.answer_within
+  double mean_wait_s = 0;
+  double p50_s = 0, p90_s = 0, p95_s = 0, p99_s = 0;
+  // Little's law over the window: L the time-average of items waiting for their first offer,
+  // lambda the arrivals per second, W the mean wait.
+  double little_l = 0, little_lambda = 0, little_w_s = 0;
+  std::int64_t peak_open = 0;  // the most items open at once (what memory grows with)
+};
+
+struct Options {
+  // Each runtime event, with the replication's number (from 0) and the runtime: the history
+  // writer of `iwd simulate --history` (history/recorder.h).
+  std::function<void(int, const runtime::Event&, const runtime::Runtime&)> observe;
+};
+
+// Runs every replication. False and *error when the rules cannot be used or a capture is
+// refused (a value the rules' decoder does not take).
+bool run(const runtime::abi::RulesV1& rules, runtime::StringPool& pool, const Scenario& scenario, const Options& options,
+         std::vector<Replication>* out, std::string* error);
+
+// The rules' item schema, for parse_scenario: from a runtime made and dropped at once.
+bool schema_of(const runtime::abi::RulesV1& rules, runtime::StringPool& pool, runtime::Schema* schema, std::string* error);
+
+}  // namespace iwd::simulate
