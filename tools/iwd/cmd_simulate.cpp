@@ -71,7 +71,10 @@ int run_simulate(const SimulateCliOptions& o) {
   runtime::Schema schema;
   if (!simulate::schema_of(loaded.rules->table(), pool, &schema, &error)) return fail(error);
   auto scenario = simulate::parse_scenario(text.str(), loaded.rules->table(), schema);
-  if (!scenario.ok()) return fail(o.scenario + ": " + scenario.error);
+  if (!scenario.ok()) {  // the user's file: a finding, like the rules' errors
+    std::cerr << "iwd simulate: " << o.scenario << ": " << scenario.error << "\n";
+    return kExitFindings;
+  }
 
   // --history: the records `iwd replay --history` writes (the same recorder), of the first
   // replication (each starts at the same instant, and a history's instants never go back), in

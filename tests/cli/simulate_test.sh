@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# `iwd simulate`: the example scenario, the same output byte for byte (text, JSON, CSV, JIT or
+# interpreter), its history read by `iwd report`, and a bad scenario refused before it runs.
+set -u
+source "$(dirname "$0")/lib.sh"
+
+run=(simulate examples/blended.iwd examples/blended_scenario.json)
+expect_exit 0 "the example scenario runs" -- "$IWD" "${run[@]}"
+cp "$TMP/out" "$TMP/first.txt"
+expect_in out "little_lambda_w" "Little's law is reported"
+expect_exit 0 "the same seed, the same output" -- "$IWD" "${run[@]}"
+cp "$TMP/out" "$TMP/again.txt"
+expect_exit 0 "byte for byte" -- cmp "$TMP/first.txt" "$TMP/again.txt"
+expect_exit 0 "the interpreter" -- "$IWD" "${run[@]}" --no-jit
+cp "$TMP/out" "$TMP/again.txt"
+expect_exit 0 "gives the same output as the JIT" -- cmp "$TMP/first.txt" "$TMP/again.txt"
+for f in json csv; do
+  expect_exit 0 "--format $f" -- "$IWD" "${run[@]}" --format $f
+  cp "$TMP/out" "$TMP/a.$f"
+  expect_exit 0 "--format $f again" -- "$IWD" "${run[@]}" --format $f
+  cp "$TMP/out" "$TMP/b.$f"
+  expect_exit 0 "--format $f: byte for byte" -- cmp "$TMP/a.$f" "$TMP/b.$f"
+done
+expect_exit 0 "--history" -- "$IWD" "${run[@]}" --history "$TMP/h.db"
+cp "$TMP/out" "$TMP/again.txt"
+expect_exit 0 "the output with --history is the same" -- cmp "$TMP/first.txt" "$TMP/again.txt"
+expect_exit 0 "iwd report reads the simulated history" -- "$IWD" report intraday-process \
+  --from 2026-11-23T08:00:00Z --to 2026-11-23T12:00:00Z --interval 1h --history "$TMP/h.db"
+expect_in out "Voice.Inbound" "the calls' process is in the intraday report"
+expect_exit 0 "and the segment service level report" -- "$IWD" report segment-service-level \
+  --from 2026-11-23T08:00:00Z --to 2026-11-23T12:00:00Z --interval 1h --by process --history "$TMP/h.db"
+expect_in out "BackOffice.Cases" "the cases' process is in it"
+
+# A bad scenario: exit 1, the line and a did-you-mean, nothing on standard output.
+sed 's/"back_office": 7/"back_ofice": 7/' examples/blended_scenario.json >"$TMP/bad.json"
+expect_exit 1 "a skill the rules do not declare" -- "$IWD" simulate examples/blended.iwd "$TMP/bad.json"
+expect_in err "line 18: the rules declare no skill \`back_ofice\` (did you mean \`back_office\`?)" "named with its line"
+[ -s "$TMP/out" ] && { FAILED=$((FAILED + 1)); echo "FAIL: output for a bad scenario"; } || PASSED=$((PASSED + 1))
+expect_exit 2 "--format" -- "$IWD" "${run[@]}" --format xml
+
+finish
