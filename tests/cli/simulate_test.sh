@@ -8,6 +8,9 @@ run=(simulate examples/blended.iwd examples/blended_scenario.json)
 expect_exit 0 "the example scenario runs" -- "$IWD" "${run[@]}"
 cp "$TMP/out" "$TMP/first.txt"
 expect_in out "little_lambda_w" "Little's law is reported"
+expect_in out "Intraday process, 2026-11-23T08:30:00Z to 2026-11-23T12:00:00Z, every 1h" \
+  "the intraday process report over the measured window follows"
+expect_not_in out "segment service level" "no segment report without \`report by\`"
 expect_exit 0 "the same seed, the same output" -- "$IWD" "${run[@]}"
 cp "$TMP/out" "$TMP/again.txt"
 expect_exit 0 "byte for byte" -- cmp "$TMP/first.txt" "$TMP/again.txt"
@@ -30,6 +33,23 @@ expect_in out "Voice.Inbound" "the calls' process is in the intraday report"
 expect_exit 0 "and the segment service level report" -- "$IWD" report segment-service-level \
   --from 2026-11-23T08:00:00Z --to 2026-11-23T12:00:00Z --interval 1h --by process --history "$TMP/h.db"
 expect_in out "BackOffice.Cases" "the cases' process is in it"
+
+# Rules with `report by`: a segment service level report by each dimension; one JSON document.
+cat >"$TMP/leads.json" <<'JSON'
+{
+  "streams": [{"name": "lead", "attributes": {"segment": {"choices": {"Gold": 1, "Silver": 3}}, "region": "north"},
+               "rates": [30], "handle": {"fixed": "5m"}}],
+  "agents": [{"group": "sales", "count": 3, "skills": {"sales": 8}}],
+  "run": {"length": "2h", "replications": 2}
+}
+JSON
+expect_exit 0 "rules with report by" -- "$IWD" simulate tests/replay/rules/regions.iwd "$TMP/leads.json"
+expect_in out "Customer segment service level by segment" "the segment report by segment"
+expect_in out "Customer segment service level by region" "and by region"
+expect_exit 0 "--format json is one document" -- "$IWD" simulate tests/replay/rules/regions.iwd "$TMP/leads.json" --format json
+cp "$TMP/out" "$TMP/leads_out.json"
+expect_exit 0 "with the replications and the reports" -- python3 -c \
+  "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['replications']['rows']) == 2 and len(d['reports']) == 6" "$TMP/leads_out.json"
 
 # A bad scenario: exit 1, the line and a did-you-mean, nothing on standard output.
 sed 's/"back_office": 7/"back_ofice": 7/' examples/blended_scenario.json >"$TMP/bad.json"

@@ -1,7 +1,8 @@
-// `iwd simulate RULES SCENARIO [--format text|json|csv] [--history FILE] [--no-jit]`: the
-// runtime on a simulated clock fed by a scenario (docs/simulate.md). The scenario is checked
+// `iwd simulate RULES SCENARIO [--format text|json|csv] [--interval I] [--history FILE] [--no-jit]`:
+// the runtime on a simulated clock fed by a scenario (docs/simulate.md). The scenario is checked
 // against the rules before anything runs; one row per replication (waits from capture to the
-// first offer, Little's law), rendered by the reports' renderers.
+// first offer, Little's law), then the operations-data reports of the first replication's
+// history, all rendered by the reports' renderers.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -9,10 +10,15 @@
 #include <iostream>
 #include <sstream>
 
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
 #include "compiler/diag/render.h"
 #include "compiler/load/load.h"
 #include "history/recorder.h"
 #include "history/store.h"
+#include "reports/run.h"
 #include "reports/table.h"
 #include "simulate/simulate.h"
 #include "tools/iwd/commands.h"
@@ -21,7 +27,7 @@ namespace iwd::cli {
 namespace {
 
 struct SimulateCliOptions {
-  std::string rules, scenario, format = "text", history;
+  std::string rules, scenario, format = "text", history, interval = "1h";
   bool no_jit = false;
 };
 
@@ -49,6 +55,52 @@ reports::Table table_of(const std::vector<simulate::Replication>& reps) {
                       r.peak_open});
   }
   return t;
+}
+
+// The reports of docs/reporting.md over the first replication's measured window, computed from
+// its history by the same code as `iwd report`: intraday process, and segment service level
+// by each `report by` dimension of the rules (it needs one).
+bool window_reports(const std::string& history, const simulate::Run& run, const std::string& interval,
+                    const runtime::abi::RulesV1& rules, std::vector<reports::Table>* out, std::string* error) {
+  auto store = history::Store::open_reader(history, error);
+  if (!store) return false;
+  std::vector<std::pair<std::string, std::string>> asked{{"intraday-process", ""}};
+  for (std::int32_t k = 0; k < runtime::abi::report_dimension_count(rules); ++k)
+    asked.emplace_back("segment-service-level", rules.report_dimension_names[k]);
+  for (const auto& [kind, by] : asked) {
+    auto options = reports::parse_request({kind, stdlib::format_instant(stdlib::Instant{run.start + run.warmup_ms}),
+                                           stdlib::format_instant(stdlib::Instant{run.start + run.length_ms}), by,
+                                           interval, "", ""},
+                                          "--");
+    if (!options.ok()) {
+      *error = options.error;
+      return false;
+    }
+    bool failed = false;
+    auto table = reports::run_report(*store, options.value, &failed);
+    if (!table.ok()) {
+      *error = table.error;
+      return false;
+    }
+    out->push_back(std::move(table.value));
+  }
+  return true;
+}
+
+// The replications' table, then the reports: one JSON object for --format json, tables
+// separated by a blank line otherwise.
+std::string render_all(const std::vector<reports::Table>& tables, reports::Format format) {
+  if (format != reports::Format::Json) {
+    std::string out;
+    for (const auto& t : tables) out += (out.empty() ? "" : "\n") + reports::render(t, format);
+    return out;
+  }
+  nlohmann::ordered_json all;
+  all["replications"] = nlohmann::ordered_json::parse(reports::render(tables[0], format));
+  all["reports"] = nlohmann::ordered_json::array();
+  for (std::size_t k = 1; k < tables.size(); ++k)
+    all["reports"].push_back(nlohmann::ordered_json::parse(reports::render(tables[k], format)));
+  return all.dump(2) + "\n";
 }
 
 int run_simulate(const SimulateCliOptions& o) {
@@ -79,17 +131,28 @@ int run_simulate(const SimulateCliOptions& o) {
   // --history: the records `iwd replay --history` writes (the same recorder), of the first
   // replication (each starts at the same instant, and a history's instants never go back), in
   // transactions of kHistoryBatch records.
+  // Without --history, a file of our own for the reports, removed at the end.
+  const bool own_history = o.history.empty();
+  const std::string history_path =
+      own_history ? (std::filesystem::temp_directory_path() / fmt::format("iwd-simulate-{}.db", ::getpid())).string() : o.history;
+  struct Remove {
+    std::string path;
+    ~Remove() {
+      std::error_code ec;
+      if (path.empty()) return;
+      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
+    }
+  } remove{own_history ? history_path : std::string()};
   std::unique_ptr<history::Store> store;
   history::Recorder recorder;
   std::vector<history::Record> pending;
   std::string history_error;
   constexpr std::size_t kHistoryBatch = 10'000;
   simulate::Options options;
-  if (!o.history.empty()) {
+  {
     std::error_code ec;
-    std::filesystem::remove(o.history, ec);
-    for (const char* suffix : {"-wal", "-shm"}) std::filesystem::remove(o.history + suffix, ec);
-    if (!(store = history::Store::create(o.history, &error))) return fail("--history: " + error);
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(history_path + suffix, ec);
+    if (!(store = history::Store::create(history_path, &error))) return fail("--history: " + error);
     options.observe = [&](int replication, const runtime::Event& e, const runtime::Runtime& rt) {
       if (replication > 0) return;
       pending.push_back(recorder.record(e, rt, "simulate"));
@@ -103,7 +166,10 @@ int run_simulate(const SimulateCliOptions& o) {
   if (!simulate::run(loaded.rules->table(), pool, scenario.value, options, &reps, &error)) return fail(error);
   if (store && history_error.empty()) store->append(pending, &history_error);
   if (!history_error.empty()) return fail("--history: " + history_error);
-  std::cout << reports::render(table_of(reps), format.value);
+  store.reset();
+  std::vector<reports::Table> tables{table_of(reps)};
+  if (!window_reports(history_path, scenario.value.run, o.interval, loaded.rules->table(), &tables, &error)) return fail("the reports: " + error);
+  std::cout << render_all(tables, format.value);
   return kExitOk;
 }
 
@@ -116,6 +182,7 @@ void register_simulate(CLI::App& app) {
   cmd->add_option("scenario", opts->scenario, "The scenario: JSON with // comment lines")->required();
   cmd->add_option("--format", opts->format, "text, csv or json")->capture_default_str();
   cmd->add_option("--history", opts->history, "Also write the event history to this SQLite file (replaced)");
+  cmd->add_option("--interval", opts->interval, "The reports' interval: 15m, 1h (default) or 1d");
   cmd->add_flag("--no-jit", opts->no_jit, "Use the reference interpreter");
   cmd->callback([opts] { set_exit_code(run_simulate(*opts)); });
 }
