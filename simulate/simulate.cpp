@@ -266,6 +266,24 @@ bool run(const runtime::abi::RulesV1& rules, runtime::StringPool& pool, const Sc
   return true;
 }
 
+Interval interval95(const std::vector<double>& v) {
+  // t(0.975, n - 1) for n - 1 = 1..30; beyond, the normal's 1.96 is within 2%.
+  static constexpr double kT[] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
+                                  2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
+                                  2.080,  2.074, 2.069, 2.064, 2.060, 2.056, 2.052, 2.048, 2.045, 2.042};
+  Interval out;
+  if (v.empty()) return out;
+  for (double x : v) out.mean += x;
+  out.mean /= static_cast<double>(v.size());
+  if (v.size() < 2) return out;
+  double ss = 0;
+  for (double x : v) ss += (x - out.mean) * (x - out.mean);
+  const double sd = std::sqrt(ss / static_cast<double>(v.size() - 1));
+  const double t = v.size() - 1 <= std::size(kT) ? kT[v.size() - 2] : 1.96;
+  out.half_width = t * sd / std::sqrt(static_cast<double>(v.size()));
+  return out;
+}
+
 bool schema_of(const runtime::abi::RulesV1& rules, runtime::StringPool& pool, runtime::Schema* schema, std::string* error) {
   runtime::replay::Session session(rules, pool, runtime::replay::ReplayOptions{}, nullptr);
   if (!session.init(error)) return false;

@@ -40,6 +40,13 @@ struct Options {
 bool run(const runtime::abi::RulesV1& rules, runtime::StringPool& pool, const Scenario& scenario, const Options& options,
          std::vector<Replication>* out, std::string* error);
 
+// The mean of per-replication values and the half-width of its 95% interval (Student's t with
+// n - 1 degrees of freedom; 0 for one value).
+struct Interval {
+  double mean = 0, half_width = 0;
+};
+Interval interval95(const std::vector<double>& values);
+
 // The rules' item schema, for parse_scenario: from a runtime made and dropped at once.
 bool schema_of(const runtime::abi::RulesV1& rules, runtime::StringPool& pool, runtime::Schema* schema, std::string* error);
 

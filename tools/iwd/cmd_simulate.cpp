@@ -36,23 +36,48 @@ int fail(const std::string& message) {
   return kExitUsage;
 }
 
+// One row per replication, then (with several) their mean and the half-width of its 95%
+// interval ("mean", "ci95" in the replication column).
 reports::Table table_of(const std::vector<simulate::Replication>& reps) {
   using reports::CellType;
   reports::Table t;
   t.title = "Simulation: waits from capture to the first offer, per replication";
-  t.columns = {{"replication", CellType::Count}, {"arrivals", CellType::Count},     {"waited_share", CellType::Percent},
+  t.columns = {{"replication", CellType::Text}, {"arrivals", CellType::Count},     {"waited_share", CellType::Percent},
                {"answered_within_share", CellType::Percent}, {"mean_wait", CellType::Duration},
                {"p50_wait", CellType::Duration}, {"p90_wait", CellType::Duration}, {"p95_wait", CellType::Duration},
                {"p99_wait", CellType::Duration}, {"little_l", CellType::Text}, {"little_lambda_w", CellType::Text},
                {"peak_open", CellType::Count}};
-  auto ms = [](double s) { return static_cast<std::int64_t>(std::llround(s * 1000)); };
   auto share = [](std::int64_t n, std::int64_t d) { return d ? 100.0 * static_cast<double>(n) / static_cast<double>(d) : 0.0; };
-  for (std::size_t k = 0; k < reps.size(); ++k) {
-    const auto& r = reps[k];
-    t.rows.push_back({static_cast<std::int64_t>(k + 1), r.arrivals, share(r.waited, r.arrivals),
-                      share(r.answered_within, r.arrivals), ms(r.mean_wait_s), ms(r.p50_s), ms(r.p90_s), ms(r.p95_s),
-                      ms(r.p99_s), fmt::format("{:.4f}", r.little_l), fmt::format("{:.4f}", r.little_lambda * r.little_w_s),
-                      r.peak_open});
+  // Each measure per replication, in the columns' order after `replication`.
+  std::vector<std::vector<double>> values;
+  for (const auto& r : reps)
+    values.push_back({static_cast<double>(r.arrivals), share(r.waited, r.arrivals), share(r.answered_within, r.arrivals),
+                      r.mean_wait_s, r.p50_s, r.p90_s, r.p95_s, r.p99_s, r.little_l, r.little_lambda * r.little_w_s,
+                      static_cast<double>(r.peak_open)});
+  auto row = [&](std::string name, const std::vector<double>& v) {
+    std::vector<reports::Cell> cells{std::move(name)};
+    for (std::size_t c = 0; c < v.size(); ++c) {
+      switch (t.columns[c + 1].type) {
+        case CellType::Count: cells.emplace_back(static_cast<std::int64_t>(std::llround(v[c]))); break;
+        case CellType::Duration: cells.emplace_back(static_cast<std::int64_t>(std::llround(v[c] * 1000))); break;
+        case CellType::Percent: cells.emplace_back(v[c]); break;
+        case CellType::Text: cells.emplace_back(fmt::format("{:.4f}", v[c])); break;
+      }
+    }
+    t.rows.push_back(std::move(cells));
+  };
+  for (std::size_t k = 0; k < values.size(); ++k) row(std::to_string(k + 1), values[k]);
+  if (values.size() > 1) {
+    std::vector<double> mean, half;
+    for (std::size_t c = 0; c < values[0].size(); ++c) {
+      std::vector<double> column;
+      for (const auto& v : values) column.push_back(v[c]);
+      const simulate::Interval i = simulate::interval95(column);
+      mean.push_back(i.mean);
+      half.push_back(i.half_width);
+    }
+    row("mean", mean);
+    row("ci95", half);
   }
   return t;
 }
