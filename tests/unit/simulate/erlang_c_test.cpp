@@ -3,8 +3,9 @@
 // Erlang C formulas, written here from their textbook definitions:
 //   a = lambda / mu (the offered load), rho = a / c,
 //   C(c, a) = (a^c / c! * c / (c - a)) / (sum_{k<c} a^k / k! + a^c / c! * c / (c - a))  = P(wait > 0),
-//   E[W] = C(c, a) / (c mu - lambda),  P(W <= t) = 1 - C(c, a) exp(-(c mu - lambda) t).
-// Tolerance: each measure's mean over the replications is within 2% of the formula, or the
+//   E[W] = C(c, a) / (c mu - lambda),  P(W <= t) = 1 - C(c, a) exp(-(c mu - lambda) t),
+//   so the p-quantile of the wait is 0 when p <= 1 - C, else ln(C / (1 - p)) / (c mu - lambda).
+// (p90 and p95 wait against those quantiles, as well.) Tolerance: each measure's mean over the replications is within 2% of the formula, or the
 // formula is inside the replications' 95% interval (Student's t, n - 1 degrees of freedom).
 // Little's law (L = lambda W) holds on every replication within 3% (edge effects of the window).
 #include <gtest/gtest.h>
@@ -108,7 +109,8 @@ void expect_close(const char* what, const std::vector<double>& v, double expecte
 class ErlangC : public ::testing::TestWithParam<std::tuple<int, double>> {};
 
 TEST_P(ErlangC, WaitsMatchTheFormulasAndLittlesLawHolds) {
-  const auto [c, rho] = GetParam();
+  const int c = std::get<0>(GetParam());  // not a structured binding: the quantile lambda captures it
+  const double rho = std::get<1>(GetParam());
   auto l = load(kRules);
   ASSERT_TRUE(l);
   constexpr int kReplications = 10;
@@ -122,17 +124,22 @@ TEST_P(ErlangC, WaitsMatchTheFormulasAndLittlesLawHolds) {
   const double a = rho * c, mu = 1.0 / 60, lambda = a * mu;  // per second
   const double pc = erlang_c(c, a), mean_wait = pc / (c * mu - lambda);
   const double within = 1 - pc * std::exp(-(c * mu - lambda) * 30);
-  std::vector<double> waited, mean, answered;
+  auto quantile = [&](double p) { return p <= 1 - pc ? 0.0 : std::log(pc / (1 - p)) / (c * mu - lambda); };
+  std::vector<double> waited, mean, answered, p90, p95;
   for (const Replication& r : reps) {
     ASSERT_GT(r.arrivals, 0);
     waited.push_back(static_cast<double>(r.waited) / static_cast<double>(r.arrivals));
     answered.push_back(static_cast<double>(r.answered_within) / static_cast<double>(r.arrivals));
     mean.push_back(r.mean_wait_s);
+    p90.push_back(r.p90_s);
+    p95.push_back(r.p95_s);
     EXPECT_NEAR(r.little_l, r.little_lambda * r.little_w_s, 0.03 * r.little_l + 0.005) << "Little's law";
   }
   expect_close("P(wait > 0)", waited, pc);
   expect_close("mean wait (s)", mean, mean_wait);
   expect_close("P(wait <= 30s)", answered, within);
+  expect_close("p90 wait (s)", p90, quantile(0.90));
+  expect_close("p95 wait (s)", p95, quantile(0.95));
 }
 
 INSTANTIATE_TEST_SUITE_P(MMc, ErlangC,
