@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <cmath>
 #include <map>
+#include <numbers>
 #include <queue>
 #include <random>
 #include <unordered_map>
@@ -31,7 +32,7 @@ class Random {
   double exponential(double mean) { return -std::log1p(-uniform()) * mean; }
   double normal() {  // Box-Muller, one of the pair
     const double u1 = 1.0 - uniform(), u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
+    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
   }
 
  private:

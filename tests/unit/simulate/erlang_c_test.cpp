@@ -5,8 +5,8 @@
 //   C(c, a) = (a^c / c! * c / (c - a)) / (sum_{k<c} a^k / k! + a^c / c! * c / (c - a))  = P(wait > 0),
 //   E[W] = C(c, a) / (c mu - lambda),  P(W <= t) = 1 - C(c, a) exp(-(c mu - lambda) t),
 //   so the p-quantile of the wait is 0 when p <= 1 - C, else ln(C / (1 - p)) / (c mu - lambda).
-// (p90 and p95 wait against those quantiles, as well.) Tolerance: each measure's mean over the replications is within 2% of the formula, or the
-// formula is inside the replications' 95% interval (Student's t, n - 1 degrees of freedom).
+// The p90 and p95 waits are checked against those quantiles. Tolerance: each measure's mean
+// over the replications is within 2% of the formula, or the formula is inside the replications' 95% interval (Student's t, n - 1 degrees of freedom).
 // Little's law (L = lambda W) holds on every replication within 3% (edge effects of the window).
 #include <gtest/gtest.h>
 
