@@ -28,6 +28,7 @@ class Engine::Tap final : public runtime::EventSink {
   void on_event(const runtime::Event& e) override {
     events.push_back(e);
     engine_.record(e);  // now: the runtime still holds what the event is about
+    engine_.stats_.prefetch(e);  // the views read the item's entries at the drain, after the call
   }
   std::vector<runtime::Event> events;
 

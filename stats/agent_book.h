@@ -16,6 +16,7 @@
 
 #include "runtime/chunked_vector.h"
 #include "runtime/runtime.h"
+#include "stats/prefetch.h"
 
 namespace iwd::stats {
 
@@ -45,6 +46,10 @@ class AgentBook {
                                                                 std::optional<std::uint32_t> agent, std::size_t limit,
                                                                 std::optional<std::pair<std::uint32_t, std::uint32_t>>* next) const;
   std::size_t parked_count() const { return workbins_.size(); }
+  // As QueueStats::prefetch: the item's owner slot, read by on_event after the call.
+  void prefetch(std::uint32_t id) const {
+    if (id < parked_with_.size()) stats::prefetch(&parked_with_[id]);
+  }
 
  private:
   void refresh_item(std::uint32_t id, const runtime::Runtime& rt);

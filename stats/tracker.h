@@ -13,6 +13,13 @@ class Tracker final {
     queue.on_event(e, rt);
     agents.on_event(e, rt);
   }
+  // Called as the runtime emits an event, before on_event (which must wait for the end of the
+  // call): starts loading what on_event will read of the event's item.
+  void prefetch(const runtime::Event& e) const {
+    if (e.item == runtime::kNoId) return;
+    queue.prefetch(e.item);
+    agents.prefetch(e.item);
+  }
   void rebuild(const runtime::Runtime& rt, std::int64_t now) {
     queue.rebuild(rt, now);
     agents.rebuild(rt);
