@@ -89,6 +89,9 @@ class Workspace {
 namespace {
 
 constexpr const char* kSettingsFile = "workspace.json";
+// In the folder of a workspace declared in the configuration, once it started (before anything
+// of it is acknowledged): its folder holds data even though it has no workspace.json.
+constexpr const char* kDeclaredFile = "declared";
 constexpr std::size_t kStartThreads = 4;  // workspaces started at once at start
 
 // fsync of a file or a folder (a rename or a new entry durable in its folder).
@@ -154,9 +157,23 @@ WorkspaceRegistry::~WorkspaceRegistry() {
   }
   reaper_.join();
   for (Creator& c : creators_) c.thread.join();  // each answers (its front end may be gone: no one reads it)
-  std::lock_guard<std::mutex> lock(mu_);
-  live_.clear();
-  retired_.clear();
+  std::vector<std::shared_ptr<Workspace>> all;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& [name, ws] : live_) all.push_back(std::move(ws));
+    for (auto& ws : retired_) all.push_back(std::move(ws));
+    live_.clear();
+    retired_.clear();
+  }
+  // A request answered before the front end stopped may still hold its workspace for a moment
+  // (its exchange goes after the answer, on the workspace's committer thread): the last
+  // reference must be dropped here, as the reaper does, for a workspace's engine cannot stop
+  // from its own thread (its committer would join itself).
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  for (const auto& ws : all)
+    while (ws.use_count() > 1 && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  all.clear();
 }
 
 std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment, runtime::Clock& clock, std::string* error) {
@@ -184,6 +201,12 @@ std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment
     if (!entry.is_directory()) continue;
     // A leading `.`: a delete (renamed aside) cut short; no settings: a create cut short.
     const bool settings = fs::exists(entry.path() / kSettingsFile);
+    // Declared before and not any more (a configuration edited, a name mistyped): its items
+    // are kept, and the service does not start without a decision about them.
+    if (name.front() != '.' && !settings && !declared.count(name) && fs::exists(entry.path() / kDeclaredFile))
+      return fail(name, fmt::format("{} holds the data of a workspace declared in the configuration before and not any "
+                                    "more: declare it again to serve its items, or move the folder away to drop them",
+                                    entry.path().string()));
     if (name.front() == '.' || (!settings && !declared.count(name))) {
       std::fprintf(stderr, "iwd serve: removing %s (a workspace's %s cut short)\n", entry.path().c_str(),
                    name.front() == '.' ? "delete" : "create");
@@ -218,7 +241,9 @@ std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment
         why = why.empty() ? fmt::format("the rules {} have errors (iwd check {})", *job.rules_path, *job.rules_path) : why;
       else if (!open && job.ws->config().tokens.empty())
         why = "it has no `tokens`: with authentication, every workspace has its own";
-      else if (job.ws->start(std::move(rules), clock, &why))
+      else if (job.ws->start(std::move(rules), clock, &why) &&
+               (!job.rules_path || fs::exists(job.ws->folder() / kDeclaredFile) ||
+                write_durably(job.ws->folder() / kDeclaredFile, "declared in the configuration\n", &why)))
         continue;
       job.error = fmt::format("workspace `{}`: {}", job.ws->name(), why);
     }

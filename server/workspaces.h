@@ -9,7 +9,8 @@
 //
 // A create is acknowledged once durable: the journal holds the rules and workspace.json its
 // settings (written last, renamed into place and synced); a folder without workspace.json is a
-// create cut short and removed at start. A delete renames the folder out of the names (a
+// create cut short and removed at start, unless it holds the `declared` mark of a workspace the
+// configuration declared before (then the start stops, naming it). A delete renames the folder out of the names (a
 // leading `.`), durably, before it answers; the files go once the workspace's engine stopped.
 #pragma once
 

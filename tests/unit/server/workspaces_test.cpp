@@ -227,6 +227,25 @@ TEST_F(Workspaces, CreatedWorkspacesSurviveARestartDeletedOnesAndCutShortOnesDoN
   EXPECT_EQ(registry_->size(), 3u);  // a, b, c
 }
 
+TEST_F(Workspaces, AWorkspaceNoLongerDeclaredKeepsItsItemsAndStopsTheStartNamingIt) {
+  serve();
+  ASSERT_EQ(call(kA, "POST", "/v1/workspaces/a/items", R"({"id": "A-1", "kind": "Sale"})").status, 201);
+  stop();
+  // The configuration without `a` (edited, or its name mistyped): its folder is no create cut
+  // short, so it is neither removed nor served; the start says so.
+  ServerConfig without = config_;
+  std::erase_if(without.workspaces, [](const WorkspaceDecl& w) { return w.name == "a"; });
+  std::string error;
+  auto registry = WorkspaceRegistry::open({dir_.string(), &without, auth_.get(), &metrics_, engine_.get(), false}, clock_, &error);
+  EXPECT_FALSE(registry);
+  EXPECT_NE(error.find("workspace `a`"), std::string::npos) << error;
+  EXPECT_NE(error.find("declared in the configuration before"), std::string::npos) << error;
+  EXPECT_TRUE(fs::exists(dir_ / "workspaces" / "a" / "journal.db"));
+  // Declared again: its item is there.
+  serve();
+  EXPECT_EQ(call(kA, "GET", "/v1/workspaces/a/items/A-1").json()["state"], "queued");
+}
+
 TEST_F(Workspaces, AWorkspaceThatCannotStartRefusesTheStartNamingIt) {
   // Six workspaces started on several threads at once, the fifth without usable rules.
   std::string error, decls;
