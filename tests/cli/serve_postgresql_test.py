@@ -4,8 +4,8 @@
 acknowledged, kill -9, a restart once the lease expired, every acknowledged create present; a
 second serve on the same store refused while the first holds the lease, naming the holder and
 how long; a clean stop releases the lease at once; a serve whose lease another node took over
-exits 1 saying so; the event history is refused (not kept in PostgreSQL yet), as is a --store
-that is not PostgreSQL's. Usage: serve_postgresql_test.py IWD."""
+exits 1 saying so; the event history and workspaces other than `default` are refused (not
+kept in PostgreSQL yet), as is a --store that is not PostgreSQL's. Usage: serve_postgresql_test.py IWD."""
 import json
 import os
 import shutil
@@ -61,8 +61,9 @@ class Cluster:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
-def serve(store, config=CONFIG, name="serve"):
-    """`iwd serve --store STORE` on a free loopback port: (process, port or None when it exited, its stderr)."""
+def serve(store, config=CONFIG, name="serve", data="data"):
+    """`iwd serve --store STORE` (none when STORE is None) on a free loopback port: (process, port or None when it
+    exited, its stderr)."""
     path = os.path.join(TMP, "config.json")
     with open(path, "w") as f:
         json.dump(config, f)
@@ -71,8 +72,8 @@ def serve(store, config=CONFIG, name="serve"):
         os.remove(port_file)
     log_path = os.path.join(TMP, name + ".log")
     log = open(log_path, "w")
-    proc = subprocess.Popen([IWD, "serve", "--rules", "examples/enterprise.iwd", "--store", store, "--data",
-                             os.path.join(TMP, "data"), "--listen", "127.0.0.1:0", "--port-file", port_file,
+    proc = subprocess.Popen([IWD, "serve", "--rules", "examples/enterprise.iwd"] + (["--store", store] if store else []) +
+                            ["--data", os.path.join(TMP, data), "--listen", "127.0.0.1:0", "--port-file", port_file,
                              "--config", path], stderr=log)
     for _ in range(300):
         if os.path.exists(port_file) and open(port_file).read().strip():
@@ -96,6 +97,27 @@ try:
     proc, port, log = serve(cluster.url, config={"tokens": CONFIG["tokens"]}, name="history")
     check(port is None and proc.wait(timeout=30) == 2, "the event history with --store postgresql:// is refused")
     check("not kept in PostgreSQL yet" in open(log).read(), "saying so: " + open(log).read())
+    for what, extra in (("declared workspaces", {"workspaces": {"sales": {"rules": "examples/enterprise.iwd"}}}),
+                        ("admin_tokens", {"admin_tokens": [{"token": "deployment-token-0123456", "name": "ops"}]})):
+        proc, port, log = serve(cluster.url, config={**CONFIG, **extra}, name="workspaces")
+        check(port is None and proc.wait(timeout=30) == 2, f"{what} with --store postgresql:// are refused")
+        check("only the workspace `default` is kept in PostgreSQL" in open(log).read(), "saying so: " + open(log).read())
+    # A data folder whose workspaces a run without --store kept in SQLite: not served from PostgreSQL.
+    proc, port, log = serve(None, config={**CONFIG, "admin_tokens": [{"token": "deployment-token-0123456", "name": "ops"}]},
+                            name="sqlite", data="sqlite")
+    check(port is not None, "a serve without --store: " + open(log).read())
+    rules = open("examples/enterprise.iwd").read()
+    status = call(port, "PUT", "/v1/admin/workspaces/sales",
+                  {"rules": rules, "tokens": [{"token": "sales-token-0123456789ab", "role": "admin"}]},
+                  "deployment-token-0123456")[0]
+    check(status == 201, f"keeps a workspace created over the API in SQLite: {status}")
+    proc.terminate()
+    proc.wait(timeout=30)
+    proc, port, log = serve(cluster.url, name="leftover", data="sqlite")
+    if port is not None:
+        proc.kill()
+    check(port is None and proc.wait(timeout=30) == 2, "its folder's workspaces refused with --store postgresql://")
+    check("workspaces/sales is a workspace kept in SQLite" in open(log).read(), "naming it: " + open(log).read())
     proc, port, log = serve("/tmp/somewhere.db", name="bad")
     check(port is None and proc.wait(timeout=30) == 2, "a --store that is not PostgreSQL's is refused")
 

@@ -14,6 +14,7 @@
 #include <chrono>
 #include <csignal>
 #include <fstream>
+#include <filesystem>
 #include <iostream>
 #include <thread>
 
@@ -46,7 +47,7 @@ bool postgresql_store(const std::string& store) {
 // The journal in PostgreSQL, under the lease of workspace `default` (server/store_lease.h).
 // What is not kept there yet is refused, not ignored. The exit status when not: 1 (held by
 // another node, or the database unavailable: a supervisor tries again) or kExitUsage.
-int open_postgresql_store(const std::string& store, const server::ServerConfig& config,
+int open_postgresql_store(const std::string& store, const std::string& data, const server::ServerConfig& config,
                           std::unique_ptr<server::StoreLease>* lease, std::unique_ptr<server::Journal>* journal) {
   // Notifications are (notify/ is on sqlstore), but their events are the history's records.
   if (config.history) {
@@ -55,6 +56,23 @@ int open_postgresql_store(const std::string& store, const server::ServerConfig& 
                  "configuration (--config), or keep the journal in SQLite (no --store)\n";
     return kExitUsage;
   }
+  // Only the workspace `default` is kept there: others would go to SQLite files beside it,
+  // lost with this machine, so they are refused rather than split between the two stores.
+  if (!config.workspaces.empty() || !config.admin_tokens.empty()) {
+    std::cerr << "iwd serve: --store postgresql://: only the workspace `default` is kept in PostgreSQL yet; other "
+                 "workspaces (`workspaces`, and `admin_tokens` that create them) would be kept in SQLite files on this "
+                 "machine only: take them out of the configuration (--config), or keep every workspace in SQLite (no --store)\n";
+    return kExitUsage;
+  }
+  // Nor workspaces a run without --store created here over the API (DIR/workspaces/{ws}).
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(data) / "workspaces", ec))
+    if (entry.is_directory() && entry.path().filename().string().front() != '.') {
+      std::cerr << "iwd serve: --store postgresql://: " << entry.path().string()
+                << " is a workspace kept in SQLite; only the workspace `default` is kept in PostgreSQL yet: serve it "
+                   "without --store, or move the folder aside\n";
+      return kExitUsage;
+    }
   std::string error;
   pgstore::Code code = pgstore::Code::Ok;
   *lease = server::StoreLease::acquire({store, "default", server::node_name()}, &code, &error);
@@ -148,7 +166,7 @@ int run_serve(const ServeOptions& opts) {
                 << opts.store << "`\n";
       return kExitUsage;
     }
-    if (const int status = open_postgresql_store(opts.store, config, &lease, &journal); status != kExitOk) return status;
+    if (const int status = open_postgresql_store(opts.store, data, config, &lease, &journal); status != kExitOk) return status;
     // Lost: nothing more is acknowledged (503), and the service stops as a SIGTERM stops it.
     lease->keep([&lost, j = journal.get()](const std::string& why) {
       j->fence(why);
@@ -234,7 +252,6 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--store", opts->store,
                   "Keep the journal in PostgreSQL (a postgresql:// URI or a conninfo) under the lease of workspace "
                   "default, instead of DIR/journal.db (docs/deployment.md)");
-
   cmd->callback([opts] { set_exit_code(run_serve(*opts)); });
 }
 
