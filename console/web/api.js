@@ -5,6 +5,8 @@
 // keeps its token apart (a token opens one workspace).
 const base = (location.pathname.match(/^\/v1\/workspaces\/[a-z0-9][a-z0-9-]*(?=\/ui\/)/) || [''])[0];
 const KEY = base ? 'iwd.token:' + base : 'iwd.token';
+// The workspace this console is for (null: the default workspace's console at /ui/).
+export const workspace = base ? base.split('/')[3] : null;
 // The API's path in this workspace: `/v1/items` is `/v1/workspaces/{ws}/items` there.
 const apiPath = (path) => !base ? path : base + (path.startsWith('/v1/') ? path.slice(3) : path);
 

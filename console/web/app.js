@@ -1,7 +1,7 @@
 // The console's shell: sign-in, the header (the ruleset in force, navigation, the live
 // state), and the hash router (#/queue, #/items/ID, ...: the fragment never reaches the
 // server, and holds no token). Each page is a module with render(view, params, app).
-import {api, ApiError, session} from './api.js';
+import {api, ApiError, session, workspace} from './api.js';
 import {h, notice, replace} from './dom.js';
 import {poll} from './live.js';
 import * as signIn from './pages/signin.js';
@@ -73,10 +73,13 @@ function signOut(message) {
   route(message);
 }
 
-// The header's ruleset: the name and version in force, and its zone.
+// The header's ruleset: the workspace (in a workspace's console), the name and version in
+// force, and its zone.
 async function loadRules() {
   rulesInForce = await api('/v1/admin/rules');
+  // A workspace's console says which workspace it is, first: its tokens, items and rules are its own.
   replace(document.getElementById('ruleset'),
+    workspace && h('span', {id: 'workspace-name', title: 'The workspace this console shows'}, `workspace ${workspace} · `),
     h('span', {class: 'ruleset-name', title: 'The ruleset in force'}, rulesInForce.ruleset),
     h('span', {class: 'muted'}, ` · rules' zone ${rulesInForce.timezone}`));
 }

@@ -40,6 +40,8 @@ try {
     const shown = await page.$$eval('#queue-table tbody tr td[data-field=open]', (tds) => tds.map((td) => Number(td.textContent.trim())));
     check(shown.reduce((a, b) => a + b, 0) === open, 'the overview shows its open items', `${shown} against ${open}`);
     check((await page.$eval('#whoami', (e) => e.textContent)).includes('sue'), 'the header names the workspace token');
+    await page.waitForSelector('#workspace-name');
+    check((await page.$eval('#workspace-name', (e) => e.textContent)).includes('workspace sales'), 'the header names the workspace');
   });
 
   await step('every request stayed in the workspace', async () => {
