@@ -332,7 +332,7 @@ def verify_history(data, worlds):
     failures, checked = [], 0
     db = sqlite3.connect(f"file:{data}/journal.db?mode=ro", uri=True, timeout=60)
     try:
-        rows = db.execute("SELECT seq, at, item, reason, from_state FROM history ORDER BY seq").fetchall()
+        rows = db.execute("SELECT seq, at, item, reason, from_state, to_state FROM history ORDER BY seq").fetchall()
         # The aggregates written in the records' transactions agree with them (history_aggregates.py).
         failures += [Failure("history aggregates", "history_agg", "the records' counts", x, ())
                      for x in history_aggregates.check(db)]
@@ -351,9 +351,11 @@ def verify_history(data, worlds):
                 it = w.items.get(item)
                 failures.append(Failure("history lost", f"history of {item}", f"a `{cause}` record (acknowledged)",
                                         "none", it.history if it else ()))
-    captures = Counter((r[2], r[1]) for r in rows if r[3] == "capture" and r[4] == "none")
+    # A capture the rules rejected and its corrected capture may fall in the same millisecond:
+    # each is one record (to `rejected`, then to its state), so they are counted apart.
+    captures = Counter((r[2], r[1], r[5] == "rejected") for r in rows if r[3] == "capture" and r[4] == "none")
     timers = Counter((r[2], r[1], r[3]) for r in rows if r[3] in ("offer_timeout", "activate", "expire"))
-    for (item, at), n in captures.items():
+    for (item, at, _), n in captures.items():
         if n > 1:
             failures.append(Failure("history duplicate", f"history of {item}", f"one capture record at {at}", f"{n}"))
     for (item, at, cause), n in timers.items():
