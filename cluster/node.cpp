@@ -48,7 +48,7 @@ Node::Node(NodeOptions options, const std::string& conninfo, std::unique_ptr<Sto
     : options_(std::move(options)), name_(options_.name + "#" + start_id()), store_(std::move(store)) {
   if (options_.node_ttl.count() == 0) options_.node_ttl = options_.lease_ttl;
   if (options_.scan_interval.count() == 0) options_.scan_interval = options_.lease_ttl / 8;
-  if (options_.grace.count() == 0) options_.grace = options_.lease_ttl / 8;
+  if (options_.grace.count() == 0) options_.grace = 2 * options_.scan_interval;
   if (!options_.clock) options_.clock = std::make_shared<SteadyClock>();
   if (!store_) store_ = std::make_unique<PgStore>(conninfo, connection_options(options_.lease_ttl));
   worker_ = std::thread([this] { run(); });

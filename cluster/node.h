@@ -49,7 +49,8 @@ struct NodeOptions {
   std::chrono::milliseconds node_ttl{0};       // a node is alive while its heartbeat is younger: 0 = lease_ttl
   std::chrono::milliseconds scan_interval{0};  // how often leases and nodes are read: 0 = lease_ttl / 8
   // How long a free or expired lease placed on another live node waits before this node takes
-  // it (its placed node goes first): 0 = lease_ttl / 8.
+  // it (its placed node goes first): 0 = two scan intervals, so that the placed node, busy
+  // with its own acquires or short of CPU, gets more than one scan of lead over the others.
   std::chrono::milliseconds grace{0};
   // The workspaces of the deployment, read at every scan (the same list on every node).
   std::function<std::vector<std::string>()> workspaces;

@@ -159,7 +159,10 @@ TEST_F(NodeTest, AJoiningNodeGetsItsShareAndNothingElseMoves) {
       ++handed;
     }
   }
-  EXPECT_EQ(handed, moved);
+  std::string log;
+  for (std::size_t i = mark; i < since.size(); ++i)
+    log += since[i].node + (since[i].acquired ? " took " : " lost ") + since[i].workspace + " " + since[i].why + "\n";
+  EXPECT_EQ(handed, moved) << log;
   EXPECT_EQ(overlaps(events_.all()), "");
 }
 
