@@ -15,6 +15,7 @@
 #include <unordered_map>
 
 #include "runtime/replay/replay.h"
+#include "simulate/histogram.h"
 
 namespace iwd::simulate {
 namespace {
@@ -72,51 +73,10 @@ std::int64_t next_arrival(const Stream& s, double t, std::int64_t end, Random& r
   return kNever;
 }
 
-// Waits counted in buckets, so that memory does not grow with the items simulated: exact
-// below 2048 ms, then 1024 buckets an octave (a percentile within 0.1% of the wait).
-class WaitHistogram {
- public:
-  void add(std::int64_t ms) {
-    ++counts_[bucket(ms)];
-    ++n_;
-    sum_ += static_cast<double>(ms);
-  }
-  std::int64_t count() const { return n_; }
-  double mean() const { return n_ ? sum_ / static_cast<double>(n_) : 0; }
-  // The p-quantile (the ceil(p n)-th smallest wait), as its bucket's lower bound.
-  double percentile(double p) const {
-    if (n_ == 0) return 0;
-    const auto rank = std::max<std::int64_t>(1, static_cast<std::int64_t>(std::ceil(p * static_cast<double>(n_))));
-    std::int64_t seen = 0;
-    for (const auto& [b, c] : counts_)
-      if ((seen += c) >= rank) return static_cast<double>(lower_bound(b));
-    return static_cast<double>(lower_bound(counts_.rbegin()->first));
-  }
-
- private:
-  static constexpr int kExactBits = 11, kSubBits = 10;
-  static std::uint32_t bucket(std::int64_t ms) {
-    const auto w = static_cast<std::uint64_t>(std::max<std::int64_t>(0, ms));
-    if (w < (1u << kExactBits)) return static_cast<std::uint32_t>(w);
-    const int e = 63 - __builtin_clzll(w);  // 11 and up
-    const auto sub = static_cast<std::uint32_t>((w >> (e - kSubBits)) & ((1u << kSubBits) - 1));
-    return (1u << kExactBits) + (static_cast<std::uint32_t>(e - kExactBits) << kSubBits) + sub;
-  }
-  static std::int64_t lower_bound(std::uint32_t b) {
-    if (b < (1u << kExactBits)) return b;
-    const std::uint32_t k = b - (1u << kExactBits);
-    const int e = static_cast<int>(k >> kSubBits) + kExactBits;
-    const std::uint64_t sub = k & ((1u << kSubBits) - 1);
-    return static_cast<std::int64_t>((std::uint64_t{1} << e) | (sub << (e - kSubBits)));
-  }
-  std::map<std::uint32_t, std::int64_t> counts_;
-  std::int64_t n_ = 0;
-  double sum_ = 0;
-};
-
 struct Open {
   std::int64_t captured = 0;  // ms from the start
-  std::uint32_t stream = 0;
+  double handle_ms = 0;       // drawn at arrival, so that both sides of a comparison get the same
+  std::int32_t process = -1;  // the first the item was in
   bool offered = false;
 };
 
@@ -129,10 +89,67 @@ struct Pending {
   bool operator>(const Pending& o) const { return at != o.at ? at > o.at : seq > o.seq; }
 };
 
+// The measures of one scope (every item, or one process's) as the run goes.
+class Tally {
+ public:
+  // The area under the number waiting over the window [from, to), up to `at`.
+  void advance(std::int64_t at, std::int64_t from, std::int64_t to) {
+    const std::int64_t a = std::max(last_, from), b = std::min(at, to);
+    if (b > a) area_ += static_cast<double>(waiting_) * static_cast<double>(b - a);
+    last_ = std::max(last_, at);
+  }
+  void arrive(bool measured) {
+    ++waiting_;
+    arrivals_ += measured ? 1 : 0;
+  }
+  void offered(std::int64_t wait, bool measured, std::int64_t answer_within) {
+    --waiting_;
+    if (!measured) return;
+    waits_.add(wait);
+    waited_ += wait > 0 ? 1 : 0;
+    within_ += wait <= answer_within ? 1 : 0;
+  }
+  Measures summary(double window_s) const {
+    Measures m;
+    m.arrivals = arrivals_;
+    m.waited = waited_;
+    m.answered_within = within_;
+    m.mean_wait_s = waits_.mean() / 1000;
+    m.p50_s = waits_.percentile(0.50) / 1000;
+    m.p90_s = waits_.percentile(0.90) / 1000;
+    m.p95_s = waits_.percentile(0.95) / 1000;
+    m.p99_s = waits_.percentile(0.99) / 1000;
+    m.little_l = area_ / 1000 / window_s;
+    m.little_lambda = static_cast<double>(arrivals_) / window_s;
+    m.little_w_s = m.mean_wait_s;
+    return m;
+  }
+
+ private:
+  WaitHistogram waits_;
+  std::int64_t arrivals_ = 0, waited_ = 0, within_ = 0, waiting_ = 0, last_ = 0;
+  double area_ = 0;
+};
+
+// Each stream draws from its own generator (seeded from the seed, the replication and the
+// stream), in the same order whatever the agents do: its arrival instants, then each item's
+// attributes and handle time. So the same scenario under other staffing or other rules sees the
+// same items (common random numbers, for comparisons).
+std::uint64_t splitmix64(std::uint64_t x) {
+  x += 0x9e3779b97f4a7c15u;
+  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+  x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+  return x ^ (x >> 31);
+}
+
 class Replicator {
  public:
   Replicator(const runtime::abi::RulesV1& rules, runtime::StringPool& pool, const Scenario& s, const Options& o, int rep)
-      : rules_(rules), pool_(pool), s_(s), o_(o), rep_(rep), rng_(s.run.seed * 1000003u + static_cast<std::uint64_t>(rep)) {}
+      : rules_(rules), pool_(pool), s_(s), o_(o), rep_(rep),
+        by_process_(static_cast<std::size_t>(std::max(0, rules.process_count))) {
+    const std::uint64_t base = splitmix64(s.run.seed * 1000003u + static_cast<std::uint64_t>(rep));
+    for (std::size_t k = 0; k < s.streams.size(); ++k) rngs_.emplace_back(splitmix64(base + k));
+  }
 
   bool run(Replication* out, std::string* error) {
     runtime::replay::ReplayOptions ro;
@@ -140,7 +157,7 @@ class Replicator {
     ro.start = stdlib::Instant{s_.run.start};
     ro.observe = [this](const runtime::Event& e, const runtime::Runtime& rt) {
       if (o_.observe) o_.observe(rep_, e, rt);
-      if (e.kind == runtime::EventKind::ItemStateChanged) seen_.push_back({e.item, e.to_item});
+      if (e.kind == runtime::EventKind::ItemStateChanged) seen_.push_back({e.item, e.process, e.to_item});
     };
     runtime::replay::Session session(rules_, pool_, ro, nullptr);
     if (!session.init(error)) return false;
@@ -152,6 +169,7 @@ class Replicator {
         if (!apply(0, Op::Agent, std::move(a), error)) return false;
       }
     exact_.assign(s_.streams.size(), 0.0);
+    numbered_.assign(s_.streams.size(), 0);
     for (std::uint32_t k = 0; k < s_.streams.size(); ++k) schedule_arrival(k, 0.0);
     while (!queue_.empty()) {
       const Pending p = queue_.top();
@@ -169,46 +187,50 @@ class Replicator {
   }
 
  private:
+  struct Seen {
+    std::uint32_t item;
+    std::int32_t process;
+    runtime::ItemState to;
+  };
+
   bool apply(std::int64_t at, Op op, json value, std::string* error) {
-    account(at);
     const runtime::Status st = session_->apply(ScriptLine{s_.run.start + at, op, std::move(value)});
     if (!st.ok()) {
       *error = fmt::format("replication {}: {}", rep_ + 1, st.error);
       return false;
     }
-    for (const auto& [item, to] : seen_) observed(at, item, to);
+    for (const Seen& e : seen_) observed(at, e);
     seen_.clear();
     return true;
   }
 
   void schedule_arrival(std::uint32_t stream, double after) {
-    const std::int64_t t = next_arrival(s_.streams[stream], after, s_.run.length_ms, rng_, &exact_[stream]);
+    const std::int64_t t = next_arrival(s_.streams[stream], after, s_.run.length_ms, rngs_[stream], &exact_[stream]);
     if (t != kNever) queue_.push({t, seq_++, Kind::Arrival, stream});
   }
 
   bool arrive(const Pending& p, std::string* error) {
-    account(p.at);  // before it counts as waiting
     const Stream& st = s_.streams[p.index];
-    const std::string id = fmt::format("{}-{}", st.name, ++numbered_);
+    Random& rng = rngs_[p.index];
+    const std::string id = fmt::format("{}-{}", st.name, ++numbered_[p.index]);
     json item = json::object();
     item["id"] = id;
-    for (const AttributeDraw& d : st.attributes) item[d.name] = draw(d);
-    open_[pool_.intern(id)] = Open{p.at, p.index, false};
-    ++waiting_;
-    if (measured(p.at)) {
-      ++waiting_measured_;
-      ++arrivals_;
-    }
+    for (const AttributeDraw& d : st.attributes) item[d.name] = draw(d, rng);
+    const double handle = handle_ms(st.handle, rng);
+    open_[pool_.intern(id)] = Open{p.at, handle, -1, false};
+    all_.advance(p.at, s_.run.warmup_ms, s_.run.length_ms);  // before it counts as waiting
+    all_.arrive(measured(p.at));
+    waiting_measured_ += measured(p.at) ? 1 : 0;
     peak_open_ = std::max<std::int64_t>(peak_open_, static_cast<std::int64_t>(open_.size()));
     schedule_arrival(p.index, exact_[p.index]);
     return apply(p.at, Op::Capture, std::move(item), error);
   }
 
-  const json& draw(const AttributeDraw& d) {
+  static const json& draw(const AttributeDraw& d, Random& rng) {
     if (d.choices.size() == 1) return d.choices[0].first;
     double total = 0;
     for (const auto& c : d.choices) total += c.second;
-    double x = rng_.uniform() * total;
+    double x = rng.uniform() * total;
     for (const auto& c : d.choices)
       if ((x -= c.second) < 0) return c.first;
     return d.choices.back().first;
@@ -222,49 +244,42 @@ class Replicator {
     return true;
   }
 
-  void observed(std::int64_t at, std::uint32_t item, runtime::ItemState to) {
-    auto it = open_.find(item);
+  void observed(std::int64_t at, const Seen& e) {
+    auto it = open_.find(e.item);
     if (it == open_.end()) return;
     Open& o = it->second;
-    if (to == runtime::ItemState::Offered && !o.offered) {
+    const bool counted = measured(o.captured);
+    if (o.process < 0 && !o.offered && e.process >= 0 && static_cast<std::size_t>(e.process) < by_process_.size()) {
+      o.process = e.process;  // it waits, from now, in its process's tally too
+      by_process_[static_cast<std::size_t>(o.process)].advance(at, s_.run.warmup_ms, s_.run.length_ms);
+      by_process_[static_cast<std::size_t>(o.process)].arrive(counted);
+    }
+    if (e.to == runtime::ItemState::Offered && !o.offered) {
       o.offered = true;
-      --waiting_;
-      if (measured(o.captured)) {
-        --waiting_measured_;
-        waits_.add(at - o.captured);
-        if (at > o.captured) ++waited_;
-        if (at - o.captured <= s_.run.answer_within_ms) ++within_;
+      all_.advance(at, s_.run.warmup_ms, s_.run.length_ms);
+      all_.offered(at - o.captured, counted, s_.run.answer_within_ms);
+      if (o.process >= 0) {
+        Tally& t = by_process_[static_cast<std::size_t>(o.process)];
+        t.advance(at, s_.run.warmup_ms, s_.run.length_ms);
+        t.offered(at - o.captured, counted, s_.run.answer_within_ms);
       }
-    } else if (to == runtime::ItemState::Assigned) {
-      const double h = handle_ms(s_.streams[o.stream].handle, rng_);
-      queue_.push({at + std::max<std::int64_t>(1, std::llround(h)), seq_++, Kind::Done, item});
+      waiting_measured_ -= counted ? 1 : 0;
+    } else if (e.to == runtime::ItemState::Assigned) {
+      queue_.push({at + std::max<std::int64_t>(1, std::llround(o.handle_ms)), seq_++, Kind::Done, e.item});
     }
   }
 
   bool measured(std::int64_t captured) const { return captured >= s_.run.warmup_ms && captured < s_.run.length_ms; }
 
-  // The area under the number waiting, over the window, up to `at`.
-  void account(std::int64_t at) {
-    const std::int64_t from = std::max(last_, s_.run.warmup_ms), to = std::min(at, s_.run.length_ms);
-    if (to > from) area_ += static_cast<double>(waiting_) * static_cast<double>(to - from);
-    last_ = std::max(last_, at);
-  }
-
   void summarize(Replication* out) {
-    account(s_.run.length_ms);
-    Replication r;
-    r.arrivals = arrivals_;
-    r.waited = waited_;
-    r.answered_within = within_;
-    r.mean_wait_s = waits_.mean() / 1000;
-    r.p50_s = waits_.percentile(0.50) / 1000;
-    r.p90_s = waits_.percentile(0.90) / 1000;
-    r.p95_s = waits_.percentile(0.95) / 1000;
-    r.p99_s = waits_.percentile(0.99) / 1000;
     const double window_s = static_cast<double>(s_.run.length_ms - s_.run.warmup_ms) / 1000;
-    r.little_l = area_ / 1000 / window_s;
-    r.little_lambda = static_cast<double>(arrivals_) / window_s;
-    r.little_w_s = r.mean_wait_s;
+    all_.advance(s_.run.length_ms, s_.run.warmup_ms, s_.run.length_ms);
+    Replication r;
+    static_cast<Measures&>(r) = all_.summary(window_s);
+    for (Tally& t : by_process_) {
+      t.advance(s_.run.length_ms, s_.run.warmup_ms, s_.run.length_ms);
+      r.by_process.push_back(t.summary(window_s));
+    }
     r.peak_open = peak_open_;
     *out = r;
   }
@@ -274,17 +289,17 @@ class Replicator {
   const Scenario& s_;
   const Options& o_;
   int rep_;
-  Random rng_;
+  std::vector<Random> rngs_;  // one a stream
   runtime::replay::Session* session_ = nullptr;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue_;
   std::uint64_t seq_ = 0;
   std::vector<double> exact_;  // each stream's last arrival, unrounded
   std::unordered_map<std::uint32_t, Open> open_;
-  std::vector<std::pair<std::uint32_t, runtime::ItemState>> seen_;
-  std::int64_t numbered_ = 0, arrivals_ = 0, waited_ = 0, within_ = 0, waiting_ = 0, waiting_measured_ = 0, peak_open_ = 0;
-  std::int64_t last_ = 0;
-  double area_ = 0;
-  WaitHistogram waits_;
+  std::vector<Seen> seen_;
+  std::vector<std::int64_t> numbered_;  // each stream's items so far
+  std::int64_t waiting_measured_ = 0, peak_open_ = 0;
+  Tally all_;
+  std::vector<Tally> by_process_;
 };
 
 }  // namespace

@@ -15,9 +15,10 @@
 
 namespace iwd::simulate {
 
-// What one replication measured over its window [start + warmup, start + length): waits are
-// from capture to the first offer, of the items captured in the window.
-struct Replication {
+// What one replication measured over its window [start + warmup, start + length), of all items
+// or of one process's: waits are from capture to the first offer, of the items captured in the
+// window (an item counts for the process it was first in).
+struct Measures {
   std::int64_t arrivals = 0;        // items captured in the window
   std::int64_t waited = 0;          // of them, not offered at once
   std::int64_t answered_within = 0; // of them, offered within run.answer_within
@@ -26,7 +27,11 @@ struct Replication {
   // Little's law over the window: L the time-average of items waiting for their first offer,
   // lambda the arrivals per second, W the mean wait.
   double little_l = 0, little_lambda = 0, little_w_s = 0;
-  std::int64_t peak_open = 0;  // the most items open at once (what memory grows with)
+};
+
+struct Replication : Measures {
+  std::vector<Measures> by_process;  // one per process of the rules, in their order
+  std::int64_t peak_open = 0;        // the most items open at once (what memory grows with)
 };
 
 struct Options {
