@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <span>
 
 #include "stdlib/spelling.h"
@@ -257,6 +258,27 @@ stdlib::ParseResult<Scenario> parse_scenario(std::string_view text, const runtim
   } catch (const Problem& p) {
     return stdlib::ParseResult<Scenario>::failure(p.message);
   }
+}
+
+std::string adjust_agents(Scenario* scenario, std::string_view spec) {
+  const std::size_t at = spec.find('@');
+  int n = 0;
+  const char* end = at == std::string_view::npos ? nullptr : spec.data() + at;
+  const bool signed_count = !spec.empty() && (spec[0] == '+' || spec[0] == '-');
+  if (end == nullptr || !signed_count || at < 2 ||
+      std::from_chars(spec.data() + 1, end, n).ptr != end || n < 0 || at + 1 == spec.size())
+    return fmt::format("`{}`: expected +N@GROUP or -N@GROUP (agents added to or taken from a group)", spec);
+  const std::string_view name = spec.substr(at + 1);
+  std::vector<std::string_view> names;
+  for (AgentGroup& g : scenario->agents) {
+    names.push_back(g.name);
+    if (g.name != name) continue;
+    const int count = g.count + (spec[0] == '-' ? -n : n);
+    if (count < 0) return fmt::format("`{}`: the group `{}` has {} agents", spec, name, g.count);
+    g.count = count;
+    return "";
+  }
+  return fmt::format("`{}`: the scenario has no agent group `{}`{}", spec, name, hint(name, names));
 }
 
 }  // namespace iwd::simulate

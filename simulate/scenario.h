@@ -65,4 +65,8 @@ inline constexpr std::int64_t kIntervalMs = 15 * 60'000;
 stdlib::ParseResult<Scenario> parse_scenario(std::string_view text, const runtime::abi::RulesV1& rules,
                                              const runtime::Schema& schema);
 
+// `--agents +N@GROUP` (or -N@GROUP): the group's count changed; "" or the problem (a
+// malformed spec, no such group with a did-you-mean, fewer than none left).
+std::string adjust_agents(Scenario* scenario, std::string_view spec);
+
 }  // namespace iwd::simulate

@@ -1,8 +1,10 @@
-// `iwd simulate RULES SCENARIO [--format text|json|csv] [--interval I] [--history FILE] [--no-jit]`:
-// the runtime on a simulated clock fed by a scenario (docs/simulate.md). The scenario is checked
-// against the rules before anything runs; one row per replication (waits from capture to the
-// first offer, Little's law), then the operations-data reports of the first replication's
-// history, all rendered by the reports' renderers.
+// `iwd simulate RULES SCENARIO [--format text|json|csv] [--interval I] [--history FILE] [--no-jit]
+// [--agents +N@GROUP]... [--rules-b RULES] [--scenario-b SCENARIO]`: the runtime on a simulated
+// clock fed by a scenario (docs/simulate.md). The scenario is checked against the rules before
+// anything runs; one row per replication (waits from capture to the first offer, Little's law),
+// then the operations-data reports of the first replication's history, all rendered by the
+// reports' renderers. With --agents, --rules-b or --scenario-b: a comparison of the two setups
+// over the same arrivals instead.
 #include <fmt/format.h>
 
 #include <filesystem>
@@ -20,6 +22,7 @@
 #include "history/store.h"
 #include "reports/run.h"
 #include "reports/table.h"
+#include "simulate/compare.h"
 #include "simulate/simulate.h"
 #include "tools/iwd/commands.h"
 
@@ -29,6 +32,9 @@ namespace {
 struct SimulateCliOptions {
   std::string rules, scenario, format = "text", history, interval = "1h";
   bool no_jit = false;
+  std::vector<std::string> agents;  // comparison mode: B is A with these changes,
+  std::string rules_b, scenario_b;  // or with these rules, or this scenario
+  bool comparing() const { return !agents.empty() || !rules_b.empty() || !scenario_b.empty(); }
 };
 
 int fail(const std::string& message) {
@@ -101,6 +107,7 @@ bool window_reports(const std::string& history, const simulate::Run& run, const 
       *error = options.error;
       return false;
     }
+    options.value.now = run.start + run.length_ms;  // the run went on to its end, whatever its last record
     bool failed = false;
     auto table = reports::run_report(*store, options.value, &failed);
     if (!table.ok()) {
@@ -128,30 +135,124 @@ std::string render_all(const std::vector<reports::Table>& tables, reports::Forma
   return all.dump(2) + "\n";
 }
 
+// A ruleset and a scenario checked against it. -1, or the exit status (the problem said).
+struct Setup {
+  compiler::LoadResult loaded;
+  simulate::Scenario scenario;
+  const runtime::abi::RulesV1& rules() const { return loaded.rules->table(); }
+};
+int load_setup(const std::string& rules, const std::string& scenario, bool no_jit, runtime::StringPool& pool, Setup* out) {
+  std::ifstream file(scenario);
+  if (!file) return fail("cannot read '" + scenario + "'");
+  std::stringstream text;
+  text << file.rdbuf();
+  compiler::LoadOptions load;
+  load.jit = !no_jit;
+  out->loaded = compiler::load_rules(rules, pool, load);
+  if (out->loaded.status == compiler::LoadStatus::RuleErrors) {
+    compiler::render_text(std::cerr, out->loaded.diagnostics);
+    return kExitFindings;
+  }
+  if (!out->loaded.rules) return fail(out->loaded.error);
+  std::string error;
+  runtime::Schema schema;
+  if (!simulate::schema_of(out->rules(), pool, &schema, &error)) return fail(error);
+  auto parsed = simulate::parse_scenario(text.str(), out->rules(), schema);
+  if (!parsed.ok()) {  // the user's file: a finding, like the rules' errors
+    std::cerr << "iwd simulate: " << scenario << ": " << parsed.error << "\n";
+    return kExitFindings;
+  }
+  out->scenario = std::move(parsed.value);
+  return -1;
+}
+
+simulate::Side side_of(const Setup& setup, std::vector<simulate::Replication> reps) {
+  simulate::Side side{std::move(reps), {}};
+  for (std::int32_t k = 0; k < setup.rules().process_count; ++k) side.process_names.emplace_back(setup.rules().process_names[k]);
+  return side;
+}
+
+// One table a measure: a row for every item ("all"), then one a process; the means on each
+// side, B - A, and the half-width of its 95% interval over the paired replications.
+std::vector<reports::Table> comparison_tables(const simulate::Side& a, const simulate::Side& b, const simulate::Run& run,
+                                              const std::string& labels) {
+  using reports::CellType;
+  struct Measure {
+    std::string name;
+    CellType type;
+    simulate::MeasureOf of;
+  };
+  const Measure measures[] = {
+      {"arrivals in the window", CellType::Count, [](const simulate::Measures& m) { return static_cast<double>(m.arrivals); }},
+      {fmt::format("service level: share first offered within {} (%)", stdlib::format_duration(stdlib::Duration{run.answer_within_ms})),
+       CellType::Percent, [](const simulate::Measures& m) { return 100.0 * (m.arrivals ? static_cast<double>(m.answered_within) / static_cast<double>(m.arrivals) : 0.0); }},
+      {"mean wait to the first offer (s)", CellType::Count, [](const simulate::Measures& m) { return m.mean_wait_s; }},
+      {"p90 wait to the first offer (s)", CellType::Count, [](const simulate::Measures& m) { return m.p90_s; }},
+      {"backlog: mean items waiting for a first offer", CellType::Count, [](const simulate::Measures& m) { return m.little_l; }},
+  };
+  std::vector<reports::Table> out;
+  for (const Measure& m : measures) {
+    reports::Table t;
+    t.title = fmt::format("Comparison, {}; {}", m.name, labels);
+    t.columns = {{"scope", CellType::Text}, {"a", m.type}, {"b", m.type}, {"b_minus_a", m.type}, {"ci95", m.type}};
+    auto cell = [](std::optional<double> v) { return v ? reports::Cell(*v) : reports::Cell(); };
+    for (const simulate::Compared& c : simulate::compare(a, b, m.of)) {
+      const bool paired = c.difference && a.reps.size() > 1;
+      t.rows.push_back({c.scope, cell(c.a), cell(c.b), c.difference ? cell(c.difference->mean) : reports::Cell(),
+                        paired ? cell(c.difference->half_width) : reports::Cell()});
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
+int run_comparison(const SimulateCliOptions& o, reports::Format format) {
+  if (!o.history.empty()) return fail("--history: not with a comparison (run each setup on its own for its history)");
+  runtime::StringPool pool;
+  Setup a, b;
+  if (int status = load_setup(o.rules, o.scenario, o.no_jit, pool, &a); status >= 0) return status;
+  const std::string& rules_b = o.rules_b.empty() ? o.rules : o.rules_b;
+  const std::string& scenario_b = o.scenario_b.empty() ? o.scenario : o.scenario_b;
+  if (int status = load_setup(rules_b, scenario_b, o.no_jit, pool, &b); status >= 0) return status;
+  for (const std::string& spec : o.agents)
+    if (std::string problem = simulate::adjust_agents(&b.scenario, spec); !problem.empty()) return fail("--agents: " + problem);
+  if (a.scenario.run.replications != b.scenario.run.replications)
+    return fail(fmt::format("the scenarios' replications differ ({} and {}): a comparison pairs them",
+                            a.scenario.run.replications, b.scenario.run.replications));
+  std::string error;
+  std::vector<simulate::Replication> reps_a, reps_b;
+  if (!simulate::run(a.rules(), pool, a.scenario, {}, &reps_a, &error)) return fail("A: " + error);
+  if (!simulate::run(b.rules(), pool, b.scenario, {}, &reps_b, &error)) return fail("B: " + error);
+  const std::string label_a = fmt::format("{} with {}", o.rules, o.scenario);
+  std::string label_b = fmt::format("{} with {}", rules_b, scenario_b);
+  for (const std::string& spec : o.agents) label_b += " " + spec;
+  const auto tables = comparison_tables(side_of(a, std::move(reps_a)), side_of(b, std::move(reps_b)), a.scenario.run,
+                                        fmt::format("A: {}, B: {}", label_a, label_b));
+  if (format != reports::Format::Json) {
+    std::string out;
+    for (const auto& t : tables) out += (out.empty() ? "" : "\n") + reports::render(t, format);
+    std::cout << out;
+    return kExitOk;
+  }
+  nlohmann::ordered_json all;
+  all["a"] = label_a;
+  all["b"] = label_b;
+  all["comparison"] = nlohmann::ordered_json::array();
+  for (const auto& t : tables) all["comparison"].push_back(nlohmann::ordered_json::parse(reports::render(t, format)));
+  std::cout << all.dump(2) << "\n";
+  return kExitOk;
+}
+
 int run_simulate(const SimulateCliOptions& o) {
   auto format = reports::parse_format(o.format);
   if (!format.ok()) return fail("--format: " + format.error);
-  std::ifstream file(o.scenario);
-  if (!file) return fail("cannot read '" + o.scenario + "'");
-  std::stringstream text;
-  text << file.rdbuf();
+  if (o.comparing()) return run_comparison(o, format.value);
   runtime::StringPool pool;
-  compiler::LoadOptions load;
-  load.jit = !o.no_jit;
-  compiler::LoadResult loaded = compiler::load_rules(o.rules, pool, load);
-  if (loaded.status == compiler::LoadStatus::RuleErrors) {
-    compiler::render_text(std::cerr, loaded.diagnostics);
-    return kExitFindings;
-  }
-  if (!loaded.rules) return fail(loaded.error);
+  Setup setup;
+  if (int status = load_setup(o.rules, o.scenario, o.no_jit, pool, &setup); status >= 0) return status;
+  const auto& loaded = setup.loaded;
+  auto& scenario = setup.scenario;
   std::string error;
-  runtime::Schema schema;
-  if (!simulate::schema_of(loaded.rules->table(), pool, &schema, &error)) return fail(error);
-  auto scenario = simulate::parse_scenario(text.str(), loaded.rules->table(), schema);
-  if (!scenario.ok()) {  // the user's file: a finding, like the rules' errors
-    std::cerr << "iwd simulate: " << o.scenario << ": " << scenario.error << "\n";
-    return kExitFindings;
-  }
 
   // --history: the records `iwd replay --history` writes (the same recorder), of the first
   // replication (each starts at the same instant, and a history's instants never go back), in
@@ -188,12 +289,12 @@ int run_simulate(const SimulateCliOptions& o) {
     };
   }
   std::vector<simulate::Replication> reps;
-  if (!simulate::run(loaded.rules->table(), pool, scenario.value, options, &reps, &error)) return fail(error);
+  if (!simulate::run(loaded.rules->table(), pool, scenario, options, &reps, &error)) return fail(error);
   if (store && history_error.empty()) store->append(pending, &history_error);
   if (!history_error.empty()) return fail("--history: " + history_error);
   store.reset();
   std::vector<reports::Table> tables{table_of(reps)};
-  if (!window_reports(history_path, scenario.value.run, o.interval, loaded.rules->table(), &tables, &error)) return fail("the reports: " + error);
+  if (!window_reports(history_path, scenario.run, o.interval, loaded.rules->table(), &tables, &error)) return fail("the reports: " + error);
   std::cout << render_all(tables, format.value);
   return kExitOk;
 }
@@ -209,6 +310,9 @@ void register_simulate(CLI::App& app) {
   cmd->add_option("--history", opts->history, "Also write the event history to this SQLite file (replaced)");
   cmd->add_option("--interval", opts->interval, "The reports' interval: 15m, 1h (default) or 1d");
   cmd->add_flag("--no-jit", opts->no_jit, "Use the reference interpreter");
+  cmd->add_option("--agents", opts->agents, "Compare with B: the scenario with +N (or -N) agents in a group, +N@GROUP");
+  cmd->add_option("--rules-b", opts->rules_b, "Compare with B: these rules");
+  cmd->add_option("--scenario-b", opts->scenario_b, "Compare with B: this scenario (give it the same seed)");
   cmd->callback([opts] { set_exit_code(run_simulate(*opts)); });
 }
 
