@@ -155,8 +155,50 @@ Stream stream(const Reader& r, const json& v, const runtime::Schema& schema, std
   return s;
 }
 
+int time_of_day(const Reader& r, const json& v, std::string_view key, std::size_t from) {
+  auto t = v.is_string() ? stdlib::parse_time_of_day(v.get<std::string>()) : stdlib::ParseResult<int>::failure("expected a string");
+  if (!t.ok()) r.fail(r.line_of(key, from), fmt::format("`{}`: a time of day like \"08:30\" (UTC) ({})", key, t.error));
+  return t.value;
+}
+
+// `"shifts": [{"from": "08:00", "to": "16:00", "breaks": [{"at": "12:00", "for": "30m"}]}]`:
+// each within a day, in order and apart; each break inside its shift, apart from the others.
+std::vector<Shift> shifts(const Reader& r, const json& v, std::size_t from) {
+  if (!v.is_array()) r.fail(r.line_of("shifts", from), "`shifts` is an array of {\"from\", \"to\", \"breaks\"}");
+  std::vector<Shift> out;
+  const std::size_t at = r.offset_of("shifts", from);
+  for (const json& s : v) {
+    static constexpr std::string_view kFields[] = {"from", "to", "breaks"};
+    only_fields(r, s, kFields, "shifts", at);
+    if (!s.contains("from") || !s.contains("to")) r.fail(r.line_of("shifts", from), "a shift needs `from` and `to`");
+    Shift shift{time_of_day(r, s["from"], "from", at), time_of_day(r, s["to"], "to", at), {}};
+    const auto span = [](int a, int b) { return stdlib::format_time_of_day(a) + "-" + stdlib::format_time_of_day(b); };
+    if (shift.to <= shift.from)
+      r.fail(r.line_of("shifts", from), fmt::format("the shift {} ends before it starts (one over midnight is two shifts)", span(shift.from, shift.to)));
+    if (!out.empty() && shift.from < out.back().to)
+      r.fail(r.line_of("shifts", from), fmt::format("the shifts {} and {} overlap (or are out of order)",
+                                                    span(out.back().from, out.back().to), span(shift.from, shift.to)));
+    for (const json& b : s.value("breaks", json::array())) {
+      static constexpr std::string_view kBreak[] = {"at", "for"};
+      only_fields(r, b, kBreak, "breaks", at);
+      if (!b.contains("at") || !b.contains("for")) r.fail(r.line_of("breaks", at), "a break needs `at` and `for`");
+      const int start = time_of_day(r, b["at"], "at", at);
+      const auto minutes = static_cast<int>(duration(r, b["for"], "for", at, true) / 60'000);
+      const Shift::Break br{start, start + std::max(1, minutes)};
+      if (br.from < shift.from || br.to > shift.to)
+        r.fail(r.line_of("breaks", at), fmt::format("the break {} is not inside its shift {}", span(br.from, br.to), span(shift.from, shift.to)));
+      if (!shift.breaks.empty() && br.from < shift.breaks.back().to)
+        r.fail(r.line_of("breaks", at), fmt::format("the breaks {} and {} overlap (or are out of order)",
+                                                    span(shift.breaks.back().from, shift.breaks.back().to), span(br.from, br.to)));
+      shift.breaks.push_back(br);
+    }
+    out.push_back(std::move(shift));
+  }
+  return out;
+}
+
 AgentGroup group(const Reader& r, const json& v, const runtime::abi::RulesV1& rules, std::size_t from) {
-  static constexpr std::string_view kFields[] = {"group", "count", "skills", "capacity"};
+  static constexpr std::string_view kFields[] = {"group", "count", "skills", "capacity", "shifts"};
   only_fields(r, v, kFields, "agents", from);
   AgentGroup g;
   if (!v.contains("group") || !v["group"].is_string()) r.fail(r.line_of("agents", from), "an agent group needs a `group` name");
@@ -175,6 +217,7 @@ AgentGroup group(const Reader& r, const json& v, const runtime::abi::RulesV1& ru
     g.skills = v["skills"];
   }
   if (v.contains("capacity")) g.capacity = v["capacity"];
+  if (v.contains("shifts")) g.shifts = shifts(r, v["shifts"], from);
   return g;
 }
 

@@ -36,11 +36,22 @@ struct Stream {
   HandleTime handle;
 };
 
+// A shift, every day, in minutes since midnight UTC: the group's agents log in at `from` and
+// go at `to` (after the item in hand, if any); not ready during each break.
+struct Shift {
+  struct Break {
+    int from = 0, to = 0;
+  };
+  int from = 0, to = 0;
+  std::vector<Break> breaks;
+};
+
 struct AgentGroup {
   std::string name;
   int count = 1;
   nlohmann::json skills = nlohmann::json::object();
-  nlohmann::json capacity;  // null: the rules' default
+  nlohmann::json capacity;    // null: the rules' default
+  std::vector<Shift> shifts;  // in order, apart; none: ready from the start to the end
 };
 
 struct Run {

@@ -13,6 +13,7 @@
 #include <queue>
 #include <random>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "runtime/replay/replay.h"
 #include "simulate/histogram.h"
@@ -77,15 +78,16 @@ struct Open {
   std::int64_t captured = 0;  // ms from the start
   double handle_ms = 0;       // drawn at arrival, so that both sides of a comparison get the same
   std::int32_t process = -1;  // the first the item was in
+  std::uint32_t agent = runtime::kNoId;  // who took it
   bool offered = false;
 };
 
-enum class Kind : std::uint8_t { Arrival, Done };
+enum class Kind : std::uint8_t { Arrival, Done, Shift };
 struct Pending {
   std::int64_t at;  // ms from the start
   std::uint64_t seq;  // ties in the order they were made
   Kind kind;
-  std::uint32_t index;  // the stream of an arrival, the item of a done
+  std::uint32_t index;  // the stream of an arrival, the item of a done, the change of a shift
   bool operator>(const Pending& o) const { return at != o.at ? at > o.at : seq > o.seq; }
 };
 
@@ -142,11 +144,37 @@ std::uint64_t splitmix64(std::uint64_t x) {
   return x ^ (x >> 31);
 }
 
+// A group's agents' state changes from their shifts, every day the run covers (and one more,
+// for the items still waiting at the end), in ms from the start; and their state at the start.
+struct ShiftChange {
+  std::int64_t at;
+  std::uint32_t group;
+  enum class What : std::uint8_t { Start, BreakStart, BreakEnd, End } what;
+};
+constexpr std::int64_t kDayMs = 86'400'000;
+
+std::vector<ShiftChange> shift_changes(const Scenario& s) {
+  std::vector<ShiftChange> out;
+  const std::int64_t first_day = s.run.start / kDayMs, last_day = (s.run.start + s.run.length_ms) / kDayMs + 1;
+  for (std::uint32_t g = 0; g < s.agents.size(); ++g)
+    for (std::int64_t day = first_day; day <= last_day; ++day)
+      for (const Shift& shift : s.agents[g].shifts) {
+        auto at = [&](int minute) { return day * kDayMs + minute * 60'000LL - s.run.start; };
+        out.push_back({at(shift.from), g, ShiftChange::What::Start});
+        for (const Shift::Break& b : shift.breaks) {
+          out.push_back({at(b.from), g, ShiftChange::What::BreakStart});
+          out.push_back({at(b.to), g, ShiftChange::What::BreakEnd});
+        }
+        out.push_back({at(shift.to), g, ShiftChange::What::End});
+      }
+  return out;
+}
+
 class Replicator {
  public:
   Replicator(const runtime::abi::RulesV1& rules, runtime::StringPool& pool, const Scenario& s, const Options& o, int rep)
       : rules_(rules), pool_(pool), s_(s), o_(o), rep_(rep),
-        by_process_(static_cast<std::size_t>(std::max(0, rules.process_count))) {
+        by_process_(static_cast<std::size_t>(std::max(0, rules.process_count))), shifts_(shift_changes(s)) {
     const std::uint64_t base = splitmix64(s.run.seed * 1000003u + static_cast<std::uint64_t>(rep));
     for (std::size_t k = 0; k < s.streams.size(); ++k) rngs_.emplace_back(splitmix64(base + k));
   }
@@ -157,15 +185,33 @@ class Replicator {
     ro.start = stdlib::Instant{s_.run.start};
     ro.observe = [this](const runtime::Event& e, const runtime::Runtime& rt) {
       if (o_.observe) o_.observe(rep_, e, rt);
-      if (e.kind == runtime::EventKind::ItemStateChanged) seen_.push_back({e.item, e.process, e.to_item});
+      if (e.kind == runtime::EventKind::ItemStateChanged) seen_.push_back({e.item, e.agent, e.process, e.to_item});
     };
     runtime::replay::Session session(rules_, pool_, ro, nullptr);
     if (!session.init(error)) return false;
     session_ = &session;
-    for (const AgentGroup& g : s_.agents)
-      for (int k = 1; k <= g.count; ++k) {
-        json a = {{"id", fmt::format("{}-{}", g.name, k)}, {"skills", g.skills}};
-        if (!g.capacity.is_null()) a["capacity"] = g.capacity;
+    // Groups with shifts start as their last change at or before the start left them (logged
+    // out before the first); later changes wait in the queue.
+    std::vector<const ShiftChange*> at_start(s_.agents.size(), nullptr);
+    for (std::uint32_t k = 0; k < shifts_.size(); ++k) {
+      const ShiftChange& c = shifts_[k];
+      if (c.at > 0) {
+        queue_.push({c.at, seq_++, Kind::Shift, k});
+      } else if (!at_start[c.group] || at_start[c.group]->at <= c.at) {
+        at_start[c.group] = &c;
+      }
+    }
+    for (std::uint32_t g = 0; g < s_.agents.size(); ++g)
+      for (int k = 1; k <= s_.agents[g].count; ++k) {
+        json a = {{"id", fmt::format("{}-{}", s_.agents[g].name, k)}, {"skills", s_.agents[g].skills}};
+        if (!s_.agents[g].capacity.is_null()) a["capacity"] = s_.agents[g].capacity;
+        if (!s_.agents[g].shifts.empty()) {
+          const auto what = at_start[g] ? at_start[g]->what : ShiftChange::What::End;
+          a["state"] = what == ShiftChange::What::Start || what == ShiftChange::What::BreakEnd ? "ready"
+                       : what == ShiftChange::What::BreakStart                               ? "not_ready"
+                                                                                              : "logged_out";
+          if (what == ShiftChange::What::BreakStart) a["reason"] = "break";
+        }
         if (!apply(0, Op::Agent, std::move(a), error)) return false;
       }
     exact_.assign(s_.streams.size(), 0.0);
@@ -174,11 +220,8 @@ class Replicator {
     while (!queue_.empty()) {
       const Pending p = queue_.top();
       queue_.pop();
-      if (p.kind == Kind::Arrival) {
-        if (!arrive(p, error)) return false;
-      } else if (!finish(p, error)) {
-        return false;
-      }
+      const bool ok = p.kind == Kind::Arrival ? arrive(p, error) : p.kind == Kind::Done ? finish(p, error) : shift(p, error);
+      if (!ok) return false;
       // Past the end, only the measured items still waiting keep the loop going.
       if (p.at >= s_.run.length_ms && waiting_measured_ == 0) break;
     }
@@ -188,7 +231,7 @@ class Replicator {
 
  private:
   struct Seen {
-    std::uint32_t item;
+    std::uint32_t item, agent;
     std::int32_t process;
     runtime::ItemState to;
   };
@@ -236,11 +279,42 @@ class Replicator {
     return d.choices.back().first;
   }
 
-  // The agent marks the item done, and the source completes it at once: it leaves memory.
+  // The agent marks the item done, and the source completes it at once: it leaves memory. An
+  // agent past the end of its shift goes once its hands are empty.
   bool finish(const Pending& p, std::string* error) {
     const std::string id(pool_.view(p.index));
     if (!apply(p.at, Op::Done, json(id), error) || !apply(p.at, Op::Complete, json(id), error)) return false;
+    const std::uint32_t agent = open_[p.index].agent;
     open_.erase(p.index);
+    if (auto it = held_.find(agent); it != held_.end() && --it->second == 0 && leaving_.erase(agent))
+      return apply(p.at, Op::Agent, json{{"id", std::string(pool_.view(agent))}, {"state", "logged_out"}}, error);
+    return true;
+  }
+
+  // A shift's change for each agent of its group: at its end, one with an item in hand finishes
+  // it first (not ready, `end_of_shift`, until then).
+  bool shift(const Pending& p, std::string* error) {
+    const ShiftChange& c = shifts_[p.index];
+    const AgentGroup& g = s_.agents[c.group];
+    for (int k = 1; k <= g.count; ++k) {
+      const std::string id = fmt::format("{}-{}", g.name, k);
+      const std::uint32_t agent = pool_.intern(id);
+      json line = {{"id", id}};
+      if (c.what == ShiftChange::What::Start || c.what == ShiftChange::What::BreakEnd) {
+        leaving_.erase(agent);
+        line["state"] = "ready";
+      } else if (c.what == ShiftChange::What::BreakStart) {
+        line["state"] = "not_ready";
+        line["reason"] = "break";
+      } else if (held_[agent] > 0) {
+        leaving_.insert(agent);
+        line["state"] = "not_ready";
+        line["reason"] = "end_of_shift";
+      } else {
+        line["state"] = "logged_out";
+      }
+      if (!apply(p.at, Op::Agent, std::move(line), error)) return false;
+    }
     return true;
   }
 
@@ -265,6 +339,8 @@ class Replicator {
       }
       waiting_measured_ -= counted ? 1 : 0;
     } else if (e.to == runtime::ItemState::Assigned) {
+      o.agent = e.agent;
+      ++held_[e.agent];
       queue_.push({at + std::max<std::int64_t>(1, std::llround(o.handle_ms)), seq_++, Kind::Done, e.item});
     }
   }
@@ -300,6 +376,9 @@ class Replicator {
   std::int64_t waiting_measured_ = 0, peak_open_ = 0;
   Tally all_;
   std::vector<Tally> by_process_;
+  std::vector<ShiftChange> shifts_;
+  std::unordered_map<std::uint32_t, int> held_;  // items each agent holds
+  std::unordered_set<std::uint32_t> leaving_;    // agents past their shift's end, an item in hand
 };
 
 }  // namespace

@@ -46,7 +46,7 @@ std::string scenario(int agents) {
 
 TEST(Agents, ASpecChangesTheGroupsCount) {
   Scenario s;
-  s.agents = {AgentGroup{"phone", 5, {}, {}}, AgentGroup{"blend", 3, {}, {}}};
+  s.agents = {AgentGroup{"phone", 5, {}, {}, {}}, AgentGroup{"blend", 3, {}, {}, {}}};
   EXPECT_EQ(adjust_agents(&s, "+2@phone"), "");
   EXPECT_EQ(s.agents[0].count, 7);
   EXPECT_EQ(adjust_agents(&s, "-3@blend"), "");
