@@ -538,6 +538,17 @@ bool Aggregates::purge_before(std::int64_t cutoff, std::string* error) {
   return true;
 }
 
+bool Aggregates::overdue_at(const std::string& by, std::int64_t at,
+                            const std::function<void(const std::string&, std::int64_t)>& f, std::string* error) {
+  if (!load_at_start(error)) return false;
+  std::map<std::string, std::int64_t> counts;
+  open_.for_each([&](const ItemState& s) {
+    if (s.due && *s.due < at) counts[value_of(by, s.process, s.department, *s.dimensions)]++;
+  });
+  for (const auto& [value, n] : counts) f(value, n);
+  return true;
+}
+
 bool Aggregates::changes_before(const std::string& by, std::int64_t before,
                                 const std::function<void(const std::string&, std::int64_t, std::int64_t)>& f,
                                 std::string* error) {

@@ -125,6 +125,11 @@ class Aggregates {
   // Per value of grouping `by`: the sums of the backlog and overdue changes before `before`.
   bool changes_before(const std::string& by, std::int64_t before,
                       const std::function<void(const std::string&, std::int64_t, std::int64_t)>& f, std::string* error);
+  // Per value of grouping `by`: the items open after the last record whose due is before `at`
+  // (a report's current interval, which the buckets cannot cut at `at`). Reads the items' state
+  // as a writer's start does, the checkpoint's and the records' after it, once.
+  bool overdue_at(const std::string& by, std::int64_t at,
+                  const std::function<void(const std::string&, std::int64_t)>& f, std::string* error);
   // The cells of `by` with from <= bucket < to, in bucket order.
   bool read(const std::string& by, std::int64_t from, std::int64_t to,
             const std::function<void(std::int64_t, const std::string&, AggregateCell&)>& f, std::string* error);

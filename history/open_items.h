@@ -64,6 +64,12 @@ class OpenItems {
 
   std::size_t size() const { return size_; }
   void clear();
+  // Calls `f` with each open item's state, in no particular order.
+  template <typename F>
+  void for_each(F&& f) const {
+    for (const State& s : states_)
+      if (s.live) f(s);
+  }
 
  private:
   static std::uint32_t hash(std::string_view item);

@@ -513,6 +513,17 @@ std::optional<std::int64_t> Store::first_at(std::string* error) {
   return at;
 }
 
+std::optional<std::int64_t> Store::last_at(std::string* error) {
+  std::optional<std::int64_t> at;
+  if (!run("SELECT at FROM history ORDER BY seq DESC LIMIT 1", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
+        at = sqlite3_column_int64(st, 0);
+        return true;
+      }))
+    return std::nullopt;
+  if (!at) error->clear();
+  return at;
+}
+
 std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit, std::string* error) {
   if (owns_ && !exec("BEGIN IMMEDIATE", error)) return std::nullopt;
   const std::optional<std::int64_t> last = last_seq(error);

@@ -62,6 +62,8 @@ class Store {
   bool read_item(const std::string& item, const Visit& f, std::string* error);  // one item's timeline
   // The earliest instant held (nullopt: none), e.g. to tell a range older than the retention.
   std::optional<std::int64_t> first_at(std::string* error);
+  // The latest instant held (the last record's: instants never go back), e.g. a report's "now".
+  std::optional<std::int64_t> last_at(std::string* error);
 
   // Retention: deletes at most `limit` of the oldest records with at < before (in a
   // transaction of its own with create(); in the owner's with on()): how many went (0: none

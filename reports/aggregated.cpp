@@ -6,6 +6,7 @@
 
 #include <limits>
 
+#include "reports/builders.h"
 #include "reports/flow_table.h"
 
 namespace iwd::reports::detail {
@@ -31,8 +32,9 @@ bool answerable(const Options& o, const Intervals& intervals, const std::string&
 
 }  // namespace
 
-std::optional<stdlib::ParseResult<Table>> aggregated_report(history::Aggregates& aggregates, const Options& o,
+std::optional<stdlib::ParseResult<Table>> aggregated_report(history::Aggregates& aggregates, const Options& options,
                                                             bool* failed) {
+  const Options o = up_to_now(options);
   using R = stdlib::ParseResult<Table>;
   std::string error;
   const auto groupings = aggregates.groupings(&error);
@@ -103,6 +105,17 @@ std::optional<stdlib::ParseResult<Table>> aggregated_report(history::Aggregates&
     return R::failure(error);
   }
   close_until(std::numeric_limits<std::int64_t>::max());
+  // The interval that holds `now` ends later: its overdue count is the items' due before now
+  // (its backlog is right: no record comes after now), not before its end.
+  if (o.now && *o.now < intervals.to()) {
+    const std::size_t last = intervals.size() - 1;
+    for (auto& row : cells)
+      if (!row.empty()) row[last].overdue = 0;
+    if (!aggregates.overdue_at(by, *o.now,
+                               [&](const std::string& value, std::int64_t n) { cell(group(value), last).overdue = n; },
+                               &error))
+      return std::nullopt;  // the items' state cannot be read (a file of an older version): the records answer
+  }
   return R::success(flow_table(o, intervals, by, groups, cells));
 }
 

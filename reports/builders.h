@@ -19,6 +19,10 @@ std::unique_ptr<Builder> make_resource_builder(const Options& o);  // resource-p
 std::unique_ptr<Builder> make_task_builder(const Options& o);      // task-detail
 std::unique_ptr<Builder> make_work_builder(const Options& o);      // task-work-detail
 
+// The options of a report that ends with the interval holding `now` (the intervals after it
+// have not happened): `to` moved back to that interval's end. Task reports keep theirs.
+Options up_to_now(const Options& o);
+
 // The states that end an item, and the ones it is open in (runtime::is_open, by name).
 bool is_end_state(std::string_view state);
 bool is_open_state(std::string_view state);

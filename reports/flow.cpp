@@ -3,6 +3,7 @@
 // that enter and end, the open ones at each interval's end and the times of the completed ones.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <optional>
 
@@ -33,11 +34,12 @@ class FlowBuilder final : public Builder {
  public:
   explicit FlowBuilder(const Options& o)
       : o_(o), intervals_(o.from, o.to, o.interval, *o.zone),
-        by_(o.by.empty() ? std::string("process") : o.by), due_at_end_(intervals_.size()) {}
+        by_(o.by.empty() ? std::string("process") : o.by), now_(o.now.value_or(std::numeric_limits<std::int64_t>::max())),
+        due_at_end_(intervals_.size()) {}
 
   void add(const history::Record& r) override {
     if (!by_seen_) dims_.add(r);  // the names only tell an unknown --by what there is
-    if (r.at >= o_.to) return;
+    if (r.at >= o_.to || r.at > now_) return;
     advance(r.at);
     if (r.kind != history::RecordKind::Item) return;
     // After advance(), the interval of an instant in the range is the first one not closed
@@ -155,10 +157,12 @@ class FlowBuilder final : public Builder {
   // Closes every interval that ends at or before `t`: the backlog and overdue at its end.
   void advance(std::int64_t t) {
     while (next_end_ < intervals_.size() && intervals_.end(next_end_) <= t) {
-      // The open items whose due is before this end are overdue at it.
+      // The open items whose due is before this end are overdue at it; at the end of the
+      // interval that holds `now`, those whose due is before now (the end has not come).
+      const std::int64_t at = std::min(intervals_.end(next_end_), now_);
       for (const DueEntry& e : due_at_end_[next_end_]) {
         Item& it = items_.at(e.slot);
-        if (it.version != e.version || it.overdue_counted) continue;
+        if (it.version != e.version || it.overdue_counted || *it.due >= at) continue;
         it.overdue_counted = true;
         overdue_[it.group]++;
       }
@@ -176,6 +180,7 @@ class FlowBuilder final : public Builder {
   Options o_;
   Intervals intervals_;
   std::string by_;
+  std::int64_t now_;  // the report's clock: records after it are not counted
   bool by_seen_ = false;
   DimensionNames dims_;
   Names groups_;

@@ -41,14 +41,19 @@ stdlib::ParseResult<std::unique_ptr<Builder>> make_builder(const Options& o) {
   if (o.from >= o.to)
     return R::failure("--from " + stdlib::format_instant(stdlib::Instant{o.from}) + " is not before --to " +
                       stdlib::format_instant(stdlib::Instant{o.to}));
+  if (o.now && *o.now < o.from)
+    return R::failure("nothing has happened in the range yet: it starts at " +
+                      stdlib::format_instant(stdlib::Instant{o.from}) + ", after now (" +
+                      stdlib::format_instant(stdlib::Instant{*o.now}) + ")");
+  const Options cut = detail::up_to_now(o);
   switch (o.kind) {
     case ReportKind::IntradayProcess:
     case ReportKind::Outcome:
-      return R::success(detail::make_flow_builder(o));
+      return R::success(detail::make_flow_builder(cut));
     case ReportKind::SegmentServiceLevel:
       if (o.by.empty()) return R::failure("segment-service-level needs --by (a `report by` dimension)");
-      return R::success(detail::make_flow_builder(o));
-    case ReportKind::ResourcePerformance: return R::success(detail::make_resource_builder(o));
+      return R::success(detail::make_flow_builder(cut));
+    case ReportKind::ResourcePerformance: return R::success(detail::make_resource_builder(cut));
     case ReportKind::TaskDetail:
       if (o.item.empty()) return R::failure("task-detail needs --item (the item's id)");
       return R::success(detail::make_task_builder(o));
@@ -58,6 +63,16 @@ stdlib::ParseResult<std::unique_ptr<Builder>> make_builder(const Options& o) {
 }
 
 namespace detail {
+
+Options up_to_now(const Options& o) {
+  Options cut = o;
+  if (o.now && *o.now >= o.from && *o.now < o.to && o.kind != ReportKind::TaskDetail &&
+      o.kind != ReportKind::TaskWorkDetail) {
+    const Intervals intervals(o.from, o.to, o.interval, *o.zone);
+    cut.to = intervals.end(static_cast<std::size_t>(intervals.index_of(*o.now)));
+  }
+  return cut;
+}
 
 bool is_end_state(std::string_view s) { return s == "completed" || s == "canceled" || s == "expired"; }
 

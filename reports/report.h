@@ -16,6 +16,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -49,6 +50,11 @@ struct Options {
   // segment-service-level (required there): "process", "department" or a `report by` name.
   std::string by;
   std::string item;  // task-detail: the item's id
+  // The report's clock: what happened after it has not happened yet. Its records are not
+  // counted, the intervals end with the one that holds it, and that interval's measures at
+  // its end (backlog, overdue) and the times still running are as of `now`. Unset: nothing
+  // is cut (run_report sets it, from the history's last record when the caller gives none).
+  std::optional<std::int64_t> now;
   // run_report: from the records even where the history's aggregates could answer (tests
   // and benchmarks compare the two).
   bool records_only = false;

@@ -43,6 +43,7 @@ class ResourceBuilder final : public Builder {
   explicit ResourceBuilder(const Options& o) : o_(o), intervals_(o.from, o.to, o.interval, *o.zone) {}
 
   void add(const history::Record& r) override {
+    if (o_.now && r.at > *o_.now) return;  // not happened yet
     last_at_ = std::max(last_at_, r.at);
     if (r.at >= o_.to) return;
     if (r.kind == history::RecordKind::Agent) return agent_event(r);
@@ -78,8 +79,9 @@ class ResourceBuilder final : public Builder {
   }
 
   stdlib::ParseResult<Table> finish() override {
-    // What is still going on is counted up to `to`, or to the history's last instant before it.
-    const std::int64_t end = std::min(o_.to, last_at_);
+    // What is still going on is counted up to `to`, or to `now` before it (without a clock,
+    // to the history's last instant).
+    const std::int64_t end = std::min(o_.to, o_.now.value_or(last_at_));
     work_.for_each([&](const std::string&, Work& w) { end_work(w, end); });
     for (std::size_t id = 0; id < state_.size(); ++id) close_state(id, end);
     return stdlib::ParseResult<Table>::success(table());

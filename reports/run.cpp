@@ -60,7 +60,7 @@ stdlib::ParseResult<Options> parse_request(const Request& q, const std::string& 
   return R::success(o);
 }
 
-stdlib::ParseResult<Table> run_report(history::Store& store, const Options& o, bool* failed,
+stdlib::ParseResult<Table> run_report(history::Store& store, const Options& options, bool* failed,
                                       const std::function<void(std::int64_t)>& progress) {
   using R = stdlib::ParseResult<Table>;
   *failed = false;
@@ -77,14 +77,27 @@ stdlib::ParseResult<Table> run_report(history::Store& store, const Options& o, b
     return false;
   };
   if (!store.read_range(kBeginning, kEnd, first, &error)) return store_failed();
+  Options o = options;
   if (first_seq && *first_seq > 1 && o.from < *first_at)
     return R::failure(fmt::format("the range starts at {}, before the history kept (retention): its oldest record is at {}",
                                   stdlib::format_instant(stdlib::Instant{o.from}),
                                   stdlib::format_instant(stdlib::Instant{*first_at})));
+  // The report's clock: the caller's (a server's), else the history's last record.
+  const std::optional<std::int64_t> last_at = store.last_at(&error);
+  if (!last_at && !error.empty()) return store_failed();
+  const bool given = o.now.has_value();
+  if (!given) o.now = last_at;
+  if (o.now && *o.now < o.from)
+    return R::failure(fmt::format("nothing has happened in the range yet: it starts at {}, after {} ({})",
+                                  stdlib::format_instant(stdlib::Instant{o.from}),
+                                  given ? "now" : "the history's last record",
+                                  stdlib::format_instant(stdlib::Instant{*o.now})));
   auto builder = make_builder(o);
   if (!builder.ok()) return R::failure(builder.error);
-  // A day's item flow from its aggregates (a few thousand rows) rather than its records.
-  if (history::Aggregates* aggregates = store.aggregates(); aggregates && !o.records_only)
+  // A day's item flow from its aggregates (a few thousand rows) rather than its records;
+  // not when records come after `now` (the aggregates cannot leave them out).
+  const bool after_now = last_at && o.now && *last_at > *o.now;
+  if (history::Aggregates* aggregates = store.aggregates(); aggregates && !o.records_only && !after_now)
     if (auto table = detail::aggregated_report(*aggregates, o, failed)) return std::move(*table);
   Builder& b = *builder.value;
   std::int64_t count = 0;

@@ -26,7 +26,8 @@ stdlib::ParseResult<Options> parse_request(const Request& request, const std::st
 
 // Computes the report from the store: the records from the history's beginning to `to` in seq
 // order (an item's through its index for task-detail), and the first one after, which tells
-// that the history goes on to `to`. An error (for the user) when the range starts before what
+// that the history goes on to `to`. Without options.now, now is the history's last record's
+// instant (Options::now: the rows end with the interval that holds it). An error (for the user) when the range starts before what
 // retention kept, or when the history contradicts the options (an unknown --by); `failed` is
 // set when the store could not be read (an environment failure, not the user's).
 // `progress` is called with the number of records read, every million.

@@ -32,7 +32,7 @@ class TaskBuilder final : public Builder {
   }
 
   void add(const history::Record& r) override {
-    if (r.item != o_.item || r.at < o_.from || r.at >= o_.to) return;
+    if (r.item != o_.item || r.at < o_.from || r.at >= o_.to || (o_.now && r.at > *o_.now)) return;
     auto text = [](const std::string& s) -> reports::Cell {
       if (s.empty()) return std::monostate{};
       return s;
@@ -74,7 +74,8 @@ class WorkBuilder final : public Builder {
   explicit WorkBuilder(const Options& o) : o_(o) {}
 
   void add(const history::Record& r) override {
-    if (r.kind != history::RecordKind::Item || r.to == "rejected" || r.at >= o_.to) return;
+    if (r.kind != history::RecordKind::Item || r.to == "rejected" || r.at >= o_.to || (o_.now && r.at > *o_.now))
+      return;
     Life* life = lives_.find(r.item);
     if (life == nullptr || r.from == "none") life = &lives_.open(r.item);
     if (!r.process.empty()) life->process = r.process;

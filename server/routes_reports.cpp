@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "reports/run.h"
+#include "runtime/clock.h"
 #include "server/routes.h"
 
 namespace iwd::server {
@@ -44,6 +45,8 @@ std::vector<Route> report_routes(ServerContext& ctx) {
                  auto options = reports::parse_request(
                      {call.param(1), get("from"), get("to"), get("by"), get("interval"), get("tz"), get("item")}, "");
                  if (!options.ok()) return send(res, error_reply(400, "bad_report", options.error));
+                 // The report's clock is the service's: the intervals after now are not reported.
+                 options.value.now = runtime::SystemClock().now().ms_since_epoch;
                  if (!ctx.config->history || !ctx.config->data)
                    return send(res, error_reply(404, "no_history", "this service keeps no event history (history: false)"));
                  if (running.fetch_add(1) >= kMaxRunning) {

@@ -102,6 +102,21 @@ sqlite3 "$TMP/purged.db" "DELETE FROM history WHERE at < $(date -u -d 2026-01-05
 expect_bad "a range before the retention" "the range starts at 2026-01-04T23:00:00Z, before the history kept (retention): its oldest record is at 2026-01-05T08:20:00Z" -- intraday-process --history "$TMP/purged.db" --from 2026-01-05 --to 2026-01-06 --tz Europe/Berlin
 expect_exit 0 "a range within it" -- "$IWD" report intraday-process --history "$TMP/purged.db" --from 2026-01-05T09:30:00+01:00 --to 2026-01-06 --tz Europe/Berlin
 
+# The report's clock: what comes after it has not happened. On a file it is the last record
+# (12:00, ana's lunch): a range to midnight ends with the 12:00 row, not every hour to come with
+# S3 in the backlog. With --now 10:45: S2's completion (10:50) is not counted, and the 10:00
+# row's backlog is what is open at 10:45 (S2, overdue since 09:50, and S3).
+N=(--history "$TMP/day.db" --from 2026-01-05 --to 2026-01-06 --rules $D/day.iwd --interval 1h --format csv)
+expect_exit 0 "a range past the history's last record" -- "$IWD" report intraday-process "${N[@]}"
+[ "$(tail -n 1 "$TMP/out")" == "2026-01-05T12:00:00+01:00,Sales.Orders,0,0,0,0,0,1,1,0,,,," ] &&
+  PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: the rows go on past the last record:"; tail -n 3 "$TMP/out"; }
+expect_exit 0 "--now" -- "$IWD" report intraday-process "${N[@]}" --now 2026-01-05T10:45:00+01:00
+[ "$(tail -n 2 "$TMP/out")" == "2026-01-05T10:00:00+01:00,Claims.Files,0,0,0,1,0,0,0,0,,,,
+2026-01-05T10:00:00+01:00,Sales.Orders,1,0,0,0,0,2,1,0,,,,0" ] &&
+  PASSED=$((PASSED + 1)) || { FAILED=$((FAILED + 1)); echo "FAIL: --now 10:45:"; cat "$TMP/out"; }
+expect_bad "a range after now" "nothing has happened in the range yet: it starts at 2026-01-05T23:00:00Z, after now (2026-01-05T09:45:00Z)" -- intraday-process --history "$TMP/day.db" --from 2026-01-06 --to 2026-01-07 --rules $D/day.iwd --now 2026-01-05T10:45:00+01:00
+expect_bad "a bad --now" "--now: " -- intraday-process "${R[@]}" --now tomorrow
+
 # GET /v1/reports/{kind} on a running service: the same table as `iwd report --data` on its
 # data folder, as JSON, or as CSV with Accept: text/csv; bad input is a 400.
 source "$(dirname "$0")/serve_lib.sh"
@@ -121,6 +136,21 @@ expect_exit 0 "HTTP and the CLI give the same JSON" -- cmp "$TMP/cli.json" "$TMP
 curl -s -H 'Accept: text/csv' "$URL/v1/reports/outcome?$Q" >"$TMP/http.csv"
 "$IWD" report outcome --data "$DATA" --from "$TODAY" --to "$TOMORROW" --tz Europe/Berlin --interval 1d --format csv >"$TMP/cli.csv"
 expect_exit 0 "CSV with Accept: text/csv" -- cmp "$TMP/cli.csv" "$TMP/http.csv"
+# The service's clock ends its reports: a range to the day after tomorrow has no row after the
+# hour that holds now (S1 is open: every hour to come would show it in the backlog).
+BEFORE=$(date -u +%Y-%m-%dT%H:00:00Z)
+curl -s -H 'Accept: text/csv' "$URL/v1/reports/intraday-process?from=$TODAY&to=$(date -u -d '+2 days' +%F)&interval=1h" >"$TMP/now.csv"
+AFTER=$(date -u +%Y-%m-%dT%H:00:00Z)
+LAST=$(tail -n +2 "$TMP/now.csv" | cut -d, -f1 | sort | tail -n 1)
+[[ ! "$LAST" < "$BEFORE" && ! "$LAST" > "$AFTER" ]] && PASSED=$((PASSED + 1)) ||
+  { FAILED=$((FAILED + 1)); echo "FAIL: over HTTP the last row is at '$LAST', not the hour of now ($AFTER)"; }
+# And what is still going on is counted up to now, not to the last record: ana, ready since
+# she was put (before the items), has been ready for at least the two seconds slept.
+sleep 2
+curl -s -H 'Accept: text/csv' "$URL/v1/reports/resource-performance?$Q" >"$TMP/ready.csv"
+READY=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "ready") c = i } $2 == "ana" { print $c }' "$TMP/ready.csv")
+awk -v r="$READY" 'BEGIN { exit !(r >= 2) }' && PASSED=$((PASSED + 1)) ||
+  { FAILED=$((FAILED + 1)); echo "FAIL: ana's ready time over HTTP is '$READY' s, not up to now:"; cat "$TMP/ready.csv"; }
 expect_call 400 "an unknown kind over HTTP" -- GET "/v1/reports/intraday?$Q"
 expect_in out '"code":"bad_report"' "its code"
 expect_in out 'unknown report `intraday`' "names the kind"

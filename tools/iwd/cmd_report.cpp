@@ -13,13 +13,14 @@
 #include "compiler/load/load.h"
 #include "history/store.h"
 #include "reports/run.h"
+#include "stdlib/time.h"
 #include "tools/iwd/commands.h"
 
 namespace iwd::cli {
 namespace {
 
 struct ReportCliOptions {
-  std::string kind, from, to, by, interval, tz, rules, item, format = "text", history, data;
+  std::string kind, from, to, by, interval, tz, rules, item, format = "text", history, data, now;
 };
 
 int usage(const std::string& message) {
@@ -52,6 +53,11 @@ int run_report(const ReportCliOptions& o) {
   if (!zone_name(o, &zone, &error)) return usage(error);
   auto options = reports::parse_request({o.kind, o.from, o.to, o.by, o.interval, zone, o.item}, "--");
   if (!options.ok()) return usage(options.error);
+  if (!o.now.empty()) {  // else the history's last record (run_report)
+    auto now = stdlib::parse_instant(o.now);
+    if (!now.ok()) return usage("--now: " + now.error);
+    options.value.now = now.value.instant.ms_since_epoch;
+  }
 
   // The store: a history file must be one (the reader would take a folder as a data folder).
   std::error_code ec;
@@ -91,6 +97,9 @@ void register_report(CLI::App& app) {
   cmd->add_option("--tz", opts->tz, "The intervals' IANA time zone (default UTC)");
   cmd->add_option("--rules", opts->rules, "Take the time zone from this ruleset's `timezone`");
   cmd->add_option("--item", opts->item, "task-detail: the item's id");
+  cmd->add_option("--now", opts->now,
+                  "The report's clock, an instant: nothing after it is counted, the last interval is the one "
+                  "holding it (default: the history's last record)");
   cmd->add_option("--format", opts->format, "text, csv or json")->capture_default_str();
   cmd->add_option("--history", opts->history, "A history file (iwd replay --history)");
   cmd->add_option("--data", opts->data, "The data folder of iwd serve");

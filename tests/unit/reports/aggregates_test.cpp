@@ -11,6 +11,7 @@
 #include <array>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <random>
 #include <set>
 
@@ -139,7 +140,7 @@ std::int64_t quarter_hours(std::mt19937& rng, std::int64_t lo, std::int64_t hi) 
 // Reports of each kind, grouping, interval and zone over random ranges on quarter hours from
 // `earliest`: from the aggregates (which must answer) and from `reference` (the records).
 void compare(history::Store& store, std::mt19937& rng, std::int64_t earliest,
-             const std::function<Table(const Options&)>& reference) {
+             const std::function<Table(const Options&)>& reference, std::optional<std::int64_t> now = {}) {
   const std::int64_t day_end = at("08:00", "2026-01-06");
   for (const char* zone : {"UTC", "Europe/Berlin", "Asia/Kathmandu", "America/St_Johns"})
     for (IntervalKind interval : {IntervalKind::Minutes15, IntervalKind::Hour, IntervalKind::Day})
@@ -151,12 +152,14 @@ void compare(history::Store& store, std::mt19937& rng, std::int64_t earliest,
         o.interval = interval;
         o.zone = stdlib::TimeZone::find(zone);
         ASSERT_NE(o.zone, nullptr) << zone;
-        o.from = quarter_hours(rng, earliest, at("20:00"));
+        o.from = quarter_hours(rng, earliest, now ? history::bucket_of(*now) : at("20:00"));
         o.to = quarter_hours(rng, o.from + history::kBucketMs, day_end);
         if (interval == IntervalKind::Day) {  // local midnights: whole quarter hours in these zones
           o.from = earliest;
           o.to = day_end;
         }
+        std::string error;
+        o.now = now ? *now : store.last_at(&error);  // run_report's clock when none is given
         SCOPED_TRACE(fmt::format("{} by '{}', {} {}, from {} to {}", report_kind_name(kind), by,
                                  interval_name(interval), zone, o.from, o.to));
         bool failed = false;
@@ -167,6 +170,16 @@ void compare(history::Store& store, std::mt19937& rng, std::int64_t earliest,
         EXPECT_EQ(render(answer.value, Format::Csv), render(expected, Format::Csv));
         EXPECT_EQ(render(answer.value, Format::Text), render(expected, Format::Text));
       }
+}
+
+// The report from the records the store holds, not its aggregates.
+Table scan(history::Store& store, const Options& o) {
+  Options records = o;
+  records.records_only = true;
+  bool failed = false;
+  auto t = run_report(store, records, &failed);
+  EXPECT_TRUE(t.ok()) << t.error;
+  return t.value;
 }
 
 TEST(AggregatesTest, ReportsFromAggregatesEqualThePassOverRecords) {
@@ -195,14 +208,7 @@ TEST(AggregatesTest, ReportsFromAggregatesEqualThePassOverRecords) {
       k += n;
     }
     const std::int64_t start = at("06:00");
-    compare(w.store(), rng, start, [&](const Options& o) {
-      Options scan = o;
-      scan.records_only = true;
-      bool failed = false;
-      auto t = run_report(w.store(), scan, &failed);
-      EXPECT_TRUE(t.ok()) << t.error;
-      return t.value;
-    });
+    compare(w.store(), rng, start, [&](const Options& o) { return scan(w.store(), o); });
     compare(w.store(), rng, start, [&](const Options& o) { return run(o, records); });
 
     // Retention: a part of the records before noon deleted; the later reports still count the
@@ -215,6 +221,42 @@ TEST(AggregatesTest, ReportsFromAggregatesEqualThePassOverRecords) {
     w.close();
     w.open();
     compare(w.store(), rng, earliest, [&](const Options& o) { return run(o, records); });
+  }
+  fs::remove_all(dir);
+}
+
+// A history written up to `now` (a server's, mid-day): the aggregates answer a report whose
+// range goes on past now, ending with the interval that holds it, its backlog and overdue count
+// as of now (the items' state, not the buckets, tells which are due before now), like the
+// pass over the day's records stopped at now, and like the scan of what the file holds.
+TEST(AggregatesTest, AReportEndsWithTheIntervalHoldingNow) {
+  const fs::path dir = fs::temp_directory_path() / ("iwd_aggregates_now_" + std::to_string(::getpid()));
+  fs::remove_all(dir);
+  fs::create_directories(dir);
+  for (unsigned seed : {3u, 8u, 21u, 40u}) {
+    std::mt19937 rng(seed);
+    const std::vector<history::Record> records = random_history(rng);
+    const std::string file = (dir / fmt::format("now{}.db", seed)).string();
+    // Not on a bucket's boundary: the bucket that holds now has items due on either side of it.
+    const std::int64_t now = at("09:00") + 1000 * std::uniform_int_distribution<std::int64_t>(0, 10 * 3600)(rng) + 500;
+    std::vector<history::Record> written;
+    for (const auto& r : records)
+      if (r.at <= now) written.push_back(r);
+    SCOPED_TRACE(fmt::format("seed {}, now {}", seed, stdlib::format_instant(stdlib::Instant{now})));
+    Writer w(file);
+    w.set_checkpoint_records(50 + seed);
+    for (std::size_t k = 0; k < written.size(); k += 25)
+      w.append({written.begin() + static_cast<std::ptrdiff_t>(k),
+                written.begin() + static_cast<std::ptrdiff_t>(std::min(k + 25, written.size()))},
+               false);
+    compare(w.store(), rng, at("06:00"), [&](const Options& o) { return run(o, records); }, now);
+    compare(w.store(), rng, at("06:00"), [&](const Options& o) { return scan(w.store(), o); }, now);
+    // A reader of the file (a report's, as `GET /v1/reports` opens) reads the items' state itself.
+    w.close();
+    std::string error;
+    auto reader = history::Store::open_reader(file, &error);
+    ASSERT_TRUE(reader) << error;
+    compare(*reader, rng, at("06:00"), [&](const Options& o) { return run(o, records); }, now);
   }
   fs::remove_all(dir);
 }

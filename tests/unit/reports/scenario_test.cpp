@@ -202,6 +202,39 @@ TEST(ScenarioTest, TwoItemsAtOnceCountTwiceInHandleOnceInBusy) {
             "2026-01-05T09:00:00Z,a1,0,2,0,0,2,3600,1800,3600,0,2400,66.67\n");
 }
 
+TEST(ScenarioTest, AReportEndsWithTheIntervalHoldingNow) {
+  // At 10:45, nothing after has happened: W2's completion (10:50) is not counted, the 10:00
+  // row's backlog is what is open at 10:45 (W2, overdue since 09:30, and W6), and no 11:00 row.
+  auto o = options(ReportKind::IntradayProcess);
+  o.now = at("10:45");
+  // The rows to 10:00 are those of the whole day's report (IntradayProcessByHour).
+  const std::string day_csv = csv(options(ReportKind::IntradayProcess));
+  const std::string to_ten = day_csv.substr(0, day_csv.find("2026-01-05T10:00:00Z"));
+  EXPECT_EQ(csv(o), to_ten +
+                        "2026-01-05T10:00:00Z,Claims,0,0,0,1,0,0,0,0,,,,\n"
+                        "2026-01-05T10:00:00Z,Sales,1,0,0,0,0,2,1,0,,,,0\n");
+  // At 11:20, W6 (due 11:30) is open and not overdue yet, though it will be at 12:00.
+  o.now = at("11:20");
+  EXPECT_EQ(rows_of(run(o, day())).back().at("overdue"), Cell(std::int64_t{0}));
+  EXPECT_EQ(rows_of(run(o, day())).back().at("backlog"), Cell(std::int64_t{1}));
+  o.now.reset();
+  EXPECT_EQ(rows_of(run(o, day())).back().at("overdue"), Cell(std::int64_t{1})) << "at 12:00";
+  // The agents' times still running are counted up to now: 20 minutes ready each since 11:00.
+  o = options(ReportKind::ResourcePerformance);
+  o.now = at("11:20");
+  const auto rows = rows_of(run(o, day()));
+  ASSERT_EQ(rows.size(), 6u);
+  EXPECT_EQ(rows[4].at("agent"), Cell(std::string("a1")));
+  EXPECT_EQ(rows[4].at("ready"), Cell(std::int64_t{1200 * 1000}));
+  EXPECT_EQ(rows[5].at("ready"), Cell(std::int64_t{1200 * 1000}));
+  // A range that starts after now is refused.
+  o.from = at("11:30");
+  auto b = make_builder(o);
+  ASSERT_FALSE(b.ok());
+  EXPECT_EQ(b.error, "nothing has happened in the range yet: it starts at 2026-01-05T11:30:00Z, after now "
+                     "(2026-01-05T11:20:00Z)");
+}
+
 TEST(ScenarioTest, UnknownDimensionIsNamed) {
   auto o = options(ReportKind::SegmentServiceLevel);
   o.by = "segmnt";
