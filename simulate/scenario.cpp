@@ -136,7 +136,7 @@ std::vector<AttributeDraw> attributes(const Reader& r, const json& v, const runt
 }
 
 Stream stream(const Reader& r, const json& v, const runtime::Schema& schema, std::size_t from) {
-  static constexpr std::string_view kFields[] = {"name", "attributes", "rates", "handle"};
+  static constexpr std::string_view kFields[] = {"name", "attributes", "rates", "handle", "rona"};
   only_fields(r, v, kFields, "streams", from);
   Stream s;
   if (!v.contains("name") || !v["name"].is_string()) r.fail(r.line_of("streams", from), "a stream needs a `name`");
@@ -152,6 +152,15 @@ Stream stream(const Reader& r, const json& v, const runtime::Schema& schema, std
   }
   if (!v.contains("handle")) r.fail(r.line_of("name", from), fmt::format("stream `{}` needs a `handle` time", s.name));
   s.handle = handle_time(r, v["handle"], from);
+  if (v.contains("rona")) {  // {"share": 0..1, "back_after": D}
+    static constexpr std::string_view kRona[] = {"share", "back_after"};
+    const json& rona = v["rona"];
+    only_fields(r, rona, kRona, "rona", from);
+    if (!rona.contains("share") || !rona["share"].is_number() || rona["share"].get<double>() < 0 || rona["share"].get<double>() > 1)
+      r.fail(r.line_of("rona", from), "`rona`: `share` is a number from 0 to 1 (the share of items whose first offer is not answered)");
+    s.rona_share = rona["share"].get<double>();
+    if (rona.contains("back_after")) s.rona_back_after_ms = duration(r, rona["back_after"], "back_after", from, false);
+  }
   return s;
 }
 

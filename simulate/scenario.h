@@ -34,6 +34,10 @@ struct Stream {
   std::vector<AttributeDraw> attributes;
   std::vector<double> rates_per_hour;  // one per 15-minute interval from the start; the last repeats
   HandleTime handle;
+  // RONA: the share of items whose first offer rings unanswered until the rules' offer timeout
+  // (the agent then not ready, `rona`), and when that agent is ready again.
+  double rona_share = 0;
+  std::int64_t rona_back_after_ms = 60'000;
 };
 
 // A shift, every day, in minutes since midnight UTC: the group's agents log in at `from` and

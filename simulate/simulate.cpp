@@ -1,7 +1,7 @@
 // The discrete-event loop: arrivals (Poisson, a rate per 15-minute interval) and handle-time
 // ends on one queue of instants, each turned into a replay script line for the real runtime
-// (replay::Session, as `iwd replay --auto-accept`: an offer is accepted at once), whose
-// events tell when an item was first offered and when its agent took it.
+// (replay::Session: an offer is accepted at once, as `iwd replay --auto-accept` does, unless
+// RONA lets it ring out), whose events tell when an agent first took an item.
 #include "simulate/simulate.h"
 
 #include <fmt/format.h>
@@ -79,15 +79,17 @@ struct Open {
   double handle_ms = 0;       // drawn at arrival, so that both sides of a comparison get the same
   std::int32_t process = -1;  // the first the item was in
   std::uint32_t agent = runtime::kNoId;  // who took it
-  bool offered = false;
+  std::uint32_t stream = 0;
+  bool taken = false;  // by an agent: it no longer waits
+  bool rona = false;  // its first offer is not to be answered (drawn at arrival)
 };
 
-enum class Kind : std::uint8_t { Arrival, Done, Shift };
+enum class Kind : std::uint8_t { Arrival, Done, Shift, Ready };
 struct Pending {
   std::int64_t at;  // ms from the start
   std::uint64_t seq;  // ties in the order they were made
   Kind kind;
-  std::uint32_t index;  // the stream of an arrival, the item of a done, the change of a shift
+  std::uint32_t index;  // the stream of an arrival, the item of a done, the change of a shift, the agent back from RONA
   bool operator>(const Pending& o) const { return at != o.at ? at > o.at : seq > o.seq; }
 };
 
@@ -104,7 +106,7 @@ class Tally {
     ++waiting_;
     arrivals_ += measured ? 1 : 0;
   }
-  void offered(std::int64_t wait, bool measured, std::int64_t answer_within) {
+  void taken(std::int64_t wait, bool measured, std::int64_t answer_within) {
     --waiting_;
     if (!measured) return;
     waits_.add(wait);
@@ -181,11 +183,12 @@ class Replicator {
 
   bool run(Replication* out, std::string* error) {
     runtime::replay::ReplayOptions ro;
-    ro.auto_accept = true;
     ro.start = stdlib::Instant{s_.run.start};
     ro.observe = [this](const runtime::Event& e, const runtime::Runtime& rt) {
       if (o_.observe) o_.observe(rep_, e, rt);
       if (e.kind == runtime::EventKind::ItemStateChanged) seen_.push_back({e.item, e.agent, e.process, e.to_item});
+      if (e.kind == runtime::EventKind::AgentStateChanged && e.to_agent == runtime::AgentState::NotReady && e.reason == rona_reason_)
+        rona_agents_.push_back(e.agent);  // (at a deadline's instant: the line's)
     };
     runtime::replay::Session session(rules_, pool_, ro, nullptr);
     if (!session.init(error)) return false;
@@ -217,10 +220,25 @@ class Replicator {
     exact_.assign(s_.streams.size(), 0.0);
     numbered_.assign(s_.streams.size(), 0);
     for (std::uint32_t k = 0; k < s_.streams.size(); ++k) schedule_arrival(k, 0.0);
-    while (!queue_.empty()) {
+    // The runtime's own deadlines (offer timeouts, priority steps, widenings) are stepped to one
+    // by one, so that what they cause (an offer) is answered at their instant; up to the end of
+    // the day after the run's, as the shifts.
+    const std::int64_t horizon = ((s_.run.start + s_.run.length_ms) / kDayMs + 2) * kDayMs - s_.run.start;
+    while (true) {
+      const std::int64_t deadline = session.runtime().next_deadline();
+      const std::int64_t due = deadline == runtime::abi::kNone ? kNever : deadline - s_.run.start;
+      if (due <= horizon && (queue_.empty() || due <= queue_.top().at)) {
+        if (!apply(due, Op::None, json(), error)) return false;
+        if (due >= s_.run.length_ms && waiting_measured_ == 0) break;
+        continue;
+      }
+      if (queue_.empty()) break;
       const Pending p = queue_.top();
       queue_.pop();
-      const bool ok = p.kind == Kind::Arrival ? arrive(p, error) : p.kind == Kind::Done ? finish(p, error) : shift(p, error);
+      const bool ok = p.kind == Kind::Arrival ? arrive(p, error)
+                      : p.kind == Kind::Done  ? finish(p, error)
+                      : p.kind == Kind::Shift ? shift(p, error)
+                                              : back_from_rona(p, error);
       if (!ok) return false;
       // Past the end, only the measured items still waiting keep the loop going.
       if (p.at >= s_.run.length_ms && waiting_measured_ == 0) break;
@@ -242,9 +260,31 @@ class Replicator {
       *error = fmt::format("replication {}: {}", rep_ + 1, st.error);
       return false;
     }
-    for (const Seen& e : seen_) observed(at, e);
+    const std::vector<Seen> seen = std::move(seen_);
     seen_.clear();
+    for (const Seen& e : seen) observed(at, e);
+    // The offers' answers (an agent accepts at once, unless the item's first offer is to ring
+    // out) and the agents RONA made not ready, who come back later.
+    const std::vector<std::pair<std::uint32_t, std::uint32_t>> offers = std::move(offers_);
+    offers_.clear();
+    for (const auto& offer : offers) {
+      const runtime::WorkItem* w = session_->runtime().find_item(offer.first);
+      if (w && w->state == runtime::ItemState::Offered && session_->runtime().agents()[w->agent].id == offer.second &&
+          !apply(at, Op::Accept, json{{"item", std::string(pool_.view(offer.first))}, {"agent", std::string(pool_.view(offer.second))}}, error))
+        return false;
+    }
+    for (std::uint32_t agent : rona_agents_) {
+      queue_.push({at + back_after_[agent], seq_++, Kind::Ready, agent});
+      in_rona_.insert(agent);
+    }
+    rona_agents_.clear();
     return true;
+  }
+
+  // An agent RONA made not ready is ready again, unless something else changed it since.
+  bool back_from_rona(const Pending& p, std::string* error) {
+    if (!in_rona_.erase(p.index)) return true;
+    return apply(p.at, Op::Agent, json{{"id", std::string(pool_.view(p.index))}, {"state", "ready"}}, error);
   }
 
   void schedule_arrival(std::uint32_t stream, double after) {
@@ -259,8 +299,10 @@ class Replicator {
     json item = json::object();
     item["id"] = id;
     for (const AttributeDraw& d : st.attributes) item[d.name] = draw(d, rng);
-    const double handle = handle_ms(st.handle, rng);
-    open_[pool_.intern(id)] = Open{p.at, handle, -1, false};
+    Open o{p.at, handle_ms(st.handle, rng)};
+    o.stream = p.index;
+    o.rona = rng.uniform() < st.rona_share;  // drawn also without RONA, for the same draws with or without
+    open_[pool_.intern(id)] = o;
     all_.advance(p.at, s_.run.warmup_ms, s_.run.length_ms);  // before it counts as waiting
     all_.arrive(measured(p.at));
     waiting_measured_ += measured(p.at) ? 1 : 0;
@@ -299,6 +341,7 @@ class Replicator {
     for (int k = 1; k <= g.count; ++k) {
       const std::string id = fmt::format("{}-{}", g.name, k);
       const std::uint32_t agent = pool_.intern(id);
+      in_rona_.erase(agent);  // the shift's change wins
       json line = {{"id", id}};
       if (c.what == ShiftChange::What::Start || c.what == ShiftChange::What::BreakEnd) {
         leaving_.erase(agent);
@@ -323,26 +366,34 @@ class Replicator {
     if (it == open_.end()) return;
     Open& o = it->second;
     const bool counted = measured(o.captured);
-    if (o.process < 0 && !o.offered && e.process >= 0 && static_cast<std::size_t>(e.process) < by_process_.size()) {
+    if (o.process < 0 && !o.taken && e.process >= 0 && static_cast<std::size_t>(e.process) < by_process_.size()) {
       o.process = e.process;  // it waits, from now, in its process's tally too
       by_process_[static_cast<std::size_t>(o.process)].advance(at, s_.run.warmup_ms, s_.run.length_ms);
       by_process_[static_cast<std::size_t>(o.process)].arrive(counted);
     }
-    if (e.to == runtime::ItemState::Offered && !o.offered) {
-      o.offered = true;
+    if (e.to == runtime::ItemState::Offered) {
+      if (o.rona) {  // rings out: the runtime's offer timeout takes it back
+        o.rona = false;
+        back_after_[e.agent] = s_.streams[o.stream].rona_back_after_ms;
+      } else {
+        offers_.emplace_back(e.item, e.agent);
+      }
+    }
+    if (e.to != runtime::ItemState::Assigned) return;
+    if (!o.taken) {  // the wait ends when an agent first takes it (an accepted offer)
+      o.taken = true;
       all_.advance(at, s_.run.warmup_ms, s_.run.length_ms);
-      all_.offered(at - o.captured, counted, s_.run.answer_within_ms);
+      all_.taken(at - o.captured, counted, s_.run.answer_within_ms);
       if (o.process >= 0) {
         Tally& t = by_process_[static_cast<std::size_t>(o.process)];
         t.advance(at, s_.run.warmup_ms, s_.run.length_ms);
-        t.offered(at - o.captured, counted, s_.run.answer_within_ms);
+        t.taken(at - o.captured, counted, s_.run.answer_within_ms);
       }
       waiting_measured_ -= counted ? 1 : 0;
-    } else if (e.to == runtime::ItemState::Assigned) {
-      o.agent = e.agent;
-      ++held_[e.agent];
-      queue_.push({at + std::max<std::int64_t>(1, std::llround(o.handle_ms)), seq_++, Kind::Done, e.item});
     }
+    o.agent = e.agent;
+    ++held_[e.agent];
+    queue_.push({at + std::max<std::int64_t>(1, std::llround(o.handle_ms)), seq_++, Kind::Done, e.item});
   }
 
   bool measured(std::int64_t captured) const { return captured >= s_.run.warmup_ms && captured < s_.run.length_ms; }
@@ -379,6 +430,11 @@ class Replicator {
   std::vector<ShiftChange> shifts_;
   std::unordered_map<std::uint32_t, int> held_;  // items each agent holds
   std::unordered_set<std::uint32_t> leaving_;    // agents past their shift's end, an item in hand
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> offers_;  // (item, agent) to accept
+  std::uint32_t rona_reason_ = pool_.intern("rona");
+  std::vector<std::uint32_t> rona_agents_;                     // just made not ready by RONA
+  std::unordered_map<std::uint32_t, std::int64_t> back_after_;  // each agent's last unanswered offer's stream's
+  std::unordered_set<std::uint32_t> in_rona_;                  // not ready by RONA, not back yet
 };
 
 }  // namespace

@@ -16,15 +16,16 @@
 namespace iwd::simulate {
 
 // What one replication measured over its window [start + warmup, start + length), of all items
-// or of one process's: waits are from capture to the first offer, of the items captured in the
-// window (an item counts for the process it was first in).
+// or of one process's: waits are from capture until an agent first takes the item (the first
+// accepted offer: the first offer itself unless RONA let it ring out), of the items captured in
+// the window (an item counts for the process it was first in).
 struct Measures {
   std::int64_t arrivals = 0;        // items captured in the window
-  std::int64_t waited = 0;          // of them, not offered at once
-  std::int64_t answered_within = 0; // of them, offered within run.answer_within
+  std::int64_t waited = 0;          // of them, not taken at once
+  std::int64_t answered_within = 0; // of them, taken within run.answer_within
   double mean_wait_s = 0;
   double p50_s = 0, p90_s = 0, p95_s = 0, p99_s = 0;
-  // Little's law over the window: L the time-average of items waiting for their first offer,
+  // Little's law over the window: L the time-average of items waiting to be taken,
   // lambda the arrivals per second, W the mean wait.
   double little_l = 0, little_lambda = 0, little_w_s = 0;
 };

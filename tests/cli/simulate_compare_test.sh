@@ -12,7 +12,7 @@ t = {x["title"].split(";")[0]: {r["scope"]: (r["a"], r["b"], r["b_minus_a"], r["
 
 expect_exit 0 "two more phone agents" -- "$IWD" "${run[@]}" --agents +2@phone
 cp "$TMP/out" "$TMP/first.txt"
-expect_in out "Comparison, service level: share first offered within 20s (%); A: examples/blended.iwd with examples/blended_scenario.json, B: examples/blended.iwd with examples/blended_scenario.json +2@phone" \
+expect_in out "Comparison, service level: share taken within 20s (%); A: examples/blended.iwd with examples/blended_scenario.json, B: examples/blended.iwd with examples/blended_scenario.json +2@phone" \
   "the service level table names both sides"
 expect_in out "Voice.Inbound" "a row per process"
 expect_exit 0 "the same output again" -- "$IWD" "${run[@]}" --agents +2@phone
@@ -23,9 +23,9 @@ cp "$TMP/out" "$TMP/agents.json"
 expect_exit 0 "the same arrivals on both sides, more calls answered, shorter call waits" -- python3 -c "$rows
 arr = t['Comparison, arrivals in the window']
 assert all(a == b and d == 0 for a, b, d, _ in arr.values()), arr
-sl = t['Comparison, service level: share first offered within 20s (%)']['Voice.Inbound']
+sl = t['Comparison, service level: share taken within 20s (%)']['Voice.Inbound']
 assert sl[1] > sl[0] and sl[2] - sl[3] > 0, sl
-w = t['Comparison, mean wait to the first offer (s)']['Voice.Inbound']
+w = t['Comparison, mean wait until taken (s)']['Voice.Inbound']
 assert w[2] < 0 and abs(w[2] - (w[1] - w[0])) < 1e-9, w
 assert d['a'] == 'examples/blended.iwd with examples/blended_scenario.json'" "$TMP/agents.json"
 expect_exit 0 "--agents -2@phone and +2@blend: both apply" -- "$IWD" "${run[@]}" --agents -2@phone --agents +2@blend
@@ -36,7 +36,7 @@ sed 's/  start 5000 /  start 500 /' examples/blended.iwd >"$TMP/calls_last.iwd"
 expect_exit 0 "--rules-b" -- "$IWD" "${run[@]}" --rules-b "$TMP/calls_last.iwd" --format json
 cp "$TMP/out" "$TMP/rules.json"
 expect_exit 0 "calls wait longer, cases less" -- python3 -c "$rows
-w = t['Comparison, mean wait to the first offer (s)']
+w = t['Comparison, mean wait until taken (s)']
 assert w['Voice.Inbound'][2] > 0 and w['BackOffice.Cases'][2] < 0, w" "$TMP/rules.json"
 
 # Another scenario: a sixth phone agent (the same seed): the same as --agents +1@phone.

@@ -1,8 +1,8 @@
 // `iwd simulate RULES SCENARIO [--format text|json|csv] [--interval I] [--history FILE] [--no-jit]
 // [--agents +N@GROUP]... [--rules-b RULES] [--scenario-b SCENARIO]`: the runtime on a simulated
 // clock fed by a scenario (docs/simulate.md). The scenario is checked against the rules before
-// anything runs; one row per replication (waits from capture to the first offer, Little's law),
-// then the operations-data reports of the first replication's history, all rendered by the
+// anything runs; one row per replication (waits from capture until an agent takes the item,
+// Little's law), then the operations-data reports of the first replication's history, all rendered by the
 // reports' renderers. With --agents, --rules-b or --scenario-b: a comparison of the two setups
 // over the same arrivals instead.
 #include <fmt/format.h>
@@ -47,7 +47,7 @@ int fail(const std::string& message) {
 reports::Table table_of(const std::vector<simulate::Replication>& reps) {
   using reports::CellType;
   reports::Table t;
-  t.title = "Simulation: waits from capture to the first offer, per replication";
+  t.title = "Simulation: waits from capture until an agent takes the item, per replication";
   t.columns = {{"replication", CellType::Text}, {"arrivals", CellType::Count},     {"waited_share", CellType::Percent},
                {"answered_within_share", CellType::Percent}, {"mean_wait", CellType::Duration},
                {"p50_wait", CellType::Duration}, {"p90_wait", CellType::Duration}, {"p95_wait", CellType::Duration},
@@ -184,11 +184,11 @@ std::vector<reports::Table> comparison_tables(const simulate::Side& a, const sim
   };
   const Measure measures[] = {
       {"arrivals in the window", CellType::Count, [](const simulate::Measures& m) { return static_cast<double>(m.arrivals); }},
-      {fmt::format("service level: share first offered within {} (%)", stdlib::format_duration(stdlib::Duration{run.answer_within_ms})),
+      {fmt::format("service level: share taken within {} (%)", stdlib::format_duration(stdlib::Duration{run.answer_within_ms})),
        CellType::Percent, [](const simulate::Measures& m) { return 100.0 * (m.arrivals ? static_cast<double>(m.answered_within) / static_cast<double>(m.arrivals) : 0.0); }},
-      {"mean wait to the first offer (s)", CellType::Count, [](const simulate::Measures& m) { return m.mean_wait_s; }},
-      {"p90 wait to the first offer (s)", CellType::Count, [](const simulate::Measures& m) { return m.p90_s; }},
-      {"backlog: mean items waiting for a first offer", CellType::Count, [](const simulate::Measures& m) { return m.little_l; }},
+      {"mean wait until taken (s)", CellType::Count, [](const simulate::Measures& m) { return m.mean_wait_s; }},
+      {"p90 wait until taken (s)", CellType::Count, [](const simulate::Measures& m) { return m.p90_s; }},
+      {"backlog: mean items waiting to be taken", CellType::Count, [](const simulate::Measures& m) { return m.little_l; }},
   };
   std::vector<reports::Table> out;
   for (const Measure& m : measures) {

@@ -53,6 +53,23 @@ inline std::unique_ptr<Loaded> load(const std::string& text) {
   return l;
 }
 
+// One department, one process, one skill `s`; `extra`: more lines in the department.
+inline std::string one_queue_rules(const std::string& extra = "") {
+  return fmt::format(R"(ruleset one version "1.0"
+
+skills {{ s }}
+
+department Work {{ // iwd:allow(W0618): the simulation completes every item
+  media "voice"
+  sla 1h
+  targets {{ skill s > 0 }}
+  {}
+  process Queue
+}}
+)",
+                     extra);
+}
+
 // The mean of the values and the half-width of its 99.9% interval (Student's t, n - 1 degrees
 // of freedom). 99.9% rather than 95%: the tests make about fifty such checks, and with 95%
 // intervals one or two of them would fail by chance on every run (Bonferroni: 50 x 0.1% = 5%).

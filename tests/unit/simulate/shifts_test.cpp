@@ -8,17 +8,7 @@
 namespace iwd::simulate {
 namespace {
 
-constexpr const char* kRules = R"(ruleset shifts version "1.0"
-
-skills { s }
-
-department Work { // iwd:allow(W0618): the simulation completes every item
-  media "voice"
-  sla 1h
-  targets { skill s > 0 }
-  process Queue
-}
-)";
+const std::string kRules = testing::one_queue_rules();
 
 // One agent, 09:00-10:00 with a break 09:20-09:30 and 11:00-11:30, from 08:30 for 3h: items every
 // 12 minutes or so, each 7 minutes (fixed), so the agent often has one in hand at a change.
