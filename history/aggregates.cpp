@@ -2,11 +2,12 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 #include <algorithm>
 #include <cstring>
 #include <limits>
+
+#include "sqlstore/database.h"
 
 namespace iwd::history {
 
@@ -43,32 +44,27 @@ constexpr const char* kNone = "(none)";  // reports/builders.h's kNone: a group 
 
 bool is_end_state(const std::string& s) { return s == "completed" || s == "canceled" || s == "expired"; }
 
-void bind_optional(sqlite3_stmt* st, int column, const std::optional<std::int64_t>& v) {
-  if (v) sqlite3_bind_int64(st, column, *v);
-  else sqlite3_bind_null(st, column);
+void bind_optional(sqlstore::Statement& st, int column, const std::optional<std::int64_t>& v) {
+  if (v) st.bind_int64(column, *v);
+  else st.bind_null(column);
 }
 
-std::optional<std::int64_t> column_optional(sqlite3_stmt* st, int column) {
-  if (sqlite3_column_type(st, column) == SQLITE_NULL) return std::nullopt;
-  return sqlite3_column_int64(st, column);
-}
-
-std::string text_of(sqlite3_stmt* st, int column) {
-  const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
-  return t ? std::string(t, static_cast<std::size_t>(sqlite3_column_bytes(st, column))) : std::string();
+std::optional<std::int64_t> column_optional(const sqlstore::Statement& st, int column) {
+  if (st.is_null(column)) return std::nullopt;
+  return st.column_int64(column);
 }
 
 // The cell's columns from `first` on, in the table's order (records .. outcomes).
-void read_cell(sqlite3_stmt* st, int first, AggregateCell* c) {
+void read_cell(const sqlstore::Statement& st, int first, AggregateCell* c) {
   int column = first;
-  for (auto count : kCounts) c->*count = sqlite3_column_int64(st, column++);
+  for (auto count : kCounts) c->*count = st.column_int64(column++);
   // The durations in host byte order (little-endian wherever iwd builds).
-  const auto bytes = static_cast<std::size_t>(sqlite3_column_bytes(st, column));
-  c->complete_ms.resize(bytes / sizeof(std::int64_t));
-  if (bytes) std::memcpy(c->complete_ms.data(), sqlite3_column_blob(st, column), c->complete_ms.size() * sizeof(std::int64_t));
+  const std::string bytes = st.column_text(column);
+  c->complete_ms.resize(bytes.size() / sizeof(std::int64_t));
+  if (!bytes.empty()) std::memcpy(c->complete_ms.data(), bytes.data(), c->complete_ms.size() * sizeof(std::int64_t));
   ++column;
   c->outcomes.clear();
-  const std::string outcomes = text_of(st, column);
+  const std::string outcomes = st.column_text(column);
   if (outcomes.empty()) return;
   const nlohmann::json codes = nlohmann::json::parse(outcomes, nullptr, false);
   if (!codes.is_object()) return;
@@ -94,31 +90,26 @@ bool AggregateCell::zero() const {
   return complete_ms.empty() && outcomes.empty();
 }
 
-void Aggregates::detach() {
-  for (auto& [sql, st] : statements_) sqlite3_finalize(st);
-  statements_.clear();
-}
+void Aggregates::detach() { statements_.clear(); }
 
-bool Aggregates::run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
-                     const std::function<bool(sqlite3_stmt*)>& row) {
-  sqlite3_stmt*& st = statements_[sql];  // prepared once: the writer runs these per batch
-  if (!st && sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) {
-    *error = fmt::format("{}, history aggregates: {}", where_, sqlite3_errmsg(db_));
-    sqlite3_finalize(st);
-    st = nullptr;
+bool Aggregates::run(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, std::string* error,
+                     const std::function<bool(sqlstore::Statement&)>& row) {
+  std::unique_ptr<sqlstore::Statement>& st = statements_[sql];  // prepared once: the writer runs these per batch
+  sqlstore::Status status;
+  if (!st && !(st = db_->prepare(sql, &status))) {
+    *error = fmt::format("{}, history aggregates: {}", where_, status.message);
     return false;
   }
-  bind(st);
-  int rc;
-  while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-    if (row && !row(st)) {
-      rc = SQLITE_DONE;
+  bind(*st);
+  sqlstore::Step step;
+  while ((step = st->step(&status)) == sqlstore::Step::Row)
+    if (row && !row(*st)) {
+      step = sqlstore::Step::Done;
       break;
     }
-  if (rc != SQLITE_DONE) *error = fmt::format("{}, history aggregates: {}", where_, sqlite3_errmsg(db_));
-  sqlite3_reset(st);
-  sqlite3_clear_bindings(st);
-  return rc == SQLITE_DONE;
+  if (step == sqlstore::Step::Failure) *error = fmt::format("{}, history aggregates: {}", where_, status.message);
+  st->reset();
+  return step == sqlstore::Step::Done;
 }
 
 void Aggregates::forget() {
@@ -143,24 +134,24 @@ bool Aggregates::load(std::int64_t before, std::string* error) {
   bool ok = true;
   if (!run("SELECT row, item, process, department, dimension_set, captured_at, queued_at, offered, assigned_since, "
            "handle_ms, due, outcome FROM history_agg_items",
-           [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
-             const std::int64_t row = sqlite3_column_int64(st, 0);
+           [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+             const std::int64_t row = st.column_int64(0);
              next_row_ = std::max(next_row_, row + 1);
-             ItemState& s = open_.insert(text_of(st, 1), row);
+             ItemState& s = open_.insert(st.column_text(1), row);
              s.written = true;
-             s.process = text_of(st, 2);
-             s.department = text_of(st, 3);
-             s.dimension_set = sqlite3_column_int64(st, 4);
+             s.process = st.column_text(2);
+             s.department = st.column_text(3);
+             s.dimension_set = st.column_int64(4);
              const DimensionSets::Set* set = sets_->set_of(s.dimension_set, error);
              if (!set) return ok = false;
              s.dimensions = set_of(s.dimension_set, *set);
              s.captured_at = column_optional(st, 5);
              s.queued_at = column_optional(st, 6);
-             s.offered = sqlite3_column_int64(st, 7) != 0;
+             s.offered = st.column_int64(7) != 0;
              s.assigned_since = column_optional(st, 8);
-             s.handle_ms = sqlite3_column_int64(st, 9);
+             s.handle_ms = st.column_int64(9);
              s.due = column_optional(st, 10);
-             s.outcome = text_of(st, 11);
+             s.outcome = st.column_text(11);
              return true;
            }) ||
       !ok) {
@@ -168,9 +159,9 @@ bool Aggregates::load(std::int64_t before, std::string* error) {
     return false;
   }
   std::optional<std::int64_t> checkpoint;
-  if (!run("SELECT value FROM history_meta WHERE name = 'agg_items_seq'", [](sqlite3_stmt*) {}, error,
-           [&](sqlite3_stmt* st) {
-             checkpoint = sqlite3_column_int64(st, 0);
+  if (!run("SELECT value FROM history_meta WHERE name = 'agg_items_seq'", [](sqlstore::Statement&) {}, error,
+           [&](sqlstore::Statement& st) {
+             checkpoint = st.column_int64(0);
              return false;
            })) {
     forget();
@@ -202,8 +193,7 @@ bool Aggregates::count_tail(std::int64_t after, std::int64_t before, std::string
     if (ok || !added) return ok && added;
     // Only damage is gone around (SQLite says the file is malformed); any other failure (I/O,
     // memory, a lock) stays one: the same start may succeed later.
-    const int code = sqlite3_errcode(db_);
-    if (code != SQLITE_CORRUPT && code != SQLITE_NOTADB) return false;
+    if (!db_->damaged()) return false;
     const std::string damage = *error;
     const std::optional<std::int64_t> next = readable_after(seen, before, error);
     if (!next) return false;
@@ -263,9 +253,9 @@ const DimensionSets::Set* Aggregates::set_of(std::int64_t id, const DimensionSet
 
 std::optional<std::map<std::string, Grouping>> Aggregates::groupings(std::string* error) {
   std::map<std::string, Grouping> out;
-  if (!run("SELECT by_name, since_seq, since_at FROM history_agg_groupings", [](sqlite3_stmt*) {}, error,
-           [&](sqlite3_stmt* st) {
-             out[text_of(st, 0)] = {sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2)};
+  if (!run("SELECT by_name, since_seq, since_at FROM history_agg_groupings", [](sqlstore::Statement&) {}, error,
+           [&](sqlstore::Statement& st) {
+             out[st.column_text(0)] = {st.column_int64(1), st.column_int64(2)};
              return true;
            }))
     return std::nullopt;
@@ -276,10 +266,10 @@ bool Aggregates::grouping_seen(const std::string& by, const Record& r, std::stri
   if (std::find(bys_.begin(), bys_.end(), by) != bys_.end()) return true;
   bys_.push_back(by);
   return run("INSERT INTO history_agg_groupings (by_name, since_seq, since_at) VALUES (?1, ?2, ?3)",
-             [&](sqlite3_stmt* st) {
-               sqlite3_bind_text(st, 1, by.c_str(), -1, SQLITE_TRANSIENT);
-               sqlite3_bind_int64(st, 2, r.seq);
-               sqlite3_bind_int64(st, 3, r.at);
+             [&](sqlstore::Statement& st) {
+               st.bind_text(1, by);
+               st.bind_int64(2, r.seq);
+               st.bind_int64(3, r.at);
              },
              error);
 }
@@ -389,15 +379,15 @@ bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* e
 
 bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::string* error) {
   AggregateCell c;
-  const auto bind_key = [&](sqlite3_stmt* st) {
-    sqlite3_bind_text(st, 1, k.by.data(), static_cast<int>(k.by.size()), SQLITE_STATIC);
-    sqlite3_bind_int64(st, 2, k.bucket);
-    sqlite3_bind_text(st, 3, k.value.data(), static_cast<int>(k.value.size()), SQLITE_STATIC);
+  const auto bind_key = [&](sqlstore::Statement& st) {
+    st.bind_text(1, k.by);
+    st.bind_int64(2, k.bucket);
+    st.bind_text(3, k.value);
   };
-  const auto bind_counts = [&](sqlite3_stmt* st, const AggregateCell& counts) {  // the next column's number
+  const auto bind_counts = [&](sqlstore::Statement& st, const AggregateCell& counts) {  // the next column's number
     bind_key(st);
     int column = 4;
-    for (auto count : kCounts) sqlite3_bind_int64(st, column++, counts.*count);
+    for (auto count : kCounts) st.bind_int64(column++, counts.*count);
     return column;
   };
   static constexpr const char* kDelete = "DELETE FROM history_agg WHERE by_name = ?1 AND bucket = ?2 AND value = ?3";
@@ -407,7 +397,7 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
     // b-tree it opens per execution, which cost more than the read it saves.)
     if (!run("INSERT INTO history_agg (by_name, bucket, value, records, entered, completed, canceled, expired, rejected, "
              "completed_overdue, handle_ms, handled, first_offer_ms, first_offers, backlog_change, overdue_change, "
-             "complete_ms, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, X'', '') "
+             "complete_ms, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
              "ON CONFLICT (by_name, bucket, value) DO UPDATE SET records = records + excluded.records, "
              "entered = entered + excluded.entered, completed = completed + excluded.completed, "
              "canceled = canceled + excluded.canceled, expired = expired + excluded.expired, "
@@ -416,7 +406,12 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
              "first_offer_ms = first_offer_ms + excluded.first_offer_ms, first_offers = first_offers + excluded.first_offers, "
              "backlog_change = backlog_change + excluded.backlog_change, "
              "overdue_change = overdue_change + excluded.overdue_change",
-             [&](sqlite3_stmt* st) { bind_counts(st, change); }, error))
+             [&](sqlstore::Statement& st) {
+               const int column = bind_counts(st, change);
+               st.bind_blob(column, {});
+               st.bind_text(column + 1, {});
+             },
+             error))
       return false;
     // A row is kept only while a count is not 0: with records added it is not; without, the
     // changes may have met their opposites (an item's +1 and -1), and the row goes if so.
@@ -430,7 +425,7 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
   if (!run("SELECT records, entered, completed, canceled, expired, rejected, completed_overdue, handle_ms, handled, "
            "first_offer_ms, first_offers, backlog_change, overdue_change, complete_ms, outcomes FROM history_agg "
            "WHERE by_name = ?1 AND bucket = ?2 AND value = ?3",
-           bind_key, error, [&](sqlite3_stmt* st) {
+           bind_key, error, [&](sqlstore::Statement& st) {
              read_cell(st, 0, &c);
              return false;
            }))
@@ -438,38 +433,47 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
   c.add(change);
   if (c.zero()) return run(kDelete, bind_key, error);
   const std::string outcomes = c.outcomes.empty() ? std::string() : nlohmann::json(c.outcomes).dump();
-  return run("INSERT OR REPLACE INTO history_agg (by_name, bucket, value, records, entered, completed, canceled, expired, "
+  // ON CONFLICT rather than SQLite's INSERT OR REPLACE: the same SQL on PostgreSQL.
+  return run("INSERT INTO history_agg (by_name, bucket, value, records, entered, completed, canceled, expired, "
              "rejected, completed_overdue, handle_ms, handled, first_offer_ms, first_offers, backlog_change, "
              "overdue_change, complete_ms, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-             "?14, ?15, ?16, ?17, ?18)",
-             [&](sqlite3_stmt* st) {
+             "?14, ?15, ?16, ?17, ?18) ON CONFLICT (by_name, bucket, value) DO UPDATE SET records = excluded.records, "
+             "entered = excluded.entered, completed = excluded.completed, canceled = excluded.canceled, "
+             "expired = excluded.expired, rejected = excluded.rejected, completed_overdue = excluded.completed_overdue, "
+             "handle_ms = excluded.handle_ms, handled = excluded.handled, first_offer_ms = excluded.first_offer_ms, "
+             "first_offers = excluded.first_offers, backlog_change = excluded.backlog_change, "
+             "overdue_change = excluded.overdue_change, complete_ms = excluded.complete_ms, "
+             "outcomes = excluded.outcomes",
+             [&](sqlstore::Statement& st) {
                int column = bind_counts(st, c);
-               if (c.complete_ms.empty()) sqlite3_bind_zeroblob(st, column++, 0);  // a null pointer would bind NULL
-               else
-                 sqlite3_bind_blob(st, column++, c.complete_ms.data(),
-                                   static_cast<int>(c.complete_ms.size() * sizeof(std::int64_t)), SQLITE_TRANSIENT);
-               sqlite3_bind_text(st, column, outcomes.c_str(), -1, SQLITE_TRANSIENT);
+               st.bind_blob(column++, std::string_view(reinterpret_cast<const char*>(c.complete_ms.data()),
+                                                       c.complete_ms.size() * sizeof(std::int64_t)));
+               st.bind_text(column, outcomes);
              },
              error);
 }
 
 bool Aggregates::write_item(const ItemState& s, std::string* error) {
-  return run("INSERT OR REPLACE INTO history_agg_items (row, item, process, department, dimension_set, captured_at, "
+  return run("INSERT INTO history_agg_items (row, item, process, department, dimension_set, captured_at, "
              "queued_at, offered, assigned_since, handle_ms, due, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-             "?10, ?11, ?12)",
-             [&](sqlite3_stmt* st) {
-               sqlite3_bind_int64(st, 1, s.row);
-               sqlite3_bind_text(st, 2, s.item.c_str(), -1, SQLITE_STATIC);
-               sqlite3_bind_text(st, 3, s.process.c_str(), -1, SQLITE_STATIC);
-               sqlite3_bind_text(st, 4, s.department.c_str(), -1, SQLITE_STATIC);
-               sqlite3_bind_int64(st, 5, s.dimension_set);
+             "?10, ?11, ?12) ON CONFLICT (row) DO UPDATE SET item = excluded.item, process = excluded.process, "
+             "department = excluded.department, dimension_set = excluded.dimension_set, "
+             "captured_at = excluded.captured_at, queued_at = excluded.queued_at, offered = excluded.offered, "
+             "assigned_since = excluded.assigned_since, handle_ms = excluded.handle_ms, due = excluded.due, "
+             "outcome = excluded.outcome",
+             [&](sqlstore::Statement& st) {
+               st.bind_int64(1, s.row);
+               st.bind_text(2, s.item);
+               st.bind_text(3, s.process);
+               st.bind_text(4, s.department);
+               st.bind_int64(5, s.dimension_set);
                bind_optional(st, 6, s.captured_at);
                bind_optional(st, 7, s.queued_at);
-               sqlite3_bind_int64(st, 8, s.offered ? 1 : 0);
+               st.bind_int64(8, s.offered ? 1 : 0);
                bind_optional(st, 9, s.assigned_since);
-               sqlite3_bind_int64(st, 10, s.handle_ms);
+               st.bind_int64(10, s.handle_ms);
                bind_optional(st, 11, s.due);
-               sqlite3_bind_text(st, 12, s.outcome.c_str(), -1, SQLITE_STATIC);
+               st.bind_text(12, s.outcome);
              },
              error);
 }
@@ -494,14 +498,14 @@ bool Aggregates::checkpoint(std::string* error) {
 // written (in row order: the new ones at the table's end), and the record the state is after.
 bool Aggregates::write_items(std::string* error) {
   for (std::int64_t row : open_.gone())
-    if (!run("DELETE FROM history_agg_items WHERE row = ?1", [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, row); },
+    if (!run("DELETE FROM history_agg_items WHERE row = ?1", [&](sqlstore::Statement& st) { st.bind_int64(1, row); },
              error))
       return false;
   for (const ItemState* s : open_.changed())
     if (!write_item(*s, error)) return false;
   if (!run("INSERT INTO history_meta (name, value) VALUES ('agg_items_seq', ?1) "
            "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-           [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, last_seq_); }, error))
+           [&](sqlstore::Statement& st) { st.bind_int64(1, last_seq_); }, error))
     return false;
   open_.checkpointed();
   since_checkpoint_ = 0;
@@ -516,18 +520,18 @@ bool Aggregates::purge_before(std::int64_t cutoff, std::string* error) {
   std::map<Key, AggregateCell> carry;
   for (const auto& grouping : *groupings) {  // by the primary key's prefix: no index by bucket
     const std::string& by = grouping.first;   // (not a structured binding: clang 14 cannot capture one)
-    const auto bind = [&](sqlite3_stmt* st) {
-      sqlite3_bind_int64(st, 1, kCarryBucket);
-      sqlite3_bind_int64(st, 2, end);
-      sqlite3_bind_text(st, 3, by.c_str(), -1, SQLITE_STATIC);
+    const auto bind = [&](sqlstore::Statement& st) {
+      st.bind_int64(1, kCarryBucket);
+      st.bind_int64(2, end);
+      st.bind_text(3, by);
     };
     if (!run("SELECT value, SUM(backlog_change), SUM(overdue_change) FROM history_agg "
              "WHERE by_name = ?3 AND bucket > ?1 AND bucket < ?2 GROUP BY value",
              bind, error,
-             [&](sqlite3_stmt* st) {
-               AggregateCell& c = carry[Key{kCarryBucket, by, text_of(st, 0)}];
-               c.backlog_change = sqlite3_column_int64(st, 1);
-               c.overdue_change = sqlite3_column_int64(st, 2);
+             [&](sqlstore::Statement& st) {
+               AggregateCell& c = carry[Key{kCarryBucket, by, st.column_text(0)}];
+               c.backlog_change = st.column_int64(1);
+               c.overdue_change = st.column_int64(2);
                return true;
              }) ||
         !run("DELETE FROM history_agg WHERE by_name = ?3 AND bucket > ?1 AND bucket < ?2", bind, error))
@@ -554,12 +558,12 @@ bool Aggregates::changes_before(const std::string& by, std::int64_t before,
                                 std::string* error) {
   return run("SELECT value, SUM(backlog_change), SUM(overdue_change) FROM history_agg WHERE by_name = ?1 AND bucket < ?2 "
              "GROUP BY value",
-             [&](sqlite3_stmt* st) {
-               sqlite3_bind_text(st, 1, by.c_str(), -1, SQLITE_STATIC);
-               sqlite3_bind_int64(st, 2, before);
+             [&](sqlstore::Statement& st) {
+               st.bind_text(1, by);
+               st.bind_int64(2, before);
              },
-             error, [&](sqlite3_stmt* st) {
-               f(text_of(st, 0), sqlite3_column_int64(st, 1), sqlite3_column_int64(st, 2));
+             error, [&](sqlstore::Statement& st) {
+               f(st.column_text(0), st.column_int64(1), st.column_int64(2));
                return true;
              });
 }
@@ -571,15 +575,15 @@ bool Aggregates::read(const std::string& by, std::int64_t from, std::int64_t to,
   return run("SELECT bucket, value, records, entered, completed, canceled, expired, rejected, completed_overdue, "
              "handle_ms, handled, first_offer_ms, first_offers, backlog_change, overdue_change, complete_ms, outcomes "
              "FROM history_agg WHERE by_name = ?1 AND bucket >= ?2 AND bucket < ?3 ORDER BY bucket",
-             [&](sqlite3_stmt* st) {
-               sqlite3_bind_text(st, 1, by.c_str(), -1, SQLITE_STATIC);
-               sqlite3_bind_int64(st, 2, from);
-               sqlite3_bind_int64(st, 3, to);
+             [&](sqlstore::Statement& st) {
+               st.bind_text(1, by);
+               st.bind_int64(2, from);
+               st.bind_int64(3, to);
              },
-             error, [&](sqlite3_stmt* st) {
-               value = text_of(st, 1);
+             error, [&](sqlstore::Statement& st) {
+               value = st.column_text(1);
                read_cell(st, 2, &c);
-               f(sqlite3_column_int64(st, 0), value, c);
+               f(st.column_int64(0), value, c);
                return true;
              });
 }

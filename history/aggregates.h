@@ -34,6 +34,7 @@
 #include <functional>
 #include <limits>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -43,9 +44,7 @@
 #include "history/dimension_sets.h"
 #include "history/open_items.h"
 #include "history/record.h"
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "sqlstore/database.h"
 
 namespace iwd::history {
 
@@ -88,7 +87,7 @@ class Aggregates {
                                   const std::function<bool(const Record&)>& f, std::string* error)>;
   // What the writer has to say that is no error (the damage it went around), one sentence.
   using Warn = std::function<void(const std::string&)>;
-  void attach(sqlite3* db, const std::string& where, DimensionSets* sets, Tail tail, Warn warn) {
+  void attach(sqlstore::Database* db, const std::string& where, DimensionSets* sets, Tail tail, Warn warn) {
     db_ = db;
     where_ = where;
     sets_ = sets;
@@ -159,10 +158,10 @@ class Aggregates {
   void open_changes(const ItemState& s, std::int64_t t, int sign);  // backlog and overdue of an item
   bool write_cell(const Key& k, const AggregateCell& c, std::string* error);
   bool write_item(const ItemState& s, std::string* error);
-  bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
-           const std::function<bool(sqlite3_stmt*)>& row = {});
+  bool run(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, std::string* error,
+           const std::function<bool(sqlstore::Statement&)>& row = {});
 
-  sqlite3* db_ = nullptr;
+  sqlstore::Database* db_ = nullptr;
   std::string where_;
   DimensionSets* sets_ = nullptr;
   bool loaded_ = false;
@@ -178,7 +177,7 @@ class Aggregates {
   bool replaying_ = false;                 // load() counts the records after the checkpoint again
   Tail tail_;
   Warn warn_;
-  std::map<const char*, sqlite3_stmt*> statements_;  // prepared once, by their text's address
+  std::map<const char*, std::unique_ptr<sqlstore::Statement>> statements_;  // prepared once, by their text's address
 };
 
 }  // namespace iwd::history

@@ -2,19 +2,17 @@
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
-#include <sqlite3.h>
 
 namespace iwd::history {
 
 DimensionSets::~DimensionSets() { detach(); }
 
 void DimensionSets::detach() {
-  sqlite3_finalize(insert_);
-  sqlite3_finalize(select_);
-  insert_ = select_ = nullptr;
+  insert_.reset();
+  select_.reset();
 }
 
-void DimensionSets::attach(sqlite3* db, const std::string& where) {
+void DimensionSets::attach(sqlstore::Database* db, const std::string& where) {
   db_ = db;
   where_ = where;
 }
@@ -45,21 +43,19 @@ void DimensionSets::forget() {
 // Every set, once per writer: a writer needs them all to tell a new set from a known one.
 bool DimensionSets::load(std::string* error) {
   forget();
-  sqlite3_stmt* st = nullptr;
-  const bool prepared = sqlite3_prepare_v2(db_, "SELECT id, dimensions FROM history_dimensions", -1, &st, nullptr) == SQLITE_OK;
-  int rc = SQLITE_ERROR;
+  sqlstore::Status status;
+  const auto st = db_->prepare("SELECT id, dimensions FROM history_dimensions", &status);
+  sqlstore::Step step = sqlstore::Step::Failure;
   next_ = 1;
-  while (prepared && (rc = sqlite3_step(st)) == SQLITE_ROW) {
-    const std::int64_t id = sqlite3_column_int64(st, 0);
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
-    Set set = parse(text ? text : "");
+  while (st && (step = st->step(&status)) == sqlstore::Step::Row) {
+    const std::int64_t id = st->column_int64(0);
+    Set set = parse(st->column_text(1));
     ids_.emplace(set, id);
     sets_.emplace(id, std::move(set));
     next_ = std::max(next_, id + 1);
   }
-  sqlite3_finalize(st);
-  if (rc != SQLITE_DONE) {
-    *error = fmt::format("{}, table history_dimensions: {}", where_, sqlite3_errmsg(db_));
+  if (step != sqlstore::Step::Done) {
+    *error = fmt::format("{}, table history_dimensions: {}", where_, status.message);
     return false;
   }
   loaded_ = true;
@@ -70,17 +66,16 @@ std::optional<std::int64_t> DimensionSets::id_of(const Set& set, std::string* er
   if (set.empty()) return 0;
   if (!loaded_ && !load(error)) return std::nullopt;
   if (const auto it = ids_.find(set); it != ids_.end()) return it->second;
-  if (!insert_ && sqlite3_prepare_v2(db_, "INSERT INTO history_dimensions (id, dimensions) VALUES (?1, ?2)", -1, &insert_,
-                                     nullptr) != SQLITE_OK) {
-    *error = fmt::format("{}, table history_dimensions: {}", where_, sqlite3_errmsg(db_));
+  sqlstore::Status status;
+  if (!insert_ && !(insert_ = db_->prepare("INSERT INTO history_dimensions (id, dimensions) VALUES (?1, ?2)", &status))) {
+    *error = fmt::format("{}, table history_dimensions: {}", where_, status.message);
     return std::nullopt;
   }
-  const std::string text = json(set);
-  sqlite3_bind_int64(insert_, 1, next_);
-  sqlite3_bind_text(insert_, 2, text.data(), static_cast<int>(text.size()), SQLITE_STATIC);
-  const bool ok = sqlite3_step(insert_) == SQLITE_DONE;
-  if (!ok) *error = fmt::format("{}, table history_dimensions: {}", where_, sqlite3_errmsg(db_));
-  sqlite3_reset(insert_);
+  insert_->bind_int64(1, next_);
+  insert_->bind_text(2, json(set));
+  const bool ok = insert_->step(&status) == sqlstore::Step::Done;
+  if (!ok) *error = fmt::format("{}, table history_dimensions: {}", where_, status.message);
+  insert_->reset();
   if (!ok) return std::nullopt;
   ids_.emplace(set, next_);
   sets_.emplace(next_, set);
@@ -91,23 +86,21 @@ const DimensionSets::Set* DimensionSets::set_of(std::int64_t id, std::string* er
   static const Set kNone;
   if (id == 0) return &kNone;
   if (const auto it = sets_.find(id); it != sets_.end()) return &it->second;
-  if (!select_ && sqlite3_prepare_v2(db_, "SELECT dimensions FROM history_dimensions WHERE id = ?1", -1, &select_,
-                                     nullptr) != SQLITE_OK) {
-    *error = fmt::format("{}, table history_dimensions: {}", where_, sqlite3_errmsg(db_));
+  sqlstore::Status status;
+  if (!select_ && !(select_ = db_->prepare("SELECT dimensions FROM history_dimensions WHERE id = ?1", &status))) {
+    *error = fmt::format("{}, table history_dimensions: {}", where_, status.message);
     return nullptr;
   }
-  sqlite3_bind_int64(select_, 1, id);
-  const int rc = sqlite3_step(select_);
+  select_->bind_int64(1, id);
+  const sqlstore::Step step = select_->step(&status);
   const Set* found = nullptr;
-  if (rc == SQLITE_ROW) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(select_, 0));
-    found = &sets_.emplace(id, parse(text ? text : "")).first->second;
-  } else if (rc == SQLITE_DONE) {
+  if (step == sqlstore::Step::Row)
+    found = &sets_.emplace(id, parse(select_->column_text(0))).first->second;
+  else if (step == sqlstore::Step::Done)
     *error = fmt::format("{}, table history_dimensions: no set {} (a record refers to it)", where_, id);
-  } else {
-    *error = fmt::format("{}, table history_dimensions: {}", where_, sqlite3_errmsg(db_));
-  }
-  sqlite3_reset(select_);
+  else
+    *error = fmt::format("{}, table history_dimensions: {}", where_, status.message);
+  select_->reset();
   return found;
 }
 

@@ -6,14 +6,14 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
 #include <utility>
 #include <vector>
 
-struct sqlite3;
-struct sqlite3_stmt;
+#include "sqlstore/database.h"
 
 namespace iwd::history {
 
@@ -24,7 +24,7 @@ class DimensionSets {
   ~DimensionSets();
   DimensionSets(const DimensionSets&) = delete;
   DimensionSets& operator=(const DimensionSets&) = delete;
-  void attach(sqlite3* db, const std::string& where);
+  void attach(sqlstore::Database* db, const std::string& where);
   // Its statements finalized, before the connection closes (a statement left open keeps it).
   void detach();
 
@@ -43,14 +43,13 @@ class DimensionSets {
 
  private:
   bool load(std::string* error);
-  sqlite3* db_ = nullptr;
+  sqlstore::Database* db_ = nullptr;
   std::string where_;
   bool loaded_ = false;
   std::int64_t next_ = 1;  // the id of the next new set
   std::map<Set, std::int64_t> ids_;
   std::unordered_map<std::int64_t, Set> sets_;
-  sqlite3_stmt* insert_ = nullptr;
-  sqlite3_stmt* select_ = nullptr;
+  std::unique_ptr<sqlstore::Statement> insert_, select_;
 };
 
 }  // namespace iwd::history

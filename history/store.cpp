@@ -8,6 +8,8 @@
 #include <filesystem>
 #include <limits>
 
+#include "sqlstore/sqlite.h"
+
 namespace iwd::history {
 
 namespace {
@@ -67,8 +69,9 @@ std::unique_ptr<Store> Store::on(sqlite3* db, const std::string& where, std::str
   std::unique_ptr<Store> s(new Store);
   s->db_ = db;
   s->where_ = where;
-  s->dimensions_.attach(db, where);
-  s->aggregates_.attach(db, where, &s->dimensions_, s->tail(), s->warning());
+  s->sql_ = sqlstore::over_sqlite(db);
+  s->dimensions_.attach(s->sql_.get(), where);
+  s->aggregates_.attach(s->sql_.get(), where, &s->dimensions_, s->tail(), s->warning());
   if (!s->init_schema(error)) return nullptr;
   s->recover_aggregates();
   return s;
@@ -83,8 +86,9 @@ std::unique_ptr<Store> Store::create(const std::string& path, std::string* error
     *error = fmt::format("cannot open '{}': {}", path, s->db_ ? sqlite3_errmsg(s->db_) : "out of memory");
     return nullptr;
   }
-  s->dimensions_.attach(s->db_, path);
-  s->aggregates_.attach(s->db_, path, &s->dimensions_, s->tail(), s->warning());
+  s->sql_ = sqlstore::over_sqlite(s->db_);
+  s->dimensions_.attach(s->sql_.get(), path);
+  s->aggregates_.attach(s->sql_.get(), path, &s->dimensions_, s->tail(), s->warning());
   if (!s->exec("PRAGMA journal_mode=WAL", error) || !s->init_schema(error)) return nullptr;
   s->recover_aggregates();
   return s;
@@ -104,8 +108,9 @@ std::unique_ptr<Store> Store::open_reader(const std::string& path, std::string* 
     *error = fmt::format("cannot open '{}': {}", file, s->db_ ? sqlite3_errmsg(s->db_) : "out of memory");
     return nullptr;
   }
-  s->dimensions_.attach(s->db_, file);
-  s->aggregates_.attach(s->db_, file, &s->dimensions_, s->tail(), s->warning());
+  s->sql_ = sqlstore::over_sqlite(s->db_);
+  s->dimensions_.attach(s->sql_.get(), file);
+  s->aggregates_.attach(s->sql_.get(), file, &s->dimensions_, s->tail(), s->warning());
   // A report reads the file from one end to the other: pages mapped rather than copied in by a
   // read() each (SQLite falls back to reads where it cannot map).
   if (!s->exec("PRAGMA mmap_size = 17179869184", error)) return nullptr;

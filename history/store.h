@@ -101,6 +101,7 @@ class Store {
   std::optional<std::int64_t> first_seq_at(std::int64_t at, std::string* error);
   std::string where_;       // the file, for messages
   sqlite3* db_ = nullptr;
+  std::unique_ptr<sqlstore::Database> sql_;  // over db_: the aggregates' and dimension sets' SQL
   bool owns_ = false;       // db_ is ours: close it, and run our own transactions
   sqlite3_stmt* insert_ = nullptr;
   std::optional<std::pair<std::int64_t, std::int64_t>> last_;  // seq and instant of the last record, when known

@@ -63,6 +63,9 @@ class Database {
   virtual Status begin() { return exec("BEGIN"); }
   virtual Status commit() { return exec("COMMIT"); }
   virtual Status rollback() { return exec("ROLLBACK"); }
+  // The last failure was the file found damaged (SQLite's CORRUPT or NOTADB: a page torn by a
+  // crash), which a reader may go around (history::Aggregates); never on PostgreSQL.
+  virtual bool damaged() const { return false; }
   // DDL written with SQLite's type names, in this dialect: for PostgreSQL, BLOB is bytea,
   // INTEGER bigint (SQLite's integers are 64-bit) and REAL double precision, as whole words
   // outside quotes. SQLite's is the text unchanged.

@@ -25,7 +25,8 @@ class SqliteStatement : public Statement {
   void bind_int64(int i, std::int64_t v) override { sqlite3_bind_int64(st_, i, v); }
   void bind_double(int i, double v) override { sqlite3_bind_double(st_, i, v); }
   void bind_text(int i, std::string_view v) override {
-    sqlite3_bind_text64(st_, i, v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+    // An empty view may have no data: a null pointer would bind NULL, not ''.
+    sqlite3_bind_text64(st_, i, v.empty() ? "" : v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
   }
   void bind_blob(int i, std::string_view v) override {
     sqlite3_bind_blob64(st_, i, v.empty() ? "" : v.data(), v.size(), SQLITE_TRANSIENT);
@@ -67,6 +68,10 @@ class SqliteDatabase : public Database {
     if (owned_) sqlite3_close_v2(db_);
   }
   Dialect dialect() const override { return Dialect::SQLite; }
+  bool damaged() const override {
+    const int code = sqlite3_errcode(db_) & 0xff;
+    return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+  }
   std::unique_ptr<Statement> prepare(std::string_view sql, Status* status) override {
     sqlite3_stmt* st = nullptr;
     const int rc = sqlite3_prepare_v2(db_, sql.data(), static_cast<int>(sql.size()), &st, nullptr);

@@ -71,6 +71,21 @@ TEST_P(DatabaseTest, ValuesOfEveryKindComeBackAsBound) {
   EXPECT_EQ(step(*select), Step::Done);
 }
 
+// An empty view (no data pointer) is an empty value, not NULL: a NOT NULL column takes it.
+TEST_P(DatabaseTest, AnEmptyViewBindsAnEmptyValueNotNull) {
+  run(*db, db->ddl("CREATE TABLE t (s TEXT NOT NULL, b BLOB NOT NULL)"));
+  auto insert = prepared(*db, "INSERT INTO t (s, b) VALUES (?1, ?2)");
+  insert->bind_text(1, std::string_view());
+  insert->bind_blob(2, std::string_view());
+  EXPECT_EQ(step(*insert), Step::Done);
+  auto select = prepared(*db, "SELECT s, b FROM t");
+  ASSERT_EQ(step(*select), Step::Row);
+  EXPECT_FALSE(select->is_null(0));
+  EXPECT_FALSE(select->is_null(1));
+  EXPECT_EQ(select->column_text(0), "");
+  EXPECT_EQ(select->column_text(1), "");
+}
+
 TEST_P(DatabaseTest, AResetStatementRunsAgainWithItsParameters) {
   run(*db, db->ddl("CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT)"));
   auto insert = prepared(*db, "INSERT INTO t (k, v) VALUES (?, ?) ON CONFLICT (k) DO NOTHING");
