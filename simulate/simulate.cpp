@@ -17,6 +17,7 @@
 
 #include "runtime/replay/replay.h"
 #include "simulate/histogram.h"
+#include "simulate/occupancy.h"
 
 namespace iwd::simulate {
 namespace {
@@ -176,7 +177,8 @@ class Replicator {
  public:
   Replicator(const runtime::abi::RulesV1& rules, runtime::StringPool& pool, const Scenario& s, const Options& o, int rep)
       : rules_(rules), pool_(pool), s_(s), o_(o), rep_(rep),
-        by_process_(static_cast<std::size_t>(std::max(0, rules.process_count))), shifts_(shift_changes(s)) {
+        by_process_(static_cast<std::size_t>(std::max(0, rules.process_count))), shifts_(shift_changes(s)),
+        occupancy_(s.agents.size(), s.run.warmup_ms, s.run.length_ms) {
     const std::uint64_t base = splitmix64(s.run.seed * 1000003u + static_cast<std::uint64_t>(rep));
     for (std::size_t k = 0; k < s.streams.size(); ++k) rngs_.emplace_back(splitmix64(base + k));
   }
@@ -187,6 +189,8 @@ class Replicator {
     ro.observe = [this](const runtime::Event& e, const runtime::Runtime& rt) {
       if (o_.observe) o_.observe(rep_, e, rt);
       if (e.kind == runtime::EventKind::ItemStateChanged) seen_.push_back({e.item, e.agent, e.process, e.to_item});
+      if (e.kind == runtime::EventKind::AgentStateChanged)
+        occupancy_.logged_in(e.agent, e.at - s_.run.start, e.to_agent != runtime::AgentState::LoggedOut);
       if (e.kind == runtime::EventKind::AgentStateChanged && e.to_agent == runtime::AgentState::NotReady && e.reason == rona_reason_)
         rona_agents_.push_back(e.agent);  // (at a deadline's instant: the line's)
     };
@@ -207,6 +211,7 @@ class Replicator {
     for (std::uint32_t g = 0; g < s_.agents.size(); ++g)
       for (int k = 1; k <= s_.agents[g].count; ++k) {
         json a = {{"id", fmt::format("{}-{}", s_.agents[g].name, k)}, {"skills", s_.agents[g].skills}};
+        occupancy_.add_agent(pool_.intern(a["id"].get<std::string>()), g);
         if (!s_.agents[g].capacity.is_null()) a["capacity"] = s_.agents[g].capacity;
         if (!s_.agents[g].shifts.empty()) {
           const auto what = at_start[g] ? at_start[g]->what : ShiftChange::What::End;
@@ -328,7 +333,8 @@ class Replicator {
     if (!apply(p.at, Op::Done, json(id), error) || !apply(p.at, Op::Complete, json(id), error)) return false;
     const std::uint32_t agent = open_[p.index].agent;
     open_.erase(p.index);
-    if (auto it = held_.find(agent); it != held_.end() && --it->second == 0 && leaving_.erase(agent))
+    occupancy_.holds(agent, p.at, -1);
+    if (occupancy_.held(agent) == 0 && leaving_.erase(agent))
       return apply(p.at, Op::Agent, json{{"id", std::string(pool_.view(agent))}, {"state", "logged_out"}}, error);
     return true;
   }
@@ -349,7 +355,7 @@ class Replicator {
       } else if (c.what == ShiftChange::What::BreakStart) {
         line["state"] = "not_ready";
         line["reason"] = "break";
-      } else if (held_[agent] > 0) {
+      } else if (occupancy_.held(agent) > 0) {
         leaving_.insert(agent);
         line["state"] = "not_ready";
         line["reason"] = "end_of_shift";
@@ -392,7 +398,7 @@ class Replicator {
       waiting_measured_ -= counted ? 1 : 0;
     }
     o.agent = e.agent;
-    ++held_[e.agent];
+    occupancy_.holds(e.agent, at, +1);
     queue_.push({at + std::max<std::int64_t>(1, std::llround(o.handle_ms)), seq_++, Kind::Done, e.item});
   }
 
@@ -408,6 +414,7 @@ class Replicator {
       r.by_process.push_back(t.summary(window_s));
     }
     r.peak_open = peak_open_;
+    r.occupancy_by_group = occupancy_.shares();
     *out = r;
   }
 
@@ -428,7 +435,7 @@ class Replicator {
   Tally all_;
   std::vector<Tally> by_process_;
   std::vector<ShiftChange> shifts_;
-  std::unordered_map<std::uint32_t, int> held_;  // items each agent holds
+  Occupancy occupancy_;  // and the items each agent holds
   std::unordered_set<std::uint32_t> leaving_;    // agents past their shift's end, an item in hand
   std::vector<std::pair<std::uint32_t, std::uint32_t>> offers_;  // (item, agent) to accept
   std::uint32_t rona_reason_ = pool_.intern("rona");

@@ -33,6 +33,9 @@ struct Measures {
 struct Replication : Measures {
   std::vector<Measures> by_process;  // one per process of the rules, in their order
   std::int64_t peak_open = 0;        // the most items open at once (what memory grows with)
+  // Per agent group, in the scenario's order: of its agents' logged-in time in the window, the
+  // percentage they held at least one item.
+  std::vector<double> occupancy_by_group;
 };
 
 struct Options {

@@ -13,6 +13,7 @@ expect_in out "ci95 " "and the half-width of its 95% interval"
 expect_in out "Intraday process, 2026-11-23T08:30:00Z to 2026-11-23T12:00:00Z, every 1h" \
   "the intraday process report over the measured window follows"
 expect_not_in out "segment service level" "no segment report without \`report by\`"
+expect_in out "Occupancy per agent group" "the occupancy per agent group follows"
 expect_exit 0 "the same seed, the same output" -- "$IWD" "${run[@]}"
 cp "$TMP/out" "$TMP/again.txt"
 expect_exit 0 "byte for byte" -- cmp "$TMP/first.txt" "$TMP/again.txt"
@@ -51,7 +52,7 @@ expect_in out "Customer segment service level by region" "and by region"
 expect_exit 0 "--format json is one document" -- "$IWD" simulate tests/replay/rules/regions.iwd "$TMP/leads.json" --format json
 cp "$TMP/out" "$TMP/leads_out.json"
 expect_exit 0 "with the replications and the reports" -- python3 -c \
-  "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['replications']['rows']) == 4 and len(d['reports']) == 6" "$TMP/leads_out.json"
+  "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['replications']['rows']) == 4 and len(d['reports']) == 6 and 0 < d['occupancy']['rows'][0]['occupancy'] <= 100" "$TMP/leads_out.json"
 
 # A bad scenario: exit 1, the line and a did-you-mean, nothing on standard output.
 sed 's/"back_office": 7/"back_ofice": 7/' examples/blended_scenario.json >"$TMP/bad.json"

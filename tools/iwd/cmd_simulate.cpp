@@ -119,8 +119,24 @@ bool window_reports(const std::string& history, const simulate::Run& run, const 
   return true;
 }
 
-// The replications' table, then the reports: one JSON object for --format json, tables
-// separated by a blank line otherwise.
+// Occupancy per agent group: the mean over the replications and the half-width of its 95%
+// interval (empty with one replication).
+reports::Table occupancy_table(const std::vector<simulate::Replication>& reps, const std::vector<simulate::AgentGroup>& groups) {
+  using reports::CellType;
+  reports::Table t;
+  t.title = "Occupancy per agent group: of the logged-in time in the window, the share holding an item";
+  t.columns = {{"group", CellType::Text}, {"agents", CellType::Count}, {"occupancy", CellType::Percent}, {"ci95", CellType::Percent}};
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    std::vector<double> v;
+    for (const auto& r : reps) v.push_back(r.occupancy_by_group[g]);
+    const simulate::Interval i = simulate::interval95(v);
+    t.rows.push_back({groups[g].name, std::int64_t{groups[g].count}, i.mean, reps.size() > 1 ? reports::Cell(i.half_width) : reports::Cell()});
+  }
+  return t;
+}
+
+// The replications' table, the occupancy, then the reports: one JSON object for --format json,
+// tables separated by a blank line otherwise.
 std::string render_all(const std::vector<reports::Table>& tables, reports::Format format) {
   if (format != reports::Format::Json) {
     std::string out;
@@ -129,8 +145,9 @@ std::string render_all(const std::vector<reports::Table>& tables, reports::Forma
   }
   nlohmann::ordered_json all;
   all["replications"] = nlohmann::ordered_json::parse(reports::render(tables[0], format));
+  all["occupancy"] = nlohmann::ordered_json::parse(reports::render(tables[1], format));
   all["reports"] = nlohmann::ordered_json::array();
-  for (std::size_t k = 1; k < tables.size(); ++k)
+  for (std::size_t k = 2; k < tables.size(); ++k)
     all["reports"].push_back(nlohmann::ordered_json::parse(reports::render(tables[k], format)));
   return all.dump(2) + "\n";
 }
@@ -293,7 +310,7 @@ int run_simulate(const SimulateCliOptions& o) {
   if (store && history_error.empty()) store->append(pending, &history_error);
   if (!history_error.empty()) return fail("--history: " + history_error);
   store.reset();
-  std::vector<reports::Table> tables{table_of(reps)};
+  std::vector<reports::Table> tables{table_of(reps), occupancy_table(reps, scenario.agents)};
   if (!window_reports(history_path, scenario.run, o.interval, loaded.rules->table(), &tables, &error)) return fail("the reports: " + error);
   std::cout << render_all(tables, format.value);
   return kExitOk;

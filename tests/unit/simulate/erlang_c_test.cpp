@@ -6,7 +6,8 @@
 //   E[W] = C(c, a) / (c mu - lambda),  P(W <= t) = 1 - C(c, a) exp(-(c mu - lambda) t),
 //   so the p-quantile of the wait is 0 when p <= 1 - C, else ln(C / (1 - p)) / (c mu - lambda).
 // The p90 and p95 waits are checked against those quantiles, and the mean number waiting (the
-// time-average L) against Lq = lambda E[W] = C(c, a) a / (c - a), for M/M/1 rho^2 / (1 - rho).
+// time-average L) against Lq = lambda E[W] = C(c, a) a / (c - a), for M/M/1 rho^2 / (1 - rho),
+// and the agents' occupancy (the share of their time holding an item) against rho.
 // Tolerance: each measure's mean over the replications is within 2% of the formula, or the
 // formula is inside the replications' 99.9% interval (queueing.h says why not 95%).
 // Little's law (L = lambda W) holds on every replication within 3% (edge effects of the window).
@@ -75,7 +76,7 @@ TEST_P(ErlangC, WaitsMatchTheFormulasAndLittlesLawHolds) {
   auto quantile = [&](double p) { return p <= 1 - pc ? 0.0 : std::log(pc / (1 - p)) / (c * mu - lambda); };
   // L, the mean number waiting (Lq): lambda E[W] = C(c, a) a / (c - a); for M/M/1, rho^2 / (1 - rho).
   const double queue_length = c == 1 ? rho * rho / (1 - rho) : pc * a / (c - a);
-  std::vector<double> waited, mean, answered, p90, p95, length;
+  std::vector<double> waited, mean, answered, p90, p95, length, occupancy;
   for (const Replication& r : reps) {
     ASSERT_GT(r.arrivals, 0);
     waited.push_back(static_cast<double>(r.waited) / static_cast<double>(r.arrivals));
@@ -84,6 +85,8 @@ TEST_P(ErlangC, WaitsMatchTheFormulasAndLittlesLawHolds) {
     p90.push_back(r.p90_s);
     p95.push_back(r.p95_s);
     length.push_back(r.little_l);
+    ASSERT_EQ(r.occupancy_by_group.size(), 1u);
+    occupancy.push_back(r.occupancy_by_group[0] / 100);
     EXPECT_NEAR(r.little_l, r.little_lambda * r.little_w_s, 0.03 * r.little_l + 0.005) << "Little's law";
   }
   using testing::expect_close;
@@ -93,6 +96,7 @@ TEST_P(ErlangC, WaitsMatchTheFormulasAndLittlesLawHolds) {
   expect_close("p90 wait (s)", p90, quantile(0.90), 0.02);
   expect_close("p95 wait (s)", p95, quantile(0.95), 0.02);
   expect_close("mean queue length", length, queue_length, 0.02);
+  expect_close("occupancy", occupancy, rho, 0.02);  // each agent busy a share rho of the time
 }
 
 INSTANTIATE_TEST_SUITE_P(MMc, ErlangC,
