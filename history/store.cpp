@@ -518,6 +518,15 @@ std::optional<std::int64_t> Store::first_at(std::string* error) {
   return at;
 }
 
+bool Store::in_read_transaction(const std::function<bool()>& f, std::string* error) {
+  if (sqlite3_get_autocommit(db_) == 0) return f();
+  if (!exec("BEGIN", error)) return false;
+  const bool ok = f();
+  std::string ignored;
+  exec("COMMIT", &ignored);  // nothing written: ending the read cannot lose anything
+  return ok;
+}
+
 std::optional<std::int64_t> Store::last_at(std::string* error) {
   std::optional<std::int64_t> at;
   if (!run("SELECT at FROM history ORDER BY seq DESC LIMIT 1", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {

@@ -60,6 +60,11 @@ class Store {
   // Records with from <= at < to.
   bool read_range(std::int64_t from, std::int64_t to, const Visit& f, std::string* error);
   bool read_item(const std::string& item, const Visit& f, std::string* error);  // one item's timeline
+  // Runs `f` in one read transaction (unless the connection has one open already), so that
+  // every read in it sees the same commits: a report over a history being written reads its
+  // records, aggregates and items' state as of one instant. False with *error when it cannot
+  // begin; else what `f` returns.
+  bool in_read_transaction(const std::function<bool()>& f, std::string* error);
   // The earliest instant held (nullopt: none), e.g. to tell a range older than the retention.
   std::optional<std::int64_t> first_at(std::string* error);
   // The latest instant held (the last record's: instants never go back), e.g. a report's "now".

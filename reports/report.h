@@ -55,6 +55,9 @@ struct Options {
   // its end (backlog, overdue) and the times still running are as of `now`. Unset: nothing
   // is cut (run_report sets it, from the history's last record when the caller gives none).
   std::optional<std::int64_t> now;
+  // `now` is a clock read as the report begins (a service's): a record stamped after it (written
+  // since) moves it to that record's instant, the history read being the report's.
+  bool now_is_clock = false;
   // run_report: from the records even where the history's aggregates could answer (tests
   // and benchmarks compare the two).
   bool records_only = false;

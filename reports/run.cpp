@@ -60,10 +60,11 @@ stdlib::ParseResult<Options> parse_request(const Request& q, const std::string& 
   return R::success(o);
 }
 
-stdlib::ParseResult<Table> run_report(history::Store& store, const Options& options, bool* failed,
-                                      const std::function<void(std::int64_t)>& progress) {
+namespace {
+
+stdlib::ParseResult<Table> in_snapshot(history::Store& store, const Options& options, bool* failed,
+                                       const std::function<void(std::int64_t)>& progress) {
   using R = stdlib::ParseResult<Table>;
-  *failed = false;
   std::string error;
   auto store_failed = [&] {
     *failed = true;
@@ -86,7 +87,7 @@ stdlib::ParseResult<Table> run_report(history::Store& store, const Options& opti
   const std::optional<std::int64_t> last_at = store.last_at(&error);
   if (!last_at && !error.empty()) return store_failed();
   const bool given = o.now.has_value();
-  if (!given) o.now = last_at;
+  if (!given || (o.now_is_clock && last_at && *last_at > *o.now)) o.now = last_at;
   if (o.now && *o.now < o.from)
     return R::failure(fmt::format("nothing has happened in the range yet: it starts at {}, after {} ({})",
                                   stdlib::format_instant(stdlib::Instant{o.from}),
@@ -118,6 +119,26 @@ stdlib::ParseResult<Table> run_report(history::Store& store, const Options& opti
     if (!store.read_range(o.to, kEnd, after, &error)) return store_failed();
   }
   return b.finish();
+}
+
+}  // namespace
+
+stdlib::ParseResult<Table> run_report(history::Store& store, const Options& options, bool* failed,
+                                      const std::function<void(std::int64_t)>& progress) {
+  *failed = false;
+  std::optional<stdlib::ParseResult<Table>> table;
+  std::string error;
+  // One read transaction: the records, the aggregates and the items' state of one instant,
+  // however the service writes meanwhile.
+  store.in_read_transaction([&] {
+    table = in_snapshot(store, options, failed, progress);
+    return true;
+  }, &error);
+  if (!table) {
+    *failed = true;
+    return stdlib::ParseResult<Table>::failure(error);
+  }
+  return std::move(*table);
 }
 
 }  // namespace iwd::reports

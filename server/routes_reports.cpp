@@ -25,8 +25,13 @@ void compute(const reports::Options& options, const std::string& data, bool csv,
   std::string error;
   auto store = history::Store::open_reader(data, &error);
   if (!store) return send(res, error_reply(503, "history_unavailable", error));
+  // The report's clock is the service's, read as it begins: the intervals after now are not
+  // reported (run_report moves now to a record written since, in the history it reads).
+  reports::Options o = options;
+  o.now = runtime::SystemClock().now().ms_since_epoch;
+  o.now_is_clock = true;
   bool failed = false;
-  auto table = reports::run_report(*store, options, &failed);
+  auto table = reports::run_report(*store, o, &failed);
   if (!table.ok())
     return send(res, failed ? error_reply(503, "history_unavailable", table.error) : error_reply(400, "bad_report", table.error));
   if (csv) return res.text(200, "text/csv; charset=utf-8", reports::render(table.value, reports::Format::Csv));
@@ -45,8 +50,6 @@ std::vector<Route> report_routes(ServerContext& ctx) {
                  auto options = reports::parse_request(
                      {call.param(1), get("from"), get("to"), get("by"), get("interval"), get("tz"), get("item")}, "");
                  if (!options.ok()) return send(res, error_reply(400, "bad_report", options.error));
-                 // The report's clock is the service's: the intervals after now are not reported.
-                 options.value.now = runtime::SystemClock().now().ms_since_epoch;
                  if (!ctx.config->history || !ctx.config->data)
                    return send(res, error_reply(404, "no_history", "this service keeps no event history (history: false)"));
                  if (running.fetch_add(1) >= kMaxRunning) {
