@@ -50,16 +50,9 @@ constexpr const char* kColumnsVersion1 =
     "seq, at, kind, item, reason, from_state, to_state, agent, department, process, priority, previous_priority, stage, "
     "due, overdue, dimensions, outcome, detail, actor";
 
-// Into a string a reader reuses from row to row: no allocation once it is long enough.
-void column_text(sqlite3_stmt* st, int column, std::string* out) {
-  const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st, column));
-  if (t) out->assign(t, static_cast<std::size_t>(sqlite3_column_bytes(st, column)));
-  else out->clear();
-}
-
-RecordKind kind_named(const char* name) {
+RecordKind kind_named(const std::string& name) {
   for (RecordKind k : {RecordKind::Item, RecordKind::Priority, RecordKind::Widen, RecordKind::Agent})
-    if (name && std::strcmp(name, record_kind_name(k)) == 0) return k;
+    if (name == record_kind_name(k)) return k;
   return RecordKind::Item;
 }
 
@@ -132,16 +125,16 @@ std::unique_ptr<Store> Store::open_reader(const std::string& path, std::string* 
 std::optional<std::int64_t> Store::stored_version(std::string* error) {
   bool history = false, meta = false;
   if (!run("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('history', 'history_meta')",
-           [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
-             const std::string name = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+           [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+             const std::string name = st.column_text(0);
              (name == "history" ? history : meta) = true;
              return true;
            }))
     return std::nullopt;
   std::int64_t version = history ? 1 : 0;
-  if (meta && !run("SELECT value FROM history_meta WHERE name = 'schema'", [](sqlite3_stmt*) {}, error,
-                   [&](sqlite3_stmt* st) {
-                     version = sqlite3_column_int64(st, 0);
+  if (meta && !run("SELECT value FROM history_meta WHERE name = 'schema'", [](sqlstore::Statement&) {}, error,
+                   [&](sqlstore::Statement& st) {
+                     version = st.column_int64(0);
                      return false;
                    }))
     return std::nullopt;
@@ -157,7 +150,7 @@ Store::~Store() {
     if (exec("BEGIN IMMEDIATE", &error) && !(aggregates_.checkpoint(&error) && exec("COMMIT", &error)))
       exec("ROLLBACK", &ignored);
   }
-  sqlite3_finalize(insert_);
+  insert_.reset();
   dimensions_.detach();
   aggregates_.detach();
   if (owns_) sqlite3_close(db_);
@@ -219,20 +212,20 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
     if (!exec(sql, error)) return false;
   for (const char* sql : Aggregates::kSchema)
     if (!exec(sql, error)) return false;
+  sqlstore::Status status;
   if (!insert_ &&
-      sqlite3_prepare_v2(db_, fmt::format("INSERT INTO history ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
-                                          "?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-                                          kColumns)
-                                  .c_str(),
-                         -1, &insert_, nullptr) != SQLITE_OK) {
-    *error = fmt::format("{}, table history: {}", where_, sqlite3_errmsg(db_));
+      !(insert_ = sql_->prepare(fmt::format("INSERT INTO history ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                                            "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                                            kColumns),
+                                &status))) {
+    *error = fmt::format("{}, table history: {}", where_, status.message);
     return false;
   }
   if (from_version == 1) {
     version_ = 1;  // decode() reads the JSON of version 1's rows
     const std::string sql = fmt::format("SELECT {} FROM history_v1 ORDER BY seq", kColumnsVersion1);
     bool copied = true;
-    const bool ok = read(sql.c_str(), [](sqlite3_stmt*) {}, [&](const Record& r) {
+    const bool ok = read(sql.c_str(), [](sqlstore::Statement&) {}, [&](const Record& r) {
       const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
       return copied = set && insert_row(r, *set, error);
     }, error);
@@ -264,28 +257,27 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
 }
 
 bool Store::exec(const char* sql, std::string* error) {
-  char* message = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &message) == SQLITE_OK) return true;
-  *error = fmt::format("{}: {}", where_, message ? message : sqlite3_errmsg(db_));
-  sqlite3_free(message);
-  return false;
+  const sqlstore::Status status = sql_->exec(sql);
+  if (!status.ok()) *error = fmt::format("{}: {}", where_, status.message);
+  return status.ok();
 }
 
-bool Store::run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
-                const std::function<bool(sqlite3_stmt*)>& row) {
-  sqlite3_stmt* st = nullptr;
-  int rc = sqlite3_prepare_v2(db_, sql, -1, &st, nullptr);
-  if (rc == SQLITE_OK) {
-    bind(st);
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-      if (row && !row(st)) {
-        rc = SQLITE_DONE;
+bool Store::run(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, std::string* error,
+                const std::function<bool(sqlstore::Statement&)>& row) {
+  sqlstore::Status status;
+  const std::unique_ptr<sqlstore::Statement> st = sql_->prepare(sql, &status);
+  sqlstore::Step step = sqlstore::Step::Failure;
+  if (st) {
+    bind(*st);
+    while ((step = st->step(&status)) == sqlstore::Step::Row)
+      if (row && !row(*st)) {
+        step = sqlstore::Step::Done;
         break;
       }
   }
-  if (rc != SQLITE_DONE) *error = fmt::format("{}, table history: {}", where_, sqlite3_errmsg(db_));
-  sqlite3_finalize(st);
-  return rc == SQLITE_DONE;
+  if (step == sqlstore::Step::Failure) *error = fmt::format("{}, table history: {}", where_, status.message);
+  changes_ = step == sqlstore::Step::Done && st ? st->changes() : 0;
+  return step == sqlstore::Step::Done;
 }
 
 bool Store::append(const std::vector<Record>& records, std::string* error) {
@@ -294,8 +286,8 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
   bool ok = true;
   if (!last_) {  // the last record stored: each record follows it (the bisection by instant relies on it)
     last_.emplace(0, INT64_MIN);
-    ok = run("SELECT seq, at FROM history ORDER BY seq DESC LIMIT 1", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
-      *last_ = {sqlite3_column_int64(st, 0), sqlite3_column_int64(st, 1)};
+    ok = run("SELECT seq, at FROM history ORDER BY seq DESC LIMIT 1", [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+      *last_ = {st.column_int64(0), st.column_int64(1)};
       return false;
     });
     if (!ok) last_.reset();
@@ -334,33 +326,31 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
 }
 
 bool Store::insert_row(const Record& r, std::int64_t set, std::string* error) {
-  sqlite3_stmt* st = insert_;
-  const auto text = [st](int column, const std::string& s) {
-    sqlite3_bind_text(st, column, s.data(), static_cast<int>(s.size()), SQLITE_STATIC);
-  };
-  sqlite3_bind_int64(st, 1, r.seq);
-  sqlite3_bind_int64(st, 2, r.at);
-  sqlite3_bind_text(st, 3, record_kind_name(r.kind), -1, SQLITE_STATIC);
-  text(4, r.item);
-  text(5, r.reason);
-  text(6, r.from);
-  text(7, r.to);
-  text(8, r.agent);
-  text(9, r.department);
-  text(10, r.process);
-  sqlite3_bind_int64(st, 11, r.priority);
-  sqlite3_bind_int64(st, 12, r.previous_priority);
-  sqlite3_bind_int64(st, 13, r.stage);
-  if (r.due) sqlite3_bind_int64(st, 14, *r.due);
-  else sqlite3_bind_null(st, 14);
-  sqlite3_bind_int64(st, 15, r.overdue ? 1 : 0);
-  sqlite3_bind_int64(st, 16, set);
-  text(17, r.outcome);
-  text(18, r.detail);
-  text(19, r.actor);
-  const bool ok = sqlite3_step(st) == SQLITE_DONE;
-  if (!ok) *error = fmt::format("{}, table history, seq {}: {}", where_, r.seq, sqlite3_errmsg(db_));
-  sqlite3_reset(st);
+  sqlstore::Statement& st = *insert_;
+  st.bind_int64(1, r.seq);
+  st.bind_int64(2, r.at);
+  st.bind_text(3, record_kind_name(r.kind));
+  st.bind_text(4, r.item);
+  st.bind_text(5, r.reason);
+  st.bind_text(6, r.from);
+  st.bind_text(7, r.to);
+  st.bind_text(8, r.agent);
+  st.bind_text(9, r.department);
+  st.bind_text(10, r.process);
+  st.bind_int64(11, r.priority);
+  st.bind_int64(12, r.previous_priority);
+  st.bind_int64(13, r.stage);
+  if (r.due) st.bind_int64(14, *r.due);
+  else st.bind_null(14);
+  st.bind_int64(15, r.overdue ? 1 : 0);
+  st.bind_int64(16, set);
+  st.bind_text(17, r.outcome);
+  st.bind_text(18, r.detail);
+  st.bind_text(19, r.actor);
+  sqlstore::Status status;
+  const bool ok = st.step(&status) == sqlstore::Step::Done;
+  if (!ok) *error = fmt::format("{}, table history, seq {}: {}", where_, r.seq, status.message);
+  st.reset();
   return ok;
 }
 
@@ -370,8 +360,8 @@ std::optional<std::int64_t> Store::last_seq(std::string* error) {
   std::int64_t seq = 0;
   if (!run("SELECT MAX(COALESCE((SELECT MAX(seq) FROM history), 0), "
            "COALESCE((SELECT value FROM history_meta WHERE name = 'last_seq'), 0))",
-           [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
-             seq = sqlite3_column_int64(st, 0);
+           [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+             seq = st.column_int64(0);
              return true;
            }))
     return std::nullopt;
@@ -382,35 +372,35 @@ const char* Store::columns() const { return version_ == 1 ? kColumnsVersion1 : k
 
 // Into the record of the previous row: strings keep their buffers, and the dimensions are
 // copied only when the set changes (`set`: the id of the one the record holds).
-bool Store::decode(sqlite3_stmt* st, Record* r, std::int64_t* set, std::string* error) {
-  r->seq = sqlite3_column_int64(st, 0);
-  r->at = sqlite3_column_int64(st, 1);
-  r->kind = kind_named(reinterpret_cast<const char*>(sqlite3_column_text(st, 2)));
-  column_text(st, 3, &r->item);
-  column_text(st, 4, &r->reason);
-  column_text(st, 5, &r->from);
-  column_text(st, 6, &r->to);
-  column_text(st, 7, &r->agent);
-  column_text(st, 8, &r->department);
-  column_text(st, 9, &r->process);
-  r->priority = sqlite3_column_int64(st, 10);
-  r->previous_priority = sqlite3_column_int64(st, 11);
-  r->stage = static_cast<int>(sqlite3_column_int64(st, 12));
-  if (sqlite3_column_type(st, 13) != SQLITE_NULL) r->due = sqlite3_column_int64(st, 13);
+bool Store::decode(const sqlstore::Statement& st, Record* r, std::int64_t* set, std::string* error) {
+  r->seq = st.column_int64(0);
+  r->at = st.column_int64(1);
+  st.read_text(2, &kind_);
+  r->kind = kind_named(kind_);
+  st.read_text(3, &r->item);
+  st.read_text(4, &r->reason);
+  st.read_text(5, &r->from);
+  st.read_text(6, &r->to);
+  st.read_text(7, &r->agent);
+  st.read_text(8, &r->department);
+  st.read_text(9, &r->process);
+  r->priority = st.column_int64(10);
+  r->previous_priority = st.column_int64(11);
+  r->stage = static_cast<int>(st.column_int64(12));
+  if (!st.is_null(13)) r->due = st.column_int64(13);
   else r->due.reset();
-  r->overdue = sqlite3_column_int64(st, 14) != 0;
+  r->overdue = st.column_int64(14) != 0;
   if (version_ == 1) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(st, 15));
-    r->dimensions = DimensionSets::parse(text ? text : "");
-  } else if (const std::int64_t id = sqlite3_column_int64(st, 15); id != *set) {
+    r->dimensions = DimensionSets::parse(st.column_text(15));
+  } else if (const std::int64_t id = st.column_int64(15); id != *set) {
     const DimensionSets::Set* values = dimensions_.set_of(id, error);
     if (!values) return false;
     r->dimensions = *values;
     *set = id;
   }
-  column_text(st, 16, &r->outcome);
-  column_text(st, 17, &r->detail);
-  column_text(st, 18, &r->actor);
+  st.read_text(16, &r->outcome);
+  st.read_text(17, &r->detail);
+  st.read_text(18, &r->actor);
   return true;
 }
 
@@ -427,19 +417,19 @@ Aggregates::Tail Store::tail() {
     // `after` and past it (a page holding `after` may be a damaged one: Aggregates::readable_after).
     const std::string sql = fmt::format("SELECT {} FROM history WHERE seq >= ?1 + 1 AND seq < ?2 ORDER BY seq", columns());
     return read(sql.c_str(),
-                [&](sqlite3_stmt* st) {
-                  sqlite3_bind_int64(st, 1, after);
-                  sqlite3_bind_int64(st, 2, before);
+                [&](sqlstore::Statement& st) {
+                  st.bind_int64(1, after);
+                  st.bind_int64(2, before);
                 },
                 f, error);
   };
 }
 
-bool Store::read(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, const Visit& f, std::string* error) {
+bool Store::read(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, const Visit& f, std::string* error) {
   Record r;
   std::int64_t set = 0;
   bool decoded = true;
-  const bool ok = run(sql, bind, error, [&](sqlite3_stmt* st) {
+  const bool ok = run(sql, bind, error, [&](sqlstore::Statement& st) {
     decoded = decode(st, &r, &set, error);
     return decoded && f(r);
   });
@@ -454,18 +444,18 @@ std::optional<std::int64_t> Store::first_seq_at(std::int64_t at, std::string* er
   // Two subqueries: SQLite reads MIN or MAX of the key from one end of the b-tree only when
   // the query has that aggregate alone (both in one query scan the table: 0.4 s at 10M rows).
   if (!run("SELECT COALESCE((SELECT MIN(seq) FROM history), 1), COALESCE((SELECT MAX(seq) FROM history), 0) + 1",
-           [](sqlite3_stmt*) {}, error,
-           [&](sqlite3_stmt* st) {
-             lo = sqlite3_column_int64(st, 0);
-             hi = sqlite3_column_int64(st, 1);
+           [](sqlstore::Statement&) {}, error,
+           [&](sqlstore::Statement& st) {
+             lo = st.column_int64(0);
+             hi = st.column_int64(1);
              return true;
            }))
     return std::nullopt;
   std::optional<std::int64_t> found;  // the instant of the first record from a seq on
   const auto first_from = [&](std::int64_t seq) {
     return run("SELECT at FROM history WHERE seq >= ?1 ORDER BY seq LIMIT 1",
-               [seq](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, seq); }, error, [&](sqlite3_stmt* st) {
-                 found = sqlite3_column_int64(st, 0);
+               [seq](sqlstore::Statement& st) { st.bind_int64(1, seq); }, error, [&](sqlstore::Statement& st) {
+                 found = st.column_int64(0);
                  return false;
                });
   };
@@ -494,23 +484,23 @@ bool Store::read_range(std::int64_t from, std::int64_t to, const Visit& f, std::
   if (!end) return false;
   const std::string sql = fmt::format("SELECT {} FROM history WHERE seq >= ?1 AND seq < ?2 ORDER BY seq", columns());
   return read(sql.c_str(),
-              [&](sqlite3_stmt* st) {
-                sqlite3_bind_int64(st, 1, *first);
-                sqlite3_bind_int64(st, 2, *end);
+              [&](sqlstore::Statement& st) {
+                st.bind_int64(1, *first);
+                st.bind_int64(2, *end);
               },
               f, error);
 }
 
 bool Store::read_item(const std::string& item, const Visit& f, std::string* error) {
   const std::string sql = fmt::format("SELECT {} FROM history WHERE item = ?1 AND item <> '' ORDER BY seq", columns());
-  return read(sql.c_str(), [&](sqlite3_stmt* st) { sqlite3_bind_text(st, 1, item.c_str(), -1, SQLITE_TRANSIENT); }, f,
+  return read(sql.c_str(), [&](sqlstore::Statement& st) { st.bind_text(1, item); }, f,
               error);
 }
 
 std::optional<std::int64_t> Store::first_at(std::string* error) {
   std::optional<std::int64_t> at;
-  if (!run("SELECT at FROM history ORDER BY seq LIMIT 1", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
-        at = sqlite3_column_int64(st, 0);
+  if (!run("SELECT at FROM history ORDER BY seq LIMIT 1", [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+        at = st.column_int64(0);
         return true;
       }))
     return std::nullopt;
@@ -529,8 +519,8 @@ bool Store::in_read_transaction(const std::function<bool()>& f, std::string* err
 
 std::optional<std::int64_t> Store::last_at(std::string* error) {
   std::optional<std::int64_t> at;
-  if (!run("SELECT at FROM history ORDER BY seq DESC LIMIT 1", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
-        at = sqlite3_column_int64(st, 0);
+  if (!run("SELECT at FROM history ORDER BY seq DESC LIMIT 1", [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+        at = st.column_int64(0);
         return true;
       }))
     return std::nullopt;
@@ -547,20 +537,20 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
   bool ok = end && aggregates_.checkpoint(error) &&
             run("INSERT INTO history_meta (name, value) VALUES ('last_seq', ?1) "
                       "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                      [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, *last); }, error) &&
+                      [&](sqlstore::Statement& st) { st.bind_int64(1, *last); }, error) &&
                   run("DELETE FROM history WHERE seq IN (SELECT seq FROM history WHERE seq < ?1 ORDER BY seq LIMIT ?2)",
-                      [&](sqlite3_stmt* st) {
-                        sqlite3_bind_int64(st, 1, *end);
-                        sqlite3_bind_int64(st, 2, limit);
+                      [&](sqlstore::Statement& st) {
+                        st.bind_int64(1, *end);
+                        st.bind_int64(2, limit);
                       },
                       error);
-  const std::int64_t deleted = ok ? sqlite3_changes(db_) : 0;
+  const std::int64_t deleted = ok ? changes_ : 0;
   // The aggregates of the buckets no record is left in go too (their backlog and overdue
   // changes kept); with no record left they wait for the next one.
   std::optional<std::int64_t> first;
   if (ok && deleted > 0)
-    ok = run("SELECT at FROM history ORDER BY seq LIMIT 1", [](sqlite3_stmt*) {}, error, [&](sqlite3_stmt* st) {
-      first = sqlite3_column_int64(st, 0);
+    ok = run("SELECT at FROM history ORDER BY seq LIMIT 1", [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+      first = st.column_int64(0);
       return false;
     }) && (!first || aggregates_.purge_before(*first, error));
   if (owns_) {
@@ -575,9 +565,9 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
 }
 
 bool Store::mark_snapshot(std::int64_t snapshot, std::int64_t last_seq, std::string* error) {
-  const auto bind = [&](sqlite3_stmt* st) {
-    sqlite3_bind_int64(st, 1, snapshot);
-    sqlite3_bind_int64(st, 2, last_seq);
+  const auto bind = [&](sqlstore::Statement& st) {
+    st.bind_int64(1, snapshot);
+    st.bind_int64(2, last_seq);
   };
   return run("INSERT INTO history_marks (snapshot, last_seq) VALUES (?1, ?2) "
              "ON CONFLICT (snapshot) DO UPDATE SET last_seq = excluded.last_seq",
@@ -589,8 +579,8 @@ std::optional<std::int64_t> Store::snapshot_mark(std::int64_t snapshot, std::str
   std::optional<std::int64_t> mark;
   error->clear();
   if (!run("SELECT last_seq FROM history_marks WHERE snapshot = ?1",
-           [&](sqlite3_stmt* st) { sqlite3_bind_int64(st, 1, snapshot); }, error, [&](sqlite3_stmt* st) {
-             mark = sqlite3_column_int64(st, 0);
+           [&](sqlstore::Statement& st) { st.bind_int64(1, snapshot); }, error, [&](sqlstore::Statement& st) {
+             mark = st.column_int64(0);
              return true;
            }))
     return std::nullopt;

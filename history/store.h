@@ -26,7 +26,6 @@
 #include "history/record.h"
 
 struct sqlite3;
-struct sqlite3_stmt;
 
 namespace iwd::history {
 
@@ -96,11 +95,13 @@ class Store {
   // The schema version the file holds: 0 without a history, 1 before history_meta had one.
   std::optional<std::int64_t> stored_version(std::string* error);
   const char* columns() const;  // the record's columns in the version read
-  bool decode(sqlite3_stmt* st, Record* r, std::int64_t* set, std::string* error);
+  bool decode(const sqlstore::Statement& st, Record* r, std::int64_t* set, std::string* error);
   bool exec(const char* sql, std::string* error);
-  bool run(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, std::string* error,
-           const std::function<bool(sqlite3_stmt*)>& row = {});
-  bool read(const char* sql, const std::function<void(sqlite3_stmt*)>& bind, const Visit& f, std::string* error);
+  // One statement, prepared, bound, its rows to `row` until it returns false (changes_ then
+  // the rows it wrote).
+  bool run(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, std::string* error,
+           const std::function<bool(sqlstore::Statement&)>& row = {});
+  bool read(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, const Visit& f, std::string* error);
   Aggregates::Tail tail();
   static Aggregates::Warn warning();  // to stderr
   std::optional<std::int64_t> first_seq_at(std::int64_t at, std::string* error);
@@ -108,7 +109,9 @@ class Store {
   sqlite3* db_ = nullptr;
   std::unique_ptr<sqlstore::Database> sql_;  // over db_: the aggregates' and dimension sets' SQL
   bool owns_ = false;       // db_ is ours: close it, and run our own transactions
-  sqlite3_stmt* insert_ = nullptr;
+  std::unique_ptr<sqlstore::Statement> insert_;
+  std::int64_t changes_ = 0;  // by the last run()
+  std::string kind_;          // decode()'s buffer for the kind's name
   std::optional<std::pair<std::int64_t, std::int64_t>> last_;  // seq and instant of the last record, when known
   std::int64_t version_ = 0;  // of the schema read and written (docs/reporting.md, "Schema versions")
   DimensionSets dimensions_;

@@ -45,6 +45,8 @@ class Statement {
   virtual std::int64_t column_int64(int column) const = 0;
   virtual double column_double(int column) const = 0;
   virtual std::string column_text(int column) const = 0;  // a text or a blob's bytes
+  // The same into *out, whose buffer is reused: a reader of many rows allocates nothing per row.
+  virtual void read_text(int column, std::string* out) const { *out = column_text(column); }
   // Rows inserted, updated or deleted by the last run (once it is Done).
   virtual std::int64_t changes() const = 0;
   // Back to before its first step, its parameters kept.

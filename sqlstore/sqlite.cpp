@@ -52,6 +52,11 @@ class SqliteStatement : public Statement {
     return p ? std::string(static_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(st_, c)))
              : std::string();
   }
+  void read_text(int c, std::string* out) const override {
+    const auto* t = reinterpret_cast<const char*>(sqlite3_column_text(st_, c));
+    if (t) out->assign(t, static_cast<std::size_t>(sqlite3_column_bytes(st_, c)));
+    else out->clear();
+  }
   std::int64_t changes() const override { return changes_; }
   void reset() override { sqlite3_reset(st_); }
 

@@ -63,11 +63,16 @@ TEST_P(DatabaseTest, ValuesOfEveryKindComeBackAsBound) {
   EXPECT_EQ(select->column_double(1), 0.1);
   EXPECT_EQ(select->column_text(2), text);
   EXPECT_EQ(select->column_text(3), bytes);
+  std::string into = "a longer text that was there before";  // read_text replaces it whole
+  select->read_text(2, &into);
+  EXPECT_EQ(into, text);
   EXPECT_FALSE(select->is_null(0));
   ASSERT_EQ(step(*select), Step::Row);
   for (int c = 0; c < 4; ++c) EXPECT_TRUE(select->is_null(c)) << c;
   EXPECT_EQ(select->column_int64(0), 0);
   EXPECT_EQ(select->column_text(3), "");
+  select->read_text(2, &into);
+  EXPECT_EQ(into, "");
   EXPECT_EQ(step(*select), Step::Done);
 }
 
