@@ -1,226 +1,132 @@
 // LLVM IR for the fixed parts of a rule program that combine its functions: the priority
 // formula of each scheme (LANGUAGE.md section 8) and the opening ages of each process's
-// target stages (section 9). Both follow Interpreter::priority and
+// target stages (section 9) (the next priority change: codegen_next.cpp). Both follow Interpreter::priority and
 // Interpreter::stage_openings operation for operation (the differential tests hold them to
 // it); the pieces they combine are the program's compiled functions, called directly.
 //
 //   i64  iwd_priority<k>(const JitArgs*)             the priority of scheme k at args' inputs
 //   void iwd_stages<p>(const JitArgs*, i64* opens)  the opening age of each stage (kNone: never)
-#include <llvm/IR/IRBuilder.h>
-#include <llvm/IR/Intrinsics.h>
-
-#include <fmt/format.h>
-
+//   i8   iwd_next<k>(const JitArgs*, i64* age)      scheme k's next change (codegen_next.cpp)
 #include <functional>
 #include <limits>
 #include <map>
 
-#include "compiler/interp/interp.h"
-#include "compiler/jit/codegen.h"
+#include "compiler/jit/scheme_codegen.h"
 
 namespace iwd::compiler {
-namespace {
 
-class SchemeCodegen {
- public:
-  SchemeCodegen(llvm::Module& m, const Program& p) : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p) {}
-
-  void priority(std::size_t k) {
-    const ProgramPriority& s = p_.priorities[k];
-    auto* fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr()}, false), llvm::Function::ExternalLinkage,
-                                      fmt::format("iwd_priority{}", k), m_);
-    begin(fn);
-    // A scheme of a process whose SLA clock is elapsed time, its age elapsed: each `N% of sla`
-    // of its pieces is one multiplication (the pieces' elapsed variants).
-    elapsed_ = priority_clock_elapsed(p_, k);
-    llvm::Value* args = fn->getArg(0);
-    auto* inputs = field(args, kArgsInputs);
-    // From due on, the `overdue` value, not clamped.
-    if (s.overdue >= 0) {
-      auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Now)));
-      auto* due = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Due)));
-      auto* overdue = b_.CreateAnd(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), b_.CreateICmpSGE(now, due));
-      auto* yes = llvm::BasicBlock::Create(ctx_, "overdue", fn);
-      auto* no = llvm::BasicBlock::Create(ctx_, "in_time", fn);
-      b_.CreateCondBr(overdue, yes, no);
-      b_.SetInsertPoint(yes);
-      b_.CreateRet(truncate(number(s.overdue, args)));
-      b_.SetInsertPoint(no);
-    }
-    // Age in open time: the pieces read a copy of the inputs with the business age.
-    if (s.age_calendar >= 0) args = business_age_args(args, inputs, s.age_calendar);
-    auto* age = b_.CreateSIToFP(
-        b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), field(args, kArgsInputs), input_index(Input::Age))), f64());
-    llvm::Value* base = cf(0);
-    if (!s.curve.empty()) {
-      std::vector<std::pair<llvm::Value*, llvm::Value*>> pts;
-      for (const auto& pt : s.curve) pts.emplace_back(number(pt.at, args), number(pt.value, args));
-      // The first segment [x_i, x_{i+1}) that holds the age wins: built from the last.
-      base = pts.back().second;
-      for (std::size_t i = pts.size() - 1; i-- > 0;) {
-        auto [x0, v0] = pts[i];
-        auto [x1, v1] = pts[i + 1];
-        auto* within = b_.CreateAnd(b_.CreateFCmpOGE(age, x0), b_.CreateFCmpOLT(age, x1));
-        auto* slope = b_.CreateFDiv(b_.CreateFMul(b_.CreateFSub(v1, v0), b_.CreateFSub(age, x0)), b_.CreateFSub(x1, x0));
-        base = b_.CreateSelect(within, unary(llvm::Intrinsic::trunc, b_.CreateFAdd(v0, slope)), base);
-      }
-      base = b_.CreateSelect(b_.CreateFCmpOLT(age, pts.front().first), pts.front().second, base);
-    } else {
-      if (s.start >= 0) base = number(s.start, args);
-      for (const auto& e : s.every) {
-        auto* period = number(e.period, args);
-        // An absent `from` never starts the clause; an absent `until` never ends it (LANGUAGE.md 5).
-        constexpr double kInf = std::numeric_limits<double>::infinity();
-        auto* from = e.from >= 0 ? number(e.from, args, kInf) : cf(0);
-        auto* until = e.until >= 0 ? number(e.until, args, kInf) : cf(kInf);
-        auto* skip = b_.CreateOr(b_.CreateFCmpOLT(age, from), b_.CreateFCmpOLE(period, cf(0)));
-        auto* upto = b_.CreateSelect(b_.CreateFCmpOLT(until, age), until, age);  // std::min(age, until)
-        auto* steps = unary(llvm::Intrinsic::floor, b_.CreateFDiv(b_.CreateFSub(upto, from), period));
-        base = b_.CreateSelect(skip, base, b_.CreateFAdd(base, b_.CreateFMul(number(e.add, args), steps)));
-      }
-    }
-    for (const auto& boost : s.boosts)
-      base = b_.CreateSelect(holds(boost.when, args), b_.CreateFAdd(base, number(boost.amount, args)), base);
-    if (s.min >= 0) {  // std::max(base, min)
-      auto* lo = number(s.min, args);
-      base = b_.CreateSelect(b_.CreateFCmpOLT(base, lo), lo, base);
-    }
-    if (s.max >= 0) {  // std::min(base, max)
-      auto* hi = number(s.max, args);
-      base = b_.CreateSelect(b_.CreateFCmpOLT(hi, base), hi, base);
-    }
-    b_.CreateRet(truncate(base));
-  }
-
-  void stages(std::size_t process) {
-    const ProgramProcess& pp = p_.processes[process];
-    auto* fn = llvm::Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {ptr(), i64()->getPointerTo()}, false),
-                                      llvm::Function::ExternalLinkage, fmt::format("iwd_stages{}", process), m_);
-    begin(fn);
-    elapsed_ = !has_sla_calendar(pp);  // stages count the age in elapsed time
-    llvm::Value* args = fn->getArg(0);
-    llvm::Value* t = ci(0);
-    llvm::Value* done = b_.getFalse();  // a final stage has been reached: the rest never open
-    // Interpreter::stage_openings: consecutive `for N% of sla` add up on the SLA clock.
-    llvm::Value* shares = llvm::ConstantFP::get(f64(), 0.0);
-    llvm::Value* on_clock = b_.getTrue();
-    for (std::size_t k = 0; k < pp.stages.size(); ++k) {
-      const ProgramStage& st = pp.stages[k];
-      b_.CreateStore(b_.CreateSelect(done, ci(TimeInputs::kNone), t), b_.CreateConstInBoundsGEP1_64(i64(), fn->getArg(1), k));
-      // A stage whose agent is absent is skipped at once: it does not hold the next one back.
-      llvm::Value* skipped = b_.getFalse();
-      if (st.kind == ProgramStage::Agent) skipped = b_.CreateNot(call(st.value, args).present);
-      if (st.duration < 0) {
-        done = b_.CreateOr(done, b_.CreateNot(skipped));
-        continue;
-      }
-      const Result d = call(st.duration, args);
-      auto* step = b_.CreateSelect(b_.CreateOr(skipped, b_.CreateNot(d.present)), ci(0), d.i);
-      llvm::Value* added = b_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_sat, t, step);  // stdlib::saturating_add
-      on_clock = b_.CreateSelect(skipped, on_clock, st.share >= 0 ? on_clock : b_.getFalse());
-      if (st.share < 0) {
-        t = added;
-        continue;
-      }
-      auto* use_clock = b_.CreateAnd(b_.CreateAnd(b_.CreateNot(skipped), on_clock), d.present);
-      shares = b_.CreateSelect(use_clock, b_.CreateFAdd(shares, llvm::ConstantFP::get(f64(), st.share)), shares);
-      llvm::Value* on_the_clock = nullptr;
-      if (elapsed_) {  // round(shares * window), kNone without a due instant (Interpreter::share_age)
-        auto* window = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), field(args, kArgsInputs), input_index(Input::Window)));
-        on_the_clock = b_.CreateSelect(b_.CreateICmpEQ(window, ci(TimeInputs::kNone)), ci(TimeInputs::kNone),
-                                       elapsed_share(b_, m_, shares, window));
-      } else {
-        auto helper = m_.getOrInsertFunction("iwd_jit_share_age", llvm::FunctionType::get(i64(), {ptr(), f64()}, false));
-        on_the_clock = b_.CreateCall(helper, {args, shares});
-      }
-      t = b_.CreateSelect(use_clock, on_the_clock, added);
-    }
-    b_.CreateRetVoid();
-  }
-
- private:
-  struct Result {
-    llvm::Value* present;  // i1
-    llvm::Value* i;
-    llvm::Value* f;
-  };
-
-  llvm::Module& m_;
-  llvm::LLVMContext& ctx_;
-  llvm::IRBuilder<> b_;
-  const Program& p_;
-  llvm::Value *out_i_ = nullptr, *out_f_ = nullptr;
-  bool elapsed_ = false;  // the function being emitted is for an SLA clock and an age in elapsed time
-
-  llvm::Type* i64() { return llvm::Type::getInt64Ty(ctx_); }
-  llvm::Type* f64() { return llvm::Type::getDoubleTy(ctx_); }
-  llvm::Type* i8() { return llvm::Type::getInt8Ty(ctx_); }
-  llvm::Type* ptr() { return i8()->getPointerTo(); }
-  llvm::Value* ci(std::int64_t v) { return llvm::ConstantInt::get(i64(), static_cast<std::uint64_t>(v), true); }
-  llvm::Value* cf(double v) { return llvm::ConstantFP::get(f64(), v); }
-
-  void begin(llvm::Function* fn) {
-    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn));
-    out_i_ = b_.CreateAlloca(i64());
-    out_f_ = b_.CreateAlloca(f64());
-  }
-  // Field `index` of a JitArgs (all pointers).
-  llvm::Value* field(llvm::Value* args, unsigned index) {
-    auto* fields = b_.CreateBitCast(args, i64()->getPointerTo()->getPointerTo());
-    return b_.CreateLoad(i64()->getPointerTo(), b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), fields, index));
-  }
-  Result call(FunctionRef f, llvm::Value* args) {
-    auto* callee = elapsed_ ? elapsed_clock_function(m_, p_, f) : m_.getFunction(fmt::format("iwd_f{}", f));
-    // The pieces are small (most a constant): inlined, a formula is a few instructions instead
-    // of a call per piece with its result through memory (issue 19: half of an item's priority).
-    callee->addFnAttr(llvm::Attribute::AlwaysInline);
-    auto* present = b_.CreateCall(callee, {args, out_i_, out_f_});
-    return {b_.CreateICmpNE(present, llvm::ConstantInt::get(i8(), 0)), b_.CreateLoad(i64(), out_i_), b_.CreateLoad(f64(), out_f_)};
-  }
-  // A piece's value as a double; absent counts as 0 (as the interpreter's number()).
-  llvm::Value* number(FunctionRef f, llvm::Value* args, double absent = 0) {
-    const Result r = call(f, args);
-    auto* v = p_.functions[static_cast<std::size_t>(f)].type == VType::F64 ? r.f : b_.CreateSIToFP(r.i, f64());
-    return b_.CreateSelect(r.present, v, cf(absent));
-  }
-  llvm::Value* holds(FunctionRef f, llvm::Value* args) {
-    if (f < 0) return b_.getTrue();
-    const Result r = call(f, args);
-    return b_.CreateAnd(r.present, b_.CreateICmpNE(r.i, ci(0)));
-  }
-  // A priority: truncated toward zero, held at the 64-bit limits (stdlib::saturating_truncate).
-  llvm::Value* truncate(llvm::Value* x) {
-    return b_.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {i64(), f64()}, {x});
-  }
-  llvm::Value* unary(llvm::Intrinsic::ID id, llvm::Value* x) {
-    return b_.CreateCall(llvm::Intrinsic::getDeclaration(&m_, id, {f64()}), {x});
-  }
-  // A copy of the argument block whose inputs have the age counted in `calendar`'s open time
-  // (iwd_jit_business_time, the calendar code the interpreter uses).
-  llvm::Value* business_age_args(llvm::Value* args, llvm::Value* inputs, std::int32_t calendar) {
-    constexpr unsigned kFields = kArgsFieldCount, kInputs = static_cast<unsigned>(kInputCount);
-    auto* block = b_.CreateAlloca(i64()->getPointerTo(), ci(kFields));
-    auto* copy = b_.CreateAlloca(i64(), ci(kInputs));
-    auto* fields = b_.CreateBitCast(args, i64()->getPointerTo()->getPointerTo());
-    for (unsigned k = 0; k < kFields; ++k)
-      b_.CreateStore(b_.CreateLoad(i64()->getPointerTo(), b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), fields, k)),
-                     b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), block, k));
-    for (unsigned k = 0; k < kInputs; ++k)
-      b_.CreateStore(b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, k)), b_.CreateConstInBoundsGEP1_64(i64(), copy, k));
-    b_.CreateStore(copy, b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), block, kArgsInputs));
+void SchemeCodegen::priority(std::size_t k) {
+  const ProgramPriority& s = p_.priorities[k];
+  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr()}, false), llvm::Function::ExternalLinkage,
+                                    fmt::format("iwd_priority{}", k), m_);
+  begin(fn);
+  // A scheme of a process whose SLA clock is elapsed time, its age elapsed: each `N% of sla`
+  // of its pieces is one multiplication (the pieces' elapsed variants).
+  elapsed_ = priority_clock_elapsed(p_, k);
+  llvm::Value* args = fn->getArg(0);
+  auto* inputs = field(args, kArgsInputs);
+  // From due on, the `overdue` value, not clamped.
+  if (s.overdue >= 0) {
     auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Now)));
-    auto* age = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Age)));
-    auto helper = m_.getOrInsertFunction("iwd_jit_business_time",
-                                         llvm::FunctionType::get(i64(), {ptr(), llvm::Type::getInt32Ty(ctx_), i64(), i64()}, false));
-    auto* business = b_.CreateCall(helper, {args, llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx_), static_cast<std::uint64_t>(calendar)),
-                                            b_.CreateSub(now, age), now});
-    b_.CreateStore(business, b_.CreateConstInBoundsGEP1_64(i64(), copy, input_index(Input::Age)));
-    b_.CreateStore(ci(calendar), b_.CreateConstInBoundsGEP1_64(i64(), copy, input_index(Input::AgeCalendar)));
-    return b_.CreateBitCast(block, ptr());
+    auto* due = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Due)));
+    auto* overdue = b_.CreateAnd(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), b_.CreateICmpSGE(now, due));
+    auto* yes = llvm::BasicBlock::Create(ctx_, "overdue", fn);
+    auto* no = llvm::BasicBlock::Create(ctx_, "in_time", fn);
+    b_.CreateCondBr(overdue, yes, no);
+    b_.SetInsertPoint(yes);
+    b_.CreateRet(truncate(number(s.overdue, args)));
+    b_.SetInsertPoint(no);
   }
-};
+  // Age in open time: the pieces read a copy of the inputs with the business age.
+  if (s.age_calendar >= 0) args = business_age_args(args, inputs, s.age_calendar);
+  auto* age = b_.CreateSIToFP(
+      b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), field(args, kArgsInputs), input_index(Input::Age))), f64());
+  llvm::Value* base = cf(0);
+  if (!s.curve.empty()) {
+    std::vector<std::pair<llvm::Value*, llvm::Value*>> pts;
+    for (const auto& pt : s.curve) pts.emplace_back(number(pt.at, args), number(pt.value, args));
+    // The first segment [x_i, x_{i+1}) that holds the age wins: built from the last.
+    base = pts.back().second;
+    for (std::size_t i = pts.size() - 1; i-- > 0;) {
+      auto [x0, v0] = pts[i];
+      auto [x1, v1] = pts[i + 1];
+      auto* within = b_.CreateAnd(b_.CreateFCmpOGE(age, x0), b_.CreateFCmpOLT(age, x1));
+      auto* slope = b_.CreateFDiv(b_.CreateFMul(b_.CreateFSub(v1, v0), b_.CreateFSub(age, x0)), b_.CreateFSub(x1, x0));
+      base = b_.CreateSelect(within, unary(llvm::Intrinsic::trunc, b_.CreateFAdd(v0, slope)), base);
+    }
+    base = b_.CreateSelect(b_.CreateFCmpOLT(age, pts.front().first), pts.front().second, base);
+  } else {
+    if (s.start >= 0) base = number(s.start, args);
+    for (const auto& e : s.every) {
+      auto* period = number(e.period, args);
+      // An absent `from` never starts the clause; an absent `until` never ends it (LANGUAGE.md 5).
+      constexpr double kInf = std::numeric_limits<double>::infinity();
+      auto* from = e.from >= 0 ? number(e.from, args, kInf) : cf(0);
+      auto* until = e.until >= 0 ? number(e.until, args, kInf) : cf(kInf);
+      auto* skip = b_.CreateOr(b_.CreateFCmpOLT(age, from), b_.CreateFCmpOLE(period, cf(0)));
+      auto* upto = b_.CreateSelect(b_.CreateFCmpOLT(until, age), until, age);  // std::min(age, until)
+      auto* steps = unary(llvm::Intrinsic::floor, b_.CreateFDiv(b_.CreateFSub(upto, from), period));
+      base = b_.CreateSelect(skip, base, b_.CreateFAdd(base, b_.CreateFMul(number(e.add, args), steps)));
+    }
+  }
+  for (const auto& boost : s.boosts)
+    base = b_.CreateSelect(holds(boost.when, args), b_.CreateFAdd(base, number(boost.amount, args)), base);
+  if (s.min >= 0) {  // std::max(base, min)
+    auto* lo = number(s.min, args);
+    base = b_.CreateSelect(b_.CreateFCmpOLT(base, lo), lo, base);
+  }
+  if (s.max >= 0) {  // std::min(base, max)
+    auto* hi = number(s.max, args);
+    base = b_.CreateSelect(b_.CreateFCmpOLT(hi, base), hi, base);
+  }
+  b_.CreateRet(truncate(base));
+}
 
-}  // namespace
+void SchemeCodegen::stages(std::size_t process) {
+  const ProgramProcess& pp = p_.processes[process];
+  auto* fn = llvm::Function::Create(llvm::FunctionType::get(llvm::Type::getVoidTy(ctx_), {ptr(), i64()->getPointerTo()}, false),
+                                    llvm::Function::ExternalLinkage, fmt::format("iwd_stages{}", process), m_);
+  begin(fn);
+  elapsed_ = !has_sla_calendar(pp);  // stages count the age in elapsed time
+  llvm::Value* args = fn->getArg(0);
+  llvm::Value* t = ci(0);
+  llvm::Value* done = b_.getFalse();  // a final stage has been reached: the rest never open
+  // Interpreter::stage_openings: consecutive `for N% of sla` add up on the SLA clock.
+  llvm::Value* shares = llvm::ConstantFP::get(f64(), 0.0);
+  llvm::Value* on_clock = b_.getTrue();
+  for (std::size_t k = 0; k < pp.stages.size(); ++k) {
+    const ProgramStage& st = pp.stages[k];
+    b_.CreateStore(b_.CreateSelect(done, ci(TimeInputs::kNone), t), b_.CreateConstInBoundsGEP1_64(i64(), fn->getArg(1), k));
+    // A stage whose agent is absent is skipped at once: it does not hold the next one back.
+    llvm::Value* skipped = b_.getFalse();
+    if (st.kind == ProgramStage::Agent) skipped = b_.CreateNot(call(st.value, args).present);
+    if (st.duration < 0) {
+      done = b_.CreateOr(done, b_.CreateNot(skipped));
+      continue;
+    }
+    const Result d = call(st.duration, args);
+    auto* step = b_.CreateSelect(b_.CreateOr(skipped, b_.CreateNot(d.present)), ci(0), d.i);
+    llvm::Value* added = b_.CreateBinaryIntrinsic(llvm::Intrinsic::sadd_sat, t, step);  // stdlib::saturating_add
+    on_clock = b_.CreateSelect(skipped, on_clock, st.share >= 0 ? on_clock : b_.getFalse());
+    if (st.share < 0) {
+      t = added;
+      continue;
+    }
+    auto* use_clock = b_.CreateAnd(b_.CreateAnd(b_.CreateNot(skipped), on_clock), d.present);
+    shares = b_.CreateSelect(use_clock, b_.CreateFAdd(shares, llvm::ConstantFP::get(f64(), st.share)), shares);
+    llvm::Value* on_the_clock = nullptr;
+    if (elapsed_) {  // round(shares * window), kNone without a due instant (Interpreter::share_age)
+      auto* window = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), field(args, kArgsInputs), input_index(Input::Window)));
+      on_the_clock = b_.CreateSelect(b_.CreateICmpEQ(window, ci(TimeInputs::kNone)), ci(TimeInputs::kNone),
+                                     elapsed_share(b_, m_, shares, window));
+    } else {
+      auto helper = m_.getOrInsertFunction("iwd_jit_share_age", llvm::FunctionType::get(i64(), {ptr(), f64()}, false));
+      on_the_clock = b_.CreateCall(helper, {args, shares});
+    }
+    t = b_.CreateSelect(use_clock, on_the_clock, added);
+  }
+  b_.CreateRetVoid();
+}
 
 bool has_sla_calendar(const ProgramProcess& pp) { return pp.sla >= 0 && pp.sla_calendar >= 0; }
 
@@ -237,6 +143,7 @@ bool priority_clock_elapsed(const Program& p, std::size_t scheme) {
 void emit_schemes(llvm::Module& m, const Program& program) {
   SchemeCodegen gen(m, program);
   std::map<std::string, std::string> seen;  // the formula's references -> its function
+  std::vector<std::string> next_keys;
   auto emit_once = [&](const std::string& key, const std::string& name, const std::function<void()>& emit) {
     auto [it, fresh] = seen.emplace(key, name);
     if (fresh) return emit();
@@ -250,7 +157,11 @@ void emit_schemes(llvm::Module& m, const Program& program) {
     for (const auto& pt : s.curve) key += fmt::format("c{},{};", pt.at, pt.value);
     for (const auto& b : s.boosts) key += fmt::format("b{},{};", b.amount, b.when);
     emit_once(key, fmt::format("iwd_priority{}", k), [&] { gen.priority(k); });
+    // Its next change: the same formula's, or the one function that sends items to the walk.
+    next_keys.push_back(SchemeCodegen::next_change_compiles(program, k) ? "n " + key : "n walk");
   }
+  for (std::size_t k = 0; k < program.priorities.size(); ++k)
+    emit_once(next_keys[k], fmt::format("iwd_next{}", k), [&] { gen.next_change(k); });
   for (std::size_t p = 0; p < program.processes.size(); ++p) {
     std::string key = has_sla_calendar(program.processes[p]) ? "s calendar " : "s elapsed ";
     for (const auto& st : program.processes[p].stages)

@@ -319,6 +319,13 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::
   for (std::size_t k = 0; k < program.processes.size(); ++k)
     out->clocks_.push_back(out->batch_ && clock_compiles(program, k) ? reinterpret_cast<JitClock>(optional(fmt::format("iwd_clock{}", k)))
                                                                      : nullptr);
+  // The compiled next changes (issue 19): all of them or none (an older bundle's).
+  if (!program.priorities.empty() && optional("iwd_next0"))
+    for (std::size_t k = 0; k < program.priorities.size(); ++k) {
+      void* f = find(fmt::format("iwd_next{}", k));
+      if (!f) return nullptr;
+      out->nexts_.push_back(reinterpret_cast<JitNext>(f));
+    }
   return out;
 }
 

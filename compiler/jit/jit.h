@@ -44,6 +44,11 @@ using JitFunction = std::uint8_t (*)(const JitArgs* args, std::int64_t* out_i, d
 using JitClassify = std::int32_t (*)(const JitArgs* args, std::int32_t* detail);
 // A scheme's priority formula, compiled: the priority at args' inputs (Interpreter::priority).
 using JitPriority = std::int64_t (*)(const JitArgs* args);
+// A scheme's next priority change, compiled (Interpreter::next_priority_change for the
+// schemes codegen_next.cpp covers): 1 with the age in *age, 2 for never, 0 when the walk
+// must answer (another kind of scheme, or more candidates than it tries).
+using JitNext = std::uint8_t (*)(const JitArgs* args, std::int64_t* age);
+inline constexpr std::uint8_t kNextAskTheWalk = 0, kNextAt = 1, kNextNever = 2;
 // A process's stage openings, compiled: one age per stage into `opens`, TimeInputs::kNone
 // for never (Interpreter::stage_openings).
 using JitStages = void (*)(const JitArgs* args, std::int64_t* opens);
@@ -85,6 +90,10 @@ class JitProgram {
   JitClock clock(std::int32_t process) const { return clocks_.at(static_cast<std::size_t>(process)); }
   // Null for native code that predates it.
   JitBatch batch() const { return batch_; }
+  // Null for native code that predates it.
+  JitNext next_change(std::int32_t scheme) const {
+    return nexts_.empty() ? nullptr : nexts_.at(static_cast<std::size_t>(scheme));
+  }
 
  private:
   JitProgram() = default;
@@ -96,6 +105,7 @@ class JitProgram {
   std::vector<JitStages> stages_;
   std::vector<JitClock> clocks_;
   JitBatch batch_ = nullptr;
+  std::vector<JitNext> nexts_;  // empty for native code that predates them
 };
 
 // The IR of a program without compiling it (for `iwd parse --emit=ir`); `optimized`: after

@@ -227,7 +227,21 @@ void LoadedRules::fill_table() {
                      std::int64_t age, abi::NextChange* out) {
     const LoadedRules& r = TableEntry::self(ctx);
     const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    *out = r.interp_->next_priority_change(process, env, TableEntry::at(r, process, *clock, age));
+    const TimeInputs in = TableEntry::at(r, process, *clock, age);
+    // The generated next change for the schemes it covers (issue 19); the walk for the rest.
+    const std::int32_t scheme = r.program_->processes[static_cast<std::size_t>(process)].priority;
+    if (const JitNext next = r.jit_ && scheme >= 0 ? r.jit_->next_change(scheme) : nullptr) {
+      const JitArgs args = TableEntry::args(r, item, reinterpret_cast<const std::int64_t*>(&in), &env);
+      std::int64_t at = 0;
+      const std::uint8_t answer = next(&args, &at);
+      if (answer != kNextAskTheWalk) {
+        *out = abi::NextChange{};
+        if (answer == kNextNever) out->never = 1;
+        else out->age = at;
+        return;
+      }
+    }
+    *out = r.interp_->next_priority_change(process, env, in);
   };
   t.stages = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, const abi::ItemClock* clock,
                 abi::Stage* out) {

@@ -26,24 +26,7 @@ std::size_t compare_engines(const Program& program, const JitProgram& jit, std::
   std::size_t compared = 0;
   for (int trial = 0; trial < trials; ++trial) {
     env.randomize();
-    TimeInputs in;
-    in.now = 1767603600000 + static_cast<std::int64_t>(rng() % 1000) * 600'000;
-    in.age = static_cast<std::int64_t>(rng() % 500) * 600'000;
-    in.sla = static_cast<std::int64_t>(rng() % 100) * 3'600'000;
-    in.due = in.now - in.age + in.sla;
-    in.overdue_by = std::max<std::int64_t>(0, in.now - in.due);
-    // The SLA clock (LANGUAGE.md 1.1): sometimes no due instant (then `due` reads the end of
-    // time, `sla` is absent, overdue rules never apply), sometimes in a calendar.
-    in.start = in.now - in.age;
-    if (rng() % 8 == 0) {
-      in.due = TimeInputs::kNone;
-      in.overdue_by = 0;
-      in.window = TimeInputs::kNone;
-    } else {
-      in.window = in.due - in.start;
-    }
-    const auto calendars = static_cast<std::int64_t>(program.calendars.size());
-    in.sla_calendar = calendars > 0 && rng() % 2 ? static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(calendars)) : -1;
+    const TimeInputs in = random_inputs(program, rng);
     const auto inputs = input_array(in);
     const JitArgs args = env.args(inputs.data(), interp);
     for (std::size_t f = 0; f < program.functions.size(); ++f) {

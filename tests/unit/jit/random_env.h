@@ -1,6 +1,7 @@
 // Random items and agents for differential tests: values of every type, absent now and then.
 #pragma once
 
+#include <algorithm>
 #include <cstring>
 #include <random>
 #include <string>
@@ -85,5 +86,28 @@ class RandomEnv : public iwd::test::StringsEnv {
   std::vector<std::int64_t> slots_, strings_;
   std::vector<std::uint64_t> present_;
 };
+
+// Random inputs of a classification: now, age, the SLA clock (LANGUAGE.md 1.1): sometimes no
+// due instant (then `due` reads the end of time, `sla` is absent, overdue rules never apply),
+// sometimes in a calendar.
+inline TimeInputs random_inputs(const Program& program, std::mt19937_64& rng) {
+  TimeInputs in;
+  in.now = 1767603600000 + static_cast<std::int64_t>(rng() % 1000) * 600'000;
+  in.age = static_cast<std::int64_t>(rng() % 500) * 600'000;
+  in.sla = static_cast<std::int64_t>(rng() % 100) * 3'600'000;
+  in.due = in.now - in.age + in.sla;
+  in.overdue_by = std::max<std::int64_t>(0, in.now - in.due);
+  in.start = in.now - in.age;
+  if (rng() % 8 == 0) {
+    in.due = TimeInputs::kNone;
+    in.overdue_by = 0;
+    in.window = TimeInputs::kNone;
+  } else {
+    in.window = in.due - in.start;
+  }
+  const auto calendars = static_cast<std::int64_t>(program.calendars.size());
+  in.sla_calendar = calendars > 0 && rng() % 2 ? static_cast<std::int64_t>(rng() % static_cast<std::uint64_t>(calendars)) : -1;
+  return in;
+}
 
 }  // namespace iwd::compiler

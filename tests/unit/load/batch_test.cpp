@@ -35,6 +35,18 @@ std::unique_ptr<LoadedRules> load(const std::string& path, runtime::StringPool& 
 
 std::vector<std::string> clean_rulesets() { return test::clean_rulesets(kSource); }
 
+// A ruleset loaded with the JIT and without it; both null for rules with errors.
+struct Both {
+  std::unique_ptr<LoadedRules> jit, interp;
+};
+Both load_both(const std::string& path, runtime::StringPool& pool) {
+  Both both;
+  both.jit = load(path, pool, true, false);
+  if (both.jit) both.interp = load(path, pool, false);
+  if (!both.interp) both.jit.reset();
+  return both;
+}
+
 // Items decoded as the runtime's capture decodes them, and pointers to them.
 struct Items {
   std::vector<runtime::ItemRecord> records;
@@ -76,10 +88,8 @@ TEST(Batch, TheGeneratedLoopAnswersAsTheInterpreter) {
   for (const std::string& path : clean_rulesets()) {
     SCOPED_TRACE(path);
     runtime::StringPool pool;
-    auto jit = load(path, pool, true, false);
+    auto [jit, interp] = load_both(path, pool);
     if (!jit) continue;  // rules with errors
-    auto interp = load(path, pool, false);
-    if (!interp) continue;
     ++rulesets;
     const abi::RulesV1& tj = jit->table();
     const abi::RulesV1& ti = interp->table();
@@ -116,6 +126,45 @@ TEST(Batch, TheGeneratedLoopAnswersAsTheInterpreter) {
   }
   EXPECT_GT(rulesets, 10);
   EXPECT_GT(classified, 1000);  // the items exercise the processes, not just rejection
+}
+
+// RulesV1::next_change with the JIT (the generated iwd_next<k>, the walk for the schemes it
+// leaves) against the interpreter's table, on random items of every clean ruleset, at ages
+// along the changes the walk finds (each, a millisecond before and after) and far past them.
+TEST(Batch, TheGeneratedNextChangeAnswersAsTheWalk) {
+  const std::int64_t now = 1'795'000'000'000;
+  int compared = 0;
+  for (const std::string& path : clean_rulesets()) {
+    SCOPED_TRACE(path);
+    runtime::StringPool pool;
+    auto [jit, interp] = load_both(path, pool);
+    if (!jit) continue;  // rules with errors
+    const abi::RulesV1& tj = jit->table();
+    const abi::RulesV1& ti = interp->table();
+    Items items = random_items(*jit, 23, 60, now);
+    for (std::size_t i = 0; i < items.records.size(); ++i) {
+      const runtime::ItemRecord* item = items.pointers[i];
+      std::int32_t detail = 0;
+      const std::int32_t process = ti.classify(ti.ctx, item, now, &detail);
+      if (process < 0) continue;
+      abi::ItemClock clock;
+      ti.clock(ti.ctx, process, item, now, &clock);
+      std::vector<std::int64_t> ages = {0, 5 * 3'600'000 + 1, std::int64_t{500} * 3'600'000};
+      for (std::size_t k = 0; k < ages.size(); ++k) {
+        abi::NextChange a, b;
+        tj.next_change(tj.ctx, process, item, &clock, ages[k], &a);
+        ti.next_change(ti.ctx, process, item, &clock, ages[k], &b);
+        const std::string what = fmt::format("item {} at age {}: {}", i, ages[k], items.json[i]);
+        EXPECT_EQ(a.never, b.never) << what;
+        EXPECT_EQ(a.exact, b.exact) << what;
+        EXPECT_EQ(a.age, b.age) << what;
+        ++compared;
+        if (HasFailure()) return;
+        if (!b.never && b.exact && ages.size() < 12) ages.insert(ages.end(), {b.age, b.age - 1, b.age + 1});
+      }
+    }
+  }
+  EXPECT_GT(compared, 1000);
 }
 
 // The clock is generated code for processes whose SLA runs in elapsed time, the interpreter's

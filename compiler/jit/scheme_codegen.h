@@ -1,0 +1,122 @@
+// Private to compiler/jit: the code generator of the parts of a program that combine its
+// functions (codegen_schemes.cpp: priority formulas and stage openings; codegen_next.cpp: the
+// next priority change). Each piece is one of the program's compiled functions, called
+// directly (inlined).
+#pragma once
+
+#include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/Intrinsics.h>
+
+#include <fmt/format.h>
+
+#include "compiler/interp/interp.h"
+#include "compiler/jit/codegen.h"
+
+namespace iwd::compiler {
+
+class SchemeCodegen {
+ public:
+  SchemeCodegen(llvm::Module& m, const Program& p) : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p) {}
+
+  // i64 iwd_priority<k>(const JitArgs*): the priority of scheme k at args' inputs.
+  void priority(std::size_t k);
+  // void iwd_stages<p>(const JitArgs*, i64* opens): the opening age of each stage.
+  void stages(std::size_t process);
+  // i8 iwd_next<k>(const JitArgs*, i64* age): scheme k's next priority change (codegen_next.cpp).
+  void next_change(std::size_t k);
+  // Whether next_change(k) answers at all, or its function only sends every item to the walk.
+  static bool next_change_compiles(const Program& p, std::size_t k);
+
+ private:
+  struct Result {
+    llvm::Value* present;  // i1
+    llvm::Value* i;
+    llvm::Value* f;
+  };
+
+  llvm::Module& m_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> b_;
+  const Program& p_;
+  llvm::Value *out_i_ = nullptr, *out_f_ = nullptr;
+  bool elapsed_ = false;  // the function being emitted is for an SLA clock and an age in elapsed time
+
+  llvm::Type* i64() { return llvm::Type::getInt64Ty(ctx_); }
+  llvm::Type* f64() { return llvm::Type::getDoubleTy(ctx_); }
+  llvm::Type* i8() { return llvm::Type::getInt8Ty(ctx_); }
+  llvm::Type* ptr() { return i8()->getPointerTo(); }
+  llvm::Value* ci(std::int64_t v) { return llvm::ConstantInt::get(i64(), static_cast<std::uint64_t>(v), true); }
+  llvm::Value* cf(double v) { return llvm::ConstantFP::get(f64(), v); }
+
+  void begin(llvm::Function* fn) {
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn));
+    out_i_ = b_.CreateAlloca(i64());
+    out_f_ = b_.CreateAlloca(f64());
+  }
+  // Field `index` of a JitArgs (all pointers).
+  llvm::Value* field(llvm::Value* args, unsigned index) {
+    auto* fields = b_.CreateBitCast(args, i64()->getPointerTo()->getPointerTo());
+    return b_.CreateLoad(i64()->getPointerTo(), b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), fields, index));
+  }
+  Result call(FunctionRef f, llvm::Value* args) {
+    auto* callee = elapsed_ ? elapsed_clock_function(m_, p_, f) : m_.getFunction(fmt::format("iwd_f{}", f));
+    // The pieces are small (most a constant): inlined, a formula is a few instructions instead
+    // of a call per piece with its result through memory (issue 19: half of an item's priority).
+    callee->addFnAttr(llvm::Attribute::AlwaysInline);
+    auto* present = b_.CreateCall(callee, {args, out_i_, out_f_});
+    return {b_.CreateICmpNE(present, llvm::ConstantInt::get(i8(), 0)), b_.CreateLoad(i64(), out_i_), b_.CreateLoad(f64(), out_f_)};
+  }
+  // A piece's value as a double; absent counts as 0 (as the interpreter's number()).
+  llvm::Value* number(FunctionRef f, llvm::Value* args, double absent = 0) {
+    const Result r = call(f, args);
+    auto* v = p_.functions[static_cast<std::size_t>(f)].type == VType::F64 ? r.f : b_.CreateSIToFP(r.i, f64());
+    return b_.CreateSelect(r.present, v, cf(absent));
+  }
+  llvm::Value* holds(FunctionRef f, llvm::Value* args) {
+    if (f < 0) return b_.getTrue();
+    const Result r = call(f, args);
+    return b_.CreateAnd(r.present, b_.CreateICmpNE(r.i, ci(0)));
+  }
+  // A priority: truncated toward zero, held at the 64-bit limits (stdlib::saturating_truncate).
+  llvm::Value* truncate(llvm::Value* x) {
+    return b_.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {i64(), f64()}, {x});
+  }
+  llvm::Value* unary(llvm::Intrinsic::ID id, llvm::Value* x) {
+    return b_.CreateCall(llvm::Intrinsic::getDeclaration(&m_, id, {f64()}), {x});
+  }
+  // A copy of the argument block (`block`) whose inputs are a copy too (`inputs`), for
+  // calling pieces or formulas at other inputs than the caller's.
+  struct ArgsCopy {
+    llvm::Value* block;   // i8*: a JitArgs
+    llvm::Value* inputs;  // i64*: its inputs
+  };
+  ArgsCopy copy_args(llvm::Value* args, llvm::Value* inputs) {
+    constexpr unsigned kFields = kArgsFieldCount, kInputs = static_cast<unsigned>(kInputCount);
+    auto* block = b_.CreateAlloca(i64()->getPointerTo(), ci(kFields));
+    auto* copy = b_.CreateAlloca(i64(), ci(kInputs));
+    auto* fields = b_.CreateBitCast(args, i64()->getPointerTo()->getPointerTo());
+    for (unsigned k = 0; k < kFields; ++k)
+      b_.CreateStore(b_.CreateLoad(i64()->getPointerTo(), b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), fields, k)),
+                     b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), block, k));
+    for (unsigned k = 0; k < kInputs; ++k)
+      b_.CreateStore(b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, k)), b_.CreateConstInBoundsGEP1_64(i64(), copy, k));
+    b_.CreateStore(copy, b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), block, kArgsInputs));
+    return {b_.CreateBitCast(block, ptr()), copy};
+  }
+  // A copy of the argument block whose inputs have the age counted in `calendar`'s open time
+  // (iwd_jit_business_time, the calendar code the interpreter uses).
+  llvm::Value* business_age_args(llvm::Value* args, llvm::Value* inputs, std::int32_t calendar) {
+    const auto [block, copy] = copy_args(args, inputs);
+    auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Now)));
+    auto* age = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Age)));
+    auto helper = m_.getOrInsertFunction("iwd_jit_business_time",
+                                         llvm::FunctionType::get(i64(), {ptr(), llvm::Type::getInt32Ty(ctx_), i64(), i64()}, false));
+    auto* business = b_.CreateCall(helper, {args, llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx_), static_cast<std::uint64_t>(calendar)),
+                                            b_.CreateSub(now, age), now});
+    b_.CreateStore(business, b_.CreateConstInBoundsGEP1_64(i64(), copy, input_index(Input::Age)));
+    b_.CreateStore(ci(calendar), b_.CreateConstInBoundsGEP1_64(i64(), copy, input_index(Input::AgeCalendar)));
+    return block;
+  }
+};
+
+}  // namespace iwd::compiler

@@ -1,0 +1,204 @@
+// The compiled next priority change (iwd_next<k>, codegen_next.cpp, issue 19) against the
+// interpreter's walk, the oracle: on random items of random rulesets, at the item's
+// age and along the changes the walk finds (each change, a millisecond before and after it),
+// and far past every step (past `until`, saturated). Where the compiled code answers, every
+// field of the answer is the walk's; where it does not, the walk answers (RulesV1 does that;
+// tests/unit/load/batch_test.cpp compares its answers on the real rulesets).
+#include <gtest/gtest.h>
+
+#include <random>
+
+#include "compiler/jit/jit.h"
+#include "tests/support/checked_rules.h"
+#include "tests/unit/jit/random_env.h"
+#include "tests/unit/jit/random_ruleset.h"
+
+namespace iwd::compiler {
+namespace {
+
+using runtime::abi::NextChange;
+
+struct Counts {
+  std::size_t asked = 0, answered = 0;
+};
+
+// The same item at another age: the age, now and overdue_by move together (the walk's inputs_at).
+TimeInputs at_age(const TimeInputs& in, std::int64_t age) {
+  TimeInputs out = in;
+  out.age = age;
+  out.now = in.now - in.age + age;
+  out.overdue_by = in.has_due() ? std::max<std::int64_t>(0, out.now - in.due) : 0;
+  return out;
+}
+
+// The compiled answer at `in`, as RulesV1::next_change makes it of the code's; false when
+// the code leaves it to the walk.
+bool compiled(const JitProgram& jit, std::int32_t scheme, const RandomEnv& env, const Interpreter& interp,
+              const TimeInputs& in, NextChange* out) {
+  const auto inputs = input_array(in);
+  const JitArgs args = env.args(inputs.data(), interp);
+  std::int64_t at = 0;
+  const std::uint8_t answer = jit.next_change(scheme)(&args, &at);
+  if (answer == kNextAskTheWalk) return false;
+  *out = NextChange{};
+  if (answer == kNextNever) out->never = 1;
+  else out->age = at;
+  return true;
+}
+
+void compare_next_changes(const Program& program, const JitProgram& jit, std::mt19937_64& rng, int trials,
+                          const std::string& label, Counts& counts) {
+  if (!program.priorities.empty()) {
+    ASSERT_NE(jit.next_change(0), nullptr) << label;
+  }
+  Interpreter interp(program);
+  RandomEnv env(program, rng);
+  for (int trial = 0; trial < trials; ++trial) {
+    env.randomize();
+    const TimeInputs in = random_inputs(program, rng);
+    for (std::size_t p = 0; p < program.processes.size(); ++p) {
+      const auto process = static_cast<std::int32_t>(p);
+      const std::int32_t scheme = program.processes[p].priority;
+      if (scheme < 0) continue;
+      TimeInputs own = in;
+      own.sla_calendar = interp.sla_clock_calendar(process);
+      std::vector<std::int64_t> ages = {own.age, 0, std::int64_t{2000} * 3'600'000};
+      for (std::size_t i = 0; i < ages.size(); ++i) {
+        const TimeInputs at = at_age(own, ages[i]);
+        ++counts.asked;
+        NextChange got;
+        // Left to the walk: nothing to compare (and the walk may be slow there: ages counted
+        // in a calendar's open time are worked out day by day).
+        if (!compiled(jit, scheme, env, interp, at, &got)) continue;
+        ++counts.answered;
+        const NextChange want = interp.next_priority_change(process, env, at);
+        const std::string where = fmt::format("{} {} trial {} at age {}", label, program.processes[p].name, trial, ages[i]);
+        EXPECT_EQ(got.never, want.never) << where;
+        EXPECT_EQ(got.exact, want.exact) << where;
+        EXPECT_EQ(got.age, want.age) << where;
+        if (::testing::Test::HasFailure()) return;
+        if (!want.never && ages.size() < 16)
+          ages.insert(ages.end(), {want.age, want.age - 1, want.age + 1});
+      }
+    }
+  }
+}
+
+TEST(NextChangeDiff, RandomRulesets) {
+  Counts counts;
+  for (std::uint64_t seed = 1; seed <= 60; ++seed) {
+    const std::string text = RandomRuleset(seed).generate();
+    auto rules = iwd::test::check_text(fmt::format("random{}.iwd", seed), text);
+    ASSERT_TRUE(rules->ok()) << "seed " << seed << ": " << rules->first_problem();
+    const Program& program = rules->lower();
+    std::string error;
+    auto jit = JitProgram::compile(program, &error);
+    ASSERT_NE(jit, nullptr) << "seed " << seed << ": " << error;
+    std::mt19937_64 rng(seed * 104729);
+    compare_next_changes(program, *jit, rng, 10, fmt::format("seed {}", seed), counts);
+    if (HasFailure()) return;
+  }
+  EXPECT_GT(counts.answered, 100u);
+  std::printf("next change: %zu of %zu asked answered by the compiled code\n", counts.answered, counts.asked);
+}
+
+// Which schemes the code answers for, and how: a step, saturation at `max` (never), a step
+// from a share of the SLA clock; an `add` below one that moves the truncated value only every
+// tenth step, and a scheme with a boost, are left to the walk.
+TEST(NextChangeDiff, EveryClausesAreAnsweredAndTheRestLeftToTheWalk) {
+  auto rules = iwd::test::check_text("t.iwd", R"(ruleset t version "1"
+attributes { n: int = 0 }
+priority steps {
+  start 100
+  every 1h add 25
+  max 300
+}
+priority share {
+  start 10
+  every 15m add 5 from 50% of sla until 3h
+}
+priority slow {
+  every 1m add 0.1
+}
+priority boosted {
+  every 1h add 10
+  boost 50 when n > 3
+}
+department Steps when n == 1 {
+  priority steps
+  sla 4h
+  process P
+}
+department Share when n == 2 {
+  priority share
+  sla 4h
+  process P
+}
+department Slow when n == 3 {
+  priority slow
+  sla 4h
+  process P
+}
+department Boosted when n > 3 {
+  priority boosted
+  sla 4h
+  process P
+}
+)");
+  ASSERT_TRUE(rules->ok()) << rules->first_problem();
+  const Program& program = rules->lower();
+  std::string error;
+  auto jit = JitProgram::compile(program, &error);
+  ASSERT_NE(jit, nullptr) << error;
+  Interpreter interp(program);
+  std::mt19937_64 rng(5);
+  RandomEnv env(program, rng);
+  env.randomize();
+  auto scheme_of = [&](const std::string& name) {
+    for (const auto& pp : program.processes)
+      if (pp.name == name) return pp.priority;
+    return -1;
+  };
+  auto process_of = [&](const std::string& name) {
+    for (std::size_t p = 0; p < program.processes.size(); ++p)
+      if (program.processes[p].name == name) return static_cast<std::int32_t>(p);
+    return -1;
+  };
+  constexpr std::int64_t kMinute = 60'000, kHour = 60 * kMinute;
+  TimeInputs base;
+  base.now = 1'795'000'000'000;
+  base.sla = 4 * kHour;
+  base.start = base.now;
+  base.due = base.now + base.sla;
+  base.window = base.sla;
+  base.age = 0;
+  struct Case {
+    const char* process;
+    std::int64_t age;
+    bool answered;
+    std::int64_t next;  // -1: never
+  };
+  for (const Case& c : {Case{"Steps.P", 30 * kMinute, true, kHour}, Case{"Steps.P", kHour - 1, true, kHour},
+                        Case{"Steps.P", 8 * kHour, true, -1},  // 100 + 8 x 25 = 300, at max: never
+                        Case{"Share.P", 0, true, 2 * kHour + 15 * kMinute},
+                        Case{"Share.P", 3 * kHour, true, -1},  // past `until`
+                        Case{"Slow.P", 0, false, 10 * kMinute},  // 0.1 a minute: the tenth step
+                        Case{"Boosted.P", 0, false, kHour}}) {
+    SCOPED_TRACE(fmt::format("{} at {}", c.process, c.age));
+    const TimeInputs at = at_age(base, c.age);
+    NextChange got;
+    ASSERT_EQ(compiled(*jit, scheme_of(c.process), env, interp, at, &got), c.answered);
+    const NextChange want = interp.next_priority_change(process_of(c.process), env, at);
+    EXPECT_EQ(want.never != 0, c.next < 0);
+    if (c.next >= 0) {
+      EXPECT_EQ(want.age, c.next);
+    }
+    if (!c.answered) continue;
+    EXPECT_EQ(got.never, want.never);
+    EXPECT_EQ(got.age, want.age);
+    EXPECT_EQ(got.exact, want.exact);
+  }
+}
+
+}  // namespace
+}  // namespace iwd::compiler
