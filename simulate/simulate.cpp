@@ -98,9 +98,17 @@ struct Pending {
 class Tally {
  public:
   // The area under the number waiting over the window [from, to), up to `at`.
-  void advance(std::int64_t at, std::int64_t from, std::int64_t to) {
+  // With `intervals`, also the area in each 15-minute interval from the start up to `to`.
+  void advance(std::int64_t at, std::int64_t from, std::int64_t to, std::vector<double>* intervals = nullptr) {
     const std::int64_t a = std::max(last_, from), b = std::min(at, to);
     if (b > a) area_ += static_cast<double>(waiting_) * static_cast<double>(b - a);
+    for (std::int64_t t = last_, end = std::min(at, to); intervals && waiting_ > 0 && t < end;) {
+      const auto k = static_cast<std::size_t>(t / kIntervalMs);
+      const std::int64_t next = std::min<std::int64_t>(end, static_cast<std::int64_t>(k + 1) * kIntervalMs);
+      if (intervals->size() <= k) intervals->resize(k + 1, 0.0);
+      (*intervals)[k] += static_cast<double>(waiting_) * static_cast<double>(next - t);
+      t = next;
+    }
     last_ = std::max(last_, at);
   }
   void arrive(bool measured) {
@@ -308,7 +316,7 @@ class Replicator {
     o.stream = p.index;
     o.rona = rng.uniform() < st.rona_share;  // drawn also without RONA, for the same draws with or without
     open_[pool_.intern(id)] = o;
-    all_.advance(p.at, s_.run.warmup_ms, s_.run.length_ms);  // before it counts as waiting
+    all_.advance(p.at, s_.run.warmup_ms, s_.run.length_ms, &backlog_);  // before it counts as waiting
     all_.arrive(measured(p.at));
     waiting_measured_ += measured(p.at) ? 1 : 0;
     peak_open_ = std::max<std::int64_t>(peak_open_, static_cast<std::int64_t>(open_.size()));
@@ -388,7 +396,7 @@ class Replicator {
     if (e.to != runtime::ItemState::Assigned) return;
     if (!o.taken) {  // the wait ends when an agent first takes it (an accepted offer)
       o.taken = true;
-      all_.advance(at, s_.run.warmup_ms, s_.run.length_ms);
+      all_.advance(at, s_.run.warmup_ms, s_.run.length_ms, &backlog_);
       all_.taken(at - o.captured, counted, s_.run.answer_within_ms);
       if (o.process >= 0) {
         Tally& t = by_process_[static_cast<std::size_t>(o.process)];
@@ -406,7 +414,7 @@ class Replicator {
 
   void summarize(Replication* out) {
     const double window_s = static_cast<double>(s_.run.length_ms - s_.run.warmup_ms) / 1000;
-    all_.advance(s_.run.length_ms, s_.run.warmup_ms, s_.run.length_ms);
+    all_.advance(s_.run.length_ms, s_.run.warmup_ms, s_.run.length_ms, &backlog_);
     Replication r;
     static_cast<Measures&>(r) = all_.summary(window_s);
     for (Tally& t : by_process_) {
@@ -415,6 +423,11 @@ class Replicator {
     }
     r.peak_open = peak_open_;
     r.occupancy_by_group = occupancy_.shares();
+    backlog_.resize(static_cast<std::size_t>((s_.run.length_ms + kIntervalMs - 1) / kIntervalMs), 0.0);
+    for (std::size_t k = 0; k < backlog_.size(); ++k) {
+      const std::int64_t span = std::min<std::int64_t>(kIntervalMs, s_.run.length_ms - static_cast<std::int64_t>(k) * kIntervalMs);
+      r.backlog_by_interval.push_back(backlog_[k] / static_cast<double>(span));
+    }
     *out = r;
   }
 
@@ -433,6 +446,7 @@ class Replicator {
   std::vector<std::int64_t> numbered_;  // each stream's items so far
   std::int64_t waiting_measured_ = 0, peak_open_ = 0;
   Tally all_;
+  std::vector<double> backlog_;  // the area under the number waiting, each 15 minutes from the start
   std::vector<Tally> by_process_;
   std::vector<ShiftChange> shifts_;
   Occupancy occupancy_;  // and the items each agent holds

@@ -36,6 +36,9 @@ struct Replication : Measures {
   // Per agent group, in the scenario's order: of its agents' logged-in time in the window, the
   // percentage they held at least one item.
   std::vector<double> occupancy_by_group;
+  // Backlog over time: the mean number of items waiting to be taken in each 15-minute interval
+  // from the start (warm-up included) to the end.
+  std::vector<double> backlog_by_interval;
 };
 
 struct Options {

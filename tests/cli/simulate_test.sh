@@ -14,6 +14,8 @@ expect_in out "Intraday process, 2026-11-23T08:30:00Z to 2026-11-23T12:00:00Z, e
   "the intraday process report over the measured window follows"
 expect_not_in out "segment service level" "no segment report without \`report by\`"
 expect_in out "Occupancy per agent group" "the occupancy per agent group follows"
+expect_in out "Backlog over time: mean items waiting to be taken, every 1h from the start" "and the backlog over time"
+expect_in out "2026-11-23T11:00:00Z" "a row an hour"
 expect_exit 0 "the same seed, the same output" -- "$IWD" "${run[@]}"
 cp "$TMP/out" "$TMP/again.txt"
 expect_exit 0 "byte for byte" -- cmp "$TMP/first.txt" "$TMP/again.txt"
@@ -52,7 +54,7 @@ expect_in out "Customer segment service level by region" "and by region"
 expect_exit 0 "--format json is one document" -- "$IWD" simulate tests/replay/rules/regions.iwd "$TMP/leads.json" --format json
 cp "$TMP/out" "$TMP/leads_out.json"
 expect_exit 0 "with the replications and the reports" -- python3 -c \
-  "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['replications']['rows']) == 4 and len(d['reports']) == 6 and 0 < d['occupancy']['rows'][0]['occupancy'] <= 100" "$TMP/leads_out.json"
+  "import json,sys; d=json.load(open(sys.argv[1])); assert len(d['replications']['rows']) == 4 and len(d['reports']) == 6 and 0 < d['occupancy']['rows'][0]['occupancy'] <= 100 and len(d['backlog']['rows']) == 2" "$TMP/leads_out.json"
 
 # A bad scenario: exit 1, the line and a did-you-mean, nothing on standard output.
 sed 's/"back_office": 7/"back_ofice": 7/' examples/blended_scenario.json >"$TMP/bad.json"
@@ -60,5 +62,7 @@ expect_exit 1 "a skill the rules do not declare" -- "$IWD" simulate examples/ble
 expect_in err "line 18: the rules declare no skill \`back_ofice\` (did you mean \`back_office\`?)" "named with its line"
 [ -s "$TMP/out" ] && { FAILED=$((FAILED + 1)); echo "FAIL: output for a bad scenario"; } || PASSED=$((PASSED + 1))
 expect_exit 2 "--format" -- "$IWD" "${run[@]}" --format xml
+expect_exit 2 "an --interval not a multiple of 15 minutes" -- "$IWD" "${run[@]}" --interval 10m
+expect_in err "--interval: \`10m\`: 15m, 1h or 1d (a multiple of 15 minutes)" "says why"
 
 finish

@@ -135,7 +135,33 @@ reports::Table occupancy_table(const std::vector<simulate::Replication>& reps, c
   return t;
 }
 
-// The replications' table, the occupancy, then the reports: one JSON object for --format json,
+// Backlog over time: the mean number waiting to be taken in each interval of `width` ms (a
+// multiple of 15 minutes) from the start, averaged over the replications, with the half-width
+// of its 95% interval.
+reports::Table backlog_table(const std::vector<simulate::Replication>& reps, const simulate::Run& run, std::int64_t width,
+                             const std::string& interval) {
+  using reports::CellType;
+  reports::Table t;
+  t.title = fmt::format("Backlog over time: mean items waiting to be taken, every {} from the start", interval);
+  t.columns = {{"from", CellType::Text}, {"backlog", CellType::Count}, {"ci95", CellType::Count}};
+  const auto per = static_cast<std::size_t>(width / simulate::kIntervalMs);
+  const std::size_t n = reps.empty() ? 0 : reps[0].backlog_by_interval.size();
+  for (std::size_t k = 0; k < n; k += per) {
+    std::vector<double> v;
+    for (const auto& r : reps) {  // (the last interval may be shorter: each 15 minutes weighs as much)
+      double sum = 0;
+      const std::size_t end = std::min(n, k + per);
+      for (std::size_t j = k; j < end; ++j) sum += r.backlog_by_interval[j];
+      v.push_back(sum / static_cast<double>(end - k));
+    }
+    const simulate::Interval i = simulate::interval95(v);
+    t.rows.push_back({stdlib::format_instant(stdlib::Instant{run.start + static_cast<std::int64_t>(k) * simulate::kIntervalMs}), i.mean,
+                      reps.size() > 1 ? reports::Cell(i.half_width) : reports::Cell()});
+  }
+  return t;
+}
+
+// The replications' table, the occupancy, the backlog, then the reports: one JSON object for --format json,
 // tables separated by a blank line otherwise.
 std::string render_all(const std::vector<reports::Table>& tables, reports::Format format) {
   if (format != reports::Format::Json) {
@@ -146,8 +172,9 @@ std::string render_all(const std::vector<reports::Table>& tables, reports::Forma
   nlohmann::ordered_json all;
   all["replications"] = nlohmann::ordered_json::parse(reports::render(tables[0], format));
   all["occupancy"] = nlohmann::ordered_json::parse(reports::render(tables[1], format));
+  all["backlog"] = nlohmann::ordered_json::parse(reports::render(tables[2], format));
   all["reports"] = nlohmann::ordered_json::array();
-  for (std::size_t k = 2; k < tables.size(); ++k)
+  for (std::size_t k = 3; k < tables.size(); ++k)
     all["reports"].push_back(nlohmann::ordered_json::parse(reports::render(tables[k], format)));
   return all.dump(2) + "\n";
 }
@@ -264,6 +291,9 @@ int run_simulate(const SimulateCliOptions& o) {
   auto format = reports::parse_format(o.format);
   if (!format.ok()) return fail("--format: " + format.error);
   if (o.comparing()) return run_comparison(o, format.value);
+  auto width = stdlib::parse_duration(o.interval);
+  if (!width.ok() || width.value.ms <= 0 || width.value.ms % simulate::kIntervalMs != 0)
+    return fail("--interval: `" + o.interval + "`: 15m, 1h or 1d (a multiple of 15 minutes)");
   runtime::StringPool pool;
   Setup setup;
   if (int status = load_setup(o.rules, o.scenario, o.no_jit, pool, &setup); status >= 0) return status;
@@ -310,7 +340,8 @@ int run_simulate(const SimulateCliOptions& o) {
   if (store && history_error.empty()) store->append(pending, &history_error);
   if (!history_error.empty()) return fail("--history: " + history_error);
   store.reset();
-  std::vector<reports::Table> tables{table_of(reps), occupancy_table(reps, scenario.agents)};
+  std::vector<reports::Table> tables{table_of(reps), occupancy_table(reps, scenario.agents),
+                                     backlog_table(reps, scenario.run, width.value.ms, o.interval)};
   if (!window_reports(history_path, scenario.run, o.interval, loaded.rules->table(), &tables, &error)) return fail("the reports: " + error);
   std::cout << render_all(tables, format.value);
   return kExitOk;

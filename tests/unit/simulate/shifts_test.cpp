@@ -74,6 +74,25 @@ TEST(Shifts, AgentsWorkOnlyOnShiftAndOutsideTheirBreaks) {
   EXPECT_EQ(static_cast<std::int64_t>(offers.size()), reps[0].arrivals);
 }
 
+TEST(Shifts, TheBacklogGrowsWhileNobodyIsOnShift) {
+  auto l = testing::load(kRules);
+  ASSERT_TRUE(l);
+  const auto reps = l->run_scenario(scenario(kShifts));
+  ASSERT_EQ(reps.size(), 1u);
+  const std::vector<double>& b = reps[0].backlog_by_interval;
+  ASSERT_EQ(b.size(), 12u);  // 3h of 15 minutes
+  // 08:30-09:00: nobody logged in, items only arrive; 10:00-11:00 again.
+  EXPECT_LE(b[0], b[1]);
+  EXPECT_LE(b[6], b[7]);
+  EXPECT_LE(b[7], b[8]);
+  EXPECT_LE(b[8], b[9]);
+  EXPECT_GT(b[9], 0);
+  // Over the whole run (no warm-up), their mean is Little's L.
+  double sum = 0;
+  for (double x : b) sum += x;
+  EXPECT_NEAR(sum / 12, reps[0].little_l, 1e-9);
+}
+
 TEST(Shifts, OverlapsAndBreaksOutsideTheShiftAreRefusedWithTheirLine) {
   auto l = testing::load(kRules);
   ASSERT_TRUE(l);
