@@ -15,6 +15,9 @@
 //   BM_PopulationBatch/N/0  the same through RulesV1's batch entry point, when the table has one
 //                         (counters batch_ns, hand_ns, ratio); /N/1 over the records copied in
 //                         order, their blocks adjacent (what an arena layout would give)
+//   BM_PopulationNextChange/N  the next priority change at age 5h through the JIT's table (the
+//                         generated iwd_next<k>) and through the interpreter's (the walk, as
+//                         every table answered before): counters compiled_ns, walk_ns, ratio
 //
 // Before timing, every item's process, due instant and priority are checked equal between
 // the table and the hand-written code (a benchmark of wrong answers measures nothing).
@@ -279,6 +282,71 @@ void BM_PopulationBatch(benchmark::State& state) {
                                        : "distinct items, decoded up front");
 }
 
+// The next priority change of every item at age 5h (issue 19), alternated: the JIT's table
+// (the generated iwd_next<k>; the walk for schemes it leaves, none here) and a table of the
+// same rules loaded without the JIT (the interpreter's walk). Answers checked equal first.
+void BM_PopulationNextChange(benchmark::State& state) {
+  Population& pop = population(static_cast<std::size_t>(state.range(0)));
+  static std::unique_ptr<compiler::LoadedRules> walk_rules;  // never destroyed, as the population
+  if (!walk_rules) {
+    compiler::LoadOptions options;
+    options.jit = false;
+    walk_rules = compiler::load_rules("/tmp/iwd_population_bench.iwd", pop.pool, options).rules;
+  }
+  if (!walk_rules) {
+    state.SkipWithError("the rules do not load without the JIT");
+    return;
+  }
+  const abi::RulesV1& compiled = pop.rules->table();
+  const abi::RulesV1& walk = walk_rules->table();
+  struct Placed {
+    const runtime::ItemRecord* record;
+    std::int32_t process;
+    abi::ItemClock clock;
+  };
+  std::vector<Placed> items;
+  for (const auto& rec : pop.records) {
+    Placed p{&rec, -1, {}};
+    std::int32_t detail = 0;
+    p.process = compiled.classify(compiled.ctx, &rec, kAt, &detail);
+    if (p.process < 0) continue;
+    compiled.clock(compiled.ctx, p.process, &rec, kAt, &p.clock);
+    abi::NextChange a, b;
+    compiled.next_change(compiled.ctx, p.process, &rec, &p.clock, kAge, &a);
+    walk.next_change(walk.ctx, p.process, &rec, &p.clock, kAge, &b);
+    if (a.age != b.age || a.never != b.never || a.exact != b.exact) {
+      state.SkipWithError(fmt::format("item {}: the compiled next change disagrees with the walk", items.size()).c_str());
+      return;
+    }
+    items.push_back(p);
+  }
+  std::int64_t compiled_ns = 0, walk_ns = 0, passes = 0;
+  for (auto _ : state) {
+    std::int64_t sum = 0;
+    abi::NextChange out;
+    std::int64_t t0 = thread_ns();
+    for (const Placed& p : items) {
+      compiled.next_change(compiled.ctx, p.process, p.record, &p.clock, kAge, &out);
+      sum += out.age + out.never;
+    }
+    std::int64_t t1 = thread_ns();
+    for (const Placed& p : items) {
+      walk.next_change(walk.ctx, p.process, p.record, &p.clock, kAge, &out);
+      sum += out.age + out.never;
+    }
+    std::int64_t t2 = thread_ns();
+    benchmark::DoNotOptimize(sum);
+    compiled_ns += t1 - t0;
+    walk_ns += t2 - t1;
+    ++passes;
+  }
+  const double done = static_cast<double>(passes) * static_cast<double>(items.size());
+  state.counters["compiled_ns"] = static_cast<double>(compiled_ns) / done;
+  state.counters["walk_ns"] = static_cast<double>(walk_ns) / done;
+  state.counters["ratio"] = static_cast<double>(walk_ns) / static_cast<double>(compiled_ns);
+  state.SetLabel("distinct items, decoded up front");
+}
+
 }  // namespace
 
 // Passes over the whole population: few for the large ones (each is 0.1 or 1 M items).
@@ -290,4 +358,5 @@ BENCHMARK(BM_PopulationBatch)->Args({100'000, 0})->Iterations(60)->Unit(benchmar
 BENCHMARK(BM_PopulationBatch)->Args({1'000'000, 0})->Iterations(8)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PopulationBatch)->Args({100'000, 1})->Iterations(60)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_PopulationBatch)->Args({1'000'000, 1})->Iterations(8)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_PopulationNextChange)->Arg(100'000)->Iterations(5)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
