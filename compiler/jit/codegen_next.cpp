@@ -67,7 +67,7 @@ void SchemeCodegen::next_change(std::size_t k) {
   auto* raw_p = b_.CreateAlloca(f64());
   auto* tried_p = b_.CreateAlloca(i64());
   auto* at_p = b_.CreateAlloca(i64());
-  const auto [block, copy] = copy_args(args, inputs);
+  const ArgsCopy moved = copy_args(args, inputs);  // the inputs along the walk (named: lambdas read them)
   auto* give_up = llvm::BasicBlock::Create(ctx_, "give_up", fn);
   auto* never = llvm::BasicBlock::Create(ctx_, "never", fn);
   // The walk reads the pieces with the scheme's age counted in elapsed time: another age
@@ -110,12 +110,12 @@ void SchemeCodegen::next_change(std::size_t k) {
   // The priority at a wall-clock age (inputs_at): age, now and overdue_by move together.
   auto priority_at = [&](llvm::Value* wall) {
     auto* now = b_.CreateAdd(start, wall);
-    b_.CreateStore(wall, input(copy, Input::Age));
-    b_.CreateStore(now, input(copy, Input::Now));
+    b_.CreateStore(wall, input(moved.inputs, Input::Age));
+    b_.CreateStore(now, input(moved.inputs, Input::Now));
     auto* overdue_by = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, ci(0), b_.CreateSub(now, due));
     b_.CreateStore(b_.CreateSelect(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), overdue_by, ci(0)),
-                   input(copy, Input::OverdueBy));
-    return b_.CreateCall(priority, {block});
+                   input(moved.inputs, Input::OverdueBy));
+    return b_.CreateCall(priority, {moved.block});
   };
   auto* now_value = b_.CreateCall(priority, {args});
   b_.CreateStore(age0, wall_p);
