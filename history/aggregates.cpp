@@ -393,19 +393,23 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
   static constexpr const char* kDelete = "DELETE FROM history_agg WHERE by_name = ?1 AND bucket = ?2 AND value = ?3";
   if (change.complete_ms.empty() && change.outcomes.empty()) {
     // Counts only (a batch of creates): added to the row in one statement, no read first.
+    // (The table named before its columns: PostgreSQL finds `records` alone ambiguous.)
     // (Not RETURNING the sums to test them: SQLite gathers returned rows in a temporary
     // b-tree it opens per execution, which cost more than the read it saves.)
     if (!run("INSERT INTO history_agg (by_name, bucket, value, records, entered, completed, canceled, expired, rejected, "
              "completed_overdue, handle_ms, handled, first_offer_ms, first_offers, backlog_change, overdue_change, "
              "complete_ms, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
-             "ON CONFLICT (by_name, bucket, value) DO UPDATE SET records = records + excluded.records, "
-             "entered = entered + excluded.entered, completed = completed + excluded.completed, "
-             "canceled = canceled + excluded.canceled, expired = expired + excluded.expired, "
-             "rejected = rejected + excluded.rejected, completed_overdue = completed_overdue + excluded.completed_overdue, "
-             "handle_ms = handle_ms + excluded.handle_ms, handled = handled + excluded.handled, "
-             "first_offer_ms = first_offer_ms + excluded.first_offer_ms, first_offers = first_offers + excluded.first_offers, "
-             "backlog_change = backlog_change + excluded.backlog_change, "
-             "overdue_change = overdue_change + excluded.overdue_change",
+             "ON CONFLICT (by_name, bucket, value) DO UPDATE SET records = history_agg.records + excluded.records, "
+             "entered = history_agg.entered + excluded.entered, "
+             "completed = history_agg.completed + excluded.completed, "
+             "canceled = history_agg.canceled + excluded.canceled, expired = history_agg.expired + excluded.expired, "
+             "rejected = history_agg.rejected + excluded.rejected, "
+             "completed_overdue = history_agg.completed_overdue + excluded.completed_overdue, "
+             "handle_ms = history_agg.handle_ms + excluded.handle_ms, handled = history_agg.handled + excluded.handled, "
+             "first_offer_ms = history_agg.first_offer_ms + excluded.first_offer_ms, "
+             "first_offers = history_agg.first_offers + excluded.first_offers, "
+             "backlog_change = history_agg.backlog_change + excluded.backlog_change, "
+             "overdue_change = history_agg.overdue_change + excluded.overdue_change",
              [&](sqlstore::Statement& st) {
                const int column = bind_counts(st, change);
                st.bind_blob(column, {});

@@ -58,8 +58,15 @@ std::string rewrite_placeholders(std::string_view sql) {
   });
 }
 
-std::string Database::ddl(std::string_view sql) const {
-  if (dialect() == Dialect::SQLite) return std::string(sql);
+std::string Database::ddl(std::string_view text) const {
+  if (dialect() == Dialect::SQLite) return std::string(text);
+  // SQLite's WITHOUT ROWID (a table stored in its key's b-tree) is how PostgreSQL's tables are
+  // already kept apart from their rows' order: the clause goes.
+  std::string without(text);
+  static constexpr std::string_view kWithoutRowid = " WITHOUT ROWID";
+  const std::size_t at = without.rfind(kWithoutRowid);
+  if (at != std::string::npos && at + kWithoutRowid.size() == without.size()) without.erase(at);
+  const std::string_view sql = without;
   static constexpr std::pair<std::string_view, std::string_view> kTypes[] = {
       {"BLOB", "bytea"}, {"INTEGER", "bigint"}, {"REAL", "double precision"}};
   return outside_quotes(sql, [&](std::size_t i, std::string& out) -> std::size_t {

@@ -70,7 +70,7 @@ class Database {
   virtual bool damaged() const { return false; }
   // DDL written with SQLite's type names, in this dialect: for PostgreSQL, BLOB is bytea,
   // INTEGER bigint (SQLite's integers are 64-bit) and REAL double precision, as whole words
-  // outside quotes. SQLite's is the text unchanged.
+  // outside quotes, and a closing WITHOUT ROWID left out. SQLite's is the text unchanged.
   std::string ddl(std::string_view sql) const;
 };
 

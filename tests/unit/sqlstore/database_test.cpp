@@ -212,9 +212,11 @@ TEST(Ddl, NamesSqliteTypesForPostgresqlAsWholeWordsOutsideQuotes) {
   PgDatabase pg(unused);
   EXPECT_EQ(pg.ddl("CREATE TABLE t (a INTEGER PRIMARY KEY, b BLOB, c REAL, d INTEGERS, e TEXT DEFAULT 'BLOB')"),
             "CREATE TABLE t (a bigint PRIMARY KEY, b bytea, c double precision, d INTEGERS, e TEXT DEFAULT 'BLOB')");
+  EXPECT_EQ(pg.ddl("CREATE TABLE t (a TEXT PRIMARY KEY) WITHOUT ROWID"), "CREATE TABLE t (a TEXT PRIMARY KEY)");
   std::string error;
   auto lite = open_sqlite(":memory:", &error);
   EXPECT_EQ(lite->ddl("CREATE TABLE t (b BLOB)"), "CREATE TABLE t (b BLOB)");
+  EXPECT_EQ(lite->ddl("CREATE TABLE t (a TEXT PRIMARY KEY) WITHOUT ROWID"), "CREATE TABLE t (a TEXT PRIMARY KEY) WITHOUT ROWID");
 }
 
 }  // namespace
