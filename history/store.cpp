@@ -145,7 +145,7 @@ Store::~Store() {
   // A clean close writes the aggregates' checkpoint, so that the next start counts no record
   // again: it reads none of them (a damaged page of old records then stops no capture).
   // Nothing is lost when it cannot: the next start counts the records after the last one.
-  if (aggregates_.dirty() && sqlite3_get_autocommit(db_)) {
+  if (aggregates_.dirty() && !sql_->in_transaction()) {
     std::string error, ignored;
     if (exec("BEGIN IMMEDIATE", &error) && !(aggregates_.checkpoint(&error) && exec("COMMIT", &error)))
       exec("ROLLBACK", &ignored);
@@ -167,7 +167,7 @@ bool Store::init_schema(std::string* error) {
   }
   // One transaction (docs/reporting.md, "Schema versions"): the tables, a version-1 history's
   // rows moved into version 2's, and the aggregates of the records held, or nothing of it.
-  const bool own = sqlite3_get_autocommit(db_) != 0;
+  const bool own = !sql_->in_transaction();
   if (own && !exec("BEGIN IMMEDIATE", error)) return false;
   bool ok = upgrade(*version, error);
   if (own) {
@@ -190,7 +190,7 @@ bool Store::init_schema(std::string* error) {
 // transaction reads it again). A connection in a transaction already, or a failure here,
 // leaves it to the first append, as before (which then answers the error).
 void Store::recover_aggregates() {
-  if (!sqlite3_get_autocommit(db_)) return;
+  if (sql_->in_transaction()) return;
   std::string error, ignored;
   if (!aggregates_.load_at_start(&error) || !aggregates_.checkpoint_due()) return;
   if (exec("BEGIN IMMEDIATE", &error) && !(aggregates_.checkpoint(&error) && exec("COMMIT", &error))) {
@@ -509,7 +509,7 @@ std::optional<std::int64_t> Store::first_at(std::string* error) {
 }
 
 bool Store::in_read_transaction(const std::function<bool()>& f, std::string* error) {
-  if (sqlite3_get_autocommit(db_) == 0) return f();
+  if (sql_->in_transaction()) return f();
   if (!exec("BEGIN", error)) return false;
   const bool ok = f();
   std::string ignored;

@@ -68,6 +68,10 @@ class Database {
   // The last failure was the file found damaged (SQLite's CORRUPT or NOTADB: a page torn by a
   // crash), which a reader may go around (history::Aggregates); never on PostgreSQL.
   virtual bool damaged() const { return false; }
+  // A transaction is open: on SQLite, on the connection (whoever began it); on PostgreSQL, begun
+  // through this Database and not gone with a broken connection. A writer that finds one
+  // writes in it rather than in one of its own (history::Store::on).
+  virtual bool in_transaction() const = 0;
   // DDL written with SQLite's type names, in this dialect: for PostgreSQL, BLOB is bytea,
   // INTEGER bigint (SQLite's integers are 64-bit) and REAL double precision, as whole words
   // outside quotes, and a closing WITHOUT ROWID left out. SQLite's is the text unchanged.

@@ -199,6 +199,10 @@ Status PgDatabase::commit() {
   return s;
 }
 
+bool PgDatabase::in_transaction() const {
+  return shared_->transaction_generation != 0 && shared_->transaction_generation == shared_->conn.generation();
+}
+
 Status PgDatabase::rollback() {
   const bool same = shared_->transaction_generation == shared_->conn.generation();
   shared_->transaction_generation = 0;

@@ -73,6 +73,7 @@ class SqliteDatabase : public Database {
     if (owned_) sqlite3_close_v2(db_);
   }
   Dialect dialect() const override { return Dialect::SQLite; }
+  bool in_transaction() const override { return sqlite3_get_autocommit(db_) == 0; }
   bool damaged() const override {
     const int code = sqlite3_errcode(db_) & 0xff;
     return code == SQLITE_CORRUPT || code == SQLITE_NOTADB;

@@ -122,10 +122,13 @@ TEST_P(DatabaseTest, ATransactionIsAllOrNothing) {
     Status s;
     return insert->step(&s) == Step::Done;
   };
+  EXPECT_FALSE(db->in_transaction());
   ASSERT_TRUE(db->begin().ok());
+  EXPECT_TRUE(db->in_transaction());
   ASSERT_TRUE(add(1));
   ASSERT_TRUE(add(2));
   ASSERT_TRUE(db->rollback().ok());
+  EXPECT_FALSE(db->in_transaction());
   ASSERT_TRUE(db->begin().ok());
   ASSERT_TRUE(add(3));
   ASSERT_TRUE(db->commit().ok());
