@@ -310,7 +310,10 @@ def predict(world, op, now):
             it.state = "assigned"
             _held_by(it, it.agent)
             if it.override == "handled":
-                it.override = None  # an override until handled ends when an agent accepts the item
+                # An override until handled ends when an agent accepts the item: the priority is
+                # the rules' again, which the model does not compute (an accept in doubt).
+                it.override = None
+                it.view = None
         elif k == "priority":
             # A supervisor's override: the state stays; the priority is the reply's.
             it.override = None if "clear" in op.body else "handled" if op.body.get("until") == "handled" else \
