@@ -84,4 +84,13 @@ std::string Database::ddl(std::string_view text) const {
   });
 }
 
+std::string Database::upsert(std::string_view table, std::string_view insert, std::string_view key,
+                             std::string_view set) const {
+  const bool pg = dialect() == Dialect::PostgreSQL;
+  std::string sql = pg ? "INSERT INTO iwd_" : "INSERT INTO ";
+  sql.append(table).append(" AS t ").append(insert).append(pg ? " ON CONFLICT (workspace, " : " ON CONFLICT (");
+  sql.append(key).append(") DO UPDATE SET ").append(set);
+  return sql;
+}
+
 }  // namespace iwd::sqlstore

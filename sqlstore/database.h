@@ -3,8 +3,10 @@
 // embedded default) or PostgreSQL (several nodes). What differs stays small and explicit:
 // - placeholders are rewritten to PostgreSQL's `$n` outside quotes (rewrite_placeholders);
 // - DDL names a few types that each backend spells its own way (Database::ddl);
-// - `INSERT ... ON CONFLICT` is common to both; anything else that differs the caller writes
-//   twice, choosing by dialect().
+// - `INSERT ... ON CONFLICT` is common to both, but PostgreSQL refuses it through the views of
+//   the session's workspace (pgstore/schema.h) that have SQLite's table names: an upsert that
+//   updates is written once through Database::upsert; anything else that differs the caller
+//   writes twice, choosing by dialect().
 // Failures are pgstore's statuses, named for what the caller can do: Unavailable (retry; a
 // write's outcome is unknown), Fenced (the database refused a stale lease epoch: stop), Failed.
 // Not thread-safe: a Database and its statements belong to one thread at a time.
@@ -36,6 +38,12 @@ class Statement {
   virtual void bind_int64(int index, std::int64_t v) = 0;
   virtual void bind_double(int index, double v) = 0;
   virtual void bind_text(int index, std::string_view v) = 0;
+  // bind_text without a copy where the backend can (SQLite binds the caller's bytes, which it
+  // reads at the step): the caller keeps `v`'s bytes, unchanged, until the next reset(), which
+  // unbinds the parameter (NULL until it is bound again, so that no parameter outlives the
+  // bytes it points to). For a row's texts bound from buffers that outlive its step (the
+  // history's insert: SQLite's copy of each took a lock and an allocation).
+  virtual void bind_text_static(int index, std::string_view v) = 0;
   virtual void bind_blob(int index, std::string_view v) = 0;  // bytes, NULs included
   virtual void bind_null(int index) = 0;
   // Row: a row is there to read; Done: no more rows (the statement ran to its end); Failure:
@@ -49,7 +57,7 @@ class Statement {
   virtual void read_text(int column, std::string* out) const { *out = column_text(column); }
   // Rows inserted, updated or deleted by the last run (once it is Done).
   virtual std::int64_t changes() const = 0;
-  // Back to before its first step, its parameters kept.
+  // Back to before its first step, its parameters kept (but those of bind_text_static).
   virtual void reset() = 0;
 };
 
@@ -76,6 +84,12 @@ class Database {
   // INTEGER bigint (SQLite's integers are 64-bit) and REAL double precision, as whole words
   // outside quotes, and a closing WITHOUT ROWID left out. SQLite's is the text unchanged.
   std::string ddl(std::string_view sql) const;
+  // `INSERT INTO table AS t insert ON CONFLICT (key) DO UPDATE SET set`, `set` naming the row
+  // stored as `t`. On PostgreSQL `table` is a view of the session's workspace over
+  // iwd_<table>, keyed by (workspace, key) (pgstore/schema.h); PostgreSQL finds no key of the
+  // view to match ON CONFLICT with, so the upsert writes iwd_<table> itself, its workspace and
+  // epoch by their defaults (the session's), the workspace in the key.
+  std::string upsert(std::string_view table, std::string_view insert, std::string_view key, std::string_view set) const;
 };
 
 // `?` and `?N` placeholders as PostgreSQL's `$n` (a bare `?` numbered after the highest so

@@ -4,6 +4,7 @@
 
 #include <cassert>
 #include <string>
+#include <vector>
 
 namespace iwd::sqlstore {
 
@@ -21,12 +22,16 @@ class SqliteStatement : public Statement {
  public:
   SqliteStatement(sqlite3* db, sqlite3_stmt* st) : db_(db), st_(st) {}
   ~SqliteStatement() override { sqlite3_finalize(st_); }
-  // SQLITE_TRANSIENT: the caller's bytes may go before the step.
+  // SQLITE_TRANSIENT: the caller's bytes may go before the step (but bind_text_static's).
   void bind_int64(int i, std::int64_t v) override { sqlite3_bind_int64(st_, i, v); }
   void bind_double(int i, double v) override { sqlite3_bind_double(st_, i, v); }
   void bind_text(int i, std::string_view v) override {
     // An empty view may have no data: a null pointer would bind NULL, not ''.
     sqlite3_bind_text64(st_, i, v.empty() ? "" : v.data(), v.size(), SQLITE_TRANSIENT, SQLITE_UTF8);
+  }
+  void bind_text_static(int i, std::string_view v) override {
+    sqlite3_bind_text64(st_, i, v.empty() ? "" : v.data(), v.size(), SQLITE_STATIC, SQLITE_UTF8);
+    static_.push_back(i);
   }
   void bind_blob(int i, std::string_view v) override {
     sqlite3_bind_blob64(st_, i, v.empty() ? "" : v.data(), v.size(), SQLITE_TRANSIENT);
@@ -58,12 +63,17 @@ class SqliteStatement : public Statement {
     else out->clear();
   }
   std::int64_t changes() const override { return changes_; }
-  void reset() override { sqlite3_reset(st_); }
+  void reset() override {
+    sqlite3_reset(st_);
+    for (int i : static_) sqlite3_bind_null(st_, i);
+    static_.clear();
+  }
 
  private:
   sqlite3* db_;
   sqlite3_stmt* st_;
   std::int64_t changes_ = 0;
+  std::vector<int> static_;  // parameters bound to the caller's bytes since the last reset
 };
 
 class SqliteDatabase : public Database {
@@ -104,10 +114,10 @@ class SqliteDatabase : public Database {
 
 std::unique_ptr<Database> over_sqlite(sqlite3* db) { return std::make_unique<SqliteDatabase>(db, false); }
 
-std::unique_ptr<Database> open_sqlite(const std::string& path, std::string* error) {
+std::unique_ptr<Database> open_sqlite(const std::string& path, std::string* error, bool read_only) {
   sqlite3* db = nullptr;
-  if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-      SQLITE_OK) {
+  const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
+  if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {
     *error = "cannot open '" + path + "': " + (db ? sqlite3_errmsg(db) : "out of memory");
     sqlite3_close_v2(db);
     return nullptr;

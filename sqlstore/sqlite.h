@@ -13,7 +13,8 @@ namespace iwd::sqlstore {
 // Over a connection that the caller opened and keeps (server::Journal: its pragmas, its
 // fault-injecting VFS): the Database does not close it.
 std::unique_ptr<Database> over_sqlite(sqlite3* db);
-// Opens (or creates) the file; null and *error when it cannot.
-std::unique_ptr<Database> open_sqlite(const std::string& path, std::string* error);
+// Opens (or creates) the file; null and *error when it cannot. Read-only: the file is not
+// created, and no statement may write (a reader beside a writer: history::Store::open_reader).
+std::unique_ptr<Database> open_sqlite(const std::string& path, std::string* error, bool read_only = false);
 
 }  // namespace iwd::sqlstore

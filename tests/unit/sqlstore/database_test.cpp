@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <limits>
 
 #include "tests/unit/sqlstore/backend.h"
@@ -113,6 +114,41 @@ TEST_P(DatabaseTest, AResetStatementRunsAgainWithItsParameters) {
   }
 }
 
+// bind_text_static's contract: the bytes are the caller's until reset(), which unbinds them.
+// SQLite reads them at the step (no copy at the bind: a text changed in between is the one
+// stored, which shows no copy was made); PostgreSQL copies at the bind. After reset() the
+// parameter is NULL until bound again, on both: a run without binding it stores no stale bytes.
+TEST_P(DatabaseTest, ATextBoundWithoutACopyIsReadAtTheStepAndUnboundByReset) {
+  run(*db, db->ddl("CREATE TABLE t (k INTEGER PRIMARY KEY, s TEXT, u TEXT)"));
+  auto insert = prepared(*db, "INSERT INTO t (k, s, u) VALUES (?1, ?2, ?3)");
+  std::string buffer = "bound";
+  insert->bind_int64(1, 1);
+  insert->bind_text_static(2, buffer);
+  insert->bind_text(3, "copied");
+  buffer[0] = 'B';  // against the contract, to show when the bytes are read
+  EXPECT_EQ(step(*insert), Step::Done);
+  insert->reset();
+  buffer = "the buffer reused for another value, longer than the first";
+  insert->bind_int64(1, 2);  // ?2 left unbound: NULL, not the first row's bytes
+  EXPECT_EQ(step(*insert), Step::Done);
+  insert->reset();
+  insert->bind_int64(1, 3);
+  insert->bind_text_static(2, std::string_view());  // empty, not NULL, as bind_text
+  EXPECT_EQ(step(*insert), Step::Done);
+
+  auto select = prepared(*db, "SELECT s, u FROM t ORDER BY k");
+  ASSERT_EQ(step(*select), Step::Row);
+  EXPECT_EQ(select->column_text(0), GetParam() == Dialect::SQLite ? "Bound" : "bound");
+  EXPECT_EQ(select->column_text(1), "copied");
+  ASSERT_EQ(step(*select), Step::Row);
+  EXPECT_TRUE(select->is_null(0));
+  EXPECT_EQ(select->column_text(1), "copied");  // bind_text's parameters stay bound
+  ASSERT_EQ(step(*select), Step::Row);
+  EXPECT_FALSE(select->is_null(0));
+  EXPECT_EQ(select->column_text(0), "");
+  EXPECT_EQ(step(*select), Step::Done);
+}
+
 TEST_P(DatabaseTest, ATransactionIsAllOrNothing) {
   run(*db, db->ddl("CREATE TABLE t (k INTEGER PRIMARY KEY)"));
   auto insert = prepared(*db, "INSERT INTO t (k) VALUES (?1)");
@@ -153,6 +189,45 @@ TEST_P(DatabaseTest, RefusalsAreFailedWithTheDatabasesWords) {
   const Status bad = db->exec("SELEKT 1");
   EXPECT_EQ(bad.code, Code::Failed);
   EXPECT_NE(bad.message.find("syntax error"), std::string::npos) << bad.message;
+}
+
+// An upsert written once: SQLite's table, or on PostgreSQL the workspace's rows of iwd_t under
+// the view t (as pgstore/schema.h makes them), where ON CONFLICT through t is refused. Two
+// workspaces' rows of one key stay apart.
+TEST_P(DatabaseTest, AnUpsertAddsToTheRowOfItsKeyInTheSessionsWorkspace) {
+  const bool postgresql = GetParam() == Dialect::PostgreSQL;
+  if (postgresql) {
+    run(*db, "CREATE TABLE iwd_t (workspace text NOT NULL DEFAULT current_setting('iwd.workspace', true), "
+             "k bigint NOT NULL, v bigint NOT NULL, PRIMARY KEY (workspace, k))");
+    run(*db, "CREATE VIEW t AS SELECT k, v FROM iwd_t WHERE workspace = current_setting('iwd.workspace', true)");
+    ASSERT_TRUE(pg().set_session("iwd.workspace", "a").ok());
+  } else {
+    run(*db, "CREATE TABLE t (k INTEGER PRIMARY KEY, v INTEGER NOT NULL)");
+  }
+  const std::string sql = db->upsert("t", "(k, v) VALUES (?1, ?2)", "k", "v = t.v + excluded.v");
+  const auto add = [&](std::int64_t k, std::int64_t v) {
+    auto st = prepared(*db, sql);
+    st->bind_int64(1, k);
+    st->bind_int64(2, v);
+    EXPECT_EQ(step(*st), Step::Done);
+  };
+  const auto value = [&](std::int64_t k) {
+    auto st = prepared(*db, "SELECT v FROM t WHERE k = ?1");
+    st->bind_int64(1, k);
+    return step(*st) == Step::Row ? st->column_int64(0) : -1;
+  };
+  add(1, 5);
+  add(1, 2);
+  add(2, 1);
+  EXPECT_EQ(value(1), 7);
+  EXPECT_EQ(value(2), 1);
+  if (!postgresql) return;
+  ASSERT_TRUE(pg().set_session("iwd.workspace", "b").ok());
+  EXPECT_EQ(value(1), -1);
+  add(1, 10);
+  EXPECT_EQ(value(1), 10);
+  ASSERT_TRUE(pg().set_session("iwd.workspace", "a").ok());
+  EXPECT_EQ(value(1), 7);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, DatabaseTest, ::testing::Values(Dialect::SQLite, Dialect::PostgreSQL), backend_name);
@@ -220,6 +295,34 @@ TEST(Ddl, NamesSqliteTypesForPostgresqlAsWholeWordsOutsideQuotes) {
   auto lite = open_sqlite(":memory:", &error);
   EXPECT_EQ(lite->ddl("CREATE TABLE t (b BLOB)"), "CREATE TABLE t (b BLOB)");
   EXPECT_EQ(lite->ddl("CREATE TABLE t (a TEXT PRIMARY KEY) WITHOUT ROWID"), "CREATE TABLE t (a TEXT PRIMARY KEY) WITHOUT ROWID");
+}
+
+// A reader's file (history::Store::open_reader): opened read-only, never created, and what
+// would write is refused while reads go on.
+TEST(SqliteReadOnly, OpensAFileWithoutCreatingItAndRefusesWrites) {
+  const std::string path = std::filesystem::temp_directory_path() / ("iwd-sqlstore-ro-" + std::to_string(getpid()) + ".db");
+  std::filesystem::remove(path);
+  std::string error;
+  EXPECT_FALSE(open_sqlite(path, &error, true));
+  EXPECT_NE(error.find(path), std::string::npos) << error;
+  EXPECT_FALSE(std::filesystem::exists(path));
+  {
+    auto writer = open_sqlite(path, &error);
+    ASSERT_TRUE(writer) << error;
+    run(*writer, "CREATE TABLE t (k INTEGER PRIMARY KEY)");
+    run(*writer, "INSERT INTO t (k) VALUES (1)");
+  }
+  auto reader = open_sqlite(path, &error, true);
+  ASSERT_TRUE(reader) << error;
+  auto keys = prepared(*reader, "SELECT k FROM t");
+  ASSERT_EQ(step(*keys), Step::Row);
+  EXPECT_EQ(keys->column_int64(0), 1);
+  const Status refused = reader->exec("INSERT INTO t (k) VALUES (2)");
+  EXPECT_EQ(refused.code, Code::Failed);
+  EXPECT_NE(refused.message.find("readonly"), std::string::npos) << refused.message;
+  keys.reset();
+  reader.reset();
+  std::filesystem::remove(path);
 }
 
 }  // namespace
