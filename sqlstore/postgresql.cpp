@@ -63,6 +63,11 @@ class PgStatement : public Statement {
   void bind_int64(int i, std::int64_t v) override { set(i, std::to_string(v), 0); }
   void bind_double(int i, double v) override { set(i, fmt::format("{}", v), 0); }  // shortest exact
   void bind_text(int i, std::string_view v) override { set(i, std::string(v), 0); }
+  // Copied as bind_text (libpq sends it at the step anyway), unbound by reset() as on SQLite.
+  void bind_text_static(int i, std::string_view v) override {
+    set(i, std::string(v), 0);
+    static_.push_back(i);
+  }
   void bind_blob(int i, std::string_view v) override { set(i, std::string(v), 1); }  // binary: bytes as they are
   void bind_null(int i) override {
     set(i, {}, 0);
@@ -110,6 +115,8 @@ class PgStatement : public Statement {
     ran_ = false;
     row_ = 0;
     rows_ = pgstore::Rows();
+    for (int i : static_) bind_null(i);
+    static_.clear();
   }
 
  private:
@@ -155,6 +162,7 @@ class PgStatement : public Statement {
   std::vector<std::string> values_;
   std::vector<bool> null_;
   std::vector<int> formats_;
+  std::vector<int> static_;  // parameters bound by bind_text_static since the last reset
   std::uint64_t prepared_ = 0;  // the connection it is prepared on (0: none)
   bool ran_ = false;
   int row_ = 0;
