@@ -3,14 +3,17 @@
 # 36 processes (6 departments x 3 segments x 2 regions, each its own priority bounds), one
 # scheme, a plain 48h SLA; N distinct items (default 100,000) in a JSONL file, evaluated with
 # the priority at one age (5h). Prints the wall and CPU time, items per second, and what
-# `--stats` says the evaluation alone took.
+# `--stats` says the evaluation alone took: from the source (parsed and compiled each run), from
+# a bundle (`iwd build`: native code loaded), and the hand-written C++ equivalent
+# (bench/eval_items_hand.cpp, its output checked byte for byte against iwd's), in each round.
 #
-#   bench/eval_items.sh [IWD_BINARY] [N] [ROUNDS]
+#   bench/eval_items.sh [IWD_BINARY] [N] [ROUNDS] [HAND_BINARY]
 set -euo pipefail
 
 iwd=${1:-build/bin/iwd}
 n=${2:-100000}
 rounds=${3:-3}
+hand=${4:-$(dirname "$iwd")/../bench/eval_items_hand}
 work=$(mktemp -d /tmp/iwd_eval_items.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
@@ -43,17 +46,32 @@ EOF
 
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "items: $n; $("$iwd" --version 2>/dev/null | head -1 || true)"
-for ((r = 1; r <= rounds; r++)); do
-  /usr/bin/time -f "%e %U %S" -o "$work/time" \
-    "$iwd" eval "$work/population.iwd" --items "$work/items.jsonl" --ages 5h --at 2026-01-05T09:00:00Z --stats \
-    >"$work/out.jsonl" 2>"$work/stats"
+"$iwd" build "$work/population.iwd" -o "$work/population.iwdb" -q
+# One run: LABEL then the command; its output must be one line an item, the same in every run.
+run() {
+  local label=$1
+  shift
+  /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >"$work/out.jsonl" 2>"$work/stats"
   read -r wall user sys <"$work/time"
   lines=$(wc -l <"$work/out.jsonl")
-  [[ $lines == "$n" ]] || { echo "expected $n results, got $lines" >&2; exit 1; }
-  python3 - "$n" "$wall" "$user" "$sys" "$(tail -1 "$work/stats")" <<'EOF'
+  [[ $lines == "$n" ]] || { echo "$label: expected $n results, got $lines" >&2; exit 1; }
+  if [[ -f $work/first.jsonl ]]; then
+    cmp -s "$work/first.jsonl" "$work/out.jsonl" || { echo "$label: its output differs from the first run's" >&2; exit 1; }
+  else
+    cp "$work/out.jsonl" "$work/first.jsonl"
+  fi
+  python3 - "$label" "$n" "$wall" "$user" "$sys" "$(tail -1 "$work/stats")" <<'EOF'
 import sys
-n, wall, user, sys_ = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4])
-print(f"round: wall {wall:.2f} s ({n / wall / 1e6:.2f} M items/s, {wall / n * 1e9:.0f} ns/item), "
-      f"CPU {user + sys_:.2f} s ({(user + sys_) / n * 1e9:.0f} ns/item); --stats: {sys.argv[5]}")
+label, n, wall, user, sys_ = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
+stats = f"; --stats: {sys.argv[6]}" if sys.argv[6] else ""
+print(f"{label}: wall {wall:.2f} s ({n / wall / 1e6:.2f} M items/s, {wall / n * 1e9:.0f} ns/item), "
+      f"CPU {user + sys_:.2f} s ({n / (user + sys_) / 1e6:.2f} M items/s, {(user + sys_) / n * 1e9:.0f} ns/item){stats}")
 EOF
+}
+args=(--items "$work/items.jsonl" --ages 5h --at 2026-01-05T09:00:00Z --stats)
+for ((r = 1; r <= rounds; r++)); do
+  echo "round $r"
+  run "  iwd eval, source" "$iwd" eval "$work/population.iwd" "${args[@]}"
+  run "  iwd eval, bundle" "$iwd" eval "$work/population.iwdb" "${args[@]}"
+  if [[ -x $hand ]]; then run "  hand-written C++" "$hand" "$work/items.jsonl" 5 1767603600000; fi
 done

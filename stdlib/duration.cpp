@@ -5,6 +5,7 @@
 #include <iterator>
 #include <limits>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "stdlib/time.h"
@@ -167,8 +168,16 @@ ParseResult<Duration> parse_duration(std::string_view text) {
 }
 
 std::string format_duration(Duration d) {
-  if (d.ms == 0) return "0s";
   std::string out;
+  append_duration(out, d);
+  return out;
+}
+
+void append_duration(std::string& out, Duration d) {
+  if (d.ms == 0) {
+    out += "0s";
+    return;
+  }
   std::uint64_t magnitude = static_cast<std::uint64_t>(d.ms);
   if (d.ms < 0) {
     out.push_back('-');
@@ -177,10 +186,11 @@ std::string format_duration(Duration d) {
   for (const Unit& unit : kUnits) {
     const std::uint64_t count = magnitude / unit.ms;
     if (count == 0) continue;
-    fmt::format_to(std::back_inserter(out), "{}{}", count, unit.name);
+    char digits[24];
+    out.append(digits, fmt::format_to(digits, FMT_COMPILE("{}"), count));
+    out += unit.name;
     magnitude %= unit.ms;
   }
-  return out;
 }
 
 }  // namespace iwd::stdlib

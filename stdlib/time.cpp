@@ -1,6 +1,7 @@
 // Instants, dates and times of day: parsing and formatting (LANGUAGE.md section 2).
 #include <iterator>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include "stdlib/time.h"
@@ -161,12 +162,27 @@ ParseResult<ParsedInstant> parse_instant(std::string_view text) {
 
 std::string format_instant(Instant t) { return format_instant(t, 0); }
 
-std::string format_instant(Instant t, int utc_offset_minutes) {
+namespace {
+
+// The format string compiled (FMT_COMPILE): a writer of many instants (`iwd eval --items`)
+// spent most of the time here parsing the format string at run time.
+void append_civil(std::string& out, Instant t, int utc_offset_minutes) {
   const CivilDateTime c = civil_from_instant(t, utc_offset_minutes);
-  std::string out = fmt::format("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}", c.date.year, c.date.month, c.date.day,
-                                c.hour, c.minute, c.second);
-  if (c.millisecond != 0) fmt::format_to(std::back_inserter(out), ".{:03}", c.millisecond);
+  char text[64];
+  char* end = fmt::format_to(text, FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}"), c.date.year, c.date.month,
+                             c.date.day, c.hour, c.minute, c.second);
+  if (c.millisecond != 0) end = fmt::format_to(end, FMT_COMPILE(".{:03}"), c.millisecond);
+  out.append(text, end);
   append_offset(out, utc_offset_minutes);
+}
+
+}  // namespace
+
+void append_instant(std::string& out, Instant t) { append_civil(out, t, 0); }
+
+std::string format_instant(Instant t, int utc_offset_minutes) {
+  std::string out;
+  append_civil(out, t, utc_offset_minutes);
   return out;
 }
 

@@ -83,6 +83,8 @@ ParseResult<Duration> parse_duration(std::string_view text);
 // Examples: 90 min -> "1h30m", 1500 ms -> "1s500ms", 72 h -> "3d", 10 d -> "1w3d",
 // -30 s -> "-30s". parse_duration(format_duration(d)) == d for every d.
 std::string format_duration(Duration d);
+// format_duration(d) appended to `out`, without a string of its own (writers of many results).
+void append_duration(std::string& out, Duration d);
 
 // ---------------------------------------------------------------------------------------
 // Civil calendar (proleptic Gregorian), after the well-known days-from-civil algorithms.
@@ -152,6 +154,8 @@ ParseResult<ParsedInstant> parse_instant(std::string_view text);
 
 // `2026-12-01T16:00:00Z`; `.123` is appended only when the milliseconds are not zero.
 std::string format_instant(Instant t);
+// format_instant(t) appended to `out`, without a string of its own (writers of many results).
+void append_instant(std::string& out, Instant t);
 // The same instant as a wall-clock reading at the offset: `2026-12-01T17:00:00+01:00`
 // (offset 0 gives `Z`). parse_instant() gives back the instant and the offset.
 std::string format_instant(Instant t, int utc_offset_minutes);

@@ -4,7 +4,9 @@ issue 19) and hands anything else to the runtime's decoder: each line here is ev
 written and again with its first key spelt with a JSON escape (which the one-pass reader
 leaves to the runtime's decoder), and both must answer byte for byte alike: every slot type,
 integers and floats at their edges, enum prefixes, defaults, null, lists, keys twice,
-unknown names, values a slot refuses, trailing text."""
+unknown names, values a slot refuses, trailing text. Then what the decoder of `--items` keeps
+from line to line: an item's `id` seen by rules that read it (it is interned only then), string
+values beyond the few it keeps by attribute, keys in another order than the line before."""
 import json
 import os
 import subprocess
@@ -115,6 +117,41 @@ with tempfile.TemporaryDirectory() as tmp:
     if len(answers[0]) != len(LINES):
         failed += 1
         print("FAIL: one answer a line")
+
+# Rules that read `id` and a string of many values: each line's own id and name decide.
+ID_RULES = """ruleset ids version "1"
+
+attributes {
+  name: string
+  amount: number = 1
+}
+
+priority p {
+  start (if id == "K7" then 1000 else 0) + (if name == "v20" then 100 else 0) + (if name == "v3" then 10 else 0) + amount
+}
+
+department Ops {
+  sla 1d
+  priority p
+  process Main {
+    priority p
+  }
+}
+"""
+with tempfile.TemporaryDirectory() as tmp:
+    rules = os.path.join(tmp, "ids.iwd")
+    open(rules, "w").write(ID_RULES)
+    lines = ['{"id": "K%d", "name": "v%d"}' % (k, k) for k in range(30)]
+    lines += ['{"name": "v20", "id": "K7"}', '{"amount": 2, "name": "v3"}', '{"name": "v7", "id": "K3"}']
+    expected = [(1000 if k == 7 else 0) + (100 if k == 20 else 0) + (10 if k == 3 else 0) + 1 for k in range(30)]
+    expected += [1101, 12, 1]
+    items = os.path.join(tmp, "items.jsonl")
+    open(items, "w").write("\n".join(lines) + "\n")
+    r = subprocess.run([IWD, "eval", rules, "--items", items, "--at", "2026-01-05T09:00:00Z"], capture_output=True, timeout=60)
+    got = [json.loads(l)["priority"][0]["value"] for l in r.stdout.decode().splitlines()] if r.returncode == 0 else []
+    if got != expected:
+        failed += 1
+        print(f"FAIL: ids and names read by the rules: {got} against {expected} ({r.stderr.decode()})")
 
 print("eval_decode:", "FAILED" if failed else "passed")
 sys.exit(1 if failed else 0)

@@ -3,6 +3,7 @@
 #include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <charconv>
 #include <cstring>
@@ -42,18 +43,22 @@ namespace {
 // bytes, numbers, true and false. False at anything else (an error, null, a list, a float for
 // an integer, a key twice, an unknown name, a value the slot refuses), and the caller then
 // decodes the line with the runtime's decoder, which gives the same record or its message.
+// The caller's `names` says which slot the line's k-th key names (`slot(k, key)`, -1 for none)
+// and what number a string value has (`intern(slot, text)`).
+template <typename Names>
 class FlatReader {
  public:
-  FlatReader(const runtime::Schema& schema, runtime::StringPool& pool, std::string_view text)
-      : schema_(schema), pool_(pool), p_(text.data()), end_(text.data() + text.size()) {}
+  FlatReader(const runtime::Schema& schema, Names& names, std::string_view text)
+      : schema_(schema), names_(names), p_(text.data()), end_(text.data() + text.size()) {}
 
   bool read(runtime::ItemRecord& rec, std::vector<bool>& given) {
     if (!eat('{')) return false;
     if (eat('}')) return at_end();
+    std::size_t k = 0;
     do {
       std::string_view key;
       if (!string(&key) || !eat(':')) return false;
-      const int slot = schema_.find(key);
+      const int slot = names_.slot(k++, key);
       if (slot < 0 || given[static_cast<std::size_t>(slot)]) return false;
       if (!value(static_cast<std::uint32_t>(slot), rec)) return false;
       given[static_cast<std::size_t>(slot)] = true;
@@ -147,7 +152,7 @@ class FlatReader {
     std::string_view text;
     if (!string(&text)) return false;
     switch (a.type) {
-      case SlotType::String: rec.set_string(i, pool_.intern(text)); return true;
+      case SlotType::String: rec.set_string(i, names_.intern(i, text)); return true;
       case SlotType::Time: {
         auto r = stdlib::parse_instant(text);
         if (!r) return false;
@@ -176,18 +181,14 @@ class FlatReader {
   }
 
   const runtime::Schema& schema_;
-  runtime::StringPool& pool_;
+  Names& names_;
   const char* p_;
   const char* end_;
 };
 
-// The record decode_item gives for a plain line, or false (see FlatReader).
-bool decode_flat(const runtime::Schema& schema, runtime::StringPool& pool, std::string_view text, std::int64_t at,
-                 runtime::ItemRecord* out) {
-  runtime::ItemRecord rec(schema);
-  std::vector<bool> given(schema.attributes.size(), false);
-  if (!FlatReader(schema, pool, text).read(rec, given)) return false;
-  // What the item does not give, as decode_item_object with these options.
+// What the item does not give, as decode_item_object with the options of `at`.
+void fill_absent(const runtime::Schema& schema, runtime::StringPool& pool, std::int64_t at, const std::vector<bool>& given,
+                 runtime::ItemRecord& rec) {
   const runtime::DecodeOptions options = eval_decode_options(at);
   for (std::uint32_t i = 0; i < schema.attributes.size(); ++i) {
     if (given[i]) continue;
@@ -196,8 +197,37 @@ bool decode_flat(const runtime::Schema& schema, runtime::StringPool& pool, std::
     else if (i == runtime::kSlotId) rec.set_string(i, pool.intern(*options.default_id));
     else if (a.default_value) runtime::apply_default(pool, a, i, rec);
   }
+}
+
+// The record decode_item gives for a plain line, or false (see FlatReader).
+bool decode_flat(const runtime::Schema& schema, runtime::StringPool& pool, std::string_view text, std::int64_t at,
+                 runtime::ItemRecord* out) {
+  runtime::ItemRecord rec(schema);
+  std::vector<bool> given(schema.attributes.size(), false);
+  struct {
+    const runtime::Schema& schema;
+    runtime::StringPool& pool;
+    int slot(std::size_t, std::string_view key) const { return schema.find(key); }
+    std::uint32_t intern(std::uint32_t, std::string_view text) const { return pool.intern(text); }
+  } names{schema, pool};
+  if (!FlatReader(schema, names, text).read(rec, given)) return false;
+  fill_absent(schema, pool, at, given, rec);
   *out = std::move(rec);
   return true;
+}
+
+// The runtime's decoder, for what is not a plain line.
+DecodedItem::Status decode_by_runtime(const runtime::Schema& schema, runtime::StringPool& pool, std::string_view text,
+                                      std::int64_t at, runtime::ItemRecord* out, std::string* error) {
+  auto rec = runtime::decode_item(schema, pool, text, eval_decode_options(at));
+  if (rec.ok()) {
+    *out = std::move(rec.value);
+    return DecodedItem::Ok;
+  }
+  *error = rec.error;
+  // The decoder's messages for what is not an object of attributes (runtime/item_json.h).
+  const bool not_an_object = rec.error.starts_with("malformed JSON") || rec.error.starts_with("expected a JSON object");
+  return not_an_object ? DecodedItem::BadInput : DecodedItem::Refused;
 }
 
 }  // namespace
@@ -206,16 +236,46 @@ DecodedItem decode_eval_item(const runtime::Schema& schema, runtime::StringPool&
                              std::int64_t at) {
   DecodedItem out;
   if (decode_flat(schema, pool, text, at, &out.record)) return out;
-  auto rec = runtime::decode_item(schema, pool, text, eval_decode_options(at));
-  if (rec.ok()) {
-    out.record = std::move(rec.value);
-    return out;
-  }
-  out.error = rec.error;
-  // The decoder's messages for what is not an object of attributes (runtime/item_json.h).
-  const bool not_an_object = rec.error.starts_with("malformed JSON") || rec.error.starts_with("expected a JSON object");
-  out.status = not_an_object ? DecodedItem::BadInput : DecodedItem::Refused;
+  out.status = decode_by_runtime(schema, pool, text, at, &out.record, &out.error);
   return out;
+}
+
+ItemDecoder::ItemDecoder(const runtime::Schema& schema, runtime::StringPool& pool, std::int64_t at, bool ids_read)
+    : schema_(schema), pool_(pool), at_(at), ids_read_(ids_read), template_(schema), given_(schema.attributes.size(), false) {
+  fill_absent(schema, pool, at, given_, template_);
+}
+
+int ItemDecoder::slot(std::size_t k, std::string_view key) {
+  // The lines of a file name their keys in the same order: the k-th key is most likely the
+  // slot the k-th key of the line before named.
+  if (k < key_slots_.size() && key_slots_[k] >= 0 && schema_.attributes[static_cast<std::size_t>(key_slots_[k])].name == key)
+    return key_slots_[k];
+  const int slot = schema_.find(key);
+  if (k >= key_slots_.size()) key_slots_.resize(k + 1, -1);
+  key_slots_[k] = slot;
+  return slot;
+}
+
+std::uint32_t ItemDecoder::intern(std::uint32_t slot, std::string_view text) {
+  if (slot == runtime::kSlotId && !ids_read_) return template_.get_string(runtime::kSlotId);
+  // A file's values for a slot are mostly a few strings again and again (a department, a
+  // region), kept by slot and compared without the pool's lock and hash; a column of many
+  // values (a name) goes to the pool once its first few are kept.
+  constexpr std::size_t kKept = 16;
+  if (slot >= values_.size()) values_.resize(slot + 1);
+  auto& kept = values_[slot];
+  for (const auto& [value, id] : kept)
+    if (value == text) return id;
+  const std::uint32_t id = pool_.intern(text);
+  if (kept.size() < kKept) kept.emplace_back(std::string(text), id);
+  return id;
+}
+
+DecodedItem::Status ItemDecoder::decode(std::string_view text, runtime::ItemRecord* rec, std::string* error) {
+  *rec = template_;
+  std::fill(given_.begin(), given_.end(), false);
+  if (FlatReader(schema_, *this, text).read(*rec, given_)) return DecodedItem::Ok;
+  return decode_by_runtime(schema_, pool_, text, at_, rec, error);
 }
 
 bool LineReader::fill() {

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "runtime/abi.h"
@@ -43,6 +44,33 @@ struct DecodedItem {
 };
 DecodedItem decode_eval_item(const runtime::Schema& schema, runtime::StringPool& pool, std::string_view text,
                              std::int64_t at);
+
+// decode_eval_item for the lines of `--items`, one after another into records the caller
+// keeps and reuses (issue 19): what every item shares is done once (the defaults and the
+// capture instant are a template record copied into each; string values are found in a cache
+// of their own, without the pool's lock), and unless `ids_read` each item's `id` is not
+// interned (a file of N items would add N strings to the pool) but holds the default id's
+// number: when no function of the rules reads `id`, nothing evaluated can tell them apart.
+class ItemDecoder {
+ public:
+  ItemDecoder(const runtime::Schema& schema, runtime::StringPool& pool, std::int64_t at, bool ids_read);
+  // The record into *rec (its storage reused), or the decoder's message into *error.
+  DecodedItem::Status decode(std::string_view text, runtime::ItemRecord* rec, std::string* error);
+
+  // For the one-pass reader: the slot of a line's k-th key, and a string value's number.
+  int slot(std::size_t k, std::string_view key);
+  std::uint32_t intern(std::uint32_t slot, std::string_view text);
+
+ private:
+  const runtime::Schema& schema_;
+  runtime::StringPool& pool_;
+  std::int64_t at_;
+  bool ids_read_;
+  runtime::ItemRecord template_;
+  std::vector<bool> given_;
+  std::vector<int> key_slots_;  // by key position: the slot it named in the line before
+  std::vector<std::vector<std::pair<std::string, std::uint32_t>>> values_;  // by slot: text, number
+};
 
 // Lines of a file descriptor, read in large blocks without copying each line, for `--items`:
 // a pipe fed a line at a time must still be answered a line at a time, so the caller asks

@@ -111,6 +111,19 @@ TEST(ParseDuration, Overflow) {
   EXPECT_EQ(error_of("15250284452w4d"), "the duration `15250284452w4d` is too large");
 }
 
+// append_duration (the writers of many results) appends what format_duration gives.
+TEST(FormatDuration, AppendedAsFormatted) {
+  for (const std::int64_t ms : {std::int64_t{0}, std::int64_t{1}, std::int64_t{-30000}, std::int64_t{5400000},
+                                std::numeric_limits<std::int64_t>::min(), std::numeric_limits<std::int64_t>::max()}) {
+    std::string out = "at ";
+    append_duration(out, Duration{ms});
+    EXPECT_EQ(out, "at " + format_duration(Duration{ms}));
+  }
+  std::string out;
+  append_duration(out, Duration::hours(6));
+  EXPECT_EQ(out, "6h");
+}
+
 TEST(FormatDuration, CanonicalForms) {
   EXPECT_EQ(format_duration(Duration{0}), "0s");
   EXPECT_EQ(format_duration(Duration::minutes(90)), "1h30m");

@@ -103,6 +103,18 @@ TEST(FormatInstant, Utc) {
   EXPECT_EQ(format_instant(Instant{-1}), "1969-12-31T23:59:59.999Z");
 }
 
+// append_instant (the writers of many results, `iwd eval --items`) appends what format_instant gives.
+TEST(FormatInstant, AppendedAsFormatted) {
+  for (const std::int64_t ms : {std::int64_t{0}, std::int64_t{-1}, k20261123 + 123, k20261123 + 5, std::int64_t{253402300799999}}) {
+    std::string out = "due ";
+    append_instant(out, Instant{ms});
+    EXPECT_EQ(out, "due " + format_instant(Instant{ms}));
+  }
+  std::string out;
+  append_instant(out, Instant{0});
+  EXPECT_EQ(out, "1970-01-01T00:00:00Z");
+}
+
 TEST(FormatInstant, WithOffset) {
   const Instant t = instant_of("2026-12-01T16:00:00Z").instant;
   EXPECT_EQ(format_instant(t, 60), "2026-12-01T17:00:00+01:00");
