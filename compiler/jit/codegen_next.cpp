@@ -5,9 +5,10 @@
 //                                               0: not answered here, ask the walk
 //
 // It answers for the schemes whose priority moves with the age through `every` clauses alone
-// (no curve, no boost, no `age in`, no `overdue`, and no piece reading the age, now or
-// overdue_by): there Interpreter::next_priority_change has no fixed breakpoint, and its
-// candidates are the next step of each clause, a closed form. The function is that walk
+// (no curve, no `age in`, and no piece reading the age, now or overdue_by): boosts and an
+// `overdue` value then hold one value along the walk, so that Interpreter::next_priority_change
+// has at most one fixed breakpoint (the due instant, with `overdue`; never a candidate after
+// it), and its other candidates are the next step of each clause, a closed form. The function is that walk
 // operation for operation (the same candidates in the same floating point, the same
 // saturation test on the unclamped value, the same steps back), calling the compiled formula
 // iwd_priority<k> where the walk calls the interpreter's; after kSteps candidates without a
@@ -40,9 +41,10 @@ bool reads_moving_input(const ProgramFunction& f) {
 
 bool SchemeCodegen::next_change_compiles(const Program& p, std::size_t k) {
   const ProgramPriority& s = p.priorities[k];
-  if (!s.curve.empty() || !s.boosts.empty() || s.age_calendar >= 0 || s.overdue >= 0) return false;
-  std::vector<FunctionRef> pieces = {s.start, s.min, s.max};
+  if (!s.curve.empty() || s.age_calendar >= 0) return false;
+  std::vector<FunctionRef> pieces = {s.start, s.min, s.max, s.overdue};
   for (const auto& e : s.every) pieces.insert(pieces.end(), {e.period, e.add, e.from, e.until});
+  for (const auto& b : s.boosts) pieces.insert(pieces.end(), {b.amount, b.when});
   for (FunctionRef f : pieces)
     if (f >= 0 && reads_moving_input(p.functions[static_cast<std::size_t>(f)])) return false;
   return true;
@@ -92,6 +94,17 @@ void SchemeCodegen::next_change(std::size_t k) {
     adds_up = b_.CreateAnd(adds_up, b_.CreateFCmpOGE(c.add, cf(0)));
     adds_down = b_.CreateAnd(adds_down, b_.CreateFCmpOLE(c.add, cf(0)));
   }
+  // Boosts hold or not all along the walk: their amounts join the unclamped value in turn,
+  // after the clauses, as Interpreter::priority adds them.
+  std::vector<std::pair<llvm::Value*, llvm::Value*>> boosts;  // holds, amount
+  for (const auto& boost : s.boosts) boosts.emplace_back(holds(boost.when, args), number(boost.amount, args));
+  // With `overdue`, the due instant is the walk's one fixed breakpoint (a wall-clock age), and
+  // from it on nothing changes again (the value is constant there). A due instant at the end of
+  // time (kDueNever) is never reached: no breakpoint, as without one.
+  llvm::Value* overdue_rule = b_.getFalse();
+  if (s.overdue >= 0)
+    overdue_rule = b_.CreateAnd(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), b_.CreateICmpNE(due, ci(TimeInputs::kDueNever)));
+  auto* due_wall = b_.CreateSub(due, start);
   llvm::Value* max = s.max >= 0 ? number(s.max, args) : nullptr;
   llvm::Value* min = s.min >= 0 ? number(s.min, args) : nullptr;
   // Interpreter::priority's unclamped value (`raw`) at a wall-clock age.
@@ -104,6 +117,7 @@ void SchemeCodegen::next_change(std::size_t k) {
       auto* steps = unary(llvm::Intrinsic::floor, b_.CreateFDiv(b_.CreateFSub(upto, c.from), c.period));
       base = b_.CreateSelect(started, b_.CreateFAdd(base, b_.CreateFMul(c.add, steps)), base);
     }
+    for (const auto& [on, amount] : boosts) base = b_.CreateSelect(on, b_.CreateFAdd(base, amount), base);
     return base;
   };
   auto priority = m_.getOrInsertFunction(fmt::format("iwd_priority{}", k), llvm::FunctionType::get(i64(), {ptr()}, false));
@@ -133,7 +147,12 @@ void SchemeCodegen::next_change(std::size_t k) {
   b_.CreateCondBr(b_.CreateICmpSGE(tried, ci(kSteps)), give_up, body);
   b_.SetInsertPoint(body);
   auto* b = b_.CreateSIToFP(wall, f64());
-  llvm::Value* best = ci(kNoCandidate);
+  auto* before_due = llvm::BasicBlock::Create(ctx_, "before_due", fn);
+  b_.CreateCondBr(b_.CreateAnd(overdue_rule, b_.CreateFCmpOGE(b, b_.CreateSIToFP(due_wall, f64()))), never, before_due);
+  b_.SetInsertPoint(before_due);
+  // The next fixed breakpoint after `wall`: the due instant, if still ahead.
+  auto* fixed_next = b_.CreateSelect(b_.CreateAnd(overdue_rule, b_.CreateICmpSGT(due_wall, wall)), due_wall, ci(kNoCandidate));
+  llvm::Value* best = fixed_next;
   llvm::Value* out_of_range = b_.getFalse();
   constexpr double kTwo63 = 9223372036854775808.0;
   for (const Clause& c : clauses) {
@@ -154,7 +173,7 @@ void SchemeCodegen::next_change(std::size_t k) {
   b_.SetInsertPoint(in_range);
   llvm::Value* candidate = b_.CreateSelect(b_.CreateICmpSGT(best, wall), best, ci(kNoCandidate));
   // Saturated (the walk's saturated()): held at `max` while every add raises the value, or
-  // at `min` while every add lowers it; there being no fixed breakpoint, nothing changes again.
+  // at `min` while every add lowers it; nothing changes again before the next fixed breakpoint.
   llvm::Value* saturated = b_.getTrue();
   if (!clauses.empty()) {
     saturated = b_.getFalse();
@@ -165,7 +184,7 @@ void SchemeCodegen::next_change(std::size_t k) {
                                                       b_.CreateICmpEQ(now_value, truncate(min))));
   }
   saturated = b_.CreateAnd(saturated, b_.CreateNot(b_.CreateFCmpOLT(b, cf(-1))));  // the walk's last_point
-  candidate = b_.CreateSelect(saturated, ci(kNoCandidate), candidate);
+  candidate = b_.CreateSelect(saturated, fixed_next, candidate);
   auto* try_it = llvm::BasicBlock::Create(ctx_, "try", fn);
   b_.CreateCondBr(b_.CreateICmpEQ(candidate, ci(kNoCandidate)), never, try_it);
 
