@@ -15,6 +15,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "runtime/item_json.h"
 #include "runtime/replay/replay.h"
 #include "simulate/histogram.h"
 #include "simulate/occupancy.h"
@@ -205,6 +206,7 @@ class Replicator {
     runtime::replay::Session session(rules_, pool_, ro, nullptr);
     if (!session.init(error)) return false;
     session_ = &session;
+    if (!make_templates(error)) return false;
     // Groups with shifts start as their last change at or before the start left them (logged
     // out before the first); later changes wait in the queue.
     std::vector<const ShiftChange*> at_start(s_.agents.size(), nullptr);
@@ -267,24 +269,41 @@ class Replicator {
     runtime::ItemState to;
   };
 
+  // A runtime operation at `at` (ms from the start), named `what` in an error: the clock moved
+  // there first (deadlines up to it fire, each at its own instant), then what its events ask.
+  // Items and offers go to the runtime directly (no script line to build and parse: this is the
+  // loop's hot path); agents' changes as replay's `agent` lines.
+  template <typename F>
+  bool act(std::int64_t at, std::string_view what, F&& operation, std::string* error) {
+    session_->advance(s_.run.start + at);
+    if (const runtime::Status st = operation(session_->runtime()); !st.ok()) {
+      *error = fmt::format("replication {}: {}: {}", rep_ + 1, what, st.error);
+      return false;
+    }
+    return react(at, error);
+  }
   bool apply(std::int64_t at, Op op, json value, std::string* error) {
     const runtime::Status st = session_->apply(ScriptLine{s_.run.start + at, op, std::move(value)});
     if (!st.ok()) {
       *error = fmt::format("replication {}: {}", rep_ + 1, st.error);
       return false;
     }
+    return react(at, error);
+  }
+
+  // What the events of an operation ask: the offers' answers (an agent accepts at once, unless
+  // the item's first offer is to ring out) and the agents RONA made not ready, who come back later.
+  bool react(std::int64_t at, std::string* error) {
     const std::vector<Seen> seen = std::move(seen_);
     seen_.clear();
     for (const Seen& e : seen) observed(at, e);
-    // The offers' answers (an agent accepts at once, unless the item's first offer is to ring
-    // out) and the agents RONA made not ready, who come back later.
     const std::vector<std::pair<std::uint32_t, std::uint32_t>> offers = std::move(offers_);
     offers_.clear();
-    for (const auto& offer : offers) {
-      const runtime::WorkItem* w = session_->runtime().find_item(offer.first);
-      if (w && w->state == runtime::ItemState::Offered && session_->runtime().agents()[w->agent].id == offer.second &&
-          !apply(at, Op::Accept, json{{"item", std::string(pool_.view(offer.first))}, {"agent", std::string(pool_.view(offer.second))}}, error))
-        return false;
+    for (const auto& [item, agent] : offers) {
+      const runtime::WorkItem* w = session_->runtime().find_item(item);
+      if (!w || w->state != runtime::ItemState::Offered || session_->runtime().agents()[w->agent].id != agent) continue;
+      const std::uint32_t i = item, a = agent;  // (not the bindings: a lambda may not capture them in C++20)
+      if (!act(at, "accept", [i, a](runtime::Runtime& rt) { return rt.accept(i, a); }, error)) return false;
     }
     for (std::uint32_t agent : rona_agents_) {
       queue_.push({at + back_after_[agent], seq_++, Kind::Ready, agent});
@@ -305,42 +324,106 @@ class Replicator {
     if (t != kNever) queue_.push({t, seq_++, Kind::Arrival, stream});
   }
 
+  // Each stream's items as records: its fixed attributes (and the rules' defaults) decoded once
+  // by the runtime's decoder, and each choice of a drawn attribute decoded once, then copied into
+  // each item's record (no JSON per item). A value the decoder refuses is refused before the run.
+  struct Template {
+    runtime::ItemRecord base;
+    struct Drawn {
+      std::uint32_t slot = 0;
+      std::vector<runtime::ItemRecord> choices;
+      std::vector<double> weights;
+    };
+    std::vector<Drawn> drawn;  // the attributes with more than one choice, in the stream's order
+  };
+  bool make_templates(std::string* error) {
+    const runtime::Schema& schema = session_->runtime().schema();
+    runtime::DecodeOptions options;
+    options.allow_missing_required = true;  // classification rejects such an item, naming it
+    auto decode = [&](const Stream& st, const json& object, runtime::ItemRecord* out) {
+      for (auto it = object.begin(); it != object.end(); ++it)
+        if (schema.set_by_runtime(schema.find(it.key()))) {
+          *error = fmt::format("stream `{}`: `{}` is set by the runtime; a source may not give it", st.name, it.key());
+          return false;
+        }
+      auto rec = runtime::decode_item_object(schema, pool_, object, options);
+      if (!rec.ok()) *error = fmt::format("stream `{}`: {}", st.name, rec.error);
+      else *out = std::move(rec.value);
+      return rec.ok();
+    };
+    for (const Stream& st : s_.streams) {
+      Template t;
+      json fixed = json::object();
+      for (const AttributeDraw& d : st.attributes) {
+        if (d.choices.size() == 1) {
+          fixed[d.name] = d.choices[0].first;
+          continue;
+        }
+        Template::Drawn drawn{static_cast<std::uint32_t>(schema.find(d.name)), {}, {}};
+        for (const auto& [value, weight] : d.choices) {
+          if (!decode(st, json{{d.name, value}}, &drawn.choices.emplace_back())) return false;
+          drawn.weights.push_back(weight);
+        }
+        t.drawn.push_back(std::move(drawn));
+      }
+      if (!decode(st, fixed, &t.base)) return false;
+      templates_.push_back(std::move(t));
+    }
+    return true;
+  }
+
   bool arrive(const Pending& p, std::string* error) {
     const Stream& st = s_.streams[p.index];
+    const Template& t = templates_[p.index];
     Random& rng = rngs_[p.index];
-    const std::string id = fmt::format("{}-{}", st.name, ++numbered_[p.index]);
-    json item = json::object();
-    item["id"] = id;
-    for (const AttributeDraw& d : st.attributes) item[d.name] = draw(d, rng);
+    runtime::ItemRecord item = t.base;
+    // An item's id is the pool's only while the item is open (released at its end): the pool
+    // holds what the run holds, not every item simulated.
+    const std::uint32_t id = pool_.intern_item(fmt::format("{}-{}", st.name, ++numbered_[p.index]));
+    item.set_string(runtime::kSlotId, id);
+    for (const Template::Drawn& d : t.drawn) {
+      const runtime::ItemRecord& choice = d.choices[draw(d, rng)];
+      if (!choice.present(d.slot)) {
+        item.clear(d.slot);
+      } else if (runtime::is_list(session_->runtime().schema().attributes[d.slot].type)) {
+        const auto values = choice.list(d.slot);
+        item.set_list(d.slot, std::vector<std::int64_t>(values.begin(), values.end()));
+      } else {
+        item.set_int(d.slot, choice.get_int(d.slot));  // the slot's bits, whatever its type
+      }
+    }
     Open o{p.at, handle_ms(st.handle, rng)};
     o.stream = p.index;
     o.rona = rng.uniform() < st.rona_share;  // drawn also without RONA, for the same draws with or without
-    open_[pool_.intern(id)] = o;
+    open_[id] = o;
     all_.advance(p.at, s_.run.warmup_ms, s_.run.length_ms, &backlog_);  // before it counts as waiting
     all_.arrive(measured(p.at));
     waiting_measured_ += measured(p.at) ? 1 : 0;
     peak_open_ = std::max<std::int64_t>(peak_open_, static_cast<std::int64_t>(open_.size()));
     schedule_arrival(p.index, exact_[p.index]);
-    return apply(p.at, Op::Capture, std::move(item), error);
+    return act(p.at, "capture", [&item](runtime::Runtime& rt) { return rt.capture(std::move(item)); }, error);
   }
 
-  static const json& draw(const AttributeDraw& d, Random& rng) {
-    if (d.choices.size() == 1) return d.choices[0].first;
+  // The choice drawn for a drawn attribute, by weight.
+  static std::size_t draw(const Template::Drawn& d, Random& rng) {
     double total = 0;
-    for (const auto& c : d.choices) total += c.second;
+    for (double w : d.weights) total += w;
     double x = rng.uniform() * total;
-    for (const auto& c : d.choices)
-      if ((x -= c.second) < 0) return c.first;
-    return d.choices.back().first;
+    for (std::size_t k = 0; k < d.weights.size(); ++k)
+      if ((x -= d.weights[k]) < 0) return k;
+    return d.weights.size() - 1;
   }
 
   // The agent marks the item done, and the source completes it at once: it leaves memory. An
   // agent past the end of its shift goes once its hands are empty.
   bool finish(const Pending& p, std::string* error) {
-    const std::string id(pool_.view(p.index));
-    if (!apply(p.at, Op::Done, json(id), error) || !apply(p.at, Op::Complete, json(id), error)) return false;
-    const std::uint32_t agent = open_[p.index].agent;
-    open_.erase(p.index);
+    const std::uint32_t item = p.index;
+    if (!act(p.at, "done", [item](runtime::Runtime& rt) { return rt.done(item); }, error) ||
+        !act(p.at, "complete", [item](runtime::Runtime& rt) { return rt.complete(item); }, error))
+      return false;
+    const std::uint32_t agent = open_[item].agent;
+    open_.erase(item);
+    pool_.release(item);  // it has left the runtime: its number may be another item's
     occupancy_.holds(agent, p.at, -1);
     if (occupancy_.held(agent) == 0 && leaving_.erase(agent))
       return apply(p.at, Op::Agent, json{{"id", std::string(pool_.view(agent))}, {"state", "logged_out"}}, error);
@@ -441,6 +524,7 @@ class Replicator {
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue_;
   std::uint64_t seq_ = 0;
   std::vector<double> exact_;  // each stream's last arrival, unrounded
+  std::vector<Template> templates_;  // one a stream
   std::unordered_map<std::uint32_t, Open> open_;
   std::vector<Seen> seen_;
   std::vector<std::int64_t> numbered_;  // each stream's items so far

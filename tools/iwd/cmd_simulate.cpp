@@ -12,8 +12,6 @@
 #include <iostream>
 #include <sstream>
 
-#include <unistd.h>
-
 #include <nlohmann/json.hpp>
 
 #include "compiler/diag/render.h"
@@ -88,13 +86,12 @@ reports::Table table_of(const std::vector<simulate::Replication>& reps) {
   return t;
 }
 
-// The reports of docs/reporting.md over the first replication's measured window, computed from
-// its history by the same code as `iwd report`: intraday process, and segment service level
-// by each `report by` dimension of the rules (it needs one).
-bool window_reports(const std::string& history, const simulate::Run& run, const std::string& interval,
-                    const runtime::abi::RulesV1& rules, std::vector<reports::Table>* out, std::string* error) {
-  auto store = history::Store::open_reader(history, error);
-  if (!store) return false;
+// The reports of docs/reporting.md over the first replication's measured window, by the same
+// builders as `iwd report` (reports/report.h), fed its events' history records as they happen
+// (no store to write and read back): intraday process, and segment service level by each
+// `report by` dimension of the rules (it needs one).
+bool window_builders(const simulate::Run& run, const std::string& interval, const runtime::abi::RulesV1& rules,
+                     std::vector<std::unique_ptr<reports::Builder>>* out, std::string* error) {
   std::vector<std::pair<std::string, std::string>> asked{{"intraday-process", ""}};
   for (std::int32_t k = 0; k < runtime::abi::report_dimension_count(rules); ++k)
     asked.emplace_back("segment-service-level", rules.report_dimension_names[k]);
@@ -108,13 +105,12 @@ bool window_reports(const std::string& history, const simulate::Run& run, const 
       return false;
     }
     options.value.now = run.start + run.length_ms;  // the run went on to its end, whatever its last record
-    bool failed = false;
-    auto table = reports::run_report(*store, options.value, &failed);
-    if (!table.ok()) {
-      *error = table.error;
+    auto builder = reports::make_builder(options.value);
+    if (!builder.ok()) {
+      *error = builder.error;
       return false;
     }
-    out->push_back(std::move(table.value));
+    out->push_back(std::move(builder.value));
   }
   return true;
 }
@@ -301,40 +297,34 @@ int run_simulate(const SimulateCliOptions& o) {
   auto& scenario = setup.scenario;
   std::string error;
 
-  // --history: the records `iwd replay --history` writes (the same recorder), of the first
-  // replication (each starts at the same instant, and a history's instants never go back), in
-  // transactions of kHistoryBatch records.
-  // Without --history, a file of our own for the reports, removed at the end.
-  const bool own_history = o.history.empty();
-  const std::string history_path =
-      own_history ? (std::filesystem::temp_directory_path() / fmt::format("iwd-simulate-{}.db", ::getpid())).string() : o.history;
-  struct Remove {
-    std::string path;
-    ~Remove() {
-      std::error_code ec;
-      if (path.empty()) return;
-      for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(path + suffix, ec);
-    }
-  } remove{own_history ? history_path : std::string()};
+  // The first replication's events as the records `iwd replay --history` writes (the same
+  // recorder), fed to the reports' builders as they happen; with --history, also written to
+  // that file in transactions of kHistoryBatch records (only the first replication: each
+  // starts at the same instant, and a history's instants never go back).
+  std::vector<std::unique_ptr<reports::Builder>> builders;
+  if (!window_builders(scenario.run, o.interval, loaded.rules->table(), &builders, &error)) return fail("the reports: " + error);
   std::unique_ptr<history::Store> store;
   history::Recorder recorder;
   std::vector<history::Record> pending;
   std::string history_error;
   constexpr std::size_t kHistoryBatch = 10'000;
-  simulate::Options options;
-  {
+  if (!o.history.empty()) {
     std::error_code ec;
-    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(history_path + suffix, ec);
-    if (!(store = history::Store::create(history_path, &error))) return fail("--history: " + error);
-    options.observe = [&](int replication, const runtime::Event& e, const runtime::Runtime& rt) {
-      if (replication > 0) return;
-      pending.push_back(recorder.record(e, rt, "simulate"));
-      if (pending.size() >= kHistoryBatch && history_error.empty()) {
-        store->append(pending, &history_error);
-        pending.clear();
-      }
-    };
+    for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(o.history + suffix, ec);
+    if (!(store = history::Store::create(o.history, &error))) return fail("--history: " + error);
   }
+  simulate::Options options;
+  options.observe = [&](int replication, const runtime::Event& e, const runtime::Runtime& rt) {
+    if (replication > 0) return;
+    history::Record r = recorder.record(e, rt, "simulate");
+    for (auto& b : builders) b->add(r);
+    if (!store) return;
+    pending.push_back(std::move(r));
+    if (pending.size() >= kHistoryBatch && history_error.empty()) {
+      store->append(pending, &history_error);
+      pending.clear();
+    }
+  };
   std::vector<simulate::Replication> reps;
   if (!simulate::run(loaded.rules->table(), pool, scenario, options, &reps, &error)) return fail(error);
   if (store && history_error.empty()) store->append(pending, &history_error);
@@ -342,7 +332,11 @@ int run_simulate(const SimulateCliOptions& o) {
   store.reset();
   std::vector<reports::Table> tables{table_of(reps), occupancy_table(reps, scenario.agents),
                                      backlog_table(reps, scenario.run, width.value.ms, o.interval)};
-  if (!window_reports(history_path, scenario.run, o.interval, loaded.rules->table(), &tables, &error)) return fail("the reports: " + error);
+  for (auto& b : builders) {
+    auto table = b->finish();
+    if (!table.ok()) return fail("the reports: " + table.error);
+    tables.push_back(std::move(table.value));
+  }
   std::cout << render_all(tables, format.value);
   return kExitOk;
 }
