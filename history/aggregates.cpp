@@ -112,6 +112,19 @@ bool Aggregates::run(const char* sql, const std::function<void(sqlstore::Stateme
   return step == sqlstore::Step::Done;
 }
 
+bool Aggregates::upsert(const char* table, const char* insert, const char* key, const char* set,
+                        const std::function<void(sqlstore::Statement&)>& bind, std::string* error) {
+  // By the address of `set`: the upserts of one table may have one insert (a literal the
+  // compiler keeps once), never one SET clause. run() finds it by the same address.
+  std::unique_ptr<sqlstore::Statement>& st = statements_[set];
+  sqlstore::Status status;
+  if (!st && !(st = db_->prepare(db_->upsert(table, insert, key, set), &status))) {
+    *error = fmt::format("{}, history aggregates: {}", where_, status.message);
+    return false;
+  }
+  return run(set, bind, error);
+}
+
 void Aggregates::forget() {
   loaded_ = false;
   bys_.clear();
@@ -393,23 +406,24 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
   static constexpr const char* kDelete = "DELETE FROM history_agg WHERE by_name = ?1 AND bucket = ?2 AND value = ?3";
   if (change.complete_ms.empty() && change.outcomes.empty()) {
     // Counts only (a batch of creates): added to the row in one statement, no read first.
-    // (The table named before its columns: PostgreSQL finds `records` alone ambiguous.)
+    // (The row stored named before its columns: PostgreSQL finds `records` alone ambiguous.)
     // (Not RETURNING the sums to test them: SQLite gathers returned rows in a temporary
     // b-tree it opens per execution, which cost more than the read it saves.)
-    if (!run("INSERT INTO history_agg (by_name, bucket, value, records, entered, completed, canceled, expired, rejected, "
-             "completed_overdue, handle_ms, handled, first_offer_ms, first_offers, backlog_change, overdue_change, "
-             "complete_ms, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) "
-             "ON CONFLICT (by_name, bucket, value) DO UPDATE SET records = history_agg.records + excluded.records, "
-             "entered = history_agg.entered + excluded.entered, "
-             "completed = history_agg.completed + excluded.completed, "
-             "canceled = history_agg.canceled + excluded.canceled, expired = history_agg.expired + excluded.expired, "
-             "rejected = history_agg.rejected + excluded.rejected, "
-             "completed_overdue = history_agg.completed_overdue + excluded.completed_overdue, "
-             "handle_ms = history_agg.handle_ms + excluded.handle_ms, handled = history_agg.handled + excluded.handled, "
-             "first_offer_ms = history_agg.first_offer_ms + excluded.first_offer_ms, "
-             "first_offers = history_agg.first_offers + excluded.first_offers, "
-             "backlog_change = history_agg.backlog_change + excluded.backlog_change, "
-             "overdue_change = history_agg.overdue_change + excluded.overdue_change",
+    if (!upsert("history_agg",
+                "(by_name, bucket, value, records, entered, completed, canceled, expired, rejected, "
+                "completed_overdue, handle_ms, handled, first_offer_ms, first_offers, backlog_change, overdue_change, "
+                "complete_ms, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
+                "?18)",
+                "by_name, bucket, value",
+                "records = t.records + excluded.records, entered = t.entered + excluded.entered, "
+                "completed = t.completed + excluded.completed, canceled = t.canceled + excluded.canceled, "
+                "expired = t.expired + excluded.expired, rejected = t.rejected + excluded.rejected, "
+                "completed_overdue = t.completed_overdue + excluded.completed_overdue, "
+                "handle_ms = t.handle_ms + excluded.handle_ms, handled = t.handled + excluded.handled, "
+                "first_offer_ms = t.first_offer_ms + excluded.first_offer_ms, "
+                "first_offers = t.first_offers + excluded.first_offers, "
+                "backlog_change = t.backlog_change + excluded.backlog_change, "
+                "overdue_change = t.overdue_change + excluded.overdue_change",
              [&](sqlstore::Statement& st) {
                const int column = bind_counts(st, change);
                st.bind_blob(column, {});
@@ -437,17 +451,19 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
   c.add(change);
   if (c.zero()) return run(kDelete, bind_key, error);
   const std::string outcomes = c.outcomes.empty() ? std::string() : nlohmann::json(c.outcomes).dump();
-  // ON CONFLICT rather than SQLite's INSERT OR REPLACE: the same SQL on PostgreSQL.
-  return run("INSERT INTO history_agg (by_name, bucket, value, records, entered, completed, canceled, expired, "
-             "rejected, completed_overdue, handle_ms, handled, first_offer_ms, first_offers, backlog_change, "
-             "overdue_change, complete_ms, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, "
-             "?14, ?15, ?16, ?17, ?18) ON CONFLICT (by_name, bucket, value) DO UPDATE SET records = excluded.records, "
-             "entered = excluded.entered, completed = excluded.completed, canceled = excluded.canceled, "
-             "expired = excluded.expired, rejected = excluded.rejected, completed_overdue = excluded.completed_overdue, "
-             "handle_ms = excluded.handle_ms, handled = excluded.handled, first_offer_ms = excluded.first_offer_ms, "
-             "first_offers = excluded.first_offers, backlog_change = excluded.backlog_change, "
-             "overdue_change = excluded.overdue_change, complete_ms = excluded.complete_ms, "
-             "outcomes = excluded.outcomes",
+  // An upsert rather than SQLite's INSERT OR REPLACE: the same SQL on PostgreSQL.
+  return upsert("history_agg",
+                "(by_name, bucket, value, records, entered, completed, canceled, expired, rejected, completed_overdue, "
+                "handle_ms, handled, first_offer_ms, first_offers, backlog_change, overdue_change, complete_ms, "
+                "outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
+                "by_name, bucket, value",
+                "records = excluded.records, entered = excluded.entered, completed = excluded.completed, "
+                "canceled = excluded.canceled, expired = excluded.expired, rejected = excluded.rejected, "
+                "completed_overdue = excluded.completed_overdue, handle_ms = excluded.handle_ms, "
+                "handled = excluded.handled, first_offer_ms = excluded.first_offer_ms, "
+                "first_offers = excluded.first_offers, backlog_change = excluded.backlog_change, "
+                "overdue_change = excluded.overdue_change, complete_ms = excluded.complete_ms, "
+                "outcomes = excluded.outcomes",
              [&](sqlstore::Statement& st) {
                int column = bind_counts(st, c);
                st.bind_blob(column++, std::string_view(reinterpret_cast<const char*>(c.complete_ms.data()),
@@ -458,13 +474,14 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
 }
 
 bool Aggregates::write_item(const ItemState& s, std::string* error) {
-  return run("INSERT INTO history_agg_items (row, item, process, department, dimension_set, captured_at, "
-             "queued_at, offered, assigned_since, handle_ms, due, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-             "?10, ?11, ?12) ON CONFLICT (row) DO UPDATE SET item = excluded.item, process = excluded.process, "
-             "department = excluded.department, dimension_set = excluded.dimension_set, "
-             "captured_at = excluded.captured_at, queued_at = excluded.queued_at, offered = excluded.offered, "
-             "assigned_since = excluded.assigned_since, handle_ms = excluded.handle_ms, due = excluded.due, "
-             "outcome = excluded.outcome",
+  return upsert("history_agg_items",
+                "(row, item, process, department, dimension_set, captured_at, queued_at, offered, assigned_since, "
+                "handle_ms, due, outcome) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                "row",
+                "item = excluded.item, process = excluded.process, department = excluded.department, "
+                "dimension_set = excluded.dimension_set, captured_at = excluded.captured_at, "
+                "queued_at = excluded.queued_at, offered = excluded.offered, assigned_since = excluded.assigned_since, "
+                "handle_ms = excluded.handle_ms, due = excluded.due, outcome = excluded.outcome",
              [&](sqlstore::Statement& st) {
                st.bind_int64(1, s.row);
                st.bind_text(2, s.item);
@@ -507,9 +524,8 @@ bool Aggregates::write_items(std::string* error) {
       return false;
   for (const ItemState* s : open_.changed())
     if (!write_item(*s, error)) return false;
-  if (!run("INSERT INTO history_meta (name, value) VALUES ('agg_items_seq', ?1) "
-           "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-           [&](sqlstore::Statement& st) { st.bind_int64(1, last_seq_); }, error))
+  if (!upsert("history_meta", "(name, value) VALUES ('agg_items_seq', ?1)", "name", "value = excluded.value",
+              [&](sqlstore::Statement& st) { st.bind_int64(1, last_seq_); }, error))
     return false;
   open_.checkpointed();
   since_checkpoint_ = 0;

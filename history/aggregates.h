@@ -160,6 +160,9 @@ class Aggregates {
   bool write_item(const ItemState& s, std::string* error);
   bool run(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, std::string* error,
            const std::function<bool(sqlstore::Statement&)>& row = {});
+  // sqlstore::Database::upsert's statement, prepared once (by the address of `set`).
+  bool upsert(const char* table, const char* insert, const char* key, const char* set,
+              const std::function<void(sqlstore::Statement&)>& bind, std::string* error);
 
   sqlstore::Database* db_ = nullptr;
   std::string where_;

@@ -1,7 +1,6 @@
 #include "history/store.h"
 
 #include <fmt/format.h>
-#include <sqlite3.h>
 
 #include <cstdio>
 #include <cstring>
@@ -58,30 +57,36 @@ RecordKind kind_named(const std::string& name) {
 
 }  // namespace
 
-std::unique_ptr<Store> Store::on(sqlite3* db, const std::string& where, std::string* error) {
+std::unique_ptr<Store> Store::attached(sqlstore::Database* db, std::unique_ptr<sqlstore::Database> owned,
+                                       const std::string& where) {
   std::unique_ptr<Store> s(new Store);
-  s->db_ = db;
+  s->owned_ = std::move(owned);
+  s->sql_ = db ? db : s->owned_.get();
   s->where_ = where;
-  s->sql_ = sqlstore::over_sqlite(db);
-  s->dimensions_.attach(s->sql_.get(), where);
-  s->aggregates_.attach(s->sql_.get(), where, &s->dimensions_, s->tail(), s->warning());
+  s->dimensions_.attach(s->sql_, where);
+  s->aggregates_.attach(s->sql_, where, &s->dimensions_, s->tail(), s->warning());
+  return s;
+}
+
+std::unique_ptr<Store> Store::on(sqlstore::Database& db, const std::string& where, std::string* error) {
+  std::unique_ptr<Store> s = attached(&db, nullptr, where);
+  if (!s->init_schema(error)) return nullptr;
+  s->recover_aggregates();
+  return s;
+}
+
+std::unique_ptr<Store> Store::on(sqlite3* db, const std::string& where, std::string* error) {
+  std::unique_ptr<Store> s = attached(nullptr, sqlstore::over_sqlite(db), where);
   if (!s->init_schema(error)) return nullptr;
   s->recover_aggregates();
   return s;
 }
 
 std::unique_ptr<Store> Store::create(const std::string& path, std::string* error) {
-  std::unique_ptr<Store> s(new Store);
-  s->where_ = path;
+  std::unique_ptr<sqlstore::Database> db = sqlstore::open_sqlite(path, error);
+  if (!db) return nullptr;
+  std::unique_ptr<Store> s = attached(nullptr, std::move(db), path);
   s->owns_ = true;
-  if (sqlite3_open_v2(path.c_str(), &s->db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-      SQLITE_OK) {
-    *error = fmt::format("cannot open '{}': {}", path, s->db_ ? sqlite3_errmsg(s->db_) : "out of memory");
-    return nullptr;
-  }
-  s->sql_ = sqlstore::over_sqlite(s->db_);
-  s->dimensions_.attach(s->sql_.get(), path);
-  s->aggregates_.attach(s->sql_.get(), path, &s->dimensions_, s->tail(), s->warning());
   if (!s->exec("PRAGMA journal_mode=WAL", error) || !s->init_schema(error)) return nullptr;
   s->recover_aggregates();
   return s;
@@ -94,37 +99,46 @@ std::unique_ptr<Store> Store::open_reader(const std::string& path, std::string* 
     *error = fmt::format("no history at '{}': give a server's data folder or a history file", path);
     return nullptr;
   }
-  std::unique_ptr<Store> s(new Store);
-  s->where_ = file;
-  s->owns_ = true;
-  if (sqlite3_open_v2(file.c_str(), &s->db_, SQLITE_OPEN_READONLY | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
-    *error = fmt::format("cannot open '{}': {}", file, s->db_ ? sqlite3_errmsg(s->db_) : "out of memory");
-    return nullptr;
-  }
-  s->sql_ = sqlstore::over_sqlite(s->db_);
-  s->dimensions_.attach(s->sql_.get(), file);
-  s->aggregates_.attach(s->sql_.get(), file, &s->dimensions_, s->tail(), s->warning());
+  std::unique_ptr<sqlstore::Database> db = sqlstore::open_sqlite(file, error, true);
+  if (!db) return nullptr;
+  std::unique_ptr<Store> s = attached(nullptr, std::move(db), file);
   // A report reads the file from one end to the other: pages mapped rather than copied in by a
   // read() each (SQLite falls back to reads where it cannot map).
-  if (!s->exec("PRAGMA mmap_size = 17179869184", error)) return nullptr;
-  const std::optional<std::int64_t> version = s->stored_version(error);
-  if (!version) return nullptr;
-  if (*version == 0) {
-    *error = fmt::format("'{}' holds no event history (no table `history`)", file);
-    return nullptr;
-  }
-  if (*version > kSchemaVersion) {
-    *error = fmt::format("'{}' holds an event history of schema version {}, newer than this iwd reads (1 to {})", file,
-                         *version, kSchemaVersion);
-    return nullptr;
-  }
-  s->version_ = *version;
+  if (!s->exec("PRAGMA mmap_size = 17179869184", error) || !s->reader_version(error)) return nullptr;
   return s;
 }
 
+std::unique_ptr<Store> Store::open_reader(std::unique_ptr<sqlstore::Database> db, const std::string& where,
+                                          std::string* error) {
+  std::unique_ptr<Store> s = attached(nullptr, std::move(db), where);
+  if (!s->reader_version(error)) return nullptr;
+  return s;
+}
+
+bool Store::reader_version(std::string* error) {
+  const std::optional<std::int64_t> version = stored_version(error);
+  if (!version) return false;
+  if (*version == 0) {
+    *error = fmt::format("'{}' holds no event history (no table `history`)", where_);
+    return false;
+  }
+  if (*version > kSchemaVersion) {
+    *error = fmt::format("'{}' holds an event history of schema version {}, newer than this iwd reads (1 to {})", where_,
+                         *version, kSchemaVersion);
+    return false;
+  }
+  version_ = *version;
+  return true;
+}
+
+// SQLite: from the tables the file has (history_meta came with version 2). PostgreSQL: the
+// tables are pgstore's, there from the first version kept there (4); the workspace's version
+// row says whether its history was begun (0: not yet).
 std::optional<std::int64_t> Store::stored_version(std::string* error) {
   bool history = false, meta = false;
-  if (!run("SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('history', 'history_meta')",
+  const bool pg = sql_->dialect() == sqlstore::Dialect::PostgreSQL;
+  if (!run(pg ? "SELECT 'history_meta' WHERE to_regclass('history_meta') IS NOT NULL"
+              : "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('history', 'history_meta')",
            [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
              const std::string name = st.column_text(0);
              (name == "history" ? history : meta) = true;
@@ -141,19 +155,27 @@ std::optional<std::int64_t> Store::stored_version(std::string* error) {
   return version;
 }
 
+bool Store::begin_write(std::string* error) {
+  if (sql_->dialect() == sqlstore::Dialect::SQLite) return exec("BEGIN IMMEDIATE", error);
+  return ended(sql_->begin(), error);
+}
+
+bool Store::ended(const sqlstore::Status& status, std::string* error) {
+  if (!status.ok()) *error = fmt::format("{}: {}", where_, status.message);
+  return status.ok();
+}
+
 Store::~Store() {
   // A clean close writes the aggregates' checkpoint, so that the next start counts no record
   // again: it reads none of them (a damaged page of old records then stops no capture).
   // Nothing is lost when it cannot: the next start counts the records after the last one.
   if (aggregates_.dirty() && !sql_->in_transaction()) {
-    std::string error, ignored;
-    if (exec("BEGIN IMMEDIATE", &error) && !(aggregates_.checkpoint(&error) && exec("COMMIT", &error)))
-      exec("ROLLBACK", &ignored);
+    std::string error;
+    if (begin_write(&error) && !(aggregates_.checkpoint(&error) && ended(sql_->commit(), &error))) sql_->rollback();
   }
   insert_.reset();
   dimensions_.detach();
   aggregates_.detach();
-  if (owns_) sqlite3_close(db_);
 }
 
 bool Store::init_schema(std::string* error) {
@@ -168,11 +190,10 @@ bool Store::init_schema(std::string* error) {
   // One transaction (docs/reporting.md, "Schema versions"): the tables, a version-1 history's
   // rows moved into version 2's, and the aggregates of the records held, or nothing of it.
   const bool own = !sql_->in_transaction();
-  if (own && !exec("BEGIN IMMEDIATE", error)) return false;
+  if (own && !begin_write(error)) return false;
   bool ok = upgrade(*version, error);
   if (own) {
-    std::string ignored;
-    ok = ok ? exec("COMMIT", error) : (exec("ROLLBACK", &ignored), false);
+    ok = ok ? ended(sql_->commit(), error) : (sql_->rollback(), false);
   }
   if (!ok) {
     aggregates_.forget();
@@ -191,15 +212,41 @@ bool Store::init_schema(std::string* error) {
 // leaves it to the first append, as before (which then answers the error).
 void Store::recover_aggregates() {
   if (sql_->in_transaction()) return;
-  std::string error, ignored;
+  std::string error;
   if (!aggregates_.load_at_start(&error) || !aggregates_.checkpoint_due()) return;
-  if (exec("BEGIN IMMEDIATE", &error) && !(aggregates_.checkpoint(&error) && exec("COMMIT", &error))) {
-    exec("ROLLBACK", &ignored);
+  if (begin_write(&error) && !(aggregates_.checkpoint(&error) && ended(sql_->commit(), &error))) {
+    sql_->rollback();
     aggregates_.forget();
   }
 }
 
 bool Store::upgrade(std::int64_t from_version, std::string* error) {
+  if (sql_->dialect() == sqlstore::Dialect::PostgreSQL) {
+    // The tables are pgstore's (made with the journal's), the same for every workspace: a
+    // workspace's history begins at the current version.
+    if (from_version != 0 && from_version != kSchemaVersion) {
+      *error = fmt::format("{}: the event history in PostgreSQL is of version {}, which no iwd wrote there", where_,
+                           from_version);
+      return false;
+    }
+    std::int64_t tables = 0;
+    if (!run("SELECT count(*) FROM (VALUES ('history'), ('history_dimensions'), ('history_meta'), ('history_marks'), "
+             "('history_agg'), ('history_agg_groupings'), ('history_agg_items')) AS t (name) "
+             "WHERE to_regclass(name) IS NOT NULL",
+             [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+               tables = st.column_int64(0);
+               return false;
+             }))
+      return false;
+    if (tables != 7) {
+      *error = fmt::format("{}: the event history's tables are not all in PostgreSQL ({} of 7): pgstore's schema "
+                           "makes them (server::Journal::open_postgresql)",
+                           where_, tables);
+      return false;
+    }
+    version_ = kSchemaVersion;
+    return prepare_insert(error) && write_version(error);
+  }
   // Version 3's items keyed by id: aside, to be copied into version 4's table (numbered as read).
   if (from_version == 3 && !exec("ALTER TABLE history_agg_items RENAME TO history_agg_items_v3", error)) return false;
   if (from_version == 1) {  // its table aside (with its three indexes), to be copied into version 2's
@@ -212,15 +259,7 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
     if (!exec(sql, error)) return false;
   for (const char* sql : Aggregates::kSchema)
     if (!exec(sql, error)) return false;
-  sqlstore::Status status;
-  if (!insert_ &&
-      !(insert_ = sql_->prepare(fmt::format("INSERT INTO history ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                                            "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-                                            kColumns),
-                                &status))) {
-    *error = fmt::format("{}, table history: {}", where_, status.message);
-    return false;
-  }
+  if (!prepare_insert(error)) return false;
   if (from_version == 1) {
     version_ = 1;  // decode() reads the JSON of version 1's rows
     const std::string sql = fmt::format("SELECT {} FROM history_v1 ORDER BY seq", kColumnsVersion1);
@@ -252,8 +291,26 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
                                error);
     if (!ok || !added || !aggregates_.flush(error)) return false;
   }
-  return exec(fmt::format("INSERT OR REPLACE INTO history_meta (name, value) VALUES ('schema', {})", kSchemaVersion).c_str(),
-              error);
+  return write_version(error);
+}
+
+bool Store::prepare_insert(std::string* error) {
+  sqlstore::Status status;
+  if (!insert_ &&
+      !(insert_ = sql_->prepare(fmt::format("INSERT INTO history ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
+                                            "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
+                                            kColumns),
+                                &status))) {
+    *error = fmt::format("{}, table history: {}", where_, status.message);
+    return false;
+  }
+  return true;
+}
+
+bool Store::write_version(std::string* error) {
+  const std::string sql =
+      sql_->upsert("history_meta", "(name, value) VALUES ('schema', ?1)", "name", "value = excluded.value");
+  return run(sql.c_str(), [](sqlstore::Statement& st) { st.bind_int64(1, kSchemaVersion); }, error);
 }
 
 bool Store::exec(const char* sql, std::string* error) {
@@ -282,7 +339,7 @@ bool Store::run(const char* sql, const std::function<void(sqlstore::Statement&)>
 
 bool Store::append(const std::vector<Record>& records, std::string* error) {
   if (records.empty()) return true;
-  if (owns_ && !exec("BEGIN IMMEDIATE", error)) return false;
+  if (owns_ && !begin_write(error)) return false;
   bool ok = true;
   if (!last_) {  // the last record stored: each record follows it (the bisection by instant relies on it)
     last_.emplace(0, INT64_MIN);
@@ -308,11 +365,8 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
   }
   ok = ok && aggregates_.flush(error);
   if (owns_) {
-    ok = ok && exec("COMMIT", error);
-    if (!ok) {
-      std::string ignored;
-      exec("ROLLBACK", &ignored);
-    }
+    ok = ok && ended(sql_->commit(), error);
+    if (!ok) sql_->rollback();
   }
   // In the owner's transaction the rows may still be rolled back: it says so (rolled_back()).
   if (ok) {
@@ -358,8 +412,12 @@ bool Store::insert_row(const Record& r, std::int64_t set, std::string* error) {
 // other row than their records (one page less per commit).
 std::optional<std::int64_t> Store::last_seq(std::string* error) {
   std::int64_t seq = 0;
-  if (!run("SELECT MAX(COALESCE((SELECT MAX(seq) FROM history), 0), "
-           "COALESCE((SELECT value FROM history_meta WHERE name = 'last_seq'), 0))",
+  // The larger of two: SQLite's MAX with two arguments, PostgreSQL's GREATEST.
+  if (!run(sql_->dialect() == sqlstore::Dialect::SQLite
+               ? "SELECT MAX(COALESCE((SELECT MAX(seq) FROM history), 0), "
+                 "COALESCE((SELECT value FROM history_meta WHERE name = 'last_seq'), 0))"
+               : "SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM history), 0), "
+                 "COALESCE((SELECT value FROM history_meta WHERE name = 'last_seq'), 0))",
            [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
              seq = st.column_int64(0);
              return true;
@@ -510,10 +568,14 @@ std::optional<std::int64_t> Store::first_at(std::string* error) {
 
 bool Store::in_read_transaction(const std::function<bool()>& f, std::string* error) {
   if (sql_->in_transaction()) return f();
-  if (!exec("BEGIN", error)) return false;
+  // PostgreSQL: one snapshot for the whole transaction (its default takes one per statement).
+  if (!ended(sql_->begin(), error) || (sql_->dialect() == sqlstore::Dialect::PostgreSQL &&
+                                       !exec("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ READ ONLY", error))) {
+    sql_->rollback();
+    return false;
+  }
   const bool ok = f();
-  std::string ignored;
-  exec("COMMIT", &ignored);  // nothing written: ending the read cannot lose anything
+  sql_->commit();  // nothing written: ending the read cannot lose anything
   return ok;
 }
 
@@ -529,15 +591,15 @@ std::optional<std::int64_t> Store::last_at(std::string* error) {
 }
 
 std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit, std::string* error) {
-  if (owns_ && !exec("BEGIN IMMEDIATE", error)) return std::nullopt;
+  if (owns_ && !begin_write(error)) return std::nullopt;
   const std::optional<std::int64_t> last = last_seq(error);
   const std::optional<std::int64_t> end = last ? first_seq_at(before, error) : std::nullopt;
   // The aggregates' items at a checkpoint first: the records after it are what a restart
   // rebuilds their state from, and some of them may be purged now.
+  const std::string note_last =
+      sql_->upsert("history_meta", "(name, value) VALUES ('last_seq', ?1)", "name", "value = excluded.value");
   bool ok = end && aggregates_.checkpoint(error) &&
-            run("INSERT INTO history_meta (name, value) VALUES ('last_seq', ?1) "
-                      "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                      [&](sqlstore::Statement& st) { st.bind_int64(1, *last); }, error) &&
+            run(note_last.c_str(), [&](sqlstore::Statement& st) { st.bind_int64(1, *last); }, error) &&
                   run("DELETE FROM history WHERE seq IN (SELECT seq FROM history WHERE seq < ?1 ORDER BY seq LIMIT ?2)",
                       [&](sqlstore::Statement& st) {
                         st.bind_int64(1, *end);
@@ -554,9 +616,8 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
       return false;
     }) && (!first || aggregates_.purge_before(*first, error));
   if (owns_) {
-    std::string ignored;
-    if (!ok) exec("ROLLBACK", &ignored);
-    else if (!exec("COMMIT", error)) ok = false;
+    if (!ok) sql_->rollback();
+    else if (!ended(sql_->commit(), error)) ok = false;
   }
   // The transaction goes back (ours, or the owner's on our failure): so does the checkpoint.
   if (!ok) aggregates_.forget();
@@ -565,14 +626,17 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
 }
 
 bool Store::mark_snapshot(std::int64_t snapshot, std::int64_t last_seq, std::string* error) {
-  const auto bind = [&](sqlstore::Statement& st) {
-    st.bind_int64(1, snapshot);
-    st.bind_int64(2, last_seq);
-  };
-  return run("INSERT INTO history_marks (snapshot, last_seq) VALUES (?1, ?2) "
-             "ON CONFLICT (snapshot) DO UPDATE SET last_seq = excluded.last_seq",
-             bind, error) &&
-         run("DELETE FROM history_marks WHERE snapshot < ?1", bind, error);
+  const std::string mark =
+      sql_->upsert("history_marks", "(snapshot, last_seq) VALUES (?1, ?2)", "snapshot", "last_seq = excluded.last_seq");
+  // Each statement bound its own parameters only (PostgreSQL refuses one more than it has).
+  return run(mark.c_str(),
+             [&](sqlstore::Statement& st) {
+               st.bind_int64(1, snapshot);
+               st.bind_int64(2, last_seq);
+             },
+             error) &&
+         run("DELETE FROM history_marks WHERE snapshot < ?1", [&](sqlstore::Statement& st) { st.bind_int64(1, snapshot); },
+             error);
 }
 
 std::optional<std::int64_t> Store::snapshot_mark(std::int64_t snapshot, std::string* error) {

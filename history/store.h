@@ -1,14 +1,18 @@
-// The event history in SQLite (docs/reporting.md, "The event history": the tables, their
-// columns and indexes, written so that PostgreSQL can hold the same tables).
+// The event history in SQLite or PostgreSQL (docs/reporting.md, "The event history": the
+// tables, their columns and indexes; docs/deployment.md for PostgreSQL), through sqlstore/.
 //
 // Three ways to have one:
-// - on(db): on a connection someone else owns, the tables created if missing; append() then
-//   writes in the transaction the owner has open. `iwd serve` puts its history in journal.db
-//   this way, so that a batch's history rows commit in the journal's transaction with the
-//   lines that caused them (one file: SQLite's WAL makes a transaction atomic per file only);
+// - on(db): on a store someone else owns, the tables created if missing; append() then
+//   writes in the transaction the owner has open. `iwd serve` puts its history in its journal's
+//   store this way, so that a batch's history rows commit in the journal's transaction with the
+//   lines that caused them (SQLite: journal.db, one file, since its WAL makes a transaction
+//   atomic per file only; PostgreSQL: the workspace's rows, at the journal's lease epoch);
 // - create(path): a history file of its own (`iwd replay --history FILE`), each append and
 //   purge a transaction of its own;
-// - open_reader(path): read-only, on a server's data folder (its journal.db) or a history file.
+// - open_reader(path): read-only, on a server's data folder (its journal.db) or a history file;
+//   open_reader(db): on a session of a PostgreSQL workspace (server::Journal::open_another).
+// On PostgreSQL the tables are pgstore's (pgstore/schema.h: each workspace's rows under views
+// of the SQLite tables' names); the history writes only its schema version there.
 //
 // Not thread-safe: one thread at a time per Store (SQLite's own connection rules).
 #pragma once
@@ -31,9 +35,12 @@ namespace iwd::history {
 
 class Store {
  public:
-  static std::unique_ptr<Store> on(sqlite3* db, const std::string& where, std::string* error);
+  static std::unique_ptr<Store> on(sqlstore::Database& db, const std::string& where, std::string* error);
+  static std::unique_ptr<Store> on(sqlite3* db, const std::string& where, std::string* error);  // kept open by the caller
   static std::unique_ptr<Store> create(const std::string& path, std::string* error);
   static std::unique_ptr<Store> open_reader(const std::string& path, std::string* error);
+  static std::unique_ptr<Store> open_reader(std::unique_ptr<sqlstore::Database> db, const std::string& where,
+                                            std::string* error);
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -88,15 +95,24 @@ class Store {
 
  private:
   Store() = default;
+  static std::unique_ptr<Store> attached(sqlstore::Database* db, std::unique_ptr<sqlstore::Database> owned,
+                                         const std::string& where);
+  bool reader_version(std::string* error);  // open_reader's check of the schema version
   bool init_schema(std::string* error);
   void recover_aggregates();
   bool upgrade(std::int64_t from_version, std::string* error);  // in the transaction init_schema holds
+  bool prepare_insert(std::string* error);                      // append's statement
+  bool write_version(std::string* error);                       // kSchemaVersion in history_meta
   bool insert_row(const Record& r, std::int64_t dimension_set, std::string* error);
   // The schema version the file holds: 0 without a history, 1 before history_meta had one.
   std::optional<std::int64_t> stored_version(std::string* error);
   const char* columns() const;  // the record's columns in the version read
   bool decode(const sqlstore::Statement& st, Record* r, std::int64_t* set, std::string* error);
   bool exec(const char* sql, std::string* error);
+  // A write transaction: SQLite's BEGIN IMMEDIATE (the write lock taken at once, not at the
+  // first write, where another writer would make it fail), PostgreSQL's BEGIN.
+  bool begin_write(std::string* error);
+  bool ended(const sqlstore::Status& status, std::string* error);  // *error from a failed status
   // One statement, prepared, bound, its rows to `row` until it returns false (changes_ then
   // the rows it wrote).
   bool run(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, std::string* error,
@@ -105,10 +121,10 @@ class Store {
   Aggregates::Tail tail();
   static Aggregates::Warn warning();  // to stderr
   std::optional<std::int64_t> first_seq_at(std::int64_t at, std::string* error);
-  std::string where_;       // the file, for messages
-  sqlite3* db_ = nullptr;
-  std::unique_ptr<sqlstore::Database> sql_;  // over db_: the aggregates' and dimension sets' SQL
-  bool owns_ = false;       // db_ is ours: close it, and run our own transactions
+  std::string where_;       // the file or the workspace, for messages
+  std::unique_ptr<sqlstore::Database> owned_;  // the store, when it is ours (create, open_reader)
+  sqlstore::Database* sql_ = nullptr;          // the store: owned_'s, or on()'s owner's
+  bool owns_ = false;       // we run our own transactions (create)
   std::unique_ptr<sqlstore::Statement> insert_;
   std::int64_t changes_ = 0;  // by the last run()
   std::string kind_;          // decode()'s buffer for the kind's name

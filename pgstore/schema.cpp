@@ -202,12 +202,116 @@ BEGIN
 END
 $do$)sql";
 
+// The event history (history/store.h, docs/reporting.md): SQLite's tables with a workspace and
+// an epoch, keyed by the workspace first, under views of SQLite's names, fenced as the
+// notifications' are: an insert per row at its epoch; an update or a delete (retention, the
+// aggregates' cells rewritten) per statement at the session's. A write that updates goes to
+// the table itself (sqlstore::Database::upsert), the workspace in its conflict key, since
+// PostgreSQL refuses ON CONFLICT through a view. history_v joins the `report by` values back,
+// as SQLite's view does.
+constexpr const char* kHistorySchema = R"sql(
+DO $do$
+DECLARE
+  t text;
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('iwd_pgstore_schema'));
+  CREATE TABLE IF NOT EXISTS iwd_history (
+    workspace text NOT NULL DEFAULT current_setting('iwd.workspace', true),
+    seq bigint NOT NULL,
+    epoch bigint NOT NULL DEFAULT current_setting('iwd.epoch', true)::bigint,
+    at bigint NOT NULL, kind text NOT NULL, item text NOT NULL, reason text NOT NULL, from_state text NOT NULL,
+    to_state text NOT NULL, agent text NOT NULL, department text NOT NULL, process text NOT NULL,
+    priority bigint NOT NULL, previous_priority bigint NOT NULL, stage bigint NOT NULL, due bigint,
+    overdue bigint NOT NULL, dimension_set bigint NOT NULL, outcome text NOT NULL, detail text NOT NULL,
+    actor text NOT NULL,
+    PRIMARY KEY (workspace, seq));
+  -- An item's timeline (SQLite's history_item): agent events, without an item, left out.
+  CREATE INDEX IF NOT EXISTS iwd_history_item ON iwd_history (workspace, item, seq) WHERE item <> '';
+  CREATE TABLE IF NOT EXISTS iwd_history_dimensions (
+    workspace text NOT NULL DEFAULT current_setting('iwd.workspace', true),
+    id bigint NOT NULL,
+    epoch bigint NOT NULL DEFAULT current_setting('iwd.epoch', true)::bigint,
+    dimensions text NOT NULL,
+    PRIMARY KEY (workspace, id),
+    UNIQUE (workspace, dimensions));
+  CREATE TABLE IF NOT EXISTS iwd_history_meta (
+    workspace text NOT NULL DEFAULT current_setting('iwd.workspace', true),
+    name text NOT NULL,
+    epoch bigint NOT NULL DEFAULT current_setting('iwd.epoch', true)::bigint,
+    value bigint NOT NULL,
+    PRIMARY KEY (workspace, name));
+  CREATE TABLE IF NOT EXISTS iwd_history_marks (
+    workspace text NOT NULL DEFAULT current_setting('iwd.workspace', true),
+    snapshot bigint NOT NULL,
+    epoch bigint NOT NULL DEFAULT current_setting('iwd.epoch', true)::bigint,
+    last_seq bigint NOT NULL,
+    PRIMARY KEY (workspace, snapshot));
+  CREATE TABLE IF NOT EXISTS iwd_history_agg (
+    workspace text NOT NULL DEFAULT current_setting('iwd.workspace', true),
+    by_name text NOT NULL, bucket bigint NOT NULL, value text NOT NULL,
+    epoch bigint NOT NULL DEFAULT current_setting('iwd.epoch', true)::bigint,
+    records bigint NOT NULL, entered bigint NOT NULL, completed bigint NOT NULL, canceled bigint NOT NULL,
+    expired bigint NOT NULL, rejected bigint NOT NULL, completed_overdue bigint NOT NULL, handle_ms bigint NOT NULL,
+    handled bigint NOT NULL, first_offer_ms bigint NOT NULL, first_offers bigint NOT NULL,
+    backlog_change bigint NOT NULL, overdue_change bigint NOT NULL, complete_ms bytea NOT NULL, outcomes text NOT NULL,
+    PRIMARY KEY (workspace, by_name, bucket, value));
+  CREATE TABLE IF NOT EXISTS iwd_history_agg_groupings (
+    workspace text NOT NULL DEFAULT current_setting('iwd.workspace', true),
+    by_name text NOT NULL,
+    epoch bigint NOT NULL DEFAULT current_setting('iwd.epoch', true)::bigint,
+    since_seq bigint NOT NULL, since_at bigint NOT NULL,
+    PRIMARY KEY (workspace, by_name));
+  CREATE TABLE IF NOT EXISTS iwd_history_agg_items (
+    workspace text NOT NULL DEFAULT current_setting('iwd.workspace', true),
+    row bigint NOT NULL,
+    epoch bigint NOT NULL DEFAULT current_setting('iwd.epoch', true)::bigint,
+    item text NOT NULL, process text NOT NULL, department text NOT NULL, dimension_set bigint NOT NULL,
+    captured_at bigint, queued_at bigint, offered bigint NOT NULL, assigned_since bigint, handle_ms bigint NOT NULL,
+    due bigint, outcome text NOT NULL,
+    PRIMARY KEY (workspace, row));
+  FOREACH t IN ARRAY ARRAY['iwd_history', 'iwd_history_dimensions', 'iwd_history_meta', 'iwd_history_marks',
+                           'iwd_history_agg', 'iwd_history_agg_groupings', 'iwd_history_agg_items'] LOOP
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION iwd_fence()',
+                   t || '_fence', t);
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE UPDATE OR DELETE ON %I FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION iwd_fence_session()', t || '_fence_change', t);
+  END LOOP;
+  CREATE OR REPLACE VIEW history AS
+    SELECT seq, at, kind, item, reason, from_state, to_state, agent, department, process, priority, previous_priority,
+      stage, due, overdue, dimension_set, outcome, detail, actor
+    FROM iwd_history WHERE workspace = current_setting('iwd.workspace', true);
+  CREATE OR REPLACE VIEW history_dimensions AS
+    SELECT id, dimensions FROM iwd_history_dimensions WHERE workspace = current_setting('iwd.workspace', true);
+  CREATE OR REPLACE VIEW history_meta AS
+    SELECT name, value FROM iwd_history_meta WHERE workspace = current_setting('iwd.workspace', true);
+  CREATE OR REPLACE VIEW history_marks AS
+    SELECT snapshot, last_seq FROM iwd_history_marks WHERE workspace = current_setting('iwd.workspace', true);
+  CREATE OR REPLACE VIEW history_agg AS
+    SELECT by_name, bucket, value, records, entered, completed, canceled, expired, rejected, completed_overdue,
+      handle_ms, handled, first_offer_ms, first_offers, backlog_change, overdue_change, complete_ms, outcomes
+    FROM iwd_history_agg WHERE workspace = current_setting('iwd.workspace', true);
+  CREATE OR REPLACE VIEW history_agg_groupings AS
+    SELECT by_name, since_seq, since_at FROM iwd_history_agg_groupings
+    WHERE workspace = current_setting('iwd.workspace', true);
+  CREATE OR REPLACE VIEW history_agg_items AS
+    SELECT row, item, process, department, dimension_set, captured_at, queued_at, offered, assigned_since, handle_ms,
+      due, outcome
+    FROM iwd_history_agg_items WHERE workspace = current_setting('iwd.workspace', true);
+  CREATE OR REPLACE VIEW history_v AS
+    SELECT h.seq, h.at, h.kind, h.item, h.reason, h.from_state, h.to_state, h.agent, h.department, h.process,
+      h.priority, h.previous_priority, h.stage, h.due, h.overdue, COALESCE(d.dimensions, '') AS dimensions, h.outcome,
+      h.detail, h.actor
+    FROM history h LEFT JOIN history_dimensions d ON d.id = h.dimension_set;
+END
+$do$)sql";
+
 }  // namespace
 
 Status create_schema(Connection& c) {
   if (Status s = c.exec("create the tables of iwd", kSchema); !s.ok()) return s;
   if (Status s = c.exec("create the tables of the journal store", kStoreSchema); !s.ok()) return s;
-  return c.exec("create the tables of the notifications", kNotifySchema);
+  if (Status s = c.exec("create the tables of the notifications", kNotifySchema); !s.ok()) return s;
+  return c.exec("create the tables of the event history", kHistorySchema);
 }
 
 }  // namespace iwd::pgstore

@@ -12,6 +12,8 @@
 //   (journal, rulesets, snapshots, snapshot_parts) showing the session's workspace.
 // - iwd_notify_outbox and iwd_notify_subscriptions: the notifications' (notify/outbox.h),
 //   fenced and viewed the same way (notify_outbox, notify_subscriptions).
+// - iwd_history and the event history's other tables (history/store.h), fenced and viewed the
+//   same way, under the names of SQLite's (history, history_meta, history_agg, ...).
 #pragma once
 
 #include "pgstore/connection.h"
