@@ -159,6 +159,12 @@ std::uint32_t StringPool::live() const {
   return live_;
 }
 
+bool StringPool::releasable(std::uint32_t id) const {
+  std::shared_lock lock(mutex_);
+  assert(id < kinds_.size());
+  return kinds_[id] != kPinned;
+}
+
 StringPool::Reader StringPool::reader() const {
   std::unique_lock lock(mutex_);
   readers_.insert(epoch_);

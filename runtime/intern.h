@@ -63,6 +63,9 @@ class StringPool {
   bool release(std::uint32_t id);
   // How many strings are interned and not released.
   std::uint32_t live() const;
+  // Whether `id` is an item's id alone (intern_item() and never intern()), released or not: a
+  // snapshot says so of each string it keeps, so that a restart may release it too.
+  bool releasable(std::uint32_t id) const;
 
   // While a Reader lives, no number released after it started is reused, so its holder may
   // view() any number it saw before. Readers are counted under the pool's mutex: take one per

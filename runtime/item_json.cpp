@@ -161,6 +161,12 @@ std::string decode_value(const Schema& s, StringPool& pool, const AttributeSpec&
     rec.clear(i);
     return {};
   }
+  if (i == kSlotId && a.type == SlotType::String && v.is_string()) {
+    // An item's id: releasable once the item has ended (runtime/intern.h), unless it is also
+    // a value somewhere (interned by intern(), which pins it).
+    rec.set_string(i, pool.intern_item(v.get_ref<const std::string&>()));
+    return {};
+  }
   if (is_list(a.type)) {
     if (!v.is_array()) return "expected a list, got " + got(v);
     const SlotType et = a.type == SlotType::StringList ? SlotType::String
@@ -258,7 +264,7 @@ ParseResult<ItemRecord> decode_item_object(const Schema& schema, StringPool& poo
     if (i == kSlotCapturedAt) {
       rec.set_int(i, options.captured_at.ms_since_epoch);
     } else if (i == kSlotId && options.default_id) {
-      rec.set_string(i, pool.intern(*options.default_id));
+      rec.set_string(i, pool.intern_item(*options.default_id));
     } else if (a.default_value) {
       apply_default(pool, a, i, rec);
     } else if (a.required && !options.allow_missing_required) {

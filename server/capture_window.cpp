@@ -4,9 +4,15 @@
 
 namespace iwd::server {
 
+void CaptureWindow::append(std::uint32_t id, std::string_view id_text, std::int64_t at, std::string_view answer) {
+  if (id >= entries_of_.size()) entries_of_.resize(std::size_t{id} + 1, 0);
+  ++entries_of_[id];
+  log_.append(id, id_text, at, answer);
+}
+
 void CaptureWindow::captured(std::uint32_t id, std::string_view id_text, std::int64_t at, std::string_view answer) {
   // (An earlier life's answer is not this one's: answer() asks for this capture's instant.)
-  log_.append(id, id_text, at, answer);
+  append(id, id_text, at, answer);
 }
 
 void CaptureWindow::restored(CaptureIndex& index, std::int64_t at, std::vector<std::pair<std::uint32_t, std::string>> answers,
@@ -21,7 +27,7 @@ void CaptureWindow::restored(CaptureIndex& index, std::int64_t at, std::vector<s
   std::sort(answers.begin(), answers.end());
   for (const auto& [when, id] : restored) {
     const auto it = std::lower_bound(answers.begin(), answers.end(), id, [](const auto& a, std::uint32_t k) { return a.first < k; });
-    log_.append(id, pool.view(id), when, it != answers.end() && it->first == id ? std::string_view(it->second) : "");
+    append(id, pool.view(id), when, it != answers.end() && it->first == id ? std::string_view(it->second) : "");
   }
 }
 
@@ -42,12 +48,16 @@ std::size_t CaptureWindow::expire(std::int64_t now, CaptureIndex& index, std::si
     // A later life of the id has its own entry further on: this one is about nothing now.
     if (const CaptureMark* mark = index.find(id); mark && mark->at == at && mark->ended != runtime::ItemState::None)
       index.erase(id);
+    if (--entries_of_[id] == 0 && !index.find(id)) unnamed_.push_back(id);
   }
   return n;
 }
 
-void CaptureWindow::ended(std::uint32_t id, std::int64_t now, CaptureIndex& index) const {
-  if (const CaptureMark* mark = index.find(id); mark && !within(mark->at, now)) index.erase(id);
+void CaptureWindow::ended(std::uint32_t id, std::int64_t now, CaptureIndex& index) {
+  const CaptureMark* mark = index.find(id);
+  if (!mark || within(mark->at, now)) return;
+  index.erase(id);
+  if (!names(id)) unnamed_.push_back(id);
 }
 
 }  // namespace iwd::server

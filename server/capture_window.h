@@ -4,7 +4,11 @@
 // recovery renders them again as it replays the capture lines after the snapshot); after it the
 // body is forgotten, and the id's mark in the index (server/state_image.h) is dropped once its
 // item has ended, so the index holds the open items and the window's captures, not every id
-// ever seen. Expiry walks the captures in the order they were made (a queue by instant), a
+// ever seen. The window also says which numbers it stopped naming (an ended item's, once its mark
+// is erased and no capture of the window names it), so that the engine releases them from the
+// pool (runtime/intern.h) and the index stays as small as the open items and the window's
+// captures: an entry keeps its number until it expires, so a number given to another id never
+// meets an earlier capture's entry or answer (with a window of 0 too). Expiry walks the captures in the order they were made (a queue by instant), a
 // bounded number per engine batch, so no batch pays for a long quiet spell at once. The
 // captures and their answers are one queue (server/answer_log.h): about 24 bytes a capture and
 // its answer's bytes, shortened, rather than a heap node and a string each.
@@ -52,13 +56,21 @@ class CaptureWindow {
   // its mark: its source and that it is open). How many were looked at.
   std::size_t expire(std::int64_t now, CaptureIndex& index, std::size_t max);
   // Item `id` ended at `now`: its mark goes at once when its capture is past the window.
-  void ended(std::uint32_t id, std::int64_t now, CaptureIndex& index) const;
+  void ended(std::uint32_t id, std::int64_t now, CaptureIndex& index);
   std::size_t pending() const { return log_.size(); }
   const AnswerLog& log() const { return log_; }
+  // Whether a capture of the window names number `id`.
+  bool names(std::uint32_t id) const { return id < entries_of_.size() && entries_of_[id] != 0; }
+  // The numbers that neither the window nor the index named any more since the last call (each
+  // once): free unless the runtime still has the item open.
+  std::vector<std::uint32_t> take_unnamed() { return std::exchange(unnamed_, {}); }
 
  private:
+  void append(std::uint32_t id, std::string_view id_text, std::int64_t at, std::string_view answer);
   std::int64_t window_ms_;
   AnswerLog log_;  // every capture of the window, oldest first
+  std::vector<std::uint32_t> entries_of_;  // by number: how many of log_'s entries name it
+  std::vector<std::uint32_t> unnamed_;
 };
 
 }  // namespace iwd::server

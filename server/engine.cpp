@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -183,6 +184,7 @@ void Engine::loop() {
     auto messages = std::make_shared<std::vector<std::pair<std::string, SseMessage>>>();
     drain_events(messages.get());
     window_.expire(now, captured_, kExpiryPerBatch);  // bounded: a quiet spell's backlog goes over several wakes
+    release_ended_ids();
     if (batch.empty() && messages->empty() && records_.empty()) continue;  // a timer wake that changed nothing
     CommitBatch commit;
     auto answers = std::make_shared<std::vector<std::pair<std::unique_ptr<Command>, Reply>>>();
@@ -294,11 +296,20 @@ std::uint64_t Engine::body_hash(const json& value, const std::string& dumped) {
   return stdlib::fnv1a64(copy.dump());
 }
 
+Reply Engine::apply(Change& c, std::int64_t now, CommitBatch* batch) {
+  const std::string id = item_of(c);
+  Reply r = apply_change(c, id, now, batch);
+  // A change that kept nothing of its item (a rejected capture, an update of an id not open)
+  // may still have interned the id: released at the drain when nothing holds it.
+  if (r.status >= 400 && c.op != Op::Agent && !id.empty())
+    if (const auto known = pool_.find(id)) maybe_unheld_.push_back(*known);
+  return r;
+}
+
 // The value is parsed once (by the route) and serialized once (for the journal line and the
 // capture's identity); the session takes the parsed value itself.
-Reply Engine::apply(Change& c, std::int64_t now, CommitBatch* batch) {
+Reply Engine::apply_change(Change& c, const std::string& id, std::int64_t now, CommitBatch* batch) {
   runtime::Runtime& rt = session_->runtime();
-  const std::string id = item_of(c);
   const std::string value = c.value.dump();  // canonical: keys in order
   const std::uint64_t hash = c.op == Op::Capture ? body_hash(c.value, value) : 0;
   // Before anything else: another source learns nothing of the item, not even its state.
@@ -398,6 +409,21 @@ void Engine::drain_events(std::vector<std::pair<std::string, SseMessage>>* messa
     }
   }
   tap_->events.clear();
+  release_ended_ids();  // after the events: they name the numbers
+}
+
+void Engine::release_ended_ids() {
+  const runtime::Runtime& rt = session_->runtime();
+  const auto release = [&](std::uint32_t id) {
+    if (captured_.find(id) || window_.names(id) || rt.find_item(id)) return;
+    // The views dropped the item at its end event (fed before this, in drain_events): a number
+    // given to another id must not meet its entries. (Not fed while recovering: rebuilt after.)
+    assert(recovering_ || !stats_.holds(id));
+    pool_.release(id);  // false for an id that is also a value (pinned): kept
+  };
+  for (std::uint32_t id : window_.take_unnamed()) release(id);
+  for (std::uint32_t id : maybe_unheld_) release(id);
+  maybe_unheld_.clear();
 }
 
 bool Engine::swap_to(Ruleset next, std::int64_t at, RestoreReport* report, std::string* error) {
@@ -497,7 +523,7 @@ bool Engine::restore_captured(const std::string& text, std::string* error) {
     for (auto s : {runtime::ItemState::Completed, runtime::ItemState::Canceled, runtime::ItemState::Expired,
                    runtime::ItemState::Rejected})
       if (ended == runtime::item_state_name(s)) mark.ended = s;
-    captured_.set(pool_.intern(e[0].get<std::string>()), mark);
+    captured_.set(pool_.intern_item(e[0].get<std::string>()), mark);
   }
   return true;
 }

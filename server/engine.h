@@ -202,6 +202,11 @@ class Engine {
   void submit(std::vector<std::unique_ptr<Command>> cs);
   void submit_one(Kind kind, Answer done, Change c = {}, ReadFn read = {}, Ruleset next = {});
   Reply apply(Change& c, std::int64_t now, CommitBatch* batch);  // moves c.value into the session
+  Reply apply_change(Change& c, const std::string& id, std::int64_t now, CommitBatch* batch);
+  // Item ids nothing holds any more (no mark, no capture of the window, no open item) released
+  // from the pool, so that it does not grow with every id ever seen (docs/api.md,
+  // "Idempotency"): after the events that end items are drained, and after expiry.
+  void release_ended_ids();
   Reply reload_now(Ruleset next, std::int64_t now, CommitBatch* batch);
   // rules_ is in force from `at`: what rules_in_force() answers.
   void publish_rules(std::int64_t at);
@@ -251,6 +256,7 @@ class Engine {
   // journal at start (server/state_image.h).
   CaptureIndex captured_;
   CaptureWindow window_;  // the index's captures by instant, and their first answers
+  std::vector<std::uint32_t> maybe_unheld_;  // ids of changes refused or rejected since the last drain
   stats::Tracker stats_;  // rebuilt from the runtime at the end of recovery
   std::atomic<bool> failed_{false};
   // The event history: records numbered in the order the runtime emits the events, those of

@@ -41,7 +41,7 @@ Reply Engine::captured(const Change& c, const std::string& id, std::uint64_t has
     return r;
   }
   Reply r = outcome(c, id);
-  const std::uint32_t interned = pool_.intern(id);
+  const std::uint32_t interned = pool_.intern_item(id);  // the runtime's number: released once it is about nothing
   captured_.set(interned, CaptureMark{hash, ItemState::None, pool_.intern(requester_), now});
   window_.captured(interned, id, now, r.text.empty() ? r.body.dump() : r.text);
   return r;
@@ -61,7 +61,7 @@ void Engine::remember_capture(const nlohmann::json& value, std::int64_t at, std:
     const Reply r = outcome(asked, id);  // before the mark, as captured() renders it
     answer = r.text.empty() ? r.body.dump() : r.text;
   }
-  const std::uint32_t interned = pool_.intern(id);
+  const std::uint32_t interned = pool_.intern_item(id);
   const std::uint32_t source = by.empty() ? CaptureMark::kSourceUnread : pool_.intern(by);  // else the history says
   captured_.set(interned, CaptureMark{body_hash(value, value.dump()), ItemState::None, source, at});
   window_.captured(interned, id, at, answer);

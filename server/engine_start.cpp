@@ -83,7 +83,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
     }
     recording_ = false;  // the state restored is not events
     std::vector<std::pair<std::uint32_t, std::string>> answers;  // the first answers it kept
-    if (is_binary_image(snapshot->image)) {  // formats 2 to 4: the runtime's exact state
+    if (is_binary_image(snapshot->image)) {  // formats 2 to 5: the runtime's exact state
       if (std::string e = load_image(snapshot->image, session_->runtime(), &captured_, &answers); !e.empty()) {
         *error = fmt::format("{}: the snapshot of {} does not load: {}", journal_.path(),
                              stdlib::format_instant(stdlib::Instant{snapshot->at}), e);

@@ -25,8 +25,11 @@ inline constexpr int kMaxExplaining = 2;  // explanations computed at once; more
 
 // Everything an explanation reads, owned: the rules in force when it was taken (kept alive
 // across a hot reload), the item's record (attributes as values; its strings are ids in the
-// service's pool, which is thread-safe and never forgets one), its age and override, the agents.
+// service's pool, which is thread-safe: `reader` keeps the item's own id, which the engine
+// releases when the item ends, from being given to another string meanwhile), its age and
+// override, the agents.
 struct PreparedExplain {
+  std::shared_ptr<runtime::StringPool::Reader> reader;
   std::shared_ptr<const compiler::LoadedRules> rules;
   std::shared_ptr<const compiler::RulesSource> source;
   std::string id, state, holder;  // holder: the item's agent, "" when none

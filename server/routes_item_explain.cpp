@@ -49,6 +49,7 @@ std::variant<Reply, PreparedExplain> prepare_explain(const Ruleset& rules, const
   const runtime::WorkItem* item = interned ? rt.find_item(*interned) : nullptr;
   if (!item || !runtime::is_open(item->state)) return error_reply(404, "not_found", fmt::format("no open item `{}`", id));
   PreparedExplain p;
+  p.reader = std::make_shared<runtime::StringPool::Reader>(rt.pool().reader());
   p.holder = item->agent != runtime::kNoIndex ? std::string(rt.pool().view(rt.agents()[item->agent].id)) : "";
   if (!only_agent.empty() && p.holder != only_agent)
     return error_reply(403, "forbidden", fmt::format("item `{}` is not with agent `{}`", id, only_agent));

@@ -211,8 +211,11 @@ namespace iwd::server {
 namespace {
 
 constexpr std::string_view kMagic = "IWDSNAP2";
-// 2: the index without capture instants and answers; 3: without the marks' sources.
-constexpr std::uint32_t kFormat = 4;
+// 2: the index without capture instants and answers; 3: without the marks' sources; 4: every
+// string pinned (5 marks an item's id alone in its length's top bit: releasable after a
+// restart too, runtime/intern.h).
+constexpr std::uint32_t kFormat = 5;
+constexpr std::uint32_t kItemIdBit = 0x80000000u;
 
 template <typename T>
 void put(std::string& out, T v) {
@@ -251,6 +254,8 @@ class HeadReader {
 
 StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured, AnswerLog::View answers) {
   StateCapture c;
+  // Before anything is copied: no number the capture names is reused until it is encoded.
+  c.reader = std::make_unique<runtime::StringPool::Reader>(rt.pool().reader());
   c.answers = std::move(answers);
   c.pool_size = rt.pool().size();
   runtime::FrameWriter out(c.pool_size);
@@ -291,7 +296,7 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) 
     if ((c.marks[id / 64] >> (id % 64)) & 1) {
       const std::string_view s = pool.view(id);
       put(out, id);
-      put(out, static_cast<std::uint32_t>(s.size()));
+      put(out, static_cast<std::uint32_t>(s.size()) | (pool.releasable(id) ? kItemIdBit : 0));
       out.append(s);
     }
   put(out, static_cast<std::uint32_t>(c.captured.size()));
@@ -312,6 +317,7 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) 
     out.append(body);
   });
   put(out, static_cast<std::uint64_t>(c.frame.size()));
+  c.reader.reset();  // every string is read: their numbers may be reused
   return out;
 }
 
@@ -333,16 +339,20 @@ std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIn
     // largest: the pool may have held many more strings than the image names).
     std::vector<std::pair<std::uint32_t, std::string_view>> strings;
     std::uint32_t largest = 0;
+    std::vector<bool> item_ids;  // format 5: which strings are an item's id alone
     for (std::uint32_t n = in.get<std::uint32_t>(); n > 0; --n) {
       const auto id = in.get<std::uint32_t>();
-      const auto length = in.get<std::uint32_t>();
+      auto length = in.get<std::uint32_t>();
+      item_ids.push_back(format >= 5 && (length & kItemIdBit) != 0);
+      if (format >= 5) length &= ~kItemIdBit;
       strings.emplace_back(id, in.take(length));
       largest = std::max(largest, id);
     }
     ids.assign(strings.empty() ? 0 : std::size_t{largest} + 1, runtime::kNoId);
-    for (const auto& [id, text] : strings) {
+    for (std::size_t k = 0; k < strings.size(); ++k) {
+      const auto [id, text] = strings[k];
       if (ids[id] != runtime::kNoId) throw runtime::FrameError("a string is listed twice");
-      ids[id] = pool.intern(text);
+      ids[id] = item_ids[k] ? pool.intern_item(text) : pool.intern(text);
     }
     auto source_here = [&ids](std::uint32_t source) {
       if (source >= CaptureMark::kSourceNone) return source;

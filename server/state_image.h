@@ -7,9 +7,10 @@
 // - snapshots (compaction), format 1 (JSON): the image stored in the journal, restored at
 //   recovery instead of replaying the lines before it. Still read; no longer written.
 //
-// Snapshots are written in binary (format 4, formats 2 and 3 still read; the second half of
+// Snapshots are written in binary (format 5, formats 2 to 4 still read; the second half of
 // this header; 3 adds the idempotency index's capture instants and first answers, 4 each mark's
-// source, so that whose an open item is survives a restart without the history): the runtime's
+// source, so that whose an open item is survives a restart without the history, 5 which strings
+// are items' ids alone, so that a restart still releases them when their items end): the runtime's
 // exact state (Runtime::save_state), so that the running runtime is already the one recovery
 // builds and nothing is rebuilt when a snapshot is taken. The engine thread only copies
 // (capture_state: the runtime as flat bytes with interned ids, and the idempotency index);
@@ -147,17 +148,22 @@ struct StateCapture {
   AnswerLog::View answers;
   std::uint32_t pool_size = 0;       // every id above is below it
   std::size_t agents = 0, items = 0;
+  // Held from the copy until encode_image_head has read the strings (off the engine thread):
+  // the numbers of ids the engine releases meanwhile are not given to other strings.
+  std::unique_ptr<runtime::StringPool::Reader> reader;
 };
 StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured, AnswerLog::View answers = {});
 
 // The image of a capture, in two pieces to be stored one after the other: this head, then
-// `capture.frame` as it is. The head: "IWDSNAP2", the format (4), the strings the capture
-// names (by their ids in `pool`, which may grow meanwhile: views are lock-free), the
+// `capture.frame` as it is. The head: "IWDSNAP2", the format (5), the strings the capture
+// names (by their ids in `pool`, which may grow meanwhile: views are lock-free; each with
+// whether it is an item's id alone, which a restart may release), the
 // idempotency index (each mark with its capture instant, its source and its first answer, if
-// kept), the frame's size. Marks the index's ids and sources in `capture.marks`. (Format 2,
-// still read, had neither instant, source nor answer; format 3 no source.)
+// kept), the frame's size. Marks the index's ids and sources in `capture.marks`; ends the
+// capture's Reader. (Format 2, still read, had neither instant, source nor answer; format 3 no
+// source; formats 2 to 4 pin every string they name.)
 std::string encode_image_head(StateCapture& capture, const runtime::StringPool& pool);
-// Whether a stored image is binary, of format 2, 3 or 4 (else: format 1, JSON).
+// Whether a stored image is binary, of format 2 to 5 (else: format 1, JSON).
 bool is_binary_image(std::string_view image);
 // Loads a binary image into a fresh runtime on the image's rules whose clock is at the image's
 // instant, its idempotency index into `captured` (empty) and, when given, the first answers it

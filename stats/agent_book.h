@@ -46,6 +46,7 @@ class AgentBook {
                                                                 std::optional<std::uint32_t> agent, std::size_t limit,
                                                                 std::optional<std::pair<std::uint32_t, std::uint32_t>>* next) const;
   std::size_t parked_count() const { return workbins_.size(); }
+  bool holds(std::uint32_t id) const { return id < parked_with_.size() && parked_with_[id] != 0; }
   // As QueueStats::prefetch: the item's owner slot, read by on_event after the call.
   void prefetch(std::uint32_t id) const {
     if (id < parked_with_.size()) stats::prefetch(&parked_with_[id]);

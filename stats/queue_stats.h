@@ -66,6 +66,7 @@ class QueueStats {
   // nullopt when `by` is not one of groupings().
   std::optional<std::vector<GroupFigures>> figures(const runtime::Runtime& rt, std::string_view by, std::int64_t now);
   std::size_t tracked() const { return live_; }
+  bool holds(std::uint32_t id) const { return id < entries_.size() && entries_[id].state != 0; }
   // Starts loading the entry of item `id` (an event's, as the runtime emits it): the entry of
   // an item offered or completed is cold, and the rest of the runtime's call runs while it
   // comes (on_event reads it after the call).

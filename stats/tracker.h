@@ -20,6 +20,10 @@ class Tracker final {
     queue.prefetch(e.item);
     agents.prefetch(e.item);
   }
+  // Whether an entry is kept for item number `id` (an open item's, or a parked one's): the
+  // engine releases an ended item's number only when none is, so that the number given to
+  // another id never meets a stale entry.
+  bool holds(std::uint32_t id) const { return queue.holds(id) || agents.holds(id); }
   void rebuild(const runtime::Runtime& rt, std::int64_t now) {
     queue.rebuild(rt, now);
     agents.rebuild(rt);

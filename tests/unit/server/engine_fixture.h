@@ -60,6 +60,16 @@ class EngineFixture : public ::testing::Test {
     ASSERT_TRUE(engine_) << error;
   }
 
+  // How many ids the engine's idempotency index holds (open items and the window's captures).
+  std::size_t remembered() {
+    std::size_t n = 0;
+    engine_->read([&](const runtime::Runtime&, std::int64_t) {
+      n = engine_->ids_remembered();
+      return Reply{};
+    });
+    return n;
+  }
+
   std::string name_;
   std::filesystem::path dir_;
   runtime::StringPool pool_;

@@ -39,14 +39,6 @@ class EngineIdentity : public testing::EngineFixture {
       return Reply{200, nlohmann::ordered_json(it ? std::string(runtime::item_state_name(it->state)) : "")};
     }).body.get<std::string>();
   }
-  std::size_t remembered() {
-    std::size_t n = 0;
-    engine_->read([&](const runtime::Runtime&, std::int64_t) {
-      n = engine_->ids_remembered();
-      return Reply{};
-    });
-    return n;
-  }
   std::vector<history::Record> records(const std::string& id) {
     std::string error;
     auto reader = history::Store::open_reader(dir_.string(), &error);

@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <random>
+#include <set>
 #include <sstream>
 
 #include "runtime/replay/replay.h"
@@ -310,8 +311,9 @@ TEST(SnapshotState, ADamagedImageIsRefused) {
 // answer (server/capture_window.h), format 4 its source too; format 2 images, without them,
 // still load (their marks' instants unknown: the engine counts them from the snapshot's), and
 // format 3 images (their marks' sources unknown: the engine reads the history's records).
-// `image` (format 4) written as format 2 or 3 was: the index's entries without source, and for
-// 2 without instant and answer either.
+// `image` (format 5) written as format 2 or 3 was: its strings' lengths without format 5's
+// mark of an item's id, the index's entries without source, and for 2 without instant and
+// answer either.
 std::string as_format(const std::string& image, std::uint32_t format) {
   std::string out = image.substr(0, 8);
   std::size_t at = 8;
@@ -331,8 +333,10 @@ std::string as_format(const std::string& image, std::uint32_t format) {
   copy(4);
   for (; strings > 0; --strings) {
     copy(4);
-    const std::uint32_t length = u32();
-    copy(4 + length);
+    const std::uint32_t length = u32() & 0x7fffffffu;
+    out.append(reinterpret_cast<const char*>(&length), 4);
+    at += 4;
+    copy(length);
   }
   std::uint32_t marks = u32();
   copy(4);
@@ -427,6 +431,56 @@ TEST(SnapshotState, TheIndexKeepsSourcesAndFormat3StillLoads) {
   EXPECT_EQ(old.find(*c.pool.find("S1"))->at, kStart + 2000);
   ASSERT_EQ(answers.size(), 1u);
   EXPECT_EQ(answers[0].second, "{\"first\":2}");
+}
+
+// Issue 17: the engine releases an ended item's number while a snapshot is being written off
+// its thread; the capture's Reader keeps the numbers it names from being given to other ids
+// until encode_image_head has read them, so the image is the state at the capture. Format 5
+// says which strings are items' ids alone: loaded, they are releasable again; an agent's id,
+// or an item's id that is also an agent's, stays pinned.
+TEST(SnapshotState, ASnapshotTakenWhileIdsAreFreedIsExact) {
+  World a(runtime::Policy::LongestIdle, kStart);
+  auto at = [](int second, const std::string& op) {
+    return fmt::format(R"({{"at":"{}",{}}})", stdlib::format_instant(stdlib::Instant{kStart + second * 1000LL}), op);
+  };
+  ASSERT_EQ(a.session->apply_text(at(1, R"("agent":{"id":"ada","skills":{"sales_processing":8}})")).error, "");
+  for (const char* id : {"X1", "X2", "X3", "ada"})
+    ASSERT_EQ(a.session->apply_text(at(2, fmt::format(R"("capture":{{"id":"{}","department":"Finance"}})", id))).error, "");
+  CaptureIndex captured;
+  const std::uint32_t x1 = *a.pool.find("X1"), x2 = *a.pool.find("X2");
+  captured.set(x1, CaptureMark{1, runtime::ItemState::None, CaptureMark::kSourceNone, kStart + 2000});
+  captured.set(x2, CaptureMark{2, runtime::ItemState::None, CaptureMark::kSourceNone, kStart + 2000});
+  StateCapture capture = capture_state(a.session->runtime(), captured);
+  // After the copy, as the engine goes on: X1 and X2 end, their numbers are released, and new
+  // ids are captured (which, without the Reader, would take those numbers).
+  for (const char* id : {"X1", "X2"}) ASSERT_EQ(a.session->apply_text(at(3, fmt::format(R"("cancel":"{}")", id))).error, "");
+  ASSERT_TRUE(a.pool.release(x1));
+  ASSERT_TRUE(a.pool.release(x2));
+  for (const char* id : {"Y1", "Y2"}) {
+    ASSERT_EQ(a.session->apply_text(at(3, fmt::format(R"("capture":{{"id":"{}","department":"Finance"}})", id))).error, "");
+    EXPECT_NE(*a.pool.find(id), x1);
+    EXPECT_NE(*a.pool.find(id), x2);
+  }
+  const std::string image = encode_image_head(capture, a.pool) + std::string(capture.frame.view());
+  EXPECT_FALSE(capture.reader);  // ended: the numbers may be reused now
+  const std::set<std::uint32_t> reused{a.pool.intern_item("Z1"), a.pool.intern_item("Z2")};
+  EXPECT_EQ(reused, (std::set<std::uint32_t>{x1, x2}));
+
+  World b(runtime::Policy::LongestIdle, kStart + 2000);
+  CaptureIndex copied;
+  ASSERT_EQ(load_image(image, b.session->runtime(), &copied), "");
+  for (const char* id : {"X1", "X2", "X3", "ada"}) {
+    const auto known = b.pool.find(id);
+    ASSERT_TRUE(known) << id;
+    ASSERT_TRUE(b.session->runtime().find_item(*known)) << id;
+    EXPECT_EQ(b.pool.view(b.session->runtime().find_item(*known)->id), id);
+  }
+  EXPECT_FALSE(b.pool.find("Y1"));
+  EXPECT_EQ(b.session->runtime().open_items(), 4u);
+  ASSERT_TRUE(copied.find(*b.pool.find("X1")) && copied.find(*b.pool.find("X2")));
+  EXPECT_TRUE(b.pool.releasable(*b.pool.find("X1")));
+  EXPECT_TRUE(b.pool.releasable(*b.pool.find("X3")));
+  EXPECT_FALSE(b.pool.releasable(*b.pool.find("ada")));  // an agent's id too
 }
 
 }  // namespace
