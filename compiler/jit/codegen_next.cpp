@@ -4,11 +4,12 @@
 //   i8 iwd_next<k>(const JitArgs*, i64* age)   1: the priority changes at *age; 2: never;
 //                                               0: not answered here, ask the walk
 //
-// It answers for the schemes whose priority moves with the age through `every` clauses alone
-// (no curve, no `age in`, and no piece reading the age, now or overdue_by): boosts and an
+// It answers for the schemes whose priority moves with the age through `every` clauses or a
+// curve alone (no `age in`, and no piece reading the age, now or overdue_by): boosts and an
 // `overdue` value then hold one value along the walk, so that Interpreter::next_priority_change
-// has at most one fixed breakpoint (the due instant, with `overdue`; never a candidate after
-// it), and its other candidates are the next step of each clause, a closed form. The function is that walk
+// has only fixed breakpoints of its own (the curve's points, the due instant with `overdue`;
+// never a candidate after it), and its other candidates are the next step of each clause or the
+// next whole value on a sloped segment of the curve, closed forms. The function is that walk
 // operation for operation (the same candidates in the same floating point, the same
 // saturation test on the unclamped value, the same steps back), calling the compiled formula
 // iwd_priority<k> where the walk calls the interpreter's; after kSteps candidates without a
@@ -41,10 +42,11 @@ bool reads_moving_input(const ProgramFunction& f) {
 
 bool SchemeCodegen::next_change_compiles(const Program& p, std::size_t k) {
   const ProgramPriority& s = p.priorities[k];
-  if (!s.curve.empty() || s.age_calendar >= 0) return false;
+  if (s.age_calendar >= 0) return false;
   std::vector<FunctionRef> pieces = {s.start, s.min, s.max, s.overdue};
   for (const auto& e : s.every) pieces.insert(pieces.end(), {e.period, e.add, e.from, e.until});
   for (const auto& b : s.boosts) pieces.insert(pieces.end(), {b.amount, b.when});
+  for (const auto& pt : s.curve) pieces.insert(pieces.end(), {pt.at, pt.value});
   for (FunctionRef f : pieces)
     if (f >= 0 && reads_moving_input(p.functions[static_cast<std::size_t>(f)])) return false;
   return true;
@@ -105,6 +107,23 @@ void SchemeCodegen::next_change(std::size_t k) {
   if (s.overdue >= 0)
     overdue_rule = b_.CreateAnd(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), b_.CreateICmpNE(due, ci(TimeInputs::kDueNever)));
   auto* due_wall = b_.CreateSub(due, start);
+  // The curve's points (a curve excludes `start` and `every`), each also a fixed breakpoint at
+  // its age rounded up; one the walk would convert outside the 64-bit range is its to answer.
+  constexpr double kTwo63 = 9223372036854775808.0;
+  auto fits = [&](llvm::Value* up) { return b_.CreateAnd(b_.CreateFCmpOGE(up, cf(-kTwo63)), b_.CreateFCmpOLT(up, cf(kTwo63))); };
+  std::vector<std::pair<llvm::Value*, llvm::Value*>> points;  // age, value
+  std::vector<llvm::Value*> point_walls;
+  llvm::Value* points_fit = b_.getTrue();
+  for (const auto& pt : s.curve) {
+    points.emplace_back(number(pt.at, args), number(pt.value, args));
+    auto* up = unary(llvm::Intrinsic::ceil, points.back().first);
+    points_fit = b_.CreateAnd(points_fit, fits(up));
+    point_walls.push_back(b_.CreateFPToSI(up, i64()));
+  }
+  llvm::Value* last_point = points.empty() ? cf(-1) : points.back().first;
+  auto* points_ok = llvm::BasicBlock::Create(ctx_, "points_ok", fn);
+  b_.CreateCondBr(points_fit, points_ok, give_up);
+  b_.SetInsertPoint(points_ok);
   llvm::Value* max = s.max >= 0 ? number(s.max, args) : nullptr;
   llvm::Value* min = s.min >= 0 ? number(s.min, args) : nullptr;
   // Interpreter::priority's unclamped value (`raw`) at a wall-clock age.
@@ -150,11 +169,12 @@ void SchemeCodegen::next_change(std::size_t k) {
   auto* before_due = llvm::BasicBlock::Create(ctx_, "before_due", fn);
   b_.CreateCondBr(b_.CreateAnd(overdue_rule, b_.CreateFCmpOGE(b, b_.CreateSIToFP(due_wall, f64()))), never, before_due);
   b_.SetInsertPoint(before_due);
-  // The next fixed breakpoint after `wall`: the due instant, if still ahead.
-  auto* fixed_next = b_.CreateSelect(b_.CreateAnd(overdue_rule, b_.CreateICmpSGT(due_wall, wall)), due_wall, ci(kNoCandidate));
+  // The next fixed breakpoint after `wall`: the due instant or a curve point, if still ahead.
+  llvm::Value* fixed_next = b_.CreateSelect(b_.CreateAnd(overdue_rule, b_.CreateICmpSGT(due_wall, wall)), due_wall, ci(kNoCandidate));
+  for (llvm::Value* at : point_walls)
+    fixed_next = b_.CreateSelect(b_.CreateICmpSGT(at, wall), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, fixed_next, at), fixed_next);
   llvm::Value* best = fixed_next;
   llvm::Value* out_of_range = b_.getFalse();
-  constexpr double kTwo63 = 9223372036854775808.0;
   for (const Clause& c : clauses) {
     auto* skip = b_.CreateOr(b_.CreateFCmpOLE(c.period, cf(0)), b_.CreateFCmpOEQ(unary(llvm::Intrinsic::fabs, c.from), cf(kInf)));
     auto* after = b_.CreateFAdd(unary(llvm::Intrinsic::floor, b_.CreateFDiv(b_.CreateFSub(b, c.from), c.period)), cf(1));
@@ -163,10 +183,37 @@ void SchemeCodegen::next_change(std::size_t k) {
     auto* keep = b_.CreateAnd(b_.CreateNot(skip), b_.CreateFCmpOLE(step, c.until));
     auto* up = unary(llvm::Intrinsic::ceil, step);
     // A step the walk would convert outside the 64-bit range: its answer, not ours.
-    auto* fits = b_.CreateAnd(b_.CreateFCmpOGE(up, cf(-kTwo63)), b_.CreateFCmpOLT(up, cf(kTwo63)));
-    out_of_range = b_.CreateOr(out_of_range, b_.CreateAnd(keep, b_.CreateNot(fits)));
+    auto* in_64_bits = fits(up);
+    out_of_range = b_.CreateOr(out_of_range, b_.CreateAnd(keep, b_.CreateNot(in_64_bits)));
     auto* at = b_.CreateFPToSI(up, i64());
-    best = b_.CreateSelect(b_.CreateAnd(keep, fits), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, best, at), best);
+    best = b_.CreateSelect(b_.CreateAnd(keep, in_64_bits), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, best, at), best);
+  }
+  // The next whole value on the sloped segment that holds `wall` (next_truncation_change of
+  // interp_change.cpp, operation for operation), before the segment's end.
+  for (std::size_t i = 0; i + 1 < points.size(); ++i) {
+    auto* x0 = points[i].first;
+    auto* v0 = points[i].second;
+    auto* x1 = points[i + 1].first;
+    auto* v1 = points[i + 1].second;
+    // Not (b < x0 || b >= x1 || x1 == x0 || v1 == v0), NaN included.
+    auto* within = b_.CreateAnd(b_.CreateAnd(b_.CreateFCmpUGE(b, x0), b_.CreateFCmpULT(b, x1)),
+                                b_.CreateAnd(b_.CreateFCmpUNE(x1, x0), b_.CreateFCmpUNE(v1, v0)));
+    auto* slope = b_.CreateFDiv(b_.CreateFSub(v1, v0), b_.CreateFSub(x1, x0));
+    auto* k = unary(llvm::Intrinsic::trunc, b_.CreateFAdd(v0, b_.CreateFMul(slope, b_.CreateFSub(b, x0))));
+    auto* up = b_.CreateFCmpOGT(slope, cf(0));
+    auto* k_up = b_.CreateFCmpOGE(k, cf(0));
+    auto* k_down = b_.CreateFCmpOLE(k, cf(0));
+    auto* reach = b_.CreateSelect(up, k_up, k_down);
+    auto* bound = b_.CreateSelect(up, b_.CreateSelect(k_up, b_.CreateFAdd(k, cf(1)), k), b_.CreateSelect(k_down, b_.CreateFSub(k, cf(1)), k));
+    auto* at = b_.CreateFAdd(x0, b_.CreateFDiv(b_.CreateFSub(bound, v0), slope));
+    auto* first = b_.CreateSelect(reach, unary(llvm::Intrinsic::ceil, at), b_.CreateFAdd(unary(llvm::Intrinsic::floor, at), cf(1)));
+    auto* second = b_.CreateFAdd(unary(llvm::Intrinsic::floor, b), cf(1));
+    auto* x = b_.CreateSelect(b_.CreateFCmpOLT(first, second), second, first);  // std::max(first, second)
+    auto* keep = b_.CreateAnd(within, b_.CreateFCmpOLT(x, x1));
+    auto* x_up = unary(llvm::Intrinsic::ceil, x);
+    auto* x_fits = fits(x_up);
+    out_of_range = b_.CreateOr(out_of_range, b_.CreateAnd(keep, b_.CreateNot(x_fits)));
+    best = b_.CreateSelect(b_.CreateAnd(keep, x_fits), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, best, b_.CreateFPToSI(x_up, i64())), best);
   }
   auto* in_range = llvm::BasicBlock::Create(ctx_, "in_range", fn);
   b_.CreateCondBr(out_of_range, give_up, in_range);
@@ -183,7 +230,7 @@ void SchemeCodegen::next_change(std::size_t k) {
       saturated = b_.CreateOr(saturated, b_.CreateAnd(b_.CreateAnd(adds_down, b_.CreateFCmpOLE(raw, min)),
                                                       b_.CreateICmpEQ(now_value, truncate(min))));
   }
-  saturated = b_.CreateAnd(saturated, b_.CreateNot(b_.CreateFCmpOLT(b, cf(-1))));  // the walk's last_point
+  saturated = b_.CreateAnd(saturated, b_.CreateNot(b_.CreateFCmpOLT(b, last_point)));  // past the curve
   candidate = b_.CreateSelect(saturated, fixed_next, candidate);
   auto* try_it = llvm::BasicBlock::Create(ctx_, "try", fn);
   b_.CreateCondBr(b_.CreateICmpEQ(candidate, ci(kNoCandidate)), never, try_it);

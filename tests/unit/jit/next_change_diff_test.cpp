@@ -109,9 +109,11 @@ TEST(NextChangeDiff, RandomRulesets) {
   std::printf("next change: %zu of %zu asked answered by the compiled code\n", counts.answered, counts.asked);
 }
 
-// Schemes whose boosts and `overdue` value hold one value along the walk (they read the item,
-// not the age): random starts, rising and falling steps (from, until), boosts on the item's
-// attributes, bounds, an `overdue` constant or read from the item. Same seed, same text.
+// Schemes whose boosts, curve points and `overdue` value hold one value along the walk (they
+// read the item, not the age): random starts and rising and falling steps (from, until), or a
+// curve (rising, falling, stepped, in minutes so that its slopes cross whole values between
+// milliseconds), boosts on the item's attributes, bounds, an `overdue` constant or read from
+// the item. Same seed, same text.
 std::string steady_boosts_ruleset(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   auto pick = [&rng](int n) { return static_cast<int>(rng() % static_cast<std::uint64_t>(n)); };
@@ -126,10 +128,22 @@ std::string steady_boosts_ruleset(std::uint64_t seed) {
   std::string s = "ruleset steady version \"1\"\nattributes {\n  n: int = 0\n  x: number = 0\n  vip: bool = false\n}\n";
   const int schemes = 1 + pick(4);
   for (int d = 0; d < schemes; ++d) {
-    s += fmt::format("priority p{} {{\n  start {}\n", d, pick(3) ? std::to_string(pick(500)) : "x * 10");
-    for (int k = pick(3); k > 0; --k)
-      s += fmt::format("  every {}m add {}{}{}\n", 1 + pick(120), amount(), pick(2) ? fmt::format(" from {}h", pick(5)) : "",
-                       pick(3) == 0 ? fmt::format(" until {}h", 5 + pick(40)) : "");
+    s += fmt::format("priority p{} {{\n", d);
+    if (pick(3) == 0) {
+      s += fmt::format("  curve {{ {}m: {}", pick(60), pick(1000));
+      bool stepped = false;  // at most two points share an age (a step)
+      for (int k = 1 + pick(4), at = 60; k > 0; --k) {
+        s += fmt::format(", {}m: {}", at, pick(4) ? std::to_string(pick(1000)) : "n * 7");
+        stepped = !stepped && pick(4) == 0;
+        if (!stepped) at += 1 + pick(600);
+      }
+      s += " }\n";
+    } else {
+      s += fmt::format("  start {}\n", pick(3) ? std::to_string(pick(500)) : "x * 10");
+      for (int k = pick(3); k > 0; --k)
+        s += fmt::format("  every {}m add {}{}{}\n", 1 + pick(120), amount(), pick(2) ? fmt::format(" from {}h", pick(5)) : "",
+                         pick(3) == 0 ? fmt::format(" until {}h", 5 + pick(40)) : "");
+    }
     for (int k = pick(3); k > 0; --k) s += fmt::format("  boost {} when {}\n", amount(), kConditions[pick(5)]);
     if (pick(2)) s += fmt::format("  min {}\n", pick(300));
     if (pick(2)) s += fmt::format("  max {}\n", 300 + pick(1000));
@@ -171,6 +185,9 @@ priority boosted {
   every 1h add 10
   boost 50 when n > 3
 }
+priority curved {
+  curve { 0h: 100, 2h: 103, 2h: 50, 5h: 50 }
+}
 priority aging {
   every 1h add 10
   boost 50 when age >= 2h
@@ -198,6 +215,11 @@ department Slow when n == 3 {
 }
 department Boosted when n > 3 and n < 10 {
   priority boosted
+  sla 4h
+  process P
+}
+department Curved when n == 0 {
+  priority curved
   sla 4h
   process P
 }
@@ -252,6 +274,9 @@ department Overdue when n > 10 {
                         Case{"Slow.P", 0, false, 10 * kMinute},  // 0.1 a minute: the tenth step
                         Case{"Boosted.P", 0, true, kHour},
                         Case{"Aging.P", 0, false, kHour},
+                        Case{"Curved.P", 0, true, 40 * kMinute},  // 100 -> 103 over 2h: 101 at 40m
+                        Case{"Curved.P", 80 * kMinute, true, 2 * kHour},  // the step down at 2h
+                        Case{"Curved.P", 5 * kHour, true, -1},  // past the last point
                         Case{"Overdue.P", 0, true, kHour},
                         Case{"Overdue.P", 2 * kHour + 5, true, 4 * kHour},  // held at max 120 until due (1000)
                         Case{"Overdue.P", 4 * kHour, true, -1}}) {  // overdue: 1000 from now on
