@@ -392,10 +392,11 @@ bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* e
 
 bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::string* error) {
   AggregateCell c;
+  // The texts bound without a copy: they outlive each run (whose reset() unbinds them).
   const auto bind_key = [&](sqlstore::Statement& st) {
-    st.bind_text(1, k.by);
+    st.bind_text_static(1, k.by);
     st.bind_int64(2, k.bucket);
-    st.bind_text(3, k.value);
+    st.bind_text_static(3, k.value);
   };
   const auto bind_counts = [&](sqlstore::Statement& st, const AggregateCell& counts) {  // the next column's number
     bind_key(st);
@@ -468,7 +469,7 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
                int column = bind_counts(st, c);
                st.bind_blob(column++, std::string_view(reinterpret_cast<const char*>(c.complete_ms.data()),
                                                        c.complete_ms.size() * sizeof(std::int64_t)));
-               st.bind_text(column, outcomes);
+               st.bind_text_static(column, outcomes);
              },
              error);
 }
@@ -484,9 +485,9 @@ bool Aggregates::write_item(const ItemState& s, std::string* error) {
                 "handle_ms = excluded.handle_ms, due = excluded.due, outcome = excluded.outcome",
              [&](sqlstore::Statement& st) {
                st.bind_int64(1, s.row);
-               st.bind_text(2, s.item);
-               st.bind_text(3, s.process);
-               st.bind_text(4, s.department);
+               st.bind_text_static(2, s.item);  // the state's bytes: they outlive the run
+               st.bind_text_static(3, s.process);
+               st.bind_text_static(4, s.department);
                st.bind_int64(5, s.dimension_set);
                bind_optional(st, 6, s.captured_at);
                bind_optional(st, 7, s.queued_at);
@@ -494,7 +495,7 @@ bool Aggregates::write_item(const ItemState& s, std::string* error) {
                bind_optional(st, 9, s.assigned_since);
                st.bind_int64(10, s.handle_ms);
                bind_optional(st, 11, s.due);
-               st.bind_text(12, s.outcome);
+               st.bind_text_static(12, s.outcome);
              },
              error);
 }

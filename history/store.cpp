@@ -380,17 +380,18 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
 }
 
 bool Store::insert_row(const Record& r, std::int64_t set, std::string* error) {
+  // The record's bytes, not copies: they outlive the step (reset() unbinds them).
   sqlstore::Statement& st = *insert_;
   st.bind_int64(1, r.seq);
   st.bind_int64(2, r.at);
-  st.bind_text(3, record_kind_name(r.kind));
-  st.bind_text(4, r.item);
-  st.bind_text(5, r.reason);
-  st.bind_text(6, r.from);
-  st.bind_text(7, r.to);
-  st.bind_text(8, r.agent);
-  st.bind_text(9, r.department);
-  st.bind_text(10, r.process);
+  st.bind_text_static(3, record_kind_name(r.kind));
+  st.bind_text_static(4, r.item);
+  st.bind_text_static(5, r.reason);
+  st.bind_text_static(6, r.from);
+  st.bind_text_static(7, r.to);
+  st.bind_text_static(8, r.agent);
+  st.bind_text_static(9, r.department);
+  st.bind_text_static(10, r.process);
   st.bind_int64(11, r.priority);
   st.bind_int64(12, r.previous_priority);
   st.bind_int64(13, r.stage);
@@ -398,9 +399,9 @@ bool Store::insert_row(const Record& r, std::int64_t set, std::string* error) {
   else st.bind_null(14);
   st.bind_int64(15, r.overdue ? 1 : 0);
   st.bind_int64(16, set);
-  st.bind_text(17, r.outcome);
-  st.bind_text(18, r.detail);
-  st.bind_text(19, r.actor);
+  st.bind_text_static(17, r.outcome);
+  st.bind_text_static(18, r.detail);
+  st.bind_text_static(19, r.actor);
   sqlstore::Status status;
   const bool ok = st.step(&status) == sqlstore::Step::Done;
   if (!ok) *error = fmt::format("{}, table history, seq {}: {}", where_, r.seq, status.message);
