@@ -337,7 +337,7 @@ bool Store::run(const char* sql, const std::function<void(sqlstore::Statement&)>
   return step == sqlstore::Step::Done;
 }
 
-bool Store::append(const std::vector<Record>& records, std::string* error) {
+bool Store::append(const std::vector<Record>& records, std::string* error, bool flush) {
   if (records.empty()) return true;
   if (owns_ && !begin_write(error)) return false;
   bool ok = true;
@@ -363,7 +363,7 @@ bool Store::append(const std::vector<Record>& records, std::string* error) {
     const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
     ok = set && insert_row(r, *set, error) && aggregates_.add(r, *set, error);
   }
-  ok = ok && aggregates_.flush(error);
+  ok = ok && ((!flush && !owns_) || aggregates_.flush(error));  // (our own transaction commits now)
   if (owns_) {
     ok = ok && ended(sql_->commit(), error);
     if (!ok) sql_->rollback();

@@ -48,7 +48,14 @@ class Store {
   // Appends records numbered after every record stored so far (seq > last_seq()), in order,
   // none at an instant before the one before it (refused: time ranges rely on it): their rows
   // only (no other row is written, so a commit touches as few pages as can be).
-  bool append(const std::vector<Record>& records, std::string* error);
+  // With `flush` false (on(): more appends to come in the owner's transaction) the
+  // aggregates' changes stay in memory until flush(), which writes each group's cell of a
+  // bucket once per transaction rather than once per append (an upsert each: the bulk of an
+  // append's cost when a transaction holds many small appends, as `iwd serve`'s do).
+  bool append(const std::vector<Record>& records, std::string* error, bool flush = true);
+  // on(): writes what appends left in memory; the owner calls it before it commits (and
+  // rolled_back() after a failure).
+  bool flush(std::string* error) { return aggregates_.flush(error); }
   // on(): the owner rolled back a transaction that had appends (the last record is read again).
   void rolled_back() {
     last_.reset();

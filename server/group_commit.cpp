@@ -130,9 +130,10 @@ bool GroupCommitter::store(std::deque<CommitBatch>& batches, std::vector<std::in
       (*covered)[k] = seq.value_or(0);
     }
     for (std::size_t l = split; ok && l < b.lines.size(); ++l) ok = journal_.add_line(b.lines[l], error);
-    if (ok && history_) ok = history_->append(b.history, error);
+    if (ok && history_) ok = history_->append(b.history, error, /*flush=*/false);
     if (ok && outbox_) ok = outbox_->add(b.history, wall_ms(), error);
   }
+  if (ok && history_) ok = history_->flush(error);  // the aggregates once per transaction
   if (ok) ok = journal_.commit(error);
   else journal_.rollback();
   if (ok && outbox_) outbox_->committed();

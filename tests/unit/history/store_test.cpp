@@ -199,6 +199,50 @@ TEST(HistoryStore, OnAnotherConnectionInItsTransaction) {
   expect_same(back[0], rec(1, 1000, "W1", ""));  // its dimension set written again after the rollback
 }
 
+// Appends that leave the aggregates in memory (`iwd serve`'s, several per transaction): the
+// cells are written by flush(), once for the transaction, with the counts of every append in
+// it; the records' rows are written at once. A rollback forgets what was left unwritten.
+TEST(HistoryStore, AppendsWithoutFlushWriteTheAggregatesOncePerTransaction) {
+  const fs::path dir = fresh_dir("flush");
+  const std::string file = (dir / "journal.db").string();
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  const auto cells = [&] {
+    std::vector<std::string> out;
+    sqlite3_exec(
+        db, "SELECT value || ' ' || records || ' ' || entered FROM history_agg WHERE by_name = 'process' ORDER BY value",
+        [](void* v, int, char** row, char**) {
+          static_cast<std::vector<std::string>*>(v)->push_back(row[0]);
+          return 0;
+        },
+        &out, nullptr);
+    return out;
+  };
+  std::string error;
+  auto s = Store::on(db, file, &error);
+  ASSERT_TRUE(s) << error;
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  ASSERT_TRUE(s->append({rec(1, 1000, "W1", "")}, &error, false)) << error;
+  ASSERT_TRUE(s->append({rec(2, 1000, "W2", "")}, &error, false)) << error;
+  EXPECT_EQ(all(*s).size(), 2u);
+  EXPECT_TRUE(cells().empty());  // not yet
+  ASSERT_TRUE(s->flush(&error)) << error;
+  EXPECT_EQ(cells(), (std::vector<std::string>{"Sales.Any 2 2"}));
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  ASSERT_TRUE(s->append({rec(3, 2000, "W3", "")}, &error, false)) << error;
+  sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
+  s->rolled_back();
+  sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+  ASSERT_TRUE(s->append({rec(3, 2000, "W4", "")}, &error, false)) << error;
+  ASSERT_TRUE(s->flush(&error)) << error;
+  sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  EXPECT_EQ(cells(), (std::vector<std::string>{"Sales.Any 3 3"}));  // W3's count went with its transaction
+  s.reset();
+  sqlite3_close(db);
+}
+
 TEST(HistoryStore, ReaderNamesWhatIsMissing) {
   const fs::path dir = fresh_dir("missing");
   std::string error;
