@@ -152,6 +152,9 @@ class Engine {
   stats::Tracker& stats() { return stats_; }
   // A retention pass now (history_retention_days > 0): how many records went.
   std::optional<std::int64_t> purge_history(std::string* error);
+  // A reader of the event history on a connection of its own, on any thread (the reports', an
+  // item's timeline): journal.db read-only, or a session of the workspace in PostgreSQL.
+  std::unique_ptr<history::Store> open_history_reader(std::string* error) const;
   // The source that captured item `id` ("" when not known: an id never captured, or a capture
   // record no longer in the history). Only on the engine thread, inside a read.
   std::string item_source(const std::string& id);

@@ -43,7 +43,7 @@ std::string Engine::note_in_line(const std::string& line) {
 
 bool Engine::open_history(std::string* error) {
   if (!options_.history) return true;
-  history_ = history::Store::on(journal_.connection(), journal_.path(), error);
+  history_ = history::Store::on(journal_.store(), journal_.path(), error);
   if (!history_) return false;
   const auto stored = history_->last_seq(error);
   if (!stored) return false;
@@ -85,6 +85,12 @@ void Engine::mark_snapshot(SnapshotJob& job) {
   job.published = [store = history_.get(), seq = recorder_.last_seq()](std::int64_t snapshot, std::string* e) {
     return store->mark_snapshot(snapshot, seq, e);
   };
+}
+
+std::unique_ptr<history::Store> Engine::open_history_reader(std::string* error) const {
+  if (journal_.dialect() == sqlstore::Dialect::SQLite) return history::Store::open_reader(journal_.path(), error);
+  std::unique_ptr<sqlstore::Database> db = journal_.open_another(error);
+  return db ? history::Store::open_reader(std::move(db), journal_.path(), error) : nullptr;
 }
 
 std::optional<std::int64_t> Engine::purge_history(std::string* error) {

@@ -15,7 +15,7 @@ std::uint32_t Engine::source_of(CaptureMark& mark, const std::string& id) {
   if (mark.source != CaptureMark::kSourceUnread) return mark.source;
   if (!history_) return mark.source = CaptureMark::kSourceNone;
   std::string error;
-  if (!source_reader_) source_reader_ = history::Store::open_reader(journal_.path(), &error);
+  if (!source_reader_) source_reader_ = open_history_reader(&error);
   std::string source;
   // The last capture: an id captured again after it ended is the new life's source's.
   if (!source_reader_ || !source_reader_->read_item(id, [&](const history::Record& r) {

@@ -170,7 +170,7 @@ std::vector<Route> item_explain_routes(ServerContext& ctx) {
                        // Not open: an item that ended is told so (409), from the history.
                        if (!ctx.config || !ctx.config->history || !ctx.config->data) return res(reply);
                        std::string error;
-                       auto store = history::Store::open_reader(*ctx.config->data, &error);
+                       auto store = ctx.engine->open_history_reader(&error);
                        if (!store) return res(error_reply(503, "history_unavailable", error));
                        auto ended = ended_item(*store, id, &error);
                        if (!error.empty()) return res(error_reply(503, "history_unavailable", error));

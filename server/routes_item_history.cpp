@@ -1,6 +1,6 @@
 // Items' audit trail (docs/api.md): GET /v1/items/{id}/history, an item's records from the
 // event history oldest first, a page at a time; and GET /v1/items/{id} of an item that ended,
-// its final state from the history. Each opens a reader of its own on journal.db and reads
+// its final state from the history. Each opens a reader of its own (Engine::open_history_reader) and reads
 // through the history's item index (one item's records: milliseconds), on the front end's
 // thread for the history route and on the answering thread for the read of an ended item.
 #include <fmt/format.h>
@@ -27,7 +27,7 @@ std::unique_ptr<history::Store> reader(const ServerContext& ctx, Reply* refusal)
     return nullptr;
   }
   std::string error;
-  auto store = history::Store::open_reader(*ctx.config->data, &error);
+  auto store = ctx.engine->open_history_reader(&error);
   if (!store) *refusal = error_reply(503, "history_unavailable", error);
   return store;
 }

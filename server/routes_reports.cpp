@@ -1,8 +1,8 @@
 // Supervisors: the historical reports (docs/reporting.md, "Measures") over the service's own
 // event history. A report over a long history takes seconds: it is computed on a thread of its
 // own, never on the engine's or on the HTTP front end's one thread (which would hold every other
-// request meanwhile), from a reader of its own on journal.db (SQLite's WAL lets it read beside
-// the journal's writer), and answered from there (the connection waits suspended; stopping the
+// request meanwhile), from a reader of its own (on journal.db, whose WAL lets it read beside the
+// journal's writer, or a PostgreSQL session of the workspace), and answered from there (the connection waits suspended; stopping the
 // server waits for it like for any request in flight).
 #include <fmt/format.h>
 
@@ -21,9 +21,9 @@ constexpr RoleSet kSupervisor = roles({Role::Supervisor});
 constexpr int kMaxRunning = 2;
 std::atomic<int> running{0};
 
-void compute(const reports::Options& options, const std::string& data, bool csv, const Responder& res) {
+void compute(const reports::Options& options, const Engine& engine, bool csv, const Responder& res) {
   std::string error;
-  auto store = history::Store::open_reader(data, &error);
+  auto store = engine.open_history_reader(&error);
   if (!store) return send(res, error_reply(503, "history_unavailable", error));
   // The report's clock is the service's, read as it begins: the intervals after now are not
   // reported (run_report moves now to a record written since, in the history it reads).
@@ -58,8 +58,8 @@ std::vector<Route> report_routes(ServerContext& ctx) {
                                                 fmt::format("{} reports are being computed; ask again later", kMaxRunning)));
                  }
                  const bool csv = q.accept.find("text/csv") != std::string::npos;
-                 std::thread([options = options.value, data = *ctx.config->data, csv, res] {
-                   compute(options, data, csv, res);
+                 std::thread([options = options.value, engine = ctx.engine, csv, res] {
+                   compute(options, *engine, csv, res);
                    running.fetch_sub(1);
                  }).detach();
                }});

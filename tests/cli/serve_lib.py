@@ -7,10 +7,10 @@ import urllib.error
 import urllib.request
 
 
-def start_serve(iwd, tmp, config, rules="examples/enterprise.iwd", data="data"):
+def start_serve(iwd, tmp, config, rules="examples/enterprise.iwd", data="data", store=None):
     """`iwd serve` with `config` (written to TMP/config.json) and its data in TMP/DATA, its
     stderr appended to TMP/serve.log: (process, port) once it listens. `rules` None: no
-    --rules (the rules the data folder's store keeps)."""
+    --rules (the rules the data folder's store keeps). `store`: --store (PostgreSQL's URI)."""
     path = os.path.join(tmp, "config.json")
     with open(path, "w") as f:
         json.dump(config, f)
@@ -19,6 +19,7 @@ def start_serve(iwd, tmp, config, rules="examples/enterprise.iwd", data="data"):
         os.remove(port_file)
     log = open(os.path.join(tmp, "serve.log"), "a")
     proc = subprocess.Popen([iwd, "serve"] + (["--rules", rules] if rules else []) +
+                            (["--store", store] if store else []) +
                             ["--data", os.path.join(tmp, data), "--listen", "127.0.0.1:0", "--port-file", port_file,
                              "--config", path], stderr=log)
     for _ in range(200):

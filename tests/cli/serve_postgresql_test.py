@@ -4,8 +4,9 @@
 acknowledged, kill -9, a restart once the lease expired, every acknowledged create present; a
 second serve on the same store refused while the first holds the lease, naming the holder and
 how long; a clean stop releases the lease at once; a serve whose lease another node took over
-exits 1 saying so; the event history and workspaces other than `default` are refused (not
-kept in PostgreSQL yet), as is a --store that is not PostgreSQL's. Usage: serve_postgresql_test.py IWD."""
+exits 1 saying so; workspaces other than `default` are refused (not kept in PostgreSQL yet),
+as is a --store that is not PostgreSQL's (the event history there: serve_postgresql_history_test.py).
+Usage: serve_postgresql_test.py IWD."""
 import json
 import os
 import shutil
@@ -16,49 +17,16 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pg_cluster import Cluster  # noqa: E402
 from serve_lib import Checks, call  # noqa: E402
 
 IWD = sys.argv[1]
-PG = "/usr/lib/postgresql/15/bin"
 TMP = tempfile.mkdtemp(prefix="iwd_serve_pg_")
 CONFIG = {"history": False,
           "tokens": [{"token": "crm-token-0123456789ab", "role": "source", "name": "crm"},
                      {"token": "supervisor-token-012345", "role": "supervisor", "name": "sam"}]}
 CRM, SUP = "crm-token-0123456789ab", "supervisor-token-012345"
 check = Checks()
-
-
-class Cluster:
-    """initdb + pg_ctl in /tmp/iwd-pg-XXXXXX (reaped by tests/support/pg_cluster.sh if this
-    process dies first), as the user postgres when run as root."""
-
-    def __init__(self):
-        self.dir = tempfile.mkdtemp(prefix="iwd-pg-", dir="/tmp")
-        with open(os.path.join(self.dir, "owner"), "w") as f:
-            f.write(f"{os.getpid()}\n")
-        self.as_user = []
-        if os.geteuid() == 0:
-            subprocess.run(["chown", "postgres", self.dir], check=True)
-            self.as_user = ["runuser", "-u", "postgres", "--"]
-        self.run(["initdb", "-D", self.dir + "/data", "-U", "iwd", "-A", "trust", "--no-sync", "-E", "UTF8",
-                  "--locale=C.UTF-8"])
-        self.run(["pg_ctl", "-D", self.dir + "/data", "-l", self.dir + "/server.log", "-w", "-t", "30", "-o",
-                  f"-c listen_addresses= -c unix_socket_directories={self.dir}", "start"])
-        self.url = f"postgresql://iwd@/postgres?host={self.dir}"
-
-    def run(self, cmd):
-        subprocess.run(["timeout", "60"] + self.as_user + [os.path.join(PG, cmd[0])] + cmd[1:], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-
-    def sql(self, statement):
-        subprocess.run([os.path.join(PG, "psql"), "-h", self.dir, "-U", "iwd", "-d", "postgres", "-v", "ON_ERROR_STOP=1",
-                        "-q", "-c", statement], check=True, timeout=30, stdout=subprocess.DEVNULL)
-
-    def close(self):
-        try:
-            self.run(["pg_ctl", "-D", self.dir + "/data", "-m", "immediate", "-w", "-t", "30", "stop"])
-        finally:
-            shutil.rmtree(self.dir, ignore_errors=True)
 
 
 def serve(store, config=CONFIG, name="serve", data="data"):
@@ -94,9 +62,6 @@ cluster = Cluster()
 procs = []
 try:
     # Refused at start: what PostgreSQL does not keep yet, and a store that is not PostgreSQL's.
-    proc, port, log = serve(cluster.url, config={"tokens": CONFIG["tokens"]}, name="history")
-    check(port is None and proc.wait(timeout=30) == 2, "the event history with --store postgresql:// is refused")
-    check("not kept in PostgreSQL yet" in open(log).read(), "saying so: " + open(log).read())
     for what, extra in (("declared workspaces", {"workspaces": {"sales": {"rules": "examples/enterprise.iwd"}}}),
                         ("admin_tokens", {"admin_tokens": [{"token": "deployment-token-0123456", "name": "ops"}]})):
         proc, port, log = serve(cluster.url, config={**CONFIG, **extra}, name="workspaces")

@@ -44,18 +44,12 @@ bool postgresql_store(const std::string& store) {
   return store.starts_with("postgresql://") || store.starts_with("postgres://") || store.find('=') != std::string::npos;
 }
 
-// The journal in PostgreSQL, under the lease of workspace `default` (server/store_lease.h).
-// What is not kept there yet is refused, not ignored. The exit status when not: 1 (held by
-// another node, or the database unavailable: a supervisor tries again) or kExitUsage.
+// The journal in PostgreSQL, under the lease of workspace `default` (server/store_lease.h),
+// with the event history and the notifications' outbox beside it, written in its
+// transactions. What is not kept there yet is refused, not ignored. The exit status when not:
+// 1 (held by another node, or the database unavailable: a supervisor tries again) or kExitUsage.
 int open_postgresql_store(const std::string& store, const std::string& data, const server::ServerConfig& config,
                           std::unique_ptr<server::StoreLease>* lease, std::unique_ptr<server::Journal>* journal) {
-  // Notifications are (notify/ is on sqlstore), but their events are the history's records.
-  if (config.history) {
-    std::cerr << "iwd serve: --store postgresql://: the event history (and so notifications, whose events are its "
-                 "records) is not kept in PostgreSQL yet: set \"history\": false (and no subscriptions) in the "
-                 "configuration (--config), or keep the journal in SQLite (no --store)\n";
-    return kExitUsage;
-  }
   // Only the workspace `default` is kept there: others would go to SQLite files beside it,
   // lost with this machine, so they are refused rather than split between the two stores.
   if (!config.workspaces.empty() || !config.admin_tokens.empty()) {

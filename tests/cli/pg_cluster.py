@@ -1,0 +1,47 @@
+"""A PostgreSQL 15 cluster of a CLI test's own (as tests/support/pg_cluster.h starts one): initdb and
+pg_ctl of Debian's package in /tmp/iwd-pg-XXXXXX (reaped by tests/support/pg_cluster.sh if the
+test dies first), its Unix socket only, as the user postgres when run as root."""
+import os
+import shutil
+import subprocess
+import tempfile
+
+PG = "/usr/lib/postgresql/15/bin"
+
+
+class Cluster:
+    """Started at once; close() stops it (immediate) and removes its folder."""
+
+    def __init__(self):
+        self.dir = tempfile.mkdtemp(prefix="iwd-pg-", dir="/tmp")
+        with open(os.path.join(self.dir, "owner"), "w") as f:
+            f.write(f"{os.getpid()}\n")
+        self.as_user = []
+        if os.geteuid() == 0:
+            subprocess.run(["chown", "postgres", self.dir], check=True)
+            self.as_user = ["runuser", "-u", "postgres", "--"]
+        self.run(["initdb", "-D", self.dir + "/data", "-U", "iwd", "-A", "trust", "--no-sync", "-E", "UTF8",
+                  "--locale=C.UTF-8"])
+        self.run(["pg_ctl", "-D", self.dir + "/data", "-l", self.dir + "/server.log", "-w", "-t", "30", "-o",
+                  f"-c listen_addresses= -c unix_socket_directories={self.dir}", "start"])
+        self.url = f"postgresql://iwd@/postgres?host={self.dir}"
+
+    def run(self, cmd):
+        subprocess.run(["timeout", "60"] + self.as_user + [os.path.join(PG, cmd[0])] + cmd[1:], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def sql(self, statement):
+        subprocess.run([os.path.join(PG, "psql"), "-h", self.dir, "-U", "iwd", "-d", "postgres", "-v", "ON_ERROR_STOP=1",
+                        "-q", "-c", statement], check=True, timeout=30, stdout=subprocess.DEVNULL)
+
+    def query(self, statement):
+        """The rows of a query, as psql prints them unaligned (`|` between columns)."""
+        return subprocess.run([os.path.join(PG, "psql"), "-h", self.dir, "-U", "iwd", "-d", "postgres", "-v",
+                               "ON_ERROR_STOP=1", "-At", "-c", statement], check=True, timeout=30,
+                              capture_output=True, text=True).stdout.splitlines()
+
+    def close(self):
+        try:
+            self.run(["pg_ctl", "-D", self.dir + "/data", "-m", "immediate", "-w", "-t", "30", "stop"])
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
