@@ -135,8 +135,18 @@ std::vector<AttributeDraw> attributes(const Reader& r, const json& v, const runt
   return out;
 }
 
+// `object[key]`, a share of items: a number from 0 to 1.
+double share(const Reader& r, const json& object, std::string_view key, std::string_view what, std::size_t from) {
+  const json& v = object.contains(key) ? object[std::string(key)] : json();
+  if (!v.is_number() || v.get<double>() < 0 || v.get<double>() > 1)
+    r.fail(r.line_of(what, from), fmt::format("`{}`: `{}` is a number from 0 to 1 (a share of the items)", what, key));
+  return v.get<double>();
+}
+
 Stream stream(const Reader& r, const json& v, const runtime::Schema& schema, std::size_t from) {
-  static constexpr std::string_view kFields[] = {"name", "attributes", "rates", "handle", "rona"};
+  static constexpr std::string_view kFields[] = {"name",       "attributes",     "rates", "handle",    "rona",
+                                                 "bursts",     "due_after",      "activate_after", "park",
+                                                 "completion"};
   only_fields(r, v, kFields, "streams", from);
   Stream s;
   if (!v.contains("name") || !v["name"].is_string()) r.fail(r.line_of("streams", from), "a stream needs a `name`");
@@ -160,6 +170,36 @@ Stream stream(const Reader& r, const json& v, const runtime::Schema& schema, std
       r.fail(r.line_of("rona", from), "`rona`: `share` is a number from 0 to 1 (the share of items whose first offer is not answered)");
     s.rona_share = rona["share"].get<double>();
     if (rona.contains("back_after")) s.rona_back_after_ms = duration(r, rona["back_after"], "back_after", from, false);
+  }
+  if (v.contains("bursts")) {  // [{"at": D, "items": N}]
+    if (!v["bursts"].is_array()) r.fail(r.line_of("bursts", from), "`bursts` is an array of {\"at\": DURATION, \"items\": N}");
+    for (const json& b : v["bursts"]) {
+      static constexpr std::string_view kBurst[] = {"at", "items"};
+      only_fields(r, b, kBurst, "bursts", from);
+      if (!b.contains("at") || !b.contains("items")) r.fail(r.line_of("bursts", from), "a burst needs `at` (after the start) and `items`");
+      if (!b["items"].is_number_integer() || b["items"].get<std::int64_t>() < 1 || b["items"].get<std::int64_t>() > 1'000'000)
+        r.fail(r.line_of("items", from), "`items` is a whole number from 1 to 1000000");
+      s.bursts.push_back({duration(r, b["at"], "at", from, false), b["items"].get<int>()});
+    }
+  }
+  if (v.contains("due_after")) s.due_after_ms = duration(r, v["due_after"], "due_after", from, false);
+  if (v.contains("activate_after")) s.activate_after_ms = duration(r, v["activate_after"], "activate_after", from, false);
+  if (v.contains("park")) {  // {"share": 0..1, "for": D}
+    static constexpr std::string_view kPark[] = {"share", "for"};
+    only_fields(r, v["park"], kPark, "park", from);
+    s.park_share = share(r, v["park"], "share", "park", from);
+    if (!v["park"].contains("for")) r.fail(r.line_of("park", from), "`park` needs `for`, how long an item stays parked");
+    s.park_for_ms = duration(r, v["park"]["for"], "for", from, true);
+  }
+  if (v.contains("completion")) {  // {"late": 0..1, "late_by": D, "never": 0..1}
+    static constexpr std::string_view kCompletion[] = {"late", "late_by", "never"};
+    const json& c = v["completion"];
+    only_fields(r, c, kCompletion, "completion", from);
+    if (c.contains("late")) s.late_share = share(r, c, "late", "completion", from);
+    if (c.contains("never")) s.never_share = share(r, c, "never", "completion", from);
+    if (s.late_share + s.never_share > 1) r.fail(r.line_of("completion", from), "`completion`: `late` and `never` add up to more than 1");
+    if (s.late_share > 0 && !c.contains("late_by")) r.fail(r.line_of("completion", from), "`completion`: `late` needs `late_by`");
+    if (c.contains("late_by")) s.late_by_ms = duration(r, c["late_by"], "late_by", from, true);
   }
   return s;
 }
@@ -207,7 +247,7 @@ std::vector<Shift> shifts(const Reader& r, const json& v, std::size_t from) {
 }
 
 AgentGroup group(const Reader& r, const json& v, const runtime::abi::RulesV1& rules, std::size_t from) {
-  static constexpr std::string_view kFields[] = {"group", "count", "skills", "capacity", "shifts"};
+  static constexpr std::string_view kFields[] = {"group", "count", "skills", "capacity", "shifts", "not_ready"};
   only_fields(r, v, kFields, "agents", from);
   AgentGroup g;
   if (!v.contains("group") || !v["group"].is_string()) r.fail(r.line_of("agents", from), "an agent group needs a `group` name");
@@ -227,6 +267,18 @@ AgentGroup group(const Reader& r, const json& v, const runtime::abi::RulesV1& ru
   }
   if (v.contains("capacity")) g.capacity = v["capacity"];
   if (v.contains("shifts")) g.shifts = shifts(r, v["shifts"], from);
+  if (v.contains("not_ready")) {  // {"every": D, "for": D, "reason": R}
+    static constexpr std::string_view kNotReady[] = {"every", "for", "reason"};
+    const json& n = v["not_ready"];
+    only_fields(r, n, kNotReady, "not_ready", from);
+    if (!n.contains("every") || !n.contains("for")) r.fail(r.line_of("not_ready", from), "`not_ready` needs `every` and `for`");
+    g.not_ready_every_ms = duration(r, n["every"], "every", from, true);
+    g.not_ready_for_ms = duration(r, n["for"], "for", from, true);
+    if (n.contains("reason")) {
+      if (!n["reason"].is_string() || n["reason"].get<std::string>().empty()) r.fail(r.line_of("reason", from), "`reason` is a name");
+      g.not_ready_reason = n["reason"].get<std::string>();
+    }
+  }
   return g;
 }
 

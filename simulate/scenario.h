@@ -38,6 +38,23 @@ struct Stream {
   // (the agent then not ready, `rona`), and when that agent is ready again.
   double rona_share = 0;
   std::int64_t rona_back_after_ms = 60'000;
+  // Bursts: `items` more captured at once, `at_ms` after the start (drawn from a generator of
+  // their own, so that the stream's other arrivals are the same with or without them).
+  struct Burst {
+    std::int64_t at_ms = 0;
+    int items = 0;
+  };
+  std::vector<Burst> bursts;
+  // Each item's `due_at` and `activate_at`, this long after its capture; -1: not given.
+  std::int64_t due_after_ms = -1, activate_after_ms = -1;
+  // The share of items the agent parks as soon as it takes them, pulled back `park_for_ms`
+  // later (or once the agent has room again), then worked their handle time.
+  double park_share = 0;
+  std::int64_t park_for_ms = 0;
+  // Of the items marked done, the share the source completes `late_by_ms` later, and the
+  // share it never completes (the rules' `complete within`, if any, puts them back to work).
+  double late_share = 0, never_share = 0;
+  std::int64_t late_by_ms = 0;
 };
 
 // A shift, every day, in minutes since midnight UTC: the group's agents log in at `from` and
@@ -56,6 +73,10 @@ struct AgentGroup {
   nlohmann::json skills = nlohmann::json::object();
   nlohmann::json capacity;    // null: the rules' default
   std::vector<Shift> shifts;  // in order, apart; none: ready from the start to the end
+  // Other not-ready time: each agent, while ready, goes not ready (`reason`) after a time drawn
+  // from an exponential of mean `every_ms`, for `for_ms`. 0: never.
+  std::int64_t not_ready_every_ms = 0, not_ready_for_ms = 0;
+  std::string not_ready_reason = "not_ready";
 };
 
 struct Run {

@@ -84,9 +84,14 @@ struct Open {
   std::uint32_t stream = 0;
   bool taken = false;  // by an agent: it no longer waits
   bool rona = false;  // its first offer is not to be answered (drawn at arrival)
+  bool park = false;  // parked as soon as taken (drawn at arrival), and not parked yet
+  enum class Completion : std::uint8_t { AtOnce, Late, Never } completion = Completion::AtOnce;
+  std::int64_t complete_at = -1;  // the late completion pending, if any
 };
 
-enum class Kind : std::uint8_t { Arrival, Done, Shift, Ready };
+// Arrivals, the ends of handle times, shifts' changes, agents back from RONA, bursts, parked
+// items pulled back, late completions, other not-ready time's start and end.
+enum class Kind : std::uint8_t { Arrival, Done, Shift, Ready, Burst, Pull, Complete, NotReady, NotReadyEnd };
 struct Pending {
   std::int64_t at;  // ms from the start
   std::uint64_t seq;  // ties in the order they were made
@@ -190,6 +195,12 @@ class Replicator {
         occupancy_(s.agents.size(), s.run.warmup_ms, s.run.length_ms) {
     const std::uint64_t base = splitmix64(s.run.seed * 1000003u + static_cast<std::uint64_t>(rep));
     for (std::size_t k = 0; k < s.streams.size(); ++k) rngs_.emplace_back(splitmix64(base + k));
+    // Generators of their own for the items' fates (park, completion), the bursts and the
+    // not-ready time, so that the arrivals, attributes and handle times stay the same with
+    // or without them.
+    for (std::size_t k = 0; k < s.streams.size(); ++k) fates_.emplace_back(splitmix64(base + k + (1u << 20)));
+    for (std::size_t k = 0; k < s.streams.size(); ++k) burst_rngs_.emplace_back(splitmix64(base + k + (2u << 20)));
+    for (std::size_t g = 0; g < s.agents.size(); ++g) not_ready_rngs_.emplace_back(splitmix64(base + g + (3u << 20)));
   }
 
   bool run(Replication* out, std::string* error) {
@@ -198,8 +209,10 @@ class Replicator {
     ro.observe = [this](const runtime::Event& e, const runtime::Runtime& rt) {
       if (o_.observe) o_.observe(rep_, e, rt);
       if (e.kind == runtime::EventKind::ItemStateChanged) seen_.push_back({e.item, e.agent, e.process, e.to_item});
-      if (e.kind == runtime::EventKind::AgentStateChanged)
+      if (e.kind == runtime::EventKind::AgentStateChanged) {
         occupancy_.logged_in(e.agent, e.at - s_.run.start, e.to_agent != runtime::AgentState::LoggedOut);
+        agent_state_[e.agent] = e.to_agent;
+      }
       if (e.kind == runtime::EventKind::AgentStateChanged && e.to_agent == runtime::AgentState::NotReady && e.reason == rona_reason_)
         rona_agents_.push_back(e.agent);  // (at a deadline's instant: the line's)
     };
@@ -231,6 +244,14 @@ class Replicator {
           if (what == ShiftChange::What::BreakStart) a["reason"] = "break";
         }
         if (!apply(0, Op::Agent, std::move(a), error)) return false;
+        const std::uint32_t agent = pool_.intern(fmt::format("{}-{}", s_.agents[g].name, k));
+        group_of_[agent] = g;
+        if (s_.agents[g].not_ready_every_ms > 0) next_not_ready(agent, 0);
+      }
+    for (std::uint32_t k = 0; k < s_.streams.size(); ++k)
+      for (const Stream::Burst& b : s_.streams[k].bursts) {
+        queue_.push({b.at_ms, seq_++, Kind::Burst, static_cast<std::uint32_t>(bursts_.size())});
+        bursts_.emplace_back(k, b.items);
       }
     exact_.assign(s_.streams.size(), 0.0);
     numbered_.assign(s_.streams.size(), 0);
@@ -250,10 +271,7 @@ class Replicator {
       if (queue_.empty()) break;
       const Pending p = queue_.top();
       queue_.pop();
-      const bool ok = p.kind == Kind::Arrival ? arrive(p, error)
-                      : p.kind == Kind::Done  ? finish(p, error)
-                      : p.kind == Kind::Shift ? shift(p, error)
-                                              : back_from_rona(p, error);
+      const bool ok = step(p, error);
       if (!ok) return false;
       // Past the end, only the measured items still waiting keep the loop going.
       if (p.at >= s_.run.length_ms && waiting_measured_ == 0) break;
@@ -305,11 +323,34 @@ class Replicator {
       const std::uint32_t i = item, a = agent;  // (not the bindings: a lambda may not capture them in C++20)
       if (!act(at, "accept", [i, a](runtime::Runtime& rt) { return rt.accept(i, a); }, error)) return false;
     }
+    const std::vector<std::uint32_t> parks = std::move(parks_);
+    parks_.clear();
+    for (std::uint32_t item : parks) {
+      const std::uint32_t agent = open_[item].agent;
+      if (!act(at, "park", [item](runtime::Runtime& rt) { return rt.park(item); }, error)) return false;
+      occupancy_.holds(agent, at, -1);
+      queue_.push({at + s_.streams[open_[item].stream].park_for_ms, seq_++, Kind::Pull, item});
+    }
     for (std::uint32_t agent : rona_agents_) {
       queue_.push({at + back_after_[agent], seq_++, Kind::Ready, agent});
       in_rona_.insert(agent);
     }
     rona_agents_.clear();
+    return true;
+  }
+
+  bool step(const Pending& p, std::string* error) {
+    switch (p.kind) {
+      case Kind::Arrival: return arrive(p, error);
+      case Kind::Done: return finish(p, error);
+      case Kind::Shift: return shift(p, error);
+      case Kind::Ready: return back_from_rona(p, error);
+      case Kind::Burst: return burst(p, error);
+      case Kind::Pull: return pull(p.at, p.index, error);
+      case Kind::Complete: return complete_late(p, error);
+      case Kind::NotReady: return not_ready(p, error);
+      case Kind::NotReadyEnd: return not_ready_end(p, error);
+    }
     return true;
   }
 
@@ -338,6 +379,8 @@ class Replicator {
   };
   bool make_templates(std::string* error) {
     const runtime::Schema& schema = session_->runtime().schema();
+    due_slot_ = static_cast<std::uint32_t>(schema.find("due_at"));
+    activate_slot_ = static_cast<std::uint32_t>(schema.find("activate_at"));
     runtime::DecodeOptions options;
     options.allow_missing_required = true;  // classification rejects such an item, naming it
     auto decode = [&](const Stream& st, const json& object, runtime::ItemRecord* out) {
@@ -373,13 +416,26 @@ class Replicator {
   }
 
   bool arrive(const Pending& p, std::string* error) {
-    const Stream& st = s_.streams[p.index];
-    const Template& t = templates_[p.index];
-    Random& rng = rngs_[p.index];
+    return capture(p.index, p.at, rngs_[p.index], fates_[p.index], true, error);
+  }
+
+  // A burst's items, at once, drawn from the stream's burst generator.
+  bool burst(const Pending& p, std::string* error) {
+    const auto [stream, items] = bursts_[p.index];
+    for (int k = 0; k < items; ++k)
+      if (!capture(stream, p.at, burst_rngs_[stream], burst_rngs_[stream], false, error)) return false;
+    return true;
+  }
+
+  // A new item of the stream at `at`: its attributes and handle time from `rng`, its fates from
+  // `fates`; with `next`, the stream's next arrival is drawn first.
+  bool capture(std::uint32_t stream, std::int64_t at, Random& rng, Random& fates, bool next, std::string* error) {
+    const Stream& st = s_.streams[stream];
+    const Template& t = templates_[stream];
     runtime::ItemRecord item = t.base;
     // An item's id is the pool's only while the item is open (released at its end): the pool
     // holds what the run holds, not every item simulated.
-    const std::uint32_t id = pool_.intern_item(fmt::format("{}-{}", st.name, ++numbered_[p.index]));
+    const std::uint32_t id = pool_.intern_item(fmt::format("{}-{}", st.name, ++numbered_[stream]));
     item.set_string(runtime::kSlotId, id);
     for (const Template::Drawn& d : t.drawn) {
       const runtime::ItemRecord& choice = d.choices[draw(d, rng)];
@@ -392,16 +448,23 @@ class Replicator {
         item.set_int(d.slot, choice.get_int(d.slot));  // the slot's bits, whatever its type
       }
     }
-    Open o{p.at, handle_ms(st.handle, rng)};
-    o.stream = p.index;
+    if (st.due_after_ms >= 0) item.set_int(due_slot_, s_.run.start + at + st.due_after_ms);
+    if (st.activate_after_ms >= 0) item.set_int(activate_slot_, s_.run.start + at + st.activate_after_ms);
+    Open o{at, handle_ms(st.handle, rng)};
+    o.stream = stream;
     o.rona = rng.uniform() < st.rona_share;  // drawn also without RONA, for the same draws with or without
+    o.park = fates.uniform() < st.park_share;  // (the same: drawn whatever the shares)
+    const double fate = fates.uniform();
+    o.completion = fate < st.late_share                    ? Open::Completion::Late
+                   : fate < st.late_share + st.never_share ? Open::Completion::Never
+                                                           : Open::Completion::AtOnce;
     open_[id] = o;
-    all_.advance(p.at, s_.run.warmup_ms, s_.run.length_ms, &backlog_);  // before it counts as waiting
-    all_.arrive(measured(p.at));
-    waiting_measured_ += measured(p.at) ? 1 : 0;
+    all_.advance(at, s_.run.warmup_ms, s_.run.length_ms, &backlog_);  // before it counts as waiting
+    all_.arrive(measured(at));
+    waiting_measured_ += measured(at) ? 1 : 0;
     peak_open_ = std::max<std::int64_t>(peak_open_, static_cast<std::int64_t>(open_.size()));
-    schedule_arrival(p.index, exact_[p.index]);
-    return act(p.at, "capture", [&item](runtime::Runtime& rt) { return rt.capture(std::move(item)); }, error);
+    if (next) schedule_arrival(stream, exact_[stream]);
+    return act(at, "capture", [&item](runtime::Runtime& rt) { return rt.capture(std::move(item)); }, error);
   }
 
   // The choice drawn for a drawn attribute, by weight.
@@ -418,16 +481,86 @@ class Replicator {
   // agent past the end of its shift goes once its hands are empty.
   bool finish(const Pending& p, std::string* error) {
     const std::uint32_t item = p.index;
-    if (!act(p.at, "done", [item](runtime::Runtime& rt) { return rt.done(item); }, error) ||
-        !act(p.at, "complete", [item](runtime::Runtime& rt) { return rt.complete(item); }, error))
+    if (!act(p.at, "done", [item](runtime::Runtime& rt) { return rt.done(item); }, error)) return false;
+    Open& o = open_[item];
+    const std::uint32_t agent = o.agent;
+    if (o.completion == Open::Completion::Late) {
+      o.complete_at = p.at + s_.streams[o.stream].late_by_ms;
+      queue_.push({o.complete_at, seq_++, Kind::Complete, item});
+    } else if (o.completion == Open::Completion::AtOnce && !complete(p.at, item, error)) {
       return false;
-    const std::uint32_t agent = open_[item].agent;
-    open_.erase(item);
-    pool_.release(item);  // it has left the runtime: its number may be another item's
+    }
     occupancy_.holds(agent, p.at, -1);
+    // Its items parked past their time come back now that it has room.
+    if (auto waiting = to_pull_.find(agent); waiting != to_pull_.end()) {
+      const std::vector<std::uint32_t> items = std::move(waiting->second);
+      to_pull_.erase(waiting);
+      for (std::uint32_t parked : items)
+        if (!pull(p.at, parked, error)) return false;
+    }
     if (occupancy_.held(agent) == 0 && leaving_.erase(agent))
       return apply(p.at, Op::Agent, json{{"id", std::string(pool_.view(agent))}, {"state", "logged_out"}}, error);
     return true;
+  }
+
+  // The source completes the item: it leaves the runtime, and its id the pool.
+  bool complete(std::int64_t at, std::uint32_t item, std::string* error) {
+    if (!act(at, "complete", [item](runtime::Runtime& rt) { return rt.complete(item); }, error)) return false;
+    open_.erase(item);
+    pool_.release(item);  // its number may be another item's now
+    return true;
+  }
+
+  // A late completion, unless the item is no longer waiting for it (the rules' `complete
+  // within` put it back to work, and its next done has its own).
+  bool complete_late(const Pending& p, std::string* error) {
+    const auto it = open_.find(p.index);
+    if (it == open_.end() || it->second.complete_at != p.at) return true;
+    const runtime::WorkItem* w = session_->runtime().find_item(p.index);
+    if (!w || w->state != runtime::ItemState::DonePending) return true;
+    return complete(p.at, p.index, error);
+  }
+
+  // A parked item's time is up: its agent pulls it back, or, without room for it now, once
+  // an item of theirs is done.
+  bool pull(std::int64_t at, std::uint32_t item, std::string* error) {
+    const runtime::WorkItem* w = session_->runtime().find_item(item);
+    if (!w || w->state != runtime::ItemState::Parked) return true;
+    session_->advance(s_.run.start + at);
+    const runtime::Status st = session_->runtime().pull(item);
+    if (st.code == runtime::Refusal::AgentUnavailable) {
+      to_pull_[open_[item].agent].push_back(item);
+      return true;
+    }
+    if (!st.ok()) {
+      *error = fmt::format("replication {}: pull: {}", rep_ + 1, st.error);
+      return false;
+    }
+    return react(at, error);
+  }
+
+  // Other not-ready time: the agent's next spell, an exponential time from `at`.
+  void next_not_ready(std::uint32_t agent, std::int64_t at) {
+    const AgentGroup& g = s_.agents[group_of_[agent]];
+    const double after = not_ready_rngs_[group_of_[agent]].exponential(static_cast<double>(g.not_ready_every_ms));
+    queue_.push({at + std::max<std::int64_t>(1, std::llround(after)), seq_++, Kind::NotReady, agent});
+  }
+  bool not_ready(const Pending& p, std::string* error) {
+    const auto state = agent_state_.find(p.index);
+    if (state == agent_state_.end() || state->second != runtime::AgentState::Ready) {
+      next_not_ready(p.index, p.at);  // not ready already (a break, RONA) or logged out: the next one
+      return true;
+    }
+    const AgentGroup& g = s_.agents[group_of_[p.index]];
+    other_not_ready_.insert(p.index);
+    queue_.push({p.at + g.not_ready_for_ms, seq_++, Kind::NotReadyEnd, p.index});
+    return apply(p.at, Op::Agent,
+                 json{{"id", std::string(pool_.view(p.index))}, {"state", "not_ready"}, {"reason", g.not_ready_reason}}, error);
+  }
+  bool not_ready_end(const Pending& p, std::string* error) {
+    next_not_ready(p.index, p.at);
+    if (!other_not_ready_.erase(p.index)) return true;  // a shift's change came first
+    return apply(p.at, Op::Agent, json{{"id", std::string(pool_.view(p.index))}, {"state", "ready"}}, error);
   }
 
   // A shift's change for each agent of its group: at its end, one with an item in hand finishes
@@ -439,6 +572,7 @@ class Replicator {
       const std::string id = fmt::format("{}-{}", g.name, k);
       const std::uint32_t agent = pool_.intern(id);
       in_rona_.erase(agent);  // the shift's change wins
+      other_not_ready_.erase(agent);
       json line = {{"id", id}};
       if (c.what == ShiftChange::What::Start || c.what == ShiftChange::What::BreakEnd) {
         leaving_.erase(agent);
@@ -490,6 +624,11 @@ class Replicator {
     }
     o.agent = e.agent;
     occupancy_.holds(e.agent, at, +1);
+    if (o.park) {  // parked at once, worked once pulled back
+      o.park = false;
+      parks_.push_back(e.item);
+      return;
+    }
     queue_.push({at + std::max<std::int64_t>(1, std::llround(o.handle_ms)), seq_++, Kind::Done, e.item});
   }
 
@@ -520,6 +659,15 @@ class Replicator {
   const Options& o_;
   int rep_;
   std::vector<Random> rngs_;  // one a stream
+  std::vector<Random> fates_, burst_rngs_;  // one a stream
+  std::vector<Random> not_ready_rngs_;      // one a group
+  std::vector<std::pair<std::uint32_t, int>> bursts_;  // (stream, items)
+  std::uint32_t due_slot_ = 0, activate_slot_ = 0;
+  std::vector<std::uint32_t> parks_;  // items just taken, to park
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> to_pull_;  // by agent: parked past their time
+  std::unordered_map<std::uint32_t, runtime::AgentState> agent_state_;
+  std::unordered_map<std::uint32_t, std::uint32_t> group_of_;  // each agent's
+  std::unordered_set<std::uint32_t> other_not_ready_;  // not ready by their group's `not_ready`, not back yet
   runtime::replay::Session* session_ = nullptr;
   std::priority_queue<Pending, std::vector<Pending>, std::greater<>> queue_;
   std::uint64_t seq_ = 0;
