@@ -18,7 +18,7 @@ void AgentBook::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
     parked_with_ = {};
     workbins_.clear();
   }
-  if (e.item != runtime::kNoId) refresh_item(e.item, rt);
+  if (touches_workbin(e)) refresh_item(e.item, rt);
 }
 
 void AgentBook::refresh_item(std::uint32_t id, const runtime::Runtime& rt) {

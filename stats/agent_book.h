@@ -48,8 +48,16 @@ class AgentBook {
   std::size_t parked_count() const { return workbins_.size(); }
   bool holds(std::uint32_t id) const { return id < parked_with_.size() && parked_with_[id] != 0; }
   // As QueueStats::prefetch: the item's owner slot, read by on_event after the call.
-  void prefetch(std::uint32_t id) const {
-    if (id < parked_with_.size()) stats::prefetch(&parked_with_[id]);
+  void prefetch(const runtime::Event& e) const {
+    if (touches_workbin(e) && e.item < parked_with_.size()) stats::prefetch(&parked_with_[e.item]);
+  }
+  // Whether the event may change a workbin: an item parks, leaves one (pulled, returned,
+  // ended, or moved by an update) or moves to another agent's (a transfer, Parked -> Parked).
+  // Nothing else does, so the other events (offers, accepts, completions: nearly all) leave
+  // the book alone and do not read the item's slot, cold for the item offered.
+  static bool touches_workbin(const runtime::Event& e) {
+    return e.item != runtime::kNoId && e.kind == runtime::EventKind::ItemStateChanged &&
+           (e.from_item == runtime::ItemState::Parked || e.to_item == runtime::ItemState::Parked);
   }
 
  private:

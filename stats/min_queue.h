@@ -26,13 +26,16 @@ class BlockFifo {
   bool empty() const { return blocks_.empty(); }
   std::size_t size() const { return empty() ? 0 : blocks_.size() * kBlock - head_ - (kBlock - tail_); }
   T& front() { return blocks_.front()[head_]; }
-  T& back() { return blocks_.back()[tail_ - 1]; }
+  T& back() { return back_[tail_ - 1]; }
+  // Through back_, kept beside tail_: a push touches the FIFO's header and the entry's line,
+  // not blocks_'s array too (a third line, cold for a group's FIFO pushed now and then).
   void push_back(const T& v) {
     if (empty() || tail_ == kBlock) {
       blocks_.push_back(take_block());
+      back_ = blocks_.back().get();
       tail_ = 0;
     }
-    blocks_.back()[tail_++] = v;
+    back_[tail_++] = v;
   }
   void pop_front() {
     ++head_;
@@ -57,6 +60,7 @@ class BlockFifo {
       blocks_.pop_back();
     }
     tail_ = wi == 0 ? kBlock : wi;
+    back_ = empty() ? nullptr : blocks_.back().get();
     if (empty()) head_ = tail_ = 0;
     else if (blocks_.size() == 1 && head_ == tail_) drop_front();
   }
@@ -77,12 +81,13 @@ class BlockFifo {
     give_back(std::move(blocks_.front()));
     blocks_.erase(blocks_.begin());  // a few hundred pointers moved once per kBlock pops
     head_ = 0;
-    if (blocks_.empty()) tail_ = 0;
+    if (blocks_.empty()) tail_ = 0, back_ = nullptr;
   }
 
   std::vector<std::unique_ptr<T[]>> blocks_;  // none when empty
   std::size_t head_ = 0;  // the first entry in blocks_.front()
   std::size_t tail_ = 0;  // one past the last in blocks_.back() (kBlock: it is full)
+  T* back_ = nullptr;     // blocks_.back()'s entries
   std::vector<std::unique_ptr<T[]>> spare_;
 };
 

@@ -79,8 +79,8 @@ void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt, std::int6
           --c.by_state[old_state - 1u];
           ++c.by_state[state - 1u];
           if (old_priority != e.priority) {
-            if (auto it = c.priorities.find(old_priority); --it->second == 0) c.priorities.erase(it);
-            ++c.priorities[e.priority];
+            c.priorities.remove(old_priority);
+            c.priorities.add(e.priority);
           }
         });
       }
@@ -146,7 +146,7 @@ void QueueStats::insert(std::uint32_t id, const WorkItem& w, std::int64_t at) {
     ++c.ages[e.age];
     if (e.phase == kSoon) ++c.due_soon;
     if (e.phase == kOverdue) ++c.overdue;
-    ++c.priorities[e.priority];
+    c.priorities.add(e.priority);
     push_capture(c.oldest, id);
   });
   ++live_;
@@ -162,7 +162,7 @@ void QueueStats::remove(std::uint32_t id) {
     --c.ages[e.age];
     if (e.phase == kSoon) --c.due_soon;
     if (e.phase == kOverdue) --c.overdue;
-    if (auto it = c.priorities.find(e.priority); --it->second == 0) c.priorities.erase(it);
+    c.priorities.remove(e.priority);
     // Entries of gone items are dropped at the front; past twice the live items they are
     // dropped all at once, so the queue stays within a constant of them.
     if (c.oldest.size() > 2 * static_cast<std::size_t>(c.open) + 16) {
@@ -272,7 +272,7 @@ void QueueStats::merge(GroupFigures& into, const Cell& c, std::int64_t oldest_ag
   into.open += c.open;
   into.overdue += c.overdue;
   into.due_next_hour += c.due_soon;
-  const std::int64_t lo = c.priorities.begin()->first, hi = c.priorities.rbegin()->first;
+  const std::int64_t lo = c.priorities.min(), hi = c.priorities.max();
   into.oldest_age = first ? oldest_age : std::max(into.oldest_age, oldest_age);
   into.priority_min = first ? lo : std::min(into.priority_min, lo);
   into.priority_max = first ? hi : std::max(into.priority_max, hi);

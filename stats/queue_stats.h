@@ -32,6 +32,7 @@
 #include "runtime/runtime.h"
 #include "stats/prefetch.h"
 #include "stats/min_queue.h"
+#include "stats/priorities.h"
 #include "stats/value_index.h"
 
 namespace iwd::stats {
@@ -89,18 +90,22 @@ class QueueStats {
     std::uint32_t entry, stamp;
   };
   struct Captures {
-    BlockFifo<Ref> in_order;
     std::int64_t last = 0;  // the instant of in_order's back
+    BlockFifo<Ref> in_order;  // with last, in one line: what a capture reads and writes
     MinQueue<Stamped> late;
     std::size_t size() const { return in_order.size() + late.size(); }
   };
   // A group's counts: one per process (grouping 0) and one per value of each dimension.
-  struct Cell {
-    std::array<std::int64_t, kOpenStates> by_state{};
-    std::int64_t open = 0, overdue = 0, due_soon = 0;
-    std::array<std::int64_t, kAgeBuckets> ages{};
-    std::map<std::int64_t, std::uint32_t> priorities;  // priority -> items
-    Captures oldest;
+  // An event touches an item's cell in every grouping (five with four dimensions), so each
+  // is laid out by what an event reads: the counts in the first cache line (every event),
+  // the oldest captures' back in the second (a capture), the priorities' few values in a
+  // line of their own (a capture, an end, a priority change). Counts of open items fit 32 bits.
+  struct alignas(64) Cell {
+    std::array<std::int32_t, kOpenStates> by_state{};
+    std::int32_t open = 0, overdue = 0, due_soon = 0;
+    std::array<std::int32_t, kAgeBuckets> ages{};
+    alignas(64) Captures oldest;
+    alignas(64) Priorities priorities;
   };
   enum Phase : std::uint8_t { kFar, kSoon, kOverdue, kNever };  // of the due instant
   // Cells kept in an entry: its process's, then its group's in each of the first kInline - 1

@@ -18,7 +18,7 @@ class Tracker final {
   void prefetch(const runtime::Event& e) const {
     if (e.item == runtime::kNoId) return;
     queue.prefetch(e.item);
-    agents.prefetch(e.item);
+    agents.prefetch(e);
   }
   // Whether an entry is kept for item number `id` (an open item's, or a parked one's): the
   // engine releases an ended item's number only when none is, so that the number given to

@@ -6,6 +6,7 @@
 // IWD_STATS_SEED=N runs one seed.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <random>
@@ -163,8 +164,15 @@ class Script {
       (void)rt_->complete(w);
     } else if (op < 66) {
       (void)rt_->park(w);
-    } else if (op < 68) {
+    } else if (op < 67) {
       (void)rt_->pull(w);
+    } else if (op < 68) {
+      // A parked item to another agent's workbin (Parked -> Parked).
+      std::vector<std::uint32_t> parked;
+      for (const WorkItem& p : rt_->items())
+        if (p.state == ItemState::Parked) parked.push_back(p.id);
+      if (!parked.empty())
+        (void)rt_->transfer(parked[static_cast<std::size_t>(pick(static_cast<int>(parked.size())))], id("a" + std::to_string(pick(5))));
     } else if (op < 70) {
       (void)rt_->hold(w);
     } else if (op < 72) {
@@ -239,9 +247,19 @@ class Script {
         if (*rebuilt.figures(*rt_, by, now()) != want) return "rebuilt by " + by + ": " + describe(*rebuilt.figures(*rt_, by, now()));
       }
     }
+    // Every workbin as the runtime has it (the book reads only the events to and from Parked).
+    std::map<std::uint32_t, std::vector<std::uint32_t>> workbins;
     std::size_t parked = 0;
-    for (const WorkItem& w : rt_->items()) parked += w.state == ItemState::Parked;
+    for (const WorkItem& w : rt_->items())
+      if (w.state == ItemState::Parked) {
+        workbins[rt_->agents()[w.agent].id].push_back(w.id);
+        ++parked;
+      }
     if (tracker_.agents.parked_count() != parked) return fmt::format("{} parked, the book says {}", parked, tracker_.agents.parked_count());
+    for (auto& [agent, items] : workbins) {
+      std::sort(items.begin(), items.end());
+      if (tracker_.agents.parked(agent) != items) return fmt::format("the workbin of {} differs", pool_.view(agent));
+    }
     return "";
   }
 
