@@ -5,6 +5,9 @@ import os
 import shutil
 import subprocess
 import tempfile
+import time
+
+from serve_lib import start_serve
 
 PG = "/usr/lib/postgresql/15/bin"
 
@@ -45,3 +48,28 @@ class Cluster:
             self.run(["pg_ctl", "-D", self.dir + "/data", "-m", "immediate", "-w", "-t", "30", "stop"])
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
+
+
+def serve_on(cluster, iwd, tmp, config, wait=15):
+    """`iwd serve --store` on the cluster (serve_lib.start_serve), started again while another
+    holds the lease (a killed one's, 2 s): (process, port)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return start_serve(iwd, tmp, config, store=cluster.url)
+        except SystemExit:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.2)
+
+
+def tear_down(cluster, proc, tmp, failed):
+    """After a test: its serve killed if still running, the cluster stopped, the serve's log
+    printed when a check failed, TMP removed."""
+    if proc and proc.poll() is None:
+        proc.kill()
+        proc.wait()
+    cluster.close()
+    if failed:
+        print(open(os.path.join(tmp, "serve.log")).read()[-3000:])
+    shutil.rmtree(tmp, ignore_errors=True)

@@ -6,7 +6,6 @@ each item's timeline (GET /v1/items/{id}/history) read, the history's rows are t
 in PostgreSQL (none in the data folder), and the restarted service's records follow on.
 Usage: serve_postgresql_history_test.py IWD."""
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -14,8 +13,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pg_cluster import Cluster  # noqa: E402
-from serve_lib import Checks, call, start_serve  # noqa: E402
+from pg_cluster import Cluster, serve_on, tear_down  # noqa: E402
+from serve_lib import Checks, call  # noqa: E402
 
 IWD = sys.argv[1]
 TMP = tempfile.mkdtemp(prefix="iwd_serve_pg_history_")
@@ -23,18 +22,6 @@ CRM, SUP = "crm-token-0123456789ab", "supervisor-token-012345"
 CONFIG = {"tokens": [{"token": CRM, "role": "source", "name": "crm"},
                      {"token": SUP, "role": "supervisor", "name": "sam"}]}
 check = Checks()
-
-
-def serve(cluster):
-    """A serve on the cluster, tried again while the killed one's lease (2 s) has not expired."""
-    deadline = time.monotonic() + 15
-    while True:
-        try:
-            return start_serve(IWD, TMP, CONFIG, store=cluster.url)
-        except SystemExit:
-            if time.monotonic() > deadline:
-                raise
-            time.sleep(0.2)
 
 
 def create(port, k):
@@ -59,7 +46,7 @@ def timeline(port, item):
 cluster = Cluster()
 proc = None
 try:
-    proc, port = serve(cluster)
+    proc, port = serve_on(cluster, IWD, TMP, CONFIG)
     # Creates, every third one canceled, from two threads while the server is killed under them:
     # what was acknowledged (201, 200) is what must be there after the restart.
     created, canceled, stop = [], [], threading.Event()
@@ -91,7 +78,7 @@ try:
     check(len(canceled) >= 40, f"cancels acknowledged before the kill: {len(canceled)}")
     check(not os.path.exists(os.path.join(TMP, "data", "journal.db")), "nothing kept in the data folder")
 
-    proc, port = serve(cluster)
+    proc, port = serve_on(cluster, IWD, TMP, CONFIG)
     check("at epoch 2" in open(os.path.join(TMP, "serve.log")).read(), "the restart took the lease at epoch 2")
     # Each item's timeline: its capture, and its cancel when one was acknowledged.
     wrong = []
@@ -129,11 +116,5 @@ try:
     check(cluster.query("SELECT value FROM iwd_history_meta WHERE workspace = 'default' AND name = 'schema'") == ["4"],
           "the workspace's history is of schema version 4")
 finally:
-    if proc and proc.poll() is None:
-        proc.kill()
-        proc.wait()
-    cluster.close()
-    if check.failed:
-        print(open(os.path.join(TMP, "serve.log")).read()[-3000:])
-    shutil.rmtree(TMP, ignore_errors=True)
+    tear_down(cluster, proc, TMP, check.failed)
 check.finish()
