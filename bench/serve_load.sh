@@ -4,7 +4,8 @@
 # each request a create with an id of its own (bench/load/create.lua). Prints wrk's report
 # and the server's journal counters. Bounded: wrk stops after SECONDS, the server after it.
 # Usage: bench/serve_load.sh [IWD] [SECONDS] [CONNECTIONS]
-# SERVE_CONFIG=FILE passes --config FILE (e.g. {"history": false} to measure the history's cost).
+# SERVE_CONFIG=FILE passes --config FILE (e.g. {"history": false} to measure the history's cost);
+# SERVE_STORE=URI passes --store URI (PostgreSQL: bench/serve_load_postgresql.py starts a cluster).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 IWD=${1:-build/bin/iwd}
@@ -14,7 +15,7 @@ command -v wrk >/dev/null || { echo "serve_load: wrk is missing (scripts/setup.s
 DATA=$(mktemp -d)
 trap 'kill "$SERVER" 2>/dev/null; wait "$SERVER" 2>/dev/null; rm -rf "$DATA"' EXIT
 "$IWD" serve --rules examples/enterprise.iwd --data "$DATA" --listen 127.0.0.1:0 --port-file "$DATA/port" \
-  ${SERVE_CONFIG:+--config "$SERVE_CONFIG"} 2>"$DATA/log" &
+  ${SERVE_CONFIG:+--config "$SERVE_CONFIG"} ${SERVE_STORE:+--store "$SERVE_STORE"} 2>"$DATA/log" &
 SERVER=$!
 for _ in $(seq 200); do [ -s "$DATA/port" ] && break; sleep 0.05; done
 URL="http://127.0.0.1:$(cat "$DATA/port")"
