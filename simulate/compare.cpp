@@ -27,6 +27,21 @@ bool used(const Side& side, std::size_t process) {
   return std::any_of(side.reps.begin(), side.reps.end(), [&](const Replication& r) { return r.by_process[process].arrivals > 0; });
 }
 
+// A row: the means of each side's values, and B - A paired by replication when both have them.
+Compared compared(const std::string& scope, const std::optional<std::vector<double>>& va,
+                  const std::optional<std::vector<double>>& vb) {
+  Compared c{scope, std::nullopt, std::nullopt, std::nullopt};
+  if (va) c.a = interval95(*va).mean;
+  if (vb) c.b = interval95(*vb).mean;
+  if (va && vb) {
+    assert(va->size() == vb->size());
+    std::vector<double> d;
+    for (std::size_t r = 0; r < va->size(); ++r) d.push_back((*vb)[r] - (*va)[r]);
+    c.difference = interval95(d);
+  }
+  return c;
+}
+
 }  // namespace
 
 std::vector<Compared> compare(const Side& a, const Side& b, MeasureOf of) {
@@ -41,17 +56,21 @@ std::vector<Compared> compare(const Side& a, const Side& b, MeasureOf of) {
   std::vector<Compared> out;
   for (const auto& scope : scopes) {
     const std::string* process = scope.second ? &scope.first : nullptr;
-    const auto va = values(a, process, of), vb = values(b, process, of);
-    Compared c{scope.first, std::nullopt, std::nullopt, std::nullopt};
-    if (va) c.a = interval95(*va).mean;
-    if (vb) c.b = interval95(*vb).mean;
-    if (va && vb) {
-      std::vector<double> d;
-      for (std::size_t r = 0; r < va->size(); ++r) d.push_back((*vb)[r] - (*va)[r]);
-      c.difference = interval95(d);
-    }
-    out.push_back(std::move(c));
+    out.push_back(compared(scope.first, values(a, process, of), values(b, process, of)));
   }
+  return out;
+}
+
+std::vector<Compared> compare_keyed(const Keyed& a, const Keyed& b) {
+  auto find = [](const Keyed& side, const std::string& key) -> std::optional<std::vector<double>> {
+    for (const auto& [k, v] : side)
+      if (k == key) return v;
+    return std::nullopt;
+  };
+  std::vector<Compared> out;
+  for (const auto& [key, v] : a) out.push_back(compared(key, v, find(b, key)));
+  for (const auto& [key, v] : b)
+    if (!find(a, key)) out.push_back(compared(key, std::nullopt, v));
   return out;
 }
 

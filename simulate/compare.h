@@ -31,4 +31,9 @@ struct Compared {
 using MeasureOf = double (*)(const Measures&);
 std::vector<Compared> compare(const Side& a, const Side& b, MeasureOf of);
 
+// Values by key (an agent group's name, an interval's start), one per replication: the rows by
+// key, A's keys in their order then those only B has, as compare()'s (paired by replication).
+using Keyed = std::vector<std::pair<std::string, std::vector<double>>>;
+std::vector<Compared> compare_keyed(const Keyed& a, const Keyed& b);
+
 }  // namespace iwd::simulate

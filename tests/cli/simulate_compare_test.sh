@@ -28,6 +28,15 @@ assert sl[1] > sl[0] and sl[2] - sl[3] > 0, sl
 w = t['Comparison, mean wait until taken (s)']['Voice.Inbound']
 assert w[2] < 0 and abs(w[2] - (w[1] - w[0])) < 1e-9, w
 assert d['a'] == 'examples/blended.iwd with examples/blended_scenario.json'" "$TMP/agents.json"
+expect_exit 0 "occupancy per group and the backlog over time compared too" -- python3 -c "$rows
+o = t['Comparison, occupancy per agent group (%)']
+assert list(o) == ['phone', 'blend'] and o['phone'][1] < o['phone'][0] and abs(o['phone'][2] - (o['phone'][1] - o['phone'][0])) < 1e-9, o
+b = t['Comparison, backlog over time: mean items waiting to be taken, every 1h from the start']
+assert list(b) == ['2026-11-23T%02d:00:00Z' % h for h in range(8, 12)], b
+assert sum(r[1] for r in b.values()) < sum(r[0] for r in b.values()), b" "$TMP/agents.json"
+expect_exit 0 "--interval 15m" -- "$IWD" "${run[@]}" --agents +2@phone --interval 15m
+expect_in out "Comparison, backlog over time: mean items waiting to be taken, every 15m from the start" "the backlog every 15 minutes"
+expect_in out "2026-11-23T11:45:00Z" "to the last quarter"
 expect_exit 0 "--agents -2@phone and +2@blend: both apply" -- "$IWD" "${run[@]}" --agents -2@phone --agents +2@blend
 expect_in out "+2@blend" "named in B's label"
 

@@ -115,6 +115,16 @@ bool window_builders(const simulate::Run& run, const std::string& interval, cons
   return true;
 }
 
+// Occupancy per agent group: each replication's, by the group's name.
+simulate::Keyed occupancy_by_group(const std::vector<simulate::Replication>& reps, const std::vector<simulate::AgentGroup>& groups) {
+  simulate::Keyed out;
+  for (std::size_t g = 0; g < groups.size(); ++g) {
+    out.emplace_back(groups[g].name, std::vector<double>{});
+    for (const auto& r : reps) out.back().second.push_back(r.occupancy_by_group[g]);
+  }
+  return out;
+}
+
 // Occupancy per agent group: the mean over the replications and the half-width of its 95%
 // interval (empty with one replication).
 reports::Table occupancy_table(const std::vector<simulate::Replication>& reps, const std::vector<simulate::AgentGroup>& groups) {
@@ -122,37 +132,45 @@ reports::Table occupancy_table(const std::vector<simulate::Replication>& reps, c
   reports::Table t;
   t.title = "Occupancy per agent group: of the logged-in time in the window, the share holding an item";
   t.columns = {{"group", CellType::Text}, {"agents", CellType::Count}, {"occupancy", CellType::Percent}, {"ci95", CellType::Percent}};
+  const simulate::Keyed values = occupancy_by_group(reps, groups);
   for (std::size_t g = 0; g < groups.size(); ++g) {
-    std::vector<double> v;
-    for (const auto& r : reps) v.push_back(r.occupancy_by_group[g]);
-    const simulate::Interval i = simulate::interval95(v);
+    const simulate::Interval i = simulate::interval95(values[g].second);
     t.rows.push_back({groups[g].name, std::int64_t{groups[g].count}, i.mean, reps.size() > 1 ? reports::Cell(i.half_width) : reports::Cell()});
   }
   return t;
 }
 
-// Backlog over time: the mean number waiting to be taken in each interval of `width` ms (a
-// multiple of 15 minutes) from the start, averaged over the replications, with the half-width
-// of its 95% interval.
+// Backlog over time: for each interval of `width` ms (a multiple of 15 minutes) from the start,
+// by its start, each replication's mean number waiting to be taken (the last interval may be
+// shorter: each 15 minutes weighs as much).
+simulate::Keyed backlog_by_interval(const std::vector<simulate::Replication>& reps, const simulate::Run& run, std::int64_t width) {
+  simulate::Keyed out;
+  const auto per = static_cast<std::size_t>(width / simulate::kIntervalMs);
+  const std::size_t n = reps.empty() ? 0 : reps[0].backlog_by_interval.size();
+  for (std::size_t k = 0; k < n; k += per) {
+    out.emplace_back(stdlib::format_instant(stdlib::Instant{run.start + static_cast<std::int64_t>(k) * simulate::kIntervalMs}),
+                     std::vector<double>{});
+    for (const auto& r : reps) {
+      double sum = 0;
+      const std::size_t end = std::min(n, k + per);
+      for (std::size_t j = k; j < end; ++j) sum += r.backlog_by_interval[j];
+      out.back().second.push_back(sum / static_cast<double>(end - k));
+    }
+  }
+  return out;
+}
+
+// Backlog over time: the mean over the replications of each interval's, with the half-width of
+// its 95% interval.
 reports::Table backlog_table(const std::vector<simulate::Replication>& reps, const simulate::Run& run, std::int64_t width,
                              const std::string& interval) {
   using reports::CellType;
   reports::Table t;
   t.title = fmt::format("Backlog over time: mean items waiting to be taken, every {} from the start", interval);
   t.columns = {{"from", CellType::Text}, {"backlog", CellType::Count}, {"ci95", CellType::Count}};
-  const auto per = static_cast<std::size_t>(width / simulate::kIntervalMs);
-  const std::size_t n = reps.empty() ? 0 : reps[0].backlog_by_interval.size();
-  for (std::size_t k = 0; k < n; k += per) {
-    std::vector<double> v;
-    for (const auto& r : reps) {  // (the last interval may be shorter: each 15 minutes weighs as much)
-      double sum = 0;
-      const std::size_t end = std::min(n, k + per);
-      for (std::size_t j = k; j < end; ++j) sum += r.backlog_by_interval[j];
-      v.push_back(sum / static_cast<double>(end - k));
-    }
-    const simulate::Interval i = simulate::interval95(v);
-    t.rows.push_back({stdlib::format_instant(stdlib::Instant{run.start + static_cast<std::int64_t>(k) * simulate::kIntervalMs}), i.mean,
-                      reps.size() > 1 ? reports::Cell(i.half_width) : reports::Cell()});
+  for (const auto& [from, values] : backlog_by_interval(reps, run, width)) {
+    const simulate::Interval i = simulate::interval95(values);
+    t.rows.push_back({from, i.mean, reps.size() > 1 ? reports::Cell(i.half_width) : reports::Cell()});
   }
   return t;
 }
@@ -206,6 +224,17 @@ int load_setup(const std::string& rules, const std::string& scenario, bool no_ji
   return -1;
 }
 
+// A comparison table's rows: the means on each side, B - A, and the half-width of its 95%
+// interval over the paired replications (none with one replication).
+void compared_rows(const std::vector<simulate::Compared>& rows, std::size_t replications, reports::Table* t) {
+  auto cell = [](std::optional<double> v) { return v ? reports::Cell(*v) : reports::Cell(); };
+  for (const simulate::Compared& c : rows) {
+    const bool paired = c.difference && replications > 1;
+    t->rows.push_back({c.scope, cell(c.a), cell(c.b), c.difference ? cell(c.difference->mean) : reports::Cell(),
+                       paired ? cell(c.difference->half_width) : reports::Cell()});
+  }
+}
+
 simulate::Side side_of(const Setup& setup, std::vector<simulate::Replication> reps) {
   simulate::Side side{std::move(reps), {}};
   for (std::int32_t k = 0; k < setup.rules().process_count; ++k) side.process_names.emplace_back(setup.rules().process_names[k]);
@@ -235,18 +264,36 @@ std::vector<reports::Table> comparison_tables(const simulate::Side& a, const sim
     reports::Table t;
     t.title = fmt::format("Comparison, {}; {}", m.name, labels);
     t.columns = {{"scope", CellType::Text}, {"a", m.type}, {"b", m.type}, {"b_minus_a", m.type}, {"ci95", m.type}};
-    auto cell = [](std::optional<double> v) { return v ? reports::Cell(*v) : reports::Cell(); };
-    for (const simulate::Compared& c : simulate::compare(a, b, m.of)) {
-      const bool paired = c.difference && a.reps.size() > 1;
-      t.rows.push_back({c.scope, cell(c.a), cell(c.b), c.difference ? cell(c.difference->mean) : reports::Cell(),
-                        paired ? cell(c.difference->half_width) : reports::Cell()});
-    }
+    compared_rows(simulate::compare(a, b, m.of), a.reps.size(), &t);
     out.push_back(std::move(t));
   }
   return out;
 }
 
-int run_comparison(const SimulateCliOptions& o, reports::Format format) {
+// The occupancy per agent group (by name: A's groups, then those only B has) and the backlog
+// over time (every `interval` from the start), compared as the measures are; the group or the
+// interval's start in the `scope` column, as every comparison table has it.
+std::vector<reports::Table> compared_over_groups_and_time(const Setup& a, const simulate::Side& side_a, const Setup& b,
+                                                          const simulate::Side& side_b, std::int64_t width,
+                                                          const std::string& interval, const std::string& labels) {
+  using reports::CellType;
+  std::vector<reports::Table> out(2);
+  out[0].title = fmt::format("Comparison, occupancy per agent group (%); {}", labels);
+  out[0].columns = {{"scope", CellType::Text}, {"a", CellType::Percent}, {"b", CellType::Percent},
+                    {"b_minus_a", CellType::Percent}, {"ci95", CellType::Percent}};
+  compared_rows(simulate::compare_keyed(occupancy_by_group(side_a.reps, a.scenario.agents),
+                                        occupancy_by_group(side_b.reps, b.scenario.agents)),
+                side_a.reps.size(), &out[0]);
+  out[1].title = fmt::format("Comparison, backlog over time: mean items waiting to be taken, every {} from the start; {}", interval, labels);
+  out[1].columns = {{"scope", CellType::Text}, {"a", CellType::Count}, {"b", CellType::Count}, {"b_minus_a", CellType::Count},
+                    {"ci95", CellType::Count}};
+  compared_rows(simulate::compare_keyed(backlog_by_interval(side_a.reps, a.scenario.run, width),
+                                        backlog_by_interval(side_b.reps, b.scenario.run, width)),
+                side_a.reps.size(), &out[1]);
+  return out;
+}
+
+int run_comparison(const SimulateCliOptions& o, reports::Format format, std::int64_t width) {
   if (!o.history.empty()) return fail("--history: not with a comparison (run each setup on its own for its history)");
   runtime::StringPool pool;
   Setup a, b;
@@ -266,8 +313,10 @@ int run_comparison(const SimulateCliOptions& o, reports::Format format) {
   const std::string label_a = fmt::format("{} with {}", o.rules, o.scenario);
   std::string label_b = fmt::format("{} with {}", rules_b, scenario_b);
   for (const std::string& spec : o.agents) label_b += " " + spec;
-  const auto tables = comparison_tables(side_of(a, std::move(reps_a)), side_of(b, std::move(reps_b)), a.scenario.run,
-                                        fmt::format("A: {}, B: {}", label_a, label_b));
+  const std::string labels = fmt::format("A: {}, B: {}", label_a, label_b);
+  const simulate::Side side_a = side_of(a, std::move(reps_a)), side_b = side_of(b, std::move(reps_b));
+  auto tables = comparison_tables(side_a, side_b, a.scenario.run, labels);
+  for (auto& t : compared_over_groups_and_time(a, side_a, b, side_b, width, o.interval, labels)) tables.push_back(std::move(t));
   if (format != reports::Format::Json) {
     std::string out;
     for (const auto& t : tables) out += (out.empty() ? "" : "\n") + reports::render(t, format);
@@ -286,10 +335,10 @@ int run_comparison(const SimulateCliOptions& o, reports::Format format) {
 int run_simulate(const SimulateCliOptions& o) {
   auto format = reports::parse_format(o.format);
   if (!format.ok()) return fail("--format: " + format.error);
-  if (o.comparing()) return run_comparison(o, format.value);
   auto width = stdlib::parse_duration(o.interval);
   if (!width.ok() || width.value.ms <= 0 || width.value.ms % simulate::kIntervalMs != 0)
     return fail("--interval: `" + o.interval + "`: 15m, 1h or 1d (a multiple of 15 minutes)");
+  if (o.comparing()) return run_comparison(o, format.value, width.value.ms);
   runtime::StringPool pool;
   Setup setup;
   if (int status = load_setup(o.rules, o.scenario, o.no_jit, pool, &setup); status >= 0) return status;

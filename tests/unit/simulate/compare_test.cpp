@@ -107,5 +107,24 @@ TEST(Compare, PairsTheReplicationsScopeByScope) {
   EXPECT_DOUBLE_EQ(*rows[3].b, 19);
 }
 
+TEST(SimulateCompareKeyed, RowsByKeyAsOnlyOneSideOrBothHaveThem) {
+  // Occupancy by group: A has `phone` and `blend`, B `phone` and `chat`; two replications.
+  const Keyed a{{"phone", {60, 70}}, {"blend", {90, 95}}}, b{{"phone", {50, 54}}, {"chat", {30, 40}}};
+  const auto rows = compare_keyed(a, b);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].scope, "phone");
+  EXPECT_DOUBLE_EQ(*rows[0].a, 65);
+  EXPECT_DOUBLE_EQ(*rows[0].b, 52);
+  // Paired differences -10 and -16: mean -13, sd sqrt(18), t(0.975, 1) = 12.706.
+  EXPECT_DOUBLE_EQ(rows[0].difference->mean, -13);
+  EXPECT_NEAR(rows[0].difference->half_width, 12.706 * std::sqrt(18.0) / std::sqrt(2.0), 1e-9);
+  EXPECT_EQ(rows[1].scope, "blend");
+  EXPECT_FALSE(rows[1].b);
+  EXPECT_FALSE(rows[1].difference);
+  EXPECT_EQ(rows[2].scope, "chat");
+  EXPECT_FALSE(rows[2].a);
+  EXPECT_DOUBLE_EQ(*rows[2].b, 35);
+}
+
 }  // namespace
 }  // namespace iwd::simulate
