@@ -119,7 +119,9 @@ bool Store::reader_version(std::string* error) {
   const std::optional<std::int64_t> version = stored_version(error);
   if (!version) return false;
   if (*version == 0) {
-    *error = fmt::format("'{}' holds no event history (no table `history`)", where_);
+    *error = fmt::format("'{}' holds no event history ({})", where_,
+                         sql_->dialect() == sqlstore::Dialect::SQLite ? "no table `history`"
+                                                                      : "none begun in this workspace");
     return false;
   }
   if (*version > kSchemaVersion) {

@@ -304,7 +304,7 @@ TEST_P(HistoryStorePgTest, EachWorkspaceHasAHistoryOfItsOwnAndAStaleEpochWritesN
   ASSERT_TRUE(r->read_range(kT0, kT0 + 10, [&](const Record& x) { return items.push_back(x.item), true; }, &error));
   EXPECT_EQ(items, std::vector<std::string>{"z"});
   EXPECT_FALSE(reader(&error, "nobody")) << "a workspace without a history";
-  EXPECT_NE(error.find("holds no event history"), std::string::npos) << error;
+  EXPECT_NE(error.find("holds no event history (none begun in this workspace)"), std::string::npos) << error;
 
   // Another node takes `default` over (its lease expired): epoch 2. The first writer's next
   // batch is refused by the database, and nothing of it is stored.
