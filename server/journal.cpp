@@ -55,6 +55,7 @@ std::unique_ptr<Journal> Journal::open(const std::string& dir, std::string* erro
 }
 
 std::unique_ptr<Journal> Journal::open(const std::string& dir, const JournalFault& fault, std::string* error) {
+  sqlstore::configure_sqlite();  // before the fault VFS's registration initializes SQLite
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) {

@@ -114,7 +114,14 @@ class SqliteDatabase : public Database {
 
 std::unique_ptr<Database> over_sqlite(sqlite3* db) { return std::make_unique<SqliteDatabase>(db, false); }
 
+bool configure_sqlite() {
+  // SQLITE_MISUSE when SQLite was initialized first (a caller that opened a file itself).
+  static const bool in_force = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0) == SQLITE_OK;
+  return in_force;
+}
+
 std::unique_ptr<Database> open_sqlite(const std::string& path, std::string* error, bool read_only) {
+  configure_sqlite();
   sqlite3* db = nullptr;
   const int flags = (read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE) | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &db, flags, nullptr) != SQLITE_OK) {

@@ -17,4 +17,10 @@ std::unique_ptr<Database> over_sqlite(sqlite3* db);
 // created, and no statement may write (a reader beside a writer: history::Store::open_reader).
 std::unique_ptr<Database> open_sqlite(const std::string& path, std::string* error, bool read_only = false);
 
+// The process's SQLite settings, applied once before SQLite initializes (any open or VFS
+// registration initializes it; later calls change nothing): no memory statistics, which
+// otherwise take a process-wide mutex on every allocation SQLite makes (SQLite's own advice,
+// SQLITE_DEFAULT_MEMSTATUS=0). Returns whether they are in force.
+bool configure_sqlite();
+
 }  // namespace iwd::sqlstore

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "server/journal.h"
+#include "sqlstore/sqlite.h"
 
 namespace iwd::server {
 namespace {
@@ -82,6 +83,15 @@ TEST_F(JournalTest, SnapshotsAreStoredInPartsAndReadBackWhole) {
   EXPECT_EQ(image_parts(), 1);  // the first snapshot's parts are gone
   EXPECT_EQ(snapshot->captured, "[[\"S1\",1,\"\"]]");
   EXPECT_EQ(snapshot->at, 43);
+}
+
+// The journal opens SQLite first in `iwd serve`: it applies the process's settings before,
+// so SQLite keeps no memory statistics (no process-wide mutex on each of its allocations).
+TEST_F(JournalTest, OpeningAppliesTheProcessSqliteSettingsFirst) {
+  std::string error;
+  ASSERT_TRUE(journal_->append({}, {"L1", std::string(10'000, 'x')}, &error)) << error;
+  EXPECT_TRUE(sqlstore::configure_sqlite());
+  EXPECT_EQ(sqlite3_memory_used(), 0);  // not counted; the default counts every allocation
 }
 
 TEST_F(JournalTest, NoSnapshotIsNotAnError) {
