@@ -272,6 +272,40 @@ TEST_P(HistoryStoreTest, AReadTransactionSeesOneInstant) {
   EXPECT_EQ(r->last_at(&error), kT0 + 5);
 }
 
+// A commit whose answer was lost but which landed (PostgreSQL unreachable at the commit: the
+// group committer reads the journal back, finds it stored, and has told the history it rolled
+// back): the history reads its state again from what is stored, so the next batch follows the
+// landed one, and an item's completion after it is counted from its capture as if nothing
+// happened.
+TEST_P(HistoryStoreTest, AfterALandedCommitTakenForRolledBackTheNextBatchFollowsWhatWasStored) {
+  std::string error;
+  auto writer = Store::on(*db, "test", &error);
+  ASSERT_TRUE(writer) << error;
+  ASSERT_TRUE(append(*writer, {record(1, kT0, "a", "none", "queued", "capture"),
+                               record(2, kT0 + 1000, "b", "none", "queued", "capture")},
+                     &error))
+      << error;
+  ASSERT_TRUE(append(*writer, {record(3, kT0 + 60'000, "a", "queued", "completed", "complete")}, &error)) << error;
+  writer->rolled_back();  // as after that commit's lost answer
+  EXPECT_FALSE(append(*writer, {record(3, kT0 + 61'000, "b", "queued", "completed", "complete")}, &error));
+  EXPECT_NE(error.find("does not follow seq 3"), std::string::npos) << error;
+  ASSERT_TRUE(append(*writer, {record(4, kT0 + 121'000, "b", "queued", "completed", "complete")}, &error)) << error;
+  auto r = reader(&error);
+  ASSERT_TRUE(r) << error;
+  int cells = 0;
+  ASSERT_TRUE(r->aggregates()->read("process", kT0, kT0 + kBucketMs,
+                                    [&](std::int64_t, const std::string&, AggregateCell& c) {
+                                      ++cells;
+                                      EXPECT_EQ(c.records, 4);
+                                      EXPECT_EQ(c.completed, 2);
+                                      EXPECT_EQ(c.backlog_change, 0);
+                                      EXPECT_EQ(c.complete_ms, (std::vector<std::int64_t>{60'000, 120'000}));
+                                    },
+                                    &error))
+      << error;
+  EXPECT_EQ(cells, 1);
+}
+
 // What only PostgreSQL has: workspaces side by side in one set of tables, and the database
 // refusing a history write at an epoch a takeover made stale.
 class HistoryStorePgTest : public HistoryStoreTest {};
