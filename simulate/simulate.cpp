@@ -273,10 +273,15 @@ class Replicator {
       queue_.pop();
       const bool ok = step(p, error);
       if (!ok) return false;
+      if (o_.progress && p.at >= next_progress_ && p.at < s_.run.length_ms) {  // each hundredth of the run
+        o_.progress(rep_, p.at);
+        next_progress_ = (p.at / step_progress_ + 1) * step_progress_;
+      }
       // Past the end, only the measured items still waiting keep the loop going.
       if (p.at >= s_.run.length_ms && waiting_measured_ == 0) break;
     }
     summarize(out);
+    if (o_.progress) o_.progress(rep_, s_.run.length_ms);
     return true;
   }
 
@@ -659,6 +664,8 @@ class Replicator {
   const Options& o_;
   int rep_;
   std::vector<Random> rngs_;  // one a stream
+  const std::int64_t step_progress_ = std::max<std::int64_t>(1, s_.run.length_ms / 100);
+  std::int64_t next_progress_ = step_progress_;
   std::vector<Random> fates_, burst_rngs_;  // one a stream
   std::vector<Random> not_ready_rngs_;      // one a group
   std::vector<std::pair<std::uint32_t, int>> bursts_;  // (stream, items)

@@ -45,6 +45,9 @@ struct Options {
   // Each runtime event, with the replication's number (from 0) and the runtime: the history
   // writer of `iwd simulate --history` (history/recorder.h).
   std::function<void(int, const runtime::Event&, const runtime::Runtime&)> observe;
+  // How far the run is: the replication's number (from 0) and the simulated time reached (ms
+  // from the start, up to the run's length), each hundredth of the length and at its end.
+  std::function<void(int, std::int64_t)> progress;
 };
 
 // Runs every replication. False and *error when the rules cannot be used or a capture is

@@ -29,6 +29,11 @@ for f in json csv; do
   cp "$TMP/out" "$TMP/b.$f"
   expect_exit 0 "--format $f: byte for byte" -- cmp "$TMP/a.$f" "$TMP/b.$f"
 done
+expect_exit 0 "--progress" -- "$IWD" "${run[@]}" --progress
+expect_in err "iwd simulate: replication 5/5, 100%" "the progress line on stderr"
+cp "$TMP/out" "$TMP/again.txt"
+expect_exit 0 "the output with --progress is the same" -- cmp "$TMP/first.txt" "$TMP/again.txt"
+expect_exit 0 "no progress line on a stderr that is not a terminal" -- bash -c "\"\$0\" \"\$@\" 2>&1 >/dev/null | wc -c | grep -qx 0" "$IWD" "${run[@]}"
 expect_exit 0 "--history" -- "$IWD" "${run[@]}" --history "$TMP/h.db"
 cp "$TMP/out" "$TMP/again.txt"
 expect_exit 0 "the output with --history is the same" -- cmp "$TMP/first.txt" "$TMP/again.txt"

@@ -1,4 +1,4 @@
-// `iwd simulate RULES SCENARIO [--format text|json|csv] [--interval I] [--history FILE] [--no-jit]
+// `iwd simulate RULES SCENARIO [--format text|json|csv] [--interval I] [--history FILE] [--no-jit] [--progress]
 // [--agents +N@GROUP]... [--rules-b RULES] [--scenario-b SCENARIO]`: the runtime on a simulated
 // clock fed by a scenario (docs/simulate.md). The scenario is checked against the rules before
 // anything runs; one row per replication (waits from capture until an agent takes the item,
@@ -8,9 +8,12 @@
 #include <fmt/format.h>
 
 #include <filesystem>
+#include <functional>
 #include <fstream>
 #include <iostream>
 #include <sstream>
+
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -30,6 +33,7 @@ namespace {
 struct SimulateCliOptions {
   std::string rules, scenario, format = "text", history, interval = "1h";
   bool no_jit = false;
+  bool progress = false;  // the progress line on stderr even when it is not a terminal
   std::vector<std::string> agents;  // comparison mode: B is A with these changes,
   std::string rules_b, scenario_b;  // or with these rules, or this scenario
   bool comparing() const { return !agents.empty() || !rules_b.empty() || !scenario_b.empty(); }
@@ -38,6 +42,18 @@ struct SimulateCliOptions {
 int fail(const std::string& message) {
   std::cerr << "iwd simulate: " << message << "\n";
   return kExitUsage;
+}
+
+// The progress line of a long run, rewritten in place on stderr ("iwd simulate: A: replication
+// 2/5, 37%"), ended by a line break after the last replication; on a terminal, or with
+// --progress. None otherwise (a script's stderr stays clean).
+std::function<void(int, std::int64_t)> progress_line(const SimulateCliOptions& o, const simulate::Run& run, std::string side) {
+  if (!o.progress && ::isatty(STDERR_FILENO) == 0) return {};
+  return [side = std::move(side), replications = run.replications, length = run.length_ms](int rep, std::int64_t at) {
+    const std::int64_t percent = length > 0 ? at * 100 / length : 100;
+    std::cerr << fmt::format("\riwd simulate: {}replication {}/{}, {}%", side, rep + 1, replications, percent)
+              << (rep + 1 == replications && at >= length ? "\n" : "") << std::flush;
+  };
 }
 
 // One row per replication, then (with several) their mean and the half-width of its 95%
@@ -308,8 +324,11 @@ int run_comparison(const SimulateCliOptions& o, reports::Format format, std::int
                             a.scenario.run.replications, b.scenario.run.replications));
   std::string error;
   std::vector<simulate::Replication> reps_a, reps_b;
-  if (!simulate::run(a.rules(), pool, a.scenario, {}, &reps_a, &error)) return fail("A: " + error);
-  if (!simulate::run(b.rules(), pool, b.scenario, {}, &reps_b, &error)) return fail("B: " + error);
+  simulate::Options options_a, options_b;
+  options_a.progress = progress_line(o, a.scenario.run, "A: ");
+  options_b.progress = progress_line(o, b.scenario.run, "B: ");
+  if (!simulate::run(a.rules(), pool, a.scenario, options_a, &reps_a, &error)) return fail("A: " + error);
+  if (!simulate::run(b.rules(), pool, b.scenario, options_b, &reps_b, &error)) return fail("B: " + error);
   const std::string label_a = fmt::format("{} with {}", o.rules, o.scenario);
   std::string label_b = fmt::format("{} with {}", rules_b, scenario_b);
   for (const std::string& spec : o.agents) label_b += " " + spec;
@@ -363,6 +382,7 @@ int run_simulate(const SimulateCliOptions& o) {
     if (!(store = history::Store::create(o.history, &error))) return fail("--history: " + error);
   }
   simulate::Options options;
+  options.progress = progress_line(o, scenario.run, "");
   options.observe = [&](int replication, const runtime::Event& e, const runtime::Runtime& rt) {
     if (replication > 0) return;
     history::Record r = recorder.record(e, rt, "simulate");
@@ -401,6 +421,7 @@ void register_simulate(CLI::App& app) {
   cmd->add_option("--history", opts->history, "Also write the event history to this SQLite file (replaced)");
   cmd->add_option("--interval", opts->interval, "The reports' interval: 15m, 1h (default) or 1d");
   cmd->add_flag("--no-jit", opts->no_jit, "Use the reference interpreter");
+  cmd->add_flag("--progress", opts->progress, "Show the progress line on stderr even when it is not a terminal");
   cmd->add_option("--agents", opts->agents, "Compare with B: the scenario with +N (or -N) agents in a group, +N@GROUP");
   cmd->add_option("--rules-b", opts->rules_b, "Compare with B: these rules");
   cmd->add_option("--scenario-b", opts->scenario_b, "Compare with B: this scenario (give it the same seed)");

@@ -263,5 +263,30 @@ TEST(SimulateScenarioParts, BadValuesAreRefusedWithTheirLine) {
   EXPECT_EQ(error("", R"(, "not_ready": {"every": "1h"})"), "line 3: `not_ready` needs `every` and `for`");
 }
 
+TEST(SimulateProgress, EachHundredthOfTheRunThenItsEnd) {
+  auto l = testing::load(testing::one_queue_rules());
+  ASSERT_TRUE(l);
+  auto s = parse_scenario(R"({
+  "streams": [{"name": "x", "rates": [60], "handle": {"fixed": "1m"}}],
+  "agents": [{"group": "a", "count": 2, "skills": {"s": 1}}],
+  "run": {"length": "10h", "replications": 2}
+})", l->result.rules->table(), l->schema);
+  ASSERT_TRUE(s.ok()) << s.error;
+  std::vector<std::vector<std::int64_t>> seen(2);
+  Options o;
+  o.progress = [&](int rep, std::int64_t at) { seen.at(static_cast<std::size_t>(rep)).push_back(at); };
+  std::vector<Replication> reps;
+  std::string error;
+  ASSERT_TRUE(run(l->result.rules->table(), l->pool, s.value, o, &reps, &error)) << error;
+  const std::int64_t length = 10 * 60 * kMinute;
+  for (const auto& at : seen) {
+    // An arrival a minute: an event in nearly every hundredth (6 minutes), none reported twice.
+    ASSERT_GE(at.size(), 80u);
+    ASSERT_LE(at.size(), 101u);
+    EXPECT_EQ(at.back(), length);
+    for (std::size_t k = 1; k < at.size(); ++k) EXPECT_GT(at[k] / (length / 100), at[k - 1] / (length / 100));
+  }
+}
+
 }  // namespace
 }  // namespace iwd::simulate
