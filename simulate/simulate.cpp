@@ -466,6 +466,7 @@ class Replicator {
     open_[id] = o;
     all_.advance(at, s_.run.warmup_ms, s_.run.length_ms, &backlog_);  // before it counts as waiting
     all_.arrive(measured(at));
+    count_in(&captured_by_interval_, at);
     waiting_measured_ += measured(at) ? 1 : 0;
     peak_open_ = std::max<std::int64_t>(peak_open_, static_cast<std::int64_t>(open_.size()));
     if (next) schedule_arrival(stream, exact_[stream]);
@@ -620,6 +621,7 @@ class Replicator {
       o.taken = true;
       all_.advance(at, s_.run.warmup_ms, s_.run.length_ms, &backlog_);
       all_.taken(at - o.captured, counted, s_.run.answer_within_ms);
+      if (at - o.captured <= s_.run.answer_within_ms) count_in(&within_by_interval_, o.captured);
       if (o.process >= 0) {
         Tally& t = by_process_[static_cast<std::size_t>(o.process)];
         t.advance(at, s_.run.warmup_ms, s_.run.length_ms);
@@ -635,6 +637,14 @@ class Replicator {
       return;
     }
     queue_.push({at + std::max<std::int64_t>(1, std::llround(o.handle_ms)), seq_++, Kind::Done, e.item});
+  }
+
+  // One more in the 15-minute interval from the start that holds `at` (none past the end).
+  void count_in(std::vector<std::int64_t>* counts, std::int64_t at) const {
+    if (at >= s_.run.length_ms) return;
+    const auto k = static_cast<std::size_t>(at / kIntervalMs);
+    if (counts->size() <= k) counts->resize(k + 1, 0);
+    ++(*counts)[k];
   }
 
   bool measured(std::int64_t captured) const { return captured >= s_.run.warmup_ms && captured < s_.run.length_ms; }
@@ -655,6 +665,10 @@ class Replicator {
       const std::int64_t span = std::min<std::int64_t>(kIntervalMs, s_.run.length_ms - static_cast<std::int64_t>(k) * kIntervalMs);
       r.backlog_by_interval.push_back(backlog_[k] / static_cast<double>(span));
     }
+    captured_by_interval_.resize(backlog_.size(), 0);
+    within_by_interval_.resize(backlog_.size(), 0);
+    r.captured_by_interval = captured_by_interval_;
+    r.answered_within_by_interval = within_by_interval_;
     *out = r;
   }
 
@@ -685,6 +699,7 @@ class Replicator {
   std::vector<std::int64_t> numbered_;  // each stream's items so far
   std::int64_t waiting_measured_ = 0, peak_open_ = 0;
   Tally all_;
+  std::vector<std::int64_t> captured_by_interval_, within_by_interval_;  // by the capture's 15 minutes
   std::vector<double> backlog_;  // the area under the number waiting, each 15 minutes from the start
   std::vector<Tally> by_process_;
   std::vector<ShiftChange> shifts_;

@@ -39,6 +39,9 @@ struct Replication : Measures {
   // Backlog over time: the mean number of items waiting to be taken in each 15-minute interval
   // from the start (warm-up included) to the end.
   std::vector<double> backlog_by_interval;
+  // Service level over time: in each 15-minute interval from the start to the end, the items
+  // captured, and of them those taken within run.answer_within.
+  std::vector<std::int64_t> captured_by_interval, answered_within_by_interval;
 };
 
 struct Options {

@@ -34,6 +34,11 @@ expect_in err "iwd simulate: replication 5/5, 100%" "the progress line on stderr
 cp "$TMP/out" "$TMP/again.txt"
 expect_exit 0 "the output with --progress is the same" -- cmp "$TMP/first.txt" "$TMP/again.txt"
 expect_exit 0 "no progress line on a stderr that is not a terminal" -- bash -c "\"\$0\" \"\$@\" 2>&1 >/dev/null | wc -c | grep -qx 0" "$IWD" "${run[@]}"
+expect_exit 0 "--chart" -- "$IWD" "${run[@]}" --chart "$TMP/chart.svg"
+cp "$TMP/out" "$TMP/again.txt"
+expect_exit 0 "the output with --chart is the same" -- cmp "$TMP/first.txt" "$TMP/again.txt"
+expect_exit 0 "the chart is SVG with the backlog and the service level" -- python3 -c \
+  "import sys, xml.etree.ElementTree as E; r = E.parse(sys.argv[1]).getroot(); n = '{http://www.w3.org/2000/svg}'; assert r.tag == n + 'svg'; assert len(r.findall(n + 'polyline')) >= 2; t = [x.text for x in r.findall(n + 'text')]; assert any(x.startswith('Backlog') for x in t) and any(x.startswith('Service level') for x in t), t" "$TMP/chart.svg"
 expect_exit 0 "--history" -- "$IWD" "${run[@]}" --history "$TMP/h.db"
 cp "$TMP/out" "$TMP/again.txt"
 expect_exit 0 "the output with --history is the same" -- cmp "$TMP/first.txt" "$TMP/again.txt"

@@ -1,4 +1,4 @@
-// `iwd simulate RULES SCENARIO [--format text|json|csv] [--interval I] [--history FILE] [--no-jit] [--progress]
+// `iwd simulate RULES SCENARIO [--format text|json|csv] [--interval I] [--history FILE] [--chart FILE] [--no-jit] [--progress]
 // [--agents +N@GROUP]... [--rules-b RULES] [--scenario-b SCENARIO]`: the runtime on a simulated
 // clock fed by a scenario (docs/simulate.md). The scenario is checked against the rules before
 // anything runs; one row per replication (waits from capture until an agent takes the item,
@@ -23,6 +23,7 @@
 #include "history/store.h"
 #include "reports/run.h"
 #include "reports/table.h"
+#include "simulate/chart.h"
 #include "simulate/compare.h"
 #include "simulate/simulate.h"
 #include "tools/iwd/commands.h"
@@ -31,7 +32,7 @@ namespace iwd::cli {
 namespace {
 
 struct SimulateCliOptions {
-  std::string rules, scenario, format = "text", history, interval = "1h";
+  std::string rules, scenario, format = "text", history, interval = "1h", chart;
   bool no_jit = false;
   bool progress = false;  // the progress line on stderr even when it is not a terminal
   std::vector<std::string> agents;  // comparison mode: B is A with these changes,
@@ -311,6 +312,7 @@ std::vector<reports::Table> compared_over_groups_and_time(const Setup& a, const 
 
 int run_comparison(const SimulateCliOptions& o, reports::Format format, std::int64_t width) {
   if (!o.history.empty()) return fail("--history: not with a comparison (run each setup on its own for its history)");
+  if (!o.chart.empty()) return fail("--chart: not with a comparison (run each setup on its own for its chart)");
   runtime::StringPool pool;
   Setup a, b;
   if (int status = load_setup(o.rules, o.scenario, o.no_jit, pool, &a); status >= 0) return status;
@@ -399,6 +401,11 @@ int run_simulate(const SimulateCliOptions& o) {
   if (store && history_error.empty()) store->append(pending, &history_error);
   if (!history_error.empty()) return fail("--history: " + history_error);
   store.reset();
+  if (!o.chart.empty()) {
+    std::ofstream chart(o.chart, std::ios::binary | std::ios::trunc);
+    chart << simulate::chart_svg(reps, scenario.run, fmt::format("{} with {}", o.rules, o.scenario));
+    if (!chart.flush()) return fail("--chart: cannot write '" + o.chart + "'");
+  }
   std::vector<reports::Table> tables{table_of(reps), occupancy_table(reps, scenario.agents),
                                      backlog_table(reps, scenario.run, width.value.ms, o.interval)};
   for (auto& b : builders) {
@@ -421,6 +428,7 @@ void register_simulate(CLI::App& app) {
   cmd->add_option("--history", opts->history, "Also write the event history to this SQLite file (replaced)");
   cmd->add_option("--interval", opts->interval, "The reports' interval: 15m, 1h (default) or 1d");
   cmd->add_flag("--no-jit", opts->no_jit, "Use the reference interpreter");
+  cmd->add_option("--chart", opts->chart, "Also write an SVG chart of the backlog and the service level over the run to this file");
   cmd->add_flag("--progress", opts->progress, "Show the progress line on stderr even when it is not a terminal");
   cmd->add_option("--agents", opts->agents, "Compare with B: the scenario with +N (or -N) agents in a group, +N@GROUP");
   cmd->add_option("--rules-b", opts->rules_b, "Compare with B: these rules");

@@ -63,6 +63,9 @@ TEST(SimulateBursts, FiftyItemsAtOnceWaitTheirTurnForOneAgent) {
   ASSERT_EQ(reps[0].backlog_by_interval.size(), 8u);
   EXPECT_EQ(reps[0].backlog_by_interval[3], 0);
   EXPECT_NEAR(reps[0].backlog_by_interval[4], 42, 1e-9);
+  // Service level over time: the 50 captured at 1h, in the fifth 15 minutes; one taken within 20 s.
+  EXPECT_EQ(reps[0].captured_by_interval, (std::vector<std::int64_t>{0, 0, 0, 0, 50, 0, 0, 0}));
+  EXPECT_EQ(reps[0].answered_within_by_interval, (std::vector<std::int64_t>{0, 0, 0, 0, 1, 0, 0, 0}));
 }
 
 TEST(SimulateBursts, AddToTheStreamsOtherArrivalsWithoutChangingThem) {
