@@ -1,7 +1,9 @@
-// The discrete-event loop: arrivals (Poisson, a rate per 15-minute interval) and handle-time
-// ends on one queue of instants, each turned into a replay script line for the real runtime
-// (replay::Session: an offer is accepted at once, as `iwd replay --auto-accept` does, unless
-// RONA lets it ring out), whose events tell when an agent first took an item.
+// The discrete-event loop: arrivals (Poisson, a rate per 15-minute interval), the ends of
+// handle times and the scenario's other changes on one queue of instants, each applied to the
+// real runtime through replay's session (replay::Session: items and offers by the runtime's own
+// calls, agents' changes as replay's `agent` lines; an offer is accepted at once, as `iwd replay
+// --auto-accept` does, unless RONA lets it ring out), whose events tell when an agent first
+// took an item.
 #include "simulate/simulate.h"
 
 #include <fmt/format.h>
@@ -17,8 +19,9 @@
 
 #include "runtime/item_json.h"
 #include "runtime/replay/replay.h"
-#include "simulate/histogram.h"
+#include "simulate/draws.h"
 #include "simulate/occupancy.h"
+#include "simulate/tally.h"
 
 namespace iwd::simulate {
 namespace {
@@ -26,55 +29,6 @@ namespace {
 using json = nlohmann::json;
 using runtime::replay::Op;
 using runtime::replay::ScriptLine;
-
-// Our own draws from mt19937_64's bits: the standard distributions differ between libraries,
-// and the same seed must give the same output everywhere.
-class Random {
- public:
-  explicit Random(std::uint64_t seed) : engine_(seed) {}
-  double uniform() { return static_cast<double>(engine_() >> 11) * 0x1.0p-53; }  // [0, 1)
-  double exponential(double mean) { return -std::log1p(-uniform()) * mean; }
-  double normal() {  // Box-Muller, one of the pair
-    const double u1 = 1.0 - uniform(), u2 = uniform();
-    return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * std::numbers::pi * u2);
-  }
-
- private:
-  std::mt19937_64 engine_;
-};
-
-double handle_ms(const HandleTime& h, Random& rng) {
-  switch (h.kind) {
-    case HandleTime::Kind::Fixed: return h.mean_ms;
-    case HandleTime::Kind::Exponential: return rng.exponential(h.mean_ms);
-    case HandleTime::Kind::Lognormal: {
-      const double s2 = std::log1p(h.spread * h.spread);
-      return std::exp(std::log(h.mean_ms) - s2 / 2 + std::sqrt(s2) * rng.normal());
-    }
-  }
-  return h.mean_ms;
-}
-
-// The next arrival after `t` (ms from the start) of a Poisson process whose rate is constant
-// in each 15-minute interval: memoryless, so a draw that leaves its interval starts again at
-// the next one's beginning with that one's rate. kNever past `end`.
-constexpr std::int64_t kNever = INT64_MAX;
-std::int64_t next_arrival(const Stream& s, double t, std::int64_t end, Random& rng, double* exact) {
-  while (t < static_cast<double>(end)) {
-    const auto k = static_cast<std::size_t>(t / kIntervalMs);
-    const double rate = s.rates_per_hour[std::min(k, s.rates_per_hour.size() - 1)] / 3600'000.0;  // per ms
-    const double boundary = static_cast<double>((k + 1) * kIntervalMs);
-    if (rate > 0) {
-      const double next = t + rng.exponential(1.0 / rate);
-      if (next < boundary) {
-        *exact = next;
-        return next < static_cast<double>(end) ? static_cast<std::int64_t>(next) : kNever;
-      }
-    }
-    t = boundary;
-  }
-  return kNever;
-}
 
 struct Open {
   std::int64_t captured = 0;  // ms from the start
@@ -100,66 +54,7 @@ struct Pending {
   bool operator>(const Pending& o) const { return at != o.at ? at > o.at : seq > o.seq; }
 };
 
-// The measures of one scope (every item, or one process's) as the run goes.
-class Tally {
- public:
-  // The area under the number waiting over the window [from, to), up to `at`.
-  // With `intervals`, also the area in each 15-minute interval from the start up to `to`.
-  void advance(std::int64_t at, std::int64_t from, std::int64_t to, std::vector<double>* intervals = nullptr) {
-    const std::int64_t a = std::max(last_, from), b = std::min(at, to);
-    if (b > a) area_ += static_cast<double>(waiting_) * static_cast<double>(b - a);
-    for (std::int64_t t = last_, end = std::min(at, to); intervals && waiting_ > 0 && t < end;) {
-      const auto k = static_cast<std::size_t>(t / kIntervalMs);
-      const std::int64_t next = std::min<std::int64_t>(end, static_cast<std::int64_t>(k + 1) * kIntervalMs);
-      if (intervals->size() <= k) intervals->resize(k + 1, 0.0);
-      (*intervals)[k] += static_cast<double>(waiting_) * static_cast<double>(next - t);
-      t = next;
-    }
-    last_ = std::max(last_, at);
-  }
-  void arrive(bool measured) {
-    ++waiting_;
-    arrivals_ += measured ? 1 : 0;
-  }
-  void taken(std::int64_t wait, bool measured, std::int64_t answer_within) {
-    --waiting_;
-    if (!measured) return;
-    waits_.add(wait);
-    waited_ += wait > 0 ? 1 : 0;
-    within_ += wait <= answer_within ? 1 : 0;
-  }
-  Measures summary(double window_s) const {
-    Measures m;
-    m.arrivals = arrivals_;
-    m.waited = waited_;
-    m.answered_within = within_;
-    m.mean_wait_s = waits_.mean() / 1000;
-    m.p50_s = waits_.percentile(0.50) / 1000;
-    m.p90_s = waits_.percentile(0.90) / 1000;
-    m.p95_s = waits_.percentile(0.95) / 1000;
-    m.p99_s = waits_.percentile(0.99) / 1000;
-    m.little_l = area_ / 1000 / window_s;
-    m.little_lambda = static_cast<double>(arrivals_) / window_s;
-    m.little_w_s = m.mean_wait_s;
-    return m;
-  }
-
- private:
-  WaitHistogram waits_;
-  std::int64_t arrivals_ = 0, waited_ = 0, within_ = 0, waiting_ = 0, last_ = 0;
-  double area_ = 0;
-};
-
 // Each stream draws from its own generator (seeded from the seed, the replication and the
-// stream), in the same order whatever the agents do: its arrival instants, then each item's
-// attributes and handle time. So the same scenario under other staffing or other rules sees the
-// same items (common random numbers, for comparisons).
-std::uint64_t splitmix64(std::uint64_t x) {
-  x += 0x9e3779b97f4a7c15u;
-  x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
-  x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
-  return x ^ (x >> 31);
-}
 
 // A group's agents' state changes from their shifts, every day the run covers (and one more,
 // for the items still waiting at the end), in ms from the start; and their state at the start.
