@@ -45,6 +45,9 @@ expect_exit 0 "the output with --history is the same" -- cmp "$TMP/first.txt" "$
 expect_exit 0 "iwd report reads the simulated history" -- "$IWD" report intraday-process \
   --from 2026-11-23T08:00:00Z --to 2026-11-23T12:00:00Z --interval 1h --history "$TMP/h.db"
 expect_in out "Voice.Inbound" "the calls' process is in the intraday report"
+expect_exit 0 "the simulation's intraday report (its builders fed in memory) is iwd report's over that history" -- bash -c \
+  "diff <(sed -n '/^Intraday process/,\$p' \"\$1\") <(\"\$2\" report intraday-process --from 2026-11-23T08:30:00Z --to 2026-11-23T12:00:00Z --interval 1h --now 2026-11-23T12:00:00Z --history \"\$3\")" \
+  _ "$TMP/first.txt" "$IWD" "$TMP/h.db"
 expect_exit 0 "and the segment service level report" -- "$IWD" report segment-service-level \
   --from 2026-11-23T08:00:00Z --to 2026-11-23T12:00:00Z --interval 1h --by process --history "$TMP/h.db"
 expect_in out "BackOffice.Cases" "the cases' process is in it"
