@@ -5,7 +5,9 @@
 // adds. The IR phases go through program_ir (the only JIT entry without LLVM types), so "IR
 // build" includes printing the module, and "optimize" is the difference of the two prints.
 //
-//   compile_phases_bench [rounds] [departments] [processes per department]
+//   compile_phases_bench [rounds] [departments] [processes per department] [check]
+// With `check`, only the phases of `iwd check` run (for profiling them); with
+// IWD_DUMP_RULESET=<path> the generated text is also written there (to compare `iwd check`).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -57,7 +59,15 @@ int main(int argc, char** argv) {
   const int rounds = argc > 1 ? std::atoi(argv[1]) : 5;
   const int departments = argc > 2 ? std::atoi(argv[2]) : 50;
   const int per_department = argc > 3 ? std::atoi(argv[3]) : 20;
+  const bool check_only = argc > 4 && std::string(argv[4]) == "check";
   const std::string text = iwd::bench::generate_ruleset(departments, per_department);
+  if (const char* dump = std::getenv("IWD_DUMP_RULESET")) {
+    std::FILE* f = std::fopen(dump, "w");
+    if (!f || std::fwrite(text.data(), 1, text.size(), f) != text.size() || std::fclose(f) != 0) {
+      std::fprintf(stderr, "cannot write %s\n", dump);
+      return 1;
+    }
+  }
   std::printf("%d departments x %d processes, %zd lines, %d rounds (medians)\n%-50s %9s %9s\n", departments, per_department,
               std::count(text.begin(), text.end(), '\n'), rounds, "phase", "CPU ms", "wall ms");
   Phases p;
@@ -77,6 +87,7 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "the generated ruleset has errors: %s\n", diags.all().front().message.c_str());
       return 1;
     }
+    if (check_only) continue;
     std::unique_ptr<Program> program;
     p.time("lower", [&] { program = lower_program(*bound); });
     std::size_t ir = 0;

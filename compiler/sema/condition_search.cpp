@@ -86,17 +86,25 @@ bool ConditionSolver::Impl::dfs(Query& q, std::size_t k) {
     if (ok && dfs(q, k + 1)) return true;
     if (q.capped) break;
   }
-  for (auto a : q.qatoms[k]) atom_mask[static_cast<std::size_t>(a)] = q.union_mask[static_cast<std::size_t>(a)];
+  for (auto a : q.qatoms[k]) atom_mask[static_cast<std::size_t>(a)] = union_mask[static_cast<std::size_t>(a)];
   return false;
 }
 
 ConditionSolver::Result ConditionSolver::Impl::solve(std::span<const Literal> lits) {
   finalize();
-  std::vector<std::int32_t> parent(vars.size(), -1);  // union-find over vars
-  auto find = [&](std::int32_t v) {
-    while (parent[static_cast<std::size_t>(v)] != v) {
-      auto& pv = parent[static_cast<std::size_t>(v)];
-      pv = parent[static_cast<std::size_t>(pv)];
+  if (var_stamp.size() < vars.size()) {
+    var_stamp.resize(vars.size(), 0);
+    var_parent.resize(vars.size());
+    var_part.resize(vars.size());
+  }
+  if (++stamp == 0) {  // wrapped: no var may look current
+    std::fill(var_stamp.begin(), var_stamp.end(), 0);
+    stamp = 1;
+  }
+  auto find = [&](std::int32_t v) {  // union-find over the query's vars
+    while (var_parent[static_cast<std::size_t>(v)] != v) {
+      auto& pv = var_parent[static_cast<std::size_t>(v)];
+      pv = var_parent[static_cast<std::size_t>(pv)];
       v = pv;
     }
     return v;
@@ -104,29 +112,40 @@ ConditionSolver::Result ConditionSolver::Impl::solve(std::span<const Literal> li
   for (const auto& l : lits) {
     const Cond& c = conds[static_cast<std::size_t>(l.cond)];
     for (auto v : c.vars)
-      if (parent[static_cast<std::size_t>(v)] < 0) parent[static_cast<std::size_t>(v)] = v;
+      if (var_stamp[static_cast<std::size_t>(v)] != stamp) {
+        var_stamp[static_cast<std::size_t>(v)] = stamp;
+        var_parent[static_cast<std::size_t>(v)] = v;
+        var_part[static_cast<std::size_t>(v)] = -1;
+      }
     for (std::size_t i = 1; i < c.vars.size(); ++i) {
       const auto a = find(c.vars[0]), b = find(c.vars[i]);
-      if (a != b) parent[static_cast<std::size_t>(b)] = a;
+      if (a != b) var_parent[static_cast<std::size_t>(b)] = a;
     }
   }
-  std::vector<std::pair<std::int32_t, std::vector<Literal>>> parts;  // by root var; -1: a literal without vars
+  // The parts in the order of their first literal; a literal without vars is a part alone.
+  std::vector<std::vector<Literal>> parts;
   for (const auto& l : lits) {
     const Cond& c = conds[static_cast<std::size_t>(l.cond)];
-    const std::int32_t root = c.vars.empty() ? -1 : find(c.vars[0]);
-    auto it = root < 0 ? parts.end()
-                       : std::find_if(parts.begin(), parts.end(), [root](const auto& p) { return p.first == root; });
-    if (it == parts.end()) parts.push_back({root, {l}});
-    else it->second.push_back(l);
+    if (c.vars.empty()) {
+      parts.push_back({l});
+      continue;
+    }
+    auto& part = var_part[static_cast<std::size_t>(find(c.vars[0]))];
+    if (part < 0) {
+      part = static_cast<std::int32_t>(parts.size());
+      parts.emplace_back();
+    }
+    parts[static_cast<std::size_t>(part)].push_back(l);
   }
   Result out;
   out.verdict = Verdict::Sat;
-  for (auto& [root, part] : parts) {
-    (void)root;
+  for (auto& part : parts) {
     std::vector<std::int32_t> key;
     key.reserve(part.size());
     for (const auto& l : part) key.push_back(l.cond * 2 + (l.holds ? 1 : 0));
-    std::sort(key.begin(), key.end());
+    // Often in order already (the conditions of a prefix such as "reaches department d" are
+    // numbered as written): checking is linear where sorting them again is not.
+    if (!std::is_sorted(key.begin(), key.end())) std::sort(key.begin(), key.end());
     key.erase(std::unique(key.begin(), key.end()), key.end());
     auto it = part_cache.find(key);
     if (it == part_cache.end()) it = part_cache.emplace(std::move(key), solve_part(part)).first;
@@ -168,6 +187,7 @@ std::vector<std::int32_t> ConditionSolver::Impl::segment_representatives(const V
   const Dom d = v.dom;
   auto value_at = [&](std::size_t i) -> const Value& { return v.cells[static_cast<std::size_t>(v.by_value[i])].v; };
   std::vector<std::size_t> bounds = {0, present};
+  std::vector<std::size_t> const_at;  // value-order indices of the cells that are a constant of the query
   for (auto a : query_atoms)
     for (const auto& c : atoms[static_cast<std::size_t>(a)].consts) {
       std::size_t lo = 0, hi = present;  // first index with value >= c
@@ -177,18 +197,23 @@ std::vector<std::int32_t> ConditionSolver::Impl::segment_representatives(const V
         else hi = mid;
       }
       bounds.push_back(lo);
-      if (lo < present && compare(d, value_at(lo), c) == 0) bounds.push_back(lo + 1);
+      if (lo < present && compare(d, value_at(lo), c) == 0) {
+        bounds.push_back(lo + 1);
+        const_at.push_back(lo);
+      }
     }
   std::sort(bounds.begin(), bounds.end());
   bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
+  std::sort(const_at.begin(), const_at.end());
   std::vector<std::int32_t> points, others;
   for (std::size_t i = 0; i + 1 < bounds.size(); ++i) {
     const std::size_t b = bounds[i], e = bounds[i + 1];
     if (e - b == 1 && i > 0) {
-      // A single cell right after a boundary: a constant of the query, or a lone gap.
-      bool is_const = false;
-      for (auto a : query_atoms)
-        for (const auto& c : atoms[static_cast<std::size_t>(a)].consts) is_const = is_const || compare(d, value_at(b), c) == 0;
+      // A single cell right after a boundary: a constant of the query, or a lone gap. (Cells
+      // hold distinct values, so the cell equal to a constant is the one its search found;
+      // looking it up there, not comparing every constant again, keeps a query with many
+      // constants on one attribute, as "reaches department d" is, from costing their square.)
+      const bool is_const = std::binary_search(const_at.begin(), const_at.end(), b);
       (is_const ? points : others).push_back(v.by_value[b]);
       continue;
     }
@@ -206,27 +231,41 @@ ConditionSolver::Result ConditionSolver::Impl::solve_part(std::span<const Litera
   q.lits.assign(lits.begin(), lits.end());
   q.blocked.assign(q.lits.size(), 0);
   // The vars of the query and, per var, its atoms and literals.
-  std::map<std::int32_t, std::pair<std::vector<std::int32_t>, std::vector<std::int32_t>>> per_var;
+  // As (var, atom) and (var, literal) pairs sorted by var: one allocation each, not a map's
+  // node per var.
+  std::vector<std::pair<std::int32_t, std::int32_t>> var_atoms, var_lits;
+  std::size_t n_atoms = 0, n_vars = 0;
+  for (const auto& l : q.lits) {
+    n_atoms += conds[static_cast<std::size_t>(l.cond)].atoms.size();
+    n_vars += conds[static_cast<std::size_t>(l.cond)].vars.size();
+  }
+  var_atoms.reserve(n_atoms);
+  var_lits.reserve(n_vars);
   for (std::size_t li = 0; li < q.lits.size(); ++li) {
     const Cond& c = conds[static_cast<std::size_t>(q.lits[li].cond)];
-    for (auto a : c.atoms) per_var[atoms[static_cast<std::size_t>(a)].var].first.push_back(a);
-    for (auto v : c.vars) per_var[v].second.push_back(static_cast<std::int32_t>(li));
+    for (auto a : c.atoms) var_atoms.push_back({atoms[static_cast<std::size_t>(a)].var, a});
+    for (auto v : c.vars) var_lits.push_back({v, static_cast<std::int32_t>(li)});
     if (!c.opaques.empty()) q.opaque_lits.push_back(static_cast<std::int32_t>(li));
   }
-  q.union_mask.assign(atoms.size(), 0);
+  std::sort(var_atoms.begin(), var_atoms.end());
+  std::stable_sort(var_lits.begin(), var_lits.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  if (union_mask.size() < atoms.size()) union_mask.resize(atoms.size(), 0);
   struct Entry {
     std::int32_t var;
     std::vector<std::int32_t> atoms, lits, reps;
   };
   std::vector<Entry> entries;
-  for (auto& [var, al] : per_var) {
+  std::size_t ai = 0;
+  for (std::size_t vi = 0; vi < var_lits.size();) {
+    // Every var of a literal's condition has an atom of it (c.vars are the atoms' vars).
+    const std::int32_t var = var_lits[vi].first;
     Entry en;
     en.var = var;
-    en.atoms = std::move(al.first);
-    std::sort(en.atoms.begin(), en.atoms.end());
-    en.atoms.erase(std::unique(en.atoms.begin(), en.atoms.end()), en.atoms.end());
-    en.lits = std::move(al.second);
+    for (; vi < var_lits.size() && var_lits[vi].first == var; ++vi) en.lits.push_back(var_lits[vi].second);
     en.lits.erase(std::unique(en.lits.begin(), en.lits.end()), en.lits.end());
+    while (ai < var_atoms.size() && var_atoms[ai].first < var) ++ai;
+    for (; ai < var_atoms.size() && var_atoms[ai].first == var; ++ai) en.atoms.push_back(var_atoms[ai].second);
+    en.atoms.erase(std::unique(en.atoms.begin(), en.atoms.end()), en.atoms.end());
     // Cells that no atom of the query tells apart are one: keep the first of each kind.
     std::vector<std::int32_t> key = en.atoms;
     key.push_back(-1 - var);
@@ -272,7 +311,7 @@ ConditionSolver::Result ConditionSolver::Impl::solve_part(std::span<const Litera
     for (auto a : en.atoms) {
       std::uint8_t m = 0;
       for (auto cell : en.reps) m |= atoms[static_cast<std::size_t>(a)].table[static_cast<std::size_t>(cell)];
-      q.union_mask[static_cast<std::size_t>(a)] = m;
+      union_mask[static_cast<std::size_t>(a)] = m;
       atom_mask[static_cast<std::size_t>(a)] = m;
     }
     entries.push_back(std::move(en));
@@ -304,7 +343,7 @@ ConditionSolver::Result ConditionSolver::Impl::solve_part(std::span<const Litera
     // Minimize: drop every var whose value does not matter.
     std::vector<bool> kept(q.order.size(), true);
     for (std::size_t k = 0; k < q.order.size(); ++k) {
-      for (auto a : q.qatoms[k]) atom_mask[static_cast<std::size_t>(a)] = q.union_mask[static_cast<std::size_t>(a)];
+      for (auto a : q.qatoms[k]) atom_mask[static_cast<std::size_t>(a)] = union_mask[static_cast<std::size_t>(a)];
       bool still = true;
       for (const auto& l : q.lits)
         if (!definite(l, eval(conds[static_cast<std::size_t>(l.cond)].root))) {

@@ -237,6 +237,10 @@ struct ConditionSolver::Impl {
   // ---- search ---------------------------------------------------------------------
 
   std::vector<std::uint8_t> atom_mask;  // per atom: the values it may take now
+  // Per atom: the values it takes over the current query's representatives (only the query's
+  // atoms are set). Kept across queries: sized by every atom, it would cost a query as much
+  // as the ruleset has atoms (and a large allocation each time) if it were the query's own.
+  std::vector<std::uint8_t> union_mask;
 
   std::uint8_t eval(std::int32_t n) const;
 
@@ -246,7 +250,6 @@ struct ConditionSolver::Impl {
     std::vector<std::vector<std::int32_t>> reps;         // per position: the cells to try
     std::vector<std::vector<std::int32_t>> qatoms;       // per position: the query's atoms on the var
     std::vector<std::vector<std::int32_t>> lits_of;      // per position: the literals mentioning the var
-    std::vector<std::uint8_t> union_mask;                // per atom (indexed like atom ids): over reps
     std::vector<std::int32_t> chosen;                    // per position: the cell chosen
     std::vector<std::int32_t> opaque_lits;               // literals whose condition has opaque parts
     std::vector<char> blocked;                           // per literal: left open at a leaf
@@ -265,6 +268,11 @@ struct ConditionSolver::Impl {
   std::unordered_map<std::vector<std::int32_t>, Result, KeyHash> part_cache;
 
   Result solve(std::span<const Literal> lits);
+  // solve's scratch, kept across queries for the same reason as union_mask: per var, its
+  // parent in the union-find (valid when var_stamp is the query's stamp) and its part.
+  std::vector<std::int32_t> var_parent, var_part;
+  std::vector<std::uint32_t> var_stamp;
+  std::uint32_t stamp = 0;
 
   // Candidate cells for a query: every atom of the query is constant between two of its
   // constants, so the cells in value order split into segments at those constants, and one

@@ -208,6 +208,42 @@ TEST_F(SolverTest, ExamplesNameOnlyWhatMatters) {
   EXPECT_EQ(solver_->example_text(r.example), "segment = Gold");
 }
 
+// One solver answers many queries (as the lints ask them) and keeps scratch state between
+// them: the split into parts, the cached parts and the representatives must not leak from
+// one query into the next, whatever order the literals come in.
+TEST_F(SolverTest, ManyQueriesOnOneSolver) {
+  std::vector<std::string> conds;
+  for (char c = 'a'; c <= 'l'; ++c) conds.push_back(std::string("s == \"") + c + "\"");  // 0..11
+  conds.push_back("segment == Gold and n > 3");                                           // 12
+  conds.push_back("n in 2..6");                                                           // 13
+  conds.push_back("s > \"c\" and s < \"f\" and n < 4");                                  // 14
+  load(conds);
+  // "Reaches the condition on k": none of a..j, k; its part apart from the one on n.
+  std::vector<ConditionSolver::Literal> reach;
+  for (std::size_t i = 0; i < 10; ++i) reach.push_back({ids_[i], false});
+  reach.push_back({ids_[10], true});
+  auto with = [&](std::vector<ConditionSolver::Literal> extra, bool in_front) {
+    auto q = reach;
+    q.insert(in_front ? q.begin() : q.end(), extra.begin(), extra.end());
+    return solve(q);
+  };
+  for (bool in_front : {false, true}) {
+    auto r = with({{ids_[12], true}, {ids_[13], false}}, in_front);
+    ASSERT_EQ(r.verdict, Verdict::Sat);
+    EXPECT_EQ(solver_->example_text(r.example), "segment = Gold, n = 7 and s = \"k\"");
+    EXPECT_EQ(with({{ids_[12], true}, {ids_[13], true}, {ids_[14], true}}, in_front).verdict, Verdict::Unsat);
+    EXPECT_EQ(with({{ids_[14], true}}, in_front).verdict, Verdict::Unsat);  // k is not between c and f
+  }
+  // The same literals without the prefix: s is free again, and joins n's part through 14.
+  auto r = solve({{ids_[14], true}, {ids_[13], true}, {ids_[3], false}});
+  ASSERT_EQ(r.verdict, Verdict::Sat);
+  EXPECT_EQ(solver_->example_text(r.example), "n = 2 and s = \"cx\"");  // between c and d
+  r = solve({{ids_[13], true}, {ids_[14], true}, {ids_[3], false}, {ids_[4], false}});
+  EXPECT_EQ(r.verdict, Verdict::Sat);
+  EXPECT_EQ(solve({{ids_[14], true}, {ids_[3], false}, {ids_[4], false}, {ids_[5], false}, {ids_[13], true}}).verdict,
+            Verdict::Sat);  // a string strictly between "c" and "d"
+}
+
 TEST(ConditionText, WritesTheLanguage) {
   SourceManager sm;
   DiagnosticBag diags;
