@@ -185,12 +185,57 @@ std::uint8_t ConditionSolver::Impl::eval_atom(const Atom& a, const Var& v, const
   }
 }
 
+// A comparison with one constant (or a range with two) is a step function of the value: over
+// the present cells in value order it is decided by where its constants fall, found by binary
+// search, rather than by comparing every cell (atoms times cells for an attribute compared
+// with many different constants). Absent cells go through eval_atom (fallbacks).
+bool ConditionSolver::Impl::fill_table_by_order(Atom& a, const Var& v) const {
+  const bool single = a.op == Op::Eq || a.op == Op::Ne || a.op == Op::Lt || a.op == Op::Le || a.op == Op::Gt || a.op == Op::Ge;
+  const bool range = a.op == Op::InRange || a.op == Op::NotInRange;
+  if (v.kind != VarKind::Value || !(single || range) || a.consts.size() != (range ? 2u : 1u)) return false;
+  const Dom d = v.dom;
+  std::size_t present = 0;
+  while (present < v.by_value.size() && !v.cells[static_cast<std::size_t>(v.by_value[present])].absent) ++present;
+  auto first = [&](const Value& c, bool above) {  // first index with value >= c (> c when above)
+    std::size_t lo = 0, hi = present;
+    while (lo < hi) {
+      const std::size_t mid = (lo + hi) / 2;
+      const int k = compare(d, v.cells[static_cast<std::size_t>(v.by_value[mid])].v, c);
+      if (k < 0 || (above && k == 0)) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const std::size_t lo0 = first(a.consts[0], false), hi0 = first(a.consts[0], true);
+  const std::size_t hi1 = range ? first(a.consts[1], true) : 0;
+  for (std::size_t i = 0; i < present; ++i) {
+    const int k = i < lo0 ? -1 : i < hi0 ? 0 : 1;  // the value against the (first) constant
+    bool t = false;
+    switch (a.op) {
+      case Op::Eq: t = k == 0; break;
+      case Op::Ne: t = k != 0; break;
+      case Op::Lt: t = k < 0; break;
+      case Op::Le: t = k <= 0; break;
+      case Op::Gt: t = k > 0; break;
+      case Op::Ge: t = k >= 0; break;
+      default: t = (k >= 0 && i < hi1) != (a.op == Op::NotInRange); break;
+    }
+    a.table[static_cast<std::size_t>(v.by_value[i])] = t ? kT : kF;
+  }
+  for (std::size_t i = present; i < v.by_value.size(); ++i) {
+    const auto cell = static_cast<std::size_t>(v.by_value[i]);
+    a.table[cell] = eval_atom(a, v, v.cells[cell]);
+  }
+  return true;
+}
+
 void ConditionSolver::Impl::finalize() {
   if (!dirty) return;
   for (auto& v : vars) build_cells(v);
   for (auto& a : atoms) {
     const Var& v = vars[static_cast<std::size_t>(a.var)];
     a.table.resize(v.cells.size());
+    if (fill_table_by_order(a, v)) continue;
     for (std::size_t i = 0; i < v.cells.size(); ++i) a.table[i] = eval_atom(a, v, v.cells[i]);
   }
   reps_cache.clear();

@@ -232,6 +232,8 @@ struct ConditionSolver::Impl {
 
   std::uint8_t eval_atom(const Atom& a, const Var& v, const Cell& c) const;
 
+  bool fill_table_by_order(Atom& a, const Var& v) const;
+
   void finalize();
 
   // ---- search ---------------------------------------------------------------------
