@@ -210,16 +210,7 @@ bool ConditionSolver::Impl::fill_table_by_order(Atom& a, const Var& v) const {
   const std::size_t hi1 = range ? first(a.consts[1], true) : 0;
   for (std::size_t i = 0; i < present; ++i) {
     const int k = i < lo0 ? -1 : i < hi0 ? 0 : 1;  // the value against the (first) constant
-    bool t = false;
-    switch (a.op) {
-      case Op::Eq: t = k == 0; break;
-      case Op::Ne: t = k != 0; break;
-      case Op::Lt: t = k < 0; break;
-      case Op::Le: t = k <= 0; break;
-      case Op::Gt: t = k > 0; break;
-      case Op::Ge: t = k >= 0; break;
-      default: t = (k >= 0 && i < hi1) != (a.op == Op::NotInRange); break;
-    }
+    const bool t = range ? (k >= 0 && i < hi1) != (a.op == Op::NotInRange) : comparison_holds(a.op, k);
     a.table[static_cast<std::size_t>(v.by_value[i])] = t ? kT : kF;
   }
   for (std::size_t i = present; i < v.by_value.size(); ++i) {

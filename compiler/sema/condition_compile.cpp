@@ -213,18 +213,7 @@ Op ConditionSolver::Impl::flip(Op op) {
 }
 
 std::uint8_t ConditionSolver::Impl::fold(Op op, Dom d, const Value& a, const Value& b) {
-  const int c = compare(d, a, b);
-  bool r = false;
-  switch (op) {
-    case Op::Eq: r = c == 0; break;
-    case Op::Ne: r = c != 0; break;
-    case Op::Lt: r = c < 0; break;
-    case Op::Le: r = c <= 0; break;
-    case Op::Gt: r = c > 0; break;
-    case Op::Ge: r = c >= 0; break;
-    default: break;
-  }
-  return r ? kT : kF;
+  return comparison_holds(op, compare(d, a, b)) ? kT : kF;
 }
 
 std::int32_t ConditionSolver::Impl::compile(const BoundExpr& e) {

@@ -61,6 +61,20 @@ inline bool ordered_op(Op op) {
   return op == Op::Lt || op == Op::Le || op == Op::Gt || op == Op::Ge || op == Op::InRange || op == Op::NotInRange;
 }
 
+// Whether a comparison `op` holds when its left side compares as `c` (<0, 0, >0) with its
+// right side; false for the other ops.
+inline bool comparison_holds(Op op, int c) {
+  switch (op) {
+    case Op::Eq: return c == 0;
+    case Op::Ne: return c != 0;
+    case Op::Lt: return c < 0;
+    case Op::Le: return c <= 0;
+    case Op::Gt: return c > 0;
+    case Op::Ge: return c >= 0;
+    default: return false;
+  }
+}
+
 struct Cell {
   bool absent = false;
   Value v;
