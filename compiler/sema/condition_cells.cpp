@@ -231,6 +231,7 @@ void ConditionSolver::Impl::finalize() {
   }
   reps_cache.clear();
   part_cache.clear();
+  last_part_result = nullptr;
   dirty = false;
 }
 

@@ -90,6 +90,29 @@ bool ConditionSolver::Impl::dfs(Query& q, std::size_t k) {
   return false;
 }
 
+const ConditionSolver::Result& ConditionSolver::Impl::cached_part(const std::vector<Literal>& part) {
+  // The same large part, literal for literal, as the last one (the lints ask about every pair
+  // of processes of a department with "reaches department d" in each query): no key to build.
+  auto same = [](const Literal& a, const Literal& b) { return a.cond == b.cond && a.holds == b.holds; };
+  if (last_part_result && part.size() == last_part.size() &&
+      std::equal(part.begin(), part.end(), last_part.begin(), same))
+    return *last_part_result;
+  std::vector<std::int32_t> key;
+  key.reserve(part.size());
+  for (const auto& l : part) key.push_back(l.cond * 2 + (l.holds ? 1 : 0));
+  // Often in order already (the conditions of a prefix such as "reaches department d" are
+  // numbered as written): checking is linear where sorting them again is not.
+  if (!std::is_sorted(key.begin(), key.end())) std::sort(key.begin(), key.end());
+  key.erase(std::unique(key.begin(), key.end()), key.end());
+  auto it = part_cache.find(key);
+  if (it == part_cache.end()) it = part_cache.emplace(std::move(key), solve_part(part)).first;
+  if (part.size() >= kLastPartMin) {  // the map's nodes stay put until finalize clears it
+    last_part = part;
+    last_part_result = &it->second;
+  }
+  return it->second;
+}
+
 ConditionSolver::Result ConditionSolver::Impl::solve(std::span<const Literal> lits) {
   finalize();
   if (var_stamp.size() < vars.size()) {
@@ -140,16 +163,7 @@ ConditionSolver::Result ConditionSolver::Impl::solve(std::span<const Literal> li
   Result out;
   out.verdict = Verdict::Sat;
   for (auto& part : parts) {
-    std::vector<std::int32_t> key;
-    key.reserve(part.size());
-    for (const auto& l : part) key.push_back(l.cond * 2 + (l.holds ? 1 : 0));
-    // Often in order already (the conditions of a prefix such as "reaches department d" are
-    // numbered as written): checking is linear where sorting them again is not.
-    if (!std::is_sorted(key.begin(), key.end())) std::sort(key.begin(), key.end());
-    key.erase(std::unique(key.begin(), key.end()), key.end());
-    auto it = part_cache.find(key);
-    if (it == part_cache.end()) it = part_cache.emplace(std::move(key), solve_part(part)).first;
-    const Result& r = it->second;
+    const Result& r = cached_part(part);
     if (r.verdict == Verdict::Unsat) {
       Result unsat;
       unsat.verdict = Verdict::Unsat;

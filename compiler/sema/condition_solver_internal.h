@@ -282,6 +282,12 @@ struct ConditionSolver::Impl {
   // (the parts are independent) and remembered, so that a part that many queries share
   // (e.g. "the item reaches department d") is searched once.
   std::unordered_map<std::vector<std::int32_t>, Result, KeyHash> part_cache;
+  // The last part of at least kLastPartMin literals looked up, as given, and its entry
+  // (cleared with part_cache): a query repeating it skips building and hashing its key.
+  static constexpr std::size_t kLastPartMin = 8;
+  std::vector<Literal> last_part;
+  const Result* last_part_result = nullptr;
+  const Result& cached_part(const std::vector<Literal>& part);
 
   Result solve(std::span<const Literal> lits);
   // solve's scratch, kept across queries for the same reason as union_mask: per var, its

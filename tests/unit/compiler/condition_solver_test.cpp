@@ -244,6 +244,24 @@ TEST_F(SolverTest, ManyQueriesOnOneSolver) {
             Verdict::Sat);  // a string strictly between "c" and "d"
 }
 
+// A condition added after queries renumbers the cells of its attribute: no answer kept from
+// before (an example names cells) may be given again.
+TEST_F(SolverTest, AddingAConditionForgetsEarlierAnswers) {
+  std::vector<std::string> conds;
+  for (char c = 'a'; c <= 'l'; ++c) conds.push_back(std::string("s == \"") + c + "\"");
+  conds.push_back("s == \"b0\"");  // a cell between b and c once added
+  load(conds);
+  ConditionSolver solver(*comp_->bound());
+  std::vector<ConditionSolver::Literal> reach;
+  for (std::size_t i = 0; i < 10; ++i) reach.push_back({solver.add(value("c" + std::to_string(i))), false});
+  reach.push_back({solver.add(value("c10")), true});
+  auto r = solver.solve(reach);
+  EXPECT_EQ(solver.example_text(r.example), "s = \"k\"");
+  solver.add(value("c12"));
+  r = solver.solve(reach);
+  EXPECT_EQ(solver.example_text(r.example), "s = \"k\"");
+}
+
 TEST(ConditionText, WritesTheLanguage) {
   SourceManager sm;
   DiagnosticBag diags;
