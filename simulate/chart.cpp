@@ -7,6 +7,7 @@
 #include <cmath>
 #include <optional>
 
+#include "stdlib/text.h"
 #include "stdlib/time.h"
 
 namespace iwd::simulate {
@@ -15,27 +16,13 @@ namespace {
 constexpr double kLeft = 60, kWidth = 880, kHeight = 240;
 constexpr double kTops[] = {40, 340};  // each panel's top
 
-std::string escaped(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 // A panel: its frame, title, y labels, and a polyline through the values (broken where one is
 // missing), each at its interval's middle; `top` the highest value, at the panel's top.
 std::string panel(double y0, const std::string& name, const std::vector<std::optional<double>>& values, double top,
                   const std::string& top_label, const char* colour) {
   std::string out = fmt::format(R"(<rect x="{}" y="{}" width="{}" height="{}" fill="none" stroke="#888"/>)"
                                 "\n" R"(<text x="{}" y="{}" font-size="14">{}</text>)" "\n",
-                                kLeft, y0, kWidth, kHeight, kLeft, y0 - 8, escaped(name));
+                                kLeft, y0, kWidth, kHeight, kLeft, y0 - 8, stdlib::xml_escape(name));
   out += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>)" "\n", kLeft - 4, y0 + 10, top_label);
   out += fmt::format(R"(<text x="{}" y="{}" font-size="11" text-anchor="end">0</text>)" "\n", kLeft - 4, y0 + kHeight);
   std::string points;
@@ -75,7 +62,7 @@ std::string chart_svg(const std::vector<Replication>& reps, const Run& run, cons
   }
   const double top = highest > 0 ? highest : 1;
   std::string out = R"(<svg xmlns="http://www.w3.org/2000/svg" width="960" height="640" viewBox="0 0 960 640" font-family="sans-serif">)" "\n";
-  out += fmt::format(R"(<text x="{}" y="20" font-size="16">{}</text>)" "\n", kLeft, escaped(title));
+  out += fmt::format(R"(<text x="{}" y="20" font-size="16">{}</text>)" "\n", kLeft, stdlib::xml_escape(title));
   out += panel(kTops[0], "Backlog: mean items waiting to be taken", backlog, top, fmt::format("{:.1f}", top), "#1f77b4");
   out += panel(kTops[1],
                fmt::format("Service level: share taken within {} (%), by capture", stdlib::format_duration(stdlib::Duration{run.answer_within_ms})),

@@ -18,4 +18,8 @@ std::string to_upper(std::string_view s);
 // fraction (`500`, `-5`), any other in its shortest round-trip form (`2.5`, `0.1`).
 std::string format_number(double v);
 
+// s with XML's special characters as entities (&, <, >, "): for attribute values and text in
+// the XML iwd writes (JUnit reports, SVG charts).
+std::string xml_escape(std::string_view s);
+
 }  // namespace iwd::stdlib

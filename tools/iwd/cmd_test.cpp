@@ -9,6 +9,7 @@
 #include "compiler/interp/rule_tests.h"
 #include "compiler/load/loaded_rules.h"
 #include "compiler/sema/bound.h"
+#include "stdlib/text.h"
 #include "tools/iwd/commands.h"
 
 namespace iwd::cli {
@@ -77,20 +78,6 @@ CoverageReport coverage_report(const SourceManager& sm, const BoundRuleset& rs, 
   return r;
 }
 
-std::string xml_escape(const std::string& s) {
-  std::string out;
-  for (char c : s) {
-    switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
-
 int run_test(const TestOptions& opts) {
   std::vector<std::string> roots;
   std::string error;
@@ -115,7 +102,7 @@ int run_test(const TestOptions& opts) {
       ++failed;
       if (opts.format == "text") std::cout << fmt::format("FAIL {}: the rules have errors\n", root);
       json_tests.push_back({{"file", root}, {"name", "(compile)"}, {"passed", false}});
-      junit += fmt::format("  <testsuite name=\"{}\" tests=\"1\" failures=\"1\"><testcase name=\"compile\"><failure message=\"the rules have errors\"/></testcase></testsuite>\n", xml_escape(root));
+      junit += fmt::format("  <testsuite name=\"{}\" tests=\"1\" failures=\"1\"><testcase name=\"compile\"><failure message=\"the rules have errors\"/></testcase></testsuite>\n", stdlib::xml_escape(root));
       continue;
     }
     if (!loaded.rules) {
@@ -144,16 +131,16 @@ int run_test(const TestOptions& opts) {
         fails.push_back({{"line", f.range.begin.line}, {"column", f.range.begin.col}, {"expected", f.expectation}, {"actual", f.actual}});
       json_tests.push_back({{"file", sm.file(r.range.file).path}, {"line", r.range.begin.line}, {"name", r.title},
                             {"passed", r.passed()}, {"failures", fails}});
-      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\">", xml_escape(root), xml_escape(r.title));
+      cases += fmt::format("    <testcase classname=\"{}\" name=\"{}\">", stdlib::xml_escape(root), stdlib::xml_escape(r.title));
       for (const auto& f : r.failures) {
         ++suite_failures;
-        cases += fmt::format("<failure message=\"{}\">{}:{}: {}: got {}</failure>", xml_escape(f.expectation),
-                             xml_escape(sm.file(f.range.file).path), f.range.begin.line, xml_escape(f.expectation),
-                             xml_escape(f.actual));
+        cases += fmt::format("<failure message=\"{}\">{}:{}: {}: got {}</failure>", stdlib::xml_escape(f.expectation),
+                             stdlib::xml_escape(sm.file(f.range.file).path), f.range.begin.line, stdlib::xml_escape(f.expectation),
+                             stdlib::xml_escape(f.actual));
       }
       cases += "</testcase>\n";
     }
-    junit += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n{}  </testsuite>\n", xml_escape(root),
+    junit += fmt::format("  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\">\n{}  </testsuite>\n", stdlib::xml_escape(root),
                          results.size(), suite_failures, cases);
     if (opts.coverage || opts.threshold >= 0) {
       const CoverageReport cov = coverage_report(sm, *comp.bound(), reached);
