@@ -2,6 +2,7 @@
 // that counts, per group (process, department or a `report by` value) and interval, the items
 // that enter and end, the open ones at each interval's end and the times of the completed ones.
 #include <algorithm>
+#include <cassert>
 #include <cmath>
 #include <limits>
 #include <map>
@@ -99,6 +100,13 @@ class FlowBuilder final : public Builder {
     if (is_end_state(r.to)) end(*it, r, iv);
   }
 
+  std::size_t completion_times_held() const {
+    std::size_t n = 0;
+    for (const auto& row : cells_)
+      for (const FlowCell& c : row) n += c.complete_ms.capacity();
+    return n;
+  }
+
   stdlib::ParseResult<Table> finish() override {
     using R = stdlib::ParseResult<Table>;
     if (!by_seen_ && by_ != "process" && by_ != "department")
@@ -168,6 +176,8 @@ class FlowBuilder final : public Builder {
       }
       std::vector<DueEntry>().swap(due_at_end_[next_end_]);
       for (std::size_t g = 0; g < groups_.size(); ++g) {
+        // No completion lands in an interval once its end is passed: keep what the table prints.
+        if (g < cells_.size() && !cells_[g].empty()) settle(cells_[g][next_end_]);
         if (open_[g] == 0 && (cells_.size() <= g || cells_[g].empty())) continue;
         FlowCell& c = cell(g, static_cast<std::ptrdiff_t>(next_end_));
         c.backlog = open_[g];
@@ -201,5 +211,11 @@ class FlowBuilder final : public Builder {
 }  // namespace
 
 std::unique_ptr<Builder> make_flow_builder(const Options& o) { return std::make_unique<FlowBuilder>(o); }
+
+std::size_t completion_times_held(const Builder& b) {
+  const auto* flow = dynamic_cast<const FlowBuilder*>(&b);
+  assert(flow != nullptr && "not an item-flow report's builder");
+  return flow->completion_times_held();
+}
 
 }  // namespace iwd::reports::detail

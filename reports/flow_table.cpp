@@ -27,8 +27,8 @@ reports::Cell mean(std::int64_t sum, std::int64_t n) {
   return static_cast<double>(sum) / static_cast<double>(n);
 }
 // Nearest rank: the smallest value with at least 90% of the values at or below it.
-reports::Cell p90(std::vector<std::int64_t>& v) {
-  if (v.empty()) return std::monostate{};
+std::optional<std::int64_t> p90(std::vector<std::int64_t>& v) {
+  if (v.empty()) return std::nullopt;
   const auto rank = static_cast<std::size_t>(std::ceil(0.9 * static_cast<double>(v.size())));
   std::nth_element(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(rank - 1), v.end());
   return v[rank - 1];
@@ -46,11 +46,12 @@ Table intraday(const Options& o, const Intervals& intervals, const std::string& 
                {"avg_complete", CellType::Duration}, {"p90_complete", CellType::Duration},
                {"avg_handle", CellType::Duration},   {"avg_first_offer", CellType::Duration}};
   rows(intervals, groups, cells, [&](std::size_t i, const std::string& g, FlowCell& c) {
-    std::int64_t sum = 0;
-    for (auto v : c.complete_ms) sum += v;
+    settle(c);
+    reports::Cell p90_complete = std::monostate{};
+    if (c.settled_p90_ms) p90_complete = *c.settled_p90_ms;
     t.rows.push_back({intervals.label(i), g, c.entered, c.completed, c.canceled, c.expired, c.rejected, c.backlog,
-                      c.overdue, c.completed_overdue, mean(sum, static_cast<std::int64_t>(c.complete_ms.size())),
-                      p90(c.complete_ms), mean(c.handle_ms, c.handled), mean(c.first_offer_ms, c.first_offers)});
+                      c.overdue, c.completed_overdue, mean(c.settled_sum_ms, c.settled_n), p90_complete,
+                      mean(c.handle_ms, c.handled), mean(c.first_offer_ms, c.first_offers)});
   });
   return t;
 }
@@ -85,6 +86,15 @@ Table outcome(const Options& o, const Intervals& intervals, const std::string& b
 }
 
 }  // namespace
+
+void settle(FlowCell& c) {
+  if (c.complete_ms.empty()) return;
+  for (auto v : c.complete_ms) c.settled_sum_ms += v;
+  c.settled_n += static_cast<std::int64_t>(c.complete_ms.size());
+  const auto p = p90(c.complete_ms);
+  c.settled_p90_ms = c.settled_p90_ms ? std::max(*c.settled_p90_ms, *p) : p;
+  std::vector<std::int64_t>().swap(c.complete_ms);
+}
 
 Table flow_table(const Options& o, const Intervals& intervals, const std::string& by, const Names& groups,
                  std::vector<std::vector<FlowCell>>& cells) {
