@@ -64,5 +64,32 @@ TEST(ReportFlowMemory, HoldsOneIntervalsCompletionTimesAndPrintsTheExactOnes) {
   }
 }
 
+// The store keeps `at` from decreasing as `seq` grows; a history that went back in time into an
+// interval already settled still counts its completions there with the exact count and sum,
+// and the larger of the two 90th percentiles (the values settled before are gone).
+TEST(ReportFlowMemory, ACompletionAfterItsIntervalWasSettledKeepsCountAndSum) {
+  Options o;
+  o.kind = ReportKind::IntradayProcess;
+  o.from = at("09:00");
+  o.to = at("12:00");
+  o.interval = IntervalKind::Hour;
+  o.zone = stdlib::TimeZone::find("UTC");
+  const ItemInfo info{"P", "D", {}, std::nullopt};
+  History h;
+  for (int i = 0; i < 10; ++i) {  // 1 to 10 minutes: p90 9 minutes
+    const std::string id = "A" + std::to_string(i);
+    h.item("09:00", id, info, "none", "queued", "capture");
+    h.item("09:00", id, info, "queued", "completed", "complete").at += minutes(i + 1);
+  }
+  h.item("11:00", "B", info, "none", "queued", "capture");  // settles 09:00 and 10:00
+  h.item("09:30", "C", info, "none", "queued", "capture");
+  h.item("09:50", "C", info, "queued", "completed", "complete");  // 20 minutes, back in 09:00
+  const auto rows = rows_of(run(o, h.records));
+  ASSERT_FALSE(rows.empty());
+  EXPECT_EQ(std::get<std::int64_t>(rows[0].at("completed")), 11);
+  EXPECT_DOUBLE_EQ(std::get<double>(rows[0].at("avg_complete")), static_cast<double>(minutes(55 + 20)) / 11);
+  EXPECT_EQ(std::get<std::int64_t>(rows[0].at("p90_complete")), minutes(20));
+}
+
 }  // namespace
 }  // namespace iwd::reports::test
