@@ -70,6 +70,7 @@ class Connection {
   // Counts the connections made: a caller keeping server-side state (prepared statements,
   // session settings) makes it again when this changed since it did.
   std::uint64_t generation() const { return generation_; }
+  const std::string& conninfo() const { return conninfo_; }
   // Connects now unless connected (every call does it first): Unavailable when it cannot.
   Status connect(const std::string& what);
 

@@ -1,5 +1,9 @@
 #include "pgstore/schema.h"
 
+#include <mutex>
+#include <set>
+#include <string>
+
 namespace iwd::pgstore {
 
 namespace {
@@ -305,13 +309,48 @@ BEGIN
 END
 $do$)sql";
 
+// The workspaces' catalog (server/workspace_catalog.h): one row per workspace other than the
+// default, its origin ('config': declared in the configuration; 'api': created over the admin
+// routes, with its settings, what workspace.json holds on SQLite). A row is written last by a
+// create, at the epoch of the workspace's lease (fenced as a journal row), so that a create cut
+// short leaves no row and is never served; a delete removes the row at the session's epoch.
+constexpr const char* kWorkspacesSchema = R"sql(
+DO $do$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('iwd_pgstore_schema'));
+  CREATE TABLE IF NOT EXISTS iwd_workspaces (
+    workspace text PRIMARY KEY,
+    epoch bigint NOT NULL,
+    origin text NOT NULL CHECK (origin IN ('config', 'api')),
+    settings text NOT NULL,
+    created_at timestamptz NOT NULL DEFAULT now());
+  CREATE OR REPLACE TRIGGER iwd_workspaces_fence BEFORE INSERT OR UPDATE ON iwd_workspaces
+    FOR EACH ROW EXECUTE FUNCTION iwd_fence();
+  CREATE OR REPLACE TRIGGER iwd_workspaces_fence_delete BEFORE DELETE ON iwd_workspaces
+    FOR EACH STATEMENT EXECUTE FUNCTION iwd_fence_session();
+END
+$do$)sql";
+
 }  // namespace
 
 Status create_schema(Connection& c) {
+  // Once per database in a process: CREATE OR REPLACE of a trigger or a view locks its table
+  // against every writer until the DDL commits, and each workspace's lease and journal open
+  // through here, so a workspace created under load would stall (and time out) on the others'.
+  static std::mutex mu;
+  static std::set<std::string> made;  // by conninfo
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (made.count(c.conninfo())) return {};
+  }
   if (Status s = c.exec("create the tables of iwd", kSchema); !s.ok()) return s;
   if (Status s = c.exec("create the tables of the journal store", kStoreSchema); !s.ok()) return s;
   if (Status s = c.exec("create the tables of the notifications", kNotifySchema); !s.ok()) return s;
-  return c.exec("create the tables of the event history", kHistorySchema);
+  if (Status s = c.exec("create the tables of the event history", kHistorySchema); !s.ok()) return s;
+  if (Status s = c.exec("create the workspaces' catalog", kWorkspacesSchema); !s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu);
+  made.insert(c.conninfo());
+  return {};
 }
 
 }  // namespace iwd::pgstore

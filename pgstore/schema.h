@@ -14,6 +14,8 @@
 //   fenced and viewed the same way (notify_outbox, notify_subscriptions).
 // - iwd_history and the event history's other tables (history/store.h), fenced and viewed the
 //   same way, under the names of SQLite's (history, history_meta, history_agg, ...).
+// - iwd_workspaces: the workspaces besides the default, declared or created over the API, with
+//   the settings of those created (server/workspace_catalog.h).
 #pragma once
 
 #include "pgstore/connection.h"
@@ -21,7 +23,8 @@
 namespace iwd::pgstore {
 
 // Creates what is missing (tables, the trigger); safe to call from several nodes at once (they
-// take turns on an advisory lock).
+// take turns on an advisory lock). Once per database (conninfo) in a process: the DDL locks
+// the tables against writers, so later calls return at once.
 Status create_schema(Connection& c);
 
 }  // namespace iwd::pgstore

@@ -10,8 +10,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "pgstore/schema.h"
 #include "server/journal.h"
 #include "server/ruleset.h"
+#include "server/store_lease.h"
+#include "server/workspace_catalog.h"
 
 namespace iwd::server {
 
@@ -30,20 +33,35 @@ EngineOptions engine_options(const ServerConfig& config) {
   return o;
 }
 
+// Where a workspace is kept in PostgreSQL, when it is (Deployment::store).
+struct PgPlace {
+  std::string conninfo, node;
+  std::function<void(const std::string& workspace, const std::string& why)> lost;
+  bool fresh = false;  // a create: what the name left (a create cut short, a delete) is erased first
+};
+
 // One workspace besides the default: everything it runs on, its own. Members in the order
-// they stop in reverse: the routes, the engine (answering what is in flight), then its hub,
-// journal and pool; `doomed` last, after the files are closed.
+// they stop in reverse: the routes, the engine (answering what is in flight), then its lease
+// (renewals stop; its rows erased first when deleted), hub, journal and pool; `doomed` last,
+// after the files are closed.
 class Workspace {
  public:
   enum class Origin { Config, Api };
-  Workspace(std::string name, fs::path folder, ServerConfig settings, Origin origin)
-      : name_(std::move(name)), folder_(std::move(folder)), origin_(origin), config_(std::move(settings)) {
+  Workspace(std::string name, fs::path folder, ServerConfig settings, Origin origin, std::optional<PgPlace> pg)
+      : name_(std::move(name)), folder_(std::move(folder)), origin_(origin), config_(std::move(settings)), pg_(std::move(pg)) {
     config_.data = folder_.string();  // its reports and item histories read its own history
     config_.workspace = name_;
   }
   ~Workspace() {
     table_.reset();
     engine_.reset();
+    if (erase_ && lease_) {  // deleted: its catalog row went before the delete answered; now the rest
+      pgstore::Connection conn(pg_->conninfo);
+      if (pgstore::Status s = catalog::erase(conn, name_, lease_->epoch()); !s.ok())
+        std::fprintf(stderr, "iwd serve: the rows of deleted workspace %s stay until a create of its name: %s\n",
+                     name_.c_str(), s.message.c_str());
+    }
+    lease_.reset();  // its thread may fence the journal until it stopped
     journal_.reset();
     if (!doomed_.empty()) {  // deleted: the folder renamed aside before the delete answered
       std::error_code ignored;
@@ -52,19 +70,40 @@ class Workspace {
   }
   // Opens its journal and starts its engine with `rules` (none: the journal's).
   bool start(Ruleset rules, runtime::Clock& clock, std::string* error) {
-    std::error_code ec;
-    fs::create_directories(folder_, ec);
-    if (!(journal_ = Journal::open(folder_.string(), error))) return false;
+    if (pg_) {
+      if (!open_postgresql(error)) return false;
+    } else {
+      std::error_code ec;
+      fs::create_directories(folder_, ec);
+      if (!(journal_ = Journal::open(folder_.string(), error))) return false;
+    }
     engine_ = Engine::start(std::move(rules), pool_, *journal_, clock, metrics_, hub_, engine_options(config_), error);
     if (!engine_) return false;
     auth_ = std::make_unique<Authenticator>(config_.tokens);
     table_ = std::make_unique<RouteTable>(ServerContext{engine_.get(), &metrics_, &hub_, &config_, &pool_}, *auth_);
     return true;
   }
+  // In PostgreSQL: records the workspace in the catalog at its lease's epoch (a create's last
+  // step, or a declared workspace's mark), or forgets it (a delete's first: its rows go when
+  // its engine stopped).
+  bool record(const std::string& settings, std::string* error) {
+    pgstore::Connection conn(pg_->conninfo);
+    const pgstore::Status s =
+        catalog::record(conn, {name_, origin_ == Origin::Config ? "config" : "api", settings}, lease_->epoch());
+    return s.ok() || (*error = s.message, false);
+  }
+  bool forget(std::string* error) {
+    pgstore::Connection conn(pg_->conninfo);
+    const pgstore::Status s = catalog::forget(conn, name_, lease_->epoch());
+    if (!s.ok()) return *error = s.message, false;
+    erase_ = true;
+    return true;
+  }
 
   const std::string& name() const { return name_; }
   const fs::path& folder() const { return folder_; }
   Origin origin() const { return origin_; }
+  bool in_postgresql() const { return pg_.has_value(); }
   const ServerConfig& config() const { return config_; }
   runtime::StringPool& pool() { return pool_; }
   const RouteTable& table() const { return *table_; }
@@ -73,12 +112,39 @@ class Workspace {
   void doom(fs::path renamed) { doomed_ = std::move(renamed); }
 
  private:
+  // The workspace's lease (waiting out a holder that stopped without releasing it: a kill -9's
+  // lease runs out within its ttl), then its journal at the lease's epoch; a create erases what
+  // the name left first.
+  bool open_postgresql(std::string* error) {
+    const StoreLease::Options options{pg_->conninfo, name_, pg_->node};
+    const auto until = std::chrono::steady_clock::now() + 3 * options.ttl;
+    pgstore::Code code = pgstore::Code::Ok;
+    while (!(lease_ = StoreLease::acquire(options, &code, error))) {
+      if (code != pgstore::Code::Held || std::chrono::steady_clock::now() >= until) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    if (pg_->fresh) {
+      pgstore::Connection conn(pg_->conninfo);
+      if (pgstore::Status s = catalog::erase(conn, name_, lease_->epoch()); !s.ok()) return *error = s.message, false;
+    }
+    if (!(journal_ = Journal::open_postgresql(pg_->conninfo, name_, lease_->epoch(), error))) return false;
+    journal_->set_retry_until([l = lease_.get()] { return l->deadline(); });
+    lease_->keep([this](const std::string& why) {
+      journal_->fence(why);
+      if (pg_->lost) pg_->lost(name_, why);
+    });
+    return true;
+  }
+
   std::string name_;
   fs::path folder_, doomed_;
   Origin origin_;
   ServerConfig config_;
+  std::optional<PgPlace> pg_;
+  bool erase_ = false;  // forgotten by the catalog: its rows go once its engine stopped
   runtime::StringPool pool_;
   std::unique_ptr<Journal> journal_;
+  std::unique_ptr<StoreLease> lease_;
   Metrics metrics_;
   OfferHub hub_;
   std::unique_ptr<Engine> engine_;
@@ -123,6 +189,13 @@ ojson describe(const std::string& name, const char* origin, const std::string& r
 }
 
 const char* origin_name(Workspace::Origin o) { return o == Workspace::Origin::Config ? "config" : "api"; }
+
+// A declared workspace, once started, leaves a mark that its data is a declared workspace's:
+// the `declared` file in its folder, or its catalog row in PostgreSQL.
+bool mark_declared(Workspace& ws, std::string* error) {
+  if (ws.in_postgresql()) return ws.record("", error);
+  return fs::exists(ws.folder() / kDeclaredFile) || write_durably(ws.folder() / kDeclaredFile, "declared in the configuration\n", error);
+}
 
 }  // namespace
 
@@ -176,26 +249,31 @@ WorkspaceRegistry::~WorkspaceRegistry() {
   all.clear();
 }
 
-std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment, runtime::Clock& clock, std::string* error) {
-  std::unique_ptr<WorkspaceRegistry> r(new WorkspaceRegistry(std::move(deployment), clock));
-  const fs::path root = fs::path(r->d_.data) / "workspaces";
+struct WorkspaceRegistry::Job {
+  std::shared_ptr<Workspace> ws;
+  std::optional<std::string> rules_path;  // a declared workspace's
+  std::string error;                      // "workspace `x`: ..." when it did not start
+};
+
+std::shared_ptr<Workspace> WorkspaceRegistry::make(const std::string& name, ServerConfig settings, bool declared,
+                                                   bool fresh) const {
+  std::optional<PgPlace> pg;
+  if (!d_.store.empty()) pg = PgPlace{d_.store, d_.node, d_.lost, fresh};
+  return std::make_shared<Workspace>(name, fs::path(d_.data) / "workspaces" / name, std::move(settings),
+                                     declared ? Workspace::Origin::Config : Workspace::Origin::Api, std::move(pg));
+}
+
+bool WorkspaceRegistry::from_folders(std::vector<Job>* jobs, std::string* error) {
+  const fs::path root = fs::path(d_.data) / "workspaces";
   std::error_code ec;
   fs::create_directories(root, ec);
-  if (ec) return *error = fmt::format("cannot create {}: {}", root.string(), ec.message()), nullptr;
-  std::map<std::string, const WorkspaceDecl*> declared;
-  for (const WorkspaceDecl& w : r->d_.config->workspaces) declared[w.name] = &w;
+  if (ec) return *error = fmt::format("cannot create {}: {}", root.string(), ec.message()), false;
   auto fail = [error](const std::string& name, const std::string& why) {
     *error = fmt::format("workspace `{}`: {}", name, why);
-    return nullptr;
+    return false;
   };
-  // Each workspace's rules loaded and its engine started on a few threads at once (below:
-  // their journals, pools and engines are their own), so the start grows with N / threads.
-  struct Job {
-    std::shared_ptr<Workspace> ws;
-    std::optional<std::string> rules_path;
-    std::string error;  // "workspace `x`: ..." when it did not start
-  };
-  std::vector<Job> jobs;
+  std::set<std::string> declared;
+  for (const WorkspaceDecl& w : d_.config->workspaces) declared.insert(w.name);
   for (const fs::directory_entry& entry : fs::directory_iterator(root, ec)) {
     const std::string name = entry.path().filename().string();
     if (!entry.is_directory()) continue;
@@ -217,7 +295,7 @@ std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment
       return fail(name, fmt::format("{} holds a folder that is no workspace's", root.string()));
     if (declared.count(name)) {
       if (settings) return fail(name, "declared in the configuration and also created over the API: delete one of them");
-      continue;  // started below
+      continue;  // started as declared
     }
     std::ifstream in(entry.path() / kSettingsFile, std::ios::binary);
     std::ostringstream text;
@@ -226,11 +304,47 @@ std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment
     auto parsed = parse_workspace_settings(nlohmann::json::parse(text.str(), nullptr, false),
                                            (entry.path() / kSettingsFile).string(), &why);
     if (!parsed) return fail(name, why);
-    jobs.push_back({std::make_shared<Workspace>(name, entry.path(), std::move(*parsed), Workspace::Origin::Api), std::nullopt, {}});
+    jobs->push_back({make(name, std::move(*parsed), false, false), std::nullopt, {}});
   }
-  if (ec) return *error = fmt::format("cannot read {}: {}", root.string(), ec.message()), nullptr;
-  for (const auto& [name, decl] : declared)
-    jobs.push_back({std::make_shared<Workspace>(name, root / name, decl->config, Workspace::Origin::Config), decl->rules, {}});
+  if (ec) return *error = fmt::format("cannot read {}: {}", root.string(), ec.message()), false;
+  return true;
+}
+
+bool WorkspaceRegistry::from_catalog(std::vector<Job>* jobs, std::string* error) {
+  pgstore::Connection conn(d_.store);
+  std::vector<catalog::Entry> entries;
+  pgstore::Status s = pgstore::create_schema(conn);
+  if (s.ok()) s = catalog::list(conn, &entries);
+  if (!s.ok()) return *error = s.message, false;
+  std::set<std::string> declared;
+  for (const WorkspaceDecl& w : d_.config->workspaces) declared.insert(w.name);
+  for (const catalog::Entry& e : entries) {
+    auto fail = [&](const std::string& why) { return *error = fmt::format("workspace `{}`: {}", e.name, why), false; };
+    if (e.origin == "config") {
+      if (!declared.count(e.name))  // as the `declared` mark on SQLite
+        return fail("PostgreSQL holds the data of a workspace declared in the configuration before and not any more: "
+                    "declare it again to serve its items, or delete its row from iwd_workspaces to drop them (its "
+                    "rows are erased by the next create of its name)");
+      continue;  // started as declared
+    }
+    if (declared.count(e.name)) return fail("declared in the configuration and also created over the API: delete one of them");
+    std::string why;
+    auto parsed = parse_workspace_settings(nlohmann::json::parse(e.settings, nullptr, false),
+                                           fmt::format("iwd_workspaces' row of {}", e.name), &why);
+    if (!parsed) return fail(why);
+    jobs->push_back({make(e.name, std::move(*parsed), false, false), std::nullopt, {}});
+  }
+  return true;
+}
+
+std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment, runtime::Clock& clock, std::string* error) {
+  std::unique_ptr<WorkspaceRegistry> r(new WorkspaceRegistry(std::move(deployment), clock));
+  // Each workspace's rules loaded and its engine started on a few threads at once (below:
+  // their journals, pools and engines are their own), so the start grows with N / threads.
+  std::vector<Job> jobs;
+  if (!(r->d_.store.empty() ? r->from_folders(&jobs, error) : r->from_catalog(&jobs, error))) return nullptr;
+  for (const WorkspaceDecl& decl : r->d_.config->workspaces)
+    jobs.push_back({r->make(decl.name, decl.config, true, false), decl.rules, {}});
   std::atomic<std::size_t> next{0};
   auto work = [&jobs, &next, &clock, open = r->d_.open] {
     for (std::size_t k; (k = next++) < jobs.size();) {
@@ -241,9 +355,7 @@ std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment
         why = why.empty() ? fmt::format("the rules {} have errors (iwd check {})", *job.rules_path, *job.rules_path) : why;
       else if (!open && job.ws->config().tokens.empty())
         why = "it has no `tokens`: with authentication, every workspace has its own";
-      else if (job.ws->start(std::move(rules), clock, &why) &&
-               (!job.rules_path || fs::exists(job.ws->folder() / kDeclaredFile) ||
-                write_durably(job.ws->folder() / kDeclaredFile, "declared in the configuration\n", &why)))
+      else if (job.ws->start(std::move(rules), clock, &why) && (!job.rules_path || mark_declared(*job.ws, &why)))
         continue;
       job.error = fmt::format("workspace `{}`: {}", job.ws->name(), why);
     }
@@ -320,7 +432,7 @@ Reply WorkspaceRegistry::create(const std::string& name, const nlohmann::json& b
           if (t.token == config->tokens[k].token)
             return error_reply(409, "token_in_use", fmt::format("tokens[{}].token is already another workspace's: each token opens one", k));
   }
-  auto ws = std::make_shared<Workspace>(name, folder, std::move(*config), Workspace::Origin::Api);
+  auto ws = make(name, std::move(*config), false, true);
   const nlohmann::json& rules_json = body["rules"];
   Ruleset rules;
   compiler::Diagnostics diagnostics;
@@ -334,12 +446,16 @@ Reply WorkspaceRegistry::create(const std::string& name, const nlohmann::json& b
     return refused;
   }
   std::error_code ec;
-  fs::remove_all(folder, ec);  // a create cut short left it (no workspace.json: never acknowledged)
+  const bool pg = ws->in_postgresql();
+  if (!pg) fs::remove_all(folder, ec);  // a create cut short left it (no workspace.json: never acknowledged)
   ojson stored(settings);
-  if (!ws->start(std::move(rules), clock_, &why) || !write_durably(folder / kSettingsFile, stored.dump(2) + "\n", &why) ||
-      !sync_path(folder.parent_path())) {
+  // Its settings written last, once its journal holds its rules: workspace.json, or its row in
+  // the catalog (PostgreSQL: in the workspace's start, what the name left was erased first).
+  if (!ws->start(std::move(rules), clock_, &why) ||
+      !(pg ? ws->record(stored.dump(), &why)
+           : write_durably(folder / kSettingsFile, stored.dump(2) + "\n", &why) && sync_path(folder.parent_path()))) {
     ws.reset();
-    fs::remove_all(folder, ec);
+    if (!pg) fs::remove_all(folder, ec);
     return error_reply(503, "create_failed", fmt::format("workspace `{}` was not created: {}", name, why));
   }
   const std::string label = ws->engine().ruleset_label();
@@ -349,7 +465,20 @@ Reply WorkspaceRegistry::create(const std::string& name, const nlohmann::json& b
 }
 
 Reply WorkspaceRegistry::remove(const std::string& name) {
-  std::shared_ptr<Workspace> ws;
+  std::shared_ptr<Workspace> ws = live(name);
+  if (ws && ws->in_postgresql() && ws->origin() == Workspace::Origin::Api) {
+    // Out of the catalog first, durably (its other rows go once its engine stopped), then out of the names.
+    std::string why;
+    if (!ws->forget(&why))
+      return error_reply(503, "delete_failed", fmt::format("workspace `{}` stays: {}", name, why));
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (auto it = live_.find(name); it != live_.end() && it->second == ws) live_.erase(it);
+    }
+    retire(std::move(ws));
+    return Reply{200, ojson{{"deleted", name}}};
+  }
+  ws.reset();
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = live_.find(name);

@@ -5,17 +5,22 @@
 // workspace ws's API (server/http.h). The default workspace is the data folder itself at the
 // top of the paths, run by cmd_serve.cpp as before; this registry holds the others: those the
 // configuration declares (`workspaces`) and those created over the API (PUT
-// /v1/admin/workspaces/{ws}, kept by DIR/workspaces/{ws}/workspace.json).
+// /v1/admin/workspaces/{ws}, kept by DIR/workspaces/{ws}/workspace.json). With --store
+// postgresql:// the same in PostgreSQL: each workspace's rows under a lease of its own, and
+// iwd_workspaces for what the folders say on SQLite (Deployment::store).
 //
 // A create is acknowledged once durable: the journal holds the rules and workspace.json its
 // settings (written last, renamed into place and synced); a folder without workspace.json is a
 // create cut short and removed at start, unless it holds the `declared` mark of a workspace the
 // configuration declared before (then the start stops, naming it). A delete renames the folder out of the names (a
 // leading `.`), durably, before it answers; the files go once the workspace's engine stopped.
+// In PostgreSQL the catalog row is written last by a create and deleted first by a delete, and
+// a create erases what a create cut short or a delete left of the name before it starts.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +52,15 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
     // No authentication anywhere (loopback only): a workspace may have no tokens, and the admin
     // routes need none. Otherwise every workspace has tokens, and the admin routes `admin_tokens`.
     bool open = false;
+    // With `iwd serve --store postgresql://`: the conninfo. Each workspace's journal (its history
+    // and outbox too) is then in PostgreSQL under a lease of its own held by `node`, and the
+    // catalog (server/workspace_catalog.h) is what workspace.json and the `declared` mark are
+    // on SQLite; nothing is kept under `data`. Empty: SQLite files under `data`.
+    std::string store = {};
+    std::string node = {};
+    // A workspace's lease is lost (another node took it, or no renewal came back in time): its
+    // journal acknowledges nothing more. Called once, from the lease's thread.
+    std::function<void(const std::string& workspace, const std::string& why)> lost = {};
   };
   // Starts every workspace (the configuration's and those created before), after removing what
   // a create or a delete cut short. Null and *error naming the workspace on failure.
@@ -67,6 +81,12 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
   Reply create(const std::string& name, const nlohmann::json& body);
   Reply remove(const std::string& name);
   std::shared_ptr<Workspace> live(const std::string& name) const;
+  std::shared_ptr<Workspace> make(const std::string& name, ServerConfig settings, bool declared, bool fresh) const;
+  // The workspaces to start: DIR/workspaces's folders, or the catalog's rows (`true` when it
+  // could say; *error naming the workspace otherwise), besides the declared ones.
+  struct Job;
+  bool from_folders(std::vector<Job>* jobs, std::string* error);
+  bool from_catalog(std::vector<Job>* jobs, std::string* error);
   void retire(std::shared_ptr<Workspace> ws);  // stopped and removed once no request holds it
 
   Deployment d_;

@@ -4,8 +4,9 @@
 acknowledged, kill -9, a restart once the lease expired, every acknowledged create present; a
 second serve on the same store refused while the first holds the lease, naming the holder and
 how long; a clean stop releases the lease at once; a serve whose lease another node took over
-exits 1 saying so; workspaces other than `default` are refused (not kept in PostgreSQL yet),
-as is a --store that is not PostgreSQL's (the event history there: serve_postgresql_history_test.py).
+exits 1 saying so; a data folder's SQLite workspaces are refused, as is a --store that is not
+PostgreSQL's (the event history there: serve_postgresql_history_test.py; workspaces there:
+serve_postgresql_workspaces_test.py).
 Usage: serve_postgresql_test.py IWD."""
 import json
 import os
@@ -61,13 +62,7 @@ def create(port, k):
 cluster = Cluster()
 procs = []
 try:
-    # Refused at start: what PostgreSQL does not keep yet, and a store that is not PostgreSQL's.
-    for what, extra in (("declared workspaces", {"workspaces": {"sales": {"rules": "examples/enterprise.iwd"}}}),
-                        ("admin_tokens", {"admin_tokens": [{"token": "deployment-token-0123456", "name": "ops"}]})):
-        proc, port, log = serve(cluster.url, config={**CONFIG, **extra}, name="workspaces")
-        check(port is None and proc.wait(timeout=30) == 2, f"{what} with --store postgresql:// are refused")
-        check("only the workspace `default` is kept in PostgreSQL" in open(log).read(), "saying so: " + open(log).read())
-    # A data folder whose workspaces a run without --store kept in SQLite: not served from PostgreSQL.
+    # Refused at start: a data folder whose workspaces a run without --store kept in SQLite: not served from PostgreSQL.
     proc, port, log = serve(None, config={**CONFIG, "admin_tokens": [{"token": "deployment-token-0123456", "name": "ops"}]},
                             name="sqlite", data="sqlite")
     check(port is not None, "a serve without --store: " + open(log).read())

@@ -46,30 +46,24 @@ bool postgresql_store(const std::string& store) {
 
 // The journal in PostgreSQL, under the lease of workspace `default` (server/store_lease.h),
 // with the event history and the notifications' outbox beside it, written in its
-// transactions. What is not kept there yet is refused, not ignored. The exit status when not:
-// 1 (held by another node, or the database unavailable: a supervisor tries again) or kExitUsage.
-int open_postgresql_store(const std::string& store, const std::string& data, const server::ServerConfig& config,
+// transactions; the other workspaces there too, each under a lease of its own
+// (server/workspaces.h). The exit status when not: 1 (held by another node, or the database
+// unavailable: a supervisor tries again) or kExitUsage.
+int open_postgresql_store(const std::string& store, const std::string& data, const std::string& node,
                           std::unique_ptr<server::StoreLease>* lease, std::unique_ptr<server::Journal>* journal) {
-  // Only the workspace `default` is kept there: others would go to SQLite files beside it,
-  // lost with this machine, so they are refused rather than split between the two stores.
-  if (!config.workspaces.empty() || !config.admin_tokens.empty()) {
-    std::cerr << "iwd serve: --store postgresql://: only the workspace `default` is kept in PostgreSQL yet; other "
-                 "workspaces (`workspaces`, and `admin_tokens` that create them) would be kept in SQLite files on this "
-                 "machine only: take them out of the configuration (--config), or keep every workspace in SQLite (no --store)\n";
-    return kExitUsage;
-  }
-  // Nor workspaces a run without --store created here over the API (DIR/workspaces/{ws}).
+  // Workspaces a run without --store created here over the API (DIR/workspaces/{ws}) are in
+  // SQLite files: refused rather than left unserved or split between the two stores.
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(std::filesystem::path(data) / "workspaces", ec))
     if (entry.is_directory() && entry.path().filename().string().front() != '.') {
       std::cerr << "iwd serve: --store postgresql://: " << entry.path().string()
-                << " is a workspace kept in SQLite; only the workspace `default` is kept in PostgreSQL yet: serve it "
-                   "without --store, or move the folder aside\n";
+                << " is a workspace kept in SQLite, which a service on PostgreSQL does not serve: serve it without "
+                   "--store, or move the folder aside\n";
       return kExitUsage;
     }
   std::string error;
   pgstore::Code code = pgstore::Code::Ok;
-  *lease = server::StoreLease::acquire({store, "default", server::node_name()}, &code, &error);
+  *lease = server::StoreLease::acquire({store, "default", node}, &code, &error);
   if (!*lease) {
     std::cerr << "iwd serve: " << error
               << (code == pgstore::Code::Held ? " (another iwd serve holds it: it is renewed while that one runs)" : "")
@@ -154,13 +148,14 @@ int run_serve(const ServeOptions& opts) {
   std::unique_ptr<server::Journal> journal;
   std::atomic<bool> lost{false};
   std::unique_ptr<server::StoreLease> lease;  // with --store postgresql://: stopped before `lost` and the journal go
+  const std::string node = server::node_name();  // the holder of this process's leases
   if (!opts.store.empty()) {
     if (!postgresql_store(opts.store)) {
       std::cerr << "iwd serve: --store is a PostgreSQL URI (postgresql://...) or conninfo (host=... dbname=...), not `"
                 << opts.store << "`\n";
       return kExitUsage;
     }
-    if (const int status = open_postgresql_store(opts.store, data, config, &lease, &journal); status != kExitOk) return status;
+    if (const int status = open_postgresql_store(opts.store, data, node, &lease, &journal); status != kExitOk) return status;
     // Lost: nothing more is acknowledged (503), and the service stops as a SIGTERM stops it.
     lease->keep([&lost, j = journal.get()](const std::string& why) {
       j->fence(why);
@@ -184,7 +179,18 @@ int run_serve(const ServeOptions& opts) {
   }
   // The other workspaces (server/workspaces.h): DIR/workspaces/{ws}, each its own engine.
   const auto workspaces_started = std::chrono::steady_clock::now();
-  auto workspaces = server::WorkspaceRegistry::open({data, &config, &auth, &metrics, engine.get(), !auth.enabled()}, clock, &error);
+  server::WorkspaceRegistry::Deployment deployment{data, &config, &auth, &metrics, engine.get(), !auth.enabled()};
+  if (lease) {  // in PostgreSQL, each under its lease: one lost stops the service as the default's does
+    deployment.store = opts.store;
+    deployment.node = node;
+    deployment.lost = [&lost](const std::string& ws, const std::string& why) {
+      lost = true;
+      std::cerr << "iwd serve: the lease of workspace " << ws << " is lost: " << why
+                << "; nothing more is acknowledged in it, stopping (start it again to take the lease once it is free)\n";
+      kill(getpid(), SIGTERM);
+    };
+  }
+  auto workspaces = server::WorkspaceRegistry::open(std::move(deployment), clock, &error);
   if (!workspaces) {
     std::cerr << "iwd serve: " << error << "\n";
     return kExitUsage;
@@ -206,7 +212,8 @@ int run_serve(const ServeOptions& opts) {
                            started.lines, started.ms,
                            started.reloads ? "; the rules given differ from the journal's: reloaded" : "");
   if (workspaces->size() > 0)
-    std::cerr << fmt::format("iwd serve: {} more workspaces under {}/workspaces, started in {} ms\n", workspaces->size(), data,
+    std::cerr << fmt::format("iwd serve: {} more workspaces {}, started in {} ms\n", workspaces->size(),
+                             lease ? "in PostgreSQL" : "under " + data + "/workspaces",
                              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                                    workspaces_started).count());
   if (!auth.enabled())
@@ -224,7 +231,7 @@ int run_serve(const ServeOptions& opts) {
   workspaces.reset();  // each workspace's engine answers and commits what is in flight
   engine.reset();  // answers and commits what is in flight
   if (lost) {
-    std::cerr << "iwd serve: stopped: the lease of workspace default was lost\n";
+    std::cerr << "iwd serve: stopped: a workspace's lease was lost\n";
     return 1;
   }
   std::cerr << "iwd serve: stopped\n";
