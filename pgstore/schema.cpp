@@ -8,12 +8,14 @@ namespace iwd::pgstore {
 
 namespace {
 
-// The trigger reads the lease row FOR SHARE: a takeover (an UPDATE of that row) waits until the
-// writing transaction ends, and a write that comes after a committed takeover re-reads the row
-// and sees the new epoch. So a stale write either commits before the takeover, and the new
-// holder reads it when it loads the journal, or is refused: never after it. The expiry is
-// compared with clock_timestamp(), the database's clock when the row is written, so that a
-// transaction left open for a long time does not write on the time it started at.
+// The fence (iwd_fence_check) reads the lease row FOR SHARE: a takeover (an UPDATE of that row)
+// waits until the writing transaction ends, and a write that comes after a committed takeover
+// re-reads the row and sees the new epoch. So a stale write either commits before the takeover,
+// and the new holder reads it when it loads the journal, or is refused: never after it. The
+// expiry is compared with clock_timestamp(), the database's clock when the rows are checked,
+// so that a transaction left open for a long time does not write on the time it started at.
+// The check runs once per statement and epoch, over the rows the statement wrote (a
+// transaction's journal lines in one INSERT: a check per row cost a query each).
 constexpr const char* kSchema = R"sql(
 DO $do$
 BEGIN
@@ -37,29 +39,51 @@ BEGIN
     address text NOT NULL,
     started_at timestamptz NOT NULL,
     heartbeat timestamptz NOT NULL);
-  CREATE OR REPLACE FUNCTION iwd_fence() RETURNS trigger LANGUAGE plpgsql AS $f$
+  CREATE OR REPLACE FUNCTION iwd_fence_check(ws text, ep bigint) RETURNS void LANGUAGE plpgsql AS $f$
   DECLARE
     l iwd_lease%ROWTYPE;
   BEGIN
-    SELECT * INTO l FROM iwd_lease WHERE workspace = NEW.workspace FOR SHARE;
+    SELECT * INTO l FROM iwd_lease WHERE workspace = ws FOR SHARE;
     IF NOT FOUND THEN
-      RAISE EXCEPTION 'workspace % has no lease: acquire it before writing', NEW.workspace
+      RAISE EXCEPTION 'workspace % has no lease: acquire it before writing', ws
         USING ERRCODE = 'IW001';
-    ELSIF l.epoch <> NEW.epoch THEN
+    ELSIF l.epoch <> ep THEN
       RAISE EXCEPTION 'epoch % of workspace % is stale: the lease is at epoch %, held by %',
-        NEW.epoch, NEW.workspace, l.epoch, coalesce(l.holder, 'nobody') USING ERRCODE = 'IW001';
+        ep, ws, l.epoch, coalesce(l.holder, 'nobody') USING ERRCODE = 'IW001';
     ELSIF l.holder IS NULL THEN
-      RAISE EXCEPTION 'the lease of workspace % (epoch %) was released', NEW.workspace, l.epoch
+      RAISE EXCEPTION 'the lease of workspace % (epoch %) was released', ws, l.epoch
         USING ERRCODE = 'IW001';
     ELSIF l.expires_at <= clock_timestamp() THEN
-      RAISE EXCEPTION 'the lease of workspace % (epoch %) expired % ago', NEW.workspace, l.epoch,
+      RAISE EXCEPTION 'the lease of workspace % (epoch %) expired % ago', ws, l.epoch,
         clock_timestamp() - l.expires_at USING ERRCODE = 'IW001';
     END IF;
+  END
+  $f$;
+  -- Per row: for a table written one row per statement.
+  CREATE OR REPLACE FUNCTION iwd_fence() RETURNS trigger LANGUAGE plpgsql AS $f$
+  BEGIN
+    PERFORM iwd_fence_check(NEW.workspace, NEW.epoch);
     RETURN NEW;
   END
   $f$;
-  CREATE OR REPLACE TRIGGER iwd_journal_fence BEFORE INSERT OR UPDATE ON iwd_journal
-    FOR EACH ROW EXECUTE FUNCTION iwd_fence();
+  -- Per statement, after it, over the rows it wrote (its transition table iwd_new_rows): each
+  -- workspace and epoch among them checked once, however many rows the statement holds (a
+  -- transaction's journal lines or history records in one INSERT). The statement's rows are
+  -- not visible to anyone before it ends, and it ends in this refusal.
+  CREATE OR REPLACE FUNCTION iwd_fence_rows() RETURNS trigger LANGUAGE plpgsql AS $f$
+  DECLARE
+    r record;
+  BEGIN
+    FOR r IN SELECT DISTINCT workspace, epoch FROM iwd_new_rows LOOP
+      PERFORM iwd_fence_check(r.workspace, r.epoch);
+    END LOOP;
+    RETURN NULL;
+  END
+  $f$;
+  CREATE OR REPLACE TRIGGER iwd_journal_fence AFTER INSERT ON iwd_journal
+    REFERENCING NEW TABLE AS iwd_new_rows FOR EACH STATEMENT EXECUTE FUNCTION iwd_fence_rows();
+  CREATE OR REPLACE TRIGGER iwd_journal_fence_update AFTER UPDATE ON iwd_journal
+    REFERENCING NEW TABLE AS iwd_new_rows FOR EACH STATEMENT EXECUTE FUNCTION iwd_fence_rows();
 END
 $do$)sql";
 
@@ -119,14 +143,19 @@ BEGIN
     RETURN NEW;
   END
   $f$;
+  -- (WHEN: a statement that numbers its lines itself calls no function per row.)
   CREATE OR REPLACE TRIGGER iwd_journal_seq BEFORE INSERT ON iwd_journal
-    FOR EACH ROW EXECUTE FUNCTION iwd_journal_seq();
+    FOR EACH ROW WHEN (NEW.seq IS NULL) EXECUTE FUNCTION iwd_journal_seq();
+  -- With an argument (an insert's early check): nothing to check for a session without an epoch.
   CREATE OR REPLACE FUNCTION iwd_fence_session() RETURNS trigger LANGUAGE plpgsql AS $f$
   DECLARE
     ws text := current_setting('iwd.workspace', true);
     ep bigint := nullif(current_setting('iwd.epoch', true), '')::bigint;
     l iwd_lease%ROWTYPE;
   BEGIN
+    IF TG_NARGS > 0 AND ep IS NULL THEN
+      RETURN NULL;
+    END IF;
     SELECT * INTO l FROM iwd_lease WHERE workspace = ws FOR SHARE;
     IF NOT FOUND OR ep IS NULL THEN
       RAISE EXCEPTION 'no lease for this session (workspace %, epoch %): acquire it before deleting', ws, ep
@@ -138,11 +167,32 @@ BEGIN
     RETURN NULL;
   END
   $f$;
+  -- The fence of a table whose rows carry a workspace and an epoch. An insert: its rows, each
+  -- at its epoch, once the statement wrote them (iwd_fence_rows), and first the session's
+  -- epoch, if it has one, before anything is written (a stale node's row refused as stale,
+  -- not as a duplicate of the new holder's). An update: its rows at their epoch (`by_rows`:
+  -- the journal's tables), or at the session's epoch; a delete at the session's epoch (a
+  -- row's own epoch is its writer's, which may be older: a node that lost its lease cannot
+  -- prune what the new holder reads).
+  CREATE OR REPLACE FUNCTION iwd_fence_table(t text, by_rows boolean) RETURNS void LANGUAGE plpgsql AS $f$
+  BEGIN
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE INSERT ON %I FOR EACH STATEMENT '
+                   'EXECUTE FUNCTION iwd_fence_session(''if set'')', t || '_fence_early', t);
+    EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER INSERT ON %I REFERENCING NEW TABLE AS iwd_new_rows '
+                   'FOR EACH STATEMENT EXECUTE FUNCTION iwd_fence_rows()', t || '_fence', t);
+    IF by_rows THEN
+      EXECUTE format('CREATE OR REPLACE TRIGGER %I AFTER UPDATE ON %I REFERENCING NEW TABLE AS iwd_new_rows '
+                     'FOR EACH STATEMENT EXECUTE FUNCTION iwd_fence_rows()', t || '_fence_update', t);
+      EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE DELETE ON %I FOR EACH STATEMENT '
+                     'EXECUTE FUNCTION iwd_fence_session()', t || '_fence_delete', t);
+    ELSE
+      EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE UPDATE OR DELETE ON %I FOR EACH STATEMENT '
+                     'EXECUTE FUNCTION iwd_fence_session()', t || '_fence_change', t);
+    END IF;
+  END
+  $f$;
   FOREACH t IN ARRAY ARRAY['iwd_journal', 'iwd_rulesets', 'iwd_snapshots', 'iwd_snapshot_parts'] LOOP
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE INSERT OR UPDATE ON %I FOR EACH ROW EXECUTE FUNCTION iwd_fence()',
-                   t || '_fence', t);
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE DELETE ON %I FOR EACH STATEMENT EXECUTE FUNCTION iwd_fence_session()',
-                   t || '_fence_delete', t);
+    PERFORM iwd_fence_table(t, true);
   END LOOP;
   CREATE OR REPLACE VIEW journal AS
     SELECT seq, line, checksum FROM iwd_journal WHERE workspace = current_setting('iwd.workspace', true);
@@ -159,7 +209,7 @@ $do$)sql";
 
 // The notifications' outbox and subscriptions (notify/outbox.h), as SQLite's tables with a
 // workspace and an epoch, under views of SQLite's names. Fenced as the journal's tables are:
-// an insert per row at its epoch; an update or a delete (the sender's steps, replays, a
+// an insert's rows at their epoch; an update or a delete (the sender's steps, replays, a
 // subscription's removal) per statement at the session's, since a row's own epoch is its
 // writer's, which a takeover leaves behind. Ids come from one identity for every workspace:
 // a workspace's rows are written by one node at a time, in one transaction at a time, so
@@ -193,10 +243,7 @@ BEGIN
     UNIQUE (workspace, subscription, seq));
   CREATE INDEX IF NOT EXISTS iwd_notify_outbox_by_state ON iwd_notify_outbox (workspace, subscription, state, id);
   FOREACH t IN ARRAY ARRAY['iwd_notify_subscriptions', 'iwd_notify_outbox'] LOOP
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION iwd_fence()',
-                   t || '_fence', t);
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE UPDATE OR DELETE ON %I FOR EACH STATEMENT '
-                   'EXECUTE FUNCTION iwd_fence_session()', t || '_fence_change', t);
+    PERFORM iwd_fence_table(t, false);
   END LOOP;
   CREATE OR REPLACE VIEW notify_subscriptions AS
     SELECT name, spec FROM iwd_notify_subscriptions WHERE workspace = current_setting('iwd.workspace', true);
@@ -208,7 +255,7 @@ $do$)sql";
 
 // The event history (history/store.h, docs/reporting.md): SQLite's tables with a workspace and
 // an epoch, keyed by the workspace first, under views of SQLite's names, fenced as the
-// notifications' are: an insert per row at its epoch; an update or a delete (retention, the
+// notifications' are: an insert's rows at their epoch; an update or a delete (retention, the
 // aggregates' cells rewritten) per statement at the session's. A write that updates goes to
 // the table itself (sqlstore::Database::upsert), the workspace in its conflict key, since
 // PostgreSQL refuses ON CONFLICT through a view. history_v joins the `report by` values back,
@@ -275,10 +322,7 @@ BEGIN
     PRIMARY KEY (workspace, row));
   FOREACH t IN ARRAY ARRAY['iwd_history', 'iwd_history_dimensions', 'iwd_history_meta', 'iwd_history_marks',
                            'iwd_history_agg', 'iwd_history_agg_groupings', 'iwd_history_agg_items'] LOOP
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE INSERT ON %I FOR EACH ROW EXECUTE FUNCTION iwd_fence()',
-                   t || '_fence', t);
-    EXECUTE format('CREATE OR REPLACE TRIGGER %I BEFORE UPDATE OR DELETE ON %I FOR EACH STATEMENT '
-                   'EXECUTE FUNCTION iwd_fence_session()', t || '_fence_change', t);
+    PERFORM iwd_fence_table(t, false);
   END LOOP;
   CREATE OR REPLACE VIEW history AS
     SELECT seq, at, kind, item, reason, from_state, to_state, agent, department, process, priority, previous_priority,

@@ -4,6 +4,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cassert>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -111,6 +112,7 @@ std::unique_ptr<Journal> Journal::open_postgresql(const std::string& conninfo, c
   if (s.ok()) s = pg->set_session("iwd.workspace", workspace);
   if (s.ok()) s = pg->set_session("iwd.epoch", std::to_string(epoch));
   j->store_ = std::move(pg);
+  j->unwritten_.emplace(2);
   if (!s.ok() || !j->prepare_statements(error)) {
     if (!s.ok()) *error = s.message;
     *error = j->path_ + ": " + *error;
@@ -144,12 +146,16 @@ std::unique_ptr<sqlstore::Database> Journal::open_another(std::string* error) co
 
 namespace {
 constexpr const char* kInsertLine = "INSERT INTO journal (line, checksum) VALUES (?1, ?2)";
+// PostgreSQL: the lines numbered after the last, in the order given.
+constexpr const char* kInsertLines =
+    "INSERT INTO journal (seq, line, checksum) SELECT (SELECT COALESCE(MAX(seq), 0) FROM journal) + t.n, t.line, "
+    "t.checksum FROM unnest(?1::text[], ?2::bigint[]) WITH ORDINALITY AS t(line, checksum, n)";
 // ON CONFLICT DO NOTHING: SQLite's INSERT OR IGNORE, in words PostgreSQL knows too.
 constexpr const char* kInsertRuleset = "INSERT INTO rulesets (key, bundle) VALUES (?1, ?2) ON CONFLICT DO NOTHING";
 }  // namespace
 
 bool Journal::prepare_statements(std::string* error) {
-  return statement(kInsertLine, error) && statement(kInsertRuleset, error);
+  return statement(unwritten_ ? kInsertLines : kInsertLine, error) && statement(kInsertRuleset, error);
 }
 
 sqlstore::Statement* Journal::statement(std::string_view sql, std::string* error) {
@@ -308,6 +314,7 @@ std::optional<std::int64_t> Journal::committed_seq(std::string* error) {
 
 bool Journal::begin(std::string* error) {
   pending_ = 0;
+  if (unwritten_) unwritten_->clear();
   {
     std::lock_guard<std::mutex> lock(fence_mu_);
     if (!fenced_.empty()) return failed(sqlstore::Status::fail(sqlstore::Code::Fenced, fenced_), error);
@@ -343,6 +350,11 @@ bool Journal::add_ruleset(const std::string& key, const std::string& bundle, std
 
 bool Journal::add_line(const std::string& line, std::string* error) {
   if (injected(JournalFault::Kind::Write, error)) return false;
+  if (unwritten_) {
+    unwritten_->text(line).int64(checksum(line));
+    ++pending_;
+    return true;
+  }
   const bool ok = run(kInsertLine,
                       [&](sqlstore::Statement& st) {
                         st.bind_text(1, line);
@@ -356,6 +368,7 @@ bool Journal::add_line(const std::string& line, std::string* error) {
 // A statement (prepared once) run with its bindings, `row` called for each row; false (and
 // *error) on failure.
 bool Journal::run(const char* sql, const Bind& bind, std::string* error, const Bind& row) {
+  if (unwritten_ && unwritten_->rows() > 0 && !write_lines(error)) return false;  // what follows may read them
   sqlstore::Statement* st = statement(sql, error);
   if (!st) return false;
   bind(*st);
@@ -478,7 +491,18 @@ std::optional<std::int64_t> Journal::prune(std::int64_t limit, std::string* erro
   return deleted;
 }
 
+// (Emptied first: run() writes the lines left before any other statement.)
+bool Journal::write_lines(std::string* error) {
+  sqlstore::ColumnArrays lines = std::move(*unwritten_);
+  unwritten_.emplace(2);
+  const bool ok = run(kInsertLines, [&](sqlstore::Statement& st) { lines.bind(st); }, error);
+  assert(!ok || changes_ == static_cast<std::int64_t>(lines.rows()));
+  return ok;
+}
+
 bool Journal::commit(std::string* error) {
+  // (A failure here sent no COMMIT: the transaction did not land.)
+  if (unwritten_ && unwritten_->rows() > 0 && !write_lines(error)) return rollback(), false;
   bool ok = false;
   {
     std::optional<FaultVfs::Armed> armed;  // the log's writes or fsync fail in this commit
@@ -520,6 +544,7 @@ void Journal::discard_failed_frames(std::string* error) {
 void Journal::rollback() {
   store_->rollback();  // a failure leaves nothing to undo: the transaction is gone either way
   pending_ = 0;
+  if (unwritten_) unwritten_->clear();
 }
 
 bool Journal::append(const std::vector<std::pair<std::string, std::string>>& rulesets,

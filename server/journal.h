@@ -40,6 +40,7 @@
 #include <vector>
 
 #include "server/journal_fault.h"
+#include "sqlstore/column_arrays.h"
 #include "sqlstore/database.h"
 
 struct sqlite3;
@@ -172,6 +173,11 @@ class Journal {
   using Bind = std::function<void(sqlstore::Statement&)>;
   bool run(const char* sql, const Bind& bind, std::string* error, const Bind& row = {});
   std::int64_t pending_ = 0;  // lines added in the open transaction
+  // PostgreSQL: the lines added and not written yet (line, checksum), written by one statement
+  // before the transaction's next statement or its commit (a round trip per line cost more
+  // than the rest of a create); SQLite writes each at once.
+  std::optional<sqlstore::ColumnArrays> unwritten_;
+  bool write_lines(std::string* error);
   std::size_t snapshot_part_bytes_ = 16 << 20;
   std::int64_t count_ = 0;
 };

@@ -21,6 +21,14 @@ class JournalTest : public PgTest {
     EXPECT_TRUE(s.ok()) << s.message;
     return out;
   }
+  // node-a writes line a1 at epoch 1, its lease (1 s) lapses, node-b takes w1 over at epoch 2.
+  void taken_over(Lease* a, Lease* b) {
+    ASSERT_TRUE(acquire(*db, "w1", "node-a", 1s, a).ok());
+    std::int64_t last = 0;
+    ASSERT_TRUE(append(*db, *a, {"a1"}, &last).ok());
+    std::this_thread::sleep_for(1200ms);
+    ASSERT_TRUE(acquire(*db, "w1", "node-b", 60s, b).ok());
+  }
 };
 
 TEST_F(JournalTest, LinesComeBackInTheOrderAppendedAfterASeq) {
@@ -92,11 +100,7 @@ TEST_F(JournalTest, APausedHoldersWriteAfterATakeoverIsRefusedByTheDatabase) {
 // to one, or a row for a workspace without a lease, all fail with SQLSTATE IW001.
 TEST_F(JournalTest, TheDatabaseRefusesAnyStatementWritingAStaleEpoch) {
   Lease a, b;
-  ASSERT_TRUE(acquire(*db, "w1", "node-a", 1s, &a).ok());
-  std::int64_t last = 0;
-  ASSERT_TRUE(append(*db, a, {"a1"}, &last).ok());
-  std::this_thread::sleep_for(1200ms);
-  ASSERT_TRUE(acquire(*db, "w1", "node-b", 60s, &b).ok());
+  ASSERT_NO_FATAL_FAILURE(taken_over(&a, &b));
 
   Status s = db->exec("write a stale line by hand",
                       "INSERT INTO iwd_journal (workspace, seq, epoch, line) VALUES ('w1', 2, 1, 'stale')");
@@ -111,6 +115,53 @@ TEST_F(JournalTest, TheDatabaseRefusesAnyStatementWritingAStaleEpoch) {
                        "INSERT INTO iwd_journal (workspace, seq, epoch, line) VALUES ('w1', 2, 2, 'b1')")
                   .ok());
   EXPECT_EQ(read("w1", 0).size(), 2u);
+}
+
+// The fence is per statement over the rows it wrote (a transaction's lines in one INSERT): a
+// statement of many rows with one at a stale epoch among current ones, or rows of a workspace
+// without a lease beside those of one with it, is refused whole; a session whose own epoch is
+// stale is refused before its rows meet the new holder's (a stale duplicate is fenced, not a
+// duplicate key); many rows at the current epoch pass.
+TEST_F(JournalTest, AStatementOfManyRowsIsRefusedWholeWhenOneOfThemIsStale) {
+  Lease a, b;
+  ASSERT_NO_FATAL_FAILURE(taken_over(&a, &b));
+  std::int64_t last = 0;
+
+  Status s = db->exec("write current lines with a stale one among them",
+                      "INSERT INTO iwd_journal (workspace, seq, epoch, line) "
+                      "SELECT 'w1', 1 + n, CASE WHEN n = 50 THEN 1 ELSE 2 END, 'x' FROM generate_series(1, 100) n");
+  EXPECT_EQ(s.code, Code::Fenced) << s.message;
+  EXPECT_NE(s.message.find("epoch 1 of workspace w1 is stale: the lease is at epoch 2, held by node-b"),
+            std::string::npos)
+      << s.message;
+  s = db->exec("write lines of a workspace without a lease beside current ones",
+               "INSERT INTO iwd_journal (workspace, seq, epoch, line) VALUES ('w1', 2, 2, 'b'), ('nobody', 1, 1, 'x')");
+  EXPECT_EQ(s.code, Code::Fenced) << s.message;
+  EXPECT_NE(s.message.find("workspace nobody has no lease"), std::string::npos) << s.message;
+  EXPECT_EQ(read("w1", 0).size(), 1u);
+
+  auto stale = connect();
+  ASSERT_TRUE(stale->exec("set the stale session", "SELECT set_config('iwd.workspace', 'w1', false), "
+                                                   "set_config('iwd.epoch', '1', false)").ok());
+  s = stale->exec("write a line over the first one from the stale session",
+                  "INSERT INTO iwd_journal (workspace, seq, epoch, line) VALUES ('w1', 1, 1, 'again')");
+  EXPECT_EQ(s.code, Code::Fenced) << s.message;
+  EXPECT_NE(s.message.find("epoch 1 of workspace w1 is stale"), std::string::npos) << s.message;
+
+  // 500 rows, one check of their lease (the functions' calls counted in the transaction).
+  ASSERT_TRUE(db->exec("begin", "BEGIN").ok());
+  ASSERT_TRUE(db->exec("count function calls", "SET LOCAL track_functions = 'all'").ok());
+  std::vector<std::string> lines(500, "b");
+  ASSERT_TRUE(append(*db, b, lines, &last).ok());
+  Rows calls;
+  ASSERT_TRUE(db->exec("count the fence's checks",
+                       "SELECT calls FROM pg_stat_xact_user_functions WHERE funcname = 'iwd_fence_check'", {}, &calls)
+                  .ok());
+  ASSERT_EQ(calls.size(), 1);
+  EXPECT_EQ(calls.integer(0, 0), 1);
+  ASSERT_TRUE(db->exec("commit", "COMMIT").ok());
+  EXPECT_EQ(last, 501);
+  EXPECT_EQ(read("w1", 0).size(), 501u);
 }
 
 // A write in flight when the lease expires holds the lease row (FOR SHARE in the trigger): a
