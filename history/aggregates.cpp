@@ -90,7 +90,10 @@ bool AggregateCell::zero() const {
   return complete_ms.empty() && outcomes.empty();
 }
 
-void Aggregates::detach() { statements_.clear(); }
+void Aggregates::detach() {
+  statements_.clear();
+  insert_items_.clear();
+}
 
 bool Aggregates::run(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, std::string* error,
                      const std::function<bool(sqlstore::Statement&)>& row) {
@@ -129,7 +132,7 @@ void Aggregates::forget() {
   loaded_ = false;
   bys_.clear();
   open_.clear();
-  next_row_ = 1;
+  next_row_ = new_rows_ = 1;
   sets_seen_.clear();
   pending_.clear();
   last_seq_ = since_checkpoint_ = 0;
@@ -181,6 +184,7 @@ bool Aggregates::load(std::int64_t before, std::string* error) {
     return false;
   }
   loaded_ = true;
+  new_rows_ = next_row_;
   // Without a checkpoint the rows are those of a writer that wrote them in every commit (or
   // there are none yet): the state after every record stored; the next flush writes one.
   checkpoint_due_ = !checkpoint;
@@ -307,12 +311,17 @@ AggregateCell& Aggregates::cell(std::int64_t at, const std::string& by, const st
 }
 
 // The item counts in the backlog of its groups from `t` on, and in their overdue count from
-// the later of `t` and its due (sign +1); or no longer (sign -1).
-void Aggregates::open_changes(const ItemState& s, std::int64_t t, int sign) {
-  for (const std::string& by : bys_) {
-    const std::string v = value_of(by, s.process, s.department, *s.dimensions);
-    cell(t, by, v).backlog_change += sign;
-    if (s.due) cell(std::max(t, *s.due), by, v).overdue_change += sign;
+// the later of `t` and its due (sign +1); or no longer (sign -1). `at_t`: the cells of the
+// item's groups in t's bucket when the caller has them (the record's, for an item in the
+// record's groups), so that they are not looked up again.
+void Aggregates::open_changes(const ItemState& s, std::int64_t t, int sign, AggregateCell* const* at_t) {
+  for (std::size_t k = 0; k < bys_.size(); ++k) {
+    const std::string& by = bys_[k];
+    const std::string* v = at_t ? &values_[k] : nullptr;
+    std::string own;
+    if (!v) v = &(own = value_of(by, s.process, s.department, *s.dimensions));
+    (at_t ? *at_t[k] : cell(t, by, *v)).backlog_change += sign;
+    if (s.due) cell(std::max(t, *s.due), by, *v).overdue_change += sign;
   }
 }
 
@@ -326,11 +335,17 @@ bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* e
     if (!grouping_seen(by, r, error)) return false;
   for (const auto& [name, value] : r.dimensions)
     if (!grouping_seen(name, r, error)) return false;
-  std::vector<std::string> values;
-  values.reserve(bys_.size());
-  for (const std::string& by : bys_) values.push_back(value_of(by, r.process, r.department, r.dimensions));
+  // The record's group values and their cells in its bucket, looked up once per record (a
+  // capture counts in them three times: records, entered, backlog). Pointers into pending_
+  // stay valid: a std::map moves no node as it grows.
+  values_.resize(bys_.size());
+  cells_.resize(bys_.size());
+  for (std::size_t k = 0; k < bys_.size(); ++k) {
+    values_[k] = value_of(bys_[k], r.process, r.department, r.dimensions);
+    cells_[k] = &cell(r.at, bys_[k], values_[k]);
+  }
   auto each = [&](auto&& f) {
-    for (std::size_t k = 0; k < bys_.size(); ++k) f(cell(r.at, bys_[k], values[k]));
+    for (AggregateCell* c : cells_) f(*c);
   };
   each([](AggregateCell& c) { c.records++; });
   if (r.to == "rejected") {
@@ -344,7 +359,7 @@ bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* e
   if (fresh || moved) {
     // A capture (or a reload, or an item seen first after its capture) opens the item afresh;
     // a change of group or due moves its counts.
-    if (s) open_changes(*s, r.at, -1);
+    if (s) open_changes(*s, r.at, -1, nullptr);  // (its groups may not be the record's)
     if (fresh && s) open_.erase(*s);  // opened again: a state of its own, a row of its own
     if (fresh) s = &open_.insert(r.item, next_row_++);
     s->process = r.process;
@@ -352,7 +367,7 @@ bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* e
     s->dimension_set = dimension_set;
     s->dimensions = set_of(dimension_set, r.dimensions);
     s->due = r.due;
-    open_changes(*s, r.at, +1);
+    open_changes(*s, r.at, +1, cells_.data());  // in the record's groups now
     if (r.from == "none" && r.reason != "reload") {
       s->captured_at = r.at;
       each([](AggregateCell& c) { c.entered++; });
@@ -385,7 +400,7 @@ bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* e
     c.handled++;
     c.outcomes[s->outcome.empty() ? std::string(kNone) : s->outcome]++;
   });
-  open_changes(*s, r.at, -1);
+  open_changes(*s, r.at, -1, cells_.data());  // (a move of groups was counted above: the record's)
   open_.erase(*s);
   return true;
 }
@@ -474,6 +489,22 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
              error);
 }
 
+// An item's columns from parameter `first` on (the state's bytes: they outlive the run).
+void Aggregates::bind_item(sqlstore::Statement& st, const ItemState& s, int first) {
+  st.bind_int64(first, s.row);
+  st.bind_text_static(first + 1, s.item);
+  st.bind_text_static(first + 2, s.process);
+  st.bind_text_static(first + 3, s.department);
+  st.bind_int64(first + 4, s.dimension_set);
+  bind_optional(st, first + 5, s.captured_at);
+  bind_optional(st, first + 6, s.queued_at);
+  st.bind_int64(first + 7, s.offered ? 1 : 0);
+  bind_optional(st, first + 8, s.assigned_since);
+  st.bind_int64(first + 9, s.handle_ms);
+  bind_optional(st, first + 10, s.due);
+  st.bind_text_static(first + 11, s.outcome);
+}
+
 bool Aggregates::write_item(const ItemState& s, std::string* error) {
   return upsert("history_agg_items",
                 "(row, item, process, department, dimension_set, captured_at, queued_at, offered, assigned_since, "
@@ -483,21 +514,7 @@ bool Aggregates::write_item(const ItemState& s, std::string* error) {
                 "dimension_set = excluded.dimension_set, captured_at = excluded.captured_at, "
                 "queued_at = excluded.queued_at, offered = excluded.offered, assigned_since = excluded.assigned_since, "
                 "handle_ms = excluded.handle_ms, due = excluded.due, outcome = excluded.outcome",
-             [&](sqlstore::Statement& st) {
-               st.bind_int64(1, s.row);
-               st.bind_text_static(2, s.item);  // the state's bytes: they outlive the run
-               st.bind_text_static(3, s.process);
-               st.bind_text_static(4, s.department);
-               st.bind_int64(5, s.dimension_set);
-               bind_optional(st, 6, s.captured_at);
-               bind_optional(st, 7, s.queued_at);
-               st.bind_int64(8, s.offered ? 1 : 0);
-               bind_optional(st, 9, s.assigned_since);
-               st.bind_int64(10, s.handle_ms);
-               bind_optional(st, 11, s.due);
-               st.bind_text_static(12, s.outcome);
-             },
-             error);
+             [&](sqlstore::Statement& st) { bind_item(st, s, 1); }, error);
 }
 
 bool Aggregates::flush(std::string* error) {
@@ -517,14 +534,27 @@ bool Aggregates::checkpoint(std::string* error) {
 }
 
 // The rows of the items ended since the last checkpoint deleted, those of the items changed
-// written (in row order: the new ones at the table's end), and the record the state is after.
+// written (in row order: the new ones at the table's end, inserted several per statement:
+// rows numbered from new_rows_ on are in no table), and the record the state is after.
 bool Aggregates::write_items(std::string* error) {
   for (std::int64_t row : open_.gone())
     if (!run("DELETE FROM history_agg_items WHERE row = ?1", [&](sqlstore::Statement& st) { st.bind_int64(1, row); },
              error))
       return false;
-  for (const ItemState* s : open_.changed())
-    if (!write_item(*s, error)) return false;
+  const std::vector<ItemState*> changed = open_.changed();
+  const auto fresh = std::lower_bound(changed.begin(), changed.end(), new_rows_,
+                                      [](const ItemState* s, std::int64_t row) { return s->row < row; });
+  for (auto it = changed.begin(); it != fresh; ++it)
+    if (!write_item(**it, error)) return false;
+  sqlstore::Status status;
+  const auto first = static_cast<std::size_t>(fresh - changed.begin());
+  if (!insert_items_.run(*db_, changed.size() - first, [&](sqlstore::Statement& st, std::size_t k, int column) {
+        bind_item(st, *changed[first + k], column);
+      }, &status)) {
+    *error = fmt::format("{}, history aggregates: {}", where_, status.message);
+    return false;
+  }
+  new_rows_ = next_row_;
   if (!upsert("history_meta", "(name, value) VALUES ('agg_items_seq', ?1)", "name", "value = excluded.value",
               [&](sqlstore::Statement& st) { st.bind_int64(1, last_seq_); }, error))
     return false;

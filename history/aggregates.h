@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "history/dimension_sets.h"
+#include "history/multi_insert.h"
 #include "history/open_items.h"
 #include "history/record.h"
 #include "sqlstore/database.h"
@@ -112,6 +113,8 @@ class Aggregates {
   bool checkpoint_due() const { return loaded_ && checkpoint_due_; }
   // Items counted since the last checkpoint (a writer's; a reader's never are).
   bool dirty() const { return loaded_ && (since_checkpoint_ > 0 || checkpoint_due_); }
+  // The state is in memory (forget() and a reader's start leave it to be read again).
+  bool loaded() const { return loaded_; }
   // The transaction that flushed was rolled back: read the state again from the tables.
   void forget();
 
@@ -155,9 +158,10 @@ class Aggregates {
   static std::string value_of(const std::string& by, const std::string& process, const std::string& department,
                               const DimensionSets::Set& dimensions);
   AggregateCell& cell(std::int64_t at, const std::string& by, const std::string& value);
-  void open_changes(const ItemState& s, std::int64_t t, int sign);  // backlog and overdue of an item
+  void open_changes(const ItemState& s, std::int64_t t, int sign, AggregateCell* const* at_t);  // backlog and overdue
   bool write_cell(const Key& k, const AggregateCell& c, std::string* error);
   bool write_item(const ItemState& s, std::string* error);
+  static void bind_item(sqlstore::Statement& st, const ItemState& s, int first);
   bool run(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, std::string* error,
            const std::function<bool(sqlstore::Statement&)>& row = {});
   // sqlstore::Database::upsert's statement, prepared once (by the address of `set`).
@@ -171,8 +175,14 @@ class Aggregates {
   std::vector<std::string> bys_;  // the groupings, "process" and "department" first
   OpenItems open_;
   std::int64_t next_row_ = 1;              // of history_agg_items, for the next item opened
+  std::int64_t new_rows_ = 1;              // rows from this one on are not in the table (written after)
+  MultiInsert insert_items_{"INSERT INTO history_agg_items (row, item, process, department, dimension_set, captured_at, "
+                            "queued_at, offered, assigned_since, handle_ms, due, outcome)",
+                            12};
   std::unordered_map<std::int64_t, DimensionSets::Set> sets_seen_;  // by id: the states point to them
   std::map<Key, AggregateCell> pending_;  // the changes of the records added since the last flush
+  std::vector<std::string> values_;        // add()'s record: its value per grouping (by bys_)
+  std::vector<AggregateCell*> cells_;      // and its cells in pending_, in the record's bucket
   std::int64_t last_seq_ = 0;              // of the last record counted
   std::int64_t since_checkpoint_ = 0;      // item records counted since the last checkpoint
   std::int64_t checkpoint_records_ = kCheckpointRecords;

@@ -57,6 +57,8 @@ RecordKind kind_named(const std::string& name) {
 
 }  // namespace
 
+Store::Store() : insert_(fmt::format("INSERT INTO history ({})", kColumns), 19) {}
+
 std::unique_ptr<Store> Store::attached(sqlstore::Database* db, std::unique_ptr<sqlstore::Database> owned,
                                        const std::string& where) {
   std::unique_ptr<Store> s(new Store);
@@ -175,7 +177,7 @@ Store::~Store() {
     std::string error;
     if (begin_write(&error) && !(aggregates_.checkpoint(&error) && ended(sql_->commit(), &error))) sql_->rollback();
   }
-  insert_.reset();
+  insert_.clear();
   dimensions_.detach();
   aggregates_.detach();
 }
@@ -247,7 +249,7 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
       return false;
     }
     version_ = kSchemaVersion;
-    return prepare_insert(error) && write_version(error);
+    return write_version(error);
   }
   // Version 3's items keyed by id: aside, to be copied into version 4's table (numbered as read).
   if (from_version == 3 && !exec("ALTER TABLE history_agg_items RENAME TO history_agg_items_v3", error)) return false;
@@ -261,14 +263,14 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
     if (!exec(sql, error)) return false;
   for (const char* sql : Aggregates::kSchema)
     if (!exec(sql, error)) return false;
-  if (!prepare_insert(error)) return false;
   if (from_version == 1) {
     version_ = 1;  // decode() reads the JSON of version 1's rows
     const std::string sql = fmt::format("SELECT {} FROM history_v1 ORDER BY seq", kColumnsVersion1);
     bool copied = true;
     const bool ok = read(sql.c_str(), [](sqlstore::Statement&) {}, [&](const Record& r) {
       const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
-      return copied = set && insert_row(r, *set, error);
+      if (set) rows_.emplace_back(&r, *set);  // (inserted at once: `r` is the read's, reused)
+      return copied = set && insert_rows(error);
     }, error);
     version_ = kSchemaVersion;
     if (!ok || !copied || !exec("DROP TABLE history_v1", error)) return false;
@@ -294,19 +296,6 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
     if (!ok || !added || !aggregates_.flush(error)) return false;
   }
   return write_version(error);
-}
-
-bool Store::prepare_insert(std::string* error) {
-  sqlstore::Status status;
-  if (!insert_ &&
-      !(insert_ = sql_->prepare(fmt::format("INSERT INTO history ({}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, "
-                                            "?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19)",
-                                            kColumns),
-                                &status))) {
-    *error = fmt::format("{}, table history: {}", where_, status.message);
-    return false;
-  }
-  return true;
 }
 
 bool Store::write_version(std::string* error) {
@@ -342,8 +331,10 @@ bool Store::run(const char* sql, const std::function<void(sqlstore::Statement&)>
 bool Store::append(const std::vector<Record>& records, std::string* error, bool flush) {
   if (records.empty()) return true;
   if (owns_ && !begin_write(error)) return false;
-  bool ok = true;
-  if (!last_) {  // the last record stored: each record follows it (the bisection by instant relies on it)
+  // The aggregates' state, when they read it again (after a rollback), comes from the rows
+  // stored: those appended before must be there.
+  bool ok = aggregates_.loaded() || insert_rows(error);
+  if (ok && !last_) {  // the last record stored: each record follows it (the bisection by instant relies on it)
     last_.emplace(0, INT64_MIN);
     ok = run("SELECT seq, at FROM history ORDER BY seq DESC LIMIT 1", [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
       *last_ = {st.column_int64(0), st.column_int64(1)};
@@ -363,9 +354,10 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
     }
     last = {r.seq, r.at};
     const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
-    ok = set && insert_row(r, *set, error) && aggregates_.add(r, *set, error);
+    if (set) rows_.emplace_back(&r, *set);
+    ok = set && aggregates_.add(r, *set, error);
   }
-  ok = ok && ((!flush && !owns_) || aggregates_.flush(error));  // (our own transaction commits now)
+  ok = ok && ((!flush && !owns_) || this->flush(error));  // (our own transaction commits now)
   if (owns_) {
     ok = ok && ended(sql_->commit(), error);
     if (!ok) sql_->rollback();
@@ -375,39 +367,50 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
     last_ = last;
   } else {
     last_.reset();
+    rows_.clear();
     dimensions_.forget();  // sets written in the transaction rolled back
     aggregates_.forget();
   }
   return ok;
 }
 
-bool Store::insert_row(const Record& r, std::int64_t set, std::string* error) {
-  // The record's bytes, not copies: they outlive the step (reset() unbinds them).
-  sqlstore::Statement& st = *insert_;
-  st.bind_int64(1, r.seq);
-  st.bind_int64(2, r.at);
-  st.bind_text_static(3, record_kind_name(r.kind));
-  st.bind_text_static(4, r.item);
-  st.bind_text_static(5, r.reason);
-  st.bind_text_static(6, r.from);
-  st.bind_text_static(7, r.to);
-  st.bind_text_static(8, r.agent);
-  st.bind_text_static(9, r.department);
-  st.bind_text_static(10, r.process);
-  st.bind_int64(11, r.priority);
-  st.bind_int64(12, r.previous_priority);
-  st.bind_int64(13, r.stage);
-  if (r.due) st.bind_int64(14, *r.due);
-  else st.bind_null(14);
-  st.bind_int64(15, r.overdue ? 1 : 0);
-  st.bind_int64(16, set);
-  st.bind_text_static(17, r.outcome);
-  st.bind_text_static(18, r.detail);
-  st.bind_text_static(19, r.actor);
+bool Store::flush(std::string* error) {
+  if (insert_rows(error) && aggregates_.flush(error)) return true;
+  aggregates_.forget();  // the owner rolls back
+  return false;
+}
+
+bool Store::insert_rows(std::string* error) {
+  if (rows_.empty()) return true;
   sqlstore::Status status;
-  const bool ok = st.step(&status) == sqlstore::Step::Done;
-  if (!ok) *error = fmt::format("{}, table history, seq {}: {}", where_, r.seq, status.message);
-  st.reset();
+  // The records' bytes, not copies: they outlive each statement's step (reset() unbinds them).
+  const bool ok = insert_.run(*sql_, rows_.size(), [this](sqlstore::Statement& st, std::size_t row, int first) {
+    const Record& r = *rows_[row].first;
+    st.bind_int64(first, r.seq);
+    st.bind_int64(first + 1, r.at);
+    st.bind_text_static(first + 2, record_kind_name(r.kind));
+    st.bind_text_static(first + 3, r.item);
+    st.bind_text_static(first + 4, r.reason);
+    st.bind_text_static(first + 5, r.from);
+    st.bind_text_static(first + 6, r.to);
+    st.bind_text_static(first + 7, r.agent);
+    st.bind_text_static(first + 8, r.department);
+    st.bind_text_static(first + 9, r.process);
+    st.bind_int64(first + 10, r.priority);
+    st.bind_int64(first + 11, r.previous_priority);
+    st.bind_int64(first + 12, r.stage);
+    if (r.due) st.bind_int64(first + 13, *r.due);
+    else st.bind_null(first + 13);
+    st.bind_int64(first + 14, r.overdue ? 1 : 0);
+    st.bind_int64(first + 15, rows_[row].second);
+    st.bind_text_static(first + 16, r.outcome);
+    st.bind_text_static(first + 17, r.detail);
+    st.bind_text_static(first + 18, r.actor);
+  }, &status);
+  if (!ok)
+    *error = fmt::format("{}, table history, seq {} to {}: {}", where_, rows_.front().first->seq,
+                         rows_.back().first->seq, status.message);
+  rows_.clear();
   return ok;
 }
 

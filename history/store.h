@@ -27,6 +27,7 @@
 
 #include "history/aggregates.h"
 #include "history/dimension_sets.h"
+#include "history/multi_insert.h"
 #include "history/record.h"
 
 struct sqlite3;
@@ -48,17 +49,20 @@ class Store {
   // Appends records numbered after every record stored so far (seq > last_seq()), in order,
   // none at an instant before the one before it (refused: time ranges rely on it): their rows
   // only (no other row is written, so a commit touches as few pages as can be).
-  // With `flush` false (on(): more appends to come in the owner's transaction) the
-  // aggregates' changes stay in memory until flush(), which writes each group's cell of a
-  // bucket once per transaction rather than once per append (an upsert each: the bulk of an
-  // append's cost when a transaction holds many small appends, as `iwd serve`'s do).
+  // With `flush` false (on(): more appends to come in the owner's transaction) the rows and
+  // the aggregates' changes stay in memory until flush(), which inserts the transaction's rows
+  // several per statement and writes each group's cell of a bucket once per transaction rather
+  // than once per append (an upsert each: the bulk of an append's cost when a transaction
+  // holds many small appends, as `iwd serve`'s do). The records are not copied: `records`
+  // must stay as they are until flush() (or rolled_back()).
   bool append(const std::vector<Record>& records, std::string* error, bool flush = true);
   // on(): writes what appends left in memory; the owner calls it before it commits (and
   // rolled_back() after a failure).
-  bool flush(std::string* error) { return aggregates_.flush(error); }
+  bool flush(std::string* error);
   // on(): the owner rolled back a transaction that had appends (the last record is read again).
   void rolled_back() {
     last_.reset();
+    rows_.clear();
     dimensions_.forget();
     aggregates_.forget();
   }
@@ -101,16 +105,15 @@ class Store {
   const std::string& where() const { return where_; }
 
  private:
-  Store() = default;
+  Store();
   static std::unique_ptr<Store> attached(sqlstore::Database* db, std::unique_ptr<sqlstore::Database> owned,
                                          const std::string& where);
   bool reader_version(std::string* error);  // open_reader's check of the schema version
   bool init_schema(std::string* error);
   void recover_aggregates();
   bool upgrade(std::int64_t from_version, std::string* error);  // in the transaction init_schema holds
-  bool prepare_insert(std::string* error);                      // append's statement
   bool write_version(std::string* error);                       // kSchemaVersion in history_meta
-  bool insert_row(const Record& r, std::int64_t dimension_set, std::string* error);
+  bool insert_rows(std::string* error);  // rows_, then none
   // The schema version the file holds: 0 without a history, 1 before history_meta had one.
   std::optional<std::int64_t> stored_version(std::string* error);
   const char* columns() const;  // the record's columns in the version read
@@ -132,7 +135,10 @@ class Store {
   std::unique_ptr<sqlstore::Database> owned_;  // the store, when it is ours (create, open_reader)
   sqlstore::Database* sql_ = nullptr;          // the store: owned_'s, or on()'s owner's
   bool owns_ = false;       // we run our own transactions (create)
-  std::unique_ptr<sqlstore::Statement> insert_;
+  // The rows appended and not inserted yet (each record's and its set of `report by` values),
+  // and their statements.
+  std::vector<std::pair<const Record*, std::int64_t>> rows_;
+  MultiInsert insert_;
   std::int64_t changes_ = 0;  // by the last run()
   std::string kind_;          // decode()'s buffer for the kind's name
   std::optional<std::pair<std::int64_t, std::int64_t>> last_;  // seq and instant of the last record, when known

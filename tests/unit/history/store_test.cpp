@@ -199,9 +199,10 @@ TEST(HistoryStore, OnAnotherConnectionInItsTransaction) {
   expect_same(back[0], rec(1, 1000, "W1", ""));  // its dimension set written again after the rollback
 }
 
-// Appends that leave the aggregates in memory (`iwd serve`'s, several per transaction): the
-// cells are written by flush(), once for the transaction, with the counts of every append in
-// it; the records' rows are written at once. A rollback forgets what was left unwritten.
+// Appends that leave the rows and the aggregates in memory (`iwd serve`'s, several per
+// transaction): flush() inserts the rows and writes the cells, once for the transaction, with
+// the counts of every append in it. A rollback forgets what was left unwritten. The records
+// stay the caller's until flush(): they are not copied.
 TEST(HistoryStore, AppendsWithoutFlushWriteTheAggregatesOncePerTransaction) {
   const fs::path dir = fresh_dir("flush");
   const std::string file = (dir / "journal.db").string();
@@ -222,25 +223,114 @@ TEST(HistoryStore, AppendsWithoutFlushWriteTheAggregatesOncePerTransaction) {
   auto s = Store::on(db, file, &error);
   ASSERT_TRUE(s) << error;
   sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-  ASSERT_TRUE(s->append({rec(1, 1000, "W1", "")}, &error, false)) << error;
-  ASSERT_TRUE(s->append({rec(2, 1000, "W2", "")}, &error, false)) << error;
-  EXPECT_EQ(all(*s).size(), 2u);
-  EXPECT_TRUE(cells().empty());  // not yet
+  const std::vector<Record> first{rec(1, 1000, "W1", "")}, second{rec(2, 1000, "W2", "")};
+  ASSERT_TRUE(s->append(first, &error, false)) << error;
+  ASSERT_TRUE(s->append(second, &error, false)) << error;
+  EXPECT_EQ(all(*s).size(), 0u);  // not yet
+  EXPECT_TRUE(cells().empty());
   ASSERT_TRUE(s->flush(&error)) << error;
+  EXPECT_EQ(all(*s).size(), 2u);
   EXPECT_EQ(cells(), (std::vector<std::string>{"Sales.Any 2 2"}));
   sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
 
   sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-  ASSERT_TRUE(s->append({rec(3, 2000, "W3", "")}, &error, false)) << error;
+  const std::vector<Record> third{rec(3, 2000, "W3", "")}, fourth{rec(3, 2000, "W4", "")};
+  ASSERT_TRUE(s->append(third, &error, false)) << error;
   sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr);
   s->rolled_back();
   sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
-  ASSERT_TRUE(s->append({rec(3, 2000, "W4", "")}, &error, false)) << error;
+  ASSERT_TRUE(s->append(fourth, &error, false)) << error;
   ASSERT_TRUE(s->flush(&error)) << error;
   sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
   EXPECT_EQ(cells(), (std::vector<std::string>{"Sales.Any 3 3"}));  // W3's count went with its transaction
+  const auto back = all(*s);
+  ASSERT_EQ(back.size(), 3u);  // nor was its row left to a later flush
+  EXPECT_EQ(back[2].item, "W4");
   s.reset();
   sqlite3_close(db);
+}
+
+// A transaction's rows go in several per statement (history/multi_insert.h: of 16, 8, 4, 2
+// and 1 rows): 1 to 40 rows in one flush, from appends of one to five records each, every row
+// read back as appended, in seq order, by range and by item.
+TEST(HistoryStore, AFlushInsertsEveryRowOfItsAppendsInOrder) {
+  const std::string file = (fresh_dir("rows") / "journal.db").string();
+  sqlite3* db = nullptr;
+  std::string error;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  std::unique_ptr<Store> s = Store::on(db, file, &error);
+  ASSERT_TRUE(s) << error;
+  std::vector<Record> appended;
+  std::int64_t seq = 0;
+  for (std::size_t rows : {1u, 2u, 3u, 16u, 17u, 31u, 40u}) {
+    std::vector<std::vector<Record>> batches;  // the caller's until the flush
+    for (std::size_t k = 0; k < rows; ++k) {
+      if (batches.empty() || batches.back().size() == 1 + batches.size() % 5) batches.emplace_back();
+      ++seq;
+      batches.back().push_back(seq % 7 == 0 ? rec(seq, 1000 * seq, "", "A1", RecordKind::Agent)
+                                            : rec(seq, 1000 * seq, "W" + std::to_string(seq), ""));
+      appended.push_back(batches.back().back());
+    }
+    sqlite3_exec(db, "BEGIN", nullptr, nullptr, nullptr);
+    for (const auto& batch : batches) ASSERT_TRUE(s->append(batch, &error, false)) << error;
+    ASSERT_TRUE(s->flush(&error)) << error;
+    sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr);
+  }
+  const auto back = all(*s);
+  ASSERT_EQ(back.size(), appended.size());
+  for (std::size_t k = 0; k < back.size(); ++k) expect_same(back[k], appended[k]);
+  for (std::int64_t item : {1, 16, 17, 110}) {
+    std::vector<Record> timeline;
+    ASSERT_TRUE(s->read_item("W" + std::to_string(item), [&](const Record& r) {
+      timeline.push_back(r);
+      return true;
+    }, &error)) << error;
+    ASSERT_EQ(timeline.size(), 1u) << item;
+    expect_same(timeline[0], appended[static_cast<std::size_t>(item - 1)]);
+  }
+  EXPECT_EQ(s->last_seq(&error), seq);
+  s.reset();
+  sqlite3_close(db);
+}
+
+// A checkpoint of the aggregates' items inserts the rows of the items new since the last one
+// (several per statement) and writes over those of the items written before; a writer that
+// opens the file goes on numbering after the rows it read.
+TEST(HistoryStore, ACheckpointInsertsNewItemsAndRewritesOldOnes) {
+  const fs::path dir = fresh_dir("checkpoint");
+  const std::string file = (dir / "journal.db").string();
+  const auto items = [&] {
+    std::vector<std::string> out;
+    sqlite3* db = nullptr;
+    EXPECT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+    sqlite3_exec(db, "SELECT row || ' ' || item || ' ' || offered FROM history_agg_items ORDER BY row",
+                 [](void* v, int, char** row, char**) {
+                   static_cast<std::vector<std::string>*>(v)->push_back(row[0]);
+                   return 0;
+                 },
+                 &out, nullptr);
+    sqlite3_close(db);
+    return out;
+  };
+  Record offer = rec(3, 3000, "W1", "a1");
+  offer.reason = "offer";
+  offer.from = "queued";
+  offer.to = "offered";
+  std::string error;
+  {
+    auto s = Store::create(file, &error);
+    ASSERT_TRUE(s) << error;
+    s->aggregates()->set_checkpoint_records(2);
+    ASSERT_TRUE(s->append({rec(1, 1000, "W1", ""), rec(2, 2000, "W2", "")}, &error)) << error;
+    EXPECT_EQ(items(), (std::vector<std::string>{"1 W1 0", "2 W2 0"}));
+    ASSERT_TRUE(s->append({offer, rec(4, 4000, "W3", "")}, &error)) << error;
+    EXPECT_EQ(items(), (std::vector<std::string>{"1 W1 1", "2 W2 0", "3 W3 0"}));
+  }
+  auto s = Store::create(file, &error);  // opened again: rows 1 to 3 read
+  ASSERT_TRUE(s) << error;
+  s->aggregates()->set_checkpoint_records(1);
+  ASSERT_TRUE(s->append({rec(5, 5000, "W4", "")}, &error)) << error;
+  EXPECT_EQ(items(), (std::vector<std::string>{"1 W1 1", "2 W2 0", "3 W3 0", "4 W4 0"}));
 }
 
 TEST(HistoryStore, ReaderNamesWhatIsMissing) {
