@@ -6,7 +6,9 @@
 //
 // The FIFO is kept in fixed blocks (BlockFifo): a vector's doubling copied a queue of a million
 // entries, and faulted in twice its memory, in the middle of an event; blocks never move, and
-// those emptied at the front or by compact() are reused at the back.
+// those emptied at the front or by compact() are reused at the back. Its entries have
+// positions that stay put as the front is popped (the age cursors of stats/queue_stats.h);
+// filter() moves positions handed to it along with the entries.
 #pragma once
 
 #include <algorithm>
@@ -14,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <vector>
 
 namespace iwd::stats {
@@ -39,21 +42,37 @@ class BlockFifo {
   }
   void pop_front() {
     ++head_;
+    ++popped_;
     if (head_ == kBlock || (blocks_.size() == 1 && head_ == tail_)) drop_front();
   }
-  // Keeps the entries `keep` accepts, in order.
+  // Positions: front() is at begin(), back() at end() - 1; a position keeps its entry while
+  // the front is popped (filter() moves them).
+  std::uint64_t begin() const { return popped_; }
+  std::uint64_t end() const { return popped_ + size(); }
+  // The entry at position `p`, in [begin(), end()).
+  T& at(std::uint64_t p) {
+    const std::size_t i = head_ + static_cast<std::size_t>(p - popped_);
+    return blocks_[i / kBlock][i % kBlock];
+  }
+  // Keeps the entries `keep` accepts, in order. Each of `positions` comes to the first entry
+  // kept at or after its own (end() when none; begin() when it was before it).
   template <typename Keep>
-  void filter(Keep keep) {
+  void filter(Keep keep, std::span<std::uint64_t> positions = {}) {
     const std::size_t n = size();
-    std::size_t rb = 0, ri = head_, wb = 0, wi = head_;  // read and write positions
+    for (std::uint64_t& p : positions) p = std::clamp(p, begin(), end()) - popped_;  // relative, in [0, n]
+    std::size_t rb = 0, ri = head_, wb = 0, wi = head_, kept = 0;  // read and write positions
     for (std::size_t k = 0; k < n; ++k) {
+      for (std::uint64_t& p : positions)
+        if (p == k) p = ~std::uint64_t{kept};  // moved (marked, so that it is not moved twice)
       const T& v = blocks_[rb][ri];
       if (keep(v)) {
         blocks_[wb][wi] = v;
         if (++wi == kBlock) wi = 0, ++wb;
+        ++kept;
       }
       if (++ri == kBlock) ri = 0, ++rb;
     }
+    for (std::uint64_t& p : positions) p = popped_ + (p == n ? kept : ~p);
     // (wb, wi): one past the last entry kept; the blocks after it are emptied.
     while (blocks_.size() > wb + (wi != 0)) {
       give_back(std::move(blocks_.back()));
@@ -89,6 +108,7 @@ class BlockFifo {
   std::size_t tail_ = 0;  // one past the last in blocks_.back() (kBlock: it is full)
   T* back_ = nullptr;     // blocks_.back()'s entries
   std::vector<std::unique_ptr<T[]>> spare_;
+  std::uint64_t popped_ = 0;  // the position of front(): entries ever popped (last: off a push's lines)
 };
 
 // T has `std::int64_t at`.

@@ -45,18 +45,24 @@ void QueueStats::reset(const runtime::Runtime& rt) {
 void QueueStats::rebuild(const runtime::Runtime& rt, std::int64_t now) {
   reset(rt);
   now_ = now;
+  // By capture instant, so that each group's FIFO takes them all, however old (push_capture).
+  std::vector<std::pair<std::int64_t, std::uint32_t>> open;
   for (const WorkItem& w : rt.items())
-    if (runtime::is_open(w.state)) refresh(w.id, rt, now);
+    if (runtime::is_open(w.state)) open.emplace_back(captured_of(w), w.id);
+  std::sort(open.begin(), open.end());
+  for (const auto& o : open) refresh(o.second, rt);
 }
 
 void QueueStats::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
-  if (&rt != rt_) reset(rt);  // a reload: the new runtime's events bring every open item back
+  if (&rt != rt_) {
+    reset(rt);  // a reload: the new runtime's events bring every open item back
+    now_ = e.at;  // (no item counted yet: any instant will do)
+  }
   if (e.item == runtime::kNoId) return;
-  if (e.at > now_) advance(e.at);
-  refresh(e.item, rt, now_);
+  refresh(e.item, rt);
 }
 
-void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt, std::int64_t at) {
+void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt) {
   while (entries_.size() <= id) entries_.emplace_back();  // by the interned id: no lookup on the way
   const WorkItem* w = rt.find_item(id);
   if (w && !runtime::is_open(w->state)) w = nullptr;
@@ -90,7 +96,7 @@ void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt, std::int6
   }
   if (dimensions_ >= kInline)
     while (extra_cells_.size() < (std::size_t{id} + 1) * kExtra) extra_cells_.emplace_back();
-  insert(id, *w, at);
+  insert(id, *w);
 }
 
 std::uint32_t QueueStats::dimension_group(int k, const WorkItem& w) {
@@ -129,7 +135,9 @@ void QueueStats::each_cell(std::uint32_t id, F f) {
   for (int k = 0; k < dimensions_; ++k) f(dims_[static_cast<std::size_t>(k)].cells[group(id, k)]);
 }
 
-void QueueStats::insert(std::uint32_t id, const WorkItem& w, std::int64_t at) {
+// Counted at now_ (the ages and due phase as a read at now_ saw them), whatever the event's
+// instant: the next read moves the entry on from there with the others.
+void QueueStats::insert(std::uint32_t id, const WorkItem& w) {
   Entry& e = entries_[id];
   assert(w.process >= 0 && static_cast<std::size_t>(w.process) < processes_.size());
   e.cells[0] = static_cast<std::uint32_t>(w.process);
@@ -137,124 +145,143 @@ void QueueStats::insert(std::uint32_t id, const WorkItem& w, std::int64_t at) {
   e.due = w.clock.due;
   e.priority = w.priority;
   e.state = static_cast<std::uint8_t>(w.state);
-  e.age = age_bucket(at - e.captured);
-  e.phase = static_cast<Phase>(due_phase(e.due, at));
+  e.phase = static_cast<Phase>(due_phase(e.due, now_));
+  const std::uint8_t bucket = age_bucket(now_ - e.captured);
   for (int k = 0; k < dimensions_; ++k) group(id, k) = dimension_group(k, w);
   each_cell(id, [&](Cell& c) {
     ++c.open;
     ++c.by_state[e.state - 1u];
-    ++c.ages[e.age];
+    ++c.ages[bucket];
     if (e.phase == kSoon) ++c.due_soon;
     if (e.phase == kOverdue) ++c.overdue;
     c.priorities.add(e.priority);
-    push_capture(c.oldest, id);
+    push_capture(c, id, bucket);
   });
   ++live_;
-  push_crossing(id, false);
-  push_crossing(id, true);
+  push_crossing(id);
 }
 
 void QueueStats::remove(std::uint32_t id) {
   Entry& e = entries_[id];
+  const std::uint8_t bucket = age_bucket(now_ - e.captured);  // where insert and the reads since put it
+  ++e.stamp;  // its refs and crossing go stale
   each_cell(id, [&](Cell& c) {
     --c.open;
     --c.by_state[e.state - 1u];
-    --c.ages[e.age];
+    --c.ages[bucket];
     if (e.phase == kSoon) --c.due_soon;
     if (e.phase == kOverdue) --c.overdue;
     c.priorities.remove(e.priority);
-    // Entries of gone items are dropped at the front; past twice the live items they are
-    // dropped all at once, so the queue stays within a constant of them.
-    if (c.oldest.size() > 2 * static_cast<std::size_t>(c.open) + 16) {
-      ++e.stamp;  // this entry's own goes stale too
-      c.oldest.in_order.filter([this](const Ref& r) { return entries_[r.entry].stamp == r.stamp; });
-      c.oldest.late.compact([this](const Stamped& s) { return live(s); });
-      --e.stamp;
-    }
+    // Refs of gone items are dropped at the front by a read; past twice the live items they
+    // are dropped all at once, so the group's refs stay within a constant of its items.
+    if (c.oldest.in_order.size() + static_cast<std::size_t>(c.late) > 2 * static_cast<std::size_t>(c.open) + 16) compact(c);
   });
-  ++e.stamp;
   e.state = 0;
   --live_;
 }
 
-void QueueStats::push_crossing(std::uint32_t id, bool due) {
-  const Entry& e = entries_[id];
-  if (due) {
-    if (e.phase == kOverdue || e.phase == kNever) return;
-    // Into `due < now + 1h` at due - 1h + 1, into `now > due` at due + 1.
-    due_crossings_.push(Stamped{e.phase == kFar ? e.due - kHourMs + 1 : e.due + 1, id, e.stamp});
-  } else {
-    if (e.age + 1 >= kAgeBuckets) return;
-    age_crossings_[e.age + 1u].push(Stamped{e.captured + kAgeBounds[e.age + 1u], id, e.stamp});
-  }
-  // Crossings of items gone or changed are dropped when they come up; past twice the live
-  // items' (two each at most) they are dropped all at once.
-  std::size_t queued = due_crossings_.size();
-  for (const auto& q : age_crossings_) queued += q.size();
-  if (queued > 4 * live_ + 1024) {
-    const auto is_live = [this](const Stamped& s) { return live(s); };
-    due_crossings_.compact(is_live);
-    for (auto& q : age_crossings_) q.compact(is_live);
-  }
+void QueueStats::compact(Cell& c) {
+  c.oldest.in_order.filter([this](const Ref& r) { return live(r); }, c.oldest.ages_passed);
+  std::erase_if(c.oldest.late, [this](const Stamped& s) { return !live(s); });
+  c.late = static_cast<std::int32_t>(c.oldest.late.size());
 }
 
-void QueueStats::cross(const Stamped& c, bool due) {
+void QueueStats::push_crossing(std::uint32_t id) {
+  const Entry& e = entries_[id];
+  if (e.phase == kOverdue || e.phase == kNever) return;
+  // Into `due < now + 1h` at due - 1h + 1, into `now > due` at due + 1.
+  due_crossings_.push(Stamped{e.phase == kFar ? e.due - kHourMs + 1 : e.due + 1, id, e.stamp});
+  // Crossings of items gone or changed are dropped when they come up; past twice the live
+  // items' (one each at most) they are dropped all at once.
+  if (due_crossings_.size() > 2 * live_ + 1024) due_crossings_.compact([this](const Stamped& s) { return live(s); });
+}
+
+void QueueStats::cross(const Stamped& c) {
   Entry& e = entries_[c.entry];
-  if (due) {
-    const auto from = e.phase;
-    e.phase = static_cast<Phase>(due_phase(e.due, c.at));
-    each_cell(c.entry, [&](Cell& cell) {
-      cell.due_soon += (e.phase == kSoon) - (from == kSoon);
-      cell.overdue += (e.phase == kOverdue) - (from == kOverdue);
-    });
-  } else {
-    const std::uint8_t from = e.age;
-    e.age = age_bucket(c.at - e.captured);
-    each_cell(c.entry, [&](Cell& cell) {
-      --cell.ages[from];
-      ++cell.ages[e.age];
-    });
-  }
-  push_crossing(c.entry, due);
+  const auto from = e.phase;
+  e.phase = static_cast<Phase>(due_phase(e.due, c.at));
+  each_cell(c.entry, [&](Cell& cell) {
+    cell.due_soon += (e.phase == kSoon) - (from == kSoon);
+    cell.overdue += (e.phase == kOverdue) - (from == kOverdue);
+  });
+  push_crossing(c.entry);
 }
 
 void QueueStats::advance(std::int64_t now) {
-  now_ = std::max(now_, now);
+  if (now <= now_) return;
   const auto is_live = [this](const Stamped& s) { return live(s); };
-  // Each crossing may queue the entry's next one (in another age queue, or the due queue):
-  // round again until none is due.
-  for (bool crossed = true; crossed;) {
-    crossed = false;
-    for (int k = 0; k <= kAgeBuckets; ++k) {
-      MinQueue<Stamped>& q = k < kAgeBuckets ? age_crossings_[static_cast<std::size_t>(k)] : due_crossings_;
-      while (const Stamped* t = q.top(is_live)) {
-        if (t->at > now_) break;
-        const Stamped c = *t;
-        q.pop(t);
-        cross(c, k == kAgeBuckets);
-        crossed = true;
-      }
+  // A crossing queues the entry's next one, later: taken in the same pass if due by now.
+  while (const Stamped* t = due_crossings_.top(is_live)) {
+    if (t->at > now) break;
+    const Stamped c = *t;
+    due_crossings_.pop(t);
+    cross(c);
+  }
+  for (Cell& c : processes_) age(c, now);
+  for (Dimension& d : dims_)
+    for (Cell& c : d.cells) age(c, now);
+  now_ = now;
+}
+
+// The group's items that passed an age bound between now_ and `now` move to the next bucket:
+// those of in_order after the bound's cursor (in capture order: up to the first that has not
+// passed it), those of late in the range of instants that passes it.
+void QueueStats::age(Cell& c, std::int64_t now) {
+  if (c.open == 0) return;  // no live ref: the cursors may lag (push_capture copes)
+  Captures& o = c.oldest;
+  for (std::size_t b = 1; b < kAgeBuckets; ++b) {
+    const std::int64_t bound = kAgeBounds[b];
+    std::uint64_t& p = o.ages_passed[b - 1];
+    p = std::max(p, o.in_order.begin());
+    for (; p < o.in_order.end(); ++p) {
+      const Ref r = o.in_order.at(p);
+      if (!live(r)) continue;  // gone: counted nowhere
+      if (entries_[r.entry].captured + bound > now) break;
+      --c.ages[b - 1];
+      ++c.ages[b];
     }
+    if (c.late == 0) continue;
+    // Instants in (now_ - bound, now - bound]: under the bound at now_, at or over it at now.
+    auto it = o.late.upper_bound(Stamped{now_ - bound, kNone, kNone});
+    while (it != o.late.end() && it->at <= now - bound) {
+      if (!live(*it)) {
+        it = o.late.erase(it);
+        continue;
+      }
+      --c.ages[b - 1];
+      ++c.ages[b];
+      ++it;
+    }
+    c.late = static_cast<std::int32_t>(o.late.size());
   }
 }
 
-void QueueStats::push_capture(Captures& c, std::uint32_t id) {
+// In in_order when that keeps it in capture order, else in late. An item already past bounds
+// at now_ (a rebuild's, a reload's) puts those bounds' cursors after it: every ref it passes
+// that way is stale (a live one after a cursor is younger than the bound at now_, so younger
+// than this item, which comes after it in capture order).
+void QueueStats::push_capture(Cell& c, std::uint32_t id, std::uint8_t bucket) {
   const Entry& e = entries_[id];
-  if (c.in_order.empty() || c.last <= e.captured) {
-    c.in_order.push_back(Ref{id, e.stamp});
-    c.last = e.captured;
+  Captures& o = c.oldest;
+  if (o.in_order.empty() || o.last <= e.captured) {
+    o.in_order.push_back(Ref{id, e.stamp});
+    o.last = e.captured;
+    for (std::uint8_t b = 1; b <= bucket; ++b) o.ages_passed[b - 1u] = o.in_order.end();
   } else {
-    c.late.push(Stamped{e.captured, id, e.stamp});
+    o.late.insert(Stamped{e.captured, id, e.stamp});
+    c.late = static_cast<std::int32_t>(o.late.size());
   }
 }
 
-std::int64_t QueueStats::oldest_of(Cell& c) const {
+std::int64_t QueueStats::oldest_of(Cell& c) {
   BlockFifo<Ref>& q = c.oldest.in_order;
-  while (!q.empty() && entries_[q.front().entry].stamp != q.front().stamp) q.pop_front();
-  const Stamped* t = c.oldest.late.top([this](const Stamped& s) { return live(s); });
-  if (q.empty()) return t ? t->at : 0;
+  while (!q.empty() && !live(q.front())) q.pop_front();
+  auto& late = c.oldest.late;
+  while (!late.empty() && !live(*late.begin())) late.erase(late.begin());
+  c.late = static_cast<std::int32_t>(late.size());
+  if (q.empty()) return late.empty() ? 0 : late.begin()->at;
   const std::int64_t at = entries_[q.front().entry].captured;
-  return t ? std::min(t->at, at) : at;
+  return late.empty() ? at : std::min(late.begin()->at, at);
 }
 
 std::vector<std::string> QueueStats::groupings(const runtime::Runtime& rt) {

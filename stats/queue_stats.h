@@ -7,11 +7,17 @@
 //   (its state, process, dimensions, capture and due instants, priority). So what the stats
 //   hold of an item is what the runtime holds once the events of an operation are fed.
 // - What changes with time and not with events (age buckets, due within the next hour,
-//   overdue) moves at exact instants: each item has its next crossing of each kind queued
-//   (stats/min_queue.h: instants that come in order cost no heap), and the stats are advanced
-//   through the crossings up to the instant asked. The oldest capture of a group is the front
-//   of a queue per group. A request costs O(groups + crossings since the last one x log n);
-//   an event O(log n) at most.
+//   overdue) is counted as of the last read's instant (now_), and a read brings it to its own:
+//   - due-ness: each item has its next crossing queued (stats/min_queue.h: instants that come
+//     in order cost no heap), and the read goes through those up to its instant;
+//   - age: a group's open items by capture instant are in its own FIFO (for its oldest, too),
+//     with a cursor per age bound: the items before it were past that bound at now_; a read
+//     moves each cursor over the items that passed it since, from one bucket to the next. An
+//     item captured out of order, or already past a bound when it comes (a rebuild, a reload,
+//     an item moved between groups), goes to the group's `late` set, ordered by its instant,
+//     whose items that passed a bound are found by their range.
+//   So an event never looks at the clock; a capture pushes one ref per group and one crossing.
+//   A request costs O(groups + items that crossed since the last one x log n).
 // - A hot reload (Runtime::adopt, events with cause reload) comes as events of a new runtime:
 //   the stats start over from them. A restart: rebuild() from the recovered runtime (a scan).
 //
@@ -24,6 +30,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -82,32 +90,41 @@ class QueueStats {
     std::int64_t at;
     std::uint32_t entry, stamp;
   };
-  // A group's open items by capture, for the oldest: those captured in order (nearly all) in
-  // a FIFO of 8 bytes each (their instant is the entry's while the stamp holds, so it is not
-  // copied: a capture writes to five of these), the rest in a heap with their instant. Entries
-  // gone stale are dropped lazily.
+  struct ByInstant {
+    bool operator()(const Stamped& a, const Stamped& b) const {
+      return a.at != b.at ? a.at < b.at : a.entry != b.entry ? a.entry < b.entry : a.stamp < b.stamp;
+    }
+  };
+  // A group's open items by capture, for the oldest and the ages: those captured in order and
+  // under an hour old at now_ (nearly all) in a FIFO of 8 bytes each (their instant is the
+  // entry's while the stamp holds, so it is not copied: a capture writes to five of these),
+  // the rest in a set with their instant. Entries gone stale are dropped lazily.
   struct Ref {
     std::uint32_t entry, stamp;
   };
   struct Captures {
     std::int64_t last = 0;  // the instant of in_order's back
     BlockFifo<Ref> in_order;  // with last, in one line: what a capture reads and writes
-    MinQueue<Stamped> late;
-    std::size_t size() const { return in_order.size() + late.size(); }
+    // What a read or a compaction reads, after. ages_passed[b - 1]: the position in in_order
+    // before which every live ref was kAgeBounds[b] old or more at now_ (and none after).
+    std::array<std::uint64_t, kAgeBuckets - 1> ages_passed{};
+    std::set<Stamped, ByInstant> late;
   };
   // A group's counts: one per process (grouping 0) and one per value of each dimension.
   // An event touches an item's cell in every grouping (five with four dimensions), so each
   // is laid out by what an event reads: the counts in the first cache line (every event),
   // the oldest captures' back in the second (a capture), the priorities' few values in a
   // line of their own (a capture, an end, a priority change). Counts of open items fit 32 bits.
+  // ages: at now_.
   struct alignas(64) Cell {
     std::array<std::int32_t, kOpenStates> by_state{};
     std::int32_t open = 0, overdue = 0, due_soon = 0;
     std::array<std::int32_t, kAgeBuckets> ages{};
+    std::int32_t late = 0;  // oldest.late.size(), here so that an end need not read the set
     alignas(64) Captures oldest;
     alignas(64) Priorities priorities;
   };
-  enum Phase : std::uint8_t { kFar, kSoon, kOverdue, kNever };  // of the due instant
+  enum Phase : std::uint8_t { kFar, kSoon, kOverdue, kNever };  // of the due instant, at now_
   // Cells kept in an entry: its process's, then its group's in each of the first kInline - 1
   // dimensions; the rest (an eighth dimension) in extra_cells_.
   static constexpr int kInline = 8;
@@ -117,17 +134,19 @@ class QueueStats {
   struct alignas(64) Entry {
     std::int64_t captured = 0, due = 0, priority = 0;
     std::uint32_t stamp = 0;  // bumped when the keys change (stale heap entries)
-    std::uint8_t state = 0, age = 0;  // state 0: no open item by that id
+    std::uint8_t state = 0;  // 0: no open item by that id
     Phase phase = kNever;
     std::array<std::uint32_t, kInline> cells{};  // [0] the process, [1 + k] dims_[k]'s group
   };
   static_assert(sizeof(Entry) == 64);
 
   void reset(const runtime::Runtime& rt);
-  void refresh(std::uint32_t id, const runtime::Runtime& rt, std::int64_t at);
-  void insert(std::uint32_t id, const runtime::WorkItem& w, std::int64_t at);
+  void refresh(std::uint32_t id, const runtime::Runtime& rt);
+  void insert(std::uint32_t id, const runtime::WorkItem& w);
   void remove(std::uint32_t id);
+  // Brings the time-dependent counts from now_ to `now` (a read).
   void advance(std::int64_t now);
+  void age(Cell& c, std::int64_t now);
   std::uint32_t dimension_group(int k, const runtime::WorkItem& w);
   std::uint32_t& group(std::uint32_t id, int k) {
     return k + 1 < kInline ? entries_[id].cells[static_cast<std::size_t>(k) + 1]
@@ -138,15 +157,17 @@ class QueueStats {
   // The cells an entry counts in: its process, then its value of each dimension.
   template <typename F>
   void each_cell(std::uint32_t id, F f);
-  void push_crossing(std::uint32_t id, bool due);
-  void push_capture(Captures& c, std::uint32_t id);
-  std::int64_t oldest_of(Cell& c) const;
+  void push_crossing(std::uint32_t id);
+  void push_capture(Cell& c, std::uint32_t id, std::uint8_t bucket);
+  void compact(Cell& c);
+  std::int64_t oldest_of(Cell& c);
   bool live(const Stamped& s) const { return entries_[s.entry].stamp == s.stamp; }
-  void cross(const Stamped& c, bool due);
+  bool live(const Ref& r) const { return entries_[r.entry].stamp == r.stamp; }
+  void cross(const Stamped& c);
   static void merge(GroupFigures& into, const Cell& c, std::int64_t oldest);
 
   const runtime::Runtime* rt_ = nullptr;  // the runtime fed: another one (a reload) starts over
-  std::int64_t now_ = 0;
+  std::int64_t now_ = 0;  // the instant the ages and due phases are counted at (the last read)
   runtime::ChunkedVector<Entry> entries_;  // per interned item id (grows without moving)
   std::size_t live_ = 0;
   int dimensions_ = 0;
@@ -160,9 +181,7 @@ class QueueStats {
     std::vector<Cell> cells;
   };
   std::vector<Dimension> dims_;
-  // Each open entry's next crossing into an age bucket (by the bucket crossed into, so that
-  // each queue's instants come in capture order) and of its due instant.
-  std::array<MinQueue<Stamped>, kAgeBuckets> age_crossings_;
+  // Each open entry's next crossing of its due phase (into the next hour, past due).
   MinQueue<Stamped> due_crossings_;
 };
 

@@ -1,10 +1,13 @@
 // stats/min_queue.h against a multiset: random pushes (mostly in order, some early), pops of
 // the top, entries going stale and compactions, over tens of thousands of entries so that the
 // FIFO's blocks fill, empty at the front, come back from the spares and are cut by compact().
+// BlockFifo's positions through pops and filters.
 #include "stats/min_queue.h"
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <array>
 #include <random>
 #include <set>
 #include <utility>
@@ -62,6 +65,54 @@ TEST(MinQueue, EqualsASortedSetAcrossManyBlocks) {
     }
     q.compact(live);
     EXPECT_EQ(q.size(), want.size()) << "seed " << seed;
+  }
+}
+
+// BlockFifo's positions against a vector: they stay with their entries while the front is
+// popped, and filter() moves the positions handed to it to the first entry kept at or after
+// theirs (stats/queue_stats.h keeps its age cursors that way).
+TEST(BlockFifo, PositionsFollowTheirEntriesThroughPopsAndFilters) {
+  std::mt19937_64 rng(7);
+  BlockFifo<std::uint64_t> q;
+  std::vector<std::uint64_t> want;  // the entries, front first
+  std::uint64_t next = 0;
+  for (int round = 0; round < 40; ++round) {
+    for (std::uint64_t n = rng() % 6000; n > 0; --n) {
+      q.push_back(next);
+      want.push_back(next++);
+    }
+    for (std::uint64_t n = std::min<std::uint64_t>(rng() % 3000, want.size()); n > 0; --n) {
+      q.pop_front();
+      want.erase(want.begin());
+    }
+    ASSERT_EQ(q.end() - q.begin(), want.size());
+    for (std::size_t k = 0; k < want.size(); k += 1 + rng() % 500) ASSERT_EQ(q.at(q.begin() + k), want[k]);
+    // Positions anywhere, before the front and at the end included; entries dropped at random.
+    std::array<std::uint64_t, 4> at{q.begin() - std::min<std::uint64_t>(q.begin(), 3), q.end(), 0, 0};
+    at[2] = q.begin() + (want.empty() ? 0 : rng() % want.size());
+    at[3] = q.begin() + (want.empty() ? 0 : rng() % want.size());
+    std::array<std::uint64_t, 4> first{};  // the entry each should come to (~0: the end)
+    const std::uint64_t mod = 2 + rng() % 5;
+    const auto keep = [mod](std::uint64_t v) { return v % mod != 0; };
+    for (std::size_t i = 0; i < at.size(); ++i) {
+      first[i] = ~std::uint64_t{0};
+      for (std::uint64_t k = at[i] < q.begin() ? 0 : at[i] - q.begin(); k < want.size(); ++k)
+        if (keep(want[k])) {
+          first[i] = want[k];
+          break;
+        }
+    }
+    q.filter(keep, at);
+    std::erase_if(want, [&](std::uint64_t v) { return !keep(v); });
+    ASSERT_EQ(q.size(), want.size()) << "round " << round;
+    for (std::size_t i = 0; i < at.size(); ++i) {
+      if (first[i] == ~std::uint64_t{0}) {
+        EXPECT_EQ(at[i], q.end()) << "round " << round << " position " << i;
+      } else {
+        ASSERT_LT(at[i], q.end());
+        EXPECT_EQ(q.at(at[i]), first[i]) << "round " << round << " position " << i;
+      }
+    }
   }
 }
 

@@ -2,7 +2,9 @@
 // clock advances and hot reloads (Runtime::adopt into a new runtime, as the server does),
 // the incremental figures equal to the scan after every step, for every grouping (four
 // `report by` dimensions, then eight in another order after a reload); now and then figures
-// rebuilt from the runtime (a restart) as well.
+// rebuilt from the runtime (a restart) as well. A second run reads only at random instants,
+// with long gaps between reads (the ages counted at the last read, moved on by the next one)
+// and late captures: items adopted with a capture instant hours or days before the newest.
 // IWD_STATS_SEED=N runs one seed.
 #include <gtest/gtest.h>
 
@@ -79,9 +81,16 @@ std::string describe(const std::vector<GroupFigures>& gs) {
   return s;
 }
 
+// How a script reads and what it captures.
+struct Mix {
+  int read_percent = 100;  // the steps after which the figures are compared (and after the last)
+  bool late = false;       // some captures with an instant in the past (adopted)
+};
+
 class Script {
  public:
-  explicit Script(std::uint64_t seed) : rng_(seed), rules_(pool_), other_(pool_), clock_(stdlib::Instant{kStart}) {
+  explicit Script(std::uint64_t seed, Mix mix = {})
+      : rng_(seed), mix_(mix), rules_(pool_), other_(pool_), clock_(stdlib::Instant{kStart}) {
     // `report by team, kind, level, due_at` in the first rules, eight in the second (the most
     // the events carry: the eighth's cell is kept outside the item's entry; a reload changes them).
     static const std::uint32_t first[] = {rules_.team_slot(), rules_.kind_slot(), rules_.level_slot(), kSlotDueAt};
@@ -104,11 +113,13 @@ class Script {
   std::string run(int ops) {
     for (int n = 0; n < ops; ++n) {
       step();
+      if (n + 1 < ops && !chance(mix_.read_percent)) continue;
+      ++reads;
       if (std::string p = compare(); !p.empty()) return fmt::format("step {}: {}", n, p);
     }
     return "";
   }
-  std::size_t reloads = 0, peak = 0;
+  std::size_t reloads = 0, peak = 0, reads = 0, late = 0;
 
  private:
   int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
@@ -128,14 +139,14 @@ class Script {
     return open.empty() ? id("none") : open[static_cast<std::size_t>(pick(static_cast<int>(open.size())))];
   }
 
-  ItemRecord item(const std::string& name) {
+  ItemRecord item(const std::string& name, std::int64_t captured_ago = 0) {
     std::string j = fmt::format(R"({{"id": "{}", "kind": "{}", "level": {})", name,
                                 std::array{"Call", "Case", "Lead"}[static_cast<std::size_t>(pick(3))], pick(4));
     if (chance(60)) j += chance(50) ? R"(, "team": "red")" : R"(, "team": "blue")";
     if (chance(40)) j += fmt::format(R"(, "due_at": "{}")", stdlib::format_instant(clock_.now() + stdlib::Duration{pick(9000) * 1000LL}));
     if (chance(10)) j += fmt::format(R"(, "activate_at": "{}")", stdlib::format_instant(clock_.now() + stdlib::Duration{pick(7200) * 1000LL}));
     DecodeOptions d;
-    d.captured_at = clock_.now();
+    d.captured_at = clock_.now() - stdlib::Duration{captured_ago};
     d.allow_missing_required = true;
     auto r = decode_item(rt_->schema(), pool_, j + "}", d);
     EXPECT_TRUE(r.ok()) << r.error;
@@ -145,7 +156,13 @@ class Script {
   void step() {
     const int op = pick(100);
     const std::uint32_t w = some_item();
-    if (op < 30) {
+    if (mix_.late && op < 10) {
+      // Captured minutes to days before now (before the newest item of its groups): queued,
+      // or held, as a reload adopts it.
+      const std::int64_t ago = chance(50) ? pick(120) * 60'000LL : pick(100) * kHour + pick(3600) * 1000LL;
+      if (rt_->adopt(item("L" + std::to_string(next_++), ago), chance(80) ? ItemState::Queued : ItemState::Held, kNoId, abi::kNone).ok())
+        ++late;
+    } else if (op < 30) {
       (void)rt_->capture(item("W" + std::to_string(next_++)));
     } else if (op < 38) {
       AgentUpdate u;
@@ -264,6 +281,7 @@ class Script {
   }
 
   std::mt19937_64 rng_;
+  Mix mix_;
   StringPool pool_;
   FakeRules rules_, other_;
   SimulatedClock clock_;
@@ -291,6 +309,25 @@ TEST(QueueStats, EqualAScanOfTheRuntimeAfterEveryStepOfRandomScripts) {
   }
   EXPECT_GT(reloads, 10u);
   EXPECT_GT(peak, 20u) << "the scripts should keep items open";
+}
+
+// Read now and then: between two reads, items are captured, end in any order and cross age
+// bounds and due instants (by hours and days), and each read must move every group's cursors
+// over exactly the items that passed a bound since the last one.
+TEST(QueueStats, EqualAScanAtRandomInstantsWithLateCapturesAndLongGaps) {
+  const int only = env_int("IWD_STATS_SEED", -1);
+  std::size_t reads = 0, late = 0, peak = 0;
+  for (int seed = only >= 0 ? only : 1; seed <= (only >= 0 ? only : 24); ++seed) {
+    Script script(static_cast<std::uint64_t>(seed), Mix{.read_percent = 12, .late = true});
+    ASSERT_EQ(script.run(600), "") << "seed " << seed << " (IWD_STATS_SEED=" << seed << " reproduces it)";
+    reads += script.reads;
+    late += script.late;
+    peak = std::max(peak, script.peak);
+  }
+  if (only >= 0) return;
+  EXPECT_GT(late, 500u) << "the scripts should capture late";
+  EXPECT_LT(reads, 24u * 600 / 5) << "the reads should leave long gaps";
+  EXPECT_GT(peak, 20u);
 }
 
 }  // namespace
