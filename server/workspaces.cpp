@@ -13,7 +13,7 @@
 #include "pgstore/schema.h"
 #include "server/journal.h"
 #include "server/ruleset.h"
-#include "server/store_lease.h"
+#include "server/workspace.h"
 #include "server/workspace_catalog.h"
 
 namespace iwd::server {
@@ -32,125 +32,6 @@ EngineOptions engine_options(const ServerConfig& config) {
   o.outbox = config.outbox;
   return o;
 }
-
-// Where a workspace is kept in PostgreSQL, when it is (Deployment::store).
-struct PgPlace {
-  std::string conninfo, node;
-  std::function<void(const std::string& workspace, const std::string& why)> lost;
-  bool fresh = false;  // a create: what the name left (a create cut short, a delete) is erased first
-};
-
-// One workspace besides the default: everything it runs on, its own. Members in the order
-// they stop in reverse: the routes, the engine (answering what is in flight), then its lease
-// (renewals stop; its rows erased first when deleted), hub, journal and pool; `doomed` last,
-// after the files are closed.
-class Workspace {
- public:
-  enum class Origin { Config, Api };
-  Workspace(std::string name, fs::path folder, ServerConfig settings, Origin origin, std::optional<PgPlace> pg)
-      : name_(std::move(name)), folder_(std::move(folder)), origin_(origin), config_(std::move(settings)), pg_(std::move(pg)) {
-    config_.data = folder_.string();  // its reports and item histories read its own history
-    config_.workspace = name_;
-  }
-  ~Workspace() {
-    table_.reset();
-    engine_.reset();
-    if (erase_ && lease_) {  // deleted: its catalog row went before the delete answered; now the rest
-      pgstore::Connection conn(pg_->conninfo);
-      if (pgstore::Status s = catalog::erase(conn, name_, lease_->epoch()); !s.ok())
-        std::fprintf(stderr, "iwd serve: the rows of deleted workspace %s stay until a create of its name: %s\n",
-                     name_.c_str(), s.message.c_str());
-    }
-    lease_.reset();  // its thread may fence the journal until it stopped
-    journal_.reset();
-    if (!doomed_.empty()) {  // deleted: the folder renamed aside before the delete answered
-      std::error_code ignored;
-      fs::remove_all(doomed_, ignored);
-    }
-  }
-  // Opens its journal and starts its engine with `rules` (none: the journal's).
-  bool start(Ruleset rules, runtime::Clock& clock, std::string* error) {
-    if (pg_) {
-      if (!open_postgresql(error)) return false;
-    } else {
-      std::error_code ec;
-      fs::create_directories(folder_, ec);
-      if (!(journal_ = Journal::open(folder_.string(), error))) return false;
-    }
-    engine_ = Engine::start(std::move(rules), pool_, *journal_, clock, metrics_, hub_, engine_options(config_), error);
-    if (!engine_) return false;
-    auth_ = std::make_unique<Authenticator>(config_.tokens);
-    table_ = std::make_unique<RouteTable>(ServerContext{engine_.get(), &metrics_, &hub_, &config_, &pool_}, *auth_);
-    return true;
-  }
-  // In PostgreSQL: records the workspace in the catalog at its lease's epoch (a create's last
-  // step, or a declared workspace's mark), or forgets it (a delete's first: its rows go when
-  // its engine stopped).
-  bool record(const std::string& settings, std::string* error) {
-    pgstore::Connection conn(pg_->conninfo);
-    const pgstore::Status s =
-        catalog::record(conn, {name_, origin_ == Origin::Config ? "config" : "api", settings}, lease_->epoch());
-    return s.ok() || (*error = s.message, false);
-  }
-  bool forget(std::string* error) {
-    pgstore::Connection conn(pg_->conninfo);
-    const pgstore::Status s = catalog::forget(conn, name_, lease_->epoch());
-    if (!s.ok()) return *error = s.message, false;
-    erase_ = true;
-    return true;
-  }
-
-  const std::string& name() const { return name_; }
-  const fs::path& folder() const { return folder_; }
-  Origin origin() const { return origin_; }
-  bool in_postgresql() const { return pg_.has_value(); }
-  const ServerConfig& config() const { return config_; }
-  runtime::StringPool& pool() { return pool_; }
-  const RouteTable& table() const { return *table_; }
-  Engine& engine() const { return *engine_; }
-  OfferHub& hub() { return hub_; }
-  void doom(fs::path renamed) { doomed_ = std::move(renamed); }
-
- private:
-  // The workspace's lease (waiting out a holder that stopped without releasing it: a kill -9's
-  // lease runs out within its ttl), then its journal at the lease's epoch; a create erases what
-  // the name left first.
-  bool open_postgresql(std::string* error) {
-    const StoreLease::Options options{pg_->conninfo, name_, pg_->node};
-    const auto until = std::chrono::steady_clock::now() + 3 * options.ttl;
-    pgstore::Code code = pgstore::Code::Ok;
-    while (!(lease_ = StoreLease::acquire(options, &code, error))) {
-      if (code != pgstore::Code::Held || std::chrono::steady_clock::now() >= until) return false;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    if (pg_->fresh) {
-      pgstore::Connection conn(pg_->conninfo);
-      if (pgstore::Status s = catalog::erase(conn, name_, lease_->epoch()); !s.ok()) return *error = s.message, false;
-    }
-    if (!(journal_ = Journal::open_postgresql(pg_->conninfo, name_, lease_->epoch(), error))) return false;
-    journal_->set_retry_until([l = lease_.get()] { return l->deadline(); });
-    lease_->keep([this](const std::string& why) {
-      journal_->fence(why);
-      if (pg_->lost) pg_->lost(name_, why);
-    });
-    return true;
-  }
-
-  std::string name_;
-  fs::path folder_, doomed_;
-  Origin origin_;
-  ServerConfig config_;
-  std::optional<PgPlace> pg_;
-  bool erase_ = false;  // forgotten by the catalog: its rows go once its engine stopped
-  runtime::StringPool pool_;
-  std::unique_ptr<Journal> journal_;
-  std::unique_ptr<StoreLease> lease_;
-  Metrics metrics_;
-  OfferHub hub_;
-  std::unique_ptr<Engine> engine_;
-  std::unique_ptr<Authenticator> auth_;
-  std::unique_ptr<RouteTable> table_;
-};
 
 namespace {
 
@@ -223,12 +104,14 @@ WorkspaceRegistry::WorkspaceRegistry(Deployment deployment, runtime::Clock& cloc
 }
 
 WorkspaceRegistry::~WorkspaceRegistry() {
+  if (node_) node_->stop();  // every workspace lost (a snapshot, its requests answered), its lease released
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;
     changed_.notify_all();
   }
   reaper_.join();
+  if (starter_.joinable()) starter_.join();
   for (Creator& c : creators_) c.thread.join();  // each answers (its front end may be gone: no one reads it)
   std::vector<std::shared_ptr<Workspace>> all;
   {
@@ -256,9 +139,9 @@ struct WorkspaceRegistry::Job {
 };
 
 std::shared_ptr<Workspace> WorkspaceRegistry::make(const std::string& name, ServerConfig settings, bool declared,
-                                                   bool fresh) const {
+                                                   bool fresh, std::int64_t epoch) const {
   std::optional<PgPlace> pg;
-  if (!d_.store.empty()) pg = PgPlace{d_.store, d_.node, d_.lost, fresh};
+  if (!d_.store.empty()) pg = PgPlace{d_.store, d_.node, d_.lost, fresh, epoch};
   return std::make_shared<Workspace>(name, fs::path(d_.data) / "workspaces" / name, std::move(settings),
                                      declared ? Workspace::Origin::Config : Workspace::Origin::Api, std::move(pg));
 }
@@ -345,6 +228,17 @@ std::unique_ptr<WorkspaceRegistry> WorkspaceRegistry::open(Deployment deployment
   if (!(r->d_.store.empty() ? r->from_folders(&jobs, error) : r->from_catalog(&jobs, error))) return nullptr;
   for (const WorkspaceDecl& decl : r->d_.config->workspaces)
     jobs.push_back({r->make(decl.name, decl.config, true, false), decl.rules, {}});
+  if (!r->d_.node_name.empty()) {  // a node: each starts when this node acquires its lease (workspaces_node.cpp)
+    std::map<std::string, Known> known;
+    for (const Job& job : jobs) {
+      if (!r->d_.open && job.ws->config().tokens.empty())
+        return *error = fmt::format("workspace `{}`: it has no `tokens`: with authentication, every workspace has its own",
+                                    job.ws->name()), nullptr;
+      known[job.ws->name()] = Known{job.ws->config(), job.rules_path};
+    }
+    r->start_node(std::move(known));
+    return r;
+  }
   std::atomic<std::size_t> next{0};
   auto work = [&jobs, &next, &clock, open = r->d_.open] {
     for (std::size_t k; (k = next++) < jobs.size();) {
@@ -379,6 +273,7 @@ std::shared_ptr<Workspace> WorkspaceRegistry::live(const std::string& name) cons
 
 std::shared_ptr<const RouteTable> WorkspaceRegistry::find(const std::string& name) const {
   std::shared_ptr<Workspace> ws = live(name);
+  if (!ws && node_ && known(name)) return elsewhere(name);
   if (!ws) return nullptr;
   const RouteTable* table = &ws->table();
   return std::shared_ptr<const RouteTable>(std::move(ws), table);  // holds the workspace
@@ -459,6 +354,19 @@ Reply WorkspaceRegistry::create(const std::string& name, const nlohmann::json& b
     return error_reply(503, "create_failed", fmt::format("workspace `{}` was not created: {}", name, why));
   }
   const std::string label = ws->engine().ruleset_label();
+  if (node_) {  // created under a lease of its own, then handed to the node its placement names
+    ServerConfig settings_kept = ws->config();
+    ws.reset();  // its engine stops and its lease is released
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      known_[name] = Known{std::move(settings_kept), std::nullopt};
+    }
+    const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (!owner_of(name) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    ojson body = describe(name, "api", label);
+    body["owner"] = owner_of(name).value_or("");
+    return Reply{201, std::move(body)};
+  }
   std::lock_guard<std::mutex> lock(mu_);
   live_[name] = std::move(ws);
   return Reply{201, describe(name, "api", label)};
@@ -479,6 +387,7 @@ Reply WorkspaceRegistry::remove(const std::string& name) {
     return Reply{200, ojson{{"deleted", name}}};
   }
   ws.reset();
+  if (node_ && known(name) && !live(name)) return not_here(name);
   {
     std::lock_guard<std::mutex> lock(mu_);
     auto it = live_.find(name);

@@ -24,11 +24,14 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "cluster/node.h"
+#include "pgstore/connection.h"
 #include "runtime/clock.h"
 #include "server/config.h"
 #include "server/engine.h"
@@ -61,6 +64,13 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
     // A workspace's lease is lost (another node took it, or no renewal came back in time): its
     // journal acknowledges nothing more. Called once, from the lease's thread.
     std::function<void(const std::string& workspace, const std::string& why)> lost = {};
+    // With `iwd serve --node NAME --advertise URL` (and `store`): this process is a node of a
+    // deployment (cluster::Node, docs/deployment.md "Placement"): the workspaces (declared,
+    // and the catalog's, read again at every scan) are placed over the live nodes, and this
+    // node serves those whose lease it holds, from the moment it acquires one (its journal
+    // opened at that epoch and recovered) until it loses it. Empty: every workspace here.
+    std::string node_name = {};
+    std::string advertise = {};
   };
   // Starts every workspace (the configuration's and those created before), after removing what
   // a create or a delete cut short. Null and *error naming the workspace on failure.
@@ -73,6 +83,11 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
   void close_streams() override;
 
   std::size_t size() const;  // live workspaces besides the default
+  // With `node_name`: the node's name as in the lease rows, and who serves `name` (an
+  // advertised address; nullopt: nobody now). A workspace the deployment has but another node
+  // serves is answered 503 with Retry-After naming it (not_here).
+  std::string node() const;
+  std::optional<std::string> owner_of(const std::string& name) const;
 
  private:
   WorkspaceRegistry(Deployment deployment, runtime::Clock& clock);
@@ -81,13 +96,30 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
   Reply create(const std::string& name, const nlohmann::json& body);
   Reply remove(const std::string& name);
   std::shared_ptr<Workspace> live(const std::string& name) const;
-  std::shared_ptr<Workspace> make(const std::string& name, ServerConfig settings, bool declared, bool fresh) const;
+  std::shared_ptr<Workspace> make(const std::string& name, ServerConfig settings, bool declared, bool fresh,
+                                  std::int64_t epoch = 0) const;
   // The workspaces to start: DIR/workspaces's folders, or the catalog's rows (`true` when it
   // could say; *error naming the workspace otherwise), besides the declared ones.
   struct Job;
   bool from_folders(std::vector<Job>* jobs, std::string* error);
   bool from_catalog(std::vector<Job>* jobs, std::string* error);
   void retire(std::shared_ptr<Workspace> ws);  // stopped and removed once no request holds it
+
+  // Node mode (workspaces_node.cpp).
+  struct Known {
+    ServerConfig settings;
+    std::optional<std::string> rules;  // a declared workspace's rules path
+  };
+  void start_node(std::map<std::string, Known> declared);
+  std::vector<std::string> deployment_workspaces();  // the node's thread: declared + the catalog's
+  void acquired(const std::string& name, std::int64_t epoch);
+  void lost(const std::string& name, const std::string& why, bool gracefully);
+  void starting();  // the starter's thread: workspaces acquired, opened and recovered in turn
+  bool known(const std::string& name) const;
+  // A workspace of the deployment that another node serves, or none now (a takeover): every
+  // route answers 503 not_here, naming the owner's address when there is one.
+  Reply not_here(const std::string& name) const;
+  std::shared_ptr<const RouteTable> elsewhere(const std::string& name) const;
 
   Deployment d_;
   runtime::Clock& clock_;
@@ -106,6 +138,13 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
     std::shared_ptr<std::atomic<bool>> done;
   };
   std::vector<Creator> creators_;  // joined once done (and all at the end)
+  // Node mode.
+  std::map<std::string, Known> known_;           // every workspace of the deployment (mu_)
+  std::map<std::string, std::int64_t> wanted_;  // acquired and not lost since, at its epoch (mu_)
+  std::vector<std::pair<std::string, std::int64_t>> to_start_;  // (mu_), for the starter
+  std::thread starter_;
+  std::unique_ptr<pgstore::Connection> catalog_;  // the node's thread's
+  std::unique_ptr<cluster::Node> node_;           // last: stopped first (every workspace lost)
 };
 
 }  // namespace iwd::server

@@ -1,7 +1,8 @@
 // `iwd serve [--rules PATH|BUNDLE] [--data DIR] [--listen HOST:PORT] [--config FILE]
-// [--port-file FILE]`: the runtime on the real clock behind the HTTP/JSON API of docs/api.md,
-// every accepted change in a durable journal (DIR/journal.db) before it is acknowledged,
-// replayed at start. Without a configuration (no API tokens) it listens on loopback only.
+// [--port-file FILE] [--store postgresql://... [--node NAME --advertise http://HOST:PORT]]`:
+// the runtime on the real clock behind the HTTP/JSON API of docs/api.md, every accepted change
+// in a durable journal (DIR/journal.db, or PostgreSQL: docs/deployment.md) before it is
+// acknowledged, replayed at start. Without a configuration (no API tokens) it listens on loopback only.
 #include <fmt/format.h>
 
 #include <signal.h>
@@ -37,6 +38,7 @@ namespace {
 
 struct ServeOptions {
   std::string rules, data, listen, config, port_file, store;
+  std::string node, advertise;  // a node of a deployment (docs/deployment.md, "Running nodes")
 };
 
 // `--store`: a PostgreSQL URI or libpq's key=value conninfo (docs/deployment.md, "Store").
@@ -155,6 +157,20 @@ int run_serve(const ServeOptions& opts) {
                 << opts.store << "`\n";
       return kExitUsage;
     }
+  }
+  if (!opts.node.empty() && (opts.store.empty() || !opts.advertise.starts_with("http://"))) {
+    std::cerr << "iwd serve: --node runs a node of a deployment over PostgreSQL: it needs --store postgresql://... and "
+                 "--advertise http://HOST:PORT, the address the other nodes reach this one at\n";
+    return kExitUsage;
+  }
+  if (!opts.node.empty()) {
+    // A node: the deployment's workspaces are placed over the nodes (server/workspaces.h); the
+    // routes at the top are this node's own workspace, in its data folder (not the deployment's).
+    if (!(journal = server::Journal::open(data, &error))) {
+      std::cerr << "iwd serve: " << error << "\n";
+      return kExitUsage;
+    }
+  } else if (!opts.store.empty()) {
     if (const int status = open_postgresql_store(opts.store, data, node, &lease, &journal); status != kExitOk) return status;
     // Lost: nothing more is acknowledged (503), and the service stops as a SIGTERM stops it.
     lease->keep([&lost, j = journal.get()](const std::string& why) {
@@ -180,16 +196,19 @@ int run_serve(const ServeOptions& opts) {
   // The other workspaces (server/workspaces.h): DIR/workspaces/{ws}, each its own engine.
   const auto workspaces_started = std::chrono::steady_clock::now();
   server::WorkspaceRegistry::Deployment deployment{data, &config, &auth, &metrics, engine.get(), !auth.enabled()};
-  if (lease) {  // in PostgreSQL, each under its lease: one lost stops the service as the default's does
+  if (!opts.store.empty()) {  // in PostgreSQL, each under its lease
     deployment.store = opts.store;
     deployment.node = node;
+    deployment.node_name = opts.node;
+    deployment.advertise = opts.advertise;
+  }
+  if (lease)  // one node: a lease lost stops the service as the default's does
     deployment.lost = [&lost](const std::string& ws, const std::string& why) {
       lost = true;
       std::cerr << "iwd serve: the lease of workspace " << ws << " is lost: " << why
                 << "; nothing more is acknowledged in it, stopping (start it again to take the lease once it is free)\n";
       kill(getpid(), SIGTERM);
     };
-  }
   auto workspaces = server::WorkspaceRegistry::open(std::move(deployment), clock, &error);
   if (!workspaces) {
     std::cerr << "iwd serve: " << error << "\n";
@@ -213,9 +232,13 @@ int run_serve(const ServeOptions& opts) {
                            started.reloads ? "; the rules given differ from the journal's: reloaded" : "");
   if (workspaces->size() > 0)
     std::cerr << fmt::format("iwd serve: {} more workspaces {}, started in {} ms\n", workspaces->size(),
-                             lease ? "in PostgreSQL" : "under " + data + "/workspaces",
+                             !opts.store.empty() ? "in PostgreSQL" : "under " + data + "/workspaces",
                              std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
                                                                                    workspaces_started).count());
+  if (!opts.node.empty())
+    std::cerr << fmt::format("iwd serve: node {} of the deployment on {}, advertised as {}: serving the workspaces "
+                             "placed on it as it acquires their leases\n",
+                             workspaces->node(), opts.store.substr(0, opts.store.find('?')), opts.advertise);
   if (!auth.enabled())
     std::cerr << "iwd serve: no authentication configured (no --config with API tokens): listening on loopback only, "
                  "every caller may do everything\n";
@@ -253,6 +276,12 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--store", opts->store,
                   "Keep the journal in PostgreSQL (a postgresql:// URI or a conninfo) under the lease of workspace "
                   "default, instead of DIR/journal.db (docs/deployment.md)");
+  cmd->add_option("--node", opts->node,
+                  "Run as a node of a deployment over --store (docs/deployment.md, \"Running nodes\"): NAME, the "
+                  "same after a restart; the workspaces are placed over the live nodes and each served by the node "
+                  "holding its lease; the routes at the top are then this node's own workspace in --data");
+  cmd->add_option("--advertise", opts->advertise,
+                  "With --node: http://HOST:PORT, the address other nodes and clients reach this node at");
   cmd->callback([opts] { set_exit_code(run_serve(*opts)); });
 }
 
