@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -131,6 +132,19 @@ class Runtime {
   // A new item in the schema's layout; its captured_at becomes now. Rejected by the rules:
   // a Rejected event, and ok (the rejection is the outcome).
   Status capture(ItemRecord item);
+  // Captures evaluated together (issue 19): the rules' batch entry point (abi::evaluate_batch)
+  // classifies, clocks and prices many records in one call where capture() makes three calls a
+  // record. evaluate_captures() prepares each record as capture() would now (captured_at set,
+  // last_agent cleared) and evaluates it; capture(record, ahead) then does exactly what
+  // capture(record) does (the same events, state and refusals), taking the classification from
+  // `ahead` when it was made at this instant. A record capture() would refuse before asking the
+  // rules (slots, no id) is left unevaluated.
+  struct Evaluated {
+    std::int64_t at = abi::kNone;  // the instant evaluated at; kNone: not evaluated
+    abi::BatchResult result;       // classify, clock at `at`, priority at age 0
+  };
+  void evaluate_captures(std::span<ItemRecord* const> records, std::span<Evaluated> out) const;
+  Status capture(ItemRecord item, const Evaluated& ahead);
   // New attributes for an open item (the whole record, same id; captured_at is kept): the item
   // is classified again. Refused when the rules reject the new record.
   Status update(ItemRecord item);
@@ -237,6 +251,7 @@ class Runtime {
     std::uint32_t media = 0;  // media index
     std::vector<abi::Stage> stages;
     const char* rejection = nullptr;
+    std::optional<std::int64_t> priority;  // the rules' priority at commit()'s age, when known (a batch)
   };
 
   std::int64_t now() const { return clock_.now().ms_since_epoch; }
@@ -249,6 +264,10 @@ class Runtime {
 
   // Lifecycle (runtime_items.cpp).
   Classification classify(const ItemRecord& record, std::int64_t now);
+  // The rest of a classification whose process and clock are known: terms, media, stages.
+  void classify_rest(const ItemRecord& record, Classification& c);
+  // The classification of `record` at `t` from evaluate_captures()'s answers for it.
+  Classification classified(const ItemRecord& record, const abi::BatchResult& r, std::int64_t t);
   void commit(std::uint32_t i, ItemRecord record, Classification c);
   // A slot for a new open item `id` (reused or new), indexed and counted, its record committed.
   std::uint32_t open_slot(std::uint32_t id, ItemRecord record, Classification c);
@@ -258,8 +277,9 @@ class Runtime {
   void set_expiry(std::uint32_t i, const abi::ProcessTerms& terms);
   void defer(std::uint32_t i);
   void end(std::uint32_t i, ItemState final_state, Cause cause, std::uint32_t outcome = kNoId);
-  // Deferred when it activates later than t, else queued; true when queued.
-  bool place(std::uint32_t i, std::int64_t t);
+  // Deferred when it activates later than t, else queued; true when queued. `priced`: the
+  // item's priority is the rules' at t already (commit() at t asked at the same age).
+  bool place(std::uint32_t i, std::int64_t t, bool priced = false);
   // Out of the queues, or away from its agent (whose capacity is freed): `freed` is that
   // agent (kNoIndex: none), `shown` the agent an event names (freed, else the item's own).
   struct Detached {
@@ -283,7 +303,7 @@ class Runtime {
   void settle();
 
   // Distribution (runtime_distribution.cpp).
-  void enter_queue(std::uint32_t i);   // state Queued: priority, open stages, queues, deadlines
+  void enter_queue(std::uint32_t i, bool priced = false);  // state Queued: priority, open stages, queues, deadlines
   void leave_queues(std::uint32_t i);  // out of every target queue; stage and priority deadlines off
   void join_open_stages(std::uint32_t i, bool announce);
   void offer_item(std::uint32_t i);    // to the best available agent, if any

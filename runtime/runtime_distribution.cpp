@@ -9,14 +9,14 @@
 
 namespace iwd::runtime {
 
-void Runtime::enter_queue(std::uint32_t i) {
+void Runtime::enter_queue(std::uint32_t i, bool priced) {
   WorkItem& item = items_[i];
   item.state = ItemState::Queued;
   item.agent = kNoIndex;
   if (item.place == 0) item.place = next_place_++;
   set_deadline(i, kDeadlineState, abi::kNone);
   const std::int64_t age = item.age(now());
-  item.priority = with_override(i, rules_.priority(rules_.ctx, item.process, &item.record, &item.clock, age));
+  if (!priced) item.priority = with_override(i, rules_.priority(rules_.ctx, item.process, &item.record, &item.clock, age));
   schedule_priority(i, age);
   join_open_stages(i, false);
 }

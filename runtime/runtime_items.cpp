@@ -28,7 +28,9 @@ std::uint32_t Runtime::open_slot(std::uint32_t id, ItemRecord record, Classifica
   return i;
 }
 
-Status Runtime::capture(ItemRecord record) {
+Status Runtime::capture(ItemRecord record) { return capture(std::move(record), Evaluated{}); }
+
+Status Runtime::capture(ItemRecord record, const Evaluated& ahead) {
   if (record.slot_count() != schema_.attributes.size())
     return Status::fail(Refusal::BadInput, fmt::format("the item has {} attribute slots; the rules' schema has {}", record.slot_count(),
                                     schema_.attributes.size()));
@@ -38,7 +40,7 @@ Status Runtime::capture(ItemRecord record) {
   const std::int64_t t = now();
   record.set_int(kSlotCapturedAt, t);
   if (const int slot = schema_.last_agent_slot(); slot >= 0) record.clear(static_cast<std::uint32_t>(slot));  // no one held it yet
-  Classification c = classify(record, t);
+  Classification c = ahead.at == t ? classified(record, ahead.result, t) : classify(record, t);
   if (c.process < 0) {
     Event e;
     e.kind = EventKind::ItemStateChanged;
@@ -54,7 +56,7 @@ Status Runtime::capture(ItemRecord record) {
   }
   const std::uint32_t i = open_slot(id, std::move(record), std::move(c));
   WorkItem& item = items_[i];
-  const bool queued = place(i, t);
+  const bool queued = place(i, t, /*priced=*/true);  // commit() priced it at t: a queued item's age is not negative
   emit_item(item, ItemState::None, Cause::Capture, kNoIndex);
   if (queued) offer_item(i);
   settle();

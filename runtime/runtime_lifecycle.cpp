@@ -16,6 +16,11 @@ Runtime::Classification Runtime::classify(const ItemRecord& record, std::int64_t
     return c;
   }
   rules_.clock(rules_.ctx, c.process, &record, at, &c.clock);
+  classify_rest(record, c);
+  return c;
+}
+
+void Runtime::classify_rest(const ItemRecord& record, Classification& c) {
   rules_.terms(rules_.ctx, c.process, &record, &c.clock, &c.terms);
   std::uint32_t media = workitem_;
   if (c.terms.media != abi::kNone)
@@ -25,7 +30,6 @@ Runtime::Classification Runtime::classify(const ItemRecord& record, std::int64_t
   c.media = media_index(media);
   c.stages.resize(rules_.stage_counts[c.process]);
   if (!c.stages.empty()) rules_.stages(rules_.ctx, c.process, &record, &c.clock, c.stages.data());
-  return c;
 }
 
 // The item takes its new record and classification. It must be in no queue.
@@ -45,8 +49,9 @@ void Runtime::commit(std::uint32_t i, ItemRecord record, Classification c) {
     item.stage(k).opens_at = c.stages[k].opens_at;
     item.stage(k).target = acquire_target(item, k, c.stages[k]);
   }
-  item.priority =
-      with_override(i, rules_.priority(rules_.ctx, item.process, &item.record, &item.clock, std::max<std::int64_t>(0, item.age(now()))));
+  item.priority = with_override(
+      i, c.priority ? *c.priority
+                    : rules_.priority(rules_.ctx, item.process, &item.record, &item.clock, std::max<std::int64_t>(0, item.age(now()))));
   set_expiry(i, c.terms);
 }
 
@@ -147,12 +152,12 @@ void Runtime::end(std::uint32_t i, ItemState final_state, Cause cause, std::uint
 
 namespace iwd::runtime {
 
-bool Runtime::place(std::uint32_t i, std::int64_t t) {
+bool Runtime::place(std::uint32_t i, std::int64_t t, bool priced) {
   if (activates_later(items_[i], t)) {
     defer(i);
     return false;
   }
-  enter_queue(i);
+  enter_queue(i, priced);
   return true;
 }
 

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include <cassert>
 #include <istream>
 #include <ostream>
 
@@ -43,7 +44,7 @@ class Session::Impl final : public EventSink {
   Runtime& runtime() { return *runtime_; }
   const SimulatedClock& clock() const { return clock_; }
 
-  Status apply(const ScriptLine& l) {
+  Status apply(const ScriptLine& l, PreparedCapture* ahead = nullptr) {
     if (l.op == Op::Start) {
       if (timed_) return bad("`start` comes before every line with `at`");
       const json& v = l.value;
@@ -59,7 +60,7 @@ class Session::Impl final : public EventSink {
     timed_ = true;
     advance(l.at);
     if (l.op == Op::None) return {};
-    if (Status s = operate(l.op, l.value); !s.ok()) return Status::fail(s.code, fmt::format("{}: {}", op_name(l.op), s.error), s.state);
+    if (Status s = operate(l.op, l.value, ahead); !s.ok()) return Status::fail(s.code, fmt::format("{}: {}", op_name(l.op), s.error), s.state);
     drain();
     return {};
   }
@@ -83,9 +84,9 @@ class Session::Impl final : public EventSink {
     pending_.clear();
   }
 
-  Status operate(Op op, const json& v) {
+  Status operate(Op op, const json& v, PreparedCapture* ahead) {
     switch (op) {
-      case Op::Capture: return capture(v);
+      case Op::Capture: return capture(v, ahead);
       case Op::Update: return update(v);
       case Op::Reschedule: return reschedule(v);
       case Op::Transfer: return transfer(v);
@@ -182,14 +183,49 @@ class Session::Impl final : public EventSink {
     return {};
   }
 
-  Status capture(const json& v) {
+  // A capture's value as the record the runtime takes, or why not.
+  Status decode_capture(const json& v, ItemRecord* out) {
     if (!v.is_object()) return bad("the item is a JSON object of attributes");
     for (auto it = v.begin(); it != v.end(); ++it)
       if (Status refused = runtime_field(it.key()); !refused.ok()) return refused;
     auto rec = decode_item_object(runtime_->schema(), pool_, v, decoding());
     if (!rec.ok()) return bad(rec.error);
     if (!rec.value.present(kSlotId)) return bad("the item needs an `id`");
-    return runtime_->capture(std::move(rec.value));
+    *out = std::move(rec.value);
+    return {};
+  }
+
+  // `ahead`: this line's value prepared at this instant, taken (once) instead of decoding it.
+  Status capture(const json& v, PreparedCapture* ahead) {
+    if (ahead && ahead->at == clock_.now().ms_since_epoch) {
+      ahead->at = abi::kNone;
+      if (!ahead->refused.ok()) return ahead->refused;
+      return runtime_->capture(std::move(ahead->record), ahead->evaluated);
+    }
+    ItemRecord rec;
+    if (Status refused = decode_capture(v, &rec); !refused.ok()) return refused;
+    return runtime_->capture(std::move(rec));
+  }
+
+  // Session::prepare_captures. The values are decoded in the lines' order, as applying them one
+  // by one would: a capture interns nothing else, so the pool numbers the same strings alike.
+  std::vector<PreparedCapture> prepare_captures(std::int64_t at, std::span<const json* const> values) {
+    std::vector<PreparedCapture> out(values.size());
+    if (values.empty() || at < clock_.now().ms_since_epoch) return out;  // apply refuses each: time does not go back
+    advance(at);  // what apply() does first; then it does nothing more
+    std::vector<ItemRecord*> records;
+    std::vector<std::size_t> where;
+    for (std::size_t k = 0; k < values.size(); ++k) {
+      out[k].at = at;
+      out[k].refused = decode_capture(*values[k], &out[k].record);
+      if (!out[k].refused.ok()) continue;
+      records.push_back(&out[k].record);
+      where.push_back(k);
+    }
+    std::vector<Runtime::Evaluated> evaluated(records.size());
+    runtime_->evaluate_captures(records, evaluated);
+    for (std::size_t j = 0; j < where.size(); ++j) out[where[j]].evaluated = evaluated[j];
+    return out;
   }
 
   // The item's attributes with the given ones replaced (null: made absent).
@@ -315,6 +351,21 @@ Session::Session(const abi::RulesV1& rules, StringPool& pool, const ReplayOption
 Session::~Session() = default;
 bool Session::init(std::string* error) { return impl_->init(error); }
 Status Session::apply(const ScriptLine& line) { return impl_->apply(line); }
+Status Session::apply(const ScriptLine& line, PreparedCapture* ahead) { return impl_->apply(line, ahead); }
+std::vector<PreparedCapture> Session::prepare_captures(std::int64_t at, std::span<const json* const> values) {
+  return impl_->prepare_captures(at, values);
+}
+void Session::apply_captures(std::span<const ScriptLine> lines, const std::function<void(std::size_t, const Status&)>& done) {
+  std::vector<const json*> values;
+  values.reserve(lines.size());
+  for (const ScriptLine& l : lines) {
+    values.push_back(&l.value);
+    assert(l.op == Op::Capture && l.at == lines[0].at);
+  }
+  std::vector<PreparedCapture> prepared = impl_->prepare_captures(lines.empty() ? 0 : lines[0].at, values);
+  for (std::size_t k = 0; k < lines.size(); ++k) done(k, impl_->apply(lines[k], &prepared[k]));
+}
+std::int64_t Session::start() const { return impl_->start(); }
 Status Session::apply_text(std::string_view text, ScriptLine* parsed) {
   ScriptLine own;
   ScriptLine& l = parsed ? *parsed : own;
@@ -357,19 +408,44 @@ bool run(const abi::RulesV1& rules, StringPool& pool, std::istream& script, std:
   Session session(rules, pool, options, &printer);
   if (!session.init(error)) return false;
   printer.schema = &session.runtime().schema();
+  const auto report = [&](std::size_t n, Op op, const Status& refused) {
+    if (!refused.ok()) {
+      out << json{{"error", refused.error}, {"line", n}}.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
+      ++summary->errors;
+    } else if (op != Op::None && op != Op::Start) {
+      ++summary->operations;
+    }
+  };
+  // Consecutive capture lines at one instant (a burst) wait here, then are applied together.
+  std::vector<ScriptLine> burst;
+  std::vector<std::size_t> burst_lines;
+  const auto flush = [&] {
+    if (burst.empty()) return;
+    session.apply_captures(burst, [&](std::size_t k, const Status& s) { report(burst_lines[k], Op::Capture, s); });
+    burst.clear();
+    burst_lines.clear();
+  };
   std::string text;
   for (std::size_t n = 1; std::getline(script, text); ++n) {
     if (!text.empty() && text.back() == '\r') text.pop_back();
     if (blank_or_comment(text)) continue;
     ScriptLine l;
-    const Status refused = session.apply_text(text, &l);
-    if (!refused.ok()) {
-      out << json{{"error", refused.error}, {"line", n}}.dump(-1, ' ', false, json::error_handler_t::replace) << '\n';
-      ++summary->errors;
-    } else if (l.op != Op::None && l.op != Op::Start) {
-      ++summary->operations;
+    // (Parsing reads only `start`, which a burst cannot change: it holds no `start` line.)
+    if (std::string problem = parse_line(text, session.start(), &l); !problem.empty()) {
+      flush();
+      report(n, l.op, bad(std::move(problem)));
+      continue;
     }
+    if (options.batch_captures && l.op == Op::Capture) {
+      if (!burst.empty() && burst.back().at != l.at) flush();
+      burst.push_back(std::move(l));
+      burst_lines.push_back(n);
+      continue;
+    }
+    flush();
+    report(n, l.op, session.apply(l));
   }
+  flush();
   summary->events = session.events_seen();
   return true;
 }

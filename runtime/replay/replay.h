@@ -6,6 +6,7 @@
 #include <functional>
 #include <iosfwd>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,9 @@ struct ReplayOptions {
   // Called with each event as it is emitted, and the runtime emitting it, which still holds
   // what the event is about (`iwd replay --history`: history/recorder.h).
   std::function<void(const Event&, const Runtime&)> observe;
+  // `run` applies consecutive capture lines at one instant together (Session::apply_captures);
+  // false: one by one (the same output: the test of the batch path compares the two).
+  bool batch_captures = true;
 };
 
 struct ReplaySummary {
@@ -62,6 +66,14 @@ struct ScriptLine {
   // that recovery knows whose the item is: docs/api.md); the runtime does not read it.
   std::string by = {};  // (an initializer: lines made without it need not say so)
 };
+// A capture line decoded and evaluated ahead of being applied (Session::prepare_captures).
+struct PreparedCapture {
+  std::int64_t at = abi::kNone;  // the instant it was prepared at; kNone: not prepared
+  Status refused;                // the line's value refused before the runtime sees it, or done
+  ItemRecord record;             // decoded (when not refused)
+  Runtime::Evaluated evaluated;
+};
+
 // A runtime on a simulated clock driven by script lines, one at a time: what `run` uses, and
 // what a service replays its journal with (the journal's lines are script lines).
 class Session {
@@ -79,6 +91,18 @@ class Session {
   Status apply(const ScriptLine& line);
   // Parses first (parse_line; its problem is BadInput); the parsed line into *parsed if given.
   Status apply_text(std::string_view text, ScriptLine* parsed = nullptr);
+  // The values of capture lines at instant `at` decoded and evaluated together (issue 19: one
+  // call of the rules' batch entry point for them all, Runtime::evaluate_captures), the clock
+  // moved to `at` first as apply() would. apply(lines[k], &prepared[k]) then does what
+  // apply(lines[k]) would (the same events, state and refusals); the lines must be applied in
+  // order, each with its own PreparedCapture, with no other line in between. With `at` before
+  // now nothing is prepared (apply refuses each line: time does not go back).
+  std::vector<PreparedCapture> prepare_captures(std::int64_t at, std::span<const nlohmann::json* const> values);
+  Status apply(const ScriptLine& line, PreparedCapture* ahead);
+  // Capture lines at one instant: prepare_captures() and apply() of each in turn, its status
+  // to done(k, status) as soon as it is applied.
+  void apply_captures(std::span<const ScriptLine> lines, const std::function<void(std::size_t, const Status&)>& done);
+  std::int64_t start() const;  // the instant "at": "0s" names (parse_line's `start`)
   // The clock to `t` (ms since the epoch) when later than now, firing deadlines.
   void advance(std::int64_t t);
   std::int64_t now() const;
