@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <unordered_set>
 
 #include "server/views.h"
 #include "stdlib/hash.h"
@@ -188,7 +189,11 @@ void Engine::loop() {
     if (batch.empty() && messages->empty() && records_.empty()) continue;  // a timer wake that changed nothing
     CommitBatch commit;
     auto answers = std::make_shared<std::vector<std::pair<std::unique_ptr<Command>, Reply>>>();
-    for (auto& c : batch) {
+    // A run of captures decoded and evaluated together: run[k] is batch[run_from + k]'s.
+    std::vector<runtime::replay::PreparedCapture> run;
+    std::size_t run_from = 0;
+    for (std::size_t j = 0; j < batch.size(); ++j) {
+      auto& c = batch[j];
       Reply r;
       // One command's exception (a bug) is answered 500 and logged; the engine goes on with the
       // next. Commands check their input before they change anything, so a throw leaves the
@@ -199,6 +204,11 @@ void Engine::loop() {
         else if (c->kind == Kind::Change) {
           requester_ = c->change.actor.empty() ? "api" : c->change.actor;  // the history's actor
           note_ = note_in(c->change.op, c->change.value);
+          if (j >= run_from + run.size() && c->change.op == Op::Capture && options_.batch_captures && !failed_) {
+            run = prepare_captures(batch, j, now);
+            run_from = j;
+          }
+          ahead_ = j - run_from < run.size() ? &run[j - run_from] : nullptr;
           r = apply(c->change, now, &commit);  // takes the change's value
         }
         else if (c->kind == Kind::Reload) r = reload_now(std::move(c->next), now, &commit);
@@ -208,6 +218,7 @@ void Engine::loop() {
       }
       requester_.clear();
       note_.clear();
+      ahead_ = nullptr;
       drain_events(messages.get());
       answers->emplace_back(std::move(c), std::move(r));
     }
@@ -339,11 +350,30 @@ Reply Engine::apply_change(Change& c, const std::string& id, std::int64_t now, C
   // (whose capture record retention may have deleted: engine_sources.cpp).
   if (c.op == Op::Capture) line.insert(line.size() - 1, ",\"by\":" + json(requester_).dump());
   // A refusal is answered by its code (server/reply.cpp's table), never by its wording.
-  if (runtime::Status s = session_->apply(runtime::replay::ScriptLine{now, c.op, std::move(c.value)}); !s.ok())
+  if (runtime::Status s = session_->apply(runtime::replay::ScriptLine{now, c.op, std::move(c.value)}, ahead_); !s.ok())
     return refusal_reply(s);
   batch->lines.push_back(std::move(line));  // a rejected capture too: its history record is replayed
   if (c.op == Op::Capture) return captured(c, id, hash, now);
   return outcome(c, id);
+}
+
+// Only captures sure to reach the session are decoded ahead: a new id (not in the pool, so
+// neither the idempotency index nor a source's ownership can answer for it) not already in the
+// run. One that an earlier change answers for itself, a repeated id, ends the run there, as
+// would a decode that the single path does not make.
+std::vector<runtime::replay::PreparedCapture> Engine::prepare_captures(const std::deque<std::unique_ptr<Command>>& batch,
+                                                                       std::size_t from, std::int64_t now) {
+  std::vector<const json*> values;
+  std::unordered_set<std::string> ids;
+  for (std::size_t j = from; j < batch.size(); ++j) {
+    const Command& c = *batch[j];
+    if (c.kind != Kind::Change || c.change.op != Op::Capture) break;
+    std::string id = item_of(c.change);
+    if (id.empty() || pool_.find(id) || !ids.insert(std::move(id)).second) break;
+    values.push_back(&c.change.value);
+  }
+  if (values.size() < 2) return {};
+  return session_->prepare_captures(now, values);
 }
 
 std::optional<std::string> Engine::rejection(const std::string& id) const {

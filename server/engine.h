@@ -95,6 +95,10 @@ struct EngineOptions {
   // How long a capture's body and first answer are remembered (docs/api.md, "Idempotency"):
   // a retried identical create within it answers as the first did.
   std::int64_t idempotency_window_ms = 86'400'000;
+  // Consecutive captures of new ids in one batch decoded and evaluated together, through the
+  // rules' batch entry point (issue 19); false: one by one (the same answers, journal and
+  // events: the test of the batch path and its benchmark compare the two).
+  bool batch_captures = true;
 };
 
 class Engine {
@@ -205,6 +209,11 @@ class Engine {
   void submit(std::vector<std::unique_ptr<Command>> cs);
   void submit_one(Kind kind, Answer done, Change c = {}, ReadFn read = {}, Ruleset next = {});
   Reply apply(Change& c, std::int64_t now, CommitBatch* batch);  // moves c.value into the session
+  // The captures of `batch` from `from` on that apply() will hand to the session (new ids, each
+  // once), decoded and evaluated together (issue 19: the rules' batch entry point): none when
+  // fewer than two.
+  std::vector<runtime::replay::PreparedCapture> prepare_captures(const std::deque<std::unique_ptr<Command>>& batch,
+                                                                 std::size_t from, std::int64_t now);
   Reply apply_change(Change& c, const std::string& id, std::int64_t now, CommitBatch* batch);
   // Item ids nothing holds any more (no mark, no capture of the window, no open item) released
   // from the pool, so that it does not grow with every id ever seen (docs/api.md,
@@ -272,6 +281,8 @@ class Engine {
   std::int64_t stored_seq_ = 0;
   bool recording_ = true;
   std::string requester_;
+  // The change being applied prepared with its neighbours (prepare_captures), or null.
+  runtime::replay::PreparedCapture* ahead_ = nullptr;
   // The note of the done or complete being applied, for its record's detail (engine_history.cpp).
   std::string note_;
   std::unique_ptr<HistoryRetention> retention_;
