@@ -2,7 +2,9 @@
 #include "compiler/syntax/parse.h"
 
 #include "IwdLexer.h"
+#include "compiler/syntax/bounded_parser.h"
 #include "compiler/syntax/builder.h"
+#include "compiler/syntax/parse_chunks.h"
 #include "compiler/syntax/syntax_error.h"
 #include "compiler/syntax/syntax_hints.h"
 #include "compiler/syntax/token_loc.h"
@@ -138,55 +140,6 @@ std::string valid_utf8(FileId file, const std::string& text, DiagnosticBag& diag
   return out;
 }
 
-// The generated parser with a bound on how deep the parse tree grows. ANTLR parses nested
-// expressions by recursion, and the builder and the binder walk the tree by recursion, so a
-// file of thousands of nested parentheses (or `not`s, or `if`s) or a chain of thousands of
-// operators would overflow the stack. The depth of a rule is its contexts up to the root; a
-// left-recursive rule (`a + b + c`) also grows the tree below it by one at each operator.
-class BoundedParser : public P {
- public:
-  using P::P;
-  antlr4::Token* too_deep = nullptr;  // where the parse stopped, when it did
-
-  void enterRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule) override {
-    check(depth_of(ctx), ctx);
-    P::enterRule(ctx, state, rule);
-  }
-  void enterRecursionRule(antlr4::ParserRuleContext* ctx, size_t state, size_t rule, int precedence) override {
-    const std::size_t d = depth_of(ctx);
-    check(d, ctx);
-    chains_.push_back({d, 0});
-    P::enterRecursionRule(ctx, state, rule, precedence);
-  }
-  void pushNewRecursionContext(antlr4::ParserRuleContext* ctx, size_t state, size_t rule) override {
-    P::pushNewRecursionContext(ctx, state, rule);
-    if (!chains_.empty()) check(chains_.back().first + ++chains_.back().second, ctx);
-  }
-  void unrollRecursionContexts(antlr4::ParserRuleContext* parent) override {
-    if (!chains_.empty()) chains_.pop_back();
-    P::unrollRecursionContexts(parent);
-  }
-  void restart() {
-    chains_.clear();
-    too_deep = nullptr;
-  }
-
- private:
-  static std::size_t depth_of(antlr4::RuleContext* ctx) {
-    std::size_t d = 0;
-    for (antlr4::RuleContext* c = ctx; c != nullptr && d <= kMaxNesting; c = static_cast<antlr4::RuleContext*>(c->parent))
-      ++d;
-    return d;
-  }
-  void check(std::size_t depth, antlr4::ParserRuleContext*) {
-    if (depth <= kMaxNesting) return;
-    too_deep = getCurrentToken();
-    throw antlr4::ParseCancellationException("nesting too deep");
-  }
-
-  std::vector<std::pair<std::size_t, std::size_t>> chains_;  // per recursion rule: its depth, its operators
-};
-
 }  // namespace
 
 void report_too_deep(DiagnosticBag& diags, SourceRange range, std::string_view why) {
@@ -195,6 +148,12 @@ void report_too_deep(DiagnosticBag& diags, SourceRange range, std::string_view w
 }
 
 std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, DiagnosticBag& diags) {
+  return parse_file(sm, file, diags, ParseOptions{});
+}
+
+std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, DiagnosticBag& diags,
+                                       const ParseOptions& options, ParseStats* stats) {
+  if (stats) *stats = ParseStats{};
   const SourceFile& src = sm.file(file);
   antlr4::ANTLRInputStream input(valid_utf8(file, src.text, diags));
   L lexer(&input);
@@ -217,13 +176,17 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
   }
   std::set<std::size_t> reported_tokens;
   BraceMap braces = lexical_scan(file, tokens, diags, &reported_tokens);
+  if (options.chunk_tokens != 0) {
+    if (auto decls = parse_in_chunks(sm, file, tokens.getTokens(), &lexer, diags, options, stats))
+      return std::make_unique<SyntaxFile>(SyntaxFile{file, std::move(*decls)});
+  }
   SyntaxErrorListener listener(file, diags, std::move(braces), std::move(reported_tokens));
   BoundedParser parser(&tokens);
   parser.removeErrorListeners();
 
   // Two stages, the usual way to make ANTLR fast: SLL prediction with no recovery first,
-  // which settles almost every valid file; then, only if that fails, full LL with error
-  // recovery and our worded errors.
+  // which settles almost every valid file (parse_in_chunks does the same a declaration at a
+  // time); then, only if that fails, full LL with error recovery and our worded errors.
   P::FileContext* tree = nullptr;
   parser.getInterpreter<antlr4::atn::ParserATNSimulator>()->setPredictionMode(antlr4::atn::PredictionMode::SLL);
   parser.setErrorHandler(std::make_shared<antlr4::BailErrorStrategy>());

@@ -23,8 +23,25 @@ inline constexpr std::size_t kMaxPrefixRun = 100;
 // how to split the expression (the parser and the builder each find one shape of it).
 void report_too_deep(DiagnosticBag& diags, SourceRange range, std::string_view why);
 
+// How parse_file goes about a file without syntax errors: its top-level declarations in
+// chunks of about `chunk_tokens` tokens (comments and spaces count), the chunks on up to
+// `threads` threads (0: the machine's cores, at most 4), each declaration's parse tree freed
+// once it is AST. The AST and the diagnostics are those of parsing the file at once; a file
+// with a syntax error is parsed at once (its errors need the whole file's recovery).
+struct ParseOptions {
+  std::size_t chunk_tokens = 4096;  // 0: no chunks, the whole file at once
+  unsigned threads = 0;
+};
+// What parse_file did (for tests and benchmarks).
+struct ParseStats {
+  std::size_t chunks = 0;  // 0 when the file was parsed at once
+  unsigned threads = 0;    // threads that parsed chunks
+};
+
 // Parses one file. Always returns a SyntaxFile: whatever could be built despite errors.
 std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, DiagnosticBag& diags);
+std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, DiagnosticBag& diags,
+                                       const ParseOptions& options, ParseStats* stats = nullptr);
 
 // Prints the AST in a stable, readable, indented form (`iwd parse --emit=ast`).
 void dump_ast(std::ostream& out, const SourceManager& sm, const SyntaxFile& file);
