@@ -2,11 +2,13 @@
 // generated ruleset timed on its own, in one process, phases alternated in every round and the
 // median of the rounds printed. Parse, bind, semantic checks and the two lint passes are what
 // `iwd check` runs; lowering, the IR, its optimization and code generation are what the JIT
-// adds. The IR phases go through program_ir (the only JIT entry without LLVM types), so "IR
+// adds, eagerly (one module, as `iwd build`) and lazily (a load from source: the walk at load,
+// each other part at its first call). The IR phases go through program_ir (the only JIT entry without LLVM types), so "IR
 // build" includes printing the module, and "optimize" is the difference of the two prints.
 //
-//   compile_phases_bench [rounds] [departments] [processes per department] [check]
-// With `check`, only the phases of `iwd check` run (for profiling them); with
+//   compile_phases_bench [rounds] [departments] [processes per department] [check|jit]
+// With `check`, only the phases of `iwd check` run (for profiling them); with `jit`, the IR
+// phases are left out (the JIT's own: eager, then lazy at load and its parts after); with
 // IWD_DUMP_RULESET=<path> the generated text is also written there (to compare `iwd check`).
 #include <algorithm>
 #include <chrono>
@@ -60,6 +62,7 @@ int main(int argc, char** argv) {
   const int departments = argc > 2 ? std::atoi(argv[2]) : 50;
   const int per_department = argc > 3 ? std::atoi(argv[3]) : 20;
   const bool check_only = argc > 4 && std::string(argv[4]) == "check";
+  const bool ir_phases = !(argc > 4 && std::string(argv[4]) == "jit");
   const std::string text = iwd::bench::generate_ruleset(departments, per_department);
   if (const char* dump = std::getenv("IWD_DUMP_RULESET")) {
     std::FILE* f = std::fopen(dump, "w");
@@ -91,14 +94,24 @@ int main(int argc, char** argv) {
     std::unique_ptr<Program> program;
     p.time("lower", [&] { program = lower_program(*bound); });
     std::size_t ir = 0;
-    p.time("IR build (+ print)", [&] { ir += program_ir(*program, false).size(); });
-    p.time("IR build + optimize (+ print)", [&] { ir += program_ir(*program, true).size(); });
-    std::unique_ptr<JitProgram> jit;
-    p.time("JIT total (IR, optimize, 2 object files, link)", [&] { jit = JitProgram::compile(*program, &error); });
-    if (!jit || ir == 0) {
+    if (ir_phases) {
+      p.time("IR build (+ print)", [&] { ir += program_ir(*program, false).size(); });
+      p.time("IR build + optimize (+ print)", [&] { ir += program_ir(*program, true).size(); });
+    } else {
+      ir = 1;
+    }
+    std::unique_ptr<JitProgram> jit, lazy;
+    p.time("JIT eager (IR, optimize, 2 object files, link)", [&] { jit = JitProgram::compile(*program, &error, nullptr, JitOptions{.lazy = false}); });
+    // What a load from source pays now (the walk and the stubs), then what the first calls of
+    // every part would add, all at once.
+    p.time("JIT lazy: at load (the walk, the stubs)", [&] { lazy = JitProgram::compile(*program, &error); });
+    bool all = lazy != nullptr;
+    p.time("JIT lazy: every part compiled afterwards", [&] { all = all && lazy->compile_lazy_parts(&error); });
+    if (!jit || !all || ir == 0) {
       std::fprintf(stderr, "JIT failed: %s\n", error.c_str());
       return 1;
     }
+    lazy.reset();
   }
   double front = 0, front_wall = 0;
   for (const auto& name : p.order) {

@@ -4,6 +4,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -32,6 +33,9 @@ std::string rules_path(int which) {
 }
 
 std::unique_ptr<LoadedRules> load_source(const std::string& path, iwd::runtime::StringPool& pool, LoadOptions o) {
+  // IWD_BENCH_EAGER=1: the code compiled all at load, in one module (as for a bundle), to
+  // compare evaluation with the lazily compiled parts a load from source has by default.
+  if (std::getenv("IWD_BENCH_EAGER") && o.jit) o.keep_object = true;
   std::ostringstream diags;
   LoadResult r = load_rules(path, pool, o);
   render_text(diags, r.diagnostics);

@@ -27,6 +27,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <fstream>
 #include <map>
 #include <memory>
@@ -130,7 +131,8 @@ struct Population {
   explicit Population(std::size_t n) {
     const std::string path = "/tmp/iwd_population_bench.iwd";
     std::ofstream(path) << population_rules();
-    compiler::LoadResult r = compiler::load_rules(path, pool, compiler::LoadOptions{});
+    // IWD_BENCH_EAGER=1: compiled all at load (as for a bundle), not lazily (load_bench.cpp).
+    compiler::LoadResult r = compiler::load_rules(path, pool, compiler::LoadOptions{.keep_object = std::getenv("IWD_BENCH_EAGER") != nullptr});
     if (!r.rules) {
       std::ostringstream diags;
       compiler::render_text(diags, r.diagnostics);

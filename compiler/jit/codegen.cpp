@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "stdlib/arith.h"
@@ -30,9 +31,9 @@ class FunctionCodegen {
  public:
   // `elapsed`: the variant for callers that know the item's SLA clock runs in elapsed time and
   // its age is elapsed (a share of the clock is then one multiplication: no calendar read, no
-  // branch); see elapsed_clock_function().
-  FunctionCodegen(llvm::Module& m, const Program& p, std::size_t index, bool elapsed = false)
-      : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p), index_(index), f_(p.functions[index]), elapsed_(elapsed) {}
+  // branch); see elapsed_clock_function(). `copy`: private to the module (program_function).
+  FunctionCodegen(llvm::Module& m, const Program& p, std::size_t index, bool elapsed = false, bool copy = false)
+      : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p), index_(index), f_(p.functions[index]), elapsed_(elapsed), copy_(copy) {}
 
   llvm::Function* emit();
 
@@ -44,6 +45,7 @@ class FunctionCodegen {
   std::size_t index_;
   const ProgramFunction& f_;
   const bool elapsed_;
+  const bool copy_;
   std::vector<Reg> regs_;
   std::vector<VTag> tags_;  // what each register means
   llvm::Value *args_ = nullptr, *slots_ = nullptr, *present_ = nullptr, *inputs_ = nullptr, *strings_ = nullptr;
@@ -349,8 +351,9 @@ Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
 llvm::Function* FunctionCodegen::emit() {
   auto* args_ty = i8()->getPointerTo();
   auto* fn_ty = llvm::FunctionType::get(i8(), {args_ty, llvm::Type::getInt64PtrTy(ctx_), llvm::Type::getDoublePtrTy(ctx_)}, false);
-  // The elapsed variant is private to the module: only the priority formulas call it.
-  auto* fn = llvm::Function::Create(fn_ty, elapsed_ ? llvm::Function::InternalLinkage : llvm::Function::ExternalLinkage,
+  // The elapsed variant is private to the module (only the priority formulas call it), and so
+  // is a copy for a lazily compiled unit's callers.
+  auto* fn = llvm::Function::Create(fn_ty, elapsed_ || copy_ ? llvm::Function::InternalLinkage : llvm::Function::ExternalLinkage,
                                     elapsed_ ? fmt::format("iwd_f{}_elapsed", index_) : fmt::format("iwd_f{}", index_), m_);
   auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
   b_.SetInsertPoint(entry);
@@ -390,98 +393,153 @@ bool reads_sla_clock(const ProgramFunction& f) {
   return false;
 }
 
+llvm::Function* program_function(llvm::Module& m, const Program& program, FunctionRef f) {
+  if (auto* done = m.getFunction(fmt::format("iwd_f{}", f))) return done;
+  return FunctionCodegen(m, program, static_cast<std::size_t>(f), /*elapsed=*/false, /*copy=*/true).emit();
+}
+
 llvm::Function* elapsed_clock_function(llvm::Module& m, const Program& program, FunctionRef f) {
   const auto index = static_cast<std::size_t>(f);
-  if (!reads_sla_clock(program.functions[index])) return m.getFunction(fmt::format("iwd_f{}", f));
+  if (!reads_sla_clock(program.functions[index])) return program_function(m, program, f);
   if (auto* done = m.getFunction(fmt::format("iwd_f{}_elapsed", f))) return done;
   return FunctionCodegen(m, program, index, /*elapsed=*/true).emit();
 }
 
 namespace {
 
-// `int32 iwd_classify(const JitArgs* args, int32* detail)`: the decision walk of LANGUAGE.md
-// section 7 as one function, the `when` functions inlined into it. Returns the process, or
-// -1 when the item is rejected; *detail then tells why: the missing required attribute's
-// slot, or kNoDepartment, or the department that took the item but has no matching process.
-void emit_classify(llvm::Module& m, const Program& p) {
-  auto& ctx = m.getContext();
-  llvm::IRBuilder<> b(ctx);
-  auto* i8 = llvm::Type::getInt8Ty(ctx);
-  auto* i32 = llvm::Type::getInt32Ty(ctx);
-  auto* i64 = llvm::Type::getInt64Ty(ctx);
-  auto* args_ty = i8->getPointerTo();
-  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i32, {args_ty, i32->getPointerTo()}, false),
-                                    llvm::Function::ExternalLinkage, "iwd_classify", m);
-  auto* args = fn->getArg(0);
-  auto* detail = fn->getArg(1);
-  auto* entry = llvm::BasicBlock::Create(ctx, "entry", fn);
-  b.SetInsertPoint(entry);
-  auto* out_i = b.CreateAlloca(i64);
-  auto* out_f = b.CreateAlloca(llvm::Type::getDoubleTy(ctx));
-  auto finish = [&](std::int32_t process, std::int32_t why) {
-    b.CreateStore(llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(why), true), detail);
-    b.CreateRet(llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(process), true));
-  };
-  // Required attributes first.
-  auto* fields = b.CreateBitCast(args, llvm::Type::getInt64PtrTy(ctx)->getPointerTo());
-  auto* present = b.CreateLoad(llvm::Type::getInt64PtrTy(ctx), b.CreateConstInBoundsGEP1_64(llvm::Type::getInt64PtrTy(ctx), fields, kArgsPresent));
-  for (std::size_t a = 0; a < p.attributes.size(); ++a) {
-    if (!p.attributes[a].required) continue;
-    auto* word = b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, present, a / 64));
-    auto* bit = b.CreateICmpNE(b.CreateAnd(word, llvm::ConstantInt::get(i64, std::uint64_t{1} << (a % 64))), llvm::ConstantInt::get(i64, 0));
-    auto* next = llvm::BasicBlock::Create(ctx, "required_ok", fn);
-    auto* missing = llvm::BasicBlock::Create(ctx, "missing", fn);
-    b.CreateCondBr(bit, next, missing);
-    b.SetInsertPoint(missing);
-    finish(-1, static_cast<std::int32_t>(a));
-    b.SetInsertPoint(next);
+// The decision walk of LANGUAGE.md section 7: `int32 iwd_classify(const JitArgs* args, int32*
+// detail)` returns the process, or -1 when the item is rejected; *detail then tells why: the
+// missing required attribute's slot, or kNoDepartment, or the department that took the item
+// but has no matching process. The `when` functions are inlined into it. Split, each
+// department's processes are `int32 iwd_department<d>(args, detail)` of the same contract,
+// which the walk calls once the department has taken the item: a lazily compiled program
+// compiles a department's part when an item first reaches it.
+class WalkCodegen {
+ public:
+  WalkCodegen(llvm::Module& m, const Program& p) : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p) {}
+
+  void classify(bool split) {
+    begin("iwd_classify");
+    // Required attributes first.
+    auto* fields = b_.CreateBitCast(args_, llvm::Type::getInt64PtrTy(ctx_)->getPointerTo());
+    auto* present = b_.CreateLoad(llvm::Type::getInt64PtrTy(ctx_),
+                                  b_.CreateConstInBoundsGEP1_64(llvm::Type::getInt64PtrTy(ctx_), fields, kArgsPresent));
+    for (std::size_t a = 0; a < p_.attributes.size(); ++a) {
+      if (!p_.attributes[a].required) continue;
+      auto* word = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), present, a / 64));
+      auto* bit = b_.CreateICmpNE(b_.CreateAnd(word, llvm::ConstantInt::get(i64(), std::uint64_t{1} << (a % 64))),
+                                  llvm::ConstantInt::get(i64(), 0));
+      auto* next = llvm::BasicBlock::Create(ctx_, "required_ok", fn_);
+      auto* missing = llvm::BasicBlock::Create(ctx_, "missing", fn_);
+      b_.CreateCondBr(bit, next, missing);
+      b_.SetInsertPoint(missing);
+      finish(-1, static_cast<std::int32_t>(a));
+      b_.SetInsertPoint(next);
+    }
+    for (std::size_t d = 0; d < p_.departments.size(); ++d) {
+      auto* taken = llvm::BasicBlock::Create(ctx_, "department", fn_);
+      auto* next_dep = llvm::BasicBlock::Create(ctx_, "next_department", fn_);
+      b_.CreateCondBr(holds(p_.departments[d].when), taken, next_dep);
+      b_.SetInsertPoint(taken);
+      if (split) {
+        auto callee = m_.getOrInsertFunction(fmt::format("iwd_department{}", d), fn_->getFunctionType());
+        auto* call = b_.CreateCall(callee, {args_, detail_});
+        call->setTailCall();
+        b_.CreateRet(call);
+      } else {
+        processes(d);
+      }
+      b_.SetInsertPoint(next_dep);
+    }
+    if (p_.default_process >= 0) finish(p_.default_process, 0);
+    else finish(-1, kClassifyNoDepartment);
   }
-  // A `when`: calls its function; true when present and non-zero.
-  auto holds = [&](FunctionRef f) -> llvm::Value* {
-    if (f < 0) return llvm::ConstantInt::getTrue(ctx);
-    auto* callee = m.getFunction(fmt::format("iwd_f{}", f));
-    auto* present_v = b.CreateCall(callee, {args, out_i, out_f});
-    auto* value = b.CreateLoad(i64, out_i);
-    return b.CreateAnd(b.CreateICmpNE(present_v, llvm::ConstantInt::get(i8, 0)), b.CreateICmpNE(value, llvm::ConstantInt::get(i64, 0)));
-  };
-  for (std::size_t d = 0; d < p.departments.size(); ++d) {
-    const auto& dep = p.departments[d];
-    auto* taken = llvm::BasicBlock::Create(ctx, "department", fn);
-    auto* next_dep = llvm::BasicBlock::Create(ctx, "next_department", fn);
-    b.CreateCondBr(holds(dep.when), taken, next_dep);
-    b.SetInsertPoint(taken);
-    for (auto pi : dep.processes) {
-      auto* match = llvm::BasicBlock::Create(ctx, "process", fn);
-      auto* next_proc = llvm::BasicBlock::Create(ctx, "next_process", fn);
-      b.CreateCondBr(holds(p.processes[static_cast<std::size_t>(pi)].when), match, next_proc);
-      b.SetInsertPoint(match);
+
+  void department(std::size_t d) {
+    begin(fmt::format("iwd_department{}", d));
+    processes(d);
+  }
+
+ private:
+  llvm::Module& m_;
+  llvm::LLVMContext& ctx_;
+  llvm::IRBuilder<> b_;
+  const Program& p_;
+  llvm::Function* fn_ = nullptr;
+  llvm::Value *args_ = nullptr, *detail_ = nullptr, *out_i_ = nullptr, *out_f_ = nullptr;
+
+  llvm::Type* i64() { return llvm::Type::getInt64Ty(ctx_); }
+
+  void begin(const std::string& name) {
+    auto* i32 = llvm::Type::getInt32Ty(ctx_);
+    fn_ = llvm::Function::Create(llvm::FunctionType::get(i32, {llvm::Type::getInt8PtrTy(ctx_), i32->getPointerTo()}, false),
+                                 llvm::Function::ExternalLinkage, name, m_);
+    args_ = fn_->getArg(0);
+    detail_ = fn_->getArg(1);
+    b_.SetInsertPoint(llvm::BasicBlock::Create(ctx_, "entry", fn_));
+    out_i_ = b_.CreateAlloca(i64());
+    out_f_ = b_.CreateAlloca(llvm::Type::getDoubleTy(ctx_));
+  }
+  void finish(std::int32_t process, std::int32_t why) {
+    auto* i32 = llvm::Type::getInt32Ty(ctx_);
+    b_.CreateStore(llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(why), true), detail_);
+    b_.CreateRet(llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(process), true));
+  }
+  // A `when`: calls its function (small: inlined into the walk); true when present and non-zero.
+  llvm::Value* holds(FunctionRef f) {
+    if (f < 0) return llvm::ConstantInt::getTrue(ctx_);
+    auto* callee = program_function(m_, p_, f);
+    callee->addFnAttr(llvm::Attribute::AlwaysInline);
+    auto* i8 = llvm::Type::getInt8Ty(ctx_);
+    auto* present_v = b_.CreateCall(callee, {args_, out_i_, out_f_});
+    auto* value = b_.CreateLoad(i64(), out_i_);
+    return b_.CreateAnd(b_.CreateICmpNE(present_v, llvm::ConstantInt::get(i8, 0)),
+                        b_.CreateICmpNE(value, llvm::ConstantInt::get(i64(), 0)));
+  }
+  // Department d has taken the item: its first process whose `when` holds, else the default
+  // process, else the department's rejection.
+  void processes(std::size_t d) {
+    for (auto pi : p_.departments[d].processes) {
+      auto* match = llvm::BasicBlock::Create(ctx_, "process", fn_);
+      auto* next_proc = llvm::BasicBlock::Create(ctx_, "next_process", fn_);
+      b_.CreateCondBr(holds(p_.processes[static_cast<std::size_t>(pi)].when), match, next_proc);
+      b_.SetInsertPoint(match);
       finish(pi, 0);
-      b.SetInsertPoint(next_proc);
+      b_.SetInsertPoint(next_proc);
     }
-    if (p.default_process >= 0) finish(p.default_process, 0);
+    if (p_.default_process >= 0) finish(p_.default_process, 0);
     else finish(-1, kClassifyDepartmentBase + static_cast<std::int32_t>(d));
-    b.SetInsertPoint(next_dep);
   }
-  if (p.default_process >= 0) finish(p.default_process, 0);
-  else finish(-1, kClassifyNoDepartment);
-  // The `when` functions are small: inline them into the walk.
-  for (const auto& dep : p.departments) {
-    for (FunctionRef f : {dep.when}) if (f >= 0) m.getFunction(fmt::format("iwd_f{}", f))->addFnAttr(llvm::Attribute::AlwaysInline);
-    for (auto pi : dep.processes) {
-      const FunctionRef f = p.processes[static_cast<std::size_t>(pi)].when;
-      if (f >= 0) m.getFunction(fmt::format("iwd_f{}", f))->addFnAttr(llvm::Attribute::AlwaysInline);
-    }
-  }
-}
+};
 
 }  // namespace
 
 std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const Program& program) {
   auto m = std::make_unique<llvm::Module>("iwd_rules", ctx);
   for (std::size_t i = 0; i < program.functions.size(); ++i) FunctionCodegen(*m, program, i).emit();
-  emit_classify(*m, program);
+  WalkCodegen(*m, program).classify(/*split=*/false);
   emit_schemes(*m, program);
   emit_batch(*m, program);
+  return m;
+}
+
+std::unique_ptr<llvm::Module> build_walk(llvm::LLVMContext& ctx, const Program& program, bool split) {
+  auto m = std::make_unique<llvm::Module>("iwd_walk", ctx);
+  WalkCodegen(*m, program).classify(split);
+  return m;
+}
+
+std::unique_ptr<llvm::Module> build_unit(llvm::LLVMContext& ctx, const Program& program, CodeUnit unit) {
+  auto m = std::make_unique<llvm::Module>(fmt::format("iwd_unit_{}_{}", static_cast<int>(unit.kind), unit.index), ctx);
+  switch (unit.kind) {
+    case CodeUnit::Functions:
+      for (std::size_t i = unit.index * kFunctionsPerPart; i < std::min(program.functions.size(), (unit.index + 1) * kFunctionsPerPart); ++i)
+        FunctionCodegen(*m, program, i).emit();
+      break;
+    case CodeUnit::Department: WalkCodegen(*m, program).department(unit.index); break;
+    case CodeUnit::Batch: emit_batch(*m, program); break;
+    default: emit_scheme_unit(*m, program, unit); break;
+  }
   return m;
 }
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 #include <type_traits>
+#include <vector>
 
 #include "compiler/jit/jit.h"
 #include "compiler/lower/program.h"
@@ -32,10 +33,40 @@ static_assert(offsetof(JitArgs, slots) % sizeof(void*) == 0 && offsetof(JitArgs,
 // An Input's index in JitArgs::inputs (TimeInputs' layout; interp.h asserts it).
 inline constexpr std::uint64_t input_index(Input i) { return static_cast<std::uint64_t>(i); }
 
+// The whole program in one module (what an eager compile, a bundle and the IR dumps hold).
 std::unique_ptr<llvm::Module> build_module(llvm::LLVMContext& ctx, const Program& program);
 std::string module_text(const llvm::Module& m);
-// The priority formulas and stage openings (codegen_schemes.cpp).
+
+// A part of a program compiled on its own when first called (jit_lazy.cpp): its module defines
+// the part's function (the batch: iwd_batch and the clocks), copies the program functions it
+// calls as private functions, and calls every other part by name.
+struct CodeUnit {
+  enum Kind : std::uint8_t { Functions, Priority, Next, Stages, Batch, Department } kind;
+  std::size_t index = 0;  // the group of functions, scheme, process or department
+};
+// Program functions are compiled in groups of neighbours (a process's conditions and values are
+// lowered together): a part of its own for each would cost more than its code (a module, a run
+// of passes, an object file, a link).
+inline constexpr std::size_t kFunctionsPerPart = 32;
+std::unique_ptr<llvm::Module> build_unit(llvm::LLVMContext& ctx, const Program& program, CodeUnit unit);
+// The decision walk alone, iwd_classify: with `split`, each department's processes are left to
+// iwd_department<d> (a CodeUnit::Department), which the walk calls by name.
+std::unique_ptr<llvm::Module> build_walk(llvm::LLVMContext& ctx, const Program& program, bool split);
+// Program function `f` for a caller in `m`: iwd_f<f> when the module defines it (a whole
+// program's does), else a private copy made on first use.
+llvm::Function* program_function(llvm::Module& m, const Program& program, FunctionRef f);
+
+// Schemes (or processes) that share a formula share its code: for each, the first of them
+// with the same formula, whose code it runs (codegen_schemes.cpp).
+struct SharedCode {
+  std::vector<std::size_t> priority, next;  // per scheme
+  std::vector<std::size_t> stages;          // per process
+};
+SharedCode shared_code(const Program& program);
+// The priority formulas and stage openings (codegen_schemes.cpp), each shared one once.
 void emit_schemes(llvm::Module& m, const Program& program);
+// One scheme's priority or next change, or one process's stage openings, for build_unit.
+void emit_scheme_unit(llvm::Module& m, const Program& program, CodeUnit unit);
 // Whether a process's SLA clock runs in a calendar's open time (else in elapsed time).
 bool has_sla_calendar(const ProgramProcess& pp);
 // Whether priority scheme `scheme` (one per process) reads an SLA clock in elapsed time with

@@ -48,7 +48,7 @@ class BatchCodegen {
     if (pp.sla >= 0) {
       auto* out_i = b_.CreateAlloca(i64());
       auto* out_f = b_.CreateAlloca(f64());
-      auto* has = b_.CreateICmpNE(b_.CreateCall(m_.getFunction(fmt::format("iwd_f{}", pp.sla)), {args, out_i, out_f}),
+      auto* has = b_.CreateICmpNE(b_.CreateCall(program_function(m_, p_, pp.sla), {args, out_i, out_f}),
                                   llvm::ConstantInt::get(i8(), 0));
       auto* value = b_.CreateLoad(i64(), out_i);
       sla = b_.CreateSelect(has, value, ci(0));
@@ -79,7 +79,7 @@ class BatchCodegen {
     for (std::size_t k = 0; k < n_proc; ++k) {
       const ProgramProcess& pp = p_.processes[k];
       clocks.push_back(compiled_clock[k] ? llvm::ConstantExpr::getBitCast(m_.getFunction(fmt::format("iwd_clock{}", k)), ptr()) : null);
-      llvm::GlobalValue* prio = pp.priority >= 0 ? m_.getNamedValue(fmt::format("iwd_priority{}", pp.priority)) : nullptr;
+      llvm::Constant* prio = pp.priority >= 0 ? named(fmt::format("iwd_priority{}", pp.priority), prio_ty) : nullptr;
       prios.push_back(prio ? llvm::ConstantExpr::getBitCast(prio, ptr()) : null);
       calendars.push_back(llvm::ConstantInt::get(i64(), static_cast<std::uint64_t>(pp.sla >= 0 ? pp.sla_calendar : -1), true));
     }
@@ -124,7 +124,8 @@ class BatchCodegen {
     // Classification and the clock read `now` only (JitRunner::classify's inputs).
     set_inputs(inputs, {{Input::Now, now}});
     auto* argp = b_.CreateBitCast(args, ptr());
-    auto* process = b_.CreateCall(m_.getFunction("iwd_classify"), {argp, detail});
+    auto* classify_ty = llvm::FunctionType::get(i32, {ptr(), i32->getPointerTo()}, false);
+    auto* process = b_.CreateCall(classify_ty, named("iwd_classify", classify_ty), {argp, detail});
     auto* o = b_.CreateGEP(i64(), out, b_.CreateMul(i, ci(6)));  // BatchResult: six words
     auto* o32 = b_.CreateBitCast(o, i32->getPointerTo());
     b_.CreateStore(process, o32);
@@ -197,6 +198,12 @@ class BatchCodegen {
   llvm::Type* void_ty() { return llvm::Type::getVoidTy(ctx_); }
   llvm::Value* ci(std::int64_t v) { return llvm::ConstantInt::get(i64(), static_cast<std::uint64_t>(v), true); }
 
+  // A function of the program: the module's (a whole program's module), else declared (a unit's
+  // module: the lazily compiled part calls the rest by name).
+  llvm::Constant* named(const std::string& name, llvm::FunctionType* ty) {
+    if (llvm::GlobalValue* v = m_.getNamedValue(name)) return v;
+    return llvm::cast<llvm::Constant>(m_.getOrInsertFunction(name, ty).getCallee());
+  }
   // Field `index` of a JitArgs (all pointers), as a pointer to i64.
   llvm::Value* field(llvm::Value* args, unsigned index) {
     auto* fields = b_.CreateBitCast(args, i64()->getPointerTo()->getPointerTo());

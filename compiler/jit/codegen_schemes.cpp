@@ -7,7 +7,7 @@
 //   i64  iwd_priority<k>(const JitArgs*)             the priority of scheme k at args' inputs
 //   void iwd_stages<p>(const JitArgs*, i64* opens)  the opening age of each stage (kNone: never)
 //   i8   iwd_next<k>(const JitArgs*, i64* age)      scheme k's next change (codegen_next.cpp)
-#include <functional>
+#include <cassert>
 #include <limits>
 #include <map>
 
@@ -137,18 +137,15 @@ bool priority_clock_elapsed(const Program& p, std::size_t scheme) {
   return false;
 }
 
-// Processes often share a scheme's pieces and bounds, or a targets declaration: a formula
-// already emitted is reused under the new name (an alias), so large rulesets compile once
-// per distinct formula.
-void emit_schemes(llvm::Module& m, const Program& program) {
-  SchemeCodegen gen(m, program);
-  std::map<std::string, std::string> seen;  // the formula's references -> its function
-  std::vector<std::string> next_keys;
-  auto emit_once = [&](const std::string& key, const std::string& name, const std::function<void()>& emit) {
-    auto [it, fresh] = seen.emplace(key, name);
-    if (fresh) return emit();
-    llvm::GlobalAlias::create(name, m.getFunction(it->second));
+// Processes often share a scheme's pieces and bounds, or a targets declaration: the code of a
+// formula is made once, for the first scheme (or process) that has it, and the others are that
+// code under their own names, so large rulesets compile once per distinct formula.
+SharedCode shared_code(const Program& program) {
+  SharedCode out;
+  auto first_of = [](std::map<std::string, std::size_t>& seen, std::string key, std::size_t k) {
+    return seen.emplace(std::move(key), k).first->second;
   };
+  std::map<std::string, std::size_t> priorities, nexts, stages;
   for (std::size_t k = 0; k < program.priorities.size(); ++k) {
     const ProgramPriority& s = program.priorities[k];
     std::string key = fmt::format("p {} {} {} {} {} {} {}|", s.start, s.min, s.max, s.overdue, s.age_calendar, s.curve.size(),
@@ -156,18 +153,43 @@ void emit_schemes(llvm::Module& m, const Program& program) {
     for (const auto& e : s.every) key += fmt::format("e{},{},{},{};", e.period, e.add, e.from, e.until);
     for (const auto& pt : s.curve) key += fmt::format("c{},{};", pt.at, pt.value);
     for (const auto& b : s.boosts) key += fmt::format("b{},{};", b.amount, b.when);
-    emit_once(key, fmt::format("iwd_priority{}", k), [&] { gen.priority(k); });
     // Its next change: the same formula's, or the one function that sends items to the walk.
-    next_keys.push_back(SchemeCodegen::next_change_compiles(program, k) ? "n " + key : "n walk");
+    out.next.push_back(first_of(nexts, SchemeCodegen::next_change_compiles(program, k) ? "n " + key : "n walk", k));
+    out.priority.push_back(first_of(priorities, std::move(key), k));
   }
-  for (std::size_t k = 0; k < program.priorities.size(); ++k)
-    emit_once(next_keys[k], fmt::format("iwd_next{}", k), [&] { gen.next_change(k); });
   for (std::size_t p = 0; p < program.processes.size(); ++p) {
     std::string key = has_sla_calendar(program.processes[p]) ? "s calendar " : "s elapsed ";
     for (const auto& st : program.processes[p].stages)
       key += fmt::format("{},{},{},{};", static_cast<int>(st.kind), st.value, st.duration, st.share);
-    emit_once(key, fmt::format("iwd_stages{}", p), [&] { gen.stages(p); });
+    out.stages.push_back(first_of(stages, std::move(key), p));
   }
+  return out;
+}
+
+// In one module: each formula's code once, the others as aliases of it.
+void emit_schemes(llvm::Module& m, const Program& program) {
+  SchemeCodegen gen(m, program);
+  const SharedCode shared = shared_code(program);
+  auto emit = [&](const std::vector<std::size_t>& first, const char* prefix, auto&& make) {
+    for (std::size_t k = 0; k < first.size(); ++k) {
+      if (first[k] == k) make(k);
+      else llvm::GlobalAlias::create(fmt::format("{}{}", prefix, k), m.getFunction(fmt::format("{}{}", prefix, first[k])));
+    }
+  };
+  emit(shared.priority, "iwd_priority", [&](std::size_t k) { gen.priority(k); });
+  emit(shared.next, "iwd_next", [&](std::size_t k) { gen.next_change(k); });
+  emit(shared.stages, "iwd_stages", [&](std::size_t p) { gen.stages(p); });
+}
+
+void emit_scheme_unit(llvm::Module& m, const Program& program, CodeUnit unit) {
+  SchemeCodegen gen(m, program);
+  switch (unit.kind) {
+    case CodeUnit::Priority: return gen.priority(unit.index);
+    case CodeUnit::Next: return gen.next_change(unit.index);
+    case CodeUnit::Stages: return gen.stages(unit.index);
+    default: break;
+  }
+  assert(false && "not a scheme's unit");
 }
 
 }  // namespace iwd::compiler

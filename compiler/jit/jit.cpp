@@ -1,7 +1,9 @@
-// ORC LLJIT: optimize the module with four function passes (SROA, early CSE, instcombine,
-// simplifycfg) before inlining the `when` functions and again on the functions that took them
-// -- not the O2 pipeline --, compile it to native code with the fast instruction selector, look
-// the functions up.
+// ORC LLJIT, eager: optimize the whole program's module with four function passes (SROA, early
+// CSE, instcombine, simplifycfg) before inlining the `when` functions and again on the
+// functions that took them -- not the O2 pipeline --, compile it to native code (the walk with
+// the full instruction selector, the rest with the fast one), look the functions up. This is
+// what `iwd build` puts in a bundle and what loading a bundle links; a program compiled from
+// source is compiled lazily by default (jit_lazy.cpp).
 #include "compiler/jit/jit.h"
 
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
@@ -27,9 +29,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
+#include <cstdio>
+#include <cstdlib>
 #include <mutex>
 
 #include "compiler/jit/codegen.h"
+#include "compiler/jit/process_jit.h"
 
 extern "C" std::int64_t iwd_jit_share_age(const iwd::compiler::JitArgs* args, double share);
 extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
@@ -55,6 +60,15 @@ void init_llvm() {
   });
 }
 
+// A lazily compiled part that could not be compiled: a bug (its IR was made by codegen.cpp
+// from a checked program), reported by ORC on stderr before this.
+void lazy_failure() {
+  std::fprintf(stderr, "iwd: internal error: a lazily compiled part of the rules did not compile\n");
+  std::abort();
+}
+
+}  // namespace
+
 std::string message(llvm::Error e) {
   std::string s;
   llvm::raw_string_ostream out(s);
@@ -62,17 +76,17 @@ std::string message(llvm::Error e) {
   return out.str();
 }
 
-void optimize(llvm::Module& m) {
-  llvm::LoopAnalysisManager lam;
-  llvm::FunctionAnalysisManager fam;
-  llvm::CGSCCAnalysisManager cgam;
-  llvm::ModuleAnalysisManager mam;
+PassSetup::PassSetup() {
   llvm::PassBuilder pb;
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
+}
+
+void optimize(llvm::Module& m) {
+  PassSetup passes;
   // The functions are straight-line code over stack arrays: promoting the arrays to SSA
   // values, folding and common-subexpression elimination do nearly all the good that the full
   // O2 pipeline does, at a fraction of its cost on rulesets with thousands of functions.
@@ -97,83 +111,86 @@ void optimize(llvm::Module& m) {
           inlines = true;
     if (inlines) callers.push_back(&f);
   }
-  mpm.run(m, mam);
+  mpm.run(m, passes.mam);
   llvm::FunctionPassManager after;
   after.addPass(llvm::SROAPass());  // the inlined functions' result slots
   after.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/true));  // one load of each argument field
   after.addPass(llvm::InstCombinePass());
   after.addPass(llvm::SimplifyCFGPass());
-  for (llvm::Function* f : callers) after.run(*f, fam);
+  for (llvm::Function* f : callers) after.run(*f, passes.fam);
 }
 
-
-// One LLJIT (and target machine) per process, made on first use; each compiled program
-// lives in a JITDylib of its own, removed with the program.
-class ProcessJit {
- public:
-  static ProcessJit* get(std::string* error) {
-    static std::mutex mu;
-    static std::unique_ptr<ProcessJit> instance;
-    static std::string failure;
-    std::lock_guard<std::mutex> lock(mu);
-    if (!instance && failure.empty()) {
-      init_llvm();
-      auto host = llvm::orc::JITTargetMachineBuilder::detectHost();
-      if (!host) {
-        failure = message(host.takeError());
-      } else {
-        // Instruction selection dominates compile time for thousands of small functions. The
-        // IR is straight-line and already simplified (optimize()), so the fast instruction
-        // selector of level None loses nothing measurable at run time (bench/RESULTS.md) and
-        // compiles ~4x faster.
-        host->setCodeGenOptLevel(llvm::CodeGenOpt::None);
-        JitTarget target{host->getTargetTriple().str(), host->getCPU(), host->getFeatures().getString()};
-        auto fast = host->createTargetMachine();
-        // The classification walk is one function per ruleset and the hottest code there is:
-        // worth the full instruction selector (bench/RESULTS.md).
-        auto optimizing_builder = *host;
-        optimizing_builder.setCodeGenOptLevel(llvm::CodeGenOpt::Default);
-        auto optimizing = optimizing_builder.createTargetMachine();
-        auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*host)).create();
-        if (!fast) failure = message(fast.takeError());
-        else if (!optimizing) failure = message(optimizing.takeError());
-        else if (!jit) failure = message(jit.takeError());
-        else instance.reset(new ProcessJit(std::move(*jit), std::move(*fast), std::move(*optimizing), std::move(target)));
+ProcessJit* ProcessJit::get(std::string* error) {
+  static std::mutex mu;
+  static std::unique_ptr<ProcessJit> instance;
+  static std::string failure;
+  std::lock_guard<std::mutex> lock(mu);
+  if (!instance && failure.empty()) {
+    init_llvm();
+    auto host = llvm::orc::JITTargetMachineBuilder::detectHost();
+    if (!host) {
+      failure = message(host.takeError());
+    } else {
+      // Instruction selection dominates compile time for thousands of small functions. The
+      // IR is straight-line and already simplified (optimize()), so the fast instruction
+      // selector of level None loses nothing measurable at run time (bench/RESULTS.md) and
+      // compiles ~4x faster.
+      host->setCodeGenOptLevel(llvm::CodeGenOpt::None);
+      JitTarget target{host->getTargetTriple().str(), host->getCPU(), host->getFeatures().getString()};
+      const llvm::Triple triple = host->getTargetTriple();
+      auto fast = host->createTargetMachine();
+      // The classification walk is one function per ruleset and the hottest code there is:
+      // worth the full instruction selector (bench/RESULTS.md).
+      auto optimizing_builder = *host;
+      optimizing_builder.setCodeGenOptLevel(llvm::CodeGenOpt::Default);
+      auto optimizing = optimizing_builder.createTargetMachine();
+      auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*host)).create();
+      if (!fast) failure = message(fast.takeError());
+      else if (!optimizing) failure = message(optimizing.takeError());
+      else if (!jit) failure = message(jit.takeError());
+      if (failure.empty()) {
+        // The stubs of lazily compiled parts call through it (jit_lazy.cpp).
+        auto calls = llvm::orc::createLocalLazyCallThroughManager(triple, (*jit)->getExecutionSession(),
+                                                                  llvm::pointerToJITTargetAddress(&lazy_failure));
+        if (!calls) failure = message(calls.takeError());
+        else
+          instance.reset(new ProcessJit(std::move(*jit), std::move(*fast), std::move(*optimizing), std::move(*calls),
+                                        std::move(target)));
       }
     }
-    if (!instance) *error = failure;
-    return instance.get();
   }
+  if (!instance) *error = failure;
+  return instance.get();
+}
 
-  llvm::orc::LLJIT& jit() { return *jit_; }
-  llvm::TargetMachine& fast_target_machine() { return *fast_; }
-  llvm::TargetMachine& optimizing_target_machine() { return *optimizing_; }
-  const JitTarget& target() const { return target_; }
-  std::mutex& mutex() { return mu_; }
-  std::uint64_t next_id() { return ++ids_; }
+llvm::Error define_helpers(llvm::orc::LLJIT& lljit, llvm::orc::JITDylib& dylib) {
+  // `llround` and the like from the process; the slow path by its address.
+  auto symbols_of_process =
+      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(lljit.getDataLayout().getGlobalPrefix());
+  if (!symbols_of_process) return symbols_of_process.takeError();
+  dylib.addGenerator(std::move(*symbols_of_process));
+  llvm::orc::SymbolMap symbols;
+  auto helper = [&](const char* name, llvm::JITTargetAddress address) {
+    symbols[lljit.mangleAndIntern(name)] = llvm::JITEvaluatedSymbol(address, llvm::JITSymbolFlags::Exported);
+  };
+  helper("iwd_jit_slow", llvm::pointerToJITTargetAddress(&iwd_jit_slow));
+  helper("iwd_jit_business_time", llvm::pointerToJITTargetAddress(&iwd_jit_business_time));
+  helper("iwd_jit_share_age", llvm::pointerToJITTargetAddress(&iwd_jit_share_age));
+  helper("iwd_jit_skill", llvm::pointerToJITTargetAddress(&iwd_jit_skill));
+  helper("iwd_jit_agent_attribute", llvm::pointerToJITTargetAddress(&iwd_jit_agent_attribute));
+  helper("iwd_jit_list_contains", llvm::pointerToJITTargetAddress(&iwd_jit_list_contains));
+  helper("iwd_jit_clock", llvm::pointerToJITTargetAddress(&iwd_jit_clock));
+  return dylib.define(llvm::orc::absoluteSymbols(symbols));
+}
 
- private:
-  ProcessJit(std::unique_ptr<llvm::orc::LLJIT> jit, std::unique_ptr<llvm::TargetMachine> fast,
-             std::unique_ptr<llvm::TargetMachine> optimizing, JitTarget target)
-      : jit_(std::move(jit)), fast_(std::move(fast)), optimizing_(std::move(optimizing)), target_(std::move(target)) {}
-  std::unique_ptr<llvm::orc::LLJIT> jit_;
-  std::unique_ptr<llvm::TargetMachine> fast_, optimizing_;
-  JitTarget target_;
-  std::mutex mu_;
-  std::uint64_t ids_ = 0;
-};
-
-}  // namespace
-
-struct JitProgram::Impl {
-  ProcessJit* process = nullptr;
-  llvm::orc::JITDylib* dylib = nullptr;
-};
+JitProgram::JitProgram() = default;
 
 JitProgram::~JitProgram() {
   if (impl_ && impl_->dylib) {
     std::lock_guard<std::mutex> lock(impl_->process->mutex());
-    llvm::consumeError(impl_->process->jit().getExecutionSession().removeJITDylib(*impl_->dylib));
+    auto& session = impl_->process->jit().getExecutionSession();
+    llvm::consumeError(session.removeJITDylib(*impl_->dylib));  // the stubs first: they call into the parts
+    if (impl_->parts) llvm::consumeError(session.removeJITDylib(*impl_->parts));
   }
 }
 
@@ -182,18 +199,15 @@ std::string program_ir(const Program& program, bool optimized) {
   auto m = build_module(ctx, program);
   if (optimized) {
     std::string error;
-    if (ProcessJit* process = ProcessJit::get(&error)) {
-      std::lock_guard<std::mutex> lock(process->mutex());
-      m->setDataLayout(process->jit().getDataLayout());
-      m->setTargetTriple(process->target().triple);
-    }
+    if (ProcessJit* process = ProcessJit::get(&error)) process->prepare(*m);
     optimize(*m);
   }
   return module_text(*m);
 }
 
 std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::string* error,
-                                                std::vector<std::string>* objects) {
+                                                std::vector<std::string>* objects, const JitOptions& options) {
+  if (options.lazy && objects == nullptr) return compile_lazily(program, options, error);
   ProcessJit* process = ProcessJit::get(error);
   if (!process) return nullptr;
   llvm::LLVMContext ctx;
@@ -206,10 +220,9 @@ std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::str
   }
   std::vector<std::string> files;
   {
-    std::lock_guard<std::mutex> lock(process->mutex());
-    module->setDataLayout(process->jit().getDataLayout());
-    module->setTargetTriple(process->target().triple);
+    process->prepare(*module);
     optimize(*module);
+    std::lock_guard<std::mutex> lock(process->codegen_mutex());
     // The walk (its conditions inlined) goes to a module of its own for the full instruction
     // selector; the rest keeps a declaration of nothing from it.
     llvm::ValueToValueMapTy map;
@@ -247,27 +260,7 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::
   out->impl_ = std::make_unique<Impl>();
   out->impl_->process = process;
   out->impl_->dylib = &*dylib;  // removed by the destructor from here on
-  // `llround` and the like from the process; the slow path by its address.
-  auto symbols_of_process =
-      llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(lljit.getDataLayout().getGlobalPrefix());
-  if (!symbols_of_process) {
-    *error = message(symbols_of_process.takeError());
-    return nullptr;
-  }
-  dylib->addGenerator(std::move(*symbols_of_process));
-  llvm::orc::SymbolMap symbols;
-  symbols[lljit.mangleAndIntern("iwd_jit_slow")] =
-      llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(&iwd_jit_slow), llvm::JITSymbolFlags::Exported);
-  auto helper = [&](const char* name, llvm::JITTargetAddress address) {
-    symbols[lljit.mangleAndIntern(name)] = llvm::JITEvaluatedSymbol(address, llvm::JITSymbolFlags::Exported);
-  };
-  helper("iwd_jit_business_time", llvm::pointerToJITTargetAddress(&iwd_jit_business_time));
-  helper("iwd_jit_share_age", llvm::pointerToJITTargetAddress(&iwd_jit_share_age));
-  helper("iwd_jit_skill", llvm::pointerToJITTargetAddress(&iwd_jit_skill));
-  helper("iwd_jit_agent_attribute", llvm::pointerToJITTargetAddress(&iwd_jit_agent_attribute));
-  helper("iwd_jit_list_contains", llvm::pointerToJITTargetAddress(&iwd_jit_list_contains));
-  helper("iwd_jit_clock", llvm::pointerToJITTargetAddress(&iwd_jit_clock));
-  if (auto e = dylib->define(llvm::orc::absoluteSymbols(symbols))) {
+  if (auto e = define_helpers(lljit, *dylib)) {
     *error = message(std::move(e));
     return nullptr;
   }

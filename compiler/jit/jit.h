@@ -62,15 +62,28 @@ using JitBatch = void (*)(const JitArgs* items, std::int64_t count, std::int64_t
 inline constexpr std::int32_t kClassifyNoDepartment = -1;
 inline constexpr std::int32_t kClassifyDepartmentBase = 1 << 20;
 
+// When code is generated (docs/jit.md, "When code is compiled").
+struct JitOptions {
+  // Lazily: at load only the decision walk is compiled; every other part (each distinct
+  // priority formula, next change and stage openings, the batch entry point and clocks, each
+  // program function, and on a large ruleset each department's part of the walk) gets a stub
+  // and is compiled by the thread that first calls it, once. Eagerly: all of it now, in one
+  // module (what a bundle needs: compile() with `objects` is always eager).
+  bool lazy = true;
+  // A walk over more processes than this is split: the departments' conditions at load, each
+  // department's processes compiled when an item first reaches it (one call more per item).
+  std::size_t whole_walk_processes = 64;
+};
+
 class JitProgram {
  public:
-  // Compiles every function of `program` into one module, optimizes it, and generates object
-  // files: the classification walk (the hot path, small) with the full instruction selector,
-  // everything else with the fast one. On failure returns null and sets *error to LLVM's
-  // message. `objects`, when given, receives the object files (what `iwd build` puts in a
-  // bundle).
+  // Compiles `program` to native code: the classification walk (the hot path) with the full
+  // instruction selector, everything else with the fast one; lazily or not (JitOptions). On
+  // failure returns null and sets *error to LLVM's message. `objects`, when given, receives the
+  // object files (what `iwd build` puts in a bundle), and then all of it is compiled now, into
+  // one module. A lazily compiled program keeps a copy of `program` to compile its parts from.
   static std::unique_ptr<JitProgram> compile(const Program& program, std::string* error,
-                                             std::vector<std::string>* objects = nullptr);
+                                             std::vector<std::string>* objects = nullptr, const JitOptions& options = {});
   // Loads the object files that compile() made for `program` (from a bundle): no IR, no
   // optimization, no code generation. The caller has checked the target (check_target()).
   static std::unique_ptr<JitProgram> load(const Program& program, const std::vector<std::string>& objects,
@@ -80,6 +93,14 @@ class JitProgram {
   static JitTarget host_target();
   static std::string check_target(const JitTarget& built);
   ~JitProgram();
+
+  // A lazily compiled program's parts: how many there are, how many have been compiled so far
+  // (each at its first call), and compiling every one left now (for a caller that would rather
+  // pay at once than at first calls); false with *error if one fails. Eagerly compiled or
+  // loaded code has no parts.
+  std::size_t lazy_parts() const;
+  std::size_t lazy_parts_compiled() const;
+  bool compile_lazy_parts(std::string* error);
 
   JitFunction function(FunctionRef f) const;
   JitClassify classify() const { return classify_; }
@@ -96,7 +117,8 @@ class JitProgram {
   }
 
  private:
-  JitProgram() = default;
+  JitProgram();
+  static std::unique_ptr<JitProgram> compile_lazily(const Program& program, const JitOptions& options, std::string* error);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   std::vector<JitFunction> functions_;

@@ -59,7 +59,7 @@ class SchemeCodegen {
     return b_.CreateLoad(i64()->getPointerTo(), b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), fields, index));
   }
   Result call(FunctionRef f, llvm::Value* args) {
-    auto* callee = elapsed_ ? elapsed_clock_function(m_, p_, f) : m_.getFunction(fmt::format("iwd_f{}", f));
+    auto* callee = elapsed_ ? elapsed_clock_function(m_, p_, f) : program_function(m_, p_, f);
     // The pieces are small (most a constant): inlined, a formula is a few instructions instead
     // of a call per piece with its result through memory (issue 19: half of an item's priority).
     callee->addFnAttr(llvm::Attribute::AlwaysInline);

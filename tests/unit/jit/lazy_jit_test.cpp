@@ -1,0 +1,195 @@
+// The lazy compile (jit_lazy.cpp): parts compiled at their first call give the answers of the
+// same program compiled eagerly in one module (which jit_diff_test and the load tests hold to
+// the interpreter), for every entry point, with the walk split by department; and a part is
+// compiled only when first called, once.
+#include <gtest/gtest.h>
+
+#include <array>
+#include <cstring>
+#include <random>
+
+#include "compiler/jit/jit.h"
+#include "tests/support/checked_rules.h"
+#include "tests/unit/jit/random_env.h"
+#include "tests/unit/jit/random_ruleset.h"
+
+namespace iwd::compiler {
+namespace {
+
+// The inputs of process `process`: its SLA clock in its own calendar.
+std::array<std::int64_t, kInputCount> process_inputs(const Interpreter& interp, TimeInputs in, std::int32_t process) {
+  in.sla_calendar = interp.sla_clock_calendar(process);
+  return input_array(in);
+}
+
+// Every entry point of `lazy` against `eager` on `trials` random items; returns how many
+// answers it compared (a difference fails the test, naming `label`).
+std::size_t compare_compiles(const Program& program, const JitProgram& lazy, const JitProgram& eager, std::mt19937_64& rng,
+                             int trials, const std::string& label) {
+  Interpreter interp(program);
+  RandomEnv env(program, rng);
+  std::size_t compared = 0;
+  for (int trial = 0; trial < trials; ++trial) {
+    env.randomize();
+    const TimeInputs in = random_inputs(program, rng);
+    const auto inputs = input_array(in);
+    const JitArgs args = env.args(inputs.data(), interp);
+    const std::string where = fmt::format("{} trial {}", label, trial);
+    for (std::size_t f = 0; f < program.functions.size(); ++f) {
+      std::int64_t li = 0, ei = 0;
+      double lf = 0, ef = 0;
+      const auto ref = static_cast<FunctionRef>(f);
+      EXPECT_EQ(lazy.function(ref)(&args, &li, &lf), eager.function(ref)(&args, &ei, &ef)) << where << " f" << f;
+      EXPECT_EQ(li, ei) << where << " f" << f;
+      EXPECT_EQ(std::memcmp(&lf, &ef, sizeof(double)), 0) << where << " f" << f;
+      ++compared;
+    }
+    std::int32_t lazy_detail = 0, eager_detail = 0;
+    const std::int32_t process = lazy.classify()(&args, &lazy_detail);
+    EXPECT_EQ(process, eager.classify()(&args, &eager_detail)) << where << " classify";
+    EXPECT_EQ(process, interp.classify(env, stdlib::Instant{in.now}).process) << where << " classify";
+    EXPECT_EQ(lazy_detail, eager_detail) << where << " classify";
+    ++compared;
+    for (std::size_t p = 0; p < program.processes.size(); ++p) {
+      const auto pi = static_cast<std::int32_t>(p);
+      const std::int32_t scheme = program.processes[p].priority;
+      const auto own_inputs = process_inputs(interp, in, pi);  // as the runtime gives them
+      const JitArgs own_args = env.args(own_inputs.data(), interp);
+      if (scheme >= 0) {
+        EXPECT_EQ(lazy.priority(scheme)(&own_args), eager.priority(scheme)(&own_args)) << where << " priority " << scheme;
+        std::int64_t lazy_age = 0, eager_age = 0;
+        EXPECT_EQ(lazy.next_change(scheme)(&own_args, &lazy_age), eager.next_change(scheme)(&own_args, &eager_age))
+            << where << " next change " << scheme;
+        EXPECT_EQ(lazy_age, eager_age) << where << " next change " << scheme;
+        compared += 2;
+      }
+      std::vector<std::int64_t> lazy_opens(program.processes[p].stages.size()), eager_opens(lazy_opens.size());
+      lazy.stages(pi)(&own_args, lazy_opens.data());
+      eager.stages(pi)(&own_args, eager_opens.data());
+      EXPECT_EQ(lazy_opens, eager_opens) << where << " stages of " << p;
+      ++compared;
+      // A compiled clock reads the core slots (captured_at, due_at, activate_at: 3 to 5).
+      EXPECT_EQ(lazy.clock(pi) == nullptr, eager.clock(pi) == nullptr) << where << " clock of " << p;
+      if (lazy.clock(pi) && eager.clock(pi) && program.attributes.size() > 5) {
+        std::int64_t lazy_clock[4] = {}, eager_clock[4] = {};
+        lazy.clock(pi)(&args, lazy_clock);
+        eager.clock(pi)(&args, eager_clock);
+        EXPECT_EQ(std::memcmp(lazy_clock, eager_clock, sizeof lazy_clock), 0) << where << " clock of " << p;
+        ++compared;
+      }
+    }
+    if (program.attributes.size() > 5) {
+      std::int64_t lazy_out[6] = {}, eager_out[6] = {};
+      lazy.batch()(&args, 1, in.now, in.age, lazy_out);
+      eager.batch()(&args, 1, in.now, in.age, eager_out);
+      EXPECT_EQ(std::memcmp(lazy_out, eager_out, sizeof lazy_out), 0) << where << " batch";
+      ++compared;
+    }
+    if (::testing::Test::HasFailure()) return compared;
+  }
+  return compared;
+}
+
+constexpr JitOptions kEager{.lazy = false};
+constexpr JitOptions kLazySplit{.lazy = true, .whole_walk_processes = 0};  // every department a part
+
+TEST(LazyJit, PartsGiveTheEagerAnswersOnRealRulesets) {
+  std::mt19937_64 rng(20261206);
+  std::size_t compared = 0, used = 0;
+  for (const auto& path : iwd::test::iwd_files(IWD_SOURCE_DIR, {"/examples", "/tests/golden/program", "/tests/stdlib"})) {
+    auto rules = iwd::test::check_file(path);
+    ASSERT_EQ(rules->error, "");
+    if (!rules->ok()) continue;
+    const Program& program = rules->lower();
+    std::string error;
+    auto eager = JitProgram::compile(program, &error, nullptr, kEager);
+    ASSERT_NE(eager, nullptr) << path << ": " << error;
+    for (const JitOptions& options : {kLazySplit, JitOptions{}}) {
+      auto lazy = JitProgram::compile(program, &error, nullptr, options);
+      ASSERT_NE(lazy, nullptr) << path << ": " << error;
+      compared += compare_compiles(program, *lazy, *eager, rng, 40, path);
+      if (HasFailure()) return;
+    }
+    ++used;
+  }
+  EXPECT_GT(used, 10u);
+  std::printf("compared %zu answers over %zu rulesets\n", compared, used);
+}
+
+TEST(LazyJit, PartsGiveTheEagerAnswersOnRandomRulesets) {
+  std::size_t compared = 0;
+  for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+    auto rules = iwd::test::check_text(fmt::format("random{}.iwd", seed), RandomRuleset(seed).generate());
+    ASSERT_FALSE(rules->diags.has_errors()) << "seed " << seed;
+    const Program& program = rules->lower();
+    std::string error;
+    auto eager = JitProgram::compile(program, &error, nullptr, kEager);
+    auto lazy = JitProgram::compile(program, &error, nullptr, kLazySplit);
+    ASSERT_NE(eager, nullptr) << error;
+    ASSERT_NE(lazy, nullptr) << error;
+    std::mt19937_64 rng(seed * 104729);
+    compared += compare_compiles(program, *lazy, *eager, rng, 30, fmt::format("seed {}", seed));
+    if (HasFailure()) return;
+  }
+  std::printf("compared %zu answers over 40 random rulesets\n", compared);
+}
+
+// Nothing but the walk is compiled at load; a part is compiled at its first call, once; and
+// compile_lazy_parts compiles the rest.
+TEST(LazyJit, APartIsCompiledAtItsFirstCallOnly) {
+  auto rules = iwd::test::check_text("t.iwd", R"(attributes { n: int = 0 }
+priority a { start 10  every 1h add n }
+priority b { start 20 }
+department D when n > 3 {
+  priority a
+  process P when n > 5
+  process Q when n > 4 { priority b }
+}
+department E when n > 0 {
+  priority b
+  process R when n > 1
+  process S
+}
+)");
+  ASSERT_FALSE(rules->diags.has_errors());
+  const Program& program = rules->lower();
+  std::string error;
+  auto jit = JitProgram::compile(program, &error, nullptr, kLazySplit);
+  ASSERT_NE(jit, nullptr) << error;
+  // The group of functions, the two formulas (b's shared by Q, R and S), their next changes,
+  // the stage openings (all the same), the batch and the two departments' walks.
+  EXPECT_EQ(jit->lazy_parts(), 1 + 2 + 2 + 1 + 1 + 2u);
+  EXPECT_EQ(jit->lazy_parts_compiled(), 0u);
+
+  std::mt19937_64 rng(7);
+  Interpreter interp(program);
+  RandomEnv env(program, rng);
+  env.randomize();
+  const std::int64_t inputs[kInputCount] = {1767603600000};
+  const JitArgs args = env.args(inputs, interp);
+  std::int32_t detail = 0;
+  const std::int32_t process = jit->classify()(&args, &detail);  // one department's part, or none
+  const std::size_t after_walk = jit->lazy_parts_compiled();
+  EXPECT_LE(after_walk, 1u);
+  EXPECT_EQ(process, interp.classify(env, stdlib::Instant{inputs[0]}).process);
+  jit->classify()(&args, &detail);
+  EXPECT_EQ(jit->lazy_parts_compiled(), after_walk);
+
+  const std::int32_t r = program.processes[2].priority, s = program.processes[3].priority;
+  ASSERT_NE(r, s);
+  EXPECT_EQ(jit->priority(r)(&args), 20);
+  EXPECT_EQ(jit->lazy_parts_compiled(), after_walk + 1);
+  EXPECT_EQ(jit->priority(s)(&args), 20);  // the same formula: already compiled
+  EXPECT_EQ(jit->lazy_parts_compiled(), after_walk + 1);
+
+  ASSERT_TRUE(jit->compile_lazy_parts(&error)) << error;
+  EXPECT_EQ(jit->lazy_parts_compiled(), jit->lazy_parts());
+  EXPECT_EQ(jit->priority(s)(&args), 20);
+
+  auto eager = JitProgram::compile(program, &error, nullptr, kEager);
+  ASSERT_NE(eager, nullptr) << error;
+  EXPECT_EQ(eager->lazy_parts(), 0u);
+}
+
+}  // namespace
+}  // namespace iwd::compiler
