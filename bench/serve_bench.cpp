@@ -5,8 +5,11 @@
 // - BM_OffersEndToEnd: sources post creates; agents hold an offer stream (SSE) each and accept
 //   and complete every offer they get. Offers per second end to end, and the latency from a
 //   create being sent to its offer arriving on the agent's stream.
+// - BM_BatchCreates: batch creates, captures evaluated together or one by one (issue 19).
 #include <benchmark/benchmark.h>
+#include <fmt/format.h>
 #include <httplib.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <atomic>
@@ -32,6 +35,18 @@ struct Server : bench::LoopbackServer {
 
 using bench::percentile;
 
+// A client on one keep-alive connection, without Nagle's delay.
+void keep_alive(httplib::Client& client) {
+  client.set_keep_alive(true);
+  client.set_tcp_nodelay(true);
+}
+
+double process_cpu_seconds() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) + static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+}
+
 void BM_DurableCreates(benchmark::State& state) {
   const int clients = static_cast<int>(state.range(0));
   const int per_client = 2000;
@@ -44,8 +59,7 @@ void BM_DurableCreates(benchmark::State& state) {
     for (int c = 0; c < clients; ++c)
       threads.emplace_back([&, c] {
         httplib::Client client("127.0.0.1", s.port);
-        client.set_keep_alive(true);
-        client.set_tcp_nodelay(true);
+        keep_alive(client);
         for (int n = 0; n < per_client; ++n) {
           const std::string body = "{\"id\":\"c" + std::to_string(c) + "-" + std::to_string(n) +
                                    "\",\"department\":\"Sales\",\"segment\":\"Silver\"}";
@@ -65,6 +79,49 @@ void BM_DurableCreates(benchmark::State& state) {
     state.counters["creates_per_s"] = static_cast<double>(all.size()) / seconds;
     state.counters["p50_ms"] = percentile(all, 0.50);
     state.counters["p99_ms"] = percentile(all, 0.99);
+    state.counters["failures"] = failures.load();
+    const auto commits = s.engine->commit_stats();
+    state.counters["lines_per_commit"] = static_cast<double>(commits.lines) / static_cast<double>(std::max<std::uint64_t>(1, commits.transactions));
+  }
+}
+
+// POST /v1/items/batch (issue 19): clients posting batches of 100 creates of new ids, the
+// engine's consecutive captures evaluated together (Arg 1: EngineOptions::batch_captures) or
+// one by one (Arg 0), in one process for an alternated comparison. Creates per second, and the
+// process's CPU time per create (the clients' included: the same both ways).
+void BM_BatchCreates(benchmark::State& state) {
+  const bool batch = state.range(0) != 0;
+  const int clients = 4, per_client = 50, size = 100;
+  for (auto _ : state) {
+    server::EngineOptions options;
+    options.batch_captures = batch;
+    bench::LoopbackServer s("iwd_serve_bench_batch", options);
+    std::atomic<int> failures{0};
+    const auto t0 = Clock::now();
+    const double cpu0 = process_cpu_seconds();
+    std::vector<std::thread> threads;
+    for (int c = 0; c < clients; ++c)
+      threads.emplace_back([&, c] {
+        httplib::Client client("127.0.0.1", s.port);
+        keep_alive(client);
+        static const char* const kSegments[] = {"Gold", "Silver", "Bronze"};
+        for (int n = 0; n < per_client; ++n) {
+          std::string body = "{\"items\":[";
+          for (int k = 0; k < size; ++k) {
+            body += fmt::format("{}{{\"id\":\"c{}-{}-{}\",\"department\":\"Sales\",\"segment\":\"{}\",\"deal_value\":{}}}",
+                                k ? "," : "", c, n, k, kSegments[(n + k) % 3], (n * 7919 + k * 104729) % 20000);
+          }
+          body += "]}";
+          auto res = client.Post("/v1/items/batch", body, "application/json");
+          if ((!res || res->status != 200 || res->body.find("\"status\":201") == std::string::npos) && failures++ == 0)
+            std::fprintf(stderr, "first failure: %s\n", res ? (std::to_string(res->status) + " " + res->body.substr(0, 300)).c_str() : httplib::to_string(res.error()).c_str());
+        }
+      });
+    for (auto& t : threads) t.join();
+    const double seconds = std::chrono::duration<double>(Clock::now() - t0).count();
+    const double creates = static_cast<double>(clients) * per_client * size;
+    state.counters["creates_per_s"] = creates / seconds;
+    state.counters["cpu_us_per_create"] = (process_cpu_seconds() - cpu0) * 1e6 / creates;
     state.counters["failures"] = failures.load();
     const auto commits = s.engine->commit_stats();
     state.counters["lines_per_commit"] = static_cast<double>(commits.lines) / static_cast<double>(std::max<std::uint64_t>(1, commits.transactions));
@@ -120,8 +177,7 @@ void BM_OffersEndToEnd(benchmark::State& state) {
     for (int c = 0; c < sources; ++c)
       source_threads.emplace_back([&, c] {
         httplib::Client client("127.0.0.1", s.port);
-        client.set_keep_alive(true);
-        client.set_tcp_nodelay(true);
+        keep_alive(client);
         for (int n = 0; n < per_source; ++n) {
           const std::string id = "e" + std::to_string(c) + "-" + std::to_string(n);
           {
@@ -149,5 +205,6 @@ void BM_OffersEndToEnd(benchmark::State& state) {
 }  // namespace
 
 BENCHMARK(BM_DurableCreates)->Arg(1)->Arg(8)->Arg(32)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_BatchCreates)->Arg(0)->Arg(1)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_OffersEndToEnd)->Arg(16)->Iterations(1)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK_MAIN();
