@@ -7,6 +7,7 @@
 #include <cstring>
 #include <limits>
 
+#include "sqlstore/column_arrays.h"
 #include "sqlstore/database.h"
 
 namespace iwd::history {
@@ -39,6 +40,23 @@ constexpr std::int64_t AggregateCell::*kCounts[] = {
     &AggregateCell::overdue_change};
 
 namespace {
+
+// A cell's counts added to the row stored as `t` (an upsert's SET clause).
+constexpr const char* kAddCounts =
+    "records = t.records + excluded.records, entered = t.entered + excluded.entered, "
+    "completed = t.completed + excluded.completed, canceled = t.canceled + excluded.canceled, "
+    "expired = t.expired + excluded.expired, rejected = t.rejected + excluded.rejected, "
+    "completed_overdue = t.completed_overdue + excluded.completed_overdue, "
+    "handle_ms = t.handle_ms + excluded.handle_ms, handled = t.handled + excluded.handled, "
+    "first_offer_ms = t.first_offer_ms + excluded.first_offer_ms, "
+    "first_offers = t.first_offers + excluded.first_offers, "
+    "backlog_change = t.backlog_change + excluded.backlog_change, "
+    "overdue_change = t.overdue_change + excluded.overdue_change";
+// A row whose counts are all 0 (it is kept only while one is not).
+#define IWD_ZERO_CELL                                                                                           \
+  "records = 0 AND entered = 0 AND completed = 0 AND canceled = 0 AND expired = 0 AND rejected = 0 "            \
+  "AND completed_overdue = 0 AND handle_ms = 0 AND handled = 0 AND first_offer_ms = 0 AND first_offers = 0 "    \
+  "AND backlog_change = 0 AND overdue_change = 0 AND length(complete_ms) = 0 AND length(outcomes) = 0"
 
 constexpr const char* kNone = "(none)";  // reports/builders.h's kNone: a group without a value
 
@@ -430,16 +448,7 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
                 "completed_overdue, handle_ms, handled, first_offer_ms, first_offers, backlog_change, overdue_change, "
                 "complete_ms, outcomes) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, "
                 "?18)",
-                "by_name, bucket, value",
-                "records = t.records + excluded.records, entered = t.entered + excluded.entered, "
-                "completed = t.completed + excluded.completed, canceled = t.canceled + excluded.canceled, "
-                "expired = t.expired + excluded.expired, rejected = t.rejected + excluded.rejected, "
-                "completed_overdue = t.completed_overdue + excluded.completed_overdue, "
-                "handle_ms = t.handle_ms + excluded.handle_ms, handled = t.handled + excluded.handled, "
-                "first_offer_ms = t.first_offer_ms + excluded.first_offer_ms, "
-                "first_offers = t.first_offers + excluded.first_offers, "
-                "backlog_change = t.backlog_change + excluded.backlog_change, "
-                "overdue_change = t.overdue_change + excluded.overdue_change",
+                "by_name, bucket, value", kAddCounts,
              [&](sqlstore::Statement& st) {
                const int column = bind_counts(st, change);
                st.bind_blob(column, {});
@@ -450,11 +459,8 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
     // A row is kept only while a count is not 0: with records added it is not; without, the
     // changes may have met their opposites (an item's +1 and -1), and the row goes if so.
     if (change.records > 0) return true;
-    return run("DELETE FROM history_agg WHERE by_name = ?1 AND bucket = ?2 AND value = ?3 AND records = 0 AND entered = 0 "
-               "AND completed = 0 AND canceled = 0 AND expired = 0 AND rejected = 0 AND completed_overdue = 0 "
-               "AND handle_ms = 0 AND handled = 0 AND first_offer_ms = 0 AND first_offers = 0 AND backlog_change = 0 "
-               "AND overdue_change = 0 AND length(complete_ms) = 0 AND length(outcomes) = 0",
-               bind_key, error);
+    return run("DELETE FROM history_agg WHERE by_name = ?1 AND bucket = ?2 AND value = ?3 AND " IWD_ZERO_CELL, bind_key,
+               error);
   }
   if (!run("SELECT records, entered, completed, canceled, expired, rejected, completed_overdue, handle_ms, handled, "
            "first_offer_ms, first_offers, backlog_change, overdue_change, complete_ms, outcomes FROM history_agg "
@@ -517,10 +523,43 @@ bool Aggregates::write_item(const ItemState& s, std::string* error) {
              [&](sqlstore::Statement& st) { bind_item(st, s, 1); }, error);
 }
 
+// PostgreSQL: the cells of counts only (a batch of creates) added by one statement, and those
+// of them that may be back to 0 deleted if so by one, rather than a round trip or two per cell
+// (bench/RESULTS.md, "Durable creates on PostgreSQL"); they leave pending_. The cells of
+// completions (their durations and outcomes merged with the row's) go through write_cell.
+bool Aggregates::write_counts(std::string* error) {
+  static const std::string add = db_->upsert(
+      "history_agg",
+      "(by_name, bucket, value, records, entered, completed, canceled, expired, rejected, completed_overdue, handle_ms, "
+      "handled, first_offer_ms, first_offers, backlog_change, overdue_change, complete_ms, outcomes) "
+      "SELECT *, ''::bytea, '' FROM unnest(?1::text[], ?2::bigint[], ?3::text[], ?4::bigint[], ?5::bigint[], "
+      "?6::bigint[], ?7::bigint[], ?8::bigint[], ?9::bigint[], ?10::bigint[], ?11::bigint[], ?12::bigint[], "
+      "?13::bigint[], ?14::bigint[], ?15::bigint[], ?16::bigint[])",
+      "by_name, bucket, value", kAddCounts);
+  static constexpr const char* kDeleteZero =
+      "DELETE FROM history_agg WHERE (by_name, bucket, value) IN (SELECT * FROM unnest(?1::text[], ?2::bigint[], "
+      "?3::text[])) AND " IWD_ZERO_CELL;
+  sqlstore::ColumnArrays cells(3 + static_cast<int>(std::size(kCounts))), maybe_zero(3);
+  for (auto it = pending_.begin(); it != pending_.end();) {
+    const Key& k = it->first;
+    const AggregateCell& c = it->second;
+    if (c.zero() || !c.complete_ms.empty() || !c.outcomes.empty()) {
+      ++it;
+      continue;
+    }
+    cells.text(k.by).int64(k.bucket).text(k.value);
+    for (auto count : kCounts) cells.int64(c.*count);
+    if (c.records == 0) maybe_zero.text(k.by).int64(k.bucket).text(k.value);  // (with records it is not 0)
+    it = pending_.erase(it);
+  }
+  return (cells.rows() == 0 || run(add.c_str(), [&](sqlstore::Statement& st) { cells.bind(st); }, error)) &&
+         (maybe_zero.rows() == 0 || run(kDeleteZero, [&](sqlstore::Statement& st) { maybe_zero.bind(st); }, error));
+}
+
 bool Aggregates::flush(std::string* error) {
-  bool ok = true;
+  bool ok = db_->dialect() != sqlstore::Dialect::PostgreSQL || write_counts(error);
   for (const auto& [key, change] : pending_)
-    if (!change.zero() && !(ok = write_cell(key, change, error))) break;
+    if (ok && !change.zero() && !(ok = write_cell(key, change, error))) break;
   pending_.clear();
   if (ok && (checkpoint_due_ || since_checkpoint_ >= checkpoint_records_)) ok = write_items(error);
   if (!ok) forget();  // the transaction goes back: so does what was counted in it

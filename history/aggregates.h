@@ -160,6 +160,7 @@ class Aggregates {
   AggregateCell& cell(std::int64_t at, const std::string& by, const std::string& value);
   void open_changes(const ItemState& s, std::int64_t t, int sign, AggregateCell* const* at_t);  // backlog and overdue
   bool write_cell(const Key& k, const AggregateCell& c, std::string* error);
+  bool write_counts(std::string* error);  // PostgreSQL's cells of counts only, in two statements
   bool write_item(const ItemState& s, std::string* error);
   static void bind_item(sqlstore::Statement& st, const ItemState& s, int first);
   bool run(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, std::string* error,
