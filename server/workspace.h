@@ -13,6 +13,8 @@
 #include <string>
 #include <thread>
 
+#include <fmt/format.h>
+
 #include "pgstore/connection.h"
 #include "server/journal.h"
 #include "server/ruleset.h"
@@ -122,10 +124,16 @@ class Workspace {
       return true;
     }
     const StoreLease::Options options{pg_->conninfo, name_, pg_->node};
-    const auto until = std::chrono::steady_clock::now() + 3 * options.ttl;
+    // Held or Unavailable (a row lock of a killed holder's statement still running, say): tried
+    // again, for longer than a lease can run.
+    const auto began = std::chrono::steady_clock::now(), until = began + 5 * options.ttl;
     pgstore::Code code = pgstore::Code::Ok;
     while (!(lease_ = StoreLease::acquire(options, &code, error))) {
-      if (code != pgstore::Code::Held || std::chrono::steady_clock::now() >= until) return false;
+      const auto now = std::chrono::steady_clock::now();
+      if ((code != pgstore::Code::Held && code != pgstore::Code::Unavailable) || now >= until) {
+        *error += fmt::format(" (tried for {} ms)", std::chrono::duration_cast<std::chrono::milliseconds>(now - began).count());
+        return false;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     if (pg_->fresh) {

@@ -4,7 +4,7 @@
 admin routes, each under a lease of its own, on a cluster of its own (tests/cli/pg_cluster.py).
 Items in each, tokens that do not cross; a delete gone from the catalog before it answers, its rows
 erased; kill -9 under creates in two workspaces and a stream of workspace creates; after the
-restart (every lease taken at epoch 2) every acknowledged item is in its workspace and in no
+restart (every lease taken at a higher epoch) every acknowledged item is in its workspace and in no
 other, every acknowledged workspace is there and answers, the deleted one stays deleted, and the
 catalog holds exactly the workspaces served; a name created again starts empty.
 
@@ -142,7 +142,7 @@ try:
           "a deleted workspace stays deleted")
     check(set(catalog(cluster)) == names - {"default"}, f"the catalog is what is served: {catalog(cluster)} {names}")
     epochs = dict(r.split("|") for r in cluster.query("SELECT workspace, epoch FROM iwd_lease WHERE holder IS NOT NULL"))
-    check(epochs.get("a") == "2" and epochs.get("b") == "2" and epochs.get("sales") == "2", f"taken at epoch 2: {epochs}")
+    check(all(int(epochs.get(ws, 0)) >= 2 for ws in ("a", "b", "sales")), f"taken at a higher epoch: {epochs}")
     check(call(port, "GET", "/v1/workspaces/a/items/A-0", None, token("b"))[0] == 403, "tokens apart after the restart")
     check(item(port, "a", "A-after") == 201, "a goes on")
 
