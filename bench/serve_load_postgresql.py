@@ -2,7 +2,9 @@
 """Durable creates of `iwd serve --store postgresql://` with the event history off and on,
 alternated in rounds (bench/serve_load.sh on a PostgreSQL 15 cluster of its own, a fresh
 database each run): the history's cost on PostgreSQL. Prints each run's creates/s, p99 and
-server CPU per create, then the medians. Usage: bench/serve_load_postgresql.py [IWD] [ROUNDS] [SECONDS]"""
+server CPU per create, then the medians. IWD may name several binaries, comma-separated (a
+build before a change and after it): each round runs each of them, history off and on.
+Usage: bench/serve_load_postgresql.py [IWD[,IWD...]] [ROUNDS] [SECONDS]"""
 import json
 import os
 import re
@@ -14,17 +16,17 @@ import tempfile
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "cli"))
 from pg_cluster import Cluster  # noqa: E402
 
-IWD = sys.argv[1] if len(sys.argv) > 1 else "build/bin/iwd"
+IWDS = (sys.argv[1] if len(sys.argv) > 1 else "build/bin/iwd").split(",")
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
 SECONDS = sys.argv[3] if len(sys.argv) > 3 else "5"
 
 
-def run(cluster, history, name):
+def run(cluster, iwd, history, name):
     cluster.sql(f"CREATE DATABASE {name}")
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
         json.dump({"history": history}, f)
     env = dict(os.environ, SERVE_CONFIG=f.name, SERVE_STORE=f"postgresql://iwd@/{name}?host={cluster.dir}")
-    out = subprocess.run(["bench/serve_load.sh", IWD, SECONDS, "64"], env=env, capture_output=True, text=True,
+    out = subprocess.run(["bench/serve_load.sh", iwd, SECONDS, "64"], env=env, capture_output=True, text=True,
                          timeout=int(SECONDS) + 120).stdout
     os.unlink(f.name)
     rate = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
@@ -35,19 +37,22 @@ def run(cluster, history, name):
 
 
 cluster = Cluster()
-results = {False: [], True: []}
+results = {(i, h): [] for i in range(len(IWDS)) for h in (False, True)}
 try:
     for r in range(ROUNDS):
-        for history in (False, True):
-            rate, p99, cpu = run(cluster, history, f"r{r}_{int(history)}")
-            results[history].append((rate, p99, cpu))
-            print(f"round {r} history {'on ' if history else 'off'}: {rate:.0f} creates/s, p99 {p99:.1f} ms, "
-                  f"{cpu:.1f} us CPU per create", flush=True)
+        for i, iwd in enumerate(IWDS):
+            for history in (False, True):
+                load = open("/proc/loadavg").read().split()[0]
+                rate, p99, cpu = run(cluster, iwd, history, f"r{r}_{i}_{int(history)}")
+                results[i, history].append((rate, p99, cpu))
+                print(f"round {r} {iwd} history {'on ' if history else 'off'}: {rate:.0f} creates/s, p99 {p99:.1f} ms, "
+                      f"{cpu:.1f} us CPU per create (load {load})", flush=True)
 finally:
     cluster.close()
-for history in (False, True):
-    rates, p99s, cpus = zip(*results[history])
-    print(f"median history {'on ' if history else 'off'}: {statistics.median(rates):.0f} creates/s, "
-          f"p99 {statistics.median(p99s):.1f} ms, {statistics.median(cpus):.1f} us CPU per create")
-off, on = (statistics.median(r[0] for r in results[h]) for h in (False, True))
-print(f"history on / off: {on / off:.3f} creates/s")
+for i, iwd in enumerate(IWDS):
+    for history in (False, True):
+        rates, p99s, cpus = zip(*results[i, history])
+        print(f"median {iwd} history {'on ' if history else 'off'}: {statistics.median(rates):.0f} creates/s, "
+              f"p99 {statistics.median(p99s):.1f} ms, {statistics.median(cpus):.1f} us CPU per create")
+    off, on = (statistics.median(r[0] for r in results[i, h]) for h in (False, True))
+    print(f"{iwd}: history on / off: {on / off:.3f} creates/s")
