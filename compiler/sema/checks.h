@@ -13,7 +13,10 @@ void check_semantics(const BoundRuleset& rs, DiagnosticBag& diags);
 
 // lint_conditions*.cpp: exact analysis of department/process/table conditions:
 // unreachable rules, order-dependent overlaps, gaps, constant conditions, table overlaps.
-void lint_conditions(const BoundRuleset& rs, DiagnosticBag& diags);
+// The departments' processes are linted on up to `threads` threads (0: the machine's cores,
+// at most 4; a thread for every 8 departments at most); the diagnostics are the same.
+// Returns how many threads linted processes.
+unsigned lint_conditions(const BoundRuleset& rs, DiagnosticBag& diags, unsigned threads = 0);
 
 // lint_*.cpp: priority and target lints, unused declarations.
 void lint_ruleset(const BoundRuleset& rs, DiagnosticBag& diags);

@@ -7,10 +7,13 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <set>
+#include <system_error>
+#include <thread>
 #include <tuple>
 
 #include "compiler/sema/checks.h"
@@ -37,26 +40,100 @@ class ConditionLinter {
  public:
   // After an error a department may miss a process that failed to bind: no gaps then.
   ConditionLinter(const BoundRuleset& rs, DiagnosticBag& diags)
-      : rs_(rs), diags_(diags), solver_(rs), gaps_(!diags.has_errors()) {}
+      : rs_(rs), diags_(diags), out_(&diags), solver_(rs), gaps_(!diags.has_errors()) {}
 
-  void run() {
+  unsigned run(unsigned threads) {
     compile();
     lint_defines();
     for (std::size_t d = 0; d < rs_.departments.size(); ++d) lint_constancy(Rule{true, static_cast<std::int32_t>(d)});
     for (std::size_t p = 0; p < rs_.processes.size(); ++p)
       if (rs_.processes[p].department >= 0) lint_constancy(Rule{false, static_cast<std::int32_t>(p)});
     lint_departments();
-    for (std::size_t d = 0; d < rs_.departments.size(); ++d) {
-      if (dep_state_[d] != Verdict::Sat && dep_state_[d] != Verdict::Unknown) continue;
-      lint_processes(static_cast<std::int32_t>(d));
-    }
+    std::vector<std::int32_t> reached;
+    for (std::size_t d = 0; d < rs_.departments.size(); ++d)
+      if (dep_state_[d] == Verdict::Sat || dep_state_[d] == Verdict::Unknown) reached.push_back(static_cast<std::int32_t>(d));
+    threads = lint_all_processes(reached, threads);
     report_blocked();
+    return threads;
   }
 
  private:
+  // A linter for another thread, made after lint_departments: the judgements so far, and a
+  // solver of its own given the same conditions in the same order (so the same ids, cells
+  // and answers: a part's answer depends on its literals alone, not on what was asked before).
+  ConditionLinter(const ConditionLinter& o, DiagnosticBag& out)
+      : rs_(o.rs_), diags_(out), out_(&out), solver_(o.rs_), gaps_(o.gaps_), dep_cond_(o.dep_cond_),
+        proc_cond_(o.proc_cond_), dep_const_(o.dep_const_), proc_const_(o.proc_const_), dep_state_(o.dep_state_),
+        proc_state_(o.proc_state_) {
+    for (const BoundExpr* e : o.added_) solver_.add(e);
+  }
+
+  // What lint_processes found for one department, kept apart to be merged in order.
+  struct DepartmentFindings {
+    DiagnosticBag diags;
+    std::vector<std::pair<CondId, bool>> blocked;
+  };
+
+  // lint_processes for every department in `deps`, on up to `threads` threads, each taking
+  // the next department not taken; the findings merged in department order, as one thread
+  // would have made them. Departments are independent here: a query of one names only its
+  // own processes and the departments before it, decided already.
+  unsigned lint_all_processes(const std::vector<std::int32_t>& deps, unsigned threads) {
+    threads = static_cast<unsigned>(std::min<std::size_t>(threads, deps.size() / kDepartmentsPerThread));
+    if (threads <= 1) {
+      for (auto d : deps) lint_processes(d);
+      return 1;
+    }
+    std::vector<DepartmentFindings> found(deps.size());
+    std::atomic<std::size_t> next{0};
+    auto work = [&](ConditionLinter& linter) {
+      DiagnosticBag& bag = *linter.out_;
+      for (std::size_t i; (i = next.fetch_add(1)) < deps.size();) {
+        linter.lint_processes(deps[i]);
+        found[i].diags.all() = std::move(bag.all());
+        bag.all().clear();
+        found[i].blocked = std::move(linter.blocked_);
+        linter.blocked_.clear();
+        for (auto p : dep(deps[i]).processes) proc_state_[static_cast<std::size_t>(p)] = linter.proc_state_[static_cast<std::size_t>(p)];
+      }
+    };
+    std::vector<DiagnosticBag> bags(threads);
+    std::vector<std::unique_ptr<ConditionLinter>> helpers;
+    for (unsigned t = 1; t < threads; ++t) helpers.push_back(std::unique_ptr<ConditionLinter>(new ConditionLinter(*this, bags[t])));
+    std::vector<std::thread> running;
+    try {
+      for (auto& h : helpers) running.emplace_back(work, std::ref(*h));
+    } catch (const std::system_error&) {
+      // No thread to be had: those started and this one take every department.
+    }
+    DiagnosticBag* const own = out_;
+    std::vector<std::pair<CondId, bool>> own_blocked = std::move(blocked_);
+    blocked_.clear();
+    out_ = &bags[0];
+    work(*this);
+    for (auto& r : running) r.join();
+    out_ = own;
+    blocked_ = std::move(own_blocked);
+    for (auto& f : found) {
+      for (auto& d : f.diags.all()) out_->add(std::move(d));
+      blocked_.insert(blocked_.end(), f.blocked.begin(), f.blocked.end());
+    }
+    return static_cast<unsigned>(running.size()) + 1;
+  }
+
+  // Below this many departments a thread costs more than it saves (its solver is set up anew).
+  static constexpr std::size_t kDepartmentsPerThread = 8;
+
+  CondId add(const BoundExpr* e) {
+    added_.push_back(e);
+    return solver_.add(e);
+  }
+
   const BoundRuleset& rs_;
   DiagnosticBag& diags_;
+  DiagnosticBag* out_;  // where reports go: diags_, or one thread's bag (lint_all_processes)
   ConditionSolver solver_;
+  std::vector<const BoundExpr*> added_;  // every condition given to solver_, in order
   bool gaps_;
   std::vector<CondId> dep_cond_, proc_cond_;
   std::vector<Constancy> dep_const_, proc_const_;
@@ -133,15 +210,15 @@ class ConditionLinter {
   }
 
   void compile() {
-    for (const auto& d : rs_.departments) dep_cond_.push_back(d.when ? solver_.add(d.when.get()) : kAlways);
+    for (const auto& d : rs_.departments) dep_cond_.push_back(d.when ? add(d.when.get()) : kAlways);
     for (const auto& p : rs_.processes) {
       if (p.department >= 0 && row_has_error(p)) {
         unknown_.push_back(std::make_unique<BoundExpr>());  // typed Error: opaque, silent
         unknown_.back()->range = p.range;
-        proc_cond_.push_back(solver_.add(unknown_.back().get()));
+        proc_cond_.push_back(add(unknown_.back().get()));
         continue;
       }
-      proc_cond_.push_back(p.department >= 0 && p.when ? solver_.add(p.when.get()) : kAlways);
+      proc_cond_.push_back(p.department >= 0 && p.when ? add(p.when.get()) : kAlways);
     }
     dep_const_.assign(rs_.departments.size(), Constancy::Neither);
     proc_const_.assign(rs_.processes.size(), Constancy::Neither);
@@ -173,7 +250,7 @@ class ConditionLinter {
       if (!beyond_reported_.insert({e->range.file, e->range.begin.offset, e->range.end.offset}).second) continue;
       const std::string beyond = solver_.beyond_text(c);
       if (!capped && !beyond.empty()) {
-        auto& d = diags_.report("I0605", e->range,
+        auto& d = out_->report("I0605", e->range,
                                 fmt::format("{} is beyond the exact analysis: this condition was not checked for "
                                             "overlaps, gaps or rules it makes unreachable",
                                             beyond));
@@ -181,7 +258,7 @@ class ConditionLinter {
                           "`not in`, ranges), `has(...)`, `??` with a constant, and, or, not, and defines built "
                           "from these");
       } else {
-        diags_.report("I0605", e->range,
+        out_->report("I0605", e->range,
                       "this condition combines too many cases for the exact analysis: it was not checked for "
                       "overlaps, gaps or rules it makes unreachable");
       }
@@ -209,14 +286,14 @@ class ConditionLinter {
     for (std::size_t i = 0; i < rs_.defines.size(); ++i) {
       const auto& d = rs_.defines[i];
       if (!d.value || d.value->type.is_error() || d.value->type.kind != TypeKind::Bool) continue;
-      const CondId c = solver_.add(d.value.get());
+      const CondId c = add(d.value.get());
       if (solver_.has_error(c)) continue;
       const Constancy k = constancy(c, false);
       if (k != Constancy::Never && k != Constancy::Always) continue;
       constant_defines_.insert(static_cast<std::int32_t>(i));
       define_diag_[static_cast<std::int32_t>(i)] = diags_.all().size();
       const std::string text = phrase(d.value.get());
-      auto& diag = diags_.report(
+      auto& diag = out_->report(
           "W0604", d.value->range,
           k == Constancy::Never
               ? fmt::format("define `{}` never holds{}", d.name, text.empty() ? "" : fmt::format(": no item has {}", text))
@@ -266,7 +343,7 @@ class ConditionLinter {
     }
     const std::string text = phrase(e);
     if (is_row(r) && k == Constancy::Never) {
-      auto& d = diags_.report("W0513", proc(r.index).range,
+      auto& d = out_->report("W0513", proc(r.index).range,
                               fmt::format("{} can never match: {}", name(r),
                                           text.empty() ? "its cells contradict each other"
                                                        : fmt::format("no item has {}", text)));
@@ -275,12 +352,12 @@ class ConditionLinter {
     }
     const std::string who = r.department ? name(r) : fmt::format("`{}`", proc(r.index).name);
     if (k == Constancy::Never) {
-      auto& d = diags_.report("W0604", e->range,
+      auto& d = out_->report("W0604", e->range,
                               fmt::format("{} never holds: {} can never take an item",
                                           text.empty() ? "this condition" : "`" + text + "`", who));
       add_absence_note(d, *e, k);
     } else {
-      auto& d = diags_.report("W0604", e->range,
+      auto& d = out_->report("W0604", e->range,
                               fmt::format("{} holds for every item: {} takes every item that reaches it",
                                           text.empty() ? "this condition" : "`" + text + "`", who));
       d.notes.push_back("if that is intended, leave out the `when`");
@@ -347,7 +424,7 @@ class ConditionLinter {
                         before.size() == 1 ? "takes" : "take", items_of(subject, "every item it matches"),
                         own_dep ? fmt::format(" that {} takes", name(Rule{true, proc(subject.index).department})) : "");
     }
-    auto& d = diags_.report(code, range(subject), msg);
+    auto& d = out_->report(code, range(subject), msg);
     for (const auto& r : rules) {
       if (own_dep && r == Rule{true, proc(subject.index).department}) {
         const std::string dp = phrase(when(r));
@@ -521,7 +598,7 @@ class ConditionLinter {
       }
       if (earlier.empty()) continue;
       const Rule self{false, q};
-      auto& diag = diags_.report(
+      auto& diag = out_->report(
           "I0602", proc(q).range,
           fmt::format("{} matches some items that {} before it {}: only the order decides where they go",
                       is_row(self) ? name(self) : "`" + proc(q).name + "`", list_names(earlier),
@@ -547,7 +624,7 @@ class ConditionLinter {
     }
     if (r.verdict != Verdict::Sat) return;
     const std::string example = solver_.example_text(r.example);
-    auto& diag = diags_.report(
+    auto& diag = out_->report(
         "W0603", dep(d).range,
         fmt::format("{} takes items that none of its processes matches, and there is no default process: such items "
                     "are rejected",
@@ -581,7 +658,7 @@ class ConditionLinter {
       }
       if (overlapping.empty()) continue;
       const Rule self{false, q};
-      auto& diag = diags_.report("E0512", proc(q).range,
+      auto& diag = out_->report("E0512", proc(q).range,
                                  fmt::format("{} matches some of the same items as {}", name(self), list_names(overlapping)));
       for (const auto& e : overlapping) diag.labels.push_back({range(e), "also matches them"});
       diag.notes.push_back(fmt::format("for example {} matches both {} and {}",
@@ -594,6 +671,9 @@ class ConditionLinter {
 
 }  // namespace
 
-void lint_conditions(const BoundRuleset& rs, DiagnosticBag& diags) { ConditionLinter(rs, diags).run(); }
+unsigned lint_conditions(const BoundRuleset& rs, DiagnosticBag& diags, unsigned threads) {
+  if (threads == 0) threads = std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
+  return ConditionLinter(rs, diags).run(threads);
+}
 
 }  // namespace iwd::compiler
