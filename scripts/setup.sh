@@ -11,6 +11,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   tzdata python3 python3-jsonschema curl wrk
   chromium
+  libcurl4-openssl-dev  # the proxy to a workspace's owner (server/proxy.h)
   postgresql libpq-dev  # PostgreSQL 15: the store of docs/deployment.md; its tests start their own clusters
 )
 

@@ -101,13 +101,15 @@ struct HttpFrontEnd::Impl {
   bool stopped = false;
   std::thread keep_alive;
   std::unique_ptr<ConnectionGuard> guard;
+  std::unique_ptr<Proxy> proxy;  // with workspaces: to those served elsewhere
 
   Impl(const ServerContext& c, const Authenticator& a) : ctx(c), auth(a), main(c, a) {}
 
   void dispatch(const std::shared_ptr<Exchange>& x);
   // `/v1/workspaces/{ws}/...`: the workspace's table (and *segments, *raw its own path), or
   // null after answering (a bad name, no such workspace).
-  const RouteTable* workspace(Exchange& x, std::vector<std::string>* segments, std::string* raw, const Responder& res);
+  const RouteTable* workspace(const std::shared_ptr<Exchange>& x, std::vector<std::string>* segments, std::string* raw,
+                              const Responder& res);
   MHD_Result queue(Exchange& x);
 };
 
@@ -161,15 +163,25 @@ bool json_media_type(std::string type) {
           type.compare(type.size() - suffix.size(), suffix.size(), suffix) == 0);
 }
 
+// Before the request line is parsed: the exchange, with the target as sent (the proxy forwards
+// it unchanged; libmicrohttpd gives the handler the path without its query).
+void* on_uri(void*, const char* uri, MHD_Connection* connection) {
+  auto x = std::make_shared<Exchange>();
+  x->connection = connection;
+  x->target = uri ? uri : "";
+  return new std::shared_ptr<Exchange>(std::move(x));
+}
+
 MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, const char* method, const char*,
                       const char* upload, std::size_t* upload_size, void** request_cls) {
   auto* im = static_cast<HttpFrontEnd::Impl*>(cls);
   auto*& box = reinterpret_cast<std::shared_ptr<Exchange>*&>(*request_cls);
   const std::size_t max_body = im->ctx.config->max_body_bytes;
-  if (!box) {  // the headers are in
+  if (!box) box = static_cast<std::shared_ptr<Exchange>*>(on_uri(nullptr, url, connection));
+  if (!(*box)->started) {  // the headers are in
+    (*box)->started = true;
     im->guard->headers_in(connection);
-    auto x = std::make_shared<Exchange>();
-    x->connection = connection;
+    Exchange* x = box->get();
     x->req.method = method;
     x->req.path = url;
     QueryText query{&x->req.query, {}};
@@ -184,7 +196,6 @@ MHD_Result on_request(void* cls, MHD_Connection* connection, const char* url, co
     MHD_get_connection_values(connection, MHD_HEADER_KIND, scan_header, &headers);
     x->too_large = !headers.content_length.empty() && std::strtoull(headers.content_length.c_str(), nullptr, 10) > max_body;
     x->request_type = std::move(headers.content_type);
-    box = new std::shared_ptr<Exchange>(std::move(x));
     // Refused before the body is read (the connection then closes).
     std::optional<Reply> early;
     if (headers.conflicting_length)
@@ -276,22 +287,24 @@ const RouteTable::Compiled* match(const RouteTable& table, const std::vector<std
 
 }  // namespace
 
-const RouteTable* HttpFrontEnd::Impl::workspace(Exchange& x, std::vector<std::string>* segments, std::string* raw,
-                                                const Responder& res) {
+const RouteTable* HttpFrontEnd::Impl::workspace(const std::shared_ptr<Exchange>& x, std::vector<std::string>* segments,
+                                                std::string* raw, const Responder& res) {
   const std::string& name = (*segments)[2];
   if (std::string problem = workspace_name_problem(name); !problem.empty()) {
     res(error_reply(400, "bad_workspace", problem));
     return nullptr;
   }
+  const WorkspaceDirectory::Place place = workspaces ? workspaces->place(name) : WorkspaceDirectory::Place{};
+  if (route_elsewhere(proxy.get(), place, name, x, res)) return nullptr;
   const RouteTable* table = &main;
-  if (name != "default") {
-    std::shared_ptr<const RouteTable> found = workspaces ? workspaces->find(name) : nullptr;
+  if (name != "default" || place.kind == WorkspaceDirectory::Place::Kind::none) {
+    std::shared_ptr<const RouteTable> found = workspaces && name != "default" ? workspaces->find(name) : nullptr;
     if (!found) {
       res(error_reply(404, "no_workspace", fmt::format("there is no workspace `{}`", name)));
       return nullptr;
     }
     table = found.get();
-    x.keep = std::move(found);  // alive until this request is done
+    x->keep = std::move(found);  // alive until this request is done
   }
   // Its own path: `/v1/...` for the API, `/healthz`, `/metrics` and `/ui/...` as they are.
   std::size_t cut = 0;
@@ -343,7 +356,7 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
   if (!found && allowed.empty()) {
     table = &main;
     if (segments.size() >= 3 && segments[0] == "v1" && segments[1] == "workspaces") {
-      if (!(table = workspace(*x, &segments, &raw, res))) return;
+      if (!(table = workspace(x, &segments, &raw, res))) return;
       count_in(table->ctx.metrics);
       x->hub = table->ctx.hub;
       if (console::is_console_path(raw)) {  // its console: the same files, its API beside them
@@ -353,6 +366,9 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
         x->headers = std::move(page.headers);
         return res.text(page.status, page.content_type, std::move(page.body));
       }
+    } else if (workspaces && (segments.empty() || (segments[0] != "healthz" && segments[0] != "metrics")) &&
+               route_elsewhere(proxy.get(), workspaces->place("default"), "default", x, res)) {
+      return;  // the default's routes at the top, served by another node (the node's own health and metrics stay here)
     }
     found = match(*table, segments, method, &allowed);
   }
@@ -405,7 +421,9 @@ MHD_Result HttpFrontEnd::Impl::queue(Exchange& x) {
   if (x.queued) return MHD_YES;
   x.queued = true;
   MHD_Response* response = nullptr;
-  if (x.stream) {
+  if (x.proxied) {
+    response = proxy_response(x.proxied);
+  } else if (x.stream) {
     x.stream->hub = x.hub ? x.hub : ctx.hub;  // its workspace's
     x.stream->keep = x.keep;
     streams.add(x.stream);
@@ -415,7 +433,7 @@ MHD_Result HttpFrontEnd::Impl::queue(Exchange& x) {
     response = MHD_create_response_from_buffer(x.body.size(), x.body.data(), MHD_RESPMEM_MUST_COPY);
   }
   if (!response) return MHD_NO;
-  MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, x.content_type.c_str());
+  if (!x.content_type.empty()) MHD_add_response_header(response, MHD_HTTP_HEADER_CONTENT_TYPE, x.content_type.c_str());
   if (x.close) MHD_add_response_header(response, MHD_HTTP_HEADER_CONNECTION, "close");
   if (!x.allow.empty()) MHD_add_response_header(response, MHD_HTTP_HEADER_ALLOW, x.allow.c_str());
   for (const auto& [name, value] : x.headers) MHD_add_response_header(response, name.c_str(), value.c_str());
@@ -428,7 +446,12 @@ HttpFrontEnd::HttpFrontEnd(ServerContext ctx, const Authenticator& auth) : impl_
 
 HttpFrontEnd::~HttpFrontEnd() { stop(); }
 
-void HttpFrontEnd::serve_workspaces(WorkspaceDirectory* workspaces) { impl_->workspaces = workspaces; }
+void HttpFrontEnd::serve_workspaces(WorkspaceDirectory* workspaces, ProxyOptions proxy) {
+  impl_->workspaces = workspaces;
+  if (proxy.idle_timeout.count() == 0)
+    proxy.idle_timeout = std::chrono::seconds(2 * std::max(1, impl_->ctx.config->stream_keep_alive_seconds) + 5);
+  impl_->proxy = std::make_unique<Proxy>(proxy);
+}
 
 int HttpFrontEnd::bind(const std::string& host, int port, std::string* error) {
   Impl& im = *impl_;
@@ -462,6 +485,7 @@ int HttpFrontEnd::bind(const std::string& host, int port, std::string* error) {
   im.daemon = MHD_start_daemon(flags, static_cast<std::uint16_t>(port), on_accept, &im, on_request, &im,
                                MHD_OPTION_SOCK_ADDR, reinterpret_cast<sockaddr*>(&address),
                                MHD_OPTION_NOTIFY_COMPLETED, on_completed, &im,
+                               MHD_OPTION_URI_LOG_CALLBACK, on_uri, nullptr,
                                MHD_OPTION_NOTIFY_CONNECTION, on_connection, &im,
                                MHD_OPTION_UNESCAPE_CALLBACK, no_unescape, nullptr,
                                MHD_OPTION_CONNECTION_TIMEOUT, idle_seconds,
@@ -504,11 +528,13 @@ void HttpFrontEnd::stop() {
   // libmicrohttpd must not be stopped with a suspended connection.
   if (im.ctx.hub) im.ctx.hub->close_all();
   if (im.workspaces) im.workspaces->close_streams();
+  if (im.proxy) im.proxy->close_all();  // proxied requests answered 503, proxied streams ended
   const auto deadline = std::chrono::steady_clock::now() + kStopWait;
   {
     std::unique_lock<std::mutex> lock(im.mu);
     while (std::chrono::steady_clock::now() < deadline &&
-           (im.in_flight > 0 || im.streams.each([](StreamState& s) { s.wake(false); }) > 0))
+           (im.in_flight > 0 || im.streams.each([](StreamState& s) { s.wake(false); }) > 0 ||
+            (im.proxy && im.proxy->wake_all() > 0)))
       im.changed.wait_for(lock, std::chrono::milliseconds(10));
   }
   MHD_stop_daemon(im.daemon);

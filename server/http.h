@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "server/auth.h"
+#include "server/proxy.h"
 #include "server/routes.h"
 
 namespace iwd::server {
@@ -48,13 +49,30 @@ class WorkspaceDirectory {
   // A token that `except` refuses but another workspace (or the deployment) takes: 403, not 401.
   virtual bool token_elsewhere(std::string_view authorization, const RouteTable& except) const = 0;
   virtual void close_streams() = 0;  // at stop: every workspace's offer streams end
+
+  // Where workspace `name` (`default` too) is served, asked for every request that names one
+  // (docs/deployment.md, "Routing: a proxy, not a 307").
+  struct Place {
+    enum class Kind {
+      here,      // this node serves it: find()'s routes (the default's: the front end's own)
+      owner,     // another node does: requests are proxied to `owner` (server/proxy.h)
+      no_owner,  // the deployment's, but no node holds it now (a takeover): 503 with Retry-After
+      none,      // no such workspace: 404
+    };
+    Kind kind = Kind::here;
+    std::string owner;  // Kind::owner: the owner's advertised address, host:port
+  };
+  // By default (one node): here when find() has it or it is `default`, none otherwise.
+  virtual Place place(const std::string& name) const;
 };
 
 class HttpFrontEnd {
  public:
   HttpFrontEnd(ServerContext ctx, const Authenticator& auth);
-  // With workspaces (before bind()); `workspaces` outlives the front end.
-  void serve_workspaces(WorkspaceDirectory* workspaces);
+  // With workspaces (before bind()); `workspaces` outlives the front end. Requests for those
+  // it places on other nodes go there through a proxy with `proxy`'s options (its idle timeout
+  // 0: twice the streams' keep-alive and 5 s, so that a stream's keep-alives keep it open).
+  void serve_workspaces(WorkspaceDirectory* workspaces, ProxyOptions proxy = {});
   ~HttpFrontEnd();
   // Listens on `port` at `host` (an IPv4 or IPv6 address, or localhost; 0: a free port) and
   // starts serving; the port bound, or -1 (and *error).

@@ -13,7 +13,9 @@
 #include <utility>
 #include <vector>
 
+#include "server/http.h"
 #include "server/offer_hub.h"
+#include "server/proxy.h"
 #include "server/routes.h"
 
 namespace iwd::server {
@@ -34,6 +36,8 @@ struct StreamState {
 
 struct Exchange {
   MHD_Connection* connection = nullptr;
+  std::string target;  // the request target exactly as received: path and query, undecoded
+  bool started = false;  // its headers are in (libmicrohttpd's thread only)
   Request req;
   std::string authorization, request_type;  // the request's Authorization and Content-Type
   bool too_large = false;   // the body was over the limit (it is dropped)
@@ -52,10 +56,17 @@ struct Exchange {
   int status = 0;
   std::string content_type, body;
   std::shared_ptr<StreamState> stream;
+  std::shared_ptr<ProxyCall> proxied;  // answered by the owner of its workspace: its body from there
 
   // Records the answer, resumes the connection if it was suspended waiting for it.
   void answer(int status, std::string content_type, std::string body, std::shared_ptr<StreamState> stream = nullptr);
 };
+
+// When workspace `name` is not served here (`place`): answers `x` with 503 and Retry-After
+// (no owner now, or `x` was forwarded here already) or forwards it to the owner through
+// `proxy` (not null then), and true; false when `x` is for here (or for no workspace: the caller's 404).
+bool route_elsewhere(Proxy* proxy, const WorkspaceDirectory::Place& place, const std::string& name,
+                     const std::shared_ptr<Exchange>& x, const Responder& res);
 
 // The response for an answered exchange (libmicrohttpd's thread): a buffer, or a stream.
 MHD_Response* stream_response(const std::shared_ptr<StreamState>& stream);

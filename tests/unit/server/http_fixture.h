@@ -24,14 +24,11 @@ struct HttpReply {
   nlohmann::json json() const { return nlohmann::json::parse(body, nullptr, false); }
 };
 
-// One request on a connection of its own (`Connection: close`), read to the end; every wait
-// bounded by 10 s. Status 0: no answer.
-inline HttpReply http_call(int port, const std::string& method, const std::string& path, const std::string& token,
-                           const std::string& body = {}) {
-  HttpReply out;
+// A connection to `port` on loopback whose sends and receives wait `timeout_s` at most; -1 if refused.
+inline int connect_loopback(int port, int timeout_s = 10) {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return out;
-  timeval limit{10, 0};
+  if (fd < 0) return -1;
+  timeval limit{timeout_s, 0};
   setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, sizeof limit);
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, sizeof limit);
   sockaddr_in a{};
@@ -40,8 +37,18 @@ inline HttpReply http_call(int port, const std::string& method, const std::strin
   a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
   if (connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) {
     ::close(fd);
-    return out;
+    return -1;
   }
+  return fd;
+}
+
+// One request on a connection of its own (`Connection: close`), read to the end; every wait
+// bounded by 10 s. Status 0: no answer.
+inline HttpReply http_call(int port, const std::string& method, const std::string& path, const std::string& token,
+                           const std::string& body = {}) {
+  HttpReply out;
+  const int fd = connect_loopback(port);
+  if (fd < 0) return out;
   std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
   if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
   if (method != "GET") request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
