@@ -361,8 +361,13 @@ Reply WorkspaceRegistry::create(const std::string& name, const nlohmann::json& b
       std::lock_guard<std::mutex> lock(mu_);
       known_[name] = Known{std::move(settings_kept), std::nullopt};
     }
+    // Answered once a node serves it: known by this node's last scan, and started when it is this one.
     const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (!owner_of(name) && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    auto served = [&] {
+      const std::optional<std::string> owner = owner_of(name);
+      return owner && (*owner != d_.advertise || live(name));
+    };
+    while (!served() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     ojson body = describe(name, "api", label);
     body["owner"] = owner_of(name).value_or("");
     return Reply{201, std::move(body)};
@@ -449,7 +454,7 @@ std::vector<Route> WorkspaceRegistry::admin_routes() {
                    return res(error_reply(422, "no_rules", "`rules` is the workspace's rules: the text of an .iwd file, or "
                                                            "{\"files\": {NAME: TEXT}, \"root\": NAME}"));
                  std::lock_guard<std::mutex> lock(mu_);
-                 if (*name == "default" || live_.count(*name) || creating_.count(*name))
+                 if (*name == "default" || live_.count(*name) || known_.count(*name) || creating_.count(*name))
                    return res(error_reply(409, "workspace_exists",
                                           fmt::format("workspace `{}` exists{}", *name, creating_.count(*name) ? " (being created)" : "")));
                  creating_.insert(*name);

@@ -144,10 +144,12 @@ void WorkspaceRegistry::lost(const std::string& name, const std::string& why, bo
 
 Reply WorkspaceRegistry::not_here(const std::string& name) const {
   const std::optional<std::string> owner = owner_of(name);
-  Reply r = error_reply(
-      503, "not_here",
-      owner ? fmt::format("workspace `{}` is served by the node at {}, not this one: send its requests there", name, *owner)
-            : fmt::format("no node serves workspace `{}` now (it is being taken over): try again in a second", name));
+  const std::string why =
+      !owner ? fmt::format("no node serves workspace `{}` now (it is being taken over): try again in a second", name)
+      : *owner == d_.advertise
+          ? fmt::format("workspace `{}` is being started on this node (its journal recovered): try again in a second", name)
+          : fmt::format("workspace `{}` is served by the node at {}, not this one: send its requests there", name, *owner);
+  Reply r = error_reply(503, "not_here", why);
   r.body["error"]["owner"] = owner.value_or("");
   r.body["error"]["retry_after_seconds"] = 1;
   return r;

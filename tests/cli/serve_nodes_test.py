@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Three `iwd serve --node` processes over one PostgreSQL cluster (issue 18, docs/deployment.md
 "Running nodes"): four declared workspaces placed over the nodes, each served by exactly one
-(the others answer 503 not_here naming it); creates in every workspace sent to its owner; kill -9
+(the others answer 503 not_here naming it); one created over the API answered once served; creates in every workspace sent to its owner; kill -9
 of the node serving the most: its workspaces taken by the others (acquired, recovered from the
 journal) and served again; every acknowledged create present afterwards, each workspace served by
 exactly one live node. Prints the takeover time of each workspace (kill to its first 201).
@@ -85,6 +85,17 @@ try:
         time.sleep(0.1)
     check(status == 503 and body["error"]["code"] == "not_here" and
           body["error"]["owner"] == f"http://127.0.0.1:{owner['w1'].port}", f"another node names w1's owner: {status} {body}")
+
+    # A workspace created over the API on one node: answered once a node serves it, named in `owner`.
+    status, body = call(nodes[0].port, "PUT", "/v1/admin/workspaces/made", {"rules": open(RULES).read()}, "")
+    made_owner = [n for n in nodes if body and body.get("owner") == f"http://127.0.0.1:{n.port}"]
+    check(status == 201 and made_owner, f"a create over the API names the node serving it: {status} {body}")
+    if made_owner:
+        status, body = call(made_owner[0].port, "POST", "/v1/workspaces/made/items", {"id": "M-1", "kind": "Sale"}, "")
+        check(status == 201, f"which takes an item at once: {status} {body}")
+    for n in nodes:
+        status = call(n.port, "PUT", "/v1/admin/workspaces/made", {"rules": open(RULES).read()}, "")[0]
+        check(status == 409, f"a second create of it on {n.name} is refused (409): {status}")
 
     by_port = {n.port: n for n in nodes}
     acknowledged = {ws: [] for ws in WORKSPACES}
