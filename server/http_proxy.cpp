@@ -51,7 +51,11 @@ bool route_elsewhere(Proxy* proxy, const WorkspaceDirectory::Place& place, const
                                   name)));
     return true;
   }
-  if (!plain_address(place.owner)) {
+  // An advertised address may be written as a URL (`iwd serve --advertise http://host:port`).
+  std::string owner = place.owner;
+  if (owner.rfind("http://", 0) == 0) owner = owner.substr(7);
+  if (!owner.empty() && owner.back() == '/') owner.pop_back();
+  if (!plain_address(owner)) {
     x->headers.emplace_back(kOwnerHeader, place.owner);
     res(error_reply(502, "proxy_failed",
                     fmt::format("workspace `{}` is served by `{}`, which is not a host:port address", name, place.owner)));
@@ -69,7 +73,7 @@ bool route_elsewhere(Proxy* proxy, const WorkspaceDirectory::Place& place, const
     res(error_reply(400, "bad_header", problem));
     return true;
   }
-  proxy->forward(x, ProxyRequest{name, place.owner, x->req.method, x->target, std::move(headers), std::move(x->req.body)});
+  proxy->forward(x, ProxyRequest{name, owner, x->req.method, x->target, std::move(headers), std::move(x->req.body)});
   return true;
 }
 

@@ -281,7 +281,7 @@ TEST_F(Proxying, ACreateAGetAndAnErrorAreTheOwnersAnswers) {
 
 TEST_F(Proxying, TheDefaultsRoutesFollowItsOwnerTheNodesHealthStaysHere) {
   start_p();
-  p_places_->set("default", Kind::owner, owner());
+  p_places_->set("default", Kind::owner, "http://" + owner() + "/");  // an address advertised as a URL
   const Answer item = roundtrip(p_port_, request("GET", "/v1/items/S-9", kAdmin));
   EXPECT_EQ(item.status, 404);
   EXPECT_EQ(item.header("Iwd-Owner"), owner());
