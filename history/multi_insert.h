@@ -28,13 +28,20 @@ class MultiInsert {
   // Inserts rows 0 to n - 1 in order. False with *status on the first failure (the rows of the
   // statements run before it are inserted: the caller's transaction goes back).
   bool run(sqlstore::Database& db, std::size_t n, const Bind& bind, sqlstore::Status* status);
-  void clear() { statements_ = {}; }  // (before the connection closes)
+  void clear() {  // (before the connection closes)
+    statements_ = {};
+    unnest_.reset();
+  }
 
  private:
   std::string sql(std::size_t rows) const;
   std::string head_;
   int columns_;
   std::array<std::unique_ptr<sqlstore::Statement>, 5> statements_;  // of 1, 2, 4, 8, 16 rows
+  // PostgreSQL: every row in one statement, over an array of the table's row type
+  // (sqlstore::RowArray): a statement there is a round trip, which costs more than the rows.
+  bool run_unnest(sqlstore::Database& db, std::size_t n, const Bind& bind, sqlstore::Status* status);
+  std::unique_ptr<sqlstore::Statement> unnest_;
 };
 
 }  // namespace iwd::history

@@ -1,5 +1,7 @@
 #include "sqlstore/column_arrays.h"
 
+#include <fmt/format.h>
+
 #include <cassert>
 
 namespace iwd::sqlstore {
@@ -57,6 +59,61 @@ ColumnArrays& ColumnArrays::null() {
 void ColumnArrays::bind(Statement& st, int first) const {
   assert(next_ == 0);  // whole rows only
   for (std::size_t k = 0; k < arrays_.size(); ++k) st.bind_text(first + static_cast<int>(k), arrays_[k] + '}');
+}
+
+std::string& RowArray::field(int index) {
+  assert(index == next_);  // in order, from 1
+  if (next_++ > 1) row_ += ',';
+  return row_;
+}
+
+void RowArray::quoted(std::string& out, std::string_view v) {
+  out += '"';
+  for (char c : v) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  out += '"';
+}
+
+void RowArray::bind_double(int index, double v) { field(index) += fmt::format("{}", v); }
+
+void RowArray::bind_blob(int index, std::string_view v) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex = "\\x";
+  for (char c : v) {
+    const auto b = static_cast<unsigned char>(c);
+    hex += kHex[b >> 4];
+    hex += kHex[b & 15];
+  }
+  quoted(field(index), hex);
+}
+
+// The row's text, quoted again as an element of the array.
+void RowArray::end_row() {
+  if (rows_++ > 0) array_ += ',';
+  quoted(array_, "(" + row_ + ")");
+  row_.clear();
+  next_ = 1;
+}
+
+const std::string& RowArray::bound() const {
+  assert(next_ == 1);  // whole rows only
+  closed_ = array_ + '}';
+  return closed_;
+}
+
+void RowArray::clear() {
+  row_.clear();
+  array_ = "{";
+  next_ = 1;
+  rows_ = 0;
+}
+
+Step RowArray::step(Status* status) {
+  assert(false && "a RowArray gathers rows; the statement that unnests them runs");
+  *status = Status::fail(pgstore::Code::Failed, "a RowArray is not run");
+  return Step::Failure;
 }
 
 void ColumnArrays::clear() {

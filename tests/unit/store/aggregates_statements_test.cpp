@@ -1,6 +1,7 @@
-// The item-flow aggregates' writes on PostgreSQL (history/aggregates.h): a transaction's cells of
-// counts only go in one statement (and one more for those that may be back to 0), whatever
-// their number, and read back as a statement per cell wrote them.
+// The history's writes on PostgreSQL in few statements: a transaction's aggregate cells of
+// counts only (history/aggregates.h) in one (and one more for those that may be back to 0),
+// and MultiInsert's rows (history/multi_insert.h) in one, whatever their number; read back as
+// a statement per row wrote them.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -8,6 +9,7 @@
 
 #include "history/aggregates.h"
 #include "history/dimension_sets.h"
+#include "history/multi_insert.h"
 #include "pgstore/lease.h"
 #include "pgstore/schema.h"
 #include "tests/unit/sqlstore/backend.h"
@@ -133,6 +135,46 @@ TEST_P(AggregatesStatementsTest, ATransactionsCellsOfCountsOnlyGoInOneStatement)
   EXPECT_EQ(cells.count(std::make_pair(due, std::string("Billing"))), 0u);  // back to 0: deleted
   sets.detach();
   agg.detach();
+}
+
+// Rows of every kind of value, bound as MultiInsert's callers bind them, in one statement over
+// an array of the table's row type.
+TEST_P(AggregatesStatementsTest, MultiInsertWritesEveryRowInOneStatement) {
+  ASSERT_TRUE(db->exec("CREATE TABLE t (n bigint, s text, b bytea, d double precision, x bigint)").ok());
+  CountingDatabase counting(*db);
+  const std::vector<std::string> texts = {"", "NULL", "()", "quote \" and backslash \\ and (parens), {braces}, commas",
+                                          " é ' ?1 "};
+  const std::string bytes("\0\x01\xff\\x'\"(),", 10);
+  MultiInsert insert("INSERT INTO t (n, s, b, d, x)", 5);
+  sqlstore::Status s;
+  ASSERT_TRUE(insert.run(counting, 40,
+                         [&](sqlstore::Statement& st, std::size_t row, int first) {
+                           st.bind_int64(first, static_cast<std::int64_t>(row) - 20);
+                           st.bind_text_static(first + 1, texts[row % texts.size()]);
+                           st.bind_blob(first + 2, row % 2 ? bytes : std::string());
+                           st.bind_double(first + 3, 0.1 * static_cast<double>(row));
+                           if (row % 3) st.bind_int64(first + 4, static_cast<std::int64_t>(row));
+                           else st.bind_null(first + 4);
+                         },
+                         &s))
+      << s.message;
+  EXPECT_EQ(counting.runs, 2);  // the row type's columns checked (once), and the 40 rows
+  auto read = db->prepare("SELECT n, s, b, d, x FROM t ORDER BY n", &s);
+  for (std::size_t row = 0; row < 40; ++row) {
+    ASSERT_EQ(read->step(&s), sqlstore::Step::Row) << s.message;
+    EXPECT_EQ(read->column_int64(0), static_cast<std::int64_t>(row) - 20);
+    EXPECT_EQ(read->column_text(1), texts[row % texts.size()]);
+    EXPECT_FALSE(read->is_null(1));
+    EXPECT_EQ(read->column_text(2), row % 2 ? bytes : std::string());
+    EXPECT_EQ(read->column_double(3), 0.1 * static_cast<double>(row));
+    EXPECT_EQ(read->is_null(4), row % 3 == 0);
+  }
+  EXPECT_EQ(read->step(&s), sqlstore::Step::Done);
+  insert.clear();
+  // Columns not in the row type's order would be read into each other's places: refused.
+  MultiInsert swapped("INSERT INTO t (s, n, b, d, x)", 5);
+  EXPECT_FALSE(swapped.run(*db, 1, [](sqlstore::Statement&, std::size_t, int) {}, &s));
+  EXPECT_NE(s.message.find("are not the type's in its order (u.n, u.s, u.b, u.d, u.x)"), std::string::npos) << s.message;
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, AggregatesStatementsTest, ::testing::Values(Dialect::PostgreSQL),
