@@ -81,6 +81,10 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
   const RouteTable& deployment() const override { return *deployment_; }
   bool token_elsewhere(std::string_view authorization, const RouteTable& except) const override;
   void close_streams() override;
+  // Here when this node serves it (or `default`); with --node, another node's workspace is
+  // proxied to its owner (its advertised address without `http://`), and one nobody holds now
+  // answered 503 with Retry-After by the front end.
+  Place place(const std::string& name) const override;
 
   std::size_t size() const;  // live workspaces besides the default
   // With `node_name`: the node's name as in the lease rows, and who serves `name` (an

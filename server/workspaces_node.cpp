@@ -142,6 +142,14 @@ void WorkspaceRegistry::lost(const std::string& name, const std::string& why, bo
   }
 }
 
+WorkspaceDirectory::Place WorkspaceRegistry::place(const std::string& name) const {
+  if (name == "default" || live(name)) return {Place::Kind::here, {}};
+  if (!node_ || !known(name)) return {Place::Kind::none, {}};
+  const std::optional<std::string> owner = owner_of(name);
+  if (!owner || *owner == d_.advertise) return {Place::Kind::no_owner, {}};  // a takeover, or starting here
+  return {Place::Kind::owner, owner->starts_with("http://") ? owner->substr(7) : *owner};
+}
+
 Reply WorkspaceRegistry::not_here(const std::string& name) const {
   const std::optional<std::string> owner = owner_of(name);
   const std::string why =
