@@ -36,7 +36,9 @@ export async function render(view, {params}, app) {
   const groupChoices = spec.groups === 'process' ? ['process', 'department', ...dims]
     : spec.groups === 'dimension' ? [...dims, 'process', 'department'] : [];
   const by = groupChoices.includes(params.get('by')) ? params.get('by') : groupChoices[0];
-  const chosen = {kind, day, interval, by, zone: zoneChoice};
+  // A day left to its default is today wherever the report is read: switching the zone then shows
+  // that zone's today (past 23:00 UTC, Berlin's is already tomorrow), not the other zone's date.
+  const chosen = {kind, day: params.get('day') === day ? day : undefined, interval, by, zone: zoneChoice};
   const apiQuery = query({from: day, to: nextDay(day), tz: zone, interval, by});
   const path = `/v1/reports/${kind}${apiQuery}`;
 
