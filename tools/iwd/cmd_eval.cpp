@@ -11,6 +11,7 @@
 #include <iterator>
 #include <string_view>
 
+#include "compiler/diag/json_text.h"
 #include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 #include "runtime/item_json.h"
@@ -39,30 +40,7 @@ struct Engine {
 
 // JSON text appended as nlohmann's dump() writes it (the output before the writer below was
 // ordered_json's), so that results stay byte for byte what they were.
-void put_string(std::string& out, std::string_view text) {
-  const auto plain = [](char c) { return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20; };
-  out += '"';
-  if (std::all_of(text.begin(), text.end(), plain)) {  // nearly always: no escapes, appended at once
-    out += text;
-    out += '"';
-    return;
-  }
-  for (const char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\b': out += "\\b"; break;
-      case '\f': out += "\\f"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (static_cast<unsigned char>(c) < 0x20) fmt::format_to(std::back_inserter(out), "\\u{:04x}", static_cast<unsigned>(c));
-        else out += c;
-    }
-  }
-  out += '"';
-}
+void put_string(std::string& out, std::string_view text) { compiler::append_json_string(out, text); }
 
 std::string json_string(std::string_view text) {
   std::string out;

@@ -1,4 +1,5 @@
 // Goldens for the text renderer and the shape of the JSON Lines output.
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -6,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "compiler/diag/render.h"
+#include "compiler/diag/render_json_reference.h"
 #include "tests/support/diagnostics.h"
 
 namespace iwd::compiler {
@@ -286,6 +288,62 @@ TEST(RenderJson, InvalidUtf8InMessagesIsReplaced) {
   const auto lines = json_lines(sm, {diag("E0105", Severity::Error, range_of(f, 1, 1, 1, 2), "unexpected `\xFF`")});
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0]["message"], "unexpected `\xEF\xBF\xBD`");
+}
+
+// render_json writes its JSON directly; nlohmann's dump of the same objects is the reference,
+// byte for byte: escapes, control characters, quotes, non-ASCII text, invalid UTF-8 (which
+// goes through nlohmann's replacement), missing ranges, empty and long lists.
+TEST(RenderJson, SameBytesAsTheLibrarysDump) {
+  static const std::vector<std::string> kPieces = {
+      "a", "Z", " ", "`", "\"", "\\", "/", "\b", "\f", "\n", "\r", "\t", std::string(1, '\0'), "\x01", "\x1b",
+      "\x1f", "\x7f", "\xC3\xA9", "\xE2\x82\xAC", "\xF0\x9F\x98\x80", "\xEF\xBF\xBD", "\xFF", "\xC3",
+      "\xC0\x80", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE2\x82", "\x80", "\u00e9t\u00e9", "{}[],:"};
+  std::uint32_t state = 12345;
+  auto next = [&state](std::uint32_t n) {
+    state = state * 1664525u + 1013904223u;
+    return (state >> 8) % n;
+  };
+  static const std::set<std::string> kInvalid = {"\xFF", "\xC3", "\xC0\x80", "\xED\xA0\x80", "\xF4\x90\x80\x80",
+                                                "\xE2\x82", "\x80"};
+  auto text_of = [&](bool valid_only) {
+    std::string t;
+    for (std::uint32_t i = 0, n = next(8); i < n; ++i) {
+      const std::string& p = kPieces[next(static_cast<std::uint32_t>(kPieces.size()))];
+      if (!valid_only || !kInvalid.count(p)) t += p;
+    }
+    return t;
+  };
+  SourceManager sm;
+  std::vector<FileId> files = {sm.add("a.iwd", "x\n"), sm.add("dir/b \"q\".iwd", "y\n"), sm.add("\xC3\xA9.iwd", "z\n"),
+                               sm.add("bad\xFF.iwd", "w\n")};
+  auto range = [&] {
+    if (next(5) == 0) return SourceRange{};
+    const auto l = next(100000) + 1, c = next(300) + 1;
+    return range_of(files[next(static_cast<std::uint32_t>(files.size()))], l, c, l + next(3), c + next(40));
+  };
+  std::vector<Diagnostic> diags;
+  std::size_t direct = 0;
+  for (int i = 0; i < 3000; ++i) {
+    const bool valid_only = next(3) != 0;
+    Diagnostic d = diag(next(2) ? "E0302" : "W0601", static_cast<Severity>(next(3)), range(), text_of(valid_only));
+    for (std::uint32_t k = 0, n = next(3); k < n; ++k) d.labels.push_back({range(), text_of(valid_only)});
+    for (std::uint32_t k = 0, n = next(3); k < n; ++k) d.notes.push_back(text_of(valid_only));
+    for (std::uint32_t k = 0, n = next(3); k < n; ++k) d.fixits.push_back({range(), text_of(valid_only), text_of(valid_only)});
+    direct += valid_only;
+    diags.push_back(std::move(d));
+  }
+  std::ostringstream ours, library;
+  render_json(ours, sm, diags);
+  render_json_via_library(library, sm, diags);
+  ASSERT_GT(direct, 1000u);
+  EXPECT_EQ(ours.str(), library.str());
+  // Line by line, to show the first that differs.
+  std::istringstream a(ours.str()), b(library.str());
+  std::string la, lb;
+  for (int n = 1; std::getline(b, lb); ++n) {
+    ASSERT_TRUE(std::getline(a, la)) << "line " << n << " missing";
+    ASSERT_EQ(la, lb) << "line " << n;
+  }
 }
 
 }  // namespace
