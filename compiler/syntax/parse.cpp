@@ -4,10 +4,12 @@
 #include "IwdLexer.h"
 #include "compiler/syntax/bounded_parser.h"
 #include "compiler/syntax/builder.h"
+#include "compiler/syntax/fast_lexer.h"
 #include "compiler/syntax/parse_chunks.h"
 #include "compiler/syntax/syntax_error.h"
 #include "compiler/syntax/syntax_hints.h"
 #include "compiler/syntax/token_loc.h"
+#include "compiler/syntax/token_dump.h"
 
 namespace iwd::compiler {
 namespace {
@@ -155,11 +157,10 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
                                        const ParseOptions& options, ParseStats* stats) {
   if (stats) *stats = ParseStats{};
   const SourceFile& src = sm.file(file);
-  antlr4::ANTLRInputStream input(valid_utf8(file, src.text, diags));
-  L lexer(&input);
+  CodePointStream input(valid_utf8(file, src.text, diags));
+  L lexer(&input);  // the tokens' source, as if it had made them
   lexer.removeErrorListeners();
-  antlr4::CommonTokenStream tokens(&lexer);
-  tokens.fill();
+  LexedTokenStream tokens(&lexer, lex_iwd(input.code_points(), &lexer, &input));
 
   // A run of prefix operators (`- - - x`, `not not x`) makes ANTLR's prediction recurse once
   // per operator before any rule is entered (where BoundedParser counts): refused first.
@@ -218,6 +219,33 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
   }
   SyntaxBuilder builder(sm, file, diags);
   return builder.build_file(tree);
+}
+
+std::string dump_tokens(const std::string& text, bool antlr) {
+  DiagnosticBag ignored;
+  CodePointStream input(valid_utf8(FileId{0}, text, ignored));  // as parse_file does
+  L lexer(&input);
+  lexer.removeErrorListeners();
+  std::vector<std::unique_ptr<antlr4::Token>> made;
+  std::vector<antlr4::Token*> tokens;
+  antlr4::CommonTokenStream stream(&lexer);
+  if (antlr) {
+    stream.fill();
+    tokens = stream.getTokens();
+  } else {
+    made = lex_iwd(input.code_points(), &lexer, &input);
+    for (auto& t : made) tokens.push_back(t.get());
+  }
+  std::string out;
+  for (auto* t : tokens) {
+    out += fmt::format("{} {} {}..{} {}:{} #{} ", static_cast<long long>(t->getType()), t->getChannel(),
+                       t->getStartIndex(), static_cast<long long>(t->getStopIndex()), t->getLine(),
+                       t->getCharPositionInLine(), t->getTokenIndex());
+    out += t->getText();
+    out += '\n';
+    if (t->getTokenSource() != &lexer || t->getInputStream() != &input) out += "(another source)\n";
+  }
+  return out;
 }
 
 }  // namespace iwd::compiler
