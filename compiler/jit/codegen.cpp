@@ -32,8 +32,13 @@ class FunctionCodegen {
   // `elapsed`: the variant for callers that know the item's SLA clock runs in elapsed time and
   // its age is elapsed (a share of the clock is then one multiplication: no calendar read, no
   // branch); see elapsed_clock_function(). `copy`: private to the module (program_function).
-  FunctionCodegen(llvm::Module& m, const Program& p, std::size_t index, bool elapsed = false, bool copy = false)
-      : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p), index_(index), f_(p.functions[index]), elapsed_(elapsed), copy_(copy) {}
+  // `registers`: the variant that also writes each register's value as the interpreter's
+  // number() reads it (0 when absent) to a fourth argument, a double per register
+  // (registers_function()); private to the module.
+  FunctionCodegen(llvm::Module& m, const Program& p, std::size_t index, bool elapsed = false, bool copy = false,
+                  bool registers = false)
+      : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p), index_(index), f_(p.functions[index]), elapsed_(elapsed), copy_(copy),
+        registers_(registers) {}
 
   llvm::Function* emit();
 
@@ -46,6 +51,7 @@ class FunctionCodegen {
   const ProgramFunction& f_;
   const bool elapsed_;
   const bool copy_;
+  const bool registers_;
   std::vector<Reg> regs_;
   std::vector<VTag> tags_;  // what each register means
   llvm::Value *args_ = nullptr, *slots_ = nullptr, *present_ = nullptr, *inputs_ = nullptr, *strings_ = nullptr;
@@ -350,11 +356,14 @@ Reg FunctionCodegen::instr(const Instr& in, std::size_t at) {
 
 llvm::Function* FunctionCodegen::emit() {
   auto* args_ty = i8()->getPointerTo();
-  auto* fn_ty = llvm::FunctionType::get(i8(), {args_ty, llvm::Type::getInt64PtrTy(ctx_), llvm::Type::getDoublePtrTy(ctx_)}, false);
+  std::vector<llvm::Type*> params = {args_ty, llvm::Type::getInt64PtrTy(ctx_), llvm::Type::getDoublePtrTy(ctx_)};
+  if (registers_) params.push_back(llvm::Type::getDoublePtrTy(ctx_));
+  auto* fn_ty = llvm::FunctionType::get(i8(), params, false);
   // The elapsed variant is private to the module (only the priority formulas call it), and so
   // is a copy for a lazily compiled unit's callers.
-  auto* fn = llvm::Function::Create(fn_ty, elapsed_ || copy_ ? llvm::Function::InternalLinkage : llvm::Function::ExternalLinkage,
-                                    elapsed_ ? fmt::format("iwd_f{}_elapsed", index_) : fmt::format("iwd_f{}", index_), m_);
+  const std::string name = fmt::format("iwd_f{}{}{}", index_, elapsed_ ? "_elapsed" : "", registers_ ? "_registers" : "");
+  auto* fn = llvm::Function::Create(
+      fn_ty, elapsed_ || copy_ || registers_ ? llvm::Function::InternalLinkage : llvm::Function::ExternalLinkage, name, m_);
   auto* entry = llvm::BasicBlock::Create(ctx_, "entry", fn);
   b_.SetInsertPoint(entry);
   args_ = fn->getArg(0);
@@ -371,6 +380,11 @@ llvm::Function* FunctionCodegen::emit() {
   tags_.assign(f_.reg_types.size(), VTag::Int);
   for (const auto& in : f_.code) tags_[in.dst] = in.tag;
   for (std::size_t k = 0; k < f_.code.size(); ++k) regs_[f_.code[k].dst] = instr(f_.code[k], k);
+  if (registers_)
+    for (std::uint32_t k = 0; k < regs_.size(); ++k)
+      if (regs_[k].i != nullptr)
+        b_.CreateStore(b_.CreateSelect(regs_[k].p, as_double(regs_[k], f_.reg_types[k]), cf(0)),
+                       b_.CreateConstInBoundsGEP1_64(f64(), fn->getArg(3), k));
   const Reg& r = regs_[f_.result];
   b_.CreateStore(r.i, fn->getArg(1));
   b_.CreateStore(r.f, fn->getArg(2));
@@ -396,6 +410,13 @@ bool reads_sla_clock(const ProgramFunction& f) {
 llvm::Function* program_function(llvm::Module& m, const Program& program, FunctionRef f) {
   if (auto* done = m.getFunction(fmt::format("iwd_f{}", f))) return done;
   return FunctionCodegen(m, program, static_cast<std::size_t>(f), /*elapsed=*/false, /*copy=*/true).emit();
+}
+
+llvm::Function* registers_function(llvm::Module& m, const Program& program, FunctionRef f, bool elapsed) {
+  const auto index = static_cast<std::size_t>(f);
+  elapsed = elapsed && reads_sla_clock(program.functions[index]);
+  if (auto* done = m.getFunction(fmt::format("iwd_f{}{}_registers", f, elapsed ? "_elapsed" : ""))) return done;
+  return FunctionCodegen(m, program, index, elapsed, /*copy=*/false, /*registers=*/true).emit();
 }
 
 llvm::Function* elapsed_clock_function(llvm::Module& m, const Program& program, FunctionRef f) {

@@ -83,6 +83,11 @@ bool clock_compiles(const Program& p, std::size_t process);
 // A share (a double) of an SLA clock in elapsed time, its age elapsed (Interpreter::share_age):
 // round(share * window) as an i64, held at the 64-bit limits. `window` is present.
 llvm::Value* elapsed_share(llvm::IRBuilder<>& b, llvm::Module& m, llvm::Value* share, llvm::Value* window);
+// Function `f` (its `elapsed` variant when it has one) with a fourth argument, double*: each
+// register's value as the interpreter's number() reads it, 0 when absent (the next change
+// follows how the age flows through a piece from them: codegen_next.cpp). Private, made on
+// first use.
+llvm::Function* registers_function(llvm::Module& m, const Program& program, FunctionRef f, bool elapsed);
 // Whether a function reads the item's SLA clock (has a ShareOfSla).
 bool reads_sla_clock(const ProgramFunction& f);
 // Function `f` for callers that know the item's SLA clock runs in elapsed time and its age is

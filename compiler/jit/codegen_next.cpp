@@ -4,17 +4,27 @@
 //   i8 iwd_next<k>(const JitArgs*, i64* age)   1: the priority changes at *age; 2: never;
 //                                               0: not answered here, ask the walk
 //
-// It answers for the schemes whose priority moves with the age through `every` clauses or a
-// curve alone (no `age in`, and no piece reading the age, now or overdue_by): boosts and an
-// `overdue` value then hold one value along the walk, so that Interpreter::next_priority_change
-// has only fixed breakpoints of its own (the curve's points, the due instant with `overdue`;
-// never a candidate after it), and its other candidates are the next step of each clause or the
-// next whole value on a sloped segment of the curve, closed forms. The function is that walk
-// operation for operation (the same candidates in the same floating point, the same
-// saturation test on the unclamped value, the same steps back), calling the compiled formula
-// iwd_priority<k> where the walk calls the interpreter's; after kSteps candidates without a
-// change (an `add` below one that moves the truncated value every few steps) or at a
-// candidate past the 64-bit range it returns 0 and the walk answers from the start.
+// It is Interpreter::next_priority_change (interp_change.cpp) operation for operation: the
+// same candidates in the same floating point, the same saturation test on the unclamped value,
+// the same steps back, calling the compiled formula iwd_priority<k> where the walk calls the
+// interpreter's. The candidates: the next step of each `every` clause and the next whole value
+// on a sloped segment of a curve (closed forms), and the fixed breakpoints: a curve's points,
+// the due instant with `overdue`, and the ages at which a comparison with the age flips (a
+// boost `when age >= sla - 2h`, `age >= 6d and age < 8d`): the walk's analyse() follows the age
+// through each piece, and so does this code, its kinds (fixed, linear in the age, not
+// followed) decided from the piece's instructions at compile time and the linear forms and
+// thresholds computed from the piece's registers (registers_function()). From the due instant
+// on, an `overdue` value reading `overdue_by` or the age has its own breakpoints and, linear,
+// the next whole value of its truncation. Under `age in CALENDAR` the candidates are open-time
+// ages, each taken back to an elapsed age by the calendar's code (iwd_jit_business_time,
+// iwd_jit_add_business), as the walk does.
+//
+// Left to the walk (0): a piece whose age dependence the walk does not follow exactly (an age
+// times an age, a call of the age, a select on it: its answer is a recheck, not exact), a piece
+// linear in the age outside `overdue` (a continuous priority), a division of the age by zero,
+// a piece reading `now` or `overdue_by` outside `overdue`, bounds that read the age; after
+// kSteps candidates without a change (an `add` below one that moves the truncated value every
+// few steps) or at a candidate past the 64-bit range the walk answers from the start.
 #include <limits>
 
 #include "compiler/jit/scheme_codegen.h"
@@ -26,30 +36,112 @@ constexpr std::int64_t kSteps = 8;  // candidates tried before the walk takes ov
 constexpr int kBack = 3;            // steps back from a changed candidate, as the walk
 constexpr std::int64_t kNoCandidate = std::numeric_limits<std::int64_t>::max();
 
-// The inputs that move along the walk (inputs_at): a piece reading one is not constant there.
-bool reads_moving_input(const ProgramFunction& f) {
+// How a register depends on the age, as interp_change.cpp's analyse() follows it.
+enum class AgeKind : std::uint8_t { Fixed, Linear, Opaque };
+
+// The operands an instruction reads as registers (bit 0: a, 1: b, 2: c), as analyse() has them.
+std::uint8_t registers_read(Op op) {
+  switch (op) {
+    case Op::ConstI: case Op::ConstF: case Op::Absent: case Op::LoadAttr: case Op::LoadInput:
+    case Op::LoadSkill: case Op::LoadAgent: case Op::Call: return 0;
+    case Op::Neg: case Op::IntToNumber: case Op::Not: case Op::Present: case Op::InList: return 1;
+    case Op::Select: case Op::InRange: return 7;
+    default: return 3;
+  }
+}
+
+// The kind of each register of `f` (analyse() with the kinds alone: they do not depend on the
+// values, but for a division by zero, which the generated code tests). False when the generated
+// code does not follow `f`: a register not followed (Opaque), a read of `now` or the age
+// calendar, `overdue_by` outside the `overdue` piece, a register written twice.
+bool age_kinds(const ProgramFunction& f, bool overdue_piece, std::vector<AgeKind>* out) {
+  std::vector<AgeKind>& kind = *out;
+  kind.assign(f.reg_types.size(), AgeKind::Fixed);
+  std::vector<bool> written(f.reg_types.size(), false);
   for (const Instr& in : f.code) {
-    if (in.op != Op::LoadInput) continue;
-    switch (static_cast<Input>(in.a)) {
-      case Input::Now: case Input::Age: case Input::OverdueBy: case Input::AgeCalendar: return true;
+    if (in.dst >= kind.size() || written[in.dst]) return false;
+    written[in.dst] = true;
+    const std::uint8_t used = registers_read(in.op);
+    auto operand = [&](std::uint32_t r, int bit) { return (used >> bit) & 1 && r < kind.size() ? kind[r] : AgeKind::Fixed; };
+    const AgeKind a = operand(in.a, 0), b = operand(in.b, 1), c = operand(in.c, 2);
+    const bool any_opaque = a == AgeKind::Opaque || b == AgeKind::Opaque;
+    AgeKind& d = kind[in.dst];
+    switch (in.op) {
+      case Op::LoadInput:
+        switch (static_cast<Input>(in.a)) {
+          case Input::Age: d = AgeKind::Linear; break;
+          case Input::OverdueBy:
+            if (!overdue_piece) return false;
+            d = AgeKind::Linear;
+            break;
+          case Input::Now: case Input::AgeCalendar: return false;
+          default: break;
+        }
+        break;
+      case Op::Neg: case Op::IntToNumber: d = a; break;
+      case Op::Add: case Op::Sub:
+        if (any_opaque) d = AgeKind::Opaque;
+        else if (a == AgeKind::Linear || b == AgeKind::Linear) d = AgeKind::Linear;
+        break;
+      case Op::Mul:
+        if (any_opaque || (a == AgeKind::Linear && b == AgeKind::Linear)) d = AgeKind::Opaque;
+        else if (a == AgeKind::Linear || b == AgeKind::Linear) d = AgeKind::Linear;
+        break;
+      case Op::Div:
+        if (any_opaque || b == AgeKind::Linear) d = AgeKind::Opaque;
+        else if (a == AgeKind::Linear) d = AgeKind::Linear;  // Opaque when b is 0: tested at run time
+        break;
+      case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge:
+        if (any_opaque || (a == AgeKind::Linear && b == AgeKind::Linear)) d = AgeKind::Opaque;
+        break;
+      case Op::InRange:
+        if (any_opaque || c != AgeKind::Fixed || b != AgeKind::Fixed)
+          d = a == AgeKind::Fixed && b == AgeKind::Fixed && c == AgeKind::Fixed ? AgeKind::Fixed : AgeKind::Opaque;
+        break;
+      case Op::And: case Op::Or: case Op::Not: case Op::Present:
+        if (any_opaque) d = AgeKind::Opaque;
+        break;
+      case Op::Coalesce: case Op::Select: case Op::InList: case Op::InAttrList:
+        if (a != AgeKind::Fixed || b != AgeKind::Fixed || (in.op == Op::Select && c != AgeKind::Fixed)) d = AgeKind::Opaque;
+        break;
+      case Op::Call:
+        for (auto r : in.args)
+          if (r >= kind.size() || kind[r] != AgeKind::Fixed) d = AgeKind::Opaque;
+        break;
       default: break;
     }
+    if (d == AgeKind::Opaque) return false;
   }
+  return true;
+}
+
+// Whether a piece depends on the age at all (some register linear in it).
+bool reads_age(const std::vector<AgeKind>& kinds) {
+  for (AgeKind k : kinds)
+    if (k != AgeKind::Fixed) return true;
   return false;
+}
+
+// The pieces of a scheme the walk analyses at the scheme's inputs (all but `overdue`).
+std::vector<FunctionRef> scheme_pieces(const ProgramPriority& s) {
+  std::vector<FunctionRef> pieces = {s.start, s.min, s.max};
+  for (const auto& e : s.every) pieces.insert(pieces.end(), {e.period, e.add, e.from, e.until});
+  for (const auto& pt : s.curve) pieces.insert(pieces.end(), {pt.at, pt.value});
+  for (const auto& b : s.boosts) pieces.insert(pieces.end(), {b.amount, b.when});
+  return pieces;
 }
 
 }  // namespace
 
 bool SchemeCodegen::next_change_compiles(const Program& p, std::size_t k) {
   const ProgramPriority& s = p.priorities[k];
-  if (s.age_calendar >= 0) return false;
-  std::vector<FunctionRef> pieces = {s.start, s.min, s.max, s.overdue};
-  for (const auto& e : s.every) pieces.insert(pieces.end(), {e.period, e.add, e.from, e.until});
-  for (const auto& b : s.boosts) pieces.insert(pieces.end(), {b.amount, b.when});
-  for (const auto& pt : s.curve) pieces.insert(pieces.end(), {pt.at, pt.value});
-  for (FunctionRef f : pieces)
-    if (f >= 0 && reads_moving_input(p.functions[static_cast<std::size_t>(f)])) return false;
-  return true;
+  std::vector<AgeKind> kinds;
+  for (FunctionRef f : scheme_pieces(s))
+    if (f >= 0 && !age_kinds(p.functions[static_cast<std::size_t>(f)], /*overdue_piece=*/false, &kinds)) return false;
+  // The saturation test reads the bounds at the walk's current age: constant there only.
+  for (FunctionRef f : {s.min, s.max})
+    if (f >= 0 && (age_kinds(p.functions[static_cast<std::size_t>(f)], false, &kinds), reads_age(kinds))) return false;
+  return s.overdue < 0 || age_kinds(p.functions[static_cast<std::size_t>(s.overdue)], /*overdue_piece=*/true, &kinds);
 }
 
 void SchemeCodegen::next_change(std::size_t k) {
@@ -59,6 +151,7 @@ void SchemeCodegen::next_change(std::size_t k) {
   auto answer = [&](std::int64_t v) { b_.CreateRet(llvm::ConstantInt::get(i8(), static_cast<std::uint64_t>(v))); };
   if (!next_change_compiles(p_, k)) return answer(0);
   const ProgramPriority& s = p_.priorities[k];
+  const std::int32_t calendar = s.age_calendar;
   elapsed_ = priority_clock_elapsed(p_, k);  // as iwd_priority<k> calls the pieces
   llvm::Value* args = fn->getArg(0);
   auto* inputs = field(args, kArgsInputs);
@@ -67,76 +160,263 @@ void SchemeCodegen::next_change(std::size_t k) {
   auto* now0 = b_.CreateLoad(i64(), input(inputs, Input::Now));
   auto* due = b_.CreateLoad(i64(), input(inputs, Input::Due));
   auto* start = b_.CreateSub(now0, age0);
+  auto* has_due = b_.CreateAnd(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), b_.CreateICmpNE(due, ci(TimeInputs::kDueNever)));
   auto* wall_p = b_.CreateAlloca(i64());
+  auto* sage_p = b_.CreateAlloca(i64());  // the scheme's age at *wall_p
   auto* raw_p = b_.CreateAlloca(f64());
   auto* tried_p = b_.CreateAlloca(i64());
   auto* at_p = b_.CreateAlloca(i64());
-  const ArgsCopy moved = copy_args(args, inputs);  // the inputs along the walk (named: lambdas read them)
+  auto* candidate_p = b_.CreateAlloca(i64());
+  // Copies of the argument block (named: lambdas read them): the inputs along the walk for the
+  // formula (inputs_at), the same with the scheme's age for the pieces that read it, and the
+  // inputs at the due instant, where the walk analyses the `overdue` value.
+  const ArgsCopy moved = copy_args(args, inputs);
+  const ArgsCopy scheme_moved = copy_args(args, inputs);
+  const ArgsCopy at_due = copy_args(args, inputs);
+  // The pieces at the scheme's inputs (scheme_in): the age in open time under `age in`.
+  llvm::Value* scheme_args = calendar >= 0 ? business_age_args(args, inputs, calendar) : args;
   auto* give_up = llvm::BasicBlock::Create(ctx_, "give_up", fn);
   auto* never = llvm::BasicBlock::Create(ctx_, "never", fn);
-  // The walk reads the pieces with the scheme's age counted in elapsed time: another age
-  // calendar in the inputs (none that the runtime passes) is the walk's to answer.
+  // The walk reads the pieces with the scheme's age counted as it says: another age calendar
+  // in the inputs (none that the runtime passes) is the walk's to answer.
   auto* go = llvm::BasicBlock::Create(ctx_, "go", fn);
   b_.CreateCondBr(b_.CreateICmpEQ(b_.CreateLoad(i64(), input(inputs, Input::AgeCalendar)), ci(-1)), go, give_up);
   b_.SetInsertPoint(go);
+  llvm::IRBuilder<> entry(&fn->getEntryBlock(), fn->getEntryBlock().begin());  // allocas: promoted to registers
 
-  // The pieces, constant along the walk (next_change_compiles).
+  // The calendar's code (as the walk's scheme_age and wall_age).
+  auto* i32 = llvm::Type::getInt32Ty(ctx_);
+  auto scheme_age = [&](llvm::Value* wall) -> llvm::Value* {
+    if (calendar < 0) return wall;
+    auto helper = m_.getOrInsertFunction("iwd_jit_business_time", llvm::FunctionType::get(i64(), {ptr(), i32, i64(), i64()}, false));
+    return b_.CreateCall(helper, {args, llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(calendar)), start, b_.CreateAdd(start, wall)});
+  };
+  // A whole scheme age (ms, in range) back to the elapsed age.
+  auto wall_age = [&](llvm::Value* ms) -> llvm::Value* {
+    if (calendar < 0) return ms;
+    auto helper = m_.getOrInsertFunction("iwd_jit_add_business", llvm::FunctionType::get(i64(), {ptr(), i32, i64(), i64()}, false));
+    return b_.CreateCall(helper, {args, llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(calendar)), start, ms});
+  };
+  constexpr double kTwo63 = 9223372036854775808.0;
+  auto fits = [&](llvm::Value* up) { return b_.CreateAnd(b_.CreateFCmpOGE(up, cf(-kTwo63)), b_.CreateFCmpOLT(up, cf(kTwo63))); };
+  // wall_age(x) for a double x the walk converts: *ok when it is in range (else the walk's).
+  auto wall_of = [&](llvm::Value* x, llvm::Value* keep, llvm::Value** in_range) {
+    auto* up = unary(llvm::Intrinsic::ceil, x);
+    *in_range = fits(up);
+    return wall_age(b_.CreateFPToSI(b_.CreateSelect(b_.CreateAnd(keep, *in_range), up, cf(0)), i64()));
+  };
+  llvm::Value* out_of_range = b_.getFalse();  // a candidate the walk converts outside 64 bits
+  llvm::Value* not_followed = b_.getFalse();  // the walk's analysis gives up (opaque) or is continuous
+
+  // How the age flows through a piece (interp_change.cpp's analyse()), from its registers at
+  // `block`'s inputs: the thresholds at which a comparison with the age flips, and the
+  // piece's value as m * age + c when linear (else m is null).
+  struct Threshold {
+    llvm::Value *valid, *age;
+  };
+  struct AgeUse {
+    std::vector<Threshold> thresholds;
+    llvm::Value *m = nullptr, *c = nullptr, *opaque = nullptr;
+  };
+  auto analyse = [&](FunctionRef f, llvm::Value* block, llvm::Value* due_age, bool overdue_piece, AgeUse& use) {
+    const ProgramFunction& pf = p_.functions[static_cast<std::size_t>(f)];
+    std::vector<AgeKind> kinds;
+    age_kinds(pf, overdue_piece, &kinds);
+    if (!reads_age(kinds)) return;
+    const auto n = static_cast<std::int64_t>(pf.reg_types.size());
+    auto* regs = entry.CreateAlloca(f64(), ci(n));
+    auto* callee = registers_function(m_, p_, f, elapsed_);
+    callee->addFnAttr(llvm::Attribute::AlwaysInline);
+    b_.CreateCall(callee, {block, out_i_, out_f_, regs});
+    auto value = [&](std::uint32_t r) { return b_.CreateLoad(f64(), b_.CreateConstInBoundsGEP1_64(f64(), regs, r)); };
+    struct Linear {
+      llvm::Value *m = nullptr, *c = nullptr;
+    };
+    std::vector<Linear> lin(pf.reg_types.size());
+    auto linear_or_value = [&](std::uint32_t r) { return kinds[r] == AgeKind::Linear ? lin[r] : Linear{cf(0), value(r)}; };
+    auto threshold = [&](const Linear& l, llvm::Value* k) {
+      auto* age = b_.CreateFDiv(b_.CreateFSub(k, l.c), l.m);
+      auto* finite = b_.CreateFCmpONE(unary(llvm::Intrinsic::fabs, age), cf(std::numeric_limits<double>::infinity()));
+      use.thresholds.push_back({b_.CreateAnd(b_.CreateFCmpUNE(l.m, cf(0)), finite), age});
+    };
+    llvm::Value* opaque = b_.getFalse();
+    for (const Instr& in : pf.code) {
+      const std::uint8_t used = registers_read(in.op);
+      auto linear = [&](std::uint32_t r, int bit) { return (used >> bit) & 1 && kinds[r] == AgeKind::Linear; };
+      Linear& d = lin[in.dst];
+      switch (in.op) {
+        case Op::LoadInput:
+          if (in.a == static_cast<std::uint32_t>(Input::Age)) d = {cf(1), cf(0)};
+          else if (in.a == static_cast<std::uint32_t>(Input::OverdueBy)) {
+            d = {cf(1), b_.CreateFNeg(due_age)};
+            use.thresholds.push_back({b_.getTrue(), due_age});
+          }
+          break;
+        case Op::Neg:
+          if (linear(in.a, 0)) d = {b_.CreateFNeg(lin[in.a].m), b_.CreateFNeg(lin[in.a].c)};
+          break;
+        case Op::IntToNumber:
+          if (linear(in.a, 0)) d = lin[in.a];
+          break;
+        case Op::Add: case Op::Sub: {
+          if (kinds[in.dst] != AgeKind::Linear) break;
+          const Linear x = linear_or_value(in.a), y = linear_or_value(in.b);
+          auto* sign = cf(in.op == Op::Add ? 1 : -1);
+          d = {b_.CreateFAdd(x.m, b_.CreateFMul(sign, y.m)), b_.CreateFAdd(x.c, b_.CreateFMul(sign, y.c))};
+          break;
+        }
+        case Op::Mul:
+          if (linear(in.a, 0)) d = {b_.CreateFMul(lin[in.a].m, value(in.b)), b_.CreateFMul(lin[in.a].c, value(in.b))};
+          else if (linear(in.b, 1)) d = {b_.CreateFMul(lin[in.b].m, value(in.a)), b_.CreateFMul(lin[in.b].c, value(in.a))};
+          break;
+        case Op::Div:
+          if (linear(in.a, 0)) {
+            opaque = b_.CreateOr(opaque, b_.CreateFCmpOEQ(value(in.b), cf(0)));
+            d = {b_.CreateFDiv(lin[in.a].m, value(in.b)), b_.CreateFDiv(lin[in.a].c, value(in.b))};
+          }
+          break;
+        case Op::Eq: case Op::Ne: case Op::Lt: case Op::Le: case Op::Gt: case Op::Ge:
+          if (linear(in.a, 0)) threshold(lin[in.a], value(in.b));
+          else if (linear(in.b, 1)) threshold(lin[in.b], value(in.a));
+          break;
+        case Op::InRange:
+          if (linear(in.a, 0)) {
+            threshold(lin[in.a], value(in.b));
+            threshold(lin[in.a], value(in.c));
+          }
+          break;
+        default: break;
+      }
+    }
+    use.opaque = opaque;
+    if (kinds[pf.result] == AgeKind::Linear) {
+      use.m = lin[pf.result].m;
+      use.c = lin[pf.result].c;
+    }
+  };
+
+  // The scheme's pieces (scheme_in): their breakpoints; the walk gives up on a continuous one.
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  std::vector<Threshold> thresholds;
+  for (FunctionRef f : scheme_pieces(s)) {
+    if (f < 0) continue;
+    AgeUse use;
+    analyse(f, scheme_args, cf(kInf), /*overdue_piece=*/false, use);
+    if (use.opaque) not_followed = b_.CreateOr(not_followed, use.opaque);
+    if (use.m) not_followed = b_.CreateOr(not_followed, b_.CreateFCmpUNE(use.m, cf(0)));  // continuous
+    thresholds.insert(thresholds.end(), use.thresholds.begin(), use.thresholds.end());
+  }
+  // Each threshold's floor, ceiling and ceiling + 1, from age 0 on, as elapsed ages (fixed).
+  std::vector<std::pair<llvm::Value*, llvm::Value*>> threshold_walls;  // valid, wall
+  for (const Threshold& t : thresholds) {
+    auto* up = unary(llvm::Intrinsic::ceil, t.age);
+    for (llvm::Value* x : {unary(llvm::Intrinsic::floor, t.age), up, b_.CreateFAdd(up, cf(1))}) {
+      auto* keep = b_.CreateAnd(t.valid, b_.CreateFCmpOGE(x, cf(0)));
+      llvm::Value* in_range = nullptr;
+      auto* wall = wall_of(x, keep, &in_range);
+      out_of_range = b_.CreateOr(out_of_range, b_.CreateAnd(keep, b_.CreateNot(in_range)));
+      threshold_walls.emplace_back(b_.CreateAnd(keep, in_range), wall);
+    }
+  }
+
+  // The pieces' values at the scheme's inputs: constant along the walk's candidates.
   struct Clause {
     llvm::Value *period, *add, *from, *until;
   };
-  constexpr double kInf = std::numeric_limits<double>::infinity();
   std::vector<Clause> clauses;
   for (const auto& e : s.every)
-    clauses.push_back({number(e.period, args), number(e.add, args), e.from >= 0 ? number(e.from, args, kInf) : cf(0),
-                       e.until >= 0 ? number(e.until, args, kInf) : cf(kInf)});
-  llvm::Value* first = s.start >= 0 ? number(s.start, args) : cf(0);
+    clauses.push_back({number(e.period, scheme_args), number(e.add, scheme_args),
+                       e.from >= 0 ? number(e.from, scheme_args, kInf) : cf(0),
+                       e.until >= 0 ? number(e.until, scheme_args, kInf) : cf(kInf)});
   llvm::Value* adds_up = b_.getTrue();
   llvm::Value* adds_down = b_.getTrue();
   for (const Clause& c : clauses) {
     adds_up = b_.CreateAnd(adds_up, b_.CreateFCmpOGE(c.add, cf(0)));
     adds_down = b_.CreateAnd(adds_down, b_.CreateFCmpOLE(c.add, cf(0)));
   }
-  // Boosts hold or not all along the walk: their amounts join the unclamped value in turn,
-  // after the clauses, as Interpreter::priority adds them.
-  std::vector<std::pair<llvm::Value*, llvm::Value*>> boosts;  // holds, amount
-  for (const auto& boost : s.boosts) boosts.emplace_back(holds(boost.when, args), number(boost.amount, args));
-  // With `overdue`, the due instant is the walk's one fixed breakpoint (a wall-clock age), and
-  // from it on nothing changes again (the value is constant there). A due instant at the end of
-  // time (kDueNever) is never reached: no breakpoint, as without one.
-  llvm::Value* overdue_rule = b_.getFalse();
-  if (s.overdue >= 0)
-    overdue_rule = b_.CreateAnd(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), b_.CreateICmpNE(due, ci(TimeInputs::kDueNever)));
+  // With `overdue`, the due instant is a fixed breakpoint (a wall-clock age), and from it on
+  // only the `overdue` value counts. A due instant at the end of time (kDueNever) is never
+  // reached: no breakpoint, as without one.
+  llvm::Value* overdue_rule = s.overdue >= 0 ? has_due : b_.getFalse();
   auto* due_wall = b_.CreateSub(due, start);
+  // The `overdue` value's own breakpoints, from the due instant on (analysed there, at
+  // inputs_at(due - start); at the item's inputs when there is no such rule: not used then).
+  std::vector<std::pair<llvm::Value*, llvm::Value*>> after_due;  // valid, wall
+  llvm::Value *overdue_m = nullptr, *overdue_c = nullptr;
+  if (s.overdue >= 0) {
+    auto* due_age = b_.CreateSIToFP(due_wall, f64());
+    b_.CreateStore(b_.CreateSelect(overdue_rule, due_wall, age0), input(at_due.inputs, Input::Age));
+    b_.CreateStore(b_.CreateSelect(overdue_rule, due, now0), input(at_due.inputs, Input::Now));
+    b_.CreateStore(b_.CreateSelect(overdue_rule, ci(0), b_.CreateLoad(i64(), input(inputs, Input::OverdueBy))),
+                   input(at_due.inputs, Input::OverdueBy));
+    AgeUse use;
+    analyse(s.overdue, at_due.block, due_age, /*overdue_piece=*/true, use);
+    if (use.opaque) not_followed = b_.CreateOr(not_followed, b_.CreateAnd(overdue_rule, use.opaque));
+    for (const Threshold& t : use.thresholds) {
+      auto* up = unary(llvm::Intrinsic::ceil, t.age);
+      for (llvm::Value* x : {unary(llvm::Intrinsic::floor, t.age), up, b_.CreateFAdd(up, cf(1))}) {
+        auto* keep = b_.CreateAnd(overdue_rule, b_.CreateAnd(t.valid, b_.CreateFCmpOGE(x, due_age)));
+        auto* in_range = fits(x);
+        out_of_range = b_.CreateOr(out_of_range, b_.CreateAnd(keep, b_.CreateNot(in_range)));
+        after_due.emplace_back(b_.CreateAnd(keep, in_range), b_.CreateFPToSI(b_.CreateSelect(in_range, x, cf(0)), i64()));
+      }
+    }
+    if (use.m) {  // linear (and not constant): its truncation's next whole value
+      overdue_m = use.m;
+      overdue_c = use.c;
+    }
+  }
   // The curve's points (a curve excludes `start` and `every`), each also a fixed breakpoint at
   // its age rounded up; one the walk would convert outside the 64-bit range is its to answer.
-  constexpr double kTwo63 = 9223372036854775808.0;
-  auto fits = [&](llvm::Value* up) { return b_.CreateAnd(b_.CreateFCmpOGE(up, cf(-kTwo63)), b_.CreateFCmpOLT(up, cf(kTwo63))); };
   std::vector<std::pair<llvm::Value*, llvm::Value*>> points;  // age, value
   std::vector<llvm::Value*> point_walls;
-  llvm::Value* points_fit = b_.getTrue();
   for (const auto& pt : s.curve) {
-    points.emplace_back(number(pt.at, args), number(pt.value, args));
-    auto* up = unary(llvm::Intrinsic::ceil, points.back().first);
-    points_fit = b_.CreateAnd(points_fit, fits(up));
-    point_walls.push_back(b_.CreateFPToSI(up, i64()));
+    points.emplace_back(number(pt.at, scheme_args), number(pt.value, scheme_args));
+    llvm::Value* in_range = nullptr;
+    point_walls.push_back(wall_of(points.back().first, b_.getTrue(), &in_range));
+    out_of_range = b_.CreateOr(out_of_range, b_.CreateNot(in_range));
   }
   llvm::Value* last_point = points.empty() ? cf(-1) : points.back().first;
-  auto* points_ok = llvm::BasicBlock::Create(ctx_, "points_ok", fn);
-  b_.CreateCondBr(points_fit, points_ok, give_up);
-  b_.SetInsertPoint(points_ok);
+  auto* followed = llvm::BasicBlock::Create(ctx_, "followed", fn);
+  b_.CreateCondBr(b_.CreateOr(out_of_range, not_followed), give_up, followed);
+  b_.SetInsertPoint(followed);
+  // The bounds, for the saturation test (at the walk's inputs; they do not read the age).
   llvm::Value* max = s.max >= 0 ? number(s.max, args) : nullptr;
   llvm::Value* min = s.min >= 0 ? number(s.min, args) : nullptr;
-  // Interpreter::priority's unclamped value (`raw`) at a wall-clock age.
-  auto raw_at = [&](llvm::Value* wall) {
-    auto* age = b_.CreateSIToFP(wall, f64());
-    llvm::Value* base = first;
-    for (const Clause& c : clauses) {
+
+  // A piece's value at a candidate: its value at the scheme's inputs unless it reads the age,
+  // else at `block` (the candidate's scheme inputs).
+  auto moves = [&](FunctionRef f) {
+    std::vector<AgeKind> kinds;
+    return f >= 0 && age_kinds(p_.functions[static_cast<std::size_t>(f)], false, &kinds) && reads_age(kinds);
+  };
+  llvm::Value* first = s.start >= 0 ? number(s.start, scheme_args) : cf(0);
+  std::vector<std::pair<llvm::Value*, llvm::Value*>> boosts;  // holds, amount at the scheme's inputs
+  for (const auto& boost : s.boosts) boosts.emplace_back(holds(boost.when, scheme_args), number(boost.amount, scheme_args));
+  // Interpreter::priority's unclamped value (`raw`) at a wall-clock age, its scheme age `sage`.
+  auto raw_at = [&](llvm::Value* wall, llvm::Value* sage) {
+    llvm::Value* block = scheme_moved.block;
+    b_.CreateStore(sage, input(scheme_moved.inputs, Input::Age));
+    b_.CreateStore(b_.CreateAdd(start, wall), input(scheme_moved.inputs, Input::Now));
+    b_.CreateStore(ci(calendar), input(scheme_moved.inputs, Input::AgeCalendar));
+    auto piece = [&](FunctionRef f, llvm::Value* fixed, double absent = 0) { return moves(f) ? number(f, block, absent) : fixed; };
+    auto* age = b_.CreateSIToFP(sage, f64());
+    llvm::Value* base = moves(s.start) ? number(s.start, block) : first;
+    for (std::size_t i = 0; i < clauses.size(); ++i) {
+      const auto& e = s.every[i];
+      const Clause& k0 = clauses[i];
+      const Clause c{piece(e.period, k0.period), piece(e.add, k0.add), e.from >= 0 ? piece(e.from, k0.from, kInf) : k0.from,
+                     e.until >= 0 ? piece(e.until, k0.until, kInf) : k0.until};
       auto* started = b_.CreateAnd(b_.CreateFCmpOGE(age, c.from), b_.CreateFCmpOGT(c.period, cf(0)));
       auto* upto = b_.CreateSelect(b_.CreateFCmpOLT(c.until, age), c.until, age);  // std::min(age, until)
       auto* steps = unary(llvm::Intrinsic::floor, b_.CreateFDiv(b_.CreateFSub(upto, c.from), c.period));
       base = b_.CreateSelect(started, b_.CreateFAdd(base, b_.CreateFMul(c.add, steps)), base);
     }
-    for (const auto& [on, amount] : boosts) base = b_.CreateSelect(on, b_.CreateFAdd(base, amount), base);
+    for (std::size_t i = 0; i < boosts.size(); ++i) {
+      const auto& boost = s.boosts[i];
+      auto* on = moves(boost.when) ? holds(boost.when, block) : boosts[i].first;
+      base = b_.CreateSelect(on, b_.CreateFAdd(base, piece(boost.amount, boosts[i].second)), base);
+    }
     return base;
   };
   auto priority = m_.getOrInsertFunction(fmt::format("iwd_priority{}", k), llvm::FunctionType::get(i64(), {ptr()}, false));
@@ -148,16 +428,36 @@ void SchemeCodegen::next_change(std::size_t k) {
     auto* overdue_by = b_.CreateBinaryIntrinsic(llvm::Intrinsic::smax, ci(0), b_.CreateSub(now, due));
     b_.CreateStore(b_.CreateSelect(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), overdue_by, ci(0)),
                    input(moved.inputs, Input::OverdueBy));
+    b_.CreateStore(b_.CreateLoad(i64(), input(moved.inputs, Input::OverdueBy)), input(scheme_moved.inputs, Input::OverdueBy));
     return b_.CreateCall(priority, {moved.block});
   };
+  // next_truncation_change of interp_change.cpp, operation for operation: the first whole
+  // millisecond after `age` at which trunc(v0 + slope * (t - x0)) differs.
+  auto truncation_change = [&](llvm::Value* x0, llvm::Value* v0, llvm::Value* slope, llvm::Value* age) {
+    auto* k = unary(llvm::Intrinsic::trunc, b_.CreateFAdd(v0, b_.CreateFMul(slope, b_.CreateFSub(age, x0))));
+    auto* up = b_.CreateFCmpOGT(slope, cf(0));
+    auto* k_up = b_.CreateFCmpOGE(k, cf(0));
+    auto* k_down = b_.CreateFCmpOLE(k, cf(0));
+    auto* reach = b_.CreateSelect(up, k_up, k_down);
+    auto* bound = b_.CreateSelect(up, b_.CreateSelect(k_up, b_.CreateFAdd(k, cf(1)), k), b_.CreateSelect(k_down, b_.CreateFSub(k, cf(1)), k));
+    auto* at = b_.CreateFAdd(x0, b_.CreateFDiv(b_.CreateFSub(bound, v0), slope));
+    auto* first = b_.CreateSelect(reach, unary(llvm::Intrinsic::ceil, at), b_.CreateFAdd(unary(llvm::Intrinsic::floor, at), cf(1)));
+    auto* second = b_.CreateFAdd(unary(llvm::Intrinsic::floor, age), cf(1));
+    return b_.CreateSelect(b_.CreateFCmpOLT(first, second), second, first);  // std::max(first, second)
+  };
+  // Before the loop: the walk's wall and its raw value at the item's age (raw stays 0 when
+  // the item is overdue already: Interpreter::priority returns before setting it).
   auto* now_value = b_.CreateCall(priority, {args});
+  auto* sage0 = scheme_age(age0);
   b_.CreateStore(age0, wall_p);
-  b_.CreateStore(raw_at(age0), raw_p);
+  b_.CreateStore(sage0, sage_p);
+  llvm::Value* overdue_now = s.overdue >= 0 ? b_.CreateAnd(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), b_.CreateICmpSGE(now0, due))
+                                            : b_.getFalse();
+  b_.CreateStore(b_.CreateSelect(overdue_now, cf(0), raw_at(age0, sage0)), raw_p);
   b_.CreateStore(ci(0), tried_p);
   auto* loop = llvm::BasicBlock::Create(ctx_, "loop", fn);
   b_.CreateBr(loop);
 
-  // The next candidate after `wall` (next_after): the smallest next step of the clauses.
   b_.SetInsertPoint(loop);
   auto* wall = b_.CreateLoad(i64(), wall_p);
   auto* raw = b_.CreateLoad(f64(), raw_p);
@@ -165,31 +465,56 @@ void SchemeCodegen::next_change(std::size_t k) {
   auto* body = llvm::BasicBlock::Create(ctx_, "candidate", fn);
   b_.CreateCondBr(b_.CreateICmpSGE(tried, ci(kSteps)), give_up, body);
   b_.SetInsertPoint(body);
-  auto* b = b_.CreateSIToFP(wall, f64());
+  auto* wall_f = b_.CreateSIToFP(wall, f64());
+  auto* b = b_.CreateSIToFP(b_.CreateLoad(i64(), sage_p), f64());  // the scheme's age (scheme_age(wall))
   auto* before_due = llvm::BasicBlock::Create(ctx_, "before_due", fn);
-  b_.CreateCondBr(b_.CreateAnd(overdue_rule, b_.CreateFCmpOGE(b, b_.CreateSIToFP(due_wall, f64()))), never, before_due);
+  auto* past_due = llvm::BasicBlock::Create(ctx_, "past_due", fn);
+  auto* check = llvm::BasicBlock::Create(ctx_, "check", fn);
+  b_.CreateCondBr(b_.CreateAnd(overdue_rule, b_.CreateFCmpOGE(wall_f, b_.CreateSIToFP(due_wall, f64()))), past_due, before_due);
+
+  // From the due instant on: the next of the `overdue` value's breakpoints, and of its
+  // truncation when linear.
+  b_.SetInsertPoint(past_due);
+  {
+    llvm::Value* next = ci(kNoCandidate);
+    for (const auto& [valid, at] : after_due)
+      next = b_.CreateSelect(b_.CreateAnd(valid, b_.CreateICmpSGT(at, wall)), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, next, at), next);
+    llvm::Value* linear_ok = b_.getTrue();
+    if (overdue_m) {
+      auto* linear = b_.CreateFCmpUNE(overdue_m, cf(0));
+      auto* x = truncation_change(cf(0), overdue_c, overdue_m, wall_f);
+      auto* in_range = fits(x);
+      linear_ok = b_.CreateNot(b_.CreateAnd(linear, b_.CreateNot(in_range)));
+      auto* at = b_.CreateFPToSI(b_.CreateSelect(in_range, x, cf(0)), i64());
+      next = b_.CreateSelect(b_.CreateAnd(linear, in_range), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, next, at), next);
+    }
+    b_.CreateStore(next, candidate_p);
+    b_.CreateCondBr(linear_ok, check, give_up);
+  }
+
+  // Before it: the next candidate after `wall` (next_after): the next fixed breakpoint (the due
+  // instant, a curve point, a threshold) and the smallest next step of the clauses.
   b_.SetInsertPoint(before_due);
-  // The next fixed breakpoint after `wall`: the due instant or a curve point, if still ahead.
   llvm::Value* fixed_next = b_.CreateSelect(b_.CreateAnd(overdue_rule, b_.CreateICmpSGT(due_wall, wall)), due_wall, ci(kNoCandidate));
-  for (llvm::Value* at : point_walls)
-    fixed_next = b_.CreateSelect(b_.CreateICmpSGT(at, wall), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, fixed_next, at), fixed_next);
+  auto take = [&](llvm::Value* best, llvm::Value* valid, llvm::Value* at) {
+    return b_.CreateSelect(b_.CreateAnd(valid, b_.CreateICmpSGT(at, wall)), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, best, at), best);
+  };
+  for (llvm::Value* at : point_walls) fixed_next = take(fixed_next, b_.getTrue(), at);
+  for (const auto& [valid, at] : threshold_walls) fixed_next = take(fixed_next, valid, at);
   llvm::Value* best = fixed_next;
-  llvm::Value* out_of_range = b_.getFalse();
+  llvm::Value* step_out_of_range = b_.getFalse();
   for (const Clause& c : clauses) {
     auto* skip = b_.CreateOr(b_.CreateFCmpOLE(c.period, cf(0)), b_.CreateFCmpOEQ(unary(llvm::Intrinsic::fabs, c.from), cf(kInf)));
     auto* after = b_.CreateFAdd(unary(llvm::Intrinsic::floor, b_.CreateFDiv(b_.CreateFSub(b, c.from), c.period)), cf(1));
     auto* steps = b_.CreateSelect(b_.CreateFCmpOLT(b, c.from), cf(1), after);
     auto* step = b_.CreateFAdd(c.from, b_.CreateFMul(steps, c.period));
     auto* keep = b_.CreateAnd(b_.CreateNot(skip), b_.CreateFCmpOLE(step, c.until));
-    auto* up = unary(llvm::Intrinsic::ceil, step);
-    // A step the walk would convert outside the 64-bit range: its answer, not ours.
-    auto* in_64_bits = fits(up);
-    out_of_range = b_.CreateOr(out_of_range, b_.CreateAnd(keep, b_.CreateNot(in_64_bits)));
-    auto* at = b_.CreateFPToSI(up, i64());
-    best = b_.CreateSelect(b_.CreateAnd(keep, in_64_bits), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, best, at), best);
+    llvm::Value* in_range = nullptr;
+    auto* at = wall_of(step, keep, &in_range);
+    step_out_of_range = b_.CreateOr(step_out_of_range, b_.CreateAnd(keep, b_.CreateNot(in_range)));
+    best = b_.CreateSelect(b_.CreateAnd(keep, in_range), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, best, at), best);
   }
-  // The next whole value on the sloped segment that holds `wall` (next_truncation_change of
-  // interp_change.cpp, operation for operation), before the segment's end.
+  // The next whole value on the sloped segment that holds `b`, before the segment's end.
   for (std::size_t i = 0; i + 1 < points.size(); ++i) {
     auto* x0 = points[i].first;
     auto* v0 = points[i].second;
@@ -198,26 +523,13 @@ void SchemeCodegen::next_change(std::size_t k) {
     // Not (b < x0 || b >= x1 || x1 == x0 || v1 == v0), NaN included.
     auto* within = b_.CreateAnd(b_.CreateAnd(b_.CreateFCmpUGE(b, x0), b_.CreateFCmpULT(b, x1)),
                                 b_.CreateAnd(b_.CreateFCmpUNE(x1, x0), b_.CreateFCmpUNE(v1, v0)));
-    auto* slope = b_.CreateFDiv(b_.CreateFSub(v1, v0), b_.CreateFSub(x1, x0));
-    auto* k = unary(llvm::Intrinsic::trunc, b_.CreateFAdd(v0, b_.CreateFMul(slope, b_.CreateFSub(b, x0))));
-    auto* up = b_.CreateFCmpOGT(slope, cf(0));
-    auto* k_up = b_.CreateFCmpOGE(k, cf(0));
-    auto* k_down = b_.CreateFCmpOLE(k, cf(0));
-    auto* reach = b_.CreateSelect(up, k_up, k_down);
-    auto* bound = b_.CreateSelect(up, b_.CreateSelect(k_up, b_.CreateFAdd(k, cf(1)), k), b_.CreateSelect(k_down, b_.CreateFSub(k, cf(1)), k));
-    auto* at = b_.CreateFAdd(x0, b_.CreateFDiv(b_.CreateFSub(bound, v0), slope));
-    auto* first = b_.CreateSelect(reach, unary(llvm::Intrinsic::ceil, at), b_.CreateFAdd(unary(llvm::Intrinsic::floor, at), cf(1)));
-    auto* second = b_.CreateFAdd(unary(llvm::Intrinsic::floor, b), cf(1));
-    auto* x = b_.CreateSelect(b_.CreateFCmpOLT(first, second), second, first);  // std::max(first, second)
+    auto* x = truncation_change(x0, v0, b_.CreateFDiv(b_.CreateFSub(v1, v0), b_.CreateFSub(x1, x0)), b);
     auto* keep = b_.CreateAnd(within, b_.CreateFCmpOLT(x, x1));
-    auto* x_up = unary(llvm::Intrinsic::ceil, x);
-    auto* x_fits = fits(x_up);
-    out_of_range = b_.CreateOr(out_of_range, b_.CreateAnd(keep, b_.CreateNot(x_fits)));
-    best = b_.CreateSelect(b_.CreateAnd(keep, x_fits), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, best, b_.CreateFPToSI(x_up, i64())), best);
+    llvm::Value* in_range = nullptr;
+    auto* at = wall_of(x, keep, &in_range);
+    step_out_of_range = b_.CreateOr(step_out_of_range, b_.CreateAnd(keep, b_.CreateNot(in_range)));
+    best = b_.CreateSelect(b_.CreateAnd(keep, in_range), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, best, at), best);
   }
-  auto* in_range = llvm::BasicBlock::Create(ctx_, "in_range", fn);
-  b_.CreateCondBr(out_of_range, give_up, in_range);
-  b_.SetInsertPoint(in_range);
   llvm::Value* candidate = b_.CreateSelect(b_.CreateICmpSGT(best, wall), best, ci(kNoCandidate));
   // Saturated (the walk's saturated()): held at `max` while every add raises the value, or
   // at `min` while every add lowers it; nothing changes again before the next fixed breakpoint.
@@ -231,21 +543,27 @@ void SchemeCodegen::next_change(std::size_t k) {
                                                       b_.CreateICmpEQ(now_value, truncate(min))));
   }
   saturated = b_.CreateAnd(saturated, b_.CreateNot(b_.CreateFCmpOLT(b, last_point)));  // past the curve
-  candidate = b_.CreateSelect(saturated, fixed_next, candidate);
+  b_.CreateStore(b_.CreateSelect(saturated, fixed_next, candidate), candidate_p);
+  b_.CreateCondBr(step_out_of_range, give_up, check);
+
+  b_.SetInsertPoint(check);
+  auto* c = b_.CreateLoad(i64(), candidate_p);
   auto* try_it = llvm::BasicBlock::Create(ctx_, "try", fn);
-  b_.CreateCondBr(b_.CreateICmpEQ(candidate, ci(kNoCandidate)), never, try_it);
+  b_.CreateCondBr(b_.CreateICmpEQ(c, ci(kNoCandidate)), never, try_it);
 
   b_.SetInsertPoint(try_it);
-  auto* value = priority_at(candidate);
-  b_.CreateStore(raw_at(candidate), raw_p);
-  b_.CreateStore(candidate, wall_p);
+  auto* value = priority_at(c);
+  auto* sage = scheme_age(c);
+  b_.CreateStore(raw_at(c, sage), raw_p);
+  b_.CreateStore(c, wall_p);
+  b_.CreateStore(sage, sage_p);
   b_.CreateStore(b_.CreateAdd(tried, ci(1)), tried_p);
   auto* changed = llvm::BasicBlock::Create(ctx_, "changed", fn);
   b_.CreateCondBr(b_.CreateICmpNE(value, now_value), changed, loop);
 
   // A change: back to its first millisecond, as the walk steps back (at most kBack).
   b_.SetInsertPoint(changed);
-  b_.CreateStore(candidate, at_p);
+  b_.CreateStore(c, at_p);
   auto* found = llvm::BasicBlock::Create(ctx_, "found", fn);
   for (int back = 0; back < kBack; ++back) {
     auto* earlier = b_.CreateSub(b_.CreateLoad(i64(), at_p), ci(1));

@@ -39,6 +39,8 @@
 extern "C" std::int64_t iwd_jit_share_age(const iwd::compiler::JitArgs* args, double share);
 extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
                                               std::int64_t from, std::int64_t to);
+extern "C" std::int64_t iwd_jit_add_business(const iwd::compiler::JitArgs* args, std::int32_t calendar,
+                                             std::int64_t from, std::int64_t ms);
 extern "C" std::uint8_t iwd_jit_skill(const iwd::compiler::JitArgs* args, std::uint32_t skill, std::int64_t* out);
 extern "C" std::uint8_t iwd_jit_agent_attribute(const iwd::compiler::JitArgs* args, std::uint32_t name, std::int64_t* out);
 extern "C" std::uint8_t iwd_jit_list_contains(const iwd::compiler::JitArgs* args, std::int64_t list, std::int64_t value,
@@ -176,6 +178,7 @@ llvm::Error define_helpers(llvm::orc::LLJIT& lljit, llvm::orc::JITDylib& dylib) 
   helper("iwd_jit_slow", llvm::pointerToJITTargetAddress(&iwd_jit_slow));
   helper("iwd_jit_business_time", llvm::pointerToJITTargetAddress(&iwd_jit_business_time));
   helper("iwd_jit_share_age", llvm::pointerToJITTargetAddress(&iwd_jit_share_age));
+  helper("iwd_jit_add_business", llvm::pointerToJITTargetAddress(&iwd_jit_add_business));
   helper("iwd_jit_skill", llvm::pointerToJITTargetAddress(&iwd_jit_skill));
   helper("iwd_jit_agent_attribute", llvm::pointerToJITTargetAddress(&iwd_jit_agent_attribute));
   helper("iwd_jit_list_contains", llvm::pointerToJITTargetAddress(&iwd_jit_list_contains));
@@ -404,6 +407,14 @@ extern "C" void iwd_jit_clock(const iwd::compiler::JitArgs* args, std::int32_t p
 extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
                                               std::int64_t from, std::int64_t to) {
   return args->interp->calendar(calendar).business_time(iwd::stdlib::Instant{from}, iwd::stdlib::Instant{to}).ms;
+}
+
+// The elapsed time from `from` to the instant `ms` of `calendar`'s open time after it (the
+// next priority change under `age in CALENDAR`: the walk's wall_age).
+extern "C" std::int64_t iwd_jit_add_business(const iwd::compiler::JitArgs* args, std::int32_t calendar,
+                                             std::int64_t from, std::int64_t ms) {
+  return args->interp->calendar(calendar).add_business(iwd::stdlib::Instant{from}, iwd::stdlib::Duration{ms}).ms_since_epoch -
+         from;
 }
 
 // Reads of the agent and of list attributes: the environment's, as the interpreter reads them.
