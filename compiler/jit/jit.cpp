@@ -189,6 +189,7 @@ llvm::Error define_helpers(llvm::orc::LLJIT& lljit, llvm::orc::JITDylib& dylib) 
 JitProgram::JitProgram() = default;
 
 JitProgram::~JitProgram() {
+  stop_background_compile();  // before the JITDylibs go: it may be compiling into them
   if (impl_ && impl_->dylib) {
     std::lock_guard<std::mutex> lock(impl_->process->mutex());
     auto& session = impl_->process->jit().getExecutionSession();

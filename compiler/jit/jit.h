@@ -101,6 +101,19 @@ class JitProgram {
   std::size_t lazy_parts() const;
   std::size_t lazy_parts_compiled() const;
   bool compile_lazy_parts(std::string* error);
+  // The same on a thread of its own, one part at a time, so that the threads that evaluate
+  // items rarely compile: the parts an item needs first (each department's processes, the
+  // priority formulas, next changes and stage openings, the batch entry point), then the groups
+  // of program functions. A part a caller reaches first is compiled by that caller as before
+  // (the background thread waits for it, or the caller for the background thread). Stopped
+  // between two parts by stop_background_compile() and by the destructor (a reload: the old
+  // program is destroyed), which wait for the part under way. Does nothing without parts or
+  // when already started.
+  void start_background_compile();
+  // Waits for the background compile to end (every part compiled, or stopped); false with
+  // *error when a part failed to compile.
+  bool wait_background_compile(std::string* error);
+  void stop_background_compile();
 
   JitFunction function(FunctionRef f) const;
   JitClassify classify() const { return classify_; }

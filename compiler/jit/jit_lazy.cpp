@@ -24,6 +24,10 @@
 
 #include <fmt/format.h>
 
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 
@@ -37,6 +41,7 @@ struct LazyParts {
   const Program program;  // a copy: parts compile from it for as long as the JitProgram lives
   ProcessJit* const process;
   std::vector<std::string> symbols;  // what the parts define (compile_lazy_parts looks them up)
+  std::vector<std::pair<CodeUnit, std::vector<std::string>>> units;  // each part and its symbols
   std::size_t count = 0;
   std::atomic<std::size_t> compiled{0};
 };
@@ -167,6 +172,7 @@ std::unique_ptr<JitProgram> JitProgram::compile_lazily(const Program& program, c
       parts->symbols.push_back(name);
     }
     ++parts->count;
+    parts->units.emplace_back(unit, names);
     if (auto e = parts_dylib->define(std::make_unique<LazyPart>(parts, unit, std::move(symbols)))) {
       *error = message(std::move(e));
       return false;
@@ -258,6 +264,62 @@ bool JitProgram::compile_lazy_parts(std::string* error) {
     return false;
   }
   return true;
+}
+
+}  // namespace iwd::compiler
+
+namespace iwd::compiler {
+
+void JitProgram::start_background_compile() {
+  if (!impl_ || !impl_->lazy || impl_->background.joinable()) return;
+  Impl* impl = impl_.get();
+  impl->stop = false;
+  impl->background = std::thread([impl] {
+    // Below the threads that evaluate items (best effort: a thread's own nice value on Linux).
+    setpriority(PRIO_PROCESS, static_cast<id_t>(syscall(SYS_gettid)), 10);
+    // The parts an item needs first, first: a department's processes (classify), the
+    // formulas, next changes and stage openings (priority, next change, eligibility), the
+    // batch; the groups of program functions (the interpreter's calls through them) last.
+    auto rank = [](CodeUnit::Kind kind) {
+      switch (kind) {
+        case CodeUnit::Department: return 0;
+        case CodeUnit::Priority: return 1;
+        case CodeUnit::Next: return 2;
+        case CodeUnit::Stages: return 3;
+        case CodeUnit::Batch: return 4;
+        default: return 5;
+      }
+    };
+    std::vector<const std::pair<CodeUnit, std::vector<std::string>>*> order;
+    for (const auto& unit : impl->lazy->units) order.push_back(&unit);
+    std::stable_sort(order.begin(), order.end(), [&](const auto* a, const auto* b) { return rank(a->first.kind) < rank(b->first.kind); });
+    auto& lljit = impl->process->jit();
+    for (const auto* unit : order) {
+      if (impl->stop.load(std::memory_order_relaxed)) return;
+      // A part already compiled (by a caller) is found at once.
+      llvm::orc::SymbolLookupSet wanted;
+      for (const auto& name : unit->second) wanted.add(lljit.mangleAndIntern(name));
+      auto found = lljit.getExecutionSession().lookup(llvm::orc::makeJITDylibSearchOrder(impl->parts), std::move(wanted));
+      if (!found) {
+        impl->background_error = message(found.takeError());
+        return;
+      }
+    }
+  });
+}
+
+bool JitProgram::wait_background_compile(std::string* error) {
+  if (!impl_ || !impl_->background.joinable()) return true;
+  impl_->background.join();
+  if (impl_->background_error.empty()) return true;
+  *error = impl_->background_error;
+  return false;
+}
+
+void JitProgram::stop_background_compile() {
+  if (!impl_ || !impl_->background.joinable()) return;
+  impl_->stop = true;
+  impl_->background.join();
 }
 
 }  // namespace iwd::compiler

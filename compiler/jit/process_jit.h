@@ -9,10 +9,12 @@
 #include <llvm/Passes/PassBuilder.h>
 #include <llvm/Target/TargetMachine.h>
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 
 #include "compiler/jit/jit.h"
 #include "compiler/jit/target.h"
@@ -84,6 +86,11 @@ struct JitProgram::Impl {
   llvm::orc::JITDylib* parts = nullptr;
   std::unique_ptr<llvm::orc::IndirectStubsManager> stubs;
   std::shared_ptr<LazyParts> lazy;
+  // The background compile of the parts left (start_background_compile): its thread, asked to
+  // stop between two parts, and its first failure.
+  std::thread background;
+  std::atomic<bool> stop{false};
+  std::string background_error;  // written by the thread, read after joining it
 };
 
 // The symbols every program's code calls (the interpreter's slow paths, the process's libm)

@@ -36,6 +36,10 @@ struct LoadOptions {
   bool keep_object = false;  // keep the object file (for `iwd build`); needs `jit`
   // From source: keep the source files (LoadedRules::sources()), so that the bundle carries them.
   bool keep_sources = false;
+  // Rules compiled lazily (from source, without keep_object): compile the parts left on a
+  // thread of its own after load (JitProgram::start_background_compile), stopped when the
+  // rules are destroyed, so that the threads evaluating items rarely compile a part.
+  bool background_compile = false;
 };
 
 class LoadedRules {
@@ -55,6 +59,8 @@ class LoadedRules {
   runtime::StringPool& pool() const { return pool_; }
   const BundleManifest& manifest() const { return manifest_; }
   bool uses_jit() const { return jit_ != nullptr; }
+  // The native code (null without the JIT): its lazily compiled parts and background compile.
+  JitProgram* jit_program() const { return jit_.get(); }
   // The object files, when loaded with keep_object.
   const std::vector<std::string>& objects() const { return objects_; }
   // The bundle of these rules (needs keep_object), with their sources when kept.

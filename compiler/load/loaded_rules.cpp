@@ -39,6 +39,7 @@ std::unique_ptr<LoadedRules> LoadedRules::make(std::unique_ptr<Program> program,
       if (options.keep_object) r->objects_ = objects;
     }
     if (!r->jit_) return nullptr;
+    if (options.background_compile) r->jit_->start_background_compile();
     r->runner_ = std::make_unique<JitRunner>(*r->jit_, *r->interp_, r->string_ids_);
     r->interp_->set_native(r->runner_.get());
   }

@@ -191,5 +191,101 @@ department E when n > 0 {
   EXPECT_EQ(eager->lazy_parts(), 0u);
 }
 
+// Many parts: `departments` departments of three processes, each its own scheme (a step, a
+// boost on the age) and SLA.
+std::string many_parts(int departments) {
+  std::string s = "attributes { n: int = 0  m: int = 0 }\n";
+  for (int d = 0; d < departments; ++d)
+    s += fmt::format("priority p{0} {{ start {0}  every {1}m add {2}  boost 5 when age >= {3}h }}\n"
+                     "department D{0} when n == {0} {{\n  priority p{0}\n  sla {3}h\n"
+                     "  process A when m == 0\n  process B when m == 1\n  process C\n}}\n",
+                     d, d + 1, d % 7 + 1, d % 9 + 1);
+  return s + "default process Rest { sla 1d }\n";
+}
+
+// The background compile (JitProgram::start_background_compile) over many_parts(30): its
+// program, a lazy compile without it to compare with (its parts compiled by their callers:
+// the tests above hold those to the eager compile), and lazy ones with it.
+class LazyJitBackground : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    rules_ = iwd::test::check_text("many.iwd", many_parts(30));
+    ASSERT_TRUE(rules_->ok()) << rules_->first_problem();
+    program_ = &rules_->lower();
+    plain_ = JitProgram::compile(*program_, &error_, nullptr, kLazySplit);
+    ASSERT_NE(plain_, nullptr) << error_;
+  }
+  std::unique_ptr<JitProgram> lazy() {
+    auto jit = JitProgram::compile(*program_, &error_, nullptr, kLazySplit);
+    EXPECT_NE(jit, nullptr) << error_;
+    return jit;
+  }
+
+  std::unique_ptr<iwd::test::CheckedRules> rules_;
+  const Program* program_ = nullptr;
+  std::unique_ptr<JitProgram> plain_;
+  std::string error_;
+};
+
+// After load, the background compile leaves no part to the callers: every part compiled once
+// it ends, and every entry point then gives the answers of parts compiled by their callers.
+TEST_F(LazyJitBackground, LeavesNoPartToTheCallers) {
+  auto jit = lazy();
+  ASSERT_NE(jit, nullptr);
+  ASSERT_GT(jit->lazy_parts(), 90u);  // 30 departments, formulas, next changes; stages; batch; functions
+  EXPECT_EQ(jit->lazy_parts_compiled(), 0u);
+  jit->start_background_compile();
+  jit->start_background_compile();  // started already: nothing more
+  ASSERT_TRUE(jit->wait_background_compile(&error_)) << error_;
+  EXPECT_EQ(jit->lazy_parts_compiled(), jit->lazy_parts());
+  std::mt19937_64 rng(11);
+  EXPECT_GT(compare_compiles(*program_, *jit, *plain_, rng, 30, "background"), 0u);
+  EXPECT_EQ(jit->lazy_parts_compiled(), jit->lazy_parts());  // nothing compiled twice
+  EXPECT_TRUE(jit->wait_background_compile(&error_));  // ended: returns at once
+}
+
+// Items evaluated while the background compile runs: the callers and the background thread
+// compile parts side by side (each part once), with the same answers.
+TEST_F(LazyJitBackground, ItemsEvaluatedMeanwhileGiveTheSameAnswers) {
+  for (int round = 0; round < 3; ++round) {
+    auto jit = lazy();
+    ASSERT_NE(jit, nullptr);
+    jit->start_background_compile();
+    std::mt19937_64 rng(round + 1);
+    EXPECT_GT(compare_compiles(*program_, *jit, *plain_, rng, 10, fmt::format("round {}", round)), 0u);
+    ASSERT_TRUE(jit->wait_background_compile(&error_)) << error_;
+    EXPECT_EQ(jit->lazy_parts_compiled(), jit->lazy_parts());
+  }
+}
+
+// A reload during the background compile: the old program destroyed while its thread compiles
+// (the destructor stops it between two parts and waits for the part under way), at once or
+// after a first item; a stopped program still compiles what its callers reach.
+TEST_F(LazyJitBackground, AProgramDestroyedMeanwhileStopsIt) {
+  Interpreter interp(*program_);
+  std::mt19937_64 rng(3);
+  RandomEnv env(*program_, rng);
+  env.randomize();
+  const std::int64_t inputs[kInputCount] = {1767603600000};
+  const JitArgs args = env.args(inputs, interp);
+  for (int reload = 0; reload < 6; ++reload) {
+    auto jit = lazy();
+    ASSERT_NE(jit, nullptr);
+    jit->start_background_compile();
+    if (reload % 2) {
+      std::int32_t detail = 0;
+      EXPECT_EQ(jit->classify()(&args, &detail), interp.classify(env, stdlib::Instant{inputs[0]}).process);
+    }
+    if (reload == 5) {  // stopped, then used: its callers compile what is left
+      jit->stop_background_compile();
+      const std::size_t stopped = jit->lazy_parts_compiled();
+      EXPECT_GT(compare_compiles(*program_, *jit, *plain_, rng, 5, "stopped"), 0u);
+      EXPECT_GE(jit->lazy_parts_compiled(), stopped);
+      EXPECT_TRUE(jit->wait_background_compile(&error_));  // stopped: nothing to wait for
+    }
+    jit.reset();  // the reload: stops and joins the thread before the code goes
+  }
+}
+
 }  // namespace
 }  // namespace iwd::compiler
