@@ -1,0 +1,186 @@
+"""What bench/fixed_rate_postgresql.py, bench/recovery_postgresql.py and bench/nodes_postgresql.py
+share (issue 18's figures): `iwd serve` started on a PostgreSQL cluster of tests/cli/pg_cluster.py,
+bench/fixed_rate run against it, the CPU time of a process tree read from /proc."""
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(ROOT, "tests", "cli"))
+from pg_cluster import Cluster  # noqa: E402,F401  (re-exported for the scripts)
+from serve_lib import call  # noqa: E402,F401  (call(port, method, path, body, token))
+
+RULES = os.path.join(ROOT, "examples", "enterprise.iwd")
+# A create of bench/load/create.lua's kind, its id unique to the run and the request.
+BODY = '{"id":"f{run}-{id}","department":"Sales","segment":"Silver"}'
+TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def store_url(cluster, database):
+    return f"postgresql://iwd@/{database}?host={cluster.dir}"
+
+
+def fresh_database(cluster, name):
+    cluster.sql(f"CREATE DATABASE {name}")
+    return store_url(cluster, name)
+
+
+def write_config(folder, config):
+    path = os.path.join(folder, "config.json")
+    with open(path, "w") as f:
+        json.dump(config, f)
+    return path
+
+
+def start_serve(iwd, folder, store, config, extra=(), wait=30, name="serve"):
+    """`iwd serve --store STORE` on a free loopback port, its data and log in FOLDER; started again
+    while a killed holder's lease runs out (exit 1). Returns (process, port, seconds from the first
+    start to the port file, seconds from the start that succeeded to it)."""
+    began = time.monotonic()
+    data = os.path.join(folder, name)
+    os.makedirs(data, exist_ok=True)
+    port_file = os.path.join(folder, name + ".port")
+    while True:
+        if os.path.exists(port_file):
+            os.unlink(port_file)
+        log = open(os.path.join(folder, name + ".log"), "a")
+        launched = time.monotonic()
+        proc = subprocess.Popen([iwd, "serve", "--rules", RULES, "--data", data, "--listen", "127.0.0.1:0",
+                                 "--port-file", port_file, "--store", store, "--config", write_config(folder, config)]
+                                + list(extra), stderr=log)
+        while proc.poll() is None and not (os.path.exists(port_file) and open(port_file).read().strip()):
+            time.sleep(0.005)
+        if proc.poll() is None:
+            now = time.monotonic()
+            return proc, int(open(port_file).read()), now - began, now - launched
+        if time.monotonic() - began > wait:
+            raise SystemExit(f"iwd serve did not start in {wait} s: see {log.name}")
+        time.sleep(0.05)
+
+
+def stop(proc):
+    if proc and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def cpu_seconds(pid):
+    """User + system CPU time of a process, its threads included."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICKS
+
+
+def tree_cpu_seconds(root):
+    """CPU time of ROOT and its live children (PostgreSQL's postmaster and its backends)."""
+    total = 0.0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            if int(entry) == root or int(fields[1]) == root:
+                total += (int(fields[11]) + int(fields[12])) / TICKS
+        except OSError:
+            pass
+    return total
+
+
+def postmaster(cluster):
+    return int(open(os.path.join(cluster.dir, "data", "postmaster.pid")).readline())
+
+
+def fixed_rate(generator, urls, rate, seconds, warmup=2, connections=128, body=BODY, timeout=None):
+    """One run of bench/fixed_rate: its JSON report."""
+    args = [generator]
+    for u in urls:
+        args += ["--url", u]
+    args += ["--rate", str(rate), "--duration", str(seconds), "--warmup", str(warmup), "--connections", str(connections),
+             "--body", body, "--timeout", "10"]
+    out = subprocess.run(args, capture_output=True, text=True, timeout=timeout or (warmup + seconds + 60))
+    if out.returncode != 0:
+        raise SystemExit(f"fixed_rate failed ({out.returncode}): {out.stderr}")
+    return json.loads(out.stdout)
+
+
+def load_average():
+    return open("/proc/loadavg").read().split()[0]
+
+
+def temporary_folder():
+    return tempfile.mkdtemp(prefix="iwd_bench_")
+
+
+def with_cpu(cluster, pids, measure):
+    """MEASURE() (a fixed_rate report), with the CPU time the iwd processes PIDS and PostgreSQL spent
+    meanwhile per response: iwd_us_per_create, pg_us_per_create."""
+    pg = postmaster(cluster)
+    iwd0, pg0 = sum(cpu_seconds(p) for p in pids), tree_cpu_seconds(pg)
+    out = measure()
+    iwd1, pg1 = sum(cpu_seconds(p) for p in pids), tree_cpu_seconds(pg)
+    creates = max(1, out["responses"])
+    out["iwd_us_per_create"] = (iwd1 - iwd0) * 1e6 / creates
+    out["pg_us_per_create"] = (pg1 - pg0) * 1e6 / creates
+    return out
+
+
+def alternate(rounds, cases, run, show):
+    """RUN(cluster, folder, round, case) for each case in turn, ROUNDS times, on one PostgreSQL
+    cluster of its own; SHOW(round, case, result, load average before) printed after each. Returns
+    {case: [result of each round]}; the cluster stopped and the folder removed at the end."""
+    cluster, folder, results = Cluster(), temporary_folder(), {}
+    try:
+        for r in range(rounds):
+            for case in cases:
+                load = load_average()
+                out = run(cluster, folder, r, case)
+                results.setdefault(case, []).append(out)
+                print(show(r, case, out, load), flush=True)
+    finally:
+        cluster.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    return results
+
+
+def median(runs, field):
+    """The median over RUNS of FIELD (a function of a run)."""
+    return statistics.median(field(o) for o in runs)
+
+
+def table(cases, results, columns):
+    """A Markdown table of the medians: a row per case, COLUMNS a list of (title, function of
+    (case, that case's runs) giving the cell's text)."""
+    print("| " + " | ".join(title for title, _ in columns) + " |")
+    print("|" + " --- |" * len(columns))
+    for case in cases:
+        print("| " + " | ".join(cell(case, results[case]) for _, cell in columns) + " |")
+
+
+def load_columns(latencies=("p50", "p99", "p99.9", "max")):
+    """The columns of a fixed_rate run: the achieved rate, the medians of LATENCIES, the non-2xx
+    answers and errors of all runs, the CPU per create."""
+    return ([("achieved", lambda c, runs: f"{median(runs, lambda o: o['achieved_rate']):,.0f}/s")]
+            + [(q, lambda c, runs, q=q: f"{median(runs, lambda o: o['latency_ms'][q]):.2f} ms") for q in latencies]
+            + [("non-2xx + errors", lambda c, runs: str(sum(o["non_2xx"] + sum(o["errors"].values()) for o in runs))),
+               ("iwd + PostgreSQL CPU per create", lambda c, runs: f"{median(runs, lambda o: o['iwd_us_per_create']):.1f} + "
+                                                                   f"{median(runs, lambda o: o['pg_us_per_create']):.1f} us")])
+
+
+def describe(out):
+    """One line of a fixed_rate run with its CPU per create."""
+    lat, err = out["latency_ms"], out["errors"]
+    per_url = ", ".join(f"{u['achieved_rate']:.0f}" for u in out.get("per_url", []))
+    return (f"{out['achieved_rate']:.0f}/s achieved{' (' + per_url + ')' if per_url else ''}, p50 {lat['p50']:.2f} ms, "
+            f"p99 {lat['p99']:.2f} ms, p99.9 {lat['p99.9']:.2f} ms, max {lat['max']:.1f} ms, non-2xx {out['non_2xx']}, "
+            f"errors {sum(err.values())}, max queued {out['max_queued']}, iwd {out['iwd_us_per_create']:.1f} us + "
+            f"PostgreSQL {out['pg_us_per_create']:.1f} us CPU per create")
