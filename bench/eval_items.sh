@@ -6,11 +6,15 @@
 # `--stats` says the evaluation alone took: from the source (parsed and compiled each run), from
 # a bundle (`iwd build`: native code loaded), and the hand-written C++ equivalent
 # (bench/eval_items_hand.cpp, its output checked byte for byte against iwd's), in each round.
+# Several iwd binaries, comma-separated (a before and an after), are run in turn in each round,
+# their outputs checked equal. "fixed" is the same run with one item: the process's start and
+# the rules' load: the rest of a run is what its items cost.
 #
-#   bench/eval_items.sh [IWD_BINARY] [N] [ROUNDS] [HAND_BINARY]
+#   bench/eval_items.sh [IWD_BINARY[,IWD_BINARY...]] [N] [ROUNDS] [HAND_BINARY]
 set -euo pipefail
 
-iwd=${1:-build/bin/iwd}
+IFS=, read -r -a binaries <<<"${1:-build/bin/iwd}"
+iwd=${binaries[0]}
 n=${2:-100000}
 rounds=${3:-3}
 hand=${4:-$(dirname "$iwd")/../bench/eval_items_hand}
@@ -45,22 +49,25 @@ with open(f"{work}/items.jsonl", "w") as f:
 EOF
 
 echo "machine: $(nproc) CPUs, $(lscpu | sed -n 's/^Model name: *//p'), load $(cut -d' ' -f1-3 /proc/loadavg)"
-echo "items: $n; $("$iwd" --version 2>/dev/null | head -1 || true)"
+for b in "${binaries[@]}"; do echo "binary $b: $("$b" --version 2>/dev/null | head -1 || true)"; done
+echo "items: $n"
 "$iwd" build "$work/population.iwd" -o "$work/population.iwdb" -q
-# One run: LABEL then the command; its output must be one line an item, the same in every run.
+head -1 "$work/items.jsonl" >"$work/one.jsonl"
+# One run: LABEL, the item count, then the command; its output must be one line an item, the
+# same in every run of that many items.
 run() {
-  local label=$1
-  shift
+  local label=$1 count=$2
+  shift 2
   /usr/bin/time -f "%e %U %S" -o "$work/time" "$@" >"$work/out.jsonl" 2>"$work/stats"
   read -r wall user sys <"$work/time"
   lines=$(wc -l <"$work/out.jsonl")
-  [[ $lines == "$n" ]] || { echo "$label: expected $n results, got $lines" >&2; exit 1; }
-  if [[ -f $work/first.jsonl ]]; then
-    cmp -s "$work/first.jsonl" "$work/out.jsonl" || { echo "$label: its output differs from the first run's" >&2; exit 1; }
+  [[ $lines == "$count" ]] || { echo "$label: expected $count results, got $lines" >&2; exit 1; }
+  if [[ -f $work/first$count.jsonl ]]; then
+    cmp -s "$work/first$count.jsonl" "$work/out.jsonl" || { echo "$label: its output differs from the first run's" >&2; exit 1; }
   else
-    cp "$work/out.jsonl" "$work/first.jsonl"
+    cp "$work/out.jsonl" "$work/first$count.jsonl"
   fi
-  python3 - "$label" "$n" "$wall" "$user" "$sys" "$(tail -1 "$work/stats")" <<'EOF'
+  python3 - "$label" "$count" "$wall" "$user" "$sys" "$(tail -1 "$work/stats")" <<'EOF'
 import sys
 label, n, wall, user, sys_ = sys.argv[1], int(sys.argv[2]), float(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5])
 stats = f"; --stats: {sys.argv[6]}" if sys.argv[6] else ""
@@ -68,10 +75,14 @@ print(f"{label}: wall {wall:.2f} s ({n / wall / 1e6:.2f} M items/s, {wall / n * 
       f"CPU {user + sys_:.2f} s ({n / (user + sys_) / 1e6:.2f} M items/s, {(user + sys_) / n * 1e9:.0f} ns/item){stats}")
 EOF
 }
-args=(--items "$work/items.jsonl" --ages 5h --at 2026-01-05T09:00:00Z --stats)
+args=(--ages 5h --at 2026-01-05T09:00:00Z --stats)
 for ((r = 1; r <= rounds; r++)); do
   echo "round $r"
-  run "  iwd eval, source" "$iwd" eval "$work/population.iwd" "${args[@]}"
-  run "  iwd eval, bundle" "$iwd" eval "$work/population.iwdb" "${args[@]}"
-  if [[ -x $hand ]]; then run "  hand-written C++" "$hand" "$work/items.jsonl" 5 1767603600000; fi
+  for b in "${binaries[@]}"; do
+    label=$([[ ${#binaries[@]} -gt 1 ]] && echo " ($b)" || true)
+    run "  iwd eval, source$label" "$n" "$b" eval "$work/population.iwd" --items "$work/items.jsonl" "${args[@]}"
+    run "  iwd eval, bundle$label" "$n" "$b" eval "$work/population.iwdb" --items "$work/items.jsonl" "${args[@]}"
+    run "  fixed (one item), bundle$label" 1 "$b" eval "$work/population.iwdb" --items "$work/one.jsonl" "${args[@]}"
+  done
+  if [[ -x $hand ]]; then run "  hand-written C++" "$n" "$hand" "$work/items.jsonl" 5 1767603600000; fi
 done

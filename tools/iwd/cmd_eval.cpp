@@ -5,11 +5,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
 #include <iostream>
 #include <iterator>
+#include <memory>
+#include <mutex>
 #include <string_view>
+#include <thread>
 
 #include "compiler/diag/json_text.h"
 #include "compiler/diag/render.h"
@@ -48,10 +55,148 @@ std::string json_string(std::string_view text) {
   return out;
 }
 
-void put_int(std::string& out, std::int64_t v) {
-  char digits[24];
-  out.append(digits, std::to_chars(digits, digits + sizeof digits, v).ptr);
-}
+// The output of a block of items, appended to through a pointer (issue 19: std::string's
+// appends, a call each with the text's length counted at run time, were a fifth of printing):
+// each piece makes room for itself, and a literal's length is known at compile time.
+class OutBuf {
+ public:
+  void clear() { end_ = data_.get(); }
+  std::string_view view() const { return {data_.get(), static_cast<std::size_t>(end_ - data_.get())}; }
+  template <std::size_t N>
+  void lit(const char (&text)[N]) {
+    room(N - 1);
+    std::memcpy(end_, text, N - 1);
+    end_ += N - 1;
+  }
+  void put(std::string_view text) {
+    if (text.empty()) return;
+    room(text.size());
+    std::memcpy(end_, text.data(), text.size());
+    end_ += text.size();
+  }
+  void put(char c) {
+    room(1);
+    *end_++ = c;
+  }
+  void put_int(std::int64_t v) {
+    room(24);
+    end_ = std::to_chars(end_, end_ + 24, v).ptr;
+  }
+  // A JSON string, as put_string writes it.
+  void put_json(std::string_view text) {
+    const auto plain = [](char c) { return c != '"' && c != '\\' && static_cast<unsigned char>(c) >= 0x20; };
+    if (!std::all_of(text.begin(), text.end(), plain)) {  // escapes: seldom
+      std::string quoted;
+      put_string(quoted, text);
+      put(quoted);
+      return;
+    }
+    room(text.size() + 2);
+    *end_++ = '"';
+    std::memcpy(end_, text.data(), text.size());
+    end_ += text.size();
+    *end_++ = '"';
+  }
+  // Room for n more bytes: a pointer to them, to be passed back to advance() with the end of
+  // what was written there.
+  char* reserve(std::size_t n) {
+    room(n);
+    return end_;
+  }
+  void advance(char* end) { end_ = end; }
+
+ private:
+  void room(std::size_t n) {
+    if (static_cast<std::size_t>(cap_ - end_) < n) grow(n);
+  }
+  void grow(std::size_t n) {
+    const std::size_t used = static_cast<std::size_t>(end_ - data_.get());
+    const std::size_t capacity = std::max<std::size_t>(2 * static_cast<std::size_t>(cap_ - data_.get()), used + n + 4096);
+    auto bigger = std::make_unique<char[]>(capacity);
+    if (used != 0) std::memcpy(bigger.get(), data_.get(), used);
+    data_ = std::move(bigger);
+    end_ = data_.get() + used;
+    cap_ = data_.get() + capacity;
+  }
+
+  std::unique_ptr<char[]> data_;
+  char* end_ = nullptr;
+  char* cap_ = nullptr;
+};
+
+// Instants and durations written as stdlib::append_instant and append_duration write them, from
+// caches (issue 19: formatting them was a tenth of `iwd eval --items`): an instant's date,
+// `YYYY-MM-DDT`, is the one of the instant before for most items of a file, and is written
+// again only when the day changes, the time of day by digit pairs; a duration's text is kept by
+// its value (a file's items share a few: the next change, the offer timeout).
+class TimeWriter {
+ public:
+  void instant(OutBuf& out, std::int64_t ms) {
+    constexpr std::int64_t kDay = 86'400'000;
+    if (ms < 0) {  // before 1970: as the library writes it
+      std::string text;
+      stdlib::append_instant(text, stdlib::Instant{ms});
+      out.put(text);
+      return;
+    }
+    const std::int64_t day = ms / kDay;
+    std::int64_t rest = ms % kDay;
+    if (day != day_) {  // the date as the library writes it, up to and including the `T`
+      std::string text;
+      stdlib::append_instant(text, stdlib::Instant{day * kDay});
+      date_ = text.substr(0, text.find('T') + 1);
+      day_ = day;
+    }
+    out.put(date_);
+    char* const start = out.reserve(16);
+    char* p = start;
+    const int millis = static_cast<int>(rest % 1000);
+    rest /= 1000;
+    p = two(p, static_cast<int>(rest / 3600));
+    *p++ = ':';
+    p = two(p, static_cast<int>(rest / 60 % 60));
+    *p++ = ':';
+    p = two(p, static_cast<int>(rest % 60));
+    if (millis != 0) {
+      *p++ = '.';
+      *p++ = static_cast<char>('0' + millis / 100);
+      p = two(p, millis % 100);
+    }
+    *p++ = 'Z';
+    out.advance(p);
+  }
+
+  void duration(OutBuf& out, std::int64_t ms) {
+    Cached& c = durations_[static_cast<std::uint64_t>(ms ^ (ms >> 21)) * 0x9E3779B97F4A7C15ULL >> 58];
+    if (c.ms != ms || c.len == 0) {
+      std::string text;
+      stdlib::append_duration(text, stdlib::Duration{ms});
+      if (text.size() >= sizeof c.text) {
+        out.put(text);
+        return;
+      }
+      c.ms = ms;
+      c.len = static_cast<std::uint8_t>(text.size());
+      std::copy(text.begin(), text.end(), c.text);
+    }
+    out.put(std::string_view(c.text, c.len));
+  }
+
+ private:
+  static char* two(char* at, int v) {
+    at[0] = static_cast<char>('0' + v / 10);
+    at[1] = static_cast<char>('0' + v % 10);
+    return at + 2;
+  }
+  struct Cached {
+    std::int64_t ms = 0;
+    std::uint8_t len = 0;  // 0: empty
+    char text[31];
+  };
+  std::int64_t day_ = -1;
+  std::string date_;
+  std::array<Cached, 64> durations_{};
+};
 
 // One item's answers from the rules' table, kept from its evaluation to its printing (a
 // block is evaluated, then printed, so that only the evaluation is timed for --stats).
@@ -106,90 +251,95 @@ class Printer {
     for (const std::string& age : ages) ages_.push_back(json_string(age));
   }
 
-  void print(const Answers& a, std::string& out) const {
+  void print(const Answers& a, OutBuf& out) {
     namespace abi = runtime::abi;
     if (a.process < 0 || a.process >= t_.process_count) {
-      out += "{\"rejected\":";
-      put_string(out, t_.rejection(t_.ctx, a.detail));
-      out += "}\n";
+      out.lit("{\"rejected\":");
+      out.put_json(t_.rejection(t_.ctx, a.detail));
+      out.lit("}\n");
       return;
     }
-    out += heads_[static_cast<std::size_t>(a.process)];
+    out.put(heads_[static_cast<std::size_t>(a.process)]);
     if (a.clock.due != abi::kNone) {
-      out += '"';
-      stdlib::append_instant(out, stdlib::Instant{a.clock.due});
-      out += '"';
+      out.put('"');
+      time_.instant(out, a.clock.due);
+      out.put('"');
     } else {
-      out += "null";
+      out.lit("null");
     }
-    out += ",\"priority\":[";
+    out.lit(",\"priority\":[");
     for (std::size_t i = 0; i < ages_.size(); ++i) {
-      out += i ? ",{\"age\":" : "{\"age\":";
-      out += ages_[i];
-      out += ",\"value\":";
-      put_int(out, a.priorities[i]);
-      out += '}';
+      if (i != 0) out.put(',');
+      out.lit("{\"age\":");
+      out.put(ages_[i]);
+      out.lit(",\"value\":");
+      out.put_int(a.priorities[i]);
+      out.put('}');
     }
-    out += "],\"next_change\":[";
+    out.lit("],\"next_change\":[");
     for (std::size_t i = 0; i < ages_.size(); ++i) {
-      out += i ? ",{\"age\":" : "{\"age\":";
-      out += ages_[i];
-      out += ",\"at\":";
-      if (a.changes[i].never) out += "null";
+      if (i != 0) out.put(',');
+      out.lit("{\"age\":");
+      out.put(ages_[i]);
+      out.lit(",\"at\":");
+      if (a.changes[i].never) out.lit("null");
       else duration(a.changes[i].age, out);
-      if (!a.changes[i].exact) out += ",\"exact\":false";
-      out += '}';
+      if (!a.changes[i].exact) out.lit(",\"exact\":false");
+      out.put('}');
     }
-    out += "],\"terms\":{\"offer_timeout\":";
+    out.lit("],\"terms\":{\"offer_timeout\":");
     duration(a.terms.offer_timeout, out);
-    out += ",\"complete_within\":";
+    out.lit(",\"complete_within\":");
     duration(a.terms.complete_within, out);
-    out += ",\"expire_after\":";
+    out.lit(",\"expire_after\":");
     duration(a.terms.expire_after, out);
-    out += ",\"media\":";
+    out.lit(",\"media\":");
     text(a.terms.media, out);
-    out += "},\"stages\":[";
+    out.lit("},\"stages\":[");
     for (std::size_t k = 0; k < a.stages.size(); ++k) {
       static constexpr const char* kKinds[] = {"agent", "group", "skill"};
       const abi::Stage& st = a.stages[k];
-      out += k ? ",{\"kind\":" : "{\"kind\":";
-      put_string(out, st.kind <= abi::kStageSkill ? kKinds[st.kind] : "skill");
-      out += ",\"opens\":";
+      if (k != 0) out.put(',');
+      out.lit("{\"kind\":");
+      out.put_json(st.kind <= abi::kStageSkill ? kKinds[st.kind] : "skill");
+      out.lit(",\"opens\":");
       duration(st.opens_at, out);
-      if (st.kind == abi::kStageAgent) out += ",\"agent\":";
-      if (st.kind == abi::kStageGroup) out += ",\"group\":";
+      if (st.kind == abi::kStageAgent) out.lit(",\"agent\":");
+      if (st.kind == abi::kStageGroup) out.lit(",\"group\":");
       if (st.kind == abi::kStageAgent || st.kind == abi::kStageGroup) text(st.value, out);
-      out += '}';
+      out.put('}');
     }
-    out += ']';
+    out.put(']');
     if (agents_ != 0) {
-      out += ",\"eligible\":[";
+      out.lit(",\"eligible\":[");
       for (std::size_t k = 0; k < agents_; ++k)
         for (std::size_t i = 0; i < ages_.size(); ++i) {
-          out += k || i ? ",{\"agent\":" : "{\"agent\":";
-          put_int(out, static_cast<std::int64_t>(k));
-          out += ",\"at\":";
-          out += ages_[i];
-          out += a.eligible[k * ages_.size() + i] ? ",\"eligible\":true}" : ",\"eligible\":false}";
+          if (k != 0 || i != 0) out.put(',');
+          out.lit("{\"agent\":");
+          out.put_int(static_cast<std::int64_t>(k));
+          out.lit(",\"at\":");
+          out.put(ages_[i]);
+          if (a.eligible[k * ages_.size() + i]) out.lit(",\"eligible\":true}");
+          else out.lit(",\"eligible\":false}");
         }
-      out += ']';
+      out.put(']');
     }
-    out += "}\n";
+    out.lit("}\n");
   }
 
  private:
-  static void duration(std::int64_t ms, std::string& out) {
+  void duration(std::int64_t ms, OutBuf& out) {
     if (ms == runtime::abi::kNone) {
-      out += "null";
+      out.lit("null");
       return;
     }
-    out += '"';
-    stdlib::append_duration(out, stdlib::Duration{ms});
-    out += '"';
+    out.put('"');
+    time_.duration(out, ms);
+    out.put('"');
   }
-  void text(std::int64_t id, std::string& out) const {
-    if (id == runtime::abi::kNone) out += "null";
-    else put_string(out, pool_.view(static_cast<std::uint32_t>(id)));
+  void text(std::int64_t id, OutBuf& out) const {
+    if (id == runtime::abi::kNone) out.lit("null");
+    else out.put_json(pool_.view(static_cast<std::uint32_t>(id)));
   }
 
   const runtime::abi::RulesV1& t_;
@@ -197,6 +347,82 @@ class Printer {
   std::size_t agents_;
   std::vector<std::string> heads_;  // by process: `{"process":"...","department":...,"due":`
   std::vector<std::string> ages_;   // quoted
+  TimeWriter time_;
+};
+
+// A block of `--items` lines: decoded by the reader thread, then evaluated and printed.
+struct EvalBlock {
+  struct Entry {
+    std::size_t line = 0;
+    DecodedItem::Status status = DecodedItem::Ok;
+    runtime::ItemRecord record;
+    std::string error;
+    Answers answers;
+  };
+  static constexpr std::size_t kSize = 256;
+  std::vector<Entry> entries{kSize};
+  std::size_t used = 0;
+};
+
+// The blocks between the reader thread and the one that answers: a few, going round; full
+// ones are handed over in input order, answered ones given back to be filled again.
+class EvalBlocks {
+ public:
+  EvalBlocks() {
+    for (auto& b : blocks_) empty_.push_back(&b);
+  }
+  // Reader: a block to fill (waits until one is given back).
+  EvalBlock* take_empty() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return !empty_.empty(); });
+    EvalBlock* b = empty_.front();
+    empty_.pop_front();
+    b->used = 0;
+    return b;
+  }
+  // Reader: hands a filled block over and takes the next to fill.
+  EvalBlock* hand_over(EvalBlock* b) {
+    {
+      std::lock_guard lock(mutex_);
+      full_.push_back(b);
+    }
+    changed_.notify_all();
+    return take_empty();
+  }
+  // Reader: at the end of the input, hands its last block over (if it holds lines).
+  void finish(EvalBlock* b) {
+    {
+      std::lock_guard lock(mutex_);
+      if (b->used != 0) full_.push_back(b);
+      else empty_.push_back(b);
+      done_ = true;
+    }
+    changed_.notify_all();
+  }
+  // Answerer: the next full block in input order; null once the reader has finished and
+  // every block it filled has been taken.
+  EvalBlock* take_full() {
+    std::unique_lock lock(mutex_);
+    changed_.wait(lock, [this] { return !full_.empty() || done_; });
+    if (full_.empty()) return nullptr;
+    EvalBlock* b = full_.front();
+    full_.pop_front();
+    return b;
+  }
+  void give_back(EvalBlock* b) {
+    {
+      std::lock_guard lock(mutex_);
+      empty_.push_back(b);
+    }
+    changed_.notify_all();
+  }
+
+ private:
+  std::array<EvalBlock, 4> blocks_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<EvalBlock*> empty_, full_;
+  bool done_ = false;
 };
 
 // Whether a function of the rules reads the item's `id` (else the decoder need not intern it).
@@ -258,18 +484,22 @@ int run_eval(const EvalOptions& opts) {
       return kExitUsage;
     }
   const std::vector<runtime::abi::Agent> views = agents->views();
-  const Printer printer(*e.table, e.pool, age_texts, views.size());
+  Printer printer(*e.table, e.pool, age_texts, views.size());
 
   // A capture the runtime refuses or rejects is a result: {"rejected": "..."}, worded as the
   // runtime words it; what is not an item at all is an input error.
   std::int64_t eval_ns = 0, count = 0;
-  std::string out;
+  OutBuf out;
   auto put_message = [&out](std::string_view key, std::string_view message) {
-    out += "{\"";
-    out += key;
-    out += "\":";
-    put_string(out, message);
-    out += "}\n";
+    out.lit("{\"");
+    out.put(key);
+    out.lit("\":");
+    out.put_json(message);
+    out.lit("}\n");
+  };
+  auto write_out = [&out] {
+    const std::string_view text = out.view();
+    std::cout.write(text.data(), static_cast<std::streamsize>(text.size())).flush();
   };
   auto since = [](std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
@@ -289,7 +519,7 @@ int run_eval(const EvalOptions& opts) {
       eval_ns += since(t0);
       printer.print(answers, out);
     }
-    std::cout << out << std::flush;
+    write_out();
     count = 1;
   } else {
     const int fd = opts.items == "-" ? STDIN_FILENO : ::open(opts.items.c_str(), O_RDONLY | O_CLOEXEC);
@@ -302,34 +532,28 @@ int run_eval(const EvalOptions& opts) {
     // Items a block at a time: their classification, clock and first priority in one call of
     // the table's batch entry point (runtime/abi.h), the rest per item; printed in input order.
     // A block is answered when full, or as soon as no more input is ready, so that a pipe fed
-    // a line at a time gets each answer before it sends the next. The entries are kept from
-    // block to block, their records' and answers' storage reused.
-    constexpr std::size_t kBlock = 256;
-    struct Entry {
-      std::size_t line = 0;
-      DecodedItem::Status status = DecodedItem::Ok;
-      runtime::ItemRecord record;
-      std::string error;
-      Answers answers;
-    };
-    std::vector<Entry> block(kBlock);
-    std::size_t used = 0;
+    // a line at a time gets each answer before it sends the next. Two threads share the work
+    // (issue 19): a reader reads and decodes blocks while this thread evaluates and prints the
+    // ones before, handed over in order through `Blocks`; the blocks' records' and answers'
+    // storage is reused.
     std::vector<const runtime::ItemRecord*> records;
     std::vector<runtime::abi::BatchResult> results;
-    auto flush = [&] {
+    auto answer = [&](EvalBlock& block) {
       records.clear();
-      for (std::size_t k = 0; k < used; ++k)
-        if (block[k].status == DecodedItem::Ok) records.push_back(&block[k].record);
+      for (std::size_t k = 0; k < block.used; ++k)
+        if (block.entries[k].status == DecodedItem::Ok) records.push_back(&block.entries[k].record);
       results.resize(records.size());
       const auto t0 = std::chrono::steady_clock::now();
       runtime::abi::evaluate_batch(*e.table, records.data(), static_cast<std::uint32_t>(records.size()), at, ages.front(),
                                    results.data());
-      for (std::size_t k = 0, r = 0; k < used; ++k)
-        if (block[k].status == DecodedItem::Ok) evaluate(*e.table, block[k].record, ages, views, at, block[k].answers, &results[r++]);
+      for (std::size_t k = 0, r = 0; k < block.used; ++k) {
+        EvalBlock::Entry& entry = block.entries[k];
+        if (entry.status == DecodedItem::Ok) evaluate(*e.table, entry.record, ages, views, at, entry.answers, &results[r++]);
+      }
       eval_ns += since(t0);
       out.clear();
-      for (std::size_t k = 0; k < used; ++k) {
-        const Entry& entry = block[k];
+      for (std::size_t k = 0; k < block.used; ++k) {
+        const EvalBlock::Entry& entry = block.entries[k];
         if (entry.status == DecodedItem::BadInput) {
           put_message("error", fmt::format("line {}: {}", entry.line, entry.error));
           continue;
@@ -338,20 +562,28 @@ int run_eval(const EvalOptions& opts) {
         else printer.print(entry.answers, out);
         ++count;
       }
-      used = 0;
-      std::cout << out << std::flush;
+      write_out();
     };
-    std::string_view line;
-    for (std::size_t n = 1;; ++n) {
-      if (used != 0 && !in.ready()) flush();
-      if (!in.next(&line)) break;
-      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      Entry& entry = block[used++];
-      entry.line = n;
-      entry.status = decoder.decode(line, &entry.record, &entry.error);
-      if (used == kBlock) flush();
+    EvalBlocks blocks;
+    std::thread reader([&] {
+      EvalBlock* block = blocks.take_empty();
+      std::string_view line;
+      for (std::size_t n = 1;; ++n) {
+        if (block->used != 0 && !in.ready()) block = blocks.hand_over(block);
+        if (!in.next(&line)) break;
+        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+        EvalBlock::Entry& entry = block->entries[block->used++];
+        entry.line = n;
+        entry.status = decoder.decode(line, &entry.record, &entry.error);
+        if (block->used == block->entries.size()) block = blocks.hand_over(block);
+      }
+      blocks.finish(block);
+    });
+    while (EvalBlock* block = blocks.take_full()) {
+      answer(*block);
+      blocks.give_back(block);
     }
-    flush();
+    reader.join();
     if (fd != STDIN_FILENO) ::close(fd);
     if (!in.error().empty()) {
       std::cerr << "iwd eval: cannot read '" << opts.items << "': " << in.error() << "\n";

@@ -60,6 +60,8 @@ class ItemDecoder {
   // For the one-pass reader: the slot of a line's k-th key, and a string value's number.
   int slot(std::size_t k, std::string_view key);
   std::uint32_t intern(std::uint32_t slot, std::string_view text);
+  // A time value's instant, as stdlib::parse_instant reads it; false when it does not.
+  bool instant(std::string_view text, std::int64_t* ms);
 
  private:
   const runtime::Schema& schema_;
@@ -70,6 +72,9 @@ class ItemDecoder {
   std::vector<bool> given_;
   std::vector<int> key_slots_;  // by key position: the slot it named in the line before
   std::vector<std::vector<std::pair<std::string, std::uint32_t>>> values_;  // by slot: text, number
+  char date_[10] = {};      // the last plain instant's `YYYY-MM-DD` (instant())
+  std::size_t date_len_ = 0;  // 0: none yet
+  std::int64_t midnight_ = 0;  // its day's first instant
 };
 
 // Lines of a file descriptor, read in large blocks without copying each line, for `--items`:
@@ -92,6 +97,7 @@ class LineReader {
   int fd_;
   std::string buf_;
   std::size_t pos_ = 0;  // the start of the first line not yet returned
+  std::size_t nl_ = std::string::npos;  // npos, or the first '\n' from pos_ (found by ready())
   bool eof_ = false;
   std::string error_;
 };
