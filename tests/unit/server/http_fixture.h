@@ -10,7 +10,9 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <string>
+#include <thread>
 
 #include "server/config.h"
 #include "server/http.h"
@@ -42,26 +44,46 @@ inline int connect_loopback(int port, int timeout_s = 10) {
   return fd;
 }
 
+// Every byte of `data` sent on `fd` (as far as the peer takes them).
+inline void send_all(int fd, const std::string& data) {
+  for (std::size_t sent = 0; sent < data.size();) {
+    const ssize_t n = ::send(fd, data.data() + sent, data.size() - sent, MSG_NOSIGNAL);
+    if (n <= 0) return;
+    sent += static_cast<std::size_t>(n);
+  }
+}
+
+// `request` (a whole HTTP/1.1 request, `Connection: close`) on a connection of its own, the
+// reply read to the end ("" when nobody answered); every wait bounded by 10 s. `delay`: before
+// reading (a slow client).
+inline std::string http_roundtrip(int port, const std::string& request, std::chrono::milliseconds delay = {}) {
+  const int fd = connect_loopback(port);
+  if (fd < 0) return {};
+  send_all(fd, request);
+  std::this_thread::sleep_for(delay);
+  std::string reply;
+  char buffer[8192];
+  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) reply.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return reply;
+}
+
+// The text of a request: its line, Host, `Connection: close`, `more_headers` (each ending in
+// CRLF), the bearer `token` if any, and a JSON body unless a GET.
+inline std::string http_request(const std::string& method, const std::string& target, const std::string& token,
+                                const std::string& body = {}, const std::string& more_headers = {}) {
+  std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + more_headers;
+  if (!token.empty()) r += "Authorization: Bearer " + token + "\r\n";
+  if (method != "GET") r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
+  return r + "\r\n" + body;
+}
+
 // One request on a connection of its own (`Connection: close`), read to the end; every wait
 // bounded by 10 s. Status 0: no answer.
 inline HttpReply http_call(int port, const std::string& method, const std::string& path, const std::string& token,
                            const std::string& body = {}) {
   HttpReply out;
-  const int fd = connect_loopback(port);
-  if (fd < 0) return out;
-  std::string request = method + " " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n";
-  if (!token.empty()) request += "Authorization: Bearer " + token + "\r\n";
-  if (method != "GET") request += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-  request += "\r\n" + body;
-  for (std::size_t sent = 0; sent < request.size();) {
-    const ssize_t n = ::send(fd, request.data() + sent, request.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) break;
-    sent += static_cast<std::size_t>(n);
-  }
-  std::string reply;
-  char buffer[8192];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) reply.append(buffer, static_cast<std::size_t>(n));
-  ::close(fd);
+  const std::string reply = http_roundtrip(port, http_request(method, path, token, body));
   const auto end = reply.find("\r\n\r\n");
   if (reply.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) return out;
   out.status = std::stoi(reply.substr(9, 3));

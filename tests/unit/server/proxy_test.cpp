@@ -26,14 +26,8 @@ constexpr std::int64_t kStart = 1795510800000;  // 2026-11-24T09:00:00Z
 const std::string kAdmin = "default-admin-token-0001", kA = "workspace-a-admin-token-1", kASource = "workspace-a-source-tok-1";
 
 using testing::connect_loopback;
-
-void send_all(int fd, const std::string& s) {
-  for (std::size_t sent = 0; sent < s.size();) {
-    const ssize_t n = ::send(fd, s.data() + sent, s.size() - sent, MSG_NOSIGNAL);
-    if (n <= 0) return;
-    sent += static_cast<std::size_t>(n);
-  }
-}
+using testing::http_request;
+using testing::send_all;
 
 struct Answer {
   int status = 0;
@@ -63,18 +57,10 @@ std::string dechunk(const std::string& s) {
   return out;
 }
 
-// `request` (a whole HTTP/1.1 request, `Connection: close`) on a connection of its own, read to
-// the end. `delay`: before reading (a slow client).
+// `request` on a connection of its own (http_fixture.h), its reply parsed. `delay`: before reading.
 Answer roundtrip(int port, const std::string& request, std::chrono::milliseconds delay = {}) {
   Answer out;
-  const int fd = connect_loopback(port);
-  if (fd < 0) return out;
-  send_all(fd, request);
-  std::this_thread::sleep_for(delay);
-  std::string reply;
-  char buffer[8192];
-  for (ssize_t n; (n = ::recv(fd, buffer, sizeof buffer, 0)) > 0;) reply.append(buffer, static_cast<std::size_t>(n));
-  ::close(fd);
+  const std::string reply = testing::http_roundtrip(port, request, delay);
   const auto end = reply.find("\r\n\r\n");
   if (reply.rfind("HTTP/1.1 ", 0) != 0 || end == std::string::npos) return out;
   out.status = std::stoi(reply.substr(9, 3));
@@ -82,14 +68,6 @@ Answer roundtrip(int port, const std::string& request, std::chrono::milliseconds
   out.body = reply.substr(end + 4);
   if (out.header("Transfer-Encoding") == "chunked") out.body = dechunk(out.body);
   return out;
-}
-
-std::string request(const std::string& method, const std::string& target, const std::string& token, const std::string& body = {},
-                    const std::string& more_headers = {}) {
-  std::string r = method + " " + target + " HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n" + more_headers;
-  if (!token.empty()) r += "Authorization: Bearer " + token + "\r\n";
-  if (method != "GET") r += "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) + "\r\n";
-  return r + "\r\n" + body;
 }
 
 // A node's directory in the test: where each named workspace is, the rest as `inner` says.
@@ -256,24 +234,24 @@ class Proxying : public testing::EngineFixture {
 
 TEST_F(Proxying, ACreateAGetAndAnErrorAreTheOwnersAnswers) {
   start_p();
-  const Answer created = roundtrip(p_port_, request("POST", "/v1/workspaces/a/items", kASource, R"({"id": "S-1", "kind": "Sale"})"));
+  const Answer created = roundtrip(p_port_, http_request("POST", "/v1/workspaces/a/items", kASource, R"({"id": "S-1", "kind": "Sale"})"));
   ASSERT_EQ(created.status, 201) << created.head << created.body;
   EXPECT_EQ(created.header("Iwd-Owner"), owner());
-  const Answer got = roundtrip(p_port_, request("GET", "/v1/workspaces/a/items/S-1", kA));
+  const Answer got = roundtrip(p_port_, http_request("GET", "/v1/workspaces/a/items/S-1", kA));
   EXPECT_EQ(got.status, 200);
-  EXPECT_EQ(got.body, roundtrip(o_port_, request("GET", "/v1/workspaces/a/items/S-1", kA)).body);
+  EXPECT_EQ(got.body, roundtrip(o_port_, http_request("GET", "/v1/workspaces/a/items/S-1", kA)).body);
   EXPECT_EQ(got.header("Content-Type"), "application/json");
   // The owner's refusals, as it gives them: a bad create, an unknown id, a token it refuses.
   const std::string bad = R"({"id": "S-2", "kind": "Nope"})";
-  const Answer refused = roundtrip(p_port_, request("POST", "/v1/workspaces/a/items", kASource, bad));
+  const Answer refused = roundtrip(p_port_, http_request("POST", "/v1/workspaces/a/items", kASource, bad));
   EXPECT_EQ(refused.status / 100, 4) << refused.body;
-  EXPECT_EQ(refused.body, roundtrip(o_port_, request("POST", "/v1/workspaces/a/items", kASource, bad)).body);
-  const Answer missing = roundtrip(p_port_, request("GET", "/v1/workspaces/a/items/NOPE", kA));
+  EXPECT_EQ(refused.body, roundtrip(o_port_, http_request("POST", "/v1/workspaces/a/items", kASource, bad)).body);
+  const Answer missing = roundtrip(p_port_, http_request("GET", "/v1/workspaces/a/items/NOPE", kA));
   EXPECT_EQ(missing.status, 404);
-  EXPECT_EQ(missing.body, roundtrip(o_port_, request("GET", "/v1/workspaces/a/items/NOPE", kA)).body);
-  EXPECT_EQ(roundtrip(p_port_, request("GET", "/v1/workspaces/a/items/S-1", "not-a-token-of-anyone-01")).status, 401);
+  EXPECT_EQ(missing.body, roundtrip(o_port_, http_request("GET", "/v1/workspaces/a/items/NOPE", kA)).body);
+  EXPECT_EQ(roundtrip(p_port_, http_request("GET", "/v1/workspaces/a/items/S-1", "not-a-token-of-anyone-01")).status, 401);
   // HEAD: the owner's length, no body.
-  const Answer head = roundtrip(p_port_, request("HEAD", "/v1/workspaces/a/items/S-1", kA));
+  const Answer head = roundtrip(p_port_, http_request("HEAD", "/v1/workspaces/a/items/S-1", kA));
   EXPECT_EQ(head.status, 200);
   EXPECT_EQ(head.header("Content-Length"), std::to_string(got.body.size()));
   EXPECT_EQ(head.body, "");
@@ -282,10 +260,10 @@ TEST_F(Proxying, ACreateAGetAndAnErrorAreTheOwnersAnswers) {
 TEST_F(Proxying, TheDefaultsRoutesFollowItsOwnerTheNodesHealthStaysHere) {
   start_p();
   p_places_->set("default", Kind::owner, "http://" + owner() + "/");  // an address advertised as a URL
-  const Answer item = roundtrip(p_port_, request("GET", "/v1/items/S-9", kAdmin));
+  const Answer item = roundtrip(p_port_, http_request("GET", "/v1/items/S-9", kAdmin));
   EXPECT_EQ(item.status, 404);
   EXPECT_EQ(item.header("Iwd-Owner"), owner());
-  const Answer health = roundtrip(p_port_, request("GET", "/healthz", ""));
+  const Answer health = roundtrip(p_port_, http_request("GET", "/healthz", ""));
   EXPECT_EQ(health.status, 200);
   EXPECT_FALSE(health.has("Iwd-Owner")) << health.head;
 }
@@ -295,18 +273,18 @@ TEST_F(Proxying, AForwardedRequestIsNeverForwardedAgainAndANodeWithoutOwnerSays5
   // Each node thinks the other owns x (ownership moved meanwhile): one hop, then 503.
   p_places_->set("x", Kind::owner, owner());
   o_places_->set("x", Kind::owner, fmt::format("127.0.0.1:{}", p_port_));
-  const Answer loop = roundtrip(p_port_, request("GET", "/v1/workspaces/x/healthz", ""));
+  const Answer loop = roundtrip(p_port_, http_request("GET", "/v1/workspaces/x/healthz", ""));
   EXPECT_EQ(loop.status, 503);
   EXPECT_EQ(loop.code(), "not_owner") << loop.body;
   EXPECT_EQ(loop.header("Retry-After"), "1");
   // The marker from a client stops forwarding, and grants nothing where the workspace is served.
   const std::string marker = "Iwd-Proxied: 1\r\n";
-  EXPECT_EQ(roundtrip(p_port_, request("GET", "/v1/workspaces/a/healthz", "", {}, marker)).code(), "not_owner");
-  EXPECT_EQ(roundtrip(o_port_, request("GET", "/v1/workspaces/a/healthz", "", {}, marker)).status, 200);
-  EXPECT_EQ(roundtrip(o_port_, request("GET", "/v1/workspaces/a/items/S-1", "", {}, marker)).status, 401);
+  EXPECT_EQ(roundtrip(p_port_, http_request("GET", "/v1/workspaces/a/healthz", "", {}, marker)).code(), "not_owner");
+  EXPECT_EQ(roundtrip(o_port_, http_request("GET", "/v1/workspaces/a/healthz", "", {}, marker)).status, 200);
+  EXPECT_EQ(roundtrip(o_port_, http_request("GET", "/v1/workspaces/a/items/S-1", "", {}, marker)).status, 401);
   // Nobody holds it now (a takeover): 503 with Retry-After.
   p_places_->set("t", Kind::no_owner);
-  const Answer unowned = roundtrip(p_port_, request("GET", "/v1/workspaces/t/healthz", ""));
+  const Answer unowned = roundtrip(p_port_, http_request("GET", "/v1/workspaces/t/healthz", ""));
   EXPECT_EQ(unowned.status, 503);
   EXPECT_EQ(unowned.code(), "no_owner");
   EXPECT_EQ(unowned.header("Retry-After"), "1");
@@ -325,7 +303,7 @@ TEST_F(Proxying, AnOwnerThatIsDownOrSilentIs502NamingItAndWhatFailed) {
   getsockname(closed, reinterpret_cast<sockaddr*>(&a), &length);
   const std::string down = fmt::format("127.0.0.1:{}", ntohs(a.sin_port));
   p_places_->set("down", Kind::owner, down);
-  const Answer refused = roundtrip(p_port_, request("POST", "/v1/workspaces/down/items", kA, R"({"id": "S-1"})"));
+  const Answer refused = roundtrip(p_port_, http_request("POST", "/v1/workspaces/down/items", kA, R"({"id": "S-1"})"));
   ::close(closed);
   EXPECT_EQ(refused.status, 502);
   EXPECT_EQ(refused.code(), "proxy_failed");
@@ -336,12 +314,12 @@ TEST_F(Proxying, AnOwnerThatIsDownOrSilentIs502NamingItAndWhatFailed) {
   FakeOwner silent([](int, const std::string&, const std::string&) { std::this_thread::sleep_for(std::chrono::seconds(3)); });
   p_places_->set("silent", Kind::owner, silent.address());
   const auto before = std::chrono::steady_clock::now();
-  const Answer mute = roundtrip(p_port_, request("GET", "/v1/workspaces/silent/items/S-1", kA));
+  const Answer mute = roundtrip(p_port_, http_request("GET", "/v1/workspaces/silent/items/S-1", kA));
   EXPECT_EQ(mute.status, 502);
   EXPECT_NE(mute.body.find("no answer within 1 s"), std::string::npos) << mute.body;
   EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(3));
   p_places_->set("odd", Kind::owner, "127.0.0.1:1/evil?");
-  EXPECT_EQ(roundtrip(p_port_, request("GET", "/v1/workspaces/odd/healthz", "")).status, 502);
+  EXPECT_EQ(roundtrip(p_port_, http_request("GET", "/v1/workspaces/odd/healthz", "")).status, 502);
 }
 
 TEST_F(Proxying, ThePathGoesAsReceivedHopByHopHeadersStayOnTheirHop) {
@@ -352,7 +330,7 @@ TEST_F(Proxying, ThePathGoesAsReceivedHopByHopHeadersStayOnTheirHop) {
   });
   p_places_->set("fake", Kind::owner, fake.address());
   const std::string target = "/v1/workspaces/fake/items/a%2Fb/../c?x=%20y&&z=%C3%A9";
-  const Answer answer = roundtrip(p_port_, request("GET", target, kA, {},
+  const Answer answer = roundtrip(p_port_, http_request("GET", target, kA, {},
                                                   "Keep-Alive: 300\r\nConnection: X-Hop\r\nX-Hop: 1\r\nTE: trailers\r\n"
                                                   "Upgrade: websocket\r\nProxy-Authorization: Basic eA==\r\nX-Keep: kept\r\n"
                                                   "X-Empty:\r\n"));
@@ -389,7 +367,7 @@ TEST_F(Proxying, LargeBodiesGoBothWaysWhole) {
   });
   p_places_->set("fake", Kind::owner, fake.address());
   const std::string sent(config_.max_body_bytes, 'y');
-  const Answer answer = roundtrip(p_port_, request("PUT", "/v1/workspaces/fake/x", kA, sent), std::chrono::milliseconds(300));
+  const Answer answer = roundtrip(p_port_, http_request("PUT", "/v1/workspaces/fake/x", kA, sent), std::chrono::milliseconds(300));
   EXPECT_EQ(answer.status, 200);
   EXPECT_EQ(answer.header("X-Got"), std::to_string(sent.size()));
   EXPECT_EQ(answer.body.size(), big.size());
@@ -397,7 +375,7 @@ TEST_F(Proxying, LargeBodiesGoBothWaysWhole) {
   ASSERT_TRUE(fake.wait_for(1));
   EXPECT_TRUE(fake.requests()[0].second == sent);
   // Over the server's limit: refused here, never forwarded.
-  EXPECT_EQ(roundtrip(p_port_, request("PUT", "/v1/workspaces/fake/x", kA, sent + "y")).status, 413);
+  EXPECT_EQ(roundtrip(p_port_, http_request("PUT", "/v1/workspaces/fake/x", kA, sent + "y")).status, 413);
   EXPECT_EQ(fake.requests().size(), 1u);
 }
 
@@ -423,7 +401,7 @@ std::string read_stream(int fd, const std::string& want, bool* ended) {
 
 TEST_F(Proxying, AnOfferStreamComesThroughAndEndsWhenTheOwnerStops) {
   start_p();
-  ASSERT_EQ(roundtrip(p_port_, request("PUT", "/v1/workspaces/a/agents/ada", kA, R"({"skills": {"sales": 5}, "state": "ready"})"))
+  ASSERT_EQ(roundtrip(p_port_, http_request("PUT", "/v1/workspaces/a/agents/ada", kA, R"({"skills": {"sales": 5}, "state": "ready"})"))
                 .status,
             200);
   const int fd = connect_loopback(p_port_);
@@ -431,7 +409,7 @@ TEST_F(Proxying, AnOfferStreamComesThroughAndEndsWhenTheOwnerStops) {
   send_all(fd, "GET /v1/workspaces/a/agents/ada/offers/stream HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer " +
                    kA + "\r\n\r\n");
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  ASSERT_EQ(roundtrip(p_port_, request("POST", "/v1/workspaces/a/items", kASource, R"({"id": "S-1", "kind": "Sale"})")).status, 201);
+  ASSERT_EQ(roundtrip(p_port_, http_request("POST", "/v1/workspaces/a/items", kASource, R"({"id": "S-1", "kind": "Sale"})")).status, 201);
   bool ended = false;
   const std::string offer = read_stream(fd, "S-1", &ended);
   EXPECT_NE(offer.find("text/event-stream"), std::string::npos) << offer;
@@ -481,13 +459,13 @@ TEST_F(Proxying, ProxiedRequestsWaitingOnTheirOwnerHoldNothingElseUp) {
   std::vector<std::thread> clients;
   for (int k = 0; k < kHeld; ++k)
     clients.emplace_back([this, k, &statuses] {
-      statuses[static_cast<std::size_t>(k)] = roundtrip(p_port_, request("GET", fmt::format("/v1/workspaces/held/items/{}", k), kA)).status;
+      statuses[static_cast<std::size_t>(k)] = roundtrip(p_port_, http_request("GET", fmt::format("/v1/workspaces/held/items/{}", k), kA)).status;
     });
   ASSERT_TRUE(held.wait_for(kHeld));
   // While those wait on their owner, the front end answers its own requests and proxies others.
   for (int k = 0; k < 20; ++k) {
-    EXPECT_EQ(roundtrip(p_port_, request("GET", "/healthz", "")).status, 200);
-    EXPECT_EQ(roundtrip(p_port_, request("GET", "/v1/workspaces/a/healthz", "")).status, 200);
+    EXPECT_EQ(roundtrip(p_port_, http_request("GET", "/healthz", "")).status, 200);
+    EXPECT_EQ(roundtrip(p_port_, http_request("GET", "/v1/workspaces/a/healthz", "")).status, 200);
   }
   {
     std::lock_guard<std::mutex> lock(mu);
