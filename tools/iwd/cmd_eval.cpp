@@ -106,10 +106,11 @@ class OutBuf {
   void advance(char* end) { end_ = end; }
 
  private:
-  void room(std::size_t n) {
-    if (static_cast<std::size_t>(cap_ - end_) < n) grow(n);
+  [[gnu::always_inline]] void room(std::size_t n) {
+    if (static_cast<std::size_t>(cap_ - end_) < n) [[unlikely]]
+      grow(n);
   }
-  void grow(std::size_t n) {
+  [[gnu::noinline]] void grow(std::size_t n) {
     const std::size_t used = static_cast<std::size_t>(end_ - data_.get());
     const std::size_t capacity = std::max<std::size_t>(2 * static_cast<std::size_t>(cap_ - data_.get()), used + n + 4096);
     auto bigger = std::make_unique<char[]>(capacity);
@@ -362,6 +363,10 @@ struct EvalBlock {
   static constexpr std::size_t kSize = 256;
   std::vector<Entry> entries{kSize};
   std::size_t used = 0;
+  // The batch entry point's answers for the entries decoded (Ok), in order, and its time.
+  std::vector<const runtime::ItemRecord*> records;
+  std::vector<runtime::abi::BatchResult> results;
+  std::int64_t batch_ns = 0;
 };
 
 // The blocks between the reader thread and the one that answers: a few, going round; full
@@ -536,20 +541,25 @@ int run_eval(const EvalOptions& opts) {
     // (issue 19): a reader reads and decodes blocks while this thread evaluates and prints the
     // ones before, handed over in order through `Blocks`; the blocks' records' and answers'
     // storage is reused.
-    std::vector<const runtime::ItemRecord*> records;
-    std::vector<runtime::abi::BatchResult> results;
-    auto answer = [&](EvalBlock& block) {
-      records.clear();
+    // The reader asks the batch entry point for a block before it hands it over (the work split
+    // about evenly: decoding and the batch there, the rest of the evaluation and printing here).
+    auto batch = [&](EvalBlock& block) {
+      block.records.clear();
       for (std::size_t k = 0; k < block.used; ++k)
-        if (block.entries[k].status == DecodedItem::Ok) records.push_back(&block.entries[k].record);
-      results.resize(records.size());
+        if (block.entries[k].status == DecodedItem::Ok) block.records.push_back(&block.entries[k].record);
+      block.results.resize(block.records.size());
       const auto t0 = std::chrono::steady_clock::now();
-      runtime::abi::evaluate_batch(*e.table, records.data(), static_cast<std::uint32_t>(records.size()), at, ages.front(),
-                                   results.data());
+      runtime::abi::evaluate_batch(*e.table, block.records.data(), static_cast<std::uint32_t>(block.records.size()), at,
+                                   ages.front(), block.results.data());
+      block.batch_ns = since(t0);
+    };
+    auto answer = [&](EvalBlock& block) {
+      const auto t0 = std::chrono::steady_clock::now();
       for (std::size_t k = 0, r = 0; k < block.used; ++k) {
         EvalBlock::Entry& entry = block.entries[k];
-        if (entry.status == DecodedItem::Ok) evaluate(*e.table, entry.record, ages, views, at, entry.answers, &results[r++]);
+        if (entry.status == DecodedItem::Ok) evaluate(*e.table, entry.record, ages, views, at, entry.answers, &block.results[r++]);
       }
+      eval_ns += block.batch_ns;
       eval_ns += since(t0);
       out.clear();
       for (std::size_t k = 0; k < block.used; ++k) {
@@ -569,14 +579,21 @@ int run_eval(const EvalOptions& opts) {
       EvalBlock* block = blocks.take_empty();
       std::string_view line;
       for (std::size_t n = 1;; ++n) {
-        if (block->used != 0 && !in.ready()) block = blocks.hand_over(block);
+        if (block->used != 0 && !in.ready()) {
+          batch(*block);
+          block = blocks.hand_over(block);
+        }
         if (!in.next(&line)) break;
         if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
         EvalBlock::Entry& entry = block->entries[block->used++];
         entry.line = n;
         entry.status = decoder.decode(line, &entry.record, &entry.error);
-        if (block->used == block->entries.size()) block = blocks.hand_over(block);
+        if (block->used == block->entries.size()) {
+          batch(*block);
+          block = blocks.hand_over(block);
+        }
       }
+      if (block->used != 0) batch(*block);
       blocks.finish(block);
     });
     while (EvalBlock* block = blocks.take_full()) {
