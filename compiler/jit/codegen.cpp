@@ -428,6 +428,53 @@ llvm::Function* elapsed_clock_function(llvm::Module& m, const Program& program, 
 
 namespace {
 
+// Whether function `f` is straight-line code that calls nothing (no built-in, no string order,
+// no agent, no list attribute, no calendar share of the SLA): what FunctionCodegen emits for
+// it then has no branch and no side effect, so evaluating it when its value is not needed
+// is safe.
+bool speculatable(const Program& p, FunctionRef f) {
+  if (f < 0) return true;
+  const ProgramFunction& fn = p.functions[static_cast<std::size_t>(f)];
+  std::vector<VTag> tags(fn.reg_types.size(), VTag::Int);
+  for (const auto& in : fn.code) tags[in.dst] = in.tag;
+  for (const auto& in : fn.code) {
+    switch (in.op) {
+      case Op::Call:
+      case Op::LoadSkill:
+      case Op::LoadAgent:
+      case Op::InAttrList:
+      case Op::ShareOfSla: return false;
+      case Op::Lt:
+      case Op::Le:
+      case Op::Gt:
+      case Op::Ge:
+      case Op::InRange:
+        if (tags[in.a] == VTag::String) return false;  // the slow path (string order)
+        break;
+      default: break;
+    }
+  }
+  return true;
+}
+
+// Whether the walk is emitted without branches (WalkCodegen::selected): every `when` of the
+// walk speculatable, and all of them together small enough to evaluate for every item.
+bool walk_selects(const Program& p) {
+  constexpr std::size_t kMaxInstructions = 512, kMaxTable = std::size_t{1} << 16;
+  std::size_t instructions = 0, stride = 1;
+  auto take = [&](FunctionRef f) {
+    if (f >= 0) instructions += p.functions[static_cast<std::size_t>(f)].code.size();
+    return speculatable(p, f);
+  };
+  for (const auto& d : p.departments) {
+    if (!take(d.when)) return false;
+    for (auto pi : d.processes)
+      if (!take(p.processes[static_cast<std::size_t>(pi)].when)) return false;
+    stride = std::max(stride, d.processes.size() + 1);
+  }
+  return instructions <= kMaxInstructions && (p.departments.size() + 1) * stride <= kMaxTable;
+}
+
 // The decision walk of LANGUAGE.md section 7: `int32 iwd_classify(const JitArgs* args, int32*
 // detail)` returns the process, or -1 when the item is rejected; *detail then tells why: the
 // missing required attribute's slot, or kNoDepartment, or the department that took the item
@@ -457,6 +504,7 @@ class WalkCodegen {
       finish(-1, static_cast<std::int32_t>(a));
       b_.SetInsertPoint(next);
     }
+    if (!split && walk_selects(p_)) return selected();
     for (std::size_t d = 0; d < p_.departments.size(); ++d) {
       auto* taken = llvm::BasicBlock::Create(ctx_, "department", fn_);
       auto* next_dep = llvm::BasicBlock::Create(ctx_, "next_department", fn_);
@@ -517,6 +565,69 @@ class WalkCodegen {
     return b_.CreateAnd(b_.CreateICmpNE(present_v, llvm::ConstantInt::get(i8, 0)),
                         b_.CreateICmpNE(value, llvm::ConstantInt::get(i64(), 0)));
   }
+  // The walk without branches (issue 19: items in random process order mispredicted every
+  // test of the chain, about half the cost of an item): every department's and process's
+  // `when` evaluated (walk_selects() says they are straight-line code with no call, so
+  // evaluating one the walk would not reach changes nothing but time), the first that holds
+  // picked by selects. Each department's pick is a local index (its j-th process), so that
+  // departments whose processes have the same conditions (segment x region) share one chain
+  // after inlining and CSE; the process and the detail are then read from a table indexed by
+  // department and local index, whose last entry of a row (and whose last row: no
+  // department) holds what the walk above answers when nothing matches.
+  void selected() {
+    auto* i32 = llvm::Type::getInt32Ty(ctx_);
+    const std::size_t n_dep = p_.departments.size();
+    std::size_t stride = 1;
+    for (const auto& d : p_.departments) stride = std::max(stride, d.processes.size() + 1);
+    std::vector<llvm::Constant*> procs, details;
+    auto put = [&](std::int32_t process, std::int32_t why) {
+      procs.push_back(llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(process), true));
+      details.push_back(llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(why), true));
+    };
+    for (std::size_t d = 0; d <= n_dep; ++d) {
+      const std::size_t n = d < n_dep ? p_.departments[d].processes.size() : 0;
+      for (std::size_t j = 0; j < stride; ++j) {
+        if (j < n) put(p_.departments[d].processes[j], 0);
+        else if (p_.default_process >= 0) put(p_.default_process, 0);
+        else put(-1, d < n_dep ? kClassifyDepartmentBase + static_cast<std::int32_t>(d) : kClassifyNoDepartment);
+      }
+    }
+    auto table = [&](const char* name, const std::vector<llvm::Constant*>& values) {
+      auto* ty = llvm::ArrayType::get(i32, values.size());
+      return new llvm::GlobalVariable(m_, ty, true, llvm::GlobalValue::InternalLinkage, llvm::ConstantArray::get(ty, values), name);
+    };
+    auto* proc_table = table("iwd_walk_processes", procs);
+    auto* detail_table = table("iwd_walk_details", details);
+    auto pick = [&](llvm::Value* c, llvm::Value* yes, llvm::Value* no) {
+      llvm::Value* v = b_.CreateSelect(c, yes, no);
+      if (auto* in = llvm::dyn_cast<llvm::Instruction>(v))  // kept a cmov (no branch back in codegen)
+        in->setMetadata(llvm::LLVMContext::MD_unpredictable, llvm::MDNode::get(ctx_, {}));
+      return v;
+    };
+    auto local = [&](std::size_t d) {  // department d's first process that holds, else its count
+      const auto& procs_d = p_.departments[d].processes;
+      llvm::Value* j = ci(static_cast<std::int64_t>(procs_d.size()));
+      for (std::size_t k = procs_d.size(); k-- > 0;)
+        j = pick(holds(p_.processes[static_cast<std::size_t>(procs_d[k])].when), ci(static_cast<std::int64_t>(k)), j);
+      return j;
+    };
+    // No department: the last row (any column: the row is uniform); the last department's
+    // local index keeps the chain of locals foldable when all departments share it.
+    llvm::Value* dep = ci(static_cast<std::int64_t>(n_dep));
+    llvm::Value* loc = n_dep > 0 ? local(n_dep - 1) : ci(0);
+    for (std::size_t d = n_dep; d-- > 0;) {
+      auto* taken = holds(p_.departments[d].when);
+      dep = pick(taken, ci(static_cast<std::int64_t>(d)), dep);
+      if (d + 1 < n_dep) loc = pick(taken, local(d), loc);
+    }
+    auto* index = b_.CreateAdd(b_.CreateMul(dep, ci(static_cast<std::int64_t>(stride))), loc);
+    auto* process = b_.CreateLoad(i32, b_.CreateInBoundsGEP(proc_table->getValueType(), proc_table, {ci(0), index}));
+    auto* why = b_.CreateLoad(i32, b_.CreateInBoundsGEP(detail_table->getValueType(), detail_table, {ci(0), index}));
+    b_.CreateStore(why, detail_);
+    b_.CreateRet(process);
+  }
+  llvm::Value* ci(std::int64_t v) { return llvm::ConstantInt::get(i64(), static_cast<std::uint64_t>(v), true); }
+
   // Department d has taken the item: its first process whose `when` holds, else the default
   // process, else the department's rejection.
   void processes(std::size_t d) {

@@ -63,6 +63,12 @@ struct SharedCode {
   std::vector<std::size_t> stages;          // per process
 };
 SharedCode shared_code(const Program& program);
+// What identifies scheme k's formula (schemes with one key share code); with `bounds_apart`,
+// its min and max functions count only as given or not (iwd_priority_bounded<k>).
+std::string formula_key(const Program& program, std::size_t k, bool bounds_apart);
+// Whether function `f` is a constant (constants only, no string), and its value as
+// SchemeCodegen::number() reads it (absent: 0).
+bool constant_number(const Program& program, FunctionRef f, double* value);
 // The priority formulas and stage openings (codegen_schemes.cpp), each shared one once.
 void emit_schemes(llvm::Module& m, const Program& program);
 // One scheme's priority or next change, or one process's stage openings, for build_unit.

@@ -8,6 +8,14 @@
 //   void iwd_batch(const JitArgs* items, i64 n, i64 now, i64 age, BatchResult* out)
 //        for each item: iwd_classify, the process's clock (iwd_clock<p>, or iwd_jit_clock,
 //        the interpreter's), then its iwd_priority<k> on that clock at `age`
+//   i64 iwd_priority_group<g>(const JitArgs*, double min, double max)
+//        group g's formula (batch_plan()) with a process's bounds, for the table's single calls
+//
+// What batch_plan() says is done in the loop without a call through a per-process pointer
+// (items in random process order mispredicted those calls): the clock of an SLA that is none
+// or a constant, from per-process tables; the priority of schemes that differ only in
+// constant bounds (36 processes, one formula), through their group's formula inlined, the
+// bounds from per-process tables. Everything else keeps the calls above.
 //
 // Both follow Interpreter::clock, Interpreter::inputs and the table's entry points operation
 // for operation; the differential tests (tests/unit/load/batch_test.cpp) hold them to it.
@@ -15,8 +23,11 @@
 
 #include <fmt/format.h>
 
+#include <map>
+
 #include "compiler/interp/interp.h"
 #include "compiler/jit/codegen.h"
+#include "compiler/jit/scheme_codegen.h"
 
 namespace iwd::compiler {
 namespace {
@@ -60,7 +71,7 @@ class BatchCodegen {
     b_.CreateRetVoid();
   }
 
-  void batch(const std::vector<bool>& compiled_clock) {
+  void batch(const std::vector<bool>& compiled_clock, const BatchPlan& fast) {
     const std::size_t n_proc = p_.processes.size();
     auto* i32 = llvm::Type::getInt32Ty(ctx_);
     auto* fn = llvm::Function::Create(llvm::FunctionType::get(void_ty(), {ptr(), i64(), i64(), i64(), i64()->getPointerTo()}, false),
@@ -89,6 +100,24 @@ class BatchCodegen {
                                       llvm::ConstantArray::get(arr_ty, values), name);
     };
     auto* clock_table = table("iwd_batch_clocks", ptr(), clocks);
+    std::vector<llvm::Constant*> inline_clock, sla_value, sla_adds, group, lo, hi;
+    for (std::size_t k = 0; k < n_proc; ++k) {
+      inline_clock.push_back(llvm::ConstantInt::get(i8(), fast.clock[k] ? 1 : 0));
+      sla_value.push_back(llvm::cast<llvm::Constant>(ci(fast.sla[k])));
+      sla_adds.push_back(llvm::ConstantInt::get(i8(), fast.sla_adds[k] ? 1 : 0));
+      group.push_back(llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(fast.group[k]), true));
+      lo.push_back(llvm::ConstantFP::get(f64(), fast.min[k]));
+      hi.push_back(llvm::ConstantFP::get(f64(), fast.max[k]));
+    }
+    auto* inline_clock_table = table("iwd_batch_inline_clocks", i8(), inline_clock);
+    auto* sla_table = table("iwd_batch_slas", i64(), sla_value);
+    auto* sla_adds_table = table("iwd_batch_sla_adds", i8(), sla_adds);
+    auto* group_table = table("iwd_batch_groups", i32, group);
+    auto* lo_table = table("iwd_batch_mins", f64(), lo);
+    auto* hi_table = table("iwd_batch_maxes", f64(), hi);
+    auto at = [&](llvm::GlobalVariable* t, llvm::Type* ty, llvm::Value* index) {
+      return b_.CreateLoad(ty, b_.CreateInBoundsGEP(t->getValueType(), t, {ci(0), index}));
+    };
     auto* prio_table = table("iwd_batch_priorities", ptr(), prios);
     auto* calendar_table = table("iwd_batch_calendars", i64(), calendars);
 
@@ -97,6 +126,8 @@ class BatchCodegen {
     auto* body = llvm::BasicBlock::Create(ctx_, "body", fn);
     auto* rejected = llvm::BasicBlock::Create(ctx_, "rejected", fn);
     auto* classified = llvm::BasicBlock::Create(ctx_, "classified", fn);
+    auto* by_table = llvm::BasicBlock::Create(ctx_, "clock_inline", fn);
+    auto* by_call = llvm::BasicBlock::Create(ctx_, "clock_call", fn);
     auto* by_interp = llvm::BasicBlock::Create(ctx_, "clock_interpreted", fn);
     auto* by_code = llvm::BasicBlock::Create(ctx_, "clock_compiled", fn);
     auto* priced = llvm::BasicBlock::Create(ctx_, "clocked", fn);
@@ -140,6 +171,24 @@ class BatchCodegen {
 
     b_.SetInsertPoint(classified);
     auto* p = b_.CreateSExt(process, i64());
+    b_.CreateCondBr(b_.CreateICmpNE(at(inline_clock_table, i8(), p), llvm::ConstantInt::get(i8(), 0)), by_table, by_call);
+    // iwd_clock<p> for an SLA that is none or a constant, from the tables: no call (issue 19: the
+    // indirect call per process mispredicted with the items' processes).
+    b_.SetInsertPoint(by_table);
+    {
+      auto* present = b_.CreateLoad(i64(), field(argp, kArgsPresent));  // slots 3..5 are in word 0
+      auto* slots = field(argp, kArgsSlots);
+      auto bit = [&](std::uint64_t slot) { return b_.CreateICmpNE(b_.CreateAnd(present, ci(std::int64_t{1} << slot)), ci(0)); };
+      auto slot = [&](std::uint64_t k) { return b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), slots, k)); };
+      auto* start = b_.CreateSelect(bit(kActivateAt), slot(kActivateAt), slot(kCapturedAt));
+      auto* sla = at(sla_table, i64(), p);
+      auto* adds = b_.CreateICmpNE(at(sla_adds_table, i8(), p), llvm::ConstantInt::get(i8(), 0));
+      auto* due = b_.CreateSelect(bit(kDueAt), slot(kDueAt), b_.CreateSelect(adds, b_.CreateAdd(start, sla), ci(TimeInputs::kNone)));
+      for (auto [k, v] : {std::pair<unsigned, llvm::Value*>{0u, now}, {1u, start}, {2u, sla}, {3u, due}})
+        b_.CreateStore(v, b_.CreateConstInBoundsGEP1_64(i64(), clock, k));
+      b_.CreateBr(priced);
+    }
+    b_.SetInsertPoint(by_call);
     auto* clock_fn = b_.CreateLoad(ptr(), b_.CreateInBoundsGEP(clock_table->getValueType(), clock_table, {ci(0), p}));
     b_.CreateCondBr(b_.CreateICmpEQ(clock_fn, null), by_interp, by_code);
     b_.SetInsertPoint(by_code);
@@ -150,29 +199,46 @@ class BatchCodegen {
     b_.CreateCall(helper, {argp, process, now, clock});
     b_.CreateBr(priced);
 
+    // Interpreter::inputs: the clock at `age`.
+    auto age_inputs = [&] {
+      auto word = [&](unsigned k) { return b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), clock, k)); };
+      auto* start = word(1);
+      auto* sla = word(2);
+      auto* due = word(3);
+      auto* has_due = b_.CreateICmpNE(due, ci(TimeInputs::kNone));
+      auto* at_age = b_.CreateAdd(start, age);
+      auto* late = b_.CreateSub(at_age, due);
+      set_inputs(inputs, {{Input::Now, at_age},
+                          {Input::Age, age},
+                          {Input::Sla, b_.CreateSelect(b_.CreateICmpEQ(sla, ci(TimeInputs::kNone)), ci(0), sla)},
+                          {Input::Due, due},
+                          {Input::OverdueBy, b_.CreateSelect(has_due, b_.CreateSelect(b_.CreateICmpSGT(late, ci(0)), late, ci(0)), ci(0))},
+                          {Input::Window, b_.CreateSelect(has_due, b_.CreateSub(due, start), ci(TimeInputs::kNone))},
+                          {Input::Start, start},
+                          {Input::SlaCalendar, at(calendar_table, i64(), p)},
+                          {Input::AgeCalendar, ci(-1)}});
+    };
     b_.SetInsertPoint(priced);
+    // A scheme of a bounded group: its shared formula, inlined, with the process's bounds.
+    auto* by_pointer = llvm::BasicBlock::Create(ctx_, "priority_call", fn);
+    auto* which = b_.CreateSwitch(at(group_table, i32, p), by_pointer, static_cast<unsigned>(fast.bounded.size()));
+    for (std::size_t g = 0; g < fast.bounded.size(); ++g) {
+      auto* bb = llvm::BasicBlock::Create(ctx_, fmt::format("priority_group{}", g), fn);
+      which->addCase(llvm::ConstantInt::get(llvm::cast<llvm::IntegerType>(i32), g), bb);
+      b_.SetInsertPoint(bb);
+      age_inputs();
+      auto* formula = m_.getFunction(fmt::format("iwd_priority_bounded{}", fast.bounded[g]));
+      auto* value = b_.CreateCall(formula, {argp, at(lo_table, f64(), p), at(hi_table, f64(), p)});
+      b_.CreateStore(value, b_.CreateConstInBoundsGEP1_64(i64(), o, 5));
+      b_.CreateBr(next);
+    }
+    b_.SetInsertPoint(by_pointer);
     auto* prio_fn = b_.CreateLoad(ptr(), b_.CreateInBoundsGEP(prio_table->getValueType(), prio_table, {ci(0), p}));
     b_.CreateStore(ci(0), b_.CreateConstInBoundsGEP1_64(i64(), o, 5));
     b_.CreateCondBr(b_.CreateICmpEQ(prio_fn, null), next, scheme);
 
-    // Interpreter::inputs: the clock at `age`.
     b_.SetInsertPoint(scheme);
-    auto word = [&](unsigned k) { return b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), clock, k)); };
-    auto* start = word(1);
-    auto* sla = word(2);
-    auto* due = word(3);
-    auto* has_due = b_.CreateICmpNE(due, ci(TimeInputs::kNone));
-    auto* at = b_.CreateAdd(start, age);
-    auto* late = b_.CreateSub(at, due);
-    set_inputs(inputs, {{Input::Now, at},
-                        {Input::Age, age},
-                        {Input::Sla, b_.CreateSelect(b_.CreateICmpEQ(sla, ci(TimeInputs::kNone)), ci(0), sla)},
-                        {Input::Due, due},
-                        {Input::OverdueBy, b_.CreateSelect(has_due, b_.CreateSelect(b_.CreateICmpSGT(late, ci(0)), late, ci(0)), ci(0))},
-                        {Input::Window, b_.CreateSelect(has_due, b_.CreateSub(due, start), ci(TimeInputs::kNone))},
-                        {Input::Start, start},
-                        {Input::SlaCalendar, b_.CreateLoad(i64(), b_.CreateInBoundsGEP(calendar_table->getValueType(), calendar_table, {ci(0), p}))},
-                        {Input::AgeCalendar, ci(-1)}});
+    age_inputs();
     auto* value = b_.CreateCall(prio_ty, b_.CreateBitCast(prio_fn, prio_ty->getPointerTo()), {argp});
     b_.CreateStore(value, b_.CreateConstInBoundsGEP1_64(i64(), o, 5));
     b_.CreateBr(next);
@@ -234,12 +300,81 @@ bool clock_compiles(const Program& p, std::size_t process) {
   return true;
 }
 
+static bool constant_sla(const Program& p, std::size_t process, std::int64_t* sla, bool* adds) {
+  const ProgramProcess& pp = p.processes[process];
+  if (pp.sla < 0) {  // no SLA: due_at or never
+    *sla = TimeInputs::kNone;
+    *adds = false;
+    return true;
+  }
+  if (!clock_compiles(p, process)) return false;
+  const ProgramFunction& f = p.functions[static_cast<std::size_t>(pp.sla)];
+  const Instr* last = nullptr;
+  for (const Instr& in : f.code) {
+    if (in.op != Op::ConstI && in.op != Op::Absent) return false;
+    if (in.op == Op::ConstI && in.tag == VTag::String) return false;
+    if (in.dst == f.result) last = &in;
+  }
+  if (last == nullptr) return false;
+  // iwd_clock<p>: sla = present ? value : 0; due = due_at, else start + sla when present.
+  *adds = last->op == Op::ConstI;
+  *sla = *adds ? last->imm : 0;
+  return true;
+}
+
+BatchPlan batch_plan(const Program& program) {
+  const std::size_t n = program.processes.size();
+  BatchPlan fast;
+  fast.clock.assign(n, false);
+  fast.sla.assign(n, TimeInputs::kNone);
+  fast.sla_adds.assign(n, false);
+  fast.group.assign(n, -1);
+  fast.min.assign(n, 0);
+  fast.max.assign(n, 0);
+  // Schemes that differ only in constant bounds share a bounded formula; at most
+  // kBoundedGroups of them (each is inlined into the loop), the rest called through pointers.
+  constexpr std::size_t kBoundedGroups = 8;
+  std::map<std::string, std::int32_t> groups;
+  for (std::size_t k = 0; k < n; ++k) {
+    std::int64_t sla = 0;
+    bool adds = false;
+    if (constant_sla(program, k, &sla, &adds)) fast.clock[k] = true, fast.sla[k] = sla, fast.sla_adds[k] = adds;
+    const std::int32_t scheme = program.processes[k].priority;
+    if (scheme < 0) continue;
+    const ProgramPriority& s = program.priorities[static_cast<std::size_t>(scheme)];
+    double lo = 0, hi = 0;
+    if ((s.min >= 0 && !constant_number(program, s.min, &lo)) || (s.max >= 0 && !constant_number(program, s.max, &hi))) continue;
+    auto [it, fresh] = groups.emplace(formula_key(program, static_cast<std::size_t>(scheme), /*bounds_apart=*/true),
+                                      static_cast<std::int32_t>(fast.bounded.size()));
+    if (fresh) {
+      if (fast.bounded.size() == kBoundedGroups) {
+        groups.erase(it);
+        continue;
+      }
+      fast.bounded.push_back(static_cast<std::size_t>(scheme));
+    }
+    fast.group[k] = it->second, fast.min[k] = lo, fast.max[k] = hi;
+  }
+  return fast;
+}
+
 void emit_batch(llvm::Module& m, const Program& program) {
   BatchCodegen gen(m, program);
-  std::vector<bool> compiled(program.processes.size());
-  for (std::size_t k = 0; k < program.processes.size(); ++k)
+  const std::size_t n = program.processes.size();
+  std::vector<bool> compiled(n);
+  for (std::size_t k = 0; k < n; ++k)
     if ((compiled[k] = clock_compiles(program, k))) gen.clock(k);
-  gen.batch(compiled);
+  const BatchPlan plan = batch_plan(program);
+  SchemeCodegen schemes(m, program);
+  for (std::size_t g = 0; g < plan.bounded.size(); ++g) {
+    schemes.priority(plan.bounded[g], /*bounded=*/true);
+    // iwd_priority_group<g>: the same for the table's single calls (JitProgram::bounded_priority).
+    llvm::Function* inner = m.getFunction(fmt::format("iwd_priority_bounded{}", plan.bounded[g]));
+    auto* outer = llvm::Function::Create(inner->getFunctionType(), llvm::Function::ExternalLinkage, fmt::format("iwd_priority_group{}", g), m);
+    llvm::IRBuilder<> b(llvm::BasicBlock::Create(m.getContext(), "entry", outer));
+    b.CreateRet(b.CreateCall(inner, {outer->getArg(0), outer->getArg(1), outer->getArg(2)}));
+  }
+  gen.batch(compiled, plan);
 }
 
 }  // namespace iwd::compiler

@@ -15,10 +15,17 @@
 
 namespace iwd::compiler {
 
-void SchemeCodegen::priority(std::size_t k) {
+void SchemeCodegen::priority(std::size_t k, bool bounded) {
   const ProgramPriority& s = p_.priorities[k];
-  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr()}, false), llvm::Function::ExternalLinkage,
-                                    fmt::format("iwd_priority{}", k), m_);
+  llvm::Function* fn = nullptr;
+  if (bounded) {
+    fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr(), f64(), f64()}, false), llvm::Function::InternalLinkage,
+                                fmt::format("iwd_priority_bounded{}", k), m_);
+    fn->addFnAttr(llvm::Attribute::AlwaysInline);
+  } else {
+    fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr()}, false), llvm::Function::ExternalLinkage,
+                                fmt::format("iwd_priority{}", k), m_);
+  }
   begin(fn);
   // A scheme of a process whose SLA clock is elapsed time, its age elapsed: each `N% of sla`
   // of its pieces is one multiplication (the pieces' elapsed variants).
@@ -72,11 +79,11 @@ void SchemeCodegen::priority(std::size_t k) {
   for (const auto& boost : s.boosts)
     base = b_.CreateSelect(holds(boost.when, args), b_.CreateFAdd(base, number(boost.amount, args)), base);
   if (s.min >= 0) {  // std::max(base, min)
-    auto* lo = number(s.min, args);
+    auto* lo = bounded ? fn->getArg(1) : number(s.min, args);
     base = b_.CreateSelect(b_.CreateFCmpOLT(base, lo), lo, base);
   }
   if (s.max >= 0) {  // std::min(base, max)
-    auto* hi = number(s.max, args);
+    auto* hi = bounded ? fn->getArg(2) : number(s.max, args);
     base = b_.CreateSelect(b_.CreateFCmpOLT(hi, base), hi, base);
   }
   b_.CreateRet(truncate(base));
@@ -140,6 +147,35 @@ bool priority_clock_elapsed(const Program& p, std::size_t scheme) {
 // Processes often share a scheme's pieces and bounds, or a targets declaration: the code of a
 // formula is made once, for the first scheme (or process) that has it, and the others are that
 // code under their own names, so large rulesets compile once per distinct formula.
+std::string formula_key(const Program& program, std::size_t k, bool bounds_apart) {
+  const ProgramPriority& s = program.priorities[k];
+  auto bound = [&](FunctionRef f) { return bounds_apart ? std::string(f >= 0 ? "given" : "none") : std::to_string(f); };
+  std::string key = fmt::format("p {} {} {} {} {} {} {}|", s.start, bound(s.min), bound(s.max), s.overdue, s.age_calendar,
+                                s.curve.size(), priority_clock_elapsed(program, k));
+  for (const auto& e : s.every) key += fmt::format("e{},{},{},{};", e.period, e.add, e.from, e.until);
+  for (const auto& pt : s.curve) key += fmt::format("c{},{};", pt.at, pt.value);
+  for (const auto& b : s.boosts) key += fmt::format("b{},{};", b.amount, b.when);
+  return key;
+}
+
+bool constant_number(const Program& program, FunctionRef f, double* value) {
+  if (f < 0) return false;
+  const ProgramFunction& fn = program.functions[static_cast<std::size_t>(f)];
+  const Instr* last = nullptr;  // the instruction that writes the result last
+  for (const Instr& in : fn.code) {
+    if (in.op != Op::ConstI && in.op != Op::ConstF && in.op != Op::Absent) return false;
+    if (in.op == Op::ConstI && in.tag == VTag::String) return false;  // an id known at load only
+    if (in.dst == fn.result) last = &in;
+  }
+  if (last == nullptr) return false;
+  // SchemeCodegen::number(): absent counts as 0; an F64 function's value is its double, an
+  // I64 one's its integer (a register holds 0 in the other).
+  if (last->op == Op::Absent) *value = 0;
+  else if (fn.type == VType::F64) *value = last->op == Op::ConstF ? last->fimm : 0;
+  else *value = last->op == Op::ConstI ? static_cast<double>(last->imm) : 0;
+  return true;
+}
+
 SharedCode shared_code(const Program& program) {
   SharedCode out;
   auto first_of = [](std::map<std::string, std::size_t>& seen, std::string key, std::size_t k) {
@@ -147,12 +183,7 @@ SharedCode shared_code(const Program& program) {
   };
   std::map<std::string, std::size_t> priorities, nexts, stages;
   for (std::size_t k = 0; k < program.priorities.size(); ++k) {
-    const ProgramPriority& s = program.priorities[k];
-    std::string key = fmt::format("p {} {} {} {} {} {} {}|", s.start, s.min, s.max, s.overdue, s.age_calendar, s.curve.size(),
-                                  priority_clock_elapsed(program, k));
-    for (const auto& e : s.every) key += fmt::format("e{},{},{},{};", e.period, e.add, e.from, e.until);
-    for (const auto& pt : s.curve) key += fmt::format("c{},{};", pt.at, pt.value);
-    for (const auto& b : s.boosts) key += fmt::format("b{},{};", b.amount, b.when);
+    std::string key = formula_key(program, k, /*bounds_apart=*/false);
     // Its next change: the same formula's, or the one function that sends items to the walk.
     out.next.push_back(first_of(nexts, SchemeCodegen::next_change_compiles(program, k) ? "n " + key : "n walk", k));
     out.priority.push_back(first_of(priorities, std::move(key), k));

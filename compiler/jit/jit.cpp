@@ -111,7 +111,9 @@ void optimize(llvm::Module& m) {
         if (const auto* call = llvm::dyn_cast<llvm::CallBase>(&i); call && call->getCalledFunction() &&
                                                                     call->getCalledFunction()->hasFnAttribute(llvm::Attribute::AlwaysInline))
           inlines = true;
-    if (inlines) callers.push_back(&f);
+    // A private function that is itself inlined (iwd_priority_bounded<k>) is gone after the
+    // inliner: its callers take the second round instead.
+    if (inlines && !(f.hasLocalLinkage() && f.hasFnAttribute(llvm::Attribute::AlwaysInline))) callers.push_back(&f);
   }
   mpm.run(m, passes.mam);
   llvm::FunctionPassManager after;
@@ -227,11 +229,14 @@ std::unique_ptr<JitProgram> JitProgram::compile(const Program& program, std::str
     process->prepare(*module);
     optimize(*module);
     std::lock_guard<std::mutex> lock(process->codegen_mutex());
-    // The walk (its conditions inlined) goes to a module of its own for the full instruction
-    // selector; the rest keeps a declaration of nothing from it.
+    // The walk (its conditions inlined) and the batch loop (its formulas inlined) go to a
+    // module of their own for the full instruction selector, with copies of the module's
+    // private tables and functions they may use; the rest keeps declarations of them.
     llvm::ValueToValueMapTy map;
-    auto walk = llvm::CloneModule(*module, map, [](const llvm::GlobalValue* gv) { return gv->getName() == "iwd_classify"; });
-    module->getFunction("iwd_classify")->deleteBody();  // iwd_batch calls it: a declaration here
+    auto hot = [](const llvm::GlobalValue* gv) { return gv->getName() == "iwd_classify" || gv->getName() == "iwd_batch"; };
+    auto walk = llvm::CloneModule(*module, map, [&](const llvm::GlobalValue* gv) { return hot(gv) || gv->hasLocalLinkage(); });
+    for (const char* name : {"iwd_classify", "iwd_batch"})
+      if (llvm::Function* f = module->getFunction(name)) f->deleteBody();  // declarations here
     for (auto [m, tm] : {std::pair{module.get(), &process->fast_target_machine()},
                          std::pair{walk.get(), &process->optimizing_target_machine()}}) {
       auto buffer = llvm::orc::SimpleCompiler(*tm)(*m);
@@ -316,6 +321,17 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::
   for (std::size_t k = 0; k < program.processes.size(); ++k)
     out->clocks_.push_back(out->batch_ && clock_compiles(program, k) ? reinterpret_cast<JitClock>(optional(fmt::format("iwd_clock{}", k)))
                                                                      : nullptr);
+  // The groups of formulas with their bounds given (issue 19): absent from older native code.
+  out->plan_ = batch_plan(program);
+  if (out->batch_)
+    for (std::size_t g = 0; g < out->plan_.bounded.size(); ++g) {
+      auto* f = reinterpret_cast<JitPriorityBounded>(optional(fmt::format("iwd_priority_group{}", g)));
+      if (!f) {
+        out->bounded_.clear();
+        break;
+      }
+      out->bounded_.push_back(f);
+    }
   // The compiled next changes (issue 19): all of them or none (an older bundle's).
   if (!program.priorities.empty() && optional("iwd_next0"))
     for (std::size_t k = 0; k < program.priorities.size(); ++k) {

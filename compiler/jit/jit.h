@@ -59,6 +59,24 @@ using JitClock = void (*)(const JitArgs* args, std::int64_t* clock);
 // sets its own); `env` and `interp` serve the slow paths as for every function.
 using JitBatch = void (*)(const JitArgs* items, std::int64_t count, std::int64_t now, std::int64_t age,
                           std::int64_t* out);
+// A scheme's formula with its bounds given (schemes that differ only in constant bounds share
+// one: codegen_batch.cpp): the priority at args' inputs, held to [min, max] as the scheme's.
+using JitPriorityBounded = std::int64_t (*)(const JitArgs* args, double min, double max);
+
+// What the batch loop (and the table's single calls) compute per process without a call
+// through a per-process pointer (issue 19: such calls mispredict with the items' processes):
+// the clock of an SLA that is none or a constant, and the priority of schemes that differ
+// only in constant bounds, through one formula per group with the bounds from here.
+struct BatchPlan {
+  std::vector<bool> clock;           // per process: its clock is start, due_at or start + sla below
+  std::vector<std::int64_t> sla;     // TimeInputs::kNone without an SLA, else its value (0 if absent)
+  std::vector<bool> sla_adds;        // the due instant is start + sla when the item has no due_at
+  std::vector<std::int32_t> group;   // per process: its formula's group, -1 for none
+  std::vector<double> min, max;      // per process: its bounds as the formula reads them
+  std::vector<std::size_t> bounded;  // per group: the scheme whose formula it is
+};
+BatchPlan batch_plan(const Program& program);
+
 inline constexpr std::int32_t kClassifyNoDepartment = -1;
 inline constexpr std::int32_t kClassifyDepartmentBase = 1 << 20;
 
@@ -124,6 +142,12 @@ class JitProgram {
   JitClock clock(std::int32_t process) const { return clocks_.at(static_cast<std::size_t>(process)); }
   // Null for native code that predates it.
   JitBatch batch() const { return batch_; }
+  // The batch plan of the program, and the formula of a group of it (null for native code
+  // that predates them).
+  const BatchPlan& plan() const { return plan_; }
+  JitPriorityBounded bounded_priority(std::int32_t group) const {
+    return group >= 0 && static_cast<std::size_t>(group) < bounded_.size() ? bounded_[static_cast<std::size_t>(group)] : nullptr;
+  }
   // Null for native code that predates it.
   JitNext next_change(std::int32_t scheme) const {
     return nexts_.empty() ? nullptr : nexts_.at(static_cast<std::size_t>(scheme));
@@ -141,6 +165,8 @@ class JitProgram {
   std::vector<JitClock> clocks_;
   JitBatch batch_ = nullptr;
   std::vector<JitNext> nexts_;  // empty for native code that predates them
+  BatchPlan plan_;
+  std::vector<JitPriorityBounded> bounded_;  // per group of plan_; empty for older native code
 };
 
 // The IR of a program without compiling it (for `iwd parse --emit=ir`); `optimized`: after

@@ -90,7 +90,8 @@ class LazyPart : public llvm::orc::MaterializationUnit {
     llvm::Expected<std::unique_ptr<llvm::MemoryBuffer>> object = [&] {
       llvm::LLVMContext ctx;
       auto m = build_unit(ctx, parts_->program, unit_);
-      return object_of(process, *m, unit_.kind == CodeUnit::Department);
+      // The batch entry point's loop is hot too (one function, its formulas inlined).
+      return object_of(process, *m, unit_.kind == CodeUnit::Department || unit_.kind == CodeUnit::Batch);
     }();
     if (!object) {
       process.jit().getExecutionSession().reportError(object.takeError());
@@ -203,6 +204,8 @@ std::unique_ptr<JitProgram> JitProgram::compile_lazily(const Program& program, c
   std::vector<std::string> batch = {"iwd_batch"};
   for (std::size_t p = 0; p < program.processes.size(); ++p)
     if (clock_compiles(program, p)) batch.push_back(fmt::format("iwd_clock{}", p));
+  out->plan_ = batch_plan(program);
+  for (std::size_t g = 0; g < out->plan_.bounded.size(); ++g) batch.push_back(fmt::format("iwd_priority_group{}", g));
   if (!part({CodeUnit::Batch, 0}, batch)) return nullptr;
   for (const auto& name : batch) stub(name, name);
   if (split)
@@ -236,6 +239,8 @@ std::unique_ptr<JitProgram> JitProgram::compile_lazily(const Program& program, c
   };
   out->classify_ = reinterpret_cast<JitClassify>(address("iwd_classify"));
   out->batch_ = reinterpret_cast<JitBatch>(address("iwd_batch"));
+  for (std::size_t g = 0; g < out->plan_.bounded.size(); ++g)
+    out->bounded_.push_back(reinterpret_cast<JitPriorityBounded>(address(fmt::format("iwd_priority_group{}", g))));
   for (std::size_t i = 0; i < program.functions.size(); ++i)
     out->functions_.push_back(reinterpret_cast<JitFunction>(address(fmt::format("iwd_f{}", i))));
   for (std::size_t k = 0; k < program.priorities.size(); ++k) {

@@ -18,8 +18,12 @@ class SchemeCodegen {
  public:
   SchemeCodegen(llvm::Module& m, const Program& p) : m_(m), ctx_(m.getContext()), b_(ctx_), p_(p) {}
 
-  // i64 iwd_priority<k>(const JitArgs*): the priority of scheme k at args' inputs.
-  void priority(std::size_t k);
+  // i64 iwd_priority<k>(const JitArgs*): the priority of scheme k at args' inputs. With
+  // `bounded`, i64 iwd_priority_bounded<k>(const JitArgs*, double min, double max), private
+  // and inlined into its caller: the same formula with the scheme's bounds (whose functions
+  // are constants, constant_number()) given as arguments, so that schemes differing only in
+  // their bounds share one body (the batch entry point, codegen_batch.cpp).
+  void priority(std::size_t k, bool bounded = false);
   // void iwd_stages<p>(const JitArgs*, i64* opens): the opening age of each stage.
   void stages(std::size_t process);
   // i8 iwd_next<k>(const JitArgs*, i64* age): scheme k's next priority change (codegen_next.cpp).

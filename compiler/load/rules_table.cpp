@@ -170,6 +170,20 @@ void LoadedRules::fill_table() {
   };
   t.clock = [](void* ctx, std::int32_t process, const runtime::ItemRecord* item, std::int64_t now, abi::ItemClock* out) {
     const LoadedRules& r = TableEntry::self(ctx);
+    const auto p = static_cast<std::size_t>(process);
+    if (r.jit_ && r.jit_->plan().clock[p]) {  // no SLA, or a constant one: iwd_clock<p> without the call
+      const BatchPlan& plan = r.jit_->plan();
+      using runtime::kSlotActivateAt, runtime::kSlotCapturedAt, runtime::kSlotDueAt;
+      const std::uint64_t present = item->data()[1];  // the core slots are in word 0
+      // An absent slot holds 0, as the interpreter reads an absent captured_at.
+      const std::int64_t start = item->get_int(present >> kSlotActivateAt & 1 ? kSlotActivateAt : kSlotCapturedAt);
+      out->classified_at = now;
+      out->start = start;
+      out->sla = plan.sla[p];
+      out->due = present >> kSlotDueAt & 1 ? item->get_int(kSlotDueAt) : plan.sla_adds[p] ? static_cast<std::int64_t>(static_cast<std::uint64_t>(start) + static_cast<std::uint64_t>(plan.sla[p]))  // a plain add, as the generated code's
+                                                                                : abi::kNone;
+      return;
+    }
     const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
     if (const JitClock compiled = r.jit_ ? r.jit_->clock(process) : nullptr) {  // an elapsed clock: generated code
       static_assert(static_cast<int>(Input::Now) == 0);
@@ -204,6 +218,10 @@ void LoadedRules::fill_table() {
     const std::int32_t scheme = r.program_->processes[static_cast<std::size_t>(process)].priority;
     if (r.jit_ && scheme >= 0) {  // the formula's code, without the interpreter's dispatch
       const JitArgs args = TableEntry::args(r, item, reinterpret_cast<const std::int64_t*>(&in), &env);
+      // Schemes that differ only in constant bounds: one formula, the same call for all.
+      const BatchPlan& plan = r.jit_->plan();
+      const auto p = static_cast<std::size_t>(process);
+      if (const JitPriorityBounded bounded = r.jit_->bounded_priority(plan.group[p])) return bounded(&args, plan.min[p], plan.max[p]);
       return r.jit_->priority(scheme)(&args);
     }
     return r.interp_->priority(process, env, in);

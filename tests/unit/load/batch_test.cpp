@@ -10,6 +10,7 @@
 #include "compiler/diag/render.h"
 #include "compiler/load/loaded_rules.h"
 #include "runtime/item_json.h"
+#include "tests/unit/load/batch_expect.h"
 #include "tests/unit/load/clean_rulesets.h"
 #include "tests/unit/load/random_items.h"
 
@@ -73,13 +74,7 @@ Items random_items(const LoadedRules& rules, std::uint32_t seed, int n, std::int
 }
 
 void expect_same(const abi::BatchResult& a, const abi::BatchResult& b, const std::string& what) {
-  EXPECT_EQ(a.process, b.process) << what;
-  EXPECT_EQ(a.detail, b.detail) << what;
-  EXPECT_EQ(a.clock.classified_at, b.clock.classified_at) << what;
-  EXPECT_EQ(a.clock.start, b.clock.start) << what;
-  EXPECT_EQ(a.clock.sla, b.clock.sla) << what;
-  EXPECT_EQ(a.clock.due, b.clock.due) << what;
-  EXPECT_EQ(a.priority, b.priority) << what;
+  test::expect_same_batch_result(a, b, what);
 }
 
 TEST(Batch, TheGeneratedLoopAnswersAsTheInterpreter) {
