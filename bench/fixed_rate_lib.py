@@ -100,7 +100,7 @@ def postmaster(cluster):
     return int(open(os.path.join(cluster.dir, "data", "postmaster.pid")).readline())
 
 
-def fixed_rate(generator, urls, rate, seconds, warmup=2, connections=128, body=BODY, timeout=None):
+def fixed_rate(generator, urls, rate, seconds, warmup=2, connections=100, body=BODY, timeout=None):
     """One run of bench/fixed_rate: its JSON report."""
     args = [generator]
     for u in urls:
