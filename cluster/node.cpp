@@ -17,6 +17,7 @@ const char* why_name(Loss::Why w) {
     case Loss::Why::fenced: return "fenced";
     case Loss::Why::moved: return "moved";
     case Loss::Why::stopping: return "stopping";
+    case Loss::Why::removed: return "removed";
   }
   return "?";
 }
@@ -259,6 +260,19 @@ bool Node::scan() {
     for (const LeaseRow& l : leases)
       if (l.holder && l.remaining.count() > 0 && address.count(*l.holder)) owners_[l.workspace] = address[*l.holder];
   }
+
+  // Served here and not the deployment's any more (deleted): given up, its lease released.
+  std::vector<std::pair<std::string, std::int64_t>> removed;
+  {
+    const std::set<std::string> listed(workspaces.begin(), workspaces.end());
+    std::lock_guard lock(mutex_);
+    for (const auto& [ws, o] : owned_)
+      if (!listed.count(ws)) removed.emplace_back(ws, o.lease.epoch);
+  }
+  for (const auto& [ws, epoch] : removed)
+    lose(
+        ws, epoch, [](const Owned&) { return true; },
+        {Loss::Why::removed, fmt::format("workspace {} is not in the deployment's list any more", ws)}, true);
 
   for (const std::string& ws : workspaces) {
     const NodeRow& placed = live.at(bases[place(ws, bases)]);

@@ -36,6 +36,7 @@ struct Loss {
     fenced,    // the database refused a renewal: another node holds it now
     moved,     // placed on another live node: handed over (callback first, then the release)
     stopping,  // the node stops (Node::stop), and releases
+    removed,   // no longer in the deployment's list (a workspace deleted): given up, and released
   };
   Why why;
   std::string message;
@@ -52,7 +53,9 @@ struct NodeOptions {
   // it (its placed node goes first): 0 = two scan intervals, so that the placed node, busy
   // with its own acquires or short of CPU, gets more than one scan of lead over the others.
   std::chrono::milliseconds grace{0};
-  // The workspaces of the deployment, read at every scan (the same list on every node).
+  // The workspaces of the deployment, read at every scan (the same list on every node). A
+  // workspace this node serves that the list no longer has is lost (Why::removed) and its lease
+  // released, so that a workspace of the same name created later can take it.
   std::function<std::vector<std::string>()> workspaces;
   // Called one at a time, in the order of the changes (acquired before its lost), from the
   // node's threads: quick (hand the work over), except that `lost` with Why::moved or

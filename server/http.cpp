@@ -297,12 +297,13 @@ const RouteTable* HttpFrontEnd::Impl::workspace(const std::shared_ptr<Exchange>&
   const WorkspaceDirectory::Place place = workspaces ? workspaces->place(name) : WorkspaceDirectory::Place{};
   if (route_elsewhere(proxy.get(), place, name, x, res)) return nullptr;
   const RouteTable* table = &main;
-  if (name != "default" || place.kind == WorkspaceDirectory::Place::Kind::none) {
-    std::shared_ptr<const RouteTable> found = workspaces && name != "default" ? workspaces->find(name) : nullptr;
-    if (!found) {
-      res(error_reply(404, "no_workspace", fmt::format("there is no workspace `{}`", name)));
-      return nullptr;
-    }
+  // Its routes; the default's are the front end's own, but with --node (a deployment's workspace).
+  std::shared_ptr<const RouteTable> found = workspaces ? workspaces->find(name) : nullptr;
+  if (!found && (name != "default" || place.kind == WorkspaceDirectory::Place::Kind::none)) {
+    res(error_reply(404, "no_workspace", fmt::format("there is no workspace `{}`", name)));
+    return nullptr;
+  }
+  if (found) {
     table = found.get();
     x->keep = std::move(found);  // alive until this request is done
   }
@@ -353,6 +354,14 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
   const RouteTable::Compiled* found = nullptr;
   std::string allowed;
   if (workspaces) found = match(*(table = &workspaces->deployment()), segments, method, &allowed);
+  if (found && found->route->to_owner)  // about one workspace (its first parameter): its owner answers
+    for (std::size_t k = 0; k < segments.size(); ++k) {
+      if (!found->segments[k].empty()) continue;
+      if (workspace_name_problem(segments[k]).empty() &&
+          route_elsewhere(proxy.get(), workspaces->place(segments[k]), segments[k], x, res))
+        return;
+      break;
+    }
   if (!found && allowed.empty()) {
     table = &main;
     if (segments.size() >= 3 && segments[0] == "v1" && segments[1] == "workspaces") {
@@ -366,9 +375,17 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
         x->headers = std::move(page.headers);
         return res.text(page.status, page.content_type, std::move(page.body));
       }
-    } else if (workspaces && (segments.empty() || (segments[0] != "healthz" && segments[0] != "metrics")) &&
-               route_elsewhere(proxy.get(), workspaces->place("default"), "default", x, res)) {
-      return;  // the default's routes at the top, served by another node (the node's own health and metrics stay here)
+    } else if (workspaces && (segments.empty() || (segments[0] != "healthz" && segments[0] != "metrics"))) {
+      // The default's routes at the top (the node's own health and metrics stay here): served by
+      // another node, or by this one as a workspace of the deployment (iwd serve --node).
+      const WorkspaceDirectory::Place place = workspaces->place("default");
+      if (route_elsewhere(proxy.get(), place, "default", x, res)) return;
+      if (std::shared_ptr<const RouteTable> placed = workspaces->find("default")) {
+        table = placed.get();
+        x->keep = std::move(placed);
+        count_in(table->ctx.metrics);
+        x->hub = table->ctx.hub;
+      }
     }
     found = match(*table, segments, method, &allowed);
   }

@@ -79,6 +79,10 @@ struct Route {
   // The body is JSON: sent with another Content-Type it is refused (415). False: any body
   // (an upload of rules text or a bundle).
   bool json_body = true;
+  // A deployment's route about one workspace, its first parameter (GET and DELETE
+  // /v1/admin/workspaces/{ws}): answered by the node serving that workspace, so proxied there
+  // from any other (docs/deployment.md, "Running nodes").
+  bool to_owner = false;
 };
 
 std::vector<Route> item_routes(ServerContext& ctx);

@@ -136,6 +136,7 @@ class Workspace {
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
+    error->clear();  // a refusal of a try before is not why a later step fails
     if (pg_->fresh) {
       pgstore::Connection conn(pg_->conninfo);
       if (pgstore::Status s = catalog::erase(conn, name_, lease_->epoch()); !s.ok()) return *error = s.message, false;

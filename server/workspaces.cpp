@@ -96,9 +96,14 @@ WorkspaceRegistry::WorkspaceRegistry(Deployment deployment, runtime::Clock& cloc
       for (auto c = creators_.begin(); c != creators_.end();)
         if (*c->done) c->thread.join(), c = creators_.erase(c);  // finished creates
         else ++c;
+      // Their names stay in a node's list (its lease held) until they stopped: a deleted one's
+      // rows are erased at that lease's epoch.
+      std::vector<std::string> names;
+      for (const auto& ws : done) names.push_back(ws->name()), reaping_.insert(ws->name());
       lock.unlock();
       done.clear();
       lock.lock();
+      for (const std::string& n : names) reaping_.erase(reaping_.find(n));
     }
   });
 }
@@ -387,6 +392,8 @@ Reply WorkspaceRegistry::remove(const std::string& name) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (auto it = live_.find(name); it != live_.end() && it->second == ws) live_.erase(it);
+      // A node: out of the deployment's list once it stopped (the reaper), then its lease released.
+      known_.erase(name);
     }
     retire(std::move(ws));
     return Reply{200, ojson{{"deleted", name}}};
@@ -430,6 +437,16 @@ std::vector<Route> WorkspaceRegistry::admin_routes() {
   std::vector<Route> r;
   r.push_back({"GET", "/v1/admin/workspaces", kAdmin, [this, allowed](const Call&, const Responder& res) {
                  if (!allowed(res)) return;
+                 if (node_) {  // the deployment's, read from PostgreSQL off the front end's thread
+                   std::lock_guard<std::mutex> lock(mu_);
+                   auto done = std::make_shared<std::atomic<bool>>(false);
+                   creators_.push_back({std::thread([this, res, done] {
+                                          res(deployment_list());
+                                          *done = true;
+                                        }),
+                                        done});
+                   return;
+                 }
                  ojson list = ojson::array();
                  list.push_back(describe("default", "default", d_.default_engine ? d_.default_engine->ruleset_label() : ""));
                  std::lock_guard<std::mutex> lock(mu_);
@@ -440,12 +457,16 @@ std::vector<Route> WorkspaceRegistry::admin_routes() {
   r.push_back({"GET", "/v1/admin/workspaces/{ws}", kAdmin, [this, allowed, name_of](const Call& call, const Responder& res) {
                  auto name = name_of(call, res);
                  if (!name || !allowed(res)) return;
-                 if (*name == "default")
+                 if (*name == "default" && !node_)
                    return res(Reply{200, describe("default", "default", d_.default_engine ? d_.default_engine->ruleset_label() : "")});
                  auto ws = live(*name);
+                 if (!ws && node_ && known(*name)) return res(not_here(*name));  // moved meanwhile
                  if (!ws) return res(error_reply(404, "no_workspace", fmt::format("there is no workspace `{}`", *name)));
-                 res(Reply{200, describe(*name, origin_name(ws->origin()), ws->engine().ruleset_label())});
+                 ojson body = describe(*name, *name == "default" ? "default" : origin_name(ws->origin()), ws->engine().ruleset_label());
+                 if (node_) body["owner"] = d_.advertise, body["node"] = node(), body["epoch"] = ws->epoch();  // this node
+                 res(Reply{200, std::move(body)});
                }});
+  r.back().to_owner = true;
   r.push_back({"PUT", "/v1/admin/workspaces/{ws}", kAdmin, [this, allowed, name_of](const Call& call, const Responder& res) {
                  auto name = name_of(call, res);
                  nlohmann::json body;
@@ -454,13 +475,24 @@ std::vector<Route> WorkspaceRegistry::admin_routes() {
                    return res(error_reply(422, "no_rules", "`rules` is the workspace's rules: the text of an .iwd file, or "
                                                            "{\"files\": {NAME: TEXT}, \"root\": NAME}"));
                  std::lock_guard<std::mutex> lock(mu_);
-                 if (*name == "default" || live_.count(*name) || known_.count(*name) || creating_.count(*name))
+                 // A node knows the catalog's workspaces as of its last read: one of them that
+                 // another node served may have been deleted since, so the catalog is asked again.
+                 auto k = known_.find(*name);
+                 const bool recheck = node_ && k != known_.end() && !k->second.rules && !live_.count(*name);
+                 if (*name == "default" || live_.count(*name) || (k != known_.end() && !recheck) || creating_.count(*name))
                    return res(error_reply(409, "workspace_exists",
                                           fmt::format("workspace `{}` exists{}", *name, creating_.count(*name) ? " (being created)" : "")));
                  creating_.insert(*name);
                  auto done = std::make_shared<std::atomic<bool>>(false);
-                 creators_.push_back({std::thread([this, name = *name, body = std::move(body), res, done] {
-                                        Reply reply = create(name, body);
+                 creators_.push_back({std::thread([this, name = *name, body = std::move(body), res, done, recheck] {
+                                        std::string why;
+                                        Reply reply;
+                                        if (recheck && still_in_catalog(name, &why))
+                                          reply = error_reply(409, "workspace_exists", fmt::format("workspace `{}` exists", name));
+                                        else if (!why.empty())
+                                          reply = error_reply(503, "create_failed", fmt::format("workspace `{}` was not created: {}", name, why));
+                                        else
+                                          reply = create(name, body);
                                         {
                                           std::lock_guard<std::mutex> relock(mu_);
                                           creating_.erase(name);
@@ -477,6 +509,7 @@ std::vector<Route> WorkspaceRegistry::admin_routes() {
                    return res(error_reply(409, "default", "the default workspace is the deployment's own: it is not deleted"));
                  res(remove(*name));
                }});
+  r.back().to_owner = true;  // with --node, answered by the workspace's owner: a delete from any node
   return r;
 }
 

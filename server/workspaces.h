@@ -71,6 +71,10 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
     // opened at that epoch and recovered) until it loses it. Empty: every workspace here.
     std::string node_name = {};
     std::string advertise = {};
+    // With `node_name`: the rules of workspace `default` (--rules; none: its journal's). The
+    // default is then one workspace of the deployment like the others, placed and leased, in
+    // PostgreSQL: its settings are the deployment's own (`tokens`, `history`, ...).
+    std::optional<std::string> default_rules = {};
   };
   // Starts every workspace (the configuration's and those created before), after removing what
   // a create or a delete cut short. Null and *error naming the workspace on failure.
@@ -81,9 +85,9 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
   const RouteTable& deployment() const override { return *deployment_; }
   bool token_elsewhere(std::string_view authorization, const RouteTable& except) const override;
   void close_streams() override;
-  // Here when this node serves it (or `default`); with --node, another node's workspace is
-  // proxied to its owner (its advertised address without `http://`), and one nobody holds now
-  // answered 503 with Retry-After by the front end.
+  // Here when this node serves it (or `default`, but with --node); with --node, another node's
+  // workspace (`default` too) is proxied to its owner (its advertised address without
+  // `http://`), and one nobody holds now answered 503 with Retry-After by the front end.
   Place place(const std::string& name) const override;
 
   std::size_t size() const;  // live workspaces besides the default
@@ -124,6 +128,13 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
   // route answers 503 not_here, naming the owner's address when there is one.
   Reply not_here(const std::string& name) const;
   std::shared_ptr<const RouteTable> elsewhere(const std::string& name) const;
+  // GET /v1/admin/workspaces with --node: the deployment's workspaces (the default, the declared
+  // ones, the catalog's) with the holder of each lease, its advertised address and epoch, as
+  // PostgreSQL says now: the same list on every node. On the calling thread (not the front end's).
+  Reply deployment_list() const;
+  // A PUT of a name this node knows from the catalog's last read but does not serve: whether the
+  // catalog still has it (a delete on its owner may have come since); forgotten here if not.
+  bool still_in_catalog(const std::string& name, std::string* error);
 
   Deployment d_;
   runtime::Clock& clock_;
@@ -134,6 +145,7 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
   std::map<std::string, std::shared_ptr<Workspace>> live_;
   std::set<std::string> creating_;                  // names being created (a second PUT: 409)
   std::vector<std::shared_ptr<Workspace>> retired_;  // deleted, waiting for their last request
+  std::multiset<std::string> reaping_;  // retired ones being stopped by the reaper now (mu_)
   unsigned deletes_ = 0;
   bool stopping_ = false;
   std::thread reaper_;

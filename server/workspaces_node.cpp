@@ -5,6 +5,7 @@
 // starter's thread so that the node's thread keeps renewing) to its `lost`.
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 
@@ -18,6 +19,9 @@ using ojson = nlohmann::ordered_json;
 
 void WorkspaceRegistry::start_node(std::map<std::string, Known> declared) {
   known_ = std::move(declared);
+  // The default too: one workspace of the deployment (its routes at the top on every node),
+  // placed and leased as the others, with the deployment's settings and --rules.
+  known_.emplace("default", Known{*d_.config, d_.default_rules});
   catalog_ = std::make_unique<pgstore::Connection>(d_.store);
   starter_ = std::thread([this] { starting(); });
   cluster::NodeOptions o;
@@ -62,12 +66,15 @@ std::vector<std::string> WorkspaceRegistry::deployment_workspaces() {
       else std::fprintf(stderr, "iwd serve: workspace %s is not served: %s\n", e.name.c_str(), why.c_str());
     }
     for (auto it = known_.begin(); it != known_.end();)  // deleted elsewhere
-      if (!it->second.rules && !api.count(it->first)) it = known_.erase(it);
+      if (!it->second.rules && !api.count(it->first) && it->first != "default") it = known_.erase(it);
       else ++it;
   }
-  std::vector<std::string> names;
-  for (const auto& [name, k] : known_) names.push_back(name);
-  return names;
+  std::set<std::string> names;
+  for (const auto& [name, k] : known_) names.insert(name);
+  // Deleted here and not stopped yet: its lease is kept until its rows are erased at its epoch.
+  for (const auto& ws : retired_) names.insert(ws->name());
+  names.insert(reaping_.begin(), reaping_.end());
+  return {names.begin(), names.end()};
 }
 
 void WorkspaceRegistry::acquired(const std::string& name, std::int64_t epoch) {
@@ -94,7 +101,8 @@ void WorkspaceRegistry::starting() {
     std::string why;
     Ruleset rules;
     bool ok = !what.rules || load_ruleset_path(*what.rules, ws->pool(), &rules, &why) == RulesetStatus::Ok;
-    ok = ok && ws->start(std::move(rules), clock_, &why) && (!what.rules || ws->record("", &why));
+    // A declared workspace's mark in the catalog (the default has none: it is the deployment's own).
+    ok = ok && ws->start(std::move(rules), clock_, &why) && (!what.rules || name == "default" || ws->record("", &why));
     const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - began).count();
     if (ok)
       std::fprintf(stderr, "iwd serve: serving workspace %s at epoch %lld (%s%lld lines replayed, %lld ms)\n", name.c_str(),
@@ -143,7 +151,7 @@ void WorkspaceRegistry::lost(const std::string& name, const std::string& why, bo
 }
 
 WorkspaceDirectory::Place WorkspaceRegistry::place(const std::string& name) const {
-  if (name == "default" || live(name)) return {Place::Kind::here, {}};
+  if (live(name) || (name == "default" && !node_)) return {Place::Kind::here, {}};
   if (!node_ || !known(name)) return {Place::Kind::none, {}};
   const std::optional<std::string> owner = owner_of(name);
   if (!owner || *owner == d_.advertise) return {Place::Kind::no_owner, {}};  // a takeover, or starting here
@@ -174,6 +182,52 @@ std::shared_ptr<const RouteTable> WorkspaceRegistry::elsewhere(const std::string
                                         }
                                         return routes;
                                       });
+}
+
+Reply WorkspaceRegistry::deployment_list() const {
+  pgstore::Connection conn(d_.store);
+  std::vector<catalog::Entry> entries;
+  pgstore::Rows leases;
+  pgstore::Status s = catalog::list(conn, &entries);
+  // A lease names its holder while it runs; the holder's advertised address is its node row's.
+  if (s.ok())
+    s = conn.exec("read the leases",
+                  "SELECT l.workspace, l.epoch, n.name, n.address FROM iwd_lease l "
+                  "LEFT JOIN iwd_node n ON n.name = l.holder AND l.expires_at > now()",
+                  {}, &leases);
+  if (!s.ok()) return error_reply(503, "store_unavailable", "the deployment's workspaces cannot be read now: " + s.message);
+  std::map<std::string, std::size_t> lease_of;
+  for (int r = 0; r < leases.size(); ++r) lease_of[*leases.at(r, 0)] = static_cast<std::size_t>(r);
+  std::vector<std::pair<std::string, std::string>> all{{"default", "default"}};  // (name, origin)
+  std::set<std::string> declared;
+  for (const WorkspaceDecl& w : d_.config->workspaces) declared.insert(w.name);
+  for (const std::string& name : declared) all.emplace_back(name, "config");
+  for (const catalog::Entry& e : entries)
+    if (e.origin == "api" && !declared.count(e.name)) all.emplace_back(e.name, "api");
+  std::sort(all.begin() + 1, all.end());
+  ojson list = ojson::array();
+  for (const auto& [name, origin] : all) {
+    ojson w{{"name", name}, {"origin", origin}, {"base", name == "default" ? std::string() : "/v1/workspaces/" + name},
+            {"owner", nullptr}, {"node", nullptr}, {"epoch", 0}};
+    if (auto l = lease_of.find(name); l != lease_of.end()) {
+      const int r = static_cast<int>(l->second);
+      w["epoch"] = leases.integer(r, 1);
+      if (leases.at(r, 2)) w["node"] = *leases.at(r, 2), w["owner"] = *leases.at(r, 3);
+    }
+    list.push_back(std::move(w));
+  }
+  return Reply{200, ojson{{"workspaces", std::move(list)}}};
+}
+
+bool WorkspaceRegistry::still_in_catalog(const std::string& name, std::string* error) {
+  pgstore::Connection conn(d_.store);
+  std::vector<catalog::Entry> entries;
+  if (pgstore::Status s = catalog::list(conn, &entries); !s.ok()) return *error = s.message, false;
+  for (const catalog::Entry& e : entries)
+    if (e.name == name) return true;
+  std::lock_guard<std::mutex> lock(mu_);
+  if (auto k = known_.find(name); k != known_.end() && !k->second.rules && !live_.count(name)) known_.erase(k);
+  return false;
 }
 
 }  // namespace iwd::server

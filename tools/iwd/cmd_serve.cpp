@@ -164,8 +164,9 @@ int run_serve(const ServeOptions& opts) {
     return kExitUsage;
   }
   if (!opts.node.empty()) {
-    // A node: the deployment's workspaces are placed over the nodes (server/workspaces.h); the
-    // routes at the top are this node's own workspace, in its data folder (not the deployment's).
+    // A node: the deployment's workspaces, `default` among them, are placed over the nodes
+    // (server/workspaces.h) and served in PostgreSQL; this engine on --data's SQLite answers only
+    // the node's own /healthz and /metrics (the routes at the top are the deployment's default).
     if (!(journal = server::Journal::open(data, &error))) {
       std::cerr << "iwd serve: " << error << "\n";
       return kExitUsage;
@@ -201,6 +202,7 @@ int run_serve(const ServeOptions& opts) {
     deployment.node = node;
     deployment.node_name = opts.node;
     deployment.advertise = opts.advertise;
+    if (!opts.rules.empty()) deployment.default_rules = opts.rules;
   }
   if (lease)  // one node: a lease lost stops the service as the default's does
     deployment.lost = [&lost](const std::string& ws, const std::string& why) {
@@ -279,7 +281,7 @@ void register_serve(CLI::App& app) {
   cmd->add_option("--node", opts->node,
                   "Run as a node of a deployment over --store (docs/deployment.md, \"Running nodes\"): NAME, the "
                   "same after a restart; the workspaces are placed over the live nodes and each served by the node "
-                  "holding its lease; the routes at the top are then this node's own workspace in --data");
+                  "holding its lease, the default workspace (the routes at the top) among them");
   cmd->add_option("--advertise", opts->advertise,
                   "With --node: http://HOST:PORT, the address other nodes and clients reach this node at");
   cmd->callback([opts] { set_exit_code(run_serve(*opts)); });

@@ -260,6 +260,52 @@ TEST_F(NodeTest, AFencedRenewalStopsTheWorkspaceAtOnce) {
   EXPECT_TRUE(a->owned().empty());
 }
 
+// A workspace the deployment's list no longer has (deleted) is given up and its lease released
+// at once (with a lease of 20 s, an expiry would take that long), so that a workspace of the
+// same name created afterwards can take it; the others stay.
+TEST_F(NodeTest, AWorkspaceLeavingTheListIsGivenUpAndItsLeaseReleased) {
+  auto list = std::make_shared<std::vector<std::string>>(std::vector<std::string>{"w1", "w2"});
+  auto guard = std::make_shared<std::mutex>();
+  NodeOptions o;
+  o.name = "a";
+  o.address = "http://a:8080";
+  o.lease_ttl = 20s;
+  o.scan_interval = 100ms;
+  o.workspaces = [list, guard] {
+    std::lock_guard lock(*guard);
+    return *list;
+  };
+  o.acquired = [this](const std::string& ws, std::int64_t epoch) { events_.add({"a", ws, true, epoch, "", Clock::now()}); };
+  o.lost = [this](const std::string& ws, const Loss& why) { events_.add({"a", ws, false, 0, why_name(why.why), Clock::now()}); };
+  Node a(std::move(o), cluster->conninfo());
+  ASSERT_TRUE(all_served({"w1", "w2"}, 10s));
+  {
+    std::lock_guard lock(*guard);
+    *list = {"w1"};
+  }
+  ASSERT_TRUE(events_.wait([](const std::vector<Event>& e) { return e.size() == 3; }, 5s));
+  const Event lost = events_.all()[2];
+  EXPECT_FALSE(lost.acquired);
+  EXPECT_EQ(lost.workspace, "w2");
+  EXPECT_EQ(lost.why, "removed");
+  EXPECT_EQ(a.owned(), (std::map<std::string, std::int64_t>{{"w1", 1}}));
+  // Released: free for anyone at once, at the next epoch.
+  const auto until = Clock::now() + 5s;
+  Rows rows;
+  while (Clock::now() < until) {
+    ASSERT_TRUE(db->exec("read the lease", "SELECT holder IS NULL FROM iwd_lease WHERE workspace = 'w2'", {}, &rows).ok());
+    if (rows.size() == 1 && rows.at(0, 0) == "t") break;
+    std::this_thread::sleep_for(50ms);
+  }
+  ASSERT_EQ(rows.size(), 1);
+  EXPECT_EQ(rows.at(0, 0), "t");
+  pgstore::Lease taken;
+  EXPECT_TRUE(pgstore::acquire(*db, "w2", "someone", 20s, &taken).ok());
+  EXPECT_EQ(taken.epoch, 2);
+  std::this_thread::sleep_for(500ms);  // a few scans: w2 is not taken back, w1 kept
+  EXPECT_EQ(events_.all().size(), 3u);
+}
+
 TEST_F(NodeTest, PostgresRestartedNodesWaitAndServeAgainWithoutTwoOwnersAtOnce) {
   const auto list = workspaces(6);
   auto a = start("a", list, 1s), b = start("b", list, 1s), c = start("c", list, 1s);
