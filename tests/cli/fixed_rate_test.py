@@ -108,6 +108,25 @@ if out:
     check(out["measured"] == 399 and 0 < out["latency_ms"]["p50"] <= out["latency_ms"]["p99"] <= out["latency_ms"]["max"],
           f"percentiles in order: {out['latency_ms']}")
 
+# 1b. Two URLs, a warmup: request i to URL i mod 2; the warmup's requests sent, not measured.
+a, b = serve(), serve()
+rc, out, err = generate(["--url", f"http://127.0.0.1:{a.server_address[1]}/a", "--url", f"http://127.0.0.1:{b.server_address[1]}/b",
+                         "--rate", "100", "--duration", "1", "--warmup", "0.5", "--connections", "2",
+                         "--body", '{"id":"r-{id}"}'])
+a.shutdown()
+b.shutdown()
+check(rc == 0 and out is not None, f"a run over two URLs exits 0: {rc} {err}")
+if out:
+    evens = sorted(int(s[1].split("-")[1]) for s in a.seen)
+    odds = sorted(int(s[1].split("-")[1]) for s in b.seen)
+    check(evens == list(range(0, 150, 2)) and odds == list(range(1, 150, 2)),
+          f"request i to URL i mod 2, 150 in all: {len(evens)} {len(odds)}")
+    check(out["scheduled"] == 150 and out["measured"] == 100 and out["connections"] == 4,
+          f"the warmup's 50 not measured (request 7 among them), the 100 due after it measured: {out['scheduled']} "
+          f"{out['measured']} {out['connections']}")
+    check([u["responses"] for u in out.get("per_url", [])] == [75, 74],
+          f"per URL: 75 answers, 74 (request 7 closed): {out.get('per_url')}")
+
 # 2. Coordinated omission: one connection at 100/s for 3 s, request 50 stalls the server 1 s; the
 # requests due during the stall wait for it and their latency counts from their due time.
 server = serve(stall_id=50)
