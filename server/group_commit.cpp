@@ -118,6 +118,12 @@ void GroupCommitter::loop() {
 
 // The batches in one transaction: true once it committed.
 bool GroupCommitter::store(std::deque<CommitBatch>& batches, std::vector<std::int64_t>* covered, std::string* error) {
+  // The history's and the outbox's statements run in the journal's transaction: their failure
+  // is the journal's, Unavailable (a database restarting) tried again as the journal's own.
+  const auto others_failed = [this] {
+    journal_.failed_in_transaction();
+    return false;
+  };
   bool ok = journal_.begin(error);
   for (std::size_t k = 0; ok && k < batches.size(); ++k) {
     CommitBatch& b = batches[k];
@@ -130,10 +136,10 @@ bool GroupCommitter::store(std::deque<CommitBatch>& batches, std::vector<std::in
       (*covered)[k] = seq.value_or(0);
     }
     for (std::size_t l = split; ok && l < b.lines.size(); ++l) ok = journal_.add_line(b.lines[l], error);
-    if (ok && history_) ok = history_->append(b.history, error, /*flush=*/false);
-    if (ok && outbox_) ok = outbox_->add(b.history, wall_ms(), error);
+    if (ok && history_) ok = history_->append(b.history, error, /*flush=*/false) || others_failed();
+    if (ok && outbox_) ok = outbox_->add(b.history, wall_ms(), error) || others_failed();
   }
-  if (ok && history_) ok = history_->flush(error);  // the aggregates once per transaction
+  if (ok && history_) ok = history_->flush(error) || others_failed();  // the aggregates once per transaction
   if (ok) ok = journal_.commit(error);
   else journal_.rollback();
   if (ok && outbox_) outbox_->committed();
@@ -144,7 +150,9 @@ bool GroupCommitter::store(std::deque<CommitBatch>& batches, std::vector<std::in
 // A store that can be Unavailable for a while (PostgreSQL restarting, a network blip): the
 // transaction is tried again until the lease's deadline. A commit whose answer never came may
 // have landed, so the journal's last seq is read back first: the lines after it are the
-// batch's (landed), or none are (stored again); anything else fails the batch.
+// batch's (landed: as many, the last written at this journal's epoch), or none are (stored
+// again); anything else fails the batch (a node that took the workspace over wrote since: as
+// many lines of its own are not the batch's).
 bool GroupCommitter::store_retrying(std::deque<CommitBatch>& batches, std::size_t lines,
                                     std::vector<std::int64_t>* covered, std::string* error) {
   using namespace std::chrono_literals;
@@ -165,11 +173,13 @@ bool GroupCommitter::store_retrying(std::deque<CommitBatch>& batches, std::size_
     if (journal_.failure_code() != sqlstore::Code::Unavailable) return false;
     std::optional<std::int64_t> now;
     std::string read_error = *error;
+    bool mine = true;
     do {
       if (!wait(&read_error)) return false;
-    } while (!(now = journal_.committed_seq(&read_error)) && journal_.failure_code() == sqlstore::Code::Unavailable);
+    } while (!(now = journal_.committed_seq(&read_error, &mine)) &&
+             journal_.failure_code() == sqlstore::Code::Unavailable);
     if (!now) return *error = read_error, false;
-    if (*now == *before + static_cast<std::int64_t>(lines)) {
+    if (*now == *before + static_cast<std::int64_t>(lines) && (mine || lines == 0)) {
       // Landed: the snapshots cover the lines before them, counted from where the batch began.
       std::int64_t seq = *before;
       for (std::size_t k = 0; k < batches.size(); ++k) {
@@ -180,8 +190,9 @@ bool GroupCommitter::store_retrying(std::deque<CommitBatch>& batches, std::size_
       return true;
     }
     if (*now != *before) {
-      *error = fmt::format("{}; then the journal's last seq was {}, neither {} (before the batch) nor {} (after it)", *error,
-                           *now, *before, *before + static_cast<std::int64_t>(lines));
+      *error = fmt::format("{}; then the journal's last seq was {}{}, neither {} (before the batch) nor {} (after it)",
+                           *error, *now, mine ? "" : " (written at another epoch: another node took the workspace over)",
+                           *before, *before + static_cast<std::int64_t>(lines));
       return false;
     }
   }

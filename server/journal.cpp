@@ -25,6 +25,9 @@ namespace iwd::server {
 
 namespace {
 
+// PostgreSQL ends a journal's session idle in a transaction this long (open_postgresql).
+constexpr int kIdleInTransactionMs = 1000;
+
 // Checksums are fnv1a64 (as ruleset keys), stored as SQLite's signed 64-bit integers.
 std::int64_t checksum(std::string_view text) { return static_cast<std::int64_t>(stdlib::fnv1a64(text)); }
 
@@ -111,6 +114,13 @@ std::unique_ptr<Journal> Journal::open_postgresql(const std::string& conninfo, c
   sqlstore::Status s = pgstore::create_schema(*j->pg_);
   if (s.ok()) s = pg->set_session("iwd.workspace", workspace);
   if (s.ok()) s = pg->set_session("iwd.epoch", std::to_string(epoch));
+  // A writer stopped in the middle of a transaction (a paused process, a frozen machine) holds
+  // the lease row FOR SHARE (the fence), which holds a takeover off until it resumes: its
+  // session is ended by the database once idle in a transaction for a second (what it had
+  // written rolled back; it reads back and tries again, and is refused if another node took
+  // over). Its own transactions never stand idle: their statements follow one another.
+  if (s.ok()) s = pg->set_session("idle_in_transaction_session_timeout", std::to_string(kIdleInTransactionMs));
+  j->epoch_ = epoch;
   j->store_ = std::move(pg);
   j->unwritten_.emplace(2);
   if (!s.ok() || !j->prepare_statements(error)) {
@@ -302,13 +312,29 @@ bool Journal::injected(JournalFault::Kind kind, std::string* error) {
   return true;
 }
 
+void Journal::failed_in_transaction() {
+  const sqlstore::Code code = store_->last_failure();
+  failure_code_ = code == sqlstore::Code::Ok ? sqlstore::Code::Failed : code;
+}
+
 void Journal::fence(const std::string& why) {
   std::lock_guard<std::mutex> lock(fence_mu_);
   fenced_ = why;
 }
 
-std::optional<std::int64_t> Journal::committed_seq(std::string* error) {
-  if (!committed_seq_) committed_seq_ = last_seq(error);
+std::optional<std::int64_t> Journal::committed_seq(std::string* error, bool* mine) {
+  if (!committed_seq_ && !pg_) committed_seq_ = last_seq(error), committed_mine_ = true;
+  if (!committed_seq_ && pg_) {  // the last line and the epoch it was written at
+    std::int64_t seq = 0, epoch = epoch_;
+    if (run("SELECT seq, epoch FROM iwd_journal WHERE workspace = current_setting('iwd.workspace', true) "
+            "ORDER BY seq DESC LIMIT 1",
+            [](sqlstore::Statement&) {}, error,
+            [&](sqlstore::Statement& st) { seq = st.column_int64(0), epoch = st.column_int64(1); })) {
+      committed_seq_ = seq;
+      committed_mine_ = epoch == epoch_;
+    }
+  }
+  if (mine) *mine = committed_mine_;
   return committed_seq_;
 }
 
@@ -518,7 +544,7 @@ bool Journal::commit(std::string* error) {
   }
   ++committed_;
   count_ += pending_;
-  if (committed_seq_) *committed_seq_ += pending_;
+  if (committed_seq_ && pending_ > 0) *committed_seq_ += pending_, committed_mine_ = true;
   pending_ = 0;
   return true;
 }

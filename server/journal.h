@@ -127,6 +127,9 @@ class Journal {
   // What the last failure was, for the caller to act on: Unavailable (retry after reading
   // back), Fenced (stop: another node holds the workspace), Failed (anything else).
   sqlstore::Code failure_code() const { return failure_code_; }
+  // Another writer's statement in this journal's transaction failed (the event history's, the
+  // outbox's): failure_code() becomes the store's code for it (Failed when it has none).
+  void failed_in_transaction();
   // The store's lease is lost (another thread may say so): every transaction from now on is
   // refused (Fenced, with `why`), whatever the database would answer.
   void fence(const std::string& why);
@@ -136,8 +139,11 @@ class Journal {
   void set_retry_until(Deadline until) { retry_until_ = std::move(until); }
   const Deadline& retry_until() const { return retry_until_; }
   // The seq of the last line committed, read once from the store and then counted (so that a
-  // caller may ask before every transaction); nullopt when the store cannot say.
-  std::optional<std::int64_t> committed_seq(std::string* error);
+  // caller may ask before every transaction); nullopt when the store cannot say. With `mine`:
+  // whether that line is this journal's own, written at its epoch (PostgreSQL: a node that took
+  // the workspace over may have written lines since; SQLite: always), so that a commit whose
+  // answer never came is not taken for landed on another writer's lines.
+  std::optional<std::int64_t> committed_seq(std::string* error, bool* mine = nullptr);
   // Copies the write-ahead log into the database (a passive checkpoint) through a connection
   // of its own, so it may run on another thread while append() commits: commits never wait
   // for a checkpoint (automatic checkpoints are off).
@@ -169,6 +175,8 @@ class Journal {
   std::string fenced_;  // why, once fence() was called
   Deadline retry_until_;
   std::optional<std::int64_t> committed_seq_;
+  bool committed_mine_ = true;  // the line at committed_seq_ is this journal's own
+  std::int64_t epoch_ = 0;      // PostgreSQL: the epoch its rows are written at
   std::int64_t changes_ = 0;  // rows the last run() changed
   using Bind = std::function<void(sqlstore::Statement&)>;
   bool run(const char* sql, const Bind& bind, std::string* error, const Bind& row = {});

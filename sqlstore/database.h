@@ -76,6 +76,10 @@ class Database {
   // The last failure was the file found damaged (SQLite's CORRUPT or NOTADB: a page torn by a
   // crash), which a reader may go around (history::Aggregates); never on PostgreSQL.
   virtual bool damaged() const { return false; }
+  // PostgreSQL: the code of the last statement that failed in the transaction begun last (Ok:
+  // none), for the owner of a transaction others wrote in (the event history, the outbox: they
+  // say their failures in words), to know whether to try again (Unavailable). SQLite: Failed.
+  virtual Code last_failure() const { return Code::Failed; }
   // A transaction is open: on SQLite, on the connection (whoever began it); on PostgreSQL, begun
   // through this Database and not gone with a broken connection. A writer that finds one
   // writes in it rather than in one of its own (history::Store::on).

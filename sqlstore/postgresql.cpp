@@ -33,6 +33,7 @@ struct PgDatabase::Shared {
   std::uint64_t settings_generation = 0;  // the connection they were set on
   std::uint64_t transaction_generation = 0;  // the connection of the open transaction (0: none)
   std::uint64_t statements = 0;  // names the prepared statements
+  Code last_failure = Code::Ok;  // since the last begin()
 
   // Connected, the settings set on this connection, and still the transaction's connection.
   Status ready(const std::string& what) {
@@ -80,6 +81,7 @@ class PgStatement : public Statement {
       return Step::Done;
     }
     if (Status s = run(); !s.ok()) {
+      shared_->last_failure = s.code;
       *status = std::move(s);
       return Step::Failure;
     }
@@ -192,8 +194,11 @@ Status PgDatabase::exec(std::string_view sql) {
 Status PgDatabase::begin() {
   if (Status s = exec("BEGIN"); !s.ok()) return s;
   shared_->transaction_generation = shared_->conn.generation();
+  shared_->last_failure = Code::Ok;
   return {};
 }
+
+Code PgDatabase::last_failure() const { return shared_->last_failure; }
 
 Status PgDatabase::commit() {
   const std::string what = "commit the transaction";

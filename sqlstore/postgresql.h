@@ -28,6 +28,7 @@ class PgDatabase : public Database {
   Status commit() override;
   Status rollback() override;
   bool in_transaction() const override;
+  Code last_failure() const override;
   // A setting of this session (set_config(name, value, false)), set now and after every
   // reconnect, before any other statement.
   Status set_session(const std::string& name, const std::string& value);

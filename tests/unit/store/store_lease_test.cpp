@@ -7,6 +7,7 @@
 #include <future>
 #include <thread>
 
+#include "history/store.h"
 #include "pgstore/lease.h"
 #include "pgstore/schema.h"
 #include "server/group_commit.h"
@@ -18,6 +19,21 @@ namespace iwd::server {
 namespace {
 
 using namespace std::chrono_literals;
+
+// A session waiting in pg_sleep (a trigger of the test's holding a statement or a commit).
+constexpr const char* kSleeping = "SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep'";
+
+// A batch of `lines` (and `history`) handed to `committer`: its outcome, once stored or failed.
+std::future<std::pair<bool, std::string>> submitted(GroupCommitter& committer, std::vector<std::string> lines,
+                                                    std::vector<history::Record> history = {}) {
+  auto done = std::make_shared<std::promise<std::pair<bool, std::string>>>();
+  CommitBatch b;
+  b.lines = std::move(lines);
+  b.history = std::move(history);
+  b.done = [done](bool ok, const std::string& e) { done->set_value({ok, e}); };
+  committer.submit(std::move(b));
+  return done->get_future();
+}
 
 class StoreLeaseTest : public ::testing::Test {
  protected:
@@ -34,8 +50,25 @@ class StoreLeaseTest : public ::testing::Test {
     EXPECT_TRUE(lease) << error;
     return lease;
   }
+  // A journal at lease_'s epoch, a batch meeting Unavailable tried again for a minute.
+  std::unique_ptr<Journal> retrying_journal(std::string* error) {
+    auto journal = Journal::open_postgresql(cluster_->conninfo(), "default", lease_->epoch(), error);
+    if (journal) journal->set_retry_until([] { return std::chrono::steady_clock::now() + 60s; });
+    return journal;
+  }
+  // The first column of the first row of `sql` once it has one; empty after 5 s without.
+  std::string first_value(const char* sql) {
+    pgstore::Rows rows;
+    for (int k = 0; k < 200; ++k) {
+      if (admin_->exec("look", sql, {}, &rows).ok() && rows.size() > 0)
+        return rows.at(0, 0).value_or("");
+      std::this_thread::sleep_for(25ms);
+    }
+    return {};
+  }
   std::unique_ptr<iwd::testing::PgCluster> cluster_;
   std::unique_ptr<pgstore::Connection> admin_;
+  std::unique_ptr<StoreLease> lease_;
 };
 
 TEST_F(StoreLeaseTest, ASecondNodeIsHeldOffWhileTheFirstRenewsAndTakesOverOnceReleased) {
@@ -103,14 +136,7 @@ TEST_F(StoreLeaseTest, ABatchIsTriedAgainUntilTheDeadlineWhileTheDatabaseIsUnava
   const auto origin = std::chrono::steady_clock::now();
   journal->set_retry_until([&] { return origin + std::chrono::milliseconds(deadline_ms.load()); });
   GroupCommitter committer(*journal);
-  const auto submit = [&](const std::string& line) {
-    auto done = std::make_shared<std::promise<std::pair<bool, std::string>>>();
-    CommitBatch b;
-    b.lines = {line};
-    b.done = [done](bool ok, const std::string& e) { done->set_value({ok, e}); };
-    committer.submit(std::move(b));
-    return done->get_future();
-  };
+  const auto submit = [&](const std::string& line) { return submitted(committer, {line}); };
   auto first = submit("L1");
   ASSERT_EQ(first.wait_for(20s), std::future_status::ready);
   ASSERT_TRUE(first.get().first);
@@ -138,6 +164,139 @@ TEST_F(StoreLeaseTest, ABatchIsTriedAgainUntilTheDeadlineWhileTheDatabaseIsUnava
   std::vector<std::string> lines;
   EXPECT_TRUE(journal->read(0, [&](const std::string& l) { lines.push_back(l); }, &error)) << error;
   EXPECT_EQ(lines, (std::vector<std::string>{"L1", "L2"}));
+}
+
+// A writer stopped in the middle of its transaction (a process paused by SIGSTOP after its
+// lines went in, before its commit) holds the lease row FOR SHARE: the database ends its
+// session once it is idle in the transaction for a second, so that another node can take the
+// workspace over while it is stopped, and what it wrote is gone (its commit fails).
+TEST_F(StoreLeaseTest, AWriterStoppedInItsTransactionDoesNotHoldATakeoverOff) {
+  std::string error;
+  auto journal = Journal::open_postgresql(cluster_->conninfo(), "default", 1, &error);  // the first lease's epoch
+  ASSERT_TRUE(journal) << error;
+  auto a = acquire("node-a", 1000ms);  // not renewed: expired after a second
+  ASSERT_TRUE(a);
+  ASSERT_TRUE(journal->begin(&error)) << error;
+  ASSERT_TRUE(journal->add_line("L1", &error)) << error;
+  ASSERT_TRUE(journal->last_seq(&error)) << error;  // the line written (and fenced) now; no commit
+  // The takeover waits for the row lock: at most its statement timeout (a stopped writer's
+  // lock would be held for as long as it is stopped).
+  pgstore::ConnectionOptions bounded;
+  bounded.statement_timeout = 5s;
+  pgstore::Connection other(cluster_->conninfo(), bounded);
+  std::this_thread::sleep_for(1100ms);  // past the lease
+  pgstore::Lease taken;
+  const pgstore::Status s = pgstore::acquire(other, "default", "node-b", 60s, &taken);
+  ASSERT_TRUE(s.ok()) << s.message;
+  EXPECT_EQ(taken.epoch, 2);
+  EXPECT_FALSE(journal->commit(&error));
+  EXPECT_EQ(journal->failure_code(), sqlstore::Code::Unavailable) << error;
+  pgstore::Rows rows;
+  ASSERT_TRUE(admin_->exec("count the lines", "SELECT count(*) FROM iwd_journal", {}, &rows).ok());
+  EXPECT_EQ(rows.integer(0, 0), 0);
+}
+
+// A commit whose answer never came is read back before the batch is answered: when a node that
+// took the workspace over wrote as many lines since as the batch has, they are not the batch's
+// (it did not land): the batch fails rather than being acknowledged without being stored.
+TEST_F(StoreLeaseTest, ACommitWhoseAnswerNeverCameIsNotTakenForLandedOnAnotherNodesLines) {
+  lease_ = acquire("node-a", 60'000ms);
+  ASSERT_TRUE(lease_);
+  std::string error;
+  auto journal = retrying_journal(&error);
+  ASSERT_TRUE(journal) << error;
+  // L2's commit waits in a deferred trigger, so that the test can end its session then.
+  ASSERT_TRUE(admin_->exec("make a slow commit", R"sql(
+      CREATE FUNCTION slow_commit() RETURNS trigger LANGUAGE plpgsql AS $f$
+      BEGIN
+        IF NEW.line = 'L2' THEN PERFORM pg_sleep(8); END IF;
+        RETURN NULL;
+      END $f$)sql").ok());
+  ASSERT_TRUE(admin_->exec("make a slow commit", "CREATE CONSTRAINT TRIGGER slow_commit AFTER INSERT ON iwd_journal "
+                                                 "DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION slow_commit()")
+                  .ok());
+  GroupCommitter committer(*journal);
+  const auto submit = [&](const std::string& line) { return submitted(committer, {line}); };
+  auto first = submit("L1");
+  ASSERT_EQ(first.wait_for(20s), std::future_status::ready);
+  ASSERT_TRUE(first.get().first);
+  auto second = submit("L2");
+
+  const std::string writer = first_value(kSleeping);
+  ASSERT_FALSE(writer.empty());
+  // Another session queues for the journal's table behind the writer's, so that once the
+  // writer's session ends it goes first: it takes the workspace over and writes one line at
+  // epoch 2 before the writer can read back.
+  std::thread taker([&] {
+    pgstore::Connection b(cluster_->conninfo());
+    for (const char* sql : {"BEGIN", "LOCK TABLE iwd_journal IN ACCESS EXCLUSIVE MODE",
+                            "UPDATE iwd_lease SET holder = 'node-b', epoch = 2, expires_at = now() + interval '60 seconds'",
+                            "INSERT INTO iwd_journal (workspace, seq, epoch, line) VALUES ('default', 2, 2, 'B1')",
+                            "COMMIT"}) {
+      const pgstore::Status s = b.exec("take over", sql);
+      EXPECT_TRUE(s.ok()) << sql << ": " << s.message;
+    }
+  });
+  EXPECT_FALSE(first_value("SELECT pid FROM pg_stat_activity WHERE query LIKE 'LOCK TABLE%' AND wait_event_type = 'Lock'")
+                   .empty());
+  EXPECT_TRUE(admin_->exec("end the writer's session", "SELECT pg_terminate_backend($1)", {writer}).ok());
+  taker.join();
+  ASSERT_EQ(second.wait_for(20s), std::future_status::ready);
+  const auto [ok, why] = second.get();
+  EXPECT_FALSE(ok);
+  EXPECT_NE(why.find("written at another epoch"), std::string::npos) << why;
+  pgstore::Rows rows;
+  ASSERT_TRUE(admin_->exec("read the lines", "SELECT string_agg(line, ',' ORDER BY seq) FROM iwd_journal", {}, &rows).ok());
+  EXPECT_EQ(rows.at(0, 0).value_or(""), "L1,B1");
+}
+
+// PostgreSQL restarting in the middle of a transaction, while the event history's statements
+// run in it (most of a transaction's writes): Unavailable as when the journal's own meet it, so
+// the batch is tried again and stored once, its history with it.
+TEST_F(StoreLeaseTest, ABatchWhoseHistoryMeetsABrokenConnectionIsTriedAgain) {
+  lease_ = acquire("node-a", 60'000ms);
+  ASSERT_TRUE(lease_);
+  std::string error;
+  auto journal = retrying_journal(&error);
+  ASSERT_TRUE(journal) << error;
+  auto history = history::Store::on(journal->store(), journal->path(), &error);
+  ASSERT_TRUE(history) << error;
+  // The second transaction's history rows wait in a trigger, once, so that the test can end
+  // the session then.
+  for (const char* sql : {"CREATE SEQUENCE slow_once",
+                          "CREATE FUNCTION slow_history() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN "
+                          "IF EXISTS (SELECT 1 FROM written WHERE item = 'I2') AND nextval('slow_once') = 1 THEN "
+                          "PERFORM pg_sleep(8); END IF; RETURN NULL; END $f$",
+                          "CREATE TRIGGER slow_history AFTER INSERT ON iwd_history REFERENCING NEW TABLE AS written "
+                          "FOR EACH STATEMENT EXECUTE FUNCTION slow_history()"})
+    ASSERT_TRUE(admin_->exec("slow the history", sql).ok()) << sql;
+  GroupCommitter committer(*journal, history.get());
+  std::vector<history::Record> records(2);
+  for (int k = 0; k < 2; ++k) {
+    records[k].seq = k + 1;
+    records[k].at = 1000 * (k + 1);
+    records[k].item = "I" + std::to_string(k + 1);
+    records[k].reason = "capture";
+    records[k].from = "none";
+    records[k].to = "queued";
+    records[k].actor = "test";
+  }
+  const auto submit = [&](const std::string& line, const history::Record& r) { return submitted(committer, {line}, {r}); };
+  auto first = submit("L1", records[0]);
+  ASSERT_EQ(first.wait_for(20s), std::future_status::ready);
+  ASSERT_TRUE(first.get().first);
+  auto second = submit("L2", records[1]);
+  const std::string writer = first_value(kSleeping);
+  ASSERT_FALSE(writer.empty());
+  ASSERT_TRUE(admin_->exec("end the session", "SELECT pg_terminate_backend($1)", {writer}).ok());
+  pgstore::Rows rows;
+  ASSERT_EQ(second.wait_for(20s), std::future_status::ready);
+  const auto [ok, why] = second.get();
+  EXPECT_TRUE(ok) << why;
+  ASSERT_TRUE(admin_->exec("read the lines", "SELECT string_agg(line, ',' ORDER BY seq) FROM iwd_journal", {}, &rows).ok());
+  EXPECT_EQ(rows.at(0, 0).value_or(""), "L1,L2");
+  ASSERT_TRUE(admin_->exec("read the history", "SELECT string_agg(item, ',' ORDER BY seq) FROM iwd_history", {}, &rows).ok());
+  EXPECT_EQ(rows.at(0, 0).value_or(""), "I1,I2");
 }
 
 }  // namespace
