@@ -7,6 +7,7 @@ integers and floats at their edges, enum prefixes, defaults, null, lists, keys t
 unknown names, values a slot refuses, trailing text. Then what the decoder of `--items` keeps
 from line to line: an item's `id` seen by rules that read it (it is interned only then), string
 values beyond the few it keeps by attribute, keys in another order than the line before."""
+import datetime
 import json
 import os
 import subprocess
@@ -136,6 +137,22 @@ with tempfile.TemporaryDirectory() as tmp:
     if len(answers[0]) != len(LINES):
         failed += 1
         print("FAIL: one answer a line")
+    # `due` (the capture instant + the 1d SLA) as written for each classified line: the writer
+    # keeps the date of the `due` before it, and the days here change from line to line.
+    for n, (line, plain) in enumerate(zip(LINES, answers[0]), 1):
+        try:
+            item, answer = json.loads(line), json.loads(plain)
+        except ValueError:
+            continue
+        if not isinstance(item, dict) or "due" not in answer:
+            continue
+        text = item.get("captured_at", "2026-01-05T09:00:00Z")
+        at = datetime.datetime.fromisoformat(text.replace("Z", "+00:00")) + datetime.timedelta(days=1)
+        at = at.astimezone(datetime.timezone.utc)
+        want = at.strftime("%Y-%m-%dT%H:%M:%S") + (".%03d" % (at.microsecond // 1000) if at.microsecond else "") + "Z"
+        if answer["due"] != want:
+            failed += 1
+            print(f"FAIL: line {n} {line}: due {answer['due']}, expected {want}")
 
 # Rules that read `id` and a string of many values: each line's own id and name decide.
 ID_RULES = """ruleset ids version "1"
