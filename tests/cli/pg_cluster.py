@@ -25,9 +25,22 @@ class Cluster:
             self.as_user = ["runuser", "-u", "postgres", "--"]
         self.run(["initdb", "-D", self.dir + "/data", "-U", "iwd", "-A", "trust", "--no-sync", "-E", "UTF8",
                   "--locale=C.UTF-8"])
+        self.start()
+        self.url = f"postgresql://iwd@/postgres?host={self.dir}"
+
+    def start(self):
+        """Starts it (again), waiting until it accepts connections."""
         self.run(["pg_ctl", "-D", self.dir + "/data", "-l", self.dir + "/server.log", "-w", "-t", "30", "-o",
                   f"-c listen_addresses= -c unix_socket_directories={self.dir}", "start"])
-        self.url = f"postgresql://iwd@/postgres?host={self.dir}"
+
+    def stop(self, mode="fast"):
+        """Stops it (`fast`: its sessions disconnected, open transactions rolled back), waiting until it is down."""
+        self.run(["pg_ctl", "-D", self.dir + "/data", "-m", mode, "-w", "-t", "30", "stop"])
+
+    def restart(self):
+        """`pg_ctl restart -m fast`: down and up again, waiting until it accepts connections."""
+        self.run(["pg_ctl", "-D", self.dir + "/data", "-l", self.dir + "/server.log", "-m", "fast", "-w", "-t", "30",
+                  "-o", f"-c listen_addresses= -c unix_socket_directories={self.dir}", "restart"])
 
     def run(self, cmd):
         subprocess.run(["timeout", "60"] + self.as_user + [os.path.join(PG, cmd[0])] + cmd[1:], check=True,

@@ -11,16 +11,14 @@ import json
 import os
 import shutil
 import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
 import time
-import urllib.error
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nodes_lib  # noqa: E402
+from nodes_lib import servers  # noqa: E402
 from pg_cluster import Cluster  # noqa: E402
 from serve_lib import Checks, call  # noqa: E402
 
@@ -32,47 +30,8 @@ CONFIG = {"workspaces": {ws: {"rules": RULES} for ws in WORKSPACES}}
 check = Checks()
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Node:
-    def __init__(self, tmp, url, name):
-        self.name, self.port = name, free_port()
-        self.log = os.path.join(tmp, name + ".log")
-        config = os.path.join(tmp, "config.json")
-        self.proc = subprocess.Popen(
-            [IWD, "serve", "--rules", os.path.join(ROOT, "examples/enterprise.iwd"), "--store", url, "--node", name,
-             "--advertise", f"http://127.0.0.1:{self.port}", "--data", os.path.join(tmp, name),
-             "--listen", f"127.0.0.1:{self.port}", "--config", config], stderr=open(self.log, "w"))
-
-    def status(self, ws):
-        """Whether this node serves `ws` itself: asked as if forwarded once (Iwd-Proxied), which a node
-        never forwards again (503 not_owner), so a 200 is its own answer."""
-        req = urllib.request.Request(f"http://127.0.0.1:{self.port}/v1/workspaces/{ws}/healthz",
-                                     headers={"Iwd-Proxied": "1"})
-        try:
-            with urllib.request.urlopen(req, timeout=10) as r:
-                return r.status
-        except urllib.error.HTTPError as e:
-            return e.code
-        except OSError:
-            return None
-
-
-def servers(nodes, ws):
-    return [n for n in nodes if n.proc.poll() is None and n.status(ws) == 200]
-
-
 def wait_placed(nodes, seconds):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if all(len(servers(nodes, ws)) == 1 for ws in WORKSPACES):
-            return True
-        time.sleep(0.2)
-    return False
+    return nodes_lib.wait_placed(nodes, WORKSPACES, seconds)
 
 
 cluster = Cluster()
@@ -81,7 +40,7 @@ nodes, failed = [], True
 try:
     with open(os.path.join(tmp, "config.json"), "w") as f:
         json.dump(CONFIG, f)
-    nodes = [Node(tmp, cluster.url, f"n{k}") for k in (1, 2, 3)]
+    nodes = [nodes_lib.Node(IWD, tmp, cluster.url, f"n{k}") for k in (1, 2, 3)]
     check(wait_placed(nodes, 30), "each workspace served by exactly one node")
     owner = {ws: servers(nodes, ws)[0] for ws in WORKSPACES if servers(nodes, ws)}
     print("placement: " + ", ".join(f"{ws} on {n.name}" for ws, n in sorted(owner.items())))
@@ -178,7 +137,6 @@ finally:
             n.proc.wait()
     cluster.close()
     if failed:
-        for n in nodes:
-            print(f"--- {n.name}\n" + open(n.log).read()[-2500:])
+        nodes_lib.print_logs(nodes)
     shutil.rmtree(tmp, ignore_errors=True)
 check.finish()
