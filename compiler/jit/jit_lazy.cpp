@@ -91,7 +91,9 @@ class LazyPart : public llvm::orc::MaterializationUnit {
       llvm::LLVMContext ctx;
       auto m = build_unit(ctx, parts_->program, unit_);
       // The batch entry point's loop is hot too (one function, its formulas inlined).
-      return object_of(process, *m, unit_.kind == CodeUnit::Department || unit_.kind == CodeUnit::Batch);
+      // The next priority change too (issue 19): a loop over candidates whose values the fast
+      // register allocator kept on the stack, each block reloading them.
+      return object_of(process, *m, unit_.kind == CodeUnit::Department || unit_.kind == CodeUnit::Batch || unit_.kind == CodeUnit::Next);
     }();
     if (!object) {
       process.jit().getExecutionSession().reportError(object.takeError());
