@@ -57,6 +57,9 @@ class ConditionLinter {
     return threads;
   }
 
+  std::int64_t solver_nodes() const { return solver_.nodes_visited() + helper_nodes_; }
+  void ask_pairs_in_full() { full_pair_questions_ = true; }
+
  private:
   // A linter for another thread, made after lint_departments: the judgements so far, and a
   // solver of its own given the same conditions in the same order (so the same ids, cells
@@ -64,7 +67,7 @@ class ConditionLinter {
   ConditionLinter(const ConditionLinter& o, DiagnosticBag& out)
       : rs_(o.rs_), diags_(out), out_(&out), solver_(o.rs_), gaps_(o.gaps_), dep_cond_(o.dep_cond_),
         proc_cond_(o.proc_cond_), dep_const_(o.dep_const_), proc_const_(o.proc_const_), dep_state_(o.dep_state_),
-        proc_state_(o.proc_state_) {
+        proc_state_(o.proc_state_), full_pair_questions_(o.full_pair_questions_) {
     for (const BoundExpr* e : o.added_) solver_.add(e);
   }
 
@@ -112,6 +115,7 @@ class ConditionLinter {
     out_ = &bags[0];
     work(*this);
     for (auto& r : running) r.join();
+    for (const auto& h : helpers) helper_nodes_ += h->solver_.nodes_visited();
     out_ = own;
     blocked_ = std::move(own_blocked);
     for (auto& f : found) {
@@ -143,6 +147,8 @@ class ConditionLinter {
   std::vector<std::pair<CondId, bool>> blocked_;     // conditions that left a judgement open (, capped)
   std::map<std::int32_t, std::size_t> define_diag_;  // define -> its W0604, by index into the bag
   std::vector<std::unique_ptr<BoundExpr>> unknown_;  // stand-ins for rows that failed to bind
+  std::int64_t helper_nodes_ = 0;                    // the other threads' solvers' work (solver_nodes)
+  bool full_pair_questions_ = false;                 // ConditionLintStats::full_pair_questions
 
   // ---- names and texts ------------------------------------------------------------
 
@@ -573,6 +579,20 @@ class ConditionLinter {
     return lits;
   }
 
+  // A necessary condition, cheap to decide, for "an item reaches the earlier of p and q and
+  // matches both": that some item matches both. The full question holds every process before
+  // p (their conditions, mostly on the same attributes, fall in one part with p's and q's), a
+  // search growing with p's place for every pair; this one holds two conditions. When no item
+  // matches both (exclusive processes or rows, the common case), the full question is Unsat
+  // too, and so never Sat nor left open by an opaque part (a leaf of its search where p and q
+  // may hold would be one of this search's), so it is not asked. Null conditions (kAlways)
+  // match everything: no answer here.
+  bool never_both(CondId a, CondId b) {
+    if (full_pair_questions_ || a == kAlways || b == kAlways) return false;
+    const Lit both[] = {{a, true}, {b, true}};
+    return solver_.solve(both).verdict == Verdict::Unsat;
+  }
+
   // I0602: a later process that also matches items an earlier one takes.
   void lint_order(std::int32_t d, const std::vector<Lit>& prefix) {
     const auto& procs = dep(d).processes;
@@ -586,8 +606,9 @@ class ConditionLinter {
       for (std::size_t j = 0; j < i && earlier.size() < 3; ++j) {
         const std::int32_t p = procs[j];
         if (proc_state_[static_cast<std::size_t>(p)] != Verdict::Sat || same_table(p, q)) continue;
-        std::vector<Lit> lits = reach(prefix, d, j);
         const CondId pc = proc_cond_[static_cast<std::size_t>(p)];
+        if (never_both(pc, qc)) continue;
+        std::vector<Lit> lits = reach(prefix, d, j);
         if (pc != kAlways) lits.push_back({pc, true});
         lits.push_back({qc, true});
         auto r = solver_.solve(lits);
@@ -646,6 +667,7 @@ class ConditionLinter {
       for (std::size_t j = 0; j < i && overlapping.size() < 3; ++j) {
         const std::int32_t p = procs[j];
         if (!same_table(p, q) || proc_const_[static_cast<std::size_t>(p)] == Constancy::Never) continue;
+        if (never_both(proc_cond_[static_cast<std::size_t>(p)], proc_cond_[static_cast<std::size_t>(q)])) continue;
         // Items that reach the table: the department's, not taken by processes before it.
         std::vector<Lit> lits = reach(prefix, d, j, true, q);
         for (auto c : {proc_cond_[static_cast<std::size_t>(p)], proc_cond_[static_cast<std::size_t>(q)]})
@@ -671,9 +693,13 @@ class ConditionLinter {
 
 }  // namespace
 
-unsigned lint_conditions(const BoundRuleset& rs, DiagnosticBag& diags, unsigned threads) {
+unsigned lint_conditions(const BoundRuleset& rs, DiagnosticBag& diags, unsigned threads, ConditionLintStats* stats) {
   if (threads == 0) threads = std::min(4u, std::max(1u, std::thread::hardware_concurrency()));
-  return ConditionLinter(rs, diags).run(threads);
+  ConditionLinter linter(rs, diags);
+  if (stats && stats->full_pair_questions) linter.ask_pairs_in_full();
+  const unsigned used = linter.run(threads);
+  if (stats) stats->solver_nodes = linter.solver_nodes();
+  return used;
 }
 
 }  // namespace iwd::compiler
