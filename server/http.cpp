@@ -3,10 +3,16 @@
 #include <arpa/inet.h>
 #include <fmt/format.h>
 #include <netinet/in.h>
+#include <poll.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
@@ -41,7 +47,34 @@ std::string render(const Reply& r) {
   return r.text.empty() ? r.body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) : r.text;
 }
 
+// One more count on the loop's eventfd: it wakes (a full counter, EAGAIN, wakes it too).
+void write_wake(int fd) {
+  const std::uint64_t one = 1;
+  if (fd >= 0 && ::write(fd, &one, sizeof one) < 0 && errno != EAGAIN)
+    std::fprintf(stderr, "iwd serve: cannot wake the HTTP event loop: %s\n", std::strerror(errno));
+}
+
 }  // namespace
+
+// How another thread gets the loop (HttpFrontEnd::Impl::loop) to run libmicrohttpd again: `pending`
+// always, and the eventfd only while the loop sleeps or is about to (a write per answer when the
+// loop is busy anyway cost ~5% of a create's CPU). The loop sets `sleeping` before it reads
+// `pending`, a resume sets `pending` before it reads `sleeping` (both sequentially consistent):
+// either the loop sees the resume's `pending`, or the resume sees `sleeping` and writes.
+struct LoopWake {
+  int fd = -1;
+  std::atomic<bool> sleeping{false}, pending{false};
+  void wake() {
+    pending.store(true);
+    if (sleeping.load()) write_wake(fd);
+  }
+};
+
+void resume_connection(MHD_Connection* connection) {
+  MHD_resume_connection(connection);
+  const MHD_ConnectionInfo* info = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+  if (info && info->socket_context) static_cast<LoopWake*>(info->socket_context)->wake();
+}
 
 void Exchange::answer(int s, std::string type, std::string text, std::shared_ptr<StreamState> st) {
   std::function<void(int)> counted;
@@ -59,7 +92,7 @@ void Exchange::answer(int s, std::string type, std::string text, std::shared_ptr
     suspended = false;
   }
   // Outside the lock: the connection waits suspended for this very call.
-  if (resume) MHD_resume_connection(connection);
+  if (resume) resume_connection(connection);
   if (counted) counted(s);
 }
 
@@ -100,10 +133,18 @@ struct HttpFrontEnd::Impl {
   std::condition_variable changed;
   bool stopped = false;
   std::thread keep_alive;
+  // libmicrohttpd's event loop, run by us (see `loop`); the eventfd that wakes it (each
+  // resume_connection, and stop()); `ending`: stop() asked the loop to return.
+  std::thread events;
+  LoopWake wake;
+  std::atomic<bool> ending{false};
   std::unique_ptr<ConnectionGuard> guard;
   std::unique_ptr<Proxy> proxy;  // with workspaces: to those served elsewhere
 
   Impl(const ServerContext& c, const Authenticator& a) : ctx(c), auth(a), main(c, a) {}
+  ~Impl() {
+    if (wake.fd >= 0) ::close(wake.fd);
+  }
 
   void dispatch(const std::shared_ptr<Exchange>& x);
   // `/v1/workspaces/{ws}/...`: the workspace's table (and *segments, *raw its own path), or
@@ -111,7 +152,40 @@ struct HttpFrontEnd::Impl {
   const RouteTable* workspace(const std::shared_ptr<Exchange>& x, std::vector<std::string>* segments, std::string* raw,
                               const Responder& res);
   MHD_Result queue(Exchange& x);
+  void loop();
 };
+
+// libmicrohttpd's loop, outside it. Its own thread (MHD_USE_EPOLL_INTERNAL_THREAD, 0.9.75) drains
+// epoll in rounds of 128 events and, when a round is full, waits again with the timeout it
+// computed before the first: with exactly 128 (or 256...) connections ready at once, the ready
+// ones were not served until an unrelated event or that timeout (up to the idle timeout):
+// `iwd serve` stalled under 128 keep-alive clients. Here the wait is ours (its epoll fd, bounded
+// by MHD_get_timeout) and MHD_run never blocks (MHD_epoll with 0). In this mode libmicrohttpd's
+// inter-thread channel is not in that epoll set, so a resume from another thread wakes the loop
+// through `wake` (resume_connection).
+void HttpFrontEnd::Impl::loop() {
+  const MHD_DaemonInfo* info = MHD_get_daemon_info(daemon, MHD_DAEMON_INFO_EPOLL_FD);
+  pollfd fds[2] = {{info ? info->epoll_fd : -1, POLLIN, 0}, {wake.fd, POLLIN, 0}};
+  while (!ending) {
+    wake.sleeping.store(true);
+    MHD_UNSIGNED_LONG_LONG next = 0;
+    int timeout_ms = 1000;  // an upper bound; libmicrohttpd's timeouts are in seconds
+    if (MHD_get_timeout(daemon, &next) == MHD_YES) timeout_ms = static_cast<int>(std::min<MHD_UNSIGNED_LONG_LONG>(next, 1000));
+    if (wake.pending.exchange(false)) timeout_ms = 0;  // a resume came: no sleep
+    if (::poll(fds, 2, timeout_ms) < 0 && errno != EINTR) {
+      std::fprintf(stderr, "iwd serve: the HTTP event loop's poll failed: %s\n", std::strerror(errno));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    wake.sleeping.store(false);
+    wake.pending.store(false);  // what came so far is seen by the MHD_run below
+    if (fds[1].revents & POLLIN) {
+      std::uint64_t count = 0;
+      if (::read(wake.fd, &count, sizeof count) < 0 && errno != EAGAIN)
+        std::fprintf(stderr, "iwd serve: the HTTP event loop's eventfd failed: %s\n", std::strerror(errno));
+    }
+    MHD_run(daemon);
+  }
+}
 
 namespace {
 
@@ -255,9 +329,11 @@ MHD_Result on_accept(void* cls, const sockaddr* address, socklen_t length) {
   return static_cast<HttpFrontEnd::Impl*>(cls)->guard->admit(address, length) ? MHD_YES : MHD_NO;
 }
 
-void on_connection(void* cls, MHD_Connection* connection, void**, MHD_ConnectionNotificationCode code) {
-  ConnectionGuard& guard = *static_cast<HttpFrontEnd::Impl*>(cls)->guard;
+void on_connection(void* cls, MHD_Connection* connection, void** context, MHD_ConnectionNotificationCode code) {
+  auto* im = static_cast<HttpFrontEnd::Impl*>(cls);
+  ConnectionGuard& guard = *im->guard;
   if (code == MHD_CONNECTION_NOTIFY_CLOSED) return guard.closed(connection);
+  *context = &im->wake;  // resume_connection's way to the loop
   const MHD_ConnectionInfo* fd = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CONNECTION_FD);
   const MHD_ConnectionInfo* address = MHD_get_connection_info(connection, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
   const sockaddr* a = address ? address->client_addr : nullptr;
@@ -473,7 +549,7 @@ void HttpFrontEnd::serve_workspaces(WorkspaceDirectory* workspaces, ProxyOptions
 int HttpFrontEnd::bind(const std::string& host, int port, std::string* error) {
   Impl& im = *impl_;
   sockaddr_storage address{};
-  unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME;
+  unsigned flags = MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME;  // the loop is ours: Impl::loop
   const std::string name = host == "localhost" ? "127.0.0.1" : host;
   auto* v4 = reinterpret_cast<sockaddr_in*>(&address);
   auto* v6 = reinterpret_cast<sockaddr_in6*>(&address);
@@ -513,6 +589,14 @@ int HttpFrontEnd::bind(const std::string& host, int port, std::string* error) {
     return -1;
   }
   const MHD_DaemonInfo* info = MHD_get_daemon_info(im.daemon, MHD_DAEMON_INFO_BIND_PORT);
+  im.wake.fd = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (im.wake.fd < 0) {
+    if (error) *error = fmt::format("cannot make the HTTP loop's eventfd ({})", std::strerror(errno));
+    MHD_stop_daemon(im.daemon);
+    im.daemon = nullptr;
+    return -1;
+  }
+  im.events = std::thread([&im] { im.loop(); });
   im.keep_alive = std::thread([&im, every = std::chrono::seconds(config.stream_keep_alive_seconds)] {
     std::unique_lock<std::mutex> lock(im.mu);
     while (!im.stopped && !im.stopping) {
@@ -554,6 +638,9 @@ void HttpFrontEnd::stop() {
             (im.proxy && im.proxy->wake_all() > 0)))
       im.changed.wait_for(lock, std::chrono::milliseconds(10));
   }
+  im.ending = true;
+  write_wake(im.wake.fd);
+  if (im.events.joinable()) im.events.join();  // wake.fd stays open until ~Impl: a late resume writes to it harmlessly
   MHD_stop_daemon(im.daemon);
   im.daemon = nullptr;
   std::lock_guard<std::mutex> lock(im.mu);

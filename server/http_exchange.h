@@ -20,6 +20,11 @@
 
 namespace iwd::server {
 
+// MHD_resume_connection for a connection of the HTTP front end, and a wake of the loop that
+// runs libmicrohttpd (HttpFrontEnd::Impl::loop), which would otherwise see the resume only at
+// its next event or timeout. Any thread.
+void resume_connection(MHD_Connection* connection);
+
 struct StreamState {
   std::mutex mu;
   MHD_Connection* connection = nullptr;

@@ -62,7 +62,7 @@ void StreamState::wake(bool keep_alive) {
   }
   // Outside the lock (libmicrohttpd takes its own): the connection stays suspended until this
   // call, so nothing else can resume or close it meanwhile.
-  if (resume) MHD_resume_connection(connection);
+  if (resume) resume_connection(connection);
 }
 
 MHD_Response* stream_response(const std::shared_ptr<StreamState>& stream) {

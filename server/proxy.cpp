@@ -48,7 +48,7 @@ struct ProxyCall : std::enable_shared_from_this<ProxyCall> {
       resume = suspended && !gone;
       suspended = false;
     }
-    if (resume) MHD_resume_connection(connection);
+    if (resume) resume_connection(connection);
   }
 };
 
