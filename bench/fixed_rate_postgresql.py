@@ -17,7 +17,7 @@ GEN = sys.argv[2] if len(sys.argv) > 2 else "build/bin/fixed_rate"
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 SECONDS = float(sys.argv[4]) if len(sys.argv) > 4 else 10
 RATES = [int(r) for r in (sys.argv[5] if len(sys.argv) > 5 else "5000,10000,15000").split(",")]
-CONNECTIONS = int(sys.argv[6]) if len(sys.argv) > 6 else 100  # not 128: iwd serve stalls with 128 (bench/RESULTS.md)
+CONNECTIONS = int(sys.argv[6]) if len(sys.argv) > 6 else 100  # 128 stalled before ea46d6c (bench/RESULTS.md); kept for comparison
 WARMUP = 2
 
 

@@ -26,7 +26,7 @@ ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 SECONDS = float(sys.argv[4]) if len(sys.argv) > 4 else 10
 RATES = [int(r) for r in (sys.argv[5] if len(sys.argv) > 5 else "5000,10000,40000").split(",")]
 HISTORY = (sys.argv[6] if len(sys.argv) > 6 else "on") == "on"
-CONNECTIONS = int(sys.argv[7]) if len(sys.argv) > 7 else 100  # not 128: iwd serve stalls with 128 (bench/RESULTS.md)
+CONNECTIONS = int(sys.argv[7]) if len(sys.argv) > 7 else 100  # 128 stalled before ea46d6c (bench/RESULTS.md); kept for comparison
 WARMUP = 2
 SETUPS = {"4 workspaces over 3 nodes": (4, 3), "1 workspace on 1 node": (1, 1)}
 
