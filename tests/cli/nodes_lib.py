@@ -5,6 +5,8 @@ answer's headers too."""
 import json
 import os
 import socket
+import shutil
+import signal
 import subprocess
 import time
 import urllib.error
@@ -78,4 +80,28 @@ def wait_placed(nodes, workspaces, seconds):
 
 def print_logs(nodes, chars=2500):
     for n in nodes:
-        print(f"--- {n.name}\n" + n.logged()[-chars:])
+        with open(n.log, errors="replace") as f:
+            print(f"--- {n.name}\n" + f.read()[-chars:])
+
+
+def stop_all(nodes, check):
+    """SIGTERM to each of `nodes`, then each must exit 0 within 30 s (a clean stop)."""
+    for n in nodes:
+        n.proc.send_signal(signal.SIGTERM)
+    for n in nodes:
+        check(n.proc.wait(timeout=30) == 0, f"{n.name} stops cleanly")
+
+
+def tear_down(nodes, cluster, tmp, failed):
+    """After a test: every node still running killed (one stopped by SIGSTOP continued first),
+    the cluster stopped, the nodes' logs printed when a check failed, TMP removed. Each node needs
+    `proc`, `name` and `log` (its stderr's file)."""
+    for n in nodes:
+        if n.proc.poll() is None:
+            n.proc.send_signal(signal.SIGCONT)
+            n.proc.kill()
+            n.proc.wait()
+    cluster.close()
+    if failed:
+        print_logs(nodes)
+    shutil.rmtree(tmp, ignore_errors=True)

@@ -12,7 +12,6 @@ takeover. Prints the default's takeover time (kill to the first 201 through anot
 Usage: serve_nodes_default_test.py IWD. Prints `N passed, M failed`; exit 1 if any failed."""
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -26,6 +25,7 @@ import urllib.request
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from pg_cluster import Cluster  # noqa: E402
 from serve_lib import Checks, call  # noqa: E402
+from nodes_lib import stop_all, tear_down  # noqa: E402
 
 IWD = sys.argv[1]
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -238,19 +238,8 @@ try:
     print(f"figure: acknowledged creates through the top routes under the kill: {len(acknowledged)}")
     epoch = cluster.query("SELECT epoch FROM iwd_lease WHERE workspace = 'default'")
     check(epoch and int(epoch[0]) >= 2, f"the default at a higher epoch: {epoch}")
-    for n in live:
-        n.proc.send_signal(signal.SIGTERM)
-    for n in live:
-        check(n.proc.wait(timeout=30) == 0, f"{n.name} stops cleanly")
+    stop_all(live, check)
     failed = check.failed > 0
 finally:
-    for n in nodes:
-        if n.proc.poll() is None:
-            n.proc.kill()
-            n.proc.wait()
-    cluster.close()
-    if failed:
-        for n in nodes:
-            print(f"--- {n.name}\n" + open(n.log).read()[-2500:])
-    shutil.rmtree(tmp, ignore_errors=True)
+    tear_down(nodes, cluster, tmp, failed)
 check.finish()

@@ -16,7 +16,6 @@
 Usage: serve_nodes_faults_test.py IWD pause|restart. Prints `N passed, M failed`; exit 1 if any failed."""
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -24,7 +23,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from nodes_lib import ROOT, Node, print_logs, request, servers, wait_placed  # noqa: E402
+from nodes_lib import ROOT, Node, request, servers, stop_all, tear_down, wait_placed  # noqa: E402
 from pg_cluster import Cluster  # noqa: E402
 from serve_lib import Checks  # noqa: E402
 
@@ -284,19 +283,8 @@ try:
         restarted_database(cluster, nodes)
     else:
         raise SystemExit(f"unknown mode {MODE}: pause or restart")
-    for n in nodes:
-        n.proc.send_signal(signal.SIGTERM)
-    for n in nodes:
-        check(n.proc.wait(timeout=30) == 0, f"{n.name} stops cleanly")
+    stop_all(nodes, check)
     failed = check.failed > 0
 finally:
-    for n in nodes:
-        if n.proc.poll() is None:
-            n.proc.send_signal(signal.SIGCONT)
-            n.proc.kill()
-            n.proc.wait()
-    cluster.close()
-    if failed:
-        print_logs(nodes)
-    shutil.rmtree(tmp, ignore_errors=True)
+    tear_down(nodes, cluster, tmp, failed)
 check.finish()

@@ -9,7 +9,6 @@ exactly one live node. Prints the takeover time of each workspace (kill to its f
 Usage: serve_nodes_test.py IWD. Prints `N passed, M failed`; exit 1 if any failed."""
 import json
 import os
-import shutil
 import signal
 import sys
 import tempfile
@@ -125,18 +124,8 @@ try:
     print("figure: acknowledged creates: " + ", ".join(f"{ws} {len(acknowledged[ws])}" for ws in WORKSPACES))
     epochs = dict(r.split("|") for r in cluster.query("SELECT workspace, epoch FROM iwd_lease"))
     check(all(int(epochs[ws]) >= 2 for ws in moved), f"the moved workspaces at a higher epoch: {epochs}")
-    for n in live:
-        n.proc.send_signal(signal.SIGTERM)
-    for n in live:
-        check(n.proc.wait(timeout=30) == 0, f"{n.name} stops cleanly")
+    nodes_lib.stop_all(live, check)
     failed = check.failed > 0
 finally:
-    for n in nodes:
-        if n.proc.poll() is None:
-            n.proc.kill()
-            n.proc.wait()
-    cluster.close()
-    if failed:
-        nodes_lib.print_logs(nodes)
-    shutil.rmtree(tmp, ignore_errors=True)
+    nodes_lib.tear_down(nodes, cluster, tmp, failed)
 check.finish()
