@@ -63,6 +63,33 @@ class Cluster:
             shutil.rmtree(self.dir, ignore_errors=True)
 
 
+class Session:
+    """A psql session of a test's own on `cluster`, kept open (a lock held, a transaction open)
+    until close(): say() sends statements and waits until psql prints the line `answer`."""
+
+    def __init__(self, cluster):
+        self.psql = subprocess.Popen([os.path.join(PG, "psql"), "-h", cluster.dir, "-U", "iwd", "-d", "postgres", "-At",
+                                      "-v", "ON_ERROR_STOP=1"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, text=True)
+
+    def say(self, statements, answer):
+        self.psql.stdin.write(statements + "\n")
+        self.psql.stdin.flush()
+        got = []
+        while True:  # bounded by the test's own timeout
+            line = self.psql.stdout.readline()
+            if not line:
+                raise SystemExit(f"the test's psql session ended: {''.join(got)[-500:]}")
+            got.append(line)
+            if line.strip() == answer:
+                return
+
+    def close(self):
+        if self.psql.poll() is None:
+            self.psql.stdin.close()
+            self.psql.wait(timeout=10)
+
+
 def serve_on(cluster, iwd, tmp, config, wait=15):
     """`iwd serve --store` on the cluster (serve_lib.start_serve), started again while another
     holds the lease (a killed one's, 2 s): (process, port)."""

@@ -24,7 +24,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from nodes_lib import ROOT, Node, request, servers, stop_all, tear_down, wait_placed  # noqa: E402
-from pg_cluster import Cluster  # noqa: E402
+from pg_cluster import Cluster, Session  # noqa: E402
 from serve_lib import Checks  # noqa: E402
 
 IWD, MODE = sys.argv[1], sys.argv[2]
@@ -85,6 +85,56 @@ def check_acknowledged(cluster, nodes, sent):
         check(not unrecorded, f"every acknowledged create of {ws} in its history: missing {unrecorded[:5]}")
 
 
+def held_lock(cluster, key):
+    """A session of the test's own holding advisory lock `key` (a lock, not a sleep, so that a
+    writer waiting for it is there for as long as the test wants): close() releases it."""
+    session = Session(cluster)
+    session.say(f"SELECT 'locked' FROM pg_advisory_lock({key});", "locked")
+    return session
+
+
+def stop_in_commit(cluster, victim, sent, lock, tries=3):
+    """SIGSTOP of `victim`, the owner of w1, in the middle of a group commit of w1 with creates in
+    flight, for certain: a trigger of the test makes every statement writing w1's journal lines
+    wait for an advisory lock that the test holds, so that the owner's commit is seen waiting
+    (pg_stat_activity: its transaction open, the lease row read FOR SHARE by the fence) while
+    every client's create waits for it; then the stop, then the lock released (the statement
+    ends, and the stopped node's transaction idles until PostgreSQL ends its session). A round
+    whose commit is not seen waiting within 5 s is tried again (the stop not sent); after
+    `tries`, a failed check. Returns when it stopped, or None."""
+    cluster.sql("CREATE OR REPLACE FUNCTION slow_w1() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN "
+                "IF current_setting('iwd.workspace', true) = 'w1' THEN PERFORM pg_advisory_xact_lock_shared(4242); END IF; "
+                "RETURN NULL; END $f$")
+    cluster.sql("CREATE OR REPLACE TRIGGER slow_w1 AFTER INSERT ON iwd_journal FOR EACH STATEMENT "
+                "EXECUTE FUNCTION slow_w1()")
+    for attempt in range(1, tries + 1):
+        held = held_lock(cluster, 4242)
+        try:
+            waiting, in_flight = [], []
+            deadline = time.monotonic() + 5
+            while time.monotonic() < deadline:
+                waiting = cluster.query("SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND "
+                                        "wait_event = 'advisory' AND state = 'active' AND xact_start IS NOT NULL")
+                with lock:
+                    in_flight = [s for s in sent if s.node is victim and s.answered is None]
+                if waiting and len(in_flight) == 8:  # each client's create held behind the commit
+                    break
+                time.sleep(0.05)
+            else:
+                print(f"round {attempt}: w1's commit not seen waiting within 5 s (backends waiting: {waiting}, "
+                      f"creates in flight: {len(in_flight)}); tried again")
+                continue
+            victim.proc.send_signal(signal.SIGSTOP)
+            stopped = time.monotonic()
+        finally:
+            held.close()  # the lock goes with the session
+        print(f"round {attempt}: {victim.name} stopped with its commit of w1 waiting (backend {waiting[0]}) and "
+              f"{len(in_flight)} creates in flight to it")
+        return stopped
+    check(False, f"the owner of w1 stopped in the middle of a commit with creates in flight ({tries} rounds of 5 s)")
+    return None
+
+
 def paused_owner(cluster, nodes):
     owner = {ws: servers(nodes, ws)[0] for ws in WORKSPACES if servers(nodes, ws)}
     victim = owner["w1"]
@@ -106,16 +156,12 @@ def paused_owner(cluster, nodes):
     for t in threads:
         t.start()
     time.sleep(1)
-    # A slow disk under w1's journal: each statement writing its lines takes 100 ms more, so that
-    # the owner is stopped in the middle of a group commit (its transaction open, holding the
-    # lease row FOR SHARE, which the fence reads), with other creates waiting for the next one.
-    cluster.sql("CREATE FUNCTION slow_w1() RETURNS trigger LANGUAGE plpgsql AS $f$ BEGIN "
-                "IF current_setting('iwd.workspace', true) = 'w1' THEN PERFORM pg_sleep(0.1); END IF; RETURN NULL; "
-                "END $f$")
-    cluster.sql("CREATE TRIGGER slow_w1 AFTER INSERT ON iwd_journal FOR EACH STATEMENT EXECUTE FUNCTION slow_w1()")
-    time.sleep(0.5)
-    victim.proc.send_signal(signal.SIGSTOP)
-    stopped = time.monotonic()
+    stopped = stop_in_commit(cluster, victim, sent, lock)
+    if stopped is None:
+        stop.set()
+        for t in threads:
+            t.join(timeout=30)
+        return
     took = None
     try:
         # Another node takes w1 over while its owner is stopped (lease 2 s, grace, recovery).
