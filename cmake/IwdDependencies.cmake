@@ -39,9 +39,19 @@ add_library(antlr4_runtime INTERFACE)
 target_include_directories(antlr4_runtime SYSTEM INTERFACE ${ANTLR4_INCLUDE_DIR})
 target_link_libraries(antlr4_runtime INTERFACE ${ANTLR4_RUNTIME_LIB})
 
-# LLVM 14 (Debian's llvm-14-dev), for the JIT: linked as Debian's shared libLLVM.
+# LLVM 14 (Debian's llvm-14-dev), for the JIT.
 find_package(LLVM 14 REQUIRED CONFIG PATHS /usr/lib/llvm-14/lib/cmake/llvm NO_DEFAULT_PATH)
 if(NOT LLVM_FOUND)
   message(FATAL_ERROR "LLVM 14 was not found. Install it with: apt-get install llvm-14-dev")
 endif()
 message(STATUS "LLVM ${LLVM_PACKAGE_VERSION}: ${LLVM_INCLUDE_DIRS}")
+# iwd_llvm: what iwd_jit links. A target with the property IWD_STATIC_LLVM (the `iwd` binary)
+# gets the static component libraries llvm-14-dev ships, only those the JIT uses; every other
+# target (the tests, the benchmarks) Debian's shared libLLVM-14, so that their links stay short.
+# Statically linked, the process no longer relocates and looks up libLLVM's symbols at each
+# start (335K relocations; with libz3's and libxml2's, which only libLLVM loads): `iwd
+# --version` went from 25 to 14 ms of CPU (bench/RESULTS.md, issue 19).
+llvm_map_components_to_libnames(IWD_LLVM_STATIC_LIBS orcjit native passes)
+add_library(iwd_llvm INTERFACE)
+target_link_libraries(iwd_llvm INTERFACE
+  "$<IF:$<BOOL:$<TARGET_PROPERTY:IWD_STATIC_LLVM>>,${IWD_LLVM_STATIC_LIBS},LLVM>")
