@@ -1,5 +1,7 @@
 #include "runtime/item_json.h"
 
+#include <algorithm>
+#include <charconv>
 #include <cmath>
 #include <vector>
 
@@ -322,16 +324,79 @@ void each_attribute(const Schema& schema, const StringPool& pool, const ItemReco
 
 }  // namespace
 
+void append_json_string(std::string* out, std::string_view s) {
+  const bool plain = std::all_of(s.begin(), s.end(), [](char c) { return c >= 0x20 && c < 0x7f && c != '"' && c != '\\'; });
+  if (!plain) {
+    *out += json(s).dump(-1, ' ', false, json::error_handler_t::replace);
+    return;
+  }
+  out->reserve(out->size() + s.size() + 2);
+  *out += '"';
+  *out += s;
+  *out += '"';
+}
+
+// The text of each_attribute's object written directly (a create's answer has one per
+// attribute: no JSON value built for each), the same bytes as dumping those values.
 std::string encode_item(const Schema& schema, const StringPool& pool, const ItemRecord& item) {
-  std::string result = "{";
-  each_attribute(schema, pool, item, [&result](const std::string& name, const json& v) {
-    if (result.size() > 1) result += ",";
-    result += json(name).dump(-1, ' ', false, json::error_handler_t::replace);
-    result += ":";
-    result += v.dump(-1, ' ', false, json::error_handler_t::replace);
-  });
-  result += "}";
+  std::string result;
+  append_item(&result, schema, pool, item);
   return result;
+}
+
+void append_item(std::string* out, const Schema& schema, const StringPool& pool, const ItemRecord& item) {
+  std::string& result = *out;
+  const std::size_t start = result.size();
+  result += '{';
+  const auto integer = [&result](std::int64_t v) {
+    char buf[24];
+    const auto end = std::to_chars(buf, buf + sizeof buf, v).ptr;
+    result.append(buf, end);
+  };
+  const auto str = [&](std::int64_t id) {
+    if (id >= 0 && id < pool.size()) append_json_string(&result, pool.view(static_cast<std::uint32_t>(id)));
+    else result += "null";
+  };
+  const auto n = std::min<std::size_t>(schema.attributes.size(), item.slot_count());
+  for (std::uint32_t i = 0; i < n; ++i) {
+    if (!item.present(i)) continue;
+    const AttributeSpec& a = schema.attributes[i];
+    const EnumSpec* e = a.enum_index >= 0 ? &schema.enums[static_cast<std::size_t>(a.enum_index)] : nullptr;
+    const auto enum_name = [&](std::int64_t v) {
+      if (v >= 0 && static_cast<std::size_t>(v) < e->values.size()) append_json_string(&result, e->values[static_cast<std::size_t>(v)]);
+      else integer(v);
+    };
+    if (result.size() > start + 1) result += ',';
+    append_json_string(&result, a.name);
+    result += ':';
+    switch (a.type) {
+      case SlotType::Bool: result += item.get_bool(i) ? "true" : "false"; break;
+      case SlotType::Int: integer(item.get_int(i)); break;
+      case SlotType::Number: result += json(item.get_number(i)).dump(); break;  // nlohmann's shortest form
+      case SlotType::String: str(item.get_int(i)); break;
+      case SlotType::Time: append_json_string(&result, stdlib::format_instant(stdlib::Instant{item.get_int(i)})); break;
+      case SlotType::Duration:
+        append_json_string(&result, stdlib::format_duration(stdlib::Duration{item.get_int(i)}));
+        break;
+      case SlotType::Enum: enum_name(item.get_int(i)); break;
+      case SlotType::StringList:
+      case SlotType::IntList:
+      case SlotType::EnumList: {
+        result += '[';
+        bool first = true;
+        for (auto x : item.list(i)) {
+          if (!first) result += ',';
+          first = false;
+          if (a.type == SlotType::StringList) str(x);
+          else if (a.type == SlotType::IntList) integer(x);
+          else enum_name(x);
+        }
+        result += ']';
+        break;
+      }
+    }
+  }
+  result += '}';
 }
 
 json encode_item_object(const Schema& schema, const StringPool& pool, const ItemRecord& item) {

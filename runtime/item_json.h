@@ -50,8 +50,15 @@ void apply_default(StringPool& pool, const AttributeSpec& a, std::uint32_t i, It
 // A JSON object of every present attribute in schema order, in the form decode_item
 // accepts (times in UTC ISO 8601, durations as format_duration, enums by bare name).
 std::string encode_item(const Schema& schema, const StringPool& pool, const ItemRecord& item);
+// The same text appended to *out.
+void append_item(std::string* out, const Schema& schema, const StringPool& pool, const ItemRecord& item);
 // The same as a JSON value (what parsing encode_item's text gives), to change and decode again.
 nlohmann::json encode_item_object(const Schema& schema, const StringPool& pool, const ItemRecord& item);
+
+// `s` as a JSON string (quotes included) appended to *out, as nlohmann::json(s).dump(-1, ' ',
+// false, error_handler_t::replace) writes it: not-ASCII as it is, invalid UTF-8 as U+FFFD.
+// Printable ASCII without `"` or `\` (ids, names, instants) is copied without a JSON value.
+void append_json_string(std::string* out, std::string_view s);
 
 // JSON text checked and its errors worded the same way wherever the runtime's formats (items,
 // schemas, script lines) and the server's request bodies are read:

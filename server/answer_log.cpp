@@ -1,11 +1,10 @@
 #include "server/answer_log.h"
 
-#include <nlohmann/json.hpp>
-
 #include <algorithm>
 #include <cassert>
 #include <cstring>
 
+#include "runtime/item_json.h"
 #include "stdlib/time.h"
 
 namespace iwd::server {
@@ -15,7 +14,9 @@ constexpr char kId = '\x01', kAt = '\x02';
 
 // The id as JSON writes it, as the item views do (server/views.cpp, runtime/item_json.cpp).
 std::string quoted(std::string_view id) {
-  return nlohmann::json(id).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string out;
+  runtime::append_json_string(&out, id);
+  return out;
 }
 
 // `in` with every `from` (left to right, not overlapping) as `to`, into *out.
@@ -57,7 +58,8 @@ void AnswerLog::append(std::uint32_t id, std::string_view id_text, std::int64_t 
     return;
   }
   // Shortened: the id's JSON, then the instant (which holds no \x01), each as its byte.
-  const bool raw = answer.find_first_of(std::string_view("\x01\x02", 2)) != std::string_view::npos;
+  // (A loop: find_first_of calls memchr on its set for each byte.)
+  const bool raw = std::any_of(answer.begin(), answer.end(), [](char c) { return c == kId || c == kAt; });
   std::string_view bytes = answer;
   if (!raw) {
     std::string with_ids;

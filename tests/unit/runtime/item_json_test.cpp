@@ -1,4 +1,6 @@
+#include <limits>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
@@ -176,6 +178,56 @@ TEST_F(ItemJson, ParsedFormsAgreeWithTheText) {
   }
   // An item with nothing present is an empty object, not null.
   EXPECT_EQ(encode_item_object(s, pool, ItemRecord(s)), nlohmann::json::object());
+}
+
+// encode_item and append_json_string write their text directly (an answer's attributes, ids,
+// names): the same bytes as dumping each attribute's JSON value with the replacing error
+// handler, in schema order, whatever the strings hold.
+TEST_F(ItemJson, EncodeItemWritesWhatTheValuesDump) {
+  const auto dumped = [](const nlohmann::json& v) { return v.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace); };
+  const std::string strings[] = {"",       "plain id-1 ~!@#$%^&*()_+=/",
+                                 "q\"uote", "back\\slash",
+                                 "tab\tnl\ncr\r\b\f", std::string("nul\0x", 5),
+                                 "\x01\x1f\x7f del",  "Caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80",
+                                 "bad \xff\xfe utf8",    "cut \xc3",
+                                 "\xe2\x82 two of three"};
+  for (const std::string& text : strings) {
+    std::string out = "prefix";
+    append_json_string(&out, text);
+    EXPECT_EQ(out, "prefix" + dumped(nlohmann::json(text))) << text;
+  }
+  // Every slot type, the strings above as values and list elements, numbers at their edges,
+  // an enum index out of range and a string id not in the pool (null).
+  const std::int64_t missing = 1'000'000;
+  const double numbers[] = {0.0, -0.0, 0.1, 12.5, 1e308, -1e-300, 3.0, 1.0 / 3.0, std::numeric_limits<double>::quiet_NaN()};
+  for (std::size_t k = 0; k < std::size(strings); ++k) {
+    ItemRecord it(s);
+    it.set_string(kSlotId, pool.intern(strings[k]));
+    it.set_bool(slot("vip"), k % 2 == 0);
+    it.set_int(slot("count"), k == 0 ? std::numeric_limits<std::int64_t>::min() : -static_cast<std::int64_t>(k) * 1000003);
+    it.set_number(slot("deal_value"), numbers[k % std::size(numbers)]);
+    it.set_string(slot("department"), pool.intern(strings[(k + 1) % std::size(strings)]));
+    it.set_int(slot("opened"), kCapture.ms_since_epoch + static_cast<std::int64_t>(k) * 123457);
+    it.set_int(slot("wait"), static_cast<std::int64_t>(k) * 3'600'001);
+    it.set_int(slot("segment"), k % 2 == 0 ? static_cast<std::int64_t>(k % 3) : 7);
+    std::vector<std::int64_t> tags;
+    for (std::size_t j = 0; j < k % 4; ++j) tags.push_back(pool.intern(strings[(k + j) % std::size(strings)]));
+    if (k % 3 == 1) tags.push_back(missing);
+    it.set_list(slot("tags"), tags);
+    it.set_list(slot("codes"), k % 2 ? std::vector<std::int64_t>{} : std::vector<std::int64_t>{1, -2, 9'000'000'000});
+    it.set_list(slot("segments"), {static_cast<std::int64_t>(k % 3), -1, 2});
+    if (k % 2) it.set_string(slot("color"), static_cast<std::uint32_t>(missing));
+    // The text each_attribute's values gave: encode_item_object's values in schema order.
+    const nlohmann::json object = encode_item_object(s, pool, it);
+    std::string expected = "{";
+    for (const AttributeSpec& a : s.attributes)
+      if (object.contains(a.name)) expected += (expected.size() > 1 ? "," : "") + dumped(a.name) + ":" + dumped(object[a.name]);
+    expected += "}";
+    EXPECT_EQ(encode_item(s, pool, it), expected) << k;
+    std::string appended = "[1,";
+    append_item(&appended, s, pool, it);
+    EXPECT_EQ(appended, "[1," + expected) << k;
+  }
 }
 
 TEST_F(ItemJson, DidYouMeanForEnumValues) {
