@@ -77,6 +77,20 @@ std::optional<std::string> Node::owner_of(const std::string& workspace) const {
   return it->second;
 }
 
+Node::Health Node::health() const {
+  std::lock_guard lock(mutex_);
+  Health h;
+  h.store_up = store_up_;
+  h.scanned = scanned_;
+  h.node_ttl = options_.node_ttl;
+  const time_point now = options_.clock->now();
+  if (heartbeat_sent_) h.heartbeat_age = std::chrono::duration_cast<milliseconds>(now - *heartbeat_sent_);
+  for (const auto& [ws, o] : owned_)
+    h.owned.emplace(ws, Health::Held{o.lease.epoch, std::chrono::duration_cast<milliseconds>(o.deadline - now)});
+  h.placed = placed_;
+  return h;
+}
+
 std::map<std::string, std::int64_t> Node::owned() const {
   std::lock_guard lock(mutex_);
   std::map<std::string, std::int64_t> out;
@@ -154,13 +168,26 @@ void Node::run() {
     // call the database does not answer, rather than waiting for each one in turn.
     const time_point now = options_.clock->now();
     bool up = renew_due() && release_stale();
+    // For health(): whether the database answered this round's calls (a round that made none
+    // but renewals that came back says nothing new).
+    bool beat = false, scanned = false, asked = !up;
     if (up && now >= next_heartbeat_) {
-      up = store_->heartbeat(me).code != Code::Unavailable;
+      asked = true;
+      const Status s = store_->heartbeat(me);
+      up = s.code != Code::Unavailable;
+      beat = s.ok();
       if (up) next_heartbeat_ = now + options_.node_ttl / 4;
     }
-    if (up && now >= next_scan_ && scan()) next_scan_ = now + options_.scan_interval;
+    if (up && now >= next_scan_) {
+      asked = true;
+      up = scanned = scan();
+      if (scanned) next_scan_ = now + options_.scan_interval;
+    }
 
     std::unique_lock lock(mutex_);
+    if (asked) store_up_ = up;
+    if (beat) heartbeat_sent_ = now;
+    scanned_ = scanned_ || scanned;
     if (stopping_) break;
     time_point due = std::min(next_scan_, next_heartbeat_);
     for (const auto& [ws, o] : owned_) due = std::min(due, o.next_renew);
@@ -274,6 +301,12 @@ bool Node::scan() {
         ws, epoch, [](const Owned&) { return true; },
         {Loss::Why::removed, fmt::format("workspace {} is not in the deployment's list any more", ws)}, true);
 
+  {
+    std::lock_guard lock(mutex_);
+    placed_.clear();
+    for (const std::string& ws : workspaces)
+      if (live.at(bases[place(ws, bases)]).name == name_) placed_.insert(ws);
+  }
   for (const std::string& ws : workspaces) {
     const NodeRow& placed = live.at(bases[place(ws, bases)]);
     const LeaseRow* r = row.count(ws) ? row[ws] : nullptr;

@@ -87,6 +87,23 @@ class Node {
   // The workspaces this node serves now, with their epochs.
   std::map<std::string, std::int64_t> owned() const;
 
+  // What a health or readiness probe asks (iwd serve --node's /healthz, /readyz, /metrics).
+  struct Health {
+    bool store_up = false;  // the node's last round of calls to the database was answered
+    bool scanned = false;   // the nodes and leases read at least once since it started
+    // Since the heartbeat that last came back was sent (none yet: nullopt); the others take the
+    // node for alive while it is younger than `node_ttl`.
+    std::optional<std::chrono::milliseconds> heartbeat_age;
+    std::chrono::milliseconds node_ttl{0};
+    struct Held {
+      std::int64_t epoch = 0;
+      std::chrono::milliseconds left{0};  // until its own deadline: it stops serving then unless renewed
+    };
+    std::map<std::string, Held> owned;  // the leases it holds
+    std::set<std::string> placed;       // the workspaces placed on it (rendezvous) at the last scan
+  };
+  Health health() const;
+
  private:
   using time_point = std::chrono::steady_clock::time_point;
   struct Owned {
@@ -117,6 +134,11 @@ class Node {
   std::map<std::string, Owned> owned_;
   std::map<std::string, std::string> owners_;  // workspace -> its holder's address, at the last scan
   std::vector<Lease> stale_;                   // given up, to be released by the node's thread
+  // For health(): the last round's outcome, a scan made, when the last heartbeat that came
+  // back was sent, the workspaces placed here at the last scan.
+  bool store_up_ = false, scanned_ = false;
+  std::optional<time_point> heartbeat_sent_;
+  std::set<std::string> placed_;
 
   std::mutex callbacks_;  // one callback at a time, in the order of the changes
 

@@ -451,8 +451,9 @@ void HttpFrontEnd::Impl::dispatch(const std::shared_ptr<Exchange>& x) {
         x->headers = std::move(page.headers);
         return res.text(page.status, page.content_type, std::move(page.body));
       }
-    } else if (workspaces && (segments.empty() || (segments[0] != "healthz" && segments[0] != "metrics"))) {
-      // The default's routes at the top (the node's own health and metrics stay here): served by
+    } else if (workspaces && (segments.empty() || (segments[0] != "healthz" && segments[0] != "metrics" &&
+                                                   segments[0] != "readyz"))) {
+      // The default's routes at the top (the node's own health, readiness and metrics stay here): served by
       // another node, or by this one as a workspace of the deployment (iwd serve --node).
       const WorkspaceDirectory::Place place = workspaces->place("default");
       if (route_elsewhere(proxy.get(), place, "default", x, res)) return;

@@ -150,6 +150,7 @@ std::string Metrics::render_atomic(std::uint64_t journal_lines, std::uint64_t tr
   out += fmt::format("iwd_connections_closed_total{{reason=\"address_cap\"}} {}\n", over_cap_.load());
   out += capture_latency_.render("iwd_capture_seconds", "Create requests: received to acknowledged (durable).");
   out += offer_latency_.render("iwd_offer_wait_seconds", "Items: captured to first offered (and each later offer).");
+  if (more_) out += more_();
   return out;
 }
 

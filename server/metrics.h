@@ -6,6 +6,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <string>
 
 #include "runtime/events.h"
@@ -52,6 +53,9 @@ class Metrics {
   // Once the journal failed the engine answers no reads (its state is ahead of the journal):
   // the page without the runtime's gauges and counters, from any thread.
   std::string render_failed(std::uint64_t journal_lines, std::uint64_t transactions) const;
+  // Lines of another source added at the end of every page (iwd serve --node's own: its lease,
+  // heartbeat and workspaces, server/node_status.h); set before the page is served.
+  void also_render(std::function<std::string()> more) { more_ = std::move(more); }
 
  private:
   // Engine-thread counters (read by render on the engine thread too).
@@ -61,6 +65,7 @@ class Metrics {
   std::array<std::atomic<std::uint64_t>, 6> requests_by_class_{};  // index: status / 100
   std::atomic<std::uint64_t> internal_errors_{0}, slow_closed_{0}, over_cap_{0}, journal_refusals_{0};
   std::atomic<bool> journal_failed_{false};
+  std::function<std::string()> more_;
   // What render and render_failed share: counters kept in atomics.
   std::string render_atomic(std::uint64_t journal_lines, std::uint64_t transactions) const;
 };

@@ -18,6 +18,7 @@
 #include "server/config.h"
 #include "server/engine.h"
 #include "server/metrics.h"
+#include "server/node_status.h"
 #include "server/offer_hub.h"
 #include "server/reply.h"
 
@@ -30,6 +31,9 @@ struct ServerContext {
   OfferHub* hub = nullptr;
   const ServerConfig* config = nullptr;
   runtime::StringPool* pool = nullptr;
+  // With `iwd serve --node`, on the routes at the top only: what the node says of itself, for
+  // its /healthz and /readyz (routes_node.cpp). Empty otherwise.
+  std::function<NodeStatus()> node = {};
 };
 
 // A request as the routes see it (the HTTP front end fills it in).
@@ -90,6 +94,8 @@ std::vector<Route> agent_routes(ServerContext& ctx);
 std::vector<Route> queue_routes(ServerContext& ctx);
 std::vector<Route> admin_routes(ServerContext& ctx);
 std::vector<Route> ops_routes(ServerContext& ctx);
+// With ctx.node: /healthz answered with the node's health and GET /readyz added (routes_node.cpp).
+void node_routes(ServerContext& ctx, std::vector<Route>* routes);
 std::vector<Route> stats_routes(ServerContext& ctx);  // routes_stats.cpp: real-time views
 std::vector<Route> report_routes(ServerContext& ctx);  // routes_reports.cpp: historical reports
 std::vector<Route> item_history_routes(ServerContext& ctx);  // routes_item_history.cpp: an item's audit trail

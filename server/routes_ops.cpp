@@ -34,6 +34,7 @@ std::vector<Route> ops_routes(ServerContext& ctx) {
                        else res(r);
                      });
                }});
+  if (ctx.node) node_routes(ctx, &r);  // iwd serve --node: the node's own health and readiness
   return r;
 }
 

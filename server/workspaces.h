@@ -36,6 +36,7 @@
 #include "server/config.h"
 #include "server/engine.h"
 #include "server/http.h"
+#include "server/node_status.h"
 
 namespace iwd::server {
 
@@ -96,6 +97,9 @@ class WorkspaceRegistry final : public WorkspaceDirectory {
   // serves is answered 503 with Retry-After naming it (not_here).
   std::string node() const;
   std::optional<std::string> owner_of(const std::string& name) const;
+  // With `node_name`: the node's store, heartbeat, leases and placements, and which of its
+  // workspaces are started (its /healthz, /readyz and /metrics lines: server/node_status.h).
+  NodeStatus node_status() const;
 
  private:
   WorkspaceRegistry(Deployment deployment, runtime::Clock& clock);

@@ -230,4 +230,22 @@ bool WorkspaceRegistry::still_in_catalog(const std::string& name, std::string* e
   return false;
 }
 
+NodeStatus WorkspaceRegistry::node_status() const {
+  NodeStatus s;
+  s.name = d_.node_name;
+  s.advertise = d_.advertise;
+  if (!node_) return s;
+  s.process = node_->name();
+  const cluster::Node::Health h = node_->health();
+  s.store_up = h.store_up;
+  s.scanned = h.scanned;
+  if (h.heartbeat_age) s.heartbeat_age = static_cast<double>(h.heartbeat_age->count()) / 1000;
+  s.node_ttl = static_cast<double>(h.node_ttl.count()) / 1000;
+  s.placed.assign(h.placed.begin(), h.placed.end());
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [name, held] : h.owned)
+    s.workspaces.push_back({name, held.epoch, static_cast<double>(held.left.count()) / 1000, live_.count(name) > 0});
+  return s;
+}
+
 }  // namespace iwd::server

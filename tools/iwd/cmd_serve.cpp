@@ -216,7 +216,12 @@ int run_serve(const ServeOptions& opts) {
     std::cerr << "iwd serve: " << error << "\n";
     return kExitUsage;
   }
-  server::HttpFrontEnd http(server::ServerContext{engine.get(), &metrics, &hub, &config, &pool}, auth);
+  server::ServerContext top{engine.get(), &metrics, &hub, &config, &pool};
+  if (!opts.node.empty()) {  // the node's own /healthz, /readyz and lines in /metrics (server/node_status.h)
+    top.node = [w = workspaces.get()] { return w->node_status(); };
+    metrics.also_render([w = workspaces.get()] { return server::node_metrics(w->node_status()); });
+  }
+  server::HttpFrontEnd http(top, auth);
   http.serve_workspaces(workspaces.get());
   const int bound = http.bind(host, port, &error);
   if (bound < 0) {
