@@ -46,17 +46,7 @@ std::string AnswerLog::expand(std::string_view kept, bool raw, std::string_view 
 }
 
 void AnswerLog::append(std::uint32_t id, std::string_view id_text, std::int64_t at, std::string_view answer) {
-  assert(entries_.empty() || entries_.back().at <= at);  // find() searches by instant
-  Entry e;
-  e.at = at;
-  e.id = id;
-  // Entries name chunks in order (pop_front drops the chunks before the first entry's): one
-  // without an answer names the last chunk (or the next, when there is none).
-  e.chunk = first_chunk_ + static_cast<std::uint32_t>(chunks_.empty() ? 0 : chunks_.size() - 1);
-  if (answer.empty()) {
-    entries_.push_back(e);
-    return;
-  }
+  if (answer.empty()) return append_kept(id, at, {}, false);
   // Shortened: the id's JSON, then the instant (which holds no \x01), each as its byte.
   // (A loop: find_first_of calls memchr on its set for each byte.)
   const bool raw = std::any_of(answer.begin(), answer.end(), [](char c) { return c == kId || c == kAt; });
@@ -66,6 +56,21 @@ void AnswerLog::append(std::uint32_t id, std::string_view id_text, std::int64_t 
     replace_all(answer, quoted(id_text), std::string_view(&kId, 1), &with_ids);
     replace_all(with_ids, stdlib::format_instant(stdlib::Instant{at}), std::string_view(&kAt, 1), &scratch_);
     bytes = scratch_;
+  }
+  append_kept(id, at, bytes, raw);
+}
+
+void AnswerLog::append_kept(std::uint32_t id, std::int64_t at, std::string_view bytes, bool raw) {
+  assert(entries_.empty() || entries_.back().at <= at);  // find() searches by instant
+  Entry e;
+  e.at = at;
+  e.id = id;
+  // Entries name chunks in order (pop_front drops the chunks before the first entry's): one
+  // without an answer names the last chunk (or the next, when there is none).
+  e.chunk = first_chunk_ + static_cast<std::uint32_t>(chunks_.empty() ? 0 : chunks_.size() - 1);
+  if (bytes.empty()) {
+    entries_.push_back(e);
+    return;
   }
   assert(bytes.size() < Entry::kRaw);
   e.length = static_cast<std::uint32_t>(bytes.size()) | (raw ? Entry::kRaw : 0);
@@ -128,8 +133,13 @@ std::size_t AnswerLog::chunk_bytes() const {
 std::string AnswerLog::View::answer(std::size_t k, std::string_view id_text) const {
   const Entry& e = entries_[k];
   if (e.length == 0) return {};
-  const std::string_view kept(chunks_[e.chunk - first_].get() + e.offset, e.bytes());
-  return expand(kept, (e.length & Entry::kRaw) != 0, id_text, e.at);
+  return expand(kept(k), (e.length & Entry::kRaw) != 0, id_text, e.at);
+}
+
+std::string_view AnswerLog::View::kept(std::size_t k) const {
+  const Entry& e = entries_[k];
+  if (e.length == 0) return {};
+  return {chunks_[e.chunk - first_].get() + e.offset, e.bytes()};
 }
 
 void AnswerLog::View::sort_by_id() {

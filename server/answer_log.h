@@ -40,6 +40,9 @@ class AnswerLog {
   // `id` (`id_text` its text) captured at `at`, not before the last capture, with its answer
   // ("": none kept).
   void append(std::uint32_t id, std::string_view id_text, std::int64_t at, std::string_view answer);
+  // The same with the answer as the log keeps it (`kept`, as View::kept gives it: shortened
+  // unless `raw`), as a snapshot of format 6 carries it: nothing to shorten again.
+  void append_kept(std::uint32_t id, std::int64_t at, std::string_view kept, bool raw);
   // The answer of `id`'s capture at `at` (the last such capture's: an id captured, ended and
   // captured again within one millisecond has two), if kept.
   std::optional<std::string> find(std::uint32_t id, std::string_view id_text, std::int64_t at) const;
@@ -59,6 +62,9 @@ class AnswerLog {
     const Entry& entry(std::size_t k) const { return entries_[k]; }
     // Entry k's answer, as it was given.
     std::string answer(std::size_t k, std::string_view id_text) const;
+    // Entry k's answer as the log keeps it (AnswerLog::expand gives it back); entries of
+    // captures that met the same state name the same bytes (the same data()).
+    std::string_view kept(std::size_t k) const;
     // The entries by id (a snapshot writes them beside the index's marks, in its order).
     void sort_by_id();
 

@@ -4,9 +4,13 @@
 
 namespace iwd::server {
 
-void CaptureWindow::append(std::uint32_t id, std::string_view id_text, std::int64_t at, std::string_view answer) {
+void CaptureWindow::named(std::uint32_t id) {
   if (id >= entries_of_.size()) entries_of_.resize(std::size_t{id} + 1, 0);
   ++entries_of_[id];
+}
+
+void CaptureWindow::append(std::uint32_t id, std::string_view id_text, std::int64_t at, std::string_view answer) {
+  named(id);
   log_.append(id, id_text, at, answer);
 }
 
@@ -15,7 +19,7 @@ void CaptureWindow::captured(std::uint32_t id, std::string_view id_text, std::in
   append(id, id_text, at, answer);
 }
 
-void CaptureWindow::restored(CaptureIndex& index, std::int64_t at, std::vector<std::pair<std::uint32_t, std::string>> answers,
+void CaptureWindow::restored(CaptureIndex& index, std::int64_t at, std::vector<LoadedAnswer> answers,
                              const runtime::StringPool& pool) {
   std::vector<std::pair<std::int64_t, std::uint32_t>> restored;
   restored.reserve(index.size());
@@ -24,10 +28,17 @@ void CaptureWindow::restored(CaptureIndex& index, std::int64_t at, std::vector<s
     restored.emplace_back(mark.at, id);
   });
   std::sort(restored.begin(), restored.end());  // expiry walks the log oldest first
-  std::sort(answers.begin(), answers.end());
+  std::stable_sort(answers.begin(), answers.end(), [](const LoadedAnswer& a, const LoadedAnswer& b) { return a.id < b.id; });
   for (const auto& [when, id] : restored) {
-    const auto it = std::lower_bound(answers.begin(), answers.end(), id, [](const auto& a, std::uint32_t k) { return a.first < k; });
-    append(id, pool.view(id), when, it != answers.end() && it->first == id ? std::string_view(it->second) : "");
+    const auto it = std::lower_bound(answers.begin(), answers.end(), id, [](const LoadedAnswer& a, std::uint32_t k) { return a.id < k; });
+    if (it == answers.end() || it->id != id) {
+      append(id, pool.view(id), when, "");
+    } else if (it->kept) {
+      named(id);
+      log_.append_kept(id, when, it->bytes, it->raw);
+    } else {
+      append(id, pool.view(id), when, it->bytes);
+    }
   }
 }
 

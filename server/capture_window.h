@@ -39,10 +39,11 @@ class CaptureWindow {
   // with its first answer's body when known (empty: a capture replayed at recovery from
   // before the window, whose answer is not needed).
   void captured(std::uint32_t id, std::string_view id_text, std::int64_t at, std::string_view answer);
-  // Every mark of `index` restored from a snapshot, with the first answers it kept (by id),
-  // before any capture. A mark whose capture instant the snapshot does not say (format 1 and 2
-  // images) counts from `at` (the snapshot's instant), so the window only lengthens.
-  void restored(CaptureIndex& index, std::int64_t at, std::vector<std::pair<std::uint32_t, std::string>> answers,
+  // Every mark of `index` restored from a snapshot, with the first answers it kept (by id; as
+  // the log keeps them from format 6 on: taken as they are), before any capture. A mark whose
+  // capture instant the snapshot does not say (format 1 and 2 images) counts from `at` (the
+  // snapshot's instant), so the window only lengthens.
+  void restored(CaptureIndex& index, std::int64_t at, std::vector<LoadedAnswer> answers,
                 const runtime::StringPool& pool);
   // The first answer's body of `id`'s capture made at `at`, if kept.
   std::optional<std::string> answer(std::uint32_t id, std::string_view id_text, std::int64_t at) const {
@@ -67,6 +68,7 @@ class CaptureWindow {
 
  private:
   void append(std::uint32_t id, std::string_view id_text, std::int64_t at, std::string_view answer);
+  void named(std::uint32_t id);  // one more entry of log_ names `id`
   std::int64_t window_ms_;
   AnswerLog log_;  // every capture of the window, oldest first
   std::vector<std::uint32_t> entries_of_;  // by number: how many of log_'s entries name it

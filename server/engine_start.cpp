@@ -64,8 +64,39 @@ bool Engine::replay_rules_line(const std::string& key, std::int64_t at, Ruleset*
   return true;
 }
 
+std::string describe_stages(const StartStats& s) {
+  const auto ms = [](std::int64_t us) { return static_cast<double>(us) / 1000.0; };
+  return fmt::format("snapshot read {:.0f} ms, rules {:.0f} ms, image {:.0f} ms, window {:.0f} ms, replay {:.0f} ms, "
+                     "finish {:.0f} ms",
+                     ms(s.snapshot_read_us), ms(s.rules_us), ms(s.image_us), ms(s.window_us), ms(s.replay_us),
+                     ms(s.finish_us));
+}
+
+std::string recovery_metrics(const StartStats& s) {
+  std::string out =
+      "# HELP iwd_recovery_seconds The time this process's start spent recovering the state, by stage.\n"
+      "# TYPE iwd_recovery_seconds gauge\n";
+  const std::pair<const char*, std::int64_t> stages[] = {{"snapshot_read", s.snapshot_read_us}, {"rules", s.rules_us},
+                                                         {"image", s.image_us}, {"window", s.window_us},
+                                                         {"replay", s.replay_us}, {"finish", s.finish_us}};
+  for (const auto& [stage, us] : stages)
+    out += fmt::format("iwd_recovery_seconds{{stage=\"{}\"}} {:.6f}\n", stage, static_cast<double>(us) / 1e6);
+  out += fmt::format(
+      "# HELP iwd_recovery_lines Journal lines replayed at this process's start (after the snapshot, if any).\n"
+      "# TYPE iwd_recovery_lines gauge\n"
+      "iwd_recovery_lines{{snapshot=\"{}\"}} {}\n",
+      s.from_snapshot ? "yes" : "no", s.lines);
+  return out;
+}
+
 bool Engine::recover(Ruleset initial, std::string* error) {
   const auto t0 = std::chrono::steady_clock::now();
+  auto lap = [t = t0]() mutable {  // microseconds since the last lap
+    const auto now = std::chrono::steady_clock::now();
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(now - t).count();
+    t = now;
+    return static_cast<std::int64_t>(us);
+  };
   const std::string wanted = initial.key;
   recovering_ = true;
   std::string problem;
@@ -73,17 +104,20 @@ bool Engine::recover(Ruleset initial, std::string* error) {
   bool snapshot_at_start = false;
   // The latest snapshot, if any: its state restored at its instant, then the lines after it.
   std::int64_t after_seq = 0;
-  if (auto snapshot = journal_.latest_snapshot(error)) {
+  auto snapshot = journal_.latest_snapshot(error);
+  start_stats_.snapshot_read_us = lap();
+  if (snapshot) {
     if (!ruleset_for(snapshot->rules_key, &initial, &rules_, error) || !(session_ = new_session(rules_, snapshot->at, error)))
       return false;
+    start_stats_.rules_us += lap();
     if (history_) {  // the history's numbering where the snapshot left it (none: a snapshot older than the history)
       const auto mark = history_->snapshot_mark(snapshot->id, error);
       if (!mark && !error->empty()) return false;
       recorder_.set_last_seq(mark.value_or(0));
     }
     recording_ = false;  // the state restored is not events
-    std::vector<std::pair<std::uint32_t, std::string>> answers;  // the first answers it kept
-    if (is_binary_image(snapshot->image)) {  // formats 2 to 5: the runtime's exact state
+    std::vector<LoadedAnswer> answers;  // the first answers it kept (in the image: restored before it goes)
+    if (is_binary_image(snapshot->image)) {  // formats 2 to 6: the runtime's exact state
       if (std::string e = load_image(snapshot->image, session_->runtime(), &captured_, &answers); !e.empty()) {
         *error = fmt::format("{}: the snapshot of {} does not load: {}", journal_.path(),
                              stdlib::format_instant(stdlib::Instant{snapshot->at}), e);
@@ -99,6 +133,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
       }
       if (!restore_captured(snapshot->captured, error)) return false;
     }
+    start_stats_.image_us = lap();
     window_.restored(captured_, snapshot->at, std::move(answers), pool_);
     snapshot->image.clear();
     snapshot->image.shrink_to_fit();
@@ -106,11 +141,13 @@ bool Engine::recover(Ruleset initial, std::string* error) {
     recording_ = true;
     after_seq = snapshot->journal_seq;
     start_stats_.from_snapshot = true;
+    start_stats_.window_us = lap();
   } else if (!error->empty()) {
     return false;
   }
   // Captures replayed within the window of this instant get their first answers again.
   const std::int64_t recovery_now = clock_.now().ms_since_epoch;
+  std::chrono::steady_clock::duration rules_in_replay{};  // rules lines' sessions and reloads, counted as rules
   const bool read_ok = journal_.read(after_seq, 
       [&](const std::string& line) {
         ++n;
@@ -122,7 +159,11 @@ bool Engine::recover(Ruleset initial, std::string* error) {
               j["at"].is_string()) {
             auto at = stdlib::parse_instant(j["at"].get<std::string>());
             if (!at.ok()) e = at.error;
-            else replay_rules_line(j["rules"].get<std::string>(), at.value.instant.ms_since_epoch, &initial, &e);
+            else {
+              const auto began = std::chrono::steady_clock::now();
+              replay_rules_line(j["rules"].get<std::string>(), at.value.instant.ms_since_epoch, &initial, &e);
+              rules_in_replay += std::chrono::steady_clock::now() - began;
+            }
             if (!e.empty()) problem = fmt::format("{} (line {} replayed): {}", journal_.position(), n, e);
             return;
           }
@@ -132,10 +173,12 @@ bool Engine::recover(Ruleset initial, std::string* error) {
             problem = "the journal does not say which rules wrote it: give them with --rules";
             return;
           }
+          const auto began = std::chrono::steady_clock::now();
           if (!ruleset_for(wanted, &initial, &rules_, &e) || !(session_ = new_session(rules_, 0, &e))) {
             problem = e;
             return;
           }
+          rules_in_replay += std::chrono::steady_clock::now() - began;
         }
         runtime::replay::ScriptLine parsed;
         requester_ = "journal";  // the actor of a line whose records were not stored (a journal older than its history)
@@ -157,6 +200,9 @@ bool Engine::recover(Ruleset initial, std::string* error) {
     *error = problem;
     return false;
   }
+  const auto rules_us = std::chrono::duration_cast<std::chrono::microseconds>(rules_in_replay).count();
+  start_stats_.replay_us = lap() - rules_us;
+  start_stats_.rules_us += rules_us;
   const std::int64_t now = clock_.now().ms_since_epoch;
   window_.expire(now, captured_, SIZE_MAX);  // captures replayed from before the window
   if (!session_) {  // a new journal: it begins with the rules in force
@@ -214,6 +260,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
   recovering_ = false;
   start_stats_.lines = n;
   lines_since_snapshot_ = snapshot_at_start ? 0 : n;  // what the next start would replay
+  start_stats_.finish_us = lap();
   start_stats_.ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0).count();
   return true;
 }

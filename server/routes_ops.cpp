@@ -21,7 +21,7 @@ std::vector<Route> ops_routes(ServerContext& ctx) {
                  ctx.engine->read(
                      [metrics, engine, commits](const runtime::Runtime& rt, std::int64_t now) {
                        return Reply{200, metrics->render(rt, engine->stats().queue, now, commits.lines, commits.transactions) +
-                                             engine->notify_metrics()};
+                                             engine->notify_metrics() + recovery_metrics(engine->start_stats())};
                      },
                      [res, metrics, commits, workspace = ctx.config ? ctx.config->workspace : std::string()](const Reply& r) {
                        auto page = [&workspace](std::string text) {

@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cassert>
 #include <cstring>
+#include <unordered_map>
 
 #include "runtime/item_json.h"
 
@@ -213,8 +215,10 @@ namespace {
 constexpr std::string_view kMagic = "IWDSNAP2";
 // 2: the index without capture instants and answers; 3: without the marks' sources; 4: every
 // string pinned (5 marks an item's id alone in its length's top bit: releasable after a
-// restart too, runtime/intern.h).
-constexpr std::uint32_t kFormat = 5;
+// restart too, runtime/intern.h); 5: each mark's answer in full (6: the distinct answers as
+// the log keeps them, before the index, and each mark their number).
+constexpr std::uint32_t kFormat = kImageFormat;
+constexpr std::uint32_t kNoAnswer = 0xffffffffu;  // format 6: a mark without an answer kept
 constexpr std::uint32_t kItemIdBit = 0x80000000u;
 
 template <typename T>
@@ -268,7 +272,8 @@ StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captu
   return c;
 }
 
-std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) {
+std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool, std::uint32_t format) {
+  assert(format == 5 || format == kFormat);
   auto name = [&c](std::uint32_t id) {
     if (id / 64 < c.marks.size()) c.marks[id / 64] |= std::uint64_t{1} << (id % 64);
   };
@@ -283,13 +288,43 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) 
       ++strings;
       bytes += pool.view(id).size();
     }
-  // The answers in the index's order (by id), to be written beside their marks.
+  // The answers in the index's order (by id): each mark's, if kept (of two captures of the id
+  // at the mark's instant, the later: this life's), its entry's number or none.
   c.answers.sort_by_id();
-  for (std::size_t k = 0; k < c.answers.size(); ++k) bytes += c.answers.entry(k).bytes();
+  std::vector<std::size_t> answer_of;  // by mark, in the index's order
+  answer_of.reserve(c.captured.size());
+  std::size_t answer = 0;
+  c.captured.each([&](std::uint32_t id, const CaptureMark&) {
+    while (answer < c.answers.size() && (c.answers.entry(answer).id < id ||
+                                         (answer + 1 < c.answers.size() && c.answers.entry(answer + 1).id == id)))
+      ++answer;
+    answer_of.push_back(answer < c.answers.size() && c.answers.entry(answer).id == id ? answer : SIZE_MAX);
+  });
+  // Format 6: the distinct kept answers (entries that share the log's bytes share one), numbered.
+  std::vector<std::uint32_t> number_of;  // by mark
+  std::vector<std::size_t> distinct;     // entries, one a number
+  if (format >= 6) {
+    std::unordered_map<const char*, std::uint32_t> numbers;
+    number_of.reserve(answer_of.size());
+    for (const std::size_t k : answer_of) {
+      if (k == SIZE_MAX) {
+        number_of.push_back(kNoAnswer);
+        continue;
+      }
+      const auto [it, added] = numbers.try_emplace(c.answers.kept(k).data(), static_cast<std::uint32_t>(distinct.size()));
+      if (added) {
+        distinct.push_back(k);
+        bytes += c.answers.entry(k).bytes();
+      }
+      number_of.push_back(it->second);
+    }
+  } else {
+    for (std::size_t k = 0; k < c.answers.size(); ++k) bytes += c.answers.entry(k).bytes();
+  }
   std::string out;
-  out.reserve(64 + bytes + 8 * std::size_t{strings} + 33 * c.captured.size());
+  out.reserve(64 + bytes + 8 * std::size_t{strings} + 8 * distinct.size() + 33 * c.captured.size());
   out.append(kMagic);
-  put(out, kFormat);
+  put(out, format);
   put(out, c.pool_size);
   put(out, strings);
   for (std::uint32_t id = 0; id < c.pool_size; ++id)
@@ -299,20 +334,27 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) 
       put(out, static_cast<std::uint32_t>(s.size()) | (pool.releasable(id) ? kItemIdBit : 0));
       out.append(s);
     }
+  if (format >= 6) {
+    put(out, static_cast<std::uint32_t>(distinct.size()));
+    for (const std::size_t k : distinct) {
+      put(out, c.answers.entry(k).length);  // its size, and kRaw
+      out.append(c.answers.kept(k));
+    }
+  }
   put(out, static_cast<std::uint32_t>(c.captured.size()));
-  std::size_t answer = 0;
+  std::size_t mark = 0;
   c.captured.each([&](std::uint32_t id, const CaptureMark& m) {
     put(out, id);
     put(out, m.body_hash);
     put(out, static_cast<std::uint8_t>(m.ended));
     put(out, m.at);
     put(out, m.source);  // by its id here, as the index's ids (or kSourceUnread, kSourceNone)
-    // (Of two captures of the id at the mark's instant, the later: this life's.)
-    while (answer < c.answers.size() && (c.answers.entry(answer).id < id ||
-                                         (answer + 1 < c.answers.size() && c.answers.entry(answer + 1).id == id)))
-      ++answer;
-    const std::string body =
-        answer < c.answers.size() && c.answers.entry(answer).id == id ? c.answers.answer(answer, pool.view(id)) : "";
+    if (format >= 6) {
+      put(out, number_of[mark++]);
+      return;
+    }
+    const std::size_t k = answer_of[mark++];
+    const std::string body = k != SIZE_MAX ? c.answers.answer(k, pool.view(id)) : "";
     put(out, static_cast<std::uint32_t>(body.size()));
     out.append(body);
   });
@@ -324,7 +366,7 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool) 
 bool is_binary_image(std::string_view image) { return image.substr(0, kMagic.size()) == kMagic; }
 
 std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIndex* captured,
-                       std::vector<std::pair<std::uint32_t, std::string>>* answers) {
+                       std::vector<LoadedAnswer>* answers) {
   runtime::StringPool& pool = into.pool();
   std::vector<std::uint32_t> ids;
   std::string_view frame;
@@ -354,6 +396,14 @@ std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIn
       if (ids[id] != runtime::kNoId) throw runtime::FrameError("a string is listed twice");
       ids[id] = item_ids[k] ? pool.intern_item(text) : pool.intern(text);
     }
+    // Format 6: the distinct answers, as the log keeps them, by number.
+    std::vector<std::pair<std::string_view, bool>> kept;  // bytes, raw
+    if (format >= 6)
+      for (std::uint32_t n = in.get<std::uint32_t>(); n > 0; --n) {
+        const auto length = in.get<std::uint32_t>();
+        kept.emplace_back(in.take(length & ~AnswerLog::Entry::kRaw), (length & AnswerLog::Entry::kRaw) != 0);
+        if (kept.back().first.empty()) throw runtime::FrameError("an answer of its index is empty");
+      }
     auto source_here = [&ids](std::uint32_t source) {
       if (source >= CaptureMark::kSourceNone) return source;
       if (source >= ids.size() || ids[source] == runtime::kNoId)
@@ -372,8 +422,16 @@ std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIn
         mark.at = in.get<std::int64_t>();
         // Format 3 did not say whose (kSourceUnread: the history's capture record is read).
         if (format >= 4) mark.source = source_here(in.get<std::uint32_t>());
-        const std::string_view body = in.take(in.get<std::uint32_t>());
-        if (!body.empty() && answers) answers->emplace_back(ids[id], std::string(body));
+        if (format >= 6) {
+          const auto number = in.get<std::uint32_t>();
+          if (number != kNoAnswer && number >= kept.size())
+            throw runtime::FrameError("an answer of its index is not among its answers");
+          if (number != kNoAnswer && answers)
+            answers->push_back(LoadedAnswer{ids[id], kept[number].first, true, kept[number].second});
+        } else {
+          const std::string_view body = in.take(in.get<std::uint32_t>());
+          if (!body.empty() && answers) answers->push_back(LoadedAnswer{ids[id], body, false, false});
+        }
       }
       captured->set(ids[id], mark);
     }

@@ -7,10 +7,12 @@
 // - snapshots (compaction), format 1 (JSON): the image stored in the journal, restored at
 //   recovery instead of replaying the lines before it. Still read; no longer written.
 //
-// Snapshots are written in binary (format 5, formats 2 to 4 still read; the second half of
+// Snapshots are written in binary (format 6, formats 2 to 5 still read; the second half of
 // this header; 3 adds the idempotency index's capture instants and first answers, 4 each mark's
 // source, so that whose an open item is survives a restart without the history, 5 which strings
-// are items' ids alone, so that a restart still releases them when their items end): the runtime's
+// are items' ids alone, so that a restart still releases them when their items end, 6 the first
+// answers as the answer log keeps them, each distinct one once: 5 wrote each answer in full,
+// about 270 of 644 bytes an open item after batches of creates): the runtime's
 // exact state (Runtime::save_state), so that the running runtime is already the one recovery
 // builds and nothing is rebuilt when a snapshot is taken. The engine thread only copies
 // (capture_state: the runtime as flat bytes with interned ids, and the idempotency index);
@@ -155,20 +157,37 @@ struct StateCapture {
 StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured, AnswerLog::View answers = {});
 
 // The image of a capture, in two pieces to be stored one after the other: this head, then
-// `capture.frame` as it is. The head: "IWDSNAP2", the format (5), the strings the capture
+// `capture.frame` as it is. The head: "IWDSNAP2", the format (6), the strings the capture
 // names (by their ids in `pool`, which may grow meanwhile: views are lock-free; each with
-// whether it is an item's id alone, which a restart may release), the
-// idempotency index (each mark with its capture instant, its source and its first answer, if
-// kept), the frame's size. Marks the index's ids and sources in `capture.marks`; ends the
-// capture's Reader. (Format 2, still read, had neither instant, source nor answer; format 3 no
-// source; formats 2 to 4 pin every string they name.)
-std::string encode_image_head(StateCapture& capture, const runtime::StringPool& pool);
-// Whether a stored image is binary, of format 2 to 5 (else: format 1, JSON).
+// whether it is an item's id alone, which a restart may release), the distinct first answers
+// as the answer log keeps them (AnswerLog::View::kept, each with whether it is raw), the
+// idempotency index (each mark with its capture instant, its source and the number of its
+// first answer, if kept), the frame's size. Marks the index's ids and sources in
+// `capture.marks`; ends the capture's Reader. (Format 2, still read, had neither instant,
+// source nor answer; format 3 no source; formats 2 to 4 pin every string they name; formats 3
+// to 5 write each mark's answer in full beside it.) `format` 5: as a server before format 6
+// wrote it (tests and benches of what a newer server reads).
+constexpr std::uint32_t kImageFormat = 6;
+std::string encode_image_head(StateCapture& capture, const runtime::StringPool& pool, std::uint32_t format = kImageFormat);
+// Whether a stored image is binary, of format 2 to 6 (else: format 1, JSON).
 bool is_binary_image(std::string_view image);
+// A first answer an image kept: its capture's id (here) and its bytes, in the image (valid as
+// long as the image is): as the answer log keeps them (format 6: AnswerLog::append_kept takes
+// them, AnswerLog::expand gives the answer back) or the answer in full (formats 3 to 5).
+struct LoadedAnswer {
+  std::uint32_t id = 0;
+  std::string_view bytes;
+  bool kept = false;  // as the log keeps it
+  bool raw = false;   // kept as given (AnswerLog::Entry::kRaw)
+  // The answer as it was given to `id_text`'s capture at `at`.
+  std::string text(std::string_view id_text, std::int64_t at) const {
+    return kept ? AnswerLog::expand(bytes, raw, id_text, at) : std::string(bytes);
+  }
+};
 // Loads a binary image into a fresh runtime on the image's rules whose clock is at the image's
 // instant, its idempotency index into `captured` (empty) and, when given, the first answers it
-// kept into `answers` (by the ids here): "" or the problem.
+// kept into `answers` (by the ids here, pointing into `image`): "" or the problem.
 std::string load_image(std::string_view image, runtime::Runtime& into, CaptureIndex* captured,
-                       std::vector<std::pair<std::uint32_t, std::string>>* answers = nullptr);
+                       std::vector<LoadedAnswer>* answers = nullptr);
 
 }  // namespace iwd::server

@@ -233,9 +233,9 @@ int run_serve(const ServeOptions& opts) {
   const std::string where = lease ? fmt::format("in PostgreSQL, workspace default at epoch {} held by {}", lease->epoch(),
                                                 lease->holder())
                                   : data + "/journal.db";
-  std::cerr << fmt::format("iwd serve: {} on http://{}:{}; journal {} ({}{} lines replayed in {} ms{})\n",
+  std::cerr << fmt::format("iwd serve: {} on http://{}:{}; journal {} ({}{} lines replayed in {} ms: {}{})\n",
                            engine->ruleset_label(), host, bound, where, started.from_snapshot ? "a snapshot and " : "",
-                           started.lines, started.ms,
+                           started.lines, started.ms, server::describe_stages(started),
                            started.reloads ? "; the rules given differ from the journal's: reloaded" : "");
   if (workspaces->size() > 0)
     std::cerr << fmt::format("iwd serve: {} more workspaces {}, started in {} ms\n", workspaces->size(),

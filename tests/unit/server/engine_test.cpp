@@ -410,5 +410,42 @@ TEST_F(EngineTest, AFormatOneSnapshotStillLoads) {
   EXPECT_EQ(items(), after);
 }
 
+// A start's stages (StartStats), as iwd serve's first line and /metrics give them: each stage
+// by name in order, in milliseconds and in seconds, and the lines replayed.
+TEST(RecoveryStages, EachStageIsNamedInTheLineAndTheMetrics) {
+  StartStats s;
+  s.from_snapshot = true;
+  s.lines = 7;
+  s.snapshot_read_us = 1'500'000;
+  s.rules_us = 2'000;
+  s.image_us = 300'000;
+  s.window_us = 40'000;
+  s.replay_us = 5'000;
+  s.finish_us = 6'000;
+  EXPECT_EQ(describe_stages(s), "snapshot read 1500 ms, rules 2 ms, image 300 ms, window 40 ms, replay 5 ms, finish 6 ms");
+  const std::string page = recovery_metrics(s);
+  for (const char* line : {"iwd_recovery_seconds{stage=\"snapshot_read\"} 1.500000\n",
+                           "iwd_recovery_seconds{stage=\"rules\"} 0.002000\n", "iwd_recovery_seconds{stage=\"image\"} 0.300000\n",
+                           "iwd_recovery_seconds{stage=\"window\"} 0.040000\n", "iwd_recovery_seconds{stage=\"replay\"} 0.005000\n",
+                           "iwd_recovery_seconds{stage=\"finish\"} 0.006000\n", "iwd_recovery_lines{snapshot=\"yes\"} 7\n",
+                           "# TYPE iwd_recovery_seconds gauge\n"})
+    EXPECT_NE(page.find(line), std::string::npos) << line << " in\n" << page;
+}
+
+// A start from a snapshot says so in its stages: the image was loaded (the lines after it are
+// the replay's), and every stage's time is its own (they add up to no more than the start).
+TEST_F(EngineTest, AStartFromASnapshotCountsItsStagesApart) {
+  start();
+  ASSERT_EQ(change("capture", json{{"id", "S1"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);
+  ASSERT_EQ(engine_->compact().status, 200);
+  ASSERT_EQ(change("capture", json{{"id", "S2"}, {"department", "Sales"}, {"segment", "Gold"}}).status, 201);
+  start();
+  const StartStats& s = engine_->start_stats();
+  EXPECT_TRUE(s.from_snapshot);
+  EXPECT_EQ(s.lines, 1);
+  EXPECT_LE(s.snapshot_read_us + s.rules_us + s.image_us + s.window_us + s.replay_us + s.finish_us, s.ms * 1000 + 1000);
+  EXPECT_NE(recovery_metrics(s).find("iwd_recovery_lines{snapshot=\"yes\"} 1\n"), std::string::npos);
+}
+
 }  // namespace
 }  // namespace iwd::server

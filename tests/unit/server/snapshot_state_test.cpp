@@ -18,6 +18,7 @@
 
 #include "runtime/replay/replay.h"
 #include "server/ruleset.h"
+#include "server/capture_window.h"
 #include "server/state_image.h"
 #include "stdlib/time.h"
 
@@ -311,7 +312,7 @@ TEST(SnapshotState, ADamagedImageIsRefused) {
 // answer (server/capture_window.h), format 4 its source too; format 2 images, without them,
 // still load (their marks' instants unknown: the engine counts them from the snapshot's), and
 // format 3 images (their marks' sources unknown: the engine reads the history's records).
-// `image` (format 5) written as format 2 or 3 was: its strings' lengths without format 5's
+// `image` (format 5, as encode_image_head writes it when asked) written as format 2 or 3 was: its strings' lengths without format 5's
 // mark of an item's id, the index's entries without source, and for 2 without instant and
 // answer either.
 std::string as_format(const std::string& image, std::uint32_t format) {
@@ -352,12 +353,13 @@ std::string as_format(const std::string& image, std::uint32_t format) {
   return out;
 }
 
-// A's image with the index `captured` and a first answer of S2's capture (at 09:00:03).
-std::string image_with_answer(World& a, const CaptureIndex& captured, std::uint32_t s2) {
+// A's image with the index `captured` and a first answer of S2's capture (at 09:00:03), of `format`.
+std::string image_with_answer(World& a, const CaptureIndex& captured, std::uint32_t s2,
+                              std::uint32_t format = kImageFormat) {
   AnswerLog log;
   log.append(s2, "S2", kStart + 3000, "{\"first\":2}");
   StateCapture capture = capture_state(a.session->runtime(), captured, log.view([](const AnswerLog::Entry&) { return true; }));
-  return encode_image_head(capture, a.pool) + std::string(capture.frame.view());
+  return encode_image_head(capture, a.pool, format) + std::string(capture.frame.view());
 }
 
 TEST(SnapshotState, TheIndexKeepsInstantsAndAnswersAndFormat2StillLoads) {
@@ -372,7 +374,7 @@ TEST(SnapshotState, TheIndexKeepsInstantsAndAnswersAndFormat2StillLoads) {
 
   World b(runtime::Policy::LongestIdle, a.session->now());
   CaptureIndex copied;
-  std::vector<std::pair<std::uint32_t, std::string>> answers;
+  std::vector<LoadedAnswer> answers;
   ASSERT_EQ(load_image(image, b.session->runtime(), &copied, &answers), "");
   const CaptureMark* m1 = copied.find(*b.pool.find("S1"));
   const CaptureMark* m2 = copied.find(*b.pool.find("S2"));
@@ -381,13 +383,13 @@ TEST(SnapshotState, TheIndexKeepsInstantsAndAnswersAndFormat2StillLoads) {
   EXPECT_EQ(m1->at, kStart + 2000);
   EXPECT_EQ(m2->at, kStart + 3000);
   ASSERT_EQ(answers.size(), 1u);
-  EXPECT_EQ(answers[0].first, *b.pool.find("S2"));
-  EXPECT_EQ(answers[0].second, "{\"first\":2}");
+  EXPECT_EQ(answers[0].id, *b.pool.find("S2"));
+  EXPECT_EQ(answers[0].text("S2", kStart + 3000), "{\"first\":2}");
 
   World c(runtime::Policy::LongestIdle, a.session->now());
   CaptureIndex old;
   answers.clear();
-  ASSERT_EQ(load_image(as_format(image, 2), c.session->runtime(), &old, &answers), "");
+  ASSERT_EQ(load_image(as_format(image_with_answer(a, captured, s2, 5), 2), c.session->runtime(), &old, &answers), "");
   EXPECT_EQ(c.session->runtime().open_items(), 2u);
   ASSERT_TRUE(old.find(*c.pool.find("S2")));
   EXPECT_EQ(old.find(*c.pool.find("S2"))->body_hash, 22u);
@@ -423,14 +425,73 @@ TEST(SnapshotState, TheIndexKeepsSourcesAndFormat3StillLoads) {
 
   World c(runtime::Policy::LongestIdle, a.session->now());
   CaptureIndex old;
-  std::vector<std::pair<std::uint32_t, std::string>> answers;
-  ASSERT_EQ(load_image(as_format(image, 3), c.session->runtime(), &old, &answers), "");
+  std::vector<LoadedAnswer> answers;
+  ASSERT_EQ(load_image(as_format(image_with_answer(a, captured, s2, 5), 3), c.session->runtime(), &old, &answers), "");
   EXPECT_EQ(c.session->runtime().open_items(), 3u);
   ASSERT_TRUE(old.find(*c.pool.find("S1")));
   EXPECT_EQ(old.find(*c.pool.find("S1"))->source, CaptureMark::kSourceUnread);
   EXPECT_EQ(old.find(*c.pool.find("S1"))->at, kStart + 2000);
   ASSERT_EQ(answers.size(), 1u);
-  EXPECT_EQ(answers[0].second, "{\"first\":2}");
+  EXPECT_EQ(answers[0].text("S2", kStart + 3000), "{\"first\":2}");
+}
+
+// Format 6 keeps the first answers as the answer log keeps them (the id's JSON and the capture's
+// instant each one byte), each distinct one once: a batch's captures that met the same state
+// share one. Its answers come back byte for byte through the window restored from it, as those
+// of the same image written in format 5 (a server before format 6), which still loads; a
+// damaged number is refused.
+TEST(SnapshotState, Format6KeepsEachDistinctAnswerOnceAndFormat5StillLoads) {
+  World a(runtime::Policy::LongestIdle, kStart);
+  const std::vector<std::string> ids = {"B1", "B2", "B3", "B4", "R"};
+  for (const std::string& id : ids)
+    ASSERT_EQ(a.session->apply_text(R"({"at":"2026-11-24T09:00:02Z","capture":{"id":")" + id + R"(","department":"Sales"}})").error, "");
+  const std::int64_t at = kStart + 2000;
+  const auto answer_of = [](const std::string& id) {  // a batch's: the same but for the id; R's holds a raw \x01
+    return id == "R" ? std::string("{\"id\":\"R\",\"odd\":\"\x01\"}")
+                     : R"({"id":")" + id + R"(","captured_at":"2026-11-24T09:00:02Z","state":"queued","padding":")" +
+                           std::string(200, 'x') + "\"}";
+  };
+  AnswerLog log;
+  CaptureIndex captured;
+  for (const std::string& id : ids) {
+    const std::uint32_t n = a.pool.intern(id);
+    captured.set(n, CaptureMark{7, runtime::ItemState::None, CaptureMark::kSourceNone, at});
+    log.append(n, id, at, answer_of(id));
+  }
+  const auto image_of = [&](std::uint32_t format) {
+    StateCapture capture = capture_state(a.session->runtime(), captured, log.view([](const AnswerLog::Entry&) { return true; }));
+    return encode_image_head(capture, a.pool, format) + std::string(capture.frame.view());
+  };
+  const std::string now = image_of(kImageFormat), before = image_of(5);
+  // The four batch answers of over 200 bytes kept once: at least 3 * 200 bytes fewer.
+  EXPECT_LT(now.size() + 600, before.size());
+  for (const std::string* image : {&now, &before}) {
+    SCOPED_TRACE(image == &now ? "format 6" : "format 5");
+    World b(runtime::Policy::LongestIdle, a.session->now());
+    CaptureIndex copied;
+    std::vector<LoadedAnswer> answers;
+    ASSERT_EQ(load_image(*image, b.session->runtime(), &copied, &answers), "");
+    ASSERT_EQ(answers.size(), ids.size());
+    for (const LoadedAnswer& loaded : answers) EXPECT_EQ(loaded.kept, image == &now);
+    CaptureWindow window;
+    window.restored(copied, at, answers, b.pool);
+    for (const std::string& id : ids) {
+      const auto answer = window.answer(*b.pool.find(id), id, at);
+      ASSERT_TRUE(answer) << id;
+      EXPECT_EQ(*answer, answer_of(id)) << id;
+    }
+    // Kept as the log would have kept them itself: the batch's shared.
+    EXPECT_EQ(window.log().bytes_kept(), log.bytes_kept());
+  }
+  // An answer's number past the answers: the last mark's (R's, the last string) made 9.
+  std::string damaged = now;
+  const std::size_t frame = damaged.size() - std::string(capture_state(a.session->runtime(), captured).frame.view()).size();
+  const std::uint32_t nine = 9;
+  std::memcpy(damaged.data() + frame - 8 - 4, &nine, 4);  // before the frame's size, the last mark's number
+  World c(runtime::Policy::LongestIdle, a.session->now());
+  CaptureIndex copied;
+  std::vector<LoadedAnswer> answers;
+  EXPECT_NE(load_image(damaged, c.session->runtime(), &copied, &answers).find("not among its answers"), std::string::npos);
 }
 
 // Issue 17: the engine releases an ended item's number while a snapshot is being written off
