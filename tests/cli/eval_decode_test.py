@@ -6,7 +6,9 @@ leaves to the runtime's decoder), and both must answer byte for byte alike: ever
 integers and floats at their edges, enum prefixes, defaults, null, lists, keys twice,
 unknown names, values a slot refuses, trailing text. Then what the decoder of `--items` keeps
 from line to line: an item's `id` seen by rules that read it (it is interned only then), string
-values beyond the few it keeps by attribute, keys in another order than the line before."""
+values beyond the few it keeps by attribute, keys in another order than the line before; and
+its shortcuts: a key read as the one the line before had there, strings scanned 8 bytes at a
+time, kept values told apart by their length and first 8 bytes."""
 import datetime
 import json
 import os
@@ -109,50 +111,58 @@ def escaped(line):
     return line[:k + 1] + "\\u%04x" % ord(line[k + 1]) + line[k + 2:]
 
 
-failed = 0
-with tempfile.TemporaryDirectory() as tmp:
-    rules = os.path.join(tmp, "types.iwd")
-    open(rules, "w").write(RULES)
+def both_ways(rules_text, lines, extra, label):
+    """Each line evaluated as written and, in another run, with its first key escaped (which
+    the one-pass reader leaves to the runtime's decoder): the answers to the lines as written,
+    and how many lines were not answered alike (or, not JSON, not with the decoder's message)."""
+    failures = 0
     answers = []
-    for variant in (LINES, [escaped(l) for l in LINES]):
-        items = os.path.join(tmp, "items.jsonl")
-        open(items, "w", encoding="utf-8").write("\n".join(variant) + "\n")
-        r = subprocess.run([IWD, "eval", rules, "--items", items, "--at", "2026-01-05T09:00:00Z", "--ages", "0h,2h"],
-                           capture_output=True, timeout=60)
-        if r.returncode != 0:
-            print("FAIL: exit", r.returncode, r.stderr.decode())
-            sys.exit(1)
-        answers.append(r.stdout.decode("utf-8").splitlines())
-    for n, (line, plain, other) in enumerate(zip(LINES, *answers), 1):
+    with tempfile.TemporaryDirectory() as tmp:
+        rules = os.path.join(tmp, "rules.iwd")
+        open(rules, "w").write(rules_text)
+        for variant in (lines, [escaped(l) for l in lines]):
+            items = os.path.join(tmp, "items.jsonl")
+            open(items, "w", encoding="utf-8").write("\n".join(variant) + "\n")
+            r = subprocess.run([IWD, "eval", rules, "--items", items, "--at", "2026-01-05T09:00:00Z"] + extra,
+                               capture_output=True, timeout=60)
+            if r.returncode != 0:
+                print("FAIL: exit", r.returncode, r.stderr.decode())
+                sys.exit(1)
+            answers.append(r.stdout.decode("utf-8").splitlines())
+    for n, (line, plain, other) in enumerate(zip(lines, *answers), 1):
         try:
             json.loads(line)
         except ValueError:  # not JSON: the runtime's decoder's message, its offsets the line's own
             if not plain.startswith('{"error":"line %d: malformed JSON' % n):
-                failed += 1
-                print(f"FAIL: line {n} {line}: {plain}")
+                failures += 1
+                print(f"FAIL: {label}line {n} {line!r}: {plain}")
             continue
         if plain != other:
-            failed += 1
-            print(f"FAIL: line {n} {line}:\n  {plain}\n  {other}")
-    if len(answers[0]) != len(LINES):
+            failures += 1
+            print(f"FAIL: {label}line {n} {line!r}:\n  {plain}\n  {other}")
+    if len(answers[0]) != len(lines) or len(answers[1]) != len(lines):
+        failures += 1
+        print(f"FAIL: {label}one answer a line")
+    return answers[0], failures
+
+
+plain_answers, failed = both_ways(RULES, LINES, ["--ages", "0h,2h"], "")
+# `due` (the capture instant + the 1d SLA) as written for each classified line: the writer
+# keeps the date of the `due` before it, and the days here change from line to line.
+for n, (line, plain) in enumerate(zip(LINES, plain_answers), 1):
+    try:
+        item, answer = json.loads(line), json.loads(plain)
+    except ValueError:
+        continue
+    if not isinstance(item, dict) or "due" not in answer:
+        continue
+    text = item.get("captured_at", "2026-01-05T09:00:00Z")
+    at = datetime.datetime.fromisoformat(text.replace("Z", "+00:00")) + datetime.timedelta(days=1)
+    at = at.astimezone(datetime.timezone.utc)
+    want = at.strftime("%Y-%m-%dT%H:%M:%S") + (".%03d" % (at.microsecond // 1000) if at.microsecond else "") + "Z"
+    if answer["due"] != want:
         failed += 1
-        print("FAIL: one answer a line")
-    # `due` (the capture instant + the 1d SLA) as written for each classified line: the writer
-    # keeps the date of the `due` before it, and the days here change from line to line.
-    for n, (line, plain) in enumerate(zip(LINES, answers[0]), 1):
-        try:
-            item, answer = json.loads(line), json.loads(plain)
-        except ValueError:
-            continue
-        if not isinstance(item, dict) or "due" not in answer:
-            continue
-        text = item.get("captured_at", "2026-01-05T09:00:00Z")
-        at = datetime.datetime.fromisoformat(text.replace("Z", "+00:00")) + datetime.timedelta(days=1)
-        at = at.astimezone(datetime.timezone.utc)
-        want = at.strftime("%Y-%m-%dT%H:%M:%S") + (".%03d" % (at.microsecond // 1000) if at.microsecond else "") + "Z"
-        if answer["due"] != want:
-            failed += 1
-            print(f"FAIL: line {n} {line}: due {answer['due']}, expected {want}")
+        print(f"FAIL: line {n} {line}: due {answer['due']}, expected {want}")
 
 # Rules that read `id` and a string of many values: each line's own id and name decide.
 ID_RULES = """ruleset ids version "1"
@@ -188,6 +198,67 @@ with tempfile.TemporaryDirectory() as tmp:
     if got != expected:
         failed += 1
         print(f"FAIL: ids and names read by the rules: {got} against {expected} ({r.stderr.decode()})")
+
+# The one-pass reader's own shortcuts (issue 19): the k-th key taken as the name the k-th key
+# of the line before was when the line holds that name and its closing quote there (keys in
+# another order, names that are prefixes of others, an unknown name, a line that ends after
+# the name, an escaped quote after it); strings scanned 8 bytes at a time for a quote, a
+# backslash, a control or a non-ASCII byte (each at every position of the first 18 bytes);
+# kept values told apart by length and first 8 bytes (values alike in those, shorter and
+# longer than 8). Each line as written and with its first key escaped (the runtime's decoder)
+# must answer alike; the priority tells every attribute's value and the name's length apart.
+VALUES = ["abcdefgh", "abcdefghi", "abcdefgi", "abcdefgh-one", "abcdefgh-two", "abcdefg", "bbcdefgh", "a", "abcdefghabcdefgh"]
+PATH_RULES = """ruleset paths version "1"
+
+attributes {
+  reg: string?
+  region: string?
+  regions: int = 0
+  name: string?
+}
+
+priority p {
+  start (if (region ?? "") == "EU" then 1 else 0) + (if (reg ?? "") == "EU" then 2 else 0) + regions * 4 + len(name ?? "") * 100 + (if has(name) then 10000 else 0) + %s
+}
+
+department Ops {
+  sla 1d
+  priority p
+  process Main {
+    priority p
+  }
+}
+""" % " + ".join('(if (name ?? "") == "%s" then %d else 0)' % (v, (k + 1) * 100000) for k, v in enumerate(VALUES))
+PATH_LINES = [
+    '{"region": "EU", "reg": "EU", "name": "abcdefgh"}',
+    '{"region": "US", "reg": "EU", "name": "abcdefghi"}',
+    '{"reg": "EU", "region": "EU", "name": "abcdefgi"}',
+    '{"regions": 3, "region": "EU"}',
+    '{"reg": "EU"}',
+    '{"regio": "EU"}',
+    '{"region": "EU"}',
+    '{"region"}',
+    '{"region',
+    '{"region": "EU", "region\\"": "EU"}',
+    '{"region": "EU", "regions": 2}',
+    '{"region": "EU", "region": "US"}',
+    '{"region": "EU", "reg": "US", "reg": "EU"}',
+    '{"region": "EU", "reg\\u0069on": "US"}',
+    '{"region": "EU", "regionregion": "US"}',
+    '{"region": "EU", "reg"  : "EU"}',
+]
+PATH_LINES += ['{"name": "%s"}' % v for v in VALUES + ["abcdefgh-one", "", "abcdefgh", "abcdefgj", "abcdefgh-onf", "abcdefghi"] + VALUES[::-1]]
+for pos in range(18):
+    for bad in ('\\"', '\\\\', '\t', '\x01', '\x7f', '\u00e9', '\\u0041'):
+        PATH_LINES.append('{"region": "EU", "name": "%s%s%s"}' % ("x" * pos, bad, "y" * (pos % 3)))
+    PATH_LINES.append('{"region": "EU", "%s\t": 1}' % ("r" * pos))
+path_answers, path_failures = both_ways(PATH_RULES, PATH_LINES, [], "shortcuts ")
+failed += path_failures
+# Some answers the rules must give, so that the comparison above compares values.
+first = json.loads(path_answers[0])
+if first.get("priority", [{}])[0].get("value") != 1 + 2 + 800 + 10000 + 100000:
+    failed += 1
+    print(f"FAIL: shortcuts line 1: {path_answers[0]}")
 
 print("eval_decode:", "FAILED" if failed else "passed")
 sys.exit(1 if failed else 0)

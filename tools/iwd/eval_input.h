@@ -59,6 +59,9 @@ class ItemDecoder {
 
   // For the one-pass reader: the slot of a line's k-th key, and a string value's number.
   int slot(std::size_t k, std::string_view key);
+  // The name the line before's k-th key was, and a closing quote (its slot into *slot); empty
+  // when there is none or the name is not plain.
+  std::string_view predicted(std::size_t k, int* slot) const;
   std::uint32_t intern(std::uint32_t slot, std::string_view text);
   // A time value's instant, as stdlib::parse_instant reads it; false when it does not.
   bool instant(std::string_view text, std::int64_t* ms);
@@ -71,7 +74,14 @@ class ItemDecoder {
   runtime::ItemRecord template_;
   std::vector<bool> given_;
   std::vector<int> key_slots_;  // by key position: the slot it named in the line before
-  std::vector<std::vector<std::pair<std::string, std::uint32_t>>> values_;  // by slot: text, number
+  std::vector<std::string> quoted_;  // by slot: its name and '"' (empty: not plain; predicted())
+  struct KeptValue {
+    std::uint64_t head;  // the first 8 bytes, zero after the end of a shorter text
+    std::size_t size;
+    std::uint32_t id;
+    std::string text;
+  };
+  std::vector<std::vector<KeptValue>> values_;  // by slot: the values kept (intern())
   char date_[10] = {};      // the last plain instant's `YYYY-MM-DD` (instant())
   std::size_t date_len_ = 0;  // 0: none yet
   std::int64_t midnight_ = 0;  // its day's first instant
