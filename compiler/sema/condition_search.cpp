@@ -71,10 +71,11 @@ bool ConditionSolver::Impl::dfs(Query& q, std::size_t k) {
     if (!all) q.maybe = true;
     return all;
   }
-  for (auto cell : q.reps[k]) {
-    for (auto a : q.qatoms[k]) atom_mask[static_cast<std::size_t>(a)] = atoms[static_cast<std::size_t>(a)].table[static_cast<std::size_t>(cell)];
+  const auto qatoms = q.qatoms(k);
+  for (auto cell : *q.reps[k]) {
+    for (auto a : qatoms) atom_mask[static_cast<std::size_t>(a)] = atoms[static_cast<std::size_t>(a)].table[static_cast<std::size_t>(cell)];
     bool ok = true;
-    for (auto li : q.lits_of[k]) {
+    for (auto li : q.lits_of(k)) {
       const Literal& l = q.lits[static_cast<std::size_t>(li)];
       q.visited += conds[static_cast<std::size_t>(l.cond)].size;
       if (!viable(l, eval(conds[static_cast<std::size_t>(l.cond)].root))) {
@@ -86,28 +87,31 @@ bool ConditionSolver::Impl::dfs(Query& q, std::size_t k) {
     if (ok && dfs(q, k + 1)) return true;
     if (q.capped) break;
   }
-  for (auto a : q.qatoms[k]) atom_mask[static_cast<std::size_t>(a)] = union_mask[static_cast<std::size_t>(a)];
+  for (auto a : qatoms) atom_mask[static_cast<std::size_t>(a)] = union_mask[static_cast<std::size_t>(a)];
   return false;
 }
 
-const ConditionSolver::Result& ConditionSolver::Impl::cached_part(const std::vector<Literal>& part) {
+const ConditionSolver::Impl::Cached& ConditionSolver::Impl::cached_part(std::span<const Literal> part) {
   // The same large part, literal for literal, as the last one (the lints ask about every pair
   // of processes of a department with "reaches department d" in each query): no key to build.
   auto same = [](const Literal& a, const Literal& b) { return a.cond == b.cond && a.holds == b.holds; };
   if (last_part_result && part.size() == last_part.size() &&
       std::equal(part.begin(), part.end(), last_part.begin(), same))
     return *last_part_result;
-  std::vector<std::int32_t> key;
-  key.reserve(part.size());
+  Key& key = part_key;  // copied into the map (its arena) only when new
+  key.clear();
   for (const auto& l : part) key.push_back(l.cond * 2 + (l.holds ? 1 : 0));
   // Often in order already (the conditions of a prefix such as "reaches department d" are
   // numbered as written): checking is linear where sorting them again is not.
   if (!std::is_sorted(key.begin(), key.end())) std::sort(key.begin(), key.end());
   key.erase(std::unique(key.begin(), key.end()), key.end());
   auto it = part_cache.find(key);
-  if (it == part_cache.end()) it = part_cache.emplace(std::move(key), solve_part(part)).first;
+  if (it == part_cache.end()) {
+    const Result r = solve_part(part);
+    it = part_cache.emplace(std::piecewise_construct, std::forward_as_tuple(key), std::forward_as_tuple(r, &arena)).first;
+  }
   if (part.size() >= kLastPartMin) {  // the map's nodes stay put until finalize clears it
-    last_part = part;
+    last_part.assign(part.begin(), part.end());
     last_part_result = &it->second;
   }
   return it->second;
@@ -146,24 +150,30 @@ ConditionSolver::Result ConditionSolver::Impl::solve(std::span<const Literal> li
     }
   }
   // The parts in the order of their first literal; a literal without vars is a part alone.
-  std::vector<std::vector<Literal>> parts;
-  for (const auto& l : lits) {
-    const Cond& c = conds[static_cast<std::size_t>(l.cond)];
+  // Each part's literals in query order, the parts one after another in part_lits.
+  lit_part.resize(lits.size());
+  std::uint32_t n_parts = 0;
+  for (std::size_t i = 0; i < lits.size(); ++i) {
+    const Cond& c = conds[static_cast<std::size_t>(lits[i].cond)];
     if (c.vars.empty()) {
-      parts.push_back({l});
+      lit_part[i] = static_cast<std::int32_t>(n_parts++);
       continue;
     }
     auto& part = var_part[static_cast<std::size_t>(find(c.vars[0]))];
-    if (part < 0) {
-      part = static_cast<std::int32_t>(parts.size());
-      parts.emplace_back();
-    }
-    parts[static_cast<std::size_t>(part)].push_back(l);
+    if (part < 0) part = static_cast<std::int32_t>(n_parts++);
+    lit_part[i] = part;
   }
+  part_at.assign(n_parts + 1, 0);
+  for (std::size_t i = 0; i < lits.size(); ++i) ++part_at[static_cast<std::size_t>(lit_part[i]) + 1];
+  for (std::uint32_t p = 0; p < n_parts; ++p) part_at[p + 1] += part_at[p];
+  part_lits.resize(lits.size());
+  for (std::size_t i = 0; i < lits.size(); ++i) part_lits[part_at[static_cast<std::size_t>(lit_part[i])]++] = lits[i];
+  for (std::uint32_t p = n_parts; p > 0; --p) part_at[p] = part_at[p - 1];  // back to each part's start
+  part_at[0] = 0;
   Result out;
   out.verdict = Verdict::Sat;
-  for (auto& part : parts) {
-    const Result& r = cached_part(part);
+  for (std::uint32_t p = 0; p < n_parts; ++p) {
+    const Cached& r = cached_part(std::span<const Literal>(part_lits.data() + part_at[p], part_lits.data() + part_at[p + 1]));
     if (r.verdict == Verdict::Unsat) {
       Result unsat;
       unsat.verdict = Verdict::Unsat;
@@ -190,18 +200,21 @@ ConditionSolver::Result ConditionSolver::Impl::solve(std::span<const Literal> li
   return out;
 }
 
-std::vector<std::int32_t> ConditionSolver::Impl::segment_representatives(const Var& v, const std::vector<std::int32_t>& query_atoms) const {
-  std::vector<std::int32_t> out;
+void ConditionSolver::Impl::segment_representatives(const Var& v, std::span<const std::int32_t> query_atoms,
+                                                   std::vector<std::int32_t>& out) {
+  out.clear();
   const bool ordered_dom = v.kind == VarKind::Value && (v.dom == Dom::Int || v.dom == Dom::Number || v.dom == Dom::String);
   if (!ordered_dom) {
     for (std::size_t i = 0; i < v.cells.size(); ++i) out.push_back(static_cast<std::int32_t>(i));
-    return out;
+    return;
   }
   const std::size_t present = v.by_value.size() - (v.optional ? 1 : 0);
   const Dom d = v.dom;
   auto value_at = [&](std::size_t i) -> const Value& { return v.cells[static_cast<std::size_t>(v.by_value[i])].v; };
-  std::vector<std::size_t> bounds = {0, present};
-  std::vector<std::size_t> const_at;  // value-order indices of the cells that are a constant of the query
+  std::vector<std::size_t>& bounds = seg_bounds;
+  bounds.assign({0, present});
+  std::vector<std::size_t>& const_at = seg_const_at;  // value-order indices of the cells that are a constant of the query
+  const_at.clear();
   for (auto a : query_atoms)
     for (const auto& c : atoms[static_cast<std::size_t>(a)].consts) {
       std::size_t lo = 0, hi = present;  // first index with value >= c
@@ -219,7 +232,9 @@ std::vector<std::int32_t> ConditionSolver::Impl::segment_representatives(const V
   std::sort(bounds.begin(), bounds.end());
   bounds.erase(std::unique(bounds.begin(), bounds.end()), bounds.end());
   std::sort(const_at.begin(), const_at.end());
-  std::vector<std::int32_t> points, others;
+  std::vector<std::int32_t>&points = seg_points, &others = seg_others;
+  points.clear();
+  others.clear();
   for (std::size_t i = 0; i + 1 < bounds.size(); ++i) {
     const std::size_t b = bounds[i], e = bounds[i + 1];
     if (e - b == 1 && i > 0) {
@@ -233,28 +248,26 @@ std::vector<std::int32_t> ConditionSolver::Impl::segment_representatives(const V
     }
     others.push_back(v.by_value[b == 0 ? e - 1 : b]);
   }
-  out = std::move(points);
+  out.assign(points.begin(), points.end());
   out.insert(out.end(), others.begin(), others.end());
   if (v.optional) out.push_back(v.by_value.back());
-  return out;
 }
 
 ConditionSolver::Result ConditionSolver::Impl::solve_part(std::span<const Literal> lits) {
   if (atom_mask.size() < atoms.size()) atom_mask.resize(atoms.size(), kAll);
-  Query q;
-  q.lits.assign(lits.begin(), lits.end());
+  if (union_mask.size() < atoms.size()) union_mask.resize(atoms.size(), 0);
+  Query& q = query;
+  q.lits = lits;
   q.blocked.assign(q.lits.size(), 0);
-  // The vars of the query and, per var, its atoms and literals.
-  // As (var, atom) and (var, literal) pairs sorted by var: one allocation each, not a map's
-  // node per var.
-  std::vector<std::pair<std::int32_t, std::int32_t>> var_atoms, var_lits;
-  std::size_t n_atoms = 0, n_vars = 0;
-  for (const auto& l : q.lits) {
-    n_atoms += conds[static_cast<std::size_t>(l.cond)].atoms.size();
-    n_vars += conds[static_cast<std::size_t>(l.cond)].vars.size();
-  }
-  var_atoms.reserve(n_atoms);
-  var_lits.reserve(n_vars);
+  q.opaque_lits.clear();
+  q.maybe = q.capped = false;
+  q.visited = 0;
+  // The vars of the query and, per var, its atoms and literals: (var, atom) and (var,
+  // literal) pairs sorted by var (the literals of one var in query order: they are pushed so).
+  auto& var_atoms = sp_var_atoms;
+  auto& var_lits = sp_var_lits;
+  var_atoms.clear();
+  var_lits.clear();
   for (std::size_t li = 0; li < q.lits.size(); ++li) {
     const Cond& c = conds[static_cast<std::size_t>(q.lits[li].cond)];
     for (auto a : c.atoms) var_atoms.push_back({atoms[static_cast<std::size_t>(a)].var, a});
@@ -262,49 +275,54 @@ ConditionSolver::Result ConditionSolver::Impl::solve_part(std::span<const Litera
     if (!c.opaques.empty()) q.opaque_lits.push_back(static_cast<std::int32_t>(li));
   }
   std::sort(var_atoms.begin(), var_atoms.end());
-  std::stable_sort(var_lits.begin(), var_lits.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-  if (union_mask.size() < atoms.size()) union_mask.resize(atoms.size(), 0);
-  struct Entry {
-    std::int32_t var;
-    std::vector<std::int32_t> atoms, lits, reps;
-  };
-  std::vector<Entry> entries;
+  std::sort(var_lits.begin(), var_lits.end());
+  // Per var, in var order: its atoms and literals (without repeats), its cells to try.
+  sp_var.clear();
+  sp_atoms.clear();
+  sp_lits.clear();
+  sp_reps.clear();
+  sp_atoms_at.assign(1, 0);
+  sp_lits_at.assign(1, 0);
   std::size_t ai = 0;
   for (std::size_t vi = 0; vi < var_lits.size();) {
     // Every var of a literal's condition has an atom of it (c.vars are the atoms' vars).
     const std::int32_t var = var_lits[vi].first;
-    Entry en;
-    en.var = var;
-    for (; vi < var_lits.size() && var_lits[vi].first == var; ++vi) en.lits.push_back(var_lits[vi].second);
-    en.lits.erase(std::unique(en.lits.begin(), en.lits.end()), en.lits.end());
+    for (; vi < var_lits.size() && var_lits[vi].first == var; ++vi)
+      if (sp_lits.size() == sp_lits_at.back() || sp_lits.back() != var_lits[vi].second) sp_lits.push_back(var_lits[vi].second);
     while (ai < var_atoms.size() && var_atoms[ai].first < var) ++ai;
-    for (; ai < var_atoms.size() && var_atoms[ai].first == var; ++ai) en.atoms.push_back(var_atoms[ai].second);
-    en.atoms.erase(std::unique(en.atoms.begin(), en.atoms.end()), en.atoms.end());
+    const std::size_t atoms_begin = sp_atoms.size();
+    for (; ai < var_atoms.size() && var_atoms[ai].first == var; ++ai)
+      if (sp_atoms.size() == atoms_begin || sp_atoms.back() != var_atoms[ai].second) sp_atoms.push_back(var_atoms[ai].second);
+    const std::span<const std::int32_t> en_atoms(sp_atoms.data() + atoms_begin, sp_atoms.data() + sp_atoms.size());
     // Cells that no atom of the query tells apart are one: keep the first of each kind.
-    std::vector<std::int32_t> key = en.atoms;
+    Key& key = sp_key;
+    key.assign(en_atoms.begin(), en_atoms.end());
     key.push_back(-1 - var);
     auto it = reps_cache.find(key);
     if (it == reps_cache.end()) {
       const Var& v = vars[static_cast<std::size_t>(var)];
       auto same = [&](std::int32_t x, std::int32_t y) {
-        for (auto a : en.atoms) {
+        for (auto a : en_atoms) {
           const auto& t = atoms[static_cast<std::size_t>(a)].table;
           if (t[static_cast<std::size_t>(x)] != t[static_cast<std::size_t>(y)]) return false;
         }
         return true;
       };
-      const std::vector<std::int32_t> cands = segment_representatives(v, en.atoms);
+      std::vector<std::int32_t>& cands = sp_cands;
+      segment_representatives(v, en_atoms, cands);
       // Keep the first candidate of each signature; signatures are compared by hash
       // first, then exactly.
-      std::vector<std::pair<std::uint64_t, std::size_t>> by_hash(cands.size());
+      auto& by_hash = sp_by_hash;
+      by_hash.resize(cands.size());
       for (std::size_t i = 0; i < cands.size(); ++i) {
         std::uint64_t h = 1469598103934665603ull;
-        for (auto a : en.atoms)
+        for (auto a : en_atoms)
           h = (h ^ atoms[static_cast<std::size_t>(a)].table[static_cast<std::size_t>(cands[i])]) * 1099511628211ull;
         by_hash[i] = {h, i};
       }
       std::sort(by_hash.begin(), by_hash.end());
-      std::vector<char> keep(cands.size(), 0);
+      auto& keep = sp_keep;
+      keep.assign(cands.size(), 0);
       for (std::size_t i = 0; i < by_hash.size();) {
         std::size_t j = i;
         while (j < by_hash.size() && by_hash[j].first == by_hash[i].first) ++j;
@@ -316,30 +334,51 @@ ConditionSolver::Result ConditionSolver::Impl::solve_part(std::span<const Litera
         }
         i = j;
       }
-      std::vector<std::int32_t> reps;
+      it = reps_cache.emplace(key, std::pmr::vector<std::int32_t>()).first;  // in the arena
+      it->second.reserve(static_cast<std::size_t>(std::count(keep.begin(), keep.end(), 1)));
       for (std::size_t i = 0; i < cands.size(); ++i)
-        if (keep[i]) reps.push_back(cands[i]);
-      it = reps_cache.emplace(std::move(key), std::move(reps)).first;
+        if (keep[i]) it->second.push_back(cands[i]);
     }
-    en.reps = it->second;
-    for (auto a : en.atoms) {
+    const std::pmr::vector<std::int32_t>& reps = it->second;  // the map's values stay put until finalize
+    for (auto a : en_atoms) {
       std::uint8_t m = 0;
-      for (auto cell : en.reps) m |= atoms[static_cast<std::size_t>(a)].table[static_cast<std::size_t>(cell)];
+      for (auto cell : reps) m |= atoms[static_cast<std::size_t>(a)].table[static_cast<std::size_t>(cell)];
       union_mask[static_cast<std::size_t>(a)] = m;
       atom_mask[static_cast<std::size_t>(a)] = m;
     }
-    entries.push_back(std::move(en));
+    sp_var.push_back(var);
+    sp_reps.push_back(&reps);
+    sp_atoms_at.push_back(static_cast<std::uint32_t>(sp_atoms.size()));
+    sp_lits_at.push_back(static_cast<std::uint32_t>(sp_lits.size()));
   }
-  // Most constrained first; then the smaller domain.
-  std::stable_sort(entries.begin(), entries.end(), [](const Entry& a, const Entry& b) {
-    if (a.lits.size() != b.lits.size()) return a.lits.size() > b.lits.size();
-    return a.reps.size() < b.reps.size();
-  });
-  for (auto& en : entries) {
-    q.order.push_back(en.var);
-    q.reps.push_back(std::move(en.reps));
-    q.qatoms.push_back(std::move(en.atoms));
-    q.lits_of.push_back(std::move(en.lits));
+  // Most constrained first; then the smaller domain (a stable insertion sort: a part has few vars).
+  const std::size_t n_vars = sp_var.size();
+  auto n_lits = [&](std::uint32_t i) { return sp_lits_at[i + 1] - sp_lits_at[i]; };
+  auto before = [&](std::uint32_t x, std::uint32_t y) {
+    if (n_lits(x) != n_lits(y)) return n_lits(x) > n_lits(y);
+    return sp_reps[x]->size() < sp_reps[y]->size();
+  };
+  sp_rank.resize(n_vars);
+  for (std::size_t i = 0; i < n_vars; ++i) {
+    const auto x = static_cast<std::uint32_t>(i);
+    std::size_t j = i;
+    for (; j > 0 && before(x, sp_rank[j - 1]); --j) sp_rank[j] = sp_rank[j - 1];
+    sp_rank[j] = x;
+  }
+  q.order.clear();
+  q.reps.clear();
+  q.atoms.clear();
+  q.lits_on.clear();
+  q.atoms_at.assign(1, 0);
+  q.lits_at.assign(1, 0);
+  for (std::size_t k = 0; k < n_vars; ++k) {
+    const std::uint32_t i = sp_rank[k];
+    q.order.push_back(sp_var[i]);
+    q.reps.push_back(sp_reps[i]);
+    q.atoms.insert(q.atoms.end(), sp_atoms.begin() + sp_atoms_at[i], sp_atoms.begin() + sp_atoms_at[i + 1]);
+    q.lits_on.insert(q.lits_on.end(), sp_lits.begin() + sp_lits_at[i], sp_lits.begin() + sp_lits_at[i + 1]);
+    q.atoms_at.push_back(static_cast<std::uint32_t>(q.atoms.size()));
+    q.lits_at.push_back(static_cast<std::uint32_t>(q.lits_on.size()));
   }
   q.chosen.assign(q.order.size(), -1);
 
@@ -357,7 +396,7 @@ ConditionSolver::Result ConditionSolver::Impl::solve_part(std::span<const Litera
     // Minimize: drop every var whose value does not matter.
     std::vector<bool> kept(q.order.size(), true);
     for (std::size_t k = 0; k < q.order.size(); ++k) {
-      for (auto a : q.qatoms[k]) atom_mask[static_cast<std::size_t>(a)] = union_mask[static_cast<std::size_t>(a)];
+      for (auto a : q.qatoms(k)) atom_mask[static_cast<std::size_t>(a)] = union_mask[static_cast<std::size_t>(a)];
       bool still = true;
       for (const auto& l : q.lits)
         if (!definite(l, eval(conds[static_cast<std::size_t>(l.cond)].root))) {
@@ -367,7 +406,7 @@ ConditionSolver::Result ConditionSolver::Impl::solve_part(std::span<const Litera
       if (still) {
         kept[k] = false;
       } else {
-        for (auto a : q.qatoms[k])
+        for (auto a : q.qatoms(k))
           atom_mask[static_cast<std::size_t>(a)] = atoms[static_cast<std::size_t>(a)].table[static_cast<std::size_t>(q.chosen[k])];
       }
     }
@@ -390,7 +429,7 @@ ConditionSolver::Result ConditionSolver::Impl::solve_part(std::span<const Litera
   }
   // Leave every atom unconstrained for the next query.
   for (std::size_t k = 0; k < q.order.size(); ++k)
-    for (auto a : q.qatoms[k]) atom_mask[static_cast<std::size_t>(a)] = kAll;
+    for (auto a : q.qatoms(k)) atom_mask[static_cast<std::size_t>(a)] = kAll;
   return r;
 }
 

@@ -68,6 +68,8 @@ std::string ConditionSolver::Impl::example_text(const std::vector<ExampleValue>&
 
 ConditionSolver::ConditionSolver(const BoundRuleset& rs, std::int64_t search_cap)
     : impl_(std::make_unique<Impl>(rs, search_cap)) {}
+ConditionSolver::ConditionSolver(const ConditionSolver& other, CopyConditions)
+    : impl_(std::make_unique<Impl>(*other.impl_, other.impl_->cap)) {}
 ConditionSolver::~ConditionSolver() = default;
 
 ConditionSolver::CondId ConditionSolver::add(const BoundExpr* cond) { return impl_->add(cond); }

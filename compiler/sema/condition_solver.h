@@ -46,6 +46,10 @@ class ConditionSolver {
   // `search_cap`: the most work (condition nodes evaluated) one search may do before it
   // answers Unknown; the default keeps a search to some milliseconds.
   explicit ConditionSolver(const BoundRuleset& rs, std::int64_t search_cap = 2000000);
+  // A solver given the conditions `other` was given, in the same order (so the same ids,
+  // cells and answers), without compiling them again; it shares nothing with `other`.
+  struct CopyConditions {};
+  ConditionSolver(const ConditionSolver& other, CopyConditions);
   ~ConditionSolver();
   ConditionSolver(const ConditionSolver&) = delete;
   ConditionSolver& operator=(const ConditionSolver&) = delete;

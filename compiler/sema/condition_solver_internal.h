@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory_resource>
 #include <span>
 #include <string>
 #include <unordered_map>
@@ -161,21 +162,32 @@ struct ConditionSolver::Impl {
   std::map<std::int32_t, std::int32_t> define_node;  // define index -> compiled node
   bool dirty = false;
 
+  // The caches below live in `arena` until the solver goes (or finalize clears them): their
+  // tens of thousands of small keys, lists and answers cost no free one by one. Keys are
+  // looked up with a scratch vector of another resource (the same type: no copy to look up).
+  using Key = std::pmr::vector<std::int32_t>;
+  std::pmr::monotonic_buffer_resource arena;
   struct KeyHash {
-    std::size_t operator()(const std::vector<std::int32_t>& k) const {
+    std::size_t operator()(const Key& k) const {
       std::size_t h = 1469598103934665603ull;
       for (auto x : k) h = (h ^ static_cast<std::size_t>(static_cast<std::uint32_t>(x))) * 1099511628211ull;
       return h;
     }
   };
   // Per query: reduced domains, cached by (var, atoms of the query on it).
-  std::unordered_map<std::vector<std::int32_t>, std::vector<std::int32_t>, KeyHash> reps_cache;
+  std::pmr::unordered_map<Key, std::pmr::vector<std::int32_t>, KeyHash> reps_cache{&arena};
 
   // Compilation state: the define being compiled, for messages; the cond's parts.
   std::vector<std::string> define_stack;
   Cond* building = nullptr;
 
   Impl(const BoundRuleset& r, std::int64_t c) : rs(r), cap(c) {}
+  // The conditions of `o` compiled and their cells and tables built (the same ids, cells
+  // and answers as if each had been added in the same order); no answer kept, no scratch.
+  Impl(const Impl& o, std::int64_t c)
+      : rs(o.rs), cap(c), vars(o.vars), atoms(o.atoms), nodes(o.nodes), opaques(o.opaques), conds(o.conds),
+        cond_of(o.cond_of), value_var(o.value_var), presence_var(o.presence_var), elem_var(o.elem_var),
+        atom_key(o.atom_key), define_node(o.define_node), dirty(o.dirty) {}
 
   const BoundAttribute& attribute(std::int32_t i) const { return rs.attributes[static_cast<std::size_t>(i)]; }
 
@@ -260,18 +272,45 @@ struct ConditionSolver::Impl {
 
   std::uint8_t eval(std::int32_t n) const;
 
+  // One search's state. A member reused by every solve_part (no query is solved inside
+  // another), its vectors cleared and not freed: a query costs no allocation once they have
+  // grown. Per position k of the search (a var): its cells to try (a list kept in
+  // reps_cache), and the query's atoms and literals on it, flat: atoms[atoms_at[k] ..
+  // atoms_at[k + 1]), lits_on[lits_at[k] .. lits_at[k + 1]).
   struct Query {
-    std::vector<Literal> lits;
+    std::span<const Literal> lits;
     std::vector<std::int32_t> order;                     // vars, in search order
-    std::vector<std::vector<std::int32_t>> reps;         // per position: the cells to try
-    std::vector<std::vector<std::int32_t>> qatoms;       // per position: the query's atoms on the var
-    std::vector<std::vector<std::int32_t>> lits_of;      // per position: the literals mentioning the var
+    std::vector<const std::pmr::vector<std::int32_t>*> reps;  // per position: the cells to try
+    std::vector<std::uint32_t> atoms_at, lits_at;
+    std::vector<std::int32_t> atoms, lits_on;
     std::vector<std::int32_t> chosen;                    // per position: the cell chosen
     std::vector<std::int32_t> opaque_lits;               // literals whose condition has opaque parts
     std::vector<char> blocked;                           // per literal: left open at a leaf
     bool maybe = false, capped = false;
     std::int64_t visited = 0;
+
+    std::span<const std::int32_t> qatoms(std::size_t k) const {
+      return {atoms.data() + atoms_at[k], atoms.data() + atoms_at[k + 1]};
+    }
+    std::span<const std::int32_t> lits_of(std::size_t k) const {
+      return {lits_on.data() + lits_at[k], lits_on.data() + lits_at[k + 1]};
+    }
   };
+  Query query;
+
+  // solve_part's other scratch, reused likewise: (var, atom) and (var, literal) pairs of the
+  // query, and per var of the query (in var order) its atoms and literals (flat, as in
+  // Query), its cells to try and its place in the search order.
+  std::vector<std::pair<std::int32_t, std::int32_t>> sp_var_atoms, sp_var_lits;
+  std::vector<std::int32_t> sp_var, sp_atoms, sp_lits, sp_cands;
+  Key sp_key;
+  std::vector<std::uint32_t> sp_atoms_at, sp_lits_at, sp_rank;
+  std::vector<const std::pmr::vector<std::int32_t>*> sp_reps;
+  std::vector<std::pair<std::uint64_t, std::size_t>> sp_by_hash;
+  std::vector<char> sp_keep;
+  // segment_representatives' scratch.
+  std::vector<std::size_t> seg_bounds, seg_const_at;
+  std::vector<std::int32_t> seg_points, seg_others;
 
   static bool viable(const Literal& l, std::uint8_t m) { return l.holds ? (m & kT) != 0 : (m & (kF | kU)) != 0; }
   static bool definite(const Literal& l, std::uint8_t m) { return l.holds ? m == kT : (m & kT) == 0; }
@@ -281,13 +320,24 @@ struct ConditionSolver::Impl {
   // Splits the query into parts that share no variable; each part is decided on its own
   // (the parts are independent) and remembered, so that a part that many queries share
   // (e.g. "the item reaches department d") is searched once.
-  std::unordered_map<std::vector<std::int32_t>, Result, KeyHash> part_cache;
+  // A part's answer as kept (a Result in the arena).
+  struct Cached {
+    Verdict verdict = Verdict::Unknown;
+    bool capped = false;
+    std::pmr::vector<ExampleValue> example;
+    std::pmr::vector<CondId> blocking;
+    Cached(const Result& r, std::pmr::memory_resource* m)
+        : verdict(r.verdict), capped(r.capped), example(r.example.begin(), r.example.end(), m),
+          blocking(r.blocking.begin(), r.blocking.end(), m) {}
+  };
+  std::pmr::unordered_map<Key, Cached, KeyHash> part_cache{&arena};
   // The last part of at least kLastPartMin literals looked up, as given, and its entry
   // (cleared with part_cache): a query repeating it skips building and hashing its key.
   static constexpr std::size_t kLastPartMin = 8;
   std::vector<Literal> last_part;
-  const Result* last_part_result = nullptr;
-  const Result& cached_part(const std::vector<Literal>& part);
+  const Cached* last_part_result = nullptr;
+  Key part_key;  // cached_part's scratch
+  const Cached& cached_part(std::span<const Literal> part);
 
   Result solve(std::span<const Literal> lits);
   // solve's scratch, kept across queries for the same reason as union_mask: per var, its
@@ -295,6 +345,11 @@ struct ConditionSolver::Impl {
   std::vector<std::int32_t> var_parent, var_part;
   std::vector<std::uint32_t> var_stamp;
   std::uint32_t stamp = 0;
+  // The query's literals grouped by part (each part's in query order), and where each part
+  // begins in it; per literal, its part.
+  std::vector<Literal> part_lits;
+  std::vector<std::uint32_t> part_at;
+  std::vector<std::int32_t> lit_part;
 
   // Candidate cells for a query: every atom of the query is constant between two of its
   // constants, so the cells in value order split into segments at those constants, and one
@@ -302,7 +357,8 @@ struct ConditionSolver::Impl {
   // constant before it, or, below every constant, the cell just below the first). Small
   // domains (bool, enum, lists) keep every cell. Order: the query's constants first, then
   // the other segments in value order, absent last.
-  std::vector<std::int32_t> segment_representatives(const Var& v, const std::vector<std::int32_t>& query_atoms) const;
+  // Writes them to `out` (cleared first).
+  void segment_representatives(const Var& v, std::span<const std::int32_t> query_atoms, std::vector<std::int32_t>& out);
 
   Result solve_part(std::span<const Literal> lits);
 

@@ -62,14 +62,13 @@ class ConditionLinter {
 
  private:
   // A linter for another thread, made after lint_departments: the judgements so far, and a
-  // solver of its own given the same conditions in the same order (so the same ids, cells
-  // and answers: a part's answer depends on its literals alone, not on what was asked before).
+  // solver of its own with the same conditions, copied compiled (so the same ids, cells and
+  // answers: a part's answer depends on its literals alone, not on what was asked before).
   ConditionLinter(const ConditionLinter& o, DiagnosticBag& out)
-      : rs_(o.rs_), diags_(out), out_(&out), solver_(o.rs_), gaps_(o.gaps_), dep_cond_(o.dep_cond_),
-        proc_cond_(o.proc_cond_), dep_const_(o.dep_const_), proc_const_(o.proc_const_), dep_state_(o.dep_state_),
-        proc_state_(o.proc_state_), full_pair_questions_(o.full_pair_questions_) {
-    for (const BoundExpr* e : o.added_) solver_.add(e);
-  }
+      : rs_(o.rs_), diags_(out), out_(&out), solver_(o.solver_, ConditionSolver::CopyConditions{}),
+        gaps_(o.gaps_), dep_cond_(o.dep_cond_), proc_cond_(o.proc_cond_), dep_const_(o.dep_const_),
+        proc_const_(o.proc_const_), dep_state_(o.dep_state_), proc_state_(o.proc_state_),
+        full_pair_questions_(o.full_pair_questions_) {}
 
   // What lint_processes found for one department, kept apart to be merged in order.
   struct DepartmentFindings {
@@ -125,19 +124,15 @@ class ConditionLinter {
     return static_cast<unsigned>(running.size()) + 1;
   }
 
-  // Below this many departments a thread costs more than it saves (its solver is set up anew).
+  // Below this many departments a thread costs more than it saves (its solver starts with no answer kept).
   static constexpr std::size_t kDepartmentsPerThread = 8;
 
-  CondId add(const BoundExpr* e) {
-    added_.push_back(e);
-    return solver_.add(e);
-  }
+  CondId add(const BoundExpr* e) { return solver_.add(e); }
 
   const BoundRuleset& rs_;
   DiagnosticBag& diags_;
   DiagnosticBag* out_;  // where reports go: diags_, or one thread's bag (lint_all_processes)
   ConditionSolver solver_;
-  std::vector<const BoundExpr*> added_;  // every condition given to solver_, in order
   bool gaps_;
   std::vector<CondId> dep_cond_, proc_cond_;
   std::vector<Constancy> dep_const_, proc_const_;
@@ -226,6 +221,10 @@ class ConditionLinter {
       }
       proc_cond_.push_back(p.department >= 0 && p.when ? add(p.when.get()) : kAlways);
     }
+    // The defines' conditions as well, before any question (lint_defines asks of them): a
+    // condition added after a question makes the solver build every cell and table again.
+    for (const auto& d : rs_.defines)
+      if (bool_define(d)) add(d.value.get());
     dep_const_.assign(rs_.departments.size(), Constancy::Neither);
     proc_const_.assign(rs_.processes.size(), Constancy::Neither);
     dep_state_.assign(rs_.departments.size(), Verdict::Unknown);
@@ -288,11 +287,15 @@ class ConditionLinter {
     return Constancy::Unknown;
   }
 
+  static bool bool_define(const BoundDefine& d) {
+    return d.value && !d.value->type.is_error() && d.value->type.kind == TypeKind::Bool;
+  }
+
   void lint_defines() {
     for (std::size_t i = 0; i < rs_.defines.size(); ++i) {
       const auto& d = rs_.defines[i];
-      if (!d.value || d.value->type.is_error() || d.value->type.kind != TypeKind::Bool) continue;
-      const CondId c = add(d.value.get());
+      if (!bool_define(d)) continue;
+      const CondId c = add(d.value.get());  // added by compile(): its id
       if (solver_.has_error(c)) continue;
       const Constancy k = constancy(c, false);
       if (k != Constancy::Never && k != Constancy::Always) continue;

@@ -6,6 +6,7 @@
 
 #include <functional>
 #include <map>
+#include <random>
 #include <set>
 
 #include "compiler/driver/compilation.h"
@@ -242,6 +243,73 @@ TEST_F(SolverTest, ManyQueriesOnOneSolver) {
   EXPECT_EQ(r.verdict, Verdict::Sat);
   EXPECT_EQ(solve({{ids_[14], true}, {ids_[3], false}, {ids_[4], false}, {ids_[5], false}, {ids_[13], true}}).verdict,
             Verdict::Sat);  // a string strictly between "c" and "d"
+}
+
+// The solver keeps its search's vectors (and the parts' split) from one query to the next
+// instead of allocating them per query: a query's answer must be the one a new solver gives,
+// whatever was asked before, large or small, with or without opaque parts.
+TEST_F(SolverTest, AnswersDoNotDependOnEarlierQueries) {
+  const std::vector<std::string> conds = {
+      "segment == Gold and n > 3", "n in 2..6", "s > \"c\" and s < \"f\"", "s == \"d\"", "\"vip\" in tags",
+      "has(x_opt) and x_opt >= 2.5", "flag_opt ?? false", "n * 2 > 7",  // beyond the fragment
+      "segment != Silver or n_opt == 4", "n_opt > 1 and not flag", "seg_opt in [Gold, Bronze]",
+      "s_opt == \"a\" or n + 1 > 3",  // partly beyond
+      "n < 0", "wait > 2h", "x < 1 and n >= 5", "not (\"a\" in tags_opt)"};
+  load(conds);
+  std::mt19937 rng(19);
+  int sat = 0, unsat = 0, unknown = 0;
+  for (int round = 0; round < 400; ++round) {
+    std::vector<ConditionSolver::Literal> q;
+    const std::size_t n = 1 + rng() % (round % 3 == 0 ? 12 : 4);
+    for (std::size_t i = 0; i < n; ++i) q.push_back({ids_[rng() % ids_.size()], rng() % 3 != 0});
+    const auto got = solve(q);
+    ConditionSolver fresh(*comp_->bound());
+    for (std::size_t i = 0; i < conds.size(); ++i) ASSERT_EQ(fresh.add(value("c" + std::to_string(i))), ids_[i]);
+    const auto want = fresh.solve(q);
+    ASSERT_EQ(got.verdict, want.verdict) << "query " << round;
+    EXPECT_EQ(solver_->example_text(got.example), fresh.example_text(want.example)) << "query " << round;
+    EXPECT_EQ(got.blocking, want.blocking) << "query " << round;
+    EXPECT_EQ(got.capped, want.capped) << "query " << round;
+    (got.verdict == Verdict::Sat ? sat : got.verdict == Verdict::Unsat ? unsat : unknown) += 1;
+  }
+  EXPECT_GT(sat, 40);  // every kind of answer is exercised
+  EXPECT_GT(unsat, 40);
+  EXPECT_GT(unknown, 10);
+}
+
+// The condition lints give each of their threads a solver copied from the first one's
+// conditions, compiled once: it answers as a solver given them anew, starts with no work
+// counted and no answer kept, and later conditions go to it alone.
+TEST_F(SolverTest, ACopyAnswersAsTheOriginal) {
+  load({"segment == Gold and n > 3", "n in 2..6", "s > \"c\" and s < \"f\"", "n * 2 > 7", "flag_opt ?? false"});
+  ASSERT_EQ(solve({{ids_[0], true}, {ids_[1], true}}).verdict, Verdict::Sat);  // the original has worked
+  ConditionSolver copy(*solver_, ConditionSolver::CopyConditions{});
+  EXPECT_EQ(copy.nodes_visited(), 0);
+  std::mt19937 rng(8);
+  for (int round = 0; round < 100; ++round) {
+    std::vector<ConditionSolver::Literal> q;
+    for (std::size_t i = 0, n = 1 + rng() % 5; i < n; ++i) q.push_back({ids_[rng() % ids_.size()], rng() % 2 == 0});
+    const auto a = solve(q), b = copy.solve(q);
+    ASSERT_EQ(a.verdict, b.verdict) << round;
+    EXPECT_EQ(solver_->example_text(a.example), copy.example_text(b.example)) << round;
+    EXPECT_EQ(a.blocking, b.blocking) << round;
+  }
+  EXPECT_GT(copy.nodes_visited(), 0);
+  EXPECT_EQ(copy.exact(ids_[3]), solver_->exact(ids_[3]));
+  EXPECT_EQ(copy.beyond_text(ids_[3]), solver_->beyond_text(ids_[3]));
+  // A condition added to the copy: the next id, a new cell for s, the original untouched.
+  load({"segment == Gold and n > 3", "n in 2..6", "s > \"c\" and s < \"f\"", "n * 2 > 7", "flag_opt ?? false",
+        "s == \"d\""});
+  ConditionSolver original(*comp_->bound());
+  for (std::size_t i = 0; i < 5; ++i) ASSERT_EQ(original.add(value("c" + std::to_string(i))), ids_[i]);
+  ConditionSolver twin(original, ConditionSolver::CopyConditions{});
+  EXPECT_EQ(twin.add(value("c5")), 5);
+  const ConditionSolver::Literal d[] = {{5, true}, {ids_[2], true}};
+  auto r = twin.solve(d);
+  ASSERT_EQ(r.verdict, Verdict::Sat);
+  EXPECT_EQ(twin.example_text(r.example), "s = \"d\"");
+  EXPECT_EQ(original.nodes_visited(), 0);
+  EXPECT_EQ(original.add(value("c5")), 5);  // as the copy numbered it
 }
 
 // A condition added after queries renumbers the cells of its attribute: no answer kept from
