@@ -201,7 +201,7 @@ with tempfile.TemporaryDirectory() as tmp:
 
 # The one-pass reader's own shortcuts (issue 19): the k-th key taken as the name the k-th key
 # of the line before was when the line holds that name and its closing quote there (keys in
-# another order, names that are prefixes of others, an unknown name, a line that ends after
+# another order, names of the same length, names that are prefixes of others, an unknown name, a line that ends after
 # the name, an escaped quote after it); strings scanned 8 bytes at a time for a quote, a
 # backslash, a control or a non-ASCII byte (each at every position of the first 18 bytes);
 # kept values told apart by length and first 8 bytes (values alike in those, shorter and
@@ -215,10 +215,11 @@ attributes {
   region: string?
   regions: int = 0
   name: string?
+  area: string?
 }
 
 priority p {
-  start (if (region ?? "") == "EU" then 1 else 0) + (if (reg ?? "") == "EU" then 2 else 0) + regions * 4 + len(name ?? "") * 100 + (if has(name) then 10000 else 0) + %s
+  start (if (region ?? "") == "EU" then 1 else 0) + (if (reg ?? "") == "EU" then 2 else 0) + regions * 4 + (if (area ?? "") == "EU" then 50 else 0) + len(name ?? "") * 100 + (if has(name) then 10000 else 0) + %s
 }
 
 department Ops {
@@ -246,6 +247,13 @@ PATH_LINES = [
     '{"region": "EU", "reg\\u0069on": "US"}',
     '{"region": "EU", "regionregion": "US"}',
     '{"region": "EU", "reg"  : "EU"}',
+    '{"regiox": "EU"}',
+    '{"region": "EU", "rex": "EU"}',
+    '{"region": "EU", "reg": "EU", "name": "abcdefgh"}',
+    '{"region": "EU", "reg": "EU", "area": "abcdefgh"}',
+    '{"name": "abcdefgh", "area": "EU"}',
+    '{"area": "EU", "name": "abcdefgh"}',
+    '{"name": "EU", "area": "abcdefgh"}',
 ]
 PATH_LINES += ['{"name": "%s"}' % v for v in VALUES + ["abcdefgh-one", "", "abcdefgh", "abcdefgj", "abcdefgh-onf", "abcdefghi"] + VALUES[::-1]]
 for pos in range(18):
