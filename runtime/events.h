@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string_view>
 
 namespace iwd::runtime {
@@ -65,7 +66,14 @@ struct Event {
                                   // or gave it up; the agent of an agent event
   std::int32_t process = -1;      // -1: none (a rejection)
   std::int64_t priority = 0;      // the item's priority in force
+  // Item events: the item's keys as they were at the event, so that a consumer (the real-time
+  // views, stats/queue_stats.h) need not read the item back. The runtime emits an item's event
+  // after changing it, so an item's last event of a call holds what the item is after the call.
+  std::int64_t captured_at = 0;   // its record's captured_at (its clock's start without one)
+  std::int64_t due = std::numeric_limits<std::int64_t>::min();  // its due instant (abi::kNone: never due)
   ItemState from_item = ItemState::None, to_item = ItemState::None;
+  ItemState state = ItemState::None;  // item events: its state (to_item of a state change; the
+                                      // unchanged state of a priority change or a widening)
   AgentState from_agent = AgentState::LoggedOut, to_agent = AgentState::LoggedOut;
   std::int64_t previous_priority = 0;  // PriorityChanged
   std::int32_t stage = -1;             // TargetWidened: the stage index in the process's plan

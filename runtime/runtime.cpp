@@ -157,6 +157,9 @@ Event Runtime::item_event(EventKind kind, Cause cause, const WorkItem& item) con
   e.item = item.id;
   e.process = item.process;
   e.priority = item.priority;
+  e.captured_at = item.record.present(kSlotCapturedAt) ? item.record.get_int(kSlotCapturedAt) : item.clock.start;
+  e.due = item.clock.due;
+  e.state = item.state;
   stamp_dimensions(e, item.record);
   return e;
 }

@@ -47,7 +47,8 @@ Status Runtime::capture(ItemRecord record, const Evaluated& ahead) {
     e.cause = Cause::Capture;
     e.at = t;
     e.item = id;
-    e.to_item = ItemState::Rejected;
+    e.to_item = e.state = ItemState::Rejected;
+    e.captured_at = t;
     e.detail = c.rejection;
     stamp_dimensions(e, record);
     sink_.on_event(e);

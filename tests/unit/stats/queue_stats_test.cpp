@@ -5,6 +5,10 @@
 // rebuilt from the runtime (a restart) as well. A second run reads only at random instants,
 // with long gaps between reads (the ages counted at the last read, moved on by the next one)
 // and late captures: items adopted with a capture instant hours or days before the newest.
+// The views take an item's keys from its events alone (never reading the runtime's item), so
+// the scripts take every operation that emits, the supervisor's (assign, requeue, return,
+// priority overrides) and captures evaluated together included, and now and then several
+// operations before the events are fed (the last event of each item must hold what it is).
 // IWD_STATS_SEED=N runs one seed.
 #include <gtest/gtest.h>
 
@@ -26,11 +30,26 @@ using runtime::testing::kDay;
 using runtime::testing::kHour;
 using runtime::testing::kStart;
 
-// What the engine does: events gathered during an operation, fed once it returns.
+// What the engine does: events gathered during an operation, fed once it returns. A tamper
+// spoils or drops some events, for the test that the scripts see such a fault.
+enum class Tamper { None, Due, Captured, PriorityState, Overrides, ResumeState };
+
 class Buffer final : public EventSink {
  public:
-  void on_event(const Event& e) override { events.push_back(e); }
+  void on_event(const Event& e) override {
+    Event t = e;
+    switch (tamper) {
+      case Tamper::None: break;
+      case Tamper::Due: t.due = abi::kNone; break;
+      case Tamper::Captured: t.captured_at = 0; break;
+      case Tamper::PriorityState: if (e.kind == EventKind::PriorityChanged) t.state = ItemState::None; break;
+      case Tamper::Overrides: if (e.cause == Cause::Override) return; break;
+      case Tamper::ResumeState: if (e.cause == Cause::Resume) t.state = ItemState::Held; break;  // as if emitted before the change
+    }
+    events.push_back(t);
+  }
   std::vector<Event> events;
+  Tamper tamper = Tamper::None;
 };
 
 // The figures of grouping `by` as a scan of every open item computes them.
@@ -85,6 +104,7 @@ std::string describe(const std::vector<GroupFigures>& gs) {
 struct Mix {
   int read_percent = 100;  // the steps after which the figures are compared (and after the last)
   bool late = false;       // some captures with an instant in the past (adopted)
+  Tamper tamper = Tamper::None;
 };
 
 class Script {
@@ -107,6 +127,7 @@ class Script {
     std::string error;
     rt_ = Runtime::create(rules_.table(), pool_, clock_, buffer_, {}, &error);
     EXPECT_TRUE(rt_) << error;
+    buffer_.tamper = mix.tamper;
   }
 
   // "" or the first difference, after `ops` random steps.
@@ -153,8 +174,8 @@ class Script {
     return std::move(r.value);
   }
 
-  void step() {
-    const int op = pick(100);
+  void step(bool fed = true) {
+    const int op = pick(112);
     const std::uint32_t w = some_item();
     if (mix_.late && op < 10) {
       // Captured minutes to days before now (before the newest item of its groups): queued,
@@ -215,11 +236,39 @@ class Script {
           ASSERT_TRUE(run_until(*rt_, clock_, stdlib::Instant{t}));
         }
       }
-    } else {
+    } else if (op < 100) {
       // Short steps, and now and then hours or days: items cross the age buckets and due instants.
       const std::int64_t ms = chance(10) ? pick(80) * kHour + pick(3600) * 1000LL : pick(600) * 1000LL;
       ASSERT_TRUE(run_until(*rt_, clock_, clock_.now() + stdlib::Duration{ms}));
+    } else if (op < 102) {
+      (void)rt_->assign(w, id("a" + std::to_string(pick(5))));
+    } else if (op < 104) {
+      (void)rt_->requeue(w);
+    } else if (op < 105) {
+      (void)rt_->return_to_queue(w);
+    } else if (op < 108) {
+      PriorityOverride o;
+      o.kind = chance(50) ? PriorityOverride::Kind::Fixed : PriorityOverride::Kind::Boost;
+      o.value = pick(20000) - 5000;
+      if (chance(40)) o.until = now() + 1 + pick(3600) * 1000LL;
+      o.until_handled = chance(30);
+      (void)rt_->override_priority(w, o);
+    } else if (op < 109) {
+      (void)rt_->clear_priority_override(w);
+    } else if (op < 111) {
+      // Captures evaluated together, as a batch of creates does (capture(record, ahead)).
+      std::vector<ItemRecord> records;
+      for (int n = 1 + pick(4); n > 0; --n) records.push_back(item("W" + std::to_string(next_++)));
+      std::vector<ItemRecord*> ptrs;
+      for (ItemRecord& r : records) ptrs.push_back(&r);
+      std::vector<Runtime::Evaluated> ahead(records.size());
+      rt_->evaluate_captures(ptrs, ahead);
+      for (std::size_t k = 0; k < records.size(); ++k) (void)rt_->capture(std::move(records[k]), ahead[k]);
+    } else {
+      // Several operations, their events fed together: an item's last event must say what it is.
+      for (int n = 2 + pick(3); n > 0; --n) step(false);
     }
+    if (!fed) return;
     feed();
     peak = std::max(peak, rt_->open_items());
   }
@@ -227,6 +276,7 @@ class Script {
   // A hot reload as the server's does it (server/state_image.cpp): the agents, then every open
   // item adopted by a new runtime on the other rules, which becomes the one fed.
   void reload() {
+    feed();  // the server drains an operation's events before the next one (the reload) runs
     FakeRules& next = flip_ ? rules_ : other_;
     flip_ = !flip_;
     std::string error;
@@ -309,6 +359,18 @@ TEST(QueueStats, EqualAScanOfTheRuntimeAfterEveryStepOfRandomScripts) {
   }
   EXPECT_GT(reloads, 10u);
   EXPECT_GT(peak, 20u) << "the scripts should keep items open";
+}
+
+// The views read nothing but the events: events that do not say what the item is (a key not
+// carried, an event emitted before the change) or that are missing (the supervisor's priority
+// overrides) must make some script differ from the scan. (A dropped assign, requeue or return
+// can go unseen: the item's next event, an offer, says what it is.)
+TEST(QueueStats, TheScriptsSeeEventsThatDoNotSayWhatTheItemIs) {
+  for (const Tamper t : {Tamper::Due, Tamper::Captured, Tamper::PriorityState, Tamper::Overrides, Tamper::ResumeState}) {
+    bool seen = false;
+    for (int seed = 1; seed <= 16 && !seen; ++seed) seen = !Script(static_cast<std::uint64_t>(seed), Mix{.tamper = t}).run(400).empty();
+    EXPECT_TRUE(seen) << "tamper " << static_cast<int>(t) << " went unseen";
+  }
 }
 
 // Read now and then: between two reads, items are captured, end in any order and cross age
