@@ -6,8 +6,8 @@
 //
 // It is Interpreter::next_priority_change (interp_change.cpp) operation for operation: the
 // same candidates in the same floating point, the same saturation test on the unclamped value,
-// the same steps back, calling the compiled formula iwd_priority<k> where the walk calls the
-// interpreter's. The candidates: the next step of each `every` clause and the next whole value
+// the same steps back, with the compiled formula (a private copy of iwd_priority<k>, inlined
+// with its pieces: inline_and_unmark()) where the walk calls the interpreter's. The candidates: the next step of each `every` clause and the next whole value
 // on a sloped segment of a curve (closed forms), and the fixed breakpoints: a curve's points,
 // the due instant with `overdue`, and the ages at which a comparison with the age flips (a
 // boost `when age >= sla - 2h`, `age >= 6d and age < 8d`): the walk's analyse() follows the age
@@ -26,6 +26,10 @@
 // kSteps candidates without a change (an `add` below one that moves the truncated value every
 // few steps) or at a candidate past the 64-bit range the walk answers from the start.
 #include <limits>
+#include <set>
+
+#include <llvm/Analysis/ValueTracking.h>
+#include <llvm/Transforms/Utils/Cloning.h>
 
 #include "compiler/jit/scheme_codegen.h"
 
@@ -131,6 +135,60 @@ std::vector<FunctionRef> scheme_pieces(const ProgramPriority& s) {
   return pieces;
 }
 
+// Whether `p` points into the stack of the function being made: an alloca, or memory reached
+// through a pointer loaded from one (the copies of the argument block and of its inputs).
+// Through the argument itself (the caller's block, the record, the strings), not.
+bool on_own_stack(const llvm::Value* p) {
+  for (;;) {
+    const llvm::Value* base = llvm::getUnderlyingObject(p, /*MaxLookup=*/0);
+    if (const auto* load = llvm::dyn_cast<llvm::LoadInst>(base)) {
+      p = load->getPointerOperand();
+      continue;
+    }
+    return !llvm::isa<llvm::Argument>(base) && !llvm::isa<llvm::GlobalValue>(base);  // a phi or select: the stack's, to be safe
+  }
+}
+
+// Every call of `fn` to a function of the module that is inlined anyway (the formula's private
+// copy, the pieces and their registers' variants) inlined now, and the loads of what was
+// inlined that read `fn`'s own stack unmarked as invariant: a piece marks its loads of the
+// argument block, the inputs and the record invariant (no call of a rule function changes
+// them), but here the pieces and the formula run on copies of the block that `fn` rewrites
+// at each candidate, and LLVM takes two invariant loads of one address for one value whatever
+// is stored between them (EarlyCSE). Before the inliner, with the copies passed to calls,
+// it cannot tell; once the formula was inlined and a copy escaped (to a calendar's or a slow
+// path's call, or before the pieces were inlined in the eager module), a step back read the
+// candidate's age instead of its own and answered up to three milliseconds early (issue 19).
+// Private functions left without a caller are removed.
+void inline_and_unmark(llvm::Function* fn) {
+  std::set<llvm::Function*> inlined;
+  for (bool again = true; again;) {
+    again = false;
+    std::vector<llvm::CallBase*> calls;
+    for (llvm::BasicBlock& block : *fn)
+      for (llvm::Instruction& i : block)
+        if (auto* call = llvm::dyn_cast<llvm::CallBase>(&i))
+          if (llvm::Function* callee = call->getCalledFunction();
+              callee && !callee->isDeclaration() && callee->hasFnAttribute(llvm::Attribute::AlwaysInline))
+            calls.push_back(call);
+    for (llvm::CallBase* call : calls) {
+      llvm::Function* callee = call->getCalledFunction();
+      llvm::InlineFunctionInfo info;
+      if (llvm::InlineFunction(*call, info).isSuccess()) {
+        inlined.insert(callee);
+        again = true;
+      }
+    }
+  }
+  for (llvm::BasicBlock& block : *fn)
+    for (llvm::Instruction& i : block)
+      if (auto* load = llvm::dyn_cast<llvm::LoadInst>(&i);
+          load && load->hasMetadata(llvm::LLVMContext::MD_invariant_load) && on_own_stack(load->getPointerOperand()))
+        load->setMetadata(llvm::LLVMContext::MD_invariant_load, nullptr);
+  for (llvm::Function* f : inlined)
+    if (f->hasLocalLinkage() && f->use_empty()) f->eraseFromParent();
+}
+
 }  // namespace
 
 bool SchemeCodegen::next_change_compiles(const Program& p, std::size_t k) {
@@ -148,6 +206,7 @@ void SchemeCodegen::next_change(std::size_t k) {
   auto* fn = llvm::Function::Create(llvm::FunctionType::get(i8(), {ptr(), i64()->getPointerTo()}, false),
                                     llvm::Function::ExternalLinkage, fmt::format("iwd_next{}", k), m_);
   begin(fn);
+  calls_args_ = nullptr;
   auto answer = [&](std::int64_t v) { b_.CreateRet(llvm::ConstantInt::get(i8(), static_cast<std::uint64_t>(v))); };
   if (!next_change_compiles(p_, k)) return answer(0);
   const ProgramPriority& s = p_.priorities[k];
@@ -182,20 +241,17 @@ void SchemeCodegen::next_change(std::size_t k) {
   auto* go = llvm::BasicBlock::Create(ctx_, "go", fn);
   b_.CreateCondBr(b_.CreateICmpEQ(b_.CreateLoad(i64(), input(inputs, Input::AgeCalendar)), ci(-1)), go, give_up);
   b_.SetInsertPoint(go);
-  llvm::IRBuilder<> entry(&fn->getEntryBlock(), fn->getEntryBlock().begin());  // allocas: promoted to registers
 
   // The calendar's code (as the walk's scheme_age and wall_age).
   auto* i32 = llvm::Type::getInt32Ty(ctx_);
   auto scheme_age = [&](llvm::Value* wall) -> llvm::Value* {
     if (calendar < 0) return wall;
-    auto helper = m_.getOrInsertFunction("iwd_jit_business_time", llvm::FunctionType::get(i64(), {ptr(), i32, i64(), i64()}, false));
-    return b_.CreateCall(helper, {args, llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(calendar)), start, b_.CreateAdd(start, wall)});
+    return b_.CreateCall(calendar_helper("iwd_jit_business_time"), {args, llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(calendar)), start, b_.CreateAdd(start, wall)});
   };
   // A whole scheme age (ms, in range) back to the elapsed age.
   auto wall_age = [&](llvm::Value* ms) -> llvm::Value* {
     if (calendar < 0) return ms;
-    auto helper = m_.getOrInsertFunction("iwd_jit_add_business", llvm::FunctionType::get(i64(), {ptr(), i32, i64(), i64()}, false));
-    return b_.CreateCall(helper, {args, llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(calendar)), start, ms});
+    return b_.CreateCall(calendar_helper("iwd_jit_add_business"), {args, llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(calendar)), start, ms});
   };
   constexpr double kTwo63 = 9223372036854775808.0;
   auto fits = [&](llvm::Value* up) { return b_.CreateAnd(b_.CreateFCmpOGE(up, cf(-kTwo63)), b_.CreateFCmpOLT(up, cf(kTwo63))); };
@@ -224,7 +280,7 @@ void SchemeCodegen::next_change(std::size_t k) {
     age_kinds(pf, overdue_piece, &kinds);
     if (!reads_age(kinds)) return;
     const auto n = static_cast<std::int64_t>(pf.reg_types.size());
-    auto* regs = entry.CreateAlloca(f64(), ci(n));
+    auto* regs = entry_array(f64(), static_cast<std::uint64_t>(n));
     auto* callee = registers_function(m_, p_, f, elapsed_);
     callee->addFnAttr(llvm::Attribute::AlwaysInline);
     b_.CreateCall(callee, {block, out_i_, out_f_, regs});
@@ -419,7 +475,13 @@ void SchemeCodegen::next_change(std::size_t k) {
     }
     return base;
   };
-  auto priority = m_.getOrInsertFunction(fmt::format("iwd_priority{}", k), llvm::FunctionType::get(i64(), {ptr()}, false));
+  // The formula: a private copy of iwd_priority<k>, inlined below with the pieces (issue 19):
+  // called through the lazy part's stub, each call (now, each candidate, each step back) cost
+  // a table jump and the formula's reloads of its inputs, which inlined fold with the
+  // candidate's stores.
+  const std::string formula_name = fmt::format("iwd_next{}_formula", k);
+  if (!m_.getFunction(formula_name)) SchemeCodegen(m_, p_).priority(k, /*bounded=*/false, formula_name);
+  llvm::Function* priority = m_.getFunction(formula_name);
   // The priority at a wall-clock age (inputs_at): age, now and overdue_by move together.
   auto priority_at = [&](llvm::Value* wall) {
     auto* now = b_.CreateAdd(start, wall);
@@ -429,7 +491,7 @@ void SchemeCodegen::next_change(std::size_t k) {
     b_.CreateStore(b_.CreateSelect(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), overdue_by, ci(0)),
                    input(moved.inputs, Input::OverdueBy));
     b_.CreateStore(b_.CreateLoad(i64(), input(moved.inputs, Input::OverdueBy)), input(scheme_moved.inputs, Input::OverdueBy));
-    return b_.CreateCall(priority, {moved.block});
+    return b_.CreateCall(priority, {moved.block, args});
   };
   // next_truncation_change of interp_change.cpp, operation for operation: the first whole
   // millisecond after `age` at which trunc(v0 + slope * (t - x0)) differs.
@@ -447,7 +509,7 @@ void SchemeCodegen::next_change(std::size_t k) {
   };
   // Before the loop: the walk's wall and its raw value at the item's age (raw stays 0 when
   // the item is overdue already: Interpreter::priority returns before setting it).
-  auto* now_value = b_.CreateCall(priority, {args});
+  auto* now_value = b_.CreateCall(priority, {args, args});
   auto* sage0 = scheme_age(age0);
   b_.CreateStore(age0, wall_p);
   b_.CreateStore(sage0, sage_p);
@@ -584,6 +646,8 @@ void SchemeCodegen::next_change(std::size_t k) {
   answer(2);
   b_.SetInsertPoint(give_up);
   answer(0);
+
+  inline_and_unmark(fn);
 }
 
 }  // namespace iwd::compiler

@@ -15,10 +15,15 @@
 
 namespace iwd::compiler {
 
-void SchemeCodegen::priority(std::size_t k, bool bounded) {
+void SchemeCodegen::priority(std::size_t k, bool bounded, const std::string& inlined_as) {
   const ProgramPriority& s = p_.priorities[k];
   llvm::Function* fn = nullptr;
-  if (bounded) {
+  calls_args_ = nullptr;
+  if (!inlined_as.empty()) {
+    fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr(), ptr()}, false), llvm::Function::InternalLinkage, inlined_as, m_);
+    fn->addFnAttr(llvm::Attribute::AlwaysInline);
+    calls_args_ = fn->getArg(1);
+  } else if (bounded) {
     fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr(), f64(), f64()}, false), llvm::Function::InternalLinkage,
                                 fmt::format("iwd_priority_bounded{}", k), m_);
     fn->addFnAttr(llvm::Attribute::AlwaysInline);

@@ -22,8 +22,12 @@ class SchemeCodegen {
   // `bounded`, i64 iwd_priority_bounded<k>(const JitArgs*, double min, double max), private
   // and inlined into its caller: the same formula with the scheme's bounds (whose functions
   // are constants, constant_number()) given as arguments, so that schemes differing only in
-  // their bounds share one body (the batch entry point, codegen_batch.cpp).
-  void priority(std::size_t k, bool bounded = false);
+  // their bounds share one body (the batch entry point, codegen_batch.cpp). With `inlined_as`
+  // (not bounded), i64 <inlined_as>(const JitArgs* at, const JitArgs* caller), private, for
+  // the next change to inline (codegen_next.cpp): the formula at `at` (a copy of the caller's
+  // block at other inputs, on its stack) with the calendar's code called on `caller`, so that
+  // no call takes the copy and it can live in registers once inlined.
+  void priority(std::size_t k, bool bounded = false, const std::string& inlined_as = {});
   // void iwd_stages<p>(const JitArgs*, i64* opens): the opening age of each stage.
   void stages(std::size_t process);
   // i8 iwd_next<k>(const JitArgs*, i64* age): scheme k's next priority change (codegen_next.cpp).
@@ -44,6 +48,7 @@ class SchemeCodegen {
   const Program& p_;
   llvm::Value *out_i_ = nullptr, *out_f_ = nullptr;
   bool elapsed_ = false;  // the function being emitted is for an SLA clock and an age in elapsed time
+  llvm::Value* calls_args_ = nullptr;  // the block the calendar's code is called on, when not the inputs' own
 
   llvm::Type* i64() { return llvm::Type::getInt64Ty(ctx_); }
   llvm::Type* f64() { return llvm::Type::getDoubleTy(ctx_); }
@@ -85,8 +90,27 @@ class SchemeCodegen {
   llvm::Value* truncate(llvm::Value* x) {
     return b_.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {i64(), f64()}, {x});
   }
+  // iwd_jit_business_time or iwd_jit_add_business (jit.cpp): the calendar's arithmetic, which
+  // reads the interpreter's calendars through args->interp and writes nothing (so LLVM may
+  // merge two calls with the same operands: the next change asks the same open age twice).
+  llvm::FunctionCallee calendar_helper(const char* name) {
+    auto callee = m_.getOrInsertFunction(name, llvm::FunctionType::get(i64(), {ptr(), llvm::Type::getInt32Ty(ctx_), i64(), i64()}, false));
+    if (auto* f = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
+      f->setOnlyReadsMemory();
+      f->setDoesNotThrow();
+    }
+    return callee;
+  }
   llvm::Value* unary(llvm::Intrinsic::ID id, llvm::Value* x) {
     return b_.CreateCall(llvm::Intrinsic::getDeclaration(&m_, id, {f64()}), {x});
+  }
+  // A static array of `n` values of `ty` at the top of the entry block of the function being
+  // made, as a pointer to its first element.
+  llvm::Value* entry_array(llvm::Type* ty, std::uint64_t n) {
+    llvm::BasicBlock& entry = b_.GetInsertBlock()->getParent()->getEntryBlock();
+    llvm::IRBuilder<> at(&entry, entry.begin());
+    auto* array = llvm::ArrayType::get(ty, n);
+    return at.CreateConstInBoundsGEP2_64(array, at.CreateAlloca(array), 0, 0);
   }
   // A copy of the argument block (`block`) whose inputs are a copy too (`inputs`), for
   // calling pieces or formulas at other inputs than the caller's.
@@ -94,10 +118,13 @@ class SchemeCodegen {
     llvm::Value* block;   // i8*: a JitArgs
     llvm::Value* inputs;  // i64*: its inputs
   };
+  // Both are arrays at the top of the function's entry block: static allocas, which the
+  // inliner moves to its caller's entry and SROA turns into registers in the first pass after
+  // it (an alloca of a count, `alloca T, i64 N`, waits for instcombine to become one).
   ArgsCopy copy_args(llvm::Value* args, llvm::Value* inputs) {
     constexpr unsigned kFields = kArgsFieldCount, kInputs = static_cast<unsigned>(kInputCount);
-    auto* block = b_.CreateAlloca(i64()->getPointerTo(), ci(kFields));
-    auto* copy = b_.CreateAlloca(i64(), ci(kInputs));
+    auto* block = entry_array(i64()->getPointerTo(), kFields);
+    auto* copy = entry_array(i64(), kInputs);
     auto* fields = b_.CreateBitCast(args, i64()->getPointerTo()->getPointerTo());
     for (unsigned k = 0; k < kFields; ++k)
       b_.CreateStore(b_.CreateLoad(i64()->getPointerTo(), b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), fields, k)),
@@ -113,10 +140,10 @@ class SchemeCodegen {
     const auto [block, copy] = copy_args(args, inputs);
     auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Now)));
     auto* age = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Age)));
-    auto helper = m_.getOrInsertFunction("iwd_jit_business_time",
-                                         llvm::FunctionType::get(i64(), {ptr(), llvm::Type::getInt32Ty(ctx_), i64(), i64()}, false));
-    auto* business = b_.CreateCall(helper, {args, llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx_), static_cast<std::uint64_t>(calendar)),
-                                            b_.CreateSub(now, age), now});
+    auto* business = b_.CreateCall(calendar_helper("iwd_jit_business_time"),
+                                   {calls_args_ ? calls_args_ : args,
+                                    llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx_), static_cast<std::uint64_t>(calendar)),
+                                    b_.CreateSub(now, age), now});
     b_.CreateStore(business, b_.CreateConstInBoundsGEP1_64(i64(), copy, input_index(Input::Age)));
     b_.CreateStore(ci(calendar), b_.CreateConstInBoundsGEP1_64(i64(), copy, input_index(Input::AgeCalendar)));
     return block;
