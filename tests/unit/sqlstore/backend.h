@@ -7,12 +7,14 @@
 
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "pgstore/connection.h"
 #include "sqlstore/postgresql.h"
 #include "sqlstore/sqlite.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/temp_dir.h"
 
 namespace iwd::sqlstore::testing {
 
@@ -21,11 +23,7 @@ class BackendTest : public ::testing::TestWithParam<Dialect> {
   void SetUp() override {
     std::string error;
     if (GetParam() == Dialect::SQLite) {
-      dir = std::filesystem::temp_directory_path() /
-            ("iwd-sqlstore-" + std::to_string(getpid()) + "-" +
-             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir);
-      std::filesystem::create_directories(dir);
+      dir = tmp.emplace("iwd-sqlstore-").str();  // removed on every path (tests/support/temp_dir.h)
       db = open_sqlite(dir + "/store.db", &error);
     } else {
       cluster = iwd::testing::PgCluster::start(&error);
@@ -38,10 +36,11 @@ class BackendTest : public ::testing::TestWithParam<Dialect> {
   void TearDown() override {
     db.reset();
     conn.reset();
-    if (!dir.empty()) std::filesystem::remove_all(dir);
+    tmp.reset();
   }
   PgDatabase& pg() { return static_cast<PgDatabase&>(*db); }
 
+  std::optional<iwd::testing::TempDir> tmp;  // first: gone last, after what uses it
   std::string dir;
   std::unique_ptr<iwd::testing::PgCluster> cluster;
   std::unique_ptr<pgstore::Connection> conn;

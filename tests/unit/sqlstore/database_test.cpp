@@ -300,8 +300,8 @@ TEST(Ddl, NamesSqliteTypesForPostgresqlAsWholeWordsOutsideQuotes) {
 // A reader's file (history::Store::open_reader): opened read-only, never created, and what
 // would write is refused while reads go on.
 TEST(SqliteReadOnly, OpensAFileWithoutCreatingItAndRefusesWrites) {
-  const std::string path = std::filesystem::temp_directory_path() / ("iwd-sqlstore-ro-" + std::to_string(getpid()) + ".db");
-  std::filesystem::remove(path);
+  const iwd::testing::TempDir tmp("iwd-sqlstore-ro-");  // removed on every path (tests/support/temp_dir.h)
+  const std::string path = tmp.str() + "/store.db";
   std::string error;
   EXPECT_FALSE(open_sqlite(path, &error, true));
   EXPECT_NE(error.find(path), std::string::npos) << error;
@@ -320,9 +320,6 @@ TEST(SqliteReadOnly, OpensAFileWithoutCreatingItAndRefusesWrites) {
   const Status refused = reader->exec("INSERT INTO t (k) VALUES (2)");
   EXPECT_EQ(refused.code, Code::Failed);
   EXPECT_NE(refused.message.find("readonly"), std::string::npos) << refused.message;
-  keys.reset();
-  reader.reset();
-  std::filesystem::remove(path);
 }
 
 }  // namespace

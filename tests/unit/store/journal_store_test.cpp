@@ -8,6 +8,7 @@
 #include <chrono>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,7 @@
 #include "server/bundle_key.h"
 #include "server/journal.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/temp_dir.h"
 
 namespace iwd::server {
 namespace {
@@ -29,9 +31,7 @@ class StoreTest : public ::testing::TestWithParam<Dialect> {
   void SetUp() override {
     std::string error;
     if (GetParam() == Dialect::SQLite) {
-      dir_ = std::filesystem::temp_directory_path() /
-             ("iwd-store-" + std::to_string(getpid()) + "-" + ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir_);
+      dir_ = tmp_.emplace("iwd-store-").path();  // removed on every path (tests/support/temp_dir.h)
     } else {
       cluster_ = iwd::testing::PgCluster::start(&error);
       ASSERT_TRUE(cluster_) << error;
@@ -45,7 +45,7 @@ class StoreTest : public ::testing::TestWithParam<Dialect> {
   }
   void TearDown() override {
     journal_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    tmp_.reset();
   }
   std::unique_ptr<Journal> open(std::string* error, const std::string& workspace = "default", std::int64_t epoch = 1) {
     if (GetParam() == Dialect::SQLite) return Journal::open(dir_.string(), JournalFault{}, error);
@@ -79,6 +79,7 @@ class StoreTest : public ::testing::TestWithParam<Dialect> {
     }
   }
 
+  std::optional<iwd::testing::TempDir> tmp_;  // first: gone last, after what uses it
   std::filesystem::path dir_;
   std::unique_ptr<iwd::testing::PgCluster> cluster_;
   std::unique_ptr<pgstore::Connection> admin_;

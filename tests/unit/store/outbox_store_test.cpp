@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,6 +25,7 @@
 #include "pgstore/schema.h"
 #include "server/journal.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/support/temp_dir.h"
 
 namespace iwd::server {
 namespace {
@@ -37,9 +39,7 @@ class OutboxStoreTest : public ::testing::TestWithParam<Dialect> {
   void SetUp() override {
     std::string error;
     if (GetParam() == Dialect::SQLite) {
-      dir_ = std::filesystem::temp_directory_path() / ("iwd-outbox-store-" + std::to_string(getpid()) + "-" +
-                                                       ::testing::UnitTest::GetInstance()->current_test_info()->name());
-      std::filesystem::remove_all(dir_);
+      dir_ = tmp_.emplace("iwd-outbox-store-").path();  // removed on every path (tests/support/temp_dir.h)
       journal_ = Journal::open(dir_.string(), JournalFault{}, &error);
     } else {
       cluster_ = iwd::testing::PgCluster::start(&error);
@@ -64,7 +64,7 @@ class OutboxStoreTest : public ::testing::TestWithParam<Dialect> {
     if (listening_.joinable()) listening_.join();
     outbox_.reset();
     journal_.reset();
-    if (!dir_.empty()) std::filesystem::remove_all(dir_);
+    tmp_.reset();
   }
   // Records of captures of `items`, numbered after the last, added in the journal's open
   // transaction with a line.
@@ -142,6 +142,7 @@ class OutboxStoreTest : public ::testing::TestWithParam<Dialect> {
   }
 
   static constexpr const char* kSecret = "a-secret-of-sixteen-or-more";
+  std::optional<iwd::testing::TempDir> tmp_;  // first: gone last, after what uses it
   std::filesystem::path dir_;
   std::unique_ptr<iwd::testing::PgCluster> cluster_;
   std::unique_ptr<pgstore::Connection> admin_;
