@@ -103,7 +103,8 @@ Status Connection::connect(const std::string& what) {
 // SIGSTOPped backend: statement_timeout is the server's own and never fires then). So the query
 // is sent and its answer awaited with poll() up to the statement timeout and a grace second;
 // past that the connection is dropped (the next call connects again) and the call is
-// Unavailable. *r: the first result (null when libpq has none: the connection failed).
+// Unavailable. *r: the first result, or a later one that is an error (null when libpq has none:
+// the connection failed).
 Status Connection::send_and_wait(const std::string& what, const std::function<int(pg_conn*)>& send, pg_result** r) {
   if (send(conn_)) {
     const auto deadline = std::chrono::steady_clock::now() + options_.statement_timeout + std::chrono::seconds(1);
@@ -130,7 +131,16 @@ Status Connection::send_and_wait(const std::string& what, const std::function<in
     }
   }
   *r = PQgetResult(conn_);
-  while (PGresult* more = PQgetResult(conn_)) PQclear(more);  // one statement: nothing more, but libpq wants NULL
+  // One statement, but its implicit transaction commits after the statement's own answer: a
+  // commit refused then (a deferred check) comes as a second result, and is the call's answer.
+  while (PGresult* more = PQgetResult(conn_)) {
+    if (PQresultStatus(more) == PGRES_FATAL_ERROR && (!*r || PQresultStatus(*r) != PGRES_FATAL_ERROR)) {
+      if (*r) PQclear(*r);
+      *r = more;
+    } else {
+      PQclear(more);
+    }
+  }
   return {};
 }
 
@@ -163,8 +173,10 @@ Status Connection::call(const std::string& what, const std::function<int(pg_conn
   if (PQstatus(conn_) != CONNECTION_OK || unavailable_state(sqlstate) || !r)
     return Status::fail(Code::Unavailable, fmt::format("cannot {}: PostgreSQL is unavailable: {}", what, words));
   if (sqlstate == kFencedState) return Status::fail(Code::Fenced, fmt::format("cannot {}: {}", what, words));
-  return Status::fail(Code::Failed, fmt::format("cannot {}: PostgreSQL refused: {} (SQLSTATE {})", what, words,
-                                                sqlstate.empty() ? "none" : sqlstate));
+  Status refused = Status::fail(Code::Failed, fmt::format("cannot {}: PostgreSQL refused: {} (SQLSTATE {})", what, words,
+                                                          sqlstate.empty() ? "none" : sqlstate));
+  refused.sqlstate = sqlstate;
+  return refused;
 }
 
 std::string array_literal(const std::vector<std::string>& values) {

@@ -1,8 +1,12 @@
 #include "pgstore/schema.h"
 
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
 #include <mutex>
 #include <set>
 #include <string>
+#include <thread>
 
 namespace iwd::pgstore {
 
@@ -377,21 +381,76 @@ $do$)sql";
 
 }  // namespace
 
+namespace {
+
+// The texts above, in the order they run: their digest is the schema's version.
+constexpr const char* kBlocks[][2] = {{"create the tables of iwd", kSchema},
+                                      {"create the tables of the journal store", kStoreSchema},
+                                      {"create the tables of the notifications", kNotifySchema},
+                                      {"create the tables of the event history", kHistorySchema},
+                                      {"create the workspaces' catalog", kWorkspacesSchema}};
+
+std::string schema_digest() {
+  std::uint64_t h = 14695981039346656037ULL;  // FNV-1a, 64 bits: the same on every build of these texts
+  for (const auto& block : kBlocks)
+    for (const char* p = block[1]; *p; ++p) h = (h ^ static_cast<unsigned char>(*p)) * 1099511628211ULL;
+  char out[17];
+  std::snprintf(out, sizeof out, "%016llx", static_cast<unsigned long long>(h));
+  return out;
+}
+
+// A block that lost a deadlock or a serialization race with another process's DDL or writes
+// (PostgreSQL rolled it back: nothing of it stays) runs again, a few times.
+Status exec_retried(Connection& c, const char* what, const char* sql) {
+  Status s;
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    s = c.exec(what, sql);
+    if (s.ok() || (s.sqlstate != "40P01" && s.sqlstate != "40001")) return s;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20 + 40 * attempt));
+  }
+  return s;
+}
+
+}  // namespace
+
 Status create_schema(Connection& c) {
-  // Once per database in a process: CREATE OR REPLACE of a trigger or a view locks its table
-  // against every writer until the DDL commits, and each workspace's lease and journal open
-  // through here, so a workspace created under load would stall (and time out) on the others'.
+  // Once per database in a process, and only when the database's schema is not this build's:
+  // CREATE OR REPLACE of a trigger or a view locks its table against every writer until the
+  // DDL commits, so a node starting (or a workspace created) under load would stall the other
+  // nodes' commits, and two processes' DDL beside each other's writes can deadlock (one is
+  // rolled back: it runs again).
   static std::mutex mu;
   static std::set<std::string> made;  // by conninfo
   {
     std::lock_guard<std::mutex> lock(mu);
     if (made.count(c.conninfo())) return {};
   }
-  if (Status s = c.exec("create the tables of iwd", kSchema); !s.ok()) return s;
-  if (Status s = c.exec("create the tables of the journal store", kStoreSchema); !s.ok()) return s;
-  if (Status s = c.exec("create the tables of the notifications", kNotifySchema); !s.ok()) return s;
-  if (Status s = c.exec("create the tables of the event history", kHistorySchema); !s.ok()) return s;
-  if (Status s = c.exec("create the workspaces' catalog", kWorkspacesSchema); !s.ok()) return s;
+  const std::string digest = schema_digest();
+  Rows rows;
+  const Status read = c.exec("read the schema's version", "SELECT digest FROM iwd_schema_version WHERE name = 'iwd'", {}, &rows);
+  if (read.code == Code::Unavailable) return read;
+  const bool current = read.ok() && rows.size() == 1 && rows.at(0, 0) == digest;  // an error: no such table yet
+  if (!current) {
+    for (const auto& block : kBlocks)
+      if (Status s = exec_retried(c, block[0], block[1]); !s.ok()) return s;
+    static constexpr const char* kVersion = R"sql(
+DO $do$
+BEGIN
+  PERFORM pg_advisory_xact_lock(hashtext('iwd_pgstore_schema'));
+  CREATE TABLE IF NOT EXISTS iwd_schema_version (
+    name text PRIMARY KEY,
+    digest text NOT NULL,
+    at timestamptz NOT NULL DEFAULT now());
+END
+$do$)sql";
+    if (Status s = exec_retried(c, "create the schema's version table", kVersion); !s.ok()) return s;
+    if (Status s = c.exec("record the schema's version",
+                          "INSERT INTO iwd_schema_version (name, digest) VALUES ('iwd', $1) "
+                          "ON CONFLICT (name) DO UPDATE SET digest = EXCLUDED.digest, at = now()",
+                          {digest});
+        !s.ok())
+      return s;
+  }
   std::lock_guard<std::mutex> lock(mu);
   made.insert(c.conninfo());
   return {};

@@ -25,8 +25,14 @@ const char* code_name(Code c);  // "ok", "unavailable", "held", "fenced", "faile
 struct Status {
   Code code = Code::Ok;
   std::string message;  // empty when ok: one sentence otherwise
+  std::string sqlstate;  // PostgreSQL's code for a refusal (Failed), when it gave one: "40P01"...
 
-  static Status fail(Code c, std::string m) { return {c, std::move(m)}; }
+  static Status fail(Code c, std::string m) {
+    Status s;
+    s.code = c;
+    s.message = std::move(m);
+    return s;
+  }
   bool ok() const { return code == Code::Ok; }
 };
 
