@@ -96,6 +96,8 @@ class Workspace {
     return true;
   }
 
+  // A create's start found the name in the catalog (created meanwhile on another node).
+  bool exists() const { return exists_; }
   // The epoch its rows are written at (PostgreSQL only).
   std::int64_t epoch() const { return lease_ ? lease_->epoch() : pg_->epoch; }
   // Its lease is lost: nothing more is acknowledged (any thread).
@@ -139,6 +141,12 @@ class Workspace {
     error->clear();  // a refusal of a try before is not why a later step fails
     if (pg_->fresh) {
       pgstore::Connection conn(pg_->conninfo);
+      // Under the lease, the catalog says whether the name is taken: a create on a node that had
+      // not read the catalog since another node created it must not erase that workspace's rows.
+      std::vector<catalog::Entry> entries;
+      if (pgstore::Status s = catalog::list(conn, &entries); !s.ok()) return *error = s.message, false;
+      for (const catalog::Entry& e : entries)
+        if (e.name == name_) return exists_ = true, *error = fmt::format("workspace `{}` exists", name_), false;
       if (pgstore::Status s = catalog::erase(conn, name_, lease_->epoch()); !s.ok()) return *error = s.message, false;
     }
     if (!(journal_ = Journal::open_postgresql(pg_->conninfo, name_, lease_->epoch(), error))) return false;
@@ -156,6 +164,7 @@ class Workspace {
   ServerConfig config_;
   std::optional<PgPlace> pg_;
   bool erase_ = false;  // forgotten by the catalog: its rows go once its engine stopped
+  bool exists_ = false;  // see exists()
   runtime::StringPool pool_;
   std::unique_ptr<Journal> journal_;
   std::unique_ptr<StoreLease> lease_;

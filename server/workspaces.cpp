@@ -314,6 +314,11 @@ void WorkspaceRegistry::retire(std::shared_ptr<Workspace> ws) {
 }
 
 Reply WorkspaceRegistry::create(const std::string& name, const nlohmann::json& body) {
+  const auto began = std::chrono::steady_clock::now();
+  auto ms_since = [](std::chrono::steady_clock::time_point t) {
+    return static_cast<long long>(
+        std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t).count());
+  };
   const fs::path folder = fs::path(d_.data) / "workspaces" / name;
   nlohmann::json settings = body;
   settings.erase("rules");
@@ -345,6 +350,7 @@ Reply WorkspaceRegistry::create(const std::string& name, const nlohmann::json& b
     refused.body["error"]["diagnostics"] = diagnostics_json(diagnostics);
     return refused;
   }
+  const long long compiled_ms = ms_since(began);
   std::error_code ec;
   const bool pg = ws->in_postgresql();
   if (!pg) fs::remove_all(folder, ec);  // a create cut short left it (no workspace.json: never acknowledged)
@@ -354,14 +360,18 @@ Reply WorkspaceRegistry::create(const std::string& name, const nlohmann::json& b
   if (!ws->start(std::move(rules), clock_, &why) ||
       !(pg ? ws->record(stored.dump(), &why)
            : write_durably(folder / kSettingsFile, stored.dump(2) + "\n", &why) && sync_path(folder.parent_path()))) {
+    const bool exists = ws->exists();
     ws.reset();
     if (!pg) fs::remove_all(folder, ec);
+    if (exists) return error_reply(409, "workspace_exists", fmt::format("workspace `{}` exists", name));
     return error_reply(503, "create_failed", fmt::format("workspace `{}` was not created: {}", name, why));
   }
   const std::string label = ws->engine().ruleset_label();
+  const long long started_ms = ms_since(began);
   if (node_) {  // created under a lease of its own, then handed to the node its placement names
     ServerConfig settings_kept = ws->config();
     ws.reset();  // its engine stops and its lease is released
+    const long long released_ms = ms_since(began);
     {
       std::lock_guard<std::mutex> lock(mu_);
       known_[name] = Known{std::move(settings_kept), std::nullopt};
@@ -375,8 +385,15 @@ Reply WorkspaceRegistry::create(const std::string& name, const nlohmann::json& b
     while (!served() && std::chrono::steady_clock::now() < until) std::this_thread::sleep_for(std::chrono::milliseconds(20));
     ojson body = describe(name, "api", label);
     body["owner"] = owner_of(name).value_or("");
+    std::fprintf(stderr,
+                 "iwd serve: workspace %s created (rules compiled at %lld ms, stored at %lld, its lease released at %lld, "
+                 "%s at %lld ms)\n",
+                 name.c_str(), compiled_ms, started_ms, released_ms,
+                 served() ? "served" : "not served yet", ms_since(began));
     return Reply{201, std::move(body)};
   }
+  std::fprintf(stderr, "iwd serve: workspace %s created (rules compiled at %lld ms, stored at %lld ms)\n", name.c_str(),
+               compiled_ms, started_ms);
   std::lock_guard<std::mutex> lock(mu_);
   live_[name] = std::move(ws);
   return Reply{201, describe(name, "api", label)};
@@ -475,10 +492,11 @@ std::vector<Route> WorkspaceRegistry::admin_routes() {
                    return res(error_reply(422, "no_rules", "`rules` is the workspace's rules: the text of an .iwd file, or "
                                                            "{\"files\": {NAME: TEXT}, \"root\": NAME}"));
                  std::lock_guard<std::mutex> lock(mu_);
-                 // A node knows the catalog's workspaces as of its last read: one of them that
-                 // another node served may have been deleted since, so the catalog is asked again.
+                 // A node knows the catalog's workspaces as of its last read: one created on another
+                 // node since is not known here yet, and one another node served may have been
+                 // deleted since, so the catalog is asked (and asked again under the create's lease).
                  auto k = known_.find(*name);
-                 const bool recheck = node_ && k != known_.end() && !k->second.rules && !live_.count(*name);
+                 const bool recheck = node_ && (k == known_.end() || !k->second.rules) && !live_.count(*name);
                  if (*name == "default" || live_.count(*name) || (k != known_.end() && !recheck) || creating_.count(*name))
                    return res(error_reply(409, "workspace_exists",
                                           fmt::format("workspace `{}` exists{}", *name, creating_.count(*name) ? " (being created)" : "")));

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Three `iwd serve --node` processes over one PostgreSQL cluster (issue 18, docs/deployment.md
 "Running nodes"): four declared workspaces placed over the nodes, each served by exactly one
-(the others proxy its requests there); one created over the API answered once served; creates in every workspace sent to its owner; kill -9
+(the others proxy its requests there); one created over the API answered once served, refused on every node after, and of two
+creates of one name at once one made, one refused; creates in every workspace sent to its owner; kill -9
 of the node serving the most: its workspaces taken by the others (acquired, recovered from the
 journal) and served again; every acknowledged create present afterwards, each workspace served by
 exactly one live node. Prints the takeover time of each workspace (kill to its first 201).
@@ -53,7 +54,10 @@ try:
     check(status == 200 and body.get("workspace") == "w1", f"another node proxies w1's requests to its owner: {status} {body}")
 
     # A workspace created over the API on one node: answered once a node serves it, named in `owner`.
+    asked = time.monotonic()
     status, body = call(nodes[0].port, "PUT", "/v1/admin/workspaces/made", {"rules": open(RULES).read()}, "")
+    print(f"figure: a create over the API answered in {time.monotonic() - asked:.2f} s; "
+          + "; ".join(line for line in nodes[0].logged().splitlines() if "workspace made created" in line))
     made_owner = [n for n in nodes if body and body.get("owner") == f"http://127.0.0.1:{n.port}"]
     check(status == 201 and made_owner, f"a create over the API names the node serving it: {status} {body}")
     if made_owner:
@@ -62,6 +66,20 @@ try:
     for n in nodes:
         status = call(n.port, "PUT", "/v1/admin/workspaces/made", {"rules": open(RULES).read()}, "")[0]
         check(status == 409, f"a second create of it on {n.name} is refused (409): {status}")
+
+    # Two creates of one new name at once on two nodes: one is made, the other refused (409) under
+    # its lease by the catalog, never made again over the first (which would erase its rows).
+    answers = {}
+
+    def race(n):
+        answers[n.name] = call(n.port, "PUT", "/v1/admin/workspaces/raced", {"rules": open(RULES).read()}, "")[0]
+
+    racers = [threading.Thread(target=race, args=(n,)) for n in nodes[1:]]
+    for t in racers:
+        t.start()
+    for t in racers:
+        t.join(timeout=30)
+    check(sorted(answers.values()) == [201, 409], f"two creates of one name at once: one 201, one 409: {answers}")
 
     by_port = {n.port: n for n in nodes}
     acknowledged = {ws: [] for ws in WORKSPACES}
