@@ -193,8 +193,10 @@ def paused_owner(cluster, nodes):
                   f"{[(s.status, s.body) for s in during if s.status != 201][:3]}")
         time.sleep(max(0.0, stopped + 3.5 - time.monotonic()))  # stopped well past its lease
     finally:
+        # Taken before the signal: the resumed node's answers can reach the clients' threads
+        # before this thread runs again (a loaded CI machine), and must count as after it.
+        resumed = time.monotonic()
         victim.proc.send_signal(signal.SIGCONT)
-    resumed = time.monotonic()
     # Right after it resumed, the old owner does not serve w1 at its old epoch: its own answer
     # (a forwarded request) is 503, unless it took w1 back since, at a higher epoch.
     status_after = victim.status("w1")
