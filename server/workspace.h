@@ -143,10 +143,9 @@ class Workspace {
       pgstore::Connection conn(pg_->conninfo);
       // Under the lease, the catalog says whether the name is taken: a create on a node that had
       // not read the catalog since another node created it must not erase that workspace's rows.
-      std::vector<catalog::Entry> entries;
-      if (pgstore::Status s = catalog::list(conn, &entries); !s.ok()) return *error = s.message, false;
-      for (const catalog::Entry& e : entries)
-        if (e.name == name_) return exists_ = true, *error = fmt::format("workspace `{}` exists", name_), false;
+      bool taken = false;
+      if (pgstore::Status s = catalog::has(conn, name_, &taken); !s.ok()) return *error = s.message, false;
+      if (taken) return exists_ = true, *error = fmt::format("workspace `{}` exists", name_), false;
       if (pgstore::Status s = catalog::erase(conn, name_, lease_->epoch()); !s.ok()) return *error = s.message, false;
     }
     if (!(journal_ = Journal::open_postgresql(pg_->conninfo, name_, lease_->epoch(), error))) return false;

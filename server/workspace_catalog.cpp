@@ -41,6 +41,14 @@ pgstore::Status list(pgstore::Connection& c, std::vector<Entry>* out) {
   return {};
 }
 
+pgstore::Status has(pgstore::Connection& c, const std::string& name, bool* found) {
+  pgstore::Rows rows;
+  pgstore::Status s = c.exec("look the workspace up in the catalog", "SELECT 1 FROM iwd_workspaces WHERE workspace = $1",
+                             {name}, &rows);
+  if (s.ok()) *found = rows.size() > 0;
+  return s;
+}
+
 pgstore::Status record(pgstore::Connection& c, const Entry& entry, std::int64_t epoch) {
   return c.exec(fmt::format("record workspace {} in the catalog", entry.name),
                 "INSERT INTO iwd_workspaces (workspace, epoch, origin, settings) VALUES ($1, $2, $3, $4) "

@@ -23,6 +23,8 @@ struct Entry {
 
 // Every workspace of the catalog, by name.
 pgstore::Status list(pgstore::Connection& c, std::vector<Entry>* out);
+// Whether the catalog has a workspace named `name` (*found), read now.
+pgstore::Status has(pgstore::Connection& c, const std::string& name, bool* found);
 // Records `entry` at `epoch` (a create's last step: durable once this returns Ok). A row of the
 // same name and origin is left as it is (a declared workspace started again).
 pgstore::Status record(pgstore::Connection& c, const Entry& entry, std::int64_t epoch);

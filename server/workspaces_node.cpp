@@ -221,10 +221,9 @@ Reply WorkspaceRegistry::deployment_list() const {
 
 bool WorkspaceRegistry::still_in_catalog(const std::string& name, std::string* error) {
   pgstore::Connection conn(d_.store);
-  std::vector<catalog::Entry> entries;
-  if (pgstore::Status s = catalog::list(conn, &entries); !s.ok()) return *error = s.message, false;
-  for (const catalog::Entry& e : entries)
-    if (e.name == name) return true;
+  bool found = false;
+  if (pgstore::Status s = catalog::has(conn, name, &found); !s.ok()) return *error = s.message, false;
+  if (found) return true;
   std::lock_guard<std::mutex> lock(mu_);
   if (auto k = known_.find(name); k != known_.end() && !k->second.rules && !live_.count(name)) known_.erase(k);
   return false;
