@@ -7,21 +7,9 @@ import json
 import os
 import select
 import subprocess
-import sys
 import tempfile
 
-IWD = sys.argv[1]
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-RULES = os.path.join(ROOT, "examples", "leads.iwd")
-AT = "2026-11-23T15:00:00Z"
-failed = 0
-
-
-def check(cond, what):
-    global failed
-    if not cond:
-        failed += 1
-        print("FAIL:", what)
+from eval_lib import AT, IWD, RULES, check, finish
 
 
 def read_line(proc, timeout):
@@ -84,5 +72,4 @@ with tempfile.TemporaryDirectory() as tmp:
     r = subprocess.run([IWD, "eval", RULES, "--items", tmp, "--at", AT], capture_output=True, timeout=60)
     check(r.returncode == 2 and f"cannot read '{tmp}': Is a directory" in r.stderr.decode(), f"a folder: {r.stderr}")
 
-print("eval_stream:", "FAILED" if failed else "passed")
-sys.exit(1 if failed else 0)
+finish("eval_stream")

@@ -35,7 +35,10 @@ struct EvalOptions {
   std::string item, items, at, ages = "0h";
   std::vector<std::string> agents;
   bool no_jit = false, stats = false;
+  int threads = 0;  // --items' workers; 0: one a core, at most kMaxThreads
 };
+
+constexpr int kMaxThreads = 8;
 
 // Everything one run needs: the loaded ruleset (from source or a bundle) and the table the
 // runtime is handed (runtime/abi.h), through which every answer is computed.
@@ -351,10 +354,14 @@ class Printer {
   TimeWriter time_;
 };
 
-// A block of `--items` lines: decoded by the reader thread, then evaluated and printed.
+// A block of `--items` lines, taken from the input in order by one of the workers, then
+// decoded, evaluated and printed by it (issue 19: each worker does the whole of its blocks, so
+// that the work is split evenly over the cores; the blocks' outputs are written in input order).
 struct EvalBlock {
   struct Entry {
     std::size_t line = 0;
+    std::string_view text;  // the line, in the input's mapping or in `text` below
+    std::size_t offset = 0;  // into `text` while the block is being taken
     DecodedItem::Status status = DecodedItem::Ok;
     runtime::ItemRecord record;
     std::string error;
@@ -363,71 +370,78 @@ struct EvalBlock {
   static constexpr std::size_t kSize = 256;
   std::vector<Entry> entries{kSize};
   std::size_t used = 0;
-  // The batch entry point's answers for the entries decoded (Ok), in order, and its time.
+  std::uint64_t seq = 0;  // its place in the input: its output is written after the seq-1's
+  std::string text;  // the lines' bytes, when the input's lines do not stay valid
+  // The batch entry point's answers for the entries decoded (Ok), in order.
   std::vector<const runtime::ItemRecord*> records;
   std::vector<runtime::abi::BatchResult> results;
-  std::int64_t batch_ns = 0;
 };
 
-// The blocks between the reader thread and the one that answers: a few, going round; full
-// ones are handed over in input order, answered ones given back to be filled again.
-class EvalBlocks {
+// The input of `--items`, shared by the workers: each takes the next block of lines under its
+// lock (a pipe fed a line at a time: a block ends as soon as no more input is ready, so that
+// each line is answered before the next is sent), numbered in input order.
+class EvalInput {
  public:
-  EvalBlocks() {
-    for (auto& b : blocks_) empty_.push_back(&b);
-  }
-  // Reader: a block to fill (waits until one is given back).
-  EvalBlock* take_empty() {
-    std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return !empty_.empty(); });
-    EvalBlock* b = empty_.front();
-    empty_.pop_front();
+  explicit EvalInput(LineReader& in) : in_(in) {}
+  // The next lines into *b (their numbers, their text: views into the input when they stay
+  // valid, else copied into the block); false at the end of the input.
+  bool take(EvalBlock* b) {
+    std::lock_guard lock(mutex_);
     b->used = 0;
-    return b;
-  }
-  // Reader: hands a filled block over and takes the next to fill.
-  EvalBlock* hand_over(EvalBlock* b) {
-    {
-      std::lock_guard lock(mutex_);
-      full_.push_back(b);
+    b->text.clear();
+    const bool copy = !in_.stable();
+    std::string_view line;
+    while (!done_ && b->used < b->entries.size()) {
+      if (b->used != 0 && !in_.ready()) break;
+      if (!in_.next(&line)) {
+        done_ = true;
+        break;
+      }
+      ++lines_;
+      if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+      EvalBlock::Entry& entry = b->entries[b->used++];
+      entry.line = lines_;
+      entry.text = line;
+      if (copy) {
+        entry.offset = b->text.size();
+        b->text.append(line);
+      }
     }
-    changed_.notify_all();
-    return take_empty();
+    if (copy)
+      for (std::size_t k = 0; k < b->used; ++k)
+        b->entries[k].text = std::string_view(b->text).substr(b->entries[k].offset, b->entries[k].text.size());
+    if (b->used == 0) return false;
+    b->seq = seq_++;
+    return true;
   }
-  // Reader: at the end of the input, hands its last block over (if it holds lines).
-  void finish(EvalBlock* b) {
-    {
-      std::lock_guard lock(mutex_);
-      if (b->used != 0) full_.push_back(b);
-      else empty_.push_back(b);
-      done_ = true;
-    }
-    changed_.notify_all();
-  }
-  // Answerer: the next full block in input order; null once the reader has finished and
-  // every block it filled has been taken.
-  EvalBlock* take_full() {
+
+ private:
+  LineReader& in_;
+  std::mutex mutex_;
+  std::size_t lines_ = 0;
+  std::uint64_t seq_ = 0;
+  bool done_ = false;
+};
+
+// The workers' turns at writing: a block's output goes out once every block before it has.
+class OutputTurns {
+ public:
+  void wait(std::uint64_t seq) {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [this] { return !full_.empty() || done_; });
-    if (full_.empty()) return nullptr;
-    EvalBlock* b = full_.front();
-    full_.pop_front();
-    return b;
+    changed_.wait(lock, [&] { return next_ == seq; });
   }
-  void give_back(EvalBlock* b) {
+  void done() {
     {
       std::lock_guard lock(mutex_);
-      empty_.push_back(b);
+      ++next_;
     }
     changed_.notify_all();
   }
 
  private:
-  std::array<EvalBlock, 4> blocks_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::deque<EvalBlock*> empty_, full_;
-  bool done_ = false;
+  std::uint64_t next_ = 0;
 };
 
 // Whether a function of the rules reads the item's `id` (else the decoder need not intern it).
@@ -489,20 +503,17 @@ int run_eval(const EvalOptions& opts) {
       return kExitUsage;
     }
   const std::vector<runtime::abi::Agent> views = agents->views();
-  Printer printer(*e.table, e.pool, age_texts, views.size());
-
   // A capture the runtime refuses or rejects is a result: {"rejected": "..."}, worded as the
   // runtime words it; what is not an item at all is an input error.
   std::int64_t eval_ns = 0, count = 0;
-  OutBuf out;
-  auto put_message = [&out](std::string_view key, std::string_view message) {
+  auto put_message = [](OutBuf& out, std::string_view key, std::string_view message) {
     out.lit("{\"");
     out.put(key);
     out.lit("\":");
     out.put_json(message);
     out.lit("}\n");
   };
-  auto write_out = [&out] {
+  auto write_out = [](const OutBuf& out) {
     const std::string_view text = out.view();
     std::cout.write(text.data(), static_cast<std::streamsize>(text.size())).flush();
   };
@@ -510,13 +521,15 @@ int run_eval(const EvalOptions& opts) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
   };
   if (!opts.item.empty()) {
+    Printer printer(*e.table, e.pool, age_texts, views.size());
+    OutBuf out;
     DecodedItem item = decode_eval_item(e.rules->schema(), e.pool, opts.item, at);
     if (item.status == DecodedItem::BadInput) {
       std::cerr << "iwd eval: --item: " << item.error << "\n";
       return kExitUsage;
     }
     if (item.status == DecodedItem::Refused) {
-      put_message("rejected", item.error);
+      put_message(out, "rejected", item.error);
     } else {
       Answers answers;
       const auto t0 = std::chrono::steady_clock::now();
@@ -524,7 +537,7 @@ int run_eval(const EvalOptions& opts) {
       eval_ns += since(t0);
       printer.print(answers, out);
     }
-    write_out();
+    write_out(out);
     count = 1;
   } else {
     const int fd = opts.items == "-" ? STDIN_FILENO : ::open(opts.items.c_str(), O_RDONLY | O_CLOEXEC);
@@ -533,74 +546,72 @@ int run_eval(const EvalOptions& opts) {
       return kExitUsage;
     }
     LineReader in(fd);
-    ItemDecoder decoder(e.rules->schema(), e.pool, at, reads_id(e.rules->program()));
-    // Items a block at a time: their classification, clock and first priority in one call of
-    // the table's batch entry point (runtime/abi.h), the rest per item; printed in input order.
-    // A block is answered when full, or as soon as no more input is ready, so that a pipe fed
-    // a line at a time gets each answer before it sends the next. Two threads share the work
-    // (issue 19): a reader reads and decodes blocks while this thread evaluates and prints the
-    // ones before, handed over in order through `Blocks`; the blocks' records' and answers'
-    // storage is reused.
-    // The reader asks the batch entry point for a block before it hands it over (the work split
-    // about evenly: decoding and the batch there, the rest of the evaluation and printing here).
-    auto batch = [&](EvalBlock& block) {
-      block.records.clear();
-      for (std::size_t k = 0; k < block.used; ++k)
-        if (block.entries[k].status == DecodedItem::Ok) block.records.push_back(&block.entries[k].record);
-      block.results.resize(block.records.size());
-      const auto t0 = std::chrono::steady_clock::now();
-      runtime::abi::evaluate_batch(*e.table, block.records.data(), static_cast<std::uint32_t>(block.records.size()), at,
-                                   ages.front(), block.results.data());
-      block.batch_ns = since(t0);
+    EvalInput input(in);
+    OutputTurns turns;
+    const bool ids_read = reads_id(e.rules->program());
+    // Items a block at a time, by `threads` workers (issue 19): each takes the next block of
+    // lines from the input, decodes it, asks the table's batch entry point (runtime/abi.h) for
+    // the block's classifications, clocks and first priorities in one call and the rest per
+    // item, prints it into a buffer of its own, and writes it once the blocks before it are
+    // written. A worker's decoder, printer and block are its own (their caches too), the
+    // string pool and the table are shared (both safe to use from several threads).
+    struct Worker {
+      ItemDecoder decoder;
+      Printer printer;
+      EvalBlock block;
+      OutBuf out;
+      std::int64_t eval_ns = 0, count = 0;
     };
-    auto answer = [&](EvalBlock& block) {
-      const auto t0 = std::chrono::steady_clock::now();
-      for (std::size_t k = 0, r = 0; k < block.used; ++k) {
-        EvalBlock::Entry& entry = block.entries[k];
-        if (entry.status == DecodedItem::Ok) evaluate(*e.table, entry.record, ages, views, at, entry.answers, &block.results[r++]);
-      }
-      eval_ns += block.batch_ns;
-      eval_ns += since(t0);
-      out.clear();
-      for (std::size_t k = 0; k < block.used; ++k) {
-        const EvalBlock::Entry& entry = block.entries[k];
-        if (entry.status == DecodedItem::BadInput) {
-          put_message("error", fmt::format("line {}: {}", entry.line, entry.error));
-          continue;
+    auto work = [&](Worker& w) {
+      EvalBlock& block = w.block;
+      while (input.take(&block)) {
+        for (std::size_t k = 0; k < block.used; ++k) {
+          EvalBlock::Entry& entry = block.entries[k];
+          entry.status = w.decoder.decode(entry.text, &entry.record, &entry.error);
         }
-        if (entry.status == DecodedItem::Refused) put_message("rejected", entry.error);
-        else printer.print(entry.answers, out);
-        ++count;
+        block.records.clear();
+        for (std::size_t k = 0; k < block.used; ++k)
+          if (block.entries[k].status == DecodedItem::Ok) block.records.push_back(&block.entries[k].record);
+        block.results.resize(block.records.size());
+        const auto t0 = std::chrono::steady_clock::now();
+        runtime::abi::evaluate_batch(*e.table, block.records.data(), static_cast<std::uint32_t>(block.records.size()), at,
+                                     ages.front(), block.results.data());
+        for (std::size_t k = 0, r = 0; k < block.used; ++k) {
+          EvalBlock::Entry& entry = block.entries[k];
+          if (entry.status == DecodedItem::Ok)
+            evaluate(*e.table, entry.record, ages, views, at, entry.answers, &block.results[r++]);
+        }
+        w.eval_ns += since(t0);
+        w.out.clear();
+        for (std::size_t k = 0; k < block.used; ++k) {
+          const EvalBlock::Entry& entry = block.entries[k];
+          if (entry.status == DecodedItem::BadInput) {
+            put_message(w.out, "error", fmt::format("line {}: {}", entry.line, entry.error));
+            continue;
+          }
+          if (entry.status == DecodedItem::Refused) put_message(w.out, "rejected", entry.error);
+          else w.printer.print(entry.answers, w.out);
+          ++w.count;
+        }
+        turns.wait(block.seq);
+        write_out(w.out);
+        turns.done();
       }
-      write_out();
     };
-    EvalBlocks blocks;
-    std::thread reader([&] {
-      EvalBlock* block = blocks.take_empty();
-      std::string_view line;
-      for (std::size_t n = 1;; ++n) {
-        if (block->used != 0 && !in.ready()) {
-          batch(*block);
-          block = blocks.hand_over(block);
-        }
-        if (!in.next(&line)) break;
-        if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-        EvalBlock::Entry& entry = block->entries[block->used++];
-        entry.line = n;
-        entry.status = decoder.decode(line, &entry.record, &entry.error);
-        if (block->used == block->entries.size()) {
-          batch(*block);
-          block = blocks.hand_over(block);
-        }
-      }
-      if (block->used != 0) batch(*block);
-      blocks.finish(block);
-    });
-    while (EvalBlock* block = blocks.take_full()) {
-      answer(*block);
-      blocks.give_back(block);
+    std::deque<Worker> workers;
+    const int threads =
+        opts.threads != 0 ? opts.threads : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kMaxThreads);
+    for (int k = 0; k < threads; ++k)
+      workers.push_back(Worker{ItemDecoder(e.rules->schema(), e.pool, at, ids_read),
+                               Printer(*e.table, e.pool, age_texts, views.size()), EvalBlock{}, OutBuf{}});
+    std::vector<std::thread> others;
+    for (std::size_t k = 1; k < workers.size(); ++k) others.emplace_back(work, std::ref(workers[k]));
+    work(workers[0]);
+    for (std::thread& t : others) t.join();
+    for (const Worker& w : workers) {
+      eval_ns += w.eval_ns;
+      count += w.count;
     }
-    reader.join();
     if (fd != STDIN_FILENO) ::close(fd);
     if (!in.error().empty()) {
       std::cerr << "iwd eval: cannot read '" << opts.items << "': " << in.error() << "\n";
@@ -626,6 +637,11 @@ void register_eval(CLI::App& app) {
   cmd->add_option("--agent", opts->agents,
                   "An agent as `iwd serve` takes it: {\"id\": \"...\", \"skills\": {...}, \"groups\": [...], \"attributes\": {...}}");
   cmd->add_flag("--no-jit", opts->no_jit, "Use the reference interpreter");
+  cmd->add_option("--threads", opts->threads,
+                  fmt::format("Threads that decode, evaluate and print --items' lines, each a block at a time "
+                              "(default: one a core, at most {})",
+                              kMaxThreads))
+      ->check(CLI::Range(1, 64));
   cmd->add_flag("--stats", opts->stats, "Print the item count and the evaluation time per item on stderr");
   cmd->callback([opts] { set_exit_code(run_eval(*opts)); });
 }

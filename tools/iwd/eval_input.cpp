@@ -1,6 +1,8 @@
 #include "tools/iwd/eval_input.h"
 
 #include <poll.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -393,6 +395,26 @@ DecodedItem::Status ItemDecoder::decode(std::string_view text, runtime::ItemReco
   return decode_by_runtime(schema_, pool_, text, at_, rec, error);
 }
 
+LineReader::LineReader(int fd) : fd_(fd) {
+  // A regular file is mapped from the descriptor's offset on (standard input may be a file
+  // another program read the start of); anything else, or a map refused, is read.
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) return;
+  const off_t offset = ::lseek(fd, 0, SEEK_CUR);
+  if (offset < 0 || offset >= st.st_size) return;
+  void* map = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
+  if (map == MAP_FAILED) return;
+  ::madvise(map, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
+  map_ = static_cast<const char*>(map);
+  map_size_ = static_cast<std::size_t>(st.st_size);
+  pos_ = static_cast<std::size_t>(offset);
+  eof_ = true;
+}
+
+LineReader::~LineReader() {
+  if (map_) ::munmap(const_cast<char*>(map_), map_size_);
+}
+
 bool LineReader::fill() {
   if (eof_) return false;
   // Drop the lines already returned, then read after what remains of a partial line.
@@ -411,24 +433,25 @@ bool LineReader::fill() {
 
 bool LineReader::next(std::string_view* line) {
   for (;;) {
-    const std::size_t nl = nl_ != std::string::npos ? nl_ : buf_.find('\n', pos_);
+    const std::size_t nl = nl_ != std::string::npos ? nl_ : data().find('\n', pos_);
     nl_ = std::string::npos;
     if (nl != std::string::npos) {
-      *line = std::string_view(buf_).substr(pos_, nl - pos_);
+      *line = data().substr(pos_, nl - pos_);
       pos_ = nl + 1;
       return true;
     }
     if (!fill()) break;
   }
-  if (pos_ == buf_.size()) return false;
-  *line = std::string_view(buf_).substr(pos_);  // the last line, without its '\n'
-  pos_ = buf_.size();
+  const std::string_view rest = data();
+  if (pos_ >= rest.size()) return false;
+  *line = rest.substr(pos_);  // the last line, without its '\n'
+  pos_ = rest.size();
   return true;
 }
 
 bool LineReader::ready() {
   if (eof_) return true;
-  if (nl_ == std::string::npos) nl_ = buf_.find('\n', pos_);  // kept for next()
+  if (nl_ == std::string::npos) nl_ = data().find('\n', pos_);  // kept for next()
   if (nl_ != std::string::npos) return true;
   pollfd p{fd_, POLLIN, 0};
   return ::poll(&p, 1, 0) != 0;  // an error too: next() will not wait to report it
