@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <type_traits>
 
 #include <fmt/format.h>
@@ -30,7 +31,48 @@ std::string check_ranges(const std::vector<std::pair<int, int>>& ranges, const s
 
 }  // namespace
 
+// The open-time table: the open intervals of a window in time order, touching ones joined,
+// in seconds from the window's start (every boundary the walk gives is a whole second: a
+// range's minute or a UTC offset change), each with the open seconds before it; and per UTC
+// day of the window the first interval ending after that day's start, so that finding an
+// instant's interval is an index and a step or two.
+struct BusinessCalendar::OpenTimes {
+  struct Interval {
+    std::int32_t begin, end;  // seconds from `from`
+    std::int32_t before;      // open seconds of the window before `begin`
+  };
+  std::int64_t from = 0, to = 0;  // ms, UTC midnights
+  std::vector<Interval> intervals;
+  std::vector<std::uint32_t> first_of_day;  // per day of the window, and one past the last
+  std::int64_t total = 0;                   // open ms of the window
+
+  // Open ms in [from, x), x in [from, to]; *at: the index of the first interval ending after x.
+  std::int64_t before(std::int64_t x, std::size_t* at) const {
+    const std::int64_t rel = x - from;
+    std::size_t i = first_of_day[static_cast<std::size_t>(rel / kMsPerDay)];
+    while (i < intervals.size() && std::int64_t{intervals[i].end} * kMsPerSecond <= rel) ++i;
+    *at = i;
+    if (i == intervals.size()) return total;
+    const Interval& v = intervals[i];
+    return std::int64_t{v.before} * kMsPerSecond + std::max<std::int64_t>(0, rel - std::int64_t{v.begin} * kMsPerSecond);
+  }
+};
+
+OpenTimeWindow OpenTimeWindow::around(Instant now) {
+  return OpenTimeWindow{now - Duration::days(2 * 365), now + Duration::days(4 * 365 + 1)};
+}
+
+OpenTimeWindow BusinessCalendar::open_time_window() const {
+  if (!open_times_) return OpenTimeWindow{};
+  return OpenTimeWindow{Instant{open_times_->from}, Instant{open_times_->to}};
+}
+
 ParseResult<BusinessCalendar> BusinessCalendar::make(const CalendarSpec& spec) {
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch());
+  return make(spec, OpenTimeWindow::around(Instant{now.count()}));
+}
+
+ParseResult<BusinessCalendar> BusinessCalendar::make(const CalendarSpec& spec, OpenTimeWindow window) {
   using R = ParseResult<BusinessCalendar>;
   BusinessCalendar cal;
   cal.zone_ = TimeZone::find(spec.zone);
@@ -63,6 +105,52 @@ ParseResult<BusinessCalendar> BusinessCalendar::make(const CalendarSpec& spec) {
     if (!open && !ranges.empty() && !cal.hours_on(day).empty()) open = true;
   }
   if (!open) return R::failure("the calendar is never open");
+
+  // The table, from the walk itself. Its offsets are int32 seconds: at most 60 years.
+  const std::int64_t from = floor_div(std::clamp(window.from.ms_since_epoch, kFirstCountedMs, kEndCountedMs), kMsPerDay) * kMsPerDay;
+  const std::int64_t to = floor_div(std::clamp(window.to.ms_since_epoch, kFirstCountedMs, kEndCountedMs), kMsPerDay) * kMsPerDay;
+  if (to > from && to - from <= 60 * 366 * kMsPerDay) {
+    auto t = std::make_shared<OpenTimes>();
+    t->from = from;
+    t->to = to;
+    bool fits = true;
+    std::int64_t open_s = 0, last_end = std::numeric_limits<std::int64_t>::min();
+    cal.walk_forward(from, to, std::numeric_limits<std::int64_t>::max(), [&](std::int64_t b, std::int64_t e) {
+      b = std::max(b, from);
+      e = std::min(e, to);
+      if (b >= e) return true;
+      if (b < last_end) {  // the walk gives disjoint intervals in time order; never rely on it otherwise
+        fits = false;
+        return false;
+      }
+      const auto rb = static_cast<std::int32_t>((b - from) / kMsPerSecond), re = static_cast<std::int32_t>((e - from) / kMsPerSecond);
+      if (b == last_end) {
+        t->intervals.back().end = re;  // touching: one stretch of open time
+      } else {
+        if (t->intervals.size() == kMaxOpenTimeIntervals) {
+          fits = false;
+          return false;
+        }
+        t->intervals.push_back({rb, re, static_cast<std::int32_t>(open_s)});
+      }
+      open_s += re - rb;
+      last_end = e;
+      return true;
+    });
+    if (fits) {
+      t->total = open_s * kMsPerSecond;
+      const auto days = static_cast<std::size_t>((to - from) / kMsPerDay);
+      t->first_of_day.resize(days + 1);
+      std::size_t i = 0;
+      for (std::size_t d = 0; d <= days; ++d) {
+        const std::int64_t day_start = static_cast<std::int64_t>(d) * (kMsPerDay / kMsPerSecond);
+        while (i < t->intervals.size() && t->intervals[i].end <= day_start) ++i;
+        t->first_of_day[d] = static_cast<std::uint32_t>(i);
+      }
+      t->intervals.shrink_to_fit();
+      cal.open_times_ = std::move(t);
+    }
+  }
   return R::success(std::move(cal));
 }
 
@@ -145,6 +233,22 @@ bool BusinessCalendar::is_open(Instant t) const {
 
 Duration BusinessCalendar::business_time(Instant from, Instant to) const {
   if (to < from) return -business_time(to, from);
+  if (!open_times_) return business_time_walk(from, to);
+  // The part within the table's window from the table, the parts before and after it (if any)
+  // by the walk: open time adds up.
+  const OpenTimes& t = *open_times_;
+  const std::int64_t a = from.ms_since_epoch, z = to.ms_since_epoch;
+  if (z <= t.from || a >= t.to) return business_time_walk(from, to);
+  const std::int64_t lo = std::max(a, t.from), hi = std::min(z, t.to);
+  std::size_t i = 0, j = 0;
+  std::int64_t total = t.before(hi, &j) - t.before(lo, &i);
+  if (a < lo) total += business_time_walk(from, Instant{lo}).ms;
+  if (hi < z) total += business_time_walk(Instant{hi}, to).ms;
+  return Duration{total};
+}
+
+Duration BusinessCalendar::business_time_walk(Instant from, Instant to) const {
+  if (to < from) return -business_time_walk(to, from);
   // The work is linear in the days between the instants: bound it to the language's years.
   const std::int64_t a = std::clamp(from.ms_since_epoch, kFirstCountedMs, kEndCountedMs);
   const std::int64_t z = std::clamp(to.ms_since_epoch, kFirstCountedMs, kEndCountedMs);
@@ -160,6 +264,38 @@ Duration BusinessCalendar::business_time(Instant from, Instant to) const {
 }
 
 Instant BusinessCalendar::add_business(Instant t, Duration d) const {
+  if (d.ms == 0) return t;
+  const std::int64_t at = t.ms_since_epoch;
+  if (open_times_ && at >= open_times_->from && at <= open_times_->to) {
+    // The open ms of the window before the answer: the earliest instant reaching it counting
+    // forward, the latest counting back. Past the window's ends, the walk.
+    const OpenTimes& w = *open_times_;
+    std::size_t i = 0;
+    const std::int64_t here = w.before(at, &i);
+    const auto& v = w.intervals;
+    if (d.ms > 0 && d.ms <= w.total - here) {
+      const std::int64_t target = here + d.ms;
+      // The interval whose end reaches target: the last one starting with less open time
+      // before it (every interval is at least a second long).
+      const auto it = std::partition_point(v.begin() + static_cast<std::ptrdiff_t>(i), v.end(), [&](const OpenTimes::Interval& x) {
+        return std::int64_t{x.before} * kMsPerSecond < target;
+      });
+      const OpenTimes::Interval& x = *(it - 1);
+      return Instant{w.from + std::int64_t{x.begin} * kMsPerSecond + (target - std::int64_t{x.before} * kMsPerSecond)};
+    }
+    if (d.ms < 0 && -d.ms <= here) {
+      const std::int64_t target = here + d.ms;
+      // The last interval with no more open time before it than target (the latest instant).
+      const auto it = std::partition_point(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, v.size())),
+                                           [&](const OpenTimes::Interval& x) { return std::int64_t{x.before} * kMsPerSecond <= target; });
+      const OpenTimes::Interval& x = *(it - 1);
+      return Instant{w.from + std::int64_t{x.begin} * kMsPerSecond + (target - std::int64_t{x.before} * kMsPerSecond)};
+    }
+  }
+  return add_business_walk(t, d);
+}
+
+Instant BusinessCalendar::add_business_walk(Instant t, Duration d) const {
   if (d.ms > 0) return add_business(t, d, nullptr);
   if (d.ms == 0) return t;
   const std::int64_t at = t.ms_since_epoch;
@@ -181,7 +317,7 @@ Instant BusinessCalendar::add_business(Instant t, Duration d) const {
 }
 
 Instant BusinessCalendar::add_business(Instant t, Duration d, std::vector<std::pair<Instant, Instant>>* counted) const {
-  if (d.ms <= 0) return add_business(t, d);
+  if (d.ms <= 0) return add_business_walk(t, d);
   const std::int64_t at = t.ms_since_epoch;
   std::int64_t remaining = d.ms;
   std::int64_t result = 0;

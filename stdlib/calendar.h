@@ -33,6 +33,7 @@
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 #include <utility>
@@ -59,12 +60,35 @@ inline constexpr Instant kNever{std::numeric_limits<std::int64_t>::max()};
 inline constexpr Instant kNeverBefore{std::numeric_limits<std::int64_t>::min()};
 inline constexpr std::int64_t kMaxSearchDays = 36525;  // 100 years
 
+// The stretch of time a calendar's open-time table covers (BusinessCalendar::make): from and to
+// are taken down to a UTC midnight; an empty window (to <= from) builds no table.
+struct OpenTimeWindow {
+  Instant from, to;
+  // The default of make(spec): from two years before `now` to four years after it.
+  static OpenTimeWindow around(Instant now);
+};
+
 class BusinessCalendar {
  public:
   // Validates `spec`: the zone must be known (TimeZone::find), ranges well-formed, sorted and
   // not overlapping (touching is fine), (month, day) pairs real dates, and the calendar must be
   // open at some instant. closed_days need not be sorted; duplicates are fine.
+  //
+  // The open-time table. make() also lists the open intervals of `window` (by default the
+  // years around the present) with the running sums of their open time, so that
+  // business_time within the window is two lookups and a subtraction and add_business one
+  // lookup and a binary search, instead of a walk over local days. Outside the window (the
+  // part of a query that falls outside it), and for a calendar with more open intervals than
+  // the table holds (kMaxOpenTimeIntervals), the walk answers; so does add_business when
+  // asked for the counted intervals. The table is the walk's own output: every answer is the
+  // walk's to the millisecond (business_time_walk / add_business_walk are the oracle).
+  // Copies of a calendar share one table.
   static ParseResult<BusinessCalendar> make(const CalendarSpec& spec);
+  static ParseResult<BusinessCalendar> make(const CalendarSpec& spec, OpenTimeWindow window);
+  static constexpr std::size_t kMaxOpenTimeIntervals = 1u << 16;
+  // Whether the table was built, and the window it covers (empty without one).
+  bool has_open_time_table() const { return open_times_ != nullptr; }
+  OpenTimeWindow open_time_window() const;
 
   const TimeZone& zone() const { return *zone_; }
 
@@ -85,6 +109,10 @@ class BusinessCalendar {
   // The same for d > 0, also giving the open intervals the count went through, in time order:
   // the first starts at t or later, the last ends where the count ends (for explanations).
   Instant add_business(Instant t, Duration d, std::vector<std::pair<Instant, Instant>>* counted) const;
+  // The same answers computed by the walk over local days alone, never the table (the oracle
+  // of the table's differential tests).
+  Duration business_time_walk(Instant from, Instant to) const;
+  Instant add_business_walk(Instant t, Duration d) const;
 
   // t when open; else the start of the next open stretch; kNever if none within the limit.
   Instant next_open(Instant t) const;
@@ -121,6 +149,8 @@ class BusinessCalendar {
   std::vector<std::int64_t> closed_days_;      // sorted, unique
   std::array<std::uint32_t, 13> closed_yearly_{};  // bit d of [month] set when closed
   std::map<std::int64_t, std::vector<std::pair<int, int>>> special_days_;
+  struct OpenTimes;  // calendar.cpp
+  std::shared_ptr<const OpenTimes> open_times_;  // null: no table, the walk answers
 };
 
 // The time functions of LANGUAGE.md section 4 with a calendar: in the calendar's zone.
