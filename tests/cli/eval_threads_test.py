@@ -11,7 +11,7 @@ import os
 import subprocess
 import tempfile
 
-from eval_lib import AT, IWD, RULES, check, finish
+from eval_lib import AT, IWD, ROOT, RULES, check, finish
 
 
 def run(args, stdin=None, input_bytes=None):
@@ -102,6 +102,23 @@ with tempfile.TemporaryDirectory() as tmp:
             f.write(text)
         code, out, err = run(["--items", path])
         check(code == 0 and out == "", f"{name}: no answers, exit 0: {code} {out!r} {err!r}")
+
+    # What a worker's printer keeps from item to item (a process's terms as text, the date of
+    # `due`): items of processes with other terms (media, offer timeout, complete within) and
+    # other due dates, in a changing order, each answered as `--item` answers it alone.
+    blended = os.path.join(ROOT, "examples", "blended.iwd")
+    kinds = ["Call", "Case", "Case", "Call", "Call", "Case", "Call"]
+    mixed = ['{"kind": "%s", "captured_at": "2026-11-2%dT10:00:00Z"}' % (k, i % 3) for i, k in enumerate(kinds)]
+    path = os.path.join(tmp, "mixed.jsonl")
+    with open(path, "w") as f:
+        f.write("\n".join(mixed) + "\n")
+    r = subprocess.run([IWD, "eval", blended, "--at", AT, "--items", path, "--threads", "1"], capture_output=True,
+                       timeout=60)
+    alone = [subprocess.run([IWD, "eval", blended, "--at", AT, "--item", m], capture_output=True,
+                            timeout=60).stdout.decode() for m in mixed]
+    check(r.returncode == 0 and r.stdout.decode() == "".join(alone),
+          f"--items answers each item as --item: {r.stdout.decode()[:300]!r} against {alone[:2]!r}")
+    check(len(set(a[a.index('"terms"'):] for a in alone)) == 2, f"two processes' terms: {alone[:2]!r}")
 
     # A worker count out of range is a usage error naming the option.
     code, out, err = run(["--items", items, "--threads", "0"])

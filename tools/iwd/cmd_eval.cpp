@@ -13,6 +13,7 @@
 #include <deque>
 #include <iostream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string_view>
@@ -291,15 +292,9 @@ class Printer {
       if (!a.changes[i].exact) out.lit(",\"exact\":false");
       out.put('}');
     }
-    out.lit("],\"terms\":{\"offer_timeout\":");
-    duration(a.terms.offer_timeout, out);
-    out.lit(",\"complete_within\":");
-    duration(a.terms.complete_within, out);
-    out.lit(",\"expire_after\":");
-    duration(a.terms.expire_after, out);
-    out.lit(",\"media\":");
-    text(a.terms.media, out);
-    out.lit("},\"stages\":[");
+    out.lit("],\"terms\":");
+    terms(a.terms, out);
+    out.lit(",\"stages\":[");
     for (std::size_t k = 0; k < a.stages.size(); ++k) {
       static constexpr const char* kKinds[] = {"agent", "group", "skill"};
       const abi::Stage& st = a.stages[k];
@@ -332,6 +327,26 @@ class Printer {
   }
 
  private:
+  // The terms object, kept as text for the terms before (issue 19: a process's items mostly
+  // share theirs).
+  void terms(const runtime::abi::ProcessTerms& t, OutBuf& out) {
+    if (terms_text_.empty() || t.offer_timeout != terms_.offer_timeout || t.complete_within != terms_.complete_within ||
+        t.expire_after != terms_.expire_after || t.media != terms_.media) {
+      OutBuf piece;
+      piece.lit("{\"offer_timeout\":");
+      duration(t.offer_timeout, piece);
+      piece.lit(",\"complete_within\":");
+      duration(t.complete_within, piece);
+      piece.lit(",\"expire_after\":");
+      duration(t.expire_after, piece);
+      piece.lit(",\"media\":");
+      text(t.media, piece);
+      piece.put('}');
+      terms_ = t;
+      terms_text_ = piece.view();
+    }
+    out.put(terms_text_);
+  }
   void duration(std::int64_t ms, OutBuf& out) {
     if (ms == runtime::abi::kNone) {
       out.lit("null");
@@ -352,6 +367,8 @@ class Printer {
   std::vector<std::string> heads_;  // by process: `{"process":"...","department":...,"due":`
   std::vector<std::string> ages_;   // quoted
   TimeWriter time_;
+  runtime::abi::ProcessTerms terms_;  // the terms terms_text_ is the text of, when not empty
+  std::string terms_text_;
 };
 
 // A block of `--items` lines, taken from the input in order by one of the workers, then
@@ -423,25 +440,56 @@ class EvalInput {
   bool done_ = false;
 };
 
-// The workers' turns at writing: a block's output goes out once every block before it has.
-class OutputTurns {
+void write_out(const OutBuf& out) {
+  const std::string_view text = out.view();
+  std::cout.write(text.data(), static_cast<std::streamsize>(text.size())).flush();
+}
+
+// The blocks' outputs, written in input order (issue 19): a worker hands its block's output
+// over and goes on to its next block; whoever hands over the block every earlier one has been
+// written before writes it, and those after it already handed over. A worker waits only when
+// kPending outputs wait on an earlier block still being answered (it then holds no block, so the
+// one waited on is being answered by another worker).
+class OrderedOutput {
  public:
-  void wait(std::uint64_t seq) {
+  explicit OrderedOutput(std::size_t pending) : pending_(pending) {}
+  // A buffer to print the next block into, once fewer than kPending outputs wait to be written.
+  std::unique_ptr<OutBuf> buffer() {
     std::unique_lock lock(mutex_);
-    changed_.wait(lock, [&] { return next_ == seq; });
+    changed_.wait(lock, [this] { return ready_.size() < pending_; });
+    if (free_.empty()) return std::make_unique<OutBuf>();
+    std::unique_ptr<OutBuf> out = std::move(free_.back());
+    free_.pop_back();
+    return out;
   }
-  void done() {
-    {
-      std::lock_guard lock(mutex_);
+  // Hands the output of block `seq` over; writes it and what follows it when it is next.
+  void put(std::uint64_t seq, std::unique_ptr<OutBuf> out) {
+    std::unique_lock lock(mutex_);
+    ready_.emplace(seq, std::move(out));
+    if (writing_) return;  // the thread writing will find it
+    writing_ = true;
+    while (!ready_.empty() && ready_.begin()->first == next_) {
+      std::unique_ptr<OutBuf> text = std::move(ready_.begin()->second);
+      ready_.erase(ready_.begin());
+      lock.unlock();
+      write_out(*text);
+      text->clear();
+      lock.lock();
       ++next_;
+      free_.push_back(std::move(text));
+      changed_.notify_all();
     }
-    changed_.notify_all();
+    writing_ = false;
   }
 
  private:
+  const std::size_t pending_;
   std::mutex mutex_;
   std::condition_variable changed_;
-  std::uint64_t next_ = 0;
+  std::map<std::uint64_t, std::unique_ptr<OutBuf>> ready_;  // handed over, not yet written
+  std::vector<std::unique_ptr<OutBuf>> free_;
+  std::uint64_t next_ = 0;  // the block to write next
+  bool writing_ = false;   // a thread is writing (it writes every block that becomes next)
 };
 
 // Whether a function of the rules reads the item's `id` (else the decoder need not intern it).
@@ -513,10 +561,6 @@ int run_eval(const EvalOptions& opts) {
     out.put_json(message);
     out.lit("}\n");
   };
-  auto write_out = [](const OutBuf& out) {
-    const std::string_view text = out.view();
-    std::cout.write(text.data(), static_cast<std::streamsize>(text.size())).flush();
-  };
   auto since = [](std::chrono::steady_clock::time_point t0) {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - t0).count();
   };
@@ -547,24 +591,27 @@ int run_eval(const EvalOptions& opts) {
     }
     LineReader in(fd);
     EvalInput input(in);
-    OutputTurns turns;
     const bool ids_read = reads_id(e.rules->program());
+    const int threads =
+        opts.threads != 0 ? opts.threads : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kMaxThreads);
+    OrderedOutput output(2 * static_cast<std::size_t>(threads));
     // Items a block at a time, by `threads` workers (issue 19): each takes the next block of
     // lines from the input, decodes it, asks the table's batch entry point (runtime/abi.h) for
     // the block's classifications, clocks and first priorities in one call and the rest per
-    // item, prints it into a buffer of its own, and writes it once the blocks before it are
-    // written. A worker's decoder, printer and block are its own (their caches too), the
-    // string pool and the table are shared (both safe to use from several threads).
+    // item, prints it into a buffer, and hands that over to be written in input order. A
+    // worker's decoder, printer and block are its own (their caches too), the string pool and
+    // the table are shared (both safe to use from several threads).
     struct Worker {
       ItemDecoder decoder;
       Printer printer;
       EvalBlock block;
-      OutBuf out;
       std::int64_t eval_ns = 0, count = 0;
     };
     auto work = [&](Worker& w) {
       EvalBlock& block = w.block;
-      while (input.take(&block)) {
+      for (;;) {
+        std::unique_ptr<OutBuf> out = output.buffer();  // before the block: see OrderedOutput
+        if (!input.take(&block)) break;
         for (std::size_t k = 0; k < block.used; ++k) {
           EvalBlock::Entry& entry = block.entries[k];
           entry.status = w.decoder.decode(entry.text, &entry.record, &entry.error);
@@ -582,28 +629,23 @@ int run_eval(const EvalOptions& opts) {
             evaluate(*e.table, entry.record, ages, views, at, entry.answers, &block.results[r++]);
         }
         w.eval_ns += since(t0);
-        w.out.clear();
         for (std::size_t k = 0; k < block.used; ++k) {
           const EvalBlock::Entry& entry = block.entries[k];
           if (entry.status == DecodedItem::BadInput) {
-            put_message(w.out, "error", fmt::format("line {}: {}", entry.line, entry.error));
+            put_message(*out, "error", fmt::format("line {}: {}", entry.line, entry.error));
             continue;
           }
-          if (entry.status == DecodedItem::Refused) put_message(w.out, "rejected", entry.error);
-          else w.printer.print(entry.answers, w.out);
+          if (entry.status == DecodedItem::Refused) put_message(*out, "rejected", entry.error);
+          else w.printer.print(entry.answers, *out);
           ++w.count;
         }
-        turns.wait(block.seq);
-        write_out(w.out);
-        turns.done();
+        output.put(block.seq, std::move(out));
       }
     };
     std::deque<Worker> workers;
-    const int threads =
-        opts.threads != 0 ? opts.threads : std::clamp(static_cast<int>(std::thread::hardware_concurrency()), 1, kMaxThreads);
     for (int k = 0; k < threads; ++k)
       workers.push_back(Worker{ItemDecoder(e.rules->schema(), e.pool, at, ids_read),
-                               Printer(*e.table, e.pool, age_texts, views.size()), EvalBlock{}, OutBuf{}});
+                               Printer(*e.table, e.pool, age_texts, views.size()), EvalBlock{}});
     std::vector<std::thread> others;
     for (std::size_t k = 1; k < workers.size(); ++k) others.emplace_back(work, std::ref(workers[k]));
     work(workers[0]);

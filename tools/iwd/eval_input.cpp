@@ -183,6 +183,23 @@ class FlatReader {
       return true;
     }
     if (a.type == SlotType::Int || a.type == SlotType::Number) {
+      // An integer of 1 to 18 digits without a leading zero (what files hold), read as it is
+      // scanned (issue 19: number() then from_chars read each twice); anything else, an int64's
+      // larger values among them, below.
+      const bool negative = *p_ == '-';
+      const char* q = p_ + (negative ? 1 : 0);
+      const char* const digits = q;
+      std::uint64_t u = 0;
+      while (q < end_ && q - digits < 19 && static_cast<unsigned>(*q - '0') < 10) u = u * 10 + static_cast<unsigned>(*q++ - '0');
+      const auto n = q - digits;
+      if (n >= 1 && n <= 18 && (n == 1 || *digits != '0') &&
+          (q == end_ || (*q != '.' && *q != 'e' && *q != 'E' && static_cast<unsigned>(*q - '0') >= 10))) {
+        p_ = q;
+        const std::int64_t v = negative ? -static_cast<std::int64_t>(u) : static_cast<std::int64_t>(u);
+        if (a.type == SlotType::Int) rec.set_int(i, v);
+        else rec.set_number(i, static_cast<double>(v));
+        return true;
+      }
       std::string_view text;
       bool integral = false;
       if (!number(&text, &integral)) return false;
