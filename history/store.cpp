@@ -22,16 +22,32 @@ namespace {
 // their transaction; a file of version 1 or 2 is brought to 3 when a writer opens it.
 // Version 4: history_agg_items keyed by a number in the items' creation order rather than by
 // their id (a checkpoint appends its new rows); a file of version 1 to 3 is brought to 4.
-constexpr std::int64_t kSchemaVersion = 4;
+// Version 5 (SQLite): an item's records found through history_item_recent (appended with the
+// records, keyed by seq) and history_items (keyed by item, filled from the first every
+// kMergeEvery entries, sorted) rather than the index history_item, whose entries went to the
+// middle of its b-tree at every commit; a file of version 1 to 4 is brought to 5. PostgreSQL's
+// tables (pgstore's) keep their index: its history is of version 4 (kPgSchemaVersion).
+constexpr std::int64_t kSchemaVersion = 5;
+constexpr std::int64_t kPgSchemaVersion = 4;
+// history_item_recent's entries moved into history_items once there are this many: a
+// timeline's read scans at most this many and a transaction's more.
+constexpr std::int64_t kMergeEvery = 1024;
 constexpr const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, "
     "item TEXT NOT NULL, reason TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, agent TEXT NOT NULL, "
     "department TEXT NOT NULL, process TEXT NOT NULL, priority INTEGER NOT NULL, previous_priority INTEGER NOT NULL, "
     "stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, dimension_set INTEGER NOT NULL, outcome TEXT NOT NULL, "
     "detail TEXT NOT NULL, actor TEXT NOT NULL)",
-    // Partial: agent events have no item; an index a transaction does not touch is a page
-    // less written and synced per commit. The reports scan by seq and need no other index.
-    "CREATE INDEX IF NOT EXISTS history_item ON history (item, seq) WHERE item <> ''",
+    // An item's records (agent events have no item): the entries of a transaction appended to
+    // history_item_recent with its records (one page or two written per commit, where entries
+    // in an index by item went to one to three of its leaves and their rebalancing); every
+    // kMergeEvery of them moved into history_items sorted, a few leaves written once for all
+    // of them. Both written in the records' transaction: an item's timeline is always whole,
+    // and a damaged page of records is read (and answers the damage) rather than left out.
+    // The reports scan by seq and need no other index.
+    "CREATE TABLE IF NOT EXISTS history_item_recent (seq INTEGER PRIMARY KEY, item TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS history_items (item TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (item, seq)) "
+    "WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS history_dimensions (id INTEGER PRIMARY KEY, dimensions TEXT NOT NULL UNIQUE)",
     "CREATE VIEW IF NOT EXISTS history_v AS SELECT h.seq, h.at, h.kind, h.item, h.reason, h.from_state, h.to_state, "
     "h.agent, h.department, h.process, h.priority, h.previous_priority, h.stage, h.due, h.overdue, "
@@ -57,7 +73,9 @@ RecordKind kind_named(const std::string& name) {
 
 }  // namespace
 
-Store::Store() : insert_(fmt::format("INSERT INTO history ({})", kColumns), 19) {}
+Store::Store()
+    : insert_(fmt::format("INSERT INTO history ({})", kColumns), 19),
+      insert_items_("INSERT OR REPLACE INTO history_item_recent (seq, item)", 2) {}
 
 std::unique_ptr<Store> Store::attached(sqlstore::Database* db, std::unique_ptr<sqlstore::Database> owned,
                                        const std::string& where) {
@@ -132,6 +150,7 @@ bool Store::reader_version(std::string* error) {
     return false;
   }
   version_ = *version;
+  item_tables_ = sql_->dialect() == sqlstore::Dialect::SQLite && version_ >= 5;
   return true;
 }
 
@@ -178,6 +197,7 @@ Store::~Store() {
     if (begin_write(&error) && !(aggregates_.checkpoint(&error) && ended(sql_->commit(), &error))) sql_->rollback();
   }
   insert_.clear();
+  insert_items_.clear();
   dimensions_.detach();
   aggregates_.detach();
 }
@@ -228,7 +248,7 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
   if (sql_->dialect() == sqlstore::Dialect::PostgreSQL) {
     // The tables are pgstore's (made with the journal's), the same for every workspace: a
     // workspace's history begins at the current version.
-    if (from_version != 0 && from_version != kSchemaVersion) {
+    if (from_version != 0 && from_version != kPgSchemaVersion) {
       *error = fmt::format("{}: the event history in PostgreSQL is of version {}, which no iwd wrote there", where_,
                            from_version);
       return false;
@@ -248,7 +268,7 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
                            where_, tables);
       return false;
     }
-    version_ = kSchemaVersion;
+    version_ = kPgSchemaVersion;
     return write_version(error);
   }
   // Version 3's items keyed by id: aside, to be copied into version 4's table (numbered as read).
@@ -259,10 +279,18 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
       if (!exec(sql, error)) return false;
   }
   version_ = kSchemaVersion;
+  item_tables_ = true;
   for (const char* sql : kSchema)
     if (!exec(sql, error)) return false;
   for (const char* sql : Aggregates::kSchema)
     if (!exec(sql, error)) return false;
+  // Version 2 to 4's index of items into version 5's table (version 1's rows are copied below,
+  // their entries with them).
+  if (from_version >= 2 && from_version <= 4 &&
+      !(exec("INSERT INTO history_items (item, seq) SELECT item, seq FROM history WHERE item <> '' ORDER BY item, seq",
+             error) &&
+        exec("DROP INDEX IF EXISTS history_item", error)))
+    return false;
   if (from_version == 1) {
     version_ = 1;  // decode() reads the JSON of version 1's rows
     const std::string sql = fmt::format("SELECT {} FROM history_v1 ORDER BY seq", kColumnsVersion1);
@@ -301,7 +329,7 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
 bool Store::write_version(std::string* error) {
   const std::string sql =
       sql_->upsert("history_meta", "(name, value) VALUES ('schema', ?1)", "name", "value = excluded.value");
-  return run(sql.c_str(), [](sqlstore::Statement& st) { st.bind_int64(1, kSchemaVersion); }, error);
+  return run(sql.c_str(), [this](sqlstore::Statement& st) { st.bind_int64(1, version_); }, error);
 }
 
 bool Store::exec(const char* sql, std::string* error) {
@@ -368,6 +396,7 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
   } else {
     last_.reset();
     rows_.clear();
+    recent_.reset();
     dimensions_.forget();  // sets written in the transaction rolled back
     aggregates_.forget();
   }
@@ -377,6 +406,7 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
 bool Store::flush(std::string* error) {
   if (insert_rows(error) && aggregates_.flush(error)) return true;
   aggregates_.forget();  // the owner rolls back
+  recent_.reset();
   return false;
 }
 
@@ -407,11 +437,53 @@ bool Store::insert_rows(std::string* error) {
     st.bind_text_static(first + 17, r.detail);
     st.bind_text_static(first + 18, r.actor);
   }, &status);
-  if (!ok)
+  if (!ok) {
     *error = fmt::format("{}, table history, seq {} to {}: {}", where_, rows_.front().first->seq,
                          rows_.back().first->seq, status.message);
+    rows_.clear();
+    return false;
+  }
+  const bool indexed = !item_tables_ || insert_item_entries(error);
   rows_.clear();
-  return ok;
+  return indexed;
+}
+
+// The item entries of rows_ appended to history_item_recent, and all of that table's moved into
+// history_items once it holds kMergeEvery: sorted by item, they go to a few leaves of it at once.
+bool Store::insert_item_entries(std::string* error) {
+  items_.clear();
+  for (const auto& row : rows_)
+    if (!row.first->item.empty()) items_.push_back(row.first);
+  sqlstore::Status status;
+  if (!items_.empty() && !insert_items_.run(*sql_, items_.size(), [this](sqlstore::Statement& st, std::size_t row, int first) {
+        st.bind_int64(first, items_[row]->seq);
+        st.bind_text_static(first + 1, items_[row]->item);
+      }, &status)) {
+    *error = fmt::format("{}, table history_item_recent, seq {} to {}: {}", where_, items_.front()->seq,
+                         items_.back()->seq, status.message);
+    recent_.reset();
+    return false;
+  }
+  if (!recent_) {  // (after a start or a rollback)
+    std::int64_t count = 0;
+    if (!run("SELECT count(*) FROM history_item_recent", [](sqlstore::Statement&) {}, error,
+             [&](sqlstore::Statement& st) {
+               count = st.column_int64(0);
+               return false;
+             }))
+      return false;
+    recent_ = count;
+  } else {
+    *recent_ += static_cast<std::int64_t>(items_.size());
+  }
+  if (*recent_ < kMergeEvery) return true;
+  recent_.reset();
+  if (!exec("INSERT OR IGNORE INTO history_items (item, seq) SELECT item, seq FROM history_item_recent ORDER BY item, seq",
+            error) ||
+      !exec("DELETE FROM history_item_recent", error))
+    return false;
+  recent_ = 0;
+  return true;
 }
 
 // The highest seq stored, or the one purge() noted before it deleted it: appends write no
@@ -556,7 +628,16 @@ bool Store::read_range(std::int64_t from, std::int64_t to, const Visit& f, std::
 }
 
 bool Store::read_item(const std::string& item, const Visit& f, std::string* error) {
-  const std::string sql = fmt::format("SELECT {} FROM history WHERE item = ?1 AND item <> '' ORDER BY seq", columns());
+  // Version 5: the seqs from both tables of entries (a key's search, a scan of at most
+  // kMergeEvery and a transaction's), then their records by key, in seq order without a sort.
+  // An entry whose record is not the item's is left out: records deleted behind the store's
+  // back (a history restored older than its entries) and written again under the same seqs.
+  // (OR REPLACE and OR IGNORE below for the same reason: such an entry never fails an append.)
+  const std::string sql =
+      item_tables_ ? fmt::format("SELECT {} FROM history WHERE seq IN (SELECT seq FROM history_items WHERE item = ?1 "
+                                 "UNION ALL SELECT seq FROM history_item_recent WHERE item = ?1) AND item = ?1 ORDER BY seq",
+                                 columns())
+                   : fmt::format("SELECT {} FROM history WHERE item = ?1 AND item <> '' ORDER BY seq", columns());
   return read(sql.c_str(), [&](sqlstore::Statement& st) { st.bind_text(1, item); }, f,
               error);
 }
@@ -604,8 +685,21 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
   // rebuilds their state from, and some of them may be purged now.
   const std::string note_last =
       sql_->upsert("history_meta", "(name, value) VALUES ('last_seq', ?1)", "name", "value = excluded.value");
+  // The entries of the records to delete first (found through them).
+  const auto bind_range = [&](sqlstore::Statement& st) {
+    st.bind_int64(1, *end);
+    st.bind_int64(2, limit);
+  };
+  recent_.reset();
   bool ok = end && aggregates_.checkpoint(error) &&
             run(note_last.c_str(), [&](sqlstore::Statement& st) { st.bind_int64(1, *last); }, error) &&
+            (!item_tables_ ||
+             (run("DELETE FROM history_items WHERE (item, seq) IN (SELECT item, seq FROM history WHERE seq IN "
+                  "(SELECT seq FROM history WHERE seq < ?1 ORDER BY seq LIMIT ?2) AND item <> '')",
+                  bind_range, error) &&
+              run("DELETE FROM history_item_recent WHERE seq IN (SELECT seq FROM history WHERE seq < ?1 ORDER BY seq "
+                  "LIMIT ?2)",
+                  bind_range, error))) &&
                   run("DELETE FROM history WHERE seq IN (SELECT seq FROM history WHERE seq < ?1 ORDER BY seq LIMIT ?2)",
                       [&](sqlstore::Statement& st) {
                         st.bind_int64(1, *end);

@@ -63,6 +63,7 @@ class Store {
   void rolled_back() {
     last_.reset();
     rows_.clear();
+    recent_.reset();
     dimensions_.forget();
     aggregates_.forget();
   }
@@ -114,6 +115,7 @@ class Store {
   bool upgrade(std::int64_t from_version, std::string* error);  // in the transaction init_schema holds
   bool write_version(std::string* error);                       // kSchemaVersion in history_meta
   bool insert_rows(std::string* error);  // rows_, then none
+  bool insert_item_entries(std::string* error);  // rows_'s, with item_tables_
   // The schema version the file holds: 0 without a history, 1 before history_meta had one.
   std::optional<std::int64_t> stored_version(std::string* error);
   const char* columns() const;  // the record's columns in the version read
@@ -139,6 +141,12 @@ class Store {
   // and their statements.
   std::vector<std::pair<const Record*, std::int64_t>> rows_;
   MultiInsert insert_;
+  // Version 5 on SQLite: an item's records found through history_item_recent and
+  // history_items (docs/reporting.md), not an index on history.
+  bool item_tables_ = false;
+  std::vector<const Record*> items_;  // insert_item_entries()'s: rows_'s records of an item
+  MultiInsert insert_items_;
+  std::optional<std::int64_t> recent_;  // the entries in history_item_recent, when known
   std::int64_t changes_ = 0;  // by the last run()
   std::string kind_;          // decode()'s buffer for the kind's name
   std::optional<std::pair<std::int64_t, std::int64_t>> last_;  // seq and instant of the last record, when known

@@ -3,9 +3,14 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <cstdio>
 #include <filesystem>
+#include <functional>
+#include <map>
 
 #include "history/store.h"
+#include "tests/support/temp_dir.h"
 
 namespace iwd::history {
 namespace {
@@ -392,7 +397,7 @@ TEST(HistoryStore, DimensionSetsWrittenOnceAndReadBack) {
             (std::vector<std::string>{"1", "1", "2", "0", "1", "2", "1", "1"}));
   EXPECT_EQ(column(file, "SELECT dimensions FROM history_v WHERE seq IN (3, 4) ORDER BY seq"),
             (std::vector<std::string>{"{\"segment\":\"Silver\",\"score\":\"7\"}", ""}));
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"4"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"5"}));
   auto s = Store::open_reader(file, &error);
   ASSERT_TRUE(s) << error;
   const auto back = all(*s);
@@ -456,7 +461,11 @@ TEST(HistoryStore, SchemaVersions) {
     writer.reset();
     sqlite3_close(db);
   }
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"4"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"5"}));
+  // Version 5's item entries: the copied records' and the one appended after.
+  EXPECT_EQ(column(file, "SELECT seq || ' ' || item FROM history_item_recent UNION ALL SELECT seq || ' ' || item FROM "
+                         "history_items ORDER BY 1"),
+            (std::vector<std::string>{"1 W1", "3 W1"}));
   EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name IN ('history_v1', 'history_agent', "
                          "'history_process_at') OR name LIKE 'history_agg%' ORDER BY name"),
             (std::vector<std::string>{"history_agg", "history_agg_groupings", "history_agg_items"}));
@@ -471,15 +480,191 @@ TEST(HistoryStore, SchemaVersions) {
             (std::vector<std::string>{"3"}));
 
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "UPDATE history_meta SET value = 5 WHERE name = 'schema'", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "UPDATE history_meta SET value = 6 WHERE name = 'schema'", nullptr, nullptr, nullptr);
   sqlite3_close(db);
   EXPECT_FALSE(Store::open_reader(file, &error));
-  EXPECT_NE(error.find("schema version 5, newer than this iwd reads (1 to 4)"), std::string::npos) << error;
+  EXPECT_NE(error.find("schema version 6, newer than this iwd reads (1 to 5)"), std::string::npos) << error;
   EXPECT_FALSE(Store::create(file, &error));
-  EXPECT_NE(error.find("v1.db' holds an event history of schema version 5, newer than this iwd writes (4)"),
+  EXPECT_NE(error.find("v1.db' holds an event history of schema version 6, newer than this iwd writes (5)"),
             std::string::npos)
       << error;
 }
 
+
+// Version 5 (SQLite): an item's records are found through two tables written in the records'
+// transaction, not an index on history (whose entries went to the middle of its b-tree at each
+// commit): history_item_recent, appended with the records (keyed by seq), and history_items,
+// where every 1,024 entries of the first are moved sorted by item. An item's timeline reads
+// both: whole whether its records are merged, recent or some of each, before and after a
+// reopen, and after a purge (the purged records' entries go with them).
+std::vector<std::int64_t> timeline(Store& s, const std::string& item) {
+  std::vector<std::int64_t> seqs;
+  std::string error;
+  EXPECT_TRUE(s.read_item(item, [&](const Record& r) {
+    EXPECT_EQ(r.item, item);
+    seqs.push_back(r.seq);
+    return true;
+  }, &error)) << error;
+  return seqs;
+}
+
+TEST(HistoryStore, AnItemsEntriesAppendWithItsRecordsAndAreMergedSorted) {
+  const iwd::testing::TempDir dir("iwd-history-item-entries-");
+  const std::string file = (dir.path() / "h.db").string();
+  std::string error;
+  std::map<std::string, std::vector<std::int64_t>> expected;
+  {
+    auto s = Store::create(file, &error);
+    ASSERT_TRUE(s) << error;
+    std::int64_t seq = 0;
+    for (int batch = 0; batch < 84; ++batch) {  // 2,520 records in transactions of 30, as `iwd serve`'s
+      std::vector<Record> rs;
+      for (int k = 0; k < 30; ++k) {
+        ++seq;
+        const bool agent = seq % 10 == 0;  // no item: no entry
+        const std::string item = agent ? "" : "I" + std::to_string((seq * 7919) % 13);
+        rs.push_back(rec(seq, seq * 10, item, agent ? "ann" : "", agent ? RecordKind::Agent : RecordKind::Item));
+        if (!agent) expected[item].push_back(seq);
+      }
+      ASSERT_TRUE(s->append(rs, &error)) << error;
+    }
+    for (const auto& [item, seqs] : expected) EXPECT_EQ(timeline(*s, item), seqs) << item;
+  }
+  // 2,268 entries: two merges of 1,026 (the first batches that reached 1,024), 216 recent.
+  EXPECT_EQ(column(file, "SELECT count(*) FROM history_items"), (std::vector<std::string>{"2052"}));
+  EXPECT_EQ(column(file, "SELECT count(*) || ' ' || min(seq) || ' ' || max(seq) FROM history_item_recent"),
+            (std::vector<std::string>{"216 2281 2519"}));
+  EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'history'"),
+            std::vector<std::string>{});
+  auto reader = Store::open_reader(file, &error);
+  ASSERT_TRUE(reader) << error;
+  for (const auto& [item, seqs] : expected) EXPECT_EQ(timeline(*reader, item), seqs) << item;
+  EXPECT_EQ(timeline(*reader, "nobody"), std::vector<std::int64_t>{});
+  reader.reset();
+
+  auto s = Store::create(file, &error);
+  ASSERT_TRUE(s) << error;
+  EXPECT_EQ(s->purge(2400 * 10, 2300, &error), 2300);  // merged entries and recent ones
+  EXPECT_EQ(column(file, "SELECT count(*) FROM history_items WHERE seq <= 2300"), (std::vector<std::string>{"0"}));
+  EXPECT_EQ(column(file, "SELECT count(*) || ' ' || min(seq) FROM history_item_recent"),
+            (std::vector<std::string>{"198 2301"}));
+  for (auto& [item, seqs] : expected) {
+    seqs.erase(seqs.begin(), std::find_if(seqs.begin(), seqs.end(), [](std::int64_t q) { return q > 2300; }));
+    EXPECT_EQ(timeline(*s, item), seqs) << item;
+  }
+}
+
+// An entry is a pointer to a record of the item's: records deleted behind the store's back (a
+// history older than its entries) and written again under the same seqs neither fail the
+// append nor show in the old item's timeline.
+// A history file of 1,100 captures in one transaction (their entries merged), record k's item
+// item(k).
+std::string merged_history(const iwd::testing::TempDir& dir, const std::function<std::string(int)>& item) {
+  const std::string file = (dir.path() / "h.db").string();
+  std::string error;
+  auto s = Store::create(file, &error);
+  EXPECT_TRUE(s) << error;
+  std::vector<Record> rs;
+  for (int k = 1; k <= 1100; ++k) rs.push_back(rec(k, k, item(k), ""));
+  EXPECT_TRUE(s && s->append(rs, &error)) << error;
+  return file;
+}
+
+TEST(HistoryStore, EntriesOfRecordsDeletedBehindTheStoreAreLeftOut) {
+  const iwd::testing::TempDir dir("iwd-history-stale-entries-");
+  const std::string file = merged_history(dir, [](int) { return "A"; });
+  std::string error;
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM history", nullptr, nullptr, nullptr), SQLITE_OK);
+  sqlite3_close(db);
+  auto s = Store::create(file, &error);
+  ASSERT_TRUE(s) << error;
+  ASSERT_TRUE(s->append({rec(1, 1, "B", ""), rec(2, 1, "B", "")}, &error)) << error;
+  EXPECT_EQ(timeline(*s, "A"), std::vector<std::int64_t>{});
+  EXPECT_EQ(timeline(*s, "B"), (std::vector<std::int64_t>{1, 2}));
+}
+
+// A file of version 4 (the index history_item) is read through its index, and a writer brings
+// it to version 5: the index's entries into history_items, the index gone.
+TEST(HistoryStore, AVersion4FilesIndexBecomesItsItemEntries) {
+  const iwd::testing::TempDir dir("iwd-history-v4-");
+  const std::string file = (dir.path() / "h.db").string();
+  std::string error;
+  {
+    auto s = Store::create(file, &error);
+    ASSERT_TRUE(s) << error;
+    ASSERT_TRUE(s->append({rec(1, 10, "W1", ""), rec(2, 20, "W2", ""), rec(3, 30, "", "ann", RecordKind::Agent),
+                           rec(4, 40, "W1", "ann")},
+                          &error))
+        << error;
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE history_items; DROP TABLE history_item_recent; "
+                         "CREATE INDEX history_item ON history (item, seq) WHERE item <> ''; "
+                         "UPDATE history_meta SET value = 4 WHERE name = 'schema'",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  auto reader = Store::open_reader(file, &error);
+  ASSERT_TRUE(reader) << error;
+  EXPECT_EQ(timeline(*reader, "W1"), (std::vector<std::int64_t>{1, 4}));
+  reader.reset();
+  {
+    auto s = Store::create(file, &error);
+    ASSERT_TRUE(s) << error;
+    EXPECT_EQ(timeline(*s, "W1"), (std::vector<std::int64_t>{1, 4}));
+    ASSERT_TRUE(s->append({rec(5, 50, "W2", "")}, &error)) << error;
+    EXPECT_EQ(timeline(*s, "W2"), (std::vector<std::int64_t>{2, 5}));
+  }
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"5"}));
+  EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name = 'history_item'"), std::vector<std::string>{});
+  EXPECT_EQ(column(file, "SELECT item || ' ' || seq FROM history_items"),
+            (std::vector<std::string>{"W1 1", "W1 4", "W2 2"}));
+  EXPECT_EQ(column(file, "SELECT item || ' ' || seq FROM history_item_recent"), (std::vector<std::string>{"W2 5"}));
+}
+
+// A damaged page of item entries is an error of the timelines that read it, never a timeline
+// with records left out (as a damaged index page was).
+TEST(HistoryStore, ADamagedPageOfItemEntriesIsAnErrorNotAShorterTimeline) {
+  const iwd::testing::TempDir dir("iwd-history-damaged-entries-");
+  const std::string file = merged_history(dir, [](int k) { return "I" + std::to_string(k % 50); });
+  std::string error;
+  column(file, "PRAGMA wal_checkpoint(TRUNCATE)");  // the pages into the file
+  const auto leaves = column(file, "SELECT pageno FROM dbstat WHERE name = 'history_items' AND pagetype = 'leaf' ORDER BY path");
+  ASSERT_GE(leaves.size(), 2u);
+  const std::int64_t page = std::stoll(leaves[1]);
+  const long size = std::stol(column(file, "PRAGMA page_size").at(0));
+  {
+    std::FILE* f = std::fopen(file.c_str(), "r+b");
+    ASSERT_TRUE(f);
+    std::fseek(f, (page - 1) * size, SEEK_SET);
+    ASSERT_EQ(std::fgetc(f), 0x0a) << "an index leaf page";
+    std::fseek(f, (page - 1) * size, SEEK_SET);
+    std::fputc(0x07, f);
+    std::fclose(f);
+  }
+  auto reader = Store::open_reader(file, &error);
+  ASSERT_TRUE(reader) << error;
+  int failed = 0;
+  for (int k = 0; k < 50; ++k) {
+    error.clear();
+    std::size_t n = 0;
+    if (!reader->read_item("I" + std::to_string(k), [&](const Record&) {
+      ++n;
+      return true;
+    }, &error)) {
+      ++failed;
+      EXPECT_NE(error.find("malformed"), std::string::npos) << error;
+    } else {
+      EXPECT_EQ(n, 22u) << "I" << k << ": a timeline read is whole";
+    }
+  }
+  EXPECT_GT(failed, 0) << "the items on the damaged page";
+  EXPECT_EQ(all(*reader).size(), 1100u) << "the records themselves are not damaged";
+}
 }  // namespace
 }  // namespace iwd::history
