@@ -4,28 +4,15 @@
 #include <algorithm>
 
 #include "compiler/syntax/builder.h"
+#include "compiler/syntax/expr_height.h"
 #include "compiler/syntax/parse.h"
+#include "compiler/syntax/token_kinds.h"
 
 namespace iwd::compiler {
 namespace {
 
 using antlr4::tree::ParseTree;
 using antlr4::tree::TerminalNode;
-
-std::uint32_t height_of(const SyntaxExprPtr& e) { return e ? e->height : 0; }
-
-// Sets e's height from its children's.
-template <class... Children>
-void set_height(SyntaxExpr& e, const Children&... children) {
-  std::uint32_t h = 0;
-  ((h = std::max(h, height_of(children))), ...);
-  e.height = h + 1;
-}
-void set_height_list(SyntaxExpr& e, const std::vector<SyntaxExprPtr>& children) {
-  std::uint32_t h = 0;
-  for (const auto& c : children) h = std::max(h, height_of(c));
-  e.height = h + 1;
-}
 
 SyntaxExprPtr make_binary(SyntaxBuilder& b, SyntaxBinaryOp op, SyntaxExprPtr lhs, SyntaxExprPtr rhs,
                           antlr4::Token* op_tok) {
@@ -40,26 +27,6 @@ SyntaxExprPtr make_binary(SyntaxBuilder& b, SyntaxBinaryOp op, SyntaxExprPtr lhs
   return e;
 }
 
-std::optional<SyntaxBinaryOp> op_of(std::size_t token_type) {
-  switch (token_type) {
-    case P::QQ: return SyntaxBinaryOp::Coalesce;
-    case P::OR: return SyntaxBinaryOp::Or;
-    case P::AND: return SyntaxBinaryOp::And;
-    case P::EQEQ:
-    case P::ASSIGN: return SyntaxBinaryOp::Eq;  // `=`: reported by comparison()
-    case P::NEQ: return SyntaxBinaryOp::Ne;
-    case P::LT_: return SyntaxBinaryOp::Lt;
-    case P::LE: return SyntaxBinaryOp::Le;
-    case P::GT: return SyntaxBinaryOp::Gt;
-    case P::GE: return SyntaxBinaryOp::Ge;
-    case P::PLUS: return SyntaxBinaryOp::Add;
-    case P::MINUS: return SyntaxBinaryOp::Sub;
-    case P::STAR: return SyntaxBinaryOp::Mul;
-    case P::SLASH: return SyntaxBinaryOp::Div;
-    default: return std::nullopt;
-  }
-}
-
 // Folds `a op b op c` (operators as terminal children between operand contexts) to the left.
 template <class OperandCtx, class Fn>
 SyntaxExprPtr fold_left(SyntaxBuilder& b, antlr4::ParserRuleContext* ctx, Fn&& operand) {
@@ -71,7 +38,7 @@ SyntaxExprPtr fold_left(SyntaxBuilder& b, antlr4::ParserRuleContext* ctx, Fn&& o
       if (!acc) {
         acc = std::move(rhs);
       } else if (pending_op) {
-        acc = make_binary(b, *op_of(pending_op->getType()), std::move(acc), std::move(rhs), pending_op);
+        acc = make_binary(b, *binary_op(pending_op->getType()), std::move(acc), std::move(rhs), pending_op);
         if (acc->height > kMaxNesting) {
           // A chain of thousands of operators: its left-deep tree would overflow the stack of
           // every stage that walks it.
@@ -81,7 +48,7 @@ SyntaxExprPtr fold_left(SyntaxBuilder& b, antlr4::ParserRuleContext* ctx, Fn&& o
         pending_op = nullptr;
       }
     } else if (auto* term = dynamic_cast<TerminalNode*>(child)) {
-      if (op_of(term->getSymbol()->getType())) pending_op = term->getSymbol();
+      if (binary_op(term->getSymbol()->getType())) pending_op = term->getSymbol();
     }
   }
   return acc;
@@ -143,7 +110,7 @@ SyntaxExprPtr SyntaxBuilder::comparison(P::ComparisonExprContext* ctx) {
       const SourceRange r = range(assign);
       report("E0101", r, "`=` does not compare: to test equality write `==`").fixits.push_back({r, "==", "write `==`"});
     }
-    return make_binary(*this, *op_of(c->compareOp()->start->getType()), additive(sides[0]),
+    return make_binary(*this, *binary_op(c->compareOp()->start->getType()), additive(sides[0]),
                        additive(sides[1]), c->compareOp()->start);
   }
   if (auto* c = dynamic_cast<P::MembershipContext*>(ctx)) {

@@ -5,6 +5,7 @@
 #include "compiler/syntax/bounded_parser.h"
 #include "compiler/syntax/builder.h"
 #include "compiler/syntax/fast_lexer.h"
+#include "compiler/syntax/fast_parser.h"
 #include "compiler/syntax/parse_chunks.h"
 #include "compiler/syntax/syntax_error.h"
 #include "compiler/syntax/syntax_hints.h"
@@ -156,6 +157,7 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
 std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, DiagnosticBag& diags,
                                        const ParseOptions& options, ParseStats* stats) {
   if (stats) *stats = ParseStats{};
+  const std::size_t diags_before = diags.all().size();
   const SourceFile& src = sm.file(file);
   CodePointStream input(valid_utf8(file, src.text, diags));
   L lexer(&input);  // the tokens' source, as if it had made them
@@ -177,6 +179,11 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
   }
   std::set<std::size_t> reported_tokens;
   BraceMap braces = lexical_scan(file, tokens, diags, &reported_tokens);
+  // The hand-written parser first (fast_parser.h), for a file with nothing reported so far;
+  // it gives up on anything it does not expect, and the file goes on to ANTLR.
+  if (diags.all().size() == diags_before && reported_tokens.empty() && fast_parser_allowed()) {
+    if (auto ast = fast_parse_file(sm, file, tokens.getTokens())) return ast;
+  }
   if (options.chunk_tokens != 0) {
     if (auto decls = parse_in_chunks(sm, file, tokens.getTokens(), &lexer, diags, options, stats))
       return std::make_unique<SyntaxFile>(SyntaxFile{file, std::move(*decls)});

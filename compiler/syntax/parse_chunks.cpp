@@ -16,6 +16,7 @@
 
 #include "compiler/syntax/bounded_parser.h"
 #include "compiler/syntax/builder.h"
+#include "compiler/syntax/token_kinds.h"
 #include "compiler/syntax/token_view.h"
 
 namespace iwd::compiler {
@@ -60,18 +61,6 @@ class CachePool {
 CachePool& cache_pool() {
   static CachePool pool;
   return pool;
-}
-
-bool starts_declaration(std::size_t type) {
-  using P = iwd_grammar::IwdParser;
-  switch (type) {
-    case P::RULESET: case P::TIMEZONE: case P::IMPORT: case P::ENUM: case P::ATTRIBUTES: case P::SKILLS:
-    case P::DEFINE: case P::CALENDAR: case P::PRIORITY: case P::TARGETS: case P::CAPACITY: case P::DEPARTMENT:
-    case P::DEFAULT: case P::TEST: case P::REPORT: case P::OUTCOMES:
-      return true;
-    default:
-      return false;
-  }
 }
 
 struct Chunk {
