@@ -222,7 +222,9 @@ with tempfile.TemporaryDirectory() as tmp:
 # kept values told apart by length and first 8 bytes (values alike in those, shorter and
 # longer than 8). Each line as written and with its first key escaped (the runtime's decoder)
 # must answer alike; the priority tells every attribute's value and the name's length apart.
-VALUES = ["abcdefgh", "abcdefghi", "abcdefgi", "abcdefgh-one", "abcdefgh-two", "abcdefg", "bbcdefgh", "a", "abcdefghabcdefgh"]
+VALUES = ["abcdefgh", "abcdefghi", "abcdefgi", "abcdefgh-one", "abcdefgh-two", "abcdefg", "bbcdefgh", "a", "abcdefghabcdefgh",
+          # alike but in the bytes only the last (overlapping) word or half compares
+          "abcd", "abce", "abcde", "abcdf", "abcdeXg", "abcdefh", "abcdefghij", "abcdefghik", "abcdefghabcdefgX"]
 PATH_RULES = """ruleset paths version "1"
 
 attributes {
@@ -269,8 +271,18 @@ PATH_LINES = [
     '{"name": "abcdefgh", "area": "EU"}',
     '{"area": "EU", "name": "abcdefgh"}',
     '{"name": "EU", "area": "abcdefgh"}',
+    # keys alike the one predicted but in their last bytes (compared as an overlapping word or half)
+    '{"region": "EU"}',
+    '{"regiom": "EU"}',
+    '{"regions": 1}',
+    '{"regionz": 1}',
+    '{"name": "x"}',
+    '{"namf": "x"}',
+    '{"reg": "EU"}',
+    '{"reh": "EU"}',
 ]
-PATH_LINES += ['{"name": "%s"}' % v for v in VALUES + ["abcdefgh-one", "", "abcdefgh", "abcdefgj", "abcdefgh-onf", "abcdefghi"] + VALUES[::-1]]
+PATH_LINES += ['{"name": "%s"}' % v for v in VALUES + ["abcdefgh-one", "", "abcdefgh", "abcdefgj", "abcdefgh-onf", "abcdefghi",
+                                                      "abcf", "abcdg", "abcdefghil"] + VALUES[::-1]]
 for pos in range(18):
     for bad in ('\\"', '\\\\', '\t', '\x01', '\x7f', '\u00e9', '\\u0041'):
         PATH_LINES.append('{"region": "EU", "name": "%s%s%s"}' % ("x" * pos, bad, "y" * (pos % 3)))

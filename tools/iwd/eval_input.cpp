@@ -43,16 +43,28 @@ namespace {
 
 // Whether two short strings (names, a file's values) are equal, compared inline 8 bytes at a
 // time (issue 19: memcmp called for each key and value was a tenth of decoding).
+// The tail shorter than a word is compared as one word (or two halves) overlapping what was
+// compared before it, not a byte at a time (the byte loop was an eighth of decoding's samples).
 inline bool same(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  std::size_t k = 0;
-  for (; k + 8 <= a.size(); k += 8) {
-    std::uint64_t x, y;
-    std::memcpy(&x, a.data() + k, 8);
-    std::memcpy(&y, b.data() + k, 8);
-    if (x != y) return false;
+  const std::size_t n = a.size();
+  if (n != b.size()) return false;
+  const auto word = [](const char* p) {
+    std::uint64_t x;
+    std::memcpy(&x, p, 8);
+    return x;
+  };
+  const auto half = [](const char* p) {
+    std::uint32_t x;
+    std::memcpy(&x, p, 4);
+    return x;
+  };
+  if (n >= 8) {
+    for (std::size_t k = 0; k + 8 < n; k += 8)
+      if (word(a.data() + k) != word(b.data() + k)) return false;
+    return word(a.data() + n - 8) == word(b.data() + n - 8);
   }
-  for (; k < a.size(); ++k)
+  if (n >= 4) return half(a.data()) == half(b.data()) && half(a.data() + n - 4) == half(b.data() + n - 4);
+  for (std::size_t k = 0; k < n; ++k)
     if (a[k] != b[k]) return false;
   return true;
 }
@@ -355,9 +367,16 @@ std::uint32_t ItemDecoder::intern(std::uint32_t slot, std::string_view text) {
   if (slot >= values_.size()) values_.resize(slot + 1);
   auto& kept = values_[slot];
   std::uint64_t head = 0;
-  if (text.size() >= 8) std::memcpy(&head, text.data(), 8);
-  else
+  if (text.size() >= 8) {
+    std::memcpy(&head, text.data(), 8);
+  } else if (text.size() >= 4) {  // two halves, overlapping on the same bytes
+    std::uint32_t low, high;
+    std::memcpy(&low, text.data(), 4);
+    std::memcpy(&high, text.data() + text.size() - 4, 4);
+    head = low | std::uint64_t{high} << (8 * (text.size() - 4));
+  } else {
     for (std::size_t b = 0; b < text.size(); ++b) head |= std::uint64_t{static_cast<unsigned char>(text[b])} << (8 * b);
+  }
   for (const KeptValue& v : kept)
     if (v.size == text.size() && v.head == head && (v.size <= 8 || same(std::string_view(v.text).substr(8), text.substr(8))))
       return v.id;
