@@ -88,6 +88,8 @@ Node::Health Node::health() const {
   for (const auto& [ws, o] : owned_)
     h.owned.emplace(ws, Health::Held{o.lease.epoch, std::chrono::duration_cast<milliseconds>(o.deadline - now)});
   h.placed = placed_;
+  if (back_at_ && now < *back_at_ + 2 * options_.node_ttl)
+    h.settling_left = std::chrono::ceil<milliseconds>(*back_at_ + 2 * options_.node_ttl - now);
   return h;
 }
 
@@ -178,11 +180,13 @@ void Node::run() {
       beat = s.ok();
       if (up) next_heartbeat_ = now + options_.node_ttl / 4;
     }
+    if (up && asked) settle_after_outage(now);  // before the scan that would see itself alone
     if (up && now >= next_scan_) {
       asked = true;
       up = scanned = scan();
       if (scanned) next_scan_ = now + options_.scan_interval;
     }
+    if (up && asked) last_answered_ = now;
 
     std::unique_lock lock(mutex_);
     if (asked) store_up_ = up;
@@ -203,6 +207,19 @@ void Node::run() {
         ws, epoch, [](const Owned&) { return true; },
         {Loss::Why::stopping, fmt::format("node {} stops", name_)}, true);
   if (release_stale()) store_->leave(name_);
+}
+
+void Node::settle_after_outage(time_point now) {
+  if (!last_answered_ || now - *last_answered_ <= options_.node_ttl / 2) return;
+  widen_ = std::chrono::duration_cast<milliseconds>(now - *last_answered_);
+  std::lock_guard lock(mutex_);
+  back_at_ = now;
+}
+
+std::optional<milliseconds> Node::settling(time_point now) const {
+  std::lock_guard lock(mutex_);
+  if (!back_at_ || now >= *back_at_ + 2 * options_.node_ttl) return std::nullopt;
+  return std::chrono::ceil<milliseconds>(*back_at_ + 2 * options_.node_ttl - now);
 }
 
 bool Node::renew_due() {
@@ -261,9 +278,14 @@ bool Node::release_stale() {
 bool Node::scan() {
   const std::vector<std::string> workspaces = options_.workspaces ? options_.workspaces() : std::vector<std::string>{};
   const time_point sent = options_.clock->now();
+  // Settling: in its first node ttl with the widened ttl, in both with none of the others' taken.
+  const std::optional<milliseconds> left = settling(sent);
+  const bool settle = left.has_value(), widened = settle && *left > options_.node_ttl;
   std::vector<NodeRow> nodes;
   std::vector<LeaseRow> leases;
-  if (!store_->nodes(options_.node_ttl, &nodes).ok() || !store_->leases(workspaces, &leases).ok()) return false;
+  if (!store_->nodes(options_.node_ttl + (widened ? widen_ : milliseconds(0)), &nodes).ok() ||
+      !store_->leases(workspaces, &leases).ok())
+    return false;
 
   // The live nodes, one per configured name (the latest start: an older process of the same
   // name, paused or about to die, hands over to it), this node always among them.
@@ -341,6 +363,7 @@ bool Node::scan() {
       continue;
     }
     if (placed.name != name_) {
+      if (settle) continue;  // its placed node, back from the outage too, takes it
       // Its placed node goes first; the others after the grace, counted from the expiry or
       // the release by the database's clock (the row's remaining time is negative since), or
       // for a workspace without a lease yet from when this node first saw it.

@@ -101,6 +101,8 @@ class Node {
     };
     std::map<std::string, Held> owned;  // the leases it holds
     std::set<std::string> placed;       // the workspaces placed on it (rendezvous) at the last scan
+    // Back from a database outage, the time left of its settling (see `back_at_`): nullopt when not.
+    std::optional<std::chrono::milliseconds> settling_left;
   };
   Health health() const;
 
@@ -117,6 +119,9 @@ class Node {
   bool renew_due();     // false when the database is unavailable (the round ends)
   bool release_stale();
   bool scan();
+  // The first round answered after none was for more than node_ttl / 2: settle (back_at_).
+  void settle_after_outage(time_point now);
+  std::optional<std::chrono::milliseconds> settling(time_point now) const;  // the time left, if settling
   void take(const std::string& workspace, const Lease& lease, time_point valid_until);
   // Stops serving `workspace` if this node still serves it at `epoch` and `still(o)` holds:
   // lost(why), then (when `release`) its lease goes to be released.
@@ -139,6 +144,16 @@ class Node {
   bool store_up_ = false, scanned_ = false;
   std::optional<time_point> heartbeat_sent_;
   std::set<std::string> placed_;
+  // Back from an outage of the database longer than half the node ttl: every other node's
+  // heartbeat went stale meanwhile too, and the nodes come back one by one, so the first back
+  // would see itself alone, take every workspace and hand each over again as the others beat.
+  // It settles for two node ttls from its first round answered (back_at_). In the first, long
+  // enough for every node that is back to beat again, scans count a node alive if its
+  // heartbeat is younger than the node ttl plus the outage (widen_); in the second, the live
+  // nodes as usual, so that a node that did not come back is dead again, while the others,
+  // back up to a node ttl later, end their first. Through both, this node acquires only the
+  // workspaces placed on it: none that another node, still in its first, sees placed elsewhere.
+  std::optional<time_point> back_at_;
 
   std::mutex callbacks_;  // one callback at a time, in the order of the changes
 
@@ -146,6 +161,8 @@ class Node {
   std::set<std::string> unknown_;                 // acquires whose answer never came: read back
   std::map<std::string, time_point> free_since_;  // workspaces without a lease row, since when seen
   time_point next_scan_{}, next_heartbeat_{};
+  std::optional<time_point> last_answered_;  // the last round whose calls the database answered
+  std::chrono::milliseconds widen_{0};       // the outage settled from (back_at_)
 
   std::thread worker_, watchdog_;
 };

@@ -71,7 +71,9 @@ Reply node_health(const NodeStatus& s) {
              {"ready", problems.empty()},
              {"workspaces", std::move(workspaces)},
              {"placed", s.placed},
+             {"settling_seconds", nullptr},
              {"problems", problems}};
+  if (s.settling) body["settling_seconds"] = rounded(*s.settling);
   return Reply{200, std::move(body)};
 }
 
@@ -105,6 +107,10 @@ std::string node_metrics(const NodeStatus& s) {
   out += fmt::format("iwd_node_heartbeat_age_seconds {}\n", s.heartbeat_age ? rounded(*s.heartbeat_age) : -1.0);
   gauge("iwd_node_ready", "1 when GET /readyz answers 200: store reachable, heartbeat held, every placed workspace served.");
   out += fmt::format("iwd_node_ready {}\n", s.not_ready().empty() ? 1 : 0);
+  gauge("iwd_node_settling_seconds",
+        "Back from an outage of the store, the time left of the node's settling (0: not settling): meanwhile it takes "
+        "only the workspaces placed on it, while the other nodes come back.");
+  out += fmt::format("iwd_node_settling_seconds {}\n", s.settling ? rounded(*s.settling) : 0.0);
   gauge("iwd_node_workspaces", "Workspaces whose lease this node holds.");
   out += fmt::format("iwd_node_workspaces {}\n", s.workspaces.size());
   gauge("iwd_node_workspace_epoch", "The epoch (fencing token) of each lease this node holds.");

@@ -33,6 +33,9 @@ struct NodeStatus {
   };
   std::vector<Workspace> workspaces;  // those whose lease the node holds, by name
   std::vector<std::string> placed;    // placed on the node (rendezvous) at its last scan
+  // Back from an outage of the store, seconds left of its settling (cluster/node.h): it takes
+  // only the workspaces placed on it meanwhile, while the other nodes come back.
+  std::optional<double> settling;
 
   bool heartbeat_held() const { return heartbeat_age && *heartbeat_age < node_ttl; }
   // Why the node is not ready, one phrase each (none: ready).
@@ -41,7 +44,8 @@ struct NodeStatus {
 
 // GET /healthz: {"status": "ok"|"degraded", "node", "process", "advertise", "store":
 // "reachable"|"unreachable", "heartbeat": {"held", "age_seconds"}, "ready", "workspaces":
-// [{"name", "epoch", "lease_seconds_left", "serving"}], "placed", "problems"}; always 200.
+// [{"name", "epoch", "lease_seconds_left", "serving"}], "placed", "settling_seconds" (null
+// unless settling after an outage), "problems"}; always 200.
 Reply node_health(const NodeStatus& s);
 // GET /readyz: 200 {"ready": true, ...} or 503 not_ready naming each reason, `problems` listing them.
 Reply node_readiness(const NodeStatus& s);

@@ -241,6 +241,7 @@ NodeStatus WorkspaceRegistry::node_status() const {
   if (h.heartbeat_age) s.heartbeat_age = static_cast<double>(h.heartbeat_age->count()) / 1000;
   s.node_ttl = static_cast<double>(h.node_ttl.count()) / 1000;
   s.placed.assign(h.placed.begin(), h.placed.end());
+  if (h.settling_left) s.settling = static_cast<double>(h.settling_left->count()) / 1000;
   std::lock_guard<std::mutex> lock(mu_);
   for (const auto& [name, held] : h.owned)
     s.workspaces.push_back({name, held.epoch, static_cast<double>(held.left.count()) / 1000, live_.count(name) > 0});

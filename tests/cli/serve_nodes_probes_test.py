@@ -61,13 +61,13 @@ def metrics(node):
     return out
 
 
-def wait_until(what, seconds):
+def wait_until(what, seconds, every=0.1):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         got = what()
         if got:
             return got
-        time.sleep(0.1)
+        time.sleep(every)
     return None
 
 
@@ -195,8 +195,23 @@ def database_down(cluster, nodes):
                   f"{n.name}'s /metrics with the database down: the store down, not ready, no workspace")
     finally:
         cluster.start()
+
+    # Back from an outage longer than half the node ttl, each node settles for a node ttl: its
+    # /healthz says how long is left, and so does its /metrics; then it stops settling.
+    def settling():
+        for n in nodes:
+            status, h = probe(n, "/healthz")
+            if status == 200 and h.get("settling_seconds") is not None and h["settling_seconds"] > 0:
+                return n, h
+        return None
+
+    seen = wait_until(settling, 5, 0.02)
+    check(seen, f"a node back from the outage settling: /healthz settling_seconds > 0: {[probe(n, '/healthz') for n in nodes]}")
     check(all_ready(nodes, 20), "every node ready again once the database is back")
     check(wait_placed(nodes, ALL, 10), "each workspace served by exactly one node after")
+    done = wait_until(lambda: all(probe(n, "/healthz")[1].get("settling_seconds", 0) is None for n in nodes)
+                      and all(metrics(n).get(("iwd_node_settling_seconds", ())) == 0 for n in nodes), 10)
+    check(done, "every node settled: /healthz settling_seconds null and /metrics iwd_node_settling_seconds 0")
 
 
 cluster = Cluster()

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <map>
 #include <memory>
 #include <set>
 #include <thread>
@@ -316,6 +317,11 @@ TEST_F(NodeTest, PostgresRestartedNodesWaitAndServeAgainWithoutTwoOwnersAtOnce) 
   std::this_thread::sleep_for(2500ms);  // past every lease
   const auto down = events_.all();
   ASSERT_TRUE(cluster->start_again(&error)) << error;
+  // Back from an outage longer than the node ttl, each node settles for a node ttl.
+  bool settling = false;
+  for (int i = 0; i < 1000 && !settling; ++i, std::this_thread::sleep_for(10ms))
+    settling = a->health().settling_left.has_value();
+  EXPECT_TRUE(settling);
   // Every workspace was given up at its deadline while the database was away...
   std::set<std::string> lost;
   for (std::size_t i = mark; i < down.size(); ++i) {
@@ -326,11 +332,52 @@ TEST_F(NodeTest, PostgresRestartedNodesWaitAndServeAgainWithoutTwoOwnersAtOnce) 
   EXPECT_EQ(lost.size(), list.size());
   // ...and is served again, once each, on its placed node.
   ASSERT_TRUE(all_placed(list, {"a", "b", "c"}, 30s)) << ::testing::PrintToString(serving(events_.all()));
+  // ...taken once by its placed node: the first node back, seeing the others' heartbeats as
+  // stale as its own, did not take the others' workspaces to hand them over again as they beat.
+  std::this_thread::sleep_for(1500ms);  // past the settling (node_ttl) and a few scans after it
+  const auto after = events_.all();
+  std::map<std::string, int> taken;
+  for (std::size_t i = down.size(); i < after.size(); ++i) {
+    EXPECT_TRUE(after[i].acquired) << after[i].node << " lost " << after[i].workspace << ": " << after[i].why;
+    if (after[i].acquired) {
+      ++taken[after[i].workspace];
+      EXPECT_EQ(after[i].node, (std::vector<std::string>{"a", "b", "c"}[place(after[i].workspace, {"a", "b", "c"})]))
+          << after[i].workspace;
+    }
+  }
+  for (const std::string& ws : list) EXPECT_EQ(taken[ws], 1) << ws;
   EXPECT_EQ(overlaps(events_.all()), "");
   db->exec("connect again", "SELECT 1");  // the restart broke the test's connection
   int epochs = 0;
   EXPECT_EQ(lease_history_overlaps(&epochs), "");
   EXPECT_GE(epochs, 12);  // two holdings at least of each workspace
+}
+
+// The settling after an outage waits for nodes that come back, not for one that does not: c is
+// cut off from the database for good while it is down; once a and b have settled, c's
+// workspaces go to a and b (their placement without c), each once.
+TEST_F(NodeTest, AfterAnOutageTheWorkspacesOfANodeThatDidNotComeBackAreTakenOnceSettled) {
+  const auto list = workspaces(6);
+  auto faulty = std::make_unique<FaultyStore>(cluster->conninfo());
+  FaultyStore* c_store = faulty.get();
+  auto a = start("a", list, 1s), b = start("b", list, 1s), c = start("c", list, 1s, std::move(faulty));
+  ASSERT_TRUE(all_placed(list, {"a", "b", "c"}, 20s));
+  std::string error;
+  ASSERT_TRUE(cluster->stop(&error)) << error;
+  c_store->cut_off = true;
+  std::this_thread::sleep_for(2500ms);  // past every lease
+  const std::size_t back = events_.all().size();
+  ASSERT_TRUE(cluster->start_again(&error)) << error;
+  ASSERT_TRUE(all_placed(list, {"a", "b"}, 30s)) << ::testing::PrintToString(serving(events_.all()));
+  const auto after = events_.all();
+  std::map<std::string, int> taken;
+  for (std::size_t i = back; i < after.size(); ++i) {
+    EXPECT_TRUE(after[i].acquired) << after[i].node << " lost " << after[i].workspace << ": " << after[i].why;
+    if (after[i].acquired) ++taken[after[i].workspace];
+  }
+  for (const std::string& ws : list) EXPECT_EQ(taken[ws], 1) << ws;
+  EXPECT_EQ(overlaps(after), "");
+  c.reset();
 }
 
 }  // namespace
