@@ -3,6 +3,7 @@
 // tested against, and the fallback when the JIT is off. Speed is not its goal; clarity is.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <limits>
@@ -222,6 +223,21 @@ class Interpreter {
   // The time inputs of the schemes and stages of an item of `process` with that clock, at an
   // age (ms from the clock's start).
   TimeInputs inputs(std::int32_t process, const runtime::abi::ItemClock& clock, std::int64_t age) const;
+  // The same with the process's SLA calendar (sla_clock_calendar) already known: what the
+  // rules' table calls per item with it looked up once at load.
+  static TimeInputs inputs_in(std::int64_t sla_calendar, const runtime::abi::ItemClock& c, std::int64_t age) {
+    const bool has_due = c.due != runtime::abi::kNone;
+    TimeInputs in;
+    in.sla = c.sla == runtime::abi::kNone ? 0 : c.sla;
+    in.due = c.due;
+    in.start = c.start;
+    in.window = has_due ? c.due - c.start : TimeInputs::kNone;
+    in.sla_calendar = sla_calendar;
+    in.age = age;
+    in.now = c.start + age;
+    in.overdue_by = has_due ? std::max<std::int64_t>(0, in.now - c.due) : 0;
+    return in;
+  }
   // `share` of the item's SLA clock (0.75 for `75% of sla`; LANGUAGE.md 1.1 section 5): the age
   // at which that much of the clock has run, in the age's own terms (open time of the age
   // calendar under `age in CAL`); TimeInputs::kNone without a due instant. Answers in

@@ -177,17 +177,7 @@ runtime::abi::ItemClock Interpreter::clock(std::int32_t process, const EvalEnv& 
 }
 
 TimeInputs Interpreter::inputs(std::int32_t process, const runtime::abi::ItemClock& c, std::int64_t age) const {
-  const bool has_due = c.due != runtime::abi::kNone;
-  TimeInputs in;
-  in.sla = c.sla == runtime::abi::kNone ? 0 : c.sla;
-  in.due = c.due;
-  in.start = c.start;
-  in.window = has_due ? c.due - c.start : TimeInputs::kNone;
-  in.sla_calendar = sla_clock_calendar(process);
-  in.age = age;
-  in.now = c.start + age;
-  in.overdue_by = has_due ? std::max<std::int64_t>(0, in.now - c.due) : 0;
-  return in;
+  return inputs_in(sla_clock_calendar(process), c, age);
 }
 
 std::int32_t Interpreter::sla_clock_calendar(std::int32_t process) const {

@@ -27,6 +27,14 @@ struct LoadedRules::Strings {
   // What each function reads (abi::ExpressionReads): slots and skills, ascending.
   std::vector<std::vector<std::uint32_t>> read_slots, read_skills;
   std::vector<std::uint8_t> reads_inputs;
+  // Per process, what the next change's entry needs, looked up once at load (issue 19): the
+  // generated iwd_next<k> of its scheme (null: the walk answers), and the calendar of its SLA
+  // clock (Interpreter::sla_clock_calendar), so that an item's inputs are made here.
+  struct Next {
+    JitNext next = nullptr;
+    std::int64_t sla_calendar = -1;
+  };
+  std::vector<Next> nexts;
 };
 
 // Here, where Strings is complete.
@@ -44,6 +52,10 @@ struct TableEntry {
   // the start to the due instant, in the calendar of the process's SLA).
   static TimeInputs at(const LoadedRules& r, std::int32_t process, const abi::ItemClock& c, std::int64_t age) {
     return r.interpreter().inputs(process, c, age);
+  }
+  // The same with the process's SLA calendar known (Strings::Next).
+  static TimeInputs at(std::int64_t sla_calendar, const abi::ItemClock& c, std::int64_t age) {
+    return Interpreter::inputs_in(sla_calendar, c, age);
   }
   // The argument block of compiled code over an item's record (runtime/item.h).
   static JitArgs args(const LoadedRules& r, const runtime::ItemRecord* item, const std::int64_t* inputs, const EvalEnv* env) {
@@ -83,6 +95,9 @@ void LoadedRules::fill_table() {
     s.process_departments.push_back(pp.department);
     s.stage_counts.push_back(static_cast<std::uint32_t>(pp.stages.size()));
     s.source_completes.push_back(pp.source_completes ? 1 : 0);
+    const std::int32_t scheme = pp.priority;
+    s.nexts.push_back(Strings::Next{jit_ && scheme >= 0 ? jit_->next_change(scheme) : nullptr,
+                                    interp_->sla_clock_calendar(static_cast<std::int32_t>(s.nexts.size()))});
   }
   for (const auto& d : p.departments) s.department_names.push_back(d.name.c_str());
   for (const auto& k : p.skills) s.skill_names.push_back(k.c_str());
@@ -245,10 +260,10 @@ void LoadedRules::fill_table() {
                      std::int64_t age, abi::NextChange* out) {
     const LoadedRules& r = TableEntry::self(ctx);
     const RecordEnv env = TableEntry::env(r, item, nullptr, r.string_ids_);
-    const TimeInputs in = TableEntry::at(r, process, *clock, age);
     // The generated next change for the schemes it covers (issue 19); the walk for the rest.
-    const std::int32_t scheme = r.program_->processes[static_cast<std::size_t>(process)].priority;
-    if (const JitNext next = r.jit_ && scheme >= 0 ? r.jit_->next_change(scheme) : nullptr) {
+    const Strings::Next& n = r.strings_->nexts.at(static_cast<std::size_t>(process));
+    const TimeInputs in = TableEntry::at(n.sla_calendar, *clock, age);
+    if (const JitNext next = n.next) {
       const JitArgs args = TableEntry::args(r, item, reinterpret_cast<const std::int64_t*>(&in), &env);
       std::int64_t at = 0;
       const std::uint8_t answer = next(&args, &at);
