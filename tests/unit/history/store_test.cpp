@@ -17,13 +17,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path fresh_dir(const std::string& name) {
-  fs::path d = fs::temp_directory_path() / ("iwd_history_" + name + "_" + std::to_string(::getpid()));
-  fs::remove_all(d);
-  fs::create_directories(d);
-  return d;
-}
-
 Record rec(std::int64_t seq, std::int64_t at, const std::string& item, const std::string& agent, RecordKind kind = RecordKind::Item) {
   Record r;
   r.seq = seq;
@@ -78,7 +71,8 @@ void expect_same(const Record& a, const Record& b) {
 }
 
 TEST(HistoryStore, AppendReadRangeItemReopen) {
-  const fs::path dir = fresh_dir("store");
+  const iwd::testing::TempDir tmp("iwd_history_store_");
+  const fs::path& dir = tmp.path();
   const std::string file = (dir / "h.db").string();
   std::vector<Record> written = {rec(1, 1000, "W1", ""), rec(2, 1000, "W1", "ann"), rec(3, 2000, "W2", "bob"),
                                  rec(4, 3000, "", "ann", RecordKind::Agent), rec(5, 3000, "W1", "ann", RecordKind::Priority),
@@ -111,7 +105,8 @@ TEST(HistoryStore, AppendReadRangeItemReopen) {
 }
 
 TEST(HistoryStore, PurgeInStepsKeepsTheLastSeq) {
-  const fs::path dir = fresh_dir("purge");
+  const iwd::testing::TempDir tmp("iwd_history_purge_");
+  const fs::path& dir = tmp.path();
   std::string error;
   auto s = Store::create((dir / "h.db").string(), &error);
   ASSERT_TRUE(s) << error;
@@ -132,7 +127,8 @@ TEST(HistoryStore, PurgeInStepsKeepsTheLastSeq) {
 // Time ranges are found by bisection on seq: instants never go back, and a range read after
 // a purge starts where the records do.
 TEST(HistoryStore, RangesByInstantAndRecordsThatGoBack) {
-  const fs::path dir = fresh_dir("ranges");
+  const iwd::testing::TempDir tmp("iwd_history_ranges_");
+  const fs::path& dir = tmp.path();
   std::string error;
   auto s = Store::create((dir / "h.db").string(), &error);
   ASSERT_TRUE(s) << error;
@@ -163,7 +159,8 @@ TEST(HistoryStore, RangesByInstantAndRecordsThatGoBack) {
 }
 
 TEST(HistoryStore, SnapshotMarks) {
-  const fs::path dir = fresh_dir("marks");
+  const iwd::testing::TempDir tmp("iwd_history_marks_");
+  const fs::path& dir = tmp.path();
   std::string error;
   auto s = Store::create((dir / "h.db").string(), &error);
   ASSERT_TRUE(s) << error;
@@ -178,7 +175,8 @@ TEST(HistoryStore, SnapshotMarks) {
 // On a connection someone else owns (the server's journal.db): appends go in its
 // transaction, and a rollback takes them back with the rest (a dimension set's row too).
 TEST(HistoryStore, OnAnotherConnectionInItsTransaction) {
-  const fs::path dir = fresh_dir("on");
+  const iwd::testing::TempDir tmp("iwd_history_on_");
+  const fs::path& dir = tmp.path();
   const std::string file = (dir / "journal.db").string();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
@@ -209,7 +207,8 @@ TEST(HistoryStore, OnAnotherConnectionInItsTransaction) {
 // the counts of every append in it. A rollback forgets what was left unwritten. The records
 // stay the caller's until flush(): they are not copied.
 TEST(HistoryStore, AppendsWithoutFlushWriteTheAggregatesOncePerTransaction) {
-  const fs::path dir = fresh_dir("flush");
+  const iwd::testing::TempDir tmp("iwd_history_flush_");
+  const fs::path& dir = tmp.path();
   const std::string file = (dir / "journal.db").string();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
@@ -259,7 +258,8 @@ TEST(HistoryStore, AppendsWithoutFlushWriteTheAggregatesOncePerTransaction) {
 // and 1 rows): 1 to 40 rows in one flush, from appends of one to five records each, every row
 // read back as appended, in seq order, by range and by item.
 TEST(HistoryStore, AFlushInsertsEveryRowOfItsAppendsInOrder) {
-  const std::string file = (fresh_dir("rows") / "journal.db").string();
+  const iwd::testing::TempDir tmp("iwd_history_rows_");
+  const std::string file = (tmp.path() / "journal.db").string();
   sqlite3* db = nullptr;
   std::string error;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
@@ -302,7 +302,8 @@ TEST(HistoryStore, AFlushInsertsEveryRowOfItsAppendsInOrder) {
 // (several per statement) and writes over those of the items written before; a writer that
 // opens the file goes on numbering after the rows it read.
 TEST(HistoryStore, ACheckpointInsertsNewItemsAndRewritesOldOnes) {
-  const fs::path dir = fresh_dir("checkpoint");
+  const iwd::testing::TempDir tmp("iwd_history_checkpoint_");
+  const fs::path& dir = tmp.path();
   const std::string file = (dir / "journal.db").string();
   const auto items = [&] {
     std::vector<std::string> out;
@@ -339,7 +340,8 @@ TEST(HistoryStore, ACheckpointInsertsNewItemsAndRewritesOldOnes) {
 }
 
 TEST(HistoryStore, ReaderNamesWhatIsMissing) {
-  const fs::path dir = fresh_dir("missing");
+  const iwd::testing::TempDir tmp("iwd_history_missing_");
+  const fs::path& dir = tmp.path();
   std::string error;
   EXPECT_FALSE(Store::open_reader((dir / "none.db").string(), &error));
   EXPECT_NE(error.find("no history at"), std::string::npos) << error;
@@ -370,7 +372,8 @@ std::vector<std::string> column(const std::string& file, const std::string& sql)
 // rows hold its id, the view history_v the values, and a reader gets each record's own set
 // (the record it hands out is reused from row to row).
 TEST(HistoryStore, DimensionSetsWrittenOnceAndReadBack) {
-  const fs::path dir = fresh_dir("sets");
+  const iwd::testing::TempDir tmp("iwd_history_sets_");
+  const fs::path& dir = tmp.path();
   const std::string file = (dir / "h.db").string();
   std::vector<Record> written;
   for (int k = 1; k <= 8; ++k) {
@@ -411,7 +414,8 @@ TEST(HistoryStore, DimensionSetsWrittenOnceAndReadBack) {
 // values as dimension sets, the old table and indexes gone, the aggregates built. A version
 // newer than this store's is refused by readers and writers, naming the file and the version.
 TEST(HistoryStore, SchemaVersions) {
-  const fs::path dir = fresh_dir("versions");
+  const iwd::testing::TempDir tmp("iwd_history_versions_");
+  const fs::path& dir = tmp.path();
   const std::string file = (dir / "v1.db").string();
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
