@@ -120,6 +120,27 @@ with tempfile.TemporaryDirectory() as tmp:
           f"--items answers each item as --item: {r.stdout.decode()[:300]!r} against {alone[:2]!r}")
     check(len(set(a[a.index('"terms"'):] for a in alone)) == 2, f"two processes' terms: {alone[:2]!r}")
 
+    # A mapped file that shrinks while it is read (truncated by another program) is an input
+    # that cannot be read: a clear error and exit 2, not a death by SIGBUS. The process is held
+    # by its full output pipe once it has printed a few blocks, the file is truncated then, and
+    # the pages it reads after are past the new end.
+    big = os.path.join(tmp, "big.jsonl")
+    with open(big, "w") as f:
+        f.write("".join('{"cart_value": %d}\n' % (i % 1200 + 1) for i in range(300_000)))
+    p = subprocess.Popen([IWD, "eval", RULES, "--at", AT, "--items", big, "--threads", "2"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    first = p.stdout.readline()
+    os.truncate(big, 0)
+    try:
+        rest, err = p.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        rest, err = p.communicate()
+    answered = (first + rest).count(b"\n")
+    check(p.returncode == 2 and b"shrank while it was read" in err and 0 < answered < 300_000,
+          f"a file truncated while read: exit 2 naming it, the answers before it only: exit {p.returncode}, "
+          f"{answered} answers, {err[:300]!r}")
+
     # A worker count out of range is a usage error naming the option.
     code, out, err = run(["--items", items, "--threads", "0"])
     check(code != 0 and "--threads" in err and out == "", f"--threads 0 refused: {code} {err!r}")

@@ -1,11 +1,13 @@
 #include "tools/iwd/eval_input.h"
 
 #include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -431,6 +433,41 @@ DecodedItem::Status ItemDecoder::decode(std::string_view text, runtime::ItemReco
   return decode_by_runtime(schema_, pool_, text, at_, rec, error);
 }
 
+namespace {
+
+// A mapped file that shrinks while it is read (truncated or rewritten in place by another
+// program) makes the next read of a page past its new end a SIGBUS, which would kill the
+// process without a word. Its pages are read only here, so a SIGBUS at an address of the map
+// is that: say so on standard error and exit 2, as for an input that cannot be read (the
+// answers already printed are for the lines before). Any other SIGBUS is left to the default.
+std::atomic<const char*> mapped_begin{nullptr};
+std::atomic<std::size_t> mapped_size{0};
+
+void on_sigbus(int sig, siginfo_t* info, void*) {
+  const char* at = static_cast<const char*>(info->si_addr);
+  const char* begin = mapped_begin.load();
+  if (begin && at >= begin && at < begin + mapped_size.load()) {
+    static const char kMessage[] =
+        "iwd eval: the items file shrank while it was read (truncated or rewritten by another program); "
+        "the answers printed are for the lines before that point\n";
+    (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
+    ::_exit(2);
+  }
+  ::signal(sig, SIG_DFL);  // the instruction runs again and the default ends the process
+}
+
+void guard_map(const char* begin, std::size_t size) {
+  mapped_size = size;
+  mapped_begin = begin;
+  struct sigaction sa {};
+  sa.sa_sigaction = on_sigbus;
+  sa.sa_flags = SA_SIGINFO;
+  sigemptyset(&sa.sa_mask);
+  ::sigaction(SIGBUS, &sa, nullptr);
+}
+
+}  // namespace
+
 LineReader::LineReader(int fd) : fd_(fd) {
   // A regular file is mapped from the descriptor's offset on (standard input may be a file
   // another program read the start of); anything else, or a map refused, is read.
@@ -443,11 +480,13 @@ LineReader::LineReader(int fd) : fd_(fd) {
   ::madvise(map, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
   map_ = static_cast<const char*>(map);
   map_size_ = static_cast<std::size_t>(st.st_size);
+  guard_map(map_, map_size_);
   pos_ = static_cast<std::size_t>(offset);
   eof_ = true;
 }
 
 LineReader::~LineReader() {
+  if (map_ && mapped_begin.load() == map_) mapped_begin = nullptr;
   if (map_) ::munmap(const_cast<char*>(map_), map_size_);
 }
 
