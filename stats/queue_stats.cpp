@@ -31,8 +31,6 @@ std::int64_t captured_of(const WorkItem& w) {
   return w.record.present(runtime::kSlotCapturedAt) ? w.record.get_int(runtime::kSlotCapturedAt) : w.clock.start;
 }
 
-bool has_dimension(const runtime::Event& e, int k) { return (e.dimensions_present >> k & 1u) != 0; }
-
 
 }  // namespace
 
@@ -48,32 +46,11 @@ void QueueStats::rebuild(const runtime::Runtime& rt, std::int64_t now) {
   reset(rt);
   now_ = now;
   // By capture instant, so that each group's FIFO takes them all, however old (push_capture).
-  std::vector<std::pair<std::int64_t, const WorkItem*>> open;
+  std::vector<std::pair<std::int64_t, std::uint32_t>> open;
   for (const WorkItem& w : rt.items())
-    if (runtime::is_open(w.state)) open.emplace_back(captured_of(w), &w);
-  std::sort(open.begin(), open.end(), [](const auto& a, const auto& b) {
-    return a.first != b.first ? a.first < b.first : a.second->id < b.second->id;
-  });
-  for (const auto& o : open) refresh(keys_of(*o.second, rt));
-}
-
-// An item's keys as the runtime's event for it would carry them (Runtime::item_event).
-runtime::Event QueueStats::keys_of(const WorkItem& w, const runtime::Runtime& rt) const {
-  runtime::Event e;
-  e.item = w.id;
-  e.process = w.process;
-  e.priority = w.priority;
-  e.captured_at = captured_of(w);
-  e.due = w.clock.due;
-  e.state = w.state;
-  e.dimension_count = static_cast<std::uint8_t>(dimensions_);
-  for (int k = 0; k < dimensions_; ++k) {
-    const std::uint32_t s = rt.rules().report_dimension_slots[k];
-    if (!w.record.present(s)) continue;
-    e.dimensions_present |= static_cast<std::uint8_t>(1u << k);
-    e.dimensions[k] = w.record.get_int(s);
-  }
-  return e;
+    if (runtime::is_open(w.state)) open.emplace_back(captured_of(w), w.id);
+  std::sort(open.begin(), open.end());
+  for (const auto& o : open) refresh(o.second, rt);
 }
 
 void QueueStats::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
@@ -82,31 +59,28 @@ void QueueStats::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
     now_ = e.at;  // (no item counted yet: any instant will do)
   }
   if (e.item == runtime::kNoId) return;
-  assert(e.kind != runtime::EventKind::AgentStateChanged && e.dimension_count >= dimensions_);
-  refresh(e);
+  refresh(e.item, rt);
 }
 
-// The item as the event saw it: its state, process, capture and due instants, priority and
-// dimensions. The runtime emits an item's event after changing it, so the last event of each
-// item in a call leaves its entry as the item is after the call (the runtime is not read).
-void QueueStats::refresh(const runtime::Event& k) {
-  const std::uint32_t id = k.item;
+void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt) {
   while (entries_.size() <= id) entries_.emplace_back();  // by the interned id: no lookup on the way
+  const WorkItem* w = rt.find_item(id);
+  if (w && !runtime::is_open(w->state)) w = nullptr;
   Entry& e = entries_[id];
-  if (!runtime::is_open(k.state)) {
+  if (!w) {
     if (e.state != 0) remove(id);
     return;
   }
   if (e.state != 0) {
-    if (e.cells[0] == static_cast<std::uint32_t>(k.process) && e.captured == k.captured_at && e.due == k.due &&
-        same_dimensions(id, k)) {
+    if (e.cells[0] == static_cast<std::uint32_t>(w->process) && e.captured == captured_of(*w) && e.due == w->clock.due &&
+        same_dimensions(id, *w)) {
       // The usual case: a state or priority change.
-      const auto state = static_cast<std::uint8_t>(k.state);
-      if (e.state != state || e.priority != k.priority) {
+      const auto state = static_cast<std::uint8_t>(w->state);
+      if (e.state != state || e.priority != w->priority) {
         const std::int64_t old_priority = e.priority;
         const std::uint8_t old_state = e.state;
         e.state = state;
-        e.priority = k.priority;
+        e.priority = w->priority;
         each_cell(id, [&](Cell& c) {
           --c.by_state[old_state - 1u];
           ++c.by_state[state - 1u];
@@ -122,31 +96,33 @@ void QueueStats::refresh(const runtime::Event& k) {
   }
   if (dimensions_ >= kInline)
     while (extra_cells_.size() < (std::size_t{id} + 1) * kExtra) extra_cells_.emplace_back();
-  insert(id, k);
+  insert(id, *w);
 }
 
-std::uint32_t QueueStats::dimension_group(int k, const runtime::Event& w) {
+std::uint32_t QueueStats::dimension_group(int k, const WorkItem& w) {
   Dimension& d = dims_[static_cast<std::size_t>(k)];
+  const std::uint32_t s = rt_->rules().report_dimension_slots[k];
   auto add = [&d](std::int64_t value) {
     d.values.push_back(value);
     d.cells.emplace_back();
     return static_cast<std::uint32_t>(d.cells.size() - 1);
   };
-  if (!has_dimension(w, k)) {
+  if (!w.record.present(s)) {
     if (d.absent == kNone) d.absent = add(0);
     return d.absent;
   }
-  const std::int64_t v = w.dimensions[k];
+  const std::int64_t v = w.record.get_int(s);
   return d.group_of.find_or_add(v, [&] { return add(v); });
 }
 
-bool QueueStats::same_dimensions(std::uint32_t id, const runtime::Event& w) const {
+bool QueueStats::same_dimensions(std::uint32_t id, const WorkItem& w) const {
   for (int k = 0; k < dimensions_; ++k) {
+    const std::uint32_t s = rt_->rules().report_dimension_slots[k];
     const Dimension& d = dims_[static_cast<std::size_t>(k)];
     const std::uint32_t g = group(id, k);
-    if (!has_dimension(w, k)) {
+    if (!w.record.present(s)) {
       if (g != d.absent) return false;
-    } else if (g == d.absent || d.values[g] != w.dimensions[k]) {
+    } else if (g == d.absent || d.values[g] != w.record.get_int(s)) {
       return false;
     }
   }
@@ -161,12 +137,12 @@ void QueueStats::each_cell(std::uint32_t id, F f) {
 
 // Counted at now_ (the ages and due phase as a read at now_ saw them), whatever the event's
 // instant: the next read moves the entry on from there with the others.
-void QueueStats::insert(std::uint32_t id, const runtime::Event& w) {
+void QueueStats::insert(std::uint32_t id, const WorkItem& w) {
   Entry& e = entries_[id];
   assert(w.process >= 0 && static_cast<std::size_t>(w.process) < processes_.size());
   e.cells[0] = static_cast<std::uint32_t>(w.process);
-  e.captured = w.captured_at;
-  e.due = w.due;
+  e.captured = captured_of(w);
+  e.due = w.clock.due;
   e.priority = w.priority;
   e.state = static_cast<std::uint8_t>(w.state);
   e.phase = static_cast<Phase>(due_phase(e.due, now_));

@@ -3,11 +3,9 @@
 // section 11), kept up to date from the runtime's events instead of scanning the items for
 // each request.
 //
-// - Every event names an item and carries what the stats count it by, as it was at the event
-//   (its state, process, dimensions, capture and due instants, priority: runtime::Event); the
-//   item's entry takes them, and the runtime's item is not read (it would be a cache miss or
-//   three per event). The runtime emits an item's event after changing it, so once the events
-//   of an operation are fed, what the stats hold of an item is what the runtime holds.
+// - Every event names an item; the item is brought up to date from the runtime as it is then
+//   (its state, process, dimensions, capture and due instants, priority). So what the stats
+//   hold of an item is what the runtime holds once the events of an operation are fed.
 // - What changes with time and not with events (age buckets, due within the next hour,
 //   overdue) is counted as of the last read's instant (now_), and a read brings it to its own:
 //   - due-ness: each item has its next crossing queued (stats/min_queue.h: instants that come
@@ -143,20 +141,19 @@ class QueueStats {
   static_assert(sizeof(Entry) == 64);
 
   void reset(const runtime::Runtime& rt);
-  runtime::Event keys_of(const runtime::WorkItem& w, const runtime::Runtime& rt) const;
-  void refresh(const runtime::Event& k);
-  void insert(std::uint32_t id, const runtime::Event& k);
+  void refresh(std::uint32_t id, const runtime::Runtime& rt);
+  void insert(std::uint32_t id, const runtime::WorkItem& w);
   void remove(std::uint32_t id);
   // Brings the time-dependent counts from now_ to `now` (a read).
   void advance(std::int64_t now);
   void age(Cell& c, std::int64_t now);
-  std::uint32_t dimension_group(int k, const runtime::Event& w);
+  std::uint32_t dimension_group(int k, const runtime::WorkItem& w);
   std::uint32_t& group(std::uint32_t id, int k) {
     return k + 1 < kInline ? entries_[id].cells[static_cast<std::size_t>(k) + 1]
                            : extra_cells_[std::size_t{id} * kExtra + static_cast<std::size_t>(k - (kInline - 1))];
   }
   std::uint32_t group(std::uint32_t id, int k) const { return const_cast<QueueStats*>(this)->group(id, k); }
-  bool same_dimensions(std::uint32_t id, const runtime::Event& w) const;
+  bool same_dimensions(std::uint32_t id, const runtime::WorkItem& w) const;
   // The cells an entry counts in: its process, then its value of each dimension.
   template <typename F>
   void each_cell(std::uint32_t id, F f);
