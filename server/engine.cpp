@@ -180,6 +180,7 @@ void Engine::loop() {
       if (stopping_) return;
       batch.swap(queue_);
     }
+    const auto pass_began = std::chrono::steady_clock::now();
     const std::int64_t now = std::max(clock_.now().ms_since_epoch, session_->now());
     session_->advance(now);
     auto messages = std::make_shared<std::vector<std::pair<std::string, SseMessage>>>();
@@ -247,6 +248,10 @@ void Engine::loop() {
       if (ok)
         for (const auto& [agent, m] : *messages) hub_.publish(agent, m);
     };
+    if (snapshot_trace_on()) {
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - pass_began).count();
+      if (ms > 10) snapshot_trace("engine", fmt::format("pass over {} command(s) in {:.1f} ms", answers->size(), ms));
+    }
     committer_->submit(std::move(commit));
   }
 }
@@ -509,9 +514,19 @@ Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch, Answer* waiter)
     job = std::make_shared<SnapshotJob>();
     job->at = now;
     job->rules_key = rules_.key;
+    const auto began = std::chrono::steady_clock::now();
     window_.expire(now, captured_, SIZE_MAX);  // the snapshot keeps only what the window still needs
+    const auto expired = std::chrono::steady_clock::now();
     job->state = capture_state(session_->runtime(), captured_, window_.answers_of(captured_));
     mark_snapshot(*job);
+    if (snapshot_trace_on()) {
+      const auto ms = [](auto from, auto to) { return std::chrono::duration<double, std::milli>(to - from).count(); };
+      snapshot_trace("engine", fmt::format("state captured in {:.1f} ms (window expired in {:.1f} ms; {} items, {} agents, "
+                                           "frame {} bytes, {} marks, {} answers)",
+                                           ms(began, std::chrono::steady_clock::now()), ms(began, expired),
+                                           job->state.items, job->state.agents, job->state.frame.size(),
+                                           job->state.captured.size(), job->state.answers.size()));
+    }
     if (batch_snapshot_) {  // a later snapshot in the batch covers what the earlier one did, and more
       job->waiters = std::move(batch_snapshot_->waiters);
       snapshots_->drop(batch_snapshot_);

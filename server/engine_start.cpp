@@ -27,7 +27,10 @@ std::unique_ptr<Engine> Engine::start(Ruleset rules, runtime::StringPool& pool, 
   if (e->history_ && options.history_retention_days > 0)
     e->retention_ = std::make_unique<HistoryRetention>(*e->committer_, *e->history_, clock, options.history_retention_days,
                                                        options.history_purge_interval);
-  e->snapshots_ = std::make_unique<SnapshotStore>(*e->committer_, pool);
+  // On PostgreSQL a snapshot's parts and pruning run on a connection of their own, beside the
+  // batches' commits (server/snapshot_store.h).
+  e->snapshots_ = std::make_unique<SnapshotStore>(*e->committer_, pool,
+                                                  [j = &journal](std::string* err) { return j->open_side(err); });
   e->thread_ = std::thread([p = e.get()] { p->loop(); });
   return e;
 }

@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "server/snapshot_store.h"
+
 namespace iwd::server {
 
 namespace {
@@ -87,6 +89,7 @@ void GroupCommitter::loop() {
     const bool anything = lines > 0 || snapshots > 0 || std::any_of(batches.begin(), batches.end(), [](const CommitBatch& b) {
                             return !b.rulesets.empty() || !b.history.empty();
                           });
+    const auto began = std::chrono::steady_clock::now();
     if (ok && anything) {
       ok = journal_.retry_until() ? store_retrying(batches, lines, &covered, &error) : store(batches, &covered, &error);
       if (!ok) {
@@ -106,6 +109,12 @@ void GroupCommitter::loop() {
         stats_.lines += lines;
       }
       if (ok) stats_.snapshots += snapshots;
+    }
+    if (snapshot_trace_on()) {
+      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count();
+      if (ms > 10 || snapshots > 0)
+        snapshot_trace("committer", fmt::format("transaction of {} batch(es), {} line(s){} in {:.1f} ms", batches.size(), lines,
+                                                snapshots ? ", a snapshot's place" : "", ms));
     }
     for (std::size_t k = 0; k < batches.size(); ++k) {
       CommitBatch& b = batches[k];
@@ -227,6 +236,7 @@ void GroupCommitter::run_one_step() {
   }
   bool ok = failure.empty();
   std::string error = failure;
+  const auto began = std::chrono::steady_clock::now();
   if (ok) {
     ok = journal_.begin(&error) && (*request->step)(journal_, &error);
     if (ok) ok = journal_.commit(&error);
@@ -235,6 +245,13 @@ void GroupCommitter::run_one_step() {
   }
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (snapshot_trace_on()) {
+      std::size_t waiting = 0;
+      for (const CommitBatch& b : queue_) waiting += b.lines.size();
+      snapshot_trace("committer", fmt::format("step in {:.1f} ms{}; then {} batch(es), {} line(s) waiting",
+                                              std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - began).count(),
+                                              ok ? "" : " (failed)", queue_.size(), waiting));
+    }
     request->ok = ok;
     request->error = ok ? std::string() : (error.empty() ? "unknown error" : error);
     request->done = true;

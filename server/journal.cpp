@@ -154,6 +154,14 @@ std::unique_ptr<sqlstore::Database> Journal::open_another(std::string* error) co
   return db;
 }
 
+std::unique_ptr<Journal> Journal::open_side(std::string* error) const {
+  error->clear();
+  if (!pg_) return nullptr;
+  std::unique_ptr<Journal> j = open_postgresql(conninfo_, workspace_, epoch_, error);
+  if (j) j->parent_ = const_cast<Journal*>(this);  // read only: its fence and deadline
+  return j;
+}
+
 namespace {
 constexpr const char* kInsertLine = "INSERT INTO journal (line, checksum) VALUES (?1, ?2)";
 // PostgreSQL: the lines numbered after the last, in the order given.
@@ -338,19 +346,26 @@ std::optional<std::int64_t> Journal::committed_seq(std::string* error, bool* min
   return committed_seq_;
 }
 
+bool Journal::refused(std::string* error) {
+  for (Journal* j = this; j; j = j->parent_) {
+    {
+      std::lock_guard<std::mutex> lock(j->fence_mu_);
+      if (!j->fenced_.empty()) return !failed(sqlstore::Status::fail(sqlstore::Code::Fenced, j->fenced_), error);
+    }
+    // Past the lease's deadline nothing more is written, even before its renewing thread says
+    // so (it may be waiting for an answer): the database may let another node take over.
+    if (j->retry_until_ && std::chrono::steady_clock::now() >= j->retry_until_())
+      return !failed(sqlstore::Status::fail(sqlstore::Code::Fenced,
+                                            "the lease's deadline passed without a renewal: another node may take over"),
+                     error);
+  }
+  return false;
+}
+
 bool Journal::begin(std::string* error) {
   pending_ = 0;
   if (unwritten_) unwritten_->clear();
-  {
-    std::lock_guard<std::mutex> lock(fence_mu_);
-    if (!fenced_.empty()) return failed(sqlstore::Status::fail(sqlstore::Code::Fenced, fenced_), error);
-  }
-  // Past the lease's deadline nothing more is written, even before its renewing thread says
-  // so (it may be waiting for an answer): the database may let another node take over.
-  if (retry_until_ && std::chrono::steady_clock::now() >= retry_until_())
-    return failed(sqlstore::Status::fail(sqlstore::Code::Fenced,
-                                         "the lease's deadline passed without a renewal: another node may take over"),
-                  error);
+  if (refused(error)) return false;
   if (fault_.kind == JournalFault::Kind::Full && committed_ >= fault_.after) {
     // The disk is full from here on: SQLite may not grow the file by one page (SQLITE_FULL).
     std::int64_t pages = 0;
@@ -482,7 +497,7 @@ bool Journal::publish_snapshot(std::int64_t snapshot, std::int64_t journal_seq, 
              error);
 }
 
-std::optional<std::int64_t> Journal::prune(std::int64_t limit, std::string* error) {
+std::optional<std::int64_t> Journal::prune(std::int64_t limit, std::string* error, std::int64_t parts) {
   std::int64_t latest = 0, journal_seq = 0;
   if (!run("SELECT seq, journal_seq FROM snapshots ORDER BY seq DESC LIMIT 1", [](sqlstore::Statement&) {}, error,
            [&](sqlstore::Statement& st) {
@@ -503,7 +518,7 @@ std::optional<std::int64_t> Journal::prune(std::int64_t limit, std::string* erro
                 "(SELECT snapshot, field, part FROM snapshot_parts WHERE snapshot < ?1 LIMIT ?2)",
                 [&](sqlstore::Statement& st) {
                   st.bind_int64(1, latest);
-                  st.bind_int64(2, std::max<std::int64_t>(1, limit / 5000));
+                  st.bind_int64(2, std::max<std::int64_t>(1, parts > 0 ? parts : limit / 5000));
                 },
                 error)) &&
       count(run("DELETE FROM snapshots WHERE seq < ?1", [&](sqlstore::Statement& st) { st.bind_int64(1, latest); }, error)) &&

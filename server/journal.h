@@ -8,7 +8,7 @@
 //   (the fnv1a64 of its bytes, which is its checksum);
 // - `snapshots` and `snapshot_parts`: the latest snapshot (server/state_image.h): the state at
 //   an instant, under a ruleset, with the idempotency index, its texts in parts (of 16 MiB
-//   stored at once, of 4 MiB when stored in steps while the service runs); recovery starts
+//   stored at once, of 1 MiB when stored in steps while the service runs); recovery starts
 //   from it, and the journal lines before it (and older snapshots) are deleted (at once, or
 //   by prune() afterwards). The row holds how many parts each text has and a checksum of
 //   its own fields; each part has a checksum of its bytes.
@@ -81,14 +81,14 @@ class Journal {
   // begin_snapshot() gives the id it will have (and deletes parts an unfinished one left);
   // its parts, as bytes, which nothing reads until publish_snapshot() writes its row, covering
   // the lines up to `journal_seq`: it is then the latest. prune() deletes what the latest
-  // snapshot replaced, at most `limit` journal lines (and a part or a few of older snapshots)
-  // a call: how many rows went (0: nothing is left).
+  // snapshot replaced, at most `limit` journal lines and `parts` parts of older snapshots (by
+  // default limit / 5000, at least one) a call: how many rows went (0: nothing is left).
   std::optional<std::int64_t> begin_snapshot(std::string* error);
   bool add_snapshot_part(std::int64_t snapshot, const char* field, std::int64_t part, std::string_view bytes,
                          std::string* error);
   bool publish_snapshot(std::int64_t snapshot, std::int64_t journal_seq, std::int64_t at, const std::string& rules_key,
                         std::int64_t image_parts, std::int64_t captured_parts, std::string* error);
-  std::optional<std::int64_t> prune(std::int64_t limit, std::string* error);
+  std::optional<std::int64_t> prune(std::int64_t limit, std::string* error, std::int64_t parts = 0);
   bool commit(std::string* error);
   void rollback();
   // The same as one transaction; false (and *error) when it could not: then none is stored.
@@ -123,6 +123,13 @@ class Journal {
   // notify/sender.h): the file, or a session of the same workspace, which holds no epoch (its
   // writes are refused: a node writes through its journal's connection only).
   std::unique_ptr<sqlstore::Database> open_another(std::string* error) const;
+  // PostgreSQL: a journal of the same workspace on a connection of its own, writing at this
+  // one's epoch (the database fences its rows as this one's), for the writes that need not wait
+  // for the committer's turn (a snapshot's parts, pruning: server/snapshot_store.h) on a thread
+  // of their own. Its transactions are refused at begin() once this journal is fenced or past
+  // its lease's deadline; this journal must outlive it. Null with *error empty on SQLite (one
+  // writer: every write goes through the committer); null with *error when it cannot connect.
+  std::unique_ptr<Journal> open_side(std::string* error) const;
   sqlstore::Dialect dialect() const { return store_->dialect(); }
   // What the last failure was, for the caller to act on: Unavailable (retry after reading
   // back), Fenced (stop: another node holds the workspace), Failed (anything else).
@@ -158,6 +165,7 @@ class Journal {
   bool check(std::string* error);    // quick_check, at open
   bool migrate(std::string* error);  // the checksum columns, on a journal older than them
   bool injected(JournalFault::Kind kind, std::string* error);  // an injected write fault fires now
+  bool refused(std::string* error);  // fenced, or past the lease's deadline: nothing may be written
   void discard_failed_frames(std::string* error);              // after a failed commit
   std::string path_;
   JournalFault fault_;
@@ -177,6 +185,7 @@ class Journal {
   std::optional<std::int64_t> committed_seq_;
   bool committed_mine_ = true;  // the line at committed_seq_ is this journal's own
   std::int64_t epoch_ = 0;      // PostgreSQL: the epoch its rows are written at
+  Journal* parent_ = nullptr;   // open_side()'s: the journal whose fence and deadline it keeps
   std::int64_t changes_ = 0;  // rows the last run() changed
   using Bind = std::function<void(sqlstore::Statement&)>;
   bool run(const char* sql, const Bind& bind, std::string* error, const Bind& row = {});

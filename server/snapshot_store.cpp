@@ -1,13 +1,35 @@
 #include "server/snapshot_store.h"
 
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <limits>
 
+#include <fmt/format.h>
+
 namespace iwd::server {
+
+bool snapshot_trace_on() {
+  static const bool on = [] {
+    const char* v = std::getenv("IWD_TRACE_SNAPSHOT");
+    return v && *v && std::strcmp(v, "0") != 0;
+  }();
+  return on;
+}
+
+void snapshot_trace(const char* thread, const std::string& what) {
+  static const auto first = std::chrono::steady_clock::now();
+  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - first).count();
+  std::fprintf(stderr, "iwd serve: trace %.1f ms %s: %s\n", ms, thread, what.c_str());
+}
+
 namespace {
 
-// Journal lines (or older snapshots' parts) deleted a step, once a snapshot is stored.
-constexpr std::int64_t kPruneRows = 20'000;
+double ms_since(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t).count();
+}
 
 // Bytes [from, from + n) of head + frame.
 std::string slice(const std::string& head, std::string_view frame, std::size_t from, std::size_t n) {
@@ -18,15 +40,22 @@ std::string slice(const std::string& head, std::string_view frame, std::size_t f
   return out;
 }
 
-// Steps 1 and 2: the image's parts, then the row. `run` runs each (a transaction of its own, or
-// all in one).
-bool write(const std::function<bool(const std::function<bool(Journal&, std::string*)>&, std::string*)>& run,
-           const runtime::StringPool& pool, SnapshotJob& job, std::size_t part_bytes, std::string* error) {
+using Run = std::function<bool(const GroupCommitter::Step&, std::string*)>;
+
+// Steps 1 and 2: the image's parts (each run by `parts`), then the row (by `row`): each a
+// transaction of its own, or all in one.
+bool write(const Run& parts, const Run& row, const runtime::StringPool& pool, SnapshotJob& job, std::size_t part_bytes,
+           std::string* error) {
+  const bool trace = snapshot_trace_on();
+  auto began = std::chrono::steady_clock::now();
   const std::string head = encode_image_head(job.state, pool);
   const std::string_view frame = job.state.frame.view();
   const std::size_t total = head.size() + frame.size();
+  if (trace)
+    snapshot_trace("snapshot", fmt::format("image head encoded in {:.1f} ms ({} bytes; frame {} bytes)", ms_since(began),
+                                           head.size(), frame.size()));
   std::int64_t id = 0;
-  if (!run(
+  if (!parts(
           [&id](Journal& j, std::string* e) {
             const auto next = j.begin_snapshot(e);
             if (next) id = *next;
@@ -34,18 +63,24 @@ bool write(const std::function<bool(const std::function<bool(Journal&, std::stri
           },
           error))
     return false;
-  std::int64_t parts = 0;
-  for (std::size_t from = 0; from < total; from += part_bytes, ++parts) {
+  std::int64_t count = 0;
+  for (std::size_t from = 0; from < total; from += part_bytes, ++count) {
+    began = std::chrono::steady_clock::now();
     const std::string piece = slice(head, frame, from, part_bytes);
-    if (!run([&](Journal& j, std::string* e) { return j.add_snapshot_part(id, "image", parts, piece, e); }, error)) return false;
+    if (!parts([&](Journal& j, std::string* e) { return j.add_snapshot_part(id, "image", count, piece, e); }, error))
+      return false;
+    if (trace) snapshot_trace("snapshot", fmt::format("part {} ({} bytes) stored in {:.1f} ms", count, piece.size(), ms_since(began)));
   }
-  return run(
+  began = std::chrono::steady_clock::now();
+  const bool ok = row(
       [&](Journal& j, std::string* e) {
         return j.add_snapshot_part(id, "captured", 0, "", e) &&
-               j.publish_snapshot(id, job.covered_seq, job.at, job.rules_key, parts, 1, e) &&
+               j.publish_snapshot(id, job.covered_seq, job.at, job.rules_key, count, 1, e) &&
                (!job.published || job.published(id, e));
       },
       error);
+  if (ok && trace) snapshot_trace("snapshot", fmt::format("row published in {:.1f} ms", ms_since(began)));
+  return ok;
 }
 
 void answer(SnapshotJob& job, bool ok, const std::string& error) {
@@ -53,10 +88,32 @@ void answer(SnapshotJob& job, bool ok, const std::string& error) {
   job.waiters.clear();
 }
 
+template <typename T>
+T env_number(const char* name, T fallback) {
+  const char* v = std::getenv(name);
+  if (!v || !*v) return fallback;
+  char* end = nullptr;
+  const long long n = std::strtoll(v, &end, 10);
+  if (*end != '\0' || n < 1) {
+    std::fprintf(stderr, "iwd serve: %s=%s is not a positive whole number: ignored (%lld used)\n", name, v,
+                 static_cast<long long>(fallback));
+    return fallback;
+  }
+  std::fprintf(stderr, "iwd serve: %s=%s (a test's setting)\n", name, v);
+  return static_cast<T>(n);
+}
+
 }  // namespace
 
-SnapshotStore::SnapshotStore(GroupCommitter& committer, const runtime::StringPool& pool, std::size_t part_bytes)
-    : committer_(committer), pool_(pool), part_bytes_(std::max<std::size_t>(part_bytes, 1)), thread_([this] { loop(); }) {}
+SnapshotStore::Steps SnapshotStore::Steps::from_environment() {
+  Steps s;
+  s.part_bytes = env_number("IWD_SNAPSHOT_PART_BYTES", s.part_bytes);
+  s.prune_rows = env_number("IWD_SNAPSHOT_PRUNE_ROWS", s.prune_rows);
+  return s;
+}
+
+SnapshotStore::SnapshotStore(GroupCommitter& committer, const runtime::StringPool& pool, OpenSide open_side, Steps steps)
+    : committer_(committer), pool_(pool), open_side_(std::move(open_side)), steps_(steps), thread_([this] { loop(); }) {}
 
 SnapshotStore::~SnapshotStore() {
   finish();
@@ -119,39 +176,63 @@ void SnapshotStore::loop() {
     std::string error;
     const bool ok = store(*job, &error);
     answer(*job, ok, error);
-    if (ok) {  // step 3
-      std::int64_t deleted = 0;
-      do {
-        if (!committer_.run_step(
-                [&deleted](Journal& j, std::string* e) {
-                  const auto n = j.prune(kPruneRows, e);
-                  deleted = n.value_or(0);
-                  return n.has_value();
-                },
-                &error))
-          break;  // left for the next snapshot to delete
-      } while (deleted > 0);
-    }
+    if (ok) prune();
     job.reset();  // its capture's memory, before the store says it is idle
     drop(nullptr);
   }
 }
 
+// Step 3; a step that fails leaves the rest for the next snapshot to delete.
+void SnapshotStore::prune() {
+  // As many bytes of older parts a step as of lines (a line and its index entry: some hundred bytes).
+  const auto parts = std::max<std::int64_t>(1, steps_.prune_rows * 512 / static_cast<std::int64_t>(steps_.part_bytes));
+  std::int64_t deleted = 0;
+  std::string error;
+  do {
+    const auto began = std::chrono::steady_clock::now();
+    if (!side_step(
+            [this, parts, &deleted](Journal& j, std::string* e) {
+              const auto n = j.prune(steps_.prune_rows, e, parts);
+              deleted = n.value_or(0);
+              return n.has_value();
+            },
+            &error))
+      return;
+    if (snapshot_trace_on())
+      snapshot_trace("snapshot", fmt::format("prune step: {} rows deleted in {:.1f} ms", deleted, ms_since(began)));
+  } while (deleted > 0);
+}
+
+bool SnapshotStore::side_step(const GroupCommitter::Step& step, std::string* error) {
+  if (!side_ && open_side_) {
+    side_ = open_side_(error);
+    if (!side_ && !error->empty()) return *error = "its own connection could not be opened: " + *error, false;
+    if (!side_) open_side_ = nullptr;  // SQLite: none, ever
+    if (snapshot_trace_on())
+      snapshot_trace("snapshot", side_ ? "steps 1 and 3 on a connection of their own" : "every step through the committer");
+  }
+  if (!side_) return committer_.run_step(step, error);
+  // Nothing more once the journal failed: the service acknowledges nothing until restarted.
+  if (std::string failure = committer_.failure(); !failure.empty()) return *error = failure, false;
+  bool ok = side_->begin(error) && step(*side_, error);
+  if (ok) ok = side_->commit(error);
+  else side_->rollback();
+  if (!ok) side_.reset();  // a connection of its own again next time (the database may have restarted)
+  return ok;
+}
+
 bool SnapshotStore::store(SnapshotJob& job, std::string* error) {
-  const auto step = [this](const std::function<bool(Journal&, std::string*)>& s, std::string* e) {
-    return committer_.run_step(s, e);
-  };
-  if (write(step, pool_, job, part_bytes_, error)) return true;
+  const Run parts = [this](const GroupCommitter::Step& s, std::string* e) { return side_step(s, e); };
+  const Run row = [this](const GroupCommitter::Step& s, std::string* e) { return committer_.run_step(s, e); };
+  if (write(parts, row, pool_, job, steps_.part_bytes, error)) return true;
   *error = "the snapshot could not be stored: " + *error;
   return false;
 }
 
 bool SnapshotStore::store_now(Journal& journal, const runtime::StringPool& pool, SnapshotJob& job, std::string* error) {
   if (!journal.begin(error)) return false;
-  const auto in_transaction = [&journal](const std::function<bool(Journal&, std::string*)>& s, std::string* e) {
-    return s(journal, e);
-  };
-  bool ok = write(in_transaction, pool, job, 16 << 20, error);
+  const Run in_transaction = [&journal](const GroupCommitter::Step& s, std::string* e) { return s(journal, e); };
+  bool ok = write(in_transaction, in_transaction, pool, job, 16 << 20, error);
   while (ok) {
     const auto n = journal.prune(std::numeric_limits<std::int64_t>::max(), error);
     ok = n.has_value();

@@ -1,14 +1,23 @@
 // Snapshots stored off the engine thread. The engine thread only copies the state
 // (StateCapture, server/state_image.h) at the snapshot's place among a batch's lines; once
 // that batch is durable, the group committer says which journal seq the snapshot covers, and
-// this store's thread puts the image together (the strings looked up) and stores it through
-// the committer in steps, each a transaction of its own between the batches' transactions (a
-// commit waits for one step at most, never for a whole image):
-//   1. the image in parts of 4 MiB, which nothing reads yet;
+// this store's thread puts the image together (the strings looked up) and stores it in steps,
+// each a transaction of its own:
+//   1. the image in parts of 1 MiB, which nothing reads yet;
 //   2. the snapshot's row, which makes it the latest: recovery starts from it; requests
 //      waiting for it (POST /v1/admin/compact) are answered;
-//   3. what it replaces deleted, some thousands of rows a step: older snapshots, and the
-//      journal lines it covers.
+//   3. what it replaces deleted, 2,000 rows a step: older snapshots, and the journal lines it
+//      covers.
+// Step 2 runs on the committer, between the batches' transactions, on the journal's
+// connection (with the event history's mark of the snapshot, fenced by the lease's epoch as
+// every journal write is). Steps 1 and 3 touch nothing a batch writes or a reader reads, so on
+// PostgreSQL they run on a connection of their own (Journal::open_side, at the same epoch,
+// fenced by the database as the journal is) beside the batches' transactions: a commit never
+// waits for them. (On the committer, a part of 4 MiB or a prune of 20,000 rows held every
+// batch 50 to 400 ms each, 0.85 s in all for 100,000 open items: with the clients' connections
+// all waiting, a 10,000/s load queued thousands of requests; bench/RESULTS.md.) SQLite has one
+// writer: there every step goes through the committer, between batches (a commit waits for one
+// step at most, never for a whole image), and steps are small for that.
 // A crash between steps loses nothing: until step 2 commits, the previous snapshot and every
 // line after it are in place (parts left from an unfinished snapshot are deleted by the next
 // one's first step); lines left after step 2 are never read (recovery reads after the
@@ -32,6 +41,14 @@
 
 namespace iwd::server {
 
+// IWD_TRACE_SNAPSHOT set (to anything but "" or "0"): where a snapshot's time goes, said on
+// stderr as it happens, each line "iwd serve: trace T ms THREAD: WHAT" (T: since the first
+// line): the engine's copy of the state, the image's encoding, each step on the committer
+// (with the batches that waited behind it) and each batch's transaction or engine pass that
+// took longer than 10 ms.
+bool snapshot_trace_on();
+void snapshot_trace(const char* thread, const std::string& what);
+
 struct SnapshotJob {
   std::int64_t at = 0;
   std::string rules_key;
@@ -46,8 +63,19 @@ struct SnapshotJob {
 
 class SnapshotStore {
  public:
-  // `part_bytes`: the size of the image's parts (each a step).
-  SnapshotStore(GroupCommitter& committer, const runtime::StringPool& pool, std::size_t part_bytes = 4 << 20);
+  // The sizes of steps 1 and 3. Tests set them through the environment (IWD_SNAPSHOT_PART_BYTES,
+  // IWD_SNAPSHOT_PRUNE_ROWS), to reach a place between two steps with a small state.
+  struct Steps {
+    std::size_t part_bytes = 1 << 20;  // the image's parts (each a step)
+    std::int64_t prune_rows = 2'000;   // journal lines deleted a step (and a part of an older snapshot)
+    static Steps from_environment();
+  };
+  // Opens the connection of steps 1 and 3 (Journal::open_side), at the first snapshot and again
+  // after one of its steps failed; null with *error empty: none (SQLite), every step goes
+  // through the committer.
+  using OpenSide = std::function<std::unique_ptr<Journal>(std::string* error)>;
+  SnapshotStore(GroupCommitter& committer, const runtime::StringPool& pool, OpenSide open_side = {},
+                Steps steps = Steps::from_environment());
   ~SnapshotStore();  // finish(), then stops
   SnapshotStore(const SnapshotStore&) = delete;
   SnapshotStore& operator=(const SnapshotStore&) = delete;
@@ -72,9 +100,14 @@ class SnapshotStore {
  private:
   void loop();
   bool store(SnapshotJob& job, std::string* error);
+  void prune();
+  // A step of 1 or 3, in a transaction of its own: on the side connection, or the committer's.
+  bool side_step(const GroupCommitter::Step& step, std::string* error);
   GroupCommitter& committer_;
   const runtime::StringPool& pool_;
-  std::size_t part_bytes_;
+  OpenSide open_side_;
+  std::unique_ptr<Journal> side_;  // used on this store's thread only
+  Steps steps_;
   mutable std::mutex mu_;
   std::condition_variable wake_, idle_;
   std::deque<std::shared_ptr<SnapshotJob>> queue_;

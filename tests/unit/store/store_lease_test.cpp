@@ -14,6 +14,7 @@
 #include "server/journal.h"
 #include "server/store_lease.h"
 #include "tests/support/pg_cluster.h"
+#include "tests/unit/store/submitted.h"
 
 namespace iwd::server {
 namespace {
@@ -22,18 +23,6 @@ using namespace std::chrono_literals;
 
 // A session waiting in pg_sleep (a trigger of the test's holding a statement or a commit).
 constexpr const char* kSleeping = "SELECT pid FROM pg_stat_activity WHERE wait_event = 'PgSleep'";
-
-// A batch of `lines` (and `history`) handed to `committer`: its outcome, once stored or failed.
-std::future<std::pair<bool, std::string>> submitted(GroupCommitter& committer, std::vector<std::string> lines,
-                                                    std::vector<history::Record> history = {}) {
-  auto done = std::make_shared<std::promise<std::pair<bool, std::string>>>();
-  CommitBatch b;
-  b.lines = std::move(lines);
-  b.history = std::move(history);
-  b.done = [done](bool ok, const std::string& e) { done->set_value({ok, e}); };
-  committer.submit(std::move(b));
-  return done->get_future();
-}
 
 class StoreLeaseTest : public ::testing::Test {
  protected:
