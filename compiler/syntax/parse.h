@@ -23,11 +23,15 @@ inline constexpr std::size_t kMaxPrefixRun = 100;
 // how to split the expression (the parser and the builder each find one shape of it).
 void report_too_deep(DiagnosticBag& diags, SourceRange range, std::string_view why);
 
-// How parse_file goes about a file without syntax errors: its top-level declarations in
-// chunks of about `chunk_tokens` tokens (comments and spaces count), the chunks on up to
-// `threads` threads (0: the machine's cores, at most 4), each declaration's parse tree freed
-// once it is AST. The AST and the diagnostics are those of parsing the file at once; a file
-// with a syntax error is parsed at once (its errors need the whole file's recovery).
+// How parse_file goes about a file: the hand-written lexer's tokens (fast_lexer.cpp), then,
+// for a file where the lexical scan reported nothing, the hand-written parser straight to the
+// AST (fast_parser.h), which settles almost every valid file and gives up at the first token
+// it does not expect (IWD_PARSER=antlr skips it). A file it gives up on goes to ANTLR, and
+// these options are for that path: its top-level declarations in chunks of about
+// `chunk_tokens` tokens (comments and spaces count), the chunks on up to `threads` threads
+// (0: the machine's cores, at most 4), each declaration's parse tree freed once it is AST.
+// Either way the AST and the diagnostics are those of parsing the file at once with ANTLR; a
+// file with a syntax error is parsed at once (its errors need the whole file's recovery).
 struct ParseOptions {
   std::size_t chunk_tokens = 4096;  // 0: no chunks, the whole file at once
   unsigned threads = 0;
