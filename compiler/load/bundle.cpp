@@ -64,6 +64,42 @@ bool manifest_of(std::string_view text, BundleManifest* m, std::string* error) {
   return true;
 }
 
+// FNV-1a of `bytes`, and of them continued from *whole: the two chains in one pass (each
+// multiply waits for the one before it in its own chain only, so the two take the time of one).
+std::uint64_t fnv1a64_both(std::string_view bytes, std::uint64_t* whole) {
+  std::uint64_t h = 0xcbf29ce484222325ULL, w = *whole;
+  for (unsigned char c : bytes) {
+    h = (h ^ c) * 0x100000001b3ULL;
+    w = (w ^ c) * 0x100000001b3ULL;
+  }
+  *whole = w;
+  return h;
+}
+
+// When the sections follow the section table one after another to the trailer (as write_bundle
+// lays them out), the whole file's checksum and each section's are computed in one pass over the
+// bytes (they were two passes, 4 % of a one-item `iwd eval`): each section's FNV-1a into sums[i],
+// and true if the whole file's matches its trailer. False when the layout is another (the caller
+// then checks as before, each checksum on its own, and reports what is wrong in the same order)
+// or the whole file's checksum does not match.
+bool section_sums(std::string_view b, std::uint64_t count, std::uint64_t* sums) {
+  const std::size_t body = b.size() - kTrailerBytes;
+  std::size_t at = kHeaderBytes + kEntryBytes * count;
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t e = kHeaderBytes + kEntryBytes * i;
+    const auto offset = get(b, e + 8, 8), size = get(b, e + 16, 8);
+    if (offset != at || size > body - at) return false;
+    at += size;
+  }
+  if (at != body) return false;
+  std::uint64_t whole = fnv1a64(b.substr(0, kHeaderBytes + kEntryBytes * count));
+  for (std::size_t i = 0; i < count; ++i) {
+    const std::size_t e = kHeaderBytes + kEntryBytes * i;
+    sums[i] = fnv1a64_both(b.substr(get(b, e + 8, 8), get(b, e + 16, 8)), &whole);
+  }
+  return whole == get(b, body, 8);
+}
+
 }  // namespace
 
 bool looks_like_bundle(std::string_view bytes) { return bytes.substr(0, kBundleMagic.size()) == kBundleMagic; }
@@ -112,7 +148,9 @@ bool read_bundle(std::string_view b, Bundle* out, std::string* error) {
     return false;
   }
   const std::size_t body = b.size() - kTrailerBytes;
-  if (fnv1a64(b.substr(0, body)) != get(b, body, 8)) {
+  std::uint64_t sums[64];
+  const bool tiled = section_sums(b, count, sums);
+  if (!tiled && fnv1a64(b.substr(0, body)) != get(b, body, 8)) {
     *error = "the bundle is damaged or truncated (its checksum does not match)";
     return false;
   }
@@ -126,7 +164,7 @@ bool read_bundle(std::string_view b, Bundle* out, std::string* error) {
       return false;
     }
     const std::string_view bytes = b.substr(offset, size);
-    if (fnv1a64(bytes) != sum) {
+    if ((tiled ? sums[i] : fnv1a64(bytes)) != sum) {
       *error = fmt::format("the bundle is damaged: its {} section's checksum does not match", section_name(kind));
       return false;
     }

@@ -83,20 +83,6 @@ void keep_unused_found_by_every_root(const compiler::SourceManager& sm, std::vec
   diags = std::move(out);
 }
 
-// Ends the process once everything has been written, without destroying what the check built
-// (the last root's AST, bound tree and solver, the sources and the diagnostics): as clang does
-// with -disable-free, the kernel takes the memory back at once, where the destructors would walk
-// and free every node. Everything is written first: std::cout (through stdout's buffer, as it
-// is synced with stdio), std::cerr, and every FILE*; std::_Exit then skips the destructors and
-// the atexit handlers (none of which writes anything for `iwd check`). The exit code is the one
-// main would have returned. cli/check_exit checks that nothing is lost.
-[[noreturn]] void exit_without_freeing(int code) {
-  std::cout.flush();
-  std::cerr.flush();
-  std::fflush(nullptr);
-  std::_Exit(code);
-}
-
 // A check of a large file allocates some tens of MiB in small pieces, which a fresh process
 // takes from the kernel a 4 KiB page fault at a time (about 8,000 of the 10,900 faults of the
 // 10K-line file, bench/RESULTS.md). Here the heap grows 64 MiB ahead at once, keeps what is
@@ -195,6 +181,21 @@ int run_check(const CheckOptions& opts) {
 }
 
 }  // namespace
+
+// Ends the process once everything has been written, without destroying what the check built
+// (the last root's AST, bound tree and solver, the sources and the diagnostics): as clang does
+// with -disable-free, the kernel takes the memory back at once, where the destructors would walk
+// and free every node. Everything is written first: std::cout (through stdout's buffer, as it
+// is synced with stdio), std::cerr, and every FILE*; std::_Exit then skips the destructors and
+// the atexit handlers (none of which writes anything for `iwd check` or `iwd eval`). The exit
+// code is the one main would have returned. cli/check_exit and cli/eval_threads check that nothing
+// is lost.
+void exit_without_freeing(int code) {
+  std::cout.flush();
+  std::cerr.flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
 
 int exit_code() { return g_exit; }
 void set_exit_code(int code) { g_exit = code; }

@@ -21,6 +21,10 @@ void register_serve(CLI::App& app);
 void register_report(CLI::App& app);
 void register_simulate(CLI::App& app);
 
+// Ends the process with `code` once std::cout, std::cerr and every FILE* are flushed, without
+// destroying anything (cmd_check.cpp): for a command whose last act is its output.
+[[noreturn]] void exit_without_freeing(int code);
+
 // Set by the subcommand that ran.
 int exit_code();
 void set_exit_code(int code);
