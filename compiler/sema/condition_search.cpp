@@ -105,16 +105,17 @@ const ConditionSolver::Impl::Cached& ConditionSolver::Impl::cached_part(std::spa
   // numbered as written): checking is linear where sorting them again is not.
   if (!std::is_sorted(key.begin(), key.end())) std::sort(key.begin(), key.end());
   key.erase(std::unique(key.begin(), key.end()), key.end());
-  auto it = part_cache.find(key);
-  if (it == part_cache.end()) {
+  const std::uint64_t h = KeyMap<Cached>::hash(key);
+  const Cached* found = part_cache.find(key, h);
+  if (!found) {
     const Result r = solve_part(part);
-    it = part_cache.emplace(std::piecewise_construct, std::forward_as_tuple(key), std::forward_as_tuple(r, &arena)).first;
+    found = part_cache.insert(key, h, r, &arena);
   }
-  if (part.size() >= kLastPartMin) {  // the map's nodes stay put until finalize clears it
+  if (part.size() >= kLastPartMin) {  // the map's values stay put until finalize clears it
     last_part.assign(part.begin(), part.end());
-    last_part_result = &it->second;
+    last_part_result = found;
   }
-  return it->second;
+  return *found;
 }
 
 ConditionSolver::Result ConditionSolver::Impl::solve(std::span<const Literal> lits) {
@@ -298,8 +299,9 @@ ConditionSolver::Result ConditionSolver::Impl::solve_part(std::span<const Litera
     Key& key = sp_key;
     key.assign(en_atoms.begin(), en_atoms.end());
     key.push_back(-1 - var);
-    auto it = reps_cache.find(key);
-    if (it == reps_cache.end()) {
+    const std::uint64_t key_hash = KeyMap<std::pmr::vector<std::int32_t>>::hash(key);
+    const std::pmr::vector<std::int32_t>* found = reps_cache.find(key, key_hash);
+    if (!found) {
       const Var& v = vars[static_cast<std::size_t>(var)];
       auto same = [&](std::int32_t x, std::int32_t y) {
         for (auto a : en_atoms) {
@@ -334,12 +336,13 @@ ConditionSolver::Result ConditionSolver::Impl::solve_part(std::span<const Litera
         }
         i = j;
       }
-      it = reps_cache.emplace(key, std::pmr::vector<std::int32_t>()).first;  // in the arena
-      it->second.reserve(static_cast<std::size_t>(std::count(keep.begin(), keep.end(), 1)));
+      auto* made = reps_cache.insert(key, key_hash, &arena);  // in the arena
+      made->reserve(static_cast<std::size_t>(std::count(keep.begin(), keep.end(), 1)));
       for (std::size_t i = 0; i < cands.size(); ++i)
-        if (keep[i]) it->second.push_back(cands[i]);
+        if (keep[i]) made->push_back(cands[i]);
+      found = made;
     }
-    const std::pmr::vector<std::int32_t>& reps = it->second;  // the map's values stay put until finalize
+    const std::pmr::vector<std::int32_t>& reps = *found;  // the map's values stay put until finalize
     for (auto a : en_atoms) {
       std::uint8_t m = 0;
       for (auto cell : reps) m |= atoms[static_cast<std::size_t>(a)].table[static_cast<std::size_t>(cell)];

@@ -12,9 +12,11 @@
 #include <fmt/format.h>
 
 #include <cmath>
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <map>
+#include <new>
 #include <memory_resource>
 #include <span>
 #include <string>
@@ -167,15 +169,68 @@ struct ConditionSolver::Impl {
   // looked up with a scratch vector of another resource (the same type: no copy to look up).
   using Key = std::pmr::vector<std::int32_t>;
   std::pmr::monotonic_buffer_resource arena;
-  struct KeyHash {
-    std::size_t operator()(const Key& k) const {
-      std::size_t h = 1469598103934665603ull;
-      for (auto x : k) h = (h ^ static_cast<std::size_t>(static_cast<std::uint32_t>(x))) * 1099511628211ull;
-      return h;
+  // A cache keyed by a list of integers: open addressing (linear probing, at most half full),
+  // each slot the key's hash, the key and the value, both copied into the arena once; a lookup
+  // compares hashes first and reads a key only on a hash's match (a std::unordered_map node a
+  // lookup was a pointer chase and a vector's). Values stay put until clear(); nothing is
+  // destroyed (their memory is the arena's).
+  template <class V>
+  class KeyMap {
+   public:
+    explicit KeyMap(std::pmr::memory_resource* m) : mem_(m) {}
+    static std::uint64_t hash(std::span<const std::int32_t> k) {
+      std::uint64_t h = 1469598103934665603ull;
+      for (auto x : k) h = (h ^ static_cast<std::uint32_t>(x)) * 1099511628211ull;
+      return h ^ (h >> 29);
     }
+    V* find(std::span<const std::int32_t> k, std::uint64_t h) const {
+      if (slots_.empty()) return nullptr;
+      for (std::size_t i = h & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+        const Slot& s = slots_[i];
+        if (!s.value) return nullptr;
+        if (s.hash == h && s.len == k.size() && std::equal(k.begin(), k.end(), s.key)) return s.value;
+      }
+    }
+    // Adds k (not in the map) with a value made of args; returns it.
+    template <class... A>
+    V* insert(std::span<const std::int32_t> k, std::uint64_t h, A&&... args) {
+      if ((count_ + 1) * 2 > slots_.size()) grow();
+      auto* key = static_cast<std::int32_t*>(mem_->allocate(k.size() * sizeof(std::int32_t) + 1, alignof(std::int32_t)));
+      std::copy(k.begin(), k.end(), key);
+      V* value = new (mem_->allocate(sizeof(V), alignof(V))) V(std::forward<A>(args)...);
+      place(Slot{h, key, k.size(), value});
+      ++count_;
+      return value;
+    }
+    void clear() {
+      slots_.clear();
+      count_ = 0;
+    }
+
+   private:
+    struct Slot {
+      std::uint64_t hash = 0;
+      const std::int32_t* key = nullptr;
+      std::size_t len = 0;
+      V* value = nullptr;
+    };
+    void place(const Slot& s) {
+      std::size_t i = s.hash & (slots_.size() - 1);
+      while (slots_[i].value) i = (i + 1) & (slots_.size() - 1);
+      slots_[i] = s;
+    }
+    void grow() {
+      std::vector<Slot> old(slots_.empty() ? 64 : slots_.size() * 2);
+      old.swap(slots_);
+      for (const Slot& s : old)
+        if (s.value) place(s);
+    }
+    std::pmr::memory_resource* mem_;
+    std::vector<Slot> slots_;
+    std::size_t count_ = 0;
   };
   // Per query: reduced domains, cached by (var, atoms of the query on it).
-  std::pmr::unordered_map<Key, std::pmr::vector<std::int32_t>, KeyHash> reps_cache{&arena};
+  KeyMap<std::pmr::vector<std::int32_t>> reps_cache{&arena};
 
   // Compilation state: the define being compiled, for messages; the cond's parts.
   std::vector<std::string> define_stack;
@@ -330,7 +385,7 @@ struct ConditionSolver::Impl {
         : verdict(r.verdict), capped(r.capped), example(r.example.begin(), r.example.end(), m),
           blocking(r.blocking.begin(), r.blocking.end(), m) {}
   };
-  std::pmr::unordered_map<Key, Cached, KeyHash> part_cache{&arena};
+  KeyMap<Cached> part_cache{&arena};
   // The last part of at least kLastPartMin literals looked up, as given, and its entry
   // (cleared with part_cache): a query repeating it skips building and hashing its key.
   static constexpr std::size_t kLastPartMin = 8;
