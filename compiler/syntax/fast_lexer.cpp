@@ -3,6 +3,7 @@
 // this, rule by rule where rules compete (numbers), directly where they cannot (the rest).
 #include "compiler/syntax/fast_lexer.h"
 
+#include <algorithm>
 #include <array>
 #include <string_view>
 #include <unordered_map>
@@ -42,12 +43,17 @@ const std::unordered_map<std::string, std::size_t>& keywords() {
   return *map;
 }
 
+// Over code points (C = char32_t) or over the bytes of an ASCII text (C = char), which are
+// its code points.
+template <class C>
 class Scanner {
  public:
-  explicit Scanner(const std::u32string& d) : d_(d), n_(d.size()) {}
+  explicit Scanner(std::basic_string_view<C> d) : d_(d), n_(d.size()) {}
 
+  // Code point at i (< n_).
+  char32_t cp(std::size_t i) const { return static_cast<char32_t>(static_cast<std::make_unsigned_t<C>>(d_[i])); }
   // Code point at i, or a value no rule matches past the end.
-  char32_t at(std::size_t i) const { return i < n_ ? d_[i] : kEnd; }
+  char32_t at(std::size_t i) const { return i < n_ ? cp(i) : kEnd; }
 
   // DIGITS_ from j (a digit): DIGIT ('_'? DIGIT)*, as long as it goes.
   std::size_t digits_end(std::size_t j) const {
@@ -152,7 +158,7 @@ class Scanner {
   // The token at i: its type and channel; sets *end.
   std::size_t token(std::size_t i, std::size_t* end, std::size_t* channel) const {
     *channel = antlr4::Token::DEFAULT_CHANNEL;
-    const char32_t c = d_[i];
+    const char32_t c = cp(i);
     auto one = [&](std::size_t type, std::size_t len = 1) {
       *end = i + len;
       return type;
@@ -168,7 +174,7 @@ class Scanner {
       const auto& kw = keywords();
       if (k - i <= 10) {
         std::string word(k - i, ' ');
-        for (std::size_t p = i; p < k; ++p) word[p - i] = static_cast<char>(d_[p]);
+        for (std::size_t p = i; p < k; ++p) word[p - i] = static_cast<char>(cp(p));
         if (auto it = kw.find(word); it != kw.end()) return one(it->second, k - i);
       }
       return one(L::ID, k - i);
@@ -195,14 +201,14 @@ class Scanner {
       case U'/':
         if (at(i + 1) == U'/') {
           std::size_t k = i + 2;
-          while (k < n_ && d_[k] != U'\r' && d_[k] != U'\n') ++k;
+          while (k < n_ && cp(k) != U'\r' && cp(k) != U'\n') ++k;
           *channel = antlr4::Token::HIDDEN_CHANNEL;
           return one(L::LINE_COMMENT, k - i);
         }
         if (at(i + 1) == U'*') {
           *channel = antlr4::Token::HIDDEN_CHANNEL;
           for (std::size_t k = i + 2; k + 1 < n_; ++k)
-            if (d_[k] == U'*' && d_[k + 1] == U'/') return one(L::BLOCK_COMMENT, k + 2 - i);
+            if (cp(k) == U'*' && cp(k + 1) == U'/') return one(L::BLOCK_COMMENT, k + 2 - i);
           return one(L::UNTERMINATED_COMMENT, n_ - i);
         }
         return one(L::SLASH);
@@ -231,30 +237,24 @@ class Scanner {
 
  private:
   static constexpr char32_t kEnd = 0x110000;  // past every code point
-  const std::u32string& d_;
+  std::basic_string_view<C> d_;
   std::size_t n_;
 };
 
-}  // namespace
-
-std::vector<std::unique_ptr<antlr4::Token>> lex_iwd(const std::u32string& data, antlr4::TokenSource* source,
-                                                    antlr4::CharStream* input) {
-  Scanner scanner(data);
-  std::vector<std::unique_ptr<antlr4::Token>> tokens;
-  tokens.reserve(data.size() / 3 + 1);
-  auto& factory = *antlr4::CommonTokenFactory::DEFAULT;
-  const std::pair<antlr4::TokenSource*, antlr4::CharStream*> pair{source, input};
-  std::size_t line = 1, col = 0;  // ANTLR's: lines from 1, columns from 0, a line ends at '\n' only
+// Scans `data`, calling emit(type, channel, start, stop, line, column) for each token and then
+// for EOF, with ANTLR's lines (from 1) and columns (from 0; a line ends at '\n' only).
+template <class C, class Emit>
+void scan(std::basic_string_view<C> data, Emit&& emit) {
+  Scanner<C> scanner(data);
+  std::size_t line = 1, col = 0;
   for (std::size_t i = 0; i < data.size();) {
     std::size_t end = 0, channel = 0;
     const std::size_t type = scanner.token(i, &end, &channel);
-    auto t = factory.create(pair, type, "", channel, i, end - 1, line, col);
-    t->setTokenIndex(tokens.size());
-    tokens.push_back(std::move(t));
+    emit(type, channel, i, end - 1, line, col);
     switch (type) {
       case L::WS: case L::BLOCK_COMMENT: case L::UNTERMINATED_COMMENT: case L::STRING: case L::UNTERMINATED_STRING:
         for (std::size_t k = i; k < end; ++k) {
-          if (data[k] == U'\n') ++line, col = 0;
+          if (scanner.cp(k) == U'\n') ++line, col = 0;
           else ++col;
         }
         break;
@@ -263,11 +263,87 @@ std::vector<std::unique_ptr<antlr4::Token>> lex_iwd(const std::u32string& data, 
     }
     i = end;
   }
-  auto eof = factory.create(pair, antlr4::Token::EOF, "", antlr4::Token::DEFAULT_CHANNEL, data.size(), data.size() - 1,
-                            line, col);
-  eof->setTokenIndex(tokens.size());
-  tokens.push_back(std::move(eof));
+  emit(antlr4::Token::EOF, antlr4::Token::DEFAULT_CHANNEL, data.size(), data.size() - 1, line, col);
+}
+
+// The code points of valid UTF-8.
+std::u32string decode_utf8(std::string_view s) {
+  std::u32string out;
+  out.reserve(s.size());
+  for (std::size_t i = 0; i < s.size();) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    const std::size_t len = c < 0x80 ? 1 : c < 0xE0 ? 2 : c < 0xF0 ? 3 : 4;
+    char32_t cp = len == 1 ? c : c & (0xFF >> (len + 1));
+    for (std::size_t k = 1; k < len && i + k < s.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(s[i + k]) & 0x3F);
+    out.push_back(cp);
+    i += len;
+  }
+  return out;
+}
+
+}  // namespace
+
+std::vector<std::unique_ptr<antlr4::Token>> lex_iwd(const std::u32string& data, antlr4::TokenSource* source,
+                                                    antlr4::CharStream* input) {
+  std::vector<std::unique_ptr<antlr4::Token>> tokens;
+  tokens.reserve(data.size() / 3 + 1);
+  auto& factory = *antlr4::CommonTokenFactory::DEFAULT;
+  const std::pair<antlr4::TokenSource*, antlr4::CharStream*> pair{source, input};
+  scan(std::u32string_view(data), [&](std::size_t type, std::size_t channel, std::size_t start, std::size_t stop,
+                                      std::size_t line, std::size_t col) {
+    auto t = factory.create(pair, type, "", channel, start, stop, line, col);
+    t->setTokenIndex(tokens.size());
+    tokens.push_back(std::move(t));
+  });
   return tokens;
+}
+
+FastTokens::FastTokens(std::string_view text) : bytes_(text) {
+  if (bytes_.substr(0, 3) == "\xEF\xBB\xBF") bytes_.remove_prefix(3);  // as ANTLRInputStream
+  const bool ascii = std::all_of(bytes_.begin(), bytes_.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+  if (!ascii) code_points_ = decode_utf8(bytes_);
+  store_.reserve(size() / 3 + 1);
+  auto emit = [&](std::size_t type, std::size_t channel, std::size_t start, std::size_t stop, std::size_t line,
+                  std::size_t col) { store_.emplace_back(this, type, channel, start, stop, line, col, store_.size()); };
+  if (ascii) scan(bytes_, emit);
+  else scan(std::u32string_view(code_points_), emit);
+  pointers_.reserve(store_.size());
+  for (auto& t : store_) pointers_.push_back(&t);
+}
+
+std::string FastTokens::text(std::size_t start, std::size_t stop) const {
+  if (code_points_.empty()) return std::string(bytes_.substr(start, stop - start + 1));
+  std::string out;
+  for (std::size_t i = start; i <= stop; ++i) {
+    const char32_t c = code_points_[i];
+    if (c < 0x80) {
+      out += static_cast<char>(c);
+    } else if (c < 0x800) {
+      out += static_cast<char>(0xC0 | (c >> 6));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      out += static_cast<char>(0xE0 | (c >> 12));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      out += static_cast<char>(0xF0 | (c >> 18));
+      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out += static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  return out;
+}
+
+std::string FastToken::getText() const {
+  const std::size_t n = file_->size();
+  if (start_ < n && stop_ < n) return file_->text(start_, stop_);
+  return "<EOF>";
+}
+
+std::string FastToken::toString() const {
+  return "[@" + std::to_string(index_) + "," + std::to_string(start_) + ":" + std::to_string(stop_) + "='" +
+         getText() + "',<" + std::to_string(type_) + ">," + std::to_string(line_) + ":" + std::to_string(col_) + "]";
 }
 
 }  // namespace iwd::compiler

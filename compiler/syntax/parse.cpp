@@ -1,6 +1,8 @@
 // Source text to AST: lexical scan, ANTLR parse with analyst-worded errors, AST build.
 #include "compiler/syntax/parse.h"
 
+#include <algorithm>
+
 #include "IwdLexer.h"
 #include "compiler/syntax/bounded_parser.h"
 #include "compiler/syntax/builder.h"
@@ -104,9 +106,36 @@ BraceMap lexical_scan(FileId file, antlr4::CommonTokenStream& tokens, Diagnostic
   return match_braces(all, L::LBRACE, L::RBRACE);
 }
 
+// Whether lexical_scan would report something on these tokens (then the file is ANTLR's).
+bool lexical_scan_reports(const std::vector<antlr4::Token*>& all) {
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    const std::size_t type = all[i]->getType();
+    if (type == L::UNKNOWN_CHAR || type == L::UNTERMINATED_COMMENT) return true;
+    if (type == L::PIPE && i + 1 < all.size() && all[i + 1]->getType() == L::PIPE) return true;  // `||`
+  }
+  return false;
+}
+
+// A run of prefix operators (`- - - x`, `not not x`) makes ANTLR's prediction recurse once
+// per operator before any rule is entered (where BoundedParser counts): refused first.
+bool prefix_run_too_long(FileId file, const std::vector<antlr4::Token*>& all, DiagnosticBag& diags) {
+  std::size_t run = 0;
+  for (auto* t : all) {
+    if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
+    run = t->getType() == L::MINUS || t->getType() == L::NOT ? run + 1 : 0;
+    if (run > kMaxPrefixRun) {
+      report_too_deep(diags, token_range(file, t), fmt::format("more than {} `-` or `not` in a row", kMaxPrefixRun));
+      return true;
+    }
+  }
+  return false;
+}
+
 // Replaces each byte that is not part of a valid UTF-8 sequence by U+FFFD (so code-point
 // positions stay those of SourceManager's count) and reports the first one.
 std::string valid_utf8(FileId file, const std::string& text, DiagnosticBag& diags) {
+  // An ASCII text (the usual one) is valid as it is: copied at once, not a character at a time.
+  if (std::all_of(text.begin(), text.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) return text;
   std::string out;
   out.reserve(text.size());
   bool reported = false;
@@ -159,31 +188,24 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
   if (stats) *stats = ParseStats{};
   const std::size_t diags_before = diags.all().size();
   const SourceFile& src = sm.file(file);
-  CodePointStream input(valid_utf8(file, src.text, diags));
+  std::string text = valid_utf8(file, src.text, diags);
+  // The hand-written parser first (fast_parser.h), for a file with nothing to report so far
+  // (no invalid UTF-8, nothing lexical_scan reports); it gives up on anything it does not
+  // expect, and the file goes on to ANTLR. Its tokens are FastTokens: no UTF-32 copy of an
+  // ASCII file, no ANTLR token objects; the ANTLR path below makes its own.
+  if (diags.all().size() == diags_before && fast_parser_allowed()) {
+    const FastTokens fast(text);
+    if (prefix_run_too_long(file, fast.tokens(), diags)) return std::make_unique<SyntaxFile>(SyntaxFile{file, {}});
+    if (!lexical_scan_reports(fast.tokens()))
+      if (auto ast = fast_parse_file(sm, file, fast.tokens())) return ast;
+  }
+  CodePointStream input(text);
   L lexer(&input);  // the tokens' source, as if it had made them
   lexer.removeErrorListeners();
   LexedTokenStream tokens(&lexer, lex_iwd(input.code_points(), &lexer, &input));
-
-  // A run of prefix operators (`- - - x`, `not not x`) makes ANTLR's prediction recurse once
-  // per operator before any rule is entered (where BoundedParser counts): refused first.
-  {
-    std::size_t run = 0;
-    for (auto* t : tokens.getTokens()) {
-      if (t->getChannel() != antlr4::Token::DEFAULT_CHANNEL) continue;
-      run = t->getType() == L::MINUS || t->getType() == L::NOT ? run + 1 : 0;
-      if (run > kMaxPrefixRun) {
-        report_too_deep(diags, token_range(file, t), fmt::format("more than {} `-` or `not` in a row", kMaxPrefixRun));
-        return std::make_unique<SyntaxFile>(SyntaxFile{file, {}});
-      }
-    }
-  }
+  if (prefix_run_too_long(file, tokens.getTokens(), diags)) return std::make_unique<SyntaxFile>(SyntaxFile{file, {}});
   std::set<std::size_t> reported_tokens;
   BraceMap braces = lexical_scan(file, tokens, diags, &reported_tokens);
-  // The hand-written parser first (fast_parser.h), for a file with nothing reported so far;
-  // it gives up on anything it does not expect, and the file goes on to ANTLR.
-  if (diags.all().size() == diags_before && reported_tokens.empty() && fast_parser_allowed()) {
-    if (auto ast = fast_parse_file(sm, file, tokens.getTokens())) return ast;
-  }
   if (options.chunk_tokens != 0) {
     if (auto decls = parse_in_chunks(sm, file, tokens.getTokens(), &lexer, diags, options, stats))
       return std::make_unique<SyntaxFile>(SyntaxFile{file, std::move(*decls)});
@@ -228,6 +250,16 @@ std::unique_ptr<SyntaxFile> parse_file(const SourceManager& sm, FileId file, Dia
   return builder.build_file(tree);
 }
 
+namespace {
+
+std::string dump_token(const antlr4::Token* t) {
+  return fmt::format("{} {} {}..{} {}:{} #{} {}\n", static_cast<long long>(t->getType()), t->getChannel(),
+                     t->getStartIndex(), static_cast<long long>(t->getStopIndex()), t->getLine(),
+                     t->getCharPositionInLine(), t->getTokenIndex(), t->getText());
+}
+
+}  // namespace
+
 std::string dump_tokens(const std::string& text, bool antlr) {
   DiagnosticBag ignored;
   CodePointStream input(valid_utf8(FileId{0}, text, ignored));  // as parse_file does
@@ -245,13 +277,18 @@ std::string dump_tokens(const std::string& text, bool antlr) {
   }
   std::string out;
   for (auto* t : tokens) {
-    out += fmt::format("{} {} {}..{} {}:{} #{} ", static_cast<long long>(t->getType()), t->getChannel(),
-                       t->getStartIndex(), static_cast<long long>(t->getStopIndex()), t->getLine(),
-                       t->getCharPositionInLine(), t->getTokenIndex());
-    out += t->getText();
-    out += '\n';
+    out += dump_token(t);
     if (t->getTokenSource() != &lexer || t->getInputStream() != &input) out += "(another source)\n";
   }
+  return out;
+}
+
+std::string dump_fast_tokens(const std::string& text) {
+  DiagnosticBag ignored;
+  const std::string valid = valid_utf8(FileId{0}, text, ignored);  // as parse_file does
+  const FastTokens fast(valid);
+  std::string out;
+  for (auto* t : fast.tokens()) out += dump_token(t);
   return out;
 }
 

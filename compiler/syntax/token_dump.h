@@ -10,5 +10,7 @@ namespace iwd::compiler {
 // hand-written lexer makes them, or with `antlr` as ANTLR's generated IwdLexer does. The
 // tests hold the first to the second.
 std::string dump_tokens(const std::string& text, bool antlr);
+// The same for the tokens of parse_file's hand-written parser (FastTokens).
+std::string dump_fast_tokens(const std::string& text);
 
 }  // namespace iwd::compiler

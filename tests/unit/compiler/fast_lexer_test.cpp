@@ -1,6 +1,7 @@
 // parse_file's hand-written lexer against ANTLR's generated IwdLexer: the same tokens (type,
-// channel, start, stop, line, column, index, text) on every .iwd file of the tree and on
-// generated text made of the pieces where the lexer's rules compete.
+// channel, start, stop, line, column, index, text), both as lex_iwd's CommonTokens and as the
+// fast parser's FastTokens (no UTF-32 copy of an ASCII text), on every .iwd file of the tree
+// and on generated text made of the pieces where the lexer's rules compete.
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -15,9 +16,8 @@
 namespace iwd::compiler {
 namespace {
 
-// The first line where the two lexers differ, or "".
-std::string first_difference(const std::string& text) {
-  const std::string ours = dump_tokens(text, false), antlr = dump_tokens(text, true);
+// The first line where two dumps differ, or "".
+std::string first_difference(const std::string& ours, const std::string& antlr) {
   if (ours == antlr) return "";
   std::istringstream a(ours), b(antlr);
   std::string la, lb;
@@ -25,6 +25,16 @@ std::string first_difference(const std::string& text) {
     const bool ga = static_cast<bool>(std::getline(a, la)), gb = static_cast<bool>(std::getline(b, lb));
     if (!ga || !gb || la != lb) return "ours:  " + (ga ? la : "(end)") + "\nANTLR: " + (gb ? lb : "(end)");
   }
+}
+
+// The first line where either of the hand-written lexer's forms (lex_iwd's CommonTokens, the
+// fast parser's FastTokens) differs from ANTLR's lexer, or "".
+std::string first_difference(const std::string& text) {
+  const std::string antlr = dump_tokens(text, true);
+  const std::string common = first_difference(dump_tokens(text, false), antlr);
+  if (!common.empty()) return "lex_iwd\n" + common;
+  const std::string fast = first_difference(dump_fast_tokens(text), antlr);
+  return fast.empty() ? "" : "FastTokens\n" + fast;
 }
 
 TEST(FastLexer, SameTokensAsAntlrOnEveryIwdFileOfTheTree) {
@@ -79,7 +89,9 @@ TEST(FastLexer, EdgeCases) {
   for (const std::string text :
        {"", "\n", "/*", "/* x", "/* x *", "/*/", "/* * / */", "\"", "\"abc", "\"abc\\", "\"a\\\nb\"", "1.", "1..5", "1._5",
         "1_", "1__0", "1_2.3_4x", "1.5x", "1_2x", "5bdx", "5bd", "5ms5", "5m5", "1h30", "2024-01-01T10:00:00.5",
-        "2024-01-01T10:00+01:0", "2024-01-01T10:00:00Z", "99:99", "9:30", "12%x", "1.5%", "a\rb\nc", "x\xEF\xBB\xBFy"})
+        "2024-01-01T10:00+01:0", "2024-01-01T10:00:00Z", "99:99", "9:30", "12%x", "1.5%", "a\rb\nc", "x\xEF\xBB\xBFy",
+        "\xEF\xBB\xBF", "\xEF\xBB\xBFx y", "\xEF\xBB\xBF\xEF\xBB\xBFx", "\xEF\xBB\xBF\"\xC3\xA9\" x", "\"\xE2\x82\xAC\xF0\x9F\x98\x80\"",
+        "a\xFF\xC3" "b", "\xC3\xA9\n  \xE2\x82\xAC"})
     EXPECT_EQ(first_difference(text), "") << "text: [" << text << "]";
 }
 

@@ -282,6 +282,11 @@ TEST(FastParser, SameAstAsAntlrWhereTheGrammarsChoicesAreClose) {
       "  expect eligible { skill: 1 } at 5m\n  expect not eligible {} at 1h;\n}\n",
       "define a = b +\n  department\ndefine c = d\n",  // `department` not in column 0: a name
       "define deep = " + std::string(30, '(') + "not - - 1" + std::string(30, ')') + "\n",
+      // Not ASCII (FastTokens reads code points then) and a byte-order mark (skipped as
+      // ANTLRInputStream skips it: the offsets after it are the stream's).
+      "// caf\xC3\xA9\ndefine a = \"\xE2\x82\xAC \xF0\x9F\x98\x80\" + b /* \xC3\xA9 */ + \"\\u{e9}\xC3\xA9\"\ndefine c = d\n",
+      "\xEF\xBB\xBF" "define a = b + c\ndefine d = \"e\"\n",
+      "\xEF\xBB\xBF" "define a = \"\xC3\xA9\" /* \xE2\x82\xAC */ + b\n",
   };
   for (const auto& text : settled) {
     SCOPED_TRACE(text);
@@ -313,6 +318,11 @@ TEST(FastParser, SameAstAsAntlrWhereTheGrammarsChoicesAreClose) {
       "define a = (1\n",
       "}\n",
       "define a = 1 && 2\n",                    // read as `and` and reported
+      "define a = 1 || 2\n",                    // read as `or` and reported (E0101)
+      "define a = b /* never closed\n",         // E0106
+      "define a = \xC3\xA9\n",                   // a character that is no token (E0105)
+      "define a = b\xFF\n",                     // not UTF-8 (E0113)
+      "define a = " + std::string(101, '-') + "1\n",  // a prefix run past kMaxPrefixRun (E0114)
       "define a = " + std::string(60, '(') + "1" + std::string(60, ')') + "\n",  // deeper than the fast parser goes
   };
   for (const auto& text : given_up) {
