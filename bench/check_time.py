@@ -15,7 +15,24 @@ import os
 import statistics
 import subprocess
 import sys
+import threading
 import time
+
+
+def run_one(cmd):
+    """Runs cmd; returns its stdout, stderr, exit status and CPU seconds (user + sys of the
+    process and its threads, from wait4's rusage, in microseconds: os.times counts 10 ms ticks)."""
+    with subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE) as proc:
+        # Both pipes read at once (a large output on one must not block the other); wait4 then
+        # reaps the process itself, so its rusage is this run's alone.
+        err_chunks = []
+        reader = threading.Thread(target=lambda: err_chunks.append(proc.stderr.read()))
+        reader.start()
+        out = proc.stdout.read()
+        reader.join()
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        return out, err_chunks[0], proc.returncode, usage.ru_utime + usage.ru_stime
 
 
 def main():
@@ -35,13 +52,11 @@ def main():
         for b in binaries:
             w, c = [], []
             for _ in range(runs):
-                before = os.times()
                 start = time.perf_counter()
-                proc = subprocess.run([b, "check", *extra, path], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                out, err, code, cpu = run_one([b, "check", *extra, path])
                 w.append(time.perf_counter() - start)
-                after = os.times()
-                c.append((after.children_user - before.children_user) + (after.children_system - before.children_system))
-                h = hashlib.sha256(proc.stdout + b"\0" + proc.stderr + bytes([proc.returncode & 0xFF])).hexdigest()
+                c.append(cpu)
+                h = hashlib.sha256(out + b"\0" + err + bytes([code & 0xFF])).hexdigest()
                 digest.setdefault(h, set()).add(b)
             walls[b].append(statistics.median(w))
             cpus[b].append(statistics.median(c))
