@@ -29,6 +29,19 @@ std::string check_ranges(const std::vector<std::pair<int, int>>& ranges, const s
   return {};
 }
 
+// std::partition_point for a point expected near `first`: strides of 1, 2, 4, ... while the
+// predicate holds at a stride's last element, then a binary search within the stride where it
+// fails (or the rest).
+template <typename It, typename Pred>
+It gallop_partition_point(It first, It last, Pred pred) {
+  std::ptrdiff_t n = 1;
+  while (n < last - first && pred(first[n - 1])) {
+    first += n;
+    n *= 2;
+  }
+  return std::partition_point(first, first + std::min(n, last - first), pred);
+}
+
 }  // namespace
 
 // The open-time table: the open intervals of a window in time order, touching ones joined,
@@ -276,8 +289,11 @@ Instant BusinessCalendar::add_business(Instant t, Duration d) const {
     if (d.ms > 0 && d.ms <= w.total - here) {
       const std::int64_t target = here + d.ms;
       // The interval whose end reaches target: the last one starting with less open time
-      // before it (every interval is at least a second long).
-      const auto it = std::partition_point(v.begin() + static_cast<std::ptrdiff_t>(i), v.end(), [&](const OpenTimes::Interval& x) {
+      // before it (every interval is at least a second long). It is most often the one that
+      // holds `at` or one of the next few (an SLA's share, the next step of a priority): a
+      // galloping search from there (1, 2, 4, ... intervals ahead), then a binary search within
+      // the last stride, instead of a binary search over the rest of the window (issue 19).
+      const auto it = gallop_partition_point(v.begin() + static_cast<std::ptrdiff_t>(i), v.end(), [&](const OpenTimes::Interval& x) {
         return std::int64_t{x.before} * kMsPerSecond < target;
       });
       const OpenTimes::Interval& x = *(it - 1);

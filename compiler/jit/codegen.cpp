@@ -174,9 +174,21 @@ Reg FunctionCodegen::share_of_sla(const Instr& in, std::size_t /*at*/) {
   auto* fast_end = b_.GetInsertBlock();
   b_.CreateBr(join_bb);
   b_.SetInsertPoint(slow_bb);
-  // A calendar clock: the interpreter's code through a plain helper (no registers spilled).
-  auto helper = m_.getOrInsertFunction("iwd_jit_share_age", llvm::FunctionType::get(i64(), {args_->getType(), f64()}, false));
-  auto* on_clock = b_.CreateCall(helper, {args_, cf(in.fimm)});
+  // A calendar clock: the interpreter's code through a plain helper (no registers spilled),
+  // given what the answer depends on (the clock: start, window, its calendars; and the share)
+  // rather than the block, and declared as reading no memory (the calendars never change while
+  // code runs; jit.cpp): so the calls of one item's copies of the block at other ages (the next
+  // change's candidates) are one call (issue 19; codegen_next.cpp's share_the_clock gives them
+  // the caller's interpreter and clock: the first four operands, in this order).
+  auto helper = m_.getOrInsertFunction("iwd_jit_share_age_of_clock",
+                                       llvm::FunctionType::get(i64(), {args_->getType(), i64(), i64(), i64(), i64(), f64()}, false));
+  if (auto* f = llvm::dyn_cast<llvm::Function>(helper.getCallee())) {
+    f->setDoesNotAccessMemory();
+    f->setDoesNotThrow();
+    f->setWillReturn();
+  }
+  auto* interp = b_.CreateBitCast(load_field(kArgsInterp), args_->getType());
+  auto* on_clock = b_.CreateCall(helper, {interp, input(Input::Start), window, input(Input::SlaCalendar), input(Input::AgeCalendar), cf(in.fimm)});
   const Reg slow_value = make_i(on_clock, b_.CreateICmpNE(on_clock, ci(TimeInputs::kNone)));
   auto* slow_end = b_.GetInsertBlock();
   b_.CreateBr(join_bb);

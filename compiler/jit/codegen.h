@@ -23,12 +23,14 @@ inline constexpr unsigned kArgsSlots = offsetof(JitArgs, slots) / sizeof(void*);
 inline constexpr unsigned kArgsPresent = offsetof(JitArgs, present) / sizeof(void*);
 inline constexpr unsigned kArgsInputs = offsetof(JitArgs, inputs) / sizeof(void*);
 inline constexpr unsigned kArgsStrings = offsetof(JitArgs, strings) / sizeof(void*);
+inline constexpr unsigned kArgsInterp = offsetof(JitArgs, interp) / sizeof(void*);
 inline constexpr unsigned kArgsFieldCount = sizeof(JitArgs) / sizeof(void*);  // copied whole by business_age_args
 static_assert(std::is_standard_layout_v<JitArgs> && sizeof(JitArgs) % sizeof(void*) == 0 &&
                   sizeof(JitArgs) == 6 * sizeof(void*),
               "JitArgs is six pointers: the generated code copies it field by field");
 static_assert(offsetof(JitArgs, slots) % sizeof(void*) == 0 && offsetof(JitArgs, present) % sizeof(void*) == 0 &&
-                  offsetof(JitArgs, inputs) % sizeof(void*) == 0 && offsetof(JitArgs, strings) % sizeof(void*) == 0,
+                  offsetof(JitArgs, inputs) % sizeof(void*) == 0 && offsetof(JitArgs, strings) % sizeof(void*) == 0 &&
+                  offsetof(JitArgs, interp) % sizeof(void*) == 0,
               "the fields generated code reads are whole pointer-sized words");
 // An Input's index in JitArgs::inputs (TimeInputs' layout; interp.h asserts it).
 inline constexpr std::uint64_t input_index(Input i) { return static_cast<std::uint64_t>(i); }

@@ -16,8 +16,8 @@
 // thresholds computed from the piece's registers (registers_function()). From the due instant
 // on, an `overdue` value reading `overdue_by` or the age has its own breakpoints and, linear,
 // the next whole value of its truncation. Under `age in CALENDAR` the candidates are open-time
-// ages, each taken back to an elapsed age by the calendar's code (iwd_jit_business_time,
-// iwd_jit_add_business), as the walk does.
+// ages, each taken back to an elapsed age by the calendar's code (iwd_jit_open_time,
+// iwd_jit_open_add on the calendar resolved once a call), as the walk does.
 //
 // Left to the walk (0): a piece whose age dependence the walk does not follow exactly (an age
 // times an age, a call of the age, a select on it: its answer is a recheck, not exact), a piece
@@ -32,6 +32,7 @@
 #include <llvm/Transforms/Utils/Cloning.h>
 
 #include "compiler/jit/scheme_codegen.h"
+#include "stdlib/time.h"
 
 namespace iwd::compiler {
 namespace {
@@ -189,6 +190,36 @@ void inline_and_unmark(llvm::Function* fn) {
     if (f->hasLocalLinkage() && f->use_empty()) f->eraseFromParent();
 }
 
+// Every share of the SLA clock that the inlined pieces ask (iwd_jit_share_age_of_clock,
+// codegen.cpp: the interpreter, the clock's start, window and SLA calendar, the age calendar,
+// the share) reads the clock of a copy of the caller's block, and no copy changes it (the
+// copies move the age, now, overdue_by and the age calendar only): each call takes the
+// caller's interpreter and clock instead, read once here, so that the calls of one share and
+// age calendar are one call once the copies are registers (the early CSE after SROA), not one
+// per copy (issue 19: the pieces at the scheme's inputs, the formula at now, at each candidate
+// and each step back). Before, their loads of the same word through the copies came out of
+// the passes in different forms (a load as i8*, a bitcast of one as i64*) and stayed apart.
+void share_the_clock(llvm::Function* fn) {
+  std::vector<llvm::CallBase*> shares;
+  for (llvm::BasicBlock& block : *fn)
+    for (llvm::Instruction& i : block)
+      if (auto* call = llvm::dyn_cast<llvm::CallBase>(&i);
+          call && call->getCalledFunction() && call->getCalledFunction()->getName() == "iwd_jit_share_age_of_clock")
+        shares.push_back(call);
+  if (shares.empty()) return;
+  llvm::BasicBlock& entry = fn->getEntryBlock();
+  llvm::IRBuilder<> b(entry.getTerminator());
+  llvm::Type* i64 = b.getInt64Ty();
+  auto* fields = b.CreateBitCast(fn->getArg(0), i64->getPointerTo()->getPointerTo());
+  auto field = [&](unsigned k) { return b.CreateLoad(i64->getPointerTo(), b.CreateConstInBoundsGEP1_64(i64->getPointerTo(), fields, k)); };
+  auto* interp = b.CreateBitCast(field(kArgsInterp), shares.front()->getArgOperand(0)->getType());
+  auto* inputs = field(kArgsInputs);
+  auto input = [&](Input in) { return b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, inputs, input_index(in))); };
+  llvm::Value* clock[] = {interp, input(Input::Start), input(Input::Window), input(Input::SlaCalendar)};
+  for (llvm::CallBase* call : shares)
+    for (unsigned k = 0; k < std::size(clock); ++k) call->setArgOperand(k, clock[k]);
+}
+
 }  // namespace
 
 bool SchemeCodegen::next_change_compiles(const Program& p, std::size_t k) {
@@ -206,7 +237,7 @@ void SchemeCodegen::next_change(std::size_t k) {
   auto* fn = llvm::Function::Create(llvm::FunctionType::get(i8(), {ptr(), i64()->getPointerTo()}, false),
                                     llvm::Function::ExternalLinkage, fmt::format("iwd_next{}", k), m_);
   begin(fn);
-  calls_args_ = nullptr;
+  open_age_ = nullptr;
   auto answer = [&](std::int64_t v) { b_.CreateRet(llvm::ConstantInt::get(i8(), static_cast<std::uint64_t>(v))); };
   if (!next_change_compiles(p_, k)) return answer(0);
   const ProgramPriority& s = p_.priorities[k];
@@ -226,14 +257,16 @@ void SchemeCodegen::next_change(std::size_t k) {
   auto* tried_p = b_.CreateAlloca(i64());
   auto* at_p = b_.CreateAlloca(i64());
   auto* candidate_p = b_.CreateAlloca(i64());
+  // Whether the candidate's scheme age is known (known_p), and then which (known_age_p): a
+  // step's, whose wall-clock age the calendar's code gave (see before_due).
+  auto* known_p = b_.CreateAlloca(b_.getInt1Ty());
+  auto* known_age_p = b_.CreateAlloca(i64());
   // Copies of the argument block (named: lambdas read them): the inputs along the walk for the
   // formula (inputs_at), the same with the scheme's age for the pieces that read it, and the
   // inputs at the due instant, where the walk analyses the `overdue` value.
   const ArgsCopy moved = copy_args(args, inputs);
   const ArgsCopy scheme_moved = copy_args(args, inputs);
   const ArgsCopy at_due = copy_args(args, inputs);
-  // The pieces at the scheme's inputs (scheme_in): the age in open time under `age in`.
-  llvm::Value* scheme_args = calendar >= 0 ? business_age_args(args, inputs, calendar) : args;
   auto* give_up = llvm::BasicBlock::Create(ctx_, "give_up", fn);
   auto* never = llvm::BasicBlock::Create(ctx_, "never", fn);
   // The walk reads the pieces with the scheme's age counted as it says: another age calendar
@@ -242,17 +275,41 @@ void SchemeCodegen::next_change(std::size_t k) {
   b_.CreateCondBr(b_.CreateICmpEQ(b_.CreateLoad(i64(), input(inputs, Input::AgeCalendar)), ci(-1)), go, give_up);
   b_.SetInsertPoint(go);
 
-  // The calendar's code (as the walk's scheme_age and wall_age).
-  auto* i32 = llvm::Type::getInt32Ty(ctx_);
+  // The calendar's code (as the walk's scheme_age and wall_age), on the calendar resolved once
+  // here. Each call is a lookup in the calendar's open-time table (about 10 ns with the call):
+  // the item's open age now and the share of its SLA clock (`75% of sla`) are asked once, and
+  // a candidate's open age is known without asking when it is a step's (issue 19).
+  llvm::Value* cal = calendar >= 0 ? resolve_calendar(args, calendar) : nullptr;
   auto scheme_age = [&](llvm::Value* wall) -> llvm::Value* {
     if (calendar < 0) return wall;
-    return b_.CreateCall(calendar_helper("iwd_jit_business_time"), {args, llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(calendar)), start, b_.CreateAdd(start, wall)});
+    return open_time(cal, start, b_.CreateAdd(start, wall));
   };
   // A whole scheme age (ms, in range) back to the elapsed age.
   auto wall_age = [&](llvm::Value* ms) -> llvm::Value* {
     if (calendar < 0) return ms;
-    return b_.CreateCall(calendar_helper("iwd_jit_add_business"), {args, llvm::ConstantInt::get(i32, static_cast<std::uint64_t>(calendar)), start, ms});
+    return open_add(cal, start, ms);
   };
+  // The scheme's age at `wall`: `known` when `is_known`, else the calendar's answer (a branch:
+  // no call when known).
+  auto scheme_age_or = [&](llvm::Value* wall, llvm::Value* is_known, llvm::Value* known) -> llvm::Value* {
+    if (calendar < 0) return wall;
+    auto* from = b_.GetInsertBlock();
+    auto* ask = llvm::BasicBlock::Create(ctx_, "open_age", fn);
+    auto* join = llvm::BasicBlock::Create(ctx_, "open_age_known", fn);
+    b_.CreateCondBr(is_known, join, ask);
+    b_.SetInsertPoint(ask);
+    auto* asked = scheme_age(wall);
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    auto* phi = b_.CreatePHI(i64(), 2);
+    phi->addIncoming(known, from);
+    phi->addIncoming(asked, ask);
+    return phi;
+  };
+  // The item's scheme age now, and the pieces at the scheme's inputs (scheme_in): the age in
+  // open time under `age in`.
+  auto* sage0 = calendar >= 0 ? open_time(cal, start, now0) : age0;
+  llvm::Value* scheme_args = calendar >= 0 ? business_age_args(args, inputs, calendar, sage0) : args;
   constexpr double kTwo63 = 9223372036854775808.0;
   auto fits = [&](llvm::Value* up) { return b_.CreateAnd(b_.CreateFCmpOGE(up, cf(-kTwo63)), b_.CreateFCmpOLT(up, cf(kTwo63))); };
   // wall_age(x) for a double x the walk converts: *ok when it is in range (else the walk's).
@@ -482,8 +539,9 @@ void SchemeCodegen::next_change(std::size_t k) {
   const std::string formula_name = fmt::format("iwd_next{}_formula", k);
   if (!m_.getFunction(formula_name)) SchemeCodegen(m_, p_).priority(k, /*bounded=*/false, formula_name);
   llvm::Function* priority = m_.getFunction(formula_name);
-  // The priority at a wall-clock age (inputs_at): age, now and overdue_by move together.
-  auto priority_at = [&](llvm::Value* wall) {
+  // The priority at a wall-clock age (inputs_at): age, now and overdue_by move together; its
+  // scheme age `sage` (the open age under `age in`).
+  auto priority_at = [&](llvm::Value* wall, llvm::Value* sage) {
     auto* now = b_.CreateAdd(start, wall);
     b_.CreateStore(wall, input(moved.inputs, Input::Age));
     b_.CreateStore(now, input(moved.inputs, Input::Now));
@@ -491,7 +549,7 @@ void SchemeCodegen::next_change(std::size_t k) {
     b_.CreateStore(b_.CreateSelect(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), overdue_by, ci(0)),
                    input(moved.inputs, Input::OverdueBy));
     b_.CreateStore(b_.CreateLoad(i64(), input(moved.inputs, Input::OverdueBy)), input(scheme_moved.inputs, Input::OverdueBy));
-    return b_.CreateCall(priority, {moved.block, args});
+    return b_.CreateCall(priority, {moved.block, sage});
   };
   // next_truncation_change of interp_change.cpp, operation for operation: the first whole
   // millisecond after `age` at which trunc(v0 + slope * (t - x0)) differs.
@@ -509,8 +567,7 @@ void SchemeCodegen::next_change(std::size_t k) {
   };
   // Before the loop: the walk's wall and its raw value at the item's age (raw stays 0 when
   // the item is overdue already: Interpreter::priority returns before setting it).
-  auto* now_value = b_.CreateCall(priority, {args, args});
-  auto* sage0 = scheme_age(age0);
+  auto* now_value = b_.CreateCall(priority, {args, sage0});
   b_.CreateStore(age0, wall_p);
   b_.CreateStore(sage0, sage_p);
   llvm::Value* overdue_now = s.overdue >= 0 ? b_.CreateAnd(b_.CreateICmpNE(due, ci(TimeInputs::kNone)), b_.CreateICmpSGE(now0, due))
@@ -551,6 +608,8 @@ void SchemeCodegen::next_change(std::size_t k) {
       next = b_.CreateSelect(b_.CreateAnd(linear, in_range), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, next, at), next);
     }
     b_.CreateStore(next, candidate_p);
+    b_.CreateStore(b_.getFalse(), known_p);
+    b_.CreateStore(ci(0), known_age_p);
     b_.CreateCondBr(linear_ok, check, give_up);
   }
 
@@ -563,18 +622,29 @@ void SchemeCodegen::next_change(std::size_t k) {
   };
   for (llvm::Value* at : point_walls) fixed_next = take(fixed_next, b_.getTrue(), at);
   for (const auto& [valid, at] : threshold_walls) fixed_next = take(fixed_next, valid, at);
-  llvm::Value* best = fixed_next;
+  // The steps (each clause's next step, the next whole value on a sloped segment) as whole
+  // scheme ages (the walk's ceil), the earliest of them taken back to the wall clock once:
+  // wall_age never decreases with the scheme age, so the earliest step is the earliest of their
+  // wall-clock ages, and under `age in` a candidate costs one call of the calendar's code, not
+  // one per clause.
   llvm::Value* step_out_of_range = b_.getFalse();
+  llvm::Value* any_step = b_.getFalse();
+  llvm::Value* step_ms = ci(0);
+  auto take_step = [&](llvm::Value* x, llvm::Value* keep) {
+    auto* up = unary(llvm::Intrinsic::ceil, x);
+    auto* in_range = fits(up);
+    step_out_of_range = b_.CreateOr(step_out_of_range, b_.CreateAnd(keep, b_.CreateNot(in_range)));
+    auto* ok = b_.CreateAnd(keep, in_range);
+    auto* ms = b_.CreateFPToSI(b_.CreateSelect(ok, up, cf(0)), i64());
+    step_ms = b_.CreateSelect(ok, b_.CreateSelect(any_step, b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, step_ms, ms), ms), step_ms);
+    any_step = b_.CreateOr(any_step, ok);
+  };
   for (const Clause& c : clauses) {
     auto* skip = b_.CreateOr(b_.CreateFCmpOLE(c.period, cf(0)), b_.CreateFCmpOEQ(unary(llvm::Intrinsic::fabs, c.from), cf(kInf)));
     auto* after = b_.CreateFAdd(unary(llvm::Intrinsic::floor, b_.CreateFDiv(b_.CreateFSub(b, c.from), c.period)), cf(1));
     auto* steps = b_.CreateSelect(b_.CreateFCmpOLT(b, c.from), cf(1), after);
     auto* step = b_.CreateFAdd(c.from, b_.CreateFMul(steps, c.period));
-    auto* keep = b_.CreateAnd(b_.CreateNot(skip), b_.CreateFCmpOLE(step, c.until));
-    llvm::Value* in_range = nullptr;
-    auto* at = wall_of(step, keep, &in_range);
-    step_out_of_range = b_.CreateOr(step_out_of_range, b_.CreateAnd(keep, b_.CreateNot(in_range)));
-    best = b_.CreateSelect(b_.CreateAnd(keep, in_range), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, best, at), best);
+    take_step(step, b_.CreateAnd(b_.CreateNot(skip), b_.CreateFCmpOLE(step, c.until)));
   }
   // The next whole value on the sloped segment that holds `b`, before the segment's end.
   for (std::size_t i = 0; i + 1 < points.size(); ++i) {
@@ -586,12 +656,10 @@ void SchemeCodegen::next_change(std::size_t k) {
     auto* within = b_.CreateAnd(b_.CreateAnd(b_.CreateFCmpUGE(b, x0), b_.CreateFCmpULT(b, x1)),
                                 b_.CreateAnd(b_.CreateFCmpUNE(x1, x0), b_.CreateFCmpUNE(v1, v0)));
     auto* x = truncation_change(x0, v0, b_.CreateFDiv(b_.CreateFSub(v1, v0), b_.CreateFSub(x1, x0)), b);
-    auto* keep = b_.CreateAnd(within, b_.CreateFCmpOLT(x, x1));
-    llvm::Value* in_range = nullptr;
-    auto* at = wall_of(x, keep, &in_range);
-    step_out_of_range = b_.CreateOr(step_out_of_range, b_.CreateAnd(keep, b_.CreateNot(in_range)));
-    best = b_.CreateSelect(b_.CreateAnd(keep, in_range), b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, best, at), best);
+    take_step(x, b_.CreateAnd(within, b_.CreateFCmpOLT(x, x1)));
   }
+  auto* step_wall = wall_age(step_ms);  // wall_age(0) when there is no step: not taken
+  llvm::Value* best = b_.CreateSelect(any_step, b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, fixed_next, step_wall), fixed_next);
   llvm::Value* candidate = b_.CreateSelect(b_.CreateICmpSGT(best, wall), best, ci(kNoCandidate));
   // Saturated (the walk's saturated()): held at `max` while every add raises the value, or
   // at `min` while every add lowers it; nothing changes again before the next fixed breakpoint.
@@ -605,7 +673,26 @@ void SchemeCodegen::next_change(std::size_t k) {
                                                       b_.CreateICmpEQ(now_value, truncate(min))));
   }
   saturated = b_.CreateAnd(saturated, b_.CreateNot(b_.CreateFCmpOLT(b, last_point)));  // past the curve
-  b_.CreateStore(b_.CreateSelect(saturated, fixed_next, candidate), candidate_p);
+  auto* chosen = b_.CreateSelect(saturated, fixed_next, candidate);
+  b_.CreateStore(chosen, candidate_p);
+  // A candidate at the step's wall-clock age has the step's scheme age: the calendar's
+  // add_business gives the earliest instant at which that much open time has run
+  // (stdlib/calendar.h), so the open time up to it is the step (its round trip) and, a step of
+  // at least 1 ms, the open time up to a millisecond before it is the step less 1 ms (that
+  // millisecond is open, or an earlier instant would reach the step). Not when the answer is
+  // kNever (not reached) or open time outside the years the calendar counts would be left out
+  // (business_time counts 0000-9999 only): then the calendar is asked.
+  llvm::Value* known = b_.getFalse();
+  if (calendar >= 0) {
+    const std::int64_t first_counted = stdlib::days_from_civil(0, 1, 1) * stdlib::kMsPerDay;
+    const std::int64_t end_counted = stdlib::days_from_civil(10000, 1, 1) * stdlib::kMsPerDay;
+    auto* counted = b_.CreateAnd(b_.CreateICmpSGE(start, ci(first_counted)),
+                                 b_.CreateICmpSLE(step_wall, b_.CreateSub(ci(end_counted), start)));
+    known = b_.CreateAnd(b_.CreateAnd(any_step, b_.CreateICmpSGE(step_ms, ci(1))),
+                         b_.CreateAnd(counted, b_.CreateICmpEQ(chosen, step_wall)));
+  }
+  b_.CreateStore(known, known_p);
+  b_.CreateStore(step_ms, known_age_p);
   b_.CreateCondBr(step_out_of_range, give_up, check);
 
   b_.SetInsertPoint(check);
@@ -614,8 +701,10 @@ void SchemeCodegen::next_change(std::size_t k) {
   b_.CreateCondBr(b_.CreateICmpEQ(c, ci(kNoCandidate)), never, try_it);
 
   b_.SetInsertPoint(try_it);
-  auto* value = priority_at(c);
-  auto* sage = scheme_age(c);
+  auto* is_known = b_.CreateLoad(b_.getInt1Ty(), known_p);
+  auto* known_age = b_.CreateLoad(i64(), known_age_p);
+  auto* sage = scheme_age_or(c, is_known, known_age);
+  auto* value = priority_at(c, sage);
   b_.CreateStore(raw_at(c, sage), raw_p);
   b_.CreateStore(c, wall_p);
   b_.CreateStore(sage, sage_p);
@@ -633,7 +722,9 @@ void SchemeCodegen::next_change(std::size_t k) {
     b_.CreateCondBr(b_.CreateICmpSGT(earlier, wall), ask, found);
     b_.SetInsertPoint(ask);
     auto* step_back = llvm::BasicBlock::Create(ctx_, "step_back", fn);
-    b_.CreateCondBr(b_.CreateICmpNE(priority_at(earlier), now_value), step_back, found);
+    // The first step back from a step of known scheme age: a millisecond less (see before_due).
+    auto* open_age = back == 0 ? scheme_age_or(earlier, is_known, b_.CreateSub(known_age, ci(1))) : scheme_age(earlier);
+    b_.CreateCondBr(b_.CreateICmpNE(priority_at(earlier, open_age), now_value), step_back, found);
     b_.SetInsertPoint(step_back);
     b_.CreateStore(earlier, at_p);
   }
@@ -648,6 +739,7 @@ void SchemeCodegen::next_change(std::size_t k) {
   answer(0);
 
   inline_and_unmark(fn);
+  share_the_clock(fn);
 }
 
 }  // namespace iwd::compiler

@@ -18,11 +18,11 @@ namespace iwd::compiler {
 void SchemeCodegen::priority(std::size_t k, bool bounded, const std::string& inlined_as) {
   const ProgramPriority& s = p_.priorities[k];
   llvm::Function* fn = nullptr;
-  calls_args_ = nullptr;
+  open_age_ = nullptr;
   if (!inlined_as.empty()) {
-    fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr(), ptr()}, false), llvm::Function::InternalLinkage, inlined_as, m_);
+    fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr(), i64()}, false), llvm::Function::InternalLinkage, inlined_as, m_);
     fn->addFnAttr(llvm::Attribute::AlwaysInline);
-    calls_args_ = fn->getArg(1);
+    open_age_ = fn->getArg(1);
   } else if (bounded) {
     fn = llvm::Function::Create(llvm::FunctionType::get(i64(), {ptr(), f64(), f64()}, false), llvm::Function::InternalLinkage,
                                 fmt::format("iwd_priority_bounded{}", k), m_);
@@ -50,7 +50,7 @@ void SchemeCodegen::priority(std::size_t k, bool bounded, const std::string& inl
     b_.SetInsertPoint(no);
   }
   // Age in open time: the pieces read a copy of the inputs with the business age.
-  if (s.age_calendar >= 0) args = business_age_args(args, inputs, s.age_calendar);
+  if (s.age_calendar >= 0) args = business_age_args(args, inputs, s.age_calendar, open_age_);
   auto* age = b_.CreateSIToFP(
       b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), field(args, kArgsInputs), input_index(Input::Age))), f64());
   llvm::Value* base = cf(0);

@@ -41,6 +41,12 @@ extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args
                                               std::int64_t from, std::int64_t to);
 extern "C" std::int64_t iwd_jit_add_business(const iwd::compiler::JitArgs* args, std::int32_t calendar,
                                              std::int64_t from, std::int64_t ms);
+extern "C" std::int64_t iwd_jit_share_age_of_clock(const iwd::compiler::Interpreter* interp, std::int64_t start,
+                                                   std::int64_t window, std::int64_t sla_calendar, std::int64_t age_calendar,
+                                                   double share);
+extern "C" const iwd::stdlib::BusinessCalendar* iwd_jit_calendar(const iwd::compiler::JitArgs* args, std::int32_t calendar);
+extern "C" std::int64_t iwd_jit_open_time(const iwd::stdlib::BusinessCalendar* calendar, std::int64_t from, std::int64_t to);
+extern "C" std::int64_t iwd_jit_open_add(const iwd::stdlib::BusinessCalendar* calendar, std::int64_t from, std::int64_t ms);
 extern "C" std::uint8_t iwd_jit_skill(const iwd::compiler::JitArgs* args, std::uint32_t skill, std::int64_t* out);
 extern "C" std::uint8_t iwd_jit_agent_attribute(const iwd::compiler::JitArgs* args, std::uint32_t name, std::int64_t* out);
 extern "C" std::uint8_t iwd_jit_list_contains(const iwd::compiler::JitArgs* args, std::int64_t list, std::int64_t value,
@@ -122,6 +128,23 @@ void optimize(llvm::Module& m) {
   after.addPass(llvm::InstCombinePass());
   after.addPass(llvm::SimplifyCFGPass());
   for (llvm::Function* f : callers) after.run(*f, passes.fam);
+  merge_pure_calls(m, passes);
+}
+
+void merge_pure_calls(llvm::Module& m, PassSetup& passes) {
+  for (llvm::Function& f : m) {
+    int pure = 0;
+    for (const llvm::BasicBlock& b : f)
+      for (const llvm::Instruction& i : b)
+        if (const auto* call = llvm::dyn_cast<llvm::CallBase>(&i); call && call->getCalledFunction() &&
+                                                                    !call->getCalledFunction()->isIntrinsic() &&
+                                                                    call->getCalledFunction()->doesNotAccessMemory())
+          ++pure;
+    if (pure < 2) continue;
+    llvm::FunctionPassManager fpm;
+    fpm.addPass(llvm::EarlyCSEPass(/*UseMemorySSA=*/true));
+    fpm.run(f, passes.fam);
+  }
 }
 
 ProcessJit* ProcessJit::get(std::string* error) {
@@ -181,6 +204,10 @@ llvm::Error define_helpers(llvm::orc::LLJIT& lljit, llvm::orc::JITDylib& dylib) 
   helper("iwd_jit_business_time", llvm::pointerToJITTargetAddress(&iwd_jit_business_time));
   helper("iwd_jit_share_age", llvm::pointerToJITTargetAddress(&iwd_jit_share_age));
   helper("iwd_jit_add_business", llvm::pointerToJITTargetAddress(&iwd_jit_add_business));
+  helper("iwd_jit_share_age_of_clock", llvm::pointerToJITTargetAddress(&iwd_jit_share_age_of_clock));
+  helper("iwd_jit_calendar", llvm::pointerToJITTargetAddress(&iwd_jit_calendar));
+  helper("iwd_jit_open_time", llvm::pointerToJITTargetAddress(&iwd_jit_open_time));
+  helper("iwd_jit_open_add", llvm::pointerToJITTargetAddress(&iwd_jit_open_add));
   helper("iwd_jit_skill", llvm::pointerToJITTargetAddress(&iwd_jit_skill));
   helper("iwd_jit_agent_attribute", llvm::pointerToJITTargetAddress(&iwd_jit_agent_attribute));
   helper("iwd_jit_list_contains", llvm::pointerToJITTargetAddress(&iwd_jit_list_contains));
@@ -394,6 +421,16 @@ extern "C" std::int64_t iwd_jit_share_age(const iwd::compiler::JitArgs* args, do
   return args->interp->share_age(inputs_of(args), share);
 }
 
+// The same for a share of an SLA clock in a calendar's time, from the clock's values (all that
+// the answer depends on): what `N% of sla` calls, declared as reading no memory.
+extern "C" std::int64_t iwd_jit_share_age_of_clock(const iwd::compiler::Interpreter* interp, std::int64_t start,
+                                                   std::int64_t window, std::int64_t sla_calendar, std::int64_t age_calendar,
+                                                   double share) {
+  iwd::compiler::TimeInputs in;
+  in.start = start, in.window = window, in.sla_calendar = sla_calendar, in.age_calendar = age_calendar;
+  return interp->share_age(in, share);
+}
+
 // The slow path: one instruction that needs the environment, run by the interpreter's code.
 extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::uint32_t fn, std::uint32_t at,
                                      const std::int64_t* ri, const double* rf, const std::uint8_t* rp,
@@ -427,11 +464,24 @@ extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args
 }
 
 // The elapsed time from `from` to the instant `ms` of `calendar`'s open time after it (the
-// next priority change under `age in CALENDAR`: the walk's wall_age).
+// next priority change under `age in CALENDAR`, the walk's wall_age, before it called
+// iwd_jit_open_add: kept for object code compiled before).
 extern "C" std::int64_t iwd_jit_add_business(const iwd::compiler::JitArgs* args, std::int32_t calendar,
                                              std::int64_t from, std::int64_t ms) {
-  return args->interp->calendar(calendar).add_business(iwd::stdlib::Instant{from}, iwd::stdlib::Duration{ms}).ms_since_epoch -
-         from;
+  return iwd_jit_open_add(&args->interp->calendar(calendar), from, ms);
+}
+
+// The next change's calendar, resolved once a call (codegen_next.cpp), and the two questions
+// it asks of it: the open time between two instants (the walk's scheme_age) and the elapsed
+// time to the instant `ms` of open time after `from` (its wall_age).
+extern "C" const iwd::stdlib::BusinessCalendar* iwd_jit_calendar(const iwd::compiler::JitArgs* args, std::int32_t calendar) {
+  return &args->interp->calendar(calendar);
+}
+extern "C" std::int64_t iwd_jit_open_time(const iwd::stdlib::BusinessCalendar* calendar, std::int64_t from, std::int64_t to) {
+  return calendar->business_time(iwd::stdlib::Instant{from}, iwd::stdlib::Instant{to}).ms;
+}
+extern "C" std::int64_t iwd_jit_open_add(const iwd::stdlib::BusinessCalendar* calendar, std::int64_t from, std::int64_t ms) {
+  return calendar->add_business(iwd::stdlib::Instant{from}, iwd::stdlib::Duration{ms}).ms_since_epoch - from;
 }
 
 // Reads of the agent and of list attributes: the environment's, as the interpreter reads them.

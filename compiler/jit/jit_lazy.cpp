@@ -59,6 +59,7 @@ void optimize_unit(llvm::Module& m) {
   fpm.addPass(llvm::SimplifyCFGPass());
   mpm.addPass(llvm::createModuleToFunctionPassAdaptor(std::move(fpm)));
   mpm.run(m, passes.mam);
+  merge_pure_calls(m, passes);
 }
 
 namespace {

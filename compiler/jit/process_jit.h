@@ -38,6 +38,11 @@ void optimize(llvm::Module& m);
 // The passes of a lazily compiled part (jit_lazy.cpp): its private copies of the program's
 // functions inlined first, then the four function passes once over what is left.
 void optimize_unit(llvm::Module& m);
+// After either: an early CSE again over the functions that call a helper that reads no memory
+// (the calendar's, jit.cpp) more than once, whose calls of one question become one only once
+// instcombine and simplifycfg have folded the branches around them (the next change's copies
+// of `N% of sla`, each behind its test of an elapsed clock: codegen.cpp, codegen_next.cpp).
+void merge_pure_calls(llvm::Module& m, PassSetup& passes);
 
 // One LLJIT (and target machines) per process, made on first use; each compiled program lives
 // in JITDylibs of its own, removed with the program.

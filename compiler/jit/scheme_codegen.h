@@ -23,10 +23,11 @@ class SchemeCodegen {
   // and inlined into its caller: the same formula with the scheme's bounds (whose functions
   // are constants, constant_number()) given as arguments, so that schemes differing only in
   // their bounds share one body (the batch entry point, codegen_batch.cpp). With `inlined_as`
-  // (not bounded), i64 <inlined_as>(const JitArgs* at, const JitArgs* caller), private, for
-  // the next change to inline (codegen_next.cpp): the formula at `at` (a copy of the caller's
-  // block at other inputs, on its stack) with the calendar's code called on `caller`, so that
-  // no call takes the copy and it can live in registers once inlined.
+  // (not bounded), i64 <inlined_as>(const JitArgs* at, i64 open_age), private, for the next
+  // change to inline (codegen_next.cpp): the formula at `at` (a copy of the caller's block at
+  // other inputs, on its stack) whose age under `age in` is `open_age`, which the caller knows
+  // (issue 19: no call of the calendar's code in the copy, and none takes the copy, so that it
+  // lives in registers once inlined).
   void priority(std::size_t k, bool bounded = false, const std::string& inlined_as = {});
   // void iwd_stages<p>(const JitArgs*, i64* opens): the opening age of each stage.
   void stages(std::size_t process);
@@ -48,7 +49,7 @@ class SchemeCodegen {
   const Program& p_;
   llvm::Value *out_i_ = nullptr, *out_f_ = nullptr;
   bool elapsed_ = false;  // the function being emitted is for an SLA clock and an age in elapsed time
-  llvm::Value* calls_args_ = nullptr;  // the block the calendar's code is called on, when not the inputs' own
+  llvm::Value* open_age_ = nullptr;  // the inlined formula's age under `age in`, given by its caller
 
   llvm::Type* i64() { return llvm::Type::getInt64Ty(ctx_); }
   llvm::Type* f64() { return llvm::Type::getDoubleTy(ctx_); }
@@ -90,9 +91,9 @@ class SchemeCodegen {
   llvm::Value* truncate(llvm::Value* x) {
     return b_.CreateIntrinsic(llvm::Intrinsic::fptosi_sat, {i64(), f64()}, {x});
   }
-  // iwd_jit_business_time or iwd_jit_add_business (jit.cpp): the calendar's arithmetic, which
-  // reads the interpreter's calendars through args->interp and writes nothing (so LLVM may
-  // merge two calls with the same operands: the next change asks the same open age twice).
+  // iwd_jit_business_time (jit.cpp): the calendar's open time, which reads the interpreter's
+  // calendars through args->interp and writes nothing (so LLVM may merge two calls with the
+  // same operands).
   llvm::FunctionCallee calendar_helper(const char* name) {
     auto callee = m_.getOrInsertFunction(name, llvm::FunctionType::get(i64(), {ptr(), llvm::Type::getInt32Ty(ctx_), i64(), i64()}, false));
     if (auto* f = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
@@ -100,6 +101,35 @@ class SchemeCodegen {
       f->setDoesNotThrow();
     }
     return callee;
+  }
+  // The calendar's code on a calendar resolved once (the next change, codegen_next.cpp):
+  // iwd_jit_calendar(args, index) gives it, iwd_jit_open_time(calendar, from, to) and
+  // iwd_jit_open_add(calendar, from, ms) answer on it (jit.cpp). The calendar and its table
+  // never change while code can call them: declared as reading no memory, so that calls with
+  // the same operands are one wherever they are.
+  llvm::FunctionCallee pure_helper(const char* name, llvm::ArrayRef<llvm::Type*> params) {
+    auto callee = m_.getOrInsertFunction(name, llvm::FunctionType::get(i64(), params, false));
+    if (auto* f = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
+      f->setDoesNotAccessMemory();
+      f->setDoesNotThrow();
+      f->setWillReturn();
+    }
+    return callee;
+  }
+  llvm::Value* resolve_calendar(llvm::Value* args, std::int32_t calendar) {
+    auto callee = m_.getOrInsertFunction("iwd_jit_calendar", llvm::FunctionType::get(ptr(), {ptr(), llvm::Type::getInt32Ty(ctx_)}, false));
+    if (auto* f = llvm::dyn_cast<llvm::Function>(callee.getCallee())) {
+      f->setOnlyReadsMemory();
+      f->setDoesNotThrow();
+      f->setWillReturn();
+    }
+    return b_.CreateCall(callee, {args, llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx_), static_cast<std::uint64_t>(calendar))});
+  }
+  llvm::Value* open_time(llvm::Value* calendar, llvm::Value* from, llvm::Value* to) {
+    return b_.CreateCall(pure_helper("iwd_jit_open_time", {ptr(), i64(), i64()}), {calendar, from, to});
+  }
+  llvm::Value* open_add(llvm::Value* calendar, llvm::Value* from, llvm::Value* ms) {
+    return b_.CreateCall(pure_helper("iwd_jit_open_add", {ptr(), i64(), i64()}), {calendar, from, ms});
   }
   llvm::Value* unary(llvm::Intrinsic::ID id, llvm::Value* x) {
     return b_.CreateCall(llvm::Intrinsic::getDeclaration(&m_, id, {f64()}), {x});
@@ -134,16 +164,19 @@ class SchemeCodegen {
     b_.CreateStore(copy, b_.CreateConstInBoundsGEP1_64(i64()->getPointerTo(), block, kArgsInputs));
     return {b_.CreateBitCast(block, ptr()), copy};
   }
-  // A copy of the argument block whose inputs have the age counted in `calendar`'s open time
-  // (iwd_jit_business_time, the calendar code the interpreter uses).
-  llvm::Value* business_age_args(llvm::Value* args, llvm::Value* inputs, std::int32_t calendar) {
+  // A copy of the argument block whose inputs have the age counted in `calendar`'s open time:
+  // `open_age` when the caller knows it, else iwd_jit_business_time's (the calendar code the
+  // interpreter uses).
+  llvm::Value* business_age_args(llvm::Value* args, llvm::Value* inputs, std::int32_t calendar, llvm::Value* open_age = nullptr) {
     const auto [block, copy] = copy_args(args, inputs);
-    auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Now)));
-    auto* age = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Age)));
-    auto* business = b_.CreateCall(calendar_helper("iwd_jit_business_time"),
-                                   {calls_args_ ? calls_args_ : args,
-                                    llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx_), static_cast<std::uint64_t>(calendar)),
-                                    b_.CreateSub(now, age), now});
+    llvm::Value* business = open_age;
+    if (!business) {
+      auto* now = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Now)));
+      auto* age = b_.CreateLoad(i64(), b_.CreateConstInBoundsGEP1_64(i64(), inputs, input_index(Input::Age)));
+      business = b_.CreateCall(calendar_helper("iwd_jit_business_time"),
+                               {args, llvm::ConstantInt::get(llvm::Type::getInt32Ty(ctx_), static_cast<std::uint64_t>(calendar)),
+                                b_.CreateSub(now, age), now});
+    }
     b_.CreateStore(business, b_.CreateConstInBoundsGEP1_64(i64(), copy, input_index(Input::Age)));
     b_.CreateStore(ci(calendar), b_.CreateConstInBoundsGEP1_64(i64(), copy, input_index(Input::AgeCalendar)));
     return block;

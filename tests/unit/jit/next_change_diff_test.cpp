@@ -402,8 +402,9 @@ department Overdue when n > 10 {
 // The formula the next change evaluates at each candidate is a private copy inlined into
 // iwd_next<k> with its pieces (issue 19), not a call of iwd_priority<k> (through a lazy part's
 // stub when the parts compile apart); the public formula keeps its name and stays callable,
-// and no private copy is left behind. Under `age in` the calendar's code is called on the
-// caller's block, never on a copy (which then stays in registers).
+// and no private copy is left behind. Under `age in` the calendar is resolved from the
+// caller's block and its code called on it, never on a copy of the block (which then stays in
+// registers).
 TEST(NextChangeDiff, TheFormulaIsInlinedIntoTheNextChange) {
   auto rules = iwd::test::check_text("t.iwd", R"(ruleset t version "1"
 attributes { n: int = 0 }
@@ -430,12 +431,15 @@ department C when n == 3 { priority open_hours  sla 48h in office  process P }
     EXPECT_EQ(body.find("_formula("), std::string::npos) << body;
     EXPECT_NE(body.find("@llvm.fptosi.sat.i64.f64(double"), std::string::npos) << body;  // the formula's truncation
     EXPECT_NE(ir.find(fmt::format("define i64 @iwd_priority{}(", k)), std::string::npos) << ir;
-    // Every call of the calendar's code takes the function's own argument.
-    for (std::size_t c = body.find("@iwd_jit_business_time("); c != std::string::npos; c = body.find("@iwd_jit_business_time(", c + 1))
-      EXPECT_EQ(body.compare(c, 32, "@iwd_jit_business_time(i8* %0, i"), 0) << body.substr(c, 80);
+    // No call of the calendar's code on a block; the calendar resolved from the function's own.
+    EXPECT_EQ(body.find("@iwd_jit_business_time("), std::string::npos) << body;
+    EXPECT_EQ(body.find("@iwd_jit_add_business("), std::string::npos) << body;
+    for (std::size_t c = body.find("@iwd_jit_calendar("); c != std::string::npos; c = body.find("@iwd_jit_calendar(", c + 1))
+      EXPECT_EQ(body.compare(c, 27, "@iwd_jit_calendar(i8* %0, i"), 0) << body.substr(c, 80);
   }
   const std::string open_hours = ir.substr(ir.find("define i8 @iwd_next2("));
-  EXPECT_NE(open_hours.find("@iwd_jit_business_time("), std::string::npos);
+  EXPECT_NE(open_hours.find("@iwd_jit_calendar("), std::string::npos);
+  EXPECT_NE(open_hours.find("@iwd_jit_open_time("), std::string::npos);
   EXPECT_EQ(ir.find("_formula("), std::string::npos) << ir;  // no private copy left
   // After the JIT's passes the copies of the argument block at the candidates are registers:
   // no stack left in the functions without a calendar.

@@ -1,0 +1,249 @@
+// The next priority change under `age in CALENDAR` (iwd_next<k>, codegen_next.cpp, issue 19):
+// each question to the calendar's code asked once an item (the calendar resolved once, the
+// share of the SLA clock once, one call a candidate, a step's open age known without a call),
+// and the answers against the walk, the oracle, where calendars are hard: a change of daylight
+// saving time, steps that end at a closing or an opening, holidays, special and split days, and
+// the end of the years the calendar counts.
+#include <fmt/format.h>
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <memory>
+#include <random>
+#include <string>
+
+#include "compiler/jit/jit.h"
+#include "stdlib/time.h"
+#include "tests/support/checked_rules.h"
+#include "tests/unit/jit/random_env.h"
+
+namespace iwd::compiler {
+namespace {
+
+using runtime::abi::NextChange;
+
+constexpr std::int64_t kMinute = 60'000, kHour = 60 * kMinute;
+
+std::int64_t instant(const char* text) {
+  auto parsed = stdlib::parse_instant(text);
+  EXPECT_TRUE(parsed.ok()) << text;
+  return parsed.value.instant.ms_since_epoch;
+}
+
+// The body of `define i8 @iwd_next<k>(` in `ir`, and how often `callee` is called in it.
+std::string next_body(const std::string& ir, std::int32_t k) {
+  const std::size_t at = ir.find(fmt::format("define i8 @iwd_next{}(", k));
+  return at == std::string::npos ? std::string() : ir.substr(at, ir.find("\n}\n", at) - at);
+}
+int calls(const std::string& body, const std::string& callee) {
+  int n = 0;
+  for (std::size_t c = body.find("@" + callee + "("); c != std::string::npos; c = body.find("@" + callee + "(", c + 1)) ++n;
+  return n;
+}
+
+// After the JIT's passes, the next change of the benchmark's `age_in` form (bench/next_change_bench)
+// calls the calendar's code once per question: the calendar resolved once, the share `75% of
+// sla` once (the formula's copies at now, at the candidate and at the steps back, and the
+// pieces at the scheme's inputs, each read it: one call), the candidate's wall-clock age once
+// (the earliest of the clauses' steps, not one call per clause). The open age is asked at the
+// entry (now) and, in a branch, only where a candidate's or the first step back's is not known
+// from its step, and at the second and third steps back: five places, none of them iwd_jit_*
+// calls on the block (a copy of it would then stay in memory).
+TEST(NextChangeCalendar, EachQuestionToTheCalendarIsAskedOnce) {
+  auto rules = iwd::test::check_text("t.iwd", R"(ruleset t version "1"
+attributes { vip: bool = false }
+calendar office { mon..fri 08:00-18:00 }
+priority p {
+  start 100
+  every 1h add 20
+  every 15m add 25 from 75% of sla
+  boost 200 when vip
+  overdue 2000
+  age in office
+}
+department D { sla 48h in office  priority p  process P }
+)");
+  ASSERT_TRUE(rules->ok()) << rules->first_problem();
+  const Program& program = rules->lower();
+  for (const bool optimized : {false, true}) {
+    SCOPED_TRACE(optimized ? "after the passes" : "as generated");
+    const std::string body = next_body(program_ir(program, optimized), 0);
+    ASSERT_FALSE(body.empty());
+    EXPECT_EQ(calls(body, "iwd_jit_calendar"), 1) << body;
+    EXPECT_EQ(calls(body, "iwd_jit_open_add"), 1) << body;
+    EXPECT_EQ(calls(body, "iwd_jit_business_time"), 0) << body;
+    EXPECT_EQ(calls(body, "iwd_jit_add_business"), 0) << body;
+    EXPECT_EQ(calls(body, "iwd_jit_share_age"), 0) << body;
+    if (optimized) {
+      EXPECT_EQ(calls(body, "iwd_jit_share_age_of_clock"), 1) << body;
+      EXPECT_EQ(calls(body, "iwd_jit_open_time"), 5) << body;
+    }
+  }
+}
+
+// A ruleset checked, lowered and compiled (lazily, or the eager module), with its interpreter.
+struct Compiled {
+  Compiled(const char* text, bool lazy) : rules(iwd::test::check_text("t.iwd", text)) {
+    if (!rules->ok()) {
+      error = rules->first_problem();
+      return;
+    }
+    program = &rules->lower();
+    JitOptions options;
+    options.lazy = lazy;
+    jit = JitProgram::compile(*program, &error, nullptr, options);
+    interp = std::make_unique<Interpreter>(*program);
+  }
+  std::unique_ptr<iwd::test::CheckedRules> rules;
+  const Program* program = nullptr;
+  std::unique_ptr<JitProgram> jit;
+  std::unique_ptr<Interpreter> interp;
+  std::string error;
+};
+
+// The compiled answer (false: left to the walk) and the walk's, at an item's inputs.
+struct Answers {
+  bool answered = false;
+  NextChange got, want;
+};
+Answers both(const JitProgram& jit, const Interpreter& interp, const RandomEnv& env, std::int32_t process, const TimeInputs& in) {
+  Answers a;
+  const auto inputs = input_array(in);
+  const JitArgs args = env.args(inputs.data(), interp);
+  std::int64_t at = 0;
+  const std::uint8_t answer = jit.next_change(interp.program().processes[static_cast<std::size_t>(process)].priority)(&args, &at);
+  a.want = interp.next_priority_change(process, env, in);
+  if (answer == kNextAskTheWalk) return a;
+  a.answered = true;
+  if (answer == kNextNever) a.got.never = 1;
+  else a.got.age = at;
+  return a;
+}
+
+// An item of `process` started at `start`, at `age`: its clock in the process's SLA calendar.
+TimeInputs item(const Interpreter& interp, std::int32_t process, std::int64_t start, std::int64_t age) {
+  TimeInputs in;
+  in.start = start;
+  in.age = age;
+  in.now = start + age;
+  in.sla_calendar = interp.sla_clock_calendar(process);
+  in.sla = 48 * kHour;
+  in.due = in.sla_calendar >= 0
+               ? interp.calendar(in.sla_calendar).add_business(stdlib::Instant{start}, stdlib::Duration{in.sla}).ms_since_epoch
+               : start + in.sla;
+  in.window = in.due - in.start;
+  in.overdue_by = std::max<std::int64_t>(0, in.now - in.due);
+  return in;
+}
+
+// Schemes under `age in` whose steps end at closings (every 2h of a ten-hour day) and
+// openings, cross a change of daylight saving time, holidays, a special day and a split day,
+// a sloped curve (its whole values between milliseconds), boosts on the age and a share of
+// the SLA clock, in New York and in Sydney: every answer of the compiled code is the walk's,
+// at random ages over the weeks of both changes of the clocks and along the next ten changes.
+TEST(NextChangeCalendar, StepsAtClosingsOpeningsAndClockChangesAnswerAsTheWalk) {
+  const char* text = R"(ruleset t version "1"
+attributes { n: int = 0  vip: bool = false }
+calendar ny {
+  timezone "America/New_York"
+  mon..fri 08:00-18:00
+  sat 09:00-13:00
+  sun 22:00-02:00
+  closed 2026-03-09, 2026-11-03
+  closed every 07-04
+  2026-03-11 08:00-12:00, 13:00-17:30
+}
+calendar sydney {
+  timezone "Australia/Sydney"
+  mon..fri 07:30-12:00, 12:30-19:00
+  closed 2026-04-06
+}
+priority closings { start 100  every 2h add 10  every 5h add 1 from 3h  boost 7 when vip  age in ny }
+priority shares { start 10  every 15m add 25 from 75% of sla  every 1h add 3 until 30h  max 5000  overdue 9000  age in ny }
+priority curved { curve { 0m: 0, 600m: 7, 601m: 50, 2000m: 13 }  boost 5 when age >= 7h  age in ny }
+priority odd { start 0  every 37m add 1  every 1h add -2 from 10h  boost 40 when age >= 20% of sla and age < 30h  age in sydney }
+department A when n == 0 { sla 48h in ny  priority closings  process P }
+department B when n == 1 { sla 48h in ny  priority shares  process P }
+department C when n == 2 { sla 48h  priority curved  process P }
+department E when n == 3 { sla 48h in sydney  priority odd  process P }
+)";
+  for (const bool lazy : {true, false}) {
+    SCOPED_TRACE(lazy ? "lazy parts" : "eager module");
+    const Compiled c(text, lazy);
+    ASSERT_NE(c.jit, nullptr) << c.error;
+    const Program& program = *c.program;
+    const JitProgram& jit = *c.jit;
+    const Interpreter& interp = *c.interp;
+    std::mt19937_64 rng(20261207);
+    RandomEnv env(program, rng);
+    std::size_t asked = 0, answered = 0;
+    // The weeks around New York's changes (2026-03-08, 2026-11-01) and Sydney's (2026-04-05,
+    // 2026-10-04), starts on the minute or anywhere.
+    const std::int64_t weeks[] = {instant("2026-03-04T00:00:00Z"), instant("2026-10-28T00:00:00Z"),
+                                  instant("2026-04-01T00:00:00Z"), instant("2026-09-30T00:00:00Z")};
+    for (int trial = 0; trial < 300; ++trial) {
+      env.randomize();
+      std::int64_t start = weeks[rng() % 4] + static_cast<std::int64_t>(rng() % (9 * 24 * 60)) * kMinute;
+      if (trial % 3 == 0) start += static_cast<std::int64_t>(rng() % kMinute);
+      for (std::int32_t process = 0; process < static_cast<std::int32_t>(program.processes.size()); ++process) {
+        if (program.processes[static_cast<std::size_t>(process)].priority < 0) continue;
+        std::int64_t age = static_cast<std::int64_t>(rng() % (120 * 60)) * kMinute;
+        for (int change = 0; change < 10; ++change) {
+          const TimeInputs in = item(interp, process, start, age);
+          const Answers a = both(jit, interp, env, process, in);
+          ++asked;
+          const std::string where = fmt::format("process {} start {} age {}", program.processes[static_cast<std::size_t>(process)].name,
+                                                stdlib::format_instant(stdlib::Instant{start}), age);
+          if (a.answered) {
+            ++answered;
+            ASSERT_EQ(a.got.never, a.want.never) << where;
+            ASSERT_EQ(a.got.age, a.want.age) << where;
+            ASSERT_EQ(a.got.exact, a.want.exact) << where;
+          }
+          if (a.want.never || !a.want.exact) break;
+          // The next item is at the change, or a millisecond before it.
+          age = change % 3 == 2 ? a.want.age - 1 : a.want.age;
+        }
+      }
+    }
+    EXPECT_GT(answered, asked * 9 / 10);
+    std::printf("next change under age in: %zu of %zu asked answered by the compiled code\n", answered, asked);
+  }
+}
+
+// A step whose wall-clock age the calendar gives past the last year it counts (business_time
+// counts 0000-9999 only; add_business goes on): its open age is asked, not taken as the step.
+// Friday 9999-12-31 17:30 UTC, an hour of open time after it is Monday 10000-01-03 08:30, of
+// which 30 minutes are counted: the walk finds no change (the value at the candidate is the
+// value now, and the next step is the same instant), and so must the compiled code.
+TEST(NextChangeCalendar, AStepPastTheCountedYearsAsksItsOpenAge) {
+  const Compiled c(R"(ruleset t version "1"
+attributes { n: int = 0 }
+calendar office { timezone "UTC"  mon..fri 08:00-18:00 }
+priority p { start 100  every 1h add 10  age in office }
+department D { sla 4h  priority p  process P }
+)", /*lazy=*/true);
+  ASSERT_NE(c.jit, nullptr) << c.error;
+  const JitProgram& jit = *c.jit;
+  const Interpreter& interp = *c.interp;
+  std::mt19937_64 rng(1);
+  RandomEnv env(*c.program, rng);
+  env.randomize();
+  const std::int64_t start = instant("9999-12-31T17:30:00Z");
+  for (const std::int64_t age : {std::int64_t{0}, 10 * kMinute}) {
+    const Answers a = both(jit, interp, env, 0, item(interp, 0, start, age));
+    ASSERT_TRUE(a.answered) << age;
+    EXPECT_EQ(a.want.never, 1) << age;
+    EXPECT_EQ(a.got.never, a.want.never) << age;
+    EXPECT_EQ(a.got.age, a.want.age) << age;
+  }
+  // Two days before, the same step is counted in full: a change in an hour of open time.
+  const Answers a = both(jit, interp, env, 0, item(interp, 0, instant("9999-12-29T17:30:00Z"), 0));
+  ASSERT_TRUE(a.answered);
+  EXPECT_EQ(a.got.never, 0);
+  EXPECT_EQ(a.got.age, a.want.age);
+  EXPECT_EQ(a.want.age, 15 * kHour);  // 30 minutes on Wednesday, 30 on Thursday from 08:00
+}
+
+}  // namespace
+}  // namespace iwd::compiler
