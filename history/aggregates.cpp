@@ -62,11 +62,6 @@ constexpr const char* kNone = "(none)";  // reports/builders.h's kNone: a group 
 
 bool is_end_state(const std::string& s) { return s == "completed" || s == "canceled" || s == "expired"; }
 
-void bind_optional(sqlstore::Statement& st, int column, const std::optional<std::int64_t>& v) {
-  if (v) st.bind_int64(column, *v);
-  else st.bind_null(column);
-}
-
 std::optional<std::int64_t> column_optional(const sqlstore::Statement& st, int column) {
   if (st.is_null(column)) return std::nullopt;
   return st.column_int64(column);
@@ -155,10 +150,12 @@ void Aggregates::forget() {
   pending_.clear();
   last_seq_ = since_checkpoint_ = 0;
   checkpoint_due_ = false;
+  image_.reset();
 }
 
 bool Aggregates::load(std::int64_t before, std::string* error) {
   forget();
+  if (defer_) defer_->wait();  // the rows as the last image left them (history/agg_checkpoint.h)
   auto groupings = this->groupings(error);
   if (!groupings) return false;
   for (const char* by : {"process", "department"})
@@ -495,22 +492,6 @@ bool Aggregates::write_cell(const Key& k, const AggregateCell& change, std::stri
              error);
 }
 
-// An item's columns from parameter `first` on (the state's bytes: they outlive the run).
-void Aggregates::bind_item(sqlstore::Statement& st, const ItemState& s, int first) {
-  st.bind_int64(first, s.row);
-  st.bind_text_static(first + 1, s.item);
-  st.bind_text_static(first + 2, s.process);
-  st.bind_text_static(first + 3, s.department);
-  st.bind_int64(first + 4, s.dimension_set);
-  bind_optional(st, first + 5, s.captured_at);
-  bind_optional(st, first + 6, s.queued_at);
-  st.bind_int64(first + 7, s.offered ? 1 : 0);
-  bind_optional(st, first + 8, s.assigned_since);
-  st.bind_int64(first + 9, s.handle_ms);
-  bind_optional(st, first + 10, s.due);
-  st.bind_text_static(first + 11, s.outcome);
-}
-
 bool Aggregates::write_item(const ItemState& s, std::string* error) {
   return upsert("history_agg_items",
                 "(row, item, process, department, dimension_set, captured_at, queued_at, offered, assigned_since, "
@@ -520,7 +501,7 @@ bool Aggregates::write_item(const ItemState& s, std::string* error) {
                 "dimension_set = excluded.dimension_set, captured_at = excluded.captured_at, "
                 "queued_at = excluded.queued_at, offered = excluded.offered, assigned_since = excluded.assigned_since, "
                 "handle_ms = excluded.handle_ms, due = excluded.due, outcome = excluded.outcome",
-             [&](sqlstore::Statement& st) { bind_item(st, s, 1); }, error);
+             [&](sqlstore::Statement& st) { bind_item_row(st, s, 1); }, error);
 }
 
 // PostgreSQL: the cells of counts only (a batch of creates) added by one statement, and those
@@ -561,15 +542,50 @@ bool Aggregates::flush(std::string* error) {
   for (const auto& [key, change] : pending_)
     if (ok && !change.zero() && !(ok = write_cell(key, change, error))) break;
   pending_.clear();
-  if (ok && (checkpoint_due_ || since_checkpoint_ >= checkpoint_records_)) ok = write_items(error);
-  if (!ok) forget();  // the transaction goes back: so does what was counted in it
-  return ok;
+  const bool due = checkpoint_due_ || since_checkpoint_ >= checkpoint_records_;
+  if (ok && due && !defer_) ok = write_items(error);
+  if (!ok) {
+    forget();  // the transaction goes back: so does what was counted in it
+    return false;
+  }
+  // Deferred: an image once the last one is written (the rows it leaves out must be there).
+  // When it could not be, the state is read again from the rows at the next record (this
+  // transaction's cells are written: its records are counted again as committed ones).
+  if (!defer_ || image_ || defer_->writing()) return true;
+  if (!defer_->wait()) forget();
+  else if (due) image_ = image();
+  return true;
 }
 
 bool Aggregates::checkpoint(std::string* error) {
-  const bool ok = (loaded_ || load(std::numeric_limits<std::int64_t>::max(), error)) && write_items(error);
+  if (defer_ && !defer_->wait()) forget();
+  bool ok = loaded_ || load(std::numeric_limits<std::int64_t>::max(), error);
+  if (ok && image_) {  // taken in this transaction: written first, here
+    ok = CheckpointWriter(*db_, where_).write(*image_, error);
+    image_.reset();
+  }
+  ok = ok && write_items(error);
   if (!ok) forget();
   return ok;
+}
+
+// write_items()'s changes as a copy (the states go on changing), the state marked as written.
+CheckpointImage Aggregates::image() {
+  CheckpointImage out;
+  out.gone = open_.gone();
+  const std::vector<ItemState*> changed = open_.changed();
+  out.items.reserve(changed.size());
+  for (const ItemState* s : changed) {
+    if (s->row < new_rows_) ++out.rewritten;  // (in row order: those with a row come first)
+    out.items.push_back(*s);
+    out.items.back().dimensions = nullptr;  // (the owner's: not the image's to read)
+  }
+  out.last_seq = last_seq_;
+  new_rows_ = next_row_;
+  open_.checkpointed();
+  since_checkpoint_ = 0;
+  checkpoint_due_ = false;
+  return out;
 }
 
 // The rows of the items ended since the last checkpoint deleted, those of the items changed
@@ -588,7 +604,7 @@ bool Aggregates::write_items(std::string* error) {
   sqlstore::Status status;
   const auto first = static_cast<std::size_t>(fresh - changed.begin());
   if (!insert_items_.run(*db_, changed.size() - first, [&](sqlstore::Statement& st, std::size_t k, int column) {
-        bind_item(st, *changed[first + k], column);
+        bind_item_row(st, *changed[first + k], column);
       }, &status)) {
     *error = fmt::format("{}, history aggregates: {}", where_, status.message);
     return false;

@@ -41,6 +41,7 @@
 #include <utility>
 #include <vector>
 
+#include "history/agg_checkpoint.h"
 #include "history/dimension_sets.h"
 #include "history/multi_insert.h"
 #include "history/open_items.h"
@@ -103,8 +104,19 @@ class Aggregates {
   bool add(const Record& r, std::int64_t dimension_set, std::string* error);
   bool flush(std::string* error);
   // Writes the items changed since the last checkpoint now (before a purge), in the
-  // transaction open, the records stored up to now all counted.
+  // transaction open, the records stored up to now all counted (after the image being
+  // written elsewhere, and the one taken and not handed over yet, in this transaction).
   bool checkpoint(std::string* error);
+  // Checkpoints deferred (history/agg_checkpoint.h): a flush that reaches one takes an image
+  // instead of writing it, unless `defer` is still writing the last (the checkpoint then waits
+  // for a later flush); the owner hands it to `defer` once the transaction committed
+  // (take_image()). Null: written by the flush that reaches them.
+  void defer_checkpoints(CheckpointDefer* defer) { defer_ = defer; }
+  std::optional<CheckpointImage> take_image() {
+    std::optional<CheckpointImage> out;
+    out.swap(image_);
+    return out;
+  }
   // A writer's start, outside any transaction: the state read now (the records after the
   // checkpoint too, in read transactions of their own: once SQLite has met a damaged page in a
   // write transaction, every later write to that table in it fails as malformed). True when a
@@ -162,7 +174,7 @@ class Aggregates {
   bool write_cell(const Key& k, const AggregateCell& c, std::string* error);
   bool write_counts(std::string* error);  // PostgreSQL's cells of counts only, in two statements
   bool write_item(const ItemState& s, std::string* error);
-  static void bind_item(sqlstore::Statement& st, const ItemState& s, int first);
+  CheckpointImage image();  // the changes write_items() would write, marked written
   bool run(const char* sql, const std::function<void(sqlstore::Statement&)>& bind, std::string* error,
            const std::function<bool(sqlstore::Statement&)>& row = {});
   // sqlstore::Database::upsert's statement, prepared once (by the address of `set`).
@@ -177,9 +189,7 @@ class Aggregates {
   OpenItems open_;
   std::int64_t next_row_ = 1;              // of history_agg_items, for the next item opened
   std::int64_t new_rows_ = 1;              // rows from this one on are not in the table (written after)
-  MultiInsert insert_items_{"INSERT INTO history_agg_items (row, item, process, department, dimension_set, captured_at, "
-                            "queued_at, offered, assigned_since, handle_ms, due, outcome)",
-                            12};
+  MultiInsert insert_items_{kInsertItemRows, kItemRowColumns};
   std::unordered_map<std::int64_t, DimensionSets::Set> sets_seen_;  // by id: the states point to them
   std::map<Key, AggregateCell> pending_;  // the changes of the records added since the last flush
   std::vector<std::string> values_;        // add()'s record: its value per grouping (by bys_)
@@ -189,6 +199,8 @@ class Aggregates {
   std::int64_t checkpoint_records_ = kCheckpointRecords;
   bool checkpoint_due_ = false;            // the next flush writes one (none was found at load)
   bool replaying_ = false;                 // load() counts the records after the checkpoint again
+  CheckpointDefer* defer_ = nullptr;
+  std::optional<CheckpointImage> image_;   // taken in the open transaction, not handed over yet
   Tail tail_;
   Warn warn_;
   std::map<const char*, std::unique_ptr<sqlstore::Statement>> statements_;  // prepared once, by their text's address

@@ -99,6 +99,12 @@ class Store {
   // The mark of `snapshot` (nullopt with *error empty: none).
   std::optional<std::int64_t> snapshot_mark(std::int64_t snapshot, std::string* error);
 
+  // `iwd serve` on PostgreSQL (server/history_checkpoints.h): the aggregates' checkpoints
+  // written on another connection (history/agg_checkpoint.h), each taken by the owner with
+  // take_checkpoint() once the transaction that reached it committed. Null: in that transaction.
+  void defer_checkpoints(CheckpointDefer* defer) { aggregates_.defer_checkpoints(defer); }
+  std::optional<CheckpointImage> take_checkpoint() { return aggregates_.take_image(); }
+
   // The item-flow aggregates (history/aggregates.h) to read, or nullptr when the file has none
   // (a reader on a history of schema version 1 or 2, which a writer has not opened since).
   Aggregates* aggregates() { return version_ >= 3 ? &aggregates_ : nullptr; }

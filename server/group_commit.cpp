@@ -16,10 +16,23 @@ namespace {
 std::int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
+
+// PostgreSQL: the history's aggregates' checkpoints on a connection of their own.
+std::unique_ptr<HistoryCheckpoints> deferred_checkpoints(Journal& journal, history::Store* history) {
+  if (!history || journal.dialect() != sqlstore::Dialect::PostgreSQL) return nullptr;
+  auto out = std::make_unique<HistoryCheckpoints>(journal, history->where());
+  history->defer_checkpoints(out.get());
+  return out;
+}
 }  // namespace
 
 GroupCommitter::GroupCommitter(Journal& journal, history::Store* history, notify::Outbox* outbox)
-    : journal_(journal), history_(history), outbox_(outbox), thread_([this] { loop(); }), checkpointer_([this] { checkpoints(); }) {}
+    : journal_(journal),
+      history_(history),
+      outbox_(outbox),
+      history_checkpoints_(deferred_checkpoints(journal, history)),
+      thread_([this] { loop(); }),
+      checkpointer_([this] { checkpoints(); }) {}
 
 GroupCommitter::~GroupCommitter() {
   {
@@ -30,6 +43,13 @@ GroupCommitter::~GroupCommitter() {
   stop_checkpoints_.notify_all();
   thread_.join();
   checkpointer_.join();
+  if (history_checkpoints_) {
+    // The last image written; if it could not be, the history's close writes no checkpoint on
+    // rows that lack it (its state forgotten: the next start counts the records after the last).
+    if (!history_checkpoints_->wait()) history_->rolled_back();
+    history_->defer_checkpoints(nullptr);
+    history_checkpoints_.reset();
+  }
 }
 
 void GroupCommitter::checkpoints() {
@@ -153,6 +173,9 @@ bool GroupCommitter::store(std::deque<CommitBatch>& batches, std::vector<std::in
   else journal_.rollback();
   if (ok && outbox_) outbox_->committed();
   if (!ok && history_) history_->rolled_back();
+  // The aggregates' checkpoint this transaction reached, written beside the next ones.
+  if (ok && history_checkpoints_)
+    if (auto image = history_->take_checkpoint()) history_checkpoints_->write(std::move(*image));
   return ok;
 }
 

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
@@ -27,6 +28,7 @@
 #include "history/record.h"
 #include "history/store.h"
 #include "notify/outbox.h"
+#include "server/history_checkpoints.h"
 #include "server/journal.h"
 
 namespace iwd::server {
@@ -58,7 +60,9 @@ struct CommitStats {
 class GroupCommitter {
  public:
   // `history` (may be null: none kept) works on the journal's connection; so does `outbox`
-  // (may be null: no notifications), which adds the rows the batch's records owe.
+  // (may be null: no notifications), which adds the rows the batch's records owe. On
+  // PostgreSQL the history's aggregates' checkpoints are written on a connection of their own
+  // (server/history_checkpoints.h), each handed over once its batch committed.
   explicit GroupCommitter(Journal& journal, history::Store* history = nullptr, notify::Outbox* outbox = nullptr);
   ~GroupCommitter();  // commits what is queued, then stops
   GroupCommitter(const GroupCommitter&) = delete;
@@ -98,6 +102,7 @@ class GroupCommitter {
   bool stopping_ = false;
   std::string failure_;  // written under mu_ by the committing thread
   CommitStats stats_;
+  std::unique_ptr<HistoryCheckpoints> history_checkpoints_;  // PostgreSQL with a history
   std::thread thread_, checkpointer_;
 };
 

@@ -13,6 +13,7 @@
 #include "server/snapshot_store.h"
 #include "tests/support/temp_dir.h"
 #include "tests/unit/pgstore/pg_test.h"
+#include "tests/unit/store/pg_look.h"
 #include "tests/unit/store/submitted.h"
 
 namespace iwd::server {
@@ -20,9 +21,7 @@ namespace {
 
 using namespace std::chrono_literals;
 
-// A session of the store waiting for a lock the test holds.
-constexpr const char* kWaitingForALock =
-    "SELECT pid FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query NOT LIKE '%pg_stat_activity%'";
+using testing::kWaitingForALock;
 
 class SnapshotSideTest : public pgstore::testing::PgTest {
  protected:
@@ -38,21 +37,8 @@ class SnapshotSideTest : public pgstore::testing::PgTest {
     journal_ = Journal::open_postgresql(cluster->conninfo(), "default", epoch_, &error);
     ASSERT_TRUE(journal_) << error;
   }
-  // The first column of the first row of `sql`, once it has one; empty after 10 s without.
-  std::string first_value(const char* sql) {
-    pgstore::Rows rows;
-    for (int k = 0; k < 400; ++k) {
-      if (admin_->exec("look", sql, {}, &rows).ok() && rows.size() > 0) return rows.at(0, 0).value_or("");
-      std::this_thread::sleep_for(25ms);
-    }
-    return {};
-  }
-  std::int64_t number(const char* sql) {
-    pgstore::Rows rows;
-    const pgstore::Status s = admin_->exec("count", sql, {}, &rows);
-    EXPECT_TRUE(s.ok()) << s.message;
-    return s.ok() && rows.size() > 0 ? rows.integer(0, 0) : -1;
-  }
+  std::string first_value(const char* sql) { return testing::first_value(*admin_, sql); }
+  std::int64_t number(const char* sql) { return testing::number(*admin_, sql); }
   pgstore::Connection* admin_ = nullptr;
   std::int64_t epoch_ = 0;
   std::unique_ptr<Journal> journal_;
