@@ -2,6 +2,7 @@
 // cmake/lazy_stubs.py writes for them (see there). A stub's slot is three words: the function
 // (at first the stub's binding code), the library's number in iwd_lazy_libraries, the
 // function's name.
+#if defined(IWD_LAZY_LIBRARIES)  // tools/iwd/CMakeLists.txt: the stubs are x86-64 only
 #include <dlfcn.h>
 #include <unistd.h>
 
@@ -43,3 +44,5 @@ extern "C" void* iwd_lazy_bind(void** slot) {
   __atomic_store_n(slot, f, __ATOMIC_RELEASE);
   return f;
 }
+
+#endif  // IWD_LAZY_LIBRARIES
