@@ -63,17 +63,17 @@ void QueueStats::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
 }
 
 void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt) {
-  while (entries_.size() <= id) entries_.emplace_back();  // by the interned id: no lookup on the way
   const WorkItem* w = rt.find_item(id);
   if (w && !runtime::is_open(w->state)) w = nullptr;
-  Entry& e = entries_[id];
+  const std::uint32_t s = slot(id);
   if (!w) {
-    if (e.state != 0) remove(id);
+    if (s != kNone) remove(id, s);
     return;
   }
-  if (e.state != 0) {
+  if (s != kNone) {
+    Entry& e = entries_[s];
     if (e.cells[0] == static_cast<std::uint32_t>(w->process) && e.captured == captured_of(*w) && e.due == w->clock.due &&
-        same_dimensions(id, *w)) {
+        same_dimensions(s, *w)) {
       // The usual case: a state or priority change.
       const auto state = static_cast<std::uint8_t>(w->state);
       if (e.state != state || e.priority != w->priority) {
@@ -81,7 +81,7 @@ void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt) {
         const std::uint8_t old_state = e.state;
         e.state = state;
         e.priority = w->priority;
-        each_cell(id, [&](Cell& c) {
+        each_cell(s, [&](Cell& c) {
           --c.by_state[old_state - 1u];
           ++c.by_state[state - 1u];
           if (old_priority != e.priority) {
@@ -92,11 +92,25 @@ void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt) {
       }
       return;
     }
-    remove(id);
+    remove(id, s);
   }
-  if (dimensions_ >= kInline)
-    while (extra_cells_.size() < (std::size_t{id} + 1) * kExtra) extra_cells_.emplace_back();
-  insert(id, *w);
+  insert(take_slot(id), *w);
+}
+
+std::uint32_t QueueStats::take_slot(std::uint32_t id) {
+  std::uint32_t s;
+  if (!free_slots_.empty()) {
+    s = free_slots_.back();
+    free_slots_.pop_back();
+  } else {
+    s = static_cast<std::uint32_t>(entries_.size());
+    entries_.emplace_back();
+    if (dimensions_ >= kInline)
+      while (extra_cells_.size() < (std::size_t{s} + 1) * kExtra) extra_cells_.emplace_back();
+  }
+  while (slot_of_.size() <= id) slot_of_.emplace_back();
+  slot_of_[id] = s + 1;
+  return s;
 }
 
 std::uint32_t QueueStats::dimension_group(int k, const WorkItem& w) {
@@ -115,11 +129,11 @@ std::uint32_t QueueStats::dimension_group(int k, const WorkItem& w) {
   return d.group_of.find_or_add(v, [&] { return add(v); });
 }
 
-bool QueueStats::same_dimensions(std::uint32_t id, const WorkItem& w) const {
+bool QueueStats::same_dimensions(std::uint32_t entry, const WorkItem& w) const {
   for (int k = 0; k < dimensions_; ++k) {
     const std::uint32_t s = rt_->rules().report_dimension_slots[k];
     const Dimension& d = dims_[static_cast<std::size_t>(k)];
-    const std::uint32_t g = group(id, k);
+    const std::uint32_t g = group(entry, k);
     if (!w.record.present(s)) {
       if (g != d.absent) return false;
     } else if (g == d.absent || d.values[g] != w.record.get_int(s)) {
@@ -130,15 +144,15 @@ bool QueueStats::same_dimensions(std::uint32_t id, const WorkItem& w) const {
 }
 
 template <typename F>
-void QueueStats::each_cell(std::uint32_t id, F f) {
-  f(processes_[entries_[id].cells[0]]);
-  for (int k = 0; k < dimensions_; ++k) f(dims_[static_cast<std::size_t>(k)].cells[group(id, k)]);
+void QueueStats::each_cell(std::uint32_t s, F f) {
+  f(processes_[entries_[s].cells[0]]);
+  for (int k = 0; k < dimensions_; ++k) f(dims_[static_cast<std::size_t>(k)].cells[group(s, k)]);
 }
 
 // Counted at now_ (the ages and due phase as a read at now_ saw them), whatever the event's
 // instant: the next read moves the entry on from there with the others.
-void QueueStats::insert(std::uint32_t id, const WorkItem& w) {
-  Entry& e = entries_[id];
+void QueueStats::insert(std::uint32_t s, const WorkItem& w) {
+  Entry& e = entries_[s];
   assert(w.process >= 0 && static_cast<std::size_t>(w.process) < processes_.size());
   e.cells[0] = static_cast<std::uint32_t>(w.process);
   e.captured = captured_of(w);
@@ -147,25 +161,25 @@ void QueueStats::insert(std::uint32_t id, const WorkItem& w) {
   e.state = static_cast<std::uint8_t>(w.state);
   e.phase = static_cast<Phase>(due_phase(e.due, now_));
   const std::uint8_t bucket = age_bucket(now_ - e.captured);
-  for (int k = 0; k < dimensions_; ++k) group(id, k) = dimension_group(k, w);
-  each_cell(id, [&](Cell& c) {
+  for (int k = 0; k < dimensions_; ++k) group(s, k) = dimension_group(k, w);
+  each_cell(s, [&](Cell& c) {
     ++c.open;
     ++c.by_state[e.state - 1u];
     ++c.ages[bucket];
     if (e.phase == kSoon) ++c.due_soon;
     if (e.phase == kOverdue) ++c.overdue;
     c.priorities.add(e.priority);
-    push_capture(c, id, bucket);
+    push_capture(c, s, bucket);
   });
   ++live_;
-  push_crossing(id);
+  push_crossing(s);
 }
 
-void QueueStats::remove(std::uint32_t id) {
-  Entry& e = entries_[id];
+void QueueStats::remove(std::uint32_t id, std::uint32_t s) {
+  Entry& e = entries_[s];
   const std::uint8_t bucket = age_bucket(now_ - e.captured);  // where insert and the reads since put it
   ++e.stamp;  // its refs and crossing go stale
-  each_cell(id, [&](Cell& c) {
+  each_cell(s, [&](Cell& c) {
     --c.open;
     --c.by_state[e.state - 1u];
     --c.ages[bucket];
@@ -177,6 +191,8 @@ void QueueStats::remove(std::uint32_t id) {
     if (c.oldest.in_order.size() + static_cast<std::size_t>(c.late) > 2 * static_cast<std::size_t>(c.open) + 16) compact(c);
   });
   e.state = 0;
+  slot_of_[id] = 0;
+  free_slots_.push_back(s);
   --live_;
 }
 
@@ -186,11 +202,11 @@ void QueueStats::compact(Cell& c) {
   c.late = static_cast<std::int32_t>(c.oldest.late.size());
 }
 
-void QueueStats::push_crossing(std::uint32_t id) {
-  const Entry& e = entries_[id];
+void QueueStats::push_crossing(std::uint32_t s) {
+  const Entry& e = entries_[s];
   if (e.phase == kOverdue || e.phase == kNever) return;
   // Into `due < now + 1h` at due - 1h + 1, into `now > due` at due + 1.
-  due_crossings_.push(Stamped{e.phase == kFar ? e.due - kHourMs + 1 : e.due + 1, id, e.stamp});
+  due_crossings_.push(Stamped{e.phase == kFar ? e.due - kHourMs + 1 : e.due + 1, s, e.stamp});
   // Crossings of items gone or changed are dropped when they come up; past twice the live
   // items' (one each at most) they are dropped all at once.
   if (due_crossings_.size() > 2 * live_ + 1024) due_crossings_.compact([this](const Stamped& s) { return live(s); });
@@ -260,15 +276,15 @@ void QueueStats::age(Cell& c, std::int64_t now) {
 // at now_ (a rebuild's, a reload's) puts those bounds' cursors after it: every ref it passes
 // that way is stale (a live one after a cursor is younger than the bound at now_, so younger
 // than this item, which comes after it in capture order).
-void QueueStats::push_capture(Cell& c, std::uint32_t id, std::uint8_t bucket) {
-  const Entry& e = entries_[id];
+void QueueStats::push_capture(Cell& c, std::uint32_t s, std::uint8_t bucket) {
+  const Entry& e = entries_[s];
   Captures& o = c.oldest;
   if (o.in_order.empty() || o.last <= e.captured) {
-    o.in_order.push_back(Ref{id, e.stamp});
+    o.in_order.push_back(Ref{s, e.stamp});
     o.last = e.captured;
     for (std::uint8_t b = 1; b <= bucket; ++b) o.ages_passed[b - 1u] = o.in_order.end();
   } else {
-    o.late.insert(Stamped{e.captured, id, e.stamp});
+    o.late.insert(Stamped{e.captured, s, e.stamp});
     c.late = static_cast<std::int32_t>(o.late.size());
   }
 }

@@ -75,12 +75,14 @@ class QueueStats {
   // nullopt when `by` is not one of groupings().
   std::optional<std::vector<GroupFigures>> figures(const runtime::Runtime& rt, std::string_view by, std::int64_t now);
   std::size_t tracked() const { return live_; }
-  bool holds(std::uint32_t id) const { return id < entries_.size() && entries_[id].state != 0; }
+  // Entries ever made: at most the most items open at once (an ended item's is reused).
+  std::size_t entries() const { return entries_.size(); }
+  bool holds(std::uint32_t id) const { return slot(id) != kNone; }
   // Starts loading the entry of item `id` (an event's, as the runtime emits it): the entry of
   // an item offered or completed is cold, and the rest of the runtime's call runs while it
   // comes (on_event reads it after the call).
   void prefetch(std::uint32_t id) const {
-    if (id < entries_.size()) stats::prefetch(&entries_[id]);
+    if (const std::uint32_t s = slot(id); s != kNone) stats::prefetch(&entries_[s]);
   }
 
  private:
@@ -128,9 +130,14 @@ class QueueStats {
   // Cells kept in an entry: its process's, then its group's in each of the first kInline - 1
   // dimensions; the rest (an eighth dimension) in extra_cells_.
   static constexpr int kInline = 8;
-  // One cache line per item: an event on an item read cold (the one offered is among the
+  // One cache line per open item: an event on an item read cold (the one offered is among the
   // oldest) brings its keys and all of its cells in at once. Its values of the dimensions are
   // not kept: a group's value is (Dimension::values), in memory every event touches.
+  // Entries are numbered by the views (slot_of_), not by the item's id: an ended item's entry
+  // goes to the next item captured (the last freed first: its line is still in the cache),
+  // so the entries do not grow with the ids (a source that never reuses an id, as the
+  // benchmark's, made every capture a new line of never-touched memory). The stamp goes on
+  // counting across owners, so the refs and crossings of an earlier owner stay stale.
   struct alignas(64) Entry {
     std::int64_t captured = 0, due = 0, priority = 0;
     std::uint32_t stamp = 0;  // bumped when the keys change (stale heap entries)
@@ -142,23 +149,28 @@ class QueueStats {
 
   void reset(const runtime::Runtime& rt);
   void refresh(std::uint32_t id, const runtime::Runtime& rt);
-  void insert(std::uint32_t id, const runtime::WorkItem& w);
-  void remove(std::uint32_t id);
+  // The entry of item `id`, or kNone.
+  std::uint32_t slot(std::uint32_t id) const { return id < slot_of_.size() ? slot_of_[id] - 1 : kNone; }
+  // A free entry made item `id`'s (its fields are insert()'s to fill; its stamp goes on).
+  std::uint32_t take_slot(std::uint32_t id);
+  void insert(std::uint32_t s, const runtime::WorkItem& w);
+  void remove(std::uint32_t id, std::uint32_t s);
   // Brings the time-dependent counts from now_ to `now` (a read).
   void advance(std::int64_t now);
   void age(Cell& c, std::int64_t now);
   std::uint32_t dimension_group(int k, const runtime::WorkItem& w);
-  std::uint32_t& group(std::uint32_t id, int k) {
-    return k + 1 < kInline ? entries_[id].cells[static_cast<std::size_t>(k) + 1]
-                           : extra_cells_[std::size_t{id} * kExtra + static_cast<std::size_t>(k - (kInline - 1))];
+  // Of entry `s`.
+  std::uint32_t& group(std::uint32_t s, int k) {
+    return k + 1 < kInline ? entries_[s].cells[static_cast<std::size_t>(k) + 1]
+                           : extra_cells_[std::size_t{s} * kExtra + static_cast<std::size_t>(k - (kInline - 1))];
   }
-  std::uint32_t group(std::uint32_t id, int k) const { return const_cast<QueueStats*>(this)->group(id, k); }
-  bool same_dimensions(std::uint32_t id, const runtime::WorkItem& w) const;
-  // The cells an entry counts in: its process, then its value of each dimension.
+  std::uint32_t group(std::uint32_t s, int k) const { return const_cast<QueueStats*>(this)->group(s, k); }
+  bool same_dimensions(std::uint32_t entry, const runtime::WorkItem& w) const;
+  // The cells entry `s` counts in: its process, then its value of each dimension.
   template <typename F>
-  void each_cell(std::uint32_t id, F f);
-  void push_crossing(std::uint32_t id);
-  void push_capture(Cell& c, std::uint32_t id, std::uint8_t bucket);
+  void each_cell(std::uint32_t s, F f);
+  void push_crossing(std::uint32_t s);
+  void push_capture(Cell& c, std::uint32_t s, std::uint8_t bucket);
   void compact(Cell& c);
   std::int64_t oldest_of(Cell& c);
   bool live(const Stamped& s) const { return entries_[s.entry].stamp == s.stamp; }
@@ -168,7 +180,10 @@ class QueueStats {
 
   const runtime::Runtime* rt_ = nullptr;  // the runtime fed: another one (a reload) starts over
   std::int64_t now_ = 0;  // the instant the ages and due phases are counted at (the last read)
-  runtime::ChunkedVector<Entry> entries_;  // per interned item id (grows without moving)
+  runtime::ChunkedVector<Entry> entries_;  // by slot (grows without moving)
+  // Per interned item id: its entry + 1, 0 for none (4 bytes an id: what still grows with them).
+  runtime::ChunkedVector<std::uint32_t> slot_of_;
+  std::vector<std::uint32_t> free_slots_;  // entries of no item, the last freed at the back
   std::size_t live_ = 0;
   int dimensions_ = 0;
   runtime::ChunkedVector<std::uint32_t> extra_cells_;  // entry * kExtra + k - (kInline - 1): dims_[k]'s group

@@ -9,6 +9,9 @@
 // take every operation that emits, the supervisor's (assign, requeue, return, priority
 // overrides) and captures evaluated together included (an operation whose event is missing
 // leaves its item stale), and now and then several operations before the events are fed.
+// A third run captures ended items' ids again and releases their numbers once the views no
+// longer hold them, as the engine does (the numbers go to other ids): the views' entries,
+// reused from ended items, must answer as fresh ones and never outnumber the items open at once.
 // IWD_STATS_SEED=N runs one seed.
 #include <gtest/gtest.h>
 
@@ -97,6 +100,7 @@ struct Mix {
   int read_percent = 100;  // the steps after which the figures are compared (and after the last)
   bool late = false;       // some captures with an instant in the past (adopted)
   Tamper tamper = Tamper::None;
+  bool reuse = false;       // ended items' ids captured again, their numbers released (server/engine.cpp)
 };
 
 class Script {
@@ -129,10 +133,12 @@ class Script {
       if (n + 1 < ops && !chance(mix_.read_percent)) continue;
       ++reads;
       if (std::string p = compare(); !p.empty()) return fmt::format("step {}: {}", n, p);
+      if (tracker_.queue.entries() > peak_tracked)
+        return fmt::format("step {}: {} entries, at most {} items open at once", n, tracker_.queue.entries(), peak_tracked);
     }
     return "";
   }
-  std::size_t reloads = 0, peak = 0, reads = 0, late = 0;
+  std::size_t reloads = 0, peak = 0, reads = 0, late = 0, peak_tracked = 0, reused = 0, released = 0;
 
  private:
   int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
@@ -141,8 +147,32 @@ class Script {
   std::int64_t now() const { return clock_.now().ms_since_epoch; }
 
   void feed() {
-    for (const Event& e : buffer_.events) tracker_.on_event(e, *rt_);
+    std::vector<std::uint32_t> ended;
+    for (const Event& e : buffer_.events) {
+      tracker_.on_event(e, *rt_);
+      peak_tracked = std::max(peak_tracked, tracker_.queue.tracked());
+      if (e.item != kNoId && !rt_->find_item(e.item)) ended.push_back(e.item);
+    }
     buffer_.events.clear();
+    if (!mix_.reuse) return;
+    std::sort(ended.begin(), ended.end());
+    ended.erase(std::unique(ended.begin(), ended.end()), ended.end());
+    for (const std::uint32_t id : ended) {
+      if (rt_->find_item(id)) continue;  // captured again by a later event of the batch
+      ended_names_.emplace_back(pool_.view(id));
+      if (!tracker_.holds(id) && pool_.release(id)) ++released;
+    }
+  }
+
+  // A new id, or with reuse now and then an ended item's.
+  std::string new_name() {
+    if (!mix_.reuse || ended_names_.empty() || !chance(40)) return "W" + std::to_string(next_++);
+    const auto k = static_cast<std::size_t>(pick(static_cast<int>(ended_names_.size())));
+    std::string name = std::move(ended_names_[k]);
+    ended_names_[k] = std::move(ended_names_.back());
+    ended_names_.pop_back();
+    ++reused;
+    return name;
   }
 
   std::uint32_t some_item() {
@@ -176,7 +206,7 @@ class Script {
       if (rt_->adopt(item("L" + std::to_string(next_++), ago), chance(80) ? ItemState::Queued : ItemState::Held, kNoId, abi::kNone).ok())
         ++late;
     } else if (op < 30) {
-      (void)rt_->capture(item("W" + std::to_string(next_++)));
+      (void)rt_->capture(item(new_name()));
     } else if (op < 38) {
       AgentUpdate u;
       u.id = id("a" + std::to_string(pick(5)));
@@ -250,7 +280,7 @@ class Script {
     } else if (op < 111) {
       // Captures evaluated together, as a batch of creates does (capture(record, ahead)).
       std::vector<ItemRecord> records;
-      for (int n = 1 + pick(4); n > 0; --n) records.push_back(item("W" + std::to_string(next_++)));
+      for (int n = 1 + pick(4); n > 0; --n) records.push_back(item(new_name()));
       std::vector<ItemRecord*> ptrs;
       for (ItemRecord& r : records) ptrs.push_back(&r);
       std::vector<Runtime::Evaluated> ahead(records.size());
@@ -333,6 +363,7 @@ class Script {
   std::vector<std::unique_ptr<Runtime>> old_;
   bool flip_ = false;
   int next_ = 1;
+  std::vector<std::string> ended_names_;
 };
 
 int env_int(const char* name, int otherwise) {
@@ -382,6 +413,23 @@ TEST(QueueStats, EqualAScanAtRandomInstantsWithLateCapturesAndLongGaps) {
   EXPECT_GT(late, 500u) << "the scripts should capture late";
   EXPECT_LT(reads, 24u * 600 / 5) << "the reads should leave long gaps";
   EXPECT_GT(peak, 20u);
+}
+
+// Ids captured again after their items ended, and numbers released and given to other ids:
+// each capture takes an ended item's entry (the views number their entries themselves), which
+// must count as a fresh one; the entries never outnumber the items open at once.
+TEST(QueueStats, EqualAScanWithIdsCapturedAgainAndNumbersReleased) {
+  const int only = env_int("IWD_STATS_SEED", -1);
+  std::size_t reused = 0, released = 0;
+  for (int seed = only >= 0 ? only : 1; seed <= (only >= 0 ? only : 16); ++seed) {
+    Script script(static_cast<std::uint64_t>(seed), Mix{.read_percent = 50, .reuse = true});
+    ASSERT_EQ(script.run(500), "") << "seed " << seed << " (IWD_STATS_SEED=" << seed << " reproduces it)";
+    reused += script.reused;
+    released += script.released;
+  }
+  if (only >= 0) return;
+  EXPECT_GT(reused, 200u) << "the scripts should capture ended items' ids again";
+  EXPECT_GT(released, 200u) << "the scripts should release numbers";
 }
 
 }  // namespace
