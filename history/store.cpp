@@ -122,6 +122,7 @@ std::unique_ptr<Store> Store::open_reader(const std::string& path, std::string* 
   std::unique_ptr<sqlstore::Database> db = sqlstore::open_sqlite(file, error, true);
   if (!db) return nullptr;
   std::unique_ptr<Store> s = attached(nullptr, std::move(db), file);
+  s->reader_ = true;
   // A report reads the file from one end to the other: pages mapped rather than copied in by a
   // read() each (SQLite falls back to reads where it cannot map).
   if (!s->exec("PRAGMA mmap_size = 17179869184", error) || !s->reader_version(error)) return nullptr;
@@ -131,6 +132,7 @@ std::unique_ptr<Store> Store::open_reader(const std::string& path, std::string* 
 std::unique_ptr<Store> Store::open_reader(std::unique_ptr<sqlstore::Database> db, const std::string& where,
                                           std::string* error) {
   std::unique_ptr<Store> s = attached(nullptr, std::move(db), where);
+  s->reader_ = true;
   if (!s->reader_version(error)) return nullptr;
   return s;
 }
@@ -192,7 +194,9 @@ Store::~Store() {
   // A clean close writes the aggregates' checkpoint, so that the next start counts no record
   // again: it reads none of them (a damaged page of old records then stops no capture).
   // Nothing is lost when it cannot: the next start counts the records after the last one.
-  if (aggregates_.dirty() && !sql_->in_transaction()) {
+  // A reader writes nothing: the state it rebuilt is the writer's to keep (on PostgreSQL its
+  // session has no epoch, so the fence would refuse it, after waiting for the table's locks).
+  if (!reader_ && aggregates_.dirty() && !sql_->in_transaction()) {
     std::string error;
     if (begin_write(&error) && !(aggregates_.checkpoint(&error) && ended(sql_->commit(), &error))) sql_->rollback();
   }

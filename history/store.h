@@ -143,6 +143,7 @@ class Store {
   std::unique_ptr<sqlstore::Database> owned_;  // the store, when it is ours (create, open_reader)
   sqlstore::Database* sql_ = nullptr;          // the store: owned_'s, or on()'s owner's
   bool owns_ = false;       // we run our own transactions (create)
+  bool reader_ = false;     // open_reader's: writes nothing, its close included
   // The rows appended and not inserted yet (each record's and its set of `report by` values),
   // and their statements.
   std::vector<std::pair<const Record*, std::int64_t>> rows_;

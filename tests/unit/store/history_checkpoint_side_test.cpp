@@ -94,8 +94,7 @@ class HistoryCheckpointSideTest : public pgstore::testing::PgTest {
     return holder;
   }
   // The open items overdue at the end of time, as a reader of its own rebuilds them from the
-  // checkpoint and the records after it (what a restart reads). The reader is kept to the end
-  // (its close tries a checkpoint of its own, which the table's holder would hold up).
+  // checkpoint and the records after it (what a restart reads). The reader is kept to the end.
   std::int64_t open_items_a_reader_sees() {
     std::string error;
     auto session = journal_->open_another(&error);
@@ -171,6 +170,20 @@ TEST_F(HistoryCheckpointSideTest, AnImageThatCouldNotBeWrittenIsTakenAgainFromTh
                     "t"),
             "t");
   EXPECT_EQ(open_items_a_reader_sees(), k);
+}
+
+// A reader that rebuilt the state (no checkpoint landed yet) closes without writing one: its
+// close does not wait for the items' table, which a checkpoint being written holds.
+TEST_F(HistoryCheckpointSideTest, AReaderClosesWithoutWriting) {
+  GroupCommitter committer(*journal_, history_.get());
+  auto holder = reach_a_checkpoint_while_its_table_is_held(committer);
+  ASSERT_FALSE(HasFailure());
+  EXPECT_EQ(open_items_a_reader_sees(), 5);
+  auto closed = std::async(std::launch::async, [&] { readers_.clear(); });
+  const bool done = closed.wait_for(10s) == std::future_status::ready;
+  ASSERT_TRUE(holder->exec("let go", "COMMIT").ok());
+  closed.wait();
+  EXPECT_TRUE(done) << "the reader's close waited for the items' table: it tried to write";
 }
 
 }  // namespace
