@@ -12,10 +12,13 @@ namespace iwd::pgstore {
 
 namespace {
 
-// The fence (iwd_fence_check) reads the lease row FOR SHARE: a takeover (an UPDATE of that row)
-// waits until the writing transaction ends, and a write that comes after a committed takeover
+// The fence (iwd_fence_check) reads the lease row FOR KEY SHARE: a takeover, which changes the
+// epoch, a key column (the unique index iwd_lease_epoch), locks the row FOR UPDATE and waits
+// until the writing transaction ends, and a write that comes after a committed takeover
 // re-reads the row and sees the new epoch. So a stale write either commits before the takeover,
-// and the new holder reads it when it loads the journal, or is refused: never after it. The
+// and the new holder reads it when it loads the journal, or is refused: never after it. A
+// renewal or a release changes no key column (FOR NO KEY UPDATE): it never waits for a write,
+// however long the write's transaction (a side connection's checkpoint) runs. The
 // expiry is compared with clock_timestamp(), the database's clock when the rows are checked,
 // so that a transaction left open for a long time does not write on the time it started at.
 // The check runs once per statement and epoch, over the rows the statement wrote (a
@@ -29,6 +32,9 @@ BEGIN
     holder text,
     epoch bigint NOT NULL CHECK (epoch > 0),
     expires_at timestamptz NOT NULL);
+  -- Makes the epoch a key column: an UPDATE that changes it (a takeover) takes the row lock
+  -- that conflicts with the fence's FOR KEY SHARE; one that does not (a renewal) does not wait.
+  CREATE UNIQUE INDEX IF NOT EXISTS iwd_lease_epoch ON iwd_lease (workspace, epoch);
   CREATE TABLE IF NOT EXISTS iwd_journal (
     workspace text NOT NULL,
     seq bigint NOT NULL CHECK (seq > 0),
@@ -47,7 +53,7 @@ BEGIN
   DECLARE
     l iwd_lease%ROWTYPE;
   BEGIN
-    SELECT * INTO l FROM iwd_lease WHERE workspace = ws FOR SHARE;
+    SELECT * INTO l FROM iwd_lease WHERE workspace = ws FOR KEY SHARE;
     IF NOT FOUND THEN
       RAISE EXCEPTION 'workspace % has no lease: acquire it before writing', ws
         USING ERRCODE = 'IW001';
@@ -171,7 +177,7 @@ BEGIN
     IF TG_NARGS > 0 AND ep IS NULL THEN
       RETURN NULL;
     END IF;
-    SELECT * INTO l FROM iwd_lease WHERE workspace = ws FOR SHARE;
+    SELECT * INTO l FROM iwd_lease WHERE workspace = ws FOR KEY SHARE;
     IF NOT FOUND OR ep IS NULL THEN
       RAISE EXCEPTION 'no lease for this session (workspace %, epoch %): acquire it before deleting', ws, ep
         USING ERRCODE = 'IW001';
