@@ -34,7 +34,11 @@ BEGIN
     expires_at timestamptz NOT NULL);
   -- Makes the epoch a key column: an UPDATE that changes it (a takeover) takes the row lock
   -- that conflicts with the fence's FOR KEY SHARE; one that does not (a renewal) does not wait.
-  CREATE UNIQUE INDEX IF NOT EXISTS iwd_lease_epoch ON iwd_lease (workspace, epoch);
+  -- Once: CREATE INDEX IF NOT EXISTS would take a lock on iwd_lease (renewals wait for it) to
+  -- the end of this block, which a later statement's wait for the journal's writers prolongs.
+  IF to_regclass('iwd_lease_epoch') IS NULL THEN
+    CREATE UNIQUE INDEX iwd_lease_epoch ON iwd_lease (workspace, epoch);
+  END IF;
   CREATE TABLE IF NOT EXISTS iwd_journal (
     workspace text NOT NULL,
     seq bigint NOT NULL CHECK (seq > 0),
