@@ -59,8 +59,10 @@ def main():
             asm.append("\n".join([
                 f'.pushsection .text.iwd_lazy.{f},"ax",@progbits',
                 f".weak {f}", f".hidden {f}", f".type {f},@function",
-                f"{f}:", f"jmp *.Lslot_{f}(%rip)",
-                f".Lbind_{f}:", f"leaq .Lslot_{f}(%rip), %r11", "jmp iwd_lazy_enter",
+                # endbr64 (a no-op without CET): both are reached indirectly, the function by
+                # a call through a pointer, the binding code by the slot's first jump.
+                f"{f}:", "endbr64", f"jmp *.Lslot_{f}(%rip)",
+                f".Lbind_{f}:", "endbr64", f"leaq .Lslot_{f}(%rip), %r11", "jmp iwd_lazy_enter",
                 f".size {f}, .-{f}",
                 ".popsection",
                 # The slot, the library's number, the function's name (iwd_lazy_bind).

@@ -60,8 +60,7 @@ class CheckpointDefer {
 // then agg_items_seq.
 class CheckpointWriter {
  public:
-  CheckpointWriter(sqlstore::Database& db, std::string where);
-  ~CheckpointWriter();
+  CheckpointWriter(sqlstore::Database& db, std::string where);  // PostgreSQL's
   CheckpointWriter(const CheckpointWriter&) = delete;
   CheckpointWriter& operator=(const CheckpointWriter&) = delete;
   bool write(const CheckpointImage& image, std::string* error);
@@ -71,8 +70,7 @@ class CheckpointWriter {
            const std::function<void(sqlstore::Statement&)>& bind, std::string* error);
   sqlstore::Database& db_;
   std::string where_;
-  std::unique_ptr<sqlstore::Statement> delete_, delete_one_, seq_;
-  MultiInsert insert_;
+  std::unique_ptr<sqlstore::Statement> delete_, seq_;
 };
 
 }  // namespace iwd::history

@@ -179,7 +179,9 @@ Reg FunctionCodegen::share_of_sla(const Instr& in, std::size_t /*at*/) {
   // rather than the block, and declared as reading no memory (the calendars never change while
   // code runs; jit.cpp): so the calls of one item's copies of the block at other ages (the next
   // change's candidates) are one call (issue 19; codegen_next.cpp's share_the_clock gives them
-  // the caller's interpreter and clock: the first four operands, in this order).
+  // the caller's interpreter and clock: the first four operands, in this order). The one
+  // memory it does touch, the interpreter's thread_local share memo (Interpreter::share_age), is
+  // a cache no generated code reads: the same operands give the same answer with it or without.
   auto helper = m_.getOrInsertFunction("iwd_jit_share_age_of_clock",
                                        llvm::FunctionType::get(i64(), {args_->getType(), i64(), i64(), i64(), i64(), f64()}, false));
   if (auto* f = llvm::dyn_cast<llvm::Function>(helper.getCallee())) {

@@ -9,6 +9,7 @@
 #include <unordered_map>
 
 #include "IwdLexer.h"
+#include "compiler/source/source.h"
 
 namespace iwd::compiler {
 namespace {
@@ -314,24 +315,7 @@ FastTokens::FastTokens(std::string_view text) : bytes_(text) {
 std::string FastTokens::text(std::size_t start, std::size_t stop) const {
   if (code_points_.empty()) return std::string(bytes_.substr(start, stop - start + 1));
   std::string out;
-  for (std::size_t i = start; i <= stop; ++i) {
-    const char32_t c = code_points_[i];
-    if (c < 0x80) {
-      out += static_cast<char>(c);
-    } else if (c < 0x800) {
-      out += static_cast<char>(0xC0 | (c >> 6));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-      out += static_cast<char>(0xE0 | (c >> 12));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-      out += static_cast<char>(0xF0 | (c >> 18));
-      out += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-      out += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-      out += static_cast<char>(0x80 | (c & 0x3F));
-    }
-  }
+  for (std::size_t i = start; i <= stop; ++i) append_utf8(out, code_points_[i]);
   return out;
 }
 
