@@ -136,6 +136,15 @@ class Workspace {
         *error += fmt::format(" (tried for {} ms)", std::chrono::duration_cast<std::chrono::milliseconds>(now - began).count());
         return false;
       }
+      // A create that loses a race for a new name: once the winner has put the name in the
+      // catalog, the node its placement names holds the lease to serve it, so waiting for the
+      // lease would end only at `until`. The name is taken: say so now.
+      if (pg_->fresh && code == pgstore::Code::Held) {
+        pgstore::Connection conn(pg_->conninfo);
+        bool taken = false;
+        if (pgstore::Status s = catalog::has(conn, name_, &taken); s.ok() && taken)
+          return exists_ = true, *error = fmt::format("workspace `{}` exists", name_), false;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
     error->clear();  // a refusal of a try before is not why a later step fails
