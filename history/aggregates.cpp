@@ -346,7 +346,8 @@ bool Aggregates::add(const Record& r, std::int64_t dimension_set, std::string* e
   last_seq_ = r.seq;
   if (r.kind != RecordKind::Item) return true;
   ++since_checkpoint_;
-  for (const char* by : {"process", "department"})
+  static const std::string kFirstGroupings[] = {"process", "department"};  // (no string made per record)
+  for (const std::string& by : kFirstGroupings)
     if (!grouping_seen(by, r, error)) return false;
   for (const auto& [name, value] : r.dimensions)
     if (!grouping_seen(name, r, error)) return false;

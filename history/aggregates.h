@@ -102,6 +102,11 @@ class Aggregates {
   // flush() writes what the records changed, in the transaction the connection has open (the
   // cells, and the items at a checkpoint).
   bool add(const Record& r, std::int64_t dimension_set, std::string* error);
+  // The open item `r` is about made ready to be looked up (OpenItems::prefetch): called for
+  // each record of a batch before add() is called for the first.
+  void prefetch(const Record& r) const {
+    if (r.kind == RecordKind::Item) open_.prefetch(r.item);
+  }
   bool flush(std::string* error);
   // Writes the items changed since the last checkpoint now (before a purge), in the
   // transaction open, the records stored up to now all counted (after the image being

@@ -42,6 +42,13 @@ class OpenItems {
   };
 
   State* find(std::string_view item);
+  // Starts loading `item`'s home slot into the cache (find() then reads it there): a caller
+  // with several items to look up asks for all of their slots first, so that their cache
+  // misses overlap instead of coming one after the other (one per record at a few hundred
+  // thousand open items, the largest cost of the history's counting in `iwd serve`).
+  void prefetch(std::string_view item) const {
+    if (!slots_.empty()) __builtin_prefetch(&slots_[home(hash(item))]);
+  }
   // A state for `item`, which has none: blank but for its id and the row `row`.
   State& insert(std::string_view item, std::int64_t row);
   // The item ended: its state goes (its row, if written, to delete at the next checkpoint).

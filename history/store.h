@@ -127,6 +127,7 @@ class Store {
   const char* columns() const;  // the record's columns in the version read
   bool decode(const sqlstore::Statement& st, Record* r, std::int64_t* set, std::string* error);
   bool exec(const char* sql, std::string* error);
+  bool run_prepared(std::unique_ptr<sqlstore::Statement>* st, const char* sql, std::string* error);
   // A write transaction: SQLite's BEGIN IMMEDIATE (the write lock taken at once, not at the
   // first write, where another writer would make it fail), PostgreSQL's BEGIN.
   bool begin_write(std::string* error);
@@ -154,6 +155,9 @@ class Store {
   std::vector<const Record*> items_;  // insert_item_entries()'s: rows_'s records of an item
   MultiInsert insert_items_;
   std::optional<std::int64_t> recent_;  // the entries in history_item_recent, when known
+  // The merge of history_item_recent into history_items and its emptying, prepared once
+  // (parsed at every merge before).
+  std::unique_ptr<sqlstore::Statement> merge_, clear_recent_;
   std::int64_t changes_ = 0;  // by the last run()
   std::string kind_;          // decode()'s buffer for the kind's name
   std::optional<std::pair<std::int64_t, std::int64_t>> last_;  // seq and instant of the last record, when known
