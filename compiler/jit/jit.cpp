@@ -165,29 +165,57 @@ ProcessJit* ProcessJit::get(std::string* error) {
       host->setCodeGenOptLevel(llvm::CodeGenOpt::None);
       JitTarget target{host->getTargetTriple().str(), host->getCPU(), host->getFeatures().getString()};
       const llvm::Triple triple = host->getTargetTriple();
+      // One target machine at start (issue 19: loading a bundle compiles nothing, and each
+      // machine made was ~1 % of a one-item `iwd eval`): the fast one, whose data layout the
+      // LLJIT takes instead of making a machine of its own for it. LLJIT's own compile layer is
+      // never used (the eager and the lazy compile run SimpleCompiler with these machines and
+      // hand objects to its linking layer): it gets a compiler that would make a machine at
+      // its first compile, not one made now. The optimizing machine is made at first use.
       auto fast = host->createTargetMachine();
-      // The classification walk is one function per ruleset and the hottest code there is:
-      // worth the full instruction selector (bench/RESULTS.md).
-      auto optimizing_builder = *host;
-      optimizing_builder.setCodeGenOptLevel(llvm::CodeGenOpt::Default);
-      auto optimizing = optimizing_builder.createTargetMachine();
-      auto jit = llvm::orc::LLJITBuilder().setJITTargetMachineBuilder(std::move(*host)).create();
-      if (!fast) failure = message(fast.takeError());
-      else if (!optimizing) failure = message(optimizing.takeError());
-      else if (!jit) failure = message(jit.takeError());
-      if (failure.empty()) {
-        // The stubs of lazily compiled parts call through it (jit_lazy.cpp).
-        auto calls = llvm::orc::createLocalLazyCallThroughManager(triple, (*jit)->getExecutionSession(),
-                                                                  llvm::pointerToJITTargetAddress(&lazy_failure));
-        if (!calls) failure = message(calls.takeError());
-        else
-          instance.reset(new ProcessJit(std::move(*jit), std::move(*fast), std::move(*optimizing), std::move(*calls),
-                                        std::move(target)));
+      if (!fast) {
+        failure = message(fast.takeError());
+      } else {
+        // The classification walk is one function per ruleset and the hottest code there is:
+        // worth the full instruction selector (bench/RESULTS.md).
+        auto optimizing = *host;
+        optimizing.setCodeGenOptLevel(llvm::CodeGenOpt::Default);
+        auto jit = llvm::orc::LLJITBuilder()
+                       .setJITTargetMachineBuilder(std::move(*host))
+                       .setDataLayout((*fast)->createDataLayout())
+                       .setCompileFunctionCreator(
+                           [](llvm::orc::JITTargetMachineBuilder builder)
+                               -> llvm::Expected<std::unique_ptr<llvm::orc::IRCompileLayer::IRCompiler>> {
+                             return std::make_unique<llvm::orc::ConcurrentIRCompiler>(std::move(builder));
+                           })
+                       .create();
+        if (!jit) failure = message(jit.takeError());
+        if (failure.empty()) {
+          // The stubs of lazily compiled parts call through it (jit_lazy.cpp).
+          auto calls = llvm::orc::createLocalLazyCallThroughManager(triple, (*jit)->getExecutionSession(),
+                                                                    llvm::pointerToJITTargetAddress(&lazy_failure));
+          if (!calls) failure = message(calls.takeError());
+          else
+            instance.reset(new ProcessJit(std::move(*jit), std::move(*fast), std::move(optimizing), std::move(*calls),
+                                          std::move(target)));
+        }
       }
     }
   }
   if (!instance) *error = failure;
   return instance.get();
+}
+
+llvm::TargetMachine& ProcessJit::optimizing_target_machine() {
+  if (!optimizing_) {
+    // The builder made the fast machine for the same target at start: it cannot fail here.
+    auto made = optimizing_builder_.createTargetMachine();
+    if (!made) {
+      std::fprintf(stderr, "iwd: internal error: no optimizing target machine: %s\n", message(made.takeError()).c_str());
+      std::abort();
+    }
+    optimizing_ = std::move(*made);
+  }
+  return *optimizing_;
 }
 
 llvm::Error define_helpers(llvm::orc::LLJIT& lljit, llvm::orc::JITDylib& dylib) {
@@ -308,51 +336,57 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::
       return nullptr;
     }
   }
-  auto find = [&](const std::string& name) -> void* {
-    auto sym = lljit.lookup(*dylib, name);
-    if (!sym) {
-      *error = message(sym.takeError());
-      return nullptr;
-    }
-    return reinterpret_cast<void*>(sym->getAddress());
+  // Every function in one lookup (issue 19: one a name was a query of its own through the
+  // session each, for a ruleset's hundreds of names): those every native code has, and, weakly
+  // referenced, those older native code lacks (the compiled clocks, the batch entry point, the
+  // bounded groups, the next changes), absent from the answer when not there.
+  out->plan_ = batch_plan(program);
+  auto& session = lljit.getExecutionSession();
+  std::vector<llvm::orc::SymbolStringPtr> names;
+  llvm::orc::SymbolLookupSet wanted;
+  auto want = [&](const std::string& name, bool required) {
+    names.push_back(lljit.mangleAndIntern(name));
+    wanted.add(names.back(), required ? llvm::orc::SymbolLookupFlags::RequiredSymbol
+                                      : llvm::orc::SymbolLookupFlags::WeaklyReferencedSymbol);
+    return names.size() - 1;
   };
-  for (std::size_t i = 0; i < program.functions.size(); ++i) {
-    void* f = find(fmt::format("iwd_f{}", i));
-    if (!f) return nullptr;
-    out->functions_.push_back(reinterpret_cast<JitFunction>(f));
+  for (std::size_t i = 0; i < program.functions.size(); ++i) want(fmt::format("iwd_f{}", i), true);
+  const std::size_t classify = want("iwd_classify", true);
+  const std::size_t priorities = names.size();
+  for (std::size_t k = 0; k < program.priorities.size(); ++k) want(fmt::format("iwd_priority{}", k), true);
+  const std::size_t stages = names.size();
+  for (std::size_t k = 0; k < program.processes.size(); ++k) want(fmt::format("iwd_stages{}", k), true);
+  const std::size_t batch = want("iwd_batch", false);
+  const std::size_t clocks = names.size();
+  for (std::size_t k = 0; k < program.processes.size(); ++k) want(fmt::format("iwd_clock{}", k), false);
+  const std::size_t groups = names.size();
+  for (std::size_t g = 0; g < out->plan_.bounded.size(); ++g) want(fmt::format("iwd_priority_group{}", g), false);
+  const std::size_t nexts = names.size();
+  for (std::size_t k = 0; k < program.priorities.size(); ++k) want(fmt::format("iwd_next{}", k), false);
+  auto found = session.lookup(llvm::orc::makeJITDylibSearchOrder(&*dylib, llvm::orc::JITDylibLookupFlags::MatchAllSymbols),
+                              wanted);
+  if (!found) {
+    *error = message(found.takeError());
+    return nullptr;
   }
-  void* classify = find("iwd_classify");
-  if (!classify) return nullptr;
-  out->classify_ = reinterpret_cast<JitClassify>(classify);
-  for (std::size_t k = 0; k < program.priorities.size(); ++k) {
-    void* f = find(fmt::format("iwd_priority{}", k));
-    if (!f) return nullptr;
-    out->priorities_.push_back(reinterpret_cast<JitPriority>(f));
-  }
-  for (std::size_t k = 0; k < program.processes.size(); ++k) {
-    void* f = find(fmt::format("iwd_stages{}", k));
-    if (!f) return nullptr;
-    out->stages_.push_back(reinterpret_cast<JitStages>(f));
-  }
+  auto at = [&](std::size_t k) -> void* {
+    auto it = found->find(names[k]);
+    return it == found->end() ? nullptr : reinterpret_cast<void*>(it->second.getAddress());
+  };
+  for (std::size_t i = 0; i < program.functions.size(); ++i) out->functions_.push_back(reinterpret_cast<JitFunction>(at(i)));
+  out->classify_ = reinterpret_cast<JitClassify>(at(classify));
+  for (std::size_t k = 0; k < program.priorities.size(); ++k)
+    out->priorities_.push_back(reinterpret_cast<JitPriority>(at(priorities + k)));
+  for (std::size_t k = 0; k < program.processes.size(); ++k) out->stages_.push_back(reinterpret_cast<JitStages>(at(stages + k)));
   // Compiled clocks and the batch entry point (issue 19): absent from the native code of a
   // bundle built before them, which then runs as it did (the interpreter's clock, no batch).
-  auto optional = [&](const std::string& name) -> void* {
-    auto sym = lljit.lookup(*dylib, name);
-    if (!sym) {
-      llvm::consumeError(sym.takeError());
-      return nullptr;
-    }
-    return reinterpret_cast<void*>(sym->getAddress());
-  };
-  out->batch_ = reinterpret_cast<JitBatch>(optional("iwd_batch"));
+  out->batch_ = reinterpret_cast<JitBatch>(at(batch));
   for (std::size_t k = 0; k < program.processes.size(); ++k)
-    out->clocks_.push_back(out->batch_ && clock_compiles(program, k) ? reinterpret_cast<JitClock>(optional(fmt::format("iwd_clock{}", k)))
-                                                                     : nullptr);
+    out->clocks_.push_back(out->batch_ && clock_compiles(program, k) ? reinterpret_cast<JitClock>(at(clocks + k)) : nullptr);
   // The groups of formulas with their bounds given (issue 19): absent from older native code.
-  out->plan_ = batch_plan(program);
   if (out->batch_)
     for (std::size_t g = 0; g < out->plan_.bounded.size(); ++g) {
-      auto* f = reinterpret_cast<JitPriorityBounded>(optional(fmt::format("iwd_priority_group{}", g)));
+      auto* f = reinterpret_cast<JitPriorityBounded>(at(groups + g));
       if (!f) {
         out->bounded_.clear();
         break;
@@ -360,10 +394,13 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::
       out->bounded_.push_back(f);
     }
   // The compiled next changes (issue 19): all of them or none (an older bundle's).
-  if (!program.priorities.empty() && optional("iwd_next0"))
+  if (!program.priorities.empty() && at(nexts))
     for (std::size_t k = 0; k < program.priorities.size(); ++k) {
-      void* f = find(fmt::format("iwd_next{}", k));
-      if (!f) return nullptr;
+      void* f = at(nexts + k);
+      if (!f) {
+        *error = fmt::format("Symbols not found: [ iwd_next{} ]", k);
+        return nullptr;
+      }
       out->nexts_.push_back(reinterpret_cast<JitNext>(f));
     }
   return out;

@@ -2,6 +2,7 @@
 // the eager compile, the loading of object files and the lazy compile (jit_lazy.cpp).
 #pragma once
 
+#include <llvm/ExecutionEngine/Orc/JITTargetMachineBuilder.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/ExecutionEngine/Orc/IndirectionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LazyReexports.h>
@@ -52,9 +53,10 @@ class ProcessJit {
 
   llvm::orc::LLJIT& jit() { return *jit_; }
   // The machines generate code on any thread that compiles (a lazily compiled part is compiled
-  // by the thread that first calls it): each use holds codegen_mutex().
+  // by the thread that first calls it): each use holds codegen_mutex(). The optimizing one is
+  // made at its first use (jit.cpp: loading a bundle makes none).
   llvm::TargetMachine& fast_target_machine() { return *fast_; }
-  llvm::TargetMachine& optimizing_target_machine() { return *optimizing_; }
+  llvm::TargetMachine& optimizing_target_machine();
   std::mutex& codegen_mutex() { return codegen_mu_; }
   llvm::orc::LazyCallThroughManager& lazy_calls() { return *lazy_calls_; }
   const JitTarget& target() const { return target_; }
@@ -69,12 +71,13 @@ class ProcessJit {
 
  private:
   ProcessJit(std::unique_ptr<llvm::orc::LLJIT> jit, std::unique_ptr<llvm::TargetMachine> fast,
-             std::unique_ptr<llvm::TargetMachine> optimizing, std::unique_ptr<llvm::orc::LazyCallThroughManager> lazy_calls,
+             llvm::orc::JITTargetMachineBuilder optimizing, std::unique_ptr<llvm::orc::LazyCallThroughManager> lazy_calls,
              JitTarget target)
-      : jit_(std::move(jit)), fast_(std::move(fast)), optimizing_(std::move(optimizing)),
+      : jit_(std::move(jit)), fast_(std::move(fast)), optimizing_builder_(std::move(optimizing)),
         lazy_calls_(std::move(lazy_calls)), target_(std::move(target)) {}
   std::unique_ptr<llvm::orc::LLJIT> jit_;
   std::unique_ptr<llvm::TargetMachine> fast_, optimizing_;
+  llvm::orc::JITTargetMachineBuilder optimizing_builder_;  // what optimizing_ is made from
   std::unique_ptr<llvm::orc::LazyCallThroughManager> lazy_calls_;
   JitTarget target_;
   std::mutex mu_, codegen_mu_;

@@ -3,9 +3,10 @@
 decodes, evaluates and prints it, and the blocks' outputs are written in input order. A file of
 many blocks, each line telling itself apart (a rejection naming the line's own attribute, an
 error naming its line), is answered the same by 1, 2, 3 and 7 workers, line for line and in
-order. A regular file is mapped, not read: standard input that is a file another program read
-the start of is answered from its offset on (not from the file's start), a last line without
-its newline and blank lines are handled as when read from a pipe. Every wait is bounded."""
+order. A regular file is read from the descriptor's offset: standard input that is a file another
+program read the start of is answered from its offset on (not from the file's start), a last
+line without its newline and blank lines are handled as when read from a pipe, and a file that
+shrinks while it is read is an error. Every wait is bounded."""
 import json
 import os
 import subprocess
@@ -68,11 +69,11 @@ with tempfile.TemporaryDirectory() as tmp:
     for threads in (2, 3, 7):
         check(outputs[threads] == outputs[1], f"--threads {threads} answers as --threads 1")
 
-    # The same file through a pipe (read, not mapped): the same answers.
+    # The same file through a pipe: the same answers.
     with open(items, "rb") as f:
         data = f.read()
     code, out, err = run(["--items", "-", "--threads", "2"], input_bytes=data)
-    check(code == 0 and out == outputs[1], "a pipe answers as the mapped file")
+    check(code == 0 and out == outputs[1], "a pipe answers as the file")
 
     # Standard input that is the file, its first 5 lines already read by another program: the
     # answers are the rest's, counted from there (as from a pipe given the rest).
@@ -87,7 +88,7 @@ with tempfile.TemporaryDirectory() as tmp:
     check(code == 0 and out == piped, f"a file at an offset answers from there: {out[:120]!r}")
     check(len(out.splitlines()) == len(expected) - 5, f"{len(expected) - 5} answers after the offset")
 
-    # A mapped file whose last line has no newline, and one of blank lines only; an empty file.
+    # A file whose last line has no newline, and one of blank lines only; an empty file.
     last = os.path.join(tmp, "last.jsonl")
     with open(last, "w") as f:
         f.write('{"cart_value": 900}\n\n{"x9": 1}\n{"cart_value": 50, "channel": "Marketplace"}')
@@ -120,10 +121,11 @@ with tempfile.TemporaryDirectory() as tmp:
           f"--items answers each item as --item: {r.stdout.decode()[:300]!r} against {alone[:2]!r}")
     check(len(set(a[a.index('"terms"'):] for a in alone)) == 2, f"two processes' terms: {alone[:2]!r}")
 
-    # A mapped file that shrinks while it is read (truncated by another program) is an input
-    # that cannot be read: a clear error and exit 2, not a death by SIGBUS. The process is held
-    # by its full output pipe once it has printed a few blocks, the file is truncated then, and
-    # the pages it reads after are past the new end.
+    # A file that shrinks while it is read (truncated by another program) is an input that
+    # cannot be read: a clear error and exit 2, not answers that stop short as if the file had
+    # ended there. The process is held by its full output pipe once it has printed a few
+    # blocks, the file is truncated then, and its next read finds the end before the size the
+    # file had.
     big = os.path.join(tmp, "big.jsonl")
     with open(big, "w") as f:
         f.write("".join('{"cart_value": %d}\n' % (i % 1200 + 1) for i in range(300_000)))

@@ -377,8 +377,8 @@ class Printer {
 struct EvalBlock {
   struct Entry {
     std::size_t line = 0;
-    std::string_view text;  // the line, in the input's mapping or in `text` below
-    std::size_t offset = 0;  // into `text` while the block is being taken
+    std::string_view text;  // the line, in `text` below
+    std::size_t offset = 0;  // into `text`
     DecodedItem::Status status = DecodedItem::Ok;
     runtime::ItemRecord record;
     std::string error;
@@ -388,7 +388,7 @@ struct EvalBlock {
   std::vector<Entry> entries{kSize};
   std::size_t used = 0;
   std::uint64_t seq = 0;  // its place in the input: its output is written after the seq-1's
-  std::string text;  // the lines' bytes, when the input's lines do not stay valid
+  std::string text;  // the lines' bytes
   // The batch entry point's answers for the entries decoded (Ok), in order.
   std::vector<const runtime::ItemRecord*> records;
   std::vector<runtime::abi::BatchResult> results;
@@ -400,13 +400,12 @@ struct EvalBlock {
 class EvalInput {
  public:
   explicit EvalInput(LineReader& in) : in_(in) {}
-  // The next lines into *b (their numbers, their text: views into the input when they stay
-  // valid, else copied into the block); false at the end of the input.
+  // The next lines into *b (their numbers, their text copied into the block: the reader's
+  // buffer is refilled); false at the end of the input.
   bool take(EvalBlock* b) {
     std::lock_guard lock(mutex_);
     b->used = 0;
     b->text.clear();
-    const bool copy = !in_.stable();
     std::string_view line;
     while (!done_ && b->used < b->entries.size()) {
       if (b->used != 0 && !in_.ready()) break;
@@ -418,16 +417,13 @@ class EvalInput {
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
       EvalBlock::Entry& entry = b->entries[b->used++];
       entry.line = lines_;
+      entry.offset = b->text.size();
       entry.text = line;
-      if (copy) {
-        entry.offset = b->text.size();
-        b->text.append(line);
-      }
+      b->text.append(line);
     }
-    if (copy)
-      for (std::size_t k = 0; k < b->used; ++k)
-        b->entries[k].text = std::string_view(b->text).substr(b->entries[k].offset, b->entries[k].text.size());
-    if (b->used == 0) return false;
+    for (std::size_t k = 0; k < b->used; ++k)
+      b->entries[k].text = std::string_view(b->text).substr(b->entries[k].offset, b->entries[k].text.size());
+  if (b->used == 0) return false;
     b->seq = seq_++;
     return true;
   }

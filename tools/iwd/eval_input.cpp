@@ -1,13 +1,10 @@
 #include "tools/iwd/eval_input.h"
 
 #include <poll.h>
-#include <signal.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <charconv>
@@ -433,75 +430,48 @@ DecodedItem::Status ItemDecoder::decode(std::string_view text, runtime::ItemReco
   return decode_by_runtime(schema_, pool_, text, at_, rec, error);
 }
 
-namespace {
-
-// A mapped file that shrinks while it is read (truncated or rewritten in place by another
-// program) makes the next read of a page past its new end a SIGBUS, which would kill the
-// process without a word. Its pages are read only here, so a SIGBUS at an address of the map
-// is that: say so on standard error and exit 2, as for an input that cannot be read (the
-// answers already printed are for the lines before). Any other SIGBUS is left to the default.
-std::atomic<const char*> mapped_begin{nullptr};
-std::atomic<std::size_t> mapped_size{0};
-
-void on_sigbus(int sig, siginfo_t* info, void*) {
-  const char* at = static_cast<const char*>(info->si_addr);
-  const char* begin = mapped_begin.load();
-  if (begin && at >= begin && at < begin + mapped_size.load()) {
-    static const char kMessage[] =
-        "iwd eval: the items file shrank while it was read (truncated or rewritten by another program); "
-        "the answers printed are for the lines before that point\n";
-    (void)!::write(STDERR_FILENO, kMessage, sizeof kMessage - 1);
-    ::_exit(2);
-  }
-  ::signal(sig, SIG_DFL);  // the instruction runs again and the default ends the process
-}
-
-void guard_map(const char* begin, std::size_t size) {
-  mapped_size = size;
-  mapped_begin = begin;
-  struct sigaction sa {};
-  sa.sa_sigaction = on_sigbus;
-  sa.sa_flags = SA_SIGINFO;
-  sigemptyset(&sa.sa_mask);
-  ::sigaction(SIGBUS, &sa, nullptr);
-}
-
-}  // namespace
-
 LineReader::LineReader(int fd) : fd_(fd) {
-  // A regular file is mapped from the descriptor's offset on (standard input may be a file
-  // another program read the start of); anything else, or a map refused, is read.
+  // A regular file is read from the descriptor's offset on (standard input may be a file
+  // another program read the start of); how much of it is left is kept, to tell a file that
+  // shrank while it was read from one that ended.
   struct stat st {};
-  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size <= 0) return;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return;
   const off_t offset = ::lseek(fd, 0, SEEK_CUR);
-  if (offset < 0 || offset >= st.st_size) return;
-  void* map = ::mmap(nullptr, static_cast<std::size_t>(st.st_size), PROT_READ, MAP_PRIVATE, fd, 0);
-  if (map == MAP_FAILED) return;
-  ::madvise(map, static_cast<std::size_t>(st.st_size), MADV_SEQUENTIAL);
-  map_ = static_cast<const char*>(map);
-  map_size_ = static_cast<std::size_t>(st.st_size);
-  guard_map(map_, map_size_);
-  pos_ = static_cast<std::size_t>(offset);
-  eof_ = true;
-}
-
-LineReader::~LineReader() {
-  if (map_ && mapped_begin.load() == map_) mapped_begin = nullptr;
-  if (map_) ::munmap(const_cast<char*>(map_), map_size_);
+  if (offset < 0) return;
+  regular_ = true;
+  left_ = st.st_size > offset ? static_cast<std::size_t>(st.st_size - offset) : 0;
 }
 
 bool LineReader::fill() {
   if (eof_) return false;
-  // Drop the lines already returned, then read after what remains of a partial line.
-  buf_.erase(0, pos_);
-  pos_ = 0;
-  const std::size_t kept = buf_.size();
-  buf_.resize(kept + 64 * 1024);
+  // Drop the lines already returned, then read after what remains of a partial line, into the
+  // same buffer every time (issue 19: a mapped file cost a page fault every 16 pages, and a
+  // fault costs more than the copy on a virtual machine; these pages are touched once, and
+  // not zeroed before the kernel writes them).
+  if (pos_ != 0) {
+    std::memmove(buf_.get(), buf_.get() + pos_, end_ - pos_);
+    end_ -= pos_;
+    pos_ = 0;
+  }
+  if (end_ == cap_) {  // the first read, or a line longer than the buffer
+    const std::size_t capacity = std::max(2 * cap_, kReadSize);
+    std::unique_ptr<char[]> bigger(new char[capacity]);
+    if (end_ != 0) std::memcpy(bigger.get(), buf_.get(), end_);
+    buf_ = std::move(bigger);
+    cap_ = capacity;
+  }
   ssize_t n;
-  do n = ::read(fd_, buf_.data() + kept, buf_.size() - kept);
+  do n = ::read(fd_, buf_.get() + end_, cap_ - end_);
   while (n < 0 && errno == EINTR);
-  buf_.resize(kept + static_cast<std::size_t>(n > 0 ? n : 0));
+  if (n > 0) end_ += static_cast<std::size_t>(n), read_ += static_cast<std::size_t>(n);
   if (n < 0) error_ = std::strerror(errno);
+  if (n == 0 && regular_ && read_ < left_) {
+    // Truncated or rewritten in place by another program: its end is not the items' end, and
+    // the partial line held is not a line of the items.
+    error_ = "the items file shrank while it was read (truncated or rewritten by another program); "
+             "the answers printed are for the lines before that point";
+    end_ = pos_;
+  }
   if (n <= 0) eof_ = true;
   return n > 0;
 }
@@ -525,7 +495,7 @@ bool LineReader::next(std::string_view* line) {
 }
 
 bool LineReader::ready() {
-  if (eof_) return true;
+  if (eof_ || regular_) return true;
   if (nl_ == std::string::npos) nl_ = data().find('\n', pos_);  // kept for next()
   if (nl_ != std::string::npos) return true;
   pollfd p{fd_, POLLIN, 0};

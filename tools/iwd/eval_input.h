@@ -87,36 +87,35 @@ class ItemDecoder {
   std::int64_t midnight_ = 0;  // its day's first instant
 };
 
-// Lines of a file descriptor without copying each line, for `--items`: a regular file is
-// mapped whole (issue 19: its lines are then views that stay valid, and the kernel does not
-// copy it), anything else (a pipe, a terminal) is read in large blocks. A pipe fed a line at a
-// time must still be answered a line at a time, so the caller asks ready() before waiting on
-// next() and answers what it holds when no more input is there.
+// Lines of a file descriptor, for `--items`: read in blocks into one buffer (issue 19: a
+// regular file is read, not mapped: on a virtual machine a page fault every 16 pages of a map
+// costs more than the kernel's copy into a buffer whose pages are touched once). A pipe fed a
+// line at a time must still be answered a line at a time, so the caller asks ready() before
+// waiting on next() and answers what it holds when no more input is there.
 class LineReader {
  public:
   explicit LineReader(int fd);
-  ~LineReader();
   LineReader(const LineReader&) = delete;
   LineReader& operator=(const LineReader&) = delete;
-  // The next line without its '\n' (a last line may lack it), valid until the next call (until
-  // the reader is destroyed when stable()); false at the end of the input or on a read error
-  // (then error() says which).
+  // The next line without its '\n' (a last line may lack it), valid until the next call;
+  // false at the end of the input or on a read error (then error() says which: a regular
+  // file that ended before the size it had when the reader was made shrank while it was read).
   bool next(std::string_view* line);
-  // True when next() would not wait: a whole line is buffered, or the input is at its end or
-  // has bytes ready (poll with no timeout; a regular file always has).
+  // True when next() would not wait: a whole line is buffered, or the input is a regular file,
+  // at its end or has bytes ready (poll with no timeout).
   bool ready();
-  // Whether the lines next() returns stay valid as long as the reader (a mapped file).
-  bool stable() const { return map_ != nullptr; }
   const std::string& error() const { return error_; }
 
  private:
+  static constexpr std::size_t kReadSize = 64 * 1024;
   bool fill();  // reads more after what is buffered; false at the end or on an error
-  std::string_view data() const { return map_ ? std::string_view(map_, map_size_) : std::string_view(buf_); }
+  std::string_view data() const { return {buf_.get(), end_}; }
 
   int fd_;
-  const char* map_ = nullptr;  // the file, when mapped (then buf_ is unused and eof_ is true)
-  std::size_t map_size_ = 0;
-  std::string buf_;
+  bool regular_ = false;  // a regular file: left_ is what it held after the descriptor's offset
+  std::size_t left_ = 0, read_ = 0;
+  std::unique_ptr<char[]> buf_;
+  std::size_t cap_ = 0, end_ = 0;  // its size, and the end of what it holds
   std::size_t pos_ = 0;  // the start of the first line not yet returned
   std::size_t nl_ = std::string::npos;  // npos, or the first '\n' from pos_ (found by ready())
   bool eof_ = false;
