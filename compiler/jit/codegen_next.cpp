@@ -32,6 +32,7 @@
 #include <llvm/Transforms/Utils/Cloning.h>
 
 #include "compiler/jit/scheme_codegen.h"
+#include "stdlib/calendar.h"
 #include "stdlib/time.h"
 
 namespace iwd::compiler {
@@ -585,7 +586,8 @@ void SchemeCodegen::next_change(std::size_t k) {
   b_.CreateCondBr(b_.CreateICmpSGE(tried, ci(kSteps)), give_up, body);
   b_.SetInsertPoint(body);
   auto* wall_f = b_.CreateSIToFP(wall, f64());
-  auto* b = b_.CreateSIToFP(b_.CreateLoad(i64(), sage_p), f64());  // the scheme's age (scheme_age(wall))
+  auto* sage_here = b_.CreateLoad(i64(), sage_p);  // the scheme's age at wall (scheme_age(wall))
+  auto* b = b_.CreateSIToFP(sage_here, f64());
   auto* before_due = llvm::BasicBlock::Create(ctx_, "before_due", fn);
   auto* past_due = llvm::BasicBlock::Create(ctx_, "past_due", fn);
   auto* check = llvm::BasicBlock::Create(ctx_, "check", fn);
@@ -658,7 +660,50 @@ void SchemeCodegen::next_change(std::size_t k) {
     auto* x = truncation_change(x0, v0, b_.CreateFDiv(b_.CreateFSub(v1, v0), b_.CreateFSub(x1, x0)), b);
     take_step(x, b_.CreateAnd(within, b_.CreateFCmpOLT(x, x1)));
   }
-  auto* step_wall = wall_age(step_ms);  // wall_age(0) when there is no step: not taken
+  // The earliest step back to the wall clock. Under `age in`, asked only when there is a step
+  // (without one the answer is not taken), and from `wall`, whose open age is known, when the
+  // step is past it: the earliest instant at which the open time since the start reaches the
+  // step is then after `wall` (open time never decreases), where the open time since `wall`
+  // reaches the step less the open age at `wall`: the same instant, which add_business finds
+  // from `wall`'s interval of the calendar's table in a step or two, not by a search from the
+  // start's (issue 19). Not when open time outside the years business_time counts would
+  // differ (the open age at `wall` then is not add_business's), nor when the answer is further
+  // from the start than add_business searches from there (kMaxSearchDays local days: a bound
+  // well under it): then from the start, as the walk.
+  const std::int64_t first_counted = stdlib::days_from_civil(0, 1, 1) * stdlib::kMsPerDay;
+  const std::int64_t end_counted = stdlib::days_from_civil(10000, 1, 1) * stdlib::kMsPerDay;
+  llvm::Value* step_wall = step_ms;
+  if (calendar >= 0) {
+    constexpr std::int64_t kNearer = (stdlib::kMaxSearchDays - 365) * stdlib::kMsPerDay;
+    auto* from = b_.GetInsertBlock();
+    auto* ask = llvm::BasicBlock::Create(ctx_, "step_wall", fn);
+    auto* here = llvm::BasicBlock::Create(ctx_, "step_wall_here", fn);
+    auto* near = llvm::BasicBlock::Create(ctx_, "step_wall_near", fn);
+    auto* from_start = llvm::BasicBlock::Create(ctx_, "step_wall_from_start", fn);
+    auto* join = llvm::BasicBlock::Create(ctx_, "step_wall_known", fn);
+    b_.CreateCondBr(any_step, ask, join);
+    b_.SetInsertPoint(ask);
+    auto* counted_here = b_.CreateAnd(b_.CreateICmpSGE(start, ci(first_counted)), b_.CreateICmpSLE(wall, b_.CreateSub(ci(end_counted), start)));
+    auto* in_reach = b_.CreateAnd(b_.CreateICmpSGE(wall, ci(0)), b_.CreateICmpSLE(wall, ci(kNearer)));
+    b_.CreateCondBr(b_.CreateAnd(b_.CreateAnd(counted_here, in_reach), b_.CreateICmpSGT(step_ms, sage_here)), here, from_start);
+    b_.SetInsertPoint(here);
+    auto* rest = open_add(cal, b_.CreateAdd(start, wall), b_.CreateSub(step_ms, sage_here));
+    // (kNever less an instant before 1970 wraps below 0: from the start then, as before.)
+    auto* reached = b_.CreateAnd(b_.CreateICmpSGE(rest, ci(0)), b_.CreateICmpSLE(rest, b_.CreateSub(ci(kNearer), wall)));
+    b_.CreateCondBr(reached, near, from_start);
+    b_.SetInsertPoint(near);
+    auto* sum = b_.CreateAdd(wall, rest);
+    b_.CreateBr(join);
+    b_.SetInsertPoint(from_start);
+    auto* whole = wall_age(step_ms);
+    b_.CreateBr(join);
+    b_.SetInsertPoint(join);
+    auto* phi = b_.CreatePHI(i64(), 3);
+    phi->addIncoming(ci(0), from);
+    phi->addIncoming(sum, near);
+    phi->addIncoming(whole, from_start);
+    step_wall = phi;
+  }
   llvm::Value* best = b_.CreateSelect(any_step, b_.CreateBinaryIntrinsic(llvm::Intrinsic::smin, fixed_next, step_wall), fixed_next);
   llvm::Value* candidate = b_.CreateSelect(b_.CreateICmpSGT(best, wall), best, ci(kNoCandidate));
   // Saturated (the walk's saturated()): held at `max` while every add raises the value, or
@@ -684,8 +729,6 @@ void SchemeCodegen::next_change(std::size_t k) {
   // (business_time counts 0000-9999 only): then the calendar is asked.
   llvm::Value* known = b_.getFalse();
   if (calendar >= 0) {
-    const std::int64_t first_counted = stdlib::days_from_civil(0, 1, 1) * stdlib::kMsPerDay;
-    const std::int64_t end_counted = stdlib::days_from_civil(10000, 1, 1) * stdlib::kMsPerDay;
     auto* counted = b_.CreateAnd(b_.CreateICmpSGE(start, ci(first_counted)),
                                  b_.CreateICmpSLE(step_wall, b_.CreateSub(ci(end_counted), start)));
     known = b_.CreateAnd(b_.CreateAnd(any_step, b_.CreateICmpSGE(step_ms, ci(1))),

@@ -1,0 +1,110 @@
+// The next priority change under `age in CALENDAR` takes a step back to the wall clock from the
+// last age whose open age it knows, not from the start (codegen_next.cpp, issue 19): the same
+// instant by the calendar's open time, unless the open time there is not add_business's (past
+// the years business_time counts) or the answer lies further from the start than add_business
+// searches (kMaxSearchDays), where it asks from the start as the walk does. Every answer here is
+// checked against the walk: schemes with and without steps, closed days and weeks, shares of
+// the SLA clock, items near the end of the counted years and near the search's limit.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <random>
+#include <string>
+
+#include "tests/unit/jit/next_change_support.h"
+
+namespace iwd::compiler {
+namespace {
+
+using namespace next_change_test;
+
+constexpr std::int64_t kDay = 24 * kHour;
+
+// The items of `process` at `ages` from `start`, each against the walk (lazy parts and the
+// eager module); returns how many the compiled code answered.
+std::size_t expect_the_walk(const char* text, std::int32_t process, std::int64_t start, const std::vector<std::int64_t>& ages) {
+  std::size_t answered = 0;
+  for (const bool lazy : {true, false}) {
+    SCOPED_TRACE(lazy ? "lazy parts" : "eager module");
+    const Compiled c(text, lazy);
+    EXPECT_NE(c.jit, nullptr) << c.error;
+    if (!c.jit) return 0;
+    std::mt19937_64 rng(7);
+    RandomEnv env(*c.program, rng);
+    env.randomize();
+    for (const std::int64_t age : ages) {
+      const Answers a = both(*c.jit, *c.interp, env, process, item(*c.interp, process, start, age));
+      if (!a.answered) continue;
+      ++answered;
+      EXPECT_EQ(a.got.never, a.want.never) << "age " << age;
+      EXPECT_EQ(a.got.age, a.want.age) << "age " << age;
+      EXPECT_EQ(a.got.exact, a.want.exact) << "age " << age;
+    }
+  }
+  return answered;
+}
+
+// Steps of about eleven years of open time: for an item some ninety years old the next step
+// lies past the hundred years add_business searches from the start (the walk: no change), but
+// within those it would search from the item's age. The compiled code must ask from the start
+// there, and may ask from the item's age where the answer is nearer.
+TEST(NextChangeFromHere, AStepPastTheSearchFromTheStartAnswersAsTheWalk) {
+  const char* text = R"(ruleset t version "1"
+attributes { n: int = 0 }
+calendar office { timezone "UTC"  mon..fri 08:00-18:00 }
+priority p { start 0  every 30000h add 1  age in office }
+department D { sla 4h  priority p  process P }
+)";
+  std::vector<std::int64_t> ages;
+  for (std::int64_t days = 88 * 365; days <= stdlib::kMaxSearchDays + 30; days += 331) ages.push_back(days * kDay + 9 * kHour);
+  for (const std::int64_t days : {stdlib::kMaxSearchDays - 365, stdlib::kMaxSearchDays - 1, stdlib::kMaxSearchDays})
+    for (const std::int64_t at : {-kHour, std::int64_t{0}, kHour}) ages.push_back(days * kDay + at);
+  const std::size_t answered = expect_the_walk(text, 0, instant("2026-01-05T09:00:00Z"), ages);
+  EXPECT_GT(answered, ages.size());  // most of them, in both modules
+}
+
+// An item started on Friday 9999-12-31 17:30 UTC and aged into the year 10000: business_time
+// counts none of the open time after 9999, add_business counts it all, so the open age at the
+// item's age is not add_business's and the step is asked from the start.
+TEST(NextChangeFromHere, AnAgePastTheCountedYearsAsksFromTheStart) {
+  const char* text = R"(ruleset t version "1"
+attributes { n: int = 0 }
+calendar office { timezone "UTC"  mon..fri 08:00-18:00 }
+priority p { start 100  every 1h add 10  every 25m add 1 from 3h  age in office }
+department D { sla 4h  priority p  process P }
+)";
+  std::vector<std::int64_t> ages;
+  for (std::int64_t age = 0; age <= 6 * kDay; age += 37 * kMinute) ages.push_back(age);
+  expect_the_walk(text, 0, instant("9999-12-31T17:30:00Z"), ages);
+  expect_the_walk(text, 0, instant("9999-12-27T11:10:00Z"), ages);
+}
+
+// Closed days and a closed week, shares of the SLA clock, a scheme without steps (no call of the
+// calendar for them) and one whose steps start at a share: at every age over three weeks.
+TEST(NextChangeFromHere, ClosedDaysSharesAndSchemesWithoutStepsAnswerAsTheWalk) {
+  const char* text = R"(ruleset t version "1"
+attributes { n: int = 0  vip: bool = false }
+calendar office {
+  timezone "Europe/Paris"
+  mon..fri 09:00-12:00, 14:00-18:00
+  sat 10:00-12:00
+  closed 2026-01-07, 2026-01-12, 2026-01-13, 2026-01-14, 2026-01-15, 2026-01-16
+}
+priority steps { start 10  every 45m add 3  every 10m add 7 from 75% of sla  max 900  overdue 5000  age in office }
+priority none { start 20  boost 30 when age >= 50% of sla  boost 5 when vip  boost 9 when age >= 11h and age < 14h  age in office }
+priority shares { start 0  every 1h add 1 from 25% of sla until 90% of sla  age in office }
+department A when n == 0 { sla 30h in office  priority steps  process P }
+department B when n == 1 { sla 30h in office  priority none  process P }
+department C when n == 2 { sla 30h in office  priority shares  process P }
+)";
+  std::vector<std::int64_t> ages;
+  for (std::int64_t age = 0; age <= 21 * kDay; age += 23 * kMinute + 17) ages.push_back(age);
+  for (std::int32_t process = 0; process < 3; ++process) {
+    SCOPED_TRACE(process);
+    for (const char* start : {"2026-01-05T10:17:00Z", "2026-01-06T17:59:59Z", "2026-01-10T08:00:00Z"})
+      EXPECT_GT(expect_the_walk(text, process, instant(start), ages), ages.size()) << start;
+  }
+}
+
+}  // namespace
+}  // namespace iwd::compiler
