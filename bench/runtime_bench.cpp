@@ -30,6 +30,15 @@
 //                         stays whole); the thread's CPU time per iteration of each kind
 //                         (cpu_ns_without, cpu_ns_with) and views_pct, the difference;
 //                         views_pct_median, the difference in the median pair of blocks.
+//   BM_ViewsPause/report_by  the longest the views hold the engine thread at once: the event mix
+//                         with the views fed (as report_by_stats) for 1,400,000 iterations from
+//                         a tracker rebuilt over the world, long enough for the refs and due
+//                         crossings of items gone to outnumber the live ones twice over in
+//                         every grouping (a compaction each); each call's events fed between
+//                         two readings of the thread's CPU time: longest_ms, over_1ms (feeds
+//                         over 1 ms), p999_us of all feeds; longest_wall_ms the same by the
+//                         steady clock (with the time the thread waited for the core on a
+//                         loaded machine).
 //
 // Each world is built once (about 10 s) and shared; run with --benchmark_filter to pick one.
 #include <benchmark/benchmark.h>
@@ -239,9 +248,8 @@ void BM_AgentReadyToOffer(benchmark::State& state) {
   state.counters["queued"] = static_cast<double>(w.rt->open_items());
 }
 
-void BM_EventMix(benchmark::State& state, Variant v, bool with_stats = false) {
-  World& w = world(v);
-  // The workers: ready, each holding one accepted item.
+// The workers of the event mix on rules `v`: ready, each holding one accepted item.
+std::vector<std::uint32_t>& ready_workers(World& w, Variant v) {
   std::vector<std::uint32_t>& held = workers_held[static_cast<int>(v)];
   if (held.empty()) held.assign(kWorkers, runtime::kNoId);
   for (int a = 0; a < kWorkers; ++a) {
@@ -255,6 +263,31 @@ void BM_EventMix(benchmark::State& state, Variant v, bool with_stats = false) {
     held[a] = w.sink.last_offered;
     if (!w.rt->accept(held[a], runtime::kNoId).ok()) std::abort();
   }
+  return held;
+}
+
+// One iteration of the event mix: a capture, a completion (its agent offered the next item),
+// the accept, a millisecond on the clock; `fed()` after each call (the views fed, as
+// `iwd serve` feeds them the events of each call).
+template <typename Fed>
+void mix_once(World& w, std::vector<std::uint32_t>& held, std::size_t& a, Fed fed) {
+  if (!w.rt->capture(w.item()).ok()) std::abort();
+  fed();
+  w.sink.last_offered = runtime::kNoId;
+  if (!w.rt->complete(held[a]).ok()) std::abort();
+  fed();
+  if (w.sink.last_offered == runtime::kNoId) std::abort();
+  held[a] = w.sink.last_offered;
+  if (!w.rt->accept(held[a], runtime::kNoId).ok()) std::abort();
+  fed();
+  a = a + 1 < kWorkers ? a + 1 : 0;
+  runtime::run_until(*w.rt, w.clock, w.clock.now() + stdlib::Duration{1});
+  fed();
+}
+
+void BM_EventMix(benchmark::State& state, Variant v, bool with_stats = false) {
+  World& w = world(v);
+  std::vector<std::uint32_t>& held = ready_workers(w, v);
   stats::Tracker tracker;
   if (with_stats) {
     tracker.rebuild(*w.rt, w.clock.now().ms_since_epoch);
@@ -265,20 +298,7 @@ void BM_EventMix(benchmark::State& state, Variant v, bool with_stats = false) {
   };
   const std::uint64_t events_before = w.sink.events;
   std::size_t a = 0;
-  for (auto _ : state) {
-    if (!w.rt->capture(w.item()).ok()) std::abort();
-    flush();
-    w.sink.last_offered = runtime::kNoId;
-    if (!w.rt->complete(held[a]).ok()) std::abort();
-    flush();
-    if (w.sink.last_offered == runtime::kNoId) std::abort();
-    held[a] = w.sink.last_offered;
-    if (!w.rt->accept(held[a], runtime::kNoId).ok()) std::abort();
-    flush();
-    a = a + 1 < kWorkers ? a + 1 : 0;
-    runtime::run_until(*w.rt, w.clock, w.clock.now() + stdlib::Duration{1});
-    flush();
-  }
+  for (auto _ : state) mix_once(w, held, a, flush);
   w.sink.stats = nullptr;
   if (with_stats) state.counters["tracked"] = static_cast<double>(tracker.queue.tracked());
   const auto events = static_cast<double>(w.sink.events - events_before);
@@ -344,6 +364,33 @@ void BM_EventMixViews(benchmark::State& state, Variant v) {
   state.counters["views_pct_median"] = 100.0 * (percentile(pairs, 0.5) - 1.0);
 }
 
+void BM_ViewsPause(benchmark::State& state, Variant v) {
+  World& w = world(v);
+  std::vector<std::uint32_t>& held = ready_workers(w, v);
+  stats::Tracker tracker;
+  tracker.rebuild(*w.rt, w.clock.now().ms_since_epoch);
+  w.sink.stats = &tracker;
+  std::vector<float> feeds;  // us of CPU
+  feeds.reserve(static_cast<std::size_t>(state.max_iterations) * 4);
+  double longest_wall = 0;  // ms
+  auto flush = [&w, &feeds, &longest_wall] {
+    const auto t0 = std::chrono::steady_clock::now();
+    const double c0 = thread_cpu_ns();
+    w.sink.flush(*w.rt);
+    feeds.push_back(static_cast<float>((thread_cpu_ns() - c0) / 1000.0));
+    longest_wall = std::max(longest_wall, std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count());
+  };
+  std::size_t a = 0;
+  for (auto _ : state) mix_once(w, held, a, flush);
+  w.sink.stats = nullptr;
+  std::sort(feeds.begin(), feeds.end());
+  state.counters["longest_ms"] = feeds.empty() ? 0 : feeds.back() / 1000.0;
+  state.counters["over_1ms"] = static_cast<double>(feeds.end() - std::upper_bound(feeds.begin(), feeds.end(), 1000.0f));
+  state.counters["p999_us"] = feeds.empty() ? 0 : feeds[feeds.size() * 999 / 1000];
+  state.counters["longest_wall_ms"] = longest_wall;
+  state.counters["tracked"] = static_cast<double>(tracker.queue.tracked());
+}
+
 void BM_MemoryPerQueuedItem(benchmark::State& state) {
   World& w = world();
   for (auto _ : state) benchmark::DoNotOptimize(w.bytes_per_item);
@@ -364,5 +411,6 @@ BENCHMARK_CAPTURE(BM_EventMix, report_by_again, Variant::ReportBy)->Iterations(2
 BENCHMARK_CAPTURE(BM_EventMix, reads_last_agent, Variant::ReadsLastAgent)->Iterations(200'000);
 BENCHMARK_CAPTURE(BM_EventMixViews, plain, Variant::Plain)->Iterations(100);
 BENCHMARK_CAPTURE(BM_EventMixViews, report_by, Variant::ReportBy)->Iterations(100);
+BENCHMARK_CAPTURE(BM_ViewsPause, report_by, Variant::ReportBy)->Iterations(1'400'000);
 
 BENCHMARK_MAIN();

@@ -9,6 +9,10 @@
 // those emptied at the front or by compact() are reused at the back. Its entries have
 // positions that stay put as the front is popped (the age cursors of stats/queue_stats.h);
 // filter() moves positions handed to it along with the entries.
+//
+// A compaction of a large queue (a million entries, each checked against a cold item entry)
+// would hold the engine thread for a few hundred milliseconds: sweep() does it a few entries
+// at a time instead, spread over the events that push to the queue.
 #pragma once
 
 #include <algorithm>
@@ -54,6 +58,57 @@ class BlockFifo {
     const std::size_t i = head_ + static_cast<std::size_t>(p - popped_);
     return blocks_[i / kBlock][i % kBlock];
   }
+  // An incremental filter(): start_sweep(), then sweep() calls that each look at up to `n`
+  // entries, until it returns false. The entries kept move down over the ones dropped; the
+  // place a kept entry leaves is `kill`ed (made an entry `keep` rejects, its order key as it
+  // was), so that what lies between the written and the read part is never taken for live.
+  // Meanwhile the queue is used as usual: pushes at the back, pops at the front, at() (reading
+  // a killed entry there), and positions moved by the caller (age cursors), provided none of
+  // them rests between the written and the read part (a cursor that moves over entries
+  // `keep` rejects never stops there). Each of `positions` at the read position comes to the
+  // write position, as filter() moves it. The last call drops the entries after the written
+  // part (its blocks to the spares).
+  void start_sweep() {
+    sweeping_ = true;
+    read_ = write_ = begin();
+  }
+  bool sweeping() const { return sweeping_; }
+  template <typename Keep, typename Kill>
+  bool sweep(Keep keep, Kill kill, std::size_t n, std::span<std::uint64_t> positions = {}) {
+    if (!sweeping_) return false;
+    write_ = std::max(write_, begin());  // the front popped past it (entries all dropped)
+    read_ = std::max(read_, write_);
+    for (; n > 0 && read_ < end(); --n, ++read_) {
+      for (std::uint64_t& p : positions)
+        if (p == read_) p = write_;
+      T& v = at(read_);
+      if (!keep(v)) continue;
+      if (write_ != read_) {
+        at(write_) = v;
+        kill(v);
+      }
+      ++write_;
+    }
+    if (read_ < end()) return true;
+    for (std::uint64_t& p : positions) p = std::min(p, write_);
+    truncate(write_);
+    sweeping_ = false;
+    return false;
+  }
+  // Drops the entries at `position` and after (in [begin(), end()]).
+  void truncate(std::uint64_t position) {
+    const std::size_t i = head_ + static_cast<std::size_t>(position - popped_);
+    const std::size_t wb = i / kBlock, wi = i % kBlock;  // one past the last entry kept
+    while (blocks_.size() > wb + (wi != 0)) {
+      give_back(std::move(blocks_.back()));
+      blocks_.pop_back();
+    }
+    tail_ = wi == 0 ? kBlock : wi;
+    back_ = empty() ? nullptr : blocks_.back().get();
+    if (empty()) head_ = tail_ = 0;
+    else if (blocks_.size() == 1 && head_ == tail_) drop_front();
+  }
+
   // Keeps the entries `keep` accepts, in order. Each of `positions` comes to the first entry
   // kept at or after its own (end() when none; begin() when it was before it).
   template <typename Keep>
@@ -73,15 +128,8 @@ class BlockFifo {
       if (++ri == kBlock) ri = 0, ++rb;
     }
     for (std::uint64_t& p : positions) p = popped_ + (p == n ? kept : ~p);
-    // (wb, wi): one past the last entry kept; the blocks after it are emptied.
-    while (blocks_.size() > wb + (wi != 0)) {
-      give_back(std::move(blocks_.back()));
-      blocks_.pop_back();
-    }
-    tail_ = wi == 0 ? kBlock : wi;
-    back_ = empty() ? nullptr : blocks_.back().get();
-    if (empty()) head_ = tail_ = 0;
-    else if (blocks_.size() == 1 && head_ == tail_) drop_front();
+    truncate(popped_ + kept);  // (wb, wi): one past the last entry kept
+    sweeping_ = false;  // done, whatever a sweep had left
   }
 
  private:
@@ -107,8 +155,10 @@ class BlockFifo {
   std::size_t head_ = 0;  // the first entry in blocks_.front()
   std::size_t tail_ = 0;  // one past the last in blocks_.back() (kBlock: it is full)
   T* back_ = nullptr;     // blocks_.back()'s entries
+  bool sweeping_ = false;  // here, in the line a push reads
   std::vector<std::unique_ptr<T[]>> spare_;
   std::uint64_t popped_ = 0;  // the position of front(): entries ever popped (last: off a push's lines)
+  std::uint64_t read_ = 0, write_ = 0;  // a sweep's positions: the next looked at, the next written
 };
 
 // T has `std::int64_t at`.
@@ -145,6 +195,20 @@ class MinQueue {
     fifo_.filter(live);
     std::erase_if(late_, [&](const T& v) { return !live(v); });
     std::make_heap(late_.begin(), late_.end(), later);
+  }
+  // The same a few entries at a time: start_compaction() drops the heap's (few) entries `live`
+  // rejects at once and starts a sweep of the FIFO, which each compact_step() carries on by up
+  // to `n` entries (BlockFifo::sweep; `kill` makes an entry `live` rejects, keeping its `at`).
+  template <typename Live>
+  void start_compaction(Live live) {
+    std::erase_if(late_, [&](const T& v) { return !live(v); });
+    std::make_heap(late_.begin(), late_.end(), later);
+    fifo_.start_sweep();
+  }
+  bool compacting() const { return fifo_.sweeping(); }
+  template <typename Live, typename Kill>
+  void compact_step(Live live, Kill kill, std::size_t n) {
+    fifo_.sweep(live, kill, n);
   }
 
  private:

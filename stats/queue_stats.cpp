@@ -59,8 +59,11 @@ void QueueStats::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
     now_ = e.at;  // (no item counted yet: any instant will do)
   }
   if (e.item == runtime::kNoId) return;
+  const std::size_t swept = swept_;
   refresh(e.item, rt);
+  most_swept_ = std::max(most_swept_, swept_ - swept);
 }
+
 
 void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt) {
   const WorkItem* w = rt.find_item(id);
@@ -178,7 +181,7 @@ void QueueStats::insert(std::uint32_t s, const WorkItem& w) {
 void QueueStats::remove(std::uint32_t id, std::uint32_t s) {
   Entry& e = entries_[s];
   const std::uint8_t bucket = age_bucket(now_ - e.captured);  // where insert and the reads since put it
-  ++e.stamp;  // its refs and crossing go stale
+  if (++e.stamp == kDeadStamp) e.stamp = 0;  // its refs and crossing go stale
   each_cell(s, [&](Cell& c) {
     --c.open;
     --c.by_state[e.state - 1u];
@@ -186,9 +189,12 @@ void QueueStats::remove(std::uint32_t id, std::uint32_t s) {
     if (e.phase == kSoon) --c.due_soon;
     if (e.phase == kOverdue) --c.overdue;
     c.priorities.remove(e.priority);
-    // Refs of gone items are dropped at the front by a read; past twice the live items they
-    // are dropped all at once, so the group's refs stay within a constant of its items.
-    if (c.oldest.in_order.size() + static_cast<std::size_t>(c.late) > 2 * static_cast<std::size_t>(c.open) + 16) compact(c);
+    // Refs of gone items are dropped at the front by a read; past twice the live items a
+    // sweep drops them, a few an event, so the group's refs stay within a constant of its items.
+    if (c.oldest.in_order.sweeping())
+      sweep(c);
+    else if (c.oldest.in_order.size() + static_cast<std::size_t>(c.late) > 2 * static_cast<std::size_t>(c.open) + 16)
+      compact(c);
   });
   e.state = 0;
   slot_of_[id] = 0;
@@ -196,10 +202,20 @@ void QueueStats::remove(std::uint32_t id, std::uint32_t s) {
   --live_;
 }
 
+// The late set (few items) at once, the FIFO by a sweep (sweep(), at the group's events).
 void QueueStats::compact(Cell& c) {
-  c.oldest.in_order.filter([this](const Ref& r) { return live(r); }, c.oldest.ages_passed);
+  swept_ += c.oldest.late.size();
   std::erase_if(c.oldest.late, [this](const Stamped& s) { return !live(s); });
   c.late = static_cast<std::int32_t>(c.oldest.late.size());
+  c.oldest.in_order.start_sweep();
+  sweep(c);
+}
+
+// kSweepStep refs further: more than the one ref an event adds, so it ends.
+void QueueStats::sweep(Cell& c) {
+  swept_ += std::min(kSweepStep, c.oldest.in_order.size());
+  c.oldest.in_order.sweep([this](const Ref& r) { return live(r); }, [](Ref& r) { r.stamp = kDeadStamp; }, kSweepStep,
+                          c.oldest.ages_passed);
 }
 
 void QueueStats::push_crossing(std::uint32_t s) {
@@ -208,8 +224,14 @@ void QueueStats::push_crossing(std::uint32_t s) {
   // Into `due < now + 1h` at due - 1h + 1, into `now > due` at due + 1.
   due_crossings_.push(Stamped{e.phase == kFar ? e.due - kHourMs + 1 : e.due + 1, s, e.stamp});
   // Crossings of items gone or changed are dropped when they come up; past twice the live
-  // items' (one each at most) they are dropped all at once.
-  if (due_crossings_.size() > 2 * live_ + 1024) due_crossings_.compact([this](const Stamped& s) { return live(s); });
+  // items' (one each at most) a sweep drops them, kSweepStep a crossing pushed.
+  const auto is_live = [this](const Stamped& s) { return live(s); };
+  if (due_crossings_.compacting()) {
+    swept_ += kSweepStep;
+    due_crossings_.compact_step(is_live, [](Stamped& s) { s.stamp = kDeadStamp; }, kSweepStep);
+  } else if (due_crossings_.size() > 2 * live_ + 1024) {
+    due_crossings_.start_compaction(is_live);
+  }
 }
 
 void QueueStats::cross(const Stamped& c) {
@@ -279,6 +301,7 @@ void QueueStats::age(Cell& c, std::int64_t now) {
 void QueueStats::push_capture(Cell& c, std::uint32_t s, std::uint8_t bucket) {
   const Entry& e = entries_[s];
   Captures& o = c.oldest;
+  if (o.in_order.sweeping()) sweep(c);
   if (o.in_order.empty() || o.last <= e.captured) {
     o.in_order.push_back(Ref{s, e.stamp});
     o.last = e.captured;

@@ -18,6 +18,10 @@
 //     whose items that passed a bound are found by their range.
 //   So an event never looks at the clock; a capture pushes one ref per group and one crossing.
 //   A request costs O(groups + items that crossed since the last one x log n).
+// - Refs and crossings of items gone stay until dropped: at a group's front by a read, or by a
+//   compaction once they outnumber the live ones. A compaction reads the item entry of every
+//   ref (a cold line each: 1.8 million for a group of 900,000 items, a few hundred ms), so it
+//   is spread over the group's next events, kSweepStep refs an event (BlockFifo::sweep).
 // - A hot reload (Runtime::adopt, events with cause reload) comes as events of a new runtime:
 //   the stats start over from them. A restart: rebuild() from the recovered runtime (a scan).
 //
@@ -78,6 +82,9 @@ class QueueStats {
   // Entries ever made: at most the most items open at once (an ended item's is reused).
   std::size_t entries() const { return entries_.size(); }
   bool holds(std::uint32_t id) const { return slot(id) != kNone; }
+  // The most refs and crossings a compaction looked at in one event (it is spread: a few per
+  // group an event).
+  std::size_t most_swept() const { return most_swept_; }
   // Starts loading the entry of item `id` (an event's, as the runtime emits it): the entry of
   // an item offered or completed is cold, and the rest of the runtime's call runs while it
   // comes (on_event reads it after the call).
@@ -87,6 +94,9 @@ class QueueStats {
 
  private:
   static constexpr std::uint32_t kNone = 0xffffffffu;
+  // A stamp no entry has: refs and crossings left behind by a sweep (BlockFifo::sweep).
+  static constexpr std::uint32_t kDeadStamp = 0xffffffffu;
+  static constexpr std::size_t kSweepStep = 4;  // refs a group's sweep looks at per event
   // An entry's instant, valid while the entry's stamp is `stamp`.
   struct Stamped {
     std::int64_t at;
@@ -140,7 +150,7 @@ class QueueStats {
   // counting across owners, so the refs and crossings of an earlier owner stay stale.
   struct alignas(64) Entry {
     std::int64_t captured = 0, due = 0, priority = 0;
-    std::uint32_t stamp = 0;  // bumped when the keys change (stale heap entries)
+    std::uint32_t stamp = 0;  // bumped when the keys change (stale heap entries); never kDeadStamp
     std::uint8_t state = 0;  // 0: no open item by that id
     Phase phase = kNever;
     std::array<std::uint32_t, kInline> cells{};  // [0] the process, [1 + k] dims_[k]'s group
@@ -172,6 +182,7 @@ class QueueStats {
   void push_crossing(std::uint32_t s);
   void push_capture(Cell& c, std::uint32_t s, std::uint8_t bucket);
   void compact(Cell& c);
+  void sweep(Cell& c);
   std::int64_t oldest_of(Cell& c);
   bool live(const Stamped& s) const { return entries_[s.entry].stamp == s.stamp; }
   bool live(const Ref& r) const { return entries_[r.entry].stamp == r.stamp; }
@@ -198,6 +209,7 @@ class QueueStats {
   std::vector<Dimension> dims_;
   // Each open entry's next crossing of its due phase (into the next hour, past due).
   MinQueue<Stamped> due_crossings_;
+  std::size_t swept_ = 0, most_swept_ = 0;  // refs and crossings looked at by sweeps: all, the most in one event
 };
 
 }  // namespace iwd::stats
