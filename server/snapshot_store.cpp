@@ -6,6 +6,11 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <thread>
+
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 
@@ -109,6 +114,8 @@ SnapshotStore::Steps SnapshotStore::Steps::from_environment() {
   Steps s;
   s.part_bytes = env_number("IWD_SNAPSHOT_PART_BYTES", s.part_bytes);
   s.prune_rows = env_number("IWD_SNAPSHOT_PRUNE_ROWS", s.prune_rows);
+  if (const char* v = std::getenv("IWD_SNAPSHOT_PACE_PERCENT"); v && std::strcmp(v, "0") == 0) s.pace_percent = 0;
+  else s.pace_percent = env_number("IWD_SNAPSHOT_PACE_PERCENT", s.pace_percent);
   return s;
 }
 
@@ -153,6 +160,12 @@ void SnapshotStore::drop(const std::shared_ptr<SnapshotJob>&) {
   idle_.notify_all();
 }
 
+long SnapshotStore::thread_id() const {
+  std::unique_lock<std::mutex> lock(mu_);
+  idle_.wait(lock, [this] { return thread_id_ != 0; });
+  return thread_id_;
+}
+
 bool SnapshotStore::busy() const {
   std::lock_guard<std::mutex> lock(mu_);
   return expected_ > 0;
@@ -164,6 +177,15 @@ void SnapshotStore::finish() {
 }
 
 void SnapshotStore::loop() {
+  const long tid = ::syscall(SYS_gettid);
+  // This thread's alone (Linux: a thread's nice value is its own): what fails leaves it as it was.
+  if (::setpriority(PRIO_PROCESS, static_cast<id_t>(tid), 19) != 0 && snapshot_trace_on())
+    snapshot_trace("snapshot", "the store's thread could not be given the lowest priority");
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    thread_id_ = tid;
+  }
+  idle_.notify_all();
   for (;;) {
     std::shared_ptr<SnapshotJob> job;
     {
@@ -173,6 +195,7 @@ void SnapshotStore::loop() {
       job = std::move(queue_.front());
       queue_.pop_front();
     }
+    settle(job->state.frame.size());
     std::string error;
     const bool ok = store(*job, &error);
     answer(*job, ok, error);
@@ -211,14 +234,38 @@ bool SnapshotStore::side_step(const GroupCommitter::Step& step, std::string* err
     if (snapshot_trace_on())
       snapshot_trace("snapshot", side_ ? "steps 1 and 3 on a connection of their own" : "every step through the committer");
   }
+  // SQLite: between the batches' transactions, one at a time (not paced: its time there is
+  // mostly the wait for the batches before it).
   if (!side_) return committer_.run_step(step, error);
   // Nothing more once the journal failed: the service acknowledges nothing until restarted.
   if (std::string failure = committer_.failure(); !failure.empty()) return *error = failure, false;
+  const auto began = std::chrono::steady_clock::now();
   bool ok = side_->begin(error) && step(*side_, error);
   if (ok) ok = side_->commit(error);
   else side_->rollback();
   if (!ok) side_.reset();  // a connection of its own again next time (the database may have restarted)
+  if (ok) pace(std::chrono::steady_clock::now() - began);
   return ok;
+}
+
+void SnapshotStore::settle(std::size_t copied_bytes) {
+  if (steps_.pace_percent == 0) return;
+  const auto pause = std::min<std::chrono::nanoseconds>(
+      std::chrono::nanoseconds(Steps::kSettlePerMiB) * static_cast<std::int64_t>(copied_bytes) / (1 << 20),
+      Steps::kMaxSettle);
+  if (pause.count() <= 0) return;
+  if (snapshot_trace_on())
+    snapshot_trace("snapshot", fmt::format("a pause of {:.1f} ms before the image is encoded", pause.count() / 1e6));
+  if (steps_.pause) steps_.pause(pause);
+  else std::this_thread::sleep_for(pause);
+}
+
+void SnapshotStore::pace(std::chrono::steady_clock::duration step) {
+  if (steps_.pace_percent == 0) return;
+  const auto pause = std::min<std::chrono::nanoseconds>(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(step) * steps_.pace_percent / 100, Steps::kMaxPause);
+  if (steps_.pause) steps_.pause(pause);
+  else std::this_thread::sleep_for(pause);
 }
 
 bool SnapshotStore::store(SnapshotJob& job, std::string* error) {

@@ -18,6 +18,18 @@
 // all waiting, a 10,000/s load queued thousands of requests; bench/RESULTS.md.) SQLite has one
 // writer: there every step goes through the committer, between batches (a commit waits for one
 // step at most, never for a whole image), and steps are small for that.
+// The snapshot takes a share of the machine, not all it can: this store's thread (the image's
+// encoding, the parts' bytes) runs at the lowest priority (nice 19), below the engine, the
+// committer and the HTTP threads; it begins once the requests queued during the engine's copy
+// have had time to be answered (Steps::kSettlePerMiB of the copy); and on PostgreSQL, after
+// each step of 1 and 3 on its own connection, it pauses as long as the step took
+// (Steps::pace_percent), so the database's work for the image and the pruning (about 2.5 s of
+// a backend's time for 100,000 open items) is spread over twice as long, beside the batches'
+// commits rather than ahead of them. (At 10,000 creates/s on two cores the load leaves about
+// half a core free: a snapshot that takes a whole core right after the engine's copy keeps the
+// requests queued during the copy waiting: bench/RESULTS.md.) An automatic snapshot is not
+// taken while one is stored (Engine: SnapshotStore::busy), so the pacing makes the next one
+// later, never two at once.
 // A crash between steps loses nothing: until step 2 commits, the previous snapshot and every
 // line after it are in place (parts left from an unfinished snapshot are deleted by the next
 // one's first step); lines left after step 2 are never read (recovery reads after the
@@ -25,6 +37,7 @@
 // lines it would have replaced stay, and recovery replays them.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -68,6 +81,19 @@ class SnapshotStore {
   struct Steps {
     std::size_t part_bytes = 1 << 20;  // the image's parts (each a step)
     std::int64_t prune_rows = 2'000;   // journal lines deleted a step (and a part of an older snapshot)
+    // After each step of 1 or 3 on the connection of their own, a pause of this share of the
+    // step's time (at most kMaxPause); 0: none (and no settling pause either).
+    // IWD_SNAPSHOT_PACE_PERCENT sets it (benches).
+    unsigned pace_percent = 100;
+    static constexpr std::chrono::milliseconds kMaxPause{500};
+    // Before the image is encoded, a pause of this much a MiB of the engine's copy (about 10
+    // times what the copy took the engine thread: 1.0-1.4 ms a MiB on a quiet machine), at most
+    // kMaxSettle: the requests queued while the engine copied are answered before the
+    // snapshot's own work takes its share. Under pace_percent (none when it is 0).
+    static constexpr std::chrono::microseconds kSettlePerMiB{12'000};
+    static constexpr std::chrono::milliseconds kMaxSettle{2'000};
+    // How a pause is taken: a sleep on the store's thread (tests record them instead).
+    std::function<void(std::chrono::nanoseconds)> pause;
     static Steps from_environment();
   };
   // Opens the connection of steps 1 and 3 (Journal::open_side), at the first snapshot and again
@@ -90,6 +116,8 @@ class SnapshotStore {
   void drop(const std::shared_ptr<SnapshotJob>& job);
   // Whether a snapshot waits for its batch or is being stored.
   bool busy() const;
+  // The store's thread's id (Linux: gettid), once it runs: its priority can be looked at.
+  long thread_id() const;
   // Waits until every job expected is stored or given up.
   void finish();
 
@@ -103,15 +131,19 @@ class SnapshotStore {
   void prune();
   // A step of 1 or 3, in a transaction of its own: on the side connection, or the committer's.
   bool side_step(const GroupCommitter::Step& step, std::string* error);
+  void pace(std::chrono::steady_clock::duration step);  // the pause after a step of that length
+  void settle(std::size_t copied_bytes);                 // the pause before a copy's image is encoded
   GroupCommitter& committer_;
   const runtime::StringPool& pool_;
   OpenSide open_side_;
   std::unique_ptr<Journal> side_;  // used on this store's thread only
   Steps steps_;
   mutable std::mutex mu_;
-  std::condition_variable wake_, idle_;
+  std::condition_variable wake_;
+  mutable std::condition_variable idle_;  // also: the thread_id_ set
   std::deque<std::shared_ptr<SnapshotJob>> queue_;
   std::size_t expected_ = 0;  // jobs expected and not yet stored or given up
+  long thread_id_ = 0;
   bool stopping_ = false;
   std::thread thread_;
 };

@@ -4,6 +4,10 @@
 // and the batches' commits do not wait for them. SQLite has none.
 #include <gtest/gtest.h>
 
+#include <sys/resource.h>
+
+#include <cerrno>
+#include <chrono>
 #include <future>
 #include <thread>
 
@@ -203,6 +207,66 @@ TEST(SnapshotSideSqlite, SQLiteHasNoSideJournal) {
   error = "not cleared";
   EXPECT_FALSE(journal->open_side(&error));
   EXPECT_EQ(error, "");
+}
+
+// The snapshot takes a share of the machine (server/snapshot_store.h): its thread at the lowest
+// priority, and on PostgreSQL a pause after each step of its own connection as long as the step
+// (pace_percent 100).
+TEST(SnapshotPaceSqlite, TheStoresThreadRunsAtTheLowestPriority) {
+  iwd::testing::TempDir dir("iwd-snapshot-pace-");
+  std::string error;
+  auto journal = Journal::open(dir.path().string(), JournalFault{}, &error);
+  ASSERT_TRUE(journal) << error;
+  GroupCommitter committer(*journal);
+  runtime::StringPool pool;
+  SnapshotStore store(committer, pool);
+  errno = 0;
+  EXPECT_EQ(::getpriority(PRIO_PROCESS, static_cast<id_t>(store.thread_id())), 19);
+  EXPECT_EQ(errno, 0);
+  EXPECT_EQ(::getpriority(PRIO_PROCESS, 0), 0);  // the calling thread's is its own
+}
+
+// A snapshot of an empty state in parts of 8 bytes, its journal 7 lines: the pauses the store
+// took (settling, then after each step on its own connection), and its parts.
+std::vector<std::chrono::nanoseconds> pauses_of_a_snapshot(Journal& journal, unsigned pace_percent, std::size_t* parts) {
+  std::string error;
+  GroupCommitter committer(journal);
+  auto first = submitted(committer, {"L1", "L2", "L3", "L4", "L5", "L6", "L7"});
+  EXPECT_TRUE(first.get().first);
+  std::vector<std::chrono::nanoseconds> pauses;  // on the store's thread, read after finish()
+  SnapshotStore::Steps steps;
+  steps.part_bytes = 8;  // an empty state's image is a few parts
+  steps.prune_rows = 3;
+  steps.pace_percent = pace_percent;
+  steps.pause = [&pauses](std::chrono::nanoseconds p) { pauses.push_back(p); };
+  runtime::StringPool pool;
+  SnapshotStore store(committer, pool, [&journal](std::string* e) { return journal.open_side(e); }, steps);
+  auto job = std::make_shared<SnapshotJob>();
+  job->at = 1000;
+  job->rules_key = "k";
+  store.expect(job);
+  store.committed(job, true, 7, "");
+  store.finish();
+  const auto latest = journal.latest_snapshot(&error);
+  EXPECT_TRUE(latest) << error;
+  *parts = latest ? (latest->image.size() + 7) / 8 : 0;
+  return pauses;
+}
+
+TEST_F(SnapshotSideTest, EachSideStepIsFollowedByAPauseAsLongAsItWas) {
+  std::size_t parts = 0;
+  const auto pauses = pauses_of_a_snapshot(*journal_, 100, &parts);
+  ASSERT_GT(parts, 2u);
+  // Settling before the image (its frame is empty: none), the snapshot's first step, each
+  // part, then the prune steps (lines 1-3, 4-6, then one that deletes nothing); the row is the
+  // committer's step and not paced.
+  EXPECT_EQ(pauses.size(), 1 + parts + 3);
+  for (const auto p : pauses) {
+    EXPECT_GT(p.count(), 0);
+    EXPECT_LE(p, SnapshotStore::Steps::kMaxPause);
+  }
+  EXPECT_EQ(number("SELECT min(seq) FROM iwd_journal"), 7);
+  EXPECT_TRUE(pauses_of_a_snapshot(*journal_, 0, &parts).empty());
 }
 
 }  // namespace
