@@ -173,7 +173,10 @@ runtime::abi::NextChange Interpreter::next_priority_change(std::int32_t process,
   auto wall_age = [&](double scheme) -> std::int64_t {
     const auto ms = static_cast<std::int64_t>(std::ceil(scheme));
     if (!cal) return ms;
-    return cal->add_business(stdlib::Instant{start}, stdlib::Duration{ms}).ms_since_epoch - start;
+    // Not reached within add_business's search (kNever): the latest age, never less a start
+    // before 1970 (a signed overflow, wrapping to an age below 0 that would be taken first).
+    const stdlib::Instant to = cal->add_business(stdlib::Instant{start}, stdlib::Duration{ms});
+    return to == stdlib::kNever ? std::numeric_limits<std::int64_t>::max() : to.ms_since_epoch - start;
   };
   auto inputs_at = [&](std::int64_t wall) {
     TimeInputs in = at;

@@ -6,6 +6,8 @@
 // source is compiled lazily by default (jit_lazy.cpp).
 #include "compiler/jit/jit.h"
 
+#include <limits>
+
 #include <llvm/ExecutionEngine/Orc/ExecutionUtils.h>
 #include <llvm/ExecutionEngine/Orc/LLJIT.h>
 #include <llvm/IR/Verifier.h>
@@ -518,7 +520,10 @@ extern "C" std::int64_t iwd_jit_open_time(const iwd::stdlib::BusinessCalendar* c
   return calendar->business_time(iwd::stdlib::Instant{from}, iwd::stdlib::Instant{to}).ms;
 }
 extern "C" std::int64_t iwd_jit_open_add(const iwd::stdlib::BusinessCalendar* calendar, std::int64_t from, std::int64_t ms) {
-  return calendar->add_business(iwd::stdlib::Instant{from}, iwd::stdlib::Duration{ms}).ms_since_epoch - from;
+  // kNever (not reached within the search) stays the latest age: less an instant before 1970
+  // it would overflow (and wrap below 0, taken as the earliest), as the walk's wall_age says.
+  const iwd::stdlib::Instant at = calendar->add_business(iwd::stdlib::Instant{from}, iwd::stdlib::Duration{ms});
+  return at == iwd::stdlib::kNever ? std::numeric_limits<std::int64_t>::max() : at.ms_since_epoch - from;
 }
 
 // Reads of the agent and of list attributes: the environment's, as the interpreter reads them.

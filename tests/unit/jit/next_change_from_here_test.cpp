@@ -63,6 +63,45 @@ department D { sla 4h  priority p  process P }
   EXPECT_GT(answered, ages.size());  // most of them, in both modules
 }
 
+// A step the calendar does not reach within add_business's search (kNever) is the latest age,
+// also for an item started before 1970: kNever less such a start overflowed and wrapped below
+// 0, which the walk and the compiled code took as the earliest candidate, dropping the due
+// instant (a fixed breakpoint, `overdue`) before it: the item answered "never". 1900 and 2300
+// are 400 years apart (a whole number of weeks): one UTC calendar, the same answers.
+TEST(NextChangeFromHere, AStepBeyondTheSearchLeavesTheDueInstantForAStartBefore1970) {
+  const char* text = R"(ruleset t version "1"
+attributes { n: int = 0 }
+calendar office { timezone "UTC"  mon..fri 08:00-18:00 }
+priority p { start 0  every 30000h add 1  overdue 5000  age in office }
+department D { sla 832770h  priority p  process P }
+)";
+  const std::int64_t age = 93 * 365 * kDay + 9 * kHour;  // past the 8th step; the 9th about 103 years from the start
+  for (const bool lazy : {true, false}) {
+    SCOPED_TRACE(lazy ? "lazy parts" : "eager module");
+    const Compiled c(text, lazy);
+    ASSERT_NE(c.jit, nullptr) << c.error;
+    std::mt19937_64 rng(7);
+    RandomEnv env(*c.program, rng);
+    env.randomize();
+    auto at = [&](const char* start) {  // due 832,770 h (about 95 years) after the start
+      TimeInputs in = item(*c.interp, 0, instant(start), age);
+      in.sla = 832770 * kHour;
+      in.due = in.start + in.sla;
+      in.window = in.sla;
+      in.overdue_by = 0;
+      return both(*c.jit, *c.interp, env, 0, in);
+    };
+    const Answers early = at("1900-01-01T09:00:00Z"), late = at("2300-01-01T09:00:00Z");
+    ASSERT_TRUE(early.answered && late.answered);
+    EXPECT_FALSE(late.want.never);
+    EXPECT_EQ(late.want.age, 832770 * kHour);  // the due instant
+    for (const auto* a : {&early.want, &early.got, &late.got}) {
+      EXPECT_EQ(a->never, late.want.never);
+      EXPECT_EQ(a->age, late.want.age);
+    }
+  }
+}
+
 // An item started on Friday 9999-12-31 17:30 UTC and aged into the year 10000: business_time
 // counts none of the open time after 9999, add_business counts it all, so the open age at the
 // item's age is not add_business's and the step is asked from the start.
