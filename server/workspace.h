@@ -130,6 +130,7 @@ class Workspace {
     // again, for longer than a lease can run.
     const auto began = std::chrono::steady_clock::now(), until = began + 5 * options.ttl;
     pgstore::Code code = pgstore::Code::Ok;
+    std::optional<pgstore::Connection> probe;
     while (!(lease_ = StoreLease::acquire(options, &code, error))) {
       const auto now = std::chrono::steady_clock::now();
       if ((code != pgstore::Code::Held && code != pgstore::Code::Unavailable) || now >= until) {
@@ -140,9 +141,9 @@ class Workspace {
       // catalog, the node its placement names holds the lease to serve it, so waiting for the
       // lease would end only at `until`. The name is taken: say so now.
       if (pg_->fresh && code == pgstore::Code::Held) {
-        pgstore::Connection conn(pg_->conninfo);
+        if (!probe) probe.emplace(pg_->conninfo);  // one connection for every try
         bool taken = false;
-        if (pgstore::Status s = catalog::has(conn, name_, &taken); s.ok() && taken)
+        if (pgstore::Status s = catalog::has(*probe, name_, &taken); s.ok() && taken)
           return exists_ = true, *error = fmt::format("workspace `{}` exists", name_), false;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(100));

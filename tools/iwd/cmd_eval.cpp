@@ -423,7 +423,7 @@ class EvalInput {
     }
     for (std::size_t k = 0; k < b->used; ++k)
       b->entries[k].text = std::string_view(b->text).substr(b->entries[k].offset, b->entries[k].text.size());
-  if (b->used == 0) return false;
+    if (b->used == 0) return false;
     b->seq = seq_++;
     return true;
   }
