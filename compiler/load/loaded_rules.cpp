@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <thread>
 
 #include "compiler/driver/compilation.h"
 #include "compiler/lower/lower.h"
@@ -88,6 +89,12 @@ LoadResult load_bundle(std::string_view bytes, runtime::StringPool& pool, const 
                             m.compiler_version, compiler_version());
     return out;
   }
+  // The program decoded before the target is checked (which waits for the process's JIT, set
+  // up meanwhile on another core: load_rules), its failure reported after the target's, as
+  // before (issue 19).
+  auto program = std::make_unique<Program>();
+  std::string program_error;
+  const bool decoded = deserialize_program(b.program, program.get(), &program_error);
   if (options.jit) {
     if (auto why = JitProgram::check_target(m.target); !why.empty()) {
       out.error = fmt::format("the bundle's native code cannot run here: {}; rebuild it on this machine with "
@@ -95,9 +102,8 @@ LoadResult load_bundle(std::string_view bytes, runtime::StringPool& pool, const 
       return out;
     }
   }
-  auto program = std::make_unique<Program>();
-  if (!deserialize_program(b.program, program.get(), &out.error)) {
-    out.error = "the bundle is damaged: " + out.error;
+  if (!decoded) {
+    out.error = "the bundle is damaged: " + program_error;
     return out;
   }
   auto schema = runtime::Schema::parse(b.schema);
@@ -130,6 +136,17 @@ LoadResult load_rules(const std::string& path, runtime::StringPool& pool, const 
         out.error = fmt::format("{} is a bundle: this needs the rules' source files", path);
         return out;
       }
+      // The process's JIT (LLVM's target and ORC's session: ~5 % of a one-item `iwd eval`,
+      // needed to check the bundle's target and load its code) made on another core while this
+      // thread reads the bundle, checks it and decodes its program (issue 19). load_bundle's
+      // own call waits for it (ProcessJit::get's lock); joined on every way out.
+      struct Joined {
+        std::thread t;
+        ~Joined() {
+          if (t.joinable()) t.join();
+        }
+      } jit_setup;
+      if (options.jit) jit_setup.t = std::thread([] { JitProgram::host_target(); });
       std::string bytes;
       if (!read_all(probe, &bytes)) {
         out.error = fmt::format("cannot read '{}'", path);

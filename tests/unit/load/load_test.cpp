@@ -355,6 +355,19 @@ TEST_F(BundleDamage, AnotherMachineIsRefusedUnlessInterpreted) {
   EXPECT_EQ(error_of(cpu, LoadOptions{false, false}), "");  // the interpreter needs no native code
 }
 
+// The program is decoded before the target is checked (issue 19: the JIT is set up meanwhile),
+// and the errors still come in their order: another machine first, then the program's damage
+// (and that one alone when the code is not run).
+TEST_F(BundleDamage, AnotherMachineIsReportedBeforeADamagedProgram) {
+  const std::string both = rewritten([](Bundle& b) {
+    b.manifest.target.triple = "aarch64-unknown-linux-gnu";
+    b.program = "garbage";
+  });
+  EXPECT_EQ(error_of(both).rfind("the bundle's native code cannot run here: it was built for aarch64-unknown-linux-gnu", 0), 0u)
+      << error_of(both);
+  EXPECT_EQ(error_of(both, LoadOptions{false, false}), "the bundle is damaged: the rule program is not valid CBOR");
+}
+
 // Native code of other conventions than this iwd's (a bundle from before kJitCodeVersion, whose
 // code wrote -1 and INT64_MAX for "none") is not run: the loader compiles the bundle's program
 // again, so the bundle still loads and answers like its source. Code of the current conventions
