@@ -18,6 +18,21 @@ namespace iwd::compiler {
 namespace {
 
 constexpr std::uint32_t kDueAt = 4, kActivateAt = 5, kCapturedAt = 3;  // core attribute slots
+// The years business_time counts open time in (stdlib/calendar.h: 0000-01-01 to 10000-01-01),
+// and a clock short enough for add_business's search from its start (clock_share_age).
+constexpr std::int64_t kFirstCountedMs = -719528 * stdlib::kMsPerDay, kEndCountedMs = 2932897 * stdlib::kMsPerDay;
+constexpr std::int64_t kShareSearchMs = (stdlib::kMaxSearchDays - 365) * stdlib::kMsPerDay;
+
+// Whether `share` of a clock in a calendar's open time (window > 0), the age counted in the
+// same calendar's open time, is that part of the clock's open time (clock_share_age): a share
+// before the due instant, the clock within the years business_time counts (0000-9999;
+// add_business counts open time outside them too) and shorter than add_business's search
+// (kMaxSearchDays local days; a year under it here), so that the instant the part reaches,
+// at or before the due instant, is found.
+bool share_is_part_of_open_time(const TimeInputs& in, double share) {
+  return in.age_calendar == in.sla_calendar && in.window > 0 && share >= 0.0 && share < 1.0 && in.start >= kFirstCountedMs &&
+         in.window <= kShareSearchMs && in.start <= kEndCountedMs - in.window;
+}
 
 double number_of(const Value& v, VType t) { return t == VType::F64 ? v.f : static_cast<double>(v.i); }
 
@@ -221,6 +236,13 @@ std::int64_t Interpreter::clock_share_age(const TimeInputs& in, double share) co
     const std::int64_t open = cal.business_time(stdlib::Instant{start}, stdlib::Instant{due}).ms;
     const bool before = share < 1.0;
     const auto part = static_cast<std::int64_t>(std::round((before ? share : share - 1.0) * static_cast<double>(open)));
+    // Under `age in` the SLA's own calendar, a share before the due instant is that part of the
+    // clock's open time itself: add_business gives the earliest instant that much open time
+    // after the start (`part` of it), and the age is the open time up to it, `part` again (the
+    // round trip of stdlib/calendar.h), without those two calls (issue 19: items with their own
+    // starts ask share_age's memo in vain; share_is_part_of_open_time says where the round
+    // trip holds).
+    if (share_is_part_of_open_time(in, share)) return part;
     at = cal.add_business(stdlib::Instant{before ? start : due}, stdlib::Duration{part}).ms_since_epoch;
   }
   if (in.age_calendar < 0) return at - start;

@@ -1,6 +1,7 @@
 // The reference interpreter: the examples' own `test` blocks, and focused semantics.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -536,6 +537,62 @@ TEST(Interp, ShareAgesInCalendarTimeAreTheSameAskedAgain) {
     if (HasFailure()) return;
   }
   EXPECT_GT(differ, asked / 4);  // the two calendars give other answers: a mix-up would show
+}
+
+// Under `age in` the SLA's own calendar, a share of the clock before the due instant is that
+// part of the clock's open time (clock_share_age answers it without add_business and a second
+// business_time, issue 19): each answer is the long way's (the instant the share reaches, then
+// the open time up to it), for clocks from a millisecond to a century long, starts in and out
+// of open hours, near the ends of the years business_time counts and of add_business's search,
+// shares from 0 to 1.5 (past the due instant, the long way).
+TEST(Interp, ShareAgesInTheSlaCalendarAreThatPartOfItsOpenTime) {
+  const auto rules = check_text(
+      "calendar office { timezone \"America/New_York\"  mon..fri 09:00-12:00, 13:00-17:30  sat 10:00-11:00  "
+      "closed 2026-01-19 }\ndefault process P { sla 8h in office }\n");
+  ASSERT_TRUE(rules->ok()) << rules->first_problem();
+  const Interpreter interp(*rules->program);
+  const stdlib::BusinessCalendar& cal = interp.calendar(0);
+  auto long_way = [&](const TimeInputs& in, double share) {
+    const std::int64_t start = in.start, due = in.start + in.window;
+    const std::int64_t open = cal.business_time(stdlib::Instant{start}, stdlib::Instant{due}).ms;
+    const bool before = share < 1.0;
+    const auto part = static_cast<std::int64_t>(std::round((before ? share : share - 1.0) * static_cast<double>(open)));
+    const std::int64_t at = share == 1.0 ? due
+                                         : cal.add_business(stdlib::Instant{before ? start : due}, stdlib::Duration{part}).ms_since_epoch;
+    return at <= start ? at - start : cal.business_time(stdlib::Instant{start}, stdlib::Instant{at}).ms;
+  };
+  constexpr std::int64_t kDay = 86'400'000;
+  const std::int64_t first = -719528 * kDay, end = 2932897 * kDay;  // 0000-01-01, 10000-01-01
+  const std::int64_t search = stdlib::kMaxSearchDays * kDay;
+  std::mt19937_64 rng(20261207);
+  struct Clock {
+    std::int64_t start, window;
+  };
+  std::vector<Clock> clocks;
+  for (int i = 0; i < 400; ++i) {
+    const std::int64_t start = kDefaultAt + static_cast<std::int64_t>(rng() % (60 * kDay));
+    const std::int64_t window = 1 + static_cast<std::int64_t>(rng() % (rng() % 2 ? 3 * 3'600'000 : 40 * kDay));
+    clocks.push_back({start, window});
+  }
+  for (const std::int64_t window : {std::int64_t{1}, std::int64_t{8 * 3'600'000}, 30 * kDay}) {
+    for (const std::int64_t start : {first, first + 3 * kDay + 17, end - 3 * kDay, end - 40 * kDay + 5}) clocks.push_back({start, window});
+    clocks.push_back({first - 2 * kDay, window});  // before the counted years
+  }
+  for (const std::int64_t window : {search - 400 * kDay, search - 366 * kDay, search - 300 * kDay, search - 2 * kDay, search + 3 * kDay})
+    clocks.push_back({kDefaultAt, window});
+  const double shares[] = {0.0, 1e-9, 0.1, 0.25, 0.5, 0.75, 0.9, 0.999999, 1.0, 1.25, 1.5};
+  for (const Clock& k : clocks) {
+    TimeInputs in;
+    in.start = k.start;
+    in.window = k.window;
+    in.due = k.start + k.window;
+    in.sla_calendar = 0;
+    in.age_calendar = 0;
+    for (const double share : shares) {
+      ASSERT_EQ(interp.share_age(in, share), long_way(in, share))
+          << "start " << in.start << ", window " << in.window << ", share " << share;
+    }
+  }
 }
 
 }  // namespace
