@@ -171,12 +171,24 @@ runtime::abi::NextChange Interpreter::next_priority_change(std::int32_t process,
     return static_cast<double>(cal->business_time(stdlib::Instant{start}, stdlib::Instant{start + wall}).ms);
   };
   auto wall_age = [&](double scheme) -> std::int64_t {
-    const auto ms = static_cast<std::int64_t>(std::ceil(scheme));
+    // A scheme age past the 64-bit range (a step of `every` whose `from` and period add up
+    // beyond it, a threshold at the largest duration) is never reached: the latest age, as
+    // kNever below; below the range, the earliest. Converted as it was, it was undefined (on
+    // x86 the smallest int64, an age below 0 taken as the earliest candidate, which dropped
+    // every other and answered "never"). The compiled code leaves such a step to the walk.
+    constexpr double kTwo63 = 9223372036854775808.0;
+    const double up = std::ceil(scheme);
+    if (!(up < kTwo63)) return std::numeric_limits<std::int64_t>::max();  // NaN included
+    if (!(up > -kTwo63)) return std::numeric_limits<std::int64_t>::min();
+    const auto ms = static_cast<std::int64_t>(up);
     if (!cal) return ms;
     // Not reached within add_business's search (kNever): the latest age, never less a start
-    // before 1970 (a signed overflow, wrapping to an age below 0 that would be taken first).
+    // before 1970 (a signed overflow, wrapping to an age below 0 that would be taken first);
+    // kNeverBefore (counting back) the earliest, never less a start after 1970.
     const stdlib::Instant to = cal->add_business(stdlib::Instant{start}, stdlib::Duration{ms});
-    return to == stdlib::kNever ? std::numeric_limits<std::int64_t>::max() : to.ms_since_epoch - start;
+    if (to == stdlib::kNever) return std::numeric_limits<std::int64_t>::max();
+    if (to == stdlib::kNeverBefore) return std::numeric_limits<std::int64_t>::min();
+    return to.ms_since_epoch - start;
   };
   auto inputs_at = [&](std::int64_t wall) {
     TimeInputs in = at;

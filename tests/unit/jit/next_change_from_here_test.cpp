@@ -145,5 +145,49 @@ department C when n == 2 { sla 30h in office  priority shares  process P }
   }
 }
 
+// A step past the 64-bit range (`every 2000000000000h ... from 2000000000000h`: its first step at
+// about 1.44e19 ms) or a threshold at the largest duration (2^63 ms once a double) is never
+// reached. The walk converted such a scheme age to an int64 (undefined: on x86 the smallest
+// int64, an age below 0, which as the earliest step dropped the hourly step and answered
+// "never"; under `age in`, add_business asked for minus 2^63 ms of open time). Now the latest
+// age, as a step the calendar does not reach. The compiled code leaves such a step to the walk
+// (it tests that each candidate fits), so the walk's answer is the runtime's.
+TEST(NextChangeFromHere, AStepOrAThresholdPastThe64BitRangeIsNeverReached) {
+  const char* kSchemes[] = {
+      "start 0  every 1h add 20  every 2000000000000h add 1 from 2000000000000h",
+      "start 0  every 1h add 20  every 2000000000000h add 1 from 2000000000000h  age in office",
+      "start 0  every 1h add 20  boost 1 when age >= 9223372036854775807ms  age in office",
+  };
+  for (const char* scheme : kSchemes) {
+    SCOPED_TRACE(scheme);
+    const std::string text = fmt::format(R"(ruleset t version "1"
+attributes {{ n: int = 0 }}
+calendar office {{ timezone "UTC"  mon..fri 08:00-18:00 }}
+priority p {{ {} }}
+department D {{ sla 4h  priority p  process P }}
+)",
+                                         scheme);
+    for (const bool lazy : {true, false}) {
+      SCOPED_TRACE(lazy ? "lazy parts" : "eager module");
+      const Compiled c(text.c_str(), lazy);
+      ASSERT_NE(c.jit, nullptr) << c.error;
+      std::mt19937_64 rng(7);
+      RandomEnv env(*c.program, rng);
+      env.randomize();
+      // Monday 09:00 UTC, open: the open age is the elapsed one; the next hourly step at 1h.
+      for (const std::int64_t age : {std::int64_t{0}, 30 * kMinute, 59 * kMinute}) {
+        const Answers a = both(*c.jit, *c.interp, env, 0, item(*c.interp, 0, instant("2026-01-05T09:00:00Z"), age));
+        EXPECT_FALSE(a.want.never) << "age " << age;
+        EXPECT_EQ(a.want.age, kHour) << "age " << age;
+        EXPECT_TRUE(a.want.exact) << "age " << age;
+        if (a.answered) {
+          EXPECT_EQ(a.got.never, a.want.never) << "age " << age;
+          EXPECT_EQ(a.got.age, a.want.age) << "age " << age;
+        }
+      }
+    }
+  }
+}
+
 }  // namespace
 }  // namespace iwd::compiler
