@@ -65,6 +65,11 @@ struct Event {
   std::uint32_t agent = kNoId;    // the agent's id, interned: who got the offer, holds the item,
                                   // or gave it up; the agent of an agent event
   std::int32_t process = -1;      // -1: none (a rejection)
+  // Item events: the item's index in the runtime's item table (Runtime::items()) when the
+  // event was emitted; kNoId for an item never opened (a rejected capture). An index stays an
+  // item's while it is open; once it ends, the next item opened may take it. The views keep
+  // their entries by it (stats/queue_stats.h) and start loading the entry as the event comes.
+  std::uint32_t index = kNoId;
   std::int64_t priority = 0;      // the item's priority in force
   // Item events: the item's keys as they were at the event, so that a consumer (the real-time
   // views, stats/queue_stats.h) need not read the item back. The runtime emits an item's event

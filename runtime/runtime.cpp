@@ -155,6 +155,7 @@ Event Runtime::item_event(EventKind kind, Cause cause, const WorkItem& item) con
   e.cause = cause;
   e.at = now();
   e.item = item.id;
+  e.index = item_index(item.id);  // the item is still found by its id when it ends (end() emits first)
   e.process = item.process;
   e.priority = item.priority;
   e.captured_at = item.record.present(kSlotCapturedAt) ? item.record.get_int(kSlotCapturedAt) : item.clock.start;

@@ -47,8 +47,9 @@ void QueueStats::rebuild(const runtime::Runtime& rt, std::int64_t now) {
   now_ = now;
   // By capture instant, so that each group's FIFO takes them all, however old (push_capture).
   std::vector<std::pair<std::int64_t, std::uint32_t>> open;
-  for (const WorkItem& w : rt.items())
-    if (runtime::is_open(w.state)) open.emplace_back(captured_of(w), w.id);
+  const runtime::ItemTable& items = rt.items();
+  for (std::size_t i = 0; i < items.size(); ++i)
+    if (runtime::is_open(items[i].state)) open.emplace_back(captured_of(items[i]), static_cast<std::uint32_t>(i));
   std::sort(open.begin(), open.end());
   for (const auto& o : open) refresh(o.second, rt);
 }
@@ -58,22 +59,22 @@ void QueueStats::on_event(const runtime::Event& e, const runtime::Runtime& rt) {
     reset(rt);  // a reload: the new runtime's events bring every open item back
     now_ = e.at;  // (no item counted yet: any instant will do)
   }
-  if (e.item == runtime::kNoId) return;
+  if (e.item == runtime::kNoId || e.index == runtime::kNoId) return;  // an agent's, or an item never opened
   const std::size_t swept = swept_;
-  refresh(e.item, rt);
+  refresh(e.index, rt);
   most_swept_ = std::max(most_swept_, swept_ - swept);
 }
 
 
-void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt) {
-  const WorkItem* w = rt.find_item(id);
-  if (w && !runtime::is_open(w->state)) w = nullptr;
-  const std::uint32_t s = slot(id);
+void QueueStats::refresh(std::uint32_t s, const runtime::Runtime& rt) {
+  const runtime::ItemTable& items = rt.items();
+  const WorkItem* w = s < items.size() && runtime::is_open(items[s].state) ? &items[s] : nullptr;
+  const bool held = s < entries_.size() && entries_[s].state != 0;
   if (!w) {
-    if (s != kNone) remove(id, s);
+    if (held) remove(s);
     return;
   }
-  if (s != kNone) {
+  if (held) {
     Entry& e = entries_[s];
     if (e.cells[0] == static_cast<std::uint32_t>(w->process) && e.captured == captured_of(*w) && e.due == w->clock.due &&
         same_dimensions(s, *w)) {
@@ -95,25 +96,13 @@ void QueueStats::refresh(std::uint32_t id, const runtime::Runtime& rt) {
       }
       return;
     }
-    remove(id, s);
-  }
-  insert(take_slot(id), *w);
-}
-
-std::uint32_t QueueStats::take_slot(std::uint32_t id) {
-  std::uint32_t s;
-  if (!free_slots_.empty()) {
-    s = free_slots_.back();
-    free_slots_.pop_back();
+    remove(s);
   } else {
-    s = static_cast<std::uint32_t>(entries_.size());
-    entries_.emplace_back();
+    while (entries_.size() <= s) entries_.emplace_back();
     if (dimensions_ >= kInline)
       while (extra_cells_.size() < (std::size_t{s} + 1) * kExtra) extra_cells_.emplace_back();
   }
-  while (slot_of_.size() <= id) slot_of_.emplace_back();
-  slot_of_[id] = s + 1;
-  return s;
+  insert(s, *w);
 }
 
 std::uint32_t QueueStats::dimension_group(int k, const WorkItem& w) {
@@ -178,7 +167,7 @@ void QueueStats::insert(std::uint32_t s, const WorkItem& w) {
   push_crossing(s);
 }
 
-void QueueStats::remove(std::uint32_t id, std::uint32_t s) {
+void QueueStats::remove(std::uint32_t s) {
   Entry& e = entries_[s];
   const std::uint8_t bucket = age_bucket(now_ - e.captured);  // where insert and the reads since put it
   if (++e.stamp == kDeadStamp) e.stamp = 0;  // its refs and crossing go stale
@@ -197,8 +186,6 @@ void QueueStats::remove(std::uint32_t id, std::uint32_t s) {
       compact(c);
   });
   e.state = 0;
-  slot_of_[id] = 0;
-  free_slots_.push_back(s);
   --live_;
 }
 

@@ -3,9 +3,12 @@
 // section 11), kept up to date from the runtime's events instead of scanning the items for
 // each request.
 //
-// - Every event names an item; the item is brought up to date from the runtime as it is then
-//   (its state, process, dimensions, capture and due instants, priority). So what the stats
-//   hold of an item is what the runtime holds once the events of an operation are fed.
+// - Every item event names an item and its index in the runtime's item table; the views keep
+//   one entry per index, a mirror of the table: an event brings its index's entry up to date
+//   from the runtime as it is then (the item open there, its state, process, dimensions,
+//   capture and due instants, priority; none when the index is free). So what the stats hold
+//   is what the runtime holds once the events of an operation are fed, whatever items came
+//   and went at an index during the operation (an index is an item's while it is open).
 // - What changes with time and not with events (age buckets, due within the next hour,
 //   overdue) is counted as of the last read's instant (now_), and a read brings it to its own:
 //   - due-ness: each item has its next crossing queued (stats/min_queue.h: instants that come
@@ -79,17 +82,18 @@ class QueueStats {
   // nullopt when `by` is not one of groupings().
   std::optional<std::vector<GroupFigures>> figures(const runtime::Runtime& rt, std::string_view by, std::int64_t now);
   std::size_t tracked() const { return live_; }
-  // Entries ever made: at most the most items open at once (an ended item's is reused).
+  // Entries ever made: one per index of the runtime's item table, so at most the most items
+  // open at once (the runtime gives an ended item's index to the next one). Not by item id:
+  // the views never hold an id, which the engine may then give to another item at once.
   std::size_t entries() const { return entries_.size(); }
-  bool holds(std::uint32_t id) const { return slot(id) != kNone; }
   // The most refs and crossings a compaction looked at in one event (it is spread: a few per
   // group an event).
   std::size_t most_swept() const { return most_swept_; }
-  // Starts loading the entry of item `id` (an event's, as the runtime emits it): the entry of
-  // an item offered or completed is cold, and the rest of the runtime's call runs while it
-  // comes (on_event reads it after the call).
-  void prefetch(std::uint32_t id) const {
-    if (const std::uint32_t s = slot(id); s != kNone) stats::prefetch(&entries_[s]);
+  // Starts loading the entry of the event's item, as the runtime emits it: the entry of an
+  // item offered or completed is cold, and the rest of the runtime's call runs while it comes
+  // (on_event reads it after the call). Its address is the event's index: no load first.
+  void prefetch(const runtime::Event& e) const {
+    if (e.index < entries_.size()) stats::prefetch(&entries_[e.index]);
   }
 
  private:
@@ -143,11 +147,14 @@ class QueueStats {
   // One cache line per open item: an event on an item read cold (the one offered is among the
   // oldest) brings its keys and all of its cells in at once. Its values of the dimensions are
   // not kept: a group's value is (Dimension::values), in memory every event touches.
-  // Entries are numbered by the views (slot_of_), not by the item's id: an ended item's entry
-  // goes to the next item captured (the last freed first: its line is still in the cache),
-  // so the entries do not grow with the ids (a source that never reuses an id, as the
-  // benchmark's, made every capture a new line of never-touched memory). The stamp goes on
-  // counting across owners, so the refs and crossings of an earlier owner stay stale.
+  // Entries are by the runtime's item index (Event::index), not by the item's id: the event
+  // gives the entry's address before anything is read (an id's entry, through a table by id,
+  // was two dependent cold loads for the item offered), an ended item's entry goes to the
+  // next item the runtime opens there (the last freed first: its line is still in the cache),
+  // and the entries do not grow with the ids. The stamp goes on counting across the items of
+  // an index, so the refs and crossings of an earlier one stay stale. An index whose next
+  // item has the same keys (process, dimensions, capture and due instants) keeps its entry,
+  // refs and crossing: they count the new item as they counted the old.
   struct alignas(64) Entry {
     std::int64_t captured = 0, due = 0, priority = 0;
     std::uint32_t stamp = 0;  // bumped when the keys change (stale heap entries); never kDeadStamp
@@ -158,13 +165,10 @@ class QueueStats {
   static_assert(sizeof(Entry) == 64);
 
   void reset(const runtime::Runtime& rt);
-  void refresh(std::uint32_t id, const runtime::Runtime& rt);
-  // The entry of item `id`, or kNone.
-  std::uint32_t slot(std::uint32_t id) const { return id < slot_of_.size() ? slot_of_[id] - 1 : kNone; }
-  // A free entry made item `id`'s (its fields are insert()'s to fill; its stamp goes on).
-  std::uint32_t take_slot(std::uint32_t id);
+  // Entry `s` made what the runtime's item table holds at index `s`.
+  void refresh(std::uint32_t s, const runtime::Runtime& rt);
   void insert(std::uint32_t s, const runtime::WorkItem& w);
-  void remove(std::uint32_t id, std::uint32_t s);
+  void remove(std::uint32_t s);
   // Brings the time-dependent counts from now_ to `now` (a read).
   void advance(std::int64_t now);
   void age(Cell& c, std::int64_t now);
@@ -191,10 +195,7 @@ class QueueStats {
 
   const runtime::Runtime* rt_ = nullptr;  // the runtime fed: another one (a reload) starts over
   std::int64_t now_ = 0;  // the instant the ages and due phases are counted at (the last read)
-  runtime::ChunkedVector<Entry> entries_;  // by slot (grows without moving)
-  // Per interned item id: its entry + 1, 0 for none (4 bytes an id: what still grows with them).
-  runtime::ChunkedVector<std::uint32_t> slot_of_;
-  std::vector<std::uint32_t> free_slots_;  // entries of no item, the last freed at the back
+  runtime::ChunkedVector<Entry> entries_;  // by the runtime's item index (grows without moving)
   std::size_t live_ = 0;
   int dimensions_ = 0;
   runtime::ChunkedVector<std::uint32_t> extra_cells_;  // entry * kExtra + k - (kInline - 1): dims_[k]'s group

@@ -17,13 +17,13 @@ class Tracker final {
   // call): starts loading what on_event will read of the event's item.
   void prefetch(const runtime::Event& e) const {
     if (e.item == runtime::kNoId) return;
-    queue.prefetch(e.item);
+    queue.prefetch(e);
     agents.prefetch(e);
   }
-  // Whether an entry is kept for item number `id` (an open item's, or a parked one's): the
-  // engine releases an ended item's number only when none is, so that the number given to
-  // another id never meets a stale entry.
-  bool holds(std::uint32_t id) const { return queue.holds(id) || agents.holds(id); }
+  // Whether an entry is kept for item number `id` (a parked item's: the queue statistics keep
+  // theirs by the runtime's item index, not by id): the engine releases an ended item's number
+  // only when none is, so that the number given to another id never meets a stale entry.
+  bool holds(std::uint32_t id) const { return agents.holds(id); }
   void rebuild(const runtime::Runtime& rt, std::int64_t now) {
     queue.rebuild(rt, now);
     agents.rebuild(rt);

@@ -12,6 +12,9 @@
 // A third run captures ended items' ids again and releases their numbers once the views no
 // longer hold them, as the engine does (the numbers go to other ids): the views' entries,
 // reused from ended items, must answer as fresh ones and never outnumber the items open at once.
+// The views keep an entry per index of the runtime's item table (Event::index): every item
+// event's index is checked, as it is emitted, to hold that item, and a spoiled index must make
+// some script differ from the scan.
 // IWD_STATS_SEED=N runs one seed.
 #include <gtest/gtest.h>
 
@@ -35,17 +38,29 @@ using runtime::testing::kHour;
 using runtime::testing::kStart;
 
 // What the engine does: events gathered during an operation, fed once it returns. A tamper
-// drops some events, for the test that the scripts see such a fault.
-enum class Tamper { None, Overrides };
+// drops some events, or gives some an index that is not their item's, for the tests that the
+// scripts see such a fault.
+enum class Tamper { None, Overrides, Index };
 
 class Buffer final : public EventSink {
  public:
   void on_event(const Event& e) override {
     if (tamper == Tamper::Overrides && e.cause == Cause::Override) return;
+    // The index names the item in the runtime emitting (`emitting`: the one fed, or the one a
+    // reload adopts into), as the event comes; none for an item never opened (rejected).
+    if (e.item != kNoId && emitting) {
+      const bool opened = !(e.kind == EventKind::ItemStateChanged && e.from_item == ItemState::None && e.to_item == ItemState::Rejected);
+      const auto& items = emitting->items();
+      if (opened ? e.index >= items.size() || items[e.index].id != e.item : e.index != kNoId) ++misnamed;
+      ++checked;
+    }
     events.push_back(e);
+    if (tamper == Tamper::Index && e.index != kNoId && ++n % 7 == 0) events.back().index = e.index == 0 ? 1 : e.index - 1;
   }
   std::vector<Event> events;
   Tamper tamper = Tamper::None;
+  const Runtime* emitting = nullptr;
+  std::size_t misnamed = 0, checked = 0, n = 0;
 };
 
 std::string describe(const std::vector<GroupFigures>& gs) {
@@ -90,6 +105,7 @@ class Script {
     rt_ = Runtime::create(rules_.table(), pool_, clock_, buffer_, {}, &error);
     EXPECT_TRUE(rt_) << error;
     buffer_.tamper = mix.tamper;
+    buffer_.emitting = rt_.get();
   }
 
   // "" or the first difference, after `ops` random steps.
@@ -99,12 +115,14 @@ class Script {
       if (n + 1 < ops && !chance(mix_.read_percent)) continue;
       ++reads;
       if (std::string p = compare(); !p.empty()) return fmt::format("step {}: {}", n, p);
+      if (buffer_.misnamed > 0) return fmt::format("step {}: {} events of {} name another item's index", n, buffer_.misnamed, buffer_.checked);
       if (tracker_.queue.entries() > peak_tracked)
         return fmt::format("step {}: {} entries, at most {} items open at once", n, tracker_.queue.entries(), peak_tracked);
     }
     return "";
   }
   std::size_t reloads = 0, peak = 0, reads = 0, late = 0, peak_tracked = 0, reused = 0, released = 0;
+  std::size_t checked() const { return buffer_.checked; }
 
  private:
   int pick(int n) { return std::uniform_int_distribution<int>(0, n - 1)(rng_); }
@@ -270,6 +288,7 @@ class Script {
     std::string error;
     auto rt = Runtime::create(next.table(), pool_, clock_, buffer_, {}, &error);
     ASSERT_TRUE(rt) << error;
+    buffer_.emitting = rt.get();
     for (const Agent& a : rt_->agents()) {
       AgentUpdate u;
       u.id = a.id;
@@ -339,23 +358,26 @@ int env_int(const char* name, int otherwise) {
 
 TEST(QueueStats, EqualAScanOfTheRuntimeAfterEveryStepOfRandomScripts) {
   const int only = env_int("IWD_STATS_SEED", -1);
-  std::size_t reloads = 0, peak = 0;
+  std::size_t reloads = 0, peak = 0, checked = 0;
   for (int seed = only >= 0 ? only : 1; seed <= (only >= 0 ? only : 16); ++seed) {
     Script script(static_cast<std::uint64_t>(seed));
     ASSERT_EQ(script.run(400), "") << "seed " << seed << " (IWD_STATS_SEED=" << seed << " reproduces it)";
     reloads += script.reloads;
     peak = std::max(peak, script.peak);
+    checked += script.checked();
   }
+  EXPECT_GT(checked, 1000u) << "the item events' indexes should be checked";
   EXPECT_GT(reloads, 10u);
   EXPECT_GT(peak, 20u) << "the scripts should keep items open";
 }
 
 // The views look at an item only when an event names it: events that are missing (the
-// supervisor's priority overrides) must make some script differ from the scan. (A dropped
+// supervisor's priority overrides), or that name another index than their item's, must make
+// some script differ from the scan. (A dropped
 // assign, requeue or return can go unseen: the item's next event, an offer, brings it up to
 // date.)
 TEST(QueueStats, TheScriptsSeeAMissingEvent) {
-  for (const Tamper t : {Tamper::Overrides}) {
+  for (const Tamper t : {Tamper::Overrides, Tamper::Index}) {
     bool seen = false;
     for (int seed = 1; seed <= 16 && !seen; ++seed) seen = !Script(static_cast<std::uint64_t>(seed), Mix{.tamper = t}).run(400).empty();
     EXPECT_TRUE(seen) << "tamper " << static_cast<int>(t) << " went unseen";
@@ -382,8 +404,9 @@ TEST(QueueStats, EqualAScanAtRandomInstantsWithLateCapturesAndLongGaps) {
 }
 
 // Ids captured again after their items ended, and numbers released and given to other ids:
-// each capture takes an ended item's entry (the views number their entries themselves), which
-// must count as a fresh one; the entries never outnumber the items open at once.
+// each capture takes an ended item's entry (the entries are by the runtime's item index, which
+// the runtime gives to the next item), which must count as a fresh one; the entries never
+// outnumber the items open at once.
 TEST(QueueStats, EqualAScanWithIdsCapturedAgainAndNumbersReleased) {
   const int only = env_int("IWD_STATS_SEED", -1);
   std::size_t reused = 0, released = 0;
