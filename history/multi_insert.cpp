@@ -9,7 +9,7 @@
 
 namespace iwd::history {
 
-static_assert(MultiInsert::kMaxRows == 1u << 4, "statements_ holds one statement per power of two up to kMaxRows");
+static_assert(MultiInsert::kMaxRows == 1u << 6, "statements_ holds one statement per power of two up to kMaxRows");
 
 std::string MultiInsert::sql(std::size_t rows) const {
   std::string out = head_ + " VALUES ";
@@ -32,7 +32,7 @@ bool MultiInsert::run(sqlstore::Database& db, std::size_t n, const Bind& bind, s
     if (!st && !(st = db.prepare(sql(rows), status))) return false;
     for (std::size_t r = 0; r < rows; ++r) bind(*st, done + r, static_cast<int>(r) * columns_ + 1);
     const bool ok = st->step(status) == sqlstore::Step::Done;
-    st->reset();
+    st->reset_unbound();  // (every parameter is bound again before the next run)
     if (!ok) return false;
     done += rows;
   }

@@ -59,6 +59,12 @@ class Statement {
   virtual std::int64_t changes() const = 0;
   // Back to before its first step, its parameters kept (but those of bind_text_static).
   virtual void reset() = 0;
+  // Back to before its first step with every parameter unbound (NULL until bound again), for a
+  // statement whose every parameter is bound before each run (history::MultiInsert's rows):
+  // one pass over the parameters, where reset() unbinds those of bind_text_static one call
+  // each (SQLite: 11 calls a history row, a tenth of its insert; bench/RESULTS.md, issue 15).
+  // The backends' unbind them all; a statement that is not a backend's (a test's) resets.
+  virtual void reset_unbound() { reset(); }
 };
 
 class Database {

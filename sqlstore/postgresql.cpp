@@ -120,6 +120,14 @@ class PgStatement : public Statement {
     for (int i : static_) bind_null(i);
     static_.clear();
   }
+  void reset_unbound() override {
+    reset();
+    for (std::size_t k = 0; k < values_.size(); ++k) {
+      values_[k].clear();
+      null_[k] = true;
+      formats_[k] = 0;
+    }
+  }
 
  private:
   void set(int i, std::string v, int format) {

@@ -68,6 +68,11 @@ class SqliteStatement : public Statement {
     for (int i : static_) sqlite3_bind_null(st_, i);
     static_.clear();
   }
+  void reset_unbound() override {
+    sqlite3_reset(st_);
+    sqlite3_clear_bindings(st_);
+    static_.clear();
+  }
 
  private:
   sqlite3* db_;

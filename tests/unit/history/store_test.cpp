@@ -10,6 +10,7 @@
 #include <map>
 
 #include "history/store.h"
+#include "sqlstore/sqlite.h"
 #include "tests/support/temp_dir.h"
 
 namespace iwd::history {
@@ -669,6 +670,43 @@ TEST(HistoryStore, ADamagedPageOfItemEntriesIsAnErrorNotAShorterTimeline) {
   }
   EXPECT_GT(failed, 0) << "the items on the damaged page";
   EXPECT_EQ(all(*reader).size(), 1100u) << "the records themselves are not damaged";
+}
+// MultiInsert on SQLite unbinds every parameter of a statement after its run (one pass, not a
+// call per text bound without a copy): a run binds each of its parameters again, and one it
+// left unbound is NULL, never the value of the row the statement inserted before.
+TEST(HistoryMultiInsert, ARunLeavesNoParameterBoundForTheNext) {
+  const iwd::testing::TempDir tmp("iwd_history_multi_insert_");
+  std::string error;
+  const std::unique_ptr<sqlstore::Database> db = sqlstore::open_sqlite((tmp.path() / "t.db").string(), &error);
+  ASSERT_TRUE(db) << error;
+  ASSERT_TRUE(db->exec("CREATE TABLE t (n INTEGER PRIMARY KEY, i INTEGER, s TEXT)").ok());
+  MultiInsert insert("INSERT INTO t (n, i, s)", 3);
+  const std::string text = "kept by the caller";
+  sqlstore::Status status;
+  for (std::int64_t run = 0; run < 2; ++run)  // 5 rows a run: statements of 4 and 1 rows, each run twice
+    ASSERT_TRUE(insert.run(*db, 5,
+                           [&](sqlstore::Statement& st, std::size_t row, int first) {
+                             st.bind_int64(first, run * 10 + static_cast<std::int64_t>(row));
+                             if (run == 0) {  // the second run binds the key only
+                               st.bind_int64(first + 1, 7);
+                               st.bind_text_static(first + 2, text);
+                             }
+                           },
+                           &status))
+        << status.message;
+  insert.clear();
+  const std::unique_ptr<sqlstore::Statement> read = db->prepare("SELECT n, i, s FROM t ORDER BY n", &status);
+  ASSERT_TRUE(read) << status.message;
+  for (std::int64_t n : {0, 1, 2, 3, 4, 10, 11, 12, 13, 14}) {
+    ASSERT_EQ(read->step(&status), sqlstore::Step::Row) << status.message;
+    EXPECT_EQ(read->column_int64(0), n);
+    EXPECT_EQ(read->is_null(1), n >= 10) << n;
+    EXPECT_EQ(read->is_null(2), n >= 10) << n;
+    if (n < 10) {
+      EXPECT_EQ(read->column_text(2), text);
+    }
+  }
+  EXPECT_EQ(read->step(&status), sqlstore::Step::Done);
 }
 }  // namespace
 }  // namespace iwd::history

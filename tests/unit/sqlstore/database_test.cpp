@@ -149,6 +149,43 @@ TEST_P(DatabaseTest, ATextBoundWithoutACopyIsReadAtTheStepAndUnboundByReset) {
   EXPECT_EQ(step(*select), Step::Done);
 }
 
+// reset_unbound(): every parameter NULL after it, whatever bound it (reset() keeps all but
+// bind_text_static's); the statement then runs again with the values bound after it.
+TEST_P(DatabaseTest, ResetUnboundLeavesEveryParameterNull) {
+  run(*db, db->ddl("CREATE TABLE t (k INTEGER PRIMARY KEY, i INTEGER, s TEXT, u TEXT, b BLOB)"));
+  auto insert = prepared(*db, "INSERT INTO t (k, i, s, u, b) VALUES (?1, ?2, ?3, ?4, ?5)");
+  const std::string buffer = "static";
+  insert->bind_int64(1, 1);
+  insert->bind_int64(2, 42);
+  insert->bind_text_static(3, buffer);
+  insert->bind_text(4, "copied");
+  insert->bind_blob(5, std::string("\0b", 2));
+  EXPECT_EQ(step(*insert), Step::Done);
+  insert->reset_unbound();
+  insert->bind_int64(1, 2);  // the others left unbound: NULL, not the first row's values
+  EXPECT_EQ(step(*insert), Step::Done);
+  insert->reset_unbound();
+  insert->bind_int64(1, 3);
+  insert->bind_int64(2, 7);
+  insert->bind_text_static(3, buffer);
+  EXPECT_EQ(step(*insert), Step::Done);
+
+  auto select = prepared(*db, "SELECT i, s, u, b FROM t ORDER BY k");
+  ASSERT_EQ(step(*select), Step::Row);
+  EXPECT_EQ(select->column_int64(0), 42);
+  EXPECT_EQ(select->column_text(1), "static");
+  EXPECT_EQ(select->column_text(2), "copied");
+  EXPECT_EQ(select->column_text(3), std::string("\0b", 2));
+  ASSERT_EQ(step(*select), Step::Row);
+  for (int c = 0; c < 4; ++c) EXPECT_TRUE(select->is_null(c)) << c;
+  ASSERT_EQ(step(*select), Step::Row);
+  EXPECT_EQ(select->column_int64(0), 7);
+  EXPECT_EQ(select->column_text(1), "static");
+  EXPECT_TRUE(select->is_null(2));
+  EXPECT_TRUE(select->is_null(3));
+  EXPECT_EQ(step(*select), Step::Done);
+}
+
 TEST_P(DatabaseTest, ATransactionIsAllOrNothing) {
   run(*db, db->ddl("CREATE TABLE t (k INTEGER PRIMARY KEY)"));
   auto insert = prepared(*db, "INSERT INTO t (k) VALUES (?1)");
