@@ -19,6 +19,7 @@
 #include <algorithm>
 
 #include "runtime/runtime.h"
+#include "runtime/state_size.h"
 
 namespace iwd::runtime {
 namespace {
@@ -76,14 +77,20 @@ std::vector<T> read_vector(FrameReader& in) {
 
 }  // namespace
 
+std::size_t state_bytes(const Runtime& rt, std::size_t open_items) {
+  std::size_t strings = 0;
+  for (const auto& a : rt.schema().attributes) strings += a.type == SlotType::String ? 1 : 0;
+  std::uint32_t max_stages = 0;
+  for (std::int32_t p = 0; p < rt.rules().process_count; ++p) max_stages = std::max(max_stages, rt.rules().stage_counts[p]);
+  return open_items * (sizeof(ItemFixed) + 8 * (rt.schema().attributes.size() + 3) + 4 * strings + 15 * std::size_t{max_stages} + 32) +
+         rt.agents().size() * 256 + 4 * (rt.items().size() - rt.open_items()) + 1024;
+}
+
 void Runtime::save_state(FrameWriter& out) const {
   const SpecialSlots special(schema_);
-  // Room for the largest items (untouched pages cost nothing), so that it seldom grows.
-  std::uint32_t max_stages = 0;
-  for (std::int32_t p = 0; p < rules_.process_count; ++p) max_stages = std::max(max_stages, rules_.stage_counts[p]);
-  out.reserve(open_count_ * (sizeof(ItemFixed) + 8 * (schema_.attributes.size() + 3) + 4 * special.strings.size() +
-                             15 * std::size_t{max_stages} + 32) +
-              agents_.size() * 256 + 4 * free_items_.size() + 1024);
+  // Room for the largest items, so that it seldom grows (a frame mapped ahead of this size,
+  // server/snapshot_store.h, does not grow at all).
+  out.reserve(state_bytes(*this, open_count_));
   out.u32(kStateVersion);
   out.u32(static_cast<std::uint32_t>(schema_.attributes.size()));
   out.i32(rules_.skill_count);

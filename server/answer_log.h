@@ -67,6 +67,14 @@ class AnswerLog {
     std::string_view kept(std::size_t k) const;
     // The entries by id (a snapshot writes them beside the index's marks, in its order).
     void sort_by_id();
+    // Only the entries `keep` says yes to, in their order.
+    template <typename F>
+    void retain(F keep) {
+      std::size_t n = 0;
+      for (const Entry& e : entries_)
+        if (keep(e)) entries_[n++] = e;
+      entries_.resize(n);
+    }
 
    private:
     friend class AnswerLog;
@@ -78,6 +86,7 @@ class AnswerLog {
   template <typename F>
   View view(F keep) const {
     View v;
+    v.entries_.reserve(entries_.size());
     for (const Entry& e : entries_)
       if (e.length != 0 && keep(e)) v.entries_.push_back(e);
     for (const Chunk& c : chunks_) v.chunks_.push_back(c.bytes);

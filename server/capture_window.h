@@ -52,6 +52,12 @@ class CaptureWindow {
   // The first answers kept of the captures `index` marks (this life's), for a snapshot: they
   // share the log's bytes, so the engine thread copies 24 bytes an answer and no text.
   AnswerLog::View answers_of(const CaptureIndex& index) const;
+  // Every first answer kept, for a snapshot, which keeps those of its index's captures when it
+  // is encoded, off the engine thread (encode_image_head): a copy of 24 bytes an answer and no
+  // lookup in the index here.
+  AnswerLog::View answers() const {
+    return log_.view([](const AnswerLog::Entry&) { return true; });
+  }
   // Captures past the window at `now`, oldest first, at most `max`: their answers dropped,
   // and their marks erased from `index` when their items have ended (an item still open keeps
   // its mark: its source and that it is open). How many were looked at.

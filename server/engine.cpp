@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <unordered_set>
 
+#include "runtime/state_size.h"
 #include "server/views.h"
 #include "stdlib/hash.h"
 #include "stdlib/time.h"
@@ -227,6 +228,14 @@ void Engine::loop() {
     // By itself once the journal since the last snapshot is compact_every lines and at least
     // as many as the open state (docs/api.md, "Snapshots"), and none is being stored.
     const auto open = static_cast<std::int64_t>(session_->runtime().open_items() + session_->runtime().agents().size());
+    const std::int64_t due_at = std::max(options_.compact_every, open);  // lines since the last one
+    if (!failed_ && !frame_asked_ && options_.compact_every > 0 && 2 * lines_since_snapshot_ >= due_at) {
+      // Half way: its frame mapped ahead on the store's thread, for as many open items as
+      // there can be by then (a line opens one item at most).
+      const auto items = static_cast<std::size_t>(std::max<std::int64_t>(open + due_at - lines_since_snapshot_, 0));
+      snapshots_->prepare_frame(runtime::state_bytes(session_->runtime(), items + items / 8));
+      frame_asked_ = true;
+    }
     if (!failed_ && !commit.snapshot && options_.compact_every > 0 && lines_since_snapshot_ >= options_.compact_every &&
         lines_since_snapshot_ >= open && !snapshots_->busy()) {
       try {
@@ -517,15 +526,21 @@ Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch, Answer* waiter)
     const auto began = std::chrono::steady_clock::now();
     window_.expire(now, captured_, SIZE_MAX);  // the snapshot keeps only what the window still needs
     const auto expired = std::chrono::steady_clock::now();
-    job->state = capture_state(session_->runtime(), captured_, window_.answers_of(captured_));
+    AnswerLog::View answers = window_.answers();
+    const auto viewed = std::chrono::steady_clock::now();
+    std::size_t prepared = 0;  // the frame's bytes mapped ahead (0: none)
+    job->state = capture_state(session_->runtime(), captured_, std::move(answers), snapshots_->take_frame(&prepared));
     mark_snapshot(*job);
     if (snapshot_trace_on()) {
       const auto ms = [](auto from, auto to) { return std::chrono::duration<double, std::milli>(to - from).count(); };
-      snapshot_trace("engine", fmt::format("state captured in {:.1f} ms (window expired in {:.1f} ms; {} items, {} agents, "
-                                           "frame {} bytes, {} marks, {} answers)",
+      snapshot_trace("engine", fmt::format("state captured in {:.1f} ms (window expired in {:.1f} ms, answers viewed in "
+                                           "{:.1f} ms, frame written in {:.1f} ms into {}, index copied in {:.1f} ms; "
+                                           "{} items, {} agents, frame {} bytes, {} marks, {} answers)",
                                            ms(began, std::chrono::steady_clock::now()), ms(began, expired),
-                                           job->state.items, job->state.agents, job->state.frame.size(),
-                                           job->state.captured.size(), job->state.answers.size()));
+                                           ms(expired, viewed), job->state.frame_ms,
+                                           prepared ? fmt::format("{} bytes mapped ahead", prepared) : std::string("a new mapping"),
+                                           job->state.index_ms, job->state.items, job->state.agents,
+                                           job->state.frame.size(), job->state.captured.size(), job->state.answers.size()));
     }
     if (batch_snapshot_) {  // a later snapshot in the batch covers what the earlier one did, and more
       job->waiters = std::move(batch_snapshot_->waiters);
@@ -538,6 +553,7 @@ Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch, Answer* waiter)
                                        store->committed(job, ok, covered, error);
                                      }};
     lines_since_snapshot_ = 0;
+    frame_asked_ = false;
   }
   Reply r{200, ojson{{"snapshot_at", stdlib::format_instant(stdlib::Instant{now})},
                      {"agents", job->state.agents},

@@ -272,6 +272,7 @@ class Engine {
   bool recovering_ = false;
   EngineOptions options_;
   std::int64_t lines_since_snapshot_ = 0;
+  bool frame_asked_ = false;  // the next automatic snapshot's frame asked of the store (SnapshotStore::prepare_frame)
   // Each capture's body by id, as a hash of its canonical JSON, while its item is open and
   // for the idempotency window (engine_capture.cpp: the same body again is answered as the
   // first was, another body of an open item with 409). Rebuilt from the snapshot and the

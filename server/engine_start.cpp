@@ -244,7 +244,7 @@ bool Engine::recover(Ruleset initial, std::string* error) {
       SnapshotJob job;
       job.at = at;
       job.rules_key = rules_.key;
-      job.state = capture_state(session_->runtime(), captured_, window_.answers_of(captured_));
+      job.state = capture_state(session_->runtime(), captured_, window_.answers());
       mark_snapshot(job);
       const auto covered = journal_.last_seq(error);
       if (!covered) return false;

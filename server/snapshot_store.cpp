@@ -6,7 +6,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <limits>
+#include <new>
 #include <thread>
+#include <utility>
 
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -188,12 +190,21 @@ void SnapshotStore::loop() {
   idle_.notify_all();
   for (;;) {
     std::shared_ptr<SnapshotJob> job;
+    std::size_t frame = 0;
     {
       std::unique_lock<std::mutex> lock(mu_);
-      wake_.wait(lock, [this] { return stopping_ || !queue_.empty(); });
-      if (queue_.empty()) return;
-      job = std::move(queue_.front());
-      queue_.pop_front();
+      wake_.wait(lock, [this] { return stopping_ || !queue_.empty() || frame_wanted_ > 0; });
+      if (queue_.empty() && (stopping_ || frame_wanted_ == 0)) return;
+      if (queue_.empty()) {
+        frame = std::exchange(frame_wanted_, 0);
+      } else {
+        job = std::move(queue_.front());
+        queue_.pop_front();
+      }
+    }
+    if (!job) {
+      prepare(frame);
+      continue;
     }
     settle(job->state.frame.size());
     std::string error;
@@ -203,6 +214,42 @@ void SnapshotStore::loop() {
     job.reset();  // its capture's memory, before the store says it is idle
     drop(nullptr);
   }
+}
+
+void SnapshotStore::prepare_frame(std::size_t bytes) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (bytes <= frame_bytes_ || bytes <= frame_wanted_) return;
+    frame_wanted_ = bytes;
+  }
+  wake_.notify_all();
+}
+
+runtime::FrameBuffer SnapshotStore::take_frame(std::size_t* bytes) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (bytes) *bytes = frame_bytes_;
+  frame_bytes_ = 0;
+  return std::move(frame_);
+}
+
+void SnapshotStore::prepare(std::size_t bytes) {
+  const auto began = std::chrono::steady_clock::now();
+  runtime::FrameBuffer frame;
+  try {
+    frame.reserve(bytes);  // mapped and populated (runtime/state_frame.h)
+  } catch (const std::bad_alloc&) {
+    if (snapshot_trace_on()) snapshot_trace("snapshot", fmt::format("no frame of {} bytes could be mapped ahead", bytes));
+    return;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (bytes > frame_bytes_) {
+      std::swap(frame, frame_);  // the smaller one, if any, unmapped below (outside the lock)
+      frame_bytes_ = bytes;
+    }
+  }
+  if (snapshot_trace_on())
+    snapshot_trace("snapshot", fmt::format("a frame of {} bytes mapped ahead in {:.1f} ms", bytes, ms_since(began)));
 }
 
 // Step 3; a step that fails leaves the rest for the next snapshot to delete.

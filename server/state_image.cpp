@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cassert>
+#include <chrono>
 #include <cstring>
 #include <unordered_map>
 
@@ -256,17 +257,27 @@ class HeadReader {
 
 }  // namespace
 
-StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured, AnswerLog::View answers) {
+StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured, AnswerLog::View answers,
+                           runtime::FrameBuffer frame) {
+  using Clock = std::chrono::steady_clock;
+  const auto ms = [](Clock::time_point from, Clock::time_point to) {
+    return std::chrono::duration<double, std::milli>(to - from).count();
+  };
   StateCapture c;
   // Before anything is copied: no number the capture names is reused until it is encoded.
   c.reader = std::make_unique<runtime::StringPool::Reader>(rt.pool().reader());
   c.answers = std::move(answers);
   c.pool_size = rt.pool().size();
+  const auto began = Clock::now();
   runtime::FrameWriter out(c.pool_size);
+  if (frame.size() == 0) out.bytes() = std::move(frame);  // save_state's reserve keeps it when it is large enough
   rt.save_state(out);
   c.frame = std::move(out.bytes());
   c.marks = std::move(out.marks());
+  const auto framed = Clock::now();
   c.captured = captured;
+  c.frame_ms = ms(began, framed);
+  c.index_ms = ms(framed, Clock::now());
   c.agents = rt.agents().size();
   c.items = rt.open_items();
   return c;
@@ -289,7 +300,12 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool, 
       bytes += pool.view(id).size();
     }
   // The answers in the index's order (by id): each mark's, if kept (of two captures of the id
-  // at the mark's instant, the later: this life's), its entry's number or none.
+  // at the mark's instant, the later: this life's), its entry's number or none. Only the
+  // answers of the index's captures (CaptureWindow::answers gives them all).
+  c.answers.retain([&c](const AnswerLog::Entry& e) {
+    const CaptureMark* mark = c.captured.find(e.id);
+    return mark && mark->at == e.at;
+  });
   c.answers.sort_by_id();
   std::vector<std::size_t> answer_of;  // by mark, in the index's order
   answer_of.reserve(c.captured.size());

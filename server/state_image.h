@@ -146,15 +146,22 @@ struct StateCapture {
   runtime::FrameBuffer frame;        // Runtime::save_state
   std::vector<std::uint64_t> marks;  // the ids the frame names (runtime::FrameWriter::marks)
   CaptureIndex captured;             // a copy of the idempotency index
-  // The first answers of the index's captures still in the window (server/capture_window.h).
+  // The first answers of the index's captures still in the window (server/capture_window.h),
+  // or of more captures: encode_image_head keeps those the index marks at their instant.
   AnswerLog::View answers;
   std::uint32_t pool_size = 0;       // every id above is below it
   std::size_t agents = 0, items = 0;
   // Held from the copy until encode_image_head has read the strings (off the engine thread):
   // the numbers of ids the engine releases meanwhile are not given to other strings.
   std::unique_ptr<runtime::StringPool::Reader> reader;
+  // Where the copy's time went (ms; IWD_TRACE_SNAPSHOT): the runtime's state into the frame,
+  // the index copied.
+  double frame_ms = 0, index_ms = 0;
 };
-StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured, AnswerLog::View answers = {});
+// `frame`: one to write into (SnapshotStore::take_frame: mapped ahead, nothing written in it
+// yet), or none (mapped by the copy). The bytes are the same either way.
+StateCapture capture_state(const runtime::Runtime& rt, const CaptureIndex& captured, AnswerLog::View answers = {},
+                           runtime::FrameBuffer frame = {});
 
 // The image of a capture, in two pieces to be stored one after the other: this head, then
 // `capture.frame` as it is. The head: "IWDSNAP2", the format (6), the strings the capture

@@ -12,6 +12,9 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <filesystem>
+#include <thread>
+#include <unistd.h>
 #include <random>
 #include <set>
 #include <sstream>
@@ -20,6 +23,8 @@
 #include "server/ruleset.h"
 #include "server/capture_window.h"
 #include "server/state_image.h"
+#include "server/snapshot_store.h"
+#include "runtime/state_size.h"
 #include "stdlib/time.h"
 
 namespace iwd::server {
@@ -292,6 +297,140 @@ TEST(SnapshotState, AFrameBufferGrowsKeepingItsBytes) {
   runtime::FrameBuffer moved = std::move(buffer);
   EXPECT_EQ(moved.view(), expected);
   EXPECT_EQ(buffer.size(), 0u);
+}
+
+// A's image as a snapshot stores it: the head, then the frame.
+std::string image_of(StateCapture capture, const runtime::StringPool& pool) {
+  return encode_image_head(capture, pool) + std::string(capture.frame.view());
+}
+
+// A world of `items` open items more than the script's (each about 330 bytes of frame: 5,000
+// of them are more than the 1 MiB a frame is mapped in at least), its index marking them.
+std::unique_ptr<World> crowded_world(int items, CaptureIndex* captured) {
+  auto a = std::make_unique<World>(runtime::Policy::LongestIdle, kStart);
+  Script script(11);
+  for (int n = 0; n < 300; ++n) a->session->apply_text(script.next(a->session->runtime()));
+  const std::string at = stdlib::format_instant(stdlib::Instant{a->session->now()});
+  for (int k = 0; k < items; ++k) {
+    const std::string id = "C" + std::to_string(k);
+    EXPECT_EQ(a->session->apply_text(fmt::format(R"({{"at":"{}","capture":{{"id":"{}","department":"{}","deal_value":{}}}}})", at,
+                                                 id, k % 2 ? "Sales" : "Finance", k)).error, "");
+    captured->set(a->pool.intern_item(id), CaptureMark{static_cast<std::uint64_t>(k), runtime::ItemState::None,
+                                                       CaptureMark::kSourceNone, a->session->now()});
+  }
+  return a;
+}
+
+// The engine's copy writes into a frame mapped ahead (SnapshotStore::prepare_frame): the bytes
+// are a fresh capture's, from a frame large enough, from one too small (it grows), and when the
+// frame handed over holds bytes already (it is not written into: a fresh one is mapped).
+TEST(SnapshotState, ACaptureIntoAFrameMappedAheadIsByteForByteAFreshOne) {
+  CaptureIndex captured;
+  auto a = crowded_world(5'000, &captured);
+  const runtime::Runtime& rt = a->session->runtime();
+  const StateCapture fresh = capture_state(rt, captured);
+  ASSERT_GT(fresh.frame.size(), std::size_t{1} << 20);
+  const std::string image = image_of(capture_state(rt, captured), a->pool);
+  EXPECT_LE(fresh.frame.size(), runtime::state_bytes(rt, rt.open_items()));
+  for (const std::size_t ahead : {runtime::state_bytes(rt, rt.open_items()), std::size_t{1} << 20, std::size_t{0}}) {
+    runtime::FrameBuffer frame;
+    if (ahead > 0) frame.reserve(ahead);
+    else std::memcpy(frame.extend(5), "bytes", 5);  // written already
+    StateCapture into = capture_state(rt, captured, {}, std::move(frame));
+    EXPECT_EQ(into.frame.view(), fresh.frame.view()) << ahead;
+    EXPECT_EQ(into.marks, fresh.marks) << ahead;
+    EXPECT_EQ(image_of(std::move(into), a->pool), image) << ahead;
+  }
+}
+
+// The store maps a frame ahead on its thread, after a snapshot it stored and after one whose
+// batch failed alike; a capture into it stores the image a fresh capture gives. A request for
+// less than the frame prepared keeps it.
+TEST(SnapshotState, AFrameMappedAheadAfterASnapshotStoredOrFailedGivesAFreshCapturesImage) {
+  CaptureIndex captured;
+  auto a = crowded_world(5'000, &captured);
+  const runtime::Runtime& rt = a->session->runtime();
+  const std::string image = image_of(capture_state(rt, captured), a->pool);
+  const auto dir = std::filesystem::temp_directory_path() / fmt::format("iwd-frame-ahead-{}", ::getpid());
+  std::filesystem::create_directories(dir);
+  std::string error;
+  {
+    auto journal = Journal::open(dir.string(), JournalFault{}, &error);
+    ASSERT_TRUE(journal) << error;
+    GroupCommitter committer(*journal);
+    SnapshotStore store(committer, a->pool);
+    std::size_t bytes = 1;
+    EXPECT_EQ(store.take_frame(&bytes).size(), 0u);
+    EXPECT_EQ(bytes, 0u);  // none asked
+    const std::size_t want = runtime::state_bytes(rt, rt.open_items());
+    const auto taken = [&store](std::size_t* got) {
+      runtime::FrameBuffer frame;
+      for (*got = 0; *got == 0;) {  // the store's thread maps it meanwhile
+        frame = store.take_frame(got);
+        if (*got == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      }
+      return frame;
+    };
+    const auto stored = [&](bool ok) {
+      auto job = std::make_shared<SnapshotJob>();
+      job->at = a->session->now();
+      job->rules_key = a->rules.key;
+      store.prepare_frame(want);
+      store.prepare_frame(want / 2);  // less: the frame asked stays
+      std::size_t got = 0;
+      runtime::FrameBuffer frame = taken(&got);
+      EXPECT_EQ(got, want);
+      EXPECT_EQ(frame.size(), 0u);
+      job->state = capture_state(rt, captured, {}, std::move(frame));
+      bool answered = false, stored_ok = false;
+      job->waiters.push_back([&](bool done, const std::string&) { answered = true, stored_ok = done; });
+      store.expect(job);
+      store.committed(job, ok, 0, ok ? "" : "the batch failed");
+      store.finish();
+      EXPECT_TRUE(answered);
+      EXPECT_EQ(stored_ok, ok);
+    };
+    stored(true);
+    auto latest = journal->latest_snapshot(&error);
+    ASSERT_TRUE(latest) << error;
+    EXPECT_EQ(latest->image, image);
+    stored(false);  // after one stored: given up, its frame unmapped
+    stored(true);   // after one that failed
+    latest = journal->latest_snapshot(&error);
+    ASSERT_TRUE(latest) << error;
+    EXPECT_EQ(latest->image, image);
+  }
+  std::filesystem::remove_all(dir);
+}
+
+// The engine's copy hands every first answer of the window over (CaptureWindow::answers) and
+// the image keeps those of its index's captures only, as when the copy picked them
+// (answers_of): not another capture's of an id the index marks at one instant (here the mark
+// is of A's first capture, the window has a later one), nor one of an id no longer marked.
+TEST(SnapshotState, TheImageKeepsTheAnswersOfItsIndexsCapturesOnly) {
+  World a(runtime::Policy::LongestIdle, kStart);
+  CaptureWindow window;
+  CaptureIndex index;
+  const std::uint32_t again = a.pool.intern_item("A"), gone = a.pool.intern_item("B"), kept = a.pool.intern_item("C");
+  window.captured(again, "A", kStart, R"({"id":"A","life":1})");
+  window.captured(gone, "B", kStart + 1, R"({"id":"B"})");
+  window.captured(kept, "C", kStart + 2, R"({"id":"C"})");
+  window.captured(again, "A", kStart + 3, R"({"id":"A","life":2})");
+  index.set(again, CaptureMark{1, runtime::ItemState::None, CaptureMark::kSourceNone, kStart});
+  index.set(kept, CaptureMark{3, runtime::ItemState::Completed, CaptureMark::kSourceNone, kStart + 2});
+  ASSERT_EQ(window.answers().size(), 4u);
+  ASSERT_EQ(window.answers_of(index).size(), 2u);
+  const std::string picked = image_of(capture_state(a.session->runtime(), index, window.answers_of(index)), a.pool);
+  EXPECT_EQ(image_of(capture_state(a.session->runtime(), index, window.answers()), a.pool), picked);
+  CaptureIndex loaded;
+  std::vector<LoadedAnswer> answers;
+  World b(runtime::Policy::LongestIdle, kStart);
+  ASSERT_EQ(load_image(picked, b.session->runtime(), &loaded, &answers), "");
+  ASSERT_EQ(answers.size(), 2u);
+  for (const LoadedAnswer& x : answers) {
+    const std::string id(b.pool.view(x.id));
+    EXPECT_EQ(x.text(id, id == "A" ? kStart : kStart + 2), id == "A" ? R"({"id":"A","life":1})" : R"({"id":"C"})");
+  }
 }
 
 // Damage is refused with a reason, not loaded half-way.
