@@ -2,6 +2,7 @@
 
 #include <sys/mman.h>
 
+#include <algorithm>
 #include <new>
 
 namespace iwd::runtime {
@@ -10,6 +11,22 @@ namespace {
 constexpr std::size_t kUnit = std::size_t{1} << 20;  // mappings in whole MiB
 
 std::size_t rounded(std::size_t n) { return (n + kUnit - 1) / kUnit * kUnit; }
+
+// Populates [p, p + n) a MiB a call (MADV_POPULATE_WRITE), or page by page where the kernel
+// has no such advice (before Linux 5.14). Not in one call (MAP_POPULATE): that holds the
+// process's mmap lock for the whole mapping (10-34 ms for 42 MB on the VM of bench/RESULTS.md),
+// and a thread that maps or unmaps memory meanwhile waits for all of it (the engine's, when the
+// snapshot store maps a frame ahead on its thread: a pass of 16 ms at that instant).
+void populate(char* p, std::size_t n) {
+#ifdef MADV_POPULATE_WRITE
+  const int advice = MADV_POPULATE_WRITE;
+#else
+  const int advice = 23;  // MADV_POPULATE_WRITE (Linux 5.14), where the headers are older
+#endif
+  for (std::size_t at = 0; at < n; at += kUnit)
+    if (madvise(p + at, std::min(kUnit, n - at), advice) != 0)
+      for (std::size_t page = at; page < std::min(at + kUnit, n); page += 4096) p[page] = 0;  // fresh pages: zero already
+}
 
 }  // namespace
 
@@ -30,11 +47,12 @@ FrameBuffer& FrameBuffer::operator=(FrameBuffer&& o) noexcept {
 void FrameBuffer::reserve(std::size_t bytes) {
   if (bytes <= capacity_) return;
   const std::size_t capacity = rounded(bytes);
-  // The first mapping is populated at once (one call, where touching each 4 KiB page would
+  // The first mapping is populated at once (a call a MiB, where touching each 4 KiB page would
   // fault on the engine thread); a growth is not (it is rare: the first one is sized).
   void* p = data_ ? mremap(data_, capacity_, capacity, MREMAP_MAYMOVE)
-                  : mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+                  : mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (p == MAP_FAILED) throw std::bad_alloc();
+  if (!data_) populate(static_cast<char*>(p), capacity);
   data_ = static_cast<char*>(p);
   capacity_ = capacity;
 }
