@@ -1,6 +1,13 @@
 """What bench/fixed_rate_postgresql.py, bench/recovery_postgresql.py and bench/nodes_postgresql.py
 share (issue 18's figures): `iwd serve` started on a PostgreSQL cluster of tests/cli/pg_cluster.py,
-bench/fixed_rate run against it, the CPU time of a process tree read from /proc."""
+bench/fixed_rate run against it, the CPU time of a process tree read from /proc.
+
+The cluster is prepared as one in service unless a script is given --fresh-cluster (removed from
+sys.argv here, before the scripts read their positional arguments): see prepare_in_service. A
+fresh cluster (initdb's defaults, no checkpoint yet) creates and zero-fills a new 16 MB WAL
+segment each time the WAL reaches the next one, about every 1.5 s at 10,000 durable creates/s
+with the history on, and the commit waiting on it takes 13-17 ms on an idle machine (issue 18,
+bench/RESULTS.md's w6 section); a cluster in service recycles old segments instead."""
 import json
 import os
 import shutil
@@ -19,6 +26,53 @@ RULES = os.path.join(ROOT, "examples", "enterprise.iwd")
 # A create of bench/load/create.lua's kind, its id unique to the run and the request.
 BODY = '{"id":"f{run}-{id}","department":"Sales","segment":"Silver"}'
 TICKS = os.sysconf("SC_CLK_TCK")
+FRESH_CLUSTER = "--fresh-cluster" in sys.argv
+if FRESH_CLUSTER:
+    sys.argv = [a for a in sys.argv if a != "--fresh-cluster"]
+# min_wal_size of a prepared cluster: sized for 10,000 creates/s with the history on (about 12 MB of
+# WAL a second): over a minute of WAL kept in recycled segments between checkpoints.
+IN_SERVICE_MIN_WAL = "1GB"
+
+
+def prepare_in_service(cluster, min_wal_size=IN_SERVICE_MIN_WAL):
+    """CLUSTER made like one in service, as an operator running at this rate would: min_wal_size set
+    to MIN_WAL_SIZE, then that much WAL written (a small insert and a segment switch for each
+    segment, which makes the next segment, zero-filled, as a cluster's first pass over its WAL
+    does) and a CHECKPOINT, which keeps those segments, renamed, as the ones to come
+    (min_wal_size's floor), so a run writes into recycled segments instead of new ones. Returns
+    the number of segments in pg_wal afterwards."""
+    cluster.sql(f"ALTER SYSTEM SET min_wal_size = '{min_wal_size}'")
+    cluster.sql("SELECT pg_reload_conf()")
+    segments = int(cluster.query(f"SELECT pg_size_bytes('{min_wal_size}') / "
+                                 "pg_size_bytes(current_setting('wal_segment_size'))")[0])
+    cluster.sql("CREATE TABLE iwd_wal_warmup (n int)")
+    cluster.sql(f"DO $$ BEGIN FOR i IN 1..{segments} LOOP INSERT INTO iwd_wal_warmup VALUES (i); "
+                "PERFORM pg_switch_wal(); END LOOP; END $$")
+    cluster.sql("DROP TABLE iwd_wal_warmup")
+    if cluster.query("SHOW min_wal_size")[0] != min_wal_size:
+        raise SystemExit(f"min_wal_size not {min_wal_size} after the reload")
+    cluster.sql("CHECKPOINT")
+    have = int(cluster.query("SELECT count(*) FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$'")[0])
+    if have < segments:
+        raise SystemExit(f"the prepared cluster kept {have} WAL segments, not {segments}")
+    return have
+
+
+def new_cluster():
+    """A cluster of tests/cli/pg_cluster.py, prepared as one in service unless --fresh-cluster was
+    given; says which on stdout."""
+    cluster = Cluster()
+    if FRESH_CLUSTER:
+        print("cluster: fresh (initdb's defaults: min_wal_size 80MB, no checkpoint yet; --fresh-cluster)", flush=True)
+    else:
+        try:
+            have = prepare_in_service(cluster)
+        except BaseException:
+            cluster.close()
+            raise
+        print(f"cluster: prepared as in service (min_wal_size {IN_SERVICE_MIN_WAL}, that much WAL written then "
+              f"CHECKPOINT: {have} segments in pg_wal)", flush=True)
+    return cluster
 
 
 def store_url(cluster, database):
@@ -136,9 +190,10 @@ def with_cpu(cluster, pids, measure):
 
 def alternate(rounds, cases, run, show):
     """RUN(cluster, folder, round, case) for each case in turn, ROUNDS times, on one PostgreSQL
-    cluster of its own; SHOW(round, case, result, load average before) printed after each. Returns
-    {case: [result of each round]}; the cluster stopped and the folder removed at the end."""
-    cluster, folder, results = Cluster(), temporary_folder(), {}
+    cluster of its own (new_cluster()); SHOW(round, case, result, load average before) printed
+    after each. Returns {case: [result of each round]}; the cluster stopped and the folder removed
+    at the end."""
+    cluster, folder, results = new_cluster(), temporary_folder(), {}
     try:
         for r in range(rounds):
             for case in cases:

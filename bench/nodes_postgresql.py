@@ -8,7 +8,10 @@ nodes take shows their throughput (the achieved rate) with latency growing. Ever
 nodes, PostgreSQL, the generator) on this machine. Prints each run (achieved creates/s, p50/p99,
 non-2xx and errors, the nodes' and PostgreSQL's CPU per create) and the medians.
 Usage: bench/nodes_postgresql.py [IWD] [FIXED_RATE] [ROUNDS] [SECONDS] [RATES, comma-separated]
-       [HISTORY: on|off] [CONNECTIONS]"""
+       [HISTORY: on|off] [CONNECTIONS] [--fresh-cluster]
+The cluster is prepared as one in service (fixed_rate_lib.prepare_in_service: min_wal_size 1GB, that much
+WAL written, then CHECKPOINT, so runs write into recycled WAL segments); --fresh-cluster (anywhere among the
+arguments) keeps initdb's defaults instead, which zero-fill a new segment every 1.5-3 s at 10,000 creates/s."""
 import json
 import os
 import socket

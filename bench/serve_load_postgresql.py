@@ -4,7 +4,10 @@ alternated in rounds (bench/serve_load.sh on a PostgreSQL 15 cluster of its own,
 database each run): the history's cost on PostgreSQL. Prints each run's creates/s, p99 and
 server CPU per create, then the medians. IWD may name several binaries, comma-separated (a
 build before a change and after it): each round runs each of them, history off and on.
-Usage: bench/serve_load_postgresql.py [IWD[,IWD...]] [ROUNDS] [SECONDS]"""
+Usage: bench/serve_load_postgresql.py [IWD[,IWD...]] [ROUNDS] [SECONDS] [--fresh-cluster]
+The cluster is prepared as one in service (fixed_rate_lib.prepare_in_service: min_wal_size 1GB, that much
+WAL written, then CHECKPOINT, so runs write into recycled WAL segments); --fresh-cluster (anywhere among the
+arguments) keeps initdb's defaults instead, which zero-fill a new segment every 1.5-3 s at 10,000 creates/s."""
 import json
 import os
 import re
@@ -14,7 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "cli"))
-from pg_cluster import Cluster  # noqa: E402
+from fixed_rate_lib import new_cluster  # noqa: E402  (strips --fresh-cluster from sys.argv)
 
 IWDS = (sys.argv[1] if len(sys.argv) > 1 else "build/bin/iwd").split(",")
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -36,7 +39,7 @@ def run(cluster, iwd, history, name):
     return rate, p99_ms, cpu
 
 
-cluster = Cluster()
+cluster = new_cluster()
 results = {(i, h): [] for i in range(len(IWDS)) for h in (False, True)}
 try:
     for r in range(ROUNDS):

@@ -8,7 +8,10 @@ database per run (bench/fixed_rate_lib.py). Each server runs with IWD_TRACE_SNAP
 the steps on the committer (how many, the longest, their sum) and on the snapshot's own
 connection, the longest batch transaction. A third case, the after binary with `compact_every: 0`
 (no snapshot in the run), history off, is the floor the machine allows at the time.
-Usage: bench/snapshot_stall_postgresql.py BEFORE_IWD AFTER_IWD [FIXED_RATE] [ROUNDS] [SECONDS] [RATE] [CONNECTIONS]"""
+Usage: bench/snapshot_stall_postgresql.py BEFORE_IWD AFTER_IWD [FIXED_RATE] [ROUNDS] [SECONDS] [RATE] [CONNECTIONS] [--fresh-cluster]
+The cluster is prepared as one in service (fixed_rate_lib.prepare_in_service: min_wal_size 1GB, that much
+WAL written, then CHECKPOINT, so runs write into recycled WAL segments); --fresh-cluster (anywhere among the
+arguments) keeps initdb's defaults instead, which zero-fill a new segment every 1.5-3 s at 10,000 creates/s."""
 import os
 import re
 import sys
