@@ -32,6 +32,7 @@
 #include "server/store_lease.h"
 #include "server/workspaces.h"
 #include "tools/iwd/commands.h"
+#include "tools/iwd/lazy_libraries.h"
 
 namespace iwd::cli {
 namespace {
@@ -84,6 +85,12 @@ int open_postgresql_store(const std::string& store, const std::string& data, con
 bool loopback(const std::string& host) { return host == "127.0.0.1" || host == "localhost" || host == "::1"; }
 
 int run_serve(const ServeOptions& opts) {
+  // Every library opened now: one missing or broken stops the start (exit 2, named), not the
+  // server in the middle of the first request that calls it (tools/iwd/lazy_libraries.h).
+  if (const char* why = nullptr; !cli::open_lazy_libraries(&why)) {
+    std::cerr << "iwd serve: cannot load a library: " << (why ? why : "unknown error") << "\n";
+    return kExitUsage;  // an environment problem, as a lazy stub's (lazy_libraries.cpp)
+  }
   server::ServerConfig config;
   std::string error;
   if (!opts.config.empty()) {

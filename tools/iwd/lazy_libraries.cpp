@@ -2,6 +2,8 @@
 // cmake/lazy_stubs.py writes for them (see there). A stub's slot is three words: the function
 // (at first the stub's binding code), the library's number in iwd_lazy_libraries, the
 // function's name.
+#include "tools/iwd/lazy_libraries.h"
+
 #if defined(IWD_LAZY_LIBRARIES)  // tools/iwd/CMakeLists.txt: the stubs are x86-64 only
 #include <dlfcn.h>
 #include <unistd.h>
@@ -44,5 +46,22 @@ extern "C" void* iwd_lazy_bind(void** slot) {
   __atomic_store_n(slot, f, __ATOMIC_RELEASE);
   return f;
 }
+
+bool iwd::cli::open_lazy_libraries(const char** error) {
+  for (std::size_t lib = 0; iwd_lazy_libraries[lib] && lib < kMaxLibraries; ++lib) {
+    if (handles[lib].load(std::memory_order_acquire)) continue;
+    void* handle = ::dlopen(iwd_lazy_libraries[lib], RTLD_LAZY | RTLD_LOCAL);
+    if (!handle) {
+      *error = dlerror();
+      return false;
+    }
+    handles[lib].store(handle, std::memory_order_release);
+  }
+  return true;
+}
+
+#else
+
+bool iwd::cli::open_lazy_libraries(const char**) { return true; }
 
 #endif  // IWD_LAZY_LIBRARIES
