@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <system_error>
 #include <thread>
 
 #include "compiler/driver/compilation.h"
@@ -146,7 +147,13 @@ LoadResult load_rules(const std::string& path, runtime::StringPool& pool, const 
           if (t.joinable()) t.join();
         }
       } jit_setup;
-      if (options.jit) jit_setup.t = std::thread([] { JitProgram::host_target(); });
+      if (options.jit) {
+        try {
+          jit_setup.t = std::thread([] { JitProgram::host_target(); });
+        } catch (const std::system_error&) {
+          // No thread to be had (a process's limit): load_bundle sets the JIT up on this one.
+        }
+      }
       std::string bytes;
       if (!read_all(probe, &bytes)) {
         out.error = fmt::format("cannot read '{}'", path);
