@@ -6,7 +6,9 @@
 // 1, 2, 4, ... kMaxRows rows are prepared once each, as first needed; n rows take the largest
 // that fit, then the rest. 64 rows (16 before): a batch of `iwd serve`'s creates (about 33 a
 // transaction under bench/serve_load.sh) in two statements rather than three, a checkpoint's
-// items in a quarter of the statements (64 x 19 parameters, under SQLite's 32,766). After a
+// items in a quarter of the statements. At most 64 x 19 parameters (a history row's columns;
+// a checkpoint's item row has 12): under SQLite's 32,766 since 3.32, which the build requires
+// (999 before it). After a
 // run every parameter is unbound in one pass (Statement::reset_unbound): each run binds all.
 #pragma once
 
