@@ -545,10 +545,11 @@ TEST(Interp, ShareAgesInCalendarTimeAreTheSameAskedAgain) {
 // the open time up to it), for clocks from a millisecond to a century long, starts in and out
 // of open hours, near the ends of the years business_time counts and of add_business's search,
 // shares from 0 to 1.5 (past the due instant, the long way).
-TEST(Interp, ShareAgesInTheSlaCalendarAreThatPartOfItsOpenTime) {
-  const auto rules = check_text(
-      "calendar office { timezone \"America/New_York\"  mon..fri 09:00-12:00, 13:00-17:30  sat 10:00-11:00  "
-      "closed 2026-01-19 }\ndefault process P { sla 8h in office }\n");
+// One calendar's clocks (CALENDAR: the body of `calendar office { ... }`); `starts`: more
+// instants to start clocks at (near its daylight-saving changes, say).
+void expect_share_ages_are_the_long_ways(const std::string& calendar, const std::vector<std::int64_t>& starts) {
+  SCOPED_TRACE(calendar);
+  const auto rules = check_text("calendar office { " + calendar + " }\ndefault process P { sla 8h in office }\n");
   ASSERT_TRUE(rules->ok()) << rules->first_problem();
   const Interpreter interp(*rules->program);
   const stdlib::BusinessCalendar& cal = interp.calendar(0);
@@ -574,6 +575,11 @@ TEST(Interp, ShareAgesInTheSlaCalendarAreThatPartOfItsOpenTime) {
     const std::int64_t window = 1 + static_cast<std::int64_t>(rng() % (rng() % 2 ? 3 * 3'600'000 : 40 * kDay));
     clocks.push_back({start, window});
   }
+  for (const std::int64_t start : starts)
+    for (int i = 0; i < 40; ++i) {
+      const std::int64_t from = start + static_cast<std::int64_t>(rng() % (2 * kDay)) - kDay;
+      clocks.push_back({from, 1 + static_cast<std::int64_t>(rng() % (rng() % 2 ? 6 * 3'600'000 : 5 * kDay))});
+    }
   for (const std::int64_t window : {std::int64_t{1}, std::int64_t{8 * 3'600'000}, 30 * kDay}) {
     for (const std::int64_t start : {first, first + 3 * kDay + 17, end - 3 * kDay, end - 40 * kDay + 5}) clocks.push_back({start, window});
     clocks.push_back({first - 2 * kDay, window});  // before the counted years
@@ -593,6 +599,25 @@ TEST(Interp, ShareAgesInTheSlaCalendarAreThatPartOfItsOpenTime) {
           << "start " << in.start << ", window " << in.window << ", share " << share;
     }
   }
+}
+
+TEST(Interp, ShareAgesInTheSlaCalendarAreThatPartOfItsOpenTime) {
+  // 2026-03-29 01:00 UTC (Berlin springs forward at 02:00 local) and 2026-10-25 01:00 UTC (it
+  // falls back at 03:00 local); 2026-03-08 and 2026-11-01 in New York.
+  const std::vector<std::int64_t> dst = {1774746000000, 1792890000000, 1772953200000, 1793512800000};
+  expect_share_ages_are_the_long_ways(
+      "timezone \"America/New_York\"  mon..fri 09:00-12:00, 13:00-17:30  sat 10:00-11:00  closed 2026-01-19", dst);
+  if (HasFatalFailure()) return;
+  // Open across the night in Berlin, the hours the clocks change in included.
+  expect_share_ages_are_the_long_ways("timezone \"Europe/Berlin\"  mon..sun 01:00-04:00  sun 22:00-02:00", dst);
+  if (HasFatalFailure()) return;
+  // Open an hour a week, the hour that does not exist on the day Berlin springs forward (and
+  // happens twice when it falls back), some of those Sundays closed, some special days open:
+  // long stretches closed. (A calendar of special days alone is refused: it has no weekly hours.)
+  expect_share_ages_are_the_long_ways(
+      "timezone \"Europe/Berlin\"  sun 02:00-03:00  closed 2026-01-11, 2026-01-18, 2026-01-25  "
+      "2026-01-07 09:00-17:00  2026-02-14 10:00-12:00  2026-10-24 23:00-23:30",
+      dst);
 }
 
 }  // namespace
