@@ -43,10 +43,7 @@ void CaptureWindow::restored(CaptureIndex& index, std::int64_t at, std::vector<L
 }
 
 AnswerLog::View CaptureWindow::answers_of(const CaptureIndex& index) const {
-  return log_.view([&index](const AnswerLog::Entry& e) {
-    const CaptureMark* mark = index.find(e.id);
-    return mark && mark->at == e.at;
-  });
+  return log_.view([&index](const AnswerLog::Entry& e) { return answer_of_marked_capture(index, e); });
 }
 
 std::size_t CaptureWindow::expire(std::int64_t now, CaptureIndex& index, std::size_t max) {

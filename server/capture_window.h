@@ -49,8 +49,10 @@ class CaptureWindow {
   std::optional<std::string> answer(std::uint32_t id, std::string_view id_text, std::int64_t at) const {
     return log_.find(id, id_text, at);
   }
-  // The first answers kept of the captures `index` marks (this life's), for a snapshot: they
-  // share the log's bytes, so the engine thread copies 24 bytes an answer and no text.
+  // The first answers kept of the captures `index` marks (this life's: answer_of_marked_capture,
+  // server/state_image.h), sharing the log's bytes: what a snapshot handed answers() keeps of
+  // them when its image is encoded (the same predicate). The engine hands answers() over, so
+  // that the lookups are made off its thread; the tests pick with this.
   AnswerLog::View answers_of(const CaptureIndex& index) const;
   // Every first answer kept, for a snapshot, which keeps those of its index's captures when it
   // is encoded, off the engine thread (encode_image_head): a copy of 24 bytes an answer and no

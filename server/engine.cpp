@@ -535,7 +535,8 @@ Reply Engine::snapshot_now(std::int64_t now, CommitBatch* batch, Answer* waiter)
       const auto ms = [](auto from, auto to) { return std::chrono::duration<double, std::milli>(to - from).count(); };
       snapshot_trace("engine", fmt::format("state captured in {:.1f} ms (window expired in {:.1f} ms, answers viewed in "
                                            "{:.1f} ms, frame written in {:.1f} ms into {}, index copied in {:.1f} ms; "
-                                           "{} items, {} agents, frame {} bytes, {} marks, {} answers)",
+                                           "{} items, {} agents, frame {} bytes, {} marks, {} answers of the window: the image keeps "
+                                           "its marks', counted by the store's trace)",
                                            ms(began, std::chrono::steady_clock::now()), ms(began, expired),
                                            ms(expired, viewed), job->state.frame_ms,
                                            prepared ? fmt::format("{} bytes mapped ahead", prepared) : std::string("a new mapping"),

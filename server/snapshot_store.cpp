@@ -55,12 +55,14 @@ bool write(const Run& parts, const Run& row, const runtime::StringPool& pool, Sn
            std::string* error) {
   const bool trace = snapshot_trace_on();
   auto began = std::chrono::steady_clock::now();
-  const std::string head = encode_image_head(job.state, pool);
+  const std::size_t handed = job.state.answers.size();  // the window's (the engine's trace counts them)
+  const std::string head = encode_image_head(job.state, pool);  // keeps those of the index's captures
   const std::string_view frame = job.state.frame.view();
   const std::size_t total = head.size() + frame.size();
   if (trace)
-    snapshot_trace("snapshot", fmt::format("image head encoded in {:.1f} ms ({} bytes; frame {} bytes)", ms_since(began),
-                                           head.size(), frame.size()));
+    snapshot_trace("snapshot", fmt::format("image head encoded in {:.1f} ms ({} bytes; frame {} bytes; {} of the {} answers "
+                                           "handed over kept, those of the index's captures)",
+                                           ms_since(began), head.size(), frame.size(), job.state.answers.size(), handed));
   std::int64_t id = 0;
   if (!parts(
           [&id](Journal& j, std::string* e) {

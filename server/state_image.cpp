@@ -301,11 +301,8 @@ std::string encode_image_head(StateCapture& c, const runtime::StringPool& pool, 
     }
   // The answers in the index's order (by id): each mark's, if kept (of two captures of the id
   // at the mark's instant, the later: this life's), its entry's number or none. Only the
-  // answers of the index's captures (CaptureWindow::answers gives them all).
-  c.answers.retain([&c](const AnswerLog::Entry& e) {
-    const CaptureMark* mark = c.captured.find(e.id);
-    return mark && mark->at == e.at;
-  });
+  // answers of the index's captures (answer_of_marked_capture; CaptureWindow::answers gives them all).
+  c.answers.retain([&c](const AnswerLog::Entry& e) { return answer_of_marked_capture(c.captured, e); });
   c.answers.sort_by_id();
   std::vector<std::size_t> answer_of;  // by mark, in the index's order
   answer_of.reserve(c.captured.size());

@@ -140,6 +140,14 @@ class CaptureIndex {
   std::vector<bool> known_;
   std::size_t count_ = 0;
 };
+// Whether the answer log's entry `e` is the first answer of a capture `index` marks: the id is
+// marked, at the entry's instant (of two captures of an id, the mark's: this life's). What a
+// snapshot keeps of the answers handed to it (encode_image_head), and so what
+// CaptureWindow::answers_of picks.
+inline bool answer_of_marked_capture(const CaptureIndex& index, const AnswerLog::Entry& e) {
+  const CaptureMark* mark = index.find(e.id);
+  return mark && mark->at == e.at;
+}
 
 // What a snapshot copies on the engine thread: no string is looked up.
 struct StateCapture {

@@ -418,9 +418,10 @@ TEST(SnapshotState, AFrameMappedAheadAfterASnapshotStoredOrFailedGivesAFreshCapt
 }
 
 // The engine's copy hands every first answer of the window over (CaptureWindow::answers) and
-// the image keeps those of its index's captures only, as when the copy picked them
-// (answers_of): not another capture's of an id the index marks at one instant (here the mark
-// is of A's first capture, the window has a later one), nor one of an id no longer marked.
+// the image keeps those of its index's captures only (answer_of_marked_capture), as when the
+// copy picked them (answers_of, by the same predicate): not another capture's of an id the
+// index marks at one instant (here the mark is of A's first capture, the window has a later
+// one), nor one of an id no longer marked.
 TEST(SnapshotState, TheImageKeepsTheAnswersOfItsIndexsCapturesOnly) {
   World a(runtime::Policy::LongestIdle, kStart);
   CaptureWindow window;
@@ -432,7 +433,10 @@ TEST(SnapshotState, TheImageKeepsTheAnswersOfItsIndexsCapturesOnly) {
   window.captured(again, "A", kStart + 3, R"({"id":"A","life":2})");
   index.set(again, CaptureMark{1, runtime::ItemState::None, CaptureMark::kSourceNone, kStart});
   index.set(kept, CaptureMark{3, runtime::ItemState::Completed, CaptureMark::kSourceNone, kStart + 2});
-  ASSERT_EQ(window.answers().size(), 4u);
+  const AnswerLog::View all = window.answers();
+  ASSERT_EQ(all.size(), 4u);
+  const std::vector<bool> marked{true, false, true, false};  // A's first life, B, C, A's second
+  for (std::size_t k = 0; k < all.size(); ++k) EXPECT_EQ(answer_of_marked_capture(index, all.entry(k)), marked[k]) << k;
   ASSERT_EQ(window.answers_of(index).size(), 2u);
   const std::string picked = image_of(capture_state(a.session->runtime(), index, window.answers_of(index)), a.pool);
   EXPECT_EQ(image_of(capture_state(a.session->runtime(), index, window.answers()), a.pool), picked);
