@@ -24,6 +24,7 @@
 #include "server/capture_window.h"
 #include "server/state_image.h"
 #include "server/snapshot_store.h"
+#include "runtime/frame_pages.h"
 #include "runtime/state_size.h"
 #include "stdlib/time.h"
 #include "tests/support/temp_dir.h"
@@ -311,6 +312,26 @@ TEST(SnapshotState, AFrameIsResidentOnceReserved) {
   ASSERT_EQ(::mincore(const_cast<char*>(frame.data()), bytes, resident.data()), 0);
   EXPECT_EQ(std::count_if(resident.begin(), resident.end(), [](unsigned char r) { return (r & 1) == 0; }), 0);
   EXPECT_EQ(frame.size(), 0u);
+}
+
+// Where the kernel has no MADV_POPULATE_WRITE (before Linux 5.14), a frame's first mapping is
+// populated by a byte written in each page, pages of the machine's size (sysconf): every page
+// of a fresh mapping resident after.
+TEST(SnapshotState, AFramesPopulationWithoutTheAdviceMakesEveryPageResident) {
+  const long page = ::sysconf(_SC_PAGESIZE);
+  EXPECT_EQ(runtime::frame_pages::page_bytes(), static_cast<std::size_t>(page));
+  const std::size_t bytes = std::size_t{3} << 20;
+  void* p = ::mmap(nullptr, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  ASSERT_NE(p, MAP_FAILED);
+  std::vector<unsigned char> resident(bytes / page);
+  const auto absent = [&] {
+    EXPECT_EQ(::mincore(p, bytes, resident.data()), 0);
+    return std::count_if(resident.begin(), resident.end(), [](unsigned char r) { return (r & 1) == 0; });
+  };
+  EXPECT_GT(absent(), 0);  // fresh
+  runtime::frame_pages::touch(static_cast<char*>(p), bytes);
+  EXPECT_EQ(absent(), 0);
+  ::munmap(p, bytes);
 }
 
 // A's image as a snapshot stores it: the head, then the frame.
