@@ -2,8 +2,9 @@
 share (issue 18's figures): `iwd serve` started on a PostgreSQL cluster of tests/cli/pg_cluster.py,
 bench/fixed_rate run against it, the CPU time of a process tree read from /proc.
 
-The cluster is prepared as one in service unless a script is given --fresh-cluster (removed from
-sys.argv here, before the scripts read their positional arguments): see prepare_in_service. A
+The cluster is prepared as one in service unless a script is given --fresh-cluster (anywhere among
+its arguments; arguments() takes it out, in each script's main: importing this module changes
+nothing): see prepare_in_service. A
 fresh cluster (initdb's defaults, no checkpoint yet) creates and zero-fills a new 16 MB WAL
 segment each time the WAL reaches the next one, about every 1.5 s at 10,000 durable creates/s
 with the history on, and the commit waiting on it takes 13-17 ms on an idle machine (issue 18,
@@ -26,9 +27,14 @@ RULES = os.path.join(ROOT, "examples", "enterprise.iwd")
 # A create of bench/load/create.lua's kind, its id unique to the run and the request.
 BODY = '{"id":"f{run}-{id}","department":"Sales","segment":"Silver"}'
 TICKS = os.sysconf("SC_CLK_TCK")
-FRESH_CLUSTER = "--fresh-cluster" in sys.argv
-if FRESH_CLUSTER:
-    sys.argv = [a for a in sys.argv if a != "--fresh-cluster"]
+
+
+def arguments(argv=None):
+    """A script's positional arguments (ARGV, sys.argv[1:] by default) without --fresh-cluster, and
+    whether it was among them (anywhere): (positional, fresh). Called in the scripts' main."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    return [a for a in argv if a != "--fresh-cluster"], "--fresh-cluster" in argv
+
 # min_wal_size of a prepared cluster: sized for 10,000 creates/s with the history on (about 12 MB of
 # WAL a second): over a minute of WAL kept in recycled segments between checkpoints.
 IN_SERVICE_MIN_WAL = "1GB"
@@ -58,11 +64,11 @@ def prepare_in_service(cluster, min_wal_size=IN_SERVICE_MIN_WAL):
     return have
 
 
-def new_cluster():
-    """A cluster of tests/cli/pg_cluster.py, prepared as one in service unless --fresh-cluster was
-    given; says which on stdout."""
+def new_cluster(fresh=False):
+    """A cluster of tests/cli/pg_cluster.py, prepared as one in service unless FRESH (the script was
+    given --fresh-cluster); says which on stdout."""
     cluster = Cluster()
-    if FRESH_CLUSTER:
+    if fresh:
         print("cluster: fresh (initdb's defaults: min_wal_size 80MB, no checkpoint yet; --fresh-cluster)", flush=True)
     else:
         try:
@@ -188,12 +194,12 @@ def with_cpu(cluster, pids, measure):
     return out
 
 
-def alternate(rounds, cases, run, show):
+def alternate(rounds, cases, run, show, fresh=False):
     """RUN(cluster, folder, round, case) for each case in turn, ROUNDS times, on one PostgreSQL
-    cluster of its own (new_cluster()); SHOW(round, case, result, load average before) printed
+    cluster of its own (new_cluster(FRESH)); SHOW(round, case, result, load average before) printed
     after each. Returns {case: [result of each round]}; the cluster stopped and the folder removed
     at the end."""
-    cluster, folder, results = new_cluster(), temporary_folder(), {}
+    cluster, folder, results = new_cluster(fresh), temporary_folder(), {}
     try:
         for r in range(rounds):
             for case in cases:

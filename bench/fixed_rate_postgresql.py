@@ -6,9 +6,10 @@ of its own (tests/cli/pg_cluster.py, Unix socket), a fresh database and `iwd ser
 (examples/enterprise.iwd, creates as bench/load/create.lua's), WARMUP s unmeasured then SECONDS s.
 IWD may name several binaries, comma-separated (a build before a change and after it): each round
 runs each of them at each rate, history off and on, in turn. Each server runs with
-IWD_TRACE_SNAPSHOT=1 (server/snapshot_store.h): the longest batch transaction of each run and the
-history's aggregates' checkpoints (in a batch's transaction, or on their own connection) are read
-from its trace.
+IWD_TRACE_SNAPSHOT=1 (server/snapshot_store.h): the batch transactions over 10 ms of each run (how
+many, the longest; the transaction that places the snapshot, traced whatever its time, apart) and
+the history's aggregates' checkpoints (in a batch's transaction, or on their own connection) are
+read from its trace.
 Prints each run (achieved rate, p50/p99/p99.9/max, non-2xx and errors, iwd's and PostgreSQL's CPU
 per create, the load average) and the medians per binary, rate and history.
 Usage: bench/fixed_rate_postgresql.py [IWD[,IWD...]] [FIXED_RATE] [ROUNDS] [SECONDS] [RATES, comma-separated]
@@ -18,30 +19,25 @@ WAL written, then CHECKPOINT, so runs write into recycled WAL segments); --fresh
 arguments) keeps initdb's defaults instead, which zero-fill a new segment every 1.5-3 s at 10,000 creates/s."""
 import os
 import re
-import sys
 
-from fixed_rate_lib import alternate, describe, fixed_rate, fresh_database, load_columns, start_serve, stop, table, with_cpu
+from fixed_rate_lib import alternate, arguments, describe, fixed_rate, fresh_database, load_columns, start_serve, stop, table, with_cpu
 
-IWDS = (sys.argv[1] if len(sys.argv) > 1 else "build/bin/iwd").split(",")
-GEN = sys.argv[2] if len(sys.argv) > 2 else "build/bin/fixed_rate"
-ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-SECONDS = float(sys.argv[4]) if len(sys.argv) > 4 else 10
-RATES = [int(r) for r in (sys.argv[5] if len(sys.argv) > 5 else "5000,10000,15000").split(",")]
-CONNECTIONS = int(sys.argv[6]) if len(sys.argv) > 6 else 100  # 128 stalled before ea46d6c (bench/RESULTS.md); kept for comparison
 WARMUP = 2
-os.environ["IWD_TRACE_SNAPSHOT"] = "1"
 
 
-def trace_summary(log_path):
-    """The longest batch transaction over 10 ms, how many there were, and the aggregates' checkpoints
-    written on their own connection (their longest), from the server's trace."""
-    batches, side = [], []
-    for line in open(log_path, errors="replace"):
+def trace_summary(lines):
+    """From the server's trace (LINES): the batch transactions over 10 ms, how many and the longest,
+    those that placed a snapshot apart (the committer traces each of them, whatever its time: one a
+    run, counted apart, with its own longest, not among the batches over 10 ms), and the
+    aggregates' checkpoints written on their own connection (their longest)."""
+    batches, places, side = [], [], []
+    for line in lines:
         if m := re.search(r"committer: transaction of .* in ([0-9.]+) ms", line):
-            batches.append(float(m.group(1)))
+            (places if ", a snapshot's place" in line else batches).append(float(m.group(1)))
         elif m := re.search(r"history: aggregates' checkpoint .* in ([0-9.]+) ms", line):
             side.append(float(m.group(1)))
     return {"longest_batch_ms": max(batches, default=0), "batches_over_10ms": len(batches),
+            "snapshot_places": len(places), "longest_place_ms": max(places, default=0),
             "side_checkpoints": len(side), "longest_side_ms": max(side, default=0)}
 
 
@@ -54,7 +50,8 @@ def run(cluster, folder, r, case):
                        lambda: fixed_rate(GEN, [f"http://127.0.0.1:{port}/v1/items"], rate, SECONDS, WARMUP, CONNECTIONS))
     finally:
         stop(proc)
-    out["trace"] = trace_summary(os.path.join(folder, name + ".log"))
+    with open(os.path.join(folder, name + ".log"), errors="replace") as log:
+        out["trace"] = trace_summary(log)
     return out
 
 
@@ -62,13 +59,28 @@ def show(r, case, out, load):
     binary, rate, history = case
     t = out["trace"]
     return (f"round {r} {IWDS[binary]} rate {rate} history {'on ' if history else 'off'}: {describe(out)} (load {load}); "
-            f"batches over 10 ms {t['batches_over_10ms']} (longest {t['longest_batch_ms']:.0f} ms), checkpoints on their "
+            f"batches over 10 ms {t['batches_over_10ms']} (longest {t['longest_batch_ms']:.0f} ms; the snapshot's place "
+            f"apart: {t['snapshot_places']}, longest {t['longest_place_ms']:.0f} ms), checkpoints on their "
             f"own connection {t['side_checkpoints']} (longest {t['longest_side_ms']:.0f} ms)")
 
 
-cases = [(binary, rate, history) for rate in RATES for history in (False, True) for binary in range(len(IWDS))]
-results = alternate(ROUNDS, cases, run, show)
-table(cases, results, [("binary", lambda c, runs: IWDS[c[0]]), ("rate", lambda c, runs: f"{c[1]:,}/s"),
-                       ("history", lambda c, runs: "on" if c[2] else "off")]
-      + load_columns()
-      + [("longest batch transaction", lambda c, runs: "/".join(f"{o['trace']['longest_batch_ms']:.0f}" for o in runs) + " ms")])
+def main():
+    global IWDS, GEN, ROUNDS, SECONDS, RATES, CONNECTIONS
+    args, fresh = arguments()  # --fresh-cluster anywhere: fixed_rate_lib.arguments
+    IWDS = (args[0] if len(args) > 0 else "build/bin/iwd").split(",")
+    GEN = args[1] if len(args) > 1 else "build/bin/fixed_rate"
+    ROUNDS = int(args[2]) if len(args) > 2 else 3
+    SECONDS = float(args[3]) if len(args) > 3 else 10
+    RATES = [int(r) for r in (args[4] if len(args) > 4 else "5000,10000,15000").split(",")]
+    CONNECTIONS = int(args[5]) if len(args) > 5 else 100  # 128 stalled before ea46d6c (bench/RESULTS.md); kept for comparison
+    os.environ["IWD_TRACE_SNAPSHOT"] = "1"
+    cases = [(binary, rate, history) for rate in RATES for history in (False, True) for binary in range(len(IWDS))]
+    results = alternate(ROUNDS, cases, run, show, fresh)
+    table(cases, results, [("binary", lambda c, runs: IWDS[c[0]]), ("rate", lambda c, runs: f"{c[1]:,}/s"),
+                           ("history", lambda c, runs: "on" if c[2] else "off")]
+          + load_columns()
+          + [("longest batch transaction", lambda c, runs: "/".join(f"{o['trace']['longest_batch_ms']:.0f}" for o in runs) + " ms")])
+
+
+if __name__ == "__main__":
+    main()

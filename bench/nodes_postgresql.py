@@ -16,20 +16,12 @@ import json
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
 
-from fixed_rate_lib import RULES, alternate, describe, fixed_rate, fresh_database, load_columns, stop, table, with_cpu, write_config
+from fixed_rate_lib import RULES, alternate, arguments, describe, fixed_rate, fresh_database, load_columns, stop, table, with_cpu, write_config
 
-IWD = sys.argv[1] if len(sys.argv) > 1 else "build/bin/iwd"
-GEN = sys.argv[2] if len(sys.argv) > 2 else "build/bin/fixed_rate"
-ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
-SECONDS = float(sys.argv[4]) if len(sys.argv) > 4 else 10
-RATES = [int(r) for r in (sys.argv[5] if len(sys.argv) > 5 else "5000,10000,40000").split(",")]
-HISTORY = (sys.argv[6] if len(sys.argv) > 6 else "on") == "on"
-CONNECTIONS = int(sys.argv[7]) if len(sys.argv) > 7 else 100  # 128 stalled before ea46d6c (bench/RESULTS.md); kept for comparison
 WARMUP = 2
 SETUPS = {"4 workspaces over 3 nodes": (4, 3), "1 workspace on 1 node": (1, 1)}
 
@@ -92,8 +84,22 @@ def show(r, case, out, load):
     return f"round {r} rate {rate} {setup}: {describe(out)}, placement {json.dumps(out['placement'])} (load {load})"
 
 
-cases = [(rate, setup) for rate in RATES for setup in SETUPS]
-results = alternate(ROUNDS, cases, run, show)
-print(f"history {'on' if HISTORY else 'off'}")
-table(cases, results, [("rate asked", lambda c, runs: f"{c[0]:,}/s"), ("setup", lambda c, runs: c[1])]
-      + load_columns(("p50", "p99")))
+def main():
+    global IWD, GEN, ROUNDS, SECONDS, RATES, HISTORY, CONNECTIONS
+    args, fresh = arguments()  # --fresh-cluster anywhere: fixed_rate_lib.arguments
+    IWD = args[0] if len(args) > 0 else "build/bin/iwd"
+    GEN = args[1] if len(args) > 1 else "build/bin/fixed_rate"
+    ROUNDS = int(args[2]) if len(args) > 2 else 3
+    SECONDS = float(args[3]) if len(args) > 3 else 10
+    RATES = [int(r) for r in (args[4] if len(args) > 4 else "5000,10000,40000").split(",")]
+    HISTORY = (args[5] if len(args) > 5 else "on") == "on"
+    CONNECTIONS = int(args[6]) if len(args) > 6 else 100  # 128 stalled before ea46d6c (bench/RESULTS.md); kept for comparison
+    cases = [(rate, setup) for rate in RATES for setup in SETUPS]
+    results = alternate(ROUNDS, cases, run, show, fresh)
+    print(f"history {'on' if HISTORY else 'off'}")
+    table(cases, results, [("rate asked", lambda c, runs: f"{c[0]:,}/s"), ("setup", lambda c, runs: c[1])]
+          + load_columns(("p50", "p99")))
+
+
+if __name__ == "__main__":
+    main()

@@ -15,14 +15,10 @@ import concurrent.futures
 import os
 import re
 import signal
-import sys
 import time
 
-from fixed_rate_lib import alternate, call, fresh_database, median, start_serve, stop, table
+from fixed_rate_lib import alternate, arguments, call, fresh_database, median, start_serve, stop, table
 
-IWD = sys.argv[1] if len(sys.argv) > 1 else "build/bin/iwd"
-SIZES = [int(n) for n in (sys.argv[2] if len(sys.argv) > 2 else "100000").split(",")]
-ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 BATCH = 1000
 
 
@@ -92,11 +88,21 @@ def show(r, case, out, load):
             f"created in {out['created_s']:.1f} s (load {load})")
 
 
-cases = [(items, snapshot) for items in SIZES for snapshot in (False, True)]
-results = alternate(ROUNDS, cases, run, show)
-table(cases, results, [
-    ("open items", lambda c, runs: f"{c[0]:,}"), ("snapshot", lambda c, runs: "yes" if c[1] else "no"),
-    ("kill -9 to serving", lambda c, runs: f"{median(runs, lambda o: o['serving_s']):.2f} s"),
-    ("start to port", lambda c, runs: f"{median(runs, lambda o: o['start_s']):.2f} s"),
-    ("replay (iwd's figure)", lambda c, runs: f"{median(runs, lambda o: o['replay_ms'] or 0):.0f} ms"),
-    ("replay per 100K items", lambda c, runs: f"{median(runs, lambda o: o['replay_ms'] or 0) * 100000 / c[0]:.0f} ms")])
+def main():
+    global IWD, SIZES, ROUNDS
+    args, fresh = arguments()  # --fresh-cluster anywhere: fixed_rate_lib.arguments
+    IWD = args[0] if len(args) > 0 else "build/bin/iwd"
+    SIZES = [int(n) for n in (args[1] if len(args) > 1 else "100000").split(",")]
+    ROUNDS = int(args[2]) if len(args) > 2 else 3
+    cases = [(items, snapshot) for items in SIZES for snapshot in (False, True)]
+    results = alternate(ROUNDS, cases, run, show, fresh)
+    table(cases, results, [
+        ("open items", lambda c, runs: f"{c[0]:,}"), ("snapshot", lambda c, runs: "yes" if c[1] else "no"),
+        ("kill -9 to serving", lambda c, runs: f"{median(runs, lambda o: o['serving_s']):.2f} s"),
+        ("start to port", lambda c, runs: f"{median(runs, lambda o: o['start_s']):.2f} s"),
+        ("replay (iwd's figure)", lambda c, runs: f"{median(runs, lambda o: o['replay_ms'] or 0):.0f} ms"),
+        ("replay per 100K items", lambda c, runs: f"{median(runs, lambda o: o['replay_ms'] or 0) * 100000 / c[0]:.0f} ms")])
+
+
+if __name__ == "__main__":
+    main()

@@ -17,11 +17,7 @@ import sys
 import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "cli"))
-from fixed_rate_lib import new_cluster  # noqa: E402  (strips --fresh-cluster from sys.argv)
-
-IWDS = (sys.argv[1] if len(sys.argv) > 1 else "build/bin/iwd").split(",")
-ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-SECONDS = sys.argv[3] if len(sys.argv) > 3 else "5"
+from fixed_rate_lib import arguments, new_cluster  # noqa: E402
 
 
 def run(cluster, iwd, history, name):
@@ -39,23 +35,33 @@ def run(cluster, iwd, history, name):
     return rate, p99_ms, cpu
 
 
-cluster = new_cluster()
-results = {(i, h): [] for i in range(len(IWDS)) for h in (False, True)}
-try:
-    for r in range(ROUNDS):
-        for i, iwd in enumerate(IWDS):
-            for history in (False, True):
-                load = open("/proc/loadavg").read().split()[0]
-                rate, p99, cpu = run(cluster, iwd, history, f"r{r}_{i}_{int(history)}")
-                results[i, history].append((rate, p99, cpu))
-                print(f"round {r} {iwd} history {'on ' if history else 'off'}: {rate:.0f} creates/s, p99 {p99:.1f} ms, "
-                      f"{cpu:.1f} us CPU per create (load {load})", flush=True)
-finally:
-    cluster.close()
-for i, iwd in enumerate(IWDS):
-    for history in (False, True):
-        rates, p99s, cpus = zip(*results[i, history])
-        print(f"median {iwd} history {'on ' if history else 'off'}: {statistics.median(rates):.0f} creates/s, "
-              f"p99 {statistics.median(p99s):.1f} ms, {statistics.median(cpus):.1f} us CPU per create")
-    off, on = (statistics.median(r[0] for r in results[i, h]) for h in (False, True))
-    print(f"{iwd}: history on / off: {on / off:.3f} creates/s")
+def main():
+    global IWDS, ROUNDS, SECONDS
+    args, fresh = arguments()  # --fresh-cluster anywhere: fixed_rate_lib.arguments
+    IWDS = (args[0] if len(args) > 0 else "build/bin/iwd").split(",")
+    ROUNDS = int(args[1]) if len(args) > 1 else 3
+    SECONDS = args[2] if len(args) > 2 else "5"
+    cluster = new_cluster(fresh)
+    results = {(i, h): [] for i in range(len(IWDS)) for h in (False, True)}
+    try:
+        for r in range(ROUNDS):
+            for i, iwd in enumerate(IWDS):
+                for history in (False, True):
+                    load = open("/proc/loadavg").read().split()[0]
+                    rate, p99, cpu = run(cluster, iwd, history, f"r{r}_{i}_{int(history)}")
+                    results[i, history].append((rate, p99, cpu))
+                    print(f"round {r} {iwd} history {'on ' if history else 'off'}: {rate:.0f} creates/s, p99 {p99:.1f} ms, "
+                          f"{cpu:.1f} us CPU per create (load {load})", flush=True)
+    finally:
+        cluster.close()
+    for i, iwd in enumerate(IWDS):
+        for history in (False, True):
+            rates, p99s, cpus = zip(*results[i, history])
+            print(f"median {iwd} history {'on ' if history else 'off'}: {statistics.median(rates):.0f} creates/s, "
+                  f"p99 {statistics.median(p99s):.1f} ms, {statistics.median(cpus):.1f} us CPU per create")
+        off, on = (statistics.median(r[0] for r in results[i, h]) for h in (False, True))
+        print(f"{iwd}: history on / off: {on / off:.3f} creates/s")
+
+
+if __name__ == "__main__":
+    main()

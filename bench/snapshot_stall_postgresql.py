@@ -14,18 +14,10 @@ WAL written, then CHECKPOINT, so runs write into recycled WAL segments); --fresh
 arguments) keeps initdb's defaults instead, which zero-fill a new segment every 1.5-3 s at 10,000 creates/s."""
 import os
 import re
-import sys
 
-from fixed_rate_lib import alternate, describe, fixed_rate, fresh_database, load_columns, start_serve, stop, table, with_cpu
+from fixed_rate_lib import alternate, arguments, describe, fixed_rate, fresh_database, load_columns, start_serve, stop, table, with_cpu
 
-BINARIES = {"before": sys.argv[1], "after": sys.argv[2]}
-GEN = sys.argv[3] if len(sys.argv) > 3 else "build/bench/fixed_rate"
-ROUNDS = int(sys.argv[4]) if len(sys.argv) > 4 else 2
-SECONDS = float(sys.argv[5]) if len(sys.argv) > 5 else 10
-RATE = int(sys.argv[6]) if len(sys.argv) > 6 else 10000
-CONNECTIONS = int(sys.argv[7]) if len(sys.argv) > 7 else 100
 WARMUP = 2
-os.environ["IWD_TRACE_SNAPSHOT"] = "1"
 
 
 def trace_summary(log_path):
@@ -80,7 +72,21 @@ def show(r, case, out, load):
             f"    trace: {out['trace']}")
 
 
-cases = [(binary, history) for history in (False, True) for binary in ("before", "after")] + [("no snapshot", False)]
-results = alternate(ROUNDS, cases, run, show)
-table(cases, results, [("binary", lambda c, runs: c[0]), ("history", lambda c, runs: "on" if c[1] else "off")]
-      + load_columns() + [("max queued", lambda c, runs: "/".join(str(o["max_queued"]) for o in runs))])
+def main():
+    global BINARIES, GEN, ROUNDS, SECONDS, RATE, CONNECTIONS
+    args, fresh = arguments()  # --fresh-cluster anywhere: fixed_rate_lib.arguments
+    BINARIES = {"before": args[0], "after": args[1]}
+    GEN = args[2] if len(args) > 2 else "build/bench/fixed_rate"
+    ROUNDS = int(args[3]) if len(args) > 3 else 2
+    SECONDS = float(args[4]) if len(args) > 4 else 10
+    RATE = int(args[5]) if len(args) > 5 else 10000
+    CONNECTIONS = int(args[6]) if len(args) > 6 else 100
+    os.environ["IWD_TRACE_SNAPSHOT"] = "1"
+    cases = [(binary, history) for history in (False, True) for binary in ("before", "after")] + [("no snapshot", False)]
+    results = alternate(ROUNDS, cases, run, show, fresh)
+    table(cases, results, [("binary", lambda c, runs: c[0]), ("history", lambda c, runs: "on" if c[1] else "off")]
+          + load_columns() + [("max queued", lambda c, runs: "/".join(str(o["max_queued"]) for o in runs))])
+
+
+if __name__ == "__main__":
+    main()

@@ -25,18 +25,14 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import threading
 import time
 import urllib.request
 
-from fixed_rate_lib import RULES, alternate, call, fresh_database, median, table, write_config
+from fixed_rate_lib import RULES, alternate, arguments, call, fresh_database, median, table, write_config
 import nodes_lib
 from pg_cluster import PG
 
-IWDS = [(w.split(":") + w.split(":"))[:2] for w in (sys.argv[1] if len(sys.argv) > 1 else "build/bin/iwd").split(",")]
-SIZES = [int(n) for n in (sys.argv[2] if len(sys.argv) > 2 else "100000").split(",")]
-ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 BATCH = 1000
 STAGES = ("snapshot_read", "rules", "image", "window", "replay", "finish")
 
@@ -202,12 +198,6 @@ def show(r, case, out, load):
             f"{out['open']} open after; snapshot {out['image_bytes'] / 1e6:.1f} MB; created in {out['created_s']:.1f} s (load {load})")
 
 
-# Journal only: with the same binary on every node (the journal's lines do not depend on it).
-cases = [(tuple(iwd), items, snapshot) for items in SIZES for snapshot in (True, False) for iwd in IWDS
-         if snapshot or iwd[0] == iwd[1]]
-results = alternate(ROUNDS, cases, run, show)
-
-
 def ms(f):
     def cell(c, runs):
         try:
@@ -217,13 +207,27 @@ def ms(f):
     return cell
 
 
-table(cases, results, [
-    ("case", lambda c, runs: label(c)),
-    ("kill -9 to first create", lambda c, runs: f"{median(runs, lambda o: o['create_s']):.2f} s"),
-    ("to first read", lambda c, runs: f"{median(runs, lambda o: o['read_s']):.2f} s"),
-    ("lease wait (kill to acquire)", ms(lambda o: o["serving_s"] - o["start_s"])),
-    ("snapshot", lambda c, runs: f"{median(runs, lambda o: o['image_bytes']) / 1e6:.1f} MB"),
-    ("start", ms(lambda o: o["start_s"])),
-    ("serving to first create", ms(lambda o: o["create_s"] - o["serving_s"])),
-    ("rules compiled", ms(lambda o: o["compile_s"]))]
-    + [(s, ms(lambda o, s=s: o["stages"][s])) for s in STAGES])
+def main():
+    global IWDS, SIZES, ROUNDS
+    args, fresh = arguments()  # --fresh-cluster anywhere: fixed_rate_lib.arguments
+    IWDS = [(w.split(":") + w.split(":"))[:2] for w in (args[0] if len(args) > 0 else "build/bin/iwd").split(",")]
+    SIZES = [int(n) for n in (args[1] if len(args) > 1 else "100000").split(",")]
+    ROUNDS = int(args[2]) if len(args) > 2 else 3
+    # Journal only: with the same binary on every node (the journal's lines do not depend on it).
+    cases = [(tuple(iwd), items, snapshot) for items in SIZES for snapshot in (True, False) for iwd in IWDS
+             if snapshot or iwd[0] == iwd[1]]
+    results = alternate(ROUNDS, cases, run, show, fresh)
+    table(cases, results, [
+        ("case", lambda c, runs: label(c)),
+        ("kill -9 to first create", lambda c, runs: f"{median(runs, lambda o: o['create_s']):.2f} s"),
+        ("to first read", lambda c, runs: f"{median(runs, lambda o: o['read_s']):.2f} s"),
+        ("lease wait (kill to acquire)", ms(lambda o: o["serving_s"] - o["start_s"])),
+        ("snapshot", lambda c, runs: f"{median(runs, lambda o: o['image_bytes']) / 1e6:.1f} MB"),
+        ("start", ms(lambda o: o["start_s"])),
+        ("serving to first create", ms(lambda o: o["create_s"] - o["serving_s"])),
+        ("rules compiled", ms(lambda o: o["compile_s"]))]
+        + [(s, ms(lambda o, s=s: o["stages"][s])) for s in STAGES])
+
+
+if __name__ == "__main__":
+    main()
