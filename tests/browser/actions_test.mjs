@@ -198,14 +198,19 @@ try {
 
   await step("an agent's page: today's figures equal the resource performance report's row", async () => {
     await open('/agents/ada', '#agent-today-facts');
-    const [zone, day, next] = await page.evaluate(() => {
-      const zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    // The day in the rules' zone (Europe/Berlin), the one the header names, not the viewer's
+    // (America/New_York): the page's two zones agree.
+    const zone = 'Europe/Berlin';
+    check((await text('#ruleset')).includes(`rules' zone ${zone}`), "the header names the rules' zone", await text('#ruleset'));
+    const [day, next] = await page.evaluate((zone) => {
       const day = new Intl.DateTimeFormat('en-CA', {timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date());
       const d = new Date(day + 'T00:00:00Z');
       d.setUTCDate(d.getUTCDate() + 1);
-      return [zone, day, d.toISOString().slice(0, 10)];
-    });
-    check((await text('#agent-today h2')).includes(day) && (await text('#agent-today h2')).includes(zone), "titled with the viewer's day and zone");
+      return [day, d.toISOString().slice(0, 10)];
+    }, zone);
+    const title = await text('#agent-today h2');
+    check(title === `Today (${day}, ${zone}, the rules' zone)` && !title.includes('America/New_York'),
+      "titled with the day in the rules' zone, as the header", title);
     const q = new URLSearchParams({from: day, to: next, tz: zone, interval: '1d'});
     const rows = (await api('/v1/reports/resource-performance?' + q, sup)).json.rows.filter((r) => r.agent === 'ada');
     check(rows.length === 1 && rows[0].offered > 0, 'the API has one row for ada, with offers', JSON.stringify(rows));

@@ -1,7 +1,7 @@
 // One agent (GET /v1/agents/{id} and its workbin, GET /v1/agents/{id}/workbin), live: state
 // and reason, load, skills and groups, the items it holds (offered or assigned) and those
 // parked in its workbin; a supervisor's actions (agent_actions.js); today's figures (the
-// resource performance report of the viewer's day so far). An agent token sees its own page,
+// resource performance report of the day so far in the rules' zone, the one the header names). An agent token sees its own page,
 // its items linked (the API lets an agent read the items it holds), and no report.
 import {api, query} from '../api.js';
 import {h, notice, replace} from '../dom.js';
@@ -17,7 +17,7 @@ export function render(view, {match}, app) {
   replace(view,
     own ? null : h('nav', {class: 'crumbs', 'aria-label': 'Breadcrumbs'}, h('a', {href: '#/agents'}, 'Agents'), ' › ', id),
     head, actions, body, figures);
-  if (figures) todayFigures(id, figures);
+  if (figures) todayFigures(id, figures, app.rules);
   let drawnFor = null;  // what the actions were drawn for: redrawn only when it changes (not under the pointer)
   app.live(async () => {
     const path = '/v1/agents/' + encodeURIComponent(id);
@@ -60,8 +60,10 @@ function page(agent, workbin) {
 }
 
 // Today's figures: the agent's row of the resource performance report (docs/reporting.md) from
-// the viewer's midnight to the next, one interval. Asked once per visit, not with the live
-// refresh: a report reads the history, and the service runs at most two at once.
+// midnight to the next, one interval, in the rules' zone (the ruleset's `timezone`, the one
+// the header names and the reports are kept in; the viewer's only if the ruleset could not be
+// read). Asked once per visit, not with the live refresh: a report reads the history, and the
+// service runs at most two at once.
 const TODAY = [['offered', 'Offered', count], ['accepted', 'Accepted', count], ['rejected', 'Rejected', count],
   ['rona', 'No answer (RONA)', count], ['completed', 'Completed', count], ['handle', 'Handle time', secs],
   ['avg_handle', 'Avg. handle', secs], ['ready', 'Ready', secs], ['not_ready', 'Not ready', secs],
@@ -69,9 +71,9 @@ const TODAY = [['offered', 'Offered', count], ['accepted', 'Accepted', count], [
 
 function secs(v) { return v === null || v === undefined ? '–' : duration(v * 1000); }
 
-async function todayFigures(id, into) {
-  const zone = viewerZone(), day = today(zone);
-  const title = h('h2', {}, `Today (${day}, ${zone})`);
+async function todayFigures(id, into, rules) {
+  const zone = (rules && rules.timezone) || viewerZone(), day = today(zone);
+  const title = h('h2', {}, `Today (${day}, ${zone}${rules && rules.timezone ? ", the rules' zone" : ''})`);
   replace(into, title, h('p', {class: 'muted'}, 'Reading the history…'));
   let report;
   try {
