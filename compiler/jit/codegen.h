@@ -84,9 +84,7 @@ bool priority_clock_elapsed(const Program& p, std::size_t scheme);
 // The items' clocks and the batch entry point (codegen_batch.cpp): iwd_clock<p> for each
 // process whose clock compiles, and iwd_batch. After emit_schemes (it calls the priorities).
 void emit_batch(llvm::Module& m, const Program& program);
-// Whether process `process`'s clock is generated (iwd_clock<p>): no SLA, or one in elapsed
-// time that reads no input; else the interpreter computes it (calendars, business days).
-bool clock_compiles(const Program& p, std::size_t process);
+// clock_compiles (which processes have iwd_clock<p>): jit.h.
 
 // A share (a double) of an SLA clock in elapsed time, its age elapsed (Interpreter::share_age):
 // round(share * window) as an i64, held at the 64-bit limits. `window` is present.

@@ -19,6 +19,7 @@
 #include <llvm/Transforms/Scalar/SimplifyCFG.h>
 #include <llvm/ExecutionEngine/Orc/CompileUtils.h>
 #include <llvm/ADT/StringMap.h>
+#include <llvm/MC/SubtargetFeature.h>
 #include <llvm/ADT/Triple.h>
 #include <llvm/Support/Host.h>
 #include <llvm/Support/MemoryBuffer.h>
@@ -36,28 +37,9 @@
 #include <mutex>
 
 #include "compiler/jit/codegen.h"
+#include "compiler/jit/elf_loader.h"
+#include "compiler/jit/helpers.h"
 #include "compiler/jit/process_jit.h"
-
-extern "C" std::int64_t iwd_jit_share_age(const iwd::compiler::JitArgs* args, double share);
-extern "C" std::int64_t iwd_jit_business_time(const iwd::compiler::JitArgs* args, std::int32_t calendar,
-                                              std::int64_t from, std::int64_t to);
-extern "C" std::int64_t iwd_jit_add_business(const iwd::compiler::JitArgs* args, std::int32_t calendar,
-                                             std::int64_t from, std::int64_t ms);
-extern "C" std::int64_t iwd_jit_share_age_of_clock(const iwd::compiler::Interpreter* interp, std::int64_t start,
-                                                   std::int64_t window, std::int64_t sla_calendar, std::int64_t age_calendar,
-                                                   double share);
-extern "C" const iwd::stdlib::BusinessCalendar* iwd_jit_calendar(const iwd::compiler::JitArgs* args, std::int32_t calendar);
-extern "C" std::int64_t iwd_jit_open_time(const iwd::stdlib::BusinessCalendar* calendar, std::int64_t from, std::int64_t to);
-extern "C" std::int64_t iwd_jit_open_add(const iwd::stdlib::BusinessCalendar* calendar, std::int64_t from, std::int64_t ms);
-extern "C" std::uint8_t iwd_jit_skill(const iwd::compiler::JitArgs* args, std::uint32_t skill, std::int64_t* out);
-extern "C" std::uint8_t iwd_jit_agent_attribute(const iwd::compiler::JitArgs* args, std::uint32_t name, std::int64_t* out);
-extern "C" std::uint8_t iwd_jit_list_contains(const iwd::compiler::JitArgs* args, std::int64_t list, std::int64_t value,
-                                              std::uint8_t present);
-extern "C" void iwd_jit_clock(const iwd::compiler::JitArgs* args, std::int32_t process, std::int64_t now,
-                              iwd::runtime::abi::ItemClock* out);
-extern "C" std::uint8_t iwd_jit_slow(const iwd::compiler::JitArgs* args, std::uint32_t fn, std::uint32_t at,
-                                     const std::int64_t* ri, const double* rf, const std::uint8_t* rp,
-                                     std::int64_t* out_i, double* out_f);
 
 namespace iwd::compiler {
 namespace {
@@ -226,22 +208,11 @@ llvm::Error define_helpers(llvm::orc::LLJIT& lljit, llvm::orc::JITDylib& dylib) 
       llvm::orc::DynamicLibrarySearchGenerator::GetForCurrentProcess(lljit.getDataLayout().getGlobalPrefix());
   if (!symbols_of_process) return symbols_of_process.takeError();
   dylib.addGenerator(std::move(*symbols_of_process));
+  // The helpers by their addresses: the table the ELF loader resolves against too.
   llvm::orc::SymbolMap symbols;
-  auto helper = [&](const char* name, llvm::JITTargetAddress address) {
-    symbols[lljit.mangleAndIntern(name)] = llvm::JITEvaluatedSymbol(address, llvm::JITSymbolFlags::Exported);
-  };
-  helper("iwd_jit_slow", llvm::pointerToJITTargetAddress(&iwd_jit_slow));
-  helper("iwd_jit_business_time", llvm::pointerToJITTargetAddress(&iwd_jit_business_time));
-  helper("iwd_jit_share_age", llvm::pointerToJITTargetAddress(&iwd_jit_share_age));
-  helper("iwd_jit_add_business", llvm::pointerToJITTargetAddress(&iwd_jit_add_business));
-  helper("iwd_jit_share_age_of_clock", llvm::pointerToJITTargetAddress(&iwd_jit_share_age_of_clock));
-  helper("iwd_jit_calendar", llvm::pointerToJITTargetAddress(&iwd_jit_calendar));
-  helper("iwd_jit_open_time", llvm::pointerToJITTargetAddress(&iwd_jit_open_time));
-  helper("iwd_jit_open_add", llvm::pointerToJITTargetAddress(&iwd_jit_open_add));
-  helper("iwd_jit_skill", llvm::pointerToJITTargetAddress(&iwd_jit_skill));
-  helper("iwd_jit_agent_attribute", llvm::pointerToJITTargetAddress(&iwd_jit_agent_attribute));
-  helper("iwd_jit_list_contains", llvm::pointerToJITTargetAddress(&iwd_jit_list_contains));
-  helper("iwd_jit_clock", llvm::pointerToJITTargetAddress(&iwd_jit_clock));
+  for (const NativeSymbol& s : native_symbols())
+    symbols[lljit.mangleAndIntern(llvm::StringRef(s.name.data(), s.name.size()))] =
+        llvm::JITEvaluatedSymbol(llvm::pointerToJITTargetAddress(s.address), llvm::JITSymbolFlags::Exported);
   return dylib.define(llvm::orc::absoluteSymbols(symbols));
 }
 
@@ -342,77 +313,46 @@ std::unique_ptr<JitProgram> JitProgram::load(const Program& program, const std::
   // session each, for a ruleset's hundreds of names): those every native code has, and, weakly
   // referenced, those older native code lacks (the compiled clocks, the batch entry point, the
   // bounded groups, the next changes), absent from the answer when not there.
-  out->plan_ = batch_plan(program);
   auto& session = lljit.getExecutionSession();
+  out->plan_ = batch_plan(program);
+  const auto entries = entry_names(program, out->plan_);
   std::vector<llvm::orc::SymbolStringPtr> names;
   llvm::orc::SymbolLookupSet wanted;
-  auto want = [&](const std::string& name, bool required) {
+  for (const auto& [name, required] : entries) {
     names.push_back(lljit.mangleAndIntern(name));
     wanted.add(names.back(), required ? llvm::orc::SymbolLookupFlags::RequiredSymbol
                                       : llvm::orc::SymbolLookupFlags::WeaklyReferencedSymbol);
-    return names.size() - 1;
-  };
-  for (std::size_t i = 0; i < program.functions.size(); ++i) want(fmt::format("iwd_f{}", i), true);
-  const std::size_t classify = want("iwd_classify", true);
-  const std::size_t priorities = names.size();
-  for (std::size_t k = 0; k < program.priorities.size(); ++k) want(fmt::format("iwd_priority{}", k), true);
-  const std::size_t stages = names.size();
-  for (std::size_t k = 0; k < program.processes.size(); ++k) want(fmt::format("iwd_stages{}", k), true);
-  const std::size_t batch = want("iwd_batch", false);
-  const std::size_t clocks = names.size();
-  for (std::size_t k = 0; k < program.processes.size(); ++k) want(fmt::format("iwd_clock{}", k), false);
-  const std::size_t groups = names.size();
-  for (std::size_t g = 0; g < out->plan_.bounded.size(); ++g) want(fmt::format("iwd_priority_group{}", g), false);
-  const std::size_t nexts = names.size();
-  for (std::size_t k = 0; k < program.priorities.size(); ++k) want(fmt::format("iwd_next{}", k), false);
+  }
   auto found = session.lookup(llvm::orc::makeJITDylibSearchOrder(&*dylib, llvm::orc::JITDylibLookupFlags::MatchAllSymbols),
                               wanted);
   if (!found) {
     *error = message(found.takeError());
     return nullptr;
   }
-  auto at = [&](std::size_t k) -> void* {
-    auto it = found->find(names[k]);
-    return it == found->end() ? nullptr : reinterpret_cast<void*>(it->second.getAddress());
-  };
-  for (std::size_t i = 0; i < program.functions.size(); ++i) out->functions_.push_back(reinterpret_cast<JitFunction>(at(i)));
-  out->classify_ = reinterpret_cast<JitClassify>(at(classify));
-  for (std::size_t k = 0; k < program.priorities.size(); ++k)
-    out->priorities_.push_back(reinterpret_cast<JitPriority>(at(priorities + k)));
-  for (std::size_t k = 0; k < program.processes.size(); ++k) out->stages_.push_back(reinterpret_cast<JitStages>(at(stages + k)));
-  // Compiled clocks and the batch entry point (issue 19): absent from the native code of a
-  // bundle built before them, which then runs as it did (the interpreter's clock, no batch).
-  out->batch_ = reinterpret_cast<JitBatch>(at(batch));
-  for (std::size_t k = 0; k < program.processes.size(); ++k)
-    out->clocks_.push_back(out->batch_ && clock_compiles(program, k) ? reinterpret_cast<JitClock>(at(clocks + k)) : nullptr);
-  // The groups of formulas with their bounds given (issue 19): absent from older native code.
-  if (out->batch_)
-    for (std::size_t g = 0; g < out->plan_.bounded.size(); ++g) {
-      auto* f = reinterpret_cast<JitPriorityBounded>(at(groups + g));
-      if (!f) {
-        out->bounded_.clear();
-        break;
-      }
-      out->bounded_.push_back(f);
-    }
-  // The compiled next changes (issue 19): all of them or none (an older bundle's).
-  if (!program.priorities.empty() && at(nexts))
-    for (std::size_t k = 0; k < program.priorities.size(); ++k) {
-      void* f = at(nexts + k);
-      if (!f) {
-        *error = fmt::format("Symbols not found: [ iwd_next{} ]", k);
-        return nullptr;
-      }
-      out->nexts_.push_back(reinterpret_cast<JitNext>(f));
-    }
+  std::vector<void*> at(names.size(), nullptr);
+  for (std::size_t k = 0; k < names.size(); ++k)
+    if (auto it = found->find(names[k]); it != found->end()) at[k] = reinterpret_cast<void*>(it->second.getAddress());
+  if (!out->take_entries(program, at, error)) return nullptr;
   return out;
 }
 
-JitTarget JitProgram::host_target() {
+void JitProgram::set_up() {
   std::string error;
-  ProcessJit* process = ProcessJit::get(&error);
-  if (process) return process->target();
-  return JitTarget{llvm::sys::getProcessTriple(), llvm::sys::getHostCPUName().str(), ""};
+  ProcessJit::get(&error);
+}
+
+JitTarget JitProgram::host_target() {
+  // This machine as JITTargetMachineBuilder::detectHost sees it (the ProcessJit's machines are
+  // for it), without setting up the JIT (issue 19): a bundle loaded by the ELF loader needs no
+  // LLJIT, only this to check its target.
+  static const JitTarget host = [] {
+    llvm::SubtargetFeatures features;
+    llvm::StringMap<bool> map;
+    llvm::sys::getHostCPUFeatures(map);
+    for (auto& f : map) features.AddFeature(f.first(), f.second);
+    return JitTarget{llvm::sys::getProcessTriple(), llvm::sys::getHostCPUName().str(), features.getString()};
+  }();
+  return host;
 }
 
 std::string JitProgram::check_target(const JitTarget& built) {

@@ -10,6 +10,7 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "compiler/interp/interp.h"
@@ -76,6 +77,9 @@ struct BatchPlan {
   std::vector<std::size_t> bounded;  // per group: the scheme whose formula it is
 };
 BatchPlan batch_plan(const Program& program);
+// Whether process `process`'s clock is generated (iwd_clock<p>): no SLA, or one in elapsed
+// time that reads no input; else the interpreter computes it (calendars, business days).
+bool clock_compiles(const Program& p, std::size_t process);
 
 inline constexpr std::int32_t kClassifyNoDepartment = -1;
 inline constexpr std::int32_t kClassifyDepartmentBase = 1 << 20;
@@ -93,6 +97,8 @@ struct JitOptions {
   std::size_t whole_walk_processes = 64;
 };
 
+class NativeImage;  // elf_loader.h
+
 class JitProgram {
  public:
   // Compiles `program` to native code: the classification walk (the hot path) with the full
@@ -106,9 +112,16 @@ class JitProgram {
   // optimization, no code generation. The caller has checked the target (check_target()).
   static std::unique_ptr<JitProgram> load(const Program& program, const std::vector<std::string>& objects,
                                           std::string* error);
+  // The same with iwd's own ELF loader (elf_loader.h, native_load.cpp: issue 19), without LLVM:
+  // what a bundle's load uses; load() above is its differential oracle in tests.
+  static std::unique_ptr<JitProgram> load_native(const Program& program, const std::vector<std::string>& objects,
+                                                 std::string* error);
   // This machine's target, and whether code compiled for `built` runs here: "" when it
   // does, else why not (another architecture, or CPU features this machine lacks).
   static JitTarget host_target();
+  // Sets the process's JIT up now (LLVM's target, ORC's session), for a caller that compiles or
+  // links with LLVM soon; each of those sets it up at its first use anyway.
+  static void set_up();
   static std::string check_target(const JitTarget& built);
   ~JitProgram();
 
@@ -133,6 +146,9 @@ class JitProgram {
   bool wait_background_compile(std::string* error);
   void stop_background_compile();
 
+  // Whether the code was loaded by iwd's own ELF loader (load_native), not through LLVM.
+  bool loaded_natively() const { return image_ != nullptr; }
+
   JitFunction function(FunctionRef f) const;
   JitClassify classify() const { return classify_; }
   JitPriority priority(std::int32_t scheme) const { return priorities_.at(static_cast<std::size_t>(scheme)); }
@@ -156,8 +172,15 @@ class JitProgram {
  private:
   JitProgram();
   static std::unique_ptr<JitProgram> compile_lazily(const Program& program, const JitOptions& options, std::string* error);
+  // The entry points of a program's native code by name, with whether every native code has
+  // them (the others are absent from older bundles' code): the order take_entries reads.
+  static std::vector<std::pair<std::string, bool>> entry_names(const Program& program, const BatchPlan& plan);
+  // Takes the entry points from their addresses (null: absent), in entry_names' order, with
+  // plan_ already set. False with *error when one every native code has is missing.
+  bool take_entries(const Program& program, const std::vector<void*>& at, std::string* error);
   struct Impl;
   std::unique_ptr<Impl> impl_;
+  std::unique_ptr<NativeImage> image_;  // load_native's code
   std::vector<JitFunction> functions_;
   JitClassify classify_ = nullptr;
   std::vector<JitPriority> priorities_;

@@ -40,6 +40,9 @@ struct LoadOptions {
   // thread of its own after load (JitProgram::start_background_compile), stopped when the
   // rules are destroyed, so that the threads evaluating items rarely compile a part.
   bool background_compile = false;
+  // A bundle's native code linked by LLVM (RuntimeDyld: JitProgram::load), the differential
+  // oracle of the tests, rather than by iwd's own ELF loader (JitProgram::load_native, issue 19).
+  bool llvm_linker = false;
 };
 
 class LoadedRules {

@@ -36,7 +36,8 @@ std::unique_ptr<LoadedRules> LoadedRules::make(std::unique_ptr<Program> program,
     if (objects.empty()) {
       r->jit_ = JitProgram::compile(*r->program_, error, options.keep_object ? &r->objects_ : nullptr);
     } else {
-      r->jit_ = JitProgram::load(*r->program_, objects, error);
+      r->jit_ = options.llvm_linker ? JitProgram::load(*r->program_, objects, error)
+                                    : JitProgram::load_native(*r->program_, objects, error);
       if (options.keep_object) r->objects_ = objects;
     }
     if (!r->jit_) return nullptr;
@@ -137,19 +138,19 @@ LoadResult load_rules(const std::string& path, runtime::StringPool& pool, const 
         out.error = fmt::format("{} is a bundle: this needs the rules' source files", path);
         return out;
       }
-      // The process's JIT (LLVM's target and ORC's session: ~5 % of a one-item `iwd eval`,
-      // needed to check the bundle's target and load its code) made on another core while this
-      // thread reads the bundle, checks it and decodes its program (issue 19). load_bundle's
-      // own call waits for it (ProcessJit::get's lock); joined on every way out.
+      // With LLVM's linker, the process's JIT (LLVM's target and ORC's session: ~5 % of a
+      // one-item `iwd eval`) made on another core while this thread reads the bundle, checks it
+      // and decodes its program (issue 19); load_bundle's own call waits for it (ProcessJit::get's
+      // lock); joined on every way out. iwd's own ELF loader needs no JIT.
       struct Joined {
         std::thread t;
         ~Joined() {
           if (t.joinable()) t.join();
         }
       } jit_setup;
-      if (options.jit) {
+      if (options.jit && options.llvm_linker) {
         try {
-          jit_setup.t = std::thread([] { JitProgram::host_target(); });
+          jit_setup.t = std::thread([] { JitProgram::set_up(); });
         } catch (const std::system_error&) {
           // No thread to be had (a process's limit): load_bundle sets the JIT up on this one.
         }

@@ -10,85 +10,12 @@
 
 #include "compiler/jit/jit.h"
 #include "tests/support/checked_rules.h"
+#include "tests/unit/jit/compare_programs.h"
 #include "tests/unit/jit/random_env.h"
 #include "tests/unit/jit/random_ruleset.h"
 
 namespace iwd::compiler {
 namespace {
-
-// The inputs of process `process`: its SLA clock in its own calendar.
-std::array<std::int64_t, kInputCount> process_inputs(const Interpreter& interp, TimeInputs in, std::int32_t process) {
-  in.sla_calendar = interp.sla_clock_calendar(process);
-  return input_array(in);
-}
-
-// Every entry point of `lazy` against `eager` on `trials` random items; returns how many
-// answers it compared (a difference fails the test, naming `label`).
-std::size_t compare_compiles(const Program& program, const JitProgram& lazy, const JitProgram& eager, std::mt19937_64& rng,
-                             int trials, const std::string& label) {
-  Interpreter interp(program);
-  RandomEnv env(program, rng);
-  std::size_t compared = 0;
-  for (int trial = 0; trial < trials; ++trial) {
-    env.randomize();
-    const TimeInputs in = random_inputs(program, rng);
-    const auto inputs = input_array(in);
-    const JitArgs args = env.args(inputs.data(), interp);
-    const std::string where = fmt::format("{} trial {}", label, trial);
-    for (std::size_t f = 0; f < program.functions.size(); ++f) {
-      std::int64_t li = 0, ei = 0;
-      double lf = 0, ef = 0;
-      const auto ref = static_cast<FunctionRef>(f);
-      EXPECT_EQ(lazy.function(ref)(&args, &li, &lf), eager.function(ref)(&args, &ei, &ef)) << where << " f" << f;
-      EXPECT_EQ(li, ei) << where << " f" << f;
-      EXPECT_EQ(std::memcmp(&lf, &ef, sizeof(double)), 0) << where << " f" << f;
-      ++compared;
-    }
-    std::int32_t lazy_detail = 0, eager_detail = 0;
-    const std::int32_t process = lazy.classify()(&args, &lazy_detail);
-    EXPECT_EQ(process, eager.classify()(&args, &eager_detail)) << where << " classify";
-    EXPECT_EQ(process, interp.classify(env, stdlib::Instant{in.now}).process) << where << " classify";
-    EXPECT_EQ(lazy_detail, eager_detail) << where << " classify";
-    ++compared;
-    for (std::size_t p = 0; p < program.processes.size(); ++p) {
-      const auto pi = static_cast<std::int32_t>(p);
-      const std::int32_t scheme = program.processes[p].priority;
-      const auto own_inputs = process_inputs(interp, in, pi);  // as the runtime gives them
-      const JitArgs own_args = env.args(own_inputs.data(), interp);
-      if (scheme >= 0) {
-        EXPECT_EQ(lazy.priority(scheme)(&own_args), eager.priority(scheme)(&own_args)) << where << " priority " << scheme;
-        std::int64_t lazy_age = 0, eager_age = 0;
-        EXPECT_EQ(lazy.next_change(scheme)(&own_args, &lazy_age), eager.next_change(scheme)(&own_args, &eager_age))
-            << where << " next change " << scheme;
-        EXPECT_EQ(lazy_age, eager_age) << where << " next change " << scheme;
-        compared += 2;
-      }
-      std::vector<std::int64_t> lazy_opens(program.processes[p].stages.size()), eager_opens(lazy_opens.size());
-      lazy.stages(pi)(&own_args, lazy_opens.data());
-      eager.stages(pi)(&own_args, eager_opens.data());
-      EXPECT_EQ(lazy_opens, eager_opens) << where << " stages of " << p;
-      ++compared;
-      // A compiled clock reads the core slots (captured_at, due_at, activate_at: 3 to 5).
-      EXPECT_EQ(lazy.clock(pi) == nullptr, eager.clock(pi) == nullptr) << where << " clock of " << p;
-      if (lazy.clock(pi) && eager.clock(pi) && program.attributes.size() > 5) {
-        std::int64_t lazy_clock[4] = {}, eager_clock[4] = {};
-        lazy.clock(pi)(&args, lazy_clock);
-        eager.clock(pi)(&args, eager_clock);
-        EXPECT_EQ(std::memcmp(lazy_clock, eager_clock, sizeof lazy_clock), 0) << where << " clock of " << p;
-        ++compared;
-      }
-    }
-    if (program.attributes.size() > 5) {
-      std::int64_t lazy_out[6] = {}, eager_out[6] = {};
-      lazy.batch()(&args, 1, in.now, in.age, lazy_out);
-      eager.batch()(&args, 1, in.now, in.age, eager_out);
-      EXPECT_EQ(std::memcmp(lazy_out, eager_out, sizeof lazy_out), 0) << where << " batch";
-      ++compared;
-    }
-    if (::testing::Test::HasFailure()) return compared;
-  }
-  return compared;
-}
 
 constexpr JitOptions kEager{.lazy = false};
 constexpr JitOptions kLazySplit{.lazy = true, .whole_walk_processes = 0};  // every department a part
@@ -107,7 +34,7 @@ TEST(LazyJit, PartsGiveTheEagerAnswersOnRealRulesets) {
     for (const JitOptions& options : {kLazySplit, JitOptions{}}) {
       auto lazy = JitProgram::compile(program, &error, nullptr, options);
       ASSERT_NE(lazy, nullptr) << path << ": " << error;
-      compared += compare_compiles(program, *lazy, *eager, rng, 40, path);
+      compared += compare_programs(program, *lazy, *eager, rng, 40, path);
       if (HasFailure()) return;
     }
     ++used;
@@ -128,7 +55,7 @@ TEST(LazyJit, PartsGiveTheEagerAnswersOnRandomRulesets) {
     ASSERT_NE(eager, nullptr) << error;
     ASSERT_NE(lazy, nullptr) << error;
     std::mt19937_64 rng(seed * 104729);
-    compared += compare_compiles(program, *lazy, *eager, rng, 30, fmt::format("seed {}", seed));
+    compared += compare_programs(program, *lazy, *eager, rng, 30, fmt::format("seed {}", seed));
     if (HasFailure()) return;
   }
   std::printf("compared %zu answers over 40 random rulesets\n", compared);
@@ -239,7 +166,7 @@ TEST_F(LazyJitBackground, LeavesNoPartToTheCallers) {
   ASSERT_TRUE(jit->wait_background_compile(&error_)) << error_;
   EXPECT_EQ(jit->lazy_parts_compiled(), jit->lazy_parts());
   std::mt19937_64 rng(11);
-  EXPECT_GT(compare_compiles(*program_, *jit, *plain_, rng, 30, "background"), 0u);
+  EXPECT_GT(compare_programs(*program_, *jit, *plain_, rng, 30, "background"), 0u);
   EXPECT_EQ(jit->lazy_parts_compiled(), jit->lazy_parts());  // nothing compiled twice
   EXPECT_TRUE(jit->wait_background_compile(&error_));  // ended: returns at once
 }
@@ -252,7 +179,7 @@ TEST_F(LazyJitBackground, ItemsEvaluatedMeanwhileGiveTheSameAnswers) {
     ASSERT_NE(jit, nullptr);
     jit->start_background_compile();
     std::mt19937_64 rng(round + 1);
-    EXPECT_GT(compare_compiles(*program_, *jit, *plain_, rng, 10, fmt::format("round {}", round)), 0u);
+    EXPECT_GT(compare_programs(*program_, *jit, *plain_, rng, 10, fmt::format("round {}", round)), 0u);
     ASSERT_TRUE(jit->wait_background_compile(&error_)) << error_;
     EXPECT_EQ(jit->lazy_parts_compiled(), jit->lazy_parts());
   }
@@ -279,7 +206,7 @@ TEST_F(LazyJitBackground, AProgramDestroyedMeanwhileStopsIt) {
     if (reload == 5) {  // stopped, then used: its callers compile what is left
       jit->stop_background_compile();
       const std::size_t stopped = jit->lazy_parts_compiled();
-      EXPECT_GT(compare_compiles(*program_, *jit, *plain_, rng, 5, "stopped"), 0u);
+      EXPECT_GT(compare_programs(*program_, *jit, *plain_, rng, 5, "stopped"), 0u);
       EXPECT_GE(jit->lazy_parts_compiled(), stopped);
       EXPECT_TRUE(jit->wait_background_compile(&error_));  // stopped: nothing to wait for
     }

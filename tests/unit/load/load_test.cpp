@@ -10,6 +10,7 @@
 #include "compiler/load/loaded_rules.h"
 #include "compiler/lower/program_io.h"
 #include "runtime/item_json.h"
+#include "tests/unit/load/batch_expect.h"
 #include "tests/unit/load/clean_rulesets.h"
 #include "tests/unit/load/random_items.h"
 
@@ -265,6 +266,58 @@ TEST(Bundle, ABundleAnswersLikeItsSource) {
   }
 }
 
+// A bundle's native code is linked by iwd's own ELF loader (issue 19); LLVM's RuntimeDyld, which
+// linked it before, is the oracle: every clean ruleset's bundle loads both ways and the two
+// tables answer alike (the batch; every entry point on the examples). tests/unit/jit's
+// NativeLoaderDiff compares every function of every ruleset.
+TEST(Bundle, TheElfLoaderAnswersAsRuntimeDyld) {
+  int rulesets = 0;
+  for (const std::string& path : test::clean_rulesets(kSource)) {
+    SCOPED_TRACE(path);
+    runtime::StringPool pool;
+    LoadResult source = load_rules(path, pool, LoadOptions{true, true});
+    if (!source.rules) continue;  // golden rules with errors
+    ++rulesets;
+    const std::string bytes = source.rules->bundle();
+    LoadOptions by_llvm;
+    by_llvm.llvm_linker = true;
+    LoadResult llvm = load_bundle(bytes, pool, by_llvm);
+    LoadResult own = load_bundle(bytes, pool, LoadOptions{});
+    if (!llvm.rules) {  // a bundle that does not load either way (golden/syntax/enum.iwd's empty enum)
+      EXPECT_EQ(own.error, llvm.error);
+      EXPECT_EQ(llvm.error.find("native code"), std::string::npos) << llvm.error;
+      continue;
+    }
+    ASSERT_TRUE(own.rules) << own.error;
+    EXPECT_FALSE(llvm.rules->jit_program()->loaded_natively());
+    EXPECT_TRUE(own.rules->jit_program()->loaded_natively());
+    EXPECT_STREQ(own.rules->table().engine, "jit");
+    // Every entry point one at a time, on the examples (whose items are classified often enough
+    // for expect_same_answers: some golden rules reject nearly every random item).
+    if (path.find("/examples/") != std::string::npos) expect_same_answers(*llvm.rules, *own.rules, 5, 200);
+    // The batch entry point.
+    test::RandomItems gen(*own.rules, 7);
+    runtime::DecodeOptions decode;
+    decode.captured_at = stdlib::Instant{1'795'000'000'000};
+    decode.default_id = "t";
+    decode.allow_missing_required = true;
+    std::vector<runtime::ItemRecord> records;
+    for (int n = 0; n < 100; ++n)
+      if (auto rec = runtime::decode_item(own.rules->schema(), pool, gen.item(), decode); rec.ok()) records.push_back(std::move(rec.value));
+    std::vector<const runtime::ItemRecord*> items;
+    for (const auto& r : records) items.push_back(&r);
+    const auto n = static_cast<std::uint32_t>(items.size());
+    std::vector<abi::BatchResult> a(n), b(n);
+    const abi::RulesV1& ta = llvm.rules->table();
+    const abi::RulesV1& tb = own.rules->table();
+    ta.evaluate_batch(ta.ctx, items.data(), n, decode.captured_at.ms_since_epoch, 5 * 3'600'000, a.data());
+    tb.evaluate_batch(tb.ctx, items.data(), n, decode.captured_at.ms_since_epoch, 5 * 3'600'000, b.data());
+    for (std::uint32_t i = 0; i < n; ++i) test::expect_same_batch_result(a[i], b[i], fmt::format("batch item {}", i));
+    if (HasFailure()) return;
+  }
+  EXPECT_GT(rulesets, 10);
+}
+
 TEST(Bundle, TheSourceHashFollowsTheSource) {
   runtime::StringPool pool;
   auto a = load(kSource + "/examples/enterprise.iwd", pool, LoadOptions{false, false});
@@ -335,6 +388,15 @@ TEST_F(BundleDamage, ADamagedSectionWithAGoodChecksumIsStillCaught) {
               b.program = serialize_program(p);
             })),
             "the bundle is damaged: the rule program is inconsistent: process `Finance.Silver`: its SLA calendar is missing");
+}
+
+// Native code the ELF loader cannot use (a bundle written with a bad object, its checksums
+// right) is an error naming the problem.
+TEST_F(BundleDamage, ABadObjectIsAnErrorOfTheElfLoader) {
+  EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.objects[0].resize(1000); })),
+            "the bundle's native code does not load: object 0: truncated: its section headers lie outside it");
+  EXPECT_EQ(error_of(rewritten([](Bundle& b) { b.objects[1][18] = 0x28; })),  // e_machine: 32-bit ARM
+            "the bundle's native code does not load: object 1: not x86-64 code (ELF machine 40)");
 }
 
 TEST_F(BundleDamage, AnotherCompilerVersionIsRefused) {
