@@ -27,17 +27,39 @@ namespace {
 // kMergeEvery entries, sorted) rather than the index history_item, whose entries went to the
 // middle of its b-tree at every commit; a file of version 1 to 4 is brought to 5. PostgreSQL's
 // tables (pgstore's) keep their index: its history is of version 4 (kPgSchemaVersion).
-constexpr std::int64_t kSchemaVersion = 5;
+// Version 6 (SQLite): the records in history_rows with their kind, reason, states, agent,
+// department, process, outcome and actor as ids of history_names (each name written once)
+// rather than texts: a create's row about 60 bytes rather than 100, so fewer pages written
+// per commit (bench/RESULTS.md, issue 15). `history` is a view of them with the names joined
+// back (the same columns as before); a file of version 1 to 5 is brought to 6.
+constexpr std::int64_t kSchemaVersion = 6;
 constexpr std::int64_t kPgSchemaVersion = 4;
 // history_item_recent's entries moved into history_items once there are this many: a
 // timeline's read scans at most this many and a transaction's more.
 constexpr std::int64_t kMergeEvery = 1024;
 constexpr const char* kSchema[] = {
-    "CREATE TABLE IF NOT EXISTS history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, "
-    "item TEXT NOT NULL, reason TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, agent TEXT NOT NULL, "
-    "department TEXT NOT NULL, process TEXT NOT NULL, priority INTEGER NOT NULL, previous_priority INTEGER NOT NULL, "
-    "stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, dimension_set INTEGER NOT NULL, outcome TEXT NOT NULL, "
-    "detail TEXT NOT NULL, actor TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS history_rows (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind INTEGER NOT NULL, "
+    "item TEXT NOT NULL, reason INTEGER NOT NULL, from_state INTEGER NOT NULL, to_state INTEGER NOT NULL, "
+    "agent INTEGER NOT NULL, department INTEGER NOT NULL, process INTEGER NOT NULL, priority INTEGER NOT NULL, "
+    "previous_priority INTEGER NOT NULL, stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, "
+    "dimension_set INTEGER NOT NULL, outcome INTEGER NOT NULL, detail TEXT NOT NULL, actor INTEGER NOT NULL)",
+    // The names of the coded columns; 0 is "" (no agent, no outcome, ...).
+    "CREATE TABLE IF NOT EXISTS history_names (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE)",
+    "INSERT OR IGNORE INTO history_names (id, name) VALUES (0, '')",
+    // The records as versions 1 to 5 had them in a table (texts): LEFT JOINs on the names' key,
+    // which SQLite leaves out of a query that reads none of their columns.
+    "CREATE VIEW IF NOT EXISTS history AS SELECT h.seq AS seq, h.at AS at, k.name AS kind, h.item AS item, "
+    "r.name AS reason, f.name AS from_state, t.name AS to_state, a.name AS agent, d.name AS department, "
+    "p.name AS process, h.priority AS priority, h.previous_priority AS previous_priority, h.stage AS stage, "
+    "h.due AS due, h.overdue AS overdue, h.dimension_set AS dimension_set, o.name AS outcome, h.detail AS detail, "
+    "c.name AS actor FROM history_rows h LEFT JOIN history_names k ON k.id = h.kind "
+    "LEFT JOIN history_names r ON r.id = h.reason LEFT JOIN history_names f ON f.id = h.from_state "
+    "LEFT JOIN history_names t ON t.id = h.to_state LEFT JOIN history_names a ON a.id = h.agent "
+    "LEFT JOIN history_names d ON d.id = h.department LEFT JOIN history_names p ON p.id = h.process "
+    "LEFT JOIN history_names o ON o.id = h.outcome LEFT JOIN history_names c ON c.id = h.actor",
+    // A record deleted through the view (by hand: purge() deletes from history_rows).
+    "CREATE TRIGGER IF NOT EXISTS history_delete INSTEAD OF DELETE ON history BEGIN "
+    "DELETE FROM history_rows WHERE seq = OLD.seq; END",
     // An item's records (agent events have no item): the entries of a transaction appended to
     // history_item_recent with its records (one page or two written per commit, where entries
     // in an index by item went to one to three of its leaves and their rebalancing); every
@@ -73,8 +95,100 @@ RecordKind kind_named(const std::string& name) {
 
 }  // namespace
 
+void Names::forget() {
+  loaded_ = false;
+  ids_.clear();
+  names_.clear();
+  known_.clear();
+  for (Last& last : last_) last = Last{};
+}
+
+// Every name, once per writer: a writer needs them all to tell a new name from a known one.
+bool Names::load(std::string* error) {
+  forget();
+  sqlstore::Status status;
+  const auto st = db_->prepare("SELECT id, name FROM history_names", &status);
+  sqlstore::Step step = sqlstore::Step::Failure;
+  next_ = 1;
+  while (st && (step = st->step(&status)) == sqlstore::Step::Row) {
+    const std::int64_t id = st->column_int64(0);
+    std::string name = st->column_text(1);
+    if (id >= 0 && id < (1 << 24)) {  // (ids are numbered from 1 as names come: a few thousand)
+      if (static_cast<std::size_t>(id) >= names_.size()) {
+        names_.resize(id + 1);
+        known_.resize(id + 1);
+      }
+      names_[id] = name;
+      known_[id] = 1;
+    }
+    ids_.emplace(std::move(name), id);
+    next_ = std::max(next_, id + 1);
+  }
+  if (step != sqlstore::Step::Done) {
+    *error = fmt::format("{}, table history_names: {}", where_, status.message);
+    return false;
+  }
+  loaded_ = true;
+  return true;
+}
+
+std::optional<std::int64_t> Names::find_or_add(const std::string& name, std::string* error) {
+  if (name.empty()) return 0;
+  if (!loaded_ && !load(error)) return std::nullopt;
+  if (const auto it = ids_.find(name); it != ids_.end()) return it->second;
+  sqlstore::Status status;
+  if (!insert_ && !(insert_ = db_->prepare("INSERT INTO history_names (id, name) VALUES (?1, ?2)", &status))) {
+    *error = fmt::format("{}, table history_names: {}", where_, status.message);
+    return std::nullopt;
+  }
+  insert_->bind_int64(1, next_);
+  insert_->bind_text(2, name);
+  const bool ok = insert_->step(&status) == sqlstore::Step::Done;
+  if (!ok) *error = fmt::format("{}, table history_names: {}", where_, status.message);
+  insert_->reset();
+  if (!ok) return std::nullopt;
+  ids_.emplace(name, next_);
+  if (static_cast<std::size_t>(next_) >= names_.size()) {
+    names_.resize(next_ + 1);
+    known_.resize(next_ + 1);
+  }
+  names_[next_] = name;
+  known_[next_] = 1;
+  return next_++;
+}
+
+const std::string* Names::name_of(std::int64_t id, std::string* error) {
+  static const std::string kNone;
+  if (id == 0) return &kNone;
+  if (id > 0 && static_cast<std::size_t>(id) < known_.size() && known_[id]) return &names_[id];
+  sqlstore::Status status;
+  if (!select_ && !(select_ = db_->prepare("SELECT name FROM history_names WHERE id = ?1", &status))) {
+    *error = fmt::format("{}, table history_names: {}", where_, status.message);
+    return nullptr;
+  }
+  select_->bind_int64(1, id);
+  const sqlstore::Step step = select_->step(&status);
+  const std::string* found = nullptr;
+  if (step == sqlstore::Step::Row && id > 0 && id < (1 << 24)) {
+    if (static_cast<std::size_t>(id) >= names_.size()) {
+      names_.resize(id + 1);
+      known_.resize(id + 1);
+    }
+    names_[id] = select_->column_text(0);
+    known_[id] = 1;
+    found = &names_[id];
+  } else if (step == sqlstore::Step::Row || step == sqlstore::Step::Done) {
+    *error = fmt::format("{}, table history_names: no name {} (a record refers to it)", where_, id);
+  } else {
+    *error = fmt::format("{}, table history_names: {}", where_, status.message);
+  }
+  select_->reset();
+  return found;
+}
+
 Store::Store()
     : insert_(fmt::format("INSERT INTO history ({})", kColumns), 19),
+      insert_coded_(fmt::format("INSERT INTO history_rows ({})", kColumns), 19),
       insert_items_("INSERT OR REPLACE INTO history_item_recent (seq, item)", 2) {}
 
 std::unique_ptr<Store> Store::attached(sqlstore::Database* db, std::unique_ptr<sqlstore::Database> owned,
@@ -84,6 +198,7 @@ std::unique_ptr<Store> Store::attached(sqlstore::Database* db, std::unique_ptr<s
   s->sql_ = db ? db : s->owned_.get();
   s->where_ = where;
   s->dimensions_.attach(s->sql_, where);
+  s->names_.attach(s->sql_, where);
   s->aggregates_.attach(s->sql_, where, &s->dimensions_, s->tail(), s->warning());
   return s;
 }
@@ -153,6 +268,7 @@ bool Store::reader_version(std::string* error) {
   }
   version_ = *version;
   item_tables_ = sql_->dialect() == sqlstore::Dialect::SQLite && version_ >= 5;
+  coded_ = sql_->dialect() == sqlstore::Dialect::SQLite && version_ >= 6;
   return true;
 }
 
@@ -163,7 +279,7 @@ std::optional<std::int64_t> Store::stored_version(std::string* error) {
   bool history = false, meta = false;
   const bool pg = sql_->dialect() == sqlstore::Dialect::PostgreSQL;
   if (!run(pg ? "SELECT 'history_meta' WHERE to_regclass('history_meta') IS NOT NULL"
-              : "SELECT name FROM sqlite_schema WHERE type = 'table' AND name IN ('history', 'history_meta')",
+              : "SELECT name FROM sqlite_schema WHERE type IN ('table', 'view') AND name IN ('history', 'history_meta')",
            [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
              const std::string name = st.column_text(0);
              (name == "history" ? history : meta) = true;
@@ -201,10 +317,12 @@ Store::~Store() {
     if (begin_write(&error) && !(aggregates_.checkpoint(&error) && ended(sql_->commit(), &error))) sql_->rollback();
   }
   insert_.clear();
+  insert_coded_.clear();
   insert_items_.clear();
   merge_.reset();
   clear_recent_.reset();
   dimensions_.detach();
+  names_.detach();
   aggregates_.detach();
 }
 
@@ -228,6 +346,7 @@ bool Store::init_schema(std::string* error) {
   if (!ok) {
     aggregates_.forget();
     dimensions_.forget();
+    names_.forget();
     if (*version != kSchemaVersion)
       *error = fmt::format("'{}': the event history of schema version {} could not be brought to version {} "
                            "(nothing changed): {}",
@@ -284,8 +403,23 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
                             "DROP INDEX IF EXISTS history_agent", "DROP INDEX IF EXISTS history_process_at"})
       if (!exec(sql, error)) return false;
   }
+  // Version 2 to 5's table of texts aside, to be copied into version 6's coded rows (the view
+  // on it first: SQLite would rename the table in it). A file whose tables are version 6's
+  // already (only its version row older) has none.
+  bool texts = false;
+  if (from_version >= 2 && from_version <= 5 &&
+      !run("SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'history'", [](sqlstore::Statement&) {}, error,
+           [&](sqlstore::Statement&) {
+             texts = true;
+             return false;
+           }))
+    return false;
+  if (texts)
+    for (const char* sql : {"DROP VIEW IF EXISTS history_v", "ALTER TABLE history RENAME TO history_v5"})
+      if (!exec(sql, error)) return false;
   version_ = kSchemaVersion;
   item_tables_ = true;
+  coded_ = true;
   for (const char* sql : kSchema)
     if (!exec(sql, error)) return false;
   for (const char* sql : Aggregates::kSchema)
@@ -293,18 +427,41 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
   // Version 2 to 4's index of items into version 5's table (version 1's rows are copied below,
   // their entries with them).
   if (from_version >= 2 && from_version <= 4 &&
-      !(exec("INSERT INTO history_items (item, seq) SELECT item, seq FROM history WHERE item <> '' ORDER BY item, seq",
+      !(exec(texts ? "INSERT OR IGNORE INTO history_items (item, seq) SELECT item, seq FROM history_v5 WHERE item <> '' "
+                     "ORDER BY item, seq"
+                   : "INSERT OR IGNORE INTO history_items (item, seq) SELECT item, seq FROM history_rows WHERE item <> '' "
+                     "ORDER BY item, seq",
              error) &&
         exec("DROP INDEX IF EXISTS history_item", error)))
     return false;
+  // Version 2 to 5's rows, every one, their texts coded: the names first, then the rows in
+  // seq order (appended to history_rows), each name's id found by its unique key.
+  if (texts) {
+    names_.forget();
+    if (!exec("INSERT OR IGNORE INTO history_names (name) SELECT kind FROM history_v5 UNION SELECT reason FROM history_v5 "
+              "UNION SELECT from_state FROM history_v5 UNION SELECT to_state FROM history_v5 UNION SELECT agent FROM "
+              "history_v5 UNION SELECT department FROM history_v5 UNION SELECT process FROM history_v5 UNION SELECT outcome "
+              "FROM history_v5 UNION SELECT actor FROM history_v5",
+              error))
+      return false;
+    const auto id = [](const char* column) {
+      return fmt::format("(SELECT id FROM history_names WHERE name = o.{})", column);
+    };
+    const std::string copy = fmt::format(
+        "INSERT INTO history_rows ({}) SELECT seq, at, {}, item, {}, {}, {}, {}, {}, {}, priority, previous_priority, "
+        "stage, due, overdue, dimension_set, {}, detail, {} FROM history_v5 o ORDER BY seq",
+        kColumns, id("kind"), id("reason"), id("from_state"), id("to_state"), id("agent"), id("department"),
+        id("process"), id("outcome"), id("actor"));
+    if (!exec(copy.c_str(), error) || !exec("DROP TABLE history_v5", error)) return false;
+  }
   if (from_version == 1) {
     version_ = 1;  // decode() reads the JSON of version 1's rows
     const std::string sql = fmt::format("SELECT {} FROM history_v1 ORDER BY seq", kColumnsVersion1);
     bool copied = true;
     const bool ok = read(sql.c_str(), [](sqlstore::Statement&) {}, [&](const Record& r) {
       const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
-      if (set) rows_.emplace_back(&r, *set);  // (inserted at once: `r` is the read's, reused)
-      return copied = set && insert_rows(error);
+      // (inserted at once: `r` is the read's, reused)
+      return copied = set && queue_row(r, *set, error) && insert_rows(error);
     }, error);
     version_ = kSchemaVersion;
     if (!ok || !copied || !exec("DROP TABLE history_v1", error)) return false;
@@ -370,7 +527,8 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
   bool ok = aggregates_.loaded() || insert_rows(error);
   if (ok && !last_) {  // the last record stored: each record follows it (the bisection by instant relies on it)
     last_.emplace(0, INT64_MIN);
-    ok = run("SELECT seq, at FROM history ORDER BY seq DESC LIMIT 1", [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+    const std::string sql = fmt::format("SELECT seq, at FROM {} ORDER BY seq DESC LIMIT 1", rows_table());
+    ok = run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
       *last_ = {st.column_int64(0), st.column_int64(1)};
       return false;
     });
@@ -391,8 +549,7 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
     }
     last = {r.seq, r.at};
     const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
-    if (set) rows_.emplace_back(&r, *set);
-    ok = set && aggregates_.add(r, *set, error);
+    ok = set && queue_row(r, *set, error) && aggregates_.add(r, *set, error);
   }
   ok = ok && ((!flush && !owns_) || this->flush(error));  // (our own transaction commits now)
   if (owns_) {
@@ -407,6 +564,7 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
     rows_.clear();
     recent_.reset();
     dimensions_.forget();  // sets written in the transaction rolled back
+    names_.forget();       // and names
     aggregates_.forget();
   }
   return ok;
@@ -419,36 +577,69 @@ bool Store::flush(std::string* error) {
   return false;
 }
 
+// A record onto rows_, with the ids of its names when the rows are coded (the names new to the
+// file written now, in the transaction the rows go in).
+bool Store::queue_row(const Record& r, std::int64_t set, std::string* error) {
+  Row row{&r, set, {}};
+  if (coded_) {
+    static const std::string kKinds[] = {record_kind_name(RecordKind::Item), record_kind_name(RecordKind::Priority),
+                                         record_kind_name(RecordKind::Widen), record_kind_name(RecordKind::Agent)};
+    const std::string* texts[Names::kColumns] = {&kKinds[static_cast<int>(r.kind)],
+                                                 &r.reason,
+                                                 &r.from,
+                                                 &r.to,
+                                                 &r.agent,
+                                                 &r.department,
+                                                 &r.process,
+                                                 &r.outcome,
+                                                 &r.actor};
+    for (int c = 0; c < Names::kColumns; ++c) {
+      const std::optional<std::int64_t> id = names_.id_of(static_cast<Names::Column>(c), *texts[c], error);
+      if (!id) return false;
+      row.names[c] = *id;
+    }
+  }
+  rows_.push_back(row);
+  return true;
+}
+
 bool Store::insert_rows(std::string* error) {
   if (rows_.empty()) return true;
   sqlstore::Status status;
   // The records' bytes, not copies: they outlive each statement's step (reset() unbinds them).
-  const bool ok = insert_.run(*sql_, rows_.size(), [this](sqlstore::Statement& st, std::size_t row, int first) {
-    const Record& r = *rows_[row].first;
+  const auto bind = [this](sqlstore::Statement& st, std::size_t k, int first) {
+    const Row& row = rows_[k];
+    const Record& r = *row.record;
+    // A name: its id (version 6) or its text.
+    const auto name = [&](int column, Names::Column c, std::string_view text) {
+      if (coded_) st.bind_int64(first + column, row.names[c]);
+      else st.bind_text_static(first + column, text);
+    };
     st.bind_int64(first, r.seq);
     st.bind_int64(first + 1, r.at);
-    st.bind_text_static(first + 2, record_kind_name(r.kind));
+    name(2, Names::Kind, record_kind_name(r.kind));
     st.bind_text_static(first + 3, r.item);
-    st.bind_text_static(first + 4, r.reason);
-    st.bind_text_static(first + 5, r.from);
-    st.bind_text_static(first + 6, r.to);
-    st.bind_text_static(first + 7, r.agent);
-    st.bind_text_static(first + 8, r.department);
-    st.bind_text_static(first + 9, r.process);
+    name(4, Names::Reason, r.reason);
+    name(5, Names::From, r.from);
+    name(6, Names::To, r.to);
+    name(7, Names::Agent, r.agent);
+    name(8, Names::Department, r.department);
+    name(9, Names::Process, r.process);
     st.bind_int64(first + 10, r.priority);
     st.bind_int64(first + 11, r.previous_priority);
     st.bind_int64(first + 12, r.stage);
     if (r.due) st.bind_int64(first + 13, *r.due);
     else st.bind_null(first + 13);
     st.bind_int64(first + 14, r.overdue ? 1 : 0);
-    st.bind_int64(first + 15, rows_[row].second);
-    st.bind_text_static(first + 16, r.outcome);
+    st.bind_int64(first + 15, row.set);
+    name(16, Names::Outcome, r.outcome);
     st.bind_text_static(first + 17, r.detail);
-    st.bind_text_static(first + 18, r.actor);
-  }, &status);
+    name(18, Names::Actor, r.actor);
+  };
+  const bool ok = (coded_ ? insert_coded_ : insert_).run(*sql_, rows_.size(), bind, &status);
   if (!ok) {
-    *error = fmt::format("{}, table history, seq {} to {}: {}", where_, rows_.front().first->seq,
-                         rows_.back().first->seq, status.message);
+    *error = fmt::format("{}, table {}, seq {} to {}: {}", where_, rows_table(), rows_.front().record->seq,
+                         rows_.back().record->seq, status.message);
     rows_.clear();
     return false;
   }
@@ -462,7 +653,7 @@ bool Store::insert_rows(std::string* error) {
 bool Store::insert_item_entries(std::string* error) {
   items_.clear();
   for (const auto& row : rows_)
-    if (!row.first->item.empty()) items_.push_back(row.first);
+    if (!row.record->item.empty()) items_.push_back(row.record);
   sqlstore::Status status;
   if (!items_.empty() && !insert_items_.run(*sql_, items_.size(), [this](sqlstore::Statement& st, std::size_t row, int first) {
         st.bind_int64(first, items_[row]->seq);
@@ -512,12 +703,11 @@ bool Store::run_prepared(std::unique_ptr<sqlstore::Statement>* st, const char* s
 std::optional<std::int64_t> Store::last_seq(std::string* error) {
   std::int64_t seq = 0;
   // The larger of two: SQLite's MAX with two arguments, PostgreSQL's GREATEST.
-  if (!run(sql_->dialect() == sqlstore::Dialect::SQLite
-               ? "SELECT MAX(COALESCE((SELECT MAX(seq) FROM history), 0), "
-                 "COALESCE((SELECT value FROM history_meta WHERE name = 'last_seq'), 0))"
-               : "SELECT GREATEST(COALESCE((SELECT MAX(seq) FROM history), 0), "
-                 "COALESCE((SELECT value FROM history_meta WHERE name = 'last_seq'), 0))",
-           [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+  const std::string sql =
+      fmt::format("SELECT {}(COALESCE((SELECT MAX(seq) FROM {}), 0), "
+                  "COALESCE((SELECT value FROM history_meta WHERE name = 'last_seq'), 0))",
+                  sql_->dialect() == sqlstore::Dialect::SQLite ? "MAX" : "GREATEST", rows_table());
+  if (!run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
              seq = st.column_int64(0);
              return true;
            }))
@@ -530,17 +720,24 @@ const char* Store::columns() const { return version_ == 1 ? kColumnsVersion1 : k
 // Into the record of the previous row: strings keep their buffers, and the dimensions are
 // copied only when the set changes (`set`: the id of the one the record holds).
 bool Store::decode(const sqlstore::Statement& st, Record* r, std::int64_t* set, std::string* error) {
+  // A coded column's name (version 6), or the text.
+  const auto text = [&](int column, std::string* out) {
+    if (!coded_ || version_ < 6) {  // (version 1's rows read to be copied into version 6's)
+      st.read_text(column, out);
+      return true;
+    }
+    const std::string* name = names_.name_of(st.column_int64(column), error);
+    if (name) out->assign(*name);
+    return name != nullptr;
+  };
   r->seq = st.column_int64(0);
   r->at = st.column_int64(1);
-  st.read_text(2, &kind_);
+  if (!text(2, &kind_)) return false;
   r->kind = kind_named(kind_);
   st.read_text(3, &r->item);
-  st.read_text(4, &r->reason);
-  st.read_text(5, &r->from);
-  st.read_text(6, &r->to);
-  st.read_text(7, &r->agent);
-  st.read_text(8, &r->department);
-  st.read_text(9, &r->process);
+  if (!text(4, &r->reason) || !text(5, &r->from) || !text(6, &r->to) || !text(7, &r->agent) ||
+      !text(8, &r->department) || !text(9, &r->process))
+    return false;
   r->priority = st.column_int64(10);
   r->previous_priority = st.column_int64(11);
   r->stage = static_cast<int>(st.column_int64(12));
@@ -555,10 +752,9 @@ bool Store::decode(const sqlstore::Statement& st, Record* r, std::int64_t* set, 
     r->dimensions = *values;
     *set = id;
   }
-  st.read_text(16, &r->outcome);
+  if (!text(16, &r->outcome)) return false;
   st.read_text(17, &r->detail);
-  st.read_text(18, &r->actor);
-  return true;
+  return text(18, &r->actor);
 }
 
 // The aggregates' warnings (the damage they went around): on stderr, where `iwd serve` and
@@ -572,7 +768,8 @@ Aggregates::Tail Store::tail() {
   return [this](std::int64_t after, std::int64_t before, const std::function<bool(const Record&)>& f, std::string* error) {
     // `seq >= after + 1`, not `seq > after`: SQLite then seeks to the first seq wanted, not to
     // `after` and past it (a page holding `after` may be a damaged one: Aggregates::readable_after).
-    const std::string sql = fmt::format("SELECT {} FROM history WHERE seq >= ?1 + 1 AND seq < ?2 ORDER BY seq", columns());
+    const std::string sql =
+        fmt::format("SELECT {} FROM {} WHERE seq >= ?1 + 1 AND seq < ?2 ORDER BY seq", columns(), rows_table());
     return read(sql.c_str(),
                 [&](sqlstore::Statement& st) {
                   st.bind_int64(1, after);
@@ -600,8 +797,10 @@ std::optional<std::int64_t> Store::first_seq_at(std::int64_t at, std::string* er
   std::int64_t lo = 0, hi = 0;  // the seqs held: [lo, hi)
   // Two subqueries: SQLite reads MIN or MAX of the key from one end of the b-tree only when
   // the query has that aggregate alone (both in one query scan the table: 0.4 s at 10M rows).
-  if (!run("SELECT COALESCE((SELECT MIN(seq) FROM history), 1), COALESCE((SELECT MAX(seq) FROM history), 0) + 1",
-           [](sqlstore::Statement&) {}, error,
+  const std::string bounds = fmt::format(
+      "SELECT COALESCE((SELECT MIN(seq) FROM {0}), 1), COALESCE((SELECT MAX(seq) FROM {0}), 0) + 1", rows_table());
+  const std::string at_from = fmt::format("SELECT at FROM {} WHERE seq >= ?1 ORDER BY seq LIMIT 1", rows_table());
+  if (!run(bounds.c_str(), [](sqlstore::Statement&) {}, error,
            [&](sqlstore::Statement& st) {
              lo = st.column_int64(0);
              hi = st.column_int64(1);
@@ -610,7 +809,7 @@ std::optional<std::int64_t> Store::first_seq_at(std::int64_t at, std::string* er
     return std::nullopt;
   std::optional<std::int64_t> found;  // the instant of the first record from a seq on
   const auto first_from = [&](std::int64_t seq) {
-    return run("SELECT at FROM history WHERE seq >= ?1 ORDER BY seq LIMIT 1",
+    return run(at_from.c_str(),
                [seq](sqlstore::Statement& st) { st.bind_int64(1, seq); }, error, [&](sqlstore::Statement& st) {
                  found = st.column_int64(0);
                  return false;
@@ -639,7 +838,8 @@ bool Store::read_range(std::int64_t from, std::int64_t to, const Visit& f, std::
   const auto first = first_seq_at(from, error);
   const auto end = first ? first_seq_at(to, error) : std::nullopt;
   if (!end) return false;
-  const std::string sql = fmt::format("SELECT {} FROM history WHERE seq >= ?1 AND seq < ?2 ORDER BY seq", columns());
+  const std::string sql =
+      fmt::format("SELECT {} FROM {} WHERE seq >= ?1 AND seq < ?2 ORDER BY seq", columns(), rows_table());
   return read(sql.c_str(),
               [&](sqlstore::Statement& st) {
                 st.bind_int64(1, *first);
@@ -655,9 +855,9 @@ bool Store::read_item(const std::string& item, const Visit& f, std::string* erro
   // back (a history restored older than its entries) and written again under the same seqs.
   // (OR REPLACE and OR IGNORE below for the same reason: such an entry never fails an append.)
   const std::string sql =
-      item_tables_ ? fmt::format("SELECT {} FROM history WHERE seq IN (SELECT seq FROM history_items WHERE item = ?1 "
+      item_tables_ ? fmt::format("SELECT {} FROM {} WHERE seq IN (SELECT seq FROM history_items WHERE item = ?1 "
                                  "UNION ALL SELECT seq FROM history_item_recent WHERE item = ?1) AND item = ?1 ORDER BY seq",
-                                 columns())
+                                 columns(), rows_table())
                    : fmt::format("SELECT {} FROM history WHERE item = ?1 AND item <> '' ORDER BY seq", columns());
   return read(sql.c_str(), [&](sqlstore::Statement& st) { st.bind_text(1, item); }, f,
               error);
@@ -665,7 +865,8 @@ bool Store::read_item(const std::string& item, const Visit& f, std::string* erro
 
 std::optional<std::int64_t> Store::first_at(std::string* error) {
   std::optional<std::int64_t> at;
-  if (!run("SELECT at FROM history ORDER BY seq LIMIT 1", [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+  const std::string sql = fmt::format("SELECT at FROM {} ORDER BY seq LIMIT 1", rows_table());
+  if (!run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
         at = st.column_int64(0);
         return true;
       }))
@@ -689,7 +890,8 @@ bool Store::in_read_transaction(const std::function<bool()>& f, std::string* err
 
 std::optional<std::int64_t> Store::last_at(std::string* error) {
   std::optional<std::int64_t> at;
-  if (!run("SELECT at FROM history ORDER BY seq DESC LIMIT 1", [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+  const std::string sql = fmt::format("SELECT at FROM {} ORDER BY seq DESC LIMIT 1", rows_table());
+  if (!run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
         at = st.column_int64(0);
         return true;
       }))
@@ -712,16 +914,20 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
     st.bind_int64(2, limit);
   };
   recent_.reset();
+  const char* table = rows_table();
+  const std::string delete_items = fmt::format(
+      "DELETE FROM history_items WHERE (item, seq) IN (SELECT item, seq FROM {0} WHERE seq IN "
+      "(SELECT seq FROM {0} WHERE seq < ?1 ORDER BY seq LIMIT ?2) AND item <> '')", table);
+  const std::string delete_recent = fmt::format(
+      "DELETE FROM history_item_recent WHERE seq IN (SELECT seq FROM {} WHERE seq < ?1 ORDER BY seq LIMIT ?2)", table);
+  const std::string delete_rows =
+      fmt::format("DELETE FROM {0} WHERE seq IN (SELECT seq FROM {0} WHERE seq < ?1 ORDER BY seq LIMIT ?2)", table);
+  const std::string first_left = fmt::format("SELECT at FROM {} ORDER BY seq LIMIT 1", table);
   bool ok = end && aggregates_.checkpoint(error) &&
             run(note_last.c_str(), [&](sqlstore::Statement& st) { st.bind_int64(1, *last); }, error) &&
             (!item_tables_ ||
-             (run("DELETE FROM history_items WHERE (item, seq) IN (SELECT item, seq FROM history WHERE seq IN "
-                  "(SELECT seq FROM history WHERE seq < ?1 ORDER BY seq LIMIT ?2) AND item <> '')",
-                  bind_range, error) &&
-              run("DELETE FROM history_item_recent WHERE seq IN (SELECT seq FROM history WHERE seq < ?1 ORDER BY seq "
-                  "LIMIT ?2)",
-                  bind_range, error))) &&
-                  run("DELETE FROM history WHERE seq IN (SELECT seq FROM history WHERE seq < ?1 ORDER BY seq LIMIT ?2)",
+             (run(delete_items.c_str(), bind_range, error) && run(delete_recent.c_str(), bind_range, error))) &&
+                  run(delete_rows.c_str(),
                       [&](sqlstore::Statement& st) {
                         st.bind_int64(1, *end);
                         st.bind_int64(2, limit);
@@ -732,7 +938,7 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
   // changes kept); with no record left they wait for the next one.
   std::optional<std::int64_t> first;
   if (ok && deleted > 0)
-    ok = run("SELECT at FROM history ORDER BY seq LIMIT 1", [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+    ok = run(first_left.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
       first = st.column_int64(0);
       return false;
     }) && (!first || aggregates_.purge_before(*first, error));

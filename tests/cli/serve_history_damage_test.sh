@@ -27,7 +27,7 @@ db = sqlite3.connect(path)
 db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 # The leaves in the b-tree's order (their rows in seq order), the second one damaged; an
 # item whose capture record is on it.
-leaves = db.execute("SELECT pageno, ncell FROM dbstat WHERE name = 'history' AND pagetype = 'leaf' ORDER BY path").fetchall()
+leaves = db.execute("SELECT pageno, ncell FROM dbstat WHERE name = 'history_rows' AND pagetype = 'leaf' ORDER BY path").fetchall()
 page = leaves[1][0]
 (item,) = db.execute("SELECT item FROM history ORDER BY seq LIMIT 1 OFFSET ?", (leaves[0][1] + leaves[1][1] // 2,)).fetchone()
 size = db.execute("PRAGMA page_size").fetchone()[0]

@@ -71,6 +71,13 @@ void expect_same(const Record& a, const Record& b) {
   EXPECT_EQ(a.actor, b.actor);
 }
 
+// Every record of `s` (by range), the same as `written`, in order.
+void expect_all(Store& s, const std::vector<Record>& written) {
+  const auto back = all(s);
+  ASSERT_EQ(back.size(), written.size());
+  for (std::size_t k = 0; k < back.size(); ++k) expect_same(back[k], written[k]);
+}
+
 TEST(HistoryStore, AppendReadRangeItemReopen) {
   const iwd::testing::TempDir tmp("iwd_history_store_");
   const fs::path& dir = tmp.path();
@@ -401,7 +408,7 @@ TEST(HistoryStore, DimensionSetsWrittenOnceAndReadBack) {
             (std::vector<std::string>{"1", "1", "2", "0", "1", "2", "1", "1"}));
   EXPECT_EQ(column(file, "SELECT dimensions FROM history_v WHERE seq IN (3, 4) ORDER BY seq"),
             (std::vector<std::string>{"{\"segment\":\"Silver\",\"score\":\"7\"}", ""}));
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"5"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   auto s = Store::open_reader(file, &error);
   ASSERT_TRUE(s) << error;
   const auto back = all(*s);
@@ -466,7 +473,7 @@ TEST(HistoryStore, SchemaVersions) {
     writer.reset();
     sqlite3_close(db);
   }
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"5"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   // Version 5's item entries: the copied records' and the one appended after.
   EXPECT_EQ(column(file, "SELECT seq || ' ' || item FROM history_item_recent UNION ALL SELECT seq || ' ' || item FROM "
                          "history_items ORDER BY 1"),
@@ -485,12 +492,12 @@ TEST(HistoryStore, SchemaVersions) {
             (std::vector<std::string>{"3"}));
 
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "UPDATE history_meta SET value = 6 WHERE name = 'schema'", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "UPDATE history_meta SET value = 7 WHERE name = 'schema'", nullptr, nullptr, nullptr);
   sqlite3_close(db);
   EXPECT_FALSE(Store::open_reader(file, &error));
-  EXPECT_NE(error.find("schema version 6, newer than this iwd reads (1 to 5)"), std::string::npos) << error;
+  EXPECT_NE(error.find("schema version 7, newer than this iwd reads (1 to 6)"), std::string::npos) << error;
   EXPECT_FALSE(Store::create(file, &error));
-  EXPECT_NE(error.find("v1.db' holds an event history of schema version 6, newer than this iwd writes (5)"),
+  EXPECT_NE(error.find("v1.db' holds an event history of schema version 7, newer than this iwd writes (6)"),
             std::string::npos)
       << error;
 }
@@ -539,7 +546,7 @@ TEST(HistoryStore, AnItemsEntriesAppendWithItsRecordsAndAreMergedSorted) {
   EXPECT_EQ(column(file, "SELECT count(*) FROM history_items"), (std::vector<std::string>{"2052"}));
   EXPECT_EQ(column(file, "SELECT count(*) || ' ' || min(seq) || ' ' || max(seq) FROM history_item_recent"),
             (std::vector<std::string>{"216 2281 2519"}));
-  EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'history'"),
+  EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'history_rows'"),
             std::vector<std::string>{});
   auto reader = Store::open_reader(file, &error);
   ASSERT_TRUE(reader) << error;
@@ -590,8 +597,178 @@ TEST(HistoryStore, EntriesOfRecordsDeletedBehindTheStoreAreLeftOut) {
   EXPECT_EQ(timeline(*s, "B"), (std::vector<std::int64_t>{1, 2}));
 }
 
+// A history file made by this store turned back into version 5's tables: the records in the
+// table history with their texts (as the view of version 6 shows them), no history_names.
+void to_version_5(const std::string& file) {
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  char* message = nullptr;
+  EXPECT_EQ(sqlite3_exec(db,
+                         "BEGIN;"
+                         "CREATE TABLE history_text AS SELECT * FROM history;"
+                         "DROP VIEW history_v; DROP TRIGGER history_delete; DROP VIEW history; DROP TABLE history_rows; "
+                         "DROP TABLE history_names;"
+                         "CREATE TABLE history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, "
+                         "item TEXT NOT NULL, reason TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, "
+                         "agent TEXT NOT NULL, department TEXT NOT NULL, process TEXT NOT NULL, priority INTEGER NOT NULL, "
+                         "previous_priority INTEGER NOT NULL, stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, "
+                         "dimension_set INTEGER NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, actor TEXT NOT NULL);"
+                         "INSERT INTO history SELECT * FROM history_text ORDER BY seq; DROP TABLE history_text;"
+                         "CREATE VIEW history_v AS SELECT h.seq, h.at, h.kind, h.item, h.reason, h.from_state, h.to_state, "
+                         "h.agent, h.department, h.process, h.priority, h.previous_priority, h.stage, h.due, h.overdue, "
+                         "COALESCE(d.dimensions, '') AS dimensions, h.outcome, h.detail, h.actor "
+                         "FROM history h LEFT JOIN history_dimensions d ON d.id = h.dimension_set;"
+                         "UPDATE history_meta SET value = 5 WHERE name = 'schema';"
+                         "COMMIT;",
+                         nullptr, nullptr, &message),
+            SQLITE_OK)
+      << (message ? message : "");
+  sqlite3_free(message);
+  sqlite3_close(db);
+}
+
+// Version 6 (SQLite): a record's kind, reason, states, agent, department, process, outcome and
+// actor are ids of history_names (each name written once, 0 for none), its other values as
+// before; the view history shows the texts. Every value is read back as appended, by ranges
+// and items, by the writer and a reader; a name first written in a transaction rolled back is
+// written again by the next that uses it.
+TEST(HistoryStore, Version6CodesTheRecordsNamesAndReadsThemBack) {
+  const iwd::testing::TempDir dir("iwd-history-v6-");
+  const std::string file = (dir.path() / "h.db").string();
+  std::string error;
+  std::vector<Record> written;
+  for (int k = 1; k <= 6; ++k) {
+    Record r = rec(k, k * 10, k == 4 ? "" : "W" + std::to_string(k % 2), k == 4 ? "ann" : (k == 5 ? "bob" : ""),
+                   k == 4 ? RecordKind::Agent : (k == 6 ? RecordKind::Priority : RecordKind::Item));
+    if (k == 3) {
+      r.reason = "done";
+      r.from = "assigned";
+      r.to = "done";
+      r.detail = "a note, free text";
+    }
+    written.push_back(r);
+  }
+  {
+    auto s = Store::create(file, &error);
+    ASSERT_TRUE(s) << error;
+    ASSERT_TRUE(s->append({written[0], written[1], written[2]}, &error)) << error;
+    ASSERT_TRUE(s->append({written[3], written[4], written[5]}, &error)) << error;
+    expect_all(*s, written);
+  }
+  auto reader = Store::open_reader(file, &error);
+  ASSERT_TRUE(reader) << error;
+  expect_all(*reader, written);
+  std::vector<Record> w1;
+  ASSERT_TRUE(reader->read_item("W1", [&](const Record& r) { w1.push_back(r); return true; }, &error)) << error;
+  ASSERT_EQ(w1.size(), 3u);
+  expect_same(w1[1], written[2]);
+  reader.reset();
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
+  // Each name once ("" and 15 others); the rows hold their ids (the detail, a free text, and
+  // the item as they are).
+  EXPECT_EQ(column(file, "SELECT count(*) || ' ' || count(DISTINCT name) FROM history_names"),
+            (std::vector<std::string>{"16 16"}));
+  EXPECT_EQ(column(file, "SELECT typeof(kind) || typeof(reason) || typeof(agent) || typeof(actor) || ' ' || "
+                         "typeof(item) || typeof(detail) FROM history_rows WHERE seq = 3"),
+            (std::vector<std::string>{"integerintegerintegerinteger texttext"}));
+  EXPECT_EQ(column(file, "SELECT agent FROM history_rows WHERE seq = 1"), (std::vector<std::string>{"0"}));
+  EXPECT_EQ(column(file, "SELECT kind || ' ' || item || ' ' || reason || ' ' || from_state || ' ' || to_state || ' ' || "
+                         "agent || ' ' || outcome || ' ' || detail || ' ' || actor FROM history ORDER BY seq LIMIT 3 OFFSET 2"),
+            (std::vector<std::string>{"item W1 done assigned done  converted a note, free text crm",
+                                      "agent  lunch none queued ann   crm", "item W1 capture none queued bob   crm"}));
+  // A record deleted through the view goes from history_rows.
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db, "DELETE FROM history WHERE seq = 6", nullptr, nullptr, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  EXPECT_EQ(column(file, "SELECT count(*) FROM history_rows"), (std::vector<std::string>{"5"}));
+
+  // A name new in a transaction rolled back (the owner's) is written again by the next one.
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  {
+    auto s = Store::on(db, file, &error);
+    ASSERT_TRUE(s) << error;
+    Record r = rec(7, 70, "W7", "cid");
+    r.actor = "batch-source";
+    ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_TRUE(s->append({r}, &error)) << error;
+    ASSERT_EQ(sqlite3_exec(db, "ROLLBACK", nullptr, nullptr, nullptr), SQLITE_OK);
+    s->rolled_back();
+    ASSERT_EQ(sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr), SQLITE_OK);
+    ASSERT_TRUE(s->append({r}, &error)) << error;
+    ASSERT_EQ(sqlite3_exec(db, "COMMIT", nullptr, nullptr, nullptr), SQLITE_OK);
+  }
+  sqlite3_close(db);
+  EXPECT_EQ(column(file, "SELECT agent || ' ' || actor FROM history WHERE seq = 7"),
+            (std::vector<std::string>{"cid batch-source"}));
+}
+
+// A file of version 5 (the records' texts in the table history) is read as it is, and a writer
+// brings it to version 6 in one transaction: every record the same, read back by range and by
+// item, the table of texts gone, the next records coded.
+TEST(HistoryStore, AVersion5FileIsCodedByAWriterKeepingEveryRecord) {
+  const iwd::testing::TempDir dir("iwd-history-v5-");
+  const std::string file = (dir.path() / "h.db").string();
+  std::string error;
+  std::vector<Record> written;
+  {
+    auto s = Store::create(file, &error);
+    ASSERT_TRUE(s) << error;
+    std::int64_t seq = 0;
+    for (int batch = 0; batch < 40; ++batch) {  // 1,200 records: entries merged and recent ones
+      std::vector<Record> rs;
+      for (int k = 0; k < 30; ++k) {
+        ++seq;
+        const bool agent = seq % 10 == 0;
+        Record r = rec(seq, seq * 10, agent ? "" : "I" + std::to_string(seq % 17), agent ? "a" + std::to_string(seq % 7) : "",
+                       agent ? RecordKind::Agent : RecordKind::Item);
+        if (seq % 11 == 0) r.detail = "note " + std::to_string(seq);
+        if (seq % 13 == 0) r.outcome = "code" + std::to_string(seq % 3);
+        rs.push_back(r);
+      }
+      ASSERT_TRUE(s->append(rs, &error)) << error;
+      written.insert(written.end(), rs.begin(), rs.end());
+    }
+  }
+  to_version_5(file);
+  ASSERT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"5"}));
+  const auto timelines = [&](Store& s) {
+    for (int i = 0; i < 17; ++i) {
+      std::vector<std::int64_t> expected;
+      for (const Record& r : written)
+        if (r.item == "I" + std::to_string(i)) expected.push_back(r.seq);
+      EXPECT_EQ(timeline(s, "I" + std::to_string(i)), expected) << i;
+    }
+  };
+  {
+    auto reader = Store::open_reader(file, &error);
+    ASSERT_TRUE(reader) << error;
+    expect_all(*reader, written);
+    timelines(*reader);
+  }
+  {
+    auto s = Store::create(file, &error);  // a writer: brought to version 6
+    ASSERT_TRUE(s) << error;
+    expect_all(*s, written);
+    Record next = rec(1201, 12010, "I3", "newcomer");
+    ASSERT_TRUE(s->append({next}, &error)) << error;
+    written.push_back(next);
+  }
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
+  EXPECT_EQ(column(file, "SELECT type || ' ' || name FROM sqlite_schema WHERE name IN ('history', 'history_rows', "
+                         "'history_v5') ORDER BY name"),
+            (std::vector<std::string>{"view history", "table history_rows"}));
+  EXPECT_EQ(column(file, "SELECT count(*) FROM history_rows WHERE typeof(reason) <> 'integer'"),
+            (std::vector<std::string>{"0"}));
+  auto reader = Store::open_reader(file, &error);
+  ASSERT_TRUE(reader) << error;
+  expect_all(*reader, written);
+  timelines(*reader);
+}
+
 // A file of version 4 (the index history_item) is read through its index, and a writer brings
-// it to version 5: the index's entries into history_items, the index gone.
+// it to version 6: the index's entries into history_items, the index gone.
 TEST(HistoryStore, AVersion4FilesIndexBecomesItsItemEntries) {
   const iwd::testing::TempDir dir("iwd-history-v4-");
   const std::string file = (dir.path() / "h.db").string();
@@ -604,6 +781,7 @@ TEST(HistoryStore, AVersion4FilesIndexBecomesItsItemEntries) {
                           &error))
         << error;
   }
+  to_version_5(file);
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
   ASSERT_EQ(sqlite3_exec(db,
@@ -625,7 +803,7 @@ TEST(HistoryStore, AVersion4FilesIndexBecomesItsItemEntries) {
     ASSERT_TRUE(s->append({rec(5, 50, "W2", "")}, &error)) << error;
     EXPECT_EQ(timeline(*s, "W2"), (std::vector<std::int64_t>{2, 5}));
   }
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"5"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name = 'history_item'"), std::vector<std::string>{});
   EXPECT_EQ(column(file, "SELECT item || ' ' || seq FROM history_items"),
             (std::vector<std::string>{"W1 1", "W1 4", "W2 2"}));

@@ -38,7 +38,8 @@ void to_version_1(const std::string& file) {
       "BEGIN;"
       "CREATE TABLE history_old AS SELECT seq, at, kind, item, reason, from_state, to_state, agent, department, process, "
       "priority, previous_priority, stage, due, overdue, dimensions, outcome, detail, actor FROM history_v;"
-      "DROP VIEW history_v; DROP TABLE history; DROP TABLE history_dimensions; DROP TABLE history_agg;"
+      "DROP VIEW history_v; DROP TRIGGER history_delete; DROP VIEW history; DROP TABLE history_rows; "
+      "DROP TABLE history_names; DROP TABLE history_dimensions; DROP TABLE history_agg;"
       "DROP TABLE history_agg_groupings; DROP TABLE history_agg_items; DELETE FROM history_meta WHERE name = 'schema';"
       "CREATE TABLE history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, item TEXT NOT NULL, "
       "reason TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, agent TEXT NOT NULL, department TEXT NOT NULL, "
@@ -90,8 +91,9 @@ TEST_F(HistoryMigration, AVersion1HistoryIsMigratedAtStart) {
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
   EXPECT_EQ(one(db, records), before);
   EXPECT_EQ(one(db, "SELECT item || ' ' || reason FROM history WHERE seq = 6"), "C3 capture");
-  EXPECT_EQ(one(db, "SELECT value FROM history_meta WHERE name = 'schema'"), "5");
-  EXPECT_EQ(one(db, "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('history_old', 'history_v1', 'history_agent')"),
+  EXPECT_EQ(one(db, "SELECT value FROM history_meta WHERE name = 'schema'"), "6");
+  EXPECT_EQ(one(db, "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('history_old', 'history_v1', 'history_v5', "
+                    "'history_agent')"),
             "0");
   // C1 and C2 counted when the aggregates were built, C3 when it was written; C2 canceled.
   EXPECT_EQ(one(db, "SELECT SUM(entered) || ' ' || SUM(canceled) FROM history_agg WHERE by_name = 'process'"), "3 1");

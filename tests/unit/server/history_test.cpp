@@ -284,9 +284,9 @@ TEST_F(EngineHistory, ADamagedRecordsPageAfterAKillStopsNoCreate) {
             "DROP TABLE saved_items; DROP TABLE saved_seq; COMMIT");
   const std::int64_t checkpoint = std::stoll(one(file, "SELECT value FROM history_meta WHERE name = 'agg_items_seq'"));
   // A leaf of the records in the middle of those after the checkpoint, its header overwritten.
-  const std::int64_t page = std::stoll(one(file, "SELECT pageno FROM dbstat WHERE name = 'history' AND pagetype = 'leaf' "
+  const std::int64_t page = std::stoll(one(file, "SELECT pageno FROM dbstat WHERE name = 'history_rows' AND pagetype = 'leaf' "
                                                  "ORDER BY path LIMIT 1 OFFSET (SELECT COUNT(*) / 2 FROM dbstat "
-                                                 "WHERE name = 'history' AND pagetype = 'leaf')"));
+                                                 "WHERE name = 'history_rows' AND pagetype = 'leaf')"));
   const std::int64_t page_size = std::stoll(one(file, "PRAGMA page_size"));
   const std::int64_t records = std::stoll(one(file, "SELECT MAX(seq) FROM history"));
   ASSERT_GT(records, checkpoint + 600);
