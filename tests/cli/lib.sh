@@ -4,6 +4,12 @@ PASSED=0
 FAILED=0
 TMP=$(mktemp -d)
 trap 'rm -rf "$TMP"' EXIT
+# The binary as it is when the test starts, pinned by a hard link in TMP. A build that relinks
+# it meanwhile (the shared build folder's other builds: GNU ld unlinks the file and writes a new
+# one over seconds, executable only at the end) made every later run of it fail with exit 126
+# (cli/report, under ctest -j2 beside builds: issue 15). Where no hard link can be made (TMP on
+# another file system) the binary is run where it is.
+ln "$IWD" "$TMP/iwd" 2>/dev/null && IWD="$TMP/iwd"
 
 # expect_exit CODE DESCRIPTION -- COMMAND...
 expect_exit() {

@@ -5,6 +5,13 @@
 set -u
 source "$(dirname "$0")/lib.sh"
 
+# The binary is pinned when the test starts (lib.sh): here a copy of it (a hard link) is
+# replaced under a test as a build relinking it would (unlinked, a new file not yet executable),
+# and the test's next run of it still runs the binary it started with.
+ln "$1" "$TMP/built" 2>/dev/null || cp "$1" "$TMP/built"
+expect_exit 0 "a binary relinked under a test: the one the test started with runs" -- bash -c \
+  'source "$(dirname "$0")/lib.sh" "$1"; rm "$1"; printf "partial" >"$1"; "$IWD" --version' "$0" "$TMP/built"
+
 D=tests/cli/report
 expect_exit 0 "replay the day with --history" -- "$IWD" replay $D/day.iwd $D/day.jsonl --history "$TMP/day.db"
 H=(--history "$TMP/day.db" --from 2026-01-05 --to 2026-01-05T12:00:00+01:00 --rules $D/day.iwd)
