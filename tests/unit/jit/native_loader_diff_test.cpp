@@ -6,7 +6,9 @@
 // answers. Over every ruleset of the tree and seeded random rulesets; each one's objects load.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <stdexcept>
 
 #include "compiler/jit/jit.h"
 #include "tests/support/checked_rules.h"
@@ -84,6 +86,64 @@ TEST(NativeLoaderDiff, RandomRulesetsAnswerAsWithRuntimeDyld) {
     if (HasFailure()) return;
   }
   EXPECT_GT(compared, 20'000u);
+}
+
+// Generated code does unwind: an exception a helper throws (an environment's skill read here;
+// the slow path's allocations could) passes through the generated frames to the caller, as
+// RuntimeDyld allowed: the ELF loader registers the objects' .eh_frame with the unwinder. Without
+// it the unwinder finds no frame description for the generated code and std::terminate ends the
+// test.
+class ThrowingEnv : public RandomEnv {
+ public:
+  using RandomEnv::RandomEnv;
+  Value skill(std::uint32_t) const override { throw std::runtime_error("no skills here"); }
+};
+
+TEST(NativeLoaderDiff, AnExceptionPassesThroughTheLoadedCode) {
+  auto rules = iwd::test::check_text("t.iwd", R"(ruleset t version "1"
+attributes { n: int = 0 }
+skills { a }
+targets by_skill {
+  skill a > 5 for 1h
+  skill a > 0
+}
+department D when n >= 0 {
+  targets by_skill
+  process P
+}
+)");
+  ASSERT_TRUE(rules->ok()) << rules->first_problem();
+  const Program& program = rules->lower();
+  std::string error;
+  std::vector<std::string> objects;
+  auto llvm = JitProgram::compile(program, &error, &objects);
+  ASSERT_NE(llvm, nullptr) << error;
+  auto own = JitProgram::load_native(program, objects, &error);
+  ASSERT_NE(own, nullptr) << error;
+  Interpreter interp(program);
+  std::mt19937_64 rng(19);
+  ThrowingEnv env(program, rng);
+  env.randomize();
+  const auto inputs = input_array(random_inputs(program, rng));
+  const JitArgs args = env.args(inputs.data(), interp);
+  int reading = 0;
+  for (std::size_t f = 0; f < program.functions.size(); ++f) {
+    const auto& code = program.functions[f].code;
+    if (std::none_of(code.begin(), code.end(), [](const Instr& in) { return in.op == Op::LoadSkill; })) continue;
+    ++reading;
+    for (const JitProgram* p : {llvm.get(), own.get()}) {
+      std::int64_t i = 0;
+      double d = 0;
+      std::string caught;
+      try {
+        p->function(static_cast<FunctionRef>(f))(&args, &i, &d);
+      } catch (const std::runtime_error& e) {
+        caught = e.what();
+      }
+      EXPECT_EQ(caught, "no skills here") << "f" << f << (p == own.get() ? " (ELF loader)" : " (RuntimeDyld)");
+    }
+  }
+  EXPECT_GT(reading, 0);
 }
 
 }  // namespace
