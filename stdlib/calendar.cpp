@@ -8,13 +8,12 @@
 
 #include <fmt/format.h>
 
+#include "stdlib/calendar_years.h"
+
 namespace iwd::stdlib {
 namespace {
 
 constexpr std::int64_t kSecondsPerDay = 86400;
-// business_time counts open time from 0000-01-01T00:00Z up to 10000-01-01T00:00Z only.
-constexpr std::int64_t kFirstCountedMs = -719528 * kMsPerDay;
-constexpr std::int64_t kEndCountedMs = 2932897 * kMsPerDay;
 
 std::string check_ranges(const std::vector<std::pair<int, int>>& ranges, const std::string& where) {
   int last_end = -1;
@@ -48,26 +47,35 @@ It gallop_partition_point(It first, It last, Pred pred) {
 // in seconds from the window's start (every boundary the walk gives is a whole second: a
 // range's minute or a UTC offset change), each with the open seconds before it; and per UTC
 // day of the window the first interval ending after that day's start, so that finding an
-// instant's interval is an index and a step or two.
+// instant's interval is an index and a step or two. After the intervals, two sentinels that
+// end after the window, with all its open time before them: the steps need no bounds test.
 struct BusinessCalendar::OpenTimes {
   struct Interval {
     std::int32_t begin, end;  // seconds from `from`
     std::int32_t before;      // open seconds of the window before `begin`
   };
   std::int64_t from = 0, to = 0;  // ms, UTC midnights
-  std::vector<Interval> intervals;
+  std::vector<Interval> intervals;          // `count` of them, then the sentinels
+  std::size_t count = 0;
   std::vector<std::uint32_t> first_of_day;  // per day of the window, and one past the last
   std::int64_t total = 0;                   // open ms of the window
 
-  // Open ms in [from, x), x in [from, to]; *at: the index of the first interval ending after x.
+  // Open ms in [from, x), x in [from, to]; *at: the index of the first interval ending after x
+  // (`count`: none). From the day's first interval, up to two steps without a branch, both
+  // read at once (most days have one or two ranges, and which of them holds an item's instant
+  // is a coin's toss that a branch would mispredict half the time: issue 19), then a loop for
+  // the days with more.
+  // `end * 1000 <= rel` is `end <= floor(rel / 1000)` for a whole number of seconds `end`.
   std::int64_t before(std::int64_t x, std::size_t* at) const {
-    const std::int64_t rel = x - from;
-    std::size_t i = first_of_day[static_cast<std::size_t>(rel / kMsPerDay)];
-    while (i < intervals.size() && std::int64_t{intervals[i].end} * kMsPerSecond <= rel) ++i;
+    const auto rel = static_cast<std::uint64_t>(x - from);
+    const std::uint64_t rel_s = rel / kMsPerSecond;
+    auto ends_by = [&](std::size_t k) { return static_cast<std::uint64_t>(intervals[k].end) <= rel_s; };
+    std::size_t i = first_of_day[rel / kMsPerDay];
+    i += (ends_by(i) ? 1 : 0) + (ends_by(i + 1) ? 1 : 0);  // the second ends by rel: so does the first
+    while (ends_by(i)) ++i;
     *at = i;
-    if (i == intervals.size()) return total;
     const Interval& v = intervals[i];
-    return std::int64_t{v.before} * kMsPerSecond + std::max<std::int64_t>(0, rel - std::int64_t{v.begin} * kMsPerSecond);
+    return std::int64_t{v.before} * kMsPerSecond + std::max<std::int64_t>(0, static_cast<std::int64_t>(rel) - std::int64_t{v.begin} * kMsPerSecond);
   }
 };
 
@@ -160,6 +168,10 @@ ParseResult<BusinessCalendar> BusinessCalendar::make(const CalendarSpec& spec, O
         while (i < t->intervals.size() && t->intervals[i].end <= day_start) ++i;
         t->first_of_day[d] = static_cast<std::uint32_t>(i);
       }
+      // The sentinels: they end after the window (at most 60 years of seconds, under 2^31 - 1).
+      t->count = t->intervals.size();
+      constexpr std::int32_t kAfter = std::numeric_limits<std::int32_t>::max();
+      t->intervals.insert(t->intervals.end(), 2, {kAfter, kAfter, static_cast<std::int32_t>(open_s)});
       t->intervals.shrink_to_fit();
       cal.open_times_ = std::move(t);
     }
@@ -245,6 +257,13 @@ bool BusinessCalendar::is_open(Instant t) const {
 }
 
 Duration BusinessCalendar::business_time(Instant from, Instant to) const {
+  // Both instants within the table's window, in order (an item's open age, its SLA clock's
+  // open time: issue 19): two lookups and a subtraction, before the general case's tests.
+  if (const OpenTimes* t = open_times_.get();
+      t != nullptr && from.ms_since_epoch >= t->from && to.ms_since_epoch <= t->to && from <= to) {
+    std::size_t i = 0, j = 0;
+    return Duration{t->before(to.ms_since_epoch, &j) - t->before(from.ms_since_epoch, &i)};
+  }
   if (to < from) return -business_time(to, from);
   if (!open_times_) return business_time_walk(from, to);
   // The part within the table's window from the table, the parts before and after it (if any)
@@ -286,23 +305,27 @@ Instant BusinessCalendar::add_business(Instant t, Duration d) const {
     std::size_t i = 0;
     const std::int64_t here = w.before(at, &i);
     const auto& v = w.intervals;
+    const auto last = v.begin() + static_cast<std::ptrdiff_t>(w.count);  // the sentinels not counted
     if (d.ms > 0 && d.ms <= w.total - here) {
       const std::int64_t target = here + d.ms;
       // The interval whose end reaches target: the last one starting with less open time
       // before it (every interval is at least a second long). It is most often the one that
-      // holds `at` or one of the next few (an SLA's share, the next step of a priority): a
+      // holds `at` or the next (the next step of a priority from an item's age): that step is
+      // taken without a branch (i < count here, so i + 2 is at most the second sentinel, which
+      // starts with all the open time before it); else one of the next few (an SLA's share): a
       // galloping search from there (1, 2, 4, ... intervals ahead), then a binary search within
       // the last stride, instead of a binary search over the rest of the window (issue 19).
-      const auto it = gallop_partition_point(v.begin() + static_cast<std::ptrdiff_t>(i), v.end(), [&](const OpenTimes::Interval& x) {
-        return std::int64_t{x.before} * kMsPerSecond < target;
-      });
+      auto short_of = [&](const OpenTimes::Interval& x) { return std::int64_t{x.before} * kMsPerSecond < target; };
+      const std::size_t k = i + (short_of(v[i + 1]) ? 1 : 0);
+      const auto it = short_of(v[k + 1]) ? gallop_partition_point(v.begin() + static_cast<std::ptrdiff_t>(k), last, short_of)
+                                         : v.begin() + static_cast<std::ptrdiff_t>(k + 1);
       const OpenTimes::Interval& x = *(it - 1);
       return Instant{w.from + std::int64_t{x.begin} * kMsPerSecond + (target - std::int64_t{x.before} * kMsPerSecond)};
     }
     if (d.ms < 0 && -d.ms <= here) {
       const std::int64_t target = here + d.ms;
       // The last interval with no more open time before it than target (the latest instant).
-      const auto it = std::partition_point(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, v.size())),
+      const auto it = std::partition_point(v.begin(), v.begin() + static_cast<std::ptrdiff_t>(std::min(i + 1, w.count)),
                                            [&](const OpenTimes::Interval& x) { return std::int64_t{x.before} * kMsPerSecond <= target; });
       const OpenTimes::Interval& x = *(it - 1);
       return Instant{w.from + std::int64_t{x.begin} * kMsPerSecond + (target - std::int64_t{x.before} * kMsPerSecond)};

@@ -13,15 +13,15 @@
 
 #include "compiler/interp/interp.h"
 #include "stdlib/arith.h"
+#include "stdlib/calendar_years.h"
 
 namespace iwd::compiler {
 namespace {
 
 constexpr std::uint32_t kDueAt = 4, kActivateAt = 5, kCapturedAt = 3;  // core attribute slots
-// The years business_time counts open time in (stdlib/calendar.h: 0000-01-01 to 10000-01-01),
-// and a clock short enough for add_business's search from its start (clock_share_age).
-constexpr std::int64_t kFirstCountedMs = -719528 * stdlib::kMsPerDay, kEndCountedMs = 2932897 * stdlib::kMsPerDay;
-constexpr std::int64_t kShareSearchMs = (stdlib::kMaxSearchDays - 365) * stdlib::kMsPerDay;
+// The years business_time counts open time in (0000-01-01 to 10000-01-01), and a clock short
+// enough for add_business's search from its start (clock_share_age): stdlib/calendar_years.h.
+using stdlib::kEndCountedMs, stdlib::kFirstCountedMs, stdlib::kWithinSearchMs;
 
 // Whether `share` of a clock in a calendar's open time (window > 0), the age counted in the
 // same calendar's open time, is that part of the clock's open time (clock_share_age): a share
@@ -31,7 +31,7 @@ constexpr std::int64_t kShareSearchMs = (stdlib::kMaxSearchDays - 365) * stdlib:
 // at or before the due instant, is found.
 bool share_is_part_of_open_time(const TimeInputs& in, double share) {
   return in.age_calendar == in.sla_calendar && in.window > 0 && share >= 0.0 && share < 1.0 && in.start >= kFirstCountedMs &&
-         in.window <= kShareSearchMs && in.start <= kEndCountedMs - in.window;
+         in.window <= kWithinSearchMs && in.start <= kEndCountedMs - in.window;
 }
 
 double number_of(const Value& v, VType t) { return t == VType::F64 ? v.f : static_cast<double>(v.i); }
