@@ -29,10 +29,12 @@
 #include <set>
 
 #include <llvm/Analysis/ValueTracking.h>
+#include <llvm/IR/Dominators.h>
 #include <llvm/Transforms/Utils/Cloning.h>
 
 #include "compiler/jit/scheme_codegen.h"
 #include "stdlib/calendar.h"
+#include "stdlib/calendar_years.h"
 #include "stdlib/time.h"
 
 namespace iwd::compiler {
@@ -191,6 +193,17 @@ void inline_and_unmark(llvm::Function* fn) {
     if (f->hasLocalLinkage() && f->use_empty()) f->eraseFromParent();
 }
 
+// The calls of iwd_jit_share_age_of_clock in `fn` (the shares of the SLA clock it asks).
+std::vector<llvm::CallBase*> share_calls(llvm::Function* fn) {
+  std::vector<llvm::CallBase*> shares;
+  for (llvm::BasicBlock& block : *fn)
+    for (llvm::Instruction& i : block)
+      if (auto* call = llvm::dyn_cast<llvm::CallBase>(&i);
+          call && call->getCalledFunction() && call->getCalledFunction()->getName() == "iwd_jit_share_age_of_clock")
+        shares.push_back(call);
+  return shares;
+}
+
 // Every share of the SLA clock that the inlined pieces ask (iwd_jit_share_age_of_clock,
 // codegen.cpp: the interpreter, the clock's start, window and SLA calendar, the age calendar,
 // the share) reads the clock of a copy of the caller's block, and no copy changes it (the
@@ -201,12 +214,7 @@ void inline_and_unmark(llvm::Function* fn) {
 // and each step back). Before, their loads of the same word through the copies came out of
 // the passes in different forms (a load as i8*, a bitcast of one as i64*) and stayed apart.
 void share_the_clock(llvm::Function* fn) {
-  std::vector<llvm::CallBase*> shares;
-  for (llvm::BasicBlock& block : *fn)
-    for (llvm::Instruction& i : block)
-      if (auto* call = llvm::dyn_cast<llvm::CallBase>(&i);
-          call && call->getCalledFunction() && call->getCalledFunction()->getName() == "iwd_jit_share_age_of_clock")
-        shares.push_back(call);
+  const std::vector<llvm::CallBase*> shares = share_calls(fn);
   if (shares.empty()) return;
   llvm::BasicBlock& entry = fn->getEntryBlock();
   llvm::IRBuilder<> b(entry.getTerminator());
@@ -219,6 +227,110 @@ void share_the_clock(llvm::Function* fn) {
   llvm::Value* clock[] = {interp, input(Input::Start), input(Input::Window), input(Input::SlaCalendar)};
   for (llvm::CallBase* call : shares)
     for (unsigned k = 0; k < std::size(clock); ++k) call->setArgOperand(k, clock[k]);
+}
+
+// Under `age in` the SLA's own calendar, each share of the SLA clock before the due instant
+// that the inlined pieces ask (`75% of sla`) is that part of the clock's open time, as
+// Interpreter::clock_share_age has it where the round trip of add_business and business_time
+// holds (interp_rules.cpp, share_is_part_of_open_time): `round(share * open)`, `open` the open
+// time from the start to the due instant. An item's due instant is most often the SLA counted
+// in the calendar from the start (add_business), whose open time is the SLA itself (that round
+// trip): so the share is first taken as `round(share * sla)` (`sla` an input, known at once),
+// and the interpreter's answer (share_age, from its memo when the clock was asked before)
+// confirms it in a branch (issue 19). The processor takes the branch as predicted and goes on
+// with the share while the interpreter and the calendar answer: the item's next change no
+// longer waits on them (for items with their own starts, the memo's miss, the calendar's two
+// lookups, the rounding and the calls were on its critical path). Where the open time is not
+// the SLA (a `due_at`, an SLA in business days) the branch goes the other way, to the same
+// answer computed apart; elsewhere (another calendar, a share of 1 or more, a clock near the
+// ends of the counted years or past add_business's search) the interpreter's share_age as
+// before. The calls become calls of iwd_next<k>_share, a private function declared as reading
+// no memory as the helper it wraps, so that they stay one call (the early CSE after SROA,
+// share_the_clock). The same answers whatever the path: the differential tests hold them to
+// the walk's (NextChangeCalendar.TheShareOfTheSlaIsTheWalksWhateverTheDueInstant).
+void share_in_the_calendar(llvm::Function* fn, llvm::Value* cal, std::int32_t calendar) {
+  const std::vector<llvm::CallBase*> shares = share_calls(fn);
+  if (shares.empty()) return;
+  llvm::Module& m = *fn->getParent();
+  llvm::LLVMContext& ctx = m.getContext();
+  llvm::Type* i64 = llvm::Type::getInt64Ty(ctx);
+  // The item's SLA (Input::Sla), read once at the entry as share_the_clock reads its clock.
+  llvm::Value* sla = nullptr;
+  {
+    llvm::IRBuilder<> b(fn->getEntryBlock().getTerminator());
+    auto* fields = b.CreateBitCast(fn->getArg(0), i64->getPointerTo()->getPointerTo());
+    auto* inputs = b.CreateLoad(i64->getPointerTo(), b.CreateConstInBoundsGEP1_64(i64->getPointerTo(), fields, kArgsInputs));
+    sla = b.CreateLoad(i64, b.CreateConstInBoundsGEP1_64(i64, inputs, input_index(Input::Sla)));
+  }
+  const llvm::DominatorTree dominators(*fn);
+  llvm::FunctionType* type = shares.front()->getFunctionType();  // (interp, start, window, sla_calendar, age_calendar, share)
+  std::vector<llvm::Type*> params(type->param_begin(), type->param_end());
+  params.push_back(cal->getType());
+  params.push_back(i64);
+  auto* share = llvm::Function::Create(llvm::FunctionType::get(type->getReturnType(), params, false),
+                                       llvm::Function::InternalLinkage, fn->getName() + "_share", m);
+  share->setDoesNotAccessMemory();
+  share->setDoesNotThrow();
+  share->setWillReturn();
+  share->addFnAttr(llvm::Attribute::NoInline);
+  auto* entry = llvm::BasicBlock::Create(ctx, "entry", share);
+  auto* guessed = llvm::BasicBlock::Create(ctx, "share_of_the_sla", share);
+  auto* confirmed = llvm::BasicBlock::Create(ctx, "confirmed", share);
+  auto* counted = llvm::BasicBlock::Create(ctx, "share_of_the_open_time", share);
+  auto* plain = llvm::BasicBlock::Create(ctx, "share_age", share);
+  llvm::IRBuilder<> b(entry);
+  auto ci = [&](std::int64_t v) { return llvm::ConstantInt::get(i64, static_cast<std::uint64_t>(v)); };
+  llvm::Value* start = share->getArg(1);
+  llvm::Value* window = share->getArg(2);
+  llvm::Value* portion = share->getArg(5);
+  llvm::Value* its_sla = share->getArg(7);
+  std::vector<llvm::Value*> operands;  // the helper's
+  for (unsigned k = 0; k < type->getNumParams(); ++k) operands.push_back(share->getArg(k));
+  // share_is_part_of_open_time, the SLA's calendar being the age's (and so a calendar).
+  llvm::Value* conditions[] = {
+      b.CreateICmpEQ(share->getArg(3), ci(calendar)),
+      b.CreateICmpEQ(share->getArg(4), ci(calendar)),
+      b.CreateICmpSGT(window, ci(0)),  // not kNone either
+      b.CreateFCmpOGE(portion, llvm::ConstantFP::get(b.getDoubleTy(), 0.0)),
+      b.CreateFCmpOLT(portion, llvm::ConstantFP::get(b.getDoubleTy(), 1.0)),
+      b.CreateICmpSGE(start, ci(stdlib::kFirstCountedMs)),
+      b.CreateICmpSLE(window, ci(stdlib::kWithinSearchMs)),
+      b.CreateICmpSLE(start, b.CreateSub(ci(stdlib::kEndCountedMs), window)),
+  };
+  llvm::Value* part_of_open_time = conditions[0];
+  for (llvm::Value* c : llvm::ArrayRef<llvm::Value*>(conditions).drop_front()) part_of_open_time = b.CreateAnd(part_of_open_time, c);
+  b.CreateCondBr(part_of_open_time, guessed, plain);
+  // round(share * sla) at once, confirmed by the interpreter's answer in a branch.
+  b.SetInsertPoint(guessed);
+  auto* guess = elapsed_share(b, m, portion, its_sla);  // in range: open <= window when it is the SLA
+  auto* answer = b.CreateCall(shares.front()->getCalledFunction(), operands);
+  b.CreateCondBr(b.CreateICmpEQ(answer, guess), confirmed, counted);
+  b.SetInsertPoint(confirmed);
+  b.CreateRet(guess);
+  // The open time is not the SLA: round(share * open), the interpreter's answer computed
+  // apart (not `answer` itself, which the passes would take for the guess's and so fold the
+  // branch into a select that waits for the interpreter).
+  b.SetInsertPoint(counted);
+  auto open_time = m.getOrInsertFunction("iwd_jit_open_time", llvm::FunctionType::get(i64, {cal->getType(), i64, i64}, false));
+  if (auto* f = llvm::dyn_cast<llvm::Function>(open_time.getCallee())) {  // as SchemeCodegen::pure_helper declares it
+    f->setDoesNotAccessMemory();
+    f->setDoesNotThrow();
+    f->setWillReturn();
+  }
+  auto* open = b.CreateCall(open_time, {share->getArg(6), start, b.CreateAdd(start, window)});
+  b.CreateRet(elapsed_share(b, m, portion, open));
+  b.SetInsertPoint(plain);
+  b.CreateRet(b.CreateCall(shares.front()->getCalledFunction(), operands));
+  const auto* resolved = llvm::dyn_cast<llvm::Instruction>(cal);
+  for (llvm::CallBase* call : shares) {
+    if (resolved && !dominators.dominates(resolved, call)) continue;  // none is before the calendar; to be safe
+    std::vector<llvm::Value*> args(call->arg_begin(), call->arg_end());
+    args.push_back(cal);
+    args.push_back(sla);
+    auto* replacement = llvm::CallInst::Create(share, args, "", call);
+    call->replaceAllUsesWith(replacement);
+    call->eraseFromParent();
+  }
 }
 
 }  // namespace
@@ -670,11 +782,10 @@ void SchemeCodegen::next_change(std::size_t k) {
   // differ (the open age at `wall` then is not add_business's), nor when the answer is further
   // from the start than add_business searches from there (kMaxSearchDays local days: a bound
   // well under it): then from the start, as the walk.
-  const std::int64_t first_counted = stdlib::days_from_civil(0, 1, 1) * stdlib::kMsPerDay;
-  const std::int64_t end_counted = stdlib::days_from_civil(10000, 1, 1) * stdlib::kMsPerDay;
+  const std::int64_t first_counted = stdlib::kFirstCountedMs, end_counted = stdlib::kEndCountedMs;
   llvm::Value* step_wall = step_ms;
   if (calendar >= 0) {
-    constexpr std::int64_t kNearer = (stdlib::kMaxSearchDays - 365) * stdlib::kMsPerDay;
+    constexpr std::int64_t kNearer = stdlib::kWithinSearchMs;
     auto* from = b_.GetInsertBlock();
     auto* ask = llvm::BasicBlock::Create(ctx_, "step_wall", fn);
     auto* here = llvm::BasicBlock::Create(ctx_, "step_wall_here", fn);
@@ -783,6 +894,7 @@ void SchemeCodegen::next_change(std::size_t k) {
 
   inline_and_unmark(fn);
   share_the_clock(fn);
+  if (cal) share_in_the_calendar(fn, cal, calendar);
 }
 
 }  // namespace iwd::compiler

@@ -46,7 +46,7 @@ struct TableEntry {
   static const LoadedRules& self(void* ctx) { return *static_cast<const LoadedRules*>(ctx); }
   static RecordEnv env(const LoadedRules& r, const runtime::ItemRecord* item, const abi::Agent* agent,
                        const std::vector<std::int64_t>& strings) {
-    return RecordEnv(r.program(), r.pool(), *item, agent, &strings);
+    return RecordEnv(*r.program_, r.pool_, *item, agent, &strings);  // the members: no call (LoadedRules::program is out of line)
   }
   // The time inputs of an item in `process` at an age (the SLA clock of LANGUAGE.md 1.1: from
   // the start to the due instant, in the calendar of the process's SLA).

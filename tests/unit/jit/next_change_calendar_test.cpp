@@ -32,7 +32,9 @@ using namespace next_change_test;
 // the answer is further than add_business searches from there). The open age is asked at the
 // entry (now) and, in a branch, only where a candidate's or the first step back's is not known
 // from its step, and at the second and third steps back: five places, none of them iwd_jit_*
-// calls on the block (a copy of it would then stay in memory).
+// calls on the block (a copy of it would then stay in memory). The share is iwd_next0_share's,
+// the SLA's own calendar being the age's: computed from the SLA and confirmed by the calendar,
+// the interpreter's share_age where not (TheShareOfTheSlaIsTheWalksWhateverTheDueInstant).
 TEST(NextChangeCalendar, EachQuestionToTheCalendarIsAskedOnce) {
   auto rules = iwd::test::check_text("t.iwd", R"(ruleset t version "1"
 attributes { vip: bool = false }
@@ -58,8 +60,9 @@ department D { sla 48h in office  priority p  process P }
     EXPECT_EQ(calls(body, "iwd_jit_business_time"), 0) << body;
     EXPECT_EQ(calls(body, "iwd_jit_add_business"), 0) << body;
     EXPECT_EQ(calls(body, "iwd_jit_share_age"), 0) << body;
+    EXPECT_EQ(calls(body, "iwd_jit_share_age_of_clock"), 0) << body;
     if (optimized) {
-      EXPECT_EQ(calls(body, "iwd_jit_share_age_of_clock"), 1) << body;
+      EXPECT_EQ(calls(body, "iwd_next0_share"), 1) << body;
       EXPECT_EQ(calls(body, "iwd_jit_open_time"), 5) << body;
     }
   }
@@ -137,6 +140,95 @@ department E when n == 3 { sla 48h in sydney  priority odd  process P }
     }
     EXPECT_GT(answered, asked * 9 / 10);
     std::printf("next change under age in: %zu of %zu asked answered by the compiled code\n", answered, asked);
+  }
+}
+
+// `N% of sla` under `age in` the SLA's own calendar (codegen_next.cpp, share_in_the_calendar):
+// the generated code computes the share from the SLA, confirms it by the calendar's open time
+// to the due instant in a branch, and asks the interpreter's share_age where the open time is
+// not the SLA or the shortcut does not hold. The walk asks share_age for every share, so each
+// next change here is held to it: a scheme whose only step starts at the share answers the
+// share itself (its wall-clock age) before it. Due instants that are the SLA counted in the
+// calendar from the start (the guess holds), a millisecond later, three hours earlier, the SLA
+// in elapsed time, a clock past add_business's search; an SLA input other than the one counted;
+// shares of 0 to 1.5; the SLA in the age's calendar, in another, in elapsed time; starts around
+// the changes of the clocks of 2026, years past the calendars' tables, near the ends of the
+// counted years. Breaking the confirmation (taking the guess as the share always) fails here.
+TEST(NextChangeCalendar, TheShareOfTheSlaIsTheWalksWhateverTheDueInstant) {
+  const char* text = R"(ruleset t version "1"
+attributes { n: int = 0 }
+calendar office { timezone "UTC"  mon..fri 08:00-18:00 }
+calendar ny { timezone "America/New_York"  mon..fri 09:00-12:00, 13:00-17:30  sat 10:00-11:00  closed 2026-01-19 }
+calendar berlin { timezone "Europe/Berlin"  mon..sun 01:00-04:00  sun 22:00-02:00 }
+priority s0 { start 0  every 1h add 1 from 0% of sla  age in ny }
+priority s40 { start 0  every 1h add 1 from 40% of sla  age in ny }
+priority s75 { start 0  every 1h add 1 from 75% of sla  every 45m add 2  age in ny }
+priority s100 { start 0  every 1h add 1 from 100% of sla  age in ny }
+priority s150 { start 0  every 1h add 1 from 150% of sla  age in ny }
+priority b75 { start 0  every 1h add 1 from 75% of sla  age in berlin }
+priority o75 { start 0  every 1h add 1 from 75% of sla  every 2h add 5  age in office }
+department A0 when n == 0 { sla 48h in ny  priority s0  process P }
+department A40 when n == 1 { sla 48h in ny  priority s40  process P }
+department A75 when n == 2 { sla 48h in ny  priority s75  process P }
+department A100 when n == 3 { sla 48h in ny  priority s100  process P }
+department A150 when n == 4 { sla 48h in ny  priority s150  process P }
+department B when n == 5 { sla 48h in berlin  priority b75  process P }
+department O when n == 6 { sla 48h in office  priority o75  process P }
+department Other when n == 7 { sla 48h in office  priority s75  process P }
+department Elapsed when n == 8 { sla 48h  priority s75  process P }
+)";
+  for (const bool lazy : {true, false}) {
+    SCOPED_TRACE(lazy ? "lazy parts" : "eager module");
+    const Compiled c(text, lazy);
+    ASSERT_NE(c.jit, nullptr) << c.error;
+    const Program& program = *c.program;
+    const Interpreter& interp = *c.interp;
+    std::mt19937_64 rng(19);
+    RandomEnv env(program, rng);
+    env.randomize();
+    std::vector<std::int64_t> starts;
+    for (const char* at : {"2026-03-08T06:59:00Z", "2026-03-29T00:30:00Z", "2026-10-24T23:10:00Z", "2026-11-01T05:30:00Z",
+                           "2026-01-16T16:45:30Z", "2041-06-07T12:00:00Z", "9999-12-24T10:00:00Z", "0000-01-01T00:00:00Z"})
+      for (int k = 0; k < 3; ++k) starts.push_back(instant(at) + static_cast<std::int64_t>(rng() % (3 * 24 * 60)) * kMinute + k);
+    std::size_t asked = 0, answered = 0, guessed = 0;
+    for (std::int32_t process = 0; process < static_cast<std::int32_t>(program.processes.size()); ++process) {
+      const std::int32_t sla_calendar = interp.sla_clock_calendar(process);
+      for (const std::int64_t start : starts) {
+        const std::int64_t counted = sla_calendar >= 0 ? interp.calendar(sla_calendar)
+                                                             .add_business(stdlib::Instant{start}, stdlib::Duration{48 * kHour})
+                                                             .ms_since_epoch
+                                                       : start + 48 * kHour;
+        const std::int64_t dues[] = {counted, counted + 1, counted - 3 * kHour, start + 48 * kHour, start + 101 * 366 * 24 * kHour};
+        for (const std::int64_t due : dues) {
+          if (due == stdlib::kNever.ms_since_epoch || due <= start) continue;
+          for (const std::int64_t sla : {48 * kHour, 30 * kHour}) {
+            for (const std::int64_t age : {std::int64_t{0}, 7 * kHour + 1, 40 * kHour}) {
+              TimeInputs in;
+              in.start = start;
+              in.age = age;
+              in.now = start + age;
+              in.sla_calendar = sla_calendar;
+              in.sla = sla;
+              in.due = due;
+              in.window = due - start;
+              in.overdue_by = std::max<std::int64_t>(0, in.now - due);
+              const Answers a = both(*c.jit, interp, env, process, in);
+              ++asked;
+              if (due == counted && sla == 48 * kHour && sla_calendar >= 0) ++guessed;
+              if (!a.answered) continue;
+              ++answered;
+              const std::string where = fmt::format("department {} start {} due {} sla {} age {}", program.processes[static_cast<std::size_t>(process)].name,
+                                                    stdlib::format_instant(stdlib::Instant{start}), due - start, sla, age);
+              ASSERT_EQ(a.got.never, a.want.never) << where;
+              ASSERT_EQ(a.got.age, a.want.age) << where;
+              ASSERT_EQ(a.got.exact, a.want.exact) << where;
+            }
+          }
+        }
+      }
+    }
+    EXPECT_GT(answered, asked * 3 / 4);
+    EXPECT_GT(guessed, asked / 12);  // the SLA counted from the start, in the SLA's calendar
   }
 }
 
