@@ -34,6 +34,15 @@ bool share_is_part_of_open_time(const TimeInputs& in, double share) {
          in.window <= kWithinSearchMs && in.start <= kEndCountedMs - in.window;
 }
 
+// std::round of a share of a clock's open time, in [0, 2^53) (share_is_part_of_open_time: a share
+// in [0, 1) of at most kWithinSearchMs): its whole part and its fraction are exact, so this is
+// std::round to the bit without libm's call (issue 19: the generated next change confirms
+// every item's share by share_age, off its critical path, where each instruction counts).
+std::int64_t round_part(double x) {
+  const auto whole = static_cast<std::int64_t>(x);
+  return whole + (x - static_cast<double>(whole) >= 0.5 ? 1 : 0);
+}
+
 double number_of(const Value& v, VType t) { return t == VType::F64 ? v.f : static_cast<double>(v.i); }
 
 // Tells interpreters (and so their calendars) apart in the memo of share_age below, even when
@@ -234,15 +243,15 @@ std::int64_t Interpreter::clock_share_age(const TimeInputs& in, double share) co
   } else {
     const stdlib::BusinessCalendar& cal = calendar(static_cast<std::int32_t>(in.sla_calendar));
     const std::int64_t open = cal.business_time(stdlib::Instant{start}, stdlib::Instant{due}).ms;
-    const bool before = share < 1.0;
-    const auto part = static_cast<std::int64_t>(std::round((before ? share : share - 1.0) * static_cast<double>(open)));
     // Under `age in` the SLA's own calendar, a share before the due instant is that part of the
     // clock's open time itself: add_business gives the earliest instant that much open time
     // after the start (`part` of it), and the age is the open time up to it, `part` again (the
     // round trip of stdlib/calendar.h), without those two calls (issue 19: items with their own
     // starts ask share_age's memo in vain; share_is_part_of_open_time says where the round
     // trip holds).
-    if (share_is_part_of_open_time(in, share)) return part;
+    if (share_is_part_of_open_time(in, share)) return round_part(share * static_cast<double>(open));
+    const bool before = share < 1.0;
+    const auto part = static_cast<std::int64_t>(std::round((before ? share : share - 1.0) * static_cast<double>(open)));
     at = cal.add_business(stdlib::Instant{before ? start : due}, stdlib::Duration{part}).ms_since_epoch;
   }
   if (in.age_calendar < 0) return at - start;
