@@ -33,8 +33,8 @@ using namespace next_change_test;
 // entry (now) and, in a branch, only where a candidate's or the first step back's is not known
 // from its step, and at the second and third steps back: five places, none of them iwd_jit_*
 // calls on the block (a copy of it would then stay in memory). The share is iwd_next0_share's,
-// the SLA's own calendar being the age's: computed from the SLA and confirmed by the calendar,
-// the interpreter's share_age where not (TheShareOfTheSlaIsTheWalksWhateverTheDueInstant).
+// the SLA's own calendar being the age's: taken from the SLA and confirmed by the interpreter's
+// share_age in a branch (TheShareOfTheSlaIsTheWalksWhateverTheDueInstant).
 TEST(NextChangeCalendar, EachQuestionToTheCalendarIsAskedOnce) {
   auto rules = iwd::test::check_text("t.iwd", R"(ruleset t version "1"
 attributes { vip: bool = false }
@@ -144,16 +144,17 @@ department E when n == 3 { sla 48h in sydney  priority odd  process P }
 }
 
 // `N% of sla` under `age in` the SLA's own calendar (codegen_next.cpp, share_in_the_calendar):
-// the generated code computes the share from the SLA, confirms it by the calendar's open time
-// to the due instant in a branch, and asks the interpreter's share_age where the open time is
-// not the SLA or the shortcut does not hold. The walk asks share_age for every share, so each
-// next change here is held to it: a scheme whose only step starts at the share answers the
-// share itself (its wall-clock age) before it. Due instants that are the SLA counted in the
-// calendar from the start (the guess holds), a millisecond later, three hours earlier, the SLA
-// in elapsed time, a clock past add_business's search; an SLA input other than the one counted;
-// shares of 0 to 1.5; the SLA in the age's calendar, in another, in elapsed time; starts around
-// the changes of the clocks of 2026, years past the calendars' tables, near the ends of the
-// counted years. Breaking the confirmation (taking the guess as the share always) fails here.
+// the generated code takes the share from the SLA and confirms it by the interpreter's share_age
+// in a branch; where they differ (the open time to the due instant is not the SLA) it answers
+// round(share * open time) computed apart, and where the shortcut does not hold, share_age's.
+// The walk asks share_age for every share, so each next change here is held to it: a scheme
+// whose only step starts at the share answers the share itself (its wall-clock age) before it.
+// Due instants that are the SLA counted in the calendar from the start (the guess holds), a
+// millisecond later, three hours earlier, the SLA in elapsed time, a clock past add_business's
+// search; an SLA input other than the one counted; shares of 0 to 1.5; the SLA in the age's
+// calendar, in another, in elapsed time; starts around the changes of the clocks of 2026, years
+// past the calendars' tables, near the ends of the counted years. Breaking the confirmation
+// (taking the guess as the share always) fails here.
 TEST(NextChangeCalendar, TheShareOfTheSlaIsTheWalksWhateverTheDueInstant) {
   const char* text = R"(ruleset t version "1"
 attributes { n: int = 0 }
