@@ -145,7 +145,7 @@ std::string scalar(const Schema& s, StringPool& pool, const AttributeSpec& a, Sl
       }
       std::string msg = "`" + std::string(full) + "` is not a value of " + e.name + " (";
       for (std::size_t i = 0; i < e.values.size(); ++i) msg += (i ? ", " : "") + e.values[i];
-      msg += ")";
+      msg += e.values.empty() ? "it has no values)" : ")";
       if (std::string hint = stdlib::suggest_name(name, e.values); !hint.empty())
         msg += "; did you mean `" + hint + "`?";
       return msg;

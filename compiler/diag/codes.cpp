@@ -195,6 +195,9 @@ constexpr std::array kCodes = {
     DiagCodeInfo{"W0623", "complete-within-never-applies", Severity::Warning,
                  "A `complete within` applies only to processes whose items only the source completes "
                  "(`complete by source`): no agent marks one done, so it never waits for the source."},
+    DiagCodeInfo{"W0624", "empty-enum", Severity::Warning,
+                 "An enum has no values: no attribute of its type can ever hold one (a required one "
+                 "rejects every item)."},
 };
 
 }  // namespace

@@ -287,6 +287,7 @@ void lint_ruleset(const BoundRuleset& rs, DiagnosticBag& diags) {
   lints::lint_priorities(ctx, diags);
   lints::lint_targets(ctx, diags);
   lints::lint_unused(ctx, diags);
+  lints::lint_empty_enums(ctx, diags);
   lints::lint_processes(ctx, diags);
   lints::lint_due(ctx, diags);
   lints::lint_no_sla(ctx, diags);

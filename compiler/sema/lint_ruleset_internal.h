@@ -67,6 +67,8 @@ void lint_priorities(const LintContext& ctx, DiagnosticBag& diags);
 void lint_targets(const LintContext& ctx, DiagnosticBag& diags);
 // lint_unused.cpp: W0610 to W0614.
 void lint_unused(const LintContext& ctx, DiagnosticBag& diags);
+// lint_unused.cpp: W0624, an enum with no values.
+void lint_empty_enums(const LintContext& ctx, DiagnosticBag& diags);
 // True when binding reported an error (about names or types) in one of the ruleset's files.
 bool binding_failed(const BoundRuleset& rs, const DiagnosticBag& diags);
 // lint_process.cpp: W0615, W0618.

@@ -3,6 +3,7 @@
 //   W0611 unused-calendar: no SLA, `age in`, or time function reached from those uses it.
 //   W0612 unused-priority, W0613 unused-targets: no department or process names it.
 //   W0614 unused-enum-value: a value mentioned nowhere while other values of its enum are.
+// And W0624 empty-enum: an enum with no values, which no attribute of its type can hold.
 // Skipped when binding reported errors: a reference lost to an error would look unused.
 #include <fmt/format.h>
 
@@ -227,6 +228,32 @@ void lint_unused(const LintContext& ctx, DiagnosticBag& diags) {
                                     "allow this lint with `// iwd:allow(W0614)`",
                                     en.values[v]));
     }
+  }
+}
+
+// W0624: the language allows `enum E {}` (the runtime takes it), but an enum with no values is
+// most likely a mistake. Reported whether or not binding failed: it depends on no reference.
+void lint_empty_enums(const LintContext& ctx, DiagnosticBag& diags) {
+  const BoundRuleset& rs = ctx.rs;
+  for (std::size_t ei = 0; ei < rs.enums.size(); ++ei) {
+    const auto& en = rs.enums[ei];
+    if (!en.values.empty()) continue;
+    std::vector<std::string> attributes;
+    bool required = false;  // a required `E` (not `list<E>`, which may be empty): no item has a value for it
+    for (const auto& a : rs.attributes)
+      if (a.type.enum_index == static_cast<std::int32_t>(ei)) {
+        attributes.push_back(a.name);
+        required = required || (a.required && a.type.kind == TypeKind::Enum);
+      }
+    auto& d = diags.report("W0624", en.range,
+                           fmt::format("enum `{}` has no values: no attribute of its type can hold one", en.name));
+    if (attributes.empty())
+      d.notes.push_back("add its values (`enum " + en.name + " { A, B }`) or remove it");
+    else
+      d.notes.push_back(fmt::format("{} {} it, so {}; add the enum's values", name_list(attributes),
+                                    attributes.size() == 1 ? "uses" : "use",
+                                    required ? "every item is rejected for lack of a value"
+                                             : "a value of it is always absent or empty"));
   }
 }
 

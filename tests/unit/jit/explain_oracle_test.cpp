@@ -91,7 +91,11 @@ class Oracle {
         case VTag::String: rec.set_string(i, random_string()); break;
         case VTag::Time: rec.set_int(i, kAt + (static_cast<std::int64_t>(pick(20)) - 10) * 7 * kHour); break;
         case VTag::Duration: rec.set_int(i, static_cast<std::int64_t>(pick(100)) * 900'000); break;
-        case VTag::Enum: rec.set_int(i, static_cast<std::int64_t>(pick(program_->enums[static_cast<std::size_t>(a.enum_index)].size()))); break;
+        case VTag::Enum: {
+          const std::size_t n = program_->enums[static_cast<std::size_t>(a.enum_index)].size();
+          if (n > 0) rec.set_int(i, static_cast<std::int64_t>(pick(n)));  // an enum with no values (W0624): absent
+          break;
+        }
         case VTag::List: {
           std::vector<std::int64_t> values;
           for (std::size_t k = pick(4); k > 0; --k)

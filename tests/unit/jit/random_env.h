@@ -70,7 +70,11 @@ class RandomEnv : public iwd::test::StringsEnv {
       case VTag::String: return Value::of_int(random_string());
       case VTag::Time: return Value::of_int(kNow + (static_cast<std::int64_t>(pick(20)) - 10) * 3'600'000 * 7);
       case VTag::Duration: return Value::of_int(static_cast<std::int64_t>(pick(100)) * 900'000);
-      case VTag::Enum: return Value::of_int(static_cast<std::int64_t>(pick(p_.enums[static_cast<std::size_t>(a.enum_index)].size())));
+      case VTag::Enum: {
+        const std::size_t n = p_.enums[static_cast<std::size_t>(a.enum_index)].size();
+        if (n == 0) return Value::absent();  // an enum with no values (W0624) has none to give
+        return Value::of_int(static_cast<std::int64_t>(pick(n)));
+      }
       case VTag::List: {
         std::vector<std::int64_t> items;
         for (std::size_t k = pick(4); k > 0; --k)

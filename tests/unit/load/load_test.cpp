@@ -266,6 +266,26 @@ TEST(Bundle, ABundleAnswersLikeItsSource) {
   }
 }
 
+// An enum with no values (W0624) builds, and its bundle loads (it was refused as a damaged
+// schema, issue w5) and answers like its source, compiled and interpreted: an item without the
+// attribute is classified, one that gives it a value is rejected.
+TEST(Bundle, AnEnumWithNoValuesBuildsLoadsAndAnswers) {
+  runtime::StringPool pool;
+  auto source = load(kSource + "/tests/golden/lints2/empty_enum.iwd", pool, LoadOptions{true, true});
+  ASSERT_TRUE(source);
+  const int kind = source->schema().find_enum("Kind");
+  ASSERT_GE(kind, 0);
+  EXPECT_TRUE(source->schema().enums[static_cast<std::size_t>(kind)].values.empty());
+  const std::string bytes = source->bundle();
+  for (const LoadOptions& options : {LoadOptions{}, LoadOptions{false, false}}) {
+    LoadResult loaded = load_bundle(bytes, pool, options);
+    ASSERT_TRUE(loaded.rules) << loaded.error;
+    EXPECT_EQ(loaded.rules->schema(), source->schema());
+    EXPECT_EQ(loaded.rules->manifest().source_hash, source->manifest().source_hash);
+    expect_same_answers(*source, *loaded.rules, 3, 200);
+  }
+}
+
 // A bundle's native code is linked by iwd's own ELF loader (issue 19); LLVM's RuntimeDyld, which
 // linked it before, is the oracle: every clean ruleset's bundle loads both ways and the two
 // tables answer alike (the batch; every entry point on the examples). tests/unit/jit's

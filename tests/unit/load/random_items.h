@@ -27,6 +27,7 @@ class RandomItems {
     for (std::size_t i = runtime::kCoreSlotCount; i < schema.attributes.size(); ++i) {
       const auto& a = schema.attributes[i];
       if (!a.required && pick(4) == 0) continue;  // absent, or its default
+      if (a.type == runtime::SlotType::Enum && no_values(a)) continue;  // it has no value to give
       j[a.name] = value(a);
     }
     if (pick(4) == 0) j["due_at"] = instant();
@@ -73,9 +74,14 @@ class RandomItems {
     }
     return nullptr;
   }
+  // An enum attribute of an enum with no values (`enum E {}`, W0624).
+  bool no_values(const runtime::AttributeSpec& a) const {
+    return a.enum_index >= 0 && rules_.schema().enums[static_cast<std::size_t>(a.enum_index)].values.empty();
+  }
   nlohmann::json value(const runtime::AttributeSpec& a) {
     if (!runtime::is_list(a.type)) return scalar(a.type, a.enum_index);
     nlohmann::json list = nlohmann::json::array();
+    if (no_values(a)) return list;  // the one value a list of an enum with no values has
     for (unsigned n = pick(4); n > 0; --n) list.push_back(scalar(a.type, a.enum_index));
     return list;
   }

@@ -62,6 +62,27 @@ TEST(Schema, SerializeRoundTrips) {
   EXPECT_NE(text.find("\"version\":2"), std::string::npos);
 }
 
+// An enum with no values (`enum Kind {}`: the language allows it, `iwd check` warns W0624) is a
+// valid schema that round-trips, so its bundle loads; an attribute of it can have no default.
+TEST(Schema, AnEnumWithNoValuesIsValid) {
+  Schema s = sample();
+  s.enums.push_back({"Kind", {}});
+  s.attributes.push_back({"kind", SlotType::Enum, true, false, 1, std::nullopt});
+  AttributeSpec kinds{"kinds", SlotType::EnumList, false, false, 1, DefaultValue{}};
+  s.attributes.push_back(kinds);  // default []
+  ASSERT_EQ(s.validate(), "");
+  const std::string text = s.serialize();
+  auto r = Schema::parse(text);
+  ASSERT_TRUE(r) << r.error;
+  EXPECT_EQ(r.value, s);
+  EXPECT_EQ(r.value.enums[1].values.size(), 0u);
+  EXPECT_EQ(r.value.serialize(), text);
+  Schema bad = s;
+  AttributeSpec defaulted{"first", SlotType::Enum, false, false, 1, DefaultValue{}};  // default index 0
+  bad.attributes.push_back(defaulted);
+  EXPECT_EQ(bad.validate(), "attribute `first` has a default out of its enum's range");
+}
+
 // A schema of format version 1 (a bundle built before last_agent existed) has eight core
 // attributes: it is still read, kept as it is (its slot 8 is its first custom attribute, which
 // may even be called last_agent), and the runtime keeps no last_agent for its items.
