@@ -3,11 +3,21 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <new>
+#include <thread>
 
 #include "history/store.h"
 #include "sqlstore/sqlite.h"
@@ -704,21 +714,17 @@ TEST(HistoryStore, Version6CodesTheRecordsNamesAndReadsThemBack) {
             (std::vector<std::string>{"cid batch-source"}));
 }
 
-// A file of version 5 (the records' texts in the table history) is read as it is, and a writer
-// brings it to version 6 in one transaction: every record the same, read back by range and by
-// item, the table of texts gone, the next records coded.
-TEST(HistoryStore, AVersion5FileIsCodedByAWriterKeepingEveryRecord) {
-  const iwd::testing::TempDir dir("iwd-history-v5-");
-  const std::string file = (dir.path() / "h.db").string();
+// A history file of version 5 made of `batches` appends of `per_batch` records each (items I0
+// to I16, every tenth record an agent's, some with a detail or an outcome), into `written`.
+void make_version_5_file(const std::string& file, int batches, int per_batch, std::vector<Record>* written) {
   std::string error;
-  std::vector<Record> written;
   {
     auto s = Store::create(file, &error);
     ASSERT_TRUE(s) << error;
     std::int64_t seq = 0;
-    for (int batch = 0; batch < 40; ++batch) {  // 1,200 records: entries merged and recent ones
+    for (int batch = 0; batch < batches; ++batch) {
       std::vector<Record> rs;
-      for (int k = 0; k < 30; ++k) {
+      for (int k = 0; k < per_batch; ++k) {
         ++seq;
         const bool agent = seq % 10 == 0;
         Record r = rec(seq, seq * 10, agent ? "" : "I" + std::to_string(seq % 17), agent ? "a" + std::to_string(seq % 7) : "",
@@ -728,19 +734,35 @@ TEST(HistoryStore, AVersion5FileIsCodedByAWriterKeepingEveryRecord) {
         rs.push_back(r);
       }
       ASSERT_TRUE(s->append(rs, &error)) << error;
-      written.insert(written.end(), rs.begin(), rs.end());
+      written->insert(written->end(), rs.begin(), rs.end());
     }
   }
   to_version_5(file);
   ASSERT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"5"}));
-  const auto timelines = [&](Store& s) {
-    for (int i = 0; i < 17; ++i) {
-      std::vector<std::int64_t> expected;
-      for (const Record& r : written)
-        if (r.item == "I" + std::to_string(i)) expected.push_back(r.seq);
-      EXPECT_EQ(timeline(s, "I" + std::to_string(i)), expected) << i;
-    }
-  };
+}
+
+// The timelines of items I0 to I16 read from `s`, each the seqs of its records in `written`.
+void expect_timelines(Store& s, const std::vector<Record>& written) {
+  std::map<std::string, std::vector<std::int64_t>> expected;
+  for (const Record& r : written)
+    if (!r.item.empty()) expected[r.item].push_back(r.seq);
+  for (int i = 0; i < 17; ++i) {
+    const std::string item = "I" + std::to_string(i);
+    EXPECT_EQ(timeline(s, item), expected[item]) << item;
+  }
+}
+
+// A file of version 5 (the records' texts in the table history) is read as it is, and a writer
+// brings it to version 6 in one transaction: every record the same, read back by range and by
+// item, the table of texts gone, the next records coded.
+TEST(HistoryStore, AVersion5FileIsCodedByAWriterKeepingEveryRecord) {
+  const iwd::testing::TempDir dir("iwd-history-v5-");
+  const std::string file = (dir.path() / "h.db").string();
+  std::string error;
+  std::vector<Record> written;
+  make_version_5_file(file, 40, 30, &written);  // 1,200 records: entries merged and recent ones
+  if (::testing::Test::HasFatalFailure()) return;
+  const auto timelines = [&](Store& s) { expect_timelines(s, written); };
   {
     auto reader = Store::open_reader(file, &error);
     ASSERT_TRUE(reader) << error;
@@ -765,6 +787,183 @@ TEST(HistoryStore, AVersion5FileIsCodedByAWriterKeepingEveryRecord) {
   ASSERT_TRUE(reader) << error;
   expect_all(*reader, written);
   timelines(*reader);
+}
+
+// How far a child's migration went (written by the child, read by the parent after the kill):
+// the statements it began, traced by SQLite in every connection the child opens.
+struct Progress {
+  std::atomic<int> begun{0};      // BEGIN traced (the migration's transaction)
+  std::atomic<int> committing{0}; // COMMIT traced after it
+  std::atomic<int> copying{0};    // the copy of the rows into history_rows begun
+};
+Progress* traced = nullptr;  // the child's, in memory shared with the parent
+
+int trace(unsigned, void*, void*, void* x) {
+  const char* sql = static_cast<const char*>(x);
+  if (std::strncmp(sql, "BEGIN", 5) == 0) traced->begun = 1;
+  if (std::strncmp(sql, "COMMIT", 6) == 0 && traced->begun) traced->committing = 1;
+  if (std::strncmp(sql, "INSERT INTO history_rows", 24) == 0 && traced->begun) traced->copying = 1;
+  return 0;
+}
+
+int trace_statements(sqlite3* db, const char**, const struct sqlite3_api_routines*) {
+  sqlite3_trace_v2(db, SQLITE_TRACE_STMT, trace, nullptr);
+  return SQLITE_OK;
+}
+
+// Where a kill of a writer bringing a file to version 6 landed (migrate_and_kill).
+struct Kill {
+  bool started = false;    // the child said it was about to open the file
+  bool migrated = false;   // the child's Store::create had returned (the migration committed)
+  bool failed = false;     // ... and failed
+  bool by_sigkill = false;
+  bool begun = false, copying = false, committing = false;  // Progress when killed
+  std::uintmax_t wal = 0;  // the size of the file's WAL when killed
+};
+
+// Forks a child that opens `file` as a writer (Store::create: the migration) and waits there
+// once it is done; SIGKILLs it `delay` after it said it was about to open the file, or, when
+// `delay` is negative, once its migration has committed (the store still open, its WAL not
+// checkpointed). The delay only places the kill: the verdict is the data read afterwards.
+Kill migrate_and_kill(const std::string& file, std::chrono::microseconds delay) {
+  Kill k;
+  void* shared = mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+  int fds[2];
+  if (shared == MAP_FAILED) return k;
+  Progress* progress = new (shared) Progress;
+  if (pipe(fds) != 0) return k;
+  const pid_t pid = fork();
+  if (pid == 0) {
+    close(fds[0]);
+    traced = progress;
+    sqlite3_auto_extension(reinterpret_cast<void (*)()>(trace_statements));
+    char c = 's';
+    if (write(fds[1], &c, 1) != 1) _exit(2);
+    std::string error;
+    const auto s = Store::create(file, &error);
+    c = s ? 'd' : 'f';
+    if (write(fds[1], &c, 1) != 1) _exit(2);
+    for (;;) pause();
+  }
+  close(fds[1]);
+  char c = 0;
+  k.started = pid > 0 && read(fds[0], &c, 1) == 1 && c == 's';
+  if (delay.count() < 0) {
+    if (read(fds[0], &c, 1) == 1) (c == 'd' ? k.migrated : k.failed) = true;
+  } else {
+    std::this_thread::sleep_for(delay);
+  }
+  if (pid > 0) {
+    kill(pid, SIGKILL);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    k.by_sigkill = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+  }
+  if (!k.migrated && !k.failed && read(fds[0], &c, 1) == 1) (c == 'd' ? k.migrated : k.failed) = true;
+  close(fds[0]);
+  k.begun = progress->begun;
+  k.copying = progress->copying;
+  k.committing = progress->committing;
+  munmap(shared, sizeof(Progress));
+  std::error_code ec;
+  k.wal = fs::exists(file + "-wal", ec) ? fs::file_size(file + "-wal", ec) : 0;
+  return k;
+}
+
+// A crash test of the migration to version 6 (issue 15): a version-5 file of 50,000 records,
+// copied, brought to version 6 by a writer in a child process SIGKILLed before it opens the file,
+// once its migration has committed, and at moments spread over the migration's length (measured
+// here first). After each kill the file is version 5's or version 6's whole (no table aside, no
+// half of the rows), and a writer opening it again finishes the migration: version 6, every
+// record there with its values (read by range), every item's timeline. Where each kill landed
+// is traced (the child's SQLite statements): some must land mid-migration (its transaction
+// begun, not committing), the trials going on (at most 40) until 5 have.
+TEST(HistoryStore, AVersion5FilesMigrationKilledMidwayLosesNoRecord) {
+  const iwd::testing::TempDir dir("iwd-history-v5-kill-");
+  const std::string base = (dir.path() / "v5.db").string();
+  std::vector<Record> written;
+  make_version_5_file(base, 50, 1000, &written);
+  if (HasFatalFailure()) return;
+  ASSERT_EQ(written.size(), 50'000u);
+  const std::vector<std::string> tables_5{"table history"};
+  const std::vector<std::string> tables_6{"view history", "table history_names", "table history_rows"};
+  const std::string tables_sql = "SELECT type || ' ' || name FROM sqlite_schema WHERE name IN ('history', "
+                                 "'history_rows', 'history_names', 'history_v5') ORDER BY name";
+  ASSERT_EQ(column(base, tables_sql), tables_5);
+  std::string error;
+  int trial = 0;
+  const auto copy = [&] {
+    const std::string file = (dir.path() / ("t" + std::to_string(trial++) + ".db")).string();
+    fs::copy_file(base, file, fs::copy_options::overwrite_existing);
+    return file;
+  };
+  // The migration's length here (only to spread the kills over it).
+  std::chrono::microseconds length{0};
+  {
+    const std::string file = copy();
+    const auto start = std::chrono::steady_clock::now();
+    auto s = Store::create(file, &error);
+    ASSERT_TRUE(s) << error;
+    length = std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - start);
+  }
+  int before = 0, mid = 0, copying = 0, paged = 0, committing = 0, after = 0;
+  // One kill: where it landed, the file whole in one version or the other, then a writer brings
+  // it to version 6 with every record.
+  const auto one = [&](std::chrono::microseconds delay) {
+    const std::string file = copy();
+    const Kill k = migrate_and_kill(file, delay);
+    ASSERT_TRUE(k.started && k.by_sigkill && !k.failed) << trial << ": " << k.started << k.by_sigkill << k.failed;
+    const auto version = column(file, "SELECT value FROM history_meta WHERE name = 'schema'");  // (the WAL recovered)
+    const auto tables = column(file, tables_sql);
+    if (k.migrated) {
+      ++after;
+    } else if (k.committing) {
+      ++committing;
+    } else if (k.begun) {
+      ++mid;
+      copying += k.copying;
+      paged += k.wal > 0;
+    } else {
+      ++before;
+    }
+    if (k.migrated || k.committing) {
+      ASSERT_FALSE(version.empty()) << trial;
+    } else {
+      ASSERT_EQ(version, std::vector<std::string>{"5"}) << trial;  // not committed: nothing of it
+    }
+    if (k.migrated) {
+      EXPECT_EQ(version, std::vector<std::string>{"6"}) << trial;  // committed: there
+    }
+    EXPECT_EQ(tables, version == std::vector<std::string>{"6"} ? tables_6 : tables_5) << trial;
+    {
+      auto s = Store::create(file, &error);  // a writer: the migration finished or done again
+      ASSERT_TRUE(s) << trial << ": " << error;
+      const auto back = all(*s);
+      ASSERT_EQ(back.size(), written.size()) << trial;
+      for (std::size_t r = 0; r < back.size() && !HasFailure(); ++r) expect_same(back[r], written[r]);
+      expect_timelines(*s, written);
+    }
+    EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), std::vector<std::string>{"6"});
+    EXPECT_EQ(column(file, tables_sql), tables_6) << trial;
+    std::error_code ec;
+    for (const char* end : {"", "-wal", "-shm"}) fs::remove(file + end, ec);
+  };
+  one(std::chrono::microseconds{0});  // before the child's migration: the file untouched
+  if (HasFailure()) return;
+  EXPECT_EQ(before, 1);
+  one(std::chrono::microseconds{-1});  // once committed (the writer still open)
+  if (HasFailure()) return;
+  EXPECT_EQ(after, 1);
+  // 20 kills spread from the start to 1.2 times the migration's length, then more in its middle
+  // until 5 landed mid-migration (a loaded machine may have stretched the first ones).
+  for (int n = 0; n < 40 && (n < 20 || mid < 5) && !HasFailure(); ++n) {
+    const double share = n < 20 ? 1.2 * n / 19 : 0.2 + 0.7 * (n - 20) / 19;
+    one(std::chrono::microseconds{static_cast<std::int64_t>(share * static_cast<double>(length.count()))});
+  }
+  std::printf("[   kills  ] migration %lld us, %d kills: %d before its transaction, %d mid-migration (%d in the copy "
+              "of the rows, %d with pages of it in the WAL), %d committing, %d after its commit\n",
+              static_cast<long long>(length.count()), trial - 1, before, mid, copying, paged, committing, after);
+  EXPECT_GE(mid, 5);
 }
 
 // A file of version 4 (the index history_item) is read through its index, and a writer brings
