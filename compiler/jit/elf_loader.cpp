@@ -157,14 +157,22 @@ std::unique_ptr<NativeImage> NativeImage::load(const std::vector<std::string>& o
         return fail(k, fmt::format("truncated: section {} lies outside it", s));
     }
     {
+      // The section names' table is a string table, whose bytes the loop above found inside the
+      // object (a NULL or NOBITS header's offset is not checked there, and is not read here).
       const Elf64_Shdr& names = o.headers[eh.e_shstrndx];
-      shstrtabs[k] = names.sh_type == SHT_NOBITS ? std::string_view() : o.bytes.substr(names.sh_offset, names.sh_size);
+      if (names.sh_type != SHT_STRTAB)
+        return fail(k, fmt::format("section {}, named as the section names' table, is not a string table (type {})",
+                                   eh.e_shstrndx, names.sh_type));
+      shstrtabs[k] = o.bytes.substr(names.sh_offset, names.sh_size);
     }
     for (std::size_t s = 1; s < o.headers.size(); ++s) {
       const Elf64_Shdr& h = o.headers[s];
       const std::string name = o.section_name(s, shstrtabs[k]);
       if (h.sh_flags & SHF_TLS) return fail(k, fmt::format("section {} is thread-local storage, which bundles do not use", name));
       if (h.sh_type == SHT_REL) return fail(k, fmt::format("section {} holds relocations without addends (SHT_REL)", name));
+      // Constructors and destructors would never run: the loader calls no code at load.
+      if (h.sh_type == SHT_INIT_ARRAY || h.sh_type == SHT_FINI_ARRAY || h.sh_type == SHT_PREINIT_ARRAY)
+        return fail(k, fmt::format("section {} holds constructors or destructors, which bundles do not use", name));
       if (h.sh_type == SHT_SYMTAB) {
         if (o.symtab) return fail(k, "two symbol tables");
         o.symtab = s;

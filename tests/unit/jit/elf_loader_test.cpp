@@ -4,6 +4,7 @@
 // objects (every truncation, bad section and symbol indices, a relocation out of its section, an
 // unknown symbol, an unknown relocation kind, TLS), each an error naming it, never a crash.
 #include <elf.h>
+#include <fmt/format.h>
 #include <gtest/gtest.h>
 
 #include <cstdint>
@@ -288,6 +289,24 @@ TEST(ElfLoader, BadSectionIndicesAreErrors) {
   }
 }
 
+// The section names' table's header, made a NULL header whose offset is past the end (the review's
+// fuzzing: a substr of it threw std::out_of_range out of the loader), or another kind of section.
+TEST(ElfLoader, ASectionNamesTableThatIsNoStringTableIsAnError) {
+  for (const std::uint32_t type : {std::uint32_t{SHT_NULL}, std::uint32_t{SHT_NOBITS}, std::uint32_t{SHT_PROGBITS}}) {
+    std::string bytes = ObjectA().elf.bytes();
+    Elf64_Ehdr eh;
+    std::memcpy(&eh, bytes.data(), sizeof eh);
+    Elf64_Shdr names;
+    const std::size_t at = eh.e_shoff + std::size_t{eh.e_shstrndx} * sizeof(Elf64_Shdr);
+    std::memcpy(&names, bytes.data() + at, sizeof names);
+    names.sh_type = type;
+    if (type != SHT_PROGBITS) names.sh_offset = std::uint64_t{1} << 30;
+    std::memcpy(bytes.data() + at, &names, sizeof names);
+    EXPECT_EQ(load_error({bytes}), fmt::format("object 0: section {}, named as the section names' table, is not a string "
+                                               "table (type {})", eh.e_shstrndx, type));
+  }
+}
+
 TEST(ElfLoader, ARelocationOutsideItsSectionIsAnError) {
   ObjectA a;
   a.relocation(ObjectA::kRelaText, 1)->r_offset = 21;  // 8 bytes from 21 pass .text's 28
@@ -331,6 +350,10 @@ TEST(ElfLoader, ForeignAndThreadLocalObjectsAreRefused) {
   ObjectA tls_symbol;
   tls_symbol.sym(5)->st_info = static_cast<unsigned char>(ELF64_ST_INFO(STB_GLOBAL, STT_TLS));
   EXPECT_EQ(load_error({tls_symbol.elf.bytes()}), "object 0: symbol table is thread-local, which bundles do not use");
+  ObjectA constructors;  // constructors the loader would never run
+  constructors.elf.sections.push_back({".init_array", SHT_INIT_ARRAY, SHF_ALLOC | SHF_WRITE, std::string(8, '\0'), 8});
+  EXPECT_EQ(load_error({constructors.elf.bytes()}),
+            "object 0: section .init_array holds constructors or destructors, which bundles do not use");
   ObjectA aligned;
   aligned.at(ObjectA::kText).align = 3;
   EXPECT_EQ(load_error({aligned.elf.bytes()}), "object 0: section .text has alignment 3");
