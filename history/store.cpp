@@ -100,7 +100,18 @@ void Names::forget() {
   ids_.clear();
   names_.clear();
   known_.clear();
+  far_.clear();
   for (Last& last : last_) last = Last{};
+}
+
+const std::string* Names::remember(std::int64_t id, std::string name) {
+  if (id >= kDenseIds) return &(far_[id] = std::move(name));
+  if (static_cast<std::size_t>(id) >= names_.size()) {
+    names_.resize(id + 1);
+    known_.resize(id + 1);
+  }
+  known_[id] = 1;
+  return &(names_[id] = std::move(name));
 }
 
 // Every name, once per writer: a writer needs them all to tell a new name from a known one.
@@ -113,14 +124,7 @@ bool Names::load(std::string* error) {
   while (st && (step = st->step(&status)) == sqlstore::Step::Row) {
     const std::int64_t id = st->column_int64(0);
     std::string name = st->column_text(1);
-    if (id >= 0 && id < (1 << 24)) {  // (ids are numbered from 1 as names come: a few thousand)
-      if (static_cast<std::size_t>(id) >= names_.size()) {
-        names_.resize(id + 1);
-        known_.resize(id + 1);
-      }
-      names_[id] = name;
-      known_[id] = 1;
-    }
+    if (id > 0) remember(id, name);  // (ids are numbered from 1 as names come: a few thousand)
     ids_.emplace(std::move(name), id);
     next_ = std::max(next_, id + 1);
   }
@@ -148,12 +152,7 @@ std::optional<std::int64_t> Names::find_or_add(const std::string& name, std::str
   insert_->reset();
   if (!ok) return std::nullopt;
   ids_.emplace(name, next_);
-  if (static_cast<std::size_t>(next_) >= names_.size()) {
-    names_.resize(next_ + 1);
-    known_.resize(next_ + 1);
-  }
-  names_[next_] = name;
-  known_[next_] = 1;
+  remember(next_, name);
   return next_++;
 }
 
@@ -161,6 +160,7 @@ const std::string* Names::name_of(std::int64_t id, std::string* error) {
   static const std::string kNone;
   if (id == 0) return &kNone;
   if (id > 0 && static_cast<std::size_t>(id) < known_.size() && known_[id]) return &names_[id];
+  if (const auto far = far_.find(id); far != far_.end()) return &far->second;
   sqlstore::Status status;
   if (!select_ && !(select_ = db_->prepare("SELECT name FROM history_names WHERE id = ?1", &status))) {
     *error = fmt::format("{}, table history_names: {}", where_, status.message);
@@ -169,14 +169,8 @@ const std::string* Names::name_of(std::int64_t id, std::string* error) {
   select_->bind_int64(1, id);
   const sqlstore::Step step = select_->step(&status);
   const std::string* found = nullptr;
-  if (step == sqlstore::Step::Row && id > 0 && id < (1 << 24)) {
-    if (static_cast<std::size_t>(id) >= names_.size()) {
-      names_.resize(id + 1);
-      known_.resize(id + 1);
-    }
-    names_[id] = select_->column_text(0);
-    known_[id] = 1;
-    found = &names_[id];
+  if (step == sqlstore::Step::Row && id > 0) {
+    found = remember(id, select_->column_text(0));
   } else if (step == sqlstore::Step::Row || step == sqlstore::Step::Done) {
     *error = fmt::format("{}, table history_names: no name {} (a record refers to it)", where_, id);
   } else {

@@ -86,8 +86,13 @@ class Names {
   bool loaded_ = false;
   std::int64_t next_ = 1;
   std::unordered_map<std::string, std::int64_t> ids_;
+  // The name of `id` kept (in names_ below kDenseIds, in far_ above: a damaged or enormous
+  // file's ids never size a vector); the kept name.
+  const std::string* remember(std::int64_t id, std::string name);
+  static constexpr std::int64_t kDenseIds = std::int64_t{1} << 24;
   std::vector<std::string> names_;  // by id
   std::vector<char> known_;         // names_[id] read
+  std::unordered_map<std::int64_t, std::string> far_;  // ids from kDenseIds on
   Last last_[kColumns];
   std::unique_ptr<sqlstore::Statement> insert_, select_;
 };

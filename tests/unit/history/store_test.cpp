@@ -714,6 +714,48 @@ TEST(HistoryStore, Version6CodesTheRecordsNamesAndReadsThemBack) {
             (std::vector<std::string>{"cid batch-source"}));
 }
 
+// A name's id from 2^24 on (the names a store keeps in memory by id up to there): read back by a
+// reader and a writer, and a writer's next new name numbered after it, read back too (before,
+// a reader answered "no name" for such an id).
+TEST(HistoryStore, NamesWithIdsBeyondTheDenseRangeAreReadBack) {
+  const iwd::testing::TempDir dir("iwd-history-far-");
+  const std::string file = (dir.path() / "h.db").string();
+  std::string error;
+  std::vector<Record> written = {rec(1, 10, "W1", "ann"), rec(2, 20, "W2", "bob")};
+  {
+    auto s = Store::create(file, &error);
+    ASSERT_TRUE(s) << error;
+    ASSERT_TRUE(s->append(written, &error)) << error;
+  }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "BEGIN;"
+                         "UPDATE history_rows SET agent = 16777300 WHERE agent = (SELECT id FROM history_names WHERE name = 'ann');"
+                         "UPDATE history_names SET id = 16777300 WHERE name = 'ann';"
+                         "COMMIT;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK)
+      << sqlite3_errmsg(db);
+  sqlite3_close(db);
+  {
+    auto reader = Store::open_reader(file, &error);
+    ASSERT_TRUE(reader) << error;
+    expect_all(*reader, written);
+  }
+  {
+    auto s = Store::create(file, &error);
+    ASSERT_TRUE(s) << error;
+    written.push_back(rec(3, 30, "W3", "zed"));
+    ASSERT_TRUE(s->append({written[2]}, &error)) << error;
+    expect_all(*s, written);
+  }
+  EXPECT_EQ(column(file, "SELECT id FROM history_names WHERE name = 'zed'"), (std::vector<std::string>{"16777301"}));
+  auto reader = Store::open_reader(file, &error);
+  ASSERT_TRUE(reader) << error;
+  expect_all(*reader, written);
+}
+
 // A history file of version 5 made of `batches` appends of `per_batch` records each (items I0
 // to I16, every tenth record an agent's, some with a detail or an outcome), into `written`.
 void make_version_5_file(const std::string& file, int batches, int per_batch, std::vector<Record>* written) {
