@@ -86,10 +86,10 @@ class Names {
   bool loaded_ = false;
   std::int64_t next_ = 1;
   std::unordered_map<std::string, std::int64_t> ids_;
-  // The name of `id` kept (in names_ below kDenseIds, in far_ above: a damaged or enormous
-  // file's ids never size a vector); the kept name.
+  // The name of `id` kept: in names_ below kDenseIds, in far_ from there (a damaged file's
+  // large ids size no vector beyond 2^16 names); the kept name.
   const std::string* remember(std::int64_t id, std::string name);
-  static constexpr std::int64_t kDenseIds = std::int64_t{1} << 24;
+  static constexpr std::int64_t kDenseIds = std::int64_t{1} << 16;  // (a few thousand names in use)
   std::vector<std::string> names_;  // by id
   std::vector<char> known_;         // names_[id] read
   std::unordered_map<std::int64_t, std::string> far_;  // ids from kDenseIds on

@@ -714,7 +714,7 @@ TEST(HistoryStore, Version6CodesTheRecordsNamesAndReadsThemBack) {
             (std::vector<std::string>{"cid batch-source"}));
 }
 
-// A name's id from 2^24 on (the names a store keeps in memory by id up to there): read back by a
+// A name's id past the dense range (ids a store keeps in a vector, to 2^16): read back by a
 // reader and a writer, and a writer's next new name numbered after it, read back too (before,
 // a reader answered "no name" for such an id).
 TEST(HistoryStore, NamesWithIdsBeyondTheDenseRangeAreReadBack) {
@@ -837,14 +837,23 @@ struct Progress {
   std::atomic<int> begun{0};      // BEGIN traced (the migration's transaction)
   std::atomic<int> committing{0}; // COMMIT traced after it
   std::atomic<int> copying{0};    // the copy of the rows into history_rows begun
+  std::atomic<int> pause_at_copy{0};  // set by the parent: the child stops there, says so, waits
 };
 Progress* traced = nullptr;  // the child's, in memory shared with the parent
+int paused_fd = -1;          // the child's end of the pipe to the parent
 
 int trace(unsigned, void*, void*, void* x) {
   const char* sql = static_cast<const char*>(x);
   if (std::strncmp(sql, "BEGIN", 5) == 0) traced->begun = 1;
   if (std::strncmp(sql, "COMMIT", 6) == 0 && traced->begun) traced->committing = 1;
-  if (std::strncmp(sql, "INSERT INTO history_rows", 24) == 0 && traced->begun) traced->copying = 1;
+  if (std::strncmp(sql, "INSERT INTO history_rows", 24) == 0 && traced->begun) {
+    traced->copying = 1;
+    if (traced->pause_at_copy) {  // the table renamed aside and the names written, uncommitted
+      const char c = 'p';
+      if (write(paused_fd, &c, 1) != 1) _exit(2);
+      for (;;) pause();
+    }
+  }
   return 0;
 }
 
@@ -863,24 +872,33 @@ struct Kill {
   std::uintmax_t wal = 0;  // the size of the file's WAL when killed
 };
 
+// Where migrate_and_kill kills its child.
+enum class KillAt { BeforeOpening, AfterDelay, AtTheRowsCopy, Committed };
+
 // Forks a child that opens `file` as a writer (Store::create: the migration) and waits there
-// once it is done; SIGKILLs it `delay` after it said it was about to open the file, or, when
-// `delay` is negative, once its migration has committed (the store still open, its WAL not
-// checkpointed). The delay only places the kill: the verdict is the data read afterwards.
-Kill migrate_and_kill(const std::string& file, std::chrono::microseconds delay) {
+// once it is done; SIGKILLs it before it opens the file (it waits for the parent's word), `delay`
+// after the parent's word, at the start of the rows' copy (the child stops there and says so),
+// or once its migration has committed (the store still open, its WAL not checkpointed). The
+// delay only places the kill: the verdict is the data read afterwards.
+Kill migrate_and_kill(const std::string& file, KillAt at, std::chrono::microseconds delay = {}) {
   Kill k;
   void* shared = mmap(nullptr, sizeof(Progress), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
-  int fds[2];
+  int fds[2], go[2];
   if (shared == MAP_FAILED) return k;
   Progress* progress = new (shared) Progress;
+  progress->pause_at_copy = at == KillAt::AtTheRowsCopy;
   if (pipe(fds) != 0) return k;
+  if (pipe(go) != 0) return k;
   const pid_t pid = fork();
   if (pid == 0) {
     close(fds[0]);
+    close(go[1]);
     traced = progress;
+    paused_fd = fds[1];
     sqlite3_auto_extension(reinterpret_cast<void (*)()>(trace_statements));
     char c = 's';
     if (write(fds[1], &c, 1) != 1) _exit(2);
+    if (read(go[0], &c, 1) != 1) _exit(2);
     std::string error;
     const auto s = Store::create(file, &error);
     c = s ? 'd' : 'f';
@@ -888,11 +906,15 @@ Kill migrate_and_kill(const std::string& file, std::chrono::microseconds delay) 
     for (;;) pause();
   }
   close(fds[1]);
+  close(go[0]);
   char c = 0;
   k.started = pid > 0 && read(fds[0], &c, 1) == 1 && c == 's';
-  if (delay.count() < 0) {
+  if (at != KillAt::BeforeOpening && k.started && write(go[1], "g", 1) != 1) k.started = false;
+  if (at == KillAt::Committed) {
     if (read(fds[0], &c, 1) == 1) (c == 'd' ? k.migrated : k.failed) = true;
-  } else {
+  } else if (at == KillAt::AtTheRowsCopy) {
+    k.failed = !(read(fds[0], &c, 1) == 1 && c == 'p');  // (a 'd' or 'f': it did not stop there)
+  } else if (at == KillAt::AfterDelay) {
     std::this_thread::sleep_for(delay);
   }
   if (pid > 0) {
@@ -903,6 +925,7 @@ Kill migrate_and_kill(const std::string& file, std::chrono::microseconds delay) 
   }
   if (!k.migrated && !k.failed && read(fds[0], &c, 1) == 1) (c == 'd' ? k.migrated : k.failed) = true;
   close(fds[0]);
+  close(go[1]);
   k.begun = progress->begun;
   k.copying = progress->copying;
   k.committing = progress->committing;
@@ -914,12 +937,14 @@ Kill migrate_and_kill(const std::string& file, std::chrono::microseconds delay) 
 
 // A crash test of the migration to version 6 (issue 15): a version-5 file of 50,000 records,
 // copied, brought to version 6 by a writer in a child process SIGKILLed before it opens the file,
-// once its migration has committed, and at moments spread over the migration's length (measured
+// once its migration has committed, at the start of its rows' copy, and at moments spread over the migration's length (measured
 // here first). After each kill the file is version 5's or version 6's whole (no table aside, no
 // half of the rows), and a writer opening it again finishes the migration: version 6, every
 // record there with its values (read by range), every item's timeline. Where each kill landed
-// is traced (the child's SQLite statements): some must land mid-migration (its transaction
-// begun, not committing), the trials going on (at most 40) until 5 have.
+// is traced (the child's SQLite statements). One kill lands mid-migration by construction: the
+// child stops at the start of the rows' copy (its transaction begun, the table renamed aside,
+// the names written) and is killed there; the spread ones go on (at most 40) until 5 have
+// landed mid-migration, where the machine's scheduling allows.
 TEST(HistoryStore, AVersion5FilesMigrationKilledMidwayLosesNoRecord) {
   const iwd::testing::TempDir dir("iwd-history-v5-kill-");
   const std::string base = (dir.path() / "v5.db").string();
@@ -951,9 +976,9 @@ TEST(HistoryStore, AVersion5FilesMigrationKilledMidwayLosesNoRecord) {
   int before = 0, mid = 0, copying = 0, paged = 0, committing = 0, after = 0;
   // One kill: where it landed, the file whole in one version or the other, then a writer brings
   // it to version 6 with every record.
-  const auto one = [&](std::chrono::microseconds delay) {
+  const auto one = [&](KillAt at, std::chrono::microseconds delay) {
     const std::string file = copy();
-    const Kill k = migrate_and_kill(file, delay);
+    const Kill k = migrate_and_kill(file, at, delay);
     ASSERT_TRUE(k.started && k.by_sigkill && !k.failed) << trial << ": " << k.started << k.by_sigkill << k.failed;
     const auto version = column(file, "SELECT value FROM history_meta WHERE name = 'schema'");  // (the WAL recovered)
     const auto tables = column(file, tables_sql);
@@ -990,22 +1015,27 @@ TEST(HistoryStore, AVersion5FilesMigrationKilledMidwayLosesNoRecord) {
     std::error_code ec;
     for (const char* end : {"", "-wal", "-shm"}) fs::remove(file + end, ec);
   };
-  one(std::chrono::microseconds{0});  // before the child's migration: the file untouched
+  one(KillAt::BeforeOpening, {});  // before the child's migration: the file untouched
   if (HasFailure()) return;
   EXPECT_EQ(before, 1);
-  one(std::chrono::microseconds{-1});  // once committed (the writer still open)
+  one(KillAt::Committed, {});  // once committed (the writer still open)
   if (HasFailure()) return;
   EXPECT_EQ(after, 1);
+  one(KillAt::AtTheRowsCopy, {});  // mid-migration: the table aside, the names written, uncommitted
+  if (HasFailure()) return;
+  EXPECT_EQ(mid, 1);
+  EXPECT_EQ(copying, 1);
   // 20 kills spread from the start to 1.2 times the migration's length, then more in its middle
   // until 5 landed mid-migration (a loaded machine may have stretched the first ones).
   for (int n = 0; n < 40 && (n < 20 || mid < 5) && !HasFailure(); ++n) {
     const double share = n < 20 ? 1.2 * n / 19 : 0.2 + 0.7 * (n - 20) / 19;
-    one(std::chrono::microseconds{static_cast<std::int64_t>(share * static_cast<double>(length.count()))});
+    one(KillAt::AfterDelay, std::chrono::microseconds{static_cast<std::int64_t>(share * static_cast<double>(length.count()))});
   }
   std::printf("[   kills  ] migration %lld us, %d kills: %d before its transaction, %d mid-migration (%d in the copy "
               "of the rows, %d with pages of it in the WAL), %d committing, %d after its commit\n",
               static_cast<long long>(length.count()), trial - 1, before, mid, copying, paged, committing, after);
-  EXPECT_GE(mid, 5);
+  // (How many of the spread kills landed mid-migration depends on the machine's scheduling: it
+  // is printed, not asserted; the kill at the rows' copy above lands there every time.)
 }
 
 // A file of version 4 (the index history_item) is read through its index, and a writer brings
