@@ -14,7 +14,8 @@ std::size_t page_bytes();
 // Populates [p, p + n), p page-aligned, fresh anonymous memory: a MiB a call, or, where the
 // kernel has no such advice, page by page.
 void populate(char* p, std::size_t n);
-// The fallback: one byte written in each page (fresh pages are zero already).
-void touch(char* p, std::size_t n);
+// The fallback: one byte written in each page (fresh pages are zero already); the bytes
+// written, one a page.
+std::size_t touch(char* p, std::size_t n);
 
 }  // namespace iwd::runtime::frame_pages

@@ -24,9 +24,11 @@ std::size_t page_bytes() {
   return bytes;
 }
 
-void touch(char* p, std::size_t n) {
+std::size_t touch(char* p, std::size_t n) {
   const std::size_t page = page_bytes();
-  for (std::size_t at = 0; at < n; at += page) p[at] = 0;
+  std::size_t written = 0;
+  for (std::size_t at = 0; at < n; at += page, ++written) p[at] = 0;
+  return written;
 }
 
 // Not in one call (MAP_POPULATE): that holds the process's mmap lock for the whole mapping
