@@ -99,18 +99,13 @@ void Names::forget() {
   loaded_ = false;
   ids_.clear();
   names_.clear();
-  known_.clear();
   far_.clear();
   for (Last& last : last_) last = Last{};
 }
 
 const std::string* Names::remember(std::int64_t id, std::string name) {
   if (id >= kDenseIds) return &(far_[id] = std::move(name));
-  if (static_cast<std::size_t>(id) >= names_.size()) {
-    names_.resize(id + 1);
-    known_.resize(id + 1);
-  }
-  known_[id] = 1;
+  if (static_cast<std::size_t>(id) >= names_.size()) names_.resize(id + 1);
   return &(names_[id] = std::move(name));
 }
 
@@ -159,7 +154,8 @@ std::optional<std::int64_t> Names::find_or_add(const std::string& name, std::str
 const std::string* Names::name_of(std::int64_t id, std::string* error) {
   static const std::string kNone;
   if (id == 0) return &kNone;
-  if (id > 0 && static_cast<std::size_t>(id) < known_.size() && known_[id]) return &names_[id];
+  // (A name of an id above 0 is never empty: "" is id 0. An empty entry is one not read yet.)
+  if (id > 0 && static_cast<std::size_t>(id) < names_.size() && !names_[id].empty()) return &names_[id];
   if (const auto far = far_.find(id); far != far_.end()) return &far->second;
   sqlstore::Status status;
   if (!select_ && !(select_ = db_->prepare("SELECT name FROM history_names WHERE id = ?1", &status))) {

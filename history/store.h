@@ -90,8 +90,7 @@ class Names {
   // large ids size no vector beyond 2^16 names); the kept name.
   const std::string* remember(std::int64_t id, std::string name);
   static constexpr std::int64_t kDenseIds = std::int64_t{1} << 16;  // (a few thousand names in use)
-  std::vector<std::string> names_;  // by id
-  std::vector<char> known_;         // names_[id] read
+  std::vector<std::string> names_;  // by id, "" where not read yet
   std::unordered_map<std::int64_t, std::string> far_;  // ids from kDenseIds on
   Last last_[kColumns];
   std::unique_ptr<sqlstore::Statement> insert_, select_;
