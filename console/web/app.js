@@ -3,6 +3,7 @@
 // server, and holds no token). Each page is a module with render(view, params, app).
 import {api, ApiError, session, workspace} from './api.js';
 import {h, notice, replace} from './dom.js';
+import {clock, showTimesIn} from './format.js';
 import {poll} from './live.js';
 import * as signIn from './pages/signin.js';
 import * as queue from './pages/queue.js';
@@ -62,21 +63,23 @@ const app = {
 function showLive(state) {
   const el = document.getElementById('live');
   el.dataset.state = state;
-  el.textContent = state === 'live' ? `Live · ${new Date().toLocaleTimeString()}` : state === 'paused' ? 'Paused while hidden' : '';
+  el.textContent = state === 'live' ? `Live · ${clock()}` : state === 'paused' ? 'Paused while hidden' : '';
 }
 app.updated = () => showLive('live');
 
 function signOut(message) {
   session.clear();
   rulesInForce = null;
+  showTimesIn(null);
   me = null;
   route(message);
 }
 
 // The header's ruleset: the workspace (in a workspace's console), the name and version in
-// force, and its zone.
+// force, and its zone, the one every page shows its times in (format.js).
 async function loadRules() {
   rulesInForce = await api('/v1/admin/rules');
+  showTimesIn(rulesInForce.timezone);
   // A workspace's console says which workspace it is, first: its tokens, items and rules are its own.
   replace(document.getElementById('ruleset'),
     workspace && h('span', {id: 'workspace-name', title: 'The workspace this console shows'}, `workspace ${workspace} · `),

@@ -1,4 +1,5 @@
-// Numbers, durations and instants as people read them, in the viewer's locale.
+// Numbers, durations and instants as people read them, in the viewer's locale; instants on the
+// rules' zone's clock (showTimesIn).
 const integer = new Intl.NumberFormat(undefined, {maximumFractionDigits: 0});
 
 export const count = (n) => (n === null || n === undefined ? '–' : integer.format(n));
@@ -44,12 +45,26 @@ export function nextDay(day) {
   return d.toISOString().slice(0, 10);
 }
 
-// An ISO instant in the viewer's zone, or in `zone` when given.
-export function instant(iso, zone) {
+// The zone every wall-clock time of the console is shown in: the rules' zone (GET
+// /v1/admin/rules' `timezone`, the zone the reports' intervals use), which app.js sets once it
+// has read the ruleset in force (its one source); the viewer's own only while no ruleset could
+// be read (an agent's token reads none). Each place showing a time names it.
+let shownZone = null;
+export function showTimesIn(zone) { shownZone = zone || null; }
+export const timeZone = () => shownZone || viewerZone();
+
+// An ISO instant as the shown zone's clock reads it (or `zone`'s), without the zone's name: for
+// a place that names it once (a column's header, a caption).
+export function instant(iso, zone = timeZone()) {
   if (!iso) return '–';
   const d = new Date(iso);
   if (Number.isNaN(d.getTime())) return iso;
-  return new Intl.DateTimeFormat(undefined, {dateStyle: 'medium', timeStyle: 'short', timeZone: zone || undefined}).format(d);
+  return new Intl.DateTimeFormat(undefined, {dateStyle: 'medium', timeStyle: 'short', timeZone: zone}).format(d);
 }
+// The same with the zone's name after it: "Dec 7, 2026, 3:45 PM Europe/Berlin".
+export const zoned = (iso) => (iso ? `${instant(iso)} ${timeZone()}` : instant(iso));
+// Now on the shown zone's clock, with its name: "14:45:03 Europe/Berlin".
+export const clock = (now = new Date()) =>
+  `${new Intl.DateTimeFormat(undefined, {timeStyle: 'medium', timeZone: timeZone()}).format(now)} ${timeZone()}`;
 
 export const stateName = (s) => (s ? s.replace(/_/g, ' ') : '–');

@@ -13,7 +13,8 @@ const browser = await launch();
 const page = await browser.newPage();
 page.setDefaultTimeout(10000);
 await page.setViewport({width: 1280, height: 800});
-// The viewer in another zone than the rules' (Europe/Berlin): the item page shows both.
+// The viewer in another zone than the rules' (Europe/Berlin): every time is shown on Berlin's
+// clock, the zone named, none on New York's.
 await page.emulateTimezone('America/New_York');
 const urls = [], errors = [];
 let statsRequests = 0;
@@ -24,6 +25,15 @@ page.on('pageerror', (e) => errors.push(e.message));
 page.on('console', (m) => { if (m.type() === 'error' && !m.text().startsWith('Failed to load resource')) errors.push(m.text()); });
 const shot = (name) => page.screenshot({path: join(shots, `${name}.png`)});
 const text = (sel) => page.$eval(sel, (e) => e.textContent.trim());
+// An instant as the console shows it on `zone`'s clock (the browser runs in en-US), spaces
+// made plain (ICU puts a narrow one before AM/PM).
+const plain = (t) => t.replace(/\s+/g, ' ');
+const inZone = (iso, zone) => plain(new Intl.DateTimeFormat('en-US', {dateStyle: 'medium', timeStyle: 'short', timeZone: zone}).format(new Date(iso)));
+// No time on the viewer's clock anywhere on the page: New York is never named.
+const noViewerZone = async (where) => {
+  const all = await page.evaluate(() => document.body.innerText);
+  check(!all.includes('New_York'), `${where}: no time in the viewer's zone`, all.slice(all.indexOf('New_York') - 80, all.indexOf('New_York') + 20));
+};
 
 try {
   await step('sign-in refuses a wrong token', async () => {
@@ -51,6 +61,18 @@ try {
     await page.waitForSelector('#queue-table');
     check((await text('#ruleset')).includes('reportday 1.0'), 'the header names the ruleset', await text('#ruleset'));
     check((await text('#ruleset')).includes('Europe/Berlin'), "the header shows the rules' zone");
+  });
+
+  await step("the live clock: Berlin's wall time, the zone named", async () => {
+    // The clock is set at each poll: the one shown after a change was set between `from` and now.
+    const before = await text('#live');
+    const from = Date.now() - 1000;
+    await page.waitForFunction((b) => document.querySelector('#live').textContent.trim() !== b, {timeout: 8000}, before);
+    const shown = plain(await text('#live')), to = Date.now() + 1000;
+    const clocks = new Set();
+    for (let t = from; t <= to; t += 500)
+      clocks.add(plain(`Live · ${new Intl.DateTimeFormat('en-US', {timeStyle: 'medium', timeZone: 'Europe/Berlin'}).format(new Date(t))} Europe/Berlin`));
+    check(clocks.has(shown), "the header's clock on Berlin's time, named", `${shown} (expected one of ${[...clocks].join(', ')})`);
   });
 
   // Each group's row against GET /v1/stats/queue, number by number.
@@ -144,6 +166,13 @@ try {
     const rows = await page.$$eval('#items-table tbody tr', (r) => r.length);
     check(rows === 50, '50 items on the first page', `${rows}`);
     check((await text('#items-range')).includes('of 60'), 'the total', await text('#items-range'));
+    const dueHead = await page.$eval('#items-table thead', (e) => e.textContent);
+    check(dueHead.includes('Due (Europe/Berlin)'), "the Due column names the rules' zone", dueHead);
+    // An overdue sale (due an hour ago, console_test.sh), on the first page.
+    const [first, cell] = await page.$eval('#items-table td.alert[data-field=due]', (e) => [e.closest('tr').dataset.item, e.textContent.trim()]);
+    const overdue = await read('/v1/items/' + encodeURIComponent(first));
+    check(plain(cell) === `${inZone(overdue.due, 'Europe/Berlin')} (overdue)`, `${first}'s due on Berlin's clock`, `${cell}, API ${overdue.due}`);
+    await noViewerZone('the items');
     const api50 = await read('/v1/queue?process=Sales.Orders&state=open&limit=50&offset=0');
     const ids = await page.$$eval('#items-table tbody tr', (r) => r.map((x) => x.dataset.item));
     check(JSON.stringify(ids) === JSON.stringify(api50.items.map((i) => i.id)), 'in the API\'s order');
@@ -161,13 +190,24 @@ try {
     check((await text('#item-state')) === item.state.replace(/_/g, ' '), 'its state', await text('#item-state'));
     check((await text('[data-field=process] dd')) === item.process, 'its process');
     check((await text('[data-field=priority] dd')) === String(item.priority), 'its priority');
-    const due = await text('[data-field=due] dd');
-    const at = new Date(item.due);
-    const inZone = (zone) => new Intl.DateTimeFormat('en-US', {dateStyle: 'medium', timeStyle: 'short', timeZone: zone}).format(at);
-    check(due.includes(`${inZone('America/New_York')} (America/New_York)`) && due.includes(`${inZone('Europe/Berlin')} (Europe/Berlin`),
-      "due in the viewer's zone and in the rules' zone", due);
     check((await text('#item-attributes tr[data-attribute=segment] td')) === item.attributes.segment, 'its attributes');
     await shot('item');
+    // A known item with a due time (S-1: due an hour ago, console_test.sh): every time on the
+    // rules' zone's clock, named, wherever the page shows one.
+    await page.goto(base + '/ui/#/items/S-1');
+    await page.waitForSelector('#item-facts');
+    const known = await read('/v1/items/S-1');
+    const due = plain(await text('[data-field=due] dd'));
+    check(due === `${inZone(known.due, 'Europe/Berlin')} Europe/Berlin overdue`, "due on the rules' zone's clock, named", `${due}, API ${known.due}`);
+    const captured = plain(await text('#item-attributes tr[data-attribute=captured_at] td'));
+    check(captured === `${inZone(known.attributes.captured_at, 'Europe/Berlin')} Europe/Berlin`, 'an instant attribute likewise', captured);
+    await page.waitForSelector('#timeline-table');
+    check((await text('#timeline-table thead')).includes('When (Europe/Berlin)'), "the timeline's times named", await text('#timeline-table thead'));
+    await page.waitForSelector('#explain-due');
+    const explained = plain(await text('#explain-due'));
+    check(explained === `${inZone(known.due, 'Europe/Berlin')} Europe/Berlin`, "the explanation's due likewise", explained);
+    check((await text('#priority-chart figcaption')).includes('times in Europe/Berlin'), "the chart's times named", await text('#priority-chart figcaption'));
+    await noViewerZone('the item page');
     await page.goto(base + '/ui/#/items/NO-SUCH-ITEM');
     await page.waitForFunction(() => document.querySelector('.notice')?.textContent.includes('No open item NO-SUCH-ITEM'));
   });
@@ -210,6 +250,12 @@ try {
     check(workbin.holding.length === 1 && JSON.stringify(await ids('#agent-holding')) === JSON.stringify(workbin.holding.map((i) => i.id)),
       'the item she holds');
     check((await text('[data-field=skills] dd')) === 'sales 5', 'her skills', await text('[data-field=skills] dd'));
+    const held = workbin.holding[0];
+    check((await text('#agent-holding thead')).includes('Due (Europe/Berlin)'), "her items' Due column names the rules' zone");
+    const heldDue = plain(await page.$eval(`#agent-holding tr[data-item="${held.id}"] td[data-field=due]`, (e) => e.textContent.trim()));
+    check(held.due ? heldDue.startsWith(inZone(held.due, 'Europe/Berlin')) : heldDue === '–', "her held item's due on Berlin's clock", `${heldDue}, API ${held.due}`);
+    check(plain(await text('#live')).endsWith('Europe/Berlin'), "the clock on the agent's page too", await text('#live'));
+    await noViewerZone("the agent's page");
     await shot('agent');
     await page.goto(base + '/ui/#/agents/nobody');
     await page.waitForFunction(() => document.querySelector('.notice')?.textContent.includes('No agent nobody'));
@@ -219,6 +265,10 @@ try {
     await page.click('a[data-nav=rules]');
     await page.waitForSelector('#rules-facts');
     check((await text('#rules-processes')).includes('Sales.Orders'), 'its processes');
+    const rules = await read('/v1/admin/rules');
+    const loaded = plain(await text('[data-field=loaded_at] dd'));
+    check(loaded === `${inZone(rules.loaded_at, 'Europe/Berlin')} Europe/Berlin`, "loaded on the rules' zone's clock, named", loaded);
+    await noViewerZone('the rules page');
     await shot('rules');
   });
 

@@ -5,7 +5,7 @@
 // its items linked (the API lets an agent read the items it holds), and no report.
 import {api, query} from '../api.js';
 import {h, notice, replace} from '../dom.js';
-import {count, duration, nextDay, stateName, today, viewerZone} from '../format.js';
+import {count, duration, nextDay, stateName, timeZone, today} from '../format.js';
 import {agentActions} from './agent_actions.js';
 import {itemsTable} from './items_table.js';
 
@@ -72,7 +72,7 @@ const TODAY = [['offered', 'Offered', count], ['accepted', 'Accepted', count], [
 function secs(v) { return v === null || v === undefined ? '–' : duration(v * 1000); }
 
 async function todayFigures(id, into, rules) {
-  const zone = (rules && rules.timezone) || viewerZone(), day = today(zone);
+  const zone = timeZone(), day = today(zone);  // the rules' zone once the ruleset is read (format.js)
   const title = h('h2', {}, `Today (${day}, ${zone}${rules && rules.timezone ? ", the rules' zone" : ''})`);
   replace(into, title, h('p', {class: 'muted'}, 'Reading the history…'));
   let report;

@@ -1,10 +1,10 @@
 // An item (GET /v1/items/{id}): state, process, agent, due and priority now; its priority over
 // its life as a chart and the explanation (GET /v1/items/{id}/explain?curve=N); the timeline
-// (GET /v1/items/{id}/history); every attribute. Dates in the viewer's zone, the rules' zone
-// beside them.
+// (GET /v1/items/{id}/history); every attribute. Times on the rules' zone's clock, named
+// (format.js).
 import {api} from '../api.js';
 import {h, notice, replace} from '../dom.js';
-import {count, instant, stateName, viewerZone} from '../format.js';
+import {count, stateName, zoned} from '../format.js';
 import {itemActions} from './item_actions.js';
 import {explanation} from './item_explain.js';
 import {timeline} from './item_timeline.js';
@@ -15,7 +15,7 @@ export const CURVE_POINTS = 120;
 // "fixed 900 until …" / "boost +100 until an agent accepts it"
 export function overrideText(o) {
   const value = o.kind === 'fixed' ? `fixed ${count(o.value)}` : `boost ${o.value >= 0 ? '+' : ''}${count(o.value)}`;
-  return value + (o.until ? ` until ${instant(o.until)}` : '') + (o.until_handled ? ' until an agent accepts it' : '');
+  return value + (o.until ? ` until ${zoned(o.until)}` : '') + (o.until_handled ? ' until an agent accepts it' : '');
 }
 
 export async function render(view, {match}, app) {
@@ -36,12 +36,10 @@ export async function render(view, {match}, app) {
     if (shown) replace(view, crumbs, shown);
     return;
   }
-  const zone = app.rules ? app.rules.timezone : null;
   const open = !it.ended_at;
   const row = (label, value, field) => h('div', {class: 'field', dataset: {field}}, h('dt', {}, label), h('dd', {}, value));
   const due = it.due
-    ? [h('span', {}, instant(it.due), ` (${viewerZone()})`),
-       zone ? [h('br', {}), h('span', {class: 'muted'}, instant(it.due, zone), ` (${zone}, the rules' zone)`)] : null,
+    ? [h('span', {id: 'item-due'}, zoned(it.due)), ' ',
        it.overdue ? h('span', {class: 'badge alert'}, 'overdue') : null]
     : h('span', {class: 'muted'}, 'no due time');
   const priority = [h('span', {class: 'num'}, count(it.priority)),
@@ -56,7 +54,7 @@ export async function render(view, {match}, app) {
       row('Process', it.process && !agent ? h('a', {href: '#/queue/items?process=' + encodeURIComponent(it.process) + '&state=open'}, it.process) : it.process || '–', 'process'),
       row('State', stateName(it.state), 'state'),
       row('Agent', it.agent || h('span', {class: 'muted'}, 'none'), 'agent'),
-      open ? row('Priority now', priority, 'priority') : row('Ended', instant(it.ended_at), 'ended_at'),
+      open ? row('Priority now', priority, 'priority') : row('Ended', zoned(it.ended_at), 'ended_at'),
       open ? row('Due', due, 'due') : row('Outcome', it.outcome || h('span', {class: 'muted'}, 'none'), 'outcome')),
     open ? [h('h2', {}, 'Priority over its life'), chartBox, h('h2', {}, 'Why: the explanation'), explainBox] : null,
     agent ? null : [h('h2', {}, 'Timeline'), timeline(id, app)],
@@ -65,13 +63,13 @@ export async function render(view, {match}, app) {
       h('div', {class: 'table-wrap'}, h('table', {class: 'grid attrs', id: 'item-attributes'},
         h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'Attribute'), h('th', {scope: 'col'}, 'Value'))),
         h('tbody', {}, attributes.map(([k, v]) => h('tr', {dataset: {attribute: k}},
-          h('th', {scope: 'row'}, k), h('td', {class: 'mono'}, shown(k, v, zone))))))));
+          h('th', {scope: 'row'}, k), h('td', {class: 'mono'}, shown(v))))))));
   view.querySelector('.page-head')?.after(itemActions(it, app) ?? '');  // the supervisor's actions (item_actions.js)
-  if (open) explain(id, it, chartBox, explainBox, zone, app);
+  if (open) explain(id, it, chartBox, explainBox, app);
 }
 
 // The chart and the explanation, from one request.
-async function explain(id, it, chartBox, explainBox, zone, app) {
+async function explain(id, it, chartBox, explainBox, app) {
   let x;
   try {
     x = await api(`/v1/items/${encodeURIComponent(id)}/explain?curve=${CURVE_POINTS}`);
@@ -83,14 +81,15 @@ async function explain(id, it, chartBox, explainBox, zone, app) {
     if (why) replace(explainBox, why);
     return;
   }
-  if (x.curve) replace(chartBox, ...priorityChart(x.curve, chartBox, {zone: zone || viewerZone(), override: it.priority_override ? overrideText(it.priority_override) : null}));
+  if (x.curve) replace(chartBox, ...priorityChart(x.curve, chartBox, {override: it.priority_override ? overrideText(it.priority_override) : null}));
   else replace(chartBox, notice('empty', 'No priority curve.', 'The rules reject the item as it is now.'));
   replace(explainBox, explanation(x.explanation, x.agents_left_out));
 }
 
-// A value as people read it: instants in both zones, lists joined, the rest as JSON.
-function shown(name, v, zone) {
-  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) return zone ? `${instant(v)} (${instant(v, zone)} ${zone})` : instant(v);
+// A value as people read it: instants on the shown zone's clock with its name, lists joined,
+// the rest as JSON.
+function shown(v) {
+  if (typeof v === 'string' && /^\d{4}-\d{2}-\d{2}T/.test(v)) return zoned(v);
   if (Array.isArray(v)) return v.length ? v.map((x) => (typeof x === 'string' ? x : JSON.stringify(x))).join(', ') : '(empty)';
   if (typeof v === 'string') return v;
   return JSON.stringify(v);

@@ -5,7 +5,7 @@
 import {api, send} from '../api.js';
 import {actionButton, confirmAction, field} from '../actions.js';
 import {h, replace} from '../dom.js';
-import {count, stateName} from '../format.js';
+import {count, stateName, viewerZone} from '../format.js';
 
 // The open states (runtime/events.h): an item that ended takes no action.
 const OPEN = ['deferred', 'queued', 'offered', 'assigned', 'done_pending', 'parked', 'held'];
@@ -105,7 +105,7 @@ async function priority(it, path, done) {
     title: `Override the priority of ${it.id}`,
     text: `Its priority is ${count(it.priority)} now. The override holds until it ends as chosen below or is cleared; ` +
       'explain and the history show it.',
-    fields: [field('Override', kind), field('Value', value), field('Holds', until), field('Until', at, 'in your time zone')],
+    fields: [field('Override', kind), field('Value', value), field('Holds', until), field('Until', at, `in your own time zone, ${viewerZone()}`)],
     confirm: 'Override the priority',
     run: () => {
       const n = Number(value.value);

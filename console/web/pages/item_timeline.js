@@ -2,7 +2,7 @@
 // a page, with "Show more" for the next page (the API's cursor).
 import {api, query} from '../api.js';
 import {h, notice, replace} from '../dom.js';
-import {count, instant, stateName} from '../format.js';
+import {count, instant, stateName, timeZone} from '../format.js';
 
 const PAGE = 100;
 
@@ -30,7 +30,7 @@ export function timeline(id, app) {
       return;
     }
     if (!cursor) replace(box, h('div', {class: 'table-wrap'}, h('table', {class: 'grid', id: 'timeline-table'},
-      h('thead', {}, h('tr', {}, ['When', 'Event', 'State', 'Agent', 'Priority', 'By'].map((c, k) =>
+      h('thead', {}, h('tr', {}, [`When (${timeZone()})`, 'Event', 'State', 'Agent', 'Priority', 'By'].map((c, k) =>
         h('th', {scope: 'col', class: k === 4 ? 'num' : null}, c)))), body)), more);
     body.append(...page.records.map(row));
     replace(more, page.next_cursor ? h('button', {type: 'button', onclick: () => load(page.next_cursor)}, `Show ${PAGE} more`) : null);

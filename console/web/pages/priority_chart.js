@@ -4,7 +4,7 @@
 // <details>, for keyboards, screen readers and exact figures.
 import uPlot from '../vendor/uPlot.esm.js';
 import {h} from '../dom.js';
-import {count, duration, instant} from '../format.js';
+import {count, duration, instant, timeZone} from '../format.js';
 
 const INK = '#1f5fbf', RULES = '#8a94a3', DUE = '#b3261e', NOW = '#1b7a3e';
 
@@ -27,7 +27,8 @@ function mark(u, x, color, label) {
   ctx.restore();
 }
 
-export function priorityChart(curve, view, {zone, override}) {
+export function priorityChart(curve, view, {override}) {
+  const zone = timeZone();
   const points = curve.points;
   const x = points.map((p) => Date.parse(p.at) / 1000);
   const value = points.map((p) => p.value);
@@ -38,7 +39,7 @@ export function priorityChart(curve, view, {zone, override}) {
   const box = h('figure', {class: 'chart', id: 'priority-chart', dataset: {points: String(points.length)},
     'aria-label': `${what}, from capture${curve.due ? ' to the due instant' : ''}`},
     h('figcaption', {class: 'muted'}, `${what}, from ${instant(curve.start)} to ${instant(points[points.length - 1].at)}`,
-      curve.due ? ` · due ${instant(curve.due)}` : ' · no due time', ` · now is age ${duration(curve.age_ms)}`));
+      curve.due ? ` · due ${instant(curve.due)}` : ' · no due time', ` · now is age ${duration(curve.age_ms)} · times in ${zone}`));
   const width = Math.max(300, Math.min((view.clientWidth || 1200) - 2, 1352));
   const series = [{}, {label: 'Priority', stroke: INK, width: 2, value: (_u, v) => (v === null ? '–' : count(v))}];
   const data = [x, value];
@@ -56,7 +57,7 @@ export function priorityChart(curve, view, {zone, override}) {
   }, data, box));
   const table = h('details', {class: 'chart-data'}, h('summary', {}, `The ${count(points.length)} points as a table`),
     h('div', {class: 'table-wrap'}, h('table', {class: 'grid', id: 'priority-points'},
-      h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, 'At'), h('th', {scope: 'col', class: 'num'}, 'Age'),
+      h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, `At (${zone})`), h('th', {scope: 'col', class: 'num'}, 'Age'),
         h('th', {scope: 'col', class: 'num'}, 'Priority'), h('th', {scope: 'col', class: 'num'}, "Rules' priority"))),
       h('tbody', {}, points.map((p) => h('tr', {dataset: {at: p.at}},
         h('td', {}, instant(p.at)), h('td', {class: 'num'}, duration(p.age_ms)),
