@@ -8,8 +8,17 @@ trap 'rm -rf "$TMP"' EXIT
 # it meanwhile (the shared build folder's other builds: GNU ld unlinks the file and writes a new
 # one over seconds, executable only at the end) made every later run of it fail with exit 126
 # (cli/report, under ctest -j2 beside builds: issue 15). Where no hard link can be made (TMP on
-# another file system) the binary is run where it is.
-ln "$IWD" "$TMP/iwd" 2>/dev/null && IWD="$TMP/iwd"
+# another file system than the binary: TMPDIR elsewhere) it is copied there instead, which pins
+# it as well at the cost of its size, and stderr says so; a binary that can be neither linked
+# nor copied (no such file) ends the test at once, exit 2 (both checked by report_test.sh).
+if ! ln "$IWD" "$TMP/iwd" 2>/dev/null; then
+  if ! cp "$IWD" "$TMP/iwd"; then
+    echo "tests/cli/lib.sh: cannot pin the binary $IWD: neither a hard link nor a copy of it in $TMP could be made" >&2
+    exit 2
+  fi
+  echo "tests/cli/lib.sh: $IWD cannot be hard-linked into $TMP (another file system?): the test runs a copy of it" >&2
+fi
+IWD="$TMP/iwd"
 
 # expect_exit CODE DESCRIPTION -- COMMAND...
 expect_exit() {

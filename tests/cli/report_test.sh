@@ -11,6 +11,21 @@ source "$(dirname "$0")/lib.sh"
 ln "$1" "$TMP/built" 2>/dev/null || cp "$1" "$TMP/built"
 expect_exit 0 "a binary relinked under a test: the one the test started with runs" -- bash -c \
   'source "$(dirname "$0")/lib.sh" "$1"; rm "$1"; printf "partial" >"$1"; "$IWD" --version' "$0" "$TMP/built"
+# Where no hard link can be made (the test's TMP on another file system, here tmpfs) the binary
+# is pinned by a copy, and stderr says so; a binary that cannot be copied either (none there)
+# ends the test at once with exit 2 and its path, not a run of nothing later.
+if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$1")" ]; then
+  expect_exit 0 "a binary on another file system than TMP: a copy of it pinned and run" -- env TMPDIR=/dev/shm bash -c \
+    'source "$(dirname "$0")/lib.sh" "$1"; [ "$IWD" != "$1" ] && [ "$(stat -c %i "$IWD")" != "$(stat -c %i "$1")" ] &&
+     cmp -s "$IWD" "$1" && "$IWD" --version' "$0" "$1"
+  expect_in err "cannot be hard-linked into /dev/shm/" "the copy said on stderr"
+else
+  echo "note: /dev/shm is not another writable file system here: the pinning by a copy is not exercised"
+fi
+expect_exit 2 "a binary that is not there: the test ends at once" -- bash -c \
+  'source "$(dirname "$0")/lib.sh" "$1"; echo "went on"' "$0" "$TMP/no-such-iwd"
+expect_in err "cannot pin the binary $TMP/no-such-iwd" "saying so with its path"
+expect_not_in out "went on" "nothing run after it"
 
 D=tests/cli/report
 expect_exit 0 "replay the day with --history" -- "$IWD" replay $D/day.iwd $D/day.jsonl --history "$TMP/day.db"
