@@ -63,6 +63,13 @@ expect_in out '"code":"malformed_json"' "named"
 expect_call 400 "not an object" -- POST /v1/items '[1,2]'
 expect_call 422 "a wrong type names the attribute" -- POST /v1/items '{"id":"S2","department":"Sales","segment":"Platinum"}'
 expect_in out 'segment' "the attribute"
+# A value not of the enum is a schema error of the request, `refused`, not a rules' rejection
+# (`rejected`: a missing required attribute, no process); docs/api.md, "`rejected` or `refused`".
+expect_in out '{"error":{"code":"refused","message":"capture: attribute `segment`: `Platinum` is not a value of Segment (Gold, Silver, Bronze)"}}' \
+  "refused, the attribute, the value and the enum's values in the message"
+expect_call 422 "a missing required attribute: the rules reject the capture" -- POST /v1/items '{"id":"R1","segment":"Gold"}'
+expect_in out '{"error":{"code":"rejected","message":"item `R1` is rejected: missing required attribute `department`","reason":"missing required attribute `department`"}}' \
+  "rejected, with the rules' reason"
 expect_call 422 "a number where a string goes" -- POST /v1/items '{"id":"S2","department":42}'
 expect_in out 'department' "the attribute"
 expect_call 422 "an unknown attribute" -- POST /v1/items '{"id":"S2","departmnt":"Sales"}'
