@@ -54,6 +54,14 @@ expect_exit 0 "the process it got" -- "$IWD" explain examples/enterprise.iwd --i
 expect_in out 'Process Sales.Gold: the item goes to it' "the verdict"
 expect_exit 2 "an unknown process" -- "$IWD" explain examples/enterprise.iwd --item "$ITEM" --process Sales.Gld
 expect_in err 'iwd explain: --process: unknown process `Sales.Gld` (did you mean `Sales.Gold`?)' "named, with a suggestion"
+# A ruleset without a process: the item rejected in words, and --process told there is none.
+NONE=tests/explain/rules/no_processes.iwd
+expect_exit 0 "a ruleset without a process" -- "$IWD" explain $NONE --item '{"kind":"order"}' --at "$AT"
+expect_in out 'Rejected: no process takes the item' "rejects the item, saying why"
+expect_exit 0 "the same as JSON" -- "$IWD" explain $NONE --item '{"kind":"order"}' --at "$AT" --format json
+expect_in out '"result": "rejected"' "rejected"
+expect_exit 2 "--process on a ruleset without a process" -- "$IWD" explain $NONE --item '{"kind":"order"}' --process Sales.Gold
+expect_in err "iwd explain: --process: unknown process \`Sales.Gold\`: $NONE has no process" "says it has none"
 
 # Rejections are explanations, not errors.
 expect_exit 0 "a rejected item" -- "$IWD" explain examples/leads.iwd --item '{"cart_value":0}' --at 2026-11-23T15:00:00Z

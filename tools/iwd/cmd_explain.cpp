@@ -104,7 +104,9 @@ int run_explain(const ExplainOptions& opts) {
       for (const auto& p : rs.processes) names.push_back(p.name);
       const std::string hint = stdlib::suggest_name(opts.process, std::span<const std::string>(names));
       std::cerr << fmt::format("{}: --process: unknown process `{}`{}\n", cmd, opts.process,
-                               hint.empty() ? "" : fmt::format(" (did you mean `{}`?)", hint));
+                               names.empty()  ? fmt::format(": {} has no process", opts.rules)
+                               : hint.empty() ? ""
+                                              : fmt::format(" (did you mean `{}`?)", hint));
       return kExitUsage;
     }
   }
