@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -32,7 +33,11 @@ namespace {
 // rather than texts: a create's row about 60 bytes rather than 100, so fewer pages written
 // per commit (bench/RESULTS.md, issue 15). `history` is a view of them with the names joined
 // back (the same columns as before); a file of version 1 to 5 is brought to 6.
-constexpr std::int64_t kSchemaVersion = 6;
+// Version 7 (SQLite): history_pending, a commit's records as one compact row under `iwd
+// serve` (history/pending.h), filled into history_rows every kFillRecords records, so that a
+// commit writes one row of history rather than a row and an item entry per record; a file of
+// version 1 to 6 is brought to 7 (the table created: nothing else moves).
+constexpr std::int64_t kSchemaVersion = 7;
 constexpr std::int64_t kPgSchemaVersion = 4;
 // history_item_recent's entries moved into history_items once there are this many: a
 // timeline's read scans at most this many and a transaction's more.
@@ -77,6 +82,9 @@ constexpr const char* kSchema[] = {
     "FROM history h LEFT JOIN history_dimensions d ON d.id = h.dimension_set",
     "CREATE TABLE IF NOT EXISTS history_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS history_marks (snapshot INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL)",
+    // Version 7: the records of commits not filled into history_rows yet (history/pending.h).
+    "CREATE TABLE IF NOT EXISTS history_pending (id INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, "
+    "last_seq INTEGER NOT NULL, records BLOB NOT NULL)",
 };
 
 constexpr const char* kColumns =
@@ -177,7 +185,8 @@ const std::string* Names::name_of(std::int64_t id, std::string* error) {
 }
 
 Store::Store()
-    : insert_(fmt::format("INSERT INTO history ({})", kColumns), 19),
+    : insert_sorted_items_("INSERT OR IGNORE INTO history_items (item, seq)", 2),
+      insert_(fmt::format("INSERT INTO history ({})", kColumns), 19),
       insert_coded_(fmt::format("INSERT INTO history_rows ({})", kColumns), 19),
       insert_items_("INSERT OR REPLACE INTO history_item_recent (seq, item)", 2) {}
 
@@ -196,6 +205,7 @@ std::unique_ptr<Store> Store::attached(sqlstore::Database* db, std::unique_ptr<s
 std::unique_ptr<Store> Store::on(sqlstore::Database& db, const std::string& where, std::string* error) {
   std::unique_ptr<Store> s = attached(&db, nullptr, where);
   if (!s->init_schema(error)) return nullptr;
+  s->holds_ = s->pending_table_;
   s->recover_aggregates();
   return s;
 }
@@ -203,6 +213,7 @@ std::unique_ptr<Store> Store::on(sqlstore::Database& db, const std::string& wher
 std::unique_ptr<Store> Store::on(sqlite3* db, const std::string& where, std::string* error) {
   std::unique_ptr<Store> s = attached(nullptr, sqlstore::over_sqlite(db), where);
   if (!s->init_schema(error)) return nullptr;
+  s->holds_ = s->pending_table_;
   s->recover_aggregates();
   return s;
 }
@@ -214,6 +225,17 @@ std::unique_ptr<Store> Store::create(const std::string& path, std::string* error
   s->owns_ = true;
   if (!s->exec("PRAGMA journal_mode=WAL", error) || !s->init_schema(error)) return nullptr;
   s->recover_aggregates();
+  // A file a server left records pending in (version 7): filled first, since this writer's
+  // rows go straight into history_rows and pending records must follow every filled one.
+  if (s->pending_table_) {
+    s->holds_ = true;
+    bool ok = s->begin_write(error) && s->begin_held(error) && (s->held_.size() == s->filled_ || s->fill(error));
+    ok = ok && s->ended(s->sql_->commit(), error);
+    if (!ok && s->sql_->in_transaction()) s->sql_->rollback();
+    s->holds_ = false;
+    s->forget_held();
+    if (!ok) return nullptr;
+  }
   return s;
 }
 
@@ -259,6 +281,7 @@ bool Store::reader_version(std::string* error) {
   version_ = *version;
   item_tables_ = sql_->dialect() == sqlstore::Dialect::SQLite && version_ >= 5;
   coded_ = sql_->dialect() == sqlstore::Dialect::SQLite && version_ >= 6;
+  pending_table_ = sql_->dialect() == sqlstore::Dialect::SQLite && version_ >= 7;
   return true;
 }
 
@@ -302,13 +325,25 @@ Store::~Store() {
   // Nothing is lost when it cannot: the next start counts the records after the last one.
   // A reader writes nothing: the state it rebuilt is the writer's to keep (on PostgreSQL its
   // session has no epoch, so the fence would refuse it, after waiting for the table's locks).
-  if (!reader_ && aggregates_.dirty() && !sql_->in_transaction()) {
+  // Version 7: the pending records filled too (the next start decodes none; a reader of the
+  // file with other tools finds every record in history_rows).
+  if (!reader_ && !sql_->in_transaction() && (aggregates_.dirty() || holds_)) {
     std::string error;
-    if (begin_write(&error) && !(aggregates_.checkpoint(&error) && ended(sql_->commit(), &error))) sql_->rollback();
+    bool ok = begin_write(&error);
+    if (ok && holds_) {
+      open_ = false;
+      ok = begin_held(&error) && (held_.size() == filled_ || fill(&error));
+    }
+    if (ok && aggregates_.dirty()) ok = aggregates_.checkpoint(&error);
+    ok = ok && ended(sql_->commit(), &error);
+    if (!ok && sql_->in_transaction()) sql_->rollback();
   }
   insert_.clear();
   insert_coded_.clear();
   insert_items_.clear();
+  insert_sorted_items_.clear();
+  insert_pending_.reset();
+  clear_pending_.reset();
   merge_.reset();
   clear_recent_.reset();
   dimensions_.detach();
@@ -410,6 +445,7 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
   version_ = kSchemaVersion;
   item_tables_ = true;
   coded_ = true;
+  pending_table_ = true;
   for (const char* sql : kSchema)
     if (!exec(sql, error)) return false;
   for (const char* sql : Aggregates::kSchema)
@@ -514,7 +550,8 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
   if (owns_ && !begin_write(error)) return false;
   // The aggregates' state, when they read it again (after a rollback), comes from the rows
   // stored: those appended before must be there.
-  bool ok = aggregates_.loaded() || insert_rows(error);
+  bool ok = (aggregates_.loaded() || insert_rows(error)) && (!holds_ || begin_held(error));
+  if (ok && !last_ && holds_ && !held_.empty()) last_.emplace(held_.back().record.seq, held_.back().record.at);
   if (ok && !last_) {  // the last record stored: each record follows it (the bisection by instant relies on it)
     last_.emplace(0, INT64_MIN);
     const std::string sql = fmt::format("SELECT seq, at FROM {} ORDER BY seq DESC LIMIT 1", rows_table());
@@ -539,7 +576,21 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
     }
     last = {r.seq, r.at};
     const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
-    ok = set && queue_row(r, *set, error) && aggregates_.add(r, *set, error);
+    if (holds_) {  // its plain fields and ids kept until a fill (the record itself is the owner's)
+      Held& h = held_.emplace_back();
+      h.record.seq = r.seq;
+      h.record.at = r.at;
+      h.record.item = r.item;
+      h.record.priority = r.priority;
+      h.record.previous_priority = r.previous_priority;
+      h.record.stage = r.stage;
+      h.record.due = r.due;
+      h.record.overdue = r.overdue;
+      h.record.detail = r.detail;
+      ok = set && code(r, *set, &h.coded, error) && aggregates_.add(r, *set, error);
+    } else {
+      ok = set && queue_row(r, *set, error) && aggregates_.add(r, *set, error);
+    }
   }
   ok = ok && ((!flush && !owns_) || this->flush(error));  // (our own transaction commits now)
   if (owns_) {
@@ -550,6 +601,7 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
   if (ok) {
     last_ = last;
   } else {
+    forget_held();
     last_.reset();
     rows_.clear();
     recent_.reset();
@@ -561,16 +613,31 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
 }
 
 bool Store::flush(std::string* error) {
-  if (insert_rows(error) && aggregates_.flush(error)) return true;
+  bool ok = true;
+  if (holds_ && open_) {  // the transaction's records as one row, or every held record filled
+    open_ = false;
+    const bool due = held_.size() - filled_ >= fill_records_ ||
+                     (txn_first_ > 0 && std::chrono::steady_clock::now() - held_since_ >= fill_after_);
+    ok = due ? fill(error) : write_pending(error);
+  }
+  if (ok && insert_rows(error) && aggregates_.flush(error)) return true;
   aggregates_.forget();  // the owner rolls back
   recent_.reset();
+  forget_held();
   return false;
 }
 
 // A record onto rows_, with the ids of its names when the rows are coded (the names new to the
 // file written now, in the transaction the rows go in).
 bool Store::queue_row(const Record& r, std::int64_t set, std::string* error) {
-  Row row{&r, set, {}};
+  Row row{&r, {}};
+  if (!code(r, set, &row.coded, error)) return false;
+  rows_.push_back(row);
+  return true;
+}
+
+bool Store::code(const Record& r, std::int64_t set, Coded* coded, std::string* error) {
+  coded->set = set;
   if (coded_) {
     static const std::string kKinds[] = {record_kind_name(RecordKind::Item), record_kind_name(RecordKind::Priority),
                                          record_kind_name(RecordKind::Widen), record_kind_name(RecordKind::Agent)};
@@ -586,10 +653,9 @@ bool Store::queue_row(const Record& r, std::int64_t set, std::string* error) {
     for (int c = 0; c < Names::kColumns; ++c) {
       const std::optional<std::int64_t> id = names_.id_of(static_cast<Names::Column>(c), *texts[c], error);
       if (!id) return false;
-      row.names[c] = *id;
+      coded->names[c] = *id;
     }
   }
-  rows_.push_back(row);
   return true;
 }
 
@@ -602,7 +668,7 @@ bool Store::insert_rows(std::string* error) {
     const Record& r = *row.record;
     // A name: its id (version 6) or its text.
     const auto name = [&](int column, Names::Column c, std::string_view text) {
-      if (coded_) st.bind_int64(first + column, row.names[c]);
+      if (coded_) st.bind_int64(first + column, row.coded.names[c]);
       else st.bind_text_static(first + column, text);
     };
     st.bind_int64(first, r.seq);
@@ -621,7 +687,7 @@ bool Store::insert_rows(std::string* error) {
     if (r.due) st.bind_int64(first + 13, *r.due);
     else st.bind_null(first + 13);
     st.bind_int64(first + 14, r.overdue ? 1 : 0);
-    st.bind_int64(first + 15, row.set);
+    st.bind_int64(first + 15, row.coded.set);
     name(16, Names::Outcome, r.outcome);
     st.bind_text_static(first + 17, r.detail);
     name(18, Names::Actor, r.actor);
@@ -633,7 +699,7 @@ bool Store::insert_rows(std::string* error) {
     rows_.clear();
     return false;
   }
-  const bool indexed = !item_tables_ || insert_item_entries(error);
+  const bool indexed = !item_tables_ || (holds_ ? insert_items_sorted(error) : insert_item_entries(error));
   rows_.clear();
   return indexed;
 }
@@ -678,6 +744,138 @@ bool Store::insert_item_entries(std::string* error) {
   return true;
 }
 
+// A transaction's first append (or a purge): the fill of the last one committed when it
+// filled (a rollback says otherwise: rolled_back()); after a start or a rollback, the pending
+// rows read back.
+bool Store::begin_held(std::string* error) {
+  if (open_) return true;
+  held_.erase(held_.begin(), held_.begin() + static_cast<std::ptrdiff_t>(filled_));
+  filled_ = 0;
+  if (!held_known_) {
+    held_.clear();
+    const bool ok = read_pending([&](Record& r, const Coded& c) {
+      held_.push_back(Held{std::move(r), c});
+      return true;
+    }, error);
+    if (!ok) {
+      held_.clear();
+      return false;
+    }
+    held_known_ = true;
+    held_since_ = std::chrono::steady_clock::now();
+  }
+  if (held_.empty()) held_since_ = std::chrono::steady_clock::now();
+  txn_first_ = held_.size();
+  open_ = true;
+  return true;
+}
+
+// The open transaction's records as one row of history_pending.
+bool Store::write_pending(std::string* error) {
+  if (txn_first_ == held_.size()) return true;
+  encoder_.begin(&blob_, held_[txn_first_].record.seq);
+  for (std::size_t k = txn_first_; k < held_.size(); ++k) encoder_.add(held_[k].record, held_[k].coded);
+  sqlstore::Status status;
+  if (!insert_pending_ &&
+      !(insert_pending_ =
+            sql_->prepare("INSERT INTO history_pending (first_seq, last_seq, records) VALUES (?1, ?2, ?3)", &status))) {
+    *error = fmt::format("{}, table history_pending: {}", where_, status.message);
+    return false;
+  }
+  insert_pending_->bind_int64(1, held_[txn_first_].record.seq);
+  insert_pending_->bind_int64(2, held_.back().record.seq);
+  insert_pending_->bind_blob(3, blob_);
+  const bool ok = insert_pending_->step(&status) == sqlstore::Step::Done;
+  insert_pending_->reset();
+  if (!ok)
+    *error = fmt::format("{}, table history_pending, seq {} to {}: {}", where_, held_[txn_first_].record.seq,
+                         held_.back().record.seq, status.message);
+  return ok;
+}
+
+// Every held record into history_rows and history_items, and history_pending emptied, in the
+// open transaction: each record once, whether it commits or not.
+bool Store::fill(std::string* error) {
+  rows_.clear();
+  rows_.reserve(held_.size() - filled_);
+  for (std::size_t k = filled_; k < held_.size(); ++k) rows_.push_back(Row{&held_[k].record, held_[k].coded});
+  if (!insert_rows(error) || !run_prepared(&clear_pending_, "DELETE FROM history_pending", error)) return false;
+  filled_ = held_.size();
+  txn_first_ = held_.size();  // (nothing of the transaction's left to write as pending)
+  return true;
+}
+
+// A fill's item entries, sorted by item, straight into history_items: a few leaves written
+// once for them all (history_item_recent is for versions 5 and 6's commits).
+bool Store::insert_items_sorted(std::string* error) {
+  items_.clear();
+  for (const auto& row : rows_)
+    if (!row.record->item.empty()) items_.push_back(row.record);
+  std::sort(items_.begin(), items_.end(), [](const Record* a, const Record* b) {
+    const int c = a->item.compare(b->item);
+    return c != 0 ? c < 0 : a->seq < b->seq;
+  });
+  sqlstore::Status status;
+  if (!items_.empty() && !insert_sorted_items_.run(*sql_, items_.size(), [this](sqlstore::Statement& st, std::size_t row, int first) {
+        st.bind_text_static(first, items_[row]->item);
+        st.bind_int64(first + 1, items_[row]->seq);
+      }, &status)) {
+    *error = fmt::format("{}, table history_items, seq {} to {}: {}", where_, rows_.front().record->seq,
+                         rows_.back().record->seq, status.message);
+    return false;
+  }
+  return true;
+}
+
+bool Store::read_pending(const std::function<bool(Record&, const Coded&)>& f, std::string* error) {
+  if (!pending_table_) return true;
+  Record r;
+  Coded c;
+  bool damaged = false;
+  std::string blob;
+  const bool ok = run("SELECT id, first_seq, last_seq, records FROM history_pending ORDER BY id",
+                      [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+                        const std::int64_t id = st.column_int64(0), first = st.column_int64(1), last = st.column_int64(2);
+                        st.read_text(3, &blob);
+                        PendingDecoder d(blob, first > 0 ? first : 1);
+                        while (d.next(&r, &c))
+                          if (!f(r, c)) return false;
+                        std::string why = d.error();
+                        if (why.empty() && d.last_seq() != last)
+                          why = fmt::format("its records end at seq {}, not at its last_seq {}", d.last_seq(), last);
+                        if (why.empty() && first <= 0) why = fmt::format("first_seq {}", first);
+                        if (why.empty()) return true;
+                        *error = fmt::format("{}, table history_pending, row {} (seq {} to {}): the records cannot be read: {}",
+                                             where_, id, first, last, why);
+                        damaged = true;
+                        return false;
+                      });
+  return ok && !damaged;
+}
+
+bool Store::visit_pending(const Visit& f, std::string* error) {
+  std::int64_t set = 0;  // (as decode(): set 0's values are none)
+  bool named = true;
+  const bool ok = read_pending([&](Record& r, const Coded& c) {
+    std::string* texts[Names::kColumns] = {&kind_, &r.reason, &r.from, &r.to, &r.agent,
+                                           &r.department, &r.process, &r.outcome, &r.actor};
+    for (int k = 0; k < Names::kColumns; ++k) {
+      const std::string* name = names_.name_of(c.names[k], error);
+      if (!(named = name != nullptr)) return false;
+      texts[k]->assign(*name);
+    }
+    r.kind = kind_named(kind_);
+    if (c.set != set) {
+      const DimensionSets::Set* values = dimensions_.set_of(c.set, error);
+      if (!(named = values != nullptr)) return false;
+      r.dimensions = *values;
+      set = c.set;
+    }
+    return f(r);
+  }, error);
+  return ok && named;
+}
+
 // A statement without parameters or rows, prepared at its first run and kept in *st.
 bool Store::run_prepared(std::unique_ptr<sqlstore::Statement>* st, const char* sql, std::string* error) {
   sqlstore::Status status;
@@ -697,11 +895,22 @@ std::optional<std::int64_t> Store::last_seq(std::string* error) {
       fmt::format("SELECT {}(COALESCE((SELECT MAX(seq) FROM {}), 0), "
                   "COALESCE((SELECT value FROM history_meta WHERE name = 'last_seq'), 0))",
                   sql_->dialect() == sqlstore::Dialect::SQLite ? "MAX" : "GREATEST", rows_table());
-  if (!run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
-             seq = st.column_int64(0);
-             return true;
-           }))
-    return std::nullopt;
+  const auto read = [&] {
+    return run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+      seq = st.column_int64(0);
+      return true;
+    });
+  };
+  // Version 7: the pending records follow every filled one (both read in one transaction: a
+  // fill committed in between would hide them).
+  const auto pending = [&] {
+    return run("SELECT MAX(last_seq) FROM history_pending", [](sqlstore::Statement&) {}, error,
+               [&](sqlstore::Statement& st) {
+                 if (!st.is_null(0)) seq = std::max(seq, st.column_int64(0));
+                 return true;
+               });
+  };
+  if (!(pending_table_ ? in_read_transaction([&] { return read() && pending(); }, error) : read())) return std::nullopt;
   return seq;
 }
 
@@ -760,12 +969,16 @@ Aggregates::Tail Store::tail() {
     // `after` and past it (a page holding `after` may be a damaged one: Aggregates::readable_after).
     const std::string sql =
         fmt::format("SELECT {} FROM {} WHERE seq >= ?1 + 1 AND seq < ?2 ORDER BY seq", columns(), rows_table());
-    return read(sql.c_str(),
-                [&](sqlstore::Statement& st) {
-                  st.bind_int64(1, after);
-                  st.bind_int64(2, before);
-                },
-                f, error);
+    return with_pending(
+        [&](const Visit& g) {
+          return read(sql.c_str(),
+                      [&](sqlstore::Statement& st) {
+                        st.bind_int64(1, after);
+                        st.bind_int64(2, before);
+                      },
+                      g, error);
+        },
+        [&](const Record& r) { return r.seq <= after ? 1 : r.seq < before ? 0 : -1; }, f, error);
   };
 }
 
@@ -824,18 +1037,38 @@ std::optional<std::int64_t> Store::first_seq_at(std::int64_t at, std::string* er
   return lo;
 }
 
+// The filled records `filled` visits, then (version 7) the pending ones: `where` says of each
+// whether to skip it (1), visit it (0) or stop (-1). In one read transaction, so that a fill
+// committed in between neither hides records nor shows them twice.
+bool Store::with_pending(const std::function<bool(const Visit&)>& filled, const std::function<int(const Record&)>& where,
+                         const Visit& f, std::string* error) {
+  if (!pending_table_) return filled(f);
+  return in_read_transaction([&] {
+    bool stopped = false;
+    if (!filled([&](const Record& r) { return !(stopped = !f(r)); })) return false;
+    return stopped || visit_pending([&](const Record& r) {
+             const int w = where(r);
+             return w > 0 || (w == 0 && f(r));
+           }, error);
+  }, error);
+}
+
 bool Store::read_range(std::int64_t from, std::int64_t to, const Visit& f, std::string* error) {
-  const auto first = first_seq_at(from, error);
-  const auto end = first ? first_seq_at(to, error) : std::nullopt;
-  if (!end) return false;
-  const std::string sql =
-      fmt::format("SELECT {} FROM {} WHERE seq >= ?1 AND seq < ?2 ORDER BY seq", columns(), rows_table());
-  return read(sql.c_str(),
-              [&](sqlstore::Statement& st) {
-                st.bind_int64(1, *first);
-                st.bind_int64(2, *end);
-              },
-              f, error);
+  return with_pending(
+      [&](const Visit& g) {
+        const auto first = first_seq_at(from, error);
+        const auto end = first ? first_seq_at(to, error) : std::nullopt;
+        if (!end) return false;
+        const std::string sql =
+            fmt::format("SELECT {} FROM {} WHERE seq >= ?1 AND seq < ?2 ORDER BY seq", columns(), rows_table());
+        return read(sql.c_str(),
+                    [&](sqlstore::Statement& st) {
+                      st.bind_int64(1, *first);
+                      st.bind_int64(2, *end);
+                    },
+                    g, error);
+      },
+      [&](const Record& r) { return r.at < from ? 1 : r.at < to ? 0 : -1; }, f, error);
 }
 
 bool Store::read_item(const std::string& item, const Visit& f, std::string* error) {
@@ -849,18 +1082,27 @@ bool Store::read_item(const std::string& item, const Visit& f, std::string* erro
                                  "UNION ALL SELECT seq FROM history_item_recent WHERE item = ?1) AND item = ?1 ORDER BY seq",
                                  columns(), rows_table())
                    : fmt::format("SELECT {} FROM history WHERE item = ?1 AND item <> '' ORDER BY seq", columns());
-  return read(sql.c_str(), [&](sqlstore::Statement& st) { st.bind_text(1, item); }, f,
-              error);
+  return with_pending(
+      [&](const Visit& g) { return read(sql.c_str(), [&](sqlstore::Statement& st) { st.bind_text(1, item); }, g, error); },
+      [&](const Record& r) { return r.item == item && !item.empty() ? 0 : 1; }, f, error);
 }
 
 std::optional<std::int64_t> Store::first_at(std::string* error) {
   std::optional<std::int64_t> at;
   const std::string sql = fmt::format("SELECT at FROM {} ORDER BY seq LIMIT 1", rows_table());
-  if (!run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
-        at = st.column_int64(0);
-        return true;
-      }))
-    return std::nullopt;
+  const bool ok = with_pending(
+      [&](const Visit&) {
+        return run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+          at = st.column_int64(0);
+          return true;
+        });
+      },
+      [&](const Record& r) {  // (none filled: the first pending one's)
+        if (!at) at = r.at;
+        return -1;
+      },
+      [](const Record&) { return true; }, error);
+  if (!ok) return std::nullopt;
   if (!at) error->clear();
   return at;
 }
@@ -881,17 +1123,36 @@ bool Store::in_read_transaction(const std::function<bool()>& f, std::string* err
 std::optional<std::int64_t> Store::last_at(std::string* error) {
   std::optional<std::int64_t> at;
   const std::string sql = fmt::format("SELECT at FROM {} ORDER BY seq DESC LIMIT 1", rows_table());
-  if (!run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
-        at = st.column_int64(0);
-        return true;
-      }))
-    return std::nullopt;
+  const bool ok = with_pending(
+      [&](const Visit&) {
+        return run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+          at = st.column_int64(0);
+          return true;
+        });
+      },
+      [&](const Record& r) {  // the last pending one's, when there are
+        at = r.at;
+        return 1;
+      },
+      [](const Record&) { return true; }, error);
+  if (!ok) return std::nullopt;
   if (!at) error->clear();
   return at;
 }
 
 std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit, std::string* error) {
   if (owns_ && !begin_write(error)) return std::nullopt;
+  // Version 7: the pending records filled first (they are the newest; the purge and the
+  // aggregates' checkpoint below work on history_rows).
+  if (holds_) {
+    const bool was_open = open_;
+    if (!begin_held(error)) return std::nullopt;
+    if (held_.size() > filled_ && !fill(error)) {
+      forget_held();
+      return std::nullopt;
+    }
+    open_ = was_open;  // (a purge alone: the fill's outcome is known at the next append)
+  }
   const std::optional<std::int64_t> last = last_seq(error);
   const std::optional<std::int64_t> end = last ? first_seq_at(before, error) : std::nullopt;
   // The aggregates' items at a checkpoint first: the records after it are what a restart
