@@ -2,7 +2,6 @@
 
 #include <fmt/format.h>
 
-#include <algorithm>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
@@ -33,11 +32,7 @@ namespace {
 // rather than texts: a create's row about 60 bytes rather than 100, so fewer pages written
 // per commit (bench/RESULTS.md, issue 15). `history` is a view of them with the names joined
 // back (the same columns as before); a file of version 1 to 5 is brought to 6.
-// Version 7 (SQLite): history_pending, a commit's records as one compact row under `iwd
-// serve` (history/pending.h), filled into history_rows every kFillRecords records, so that a
-// commit writes one row of history rather than a row and an item entry per record; a file of
-// version 1 to 6 is brought to 7 (the table created: nothing else moves).
-constexpr std::int64_t kSchemaVersion = 7;
+constexpr std::int64_t kSchemaVersion = 6;
 constexpr std::int64_t kPgSchemaVersion = 4;
 // history_item_recent's entries moved into history_items once there are this many: a
 // timeline's read scans at most this many and a transaction's more.
@@ -82,9 +77,6 @@ constexpr const char* kSchema[] = {
     "FROM history h LEFT JOIN history_dimensions d ON d.id = h.dimension_set",
     "CREATE TABLE IF NOT EXISTS history_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
     "CREATE TABLE IF NOT EXISTS history_marks (snapshot INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL)",
-    // Version 7: the records of commits not filled into history_rows yet (history/pending.h).
-    "CREATE TABLE IF NOT EXISTS history_pending (id INTEGER PRIMARY KEY, first_seq INTEGER NOT NULL, "
-    "last_seq INTEGER NOT NULL, records BLOB NOT NULL)",
 };
 
 constexpr const char* kColumns =
@@ -185,8 +177,7 @@ const std::string* Names::name_of(std::int64_t id, std::string* error) {
 }
 
 Store::Store()
-    : insert_sorted_items_("INSERT OR IGNORE INTO history_items (item, seq)", 2),
-      insert_(fmt::format("INSERT INTO history ({})", kColumns), 19),
+    : insert_(fmt::format("INSERT INTO history ({})", kColumns), 19),
       insert_coded_(fmt::format("INSERT INTO history_rows ({})", kColumns), 19),
       insert_items_("INSERT OR REPLACE INTO history_item_recent (seq, item)", 2) {}
 
@@ -205,7 +196,6 @@ std::unique_ptr<Store> Store::attached(sqlstore::Database* db, std::unique_ptr<s
 std::unique_ptr<Store> Store::on(sqlstore::Database& db, const std::string& where, std::string* error) {
   std::unique_ptr<Store> s = attached(&db, nullptr, where);
   if (!s->init_schema(error)) return nullptr;
-  s->holds_ = s->pending_table_;
   s->recover_aggregates();
   return s;
 }
@@ -213,7 +203,6 @@ std::unique_ptr<Store> Store::on(sqlstore::Database& db, const std::string& wher
 std::unique_ptr<Store> Store::on(sqlite3* db, const std::string& where, std::string* error) {
   std::unique_ptr<Store> s = attached(nullptr, sqlstore::over_sqlite(db), where);
   if (!s->init_schema(error)) return nullptr;
-  s->holds_ = s->pending_table_;
   s->recover_aggregates();
   return s;
 }
@@ -225,17 +214,6 @@ std::unique_ptr<Store> Store::create(const std::string& path, std::string* error
   s->owns_ = true;
   if (!s->exec("PRAGMA journal_mode=WAL", error) || !s->init_schema(error)) return nullptr;
   s->recover_aggregates();
-  // A file a server left records pending in (version 7): filled first, since this writer's
-  // rows go straight into history_rows and pending records must follow every filled one.
-  if (s->pending_table_) {
-    s->holds_ = true;
-    bool ok = s->begin_write(error) && s->begin_held(error) && (s->held_.size() == s->filled_ || s->fill(error));
-    ok = ok && s->ended(s->sql_->commit(), error);
-    if (!ok && s->sql_->in_transaction()) s->sql_->rollback();
-    s->holds_ = false;
-    s->forget_held();
-    if (!ok) return nullptr;
-  }
   return s;
 }
 
@@ -281,7 +259,6 @@ bool Store::reader_version(std::string* error) {
   version_ = *version;
   item_tables_ = sql_->dialect() == sqlstore::Dialect::SQLite && version_ >= 5;
   coded_ = sql_->dialect() == sqlstore::Dialect::SQLite && version_ >= 6;
-  pending_table_ = sql_->dialect() == sqlstore::Dialect::SQLite && version_ >= 7;
   return true;
 }
 
@@ -325,25 +302,13 @@ Store::~Store() {
   // Nothing is lost when it cannot: the next start counts the records after the last one.
   // A reader writes nothing: the state it rebuilt is the writer's to keep (on PostgreSQL its
   // session has no epoch, so the fence would refuse it, after waiting for the table's locks).
-  // Version 7: the pending records filled too (the next start decodes none; a reader of the
-  // file with other tools finds every record in history_rows).
-  if (!reader_ && !sql_->in_transaction() && (aggregates_.dirty() || holds_)) {
+  if (!reader_ && aggregates_.dirty() && !sql_->in_transaction()) {
     std::string error;
-    bool ok = begin_write(&error);
-    if (ok && holds_) {
-      open_ = false;
-      ok = begin_held(&error) && (held_.size() == filled_ || fill(&error));
-    }
-    if (ok && aggregates_.dirty()) ok = aggregates_.checkpoint(&error);
-    ok = ok && ended(sql_->commit(), &error);
-    if (!ok && sql_->in_transaction()) sql_->rollback();
+    if (begin_write(&error) && !(aggregates_.checkpoint(&error) && ended(sql_->commit(), &error))) sql_->rollback();
   }
   insert_.clear();
   insert_coded_.clear();
   insert_items_.clear();
-  insert_sorted_items_.clear();
-  insert_pending_.reset();
-  clear_pending_.reset();
   merge_.reset();
   clear_recent_.reset();
   dimensions_.detach();
@@ -445,7 +410,6 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
   version_ = kSchemaVersion;
   item_tables_ = true;
   coded_ = true;
-  pending_table_ = true;
   for (const char* sql : kSchema)
     if (!exec(sql, error)) return false;
   for (const char* sql : Aggregates::kSchema)
@@ -550,8 +514,7 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
   if (owns_ && !begin_write(error)) return false;
   // The aggregates' state, when they read it again (after a rollback), comes from the rows
   // stored: those appended before must be there.
-  bool ok = (aggregates_.loaded() || insert_rows(error)) && (!holds_ || begin_held(error));
-  if (ok && !last_ && holds_ && !held_.empty()) last_.emplace(held_.back().record.seq, held_.back().record.at);
+  bool ok = aggregates_.loaded() || insert_rows(error);
   if (ok && !last_) {  // the last record stored: each record follows it (the bisection by instant relies on it)
     last_.emplace(0, INT64_MIN);
     const std::string sql = fmt::format("SELECT seq, at FROM {} ORDER BY seq DESC LIMIT 1", rows_table());
@@ -576,21 +539,7 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
     }
     last = {r.seq, r.at};
     const std::optional<std::int64_t> set = dimensions_.id_of(r.dimensions, error);
-    if (holds_) {  // its plain fields and ids kept until a fill (the record itself is the owner's)
-      Held& h = held_.emplace_back();
-      h.record.seq = r.seq;
-      h.record.at = r.at;
-      h.record.item = r.item;
-      h.record.priority = r.priority;
-      h.record.previous_priority = r.previous_priority;
-      h.record.stage = r.stage;
-      h.record.due = r.due;
-      h.record.overdue = r.overdue;
-      h.record.detail = r.detail;
-      ok = set && code(r, *set, &h.coded, error) && aggregates_.add(r, *set, error);
-    } else {
-      ok = set && queue_row(r, *set, error) && aggregates_.add(r, *set, error);
-    }
+    ok = set && queue_row(r, *set, error) && aggregates_.add(r, *set, error);
   }
   ok = ok && ((!flush && !owns_) || this->flush(error));  // (our own transaction commits now)
   if (owns_) {
@@ -601,7 +550,6 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
   if (ok) {
     last_ = last;
   } else {
-    forget_held();
     last_.reset();
     rows_.clear();
     recent_.reset();
@@ -613,31 +561,16 @@ bool Store::append(const std::vector<Record>& records, std::string* error, bool 
 }
 
 bool Store::flush(std::string* error) {
-  bool ok = true;
-  if (holds_ && open_) {  // the transaction's records as one row, or every held record filled
-    open_ = false;
-    const bool due = held_.size() - filled_ >= fill_records_ ||
-                     (txn_first_ > 0 && std::chrono::steady_clock::now() - held_since_ >= fill_after_);
-    ok = due ? fill(error) : write_pending(error);
-  }
-  if (ok && insert_rows(error) && aggregates_.flush(error)) return true;
+  if (insert_rows(error) && aggregates_.flush(error)) return true;
   aggregates_.forget();  // the owner rolls back
   recent_.reset();
-  forget_held();
   return false;
 }
 
 // A record onto rows_, with the ids of its names when the rows are coded (the names new to the
 // file written now, in the transaction the rows go in).
 bool Store::queue_row(const Record& r, std::int64_t set, std::string* error) {
-  Row row{&r, {}};
-  if (!code(r, set, &row.coded, error)) return false;
-  rows_.push_back(row);
-  return true;
-}
-
-bool Store::code(const Record& r, std::int64_t set, Coded* coded, std::string* error) {
-  coded->set = set;
+  Row row{&r, set, {}};
   if (coded_) {
     static const std::string kKinds[] = {record_kind_name(RecordKind::Item), record_kind_name(RecordKind::Priority),
                                          record_kind_name(RecordKind::Widen), record_kind_name(RecordKind::Agent)};
@@ -653,9 +586,10 @@ bool Store::code(const Record& r, std::int64_t set, Coded* coded, std::string* e
     for (int c = 0; c < Names::kColumns; ++c) {
       const std::optional<std::int64_t> id = names_.id_of(static_cast<Names::Column>(c), *texts[c], error);
       if (!id) return false;
-      coded->names[c] = *id;
+      row.names[c] = *id;
     }
   }
+  rows_.push_back(row);
   return true;
 }
 
@@ -668,7 +602,7 @@ bool Store::insert_rows(std::string* error) {
     const Record& r = *row.record;
     // A name: its id (version 6) or its text.
     const auto name = [&](int column, Names::Column c, std::string_view text) {
-      if (coded_) st.bind_int64(first + column, row.coded.names[c]);
+      if (coded_) st.bind_int64(first + column, row.names[c]);
       else st.bind_text_static(first + column, text);
     };
     st.bind_int64(first, r.seq);
@@ -687,7 +621,7 @@ bool Store::insert_rows(std::string* error) {
     if (r.due) st.bind_int64(first + 13, *r.due);
     else st.bind_null(first + 13);
     st.bind_int64(first + 14, r.overdue ? 1 : 0);
-    st.bind_int64(first + 15, row.coded.set);
+    st.bind_int64(first + 15, row.set);
     name(16, Names::Outcome, r.outcome);
     st.bind_text_static(first + 17, r.detail);
     name(18, Names::Actor, r.actor);
@@ -699,7 +633,7 @@ bool Store::insert_rows(std::string* error) {
     rows_.clear();
     return false;
   }
-  const bool indexed = !item_tables_ || (holds_ ? insert_items_sorted(error) : insert_item_entries(error));
+  const bool indexed = !item_tables_ || insert_item_entries(error);
   rows_.clear();
   return indexed;
 }
@@ -763,22 +697,11 @@ std::optional<std::int64_t> Store::last_seq(std::string* error) {
       fmt::format("SELECT {}(COALESCE((SELECT MAX(seq) FROM {}), 0), "
                   "COALESCE((SELECT value FROM history_meta WHERE name = 'last_seq'), 0))",
                   sql_->dialect() == sqlstore::Dialect::SQLite ? "MAX" : "GREATEST", rows_table());
-  const auto read = [&] {
-    return run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
-      seq = st.column_int64(0);
-      return true;
-    });
-  };
-  // Version 7: the pending records follow every filled one (both read in one transaction: a
-  // fill committed in between would hide them).
-  const auto pending = [&] {
-    return run("SELECT MAX(last_seq) FROM history_pending", [](sqlstore::Statement&) {}, error,
-               [&](sqlstore::Statement& st) {
-                 if (!st.is_null(0)) seq = std::max(seq, st.column_int64(0));
-                 return true;
-               });
-  };
-  if (!(pending_table_ ? in_read_transaction([&] { return read() && pending(); }, error) : read())) return std::nullopt;
+  if (!run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+             seq = st.column_int64(0);
+             return true;
+           }))
+    return std::nullopt;
   return seq;
 }
 
@@ -837,16 +760,12 @@ Aggregates::Tail Store::tail() {
     // `after` and past it (a page holding `after` may be a damaged one: Aggregates::readable_after).
     const std::string sql =
         fmt::format("SELECT {} FROM {} WHERE seq >= ?1 + 1 AND seq < ?2 ORDER BY seq", columns(), rows_table());
-    return with_pending(
-        [&](const Visit& g) {
-          return read(sql.c_str(),
-                      [&](sqlstore::Statement& st) {
-                        st.bind_int64(1, after);
-                        st.bind_int64(2, before);
-                      },
-                      g, error);
-        },
-        [&](const Record& r) { return r.seq <= after ? 1 : r.seq < before ? 0 : -1; }, f, error);
+    return read(sql.c_str(),
+                [&](sqlstore::Statement& st) {
+                  st.bind_int64(1, after);
+                  st.bind_int64(2, before);
+                },
+                f, error);
   };
 }
 
@@ -906,21 +825,17 @@ std::optional<std::int64_t> Store::first_seq_at(std::int64_t at, std::string* er
 }
 
 bool Store::read_range(std::int64_t from, std::int64_t to, const Visit& f, std::string* error) {
-  return with_pending(
-      [&](const Visit& g) {
-        const auto first = first_seq_at(from, error);
-        const auto end = first ? first_seq_at(to, error) : std::nullopt;
-        if (!end) return false;
-        const std::string sql =
-            fmt::format("SELECT {} FROM {} WHERE seq >= ?1 AND seq < ?2 ORDER BY seq", columns(), rows_table());
-        return read(sql.c_str(),
-                    [&](sqlstore::Statement& st) {
-                      st.bind_int64(1, *first);
-                      st.bind_int64(2, *end);
-                    },
-                    g, error);
-      },
-      [&](const Record& r) { return r.at < from ? 1 : r.at < to ? 0 : -1; }, f, error);
+  const auto first = first_seq_at(from, error);
+  const auto end = first ? first_seq_at(to, error) : std::nullopt;
+  if (!end) return false;
+  const std::string sql =
+      fmt::format("SELECT {} FROM {} WHERE seq >= ?1 AND seq < ?2 ORDER BY seq", columns(), rows_table());
+  return read(sql.c_str(),
+              [&](sqlstore::Statement& st) {
+                st.bind_int64(1, *first);
+                st.bind_int64(2, *end);
+              },
+              f, error);
 }
 
 bool Store::read_item(const std::string& item, const Visit& f, std::string* error) {
@@ -934,27 +849,18 @@ bool Store::read_item(const std::string& item, const Visit& f, std::string* erro
                                  "UNION ALL SELECT seq FROM history_item_recent WHERE item = ?1) AND item = ?1 ORDER BY seq",
                                  columns(), rows_table())
                    : fmt::format("SELECT {} FROM history WHERE item = ?1 AND item <> '' ORDER BY seq", columns());
-  return with_pending(
-      [&](const Visit& g) { return read(sql.c_str(), [&](sqlstore::Statement& st) { st.bind_text(1, item); }, g, error); },
-      [&](const Record& r) { return r.item == item && !item.empty() ? 0 : 1; }, f, error);
+  return read(sql.c_str(), [&](sqlstore::Statement& st) { st.bind_text(1, item); }, f,
+              error);
 }
 
 std::optional<std::int64_t> Store::first_at(std::string* error) {
   std::optional<std::int64_t> at;
   const std::string sql = fmt::format("SELECT at FROM {} ORDER BY seq LIMIT 1", rows_table());
-  const bool ok = with_pending(
-      [&](const Visit&) {
-        return run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
-          at = st.column_int64(0);
-          return true;
-        });
-      },
-      [&](const Record& r) {  // (none filled: the first pending one's)
-        if (!at) at = r.at;
-        return -1;
-      },
-      [](const Record&) { return true; }, error);
-  if (!ok) return std::nullopt;
+  if (!run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+        at = st.column_int64(0);
+        return true;
+      }))
+    return std::nullopt;
   if (!at) error->clear();
   return at;
 }
@@ -975,36 +881,17 @@ bool Store::in_read_transaction(const std::function<bool()>& f, std::string* err
 std::optional<std::int64_t> Store::last_at(std::string* error) {
   std::optional<std::int64_t> at;
   const std::string sql = fmt::format("SELECT at FROM {} ORDER BY seq DESC LIMIT 1", rows_table());
-  const bool ok = with_pending(
-      [&](const Visit&) {
-        return run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
-          at = st.column_int64(0);
-          return true;
-        });
-      },
-      [&](const Record& r) {  // the last pending one's, when there are
-        at = r.at;
-        return 1;
-      },
-      [](const Record&) { return true; }, error);
-  if (!ok) return std::nullopt;
+  if (!run(sql.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
+        at = st.column_int64(0);
+        return true;
+      }))
+    return std::nullopt;
   if (!at) error->clear();
   return at;
 }
 
 std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit, std::string* error) {
   if (owns_ && !begin_write(error)) return std::nullopt;
-  // Version 7: the pending records filled first (they are the newest; the purge and the
-  // aggregates' checkpoint below work on history_rows).
-  if (holds_) {
-    const bool was_open = open_;
-    if (!begin_held(error)) return std::nullopt;
-    if (held_.size() > filled_ && !fill(error)) {
-      forget_held();
-      return std::nullopt;
-    }
-    open_ = was_open;  // (a purge alone: the fill's outcome is known at the next append)
-  }
   const std::optional<std::int64_t> last = last_seq(error);
   const std::optional<std::int64_t> end = last ? first_seq_at(before, error) : std::nullopt;
   // The aggregates' items at a checkpoint first: the records after it are what a restart

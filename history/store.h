@@ -17,7 +17,6 @@
 // Not thread-safe: one thread at a time per Store (SQLite's own connection rules).
 #pragma once
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -30,7 +29,6 @@
 #include "history/aggregates.h"
 #include "history/dimension_sets.h"
 #include "history/multi_insert.h"
-#include "history/pending.h"
 #include "history/record.h"
 
 struct sqlite3;
@@ -45,7 +43,6 @@ class Names {
  public:
   // The coded columns, in the row's order.
   enum Column { Kind, Reason, From, To, Agent, Department, Process, Outcome, Actor, kColumns };
-  static_assert(kColumns == kCodedColumns);
   Names() = default;
   ~Names() { detach(); }
   Names(const Names&) = delete;
@@ -126,7 +123,6 @@ class Store {
   bool flush(std::string* error);
   // on(): the owner rolled back a transaction that had appends (the last record is read again).
   void rolled_back() {
-    forget_held();
     last_.reset();
     rows_.clear();
     recent_.reset();
@@ -134,11 +130,6 @@ class Store {
     names_.forget();
     aggregates_.forget();
   }
-  // Version 7, on() (docs/reporting.md, "Table history_pending"): the records held in
-  // history_pending, not filled into history_rows yet, and how many make a fill (tests set fewer).
-  std::size_t held() const { return held_.size(); }
-  void set_fill_records(std::size_t n) { fill_records_ = n; }
-  void set_fill_after(std::chrono::milliseconds wait) { fill_after_ = wait; }
   // The highest seq ever appended (kept when purge() deletes it); 0 for none.
   std::optional<std::int64_t> last_seq(std::string* error);
 
@@ -221,49 +212,11 @@ class Store {
   // version 6, the ids of its coded columns), and their statements.
   struct Row {
     const Record* record;
-    Coded coded;
+    std::int64_t set;
+    std::int64_t names[Names::kColumns];
   };
   std::vector<Row> rows_;
-  bool code(const Record& r, std::int64_t set, Coded* coded, std::string* error);  // its names' ids (version 6)
   bool queue_row(const Record& r, std::int64_t set, std::string* error);  // onto rows_
-  // Version 7 (SQLite; history/pending.h): a commit's records as one row of history_pending,
-  // expanded into history_rows and history_items by the commit that brings them to
-  // fill_records_ (or whose oldest waited kFillAfterMs). Readers read the filled rows, then
-  // the pending ones (they always follow in seq and instant).
-  bool pending_table_ = false;  // the file has history_pending
-  bool holds_ = false;          // on()'s writer: appends go to history_pending
-  struct Held {
-    Record record;  // its plain fields (the coded ones are in `coded`)
-    Coded coded;
-  };
-  std::vector<Held> held_;       // the records in history_pending, then the open transaction's
-  bool held_known_ = false;      // held_ is what the table holds (read again after a rollback)
-  bool open_ = false;            // appends since the last flush: a transaction of the owner's
-  std::size_t txn_first_ = 0;    // held_'s first record of that transaction
-  // held_'s first records filled in the open (or last) transaction: gone from held_ once it committed
-  std::size_t filled_ = 0;
-  std::chrono::steady_clock::time_point held_since_;  // when the oldest of held_ was appended
-  std::size_t fill_records_ = kFillRecords;
-  std::chrono::milliseconds fill_after_{kFillAfterMs};
-  std::string blob_;
-  PendingEncoder encoder_;
-  std::unique_ptr<sqlstore::Statement> insert_pending_, clear_pending_;
-  MultiInsert insert_sorted_items_;  // a fill's entries straight into history_items
-  void forget_held() {
-    held_.clear();
-    held_known_ = open_ = false;
-    filled_ = 0;
-  }
-  bool begin_held(std::string* error);   // at a transaction's first append or purge
-  bool write_pending(std::string* error);  // the open transaction's records as one row
-  bool fill(std::string* error);           // held_'s records not filled yet into the tables, the pending rows deleted
-  bool insert_items_sorted(std::string* error);  // rows_'s entries into history_items
-  // Each pending record in seq order, its plain fields and ids decoded (`f` false: stop).
-  bool read_pending(const std::function<bool(Record&, const Coded&)>& f, std::string* error);
-  // The same with its names and dimensions (a reader's record).
-  bool visit_pending(const Visit& f, std::string* error);
-  bool with_pending(const std::function<bool(const Visit&)>& filled, const std::function<int(const Record&)>& where,
-                    const Visit& f, std::string* error);
   MultiInsert insert_;         // the texts into history (PostgreSQL; SQLite before version 6)
   MultiInsert insert_coded_;   // version 6 (SQLite): ids into history_rows
   // Version 6 on SQLite: the records in history_rows, their texts coded as ids of

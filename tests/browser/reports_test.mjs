@@ -1,6 +1,7 @@
 // The console's reports page against GET /v1/reports/KIND (pages_test.sh seeded the day): for
-// each report the page's table equals the API's for the parameters the page asked with (the
-// day in the viewer's zone), numbers right-aligned with their units, a chart drawn; the CSV
+// each report the page's table equals the API's for the parameters the page asked with (by
+// default today in the rules' zone, Europe/Berlin, not the browser's America/New_York: the range
+// shown, the request and the chart's axis; the viewer's day by choice), numbers right-aligned with their units, a chart drawn; the CSV
 // downloaded equals the API's CSV and the token is in no URL; a day without activity and a busy
 // report server are said for people. Screenshots at 1280x800.
 import {mkdirSync, readdirSync, readFileSync} from 'node:fs';
@@ -13,15 +14,17 @@ const browser = await launch();
 let exit = 1;
 try {
   const {page, urls, errors, shot, text} = await signedIn(browser, supervisor);
-  const today = new Intl.DateTimeFormat('en-CA', {timeZone: 'America/New_York', year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date());
+  const dayIn = (zone) => new Intl.DateTimeFormat('en-CA', {timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date());
+  const today = dayIn('Europe/Berlin');  // the rules' zone's today: the page's default day
+  const nextDay = (day) => new Date(Date.parse(day + 'T00:00:00Z') + 86400e3).toISOString().slice(0, 10);
   const n = (v) => new Intl.NumberFormat('en-US', {maximumFractionDigits: 0}).format(v);
 
   // The page's table, cell by cell, against the API's answer to the page's own request.
   const compare = async (kind, interval) => {
     const path = await page.$eval('#report-body', (e) => e.dataset.query);
     const q = new URLSearchParams(path.split('?')[1]);
-    check(path.startsWith(`/v1/reports/${kind}?`) && q.get('from') === today && q.get('tz') === 'America/New_York' &&
-      q.get('interval') === interval, `${kind}: today in the viewer's zone, every ${interval}`, path);
+    check(path.startsWith(`/v1/reports/${kind}?`) && q.get('from') === today && q.get('to') === nextDay(today) &&
+      q.get('tz') === 'Europe/Berlin' && q.get('interval') === interval, `${kind}: today in the rules' zone, every ${interval}`, path);
     const {status, json} = await api(path, supervisor);
     check(status === 200 && json.rows.length > 0, `${kind}: the API has rows`, `${status}`);
     const shown = await page.$$eval('#report-table tbody tr', (trs) => trs.map((tr) =>
@@ -51,17 +54,22 @@ try {
     await page.waitForSelector('#report-table');
     const path = await compare('intraday-process', '1h');
     check(new URLSearchParams(path.split('?')[1]).get('by') === 'process', 'by process');
+    // The range shown is Berlin's today (as the page writes a date), midnight to midnight, the zone named.
+    const berlinDay = await page.evaluate((d) => new Intl.DateTimeFormat(undefined, {dateStyle: 'full', timeZone: 'UTC'})
+      .format(new Date(d + 'T00:00:00Z')), today);
     const range = await text('#report-range');
-    check(range.includes('America/New_York') && range.includes('Europe/Berlin'), "the day in the viewer's zone, the rules' zone shown", range);
+    check(range === `${berlinDay}, 00:00 to 24:00 Europe/Berlin (the rules' zone)`, "by default today in the rules' zone, named", range);
+    check(!range.includes('America/New_York'), "not the viewer's zone", range);
+    check(await page.$eval('#report-zone', (s) => s.value) === 'rules', "the zone chosen is the rules'");
     const sales = await page.$$eval('#report-table tbody tr', (trs) => trs.filter((tr) => tr.textContent.includes('Sales.Orders')).length);
     check(sales > 0, 'the seeded sales are in it');
-    // The time axis spans the whole day in the viewer's zone, not only its active intervals.
+    // The time axis spans the whole day in the rules' zone, not only its active intervals.
     const axis = await page.waitForFunction(() => {
       const p = document.querySelector('#report-chart')?.plot;
       return p && [p.scales.x.min, p.scales.x.max];
     }).then((h) => h.jsonValue());
-    const zoneMidnight = (day) => {  // the hour whose wall clock in New York reads DAY 00:00
-      const wall = new Intl.DateTimeFormat('en-CA', {timeZone: 'America/New_York', hourCycle: 'h23', year: 'numeric',
+    const zoneMidnight = (day) => {  // the hour whose wall clock in Berlin reads DAY 00:00
+      const wall = new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Berlin', hourCycle: 'h23', year: 'numeric',
         month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit'});
       for (let h = -14; h <= 14; ++h) {
         const t = Date.parse(day + 'T00:00:00Z') + h * 3600e3;
@@ -69,7 +77,7 @@ try {
       }
       return NaN;
     };
-    const tomorrow = new Date(Date.parse(today + 'T00:00:00Z') + 86400e3).toISOString().slice(0, 10);
+    const tomorrow = nextDay(today);
     check(axis[0] === zoneMidnight(today) && axis[1] === zoneMidnight(tomorrow), "the chart's axis is the whole day, midnight to midnight",
       `${axis} vs ${zoneMidnight(today)},${zoneMidnight(tomorrow)}`);
     await shot('reports_intraday');
@@ -99,16 +107,16 @@ try {
     await shot('reports_resource');
   });
 
-  await step("the day in the rules' zone", async () => {
-    await page.select('#report-zone', 'rules');
-    await page.waitForFunction(() => document.querySelector('#report-body')?.dataset.query.includes('Europe%2FBerlin') &&
+  await step("the day in the viewer's zone, by choice", async () => {
+    await page.select('#report-zone', 'viewer');
+    await page.waitForFunction(() => document.querySelector('#report-body')?.dataset.query.includes('America%2FNew_York') &&
       document.querySelector('#report-table'));
     const path = await page.$eval('#report-body', (e) => e.dataset.query);
-    const berlin = new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Berlin', year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date());
-    check(new URLSearchParams(path.split('?')[1]).get('from') === berlin, "today in the rules' zone", path);
-    check((await text('#report-range')).includes("Europe/Berlin (the rules' zone)"), 'the range says so', await text('#report-range'));
-    await page.select('#report-zone', 'viewer');
-    await page.waitForFunction(() => document.querySelector('#report-body')?.dataset.query.includes('New_York') &&
+    check(new URLSearchParams(path.split('?')[1]).get('from') === dayIn('America/New_York'), "today in the viewer's zone", path);
+    const range = await text('#report-range');
+    check(range.includes("America/New_York; the rules' zone is Europe/Berlin"), 'the range names both zones', range);
+    await page.select('#report-zone', 'rules');
+    await page.waitForFunction(() => document.querySelector('#report-body')?.dataset.query.includes('Europe%2FBerlin') &&
       document.querySelector('#report-table'));
   });
 

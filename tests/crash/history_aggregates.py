@@ -11,8 +11,6 @@ import json
 import struct
 from collections import Counter, defaultdict
 
-import history_records
-
 BUCKET_MS = 15 * 60 * 1000
 COUNTS = ("records", "entered", "completed", "canceled", "expired", "rejected", "completed_overdue", "handle_ms",
           "handled", "first_offer_ms", "first_offers", "backlog_change", "overdue_change")
@@ -111,8 +109,8 @@ def check(db):
     if not in_transaction:
         db.execute("BEGIN")
     try:
-        rows = history_records.records(db, ("at", "kind", "item", "reason", "from_state", "to_state", "process", "due",
-                                            "overdue", "outcome"))
+        rows = db.execute("SELECT at, kind, item, reason, from_state, to_state, process, due, overdue, outcome "
+                          "FROM history ORDER BY seq").fetchall()
         want, got = expected(rows), stored(db)
     finally:
         if not in_transaction:

@@ -1,8 +1,9 @@
 // Reports: the intraday process, segment service level and resource performance reports
 // (GET /v1/reports/KIND, docs/reporting.md "Measures") for one day, as a chart and a table,
-// with the same table as CSV to download. The day is a calendar day in the viewer's zone (or
-// the rules', by choice): the API is asked from that day's local midnight to the next, with
-// that zone, so the intervals follow its clock.
+// with the same table as CSV to download. The day is a calendar day in the rules' zone, the one
+// the reports' intervals are in (or the viewer's, by choice): the API is asked from that day's
+// midnight to the next in that zone (23 or 25 hours on a change of offset), so the intervals
+// follow its clock; a day left to its default is that zone's today.
 import uPlot from '../vendor/uPlot.esm.js';
 import {ApiError, query, request} from '../api.js';
 import {h, notice, replace} from '../dom.js';
@@ -28,7 +29,7 @@ const COLORS = ['#1f5fbf', '#1b7a3e', '#b3261e'];
 export async function render(view, {params}, app) {
   const kind = KINDS[params.get('kind')] ? params.get('kind') : 'intraday-process';
   const spec = KINDS[kind];
-  const zoneChoice = params.get('zone') === 'rules' ? 'rules' : 'viewer';
+  const zoneChoice = params.get('zone') === 'viewer' ? 'viewer' : 'rules';
   const zone = zoneChoice === 'rules' ? app.rules.timezone : viewerZone();
   const day = /^\d{4}-\d{2}-\d{2}$/.test(params.get('day') || '') ? params.get('day') : today(zone);
   const interval = INTERVALS.some(([v]) => v === params.get('interval')) ? params.get('interval') : '1h';
@@ -58,7 +59,7 @@ export async function render(view, {params}, app) {
     h('div', {class: 'filters', role: 'group', 'aria-label': 'Report'},
       select('report-kind', 'Report', kind, Object.entries(KINDS).map(([k, v]) => [k, v.name]), 'kind'),
       h('label', {}, 'Day ', dayInput),
-      select('report-zone', 'In', zoneChoice, [['viewer', `your zone (${viewerZone()})`], ['rules', `the rules' zone (${app.rules.timezone})`]], 'zone'),
+      select('report-zone', 'In', zoneChoice, [['rules', `the rules' zone (${app.rules.timezone})`], ['viewer', `your zone (${viewerZone()})`]], 'zone'),
       select('report-interval', 'Every', interval, INTERVALS, 'interval'),
       groupChoices.length ? select('report-by', 'By', by, groupChoices.map((g) => [g, dims.includes(g) ? `${g} (report by)` : g]), 'by') : null),
     h('p', {class: 'muted', id: 'report-range'},

@@ -418,7 +418,7 @@ TEST(HistoryStore, DimensionSetsWrittenOnceAndReadBack) {
             (std::vector<std::string>{"1", "1", "2", "0", "1", "2", "1", "1"}));
   EXPECT_EQ(column(file, "SELECT dimensions FROM history_v WHERE seq IN (3, 4) ORDER BY seq"),
             (std::vector<std::string>{"{\"segment\":\"Silver\",\"score\":\"7\"}", ""}));
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"7"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   auto s = Store::open_reader(file, &error);
   ASSERT_TRUE(s) << error;
   const auto back = all(*s);
@@ -483,7 +483,7 @@ TEST(HistoryStore, SchemaVersions) {
     writer.reset();
     sqlite3_close(db);
   }
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"7"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   // Version 5's item entries: the copied records' and the one appended after.
   EXPECT_EQ(column(file, "SELECT seq || ' ' || item FROM history_item_recent UNION ALL SELECT seq || ' ' || item FROM "
                          "history_items ORDER BY 1"),
@@ -502,12 +502,12 @@ TEST(HistoryStore, SchemaVersions) {
             (std::vector<std::string>{"3"}));
 
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "UPDATE history_meta SET value = 8 WHERE name = 'schema'", nullptr, nullptr, nullptr);
+  sqlite3_exec(db, "UPDATE history_meta SET value = 7 WHERE name = 'schema'", nullptr, nullptr, nullptr);
   sqlite3_close(db);
   EXPECT_FALSE(Store::open_reader(file, &error));
-  EXPECT_NE(error.find("schema version 8, newer than this iwd reads (1 to 7)"), std::string::npos) << error;
+  EXPECT_NE(error.find("schema version 7, newer than this iwd reads (1 to 6)"), std::string::npos) << error;
   EXPECT_FALSE(Store::create(file, &error));
-  EXPECT_NE(error.find("v1.db' holds an event history of schema version 8, newer than this iwd writes (7)"),
+  EXPECT_NE(error.find("v1.db' holds an event history of schema version 7, newer than this iwd writes (6)"),
             std::string::npos)
       << error;
 }
@@ -673,7 +673,7 @@ TEST(HistoryStore, Version6CodesTheRecordsNamesAndReadsThemBack) {
   ASSERT_EQ(w1.size(), 3u);
   expect_same(w1[1], written[2]);
   reader.reset();
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"7"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   // Each name once ("" and 15 others); the rows hold their ids (the detail, a free text, and
   // the item as they are).
   EXPECT_EQ(column(file, "SELECT count(*) || ' ' || count(DISTINCT name) FROM history_names"),
@@ -819,7 +819,7 @@ TEST(HistoryStore, AVersion5FileIsCodedByAWriterKeepingEveryRecord) {
     ASSERT_TRUE(s->append({next}, &error)) << error;
     written.push_back(next);
   }
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"7"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   EXPECT_EQ(column(file, "SELECT type || ' ' || name FROM sqlite_schema WHERE name IN ('history', 'history_rows', "
                          "'history_v5') ORDER BY name"),
             (std::vector<std::string>{"view history", "table history_rows"}));
@@ -999,9 +999,9 @@ TEST(HistoryStore, AVersion5FilesMigrationKilledMidwayLosesNoRecord) {
       ASSERT_EQ(version, std::vector<std::string>{"5"}) << trial;  // not committed: nothing of it
     }
     if (k.migrated) {
-      EXPECT_EQ(version, std::vector<std::string>{"7"}) << trial;  // committed: there
+      EXPECT_EQ(version, std::vector<std::string>{"6"}) << trial;  // committed: there
     }
-    EXPECT_EQ(tables, version == std::vector<std::string>{"7"} ? tables_6 : tables_5) << trial;
+    EXPECT_EQ(tables, version == std::vector<std::string>{"6"} ? tables_6 : tables_5) << trial;
     {
       auto s = Store::create(file, &error);  // a writer: the migration finished or done again
       ASSERT_TRUE(s) << trial << ": " << error;
@@ -1010,7 +1010,7 @@ TEST(HistoryStore, AVersion5FilesMigrationKilledMidwayLosesNoRecord) {
       for (std::size_t r = 0; r < back.size() && !HasFailure(); ++r) expect_same(back[r], written[r]);
       expect_timelines(*s, written);
     }
-    EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), std::vector<std::string>{"7"});
+    EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), std::vector<std::string>{"6"});
     EXPECT_EQ(column(file, tables_sql), tables_6) << trial;
     std::error_code ec;
     for (const char* end : {"", "-wal", "-shm"}) fs::remove(file + end, ec);
@@ -1074,7 +1074,7 @@ TEST(HistoryStore, AVersion4FilesIndexBecomesItsItemEntries) {
     ASSERT_TRUE(s->append({rec(5, 50, "W2", "")}, &error)) << error;
     EXPECT_EQ(timeline(*s, "W2"), (std::vector<std::int64_t>{2, 5}));
   }
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"7"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name = 'history_item'"), std::vector<std::string>{});
   EXPECT_EQ(column(file, "SELECT item || ' ' || seq FROM history_items"),
             (std::vector<std::string>{"W1 1", "W1 4", "W2 2"}));

@@ -9,7 +9,6 @@
 #include <sqlite3.h>
 
 #include <array>
-#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -76,13 +75,6 @@ class Writer {
     store_ = history::Store::on(db_, file_, &error);
     ASSERT_TRUE(store_) << error;
     if (checkpoint_records_ > 0) store_->aggregates()->set_checkpoint_records(checkpoint_records_);
-    if (fill_records_ > 0) set_fill_records(fill_records_);
-  }
-  // Records held in history_pending until this many (schema version 7), from now on.
-  void set_fill_records(std::size_t n) {
-    fill_records_ = n;
-    store_->set_fill_records(n);
-    store_->set_fill_after(std::chrono::hours(24));  // (by count only)
   }
   // Item records between checkpoints of the items' state (history/aggregates.h), from now on.
   void set_checkpoint_records(std::int64_t n) {
@@ -137,7 +129,6 @@ class Writer {
  private:
   std::string file_;
   std::int64_t checkpoint_records_ = 0;
-  std::size_t fill_records_ = 0;
   sqlite3* db_ = nullptr;
   std::unique_ptr<history::Store> store_;
 };
@@ -195,7 +186,6 @@ TEST(AggregatesTest, ReportsFromAggregatesEqualThePassOverRecords) {
   const fs::path dir = fs::temp_directory_path() / ("iwd_aggregates_" + std::to_string(::getpid()));
   fs::remove_all(dir);
   fs::create_directories(dir);
-  int with_pending = 0;  // seeds whose reports ran with records pending
   for (unsigned seed = 1; seed <= 12; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
     std::mt19937 rng(seed);
@@ -205,9 +195,6 @@ TEST(AggregatesTest, ReportsFromAggregatesEqualThePassOverRecords) {
     // Checkpoints every few hundred item records (a day has about 3000): a restart rebuilds the
     // items' state from the last one and the records after it.
     w.set_checkpoint_records(1 + seed * 37 % 400);
-    // The latest records pending (history_pending), filled every few hundred: the reports read
-    // them after the filled ones (the aggregates count them at their commit).
-    w.set_fill_records(20 + seed * 97 % 600);
     const std::size_t restart_at = std::uniform_int_distribution<std::size_t>(0, records.size())(rng);
     for (std::size_t k = 0; k < records.size();) {
       const std::size_t n = std::min(records.size() - k, std::uniform_int_distribution<std::size_t>(1, 40)(rng));
@@ -221,7 +208,6 @@ TEST(AggregatesTest, ReportsFromAggregatesEqualThePassOverRecords) {
       k += n;
     }
     const std::int64_t start = at("06:00");
-    with_pending += w.query("SELECT count(*) FROM history_pending") != "0";
     compare(w.store(), rng, start, [&](const Options& o) { return scan(w.store(), o); });
     compare(w.store(), rng, start, [&](const Options& o) { return run(o, records); });
 
@@ -236,7 +222,6 @@ TEST(AggregatesTest, ReportsFromAggregatesEqualThePassOverRecords) {
     w.open();
     compare(w.store(), rng, earliest, [&](const Options& o) { return run(o, records); });
   }
-  EXPECT_GE(with_pending, 10);
   fs::remove_all(dir);
 }
 
@@ -372,7 +357,7 @@ TEST(AggregatesTest, ItemsOfAVersion3HistoryKeptAtStart) {
       "handle_ms, due, outcome FROM history_agg_items; DROP TABLE history_agg_items; "
       "ALTER TABLE v3 RENAME TO history_agg_items; UPDATE history_meta SET value = 3 WHERE name = 'schema'; COMMIT");
   w.open();
-  EXPECT_EQ(w.query("SELECT value FROM history_meta WHERE name = 'schema'"), "7");
+  EXPECT_EQ(w.query("SELECT value FROM history_meta WHERE name = 'schema'"), "6");
   EXPECT_EQ(w.query("SELECT COUNT(*) FROM history_agg_items"), open_items);
   EXPECT_EQ(w.query("SELECT MIN(row) || ' ' || MAX(row) FROM history_agg_items"), "1 " + open_items);
   EXPECT_EQ(w.query("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'history_agg_items_v3'"), "0");
@@ -399,7 +384,6 @@ TEST(AggregatesTest, ADamagedPageOfRecordsAfterTheCheckpointStopsNoAppend) {
   const std::size_t killed_at = records.size() * 3 / 4, restarted_at = records.size() * 7 / 8;
   Writer w(file);
   w.set_checkpoint_records(1'000'000);  // one checkpoint: when it opened the new file
-  w.set_fill_records(1);  // every batch filled: the records in history_rows, whose page is damaged below
   for (std::size_t k = 0; k < killed_at; k += 20) w.append(batch(k, std::min(k + 20, killed_at)), false);
   const std::int64_t checkpoint = std::stoll(w.query("SELECT value FROM history_meta WHERE name = 'agg_items_seq'"));
   EXPECT_EQ(checkpoint, 0) << "written when the writer opened the new file";
