@@ -1,7 +1,8 @@
 // GET /v1/me (docs/api.md, "Authentication"): who the caller is and what it may do, so that a
-// client (the console) shows only what the token's role allows. The token itself is never
-// echoed. What a role may do is read from the route table, not restated: the answer cannot
-// drift from what the routes allow.
+// client (the console) shows only what the token's role allows, and the rules' zone to every
+// role (an agent's console shows its times there). The token itself is never echoed. What a
+// role may do is read from the route table, not restated: the answer cannot drift from what
+// the routes allow.
 #include <string_view>
 
 #include "server/routes.h"
@@ -49,6 +50,9 @@ std::vector<Route> me_routes(ServerContext& ctx) {
                  me["can_read"] = allows(may.read, c.role);
                  me["can_act"] = allows(may.act, c.role);
                  me["can_admin"] = allows(may.admin, c.role);
+                 // The zone of the ruleset in force (the one GET /v1/admin/rules names, following
+                 // hot reloads): every role reads it, so an agent's console shows its times there.
+                 if (ctx.engine) me["timezone"] = ctx.engine->ruleset_timezone();
                  send(res, Reply{200, std::move(me)});
                }});
   return r;

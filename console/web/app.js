@@ -87,6 +87,12 @@ async function loadRules() {
     h('span', {class: 'muted'}, ` · rules' zone ${rulesInForce.timezone}`));
 }
 
+// An agent's header: the rules' zone its pages show their times in (format.js), no ruleset.
+function showRulesZone(zone) {
+  showTimesIn(zone);
+  replace(document.getElementById('ruleset'), zone ? h('span', {class: 'muted'}, `rules' zone ${zone}`) : null);
+}
+
 function parse() {
   const raw = location.hash.replace(/^#/, '') || '/queue';
   const [path, q = ''] = raw.split('?');
@@ -103,12 +109,17 @@ async function route(message) {
   }
   top.hidden = false;
   try {
-    if (!me) showWho(me = await api('/v1/me'));
-    // An agent token reads no ruleset (a supervisor's view): its header names the agent only.
-    // First sign-in: wait for it; later, refreshed on the way (a hot reload changes the header).
+    const first = !me;
+    if (first) showWho(me = await api('/v1/me'));
+    // First sign-in: wait for the ruleset; later, refreshed on the way (a hot reload changes the
+    // header and the zone). An agent token reads no ruleset (GET /v1/admin/rules is a
+    // supervisor's): the rules' zone comes with who it is (GET /v1/me's `timezone`, the same zone).
     if (me.role !== 'agent') {
       if (!rulesInForce) await loadRules();
       else loadRules().catch(() => {});
+    } else {
+      showRulesZone(me.timezone);
+      if (!first) api('/v1/me').then((who) => { if (me) { me = who; showRulesZone(who.timezone); } }).catch(() => {});  // (not once signed out)
     }
   } catch (err) {
     const shown = app.failed(err, me ? 'the ruleset in force' : 'who you are');

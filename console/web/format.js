@@ -47,8 +47,9 @@ export function nextDay(day) {
 
 // The zone every wall-clock time of the console is shown in: the rules' zone (GET
 // /v1/admin/rules' `timezone`, the zone the reports' intervals use), which app.js sets once it
-// has read the ruleset in force (its one source); the viewer's own only while no ruleset could
-// be read (an agent's token reads none). Each place showing a time names it.
+// has read the ruleset in force, or for an agent's token (which reads no ruleset) from GET
+// /v1/me's `timezone`, the server's same zone; the viewer's own only while neither answered.
+// Each place showing a time names it.
 let shownZone = null;
 export function showTimesIn(zone) { shownZone = zone || null; }
 export const timeZone = () => shownZone || viewerZone();

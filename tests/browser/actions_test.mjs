@@ -277,10 +277,11 @@ try {
     check((await queued()).length === 0 && heldNow >= n + 1, 'every queued sale held', `${heldNow}`);
   });
 
-  // Another tab (a session of its own) signed in with `token`, once `ready` shows.
+  // Another tab (a session of its own, in New York's zone too) signed in with `token`, once `ready` shows.
   const another = async (token, ready) => {
     const tab = await browser.newPage();
     await tab.setViewport({width: 1280, height: 800});
+    await tab.emulateTimezone('America/New_York');
     await tab.goto(env.IWD_URL + '/ui/', {waitUntil: 'networkidle0'});
     await tab.waitForSelector('#token');
     await tab.type('#token', token);
@@ -328,12 +329,31 @@ try {
     check(agent.url().endsWith('#/agents/ada'), 'on her own page', agent.url());
     check(await agent.$$eval('[data-nav]', (a) => a.every((x) => x.hidden)), 'no other page in the navigation');
     check(!(await agent.$('[data-action]')), 'no action button');
+    // Her times on the rules' zone's clock (Europe/Berlin, read from GET /v1/me: an agent reads
+    // no GET /v1/admin/rules), named, not her browser's (America/New_York).
+    const tabText = (sel) => agent.$eval(sel, (e) => e.textContent.trim().replace(/\s+/g, ' '));
+    const berlin = (iso) => new Intl.DateTimeFormat('en-US', {dateStyle: 'medium', timeStyle: 'short', timeZone: 'Europe/Berlin'})
+      .format(new Date(iso)).replace(/\s+/g, ' ');
+    const noNewYork = async (where) => {
+      const all = await agent.evaluate(() => document.body.innerText);
+      check(!all.includes('New_York'), `${where}: no time in the browser's zone`, all.slice(Math.max(0, all.indexOf('New_York') - 80), all.indexOf('New_York') + 20));
+    };
+    check((await tabText('#ruleset')) === "rules' zone Europe/Berlin", "her header names the rules' zone", await tabText('#ruleset'));
+    await agent.waitForFunction(() => document.querySelector('#live')?.textContent.startsWith('Live'));
+    check((await tabText('#live')).endsWith(' Europe/Berlin'), "her clock on the rules' zone's", await tabText('#live'));
+    const table = wb.holding.some((i) => i.id === mine.id) ? '#agent-holding' : '#agent-parked';
+    check((await tabText(`${table} thead`)).includes('Due (Europe/Berlin)'), "her items' Due column names the rules' zone", await tabText(`${table} thead`));
+    const dueCell = await tabText(`${table} tr[data-item="${mine.id}"] td[data-field=due]`);
+    check(mine.due ? dueCell.startsWith(berlin(mine.due)) : dueCell === '–', "her item's due on Berlin's clock", `${dueCell}, API ${mine.due}`);
+    await noNewYork('her page');
     await agent.screenshot({path: `${env.IWD_SHOTS}/agent_own.png`});
     await agent.click(`a[href="#/items/${encodeURIComponent(mine.id)}"]`);
     await agent.waitForSelector('#item-facts');
     check((await agent.$eval('#item-state', (e) => e.textContent.trim())) === (await item(mine.id)).state.replace(/_/g, ' '),
       'her item links to its page, with its state');
     check(!(await agent.$('#item-timeline')) && !(await agent.$('[data-action]')), 'no timeline and no action there');
+    if (mine.due) check((await tabText('#item-due')) === `${berlin(mine.due)} Europe/Berlin`, "its due on Berlin's clock, named", await tabText('#item-due'));
+    await noNewYork('her item');
     check(await agent.$eval('.crumbs a', (a) => a.getAttribute('href')) === '#/agents/ada', 'the way back is her page');
     await agent.screenshot({path: `${env.IWD_SHOTS}/agent_item.png`});
     const other = (await api('/v1/queue?process=Sales.Orders&state=open&limit=1000', sup)).json.items.find((i) => i.agent !== 'ada').id;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `iwd serve --config`: API tokens and roles. No token or a wrong one: 401; a role the route
-# does not allow: 403; an agent token acts only for its own agent. Without a configuration
+# does not allow: 403; an agent token acts only for its own agent; every role reads the rules'
+# zone in GET /v1/me, following a hot reload. Without a configuration
 # the server refuses to listen beyond loopback.
 set -u
 source "$(dirname "$0")/lib.sh"
@@ -79,6 +80,20 @@ TOKEN=supervisor-token-012345 expect_call 200 "and return the item" -- POST /v1/
 TOKEN=source-token-0123456789 expect_call 403 "a source may not read metrics" -- GET /metrics
 TOKEN=supervisor-token-012345 expect_call 200 "a supervisor may" -- GET /metrics
 TOKEN=admin-token-0123456789a expect_call 200 "an admin may do a source's work" -- POST /v1/items/S1/hold ''
+# Every role reads the rules' zone in GET /v1/me (an agent reads no GET /v1/admin/rules): the
+# zone of the ruleset in force, after a hot reload to rules in another zone too.
+TOKEN=agent-token-ada-0123456 expect_call 403 "an agent may not read the ruleset" -- GET /v1/admin/rules
+for t in agent-token-ada-0123456 source-token-0123456789 supervisor-token-012345 admin-token-0123456789a; do
+  TOKEN=$t expect_call 200 "who is ${t%%-*}" -- GET /v1/me
+  expect_in out '"timezone":"Europe/Berlin"' "${t%%-*} reads the rules' zone"
+done
+sed -e 's/ruleset enterprise version "2026.11"/ruleset enterprise version "2026.11-ny"/' \
+    -e 's|^timezone "Europe/Berlin"|timezone "America/New_York"|' examples/enterprise.iwd >"$TMP/enterprise-ny.iwd"
+TOKEN=admin-token-0123456789a expect_call 200 "a hot reload to rules in New York's zone" -- PUT /v1/admin/rules "$(cat "$TMP/enterprise-ny.iwd")"
+TOKEN=agent-token-ada-0123456 expect_call 200 "who is ada, after the reload" -- GET /v1/me
+expect_in out '"timezone":"America/New_York"' "ada reads the new rules' zone"
+TOKEN=supervisor-token-012345 expect_call 200 "the ruleset in force" -- GET /v1/admin/rules
+expect_in out '"timezone":"America/New_York"' "the same zone as GET /v1/admin/rules"
 TOKEN=admin-token-0123456789a expect_call 405 "a known path with another method" -- DELETE /v1/items/S1
 expect_in out '"code":"method_not_allowed"' "named"
 expect_in out '/v1/items/S1 takes GET, HEAD, PATCH, not DELETE' "with the methods it takes"
