@@ -3,7 +3,7 @@
 // server, and holds no token). Each page is a module with render(view, params, app).
 import {api, ApiError, session, workspace} from './api.js';
 import {h, notice, replace} from './dom.js';
-import {clock, showTimesIn} from './format.js';
+import {clock, showTimesIn, zoneNote} from './format.js';
 import {poll} from './live.js';
 import * as signIn from './pages/signin.js';
 import * as queue from './pages/queue.js';
@@ -84,13 +84,13 @@ async function loadRules() {
   replace(document.getElementById('ruleset'),
     workspace && h('span', {id: 'workspace-name', title: 'The workspace this console shows'}, `workspace ${workspace} · `),
     h('span', {class: 'ruleset-name', title: 'The ruleset in force'}, rulesInForce.ruleset),
-    h('span', {class: 'muted'}, ` · rules' zone ${rulesInForce.timezone}`));
+    h('span', {class: 'muted'}, ` · ${zoneNote()}`));
 }
 
 // An agent's header: the rules' zone its pages show their times in (format.js), no ruleset.
 function showRulesZone(zone) {
   showTimesIn(zone);
-  replace(document.getElementById('ruleset'), zone ? h('span', {class: 'muted'}, `rules' zone ${zone}`) : null);
+  replace(document.getElementById('ruleset'), zone ? h('span', {class: 'muted'}, zoneNote()) : null);
 }
 
 function parse() {

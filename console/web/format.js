@@ -50,9 +50,29 @@ export function nextDay(day) {
 // has read the ruleset in force, or for an agent's token (which reads no ruleset) from GET
 // /v1/me's `timezone`, the server's same zone; the viewer's own only while neither answered.
 // Each place showing a time names it.
-let shownZone = null;
-export function showTimesIn(zone) { shownZone = zone || null; }
+// A zone this browser's time-zone data does not know (a name newer than its data, or one the
+// rules accept and browsers do not, e.g. "Factory") cannot format a time: the viewer's own zone
+// is used instead, and zoneNote() says so for the header rather than every page failing.
+let shownZone = null, unknownZone = null;
+export function showTimesIn(zone) {
+  shownZone = unknownZone = null;
+  if (!zone) return;
+  if (knownZone(zone)) shownZone = zone;
+  else unknownZone = zone;
+}
+// Whether this browser can show times in `zone`.
+export function knownZone(zone) {
+  try {
+    new Intl.DateTimeFormat(undefined, {timeZone: zone});
+    return true;
+  } catch {
+    return false;
+  }
+}
 export const timeZone = () => shownZone || viewerZone();
+// The header's words for the rules' zone: its name, or why times are in the viewer's zone.
+export const zoneNote = () =>
+  unknownZone ? `rules' zone ${unknownZone} unknown to this browser: times in ${viewerZone()}` : `rules' zone ${timeZone()}`;
 
 // An ISO instant as the shown zone's clock reads it (or `zone`'s), without the zone's name: for
 // a place that names it once (a column's header, a caption).

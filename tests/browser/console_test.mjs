@@ -282,6 +282,30 @@ try {
     await page.setViewport({width: 1280, height: 800});
   });
 
+  // The rules may name a zone this browser's time-zone data does not know (newer than it, or one
+  // browsers lack): every time is then in the viewer's zone and the header says why, rather than
+  // every page failing to format its first time.
+  await step("a rules' zone the browser does not know: times in the viewer's zone, said so", async () => {
+    const got = await page.evaluate(async () => {
+      const f = await import(new URL('format.js', document.baseURI).href);
+      f.showTimesIn('Mars/Olympus_Mons');
+      try {
+        return {ok: true, zone: f.timeZone(), clock: f.clock(), due: f.zoned('2026-12-07T12:00:00Z'), note: f.zoneNote()};
+      } catch (e) {
+        return {ok: false, error: String(e)};
+      } finally {
+        f.showTimesIn('Europe/Berlin');
+      }
+    });
+    check(got.ok, 'no time fails to format', got.error);
+    if (!got.ok) return;
+    check(got.zone === 'America/New_York', "the viewer's zone instead", got.zone);
+    check(got.clock.endsWith('America/New_York') && got.due.endsWith('America/New_York'), 'the clock and a due named in it',
+          `${got.clock} | ${got.due}`);
+    check(got.note === "rules' zone Mars/Olympus_Mons unknown to this browser: times in America/New_York",
+          "the header's words name both zones", got.note);
+  });
+
   await step('the token is in no URL and not in localStorage', async () => {
     check(!urls.some((u) => u.includes(supervisor)), 'no URL holds the token');
     const stored = await page.evaluate(() => JSON.stringify({...localStorage}) + document.cookie);

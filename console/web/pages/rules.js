@@ -4,7 +4,7 @@
 // only rules without errors can then be loaded ("Load": PUT /v1/admin/rules, a hot reload).
 import {api, ApiError, request} from '../api.js';
 import {h, notice, replace} from '../dom.js';
-import {count, instant} from '../format.js';
+import {count, instant, knownZone, viewerZone} from '../format.js';
 import {diagnosticBlock} from './diagnostics.js';
 
 export async function render(view, _route, app) {
@@ -23,7 +23,7 @@ async function showInForce(facts, app) {
     if (shown) replace(facts, shown);
     return;
   }
-  const zone = rules.timezone;
+  const zone = rules.timezone, shown = knownZone(zone) ? zone : viewerZone();  // (a zone this browser knows)
   const row = (label, value, field) => h('div', {class: 'field', dataset: {field}}, h('dt', {}, label), h('dd', {}, value));
   replace(facts,
     h('h2', {}, 'In force'),
@@ -31,7 +31,7 @@ async function showInForce(facts, app) {
       row('Ruleset', rules.name || rules.ruleset, 'name'),
       row('Version', rules.version || h('span', {class: 'muted'}, 'none given'), 'version'),
       row('Key', h('span', {class: 'mono', title: 'The hash of the compiled bundle'}, rules.key), 'key'),
-      row('Loaded', `${instant(rules.loaded_at, zone)} ${zone}`, 'loaded_at'),
+      row('Loaded', `${instant(rules.loaded_at, shown)} ${shown}`, 'loaded_at'),
       row('Time zone', zone, 'timezone'),
       row('Open items', h('span', {class: 'num'}, count(rules.open_items)), 'open_items'),
       row('Report by', rules.report_by.length ? rules.report_by.join(', ') : h('span', {class: 'muted'}, 'none'), 'report_by')),
