@@ -12,15 +12,28 @@ ln "$1" "$TMP/built" 2>/dev/null || cp "$1" "$TMP/built"
 expect_exit 0 "a binary relinked under a test: the one the test started with runs" -- bash -c \
   'source "$(dirname "$0")/lib.sh" "$1"; rm "$1"; printf "partial" >"$1"; "$IWD" --version' "$0" "$TMP/built"
 # Where no hard link can be made (the test's TMP on another file system, here tmpfs) the binary
-# is pinned by a copy, and stderr says so; a binary that cannot be copied either (none there)
-# ends the test at once with exit 2 and its path, not a run of nothing later.
-if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$1")" ]; then
+# is pinned by a copy, and stderr says so; where the copy cannot run (TMP mounted noexec: a
+# stand-in that fails when run from /dev/shm plays it) it runs in place, and stderr says so; a
+# binary that is not there ends the test at once with exit 2 and its path, not a run of nothing
+# later. The stand-ins are small scripts: a copy of the real binary (hundreds of MB) would not
+# fit a container's default /dev/shm.
+standin="$TMP/standin"
+printf '#!/bin/sh\necho "stand-in $*"\n' >"$standin"
+printf '#!/bin/sh\ncase "$0" in /dev/shm/*) exit 126 ;; esac\necho "in place $*"\n' >"$TMP/noexec-standin"
+chmod +x "$standin" "$TMP/noexec-standin"
+if [ -d /dev/shm ] && [ -w /dev/shm ] && [ "$(stat -c %d /dev/shm)" != "$(stat -c %d "$standin")" ] &&
+   ! findmnt -no OPTIONS /dev/shm 2>/dev/null | grep -qw noexec; then
   expect_exit 0 "a binary on another file system than TMP: a copy of it pinned and run" -- env TMPDIR=/dev/shm bash -c \
     'source "$(dirname "$0")/lib.sh" "$1"; [ "$IWD" != "$1" ] && [ "$(stat -c %i "$IWD")" != "$(stat -c %i "$1")" ] &&
-     cmp -s "$IWD" "$1" && "$IWD" --version' "$0" "$1"
+     cmp -s "$IWD" "$1" && "$IWD" --version' "$0" "$standin"
   expect_in err "cannot be hard-linked into /dev/shm/" "the copy said on stderr"
+  expect_in out "stand-in --version" "the copy is what ran"
+  expect_exit 0 "a copy that cannot run: the binary runs in place" -- env TMPDIR=/dev/shm bash -c \
+    'source "$(dirname "$0")/lib.sh" "$1"; [ "$IWD" = "$1" ] && "$IWD" --version' "$0" "$TMP/noexec-standin"
+  expect_in err "nor run from a copy there" "the unpinned run said on stderr"
+  expect_in out "in place --version" "the binary in place is what ran"
 else
-  echo "note: /dev/shm is not another writable file system here: the pinning by a copy is not exercised"
+  echo "note: /dev/shm is not another writable, executable file system here: the pinning by a copy is not exercised"
 fi
 expect_exit 2 "a binary that is not there: the test ends at once" -- bash -c \
   'source "$(dirname "$0")/lib.sh" "$1"; echo "went on"' "$0" "$TMP/no-such-iwd"
