@@ -232,7 +232,8 @@ TEST_F(OpenService, MeWithoutAuthentication) {
   const testing::HttpReply r = call("", "GET", "/v1/me");
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json(), json::parse(R"({"name": null, "role": "admin", "authenticated": false,
-                                      "can_read": true, "can_act": true, "can_admin": true})"));
+                                      "can_read": true, "can_act": true, "can_admin": true,
+                                      "timezone": "Europe/Berlin"})"));
 }
 
 }  // namespace
