@@ -70,6 +70,8 @@ export function knownZone(zone) {
   }
 }
 export const timeZone = () => shownZone || viewerZone();
+// `zone` where this browser can show times in it, else the viewer's own.
+export const showable = (zone) => (knownZone(zone) ? zone : viewerZone());
 // The header's words for the rules' zone: its name, or why times are in the viewer's zone.
 export const zoneNote = () =>
   unknownZone ? `rules' zone ${unknownZone} unknown to this browser: times in ${viewerZone()}` : `rules' zone ${timeZone()}`;

@@ -7,7 +7,7 @@
 import uPlot from '../vendor/uPlot.esm.js';
 import {ApiError, query, request} from '../api.js';
 import {h, notice, replace} from '../dom.js';
-import {count, dayStart, duration, knownZone, nextDay, today, viewerZone} from '../format.js';
+import {count, dayStart, duration, nextDay, showable, today, viewerZone} from '../format.js';
 
 // [kind, name, the groups it can be by (null: none), the measures charted]
 const KINDS = {
@@ -31,7 +31,7 @@ export async function render(view, {params}, app) {
   const spec = KINDS[kind];
   const zoneChoice = params.get('zone') === 'viewer' ? 'viewer' : 'rules';
   // (the viewer's zone when this browser does not know the rules': format.js, zoneNote)
-  const zone = zoneChoice === 'rules' && knownZone(app.rules.timezone) ? app.rules.timezone : viewerZone();
+  const zone = zoneChoice === 'rules' ? showable(app.rules.timezone) : viewerZone();
   const day = /^\d{4}-\d{2}-\d{2}$/.test(params.get('day') || '') ? params.get('day') : today(zone);
   const interval = INTERVALS.some(([v]) => v === params.get('interval')) ? params.get('interval') : '1h';
   const dims = app.rules.report_by || [];

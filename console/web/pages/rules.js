@@ -4,7 +4,7 @@
 // only rules without errors can then be loaded ("Load": PUT /v1/admin/rules, a hot reload).
 import {api, ApiError, request} from '../api.js';
 import {h, notice, replace} from '../dom.js';
-import {count, instant, knownZone, viewerZone} from '../format.js';
+import {count, instant, showable} from '../format.js';
 import {diagnosticBlock} from './diagnostics.js';
 
 export async function render(view, _route, app) {
@@ -23,7 +23,7 @@ async function showInForce(facts, app) {
     if (shown) replace(facts, shown);
     return;
   }
-  const zone = rules.timezone, shown = knownZone(zone) ? zone : viewerZone();  // (a zone this browser knows)
+  const zone = rules.timezone, shown = showable(zone);
   const row = (label, value, field) => h('div', {class: 'field', dataset: {field}}, h('dt', {}, label), h('dd', {}, value));
   replace(facts,
     h('h2', {}, 'In force'),
