@@ -74,10 +74,12 @@ Engine::RulesInForce Engine::rules_in_force() const {
 }
 
 void Engine::publish_rules(std::int64_t at) {
-  RulesInForce r{rules_.label(), rules_.timezone(), "", "", rules_.key, at};
+  RulesInForce r{rules_.label(), rules_.timezone(), "", "", rules_.key, at, {}};
   if (rules_.loaded) {
     r.name = rules_.loaded->manifest().ruleset;
     r.version = rules_.loaded->manifest().ruleset_version;
+    for (const runtime::AttributeSpec& a : rules_.loaded->schema().attributes)
+      if (a.type == runtime::SlotType::Time) r.time_attributes.push_back(a.name);
   }
   std::lock_guard<std::mutex> lock(mu_);
   in_force_ = std::move(r);

@@ -156,6 +156,9 @@ class Engine {
   struct RulesInForce {
     std::string label, timezone, name, version, key;
     std::int64_t loaded_at = 0;
+    // The item attributes the rules type `time` (core ones included), in slot order: the
+    // values a client shows as instants; every other value is shown as written.
+    std::vector<std::string> time_attributes;
   };
   RulesInForce rules_in_force() const;
   // The rules in force: only on the engine thread, inside a read (a reload replaces them).

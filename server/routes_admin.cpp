@@ -68,6 +68,7 @@ std::vector<Route> admin_routes(ServerContext& ctx) {
                                                {"key", in_force.key},
                                                {"loaded_at", stdlib::format_instant(stdlib::Instant{in_force.loaded_at})},
                                                {"timezone", in_force.timezone},
+                                               {"time_attributes", in_force.time_attributes},
                                                {"processes", std::move(processes)},
                                                {"report_by", std::move(report_by)},
                                                {"open_items", rt.open_items()}}};

@@ -51,8 +51,13 @@ std::vector<Route> me_routes(ServerContext& ctx) {
                  me["can_act"] = allows(may.act, c.role);
                  me["can_admin"] = allows(may.admin, c.role);
                  // The zone of the ruleset in force (the one GET /v1/admin/rules names, following
-                 // hot reloads): every role reads it, so an agent's console shows its times there.
-                 if (ctx.engine) me["timezone"] = ctx.engine->ruleset_timezone();
+                 // hot reloads) and the attributes it types `time`: every role reads them, so an
+                 // agent's console shows its times there, and only those attributes as times.
+                 if (ctx.engine) {
+                   const Engine::RulesInForce in_force = ctx.engine->rules_in_force();
+                   me["timezone"] = in_force.timezone;
+                   me["time_attributes"] = in_force.time_attributes;
+                 }
                  send(res, Reply{200, std::move(me)});
                }});
   return r;

@@ -29,6 +29,10 @@ const top = document.getElementById('top');
 let current = null;  // the page's cleanup (its polling)
 let rulesInForce = null;
 let me = null;  // GET /v1/me: the token's name, role, agent, and what it may do
+// Counts sign-ins and sign-outs: an answer to a request of an earlier session (GET /v1/me or
+// the ruleset, asked with the token before it was signed out) arrives late and is dropped, not
+// taken for the session signed in now.
+let signIns = 0;
 
 const app = {
   get rules() { return rulesInForce; },
@@ -36,6 +40,9 @@ const app = {
   // The supervisor's actions are shown only to a token that may take them (not a viewer's or
   // an agent's); the API refuses them to the others anyway.
   get canAct() { return Boolean(me && me.can_act); },
+  // The item attributes the rules type `time` (GET /v1/admin/rules', or for an agent's token
+  // GET /v1/me's `time_attributes`): only these are shown as instants.
+  get timeAttributes() { return ((me && me.role === 'agent' ? me : rulesInForce) || {}).time_attributes || []; },
   reload() { route(); },
   // The page's polling (live.js): stopped when the page changes.
   live(fn) {
@@ -68,6 +75,7 @@ function showLive(state) {
 app.updated = () => showLive('live');
 
 function signOut(message) {
+  ++signIns;
   session.clear();
   rulesInForce = null;
   showTimesIn(null);
@@ -78,7 +86,10 @@ function signOut(message) {
 // The header's ruleset: the workspace (in a workspace's console), the name and version in
 // force, and its zone, the one every page shows its times in (format.js).
 async function loadRules() {
-  rulesInForce = await api('/v1/admin/rules');
+  const asked = signIns;
+  const rules = await api('/v1/admin/rules');
+  if (asked !== signIns) return;  // (signed out meanwhile)
+  rulesInForce = rules;
   showTimesIn(rulesInForce.timezone);
   // A workspace's console says which workspace it is, first: its tokens, items and rules are its own.
   replace(document.getElementById('ruleset'),
@@ -108,9 +119,14 @@ async function route(message) {
     return signIn.render(main, {message, onToken: signedIn});
   }
   top.hidden = false;
+  const asked = signIns;
   try {
     const first = !me;
-    if (first) showWho(me = await api('/v1/me'));
+    if (first) {
+      const who = await api('/v1/me');
+      if (asked !== signIns) return;  // signed out meanwhile: the route of the session now shows its page
+      showWho(me = who);
+    }
     // First sign-in: wait for the ruleset; later, refreshed on the way (a hot reload changes the
     // header and the zone). An agent token reads no ruleset (GET /v1/admin/rules is a
     // supervisor's): the rules' zone comes with who it is (GET /v1/me's `timezone`, the same zone).
@@ -119,9 +135,12 @@ async function route(message) {
       else loadRules().catch(() => {});
     } else {
       showRulesZone(me.timezone);
-      if (!first) api('/v1/me').then((who) => { if (me) { me = who; showRulesZone(who.timezone); } }).catch(() => {});  // (not once signed out)
+      // (Only for this session: not once signed out, nor for another token signed in since.)
+      if (!first) api('/v1/me').then((who) => { if (asked === signIns) { me = who; showRulesZone(who.timezone); } }).catch(() => {});
     }
+    if (asked !== signIns) return;
   } catch (err) {
+    if (asked !== signIns) return;  // a refusal of the session signed out: not this one's
     const shown = app.failed(err, me ? 'the ruleset in force' : 'who you are');
     if (shown) replace(main, shown);
     return;
@@ -165,6 +184,7 @@ async function signedIn(token) {
   }
   if (!who.can_read && who.role !== 'agent')
     return 'That token\'s role cannot use the console: it needs a supervisor or admin token (a viewer\'s to look only, an agent\'s for its own items).';
+  ++signIns;
   session.set(token);
   me = null;  // read again by route(), which shows it
   if (!location.hash || location.hash === '#') history.replaceState(null, '', '#/queue');

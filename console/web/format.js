@@ -25,19 +25,23 @@ export const viewerZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone
 
 // Today in `zone`, as YYYY-MM-DD; the day after `day` (YYYY-MM-DD).
 export const today = (zone) => new Intl.DateTimeFormat('en-CA', {timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit'}).format(new Date());
-// The instant (ms) at which `day` (YYYY-MM-DD) begins in `zone`: the UTC midnight moved by the
-// zone's offset, found twice so a day that begins next to a change of offset comes out right.
-export function dayStart(day, zone) {
+// The instant (ms) at which `zone`'s clock reads `local` (YYYY-MM-DDTHH:MM, or with :SS, as a
+// datetime-local input gives it), or NaN: the same reading in UTC moved by the zone's offset,
+// found twice so a time next to a change of offset comes out right.
+export function wallClock(local, zone) {
   const offset = (t) => {
     const p = Object.fromEntries(new Intl.DateTimeFormat('en-US', {timeZone: zone, hourCycle: 'h23', year: 'numeric',
       month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit'}).formatToParts(new Date(t))
       .map((x) => [x.type, x.value]));
     return Date.UTC(+p.year, +p.month - 1, +p.day, +p.hour, +p.minute, +p.second) - t;
   };
-  const utc = Date.parse(day + 'T00:00:00Z');
+  const utc = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(local) ? Date.parse(local + 'Z') : NaN;
+  if (Number.isNaN(utc)) return NaN;
   const guess = utc - offset(utc);
   return utc - offset(guess);
 }
+// The instant (ms) at which `day` (YYYY-MM-DD) begins in `zone`.
+export const dayStart = (day, zone) => wallClock(day + 'T00:00:00', zone);
 
 export function nextDay(day) {
   const d = new Date(day + 'T00:00:00Z');
@@ -77,7 +81,9 @@ export const zoneNote = () =>
   unknownZone ? `rules' zone ${unknownZone} unknown to this browser: times in ${viewerZone()}` : `rules' zone ${timeZone()}`;
 
 // An ISO instant as the shown zone's clock reads it (or `zone`'s), without the zone's name: for
-// a place that names it once (a column's header, a caption).
+// a place that names it once (a column's header, a caption). A page that shows times after an
+// answer of its own passes the zone it began with, so that one view keeps one zone even when a
+// hot reload changes the rules' meanwhile (each place names its zone).
 export function instant(iso, zone = timeZone()) {
   if (!iso) return '–';
   const d = new Date(iso);
@@ -85,7 +91,7 @@ export function instant(iso, zone = timeZone()) {
   return new Intl.DateTimeFormat(undefined, {dateStyle: 'medium', timeStyle: 'short', timeZone: zone}).format(d);
 }
 // The same with the zone's name after it: "Dec 7, 2026, 3:45 PM Europe/Berlin".
-export const zoned = (iso) => (iso ? `${instant(iso)} ${timeZone()}` : instant(iso));
+export const zoned = (iso, zone = timeZone()) => (iso ? `${instant(iso, zone)} ${zone}` : instant(iso, zone));
 // Now on the shown zone's clock, with its name: "14:45:03 Europe/Berlin".
 export const clock = (now = new Date()) =>
   `${new Intl.DateTimeFormat(undefined, {timeStyle: 'medium', timeZone: timeZone()}).format(now)} ${timeZone()}`;

@@ -149,24 +149,31 @@ try {
     check(!it.priority_override && it.priority === 100, "cleared: the rules' 100", JSON.stringify([it.priority, it.priority_override]));
   });
 
-  await step('priority override: a boost until a date and time (in the viewer\'s zone)', async () => {
+  await step("priority override: a boost until a date and time (in the rules' zone, named)", async () => {
     await openItem(boosted);
     await act('priority');
     await page.select('#priority-kind', 'boost');
     await page.type('#priority-value', '25');
     await page.select('#priority-until', 'instant');
-    const local = await page.evaluate(() => {
-      const d = new Date(Date.now() + 86400000);
-      const p = (n) => String(n).padStart(2, '0');
-      return `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}`;
+    const label = await page.$eval('#priority-at', (e) => e.closest('label').textContent);
+    check(label.includes("Europe/Berlin, the rules' zone") && !label.includes('New_York'), "the end's field names the rules' zone", label);
+    // Tomorrow at 10:30 on Berlin's clock (the browser is in New York's zone): the instant whose
+    // Berlin reading that is, found among the two offsets Berlin has, independently of the page.
+    const [local, want] = await page.evaluate(() => {
+      const berlin = (t) => new Intl.DateTimeFormat('en-CA', {timeZone: 'Europe/Berlin', hourCycle: 'h23', year: 'numeric',
+        month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit'}).format(new Date(t)).replace(', ', 'T');
+      const day = berlin(Date.now() + 86400000).slice(0, 10);
+      const local = `${day}T10:30`;
+      const at = [1, 2].map((h) => Date.parse(`${local}:00Z`) - h * 3600000).filter((t) => berlin(t) === local);
+      return [local, at.length === 1 ? new Date(at[0]).toISOString() : null];
     });
+    check(want !== null, `one instant reads ${local} in Berlin`);
     await page.$eval('#priority-at', (e, v) => { e.value = v; e.dispatchEvent(new Event('input')); }, local);
-    const want = await page.evaluate((v) => new Date(v).toISOString(), local);
     await confirm();
     await page.waitForSelector('[data-action=clear-priority]');
     const o = (await item(boosted)).priority_override;
     check(o?.kind === 'boost' && o?.value === 25 && new Date(o.until).getTime() === new Date(want).getTime(),
-      'a boost of 25 until that instant', JSON.stringify(o) + ' ' + want);
+      `a boost of 25 until ${local} in Berlin`, JSON.stringify(o) + ' ' + want);
   });
 
   await step('a parked item: moved to another workbin, then returned to the queue', async () => {
@@ -289,6 +296,72 @@ try {
     await tab.waitForSelector(ready);
     return tab;
   };
+
+  // A late answer of GET /v1/me (held by request interception) for a session signed out since:
+  // the session signed in now keeps its own name, role and page. Once for the refresh an agent's
+  // page change asks, once for the first one a sign-in asks.
+  await step('a late GET /v1/me of a session signed out is not taken for the next one', async () => {
+    const tab = await another(env.IWD_AGENT, '#agent-facts');
+    const tabErrors = [];
+    tab.on('pageerror', (e) => tabErrors.push(e.message));
+    let skip = 0, held = null;
+    const arm = (n) => { skip = n; held = null; };
+    arm(-1);
+    await tab.setRequestInterception(true);
+    tab.on('request', (r) => {
+      if (!held && skip >= 0 && r.url().endsWith('/v1/me') && r.headers().authorization === `Bearer ${env.IWD_AGENT}`) {
+        if (skip-- === 0) { held = r; return; }
+      }
+      r.continue();
+    });
+    const heldNow = async () => {
+      for (let k = 0; !held && k < 200; ++k) await new Promise((r) => setTimeout(r, 50));
+      if (!held) throw new Error('no GET /v1/me of ada held');
+    };
+    // On the sign-in form "Signed out." shows: the token typed, for the queue's page.
+    const signInAs = async (token) => {
+      await tab.waitForFunction(() => document.querySelector('#signin-message')?.textContent === 'Signed out.');
+      await tab.evaluate(() => history.replaceState(null, '', '#/queue'));
+      await tab.type('#token', token);
+      await tab.keyboard.press('Enter');
+    };
+    // Release the held answer, let the page take it, and say what the page shows then.
+    const released = async () => {
+      const answered = tab.waitForResponse((res) => res.request() === held);
+      await held.continue();
+      await answered;
+      await tab.evaluate(() => new Promise((r) => setTimeout(r, 200)));
+      return {who: await tab.$eval('#whoami', (e) => e.textContent), hash: await tab.evaluate(() => location.hash),
+        ruleset: await tab.$eval('#ruleset', (e) => e.textContent)};
+    };
+    const rules = (await api('/v1/admin/rules', sup)).json;
+
+    arm(0);  // ada's page asked again: GET /v1/me refreshed on the way, held
+    await tab.evaluate(() => { location.hash = '#/agents/ada?again'; });
+    await heldNow();
+    await tab.click('#sign-out');
+    await signInAs(sup);
+    await tab.waitForSelector('#queue-body');
+    let shown = await released();
+    check(shown.who === 'sue · supervisor' && shown.ruleset.includes(rules.ruleset) && shown.hash === '#/queue',
+      "the refresh of ada's signed-out session not taken for sue's", JSON.stringify(shown));
+    await tab.evaluate(() => { location.hash = '#/agents'; });
+    await tab.waitForFunction(() => document.querySelector('#agents-table') || location.hash !== '#/agents');
+    check(await tab.evaluate(() => location.hash) === '#/agents', 'sue still sees the agents page');
+
+    await tab.click('#sign-out');
+    arm(1);  // ada signs in again: the sign-in's GET /v1/me passes, the first page's is held
+    await signInAs(env.IWD_AGENT);
+    await heldNow();
+    await tab.click('#sign-out');
+    await signInAs(sup);
+    await tab.waitForSelector('#queue-body');
+    shown = await released();
+    check(shown.who === 'sue · supervisor' && shown.hash === '#/queue',
+      "the first answer of ada's signed-out session not taken for sue's", JSON.stringify(shown));
+    check(tabErrors.length === 0, 'no script error in the tab', tabErrors.join(' | '));
+    await tab.close();
+  });
 
   await step('a viewer: no buttons anywhere, and the API refuses the action', async () => {
     const viewer = await another(env.IWD_VIEWER, '#queue-table');

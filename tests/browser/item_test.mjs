@@ -1,8 +1,11 @@
 // The console's queue drill-down (sorted by priority, age and due through GET /v1/queue's
 // `sort`) and an item's page (the priority chart, the explanation, the timeline) in Debian's
 // chromium, headless, through puppeteer-core, against the `iwd serve` item_test.sh started and
-// seeded: each figure against the API's. Every step and the run are bounded in time;
-// screenshots at 1280x800 go to IWD_SHOTS (the harness: lib.mjs).
+// seeded: each figure against the API's; an item's attributes (only those the rules type `time`
+// shown as times), for a supervisor and for the item's agent; a hot reload to another zone while
+// an item's timeline is shown (every row on its header's clock). Every step and the run are
+// bounded in time; screenshots at 1280x800 go to IWD_SHOTS (the harness: lib.mjs).
+import {readFileSync} from 'node:fs';
 import {api as call, bound, check, env, finish, launch, signedIn, step} from './lib.mjs';
 
 bound(170);
@@ -92,6 +95,45 @@ try {
     await shot('item_explanation');
   });
 
+  // The page's own formatting of an instant on `zone`'s clock, as format.js's instant() should
+  // give it (the browser's locale and time-zone data, not node's).
+  const onClock = (iso, zone) => page.evaluate((t, z) => new Intl.DateTimeFormat(undefined,
+    {dateStyle: 'medium', timeStyle: 'short', timeZone: z}).format(new Date(t)), iso, zone);
+  // The attributes table of the item page shown in `tab`, by attribute.
+  const attributes = (tab) => tab.$$eval('#item-attributes tbody tr', (r) =>
+    Object.fromEntries(r.map((t) => [t.dataset.attribute, t.querySelector('td').textContent])));
+  const attributesShown = async (tab, who) => {
+    const item = await api('/v1/items/T-5');
+    const shown = await attributes(tab);
+    check(item.attributes.product === '2026-12-08T10:00:00' && shown.product === '2026-12-08T10:00:00',
+      `${who}: a string that looks like a time, without a zone, shown as written`, shown.product);
+    for (const name of ['activate_at', 'captured_at']) {
+      const want = `${await onClock(item.attributes[name], 'Europe/Berlin')} Europe/Berlin`;
+      check(shown[name] === want, `${who}: ${name} (typed time) on the rules' clock, named`, `${shown[name]} vs ${want}`);
+    }
+    check(shown.department === 'Sales' && shown.segment === 'Silver', `${who}: the other values as written`, JSON.stringify(shown));
+  };
+
+  await step("T-5's attributes: only those the rules type `time` as times", async () => {
+    await page.goto(base + '/ui/#/items/T-5');
+    await page.waitForSelector('#item-attributes');
+    await attributesShown(page, 'a supervisor');
+  });
+
+  await step("the same for the item's agent (the time attributes from GET /v1/me)", async () => {
+    const tab = await browser.newPage();
+    await tab.emulateTimezone('America/New_York');
+    await tab.goto(base + '/ui/', {waitUntil: 'networkidle0'});
+    await tab.waitForSelector('#token');
+    await tab.type('#token', env.IWD_AGENT);
+    await tab.keyboard.press('Enter');
+    await tab.waitForSelector('#agent-facts');
+    await tab.goto(base + '/ui/#/items/T-5');
+    await tab.waitForSelector('#item-attributes');
+    await attributesShown(tab, 'ada, its agent');
+    await tab.close();
+  });
+
   await step('an item without an override: one line on the chart', async () => {
     await page.goto(base + '/ui/#/items/T-6');
     await page.waitForSelector('#priority-chart canvas');
@@ -107,6 +149,60 @@ try {
     check(!!(await page.$('[data-field=ended_at]')) && !(await page.$('#priority-chart')), 'when it ended, no chart');
     const h = await api('/v1/items/T-30/history');
     check((await page.$$eval('#timeline-table tbody tr', (r) => r.length)) === h.records.length, 'its records');
+  });
+
+  // Last: the rules' zone changes. The page is drawn while the console's request for the ruleset
+  // is held; the rules are reloaded in Asia/Tokyo, then that request answers (the header now
+  // names Tokyo): "Show more" adds rows on the clock the timeline's header names, Berlin's, like
+  // the rest of the view; the page shown again is in Tokyo, all of it.
+  const timelineRows = () => page.$$eval('#timeline-table tbody tr', (r) => r.map((t) => [t.dataset.seq, t.querySelector('td').textContent]));
+  const onItsClock = async (zone, what) => {
+    check((await text('#timeline-table thead th')) === `When (${zone})`, `${what}: the header names ${zone}`, await text('#timeline-table thead th'));
+    const records = (await api('/v1/items/H-1/history?limit=1000')).records;
+    const rows = await timelineRows();
+    let wrong = 0;
+    for (const [seq, when] of rows) {
+      const r = records.find((x) => String(x.seq) === seq);
+      if (!r || when !== await onClock(r.at, zone)) ++wrong;
+    }
+    check(rows.length > 0 && wrong === 0, `${what}: every row on ${zone}'s clock`, `${wrong} of ${rows.length} not`);
+    return rows.length;
+  };
+  await step("a hot reload to another zone: the timeline's rows all on its header's clock", async () => {
+    let held = null;
+    const hold = (r) => {
+      if (!held && r.method() === 'GET' && r.url().endsWith('/v1/admin/rules')) held = r;
+      else r.continue();
+    };
+    await page.setRequestInterception(true);
+    page.on('request', hold);
+    try {
+      await page.goto(base + '/ui/#/items/H-1');
+      await page.waitForSelector('#timeline-table tbody tr');
+      check(held !== null, "the console's request for the ruleset held");
+      await onItsClock('Europe/Berlin', 'the first page');
+      const put = await fetch(env.IWD_URL + '/v1/admin/rules', {method: 'PUT', body: readFileSync(env.IWD_TOKYO_RULES),
+        headers: {Authorization: `Bearer ${env.IWD_ADMIN}`, 'Content-Type': 'text/plain'}, signal: AbortSignal.timeout(10000)});
+      check(put.status === 200, 'the rules reloaded in Asia/Tokyo', `${put.status} ${await put.text()}`);
+      await held.continue();
+      await page.waitForFunction(() => document.querySelector('#ruleset')?.textContent.includes('Asia/Tokyo'));
+      const more = await page.$('#item-timeline button');
+      check(more !== null, 'a timeline longer than a page: "Show more"');
+      await more.click();
+      await page.waitForFunction(() => document.querySelectorAll('#timeline-table tbody tr').length > 100);
+      check((await onItsClock('Europe/Berlin', 'after "Show more"')) > 100, 'more than a page shown');
+      check(!(await page.$eval('main', (m) => m.textContent)).includes('Asia/Tokyo'), "no time of the view in the header's new zone");
+    } finally {
+      page.off('request', hold);
+      await page.setRequestInterception(false);
+    }
+    await page.goto(base + '/ui/#/queue');
+    await page.waitForSelector('#queue-body');
+    await page.goto(base + '/ui/#/items/H-1');
+    await page.waitForFunction(() => document.querySelector('#timeline-table thead th')?.textContent.includes('Asia/Tokyo'));
+    await page.waitForSelector('#timeline-table tbody tr');
+    await onItsClock('Asia/Tokyo', 'the page shown again');
+    check((await text('#item-due')).endsWith(' Asia/Tokyo') || !(await page.$('#item-due')), 'its due time too');
   });
 
   check(errors.length === 0, 'no script error or policy violation', errors.join(' | '));

@@ -10,17 +10,20 @@ SUPERVISOR=item-supervisor-token-012345
 SOURCE=item-source-crm-token-0123456
 OTHER=item-source-web-token-0123456
 ADA=item-agent-token-ada-01234567
+ADMIN=item-admin-token-root-0123456
 # Sales items: a priority that climbs every hour (scheme standard), due in open office hours
 # (Europe/Berlin).
-serve_with_tokens examples/enterprise.iwd source:crm:$SOURCE source:web:$OTHER agent:ada:$ADA supervisor:sue:$SUPERVISOR
+serve_with_tokens examples/enterprise.iwd source:crm:$SOURCE source:web:$OTHER agent:ada:$ADA supervisor:sue:$SUPERVISOR admin:root:$ADMIN
 
 # 30 items of Sales.Silver: ages from 0 to 29 hours (activate_at in the past), every third with
-# its own due_at in the next days, so that the three orders differ.
+# its own due_at in the next days, so that the three orders differ. T-5's product (a string
+# attribute) only looks like a time, without a zone: the page shows it as written.
 items=()
 for k in $(seq 1 30); do
   at=$(date -u -d "$(( (k * 7) % 30 )) hours ago" +%Y-%m-%dT%H:%M:%SZ)
   due=""
   [ $((k % 3)) -eq 0 ] && due=",\"due_at\":\"$(date -u -d "$(( 100 - k )) hours" +%Y-%m-%dT%H:%M:%SZ)\""
+  [ "$k" -eq 5 ] && due+=',"product":"2026-12-08T10:00:00"'
   items+=("{\"id\":\"T-$k\",\"department\":\"Sales\",\"segment\":\"Silver\",\"activate_at\":\"$at\"$due}")
 done
 TOKEN=$SOURCE expect_call 200 "the items" -- POST /v1/items/batch "{\"items\":[$(IFS=,; echo "${items[*]}")]}"
@@ -66,4 +69,16 @@ expect_exit 0 "activate_at ascending: the oldest first" -- python3 -c '
 import json,sys; items=json.load(open(sys.argv[1]))["items"]
 keys=[i["attributes"]["activate_at"] for i in items]; assert keys==sorted(keys) and len(items)==29, keys' "$TMP/by_age.json"
 
-run_in_browser "the item page and the drill-down" item_test.mjs 200 IWD_SUPERVISOR="$SUPERVISOR"
+# H-1 (Sales.Bronze) held and resumed 60 times: a timeline longer than a page (100 records),
+# for "Show more" across a hot reload to the same rules in another zone (Asia/Tokyo).
+TOKEN=$SOURCE expect_call 201 "H-1" -- POST /v1/items '{"id":"H-1","department":"Sales","segment":"Bronze"}'
+for k in $(seq 1 60); do
+  TOKEN=$SUPERVISOR expect_call 200 "H-1 held ($k)" -- POST /v1/items/H-1/hold ''
+  TOKEN=$SUPERVISOR expect_call 200 "H-1 resumed ($k)" -- POST /v1/items/H-1/resume ''
+done
+sed -e 's|^timezone "Europe/Berlin"|timezone "Asia/Tokyo"|' examples/enterprise.iwd >"$TMP/enterprise-tokyo.iwd"
+expect_exit 0 "the Tokyo rules differ from the Berlin ones by their zone only" -- \
+  bash -c "diff examples/enterprise.iwd '$TMP/enterprise-tokyo.iwd' | grep -c '^[<>]' | grep -qx 2"
+
+run_in_browser "the item page and the drill-down" item_test.mjs 200 IWD_SUPERVISOR="$SUPERVISOR" IWD_AGENT="$ADA" \
+  IWD_ADMIN="$ADMIN" IWD_TOKYO_RULES="$TMP/enterprise-tokyo.iwd"

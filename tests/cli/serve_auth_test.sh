@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `iwd serve --config`: API tokens and roles. No token or a wrong one: 401; a role the route
 # does not allow: 403; an agent token acts only for its own agent; every role reads the rules'
-# zone in GET /v1/me, following a hot reload. Without a configuration
+# zone and time attributes in GET /v1/me, following a hot reload. Without a configuration
 # the server refuses to listen beyond loopback.
 set -u
 source "$(dirname "$0")/lib.sh"
@@ -83,17 +83,27 @@ TOKEN=admin-token-0123456789a expect_call 200 "an admin may do a source's work" 
 # Every role reads the rules' zone in GET /v1/me (an agent reads no GET /v1/admin/rules): the
 # zone of the ruleset in force, after a hot reload to rules in another zone too.
 TOKEN=agent-token-ada-0123456 expect_call 403 "an agent may not read the ruleset" -- GET /v1/admin/rules
+# And the attributes the rules type `time` (a console shows those as instants, the others as
+# written): the core ones, and after the reload the new rules' own `follow_up` too.
+core_times='"time_attributes":["captured_at","due_at","activate_at","expire_at"]'
 for t in agent-token-ada-0123456 source-token-0123456789 supervisor-token-012345 admin-token-0123456789a; do
   TOKEN=$t expect_call 200 "who is ${t%%-*}" -- GET /v1/me
   expect_in out '"timezone":"Europe/Berlin"' "${t%%-*} reads the rules' zone"
+  expect_in out "$core_times" "${t%%-*} reads the rules' time attributes"
 done
+TOKEN=supervisor-token-012345 expect_call 200 "the ruleset in force" -- GET /v1/admin/rules
+expect_in out "$core_times" "the same time attributes as GET /v1/me"
 sed -e 's/ruleset enterprise version "2026.11"/ruleset enterprise version "2026.11-ny"/' \
-    -e 's|^timezone "Europe/Berlin"|timezone "America/New_York"|' examples/enterprise.iwd >"$TMP/enterprise-ny.iwd"
+    -e 's|^timezone "Europe/Berlin"|timezone "America/New_York"|' \
+    -e 's|^  product: string?|&\n  follow_up: time?|' examples/enterprise.iwd >"$TMP/enterprise-ny.iwd"
 TOKEN=admin-token-0123456789a expect_call 200 "a hot reload to rules in New York's zone" -- PUT /v1/admin/rules "$(cat "$TMP/enterprise-ny.iwd")"
+new_times='"time_attributes":["captured_at","due_at","activate_at","expire_at","follow_up"]'
 TOKEN=agent-token-ada-0123456 expect_call 200 "who is ada, after the reload" -- GET /v1/me
 expect_in out '"timezone":"America/New_York"' "ada reads the new rules' zone"
+expect_in out "$new_times" "and their time attributes, follow_up among them"
 TOKEN=supervisor-token-012345 expect_call 200 "the ruleset in force" -- GET /v1/admin/rules
 expect_in out '"timezone":"America/New_York"' "the same zone as GET /v1/admin/rules"
+expect_in out "$new_times" "the same time attributes as GET /v1/admin/rules"
 TOKEN=admin-token-0123456789a expect_call 405 "a known path with another method" -- DELETE /v1/items/S1
 expect_in out '"code":"method_not_allowed"' "named"
 expect_in out '/v1/items/S1 takes GET, HEAD, PATCH, not DELETE' "with the methods it takes"

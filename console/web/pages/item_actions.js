@@ -5,7 +5,7 @@
 import {api, send} from '../api.js';
 import {actionButton, confirmAction, field} from '../actions.js';
 import {h, replace} from '../dom.js';
-import {count, stateName, viewerZone} from '../format.js';
+import {count, stateName, timeZone, wallClock, zoneNote} from '../format.js';
 
 // The open states (runtime/events.h): an item that ended takes no action.
 const OPEN = ['deferred', 'queued', 'offered', 'assigned', 'done_pending', 'parked', 'held'];
@@ -99,13 +99,17 @@ async function priority(it, path, done) {
   const until = h('select', {id: 'priority-until', name: 'until'},
     h('option', {value: ''}, 'until it is cleared'), h('option', {value: 'handled'}, 'until an agent next accepts it'),
     h('option', {value: 'instant'}, 'until a date and time'));
+  // The end is a date and time on the clock of the zone every time of the console is in (the
+  // rules' zone, format.js), named in the label, whatever the viewer's own zone.
+  const zone = timeZone();
   const at = h('input', {id: 'priority-at', name: 'at', type: 'datetime-local', disabled: true});
   until.addEventListener('change', () => { at.disabled = until.value !== 'instant'; });
   const r = await confirmAction({
     title: `Override the priority of ${it.id}`,
     text: `Its priority is ${count(it.priority)} now. The override holds until it ends as chosen below or is cleared; ` +
       'explain and the history show it.',
-    fields: [field('Override', kind), field('Value', value), field('Holds', until), field('Until', at, `in your own time zone, ${viewerZone()}`)],
+    fields: [field('Override', kind), field('Value', value), field('Holds', until), field('Until', at,
+      zoneNote() === `rules' zone ${zone}` ? `in ${zone}, the rules' zone` : `in ${zone} (${zoneNote()})`)],
     confirm: 'Override the priority',
     run: () => {
       const n = Number(value.value);
@@ -113,9 +117,9 @@ async function priority(it, path, done) {
       const body = {[kind.value]: n};
       if (until.value === 'handled') body.until = 'handled';
       if (until.value === 'instant') {
-        const when = new Date(at.value);
-        if (!at.value || Number.isNaN(when.getTime())) throw new Error('Give the date and time the override ends.');
-        body.until = when.toISOString();
+        const when = wallClock(at.value, zone);
+        if (!at.value || Number.isNaN(when)) throw new Error('Give the date and time the override ends.');
+        body.until = new Date(when).toISOString();
       }
       return send(`${path}/priority`, body);
     },

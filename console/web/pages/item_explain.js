@@ -2,7 +2,7 @@
 // docs/explain.md) laid out for people: why its process, how its due time was computed, its
 // priority piece by piece (and the supervisor's override), the target stages and the agents.
 import {h} from '../dom.js';
-import {count, zoned} from '../format.js';
+import {count, timeZone, zoned} from '../format.js';
 
 const where = (loc) => (loc ? h('span', {class: 'muted mono'}, ` ${loc}`) : null);
 const yes = (b, t, f) => h('span', {class: b ? 'ok' : 'muted'}, b ? t : f);
@@ -17,14 +17,14 @@ function processPart(c) {
     c.by_default ? ' (the default process: no other took the item)' : ''), h('ol', {class: 'steps'}, steps)];
 }
 
-function duePart(d) {
-  const due = h('strong', {id: 'explain-due', dataset: {due: d.due || ''}}, d.due ? zoned(d.due) : 'none');
+function duePart(d, zone) {
+  const due = h('strong', {id: 'explain-due', dataset: {due: d.due || ''}}, d.due ? zoned(d.due, zone) : 'none');
   if (d.source === 'due_at') return [h('p', {}, 'Due ', due, ': the item\'s own due_at, which wins over the SLA.')];
   if (d.source === 'none') return [h('p', {}, 'Due ', due, ': the process has no SLA and the item no due_at.')];
   const sla = h('code', {}, d.sla.text);
   const out = [h('p', {}, 'Due ', due, ' — SLA ', sla, d.sla.text !== d.sla.value ? ` = ${d.sla.value}` : '',
     d.calendar ? ` of open time in calendar ${d.calendar} (${d.zone})` : '',
-    d.start ? ` from ${d.start_from} ${zoned(d.start)}` : ': absent, no due instant',
+    d.start ? ` from ${d.start_from} ${zoned(d.start, zone)}` : ': absent, no due instant',
     d.sla_inherited ? ' (the department\'s clause)' : '', where(d.sla.location))];
   if (d.days.length)
     out.push(h('details', {}, h('summary', {}, `The ${d.days.length} local days counted`),
@@ -33,12 +33,12 @@ function duePart(d) {
   return out;
 }
 
-function priorityPart(p) {
+function priorityPart(p, zone) {
   const rows = [];
   const row = (what, amount, loc) => rows.push(h('tr', {}, h('th', {scope: 'row'}, what, where(loc)), h('td', {class: 'num'}, amount)));
   const signed = (n) => (n >= 0 ? '+' : '') + count(n);
   if (!p.scheme) row('no priority scheme: every item ranks alike', '0');
-  if (p.overdue && p.overdue.in_force) row(`overdue since ${zoned(p.overdue.due)}: ${p.overdue.rule.text}`, p.overdue.rule.value);
+  if (p.overdue && p.overdue.in_force) row(`overdue since ${zoned(p.overdue.due, zone)}: ${p.overdue.rule.text}`, p.overdue.rule.value);
   else {
     if (p.start) row(`start ${p.start.text}`, p.start.value, p.start.location);
     for (const e of p.every) row(e.started ? `${e.text}: ${e.steps} × ${count(e.add)}` : `${e.text}: not started`, signed(e.amount), e.location);
@@ -51,11 +51,11 @@ function priorityPart(p) {
   const o = p.override;
   if (o) {
     row('the rules\' priority', count(o.rules_value));
-    const what = `${o.kind === 'fixed' ? 'fixed ' + count(o.value) : 'boost ' + signed(o.value)}${o.until ? ' until ' + zoned(o.until) : ''}${o.until_handled ? ' until an agent accepts it' : ''}`;
+    const what = `${o.kind === 'fixed' ? 'fixed ' + count(o.value) : 'boost ' + signed(o.value)}${o.until ? ' until ' + zoned(o.until, zone) : ''}${o.until_handled ? ' until an agent accepts it' : ''}`;
     row(h('span', {id: 'explain-override'}, `supervisor's override: ${what}${o.in_force ? '' : ' (over)'}`), o.in_force ? count(p.value) : '–');
   }
   rows.push(h('tr', {class: 'total'}, h('th', {scope: 'row'}, `priority at age ${p.age}`), h('td', {class: 'num', id: 'explain-priority'}, count(p.value))));
-  const next = p.next_change ? `Next change at age ${p.next_change.age} (${zoned(p.next_change.at)}): ${count(p.next_change.value)}${p.next_change.exact ? '' : ' (approximately)'}.`
+  const next = p.next_change ? `Next change at age ${p.next_change.age} (${zoned(p.next_change.at, zone)}): ${count(p.next_change.value)}${p.next_change.exact ? '' : ' (approximately)'}.`
     : 'It never changes again by time.';
   return [h('p', {}, p.scheme ? ['Scheme ', h('strong', {}, p.scheme), where(p.location)] : null),
     h('div', {class: 'table-wrap'}, h('table', {class: 'grid terms', id: 'explain-terms'}, h('tbody', {}, rows))), h('p', {class: 'muted'}, next)];
@@ -77,11 +77,12 @@ function targetsPart(t, agents, leftOut) {
     h('h4', {}, 'Agents logged in'), people, leftOut ? h('p', {class: 'muted'}, `${count(leftOut)} more agents logged in are not shown.`) : null];
 }
 
-export function explanation(x, leftOut) {
+// Its times on `zone`'s clock (the item page's), named.
+export function explanation(x, leftOut, zone = timeZone()) {
   const part = (title, id, ...content) => h('section', {class: 'explain-part', id}, h('h3', {}, title), ...content);
   return h('div', {class: 'explain', id: 'explanation'},
     part('Process', 'explain-classification', ...processPart(x.classification)),
-    x.due ? part('Due time', 'explain-due-part', ...duePart(x.due)) : null,
-    x.priority ? part(`Priority at age ${x.priority.age}`, 'explain-priority-part', ...priorityPart(x.priority)) : null,
+    x.due ? part('Due time', 'explain-due-part', ...duePart(x.due, zone)) : null,
+    x.priority ? part(`Priority at age ${x.priority.age}`, 'explain-priority-part', ...priorityPart(x.priority, zone)) : null,
     x.classification.result === 'process' ? part('Targets and agents', 'explain-targets', ...targetsPart(x.targets, x.agents, leftOut)) : null);
 }

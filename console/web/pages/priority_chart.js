@@ -27,8 +27,7 @@ function mark(u, x, color, label) {
   ctx.restore();
 }
 
-export function priorityChart(curve, view, {override}) {
-  const zone = timeZone();
+export function priorityChart(curve, view, {override, zone = timeZone()}) {
   const points = curve.points;
   const x = points.map((p) => Date.parse(p.at) / 1000);
   const value = points.map((p) => p.value);
@@ -38,8 +37,8 @@ export function priorityChart(curve, view, {override}) {
   const what = override ? `The priority with the supervisor's override (${override}) from now on, and the rules' own` : 'The priority the rules give';
   const box = h('figure', {class: 'chart', id: 'priority-chart', dataset: {points: String(points.length)},
     'aria-label': `${what}, from capture${curve.due ? ' to the due instant' : ''}`},
-    h('figcaption', {class: 'muted'}, `${what}, from ${instant(curve.start)} to ${instant(points[points.length - 1].at)}`,
-      curve.due ? ` · due ${instant(curve.due)}` : ' · no due time', ` · now is age ${duration(curve.age_ms)} · times in ${zone}`));
+    h('figcaption', {class: 'muted'}, `${what}, from ${instant(curve.start, zone)} to ${instant(points[points.length - 1].at, zone)}`,
+      curve.due ? ` · due ${instant(curve.due, zone)}` : ' · no due time', ` · now is age ${duration(curve.age_ms)} · times in ${zone}`));
   const width = Math.max(300, Math.min((view.clientWidth || 1200) - 2, 1352));
   const series = [{}, {label: 'Priority', stroke: INK, width: 2, value: (_u, v) => (v === null ? '–' : count(v))}];
   const data = [x, value];
@@ -60,7 +59,7 @@ export function priorityChart(curve, view, {override}) {
       h('thead', {}, h('tr', {}, h('th', {scope: 'col'}, `At (${zone})`), h('th', {scope: 'col', class: 'num'}, 'Age'),
         h('th', {scope: 'col', class: 'num'}, 'Priority'), h('th', {scope: 'col', class: 'num'}, "Rules' priority"))),
       h('tbody', {}, points.map((p) => h('tr', {dataset: {at: p.at}},
-        h('td', {}, instant(p.at)), h('td', {class: 'num'}, duration(p.age_ms)),
+        h('td', {}, instant(p.at, zone)), h('td', {class: 'num'}, duration(p.age_ms)),
         h('td', {class: 'num', dataset: {field: 'value'}}, count(p.value)),
         h('td', {class: 'num', dataset: {field: 'rules_value'}}, count(p.rules_value))))))));
   return [box, table];

@@ -92,6 +92,9 @@ TEST_F(RulesRoutes, TheRulesInForceAreNamedWithVersionKeyAndLoadTime) {
   EXPECT_EQ(rules["version"], "2026.11");
   EXPECT_EQ(rules["key"].get<std::string>().rfind("fnv1a64:", 0), 0u) << rules["key"];
   EXPECT_EQ(rules["timezone"], "Europe/Berlin");
+  // The attributes typed `time` (the core ones: enterprise.iwd declares none of its own): the
+  // console shows these as instants, every other value as written.
+  EXPECT_EQ(rules["time_attributes"], json::parse(R"(["captured_at", "due_at", "activate_at", "expire_at"])"));
   EXPECT_TRUE(stdlib::parse_instant(rules["loaded_at"].get<std::string>()).ok()) << rules["loaded_at"];
 }
 

@@ -233,7 +233,8 @@ TEST_F(OpenService, MeWithoutAuthentication) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.json(), json::parse(R"({"name": null, "role": "admin", "authenticated": false,
                                       "can_read": true, "can_act": true, "can_admin": true,
-                                      "timezone": "Europe/Berlin"})"));
+                                      "timezone": "Europe/Berlin",
+                                      "time_attributes": ["captured_at", "due_at", "activate_at", "expire_at"]})"));
 }
 
 }  // namespace
