@@ -1,8 +1,14 @@
 // LLVM IR for the next priority change of a scheme (issue 19), the runtime's question for
 // every item whose priority changes with age:
 //
-//   i8 iwd_next<k>(const JitArgs*, i64* age)   1: the priority changes at *age; 2: never;
-//                                               0: not answered here, ask the walk
+//   i8 iwd_next<k>(const JitArgs*, i64* age, i64 open, i8* calendar)
+//       1: the priority changes at *age; 2: never; 0: not answered here, ask the walk
+//
+// `open` is the open time of the item's SLA clock (from its start to its due instant, in the
+// SLA's calendar) when the caller knows it without asking the calendar, else kNone (see
+// share_in_the_calendar); `calendar` the scheme's `age in` calendar (a stdlib::BusinessCalendar)
+// when the caller has it at hand (the table's entry looks it up at load), else null: then
+// iwd_jit_calendar resolves it.
 //
 // It is Interpreter::next_priority_change (interp_change.cpp) operation for operation: the
 // same candidates in the same floating point, the same saturation test on the unclamped value,
@@ -244,10 +250,16 @@ void share_the_clock(llvm::Function* fn) {
 // the SLA (a `due_at`, an SLA in business days) the branch goes the other way, to the same
 // answer computed apart; elsewhere (another calendar, a share of 1 or more, a clock near the
 // ends of the counted years or past add_business's search) the interpreter's share_age as
-// before. The calls become calls of iwd_next<k>_share, a private function declared as reading
-// no memory as the helper it wraps, so that they stay one call (the early CSE after SROA,
-// share_the_clock). The same answers whatever the path: the differential tests hold them to
-// the walk's (NextChangeCalendar.TheShareOfTheSlaIsTheWalksWhateverTheDueInstant).
+// before. When the caller tells the clock's open time (iwd_next<k>'s third argument, not
+// kNone: the table's entry knows it is the SLA when the item's due instant is the SLA counted
+// from the start, rules_table.cpp), the share is `round(share * open)` at once, with no call
+// at all (issue 19: the confirmation was the memo's hash and compares with one start, the
+// memo's miss and a calendar lookup with their own starts). The calls become calls of
+// iwd_next<k>_share, a private function declared as reading no memory as the helper it wraps,
+// so that they stay one call (the early CSE after SROA, share_the_clock). The same answers
+// whatever the path: the differential tests hold them to the walk's
+// (NextChangeCalendar.TheShareOfTheSlaIsTheWalksWhateverTheDueInstant,
+// .AToldOpenTimeIsTheClocksWhateverTheDueInstant).
 void share_in_the_calendar(llvm::Function* fn, llvm::Value* cal, std::int32_t calendar) {
   const std::vector<llvm::CallBase*> shares = share_calls(fn);
   if (shares.empty()) return;
@@ -267,6 +279,7 @@ void share_in_the_calendar(llvm::Function* fn, llvm::Value* cal, std::int32_t ca
   std::vector<llvm::Type*> params(type->param_begin(), type->param_end());
   params.push_back(cal->getType());
   params.push_back(i64);
+  params.push_back(i64);
   auto* share = llvm::Function::Create(llvm::FunctionType::get(type->getReturnType(), params, false),
                                        llvm::Function::InternalLinkage, fn->getName() + "_share", m);
   share->setDoesNotAccessMemory();
@@ -274,6 +287,7 @@ void share_in_the_calendar(llvm::Function* fn, llvm::Value* cal, std::int32_t ca
   share->setWillReturn();
   share->addFnAttr(llvm::Attribute::NoInline);
   auto* entry = llvm::BasicBlock::Create(ctx, "entry", share);
+  auto* told = llvm::BasicBlock::Create(ctx, "share_of_the_told_open_time", share);
   auto* guessed = llvm::BasicBlock::Create(ctx, "share_of_the_sla", share);
   auto* confirmed = llvm::BasicBlock::Create(ctx, "confirmed", share);
   auto* counted = llvm::BasicBlock::Create(ctx, "share_of_the_open_time", share);
@@ -284,6 +298,7 @@ void share_in_the_calendar(llvm::Function* fn, llvm::Value* cal, std::int32_t ca
   llvm::Value* window = share->getArg(2);
   llvm::Value* portion = share->getArg(5);
   llvm::Value* its_sla = share->getArg(7);
+  llvm::Value* told_open = share->getArg(8);  // the clock's open time from the caller; kNone: not told
   std::vector<llvm::Value*> operands;  // the helper's
   for (unsigned k = 0; k < type->getNumParams(); ++k) operands.push_back(share->getArg(k));
   // share_is_part_of_open_time, the SLA's calendar being the age's (and so a calendar).
@@ -299,7 +314,13 @@ void share_in_the_calendar(llvm::Function* fn, llvm::Value* cal, std::int32_t ca
   };
   llvm::Value* part_of_open_time = conditions[0];
   for (llvm::Value* c : llvm::ArrayRef<llvm::Value*>(conditions).drop_front()) part_of_open_time = b.CreateAnd(part_of_open_time, c);
-  b.CreateCondBr(part_of_open_time, guessed, plain);
+  auto* choose = llvm::BasicBlock::Create(ctx, "told_or_guessed", share);
+  b.CreateCondBr(part_of_open_time, choose, plain);
+  b.SetInsertPoint(choose);
+  b.CreateCondBr(b.CreateICmpNE(told_open, ci(TimeInputs::kNone)), told, guessed);
+  // round(share * open) with the open time told: no call.
+  b.SetInsertPoint(told);
+  b.CreateRet(elapsed_share(b, m, portion, told_open));
   // round(share * sla) at once, confirmed by the interpreter's answer in a branch.
   b.SetInsertPoint(guessed);
   auto* guess = elapsed_share(b, m, portion, its_sla);  // in range: open <= window when it is the SLA
@@ -327,6 +348,7 @@ void share_in_the_calendar(llvm::Function* fn, llvm::Value* cal, std::int32_t ca
     std::vector<llvm::Value*> args(call->arg_begin(), call->arg_end());
     args.push_back(cal);
     args.push_back(sla);
+    args.push_back(fn->getArg(2));
     auto* replacement = llvm::CallInst::Create(share, args, "", call);
     call->replaceAllUsesWith(replacement);
     call->eraseFromParent();
@@ -347,7 +369,7 @@ bool SchemeCodegen::next_change_compiles(const Program& p, std::size_t k) {
 }
 
 void SchemeCodegen::next_change(std::size_t k) {
-  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i8(), {ptr(), i64()->getPointerTo()}, false),
+  auto* fn = llvm::Function::Create(llvm::FunctionType::get(i8(), {ptr(), i64()->getPointerTo(), i64(), ptr()}, false),
                                     llvm::Function::ExternalLinkage, fmt::format("iwd_next{}", k), m_);
   begin(fn);
   open_age_ = nullptr;
@@ -392,7 +414,24 @@ void SchemeCodegen::next_change(std::size_t k) {
   // here. Each call is a lookup in the calendar's open-time table (about 10 ns with the call):
   // the item's open age now and the share of its SLA clock (`75% of sla`) are asked once, and
   // a candidate's open age is known without asking when it is a step's (issue 19).
-  llvm::Value* cal = calendar >= 0 ? resolve_calendar(args, calendar) : nullptr;
+  // The caller's (the fourth argument), else resolved by iwd_jit_calendar (a branch: no call
+  // when given).
+  llvm::Value* cal = nullptr;
+  if (calendar >= 0) {
+    auto* given = fn->getArg(3);
+    auto* from = b_.GetInsertBlock();
+    auto* resolve = llvm::BasicBlock::Create(ctx_, "resolve_calendar", fn);
+    auto* resolved = llvm::BasicBlock::Create(ctx_, "calendar_resolved", fn);
+    b_.CreateCondBr(b_.CreateIsNotNull(given), resolved, resolve);
+    b_.SetInsertPoint(resolve);
+    auto* asked = resolve_calendar(args, calendar);
+    b_.CreateBr(resolved);
+    b_.SetInsertPoint(resolved);
+    auto* phi = b_.CreatePHI(ptr(), 2);
+    phi->addIncoming(given, from);
+    phi->addIncoming(asked, resolve);
+    cal = phi;
+  }
   auto scheme_age = [&](llvm::Value* wall) -> llvm::Value* {
     if (calendar < 0) return wall;
     return open_time(cal, start, b_.CreateAdd(start, wall));

@@ -47,8 +47,15 @@ using JitClassify = std::int32_t (*)(const JitArgs* args, std::int32_t* detail);
 using JitPriority = std::int64_t (*)(const JitArgs* args);
 // A scheme's next priority change, compiled (Interpreter::next_priority_change for the
 // schemes codegen_next.cpp covers): 1 with the age in *age, 2 for never, 0 when the walk
-// must answer (another kind of scheme, or more candidates than it tries).
-using JitNext = std::uint8_t (*)(const JitArgs* args, std::int64_t* age);
+// must answer (another kind of scheme, or more candidates than it tries). `sla_open` is the
+// open time of the item's SLA clock (its start to its due instant, in the SLA's calendar)
+// when the caller knows it without asking the calendar (the SLA itself, for a due instant
+// that is the SLA counted from the start: rules_table.cpp), else runtime::abi::kNone; a
+// value given must be that open time, or the answer is wrong. `calendar`: the scheme's `age
+// in` calendar (args->interp->calendar(age_calendar)) when the caller has it at hand, else
+// null (the code resolves it).
+using JitNext = std::uint8_t (*)(const JitArgs* args, std::int64_t* age, std::int64_t sla_open,
+                                 const stdlib::BusinessCalendar* calendar);
 inline constexpr std::uint8_t kNextAskTheWalk = 0, kNextAt = 1, kNextNever = 2;
 // A process's stage openings, compiled: one age per stage into `opens`, TimeInputs::kNone
 // for never (Interpreter::stage_openings).

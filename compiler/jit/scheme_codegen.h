@@ -31,7 +31,9 @@ class SchemeCodegen {
   void priority(std::size_t k, bool bounded = false, const std::string& inlined_as = {});
   // void iwd_stages<p>(const JitArgs*, i64* opens): the opening age of each stage.
   void stages(std::size_t process);
-  // i8 iwd_next<k>(const JitArgs*, i64* age): scheme k's next priority change (codegen_next.cpp).
+  // i8 iwd_next<k>(const JitArgs*, i64* age, i64 open, i8* calendar): scheme k's next priority
+  // change, `open` the SLA clock's open time when the caller knows it (else kNone), `calendar`
+  // its `age in` calendar when the caller has it (else null; codegen_next.cpp).
   void next_change(std::size_t k);
   // Whether next_change(k) answers at all, or its function only sends every item to the walk.
   static bool next_change_compiles(const Program& p, std::size_t k);

@@ -16,7 +16,9 @@ struct JitTarget {
 // The conventions of the native code besides the program (what it reads from its inputs and
 // writes for "none"). 2: an absent time is runtime::abi::kNone (no due instant, a stage that
 // never opens). Bundles from before recorded none; they are read as 1 (INT64_MAX and -1), and
-// their native code is compiled again from their program when loaded.
-inline constexpr int kJitCodeVersion = 2;
+// their native code is compiled again from their program when loaded. 3: iwd_next<k> takes
+// the SLA clock's open time and its calendar as third and fourth arguments (JitNext, issue 19);
+// version 2's takes two, and is compiled again as well.
+inline constexpr int kJitCodeVersion = 3;
 
 }  // namespace iwd::compiler

@@ -28,11 +28,17 @@ struct LoadedRules::Strings {
   std::vector<std::vector<std::uint32_t>> read_slots, read_skills;
   std::vector<std::uint8_t> reads_inputs;
   // Per process, what the next change's entry needs, looked up once at load (issue 19): the
-  // generated iwd_next<k> of its scheme (null: the walk answers), and the calendar of its SLA
-  // clock (Interpreter::sla_clock_calendar), so that an item's inputs are made here.
+  // generated iwd_next<k> of its scheme (null: the walk answers), the calendar of its SLA
+  // clock (Interpreter::sla_clock_calendar), so that an item's inputs are made here, and
+  // whether an item without a `due_at` has the SLA as its clock's open time: its due instant is
+  // then the SLA counted in the SLA's calendar from the start (Interpreter::due: add_business,
+  // not business days), whose open time is the SLA itself (calendar.h's round trip; the
+  // generated code takes it only where that holds: share_in_the_calendar in codegen_next.cpp).
   struct Next {
     JitNext next = nullptr;
     std::int64_t sla_calendar = -1;
+    bool open_is_sla = false;
+    const stdlib::BusinessCalendar* age_calendar = nullptr;  // the scheme's `age in`, given to `next`
   };
   std::vector<Next> nexts;
 };
@@ -96,8 +102,12 @@ void LoadedRules::fill_table() {
     s.stage_counts.push_back(static_cast<std::uint32_t>(pp.stages.size()));
     s.source_completes.push_back(pp.source_completes ? 1 : 0);
     const std::int32_t scheme = pp.priority;
+    const bool counted = pp.sla >= 0 && pp.sla_calendar >= 0 &&
+                         p.functions[static_cast<std::size_t>(pp.sla)].tag != VTag::BusinessDays;
+    const std::int32_t age_calendar = scheme >= 0 ? p.priorities[static_cast<std::size_t>(scheme)].age_calendar : -1;
     s.nexts.push_back(Strings::Next{jit_ && scheme >= 0 ? jit_->next_change(scheme) : nullptr,
-                                    interp_->sla_clock_calendar(static_cast<std::int32_t>(s.nexts.size()))});
+                                    interp_->sla_clock_calendar(static_cast<std::int32_t>(s.nexts.size())), counted,
+                                    age_calendar >= 0 ? &interp_->calendar(age_calendar) : nullptr});
   }
   for (const auto& d : p.departments) s.department_names.push_back(d.name.c_str());
   for (const auto& k : p.skills) s.skill_names.push_back(k.c_str());
@@ -266,7 +276,11 @@ void LoadedRules::fill_table() {
     if (const JitNext next = n.next) {
       const JitArgs args = TableEntry::args(r, item, reinterpret_cast<const std::int64_t*>(&in), &env);
       std::int64_t at = 0;
-      const std::uint8_t answer = next(&args, &at);
+      // The clock's open time where it is the SLA (Strings::Next): an item without a `due_at`,
+      // its clock computed from this record (the runtime hands an item's record with the clock
+      // it classified it to, abi.h), so no calendar lookup and no share_age for `N% of sla`.
+      const std::int64_t open = n.open_is_sla && !item->present(runtime::kSlotDueAt) ? clock->sla : abi::kNone;
+      const std::uint8_t answer = next(&args, &at, open, n.age_calendar);
       if (answer != kNextAskTheWalk) {
         *out = abi::NextChange{};
         if (answer == kNextNever) out->never = 1;

@@ -60,7 +60,8 @@ inline std::size_t compare_programs(const Program& program, const JitProgram& la
       if (scheme >= 0) {
         EXPECT_EQ(lazy.priority(scheme)(&own_args), eager.priority(scheme)(&own_args)) << where << " priority " << scheme;
         std::int64_t lazy_age = 0, eager_age = 0;
-        EXPECT_EQ(lazy.next_change(scheme)(&own_args, &lazy_age), eager.next_change(scheme)(&own_args, &eager_age))
+        EXPECT_EQ(lazy.next_change(scheme)(&own_args, &lazy_age, runtime::abi::kNone, nullptr),
+                  eager.next_change(scheme)(&own_args, &eager_age, runtime::abi::kNone, nullptr))
             << where << " next change " << scheme;
         EXPECT_EQ(lazy_age, eager_age) << where << " next change " << scheme;
         compared += 2;

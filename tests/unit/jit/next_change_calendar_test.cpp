@@ -154,8 +154,11 @@ department E when n == 3 { sla 48h in sydney  priority odd  process P }
 // search; an SLA input other than the one counted; shares of 0 to 1.5; the SLA in the age's
 // calendar, in another, in elapsed time; starts around the changes of the clocks of 2026, years
 // past the calendars' tables, near the ends of the counted years. Breaking the confirmation
-// (taking the guess as the share always) fails here.
-TEST(NextChangeCalendar, TheShareOfTheSlaIsTheWalksWhateverTheDueInstant) {
+// (taking the guess as the share always) fails here. With `tell`, the compiled code is told each
+// clock's open time in the SLA's calendar (business_time from the start to the due instant, as
+// RulesV1::next_change tells the SLA where that is it): the share from it, no confirmation;
+// and it is given the calendar of its `age in`, as the table's entry gives it.
+void shares_answer_as_the_walk(bool tell) {
   const char* text = R"(ruleset t version "1"
 attributes { n: int = 0 }
 calendar office { timezone "UTC"  mon..fri 08:00-18:00 }
@@ -194,6 +197,9 @@ department Elapsed when n == 8 { sla 48h  priority s75  process P }
     std::size_t asked = 0, answered = 0, guessed = 0;
     for (std::int32_t process = 0; process < static_cast<std::int32_t>(program.processes.size()); ++process) {
       const std::int32_t sla_calendar = interp.sla_clock_calendar(process);
+      const std::int32_t age_calendar =
+          program.priorities[static_cast<std::size_t>(program.processes[static_cast<std::size_t>(process)].priority)].age_calendar;
+      const stdlib::BusinessCalendar* given = tell && age_calendar >= 0 ? &interp.calendar(age_calendar) : nullptr;
       for (const std::int64_t start : starts) {
         const std::int64_t counted = sla_calendar >= 0 ? interp.calendar(sla_calendar)
                                                              .add_business(stdlib::Instant{start}, stdlib::Duration{48 * kHour})
@@ -213,7 +219,11 @@ department Elapsed when n == 8 { sla 48h  priority s75  process P }
               in.due = due;
               in.window = due - start;
               in.overdue_by = std::max<std::int64_t>(0, in.now - due);
-              const Answers a = both(*c.jit, interp, env, process, in);
+              const std::int64_t open =
+                  tell && sla_calendar >= 0
+                      ? interp.calendar(sla_calendar).business_time(stdlib::Instant{start}, stdlib::Instant{due}).ms
+                      : runtime::abi::kNone;
+              const Answers a = both(*c.jit, interp, env, process, in, open, given);
               ++asked;
               if (due == counted && sla == 48 * kHour && sla_calendar >= 0) ++guessed;
               if (!a.answered) continue;
@@ -230,6 +240,57 @@ department Elapsed when n == 8 { sla 48h  priority s75  process P }
     }
     EXPECT_GT(answered, asked * 3 / 4);
     EXPECT_GT(guessed, asked / 12);  // the SLA counted from the start, in the SLA's calendar
+  }
+}
+
+TEST(NextChangeCalendar, TheShareOfTheSlaIsTheWalksWhateverTheDueInstant) { shares_answer_as_the_walk(false); }
+
+// The SLA clock's open time told (JitNext's third argument): every answer as the walk's, over
+// the same clocks (overnight ranges, a closed day, the changes of the clocks, due instants that
+// are not the SLA counted from the start).
+TEST(NextChangeCalendar, AToldOpenTimeIsTheClocksWhateverTheDueInstant) { shares_answer_as_the_walk(true); }
+
+// A told open time is taken as it is, without asking the interpreter or the calendar to confirm
+// it (what makes it cheap, and why RulesV1::next_change tells it only where it is the SLA): a
+// clock whose due instant is 40 open hours from the start, its SLA 48h (a `due_at`), answers as
+// the walk told its open time or not told; told 48h, it answers as the walk does for a due
+// instant 48 open hours from the start, which is another answer.
+TEST(NextChangeCalendar, AToldOpenTimeIsTakenAsItIs) {
+  const Compiled c(R"(ruleset t version "1"
+attributes { n: int = 0 }
+calendar office { timezone "Europe/Paris"  mon..fri 08:00-12:00, 13:00-18:00 }
+priority p { start 0  every 15m add 1 from 75% of sla  age in office }
+department D { sla 48h in office  priority p  process P }
+)", /*lazy=*/true);
+  ASSERT_NE(c.jit, nullptr) << c.error;
+  const Interpreter& interp = *c.interp;
+  std::mt19937_64 rng(3);
+  RandomEnv env(*c.program, rng);
+  env.randomize();
+  const stdlib::BusinessCalendar& office = interp.calendar(interp.sla_clock_calendar(0));
+  const std::int64_t start = instant("2026-03-23T10:17:00Z");  // the week before the clocks change in Paris
+  auto clock = [&](std::int64_t open, std::int64_t age) {
+    TimeInputs in = item(interp, 0, start, age);
+    in.due = office.add_business(stdlib::Instant{start}, stdlib::Duration{open}).ms_since_epoch;
+    in.window = in.due - start;
+    in.overdue_by = std::max<std::int64_t>(0, in.now - in.due);
+    return in;
+  };
+  for (const std::int64_t age : {std::int64_t{0}, 9 * kHour, 30 * kHour + 1}) {
+    SCOPED_TRACE(age);
+    const TimeInputs in = clock(40 * kHour, age);
+    ASSERT_EQ(in.sla, 48 * kHour);
+    for (const std::int64_t told : {runtime::abi::kNone, 40 * kHour}) {
+      const Answers a = both(*c.jit, interp, env, 0, in, told);
+      ASSERT_TRUE(a.answered) << told;
+      EXPECT_EQ(a.got.never, a.want.never) << told;
+      EXPECT_EQ(a.got.age, a.want.age) << told;
+    }
+    const Answers wrong = both(*c.jit, interp, env, 0, in, 48 * kHour);
+    const Answers other = both(*c.jit, interp, env, 0, clock(48 * kHour, age), runtime::abi::kNone);
+    ASSERT_TRUE(wrong.answered);
+    EXPECT_EQ(wrong.got.age, other.want.age);
+    EXPECT_NE(wrong.got.age, wrong.want.age);
   }
 }
 

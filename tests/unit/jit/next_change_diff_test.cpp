@@ -38,7 +38,7 @@ bool compiled(const JitProgram& jit, std::int32_t scheme, const RandomEnv& env, 
   const auto inputs = input_array(in);
   const JitArgs args = env.args(inputs.data(), interp);
   std::int64_t at = 0;
-  const std::uint8_t answer = jit.next_change(scheme)(&args, &at);
+  const std::uint8_t answer = jit.next_change(scheme)(&args, &at, runtime::abi::kNone, nullptr);  // the open time not told, the calendar resolved
   if (answer == kNextAskTheWalk) return false;
   *out = NextChange{};
   if (answer == kNextNever) out->never = 1;

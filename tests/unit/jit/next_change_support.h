@@ -60,17 +60,21 @@ struct Compiled {
   std::string error;
 };
 
-// The compiled answer (false: left to the walk) and the walk's, at an item's inputs.
+// The compiled answer (false: left to the walk) and the walk's, at an item's inputs; `open`:
+// the SLA clock's open time told to the compiled code (JitNext), kNone for none; `calendar`:
+// the scheme's `age in` calendar given to it, null for none (the code resolves it).
 struct Answers {
   bool answered = false;
   NextChange got, want;
 };
-inline Answers both(const JitProgram& jit, const Interpreter& interp, const RandomEnv& env, std::int32_t process, const TimeInputs& in) {
+inline Answers both(const JitProgram& jit, const Interpreter& interp, const RandomEnv& env, std::int32_t process, const TimeInputs& in,
+                    std::int64_t open = runtime::abi::kNone, const stdlib::BusinessCalendar* calendar = nullptr) {
   Answers a;
   const auto inputs = input_array(in);
   const JitArgs args = env.args(inputs.data(), interp);
   std::int64_t at = 0;
-  const std::uint8_t answer = jit.next_change(interp.program().processes[static_cast<std::size_t>(process)].priority)(&args, &at);
+  const std::uint8_t answer =
+      jit.next_change(interp.program().processes[static_cast<std::size_t>(process)].priority)(&args, &at, open, calendar);
   a.want = interp.next_priority_change(process, env, in);
   if (answer == kNextAskTheWalk) return a;
   a.answered = true;

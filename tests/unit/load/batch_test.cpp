@@ -4,7 +4,10 @@
 #include <fmt/format.h>
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <filesystem>
+#include <fstream>
+#include <random>
 #include <sstream>
 
 #include "compiler/diag/render.h"
@@ -160,6 +163,77 @@ TEST(Batch, TheGeneratedNextChangeAnswersAsTheWalk) {
     }
   }
   EXPECT_GT(compared, 1000);
+}
+
+// RulesV1::next_change tells the generated next change the SLA clock's open time (the SLA)
+// only for an item whose due instant is the SLA counted in the SLA's calendar from its start:
+// no `due_at`, an SLA in hours, not business days (codegen_next.cpp takes the share `N% of sla`
+// from it without asking the calendar). Items with a `due_at` (whose open time is another), an
+// `activate_at`, an SLA in business days, in another calendar than the age's or in elapsed
+// time, in the weeks of the clocks' changes and around a closed day: every answer as the
+// interpreter's table, at ages along the changes. Telling the SLA for the `due_at` items or for
+// business days fails here.
+TEST(Batch, TheSlaClocksOpenTimeIsToldWhereItIsTheSla) {
+  const std::string path = ::testing::TempDir() + "told_open_time.iwd";
+  std::ofstream(path) << R"(ruleset told version "1"
+attributes { n: int = 0 }
+calendar office { timezone "Europe/Paris"  mon..fri 08:00-12:00, 13:00-18:00  sat 09:00-11:00  closed 2026-04-06 }
+calendar ny { timezone "America/New_York"  mon..fri 09:00-17:30 }
+priority s { start 100  every 1h add 20  every 15m add 25 from 75% of sla  overdue 2000  age in office }
+priority h { start 0  every 30m add 1 from 40% of sla  age in office }
+department Counted when n == 0 { sla 48h in office  priority s  process P }
+department Days when n == 1 { sla 3bd in office  priority s  process P }
+department Other when n == 2 { sla 30h in ny  priority s  process P }
+department Elapsed when n == 3 { sla 48h  priority s  process P }
+department Short when n == 4 { sla 20h in office  priority h  process P }
+)";
+  runtime::StringPool pool;
+  auto [jit, interp] = load_both(path, pool);
+  ASSERT_TRUE(jit);
+  const abi::RulesV1& tj = jit->table();
+  const abi::RulesV1& ti = interp->table();
+  std::mt19937_64 rng(7);
+  int compared = 0, with_due_at = 0;
+  for (const char* week : {"2026-03-26T07:10:00Z", "2026-04-02T15:40:00Z", "2026-10-22T11:05:00Z", "2026-01-09T16:59:00Z"}) {
+    const std::int64_t base = stdlib::parse_instant(week).value.instant.ms_since_epoch;
+    for (int n = 0; n < 5; ++n) {
+      for (int variant = 0; variant < 5; ++variant) {
+        const std::int64_t captured = base + static_cast<std::int64_t>(rng() % (3 * 24 * 60)) * 60'000 + static_cast<std::int64_t>(rng() % 1000);
+        std::string text = fmt::format(R"({{"id": "I{}", "n": {}, "captured_at": "{}")", compared, n,
+                                       stdlib::format_instant(stdlib::Instant{captured}));
+        // 0: the SLA counted from the start; 1-3: a `due_at` 30h, 3h, 100h later; 4: activated 2h later.
+        const std::int64_t due_after[] = {0, 30 * 3'600'000, 3 * 3'600'000, 100 * 3'600'000, 0};
+        if (due_after[variant] > 0)
+          text += fmt::format(R"(, "due_at": "{}")", stdlib::format_instant(stdlib::Instant{captured + due_after[variant]}));
+        if (variant == 4) text += fmt::format(R"(, "activate_at": "{}")", stdlib::format_instant(stdlib::Instant{captured + 7'200'000}));
+        text += "}";
+        auto decoded = runtime::decode_item(jit->schema(), pool, text, runtime::DecodeOptions{});
+        ASSERT_TRUE(decoded.ok()) << decoded.error << " " << text;
+        const runtime::ItemRecord& item = decoded.value;
+        std::int32_t detail = 0;
+        const std::int32_t process = ti.classify(ti.ctx, &item, captured, &detail);
+        ASSERT_GE(process, 0) << text;
+        abi::ItemClock clock;
+        tj.clock(tj.ctx, process, &item, captured, &clock);
+        with_due_at += due_after[variant] > 0;
+        std::vector<std::int64_t> ages = {0, 5 * 3'600'000 + 1, 29 * 3'600'000, 61 * 3'600'000};
+        for (std::size_t k = 0; k < ages.size(); ++k) {
+          abi::NextChange a, b;
+          tj.next_change(tj.ctx, process, &item, &clock, ages[k], &a);
+          ti.next_change(ti.ctx, process, &item, &clock, ages[k], &b);
+          const std::string what = fmt::format("{} at age {}", text, ages[k]);
+          ASSERT_EQ(a.never, b.never) << what;
+          ASSERT_EQ(a.exact, b.exact) << what;
+          ASSERT_EQ(a.age, b.age) << what;
+          ++compared;
+          if (!b.never && b.exact && ages.size() < 16) ages.insert(ages.end(), {b.age, b.age - 1, b.age + 1});
+        }
+      }
+    }
+  }
+  std::remove(path.c_str());
+  EXPECT_GT(compared, 1000);
+  EXPECT_EQ(with_due_at, 4 * 5 * 3);
 }
 
 // The clock is generated code for processes whose SLA runs in elapsed time, the interpreter's
