@@ -32,26 +32,11 @@ namespace {
 // rather than texts: a create's row about 60 bytes rather than 100, so fewer pages written
 // per commit (bench/RESULTS.md, issue 15). `history` is a view of them with the names joined
 // back (the same columns as before); a file of version 1 to 5 is brought to 6.
-// Version 8 (SQLite): no history_item_recent. The records after history_meta's `items_merged`
-// are their own recent entries (history_rows is keyed by seq): every kMergeEvery of them with an
-// item, their (item, seq) go into history_items sorted and `items_merged` moves to the last
-// record. A record costs one b-tree insert less than in version 5 to 6, whose recent entries
-// were written once there and once more at the merge (bench/RESULTS.md, issue 15); a file of
-// version 1 to 6 is brought to 8. (Version 7 was a development build's, reverted the day it was
-// written: refused, see below.)
-constexpr std::int64_t kSchemaVersion = 8;
-constexpr std::int64_t kWithdrawnVersion = 7;
+constexpr std::int64_t kSchemaVersion = 6;
 constexpr std::int64_t kPgSchemaVersion = 4;
-// The records of an item after `items_merged` that bring about a merge into history_items: a
-// timeline's read scans at most this many records after it, and a transaction's more.
+// history_item_recent's entries moved into history_items once there are this many: a
+// timeline's read scans at most this many and a transaction's more.
 constexpr std::int64_t kMergeEvery = 1024;
-// The last record whose entry is in history_items (or which has no item), version 8.
-// (0 when a file lost the row: every record is then scanned as recent, and the next merge
-// writes it again.)
-constexpr const char* kItemsMerged = "coalesce((SELECT value FROM history_meta WHERE name = 'items_merged'), 0)";
-// `items_merged` set to ?1.
-constexpr const char* kSetItemsMerged =
-    "INSERT INTO history_meta (name, value) VALUES ('items_merged', ?1) ON CONFLICT (name) DO UPDATE SET value = ?1";
 constexpr const char* kSchema[] = {
     "CREATE TABLE IF NOT EXISTS history_rows (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind INTEGER NOT NULL, "
     "item TEXT NOT NULL, reason INTEGER NOT NULL, from_state INTEGER NOT NULL, to_state INTEGER NOT NULL, "
@@ -75,14 +60,14 @@ constexpr const char* kSchema[] = {
     // A record deleted through the view (by hand: purge() deletes from history_rows).
     "CREATE TRIGGER IF NOT EXISTS history_delete INSTEAD OF DELETE ON history BEGIN "
     "DELETE FROM history_rows WHERE seq = OLD.seq; END",
-    // An item's records (agent events have no item): those after `items_merged` (history_meta)
-    // found by a scan of history_rows from there (at most kMergeEvery and a transaction's);
-    // every kMergeEvery of them with an item, their entries moved into history_items sorted, a
-    // few leaves written once for all of them (where entries in an index by item went to one to
-    // three of its leaves and their rebalancing at every commit). The merge is in the records'
-    // transaction: an item's timeline is always whole, and a damaged page of records is read
-    // (and answers the damage) rather than left out. The reports scan by seq and need no other
-    // index.
+    // An item's records (agent events have no item): the entries of a transaction appended to
+    // history_item_recent with its records (one page or two written per commit, where entries
+    // in an index by item went to one to three of its leaves and their rebalancing); every
+    // kMergeEvery of them moved into history_items sorted, a few leaves written once for all
+    // of them. Both written in the records' transaction: an item's timeline is always whole,
+    // and a damaged page of records is read (and answers the damage) rather than left out.
+    // The reports scan by seq and need no other index.
+    "CREATE TABLE IF NOT EXISTS history_item_recent (seq INTEGER PRIMARY KEY, item TEXT NOT NULL)",
     "CREATE TABLE IF NOT EXISTS history_items (item TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (item, seq)) "
     "WITHOUT ROWID",
     "CREATE TABLE IF NOT EXISTS history_dimensions (id INTEGER PRIMARY KEY, dimensions TEXT NOT NULL UNIQUE)",
@@ -91,7 +76,6 @@ constexpr const char* kSchema[] = {
     "COALESCE(d.dimensions, '') AS dimensions, h.outcome, h.detail, h.actor "
     "FROM history h LEFT JOIN history_dimensions d ON d.id = h.dimension_set",
     "CREATE TABLE IF NOT EXISTS history_meta (name TEXT PRIMARY KEY, value INTEGER NOT NULL)",
-    "INSERT OR IGNORE INTO history_meta (name, value) VALUES ('items_merged', 0)",
     "CREATE TABLE IF NOT EXISTS history_marks (snapshot INTEGER PRIMARY KEY, last_seq INTEGER NOT NULL)",
 };
 
@@ -194,7 +178,8 @@ const std::string* Names::name_of(std::int64_t id, std::string* error) {
 
 Store::Store()
     : insert_(fmt::format("INSERT INTO history ({})", kColumns), 19),
-      insert_coded_(fmt::format("INSERT INTO history_rows ({})", kColumns), 19) {}
+      insert_coded_(fmt::format("INSERT INTO history_rows ({})", kColumns), 19),
+      insert_items_("INSERT OR REPLACE INTO history_item_recent (seq, item)", 2) {}
 
 std::unique_ptr<Store> Store::attached(sqlstore::Database* db, std::unique_ptr<sqlstore::Database> owned,
                                        const std::string& where) {
@@ -271,23 +256,10 @@ bool Store::reader_version(std::string* error) {
                          *version, kSchemaVersion);
     return false;
   }
-  if (!known_version(*version, error)) return false;
   version_ = *version;
   item_tables_ = sql_->dialect() == sqlstore::Dialect::SQLite && version_ >= 5;
-  recent_table_ = item_tables_ && version_ <= 6;
   coded_ = sql_->dialect() == sqlstore::Dialect::SQLite && version_ >= 6;
   return true;
-}
-
-// Version 7 (SQLite) was written only by development builds of 2026-12-07 (a commit's records
-// as one row of history_pending, filled into the tables later), reverted the same day: its
-// pending records would be lost by reading it as another version.
-bool Store::known_version(std::int64_t version, std::string* error) {
-  if (version != kWithdrawnVersion || sql_->dialect() != sqlstore::Dialect::SQLite) return true;
-  *error = fmt::format("'{}' holds an event history of schema version {}, which only a development build of iwd "
-                       "(2026-12-07) wrote and no release reads: its records may wait in history_pending",
-                       where_, version);
-  return false;
 }
 
 // SQLite: from the tables the file has (history_meta came with version 2). PostgreSQL: the
@@ -336,8 +308,9 @@ Store::~Store() {
   }
   insert_.clear();
   insert_coded_.clear();
+  insert_items_.clear();
   merge_.reset();
-  mark_merged_.reset();
+  clear_recent_.reset();
   dimensions_.detach();
   names_.detach();
   aggregates_.detach();
@@ -352,7 +325,6 @@ bool Store::init_schema(std::string* error) {
                          where_, *version, kSchemaVersion);
     return false;
   }
-  if (!known_version(*version, error)) return false;
   // One transaction (docs/reporting.md, "Schema versions"): the tables, a version-1 history's
   // rows moved into version 2's, and the aggregates of the records held, or nothing of it.
   const bool own = !sql_->in_transaction();
@@ -437,20 +409,11 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
       if (!exec(sql, error)) return false;
   version_ = kSchemaVersion;
   item_tables_ = true;
-  recent_table_ = false;
   coded_ = true;
   for (const char* sql : kSchema)
     if (!exec(sql, error)) return false;
   for (const char* sql : Aggregates::kSchema)
     if (!exec(sql, error)) return false;
-  // Version 5 and 6's recent entries into history_items: every record held has its entry there
-  // (`items_merged` is set below).
-  if ((from_version == 5 || from_version == 6) &&
-      !(exec("INSERT OR IGNORE INTO history_items (item, seq) SELECT item, seq FROM history_item_recent "
-             "ORDER BY item, seq",
-             error) &&
-        exec("DROP TABLE history_item_recent", error)))
-    return false;
   // Version 2 to 4's index of items into version 5's table (version 1's rows are copied below,
   // their entries with them).
   if (from_version >= 2 && from_version <= 4 &&
@@ -481,14 +444,6 @@ bool Store::upgrade(std::int64_t from_version, std::string* error) {
         id("process"), id("outcome"), id("actor"));
     if (!exec(copy.c_str(), error) || !exec("DROP TABLE history_v5", error)) return false;
   }
-  // Version 2 to 6's records all have their entries in history_items now (version 1's get
-  // theirs as they are copied below, merged as a writer's).
-  if (from_version >= 2 && from_version <= 6 &&
-      !exec("INSERT INTO history_meta (name, value) VALUES ('items_merged', (SELECT coalesce(max(seq), 0) FROM "
-            "history_rows)) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-            error))
-    return false;
-  recent_.reset();
   if (from_version == 1) {
     version_ = 1;  // decode() reads the JSON of version 1's rows
     const std::string sql = fmt::format("SELECT {} FROM history_v1 ORDER BY seq", kColumnsVersion1);
@@ -683,55 +638,43 @@ bool Store::insert_rows(std::string* error) {
   return indexed;
 }
 
-// rows_'s records with an item are recent entries (after `items_merged`); once there are
-// kMergeEvery of them, their entries move into history_items sorted by item (a few leaves of
-// it at once) and `items_merged` to the last record, in the rows' transaction.
+// The item entries of rows_ appended to history_item_recent, and all of that table's moved into
+// history_items once it holds kMergeEvery: sorted by item, they go to a few leaves of it at once.
 bool Store::insert_item_entries(std::string* error) {
-  std::int64_t entries = 0, first = std::numeric_limits<std::int64_t>::max();
-  for (const auto& row : rows_) {
-    entries += row.record->item.empty() ? 0 : 1;
-    first = std::min(first, row.record->seq);
+  items_.clear();
+  for (const auto& row : rows_)
+    if (!row.record->item.empty()) items_.push_back(row.record);
+  sqlstore::Status status;
+  if (!items_.empty() && !insert_items_.run(*sql_, items_.size(), [this](sqlstore::Statement& st, std::size_t row, int first) {
+        st.bind_int64(first, items_[row]->seq);
+        st.bind_text_static(first + 1, items_[row]->item);
+      }, &status)) {
+    *error = fmt::format("{}, table history_item_recent, seq {} to {}: {}", where_, items_.front()->seq,
+                         items_.back()->seq, status.message);
+    recent_.reset();
+    return false;
   }
-  if (recent_ && first <= merged_) recent_.reset();
-  if (!recent_) {  // (after a start or a rollback, or records under `items_merged`: below)
-    static const std::string merged = fmt::format("SELECT {}", kItemsMerged);
-    if (!run(merged.c_str(), [](sqlstore::Statement&) {}, error, [&](sqlstore::Statement& st) {
-               merged_ = st.column_int64(0);
-               return false;
-             }))
-      return false;
-    // Records written under `items_merged` (records deleted behind the store's back, then
-    // written again under their seqs) are recent entries too: it goes back below them.
-    if (first <= merged_ && !run(kSetItemsMerged, [&](sqlstore::Statement& st) { st.bind_int64(1, first - 1); }, error))
-      return false;
-    merged_ = std::min(merged_, first - 1);
-    // How many: at most the seqs after it (agent events and gaps counted too: a merge a little
-    // early at worst), from the b-tree's last leaf only. Counting the records themselves would
-    // read every recent page, so that a damaged one would stop every capture after a start.
-    std::int64_t last = 0;
-    if (!run("SELECT coalesce(max(seq), 0) FROM history_rows", [](sqlstore::Statement&) {}, error,
+  if (!recent_) {  // (after a start or a rollback)
+    std::int64_t count = 0;
+    if (!run("SELECT count(*) FROM history_item_recent", [](sqlstore::Statement&) {}, error,
              [&](sqlstore::Statement& st) {
-               last = st.column_int64(0);
+               count = st.column_int64(0);
                return false;
              }))
       return false;
-    recent_ = std::max<std::int64_t>(0, last - merged_);  // (rows_'s included: they are inserted)
+    recent_ = count;
   } else {
-    *recent_ += entries;
+    *recent_ += static_cast<std::int64_t>(items_.size());
   }
   if (*recent_ < kMergeEvery) return true;
-  recent_.reset();  // (unknown if the merge fails)
-  static const std::string merge = fmt::format(
-      "INSERT OR IGNORE INTO history_items (item, seq) SELECT item, seq FROM history_rows WHERE seq > {} "
-      "AND item <> '' ORDER BY item, seq",
-      kItemsMerged);
-  if (!run_prepared(&merge_, merge.c_str(), error) ||
-      !run_prepared(&mark_merged_,
-                    "INSERT INTO history_meta (name, value) VALUES ('items_merged', (SELECT max(seq) FROM history_rows)) "
-                    "ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-                    error))
+  recent_.reset();
+  if (!run_prepared(&merge_,
+                    "INSERT OR IGNORE INTO history_items (item, seq) SELECT item, seq FROM history_item_recent "
+                    "ORDER BY item, seq",
+                    error) ||
+      !run_prepared(&clear_recent_, "DELETE FROM history_item_recent", error))
     return false;
-  recent_.reset();  // (read again at the next append, with `items_merged`)
+  recent_ = 0;
   return true;
 }
 
@@ -896,22 +839,16 @@ bool Store::read_range(std::int64_t from, std::int64_t to, const Visit& f, std::
 }
 
 bool Store::read_item(const std::string& item, const Visit& f, std::string* error) {
-  // Version 5 on: the seqs from history_items (a key's search) and from the recent entries (a
-  // scan of at most kMergeEvery and a transaction's: version 8's records after `items_merged`,
-  // version 5 and 6's history_item_recent), then their records by key, in seq order without a
-  // sort.
+  // Version 5: the seqs from both tables of entries (a key's search, a scan of at most
+  // kMergeEvery and a transaction's), then their records by key, in seq order without a sort.
   // An entry whose record is not the item's is left out: records deleted behind the store's
   // back (a history restored older than its entries) and written again under the same seqs.
   // (OR REPLACE and OR IGNORE below for the same reason: such an entry never fails an append.)
   const std::string sql =
-      !item_tables_ ? fmt::format("SELECT {} FROM history WHERE item = ?1 AND item <> '' ORDER BY seq", columns())
-      : recent_table_
-          ? fmt::format("SELECT {} FROM {} WHERE seq IN (SELECT seq FROM history_items WHERE item = ?1 UNION ALL "
-                        "SELECT seq FROM history_item_recent WHERE item = ?1) AND item = ?1 ORDER BY seq",
-                        columns(), rows_table())
-          : fmt::format("SELECT {0} FROM {1} WHERE seq IN (SELECT seq FROM history_items WHERE item = ?1 UNION ALL "
-                        "SELECT seq FROM {1} WHERE seq > {2} AND item = ?1) AND item = ?1 ORDER BY seq",
-                        columns(), rows_table(), kItemsMerged);
+      item_tables_ ? fmt::format("SELECT {} FROM {} WHERE seq IN (SELECT seq FROM history_items WHERE item = ?1 "
+                                 "UNION ALL SELECT seq FROM history_item_recent WHERE item = ?1) AND item = ?1 ORDER BY seq",
+                                 columns(), rows_table())
+                   : fmt::format("SELECT {} FROM history WHERE item = ?1 AND item <> '' ORDER BY seq", columns());
   return read(sql.c_str(), [&](sqlstore::Statement& st) { st.bind_text(1, item); }, f,
               error);
 }
@@ -971,13 +908,15 @@ std::optional<std::int64_t> Store::purge(std::int64_t before, std::int64_t limit
   const std::string delete_items = fmt::format(
       "DELETE FROM history_items WHERE (item, seq) IN (SELECT item, seq FROM {0} WHERE seq IN "
       "(SELECT seq FROM {0} WHERE seq < ?1 ORDER BY seq LIMIT ?2) AND item <> '')", table);
+  const std::string delete_recent = fmt::format(
+      "DELETE FROM history_item_recent WHERE seq IN (SELECT seq FROM {} WHERE seq < ?1 ORDER BY seq LIMIT ?2)", table);
   const std::string delete_rows =
       fmt::format("DELETE FROM {0} WHERE seq IN (SELECT seq FROM {0} WHERE seq < ?1 ORDER BY seq LIMIT ?2)", table);
   const std::string first_left = fmt::format("SELECT at FROM {} ORDER BY seq LIMIT 1", table);
   bool ok = end && aggregates_.checkpoint(error) &&
             run(note_last.c_str(), [&](sqlstore::Statement& st) { st.bind_int64(1, *last); }, error) &&
             (!item_tables_ ||
-             run(delete_items.c_str(), bind_range, error)) &&
+             (run(delete_items.c_str(), bind_range, error) && run(delete_recent.c_str(), bind_range, error))) &&
                   run(delete_rows.c_str(),
                       [&](sqlstore::Statement& st) {
                         st.bind_int64(1, *end);

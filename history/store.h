@@ -179,7 +179,6 @@ class Store {
   static std::unique_ptr<Store> attached(sqlstore::Database* db, std::unique_ptr<sqlstore::Database> owned,
                                          const std::string& where);
   bool reader_version(std::string* error);  // open_reader's check of the schema version
-  bool known_version(std::int64_t version, std::string* error);  // false for the withdrawn version 7
   bool init_schema(std::string* error);
   void recover_aggregates();
   bool upgrade(std::int64_t from_version, std::string* error);  // in the transaction init_schema holds
@@ -224,17 +223,15 @@ class Store {
   // history_names (the view history shows them as texts).
   bool coded_ = false;
   const char* rows_table() const { return coded_ ? "history_rows" : "history"; }
-  // Version 5 on SQLite: an item's records found through history_items and its recent
-  // entries (docs/reporting.md), not an index on history: version 5 and 6's table
-  // history_item_recent (read only: a writer brings the file to version 8), version 8's
-  // records after history_meta's `items_merged`.
+  // Version 5 on SQLite: an item's records found through history_item_recent and
+  // history_items (docs/reporting.md), not an index on history.
   bool item_tables_ = false;
-  bool recent_table_ = false;
-  std::optional<std::int64_t> recent_;  // version 8: the records of an item after merged_, when known
-  std::int64_t merged_ = 0;             // `items_merged` when recent_ is known
-  // The merge of the recent entries into history_items and the move of `items_merged`,
-  // prepared once.
-  std::unique_ptr<sqlstore::Statement> merge_, mark_merged_;
+  std::vector<const Record*> items_;  // insert_item_entries()'s: rows_'s records of an item
+  MultiInsert insert_items_;
+  std::optional<std::int64_t> recent_;  // the entries in history_item_recent, when known
+  // The merge of history_item_recent into history_items and its emptying, prepared once
+  // (parsed at every merge before).
+  std::unique_ptr<sqlstore::Statement> merge_, clear_recent_;
   std::int64_t changes_ = 0;  // by the last run()
   std::string kind_;          // decode()'s buffer for the kind's name
   std::optional<std::pair<std::int64_t, std::int64_t>> last_;  // seq and instant of the last record, when known

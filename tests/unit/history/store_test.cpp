@@ -418,7 +418,7 @@ TEST(HistoryStore, DimensionSetsWrittenOnceAndReadBack) {
             (std::vector<std::string>{"1", "1", "2", "0", "1", "2", "1", "1"}));
   EXPECT_EQ(column(file, "SELECT dimensions FROM history_v WHERE seq IN (3, 4) ORDER BY seq"),
             (std::vector<std::string>{"{\"segment\":\"Silver\",\"score\":\"7\"}", ""}));
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"8"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   auto s = Store::open_reader(file, &error);
   ASSERT_TRUE(s) << error;
   const auto back = all(*s);
@@ -483,12 +483,11 @@ TEST(HistoryStore, SchemaVersions) {
     writer.reset();
     sqlite3_close(db);
   }
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"8"}));
-  // Version 8's item entries: none merged yet (the copied records' and the one appended after are
-  // recent: after `items_merged`).
-  EXPECT_EQ(column(file, "SELECT count(*) FROM history_items"), (std::vector<std::string>{"0"}));
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'items_merged'"),
-            (std::vector<std::string>{"0"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
+  // Version 5's item entries: the copied records' and the one appended after.
+  EXPECT_EQ(column(file, "SELECT seq || ' ' || item FROM history_item_recent UNION ALL SELECT seq || ' ' || item FROM "
+                         "history_items ORDER BY 1"),
+            (std::vector<std::string>{"1 W1", "3 W1"}));
   EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name IN ('history_v1', 'history_agent', "
                          "'history_process_at') OR name LIKE 'history_agg%' ORDER BY name"),
             (std::vector<std::string>{"history_agg", "history_agg_groupings", "history_agg_items"}));
@@ -503,37 +502,23 @@ TEST(HistoryStore, SchemaVersions) {
             (std::vector<std::string>{"3"}));
 
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  sqlite3_exec(db, "UPDATE history_meta SET value = 9 WHERE name = 'schema'", nullptr, nullptr, nullptr);
-  sqlite3_close(db);
-  EXPECT_FALSE(Store::open_reader(file, &error));
-  EXPECT_NE(error.find("schema version 9, newer than this iwd reads (1 to 8)"), std::string::npos) << error;
-  EXPECT_FALSE(Store::create(file, &error));
-  EXPECT_NE(error.find("v1.db' holds an event history of schema version 9, newer than this iwd writes (8)"),
-            std::string::npos)
-      << error;
-  // Version 7 (a development build's, withdrawn): refused by readers and writers, the file
-  // left as it is.
-  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
   sqlite3_exec(db, "UPDATE history_meta SET value = 7 WHERE name = 'schema'", nullptr, nullptr, nullptr);
   sqlite3_close(db);
   EXPECT_FALSE(Store::open_reader(file, &error));
-  EXPECT_NE(error.find("v1.db' holds an event history of schema version 7, which only a development build of iwd "
-                       "(2026-12-07) wrote and no release reads"),
+  EXPECT_NE(error.find("schema version 7, newer than this iwd reads (1 to 6)"), std::string::npos) << error;
+  EXPECT_FALSE(Store::create(file, &error));
+  EXPECT_NE(error.find("v1.db' holds an event history of schema version 7, newer than this iwd writes (6)"),
             std::string::npos)
       << error;
-  EXPECT_FALSE(Store::create(file, &error));
-  EXPECT_NE(error.find("schema version 7, which only a development build"), std::string::npos) << error;
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"7"}));
-  EXPECT_EQ(column(file, "SELECT count(*) FROM history_rows"), (std::vector<std::string>{"3"}));
 }
 
 
-// Version 8 (SQLite): an item's records are found without an index on history (whose entries
-// went to the middle of its b-tree at each commit): the records after history_meta's
-// `items_merged` (recent: history_rows is keyed by seq), and history_items, into which every
-// 1,024 recent records' entries are moved sorted by item, in the records' transaction. An
-// item's timeline reads both: whole whether its records are merged, recent or some of each,
-// before and after a reopen, and after a purge (the purged records' entries go with them).
+// Version 5 (SQLite): an item's records are found through two tables written in the records'
+// transaction, not an index on history (whose entries went to the middle of its b-tree at each
+// commit): history_item_recent, appended with the records (keyed by seq), and history_items,
+// where every 1,024 entries of the first are moved sorted by item. An item's timeline reads
+// both: whole whether its records are merged, recent or some of each, before and after a
+// reopen, and after a purge (the purged records' entries go with them).
 std::vector<std::int64_t> timeline(Store& s, const std::string& item) {
   std::vector<std::int64_t> seqs;
   std::string error;
@@ -544,11 +529,6 @@ std::vector<std::int64_t> timeline(Store& s, const std::string& item) {
   }, &error)) << error;
   return seqs;
 }
-
-// The recent entries of version 8: how many, the first and the last.
-constexpr const char* kRecentSql =
-    "SELECT count(*) || ' ' || min(seq) || ' ' || max(seq) FROM history_rows WHERE item <> '' AND seq > "
-    "(SELECT value FROM history_meta WHERE name = 'items_merged')";
 
 TEST(HistoryStore, AnItemsEntriesAppendWithItsRecordsAndAreMergedSorted) {
   const iwd::testing::TempDir dir("iwd-history-item-entries-");
@@ -574,11 +554,8 @@ TEST(HistoryStore, AnItemsEntriesAppendWithItsRecordsAndAreMergedSorted) {
   }
   // 2,268 entries: two merges of 1,026 (the first batches that reached 1,024), 216 recent.
   EXPECT_EQ(column(file, "SELECT count(*) FROM history_items"), (std::vector<std::string>{"2052"}));
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'items_merged'"),
-            (std::vector<std::string>{"2280"}));
-  EXPECT_EQ(column(file, kRecentSql), (std::vector<std::string>{"216 2281 2519"}));
-  EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name = 'history_item_recent'"),
-            std::vector<std::string>{});
+  EXPECT_EQ(column(file, "SELECT count(*) || ' ' || min(seq) || ' ' || max(seq) FROM history_item_recent"),
+            (std::vector<std::string>{"216 2281 2519"}));
   EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE type = 'index' AND tbl_name = 'history_rows'"),
             std::vector<std::string>{});
   auto reader = Store::open_reader(file, &error);
@@ -591,7 +568,8 @@ TEST(HistoryStore, AnItemsEntriesAppendWithItsRecordsAndAreMergedSorted) {
   ASSERT_TRUE(s) << error;
   EXPECT_EQ(s->purge(2400 * 10, 2300, &error), 2300);  // merged entries and recent ones
   EXPECT_EQ(column(file, "SELECT count(*) FROM history_items WHERE seq <= 2300"), (std::vector<std::string>{"0"}));
-  EXPECT_EQ(column(file, kRecentSql), (std::vector<std::string>{"198 2301 2519"}));
+  EXPECT_EQ(column(file, "SELECT count(*) || ' ' || min(seq) FROM history_item_recent"),
+            (std::vector<std::string>{"198 2301"}));
   for (auto& [item, seqs] : expected) {
     seqs.erase(seqs.begin(), std::find_if(seqs.begin(), seqs.end(), [](std::int64_t q) { return q > 2300; }));
     EXPECT_EQ(timeline(*s, item), seqs) << item;
@@ -629,50 +607,34 @@ TEST(HistoryStore, EntriesOfRecordsDeletedBehindTheStoreAreLeftOut) {
   EXPECT_EQ(timeline(*s, "B"), (std::vector<std::int64_t>{1, 2}));
 }
 
-// Runs `sql` on the file, a statement or several.
-void exec_in(const std::string& file, const char* sql) {
-  sqlite3* db = nullptr;
-  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
-  char* message = nullptr;
-  EXPECT_EQ(sqlite3_exec(db, sql, nullptr, nullptr, &message), SQLITE_OK) << (message ? message : "");
-  sqlite3_free(message);
-  sqlite3_close(db);
-}
-
-// A file of version 6: version 8's tables with the recent entries in history_item_recent (the
-// records' after `items_merged`) and no `items_merged`.
-void to_version_6(const std::string& file) {
-  exec_in(file,
-          "BEGIN;"
-          "CREATE TABLE history_item_recent (seq INTEGER PRIMARY KEY, item TEXT NOT NULL);"
-          "INSERT INTO history_item_recent SELECT seq, item FROM history_rows WHERE item <> '' AND seq > "
-          "(SELECT value FROM history_meta WHERE name = 'items_merged');"
-          "DELETE FROM history_meta WHERE name = 'items_merged';"
-          "UPDATE history_meta SET value = 6 WHERE name = 'schema';"
-          "COMMIT;");
-}
-
 // A history file made by this store turned back into version 5's tables: the records in the
 // table history with their texts (as the view of version 6 shows them), no history_names.
 void to_version_5(const std::string& file) {
-  to_version_6(file);  // (version 5 had history_item_recent too)
-  exec_in(file,
-          "BEGIN;"
-          "CREATE TABLE history_text AS SELECT * FROM history;"
-          "DROP VIEW history_v; DROP TRIGGER history_delete; DROP VIEW history; DROP TABLE history_rows; "
-          "DROP TABLE history_names;"
-          "CREATE TABLE history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, "
-          "item TEXT NOT NULL, reason TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, "
-          "agent TEXT NOT NULL, department TEXT NOT NULL, process TEXT NOT NULL, priority INTEGER NOT NULL, "
-          "previous_priority INTEGER NOT NULL, stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, "
-          "dimension_set INTEGER NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, actor TEXT NOT NULL);"
-          "INSERT INTO history SELECT * FROM history_text ORDER BY seq; DROP TABLE history_text;"
-          "CREATE VIEW history_v AS SELECT h.seq, h.at, h.kind, h.item, h.reason, h.from_state, h.to_state, "
-          "h.agent, h.department, h.process, h.priority, h.previous_priority, h.stage, h.due, h.overdue, "
-          "COALESCE(d.dimensions, '') AS dimensions, h.outcome, h.detail, h.actor "
-          "FROM history h LEFT JOIN history_dimensions d ON d.id = h.dimension_set;"
-          "UPDATE history_meta SET value = 5 WHERE name = 'schema';"
-          "COMMIT;");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
+  char* message = nullptr;
+  EXPECT_EQ(sqlite3_exec(db,
+                         "BEGIN;"
+                         "CREATE TABLE history_text AS SELECT * FROM history;"
+                         "DROP VIEW history_v; DROP TRIGGER history_delete; DROP VIEW history; DROP TABLE history_rows; "
+                         "DROP TABLE history_names;"
+                         "CREATE TABLE history (seq INTEGER PRIMARY KEY, at INTEGER NOT NULL, kind TEXT NOT NULL, "
+                         "item TEXT NOT NULL, reason TEXT NOT NULL, from_state TEXT NOT NULL, to_state TEXT NOT NULL, "
+                         "agent TEXT NOT NULL, department TEXT NOT NULL, process TEXT NOT NULL, priority INTEGER NOT NULL, "
+                         "previous_priority INTEGER NOT NULL, stage INTEGER NOT NULL, due INTEGER, overdue INTEGER NOT NULL, "
+                         "dimension_set INTEGER NOT NULL, outcome TEXT NOT NULL, detail TEXT NOT NULL, actor TEXT NOT NULL);"
+                         "INSERT INTO history SELECT * FROM history_text ORDER BY seq; DROP TABLE history_text;"
+                         "CREATE VIEW history_v AS SELECT h.seq, h.at, h.kind, h.item, h.reason, h.from_state, h.to_state, "
+                         "h.agent, h.department, h.process, h.priority, h.previous_priority, h.stage, h.due, h.overdue, "
+                         "COALESCE(d.dimensions, '') AS dimensions, h.outcome, h.detail, h.actor "
+                         "FROM history h LEFT JOIN history_dimensions d ON d.id = h.dimension_set;"
+                         "UPDATE history_meta SET value = 5 WHERE name = 'schema';"
+                         "COMMIT;",
+                         nullptr, nullptr, &message),
+            SQLITE_OK)
+      << (message ? message : "");
+  sqlite3_free(message);
+  sqlite3_close(db);
 }
 
 // Version 6 (SQLite): a record's kind, reason, states, agent, department, process, outcome and
@@ -711,7 +673,7 @@ TEST(HistoryStore, Version6CodesTheRecordsNamesAndReadsThemBack) {
   ASSERT_EQ(w1.size(), 3u);
   expect_same(w1[1], written[2]);
   reader.reset();
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"8"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   // Each name once ("" and 15 others); the rows hold their ids (the detail, a free text, and
   // the item as they are).
   EXPECT_EQ(column(file, "SELECT count(*) || ' ' || count(DISTINCT name) FROM history_names"),
@@ -794,9 +756,9 @@ TEST(HistoryStore, NamesWithIdsBeyondTheDenseRangeAreReadBack) {
   expect_all(*reader, written);
 }
 
-// A history file made of `batches` appends of `per_batch` records each (items I0 to I16, every
-// tenth record an agent's, some with a detail or an outcome), into `written`.
-void make_file(const std::string& file, int batches, int per_batch, std::vector<Record>* written) {
+// A history file of version 5 made of `batches` appends of `per_batch` records each (items I0
+// to I16, every tenth record an agent's, some with a detail or an outcome), into `written`.
+void make_version_5_file(const std::string& file, int batches, int per_batch, std::vector<Record>* written) {
   std::string error;
   {
     auto s = Store::create(file, &error);
@@ -817,12 +779,6 @@ void make_file(const std::string& file, int batches, int per_batch, std::vector<
       written->insert(written->end(), rs.begin(), rs.end());
     }
   }
-}
-
-// The same file turned into version 5's.
-void make_version_5_file(const std::string& file, int batches, int per_batch, std::vector<Record>* written) {
-  make_file(file, batches, per_batch, written);
-  if (::testing::Test::HasFatalFailure()) return;
   to_version_5(file);
   ASSERT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"5"}));
 }
@@ -839,7 +795,7 @@ void expect_timelines(Store& s, const std::vector<Record>& written) {
 }
 
 // A file of version 5 (the records' texts in the table history) is read as it is, and a writer
-// brings it to version 8 in one transaction: every record the same, read back by range and by
+// brings it to version 6 in one transaction: every record the same, read back by range and by
 // item, the table of texts gone, the next records coded.
 TEST(HistoryStore, AVersion5FileIsCodedByAWriterKeepingEveryRecord) {
   const iwd::testing::TempDir dir("iwd-history-v5-");
@@ -856,14 +812,14 @@ TEST(HistoryStore, AVersion5FileIsCodedByAWriterKeepingEveryRecord) {
     timelines(*reader);
   }
   {
-    auto s = Store::create(file, &error);  // a writer: brought to version 8
+    auto s = Store::create(file, &error);  // a writer: brought to version 6
     ASSERT_TRUE(s) << error;
     expect_all(*s, written);
     Record next = rec(1201, 12010, "I3", "newcomer");
     ASSERT_TRUE(s->append({next}, &error)) << error;
     written.push_back(next);
   }
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"8"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   EXPECT_EQ(column(file, "SELECT type || ' ' || name FROM sqlite_schema WHERE name IN ('history', 'history_rows', "
                          "'history_v5') ORDER BY name"),
             (std::vector<std::string>{"view history", "table history_rows"}));
@@ -873,62 +829,6 @@ TEST(HistoryStore, AVersion5FileIsCodedByAWriterKeepingEveryRecord) {
   ASSERT_TRUE(reader) << error;
   expect_all(*reader, written);
   timelines(*reader);
-}
-
-// A file of version 6 is read as it is (an item's recent entries in history_item_recent), and
-// a writer brings it to version 8 in one transaction: the recent entries into history_items,
-// the table gone, `items_merged` at the last record; every timeline whole throughout, and the
-// next records recent, then merged.
-TEST(HistoryStore, AVersion6FilesRecentEntriesAreMergedByAWriter) {
-  const iwd::testing::TempDir dir("iwd-history-v6-");
-  const std::string file = (dir.path() / "h.db").string();
-  std::string error;
-  std::vector<Record> written;
-  make_file(file, 40, 30, &written);  // 1,200 records: 1,080 entries, 1,026 merged
-  if (::testing::Test::HasFatalFailure()) return;
-  ASSERT_EQ(column(file, kRecentSql), (std::vector<std::string>{"54 1141 1199"}));
-  to_version_6(file);
-  ASSERT_EQ(column(file, "SELECT count(*) FROM history_item_recent"), (std::vector<std::string>{"54"}));
-  {
-    auto reader = Store::open_reader(file, &error);
-    ASSERT_TRUE(reader) << error;
-    expect_all(*reader, written);
-    expect_timelines(*reader, written);
-  }
-  {
-    auto s = Store::create(file, &error);
-    ASSERT_TRUE(s) << error;
-    expect_timelines(*s, written);
-    EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"8"}));
-    EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name = 'history_item_recent'"),
-              std::vector<std::string>{});
-    EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'items_merged'"),
-              (std::vector<std::string>{"1200"}));
-    EXPECT_EQ(column(file, "SELECT count(*) FROM history_items"), (std::vector<std::string>{"1080"}));
-    // 1,100 more: recent (after 1,200) until the append that brings them to 1,024.
-    for (int batch = 0; batch < 55; ++batch) {
-      std::vector<Record> rs;
-      for (int k = 0; k < 20; ++k) {
-        const std::int64_t seq = 1201 + batch * 20 + k;
-        rs.push_back(rec(seq, seq * 10, "I" + std::to_string(seq % 17), ""));
-      }
-      ASSERT_TRUE(s->append(rs, &error)) << error;
-      written.insert(written.end(), rs.begin(), rs.end());
-      if (batch == 0) {
-        EXPECT_EQ(column(file, kRecentSql), (std::vector<std::string>{"20 1201 1220"}));
-        expect_timelines(*s, written);
-      }
-    }
-    expect_timelines(*s, written);
-  }
-  // The 52nd append brought them to 1,040: merged then, 60 recent since.
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'items_merged'"),
-            (std::vector<std::string>{"2240"}));
-  EXPECT_EQ(column(file, kRecentSql), (std::vector<std::string>{"60 2241 2300"}));
-  auto reader = Store::open_reader(file, &error);
-  ASSERT_TRUE(reader) << error;
-  expect_all(*reader, written);
-  expect_timelines(*reader, written);
 }
 
 // How far a child's migration went (written by the child, read by the parent after the kill):
@@ -962,7 +862,7 @@ int trace_statements(sqlite3* db, const char**, const struct sqlite3_api_routine
   return SQLITE_OK;
 }
 
-// Where a kill of a writer bringing a file to version 8 landed (migrate_and_kill).
+// Where a kill of a writer bringing a file to version 6 landed (migrate_and_kill).
 struct Kill {
   bool started = false;    // the child said it was about to open the file
   bool migrated = false;   // the child's Store::create had returned (the migration committed)
@@ -1035,11 +935,11 @@ Kill migrate_and_kill(const std::string& file, KillAt at, std::chrono::microseco
   return k;
 }
 
-// A crash test of the migration from version 5 to 8 (issue 15): a version-5 file of 50,000 records,
-// copied, brought to version 8 by a writer in a child process SIGKILLed before it opens the file,
+// A crash test of the migration to version 6 (issue 15): a version-5 file of 50,000 records,
+// copied, brought to version 6 by a writer in a child process SIGKILLed before it opens the file,
 // once its migration has committed, at the start of its rows' copy, and at moments spread over the migration's length (measured
-// here first). After each kill the file is version 5's or version 8's whole (no table aside, no
-// half of the rows), and a writer opening it again finishes the migration: version 8, every
+// here first). After each kill the file is version 5's or version 6's whole (no table aside, no
+// half of the rows), and a writer opening it again finishes the migration: version 6, every
 // record there with its values (read by range), every item's timeline. Where each kill landed
 // is traced (the child's SQLite statements). One kill lands mid-migration by construction: the
 // child stops at the start of the rows' copy (its transaction begun, the table renamed aside,
@@ -1053,7 +953,7 @@ TEST(HistoryStore, AVersion5FilesMigrationKilledMidwayLosesNoRecord) {
   if (HasFatalFailure()) return;
   ASSERT_EQ(written.size(), 50'000u);
   const std::vector<std::string> tables_5{"table history"};
-  const std::vector<std::string> tables_8{"view history", "table history_names", "table history_rows"};
+  const std::vector<std::string> tables_6{"view history", "table history_names", "table history_rows"};
   const std::string tables_sql = "SELECT type || ' ' || name FROM sqlite_schema WHERE name IN ('history', "
                                  "'history_rows', 'history_names', 'history_v5') ORDER BY name";
   ASSERT_EQ(column(base, tables_sql), tables_5);
@@ -1075,7 +975,7 @@ TEST(HistoryStore, AVersion5FilesMigrationKilledMidwayLosesNoRecord) {
   }
   int before = 0, mid = 0, copying = 0, paged = 0, committing = 0, after = 0;
   // One kill: where it landed, the file whole in one version or the other, then a writer brings
-  // it to version 8 with every record.
+  // it to version 6 with every record.
   const auto one = [&](KillAt at, std::chrono::microseconds delay) {
     const std::string file = copy();
     const Kill k = migrate_and_kill(file, at, delay);
@@ -1099,9 +999,9 @@ TEST(HistoryStore, AVersion5FilesMigrationKilledMidwayLosesNoRecord) {
       ASSERT_EQ(version, std::vector<std::string>{"5"}) << trial;  // not committed: nothing of it
     }
     if (k.migrated) {
-      EXPECT_EQ(version, std::vector<std::string>{"8"}) << trial;  // committed: there
+      EXPECT_EQ(version, std::vector<std::string>{"6"}) << trial;  // committed: there
     }
-    EXPECT_EQ(tables, version == std::vector<std::string>{"8"} ? tables_8 : tables_5) << trial;
+    EXPECT_EQ(tables, version == std::vector<std::string>{"6"} ? tables_6 : tables_5) << trial;
     {
       auto s = Store::create(file, &error);  // a writer: the migration finished or done again
       ASSERT_TRUE(s) << trial << ": " << error;
@@ -1110,13 +1010,8 @@ TEST(HistoryStore, AVersion5FilesMigrationKilledMidwayLosesNoRecord) {
       for (std::size_t r = 0; r < back.size() && !HasFailure(); ++r) expect_same(back[r], written[r]);
       expect_timelines(*s, written);
     }
-    EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), std::vector<std::string>{"8"});
-    EXPECT_EQ(column(file, tables_sql), tables_8) << trial;
-    // Version 5's recent entries merged: none left aside, every record's entry in history_items.
-    EXPECT_EQ(column(file, "SELECT count(*) FROM sqlite_schema WHERE name = 'history_item_recent'"),
-              std::vector<std::string>{"0"}) << trial;
-    EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'items_merged'"),
-              std::vector<std::string>{"50000"}) << trial;
+    EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), std::vector<std::string>{"6"});
+    EXPECT_EQ(column(file, tables_sql), tables_6) << trial;
     std::error_code ec;
     for (const char* end : {"", "-wal", "-shm"}) fs::remove(file + end, ec);
   };
@@ -1144,7 +1039,7 @@ TEST(HistoryStore, AVersion5FilesMigrationKilledMidwayLosesNoRecord) {
 }
 
 // A file of version 4 (the index history_item) is read through its index, and a writer brings
-// it to version 8: the index's entries into history_items, the index gone.
+// it to version 6: the index's entries into history_items, the index gone.
 TEST(HistoryStore, AVersion4FilesIndexBecomesItsItemEntries) {
   const iwd::testing::TempDir dir("iwd-history-v4-");
   const std::string file = (dir.path() / "h.db").string();
@@ -1179,14 +1074,11 @@ TEST(HistoryStore, AVersion4FilesIndexBecomesItsItemEntries) {
     ASSERT_TRUE(s->append({rec(5, 50, "W2", "")}, &error)) << error;
     EXPECT_EQ(timeline(*s, "W2"), (std::vector<std::int64_t>{2, 5}));
   }
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"8"}));
+  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'schema'"), (std::vector<std::string>{"6"}));
   EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name = 'history_item'"), std::vector<std::string>{});
   EXPECT_EQ(column(file, "SELECT item || ' ' || seq FROM history_items"),
             (std::vector<std::string>{"W1 1", "W1 4", "W2 2"}));
-  // Record 5 is recent: after `items_merged`, the last record the migration found.
-  EXPECT_EQ(column(file, "SELECT value FROM history_meta WHERE name = 'items_merged'"), (std::vector<std::string>{"4"}));
-  EXPECT_EQ(column(file, "SELECT item || ' ' || seq FROM history_rows WHERE seq > 4"), (std::vector<std::string>{"W2 5"}));
-  EXPECT_EQ(column(file, "SELECT name FROM sqlite_schema WHERE name = 'history_item_recent'"), std::vector<std::string>{});
+  EXPECT_EQ(column(file, "SELECT item || ' ' || seq FROM history_item_recent"), (std::vector<std::string>{"W2 5"}));
 }
 
 // A damaged page of item entries is an error of the timelines that read it, never a timeline

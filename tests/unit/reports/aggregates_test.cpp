@@ -357,7 +357,7 @@ TEST(AggregatesTest, ItemsOfAVersion3HistoryKeptAtStart) {
       "handle_ms, due, outcome FROM history_agg_items; DROP TABLE history_agg_items; "
       "ALTER TABLE v3 RENAME TO history_agg_items; UPDATE history_meta SET value = 3 WHERE name = 'schema'; COMMIT");
   w.open();
-  EXPECT_EQ(w.query("SELECT value FROM history_meta WHERE name = 'schema'"), "8");
+  EXPECT_EQ(w.query("SELECT value FROM history_meta WHERE name = 'schema'"), "6");
   EXPECT_EQ(w.query("SELECT COUNT(*) FROM history_agg_items"), open_items);
   EXPECT_EQ(w.query("SELECT MIN(row) || ' ' || MAX(row) FROM history_agg_items"), "1 " + open_items);
   EXPECT_EQ(w.query("SELECT COUNT(*) FROM sqlite_schema WHERE name = 'history_agg_items_v3'"), "0");

@@ -91,7 +91,7 @@ TEST_F(HistoryMigration, AVersion1HistoryIsMigratedAtStart) {
   ASSERT_EQ(sqlite3_open(file.c_str(), &db), SQLITE_OK);
   EXPECT_EQ(one(db, records), before);
   EXPECT_EQ(one(db, "SELECT item || ' ' || reason FROM history WHERE seq = 6"), "C3 capture");
-  EXPECT_EQ(one(db, "SELECT value FROM history_meta WHERE name = 'schema'"), "8");
+  EXPECT_EQ(one(db, "SELECT value FROM history_meta WHERE name = 'schema'"), "6");
   EXPECT_EQ(one(db, "SELECT COUNT(*) FROM sqlite_schema WHERE name IN ('history_old', 'history_v1', 'history_v5', "
                     "'history_agent')"),
             "0");
