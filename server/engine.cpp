@@ -63,11 +63,6 @@ std::string Engine::ruleset_label() const {
   return in_force_.label;
 }
 
-std::string Engine::ruleset_timezone() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  return in_force_.timezone;
-}
-
 Engine::RulesInForce Engine::rules_in_force() const {
   std::lock_guard<std::mutex> lock(mu_);
   return in_force_;

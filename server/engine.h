@@ -149,7 +149,6 @@ class Engine {
 
   const StartStats& start_stats() const { return start_stats_; }
   std::string ruleset_label() const;
-  std::string ruleset_timezone() const;  // the rules' zone, for the console's dates
   // The ruleset in force as GET /v1/admin/rules names it: its manifest's name and version,
   // its key (the bundle's hash) and when this service put it in force (its start, or the hot
   // reload that loaded it; a restart loads again).
